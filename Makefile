@@ -1,0 +1,38 @@
+# Two commands matter: `make demo` and `make test`. Each does all set-up itself.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Find a Python >= 3.12 on this machine: named interpreters first, then pyenv's
+# installed versions (pyenv's shims fail unless a version is selected).
+FIND_PYTHON := for p in python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null) /usr/bin/python3; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v $$p; break; fi; done
+
+.PHONY: demo test lint bench setup clean
+
+$(STAMP): pyproject.toml
+	@base=$$($(FIND_PYTHON)); \
+	if [ -z "$$base" ]; then echo "coprod needs Python >= 3.12; none found (tried python3.13, python3.12, python3, ~/.pyenv/versions/3.1x)." >&2; exit 1; fi; \
+	echo "Using $$base ($$($$base --version))"; \
+	[ -x $(PY) ] || $$base -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/coprod demo --out out/demo
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_model.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache
