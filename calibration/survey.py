@@ -1,0 +1,357 @@
+"""Observed survey data: the shipped 2015 survey and users' own files.
+
+Two forms of user data are accepted:
+
+* an **aggregate table** (CSV): ``activity,n,municipality,voluntary,together`` and an
+  optional ``statutory`` column; the coordinator cells hold either integer counts that sum
+  to n, or rounded percentages written with a ``%`` sign (``35%``), from which the counts
+  are recovered as for the printed Table 2;
+* **unit-level responses** (CSV): ``unit_id,unit_type,municipality,activity,coordinator``,
+  one row per unit and activity it offered; coordinator is one of ``municipality``,
+  ``voluntary``, ``together``, ``several`` or ``unsure`` (the last two are dropped, as in
+  the paper).
+
+Every problem is raised as :class:`sim.errors.InputError` naming file, row, column,
+value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import tomllib
+from dataclasses import dataclass, field
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from sim.catalogue import ACTIVITY_IDS, COORDINATORS, UNIT_TYPES, activity
+from sim.errors import InputError
+
+DROPPED_ANSWERS = ("several", "unsure")
+AGGREGATE_COLUMNS = ("activity", "n", *COORDINATORS)
+UNIT_COLUMNS = ("unit_id", "unit_type", "municipality", "activity", "coordinator")
+
+
+@dataclass(frozen=True)
+class SurveyTable:
+    """Coordination counts per activity: the shape of the paper's Table 2.
+
+    ``counts[i, j]`` is the number of units whose activity ``activities[i]`` is coordinated
+    by ``COORDINATORS[j]``; ``n = counts.sum(axis=1)``.
+    """
+
+    activities: tuple[str, ...]
+    counts: np.ndarray
+    statutory: np.ndarray
+    source: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def n(self) -> np.ndarray:
+        """Units answering for each activity (after dropping unsure/several)."""
+        return self.counts.sum(axis=1)
+
+    @property
+    def shares(self) -> np.ndarray:
+        """Share of units per coordinator, rows summing to 1."""
+        return self.counts / self.n[:, None]
+
+    def to_frame(self):
+        """Tidy table: activity, statutory, n, counts and shares per coordinator."""
+        import pandas as pd
+
+        df = pd.DataFrame(self.counts, columns=list(COORDINATORS))
+        df.insert(0, "activity", self.activities)
+        df.insert(1, "statutory", self.statutory)
+        df.insert(2, "n", self.n)
+        for j, c in enumerate(COORDINATORS):
+            df[f"{c}_share"] = self.shares[:, j]
+        return df
+
+
+@dataclass(frozen=True)
+class UnitResponses:
+    """Unit-level answers: one coordinator code per unit and activity (-1 = not offered).
+
+    ``codes[u, a]`` indexes ``COORDINATORS`` for unit ``unit_ids[u]`` and activity
+    ``activities[a]``; dropped answers (unsure/several) are -1 and counted in ``dropped``.
+    """
+
+    unit_ids: tuple[str, ...]
+    unit_types: tuple[str, ...]
+    municipalities: tuple[str, ...]
+    activities: tuple[str, ...]
+    codes: np.ndarray
+    statutory: np.ndarray
+    source: str
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    def indicators(self) -> np.ndarray:
+        """Per-unit count arrays, shape (units, activities, 3), entries 0 or 1."""
+        ind = np.zeros((*self.codes.shape, len(COORDINATORS)))
+        u, a = np.nonzero(self.codes >= 0)
+        ind[u, a, self.codes[u, a]] = 1.0
+        return ind
+
+    def to_table(self) -> SurveyTable:
+        """Aggregate to counts per activity and coordinator."""
+        counts = self.indicators().sum(axis=0).astype(int)
+        notes = tuple(
+            f"{a}: {k} answer(s) 'unsure'/'several' dropped" for a, k in self.dropped.items() if k
+        )
+        return SurveyTable(self.activities, counts, self.statutory, self.source, notes)
+
+
+def _shipped_toml() -> dict:
+    with resources.files("calibration.data").joinpath("survey2015.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def sampling_frame() -> dict:
+    """The 2015 sampling frame: municipalities, units identified/responded, unit types."""
+    return dict(_shipped_toml()["frame"])
+
+
+def survey_source() -> dict:
+    """Citation of the shipped survey."""
+    return dict(_shipped_toml()["source"])
+
+
+def recover_counts(n: int, percent: dict[str, float], *, where: str = "table") -> list[tuple]:
+    """Every integer count vector consistent with ``n`` and rounded ``percent``.
+
+    A count k is consistent with a printed percentage p when ``|100 k / n - p| <= 0.5``
+    (either tie rule). Returns all vectors ``(municipality, voluntary, together)`` with
+    consistent entries summing to n; raises :class:`InputError` when there is none.
+    Exact rational arithmetic, so no float rounding can add or lose a candidate.
+    """
+    per_coordinator = []
+    for c in COORDINATORS:
+        p = Fraction(str(percent[c]))
+        ks = [k for k in range(n + 1) if abs(Fraction(100 * k, n) - p) <= Fraction(1, 2)]
+        per_coordinator.append(ks)
+    candidates = [v for v in itertools.product(*per_coordinator) if sum(v) == n]
+    if not candidates:
+        shown = ", ".join(f"{c}={percent[c]}%" for c in COORDINATORS)
+        raise InputError(
+            where, shown,
+            f"no integer counts summing to n={n} round to these percentages",
+            problem="inconsistent",
+        )
+    return candidates
+
+
+def _table_from_rows(rows: list[dict], source: str) -> SurveyTable:
+    """Build a table from parsed rows with either counts or percentages."""
+    activities, counts, statutory, notes = [], [], [], []
+    for row in rows:
+        if "percent" in row:
+            cands = recover_counts(row["n"], row["percent"], where=row["where"])
+            if len(cands) > 1:
+                notes.append(
+                    f"{row['activity']}: {len(cands)} count vectors fit the rounding "
+                    f"({'; '.join('/'.join(map(str, c)) for c in cands)}); using the first"
+                )
+            counts.append(cands[0])
+        else:
+            counts.append(tuple(row["counts"][c] for c in COORDINATORS))
+        activities.append(row["activity"])
+        statutory.append(row["statutory"])
+    return SurveyTable(
+        tuple(activities), np.array(counts, dtype=int), np.array(statutory, dtype=bool),
+        source, tuple(notes),
+    )
+
+
+def load_table2() -> SurveyTable:
+    """The paper's Table 2 with counts recovered from n and the printed percentages."""
+    rows = []
+    for i, entry in enumerate(_shipped_toml()["table2"], start=1):
+        rows.append({
+            "activity": entry["activity"], "n": entry["n"], "percent": entry["percent"],
+            "statutory": activity(entry["activity"]).statutory,
+            "where": f"survey2015.toml: table2 entry {i} ({entry['activity']})",
+        })
+    return _table_from_rows(rows, "Andfossen (2020), Table 2")
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    if not path.exists():
+        raise InputError(str(path), str(path), "the file must exist", problem="missing file")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(str(path), f"byte {err.start}", "the file must be UTF-8 text",
+                         problem="undecodable") from None
+    reader = csv.DictReader(text.splitlines())
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    if not header:
+        raise InputError(str(path), "", "a CSV header row is required", problem="empty file")
+    reader.fieldnames = header
+    rows = list(reader)
+    if not rows:
+        raise InputError(str(path), "", "at least one data row is required", problem="no rows")
+    return header, rows
+
+
+def _bool_cell(where: str, value: str) -> bool:
+    v = value.strip().lower()
+    if v in ("true", "yes", "1"):
+        return True
+    if v in ("false", "no", "0"):
+        return False
+    raise InputError(where, value, "allowed: true/false, yes/no, 1/0")
+
+
+def _int_cell(where: str, value: str, *, minimum: int = 0) -> int:
+    try:
+        k = int(value.strip())
+    except ValueError:
+        raise InputError(where, value, f"allowed: a whole number >= {minimum}") from None
+    if k < minimum:
+        raise InputError(where, value, f"allowed: a whole number >= {minimum}")
+    return k
+
+
+def _cell(path: Path, line: int, column: str) -> str:
+    return f"{path}: row {line}, column '{column}'"
+
+
+def load_aggregate(path: str | Path) -> SurveyTable:
+    """Load an aggregate table (counts or ``%`` percentages per coordinator)."""
+    path = Path(path)
+    header, rows = _read_csv(path)
+    missing = [c for c in AGGREGATE_COLUMNS if c not in header]
+    if missing:
+        raise InputError(f"{path}: header", ",".join(header),
+                         f"required columns: {', '.join(AGGREGATE_COLUMNS)} "
+                         "(optional: statutory); missing: " + ", ".join(missing))
+    parsed, seen = [], set()
+    for line, raw in enumerate(rows, start=2):
+        act = (raw["activity"] or "").strip()
+        if not act:
+            raise InputError(_cell(path, line, "activity"), act, "an activity id is required")
+        if act in seen:
+            raise InputError(_cell(path, line, "activity"), act, "each activity once",
+                             problem="duplicate")
+        seen.add(act)
+        if "statutory" in header and (raw.get("statutory") or "").strip():
+            statutory = _bool_cell(_cell(path, line, "statutory"), raw["statutory"])
+        elif act in ACTIVITY_IDS:
+            statutory = activity(act).statutory
+        else:
+            raise InputError(_cell(path, line, "statutory"), "",
+                             f"activity {act!r} is not in the catalogue, so its statutory "
+                             "status must be given (true/false)", problem="missing")
+        n = _int_cell(_cell(path, line, "n"), raw["n"] or "", minimum=1)
+        cells = {c: (raw[c] or "").strip() for c in COORDINATORS}
+        is_pct = [v.endswith("%") for v in cells.values()]
+        row = {"activity": act, "n": n, "statutory": statutory,
+               "where": f"{path}: row {line}"}
+        if all(is_pct):
+            pct = {}
+            for c, v in cells.items():
+                try:
+                    pct[c] = float(v[:-1])
+                except ValueError:
+                    raise InputError(_cell(path, line, c), v,
+                                     "allowed: a percentage such as 35%") from None
+                if not 0 <= pct[c] <= 100:
+                    raise InputError(_cell(path, line, c), v, "allowed: 0% to 100%")
+            row["percent"] = pct
+        elif any(is_pct):
+            c = next(c for c, p in zip(COORDINATORS, is_pct, strict=True) if not p)
+            raise InputError(_cell(path, line, c), cells[c],
+                             "a row holds either counts or percentages (with %), not both")
+        else:
+            row["counts"] = {c: _int_cell(_cell(path, line, c), v) for c, v in cells.items()}
+            total = sum(row["counts"].values())
+            if total != n:
+                raise InputError(_cell(path, line, "n"), n,
+                                 f"counts {'/'.join(cells.values())} sum to {total}; "
+                                 "n must equal their sum", problem="inconsistent")
+        parsed.append(row)
+    return _table_from_rows(parsed, str(path))
+
+
+def load_units(path: str | Path) -> UnitResponses:
+    """Load unit-level responses (one row per unit and offered activity)."""
+    path = Path(path)
+    header, rows = _read_csv(path)
+    missing = [c for c in UNIT_COLUMNS if c not in header]
+    if missing:
+        raise InputError(f"{path}: header", ",".join(header),
+                         f"required columns: {', '.join(UNIT_COLUMNS)}; missing: "
+                         + ", ".join(missing))
+    allowed_coord = (*COORDINATORS, *DROPPED_ANSWERS)
+    units: dict[str, tuple[str, str]] = {}
+    answers: dict[tuple[str, str], int] = {}
+    dropped: dict[str, int] = {}
+    for line, raw in enumerate(rows, start=2):
+        vals = {c: (raw.get(c) or "").strip() for c in UNIT_COLUMNS}
+        for c in UNIT_COLUMNS:
+            if not vals[c]:
+                raise InputError(_cell(path, line, c), "", "a value is required",
+                                 problem="empty")
+        if vals["unit_type"] not in UNIT_TYPES:
+            raise InputError(_cell(path, line, "unit_type"), vals["unit_type"],
+                             "allowed: " + ", ".join(UNIT_TYPES))
+        if vals["activity"] not in ACTIVITY_IDS:
+            raise InputError(_cell(path, line, "activity"), vals["activity"],
+                             "allowed: " + ", ".join(ACTIVITY_IDS))
+        if vals["coordinator"] not in allowed_coord:
+            raise InputError(_cell(path, line, "coordinator"), vals["coordinator"],
+                             "allowed: " + ", ".join(allowed_coord))
+        uid = vals["unit_id"]
+        key = (vals["unit_type"], vals["municipality"])
+        if units.setdefault(uid, key) != key:
+            raise InputError(_cell(path, line, "unit_type"), f"{key[0]}/{key[1]}",
+                             f"unit {uid!r} was given as {units[uid][0]} in "
+                             f"{units[uid][1]} earlier; a unit has one type and municipality",
+                             problem="conflicting")
+        if (uid, vals["activity"]) in answers:
+            raise InputError(_cell(path, line, "activity"), vals["activity"],
+                             f"unit {uid!r} answers for each activity once",
+                             problem="duplicate")
+        if vals["coordinator"] in DROPPED_ANSWERS:
+            dropped[vals["activity"]] = dropped.get(vals["activity"], 0) + 1
+            answers[(uid, vals["activity"])] = -1
+        else:
+            answers[(uid, vals["activity"])] = COORDINATORS.index(vals["coordinator"])
+    unit_ids = tuple(units)
+    acts = tuple(a for a in ACTIVITY_IDS if any(k[1] == a for k in answers))
+    codes = np.full((len(unit_ids), len(acts)), -1, dtype=int)
+    u_index = {u: i for i, u in enumerate(unit_ids)}
+    a_index = {a: i for i, a in enumerate(acts)}
+    for (uid, act), code in answers.items():
+        codes[u_index[uid], a_index[act]] = code
+    answered = (codes >= 0).sum(axis=0)
+    if (answered == 0).any():
+        empty = [a for a, k in zip(acts, answered, strict=True) if k == 0]
+        raise InputError(f"{path}: column 'coordinator'", "unsure/several",
+                         "each activity needs at least one municipality/voluntary/together "
+                         "answer; none for: " + ", ".join(empty), problem="no usable")
+    return UnitResponses(
+        unit_ids, tuple(units[u][0] for u in unit_ids), tuple(units[u][1] for u in unit_ids),
+        acts, codes, np.array([activity(a).statutory for a in acts]), str(path),
+        {a: dropped.get(a, 0) for a in acts},
+    )
+
+
+def load_survey(path: str | Path | None = None) -> SurveyTable | UnitResponses:
+    """Load the shipped Table 2 (``path=None``) or a user file, detecting its form."""
+    if path is None:
+        return load_table2()
+    path = Path(path)
+    header, _ = _read_csv(path)
+    if "unit_id" in header:
+        return load_units(path)
+    if "n" in header:
+        return load_aggregate(path)
+    raise InputError(f"{path}: header", ",".join(header),
+                     f"expected an aggregate table ({','.join(AGGREGATE_COLUMNS)}) or "
+                     f"unit-level responses ({','.join(UNIT_COLUMNS)})",
+                     problem="unrecognised")
