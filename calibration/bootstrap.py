@@ -27,7 +27,8 @@ activities and its answers are not independent.
 Intervals are BCa as defined by Efron & Tibshirani (1993, ch. 14) and implemented in R's
 ``boot.ci(type="bca")``: z0 = Φ⁻¹(#{t* < t̂}/R), counting ties as *not* below (scipy
 counts them as half); acceleration from the jackknife influence values,
-a = Σ L³ / (6 (Σ L²)^{3/2}) (R's ``empinf(type="jack")``, within strata); adjusted levels Φ(z0 + (z0 + z_α)/(1 − a (z0 + z_α)));
+a = Σ L³ / (6 (Σ L²)^{3/2}) (R's ``empinf(type="jack")``, within strata); adjusted
+levels Φ(z0 + (z0 + z_α)/(1 − a (z0 + z_α)));
 endpoints read from the sorted replicates with R's ``norm.inter`` interpolation.
 """
 
@@ -200,7 +201,7 @@ def bca(replicates: np.ndarray, estimate: float, acceleration: float, levels=LEV
 
 
 def _acceleration(l_values: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """a = Σ L³ / (6 (Σ L²)^{3/2}) over observations; ``weight`` counts identical rows."""
+    """A = Σ L³ / (6 (Σ L²)^{3/2}) over observations; ``weight`` counts identical rows."""
     w = weight[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         return (w * l_values**3).sum(axis=0) / (6 * ((w * l_values**2).sum(axis=0)) ** 1.5)
@@ -257,6 +258,7 @@ def survey_bootstrap(
     resample : ``"activity"`` (units within activity) or ``"unit"`` (whole units; needs
         unit-level data).
     batch : replications drawn per batch, to bound memory; does not change the result.
+
     """
     if not isinstance(reps, int | np.integer) or isinstance(reps, bool) or reps < 100:
         raise InputError("--reps", reps, "allowed: a whole number >= 100")
@@ -279,10 +281,11 @@ def survey_bootstrap(
         probs = counts / counts.sum(axis=1, keepdims=True)
         n = counts.sum(axis=1)
         accel = _acceleration_stratified(spec, counts)
+        # One stream per activity, so the draws do not depend on the batch size.
+        streams = gen.spawn(len(n))
         for start in range(0, reps, batch):
             size = min(batch, reps - start)
-            # Activity by activity, so the stream does not depend on the batch size.
-            draws = np.stack([gen.multinomial(n[a], probs[a], size=size)
+            draws = np.stack([streams[a].multinomial(n[a], probs[a], size=size)
                               for a in range(len(n))], axis=1)
             reps_out[start:start + size] = spec.compute(draws)
     else:

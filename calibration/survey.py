@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.catalogue import ACTIVITY_IDS, COORDINATORS, UNIT_TYPES, activity
+from sim.catalogue import ACTIVITY_IDS, COORDINATORS, TABLE2_IDS, UNIT_TYPES, activity
 from sim.errors import InputError
 
 DROPPED_ANSWERS = ("several", "unsure")
@@ -322,7 +322,10 @@ def load_units(path: str | Path) -> UnitResponses:
         else:
             answers[(uid, vals["activity"])] = COORDINATORS.index(vals["coordinator"])
     unit_ids = tuple(units)
-    acts = tuple(a for a in ACTIVITY_IDS if any(k[1] == a for k in answers))
+    # Table 2's order first, then the rest of the catalogue.
+    order = (*TABLE2_IDS, *(a for a in ACTIVITY_IDS if a not in TABLE2_IDS))
+    present = {k[1] for k in answers}
+    acts = tuple(a for a in order if a in present)
     codes = np.full((len(unit_ids), len(acts)), -1, dtype=int)
     u_index = {u: i for i, u in enumerate(unit_ids)}
     a_index = {a: i for i, a in enumerate(acts)}

@@ -1,1 +1,1 @@
-"""Placeholder."""
+"""The ``coprod`` command line: argument parsing and one-line errors over the library."""

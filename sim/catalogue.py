@@ -18,7 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SETTINGS = ("nursing_home", "home_care", "both")
-DOMAINS = ("social", "culture", "physical", "visiting", "practical", "meals", "day_care", "support")
+DOMAINS = (
+    "social", "culture", "physical", "visiting", "practical", "meals", "day_care", "support",
+)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,9 @@
+"""The registry of sub-commands: name -> (register(subparsers, name), run(args))."""
+
+from __future__ import annotations
+
+from cli import survey_cmd
+
+COMMANDS = {
+    "survey": (survey_cmd.register, survey_cmd.run),
+}

@@ -1,0 +1,25 @@
+"""Argument helpers shared by the sub-commands."""
+
+from __future__ import annotations
+
+DEFAULT_SEED = 20150
+
+
+def add_seed(parser) -> None:
+    """Add ``--seed S`` (a non-negative integer; the one source of randomness)."""
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                        help=f"root random seed (default {DEFAULT_SEED})")
+
+
+def seed_value(seed: int) -> int:
+    """Validate a seed from the command line."""
+    from sim.errors import InputError
+
+    if seed < 0:
+        raise InputError("--seed", seed, "allowed: a whole number >= 0")
+    return seed
+
+
+def examples(*lines: str) -> str:
+    """An 'Examples:' epilog for a sub-command's help."""
+    return "Examples:\n" + "\n".join(f"  {line}" for line in lines)

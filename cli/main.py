@@ -1,0 +1,56 @@
+"""Entry point of ``coprod``: parse arguments, dispatch, turn user errors into one line.
+
+Library code raises :class:`sim.errors.CoprodError` for anything a user can cause; here
+it becomes ``coprod: error: <message>`` on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cli import commands
+from sim.errors import CoprodError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, like every other coprod error."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser with one sub-command per entry of :data:`cli.commands.COMMANDS`."""
+    parser = _Parser(
+        prog="coprod",
+        description="Co-production between long-term care units and voluntary "
+        "organisations: survey intervals, an agent-based model, calibration and scenarios.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name, (register, _run) in commands.COMMANDS.items():
+        register(sub, name)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``coprod`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _register, run = commands.COMMANDS[args.command]
+    try:
+        return run(args) or 0
+    except CoprodError as err:
+        print(f"coprod {args.command}: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"coprod {args.command}: interrupted; finished results were kept",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
