@@ -139,7 +139,7 @@ def recover_counts(n: int, percent: dict[str, float], *, where: str = "table") -
         raise InputError(
             where, shown,
             f"no integer counts summing to n={n} round to these percentages",
-            problem="inconsistent",
+            problem="inconsistent value",
         )
     return candidates
 
@@ -185,7 +185,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
         raise InputError(str(path), f"byte {err.start}", "the file must be UTF-8 text",
-                         problem="undecodable") from None
+                         problem="undecodable content at") from None
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in (reader.fieldnames or [])]
     if not header:
@@ -193,7 +193,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     reader.fieldnames = header
     rows = list(reader)
     if not rows:
-        raise InputError(str(path), "", "at least one data row is required", problem="no rows")
+        raise InputError(str(path), "", "at least one data row is required", problem="no data rows after the header")
     return header, rows
 
 
@@ -236,7 +236,7 @@ def load_aggregate(path: str | Path) -> SurveyTable:
             raise InputError(_cell(path, line, "activity"), act, "an activity id is required")
         if act in seen:
             raise InputError(_cell(path, line, "activity"), act, "each activity once",
-                             problem="duplicate")
+                             problem="duplicate value")
         seen.add(act)
         if "statutory" in header and (raw.get("statutory") or "").strip():
             statutory = _bool_cell(_cell(path, line, "statutory"), raw["statutory"])
@@ -245,7 +245,7 @@ def load_aggregate(path: str | Path) -> SurveyTable:
         else:
             raise InputError(_cell(path, line, "statutory"), "",
                              f"activity {act!r} is not in the catalogue, so its statutory "
-                             "status must be given (true/false)", problem="missing")
+                             "status must be given (true/false)", problem="missing value")
         n = _int_cell(_cell(path, line, "n"), raw["n"] or "", minimum=1)
         cells = {c: (raw[c] or "").strip() for c in COORDINATORS}
         is_pct = [v.endswith("%") for v in cells.values()]
@@ -272,7 +272,7 @@ def load_aggregate(path: str | Path) -> SurveyTable:
             if total != n:
                 raise InputError(_cell(path, line, "n"), n,
                                  f"counts {'/'.join(cells.values())} sum to {total}; "
-                                 "n must equal their sum", problem="inconsistent")
+                                 "n must equal their sum", problem="inconsistent value")
         parsed.append(row)
     return _table_from_rows(parsed, str(path))
 
@@ -295,7 +295,7 @@ def load_units(path: str | Path) -> UnitResponses:
         for c in UNIT_COLUMNS:
             if not vals[c]:
                 raise InputError(_cell(path, line, c), "", "a value is required",
-                                 problem="empty")
+                                 problem="empty value")
         if vals["unit_type"] not in UNIT_TYPES:
             raise InputError(_cell(path, line, "unit_type"), vals["unit_type"],
                              "allowed: " + ", ".join(UNIT_TYPES))
@@ -311,11 +311,11 @@ def load_units(path: str | Path) -> UnitResponses:
             raise InputError(_cell(path, line, "unit_type"), f"{key[0]}/{key[1]}",
                              f"unit {uid!r} was given as {units[uid][0]} in "
                              f"{units[uid][1]} earlier; a unit has one type and municipality",
-                             problem="conflicting")
+                             problem="conflicting value")
         if (uid, vals["activity"]) in answers:
             raise InputError(_cell(path, line, "activity"), vals["activity"],
                              f"unit {uid!r} answers for each activity once",
-                             problem="duplicate")
+                             problem="duplicate value")
         if vals["coordinator"] in DROPPED_ANSWERS:
             dropped[vals["activity"]] = dropped.get(vals["activity"], 0) + 1
             answers[(uid, vals["activity"])] = -1
@@ -336,7 +336,7 @@ def load_units(path: str | Path) -> UnitResponses:
         empty = [a for a, k in zip(acts, answered, strict=True) if k == 0]
         raise InputError(f"{path}: column 'coordinator'", "unsure/several",
                          "each activity needs at least one municipality/voluntary/together "
-                         "answer; none for: " + ", ".join(empty), problem="no usable")
+                         "answer; none for: " + ", ".join(empty), problem="no usable value")
     return UnitResponses(
         unit_ids, tuple(units[u][0] for u in unit_ids), tuple(units[u][1] for u in unit_ids),
         acts, codes, np.array([activity(a).statutory for a in acts]), str(path),
@@ -357,4 +357,4 @@ def load_survey(path: str | Path | None = None) -> SurveyTable | UnitResponses:
     raise InputError(f"{path}: header", ",".join(header),
                      f"expected an aggregate table ({','.join(AGGREGATE_COLUMNS)}) or "
                      f"unit-level responses ({','.join(UNIT_COLUMNS)})",
-                     problem="unrecognised")
+                     problem="unrecognised value")

@@ -14,8 +14,8 @@ class InputError(CoprodError, ValueError):
     value and what is allowed, so that ``str(err)`` is a complete one-line diagnosis.
     """
 
-    def __init__(self, where: str, value: object, allowed: str, *, problem: str = "invalid"):
+    def __init__(self, where: str, value: object, allowed: str, *, problem: str = "invalid value"):
         self.where = where
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{where}: {problem} value {value!r}; {allowed}")
+        super().__init__(f"{where}: {problem} {value!r}; {allowed}")

@@ -84,7 +84,7 @@ BAD_AGGREGATES = [
      r"allowed: 0% to 100%"),
     ("activity,n,municipality,voluntary,together\nsocial,10,33%,33%,33%\n",
      r"row 2: inconsistent value.*no integer counts summing to n=10"),
-    ("activity,n,municipality,voluntary,together\n", r"no rows"),
+    ("activity,n,municipality,voluntary,together\n", r"no data rows after the header"),
     ("", r"empty file"),
     ("activity,n,municipality,voluntary,together\nsocial,3,a%,1%,1%\n",
      r"column 'municipality': invalid value 'a%'"),

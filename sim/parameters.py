@@ -1,0 +1,160 @@
+"""The model's parameters: free (calibrated), policy levers and documented inputs.
+
+Every parameter has a default, an allowed range and a meaning. *Free* parameters are the
+ones calibration estimates (their range is the prior's support); *levers* are what policy
+scenarios change; *inputs* are fixed values with a stated source or assumption. Keeping
+them in one table lets the model, the command line, the scenario files and calibration
+validate against the same definitions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+
+from sim.errors import InputError
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One model parameter."""
+
+    name: str
+    default: float
+    low: float
+    high: float
+    kind: str  # "free", "lever" or "input"
+    meaning: str
+    source: str = ""
+
+
+_P = Parameter
+_TABLE: tuple[Parameter, ...] = (
+    # ---- free parameters (≤ 10): the mechanisms' strengths, estimated by ABC-SMC ----
+    _P("municipal_tradition", 0.4, -2.0, 3.0, "free",
+       "baseline pull of coordination to the municipality (utility, logit scale): the "
+       "Nordic strong-public-sector tradition of municipal responsibility for care",
+       "Esping-Andersen 1990; Andfossen 2020, Discussion"),
+    _P("statutory_pull", 1.2, 0.0, 5.0, "free",
+       "extra municipal utility when the activity is a statutory service (legal duty and "
+       "quality control under the Health and Care Services Act)",
+       "Andfossen 2020; Ministry of Health and Care Services 2003, 2011a"),
+    _P("staff_pressure_push", 2.5, 0.0, 8.0, "free",
+       "loss of municipal utility per unit of staff pressure: scarce staff time pushes "
+       "coordination away from the unit", "Hillestad & Tessem 2015"),
+    _P("org_presence_pull", 0.8, 0.0, 4.0, "free",
+       "voluntary utility per unit of log volunteer presence of organisations specialised "
+       "in the activity's domain in the municipality", "Andfossen 2020, Background"),
+    _P("logic_distance", 1.8, 0.0, 5.0, "free",
+       "institutional logics: municipal claim on care-like domains (× care-logic of the "
+       "domain) and cost of joint coordination (× the unit's logic gap)",
+       "Thornton & Ocasio 2008; Thornton et al. 2012"),
+    _P("trust_weight", 1.2, 0.0, 5.0, "free",
+       "utility of joint coordination per unit of trust between unit and organisations",
+       "Sørensen & Torfing 2011a,b"),
+    _P("trust_learning", 0.05, 0.0, 0.3, "free",
+       "trust change per joint activity: success raises trust by η(1−T), failure lowers "
+       "it by 2ηT", "Sørensen & Torfing 2011b"),
+    _P("codestruction_risk", 0.15, 0.0, 0.6, "free",
+       "probability that a joint activity fails at logic gap 1 (co-destruction), "
+       "destroying trust and volunteer motivation", "Osborne et al. 2016; Plé & "
+       "Chumpitaz Cáceres 2010"),
+    _P("activity_rate", 0.6, 0.05, 3.0, "free",
+       "weekly rate at which a unit organises an activity per unit of volunteer supply "
+       "in its domain", "calibrated to the activity counts n of Table 2"),
+    _P("dominance_erosion", 0.5, 0.0, 3.0, "free",
+       "weekly loss of volunteer motivation per unit share of activities coordinated by "
+       "the municipality alone (volunteer spirit and autonomy)", "Andfossen 2020, "
+       "Discussion"),
+    # ---- policy levers (what scenarios change); defaults are the 2015 situation ----
+    _P("policy_share", 0.20, 0.0, 1.0, "lever",
+       "share of municipalities with a local volunteer policy (written agreements, "
+       "clear responsibilities); 69% had none and 11% did not know in 2012",
+       "Loga 2012"),
+    _P("volunteer_centre_share", 0.80, 0.0, 1.0, "lever",
+       "share of municipalities with a volunteer centre (frivilligsentral); 400 centres "
+       "in 428 municipalities in 2014, several in the largest", "Frivillighet Norge 2014"),
+    _P("municipal_service_share", 0.10, 0.0, 1.0, "lever",
+       "share of municipalities running their own municipal volunteer service (60% "
+       "wanted one in 2010)", "Abrahamsen 2010; assumption for 2015"),
+    _P("recruitment_effort", 0.0, 0.0, 3.0, "lever",
+       "extra volunteer recruitment relative to 2015 (1 = recruitment rate doubled)",
+       "National strategy for voluntary work, Ministry of Health and Care Services 2015"),
+    _P("forum_intensity", 0.0, 0.0, 1.0, "lever",
+       "regular collaboration forums: weekly trust gain toward 1 and shrinking logic gap "
+       "(1 = monthly forums in every municipality)", "Sørensen & Torfing 2011a"),
+    _P("resource_pressure", 0.0, -0.5, 1.0, "lever",
+       "relative increase in staff pressure (fewer staff hours per recipient), reached "
+       "linearly over ten years", "WHO 2015; Leknes et al. 2019"),
+    _P("task_division", 0.0, 0.0, 5.0, "lever",
+       "strength of a rule assigning statutory activities to the municipality and the "
+       "rest to organisations (utility added to the assigned body, taken from joint "
+       "coordination)", "Andfossen 2020, Background (division of tasks)"),
+    # ---- documented inputs ----
+    _P("volunteer_share", 0.044, 0.0, 0.2, "input",
+       "share of the population doing voluntary work in long-term care",
+       "Folkestad et al. 2015 (2014 figure)"),
+    _P("volunteers_per_agent", 20, 1, 200, "input",
+       "people one Volunteer agent stands for (a volunteer team); keeps national runs "
+       "small", "modelling choice"),
+    _P("annual_turnover", 0.25, 0.0, 1.0, "input",
+       "share of active volunteers who stop within a year at full motivation",
+       "assumption"),
+    _P("revision_rate", 0.04, 0.0, 1.0, "input",
+       "weekly probability that a unit revisits who coordinates an activity (about "
+       "twice a year)", "assumption"),
+    _P("persistence", 0.8, 0.0, 1.0, "input",
+       "probability that an occurrence follows the standing arrangement rather than an "
+       "ad hoc one (raised by a local policy)", "assumption"),
+    _P("unsure_rate", 0.05, 0.0, 0.5, "input",
+       "probability that a respondent answers 'unsure' about a consistent arrangement",
+       "assumption; the paper reports 0–35% unsure/several"),
+    _P("policy_effect", 0.5, 0.0, 1.0, "input",
+       "how much a local policy cuts co-destruction risk, logic gap and ad hoc "
+       "coordination (1 = removes them)", "assumption"),
+)
+
+PARAMETERS: dict[str, Parameter] = {p.name: p for p in _TABLE}
+FREE: tuple[str, ...] = tuple(p.name for p in _TABLE if p.kind == "free")
+LEVERS: tuple[str, ...] = tuple(p.name for p in _TABLE if p.kind == "lever")
+INPUTS: tuple[str, ...] = tuple(p.name for p in _TABLE if p.kind == "input")
+
+
+def calibrated_defaults() -> dict[str, float]:
+    """The shipped posterior's median for the free parameters, when one is shipped.
+
+    Written by calibration (``calibration/data/posterior/median.json``); sim reads it as
+    plain data so that it needs no import from calibration.
+    """
+    try:
+        path = resources.files("calibration.data").joinpath("posterior/median.json")
+        return {k: float(v) for k, v in json.loads(path.read_text()).items()
+                if k in PARAMETERS}
+    except (FileNotFoundError, ModuleNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def defaults() -> dict[str, float]:
+    """Every parameter's default: the shipped posterior median where one exists."""
+    values = {name: p.default for name, p in PARAMETERS.items()}
+    values.update(calibrated_defaults())
+    return values
+
+
+def validate(values: dict, *, where: str = "parameter") -> dict[str, float]:
+    """Check names and ranges; return a complete parameter dict (defaults filled in)."""
+    out = defaults()
+    for name, value in values.items():
+        if name not in PARAMETERS:
+            raise InputError(where, name, "valid names: " + ", ".join(PARAMETERS),
+                             problem="unknown name")
+        p = PARAMETERS[name]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(f"{where} {name!r}", value, f"allowed: a number in "
+                             f"[{p.low}, {p.high}]")
+        if not p.low <= value <= p.high:
+            raise InputError(f"{where} {name!r}", value, f"allowed: {p.low} to {p.high}",
+                             problem="out-of-range")
+        out[name] = float(value)
+    return out
