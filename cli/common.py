@@ -23,3 +23,21 @@ def seed_value(seed: int) -> int:
 def examples(*lines: str) -> str:
     """An 'Examples:' epilog for a sub-command's help."""
     return "Examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def parse_assignments(items: list[str], *, where: str) -> dict[str, float]:
+    """Parse ``NAME=VALUE`` strings into a validated parameter dict (only those given)."""
+    from sim.errors import InputError
+    from sim.parameters import validate
+
+    values: dict[str, float] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise InputError(where, item, "expected NAME=VALUE, e.g. policy_share=1")
+        try:
+            values[name.strip()] = float(raw)
+        except ValueError:
+            raise InputError(f"{where} {name.strip()}", raw, "allowed: a number") from None
+    validate(values, where=where)
+    return values

@@ -32,15 +32,15 @@ class Parameter:
 _P = Parameter
 _TABLE: tuple[Parameter, ...] = (
     # ---- free parameters (≤ 10): the mechanisms' strengths, estimated by ABC-SMC ----
-    _P("municipal_tradition", 0.4, -2.0, 3.0, "free",
+    _P("municipal_tradition", 3.6, -1.0, 7.0, "free",
        "baseline pull of coordination to the municipality (utility, logit scale): the "
        "Nordic strong-public-sector tradition of municipal responsibility for care",
        "Esping-Andersen 1990; Andfossen 2020, Discussion"),
-    _P("statutory_pull", 1.2, 0.0, 5.0, "free",
+    _P("statutory_pull", 0.5, 0.0, 5.0, "free",
        "extra municipal utility when the activity is a statutory service (legal duty and "
        "quality control under the Health and Care Services Act)",
        "Andfossen 2020; Ministry of Health and Care Services 2003, 2011a"),
-    _P("staff_pressure_push", 2.5, 0.0, 8.0, "free",
+    _P("staff_pressure_push", 3.0, 0.0, 8.0, "free",
        "loss of municipal utility per unit of staff pressure: scarce staff time pushes "
        "coordination away from the unit", "Hillestad & Tessem 2015"),
     _P("org_presence_pull", 0.8, 0.0, 4.0, "free",
@@ -151,10 +151,10 @@ def validate(values: dict, *, where: str = "parameter") -> dict[str, float]:
                              problem="unknown name")
         p = PARAMETERS[name]
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InputError(f"{where} {name!r}", value, f"allowed: a number in "
-                             f"[{p.low}, {p.high}]")
+            raise InputError(f"{where} {name}", value, f"allowed: a number from {p.low} "
+                             f"to {p.high}")
         if not p.low <= value <= p.high:
-            raise InputError(f"{where} {name!r}", value, f"allowed: {p.low} to {p.high}",
-                             problem="out-of-range")
+            raise InputError(f"{where} {name}", value, f"allowed: {p.low} to {p.high}",
+                             problem="out-of-range value")
         out[name] = float(value)
     return out

@@ -1,0 +1,88 @@
+"""Mesa agents: LTC units, voluntary organisations and volunteer teams.
+
+Agents are real :class:`mesa.Agent` objects (the dashboard, DataCollector and
+``mesa.batch_run`` see them), but their changing state lives in the model's arrays so
+that each step is one vectorised computation over all agents. An agent is a view: its
+attributes read the arrays at its index.
+"""
+
+from __future__ import annotations
+
+import mesa
+
+from sim.catalogue import DOMAINS, UNIT_TYPES
+
+
+class LTCUnit(mesa.Agent):
+    """A nursing home, home-care district, integrated or other long-term care unit."""
+
+    def __init__(self, model, index: int):
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def unit_type(self) -> str:
+        """nursing_home, home_care, integrated or other."""
+        return UNIT_TYPES[self.model.population.unit_type[self.index]]
+
+    @property
+    def municipality(self) -> int:
+        """Index of the unit's municipality."""
+        return int(self.model.population.unit_muni[self.index])
+
+    @property
+    def trust(self) -> float:
+        """Trust in the voluntary sector, 0 to 1."""
+        return float(self.model.trust[self.index])
+
+    @property
+    def staff_pressure(self) -> float:
+        """Staff pressure (1 = typical), higher for home care."""
+        return float(self.model.pressure[self.index])
+
+
+class VoluntaryOrganisation(mesa.Agent):
+    """A local voluntary organisation specialised in one activity domain."""
+
+    def __init__(self, model, index: int):
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def domain(self) -> str:
+        """The domain it specialises in (social, culture, physical, ...)."""
+        return DOMAINS[self.model.population.org_domain[self.index]]
+
+    @property
+    def municipality(self) -> int:
+        """Index of the organisation's municipality."""
+        return int(self.model.population.org_muni[self.index])
+
+    @property
+    def active_teams(self) -> int:
+        """Active volunteer teams in this organisation."""
+        m = self.model
+        return int((m.team_active & (m.population.team_org == self.index)).sum())
+
+
+class Volunteer(mesa.Agent):
+    """A team of ``volunteers_per_agent`` volunteers acting together."""
+
+    def __init__(self, model, index: int):
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def active(self) -> bool:
+        """Whether the team currently volunteers."""
+        return bool(self.model.team_active[self.index])
+
+    @property
+    def motivation(self) -> float:
+        """Motivation 0 to 1; low motivation raises the chance of leaving."""
+        return float(self.model.motivation[self.index])
+
+    @property
+    def municipal_service(self) -> bool:
+        """True when the team belongs to the municipality's own volunteer service."""
+        return bool(self.model.population.team_org[self.index] < 0)

@@ -1,0 +1,175 @@
+"""Synthetic populations: municipalities, LTC units, voluntary organisations, volunteers.
+
+Two populations are built from documented inputs:
+
+* ``survey2015`` — the 2015 survey's sample: 50 municipalities in 5 regions with exactly
+  316 LTC units, of types in the proportions of the 244 respondents (128 nursing homes,
+  94 home care, 11 integrated, 11 other; Andfossen 2020);
+* ``norway`` — all 357 municipalities (2024), 5.55 million inhabitants (Statistics
+  Norway), about 980 nursing and care institutions (2014) plus home care districts.
+
+Municipality sizes are lognormal with median 5,000 inhabitants and σ = 1.4 (an
+approximation to the skewed Norwegian size distribution: most municipalities are small,
+a few very large), rescaled to the national total. Volunteers: 4.4% of the population
+did voluntary work in long-term care in 2014 (Folkestad et al. 2015); they are grouped
+in teams of ``volunteers_per_agent`` people, each team belonging to a voluntary
+organisation or, where the municipality runs one, to the municipal volunteer service.
+Organisations specialise in one domain, drawn with :data:`DOMAIN_WEIGHTS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.catalogue import DOMAINS, UNIT_TYPES
+from sim.errors import InputError
+
+NATIONAL_POPULATION = 5_550_000  # Statistics Norway, 1 January 2024
+NATIONAL_MUNICIPALITIES = 357  # from 2024
+SURVEY_MUNICIPALITIES = 50
+SURVEY_UNITS = 316
+REGIONS = ("north", "central", "west", "south", "east")
+# Respondent mix (128/94/11/11 of 244) applied to the 316 identified units.
+SURVEY_UNIT_TYPES = {"nursing_home": 166, "home_care": 122, "integrated": 14, "other": 14}
+# Inhabitants per LTC unit: 980 institutions (2014) plus home-care districts in the
+# respondents' ratio (94/128) and integrated/other (22/222) give about 1,870 units.
+INHABITANTS_PER_UNIT = NATIONAL_POPULATION / 1870
+# Assumption: share of LTC-relevant voluntary organisations by domain (pensioners' and
+# women's public-health associations for social activities; choirs and music groups for
+# culture; visiting services; sports and walking groups; practical help; meals; day care;
+# self-help and helplines).
+DOMAIN_WEIGHTS = {
+    "social": 0.28, "culture": 0.28, "physical": 0.08, "visiting": 0.10, "practical": 0.06,
+    "meals": 0.08, "day_care": 0.06, "support": 0.06,
+}
+ORGS_PER_INHABITANTS = 1 / 2500  # assumption: one LTC-active organisation per 2,500
+MUNICIPAL_SERVICE_SHARE_OF_VOLUNTEERS = 0.3  # where a municipal service exists
+POOL_FACTOR = 1.25  # potential volunteers per active one at the start
+SIZE_MEDIAN, SIZE_SIGMA = 5_000, 1.4
+
+
+@dataclass(frozen=True)
+class Population:
+    """Arrays describing the world; index i of each array is one entity."""
+
+    name: str
+    muni_population: np.ndarray  # (M,)
+    muni_region: np.ndarray  # (M,) index into REGIONS
+    muni_policy: np.ndarray  # (M,) bool: local volunteer policy
+    muni_centre: np.ndarray  # (M,) bool: volunteer centre
+    muni_service: np.ndarray  # (M,) bool: own municipal volunteer service
+    unit_muni: np.ndarray  # (U,)
+    unit_type: np.ndarray  # (U,) index into UNIT_TYPES
+    org_muni: np.ndarray  # (O,)
+    org_domain: np.ndarray  # (O,) index into DOMAINS
+    team_org: np.ndarray  # (V,) organisation index, or -1 for the municipal service
+    team_muni: np.ndarray  # (V,)
+    team_domain: np.ndarray  # (V,)
+    team_active: np.ndarray  # (V,) bool: active at the start
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        """Entity counts."""
+        return {"municipalities": len(self.muni_population), "units": len(self.unit_muni),
+                "organisations": len(self.org_muni), "volunteer_teams": len(self.team_org)}
+
+
+def _sizes(gen, m: int) -> np.ndarray:
+    pop = gen.lognormal(np.log(SIZE_MEDIAN), SIZE_SIGMA, size=m)
+    return np.maximum(np.round(pop * NATIONAL_POPULATION / pop.sum() * m
+                               / NATIONAL_MUNICIPALITIES), 200)
+
+
+def _allocate(weights: np.ndarray, total: int, minimum: int) -> np.ndarray:
+    """Integer allocation of ``total`` proportional to weights, at least ``minimum`` each."""
+    base = np.full(len(weights), minimum)
+    rest = total - base.sum()
+    share = weights / weights.sum() * rest
+    alloc = np.floor(share).astype(int)
+    remainder = rest - alloc.sum()
+    alloc[np.argsort(-(share - alloc), kind="stable")[:remainder]] += 1
+    return base + alloc
+
+
+def _unit_types(gen, units_per_muni: np.ndarray, totals: dict[str, int]) -> np.ndarray:
+    """Each municipality gets a nursing home and a home-care unit; the rest are shuffled."""
+    types = []
+    pool = []
+    for t, k in totals.items():
+        pool += [UNIT_TYPES.index(t)] * k
+    pool = np.array(pool)
+    first_two = np.array([UNIT_TYPES.index("nursing_home"), UNIT_TYPES.index("home_care")])
+    m = len(units_per_muni)
+    # Remove one nursing home and one home-care unit per municipality from the pool.
+    remaining = pool.tolist()
+    for t in np.tile(first_two, m):
+        remaining.remove(t)
+    remaining = gen.permutation(np.array(remaining, dtype=int))
+    pos = 0
+    for k in units_per_muni:
+        extra = remaining[pos:pos + k - 2]
+        pos += k - 2
+        types.append(np.concatenate([first_two, extra]))
+    return np.concatenate(types).astype(int)
+
+
+def build_population(name: str, levers: dict, rng) -> Population:
+    """Build the ``survey2015`` or ``norway`` population.
+
+    ``levers`` supplies ``policy_share``, ``volunteer_centre_share``,
+    ``municipal_service_share``, ``volunteer_share`` and ``volunteers_per_agent``
+    (see :mod:`sim.parameters`); ``rng`` is the only source of randomness.
+    """
+    gen = np.random.default_rng(rng)
+    if name == "survey2015":
+        m = SURVEY_MUNICIPALITIES
+        pop = _sizes(gen, m)
+        units_per_muni = _allocate(pop, SURVEY_UNITS, 2)
+        totals = SURVEY_UNIT_TYPES
+    elif name == "norway":
+        m = NATIONAL_MUNICIPALITIES
+        pop = _sizes(gen, m)
+        units_per_muni = np.maximum(2, np.round(pop / INHABITANTS_PER_UNIT)).astype(int)
+        total = int(units_per_muni.sum())
+        mix = np.array([128, 94, 11, 11], dtype=float)
+        counts = _allocate(mix, total, 0)
+        # Every municipality needs its own nursing home and home-care unit.
+        counts[0] = max(counts[0], m)
+        counts[1] = max(counts[1], m)
+        counts[2:] = _allocate(mix[2:], total - counts[0] - counts[1], 0)
+        totals = dict(zip(UNIT_TYPES, counts.tolist(), strict=True))
+    else:
+        raise InputError("--population", name, "allowed: survey2015, norway")
+    region = np.arange(m) % len(REGIONS)
+    policy = gen.random(m) < levers["policy_share"]
+    centre = gen.random(m) < levers["volunteer_centre_share"]
+    service = gen.random(m) < levers["municipal_service_share"]
+    unit_muni = np.repeat(np.arange(m), units_per_muni)
+    unit_type = _unit_types(gen, units_per_muni, totals)
+
+    orgs_per_muni = np.maximum(1, gen.poisson(pop * ORGS_PER_INHABITANTS))
+    org_muni = np.repeat(np.arange(m), orgs_per_muni)
+    weights = np.array([DOMAIN_WEIGHTS[d] for d in DOMAINS])
+    org_domain = gen.choice(len(DOMAINS), size=len(org_muni), p=weights / weights.sum())
+
+    people = pop * levers["volunteer_share"]
+    teams_active = np.maximum(1, np.round(people / levers["volunteers_per_agent"])).astype(int)
+    teams_total = np.ceil(teams_active * POOL_FACTOR).astype(int)
+    team_muni = np.repeat(np.arange(m), teams_total)
+    # Within a municipality: teams go to its organisations (random sizes) or, where a
+    # municipal service exists, a share to the service (organisation index -1).
+    org_start = np.concatenate([[0], np.cumsum(orgs_per_muni)[:-1]])
+    pick = org_start[team_muni] + np.floor(gen.random(len(team_muni))
+                                           * orgs_per_muni[team_muni]).astype(int)
+    to_service = service[team_muni] & (gen.random(len(team_muni))
+                                       < MUNICIPAL_SERVICE_SHARE_OF_VOLUNTEERS)
+    team_org = np.where(to_service, -1, pick)
+    team_domain = np.where(to_service,
+                           gen.choice(len(DOMAINS), size=len(team_muni),
+                                      p=weights / weights.sum()),
+                           org_domain[pick])
+    team_active = gen.random(len(team_muni)) < 1 / POOL_FACTOR
+    return Population(name, pop, region, policy, centre, service, unit_muni, unit_type,
+                      org_muni, org_domain, team_org, team_muni, team_domain, team_active)

@@ -1,0 +1,91 @@
+"""The virtual survey: observe the simulated world as the 2015 survey observed the real one.
+
+Procedure (Andfossen 2020, Methods):
+
+1. Sampling frame: every LTC unit of the population (316 in the 2015 sample).
+2. Response: 77.2% of units answer (244 of 316). For the ``survey2015`` population the
+   respondents are drawn by unit type to match Q1's answers exactly (128 nursing homes,
+   94 home care, 11 integrated, 11 other; the paper reports no notable differences in
+   response rates); otherwise a simple random sample at the same rate.
+3. Q2: an activity counts as organised when it occurred in any of the last four weekly
+   steps.
+4. Q3: the respondent names the coordinator. If the activity was coordinated by
+   different bodies within the window the answer is "several services with different
+   coordination responsibilities"; otherwise, with probability ``unsure_rate``,
+   "unsure". Both are dropped, as in the paper.
+
+The result has the shape of the observed Table 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.catalogue import CATALOGUE, COORDINATORS, TABLE2_IDS, UNIT_TYPES
+
+RESPONSE_RATE = 244 / 316
+RESPONDENT_TYPES = {"nursing_home": 128, "home_care": 94, "integrated": 11, "other": 11}
+
+
+@dataclass(frozen=True)
+class SimulatedSurvey:
+    """Simulated Table 2: counts per activity and coordinator after dropping answers."""
+
+    activities: tuple[str, ...]
+    counts: np.ndarray  # (activities, 3)
+    offered: np.ndarray  # (activities,) share of respondents who organised it
+    dropped: np.ndarray  # (activities,) unsure/several answers dropped
+    respondents: int
+
+    @property
+    def n(self) -> np.ndarray:
+        """Units answering municipality/voluntary/together per activity."""
+        return self.counts.sum(axis=1)
+
+    @property
+    def shares(self) -> np.ndarray:
+        """Shares per coordinator (NaN where n = 0)."""
+        n = self.n[:, None].astype(float)
+        return np.divide(self.counts, n, out=np.full(self.counts.shape, np.nan), where=n > 0)
+
+    def to_frame(self):
+        """``activity,n,municipality,voluntary,together,offered``."""
+        import pandas as pd
+
+        df = pd.DataFrame(self.shares, columns=list(COORDINATORS))
+        df.insert(0, "activity", self.activities)
+        df.insert(1, "n", self.n)
+        df["offered"] = self.offered
+        return df
+
+
+def sample_respondents(unit_type: np.ndarray, population_name: str, rng) -> np.ndarray:
+    """Indices of responding units (sorted)."""
+    if population_name == "survey2015":
+        chosen = []
+        for t, k in RESPONDENT_TYPES.items():
+            pool = np.flatnonzero(unit_type == UNIT_TYPES.index(t))
+            chosen.append(rng.choice(pool, size=min(k, len(pool)), replace=False))
+        return np.sort(np.concatenate(chosen))
+    n = int(round(RESPONSE_RATE * len(unit_type)))
+    return np.sort(rng.choice(len(unit_type), size=n, replace=False))
+
+
+def virtual_survey(window: np.ndarray, unit_type: np.ndarray, population_name: str,
+                   unsure_rate: float, rng) -> SimulatedSurvey:
+    """Run the survey on a window of occurrence modes, shape (weeks, units, activities)."""
+    rng = np.random.default_rng(rng)
+    resp = sample_respondents(unit_type, population_name, rng)
+    cols = [[a.id for a in CATALOGUE].index(i) for i in TABLE2_IDS]
+    w = window[:, resp][:, :, cols]  # (weeks, respondents, 6)
+    offered = (w >= 0).any(axis=0)
+    present = np.stack([(w == k).any(axis=0) for k in range(3)], axis=-1)
+    several = present.sum(axis=-1) > 1
+    unsure = offered & ~several & (rng.random(offered.shape) < unsure_rate)
+    usable = offered & ~several & ~unsure
+    answer = present.argmax(axis=-1)
+    counts = np.stack([(usable & (answer == k)).sum(axis=0) for k in range(3)], axis=-1)
+    return SimulatedSurvey(TABLE2_IDS, counts, offered.mean(axis=0),
+                           (offered & ~usable).sum(axis=0), len(resp))

@@ -1,0 +1,152 @@
+import mesa
+import numpy as np
+import pytest
+
+from sim import CoProductionModel, run
+from sim.agents import LTCUnit, Volunteer, VoluntaryOrganisation
+from sim.catalogue import CATALOGUE, TABLE2_IDS
+from sim.errors import InputError
+from sim.parameters import FREE, PARAMETERS, validate
+from sim.population import build_population
+from sim.survey import RESPONDENT_TYPES
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run(rng=11, steps=12)
+
+
+def test_same_seed_same_output_different_seed_differs(result):
+    again = run(rng=11, steps=12)
+    other = run(rng=12, steps=12)
+    assert result.survey.to_frame().equals(again.survey.to_frame())
+    assert result.timeseries.equals(again.timeseries)
+    assert not result.timeseries.equals(other.timeseries)
+
+
+def test_seed_sequence_and_generator_are_accepted():
+    a = run(rng=np.random.SeedSequence(5), steps=4)
+    b = run(rng=np.random.SeedSequence(5), steps=4)
+    assert a.survey.to_frame().equals(b.survey.to_frame())
+    run(rng=np.random.default_rng(5), steps=4)
+
+
+def test_virtual_survey_is_shaped_like_table2(result):
+    frame = result.survey.to_frame()
+    assert list(frame.columns) == ["activity", "n", "municipality", "voluntary", "together",
+                                   "offered"]
+    assert tuple(frame.activity) == TABLE2_IDS
+    answered = frame[frame.n > 0]
+    assert np.allclose(answered[["municipality", "voluntary", "together"]].sum(axis=1), 1)
+    assert result.survey.respondents == sum(RESPONDENT_TYPES.values()) == 244
+    # n counts only usable answers of units that offered the activity.
+    assert (frame.n <= np.round(frame.offered * 244)).all()
+    assert ((frame.offered >= 0) & (frame.offered <= 1)).all()
+
+
+def test_population_matches_the_2015_frame_and_norway():
+    pop = build_population("survey2015", validate({}), 1)
+    assert pop.sizes["municipalities"] == 50 and pop.sizes["units"] == 316
+    assert np.bincount(pop.unit_type).tolist() == [166, 122, 14, 14]
+    # Every municipality has a nursing home and a home-care unit.
+    for m in range(50):
+        types = set(pop.unit_type[pop.unit_muni == m].tolist())
+        assert {0, 1} <= types
+    nor = build_population("norway", validate({}), 1)
+    assert nor.sizes["municipalities"] == 357
+    assert 1500 < nor.sizes["units"] < 2400
+    assert nor.muni_population.sum() == pytest.approx(5_550_000, rel=0.01)
+
+
+def test_agents_are_real_mesa_agents_viewing_the_arrays():
+    model = CoProductionModel(rng=3)
+    units = model.agents_by_type[LTCUnit]
+    assert len(units) == 316
+    assert len(model.agents_by_type[VoluntaryOrganisation]) > 0
+    teams = model.agents_by_type[Volunteer]
+    model.step()
+    unit = next(iter(units))
+    assert unit.trust == model.trust[unit.index]
+    assert sum(t.active for t in teams) == model.team_active.sum()
+
+
+def test_mesa_batch_run_drives_the_model():
+    rows = mesa.batch_run(CoProductionModel, {"policy_share": [0.0, 1.0]}, rng=[1, 2],
+                          max_steps=5, display_progress=False, number_processes=1)
+    assert len(rows) == 4
+    assert {r["policy_share"] for r in rows} == {0.0, 1.0}
+    assert all(0 <= r["share_together"] <= 1 for r in rows)
+
+
+def _probs(**params):
+    model = CoProductionModel(rng=4, **params)
+    stat = model.statutory[model.pair_act]
+    return model.choice_probabilities(), stat
+
+
+def test_statutory_duty_pulls_statutory_activities_to_the_municipality():
+    low, stat = _probs(statutory_pull=0.0)
+    high, _ = _probs(statutory_pull=4.0)
+    assert high[stat, 0].mean() > low[stat, 0].mean() + 0.1
+    assert np.allclose(high[~stat], low[~stat])
+
+
+def test_staff_pressure_pushes_coordination_away_from_the_municipality():
+    calm, _ = _probs(staff_pressure_push=0.5)
+    pressed, _ = _probs(staff_pressure_push=5.0)
+    assert pressed[:, 0].mean() < calm[:, 0].mean()
+
+
+def test_trust_enables_joint_coordination():
+    low, _ = _probs(trust_weight=0.0)
+    high, _ = _probs(trust_weight=4.0)
+    assert high[:, 2].mean() > low[:, 2].mean()
+
+
+def test_task_division_splits_statutory_and_other_work():
+    probs, stat = _probs(task_division=5.0)
+    assert probs[stat, 0].mean() > 0.9
+    assert probs[~stat, 1].mean() > 0.7
+    assert probs[:, 2].mean() < 0.05
+
+
+def test_dominance_erodes_volunteer_motivation_and_numbers():
+    calm = run({"dominance_erosion": 0.0}, rng=5, steps=40).timeseries.iloc[-1]
+    eroded = run({"dominance_erosion": 3.0}, rng=5, steps=40).timeseries.iloc[-1]
+    assert eroded.mean_motivation < calm.mean_motivation
+    assert eroded.active_volunteers < calm.active_volunteers
+
+
+def test_coordination_answer_is_one_of_the_documented_labels(result):
+    assert result.coordination in {"separate", "shared", "municipal-dominant", "mix"}
+    assert set(result.municipality_labels) <= {"separate", "shared", "municipal-dominant",
+                                               "mix", "none"}
+
+
+def test_at_most_ten_free_parameters_each_with_a_range_and_meaning():
+    assert len(FREE) <= 10
+    for name in FREE:
+        p = PARAMETERS[name]
+        assert p.low < p.high and p.low <= p.default <= p.high and p.meaning
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"bogus": 1}, r"unknown name 'bogus'; valid names: municipal_tradition"),
+    ({"policy_share": 2.0}, r"parameter policy_share: out-of-range value 2.0; allowed: 0.0"),
+    ({"policy_share": "high"}, r"parameter policy_share: invalid value 'high'"),
+])
+def test_bad_parameters_are_refused(params, message):
+    with pytest.raises(InputError, match=message):
+        CoProductionModel(**params)
+
+
+def test_bad_steps_and_population_are_refused():
+    with pytest.raises(InputError, match="--steps: invalid value 2"):
+        run(steps=2)
+    with pytest.raises(InputError, match="allowed: survey2015, norway"):
+        run(population="sweden")
+
+
+def test_catalogue_has_the_fourteen_survey_activities():
+    assert len(CATALOGUE) == 14
+    assert {a.id for a in CATALOGUE if a.statutory} == {"food_delivery", "day_centre"}
