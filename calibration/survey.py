@@ -193,7 +193,8 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     reader.fieldnames = header
     rows = list(reader)
     if not rows:
-        raise InputError(str(path), "", "at least one data row is required", problem="no data rows after the header")
+        raise InputError(str(path), "", "at least one data row is required",
+                         problem="no data rows after the header")
     return header, rows
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.agents import LTCUnit, Volunteer, VoluntaryOrganisation
+from sim.agents import LTCUnit, VoluntaryOrganisation, Volunteer
 from sim.catalogue import CATALOGUE, DOMAINS, UNIT_TYPES
 from sim.parameters import validate
 from sim.population import Population, build_population

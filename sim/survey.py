@@ -69,7 +69,7 @@ def sample_respondents(unit_type: np.ndarray, population_name: str, rng) -> np.n
             pool = np.flatnonzero(unit_type == UNIT_TYPES.index(t))
             chosen.append(rng.choice(pool, size=min(k, len(pool)), replace=False))
         return np.sort(np.concatenate(chosen))
-    n = int(round(RESPONSE_RATE * len(unit_type)))
+    n = round(RESPONSE_RATE * len(unit_type))
     return np.sort(rng.choice(len(unit_type), size=n, replace=False))
 
 

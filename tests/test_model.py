@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from sim import CoProductionModel, run
-from sim.agents import LTCUnit, Volunteer, VoluntaryOrganisation
+from sim.agents import LTCUnit, VoluntaryOrganisation, Volunteer
 from sim.catalogue import CATALOGUE, TABLE2_IDS
 from sim.errors import InputError
 from sim.parameters import FREE, PARAMETERS, validate
