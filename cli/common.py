@@ -41,3 +41,11 @@ def parse_assignments(items: list[str], *, where: str) -> dict[str, float]:
             raise InputError(f"{where} {name.strip()}", raw, "allowed: a number") from None
     validate(values, where=where)
     return values
+
+
+def add_workers(parser) -> None:
+    """Add ``--workers N`` and ``--scheduler ADDR``."""
+    parser.add_argument("--workers", type=int, default=1,
+                        help="local worker processes (default 1)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDR",
+                        help="address of a Dask scheduler, e.g. tcp://127.0.0.1:8786")

@@ -214,16 +214,15 @@ class CoProductionModel(mesa.Model):
         full[:, self.pair_unit, self.pair_act] = self.pair_window
         return full
 
-    def step(self) -> None:
-        """Advance one week (every operation is vectorised over all pairs or teams)."""
-        p, pop, rng = self.params, self.population, self.rng
-        week = self.steps  # Mesa has already counted this step
-        n_units, n_muni = len(self.trust), len(self.dominance)
-        # 1. Resource pressure reaches its full value over ten years.
-        if p["resource_pressure"] and week <= 520:
-            self.pressure = self.pressure0 * (1 + p["resource_pressure"] * week / 520)
-        # 2. Supply: more active volunteers in the domain, more activities.
-        _, p_occurs, d_vol_base = self._grid()
+    def _units_step(self, week: int, p_occurs: np.ndarray, d_vol_base: np.ndarray):
+        """The units' work for one week, vectorised over all (unit, activity) pairs.
+
+        Revises arrangements, draws occurrences and their coordination mode, resolves
+        joint activities and updates trust. Returns the occurring pair indices, their
+        modes and which of them failed.
+        """
+        p, rng = self.params, self.rng
+        n_units = len(self.trust)
         draws = rng.random((2, len(self.pair_unit)), dtype=np.float32)
         # 3. Arrangements are revisited now and then (a fresh logit choice).
         ridx = np.flatnonzero(draws[0] < p["revision_rate"])
@@ -251,8 +250,22 @@ class CoProductionModel(mesa.Model):
         self.trust = np.minimum(np.maximum(t, 0.0), 1.0)
         if forum:
             self.gap = self.gap * (1 - 0.01 * forum)
+        return idx, mode_sub, failed
+
+    def step(self) -> None:
+        """Advance one week (every operation is vectorised over all pairs or teams)."""
+        p, pop, rng = self.params, self.population, self.rng
+        week = self.steps  # Mesa has already counted this step
+        # 1. Resource pressure reaches its full value over ten years.
+        if p["resource_pressure"] and week <= 520:
+            self.pressure = self.pressure0 * (1 + p["resource_pressure"] * week / 520)
+        # 2. Supply: more active volunteers in the domain, more activities.
+        _, p_occurs, d_vol_base = self._grid()
+        # 3-5. The units' choices, activities, joint outcomes and trust.
+        idx, mode_sub, failed = self._units_step(week, p_occurs, d_vol_base)
         # 6. Volunteers: municipal dominance and failed joint work erode motivation;
         # unmotivated teams leave; inactive ones are recruited back.
+        n_units, n_muni = len(self.trust), len(self.dominance)
         muni_sub = self.pair_muni[idx]
         occ_m = np.bincount(muni_sub, minlength=n_muni)
         mun_m = np.bincount(muni_sub[mode_sub == MUNICIPALITY], minlength=n_muni)

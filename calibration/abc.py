@@ -1,0 +1,184 @@
+"""ABC-SMC calibration of the model's free parameters to the survey's Table 2 (pyabc).
+
+* Priors: uniform over each free parameter's documented range (:mod:`sim.parameters`).
+* Model: one run of 52 weeks on the 2015 sample, observed by the virtual survey; summary
+  statistics are the 18 shares and 6 counts (:mod:`calibration.summary`).
+* Distance: noise-scaled RMS (:class:`calibration.summary.SurveyDistance`).
+* Storage: pyabc's History in SQLite (``DIR/abc.db``); every finished generation is
+  stored there, so an interrupted run resumes with ``resume=True`` and loses nothing
+  that was finished.
+
+Reproducibility: pyabc draws particles from numpy's *global* generator, and the model's
+seed is drawn from it too. We seed that generator just around the pyabc run (and restore
+it afterwards), so a single-worker run with the same seed gives the same posterior.
+Parallel samplers (local processes or Dask) reseed their workers and are not
+reproducible run to run; their posteriors agree only within Monte Carlo error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+
+from calibration.posterior import write_posterior
+from calibration.summary import SurveyDistance, observed_summary, summarise_simulated
+from calibration.survey import SurveyTable, load_table2
+from sim import run
+from sim.errors import CoprodError, InputError
+from sim.parameters import FREE, PARAMETERS
+
+CALIBRATION_STEPS = 52
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How hard ABC-SMC works."""
+
+    population_size: int
+    max_populations: int
+    max_simulations: int
+    max_walltime_s: float
+    min_epsilon: float = 0.0
+
+
+QUICK = Settings(population_size=40, max_populations=3, max_simulations=700,
+                 max_walltime_s=45)
+DEFAULT = Settings(population_size=300, max_populations=14, max_simulations=45_000,
+                   max_walltime_s=13 * 60, min_epsilon=0.5)
+
+
+def prior():
+    """Uniform priors over the free parameters' documented ranges."""
+    import pyabc
+
+    return pyabc.Distribution(**{
+        name: pyabc.RV("uniform", PARAMETERS[name].low,
+                       PARAMETERS[name].high - PARAMETERS[name].low)
+        for name in FREE})
+
+
+def abc_model(pars) -> dict[str, float]:
+    """One simulated survey for pyabc (seed drawn from numpy's global generator)."""
+    seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 - pyabc's own generator
+    params = {k: float(pars[k]) for k in FREE}
+    return summarise_simulated(run(params, steps=CALIBRATION_STEPS, rng=seed).survey)
+
+
+@contextlib.contextmanager
+def _seeded_global_numpy(seed: int):
+    """Seed numpy's global generator for pyabc only, then restore it."""
+    state = np.random.get_state()  # noqa: NPY002 - pyabc uses the legacy global generator
+    np.random.seed(seed % 2**32)  # noqa: NPY002
+    try:
+        yield
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+
+
+def _sampler(workers: int, scheduler: str | None):
+    import pyabc
+
+    if scheduler:
+        from distributed import Client
+
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as err:
+            raise CoprodError(f"--scheduler: cannot reach {scheduler!r} ({err})") from None
+        return pyabc.sampler.DaskDistributedSampler(dask_client=client)
+    if workers > 1:
+        return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
+    return pyabc.sampler.SingleCoreSampler()
+
+
+def _progress_logging(show: bool) -> None:
+    """Show pyabc's per-generation report (its 'ABC' logger) as the progress display."""
+    for name in ("ABC", "ABC.History", "ABC.Distance", "ABC.Epsilon", "ABC.Sampler"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.INFO if show and name == "ABC" else logging.WARNING)
+        if show and name == "ABC" and not logger.handlers:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("calibrate: %(message)s"))
+            logger.addHandler(handler)
+            logger.propagate = False
+
+
+@dataclass(frozen=True)
+class CalibrationRun:
+    """What a calibration produced and how."""
+
+    db: Path
+    run_id: int
+    populations: int
+    simulations: int
+    epsilons: list
+    wall_time_s: float
+    settings: Settings
+
+
+def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1,
+              scheduler: str | None = None, resume: bool = False,
+              observed: SurveyTable | None = None, progress: bool = True) -> CalibrationRun:
+    """Run (or resume) ABC-SMC and write ``abc.db`` and ``posterior.csv`` under ``out``."""
+    import pyabc
+
+    settings = QUICK if quick else DEFAULT
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    db = out / "abc.db"
+    table = observed or load_table2()
+    obs = observed_summary(table)
+    _progress_logging(progress)
+    abc = pyabc.ABCSMC(abc_model, prior(), SurveyDistance(obs),
+                       population_size=settings.population_size,
+                       sampler=_sampler(workers, scheduler))
+    url = f"sqlite:///{db.resolve()}"
+    done_before = 0
+    if resume:
+        if not db.exists():
+            raise InputError(f"--resume {db}", str(db), "nothing to resume: run "
+                             "'coprod calibrate' without --resume first", problem="missing")
+        history = pyabc.History(url)
+        run_id = history.id
+        done_before = history.n_populations
+        abc.load(url, run_id)
+    else:
+        if db.exists():
+            raise InputError(f"--out {out}", str(db), "a calibration exists there; add "
+                             "--resume to continue it or choose another --out",
+                             problem="existing")
+        abc.new(url, obs)
+    remaining = settings.max_populations - done_before
+    t0 = time.perf_counter()
+    if remaining > 0:
+        # Each (re)start is seeded from the root seed and the generations already done,
+        # so a resumed single-worker run is itself reproducible.
+        with _seeded_global_numpy(seed + 1_000_003 * done_before):
+            history = abc.run(minimum_epsilon=settings.min_epsilon,
+                              max_nr_populations=remaining,
+                              max_total_nr_simulations=settings.max_simulations,
+                              max_walltime=timedelta(seconds=settings.max_walltime_s))
+    else:
+        history = abc.history
+    wall = time.perf_counter() - t0
+    particles, weights = history.get_distribution(m=0, t=history.max_t)
+    write_posterior(out, particles, np.asarray(weights))
+    pops = history.get_all_populations()
+    eps = pops[pops.t >= 0].epsilon.round(4).tolist()
+    return CalibrationRun(db, history.id, int(history.n_populations),
+                          int(history.total_nr_simulations), eps, wall, settings)
+
+
+def settings_dict(run_: CalibrationRun) -> dict:
+    """The run's settings and figures for a manifest."""
+    return {"populations": run_.populations, "simulations": run_.simulations,
+            "epsilons": run_.epsilons, "wall_time_s": round(run_.wall_time_s, 1),
+            "settings": asdict(run_.settings), "run_id": run_.run_id,
+            "steps_per_simulation": CALIBRATION_STEPS}

@@ -1,0 +1,117 @@
+"""Posterior predictive check: simulated Table 2 against the observed one.
+
+Draw parameter sets from the posterior, run the model with the virtual survey for each
+(seeds spawned from one root), and compare:
+
+* the 18 shares: observed share and its 95% BCa interval against the simulated median and
+  90% predictive interval (``fit.csv``); ``inside`` means the simulated median lies in the
+  observed interval (for a share with no interval, e.g. 0 of 19, that it equals it);
+* the statutory − non-statutory differences, the same way (``fit_differences.csv``);
+* each activity's count n against its predictive interval (``fit_n.csv``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from calibration.bootstrap import BootstrapResult, StatisticSpec, survey_bootstrap
+from calibration.posterior import Posterior
+from calibration.survey import SurveyTable, load_table2
+from sim import run
+from sim.batch import Task, run_tasks, spawn_seeds
+from sim.catalogue import TABLE2_IDS
+
+FIT_STEPS = 52
+
+
+def survey_counts_task(task: Task) -> np.ndarray:
+    """One run's simulated Table 2 counts, shape (6, 3) (module level: picklable)."""
+    return run(task.params, steps=task.steps, population=task.population,
+               rng=task.seed).survey.counts
+
+
+@dataclass(frozen=True)
+class PredictiveCheck:
+    """Simulated counts per draw, and the comparison tables."""
+
+    counts: np.ndarray  # (draws, 6, 3)
+    shares: pd.DataFrame
+    differences: pd.DataFrame
+    n: pd.DataFrame
+
+    def targets(self) -> dict[str, object]:
+        """How the fit measures up against the calibration targets."""
+        diffs = self.differences.set_index("statistic")
+        return {
+            "shares_median_inside_95": int(self.shares.inside.sum()),
+            "shares_observed_inside_predictive_90": int(
+                ((self.shares.observed >= self.shares.sim_low_90)
+                 & (self.shares.observed <= self.shares.sim_high_90)).sum()),
+            "pooled_diff_municipality_inside": bool(diffs.loc["pooled_diff:municipality",
+                                                              "inside"]),
+            "pooled_diff_voluntary_inside": bool(diffs.loc["pooled_diff:voluntary", "inside"]),
+            "n_inside_predictive_90": int(self.n.inside.sum()),
+            "draws": int(self.counts.shape[0]),
+        }
+
+
+def predictive_counts(posterior: Posterior, *, draws: int, rng, workers: int = 1,
+                      scheduler: str | None = None, steps: int = FIT_STEPS,
+                      progress: bool | None = None) -> np.ndarray:
+    """Simulated (draws, 6, 3) counts from posterior draws, reproducible for any workers."""
+    gen = np.random.default_rng(rng)
+    params = posterior.draws(draws, gen)
+    seeds = spawn_seeds(gen.integers(2**63), draws)
+    tasks = [Task(p, steps, s, tag={"draw": i}) for i, (p, s) in
+             enumerate(zip(params, seeds, strict=True))]
+    return np.stack(run_tasks(survey_counts_task, tasks, workers=workers, scheduler=scheduler,
+                              progress=progress, label="posterior predictive"))
+
+
+def _compare(names, observed: BootstrapResult, sim_values: np.ndarray) -> pd.DataFrame:
+    rows = []
+    for j, name in enumerate(names):
+        i = observed.names.index(name)
+        est, lo, hi = observed.estimate[i], observed.low[0.95][i], observed.high[0.95][i]
+        col = sim_values[:, j]
+        col = col[np.isfinite(col)]
+        med, s_lo, s_hi = (np.quantile(col, [0.5, 0.05, 0.95]) if len(col)
+                           else (np.nan,) * 3)
+        inside = (lo <= med <= hi) if np.isfinite(lo) else bool(np.isclose(med, est))
+        rows.append({"statistic": name, "observed": est, "low_95": lo, "high_95": hi,
+                     "sim_median": med, "sim_low_90": s_lo, "sim_high_90": s_hi,
+                     "inside": bool(inside)})
+    return pd.DataFrame(rows)
+
+
+def compare(counts: np.ndarray, observed_table: SurveyTable | None = None, *,
+            observed: BootstrapResult | None = None, reps: int = 10_000,
+            rng=0) -> PredictiveCheck:
+    """Build the comparison tables from simulated counts and the observed survey."""
+    table = observed_table or load_table2()
+    observed = observed or survey_bootstrap(table, reps=reps, rng=rng)
+    spec = StatisticSpec.for_activities(TABLE2_IDS, table.statutory[
+        [table.activities.index(a) for a in TABLE2_IDS]])
+    sim_stats = spec.compute(counts)
+    share_names = [n for n in spec.names if n.startswith("share:")]
+    diff_names = [n for n in spec.names if not n.startswith("share:")]
+    shares = _compare(share_names, observed, sim_stats[:, :len(share_names)])
+    parts = shares.statistic.str.split(":", expand=True)
+    shares.insert(0, "activity", parts[1])
+    shares.insert(1, "coordinator", parts[2])
+    shares = shares.drop(columns="statistic")
+    differences = _compare(diff_names, observed, sim_stats[:, len(share_names):])
+    n_sim = counts.sum(axis=2)
+    obs_n = table.n[[table.activities.index(a) for a in TABLE2_IDS]]
+    lo, med, hi = np.quantile(n_sim, [0.05, 0.5, 0.95], axis=0)
+    n_frame = pd.DataFrame({"activity": TABLE2_IDS, "observed": obs_n, "sim_median": med,
+                            "sim_low_90": lo, "sim_high_90": hi,
+                            "inside": (obs_n >= lo) & (obs_n <= hi)})
+    return PredictiveCheck(counts, shares, differences, n_frame)
+
+
+SHARE_COLUMNS = ["activity", "coordinator", "observed", "low_95", "high_95", "sim_median",
+                 "sim_low_90", "sim_high_90", "inside"]

@@ -1,0 +1,101 @@
+"""Posterior samples: loading, writing, weighted medians and draws; the shipped posterior."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import InputError
+from sim.io import atomic_write_frame, atomic_write_text
+from sim.parameters import FREE, PARAMETERS
+
+SHIPPED = "shipped"
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """Weighted particles over the free parameters, with how they were made."""
+
+    particles: pd.DataFrame  # one column per free parameter
+    weights: np.ndarray  # sum to 1
+    source: str
+    manifest: dict = field(default_factory=dict)
+
+    def median(self) -> dict[str, float]:
+        """Weighted median of each parameter."""
+        return {name: weighted_quantile(self.particles[name].to_numpy(), self.weights, 0.5)
+                for name in self.particles.columns}
+
+    def interval(self, level: float = 0.9) -> dict[str, tuple[float, float]]:
+        """Equal-tailed weighted credible interval of each parameter."""
+        lo, hi = (1 - level) / 2, (1 + level) / 2
+        return {name: (weighted_quantile(self.particles[name].to_numpy(), self.weights, lo),
+                       weighted_quantile(self.particles[name].to_numpy(), self.weights, hi))
+                for name in self.particles.columns}
+
+    def draws(self, n: int, rng) -> list[dict[str, float]]:
+        """``n`` parameter sets resampled by weight (with replacement)."""
+        gen = np.random.default_rng(rng)
+        idx = gen.choice(len(self.weights), size=n, replace=True, p=self.weights)
+        records = self.particles.to_dict("records")
+        return [{k: float(v) for k, v in records[i].items()} for i in idx]
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """Quantile of a weighted sample (inverse of the weighted empirical CDF, midpoints)."""
+    order = np.argsort(values, kind="stable")
+    v, w = values[order], weights[order]
+    cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return float(np.interp(q, cdf, v))
+
+
+def _shipped_dir():
+    return resources.files("calibration.data").joinpath("posterior")
+
+
+def load_posterior(path: str | Path | None = None) -> Posterior:
+    """Load ``DIR/posterior.csv`` (+ manifest), or the shipped posterior when ``None``."""
+    if path is None or str(path) == SHIPPED:
+        base, source = _shipped_dir(), "shipped posterior (calibration/data/posterior)"
+    else:
+        base, source = Path(path), str(path)
+    csv_file = base.joinpath("posterior.csv")
+    if not csv_file.is_file():
+        raise InputError(str(csv_file), str(csv_file), "expected a directory written by "
+                         "'coprod calibrate' (with posterior.csv)", problem="missing file")
+    frame = pd.read_csv(csv_file)
+    missing = [c for c in (*FREE, "weight") if c not in frame.columns]
+    if missing:
+        raise InputError(f"{csv_file}: header", ",".join(frame.columns),
+                         "required columns: the free parameters and weight; missing: "
+                         + ", ".join(missing))
+    for name in FREE:
+        p = PARAMETERS[name]
+        bad = frame[(frame[name] < p.low) | (frame[name] > p.high) | frame[name].isna()]
+        if len(bad):
+            raise InputError(f"{csv_file}: row {bad.index[0] + 2}, column '{name}'",
+                             bad[name].iloc[0], f"allowed: {p.low} to {p.high}")
+    w = frame["weight"].to_numpy(dtype=float)
+    if not (np.all(w >= 0) and w.sum() > 0):
+        raise InputError(f"{csv_file}: column 'weight'", "", "weights must be >= 0 with a "
+                         "positive sum")
+    manifest_file = base.joinpath("manifest.json")
+    manifest = json.loads(manifest_file.read_text()) if manifest_file.is_file() else {}
+    return Posterior(frame[list(FREE)], w / w.sum(), source, manifest)
+
+
+def write_posterior(directory: Path, particles: pd.DataFrame, weights: np.ndarray) -> Path:
+    """Write ``posterior.csv`` (parameters and weight) and ``median.json`` atomically."""
+    frame = particles[list(FREE)].copy()
+    frame["weight"] = weights / weights.sum()
+    path = atomic_write_frame(directory / "posterior.csv", frame, float_format="%.10g")
+    post = Posterior(frame[list(FREE)], frame["weight"].to_numpy(), str(directory))
+    atomic_write_text(directory / "median.json",
+                      json.dumps({k: round(v, 6) for k, v in post.median().items()}, indent=2)
+                      + "\n")
+    return path

@@ -1,0 +1,73 @@
+"""``coprod fit``: posterior predictive check of simulated against observed Table 2."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from calibration.fit import SHARE_COLUMNS, compare, predictive_counts
+from calibration.plots import plot_fit, plot_posterior
+from calibration.posterior import Posterior, load_posterior
+from cli.common import add_seed, add_workers, examples, seed_value
+from sim.io import atomic_write_frame
+
+
+def register(sub, name: str) -> None:
+    """Add the ``fit`` sub-command."""
+    p = sub.add_parser(
+        name, help="posterior predictive fit: simulated vs observed shares with intervals",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=examples("coprod fit --out out/fit",
+                        "coprod fit --posterior out/cal --draws 400 --workers 2"))
+    p.add_argument("--posterior", default=None, help="a directory written by "
+                   "'coprod calibrate' (default: the shipped posterior)")
+    p.add_argument("--draws", type=int, default=200, help="posterior draws (default 200)")
+    add_seed(p)
+    add_workers(p)
+    p.add_argument("--out", type=Path, default=Path("out/fit"), help="output directory")
+
+
+def write_fit(posterior: Posterior, out: Path, *, draws: int, seed: int, workers: int = 1,
+              scheduler: str | None = None, reps: int = 10_000):
+    """Run the predictive check and write fit.csv, fit_differences.csv, fit_n.csv, figures."""
+    counts = predictive_counts(posterior, draws=draws, rng=seed, workers=workers,
+                               scheduler=scheduler)
+    check = compare(counts, reps=reps, rng=seed)
+    atomic_write_frame(out / "fit.csv", check.shares[SHARE_COLUMNS])
+    atomic_write_frame(out / "fit_differences.csv", check.differences)
+    atomic_write_frame(out / "fit_n.csv", check.n)
+    plot_fit(check.shares, out / "fit.png")
+    plot_posterior(posterior.particles, posterior.weights, out / "posterior.png")
+    return check
+
+
+def run_command(args) -> int:
+    """Check the fit and print how it measures up against the targets."""
+    from sim.errors import InputError
+
+    seed = seed_value(args.seed)
+    if args.draws < 10:
+        raise InputError("--draws", args.draws, "allowed: a whole number >= 10")
+    posterior = load_posterior(args.posterior)
+    check = write_fit(posterior, args.out, draws=args.draws, seed=seed,
+                      workers=args.workers, scheduler=args.scheduler)
+    print(f"Posterior: {posterior.source}; {args.draws} draws, seed {seed}\n")
+    print(f"{'activity':22s} {'coordinator':13s} {'observed (95% BCa)':>22s} "
+          f"{'simulated (90%)':>20s}  inside")
+    for r in check.shares.itertuples(index=False):
+        obs = (f"{100 * r.observed:3.0f}% [{100 * r.low_95:3.0f}, {100 * r.high_95:3.0f}]"
+               if r.low_95 == r.low_95 else f"{100 * r.observed:3.0f}% (no interval)")
+        print(f"{r.activity:22s} {r.coordinator:13s} {obs:>22s} "
+              f"{100 * r.sim_median:4.0f}% [{100 * r.sim_low_90:3.0f}, "
+              f"{100 * r.sim_high_90:3.0f}]  {'yes' if r.inside else 'NO'}")
+    t = check.targets()
+    print(f"\nSimulated medians inside the observed 95% intervals: "
+          f"{t['shares_median_inside_95']}/18 (target 18)")
+    print(f"Observed shares inside the 90% predictive intervals: "
+          f"{t['shares_observed_inside_predictive_90']}/18 (target >= 17)")
+    print(f"Statutory - non-statutory differences inside: municipality "
+          f"{t['pooled_diff_municipality_inside']}, voluntary {t['pooled_diff_voluntary_inside']}")
+    print(f"Activity counts n inside their 90% predictive intervals: "
+          f"{t['n_inside_predictive_90']}/6 (target 6)")
+    print(f"\nWrote {args.out}/fit.csv, fit_differences.csv, fit_n.csv, fit.png, posterior.png")
+    return 0
