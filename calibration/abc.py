@@ -125,11 +125,16 @@ class CalibrationRun:
 
 def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1,
               scheduler: str | None = None, resume: bool = False,
-              observed: SurveyTable | None = None, progress: bool = True) -> CalibrationRun:
-    """Run (or resume) ABC-SMC and write ``abc.db`` and ``posterior.csv`` under ``out``."""
+              observed: SurveyTable | None = None, progress: bool = True,
+              settings: Settings | None = None) -> CalibrationRun:
+    """Run (or resume) ABC-SMC and write ``abc.db`` and ``posterior.csv`` under ``out``.
+
+    ``observed`` defaults to the paper's Table 2; ``settings`` to :data:`QUICK` or
+    :data:`DEFAULT` according to ``quick``.
+    """
     import pyabc
 
-    settings = QUICK if quick else DEFAULT
+    settings = settings or (QUICK if quick else DEFAULT)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     db = out / "abc.db"

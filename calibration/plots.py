@@ -50,15 +50,20 @@ def plot_fit(shares: pd.DataFrame, path: Path, title: str = "") -> Path:
     ax.set_ylim(0, 105)
     ax.grid(axis="y", alpha=0.3)
     ax.set_title(title or "Who coordinates: observed 2015 survey vs calibrated model")
-    ax.legend(fontsize=7, ncol=3, loc="upper left", frameon=False)
+    ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+              frameon=False)
     return _save(fig, path)
 
 
+SHORT_LABELS = {
+    "social": "Social\nactivities", "cultural_nursing_home": "Cultural\n(nursing homes)",
+    "physical": "Physical\nactivity", "cultural_home_care": "Cultural\n(home care)",
+    "food_delivery": "Food delivery\n(statutory)", "day_centre": "Day centres\n(statutory)",
+}
+
+
 def _short(activity_id: str) -> str:
-    label = activity(activity_id).label
-    mark = " (statutory)" if activity(activity_id).statutory else ""
-    return label.replace(" activities", "").replace("Activities", "").split(" (")[0] \
-        .replace(", ", "\n") + mark
+    return SHORT_LABELS.get(activity_id, activity(activity_id).label)
 
 
 def plot_posterior(particles: pd.DataFrame, weights: np.ndarray, path: Path) -> Path:

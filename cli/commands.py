@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from cli import calibrate_cmd, fit_cmd, simulate_cmd, survey_cmd
+from cli import (
+    calibrate_cmd,
+    fit_cmd,
+    recovery_cmd,
+    scenario_cmds,
+    sensitivity_cmd,
+    simulate_cmd,
+    survey_cmd,
+)
 
 COMMANDS = {
     "survey": (survey_cmd.register, survey_cmd.run),
     "simulate": (simulate_cmd.register, simulate_cmd.run_command),
     "calibrate": (calibrate_cmd.register, calibrate_cmd.run_command),
     "fit": (fit_cmd.register, fit_cmd.run_command),
+    "sensitivity": (sensitivity_cmd.register, sensitivity_cmd.run_command),
+    "recovery": (recovery_cmd.register, recovery_cmd.run_command),
+    "scenarios": (scenario_cmds.register_list, scenario_cmds.run_list),
+    "run": (scenario_cmds.register_run, scenario_cmds.run_run),
+    "compare": (scenario_cmds.register_compare, scenario_cmds.run_compare),
 }

@@ -143,18 +143,23 @@ def defaults() -> dict[str, float]:
 
 
 def validate(values: dict, *, where: str = "parameter") -> dict[str, float]:
-    """Check names and ranges; return a complete parameter dict (defaults filled in)."""
+    """Check names and ranges; return a complete parameter dict (defaults filled in).
+
+    ``where`` names the place in messages; a ``{name}`` in it is replaced by the
+    parameter's name, otherwise the name is appended.
+    """
     out = defaults()
     for name, value in values.items():
+        place = where.format(name=name) if "{name}" in where else f"{where} {name}"
         if name not in PARAMETERS:
             raise InputError(where, name, "valid names: " + ", ".join(PARAMETERS),
                              problem="unknown name")
         p = PARAMETERS[name]
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InputError(f"{where} {name}", value, f"allowed: a number from {p.low} "
+            raise InputError(place, value, f"allowed: a number from {p.low} "
                              f"to {p.high}")
         if not p.low <= value <= p.high:
-            raise InputError(f"{where} {name}", value, f"allowed: {p.low} to {p.high}",
+            raise InputError(place, value, f"allowed: {p.low} to {p.high}",
                              problem="out-of-range value")
         out[name] = float(value)
     return out

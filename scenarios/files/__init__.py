@@ -1,1 +1,1 @@
-"""Placeholder."""
+"""Scenario files shipped with coprod (TOML)."""

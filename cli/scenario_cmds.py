@@ -1,0 +1,119 @@
+"""``coprod scenarios``, ``coprod run`` and ``coprod compare``: policy what-ifs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from calibration.posterior import load_posterior
+from cli.common import add_seed, add_workers, examples, seed_value
+from scenarios.compare import compare_scenarios
+from scenarios.ensemble import run_ensembles
+from scenarios.plots import plot_differences, plot_shares, plot_timeseries
+from scenarios.spec import load_many, load_scenario, shipped_names
+from sim.io import atomic_write_frame
+
+DEFAULT_OUT = Path("out/scenarios")
+
+
+def register_list(sub, name: str) -> None:
+    """Add ``scenarios``."""
+    sub.add_parser(name, help="list the shipped scenarios", description=__doc__,
+                   formatter_class=argparse.RawDescriptionHelpFormatter,
+                   epilog=examples("coprod scenarios"))
+
+
+def run_list(args) -> int:
+    """Print one line per shipped scenario."""
+    for name in shipped_names():
+        s = load_scenario(name)
+        first = s.description.replace("\n", " ").split(". ")[0]
+        sets = ", ".join(f"{k}={v:g}" for k, v in s.overrides.items()) or "no changes"
+        print(f"{name:28s} {sets:32s} {first}.")
+    return 0
+
+
+def register_run(sub, name: str) -> None:
+    """Add ``run``."""
+    p = sub.add_parser(name, help="run scenarios as ensembles over posterior draws × seeds",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog=examples("coprod run baseline local_volunteer_policy --workers 2",
+                                       "coprod run all --draws 5 --replicates 4",
+                                       "coprod run my_scenario.toml --scheduler "
+                                       "tcp://127.0.0.1:8786"))
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO_OR_FILE",
+                   help="shipped scenario names, TOML files, or 'all'")
+    p.add_argument("--replicates", type=int, help="seeds per posterior draw (overrides file)")
+    p.add_argument("--draws", type=int, help="posterior draws (overrides file)")
+    p.add_argument("--horizon", type=int, help="weeks to run (overrides file)")
+    p.add_argument("--posterior", default=None, help="calibration directory (default: the "
+                   "shipped posterior)")
+    add_seed(p)
+    add_workers(p)
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory")
+
+
+def run_run(args) -> int:
+    """Run the ensembles and report failures (finished runs are kept)."""
+    seed = seed_value(args.seed)
+    items = shipped_names() if args.scenarios == ["all"] else args.scenarios
+    scenarios = [s.with_sizes(draws=args.draws, replicates=args.replicates,
+                              horizon_weeks=args.horizon) for s in load_many(items)]
+    posterior = load_posterior(args.posterior)
+    total = sum(s.runs for s in scenarios)
+    print(f"Running {len(scenarios)} scenario(s), {total} runs, {args.workers} worker(s)"
+          + (f" on Dask at {args.scheduler}" if args.scheduler else "") + f", seed {seed}",
+          flush=True)
+    result = run_ensembles(scenarios, posterior, args.out, seed=seed, workers=args.workers,
+                           scheduler=args.scheduler)
+    print(f"Done in {result.wall_time_s:.1f} s; wrote {args.out}/<scenario>/outcomes.csv, "
+          "timeseries.csv, manifest.json")
+    if result.failures:
+        for failure in result.failures:
+            print(f"coprod run: error: {failure.describe()}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def register_compare(sub, name: str) -> None:
+    """Add ``compare``."""
+    p = sub.add_parser(name, help="compare scenarios with the baseline, with intervals",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog=examples("coprod compare --out out/scenarios"))
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                   help="the directory 'coprod run' wrote (default out/scenarios)")
+    p.add_argument("--baseline", default="baseline", help="scenario to compare against")
+    add_seed(p)
+
+
+def run_compare(args) -> int:
+    """Write comparison.csv, baseline_vs_observed.csv and the figures."""
+    import pandas as pd
+
+    comp = compare_scenarios(args.out, args.baseline, rng=seed_value(args.seed))
+    atomic_write_frame(args.out / "comparison.csv", comp.table)
+    plot_differences(comp.table, comp.baseline, args.out / "differences.png")
+    plot_shares(comp.table, comp.baseline, args.out / "shares.png")
+    series = {}
+    for name in comp.table.scenario.unique():
+        path = args.out / name / "timeseries.csv"
+        series[name] = pd.read_csv(path) if path.exists() else pd.DataFrame()
+    plot_timeseries(series, args.out / "timeseries.png")
+    written = ["comparison.csv", "differences.png", "shares.png", "timeseries.png"]
+    if comp.baseline_fit is not None:
+        from calibration.plots import plot_fit
+
+        atomic_write_frame(args.out / "baseline_vs_observed.csv", comp.baseline_fit.shares)
+        plot_fit(comp.baseline_fit.shares, args.out / "baseline_vs_observed.png",
+                 title="Baseline after one year vs the 2015 survey")
+        written += ["baseline_vs_observed.csv", "baseline_vs_observed.png"]
+    key = comp.table[comp.table.outcome.isin(["share_together", "active_volunteers",
+                                              "staff_hours", "mean_trust"])]
+    print(f"{'scenario':28s} {'outcome':18s} {'median':>10s} {'vs ' + args.baseline:>28s}")
+    for r in key.itertuples(index=False):
+        diff = ("" if r.scenario == args.baseline else
+                f"{r.diff_median:+10.3g} [{r.diff_low_90:+.3g}, {r.diff_high_90:+.3g}]")
+        print(f"{r.scenario:28s} {r.outcome:18s} {r.median:10.3g} {diff:>28s}")
+    print(f"\nWrote {args.out}/" + ", ".join(written))
+    return 0

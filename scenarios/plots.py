@@ -1,0 +1,103 @@
+"""Figures comparing scenarios: differences from baseline, shares, time paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from calibration.plots import COLOURS, LABELS, _save
+
+KEY_OUTCOMES = {
+    "share_together": ("Share co-produced (coordinated together)", 100, "percentage points"),
+    "share_municipality": ("Share coordinated by the municipality alone", 100,
+                           "percentage points"),
+    "share_voluntary": ("Share coordinated by organisations alone", 100, "percentage points"),
+    "activities_per_week": ("Volunteer activities per week", 1, "activities"),
+    "active_volunteers": ("Active volunteers", 1, "people"),
+    "volunteer_hours": ("Volunteer hours per week", 1, "hours"),
+    "staff_hours": ("Staff hours per week spent coordinating", 1, "hours"),
+    "mean_trust": ("Mean trust (unit ↔ organisations)", 1, "0–1 scale"),
+}
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def plot_differences(table: pd.DataFrame, baseline: str, path: Path) -> Path:
+    """Each scenario's difference from baseline (median, 90% interval) per key outcome."""
+    others = [s for s in table.scenario.unique() if s != baseline]
+    fig, axes = plt.subplots(2, 4, figsize=(16, 7))
+    for ax, (outcome, (title, scale, unit)) in zip(axes.ravel(), KEY_OUTCOMES.items(),
+                                                   strict=True):
+        rows = table[(table.outcome == outcome) & table.scenario.isin(others)]
+        rows = rows.set_index("scenario").reindex(others)
+        y = np.arange(len(others))
+        err = np.array([rows.diff_median - rows.diff_low_90, rows.diff_high_90
+                        - rows.diff_median]) * scale
+        ax.errorbar(rows.diff_median * scale, y, xerr=np.maximum(err, 0), fmt="o",
+                    color="#1f5f8b", capsize=3)
+        ax.axvline(0, color="grey", lw=1)
+        ax.set_yticks(y)
+        ax.set_yticklabels([_label(s) for s in others], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel(f"difference from {_label(baseline)} ({unit})", fontsize=8)
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle("What each policy changes after the horizon, against the baseline "
+                 "(median and 90% interval over paired runs)", fontsize=11)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_shares(table: pd.DataFrame, baseline: str, path: Path) -> Path:
+    """Who coordinates, by scenario: median shares of the last weeks' activities."""
+    scenarios = [baseline, *[s for s in table.scenario.unique() if s != baseline]]
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    left = np.zeros(len(scenarios))
+    for coord in ("municipality", "voluntary", "together"):
+        rows = table[table.outcome == f"share_{coord}"].set_index("scenario").reindex(scenarios)
+        width = rows["median"].to_numpy() * 100
+        ax.barh(range(len(scenarios)), width, left=left, color=COLOURS[coord],
+                label=LABELS[coord])
+        for i, (w, lft) in enumerate(zip(width, left, strict=True)):
+            if w > 6:
+                ax.text(lft + w / 2, i, f"{w:.0f}%", ha="center", va="center", color="white",
+                        fontsize=8)
+        left += width
+    ax.set_yticks(range(len(scenarios)))
+    ax.set_yticklabels([_label(s) for s in scenarios])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Share of volunteer activities at the horizon (%)")
+    ax.set_title("Who coordinates volunteer activities, by scenario (median over runs)")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.32), ncol=3, frameon=False)
+    return _save(fig, path)
+
+
+def plot_timeseries(series: dict[str, pd.DataFrame], path: Path) -> Path:
+    """Median paths over runs of four outcomes, one line per scenario."""
+    panels = ["share_together", "share_municipality", "active_volunteers", "mean_trust"]
+    fig, axes = plt.subplots(1, 4, figsize=(17, 4))
+    for ax, outcome in zip(axes, panels, strict=True):
+        title, scale, unit = KEY_OUTCOMES[outcome]
+        for name, frame in series.items():
+            if frame.empty:
+                continue
+            med = frame.groupby("week")[outcome].median() * scale
+            ax.plot(med.index / 52, med.to_numpy(), label=_label(name),
+                    lw=2.2 if name == "baseline" else 1.3)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("years")
+        ax.set_ylabel("%" if scale == 100 else unit, fontsize=8)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7, frameon=False)
+    fig.suptitle("Median paths over runs", fontsize=11)
+    fig.tight_layout()
+    return _save(fig, path)

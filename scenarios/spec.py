@@ -1,0 +1,162 @@
+"""Scenario files: TOML, one per scenario, validated against the model's parameters.
+
+A scenario file::
+
+    name = "local_volunteer_policy"
+    description = "What real policy this stands for and what it changes in the model."
+    horizon_weeks = 520      # how long to run (4 to 2600)
+    draws = 10               # posterior draws (1 to 1000)
+    replicates = 10          # seeds per draw (1 to 1000)
+    population = "survey2015"   # or "norway"
+
+    [set]                    # overrides of levers or parameters, by name
+    policy_share = 1.0
+
+Every problem is one line naming the file, the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from sim.errors import InputError
+from sim.parameters import PARAMETERS, validate
+
+KEYS = ("name", "description", "horizon_weeks", "draws", "replicates", "population", "set")
+REQUIRED = ("name", "description")
+POPULATIONS = ("survey2015", "norway")
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+LIMITS = {"horizon_weeks": (4, 2600), "draws": (1, 1000), "replicates": (1, 1000)}
+DEFAULTS = {"horizon_weeks": 520, "draws": 10, "replicates": 10, "population": "survey2015"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario."""
+
+    name: str
+    description: str
+    horizon_weeks: int
+    draws: int
+    replicates: int
+    population: str
+    overrides: dict = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def runs(self) -> int:
+        """Number of model runs: draws × replicates."""
+        return self.draws * self.replicates
+
+    def with_sizes(self, *, draws: int | None = None, replicates: int | None = None,
+                   horizon_weeks: int | None = None) -> Scenario:
+        """A copy with other ensemble sizes (command-line overrides)."""
+        from dataclasses import replace
+
+        changes = {k: v for k, v in {"draws": draws, "replicates": replicates,
+                                     "horizon_weeks": horizon_weeks}.items() if v is not None}
+        for key, value in changes.items():
+            lo, hi = LIMITS[key]
+            if not lo <= value <= hi:
+                raise InputError(f"--{key.split('_')[0]}", value, f"allowed: {lo} to {hi}")
+        return replace(self, **changes)
+
+
+def _files():
+    return resources.files("scenarios.files")
+
+
+def shipped_names() -> list[str]:
+    """Names of the scenarios shipped with the package, baseline first."""
+    names = sorted(p.name[:-5] for p in _files().iterdir() if p.name.endswith(".toml"))
+    return sorted(names, key=lambda n: (n != "baseline", n))
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Load a shipped scenario by name, or a user's scenario file by path."""
+    text_source = str(name_or_path)
+    if text_source in shipped_names():
+        entry = _files().joinpath(f"{text_source}.toml")
+        return parse_scenario(entry.read_text(encoding="utf-8"), f"{text_source}.toml")
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise InputError("scenario", text_source, "give a shipped scenario ("
+                         + ", ".join(shipped_names()) + ") or the path of a TOML file",
+                         problem="unknown scenario")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(str(path), "binary content", "a scenario is a UTF-8 TOML text file",
+                         problem="unreadable") from None
+    return parse_scenario(text, str(path))
+
+
+def parse_scenario(text: str, source: str) -> Scenario:
+    """Validate a scenario's TOML text; ``source`` names it in error messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(source, str(err).split("\n")[0], "the file must be valid TOML",
+                         problem="invalid TOML:") from None
+    for key in data:
+        if key not in KEYS:
+            raise InputError(f"{source}: key '{key}'", data[key], "valid keys: "
+                             + ", ".join(KEYS), problem="unknown key with value")
+    for key in REQUIRED:
+        if key not in data:
+            raise InputError(f"{source}: key '{key}'", "", f"'{key}' is required (a string)",
+                             problem="missing value")
+    name = data["name"]
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise InputError(f"{source}: key 'name'", name, "allowed: lower-case letters, digits "
+                         "and _ starting with a letter, at most 40 characters")
+    if not isinstance(data["description"], str) or not data["description"].strip():
+        raise InputError(f"{source}: key 'description'", data["description"],
+                         "allowed: a non-empty string")
+    values = {**DEFAULTS}
+    for key, (lo, hi) in LIMITS.items():
+        if key in data:
+            value = data[key]
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InputError(f"{source}: key '{key}'", value,
+                                 f"allowed: a whole number from {lo} to {hi}")
+            if not lo <= value <= hi:
+                raise InputError(f"{source}: key '{key}'", value, f"allowed: {lo} to {hi}",
+                                 problem="out-of-range value")
+            values[key] = value
+    if "population" in data:
+        if data["population"] not in POPULATIONS:
+            raise InputError(f"{source}: key 'population'", data["population"],
+                             "allowed: " + ", ".join(POPULATIONS))
+        values["population"] = data["population"]
+    overrides = data.get("set", {})
+    if not isinstance(overrides, dict):
+        raise InputError(f"{source}: key 'set'", overrides, "allowed: a table of NAME = "
+                         "number, e.g. [set] policy_share = 1.0")
+    for key, value in overrides.items():
+        if key not in PARAMETERS:
+            raise InputError(f"{source}: key 'set.{key}'", value, "valid parameter names: "
+                             + ", ".join(PARAMETERS), problem="unknown parameter with value")
+    validate(overrides, where=f"{source}: key 'set.{{name}}'")
+    return Scenario(name, data["description"].strip(), values["horizon_weeks"], values["draws"],
+                    values["replicates"], values["population"],
+                    {k: float(v) for k, v in overrides.items()}, source)
+
+
+def load_many(items: list[str]) -> list[Scenario]:
+    """Load several scenarios; two with the same name are refused."""
+    seen: dict[str, str] = {}
+    out = []
+    for item in items:
+        scenario = load_scenario(item)
+        if scenario.name in seen:
+            raise InputError(f"{scenario.source}: key 'name'", scenario.name,
+                             f"names must be unique; {seen[scenario.name]} has it too",
+                             problem="clashing value")
+        seen[scenario.name] = scenario.source
+        out.append(scenario)
+    return out
