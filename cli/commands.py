@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from cli import (
     calibrate_cmd,
+    dashboard_cmd,
+    demo_cmd,
     fit_cmd,
     recovery_cmd,
     scenario_cmds,
@@ -13,6 +15,8 @@ from cli import (
 )
 
 COMMANDS = {
+    "demo": (demo_cmd.register_demo, demo_cmd.run_demo),
+    "report": (demo_cmd.register_report, demo_cmd.run_report),
     "survey": (survey_cmd.register, survey_cmd.run),
     "simulate": (simulate_cmd.register, simulate_cmd.run_command),
     "calibrate": (calibrate_cmd.register, calibrate_cmd.run_command),
@@ -22,4 +26,5 @@ COMMANDS = {
     "scenarios": (scenario_cmds.register_list, scenario_cmds.run_list),
     "run": (scenario_cmds.register_run, scenario_cmds.run_run),
     "compare": (scenario_cmds.register_compare, scenario_cmds.run_compare),
+    "dashboard": (dashboard_cmd.register, dashboard_cmd.run_command),
 }

@@ -1,0 +1,137 @@
+"""The interactive dashboard: a Mesa SolaraViz app (``coprod dashboard`` serves it).
+
+Choose a scenario and move its levers, run the model, and watch who coordinates each
+activity, the volunteers and trust change week by week, next to the observed 2015 shares.
+The model starts from the shipped posterior's median; a lever slider moved away from its
+2015 value overrides the scenario's own setting.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import solara
+from matplotlib.figure import Figure
+from mesa.visualization import SolaraViz, make_plot_component
+from mesa.visualization.utils import update_counter
+
+from calibration.bootstrap import survey_bootstrap
+from calibration.survey import load_table2
+from scenarios.spec import load_scenario, shipped_names
+from sim import CoProductionModel
+from sim.catalogue import CATALOGUE, COORDINATORS, TABLE2_IDS
+from sim.parameters import LEVERS, PARAMETERS
+
+LEVER_LABELS = {
+    "policy_share": "Municipalities with a local volunteer policy",
+    "volunteer_centre_share": "Municipalities with a volunteer centre",
+    "municipal_service_share": "Municipalities with own volunteer service",
+    "recruitment_effort": "Extra recruitment effort (1 = double)",
+    "forum_intensity": "Collaboration forums (0–1)",
+    "resource_pressure": "Rise in staff pressure over ten years",
+    "task_division": "Strict task division (strength)",
+}
+ACT_INDEX = [[a.id for a in CATALOGUE].index(i) for i in TABLE2_IDS]
+
+
+class DashboardModel(CoProductionModel):
+    """The model with a scenario choice and lever values, as the dashboard sets them."""
+
+    def __init__(self, policy_scenario: str = "baseline", seed: int | str = 2015,
+                 scenario=None, **levers):
+        # ``scenario`` is Mesa's own experiment object, which SolaraViz passes back on
+        # reset; coprod's scenarios are chosen by ``policy_scenario``.
+        del scenario
+        scenario = load_scenario(policy_scenario)
+        params = dict(scenario.overrides)
+        for name, value in levers.items():
+            if value != PARAMETERS[name].default:
+                params[name] = float(value)
+        try:
+            seed = int(seed)
+        except ValueError:
+            seed = 2015  # the text box holds something else: fall back, visibly below
+        super().__init__(rng=seed, **params)
+        self.scenario_name = policy_scenario
+        for a in TABLE2_IDS:
+            for c in COORDINATORS:
+                self.datacollector._new_model_reporter(f"{a}:{c}",
+                                                       lambda m, a=a, c=c: m.window_share(a, c))
+
+    def window_share(self, activity_id: str, coordinator: str) -> float:
+        """Share of the activity's occurrences in the last four weeks coordinated so."""
+        a = [x.id for x in CATALOGUE].index(activity_id)
+        modes = self.pair_window[:, self.pair_act == a]
+        done = modes[modes >= 0]
+        return float(np.mean(done == COORDINATORS.index(coordinator))) if done.size \
+            else float("nan")
+
+
+def _observed():
+    table = load_table2()
+    boot = survey_bootstrap(table, reps=2_000, rng=2015)
+    return table, boot
+
+
+OBSERVED_TABLE, OBSERVED_BOOT = _observed()
+COLOURS = {"municipality": "#1f5f8b", "voluntary": "#d9822b", "together": "#4a9c59"}
+
+
+@solara.component
+def SharesVersusObserved(model):
+    """Simulated shares of the last four weeks (bars) against the 2015 survey (dots)."""
+    update_counter.get()
+    fig = Figure(figsize=(7, 3.6))
+    ax = fig.subplots()
+    x = np.arange(len(TABLE2_IDS))
+    for j, coord in enumerate(COORDINATORS):
+        sim = [100 * model.window_share(a, coord) for a in TABLE2_IDS]
+        ax.bar(x + (j - 1) * 0.27, sim, width=0.25, color=COLOURS[coord], alpha=0.55,
+               label=f"{coord}: simulated")
+        obs, lo, hi = [], [], []
+        for a in TABLE2_IDS:
+            i = OBSERVED_BOOT.names.index(f"share:{a}:{coord}")
+            est = OBSERVED_BOOT.estimate[i]
+            obs.append(100 * est)
+            lo.append(100 * (est - np.nan_to_num(OBSERVED_BOOT.low[0.95][i], nan=est)))
+            hi.append(100 * (np.nan_to_num(OBSERVED_BOOT.high[0.95][i], nan=est) - est))
+        ax.errorbar(x + (j - 1) * 0.27, obs, yerr=[lo, hi], fmt="o", color=COLOURS[coord],
+                    capsize=2, label=f"{coord}: observed 2015")
+    ax.set_xticks(x)
+    ax.set_xticklabels(["social", "culture NH", "physical", "culture HC", "food*", "day ctr*"],
+                       fontsize=8)
+    ax.set_ylabel("% of activities")
+    ax.set_ylim(0, 105)
+    ax.set_title(f"Week {model.steps}: who coordinates (* statutory)", fontsize=10)
+    ax.legend(fontsize=6, ncol=3, loc="upper left")
+    return solara.FigureMatplotlib(fig)
+
+
+def model_params() -> dict:
+    """Controls: the scenario, the seed and every policy lever."""
+    params = {"policy_scenario": {"type": "Select", "value": "baseline",
+                                  "values": shipped_names(), "label": "Scenario"},
+              "seed": {"type": "InputText", "value": "2015", "label": "Seed"}}
+    for name in LEVERS:
+        p = PARAMETERS[name]
+        params[name] = {"type": "SliderFloat", "value": p.default, "min": p.low,
+                        "max": p.high, "step": (p.high - p.low) / 20,
+                        "label": LEVER_LABELS.get(name, name)}
+    return params
+
+
+def make_page():
+    """The SolaraViz page."""
+    model = DashboardModel()
+    components = [
+        (SharesVersusObserved, 0),
+        make_plot_component({"share_municipality": COLOURS["municipality"],
+                             "share_voluntary": COLOURS["voluntary"],
+                             "share_together": COLOURS["together"]}),
+        make_plot_component({"active_volunteers": "#6a4c93"}),
+        make_plot_component({"mean_trust": "#4a9c59", "mean_motivation": "#d9822b"}),
+    ]
+    return SolaraViz(model, components=components, model_params=model_params(),
+                     name="coprod: who coordinates volunteer activities")
+
+
+page = make_page()

@@ -1,0 +1,298 @@
+"""The report: one self-contained HTML file (figures embedded) a municipal board can read.
+
+It is rendered from the outputs of the pipeline, laid out as ``coprod demo`` writes them::
+
+    DIR/survey/bootstrap.csv        coprod survey --out DIR/survey
+    DIR/fit/fit.csv ...             coprod fit --out DIR/fit
+    DIR/scenarios/comparison.csv    coprod run ... --out DIR/scenarios; coprod compare
+
+Figures are also written as PNG files in ``DIR/figures``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from calibration.posterior import load_posterior
+from scenarios.spec import load_scenario
+from sim.catalogue import activity
+from sim.errors import InputError
+from sim.io import atomic_write_text
+from sim.parameters import FREE, PARAMETERS
+
+KEY_OUTCOMES = {
+    "share_together": ("Share co-produced", "pp", 100),
+    "share_municipality": ("Municipality alone", "pp", 100),
+    "active_volunteers": ("Active volunteers", "", 1),
+    "volunteer_hours": ("Volunteer hours / week", "", 1),
+    "staff_hours": ("Staff hours coordinating / week", "", 1),
+    "mean_trust": ("Mean trust (0–1)", "", 1),
+}
+
+
+def _need(path: Path, how: str) -> Path:
+    if not path.exists():
+        raise InputError("--out", str(path), f"missing; create it with '{how}' or run "
+                         "'coprod demo'", problem="missing file")
+    return path
+
+
+def _img(path: Path, alt: str, figures: Path) -> str:
+    figures.mkdir(parents=True, exist_ok=True)
+    if path.parent.resolve() != figures.resolve():
+        shutil.copyfile(path, figures / f"{path.parent.name}_{path.name}")
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{html.escape(alt)}</figcaption></figure>")
+
+
+def _pct(x: float) -> str:
+    return "—" if not np.isfinite(x) else f"{100 * x:.0f}%"
+
+
+def _interval(lo: float, hi: float, scale: float = 100, unit: str = "%") -> str:
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "no interval"
+    return f"{scale * lo:.0f}{unit} to {scale * hi:.0f}{unit}"
+
+
+def _fmt(x: float, scale: float) -> str:
+    if not np.isfinite(x):
+        return "—"
+    v = x * scale
+    return f"{v:+.1f}" if abs(v) < 10 else f"{v:+,.0f}"
+
+
+def findings(directory: Path) -> list[str]:
+    """The three or four things a reader should look at first, computed from the outputs."""
+    out = []
+    boot = pd.read_csv(directory / "survey" / "bootstrap.csv").set_index("statistic")
+    m = boot.loc["pooled_diff:municipality"]
+    out.append(f"The paper's main finding holds: LTC units coordinate statutory activities "
+               f"more often than non-statutory ones (pooled difference {100 * m.estimate:+.0f} "
+               f"percentage points, 99% BCa {100 * m.low_99:+.0f} to {100 * m.high_99:+.0f}).")
+    t = boot.loc["pooled_diff:together"]
+    out.append(f"But its claim that all differences are significant at 99% does not hold for "
+               f"shared coordination: {100 * t.estimate:+.0f} points, 95% BCa "
+               f"{100 * t.low_95:+.0f} to {100 * t.high_95:+.0f} (includes 0).")
+    fit_path = directory / "fit" / "fit.csv"
+    if fit_path.exists():
+        fit = pd.read_csv(fit_path)
+        out.append(f"The calibrated model reproduces {int(fit.inside.sum())} of 18 observed "
+                   "shares (simulated median inside the observed 95% interval).")
+    comp_path = directory / "scenarios" / "comparison.csv"
+    if comp_path.exists():
+        comp = pd.read_csv(comp_path)
+        co = comp[(comp.outcome == "share_together") & comp.diff_median.notna()
+                  & (comp.scenario != "baseline")]
+        if len(co):
+            best = co.sort_values("diff_median").iloc[-1]
+            vol = comp[(comp.outcome == "active_volunteers") & (comp.scenario != "baseline")]
+            top = vol.sort_values("diff_median").iloc[-1]
+            out.append(f"Of the policies, '{best.scenario}' raises co-production most "
+                       f"({100 * best.diff_median:+.0f} points after the horizon, 90% "
+                       f"{100 * best.diff_low_90:+.0f} to {100 * best.diff_high_90:+.0f}); "
+                       f"'{top.scenario}' mobilises most volunteers "
+                       f"({top.diff_median:+,.0f}, 90% {top.diff_low_90:+,.0f} to "
+                       f"{top.diff_high_90:+,.0f}).")
+    return out
+
+
+def _survey_section(directory: Path) -> str:
+    boot = pd.read_csv(_need(directory / "survey" / "bootstrap.csv", "coprod survey"))
+    shares = boot[boot.statistic.str.startswith("share:")].copy()
+    parts = shares.statistic.str.split(":", expand=True)
+    shares["activity"], shares["coordinator"] = parts[1], parts[2]
+    rows = []
+    for act, group in shares.groupby("activity", sort=False):
+        a = activity(act)
+        cells = "".join(
+            f"<td>{_pct(r.estimate)}<br><small>{_interval(r.low_95, r.high_95)}</small></td>"
+            for r in group.itertuples())
+        rows.append(f"<tr><th>{html.escape(a.label)}{' (statutory)' if a.statutory else ''}"
+                    f"</th>{cells}</tr>")
+    diffs = boot[~boot.statistic.str.startswith("share:")]
+    drows = "".join(
+        f"<tr><td>{html.escape(r.statistic)}</td><td>{100 * r.estimate:+.1f}</td>"
+        f"<td>{100 * r.low_95:+.1f} to {100 * r.high_95:+.1f}</td>"
+        f"<td>{100 * r.low_99:+.1f} to {100 * r.high_99:+.1f}</td>"
+        f"<td>{'yes' if r.low_99 > 0 or r.high_99 < 0 else 'no'}</td></tr>"
+        for r in diffs.itertuples())
+    notes = "".join(f"<li><b>{html.escape(r.statistic)}</b>: {html.escape(r.note)}</li>"
+                    for r in boot.itertuples() if isinstance(r.note, str) and r.note)
+    return f"""
+<h2>1. The 2015 survey with honest intervals</h2>
+<p>Share of LTC units whose volunteer activity is coordinated by each body (Andfossen 2020,
+Table 2), with 95% BCa bootstrap intervals (10,000 replications, units resampled within
+activity).</p>
+<table><tr><th>Activity</th><th>Municipality</th><th>Voluntary organisation</th>
+<th>Together</th></tr>{''.join(rows)}</table>
+<h3>Statutory minus non-statutory activities (percentage points)</h3>
+<p>Pooled: units pooled over the activities of each group; mean: unweighted mean of the
+activities' shares; "excl_social": social activities left out (the paper's sensitivity
+analysis). Significant when 0 lies outside the interval.</p>
+<table><tr><th>Comparison</th><th>Estimate</th><th>95% BCa</th><th>99% BCa</th>
+<th>Significant at 99%</th></tr>{drows}</table>
+<ul class="notes">{notes}</ul>"""
+
+
+def _fit_section(directory: Path, figures: Path) -> str:
+    fit_dir = directory / "fit"
+    fit = pd.read_csv(_need(fit_dir / "fit.csv", "coprod fit"))
+    n = pd.read_csv(fit_dir / "fit_n.csv")
+    post = load_posterior()
+    median, interval = post.median(), post.interval(0.9)
+    prows = []
+    for name in FREE:
+        p = PARAMETERS[name]
+        lo, hi = interval[name]
+        narrowing = (hi - lo) / (0.9 * (p.high - p.low))
+        verdict = "weakly identified" if narrowing > 0.8 else (
+            "partly identified" if narrowing > 0.5 else "identified")
+        prows.append(f"<tr><td>{name}</td><td>{median[name]:.3g}</td><td>{lo:.3g} to "
+                     f"{hi:.3g}</td><td>{p.low:g} to {p.high:g}</td><td>{narrowing:.2f} "
+                     f"({verdict})</td><td><small>{html.escape(p.meaning)}</small></td></tr>")
+    man = post.manifest
+    return f"""
+<h2>2. The calibrated model against the survey</h2>
+<p>{int(fit.inside.sum())} of 18 simulated medians lie inside the observed 95% BCa
+intervals; the observed share lies inside the 90% predictive interval for
+{int(((fit.observed >= fit.sim_low_90) & (fit.observed <= fit.sim_high_90)).sum())} of 18;
+{int(n.inside.sum())} of 6 activity counts n lie inside their 90% predictive intervals.</p>
+{_img(fit_dir / 'fit.png', 'Observed shares (filled, 95% BCa) and simulated (open, 90% '
+      'predictive interval over posterior draws and seeds)', figures)}
+<h3>Calibrated parameters</h3>
+<p>ABC-SMC (pyabc), {man.get('simulations', '?')} simulations in
+{man.get('populations', '?')} generations; final tolerance {(man.get('epsilons') or ['?'])[-1]}
+(root mean square of noise-scaled differences). "Narrowing" is the width of the 90%
+credible interval over the width of the prior's: near 1 means the survey cannot identify
+the parameter.</p>
+<table><tr><th>Parameter</th><th>Median</th><th>90% credible</th><th>Prior</th>
+<th>Narrowing</th><th>Meaning</th></tr>{''.join(prows)}</table>
+{_img(fit_dir / 'posterior.png', 'Posterior of each parameter against its uniform prior',
+      figures)}"""
+
+
+def _scenario_section(directory: Path, figures: Path) -> str:
+    sdir = directory / "scenarios"
+    comp = pd.read_csv(_need(sdir / "comparison.csv", "coprod compare"))
+    scenarios = list(dict.fromkeys(comp.scenario))
+    desc = []
+    for name in scenarios:
+        manifest = json.loads((sdir / name / "manifest.json").read_text())
+        runs = manifest.get("runs", "?")
+        desc.append(f"<tr><th>{name}</th><td>{html.escape(manifest.get('description', ''))}"
+                    f"</td><td>{runs}</td></tr>")
+    head = "".join(f"<th>{label}</th>" for label, _, _ in KEY_OUTCOMES.values())
+    rows = []
+    for name in scenarios:
+        cells = []
+        for outcome, (_, _, scale) in KEY_OUTCOMES.items():
+            r = comp[(comp.scenario == name) & (comp.outcome == outcome)]
+            if r.empty:
+                cells.append("<td>—</td>")
+                continue
+            r = r.iloc[0]
+            level = f"{r['median'] * scale:,.3g}"
+            if name == scenarios[0]:
+                cells.append(f"<td>{level}</td>")
+            else:
+                cells.append(f"<td>{level}<br><small>{_fmt(r.diff_median, scale)} "
+                             f"[{_fmt(r.diff_low_90, scale)}, {_fmt(r.diff_high_90, scale)}]"
+                             "</small></td>")
+        rows.append(f"<tr><th>{name}</th>{''.join(cells)}</tr>")
+    figs = "".join(_img(sdir / f, cap, figures) for f, cap in [
+        ("shares.png", "Who coordinates, by scenario (median over runs at the horizon)"),
+        ("differences.png", "Differences from the baseline, paired run for run (median and "
+                            "90% interval)"),
+        ("timeseries.png", "Median paths over the horizon"),
+        ("baseline_vs_observed.png", "Baseline after one year against the 2015 survey"),
+    ] if (sdir / f).exists())
+    return f"""
+<h2>3. What if? Policies against the baseline</h2>
+<table><tr><th>Scenario</th><th>What it stands for and changes in the model</th>
+<th>Runs</th></tr>{''.join(desc)}</table>
+{figs}
+<h3>Outcomes at the horizon</h3>
+<p>Median over runs; below it, the difference from {scenarios[0]} with its 90% interval
+over paired runs (same posterior draw and seed). Shares in percent / percentage points.</p>
+<table><tr><th>Scenario</th>{head}</tr>{''.join(rows)}</table>"""
+
+
+def _reproduce_section(directory: Path) -> str:
+    items = []
+    for sub in ("survey", "fit"):
+        path = directory / sub / "manifest.json"
+        if path.exists():
+            m = json.loads(path.read_text())
+            items.append(f"<li><code>{html.escape(str(m.get('command', '')))}</code> seed "
+                         f"{m.get('seed')}</li>")
+    for path in sorted((directory / "scenarios").glob("*/manifest.json")):
+        m = json.loads(path.read_text())
+        items.append(f"<li><code>{html.escape(str(m.get('command', '')))}</code>: scenario "
+                     f"{m.get('scenario')}, seed {m.get('seed')}, {m.get('draws')} draws × "
+                     f"{m.get('replicates')} replicates, {m.get('horizon_weeks')} weeks</li>")
+    post = load_posterior().manifest
+    versions = post.get("versions", {})
+    vtext = ", ".join(f"{k} {v}" for k, v in versions.items() if k != "platform")
+    return f"""
+<h2>4. How to reproduce every number</h2>
+<ul>{''.join(items)}</ul>
+<p>Shipped posterior: <code>{html.escape(str(post.get('command', '')))}</code>, seed
+{post.get('seed')}, made {post.get('date', '?')} with {html.escape(vtext)}.</p>
+<p>Every output directory holds a <code>manifest.json</code> with its command, seed,
+parameters and package versions.</p>"""
+
+
+LIMITS = """
+<h2>5. What the model can and cannot tell</h2>
+<ul>
+<li>It is calibrated to one cross-sectional survey of 244 units: 12 independent shares and
+6 counts. Parameters the survey cannot pin down (see "narrowing") carry their prior
+uncertainty into the scenarios.</li>
+<li>Policies act through assumed mechanisms with documented strengths (docs/ODD.md); the
+scenarios compare policies under those mechanisms — they are not forecasts for a given
+municipality.</li>
+<li>Only employees answered the survey; volunteers' view, care recipients' outcomes and the
+quality of activities are outside the data and the model.</li>
+<li>Several inputs are assumptions (organisations' domains, staff hours per activity,
+turnover); they are named in docs/ODD.md so they can be challenged and changed.</li>
+</ul>"""
+
+STYLE = """
+body{font-family:Georgia,serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;
+line-height:1.45} h1,h2,h3{font-family:Helvetica,Arial,sans-serif;color:#1f3b57}
+table{border-collapse:collapse;margin:1em 0;font-size:0.9em} th,td{border:1px solid #ccc;
+padding:4px 8px;text-align:left;vertical-align:top} th{background:#f0f3f6}
+figure{margin:1.5em 0} img{max-width:100%} figcaption{font-size:0.85em;color:#555}
+.findings{background:#f4f8f1;border-left:4px solid #4a9c59;padding:0.5em 1.5em}
+small{color:#555} code{background:#f4f4f4;padding:1px 3px}"""
+
+
+def build_report(directory: Path) -> Path:
+    """Render ``DIR/report.html`` (and ``DIR/figures/*.png``) from the pipeline outputs."""
+    directory = Path(directory)
+    figures = directory / "figures"
+    body = [_survey_section(directory), _fit_section(directory, figures),
+            _scenario_section(directory, figures), _reproduce_section(directory), LIMITS]
+    found = "".join(f"<li>{html.escape(f)}</li>" for f in findings(directory))
+    baseline = load_scenario("baseline")
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>coprod report: co-production in
+Norwegian long-term care</title><style>{STYLE}</style></head><body>
+<h1>Co-production between long-term care units and voluntary organisations</h1>
+<p>Who coordinates volunteer activities in Norwegian municipalities' nursing homes and
+home care, what the 2015 survey (Andfossen 2020) can and cannot say, and what policies
+would change it — from an agent-based model calibrated to that survey. Scenarios run
+{baseline.horizon_weeks // 52} years ahead.</p>
+<div class="findings"><h2>Findings to read first</h2><ol>{found}</ol></div>
+{''.join(body)}
+</body></html>"""
+    return atomic_write_text(directory / "report.html", page)

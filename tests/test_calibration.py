@@ -1,0 +1,113 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from calibration.abc import Settings, calibrate
+from calibration.fit import compare, predictive_counts
+from calibration.posterior import load_posterior, weighted_quantile
+from calibration.sensitivity import morris
+from calibration.summary import KEYS, SurveyDistance, observed_summary
+from calibration.survey import load_table2
+from cli.main import main
+from sim.errors import InputError
+from sim.parameters import FREE, defaults
+
+TINY = Settings(population_size=12, max_populations=2, max_simulations=200,
+                max_walltime_s=60)
+
+
+def test_distance_is_zero_at_the_data_and_weighs_small_activities_less():
+    obs = observed_summary(load_table2())
+    assert set(obs) == set(KEYS)
+    dist = SurveyDistance(obs)
+    assert dist(obs, obs) == 0
+    off_social = dict(obs, **{"share:social:municipality": obs["share:social:municipality"]
+                              + 0.1})
+    off_day = dict(obs, **{"share:day_centre:municipality":
+                           obs["share:day_centre:municipality"] - 0.1})
+    # A 10-point miss is scaled by each share's own sampling noise.
+    assert dist(off_social, obs) > 0 and dist(off_day, obs) > 0
+    sd = dict(zip(KEYS, dist.share_sd, strict=False))
+    assert sd["share:day_centre:together"] > sd["share:social:together"]
+    missing = dict(obs, **{"share:day_centre:voluntary": float("nan")})
+    assert np.isfinite(dist(missing, obs))
+
+
+def test_weighted_quantile():
+    v = np.array([1.0, 2.0, 3.0])
+    assert weighted_quantile(v, np.array([1, 1, 1.0]), 0.5) == 2.0
+    assert weighted_quantile(v, np.array([0.0, 0, 1]), 0.5) == 3.0
+
+
+def test_single_worker_calibration_is_reproducible_and_resumes(tmp_path):
+    a = calibrate(tmp_path / "a", seed=5, settings=TINY, progress=False)
+    b = calibrate(tmp_path / "b", seed=5, settings=TINY, progress=False)
+    assert (tmp_path / "a" / "posterior.csv").read_text() == \
+        (tmp_path / "b" / "posterior.csv").read_text()
+    assert a.populations == 2 and (tmp_path / "a" / "abc.db").exists()
+    # Resume: the finished generations stay as they were; one more is added.
+    more = Settings(**{**TINY.__dict__, "max_populations": 3})
+    c = calibrate(tmp_path / "a", seed=5, settings=more, resume=True, progress=False)
+    assert c.populations == 3 and c.epsilons[:2] == a.epsilons
+    assert b.epsilons == a.epsilons
+    with pytest.raises(InputError, match="a calibration exists there; add --resume"):
+        calibrate(tmp_path / "a", seed=5, settings=TINY, progress=False)
+    with pytest.raises(InputError, match="nothing to resume"):
+        calibrate(tmp_path / "new", seed=5, settings=TINY, resume=True, progress=False)
+
+
+@pytest.mark.slow
+def test_quick_calibration_command_writes_everything(tmp_path, capsys):
+    out = tmp_path / "cal"
+    assert main(["calibrate", "--quick", "--seed", "3", "--out", str(out)]) == 0
+    for name in ("abc.db", "posterior.csv", "fit.csv", "fit.png", "posterior.png",
+                 "manifest.json", "median.json"):
+        assert (out / name).exists(), name
+    post = pd.read_csv(out / "posterior.csv")
+    assert list(post.columns) == [*FREE, "weight"]
+    assert post.weight.sum() == pytest.approx(1)
+    record = json.loads((out / "manifest.json").read_text())
+    assert record["seed"] == 3 and record["simulations"] > 0 and "mesa" in record["versions"]
+    assert record["reproducible"] is True
+
+
+def test_shipped_posterior_is_the_models_default():
+    post = load_posterior()
+    assert set(post.particles.columns) == set(FREE)
+    median = post.median()
+    for name in FREE:
+        assert defaults()[name] == pytest.approx(median[name], abs=1e-5)
+    assert post.manifest.get("seed") is not None and post.manifest.get("versions")
+
+
+def test_fit_tables_have_the_documented_shape(tmp_path):
+    counts = predictive_counts(load_posterior(), draws=12, rng=1, progress=False)
+    assert counts.shape == (12, 6, 3)
+    check = compare(counts, reps=500)
+    assert len(check.shares) == 18 and len(check.n) == 6
+    assert {"pooled_diff:municipality", "mean_diff:voluntary"} <= set(
+        check.differences.statistic)
+    assert main(["fit", "--draws", "12", "--out", str(tmp_path)]) == 0
+    fit = pd.read_csv(tmp_path / "fit.csv")
+    assert list(fit.columns) == ["activity", "coordinator", "observed", "low_95", "high_95",
+                                 "sim_median", "sim_low_90", "sim_high_90", "inside"]
+
+
+def test_posterior_files_are_validated(write, tmp_path):
+    with pytest.raises(InputError, match="missing file"):
+        load_posterior(tmp_path)
+    write("posterior.csv", "municipal_tradition,weight\n1,1\n")
+    with pytest.raises(InputError, match="missing: statutory_pull"):
+        load_posterior(tmp_path)
+    row = ",".join(["99"] * len(FREE)) + ",1"
+    write("posterior.csv", ",".join([*FREE, "weight"]) + "\n" + row + "\n")
+    with pytest.raises(InputError, match="row 2, column 'municipal_tradition'"):
+        load_posterior(tmp_path)
+
+
+def test_sensitivity_table_covers_every_parameter_and_share():
+    table = morris(2, rng=1, steps=8, progress=False)
+    assert len(table) == len(FREE) * 18
+    assert (table.mu_star >= 0).all()
