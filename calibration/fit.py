@@ -5,7 +5,9 @@ Draw parameter sets from the posterior, run the model with the virtual survey fo
 
 * the 18 shares: observed share and its 95% BCa interval against the simulated median and
   90% predictive interval (``fit.csv``); ``inside`` means the simulated median lies in the
-  observed interval (for a share with no interval, e.g. 0 of 19, that it equals it);
+  observed interval. Where the bootstrap has no interval (0 of 19 day centres coordinated
+  by an organisation: every replicate is 0), the exact 95% Clopper–Pearson interval of the
+  count stands in for it;
 * the statutory − non-statutory differences, the same way (``fit_differences.csv``);
 * each activity's count n against its predictive interval (``fit_n.csv``).
 """
@@ -22,7 +24,7 @@ from calibration.posterior import Posterior
 from calibration.survey import SurveyTable, load_table2
 from sim import run
 from sim.batch import Task, run_tasks, spawn_seeds
-from sim.catalogue import TABLE2_IDS
+from sim.catalogue import COORDINATORS, TABLE2_IDS
 
 FIT_STEPS = 52
 
@@ -71,11 +73,24 @@ def predictive_counts(posterior: Posterior, *, draws: int, rng, workers: int = 1
                               progress=progress, label="posterior predictive"))
 
 
-def _compare(names, observed: BootstrapResult, sim_values: np.ndarray) -> pd.DataFrame:
+def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Exact binomial confidence interval for k of n."""
+    from scipy.stats import beta
+
+    a = 1 - level
+    lo = 0.0 if k == 0 else float(beta.ppf(a / 2, k, n - k + 1))
+    hi = 1.0 if k == n else float(beta.ppf(1 - a / 2, k + 1, n - k))
+    return lo, hi
+
+
+def _compare(names, observed: BootstrapResult, sim_values: np.ndarray,
+             fallback: dict | None = None) -> pd.DataFrame:
     rows = []
     for j, name in enumerate(names):
         i = observed.names.index(name)
         est, lo, hi = observed.estimate[i], observed.low[0.95][i], observed.high[0.95][i]
+        if not np.isfinite(lo) and fallback and name in fallback:
+            lo, hi = fallback[name]
         col = sim_values[:, j]
         col = col[np.isfinite(col)]
         med, s_lo, s_hi = (np.quantile(col, [0.5, 0.05, 0.95]) if len(col)
@@ -98,7 +113,11 @@ def compare(counts: np.ndarray, observed_table: SurveyTable | None = None, *,
     sim_stats = spec.compute(counts)
     share_names = [n for n in spec.names if n.startswith("share:")]
     diff_names = [n for n in spec.names if not n.startswith("share:")]
-    shares = _compare(share_names, observed, sim_stats[:, :len(share_names)])
+    order = [table.activities.index(a) for a in TABLE2_IDS]
+    counts_obs = table.counts[order]
+    exact = {f"share:{a}:{c}": clopper_pearson(int(counts_obs[i, j]), int(counts_obs[i].sum()))
+             for i, a in enumerate(TABLE2_IDS) for j, c in enumerate(COORDINATORS)}
+    shares = _compare(share_names, observed, sim_stats[:, :len(share_names)], exact)
     parts = shares.statistic.str.split(":", expand=True)
     shares.insert(0, "activity", parts[1])
     shares.insert(1, "coordinator", parts[2])

@@ -36,13 +36,17 @@ SURVEY_UNIT_TYPES = {"nursing_home": 166, "home_care": 122, "integrated": 14, "o
 # Inhabitants per LTC unit: 980 institutions (2014) plus home-care districts in the
 # respondents' ratio (94/128) and integrated/other (22/222) give about 1,870 units.
 INHABITANTS_PER_UNIT = NATIONAL_POPULATION / 1870
-# Assumption: share of LTC-relevant voluntary organisations by domain (pensioners' and
-# women's public-health associations for social activities; choirs and music groups for
-# culture; visiting services; sports and walking groups; practical help; meals; day care;
-# self-help and helplines).
+# Share of LTC-active voluntary organisations by domain. No register records this, so the
+# six domains the survey observed are set from the survey itself: from the share of
+# responding units offering each activity (n over the respondents able to offer it, with
+# about 15% of answers dropped), the implied four-week rate -ln(1 - share) per activity of
+# the domain gives the relative weights (culture 3.9, social 1.3, meals 0.7, day care 0.3,
+# physical 0.3); visiting, practical help and support, which the survey did not report,
+# get 0.3 each. The activity counts n therefore check the virtual survey's sampling, not
+# the coordination mechanisms.
 DOMAIN_WEIGHTS = {
-    "social": 0.28, "culture": 0.28, "physical": 0.08, "visiting": 0.10, "practical": 0.06,
-    "meals": 0.08, "day_care": 0.06, "support": 0.06,
+    "social": 0.18, "culture": 0.53, "physical": 0.04, "visiting": 0.04, "practical": 0.04,
+    "meals": 0.09, "day_care": 0.04, "support": 0.04,
 }
 ORGS_PER_INHABITANTS = 1 / 2500  # assumption: one LTC-active organisation per 2,500
 MUNICIPAL_SERVICE_SHARE_OF_VOLUNTEERS = 0.3  # where a municipal service exists
