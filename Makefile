@@ -33,6 +33,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_model.py
+	$(PY) benchmarks/bench_scenarios.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -178,6 +178,17 @@ def load_table2() -> SurveyTable:
     return _table_from_rows(rows, "Andfossen (2020), Table 2")
 
 
+def _read_table(path: Path, required: tuple[str, ...], optional: str = ""):
+    """Read a CSV and check that its header holds the ``required`` columns."""
+    header, rows = _read_csv(path)
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(f"{path}: header", ",".join(header),
+                         f"required columns: {', '.join(required)}{optional}; missing: "
+                         + ", ".join(missing))
+    return header, rows
+
+
 def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     if not path.exists():
         raise InputError(str(path), str(path), "the file must exist", problem="missing file")
@@ -224,12 +235,7 @@ def _cell(path: Path, line: int, column: str) -> str:
 def load_aggregate(path: str | Path) -> SurveyTable:
     """Load an aggregate table (counts or ``%`` percentages per coordinator)."""
     path = Path(path)
-    header, rows = _read_csv(path)
-    missing = [c for c in AGGREGATE_COLUMNS if c not in header]
-    if missing:
-        raise InputError(f"{path}: header", ",".join(header),
-                         f"required columns: {', '.join(AGGREGATE_COLUMNS)} "
-                         "(optional: statutory); missing: " + ", ".join(missing))
+    header, rows = _read_table(path, AGGREGATE_COLUMNS, " (optional: statutory)")
     parsed, seen = [], set()
     for line, raw in enumerate(rows, start=2):
         act = (raw["activity"] or "").strip()
@@ -281,12 +287,7 @@ def load_aggregate(path: str | Path) -> SurveyTable:
 def load_units(path: str | Path) -> UnitResponses:
     """Load unit-level responses (one row per unit and offered activity)."""
     path = Path(path)
-    header, rows = _read_csv(path)
-    missing = [c for c in UNIT_COLUMNS if c not in header]
-    if missing:
-        raise InputError(f"{path}: header", ",".join(header),
-                         f"required columns: {', '.join(UNIT_COLUMNS)}; missing: "
-                         + ", ".join(missing))
+    _, rows = _read_table(path, UNIT_COLUMNS)
     allowed_coord = (*COORDINATORS, *DROPPED_ANSWERS)
     units: dict[str, tuple[str, str]] = {}
     answers: dict[tuple[str, str], int] = {}
