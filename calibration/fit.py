@@ -24,15 +24,21 @@ from calibration.posterior import Posterior
 from calibration.survey import SurveyTable, load_table2
 from sim import run
 from sim.batch import Task, run_tasks, spawn_seeds
-from sim.catalogue import COORDINATORS, TABLE2_IDS
+from sim.catalogue import COORDINATORS, TABLE2_IDS, UNIT_TYPES
+from sim.survey import SimulatedSurvey
 
 FIT_STEPS = 52
 
 
 def survey_counts_task(task: Task) -> np.ndarray:
     """One run's simulated Table 2 counts, shape (6, 3) (module level: picklable)."""
+    return survey_task(task).counts
+
+
+def survey_task(task: Task) -> SimulatedSurvey:
+    """One run's whole simulated survey (module level: picklable)."""
     return run(task.params, steps=task.steps, population=task.population,
-               rng=task.seed).survey.counts
+               rng=task.seed).survey
 
 
 @dataclass(frozen=True)
@@ -60,17 +66,48 @@ class PredictiveCheck:
         }
 
 
-def predictive_counts(posterior: Posterior, *, draws: int, rng, workers: int = 1,
-                      scheduler: str | None = None, steps: int = FIT_STEPS,
-                      progress: bool | None = None) -> np.ndarray:
-    """Simulated (draws, 6, 3) counts from posterior draws, reproducible for any workers."""
+def predictive_surveys(posterior: Posterior, *, draws: int, rng, workers: int = 1,
+                       scheduler: str | None = None, steps: int = FIT_STEPS,
+                       progress: bool | None = None) -> list[SimulatedSurvey]:
+    """Simulated surveys from posterior draws, reproducible for any number of workers."""
     gen = np.random.default_rng(rng)
     params = posterior.draws(draws, gen)
     seeds = spawn_seeds(gen.integers(2**63), draws)
     tasks = [Task(p, steps, s, tag={"draw": i}) for i, (p, s) in
              enumerate(zip(params, seeds, strict=True))]
-    return np.stack(run_tasks(survey_counts_task, tasks, workers=workers, scheduler=scheduler,
-                              progress=progress, label="posterior predictive"))
+    return run_tasks(survey_task, tasks, workers=workers, scheduler=scheduler,
+                     progress=progress, label="posterior predictive")
+
+
+def predictive_counts(posterior: Posterior, *, draws: int, rng, **kwargs) -> np.ndarray:
+    """Simulated (draws, 6, 3) counts from posterior draws."""
+    return np.stack([s.counts for s in predictive_surveys(posterior, draws=draws, rng=rng,
+                                                          **kwargs)])
+
+
+# Patterns the calibration did not use: the paper's 0-35% of answers dropped as
+# "unsure"/"several" across the six activities, and volunteer activities being more
+# prevalent in nursing homes than in home care (Skinner 2018).
+DROPPED_RANGE = (0.0, 0.35)
+
+
+def validation(surveys: list[SimulatedSurvey]) -> pd.DataFrame:
+    """Simulated patterns the model was not calibrated to, against what is known."""
+    rows = []
+    dropped = np.array([s.dropped / np.maximum(s.dropped + s.n, 1) for s in surveys])
+    for j, act in enumerate(TABLE2_IDS):
+        lo, med, hi = np.quantile(dropped[:, j], [0.05, 0.5, 0.95])
+        rows.append({"pattern": f"dropped_share:{act}", "known": "0 to 0.35 (paper)",
+                     "sim_median": med, "sim_low_90": lo, "sim_high_90": hi,
+                     "consistent": bool(DROPPED_RANGE[0] <= med <= DROPPED_RANGE[1])})
+    nh, hc = UNIT_TYPES.index("nursing_home"), UNIT_TYPES.index("home_care")
+    ratio = np.array([s.activities_by_type[nh] / s.activities_by_type[hc] for s in surveys])
+    lo, med, hi = np.quantile(ratio, [0.05, 0.5, 0.95])
+    rows.append({"pattern": "activities_nursing_home_over_home_care",
+                 "known": "> 1 (Skinner 2018: more prevalent in nursing homes)",
+                 "sim_median": med, "sim_low_90": lo, "sim_high_90": hi,
+                 "consistent": bool(lo > 1)})
+    return pd.DataFrame(rows)
 
 
 def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:

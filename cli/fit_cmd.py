@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from calibration.fit import SHARE_COLUMNS, compare, predictive_counts
+import numpy as np
+import pandas as pd
+
+from calibration.fit import SHARE_COLUMNS, compare, predictive_surveys, validation
 from calibration.plots import plot_fit, plot_posterior
 from calibration.posterior import Posterior, load_posterior
 from cli.common import add_seed, add_workers, examples, seed_value
+from sim.errors import InputError
 from sim.io import atomic_write_frame
 
 
@@ -30,9 +34,10 @@ def register(sub, name: str) -> None:
 def write_fit(posterior: Posterior, out: Path, *, draws: int, seed: int, workers: int = 1,
               scheduler: str | None = None, reps: int = 10_000):
     """Run the predictive check and write fit.csv, fit_differences.csv, fit_n.csv, figures."""
-    counts = predictive_counts(posterior, draws=draws, rng=seed, workers=workers,
-                               scheduler=scheduler)
-    check = compare(counts, reps=reps, rng=seed)
+    surveys = predictive_surveys(posterior, draws=draws, rng=seed, workers=workers,
+                                 scheduler=scheduler)
+    check = compare(np.stack([s.counts for s in surveys]), reps=reps, rng=seed)
+    atomic_write_frame(out / "fit_validation.csv", validation(surveys))
     atomic_write_frame(out / "fit.csv", check.shares[SHARE_COLUMNS])
     atomic_write_frame(out / "fit_differences.csv", check.differences)
     atomic_write_frame(out / "fit_n.csv", check.n)
@@ -43,8 +48,6 @@ def write_fit(posterior: Posterior, out: Path, *, draws: int, seed: int, workers
 
 def run_command(args) -> int:
     """Check the fit and print how it measures up against the targets."""
-    from sim.errors import InputError
-
     seed = seed_value(args.seed)
     if args.draws < 10:
         raise InputError("--draws", args.draws, "allowed: a whole number >= 10")
@@ -69,5 +72,9 @@ def run_command(args) -> int:
           f"{t['pooled_diff_municipality_inside']}, voluntary {t['pooled_diff_voluntary_inside']}")
     print(f"Activity counts n inside their 90% predictive intervals: "
           f"{t['n_inside_predictive_90']}/6 (target 6)")
-    print(f"\nWrote {args.out}/fit.csv, fit_differences.csv, fit_n.csv, fit.png, posterior.png")
+    checks = pd.read_csv(args.out / "fit_validation.csv")
+    print(f"Patterns not used in calibration consistent with what is known: "
+          f"{int(checks.consistent.sum())}/{len(checks)} (see fit_validation.csv)")
+    print(f"\nWrote {args.out}/fit.csv, fit_differences.csv, fit_n.csv, fit_validation.csv, "
+          "fit.png, posterior.png")
     return 0

@@ -160,6 +160,16 @@ def _fit_section(directory: Path, figures: Path) -> str:
                      f"{hi:.3g}</td><td>{p.low:g} to {p.high:g}</td><td>{narrowing:.2f} "
                      f"({verdict})</td><td><small>{html.escape(p.meaning)}</small></td></tr>")
     man = post.manifest
+    validation = ""
+    if (fit_dir / "fit_validation.csv").exists():
+        val = pd.read_csv(fit_dir / "fit_validation.csv")
+        vrows = "".join(
+            f"<tr><td>{html.escape(r.pattern)}</td><td>{html.escape(r.known)}</td>"
+            f"<td>{r.sim_median:.2f} ({r.sim_low_90:.2f} to {r.sim_high_90:.2f})</td>"
+            f"<td>{'yes' if r.consistent else 'no'}</td></tr>" for r in val.itertuples())
+        validation = f"""<h3>Patterns the calibration did not use</h3>
+<table><tr><th>Pattern</th><th>Known</th><th>Simulated median (90%)</th><th>Consistent</th>
+</tr>{vrows}</table>"""
     return f"""
 <h2>2. The calibrated model against the survey</h2>
 <p>{int(fit.inside.sum())} of 18 simulated medians lie inside the observed 95% BCa
@@ -177,7 +187,8 @@ the parameter.</p>
 <table><tr><th>Parameter</th><th>Median</th><th>90% credible</th><th>Prior</th>
 <th>Narrowing</th><th>Meaning</th></tr>{''.join(prows)}</table>
 {_img(fit_dir / 'posterior.png', 'Posterior of each parameter against its uniform prior',
-      figures)}"""
+      figures)}
+{validation}"""
 
 
 def _scenario_section(directory: Path, figures: Path) -> str:

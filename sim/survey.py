@@ -19,7 +19,7 @@ The result has the shape of the observed Table 2.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -38,6 +38,9 @@ class SimulatedSurvey:
     offered: np.ndarray  # (activities,) share of respondents who organised it
     dropped: np.ndarray  # (activities,) unsure/several answers dropped
     respondents: int
+    # Mean number of the 14 activity types a responding unit organised, by unit type
+    # (UNIT_TYPES order; NaN for a type with no respondent).
+    activities_by_type: np.ndarray = field(default_factory=lambda: np.full(4, np.nan))
 
     @property
     def n(self) -> np.ndarray:
@@ -87,5 +90,9 @@ def virtual_survey(window: np.ndarray, unit_type: np.ndarray, population_name: s
     usable = offered & ~several & ~unsure
     answer = present.argmax(axis=-1)
     counts = np.stack([(usable & (answer == k)).sum(axis=0) for k in range(3)], axis=-1)
+    per_unit = (window[:, resp] >= 0).any(axis=0).sum(axis=1)
+    types = unit_type[resp]
+    by_type = np.array([per_unit[types == t].mean() if (types == t).any() else np.nan
+                        for t in range(len(UNIT_TYPES))])
     return SimulatedSurvey(TABLE2_IDS, counts, offered.mean(axis=0),
-                           (offered & ~usable).sum(axis=0), len(resp))
+                           (offered & ~usable).sum(axis=0), len(resp), by_type)
