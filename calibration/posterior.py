@@ -58,6 +58,11 @@ def _shipped_dir():
     return resources.files("calibration.data").joinpath("posterior")
 
 
+def shipped_file(name: str):
+    """A file shipped beside the posterior (e.g. ``recovery_summary.csv``)."""
+    return _shipped_dir().joinpath(name)
+
+
 def load_posterior(path: str | Path | None = None) -> Posterior:
     """Load ``DIR/posterior.csv`` (+ manifest), or the shipped posterior when ``None``."""
     if path is None or str(path) == SHIPPED:

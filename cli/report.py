@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.posterior import load_posterior
+from calibration.posterior import load_posterior, shipped_file
 from scenarios.spec import load_scenario
 from sim.catalogue import activity
 from sim.errors import InputError
@@ -160,6 +160,17 @@ def _fit_section(directory: Path, figures: Path) -> str:
                      f"{hi:.3g}</td><td>{p.low:g} to {p.high:g}</td><td>{narrowing:.2f} "
                      f"({verdict})</td><td><small>{html.escape(p.meaning)}</small></td></tr>")
     man = post.manifest
+    recovery = ""
+    rec_file = shipped_file("recovery_summary.csv")
+    if rec_file.is_file():
+        rec = pd.read_csv(rec_file)
+        rrows = "".join(f"<tr><td>{r.parameter}</td><td>{r.coverage:.0%}</td>"
+                        f"<td>{r.narrowing:.2f}</td></tr>" for r in rec.itertuples())
+        recovery = f"""<h3>Parameter recovery on synthetic surveys</h3>
+<p>Surveys simulated from known parameters were calibrated like the real one: how often
+the 90% credible interval held the truth, and how much the posterior narrowed.</p>
+<table><tr><th>Parameter</th><th>Coverage of 90% intervals</th><th>Narrowing</th></tr>
+{rrows}</table>"""
     validation = ""
     if (fit_dir / "fit_validation.csv").exists():
         val = pd.read_csv(fit_dir / "fit_validation.csv")
@@ -188,6 +199,7 @@ the parameter.</p>
 <th>Narrowing</th><th>Meaning</th></tr>{''.join(prows)}</table>
 {_img(fit_dir / 'posterior.png', 'Posterior of each parameter against its uniform prior',
       figures)}
+{recovery}
 {validation}"""
 
 

@@ -111,3 +111,23 @@ def test_sensitivity_table_covers_every_parameter_and_share():
     table = morris(2, rng=1, steps=8, progress=False)
     assert len(table) == len(FREE) * 18
     assert (table.mu_star >= 0).all()
+
+
+def test_exact_interval_stands_in_where_bca_is_degenerate():
+    from calibration.fit import clopper_pearson
+
+    lo, hi = clopper_pearson(0, 19)
+    assert lo == 0 and hi == pytest.approx(1 - 0.025 ** (1 / 19))
+    counts = predictive_counts(load_posterior(), draws=10, rng=2, progress=False)
+    row = compare(counts, reps=500).shares.set_index(["activity", "coordinator"]) \
+        .loc[("day_centre", "voluntary")]
+    assert row.low_95 == 0 and row.high_95 == pytest.approx(hi)
+
+
+def test_validation_patterns_are_reported():
+    from calibration.fit import predictive_surveys, validation
+
+    table = validation(predictive_surveys(load_posterior(), draws=6, rng=3, progress=False))
+    assert len(table) == 7
+    assert set(table.columns) == {"pattern", "known", "sim_median", "sim_low_90",
+                                  "sim_high_90", "consistent"}
