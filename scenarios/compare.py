@@ -72,7 +72,7 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
     order = [baseline, *sorted(n for n in wide if n != baseline)]
     for name in order:
         frame = wide[name]
-        paired = frame.join(base, how="inner", rsuffix="__base")
+        paired = frame.join(base.add_suffix("__base"), how="inner")
         for outcome in frame.columns:
             med, lo, hi = _summary(frame[outcome].to_numpy())
             row = {"scenario": name, "outcome": outcome, "median": med, "low_90": lo,

@@ -11,6 +11,13 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()  # what open() would give; mkstemp alone gives 0600
 _PACKAGES = ("coprod", "mesa", "numpy", "pandas", "scipy", "pyabc", "SALib", "distributed")
 
 
@@ -22,6 +29,7 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
