@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
