@@ -43,8 +43,8 @@ def run_demo(args) -> int:
     t0 = _step(1, "Survey: Table 2 with bootstrap BCa intervals")
     survey_cmd.run(SimpleNamespace(data=None, reps=10_000, resample="activity", seed=seed,
                                    out=out / "survey"))
-    _step(2, "Calibrated model against the survey (shipped posterior, 100 draws)")
-    fit_cmd.run_command(SimpleNamespace(posterior=None, draws=100, seed=seed,
+    _step(2, "Calibrated model against the survey (shipped posterior, 200 draws)")
+    fit_cmd.run_command(SimpleNamespace(posterior=None, draws=200, seed=seed,
                                         workers=args.workers, scheduler=None,
                                         out=out / "fit"))
     _step(3, f"Scenarios: every shipped scenario, {DEMO_DRAWS} posterior draws × "

@@ -49,6 +49,7 @@ COORDINATION_HOURS = (3.0, 0.5, 1.5)
 # 2014: about 1.22 hours per volunteer per week.
 HOURS_PER_VOLUNTEER_WEEK = 8_500 * 1_695 / (0.044 * 5_170_000) / 52
 TRUST_DRIFT = 0.02  # weekly pull of trust back to the unit's baseline
+FORUM_GAP_REDUCTION = 0.5  # assumption: forums can halve the logic gap at most
 MOTIVATION_RECOVERY = 0.02  # weekly recovery of motivation toward 1
 REFERENCE_RECRUITMENT = 4.0  # recruitment/leaving ratio keeping 80% of the pool active
 
@@ -127,6 +128,9 @@ class CoProductionModel(mesa.Model):
         self.trust_base = self.rng.beta(2, 3, n_units)  # limited trust (paper, Discussion)
         self.trust = self.trust_base.copy()
         self.gap = self.rng.uniform(0.3, 0.7, n_units) * (1 - p["policy_effect"] * policy_unit)
+        # Forums narrow the distance between logics, but at most to half of where it
+        # started: different institutions keep different logics (Thornton et al. 2012).
+        self.gap_floor = self.gap * (1 - FORUM_GAP_REDUCTION * p["forum_intensity"])
         self.risk = p["codestruction_risk"] * (1 - p["policy_effect"] * policy_unit)
         self.team_active = pop.team_active.copy()
         self.motivation = np.ones(len(pop.team_org))
@@ -249,7 +253,7 @@ class CoProductionModel(mesa.Model):
              + TRUST_DRIFT * ((self.trust_base - t) + forum * (1 - t)))
         self.trust = np.minimum(np.maximum(t, 0.0), 1.0)
         if forum:
-            self.gap = self.gap * (1 - 0.01 * forum)
+            self.gap = self.gap - 0.01 * forum * (self.gap - self.gap_floor)
         return idx, mode_sub, failed
 
     def step(self) -> None:

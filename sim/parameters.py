@@ -82,8 +82,9 @@ _TABLE: tuple[Parameter, ...] = (
        "extra volunteer recruitment relative to 2015 (1 = recruitment rate doubled)",
        "National strategy for voluntary work, Ministry of Health and Care Services 2015"),
     _P("forum_intensity", 0.0, 0.0, 1.0, "lever",
-       "regular collaboration forums: weekly trust gain toward 1 and shrinking logic gap "
-       "(1 = monthly forums in every municipality)", "Sørensen & Torfing 2011a"),
+       "regular collaboration forums: weekly trust gain toward 1 and a logic gap "
+       "shrinking toward half its start (1 = monthly forums in every municipality)",
+       "Sørensen & Torfing 2011a"),
     _P("resource_pressure", 0.0, -0.5, 1.0, "lever",
        "relative increase in staff pressure (fewer staff hours per recipient), reached "
        "linearly over ten years", "WHO 2015; Leknes et al. 2019"),
