@@ -29,11 +29,11 @@ def _time(scenarios, workers: int) -> float:
 
 
 def main() -> int:
-    small = [load_scenario(n).with_sizes(draws=4, replicates=5) for n in
+    small = [load_scenario(n).with_sizes(draws=5, replicates=10) for n in
              ("baseline", "trust_forums")]
-    one = statistics.median(_time(small, 1) for _ in range(3))
-    two = statistics.median(_time(small, 2) for _ in range(3))
-    print(f"  2 scenarios × 20 runs × 520 weeks: 1 worker {one:6.1f} s, 2 workers {two:6.1f} s,"
+    one = statistics.median(_time(small, 1) for _ in range(2))
+    two = statistics.median(_time(small, 2) for _ in range(2))
+    print(f"  2 scenarios × 50 runs × 520 weeks: 1 worker {one:6.1f} s, 2 workers {two:6.1f} s,"
           f" parallel efficiency {one / (2 * two):.2f}")
     full = [load_scenario(n) for n in shipped_names()]
     runs = sum(s.runs for s in full)
