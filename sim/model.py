@@ -230,15 +230,18 @@ class CoProductionModel(mesa.Model):
         draws = rng.random((2, len(self.pair_unit)), dtype=np.float32)
         # 3. Arrangements are revisited now and then (a fresh logit choice).
         ridx = np.flatnonzero(draws[0] < p["revision_rate"])
-        self.arrangement[ridx] = self._sample(self._thresholds(d_vol_base, ridx))
         # 4. Activities occur; each follows the standing arrangement or, ad hoc, a fresh
-        # choice (a local policy makes ad hoc coordination rarer). The logit is evaluated
-        # only for the pairs that occur this week.
+        # choice (a local policy makes ad hoc coordination rarer).
         idx = np.flatnonzero(draws[1] < p_occurs[self.pair_ma])
         sub = rng.random((3, len(idx)), dtype=np.float32)
-        mode_sub = self.arrangement[idx]
         adhoc = np.flatnonzero(sub[0] > self.pair_persistence[idx])
-        mode_sub[adhoc] = self._sample(self._thresholds(d_vol_base, idx[adhoc]), sub[1, adhoc])
+        # The logit is evaluated once, only for the revised and the ad hoc pairs.
+        k = len(ridx)
+        choice = self._sample(self._thresholds(d_vol_base, np.concatenate([ridx, idx[adhoc]])),
+                              np.concatenate([rng.random(k, dtype=np.float32), sub[1, adhoc]]))
+        self.arrangement[ridx] = choice[:k]
+        mode_sub = self.arrangement[idx]
+        mode_sub[adhoc] = choice[k:]
         mode = self.pair_window[week % WINDOW_WEEKS]
         mode.fill(-1)
         mode[idx] = mode_sub
@@ -304,7 +307,7 @@ class CoProductionModel(mesa.Model):
             "staff_hours": c_mun * hours[0] + c_vol * hours[1] + c_tog * hours[2],
             "mean_trust": float(self.trust.sum()) / n_units,
             "mean_motivation": float(mot @ self.team_active) / n_active if n_active else np.nan,
-            "failed_joint": float(len(np.flatnonzero(failed))),
+            "failed_joint": float(np.count_nonzero(failed)),
         }
         self.__dict__.update(self.last)
         self.datacollector.collect(self)
