@@ -82,7 +82,7 @@ def plot_shares(table: pd.DataFrame, baseline: str, path: Path) -> Path:
 
 
 def plot_timeseries(series: dict[str, pd.DataFrame], path: Path) -> Path:
-    """Median paths over runs of four outcomes, one line per scenario."""
+    """Median paths over runs (lines) with 90% bands, four outcomes, one colour per scenario."""
     panels = ["share_together", "share_municipality", "active_volunteers", "mean_trust"]
     fig, axes = plt.subplots(1, 4, figsize=(17, 4))
     for ax, outcome in zip(axes, panels, strict=True):
@@ -90,14 +90,18 @@ def plot_timeseries(series: dict[str, pd.DataFrame], path: Path) -> Path:
         for name, frame in series.items():
             if frame.empty:
                 continue
-            med = frame.groupby("week")[outcome].median() * scale
-            ax.plot(med.index / 52, med.to_numpy(), label=_label(name),
-                    lw=2.2 if name == "baseline" else 1.3)
+            by_week = frame.groupby("week")[outcome]
+            med = by_week.median() * scale
+            lo, hi = by_week.quantile(0.05) * scale, by_week.quantile(0.95) * scale
+            line, = ax.plot(med.index / 52, med.to_numpy(), label=_label(name),
+                            lw=2.2 if name == "baseline" else 1.3)
+            ax.fill_between(med.index / 52, lo.to_numpy(), hi.to_numpy(),
+                            color=line.get_color(), alpha=0.12, lw=0)
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("years")
         ax.set_ylabel("%" if scale == 100 else unit, fontsize=8)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7, frameon=False)
-    fig.suptitle("Median paths over runs", fontsize=11)
+    fig.suptitle("Paths over the horizon: median over runs and 90% band", fontsize=11)
     fig.tight_layout()
     return _save(fig, path)
