@@ -1,7 +1,8 @@
 """ABC-SMC calibration of the model's free parameters to the survey's Table 2 (pyabc).
 
 * Priors: uniform over each free parameter's documented range (:mod:`sim.parameters`).
-* Model: one run of 52 weeks on the 2015 sample, observed by the virtual survey; summary
+* Model: one run on the 2015 sample, spun up to the 2015 snapshot (``spinup_weeks``,
+  104 by default) and observed there by the virtual survey; summary
   statistics are the 18 shares and 6 counts (:mod:`calibration.summary`).
 * Distance: noise-scaled RMS (:class:`calibration.summary.SurveyDistance`).
 * Storage: pyabc's History in SQLite (``DIR/abc.db``); every finished generation is
@@ -34,7 +35,7 @@ from sim import run
 from sim.errors import CoprodError, InputError
 from sim.parameters import FREE, PARAMETERS
 
-CALIBRATION_STEPS = 52
+CALIBRATION_STEPS = 0  # the survey at the 2015 snapshot, after the spin-up
 
 
 @dataclass(frozen=True)
@@ -201,4 +202,4 @@ def settings_dict(run_: CalibrationRun) -> dict:
             "settings": asdict(run_.settings), "run_id": run_.run_id,
             "effective_sample_size": round(run_.effective_sample_size, 1),
             "kernel_scaling": KERNEL_SCALING, "min_acceptance_rate": MIN_ACCEPTANCE,
-            "steps_per_simulation": CALIBRATION_STEPS}
+            "weeks_per_simulation": int(PARAMETERS["spinup_weeks"].default) + CALIBRATION_STEPS}

@@ -27,7 +27,7 @@ from sim.batch import Task, run_tasks, spawn_seeds
 from sim.catalogue import COORDINATORS, TABLE2_IDS, UNIT_TYPES
 from sim.survey import SimulatedSurvey
 
-FIT_STEPS = 52
+FIT_STEPS = 0  # observe the 2015 snapshot (the end of the spin-up)
 
 
 def survey_counts_task(task: Task) -> np.ndarray:

@@ -236,7 +236,7 @@ def _scenario_section(directory: Path, figures: Path) -> str:
         ("differences.png", "Differences from the baseline, paired run for run (median and "
                             "90% interval)"),
         ("timeseries.png", "Median paths over the horizon"),
-        ("baseline_vs_observed.png", "Baseline after one year against the 2015 survey"),
+        ("baseline_vs_observed.png", "Baseline at the 2015 snapshot against the 2015 survey"),
     ] if (sdir / f).exists())
     return f"""
 <h2>3. What if? Policies against the baseline</h2>

@@ -106,7 +106,7 @@ def run_compare(args) -> int:
 
         atomic_write_frame(args.out / "baseline_vs_observed.csv", comp.baseline_fit.shares)
         plot_fit(comp.baseline_fit.shares, args.out / "baseline_vs_observed.png",
-                 title="Baseline after one year vs the 2015 survey")
+                 title="Baseline at the 2015 snapshot vs the 2015 survey")
         written += ["baseline_vs_observed.csv", "baseline_vs_observed.png"]
     key = comp.table[comp.table.outcome.isin(["share_together", "active_volunteers",
                                               "staff_hours", "mean_trust"])]

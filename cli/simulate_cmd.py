@@ -23,7 +23,9 @@ def register(sub, name: str) -> None:
                         "--steps 260"),
     )
     add_seed(p)
-    p.add_argument("--steps", type=int, default=52, help="weekly steps (default 52)")
+    p.add_argument("--steps", type=int, default=0, help="weeks to run after the 2015 "
+                   "snapshot (default 0: observe 2015; the model first spins up for "
+                   "spinup_weeks, 104 by default)")
     p.add_argument("--population", choices=("survey2015", "norway"), default="survey2015",
                    help="the 2015 survey's 50 municipalities (default) or all of Norway")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
@@ -40,7 +42,8 @@ def run_command(args) -> int:
     result = run(params, steps=args.steps, population=args.population, rng=seed)
     elapsed = time.perf_counter() - t0
     survey = result.survey.to_frame()
-    print(f"{args.population}: {args.steps} weeks, seed {seed}, {elapsed:.2f} s; "
+    print(f"{args.population}: spin-up to 2015, then {args.steps} weeks; seed {seed}, "
+          f"{elapsed:.2f} s; "
           f"{result.survey.respondents} units answered the virtual survey")
     print(f"\n{'activity':24s} {'n':>4s} {'municipality':>13s} {'voluntary':>10s} "
           f"{'together':>9s} {'offered':>8s}")

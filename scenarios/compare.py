@@ -3,8 +3,8 @@
 Reads ``DIR/<scenario>/outcomes.csv`` as written by :mod:`scenarios.ensemble`. For each
 scenario and outcome: the median and 90% interval over runs; the difference from the
 baseline computed *per paired run* (same posterior draw and seed), with its median and
-90% interval. For the baseline, the simulated Table 2 after one year (the calibration's
-point in time) is set against the observed 2015 shares with their BCa intervals.
+90% interval. For the baseline, the simulated Table 2 at the 2015 snapshot (the end of
+the spin-up, the calibration's point in time) is set against the observed 2015 shares.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
             rows.append(row)
     table = pd.DataFrame(rows)
     fit = None
-    count_cols = [f"year1_count:{a}:{c}" for a in TABLE2_IDS for c in COORDINATORS]
+    count_cols = [f"survey2015_count:{a}:{c}" for a in TABLE2_IDS for c in COORDINATORS]
     if all(c in base.columns for c in count_cols):
         counts = base[count_cols].to_numpy().reshape(-1, len(TABLE2_IDS), len(COORDINATORS))
         fit = compare(counts, reps=reps, rng=rng)

@@ -26,7 +26,6 @@ from sim.io import atomic_write_frame, manifest, write_manifest
 
 SERIES_EVERY = 4  # weeks between rows of timeseries.csv
 TAIL_WEEKS = 4  # weekly outcomes are averaged over the last four weeks
-YEAR_ONE = 52  # week of the survey that corresponds to the calibration (2015)
 WEEKLY_OUTCOMES = ("share_municipality", "share_voluntary", "share_together",
                    "activities_per_week", "active_volunteers", "volunteer_hours",
                    "staff_hours", "mean_trust", "mean_motivation")
@@ -35,8 +34,7 @@ LABELS = ("separate", "shared", "municipal-dominant", "mix")
 
 def scenario_task(task: Task) -> dict:
     """One run: outcomes at the horizon and a thinned time series (picklable)."""
-    res = run(task.params, steps=task.steps, population=task.population, rng=task.seed,
-              survey_at=(YEAR_ONE,))
+    res = run(task.params, steps=task.steps, population=task.population, rng=task.seed)
     series = res.timeseries
     tail = series.iloc[-TAIL_WEEKS:]
     outcomes = {name: float(tail[name].mean()) for name in WEEKLY_OUTCOMES}
@@ -46,16 +44,16 @@ def scenario_task(task: Task) -> dict:
             outcomes[f"survey_share:{act}:{coord}"] = float(shares[i, j])
         outcomes[f"survey_n:{act}"] = float(res.survey.n[i])
         outcomes[f"offered:{act}"] = float(res.survey.offered[i])
-    # The survey after one year is what the calibration compared with the 2015 data.
-    first = res.surveys.get(YEAR_ONE, res.survey)
+    # The survey at the 2015 snapshot is what the calibration compared with the data.
+    first = res.survey_2015
     for i, act in enumerate(first.activities):
         for j, coord in enumerate(COORDINATORS):
-            outcomes[f"year1_count:{act}:{coord}"] = float(first.counts[i, j])
+            outcomes[f"survey2015_count:{act}:{coord}"] = float(first.counts[i, j])
     labels = res.municipality_labels[res.municipality_labels != "none"]
     for label in LABELS:
         outcomes[f"municipalities_{label}"] = float(np.mean(labels == label)) if len(labels) \
             else np.nan
-    thin = series[series.week % SERIES_EVERY == 0]
+    thin = series[(series.week >= 0) & (series.week % SERIES_EVERY == 0)]
     return {"outcomes": outcomes, "series": thin}
 
 

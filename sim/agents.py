@@ -85,4 +85,4 @@ class Volunteer(mesa.Agent):
     @property
     def municipal_service(self) -> bool:
         """True when the team belongs to the municipality's own volunteer service."""
-        return bool(self.model.population.team_org[self.index] < 0)
+        return bool(self.model.team_service[self.index])

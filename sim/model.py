@@ -25,8 +25,8 @@ import numpy as np
 
 from sim.agents import LTCUnit, VoluntaryOrganisation, Volunteer
 from sim.catalogue import CATALOGUE, DOMAINS, UNIT_TYPES
-from sim.parameters import validate
-from sim.population import Population, build_population
+from sim.parameters import LEVERS, PARAMETERS, validate
+from sim.population import MUNICIPAL_SERVICE_SHARE_OF_VOLUNTEERS, Population, build_population
 
 WINDOW_WEEKS = 4  # the survey asked about the last four weeks
 MUNICIPALITY, VOLUNTARY, TOGETHER = 0, 1, 2
@@ -52,6 +52,15 @@ TRUST_DRIFT = 0.02  # weekly pull of trust back to the unit's baseline
 FORUM_GAP_REDUCTION = 0.5  # assumption: forums can halve the logic gap at most
 MOTIVATION_RECOVERY = 0.02  # weekly recovery of motivation toward 1
 REFERENCE_RECRUITMENT = 4.0  # recruitment/leaving ratio keeping 80% of the pool active
+
+
+def _adjust(flags: np.ndarray, old: float, new: float, draws: np.ndarray) -> np.ndarray:
+    """Flip flags at random so that a share ``old`` becomes ``new`` in expectation."""
+    if new > old:
+        return flags | (draws < (new - old) / (1 - old))
+    if new < old:
+        return flags & ~(draws < (old - new) / old)
+    return flags
 
 
 def _settings_mask() -> np.ndarray:
@@ -81,8 +90,14 @@ class CoProductionModel(mesa.Model):
         super().__init__(rng=rng)
         self.params = validate(params)
         p = self.params
+        # The synthetic world first runs ``spinup_weeks`` under the 2015 levers, to forget
+        # its made-up starting state; the end of the spin-up is "2015", when the survey
+        # observes it. The levers asked for take effect from then on.
+        self.spinup = int(p["spinup_weeks"])
+        self.levers = {name: (PARAMETERS[name].default if self.spinup else p[name])
+                       for name in LEVERS}
         self.population = (population if isinstance(population, Population)
-                           else build_population(population, p, self.rng))
+                           else build_population(population, {**p, **self.levers}, self.rng))
         pop = self.population
         n_units, n_acts = len(pop.unit_muni), len(CATALOGUE)
         n_muni = len(pop.muni_population)
@@ -99,7 +114,6 @@ class CoProductionModel(mesa.Model):
             eligible[:, a] &= self.rng.random(n_units) < share
         self.eligible = eligible
         self.units_per_muni = np.bincount(pop.unit_muni, minlength=n_muni).astype(float)
-        policy_unit = pop.muni_policy[pop.unit_muni].astype(float)
 
         # The work is done on flat arrays over the eligible (unit, activity) pairs.
         self.pair_unit, self.pair_act = np.nonzero(eligible)
@@ -110,16 +124,9 @@ class CoProductionModel(mesa.Model):
         # same activity, so they are computed on the (municipality, activity) grid.
         self.pair_ma = self.pair_muni * n_acts + pa
         self.grid_cell = (np.arange(n_muni)[:, None] * n_dom + self.domain[None, :]).ravel()
+        self.grid_cell2 = 2 * self.grid_cell
         self.grid_per_unit = (1.0 / (self.units_per_muni[:, None]
                                      * self.domain_split[None, :])).ravel()
-        stat = self.statutory.astype(float)
-        division = p["task_division"]
-        # The part of the municipal-minus-voluntary utility fixed by the activity.
-        self.static = np.tile(p["municipal_tradition"] + (p["statutory_pull"] + division) * stat
-                              + p["logic_distance"] * self.care_logic - division * (1 - stat),
-                              n_muni)
-        self.pair_persistence = (p["persistence"] + (1 - p["persistence"])
-                                 * p["policy_effect"] * policy_unit[pu])
 
         # Changing state, one array per attribute.
         type_pressure = np.array([STAFF_PRESSURE[t] for t in UNIT_TYPES])
@@ -127,23 +134,20 @@ class CoProductionModel(mesa.Model):
         self.pressure = self.pressure0.copy()
         self.trust_base = self.rng.beta(2, 3, n_units)  # limited trust (paper, Discussion)
         self.trust = self.trust_base.copy()
-        self.gap = self.rng.uniform(0.3, 0.7, n_units) * (1 - p["policy_effect"] * policy_unit)
-        # Forums narrow the distance between logics, but at most to half of where it
-        # started: different institutions keep different logics (Thornton et al. 2012).
-        self.gap_floor = self.gap * (1 - FORUM_GAP_REDUCTION * p["forum_intensity"])
-        self.risk = p["codestruction_risk"] * (1 - p["policy_effect"] * policy_unit)
+        self.gap_intrinsic = self.rng.uniform(0.3, 0.7, n_units)
+        self.forum_factor = np.ones(n_units)  # how far forums have narrowed the logic gap
+        self.muni_policy = pop.muni_policy.copy()
+        self.muni_centre = pop.muni_centre.copy()
+        self.muni_service = pop.muni_service.copy()
         self.team_active = pop.team_active.copy()
-        self.motivation = np.ones(len(pop.team_org))
         self.team_service = pop.team_org < 0
-        self.team_key = 2 * (pop.team_muni * len(DOMAINS) + pop.team_domain) + self.team_service
-        self.grid_cell2 = 2 * self.grid_cell
+        self.team_cell = pop.team_muni * n_dom + pop.team_domain
+        self.motivation = np.ones(len(pop.team_org))
         self.base_hazard = p["annual_turnover"] / 52
-        centre = pop.muni_centre[pop.team_muni]
-        self.recruit_rate = (p["annual_turnover"] / 52 * REFERENCE_RECRUITMENT
-                             * (1 + p["recruitment_effort"]) * (0.8 + 0.25 * centre))
         self.dominance = np.zeros(n_muni)
         self.pair_window = np.full((WINDOW_WEEKS, len(pu)), -1, dtype=np.int8)
         self.last: dict[str, float] = {}
+        self._derive()
 
         # Mesa agents: views on the arrays.
         for i in range(n_units):
@@ -159,6 +163,53 @@ class CoProductionModel(mesa.Model):
         # Attribute-name reporters: Mesa reads them without calling a Python function.
         self.datacollector = mesa.DataCollector(
             model_reporters={key: key for key in TIMESERIES_COLUMNS})
+
+    # ---- levers -----------------------------------------------------------------------
+    def _derive(self) -> None:
+        """Recompute everything that depends on the levers in force and the flags."""
+        p, lev, pop = self.params, self.levers, self.population
+        policy_unit = self.muni_policy[pop.unit_muni].astype(float)
+        # A local policy narrows the logic gap, cuts co-destruction and ad hoc choices.
+        self.policy_factor = 1 - p["policy_effect"] * policy_unit
+        self.pair_persistence = (p["persistence"] + (1 - p["persistence"])
+                                 * p["policy_effect"] * policy_unit[self.pair_unit])
+        self.risk = p["codestruction_risk"] * self.policy_factor
+        self.gap = self.gap_intrinsic * self.policy_factor * self.forum_factor
+        stat = self.statutory.astype(float)
+        division = lev["task_division"]
+        # The part of the municipal-minus-voluntary utility fixed by the activity.
+        self.static = np.tile(p["municipal_tradition"] + (p["statutory_pull"] + division) * stat
+                              + p["logic_distance"] * self.care_logic - division * (1 - stat),
+                              len(self.dominance))
+        self.team_key = 2 * self.team_cell + self.team_service
+        centre = self.muni_centre[pop.team_muni]
+        self.recruit_rate = (p["annual_turnover"] / 52 * REFERENCE_RECRUITMENT
+                             * (1 + lev["recruitment_effort"]) * (0.8 + 0.25 * centre))
+
+    def _switch_levers(self) -> None:
+        """At the end of the spin-up, put the requested levers in force.
+
+        Municipalities adopt (or drop) a local policy, a volunteer centre or their own
+        volunteer service at random until the requested shares hold in expectation; a
+        new municipal service takes 30% of the municipality's volunteer teams, a closed
+        one hands them back to the organisations. The draws are made whatever the
+        levers, so every scenario consumes the same random numbers as the baseline.
+        """
+        pop, rng, new = self.population, self.rng, {k: self.params[k] for k in LEVERS}
+        draws = rng.random((3, len(self.dominance)))
+        self.muni_policy = _adjust(self.muni_policy, self.levers["policy_share"],
+                                   new["policy_share"], draws[0])
+        self.muni_centre = _adjust(self.muni_centre, self.levers["volunteer_centre_share"],
+                                   new["volunteer_centre_share"], draws[1])
+        before = self.muni_service
+        self.muni_service = _adjust(before, self.levers["municipal_service_share"],
+                                    new["municipal_service_share"], draws[2])
+        opened = (self.muni_service & ~before)[pop.team_muni]
+        closed = (before & ~self.muni_service)[pop.team_muni]
+        move = opened & (rng.random(len(pop.team_muni)) < MUNICIPAL_SERVICE_SHARE_OF_VOLUNTEERS)
+        self.team_service = (self.team_service | move) & ~closed
+        self.levers = new
+        self._derive()
 
     # ---- mechanisms -----------------------------------------------------------------
     def _grid(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -195,7 +246,7 @@ class CoProductionModel(mesa.Model):
         pu = self.pair_unit[pairs]
         d_vol = d_vol_base[self.pair_ma[pairs]] + p["staff_pressure_push"] * self.pressure[pu]
         unit_term = p["trust_weight"] * self.trust - p["logic_distance"] * self.gap
-        d_tog = 0.5 * d_vol + (unit_term - p["task_division"])[pu]
+        d_tog = 0.5 * d_vol + (unit_term - self.levers["task_division"])[pu]
         e_vol, e_tog = np.exp(d_vol), np.exp(d_tog)
         inv = 1.0 / (1.0 + e_vol + e_tog)
         return inv, (1.0 + e_vol) * inv
@@ -251,21 +302,29 @@ class CoProductionModel(mesa.Model):
         failed = joint & (sub[2] < (self.risk * self.gap)[units_sub])
         n_joint = np.bincount(units_sub[joint], minlength=n_units)
         n_fail = np.bincount(units_sub[failed], minlength=n_units)
-        eta, forum, t = p["trust_learning"], p["forum_intensity"], self.trust
+        eta, forum, t = p["trust_learning"], self.levers["forum_intensity"], self.trust
         t = (t + eta * ((1 - t) * (n_joint - n_fail) - 2 * t * n_fail)
              + TRUST_DRIFT * ((self.trust_base - t) + forum * (1 - t)))
         self.trust = np.minimum(np.maximum(t, 0.0), 1.0)
         if forum:
-            self.gap = self.gap - 0.01 * forum * (self.gap - self.gap_floor)
+            # Forums narrow the gap between logics, at most by FORUM_GAP_REDUCTION.
+            floor = 1 - FORUM_GAP_REDUCTION * forum
+            self.forum_factor = self.forum_factor - 0.01 * forum * (self.forum_factor - floor)
+            self.gap = self.gap_intrinsic * self.policy_factor * self.forum_factor
         return idx, mode_sub, failed
 
     def step(self) -> None:
         """Advance one week (every operation is vectorised over all pairs or teams)."""
         p, pop, rng = self.params, self.population, self.rng
-        week = self.steps  # Mesa has already counted this step
-        # 1. Resource pressure reaches its full value over ten years.
-        if p["resource_pressure"] and week <= 520:
-            self.pressure = self.pressure0 * (1 + p["resource_pressure"] * week / 520)
+        # Weeks count from the 2015 snapshot (the end of the spin-up); Mesa has already
+        # counted this step.
+        week = self.steps - self.spinup
+        if week == 1 and self.spinup:
+            self._switch_levers()
+        # 1. Resource pressure reaches its full value ten years after the levers start.
+        rise = self.levers["resource_pressure"]
+        if rise and week <= 520:
+            self.pressure = self.pressure0 * (1 + rise * max(week, 0) / 520)
         # 2. Supply: more active volunteers in the domain, more activities.
         _, p_occurs, d_vol_base = self._grid()
         # 3-5. The units' choices, activities, joint outcomes and trust.

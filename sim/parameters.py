@@ -93,6 +93,10 @@ _TABLE: tuple[Parameter, ...] = (
        "rest to organisations (utility added to the assigned body, taken from joint "
        "coordination)", "Andfossen 2020, Background (division of tasks)"),
     # ---- documented inputs ----
+    _P("spinup_weeks", 104, 0, 520, "input",
+       "weeks the synthetic world runs under the 2015 levers before the 2015 snapshot "
+       "(forgetting its made-up start); scenario levers take effect after it",
+       "modelling choice"),
     _P("volunteer_share", 0.044, 0.0, 0.2, "input",
        "share of the population doing voluntary work in long-term care",
        "Folkestad et al. 2015 (2014 figure)"),

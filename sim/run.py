@@ -8,27 +8,28 @@ import numpy as np
 import pandas as pd
 
 from sim.classify import classify
+from sim.errors import InputError
 from sim.model import CoProductionModel
 from sim.population import Population
 from sim.survey import SimulatedSurvey, virtual_survey
 
-DEFAULT_STEPS = 52  # a year of weekly steps before the survey
+DEFAULT_STEPS = 0  # weeks after the 2015 snapshot; 0 = observe 2015
 
 
 @dataclass(frozen=True)
 class SimulationResult:
-    """What one run produced: the simulated survey, the weekly series, the answer."""
+    """What one run produced: the simulated surveys, the weekly series, the answer."""
 
     params: dict
     seed: object
     steps: int
     population: str
-    survey: SimulatedSurvey
-    timeseries: pd.DataFrame
+    survey: SimulatedSurvey  # at the end of the run
+    timeseries: pd.DataFrame  # week 0 = the 2015 snapshot; negative weeks = spin-up
     municipality_labels: np.ndarray
     coordination: str
     pooled: dict = field(default_factory=dict)
-    surveys: dict = field(default_factory=dict)  # extra surveys by week (``survey_at``)
+    survey_2015: SimulatedSurvey | None = None  # at the end of the spin-up
 
     def final(self) -> dict:
         """Outcomes at the horizon: the last week of the series plus the pooled shares."""
@@ -37,33 +38,33 @@ class SimulationResult:
 
 
 def run(params: dict | None = None, *, steps: int = DEFAULT_STEPS,
-        population: str | Population = "survey2015", rng=None,
-        survey_at: tuple[int, ...] = ()) -> SimulationResult:
-    """Build the model, run ``steps`` weeks, and observe it with the virtual survey.
+        population: str | Population = "survey2015", rng=None) -> SimulationResult:
+    """Build the model, spin it up to 2015, run ``steps`` more weeks, observe it.
 
-    ``params`` overrides defaults by name (see :mod:`sim.parameters`); ``rng`` is an int,
-    SeedSequence or Generator and the only source of randomness: the same seed gives the
-    same result. The survey observes the last four weeks, so ``steps`` must be ≥ 4;
-    ``survey_at`` lists earlier weeks (≥ 4) at which to run the survey as well.
+    ``params`` overrides defaults by name (see :mod:`sim.parameters`); the levers among
+    them take effect after the spin-up (``spinup_weeks``, default 104), which ends at the
+    2015 snapshot. ``rng`` is an int, SeedSequence or Generator and the only source of
+    randomness: the same seed gives the same result. The virtual survey observes the
+    last four weeks, at the 2015 snapshot (``survey_2015``) and at the end (``survey``).
     """
-    from sim.errors import InputError
-
-    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 4:
-        raise InputError("--steps", steps, "allowed: a whole number >= 4 (the survey "
-                         "window is four weeks)")
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
+        raise InputError("--steps", steps, "allowed: a whole number >= 0 (weeks after the "
+                         "2015 snapshot)")
     model = CoProductionModel(population=population, rng=rng, **(params or {}))
+    if model.spinup + steps < 4:
+        raise InputError("--steps", steps, "the spin-up and the steps together must cover "
+                         "the survey's four-week window")
     pop = model.population
-    extra = {}
-    for week in range(1, steps + 1):
+    unsure = model.params["unsure_rate"]
+    at_2015 = None
+    for week in range(1, model.spinup + steps + 1):
         model.step()
-        if week in survey_at and week >= 4:
-            extra[week] = virtual_survey(model.window, pop.unit_type, pop.name,
-                                         model.params["unsure_rate"], model.rng)
-    survey = virtual_survey(model.window, pop.unit_type, pop.name,
-                            model.params["unsure_rate"], model.rng)
+        if week == model.spinup and steps > 0 and week >= 4:
+            at_2015 = virtual_survey(model.window, pop.unit_type, pop.name, unsure, model.rng)
+    survey = virtual_survey(model.window, pop.unit_type, pop.name, unsure, model.rng)
     labels, overall, pooled = classify(model.window, pop.unit_muni, model.statutory,
                                        len(pop.muni_population))
     series = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     seed = rng if isinstance(rng, int | None) else repr(rng)
     return SimulationResult(dict(model.params), seed, steps, pop.name, survey, series,
-                            labels, overall, pooled, extra)
+                            labels, overall, pooled, at_2015 or survey)

@@ -12,7 +12,9 @@ def test_simulate_writes_survey_and_timeseries_reproducibly(tmp_path, capsys):
     survey = pd.read_csv(tmp_path / "a" / "survey.csv")
     assert list(survey.columns) == ["activity", "n", "municipality", "voluntary", "together",
                                     "offered"]
-    assert len(pd.read_csv(tmp_path / "a" / "timeseries.csv")) == 8
+    series = pd.read_csv(tmp_path / "a" / "timeseries.csv")
+    assert len(series) == 104 + 8  # the spin-up to 2015, then eight weeks
+    assert series.week.iloc[0] == -103 and series.week.iloc[-1] == 8
     assert "Coordination overall" in capsys.readouterr().out
 
 

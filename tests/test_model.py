@@ -79,7 +79,7 @@ def test_mesa_batch_run_drives_the_model():
 
 
 def _probs(**params):
-    model = CoProductionModel(rng=4, **params)
+    model = CoProductionModel(rng=4, spinup_weeks=0, **params)  # levers in force at once
     stat = model.statutory[model.pair_act]
     return model.choice_probabilities(), stat
 
@@ -141,8 +141,10 @@ def test_bad_parameters_are_refused(params, message):
 
 
 def test_bad_steps_and_population_are_refused():
-    with pytest.raises(InputError, match="--steps: invalid value 2"):
-        run(steps=2)
+    with pytest.raises(InputError, match="--steps: invalid value -1"):
+        run(steps=-1)
+    with pytest.raises(InputError, match="four-week window"):
+        run({"spinup_weeks": 0}, steps=2)
     with pytest.raises(InputError, match="allowed: survey2015, norway"):
         run(population="sweden")
 
@@ -150,3 +152,18 @@ def test_bad_steps_and_population_are_refused():
 def test_catalogue_has_the_fourteen_survey_activities():
     assert len(CATALOGUE) == 14
     assert {a.id for a in CATALOGUE if a.statutory} == {"food_delivery", "day_centre"}
+
+
+def test_levers_take_effect_after_the_spinup_and_runs_are_paired_until_then():
+    base = run(rng=21, steps=8)
+    policy = run({"policy_share": 1.0, "forum_intensity": 1.0}, rng=21, steps=8)
+    before = base.timeseries.week <= 0
+    assert base.timeseries[before].equals(policy.timeseries[before])
+    assert not base.timeseries[~before].equals(policy.timeseries[~before])
+    assert base.survey_2015.to_frame().equals(policy.survey_2015.to_frame())
+    model = CoProductionModel(rng=3, policy_share=1.0, municipal_service_share=1.0)
+    assert model.muni_policy.mean() < 0.6  # 2015 levers during the spin-up
+    for _ in range(model.spinup + 1):
+        model.step()
+    assert model.muni_policy.all() and model.muni_service.all()
+    assert 0.2 < model.team_service.mean() < 0.45  # 30% of teams join new services
