@@ -2,6 +2,8 @@
 
 Choose a scenario and move its levers, run the model, and watch who coordinates each
 activity, the volunteers and trust change week by week, next to the observed 2015 shares.
+The model opens at the 2015 snapshot (after its spin-up); the levers take effect with the
+first step.
 The model starts from the shipped posterior's median; a lever slider moved away from its
 2015 value overrides the scenario's own setting.
 """
@@ -56,6 +58,10 @@ class DashboardModel(CoProductionModel):
             for c in COORDINATORS:
                 self.datacollector._new_model_reporter(f"{a}:{c}",
                                                        lambda m, a=a, c=c: m.window_share(a, c))
+        # Start the dashboard at the 2015 snapshot: the spin-up runs before the first
+        # frame, and the chosen levers take effect with the first step the user takes.
+        for _ in range(self.spinup):
+            self.step()
 
     def window_share(self, activity_id: str, coordinator: str) -> float:
         """Share of the activity's occurrences in the last four weeks coordinated so."""
@@ -101,7 +107,8 @@ def SharesVersusObserved(model):
                        fontsize=8)
     ax.set_ylabel("% of activities")
     ax.set_ylim(0, 105)
-    ax.set_title(f"Week {model.steps}: who coordinates (* statutory)", fontsize=10)
+    ax.set_title(f"Week {model.steps - model.spinup} after 2015: who coordinates "
+                 "(* statutory)", fontsize=10)
     ax.legend(fontsize=6, ncol=3, loc="upper left")
     return solara.FigureMatplotlib(fig)
 

@@ -75,11 +75,12 @@ def test_dashboard_loads_runs_and_reacts_to_controls(server):
         charts = page.locator("img")
         charts.first.wait_for()
         before = [charts.nth(i).get_attribute("src") for i in range(charts.count())]
+        start = float(page.get_by_text("Time:").inner_text().split(":")[1])
         assert len(before) == 4  # shares vs observed, coordination, volunteers, trust
         for _ in range(3):
             step.click()
             page.wait_for_timeout(1200)
-        page.get_by_text("Time: 3.0").wait_for(timeout=20_000)
+        page.get_by_text(f"Time: {start + 3:.1f}").wait_for(timeout=20_000)
         after = [charts.nth(i).get_attribute("src") for i in range(charts.count())]
         assert all(a != b for a, b in zip(before, after, strict=True)), "charts did not change"
         browser.close()
