@@ -8,7 +8,9 @@ finished runs are kept.
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -125,10 +127,13 @@ def run_tasks(fn: Callable[[Task], object], tasks: Sequence[Task], *, workers: i
             results[i] = _call(fn, task)
             bar.update()
     else:
-        # Chunks amortise inter-process overhead; spawn avoids forking a threaded parent.
+        # Chunks amortise inter-process overhead. Forking skips re-importing everything
+        # in each worker, but is only safe from a single-threaded parent; otherwise spawn.
         size = max(1, min(16, len(tasks) // (workers * 4)))
         chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        method = ("fork" if threading.active_count() == 1
+                  and "fork" in multiprocessing.get_all_start_methods() else "spawn")
+        with ProcessPoolExecutor(workers, mp_context=get_context(method)) as pool:
             futures = [pool.submit(_call_chunk, fn, c) for c in chunks]
             pos = 0
             for chunk, fut in zip(chunks, futures, strict=True):
