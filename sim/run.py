@@ -31,11 +31,6 @@ class SimulationResult:
     pooled: dict = field(default_factory=dict)
     survey_2015: SimulatedSurvey | None = None  # at the end of the spin-up
 
-    def final(self) -> dict:
-        """Outcomes at the horizon: the last week of the series plus the pooled shares."""
-        return {**self.timeseries.iloc[-1].to_dict(),
-                **{f"pooled_{k}": v for k, v in self.pooled.items()}}
-
 
 def run(params: dict | None = None, *, steps: int = DEFAULT_STEPS,
         population: str | Population = "survey2015", rng=None) -> SimulationResult:
