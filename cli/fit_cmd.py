@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.fit import SHARE_COLUMNS, compare, predictive_surveys, validation
+from calibration.fit import SHARE_COLUMNS, compare, predictive_runs, validation
 from calibration.plots import plot_fit, plot_posterior
 from calibration.posterior import Posterior, load_posterior
 from cli.common import add_seed, add_workers, examples, seed_value
@@ -34,10 +34,10 @@ def register(sub, name: str) -> None:
 def write_fit(posterior: Posterior, out: Path, *, draws: int, seed: int, workers: int = 1,
               scheduler: str | None = None, reps: int = 10_000):
     """Run the predictive check and write fit.csv, fit_differences.csv, fit_n.csv, figures."""
-    surveys = predictive_surveys(posterior, draws=draws, rng=seed, workers=workers,
-                                 scheduler=scheduler)
-    check = compare(np.stack([s.counts for s in surveys]), reps=reps, rng=seed)
-    atomic_write_frame(out / "fit_validation.csv", validation(surveys))
+    runs = predictive_runs(posterior, draws=draws, rng=seed, workers=workers,
+                           scheduler=scheduler)
+    check = compare(np.stack([r.survey.counts for r in runs]), reps=reps, rng=seed)
+    atomic_write_frame(out / "fit_validation.csv", validation(runs))
     atomic_write_frame(out / "fit.csv", check.shares[SHARE_COLUMNS])
     atomic_write_frame(out / "fit_differences.csv", check.differences)
     atomic_write_frame(out / "fit_n.csv", check.n)

@@ -30,6 +30,7 @@ class SimulationResult:
     coordination: str
     pooled: dict = field(default_factory=dict)
     survey_2015: SimulatedSurvey | None = None  # at the end of the spin-up
+    inhabitants: float = float("nan")  # of the simulated municipalities
 
 
 def run(params: dict | None = None, *, steps: int = DEFAULT_STEPS,
@@ -62,4 +63,5 @@ def run(params: dict | None = None, *, steps: int = DEFAULT_STEPS,
     series = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     seed = rng if isinstance(rng, int | None) else repr(rng)
     return SimulationResult(dict(model.params), seed, steps, pop.name, survey, series,
-                            labels, overall, pooled, at_2015 or survey)
+                            labels, overall, pooled, at_2015 or survey,
+                            float(pop.muni_population.sum()))

@@ -125,9 +125,11 @@ def test_exact_interval_stands_in_where_bca_is_degenerate():
 
 
 def test_validation_patterns_are_reported():
-    from calibration.fit import predictive_surveys, validation
+    from calibration.fit import predictive_runs, validation
 
-    table = validation(predictive_surveys(load_posterior(), draws=6, rng=3, progress=False))
-    assert len(table) == 7
+    table = validation(predictive_runs(load_posterior(), draws=6, rng=3, progress=False))
+    assert len(table) == 8
+    share = table.set_index("pattern").loc["active_volunteers_per_inhabitant", "sim_median"]
+    assert 0.01 < share < 0.06
     assert set(table.columns) == {"pattern", "known", "sim_median", "sim_low_90",
                                   "sim_high_90", "consistent"}
