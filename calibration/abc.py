@@ -32,7 +32,8 @@ from calibration.posterior import write_posterior
 from calibration.summary import SurveyDistance, observed_summary, summarise_simulated
 from calibration.survey import SurveyTable, load_table2
 from sim import run
-from sim.errors import CoprodError, InputError
+from sim.batch import connect
+from sim.errors import InputError
 from sim.parameters import FREE, PARAMETERS
 
 CALIBRATION_STEPS = 0  # the survey at the 2015 snapshot, after the spin-up
@@ -98,13 +99,7 @@ def _sampler(workers: int, scheduler: str | None):
     import pyabc
 
     if scheduler:
-        from distributed import Client
-
-        try:
-            client = Client(scheduler, timeout="10s")
-        except OSError as err:
-            raise CoprodError(f"--scheduler: cannot reach {scheduler!r} ({err})") from None
-        return pyabc.sampler.DaskDistributedSampler(dask_client=client)
+        return pyabc.sampler.DaskDistributedSampler(dask_client=connect(scheduler))
     if workers > 1:
         return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
     return pyabc.sampler.SingleCoreSampler()

@@ -10,7 +10,7 @@ import numpy as np
 
 from calibration.bootstrap import survey_bootstrap
 from calibration.claims import check_claims
-from calibration.survey import load_survey
+from calibration.survey import UnitResponses, load_survey
 from cli.common import add_seed, examples, seed_value
 from sim.io import atomic_write_frame, manifest, write_manifest
 
@@ -51,7 +51,7 @@ def run(args) -> int:
     t0 = time.perf_counter()
     res = survey_bootstrap(data, reps=args.reps, rng=seed, resample=args.resample)
     elapsed = time.perf_counter() - t0
-    table = data.to_table() if hasattr(data, "to_table") else data
+    table = data.to_table() if isinstance(data, UnitResponses) else data
     print(f"Survey: {table.source}; {args.reps} bootstrap replications "
           f"({args.resample} resampling), seed {seed}, {elapsed:.2f} s")
     for note in table.notes:

@@ -62,6 +62,17 @@ def spawn_seeds(root, n: int) -> list[int]:
             for s in np.random.SeedSequence(root).spawn(n)]
 
 
+def connect(scheduler: str):
+    """A Dask client for ``scheduler``; an unreachable address is one clear error."""
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout="10s")
+    except OSError as err:
+        raise CoprodError(f"--scheduler: cannot reach {scheduler!r} ({err}); start a "
+                          "scheduler with 'dask scheduler' or omit --scheduler") from None
+
+
 def _call(fn: Callable, task: Task):
     try:
         return fn(task)
@@ -109,14 +120,9 @@ def run_tasks(fn: Callable[[Task], object], tasks: Sequence[Task], *, workers: i
     bar = _Progress(len(tasks), label, show)
     results: list = [None] * len(tasks)
     if scheduler:
-        from distributed import Client, as_completed
+        from distributed import as_completed
 
-        try:
-            client = Client(scheduler, timeout="10s")
-        except OSError as err:
-            raise CoprodError(f"--scheduler: cannot reach {scheduler!r} ({err}); start a "
-                              "scheduler with 'dask scheduler' or omit --scheduler") from None
-        with client:
+        with connect(scheduler) as client:
             futures = client.map(_call, [fn] * len(tasks), tasks, pure=False)
             index = {f.key: i for i, f in enumerate(futures)}
             for fut in as_completed(futures):

@@ -101,8 +101,10 @@ def test_unit_resampling_widens_nothing_into_nonsense(units_csv):
     shares = frame[frame.index.str.startswith("share:")].dropna(subset=["low_95"])
     assert ((shares.low_95 <= shares.estimate) & (shares.estimate <= shares.high_95)).all()
     assert ((shares.low_99 <= shares.low_95) & (shares.high_95 <= shares.high_99)).all()
-    # Unit resampling lets each activity's n vary, so its replicate n is not fixed.
-    assert res.resample == "unit"
+    # Whole units carry their answers to several activities together, so the draws
+    # differ from resampling within activity.
+    within = survey_bootstrap(units, reps=2000, rng=3)
+    assert not np.array_equal(res.replicates, within.replicates)
 
 
 def test_statistics_without_social_or_without_statutory_activities_are_omitted():
