@@ -1,8 +1,9 @@
 """Model speed: medians over repeated runs, and the ratio to a per-agent Mesa loop.
 
 Prints, for one year (52 weekly steps):
-* the 2015 survey sample (50 municipalities, 316 units): build, steps, total;
-* all of Norway (357 municipalities): build, steps, total, and peak memory;
+* the 2015 survey sample (50 municipalities, 316 units): the steps; the build, beside
+  what Mesa alone takes to create and register as many bare agents; the total;
+* all of Norway (357 municipalities): the same, and peak memory;
 * the units' weekly work done vectorised (as the model does it) against an idiomatic
   per-agent Mesa loop (``agents.do("step")``, each LTC unit doing the same arithmetic on
   its own activities with small numpy arrays), measured in the same run.
@@ -17,11 +18,12 @@ import sys
 import time
 import tracemalloc
 
+import mesa
 import numpy as np
 
 from sim import CoProductionModel
 from sim.agents import LTCUnit
-from sim.model import TOGETHER, TRUST_DRIFT, WINDOW_WEEKS
+from sim.model import MUNICIPALITY, TOGETHER, WINDOW_WEEKS
 
 REPEATS = 7
 
@@ -29,30 +31,41 @@ REPEATS = 7
 class PerAgentUnit(LTCUnit):
     """An LTC unit that does its own weekly work, one agent at a time."""
 
+    def _choose(self, pairs, d_vol_base, u):
+        """Logit choices for some of this unit's pairs (numpy on small arrays)."""
+        m, i = self.model, self.index
+        push, trust_weight, logic_distance, division = m.logit
+        d_vol = d_vol_base[m.pair_cell[pairs]] + push * m.pressure[i]
+        unit_term = trust_weight * m.trust[i] - logic_distance * m.gap[i] - division
+        e_vol, e_tog = np.exp(d_vol), np.exp(0.5 * d_vol + unit_term)
+        low = 1 / (1 + e_vol + e_tog)
+        return (u > low).astype(np.int8) + (u > (1 + e_vol) * low)
+
     def step(self):
-        """The same arithmetic as ``CoProductionModel._units_step``, for this unit only."""
-        m, p = self.model, self.model.params
-        pairs = m.unit_pairs[self.index]
-        draws = m.rng.random((2, len(pairs)), dtype=np.float32)
+        """The work of ``sim.kernels.units_week``, for this unit's pairs only."""
+        m, p, i, rng = self.model, self.model.params, self.index, self.model.rng
+        pairs = m.unit_pairs[i]
+        draws = rng.random((2, len(pairs)), dtype=np.float32)
         rev = pairs[draws[0] < p["revision_rate"]]
         if len(rev):
-            m.arrangement[rev] = m._sample(m._thresholds(m.week_d_vol, rev))
-        occ = pairs[draws[1] < m.week_p_occurs[m.pair_ma[pairs]]]
-        sub = m.rng.random((3, len(occ)), dtype=np.float32)
+            m.arrangement[rev] = self._choose(rev, m.week_d_vol, rng.random(len(rev)))
+        occ = pairs[draws[1] < m.week_p_occurs[m.pair_cell[pairs]]]
+        sub = rng.random((3, len(occ)), dtype=np.float32)
         mode = m.arrangement[occ]
         adhoc = np.flatnonzero(sub[0] > m.pair_persistence[occ])
         if len(adhoc):
-            mode[adhoc] = m._sample(m._thresholds(m.week_d_vol, occ[adhoc]), sub[1, adhoc])
+            mode[adhoc] = self._choose(occ[adhoc], m.week_d_vol, sub[1, adhoc])
         m.pair_window[m.week % WINDOW_WEEKS, pairs] = -1
         m.pair_window[m.week % WINDOW_WEEKS, occ] = mode
         joint = mode == TOGETHER
-        failed = joint & (sub[2] < m.risk[self.index] * m.gap[self.index])
+        failed = joint & (sub[2] < m.risk[i] * m.gap[i])
         n_fail, n_ok = int(failed.sum()), int(joint.sum() - failed.sum())
-        eta, t = p["trust_learning"], m.trust[self.index]
-        t = t + eta * ((1 - t) * n_ok - 2 * t * n_fail) + TRUST_DRIFT * (m.trust_base[self.index]
-                                                                        - t)
-        m.trust[self.index] = min(max(t, 0.0), 1.0)
-        m.week_results.append((occ, mode, failed))
+        learning, drift, forum = m.trust_rule
+        t = m.trust[i]
+        t += (learning * ((1 - t) * n_ok - 2 * t * n_fail)
+              + drift * ((m.trust_base[i] - t) + forum * (1 - t)))
+        m.trust[i] = min(max(t, 0.0), 1.0)
+        m.week_results.append((m.pair_muni[occ], mode, failed))
 
 
 class PerAgentModel(CoProductionModel):
@@ -71,8 +84,13 @@ class PerAgentModel(CoProductionModel):
         self.week, self.week_p_occurs, self.week_d_vol = week, p_occurs, d_vol_base
         self.week_results = []
         self.agents_by_type[PerAgentUnit].do("step")
-        occ, mode, failed = (np.concatenate(x) for x in zip(*self.week_results, strict=True))
-        return occ, mode, failed
+        muni, mode, failed = (np.concatenate(x) for x in zip(*self.week_results, strict=True))
+        n = len(self.dominance)
+        offered = int(np.count_nonzero(self.pair_window.max(axis=0) >= 0))
+        return (np.bincount(mode, minlength=3), np.bincount(muni, minlength=n),
+                np.bincount(muni[mode == MUNICIPALITY], minlength=n),
+                np.bincount(muni[failed], minlength=n), int(failed.sum()), offered,
+                float(self.trust.sum()))
 
 
 def _time_year(population: str, seed: int):
@@ -82,14 +100,24 @@ def _time_year(population: str, seed: int):
     for _ in range(52):
         model.step()
     t2 = time.perf_counter()
-    return t1 - t0, t2 - t1
+    return t1 - t0, t2 - t1, len(model.agents)
+
+
+def _mesa_registration(n_agents: int) -> float:
+    """Time for Mesa alone to create and register ``n_agents`` bare agents."""
+    model = mesa.Model(rng=0)
+    t0 = time.perf_counter()
+    for _ in range(n_agents):
+        mesa.Agent(model)
+    return time.perf_counter() - t0
 
 
 def _unit_work(model_cls, seed: int, weeks: int = 20) -> float:
     model = model_cls(rng=seed)
     total = 0.0
     for week in range(1, weeks + 1):
-        _, p_occurs, d_vol = model._grid()
+        p_occurs, d_vol = model._grid()
+        model.uniforms.reserve(6 * len(model.pair_unit))
         t0 = time.perf_counter()
         model._units_step(week, p_occurs, d_vol)
         total += time.perf_counter() - t0
@@ -99,11 +127,15 @@ def _unit_work(model_cls, seed: int, weeks: int = 20) -> float:
 def main() -> int:
     print(f"coprod model benchmark: medians of {REPEATS} runs, Python "
           f"{sys.version.split()[0]}, numpy {np.__version__}")
+    _time_year("survey2015", 0)  # loads the compiled kernels (compiles them on a new machine)
     for population in ("survey2015", "norway"):
-        builds, steps = zip(*(_time_year(population, s) for s in range(REPEATS)), strict=True)
+        builds, steps, agents = zip(*(_time_year(population, s) for s in range(REPEATS)),
+                                    strict=True)
         b, s = statistics.median(builds), statistics.median(steps)
-        print(f"  one year, {population:10s}: build {1e3 * b:7.1f} ms, 52 steps "
-              f"{1e3 * s:7.1f} ms, total {1e3 * (b + s):7.1f} ms")
+        floor = statistics.median(_mesa_registration(agents[0]) for _ in range(REPEATS))
+        print(f"  one year, {population:10s}: 52 steps {1e3 * s:6.1f} ms; build {1e3 * b:6.1f}"
+              f" ms, of which Mesa registering {agents[0]:,} agents {1e3 * floor:6.1f} ms; "
+              f"total {1e3 * (b + s):6.1f} ms")
     tracemalloc.start()
     _time_year("norway", 0)
     _, peak = tracemalloc.get_traced_memory()

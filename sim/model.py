@@ -1,6 +1,7 @@
 """The co-production model: who coordinates volunteer activities in long-term care.
 
-Each weekly step, vectorised over all units × activities and all volunteer teams:
+Each weekly step, one pass over all units × activities and one over all volunteer teams
+(compiled loops in :mod:`sim.kernels`):
 
 1. staff pressure follows the resource-pressure lever;
 2. volunteer supply per municipality and domain is counted from active teams;
@@ -23,13 +24,14 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim import kernels
 from sim.agents import LTCUnit, VoluntaryOrganisation, Volunteer
 from sim.catalogue import CATALOGUE, DOMAINS, UNIT_TYPES
+from sim.kernels import MUNICIPALITY, TOGETHER, VOLUNTARY  # noqa: F401 (re-exported)
 from sim.parameters import LEVERS, PARAMETERS, validate
 from sim.population import MUNICIPAL_SERVICE_SHARE_OF_VOLUNTEERS, Population, build_population
 
 WINDOW_WEEKS = 4  # the survey asked about the last four weeks
-MUNICIPALITY, VOLUNTARY, TOGETHER = 0, 1, 2
 # Assumption: how close each domain is to the care professions' logic (0 = civic, 1 =
 # core care work). Meals and day care are statutory care services; physical exercise
 # borders on physiotherapy; culture and visiting are civic.
@@ -107,26 +109,26 @@ class CoProductionModel(mesa.Model):
         self.domain = np.array([DOMAINS.index(a.domain) for a in CATALOGUE])
         self.care_logic = np.array([CARE_LOGIC[a.domain] for a in CATALOGUE])
         per_domain = np.bincount(self.domain, minlength=len(DOMAINS))
-        self.domain_split = per_domain[self.domain].astype(float)
         eligible = _settings_mask()[pop.unit_type]
         for act_id, share in SERVICE_AVAILABILITY.items():
             a = [c.id for c in CATALOGUE].index(act_id)
             eligible[:, a] &= self.rng.random(n_units) < share
         self.eligible = eligible
-        self.units_per_muni = np.bincount(pop.unit_muni, minlength=n_muni).astype(float)
+        units_per_muni = np.bincount(pop.unit_muni, minlength=n_muni)
 
         # The work is done on flat arrays over the eligible (unit, activity) pairs.
-        self.pair_unit, self.pair_act = np.nonzero(eligible)
-        pu, pa = self.pair_unit, self.pair_act
+        pu, pa = (np.ascontiguousarray(i) for i in np.nonzero(eligible))
+        self.pair_unit, self.pair_act = pu, pa
         self.pair_muni = pop.unit_muni[pu]
         n_dom = len(DOMAINS)
-        # Supply and utilities are the same for all units of a municipality offering the
-        # same activity, so they are computed on the (municipality, activity) grid.
-        self.pair_ma = self.pair_muni * n_acts + pa
-        self.grid_cell = (np.arange(n_muni)[:, None] * n_dom + self.domain[None, :]).ravel()
-        self.grid_cell2 = 2 * self.grid_cell
-        self.grid_per_unit = (1.0 / (self.units_per_muni[:, None]
-                                     * self.domain_split[None, :])).ravel()
+        # Supply is counted per key (municipality, domain) and shared among the
+        # municipality's units and the domain's activities; utilities are the same for
+        # all units of a municipality offering an activity, so they are computed per
+        # cell (municipality, activity).
+        self.key_per_unit = (1.0 / (np.maximum(units_per_muni, 1)[:, None]
+                                    * np.maximum(per_domain, 1)[None, :])).ravel()
+        self.cell_key = (np.arange(n_muni)[:, None] * n_dom + self.domain[None, :]).ravel()
+        self.pair_cell = self.pair_muni * n_acts + pa
 
         # Changing state, one array per attribute.
         type_pressure = np.array([STAFF_PRESSURE[t] for t in UNIT_TYPES])
@@ -141,12 +143,13 @@ class CoProductionModel(mesa.Model):
         self.muni_service = pop.muni_service.copy()
         self.team_active = pop.team_active.copy()
         self.team_service = pop.team_org < 0
-        self.team_cell = pop.team_muni * n_dom + pop.team_domain
+        self.team_domain_key = pop.team_muni * n_dom + pop.team_domain
         self.motivation = np.ones(len(pop.team_org))
         self.base_hazard = p["annual_turnover"] / 52
         self.dominance = np.zeros(n_muni)
         self.pair_window = np.full((WINDOW_WEEKS, len(pu)), -1, dtype=np.int8)
         self.last: dict[str, float] = {}
+        self.uniforms = kernels.UniformStream(self.rng)
         self._derive()
 
         # Mesa agents: views on the arrays.
@@ -157,7 +160,9 @@ class CoProductionModel(mesa.Model):
         for i in range(len(pop.team_org)):
             Volunteer(self, i)
 
-        self.arrangement = self._sample(self._thresholds(self._grid()[2]))
+        low, high = self._choice_thresholds()
+        u = self.rng.random(len(low), dtype=np.float32)
+        self.arrangement = ((u > low).view(np.int8) + (u > high).view(np.int8))
         for key in TIMESERIES_COLUMNS:
             setattr(self, key, np.nan)
         # Attribute-name reporters: Mesa reads them without calling a Python function.
@@ -181,7 +186,12 @@ class CoProductionModel(mesa.Model):
         self.static = np.tile(p["municipal_tradition"] + (p["statutory_pull"] + division) * stat
                               + p["logic_distance"] * self.care_logic - division * (1 - stat),
                               len(self.dominance))
-        self.team_key = 2 * self.team_cell + self.team_service
+        self.team_key = 2 * self.team_domain_key + self.team_service
+        # What the kernels take, bundled (see sim.kernels.units_week).
+        self.pairs = (self.pair_unit, self.pair_cell, self.pair_muni, self.pair_persistence)
+        self.logit = (p["staff_pressure_push"], p["trust_weight"], p["logic_distance"],
+                      division)
+        self.trust_rule = (p["trust_learning"], TRUST_DRIFT, lev["forum_intensity"])
         centre = self.muni_centre[pop.team_muni]
         self.recruit_rate = (p["annual_turnover"] / 52 * REFERENCE_RECRUITMENT
                              * (1 + lev["recruitment_effort"]) * (0.8 + 0.25 * centre))
@@ -212,8 +222,8 @@ class CoProductionModel(mesa.Model):
         self._derive()
 
     # ---- mechanisms -----------------------------------------------------------------
-    def _grid(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per (municipality, activity): supply, occurrence probability, utility base.
+    def _grid(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per (municipality, activity): occurrence probability and utility base.
 
         Supply is the active volunteer teams of the activity's domain in the municipality,
         shared among its units and among the catalogue's activities of that domain;
@@ -221,45 +231,24 @@ class CoProductionModel(mesa.Model):
         directions. Returns flat arrays of length municipalities × activities.
         """
         p = self.params
-        cells = len(self.population.muni_population) * len(DOMAINS)
-        # One count over (cell, organisation-or-service) keys.
-        both = np.bincount(self.team_key[self.team_active], minlength=2 * cells)
-        org = both[self.grid_cell2] * self.grid_per_unit
-        svc = both[self.grid_cell2 + 1] * self.grid_per_unit
-        supply = org + svc
-        p_occurs = -np.expm1(-p["activity_rate"] * supply)
-        d_vol_base = p["org_presence_pull"] * (np.log1p(org) - np.log1p(svc)) - self.static
-        return supply, p_occurs, d_vol_base
+        return kernels.supply_grid(self.team_key, self.team_active, self.key_per_unit,
+                                   self.cell_key, self.static, p["activity_rate"],
+                                   p["org_presence_pull"])
 
-    def _thresholds(self, d_vol_base: np.ndarray, pairs=None) -> tuple[np.ndarray, np.ndarray]:
+    def _choice_thresholds(self) -> tuple[np.ndarray, np.ndarray]:
         """Cumulative choice probabilities (P(municipality), P(mun or vol)) per pair.
 
         Multinomial logit with utilities relative to municipal coordination: voluntary =
         organisations' presence − the municipal claim (tradition, statutory duty, care
         logic) + staff pressure; together = half of that (joint work inherits the average
-        claim of both) + trust − the cost of bridging logics. ``pairs`` restricts the
-        computation to those pair indices (default: all).
+        claim of both) + trust − the cost of bridging logics.
         """
-        p = self.params
-        if pairs is None:
-            pairs = slice(None)
-        pu = self.pair_unit[pairs]
-        d_vol = d_vol_base[self.pair_ma[pairs]] + p["staff_pressure_push"] * self.pressure[pu]
-        unit_term = p["trust_weight"] * self.trust - p["logic_distance"] * self.gap
-        d_tog = 0.5 * d_vol + (unit_term - self.levers["task_division"])[pu]
-        e_vol, e_tog = np.exp(d_vol), np.exp(d_tog)
-        inv = 1.0 / (1.0 + e_vol + e_tog)
-        return inv, (1.0 + e_vol) * inv
-
-    def _sample(self, thresholds, u: np.ndarray | None = None) -> np.ndarray:
-        """One categorical draw per pair from cumulative thresholds: 0, 1 or 2."""
-        if u is None:
-            u = self.rng.random(len(thresholds[0]), dtype=np.float32)
-        return (u > thresholds[0]).view(np.int8) + (u > thresholds[1]).view(np.int8)
+        return kernels.choice_thresholds(self.pair_unit, self.pair_cell, self._grid()[1],
+                                         self.pressure, self.trust, self.gap, self.logit)
 
     def choice_probabilities(self) -> np.ndarray:
         """P(municipality, voluntary, together) for every eligible pair, shape (pairs, 3)."""
-        low, high = self._thresholds(self._grid()[2])
+        low, high = self._choice_thresholds()
         return np.stack([low, high - low, 1 - high], axis=-1)
 
     @property
@@ -270,52 +259,29 @@ class CoProductionModel(mesa.Model):
         return full
 
     def _units_step(self, week: int, p_occurs: np.ndarray, d_vol_base: np.ndarray):
-        """The units' work for one week, vectorised over all (unit, activity) pairs.
+        """The units' work for one week over all (unit, activity) pairs.
 
-        Revises arrangements, draws occurrences and their coordination mode, resolves
-        joint activities and updates trust. Returns the occurring pair indices, their
-        modes and which of them failed.
+        Revises arrangements, draws occurrences and their coordination mode (written to
+        the four-week window), resolves joint activities and updates trust; see
+        :func:`sim.kernels.units_week`, whose counts it returns.
         """
-        p, rng = self.params, self.rng
-        n_units = len(self.trust)
-        draws = rng.random((2, len(self.pair_unit)), dtype=np.float32)
-        # 3. Arrangements are revisited now and then (a fresh logit choice).
-        ridx = np.flatnonzero(draws[0] < p["revision_rate"])
-        # 4. Activities occur; each follows the standing arrangement or, ad hoc, a fresh
-        # choice (a local policy makes ad hoc coordination rarer).
-        idx = np.flatnonzero(draws[1] < p_occurs[self.pair_ma])
-        sub = rng.random((3, len(idx)), dtype=np.float32)
-        adhoc = np.flatnonzero(sub[0] > self.pair_persistence[idx])
-        # The logit is evaluated once, only for the revised and the ad hoc pairs.
-        k = len(ridx)
-        choice = self._sample(self._thresholds(d_vol_base, np.concatenate([ridx, idx[adhoc]])),
-                              np.concatenate([rng.random(k, dtype=np.float32), sub[1, adhoc]]))
-        self.arrangement[ridx] = choice[:k]
-        mode_sub = self.arrangement[idx]
-        mode_sub[adhoc] = choice[k:]
-        mode = self.pair_window[week % WINDOW_WEEKS]
-        mode.fill(-1)
-        mode[idx] = mode_sub
-        # 5. Joint activities succeed or fail (co-destruction); trust learns.
-        units_sub = self.pair_unit[idx]
-        joint = mode_sub == TOGETHER
-        failed = joint & (sub[2] < (self.risk * self.gap)[units_sub])
-        n_joint = np.bincount(units_sub[joint], minlength=n_units)
-        n_fail = np.bincount(units_sub[failed], minlength=n_units)
-        eta, forum, t = p["trust_learning"], self.levers["forum_intensity"], self.trust
-        t = (t + eta * ((1 - t) * (n_joint - n_fail) - 2 * t * n_fail)
-             + TRUST_DRIFT * ((self.trust_base - t) + forum * (1 - t)))
-        self.trust = np.minimum(np.maximum(t, 0.0), 1.0)
+        stream = self.uniforms
+        *out, stream.cursor = kernels.units_week(
+            stream.values, stream.cursor, week % WINDOW_WEEKS, self.pair_window,
+            self.arrangement, self.pairs, p_occurs, d_vol_base, self.pressure, self.trust,
+            self.trust_base, self.gap, self.risk, len(self.dominance),
+            self.params["revision_rate"], self.logit, self.trust_rule)
+        forum = self.levers["forum_intensity"]
         if forum:
             # Forums narrow the gap between logics, at most by FORUM_GAP_REDUCTION.
             floor = 1 - FORUM_GAP_REDUCTION * forum
             self.forum_factor = self.forum_factor - 0.01 * forum * (self.forum_factor - floor)
             self.gap = self.gap_intrinsic * self.policy_factor * self.forum_factor
-        return idx, mode_sub, failed
+        return out
 
     def step(self) -> None:
-        """Advance one week (every operation is vectorised over all pairs or teams)."""
-        p, pop, rng = self.params, self.population, self.rng
+        """Advance one week: a pass over all pairs, then one over all volunteer teams."""
+        p = self.params
         # Weeks count from the 2015 snapshot (the end of the spin-up); Mesa has already
         # counted this step.
         week = self.steps - self.spinup
@@ -325,34 +291,24 @@ class CoProductionModel(mesa.Model):
         rise = self.levers["resource_pressure"]
         if rise and week <= 520:
             self.pressure = self.pressure0 * (1 + rise * max(week, 0) / 520)
+        # The week's kernels read at most six uniforms per pair and one per team.
+        self.uniforms.reserve(6 * len(self.pair_unit) + len(self.team_active) + 1)
         # 2. Supply: more active volunteers in the domain, more activities.
-        _, p_occurs, d_vol_base = self._grid()
+        p_occurs, d_vol_base = self._grid()
         # 3-5. The units' choices, activities, joint outcomes and trust.
-        idx, mode_sub, failed = self._units_step(week, p_occurs, d_vol_base)
+        (counts, occ_m, mun_m, fail_m, failed, offered,
+         trust_sum) = self._units_step(week, p_occurs, d_vol_base)
         # 6. Volunteers: municipal dominance and failed joint work erode motivation;
         # unmotivated teams leave; inactive ones are recruited back.
-        n_units, n_muni = len(self.trust), len(self.dominance)
-        muni_sub = self.pair_muni[idx]
-        occ_m = np.bincount(muni_sub, minlength=n_muni)
-        mun_m = np.bincount(muni_sub[mode_sub == MUNICIPALITY], minlength=n_muni)
-        self.dominance += 0.1 * (occ_m > 0) * (mun_m / np.maximum(occ_m, 1) - self.dominance)
-        active = self.team_active
-        hit = (np.bincount(muni_sub[failed], minlength=n_muni)
-               / np.maximum(np.bincount(pop.team_muni[active], minlength=n_muni), 1))
-        shift = MOTIVATION_RECOVERY * (1 - p["dominance_erosion"] * self.dominance) - 0.5 * hit
-        # mot·(1 − r) + r ≤ 1 always, so only the lower bound needs enforcing.
-        mot = np.maximum(self.motivation * (1 - MOTIVATION_RECOVERY) + shift[pop.team_muni], 0.0)
-        draw = rng.random(len(mot), dtype=np.float32)
-        hazard = self.base_hazard * (4.0 - 3.0 * mot)
-        self.team_active = np.where(active, draw >= hazard, draw < self.recruit_rate)
-        np.putmask(mot, self.team_active & ~active, 1.0)  # newcomers arrive motivated
-        self.motivation = mot
+        stream = self.uniforms
+        n_active, motivation_sum, stream.cursor = kernels.volunteers_week(
+            stream.values, stream.cursor, self.team_active, self.motivation,
+            self.population.team_muni, self.recruit_rate, self.dominance, occ_m, mun_m,
+            fail_m, self.base_hazard, p["dominance_erosion"], MOTIVATION_RECOVERY)
         # 7. Record the week (scalars in plain Python).
-        c_mun, c_vol, c_tog = np.bincount(mode_sub, minlength=3).tolist()
+        c_mun, c_vol, c_tog = counts.tolist()
         total = c_mun + c_vol + c_tog
-        n_active = int(np.count_nonzero(self.team_active))
         people = float(n_active * p["volunteers_per_agent"])
-        offered4 = int(np.count_nonzero(self.pair_window.max(axis=0) >= 0))
         hours = COORDINATION_HOURS
         self.last = {
             "week": float(week),
@@ -360,13 +316,13 @@ class CoProductionModel(mesa.Model):
             "share_voluntary": c_vol / total if total else np.nan,
             "share_together": c_tog / total if total else np.nan,
             "activities_per_week": float(total),
-            "offered_share": offered4 / max(1, len(self.pair_unit)),
+            "offered_share": offered / max(1, len(self.pair_unit)),
             "active_volunteers": people,
             "volunteer_hours": people * HOURS_PER_VOLUNTEER_WEEK,
             "staff_hours": c_mun * hours[0] + c_vol * hours[1] + c_tog * hours[2],
-            "mean_trust": float(self.trust.sum()) / n_units,
-            "mean_motivation": float(mot @ self.team_active) / n_active if n_active else np.nan,
-            "failed_joint": float(np.count_nonzero(failed)),
+            "mean_trust": trust_sum / len(self.trust),
+            "mean_motivation": motivation_sum / n_active if n_active else np.nan,
+            "failed_joint": float(failed),
         }
         self.__dict__.update(self.last)
         self.datacollector.collect(self)
