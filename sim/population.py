@@ -99,24 +99,22 @@ def _allocate(weights: np.ndarray, total: int, minimum: int) -> np.ndarray:
 
 def _unit_types(gen, units_per_muni: np.ndarray, totals: dict[str, int]) -> np.ndarray:
     """Each municipality gets a nursing home and a home-care unit; the rest are shuffled."""
-    types = []
-    pool = []
-    for t, k in totals.items():
-        pool += [UNIT_TYPES.index(t)] * k
-    pool = np.array(pool)
-    first_two = np.array([UNIT_TYPES.index("nursing_home"), UNIT_TYPES.index("home_care")])
     m = len(units_per_muni)
-    # Remove one nursing home and one home-care unit per municipality from the pool.
-    remaining = pool.tolist()
-    for t in np.tile(first_two, m):
-        remaining.remove(t)
-    remaining = gen.permutation(np.array(remaining, dtype=int))
-    pos = 0
-    for k in units_per_muni:
-        extra = remaining[pos:pos + k - 2]
-        pos += k - 2
-        types.append(np.concatenate([first_two, extra]))
-    return np.concatenate(types).astype(int)
+    rest = dict(totals)
+    rest["nursing_home"] -= m
+    rest["home_care"] -= m
+    remaining = gen.permutation(np.repeat([UNIT_TYPES.index(t) for t in rest],
+                                          list(rest.values())))
+    # A municipality's first two units are its nursing home and home-care unit; the
+    # shuffled rest fill the other places in order.
+    starts = np.cumsum(units_per_muni) - units_per_muni
+    types = np.empty(int(units_per_muni.sum()), dtype=int)
+    first = np.zeros(len(types), dtype=bool)
+    first[starts] = first[starts + 1] = True
+    types[starts] = UNIT_TYPES.index("nursing_home")
+    types[starts + 1] = UNIT_TYPES.index("home_care")
+    types[~first] = remaining
+    return types
 
 
 def build_population(name: str, levers: dict, rng) -> Population:
