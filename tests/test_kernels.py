@@ -1,0 +1,110 @@
+"""The compiled weekly kernels against the probabilities they are meant to realise.
+
+Each test sets up a synthetic world where one mechanism's outcome has a known
+probability, runs the kernel once on many pairs (or teams), and checks the frequency
+within 4.5 binomial standard deviations: deterministic (fixed seed), and a wrong
+mechanism fails it by far.
+"""
+
+import numpy as np
+import pytest
+
+from sim import kernels
+from sim.kernels import MUNICIPALITY, TOGETHER, VOLUNTARY, UniformStream
+
+N_PAIRS = 20_000
+N_UNITS = 100
+
+
+def _within(count: int, n: int, p: float) -> bool:
+    return abs(count - n * p) <= 4.5 * np.sqrt(n * p * (1 - p)) + 1
+
+
+def _world(rng, *, p_occurs=1.0, persistence=1.0, d_vol=0.0, risk=0.0, revision=0.0,
+           arrangement=MUNICIPALITY, trust=0.5, gap=0.5):
+    """Arguments for ``units_week``: one cell, N_UNITS identical units."""
+    pair_unit = np.arange(N_PAIRS) % N_UNITS
+    pairs = (pair_unit, np.zeros(N_PAIRS, dtype=np.int64), np.zeros(N_PAIRS, dtype=np.int64),
+             np.full(N_PAIRS, persistence))
+    stream = UniformStream(rng)
+    stream.reserve(6 * N_PAIRS + 1)
+    window = np.full((4, N_PAIRS), -1, dtype=np.int8)
+    args = dict(
+        uniforms=stream.values, k=stream.cursor, slot=0, window=window,
+        arrangement=np.full(N_PAIRS, arrangement, dtype=np.int8), pairs=pairs,
+        p_occurs=np.array([p_occurs]), d_vol_base=np.array([d_vol]),
+        pressure=np.zeros(N_UNITS), trust=np.full(N_UNITS, trust),
+        trust_base=np.full(N_UNITS, trust), gap=np.full(N_UNITS, gap),
+        risk=np.full(N_UNITS, risk), n_muni=1, revision_rate=revision,
+        logit=(0.0, 1.0, 1.0, 0.0), trust_rule=(0.0, 0.0, 0.0))
+    return args
+
+
+def _run(args):
+    counts, occ, mun, fail, failed, offered, trust_sum, k = kernels.units_week(**args)
+    return dict(counts=counts, failed=failed, offered=offered, read=k - args["k"])
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.04, 0.3, 1.0])
+def test_revisions_by_geometric_skips_hit_the_revision_rate(rate):
+    # A huge voluntary utility makes every revision end in VOLUNTARY, so the pairs that
+    # left MUNICIPALITY are exactly the revised ones.
+    args = _world(np.random.default_rng(1), p_occurs=0.0, d_vol=50.0, revision=rate)
+    _run(args)
+    revised = int(np.count_nonzero(args["arrangement"] == VOLUNTARY))
+    assert _within(revised, N_PAIRS, rate)
+
+
+def test_ad_hoc_choices_follow_the_logit_probabilities():
+    args = _world(np.random.default_rng(2), persistence=0.0, d_vol=0.3)
+    low, high = kernels.choice_thresholds(
+        args["pairs"][0], args["pairs"][1], args["d_vol_base"], args["pressure"],
+        args["trust"], args["gap"], args["logit"])
+    expected = [low[0], high[0] - low[0], 1 - high[0]]
+    counts = _run(args)["counts"]
+    assert counts.sum() == N_PAIRS
+    for mode in (MUNICIPALITY, VOLUNTARY, TOGETHER):
+        assert _within(int(counts[mode]), N_PAIRS, expected[mode])
+
+
+def test_persistent_pairs_follow_their_arrangement_and_occur_at_the_cell_rate():
+    args = _world(np.random.default_rng(3), p_occurs=0.25, arrangement=TOGETHER)
+    out = _run(args)
+    assert out["counts"][MUNICIPALITY] == out["counts"][VOLUNTARY] == 0
+    assert _within(int(out["counts"][TOGETHER]), N_PAIRS, 0.25)
+    assert out["offered"] == out["counts"].sum()  # a fresh window: offered this week
+
+
+def test_joint_activities_fail_at_risk_times_logic_gap():
+    args = _world(np.random.default_rng(4), arrangement=TOGETHER, risk=0.4, gap=0.5)
+    assert _within(_run(args)["failed"], N_PAIRS, 0.2)
+
+
+def test_the_worst_case_week_reads_exactly_what_the_model_reserves():
+    # Every pair revised, occurring, ad hoc, joint: 1 + 2 per pair for the revisions,
+    # 4 per pair for the occurrences; the model reserves this (plus one per team).
+    args = _world(np.random.default_rng(5), revision=1.0, persistence=0.0,
+                  d_vol=-50.0, trust=1.0, gap=0.0)
+    args["logit"] = (0.0, 100.0, 0.0, 0.0)  # trust makes "together" certain
+    out = _run(args)
+    assert out["counts"][TOGETHER] == N_PAIRS
+    assert out["read"] == 6 * N_PAIRS + 1
+
+
+def test_volunteer_teams_leave_at_their_motivation_hazard_and_are_recruited():
+    n = 40_000
+    stream = UniformStream(np.random.default_rng(6))
+    stream.reserve(n)
+    active = np.arange(n) % 2 == 0  # half active, half in the pool
+    motivation = np.full(n, 0.5)
+    zeros = np.zeros(1, dtype=np.int64)
+    n_active, _, read = kernels.volunteers_week(
+        stream.values, 0, active, motivation, np.zeros(n, dtype=np.int64),
+        np.full(n, 0.05), np.zeros(1), zeros, zeros, zeros, 0.01, 0.0, 0.0)
+    assert read == n
+    stayed = int(np.count_nonzero(active[::2]))
+    joined = int(np.count_nonzero(active[1::2]))
+    assert _within(n // 2 - stayed, n // 2, 0.01 * (4 - 3 * 0.5))  # motivation 0.5
+    assert _within(joined, n // 2, 0.05)
+    assert np.all(motivation[1::2][active[1::2]] == 1.0)  # newcomers arrive motivated
+    assert n_active == stayed + joined
