@@ -131,9 +131,9 @@ def _skip(u, log_keep):
 
 
 @njit(cache=True)
-def units_week(uniforms, k, slot, window, arrangement, pairs, p_occurs, d_vol_base,
-               pressure, trust, trust_base, gap, risk, n_muni, revision_rate, logit,
-               trust_rule):
+def units_week(uniforms, k, slot, window, window_hits, arrangement, pairs, p_occurs,
+               d_vol_base, pressure, trust, trust_base, gap, risk, n_muni, revision_rate,
+               logit, trust_rule):
     """The units' work for one week over the (unit, activity) pairs, in place.
 
     ``pairs`` is ``(pair_unit, pair_cell, pair_muni, persistence)``; ``logit`` as in
@@ -144,7 +144,8 @@ def units_week(uniforms, k, slot, window, arrangement, pairs, p_occurs, d_vol_ba
     2. Each activity occurs with its cell's probability and follows the arrangement
        or, ad hoc (above the pair's persistence), a fresh choice; a joint activity
        fails with the unit's co-destruction risk × logic gap. The mode goes to
-       ``window[slot]`` (−1 = no occurrence).
+       ``window[slot]`` (−1 = no occurrence); ``window_hits`` counts each pair's
+       occurrences in the window.
     3. Trust learns from each unit's joint successes and failures and drifts to its
        baseline (and, with forums, upward).
 
@@ -177,6 +178,7 @@ def units_week(uniforms, k, slot, window, arrangement, pairs, p_occurs, d_vol_ba
     n_joint = np.zeros(n_units)
     n_fail = np.zeros(n_units)
     modes = window[slot]
+    offered = 0  # pairs that occurred in at least one week of the window
     for p in range(n_pairs):
         mode = np.int8(-1)
         occurs = uniforms[k] < p_occurs[pair_cell[p]]
@@ -202,14 +204,10 @@ def units_week(uniforms, k, slot, window, arrangement, pairs, p_occurs, d_vol_ba
                 if fails:
                     n_fail[u] += 1.0
                     fail_m[m] += 1
+        # The week written over leaves the window, this one enters it.
+        window_hits[p] += (mode >= 0) - (modes[p] >= 0)
         modes[p] = mode
-    # Offered: pairs that occurred in any week of the window (-1 everywhere otherwise).
-    offered = 0
-    for p in range(n_pairs):
-        latest = window[0, p]
-        for w in range(1, window.shape[0]):
-            latest = max(latest, window[w, p])
-        offered += latest >= 0
+        offered += window_hits[p] > 0
     # 3. Trust.
     learning, drift, forum = trust_rule
     trust_sum = 0.0

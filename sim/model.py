@@ -148,6 +148,7 @@ class CoProductionModel(mesa.Model):
         self.base_hazard = p["annual_turnover"] / 52
         self.dominance = np.zeros(n_muni)
         self.pair_window = np.full((WINDOW_WEEKS, len(pu)), -1, dtype=np.int8)
+        self.window_hits = np.zeros(len(pu), dtype=np.int8)  # occurrences in the window
         self.last: dict[str, float] = {}
         self.uniforms = kernels.UniformStream(self.rng)
         self._derive()
@@ -268,8 +269,8 @@ class CoProductionModel(mesa.Model):
         stream = self.uniforms
         *out, stream.cursor = kernels.units_week(
             stream.values, stream.cursor, week % WINDOW_WEEKS, self.pair_window,
-            self.arrangement, self.pairs, p_occurs, d_vol_base, self.pressure, self.trust,
-            self.trust_base, self.gap, self.risk, len(self.dominance),
+            self.window_hits, self.arrangement, self.pairs, p_occurs, d_vol_base,
+            self.pressure, self.trust, self.trust_base, self.gap, self.risk, len(self.dominance),
             self.params["revision_rate"], self.logit, self.trust_rule)
         forum = self.levers["forum_intensity"]
         if forum:

@@ -31,6 +31,7 @@ def _world(rng, *, p_occurs=1.0, persistence=1.0, d_vol=0.0, risk=0.0, revision=
     window = np.full((4, N_PAIRS), -1, dtype=np.int8)
     args = dict(
         uniforms=stream.values, k=stream.cursor, slot=0, window=window,
+        window_hits=np.zeros(N_PAIRS, dtype=np.int8),
         arrangement=np.full(N_PAIRS, arrangement, dtype=np.int8), pairs=pairs,
         p_occurs=np.array([p_occurs]), d_vol_base=np.array([d_vol]),
         pressure=np.zeros(N_UNITS), trust=np.full(N_UNITS, trust),
@@ -41,7 +42,7 @@ def _world(rng, *, p_occurs=1.0, persistence=1.0, d_vol=0.0, risk=0.0, revision=
 
 
 def _run(args):
-    counts, occ, mun, fail, failed, offered, trust_sum, k = kernels.units_week(**args)
+    counts, _, _, _, failed, offered, _, k = kernels.units_week(**args)
     return dict(counts=counts, failed=failed, offered=offered, read=k - args["k"])
 
 

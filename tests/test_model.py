@@ -167,3 +167,23 @@ def test_levers_take_effect_after_the_spinup_and_runs_are_paired_until_then():
         model.step()
     assert model.muni_policy.all() and model.muni_service.all()
     assert 0.2 < model.team_service.mean() < 0.45  # 30% of teams join new services
+
+
+def test_recorded_week_matches_the_window_and_the_agents():
+    model = CoProductionModel(rng=2)
+    for _ in range(6):
+        model.step()
+    window = model.window
+    occurred = window[int(model.last["week"]) % 4]  # the slot this week was written to
+    last = model.last
+    assert last["activities_per_week"] == np.count_nonzero(occurred >= 0)
+    assert last["share_together"] == pytest.approx(
+        np.count_nonzero(occurred == 2) / np.count_nonzero(occurred >= 0))
+    offered = (window >= 0).any(axis=0)[model.eligible]
+    assert last["offered_share"] == pytest.approx(offered.mean())
+    teams = model.agents_by_type[Volunteer]
+    active = [t for t in teams if t.active]
+    assert last["active_volunteers"] == len(active) * model.params["volunteers_per_agent"]
+    assert last["mean_motivation"] == pytest.approx(np.mean([t.motivation for t in active]))
+    assert last["mean_trust"] == pytest.approx(
+        np.mean([u.trust for u in model.agents_by_type[LTCUnit]]))
