@@ -19,7 +19,8 @@ def _umask() -> int:
 
 
 _FILE_MODE = 0o666 & ~_umask()  # what open() would give; mkstemp alone gives 0600
-_PACKAGES = ("coprod", "mesa", "numpy", "pandas", "scipy", "pyabc", "SALib", "distributed")
+_PACKAGES = ("coprod", "mesa", "numpy", "numba", "pandas", "scipy", "pyabc", "SALib",
+             "distributed")
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
