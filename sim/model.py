@@ -54,6 +54,10 @@ TRUST_DRIFT = 0.02  # weekly pull of trust back to the unit's baseline
 FORUM_GAP_REDUCTION = 0.5  # assumption: forums can halve the logic gap at most
 MOTIVATION_RECOVERY = 0.02  # weekly recovery of motivation toward 1
 REFERENCE_RECRUITMENT = 4.0  # recruitment/leaving ratio keeping 80% of the pool active
+# Supply and the harm of failures are measured per 20 volunteers, the team size the
+# parameters were calibrated at, so that ``volunteers_per_agent`` changes only how
+# finely volunteers are resolved, not what they do.
+REFERENCE_TEAM = 20
 
 
 def _adjust(flags: np.ndarray, old: float, new: float, draws: np.ndarray) -> np.ndarray:
@@ -146,6 +150,7 @@ class CoProductionModel(mesa.Model):
         self.team_domain_key = pop.team_muni * n_dom + pop.team_domain
         self.motivation = np.ones(len(pop.team_org))
         self.base_hazard = p["annual_turnover"] / 52
+        self.team_weight = p["volunteers_per_agent"] / REFERENCE_TEAM
         self.dominance = np.zeros(n_muni)
         self.pair_window = np.full((WINDOW_WEEKS, len(pu)), -1, dtype=np.int8)
         self.window_hits = np.zeros(len(pu), dtype=np.int8)  # occurrences in the window
@@ -232,8 +237,9 @@ class CoProductionModel(mesa.Model):
         directions. Returns flat arrays of length municipalities × activities.
         """
         p = self.params
-        return kernels.supply_grid(self.team_key, self.team_active, self.key_per_unit,
-                                   self.cell_key, self.static, p["activity_rate"],
+        return kernels.supply_grid(self.team_key, self.team_active, self.team_weight,
+                                   self.key_per_unit, self.cell_key, self.static,
+                                   p["activity_rate"],
                                    p["org_presence_pull"])
 
     def _choice_thresholds(self) -> tuple[np.ndarray, np.ndarray]:
@@ -305,7 +311,8 @@ class CoProductionModel(mesa.Model):
         n_active, motivation_sum, stream.cursor = kernels.volunteers_week(
             stream.values, stream.cursor, self.team_active, self.motivation,
             self.population.team_muni, self.recruit_rate, self.dominance, occ_m, mun_m,
-            fail_m, self.base_hazard, p["dominance_erosion"], MOTIVATION_RECOVERY)
+            fail_m, self.base_hazard, p["dominance_erosion"], MOTIVATION_RECOVERY,
+            self.team_weight)
         # 7. Record the week (scalars in plain Python).
         c_mun, c_vol, c_tog = counts.tolist()
         total = c_mun + c_vol + c_tog

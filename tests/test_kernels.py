@@ -101,7 +101,7 @@ def test_volunteer_teams_leave_at_their_motivation_hazard_and_are_recruited():
     zeros = np.zeros(1, dtype=np.int64)
     n_active, _, read = kernels.volunteers_week(
         stream.values, 0, active, motivation, np.zeros(n, dtype=np.int64),
-        np.full(n, 0.05), np.zeros(1), zeros, zeros, zeros, 0.01, 0.0, 0.0)
+        np.full(n, 0.05), np.zeros(1), zeros, zeros, zeros, 0.01, 0.0, 0.0, 1.0)
     assert read == n
     stayed = int(np.count_nonzero(active[::2]))
     joined = int(np.count_nonzero(active[1::2]))

@@ -1,5 +1,6 @@
 import mesa
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim import CoProductionModel, run
@@ -187,3 +188,17 @@ def test_recorded_week_matches_the_window_and_the_agents():
     assert last["mean_motivation"] == pytest.approx(np.mean([t.motivation for t in active]))
     assert last["mean_trust"] == pytest.approx(
         np.mean([u.trust for u in model.agents_by_type[LTCUnit]]))
+
+
+def test_team_size_changes_resolution_not_behaviour():
+    # Volunteers counted per 20 whatever the agent's team size: doubling the team size
+    # halves the Volunteer agents and leaves supply, activities and volunteers alike.
+    def snapshot(size):
+        rows = [run({"volunteers_per_agent": size}, rng=seed).timeseries.iloc[-8:].mean()
+                for seed in range(12)]
+        return pd.DataFrame(rows).mean()
+
+    fine, coarse = snapshot(20), snapshot(40)
+    for column in ("activities_per_week", "active_volunteers"):
+        assert coarse[column] == pytest.approx(fine[column], rel=0.08)
+    assert coarse["share_municipality"] == pytest.approx(fine["share_municipality"], abs=0.03)
