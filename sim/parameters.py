@@ -9,6 +9,7 @@ validate against the same definitions.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -132,6 +133,13 @@ def calibrated_defaults() -> dict[str, float]:
     Written by calibration (``calibration/data/posterior/median.json``); sim reads it as
     plain data so that it needs no import from calibration.
     """
+    return dict(_shipped_median())
+
+
+@functools.cache
+def _shipped_median() -> dict[str, float]:
+    # Read once per process: every model built (tens of thousands in a calibration)
+    # fills its defaults from it.
     try:
         path = resources.files("calibration.data").joinpath("posterior/median.json")
         return {k: float(v) for k, v in json.loads(path.read_text()).items()
