@@ -132,9 +132,9 @@ def main() -> int:
         builds, steps, agents = zip(*(_time_year(population, s) for s in range(REPEATS)),
                                     strict=True)
         b, s = statistics.median(builds), statistics.median(steps)
-        floor = statistics.median(_mesa_registration(agents[0]) for _ in range(REPEATS))
+        floor = statistics.median(_mesa_registration(agents[0]) for _ in range(2 * REPEATS))
         print(f"  one year, {population:10s}: 52 steps {1e3 * s:6.1f} ms; build {1e3 * b:6.1f}"
-              f" ms, of which Mesa registering {agents[0]:,} agents {1e3 * floor:6.1f} ms; "
+              f" ms (Mesa alone, creating {agents[0]:,} bare agents: {1e3 * floor:5.1f} ms); "
               f"total {1e3 * (b + s):6.1f} ms")
     tracemalloc.start()
     _time_year("norway", 0)
