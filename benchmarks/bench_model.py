@@ -13,6 +13,7 @@ Run with ``make bench``. Timings on shared machines are noisy: read the medians 
 
 from __future__ import annotations
 
+import gc
 import statistics
 import sys
 import time
@@ -94,6 +95,7 @@ class PerAgentModel(CoProductionModel):
 
 
 def _time_year(population: str, seed: int):
+    gc.collect()  # start each run clean: models and agents hold reference cycles
     t0 = time.perf_counter()
     model = CoProductionModel(population=population, rng=seed)
     t1 = time.perf_counter()
@@ -106,6 +108,7 @@ def _time_year(population: str, seed: int):
 def _mesa_registration(n_agents: int) -> float:
     """Time for Mesa alone to create and register ``n_agents`` bare agents."""
     model = mesa.Model(rng=0)
+    gc.collect()
     t0 = time.perf_counter()
     for _ in range(n_agents):
         mesa.Agent(model)
