@@ -2,7 +2,7 @@
 
 Agents are real :class:`mesa.Agent` objects (the dashboard, DataCollector and
 ``mesa.batch_run`` see them), but their changing state lives in the model's arrays so
-that each step is one vectorised computation over all agents. An agent is a view: its
+that each step is one compiled pass over all agents of a kind. An agent is a view: its
 attributes read the arrays at its index.
 """
 
