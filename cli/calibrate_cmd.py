@@ -7,8 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-from calibration.abc import calibrate, settings_dict
-from calibration.posterior import load_posterior
 from cli.common import add_seed, add_workers, examples, seed_value
 from cli.fit_cmd import write_fit
 from sim.io import manifest, write_manifest
@@ -35,6 +33,9 @@ def register(sub, name: str) -> None:
 
 def run_command(args) -> int:
     """Calibrate, then write the posterior predictive fit and the manifest."""
+    from calibration.abc import calibrate, settings_dict
+    from calibration.posterior import load_posterior
+
     seed = seed_value(args.seed)
     t0 = time.perf_counter()
     result = calibrate(args.out, quick=args.quick, seed=seed, workers=args.workers,

@@ -14,7 +14,6 @@ from types import SimpleNamespace
 
 from cli import fit_cmd, scenario_cmds, survey_cmd
 from cli.common import add_seed, examples, seed_value
-from cli.report import build_report, findings
 
 DEMO_DRAWS, DEMO_REPLICATES = 5, 4
 
@@ -38,6 +37,8 @@ def _step(number: int, text: str) -> float:
 
 def run_demo(args) -> int:
     """Run every stage, then print where the report is and what to read first."""
+    from cli.report import build_report, findings
+
     seed = seed_value(args.seed)
     out: Path = args.out
     t0 = _step(1, "Survey: Table 2 with bootstrap BCa intervals")
@@ -79,6 +80,8 @@ def register_report(sub, name: str) -> None:
 
 def run_report(args) -> int:
     """Render the report."""
+    from cli.report import build_report
+
     path = build_report(args.out)
     print(f"Wrote {path}")
     return 0

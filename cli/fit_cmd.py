@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-
-from calibration.fit import SHARE_COLUMNS, compare, predictive_runs, validation
-from calibration.plots import plot_fit, plot_posterior
-from calibration.posterior import Posterior, load_posterior
 from cli.common import add_seed, add_workers, examples, seed_value
 from sim.errors import InputError
 from sim.io import atomic_write_frame
+
+if TYPE_CHECKING:
+    from calibration.posterior import Posterior
 
 
 def register(sub, name: str) -> None:
@@ -34,6 +32,11 @@ def register(sub, name: str) -> None:
 def write_fit(posterior: Posterior, out: Path, *, draws: int, seed: int, workers: int = 1,
               scheduler: str | None = None, reps: int = 10_000):
     """Run the predictive check and write fit.csv, fit_differences.csv, fit_n.csv, figures."""
+    import numpy as np
+
+    from calibration.fit import SHARE_COLUMNS, compare, predictive_runs, validation
+    from calibration.plots import plot_fit, plot_posterior
+
     runs = predictive_runs(posterior, draws=draws, rng=seed, workers=workers,
                            scheduler=scheduler)
     check = compare(np.stack([r.survey.counts for r in runs]), reps=reps, rng=seed)
@@ -48,6 +51,10 @@ def write_fit(posterior: Posterior, out: Path, *, draws: int, seed: int, workers
 
 def run_command(args) -> int:
     """Check the fit and print how it measures up against the targets."""
+    import pandas as pd
+
+    from calibration.posterior import load_posterior
+
     seed = seed_value(args.seed)
     if args.draws < 10:
         raise InputError("--draws", args.draws, "allowed: a whole number >= 10")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from calibration.recovery import recover, summarise
 from cli.common import add_seed, examples, seed_value
 from sim.errors import InputError
 from sim.io import atomic_write_frame, manifest, write_manifest
@@ -25,6 +24,8 @@ def register(sub, name: str) -> None:
 
 def run_command(args) -> int:
     """Run the study and print coverage and narrowing per parameter."""
+    from calibration.recovery import recover, summarise
+
     seed = seed_value(args.seed)
     if args.truths < 1:
         raise InputError("--truths", args.truths, "allowed: a whole number >= 1")

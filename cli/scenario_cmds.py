@@ -6,11 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from calibration.posterior import load_posterior
 from cli.common import add_seed, add_workers, examples, seed_value
-from scenarios.compare import compare_scenarios
-from scenarios.ensemble import run_ensembles
-from scenarios.plots import plot_differences, plot_shares, plot_timeseries
 from scenarios.spec import load_many, load_scenario, shipped_names
 from sim.io import atomic_write_frame
 
@@ -60,6 +56,10 @@ def run_run(args) -> int:
     items = shipped_names() if args.scenarios == ["all"] else args.scenarios
     scenarios = [s.with_sizes(draws=args.draws, replicates=args.replicates,
                               horizon_weeks=args.horizon) for s in load_many(items)]
+    # The model and the ensemble machinery load once the scenario files are known good.
+    from calibration.posterior import load_posterior
+    from scenarios.ensemble import run_ensembles
+
     posterior = load_posterior(args.posterior)
     total = sum(s.runs for s in scenarios)
     print(f"Running {len(scenarios)} scenario(s), {total} runs, {args.workers} worker(s)"
@@ -90,6 +90,9 @@ def register_compare(sub, name: str) -> None:
 def run_compare(args) -> int:
     """Write comparison.csv, baseline_vs_observed.csv and the figures."""
     import pandas as pd
+
+    from scenarios.compare import compare_scenarios
+    from scenarios.plots import plot_differences, plot_shares, plot_timeseries
 
     comp = compare_scenarios(args.out, args.baseline, rng=seed_value(args.seed))
     atomic_write_frame(args.out / "comparison.csv", comp.table)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from calibration.plots import plot_sensitivity
-from calibration.sensitivity import morris
 from cli.common import add_seed, add_workers, examples, seed_value
 from sim.errors import InputError
 from sim.io import atomic_write_frame, manifest, write_manifest
@@ -27,6 +25,9 @@ def register(sub, name: str) -> None:
 
 def run_command(args) -> int:
     """Run the Morris screening, write the table and heat map, print the top drivers."""
+    from calibration.plots import plot_sensitivity
+    from calibration.sensitivity import morris
+
     seed = seed_value(args.seed)
     if args.trajectories < 2:
         raise InputError("--trajectories", args.trajectories, "allowed: a whole number >= 2")

@@ -6,10 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
-
 from cli.common import add_seed, examples, parse_assignments, seed_value
-from sim import run
 from sim.io import atomic_write_frame, manifest, write_manifest
 
 
@@ -38,6 +35,11 @@ def run_command(args) -> int:
     """Run the model and report."""
     seed = seed_value(args.seed)
     params = parse_assignments(args.set, where="--set")
+    # The model (Mesa, compiled kernels) loads only once the arguments are known good.
+    import numpy as np
+
+    from sim import run
+
     t0 = time.perf_counter()
     result = run(params, steps=args.steps, population=args.population, rng=seed)
     elapsed = time.perf_counter() - t0

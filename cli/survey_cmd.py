@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from pathlib import Path
 
-import numpy as np
-
-from calibration.bootstrap import survey_bootstrap
-from calibration.claims import check_claims
-from calibration.survey import UnitResponses, load_survey
 from cli.common import add_seed, examples, seed_value
 from sim.io import atomic_write_frame, manifest, write_manifest
 
@@ -39,13 +35,17 @@ def _pct(x: float) -> str:
 
 
 def _interval(lo: float, hi: float) -> str:
-    if not (np.isfinite(lo) and np.isfinite(hi)):
+    if not (math.isfinite(lo) and math.isfinite(hi)):
         return f"{'no interval':>11s}"
     return f"{_pct(lo)}–{_pct(hi)}"
 
 
 def run(args) -> int:
     """Compute and print the intervals and claims; write files when ``--out`` is given."""
+    from calibration.bootstrap import survey_bootstrap
+    from calibration.claims import check_claims
+    from calibration.survey import UnitResponses, load_survey
+
     data = load_survey(args.data)
     seed = seed_value(args.seed)
     t0 = time.perf_counter()

@@ -1,10 +1,24 @@
 """The co-production agent-based model (Mesa): agents, mechanisms, virtual survey.
 
 Knows nothing of calibration or scenarios. Public entry points: :class:`CoProductionModel`
-and :func:`run`.
+and :func:`run`. They are imported on first use, so that the light modules of the
+package (``sim.errors``, ``sim.parameters``, ``sim.io``) load without Mesa and the
+compiled kernels: the command line answers ``--help`` and bad input at once.
 """
 
-from sim.model import CoProductionModel
-from sim.run import SimulationResult, run
+from __future__ import annotations
 
-__all__ = ["CoProductionModel", "SimulationResult", "run"]
+import importlib
+
+_EXPORTS = {"CoProductionModel": "sim.model", "SimulationResult": "sim.runner",
+            "run": "sim.runner"}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value  # later lookups skip this function
+    return value

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import pandas as pd
 
 from cli.main import main
@@ -27,3 +30,19 @@ def test_simulate_refuses_unknown_and_out_of_range_parameters(capsys):
     assert "allowed: 0.0 to 1.0" in capsys.readouterr().err
     assert main(["simulate", "--set", "policy_share"]) == 2
     assert "expected NAME=VALUE" in capsys.readouterr().err
+
+
+def test_help_and_bad_input_answer_without_loading_the_model():
+    # `coprod --help` and a refused argument should answer at once: the model (Mesa,
+    # compiled kernels), pyabc and plotting load only when a command really runs.
+    script = (
+        "import sys\n"
+        "from cli.main import build_parser, main\n"
+        "build_parser().format_help()\n"
+        "assert main(['simulate', '--set', 'bogus=1']) == 2\n"
+        "assert main(['run', 'no_such_scenario']) == 2\n"
+        "heavy = {'mesa', 'numba', 'pyabc', 'matplotlib', 'distributed'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
