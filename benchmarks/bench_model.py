@@ -6,7 +6,8 @@ Prints, for one year (52 weekly steps):
 * all of Norway (357 municipalities): the same, and peak memory;
 * the units' weekly work done in one compiled pass (as the model does it) against an idiomatic
   per-agent Mesa loop (``agents.do("step")``, each LTC unit doing the same arithmetic on
-  its own activities with small numpy arrays), measured in the same run.
+  its own activities with small numpy arrays), measured in the same run;
+* one simulation as calibration runs it (``sim.run`` to the 2015 snapshot).
 
 Run with ``make bench``. Timings on shared machines are noisy: read the medians and ratios.
 """
@@ -22,7 +23,7 @@ import tracemalloc
 import mesa
 import numpy as np
 
-from sim import CoProductionModel
+from sim import CoProductionModel, run
 from sim.agents import LTCUnit
 from sim.model import MUNICIPALITY, TOGETHER, WINDOW_WEEKS
 
@@ -149,6 +150,14 @@ def main() -> int:
     print(f"  units' weekly work, 2015 sample: compiled pass {1e6 * vec:6.1f} µs, per-agent "
           f"loop {1e6 * loop:8.1f} µs ({1e6 * loop / 316:.1f} µs per unit): "
           f"{loop / vec:.0f}x faster")
+    sims = []
+    for s in range(REPEATS):
+        gc.collect()
+        t0 = time.perf_counter()
+        run(rng=s)
+        sims.append(time.perf_counter() - t0)
+    print(f"  one calibration simulation (build, {CoProductionModel(rng=0).spinup}-week spin-up,"
+          f" virtual survey): {1e3 * statistics.median(sims):.1f} ms")
     return 0
 
 
