@@ -59,15 +59,16 @@ def supply_grid(team_key, team_active, team_weight, key_per_unit, cell_key, stat
     ``cell_key`` maps a cell to its key.
     """
     n_keys = len(key_per_unit)
-    teams = np.zeros(2 * n_keys)
+    # Entry 2·key: organisations' volunteers; 2·key + 1: the municipal service's.
+    volunteers = np.zeros(2 * n_keys)
     for t in range(len(team_key)):
         if team_active[t]:
-            teams[team_key[t]] += team_weight
+            volunteers[team_key[t]] += team_weight
     p_key = np.empty(n_keys)
     d_key = np.empty(n_keys)
     for key in range(n_keys):
-        org = teams[2 * key] * key_per_unit[key]
-        svc = teams[2 * key + 1] * key_per_unit[key]
+        org = volunteers[2 * key] * key_per_unit[key]
+        svc = volunteers[2 * key + 1] * key_per_unit[key]
         p_key[key] = -np.expm1(-activity_rate * (org + svc))
         # log1p(0) = 0: most municipalities have no service of their own, skip the call.
         presence = np.log1p(org) if org > 0.0 else 0.0
