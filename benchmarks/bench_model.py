@@ -91,8 +91,7 @@ class PerAgentModel(CoProductionModel):
         offered = int(np.count_nonzero(self.pair_window.max(axis=0) >= 0))
         return (np.bincount(mode, minlength=3), np.bincount(muni, minlength=n),
                 np.bincount(muni[mode == MUNICIPALITY], minlength=n),
-                np.bincount(muni[failed], minlength=n), int(failed.sum()), offered,
-                float(self.trust.sum()))
+                np.bincount(muni[failed], minlength=n), offered, float(self.trust.sum()))
 
 
 def _time_year(population: str, seed: int):
@@ -120,8 +119,8 @@ def _unit_work(model_cls, seed: int, weeks: int = 20) -> float:
     model = model_cls(rng=seed)
     total = 0.0
     for week in range(1, weeks + 1):
-        p_occurs, d_vol = model._grid()
-        model.uniforms.reserve(6 * len(model.pair_unit))
+        p_occurs, d_vol, _ = model._grid()
+        model.uniforms.reserve(model.draws_per_week)
         t0 = time.perf_counter()
         model._units_step(week, p_occurs, d_vol)
         total += time.perf_counter() - t0

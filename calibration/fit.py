@@ -88,10 +88,14 @@ def predictive_runs(posterior: Posterior, *, draws: int, rng, workers: int = 1,
                      progress=progress, label="posterior predictive")
 
 
+def survey_counts(runs: list[PredictiveRun]) -> np.ndarray:
+    """The runs' simulated Table 2 counts, shape (runs, 6, 3)."""
+    return np.stack([r.survey.counts for r in runs])
+
+
 def predictive_counts(posterior: Posterior, *, draws: int, rng, **kwargs) -> np.ndarray:
     """Simulated (draws, 6, 3) counts from posterior draws."""
-    return np.stack([r.survey.counts for r in predictive_runs(posterior, draws=draws, rng=rng,
-                                                              **kwargs)])
+    return survey_counts(predictive_runs(posterior, draws=draws, rng=rng, **kwargs))
 
 
 # Patterns the calibration did not use: the paper's 0-35% of answers dropped as

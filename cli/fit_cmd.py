@@ -32,14 +32,12 @@ def register(sub, name: str) -> None:
 def write_fit(posterior: Posterior, out: Path, *, draws: int, seed: int, workers: int = 1,
               scheduler: str | None = None, reps: int = 10_000):
     """Run the predictive check and write fit.csv, fit_differences.csv, fit_n.csv, figures."""
-    import numpy as np
-
-    from calibration.fit import SHARE_COLUMNS, compare, predictive_runs, validation
+    from calibration.fit import SHARE_COLUMNS, compare, predictive_runs, survey_counts, validation
     from calibration.plots import plot_fit, plot_posterior
 
     runs = predictive_runs(posterior, draws=draws, rng=seed, workers=workers,
                            scheduler=scheduler)
-    check = compare(np.stack([r.survey.counts for r in runs]), reps=reps, rng=seed)
+    check = compare(survey_counts(runs), reps=reps, rng=seed)
     atomic_write_frame(out / "fit_validation.csv", validation(runs))
     atomic_write_frame(out / "fit.csv", check.shares[SHARE_COLUMNS])
     atomic_write_frame(out / "fit_differences.csv", check.differences)

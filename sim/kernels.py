@@ -49,16 +49,18 @@ class UniformStream:
 
 @njit(cache=True)
 def supply_grid(team_key, team_active, team_weight, key_per_unit, cell_key, static,
-                activity_rate, presence_pull):
+                activity_rate, presence_pull, n_muni):
     """Per (municipality, activity) cell: occurrence probability and utility base.
 
     Active volunteers are counted per key (municipality, domain; organisations' or the
     municipal service's), in reference teams (``team_weight`` per agent): the supply a
     unit sees is the key's count shared among the municipality's units and the domain's
-    activities (``key_per_unit``). Returns ``(p_occurs, d_vol_base)`` per cell;
-    ``cell_key`` maps a cell to its key.
+    activities (``key_per_unit``). Returns ``(p_occurs, d_vol_base)`` per cell
+    (``cell_key`` maps a cell to its key) and the active volunteers per municipality, in
+    reference teams.
     """
     n_keys = len(key_per_unit)
+    keys_per_muni = n_keys // n_muni  # key = municipality × domains + domain
     # Entry 2·key: organisations' volunteers; 2·key + 1: the municipal service's.
     volunteers = np.zeros(2 * n_keys)
     for t in range(len(team_key)):
@@ -66,7 +68,9 @@ def supply_grid(team_key, team_active, team_weight, key_per_unit, cell_key, stat
             volunteers[team_key[t]] += team_weight
     p_key = np.empty(n_keys)
     d_key = np.empty(n_keys)
+    volunteers_m = np.zeros(n_muni)
     for key in range(n_keys):
+        volunteers_m[key // keys_per_muni] += volunteers[2 * key] + volunteers[2 * key + 1]
         org = volunteers[2 * key] * key_per_unit[key]
         svc = volunteers[2 * key + 1] * key_per_unit[key]
         p_key[key] = -np.expm1(-activity_rate * (org + svc))
@@ -81,7 +85,7 @@ def supply_grid(team_key, team_active, team_weight, key_per_unit, cell_key, stat
     for c in range(n):
         p_occurs[c] = p_key[cell_key[c]]
         d_vol_base[c] = d_key[cell_key[c]] - static[c]
-    return p_occurs, d_vol_base
+    return p_occurs, d_vol_base, volunteers_m
 
 
 @njit(cache=True)
@@ -153,10 +157,10 @@ def units_week(uniforms, k, slot, window, window_hits, arrangement, pairs, p_occ
        baseline (and, with forums, upward).
 
     Reads uniforms in order from ``uniforms[k]`` (at most six per pair). Returns
-    ``(mode_counts, occurrences, municipal, failures, failed, offered, trust_sum, k)``:
+    ``(mode_counts, occurrences, municipal, failures, offered, trust_sum, k)``:
     occurrences per mode; per municipality the occurrences, those coordinated by the
-    municipality and the failed joint ones; failed joint activities in all; pairs that
-    occurred in the window; summed trust; and where the reading stopped.
+    municipality and the failed joint ones; pairs that occurred in the window; summed
+    trust; and where the reading stopped.
     """
     pair_unit, pair_cell, pair_muni, persistence = pairs
     n_pairs, n_units = len(pair_unit), len(trust)
@@ -220,17 +224,19 @@ def units_week(uniforms, k, slot, window, window_hits, arrangement, pairs, p_occ
              + drift * ((trust_base[u] - t) + forum * (1.0 - t)))
         trust[u] = min(max(t, 0.0), 1.0)
         trust_sum += trust[u]
-    return counts, occ_m, mun_m, fail_m, fail_m.sum(), offered, trust_sum, k
+    return counts, occ_m, mun_m, fail_m, offered, trust_sum, k
 
 
 @njit(cache=True)
 def volunteers_week(uniforms, k, active, motivation, team_muni, recruit_rate, dominance, occ_m,
-                    mun_m, fail_m, base_hazard, erosion, recovery, team_weight):
+                    mun_m, fail_m, volunteers_m, base_hazard, erosion, recovery, team_weight):
     """Volunteer teams for one week: motivation, leaving and recruitment, in place.
 
     Municipal dominance (a moving average of the municipal share of occurrences) and
-    failed joint work per active reference team (``team_weight`` per agent) erode
-    motivation; motivation recovers toward 1.
+    failed joint work per active reference team erode motivation (``volunteers_m``: the
+    week's active volunteers per municipality in reference teams, as
+    :func:`supply_grid` counted them; at least one agent's ``team_weight``); motivation
+    recovers toward 1.
     Active teams leave with a hazard that rises as motivation falls; inactive ones are
     recruited back, motivated. Reads one value per team from ``uniforms``, starting at
     ``k``. Returns ``(active teams, their summed motivation, where the reading stopped)``.
@@ -239,13 +245,9 @@ def volunteers_week(uniforms, k, active, motivation, team_muni, recruit_rate, do
     for m in range(n_muni):
         if occ_m[m] > 0:
             dominance[m] += 0.1 * (mun_m[m] / occ_m[m] - dominance[m])
-    active_m = np.zeros(n_muni)
-    for t in range(len(active)):
-        if active[t]:
-            active_m[team_muni[t]] += 1.0
     shift = np.empty(n_muni)
     for m in range(n_muni):
-        hit = fail_m[m] / (max(active_m[m], 1.0) * team_weight)
+        hit = fail_m[m] / max(volunteers_m[m], team_weight)
         shift[m] = recovery * (1.0 - erosion * dominance[m]) - 0.5 * hit
     n_active, motivation_sum = 0, 0.0
     for t in range(len(active)):

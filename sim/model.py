@@ -156,6 +156,8 @@ class CoProductionModel(mesa.Model):
         self.window_hits = np.zeros(len(pu), dtype=np.int8)  # occurrences in the window
         self.last: dict[str, float] = {}
         self.uniforms = kernels.UniformStream(self.rng)
+        # A week's kernels read at most six uniforms per pair and one per team.
+        self.draws_per_week = 6 * len(pu) + len(pop.team_org) + 1
         self._derive()
 
         # Mesa agents: views on the arrays.
@@ -185,7 +187,7 @@ class CoProductionModel(mesa.Model):
         self.pair_persistence = (p["persistence"] + (1 - p["persistence"])
                                  * p["policy_effect"] * policy_unit[self.pair_unit])
         self.risk = p["codestruction_risk"] * self.policy_factor
-        self.gap = self.gap_intrinsic * self.policy_factor * self.forum_factor
+        self._update_gap()
         stat = self.statutory.astype(float)
         division = lev["task_division"]
         # The part of the municipal-minus-voluntary utility fixed by the activity.
@@ -201,6 +203,10 @@ class CoProductionModel(mesa.Model):
         centre = self.muni_centre[pop.team_muni]
         self.recruit_rate = (p["annual_turnover"] / 52 * REFERENCE_RECRUITMENT
                              * (1 + lev["recruitment_effort"]) * (0.8 + 0.25 * centre))
+
+    def _update_gap(self) -> None:
+        """The logic gap: the unit's own, narrowed by a local policy and by forums."""
+        self.gap = self.gap_intrinsic * self.policy_factor * self.forum_factor
 
     def _switch_levers(self) -> None:
         """At the end of the spin-up, put the requested levers in force.
@@ -228,19 +234,20 @@ class CoProductionModel(mesa.Model):
         self._derive()
 
     # ---- mechanisms -----------------------------------------------------------------
-    def _grid(self) -> tuple[np.ndarray, np.ndarray]:
+    def _grid(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per (municipality, activity): occurrence probability and utility base.
 
-        Supply is the active volunteer teams of the activity's domain in the municipality,
-        shared among its units and among the catalogue's activities of that domain;
-        organisations' teams and the municipal service's teams pull in opposite
-        directions. Returns flat arrays of length municipalities × activities.
+        Supply is the active volunteers (per 20) of the activity's domain in the
+        municipality, shared among its units and among the catalogue's activities of
+        that domain; organisations' volunteers and the municipal service's pull in
+        opposite directions. Returns flat arrays of length municipalities × activities,
+        and the active volunteers per municipality (per 20).
         """
         p = self.params
         return kernels.supply_grid(self.team_key, self.team_active, self.team_weight,
                                    self.key_per_unit, self.cell_key, self.static,
-                                   p["activity_rate"],
-                                   p["org_presence_pull"])
+                                   p["activity_rate"], p["org_presence_pull"],
+                                   len(self.dominance))
 
     def _choice_thresholds(self) -> tuple[np.ndarray, np.ndarray]:
         """Cumulative choice probabilities (P(municipality), P(mun or vol)) per pair.
@@ -283,7 +290,7 @@ class CoProductionModel(mesa.Model):
             # Forums narrow the gap between logics, at most by FORUM_GAP_REDUCTION.
             floor = 1 - FORUM_GAP_REDUCTION * forum
             self.forum_factor = self.forum_factor - 0.01 * forum * (self.forum_factor - floor)
-            self.gap = self.gap_intrinsic * self.policy_factor * self.forum_factor
+            self._update_gap()
         return out
 
     def step(self) -> None:
@@ -298,20 +305,19 @@ class CoProductionModel(mesa.Model):
         rise = self.levers["resource_pressure"]
         if rise and week <= 520:
             self.pressure = self.pressure0 * (1 + rise * max(week, 0) / 520)
-        # The week's kernels read at most six uniforms per pair and one per team.
-        self.uniforms.reserve(6 * len(self.pair_unit) + len(self.team_active) + 1)
+        self.uniforms.reserve(self.draws_per_week)
         # 2. Supply: more active volunteers in the domain, more activities.
-        p_occurs, d_vol_base = self._grid()
+        p_occurs, d_vol_base, volunteers_m = self._grid()
         # 3-5. The units' choices, activities, joint outcomes and trust.
-        (counts, occ_m, mun_m, fail_m, failed, offered,
-         trust_sum) = self._units_step(week, p_occurs, d_vol_base)
+        counts, occ_m, mun_m, fail_m, offered, trust_sum = self._units_step(
+            week, p_occurs, d_vol_base)
         # 6. Volunteers: municipal dominance and failed joint work erode motivation;
         # unmotivated teams leave; inactive ones are recruited back.
         stream = self.uniforms
         n_active, motivation_sum, stream.cursor = kernels.volunteers_week(
             stream.values, stream.cursor, self.team_active, self.motivation,
             self.population.team_muni, self.recruit_rate, self.dominance, occ_m, mun_m,
-            fail_m, self.base_hazard, p["dominance_erosion"], MOTIVATION_RECOVERY,
+            fail_m, volunteers_m, self.base_hazard, p["dominance_erosion"], MOTIVATION_RECOVERY,
             self.team_weight)
         # 7. Record the week (scalars in plain Python).
         c_mun, c_vol, c_tog = counts.tolist()
@@ -330,7 +336,7 @@ class CoProductionModel(mesa.Model):
             "staff_hours": c_mun * hours[0] + c_vol * hours[1] + c_tog * hours[2],
             "mean_trust": trust_sum / len(self.trust),
             "mean_motivation": motivation_sum / n_active if n_active else np.nan,
-            "failed_joint": float(failed),
+            "failed_joint": float(fail_m.sum()),
         }
         self.__dict__.update(self.last)
         self.datacollector.collect(self)

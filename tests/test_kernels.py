@@ -42,8 +42,8 @@ def _world(rng, *, p_occurs=1.0, persistence=1.0, d_vol=0.0, risk=0.0, revision=
 
 
 def _run(args):
-    counts, _, _, _, failed, offered, _, k = kernels.units_week(**args)
-    return dict(counts=counts, failed=failed, offered=offered, read=k - args["k"])
+    counts, _, _, fail_m, offered, _, k = kernels.units_week(**args)
+    return dict(counts=counts, failed=int(fail_m.sum()), offered=offered, read=k - args["k"])
 
 
 @pytest.mark.parametrize("rate", [0.0, 0.04, 0.3, 1.0])
@@ -101,7 +101,8 @@ def test_volunteer_teams_leave_at_their_motivation_hazard_and_are_recruited():
     zeros = np.zeros(1, dtype=np.int64)
     n_active, _, read = kernels.volunteers_week(
         stream.values, 0, active, motivation, np.zeros(n, dtype=np.int64),
-        np.full(n, 0.05), np.zeros(1), zeros, zeros, zeros, 0.01, 0.0, 0.0, 1.0)
+        np.full(n, 0.05), np.zeros(1), zeros, zeros, zeros, np.full(1, n / 2), 0.01, 0.0,
+        0.0, 1.0)
     assert read == n
     stayed = int(np.count_nonzero(active[::2]))
     joined = int(np.count_nonzero(active[1::2]))
