@@ -10,7 +10,7 @@ from calibration.posterior import load_posterior, weighted_quantile
 from calibration.sensitivity import morris
 from calibration.summary import KEYS, SurveyDistance, observed_summary
 from calibration.survey import load_table2
-from cli.main import main
+from coprod.main import main
 from sim.errors import InputError
 from sim.parameters import FREE, defaults
 

@@ -3,7 +3,7 @@ import sys
 
 import pandas as pd
 
-from cli.main import main
+from coprod.main import main
 
 
 def test_simulate_writes_survey_and_timeseries_reproducibly(tmp_path, capsys):
@@ -37,7 +37,7 @@ def test_help_and_bad_input_answer_without_loading_the_model():
     # compiled kernels), pyabc and plotting load only when a command really runs.
     script = (
         "import sys\n"
-        "from cli.main import build_parser, main\n"
+        "from coprod.main import build_parser, main\n"
         "build_parser().format_help()\n"
         "assert main(['simulate', '--set', 'bogus=1']) == 2\n"
         "assert main(['run', 'no_such_scenario']) == 2\n"

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from cli.main import main
+from coprod.main import main
 
 
 def test_survey_writes_the_documented_csv_and_same_seed_same_file(tmp_path, capsys):
@@ -31,7 +31,7 @@ def test_survey_refuses_bad_options_in_one_line(capsys):
 
 
 def test_every_command_has_help_with_an_example(capsys):
-    from cli.commands import COMMANDS
+    from coprod.commands import COMMANDS
 
     for name in COMMANDS:
         try:

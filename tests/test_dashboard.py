@@ -29,7 +29,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server():
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "dashboard", "--port",
+    proc = subprocess.Popen([sys.executable, "-m", "coprod.main", "dashboard", "--port",
                              str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             cwd=Path(__file__).parents[1], env={**os.environ})
     url = f"http://127.0.0.1:{port}/"

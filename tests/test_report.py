@@ -1,7 +1,7 @@
 import re
 
-from cli.main import main
-from cli.report import findings
+from coprod.main import main
+from coprod.report import findings
 
 
 def test_report_is_self_contained_and_readable(tmp_path, capsys):

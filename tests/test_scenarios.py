@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from calibration.posterior import load_posterior
-from cli.main import main
+from coprod.main import main
 from scenarios.compare import compare_scenarios
 from scenarios.ensemble import run_ensembles
 from scenarios.spec import load_many, load_scenario, parse_scenario, shipped_names

@@ -7,8 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from cli.common import add_seed, add_workers, examples, seed_value
-from cli.fit_cmd import write_fit
+from coprod.common import add_seed, add_workers, examples, seed_value
+from coprod.fit_cmd import write_fit
 from sim.io import manifest, write_manifest
 
 

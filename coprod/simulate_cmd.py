@@ -6,7 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-from cli.common import add_seed, examples, parse_assignments, seed_value
+from coprod.common import add_seed, examples, parse_assignments, seed_value
 from sim.io import atomic_write_frame, manifest, write_manifest
 
 

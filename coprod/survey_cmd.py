@@ -7,7 +7,7 @@ import math
 import time
 from pathlib import Path
 
-from cli.common import add_seed, examples, seed_value
+from coprod.common import add_seed, examples, seed_value
 from sim.io import atomic_write_frame, manifest, write_manifest
 
 

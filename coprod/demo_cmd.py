@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from cli import fit_cmd, scenario_cmds, survey_cmd
-from cli.common import add_seed, examples, seed_value
+from coprod import fit_cmd, scenario_cmds, survey_cmd
+from coprod.common import add_seed, examples, seed_value
 
 DEMO_DRAWS, DEMO_REPLICATES = 5, 4
 
@@ -37,7 +37,7 @@ def _step(number: int, text: str) -> float:
 
 def run_demo(args) -> int:
     """Run every stage, then print where the report is and what to read first."""
-    from cli.report import build_report, findings
+    from coprod.report import build_report, findings
 
     seed = seed_value(args.seed)
     out: Path = args.out
@@ -80,7 +80,7 @@ def register_report(sub, name: str) -> None:
 
 def run_report(args) -> int:
     """Render the report."""
-    from cli.report import build_report
+    from coprod.report import build_report
 
     path = build_report(args.out)
     print(f"Wrote {path}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cli import (
+from coprod import (
     calibrate_cmd,
     dashboard_cmd,
     demo_cmd,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli.common import add_seed, examples, seed_value
+from coprod.common import add_seed, examples, seed_value
 from sim.errors import InputError
 from sim.io import atomic_write_frame, manifest, write_manifest
 

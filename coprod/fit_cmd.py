@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cli.common import add_seed, add_workers, examples, seed_value
+from coprod.common import add_seed, add_workers, examples, seed_value
 from sim.errors import InputError
 from sim.io import atomic_write_frame
 

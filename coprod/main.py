@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cli import commands
+from coprod import commands
 from sim.errors import CoprodError
 
 EXIT_USAGE = 2
@@ -23,7 +23,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The full parser with one sub-command per entry of :data:`cli.commands.COMMANDS`."""
+    """The full parser with one sub-command per entry of :data:`coprod.commands.COMMANDS`."""
     parser = _Parser(
         prog="coprod",
         description="Co-production between long-term care units and voluntary "

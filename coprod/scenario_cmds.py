@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli.common import add_seed, add_workers, examples, seed_value
+from coprod.common import add_seed, add_workers, examples, seed_value
 from scenarios.spec import load_many, load_scenario, shipped_names
 from sim.io import atomic_write_frame
 

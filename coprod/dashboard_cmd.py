@@ -6,7 +6,7 @@ import argparse
 import subprocess
 import sys
 
-from cli.common import examples
+from coprod.common import examples
 
 
 def register(sub, name: str) -> None:
@@ -20,9 +20,9 @@ def register(sub, name: str) -> None:
 
 
 def run_command(args) -> int:
-    """Start the Solara server for :mod:`cli.dashboard` and wait for it."""
+    """Start the Solara server for :mod:`coprod.dashboard` and wait for it."""
     print(f"Serving the dashboard at http://{args.host}:{args.port}/ (Ctrl-C to stop)",
           flush=True)
-    cmd = [sys.executable, "-m", "solara", "run", "cli.dashboard", "--host", args.host,
+    cmd = [sys.executable, "-m", "solara", "run", "coprod.dashboard", "--host", args.host,
            "--port", str(args.port), "--production", "--no-open"]
     return subprocess.call(cmd)
