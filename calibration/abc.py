@@ -157,17 +157,16 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     done_before = 0
     if resume:
         if not db.exists():
-            raise InputError(f"--resume {db}", str(db), "nothing to resume: run "
-                             "'coprod calibrate' without --resume first", problem="missing")
+            raise InputError("resume", str(db), "nothing to resume there: start a "
+                             "calibration first", problem="missing calibration")
         history = pyabc.History(url)
         run_id = history.id
         done_before = history.n_populations
         abc.load(url, run_id)
     else:
         if db.exists():
-            raise InputError(f"--out {out}", str(db), "a calibration exists there; add "
-                             "--resume to continue it or choose another --out",
-                             problem="existing")
+            raise InputError("out", str(db), "a calibration exists there; resume it or "
+                             "choose another output directory", problem="existing calibration")
         abc.new(url, obs)
     remaining = settings.max_populations - done_before
     t0 = time.perf_counter()

@@ -261,11 +261,11 @@ def survey_bootstrap(
 
     """
     if not isinstance(reps, int | np.integer) or isinstance(reps, bool) or reps < 100:
-        raise InputError("--reps", reps, "allowed: a whole number >= 100")
+        raise InputError("reps", reps, "allowed: a whole number >= 100")
     if resample not in ("activity", "unit"):
-        raise InputError("--resample", resample, "allowed: activity, unit")
+        raise InputError("resample", resample, "allowed: activity, unit")
     if resample == "unit" and not isinstance(data, UnitResponses):
-        raise InputError("--resample", resample,
+        raise InputError("resample", resample,
                          "whole-unit resampling needs unit-level data (a unit_id column)")
     if not isinstance(batch, int) or batch < 1:
         raise InputError("batch", batch, "allowed: a whole number >= 1")

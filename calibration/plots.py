@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from sim.catalogue import COORDINATORS, TABLE2_IDS, activity
 from sim.parameters import PARAMETERS
@@ -19,18 +16,24 @@ LABELS = {"municipality": "Municipality", "voluntary": "Voluntary organisation",
           "together": "Together"}
 
 
-def _save(fig, path: Path) -> Path:
+def new_figure(nrows: int = 1, ncols: int = 1, **kwargs):
+    """A figure and its axes, without pyplot: no GUI backend, no global figure state."""
+    fig = Figure(figsize=kwargs.pop("figsize", None))
+    return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
+def save_figure(fig: Figure, path: Path) -> Path:
+    """Write ``fig`` as PNG atomically (a temporary file renamed into place)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp.png")
     fig.savefig(tmp, dpi=150, bbox_inches="tight")
-    plt.close(fig)
     tmp.replace(path)
     return path
 
 
 def plot_fit(shares: pd.DataFrame, path: Path, title: str = "") -> Path:
     """Observed shares (95% BCa) beside simulated medians (90% predictive), per activity."""
-    fig, ax = plt.subplots(figsize=(10, 4.8))
+    fig, ax = new_figure(figsize=(10, 4.8))
     width = 0.13
     for j, coord in enumerate(COORDINATORS):
         rows = shares[shares.coordinator == coord].set_index("activity").loc[list(TABLE2_IDS)]
@@ -52,7 +55,7 @@ def plot_fit(shares: pd.DataFrame, path: Path, title: str = "") -> Path:
     ax.set_title(title or "Who coordinates: observed 2015 survey vs calibrated model")
     ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.16),
               frameon=False)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 SHORT_LABELS = {
@@ -71,7 +74,7 @@ def plot_posterior(particles: pd.DataFrame, weights: np.ndarray, path: Path) -> 
     names = list(particles.columns)
     cols = 5
     rows = int(np.ceil(len(names) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3 * cols, 2.4 * rows))
+    fig, axes = new_figure(rows, cols, figsize=(3 * cols, 2.4 * rows))
     for ax, name in zip(np.ravel(axes), names, strict=False):
         p = PARAMETERS[name]
         ax.hist(particles[name], bins=20, range=(p.low, p.high), weights=weights,
@@ -83,13 +86,13 @@ def plot_posterior(particles: pd.DataFrame, weights: np.ndarray, path: Path) -> 
         ax.axis("off")
     fig.suptitle("Posterior (bars) against the uniform prior (dashed)", fontsize=11)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_sensitivity(table: pd.DataFrame, path: Path, value: str = "mu_star") -> Path:
     """Heat map of each parameter's influence on each simulated share."""
     pivot = table.pivot(index="parameter", columns="output", values=value)
-    fig, ax = plt.subplots(figsize=(max(8, 0.45 * pivot.shape[1]), 0.5 * pivot.shape[0] + 2))
+    fig, ax = new_figure(figsize=(max(8, 0.45 * pivot.shape[1]), 0.5 * pivot.shape[0] + 2))
     im = ax.imshow(pivot.to_numpy(), cmap="viridis", aspect="auto")
     ax.set_xticks(range(pivot.shape[1]))
     ax.set_xticklabels(pivot.columns, rotation=70, ha="right", fontsize=7)
@@ -97,4 +100,4 @@ def plot_sensitivity(table: pd.DataFrame, path: Path, value: str = "mu_star") ->
     ax.set_yticklabels(pivot.index, fontsize=8)
     fig.colorbar(im, ax=ax, label=f"Morris {value} (share units)")
     ax.set_title("Global sensitivity of simulated shares to each parameter (Morris)")
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from importlib import resources
@@ -92,6 +93,27 @@ def load_posterior(path: str | Path | None = None) -> Posterior:
     manifest_file = base.joinpath("manifest.json")
     manifest = json.loads(manifest_file.read_text()) if manifest_file.is_file() else {}
     return Posterior(frame[list(FREE)], w / w.sum(), source, manifest)
+
+
+def calibrated_parameters() -> dict[str, float]:
+    """The shipped posterior's median: what "the calibrated model" means.
+
+    Callers that want the calibrated model (command line, scenarios, dashboard) pass
+    this to :func:`sim.run` or :class:`sim.CoProductionModel`; ``sim`` never reads it.
+    """
+    return dict(_shipped_median())
+
+
+@functools.cache
+def _shipped_median() -> dict[str, float]:
+    path = _shipped_dir().joinpath("median.json")
+    try:
+        values = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise InputError(str(path), type(err).__name__, "the shipped posterior median is "
+                         "unreadable; reinstall coprod or run 'coprod calibrate'",
+                         problem="unreadable file") from None
+    return {k: float(v) for k, v in values.items() if k in FREE}
 
 
 def write_posterior(directory: Path, particles: pd.DataFrame, weights: np.ndarray) -> Path:

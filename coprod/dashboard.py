@@ -10,6 +10,7 @@ The model starts from the shipped posterior's median; a lever slider moved away 
 
 from __future__ import annotations
 
+import mesa
 import numpy as np
 import solara
 from matplotlib.figure import Figure
@@ -17,22 +18,12 @@ from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
 from calibration.bootstrap import survey_bootstrap
+from calibration.posterior import calibrated_parameters
 from calibration.survey import load_table2
 from scenarios.spec import load_scenario, shipped_names
-from sim import CoProductionModel
-from sim.catalogue import CATALOGUE, COORDINATORS, TABLE2_IDS
+from sim import CoProductionModel, outcomes
+from sim.catalogue import COORDINATORS, TABLE2_IDS, activity_index
 from sim.parameters import LEVERS, PARAMETERS
-
-LEVER_LABELS = {
-    "policy_share": "Municipalities with a local volunteer policy",
-    "volunteer_centre_share": "Municipalities with a volunteer centre",
-    "municipal_service_share": "Municipalities with own volunteer service",
-    "recruitment_effort": "Extra recruitment effort (1 = double)",
-    "forum_intensity": "Collaboration forums (0–1)",
-    "resource_pressure": "Rise in staff pressure over ten years",
-    "task_division": "Strict task division (strength)",
-}
-ACT_INDEX = [[a.id for a in CATALOGUE].index(i) for i in TABLE2_IDS]
 
 
 class DashboardModel(CoProductionModel):
@@ -44,7 +35,7 @@ class DashboardModel(CoProductionModel):
         # reset; coprod's scenarios are chosen by ``policy_scenario``.
         del scenario
         scenario = load_scenario(policy_scenario)
-        params = dict(scenario.overrides)
+        params = {**calibrated_parameters(), **scenario.overrides}
         for name, value in levers.items():
             if value != PARAMETERS[name].default:
                 params[name] = float(value)
@@ -54,10 +45,11 @@ class DashboardModel(CoProductionModel):
             seed = 2015  # the text box holds something else: fall back, visibly below
         super().__init__(rng=seed, **params)
         self.scenario_name = policy_scenario
-        for a in TABLE2_IDS:
-            for c in COORDINATORS:
-                self.datacollector._new_model_reporter(f"{a}:{c}",
-                                                       lambda m, a=a, c=c: m.window_share(a, c))
+        # The model's weekly outcomes and, per Table 2 cell, the share of the window.
+        shares = {f"{a}:{c}": (lambda m, a=a, c=c: m.window_share(a, c))
+                  for a in TABLE2_IDS for c in COORDINATORS}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={**{name: name for name in outcomes.NAMES}, **shares})
         # Start the dashboard at the 2015 snapshot: the spin-up runs before the first
         # frame, and the chosen levers take effect with the first step the user takes.
         for _ in range(self.spinup):
@@ -65,20 +57,16 @@ class DashboardModel(CoProductionModel):
 
     def window_share(self, activity_id: str, coordinator: str) -> float:
         """Share of the activity's occurrences in the last four weeks coordinated so."""
-        a = [x.id for x in CATALOGUE].index(activity_id)
+        a = activity_index(activity_id)
         modes = self.pair_window[:, self.pair_act == a]
         done = modes[modes >= 0]
         return float(np.mean(done == COORDINATORS.index(coordinator))) if done.size \
             else float("nan")
 
 
-def _observed():
-    table = load_table2()
-    boot = survey_bootstrap(table, reps=2_000, rng=2015)
-    return table, boot
-
-
-OBSERVED_TABLE, OBSERVED_BOOT = _observed()
+# The observed shares with their 95% BCa intervals (2,000 replications: enough for a
+# picture, and quick when the server starts).
+OBSERVED_BOOT = survey_bootstrap(load_table2(), reps=2_000, rng=2015)
 COLOURS = {"municipality": "#1f5f8b", "voluntary": "#d9822b", "together": "#4a9c59"}
 
 
@@ -122,7 +110,7 @@ def model_params() -> dict:
         p = PARAMETERS[name]
         params[name] = {"type": "SliderFloat", "value": p.default, "min": p.low,
                         "max": p.high, "step": (p.high - p.low) / 20,
-                        "label": LEVER_LABELS.get(name, name)}
+                        "label": p.label or name}
     return params
 
 

@@ -10,9 +10,21 @@ import argparse
 import sys
 
 from coprod import commands
-from sim.errors import CoprodError
+from sim.errors import CoprodError, InputError
 
 EXIT_USAGE = 2
+# The library names its keyword arguments; the command line names its flags.
+FLAGS = {"steps": "--steps", "population": "--population", "reps": "--reps",
+         "resample": "--resample", "resume": "--resume", "out": "--out",
+         "baseline": "--baseline", "draws": "--draws", "replicates": "--replicates",
+         "horizon_weeks": "--horizon", "scheduler": "--scheduler", "workers": "--workers"}
+
+
+def as_flags(err: CoprodError) -> CoprodError:
+    """``err`` placed at the command-line flag that set the library argument it names."""
+    if isinstance(err, InputError) and err.where in FLAGS:
+        return err.at(FLAGS[err.where])
+    return err
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(args) or 0
     except CoprodError as err:
-        print(f"coprod {args.command}: error: {err}", file=sys.stderr)
+        print(f"coprod {args.command}: error: {as_flags(err)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"coprod {args.command}: interrupted; finished results were kept",

@@ -25,16 +25,8 @@ from scenarios.spec import load_scenario
 from sim.catalogue import activity
 from sim.errors import InputError
 from sim.io import atomic_write_text
+from sim.outcomes import HEADLINE, outcome
 from sim.parameters import FREE, PARAMETERS
-
-KEY_OUTCOMES = {
-    "share_together": ("Share co-produced", "pp", 100),
-    "share_municipality": ("Municipality alone", "pp", 100),
-    "active_volunteers": ("Active volunteers", "", 1),
-    "volunteer_hours": ("Volunteer hours / week", "", 1),
-    "staff_hours": ("Staff hours coordinating / week", "", 1),
-    "mean_trust": ("Mean trust (0–1)", "", 1),
-}
 
 
 def _need(path: Path, how: str) -> Path:
@@ -213,12 +205,14 @@ def _scenario_section(directory: Path, figures: Path) -> str:
         runs = manifest.get("runs", "?")
         desc.append(f"<tr><th>{name}</th><td>{html.escape(manifest.get('description', ''))}"
                     f"</td><td>{runs}</td></tr>")
-    head = "".join(f"<th>{label}</th>" for label, _, _ in KEY_OUTCOMES.values())
+    head = "".join(f"<th>{html.escape(outcome(name).label)} ({outcome(name).unit})</th>"
+                   for name in HEADLINE)
     rows = []
     for name in scenarios:
         cells = []
-        for outcome, (_, _, scale) in KEY_OUTCOMES.items():
-            r = comp[(comp.scenario == name) & (comp.outcome == outcome)]
+        for key in HEADLINE:
+            scale = outcome(key).scale
+            r = comp[(comp.scenario == name) & (comp.outcome == key)]
             if r.empty:
                 cells.append("<td>—</td>")
                 continue

@@ -93,6 +93,7 @@ def run_compare(args) -> int:
 
     from scenarios.compare import compare_scenarios
     from scenarios.plots import plot_differences, plot_shares, plot_timeseries
+    from sim.outcomes import HEADLINE
 
     comp = compare_scenarios(args.out, args.baseline, rng=seed_value(args.seed))
     atomic_write_frame(args.out / "comparison.csv", comp.table)
@@ -111,8 +112,7 @@ def run_compare(args) -> int:
         plot_fit(comp.baseline_fit.shares, args.out / "baseline_vs_observed.png",
                  title="Baseline at the 2015 snapshot vs the 2015 survey")
         written += ["baseline_vs_observed.csv", "baseline_vs_observed.png"]
-    key = comp.table[comp.table.outcome.isin(["share_together", "active_volunteers",
-                                              "staff_hours", "mean_trust"])]
+    key = comp.table[comp.table.outcome.isin(HEADLINE)]
     print(f"{'scenario':28s} {'outcome':18s} {'median':>10s} {'vs ' + args.baseline:>28s}")
     for r in key.itertuples(index=False):
         diff = ("" if r.scenario == args.baseline else

@@ -34,11 +34,15 @@ def register(sub, name: str) -> None:
 def run_command(args) -> int:
     """Run the model and report."""
     seed = seed_value(args.seed)
-    params = parse_assignments(args.set, where="--set")
+    overrides = parse_assignments(args.set, where="--set")
     # The model (Mesa, compiled kernels) loads only once the arguments are known good.
     import numpy as np
 
+    from calibration.posterior import calibrated_parameters
     from sim import run
+
+    # The calibrated model: the shipped posterior median, then the user's settings.
+    params = {**calibrated_parameters(), **overrides}
 
     t0 = time.perf_counter()
     result = run(params, steps=args.steps, population=args.population, rng=seed)

@@ -36,8 +36,8 @@ def read_outcomes(directory: Path) -> dict[str, pd.DataFrame]:
     directory = Path(directory)
     files = sorted(directory.glob("*/outcomes.csv"))
     if not files:
-        raise InputError(f"--out {directory}", str(directory), "no <scenario>/outcomes.csv "
-                         "found there; run 'coprod run' with the same --out first",
+        raise InputError("out", str(directory), "no <scenario>/outcomes.csv "
+                         "found there; run the scenarios into this directory first",
                          problem="empty directory")
     out = {}
     for f in files:
@@ -63,7 +63,7 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
     """Build the comparison table (and the baseline's fit to the survey)."""
     outcomes = read_outcomes(directory)
     if baseline not in outcomes:
-        raise InputError("--baseline", baseline, "scenarios found: "
+        raise InputError("baseline", baseline, "scenarios found: "
                          + ", ".join(sorted(outcomes)), problem="unknown scenario")
     wide = {name: frame.pivot_table(index=KEY, columns="outcome", values="value")
             for name, frame in outcomes.items()}

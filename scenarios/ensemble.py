@@ -23,12 +23,10 @@ from sim import run
 from sim.batch import Failure, Task, run_tasks, spawn_seeds
 from sim.catalogue import COORDINATORS
 from sim.io import atomic_write_frame, manifest, write_manifest
+from sim.outcomes import SUMMARY
 
 SERIES_EVERY = 4  # weeks between rows of timeseries.csv
 TAIL_WEEKS = 4  # weekly outcomes are averaged over the last four weeks
-WEEKLY_OUTCOMES = ("share_municipality", "share_voluntary", "share_together",
-                   "activities_per_week", "active_volunteers", "volunteer_hours",
-                   "staff_hours", "mean_trust", "mean_motivation")
 LABELS = ("separate", "shared", "municipal-dominant", "mix")
 
 
@@ -37,7 +35,7 @@ def scenario_task(task: Task) -> dict:
     res = run(task.params, steps=task.steps, population=task.population, rng=task.seed)
     series = res.timeseries
     tail = series.iloc[-TAIL_WEEKS:]
-    outcomes = {name: float(tail[name].mean()) for name in WEEKLY_OUTCOMES}
+    outcomes = {name: float(tail[name].mean()) for name in SUMMARY}
     shares = res.survey.shares
     for i, act in enumerate(res.survey.activities):
         for j, coord in enumerate(COORDINATORS):

@@ -4,26 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from calibration.plots import COLOURS, LABELS, _save
-
-KEY_OUTCOMES = {
-    "share_together": ("Share co-produced (coordinated together)", 100, "percentage points"),
-    "share_municipality": ("Share coordinated by the municipality alone", 100,
-                           "percentage points"),
-    "share_voluntary": ("Share coordinated by organisations alone", 100, "percentage points"),
-    "activities_per_week": ("Volunteer activities per week", 1, "activities"),
-    "active_volunteers": ("Active volunteers", 1, "people"),
-    "volunteer_hours": ("Volunteer hours per week", 1, "hours"),
-    "staff_hours": ("Staff hours per week spent coordinating", 1, "hours"),
-    "mean_trust": ("Mean trust (unit ↔ organisations)", 1, "0–1 scale"),
-}
+from calibration.plots import COLOURS, LABELS, new_figure, save_figure
+from sim.outcomes import HEADLINE, outcome
 
 
 def _label(name: str) -> str:
@@ -33,10 +18,11 @@ def _label(name: str) -> str:
 def plot_differences(table: pd.DataFrame, baseline: str, path: Path) -> Path:
     """Each scenario's difference from baseline (median, 90% interval) per key outcome."""
     others = [s for s in table.scenario.unique() if s != baseline]
-    fig, axes = plt.subplots(2, 4, figsize=(16, 7))
-    for ax, (outcome, (title, scale, unit)) in zip(axes.ravel(), KEY_OUTCOMES.items(),
-                                                   strict=True):
-        rows = table[(table.outcome == outcome) & table.scenario.isin(others)]
+    fig, axes = new_figure(2, (len(HEADLINE) + 1) // 2, figsize=(16, 7))
+    for ax, name in zip(axes.ravel(), HEADLINE, strict=False):
+        o = outcome(name)
+        title, scale, unit = o.label, o.scale, o.difference_unit()
+        rows = table[(table.outcome == name) & table.scenario.isin(others)]
         rows = rows.set_index("scenario").reindex(others)
         y = np.arange(len(others))
         err = np.array([rows.diff_median - rows.diff_low_90, rows.diff_high_90
@@ -53,13 +39,13 @@ def plot_differences(table: pd.DataFrame, baseline: str, path: Path) -> Path:
     fig.suptitle("What each policy changes after the horizon, against the baseline "
                  "(median and 90% interval over paired runs)", fontsize=11)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_shares(table: pd.DataFrame, baseline: str, path: Path) -> Path:
     """Who coordinates, by scenario: median shares of the last weeks' activities."""
     scenarios = [baseline, *[s for s in table.scenario.unique() if s != baseline]]
-    fig, ax = plt.subplots(figsize=(10, 4.5))
+    fig, ax = new_figure(figsize=(10, 4.5))
     left = np.zeros(len(scenarios))
     for coord in ("municipality", "voluntary", "together"):
         rows = table[table.outcome == f"share_{coord}"].set_index("scenario").reindex(scenarios)
@@ -78,19 +64,19 @@ def plot_shares(table: pd.DataFrame, baseline: str, path: Path) -> Path:
     ax.set_xlabel("Share of volunteer activities at the horizon (%)")
     ax.set_title("Who coordinates volunteer activities, by scenario (median over runs)")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.32), ncol=3, frameon=False)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_timeseries(series: dict[str, pd.DataFrame], path: Path) -> Path:
     """Median paths over runs (lines) with 90% bands, four outcomes, one colour per scenario."""
     panels = ["share_together", "share_municipality", "active_volunteers", "mean_trust"]
-    fig, axes = plt.subplots(1, 4, figsize=(17, 4))
-    for ax, outcome in zip(axes, panels, strict=True):
-        title, scale, unit = KEY_OUTCOMES[outcome]
+    fig, axes = new_figure(1, 4, figsize=(17, 4))
+    for ax, key in zip(axes, panels, strict=True):
+        title, scale, unit = outcome(key).label, outcome(key).scale, outcome(key).unit
         for name, frame in series.items():
             if frame.empty:
                 continue
-            by_week = frame.groupby("week")[outcome]
+            by_week = frame.groupby("week")[key]
             med = by_week.median() * scale
             lo, hi = by_week.quantile(0.05) * scale, by_week.quantile(0.95) * scale
             line, = ax.plot(med.index / 52, med.to_numpy(), label=_label(name),
@@ -99,9 +85,9 @@ def plot_timeseries(series: dict[str, pd.DataFrame], path: Path) -> Path:
                             color=line.get_color(), alpha=0.12, lw=0)
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("years")
-        ax.set_ylabel("%" if scale == 100 else unit, fontsize=8)
+        ax.set_ylabel(unit, fontsize=8)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7, frameon=False)
     fig.suptitle("Paths over the horizon: median over runs and 90% band", fontsize=11)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)

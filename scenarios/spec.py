@@ -62,7 +62,7 @@ class Scenario:
         for key, value in changes.items():
             lo, hi = LIMITS[key]
             if not lo <= value <= hi:
-                raise InputError(f"--{key.split('_')[0]}", value, f"allowed: {lo} to {hi}")
+                raise InputError(key, value, f"allowed: {lo} to {hi}")
         return replace(self, **changes)
 
 

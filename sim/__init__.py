@@ -1,9 +1,10 @@
 """The co-production agent-based model (Mesa): agents, mechanisms, virtual survey.
 
-Knows nothing of calibration or scenarios. Public entry points: :class:`CoProductionModel`
-and :func:`run`. They are imported on first use, so that the light modules of the
-package (``sim.errors``, ``sim.parameters``, ``sim.io``) load without Mesa and the
-compiled kernels: the command line answers ``--help`` and bad input at once.
+Knows nothing of calibration or scenarios. Public entry points: :class:`CoProductionModel`,
+:func:`run` and :class:`Configuration`. The model's exports load on first use, so that
+the light modules of the package (``sim.errors``, ``sim.parameters``, ``sim.io``) load
+without Mesa and the compiled kernels: the command line answers ``--help`` and bad input
+at once.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {"CoProductionModel": "sim.model", "SimulationResult": "sim.runner",
-            "run": "sim.runner"}
+            "run": "sim.runner", "Configuration": "sim.config"}
 
 __all__ = list(_EXPORTS)
 

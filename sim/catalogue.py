@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SETTINGS = ("nursing_home", "home_care", "both")
+from sim.errors import UnknownNameError
+
 DOMAINS = (
     "social", "culture", "physical", "visiting", "practical", "meals", "day_care", "support",
 )
@@ -32,24 +33,22 @@ class Activity:
     setting: str
     statutory: bool
     domain: str
-    in_table2: bool = False
 
 
 CATALOGUE: tuple[Activity, ...] = (
-    Activity("social", "Social activities (trips, social gatherings)", "both", False, "social",
-             True),
+    Activity("social", "Social activities (trips, social gatherings)", "both", False, "social"),
     Activity("cultural_nursing_home", "Cultural activities, nursing homes", "nursing_home", False,
-             "culture", True),
+             "culture"),
     Activity("cultural_home_care", "Cultural activities, home care", "home_care", False,
-             "culture", True),
+             "culture"),
     Activity("library", "Library / reading services", "both", False, "culture"),
-    Activity("physical", "Physical activities and exercise", "both", False, "physical", True),
+    Activity("physical", "Physical activities and exercise", "both", False, "physical"),
     Activity("visiting", "Visiting schemes", "both", False, "visiting"),
-    Activity("food_delivery", "Food delivery, home care", "home_care", True, "meals", True),
+    Activity("food_delivery", "Food delivery, home care", "home_care", True, "meals"),
     Activity("practical_help", "Practical help, home care (snow clearing, shopping)",
              "home_care", False, "practical"),
     Activity("day_centre", "Day centres operated by or with volunteers", "both", True,
-             "day_care", True),
+             "day_care"),
     Activity("helpline", "Helplines, counselling services", "both", False, "support"),
     Activity("transport", "Transport / taking out", "both", False, "practical"),
     Activity("joy_of_life", "Activities certified by 'Joy of Life for the Elderly'",
@@ -67,13 +66,17 @@ TABLE2_IDS: tuple[str, ...] = (
 COORDINATORS: tuple[str, ...] = ("municipality", "voluntary", "together")
 UNIT_TYPES: tuple[str, ...] = ("nursing_home", "home_care", "integrated", "other")
 
-_BY_ID = {a.id: a for a in CATALOGUE}
+_INDEX = {a.id: i for i, a in enumerate(CATALOGUE)}
+
+
+def activity_index(activity_id: str) -> int:
+    """The position of ``activity_id`` in :data:`CATALOGUE` (the one index of ids)."""
+    try:
+        return _INDEX[activity_id]
+    except KeyError:
+        raise UnknownNameError("activity", activity_id, ACTIVITY_IDS) from None
 
 
 def activity(activity_id: str) -> Activity:
-    """Return the catalogue entry for ``activity_id`` (KeyError names the valid ids)."""
-    try:
-        return _BY_ID[activity_id]
-    except KeyError:
-        raise KeyError(f"unknown activity {activity_id!r}; valid: {', '.join(ACTIVITY_IDS)}")\
-            from None
+    """The catalogue entry for ``activity_id``; an unknown id lists the valid ones."""
+    return CATALOGUE[activity_index(activity_id)]

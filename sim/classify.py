@@ -37,8 +37,8 @@ def classify_counts(mun, vol, tog, stat_mun, stat_total, non_vol, non_total) -> 
 
 
 def classify(window: np.ndarray, unit_muni: np.ndarray, statutory: np.ndarray,
-             n_muni: int) -> tuple[np.ndarray, str, dict]:
-    """Per-municipality labels, the pooled label, and the pooled shares."""
+             n_muni: int) -> tuple[np.ndarray, str]:
+    """Per-municipality labels and the label of all municipalities pooled."""
     stat = np.broadcast_to(statutory[None, None, :], window.shape)
     muni = np.broadcast_to(unit_muni[None, :, None], window.shape)
 
@@ -49,12 +49,6 @@ def classify(window: np.ndarray, unit_muni: np.ndarray, statutory: np.ndarray,
     stat_mun, stat_total = per_muni((window == 0) & stat), per_muni((window >= 0) & stat)
     non_vol, non_total = per_muni((window == 1) & ~stat), per_muni((window >= 0) & ~stat)
     labels = classify_counts(mun, vol, tog, stat_mun, stat_total, non_vol, non_total)
-    sums = [x.sum() for x in (mun, vol, tog, stat_mun, stat_total, non_vol, non_total)]
-    overall = str(classify_counts(*[np.array(s) for s in sums]))
-    total = sum(sums[:3])
-    pooled = {"municipality": sums[0] / total if total else np.nan,
-              "voluntary": sums[1] / total if total else np.nan,
-              "together": sums[2] / total if total else np.nan,
-              "statutory_by_municipality": sums[3] / sums[4] if sums[4] else np.nan,
-              "non_statutory_by_voluntary": sums[5] / sums[6] if sums[6] else np.nan}
-    return labels, overall, pooled
+    sums = [np.array(x.sum()) for x in (mun, vol, tog, stat_mun, stat_total, non_vol,
+                                        non_total)]
+    return labels, str(classify_counts(*sums))

@@ -12,10 +12,30 @@ class InputError(CoprodError, ValueError):
 
     The message always names the place (file, row, column or parameter), the offending
     value and what is allowed, so that ``str(err)`` is a complete one-line diagnosis.
+    The library names its keyword arguments (``steps``); the command line renames them
+    to its flags (``--steps``) with :meth:`at`.
     """
 
     def __init__(self, where: str, value: object, allowed: str, *, problem: str = "invalid value"):
         self.where = where
         self.value = value
         self.allowed = allowed
+        self.problem = problem
         super().__init__(f"{where}: {problem} {value!r}; {allowed}")
+
+    def at(self, where: str) -> InputError:
+        """The same error, placed elsewhere (e.g. at a command-line flag)."""
+        return type(self)(where, self.value, self.allowed, problem=self.problem)
+
+
+class UnknownNameError(InputError):
+    """An id or name looked up in one of the project's tables that is not there."""
+
+    def __init__(self, kind: str, name: object, valid, *, problem: str = "unknown name"):
+        valid = tuple(valid)
+        super().__init__(kind, name, "valid: " + ", ".join(map(str, valid)), problem=problem)
+        self.valid = valid
+
+    def at(self, where: str) -> InputError:
+        """The same error, placed elsewhere."""
+        return InputError(where, self.value, self.allowed, problem=self.problem)

@@ -17,6 +17,8 @@ needs to record. :mod:`sim.model` documents the mechanisms; here they are only c
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
@@ -47,25 +49,144 @@ class UniformStream:
             self.cursor = 0
 
 
+# ---- what the kernels take: named bundles -----------------------------------------------
+# numba compiles named tuples to plain structs: fields are read by name, so two floats of
+# the same type cannot be swapped unseen, and each kernel takes a handful of arguments.
+
+
+class Teams(NamedTuple):
+    """Volunteer teams' state, one entry per team (arrays updated in place)."""
+
+    key: np.ndarray  # 2·(municipality·domains + domain) + 1 if the municipal service's
+    muni: np.ndarray  # the team's municipality
+    active: np.ndarray  # bool
+    motivation: np.ndarray  # 0 to 1
+
+
+class CellMap(NamedTuple):
+    """How volunteers per (municipality, domain) key become supply per cell."""
+
+    key_per_unit: np.ndarray  # per key: 1 / (units in the municipality × domain's activities)
+    cell_key: np.ndarray  # per cell (municipality, activity): its key
+    n_muni: int
+
+
+class SupplyRules(NamedTuple):
+    """What turns volunteers into occurrences and organisations' pull."""
+
+    team_weight: float  # reference teams per agent
+    activity_rate: float
+    presence_pull: float
+    static: np.ndarray  # per cell: the part of d_vol fixed by the activity (subtracted)
+
+
+class Pairs(NamedTuple):
+    """The (unit, activity) pairs: index arrays and their state (updated in place)."""
+
+    unit: np.ndarray
+    cell: np.ndarray  # municipality × activities + activity
+    muni: np.ndarray
+    arrangement: np.ndarray  # int8 standing arrangement: MUNICIPALITY, VOLUNTARY, TOGETHER
+    window: np.ndarray  # (WINDOW_WEEKS, pairs) int8 occurrence modes, −1 = none
+    window_hits: np.ndarray  # int8 occurrences of each pair in the window
+
+
+class Units(NamedTuple):
+    """The units' state, one entry per unit (trust updated in place)."""
+
+    pressure: np.ndarray
+    trust: np.ndarray
+    trust_base: np.ndarray
+    gap: np.ndarray  # logic gap in force this week
+
+
+class Cells(NamedTuple):
+    """Per (municipality, activity) cell, this week: what :func:`supply_grid` returns."""
+
+    p_occurs: np.ndarray
+    d_vol_base: np.ndarray  # voluntary-minus-municipal utility before staff pressure
+
+
+class UnitRules(NamedTuple):
+    """The units' decision rules in force (from the parameters and levers)."""
+
+    revision_rate: float
+    staff_pressure_push: float
+    trust_weight: float
+    logic_distance: float
+    task_division: float
+    trust_learning: float
+    trust_drift: float
+    forum: float
+    persistence: np.ndarray  # per pair: P(an occurrence follows the arrangement)
+    risk: np.ndarray  # per unit: co-destruction risk at logic gap 1
+
+
+class Tally(NamedTuple):
+    """One week's counts per municipality, from the supply and the units' passes."""
+
+    occurrences: np.ndarray
+    municipal: np.ndarray
+    failures: np.ndarray
+    volunteers: np.ndarray  # active volunteers in reference teams
+
+
+class VolunteerRules(NamedTuple):
+    """The volunteers' rules in force."""
+
+    base_hazard: float  # weekly leaving hazard at full motivation
+    erosion: float  # motivation lost per unit of municipal dominance
+    recovery: float  # weekly recovery of motivation toward 1
+    team_weight: float
+    recruit_rate: np.ndarray  # per team: weekly recruitment probability when inactive
+
+
+# ---- the mechanisms' fixed numbers (assumptions; see docs/ODD.md, section 7) -------------
+# Joint coordination inherits half of the municipal-vs-voluntary claim: together sits
+# between the two bodies.
+JOINT_CLAIM_SHARE = 0.5
+# A failed joint activity costs twice the trust a successful one builds (losses loom
+# larger than gains; Sørensen & Torfing 2011b on how fragile trust is).
+FAILURE_TRUST_WEIGHT = 2.0
+# Municipal dominance is an exponential moving average of the weekly municipal share,
+# with weight 0.1 (a memory of about ten weeks).
+DOMINANCE_MEMORY = 0.1
+# Motivation lost per failed joint activity per active reference team.
+FAILURE_MOTIVATION_HIT = 0.5
+# Leaving hazard at motivation 0, as a multiple of the hazard at full motivation.
+UNMOTIVATED_HAZARD = 4.0
+
+# Uniform draws a week reads at most: per pair, one skip and one choice for a revision
+# plus four for an occurrence (occurs, ad hoc, choice, failure); one per team; one to
+# start the revision skips. :func:`uniforms_per_week` is what a model reserves.
+UNIFORMS_PER_PAIR = 6
+UNIFORMS_PER_TEAM = 1
+UNIFORMS_PER_WEEK = 1
+
+
+def uniforms_per_week(n_pairs: int, n_teams: int) -> int:
+    """The most uniforms one week's kernels can read."""
+    return UNIFORMS_PER_PAIR * n_pairs + UNIFORMS_PER_TEAM * n_teams + UNIFORMS_PER_WEEK
+
+
 @njit(cache=True)
-def supply_grid(team_key, team_active, team_weight, key_per_unit, cell_key, static,
-                activity_rate, presence_pull, n_muni):
+def supply_grid(teams, cell_map, rules):
     """Per (municipality, activity) cell: occurrence probability and utility base.
 
     Active volunteers are counted per key (municipality, domain; organisations' or the
-    municipal service's), in reference teams (``team_weight`` per agent): the supply a
-    unit sees is the key's count shared among the municipality's units and the domain's
-    activities (``key_per_unit``). Returns ``(p_occurs, d_vol_base)`` per cell
-    (``cell_key`` maps a cell to its key) and the active volunteers per municipality, in
-    reference teams.
+    municipal service's), in reference teams (``rules.team_weight`` per agent): the supply
+    a unit sees is the key's count shared among the municipality's units and the domain's
+    activities (``cell_map.key_per_unit``). Returns :class:`Cells` and the active
+    volunteers per municipality, in reference teams.
     """
+    key_per_unit, cell_key, n_muni = cell_map
     n_keys = len(key_per_unit)
     keys_per_muni = n_keys // n_muni  # key = municipality × domains + domain
     # Entry 2·key: organisations' volunteers; 2·key + 1: the municipal service's.
     volunteers = np.zeros(2 * n_keys)
-    for t in range(len(team_key)):
-        if team_active[t]:
-            volunteers[team_key[t]] += team_weight
+    for t in range(len(teams.key)):
+        if teams.active[t]:
+            volunteers[teams.key[t]] += rules.team_weight
     p_key = np.empty(n_keys)
     d_key = np.empty(n_keys)
     volunteers_m = np.zeros(n_muni)
@@ -73,33 +194,33 @@ def supply_grid(team_key, team_active, team_weight, key_per_unit, cell_key, stat
         volunteers_m[key // keys_per_muni] += volunteers[2 * key] + volunteers[2 * key + 1]
         org = volunteers[2 * key] * key_per_unit[key]
         svc = volunteers[2 * key + 1] * key_per_unit[key]
-        p_key[key] = -np.expm1(-activity_rate * (org + svc))
+        p_key[key] = -np.expm1(-rules.activity_rate * (org + svc))
         # log1p(0) = 0: most municipalities have no service of their own, skip the call.
         presence = np.log1p(org) if org > 0.0 else 0.0
         if svc > 0.0:
             presence -= np.log1p(svc)
-        d_key[key] = presence_pull * presence
+        d_key[key] = rules.presence_pull * presence
     n = len(cell_key)
     p_occurs = np.empty(n)
     d_vol_base = np.empty(n)
     for c in range(n):
         p_occurs[c] = p_key[cell_key[c]]
-        d_vol_base[c] = d_key[cell_key[c]] - static[c]
-    return p_occurs, d_vol_base, volunteers_m
+        d_vol_base[c] = d_key[cell_key[c]] - rules.static[c]
+    return Cells(p_occurs, d_vol_base), volunteers_m
 
 
 @njit(cache=True)
-def _unit_terms(trust, gap, logit):
+def _unit_terms(units, rules):
     """Each unit's part of the together-utility: trust − bridging logics − division."""
-    _, trust_weight, logic_distance, task_division = logit
-    return trust_weight * trust - logic_distance * gap - task_division
+    return (rules.trust_weight * units.trust - rules.logic_distance * units.gap
+            - rules.task_division)
 
 
 @njit(cache=True, inline="always")
 def _thresholds(d_vol, unit_term):
     """Cumulative logit probabilities (P(municipality), P(municipality or voluntary))."""
     e_vol = np.exp(d_vol)
-    e_tog = np.exp(0.5 * d_vol + unit_term)
+    e_tog = np.exp(JOINT_CLAIM_SHARE * d_vol + unit_term)
     inv = 1.0 / (1.0 + e_vol + e_tog)
     return inv, (1.0 + e_vol) * inv
 
@@ -112,20 +233,20 @@ def _choose(u, d_vol, unit_term):
 
 
 @njit(cache=True)
-def choice_thresholds(pair_unit, pair_cell, d_vol_base, pressure, trust, gap, logit):
+def choice_thresholds(pairs, units, d_vol_base, rules):
     """The logit's cumulative thresholds ``(low, high)`` for every pair.
 
-    ``logit`` is ``(staff_pressure_push, trust_weight, logic_distance, task_division)``.
     A uniform draw u gives municipality (u ≤ low), voluntary (low < u ≤ high) or
     together (u > high).
     """
-    unit_term = _unit_terms(trust, gap, logit)
-    n = len(pair_unit)
+    unit_term = _unit_terms(units, rules)
+    n = len(pairs.unit)
     low, high = np.empty(n), np.empty(n)
     for p in range(n):
-        u = pair_unit[p]
-        low[p], high[p] = _thresholds(d_vol_base[pair_cell[p]] + logit[0] * pressure[u],
-                                      unit_term[u])
+        u = pairs.unit[p]
+        low[p], high[p] = _thresholds(
+            d_vol_base[pairs.cell[p]] + rules.staff_pressure_push * units.pressure[u],
+            unit_term[u])
     return low, high
 
 
@@ -138,43 +259,39 @@ def _skip(u, log_keep):
 
 
 @njit(cache=True)
-def units_week(uniforms, k, slot, window, window_hits, arrangement, pairs, p_occurs,
-               d_vol_base, pressure, trust, trust_base, gap, risk, n_muni, revision_rate,
-               logit, trust_rule):
+def units_week(uniforms, k, slot, pairs, units, cells, rules, n_muni):
     """The units' work for one week over the (unit, activity) pairs, in place.
 
-    ``pairs`` is ``(pair_unit, pair_cell, pair_muni, persistence)``; ``logit`` as in
-    :func:`choice_thresholds`; ``trust_rule`` is ``(learning, drift, forum)``.
-
-    1. Arrangements are revised at ``revision_rate`` (a fresh logit choice); the
+    1. Arrangements are revised at ``rules.revision_rate`` (a fresh logit choice); the
        revised pairs are found by geometric skips, not one draw per pair.
     2. Each activity occurs with its cell's probability and follows the arrangement
        or, ad hoc (above the pair's persistence), a fresh choice; a joint activity
        fails with the unit's co-destruction risk × logic gap. The mode goes to
-       ``window[slot]`` (−1 = no occurrence); ``window_hits`` counts each pair's
-       occurrences in the window.
+       ``pairs.window[slot]`` (−1 = no occurrence); ``pairs.window_hits`` counts each
+       pair's occurrences in the window.
     3. Trust learns from each unit's joint successes and failures and drifts to its
        baseline (and, with forums, upward).
 
-    Reads uniforms in order from ``uniforms[k]`` (at most six per pair). Returns
-    ``(mode_counts, occurrences, municipal, failures, offered, trust_sum, k)``:
-    occurrences per mode; per municipality the occurrences, those coordinated by the
-    municipality and the failed joint ones; pairs that occurred in the window; summed
-    trust; and where the reading stopped.
+    Reads uniforms in order from ``uniforms[k]``, at most :data:`UNIFORMS_PER_PAIR` per
+    pair plus :data:`UNIFORMS_PER_WEEK`. Returns ``(mode_counts, tally, offered,
+    trust_sum, k)``: occurrences per mode; per municipality the occurrences, those
+    coordinated by the municipality and the failed joint ones (a :class:`Tally`
+    without volunteers); pairs that occurred in the window; summed trust; and where the
+    reading stopped.
     """
-    pair_unit, pair_cell, pair_muni, persistence = pairs
-    n_pairs, n_units = len(pair_unit), len(trust)
-    unit_term = _unit_terms(trust, gap, logit)
-    push = logit[0]
+    n_pairs, n_units = len(pairs.unit), len(units.trust)
+    unit_term = _unit_terms(units, rules)
+    push, pressure, d_vol_base = rules.staff_pressure_push, units.pressure, cells.d_vol_base
     # 1. Revisions.
-    if revision_rate > 0.0:
-        log_keep = np.log1p(-revision_rate)
+    if rules.revision_rate > 0.0:
+        log_keep = np.log1p(-rules.revision_rate)
         p = _skip(uniforms[k], log_keep)
         k += 1
         while p < n_pairs:
-            u = pair_unit[p]
-            arrangement[p] = _choose(uniforms[k], d_vol_base[pair_cell[p]] + push * pressure[u],
-                                     unit_term[u])
+            u = pairs.unit[p]
+            pairs.arrangement[p] = _choose(uniforms[k],
+                                           d_vol_base[pairs.cell[p]] + push * pressure[u],
+                                           unit_term[u])
             p += 1 + _skip(uniforms[k + 1], log_keep)
             k += 2
     # 2. Occurrences. Each test reads the next value: uniforms[k], then k += 1.
@@ -184,80 +301,88 @@ def units_week(uniforms, k, slot, window, window_hits, arrangement, pairs, p_occ
     fail_m = np.zeros(n_muni, dtype=np.int64)
     n_joint = np.zeros(n_units)
     n_fail = np.zeros(n_units)
-    modes = window[slot]
+    modes = pairs.window[slot]
+    hits = pairs.window_hits
     offered = 0  # pairs that occurred in at least one week of the window
     for p in range(n_pairs):
         mode = np.int8(-1)
-        occurs = uniforms[k] < p_occurs[pair_cell[p]]
+        occurs = uniforms[k] < cells.p_occurs[pairs.cell[p]]
         k += 1
         if occurs:
-            u = pair_unit[p]
-            mode = arrangement[p]
-            adhoc = uniforms[k] > persistence[p]
+            u = pairs.unit[p]
+            mode = pairs.arrangement[p]
+            adhoc = uniforms[k] > rules.persistence[p]
             k += 1
             if adhoc:
-                mode = _choose(uniforms[k], d_vol_base[pair_cell[p]] + push * pressure[u],
+                mode = _choose(uniforms[k], d_vol_base[pairs.cell[p]] + push * pressure[u],
                                unit_term[u])
                 k += 1
-            m = pair_muni[p]
+            m = pairs.muni[p]
             counts[mode] += 1
             occ_m[m] += 1
             if mode == MUNICIPALITY:
                 mun_m[m] += 1
             elif mode == TOGETHER:
                 n_joint[u] += 1.0
-                fails = uniforms[k] < risk[u] * gap[u]
+                fails = uniforms[k] < rules.risk[u] * units.gap[u]
                 k += 1
                 if fails:
                     n_fail[u] += 1.0
                     fail_m[m] += 1
         # The week written over leaves the window, this one enters it.
-        window_hits[p] += (mode >= 0) - (modes[p] >= 0)
+        hits[p] += (mode >= 0) - (modes[p] >= 0)
         modes[p] = mode
-        offered += window_hits[p] > 0
+        offered += hits[p] > 0
     # 3. Trust.
-    learning, drift, forum = trust_rule
+    learning, drift, forum = rules.trust_learning, rules.trust_drift, rules.forum
+    trust, trust_base = units.trust, units.trust_base
     trust_sum = 0.0
     for u in range(n_units):
         t = trust[u]
-        t = (t + learning * ((1.0 - t) * (n_joint[u] - n_fail[u]) - 2.0 * t * n_fail[u])
+        t = (t + learning * ((1.0 - t) * (n_joint[u] - n_fail[u])
+                             - FAILURE_TRUST_WEIGHT * t * n_fail[u])
              + drift * ((trust_base[u] - t) + forum * (1.0 - t)))
         trust[u] = min(max(t, 0.0), 1.0)
         trust_sum += trust[u]
-    return counts, occ_m, mun_m, fail_m, offered, trust_sum, k
+    tally = Tally(occ_m, mun_m, fail_m, np.zeros(0))
+    return counts, tally, offered, trust_sum, k
 
 
 @njit(cache=True)
-def volunteers_week(uniforms, k, active, motivation, team_muni, recruit_rate, dominance, occ_m,
-                    mun_m, fail_m, volunteers_m, base_hazard, erosion, recovery, team_weight):
+def volunteers_week(uniforms, k, teams, dominance, tally, rules):
     """Volunteer teams for one week: motivation, leaving and recruitment, in place.
 
     Municipal dominance (a moving average of the municipal share of occurrences) and
-    failed joint work per active reference team erode motivation (``volunteers_m``: the
-    week's active volunteers per municipality in reference teams, as
+    failed joint work per active reference team erode motivation (``tally.volunteers``:
+    the week's active volunteers per municipality in reference teams, as
     :func:`supply_grid` counted them; at least one agent's ``team_weight``); motivation
-    recovers toward 1.
-    Active teams leave with a hazard that rises as motivation falls; inactive ones are
-    recruited back, motivated. Reads one value per team from ``uniforms``, starting at
-    ``k``. Returns ``(active teams, their summed motivation, where the reading stopped)``.
+    recovers toward 1. Active teams leave with a hazard that rises as motivation falls;
+    inactive ones are recruited back, motivated. Reads :data:`UNIFORMS_PER_TEAM` value
+    per team from ``uniforms``, starting at ``k``. Returns ``(active teams, their summed
+    motivation, where the reading stopped)``.
     """
     n_muni = len(dominance)
+    recovery = rules.recovery
     for m in range(n_muni):
-        if occ_m[m] > 0:
-            dominance[m] += 0.1 * (mun_m[m] / occ_m[m] - dominance[m])
+        if tally.occurrences[m] > 0:
+            dominance[m] += DOMINANCE_MEMORY * (tally.municipal[m] / tally.occurrences[m]
+                                                - dominance[m])
     shift = np.empty(n_muni)
     for m in range(n_muni):
-        hit = fail_m[m] / max(volunteers_m[m], team_weight)
-        shift[m] = recovery * (1.0 - erosion * dominance[m]) - 0.5 * hit
+        hit = tally.failures[m] / max(tally.volunteers[m], rules.team_weight)
+        shift[m] = (recovery * (1.0 - rules.erosion * dominance[m])
+                    - FAILURE_MOTIVATION_HIT * hit)
+    active, motivation = teams.active, teams.motivation
     n_active, motivation_sum = 0, 0.0
     for t in range(len(active)):
         # mot·(1 − r) + r ≤ 1 always, so only the lower bound needs enforcing.
-        mot = max(motivation[t] * (1.0 - recovery) + shift[team_muni[t]], 0.0)
+        mot = max(motivation[t] * (1.0 - recovery) + shift[teams.muni[t]], 0.0)
         draw = uniforms[k]
         k += 1
         if active[t]:
-            active[t] = draw >= base_hazard * (4.0 - 3.0 * mot)
-        elif draw < recruit_rate[t]:
+            active[t] = draw >= rules.base_hazard * (UNMOTIVATED_HAZARD
+                                                     - (UNMOTIVATED_HAZARD - 1.0) * mot)
+        elif draw < rules.recruit_rate[t]:
             active[t] = True
             mot = 1.0  # newcomers arrive motivated
         motivation[t] = mot

@@ -21,17 +21,27 @@ See ``docs/ODD.md`` for the full description and the sources of every input.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import mesa
 import numpy as np
 
-from sim import kernels
+from sim import kernels, outcomes
 from sim.agents import LTCUnit, VoluntaryOrganisation, Volunteer
-from sim.catalogue import CATALOGUE, DOMAINS, UNIT_TYPES
+from sim.catalogue import CATALOGUE, DOMAINS, UNIT_TYPES, activity_index
+from sim.config import Configuration
+from sim.errors import InputError
+from sim.frame import (
+    HOURS_PER_FTE_YEAR,
+    POPULATION_2014,
+    SURVEY_2015,
+    VOLUNTEER_FTE_2014,
+    VOLUNTEER_SHARE_2014,
+)
 from sim.kernels import MUNICIPALITY, TOGETHER, VOLUNTARY  # noqa: F401 (re-exported)
-from sim.parameters import LEVERS, PARAMETERS, validate
 from sim.population import MUNICIPAL_SERVICE_SHARE_OF_VOLUNTEERS, Population, build_population
 
-WINDOW_WEEKS = 4  # the survey asked about the last four weeks
+WINDOW_WEEKS = SURVEY_2015.window_weeks  # the survey asked about the last four weeks
 # Assumption: how close each domain is to the care professions' logic (0 = civic, 1 =
 # core care work). Meals and day care are statutory care services; physical exercise
 # borders on physiotherapy; culture and visiting are civic.
@@ -40,6 +50,8 @@ CARE_LOGIC = {"social": 0.1, "culture": 0.1, "physical": 0.7, "visiting": 0.2,
 # Assumption: staff pressure by unit type (1 = typical); home care has the least staff
 # time per recipient for activation (Hillestad & Tessem 2015).
 STAFF_PRESSURE = {"nursing_home": 0.9, "home_care": 1.3, "integrated": 1.1, "other": 0.8}
+# Assumption: spread of staff pressure among units of one type (lognormal σ).
+STAFF_PRESSURE_SPREAD = 0.1
 # Assumption: share of units where the activity can take place at all: units running
 # the statutory service volunteers join (day centres, food delivery), and home-care
 # districts with a meeting place for cultural events (e.g. a senior centre).
@@ -49,15 +61,37 @@ SERVICE_AVAILABILITY = {"day_centre": 0.35, "food_delivery": 0.6, "cultural_home
 COORDINATION_HOURS = (3.0, 0.5, 1.5)
 # 8,500 full-time equivalents (1,695 h/year) shared by 4.4% of 5.17 million people in
 # 2014: about 1.22 hours per volunteer per week.
-HOURS_PER_VOLUNTEER_WEEK = 8_500 * 1_695 / (0.044 * 5_170_000) / 52
-TRUST_DRIFT = 0.02  # weekly pull of trust back to the unit's baseline
-FORUM_GAP_REDUCTION = 0.5  # assumption: forums can halve the logic gap at most
+HOURS_PER_VOLUNTEER_WEEK = (VOLUNTEER_FTE_2014 * HOURS_PER_FTE_YEAR
+                            / (VOLUNTEER_SHARE_2014 * POPULATION_2014) / 52)
+# Assumption: trust starts, and drifts back to, a unit's baseline drawn from Beta(2, 3)
+# (mean 0.4: the paper's "limited trust", Discussion); it drifts back at 2% a week.
+TRUST_BASELINE_BETA = (2.0, 3.0)
+TRUST_DRIFT = 0.02
+# Assumption: a unit's own logic gap is uniform on [0.3, 0.7].
+LOGIC_GAP_RANGE = (0.3, 0.7)
+# Assumption: forums close the logic gap toward its floor by 1% a week at full intensity,
+# and can halve it at most.
+FORUM_RATE = 0.01
+FORUM_GAP_REDUCTION = 0.5
 MOTIVATION_RECOVERY = 0.02  # weekly recovery of motivation toward 1
-REFERENCE_RECRUITMENT = 4.0  # recruitment/leaving ratio keeping 80% of the pool active
+# Recruitment: with REFERENCE_RECRUITMENT times the leaving rate, 80% of the pool stays
+# active at full motivation. Assumption: recruitment runs at 0.8 of that without a
+# volunteer centre and at 1.05 with one (31% more where a centre recruits).
+REFERENCE_RECRUITMENT = 4.0
+RECRUITMENT_WITHOUT_CENTRE, RECRUITMENT_WITH_CENTRE = 0.8, 1.05
 # Supply and the harm of failures are measured per 20 volunteers, the team size the
 # parameters were calibrated at, so that ``volunteers_per_agent`` changes only how
 # finely volunteers are resolved, not what they do.
 REFERENCE_TEAM = 20
+
+
+class Rules(NamedTuple):
+    """What the parameters and the levers in force imply, bundled for the kernels."""
+
+    supply: kernels.SupplyRules
+    units: kernels.UnitRules
+    volunteers: kernels.VolunteerRules
+    policy_factor: np.ndarray  # per unit: 1 − policy_effect where a local policy holds
 
 
 def _adjust(flags: np.ndarray, old: float, new: float, draws: np.ndarray) -> np.ndarray:
@@ -87,78 +121,78 @@ class CoProductionModel(mesa.Model):
     """LTC units, voluntary organisations and volunteer teams in Norwegian municipalities.
 
     Parameters are keyword arguments named as in :mod:`sim.parameters` (unknown names or
-    values outside their range raise :class:`sim.errors.InputError`). ``population`` is
-    ``"survey2015"``, ``"norway"`` or a prebuilt :class:`sim.population.Population`;
-    ``rng`` (int, SeedSequence or Generator) is the only source of randomness.
+    values outside their range raise :class:`sim.errors.InputError`), or a resolved
+    :class:`sim.config.Configuration` as ``config``; whatever is not given takes the
+    table's documented default (pass the posterior median to get the calibrated model).
+    ``population`` is ``"survey2015"``, ``"norway"`` or a prebuilt
+    :class:`sim.population.Population`; ``rng`` (int, SeedSequence or Generator) is the
+    only source of randomness.
     """
 
-    def __init__(self, population: str | Population = "survey2015", rng=None, **params):
+    def __init__(self, population: str | Population = "survey2015", rng=None, *,
+                 config: Configuration | None = None, **params):
         super().__init__(rng=rng)
-        self.params = validate(params)
-        p = self.params
+        if config is not None and params:
+            raise InputError("config", ", ".join(params), "give a Configuration or "
+                             "parameters by name, not both", problem="clashing values")
+        self.config = config if config is not None else Configuration.resolve(params)
+        c = self.config
         # The synthetic world first runs ``spinup_weeks`` under the 2015 levers, to forget
         # its made-up starting state; the end of the spin-up is "2015", when the survey
         # observes it. The levers asked for take effect from then on.
-        self.spinup = int(p["spinup_weeks"])
-        self.levers = {name: (PARAMETERS[name].default if self.spinup else p[name])
-                       for name in LEVERS}
+        self.spinup = c.spinup_weeks
         self.population = (population if isinstance(population, Population)
-                           else build_population(population, {**p, **self.levers}, self.rng))
+                           else build_population(population, {**c.values, **self.levers},
+                                                 self.rng))
         pop = self.population
         n_units, n_acts = len(pop.unit_muni), len(CATALOGUE)
         n_muni = len(pop.muni_population)
+        n_dom = len(DOMAINS)
 
         # Static structure.
         self.statutory = np.array([a.statutory for a in CATALOGUE])
         self.domain = np.array([DOMAINS.index(a.domain) for a in CATALOGUE])
         self.care_logic = np.array([CARE_LOGIC[a.domain] for a in CATALOGUE])
-        per_domain = np.bincount(self.domain, minlength=len(DOMAINS))
+        per_domain = np.bincount(self.domain, minlength=n_dom)
         eligible = _settings_mask()[pop.unit_type]
         for act_id, share in SERVICE_AVAILABILITY.items():
-            a = [c.id for c in CATALOGUE].index(act_id)
-            eligible[:, a] &= self.rng.random(n_units) < share
+            eligible[:, activity_index(act_id)] &= self.rng.random(n_units) < share
         self.eligible = eligible
         units_per_muni = np.bincount(pop.unit_muni, minlength=n_muni)
 
         # The work is done on flat arrays over the eligible (unit, activity) pairs.
         pu, pa = (np.ascontiguousarray(i) for i in np.nonzero(eligible))
         self.pair_unit, self.pair_act = pu, pa
-        self.pair_muni = pop.unit_muni[pu]
-        n_dom = len(DOMAINS)
         # Supply is counted per key (municipality, domain) and shared among the
         # municipality's units and the domain's activities; utilities are the same for
         # all units of a municipality offering an activity, so they are computed per
         # cell (municipality, activity).
-        self.key_per_unit = (1.0 / (np.maximum(units_per_muni, 1)[:, None]
-                                    * np.maximum(per_domain, 1)[None, :])).ravel()
-        self.cell_key = (np.arange(n_muni)[:, None] * n_dom + self.domain[None, :]).ravel()
-        self.pair_cell = self.pair_muni * n_acts + pa
+        self.cell_map = kernels.CellMap(
+            (1.0 / (np.maximum(units_per_muni, 1)[:, None]
+                    * np.maximum(per_domain, 1)[None, :])).ravel(),
+            (np.arange(n_muni)[:, None] * n_dom + self.domain[None, :]).ravel(), n_muni)
 
-        # Changing state, one array per attribute.
+        # Changing state, one array per attribute (agents and kernels view the same ones).
         type_pressure = np.array([STAFF_PRESSURE[t] for t in UNIT_TYPES])
-        self.pressure0 = type_pressure[pop.unit_type] * self.rng.lognormal(0, 0.1, n_units)
+        self.pressure0 = (type_pressure[pop.unit_type]
+                          * self.rng.lognormal(0, STAFF_PRESSURE_SPREAD, n_units))
         self.pressure = self.pressure0.copy()
-        self.trust_base = self.rng.beta(2, 3, n_units)  # limited trust (paper, Discussion)
+        self.trust_base = self.rng.beta(*TRUST_BASELINE_BETA, n_units)
         self.trust = self.trust_base.copy()
-        self.gap_intrinsic = self.rng.uniform(0.3, 0.7, n_units)
+        self.gap_intrinsic = self.rng.uniform(*LOGIC_GAP_RANGE, n_units)
         self.forum_factor = np.ones(n_units)  # how far forums have narrowed the logic gap
         self.muni_policy = pop.muni_policy.copy()
         self.muni_centre = pop.muni_centre.copy()
         self.muni_service = pop.muni_service.copy()
         self.team_active = pop.team_active.copy()
         self.team_service = pop.team_org < 0
-        self.team_domain_key = pop.team_muni * n_dom + pop.team_domain
         self.motivation = np.ones(len(pop.team_org))
-        self.base_hazard = p["annual_turnover"] / 52
-        self.team_weight = p["volunteers_per_agent"] / REFERENCE_TEAM
         self.dominance = np.zeros(n_muni)
         self.pair_window = np.full((WINDOW_WEEKS, len(pu)), -1, dtype=np.int8)
-        self.window_hits = np.zeros(len(pu), dtype=np.int8)  # occurrences in the window
-        self.last: dict[str, float] = {}
         self.uniforms = kernels.UniformStream(self.rng)
-        # A week's kernels read at most six uniforms per pair and one per team.
-        self.draws_per_week = 6 * len(pu) + len(pop.team_org) + 1
-        self._derive()
+        self.draws_per_week = kernels.uniforms_per_week(len(pu), len(pop.team_org))
+        self.rules = self._rules()
+        self.teams = self._teams()
 
         # Mesa agents: views on the arrays.
         for i in range(n_units):
@@ -168,101 +202,127 @@ class CoProductionModel(mesa.Model):
         for i in range(len(pop.team_org)):
             Volunteer(self, i)
 
-        low, high = self._choice_thresholds()
+        self.pairs = kernels.Pairs(pu, pop.unit_muni[pu] * n_acts + pa, pop.unit_muni[pu],
+                                   np.zeros(len(pu), dtype=np.int8), self.pair_window,
+                                   np.zeros(len(pu), dtype=np.int8))
+        low, high = kernels.choice_thresholds(self.pairs, self._units(),
+                                              self._cells()[0].d_vol_base, self.rules.units)
         u = self.rng.random(len(low), dtype=np.float32)
-        self.arrangement = ((u > low).view(np.int8) + (u > high).view(np.int8))
-        for key in TIMESERIES_COLUMNS:
-            setattr(self, key, np.nan)
+        self.pairs.arrangement[:] = (u > low).view(np.int8) + (u > high).view(np.int8)
+        self.last: dict[str, float] = dict.fromkeys(outcomes.NAMES, np.nan)
+        self.__dict__.update(self.last)
         # Attribute-name reporters: Mesa reads them without calling a Python function.
         self.datacollector = mesa.DataCollector(
-            model_reporters={key: key for key in TIMESERIES_COLUMNS})
+            model_reporters={name: name for name in outcomes.NAMES})
 
-    # ---- levers -----------------------------------------------------------------------
-    def _derive(self) -> None:
-        """Recompute everything that depends on the levers in force and the flags."""
-        p, lev, pop = self.params, self.levers, self.population
+    # ---- what is in force --------------------------------------------------------------
+    @property
+    def week(self) -> int:
+        """Weeks since the 2015 snapshot (the end of the spin-up); negative in the spin-up."""
+        return self.steps - self.spinup
+
+    @property
+    def levers(self):
+        """The levers in force this week (the 2015 values until the snapshot)."""
+        return self.config.levers_at(self.week)
+
+    def _rules(self) -> Rules:
+        """The rules implied by the parameters, the levers in force and the world's flags.
+
+        Computed when the model is built and when the levers switch at the 2015 snapshot;
+        nothing else changes them.
+        """
+        c, lev, pop = self.config, self.levers, self.population
         policy_unit = self.muni_policy[pop.unit_muni].astype(float)
-        # A local policy narrows the logic gap, cuts co-destruction and ad hoc choices.
-        self.policy_factor = 1 - p["policy_effect"] * policy_unit
-        self.pair_persistence = (p["persistence"] + (1 - p["persistence"])
-                                 * p["policy_effect"] * policy_unit[self.pair_unit])
-        self.risk = p["codestruction_risk"] * self.policy_factor
-        self._update_gap()
+        # A local policy multiplies the logic gap and the co-destruction risk each by
+        # (1 − policy_effect), so a joint activity's failure probability (risk × gap)
+        # falls to (1 − policy_effect)²; it also makes ad hoc coordination rarer.
+        policy_factor = 1 - c["policy_effect"] * policy_unit
+        persistence = (c["persistence"] + (1 - c["persistence"]) * c["policy_effect"]
+                       * policy_unit[self.pair_unit])
         stat = self.statutory.astype(float)
         division = lev["task_division"]
         # The part of the municipal-minus-voluntary utility fixed by the activity.
-        self.static = np.tile(p["municipal_tradition"] + (p["statutory_pull"] + division) * stat
-                              + p["logic_distance"] * self.care_logic - division * (1 - stat),
-                              len(self.dominance))
-        self.team_key = 2 * self.team_domain_key + self.team_service
-        # What the kernels take, bundled (see sim.kernels.units_week).
-        self.pairs = (self.pair_unit, self.pair_cell, self.pair_muni, self.pair_persistence)
-        self.logit = (p["staff_pressure_push"], p["trust_weight"], p["logic_distance"],
-                      division)
-        self.trust_rule = (p["trust_learning"], TRUST_DRIFT, lev["forum_intensity"])
+        static = np.tile(c["municipal_tradition"] + (c["statutory_pull"] + division) * stat
+                         + c["logic_distance"] * self.care_logic - division * (1 - stat),
+                         len(self.dominance))
+        team_weight = c["volunteers_per_agent"] / REFERENCE_TEAM
         centre = self.muni_centre[pop.team_muni]
-        self.recruit_rate = (p["annual_turnover"] / 52 * REFERENCE_RECRUITMENT
-                             * (1 + lev["recruitment_effort"]) * (0.8 + 0.25 * centre))
-
-    def _update_gap(self) -> None:
-        """The logic gap: the unit's own, narrowed by a local policy and by forums."""
-        self.gap = self.gap_intrinsic * self.policy_factor * self.forum_factor
+        recruitment = np.where(centre, RECRUITMENT_WITH_CENTRE, RECRUITMENT_WITHOUT_CENTRE)
+        return Rules(
+            kernels.SupplyRules(team_weight, c["activity_rate"], c["org_presence_pull"],
+                                static),
+            kernels.UnitRules(c["revision_rate"], c["staff_pressure_push"], c["trust_weight"],
+                              c["logic_distance"], division, c["trust_learning"], TRUST_DRIFT,
+                              lev["forum_intensity"], persistence,
+                              c["codestruction_risk"] * policy_factor),
+            kernels.VolunteerRules(c["annual_turnover"] / 52, c["dominance_erosion"],
+                                   MOTIVATION_RECOVERY, team_weight,
+                                   c["annual_turnover"] / 52 * REFERENCE_RECRUITMENT
+                                   * (1 + lev["recruitment_effort"]) * recruitment),
+            policy_factor)
 
     def _switch_levers(self) -> None:
-        """At the end of the spin-up, put the requested levers in force.
+        """At the 2015 snapshot, put the requested levers in force.
 
         Municipalities adopt (or drop) a local policy, a volunteer centre or their own
         volunteer service at random until the requested shares hold in expectation; a
-        new municipal service takes 30% of the municipality's volunteer teams, a closed
-        one hands them back to the organisations. The draws are made whatever the
+        new municipal service takes a share of the municipality's volunteer teams, a
+        closed one hands them back to the organisations. The draws are made whatever the
         levers, so every scenario consumes the same random numbers as the baseline.
         """
-        pop, rng, new = self.population, self.rng, {k: self.params[k] for k in LEVERS}
+        pop, rng = self.population, self.rng
+        old, new = self.config.levers_2015, self.config.levers_requested
         draws = rng.random((3, len(self.dominance)))
-        self.muni_policy = _adjust(self.muni_policy, self.levers["policy_share"],
+        self.muni_policy = _adjust(self.muni_policy, old["policy_share"],
                                    new["policy_share"], draws[0])
-        self.muni_centre = _adjust(self.muni_centre, self.levers["volunteer_centre_share"],
+        self.muni_centre = _adjust(self.muni_centre, old["volunteer_centre_share"],
                                    new["volunteer_centre_share"], draws[1])
         before = self.muni_service
-        self.muni_service = _adjust(before, self.levers["municipal_service_share"],
+        self.muni_service = _adjust(before, old["municipal_service_share"],
                                     new["municipal_service_share"], draws[2])
         opened = (self.muni_service & ~before)[pop.team_muni]
         closed = (before & ~self.muni_service)[pop.team_muni]
         move = opened & (rng.random(len(pop.team_muni)) < MUNICIPAL_SERVICE_SHARE_OF_VOLUNTEERS)
         self.team_service = (self.team_service | move) & ~closed
-        self.levers = new
-        self._derive()
+        self.rules = self._rules()
+        self.teams = self._teams()
 
-    # ---- mechanisms -----------------------------------------------------------------
-    def _grid(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per (municipality, activity): occurrence probability and utility base.
+    # ---- the bundles the kernels read ----------------------------------------------------
+    def _teams(self) -> kernels.Teams:
+        """The teams' state; a team's key says where it supplies and for whom."""
+        pop = self.population
+        key = 2 * (pop.team_muni * len(DOMAINS) + pop.team_domain) + self.team_service
+        return kernels.Teams(key, pop.team_muni, self.team_active, self.motivation)
 
-        Supply is the active volunteers (per 20) of the activity's domain in the
-        municipality, shared among its units and among the catalogue's activities of
-        that domain; organisations' volunteers and the municipal service's pull in
-        opposite directions. Returns flat arrays of length municipalities × activities,
-        and the active volunteers per municipality (per 20).
+    def _units(self) -> kernels.Units:
+        """The units' state, with the logic gap in force this week.
+
+        The gap is the unit's own, narrowed by a local policy and by forums.
         """
-        p = self.params
-        return kernels.supply_grid(self.team_key, self.team_active, self.team_weight,
-                                   self.key_per_unit, self.cell_key, self.static,
-                                   p["activity_rate"], p["org_presence_pull"],
-                                   len(self.dominance))
+        gap = self.gap_intrinsic * self.rules.policy_factor * self.forum_factor
+        return kernels.Units(self.pressure, self.trust, self.trust_base, gap)
 
-    def _choice_thresholds(self) -> tuple[np.ndarray, np.ndarray]:
-        """Cumulative choice probabilities (P(municipality), P(mun or vol)) per pair.
+    def _cells(self) -> tuple[kernels.Cells, np.ndarray]:
+        """Supply per cell this week, and active volunteers per municipality.
+
+        Supply is the active volunteers (per reference team) of the activity's domain in
+        the municipality, shared among its units and among the catalogue's activities of
+        that domain; organisations' volunteers and the municipal service's pull in
+        opposite directions.
+        """
+        return kernels.supply_grid(self.teams, self.cell_map, self.rules.supply)
+
+    def choice_probabilities(self) -> np.ndarray:
+        """P(municipality, voluntary, together) for every eligible pair, shape (pairs, 3).
 
         Multinomial logit with utilities relative to municipal coordination: voluntary =
         organisations' presence − the municipal claim (tradition, statutory duty, care
-        logic) + staff pressure; together = half of that (joint work inherits the average
-        claim of both) + trust − the cost of bridging logics.
+        logic) + staff pressure; together = half of that + trust − the cost of bridging
+        logics.
         """
-        return kernels.choice_thresholds(self.pair_unit, self.pair_cell, self._grid()[1],
-                                         self.pressure, self.trust, self.gap, self.logit)
-
-    def choice_probabilities(self) -> np.ndarray:
-        """P(municipality, voluntary, together) for every eligible pair, shape (pairs, 3)."""
-        low, high = self._choice_thresholds()
+        low, high = kernels.choice_thresholds(self.pairs, self._units(),
+                                              self._cells()[0].d_vol_base, self.rules.units)
         return np.stack([low, high - low, 1 - high], axis=-1)
 
     @property
@@ -272,57 +332,43 @@ class CoProductionModel(mesa.Model):
         full[:, self.pair_unit, self.pair_act] = self.pair_window
         return full
 
-    def _units_step(self, week: int, p_occurs: np.ndarray, d_vol_base: np.ndarray):
-        """The units' work for one week over all (unit, activity) pairs.
-
-        Revises arrangements, draws occurrences and their coordination mode (written to
-        the four-week window), resolves joint activities and updates trust; see
-        :func:`sim.kernels.units_week`, whose counts it returns.
-        """
+    # ---- one week ------------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one week: supply, a pass over all pairs, then one over all teams."""
+        c = self.config
+        # Weeks count from the 2015 snapshot (the end of the spin-up); Mesa has already
+        # counted this step.
+        week = self.week
+        if week == 1 and self.spinup:
+            self._switch_levers()
+        lev = self.levers
+        # 1. Resource pressure reaches its full value ten years after the levers start.
+        rise = lev["resource_pressure"]
+        if rise and week <= 520:
+            self.pressure[:] = self.pressure0 * (1 + rise * max(week, 0) / 520)
+        self.uniforms.reserve(self.draws_per_week)
         stream = self.uniforms
-        *out, stream.cursor = kernels.units_week(
-            stream.values, stream.cursor, week % WINDOW_WEEKS, self.pair_window,
-            self.window_hits, self.arrangement, self.pairs, p_occurs, d_vol_base,
-            self.pressure, self.trust, self.trust_base, self.gap, self.risk, len(self.dominance),
-            self.params["revision_rate"], self.logit, self.trust_rule)
-        forum = self.levers["forum_intensity"]
+        # 2. Supply: more active volunteers in the domain, more activities.
+        cells, volunteers_m = self._cells()
+        # 3-5. The units' choices, activities, joint outcomes and trust.
+        counts, tally, offered, trust_sum, stream.cursor = kernels.units_week(
+            stream.values, stream.cursor, week % WINDOW_WEEKS, self.pairs, self._units(),
+            cells, self.rules.units, len(self.dominance))
+        forum = lev["forum_intensity"]
         if forum:
             # Forums narrow the gap between logics, at most by FORUM_GAP_REDUCTION.
             floor = 1 - FORUM_GAP_REDUCTION * forum
-            self.forum_factor = self.forum_factor - 0.01 * forum * (self.forum_factor - floor)
-            self._update_gap()
-        return out
-
-    def step(self) -> None:
-        """Advance one week: a pass over all pairs, then one over all volunteer teams."""
-        p = self.params
-        # Weeks count from the 2015 snapshot (the end of the spin-up); Mesa has already
-        # counted this step.
-        week = self.steps - self.spinup
-        if week == 1 and self.spinup:
-            self._switch_levers()
-        # 1. Resource pressure reaches its full value ten years after the levers start.
-        rise = self.levers["resource_pressure"]
-        if rise and week <= 520:
-            self.pressure = self.pressure0 * (1 + rise * max(week, 0) / 520)
-        self.uniforms.reserve(self.draws_per_week)
-        # 2. Supply: more active volunteers in the domain, more activities.
-        p_occurs, d_vol_base, volunteers_m = self._grid()
-        # 3-5. The units' choices, activities, joint outcomes and trust.
-        counts, occ_m, mun_m, fail_m, offered, trust_sum = self._units_step(
-            week, p_occurs, d_vol_base)
+            self.forum_factor = (self.forum_factor
+                                 - FORUM_RATE * forum * (self.forum_factor - floor))
         # 6. Volunteers: municipal dominance and failed joint work erode motivation;
         # unmotivated teams leave; inactive ones are recruited back.
-        stream = self.uniforms
         n_active, motivation_sum, stream.cursor = kernels.volunteers_week(
-            stream.values, stream.cursor, self.team_active, self.motivation,
-            self.population.team_muni, self.recruit_rate, self.dominance, occ_m, mun_m,
-            fail_m, volunteers_m, self.base_hazard, p["dominance_erosion"], MOTIVATION_RECOVERY,
-            self.team_weight)
-        # 7. Record the week (scalars in plain Python).
+            stream.values, stream.cursor, self.teams, self.dominance,
+            tally._replace(volunteers=volunteers_m), self.rules.volunteers)
+        # 7. Record the week: one line per outcome of sim.outcomes (scalars in Python).
         c_mun, c_vol, c_tog = counts.tolist()
         total = c_mun + c_vol + c_tog
-        people = float(n_active * p["volunteers_per_agent"])
+        people = float(n_active * c["volunteers_per_agent"])
         hours = COORDINATION_HOURS
         self.last = {
             "week": float(week),
@@ -336,14 +382,7 @@ class CoProductionModel(mesa.Model):
             "staff_hours": c_mun * hours[0] + c_vol * hours[1] + c_tog * hours[2],
             "mean_trust": trust_sum / len(self.trust),
             "mean_motivation": motivation_sum / n_active if n_active else np.nan,
-            "failed_joint": float(fail_m.sum()),
+            "failed_joint": float(tally.failures.sum()),
         }
         self.__dict__.update(self.last)
         self.datacollector.collect(self)
-
-
-TIMESERIES_COLUMNS = (
-    "week", "share_municipality", "share_voluntary", "share_together", "activities_per_week",
-    "offered_share", "active_volunteers", "volunteer_hours", "staff_hours", "mean_trust",
-    "mean_motivation", "failed_joint",
-)

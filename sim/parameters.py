@@ -9,10 +9,7 @@ validate against the same definitions.
 
 from __future__ import annotations
 
-import functools
-import json
 from dataclasses import dataclass
-from importlib import resources
 
 from sim.errors import InputError
 
@@ -28,6 +25,7 @@ class Parameter:
     kind: str  # "free", "lever" or "input"
     meaning: str
     source: str = ""
+    label: str = ""  # a short label for controls (the dashboard's sliders)
 
 
 _P = Parameter
@@ -72,27 +70,34 @@ _TABLE: tuple[Parameter, ...] = (
     _P("policy_share", 0.20, 0.0, 1.0, "lever",
        "share of municipalities with a local volunteer policy (written agreements, "
        "clear responsibilities); 69% had none and 11% did not know in 2012",
-       "Loga 2012"),
+       "Loga 2012",
+       label="Municipalities with a local volunteer policy"),
     _P("volunteer_centre_share", 0.80, 0.0, 1.0, "lever",
        "share of municipalities with a volunteer centre (frivilligsentral); 400 centres "
-       "in 428 municipalities in 2014, several in the largest", "Frivillighet Norge 2014"),
+       "in 428 municipalities in 2014, several in the largest", "Frivillighet Norge 2014",
+       label="Municipalities with a volunteer centre"),
     _P("municipal_service_share", 0.10, 0.0, 1.0, "lever",
        "share of municipalities running their own municipal volunteer service (60% "
-       "wanted one in 2010)", "Abrahamsen 2010; assumption for 2015"),
+       "wanted one in 2010)", "Abrahamsen 2010; assumption for 2015",
+       label="Municipalities with own volunteer service"),
     _P("recruitment_effort", 0.0, 0.0, 3.0, "lever",
        "extra volunteer recruitment relative to 2015 (1 = recruitment rate doubled)",
-       "National strategy for voluntary work, Ministry of Health and Care Services 2015"),
+       "National strategy for voluntary work, Ministry of Health and Care Services 2015",
+       label="Extra recruitment effort (1 = double)"),
     _P("forum_intensity", 0.0, 0.0, 1.0, "lever",
        "regular collaboration forums: weekly trust gain toward 1 and a logic gap "
        "shrinking toward half its start (1 = monthly forums in every municipality)",
-       "Sørensen & Torfing 2011a"),
+       "Sørensen & Torfing 2011a",
+       label="Collaboration forums (0–1)"),
     _P("resource_pressure", 0.0, -0.5, 1.0, "lever",
        "relative increase in staff pressure (fewer staff hours per recipient), reached "
-       "linearly over ten years", "WHO 2015; Leknes et al. 2019"),
+       "linearly over ten years", "WHO 2015; Leknes et al. 2019",
+       label="Rise in staff pressure over ten years"),
     _P("task_division", 0.0, 0.0, 5.0, "lever",
        "strength of a rule assigning statutory activities to the municipality and the "
        "rest to organisations (utility added to the assigned body, taken from joint "
-       "coordination)", "Andfossen 2020, Background (division of tasks)"),
+       "coordination)", "Andfossen 2020, Background (division of tasks)",
+       label="Strict task division (strength)"),
     # ---- documented inputs ----
     _P("spinup_weeks", 104, 0, 520, "input",
        "weeks the synthetic world runs under the 2015 levers before the 2015 snapshot "
@@ -124,35 +129,11 @@ _TABLE: tuple[Parameter, ...] = (
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _TABLE}
 FREE: tuple[str, ...] = tuple(p.name for p in _TABLE if p.kind == "free")
 LEVERS: tuple[str, ...] = tuple(p.name for p in _TABLE if p.kind == "lever")
-INPUTS: tuple[str, ...] = tuple(p.name for p in _TABLE if p.kind == "input")
-
-
-def calibrated_defaults() -> dict[str, float]:
-    """The shipped posterior's median for the free parameters, when one is shipped.
-
-    Written by calibration (``calibration/data/posterior/median.json``); sim reads it as
-    plain data so that it needs no import from calibration.
-    """
-    return dict(_shipped_median())
-
-
-@functools.cache
-def _shipped_median() -> dict[str, float]:
-    # Read once per process: every model built (tens of thousands in a calibration)
-    # fills its defaults from it.
-    try:
-        path = resources.files("calibration.data").joinpath("posterior/median.json")
-        return {k: float(v) for k, v in json.loads(path.read_text()).items()
-                if k in PARAMETERS}
-    except (FileNotFoundError, ModuleNotFoundError, json.JSONDecodeError):
-        return {}
 
 
 def defaults() -> dict[str, float]:
-    """Every parameter's default: the shipped posterior median where one exists."""
-    values = {name: p.default for name, p in PARAMETERS.items()}
-    values.update(calibrated_defaults())
-    return values
+    """Every parameter's documented default (the table above; no calibration)."""
+    return {name: p.default for name, p in PARAMETERS.items()}
 
 
 def validate(values: dict, *, where: str = "parameter") -> dict[str, float]:

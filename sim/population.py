@@ -25,17 +25,14 @@ import numpy as np
 
 from sim.catalogue import DOMAINS, UNIT_TYPES
 from sim.errors import InputError
+from sim.frame import SURVEY_2015
 
 NATIONAL_POPULATION = 5_550_000  # Statistics Norway, 1 January 2024
 NATIONAL_MUNICIPALITIES = 357  # from 2024
-SURVEY_MUNICIPALITIES = 50
-SURVEY_UNITS = 316
-REGIONS = ("north", "central", "west", "south", "east")
-# Respondent mix (128/94/11/11 of 244) applied to the 316 identified units.
-SURVEY_UNIT_TYPES = {"nursing_home": 166, "home_care": 122, "integrated": 14, "other": 14}
 # Inhabitants per LTC unit: 980 institutions (2014) plus home-care districts in the
 # respondents' ratio (94/128) and integrated/other (22/222) give about 1,870 units.
 INHABITANTS_PER_UNIT = NATIONAL_POPULATION / 1870
+RESPONDENT_MIX = np.array([SURVEY_2015.respondent_types[t] for t in UNIT_TYPES], dtype=float)
 # Share of LTC-active voluntary organisations by domain. No register records this, so the
 # six domains the survey observed are set from the survey itself: from the share of
 # responding units offering each activity (n over the respondents able to offer it, with
@@ -60,7 +57,7 @@ class Population:
 
     name: str
     muni_population: np.ndarray  # (M,)
-    muni_region: np.ndarray  # (M,) index into REGIONS
+    muni_region: np.ndarray  # (M,) region index (the survey covered all five regions)
     muni_policy: np.ndarray  # (M,) bool: local volunteer policy
     muni_centre: np.ndarray  # (M,) bool: volunteer centre
     muni_service: np.ndarray  # (M,) bool: own municipal volunteer service
@@ -126,16 +123,18 @@ def build_population(name: str, levers: dict, rng) -> Population:
     """
     gen = np.random.default_rng(rng)
     if name == "survey2015":
-        m = SURVEY_MUNICIPALITIES
+        m = SURVEY_2015.municipalities
         pop = _sizes(gen, m)
-        units_per_muni = _allocate(pop, SURVEY_UNITS, 2)
-        totals = SURVEY_UNIT_TYPES
+        units_per_muni = _allocate(pop, SURVEY_2015.units_identified, 2)
+        # The respondents' mix of types (128/94/11/11 of 244) over the 316 units.
+        counts = _allocate(RESPONDENT_MIX, SURVEY_2015.units_identified, 0)
+        totals = dict(zip(UNIT_TYPES, counts.tolist(), strict=True))
     elif name == "norway":
         m = NATIONAL_MUNICIPALITIES
         pop = _sizes(gen, m)
         units_per_muni = np.maximum(2, np.round(pop / INHABITANTS_PER_UNIT)).astype(int)
         total = int(units_per_muni.sum())
-        mix = np.array([128, 94, 11, 11], dtype=float)
+        mix = RESPONDENT_MIX
         counts = _allocate(mix, total, 0)
         # Every municipality needs its own nursing home and home-care unit.
         counts[0] = max(counts[0], m)
@@ -143,8 +142,8 @@ def build_population(name: str, levers: dict, rng) -> Population:
         counts[2:] = _allocate(mix[2:], total - counts[0] - counts[1], 0)
         totals = dict(zip(UNIT_TYPES, counts.tolist(), strict=True))
     else:
-        raise InputError("--population", name, "allowed: survey2015, norway")
-    region = np.arange(m) % len(REGIONS)
+        raise InputError("population", name, "allowed: survey2015, norway")
+    region = np.arange(m) % SURVEY_2015.regions
     policy = gen.random(m) < levers["policy_share"]
     centre = gen.random(m) < levers["volunteer_centre_share"]
     service = gen.random(m) < levers["municipal_service_share"]

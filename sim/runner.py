@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sim.classify import classify
+from sim.config import Configuration
 from sim.errors import InputError
+from sim.frame import SURVEY_2015
 from sim.model import CoProductionModel
 from sim.population import Population
 from sim.survey import SimulatedSurvey, virtual_survey
 
 DEFAULT_STEPS = 0  # weeks after the 2015 snapshot; 0 = observe 2015
+MAX_STEPS = 2600  # fifty years: a week's state is small, but the series grows with it
 
 
 @dataclass(frozen=True)
@@ -28,40 +32,45 @@ class SimulationResult:
     timeseries: pd.DataFrame  # week 0 = the 2015 snapshot; negative weeks = spin-up
     municipality_labels: np.ndarray
     coordination: str
-    pooled: dict = field(default_factory=dict)
-    survey_2015: SimulatedSurvey | None = None  # at the end of the spin-up
-    inhabitants: float = float("nan")  # of the simulated municipalities
+    survey_2015: SimulatedSurvey  # at the end of the spin-up
+    inhabitants: float  # of the simulated municipalities
 
 
-def run(params: dict | None = None, *, steps: int = DEFAULT_STEPS,
+def run(params: Mapping | Configuration | None = None, *, steps: int = DEFAULT_STEPS,
         population: str | Population = "survey2015", rng=None) -> SimulationResult:
     """Build the model, spin it up to 2015, run ``steps`` more weeks, observe it.
 
-    ``params`` overrides defaults by name (see :mod:`sim.parameters`); the levers among
-    them take effect after the spin-up (``spinup_weeks``, default 104), which ends at the
-    2015 snapshot. ``rng`` is an int, SeedSequence or Generator and the only source of
-    randomness: the same seed gives the same result. The virtual survey observes the
-    last four weeks, at the 2015 snapshot (``survey_2015``) and at the end (``survey``).
+    ``params`` overrides the documented defaults by name (see :mod:`sim.parameters`), or
+    is a resolved :class:`sim.config.Configuration`; for the calibrated model pass the
+    posterior median. The levers among them take effect after the spin-up
+    (``spinup_weeks``, default 104), which ends at the 2015 snapshot. ``rng`` is an int,
+    SeedSequence or Generator and the only source of randomness: the same seed gives the
+    same result. The virtual survey observes the last four weeks, at the 2015 snapshot
+    (``survey_2015``) and at the end (``survey``).
     """
-    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
-        raise InputError("--steps", steps, "allowed: a whole number >= 0 (weeks after the "
-                         "2015 snapshot)")
-    model = CoProductionModel(population=population, rng=rng, **(params or {}))
-    if model.spinup + steps < 4:
-        raise InputError("--steps", steps, "the spin-up and the steps together must cover "
-                         "the survey's four-week window")
+    if not isinstance(steps, int | np.integer) or isinstance(steps, bool) \
+            or not 0 <= steps <= MAX_STEPS:
+        raise InputError("steps", steps, f"allowed: a whole number from 0 to {MAX_STEPS} "
+                         "(weeks after the 2015 snapshot)")
+    config = params if isinstance(params, Configuration) else Configuration.resolve(params)
+    window = SURVEY_2015.window_weeks
+    if config.spinup_weeks + steps < window:
+        raise InputError("spinup_weeks + steps", config.spinup_weeks + steps,
+                         f"the spin-up and the steps together must cover the survey's "
+                         f"{window}-week window (at least {window} weeks)")
+    model = CoProductionModel(population=population, rng=rng, config=config)
     pop = model.population
-    unsure = model.params["unsure_rate"]
+    unsure = config["unsure_rate"]
     at_2015 = None
     for week in range(1, model.spinup + steps + 1):
         model.step()
-        if week == model.spinup and steps > 0 and week >= 4:
+        if week == model.spinup and steps > 0 and week >= window:
             at_2015 = virtual_survey(model.window, pop.unit_type, pop.name, unsure, model.rng)
     survey = virtual_survey(model.window, pop.unit_type, pop.name, unsure, model.rng)
-    labels, overall, pooled = classify(model.window, pop.unit_muni, model.statutory,
-                                       len(pop.muni_population))
+    labels, overall = classify(model.window, pop.unit_muni, model.statutory,
+                               len(pop.muni_population))
     series = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     seed = rng if isinstance(rng, int | None) else repr(rng)
-    return SimulationResult(dict(model.params), seed, steps, pop.name, survey, series,
-                            labels, overall, pooled, at_2015 or survey,
+    return SimulationResult(config.as_dict(), seed, steps, pop.name, survey, series,
+                            labels, overall, at_2015 or survey,
                             float(pop.muni_population.sum()))

@@ -23,10 +23,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.catalogue import CATALOGUE, COORDINATORS, TABLE2_IDS, UNIT_TYPES
+from sim.catalogue import COORDINATORS, TABLE2_IDS, UNIT_TYPES, activity_index
+from sim.frame import SURVEY_2015
 
-RESPONSE_RATE = 244 / 316
-RESPONDENT_TYPES = {"nursing_home": 128, "home_care": 94, "integrated": 11, "other": 11}
+
+def shares_from_counts(counts: np.ndarray) -> np.ndarray:
+    """Shares per coordinator from counts whose last axis is the coordinators.
+
+    Works on any leading shape (activities, replicates, ...); NaN where a row's n is 0.
+    """
+    counts = np.asarray(counts)
+    n = counts.sum(axis=-1, keepdims=True).astype(float)
+    return np.divide(counts, n, out=np.full(counts.shape, np.nan), where=n > 0)
 
 
 @dataclass(frozen=True)
@@ -50,8 +58,7 @@ class SimulatedSurvey:
     @property
     def shares(self) -> np.ndarray:
         """Shares per coordinator (NaN where n = 0)."""
-        n = self.n[:, None].astype(float)
-        return np.divide(self.counts, n, out=np.full(self.counts.shape, np.nan), where=n > 0)
+        return shares_from_counts(self.counts)
 
     def to_frame(self):
         """``activity,n,municipality,voluntary,together,offered``."""
@@ -68,11 +75,11 @@ def sample_respondents(unit_type: np.ndarray, population_name: str, rng) -> np.n
     """Indices of responding units (sorted)."""
     if population_name == "survey2015":
         chosen = []
-        for t, k in RESPONDENT_TYPES.items():
+        for t, k in SURVEY_2015.respondent_types.items():
             pool = np.flatnonzero(unit_type == UNIT_TYPES.index(t))
             chosen.append(rng.choice(pool, size=min(k, len(pool)), replace=False))
         return np.sort(np.concatenate(chosen))
-    n = round(RESPONSE_RATE * len(unit_type))
+    n = round(SURVEY_2015.response_rate * len(unit_type))
     return np.sort(rng.choice(len(unit_type), size=n, replace=False))
 
 
@@ -81,7 +88,7 @@ def virtual_survey(window: np.ndarray, unit_type: np.ndarray, population_name: s
     """Run the survey on a window of occurrence modes, shape (weeks, units, activities)."""
     rng = np.random.default_rng(rng)
     resp = sample_respondents(unit_type, population_name, rng)
-    cols = [[a.id for a in CATALOGUE].index(i) for i in TABLE2_IDS]
+    cols = [activity_index(i) for i in TABLE2_IDS]
     w = window[:, resp][:, :, cols]  # (weeks, respondents, 6)
     offered = (w >= 0).any(axis=0)
     present = np.stack([(w == k).any(axis=0) for k in range(3)], axis=-1)

@@ -116,9 +116,9 @@ def test_statistics_without_social_or_without_statutory_activities_are_omitted()
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"reps": 10}, r"--reps: invalid value 10; allowed: a whole number >= 100"),
-    ({"reps": 1.5e3}, r"--reps"),
-    ({"resample": "cluster"}, r"--resample: invalid value 'cluster'; allowed: activity, unit"),
+    ({"reps": 10}, r"^reps: invalid value 10; allowed: a whole number >= 100"),
+    ({"reps": 1.5e3}, r"^reps"),
+    ({"resample": "cluster"}, r"^resample: invalid value 'cluster'; allowed: activity, unit"),
     ({"resample": "unit"}, r"whole-unit resampling needs unit-level data"),
     ({"batch": 0}, r"batch: invalid value 0"),
 ])

@@ -6,13 +6,13 @@ import pytest
 
 from calibration.abc import Settings, calibrate
 from calibration.fit import compare, predictive_counts
-from calibration.posterior import load_posterior, weighted_quantile
+from calibration.posterior import calibrated_parameters, load_posterior, weighted_quantile
 from calibration.sensitivity import morris
 from calibration.summary import KEYS, SurveyDistance, observed_summary
 from calibration.survey import load_table2
 from coprod.main import main
 from sim.errors import InputError
-from sim.parameters import FREE, defaults
+from sim.parameters import FREE
 
 TINY = Settings(population_size=12, max_populations=2, max_simulations=200,
                 max_walltime_s=60)
@@ -52,7 +52,7 @@ def test_single_worker_calibration_is_reproducible_and_resumes(tmp_path):
     c = calibrate(tmp_path / "a", seed=5, settings=more, resume=True, progress=False)
     assert c.populations == 3 and c.epsilons[:2] == a.epsilons
     assert b.epsilons == a.epsilons
-    with pytest.raises(InputError, match="a calibration exists there; add --resume"):
+    with pytest.raises(InputError, match="a calibration exists there; resume it"):
         calibrate(tmp_path / "a", seed=5, settings=TINY, progress=False)
     with pytest.raises(InputError, match="nothing to resume"):
         calibrate(tmp_path / "new", seed=5, settings=TINY, resume=True, progress=False)
@@ -73,12 +73,14 @@ def test_quick_calibration_command_writes_everything(tmp_path, capsys):
     assert record["reproducible"] is True
 
 
-def test_shipped_posterior_is_the_models_default():
+def test_the_calibrated_parameters_are_the_shipped_posterior_median():
     post = load_posterior()
     assert set(post.particles.columns) == set(FREE)
     median = post.median()
+    calibrated = calibrated_parameters()
+    assert set(calibrated) == set(FREE)
     for name in FREE:
-        assert defaults()[name] == pytest.approx(median[name], abs=1e-5)
+        assert calibrated[name] == pytest.approx(median[name], abs=1e-5)
     assert post.manifest.get("seed") is not None and post.manifest.get("versions")
 
 

@@ -21,29 +21,29 @@ def _within(count: int, n: int, p: float) -> bool:
 
 
 def _world(rng, *, p_occurs=1.0, persistence=1.0, d_vol=0.0, risk=0.0, revision=0.0,
-           arrangement=MUNICIPALITY, trust=0.5, gap=0.5):
+           arrangement=MUNICIPALITY, trust=0.5, gap=0.5, trust_weight=1.0):
     """Arguments for ``units_week``: one cell, N_UNITS identical units."""
     pair_unit = np.arange(N_PAIRS) % N_UNITS
-    pairs = (pair_unit, np.zeros(N_PAIRS, dtype=np.int64), np.zeros(N_PAIRS, dtype=np.int64),
-             np.full(N_PAIRS, persistence))
+    zeros = np.zeros(N_PAIRS, dtype=np.int64)
+    pairs = kernels.Pairs(pair_unit, zeros, zeros,
+                          np.full(N_PAIRS, arrangement, dtype=np.int8),
+                          np.full((4, N_PAIRS), -1, dtype=np.int8),
+                          np.zeros(N_PAIRS, dtype=np.int8))
+    units = kernels.Units(np.zeros(N_UNITS), np.full(N_UNITS, trust), np.full(N_UNITS, trust),
+                          np.full(N_UNITS, gap))
+    rules = kernels.UnitRules(revision, 0.0, trust_weight, 1.0, 0.0, 0.0, 0.0, 0.0,
+                              np.full(N_PAIRS, persistence), np.full(N_UNITS, risk))
     stream = UniformStream(rng)
-    stream.reserve(6 * N_PAIRS + 1)
-    window = np.full((4, N_PAIRS), -1, dtype=np.int8)
-    args = dict(
-        uniforms=stream.values, k=stream.cursor, slot=0, window=window,
-        window_hits=np.zeros(N_PAIRS, dtype=np.int8),
-        arrangement=np.full(N_PAIRS, arrangement, dtype=np.int8), pairs=pairs,
-        p_occurs=np.array([p_occurs]), d_vol_base=np.array([d_vol]),
-        pressure=np.zeros(N_UNITS), trust=np.full(N_UNITS, trust),
-        trust_base=np.full(N_UNITS, trust), gap=np.full(N_UNITS, gap),
-        risk=np.full(N_UNITS, risk), n_muni=1, revision_rate=revision,
-        logit=(0.0, 1.0, 1.0, 0.0), trust_rule=(0.0, 0.0, 0.0))
-    return args
+    stream.reserve(kernels.uniforms_per_week(N_PAIRS, 0))
+    return dict(uniforms=stream.values, k=stream.cursor, slot=0, pairs=pairs, units=units,
+                cells=kernels.Cells(np.array([p_occurs]), np.array([d_vol])), rules=rules,
+                n_muni=1)
 
 
 def _run(args):
-    counts, _, _, fail_m, offered, _, k = kernels.units_week(**args)
-    return dict(counts=counts, failed=int(fail_m.sum()), offered=offered, read=k - args["k"])
+    counts, tally, offered, _, k = kernels.units_week(**args)
+    return dict(counts=counts, failed=int(tally.failures.sum()), offered=offered,
+                read=k - args["k"])
 
 
 @pytest.mark.parametrize("rate", [0.0, 0.04, 0.3, 1.0])
@@ -52,15 +52,14 @@ def test_revisions_by_geometric_skips_hit_the_revision_rate(rate):
     # left MUNICIPALITY are exactly the revised ones.
     args = _world(np.random.default_rng(1), p_occurs=0.0, d_vol=50.0, revision=rate)
     _run(args)
-    revised = int(np.count_nonzero(args["arrangement"] == VOLUNTARY))
+    revised = int(np.count_nonzero(args["pairs"].arrangement == VOLUNTARY))
     assert _within(revised, N_PAIRS, rate)
 
 
 def test_ad_hoc_choices_follow_the_logit_probabilities():
     args = _world(np.random.default_rng(2), persistence=0.0, d_vol=0.3)
-    low, high = kernels.choice_thresholds(
-        args["pairs"][0], args["pairs"][1], args["d_vol_base"], args["pressure"],
-        args["trust"], args["gap"], args["logit"])
+    low, high = kernels.choice_thresholds(args["pairs"], args["units"],
+                                          args["cells"].d_vol_base, args["rules"])
     expected = [low[0], high[0] - low[0], 1 - high[0]]
     counts = _run(args)["counts"]
     assert counts.sum() == N_PAIRS
@@ -82,14 +81,13 @@ def test_joint_activities_fail_at_risk_times_logic_gap():
 
 
 def test_the_worst_case_week_reads_exactly_what_the_model_reserves():
-    # Every pair revised, occurring, ad hoc, joint: 1 + 2 per pair for the revisions,
-    # 4 per pair for the occurrences; the model reserves this (plus one per team).
+    # Every pair revised, occurring, ad hoc, joint (trust makes "together" certain):
+    # 1 + 2 per pair for the revisions, 4 per pair for the occurrences.
     args = _world(np.random.default_rng(5), revision=1.0, persistence=0.0,
-                  d_vol=-50.0, trust=1.0, gap=0.0)
-    args["logit"] = (0.0, 100.0, 0.0, 0.0)  # trust makes "together" certain
+                  d_vol=-50.0, trust=1.0, gap=0.0, trust_weight=100.0)
     out = _run(args)
     assert out["counts"][TOGETHER] == N_PAIRS
-    assert out["read"] == 6 * N_PAIRS + 1
+    assert out["read"] == kernels.uniforms_per_week(N_PAIRS, 0)
 
 
 def test_volunteer_teams_leave_at_their_motivation_hazard_and_are_recruited():
@@ -99,14 +97,35 @@ def test_volunteer_teams_leave_at_their_motivation_hazard_and_are_recruited():
     active = np.arange(n) % 2 == 0  # half active, half in the pool
     motivation = np.full(n, 0.5)
     zeros = np.zeros(1, dtype=np.int64)
-    n_active, _, read = kernels.volunteers_week(
-        stream.values, 0, active, motivation, np.zeros(n, dtype=np.int64),
-        np.full(n, 0.05), np.zeros(1), zeros, zeros, zeros, np.full(1, n / 2), 0.01, 0.0,
-        0.0, 1.0)
-    assert read == n
+    teams = kernels.Teams(np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), active,
+                          motivation)
+    tally = kernels.Tally(zeros, zeros, zeros, np.full(1, n / 2))
+    rules = kernels.VolunteerRules(0.01, 0.0, 0.0, 1.0, np.full(n, 0.05))
+    n_active, _, read = kernels.volunteers_week(stream.values, 0, teams, np.zeros(1), tally,
+                                                rules)
+    assert read == n * kernels.UNIFORMS_PER_TEAM
     stayed = int(np.count_nonzero(active[::2]))
     joined = int(np.count_nonzero(active[1::2]))
     assert _within(n // 2 - stayed, n // 2, 0.01 * (4 - 3 * 0.5))  # motivation 0.5
     assert _within(joined, n // 2, 0.05)
     assert np.all(motivation[1::2][active[1::2]] == 1.0)  # newcomers arrive motivated
     assert n_active == stayed + joined
+
+
+def test_a_model_week_never_reads_past_its_reservation():
+    from sim import CoProductionModel
+
+    # Every pair revises every week and occurrences are all ad hoc: the heaviest reading.
+    model = CoProductionModel(rng=7, revision_rate=1.0, persistence=0.0, activity_rate=3.0)
+    stream = model.uniforms
+    starts = []
+    reserve = stream.reserve
+
+    def recording(n):
+        reserve(n)
+        starts.append(stream.cursor)
+
+    stream.reserve = recording
+    for _ in range(12):
+        model.step()
+        assert 0 < stream.cursor - starts[-1] <= model.draws_per_week

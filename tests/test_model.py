@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import mesa
 import numpy as np
 import pandas as pd
@@ -7,9 +10,10 @@ from sim import CoProductionModel, run
 from sim.agents import LTCUnit, VoluntaryOrganisation, Volunteer
 from sim.catalogue import CATALOGUE, TABLE2_IDS
 from sim.errors import InputError
+from sim.frame import SURVEY_2015
+from sim.outcomes import NAMES
 from sim.parameters import FREE, PARAMETERS, validate
 from sim.population import build_population
-from sim.survey import RESPONDENT_TYPES
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +43,7 @@ def test_virtual_survey_is_shaped_like_table2(result):
     assert tuple(frame.activity) == TABLE2_IDS
     answered = frame[frame.n > 0]
     assert np.allclose(answered[["municipality", "voluntary", "together"]].sum(axis=1), 1)
-    assert result.survey.respondents == sum(RESPONDENT_TYPES.values()) == 244
+    assert result.survey.respondents == sum(SURVEY_2015.respondent_types.values()) == 244
     # n counts only usable answers of units that offered the activity.
     assert (frame.n <= np.round(frame.offered * 244)).all()
     assert ((frame.offered >= 0) & (frame.offered <= 1)).all()
@@ -142,9 +146,9 @@ def test_bad_parameters_are_refused(params, message):
 
 
 def test_bad_steps_and_population_are_refused():
-    with pytest.raises(InputError, match="--steps: invalid value -1"):
+    with pytest.raises(InputError, match=r"^steps: invalid value -1"):
         run(steps=-1)
-    with pytest.raises(InputError, match="four-week window"):
+    with pytest.raises(InputError, match="4-week window"):
         run({"spinup_weeks": 0}, steps=2)
     with pytest.raises(InputError, match="allowed: survey2015, norway"):
         run(population="sweden")
@@ -184,10 +188,28 @@ def test_recorded_week_matches_the_window_and_the_agents():
     assert last["offered_share"] == pytest.approx(offered.mean())
     teams = model.agents_by_type[Volunteer]
     active = [t for t in teams if t.active]
-    assert last["active_volunteers"] == len(active) * model.params["volunteers_per_agent"]
+    assert last["active_volunteers"] == len(active) * model.config["volunteers_per_agent"]
     assert last["mean_motivation"] == pytest.approx(np.mean([t.motivation for t in active]))
     assert last["mean_trust"] == pytest.approx(
         np.mean([u.trust for u in model.agents_by_type[LTCUnit]]))
+
+
+def test_every_recorded_outcome_is_declared_once_in_the_registry():
+    model = CoProductionModel(rng=2)
+    model.step()
+    assert tuple(model.last) == NAMES
+    assert tuple(model.datacollector.get_model_vars_dataframe().columns) == NAMES
+
+
+def test_a_bare_model_uses_the_documented_defaults_not_a_posterior():
+    model = CoProductionModel(rng=1)
+    assert model.config.as_dict() == {name: p.default for name, p in PARAMETERS.items()}
+    # The sim layer reads nothing of calibration.
+    code = ("import sys, sim; sim.CoProductionModel(rng=1); "
+            "print(any(m.startswith('calibration') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_team_size_changes_resolution_not_behaviour():

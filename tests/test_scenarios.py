@@ -112,7 +112,7 @@ def test_outcomes_and_comparison(tmp_path):
 
 def test_compare_refuses_missing_runs_and_unknown_baseline(tmp_path, capsys):
     assert main(["compare", "--out", str(tmp_path)]) == 2
-    assert "run 'coprod run'" in capsys.readouterr().err
+    assert "run the scenarios into this directory first" in capsys.readouterr().err
     _run(tmp_path)
     assert main(["compare", "--out", str(tmp_path), "--baseline", "nope"]) == 2
     assert "scenarios found: baseline, trust_forums" in capsys.readouterr().err
