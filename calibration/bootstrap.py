@@ -42,6 +42,7 @@ from scipy.special import ndtr, ndtri
 from calibration.survey import SurveyTable, UnitResponses
 from sim.catalogue import COORDINATORS
 from sim.errors import InputError
+from sim.survey import shares_from_counts
 
 LEVELS = (0.95, 0.99)
 SOCIAL = "social"
@@ -73,18 +74,14 @@ class StatisticSpec:
         Counts may be fractional (weighted). An activity with n = 0 gives NaN shares.
         """
         counts = np.asarray(counts, dtype=float)
-        n = counts.sum(axis=-1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            shares = counts / n[..., None]
-            out = [shares.reshape(*shares.shape[:-2], -1)]
-            for stat_mask, non_mask in _groups(self.activities, self.statutory).values():
-                pooled = [
-                    counts[..., m, :].sum(axis=-2) / n[..., m].sum(axis=-1)[..., None]
-                    for m in (stat_mask, non_mask)
-                ]
-                out.append(pooled[0] - pooled[1])
-                out.append(shares[..., stat_mask, :].mean(axis=-2)
-                           - shares[..., non_mask, :].mean(axis=-2))
+        shares = shares_from_counts(counts)
+        out = [shares.reshape(*shares.shape[:-2], -1)]
+        for stat_mask, non_mask in _groups(self.activities, self.statutory).values():
+            pooled = [shares_from_counts(counts[..., m, :].sum(axis=-2))
+                      for m in (stat_mask, non_mask)]
+            out.append(pooled[0] - pooled[1])
+            out.append(shares[..., stat_mask, :].mean(axis=-2)
+                       - shares[..., non_mask, :].mean(axis=-2))
         return np.concatenate(out, axis=-1)
 
 
@@ -111,7 +108,6 @@ class BootstrapResult:
     notes: tuple[str, ...]
     replicates: np.ndarray
     acceleration: np.ndarray
-    bias_correction: np.ndarray
     reps: int
     resample: str
     seed: object
@@ -278,7 +274,7 @@ def survey_bootstrap(
 
     reps_out = np.empty((reps, len(spec.names)))
     if resample == "activity":
-        probs = counts / counts.sum(axis=1, keepdims=True)
+        probs = shares_from_counts(counts)
         n = counts.sum(axis=1)
         accel = _acceleration_stratified(spec, counts)
         # One stream per activity, so the draws do not depend on the batch size.
@@ -303,14 +299,12 @@ def survey_bootstrap(
 
     lows = {lv: np.empty(len(spec.names)) for lv in levels}
     highs = {lv: np.empty(len(spec.names)) for lv in levels}
-    z0s, notes = np.empty(len(spec.names)), []
+    notes = []
     for i in range(len(spec.names)):
-        lo, hi, z0, note = bca(reps_out[:, i], estimate[i], accel[i], levels)
+        lo, hi, _z0, note = bca(reps_out[:, i], estimate[i], accel[i], levels)
         for j, lv in enumerate(levels):
             lows[lv][i], highs[lv][i] = lo[j], hi[j]
-        z0s[i] = z0
         notes.append(note)
     return BootstrapResult(
-        spec.names, estimate, lows, highs, tuple(notes), reps_out, accel, z0s, reps,
-        resample, seed,
+        spec.names, estimate, lows, highs, tuple(notes), reps_out, accel, reps, resample, seed,
     )

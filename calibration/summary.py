@@ -18,7 +18,7 @@ import numpy as np
 
 from calibration.survey import SurveyTable
 from sim.catalogue import COORDINATORS, TABLE2_IDS
-from sim.survey import SimulatedSurvey
+from sim.survey import SimulatedSurvey, shares_from_counts
 
 MISSING_Z = 10.0
 SHARE_KEYS = tuple(f"share:{a}:{c}" for a in TABLE2_IDS for c in COORDINATORS)
@@ -30,8 +30,7 @@ def summarise_counts(counts: np.ndarray) -> dict[str, float]:
     """Summary statistics from a (6, 3) count table in Table 2's activity order."""
     counts = np.asarray(counts, dtype=float)
     n = counts.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shares = counts / n[:, None]
+    shares = shares_from_counts(counts)
     out = dict(zip(SHARE_KEYS, shares.ravel().tolist(), strict=True))
     out.update(zip(N_KEYS, n.tolist(), strict=True))
     return out
@@ -44,7 +43,7 @@ def summarise_simulated(survey: SimulatedSurvey) -> dict[str, float]:
 
 def observed_summary(table: SurveyTable) -> dict[str, float]:
     """Summary statistics of an observed table with Table 2's activities."""
-    order = [table.activities.index(a) for a in TABLE2_IDS]
+    order = table.rows(TABLE2_IDS)
     return summarise_counts(table.counts[order])
 
 

@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from sim.catalogue import ACTIVITY_IDS, COORDINATORS, TABLE2_IDS, UNIT_TYPES, activity
-from sim.errors import InputError
+from sim.errors import InputError, UnknownNameError
+from sim.survey import shares_from_counts
 
 DROPPED_ANSWERS = ("several", "unsure")
 AGGREGATE_COLUMNS = ("activity", "n", *COORDINATORS)
@@ -57,7 +58,16 @@ class SurveyTable:
     @property
     def shares(self) -> np.ndarray:
         """Share of units per coordinator, rows summing to 1."""
-        return self.counts / self.n[:, None]
+        return shares_from_counts(self.counts)
+
+    def rows(self, activity_ids) -> list[int]:
+        """Row of each id in ``activity_ids`` in this table (unknown ids: project error)."""
+        index = {a: i for i, a in enumerate(self.activities)}
+        missing = [a for a in activity_ids if a not in index]
+        if missing:
+            raise UnknownNameError(f"{self.source}: activity", missing[0], self.activities,
+                                   problem="missing activity")
+        return [index[a] for a in activity_ids]
 
     def to_frame(self):
         """Tidy table: activity, statutory, n, counts and shares per coordinator."""
@@ -82,7 +92,6 @@ class UnitResponses:
 
     unit_ids: tuple[str, ...]
     unit_types: tuple[str, ...]
-    municipalities: tuple[str, ...]
     activities: tuple[str, ...]
     codes: np.ndarray
     statutory: np.ndarray
@@ -108,16 +117,6 @@ class UnitResponses:
 def _shipped_toml() -> dict:
     with resources.files("calibration.data").joinpath("survey2015.toml").open("rb") as fh:
         return tomllib.load(fh)
-
-
-def sampling_frame() -> dict:
-    """The 2015 sampling frame: municipalities, units identified/responded, unit types."""
-    return dict(_shipped_toml()["frame"])
-
-
-def survey_source() -> dict:
-    """Citation of the shipped survey."""
-    return dict(_shipped_toml()["source"])
 
 
 def recover_counts(n: int, percent: dict[str, float], *, where: str = "table") -> list[tuple]:
@@ -340,8 +339,8 @@ def load_units(path: str | Path) -> UnitResponses:
                          "each activity needs at least one municipality/voluntary/together "
                          "answer; none for: " + ", ".join(empty), problem="no usable value")
     return UnitResponses(
-        unit_ids, tuple(units[u][0] for u in unit_ids), tuple(units[u][1] for u in unit_ids),
-        acts, codes, np.array([activity(a).statutory for a in acts]), str(path),
+        unit_ids, tuple(units[u][0] for u in unit_ids), acts, codes,
+        np.array([activity(a).statutory for a in acts]), str(path),
         {a: dropped.get(a, 0) for a in acts},
     )
 

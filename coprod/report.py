@@ -24,6 +24,7 @@ from calibration.posterior import load_posterior, shipped_file
 from scenarios.spec import load_scenario
 from sim.catalogue import activity
 from sim.errors import InputError
+from sim.frame import SURVEY_2015
 from sim.io import atomic_write_text
 from sim.outcomes import HEADLINE, outcome
 from sim.parameters import FREE, PARAMETERS
@@ -268,12 +269,12 @@ def _reproduce_section(directory: Path) -> str:
 parameters and package versions.</p>"""
 
 
-LIMITS = """
+LIMITS = f"""
 <h2>5. What the model can and cannot tell</h2>
 <ul>
-<li>It is calibrated to one cross-sectional survey of 244 units: 12 independent shares and
-6 counts. Parameters the survey cannot pin down (see "narrowing") carry their prior
-uncertainty into the scenarios.</li>
+<li>It is calibrated to one cross-sectional survey of {SURVEY_2015.units_responded} units:
+12 independent shares and 6 counts. Parameters the survey cannot pin down (see
+"narrowing") carry their prior uncertainty into the scenarios.</li>
 <li>Policies act through assumed mechanisms with documented strengths (docs/ODD.md); the
 scenarios compare policies under those mechanisms — they are not forecasts for a given
 municipality.</li>

@@ -62,7 +62,7 @@ def run(args) -> int:
     for name, est, l95, h95, l99, h99, note in res.to_frame().itertuples(index=False):
         if name.startswith("share:"):
             _, act, coord = name.split(":")
-            n = table.n[table.activities.index(act)]
+            n = table.n[table.rows([act])[0]]
             print(f"{act:24s} {n:4d}  {coord:13s} {_pct(est):>6s}  "
                   f"{_interval(l95, h95)}  {_interval(l99, h99)}")
         if note:

@@ -23,6 +23,7 @@ class SurveyFrame:
     regions: int
     units_identified: int
     units_responded: int
+    response_rate_printed: float
     window_weeks: int
     respondent_types: MappingProxyType  # Q1 answers among the respondents
     dropped_share_range: tuple[float, float]  # printed share of unsure/several answers
@@ -38,6 +39,7 @@ SURVEY_2015 = SurveyFrame(
     regions=5,
     units_identified=316,
     units_responded=244,
+    response_rate_printed=0.772,
     # Q2: "during the last four weeks".
     window_weeks=4,
     respondent_types=MappingProxyType(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim.errors import InputError
+from sim.frame import VOLUNTEER_SHARE_2014
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ _TABLE: tuple[Parameter, ...] = (
        "weeks the synthetic world runs under the 2015 levers before the 2015 snapshot "
        "(forgetting its made-up start); scenario levers take effect after it",
        "modelling choice"),
-    _P("volunteer_share", 0.044, 0.0, 0.2, "input",
+    _P("volunteer_share", VOLUNTEER_SHARE_2014, 0.0, 0.2, "input",
        "share of the population doing voluntary work in long-term care",
        "Folkestad et al. 2015 (2014 figure)"),
     _P("volunteers_per_agent", 20, 1, 200, "input",

@@ -7,9 +7,9 @@ from calibration.survey import (
     load_table2,
     load_units,
     recover_counts,
-    sampling_frame,
 )
 from sim.errors import InputError
+from sim.frame import SURVEY_2015
 
 
 def test_table2_counts_are_recovered_uniquely():
@@ -38,12 +38,14 @@ def test_recover_counts_reports_every_candidate_and_refuses_impossible_tables():
         recover_counts(10, {"municipality": 33, "voluntary": 33, "together": 33})
 
 
-def test_sampling_frame_matches_the_paper():
-    frame = sampling_frame()
-    assert frame["municipalities"] == 50
-    assert frame["units_identified"] == 316 and frame["units_responded"] == 244
-    assert sum(frame["unit_types"].values()) == 244
-    assert round(244 / 316, 3) == frame["response_rate_printed"]
+def test_the_frame_and_table2_are_consistent_with_each_other():
+    # Printed figures that must agree: Q1's types add up to the respondents, the
+    # response rate to the printed 77.2%, and no activity has more answers than units.
+    frame = SURVEY_2015
+    assert sum(frame.respondent_types.values()) == frame.units_responded
+    assert round(frame.response_rate, 3) == frame.response_rate_printed
+    table = load_table2()
+    assert (table.n <= frame.units_responded).all()
 
 
 def test_aggregate_counts_and_percentages(write):
