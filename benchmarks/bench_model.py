@@ -23,11 +23,15 @@ import tracemalloc
 import mesa
 import numpy as np
 
+from calibration.posterior import calibrated_parameters
 from sim import CoProductionModel, run
 from sim.agents import LTCUnit
+from sim.kernels import Tally
 from sim.model import MUNICIPALITY, TOGETHER, WINDOW_WEEKS
 
 REPEATS = 7
+# The calibrated model (the shipped posterior median), as the command line runs it.
+CALIBRATED = calibrated_parameters()
 
 
 class PerAgentUnit(LTCUnit):
@@ -35,39 +39,39 @@ class PerAgentUnit(LTCUnit):
 
     def _choose(self, pairs, d_vol_base, u):
         """Logit choices for some of this unit's pairs (numpy on small arrays)."""
-        m, i = self.model, self.index
-        push, trust_weight, logic_distance, division = m.logit
-        d_vol = d_vol_base[m.pair_cell[pairs]] + push * m.pressure[i]
-        unit_term = trust_weight * m.trust[i] - logic_distance * m.gap[i] - division
+        m, i, r = self.model, self.index, self.model.rules.units
+        d_vol = d_vol_base[m.pairs.cell[pairs]] + r.staff_pressure_push * m.pressure[i]
+        unit_term = r.trust_weight * m.trust[i] - r.logic_distance * m.week_gap[i] \
+            - r.task_division
         e_vol, e_tog = np.exp(d_vol), np.exp(0.5 * d_vol + unit_term)
         low = 1 / (1 + e_vol + e_tog)
         return (u > low).astype(np.int8) + (u > (1 + e_vol) * low)
 
     def step(self):
         """The work of ``sim.kernels.units_week``, for this unit's pairs only."""
-        m, p, i, rng = self.model, self.model.params, self.index, self.model.rng
+        m, r, i, rng = self.model, self.model.rules.units, self.index, self.model.rng
         pairs = m.unit_pairs[i]
         draws = rng.random((2, len(pairs)), dtype=np.float32)
-        rev = pairs[draws[0] < p["revision_rate"]]
+        rev = pairs[draws[0] < r.revision_rate]
+        cells = m.week_cells
         if len(rev):
-            m.arrangement[rev] = self._choose(rev, m.week_d_vol, rng.random(len(rev)))
-        occ = pairs[draws[1] < m.week_p_occurs[m.pair_cell[pairs]]]
+            m.pairs.arrangement[rev] = self._choose(rev, cells.d_vol_base, rng.random(len(rev)))
+        occ = pairs[draws[1] < cells.p_occurs[m.pairs.cell[pairs]]]
         sub = rng.random((3, len(occ)), dtype=np.float32)
-        mode = m.arrangement[occ]
-        adhoc = np.flatnonzero(sub[0] > m.pair_persistence[occ])
+        mode = m.pairs.arrangement[occ]
+        adhoc = np.flatnonzero(sub[0] > r.persistence[occ])
         if len(adhoc):
-            mode[adhoc] = self._choose(occ[adhoc], m.week_d_vol, sub[1, adhoc])
-        m.pair_window[m.week % WINDOW_WEEKS, pairs] = -1
-        m.pair_window[m.week % WINDOW_WEEKS, occ] = mode
+            mode[adhoc] = self._choose(occ[adhoc], cells.d_vol_base, sub[1, adhoc])
+        m.pair_window[m.week_slot, pairs] = -1
+        m.pair_window[m.week_slot, occ] = mode
         joint = mode == TOGETHER
-        failed = joint & (sub[2] < m.risk[i] * m.gap[i])
+        failed = joint & (sub[2] < r.risk[i] * m.week_gap[i])
         n_fail, n_ok = int(failed.sum()), int(joint.sum() - failed.sum())
-        learning, drift, forum = m.trust_rule
         t = m.trust[i]
-        t += (learning * ((1 - t) * n_ok - 2 * t * n_fail)
-              + drift * ((m.trust_base[i] - t) + forum * (1 - t)))
+        t += (r.trust_learning * ((1 - t) * n_ok - 2 * t * n_fail)
+              + r.trust_drift * ((m.trust_base[i] - t) + r.forum * (1 - t)))
         m.trust[i] = min(max(t, 0.0), 1.0)
-        m.week_results.append((m.pair_muni[occ], mode, failed))
+        m.week_results.append((m.pairs.muni[occ], mode, failed))
 
 
 class PerAgentModel(CoProductionModel):
@@ -82,22 +86,24 @@ class PerAgentModel(CoProductionModel):
         for i in range(len(self.trust)):
             PerAgentUnit(self, i)
 
-    def _units_step(self, week, p_occurs, d_vol_base):
-        self.week, self.week_p_occurs, self.week_d_vol = week, p_occurs, d_vol_base
+    def _units_pass(self, week, cells):
+        self.week_slot, self.week_cells = week % WINDOW_WEEKS, cells
+        self.week_gap = self._units().gap
         self.week_results = []
         self.agents_by_type[PerAgentUnit].do("step")
         muni, mode, failed = (np.concatenate(x) for x in zip(*self.week_results, strict=True))
         n = len(self.dominance)
         offered = int(np.count_nonzero(self.pair_window.max(axis=0) >= 0))
-        return (np.bincount(mode, minlength=3), np.bincount(muni, minlength=n),
-                np.bincount(muni[mode == MUNICIPALITY], minlength=n),
-                np.bincount(muni[failed], minlength=n), offered, float(self.trust.sum()))
+        tally = Tally(np.bincount(muni, minlength=n),
+                      np.bincount(muni[mode == MUNICIPALITY], minlength=n),
+                      np.bincount(muni[failed], minlength=n), np.zeros(0))
+        return np.bincount(mode, minlength=3), tally, offered, float(self.trust.sum())
 
 
 def _time_year(population: str, seed: int):
     gc.collect()  # start each run clean: models and agents hold reference cycles
     t0 = time.perf_counter()
-    model = CoProductionModel(population=population, rng=seed)
+    model = CoProductionModel(population=population, rng=seed, **CALIBRATED)
     t1 = time.perf_counter()
     for _ in range(52):
         model.step()
@@ -116,13 +122,13 @@ def _mesa_registration(n_agents: int) -> float:
 
 
 def _unit_work(model_cls, seed: int, weeks: int = 20) -> float:
-    model = model_cls(rng=seed)
+    model = model_cls(rng=seed, **CALIBRATED)
     total = 0.0
     for week in range(1, weeks + 1):
-        p_occurs, d_vol, _ = model._grid()
+        cells, _ = model._cells()
         model.uniforms.reserve(model.draws_per_week)
         t0 = time.perf_counter()
-        model._units_step(week, p_occurs, d_vol)
+        model._units_pass(week, cells)
         total += time.perf_counter() - t0
     return total / weeks
 
@@ -153,7 +159,7 @@ def main() -> int:
     for s in range(REPEATS):
         gc.collect()
         t0 = time.perf_counter()
-        run(rng=s)
+        run(CALIBRATED, rng=s)
         sims.append(time.perf_counter() - t0)
     print(f"  one calibration simulation (build, {CoProductionModel(rng=0).spinup}-week spin-up,"
           f" virtual survey): {1e3 * statistics.median(sims):.1f} ms")

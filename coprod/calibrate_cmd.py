@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
@@ -46,8 +45,8 @@ def run_command(args) -> int:
                       reps=2_000 if args.quick else 10_000)
     wall = time.perf_counter() - t0
     write_manifest(args.out / "manifest.json", manifest(
-        command="coprod " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["calibrate"]
-        else "coprod calibrate", seed=seed, workers=args.workers, scheduler=args.scheduler,
+        command=getattr(args, "invocation", "coprod calibrate"), seed=seed,
+        workers=args.workers, scheduler=args.scheduler,
         quick=args.quick, resumed=args.resume, wall_time_total_s=round(wall, 1),
         fit=check.targets(), reproducible=args.workers == 1 and not args.scheduler,
         **settings_dict(result)))

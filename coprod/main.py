@@ -7,6 +7,7 @@ it becomes ``coprod: error: <message>`` on stderr and exit code 2, never a trace
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 
 from coprod import commands
@@ -50,8 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``coprod`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    # What manifests record as the command (the only place that reads the command line).
+    args.invocation = shlex.join(["coprod", *argv])
     _register, run = commands.COMMANDS[args.command]
     try:
         return run(args) or 0

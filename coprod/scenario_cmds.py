@@ -66,6 +66,7 @@ def run_run(args) -> int:
           + (f" on Dask at {args.scheduler}" if args.scheduler else "") + f", seed {seed}",
           flush=True)
     result = run_ensembles(scenarios, posterior, args.out, seed=seed, workers=args.workers,
+                           command=getattr(args, "invocation", "coprod run"),
                            scheduler=args.scheduler)
     print(f"Done in {result.wall_time_s:.1f} s; wrote {args.out}/<scenario>/outcomes.csv, "
           "timeseries.csv, manifest.json")

@@ -9,7 +9,6 @@ of workers (local processes or a Dask cluster).
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,8 +96,11 @@ def _frames(scenario: Scenario, tasks: list[Task], results: list):
 
 def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *, seed: int,
                   workers: int = 1, scheduler: str | None = None,
-                  progress: bool | None = None) -> EnsembleResult:
-    """Run every scenario's ensemble in one parallel batch and write its files."""
+                  progress: bool | None = None, command: str = "") -> EnsembleResult:
+    """Run every scenario's ensemble in one parallel batch and write its files.
+
+    ``command`` is recorded in each manifest (the command line that asked for the runs).
+    """
     t0 = time.perf_counter()
     per_scenario = [build_tasks(s, posterior, seed) for s in scenarios]
     all_tasks = [t for tasks in per_scenario for t in tasks]
@@ -116,7 +118,7 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
         atomic_write_frame(directory / "outcomes.csv", outcomes)
         atomic_write_frame(directory / "timeseries.csv", series)
         write_manifest(directory / "manifest.json", manifest(
-            command="coprod " + " ".join(sys.argv[1:]), scenario=scenario.name,
+            command=command, scenario=scenario.name,
             description=scenario.description, source=scenario.source,
             overrides=scenario.overrides, horizon_weeks=scenario.horizon_weeks,
             draws=scenario.draws, replicates=scenario.replicates,

@@ -333,6 +333,14 @@ class CoProductionModel(mesa.Model):
         return full
 
     # ---- one week ------------------------------------------------------------------------
+    def _units_pass(self, week: int, cells: kernels.Cells):
+        """The units' work over all pairs (:func:`sim.kernels.units_week`)."""
+        stream = self.uniforms
+        counts, tally, offered, trust_sum, stream.cursor = kernels.units_week(
+            stream.values, stream.cursor, week % WINDOW_WEEKS, self.pairs, self._units(),
+            cells, self.rules.units, len(self.dominance))
+        return counts, tally, offered, trust_sum
+
     def step(self) -> None:
         """Advance one week: supply, a pass over all pairs, then one over all teams."""
         c = self.config
@@ -351,9 +359,7 @@ class CoProductionModel(mesa.Model):
         # 2. Supply: more active volunteers in the domain, more activities.
         cells, volunteers_m = self._cells()
         # 3-5. The units' choices, activities, joint outcomes and trust.
-        counts, tally, offered, trust_sum, stream.cursor = kernels.units_week(
-            stream.values, stream.cursor, week % WINDOW_WEEKS, self.pairs, self._units(),
-            cells, self.rules.units, len(self.dominance))
+        counts, tally, offered, trust_sum = self._units_pass(week, cells)
         forum = lev["forum_intensity"]
         if forum:
             # Forums narrow the gap between logics, at most by FORUM_GAP_REDUCTION.
