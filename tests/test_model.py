@@ -33,7 +33,9 @@ def test_seed_sequence_and_generator_are_accepted():
     a = run(rng=np.random.SeedSequence(5), steps=4)
     b = run(rng=np.random.SeedSequence(5), steps=4)
     assert a.survey.to_frame().equals(b.survey.to_frame())
-    run(rng=np.random.default_rng(5), steps=4)
+    c = run(rng=np.random.default_rng(5), steps=4)
+    d = run(rng=np.random.default_rng(5), steps=4)
+    assert c.timeseries.equals(d.timeseries)
 
 
 def test_virtual_survey_is_shaped_like_table2(result):
@@ -75,12 +77,18 @@ def test_agents_are_real_mesa_agents_viewing_the_arrays():
     assert sum(t.active for t in teams) == model.team_active.sum()
 
 
-def test_mesa_batch_run_drives_the_model():
-    rows = mesa.batch_run(CoProductionModel, {"policy_share": [0.0, 1.0]}, rng=[1, 2],
-                          max_steps=5, display_progress=False, number_processes=1)
-    assert len(rows) == 4
-    assert {r["policy_share"] for r in rows} == {0.0, 1.0}
-    assert all(0 <= r["share_together"] <= 1 for r in rows)
+def test_mesa_batch_run_drives_the_model_past_the_spinup():
+    # A short spin-up, so that the lever is in force for 16 of the 20 steps.
+    rows = mesa.batch_run(CoProductionModel, {"policy_share": [0.0, 1.0],
+                                              "spinup_weeks": 4}, rng=[1, 2],
+                          max_steps=20, display_progress=False, number_processes=1)
+    by = {(r["policy_share"], r["rng"]): r for r in rows}
+    assert len(by) == 4
+    for seed in (1, 2):
+        none, every = by[(0.0, seed)], by[(1.0, seed)]
+        assert every["Step"] == none["Step"] == 20
+        # The runs are paired until the lever switches; then the policy changes them.
+        assert every["share_together"] != none["share_together"]
 
 
 def _probs(**params):
