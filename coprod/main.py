@@ -13,6 +13,7 @@ from coprod import commands
 from sim.errors import CoprodError
 
 EXIT_USAGE = 2
+EXIT_INTERRUPT = 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,17 +40,22 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run ``coprod`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, or a refused option (already one line)
+        return stop.code
     _register, run = commands.COMMANDS[args.command]
     try:
         return run(args) or 0
     except CoprodError as err:
         print(f"coprod {args.command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print(f"coprod {args.command}: interrupted; finished results were kept",
-              file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        # Batches say what they kept; elsewhere nothing was half-written (atomic writes).
+        kept = getattr(stop, "kept", "no results of this command were written; files "
+                       "written before are unchanged")
+        print(f"coprod {args.command}: interrupted; {kept}", file=sys.stderr)
+        return EXIT_INTERRUPT
 
 
 if __name__ == "__main__":

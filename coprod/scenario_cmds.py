@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from coprod.common import add_seed, add_workers, examples, seed_value
+from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
 from scenarios.spec import load_many, load_scenario, shipped_names
 from sim.io import atomic_write_frame
 
@@ -47,12 +47,19 @@ def register_run(sub, name: str) -> None:
                    "shipped posterior)")
     add_seed(p)
     add_workers(p)
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory")
+    p.add_argument("--out", default=None, help=f"output directory (default "
+                   f"{DEFAULT_OUT}; its parent folder must exist)")
+    p.add_argument("--resume", action="store_true", help="reuse the runs stored in --out "
+                   "by an earlier, interrupted run with the same options; compute only the "
+                   "missing ones")
+    p.add_argument("--force", action="store_true", help="replace results in --out made "
+                   "with another scenario content, seed, posterior or code version")
 
 
 def run_run(args) -> int:
     """Run the ensembles and report failures (finished runs are kept)."""
     seed = seed_value(args.seed)
+    out = out_dir(args.out, DEFAULT_OUT)
     items = shipped_names() if args.scenarios == ["all"] else args.scenarios
     scenarios = [s.with_sizes(draws=args.draws, replicates=args.replicates,
                               horizon_weeks=args.horizon) for s in load_many(items)]
@@ -65,13 +72,20 @@ def run_run(args) -> int:
     print(f"Running {len(scenarios)} scenario(s), {total} runs, {args.workers} worker(s)"
           + (f" on Dask at {args.scheduler}" if args.scheduler else "") + f", seed {seed}",
           flush=True)
-    result = run_ensembles(scenarios, posterior, args.out, seed=seed, workers=args.workers,
-                           scheduler=args.scheduler)
-    print(f"Done in {result.wall_time_s:.1f} s; wrote {args.out}/<scenario>/outcomes.csv, "
+    result = run_ensembles(scenarios, posterior, out, seed=seed, workers=args.workers,
+                           scheduler=args.scheduler, resume=args.resume, force=args.force)
+    reused = f" ({result.reused} stored runs reused)" if result.reused else ""
+    print(f"Done in {result.wall_time_s:.1f} s{reused}; wrote {out}/<scenario>/outcomes.csv, "
           "timeseries.csv, manifest.json")
+    for name in result.empty:
+        print(f"coprod run: error: scenario {name}: no run finished; {out / name} was left "
+              "as it was", file=sys.stderr)
     if result.failures:
         for failure in result.failures:
             print(f"coprod run: error: {failure.describe()}", file=sys.stderr)
+        print(f"coprod run: error: {len(result.failures)} of {result.runs} runs failed; "
+              "the others are kept; 'coprod run ... --resume' with the same options "
+              "retries only the failed ones", file=sys.stderr)
         return 1
     return 0
 
