@@ -8,9 +8,12 @@ from pathlib import Path
 
 from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
 from scenarios.spec import load_many, load_scenario, shipped_names
-from sim.io import atomic_write_frame
+from sim.errors import InputError
+from sim.io import atomic_write_frame, locked
 
 DEFAULT_OUT = Path("out/scenarios")
+COMPARE_OUTPUTS = ("comparison.csv", "differences.png", "shares.png", "timeseries.png",
+                   "baseline_vs_observed.csv", "baseline_vs_observed.png")
 
 
 def register_list(sub, name: str) -> None:
@@ -103,19 +106,37 @@ def register_compare(sub, name: str) -> None:
 
 def run_compare(args) -> int:
     """Write comparison.csv, baseline_vs_observed.csv and the figures."""
+    seed = seed_value(args.seed)
+    if not args.out.is_dir():
+        raise InputError("--out", str(args.out), "give the directory 'coprod run' wrote",
+                         problem="no such directory")
+    with locked(args.out):
+        # A comparison that fails must not leave the previous one looking current.
+        for name in COMPARE_OUTPUTS:
+            (args.out / name).unlink(missing_ok=True)
+        return _compare(args, seed)
+
+
+def _compare(args, seed: int) -> int:
     import pandas as pd
 
     from scenarios.compare import compare_scenarios
     from scenarios.plots import plot_differences, plot_shares, plot_timeseries
 
-    comp = compare_scenarios(args.out, args.baseline, rng=seed_value(args.seed))
+    comp = compare_scenarios(args.out, args.baseline, rng=seed)
+    for name in comp.skipped:
+        print(f"coprod compare: note: scenario {name} has no results (every run failed); "
+              "compared the others", file=sys.stderr)
     atomic_write_frame(args.out / "comparison.csv", comp.table)
     plot_differences(comp.table, comp.baseline, args.out / "differences.png")
     plot_shares(comp.table, comp.baseline, args.out / "shares.png")
     series = {}
     for name in comp.table.scenario.unique():
         path = args.out / name / "timeseries.csv"
-        series[name] = pd.read_csv(path) if path.exists() else pd.DataFrame()
+        try:
+            series[name] = pd.read_csv(path, dtype={"seed": "uint64"})
+        except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+            series[name] = pd.DataFrame()  # a missing series only leaves a gap in a figure
     plot_timeseries(series, args.out / "timeseries.png")
     written = ["comparison.csv", "differences.png", "shares.png", "timeseries.png"]
     if comp.baseline_fit is not None:
