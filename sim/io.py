@@ -165,3 +165,53 @@ def code_version() -> str:
             digest.update(file.relative_to(root).as_posix().encode())
             digest.update(file.read_bytes())
     return f"{versions().get('coprod', 'unknown')}+{digest.hexdigest()[:12]}"
+
+
+def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (), **kwargs):
+    """Read a CSV that coprod wrote, defensively.
+
+    A missing, empty, oversized, truncated or malformed file (or one without ``columns``)
+    is one :class:`InputError` naming the file and ``remake``, the command that makes it
+    again, instead of a pandas traceback.
+    """
+    import io
+
+    import pandas as pd
+
+    from sim.errors import InputError
+
+    path = Path(path)
+    again = f"make it again with '{remake}'"
+    try:
+        frame = pd.read_csv(io.StringIO(read_text_limited(path)), **kwargs)
+    except FileNotFoundError:
+        raise InputError(str(path), str(path), again, problem="missing file") from None
+    except pd.errors.EmptyDataError:
+        raise InputError(str(path), "", again, problem="empty file") from None
+    except (OSError, ValueError, TypeError, OverflowError, pd.errors.ParserError) as err:
+        raise InputError(str(path), str(err).split("\n")[0], again,
+                         problem="malformed file:") from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing or frame.empty:
+        raise InputError(str(path), ",".join(map(str, frame.columns)) or "no rows",
+                         f"expected columns {', '.join(columns)} and rows; {again}",
+                         problem="incomplete file:")
+    return frame
+
+
+def read_own_json(path: str | Path, remake: str) -> dict:
+    """Read a JSON record coprod wrote (a manifest); a bad one is one line naming it."""
+    from sim.errors import InputError
+
+    path = Path(path)
+    again = f"make it again with '{remake}'"
+    try:
+        record = json.loads(read_text_limited(path))
+    except FileNotFoundError:
+        raise InputError(str(path), str(path), again, problem="missing file") from None
+    except (OSError, ValueError) as err:  # JSONDecodeError and UnicodeDecodeError included
+        raise InputError(str(path), str(err).split("\n")[0], again,
+                         problem="malformed file:") from None
+    if not isinstance(record, dict):
+        raise InputError(str(path), type(record).__name__, again, problem="malformed file:")
+    return record
