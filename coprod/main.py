@@ -7,6 +7,7 @@ it becomes ``coprod: error: <message>`` on stderr and exit code 2, never a trace
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from coprod import commands
@@ -51,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"coprod {args.command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt as stop:
+        # The command is over: a further Ctrl-C must not turn exit 130 into a traceback.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         # Batches say what they kept; elsewhere nothing was half-written (atomic writes).
         kept = getattr(stop, "kept", "no results of this command were written; files "
                        "written before are unchanged")

@@ -166,6 +166,7 @@ def _call_chunk(fn: Callable, tasks: Sequence[Task]) -> list:
 def _ignore_sigint() -> None:
     """Worker initializer: Ctrl-C reaches the whole process group; the parent decides."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 class Interrupted(KeyboardInterrupt):
@@ -253,7 +254,13 @@ def _run_pool(fn: Callable, tasks: list[Task], workers: int, deliver) -> None:
     pool = ProcessPoolExecutor(workers, mp_context=get_context(method),
                                initializer=_ignore_sigint)
     try:
-        futures = {pool.submit(_call_chunk, fn, tasks[s:s + size]): s for s in starts}
+        # Workers start during the submissions: SIGINT stays blocked until each has set
+        # it aside (a Ctrl-C meanwhile waits here), so none prints a traceback.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            futures = {pool.submit(_call_chunk, fn, tasks[s:s + size]): s for s in starts}
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         for fut in as_completed(futures):
             s = futures[fut]
             try:
