@@ -242,11 +242,18 @@ def test_a_killed_worker_is_reported_and_the_other_runs_kept(tmp_path):
     proc = _coprod("run", "baseline", "--draws", "4", "--replicates", "4", "--horizon", "1500",
                    "--workers", "2", "--out", str(tmp_path))
     proc.stdout.readline()
-    time.sleep(3)  # some runs finish, others are under way
-    children = [int(p) for p in subprocess.run(
-        ["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True,
-        text=True).stdout.split()]
-    os.kill(children[0], signal.SIGKILL)
+    deadline, killed = time.time() + 60, False
+    while not killed and time.time() < deadline and proc.poll() is None:
+        time.sleep(1)  # let some runs finish while others are under way
+        for pid in subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)],
+                                  capture_output=True, text=True).stdout.split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+                killed = True
+                break
+            except ProcessLookupError:
+                continue
+    assert killed, "no worker process to kill"
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, err
     assert "Traceback" not in err and "worker process died" in err
