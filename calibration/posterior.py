@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
-from sim.io import atomic_write_frame, atomic_write_text
+from sim.io import atomic_write_frame, atomic_write_text, read_own_csv, read_own_json
 from sim.parameters import FREE, PARAMETERS
 
 SHIPPED = "shipped"
@@ -74,7 +74,7 @@ def load_posterior(path: str | Path | None = None) -> Posterior:
     if not csv_file.is_file():
         raise InputError(str(csv_file), str(csv_file), "expected a directory written by "
                          "'coprod calibrate' (with posterior.csv)", problem="missing file")
-    frame = pd.read_csv(csv_file)
+    frame = read_own_csv(csv_file, "coprod calibrate --out DIR")
     missing = [c for c in (*FREE, "weight") if c not in frame.columns]
     if missing:
         raise InputError(f"{csv_file}: header", ",".join(frame.columns),
@@ -91,7 +91,8 @@ def load_posterior(path: str | Path | None = None) -> Posterior:
         raise InputError(f"{csv_file}: column 'weight'", "", "weights must be >= 0 with a "
                          "positive sum")
     manifest_file = base.joinpath("manifest.json")
-    manifest = json.loads(manifest_file.read_text()) if manifest_file.is_file() else {}
+    manifest = (read_own_json(manifest_file, "coprod calibrate --out DIR")
+                if manifest_file.is_file() else {})
     return Posterior(frame[list(FREE)], w / w.sum(), source, manifest)
 
 

@@ -18,7 +18,7 @@ value and what is allowed.
 from __future__ import annotations
 
 import csv
-import itertools
+import math
 import tomllib
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -29,11 +29,13 @@ import numpy as np
 
 from sim.catalogue import ACTIVITY_IDS, COORDINATORS, TABLE2_IDS, UNIT_TYPES, activity
 from sim.errors import InputError, UnknownNameError
+from sim.io import read_text_limited
 from sim.survey import shares_from_counts
 
 DROPPED_ANSWERS = ("several", "unsure")
 AGGREGATE_COLUMNS = ("activity", "n", *COORDINATORS)
 UNIT_COLUMNS = ("unit_id", "unit_type", "municipality", "activity", "coordinator")
+MAX_COUNT = 100_000  # units per activity: far above any survey of care units in Norway
 
 
 @dataclass(frozen=True)
@@ -127,12 +129,20 @@ def recover_counts(n: int, percent: dict[str, float], *, where: str = "table") -
     consistent entries summing to n; raises :class:`InputError` when there is none.
     Exact rational arithmetic, so no float rounding can add or lose a candidate.
     """
-    per_coordinator = []
+    # Each count lies in a window around p n / 100; the last is fixed by the sum, so
+    # the search is over two windows, not all of 0..n (which hung for large n).
+    windows = []
     for c in COORDINATORS:
         p = Fraction(str(percent[c]))
-        ks = [k for k in range(n + 1) if abs(Fraction(100 * k, n) - p) <= Fraction(1, 2)]
-        per_coordinator.append(ks)
-    candidates = [v for v in itertools.product(*per_coordinator) if sum(v) == n]
+        lo = max(0, math.ceil((p - Fraction(1, 2)) * n / 100))
+        hi = min(n, math.floor((p + Fraction(1, 2)) * n / 100))
+        windows.append(range(lo, hi + 1))
+    first, second, third = windows
+    candidates = []
+    for a in first:  # in the order itertools.product gave: the first stays the first
+        low = max(second.start, n - a - third.stop + 1)
+        high = min(second.stop, n - a - third.start + 1)
+        candidates += [(a, b, n - a - b) for b in range(low, high)]
     if not candidates:
         shown = ", ".join(f"{c}={percent[c]}%" for c in COORDINATORS)
         raise InputError(
@@ -152,7 +162,8 @@ def _table_from_rows(rows: list[dict], source: str) -> SurveyTable:
             if len(cands) > 1:
                 notes.append(
                     f"{row['activity']}: {len(cands)} count vectors fit the rounding "
-                    f"({'; '.join('/'.join(map(str, c)) for c in cands)}); using the first"
+                    f"({'; '.join('/'.join(map(str, c)) for c in cands[:5])}"
+                    f"{'; ...' if len(cands) > 5 else ''}); using the first"
                 )
             counts.append(cands[0])
         else:
@@ -192,7 +203,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     if not path.exists():
         raise InputError(str(path), str(path), "the file must exist", problem="missing file")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_text_limited(path, encoding="utf-8-sig")
     except UnicodeDecodeError as err:
         raise InputError(str(path), f"byte {err.start}", "the file must be UTF-8 text",
                          problem="undecodable content at") from None
@@ -218,12 +229,13 @@ def _bool_cell(where: str, value: str) -> bool:
 
 
 def _int_cell(where: str, value: str, *, minimum: int = 0) -> int:
+    allowed = f"allowed: a whole number >= {minimum} (at most {MAX_COUNT:,})"
     try:
         k = int(value.strip())
     except ValueError:
-        raise InputError(where, value, f"allowed: a whole number >= {minimum}") from None
-    if k < minimum:
-        raise InputError(where, value, f"allowed: a whole number >= {minimum}")
+        raise InputError(where, value, allowed) from None
+    if not minimum <= k <= MAX_COUNT:
+        raise InputError(where, value, allowed)
     return k
 
 
@@ -351,6 +363,15 @@ def load_survey(path: str | Path | None = None) -> SurveyTable | UnitResponses:
         return load_table2()
     path = Path(path)
     header, _ = _read_csv(path)
+    # 'municipality' and 'activity' belong to both forms; the others tell them apart.
+    units = [c for c in UNIT_COLUMNS if c in header and c not in AGGREGATE_COLUMNS]
+    aggregate = [c for c in AGGREGATE_COLUMNS if c in header and c not in UNIT_COLUMNS]
+    if units and aggregate:
+        raise InputError(f"{path}: header", ",".join(header), "a file is either an aggregate "
+                         f"table ({','.join(AGGREGATE_COLUMNS)}) or unit-level responses "
+                         f"({','.join(UNIT_COLUMNS)}); it has aggregate columns "
+                         f"{','.join(aggregate)} and unit-level columns {','.join(units)}",
+                         problem="mixed columns in")
     if "unit_id" in header:
         return load_units(path)
     if "n" in header:

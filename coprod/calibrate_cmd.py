@@ -6,7 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-from coprod.common import add_seed, add_workers, examples, seed_value
+from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
 from coprod.fit_cmd import write_fit
 from sim.io import manifest, write_manifest
 
@@ -26,8 +26,9 @@ def register(sub, name: str) -> None:
     add_seed(p)
     add_workers(p)
     p.add_argument("--resume", action="store_true", help="continue the calibration in --out")
-    p.add_argument("--out", type=Path, default=Path("out/calibration"),
-                   help="output directory (default out/calibration)")
+    p.add_argument("--out", default=None,
+                   help="output directory (default out/calibration; its parent folder "
+                   "must exist)")
 
 
 def run_command(args) -> int:
@@ -36,6 +37,7 @@ def run_command(args) -> int:
     from calibration.posterior import load_posterior
 
     seed = seed_value(args.seed)
+    args.out = out_dir(args.out, Path("out/calibration"))
     t0 = time.perf_counter()
     result = calibrate(args.out, quick=args.quick, seed=seed, workers=args.workers,
                        scheduler=args.scheduler, resume=args.resume)

@@ -43,9 +43,47 @@ def parse_assignments(items: list[str], *, where: str) -> dict[str, float]:
     return values
 
 
-def add_workers(parser) -> None:
-    """Add ``--workers N`` and ``--scheduler ADDR``."""
-    parser.add_argument("--workers", type=int, default=1,
-                        help="local worker processes (default 1)")
+def bounded(lo: int, hi: int):
+    """An argparse type: a whole number from ``lo`` to ``hi`` (the limit is in the refusal).
+
+    The refusal becomes argparse's one-line error with exit code 2.
+    """
+    import argparse
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid value {text!r}; allowed: a whole "
+                                             f"number from {lo} to {hi}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"invalid value {value}; allowed: {lo} to {hi}")
+        return value
+
+    return parse
+
+
+def add_workers(parser, *, scheduler: bool = True) -> None:
+    """Add ``--workers N`` (1 to MAX_WORKERS) and ``--scheduler ADDR``."""
+    from sim.batch import MAX_WORKERS
+
+    parser.add_argument("--workers", type=bounded(1, MAX_WORKERS), default=1,
+                        help=f"local worker processes (default 1, at most {MAX_WORKERS})")
+    if not scheduler:
+        return
     parser.add_argument("--scheduler", default=None, metavar="ADDR",
-                        help="address of a Dask scheduler, e.g. tcp://127.0.0.1:8786")
+                        help="address of a Dask scheduler, e.g. tcp://127.0.0.1:8786 (an "
+                        "address where no scheduler answers within 10 s is refused)")
+
+
+def out_dir(given, default):
+    """The output folder, checked before any work: ``default`` when not given.
+
+    A folder given explicitly must have an existing parent (a typo should not create a
+    tree of folders); the default is created with its parents.
+    """
+    from sim.io import check_out_dir
+
+    if given is None:
+        return check_out_dir(default, create_parents=True)
+    return check_out_dir(given)

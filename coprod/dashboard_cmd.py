@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
+import time
 
 from coprod.common import examples
+
+STOP_WAIT_S = 5  # how long the server gets to stop before it is killed
 
 
 def register(sub, name: str) -> None:
@@ -20,9 +24,41 @@ def register(sub, name: str) -> None:
 
 
 def run_command(args) -> int:
-    """Start the Solara server for :mod:`coprod.dashboard` and wait for it."""
+    """Start the Solara server for :mod:`coprod.dashboard`; stop it when this command stops.
+
+    SIGTERM and SIGINT are passed on to the server, which is then waited for (and killed
+    if it does not stop within a few seconds), so no server is left on the port.
+    """
     print(f"Serving the dashboard at http://{args.host}:{args.port}/ (Ctrl-C to stop)",
           flush=True)
     cmd = [sys.executable, "-m", "solara", "run", "coprod.dashboard", "--host", args.host,
            "--port", str(args.port), "--production", "--no-open"]
-    return subprocess.call(cmd)
+    server = subprocess.Popen(cmd)
+    stopping = []
+
+    def forward(signum, _frame):
+        stopping.append(time.monotonic())
+        server.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while (code := server.poll()) is None:
+            if stopping and time.monotonic() - stopping[0] > STOP_WAIT_S:
+                server.kill()  # it did not stop when asked
+            time.sleep(0.2)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _reap(server)
+    return 130 if stopping else code
+
+
+def _reap(server: subprocess.Popen) -> None:
+    """Make sure the server has ended and is reaped: terminate, then kill."""
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(STOP_WAIT_S)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

@@ -6,9 +6,11 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coprod.common import add_seed, add_workers, examples, seed_value
+from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
 from sim.errors import InputError
 from sim.io import atomic_write_frame
+
+MAX_DRAWS = 10_000
 
 if TYPE_CHECKING:
     from calibration.posterior import Posterior
@@ -23,10 +25,12 @@ def register(sub, name: str) -> None:
                         "coprod fit --posterior out/cal --draws 400 --workers 2"))
     p.add_argument("--posterior", default=None, help="a directory written by "
                    "'coprod calibrate' (default: the shipped posterior)")
-    p.add_argument("--draws", type=int, default=200, help="posterior draws (default 200)")
+    p.add_argument("--draws", type=int, default=200, help="posterior draws (default 200; "
+                   "10 to 10000)")
     add_seed(p)
     add_workers(p)
-    p.add_argument("--out", type=Path, default=Path("out/fit"), help="output directory")
+    p.add_argument("--out", default=None, help="output directory (default out/fit; its "
+                   "parent folder must exist)")
 
 
 def write_fit(posterior: Posterior, out: Path, *, draws: int, seed: int, workers: int = 1,
@@ -54,8 +58,9 @@ def run_command(args) -> int:
     from calibration.posterior import load_posterior
 
     seed = seed_value(args.seed)
-    if args.draws < 10:
-        raise InputError("--draws", args.draws, "allowed: a whole number >= 10")
+    if not 10 <= args.draws <= MAX_DRAWS:
+        raise InputError("--draws", args.draws, f"allowed: 10 to {MAX_DRAWS}")
+    args.out = out_dir(args.out, Path("out/fit"))
     posterior = load_posterior(args.posterior)
     check = write_fit(posterior, args.out, draws=args.draws, seed=seed,
                       workers=args.workers, scheduler=args.scheduler)

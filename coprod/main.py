@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import signal
 import sys
 
 from coprod import commands
 from sim.errors import CoprodError, InputError
 
 EXIT_USAGE = 2
+EXIT_INTERRUPT = 130
 # The library names its keyword arguments; the command line names its flags.
 FLAGS = {"steps": "--steps", "population": "--population", "reps": "--reps",
          "resample": "--resample", "resume": "--resume", "out": "--out",
@@ -53,7 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run ``coprod`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, or a refused option (already one line)
+        return stop.code
     # What manifests record as the command (the only place that reads the command line).
     args.invocation = shlex.join(["coprod", *argv])
     _register, run = commands.COMMANDS[args.command]
@@ -62,10 +67,14 @@ def main(argv: list[str] | None = None) -> int:
     except CoprodError as err:
         print(f"coprod {args.command}: error: {as_flags(err)}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print(f"coprod {args.command}: interrupted; finished results were kept",
-              file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        # The command is over: a further Ctrl-C must not turn exit 130 into a traceback.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # Batches say what they kept; elsewhere nothing was half-written (atomic writes).
+        kept = getattr(stop, "kept", "no results of this command were written; files "
+                       "written before are unchanged")
+        print(f"coprod {args.command}: interrupted; {kept}", file=sys.stderr)
+        return EXIT_INTERRUPT
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from coprod.common import add_seed, examples, seed_value
+from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
 from sim.errors import InputError
 from sim.io import atomic_write_frame, manifest, write_manifest
 
@@ -16,10 +16,12 @@ def register(sub, name: str) -> None:
                        "posterior narrowing", description=__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        epilog=examples("coprod recovery --truths 4 --workers 2"))
-    p.add_argument("--truths", type=int, default=4, help="true parameter sets (default 4)")
+    p.add_argument("--truths", type=int, default=4, help="true parameter sets "
+                   "(default 4; 1 to 100)")
     add_seed(p)
-    p.add_argument("--workers", type=int, default=1, help="local worker processes")
-    p.add_argument("--out", type=Path, default=Path("out/recovery"), help="output directory")
+    add_workers(p, scheduler=False)
+    p.add_argument("--out", default=None, help="output directory (default out/recovery; "
+                   "its parent folder must exist)")
 
 
 def run_command(args) -> int:
@@ -27,8 +29,9 @@ def run_command(args) -> int:
     from calibration.recovery import recover, summarise
 
     seed = seed_value(args.seed)
-    if args.truths < 1:
-        raise InputError("--truths", args.truths, "allowed: a whole number >= 1")
+    if not 1 <= args.truths <= 100:
+        raise InputError("--truths", args.truths, "allowed: 1 to 100")
+    args.out = out_dir(args.out, Path("out/recovery"))
     frame = recover(args.out, truths=args.truths, rng=seed, workers=args.workers)
     summary = summarise(frame)
     atomic_write_frame(args.out / "recovery.csv", frame)

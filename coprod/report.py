@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import shutil
 from pathlib import Path
 
@@ -25,9 +24,18 @@ from scenarios.spec import load_scenario
 from sim.catalogue import activity
 from sim.errors import InputError
 from sim.frame import SURVEY_2015
-from sim.io import atomic_write_text
+from sim.io import atomic_write_text, read_own_csv, read_own_json
 from sim.outcomes import HEADLINE, outcome
 from sim.parameters import FREE, PARAMETERS
+
+# How each output is made again; 'coprod demo' makes them all (the quotes nest in messages).
+DEMO = "' or 'coprod demo --out DIR"
+SURVEY_REMAKE = "coprod survey --out DIR/survey" + DEMO
+FIT_REMAKE = "coprod fit --out DIR/fit" + DEMO
+COMPARE_REMAKE = "coprod compare --out DIR/scenarios" + DEMO
+RUN_REMAKE = "coprod run ... --out DIR/scenarios" + DEMO
+BOOT_COLUMNS = ("statistic", "estimate", "low_95", "high_95", "low_99", "high_99")
+COMP_COLUMNS = ("scenario", "outcome", "median")
 
 
 def _need(path: Path, how: str) -> Path:
@@ -66,7 +74,8 @@ def _fmt(x: float, scale: float) -> str:
 def findings(directory: Path) -> list[str]:
     """The three or four things a reader should look at first, computed from the outputs."""
     out = []
-    boot = pd.read_csv(directory / "survey" / "bootstrap.csv").set_index("statistic")
+    boot = read_own_csv(directory / "survey" / "bootstrap.csv", SURVEY_REMAKE,
+                        columns=BOOT_COLUMNS).set_index("statistic")
     m = boot.loc["pooled_diff:municipality"]
     out.append(f"The paper's main finding holds: LTC units coordinate statutory activities "
                f"more often than non-statutory ones (pooled difference {100 * m.estimate:+.0f} "
@@ -77,12 +86,12 @@ def findings(directory: Path) -> list[str]:
                f"{100 * t.low_95:+.0f} to {100 * t.high_95:+.0f} (includes 0).")
     fit_path = directory / "fit" / "fit.csv"
     if fit_path.exists():
-        fit = pd.read_csv(fit_path)
+        fit = read_own_csv(fit_path, FIT_REMAKE, columns=("inside",))
         out.append(f"The calibrated model reproduces {int(fit.inside.sum())} of 18 observed "
                    "shares (simulated median inside the observed 95% interval).")
     comp_path = directory / "scenarios" / "comparison.csv"
     if comp_path.exists():
-        comp = pd.read_csv(comp_path)
+        comp = read_own_csv(comp_path, COMPARE_REMAKE, columns=COMP_COLUMNS)
         co = comp[(comp.outcome == "share_together") & comp.diff_median.notna()
                   & (comp.scenario != "baseline")]
         if len(co):
@@ -99,7 +108,8 @@ def findings(directory: Path) -> list[str]:
 
 
 def _survey_section(directory: Path) -> str:
-    boot = pd.read_csv(_need(directory / "survey" / "bootstrap.csv", "coprod survey"))
+    boot = read_own_csv(directory / "survey" / "bootstrap.csv", SURVEY_REMAKE,
+                        columns=BOOT_COLUMNS)
     shares = boot[boot.statistic.str.startswith("share:")].copy()
     parts = shares.statistic.str.split(":", expand=True)
     shares["activity"], shares["coordinator"] = parts[1], parts[2]
@@ -138,8 +148,8 @@ analysis). Significant when 0 lies outside the interval.</p>
 
 def _fit_section(directory: Path, figures: Path) -> str:
     fit_dir = directory / "fit"
-    fit = pd.read_csv(_need(fit_dir / "fit.csv", "coprod fit"))
-    n = pd.read_csv(fit_dir / "fit_n.csv")
+    fit = read_own_csv(fit_dir / "fit.csv", FIT_REMAKE)
+    n = read_own_csv(fit_dir / "fit_n.csv", FIT_REMAKE)
     post = load_posterior()
     median, interval = post.median(), post.interval(0.9)
     prows = []
@@ -166,7 +176,7 @@ the 90% credible interval held the truth, and how much the posterior narrowed.</
 {rrows}</table>"""
     validation = ""
     if (fit_dir / "fit_validation.csv").exists():
-        val = pd.read_csv(fit_dir / "fit_validation.csv")
+        val = read_own_csv(fit_dir / "fit_validation.csv", FIT_REMAKE)
         vrows = "".join(
             f"<tr><td>{html.escape(r.pattern)}</td><td>{html.escape(r.known)}</td>"
             f"<td>{r.sim_median:.2f} ({r.sim_low_90:.2f} to {r.sim_high_90:.2f})</td>"
@@ -198,11 +208,11 @@ the parameter.</p>
 
 def _scenario_section(directory: Path, figures: Path) -> str:
     sdir = directory / "scenarios"
-    comp = pd.read_csv(_need(sdir / "comparison.csv", "coprod compare"))
+    comp = read_own_csv(sdir / "comparison.csv", COMPARE_REMAKE, columns=COMP_COLUMNS)
     scenarios = list(dict.fromkeys(comp.scenario))
     desc = []
     for name in scenarios:
-        manifest = json.loads((sdir / name / "manifest.json").read_text())
+        manifest = read_own_json(sdir / name / "manifest.json", RUN_REMAKE)
         runs = manifest.get("runs", "?")
         desc.append(f"<tr><th>{name}</th><td>{html.escape(manifest.get('description', ''))}"
                     f"</td><td>{runs}</td></tr>")
@@ -249,11 +259,11 @@ def _reproduce_section(directory: Path) -> str:
     for sub in ("survey", "fit"):
         path = directory / sub / "manifest.json"
         if path.exists():
-            m = json.loads(path.read_text())
+            m = read_own_json(path, f"coprod {sub} --out DIR/{sub}")
             items.append(f"<li><code>{html.escape(str(m.get('command', '')))}</code> seed "
                          f"{m.get('seed')}</li>")
     for path in sorted((directory / "scenarios").glob("*/manifest.json")):
-        m = json.loads(path.read_text())
+        m = read_own_json(path, RUN_REMAKE)
         items.append(f"<li><code>{html.escape(str(m.get('command', '')))}</code>: scenario "
                      f"{m.get('scenario')}, seed {m.get('seed')}, {m.get('draws')} draws × "
                      f"{m.get('replicates')} replicates, {m.get('horizon_weeks')} weeks</li>")

@@ -6,11 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from coprod.common import add_seed, add_workers, examples, seed_value
+from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
 from scenarios.spec import load_many, load_scenario, shipped_names
-from sim.io import atomic_write_frame
+from sim.errors import InputError
+from sim.io import atomic_write_frame, locked
 
 DEFAULT_OUT = Path("out/scenarios")
+COMPARE_OUTPUTS = ("comparison.csv", "differences.png", "shares.png", "timeseries.png",
+                   "baseline_vs_observed.csv", "baseline_vs_observed.png")
 
 
 def register_list(sub, name: str) -> None:
@@ -47,12 +50,19 @@ def register_run(sub, name: str) -> None:
                    "shipped posterior)")
     add_seed(p)
     add_workers(p)
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory")
+    p.add_argument("--out", default=None, help=f"output directory (default "
+                   f"{DEFAULT_OUT}; its parent folder must exist)")
+    p.add_argument("--resume", action="store_true", help="reuse the runs stored in --out "
+                   "by an earlier, interrupted run with the same options; compute only the "
+                   "missing ones")
+    p.add_argument("--force", action="store_true", help="replace results in --out made "
+                   "with another scenario content, seed, posterior or code version")
 
 
 def run_run(args) -> int:
     """Run the ensembles and report failures (finished runs are kept)."""
     seed = seed_value(args.seed)
+    out = out_dir(args.out, DEFAULT_OUT)
     items = shipped_names() if args.scenarios == ["all"] else args.scenarios
     scenarios = [s.with_sizes(draws=args.draws, replicates=args.replicates,
                               horizon_weeks=args.horizon) for s in load_many(items)]
@@ -65,14 +75,21 @@ def run_run(args) -> int:
     print(f"Running {len(scenarios)} scenario(s), {total} runs, {args.workers} worker(s)"
           + (f" on Dask at {args.scheduler}" if args.scheduler else "") + f", seed {seed}",
           flush=True)
-    result = run_ensembles(scenarios, posterior, args.out, seed=seed, workers=args.workers,
-                           command=getattr(args, "invocation", "coprod run"),
-                           scheduler=args.scheduler)
-    print(f"Done in {result.wall_time_s:.1f} s; wrote {args.out}/<scenario>/outcomes.csv, "
+    result = run_ensembles(scenarios, posterior, out, seed=seed, workers=args.workers,
+                           scheduler=args.scheduler, resume=args.resume, force=args.force,
+                           command=getattr(args, "invocation", "coprod run"))
+    reused = f" ({result.reused} stored runs reused)" if result.reused else ""
+    print(f"Done in {result.wall_time_s:.1f} s{reused}; wrote {out}/<scenario>/outcomes.csv, "
           "timeseries.csv, manifest.json")
+    for name in result.empty:
+        print(f"coprod run: error: scenario {name}: no run finished; {out / name} was left "
+              "as it was", file=sys.stderr)
     if result.failures:
         for failure in result.failures:
             print(f"coprod run: error: {failure.describe()}", file=sys.stderr)
+        print(f"coprod run: error: {len(result.failures)} of {result.runs} runs failed; "
+              "the others are kept; 'coprod run ... --resume' with the same options "
+              "retries only the failed ones", file=sys.stderr)
         return 1
     return 0
 
@@ -90,20 +107,38 @@ def register_compare(sub, name: str) -> None:
 
 def run_compare(args) -> int:
     """Write comparison.csv, baseline_vs_observed.csv and the figures."""
+    seed = seed_value(args.seed)
+    if not args.out.is_dir():
+        raise InputError("--out", str(args.out), "give the directory 'coprod run' wrote",
+                         problem="no such directory")
+    with locked(args.out):
+        # A comparison that fails must not leave the previous one looking current.
+        for name in COMPARE_OUTPUTS:
+            (args.out / name).unlink(missing_ok=True)
+        return _compare(args, seed)
+
+
+def _compare(args, seed: int) -> int:
     import pandas as pd
 
     from scenarios.compare import compare_scenarios
     from scenarios.plots import plot_differences, plot_shares, plot_timeseries
     from sim.outcomes import HEADLINE
 
-    comp = compare_scenarios(args.out, args.baseline, rng=seed_value(args.seed))
+    comp = compare_scenarios(args.out, args.baseline, rng=seed)
+    for name in comp.skipped:
+        print(f"coprod compare: note: scenario {name} has no results (every run failed); "
+              "compared the others", file=sys.stderr)
     atomic_write_frame(args.out / "comparison.csv", comp.table)
     plot_differences(comp.table, comp.baseline, args.out / "differences.png")
     plot_shares(comp.table, comp.baseline, args.out / "shares.png")
     series = {}
     for name in comp.table.scenario.unique():
         path = args.out / name / "timeseries.csv"
-        series[name] = pd.read_csv(path) if path.exists() else pd.DataFrame()
+        try:
+            series[name] = pd.read_csv(path, dtype={"seed": "uint64"})
+        except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+            series[name] = pd.DataFrame()  # a missing series only leaves a gap in a figure
     plot_timeseries(series, args.out / "timeseries.png")
     written = ["comparison.csv", "differences.png", "shares.png", "timeseries.png"]
     if comp.baseline_fit is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from coprod.common import add_seed, add_workers, examples, seed_value
+from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
 from sim.errors import InputError
 from sim.io import atomic_write_frame, manifest, write_manifest
 
@@ -17,10 +17,11 @@ def register(sub, name: str) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        epilog=examples("coprod sensitivity --trajectories 20 --workers 2"))
     p.add_argument("--trajectories", type=int, default=20,
-                   help="Morris trajectories (runs = trajectories × 11; default 20)")
+                   help="Morris trajectories (runs = trajectories × 11; default 20; 2 to 1000)")
     add_seed(p)
     add_workers(p)
-    p.add_argument("--out", type=Path, default=Path("out/sensitivity"), help="output directory")
+    p.add_argument("--out", default=None, help="output directory (default "
+                   "out/sensitivity; its parent folder must exist)")
 
 
 def run_command(args) -> int:
@@ -29,8 +30,9 @@ def run_command(args) -> int:
     from calibration.sensitivity import morris
 
     seed = seed_value(args.seed)
-    if args.trajectories < 2:
-        raise InputError("--trajectories", args.trajectories, "allowed: a whole number >= 2")
+    if not 2 <= args.trajectories <= 1000:
+        raise InputError("--trajectories", args.trajectories, "allowed: 2 to 1000")
+    args.out = out_dir(args.out, Path("out/sensitivity"))
     table = morris(args.trajectories, rng=seed, workers=args.workers, scheduler=args.scheduler)
     atomic_write_frame(args.out / "sensitivity.csv", table)
     plot_sensitivity(table, args.out / "sensitivity.png")

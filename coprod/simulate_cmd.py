@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
-from coprod.common import add_seed, examples, parse_assignments, seed_value
-from sim.io import atomic_write_frame, manifest, write_manifest
+from coprod.common import add_seed, bounded, examples, parse_assignments, seed_value
+from sim.io import atomic_write_frame, check_out_dir, manifest, write_manifest
+
+MAX_STEPS = 2600  # fifty years, as for a scenario's horizon_weeks
 
 
 def register(sub, name: str) -> None:
@@ -20,20 +21,22 @@ def register(sub, name: str) -> None:
                         "--steps 260"),
     )
     add_seed(p)
-    p.add_argument("--steps", type=int, default=0, help="weeks to run after the 2015 "
-                   "snapshot (default 0: observe 2015; the model first spins up for "
-                   "spinup_weeks, 104 by default)")
+    p.add_argument("--steps", type=bounded(0, MAX_STEPS), default=0, help="weeks to run "
+                   f"after the 2015 snapshot (default 0: observe 2015; at most {MAX_STEPS}; "
+                   "the model first spins up for spinup_weeks, 104 by default)")
     p.add_argument("--population", choices=("survey2015", "norway"), default="survey2015",
                    help="the 2015 survey's 50 municipalities (default) or all of Norway")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override a parameter (repeatable); see docs/ODD.md for names")
-    p.add_argument("--out", type=Path, help="write DIR/survey.csv, DIR/timeseries.csv and "
+    p.add_argument("--out", help="write DIR/survey.csv, DIR/timeseries.csv and "
                    "DIR/manifest.json")
 
 
 def run_command(args) -> int:
     """Run the model and report."""
     seed = seed_value(args.seed)
+    if args.out is not None:
+        args.out = check_out_dir(args.out)
     overrides = parse_assignments(args.set, where="--set")
     # The model (Mesa, compiled kernels) loads only once the arguments are known good.
     import numpy as np

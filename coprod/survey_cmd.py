@@ -7,8 +7,8 @@ import math
 import time
 from pathlib import Path
 
-from coprod.common import add_seed, examples, seed_value
-from sim.io import atomic_write_frame, manifest, write_manifest
+from coprod.common import add_seed, bounded, examples, seed_value
+from sim.io import atomic_write_frame, check_out_dir, manifest, write_manifest
 
 
 def register(sub, name: str) -> None:
@@ -21,13 +21,13 @@ def register(sub, name: str) -> None:
     )
     p.add_argument("--data", type=Path, help="your own survey CSV (aggregate or unit-level); "
                    "default: the paper's Table 2")
-    p.add_argument("--reps", type=int, default=10_000, help="bootstrap replications "
-                   "(default 10000)")
+    p.add_argument("--reps", type=bounded(100, 100_000), default=10_000,
+                   help="bootstrap replications (default 10000; 100 to 100000)")
     p.add_argument("--resample", choices=("activity", "unit"), default="activity",
                    help="resample units within activity (default) or whole units "
                    "(unit-level data only)")
     add_seed(p)
-    p.add_argument("--out", type=Path, help="write DIR/bootstrap.csv and DIR/manifest.json")
+    p.add_argument("--out", help="write DIR/bootstrap.csv and DIR/manifest.json")
 
 
 def _pct(x: float) -> str:
@@ -46,8 +46,10 @@ def run(args) -> int:
     from calibration.claims import check_claims
     from calibration.survey import UnitResponses, load_survey
 
-    data = load_survey(args.data)
     seed = seed_value(args.seed)
+    if args.out is not None:
+        args.out = check_out_dir(args.out)
+    data = load_survey(args.data)
     t0 = time.perf_counter()
     res = survey_bootstrap(data, reps=args.reps, rng=seed, resample=args.resample)
     elapsed = time.perf_counter() - t0

@@ -9,6 +9,7 @@ the spin-up, the calibration's point in time) is set against the observed 2015 s
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from calibration.fit import PredictiveCheck, compare
 from sim.catalogue import COORDINATORS, TABLE2_IDS
 from sim.errors import InputError
 
-KEY = ["draw", "replicate"]
+KEY = ["draw", "replicate", "seed"]
 
 
 @dataclass(frozen=True)
@@ -29,25 +30,88 @@ class Comparison:
     table: pd.DataFrame
     baseline: str
     baseline_fit: PredictiveCheck | None
+    skipped: tuple = ()  # scenario folders without results (every run failed)
 
 
-def read_outcomes(directory: Path) -> dict[str, pd.DataFrame]:
-    """``{scenario: outcomes}`` for every ``<scenario>/outcomes.csv`` under ``directory``."""
+REMAKE = "run 'coprod run' with the same --out again"
+
+
+def _read_manifest(path: Path) -> dict:
+    """A scenario's manifest.json, or one line naming it and how to make it again."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(str(path), str(path), REMAKE, problem="missing file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise InputError(str(path), str(err), REMAKE, problem="malformed file:") from None
+    if not isinstance(record, dict):
+        raise InputError(str(path), type(record).__name__, REMAKE, problem="malformed file:")
+    return record
+
+
+def _read_one(f: Path) -> pd.DataFrame:
+    """One ``outcomes.csv``, checked against the row count its manifest records."""
+    record = _read_manifest(f.parent / "manifest.json")
+    try:
+        frame = pd.read_csv(f, dtype={"seed": "uint64"})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, TypeError,
+            OverflowError, UnicodeDecodeError) as err:
+        raise InputError(str(f), str(err).split("\n")[0], REMAKE,
+                         problem="malformed file:") from None
+    missing = {"scenario", "draw", "replicate", "seed", "outcome", "value"} - set(frame)
+    if missing:
+        raise InputError(f"{f}: header", ",".join(frame.columns),
+                         "missing columns: " + ", ".join(sorted(missing)) + "; " + REMAKE)
+    expected = record.get("outcome_rows")
+    if expected is not None and expected != len(frame):
+        raise InputError(str(f), f"{len(frame)} rows", f"its manifest.json records "
+                         f"{expected}; {REMAKE}", problem="truncated file:")
+    return frame
+
+
+def read_outcomes(directory: Path) -> tuple[dict[str, pd.DataFrame], dict[str, dict],
+                                          tuple]:
+    """``{scenario: outcomes}``, ``{scenario: manifest}`` and the scenarios skipped.
+
+    A scenario folder without outcomes (every run failed) is skipped with a note, so one
+    failed scenario does not stop the comparison of the others.
+    """
     directory = Path(directory)
-    files = sorted(directory.glob("*/outcomes.csv"))
+    if not directory.is_dir():
+        raise InputError("--out", str(directory), "give the directory 'coprod run' wrote",
+                         problem="no such directory")
+    folders = sorted(p.parent for p in directory.glob("*/manifest.json"))
+    folders += sorted(p.parent for p in directory.glob("*/runs.sqlite")
+                      if not (p.parent / "manifest.json").exists())
+    files = [f / "outcomes.csv" for f in folders if (f / "outcomes.csv").is_file()]
+    skipped = tuple(f.name for f in folders if not (f / "outcomes.csv").is_file())
     if not files:
         raise InputError("out", str(directory), "no <scenario>/outcomes.csv "
                          "found there; run the scenarios into this directory first",
                          problem="empty directory")
-    out = {}
+    out, manifests = {}, {}
     for f in files:
-        frame = pd.read_csv(f)
-        missing = {"scenario", "draw", "replicate", "seed", "outcome", "value"} - set(frame)
-        if missing:
-            raise InputError(f"{f}: header", ",".join(frame.columns),
-                             "missing columns: " + ", ".join(sorted(missing)))
-        out[f.parent.name] = frame
-    return out
+        out[f.parent.name] = _read_one(f)
+        manifests[f.parent.name] = _read_manifest(f.parent / "manifest.json")
+    return out, manifests, skipped
+
+
+def _check_pairing(manifests: dict[str, dict], baseline: str) -> None:
+    """Refuse to pair scenarios run with another root seed or posterior than the baseline."""
+    base = manifests[baseline]
+    for name, record in manifests.items():
+        for key, label in (("seed", "root seed"), ("posterior", "posterior")):
+            ident, base_ident = record.get("identity", {}), base.get("identity", {})
+            if key == "posterior" and "posterior_sha256" in ident and \
+                    "posterior_sha256" in base_ident:
+                same = ident["posterior_sha256"] == base_ident["posterior_sha256"]
+            else:
+                same = record.get(key) == base.get(key)
+            if not same:
+                raise InputError(f"{name}/manifest.json: {key}", record.get(key),
+                                 f"runs pair only when the {label} is the baseline's "
+                                 f"({base.get(key)!r}); rerun one of them with the same "
+                                 "--seed and --posterior", problem="unpaired value")
 
 
 def _summary(values: np.ndarray) -> tuple[float, float, float]:
@@ -61,10 +125,12 @@ def _summary(values: np.ndarray) -> tuple[float, float, float]:
 def compare_scenarios(directory: Path, baseline: str = "baseline", *,
                       reps: int = 10_000, rng=0) -> Comparison:
     """Build the comparison table (and the baseline's fit to the survey)."""
-    outcomes = read_outcomes(directory)
+    outcomes, manifests, skipped = read_outcomes(directory)
     if baseline not in outcomes:
         raise InputError("baseline", baseline, "scenarios found: "
                          + ", ".join(sorted(outcomes)), problem="unknown scenario")
+    _check_pairing(manifests, baseline)
+    # The seed is part of the key: runs pair only when draw, replicate and seed agree.
     wide = {name: frame.pivot_table(index=KEY, columns="outcome", values="value")
             for name, frame in outcomes.items()}
     base = wide[baseline]
@@ -89,4 +155,4 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
     if all(c in base.columns for c in count_cols):
         counts = base[count_cols].to_numpy().reshape(-1, len(TABLE2_IDS), len(COORDINATORS))
         fit = compare(counts, reps=reps, rng=rng)
-    return Comparison(table, baseline, fit)
+    return Comparison(table, baseline, fit, skipped)

@@ -18,10 +18,11 @@ import pandas as pd
 
 from calibration.posterior import Posterior
 from scenarios.spec import Scenario
+from scenarios.store import STORE, RunStore, check_folder, identity
 from sim import run
-from sim.batch import Failure, Task, run_tasks, spawn_seeds
+from sim.batch import Failure, Interrupted, Task, run_tasks, spawn_seeds
 from sim.catalogue import COORDINATORS
-from sim.io import atomic_write_frame, manifest, write_manifest
+from sim.io import atomic_write_frame, code_version, locked, manifest, write_manifest
 from sim.outcomes import SUMMARY
 
 SERIES_EVERY = 4  # weeks between rows of timeseries.csv
@@ -62,6 +63,8 @@ class EnsembleResult:
     runs: int
     failures: list
     wall_time_s: float
+    reused: int = 0  # runs taken from the store (--resume)
+    empty: tuple = ()  # scenarios without a finished run: their folders were left alone
 
 
 def build_tasks(scenario: Scenario, posterior: Posterior, seed: int) -> list[Task]:
@@ -83,8 +86,10 @@ def _frames(scenario: Scenario, tasks: list[Task], results: list):
     for task, res in zip(tasks, results, strict=True):
         if isinstance(res, Failure):
             continue
+        # Seeds are uint64: typed so, they stay whole numbers in every CSV (a mix of
+        # int64 and uint64 columns would be concatenated as floats).
         key = {"scenario": scenario.name, "draw": task.tag["draw"],
-               "replicate": task.tag["replicate"], "seed": task.seed}
+               "replicate": task.tag["replicate"], "seed": np.uint64(task.seed)}
         rows += [{**key, "outcome": k, "value": v} for k, v in res["outcomes"].items()]
         s = res["series"].copy()
         for i, (k, v) in enumerate(key.items()):
@@ -94,36 +99,112 @@ def _frames(scenario: Scenario, tasks: list[Task], results: list):
                                 else pd.DataFrame())
 
 
+def posterior_hash(posterior: Posterior) -> str:
+    """Digest of the posterior's particles and weights: the draws runs are paired on."""
+    import hashlib
+
+    digest = hashlib.sha256(posterior.particles.to_csv(index=False).encode())
+    digest.update(np.ascontiguousarray(posterior.weights, dtype=float).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def _interrupted(stores: list[RunStore], out: Path, total: int) -> Interrupted:
+    kept = sum(store.count() for store in stores)
+    err = Interrupted(kept, total)
+    err.kept = (f"{kept} of {total} runs are kept in {out}/<scenario>/{STORE}; "
+                "'coprod run ... --resume' with the same options computes only the rest")
+    return err
+
+
 def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *, seed: int,
                   workers: int = 1, scheduler: str | None = None,
-                  progress: bool | None = None, command: str = "") -> EnsembleResult:
+                  progress: bool | None = None, resume: bool = False,
+                  force: bool = False, command: str = "") -> EnsembleResult:
     """Run every scenario's ensemble in one parallel batch and write its files.
 
+    Each run is stored in ``<out>/<scenario>/runs.sqlite`` as it finishes; ``resume``
+    reuses the stored runs and computes only the missing ones. A folder holding results
+    of another scenario content, seed, posterior or code is refused unless ``force``.
     ``command`` is recorded in each manifest (the command line that asked for the runs).
     """
     t0 = time.perf_counter()
+    out = Path(out)
+    code, post = code_version(), posterior_hash(posterior)
+    idents = [identity(s, seed=seed, posterior=post, code=code) for s in scenarios]
+    with locked(out):
+        for scenario, ident in zip(scenarios, idents, strict=True):
+            check_folder(out / scenario.name, ident, force=force)
+        stores: list[RunStore] = []
+        try:
+            for scenario, ident in zip(scenarios, idents, strict=True):
+                stores.append(RunStore(out / scenario.name, ident, resume=resume))
+            result = _run_missing(scenarios, stores, posterior, seed, workers, scheduler,
+                                  progress)
+            per_scenario, results, reused = result
+            wall = time.perf_counter() - t0
+            failures, empty = [], []
+            for scenario, tasks, chunk, ident in zip(scenarios, per_scenario, results, idents,
+                                                     strict=True):
+                failed = [r for r in chunk if isinstance(r, Failure)]
+                failures += failed
+                if len(failed) == len(tasks):
+                    empty.append(scenario.name)  # never replace good files with empty ones
+                    continue
+                _write_scenario(out / scenario.name, scenario, tasks, chunk, failed, ident,
+                                posterior, seed=seed, workers=workers, scheduler=scheduler,
+                                wall=wall, reused=reused[scenario.name], command=command)
+        except KeyboardInterrupt:
+            raise _interrupted(stores, out, sum(s.runs for s in scenarios)) from None
+        finally:
+            for store in stores:
+                store.close()
+    return EnsembleResult([s.name for s in scenarios], sum(len(t) for t in per_scenario),
+                          failures, wall, sum(reused.values()), tuple(empty))
+
+
+def _run_missing(scenarios, stores, posterior, seed, workers, scheduler, progress):
+    """Run the tasks not in the stores; return tasks, results per scenario, runs reused."""
     per_scenario = [build_tasks(s, posterior, seed) for s in scenarios]
-    all_tasks = [t for tasks in per_scenario for t in tasks]
-    results = run_tasks(scenario_task, all_tasks, workers=workers, scheduler=scheduler,
-                        progress=progress, label="scenario runs", raise_on_failure=False)
-    wall = time.perf_counter() - t0
-    failures, pos = [], 0
-    for scenario, tasks in zip(scenarios, per_scenario, strict=True):
-        chunk = results[pos:pos + len(tasks)]
-        pos += len(tasks)
-        failed = [r for r in chunk if isinstance(r, Failure)]
-        failures += failed
-        outcomes, series = _frames(scenario, tasks, chunk)
-        directory = Path(out) / scenario.name
-        atomic_write_frame(directory / "outcomes.csv", outcomes)
-        atomic_write_frame(directory / "timeseries.csv", series)
-        write_manifest(directory / "manifest.json", manifest(
-            command=command, scenario=scenario.name,
-            description=scenario.description, source=scenario.source,
-            overrides=scenario.overrides, horizon_weeks=scenario.horizon_weeks,
-            draws=scenario.draws, replicates=scenario.replicates,
-            population=scenario.population, seed=seed, posterior=posterior.source,
-            posterior_manifest=posterior.manifest.get("command", ""),
-            runs=len(tasks), failed=[f.describe() for f in failed],
-            workers=workers, scheduler=scheduler, wall_time_all_scenarios_s=round(wall, 2)))
-    return EnsembleResult([s.name for s in scenarios], len(all_tasks), failures, wall)
+    results = [[None] * len(tasks) for tasks in per_scenario]
+    todo, reused = [], {}
+    for k, (scenario, tasks, store) in enumerate(zip(scenarios, per_scenario, stores,
+                                                     strict=True)):
+        done = store.finished()
+        for i, task in enumerate(tasks):
+            seed_res = done.get((task.tag["draw"], task.tag["replicate"]))
+            if seed_res is not None and seed_res[0] == str(task.seed):
+                results[k][i] = seed_res[1]
+            else:
+                todo.append((k, i))
+        reused[scenario.name] = len(tasks) - sum(1 for kk, _ in todo if kk == k)
+
+    def store_run(j: int, result) -> None:
+        k, i = todo[j]
+        task = per_scenario[k][i]
+        stores[k].add(task.tag["draw"], task.tag["replicate"], task.seed, result)
+
+    new = run_tasks(scenario_task, [per_scenario[k][i] for k, i in todo], workers=workers,
+                    scheduler=scheduler, progress=progress, label="scenario runs",
+                    raise_on_failure=False, on_result=store_run)
+    for (k, i), res in zip(todo, new, strict=True):
+        results[k][i] = res
+    return per_scenario, results, reused
+
+
+def _write_scenario(directory: Path, scenario: Scenario, tasks, chunk, failed, ident,
+                    posterior: Posterior, *, seed, workers, scheduler, wall, reused,
+                    command) -> None:
+    """Write outcomes.csv, timeseries.csv and manifest.json (last: it vouches for both)."""
+    outcomes, series = _frames(scenario, tasks, chunk)
+    atomic_write_frame(directory / "outcomes.csv", outcomes)
+    atomic_write_frame(directory / "timeseries.csv", series)
+    write_manifest(directory / "manifest.json", manifest(
+        command=command, scenario=scenario.name,
+        description=scenario.description, source=scenario.source,
+        overrides=scenario.overrides, horizon_weeks=scenario.horizon_weeks,
+        draws=scenario.draws, replicates=scenario.replicates,
+        population=scenario.population, seed=seed, posterior=posterior.source,
+        posterior_manifest=posterior.manifest.get("command", ""), identity=ident,
+        runs=len(tasks), runs_reused=reused, failed=[f.describe() for f in failed],
+        outcome_rows=len(outcomes), series_rows=len(series),
+        workers=workers, scheduler=scheduler, wall_time_all_scenarios_s=round(wall, 2)))

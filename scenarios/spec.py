@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
 from sim.errors import InputError
+from sim.io import read_text_limited
 from sim.parameters import PARAMETERS, validate
 
 KEYS = ("name", "description", "horizon_weeks", "draws", "replicates", "population", "set")
@@ -31,6 +32,7 @@ REQUIRED = ("name", "description")
 POPULATIONS = ("survey2015", "norway")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 LIMITS = {"horizon_weeks": (4, 2600), "draws": (1, 1000), "replicates": (1, 1000)}
+MAX_FILE_BYTES = 1_000_000  # a scenario file is a few lines of TOML
 DEFAULTS = {"horizon_weeks": 520, "draws": 10, "replicates": 10, "population": "survey2015"}
 
 
@@ -55,8 +57,6 @@ class Scenario:
     def with_sizes(self, *, draws: int | None = None, replicates: int | None = None,
                    horizon_weeks: int | None = None) -> Scenario:
         """A copy with other ensemble sizes (command-line overrides)."""
-        from dataclasses import replace
-
         changes = {k: v for k, v in {"draws": draws, "replicates": replicates,
                                      "horizon_weeks": horizon_weeks}.items() if v is not None}
         for key, value in changes.items():
@@ -88,11 +88,28 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
                          + ", ".join(shipped_names()) + ") or the path of a TOML file",
                          problem="unknown scenario")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_limited(path, limit=MAX_FILE_BYTES)
     except UnicodeDecodeError:
         raise InputError(str(path), "binary content", "a scenario is a UTF-8 TOML text file",
                          problem="unreadable") from None
-    return parse_scenario(text, str(path))
+    scenario = parse_scenario(text, str(path))
+    _refuse_shipped_lookalike(scenario)
+    return scenario
+
+
+def _refuse_shipped_lookalike(scenario: Scenario) -> None:
+    """A user file may not take a shipped scenario's name with other content.
+
+    Its results would land in the shipped scenario's folder and be compared as if they
+    were that scenario's (as the baseline, even).
+    """
+    if scenario.name not in shipped_names():
+        return
+    shipped = load_scenario(scenario.name)
+    if replace(shipped, source=scenario.source) != scenario:
+        raise InputError(f"{scenario.source}: key 'name'", scenario.name, "a shipped "
+                         "scenario has this name but other content; give the file another "
+                         "name", problem="clashing value")
 
 
 def parse_scenario(text: str, source: str) -> Scenario:

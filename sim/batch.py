@@ -9,17 +9,19 @@ finished runs are kept.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 
 import numpy as np
 
-from sim.errors import CoprodError
+from sim.errors import CoprodError, InputError
 
 
 @dataclass(frozen=True)
@@ -62,26 +64,119 @@ def spawn_seeds(root, n: int) -> list[int]:
             for s in np.random.SeedSequence(root).spawn(n)]
 
 
-def connect(scheduler: str):
-    """A Dask client for ``scheduler``; an unreachable address is one clear error."""
-    from distributed import Client
+MAX_WORKERS = 256  # local processes; more only thrash a shared machine
+CONNECT_TIMEOUT_S = 10  # a scheduler that does not answer within this is refused
+_SCHEMES = ("tcp", "tls", "ws", "wss", "inproc", "ucx")
 
+
+def check_workers(workers: int, where: str = "--workers") -> int:
+    """Validate a number of local worker processes (1 to :data:`MAX_WORKERS`)."""
+    if isinstance(workers, bool) or not 1 <= workers <= MAX_WORKERS:
+        raise InputError(where, workers, f"allowed: a whole number from 1 to {MAX_WORKERS}")
+    return workers
+
+
+def _probe(scheduler: str) -> None:
+    """Refuse ``scheduler`` unless a Dask scheduler answers on it.
+
+    distributed's comm layer trusts the first 8 bytes it reads as a message length, so
+    an HTTP server (or any other service) on the port can make it hang or try to
+    allocate exabytes. A scheduler speaks first: it sends its handshake, a short
+    message, as soon as a client connects. A plain socket with timeouts checks that.
+    """
+    import socket
+    import struct
+    from urllib.parse import urlsplit
+
+    where = "--scheduler"
+    allowed = "allowed: the address of a Dask scheduler, e.g. tcp://127.0.0.1:8786"
+    address = scheduler if "://" in scheduler else "tcp://" + scheduler
     try:
-        return Client(scheduler, timeout="10s")
+        parts = urlsplit(address)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        raise InputError(where, scheduler, allowed, problem="malformed address") from None
+    if parts.scheme not in _SCHEMES or not host or port is None:
+        raise InputError(where, scheduler, allowed, problem="malformed address")
+    if parts.scheme != "tcp":
+        return  # TLS and the others need their own handshake; distributed's timeouts apply
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S) as sock:
+            sock.settimeout(CONNECT_TIMEOUT_S)
+            header = b""
+            while len(header) < 8:
+                more = sock.recv(8 - len(header))
+                if not more:
+                    break
+                header += more
+    except TimeoutError:
+        header = b""
     except OSError as err:
         raise CoprodError(f"--scheduler: cannot reach {scheduler!r} ({err}); start a "
                           "scheduler with 'dask scheduler' or omit --scheduler") from None
+    if len(header) < 8 or not 0 < struct.unpack("<Q", header)[0] < 2**20:
+        raise InputError(where, scheduler, allowed + " (the service on that port did not "
+                         "greet as one)", problem="not a Dask scheduler at")
+
+
+def connect(scheduler: str):
+    """A Dask client for ``scheduler``; a wrong or unreachable address is one clear error."""
+    _probe(scheduler)
+    import dask
+    from distributed import Client
+
+    timeout = f"{CONNECT_TIMEOUT_S}s"
+    try:
+        with dask.config.set({"distributed.comm.timeouts.connect": timeout}):
+            return Client(scheduler, timeout=timeout)
+    except (OSError, TimeoutError, ValueError, MemoryError) as err:
+        raise CoprodError(f"--scheduler: no Dask scheduler answered at {scheduler!r} "
+                          f"({type(err).__name__}: {err}); start one with 'dask scheduler' "
+                          "or omit --scheduler") from None
+
+
+def _interrupted(err: BaseException) -> bool:
+    """True when ``err`` is, or was caused by, a KeyboardInterrupt.
+
+    Ctrl-C landing inside a numba kernel surfaces as ``SystemError: CPUDispatcher(...)
+    returned a result with an exception set`` whose context is the KeyboardInterrupt.
+    """
+    seen = set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, KeyboardInterrupt):
+            return True
+        seen.add(id(err))
+        err = err.__cause__ or err.__context__
+    return False
 
 
 def _call(fn: Callable, task: Task):
     try:
         return fn(task)
     except Exception as err:
+        if _interrupted(err):
+            raise KeyboardInterrupt from None  # an interrupt is never a failed run
         return Failure(task, f"{type(err).__name__}: {err}")
 
 
 def _call_chunk(fn: Callable, tasks: Sequence[Task]) -> list:
     return [_call(fn, t) for t in tasks]
+
+
+def _ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C reaches the whole process group; the parent decides."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a batch; ``done`` runs had finished (and were handed to the caller)."""
+
+    def __init__(self, done: int, total: int):
+        self.done, self.total = done, total
+        # What the command line reports; a caller that stores the runs says where.
+        self.kept = f"{done} of {total} runs had finished; no results were written"
+        super().__init__(f"{done} of {total} runs finished")
 
 
 class _Progress:
@@ -107,48 +202,121 @@ class _Progress:
 
 def run_tasks(fn: Callable[[Task], object], tasks: Sequence[Task], *, workers: int = 1,
               scheduler: str | None = None, progress: bool | None = None,
-              label: str = "runs", raise_on_failure: bool = True) -> list:
+              label: str = "runs", raise_on_failure: bool = True,
+              on_result: Callable[[int, object], None] | None = None) -> list:
     """Apply ``fn`` to every task and return the results in task order.
 
     ``workers`` local processes (1 = in this process), or the Dask cluster at
     ``scheduler`` (e.g. ``tcp://127.0.0.1:8786``). ``fn`` must be a module-level function.
-    Failed runs become :class:`Failure` entries; with ``raise_on_failure`` a
-    :class:`RunFailures` carrying every finished result is raised at the end.
+    ``on_result(i, result)`` is called in this process as each run finishes, so the
+    caller can store it at once. Failed runs, and runs lost with a dead worker process
+    or cluster, become :class:`Failure` entries; with ``raise_on_failure`` a
+    :class:`RunFailures` carrying every finished result is raised at the end. Ctrl-C
+    stops the workers and raises :class:`Interrupted`.
     """
     tasks = list(tasks)
     show = sys.stderr.isatty() if progress is None else progress
     bar = _Progress(len(tasks), label, show)
     results: list = [None] * len(tasks)
-    if scheduler:
-        from distributed import as_completed
 
-        with connect(scheduler) as client:
-            futures = client.map(_call, [fn] * len(tasks), tasks, pure=False)
-            index = {f.key: i for i, f in enumerate(futures)}
-            for fut in as_completed(futures):
-                results[index[fut.key]] = fut.result()
-                bar.update()
-    elif workers <= 1:
-        for i, task in enumerate(tasks):
-            results[i] = _call(fn, task)
-            bar.update()
-    else:
-        # Chunks amortise inter-process overhead. Forking skips re-importing everything
-        # in each worker, but is only safe from a single-threaded parent; otherwise spawn.
-        size = max(1, min(16, len(tasks) // (workers * 4)))
-        chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
-        method = ("fork" if threading.active_count() == 1
-                  and "fork" in multiprocessing.get_all_start_methods() else "spawn")
-        with ProcessPoolExecutor(workers, mp_context=get_context(method)) as pool:
-            futures = [pool.submit(_call_chunk, fn, c) for c in chunks]
-            pos = 0
-            for chunk, fut in zip(chunks, futures, strict=True):
-                out = fut.result()
-                results[pos:pos + len(chunk)] = out
-                pos += len(chunk)
-                bar.update(len(chunk))
+    def deliver(i: int, result) -> None:
+        results[i] = result
+        if on_result is not None and not isinstance(result, Failure):
+            on_result(i, result)
+        bar.update()
+
+    try:
+        if scheduler:
+            _run_dask(fn, tasks, scheduler, deliver)
+        elif workers <= 1:
+            for i, task in enumerate(tasks):
+                deliver(i, _call(fn, task))
+        else:
+            _run_pool(fn, tasks, check_workers(workers), deliver)
+    except KeyboardInterrupt:
+        bar.close()
+        raise Interrupted(sum(r is not None for r in results), len(tasks)) from None
     bar.close()
     failures = [r for r in results if isinstance(r, Failure)]
     if failures and raise_on_failure:
         raise RunFailures(failures, results)
     return results
+
+
+def _run_pool(fn: Callable, tasks: list[Task], workers: int, deliver) -> None:
+    """Local worker processes; results delivered as chunks finish."""
+    # Chunks amortise inter-process overhead. Forking skips re-importing everything
+    # in each worker, but is only safe from a single-threaded parent; otherwise spawn.
+    size = max(1, min(16, len(tasks) // (workers * 4)))
+    starts = list(range(0, len(tasks), size))
+    method = ("fork" if threading.active_count() == 1
+              and "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=get_context(method),
+                               initializer=_ignore_sigint)
+    try:
+        # Workers start during the submissions: SIGINT stays blocked until each has set
+        # it aside (a Ctrl-C meanwhile waits here), so none prints a traceback.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            futures = {pool.submit(_call_chunk, fn, tasks[s:s + size]): s for s in starts}
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        for fut in as_completed(futures):
+            s = futures[fut]
+            try:
+                out = fut.result()
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory): its chunk and any queued behind
+                # it are lost; the finished ones were delivered already.
+                out = [Failure(t, "lost: a worker process died (killed or out of memory)")
+                       for t in tasks[s:s + size]]
+            for k, result in enumerate(out):
+                deliver(s + k, result)
+    except BaseException:
+        _stop(pool)
+        raise
+    pool.shutdown()
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: cancel queued chunks and end the workers mid-run."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C waits
+    try:
+        # The executor offers no way to stop running work before Python 3.14's
+        # terminate_workers(); its process table is the only handle on the workers.
+        processes = list(getattr(pool, "_processes", {}).values())
+        for proc in processes:
+            proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        for proc in processes:
+            proc.join(5)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _run_dask(fn: Callable, tasks: list[Task], scheduler: str, deliver) -> None:
+    """The Dask cluster at ``scheduler``; a lost cluster fails only the unfinished runs."""
+    from distributed import as_completed as dask_completed
+
+    with connect(scheduler) as client:
+        futures = client.map(_call, [fn] * len(tasks), tasks, pure=False)
+        index = {f.key: i for i, f in enumerate(futures)}
+        pending = set(range(len(tasks)))
+        try:
+            for fut in dask_completed(futures):
+                i = index[fut.key]
+                try:
+                    result = fut.result()
+                except Exception as err:  # e.g. KilledWorker: the run, not the batch
+                    if _interrupted(err):
+                        raise KeyboardInterrupt from None
+                    result = Failure(tasks[i], f"lost on the cluster: {type(err).__name__}")
+                pending.discard(i)
+                deliver(i, result)
+        except KeyboardInterrupt:
+            client.cancel(futures)
+            raise
+        except Exception as err:  # the connection to the cluster is gone
+            for i in sorted(pending):
+                deliver(i, Failure(tasks[i], "lost: the connection to the Dask cluster "
+                                   f"failed ({type(err).__name__})"))

@@ -7,6 +7,7 @@ import os
 import platform
 import sys
 import tempfile
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -66,3 +67,151 @@ def write_manifest(path: str | Path, record: dict) -> Path:
     """Write a manifest JSON atomically."""
     return atomic_write_text(path, json.dumps(record, indent=2, sort_keys=True, default=str)
                              + "\n")
+
+
+MAX_INPUT_BYTES = 20_000_000  # an input file larger than this is refused, not read
+
+
+def read_text_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES,
+                      encoding: str = "utf-8") -> str:
+    """Read a text file, refusing one larger than ``limit`` bytes (or endless: /dev/zero).
+
+    Reads at most ``limit + 1`` bytes, so a device or pipe that never ends costs nothing.
+    Raises :class:`InputError` naming the file; decoding errors propagate as usual.
+    """
+    from sim.errors import InputError
+
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(str(path), f"more than {limit:,} bytes",
+                         f"allowed: files up to {limit:,} bytes", problem="too large:")
+    return data.decode(encoding)
+
+
+def check_out_dir(path: str | Path, *, where: str = "--out", create_parents: bool = False
+                  ) -> Path:
+    """Check, before any work, that ``path`` is (or can become) a writable directory.
+
+    Creates the directory (its parent must exist unless ``create_parents``) and a
+    temporary file in it, so that a wrong ``--out`` is refused before hours of runs.
+    """
+    from sim.errors import InputError
+
+    text = str(path)
+    if not text.strip():
+        raise InputError(where, text, "allowed: a directory path", problem="empty value")
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(where, text, "allowed: a directory (this is a file)",
+                         problem="not a directory:")
+    if not path.exists() and not create_parents and not path.parent.is_dir():
+        raise InputError(where, text, f"the parent folder {str(path.parent)!r} must exist "
+                         "(create it first)", problem="missing parent folder of")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as err:
+        raise InputError(where, text, f"allowed: a writable directory ({err.strerror})",
+                         problem="cannot write to") from None
+    return path
+
+
+@contextmanager
+def locked(directory: str | Path, *, where: str = "--out"):
+    """Hold an exclusive lock on ``directory`` while writing into it.
+
+    A second process that tries to write the same folder is refused in one line instead
+    of silently replacing the first one's files. The lock ends with the process (flock),
+    so a crash or kill -9 never leaves a stale lock behind.
+    """
+    import fcntl
+
+    from sim.errors import InputError
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    fh = open(directory / ".coprod.lock", "a+")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise InputError(where, str(directory), "wait for it to finish or use another "
+                             "--out", problem=f"{holder} is writing into") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"coprod process {os.getpid()}")
+        fh.flush()
+        yield directory
+    finally:
+        fh.close()
+
+
+def code_version() -> str:
+    """The package version and a digest of the model's source, recorded with results.
+
+    Results of different code must not be mixed, and the package version alone does not
+    change with every edit.
+    """
+    import hashlib
+
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for package in ("sim", "calibration", "scenarios"):
+        for file in sorted((root / package).rglob("*.py")):
+            digest.update(file.relative_to(root).as_posix().encode())
+            digest.update(file.read_bytes())
+    return f"{versions().get('coprod', 'unknown')}+{digest.hexdigest()[:12]}"
+
+
+def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (), **kwargs):
+    """Read a CSV that coprod wrote, defensively.
+
+    A missing, empty, oversized, truncated or malformed file (or one without ``columns``)
+    is one :class:`InputError` naming the file and ``remake``, the command that makes it
+    again, instead of a pandas traceback.
+    """
+    import io
+
+    import pandas as pd
+
+    from sim.errors import InputError
+
+    path = Path(path)
+    again = f"make it again with '{remake}'"
+    try:
+        frame = pd.read_csv(io.StringIO(read_text_limited(path)), **kwargs)
+    except FileNotFoundError:
+        raise InputError(str(path), str(path), again, problem="missing file") from None
+    except pd.errors.EmptyDataError:
+        raise InputError(str(path), "", again, problem="empty file") from None
+    except (OSError, ValueError, TypeError, OverflowError, pd.errors.ParserError) as err:
+        raise InputError(str(path), str(err).split("\n")[0], again,
+                         problem="malformed file:") from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing or frame.empty:
+        raise InputError(str(path), ",".join(map(str, frame.columns)) or "no rows",
+                         f"expected columns {', '.join(columns)} and rows; {again}",
+                         problem="incomplete file:")
+    return frame
+
+
+def read_own_json(path: str | Path, remake: str) -> dict:
+    """Read a JSON record coprod wrote (a manifest); a bad one is one line naming it."""
+    from sim.errors import InputError
+
+    path = Path(path)
+    again = f"make it again with '{remake}'"
+    try:
+        record = json.loads(read_text_limited(path))
+    except FileNotFoundError:
+        raise InputError(str(path), str(path), again, problem="missing file") from None
+    except (OSError, ValueError) as err:  # JSONDecodeError and UnicodeDecodeError included
+        raise InputError(str(path), str(err).split("\n")[0], again,
+                         problem="malformed file:") from None
+    if not isinstance(record, dict):
+        raise InputError(str(path), type(record).__name__, again, problem="malformed file:")
+    return record

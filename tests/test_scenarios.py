@@ -61,9 +61,19 @@ def test_malformed_scenario_file_exits_2_without_traceback(write, capsys):
 
 
 def test_name_clash_is_refused(write):
-    path = write("baseline.toml", 'name = "baseline"\ndescription = "Another."\n')
+    path = write("mine.toml", 'name = "mine"\ndescription = "Another."\n')
     with pytest.raises(InputError, match="names must be unique"):
-        load_many(["baseline", str(path)])
+        load_many([str(path), str(path)])
+
+
+def test_a_user_file_with_a_shipped_name_and_other_content_is_refused(write):
+    path = write("baseline.toml", 'name = "baseline"\ndescription = "Another."\n')
+    with pytest.raises(InputError, match="shipped scenario has this name but other content"):
+        load_scenario(str(path))
+    from scenarios.spec import _files
+
+    copy = write("copy.toml", _files().joinpath("baseline.toml").read_text(encoding="utf-8"))
+    assert load_scenario(str(copy)).name == "baseline"  # the same content is accepted
 
 
 def _small(name, **sizes):

@@ -1,0 +1,63 @@
+"""No process left behind: the dashboard's server ends with the command."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True,
+                         text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_dashboard_server_stops_with_the_command(sig):
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "coprod", "dashboard", "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 90
+        while not _listening(port) and time.time() < deadline:
+            time.sleep(0.5)
+        assert _listening(port), "the dashboard did not start within 90 s"
+        children = _children(proc.pid)
+        assert children, "the server runs as a child process"
+        proc.send_signal(sig)
+        proc.wait(timeout=30)
+        time.sleep(0.5)
+        assert not _listening(port), "something still listens on the dashboard's port"
+        assert not [c for c in children if _alive(c)], "the server outlived the command"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -1,0 +1,263 @@
+"""Finished work is kept, results are never mixed, sizes are bounded (issues 11 and 15)."""
+
+import http.server
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from calibration.posterior import load_posterior
+from coprod.main import main
+from scenarios.ensemble import run_ensembles
+from scenarios.spec import load_scenario
+from sim.batch import Failure, Task, _call
+from sim.io import locked
+
+ROOT = Path(__file__).parents[1]
+SMALL = ["--draws", "2", "--replicates", "2", "--horizon", "8"]
+
+
+def _small(name):
+    return load_scenario(name).with_sizes(draws=2, replicates=2, horizon_weeks=8)
+
+
+def _ensemble(out, **kw):
+    return run_ensembles([_small("baseline"), _small("trust_forums")], load_posterior(), out,
+                         seed=3, progress=False, **kw)
+
+
+def _files(out):
+    return {p.relative_to(out): p.read_bytes() for p in sorted(out.glob("*/*.csv"))}
+
+
+def test_resumed_ensemble_equals_an_uninterrupted_one_byte_for_byte(tmp_path):
+    whole, part = tmp_path / "whole", tmp_path / "part"
+    _ensemble(whole)
+    _ensemble(part)
+    # As if interrupted: three runs missing from one store, two from the other.
+    for name, keep in (("baseline", 1), ("trust_forums", 2)):
+        with sqlite3.connect(part / name / "runs.sqlite") as db:
+            db.execute("DELETE FROM runs WHERE rowid NOT IN (SELECT rowid FROM runs LIMIT ?)",
+                       (keep,))
+        (part / name / "outcomes.csv").unlink()
+    res = _ensemble(part, resume=True)
+    assert res.reused == 3
+    assert _files(part) == _files(whole)
+
+
+def _fail(task):
+    raise RuntimeError("model broke")
+
+
+def test_a_scenario_whose_runs_all_fail_leaves_earlier_results_alone(tmp_path, monkeypatch):
+    _ensemble(tmp_path)
+    before = _files(tmp_path)
+    monkeypatch.setattr("scenarios.ensemble.scenario_task", _fail)
+    res = _ensemble(tmp_path)
+    assert set(res.empty) == {"baseline", "trust_forums"} and len(res.failures) == 8
+    assert _files(tmp_path) == before
+
+
+def test_seeds_in_timeseries_are_the_whole_numbers_of_outcomes(tmp_path):
+    _ensemble(tmp_path)
+    outcomes = pd.read_csv(tmp_path / "baseline" / "outcomes.csv", dtype={"seed": "uint64"})
+    text = (tmp_path / "baseline" / "timeseries.csv").read_text()
+    assert "e+" not in text
+    series = pd.read_csv(tmp_path / "baseline" / "timeseries.csv", dtype={"seed": "uint64"})
+    assert set(series.seed) == set(outcomes.seed)
+
+
+def test_another_seed_is_refused_in_one_line_unless_forced(tmp_path, capsys):
+    out = str(tmp_path)
+    assert main(["run", "baseline", *SMALL, "--seed", "3", "--out", out]) == 0
+    before = _files(tmp_path)
+    capsys.readouterr()
+    assert main(["run", "baseline", *SMALL, "--seed", "4", "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert "refusing to mix results" in err and "seed 3 (now 4)" in err
+    assert err.count("\n") == 1 and _files(tmp_path) == before
+    assert main(["run", "baseline", *SMALL, "--seed", "4", "--out", out, "--force"]) == 0
+    assert _files(tmp_path) != before
+
+
+def test_a_second_writer_of_the_same_folder_is_refused(tmp_path, capsys):
+    with locked(tmp_path):
+        assert main(["run", "baseline", *SMALL, "--out", str(tmp_path)]) == 2
+    assert "is writing into" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: d / "file.txt", "not a directory"),
+    (lambda d: "", "empty value"),
+    (lambda d: d / "missing" / "out", "missing parent folder"),
+])
+def test_a_bad_out_is_refused_before_any_run(tmp_path, capsys, make, message):
+    (tmp_path / "file.txt").write_text("x")
+    assert main(["run", "baseline", *SMALL, "--out", str(make(tmp_path))]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and "Running" not in captured.out
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "baseline", "--workers", "0"], ["run", "baseline", "--workers", "-3"],
+    ["simulate", "--steps", "1000000000"], ["survey", "--reps", "100000000"],
+])
+def test_sizes_are_bounded_and_the_limit_is_named(argv, capsys):
+    assert main(argv) == 2
+    assert "allowed:" in capsys.readouterr().err
+
+
+def test_huge_counts_and_endless_files_are_refused(write):
+    from calibration.survey import load_survey
+    from sim.errors import InputError
+
+    big = write("big.csv", "activity,n,municipality,voluntary,together\n"
+                "social,100000000000000000000,1,1,1\n")
+    with pytest.raises(InputError, match="at most 100,000"):
+        load_survey(big)
+    with pytest.raises(InputError, match="too large"):
+        load_survey("/dev/zero")
+    mixed = write("mixed.csv", "unit_id,unit_type,municipality,activity,coordinator,n\n"
+                  "u1,nursing_home,m,social,voluntary,3\n")
+    with pytest.raises(InputError, match="aggregate columns n and unit-level columns"):
+        load_survey(mixed)
+
+
+def test_count_recovery_with_large_n_is_quick():
+    from calibration.survey import recover_counts
+
+    cands = recover_counts(100_000, {"municipality": 33, "voluntary": 33, "together": 34})
+    assert cands[0] == (32_500, 33_000, 34_500) and sum(cands[-1]) == 100_000
+
+
+def test_compare_pairs_only_runs_of_one_seed_and_leaves_no_stale_table(tmp_path, capsys):
+    out = str(tmp_path)
+    assert main(["run", "baseline", *SMALL, "--seed", "3", "--out", out]) == 0
+    assert main(["run", "trust_forums", *SMALL, "--seed", "4", "--out", out]) == 0
+    (tmp_path / "comparison.csv").write_text("stale\n")
+    capsys.readouterr()
+    assert main(["compare", "--out", out]) == 2
+    assert "root seed" in capsys.readouterr().err
+    assert not (tmp_path / "comparison.csv").exists()
+
+
+def test_compare_detects_truncated_outcomes_and_a_missing_folder(tmp_path, capsys):
+    _ensemble(tmp_path)
+    path = tmp_path / "trust_forums" / "outcomes.csv"
+    path.write_text("".join(path.read_text().splitlines(keepends=True)[:50]))
+    assert main(["compare", "--out", str(tmp_path)]) == 2
+    assert "truncated file" in capsys.readouterr().err
+    assert main(["compare", "--out", str(tmp_path / "nowhere")]) == 2
+    assert "no such directory" in capsys.readouterr().err
+
+
+def test_compare_goes_on_when_one_scenario_failed_entirely(tmp_path, capsys, monkeypatch):
+    _ensemble(tmp_path)
+    monkeypatch.setattr("scenarios.ensemble.scenario_task", _fail)
+    run_ensembles([_small("local_volunteer_policy")], load_posterior(), tmp_path, seed=3,
+                  progress=False)
+    assert main(["compare", "--out", str(tmp_path)]) == 0
+    assert "local_volunteer_policy has no results" in capsys.readouterr().err
+
+
+def test_a_malformed_posterior_names_the_file_and_the_command(tmp_path):
+    from sim.errors import InputError
+
+    (tmp_path / "posterior.csv").write_text("")
+    with pytest.raises(InputError, match=r"posterior.csv: empty file.*coprod calibrate"):
+        load_posterior(tmp_path)
+
+
+def test_an_interrupt_inside_a_kernel_is_not_a_failed_run():
+    def kernel(task):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            # As numba raises it: the interrupt is the context, not the cause.
+            raise SystemError("CPUDispatcher(...) returned a result with an "  # noqa: B904
+                              "exception set")
+
+    with pytest.raises(KeyboardInterrupt):
+        _call(kernel, Task({}, 8, 1))
+    assert isinstance(_call(_fail, Task({}, 8, 1)), Failure)
+
+
+def _serve_http():
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_an_address_that_is_no_scheduler_is_one_line(tmp_path, capsys):
+    server = _serve_http()
+    try:
+        for address in ("garbage::", f"tcp://127.0.0.1:{server.server_port}"):
+            assert main(["run", "baseline", *SMALL, "--scheduler", address,
+                         "--out", str(tmp_path)]) == 2
+            err = capsys.readouterr().err
+            assert "--scheduler" in err and err.count("\n") == 1
+    finally:
+        server.shutdown()
+
+
+def _coprod(*args, **kw):
+    return subprocess.Popen([sys.executable, "-m", "coprod", *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+@pytest.mark.slow
+def test_ctrl_c_at_random_moments_stops_with_130_and_a_true_line(tmp_path):
+    gen = random.Random(15)
+    for attempt in range(6):
+        out = tmp_path / f"o{attempt}"
+        proc = _coprod("run", "baseline", "--draws", "3", "--replicates", "3", "--horizon",
+                       "60", "--workers", str(1 + attempt % 2), "--out", str(out))
+        proc.stdout.readline()  # "Running ...": the runs are under way
+        time.sleep(gen.uniform(0.0, 1.5))
+        for _ in range(2):  # an impatient user presses Ctrl-C twice
+            proc.send_signal(signal.SIGINT)
+            time.sleep(0.05)
+        _, err = proc.communicate(timeout=60)
+        if proc.returncode == 0:
+            continue  # finished before the interrupt
+        assert proc.returncode == 130, err
+        assert "Traceback" not in err and "failed" not in err, err
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and "interrupted" in lines[0], err
+        kept = int(lines[0].split("interrupted; ")[1].split()[0])
+        with sqlite3.connect(out / "baseline" / "runs.sqlite") as db:
+            assert db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == kept
+
+
+@pytest.mark.slow
+def test_a_killed_worker_is_reported_and_the_other_runs_kept(tmp_path):
+    proc = _coprod("run", "baseline", "--draws", "4", "--replicates", "4", "--horizon", "1500",
+                   "--workers", "2", "--out", str(tmp_path))
+    proc.stdout.readline()
+    deadline, killed = time.time() + 60, False
+    while not killed and time.time() < deadline and proc.poll() is None:
+        time.sleep(1)  # let some runs finish while others are under way
+        for pid in subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)],
+                                  capture_output=True, text=True).stdout.split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+                killed = True
+                break
+            except ProcessLookupError:
+                continue
+    assert killed, "no worker process to kill"
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err and "worker process died" in err
+    assert "scenario=baseline, draw=" in err and "seed " in err
+    with sqlite3.connect(tmp_path / "baseline" / "runs.sqlite") as db:
+        kept = db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    assert f"{16 - kept} of 16 runs failed" in err
