@@ -1,7 +1,5 @@
 """``python -m coprod``: the command line."""
 
-import sys
+from coprod.main import cli
 
-from coprod.main import main
-
-sys.exit(main())
+cli()

@@ -10,6 +10,7 @@ import argparse
 import shlex
 import signal
 import sys
+import threading
 
 from coprod import commands
 from sim.errors import CoprodError, InputError
@@ -51,6 +52,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _first_interrupt_only(signum, frame):
+    """Ctrl-C: stop the command once; further presses are ignored while it cleans up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def cli() -> None:
+    """The ``coprod`` executable: run :func:`main` and exit with its code.
+
+    A Ctrl-C that arrives once the command has finished is ignored: the work is done and
+    the exit code says how it ended.
+    """
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:
+        signal.signal(signal.SIGINT, _first_interrupt_only)
+    code = main()
+    if in_main_thread:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``coprod`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -69,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt as stop:
         # The command is over: a further Ctrl-C must not turn exit 130 into a traceback.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         # Batches say what they kept; elsewhere nothing was half-written (atomic writes).
         kept = getattr(stop, "kept", "no results of this command were written; files "
                        "written before are unchanged")
@@ -78,4 +101,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from scenarios.spec import Scenario
 from sim.errors import InputError
+from sim.io import interrupts_deferred
 
 STORE = "runs.sqlite"
 
@@ -79,19 +80,22 @@ class RunStore:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / STORE
         try:
-            self.db = sqlite3.connect(self.path)
-            self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, "
-                            "value TEXT)")
-            self.db.execute("CREATE TABLE IF NOT EXISTS runs (draw INTEGER, replicate "
-                            "INTEGER, seed TEXT, result BLOB, PRIMARY KEY (draw, replicate))")
-            if not resume:
-                self.db.execute("DELETE FROM runs")
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('identity', ?)",
-                            (json.dumps(ident, sort_keys=True),))
-            self.db.commit()
+            with interrupts_deferred():  # never a store file without its tables
+                self._create(ident, resume)
         except sqlite3.DatabaseError as err:
             raise InputError(str(self.path), str(err), "rerun with --force to start this "
                              "scenario again", problem="unreadable run store:") from None
+
+    def _create(self, ident: dict, resume: bool) -> None:
+        self.db = sqlite3.connect(self.path)
+        self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS runs (draw INTEGER, replicate INTEGER, "
+                        "seed TEXT, result BLOB, PRIMARY KEY (draw, replicate))")
+        if not resume:
+            self.db.execute("DELETE FROM runs")
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('identity', ?)",
+                        (json.dumps(ident, sort_keys=True),))
+        self.db.commit()
 
     def finished(self) -> dict[tuple[int, int], tuple[str, object]]:
         """``{(draw, replicate): (seed, result)}`` for every stored run."""

@@ -22,6 +22,7 @@ from multiprocessing import get_context
 import numpy as np
 
 from sim.errors import CoprodError, InputError
+from sim.io import interrupts_deferred
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,9 @@ def spawn_seeds(root, n: int) -> list[int]:
 
 MAX_WORKERS = 256  # local processes; more only thrash a shared machine
 CONNECT_TIMEOUT_S = 10  # a scheduler that does not answer within this is refused
+# A scheduler greets a client as soon as it connects; a service silent for this long is
+# not one (a loaded scheduler still answers within milliseconds).
+GREETING_TIMEOUT_S = 3
 _SCHEMES = ("tcp", "tls", "ws", "wss", "inproc", "ucx")
 
 
@@ -102,7 +106,7 @@ def _probe(scheduler: str) -> None:
         return  # TLS and the others need their own handshake; distributed's timeouts apply
     try:
         with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S) as sock:
-            sock.settimeout(CONNECT_TIMEOUT_S)
+            sock.settimeout(GREETING_TIMEOUT_S)
             header = b""
             while len(header) < 8:
                 more = sock.recv(8 - len(header))
@@ -256,11 +260,8 @@ def _run_pool(fn: Callable, tasks: list[Task], workers: int, deliver) -> None:
     try:
         # Workers start during the submissions: SIGINT stays blocked until each has set
         # it aside (a Ctrl-C meanwhile waits here), so none prints a traceback.
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
+        with interrupts_deferred():
             futures = {pool.submit(_call_chunk, fn, tasks[s:s + size]): s for s in starts}
-        finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         for fut in as_completed(futures):
             s = futures[fut]
             try:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import platform
+import signal
 import sys
 import tempfile
+import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
@@ -215,3 +217,20 @@ def read_own_json(path: str | Path, remake: str) -> dict:
     if not isinstance(record, dict):
         raise InputError(str(path), type(record).__name__, again, problem="malformed file:")
     return record
+
+
+@contextmanager
+def interrupts_deferred():
+    """Hold Ctrl-C (SIGINT) until the block ends, so that it never leaves work half-made.
+
+    Used around short steps that must not be cut in two (creating a store, starting
+    worker processes). Outside the main thread signals cannot be masked: no-op there.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
