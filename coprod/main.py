@@ -16,12 +16,12 @@ from coprod import commands
 from sim.errors import CoprodError, InputError
 
 EXIT_USAGE = 2
-EXIT_INTERRUPT = 130
 # The library names its keyword arguments; the command line names its flags.
 FLAGS = {"steps": "--steps", "population": "--population", "reps": "--reps",
          "resample": "--resample", "resume": "--resume", "out": "--out",
          "baseline": "--baseline", "draws": "--draws", "replicates": "--replicates",
-         "horizon_weeks": "--horizon", "scheduler": "--scheduler", "workers": "--workers"}
+         "horizon_weeks": "--horizon", "scheduler": "--scheduler", "workers": "--workers",
+         "assumption_draws": "--assumption-draws"}
 
 
 def as_flags(err: CoprodError) -> CoprodError:
@@ -52,24 +52,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _first_interrupt_only(signum, frame):
-    """Ctrl-C: stop the command once; further presses are ignored while it cleans up."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+_STOPPED_BY = [signal.SIGINT]  # the signal that stopped the command (exit 128 + it)
+
+
+def _stop_once(signum, frame):
+    """Ctrl-C or SIGTERM: stop the command once; ignore further ones while it cleans up.
+
+    Workers are ended and finished work kept, as for any interrupt.
+    """
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    _STOPPED_BY[0] = signum
     raise KeyboardInterrupt
 
 
 def cli() -> None:
     """The ``coprod`` executable: run :func:`main` and exit with its code.
 
-    A Ctrl-C that arrives once the command has finished is ignored: the work is done and
-    the exit code says how it ended.
+    Ctrl-C and SIGTERM stop the command the same way (exit 130 or 143, one line saying
+    what was kept). One that arrives once the command has finished is ignored: the work
+    is done and the exit code says how it ended.
     """
     in_main_thread = threading.current_thread() is threading.main_thread()
     if in_main_thread:
-        signal.signal(signal.SIGINT, _first_interrupt_only)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, _stop_once)
     code = main()
     if in_main_thread:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
     sys.exit(code)
 
 
@@ -96,8 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         # Batches say what they kept; elsewhere nothing was half-written (atomic writes).
         kept = getattr(stop, "kept", "no results of this command were written; files "
                        "written before are unchanged")
-        print(f"coprod {args.command}: interrupted; {kept}", file=sys.stderr)
-        return EXIT_INTERRUPT
+        signum = _STOPPED_BY[0]
+        word = "interrupted" if signum == signal.SIGINT else "terminated"
+        print(f"coprod {args.command}: {word}; {kept}", file=sys.stderr)
+        return 128 + signum
 
 
 if __name__ == "__main__":

@@ -167,10 +167,13 @@ def _call_chunk(fn: Callable, tasks: Sequence[Task]) -> list:
     return [_call(fn, t) for t in tasks]
 
 
-def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C reaches the whole process group; the parent decides."""
+def ignore_sigint_in_worker() -> None:
+    """Worker initializer: Ctrl-C reaches the whole process group; the parent decides.
+
+    SIGTERM keeps its default action, so that the parent can end a worker at once.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -256,7 +259,7 @@ def _run_pool(fn: Callable, tasks: list[Task], workers: int, deliver) -> None:
     method = ("fork" if threading.active_count() == 1
               and "fork" in multiprocessing.get_all_start_methods() else "spawn")
     pool = ProcessPoolExecutor(workers, mp_context=get_context(method),
-                               initializer=_ignore_sigint)
+                               initializer=ignore_sigint_in_worker)
     try:
         # Workers start during the submissions: SIGINT stays blocked until each has set
         # it aside (a Ctrl-C meanwhile waits here), so none prints a traceback.

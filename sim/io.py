@@ -81,8 +81,19 @@ def read_text_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES,
     Reads at most ``limit + 1`` bytes, so a device or pipe that never ends costs nothing.
     Raises :class:`InputError` naming the file; decoding errors propagate as usual.
     """
+    import stat
+
     from sim.errors import InputError
 
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InputError(str(path), str(path), "give an existing file",
+                         problem="missing file") from None
+    # A directory cannot be read, and a FIFO or socket can block for ever.
+    if not (stat.S_ISREG(mode) or stat.S_ISCHR(mode)):
+        raise InputError(str(path), str(path), "give a regular file",
+                         problem="not a file:")
     with open(path, "rb") as fh:
         data = fh.read(limit + 1)
     if len(data) > limit:
@@ -219,18 +230,38 @@ def read_own_json(path: str | Path, remake: str) -> dict:
     return record
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 @contextmanager
 def interrupts_deferred():
-    """Hold Ctrl-C (SIGINT) until the block ends, so that it never leaves work half-made.
+    """Hold Ctrl-C and SIGTERM until the block ends, so that they never cut work in two.
 
-    Used around short steps that must not be cut in two (creating a store, starting
-    worker processes). Outside the main thread signals cannot be masked: no-op there.
+    Used around steps that must not be interrupted halfway: creating a store, starting
+    worker processes, and the calls into the compiled kernels (an exception raised while
+    numba checks a kernel's arguments can crash the interpreter). A signal that arrives
+    meanwhile is recorded and, when the block ends, handled by the handler that was in
+    force (the block yields the list of pending signals, so a loop can stop early).
+    Processes forked inside the block inherit the recording handlers, so they never
+    print a traceback before setting Ctrl-C aside. Outside the main thread Python runs no
+    signal handlers: no-op there.
     """
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield []
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    pending: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: pending.append(signum))
+                for sig in STOP_SIGNALS}
     try:
-        yield
+        yield pending
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if pending:
+            handler = previous[pending[0]]
+            if callable(handler):
+                handler(pending[0], None)
+            elif handler == signal.SIG_DFL:
+                if pending[0] == signal.SIGINT:
+                    raise KeyboardInterrupt
+                os.kill(os.getpid(), pending[0])  # the default action, now

@@ -22,11 +22,12 @@ from sim.batch import Failure, Task, _call
 from sim.io import locked
 
 ROOT = Path(__file__).parents[1]
-SMALL = ["--draws", "2", "--replicates", "2", "--horizon", "8"]
+SMALL = ["--draws", "2", "--assumption-draws", "1", "--replicates", "2", "--horizon", "8"]
 
 
 def _small(name):
-    return load_scenario(name).with_sizes(draws=2, replicates=2, horizon_weeks=8)
+    return load_scenario(name).with_sizes(draws=2, replicates=2, horizon_weeks=8,
+                                          assumption_draws=1)
 
 
 def _ensemble(out, **kw):
@@ -218,7 +219,8 @@ def test_ctrl_c_at_random_moments_stops_with_130_and_a_true_line(tmp_path):
     gen = random.Random(15)
     for attempt in range(4):
         out = tmp_path / f"o{attempt}"
-        proc = _coprod("run", "baseline", "--draws", "3", "--replicates", "3", "--horizon",
+        proc = _coprod("run", "baseline", "--draws", "3", "--assumption-draws", "1",
+                       "--replicates", "3", "--horizon",
                        "60", "--workers", str(1 + attempt % 2), "--out", str(out))
         proc.stdout.readline()  # "Running ...": the runs are under way
         time.sleep(gen.uniform(0.0, 1.5))
@@ -232,14 +234,23 @@ def test_ctrl_c_at_random_moments_stops_with_130_and_a_true_line(tmp_path):
         assert "Traceback" not in err and "failed" not in err, err
         lines = err.strip().splitlines()
         assert len(lines) == 1 and "interrupted" in lines[0], err
+        store = out / "baseline" / "runs.sqlite"
+        if "runs are kept" not in lines[0]:
+            # Stopped before any run started: nothing was written.
+            assert "no results of this command were written" in lines[0], err
+            assert not store.exists()
+            continue
         kept = int(lines[0].split("interrupted; ")[1].split()[0])
-        with sqlite3.connect(out / "baseline" / "runs.sqlite") as db:
+        if kept == 0 and not store.exists():
+            continue  # stopped before the store was made
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
             assert db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == kept
 
 
 @pytest.mark.slow
 def test_a_killed_worker_is_reported_and_the_other_runs_kept(tmp_path):
-    proc = _coprod("run", "baseline", "--draws", "4", "--replicates", "4", "--horizon", "1500",
+    proc = _coprod("run", "baseline", "--draws", "4", "--assumption-draws", "1",
+                   "--replicates", "4", "--horizon", "1500",
                    "--workers", "2", "--out", str(tmp_path))
     proc.stdout.readline()
     deadline, killed = time.time() + 60, False
