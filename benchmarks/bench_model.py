@@ -40,9 +40,9 @@ class PerAgentUnit(LTCUnit):
     def _choose(self, pairs, d_vol_base, u):
         """Logit choices for some of this unit's pairs (numpy on small arrays)."""
         m, i, r = self.model, self.index, self.model.rules.units
-        d_vol = d_vol_base[m.pairs.cell[pairs]] + r.staff_pressure_push * m.pressure[i]
-        unit_term = r.trust_weight * m.trust[i] - r.logic_distance * m.week_gap[i] \
-            - r.task_division
+        d_vol = d_vol_base[m.pairs.cell[pairs]] + m.week_units.shift[i]
+        unit_term = (r.joint_base + r.trust_weight * m.trust[i]
+                     - r.logic_distance * m.week_units.gap[i] - r.task_division)
         e_vol, e_tog = np.exp(d_vol), np.exp(0.5 * d_vol + unit_term)
         low = 1 / (1 + e_vol + e_tog)
         return (u > low).astype(np.int8) + (u > (1 + e_vol) * low)
@@ -65,13 +65,13 @@ class PerAgentUnit(LTCUnit):
         m.pair_window[m.week_slot, pairs] = -1
         m.pair_window[m.week_slot, occ] = mode
         joint = mode == TOGETHER
-        failed = joint & (sub[2] < r.risk[i] * m.week_gap[i])
-        n_fail, n_ok = int(failed.sum()), int(joint.sum() - failed.sum())
+        failed = sub[2] < r.untrained_risk + joint * r.risk[i] * m.week_units.gap[i]
+        n_fail, n_ok = int(failed.sum()), int((joint & ~failed).sum())
         t = m.trust[i]
         t += (r.trust_learning * ((1 - t) * n_ok - 2 * t * n_fail)
-              + r.trust_drift * ((m.trust_base[i] - t) + r.forum * (1 - t)))
+              + r.trust_drift * (m.trust_base[i] - t) + r.forum_gain * (1 - t))
         m.trust[i] = min(max(t, 0.0), 1.0)
-        m.week_results.append((m.pairs.muni[occ], mode, failed))
+        m.week_results.append((m.pairs.muni[occ], mode, failed, joint & ~failed))
 
 
 class PerAgentModel(CoProductionModel):
@@ -88,15 +88,17 @@ class PerAgentModel(CoProductionModel):
 
     def _units_pass(self, week, cells):
         self.week_slot, self.week_cells = week % WINDOW_WEEKS, cells
-        self.week_gap = self._units().gap
+        self.week_units = self._units()
         self.week_results = []
         self.agents_by_type[PerAgentUnit].do("step")
-        muni, mode, failed = (np.concatenate(x) for x in zip(*self.week_results, strict=True))
+        muni, mode, failed, ok = (np.concatenate(x) for x in zip(*self.week_results,
+                                                                  strict=True))
         n = len(self.dominance)
         offered = int(np.count_nonzero(self.pair_window.max(axis=0) >= 0))
         tally = Tally(np.bincount(muni, minlength=n),
                       np.bincount(muni[mode == MUNICIPALITY], minlength=n),
-                      np.bincount(muni[failed], minlength=n), np.zeros(0))
+                      np.bincount(muni[failed], minlength=n),
+                      np.bincount(muni[ok], minlength=n), np.zeros(0))
         return np.bincount(mode, minlength=3), tally, offered, float(self.trust.sum())
 
 

@@ -93,6 +93,14 @@ def load_posterior(path: str | Path | None = None) -> Posterior:
     manifest_file = base.joinpath("manifest.json")
     manifest = (read_own_json(manifest_file, "coprod calibrate --out DIR")
                 if manifest_file.is_file() else {})
+    # A posterior has one row per particle: fewer than its calibration made is a
+    # truncated file, not a smaller posterior.
+    particles = manifest.get("settings", {}).get("population_size") \
+        if isinstance(manifest.get("settings"), dict) else None
+    if isinstance(particles, int) and len(frame) != particles:
+        raise InputError(str(csv_file), f"{len(frame)} rows", f"its manifest.json records "
+                         f"{particles} particles; remake it with 'coprod calibrate --out DIR'",
+                         problem="truncated file:")
     return Posterior(frame[list(FREE)], w / w.sum(), source, manifest)
 
 

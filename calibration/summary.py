@@ -1,15 +1,21 @@
-"""Summary statistics and the ABC distance: Table 2's shares and counts, noise-scaled.
+"""Summary statistics and the ABC distance: Table 2's independent information, whitened.
 
-The model is compared with the survey through the same 18 shares and 6 activity counts n
-that the survey reports. Each difference is divided by the survey's own sampling noise,
-so that a share measured on 19 day centres weighs less than one measured on 101 units:
+The model is compared with the survey through what Table 2 holds independently: per
+activity, two free shares (municipality and voluntary organisation; "together" is
+implied, the three sum to 1) and the count n. Each is measured against the survey's own
+sampling noise, so that shares measured on 19 day centres weigh less than shares
+measured on 101 units:
 
-* share (activity a, coordinator c): sd = sqrt(p̃ (1 − p̃) / n_a), p̃ = (k + 1)/(n_a + 2)
-  (the Laplace-smoothed share, so that 0 of 19 still has a finite scale);
-* count n_a: sd = sqrt(n_a) (Poisson-like sampling of who offers and answers).
+* the two shares of activity a are whitened with their multinomial covariance
+  Σ = (diag(p̃) − p̃ p̃ᵀ) / n_a at the observed, Laplace-smoothed shares
+  p̃ = (k + 1) / (n_a + 3) (so that 0 of 19 still has a finite scale): z = L⁻¹ (p_sim −
+  p_obs) with Σ = L Lᵀ, two independent standard scores per activity;
+* the count n_a: z = (n_sim − n_obs) / sqrt(n_obs) (Poisson-like sampling of who offers
+  and answers).
 
-The distance is the root mean square of these z-scores; a simulated activity with no
-answers (n = 0) contributes a z-score of 10 for each of its shares.
+The distance is the root mean square of these 18 z-scores; two independent surveys of the
+same world differ by about sqrt(2) ≈ 1.41 on it. A simulated activity with no answers
+(n = 0) contributes a z-score of 10 for each of its two shares.
 """
 
 from __future__ import annotations
@@ -47,23 +53,32 @@ def observed_summary(table: SurveyTable) -> dict[str, float]:
     return summarise_counts(table.counts[order])
 
 
+FREE_SHARES = COORDINATORS[:2]  # the third share is implied
+
+
 class SurveyDistance:
-    """Noise-scaled RMS distance between simulated and observed summaries (picklable)."""
+    """Whitened RMS distance between simulated and observed summaries (picklable)."""
 
     def __init__(self, observed: dict[str, float]):
         n = np.array([observed[k] for k in N_KEYS])
         counts = np.array([observed[k] for k in SHARE_KEYS]).reshape(6, 3) * n[:, None]
-        smooth = (counts + 1) / (n[:, None] + 2)
-        self.share_sd = np.sqrt(smooth * (1 - smooth) / n[:, None]).ravel()
+        smooth = (counts[:, :2] + 1) / (n[:, None] + 3)
+        # Per activity, the inverse Cholesky factor of the two free shares' covariance.
+        cov = (np.eye(2)[None] * smooth[:, :, None]
+               - smooth[:, :, None] * smooth[:, None, :]) / np.maximum(n, 1)[:, None, None]
+        self.whiten = np.linalg.inv(np.linalg.cholesky(cov))
+        self.share_sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2)).ravel()
         self.n_sd = np.sqrt(np.maximum(n, 1))
 
     def z_scores(self, x: dict, x0: dict) -> np.ndarray:
-        """Per-statistic z-scores (shares then counts)."""
-        sim = np.array([x[k] for k in SHARE_KEYS])
-        obs = np.array([x0[k] for k in SHARE_KEYS])
-        z_share = np.where(np.isfinite(sim), (sim - obs) / self.share_sd, MISSING_Z)
+        """Standard scores: two per activity for the shares, then one per count."""
+        keys = [f"share:{a}:{c}" for a in TABLE2_IDS for c in FREE_SHARES]
+        sim = np.array([x[k] for k in keys]).reshape(6, 2)
+        obs = np.array([x0[k] for k in keys]).reshape(6, 2)
+        z_share = np.einsum("aij,aj->ai", self.whiten, sim - obs)
+        z_share[~np.isfinite(sim).all(axis=1)] = MISSING_Z
         z_n = (np.array([x[k] for k in N_KEYS]) - np.array([x0[k] for k in N_KEYS])) / self.n_sd
-        return np.concatenate([z_share, z_n])
+        return np.concatenate([z_share.ravel(), z_n])
 
     def __call__(self, x: dict, x0: dict, t=None, par=None) -> float:
         """Root mean square z-score."""

@@ -296,7 +296,11 @@ def load_aggregate(path: str | Path) -> SurveyTable:
 
 
 def load_units(path: str | Path) -> UnitResponses:
-    """Load unit-level responses (one row per unit and offered activity)."""
+    """Load unit-level responses (one row per unit and offered activity).
+
+    A responding unit that offered none of the activities is one row with ``activity``
+    and ``coordinator`` both empty: it counts when whole units are resampled.
+    """
     path = Path(path)
     _, rows = _read_table(path, UNIT_COLUMNS)
     allowed_coord = (*COORDINATORS, *DROPPED_ANSWERS)
@@ -305,19 +309,15 @@ def load_units(path: str | Path) -> UnitResponses:
     dropped: dict[str, int] = {}
     for line, raw in enumerate(rows, start=2):
         vals = {c: (raw.get(c) or "").strip() for c in UNIT_COLUMNS}
+        nothing_offered = not vals["activity"] and not vals["coordinator"]
         for c in UNIT_COLUMNS:
-            if not vals[c]:
-                raise InputError(_cell(path, line, c), "", "a value is required",
-                                 problem="empty value")
+            if not vals[c] and not (nothing_offered and c in ("activity", "coordinator")):
+                raise InputError(_cell(path, line, c), "", "a value is required (a unit "
+                                 "that offered no activity leaves both activity and "
+                                 "coordinator empty)", problem="empty value")
         if vals["unit_type"] not in UNIT_TYPES:
             raise InputError(_cell(path, line, "unit_type"), vals["unit_type"],
                              "allowed: " + ", ".join(UNIT_TYPES))
-        if vals["activity"] not in ACTIVITY_IDS:
-            raise InputError(_cell(path, line, "activity"), vals["activity"],
-                             "allowed: " + ", ".join(ACTIVITY_IDS))
-        if vals["coordinator"] not in allowed_coord:
-            raise InputError(_cell(path, line, "coordinator"), vals["coordinator"],
-                             "allowed: " + ", ".join(allowed_coord))
         uid = vals["unit_id"]
         key = (vals["unit_type"], vals["municipality"])
         if units.setdefault(uid, key) != key:
@@ -325,6 +325,14 @@ def load_units(path: str | Path) -> UnitResponses:
                              f"unit {uid!r} was given as {units[uid][0]} in "
                              f"{units[uid][1]} earlier; a unit has one type and municipality",
                              problem="conflicting value")
+        if nothing_offered:
+            continue
+        if vals["activity"] not in ACTIVITY_IDS:
+            raise InputError(_cell(path, line, "activity"), vals["activity"],
+                             "allowed: " + ", ".join(ACTIVITY_IDS))
+        if vals["coordinator"] not in allowed_coord:
+            raise InputError(_cell(path, line, "coordinator"), vals["coordinator"],
+                             "allowed: " + ", ".join(allowed_coord))
         if (uid, vals["activity"]) in answers:
             raise InputError(_cell(path, line, "activity"), vals["activity"],
                              f"unit {uid!r} answers for each activity once",

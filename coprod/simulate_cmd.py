@@ -28,7 +28,8 @@ def register(sub, name: str) -> None:
                    help="the 2015 survey's 50 municipalities (default) or all of Norway")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override a parameter (repeatable); see docs/ODD.md for names")
-    p.add_argument("--out", help="write DIR/survey.csv, DIR/timeseries.csv and "
+    p.add_argument("--out", help="write DIR/survey.csv, DIR/responses.csv (unit by unit), "
+                   "DIR/timeseries.csv and "
                    "DIR/manifest.json")
 
 
@@ -72,10 +73,13 @@ def run_command(args) -> int:
           f"mean trust {last.mean_trust:.2f}")
     if args.out:
         atomic_write_frame(args.out / "survey.csv", survey)
+        # Unit by unit, as a real survey's file: 'coprod survey --data' reads it.
+        atomic_write_frame(args.out / "responses.csv", result.responses())
         atomic_write_frame(args.out / "timeseries.csv", result.timeseries)
         write_manifest(args.out / "manifest.json", manifest(
-            command="coprod simulate", seed=seed, steps=args.steps,
-            population=args.population, parameters=result.params,
+            command=getattr(args, "invocation", "coprod simulate"), seed=seed,
+            steps=args.steps, population=args.population, parameters=result.params,
             coordination=result.coordination, elapsed_seconds=round(elapsed, 3)))
-        print(f"\nWrote {args.out}/survey.csv, timeseries.csv and manifest.json")
+        print(f"\nWrote {args.out}/survey.csv, responses.csv, timeseries.csv and "
+              "manifest.json")
     return 0

@@ -37,8 +37,8 @@ class LTCUnit(mesa.Agent):
 
     @property
     def staff_pressure(self) -> float:
-        """Staff pressure (1 = typical), higher for home care."""
-        return float(self.model.pressure[self.index])
+        """Staff pressure (1 = 2015), raised by the resource-pressure lever."""
+        return float(self.model.pressure_level)
 
 
 class VoluntaryOrganisation(mesa.Agent):

@@ -11,6 +11,13 @@ centres and food delivery are statutory; social activities are treated as
 non-statutory because decisions about them are not reported to the IPLOS register,
 although they are arguably statutory. The paper does not classify the other eight;
 we treat them as non-statutory (none of them is an individually decided service).
+
+*Professional* activities are those health professionals in long-term care also deliver
+as care: physical activity and exercise (rehabilitation, physiotherapists) and day
+centres (day care, nurses). Food delivery is transport of meals, not nutrition work;
+helplines and self-help groups are peer support. The Regulation on quality in care
+services counts rehabilitation among the basic needs the municipality must meet
+(Ministry of Health and Care Services 2003, as summarised in Andfossen 2020).
 """
 
 from __future__ import annotations
@@ -33,6 +40,9 @@ class Activity:
     setting: str
     statutory: bool
     domain: str
+    # Also professional care work: health professionals deliver the same thing as part
+    # of care (exercise as rehabilitation by physiotherapists, day care by nurses).
+    professional: bool = False
 
 
 CATALOGUE: tuple[Activity, ...] = (
@@ -42,13 +52,14 @@ CATALOGUE: tuple[Activity, ...] = (
     Activity("cultural_home_care", "Cultural activities, home care", "home_care", False,
              "culture"),
     Activity("library", "Library / reading services", "both", False, "culture"),
-    Activity("physical", "Physical activities and exercise", "both", False, "physical"),
+    Activity("physical", "Physical activities and exercise", "both", False, "physical",
+             professional=True),
     Activity("visiting", "Visiting schemes", "both", False, "visiting"),
     Activity("food_delivery", "Food delivery, home care", "home_care", True, "meals"),
     Activity("practical_help", "Practical help, home care (snow clearing, shopping)",
              "home_care", False, "practical"),
     Activity("day_centre", "Day centres operated by or with volunteers", "both", True,
-             "day_care"),
+             "day_care", professional=True),
     Activity("helpline", "Helplines, counselling services", "both", False, "support"),
     Activity("transport", "Transport / taking out", "both", False, "practical"),
     Activity("joy_of_life", "Activities certified by 'Joy of Life for the Elderly'",

@@ -61,6 +61,14 @@ class Teams(NamedTuple):
     muni: np.ndarray  # the team's municipality
     active: np.ndarray  # bool
     motivation: np.ndarray  # 0 to 1
+    last_active: np.ndarray  # int64: the last week the team was active
+
+
+class Municipalities(NamedTuple):
+    """Per municipality, moving shares of its activities (updated in place)."""
+
+    dominance: np.ndarray  # coordinated by the municipality alone
+    coproduction: np.ndarray  # coordinated together, without failure
 
 
 class CellMap(NamedTuple):
@@ -75,7 +83,7 @@ class SupplyRules(NamedTuple):
     """What turns volunteers into occurrences and organisations' pull."""
 
     team_weight: float  # reference teams per agent
-    activity_rate: float
+    activity_rate: float  # at 2015 staff pressure (capacity 1)
     presence_pull: float
     static: np.ndarray  # per cell: the part of d_vol fixed by the activity (subtracted)
 
@@ -94,7 +102,7 @@ class Pairs(NamedTuple):
 class Units(NamedTuple):
     """The units' state, one entry per unit (trust updated in place)."""
 
-    pressure: np.ndarray
+    shift: np.ndarray  # the unit's own part of the voluntary-minus-municipal utility
     trust: np.ndarray
     trust_base: np.ndarray
     gap: np.ndarray  # logic gap in force this week
@@ -111,23 +119,25 @@ class UnitRules(NamedTuple):
     """The units' decision rules in force (from the parameters and levers)."""
 
     revision_rate: float
-    staff_pressure_push: float
+    joint_base: float  # together-utility at zero trust and gap (before task division)
     trust_weight: float
     logic_distance: float
     task_division: float
     trust_learning: float
     trust_drift: float
-    forum: float
+    forum_gain: float  # weekly trust gain toward 1 from forums
+    untrained_risk: float  # P(any occurrence fails for lack of training)
     persistence: np.ndarray  # per pair: P(an occurrence follows the arrangement)
-    risk: np.ndarray  # per unit: co-destruction risk at logic gap 1
+    risk: np.ndarray  # per unit: joint co-destruction risk at logic gap 1
 
 
 class Tally(NamedTuple):
     """One week's counts per municipality, from the supply and the units' passes."""
 
     occurrences: np.ndarray
-    municipal: np.ndarray
-    failures: np.ndarray
+    municipal: np.ndarray  # coordinated by the municipality alone
+    failures: np.ndarray  # failed, whoever coordinated them
+    coproduced: np.ndarray  # coordinated together, without failure
     volunteers: np.ndarray  # active volunteers in reference teams
 
 
@@ -136,6 +146,7 @@ class VolunteerRules(NamedTuple):
 
     base_hazard: float  # weekly leaving hazard at full motivation
     erosion: float  # motivation lost per unit of municipal dominance
+    mobilisation: float  # motivation and recruitment gained per unit of co-production
     recovery: float  # weekly recovery of motivation toward 1
     team_weight: float
     recruit_rate: np.ndarray  # per team: weekly recruitment probability when inactive
@@ -162,6 +173,8 @@ UNMOTIVATED_HAZARD = 4.0
 UNIFORMS_PER_PAIR = 6
 UNIFORMS_PER_TEAM = 1
 UNIFORMS_PER_WEEK = 1
+# Weeks counted as "the past year" for the volunteers active at some time in it.
+YEAR_WEEKS = 52
 
 
 def uniforms_per_week(n_pairs: int, n_teams: int) -> int:
@@ -170,15 +183,17 @@ def uniforms_per_week(n_pairs: int, n_teams: int) -> int:
 
 
 @njit(cache=True)
-def supply_grid(teams, cell_map, rules):
+def supply_grid(teams, cell_map, rules, capacity):
     """Per (municipality, activity) cell: occurrence probability and utility base.
 
     Active volunteers are counted per key (municipality, domain; organisations' or the
     municipal service's), in reference teams (``rules.team_weight`` per agent): the supply
     a unit sees is the key's count shared among the municipality's units and the domain's
-    activities (``cell_map.key_per_unit``). Returns :class:`Cells` and the active
-    volunteers per municipality, in reference teams.
+    activities (``cell_map.key_per_unit``). ``capacity`` scales the activity rate (1 at
+    2015 staff pressure). Returns :class:`Cells` and the active volunteers per
+    municipality, in reference teams.
     """
+    rate = rules.activity_rate * capacity
     key_per_unit, cell_key, n_muni = cell_map
     n_keys = len(key_per_unit)
     keys_per_muni = n_keys // n_muni  # key = municipality × domains + domain
@@ -194,7 +209,7 @@ def supply_grid(teams, cell_map, rules):
         volunteers_m[key // keys_per_muni] += volunteers[2 * key] + volunteers[2 * key + 1]
         org = volunteers[2 * key] * key_per_unit[key]
         svc = volunteers[2 * key + 1] * key_per_unit[key]
-        p_key[key] = -np.expm1(-rules.activity_rate * (org + svc))
+        p_key[key] = -np.expm1(-rate * (org + svc))
         # log1p(0) = 0: most municipalities have no service of their own, skip the call.
         presence = np.log1p(org) if org > 0.0 else 0.0
         if svc > 0.0:
@@ -212,8 +227,8 @@ def supply_grid(teams, cell_map, rules):
 @njit(cache=True)
 def _unit_terms(units, rules):
     """Each unit's part of the together-utility: trust − bridging logics − division."""
-    return (rules.trust_weight * units.trust - rules.logic_distance * units.gap
-            - rules.task_division)
+    return (rules.joint_base + rules.trust_weight * units.trust
+            - rules.logic_distance * units.gap - rules.task_division)
 
 
 @njit(cache=True, inline="always")
@@ -244,9 +259,8 @@ def choice_thresholds(pairs, units, d_vol_base, rules):
     low, high = np.empty(n), np.empty(n)
     for p in range(n):
         u = pairs.unit[p]
-        low[p], high[p] = _thresholds(
-            d_vol_base[pairs.cell[p]] + rules.staff_pressure_push * units.pressure[u],
-            unit_term[u])
+        low[p], high[p] = _thresholds(d_vol_base[pairs.cell[p]] + units.shift[u],
+                                      unit_term[u])
     return low, high
 
 
@@ -265,23 +279,24 @@ def units_week(uniforms, k, slot, pairs, units, cells, rules, n_muni):
     1. Arrangements are revised at ``rules.revision_rate`` (a fresh logit choice); the
        revised pairs are found by geometric skips, not one draw per pair.
     2. Each activity occurs with its cell's probability and follows the arrangement
-       or, ad hoc (above the pair's persistence), a fresh choice; a joint activity
-       fails with the unit's co-destruction risk × logic gap. The mode goes to
+       or, ad hoc (above the pair's persistence), a fresh choice; any activity fails
+       with ``rules.untrained_risk``, a joint one also with the unit's co-destruction
+       risk × logic gap. The mode goes to
        ``pairs.window[slot]`` (−1 = no occurrence); ``pairs.window_hits`` counts each
        pair's occurrences in the window.
-    3. Trust learns from each unit's joint successes and failures and drifts to its
+    3. Trust learns from each unit's joint successes and its failures and drifts to its
        baseline (and, with forums, upward).
 
     Reads uniforms in order from ``uniforms[k]``, at most :data:`UNIFORMS_PER_PAIR` per
     pair plus :data:`UNIFORMS_PER_WEEK`. Returns ``(mode_counts, tally, offered,
     trust_sum, k)``: occurrences per mode; per municipality the occurrences, those
-    coordinated by the municipality and the failed joint ones (a :class:`Tally`
-    without volunteers); pairs that occurred in the window; summed trust; and where the
-    reading stopped.
+    coordinated by the municipality, the failed ones and the co-produced ones (a
+    :class:`Tally` without volunteers); pairs that occurred in the window; summed
+    trust; and where the reading stopped.
     """
     n_pairs, n_units = len(pairs.unit), len(units.trust)
     unit_term = _unit_terms(units, rules)
-    push, pressure, d_vol_base = rules.staff_pressure_push, units.pressure, cells.d_vol_base
+    shift, d_vol_base = units.shift, cells.d_vol_base
     # 1. Revisions.
     if rules.revision_rate > 0.0:
         log_keep = np.log1p(-rules.revision_rate)
@@ -289,8 +304,7 @@ def units_week(uniforms, k, slot, pairs, units, cells, rules, n_muni):
         k += 1
         while p < n_pairs:
             u = pairs.unit[p]
-            pairs.arrangement[p] = _choose(uniforms[k],
-                                           d_vol_base[pairs.cell[p]] + push * pressure[u],
+            pairs.arrangement[p] = _choose(uniforms[k], d_vol_base[pairs.cell[p]] + shift[u],
                                            unit_term[u])
             p += 1 + _skip(uniforms[k + 1], log_keep)
             k += 2
@@ -299,7 +313,8 @@ def units_week(uniforms, k, slot, pairs, units, cells, rules, n_muni):
     occ_m = np.zeros(n_muni, dtype=np.int64)
     mun_m = np.zeros(n_muni, dtype=np.int64)
     fail_m = np.zeros(n_muni, dtype=np.int64)
-    n_joint = np.zeros(n_units)
+    coprod_m = np.zeros(n_muni, dtype=np.int64)
+    n_ok = np.zeros(n_units)
     n_fail = np.zeros(n_units)
     modes = pairs.window[slot]
     hits = pairs.window_hits
@@ -314,7 +329,7 @@ def units_week(uniforms, k, slot, pairs, units, cells, rules, n_muni):
             adhoc = uniforms[k] > rules.persistence[p]
             k += 1
             if adhoc:
-                mode = _choose(uniforms[k], d_vol_base[pairs.cell[p]] + push * pressure[u],
+                mode = _choose(uniforms[k], d_vol_base[pairs.cell[p]] + shift[u],
                                unit_term[u])
                 k += 1
             m = pairs.muni[p]
@@ -322,71 +337,86 @@ def units_week(uniforms, k, slot, pairs, units, cells, rules, n_muni):
             occ_m[m] += 1
             if mode == MUNICIPALITY:
                 mun_m[m] += 1
+            # Co-destruction: any activity can fail for lack of training; a joint one
+            # also from clashing logics and unclear roles (one draw for both).
+            p_fail = rules.untrained_risk
+            if mode == TOGETHER:
+                p_fail += rules.risk[u] * units.gap[u]
+            fails = uniforms[k] < p_fail
+            k += 1
+            if fails:
+                n_fail[u] += 1.0
+                fail_m[m] += 1
             elif mode == TOGETHER:
-                n_joint[u] += 1.0
-                fails = uniforms[k] < rules.risk[u] * units.gap[u]
-                k += 1
-                if fails:
-                    n_fail[u] += 1.0
-                    fail_m[m] += 1
+                n_ok[u] += 1.0
+                coprod_m[m] += 1
         # The week written over leaves the window, this one enters it.
         hits[p] += (mode >= 0) - (modes[p] >= 0)
         modes[p] = mode
         offered += hits[p] > 0
-    # 3. Trust.
-    learning, drift, forum = rules.trust_learning, rules.trust_drift, rules.forum
+    # 3. Trust: learned from joint successes and from every failure the unit sees.
+    learning, drift, forum = rules.trust_learning, rules.trust_drift, rules.forum_gain
     trust, trust_base = units.trust, units.trust_base
     trust_sum = 0.0
     for u in range(n_units):
         t = trust[u]
-        t = (t + learning * ((1.0 - t) * (n_joint[u] - n_fail[u])
-                             - FAILURE_TRUST_WEIGHT * t * n_fail[u])
-             + drift * ((trust_base[u] - t) + forum * (1.0 - t)))
+        t = (t + learning * ((1.0 - t) * n_ok[u] - FAILURE_TRUST_WEIGHT * t * n_fail[u])
+             + drift * (trust_base[u] - t) + forum * (1.0 - t))
         trust[u] = min(max(t, 0.0), 1.0)
         trust_sum += trust[u]
-    tally = Tally(occ_m, mun_m, fail_m, np.zeros(0))
+    tally = Tally(occ_m, mun_m, fail_m, coprod_m, np.zeros(0))
     return counts, tally, offered, trust_sum, k
 
 
 @njit(cache=True)
-def volunteers_week(uniforms, k, teams, dominance, tally, rules):
+def volunteers_week(uniforms, k, week, teams, munis, tally, rules):
     """Volunteer teams for one week: motivation, leaving and recruitment, in place.
 
-    Municipal dominance (a moving average of the municipal share of occurrences) and
-    failed joint work per active reference team erode motivation (``tally.volunteers``:
-    the week's active volunteers per municipality in reference teams, as
-    :func:`supply_grid` counted them; at least one agent's ``team_weight``); motivation
-    recovers toward 1. Active teams leave with a hazard that rises as motivation falls;
-    inactive ones are recruited back, motivated. Reads :data:`UNIFORMS_PER_TEAM` value
-    per team from ``uniforms``, starting at ``k``. Returns ``(active teams, their summed
-    motivation, where the reading stopped)``.
+    Municipal dominance and co-production (moving shares of the municipality's
+    occurrences coordinated by it alone, and together without failure) move
+    motivation down and up; failed activities per active reference team erode it
+    (``tally.volunteers``: the week's active volunteers per municipality in reference
+    teams, at least one agent's ``team_weight``); motivation recovers toward 1.
+    Active teams leave with a hazard that rises as motivation falls; inactive ones are
+    recruited back, motivated, faster where co-production succeeds. Reads
+    :data:`UNIFORMS_PER_TEAM` value per team from ``uniforms``, starting at ``k``.
+    Returns ``(active teams, their summed motivation, teams active at some time in the
+    past year, where the reading stopped)``.
     """
+    dominance, coproduction = munis
     n_muni = len(dominance)
     recovery = rules.recovery
     for m in range(n_muni):
         if tally.occurrences[m] > 0:
             dominance[m] += DOMINANCE_MEMORY * (tally.municipal[m] / tally.occurrences[m]
                                                 - dominance[m])
+            coproduction[m] += DOMINANCE_MEMORY * (tally.coproduced[m] / tally.occurrences[m]
+                                                   - coproduction[m])
     shift = np.empty(n_muni)
+    boost = np.empty(n_muni)
     for m in range(n_muni):
         hit = tally.failures[m] / max(tally.volunteers[m], rules.team_weight)
-        shift[m] = (recovery * (1.0 - rules.erosion * dominance[m])
+        boost[m] = 1.0 + rules.mobilisation * coproduction[m]
+        shift[m] = (recovery * (1.0 - rules.erosion * dominance[m]
+                                + rules.mobilisation * coproduction[m])
                     - FAILURE_MOTIVATION_HIT * hit)
-    active, motivation = teams.active, teams.motivation
-    n_active, motivation_sum = 0, 0.0
+    active, motivation, last_active = teams.active, teams.motivation, teams.last_active
+    n_active, motivation_sum, past_year = 0, 0.0, 0
     for t in range(len(active)):
-        # mot·(1 − r) + r ≤ 1 always, so only the lower bound needs enforcing.
-        mot = max(motivation[t] * (1.0 - recovery) + shift[teams.muni[t]], 0.0)
+        m = teams.muni[t]
+        mot = min(max(motivation[t] * (1.0 - recovery) + shift[m], 0.0), 1.0)
         draw = uniforms[k]
         k += 1
         if active[t]:
             active[t] = draw >= rules.base_hazard * (UNMOTIVATED_HAZARD
                                                      - (UNMOTIVATED_HAZARD - 1.0) * mot)
-        elif draw < rules.recruit_rate[t]:
+        elif draw < rules.recruit_rate[t] * boost[m]:
             active[t] = True
             mot = 1.0  # newcomers arrive motivated
         motivation[t] = mot
         if active[t]:
             n_active += 1
             motivation_sum += mot
-    return n_active, motivation_sum, k
+            last_active[t] = week
+        past_year += last_active[t] > week - YEAR_WEEKS
+    return n_active, motivation_sum, past_year, k

@@ -39,22 +39,18 @@ from sim.frame import (
     VOLUNTEER_SHARE_2014,
 )
 from sim.kernels import MUNICIPALITY, TOGETHER, VOLUNTARY  # noqa: F401 (re-exported)
-from sim.population import MUNICIPAL_SERVICE_SHARE_OF_VOLUNTEERS, Population, build_population
+from sim.population import Population, build_population
 
 WINDOW_WEEKS = SURVEY_2015.window_weeks  # the survey asked about the last four weeks
-# Assumption: how close each domain is to the care professions' logic (0 = civic, 1 =
-# core care work). Meals and day care are statutory care services; physical exercise
-# borders on physiotherapy; culture and visiting are civic.
-CARE_LOGIC = {"social": 0.1, "culture": 0.1, "physical": 0.7, "visiting": 0.2,
-              "practical": 0.4, "meals": 0.8, "day_care": 0.9, "support": 0.5}
-# Assumption: staff pressure by unit type (1 = typical); home care has the least staff
-# time per recipient for activation (Hillestad & Tessem 2015).
-STAFF_PRESSURE = {"nursing_home": 0.9, "home_care": 1.3, "integrated": 1.1, "other": 0.8}
-# Assumption: spread of staff pressure among units of one type (lognormal σ).
-STAFF_PRESSURE_SPREAD = 0.1
-# Assumption: share of units where the activity can take place at all: units running
-# the statutory service volunteers join (day centres, food delivery), and home-care
-# districts with a meeting place for cultural events (e.g. a senior centre).
+# Staff pressure is 1 in 2015 everywhere: no source gives staff hours per recipient by
+# unit type, so the difference between home care and nursing homes is the counted
+# parameter `home_care_offset`; the `resource_pressure` lever raises pressure over time.
+PRESSURE_2015 = 1.0
+# Share of units where the activity can take place at all: units running the statutory
+# service volunteers join (day centres, food delivery), and home-care districts with a
+# meeting place for cultural events (e.g. a senior centre). No source gives these: they
+# were set so that the activity counts n of Table 2 come out right, so they are counted
+# among the values set from the survey being fitted (docs/ODD.md, 1.1).
 SERVICE_AVAILABILITY = {"day_centre": 0.35, "food_delivery": 0.6, "cultural_home_care": 0.5}
 # Assumption: staff hours per occurrence by who coordinates (municipality alone,
 # voluntary organisation, together).
@@ -69,10 +65,14 @@ TRUST_BASELINE_BETA = (2.0, 3.0)
 TRUST_DRIFT = 0.02
 # Assumption: a unit's own logic gap is uniform on [0.3, 0.7].
 LOGIC_GAP_RANGE = (0.3, 0.7)
-# Assumption: forums close the logic gap toward its floor by 1% a week at full intensity,
-# and can halve it at most.
+# The average trust and gap at which `joint_propensity` is the together-utility (the
+# means of the two distributions above): the survey identifies sharing at the average,
+# trust_weight and logic_distance say how deviations from it matter.
+TRUST_REFERENCE = TRUST_BASELINE_BETA[0] / sum(TRUST_BASELINE_BETA)
+GAP_REFERENCE = sum(LOGIC_GAP_RANGE) / 2
+# Assumption: forums close the logic gap toward its floor (`forum_gap_reduction`) by 1%
+# a week at full intensity.
 FORUM_RATE = 0.01
-FORUM_GAP_REDUCTION = 0.5
 MOTIVATION_RECOVERY = 0.02  # weekly recovery of motivation toward 1
 # Recruitment: with REFERENCE_RECRUITMENT times the leaving rate, 80% of the pool stays
 # active at full motivation. Assumption: recruitment runs at 0.8 of that without a
@@ -91,7 +91,7 @@ class Rules(NamedTuple):
     supply: kernels.SupplyRules
     units: kernels.UnitRules
     volunteers: kernels.VolunteerRules
-    policy_factor: np.ndarray  # per unit: 1 − policy_effect where a local policy holds
+    clarity: np.ndarray  # per unit: policy_clarity where a local policy holds, else 0
 
 
 def _adjust(flags: np.ndarray, old: float, new: float, draws: np.ndarray) -> np.ndarray:
@@ -117,6 +117,16 @@ def _settings_mask() -> np.ndarray:
     return mask
 
 
+def _check_rng(rng) -> None:
+    """Refuse a seed numpy cannot use, in one line naming ``rng``."""
+    if rng is None or isinstance(rng, np.random.SeedSequence | np.random.Generator):
+        return
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0:
+        return
+    raise InputError("rng", rng, "allowed: a whole number >= 0, a numpy SeedSequence or "
+                     "Generator, or None")
+
+
 class CoProductionModel(mesa.Model):
     """LTC units, voluntary organisations and volunteer teams in Norwegian municipalities.
 
@@ -131,6 +141,7 @@ class CoProductionModel(mesa.Model):
 
     def __init__(self, population: str | Population = "survey2015", rng=None, *,
                  config: Configuration | None = None, **params):
+        _check_rng(rng)
         super().__init__(rng=rng)
         if config is not None and params:
             raise InputError("config", ", ".join(params), "give a Configuration or "
@@ -151,8 +162,9 @@ class CoProductionModel(mesa.Model):
 
         # Static structure.
         self.statutory = np.array([a.statutory for a in CATALOGUE])
+        self.professional = np.array([a.professional for a in CATALOGUE], dtype=float)
         self.domain = np.array([DOMAINS.index(a.domain) for a in CATALOGUE])
-        self.care_logic = np.array([CARE_LOGIC[a.domain] for a in CATALOGUE])
+        self.unit_home_care = pop.unit_type == UNIT_TYPES.index("home_care")
         per_domain = np.bincount(self.domain, minlength=n_dom)
         eligible = _settings_mask()[pop.unit_type]
         for act_id, share in SERVICE_AVAILABILITY.items():
@@ -173,10 +185,7 @@ class CoProductionModel(mesa.Model):
             (np.arange(n_muni)[:, None] * n_dom + self.domain[None, :]).ravel(), n_muni)
 
         # Changing state, one array per attribute (agents and kernels view the same ones).
-        type_pressure = np.array([STAFF_PRESSURE[t] for t in UNIT_TYPES])
-        self.pressure0 = (type_pressure[pop.unit_type]
-                          * self.rng.lognormal(0, STAFF_PRESSURE_SPREAD, n_units))
-        self.pressure = self.pressure0.copy()
+        self.pressure_level = PRESSURE_2015
         self.trust_base = self.rng.beta(*TRUST_BASELINE_BETA, n_units)
         self.trust = self.trust_base.copy()
         self.gap_intrinsic = self.rng.uniform(*LOGIC_GAP_RANGE, n_units)
@@ -187,7 +196,10 @@ class CoProductionModel(mesa.Model):
         self.team_active = pop.team_active.copy()
         self.team_service = pop.team_org < 0
         self.motivation = np.ones(len(pop.team_org))
+        # Teams active at the start count as active "now"; the others never were.
+        self.last_active = np.where(self.team_active, -self.spinup, -10**9).astype(np.int64)
         self.dominance = np.zeros(n_muni)
+        self.munis = kernels.Municipalities(self.dominance, np.zeros(n_muni))
         self.pair_window = np.full((WINDOW_WEEKS, len(pu)), -1, dtype=np.int8)
         self.uniforms = kernels.UniformStream(self.rng)
         self.draws_per_week = kernels.uniforms_per_week(len(pu), len(pop.team_org))
@@ -233,34 +245,39 @@ class CoProductionModel(mesa.Model):
         nothing else changes them.
         """
         c, lev, pop = self.config, self.levers, self.population
-        policy_unit = self.muni_policy[pop.unit_muni].astype(float)
-        # A local policy multiplies the logic gap and the co-destruction risk each by
-        # (1 − policy_effect), so a joint activity's failure probability (risk × gap)
-        # falls to (1 − policy_effect)²; it also makes ad hoc coordination rarer.
-        policy_factor = 1 - c["policy_effect"] * policy_unit
-        persistence = (c["persistence"] + (1 - c["persistence"]) * c["policy_effect"]
-                       * policy_unit[self.pair_unit])
+        # A local policy is an agreement on who does what: where one holds, ad hoc
+        # coordination, joint failures from unclear roles and "unsure" answers are each
+        # cut by `policy_clarity`. It does not make any coordination mode cheaper.
+        clarity = c["policy_clarity"] * self.muni_policy[pop.unit_muni]
+        persistence = c["persistence"] + (1 - c["persistence"]) * clarity[self.pair_unit]
         stat = self.statutory.astype(float)
         division = lev["task_division"]
-        # The part of the municipal-minus-voluntary utility fixed by the activity.
+        # The part of the municipal-minus-voluntary claim fixed by the activity.
         static = np.tile(c["municipal_tradition"] + (c["statutory_pull"] + division) * stat
-                         + c["logic_distance"] * self.care_logic - division * (1 - stat),
-                         len(self.dominance))
+                         + c["professional_claim"] * self.professional
+                         - division * (1 - stat), len(self.dominance))
         team_weight = c["volunteers_per_agent"] / REFERENCE_TEAM
         centre = self.muni_centre[pop.team_muni]
-        recruitment = np.where(centre, RECRUITMENT_WITH_CENTRE, RECRUITMENT_WITHOUT_CENTRE)
+        recruitment = (c["annual_turnover"] / 52 * REFERENCE_RECRUITMENT
+                       * (1 + c["recruitment_response"] * lev["recruitment_effort"])
+                       * np.where(centre, RECRUITMENT_WITH_CENTRE, RECRUITMENT_WITHOUT_CENTRE))
+        # People only a municipal service reaches are recruited only where one runs.
+        recruitment[pop.team_reach & ~self.muni_service[pop.team_muni]] = 0.0
         return Rules(
             kernels.SupplyRules(team_weight, c["activity_rate"], c["org_presence_pull"],
                                 static),
-            kernels.UnitRules(c["revision_rate"], c["staff_pressure_push"], c["trust_weight"],
-                              c["logic_distance"], division, c["trust_learning"], TRUST_DRIFT,
-                              lev["forum_intensity"], persistence,
-                              c["codestruction_risk"] * policy_factor),
+            kernels.UnitRules(c["revision_rate"],
+                              c["joint_propensity"] - c["trust_weight"] * TRUST_REFERENCE
+                              + c["logic_distance"] * GAP_REFERENCE,
+                              c["trust_weight"], c["logic_distance"],
+                              division, c["trust_learning"], TRUST_DRIFT,
+                              c["forum_trust_gain"] * lev["forum_intensity"],
+                              c["untrained_risk"], persistence,
+                              c["codestruction_risk"] * (1 - clarity)),
             kernels.VolunteerRules(c["annual_turnover"] / 52, c["dominance_erosion"],
-                                   MOTIVATION_RECOVERY, team_weight,
-                                   c["annual_turnover"] / 52 * REFERENCE_RECRUITMENT
-                                   * (1 + lev["recruitment_effort"]) * recruitment),
-            policy_factor)
+                                   c["joint_mobilisation"], MOTIVATION_RECOVERY, team_weight,
+                                   recruitment),
+            clarity)
 
     def _switch_levers(self) -> None:
         """At the 2015 snapshot, put the requested levers in force.
@@ -283,8 +300,10 @@ class CoProductionModel(mesa.Model):
                                     new["municipal_service_share"], draws[2])
         opened = (self.muni_service & ~before)[pop.team_muni]
         closed = (before & ~self.muni_service)[pop.team_muni]
-        move = opened & (rng.random(len(pop.team_muni)) < MUNICIPAL_SERVICE_SHARE_OF_VOLUNTEERS)
-        self.team_service = (self.team_service | move) & ~closed
+        move = opened & (rng.random(len(pop.team_muni)) < self.config["service_takeover"])
+        # A closed service hands its teams back; people only it reached stay its own
+        # (and are no longer recruited, see _rules).
+        self.team_service = ((self.team_service | move) & ~closed) | pop.team_reach
         self.rules = self._rules()
         self.teams = self._teams()
 
@@ -293,15 +312,21 @@ class CoProductionModel(mesa.Model):
         """The teams' state; a team's key says where it supplies and for whom."""
         pop = self.population
         key = 2 * (pop.team_muni * len(DOMAINS) + pop.team_domain) + self.team_service
-        return kernels.Teams(key, pop.team_muni, self.team_active, self.motivation)
+        return kernels.Teams(key, pop.team_muni, self.team_active, self.motivation,
+                             self.last_active)
 
     def _units(self) -> kernels.Units:
-        """The units' state, with the logic gap in force this week.
+        """The units' state this week.
 
-        The gap is the unit's own, narrowed by a local policy and by forums.
+        The unit's own utility shift: home care's offset of the municipal claim, and the
+        response to staff pressure above its 2015 level. The logic gap is the unit's own,
+        narrowed by forums.
         """
-        gap = self.gap_intrinsic * self.rules.policy_factor * self.forum_factor
-        return kernels.Units(self.pressure, self.trust, self.trust_base, gap)
+        c = self.config
+        shift = (c["staff_pressure_push"] * (self.pressure_level - PRESSURE_2015)
+                 - c["home_care_offset"] * self.unit_home_care)
+        return kernels.Units(shift, self.trust, self.trust_base,
+                             self.gap_intrinsic * self.forum_factor)
 
     def _cells(self) -> tuple[kernels.Cells, np.ndarray]:
         """Supply per cell this week, and active volunteers per municipality.
@@ -311,19 +336,27 @@ class CoProductionModel(mesa.Model):
         that domain; organisations' volunteers and the municipal service's pull in
         opposite directions.
         """
-        return kernels.supply_grid(self.teams, self.cell_map, self.rules.supply)
+        capacity = (self.pressure_level / PRESSURE_2015) ** -self.config["pressure_capacity"]
+        return kernels.supply_grid(self.teams, self.cell_map, self.rules.supply, capacity)
 
     def choice_probabilities(self) -> np.ndarray:
         """P(municipality, voluntary, together) for every eligible pair, shape (pairs, 3).
 
         Multinomial logit with utilities relative to municipal coordination: voluntary =
-        organisations' presence − the municipal claim (tradition, statutory duty, care
-        logic) + staff pressure; together = half of that + trust − the cost of bridging
-        logics.
+        organisations' presence − the municipal claim (tradition, home care's offset,
+        statutory duty) + the response to staff pressure; together = half of that +
+        trust − the cost of bridging logics.
         """
         low, high = kernels.choice_thresholds(self.pairs, self._units(),
                                               self._cells()[0].d_vol_base, self.rules.units)
         return np.stack([low, high - low, 1 - high], axis=-1)
+
+    def unsure_probability(self) -> np.ndarray:
+        """Per unit, the chance a respondent is unsure who coordinates.
+
+        Lower where a local policy has written down who does what.
+        """
+        return self.config["unsure_rate"] * (1 - self.rules.clarity)
 
     @property
     def window(self) -> np.ndarray:
@@ -353,7 +386,7 @@ class CoProductionModel(mesa.Model):
         # 1. Resource pressure reaches its full value ten years after the levers start.
         rise = lev["resource_pressure"]
         if rise and week <= 520:
-            self.pressure[:] = self.pressure0 * (1 + rise * max(week, 0) / 520)
+            self.pressure_level = PRESSURE_2015 * (1 + rise * max(week, 0) / 520)
         self.uniforms.reserve(self.draws_per_week)
         stream = self.uniforms
         # 2. Supply: more active volunteers in the domain, more activities.
@@ -362,14 +395,15 @@ class CoProductionModel(mesa.Model):
         counts, tally, offered, trust_sum = self._units_pass(week, cells)
         forum = lev["forum_intensity"]
         if forum:
-            # Forums narrow the gap between logics, at most by FORUM_GAP_REDUCTION.
-            floor = 1 - FORUM_GAP_REDUCTION * forum
+            # Forums narrow the gap between logics, at most by `forum_gap_reduction`.
+            floor = 1 - c["forum_gap_reduction"] * forum
             self.forum_factor = (self.forum_factor
                                  - FORUM_RATE * forum * (self.forum_factor - floor))
-        # 6. Volunteers: municipal dominance and failed joint work erode motivation;
-        # unmotivated teams leave; inactive ones are recruited back.
-        n_active, motivation_sum, stream.cursor = kernels.volunteers_week(
-            stream.values, stream.cursor, self.teams, self.dominance,
+        # 6. Volunteers: municipal dominance and failed activities erode motivation,
+        # successful co-production restores it; unmotivated teams leave; inactive ones
+        # are recruited back.
+        n_active, motivation_sum, past_year, stream.cursor = kernels.volunteers_week(
+            stream.values, stream.cursor, week, self.teams, self.munis,
             tally._replace(volunteers=volunteers_m), self.rules.volunteers)
         # 7. Record the week: one line per outcome of sim.outcomes (scalars in Python).
         c_mun, c_vol, c_tog = counts.tolist()
@@ -388,7 +422,8 @@ class CoProductionModel(mesa.Model):
             "staff_hours": c_mun * hours[0] + c_vol * hours[1] + c_tog * hours[2],
             "mean_trust": trust_sum / len(self.trust),
             "mean_motivation": motivation_sum / n_active if n_active else np.nan,
-            "failed_joint": float(tally.failures.sum()),
+            "failed_activities": float(tally.failures.sum()),
+            "volunteers_past_year": float(past_year * c["volunteers_per_agent"]),
         }
         self.__dict__.update(self.last)
         self.datacollector.collect(self)

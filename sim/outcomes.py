@@ -63,8 +63,12 @@ OUTCOMES: tuple[Outcome, ...] = (
        "mean trust of LTC units in the voluntary sector", headline=True),
     _O("mean_motivation", "Mean volunteer motivation", "0–1", 1,
        "mean motivation of active volunteer teams"),
-    _O("failed_joint", "Failed joint activities per week", "activities", 1,
-       "joint activities that failed in the week (co-destruction)", summary=False),
+    _O("failed_activities", "Failed activities per week", "activities", 1,
+       "activities that failed in the week (co-destruction: clashing logics or unclear "
+       "roles in joint work, untrained volunteers in any)", summary=False),
+    _O("volunteers_past_year", "Volunteers in the past year", "people", 1,
+       "people active at some time in the last 52 weeks (the 4.4% of 2014 counts those "
+       "who volunteered during the year)"),
 )
 
 BY_NAME: dict[str, Outcome] = {o.name: o for o in OUTCOMES}

@@ -2,7 +2,9 @@
 
 Every parameter has a default, an allowed range and a meaning. *Free* parameters are the
 ones calibration estimates (their range is the prior's support); *levers* are what policy
-scenarios change; *inputs* are fixed values with a stated source or assumption. Keeping
+scenarios change; *assumptions* are mechanisms' strengths the survey cannot identify and
+policies' strengths, each with a documented range that scenario ensembles integrate
+over; *inputs* are fixed values with a stated source or modelling choice. Keeping
 them in one table lets the model, the command line, the scenario files and calibration
 validate against the same definitions.
 """
@@ -23,50 +25,45 @@ class Parameter:
     default: float
     low: float
     high: float
-    kind: str  # "free", "lever" or "input"
+    kind: str  # "free", "lever", "assumption" or "input"
     meaning: str
     source: str = ""
     label: str = ""  # a short label for controls (the dashboard's sliders)
 
 
 _P = Parameter
+# Free parameters' defaults sit near the values that reproduce the 2015 survey (an
+# exploratory calibration): a bare model is then a plausible world. The calibrated model
+# is the shipped posterior median (calibration.posterior.calibrated_parameters).
 _TABLE: tuple[Parameter, ...] = (
-    # ---- free parameters (≤ 10): the mechanisms' strengths, estimated by ABC-SMC ----
-    _P("municipal_tradition", 3.6, -1.0, 7.0, "free",
-       "baseline pull of coordination to the municipality (utility, logit scale): the "
-       "Nordic strong-public-sector tradition of municipal responsibility for care",
+    # ---- free parameters: mechanisms' strengths the survey can identify (ABC-SMC) ----
+    _P("municipal_tradition", 1.7, -3.0, 5.0, "free",
+       "municipal claim on coordinating a non-statutory activity in a nursing home "
+       "(voluntary-minus-municipal utility, logit scale, at equal organisational "
+       "presence): the Nordic tradition of municipal responsibility for care",
        "Esping-Andersen 1990; Andfossen 2020, Discussion"),
-    _P("statutory_pull", 0.5, 0.0, 5.0, "free",
-       "extra municipal utility when the activity is a statutory service (legal duty and "
+    _P("home_care_offset", -1.6, -4.0, 4.0, "free",
+       "how much stronger (+) or weaker (−) the municipal claim is in home-care units "
+       "than in nursing homes; replaces unsourced staff-pressure values per unit type",
+       "Skinner 2018 (activities differ between nursing homes and home care); estimated"),
+    _P("statutory_pull", 3.8, 0.0, 6.0, "free",
+       "extra municipal claim when the activity is a statutory service (legal duty and "
        "quality control under the Health and Care Services Act)",
        "Andfossen 2020; Ministry of Health and Care Services 2003, 2011a"),
-    _P("staff_pressure_push", 3.0, 0.0, 8.0, "free",
-       "loss of municipal utility per unit of staff pressure: scarce staff time pushes "
-       "coordination away from the unit", "Hillestad & Tessem 2015"),
-    _P("org_presence_pull", 0.8, 0.0, 4.0, "free",
-       "voluntary utility per unit of log volunteer presence of organisations specialised "
-       "in the activity's domain in the municipality", "Andfossen 2020, Background"),
-    _P("logic_distance", 1.8, 0.0, 5.0, "free",
-       "institutional logics: municipal claim on care-like domains (× care-logic of the "
-       "domain) and cost of joint coordination (× the unit's logic gap)",
-       "Thornton & Ocasio 2008; Thornton et al. 2012"),
-    _P("trust_weight", 1.2, 0.0, 5.0, "free",
-       "utility of joint coordination per unit of trust between unit and organisations",
-       "Sørensen & Torfing 2011a,b"),
-    _P("trust_learning", 0.05, 0.0, 0.3, "free",
-       "trust change per joint activity: success raises trust by η(1−T), failure lowers "
-       "it by 2ηT", "Sørensen & Torfing 2011b"),
-    _P("codestruction_risk", 0.15, 0.0, 0.6, "free",
-       "probability that a joint activity fails at logic gap 1 (co-destruction), "
-       "destroying trust and volunteer motivation", "Osborne et al. 2016; Plé & "
-       "Chumpitaz Cáceres 2010"),
-    _P("activity_rate", 0.6, 0.05, 3.0, "free",
+    _P("professional_claim", 1.5, 0.0, 5.0, "free",
+       "extra municipal claim on activities that are also professional care work "
+       "(exercise as rehabilitation by physiotherapists, day care by nurses): the "
+       "professional logic claims tasks near its core",
+       "Thornton et al. 2012; Ministry of Health and Care Services 2003 (rehabilitation "
+       "among the basic needs the municipality must meet)"),
+    _P("joint_propensity", -0.7, -3.0, 3.0, "free",
+       "utility of coordinating together at a unit of average trust (0.4) and average "
+       "logic gap (0.5), beyond half the voluntary-minus-municipal claim: how readily "
+       "units and organisations share coordination",
+       "Andfossen 2020, Discussion (limited collaboration); Sørensen & Torfing 2011b"),
+    _P("activity_rate", 1.1, 0.05, 3.0, "free",
        "weekly rate at which a unit organises an activity per unit of volunteer supply "
        "in its domain", "calibrated to the activity counts n of Table 2"),
-    _P("dominance_erosion", 0.5, 0.0, 3.0, "free",
-       "weekly loss of volunteer motivation per unit share of activities coordinated by "
-       "the municipality alone (volunteer spirit and autonomy)", "Andfossen 2020, "
-       "Discussion"),
     # ---- policy levers (what scenarios change); defaults are the 2015 situation ----
     _P("policy_share", 0.20, 0.0, 1.0, "lever",
        "share of municipalities with a local volunteer policy (written agreements, "
@@ -82,23 +79,84 @@ _TABLE: tuple[Parameter, ...] = (
        "wanted one in 2010)", "Abrahamsen 2010; assumption for 2015",
        label="Municipalities with own volunteer service"),
     _P("recruitment_effort", 0.0, 0.0, 3.0, "lever",
-       "extra volunteer recruitment relative to 2015 (1 = recruitment rate doubled)",
+       "intensity of a volunteer recruitment drive (1 = a national campaign); its effect "
+       "on recruitment is `recruitment_response`",
        "National strategy for voluntary work, Ministry of Health and Care Services 2015",
        label="Extra recruitment effort (1 = double)"),
     _P("forum_intensity", 0.0, 0.0, 1.0, "lever",
-       "regular collaboration forums: weekly trust gain toward 1 and a logic gap "
-       "shrinking toward half its start (1 = monthly forums in every municipality)",
+       "regular collaboration forums: trust gain toward 1 and a logic gap shrinking "
+       "toward a floor (1 = monthly forums in every municipality)",
        "Sørensen & Torfing 2011a",
        label="Collaboration forums (0–1)"),
     _P("resource_pressure", 0.0, -0.5, 1.0, "lever",
-       "relative increase in staff pressure (fewer staff hours per recipient), reached "
-       "linearly over ten years", "WHO 2015; Leknes et al. 2019",
+       "relative increase in staff pressure (fewer staff hours per recipient; 0 = 2015), "
+       "reached linearly over ten years", "WHO 2015; Leknes et al. 2019",
        label="Rise in staff pressure over ten years"),
     _P("task_division", 0.0, 0.0, 5.0, "lever",
        "strength of a rule assigning statutory activities to the municipality and the "
        "rest to organisations (utility added to the assigned body, taken from joint "
        "coordination)", "Andfossen 2020, Background (division of tasks)",
        label="Strict task division (strength)"),
+    # ---- assumptions: mechanisms the 2015 survey cannot identify and policy strengths.
+    # Each has a documented range; scenario ensembles integrate over it.
+    _P("org_presence_pull", 2.0, 0.0, 4.0, "assumption",
+       "voluntary utility per unit of log volunteer presence of organisations specialised "
+       "in the activity's domain in the municipality (the survey's six activities leave "
+       "it weakly identified: 90% interval 0.86 of its range)",
+       "Andfossen 2020, Background"),
+    _P("trust_weight", 2.0, 0.0, 5.0, "assumption",
+       "utility of joint coordination per unit of trust above or below the average: how "
+       "much trust built (or lost) changes sharing (the survey sees only the average)",
+       "Sørensen & Torfing 2011a,b"),
+    _P("logic_distance", 3.0, 0.0, 6.0, "assumption",
+       "cost of joint coordination per unit of logic gap above or below the average "
+       "(different assumptions, values and beliefs; what forums narrow)",
+       "Thornton & Ocasio 2008; Thornton et al. 2012"),
+    _P("trust_learning", 0.1, 0.0, 0.3, "assumption",
+       "trust change per joint activity: success raises trust by η(1−T), failure lowers "
+       "it by 2ηT (a cross-section cannot see learning)", "Sørensen & Torfing 2011b"),
+    _P("codestruction_risk", 0.3, 0.0, 0.6, "assumption",
+       "probability that a joint activity fails at logic gap 1 (co-destruction from "
+       "clashing logics and unclear roles), lowering trust and volunteer motivation",
+       "Osborne et al. 2016; Plé & Chumpitaz Cáceres 2010"),
+    _P("untrained_risk", 0.02, 0.0, 0.1, "assumption",
+       "probability that any activity run by volunteers fails for lack of professional "
+       "training (poor quality of services), whoever coordinates it",
+       "Andfossen 2020, Discussion (co-destruction)"),
+    _P("dominance_erosion", 1.5, 0.0, 3.0, "assumption",
+       "weekly loss of volunteer motivation per unit share of activities coordinated by "
+       "the municipality alone (threats to volunteer spirit and autonomy)",
+       "Andfossen 2020, Discussion"),
+    _P("joint_mobilisation", 0.5, 0.0, 2.0, "assumption",
+       "how much successful co-production raises volunteer motivation and recruitment "
+       "(per unit share of activities coordinated together without failure)",
+       "Andfossen 2020, Background and Discussion (collaboration mobilises resources)"),
+    _P("staff_pressure_push", 0.0, -3.0, 3.0, "assumption",
+       "shift of coordination away from (+) or towards (−) the municipality per unit of "
+       "staff pressure above its 2015 level; the paper calls municipal dominance under "
+       "scarce resources a paradox, so both signs are allowed",
+       "Andfossen 2020, Discussion; Hillestad & Tessem 2015"),
+    _P("pressure_capacity", 1.0, 0.0, 1.5, "assumption",
+       "elasticity of activities hosted to staff pressure: the activity rate scales as "
+       "pressure^(−k) (a pressed unit hosts fewer activities)", "Hillestad & Tessem 2015"),
+    _P("policy_clarity", 0.5, 0.0, 1.0, "assumption",
+       "how much a local policy (written agreements on who does what) cuts ad hoc "
+       "coordination, 'unsure' answers and joint failures from unclear roles "
+       "(1 = removes them)", "Ministry of Health and Care Services 2015; Loga 2012"),
+    _P("service_takeover", 0.3, 0.0, 0.6, "assumption",
+       "share of the organisations' volunteer teams a new municipal volunteer service "
+       "takes over", "Abrahamsen 2010 (60% of municipalities wanted their own service)"),
+    _P("service_new_reach", 0.2, 0.0, 0.5, "assumption",
+       "volunteers a municipal service recruits whom organisations do not reach, as a "
+       "share of the municipality's volunteer pool", "assumption"),
+    _P("forum_trust_gain", 0.02, 0.0, 0.05, "assumption",
+       "weekly trust gain toward 1 at full forum intensity", "Sørensen & Torfing 2011a"),
+    _P("forum_gap_reduction", 0.5, 0.0, 1.0, "assumption",
+       "how far forums can narrow the logic gap (0.5 = to half its starting value)",
+       "Thornton et al. 2012 (logics can be bridged, not erased)"),
+    _P("recruitment_response", 0.5, 0.0, 1.0, "assumption",
+       "relative rise in volunteer recruitment per unit of recruitment effort",
+       "Ministry of Health and Care Services 2015 (measure 3); assumption"),
     # ---- documented inputs ----
     _P("spinup_weeks", 104, 0, 520, "input",
        "weeks the synthetic world runs under the 2015 levers before the 2015 snapshot "
@@ -118,18 +176,17 @@ _TABLE: tuple[Parameter, ...] = (
        "twice a year)", "assumption"),
     _P("persistence", 0.8, 0.0, 1.0, "input",
        "probability that an occurrence follows the standing arrangement rather than an "
-       "ad hoc one (raised by a local policy)", "assumption"),
+       "ad hoc one (raised by a local policy, see policy_clarity)", "assumption"),
     _P("unsure_rate", 0.05, 0.0, 0.5, "input",
-       "probability that a respondent answers 'unsure' about a consistent arrangement",
+       "probability that a respondent answers 'unsure' about a consistent arrangement "
+       "(lower where a local policy clarifies roles, see policy_clarity)",
        "assumption; the paper reports 0–35% unsure/several"),
-    _P("policy_effect", 0.5, 0.0, 1.0, "input",
-       "how much a local policy cuts co-destruction risk, logic gap and ad hoc "
-       "coordination (1 = removes them)", "assumption"),
 )
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _TABLE}
 FREE: tuple[str, ...] = tuple(p.name for p in _TABLE if p.kind == "free")
 LEVERS: tuple[str, ...] = tuple(p.name for p in _TABLE if p.kind == "lever")
+ASSUMPTIONS: tuple[str, ...] = tuple(p.name for p in _TABLE if p.kind == "assumption")
 
 
 def defaults() -> dict[str, float]:

@@ -39,14 +39,13 @@ RESPONDENT_MIX = np.array([SURVEY_2015.respondent_types[t] for t in UNIT_TYPES],
 # about 15% of answers dropped), the implied four-week rate -ln(1 - share) per activity of
 # the domain gives the relative weights (culture 3.9, social 1.3, meals 0.7, day care 0.3,
 # physical 0.3); visiting, practical help and support, which the survey did not report,
-# get 0.3 each. The activity counts n therefore check the virtual survey's sampling, not
-# the coordination mechanisms.
+# get 0.3 each. These five weights are values set from the survey being fitted, counted
+# as such (docs/ODD.md, 1.1): the activity counts n are not evidence for the mechanisms.
 DOMAIN_WEIGHTS = {
     "social": 0.18, "culture": 0.53, "physical": 0.04, "visiting": 0.04, "practical": 0.04,
     "meals": 0.09, "day_care": 0.04, "support": 0.04,
 }
 ORGS_PER_INHABITANTS = 1 / 2500  # assumption: one LTC-active organisation per 2,500
-MUNICIPAL_SERVICE_SHARE_OF_VOLUNTEERS = 0.3  # where a municipal service exists
 POOL_FACTOR = 1.25  # potential volunteers per active one at the start
 SIZE_MEDIAN, SIZE_SIGMA = 5_000, 1.4
 
@@ -69,6 +68,7 @@ class Population:
     team_muni: np.ndarray  # (V,)
     team_domain: np.ndarray  # (V,)
     team_active: np.ndarray  # (V,) bool: active at the start
+    team_reach: np.ndarray  # (V,) bool: people only a municipal service reaches
 
     @property
     def sizes(self) -> dict[str, int]:
@@ -118,8 +118,14 @@ def build_population(name: str, levers: dict, rng) -> Population:
     """Build the ``survey2015`` or ``norway`` population.
 
     ``levers`` supplies ``policy_share``, ``volunteer_centre_share``,
-    ``municipal_service_share``, ``volunteer_share`` and ``volunteers_per_agent``
-    (see :mod:`sim.parameters`); ``rng`` is the only source of randomness.
+    ``municipal_service_share``, ``volunteer_share``, ``volunteers_per_agent``,
+    ``service_takeover`` and ``service_new_reach`` (see :mod:`sim.parameters`); ``rng``
+    is the only source of randomness.
+
+    Every municipality also holds ``service_new_reach`` × its pool of people only a
+    municipal volunteer service reaches: inactive, and recruited only while the
+    municipality runs a service, so that opening one can add volunteers, not just move
+    them, and every run has the same teams whatever the levers.
     """
     gen = np.random.default_rng(rng)
     if name == "survey2015":
@@ -165,12 +171,18 @@ def build_population(name: str, levers: dict, rng) -> Population:
     pick = org_start[team_muni] + np.floor(gen.random(len(team_muni))
                                            * orgs_per_muni[team_muni]).astype(int)
     to_service = service[team_muni] & (gen.random(len(team_muni))
-                                       < MUNICIPAL_SERVICE_SHARE_OF_VOLUNTEERS)
-    team_org = np.where(to_service, -1, pick)
-    team_domain = np.where(to_service,
-                           gen.choice(len(DOMAINS), size=len(team_muni),
-                                      p=weights / weights.sum()),
-                           org_domain[pick])
+                                       < levers["service_takeover"])
     team_active = gen.random(len(team_muni)) < 1 / POOL_FACTOR
+    reach_muni = np.repeat(np.arange(m), np.round(levers["service_new_reach"]
+                                                  * teams_total).astype(int))
+    team_reach = np.r_[np.zeros(len(team_muni), bool), np.ones(len(reach_muni), bool)]
+    team_org = np.r_[np.where(to_service, -1, pick), np.full(len(reach_muni), -1)]
+    # A municipal service recruits for any domain, in the organisations' proportions.
+    service_domain = gen.choice(len(DOMAINS), size=len(team_org), p=weights / weights.sum())
+    team_domain = np.where(team_org < 0, service_domain,
+                           np.r_[org_domain[pick], np.zeros(len(reach_muni), int)])
+    team_muni = np.r_[team_muni, reach_muni]
+    team_active = np.r_[team_active, np.zeros(len(reach_muni), bool)]
     return Population(name, pop, region, policy, centre, service, unit_muni, unit_type,
-                      org_muni, org_domain, team_org, team_muni, team_domain, team_active)
+                      org_muni, org_domain, team_org, team_muni, team_domain, team_active,
+                      team_reach)

@@ -12,6 +12,7 @@ from sim.classify import classify
 from sim.config import Configuration
 from sim.errors import InputError
 from sim.frame import SURVEY_2015
+from sim.io import interrupts_deferred
 from sim.model import CoProductionModel
 from sim.population import Population
 from sim.survey import SimulatedSurvey, virtual_survey
@@ -34,6 +35,12 @@ class SimulationResult:
     coordination: str
     survey_2015: SimulatedSurvey  # at the end of the spin-up
     inhabitants: float  # of the simulated municipalities
+    unit_type: np.ndarray  # the population's units: type (index into UNIT_TYPES)
+    unit_muni: np.ndarray  # and municipality, for the survey's unit-level responses
+
+    def responses(self) -> pd.DataFrame:
+        """The final virtual survey's answers unit by unit (``coprod survey --data``)."""
+        return self.survey.responses(self.unit_type, self.unit_muni)
 
 
 def run(params: Mapping | Configuration | None = None, *, steps: int = DEFAULT_STEPS,
@@ -60,12 +67,18 @@ def run(params: Mapping | Configuration | None = None, *, steps: int = DEFAULT_S
                          f"{window}-week window (at least {window} weeks)")
     model = CoProductionModel(population=population, rng=rng, config=config)
     pop = model.population
-    unsure = config["unsure_rate"]
+    unsure = model.unsure_probability()
     at_2015 = None
-    for week in range(1, model.spinup + steps + 1):
-        model.step()
-        if week == model.spinup and steps > 0 and week >= window:
-            at_2015 = virtual_survey(model.window, pop.unit_type, pop.name, unsure, model.rng)
+    # Ctrl-C waits for the end of the week: raised inside a compiled kernel's call it can
+    # crash the interpreter. The run then stops and the interrupt is raised.
+    with interrupts_deferred() as interrupted:
+        for week in range(1, model.spinup + steps + 1):
+            model.step()
+            if interrupted:
+                break
+            if week == model.spinup and steps > 0 and week >= window:
+                at_2015 = virtual_survey(model.window, pop.unit_type, pop.name, unsure,
+                                         model.rng)
     survey = virtual_survey(model.window, pop.unit_type, pop.name, unsure, model.rng)
     labels, overall = classify(model.window, pop.unit_muni, model.statutory,
                                len(pop.muni_population))
@@ -73,4 +86,4 @@ def run(params: Mapping | Configuration | None = None, *, steps: int = DEFAULT_S
     seed = rng if isinstance(rng, int | None) else repr(rng)
     return SimulationResult(config.as_dict(), seed, steps, pop.name, survey, series,
                             labels, overall, at_2015 or survey,
-                            float(pop.muni_population.sum()))
+                            float(pop.muni_population.sum()), pop.unit_type, pop.unit_muni)

@@ -11,10 +11,11 @@ Procedure (Andfossen 2020, Methods):
    steps.
 4. Q3: the respondent names the coordinator. If the activity was coordinated by
    different bodies within the window the answer is "several services with different
-   coordination responsibilities"; otherwise, with probability ``unsure_rate``,
-   "unsure". Both are dropped, as in the paper.
+   coordination responsibilities"; otherwise, with the unit's probability of being
+   unsure, "unsure". Both are dropped, as in the paper.
 
-The result has the shape of the observed Table 2.
+The result has the shape of the observed Table 2, and keeps every respondent's answers
+(:meth:`SimulatedSurvey.responses`), as a real survey's unit-level file would.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ import numpy as np
 
 from sim.catalogue import COORDINATORS, TABLE2_IDS, UNIT_TYPES, activity_index
 from sim.frame import SURVEY_2015
+
+# Q3's answers as unit-level files write them: the coordinators, then the two dropped.
+ANSWERS: tuple[str, ...] = (*COORDINATORS, "several", "unsure")
+NOT_OFFERED = -1
 
 
 def shares_from_counts(counts: np.ndarray) -> np.ndarray:
@@ -49,6 +54,9 @@ class SimulatedSurvey:
     # Mean number of the 14 activity types a responding unit organised, by unit type
     # (UNIT_TYPES order; NaN for a type with no respondent).
     activities_by_type: np.ndarray = field(default_factory=lambda: np.full(4, np.nan))
+    # Each respondent: its unit index and answer per activity (ANSWERS codes, int8).
+    units: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    answers: np.ndarray = field(default_factory=lambda: np.zeros((0, 6), dtype=np.int8))
 
     @property
     def n(self) -> np.ndarray:
@@ -59,6 +67,26 @@ class SimulatedSurvey:
     def shares(self) -> np.ndarray:
         """Shares per coordinator (NaN where n = 0)."""
         return shares_from_counts(self.counts)
+
+    def responses(self, unit_type: np.ndarray, unit_muni: np.ndarray):
+        """The answers unit by unit, in the format ``coprod survey --data`` reads.
+
+        ``unit_id,unit_type,municipality,activity,coordinator``: one row per respondent
+        and activity it offered; a respondent that offered none is one row with empty
+        activity and coordinator. ``unit_type`` and ``unit_muni`` are the population's.
+        """
+        import pandas as pd
+
+        rows = []
+        for unit, codes in zip(self.units.tolist(), self.answers.tolist(), strict=True):
+            base = {"unit_id": f"u{unit}", "unit_type": UNIT_TYPES[unit_type[unit]],
+                    "municipality": f"m{unit_muni[unit]}"}
+            offered = [(a, ANSWERS[c]) for a, c in zip(self.activities, codes, strict=True)
+                       if c >= 0]
+            rows += [{**base, "activity": a, "coordinator": c} for a, c in offered] or \
+                [{**base, "activity": "", "coordinator": ""}]
+        return pd.DataFrame(rows, columns=["unit_id", "unit_type", "municipality",
+                                           "activity", "coordinator"])
 
     def to_frame(self):
         """``activity,n,municipality,voluntary,together,offered``."""
@@ -84,8 +112,11 @@ def sample_respondents(unit_type: np.ndarray, population_name: str, rng) -> np.n
 
 
 def virtual_survey(window: np.ndarray, unit_type: np.ndarray, population_name: str,
-                   unsure_rate: float, rng) -> SimulatedSurvey:
-    """Run the survey on a window of occurrence modes, shape (weeks, units, activities)."""
+                   unsure_rate: float | np.ndarray, rng) -> SimulatedSurvey:
+    """Run the survey on a window of occurrence modes, shape (weeks, units, activities).
+
+    ``unsure_rate`` is one probability, or one per unit.
+    """
     rng = np.random.default_rng(rng)
     resp = sample_respondents(unit_type, population_name, rng)
     cols = [activity_index(i) for i in TABLE2_IDS]
@@ -93,13 +124,18 @@ def virtual_survey(window: np.ndarray, unit_type: np.ndarray, population_name: s
     offered = (w >= 0).any(axis=0)
     present = np.stack([(w == k).any(axis=0) for k in range(3)], axis=-1)
     several = present.sum(axis=-1) > 1
-    unsure = offered & ~several & (rng.random(offered.shape) < unsure_rate)
+    p_unsure = np.broadcast_to(np.asarray(unsure_rate, dtype=float), unit_type.shape)[resp]
+    unsure = offered & ~several & (rng.random(offered.shape) < p_unsure[:, None])
     usable = offered & ~several & ~unsure
     answer = present.argmax(axis=-1)
+    codes = np.where(usable, answer, NOT_OFFERED)
+    codes[several] = ANSWERS.index("several")
+    codes[unsure] = ANSWERS.index("unsure")
     counts = np.stack([(usable & (answer == k)).sum(axis=0) for k in range(3)], axis=-1)
     per_unit = (window[:, resp] >= 0).any(axis=0).sum(axis=1)
     types = unit_type[resp]
     by_type = np.array([per_unit[types == t].mean() if (types == t).any() else np.nan
                         for t in range(len(UNIT_TYPES))])
     return SimulatedSurvey(TABLE2_IDS, counts, offered.mean(axis=0),
-                           (offered & ~usable).sum(axis=0), len(resp), by_type)
+                           (offered & ~usable).sum(axis=0), len(resp), by_type, resp,
+                           codes.astype(np.int8))

@@ -2,6 +2,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from coprod.main import main
 
@@ -19,6 +20,24 @@ def test_simulate_writes_survey_and_timeseries_reproducibly(tmp_path, capsys):
     assert len(series) == 104 + 8  # the spin-up to 2015, then eight weeks
     assert series.week.iloc[0] == -103 and series.week.iloc[-1] == 8
     assert "Coordination overall" in capsys.readouterr().out
+
+
+def test_the_virtual_survey_writes_what_a_real_survey_would(tmp_path, capsys):
+    # responses.csv, unit by unit, is read back by 'coprod survey --data' and gives the
+    # simulated Table 2 again; every respondent is there, even one that offered nothing.
+    assert main(["simulate", "--seed", "5", "--out", str(tmp_path / "sim")]) == 0
+    responses = pd.read_csv(tmp_path / "sim" / "responses.csv", keep_default_na=False)
+    assert responses.unit_id.nunique() == 244
+    assert set(responses.unit_type) <= {"nursing_home", "home_care", "integrated", "other"}
+    assert (responses.activity == "").any()  # some units offered none of the six
+    assert main(["survey", "--data", str(tmp_path / "sim" / "responses.csv"), "--resample",
+                 "unit", "--reps", "200", "--out", str(tmp_path / "obs")]) == 0
+    simulated = pd.read_csv(tmp_path / "sim" / "survey.csv").set_index("activity")
+    observed = pd.read_csv(tmp_path / "obs" / "bootstrap.csv").set_index("statistic")
+    for activity, row in simulated.iterrows():
+        for coordinator in ("municipality", "voluntary", "together"):
+            assert observed.loc[f"share:{activity}:{coordinator}", "estimate"] == \
+                pytest.approx(row[coordinator], abs=1e-6)
 
 
 def test_simulate_refuses_unknown_and_out_of_range_parameters(capsys):

@@ -21,7 +21,7 @@ def _within(count: int, n: int, p: float) -> bool:
 
 
 def _world(rng, *, p_occurs=1.0, persistence=1.0, d_vol=0.0, risk=0.0, revision=0.0,
-           arrangement=MUNICIPALITY, trust=0.5, gap=0.5, trust_weight=1.0):
+           arrangement=MUNICIPALITY, trust=0.5, gap=0.5, trust_weight=1.0, untrained=0.0):
     """Arguments for ``units_week``: one cell, N_UNITS identical units."""
     pair_unit = np.arange(N_PAIRS) % N_UNITS
     zeros = np.zeros(N_PAIRS, dtype=np.int64)
@@ -31,8 +31,11 @@ def _world(rng, *, p_occurs=1.0, persistence=1.0, d_vol=0.0, risk=0.0, revision=
                           np.zeros(N_PAIRS, dtype=np.int8))
     units = kernels.Units(np.zeros(N_UNITS), np.full(N_UNITS, trust), np.full(N_UNITS, trust),
                           np.full(N_UNITS, gap))
-    rules = kernels.UnitRules(revision, 0.0, trust_weight, 1.0, 0.0, 0.0, 0.0, 0.0,
-                              np.full(N_PAIRS, persistence), np.full(N_UNITS, risk))
+    rules = kernels.UnitRules(revision_rate=revision, joint_base=0.0, trust_weight=trust_weight,
+                              logic_distance=1.0, task_division=0.0, trust_learning=0.0,
+                              trust_drift=0.0, forum_gain=0.0, untrained_risk=untrained,
+                              persistence=np.full(N_PAIRS, persistence),
+                              risk=np.full(N_UNITS, risk))
     stream = UniformStream(rng)
     stream.reserve(kernels.uniforms_per_week(N_PAIRS, 0))
     return dict(uniforms=stream.values, k=stream.cursor, slot=0, pairs=pairs, units=units,
@@ -75,9 +78,18 @@ def test_persistent_pairs_follow_their_arrangement_and_occur_at_the_cell_rate():
     assert out["offered"] == out["counts"].sum()  # a fresh window: offered this week
 
 
-def test_joint_activities_fail_at_risk_times_logic_gap():
-    args = _world(np.random.default_rng(4), arrangement=TOGETHER, risk=0.4, gap=0.5)
-    assert _within(_run(args)["failed"], N_PAIRS, 0.2)
+def test_joint_activities_fail_at_risk_times_logic_gap_plus_lack_of_training():
+    args = _world(np.random.default_rng(4), arrangement=TOGETHER, risk=0.4, gap=0.5,
+                  untrained=0.05)
+    assert _within(_run(args)["failed"], N_PAIRS, 0.25)
+
+
+def test_any_activity_fails_for_lack_of_training():
+    args = _world(np.random.default_rng(8), arrangement=MUNICIPALITY, risk=0.4,
+                  untrained=0.1)
+    out = _run(args)
+    assert out["counts"][MUNICIPALITY] == N_PAIRS
+    assert _within(out["failed"], N_PAIRS, 0.1)
 
 
 def test_the_worst_case_week_reads_exactly_what_the_model_reserves():
@@ -98,11 +110,14 @@ def test_volunteer_teams_leave_at_their_motivation_hazard_and_are_recruited():
     motivation = np.full(n, 0.5)
     zeros = np.zeros(1, dtype=np.int64)
     teams = kernels.Teams(np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), active,
-                          motivation)
-    tally = kernels.Tally(zeros, zeros, zeros, np.full(1, n / 2))
-    rules = kernels.VolunteerRules(0.01, 0.0, 0.0, 1.0, np.full(n, 0.05))
-    n_active, _, read = kernels.volunteers_week(stream.values, 0, teams, np.zeros(1), tally,
-                                                rules)
+                          motivation, np.full(n, -100, dtype=np.int64))
+    munis = kernels.Municipalities(np.zeros(1), np.zeros(1))
+    tally = kernels.Tally(zeros, zeros, zeros, zeros, np.full(1, n / 2))
+    rules = kernels.VolunteerRules(base_hazard=0.01, erosion=0.0, mobilisation=0.0,
+                                   recovery=0.0, team_weight=1.0,
+                                   recruit_rate=np.full(n, 0.05))
+    n_active, _, past_year, read = kernels.volunteers_week(stream.values, 0, 7, teams, munis,
+                                                           tally, rules)
     assert read == n * kernels.UNIFORMS_PER_TEAM
     stayed = int(np.count_nonzero(active[::2]))
     joined = int(np.count_nonzero(active[1::2]))
@@ -110,6 +125,8 @@ def test_volunteer_teams_leave_at_their_motivation_hazard_and_are_recruited():
     assert _within(joined, n // 2, 0.05)
     assert np.all(motivation[1::2][active[1::2]] == 1.0)  # newcomers arrive motivated
     assert n_active == stayed + joined
+    # Active this week (week 7) means active in the past year; the others were not.
+    assert past_year == n_active and (teams.last_active[active] == 7).all()
 
 
 def test_a_model_week_never_reads_past_its_reservation():

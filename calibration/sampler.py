@@ -1,0 +1,110 @@
+"""A pyabc sampler whose posterior depends on the seed only, not on the number of workers.
+
+pyabc's parallel samplers reseed their workers from the operating system and accept
+particles in the order they happen to finish, so two runs never give the same posterior.
+Here every candidate particle has an index within its generation, and candidate ``i``
+is simulated with numpy's global generator (from which pyabc proposes parameters and
+:func:`calibration.abc.abc_model` draws the model's seed) set to a seed derived from
+the generation's base seed and ``i``. Candidates are evaluated in batches (in this
+process, or in forked worker processes) and accepted in index order until the
+population is full; whatever was evaluated beyond the last accepted index is discarded.
+The accepted particles, and the evaluation count pyabc sees, are therefore the same for
+any number of workers and any batch size.
+
+The base seed of each generation is drawn from numpy's global generator, which
+:func:`calibration.abc.calibrate` seeds around the whole run.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import random
+
+import numpy as np
+from pyabc.sampler import Sampler
+
+from sim.batch import ignore_sigint_in_worker
+from sim.io import interrupts_deferred
+
+# The candidate generator of the generation being sampled. Forked workers inherit it:
+# pyabc's closure over the generation's proposal and acceptance cannot be pickled.
+_SIMULATE_ONE = None
+# Evaluations per batch: at least this many, else enough for the acceptances still
+# needed at the acceptance rate seen so far (plus a quarter), at most MAX_BATCH.
+MIN_BATCH, MAX_BATCH = 16, 20_000
+
+
+def _candidate(index_and_seed: tuple[int, int]):
+    """Simulate candidate ``index`` with the global generators seeded for it."""
+    index, seed = index_and_seed
+    np.random.seed(seed)  # noqa: NPY002 - pyabc proposes from numpy's global generator
+    random.seed(seed)
+    return index, _SIMULATE_ONE()
+
+
+def candidate_seed(base: int, index: int) -> int:
+    """The 32-bit seed of candidate ``index`` in a generation with seed ``base``."""
+    return int(np.random.SeedSequence([base, index]).generate_state(1)[0])
+
+
+class SeededSampler(Sampler):
+    """Sample a generation reproducibly, in ``workers`` forked processes (or in this one).
+
+    Ctrl-C in the parent stops the workers (which ignore it themselves) and propagates.
+    """
+
+    def __init__(self, workers: int = 1):
+        super().__init__()
+        self.workers = max(1, int(workers))
+
+    def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf,
+                                all_accepted=False, ana_vars=None):
+        """Evaluate candidates in index order until ``n`` are accepted (or ``max_eval``)."""
+        global _SIMULATE_ONE
+        base = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 - seeded around the run
+        _SIMULATE_ONE = simulate_one
+        sample, accepted, evaluated = self._create_empty_sample(), 0, 0
+        pool = self._pool()
+        # In-process candidates reseed this process's generators: restore them after, so
+        # that what pyabc draws between generations is the same with or without workers.
+        saved = (np.random.get_state(), random.getstate())  # noqa: NPY002
+        try:
+            while accepted < n and evaluated < max_eval:
+                rate = (accepted + 1) / (evaluated + 1)
+                size = int(min(MAX_BATCH, max(MIN_BATCH, 1.25 * (n - accepted) / rate)))
+                size = int(min(size, max_eval - evaluated)) if math.isfinite(max_eval) \
+                    else size
+                jobs = [(i, candidate_seed(base, i)) for i in range(evaluated,
+                                                                     evaluated + size)]
+                results = (map(_candidate, jobs) if pool is None
+                           else pool.imap(_candidate, jobs, chunksize=max(1, size // (
+                               4 * self.workers))))
+                for _, particle in results:  # imap keeps index order
+                    evaluated += 1
+                    sample.append(particle)
+                    accepted += bool(particle.accepted)
+                    if accepted >= n:
+                        break
+        except BaseException:
+            if pool is not None:
+                pool.terminate()
+            raise
+        finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
+            _SIMULATE_ONE = None
+            np.random.set_state(saved[0])  # noqa: NPY002
+            random.setstate(saved[1])
+        self.nr_evaluations_ = evaluated
+        if sample.n_accepted < n:
+            sample.ok = False
+        return sample
+
+    def _pool(self):
+        if self.workers == 1:
+            return None
+        with interrupts_deferred():  # workers set Ctrl-C aside before it can reach them
+            return multiprocessing.get_context("fork").Pool(
+                self.workers, initializer=ignore_sigint_in_worker)
