@@ -29,7 +29,7 @@ def _time(scenarios, workers: int) -> float:
 
 
 def main() -> int:
-    small = [load_scenario(n).with_sizes(draws=5, replicates=10) for n in
+    small = [load_scenario(n).with_sizes(draws=5, assumption_draws=5, replicates=2) for n in
              ("baseline", "trust_forums")]
     one = statistics.median(_time(small, 1) for _ in range(2))
     two = statistics.median(_time(small, 2) for _ in range(2))

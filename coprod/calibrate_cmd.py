@@ -50,7 +50,7 @@ def run_command(args) -> int:
         command=getattr(args, "invocation", "coprod calibrate"), seed=seed,
         workers=args.workers, scheduler=args.scheduler,
         quick=args.quick, resumed=args.resume, wall_time_total_s=round(wall, 1),
-        fit=check.targets(), reproducible=args.workers == 1 and not args.scheduler,
+        fit=check.targets(), reproducible=not args.scheduler,
         **settings_dict(result)))
     print(f"Calibration: {result.populations} generations, {result.simulations} "
           f"simulations, final epsilon {result.epsilons[-1]}, {result.wall_time_s:.0f} s "

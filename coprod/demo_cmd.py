@@ -1,21 +1,18 @@
 """``coprod demo`` runs the whole pipeline; ``coprod report`` renders the HTML report.
 
 The demo: survey intervals → the shipped posterior's fit → every shipped scenario
-(demo-sized ensembles) → comparison → report, all under one output directory.
+(the shipped ensemble sizes) → comparison → report, all under one output directory.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
-from coprod import fit_cmd, scenario_cmds, survey_cmd
 from coprod.common import add_seed, examples, seed_value
-
-DEMO_DRAWS, DEMO_REPLICATES = 5, 4
 
 
 def register_demo(sub, name: str) -> None:
@@ -35,30 +32,38 @@ def _step(number: int, text: str) -> float:
     return time.perf_counter()
 
 
+def _command(*argv: str) -> int:
+    """Run one ``coprod`` sub-command as the command line would (its own defaults)."""
+    from coprod.commands import COMMANDS
+    from coprod.main import build_parser
+
+    args = build_parser().parse_args(list(argv))
+    args.invocation = shlex.join(["coprod", *argv])
+    return COMMANDS[args.command][1](args) or 0
+
+
 def run_demo(args) -> int:
     """Run every stage, then print where the report is and what to read first."""
     from coprod.report import build_report, findings
 
-    seed = seed_value(args.seed)
+    seed = str(seed_value(args.seed))
     out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    workers = str(args.workers)
     t0 = _step(1, "Survey: Table 2 with bootstrap BCa intervals")
-    survey_cmd.run(SimpleNamespace(data=None, reps=10_000, resample="activity", seed=seed,
-                                   out=out / "survey"))
+    _command("survey", "--reps", "10000", "--seed", seed, "--out", str(out / "survey"))
     _step(2, "Calibrated model against the survey (shipped posterior, 200 draws)")
-    fit_cmd.run_command(SimpleNamespace(posterior=None, draws=200, seed=seed,
-                                        workers=args.workers, scheduler=None,
-                                        out=out / "fit"))
-    _step(3, f"Scenarios: every shipped scenario, {DEMO_DRAWS} posterior draws × "
-             f"{DEMO_REPLICATES} seeds over ten years")
-    status = scenario_cmds.run_run(SimpleNamespace(
-        scenarios=["all"], replicates=DEMO_REPLICATES, draws=DEMO_DRAWS, horizon=None,
-        posterior=None, seed=seed, workers=args.workers, scheduler=None,
-        out=out / "scenarios"))
+    _command("fit", "--draws", "200", "--seed", seed, "--workers", workers,
+             "--out", str(out / "fit"))
+    _step(3, "Scenarios: every shipped scenario at its shipped size (posterior draws × "
+             "assumption draws × seeds) over ten years")
+    # The demo remakes its own folder whatever an earlier demo left there (--force).
+    status = _command("run", "all", "--seed", seed, "--workers", workers, "--force",
+                      "--out", str(out / "scenarios"))
     if status:
         return status
     _step(4, "Comparison with the baseline")
-    scenario_cmds.run_compare(SimpleNamespace(out=out / "scenarios", baseline="baseline",
-                                              seed=seed))
+    _command("compare", "--seed", seed, "--out", str(out / "scenarios"))
     _step(5, "Report")
     report = build_report(out)
     print(f"\nDone in {time.perf_counter() - t0:.0f} s.")

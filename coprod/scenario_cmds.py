@@ -13,7 +13,8 @@ from sim.io import atomic_write_frame, locked
 
 DEFAULT_OUT = Path("out/scenarios")
 COMPARE_OUTPUTS = ("comparison.csv", "differences.png", "shares.png", "timeseries.png",
-                   "baseline_vs_observed.csv", "baseline_vs_observed.png")
+                   "baseline_vs_observed.csv", "baseline_vs_observed.png", "attribution.csv",
+                   "attribution.png")
 
 
 def register_list(sub, name: str) -> None:
@@ -38,13 +39,17 @@ def register_run(sub, name: str) -> None:
     p = sub.add_parser(name, help="run scenarios as ensembles over posterior draws × seeds",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
                        epilog=examples("coprod run baseline local_volunteer_policy --workers 2",
-                                       "coprod run all --draws 5 --replicates 4",
+                                       "coprod run all --draws 5 --assumption-draws 5 "
+                                       "--replicates 2",
                                        "coprod run my_scenario.toml --scheduler "
                                        "tcp://127.0.0.1:8786"))
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO_OR_FILE",
                    help="shipped scenario names, TOML files, or 'all'")
-    p.add_argument("--replicates", type=int, help="seeds per posterior draw (overrides file)")
-    p.add_argument("--draws", type=int, help="posterior draws (overrides file)")
+    p.add_argument("--replicates", type=int, help="seeds per (posterior draw, assumption "
+                   "draw) (overrides file; 1 to 1000)")
+    p.add_argument("--draws", type=int, help="posterior draws (overrides file; 1 to 1000)")
+    p.add_argument("--assumption-draws", type=int, help="draws of the uncertain assumptions "
+                   "over their ranges (overrides file; 1 to 1000)")
     p.add_argument("--horizon", type=int, help="weeks to run (overrides file)")
     p.add_argument("--posterior", default=None, help="calibration directory (default: the "
                    "shipped posterior)")
@@ -65,7 +70,9 @@ def run_run(args) -> int:
     out = out_dir(args.out, DEFAULT_OUT)
     items = shipped_names() if args.scenarios == ["all"] else args.scenarios
     scenarios = [s.with_sizes(draws=args.draws, replicates=args.replicates,
-                              horizon_weeks=args.horizon) for s in load_many(items)]
+                              horizon_weeks=args.horizon,
+                              assumption_draws=args.assumption_draws)
+                 for s in load_many(items)]
     # The model and the ensemble machinery load once the scenario files are known good.
     from calibration.posterior import load_posterior
     from scenarios.ensemble import run_ensembles
@@ -122,7 +129,12 @@ def _compare(args, seed: int) -> int:
     import pandas as pd
 
     from scenarios.compare import compare_scenarios
-    from scenarios.plots import plot_differences, plot_shares, plot_timeseries
+    from scenarios.plots import (
+        plot_attribution,
+        plot_differences,
+        plot_shares,
+        plot_timeseries,
+    )
     from sim.outcomes import HEADLINE
 
     comp = compare_scenarios(args.out, args.baseline, rng=seed)
@@ -141,6 +153,10 @@ def _compare(args, seed: int) -> int:
             series[name] = pd.DataFrame()  # a missing series only leaves a gap in a figure
     plot_timeseries(series, args.out / "timeseries.png")
     written = ["comparison.csv", "differences.png", "shares.png", "timeseries.png"]
+    if comp.attribution is not None and len(comp.attribution):
+        atomic_write_frame(args.out / "attribution.csv", comp.attribution)
+        plot_attribution(comp.attribution, args.out / "attribution.png")
+        written += ["attribution.csv", "attribution.png"]
     if comp.baseline_fit is not None:
         from calibration.plots import plot_fit
 

@@ -17,8 +17,11 @@ import numpy as np
 import pandas as pd
 
 from calibration.fit import PredictiveCheck, compare
+from scenarios.attribution import attribution_table
 from sim.catalogue import COORDINATORS, TABLE2_IDS
 from sim.errors import InputError
+from sim.outcomes import SUMMARY
+from sim.parameters import ASSUMPTIONS, FREE
 
 KEY = ["draw", "replicate", "seed"]
 
@@ -31,6 +34,8 @@ class Comparison:
     baseline: str
     baseline_fit: PredictiveCheck | None
     skipped: tuple = ()  # scenario folders without results (every run failed)
+    # scenario, outcome, input, share: where each policy effect's variance comes from
+    attribution: pd.DataFrame | None = None
 
 
 REMAKE = "run 'coprod run' with the same --out again"
@@ -96,6 +101,31 @@ def read_outcomes(directory: Path) -> tuple[dict[str, pd.DataFrame], dict[str, d
     return out, manifests, skipped
 
 
+def read_inputs(directory: Path, names) -> dict[str, pd.DataFrame]:
+    """``{scenario: inputs.csv}`` for the given scenarios (what each run was given).
+
+    Folders written before runs recorded their inputs have none: they are left out
+    (their effects cannot be attributed), the others are read defensively.
+    """
+    out = {}
+    for name in names:
+        path = Path(directory) / name / "inputs.csv"
+        if not path.is_file():
+            continue
+        try:
+            frame = pd.read_csv(path, dtype={"seed": "uint64"})
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, TypeError,
+                OverflowError, UnicodeDecodeError) as err:
+            raise InputError(str(path), str(err).split("\n")[0], REMAKE,
+                             problem="malformed file:") from None
+        missing = {"draw", "replicate", "posterior_draw", "assumption_draw"} - set(frame)
+        if missing:
+            raise InputError(f"{path}: header", ",".join(frame.columns),
+                             "missing columns: " + ", ".join(sorted(missing)) + "; " + REMAKE)
+        out[name] = frame
+    return out
+
+
 def _check_pairing(manifests: dict[str, dict], baseline: str) -> None:
     """Refuse to pair scenarios run with another root seed or posterior than the baseline."""
     base = manifests[baseline]
@@ -155,4 +185,7 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
     if all(c in base.columns for c in count_cols):
         counts = base[count_cols].to_numpy().reshape(-1, len(TABLE2_IDS), len(COORDINATORS))
         fit = compare(counts, reps=reps, rng=rng)
-    return Comparison(table, baseline, fit, skipped)
+    designs = read_inputs(directory, outcomes)
+    groups = {**dict.fromkeys(FREE, "parameters"), **dict.fromkeys(ASSUMPTIONS, "assumptions")}
+    attribution = attribution_table(outcomes, designs, baseline, SUMMARY, groups)
+    return Comparison(table, baseline, fit, skipped, attribution)

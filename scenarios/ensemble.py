@@ -24,6 +24,7 @@ from sim.batch import Failure, Interrupted, Task, run_tasks, spawn_seeds
 from sim.catalogue import COORDINATORS
 from sim.io import atomic_write_frame, code_version, locked, manifest, write_manifest
 from sim.outcomes import SUMMARY
+from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
 
 SERIES_EVERY = 4  # weeks between rows of timeseries.csv
 TAIL_WEEKS = 4  # weekly outcomes are averaged over the last four weeks
@@ -67,18 +68,61 @@ class EnsembleResult:
     empty: tuple = ()  # scenarios without a finished run: their folders were left alone
 
 
+def assumption_design(n: int, rng) -> list[dict[str, float]]:
+    """``n`` draws of every assumption: a Latin hypercube over their documented ranges.
+
+    The design depends only on ``n`` and ``rng``: scenarios with the same root seed
+    draw the same assumptions (a scenario that fixes one overrides it afterwards).
+    """
+    from scipy.stats import qmc
+
+    seed = int(np.random.default_rng(rng).integers(2**63))
+    unit = qmc.LatinHypercube(d=len(ASSUMPTIONS), seed=seed).random(n)
+    low = np.array([PARAMETERS[a].low for a in ASSUMPTIONS])
+    high = np.array([PARAMETERS[a].high for a in ASSUMPTIONS])
+    values = qmc.scale(unit, low, high)
+    return [dict(zip(ASSUMPTIONS, row.tolist(), strict=True)) for row in values]
+
+
 def build_tasks(scenario: Scenario, posterior: Posterior, seed: int) -> list[Task]:
-    """Tasks for one scenario: draws × replicates, paired with every other scenario."""
+    """Tasks for one scenario, paired with every other scenario of the same root seed.
+
+    Every posterior draw meets every assumption draw (a full factorial), with
+    ``replicates`` seeds each: run (draw, replicate) has the same parameters, assumptions
+    and seed in every scenario. ``draw`` numbers the (posterior, assumption) cells.
+    """
     gen = np.random.default_rng(seed)
     draws = posterior.draws(scenario.draws, gen)
-    seeds = spawn_seeds(gen.integers(2**63), scenario.draws * scenario.replicates)
+    design = assumption_design(scenario.assumption_draws, gen.integers(2**63))
+    cells = [(p, a) for p in range(scenario.draws) for a in range(scenario.assumption_draws)]
+    seeds = spawn_seeds(gen.integers(2**63), len(cells) * scenario.replicates)
     tasks = []
-    for d, params in enumerate(draws):
+    for d, (p, a) in enumerate(cells):
+        params = {**draws[p], **design[a], **scenario.overrides}
         for r in range(scenario.replicates):
-            tasks.append(Task({**params, **scenario.overrides}, scenario.horizon_weeks,
+            tasks.append(Task(params, scenario.horizon_weeks,
                               seeds[d * scenario.replicates + r], scenario.population,
-                              tag={"scenario": scenario.name, "draw": d, "replicate": r}))
+                              tag={"scenario": scenario.name, "draw": d, "replicate": r,
+                                   "posterior_draw": p, "assumption_draw": a}))
     return tasks
+
+
+def inputs_frame(scenario: Scenario, tasks: list[Task], results: list) -> pd.DataFrame:
+    """What each finished run was given: its draws, seed and every value that varies.
+
+    One row per run: ``draw, replicate, posterior_draw, assumption_draw, seed``, then the
+    free parameters (from the posterior) and the assumptions (drawn or fixed).
+    """
+    rows = []
+    for task, res in zip(tasks, results, strict=True):
+        if isinstance(res, Failure):
+            continue
+        rows.append({"draw": task.tag["draw"], "replicate": task.tag["replicate"],
+                     "posterior_draw": task.tag["posterior_draw"],
+                     "assumption_draw": task.tag["assumption_draw"],
+                     "seed": np.uint64(task.seed),
+                     **{k: task.params[k] for k in (*FREE, *ASSUMPTIONS)}})
+    return pd.DataFrame(rows)
 
 
 def _frames(scenario: Scenario, tasks: list[Task], results: list):
@@ -198,11 +242,14 @@ def _write_scenario(directory: Path, scenario: Scenario, tasks, chunk, failed, i
     outcomes, series = _frames(scenario, tasks, chunk)
     atomic_write_frame(directory / "outcomes.csv", outcomes)
     atomic_write_frame(directory / "timeseries.csv", series)
+    atomic_write_frame(directory / "inputs.csv", inputs_frame(scenario, tasks, chunk),
+                       float_format="%.10g")
     write_manifest(directory / "manifest.json", manifest(
         command=command, scenario=scenario.name,
         description=scenario.description, source=scenario.source,
         overrides=scenario.overrides, horizon_weeks=scenario.horizon_weeks,
-        draws=scenario.draws, replicates=scenario.replicates,
+        draws=scenario.draws, assumption_draws=scenario.assumption_draws,
+        drawn_assumptions=list(scenario.drawn_assumptions), replicates=scenario.replicates,
         population=scenario.population, seed=seed, posterior=posterior.source,
         posterior_manifest=posterior.manifest.get("command", ""), identity=ident,
         runs=len(tasks), runs_reused=reused, failed=[f.describe() for f in failed],

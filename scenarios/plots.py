@@ -91,3 +91,38 @@ def plot_timeseries(series: dict[str, pd.DataFrame], path: Path) -> Path:
     fig.suptitle("Paths over the horizon: median over runs and 90% band", fontsize=11)
     fig.tight_layout()
     return save_figure(fig, path)
+
+
+ATTRIBUTION_COLOURS = {"parameters": "#1f5f8b", "assumptions": "#d9822b", "chance": "#9a9a9a"}
+
+
+def plot_attribution(table: pd.DataFrame, path: Path) -> Path:
+    """Where each policy effect's variance comes from, per headline outcome.
+
+    Stacked bars per scenario: the shares due to the calibrated parameters, the
+    assumptions and chance (:mod:`scenarios.attribution`).
+    """
+    groups = table[table.input.isin(ATTRIBUTION_COLOURS)]
+    scenarios = list(dict.fromkeys(groups.scenario))
+    fig, axes = new_figure(2, (len(HEADLINE) + 1) // 2, figsize=(16, 2 + 0.5 * len(scenarios)
+                                                                  * 2))
+    for ax, name in zip(axes.ravel(), HEADLINE, strict=False):
+        rows = groups[groups.outcome == name].pivot_table(index="scenario", columns="input",
+                                                          values="share")
+        rows = rows.reindex(scenarios)
+        left = np.zeros(len(scenarios))
+        for group, colour in ATTRIBUTION_COLOURS.items():
+            width = rows[group].fillna(0).to_numpy() if group in rows else np.zeros(len(left))
+            ax.barh(range(len(scenarios)), width, left=left, color=colour, label=group)
+            left += width
+        ax.set_yticks(range(len(scenarios)))
+        ax.set_yticklabels([_label(s) for s in scenarios], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_title(outcome(name).label, fontsize=9)
+        ax.set_xlabel("share of the effect's variance", fontsize=8)
+    axes.ravel()[0].legend(fontsize=7, loc="lower right")
+    fig.suptitle("Where each policy effect's uncertainty comes from: calibrated parameters, "
+                 "assumptions, chance", fontsize=11)
+    fig.tight_layout()
+    return save_figure(fig, path)

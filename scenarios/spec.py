@@ -6,11 +6,18 @@ A scenario file::
     description = "What real policy this stands for and what it changes in the model."
     horizon_weeks = 520      # how long to run (4 to 2600)
     draws = 10               # posterior draws (1 to 1000)
-    replicates = 10          # seeds per draw (1 to 1000)
+    assumption_draws = 10    # draws of the uncertain assumptions (1 to 1000)
+    replicates = 2           # seeds per (posterior draw, assumption draw) (1 to 1000)
     population = "survey2015"   # or "norway"
 
     [set]                    # overrides of levers or parameters, by name
     policy_share = 1.0
+    policy_clarity = 0.5     # fixing an assumption: it is no longer drawn
+
+Runs are draws × assumption_draws × replicates: every posterior draw meets every draw of
+the assumptions (a Latin hypercube over their documented ranges), each with its own
+seeds, so that the spread of a result can be split between what the survey calibrated,
+what is assumed and chance (:mod:`scenarios.attribution`).
 
 Every problem is one line naming the file, the key, the value and what is allowed.
 """
@@ -25,15 +32,18 @@ from pathlib import Path
 
 from sim.errors import InputError
 from sim.io import read_text_limited
-from sim.parameters import PARAMETERS, validate
+from sim.parameters import ASSUMPTIONS, PARAMETERS, validate
 
-KEYS = ("name", "description", "horizon_weeks", "draws", "replicates", "population", "set")
+KEYS = ("name", "description", "horizon_weeks", "draws", "assumption_draws", "replicates",
+        "population", "set")
 REQUIRED = ("name", "description")
 POPULATIONS = ("survey2015", "norway")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-LIMITS = {"horizon_weeks": (4, 2600), "draws": (1, 1000), "replicates": (1, 1000)}
+LIMITS = {"horizon_weeks": (4, 2600), "draws": (1, 1000), "assumption_draws": (1, 1000),
+          "replicates": (1, 1000)}
 MAX_FILE_BYTES = 1_000_000  # a scenario file is a few lines of TOML
-DEFAULTS = {"horizon_weeks": 520, "draws": 10, "replicates": 10, "population": "survey2015"}
+DEFAULTS = {"horizon_weeks": 520, "draws": 10, "assumption_draws": 10, "replicates": 2,
+            "population": "survey2015"}
 
 
 @dataclass(frozen=True)
@@ -48,17 +58,26 @@ class Scenario:
     population: str
     overrides: dict = field(default_factory=dict)
     source: str = ""
+    assumption_draws: int = DEFAULTS["assumption_draws"]
 
     @property
     def runs(self) -> int:
-        """Number of model runs: draws × replicates."""
-        return self.draws * self.replicates
+        """Number of model runs: draws × assumption_draws × replicates."""
+        return self.draws * self.assumption_draws * self.replicates
+
+    @property
+    def drawn_assumptions(self) -> tuple[str, ...]:
+        """The assumptions drawn from their ranges (those the file does not fix)."""
+        return tuple(a for a in ASSUMPTIONS if a not in self.overrides)
 
     def with_sizes(self, *, draws: int | None = None, replicates: int | None = None,
-                   horizon_weeks: int | None = None) -> Scenario:
+                   horizon_weeks: int | None = None,
+                   assumption_draws: int | None = None) -> Scenario:
         """A copy with other ensemble sizes (command-line overrides)."""
         changes = {k: v for k, v in {"draws": draws, "replicates": replicates,
-                                     "horizon_weeks": horizon_weeks}.items() if v is not None}
+                                     "horizon_weeks": horizon_weeks,
+                                     "assumption_draws": assumption_draws}.items()
+                   if v is not None}
         for key, value in changes.items():
             lo, hi = LIMITS[key]
             if not lo <= value <= hi:
@@ -161,7 +180,8 @@ def parse_scenario(text: str, source: str) -> Scenario:
     validate(overrides, where=f"{source}: key 'set.{{name}}'")
     return Scenario(name, data["description"].strip(), values["horizon_weeks"], values["draws"],
                     values["replicates"], values["population"],
-                    {k: float(v) for k, v in overrides.items()}, source)
+                    {k: float(v) for k, v in overrides.items()}, source,
+                    values["assumption_draws"])
 
 
 def load_many(items: list[str]) -> list[Scenario]:

@@ -9,7 +9,8 @@ def test_report_is_self_contained_and_readable(tmp_path, capsys):
     out.mkdir()  # --out's parent must exist
     assert main(["survey", "--reps", "500", "--out", str(out / "survey")]) == 0
     assert main(["fit", "--draws", "10", "--out", str(out / "fit")]) == 0
-    assert main(["run", "baseline", "trust_forums", "--draws", "2", "--replicates", "2",
+    assert main(["run", "baseline", "trust_forums", "--draws", "2", "--assumption-draws", "1",
+                 "--replicates", "2",
                  "--horizon", "12", "--out", str(out / "scenarios")]) == 0
     assert main(["compare", "--out", str(out / "scenarios")]) == 0
     assert main(["report", "--out", str(out)]) == 0

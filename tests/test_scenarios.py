@@ -20,7 +20,7 @@ def test_the_seven_scenarios_are_shipped_and_valid():
     assert REQUIRED <= set(names) and names[0] == "baseline"
     for name in names:
         s = load_scenario(name)
-        assert s.name == name and len(s.description) > 100 and s.runs == 100
+        assert s.name == name and len(s.description) > 100 and s.runs == 200
 
 
 GOOD = 'name = "x"\ndescription = "A test."\n'
@@ -77,7 +77,8 @@ def test_a_user_file_with_a_shipped_name_and_other_content_is_refused(write):
 
 
 def _small(name, **sizes):
-    return load_scenario(name).with_sizes(draws=2, replicates=2, horizon_weeks=8, **sizes)
+    return load_scenario(name).with_sizes(**{"draws": 2, "replicates": 2, "horizon_weeks": 8,
+                                             "assumption_draws": 1, **sizes})
 
 
 def _run(out, workers=1, scheduler=None):
@@ -94,7 +95,7 @@ def test_results_are_identical_for_one_two_workers_and_dask(tmp_path):
 
     one = _run(tmp_path / "one")
     two = _run(tmp_path / "two", workers=2)
-    assert one == two and len(one) == 4
+    assert one == two and len(one) == 6  # outcomes, timeseries, inputs × 2
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster:
         dask = _run(tmp_path / "dask", scheduler=cluster.scheduler_address)
