@@ -21,7 +21,7 @@ import pandas as pd
 
 from calibration.posterior import load_posterior, shipped_file
 from scenarios.spec import load_scenario
-from sim.catalogue import activity
+from sim.catalogue import COORDINATORS, TABLE2_IDS, activity
 from sim.errors import InputError
 from sim.frame import SURVEY_2015
 from sim.io import atomic_write_text, read_own_csv, read_own_json
@@ -193,8 +193,11 @@ analysis). Significant when 0 lies outside the interval.</p>
 
 def _fit_section(directory: Path, figures: Path) -> str:
     fit_dir = directory / "fit"
-    fit = read_own_csv(fit_dir / "fit.csv", FIT_REMAKE)
-    n = read_own_csv(fit_dir / "fit_n.csv", FIT_REMAKE)
+    cells = len(TABLE2_IDS) * len(COORDINATORS)
+    fit = read_own_csv(fit_dir / "fit.csv", FIT_REMAKE, rows=cells,
+                       columns=("observed", "sim_low_90", "sim_high_90", "inside"))
+    n = read_own_csv(fit_dir / "fit_n.csv", FIT_REMAKE, columns=("inside",),
+                     rows=len(TABLE2_IDS))
     post = load_posterior()
     median, interval = post.median(), post.interval(0.9)
     prows = []
@@ -221,9 +224,11 @@ the 90% credible interval held the truth, and how much the posterior narrowed.</
 {rrows}</table>"""
     validation = ""
     if (fit_dir / "fit_validation.csv").exists():
-        val = read_own_csv(fit_dir / "fit_validation.csv", FIT_REMAKE)
+        val = read_own_csv(fit_dir / "fit_validation.csv", FIT_REMAKE,
+                           columns=("pattern", "known", "sim_median", "sim_low_90",
+                                    "sim_high_90", "consistent"))
         vrows = "".join(
-            f"<tr><td>{html.escape(r.pattern)}</td><td>{html.escape(r.known)}</td>"
+            f"<tr><td>{html.escape(str(r.pattern))}</td><td>{html.escape(str(r.known))}</td>"
             f"<td>{r.sim_median:.2f} ({r.sim_low_90:.2f} to {r.sim_high_90:.2f})</td>"
             f"<td>{'yes' if r.consistent else 'no'}</td></tr>" for r in val.itertuples())
         validation = f"""<h3>Patterns the calibration did not use</h3>
