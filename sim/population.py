@@ -46,7 +46,11 @@ DOMAIN_WEIGHTS = {
     "meals": 0.09, "day_care": 0.04, "support": 0.04,
 }
 ORGS_PER_INHABITANTS = 1 / 2500  # assumption: one LTC-active organisation per 2,500
-POOL_FACTOR = 1.25  # potential volunteers per active one at the start
+# The 4.4% of 2014 are the people who did voluntary work in long-term care during the
+# year: the pool. Not all of them are active in a given week; at the start a share
+# INITIAL_ACTIVE is (the spin-up forgets it: the weekly share follows from turnover,
+# motivation and recruitment).
+INITIAL_ACTIVE = 0.8
 SIZE_MEDIAN, SIZE_SIGMA = 5_000, 1.4
 
 
@@ -162,8 +166,7 @@ def build_population(name: str, levers: dict, rng) -> Population:
     org_domain = gen.choice(len(DOMAINS), size=len(org_muni), p=weights / weights.sum())
 
     people = pop * levers["volunteer_share"]
-    teams_active = np.maximum(1, np.round(people / levers["volunteers_per_agent"])).astype(int)
-    teams_total = np.ceil(teams_active * POOL_FACTOR).astype(int)
+    teams_total = np.maximum(1, np.round(people / levers["volunteers_per_agent"])).astype(int)
     team_muni = np.repeat(np.arange(m), teams_total)
     # Within a municipality: teams go to its organisations (random sizes) or, where a
     # municipal service exists, a share to the service (organisation index -1).
@@ -172,7 +175,7 @@ def build_population(name: str, levers: dict, rng) -> Population:
                                            * orgs_per_muni[team_muni]).astype(int)
     to_service = service[team_muni] & (gen.random(len(team_muni))
                                        < levers["service_takeover"])
-    team_active = gen.random(len(team_muni)) < 1 / POOL_FACTOR
+    team_active = gen.random(len(team_muni)) < INITIAL_ACTIVE
     reach_muni = np.repeat(np.arange(m), np.round(levers["service_new_reach"]
                                                   * teams_total).astype(int))
     team_reach = np.r_[np.zeros(len(team_muni), bool), np.ones(len(reach_muni), bool)]
