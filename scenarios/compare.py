@@ -20,6 +20,7 @@ from calibration.fit import PredictiveCheck, compare
 from scenarios.attribution import attribution_table
 from sim.catalogue import COORDINATORS, TABLE2_IDS
 from sim.errors import InputError
+from sim.io import read_own_csv
 from sim.outcomes import SUMMARY
 from sim.parameters import ASSUMPTIONS, FREE
 
@@ -112,16 +113,9 @@ def read_inputs(directory: Path, names) -> dict[str, pd.DataFrame]:
         path = Path(directory) / name / "inputs.csv"
         if not path.is_file():
             continue
-        try:
-            frame = pd.read_csv(path, dtype={"seed": "uint64"})
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, TypeError,
-                OverflowError, UnicodeDecodeError) as err:
-            raise InputError(str(path), str(err).split("\n")[0], REMAKE,
-                             problem="malformed file:") from None
-        missing = {"draw", "replicate", "posterior_draw", "assumption_draw"} - set(frame)
-        if missing:
-            raise InputError(f"{path}: header", ",".join(frame.columns),
-                             "missing columns: " + ", ".join(sorted(missing)) + "; " + REMAKE)
+        frame = read_own_csv(path, "coprod run ... --out DIR", dtype={"seed": "uint64"},
+                             columns=("draw", "replicate", "posterior_draw",
+                                      "assumption_draw"))
         out[name] = frame
     return out
 
