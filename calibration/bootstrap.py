@@ -307,6 +307,7 @@ def survey_bootstrap(
     batch : replications drawn per batch, to bound memory; does not change the result.
 
     The resampled tables themselves are :func:`replicate_counts` (same seed, same draws).
+
     """
     _check_args(data, reps, resample, batch)
     seed = rng if isinstance(rng, int | None) else repr(rng)

@@ -1,4 +1,4 @@
-"""The research question, answered on a survey's table: divided, shared or both?
+"""The research question (divided, shared or both?), answered on a survey's table.
 
 Andfossen (2020) asks: "When LTC units and voluntary organisations collaborate in
 coordinating voluntary activities within caring services: are they sharing tasks,
@@ -163,12 +163,13 @@ def sensitivity(counts, statutory, labels_of, steps=(-0.10, -0.05, 0.05, 0.10),
     ``counts`` is the observed table; ``labels_of(thresholds)`` returns the labels of the
     replicates under those thresholds (e.g. classify the bootstrap replicates). Returns
     rows ``threshold, base, step, value, observed_class, observed_changed,
-    p_observed_class, p_<class>...`` with ``step = 0`` rows first (the reference).
+    p_observed_class, p_<class>...``, steps in ascending order with ``step = 0`` (the
+    reference) among them.
     """
     base_label = str(classify_table(counts, statutory, thresholds))
     rows = []
     for name in thresholds:
-        for step in (0.0, *steps):
+        for step in sorted({0.0, *steps}):
             moved = {**thresholds, name: thresholds[name] + step}
             label = str(classify_table(counts, statutory, moved))
             probs = class_probabilities(labels_of(moved))
