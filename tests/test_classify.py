@@ -157,3 +157,13 @@ def test_survey_command_writes_classes_for_table2_and_a_unit_level_file(tmp_path
     unit = pd.read_csv(tmp_path / "b" / "classes.csv")
     assert unit.set_index("class").observed[PAPER_CLASS] == 1  # same table, unit by unit
     assert (unit["resample"] == "unit").all()
+
+
+def test_an_ensemble_run_writes_one_indicator_per_class():
+    from scenarios.ensemble import scenario_task
+    from sim.batch import Task
+
+    outcomes = scenario_task(Task({}, 4, 11))["outcomes"]
+    flags = {c: outcomes[f"class:{c}"] for c in CLASSES}
+    assert sorted(flags.values()) == [0.0] * (len(CLASSES) - 1) + [1.0]
+    assert not any(k.startswith("municipalities_") for k in outcomes)
