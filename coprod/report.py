@@ -21,7 +21,7 @@ import pandas as pd
 
 from calibration.posterior import load_posterior, shipped_file
 from scenarios.spec import load_scenario
-from sim.catalogue import activity
+from sim.catalogue import COORDINATORS, TABLE2_IDS, activity
 from sim.errors import InputError
 from sim.frame import SURVEY_2015
 from sim.io import atomic_write_text, read_own_csv, read_own_json
@@ -71,39 +71,77 @@ def _fmt(x: float, scale: float) -> str:
     return f"{v:+.1f}" if abs(v) < 10 else f"{v:+,.0f}"
 
 
-def findings(directory: Path) -> list[str]:
-    """The three or four things a reader should look at first, computed from the outputs."""
+CLAIM_COLUMNS = ("claim", "level", "verdict", "evidence")
+ATTRIBUTION_COLUMNS = ("scenario", "outcome", "input", "share")
+KEY_EFFECT = "share_together"  # the paper's question: how much is coordinated together
+
+
+def _claim_sentences(directory: Path) -> list[str]:
+    """The paper's claims as this survey judges them, at the 99% the paper states."""
+    path = directory / "survey" / "claims.csv"
+    if not path.exists():
+        return []
+    claims = read_own_csv(path, SURVEY_REMAKE, columns=CLAIM_COLUMNS)
+    strict = claims[np.isclose(claims.level.astype(float), 0.99)]
     out = []
-    boot = read_own_csv(directory / "survey" / "bootstrap.csv", SURVEY_REMAKE,
-                        columns=BOOT_COLUMNS).set_index("statistic")
-    m = boot.loc["pooled_diff:municipality"]
-    out.append(f"The paper's main finding holds: LTC units coordinate statutory activities "
-               f"more often than non-statutory ones (pooled difference {100 * m.estimate:+.0f} "
-               f"percentage points, 99% BCa {100 * m.low_99:+.0f} to {100 * m.high_99:+.0f}).")
-    t = boot.loc["pooled_diff:together"]
-    out.append(f"But its claim that all differences are significant at 99% does not hold for "
-               f"shared coordination: {100 * t.estimate:+.0f} points, 95% BCa "
-               f"{100 * t.low_95:+.0f} to {100 * t.high_95:+.0f} (includes 0).")
+    for r in strict.itertuples(index=False):
+        verdict = {"supported": "holds", "not supported": "does not hold",
+                   "undecidable": "cannot be decided"}.get(r.verdict, r.verdict)
+        out.append(f"The paper's claim \u201c{r.claim}\u201d {verdict} in this survey at 99% "
+                   f"({r.evidence}).")
+    return out
+
+
+def _effect_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
+    """The largest effect on shared coordination, with its conditions and attribution."""
+    rows = comp[(comp.outcome == KEY_EFFECT) & comp.diff_median.notna()
+                & (comp.scenario != comp.scenario.iloc[0])]
+    if rows.empty:
+        return None
+    best = rows.loc[rows.diff_median.abs().idxmax()]
+    scale = outcome(KEY_EFFECT).scale
+    text = (f"Of the policies, '{best.scenario}' changes shared coordination most: "
+            f"{scale * best.diff_median:+.0f} points after the horizon (90% "
+            f"{scale * best.diff_low_90:+.0f} to {scale * best.diff_high_90:+.0f}), if the "
+            f"model's mechanisms and the scenario's assumptions hold.")
+    path = directory / "scenarios" / "attribution.csv"
+    if not path.exists():
+        return text
+    att = read_own_csv(path, COMPARE_REMAKE, columns=ATTRIBUTION_COLUMNS)
+    mine = att[(att.scenario == best.scenario) & (att.outcome == KEY_EFFECT)]
+    groups = mine[mine.input.isin(("parameters", "assumptions", "chance"))] \
+        .set_index("input").share
+    if groups.empty:
+        return text
+    singles = mine[~mine.input.isin(groups.index)].sort_values("share", ascending=False)
+    chief = f" (chiefly {singles.input.iloc[0]})" if len(singles) and \
+        singles.share.iloc[0] > 0 else ""
+    leading = groups.idxmax()
+    reading = {"assumptions": "a conditional answer: it restates assumed strengths more "
+                              "than anything the survey shows",
+               "parameters": "mostly set by what the survey calibrated",
+               "chance": "mostly chance: runs differ more than draws do"}[leading]
+    return (text + f" Of that uncertainty, {groups.get('assumptions', 0):.0%} comes from "
+            f"the assumptions{chief}, {groups.get('parameters', 0):.0%} from the calibrated "
+            f"parameters and {groups.get('chance', 0):.0%} from chance: {reading}.")
+
+
+def findings(directory: Path) -> list[str]:
+    """The things a reader should look at first, each computed from the outputs."""
+    claims = _claim_sentences(directory)
+    # The paper's main claim, then every claim this survey does not bear out.
+    out = claims[:1] + [c for c in claims[1:] if "does not hold" in c]
     fit_path = directory / "fit" / "fit.csv"
     if fit_path.exists():
         fit = read_own_csv(fit_path, FIT_REMAKE, columns=("inside",))
-        out.append(f"The calibrated model reproduces {int(fit.inside.sum())} of 18 observed "
-                   "shares (simulated median inside the observed 95% interval).")
+        out.append(f"The calibrated model reproduces {int(fit.inside.sum())} of {len(fit)} "
+                   "observed shares (simulated median inside the observed 95% interval).")
     comp_path = directory / "scenarios" / "comparison.csv"
     if comp_path.exists():
         comp = read_own_csv(comp_path, COMPARE_REMAKE, columns=COMP_COLUMNS)
-        co = comp[(comp.outcome == "share_together") & comp.diff_median.notna()
-                  & (comp.scenario != "baseline")]
-        if len(co):
-            best = co.sort_values("diff_median").iloc[-1]
-            vol = comp[(comp.outcome == "active_volunteers") & (comp.scenario != "baseline")]
-            top = vol.sort_values("diff_median").iloc[-1]
-            out.append(f"Of the policies, '{best.scenario}' raises co-production most "
-                       f"({100 * best.diff_median:+.0f} points after the horizon, 90% "
-                       f"{100 * best.diff_low_90:+.0f} to {100 * best.diff_high_90:+.0f}); "
-                       f"'{top.scenario}' mobilises most volunteers "
-                       f"({top.diff_median:+,.0f}, 90% {top.diff_low_90:+,.0f} to "
-                       f"{top.diff_high_90:+,.0f}).")
+        sentence = _effect_sentence(directory, comp)
+        if sentence:
+            out.append(sentence)
     return out
 
 
@@ -130,11 +168,16 @@ def _survey_section(directory: Path) -> str:
         for r in diffs.itertuples())
     notes = "".join(f"<li><b>{html.escape(r.statistic)}</b>: {html.escape(r.note)}</li>"
                     for r in boot.itertuples() if isinstance(r.note, str) and r.note)
+    man_path = directory / "survey" / "manifest.json"
+    man = read_own_json(man_path, SURVEY_REMAKE) if man_path.exists() else {}
+    how = {"activity": "units resampled within activity", "unit": "whole units resampled"}
+    claims = "".join(f"<li>{html.escape(c)}</li>" for c in _claim_sentences(directory))
     return f"""
-<h2>1. The 2015 survey with honest intervals</h2>
-<p>Share of LTC units whose volunteer activity is coordinated by each body (Andfossen 2020,
-Table 2), with 95% BCa bootstrap intervals (10,000 replications, units resampled within
-activity).</p>
+<h2>1. The survey with honest intervals</h2>
+<p>Share of LTC units whose volunteer activity is coordinated by each body
+({html.escape(str(man.get('data', 'the survey analysed')))}), with 95% BCa bootstrap
+intervals ({man.get('reps', '?'):,} replications,
+{how.get(man.get('resample'), 'resampling not recorded')}).</p>
 <table><tr><th>Activity</th><th>Municipality</th><th>Voluntary organisation</th>
 <th>Together</th></tr>{''.join(rows)}</table>
 <h3>Statutory minus non-statutory activities (percentage points)</h3>
@@ -143,13 +186,18 @@ activities' shares; "excl_social": social activities left out (the paper's sensi
 analysis). Significant when 0 lies outside the interval.</p>
 <table><tr><th>Comparison</th><th>Estimate</th><th>95% BCa</th><th>99% BCa</th>
 <th>Significant at 99%</th></tr>{drows}</table>
+<h3>The paper's claims, judged on this survey</h3>
+<ul>{claims}</ul>
 <ul class="notes">{notes}</ul>"""
 
 
 def _fit_section(directory: Path, figures: Path) -> str:
     fit_dir = directory / "fit"
-    fit = read_own_csv(fit_dir / "fit.csv", FIT_REMAKE)
-    n = read_own_csv(fit_dir / "fit_n.csv", FIT_REMAKE)
+    cells = len(TABLE2_IDS) * len(COORDINATORS)
+    fit = read_own_csv(fit_dir / "fit.csv", FIT_REMAKE, rows=cells,
+                       columns=("observed", "sim_low_90", "sim_high_90", "inside"))
+    n = read_own_csv(fit_dir / "fit_n.csv", FIT_REMAKE, columns=("inside",),
+                     rows=len(TABLE2_IDS))
     post = load_posterior()
     median, interval = post.median(), post.interval(0.9)
     prows = []
@@ -176,9 +224,11 @@ the 90% credible interval held the truth, and how much the posterior narrowed.</
 {rrows}</table>"""
     validation = ""
     if (fit_dir / "fit_validation.csv").exists():
-        val = read_own_csv(fit_dir / "fit_validation.csv", FIT_REMAKE)
+        val = read_own_csv(fit_dir / "fit_validation.csv", FIT_REMAKE,
+                           columns=("pattern", "known", "sim_median", "sim_low_90",
+                                    "sim_high_90", "consistent"))
         vrows = "".join(
-            f"<tr><td>{html.escape(r.pattern)}</td><td>{html.escape(r.known)}</td>"
+            f"<tr><td>{html.escape(str(r.pattern))}</td><td>{html.escape(str(r.known))}</td>"
             f"<td>{r.sim_median:.2f} ({r.sim_low_90:.2f} to {r.sim_high_90:.2f})</td>"
             f"<td>{'yes' if r.consistent else 'no'}</td></tr>" for r in val.itertuples())
         validation = f"""<h3>Patterns the calibration did not use</h3>
@@ -186,10 +236,11 @@ the 90% credible interval held the truth, and how much the posterior narrowed.</
 </tr>{vrows}</table>"""
     return f"""
 <h2>2. The calibrated model against the survey</h2>
-<p>{int(fit.inside.sum())} of 18 simulated medians lie inside the observed 95% BCa
+<p>{int(fit.inside.sum())} of {len(fit)} simulated medians lie inside the observed 95% BCa
 intervals; the observed share lies inside the 90% predictive interval for
-{int(((fit.observed >= fit.sim_low_90) & (fit.observed <= fit.sim_high_90)).sum())} of 18;
-{int(n.inside.sum())} of 6 activity counts n lie inside their 90% predictive intervals.</p>
+{int(((fit.observed >= fit.sim_low_90) & (fit.observed <= fit.sim_high_90)).sum())} of
+{len(fit)}; {int(n.inside.sum())} of {len(n)} activity counts n lie inside their 90%
+predictive intervals.</p>
 {_img(fit_dir / 'fit.png', 'Observed shares (filled, 95% BCa) and simulated (open, 90% '
       'predictive interval over posterior draws and seeds)', figures)}
 <h3>Calibrated parameters</h3>
@@ -206,16 +257,57 @@ the parameter.</p>
 {validation}"""
 
 
+def _attribution_rows(sdir: Path, scenarios: list[str], comp: pd.DataFrame) -> str:
+    """Per policy: its effect on shared coordination and where the uncertainty comes from."""
+    path = sdir / "attribution.csv"
+    if not path.exists():
+        return ""
+    att = read_own_csv(path, COMPARE_REMAKE, columns=ATTRIBUTION_COLUMNS)
+    scale = outcome(KEY_EFFECT).scale
+    rows = []
+    for name in scenarios[1:]:
+        mine = att[(att.scenario == name) & (att.outcome == KEY_EFFECT)].set_index("input")
+        eff = comp[(comp.scenario == name) & (comp.outcome == KEY_EFFECT)]
+        if mine.empty or eff.empty:
+            continue
+        e = eff.iloc[0]
+        singles = mine.drop([g for g in ("parameters", "assumptions", "chance")
+                             if g in mine.index]).share.sort_values(ascending=False)
+        top = ", ".join(f"{k} {v:.0%}" for k, v in singles.head(3).items() if v > 0)
+        rows.append(f"<tr><th>{name}</th><td>{scale * e.diff_median:+.1f} "
+                    f"({scale * e.diff_low_90:+.1f} to {scale * e.diff_high_90:+.1f})</td>"
+                    + "".join(f"<td>{mine.share.get(g, np.nan):.0%}</td>"
+                              for g in ("parameters", "assumptions", "chance"))
+                    + f"<td>{html.escape(top or '—')}</td></tr>")
+    if not rows:
+        return ""
+    return f"""
+<h3>What each answer rests on</h3>
+<p>The effect on shared coordination (percentage points, median and 90% over paired
+runs) and how much of its variance comes from the calibrated parameters, from the
+assumptions (mechanisms the survey cannot identify and the policies' strengths, drawn
+over their documented ranges) and from chance; then the single inputs that explain most
+of it. A result carried by the assumptions is a conditional answer: it says what
+follows <em>if</em> those strengths hold, not what the survey shows.</p>
+<table><tr><th>Scenario</th><th>Effect</th><th>Parameters</th><th>Assumptions</th>
+<th>Chance</th><th>Largest single inputs</th></tr>{''.join(rows)}</table>"""
+
+
 def _scenario_section(directory: Path, figures: Path) -> str:
     sdir = directory / "scenarios"
     comp = read_own_csv(sdir / "comparison.csv", COMPARE_REMAKE, columns=COMP_COLUMNS)
     scenarios = list(dict.fromkeys(comp.scenario))
     desc = []
+    sizes = set()
     for name in scenarios:
         manifest = read_own_json(sdir / name / "manifest.json", RUN_REMAKE)
         runs = manifest.get("runs", "?")
+        sizes.add((manifest.get("draws"), manifest.get("assumption_draws"),
+                   manifest.get("replicates"), manifest.get("horizon_weeks")))
         desc.append(f"<tr><th>{name}</th><td>{html.escape(manifest.get('description', ''))}"
                     f"</td><td>{runs}</td></tr>")
+    design = "; ".join(f"{d} posterior draws × {a} assumption draws × {r} seeds over {h} "
+                       "weeks" for d, a, r, h in sorted(sizes, key=str))
     head = "".join(f"<th>{html.escape(outcome(name).label)} ({outcome(name).unit})</th>"
                    for name in HEADLINE)
     rows = []
@@ -242,15 +334,19 @@ def _scenario_section(directory: Path, figures: Path) -> str:
                             "90% interval)"),
         ("timeseries.png", "Median paths over the horizon"),
         ("baseline_vs_observed.png", "Baseline at the 2015 snapshot against the 2015 survey"),
+        ("attribution.png", "Where each policy effect's uncertainty comes from"),
     ] if (sdir / f).exists())
     return f"""
 <h2>3. What if? Policies against the baseline</h2>
+<p>Runs: {html.escape(design)}; every run of a scenario is paired with the baseline's
+run of the same posterior draw, assumption draw and seed.</p>
 <table><tr><th>Scenario</th><th>What it stands for and changes in the model</th>
 <th>Runs</th></tr>{''.join(desc)}</table>
+{_attribution_rows(sdir, scenarios, comp)}
 {figs}
 <h3>Outcomes at the horizon</h3>
 <p>Median over runs; below it, the difference from {scenarios[0]} with its 90% interval
-over paired runs (same posterior draw and seed). Shares in percent / percentage points.</p>
+over paired runs. Shares in percent / percentage points.</p>
 <table><tr><th>Scenario</th>{head}</tr>{''.join(rows)}</table>"""
 
 
@@ -266,6 +362,7 @@ def _reproduce_section(directory: Path) -> str:
         m = read_own_json(path, RUN_REMAKE)
         items.append(f"<li><code>{html.escape(str(m.get('command', '')))}</code>: scenario "
                      f"{m.get('scenario')}, seed {m.get('seed')}, {m.get('draws')} draws × "
+                     f"{m.get('assumption_draws', 1)} assumption draws × "
                      f"{m.get('replicates')} replicates, {m.get('horizon_weeks')} weeks</li>")
     post = load_posterior().manifest
     versions = post.get("versions", {})
@@ -283,15 +380,17 @@ LIMITS = f"""
 <h2>5. What the model can and cannot tell</h2>
 <ul>
 <li>It is calibrated to one cross-sectional survey of {SURVEY_2015.units_responded} units:
-12 independent shares and 6 counts. Parameters the survey cannot pin down (see
-"narrowing") carry their prior uncertainty into the scenarios.</li>
+12 independent shares and 6 counts. What it cannot identify (how trust learns, how often
+joint work fails, how policies work and how strongly) is an assumption with a documented
+range: the scenarios integrate over it and say how much of each result it carries.</li>
 <li>Policies act through assumed mechanisms with documented strengths (docs/ODD.md); the
 scenarios compare policies under those mechanisms — they are not forecasts for a given
 municipality.</li>
 <li>Only employees answered the survey; volunteers' view, care recipients' outcomes and the
 quality of activities are outside the data and the model.</li>
-<li>Several inputs are assumptions (organisations' domains, staff hours per activity,
-turnover); they are named in docs/ODD.md so they can be challenged and changed.</li>
+<li>Some inputs were set from the survey's own activity counts (organisations' domains,
+where activities can take place) and others are assumptions (staff hours per activity,
+turnover); all are named in docs/ODD.md so they can be challenged and changed.</li>
 </ul>"""
 
 STYLE = """

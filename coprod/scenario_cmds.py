@@ -141,6 +141,14 @@ def _compare(args, seed: int) -> int:
     for name in comp.skipped:
         print(f"coprod compare: note: scenario {name} has no results (every run failed); "
               "compared the others", file=sys.stderr)
+    # Runs pair on (draw, replicate, seed): ensembles of other sizes pair only in part.
+    counts = comp.table.dropna(subset=["paired_runs"]).groupby("scenario")[
+        ["runs", "paired_runs"]].min()
+    for name, row in counts.iterrows():
+        if name != comp.baseline and row.paired_runs < row.runs:
+            print(f"coprod compare: note: only {int(row.paired_runs)} of {int(row.runs)} runs "
+                  f"of {name} have a paired {comp.baseline} run (run both with the same "
+                  "sizes and --seed); differences use those", file=sys.stderr)
     atomic_write_frame(args.out / "comparison.csv", comp.table)
     plot_differences(comp.table, comp.baseline, args.out / "differences.png")
     plot_shares(comp.table, comp.baseline, args.out / "shares.png")

@@ -50,6 +50,8 @@ def _interval(lo: float, hi: float) -> str:
 
 def run(args) -> int:
     """Compute and print the intervals and claims; write files when ``--out`` is given."""
+    import pandas as pd
+
     from calibration.bootstrap import survey_bootstrap
     from calibration.claims import check_claims
     from calibration.classes import observed_classes
@@ -92,12 +94,16 @@ def run(args) -> int:
         for note in notes:
             print(f"  {note}")
     print("\nThe paper's claims:")
-    for check in check_claims(res):
+    checks = check_claims(res)
+    for check in checks:
         print(f"  [{check.verdict.upper():13s} at {check.level:.0%}] {check.claim}\n"
               f"      {check.evidence}")
     print(f"\n{classes.sentence()}")
     if args.out:
         path = atomic_write_frame(args.out / "bootstrap.csv", res.to_frame())
+        # The claims as this survey judges them: the report states them from here.
+        atomic_write_frame(args.out / "claims.csv", pd.DataFrame(
+            [vars(c) for c in checks], columns=["claim", "level", "verdict", "evidence"]))
         atomic_write_frame(args.out / "classes.csv", classes.to_frame())
         atomic_write_frame(args.out / "classes_sensitivity.csv", classes.sensitivity_frame())
         write_manifest(args.out / "manifest.json", manifest(
@@ -106,6 +112,6 @@ def run(args) -> int:
             observed_class=classes.observed,
             observed_class_probability=classes.probabilities[classes.observed],
             elapsed_seconds=round(elapsed, 3)))
-        print(f"\nWrote {path}, classes.csv, classes_sensitivity.csv and "
+        print(f"\nWrote {path}, claims.csv, classes.csv, classes_sensitivity.csv and "
               f"{args.out / 'manifest.json'}")
     return 0

@@ -31,6 +31,9 @@ import numpy as np
 import pandas as pd
 
 GROUPS = ("parameters", "assumptions", "chance")
+# A line through fewer draws explains them by chance: single inputs are ranked only with
+# at least this many draws in their group (0 otherwise).
+MIN_DRAWS_FOR_SINGLES = 8
 RUN_KEY = ["draw", "replicate"]
 
 
@@ -86,7 +89,7 @@ def components(cube: np.ndarray) -> Components:
 
 def _line_r2(x: np.ndarray, y: np.ndarray) -> float:
     """R² of a least-squares line (0 when either does not vary)."""
-    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+    if len(x) < MIN_DRAWS_FOR_SINGLES or np.ptp(x) == 0 or np.ptp(y) == 0:
         return 0.0
     return float(np.corrcoef(x, y)[0, 1] ** 2)
 

@@ -180,12 +180,14 @@ def code_version() -> str:
     return f"{versions().get('coprod', 'unknown')}+{digest.hexdigest()[:12]}"
 
 
-def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (), **kwargs):
+def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
+                 rows: int | None = None, **kwargs):
     """Read a CSV that coprod wrote, defensively.
 
-    A missing, empty, oversized, truncated or malformed file (or one without ``columns``)
-    is one :class:`InputError` naming the file and ``remake``, the command that makes it
-    again, instead of a pandas traceback.
+    A missing, empty, oversized, truncated or malformed file (or one without ``columns``,
+    or with another number of data rows than ``rows`` when given) is one
+    :class:`InputError` naming the file and ``remake``, the command that makes it again,
+    instead of a pandas traceback.
     """
     import io
 
@@ -195,6 +197,8 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (), **kwargs
 
     path = Path(path)
     again = f"make it again with '{remake}'"
+    if not path.exists():
+        raise InputError(str(path), str(path), again, problem="missing file")
     try:
         frame = pd.read_csv(io.StringIO(read_text_limited(path)), **kwargs)
     except FileNotFoundError:
@@ -209,6 +213,9 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (), **kwargs
         raise InputError(str(path), ",".join(map(str, frame.columns)) or "no rows",
                          f"expected columns {', '.join(columns)} and rows; {again}",
                          problem="incomplete file:")
+    if rows is not None and len(frame) != rows:
+        raise InputError(str(path), f"{len(frame)} rows", f"expected {rows}; {again}",
+                         problem="truncated file:")
     return frame
 
 

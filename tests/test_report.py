@@ -15,7 +15,7 @@ def test_report_is_self_contained_and_readable(tmp_path, capsys):
     assert main(["compare", "--out", str(out / "scenarios")]) == 0
     assert main(["report", "--out", str(out)]) == 0
     html = (out / "report.html").read_text()
-    for heading in ("The 2015 survey with honest intervals", "The calibrated model against",
+    for heading in ("The survey with honest intervals", "The calibrated model against",
                     "What if?", "How to reproduce every number", "What the model can and"):
         assert heading in html
     images = re.findall(r'<img[^>]+src="([^"]+)"', html)
@@ -23,10 +23,29 @@ def test_report_is_self_contained_and_readable(tmp_path, capsys):
     assert not re.search(r'(src|href)="https?://', html)  # opens offline
     assert len(list((out / "figures").glob("*.png"))) >= 5
     found = findings(out)
-    assert 3 <= len(found) <= 4 and "trust_forums" in found[-1]
+    assert 3 <= len(found) <= 6
+    # A policy result is stated with its conditions and where its uncertainty comes from.
+    assert "trust_forums" in found[-1] and "if the model's mechanisms" in found[-1]
+    assert "comes from the assumptions" in found[-1]
+    assert "What each answer rests on" in html
 
 
 def test_report_names_what_is_missing(tmp_path, capsys):
     assert main(["report", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "bootstrap.csv" in err and "coprod demo" in err
+
+
+def test_the_findings_follow_the_data_not_the_paper(tmp_path, write, capsys):
+    # A survey that reverses the paper: organisations coordinate the statutory activities,
+    # the municipality the others. The report must say the paper's claim does not hold.
+    rows = ["activity,n,municipality,voluntary,together",
+            "social,100,70,10,20", "cultural_nursing_home,70,50,5,15", "physical,50,40,5,5",
+            "cultural_home_care,40,30,5,5", "food_delivery,30,3,25,2", "day_centre,20,1,18,1"]
+    data = write("reversed.csv", "\n".join(rows) + "\n")
+    assert main(["survey", "--data", str(data), "--reps", "500",
+                 "--out", str(tmp_path / "survey")]) == 0
+    found = findings(tmp_path)
+    assert "LTC units coordinate statutory activities more often" in found[0]
+    assert "does not hold" in found[0]
+    assert not any("holds in this survey" in f for f in found[:1])
