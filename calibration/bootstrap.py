@@ -34,6 +34,7 @@ endpoints read from the sorted replicates with R's ``norm.inter`` interpolation.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -235,6 +236,56 @@ def _acceleration_units(spec: StatisticSpec, indicators: np.ndarray) -> np.ndarr
     return _acceleration(l_values, np.ones(n_units))
 
 
+def _check_args(data, reps, resample, batch) -> None:
+    if not isinstance(reps, int | np.integer) or isinstance(reps, bool) or reps < 100:
+        raise InputError("reps", reps, "allowed: a whole number >= 100")
+    if resample not in ("activity", "unit"):
+        raise InputError("resample", resample, "allowed: activity, unit")
+    if resample == "unit" and not isinstance(data, UnitResponses):
+        raise InputError("resample", resample,
+                         "whole-unit resampling needs unit-level data (a unit_id column)")
+    if not isinstance(batch, int) or batch < 1:
+        raise InputError("batch", batch, "allowed: a whole number >= 1")
+
+
+def _replicate_batches(data, table: SurveyTable, reps: int, gen, resample: str,
+                       batch: int) -> Iterator[np.ndarray]:
+    """The resampled count tables, batch by batch: arrays (size, activities, 3)."""
+    counts = table.counts
+    if resample == "activity":
+        probs = shares_from_counts(counts)
+        n = counts.sum(axis=1)
+        # One stream per activity, so the draws do not depend on the batch size.
+        streams = gen.spawn(len(n))
+        for start in range(0, reps, batch):
+            size = min(batch, reps - start)
+            yield np.stack([streams[a].multinomial(n[a], probs[a], size=size)
+                            for a in range(len(n))], axis=1)
+    else:
+        ind = data.indicators()
+        n_units = ind.shape[0]
+        flat = ind.reshape(n_units, -1)
+        for start in range(0, reps, batch):
+            size = min(batch, reps - start)
+            idx = gen.integers(0, n_units, size=(size, n_units))
+            # Resampled counts: how often each unit was drawn, times its indicators.
+            freq = np.apply_along_axis(np.bincount, 1, idx, minlength=n_units)
+            yield (freq @ flat).reshape(size, *ind.shape[1:])
+
+
+def replicate_counts(data: SurveyTable | UnitResponses, *, reps: int = 10_000, rng=None,
+                     resample: str = "activity", batch: int = 2_000) -> np.ndarray:
+    """The bootstrap's resampled tables, shape (reps, activities, 3).
+
+    Exactly the tables :func:`survey_bootstrap` computes its statistics on for the same
+    arguments and seed (the same draws), in the table's activity order.
+    """
+    _check_args(data, reps, resample, batch)
+    table = data.to_table() if isinstance(data, UnitResponses) else data
+    gen = np.random.default_rng(rng)
+    return np.concatenate(list(_replicate_batches(data, table, reps, gen, resample, batch)))
+
+
 def survey_bootstrap(
     data: SurveyTable | UnitResponses,
     *,
@@ -255,47 +306,25 @@ def survey_bootstrap(
         unit-level data).
     batch : replications drawn per batch, to bound memory; does not change the result.
 
+    The resampled tables themselves are :func:`replicate_counts` (same seed, same draws).
+
     """
-    if not isinstance(reps, int | np.integer) or isinstance(reps, bool) or reps < 100:
-        raise InputError("reps", reps, "allowed: a whole number >= 100")
-    if resample not in ("activity", "unit"):
-        raise InputError("resample", resample, "allowed: activity, unit")
-    if resample == "unit" and not isinstance(data, UnitResponses):
-        raise InputError("resample", resample,
-                         "whole-unit resampling needs unit-level data (a unit_id column)")
-    if not isinstance(batch, int) or batch < 1:
-        raise InputError("batch", batch, "allowed: a whole number >= 1")
+    _check_args(data, reps, resample, batch)
     seed = rng if isinstance(rng, int | None) else repr(rng)
     gen = np.random.default_rng(rng)
     table = data.to_table() if isinstance(data, UnitResponses) else data
     spec = StatisticSpec.for_activities(table.activities, table.statutory)
     counts = table.counts
     estimate = spec.compute(counts)
-
-    reps_out = np.empty((reps, len(spec.names)))
     if resample == "activity":
-        probs = shares_from_counts(counts)
-        n = counts.sum(axis=1)
         accel = _acceleration_stratified(spec, counts)
-        # One stream per activity, so the draws do not depend on the batch size.
-        streams = gen.spawn(len(n))
-        for start in range(0, reps, batch):
-            size = min(batch, reps - start)
-            draws = np.stack([streams[a].multinomial(n[a], probs[a], size=size)
-                              for a in range(len(n))], axis=1)
-            reps_out[start:start + size] = spec.compute(draws)
     else:
-        ind = data.indicators()
-        n_units = ind.shape[0]
-        accel = _acceleration_units(spec, ind)
-        flat = ind.reshape(n_units, -1)
-        for start in range(0, reps, batch):
-            size = min(batch, reps - start)
-            idx = gen.integers(0, n_units, size=(size, n_units))
-            # Resampled counts: how often each unit was drawn, times its indicators.
-            freq = np.apply_along_axis(np.bincount, 1, idx, minlength=n_units)
-            draws = (freq @ flat).reshape(size, *ind.shape[1:])
-            reps_out[start:start + size] = spec.compute(draws)
+        accel = _acceleration_units(spec, data.indicators())
+    reps_out = np.empty((reps, len(spec.names)))
+    start = 0
+    for draws in _replicate_batches(data, table, reps, gen, resample, batch):
+        reps_out[start:start + len(draws)] = spec.compute(draws)
+        start += len(draws)
 
     lows = {lv: np.empty(len(spec.names)) for lv in levels}
     highs = {lv: np.empty(len(spec.names)) for lv in levels}

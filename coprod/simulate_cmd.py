@@ -63,10 +63,9 @@ def run_command(args) -> int:
         print(f"{row.activity:24s} {row.n:4d} {pct(row.municipality):>13s} "
               f"{pct(row.voluntary):>10s} {pct(row.together):>9s} {pct(row.offered):>8s}")
     last = result.timeseries.iloc[-1]
-    labels, counts = np.unique(result.municipality_labels, return_counts=True)
-    print(f"\nCoordination overall: {result.coordination} "
-          f"({', '.join(f'{k} {v}' for k, v in zip(labels, counts, strict=True))} "
-          "municipalities)")
+    print(f"\nThe research question on this virtual survey's table: {result.coordination}"
+          + ("" if args.steps == 0 else f" (at the 2015 snapshot: {result.coordination_2015})")
+          + "; one run, one sample (see sim/classify.py)")
     print(f"Last week: {last.activities_per_week:.0f} activities, "
           f"{last.share_together:.0%} co-produced, {last.active_volunteers:,.0f} active "
           f"volunteers, {last.staff_hours:,.0f} staff hours coordinating, "
@@ -79,7 +78,8 @@ def run_command(args) -> int:
         write_manifest(args.out / "manifest.json", manifest(
             command=getattr(args, "invocation", "coprod simulate"), seed=seed,
             steps=args.steps, population=args.population, parameters=result.params,
-            coordination=result.coordination, elapsed_seconds=round(elapsed, 3)))
+            coordination=result.coordination,
+            coordination_2015=result.coordination_2015, elapsed_seconds=round(elapsed, 3)))
         print(f"\nWrote {args.out}/survey.csv, responses.csv, timeseries.csv and "
               "manifest.json")
     return 0

@@ -1,4 +1,11 @@
-"""``coprod survey``: the observed Table 2 with BCa intervals and the paper's claims."""
+"""``coprod survey``: the observed Table 2 with BCa intervals and the paper's claims.
+
+Also the research question's answer (divided, shared, municipal-dominant or the paper's
+pattern) with its probability over the same bootstrap replicates. With --out:
+bootstrap.csv, classes.csv (class, probability, observed, reps, resample),
+classes_sensitivity.csv (the answer when each threshold moves; see calibration/classes.py)
+and manifest.json.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +34,8 @@ def register(sub, name: str) -> None:
                    help="resample units within activity (default) or whole units "
                    "(unit-level data only)")
     add_seed(p)
-    p.add_argument("--out", help="write DIR/bootstrap.csv and DIR/manifest.json")
+    p.add_argument("--out", help="write DIR/bootstrap.csv, DIR/classes.csv, "
+                   "DIR/classes_sensitivity.csv and DIR/manifest.json")
 
 
 def _pct(x: float) -> str:
@@ -46,6 +54,7 @@ def run(args) -> int:
 
     from calibration.bootstrap import survey_bootstrap
     from calibration.claims import check_claims
+    from calibration.classes import observed_classes
     from calibration.survey import UnitResponses, load_survey
 
     seed = seed_value(args.seed)
@@ -54,6 +63,8 @@ def run(args) -> int:
     data = load_survey(args.data)
     t0 = time.perf_counter()
     res = survey_bootstrap(data, reps=args.reps, rng=seed, resample=args.resample)
+    # The same seed gives the same resampled tables as the bootstrap above.
+    classes = observed_classes(data, reps=args.reps, rng=seed, resample=args.resample)
     elapsed = time.perf_counter() - t0
     table = data.to_table() if isinstance(data, UnitResponses) else data
     print(f"Survey: {table.source}; {args.reps} bootstrap replications "
@@ -87,14 +98,20 @@ def run(args) -> int:
     for check in checks:
         print(f"  [{check.verdict.upper():13s} at {check.level:.0%}] {check.claim}\n"
               f"      {check.evidence}")
+    print(f"\n{classes.sentence()}")
     if args.out:
         path = atomic_write_frame(args.out / "bootstrap.csv", res.to_frame())
         # The claims as this survey judges them: the report states them from here.
         atomic_write_frame(args.out / "claims.csv", pd.DataFrame(
             [vars(c) for c in checks], columns=["claim", "level", "verdict", "evidence"]))
+        atomic_write_frame(args.out / "classes.csv", classes.to_frame())
+        atomic_write_frame(args.out / "classes_sensitivity.csv", classes.sensitivity_frame())
         write_manifest(args.out / "manifest.json", manifest(
             command="coprod survey", seed=seed, reps=args.reps, resample=args.resample,
             data=str(args.data or "shipped: Andfossen (2020) Table 2"),
+            observed_class=classes.observed,
+            observed_class_probability=classes.probabilities[classes.observed],
             elapsed_seconds=round(elapsed, 3)))
-        print(f"\nWrote {path} and {args.out / 'manifest.json'}")
+        print(f"\nWrote {path}, claims.csv, classes.csv, classes_sensitivity.csv and "
+              f"{args.out / 'manifest.json'}")
     return 0

@@ -48,10 +48,12 @@ def scenario_task(task: Task) -> dict:
     for i, act in enumerate(first.activities):
         for j, coord in enumerate(COORDINATORS):
             outcomes[f"survey2015_count:{act}:{coord}"] = float(first.counts[i, j])
-    labels = res.municipality_labels[res.municipality_labels != "none"]
-    for label in LABELS:
-        outcomes[f"municipalities_{label}"] = float(np.mean(labels == label)) if len(labels) \
-            else np.nan
+    # The research question on the run's end-of-horizon virtual survey: the mean of
+    # class:<name> over runs is the probability of that class.
+    from sim.classify import CLASSES
+
+    for label in CLASSES:
+        outcomes[f"class:{label}"] = 1.0 if res.coordination == label else 0.0
     thin = series[(series.week >= 0) & (series.week % SERIES_EVERY == 0)]
     return {"outcomes": outcomes, "series": thin}
 

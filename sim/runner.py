@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.classify import classify
+from sim.catalogue import TABLE2_IDS, activity
+from sim.classify import classify_table
 from sim.config import Configuration
 from sim.errors import InputError
 from sim.frame import SURVEY_2015
@@ -31,9 +32,9 @@ class SimulationResult:
     population: str
     survey: SimulatedSurvey  # at the end of the run
     timeseries: pd.DataFrame  # week 0 = the 2015 snapshot; negative weeks = spin-up
-    municipality_labels: np.ndarray
-    coordination: str
+    coordination: str  # class of the final virtual survey's table (sim.classify)
     survey_2015: SimulatedSurvey  # at the end of the spin-up
+    coordination_2015: str  # class of survey_2015's table
     inhabitants: float  # of the simulated municipalities
     unit_type: np.ndarray  # the population's units: type (index into UNIT_TYPES)
     unit_muni: np.ndarray  # and municipality, for the survey's unit-level responses
@@ -80,10 +81,13 @@ def run(params: Mapping | Configuration | None = None, *, steps: int = DEFAULT_S
                 at_2015 = virtual_survey(model.window, pop.unit_type, pop.name, unsure,
                                          model.rng)
     survey = virtual_survey(model.window, pop.unit_type, pop.name, unsure, model.rng)
-    labels, overall = classify(model.window, pop.unit_muni, model.statutory,
-                               len(pop.muni_population))
+    at_2015 = at_2015 or survey
+    # The research question is answered on what a survey observes: the virtual survey's
+    # table, as the observed Table 2 (not the model's state, not per municipality).
+    statutory = np.array([activity(a).statutory for a in TABLE2_IDS])
     series = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     seed = rng if isinstance(rng, int | None) else repr(rng)
     return SimulationResult(config.as_dict(), seed, steps, pop.name, survey, series,
-                            labels, overall, at_2015 or survey,
+                            str(classify_table(survey.counts, statutory)), at_2015,
+                            str(classify_table(at_2015.counts, statutory)),
                             float(pop.muni_population.sum()), pop.unit_type, pop.unit_muni)

@@ -19,7 +19,7 @@ def test_simulate_writes_survey_and_timeseries_reproducibly(tmp_path, capsys):
     series = pd.read_csv(tmp_path / "a" / "timeseries.csv")
     assert len(series) == 104 + 8  # the spin-up to 2015, then eight weeks
     assert series.week.iloc[0] == -103 and series.week.iloc[-1] == 8
-    assert "Coordination overall" in capsys.readouterr().out
+    assert "The research question on this virtual survey's table" in capsys.readouterr().out
 
 
 def test_the_virtual_survey_writes_what_a_real_survey_would(tmp_path, capsys):

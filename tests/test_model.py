@@ -196,10 +196,16 @@ def test_dominance_erodes_volunteer_motivation_and_numbers():
     assert eroded.active_volunteers < calm.active_volunteers
 
 
-def test_coordination_answer_is_one_of_the_documented_labels(result):
-    assert result.coordination in {"separate", "shared", "municipal-dominant", "mix"}
-    assert set(result.municipality_labels) <= {"separate", "shared", "municipal-dominant",
-                                               "mix", "none"}
+def test_coordination_answer_is_the_class_of_the_runs_own_virtual_survey(result):
+    from sim.catalogue import TABLE2_IDS, activity
+    from sim.classify import CLASSES, classify_table
+
+    statutory = [activity(a).statutory for a in TABLE2_IDS]
+    assert result.coordination in CLASSES
+    assert result.coordination == str(classify_table(result.survey.counts, statutory))
+    assert result.coordination_2015 == str(classify_table(result.survey_2015.counts,
+                                                          statutory))
+    assert not hasattr(result, "municipality_labels")
 
 
 def test_free_parameters_are_fewer_than_the_surveys_free_shares_and_all_sourced():
