@@ -277,6 +277,7 @@ def plot_discovery(d: Discovery, path: Path) -> Path:
         lo, hi = d.effects[name].min(), d.effects[name].max()
         span = hi - lo or 1.0
         left.plot([0, 1], [k, k], color="#cccccc", lw=8, solid_capstyle="butt")
+        spans = []
         for b in range(1, nb + 1):
             row = d.boxes[(d.boxes.box == b) & (d.boxes.input == name)]
             if row.empty:
@@ -285,11 +286,10 @@ def plot_discovery(d: Discovery, path: Path) -> Path:
             off = (b - (nb + 1) / 2) * 0.18
             left.plot([(r.low - lo) / span, (r.high - lo) / span], [k + off, k + off],
                       color=BOX_COLOURS[(b - 1) % 3], lw=4, solid_capstyle="butt",
-                      label=f"box {b}" if k == restricted.index(name) else None)
-            left.text(1.02, k + off, f"box {b}: {r.low:.3g} to {r.high:.3g}", fontsize=7,
-                      va="center", color=BOX_COLOURS[(b - 1) % 3])
-        left.text(-0.02, k, f"{name} ({PARAMETERS[name].kind})\n[{lo:.3g}, {hi:.3g}]",
-                  fontsize=7, ha="right", va="center")
+                      label=f"box {b}" if k == 0 else None)
+            spans.append(f"box {b}: {r.low:.3g} to {r.high:.3g}")
+        left.text(-0.02, k, f"{name} ({PARAMETERS[name].kind})\nruns: {lo:.3g} to {hi:.3g}\n"
+                  + "\n".join(spans), fontsize=7, ha="right", va="center")
     left.set_xlim(0, 1)
     left.set_ylim(-0.8, max(len(restricted), 1) - 0.2)
     left.invert_yaxis()
