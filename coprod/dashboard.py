@@ -235,12 +235,12 @@ def PolicyControls(model):
             p = PARAMETERS[name]
             value = lever_values.value[name]
             solara.SliderFloat(f"{p.label or name}: {_fmt(value)}", value=value, min=p.low,
-                               max=p.high, step=(p.high - p.low) / 20, thumb_label="always",
+                               max=p.high, step=(p.high - p.low) / 20,
                                on_value=lambda v, name=name: set_lever(name, v))
         running = ", ".join(f"{n}={_fmt(v)}" for n, v in model.lever_settings.items())
-        solara.Markdown(f"Press **RESET** to run with these settings. Running now: "
-                        f"scenario **{model.scenario_name}**, seed {model.seed_used}; "
-                        f"{running}.")
+        # Plain text: Solara's Markdown would fetch KaTeX from a CDN (the page is offline).
+        solara.Text(f"Press RESET to run with these settings. Running now: scenario "
+                    f"{model.scenario_name}, seed {model.seed_used}; {running}.")
 
 
 def make_page():
