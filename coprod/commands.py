@@ -6,6 +6,7 @@ from coprod import (
     calibrate_cmd,
     dashboard_cmd,
     demo_cmd,
+    discover_cmd,
     fit_cmd,
     recovery_cmd,
     scenario_cmds,
@@ -26,5 +27,6 @@ COMMANDS = {
     "scenarios": (scenario_cmds.register_list, scenario_cmds.run_list),
     "run": (scenario_cmds.register_run, scenario_cmds.run_run),
     "compare": (scenario_cmds.register_compare, scenario_cmds.run_compare),
+    "discover": (discover_cmd.register, discover_cmd.run_command),
     "dashboard": (dashboard_cmd.register, dashboard_cmd.run_command),
 }

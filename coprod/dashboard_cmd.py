@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-from coprod.common import examples
+from coprod.common import bounded, examples
+from sim.errors import InputError
 
 STOP_WAIT_S = 5  # how long the server gets to stop before it is killed
 
@@ -17,10 +21,32 @@ def register(sub, name: str) -> None:
     """Add ``dashboard``."""
     p = sub.add_parser(name, help="serve the interactive dashboard in your browser",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog=examples("coprod dashboard", "coprod dashboard --port 8800"))
+                       epilog=examples("coprod dashboard", "coprod dashboard --port 8800",
+                                       "coprod dashboard --ensemble out/scenarios"))
     p.add_argument("--host", default="127.0.0.1", help="interface to serve on (default "
                    "127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--port", type=bounded(1, 65535), default=8765,
+                   help="port, 1 to 65535 and free (default 8765)")
+    p.add_argument("--ensemble", type=Path, default=None, metavar="DIR",
+                   help="the folder 'coprod run' wrote, whose <scenario>/timeseries.csv "
+                   "gives each scenario's ensemble band (default out/demo/scenarios)")
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse, in one line, a port the server could not listen on (in use, or forbidden)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as err:
+        raise InputError("--host", host, f"give an interface name or address ({err.strerror})",
+                         problem="unknown host") from None
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as err:
+            raise InputError("--port", port, f"choose another port ({err.strerror} on "
+                             f"{host})", problem="cannot listen on port") from None
 
 
 def run_command(args) -> int:
@@ -29,11 +55,18 @@ def run_command(args) -> int:
     SIGTERM and SIGINT are passed on to the server, which is then waited for (and killed
     if it does not stop within a few seconds), so no server is left on the port.
     """
+    check_port(args.host, args.port)
+    env = dict(os.environ)
+    if args.ensemble is not None:
+        if not args.ensemble.is_dir():
+            raise InputError("--ensemble", str(args.ensemble), "give the folder 'coprod run' "
+                             "wrote", problem="no such directory")
+        env["COPROD_ENSEMBLE_DIR"] = str(args.ensemble.resolve())
     print(f"Serving the dashboard at http://{args.host}:{args.port}/ (Ctrl-C to stop)",
           flush=True)
     cmd = [sys.executable, "-m", "solara", "run", "coprod.dashboard", "--host", args.host,
            "--port", str(args.port), "--production", "--no-open"]
-    server = subprocess.Popen(cmd)
+    server = subprocess.Popen(cmd, env=env)
     stopping = []
 
     def forward(signum, _frame):

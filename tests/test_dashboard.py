@@ -1,6 +1,7 @@
 """The dashboard in a real headless browser (Playwright driving Debian's chromium)."""
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -62,21 +63,40 @@ def test_dashboard_loads_runs_and_reacts_to_controls(server):
         step = page.get_by_role("button", name="STEP")
         step.wait_for(timeout=90_000)
         page.get_by_text("coprod: who coordinates volunteer activities").wait_for()
-        # Choose a scenario and move a lever, then rebuild the model with them.
-        page.get_by_label("Scenario").click(force=True)
+        # Every lever slider shows its value; baseline starts with policy_share at 0.20.
+        page.get_by_text("Municipalities with a local volunteer policy: 0.20").wait_for()
+        page.wait_for_timeout(1500)
+        # Choosing a scenario moves the sliders to its values (it sets policy_share = 1).
+        page.get_by_label("Scenario").first.click(force=True)
+        page.get_by_role("option", name="local_volunteer_policy").click()
+        page.get_by_text("Municipalities with a local volunteer policy: 1.00").wait_for(
+            timeout=20_000)
+        # Then another scenario, and a lever moved by hand.
+        page.get_by_label("Scenario").first.click(force=True)
         page.get_by_role("option", name="trust_forums").click()
+        page.get_by_text("Municipalities with a local volunteer policy: 0.20").wait_for(
+            timeout=20_000)
+        page.get_by_text("Collaboration forums (0–1): 1.00").wait_for()
         # Sliders: play interval, render interval, then the levers in order; 6 = forums.
         slider = page.get_by_role("slider").nth(6)
         slider.focus()
         for _ in range(3):
-            slider.press("ArrowRight")
+            slider.press("ArrowLeft")
+        page.get_by_text("Collaboration forums (0–1): 0.85").wait_for(timeout=20_000)
         page.get_by_role("button", name="RESET").click()
         page.wait_for_timeout(2000)
+        # RESET builds the model with the scenario and the sliders as shown.
+        page.get_by_text("scenario trust_forums").first.wait_for(timeout=30_000)
+        page.get_by_text("forum_intensity=0.85").first.wait_for()
+        # The ensemble band, or a note that there is no ensemble for the scenario.
+        page.get_by_text(re.compile(r"^(Ensemble band: \d+ runs|No (usable )?ensemble) "
+                                    r".*'trust_forums'")).wait_for(timeout=20_000)
         charts = page.locator("img")
         charts.first.wait_for()
         before = [charts.nth(i).get_attribute("src") for i in range(charts.count())]
         start = float(page.get_by_text("Time:").inner_text().split(":")[1])
-        assert len(before) == 4  # shares vs observed, coordination, volunteers, trust
+        # shares vs observed, the run against its ensemble, coordination, volunteers, trust
+        assert len(before) == 5
         for _ in range(3):
             step.click()
             page.wait_for_timeout(1200)

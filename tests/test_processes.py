@@ -61,3 +61,26 @@ def test_dashboard_server_stops_with_the_command(sig):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "http"])
+def test_dashboard_port_out_of_range_is_one_line(port, capsys):
+    from coprod.main import main
+
+    assert main(["dashboard", "--port", port]) == 2
+    err = capsys.readouterr().err
+    assert "--port" in err and len(err.strip().splitlines()) == 1
+
+
+def test_dashboard_port_in_use_is_one_line(capsys):
+    import socket
+
+    from coprod.main import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["dashboard", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot listen on port" in err and len(err.strip().splitlines()) == 1
