@@ -293,6 +293,35 @@ follows <em>if</em> those strengths hold, not what the survey shows.</p>
 <th>Chance</th><th>Largest single inputs</th></tr>{''.join(rows)}</table>"""
 
 
+def _question_rows(directory: Path, comp: pd.DataFrame, scenarios: list[str]) -> str:
+    """The research question's answer: observed (bootstrap) and per scenario (runs)."""
+    from sim.classify import CLASSES
+
+    path = directory / "survey" / "classes.csv"
+    rows = []
+    if path.exists():
+        obs = read_own_csv(path, SURVEY_REMAKE, columns=("class", "probability"))
+        prob = dict(zip(obs["class"], obs.probability, strict=True))
+        rows.append("<tr><th>observed survey (bootstrap replicates)</th>"
+                    + "".join(f"<td>{prob.get(c, 0):.0%}</td>" for c in CLASSES) + "</tr>")
+    for name in scenarios:
+        cells = []
+        for c in CLASSES:
+            r = comp[(comp.scenario == name) & (comp.outcome == f"class:{c}")]
+            cells.append(f"<td>{r['mean'].iloc[0]:.0%}</td>" if len(r) and "mean" in r
+                         else "<td>—</td>")
+        rows.append(f"<tr><th>{name} (runs, at the horizon)</th>{''.join(cells)}</tr>")
+    if not rows:
+        return ""
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in CLASSES)
+    return f"""
+<h3>The research question: divided, shared or municipal-dominant?</h3>
+<p>The class of the survey's table (docs/ODD.md 2.8: rules from the paper's words),
+with its probability over the observed table's bootstrap replicates and over each
+scenario's virtual surveys.</p>
+<table><tr><th></th>{head}</tr>{''.join(rows)}</table>"""
+
+
 def _scenario_section(directory: Path, figures: Path) -> str:
     sdir = directory / "scenarios"
     comp = read_own_csv(sdir / "comparison.csv", COMPARE_REMAKE, columns=COMP_COLUMNS)
@@ -343,6 +372,7 @@ run of the same posterior draw, assumption draw and seed.</p>
 <table><tr><th>Scenario</th><th>What it stands for and changes in the model</th>
 <th>Runs</th></tr>{''.join(desc)}</table>
 {_attribution_rows(sdir, scenarios, comp)}
+{_question_rows(directory, comp, scenarios)}
 {figs}
 <h3>Outcomes at the horizon</h3>
 <p>Median over runs; below it, the difference from {scenarios[0]} with its 90% interval

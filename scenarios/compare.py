@@ -164,9 +164,12 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
         frame = wide[name]
         paired = frame.join(base.add_suffix("__base"), how="inner")
         for outcome in frame.columns:
-            med, lo, hi = _summary(frame[outcome].to_numpy())
+            values = frame[outcome].to_numpy()
+            med, lo, hi = _summary(values)
+            # The mean too: for a 0/1 outcome (class:<name>) it is the class's probability.
             row = {"scenario": name, "outcome": outcome, "median": med, "low_90": lo,
-                   "high_90": hi, "runs": int(frame[outcome].notna().sum())}
+                   "high_90": hi, "mean": float(np.nanmean(values)) if np.isfinite(
+                       values).any() else np.nan, "runs": int(frame[outcome].notna().sum())}
             if outcome in base.columns:
                 diff = (paired[outcome] - paired[f"{outcome}__base"]).to_numpy()
                 d_med, d_lo, d_hi = _summary(diff)

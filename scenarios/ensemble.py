@@ -22,13 +22,13 @@ from scenarios.store import STORE, RunStore, check_folder, identity
 from sim import run
 from sim.batch import Failure, Interrupted, Task, run_tasks, spawn_seeds
 from sim.catalogue import COORDINATORS
+from sim.classify import CLASSES
 from sim.io import atomic_write_frame, code_version, locked, manifest, write_manifest
 from sim.outcomes import SUMMARY
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
 
 SERIES_EVERY = 4  # weeks between rows of timeseries.csv
 TAIL_WEEKS = 4  # weekly outcomes are averaged over the last four weeks
-LABELS = ("separate", "shared", "municipal-dominant", "mix")
 
 
 def scenario_task(task: Task) -> dict:
@@ -50,8 +50,6 @@ def scenario_task(task: Task) -> dict:
             outcomes[f"survey2015_count:{act}:{coord}"] = float(first.counts[i, j])
     # The research question on the run's end-of-horizon virtual survey: the mean of
     # class:<name> over runs is the probability of that class.
-    from sim.classify import CLASSES
-
     for label in CLASSES:
         outcomes[f"class:{label}"] = 1.0 if res.coordination == label else 0.0
     thin = series[(series.week >= 0) & (series.week % SERIES_EVERY == 0)]
