@@ -24,9 +24,10 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/coprod demo --out out/demo
 
+# Tests run in parallel on up to 4 processes (pytest-xdist); each test is independent.
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --maxprocesses 4
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
