@@ -159,13 +159,19 @@ def _table_from_rows(rows: list[dict], source: str) -> SurveyTable:
     for row in rows:
         if "percent" in row:
             cands = recover_counts(row["n"], row["percent"], where=row["where"])
+            # Several vectors can round to the printed percentages: take the one closest
+            # to them (least squares), and say so.
+            target = np.array([float(row["percent"][c]) for c in COORDINATORS])
+            best = min(cands, key=lambda c: float(np.sum(
+                (100 * np.array(c) / row["n"] - target) ** 2)))
             if len(cands) > 1:
                 notes.append(
-                    f"{row['activity']}: {len(cands)} count vectors fit the rounding "
-                    f"({'; '.join('/'.join(map(str, c)) for c in cands[:5])}"
-                    f"{'; ...' if len(cands) > 5 else ''}); using the first"
+                    f"{row['activity']}: {len(cands):,} count vectors fit the rounding "
+                    f"({'; '.join('/'.join(map(str, c)) for c in cands[:3])}"
+                    f"{'; ...' if len(cands) > 3 else ''}); using the closest to the "
+                    f"printed percentages, {'/'.join(map(str, best))}"
                 )
-            counts.append(cands[0])
+            counts.append(best)
         else:
             counts.append(tuple(row["counts"][c] for c in COORDINATORS))
         activities.append(row["activity"])
