@@ -119,6 +119,14 @@ def test_outcomes_and_comparison(tmp_path):
     assert (tmp_path / "comparison.csv").exists() and (tmp_path / "differences.png").exists()
     fit = pd.read_csv(tmp_path / "baseline_vs_observed.csv")
     assert len(fit) == 18
+    # Every run records what it was given, and each effect's variance is attributed.
+    inputs = pd.read_csv(tmp_path / "trust_forums" / "inputs.csv")
+    assert len(inputs) == 4 and {"posterior_draw", "assumption_draw", "forum_trust_gain",
+                                 "municipal_tradition"} <= set(inputs.columns)
+    attribution = pd.read_csv(tmp_path / "attribution.csv")
+    groups = attribution[attribution.input.isin(["parameters", "assumptions", "chance"])]
+    sums = groups.groupby(["scenario", "outcome"]).share.sum()
+    assert len(sums) > 0 and np.allclose(sums, 1.0)
 
 
 def test_compare_refuses_missing_runs_and_unknown_baseline(tmp_path, capsys):

@@ -1,0 +1,55 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from scenarios.attribution import attribute, components
+
+
+def _design(n_p, n_a, n_r, rng):
+    rows = []
+    for p in range(n_p):
+        for a in range(n_a):
+            for r in range(n_r):
+                rows.append({"draw": p * n_a + a, "replicate": r, "posterior_draw": p,
+                             "assumption_draw": a})
+    design = pd.DataFrame(rows)
+    design["x_param"] = rng.uniform(0, 1, n_p)[design.posterior_draw]
+    design["x_assumed"] = rng.uniform(0, 1, n_a)[design.assumption_draw]
+    design["x_idle"] = rng.uniform(0, 1, n_a)[design.assumption_draw]
+    return design
+
+
+def test_known_variance_components_are_recovered():
+    # effect = parameter effect (sd 1) + assumption effect (sd 2) + chance (sd 0.5)
+    rng = np.random.default_rng(0)
+    n_p, n_a, n_r = 40, 40, 3
+    cube = (rng.normal(0, 1, n_p)[:, None, None] + rng.normal(0, 2, n_a)[None, :, None]
+            + rng.normal(0, 0.5, (n_p, n_a, n_r)))
+    comp = components(cube)
+    assert comp.parameters == pytest.approx(1.0, rel=0.5)
+    assert comp.assumptions == pytest.approx(4.0, rel=0.5)
+    assert comp.chance == pytest.approx(0.25, rel=0.15)
+    assert comp.interaction < 0.05
+    shares = comp.shares()
+    assert sum(shares.values()) == pytest.approx(1.0)
+    assert shares["assumptions"] > shares["parameters"] > shares["chance"]
+
+
+def test_the_input_that_drives_an_effect_is_named_and_groups_sum_to_one():
+    rng = np.random.default_rng(1)
+    design = _design(10, 10, 2, rng)
+    effect = 5 * design.x_assumed + 0.5 * design.x_param + rng.normal(0, 0.1, len(design))
+    effects = design[["draw", "replicate"]].assign(effect=effect)
+    rows = pd.DataFrame(attribute(effects, design, {"x_param": "parameters",
+                                                    "x_assumed": "assumptions",
+                                                    "x_idle": "assumptions"}))
+    shares = rows.set_index("input").share
+    assert shares[["parameters", "assumptions", "chance"]].sum() == pytest.approx(1.0)
+    assert shares["assumptions"] > 0.8
+    assert shares["x_assumed"] > 0.7 and shares["x_idle"] < 0.2
+
+
+def test_an_effect_that_never_varies_has_nothing_to_attribute():
+    design = _design(3, 3, 2, np.random.default_rng(2))
+    effects = design[["draw", "replicate"]].assign(effect=0.0)
+    assert attribute(effects, design, {}) == []
