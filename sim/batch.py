@@ -300,8 +300,13 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 
 def _run_dask(fn: Callable, tasks: list[Task], scheduler: str, deliver) -> None:
     """The Dask cluster at ``scheduler``; a lost cluster fails only the unfinished runs."""
+    import logging
+
     from distributed import as_completed as dask_completed
 
+    # A lost cluster is reported run by run, below; distributed's own error logs and
+    # tracebacks about it would only bury that report.
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
     with connect(scheduler) as client:
         futures = client.map(_call, [fn] * len(tasks), tasks, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
