@@ -171,7 +171,10 @@ def ensemble_band(name: str) -> tuple[pd.DataFrame | None, str]:
     if band is None:
         return None, (f"No usable ensemble for '{name}': {path} is empty or malformed; "
                       f"run 'coprod run {name} --out {path.parent.parent}' again.")
-    return band, f"Ensemble band: {runs} runs of '{name}' from {path}."
+    # Not like for like: say so where the two are drawn together.
+    return band, (f"Ensemble band: {runs} runs of '{name}' from {path}, over posterior "
+                  "draws, assumption draws and seeds; this run uses the posterior median "
+                  "and the assumptions' defaults.")
 
 
 BAND_OUTCOMES = ("share_together", "active_volunteers")
