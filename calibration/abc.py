@@ -63,6 +63,7 @@ QUICK = Settings(population_size=40, max_populations=3, max_simulations=700,
 DEFAULT = Settings(population_size=400, max_populations=20, max_simulations=60_000,
                    max_walltime_s=10.5 * 60, min_epsilon=None)
 NOISE_PAIRS = 32  # pairs of virtual surveys that measure the noise level
+NOISE_MIN_PARTICLES = 100  # calibrations this size or larger record the noise level
 MIN_ACCEPTANCE = 0.02
 # Perturbation kernel: a multivariate normal at twice the Silverman bandwidth. With ten
 # parameters of which several are weakly identified, the default bandwidth lets a few
@@ -193,8 +194,10 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
                              "choose another output directory", problem="existing calibration")
         abc.new(url, obs)
     remaining = settings.max_populations - done_before
-    # The shipped settings stop at the survey's noise level, measured here (64 runs).
-    noise = survey_noise_level(rng=seed) if settings.min_epsilon is None else float("nan")
+    # The shipped settings stop at the survey's noise level, measured here (64 runs); a
+    # full-size calibration records it whatever its stopping rule.
+    measure = settings.min_epsilon is None or settings.population_size >= NOISE_MIN_PARTICLES
+    noise = survey_noise_level(rng=seed) if measure else float("nan")
     min_epsilon = noise if settings.min_epsilon is None else settings.min_epsilon
     t0 = time.perf_counter()
     if remaining > 0:

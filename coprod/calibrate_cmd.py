@@ -8,6 +8,7 @@ from pathlib import Path
 
 from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
 from coprod.fit_cmd import write_fit
+from sim.errors import InputError
 from sim.io import manifest, write_manifest
 
 
@@ -15,9 +16,10 @@ def register(sub, name: str) -> None:
     """Add the ``calibrate`` sub-command."""
     p = sub.add_parser(
         name, help="calibrate the model to Table 2 with ABC-SMC (pyabc, SQLite history)",
-        description=__doc__ + "\nSingle-worker runs with the same seed give the same "
-        "posterior; parallel samplers reseed their workers and agree only within Monte "
-        "Carlo error.", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=__doc__ + "\nThe same seed gives the same posterior whatever "
+        "--workers (candidates are seeded by their index); only a Dask cluster "
+        "(--scheduler) is not reproducible.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=examples("coprod calibrate --quick --out out/cal",
                         "coprod calibrate --workers 2 --seed 7 --out out/cal",
                         "coprod calibrate --resume --out out/cal"))
@@ -26,6 +28,10 @@ def register(sub, name: str) -> None:
     add_seed(p)
     add_workers(p)
     p.add_argument("--resume", action="store_true", help="continue the calibration in --out")
+    p.add_argument("--min-epsilon", type=float, default=None, metavar="EPS",
+                   help="stop when the tolerance reaches EPS (0 to 100; default: the "
+                   "survey's measured noise level, the median distance of two virtual "
+                   "surveys of one world)")
     p.add_argument("--out", default=None,
                    help="output directory (default out/calibration; its parent folder "
                    "must exist)")
@@ -37,10 +43,22 @@ def run_command(args) -> int:
     from calibration.posterior import load_posterior
 
     seed = seed_value(args.seed)
+    settings = None
+    if args.min_epsilon is not None:
+        import dataclasses
+        import math
+
+        from calibration.abc import DEFAULT, QUICK
+
+        if not (math.isfinite(args.min_epsilon) and 0 < args.min_epsilon <= 100):
+            raise InputError("--min-epsilon", args.min_epsilon, "allowed: a number above 0, "
+                             "at most 100")
+        settings = dataclasses.replace(QUICK if args.quick else DEFAULT,
+                                       min_epsilon=args.min_epsilon)
     args.out = out_dir(args.out, Path("out/calibration"))
     t0 = time.perf_counter()
     result = calibrate(args.out, quick=args.quick, seed=seed, workers=args.workers,
-                       scheduler=args.scheduler, resume=args.resume)
+                       scheduler=args.scheduler, resume=args.resume, settings=settings)
     posterior = load_posterior(args.out)
     check = write_fit(posterior, args.out, draws=30 if args.quick else 200, seed=seed,
                       workers=args.workers, scheduler=args.scheduler,
