@@ -65,10 +65,10 @@ DEFAULT = Settings(population_size=400, max_populations=20, max_simulations=60_0
 NOISE_PAIRS = 32  # pairs of virtual surveys that measure the noise level
 NOISE_MIN_PARTICLES = 100  # calibrations this size or larger record the noise level
 MIN_ACCEPTANCE = 0.02
-# Perturbation kernel: a multivariate normal at twice the Silverman bandwidth. With ten
-# parameters of which several are weakly identified, the default bandwidth lets a few
-# particles take nearly all the importance weight (effective sample size 3-20 of 300 in
-# our trials); doubling it kept the effective sample size at 40-100 of 150 at the same cost.
+# Perturbation kernel: a multivariate normal at twice the Silverman bandwidth. With
+# weakly identified parameters the default bandwidth lets a few particles take nearly
+# all the importance weight (effective sample size 3-20 of 300 in trials with an earlier,
+# ten-parameter model); doubling it kept it at 40-100 of 150 at the same cost.
 KERNEL_SCALING = 2.0
 
 

@@ -53,7 +53,7 @@ def recover(out: Path, *, truths: int = 4, rng=0, workers: int = 1,
             rows.append({"truth_id": k, "parameter": name, "truth": truth[name],
                          "posterior_median": post.median()[name], "low_90": lo, "high_90": hi,
                          "covered": lo <= truth[name] <= hi,
-                         "narrowing": (hi - lo) / (0.9 * (p.high - p.low))})
+                         "narrowing": (hi - lo) / (p.high - p.low)})
     return pd.DataFrame(rows)
 
 

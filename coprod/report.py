@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from calibration.posterior import load_posterior, shipped_file
-from scenarios.spec import load_scenario
 from sim.catalogue import COORDINATORS, TABLE2_IDS, activity
 from sim.errors import InputError
 from sim.frame import SURVEY_2015
@@ -101,7 +100,7 @@ def _effect_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
     best = rows.loc[rows.diff_median.abs().idxmax()]
     scale = outcome(KEY_EFFECT).scale
     text = (f"Of the policies, '{best.scenario}' changes shared coordination most: "
-            f"{scale * best.diff_median:+.0f} points after the horizon (90% "
+            f"{scale * best.diff_median:+.0f} points at the horizon (90% "
             f"{scale * best.diff_low_90:+.0f} to {scale * best.diff_high_90:+.0f}), if the "
             f"model's mechanisms and the scenario's assumptions hold.")
     path = directory / "scenarios" / "attribution.csv"
@@ -204,7 +203,7 @@ def _fit_section(directory: Path, figures: Path) -> str:
     for name in FREE:
         p = PARAMETERS[name]
         lo, hi = interval[name]
-        narrowing = (hi - lo) / (0.9 * (p.high - p.low))
+        narrowing = (hi - lo) / (p.high - p.low)  # the 90% interval over the prior's width
         verdict = "weakly identified" if narrowing > 0.8 else (
             "partly identified" if narrowing > 0.5 else "identified")
         prows.append(f"<tr><td>{name}</td><td>{median[name]:.3g}</td><td>{lo:.3g} to "
@@ -367,8 +366,8 @@ def _scenario_section(directory: Path, figures: Path) -> str:
     ] if (sdir / f).exists())
     return f"""
 <h2>3. What if? Policies against the baseline</h2>
-<p>Runs: {html.escape(design)}; every run of a scenario is paired with the baseline's
-run of the same posterior draw, assumption draw and seed.</p>
+<p>Runs: {html.escape(design)}; a scenario's run is compared with the baseline's run of
+the same posterior draw, assumption draw and seed (differences use only such pairs).</p>
 <table><tr><th>Scenario</th><th>What it stands for and changes in the model</th>
 <th>Runs</th></tr>{''.join(desc)}</table>
 {_attribution_rows(sdir, scenarios, comp)}
@@ -440,15 +439,19 @@ def build_report(directory: Path) -> Path:
     body = [_survey_section(directory), _fit_section(directory, figures),
             _scenario_section(directory, figures), _reproduce_section(directory), LIMITS]
     found = "".join(f"<li>{html.escape(f)}</li>" for f in findings(directory))
-    baseline = load_scenario("baseline")
+    # The horizon the runs actually used, from their manifests.
+    horizons = sorted({read_own_json(p, RUN_REMAKE).get("horizon_weeks")
+                       for p in (directory / "scenarios").glob("*/manifest.json")} - {None})
+    ahead = (" Scenarios run " + " or ".join(f"{h // 52} years" if h % 52 == 0 else
+                                             f"{h} weeks" for h in horizons) + " ahead."
+             if horizons else "")
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>coprod report: co-production in
 Norwegian long-term care</title><style>{STYLE}</style></head><body>
 <h1>Co-production between long-term care units and voluntary organisations</h1>
 <p>Who coordinates volunteer activities in Norwegian municipalities' nursing homes and
 home care, what the 2015 survey (Andfossen 2020) can and cannot say, and what policies
-would change it — from an agent-based model calibrated to that survey. Scenarios run
-{baseline.horizon_weeks // 52} years ahead.</p>
+would change it — from an agent-based model calibrated to that survey.{ahead}</p>
 <div class="findings"><h2>Findings to read first</h2><ol>{found}</ol></div>
 {''.join(body)}
 </body></html>"""

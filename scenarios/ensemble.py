@@ -1,4 +1,4 @@
-"""Ensembles: every scenario run over posterior draws × seeds, in parallel, reproducibly.
+"""Ensembles: every scenario run over posterior draws × assumption draws × seeds, in parallel.
 
 Runs are *paired* across scenarios: draw i and replicate j use the same posterior
 parameter set and the same seed in every scenario, so a difference from baseline

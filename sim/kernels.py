@@ -152,7 +152,7 @@ class VolunteerRules(NamedTuple):
     recruit_rate: np.ndarray  # per team: weekly recruitment probability when inactive
 
 
-# ---- the mechanisms' fixed numbers (assumptions; see docs/ODD.md, section 7) -------------
+# ---- the mechanisms' fixed numbers (assumptions; see docs/ODD.md, 2.3 and 3.4) -----------
 # Joint coordination inherits half of the municipal-vs-voluntary claim: together sits
 # between the two bodies.
 JOINT_CLAIM_SHARE = 0.5
@@ -162,7 +162,7 @@ FAILURE_TRUST_WEIGHT = 2.0
 # Municipal dominance is an exponential moving average of the weekly municipal share,
 # with weight 0.1 (a memory of about ten weeks).
 DOMINANCE_MEMORY = 0.1
-# Motivation lost per failed joint activity per active reference team.
+# Motivation lost per failed activity (any mode) per active reference team.
 FAILURE_MOTIVATION_HIT = 0.5
 # Leaving hazard at motivation 0, as a multiple of the hazard at full motivation.
 UNMOTIVATED_HAZARD = 4.0

@@ -82,7 +82,7 @@ _TABLE: tuple[Parameter, ...] = (
        "intensity of a volunteer recruitment drive (1 = a national campaign); its effect "
        "on recruitment is `recruitment_response`",
        "National strategy for voluntary work, Ministry of Health and Care Services 2015",
-       label="Extra recruitment effort (1 = double)"),
+       label="Recruitment drive (1 = a national campaign)"),
     _P("forum_intensity", 0.0, 0.0, 1.0, "lever",
        "regular collaboration forums: trust gain toward 1 and a logic gap shrinking "
        "toward a floor (1 = monthly forums in every municipality)",
@@ -94,15 +94,16 @@ _TABLE: tuple[Parameter, ...] = (
        label="Rise in staff pressure over ten years"),
     _P("task_division", 0.0, 0.0, 5.0, "lever",
        "strength of a rule assigning statutory activities to the municipality and the "
-       "rest to organisations (utility added to the assigned body, taken from joint "
-       "coordination)", "Andfossen 2020, Background (division of tasks)",
+       "rest to organisations (utility added to the assigned body; joint coordination "
+       "loses 1.5 times it against that body)",
+       "Andfossen 2020, Background (division of tasks)",
        label="Strict task division (strength)"),
     # ---- assumptions: mechanisms the 2015 survey cannot identify and policy strengths.
     # Each has a documented range; scenario ensembles integrate over it.
     _P("org_presence_pull", 2.0, 0.0, 4.0, "assumption",
        "voluntary utility per unit of log volunteer presence of organisations specialised "
        "in the activity's domain in the municipality (the survey's six activities leave "
-       "it weakly identified: 90% interval 0.86 of its range)",
+       "it weakly identified)",
        "Andfossen 2020, Background"),
     _P("trust_weight", 2.0, 0.0, 5.0, "assumption",
        "utility of joint coordination per unit of trust above or below the average: how "
@@ -113,8 +114,8 @@ _TABLE: tuple[Parameter, ...] = (
        "(different assumptions, values and beliefs; what forums narrow)",
        "Thornton & Ocasio 2008; Thornton et al. 2012"),
     _P("trust_learning", 0.1, 0.0, 0.3, "assumption",
-       "trust change per joint activity: success raises trust by η(1−T), failure lowers "
-       "it by 2ηT (a cross-section cannot see learning)", "Sørensen & Torfing 2011b"),
+       "trust change per activity: a joint success raises trust by η(1−T), any failure "
+       "lowers it by 2ηT (a cross-section cannot see learning)", "Sørensen & Torfing 2011b"),
     _P("codestruction_risk", 0.3, 0.0, 0.6, "assumption",
        "probability that a joint activity fails at logic gap 1 (co-destruction from "
        "clashing logics and unclear roles), lowering trust and volunteer motivation",
