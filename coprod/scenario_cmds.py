@@ -85,6 +85,16 @@ def run_run(args) -> int:
     result = run_ensembles(scenarios, posterior, out, seed=seed, workers=args.workers,
                            scheduler=args.scheduler, resume=args.resume, force=args.force,
                            command=getattr(args, "invocation", "coprod run"))
+    try:
+        return _report_run(result, out)
+    except KeyboardInterrupt as stop:
+        # The runs are over and written: an interrupt now only cuts the summary short.
+        stop.kept = f"every run had finished; the results are written in {out}"
+        raise
+
+
+def _report_run(result, out: Path) -> int:
+    """Print what a finished ensemble wrote and which runs failed."""
     reused = f" ({result.reused} stored runs reused)" if result.reused else ""
     print(f"Done in {result.wall_time_s:.1f} s{reused}; wrote {out}/<scenario>/outcomes.csv, "
           "timeseries.csv, manifest.json")

@@ -235,6 +235,8 @@ def test_ctrl_c_at_random_moments_stops_with_130_and_a_true_line(tmp_path):
         lines = err.strip().splitlines()
         assert len(lines) == 1 and "interrupted" in lines[0], err
         store = out / "baseline" / "runs.sqlite"
+        if "every run had finished" in lines[0]:
+            continue  # the interrupt came after the results were written
         if "runs are kept" not in lines[0]:
             # Stopped before any run started: nothing was written.
             assert "no results of this command were written" in lines[0], err
