@@ -66,24 +66,40 @@ def run_command(args) -> int:
           flush=True)
     cmd = [sys.executable, "-m", "solara", "run", "coprod.dashboard", "--host", args.host,
            "--port", str(args.port), "--production", "--no-open"]
-    server = subprocess.Popen(cmd, env=env)
-    stopping = []
+    # The server runs in its own session, so a Ctrl-C at the terminal reaches this
+    # command only, which passes one stop signal on (a second Ctrl-C cannot make the
+    # server print a traceback); and it is told to stop if this process dies, even by
+    # kill -9 (Linux's parent-death signal).
+    server = subprocess.Popen(cmd, env=env, start_new_session=True,
+                              preexec_fn=_stop_with_parent)
+    stopping: list[tuple[float, int]] = []
 
     def forward(signum, _frame):
-        stopping.append(time.monotonic())
-        server.send_signal(signum)
+        if not stopping:
+            stopping.append((time.monotonic(), signum))
+            server.send_signal(signal.SIGTERM)
 
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         while (code := server.poll()) is None:
-            if stopping and time.monotonic() - stopping[0] > STOP_WAIT_S:
+            if stopping and time.monotonic() - stopping[0][0] > STOP_WAIT_S:
                 server.kill()  # it did not stop when asked
             time.sleep(0.2)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         _reap(server)
-    return 130 if stopping else code
+    return 128 + stopping[0][1] if stopping else code
+
+
+def _stop_with_parent() -> None:
+    """In the server's process, before it starts: SIGTERM it when its parent dies."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the signals above still stop it
 
 
 def _reap(server: subprocess.Popen) -> None:
