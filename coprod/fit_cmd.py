@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
 from sim.errors import InputError
-from sim.io import atomic_write_frame
+from sim.io import atomic_write_frame, manifest, write_manifest
 
 MAX_DRAWS = 10_000
 
@@ -85,6 +85,10 @@ def run_command(args) -> int:
     checks = pd.read_csv(args.out / "fit_validation.csv")
     print(f"Patterns not used in calibration consistent with what is known: "
           f"{int(checks.consistent.sum())}/{len(checks)} (see fit_validation.csv)")
+    write_manifest(args.out / "manifest.json", manifest(
+        command=getattr(args, "invocation", "coprod fit"), seed=seed, draws=args.draws,
+        posterior=posterior.source, posterior_manifest=posterior.manifest.get("command", ""),
+        workers=args.workers, scheduler=args.scheduler, fit=t))
     print(f"\nWrote {args.out}/fit.csv, fit_differences.csv, fit_n.csv, fit_validation.csv, "
-          "fit.png, posterior.png")
+          "fit.png, posterior.png, manifest.json")
     return 0
