@@ -106,8 +106,10 @@ def check_out_dir(path: str | Path, *, where: str = "--out", create_parents: boo
                   ) -> Path:
     """Check, before any work, that ``path`` is (or can become) a writable directory.
 
-    Creates the directory (its parent must exist unless ``create_parents``) and a
-    temporary file in it, so that a wrong ``--out`` is refused before hours of runs.
+    Writes a temporary file in the directory, or, when it does not exist yet, in the
+    nearest folder above it that does (its parent must exist unless ``create_parents``),
+    so that a wrong ``--out`` is refused before hours of runs. Nothing is created: a
+    command refused later leaves no empty folder behind; writers create the directory.
     """
     from sim.errors import InputError
 
@@ -121,9 +123,13 @@ def check_out_dir(path: str | Path, *, where: str = "--out", create_parents: boo
     if not path.exists() and not create_parents and not path.parent.is_dir():
         raise InputError(where, text, f"the parent folder {str(path.parent)!r} must exist "
                          "(create it first)", problem="missing parent folder of")
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path):
+        if not probe.is_dir():
+            raise NotADirectoryError(20, "a file stands in the way")
+        with tempfile.TemporaryFile(dir=probe):
             pass
     except OSError as err:
         raise InputError(where, text, f"allowed: a writable directory ({err.strerror})",
