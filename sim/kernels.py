@@ -190,8 +190,8 @@ def supply_grid(teams, cell_map, rules, capacity):
     municipal service's), in reference teams (``rules.team_weight`` per agent): the supply
     a unit sees is the key's count shared among the municipality's units and the domain's
     activities (``cell_map.key_per_unit``). ``capacity`` scales the activity rate (1 at
-    2015 staff pressure). Returns :class:`Cells` and the active volunteers per
-    municipality, in reference teams.
+    2015 staff pressure). Returns the fields of :class:`Cells` (``p_occurs, d_vol_base``)
+    and the active volunteers per municipality, in reference teams.
     """
     rate = rules.activity_rate * capacity
     key_per_unit, cell_key, n_muni = cell_map
@@ -221,7 +221,9 @@ def supply_grid(teams, cell_map, rules, capacity):
     for c in range(n):
         p_occurs[c] = p_key[cell_key[c]]
         d_vol_base[c] = d_key[cell_key[c]] - rules.static[c]
-    return Cells(p_occurs, d_vol_base), volunteers_m
+    # Plain tuples cross back into Python: numba boxes a named tuple built in compiled
+    # code by unpickling its class at every call (about 1.4 µs each).
+    return p_occurs, d_vol_base, volunteers_m
 
 
 @njit(cache=True)
@@ -288,11 +290,11 @@ def units_week(uniforms, k, slot, pairs, units, cells, rules, n_muni):
        baseline (and, with forums, upward).
 
     Reads uniforms in order from ``uniforms[k]``, at most :data:`UNIFORMS_PER_PAIR` per
-    pair plus :data:`UNIFORMS_PER_WEEK`. Returns ``(mode_counts, tally, offered,
-    trust_sum, k)``: occurrences per mode; per municipality the occurrences, those
-    coordinated by the municipality, the failed ones and the co-produced ones (a
-    :class:`Tally` without volunteers); pairs that occurred in the window; summed
-    trust; and where the reading stopped.
+    pair plus :data:`UNIFORMS_PER_WEEK`. Returns ``(mode_counts, occurrences, municipal,
+    failures, coproduced, offered, trust_sum, k)``: occurrences per mode; per
+    municipality the occurrences, those coordinated by the municipality, the failed ones
+    and the co-produced ones (the fields of a :class:`Tally` but its volunteers); pairs
+    that occurred in the window; summed trust; and where the reading stopped.
     """
     n_pairs, n_units = len(pairs.unit), len(units.trust)
     unit_term = _unit_terms(units, rules)
@@ -364,8 +366,7 @@ def units_week(uniforms, k, slot, pairs, units, cells, rules, n_muni):
              + drift * (trust_base[u] - t) + forum * (1.0 - t))
         trust[u] = min(max(t, 0.0), 1.0)
         trust_sum += trust[u]
-    tally = Tally(occ_m, mun_m, fail_m, coprod_m, np.zeros(0))
-    return counts, tally, offered, trust_sum, k
+    return counts, occ_m, mun_m, fail_m, coprod_m, offered, trust_sum, k
 
 
 @njit(cache=True)

@@ -337,7 +337,9 @@ class CoProductionModel(mesa.Model):
         opposite directions.
         """
         capacity = (self.pressure_level / PRESSURE_2015) ** -self.config["pressure_capacity"]
-        return kernels.supply_grid(self.teams, self.cell_map, self.rules.supply, capacity)
+        p_occurs, d_vol_base, volunteers_m = kernels.supply_grid(
+            self.teams, self.cell_map, self.rules.supply, capacity)
+        return kernels.Cells(p_occurs, d_vol_base), volunteers_m
 
     def choice_probabilities(self) -> np.ndarray:
         """P(municipality, voluntary, together) for every eligible pair, shape (pairs, 3).
@@ -369,9 +371,10 @@ class CoProductionModel(mesa.Model):
     def _units_pass(self, week: int, cells: kernels.Cells):
         """The units' work over all pairs (:func:`sim.kernels.units_week`)."""
         stream = self.uniforms
-        counts, tally, offered, trust_sum, stream.cursor = kernels.units_week(
-            stream.values, stream.cursor, week % WINDOW_WEEKS, self.pairs, self._units(),
-            cells, self.rules.units, len(self.dominance))
+        counts, occ_m, mun_m, fail_m, coprod_m, offered, trust_sum, stream.cursor = \
+            kernels.units_week(stream.values, stream.cursor, week % WINDOW_WEEKS, self.pairs,
+                               self._units(), cells, self.rules.units, len(self.dominance))
+        tally = kernels.Tally(occ_m, mun_m, fail_m, coprod_m, np.zeros(0))
         return counts, tally, offered, trust_sum
 
     def step(self) -> None:

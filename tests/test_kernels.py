@@ -44,8 +44,8 @@ def _world(rng, *, p_occurs=1.0, persistence=1.0, d_vol=0.0, risk=0.0, revision=
 
 
 def _run(args):
-    counts, tally, offered, _, k = kernels.units_week(**args)
-    return dict(counts=counts, failed=int(tally.failures.sum()), offered=offered,
+    counts, _, _, failures, _, offered, _, k = kernels.units_week(**args)
+    return dict(counts=counts, failed=int(failures.sum()), offered=offered,
                 read=k - args["k"])
 
 
