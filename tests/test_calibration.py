@@ -43,6 +43,21 @@ def test_distance_is_zero_at_the_data_and_weighs_small_activities_less():
     assert np.isfinite(dist(missing, obs))
 
 
+def test_distance_over_some_activities_ignores_the_others():
+    obs = observed_summary(load_table2())
+    full = SurveyDistance(obs)
+    assert SurveyDistance(obs, TABLE2_IDS).whiten.shape == full.whiten.shape
+    five = SurveyDistance(obs, [a for a in TABLE2_IDS if a != "social"])
+    off = dict(obs, **{"share:social:municipality": 0.0, "n:social": 1.0})
+    assert full(off, obs) > 0 and five(off, obs) == 0
+    assert len(five.z_scores(obs, obs)) == 15
+    off_day = dict(obs, **{"n:day_centre": obs["n:day_centre"] + 10})
+    # The same z-scores, one activity fewer in the mean.
+    assert five(off_day, obs) ** 2 * 15 == pytest.approx(full(off_day, obs) ** 2 * 18)
+    with pytest.raises(ValueError):
+        SurveyDistance(obs, ["library"])
+
+
 def test_weighted_quantile():
     v = np.array([1.0, 2.0, 3.0])
     assert weighted_quantile(v, np.array([1, 1, 1.0]), 0.5) == 2.0
