@@ -22,8 +22,9 @@ from sim.io import atomic_write_frame, locked, manifest, write_manifest
 
 def register(sub, name: str) -> None:
     """Add the ``ablate`` sub-command."""
-    from calibration.ablation import MECHANISMS
+    from sim.parameters import FREE  # light: calibration.ablation loads pyabc
 
+    mechanisms = tuple(n for n in FREE if n != "activity_rate")  # = ablation.MECHANISMS
     p = sub.add_parser(name, help="ablations: calibrate without each mechanism and "
                        "compare with the full model (ABC model selection)",
                        description=__doc__,
@@ -38,9 +39,9 @@ def register(sub, name: str) -> None:
     add_workers(p)
     p.add_argument("--resume", action="store_true", help="reuse the finished calibrations "
                    "in --out and continue an interrupted one")
-    p.add_argument("--mechanism", nargs="+", choices=MECHANISMS, default=None,
+    p.add_argument("--mechanism", nargs="+", choices=mechanisms, default=None,
                    metavar="NAME", help="mechanisms to switch off (default all: "
-                   + ", ".join(MECHANISMS) + ")")
+                   + ", ".join(mechanisms) + ")")
     p.add_argument("--out", default=None, help="output directory (default out/ablation; "
                    "its parent folder must exist)")
 
