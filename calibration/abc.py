@@ -72,29 +72,30 @@ MIN_ACCEPTANCE = 0.02
 KERNEL_SCALING = 2.0
 
 
-def prior():
-    """Uniform priors over the free parameters' documented ranges."""
+def prior(fixed: dict | None = None):
+    """Uniform priors over the free parameters' documented ranges (except ``fixed``)."""
     import pyabc
 
     return pyabc.Distribution(**{
         name: pyabc.RV("uniform", PARAMETERS[name].low,
                        PARAMETERS[name].high - PARAMETERS[name].low)
-        for name in FREE})
+        for name in FREE if name not in (fixed or {})})
 
 
 def survey_noise_level(params: dict | None = None, *, pairs: int = NOISE_PAIRS,
-                       rng=0) -> float:
+                       rng=0, activities=None) -> float:
     """Median distance between two virtual surveys of the same world.
 
     ``params`` default to the documented defaults; each pair is two runs with
-    independent seeds, the second playing the observed survey.
+    independent seeds, the second playing the observed survey. ``activities``: those
+    the distance uses (default all six; see :class:`SurveyDistance`).
     """
     seeds = np.random.SeedSequence(rng).generate_state(2 * pairs)
     distances = []
     for a, b in seeds.reshape(pairs, 2):
         sim_a = summarise_simulated(run(params, steps=CALIBRATION_STEPS, rng=int(a)).survey)
         sim_b = summarise_simulated(run(params, steps=CALIBRATION_STEPS, rng=int(b)).survey)
-        distances.append(SurveyDistance(sim_b)(sim_a, sim_b))
+        distances.append(SurveyDistance(sim_b, activities)(sim_a, sim_b))
     return float(np.median(distances))
 
 
@@ -103,6 +104,24 @@ def abc_model(pars) -> dict[str, float]:
     seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 - pyabc's own generator
     params = {k: float(pars[k]) for k in FREE}
     return summarise_simulated(run(params, steps=CALIBRATION_STEPS, rng=seed).survey)
+
+
+class FixedModel:
+    """:func:`abc_model` with some free parameters held at given values (picklable).
+
+    Used to calibrate a model without a mechanism (its strength fixed at its "off"
+    value) in :mod:`calibration.ablation`.
+    """
+
+    def __init__(self, fixed: dict[str, float]):
+        self.fixed = {k: float(v) for k, v in fixed.items()}
+        self.__name__ = "without_" + "_".join(sorted(self.fixed)) if self.fixed else "full"
+
+    def __call__(self, pars) -> dict[str, float]:
+        """One simulated survey, the fixed parameters at their values."""
+        seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 - as abc_model
+        params = {k: self.fixed[k] if k in self.fixed else float(pars[k]) for k in FREE}
+        return summarise_simulated(run(params, steps=CALIBRATION_STEPS, rng=seed).survey)
 
 
 @contextlib.contextmanager
@@ -159,11 +178,15 @@ class CalibrationRun:
 def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1,
               scheduler: str | None = None, resume: bool = False,
               observed: SurveyTable | None = None, progress: bool = True,
-              settings: Settings | None = None) -> CalibrationRun:
+              settings: Settings | None = None, activities=None,
+              fixed: dict | None = None) -> CalibrationRun:
     """Run (or resume) ABC-SMC and write ``abc.db`` and ``posterior.csv`` under ``out``.
 
     ``observed`` defaults to the paper's Table 2; ``settings`` to :data:`QUICK` or
-    :data:`DEFAULT` according to ``quick``.
+    :data:`DEFAULT` according to ``quick``. ``activities``: the Table 2 activities the
+    distance (and the noise level it stops at) uses, default all six. ``fixed``: free
+    parameters held at given values (not calibrated; ``posterior.csv`` holds them as
+    constant columns). The defaults are the shipped calibration.
     """
     import pyabc
 
@@ -174,7 +197,8 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     table = observed or load_table2()
     obs = observed_summary(table)
     _progress_logging(progress)
-    abc = pyabc.ABCSMC(abc_model, prior(), SurveyDistance(obs),
+    model = FixedModel(fixed) if fixed else abc_model
+    abc = pyabc.ABCSMC(model, prior(fixed), SurveyDistance(obs, activities),
                        population_size=settings.population_size,
                        transitions=pyabc.MultivariateNormalTransition(scaling=KERNEL_SCALING),
                        sampler=_sampler(workers, scheduler))
@@ -197,7 +221,8 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     # The shipped settings stop at the survey's noise level, measured here (64 runs); a
     # full-size calibration records it whatever its stopping rule.
     measure = settings.min_epsilon is None or settings.population_size >= NOISE_MIN_PARTICLES
-    noise = survey_noise_level(rng=seed) if measure else float("nan")
+    noise = (survey_noise_level(rng=seed, activities=activities) if measure
+             else float("nan"))
     min_epsilon = noise if settings.min_epsilon is None else settings.min_epsilon
     t0 = time.perf_counter()
     if remaining > 0:
@@ -219,6 +244,8 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
         history = abc.history
     wall = time.perf_counter() - t0
     particles, weights = history.get_distribution(m=0, t=history.max_t)
+    for name, value in (fixed or {}).items():
+        particles[name] = float(value)
     write_posterior(out, particles, np.asarray(weights))
     pops = history.get_all_populations()
     eps = pops[pops.t >= 0].epsilon.round(4).tolist()

@@ -57,9 +57,21 @@ FREE_SHARES = COORDINATORS[:2]  # the third share is implied
 
 
 class SurveyDistance:
-    """Whitened RMS distance between simulated and observed summaries (picklable)."""
+    """Whitened RMS distance between simulated and observed summaries (picklable).
 
-    def __init__(self, observed: dict[str, float]):
+    ``activities`` (default: all six of Table 2) are those whose two free shares and
+    count enter the distance; leaving one out gives the distance of a calibration that
+    never sees it (:mod:`calibration.validation`). The default is the full distance.
+    """
+
+    def __init__(self, observed: dict[str, float], activities=None):
+        chosen = TABLE2_IDS if activities is None else tuple(activities)
+        unknown = [a for a in chosen if a not in TABLE2_IDS]
+        if unknown or not chosen:
+            raise ValueError(f"activities must be among {', '.join(TABLE2_IDS)} "
+                             f"(got {', '.join(unknown) or 'none'})")
+        self.activities = tuple(a for a in TABLE2_IDS if a in chosen)
+        self.rows = np.array([TABLE2_IDS.index(a) for a in self.activities])
         n = np.array([observed[k] for k in N_KEYS])
         counts = np.array([observed[k] for k in SHARE_KEYS]).reshape(6, 3) * n[:, None]
         smooth = (counts[:, :2] + 1) / (n[:, None] + 3)
@@ -71,14 +83,14 @@ class SurveyDistance:
         self.n_sd = np.sqrt(np.maximum(n, 1))
 
     def z_scores(self, x: dict, x0: dict) -> np.ndarray:
-        """Standard scores: two per activity for the shares, then one per count."""
+        """Standard scores: two per used activity for the shares, then one per count."""
         keys = [f"share:{a}:{c}" for a in TABLE2_IDS for c in FREE_SHARES]
         sim = np.array([x[k] for k in keys]).reshape(6, 2)
         obs = np.array([x0[k] for k in keys]).reshape(6, 2)
         z_share = np.einsum("aij,aj->ai", self.whiten, sim - obs)
         z_share[~np.isfinite(sim).all(axis=1)] = MISSING_Z
         z_n = (np.array([x[k] for k in N_KEYS]) - np.array([x0[k] for k in N_KEYS])) / self.n_sd
-        return np.concatenate([z_share.ravel(), z_n])
+        return np.concatenate([z_share[self.rows].ravel(), z_n[self.rows]])
 
     def __call__(self, x: dict, x0: dict, t=None, par=None) -> float:
         """Root mean square z-score."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from coprod import (
+    ablate_cmd,
     calibrate_cmd,
     dashboard_cmd,
     demo_cmd,
@@ -13,6 +14,7 @@ from coprod import (
     sensitivity_cmd,
     simulate_cmd,
     survey_cmd,
+    validate_cmd,
 )
 
 COMMANDS = {
@@ -24,6 +26,8 @@ COMMANDS = {
     "fit": (fit_cmd.register, fit_cmd.run_command),
     "sensitivity": (sensitivity_cmd.register, sensitivity_cmd.run_command),
     "recovery": (recovery_cmd.register, recovery_cmd.run_command),
+    "validate": (validate_cmd.register, validate_cmd.run_command),
+    "ablate": (ablate_cmd.register, ablate_cmd.run_command),
     "scenarios": (scenario_cmds.register_list, scenario_cmds.run_list),
     "run": (scenario_cmds.register_run, scenario_cmds.run_run),
     "compare": (scenario_cmds.register_compare, scenario_cmds.run_compare),

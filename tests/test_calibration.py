@@ -43,6 +43,21 @@ def test_distance_is_zero_at_the_data_and_weighs_small_activities_less():
     assert np.isfinite(dist(missing, obs))
 
 
+def test_distance_over_some_activities_ignores_the_others():
+    obs = observed_summary(load_table2())
+    full = SurveyDistance(obs)
+    assert SurveyDistance(obs, TABLE2_IDS).whiten.shape == full.whiten.shape
+    five = SurveyDistance(obs, [a for a in TABLE2_IDS if a != "social"])
+    off = dict(obs, **{"share:social:municipality": 0.0, "n:social": 1.0})
+    assert full(off, obs) > 0 and five(off, obs) == 0
+    assert len(five.z_scores(obs, obs)) == 15
+    off_day = dict(obs, **{"n:day_centre": obs["n:day_centre"] + 10})
+    # The same z-scores, one activity fewer in the mean.
+    assert five(off_day, obs) ** 2 * 15 == pytest.approx(full(off_day, obs) ** 2 * 18)
+    with pytest.raises(ValueError):
+        SurveyDistance(obs, ["library"])
+
+
 def test_weighted_quantile():
     v = np.array([1.0, 2.0, 3.0])
     assert weighted_quantile(v, np.array([1, 1, 1.0]), 0.5) == 2.0
@@ -157,3 +172,62 @@ def test_validation_patterns_are_reported():
     assert 0.01 < share < 0.06
     assert set(table.columns) == {"pattern", "known", "sim_median", "sim_low_90",
                                   "sim_high_90", "consistent"}
+
+
+def test_leave_one_out_predicts_the_left_out_activity(tmp_path):
+    from calibration.validation import COLUMNS, leave_one_out, naive_shares
+
+    table = load_table2()
+    frame, record = leave_one_out(tmp_path, activities=["day_centre"], seed=2,
+                                  settings=TINY, draws=8, progress=False)
+    assert list(frame.columns) == COLUMNS and len(frame) == 3
+    assert set(frame.activity) == {"day_centre"}
+    assert record["calibrations"]["day_centre"]["activities_used"] == [
+        a for a in TABLE2_IDS if a != "day_centre"]
+    assert (frame.low_90 <= frame.predicted_median).all()
+    assert (frame.predicted_median <= frame.high_90).all()
+    assert frame.observed.sum() == pytest.approx(1)
+    assert np.allclose(frame.naive, naive_shares(table, "day_centre"))
+    # The naive predictor pools the other five: 126 municipal answers of 289.
+    assert frame.naive.iloc[0] == pytest.approx(126 / 289)
+    # Resuming reuses the finished calibration and gives the same rows.
+    again, rec = leave_one_out(tmp_path, activities=["day_centre"], seed=2, settings=TINY,
+                               draws=8, progress=False, resume=True)
+    assert rec["calibrations"]["day_centre"]["reused"]
+    pd.testing.assert_frame_equal(frame, again)
+
+
+def test_ablation_compares_the_model_without_a_mechanism(tmp_path):
+    from calibration.ablation import COLUMNS, ablate
+
+    frame, record = ablate(tmp_path, mechanisms=["joint_propensity"], seed=4,
+                           settings=TINY, draws=8, progress=False)
+    assert list(frame.columns) == COLUMNS and len(frame) == 2
+    row = frame.iloc[1]
+    assert row.mechanism == "joint_propensity" and row.fixed_at == 0
+    assert row.model_probability_full + row.model_probability_ablated == pytest.approx(1)
+    assert 0 <= row.shares_inside_predictive_90 <= 18
+    posterior = load_posterior(tmp_path / "joint_propensity")
+    assert (posterior.particles.joint_propensity == 0).all()
+    assert record["calibrations"]["joint_propensity"]["selection"]["simulations"] > 0
+
+
+@pytest.mark.parametrize("argv", [
+    ["validate"],
+    ["validate", "--leave-one-out", "--seed", "-1"],
+    ["validate", "--leave-one-out", "--workers", "0"],
+    ["validate", "--leave-one-out", "--out", "/nonexistent/parent/loo"],
+    ["validate", "--leave-one-out", "--resume", "--out", "{tmp}/never_run"],
+    ["ablate", "--mechanism", "activity_rate"],
+    ["ablate", "--resume", "--out", "{tmp}/never_run"],
+])
+def test_study_commands_refuse_bad_arguments_in_one_line(argv, tmp_path, capsys):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    try:
+        code = main(argv)
+    except SystemExit as stop:  # argparse's own refusals
+        code = stop.code
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("coprod") and "Traceback" not in err
+    assert not (tmp_path / "never_run").exists()

@@ -1,0 +1,213 @@
+"""Which mechanisms the survey supports: ablations and ABC model selection.
+
+Every mechanism with a free parameter (:data:`MECHANISMS`: the free parameters except
+``activity_rate``, which sets how many activities there are, not who coordinates them)
+enters the model as one term of a coordination utility (logit scale), so its "off"
+value is 0: the term is gone. For each mechanism:
+
+* the model without it (that parameter fixed at 0, the other five calibrated) is
+  calibrated exactly as the full model, in ``DIR/<mechanism>/``; the final tolerance
+  it reaches and its fit (how many of the 18 observed shares fall inside their 90%
+  predictive intervals, from posterior draws) are set against the full model's
+  (``DIR/full/``);
+* pyabc's multi-model ABC-SMC runs the full and the ablated model side by side (model 0
+  and model 1, equal prior probability) in ``DIR/<mechanism>/selection/``; the
+  posterior model probabilities of its last generation say which of the two the survey
+  prefers. Probabilities near 0.5 mean the survey cannot tell whether the mechanism
+  matters.
+
+Seeds are derived from the root seed and each calibration's place in the study, so a
+resumed study (``resume=True`` reuses what is finished) equals an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from calibration.abc import (
+    DEFAULT,
+    KERNEL_SCALING,
+    MIN_ACCEPTANCE,
+    QUICK,
+    FixedModel,
+    Settings,
+    _sampler,
+    _seeded_global_numpy,
+    prior,
+    settings_dict,
+    survey_noise_level,
+)
+from calibration.fit import predictive_counts
+from calibration.posterior import load_posterior
+from calibration.summary import SurveyDistance, observed_summary
+from calibration.survey import SurveyTable, load_table2
+from calibration.validation import calibrate_or_reuse, study_seed
+from sim.catalogue import TABLE2_IDS
+from sim.io import atomic_write_text
+from sim.parameters import FREE
+
+MECHANISMS: tuple[str, ...] = tuple(n for n in FREE if n != "activity_rate")
+OFF = 0.0  # every mechanism is a utility term: 0 removes it
+COLUMNS = ["mechanism", "fixed_at", "final_epsilon", "shares_inside_predictive_90",
+           "model_probability_full", "model_probability_ablated", "simulations"]
+DRAWS, QUICK_DRAWS = 200, 30
+SELECTION_FILE = "model_probabilities.json"
+
+
+def shares_inside(counts: np.ndarray, table: SurveyTable) -> int:
+    """How many of the 18 observed shares lie in the simulated 90% predictive interval."""
+    sim = counts.astype(float)
+    total = sim.sum(axis=2, keepdims=True)
+    shares = np.divide(sim, total, out=np.full_like(sim, np.nan), where=total > 0)
+    low, high = np.nanquantile(shares, [0.05, 0.95], axis=0)
+    obs = table.counts[table.rows(TABLE2_IDS)].astype(float)
+    obs = obs / obs.sum(axis=1, keepdims=True)
+    return int(((obs >= low) & (obs <= high)).sum())
+
+
+def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
+                  workers: int = 1, scheduler: str | None = None, resume: bool = False,
+                  table: SurveyTable | None = None) -> dict:
+    """Multi-model ABC-SMC: the full model (0) against the model without ``mechanism`` (1).
+
+    Writes ``abc.db`` and :data:`SELECTION_FILE` under ``out``; with ``resume`` a
+    finished selection is read back and an interrupted one continued.
+    """
+    import pyabc
+
+    out = Path(out)
+    done = out / SELECTION_FILE
+    if resume and done.is_file():
+        return {**json.loads(done.read_text()), "reused": True}
+    out.mkdir(parents=True, exist_ok=True)
+    db = out / "abc.db"
+    obs = observed_summary(table or load_table2())
+    fixed = {mechanism: OFF}
+    abc = pyabc.ABCSMC([FixedModel({}), FixedModel(fixed)], [prior(), prior(fixed)],
+                       SurveyDistance(obs), population_size=settings.population_size,
+                       transitions=[pyabc.MultivariateNormalTransition(scaling=KERNEL_SCALING)
+                                    for _ in range(2)],
+                       sampler=_sampler(workers, scheduler))
+    url = f"sqlite:///{db.resolve()}"
+    done_before = 0
+    if resume and db.is_file():
+        history = pyabc.History(url)
+        done_before = history.n_populations
+        abc.load(url, history.id)
+    else:
+        if db.exists():
+            raise FileExistsError(f"a model selection exists in {out}; resume it")
+        abc.new(url, obs)
+    measure = settings.min_epsilon is None
+    min_epsilon = survey_noise_level(rng=seed) if measure else settings.min_epsilon
+    t0 = time.perf_counter()
+    remaining = settings.max_populations - done_before
+    if remaining > 0:
+        with _seeded_global_numpy(seed + 1_000_003 * done_before):
+            history = abc.run(minimum_epsilon=min_epsilon, max_nr_populations=remaining,
+                              max_total_nr_simulations=settings.max_simulations,
+                              min_acceptance_rate=MIN_ACCEPTANCE,
+                              max_walltime=timedelta(seconds=settings.max_walltime_s))
+    else:
+        history = abc.history
+    # One row per generation, one column per model; a model that died out has none.
+    probs = history.get_model_probabilities()
+    last = probs.iloc[-1] if len(probs) else pd.Series(dtype=float)
+    pops = history.get_all_populations()
+    record = {"model_probability_full": float(last.get(0, 0.0)),
+              "model_probability_ablated": float(last.get(1, 0.0)),
+              "epsilons": pops[pops.t >= 0].epsilon.round(4).tolist(),
+              "simulations": int(history.total_nr_simulations),
+              "populations": int(history.n_populations), "seed": seed,
+              "min_epsilon": min_epsilon, "wall_time_s": round(time.perf_counter() - t0, 1)}
+    atomic_write_text(done, json.dumps(record, indent=2) + "\n")
+    return record
+
+
+def _posterior_record(directory: Path, result) -> tuple[float, int, dict]:
+    """Final epsilon, simulations and a manifest record of a calibration (or its reuse)."""
+    if result is not None:
+        record = settings_dict(result)
+    else:
+        manifest = directory / "calibration.json"
+        record = {**json.loads(manifest.read_text()), "reused": True}
+    return float(record["epsilons"][-1]), int(record["simulations"]), record
+
+
+def _calibrate_and_fit(directory: Path, *, fixed: dict, settings: Settings, seed: int,
+                       draws: int, workers: int, scheduler: str | None, resume: bool,
+                       table: SurveyTable) -> tuple[float, int, int, dict]:
+    result = calibrate_or_reuse(directory, resume=resume, seed=seed, workers=workers,
+                                scheduler=scheduler, observed=table, settings=settings,
+                                fixed=fixed or None)
+    if result is not None:
+        atomic_write_text(directory / "calibration.json",
+                          json.dumps({**settings_dict(result), "seed": seed,
+                                      "fixed": fixed}, indent=2, default=str) + "\n")
+    eps, sims, record = _posterior_record(directory, result)
+    counts = predictive_counts(load_posterior(directory), draws=draws,
+                               rng=seed + 1, workers=workers, scheduler=scheduler,
+                               progress=False)
+    return eps, shares_inside(counts, table), sims, record
+
+
+def ablate(out: Path, *, mechanisms=MECHANISMS, quick: bool = False, seed: int = 0,
+           workers: int = 1, scheduler: str | None = None, resume: bool = False,
+           settings: Settings | None = None, draws: int | None = None,
+           table: SurveyTable | None = None, progress: bool = True,
+           ) -> tuple[pd.DataFrame, dict]:
+    """Run the study; one row for the full model, then one per mechanism (:data:`COLUMNS`).
+
+    Returns the rows and a record of how every calibration was made (for the manifest).
+    """
+    settings = settings or (QUICK if quick else DEFAULT)
+    draws = draws or (QUICK_DRAWS if quick else DRAWS)
+    table = table or load_table2()
+    out = Path(out)
+    steps = 1 + 2 * len(mechanisms)
+    done, rows, record = 0, [], {}
+
+    def report(what: str, t0: float) -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            print(f"ablate: {what} done ({done} of {steps}), "
+                  f"{time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+
+    t0 = time.perf_counter()
+    common = {"settings": settings, "draws": draws, "workers": workers,
+              "scheduler": scheduler, "resume": resume, "table": table}
+    eps, inside, sims, record["full"] = _calibrate_and_fit(
+        out / "full", fixed={}, seed=study_seed(seed, 0), **common)
+    rows.append({"mechanism": "none (full model)", "fixed_at": np.nan, "final_epsilon": eps,
+                 "shares_inside_predictive_90": inside, "model_probability_full": np.nan,
+                 "model_probability_ablated": np.nan, "simulations": sims})
+    report("full model", t0)
+    for name in mechanisms:
+        index = 1 + MECHANISMS.index(name)
+        t0 = time.perf_counter()
+        eps, inside, sims, rec = _calibrate_and_fit(
+            out / name, fixed={name: OFF}, seed=study_seed(seed, index), **common)
+        report(f"{name} off", t0)
+        t0 = time.perf_counter()
+        sel = select_models(out / name / "selection", name, settings=settings,
+                            seed=study_seed(seed, 100 + index), workers=workers,
+                            scheduler=scheduler, resume=resume, table=table)
+        report(f"{name} model selection", t0)
+        record[name] = {"calibration": rec, "selection": sel}
+        rows.append({"mechanism": name, "fixed_at": OFF, "final_epsilon": eps,
+                     "shares_inside_predictive_90": inside,
+                     "model_probability_full": sel["model_probability_full"],
+                     "model_probability_ablated": sel["model_probability_ablated"],
+                     "simulations": sims})
+    return (pd.DataFrame(rows, columns=COLUMNS),
+            {"settings": asdict(settings), "draws": draws, "off_value": OFF,
+             "calibrations": record})
