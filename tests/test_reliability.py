@@ -217,7 +217,7 @@ def _coprod(*args, **kw):
 @pytest.mark.slow
 def test_ctrl_c_at_random_moments_stops_with_130_and_a_true_line(tmp_path):
     gen = random.Random(15)
-    for attempt in range(4):
+    for attempt in range(3):
         out = tmp_path / f"o{attempt}"
         proc = _coprod("run", "baseline", "--draws", "3", "--assumption-draws", "1",
                        "--replicates", "3", "--horizon",
