@@ -200,8 +200,11 @@ def test_leave_one_out_predicts_the_left_out_activity(tmp_path):
 def test_ablation_compares_the_model_without_a_mechanism(tmp_path):
     from calibration.ablation import COLUMNS, ablate
 
+    # One small generation per calibration: the test is of the study's machinery.
+    smallest = Settings(population_size=8, max_populations=1, max_simulations=100,
+                        max_walltime_s=60)
     frame, record = ablate(tmp_path, mechanisms=["joint_propensity"], seed=4,
-                           settings=TINY, draws=8, progress=False)
+                           settings=smallest, draws=8, progress=False)
     assert list(frame.columns) == COLUMNS and len(frame) == 2
     row = frame.iloc[1]
     assert row.mechanism == "joint_propensity" and row.fixed_at == 0
