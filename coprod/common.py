@@ -87,3 +87,13 @@ def out_dir(given, default):
     if given is None:
         return check_out_dir(default, create_parents=True)
     return check_out_dir(given)
+
+
+def add_study_options(parser) -> None:
+    """Add what every calibration study takes: --quick, --seed, --workers and --resume."""
+    parser.add_argument("--quick", action="store_true", help="small calibrations and 30 "
+                        "predictive draws, to check the pipeline; not a result")
+    add_seed(parser)
+    add_workers(parser)
+    parser.add_argument("--resume", action="store_true", help="reuse the finished "
+                        "calibrations in --out and continue an interrupted one")

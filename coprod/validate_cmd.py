@@ -14,7 +14,7 @@ import argparse
 import time
 from pathlib import Path
 
-from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
+from coprod.common import add_study_options, examples, out_dir, seed_value
 from sim.errors import InputError
 from sim.io import atomic_write_frame, locked, manifest, write_manifest
 
@@ -30,12 +30,7 @@ def register(sub, name: str) -> None:
                                        "out/validation"))
     p.add_argument("--leave-one-out", action="store_true", help="the study to run "
                    "(required; the only one so far)")
-    p.add_argument("--quick", action="store_true", help="small calibrations and 30 "
-                   "predictive draws, to check the pipeline; not a result")
-    add_seed(p)
-    add_workers(p)
-    p.add_argument("--resume", action="store_true", help="reuse the finished calibrations "
-                   "in --out and continue an interrupted one")
+    add_study_options(p)
     p.add_argument("--out", default=None, help="output directory (default out/validation; "
                    "its parent folder must exist)")
 
