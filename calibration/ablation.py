@@ -33,10 +33,8 @@ import numpy as np
 import pandas as pd
 
 from calibration.abc import (
-    DEFAULT,
     KERNEL_SCALING,
     MIN_ACCEPTANCE,
-    QUICK,
     FixedModel,
     Settings,
     _sampler,
@@ -49,7 +47,7 @@ from calibration.fit import predictive_counts
 from calibration.posterior import load_posterior
 from calibration.summary import SurveyDistance, observed_summary
 from calibration.survey import SurveyTable, load_table2
-from calibration.validation import calibrate_or_reuse, study_seed
+from calibration.validation import calibrate_or_reuse, study_seed, study_sizes
 from sim.catalogue import TABLE2_IDS
 from sim.io import atomic_write_text
 from sim.parameters import FREE
@@ -58,7 +56,6 @@ MECHANISMS: tuple[str, ...] = tuple(n for n in FREE if n != "activity_rate")
 OFF = 0.0  # every mechanism is a utility term: 0 removes it
 COLUMNS = ["mechanism", "fixed_at", "final_epsilon", "shares_inside_predictive_90",
            "model_probability_full", "model_probability_ablated", "simulations"]
-DRAWS, QUICK_DRAWS = 200, 30
 SELECTION_FILE = "model_probabilities.json"
 
 
@@ -168,8 +165,7 @@ def ablate(out: Path, *, mechanisms=MECHANISMS, quick: bool = False, seed: int =
 
     Returns the rows and a record of how every calibration was made (for the manifest).
     """
-    settings = settings or (QUICK if quick else DEFAULT)
-    draws = draws or (QUICK_DRAWS if quick else DRAWS)
+    settings, draws = study_sizes(quick, settings, draws)
     table = table or load_table2()
     out = Path(out)
     steps = 1 + 2 * len(mechanisms)

@@ -89,6 +89,13 @@ def predict_left_out(counts: np.ndarray, table: SurveyTable, left_out: str) -> p
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def study_sizes(quick: bool, settings: Settings | None, draws: int | None
+                ) -> tuple[Settings, int]:
+    """A study's calibration settings and predictive draws: given, or quick, or shipped."""
+    return (settings or (QUICK if quick else DEFAULT),
+            draws or (QUICK_DRAWS if quick else DRAWS))
+
+
 def leave_one_out(out: Path, *, activities=TABLE2_IDS, quick: bool = False, seed: int = 0,
                   workers: int = 1, scheduler: str | None = None, resume: bool = False,
                   settings: Settings | None = None, draws: int | None = None,
@@ -98,8 +105,7 @@ def leave_one_out(out: Path, *, activities=TABLE2_IDS, quick: bool = False, seed
 
     Returns the rows and a record of how each calibration was made (for the manifest).
     """
-    settings = settings or (QUICK if quick else DEFAULT)
-    draws = draws or (QUICK_DRAWS if quick else DRAWS)
+    settings, draws = study_sizes(quick, settings, draws)
     table = table or load_table2()
     frames, record = [], {}
     for k, left_out in enumerate(activities):

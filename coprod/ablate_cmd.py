@@ -15,8 +15,7 @@ import argparse
 import time
 from pathlib import Path
 
-from coprod.common import add_study_options, examples, out_dir, seed_value
-from sim.errors import InputError
+from coprod.common import add_study_options, examples, seed_value, study_out
 from sim.io import atomic_write_frame, locked, manifest, write_manifest
 
 
@@ -47,10 +46,7 @@ def run_command(args) -> int:
 
     seed = seed_value(args.seed)
     mechanisms = tuple(dict.fromkeys(args.mechanism or MECHANISMS))
-    args.out = out_dir(args.out, Path("out/ablation"))
-    if args.resume and not args.out.is_dir():
-        raise InputError("--resume", str(args.out), "nothing to resume there: run without "
-                         "--resume first", problem="missing study")
+    args.out = study_out(args, Path("out/ablation"))
     t0 = time.perf_counter()
     with locked(args.out):
         frame, record = ablate(args.out, mechanisms=mechanisms, quick=args.quick, seed=seed,

@@ -97,3 +97,14 @@ def add_study_options(parser) -> None:
     add_workers(parser)
     parser.add_argument("--resume", action="store_true", help="reuse the finished "
                         "calibrations in --out and continue an interrupted one")
+
+
+def study_out(args, default):
+    """A study's --out, checked; --resume needs the folder an earlier run wrote."""
+    from sim.errors import InputError
+
+    path = out_dir(args.out, default)
+    if args.resume and not path.is_dir():
+        raise InputError("--resume", str(path), "nothing to resume there: run without "
+                         "--resume first", problem="missing study")
+    return path

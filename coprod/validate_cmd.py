@@ -14,7 +14,7 @@ import argparse
 import time
 from pathlib import Path
 
-from coprod.common import add_study_options, examples, out_dir, seed_value
+from coprod.common import add_study_options, examples, seed_value, study_out
 from sim.errors import InputError
 from sim.io import atomic_write_frame, locked, manifest, write_manifest
 
@@ -43,10 +43,7 @@ def run_command(args) -> int:
         raise InputError("validate", "no study", "choose one: --leave-one-out",
                          problem="nothing to do:")
     seed = seed_value(args.seed)
-    args.out = out_dir(args.out, Path("out/validation"))
-    if args.resume and not args.out.is_dir():
-        raise InputError("--resume", str(args.out), "nothing to resume there: run without "
-                         "--resume first", problem="missing study")
+    args.out = study_out(args, Path("out/validation"))
     t0 = time.perf_counter()
     with locked(args.out):
         frame, record = leave_one_out(args.out, quick=args.quick, seed=seed,
