@@ -1,19 +1,22 @@
 """Model speed: medians over repeated runs, and the ratio to a per-agent Mesa loop.
 
 Prints, for one year (52 weekly steps):
-* the 2015 survey sample (50 municipalities, 316 units): the steps; the build, beside
-  what Mesa alone takes to create and register as many bare agents; the total;
+* the 2015 survey sample (50 municipalities, 316 units): the steps; the build (the world
+  and its agents, without the spin-up), beside what Mesa alone takes to create and
+  register as many bare agents one by one; the total;
 * all of Norway (357 municipalities): the same, and peak memory;
 * the units' weekly work done in one compiled pass (as the model does it) against an idiomatic
   per-agent Mesa loop (``agents.do("step")``, each LTC unit doing the same arithmetic on
   its own activities with small numpy arrays), measured in the same run;
-* one simulation as calibration runs it (``sim.run`` to the 2015 snapshot).
+* one simulation as calibration runs it (``sim.run`` to the 2015 snapshot), with the
+  garbage collector as calibration sets it and with Python's default.
 
 Run with ``make bench``. Timings on shared machines are noisy: read the medians and ratios.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import statistics
 import sys
@@ -24,12 +27,13 @@ import mesa
 import numpy as np
 
 from calibration.posterior import calibrated_parameters
-from sim import CoProductionModel, run
+from sim import CoProductionModel, kernels, run
 from sim.agents import LTCUnit
-from sim.kernels import Tally
+from sim.batch import collector_spares_existing
 from sim.model import MUNICIPALITY, TOGETHER, WINDOW_WEEKS
 
 REPEATS = 7
+BACK_TO_BACK = 100
 # The calibrated model (the shipped posterior median), as the command line runs it.
 CALIBRATED = calibrated_parameters()
 
@@ -86,7 +90,8 @@ class PerAgentModel(CoProductionModel):
         for i in range(len(self.trust)):
             PerAgentUnit(self, i)
 
-    def _units_pass(self, week, cells):
+    def units_pass(self, week, cells):
+        """The units' weekly work, one agent at a time (``agents.do("step")``)."""
         self.week_slot, self.week_cells = week % WINDOW_WEEKS, cells
         self.week_units = self._units()
         self.week_results = []
@@ -94,18 +99,16 @@ class PerAgentModel(CoProductionModel):
         muni, mode, failed, ok = (np.concatenate(x) for x in zip(*self.week_results,
                                                                   strict=True))
         n = len(self.dominance)
-        offered = int(np.count_nonzero(self.pair_window.max(axis=0) >= 0))
-        tally = Tally(np.bincount(muni, minlength=n),
-                      np.bincount(muni[mode == MUNICIPALITY], minlength=n),
-                      np.bincount(muni[failed], minlength=n),
-                      np.bincount(muni[ok], minlength=n), np.zeros(0))
-        return np.bincount(mode, minlength=3), tally, offered, float(self.trust.sum())
+        return (np.bincount(mode, minlength=3), np.bincount(muni, minlength=n),
+                np.bincount(muni[mode == MUNICIPALITY], minlength=n),
+                np.bincount(muni[failed], minlength=n), np.bincount(muni[ok], minlength=n))
 
 
 def _time_year(population: str, seed: int):
     gc.collect()  # start each run clean: models and agents hold reference cycles
     t0 = time.perf_counter()
-    model = CoProductionModel(population=population, rng=seed, **CALIBRATED)
+    # Built without its spin-up, so that the build is the world and its agents alone.
+    model = CoProductionModel(population=population, rng=seed, **CALIBRATED, spinup_weeks=0)
     t1 = time.perf_counter()
     for _ in range(52):
         model.step()
@@ -124,13 +127,20 @@ def _mesa_registration(n_agents: int) -> float:
 
 
 def _unit_work(model_cls, seed: int, weeks: int = 20) -> float:
+    """Mean time of the units' weekly pass: compiled (one kernel call) or per agent."""
     model = model_cls(rng=seed, **CALIBRATED)
+    stream, n_muni = model.uniforms, len(model.dominance)
     total = 0.0
     for week in range(1, weeks + 1):
         cells, _ = model._cells()
-        model.uniforms.reserve(model.draws_per_week)
+        stream.reserve(model.draws_per_week)
         t0 = time.perf_counter()
-        model._units_pass(week, cells)
+        if isinstance(model, PerAgentModel):
+            model.units_pass(week, cells)
+        else:
+            *_, stream.cursor = kernels.units_week(
+                stream.values, stream.cursor, week % WINDOW_WEEKS, model.pairs,
+                model._units(), cells, model.rules.units, n_muni)
         total += time.perf_counter() - t0
     return total / weeks
 
@@ -157,14 +167,29 @@ def main() -> int:
     print(f"  units' weekly work, 2015 sample: compiled pass {1e6 * vec:6.1f} µs, per-agent "
           f"loop {1e6 * loop:8.1f} µs ({1e6 * loop / 316:.1f} µs per unit): "
           f"{loop / vec:.0f}x faster")
-    sims = []
-    for s in range(REPEATS):
-        gc.collect()
-        t0 = time.perf_counter()
-        run(CALIBRATED, rng=s)
-        sims.append(time.perf_counter() - t0)
-    print(f"  one calibration simulation (build, {CoProductionModel(rng=0).spinup}-week spin-up,"
-          f" virtual survey): {1e3 * statistics.median(sims):.1f} ms")
+    # One calibration simulation, as calibration runs it: the collector set by
+    # sim.batch.collector_spares_existing (objects the imports made are frozen, young
+    # collections are rare), each run timed alone (median) and back to back (mean, the
+    # collector's passes counted). Then the same with Python's default collector.
+    figures = {}
+    for spared in (True, False):
+        with collector_spares_existing() if spared else contextlib.nullcontext():
+            alone = []
+            for s in range(2 * REPEATS):
+                gc.collect()
+                t0 = time.perf_counter()
+                run(CALIBRATED, rng=s)
+                alone.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            for s in range(BACK_TO_BACK):
+                run(CALIBRATED, rng=s)
+            figures[spared] = (statistics.median(alone),
+                               (time.perf_counter() - t0) / BACK_TO_BACK)
+    spinup = CoProductionModel(rng=0).spinup
+    print(f"  one calibration simulation (build with its {spinup}-week spin-up, virtual "
+          f"survey): median {1e3 * figures[True][0]:.1f} ms, mean of {BACK_TO_BACK} back to "
+          f"back {1e3 * figures[True][1]:.1f} ms; with Python's default collector: "
+          f"{1e3 * figures[False][0]:.1f} ms and {1e3 * figures[False][1]:.1f} ms")
     return 0
 
 

@@ -33,7 +33,7 @@ from calibration.sampler import SeededSampler
 from calibration.summary import SurveyDistance, observed_summary, summarise_simulated
 from calibration.survey import SurveyTable, load_table2
 from sim import run
-from sim.batch import connect
+from sim.batch import collector_spares_existing, connect
 from sim.errors import InputError
 from sim.parameters import FREE, PARAMETERS
 
@@ -229,7 +229,8 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
         # Each (re)start is seeded from the root seed and the generations already done,
         # so a resumed run is itself reproducible.
         try:
-            with _seeded_global_numpy(seed + 1_000_003 * done_before):
+            with collector_spares_existing(), \
+                    _seeded_global_numpy(seed + 1_000_003 * done_before):
                 history = abc.run(minimum_epsilon=min_epsilon,
                                   max_nr_populations=remaining,
                                   max_total_nr_simulations=settings.max_simulations,

@@ -48,7 +48,7 @@ def predictive_task(task: Task) -> PredictiveRun:
     """One posterior predictive run (module level: picklable)."""
     res = run(task.params, steps=task.steps, population=task.population, rng=task.seed)
     # The 4.4% counts those who did voluntary work during 2014, not in one week.
-    people = res.timeseries.volunteers_past_year.iloc[-1]
+    people = res.series["volunteers_past_year"][-1]
     return PredictiveRun(res.survey, float(people / res.inhabitants))
 
 

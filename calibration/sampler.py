@@ -24,7 +24,7 @@ import random
 import numpy as np
 from pyabc.sampler import Sampler
 
-from sim.batch import ignore_sigint_in_worker
+from sim.batch import start_worker
 from sim.io import interrupts_deferred
 
 # The candidate generator of the generation being sampled. Forked workers inherit it:
@@ -107,4 +107,4 @@ class SeededSampler(Sampler):
             return None
         with interrupts_deferred():  # workers set Ctrl-C aside before it can reach them
             return multiprocessing.get_context("fork").Pool(
-                self.workers, initializer=ignore_sigint_in_worker)
+                self.workers, initializer=start_worker)

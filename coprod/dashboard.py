@@ -83,10 +83,10 @@ class DashboardModel(CoProductionModel):
                   for a in TABLE2_IDS for c in COORDINATORS}
         self.datacollector = mesa.DataCollector(
             model_reporters={**{name: name for name in outcomes.NAMES}, **shares})
-        # Start the dashboard at the 2015 snapshot: the spin-up runs before the first
-        # frame, and the chosen levers take effect with the first step the user takes.
-        for _ in range(self.spinup):
-            self.step()
+        # The model is built at the 2015 snapshot (its spin-up is part of building it):
+        # the first frame shows 2015, and the chosen levers take effect with the first
+        # step the user takes.
+        self.datacollector.collect(self)
 
     def window_share(self, activity_id: str, coordinator: str) -> float:
         """Share of the activity's occurrences in the last four weeks coordinated so."""
@@ -128,7 +128,7 @@ def SharesVersusObserved(model):
                        fontsize=8)
     ax.set_ylabel("% of activities")
     ax.set_ylim(0, 105)
-    ax.set_title(f"Week {model.steps - model.spinup} after 2015: who coordinates "
+    ax.set_title(f"Week {model.week} after 2015: who coordinates "
                  "(* statutory)", fontsize=10)
     ax.legend(fontsize=6, ncol=3, loc="upper left")
     return solara.FigureMatplotlib(fig)

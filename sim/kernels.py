@@ -2,11 +2,13 @@
 
 A vectorised numpy step spends most of its time in the fixed cost of ~50 array calls
 (2–4 µs each on ~3,300 pairs), not in arithmetic. These loops do the same work in one
-pass each, compiled with numba (``cache=True``: compiled once per machine, then loaded).
+pass each, compiled with numba (``cache=True``: compiled once per machine, then loaded),
+and :func:`run_weeks` runs many weeks per call, since handing a kernel its named bundles
+costs a few microseconds each time.
 
-Randomness: the kernels read uniforms from a :class:`UniformStream`, blocks drawn by
-numpy from the model's own generator (about 3 ns a value, against 10 ns for a draw made
-one at a time inside compiled code, plus 13 µs to hand a Generator to a kernel). Each
+Randomness: the kernels read uniforms from a :class:`UniformStream`, blocks of raw words
+drawn by numpy from the model's own generator (about 1.4 ns a value, against 10 ns for a
+draw made one at a time inside compiled code, plus 13 µs to hand a Generator to a kernel). Each
 kernel reads the values it needs in a fixed order and returns how far it read, so the
 model keeps a single stream and the same seed gives the same numbers in every process.
 No kernel uses ``fastmath``: results are plain IEEE arithmetic whatever the worker.
@@ -29,24 +31,35 @@ class UniformStream:
     """Uniform [0, 1) draws from one generator, made in blocks for the kernels.
 
     ``reserve(n)`` makes sure ``n`` unread values follow ``cursor``; a kernel reads
-    ``values[cursor:]`` in order and the caller moves ``cursor`` past what it read.
-    Values left over when a new block is drawn are discarded, always at the same point
-    for the same seed. Blocks are a few hundred KiB so that they stay in cache. Values
-    are float32: 24 bits resolve probabilities to 6e-8, and draw twice as fast.
+    ``values[cursor:]`` in order (each through :func:`uniform`) and the caller moves
+    ``cursor`` past what it read. Values are the generator's raw 32-bit words
+    (``bit_generator.random_raw``, half the cost of ``random(dtype=float32)``), read as
+    24-bit uniforms exactly as numpy makes its float32 ones: probabilities resolve to
+    6e-8. Unread values carry over into the next block, so none is drawn in vain. Blocks
+    are a few hundred KiB so that they stay in cache.
     """
 
     MIN_BLOCK = 1 << 16
 
     def __init__(self, rng: np.random.Generator):
         self.rng = rng
-        self.values = np.empty(0, dtype=np.float32)
+        self.values = np.empty(0, dtype=np.uint32)
         self.cursor = 0
 
     def reserve(self, n: int) -> None:
         """Draw a new block unless ``n`` unread values remain."""
-        if len(self.values) - self.cursor < n:
-            self.values = self.rng.random(max(self.MIN_BLOCK, 4 * n), dtype=np.float32)
+        left = self.values[self.cursor:]
+        if len(left) < n:
+            words = max(self.MIN_BLOCK, 4 * n) // 2  # two 32-bit values per raw word
+            fresh = self.rng.bit_generator.random_raw(words).view(np.uint32)
+            self.values = np.concatenate([left, fresh])
             self.cursor = 0
+
+
+@njit(cache=True, inline="always")
+def uniform(word):
+    """A raw 32-bit word as a uniform on [0, 1): its top 24 bits, as numpy's float32."""
+    return (word >> np.uint32(8)) * (1.0 / 16777216.0)
 
 
 # ---- what the kernels take: named bundles -----------------------------------------------
@@ -141,6 +154,16 @@ class Tally(NamedTuple):
     volunteers: np.ndarray  # active volunteers in reference teams
 
 
+class World(NamedTuple):
+    """Everything a week reads and updates in place, bundled for :func:`run_weeks`."""
+
+    teams: Teams
+    cell_map: CellMap
+    pairs: Pairs
+    units: Units
+    munis: Municipalities
+
+
 class VolunteerRules(NamedTuple):
     """The volunteers' rules in force."""
 
@@ -150,6 +173,14 @@ class VolunteerRules(NamedTuple):
     recovery: float  # weekly recovery of motivation toward 1
     team_weight: float
     recruit_rate: np.ndarray  # per team: weekly recruitment probability when inactive
+
+
+class Rules(NamedTuple):
+    """The rules in force: what the parameters and levers imply for each pass."""
+
+    supply: SupplyRules
+    units: UnitRules
+    volunteers: VolunteerRules
 
 
 # ---- the mechanisms' fixed numbers (assumptions; see docs/ODD.md, 2.3 and 3.4) -----------
@@ -177,6 +208,7 @@ UNIFORMS_PER_WEEK = 1
 YEAR_WEEKS = 52
 
 
+@njit(cache=True)
 def uniforms_per_week(n_pairs: int, n_teams: int) -> int:
     """The most uniforms one week's kernels can read."""
     return UNIFORMS_PER_PAIR * n_pairs + UNIFORMS_PER_TEAM * n_teams + UNIFORMS_PER_WEEK
@@ -302,15 +334,32 @@ def units_week(uniforms, k, slot, pairs, units, cells, rules, n_muni):
     # 1. Revisions.
     if rules.revision_rate > 0.0:
         log_keep = np.log1p(-rules.revision_rate)
-        p = _skip(uniforms[k], log_keep)
+        p = _skip(uniform(uniforms[k]), log_keep)
         k += 1
         while p < n_pairs:
             u = pairs.unit[p]
-            pairs.arrangement[p] = _choose(uniforms[k], d_vol_base[pairs.cell[p]] + shift[u],
-                                           unit_term[u])
-            p += 1 + _skip(uniforms[k + 1], log_keep)
+            pairs.arrangement[p] = _choose(uniform(uniforms[k]),
+                                           d_vol_base[pairs.cell[p]] + shift[u], unit_term[u])
+            p += 1 + _skip(uniform(uniforms[k + 1]), log_keep)
             k += 2
-    # 2. Occurrences. Each test reads the next value: uniforms[k], then k += 1.
+    # 2a. Which activities occur: one value per pair, read in a block, and the week
+    # written over leaves the window. No branch here (whether an activity occurs is a
+    # coin toss the processor cannot predict); the occurring pairs are listed.
+    modes = pairs.window[slot]
+    hits = pairs.window_hits
+    occurring = np.empty(n_pairs, dtype=np.int64)
+    n_occ = 0
+    offered = 0  # pairs that occur in at least one week of the window
+    for p in range(n_pairs):
+        occurs = uniform(uniforms[k + p]) < cells.p_occurs[pairs.cell[p]]
+        hits[p] -= modes[p] >= 0
+        modes[p] = -1
+        offered += (hits[p] > 0) | occurs
+        occurring[n_occ] = p
+        n_occ += occurs
+    k += n_pairs
+    # 2b. The occurring activities: the arrangement, or (ad hoc) a fresh choice; then
+    # success or failure. Each test reads the next value: uniforms[k], then k += 1.
     counts = np.zeros(3, dtype=np.int64)
     occ_m = np.zeros(n_muni, dtype=np.int64)
     mun_m = np.zeros(n_muni, dtype=np.int64)
@@ -318,44 +367,37 @@ def units_week(uniforms, k, slot, pairs, units, cells, rules, n_muni):
     coprod_m = np.zeros(n_muni, dtype=np.int64)
     n_ok = np.zeros(n_units)
     n_fail = np.zeros(n_units)
-    modes = pairs.window[slot]
-    hits = pairs.window_hits
-    offered = 0  # pairs that occurred in at least one week of the window
-    for p in range(n_pairs):
-        mode = np.int8(-1)
-        occurs = uniforms[k] < cells.p_occurs[pairs.cell[p]]
+    for i in range(n_occ):
+        p = occurring[i]
+        u = pairs.unit[p]
+        mode = pairs.arrangement[p]
+        adhoc = uniform(uniforms[k]) > rules.persistence[p]
         k += 1
-        if occurs:
-            u = pairs.unit[p]
-            mode = pairs.arrangement[p]
-            adhoc = uniforms[k] > rules.persistence[p]
+        if adhoc:
+            mode = _choose(uniform(uniforms[k]), d_vol_base[pairs.cell[p]] + shift[u],
+                           unit_term[u])
             k += 1
-            if adhoc:
-                mode = _choose(uniforms[k], d_vol_base[pairs.cell[p]] + shift[u],
-                               unit_term[u])
-                k += 1
-            m = pairs.muni[p]
-            counts[mode] += 1
-            occ_m[m] += 1
-            if mode == MUNICIPALITY:
-                mun_m[m] += 1
-            # Co-destruction: any activity can fail for lack of training; a joint one
-            # also from clashing logics and unclear roles (one draw for both).
-            p_fail = rules.untrained_risk
-            if mode == TOGETHER:
-                p_fail += rules.risk[u] * units.gap[u]
-            fails = uniforms[k] < p_fail
-            k += 1
-            if fails:
-                n_fail[u] += 1.0
-                fail_m[m] += 1
-            elif mode == TOGETHER:
-                n_ok[u] += 1.0
-                coprod_m[m] += 1
-        # The week written over leaves the window, this one enters it.
-        hits[p] += (mode >= 0) - (modes[p] >= 0)
+        m = pairs.muni[p]
+        counts[mode] += 1
+        occ_m[m] += 1
+        if mode == MUNICIPALITY:
+            mun_m[m] += 1
+        # Co-destruction: any activity can fail for lack of training; a joint one
+        # also from clashing logics and unclear roles (one draw for both).
+        p_fail = rules.untrained_risk
+        if mode == TOGETHER:
+            p_fail += rules.risk[u] * units.gap[u]
+        fails = uniform(uniforms[k]) < p_fail
+        k += 1
+        if fails:
+            n_fail[u] += 1.0
+            fail_m[m] += 1
+        elif mode == TOGETHER:
+            n_ok[u] += 1.0
+            coprod_m[m] += 1
+        # This week enters the window.
         modes[p] = mode
-        offered += hits[p] > 0
+        hits[p] += 1
     # 3. Trust: learned from joint successes and from every failure the unit sees.
     learning, drift, forum = rules.trust_learning, rules.trust_drift, rules.forum_gain
     trust, trust_base = units.trust, units.trust_base
@@ -406,7 +448,7 @@ def volunteers_week(uniforms, k, week, teams, munis, tally, rules):
     for t in range(len(active)):
         m = teams.muni[t]
         mot = min(max(motivation[t] * (1.0 - recovery) + shift[m], 0.0), 1.0)
-        draw = uniforms[k]
+        draw = uniform(uniforms[k])
         k += 1
         if active[t]:
             active[t] = draw >= rules.base_hazard * (UNMOTIVATED_HAZARD
@@ -421,3 +463,43 @@ def volunteers_week(uniforms, k, week, teams, munis, tally, rules):
             last_active[t] = week
         past_year += last_active[t] > week - YEAR_WEEKS
     return n_active, motivation_sum, past_year, k
+
+
+# What :func:`run_weeks` records per week, one column each, in this order.
+WEEK_RECORD = ("municipality", "voluntary", "together", "offered", "trust_sum",
+               "active_teams", "motivation_sum", "teams_past_year", "failures")
+
+
+@njit(cache=True)
+def run_weeks(uniforms, k, first_week, n_weeks, world, rules, capacity, record):
+    """Run up to ``n_weeks`` weeks under fixed rules, in place: supply, units, volunteers.
+
+    One compiled call for many weeks, so that a run pays Python's per-call costs once per
+    block of uniforms instead of once per week (the spin-up is 104 weeks). Stops early,
+    before a week that could read past the end of ``uniforms``: the caller reserves a new
+    block and calls again, exactly where a week-by-week caller would have reserved one,
+    so the random numbers are the same as one call per week. Week ``i`` (numbered
+    ``first_week + i``) goes to ``record[i]`` in the order of :data:`WEEK_RECORD`. The
+    staff pressure (``capacity``, ``world.units.shift``) and the logic gap must stay
+    constant over the weeks. Returns ``(weeks run, where the reading stopped)``.
+    """
+    n_muni = world.cell_map.n_muni
+    need = uniforms_per_week(len(world.pairs.unit), len(world.teams.key))
+    window = world.pairs.window.shape[0]
+    for i in range(n_weeks):
+        if len(uniforms) - k < need:
+            return i, k
+        week = first_week + i
+        p_occurs, d_vol_base, volunteers_m = supply_grid(world.teams, world.cell_map,
+                                                         rules.supply, capacity)
+        counts, occ_m, mun_m, fail_m, coprod_m, offered, trust_sum, k = units_week(
+            uniforms, k, week % window, world.pairs, world.units,
+            Cells(p_occurs, d_vol_base), rules.units, n_muni)
+        n_active, motivation_sum, past_year, k = volunteers_week(
+            uniforms, k, week, world.teams, world.munis,
+            Tally(occ_m, mun_m, fail_m, coprod_m, volunteers_m), rules.volunteers)
+        row = record[i]
+        row[0], row[1], row[2] = counts[0], counts[1], counts[2]
+        row[3], row[4], row[5] = offered, trust_sum, n_active
+        row[6], row[7], row[8] = motivation_sum, past_year, fail_m.sum()
+    return n_weeks, k

@@ -21,13 +21,11 @@ See ``docs/ODD.md`` for the full description and the sources of every input.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import mesa
 import numpy as np
 
 from sim import kernels, outcomes
-from sim.agents import LTCUnit, VoluntaryOrganisation, Volunteer
+from sim.agents import LTCUnit, VoluntaryOrganisation, Volunteer, create_agents
 from sim.catalogue import CATALOGUE, DOMAINS, UNIT_TYPES, activity_index
 from sim.config import Configuration
 from sim.errors import InputError
@@ -83,15 +81,6 @@ RECRUITMENT_WITHOUT_CENTRE, RECRUITMENT_WITH_CENTRE = 0.8, 1.05
 # parameters were calibrated at, so that ``volunteers_per_agent`` changes only how
 # finely volunteers are resolved, not what they do.
 REFERENCE_TEAM = 20
-
-
-class Rules(NamedTuple):
-    """What the parameters and the levers in force imply, bundled for the kernels."""
-
-    supply: kernels.SupplyRules
-    units: kernels.UnitRules
-    volunteers: kernels.VolunteerRules
-    clarity: np.ndarray  # per unit: policy_clarity where a local policy holds, else 0
 
 
 def _adjust(flags: np.ndarray, old: float, new: float, draws: np.ndarray) -> np.ndarray:
@@ -203,16 +192,13 @@ class CoProductionModel(mesa.Model):
         self.pair_window = np.full((WINDOW_WEEKS, len(pu)), -1, dtype=np.int8)
         self.uniforms = kernels.UniformStream(self.rng)
         self.draws_per_week = kernels.uniforms_per_week(len(pu), len(pop.team_org))
-        self.rules = self._rules()
+        self.rules, self.clarity = self._rules()
         self.teams = self._teams()
 
         # Mesa agents: views on the arrays.
-        for i in range(n_units):
-            LTCUnit(self, i)
-        for i in range(len(pop.org_muni)):
-            VoluntaryOrganisation(self, i)
-        for i in range(len(pop.team_org)):
-            Volunteer(self, i)
+        create_agents(self, LTCUnit, n_units)
+        create_agents(self, VoluntaryOrganisation, len(pop.org_muni))
+        create_agents(self, Volunteer, len(pop.team_org))
 
         self.pairs = kernels.Pairs(pu, pop.unit_muni[pu] * n_acts + pa, pop.unit_muni[pu],
                                    np.zeros(len(pu), dtype=np.int8), self.pair_window,
@@ -221,28 +207,36 @@ class CoProductionModel(mesa.Model):
                                               self._cells()[0].d_vol_base, self.rules.units)
         u = self.rng.random(len(low), dtype=np.float32)
         self.pairs.arrangement[:] = (u > low).view(np.int8) + (u > high).view(np.int8)
-        self.last: dict[str, float] = dict.fromkeys(outcomes.NAMES, np.nan)
-        self.__dict__.update(self.last)
         # Attribute-name reporters: Mesa reads them without calling a Python function.
         self.datacollector = mesa.DataCollector(
             model_reporters={name: name for name in outcomes.NAMES})
+        # The spin-up: weeks before the snapshot, run in compiled blocks (they are the
+        # world's burn-in, not steps anyone observes one by one). Its weeks are kept in
+        # `spinup_series`; the model's state and `last` are then those of 2015.
+        self.spinup_series = self._outcomes(1 - self.spinup,
+                                            self._advance(1 - self.spinup, self.spinup))
+        self.last: dict[str, float] = {
+            name: float(values[-1]) if self.spinup else np.nan
+            for name, values in self.spinup_series.items()}
+        self.__dict__.update(self.last)
 
     # ---- what is in force --------------------------------------------------------------
     @property
     def week(self) -> int:
-        """Weeks since the 2015 snapshot (the end of the spin-up); negative in the spin-up."""
-        return self.steps - self.spinup
+        """Weeks since the 2015 snapshot: Mesa's steps (the model is built at 2015)."""
+        return self.steps
 
     @property
     def levers(self):
         """The levers in force this week (the 2015 values until the snapshot)."""
         return self.config.levers_at(self.week)
 
-    def _rules(self) -> Rules:
+    def _rules(self) -> tuple[kernels.Rules, np.ndarray]:
         """The rules implied by the parameters, the levers in force and the world's flags.
 
         Computed when the model is built and when the levers switch at the 2015 snapshot;
-        nothing else changes them.
+        nothing else changes them. Also returns, per unit, the clarity of roles: the
+        ``policy_clarity`` where a local policy holds, else 0.
         """
         c, lev, pop = self.config, self.levers, self.population
         # A local policy is an agreement on who does what: where one holds, ad hoc
@@ -263,7 +257,7 @@ class CoProductionModel(mesa.Model):
                        * np.where(centre, RECRUITMENT_WITH_CENTRE, RECRUITMENT_WITHOUT_CENTRE))
         # People only a municipal service reaches are recruited only where one runs.
         recruitment[pop.team_reach & ~self.muni_service[pop.team_muni]] = 0.0
-        return Rules(
+        return kernels.Rules(
             kernels.SupplyRules(team_weight, c["activity_rate"], c["org_presence_pull"],
                                 static),
             kernels.UnitRules(c["revision_rate"],
@@ -276,8 +270,7 @@ class CoProductionModel(mesa.Model):
                               c["codestruction_risk"] * (1 - clarity)),
             kernels.VolunteerRules(c["annual_turnover"] / 52, c["dominance_erosion"],
                                    c["joint_mobilisation"], MOTIVATION_RECOVERY, team_weight,
-                                   recruitment),
-            clarity)
+                                   recruitment)), clarity
 
     def _switch_levers(self) -> None:
         """At the 2015 snapshot, put the requested levers in force.
@@ -304,7 +297,7 @@ class CoProductionModel(mesa.Model):
         # A closed service hands its teams back; people only it reached stay its own
         # (and are no longer recruited, see _rules).
         self.team_service = ((self.team_service | move) & ~closed) | pop.team_reach
-        self.rules = self._rules()
+        self.rules, self.clarity = self._rules()
         self.teams = self._teams()
 
     # ---- the bundles the kernels read ----------------------------------------------------
@@ -328,6 +321,10 @@ class CoProductionModel(mesa.Model):
         return kernels.Units(shift, self.trust, self.trust_base,
                              self.gap_intrinsic * self.forum_factor)
 
+    def _capacity(self) -> float:
+        """The activity rate's factor from staff pressure (1 in 2015)."""
+        return (self.pressure_level / PRESSURE_2015) ** -self.config["pressure_capacity"]
+
     def _cells(self) -> tuple[kernels.Cells, np.ndarray]:
         """Supply per cell this week, and active volunteers per municipality.
 
@@ -336,9 +333,8 @@ class CoProductionModel(mesa.Model):
         that domain; organisations' volunteers and the municipal service's pull in
         opposite directions.
         """
-        capacity = (self.pressure_level / PRESSURE_2015) ** -self.config["pressure_capacity"]
         p_occurs, d_vol_base, volunteers_m = kernels.supply_grid(
-            self.teams, self.cell_map, self.rules.supply, capacity)
+            self.teams, self.cell_map, self.rules.supply, self._capacity())
         return kernels.Cells(p_occurs, d_vol_base), volunteers_m
 
     def choice_probabilities(self) -> np.ndarray:
@@ -358,7 +354,7 @@ class CoProductionModel(mesa.Model):
 
         Lower where a local policy has written down who does what.
         """
-        return self.config["unsure_rate"] * (1 - self.rules.clarity)
+        return self.config["unsure_rate"] * (1 - self.clarity)
 
     @property
     def window(self) -> np.ndarray:
@@ -368,65 +364,86 @@ class CoProductionModel(mesa.Model):
         return full
 
     # ---- one week ------------------------------------------------------------------------
-    def _units_pass(self, week: int, cells: kernels.Cells):
-        """The units' work over all pairs (:func:`sim.kernels.units_week`)."""
-        stream = self.uniforms
-        counts, occ_m, mun_m, fail_m, coprod_m, offered, trust_sum, stream.cursor = \
-            kernels.units_week(stream.values, stream.cursor, week % WINDOW_WEEKS, self.pairs,
-                               self._units(), cells, self.rules.units, len(self.dominance))
-        tally = kernels.Tally(occ_m, mun_m, fail_m, coprod_m, np.zeros(0))
-        return counts, tally, offered, trust_sum
+    def _advance(self, first_week: int, n_weeks: int) -> np.ndarray:
+        """Run ``n_weeks`` weeks from ``first_week`` under the rules and pressure in force.
+
+        Supply, then the units' pass over all pairs, then the volunteers' pass over all
+        teams (:func:`sim.kernels.run_weeks`), as many weeks per compiled call as a block
+        of uniforms holds. Returns the weeks' raw counts, one row each
+        (:data:`sim.kernels.WEEK_RECORD`).
+        """
+        record = np.empty((n_weeks, len(kernels.WEEK_RECORD)))
+        world = kernels.World(self.teams, self.cell_map, self.pairs, self._units(),
+                              self.munis)
+        capacity, stream, done = self._capacity(), self.uniforms, 0
+        while done < n_weeks:
+            stream.reserve(self.draws_per_week)
+            ran, stream.cursor = kernels.run_weeks(
+                stream.values, stream.cursor, first_week + done, n_weeks - done, world,
+                self.rules, capacity, record[done:])
+            done += ran
+        return record
+
+    def _outcomes(self, first_week: int, record: np.ndarray) -> dict[str, np.ndarray]:
+        """The outcomes of :mod:`sim.outcomes` for consecutive weeks' raw counts."""
+        c = self.config
+        raw = dict(zip(kernels.WEEK_RECORD, record.T, strict=True))
+        modes = raw["municipality"], raw["voluntary"], raw["together"]
+        total = sum(modes)
+        some = total > 0
+        shares = [np.divide(n, total, out=np.full(len(total), np.nan), where=some)
+                  for n in modes]
+        teams = raw["active_teams"]
+        people = teams * c["volunteers_per_agent"]
+        return {
+            "week": np.arange(first_week, first_week + len(record), dtype=float),
+            "share_municipality": shares[0],
+            "share_voluntary": shares[1],
+            "share_together": shares[2],
+            "activities_per_week": total,
+            "offered_share": raw["offered"] / max(1, len(self.pair_unit)),
+            "active_volunteers": people,
+            "volunteer_hours": people * HOURS_PER_VOLUNTEER_WEEK,
+            "staff_hours": sum(h * n for h, n in zip(COORDINATION_HOURS, modes, strict=True)),
+            "mean_trust": raw["trust_sum"] / len(self.trust),
+            "mean_motivation": np.divide(raw["motivation_sum"], teams,
+                                         out=np.full(len(teams), np.nan), where=teams > 0),
+            "failed_activities": raw["failures"],
+            "volunteers_past_year": raw["teams_past_year"] * c["volunteers_per_agent"],
+        }
+
+    def history(self) -> dict[str, np.ndarray]:
+        """Every week's outcomes: the spin-up's (weeks ≤ 0), then the steps' (≥ 1).
+
+        One array per outcome of :mod:`sim.outcomes` (``pandas.DataFrame(history)`` is
+        the table); the steps' part is what the DataCollector recorded.
+        """
+        recorded = self.datacollector.model_vars
+        return {name: np.concatenate([self.spinup_series[name],
+                                      np.asarray(recorded[name], dtype=float)])
+                for name in outcomes.NAMES}
 
     def step(self) -> None:
-        """Advance one week: supply, a pass over all pairs, then one over all teams."""
+        """Advance one week: the levers and pressure in force, then the week's passes."""
         c = self.config
-        # Weeks count from the 2015 snapshot (the end of the spin-up); Mesa has already
-        # counted this step.
+        # Mesa has already counted this step: weeks count from the 2015 snapshot.
         week = self.week
         if week == 1 and self.spinup:
             self._switch_levers()
         lev = self.levers
-        # 1. Resource pressure reaches its full value ten years after the levers start.
+        # Resource pressure reaches its full value ten years after the levers start.
         rise = lev["resource_pressure"]
         if rise and week <= 520:
-            self.pressure_level = PRESSURE_2015 * (1 + rise * max(week, 0) / 520)
-        self.uniforms.reserve(self.draws_per_week)
-        stream = self.uniforms
-        # 2. Supply: more active volunteers in the domain, more activities.
-        cells, volunteers_m = self._cells()
-        # 3-5. The units' choices, activities, joint outcomes and trust.
-        counts, tally, offered, trust_sum = self._units_pass(week, cells)
+            self.pressure_level = PRESSURE_2015 * (1 + rise * week / 520)
+        record = self._advance(week, 1)
         forum = lev["forum_intensity"]
         if forum:
-            # Forums narrow the gap between logics, at most by `forum_gap_reduction`.
+            # Forums narrow the gap between logics, at most by `forum_gap_reduction`; the
+            # narrower gap holds from next week.
             floor = 1 - c["forum_gap_reduction"] * forum
             self.forum_factor = (self.forum_factor
                                  - FORUM_RATE * forum * (self.forum_factor - floor))
-        # 6. Volunteers: municipal dominance and failed activities erode motivation,
-        # successful co-production restores it; unmotivated teams leave; inactive ones
-        # are recruited back.
-        n_active, motivation_sum, past_year, stream.cursor = kernels.volunteers_week(
-            stream.values, stream.cursor, week, self.teams, self.munis,
-            tally._replace(volunteers=volunteers_m), self.rules.volunteers)
-        # 7. Record the week: one line per outcome of sim.outcomes (scalars in Python).
-        c_mun, c_vol, c_tog = counts.tolist()
-        total = c_mun + c_vol + c_tog
-        people = float(n_active * c["volunteers_per_agent"])
-        hours = COORDINATION_HOURS
-        self.last = {
-            "week": float(week),
-            "share_municipality": c_mun / total if total else np.nan,
-            "share_voluntary": c_vol / total if total else np.nan,
-            "share_together": c_tog / total if total else np.nan,
-            "activities_per_week": float(total),
-            "offered_share": offered / max(1, len(self.pair_unit)),
-            "active_volunteers": people,
-            "volunteer_hours": people * HOURS_PER_VOLUNTEER_WEEK,
-            "staff_hours": c_mun * hours[0] + c_vol * hours[1] + c_tog * hours[2],
-            "mean_trust": trust_sum / len(self.trust),
-            "mean_motivation": motivation_sum / n_active if n_active else np.nan,
-            "failed_activities": float(tally.failures.sum()),
-            "volunteers_past_year": float(past_year * c["volunteers_per_agent"]),
-        }
+        self.last = {name: float(values[0])
+                     for name, values in self._outcomes(week, record).items()}
         self.__dict__.update(self.last)
         self.datacollector.collect(self)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -31,13 +32,18 @@ class SimulationResult:
     steps: int
     population: str
     survey: SimulatedSurvey  # at the end of the run
-    timeseries: pd.DataFrame  # week 0 = the 2015 snapshot; negative weeks = spin-up
+    series: dict[str, np.ndarray]  # per outcome, every week (see ``timeseries``)
     coordination: str  # class of the final virtual survey's table (sim.classify)
     survey_2015: SimulatedSurvey  # at the end of the spin-up
     coordination_2015: str  # class of survey_2015's table
     inhabitants: float  # of the simulated municipalities
     unit_type: np.ndarray  # the population's units: type (index into UNIT_TYPES)
     unit_muni: np.ndarray  # and municipality, for the survey's unit-level responses
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        """The weekly outcomes: week 0 is the 2015 snapshot, negative weeks the spin-up."""
+        return pd.DataFrame(self.series)
 
     def responses(self) -> pd.DataFrame:
         """The final virtual survey's answers unit by unit (``coprod survey --data``)."""
@@ -66,28 +72,30 @@ def run(params: Mapping | Configuration | None = None, *, steps: int = DEFAULT_S
         raise InputError("spinup_weeks + steps", config.spinup_weeks + steps,
                          f"the spin-up and the steps together must cover the survey's "
                          f"{window}-week window (at least {window} weeks)")
-    model = CoProductionModel(population=population, rng=rng, config=config)
-    pop = model.population
-    unsure = model.unsure_probability()
     at_2015 = None
-    # Ctrl-C waits for the end of the week: raised inside a compiled kernel's call it can
-    # crash the interpreter. The run then stops and the interrupt is raised.
+    # Ctrl-C waits for the end of the week (or of the spin-up's compiled block): raised
+    # inside a compiled kernel's call it can crash the interpreter. The run then stops
+    # and the interrupt is raised.
     with interrupts_deferred() as interrupted:
-        for week in range(1, model.spinup + steps + 1):
-            model.step()
+        model = CoProductionModel(population=population, rng=rng, config=config)
+        pop = model.population
+        unsure = model.unsure_probability()
+        if steps > 0 and model.spinup >= window and not interrupted:
+            at_2015 = virtual_survey(model.window, pop.unit_type, pop.name, unsure, model.rng)
+        for _ in range(steps):
             if interrupted:
                 break
-            if week == model.spinup and steps > 0 and week >= window:
-                at_2015 = virtual_survey(model.window, pop.unit_type, pop.name, unsure,
-                                         model.rng)
+            model.step()
     survey = virtual_survey(model.window, pop.unit_type, pop.name, unsure, model.rng)
     at_2015 = at_2015 or survey
     # The research question is answered on what a survey observes: the virtual survey's
     # table, as the observed Table 2 (not the model's state, not per municipality).
     statutory = np.array([activity(a).statutory for a in TABLE2_IDS])
-    series = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    series = model.history()
     seed = rng if isinstance(rng, int | None) else repr(rng)
+    coordination = str(classify_table(survey.counts, statutory))
     return SimulationResult(config.as_dict(), seed, steps, pop.name, survey, series,
-                            str(classify_table(survey.counts, statutory)), at_2015,
-                            str(classify_table(at_2015.counts, statutory)),
+                            coordination, at_2015,
+                            coordination if at_2015 is survey
+                            else str(classify_table(at_2015.counts, statutory)),
                             float(pop.muni_population.sum()), pop.unit_type, pop.unit_muni)

@@ -146,3 +146,26 @@ def test_a_model_week_never_reads_past_its_reservation():
     for _ in range(12):
         model.step()
         assert 0 < stream.cursor - starts[-1] <= model.draws_per_week
+
+
+def test_a_block_of_weeks_gives_the_numbers_of_one_week_at_a_time():
+    from sim import CoProductionModel
+
+    # Two identical worlds at their first spin-up week: one runs 60 weeks in blocks (as
+    # the spin-up does), the other one week per call (as a step does).
+    blocks, weekly = (CoProductionModel(rng=11, spinup_weeks=0) for _ in range(2))
+    together = blocks._advance(-59, 60)
+    one_by_one = np.vstack([weekly._advance(-59 + w, 1) for w in range(60)])
+    assert np.array_equal(together, one_by_one)
+    for name in ("trust", "team_active", "motivation", "dominance", "pair_window"):
+        assert np.array_equal(getattr(blocks, name), getattr(weekly, name)), name
+    assert np.array_equal(blocks.pairs.arrangement, weekly.pairs.arrangement)
+    assert together[:, :3].sum() > 20_000  # 60 weeks of real activity, not empty blocks
+
+
+def test_uniform_words_read_as_numpys_float32_uniforms():
+    rng = np.random.default_rng(3)
+    words = np.random.default_rng(3).bit_generator.random_raw(500).view(np.uint32)
+    expected = rng.random(1000, dtype=np.float32)
+    got = np.array([kernels.uniform(w) for w in words])
+    assert np.array_equal(got, expected.astype(float))

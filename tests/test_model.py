@@ -77,8 +77,9 @@ def test_agents_are_real_mesa_agents_viewing_the_arrays():
     assert sum(t.active for t in teams) == model.team_active.sum()
 
 
-def test_mesa_batch_run_drives_the_model_past_the_spinup():
-    # A short spin-up, so that the lever is in force for 16 of the 20 steps.
+def test_mesa_batch_run_steps_the_weeks_after_2015():
+    # The model is built at 2015 (its spin-up is part of building it): every one of the
+    # 20 steps has the lever in force.
     rows = mesa.batch_run(CoProductionModel, {"policy_share": [0.0, 1.0],
                                               "spinup_weeks": 4}, rng=[1, 2],
                           max_steps=20, display_progress=False, number_processes=1)
@@ -252,8 +253,7 @@ def test_levers_take_effect_after_the_spinup_and_runs_are_paired_until_then():
     assert base.survey_2015.to_frame().equals(policy.survey_2015.to_frame())
     model = CoProductionModel(rng=3, policy_share=1.0, municipal_service_share=1.0)
     assert model.muni_policy.mean() < 0.6  # 2015 levers during the spin-up
-    for _ in range(model.spinup + 1):
-        model.step()
+    model.step()  # the model is built at 2015: its first step puts the levers in force
     assert model.muni_policy.all() and model.muni_service.all()
     pool = ~model.population.team_reach
     assert 0.2 < model.team_service[pool].mean() < 0.4  # 30% of teams join new services
@@ -310,3 +310,40 @@ def test_team_size_changes_resolution_not_behaviour():
     for column in ("activities_per_week", "active_volunteers"):
         assert coarse[column] == pytest.approx(fine[column], rel=0.08)
     assert coarse["share_municipality"] == pytest.approx(fine["share_municipality"], abs=0.03)
+
+
+def test_agents_made_in_one_batch_are_those_mesa_makes_one_by_one():
+    from sim.agents import create_agents
+
+    batch, single = mesa.Model(rng=1), mesa.Model(rng=1)
+    create_agents(batch, LTCUnit, 5)
+    made = create_agents(batch, Volunteer, 7)
+    for i in range(5):
+        LTCUnit(single, i).index = i
+    for i in range(7):
+        Volunteer(single, i).index = i
+    for a, b in zip(batch.agents, single.agents, strict=True):
+        assert (type(a), a.unique_id, a.index, a.pos, a.model) == \
+            (type(b), b.unique_id, b.index, b.pos, batch)
+    assert [a.index for a in batch.agents_by_type[Volunteer]] == list(range(7))
+    made[3].remove()  # Mesa's own removal works on them
+    assert len(batch.agents) == 11 and made[3] not in batch.agents_by_type[Volunteer]
+    assert Volunteer(batch, 7).unique_id == 13  # ids continue after the batch
+
+
+def test_agents_are_made_one_by_one_when_someone_listens_for_them():
+    from mesa.model import ModelSignals
+
+    from sim.agents import create_agents
+
+    class Listener:
+        def __init__(self):
+            self.heard = []
+
+        def hear(self, signal):
+            self.heard.append(signal)
+
+    model, listener = mesa.Model(rng=1), Listener()
+    model.observe("agents", ModelSignals.AGENT_ADDED, listener.hear)
+    create_agents(model, Volunteer, 4)
+    assert len(listener.heard) == 4 and len(model.agents) == 4
