@@ -107,7 +107,7 @@ def abc_model(pars) -> dict[str, float]:
 
 
 class FixedModel:
-    """:func:`abc_model` with some free parameters held at given values (picklable).
+    """:func:`abc_model` with some parameters held at given values (picklable).
 
     Used to calibrate a model without a mechanism (its strength fixed at its "off"
     value) in :mod:`calibration.ablation`.
@@ -120,7 +120,7 @@ class FixedModel:
     def __call__(self, pars) -> dict[str, float]:
         """One simulated survey, the fixed parameters at their values."""
         seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 - as abc_model
-        params = {k: self.fixed[k] if k in self.fixed else float(pars[k]) for k in FREE}
+        params = {**{k: float(pars[k]) for k in FREE if k not in self.fixed}, **self.fixed}
         return summarise_simulated(run(params, steps=CALIBRATION_STEPS, rng=seed).survey)
 
 

@@ -1,11 +1,10 @@
 """Which mechanisms the survey supports: ablations and ABC model selection.
 
-Every mechanism with a free parameter (:data:`MECHANISMS`: the free parameters except
-``activity_rate``, which sets how many activities there are, not who coordinates them)
-enters the model as one term of a coordination utility (logit scale), so its "off"
-value is 0: the term is gone. For each mechanism:
+Every mechanism of :data:`calibration.mechanisms.MECHANISMS` (five free parameters and
+two assumptions) is the strength of one term of the model, so its "off" value is 0: the
+term is gone. For each mechanism:
 
-* the model without it (that parameter fixed at 0, the other five calibrated) is
+* the model without it (that strength fixed at 0, the free parameters calibrated) is
   calibrated exactly as the full model, in ``DIR/<mechanism>/``; the final tolerance
   it reaches and its fit (how many of the 18 observed shares fall inside their 90%
   predictive intervals, from posterior draws) are set against the full model's
@@ -25,7 +24,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -44,6 +43,7 @@ from calibration.abc import (
     survey_noise_level,
 )
 from calibration.fit import predictive_counts
+from calibration.mechanisms import MECHANISMS, OFF
 from calibration.posterior import load_posterior
 from calibration.summary import SurveyDistance, observed_summary
 from calibration.survey import SurveyTable, load_table2
@@ -52,8 +52,6 @@ from sim.catalogue import TABLE2_IDS
 from sim.io import atomic_write_text
 from sim.parameters import FREE
 
-MECHANISMS: tuple[str, ...] = tuple(n for n in FREE if n != "activity_rate")
-OFF = 0.0  # every mechanism is a utility term: 0 removes it
 COLUMNS = ["mechanism", "fixed_at", "final_epsilon", "shares_inside_predictive_90",
            "model_probability_full", "model_probability_ablated", "simulations"]
 SELECTION_FILE = "model_probabilities.json"
@@ -150,7 +148,11 @@ def _calibrate_and_fit(directory: Path, *, fixed: dict, settings: Settings, seed
                           json.dumps({**settings_dict(result), "seed": seed,
                                       "fixed": fixed}, indent=2, default=str) + "\n")
     eps, sims, record = _posterior_record(directory, result)
-    counts = predictive_counts(load_posterior(directory), draws=draws,
+    posterior = load_posterior(directory)
+    assumed = {k: v for k, v in fixed.items() if k not in FREE}
+    if assumed:  # the posterior holds the free parameters; the draws need the rest too
+        posterior = replace(posterior, particles=posterior.particles.assign(**assumed))
+    counts = predictive_counts(posterior, draws=draws,
                                rng=seed + 1, workers=workers, scheduler=scheduler,
                                progress=False)
     return eps, shares_inside(counts, table), sims, record

@@ -1,29 +1,46 @@
-"""Parameter recovery: does calibration find the parameters that generated the data.
+"""Parameter recovery: does calibration find the parameters that made the data.
 
-For each of several "true" parameter sets drawn from the prior, the model produces a
-synthetic Table 2 through the virtual survey; ABC-SMC is run on it as on the real
-survey; we record whether each parameter's 90% credible interval contains the truth and
-how much the posterior narrows relative to the prior (width of the 90% interval / width
-of the prior's). Parameters whose posterior does not narrow are not identified by a
-survey of this kind.
+For each of ``truths`` parameter sets drawn from the prior, the model produces a
+synthetic Table 2 through the virtual survey, and ABC-SMC calibrates on it exactly as
+the shipped posterior was made (the same settings, the same stopping rule at the
+survey's noise level, the same sampler). Per truth and parameter the study records
+whether the 90% credible interval holds the truth, the error of the posterior median
+(its mean over truths is the bias), and the interval's width over the prior's (near 1:
+the survey cannot identify the parameter).
+
+Each truth lives in ``DIR/truth_NN/``: ``truth.json`` (the parameters and the synthetic
+table's seed), ``abc.db`` and ``posterior.csv``. Seeds are derived from the root seed and
+the truth's number, so ``resume=True`` (which reuses finished truths and continues an
+interrupted one) gives the same study as an uninterrupted run.
 """
 
 from __future__ import annotations
 
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from calibration.abc import CALIBRATION_STEPS, Settings, calibrate
-from calibration.posterior import load_posterior
+from calibration.abc import CALIBRATION_STEPS, Settings, settings_dict
+from calibration.posterior import Posterior, load_posterior
 from calibration.survey import SurveyTable
+from calibration.validation import calibrate_or_reuse, study_seed, study_sizes
 from sim import run
 from sim.catalogue import TABLE2_IDS, activity
+from sim.errors import InputError
+from sim.io import atomic_write_text
 from sim.parameters import FREE, PARAMETERS
 
-RECOVERY_SETTINGS = Settings(population_size=100, max_populations=6, max_simulations=4000,
-                             max_walltime_s=150)
+COLUMNS = ["truth_id", "parameter", "truth", "posterior_median", "low_90", "high_90",
+           "covered", "error", "relative_width"]
+TRUTH_FILE = "truth.json"
+# Seed offsets of the study's three uses of randomness, per truth number.
+TRUTH_SEEDS, TABLE_SEEDS, CALIBRATION_SEEDS = 0, 10_000, 20_000
 
 
 def synthetic_table(params: dict, seed: int) -> SurveyTable:
@@ -34,31 +51,100 @@ def synthetic_table(params: dict, seed: int) -> SurveyTable:
                        f"synthetic (seed {seed})")
 
 
-def recover(out: Path, *, truths: int = 4, rng=0, workers: int = 1,
-            settings: Settings = RECOVERY_SETTINGS, progress: bool = False) -> pd.DataFrame:
-    """Run the recovery study; returns one row per (truth, parameter)."""
-    gen = np.random.default_rng(rng)
+def draw_truth(seed: int, k: int) -> dict[str, float]:
+    """Truth ``k`` of a study with root ``seed``: each free parameter uniform on its prior."""
+    gen = np.random.default_rng(study_seed(seed, TRUTH_SEEDS + k))
+    return {n: float(gen.uniform(PARAMETERS[n].low, PARAMETERS[n].high)) for n in FREE}
+
+
+def truth_rows(k: int, truth: dict, posterior: Posterior) -> list[dict]:
+    """Rows of :data:`COLUMNS` for truth ``k`` and the posterior calibrated on its survey."""
+    median, interval = posterior.median(), posterior.interval(0.9)
     rows = []
+    for name in FREE:
+        lo, hi = interval[name]
+        p = PARAMETERS[name]
+        rows.append({"truth_id": k, "parameter": name, "truth": truth[name],
+                     "posterior_median": median[name], "low_90": lo, "high_90": hi,
+                     "covered": bool(lo <= truth[name] <= hi),
+                     "error": median[name] - truth[name],
+                     "relative_width": (hi - lo) / (p.high - p.low)})
+    return rows
+
+
+def _truth_record(directory: Path, k: int, truth: dict, table_seed: int) -> None:
+    """Write (or, on resume, check) the truth a folder was calibrated for."""
+    path = directory / TRUTH_FILE
+    record = {"truth_id": k, "parameters": truth, "table_seed": table_seed}
+    if path.is_file():
+        try:
+            stored = json.loads(path.read_text())
+        except (OSError, ValueError):
+            stored = None
+        if stored != json.loads(json.dumps(record)):
+            raise InputError("--out", str(directory), "this folder was calibrated for "
+                             "another truth (another --seed); choose another --out",
+                             problem="mixed studies")
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, json.dumps(record, indent=2) + "\n")
+
+
+def recover(out: Path, *, truths: int = 20, quick: bool = False, seed: int = 0,
+            workers: int = 1, scheduler: str | None = None, resume: bool = False,
+            settings: Settings | None = None, progress: bool = True,
+            each: Callable[[int, dict, Posterior], None] | None = None,
+            ) -> tuple[pd.DataFrame, dict]:
+    """Run the study: one row per (truth, free parameter), and how it was made.
+
+    ``each(k, truth, posterior)`` is called after each truth's calibration (the policy
+    effects of :mod:`scenarios.recovery` hang there).
+    """
+    settings, _ = study_sizes(quick, settings, None)
+    rows, record = [], {}
     for k in range(truths):
-        truth = {n: float(gen.uniform(PARAMETERS[n].low, PARAMETERS[n].high)) for n in FREE}
-        table = synthetic_table(truth, int(gen.integers(2**31)))
-        directory = Path(out) / f"truth_{k}"
-        calibrate(directory, seed=int(gen.integers(2**31)), workers=workers,
-                  observed=table, progress=progress, settings=settings)
-        post = load_posterior(directory)
-        interval = post.interval(0.9)
-        for name in FREE:
-            lo, hi = interval[name]
-            p = PARAMETERS[name]
-            rows.append({"truth_id": k, "parameter": name, "truth": truth[name],
-                         "posterior_median": post.median()[name], "low_90": lo, "high_90": hi,
-                         "covered": lo <= truth[name] <= hi,
-                         "narrowing": (hi - lo) / (p.high - p.low)})
-    return pd.DataFrame(rows)
+        t0 = time.perf_counter()
+        directory = Path(out) / f"truth_{k:02d}"
+        truth = draw_truth(seed, k)
+        table_seed = study_seed(seed, TABLE_SEEDS + k)
+        _truth_record(directory, k, truth, table_seed)
+        result = calibrate_or_reuse(directory, resume=resume,
+                                    seed=study_seed(seed, CALIBRATION_SEEDS + k),
+                                    workers=workers, scheduler=scheduler,
+                                    observed=synthetic_table(truth, table_seed),
+                                    settings=settings)
+        if result is not None:
+            atomic_write_text(directory / "calibration.json",
+                              json.dumps(settings_dict(result), indent=2) + "\n")
+        posterior = load_posterior(directory)
+        rows += truth_rows(k, truth, posterior)
+        record[f"truth_{k:02d}"] = _calibration_record(directory, result)
+        if each is not None:
+            each(k, truth, posterior)
+        if progress:
+            print(f"recovery: truth {k + 1} of {truths} done, "
+                  f"{time.perf_counter() - t0:.0f} s"
+                  + (" (calibration reused)" if result is None else ""),
+                  file=sys.stderr, flush=True)
+    return (pd.DataFrame(rows, columns=COLUMNS),
+            {"settings": asdict(settings), "truths": truths, "calibrations": record})
+
+
+def _calibration_record(directory: Path, result) -> dict:
+    """How a truth's calibration was made: from this run, or from its stored record."""
+    if result is not None:
+        return settings_dict(result)
+    try:
+        return {**json.loads((directory / "calibration.json").read_text()), "reused": True}
+    except (OSError, ValueError):
+        return {"reused": True}
 
 
 def summarise(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per parameter: coverage of the 90% intervals and mean narrowing."""
+    """Per parameter: coverage of the 90% intervals, bias, error and relative width."""
     return (frame.groupby("parameter", sort=False)
-            .agg(coverage=("covered", "mean"), narrowing=("narrowing", "mean"))
+            .agg(truths=("truth", "size"), coverage=("covered", "mean"),
+                 bias=("error", "mean"),
+                 mean_absolute_error=("error", lambda e: float(np.mean(np.abs(e)))),
+                 relative_width=("relative_width", "mean"))
             .reset_index())
