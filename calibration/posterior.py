@@ -59,9 +59,9 @@ def _shipped_dir():
     return resources.files("calibration.data").joinpath("posterior")
 
 
-def shipped_file(name: str):
-    """A file shipped beside the posterior (e.g. ``recovery_summary.csv``)."""
-    return _shipped_dir().joinpath(name)
+def shipped_study_file(name: str):
+    """A file of the shipped studies of what the survey can tell (``data/validation``)."""
+    return resources.files("calibration.data").joinpath("validation", name)
 
 
 def load_posterior(path: str | Path | None = None) -> Posterior:

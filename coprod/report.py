@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.posterior import load_posterior, shipped_file
+from calibration.posterior import load_posterior
+from coprod.report_studies import studies_section
 from sim.catalogue import COORDINATORS, TABLE2_IDS, activity
 from sim.errors import InputError
 from sim.frame import SURVEY_2015
@@ -210,17 +211,6 @@ def _fit_section(directory: Path, figures: Path) -> str:
                      f"{hi:.3g}</td><td>{p.low:g} to {p.high:g}</td><td>{narrowing:.2f} "
                      f"({verdict})</td><td><small>{html.escape(p.meaning)}</small></td></tr>")
     man = post.manifest
-    recovery = ""
-    rec_file = shipped_file("recovery_summary.csv")
-    if rec_file.is_file():
-        rec = pd.read_csv(rec_file)
-        rrows = "".join(f"<tr><td>{r.parameter}</td><td>{r.coverage:.0%}</td>"
-                        f"<td>{r.narrowing:.2f}</td></tr>" for r in rec.itertuples())
-        recovery = f"""<h3>Parameter recovery on synthetic surveys</h3>
-<p>Surveys simulated from known parameters were calibrated like the real one: how often
-the 90% credible interval held the truth, and how much the posterior narrowed.</p>
-<table><tr><th>Parameter</th><th>Coverage of 90% intervals</th><th>Narrowing</th></tr>
-{rrows}</table>"""
     validation = ""
     if (fit_dir / "fit_validation.csv").exists():
         val = read_own_csv(fit_dir / "fit_validation.csv", FIT_REMAKE,
@@ -252,7 +242,6 @@ the parameter.</p>
 <th>Narrowing</th><th>Meaning</th></tr>{''.join(prows)}</table>
 {_img(fit_dir / 'posterior.png', 'Posterior of each parameter against its uniform prior',
       figures)}
-{recovery}
 {validation}"""
 
 
@@ -365,7 +354,7 @@ def _scenario_section(directory: Path, figures: Path) -> str:
         ("attribution.png", "Where each policy effect's uncertainty comes from"),
     ] if (sdir / f).exists())
     return f"""
-<h2>3. What if? Policies against the baseline</h2>
+<h2>4. What if? Policies against the baseline</h2>
 <p>Runs: {html.escape(design)}; a scenario's run is compared with the baseline's run of
 the same posterior draw, assumption draw and seed (differences use only such pairs).</p>
 <table><tr><th>Scenario</th><th>What it stands for and changes in the model</th>
@@ -397,7 +386,7 @@ def _reproduce_section(directory: Path) -> str:
     versions = post.get("versions", {})
     vtext = ", ".join(f"{k} {v}" for k, v in versions.items() if k != "platform")
     return f"""
-<h2>4. How to reproduce every number</h2>
+<h2>5. How to reproduce every number</h2>
 <ul>{''.join(items)}</ul>
 <p>Shipped posterior: <code>{html.escape(str(post.get('command', '')))}</code>, seed
 {post.get('seed')}, made {post.get('date', '?')} with {html.escape(vtext)}.</p>
@@ -406,7 +395,7 @@ parameters and package versions.</p>"""
 
 
 LIMITS = f"""
-<h2>5. What the model can and cannot tell</h2>
+<h2>6. What the model can and cannot tell</h2>
 <ul>
 <li>It is calibrated to one cross-sectional survey of {SURVEY_2015.units_responded} units:
 12 independent shares and 6 counts. What it cannot identify (how trust learns, how often
@@ -436,7 +425,7 @@ def build_report(directory: Path) -> Path:
     """Render ``DIR/report.html`` (and ``DIR/figures/*.png``) from the pipeline outputs."""
     directory = Path(directory)
     figures = directory / "figures"
-    body = [_survey_section(directory), _fit_section(directory, figures),
+    body = [_survey_section(directory), _fit_section(directory, figures), studies_section(),
             _scenario_section(directory, figures), _reproduce_section(directory), LIMITS]
     found = "".join(f"<li>{html.escape(f)}</li>" for f in findings(directory))
     # The horizon the runs actually used, from their manifests.

@@ -57,3 +57,29 @@ def test_policy_effects_are_paired_and_follow_the_lever():
     summary = summarise_effects(frame)
     assert set(summary.scenario) == {"baseline", "strict_task_division"}
     assert np.isnan(summary.correlation).all()  # one truth: no correlation to speak of
+
+
+@pytest.mark.parametrize("p_full, words", [(0.95, "supports"), (0.05, "prefers the model "
+                                            "without"), (0.5, "cannot tell whether")])
+def test_the_report_says_what_the_model_selection_found(p_full, words):
+    from types import SimpleNamespace
+
+    from coprod.report_studies import _ablation_sentence
+
+    row = SimpleNamespace(mechanism="trust_weight", model_probability_full=p_full)
+    assert words in _ablation_sentence(row)
+
+
+def test_the_report_renders_shipped_studies_from_their_files(tmp_path, monkeypatch):
+    import coprod.report_studies as studies
+
+    pd.DataFrame({"mechanism": ["none (full model)", "statutory_pull"],
+                  "final_epsilon": [1.4, 2.9], "shares_inside_predictive_90": [18, 11],
+                  "model_probability_full": [np.nan, 1.0],
+                  "model_probability_ablated": [np.nan, 0.0]}).to_csv(
+        tmp_path / "ablation.csv", index=False)
+    monkeypatch.setattr(studies, "shipped_study_file", lambda name: tmp_path / name)
+    text = studies.studies_section()
+    assert "The survey supports <code>statutory_pull</code>" in text
+    assert "tolerance 2.90 (full model 1.40)" in text and "11 of 18" in text
+    assert "leave-one-out study is not shipped" in text  # named, not silently dropped
