@@ -49,6 +49,7 @@ from calibration.summary import SurveyDistance, observed_summary
 from calibration.survey import SurveyTable, load_table2
 from calibration.validation import calibrate_or_reuse, study_seed, study_sizes
 from sim.catalogue import TABLE2_IDS
+from sim.errors import InputError
 from sim.io import atomic_write_text
 from sim.parameters import FREE
 
@@ -99,7 +100,9 @@ def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
         abc.load(url, history.id)
     else:
         if db.exists():
-            raise FileExistsError(f"a model selection exists in {out}; resume it")
+            raise InputError("out", str(db), "a model selection exists there; continue it "
+                             "with --resume or choose another --out",
+                             problem="existing model selection")
         abc.new(url, obs)
     measure = settings.min_epsilon is None
     min_epsilon = survey_noise_level(rng=seed) if measure else settings.min_epsilon

@@ -91,15 +91,23 @@ class RunStore:
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         self.db.execute("CREATE TABLE IF NOT EXISTS runs (draw INTEGER, replicate INTEGER, "
                         "seed TEXT, result BLOB, PRIMARY KEY (draw, replicate))")
-        if not resume:
-            self.db.execute("DELETE FROM runs")
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('identity', ?)",
-                        (json.dumps(ident, sort_keys=True),))
+        self.ident = json.dumps(ident, sort_keys=True)
+        # Starting afresh (not resuming), the old runs and identity go only when the
+        # first new run is stored: a fresh start whose runs all fail loses nothing.
+        self.fresh = not resume and self.db.execute(
+            "SELECT COUNT(*) FROM runs").fetchone()[0] > 0
+        if not self.fresh:
+            self._claim()
         self.db.commit()
+
+    def _claim(self) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('identity', ?)", (self.ident,))
 
     def finished(self) -> dict[tuple[int, int], tuple[str, object]]:
         """``{(draw, replicate): (seed, result)}`` for every stored run."""
         out = {}
+        if self.fresh:  # the stored runs belong to the results being replaced
+            return out
         try:
             for draw, rep, seed, blob in self.db.execute("SELECT * FROM runs"):
                 # Our own file, written by this class; pickle keeps floats and dtypes exact
@@ -112,13 +120,17 @@ class RunStore:
 
     def add(self, draw: int, replicate: int, seed: int, result) -> None:
         """Store one finished run at once (a commit per run: nothing finished is lost)."""
+        if self.fresh:  # one transaction: the old runs go as the first new one comes
+            self.db.execute("DELETE FROM runs")
+            self._claim()
+            self.fresh = False
         self.db.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?)",
                         (draw, replicate, str(seed), pickle.dumps(result)))
         self.db.commit()
 
     def count(self) -> int:
         """Number of stored runs."""
-        return self.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+        return 0 if self.fresh else self.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
 
     def close(self) -> None:
         """Close the database."""
