@@ -1,7 +1,9 @@
 """The co-production model: who coordinates volunteer activities in long-term care.
 
-Each weekly step, one pass over all units × activities and one over all volunteer teams
-(compiled loops in :mod:`sim.kernels`):
+Each week, one pass over all units × activities and one over all volunteer teams
+(compiled loops in :mod:`sim.kernels`). The model is built at the 2015 snapshot: its
+spin-up weeks run while it is built, in compiled blocks of weeks, and each Mesa step is
+one week after the snapshot.
 
 1. staff pressure follows the resource-pressure lever;
 2. volunteer supply per municipality and domain is counted from active teams;
