@@ -34,6 +34,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_model.py
+	$(PY) benchmarks/bench_calibration.py
 	$(PY) benchmarks/bench_scenarios.py
 
 clean:
