@@ -17,14 +17,19 @@ The base seed of each generation is drawn from numpy's global generator, which
 
 from __future__ import annotations
 
+import itertools
 import math
 import multiprocessing
 import random
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 from pyabc.sampler import Sampler
 
-from sim.batch import start_worker
+from sim.batch import start_worker, stop_pool
+from sim.errors import CoprodError
 from sim.io import interrupts_deferred
 
 # The candidate generator of the generation being sampled. Forked workers inherit it:
@@ -33,6 +38,7 @@ _SIMULATE_ONE = None
 # Evaluations per batch: at least this many, else enough for the acceptances still
 # needed at the acceptance rate seen so far (plus a quarter), at most MAX_BATCH.
 MIN_BATCH, MAX_BATCH = 16, 20_000
+MAX_CHUNK = 32  # candidates per task sent to a worker: about 0.4 s of work
 
 
 def _candidate(index_and_seed: tuple[int, int]):
@@ -78,22 +84,27 @@ class SeededSampler(Sampler):
                 jobs = [(i, candidate_seed(base, i)) for i in range(evaluated,
                                                                      evaluated + size)]
                 results = (map(_candidate, jobs) if pool is None
-                           else pool.imap(_candidate, jobs, chunksize=max(1, size // (
-                               4 * self.workers))))
-                for _, particle in results:  # imap keeps index order
+                           else _in_order(pool, jobs, self.workers))
+                for _, particle in results:  # index order
                     evaluated += 1
                     sample.append(particle)
                     accepted += bool(particle.accepted)
                     if accepted >= n:
                         break
+        except BrokenProcessPool:
+            stop_pool(pool)
+            pool = None
+            raise CoprodError("a calibration worker process died (killed or out of "
+                              "memory); every finished generation is kept") from None
         except BaseException:
             if pool is not None:
-                pool.terminate()
+                stop_pool(pool)
+                pool = None
             raise
         finally:
             if pool is not None:
-                pool.terminate()
-                pool.join()
+                # Only the chunks already running are waited for: the rest are cancelled.
+                pool.shutdown(wait=True, cancel_futures=True)
             _SIMULATE_ONE = None
             np.random.set_state(saved[0])  # noqa: NPY002
             random.setstate(saved[1])
@@ -102,9 +113,35 @@ class SeededSampler(Sampler):
             sample.ok = False
         return sample
 
-    def _pool(self):
+    def _pool(self) -> ProcessPoolExecutor | None:
         if self.workers == 1:
             return None
-        with interrupts_deferred():  # workers set Ctrl-C aside before it can reach them
-            return multiprocessing.get_context("fork").Pool(
-                self.workers, initializer=start_worker)
+        # Forked, so that the workers inherit this generation's candidate generator.
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(
+            "fork"), initializer=start_worker)
+
+
+def _candidates(jobs: list[tuple[int, int]]) -> list:
+    """A chunk of candidates, in a worker."""
+    return [_candidate(job) for job in jobs]
+
+
+def _in_order(pool: ProcessPoolExecutor, jobs: list, workers: int):
+    """Evaluate ``jobs`` in chunks on ``pool``; yield the results in index order.
+
+    At most one chunk more than there are workers is submitted ahead of the one being
+    read, so that when the caller stops early (the population is full) little work is
+    still running, and none is abandoned inside a worker: a pool stopped while its
+    workers read their queue can hang (``multiprocessing.Pool.terminate``).
+    """
+    size = max(1, min(MAX_CHUNK, len(jobs) // (4 * workers)))
+    starts = iter(range(0, len(jobs), size))
+    with interrupts_deferred():  # workers set Ctrl-C aside before it can reach them
+        pending = deque(pool.submit(_candidates, jobs[s:s + size])
+                        for s in itertools.islice(starts, workers + 1))
+    while pending:
+        done = pending.popleft().result()
+        following = next(starts, None)
+        if following is not None:
+            pending.append(pool.submit(_candidates, jobs[following:following + size]))
+        yield from done

@@ -313,12 +313,12 @@ def _run_pool(fn: Callable, tasks: list[Task], workers: int, deliver) -> None:
             for k, result in enumerate(out):
                 deliver(s + k, result)
     except BaseException:
-        _stop(pool)
+        stop_pool(pool)
         raise
     pool.shutdown()
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
+def stop_pool(pool: ProcessPoolExecutor) -> None:
     """Stop a pool now: cancel queued chunks and end the workers mid-run."""
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C waits
     try:
