@@ -135,7 +135,7 @@ def _leave_one_out() -> str:
     mpath = shipped_study_file("leave_one_out_manifest.json")
     how = _how_calibrated(read_own_json(mpath, LOO_REMAKE) if mpath.is_file() else {})
     return f"""<h3>Out-of-sample prediction: one activity left out</h3>
-<p>Calibrated on five of Table 2's activities ({how}), the model predicted the sixth.
+<p>Calibrated on five of Table 2's activities, {how}, the model predicted the sixth.
 {inside} of
 {n} left-out observed shares fell inside their 90% predictive intervals. The predictions'
 mean absolute error was {err:.3f}, against {naive:.3f} for a naive predictor (each
