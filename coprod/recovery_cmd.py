@@ -13,7 +13,6 @@ calibration and effects stay in DIR/truth_NN/; --resume reuses the finished ones
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
@@ -41,6 +40,8 @@ def register(sub, name: str) -> None:
 
 def run_command(args) -> int:
     """Run the study, write the tables and manifest, print the summaries."""
+    import pandas as pd
+
     from calibration.recovery import recover, summarise
     from calibration.validation import study_seed
     from scenarios import recovery as effects
@@ -73,8 +74,6 @@ def run_command(args) -> int:
         frame, record = recover(args.out, truths=args.truths, quick=args.quick, seed=seed,
                                 workers=args.workers, scheduler=args.scheduler,
                                 resume=args.resume, each=policy_effects)
-        import pandas as pd
-
         policy = pd.concat(frames, ignore_index=True)
         summary, policy_summary = summarise(frame), effects.summarise_effects(policy)
         for name, table in (("recovery.csv", frame), ("recovery_summary.csv", summary),
@@ -106,5 +105,5 @@ def run_command(args) -> int:
         print(f"  {r.scenario + ': ' + r.outcome:42s} {r.coverage:6.0%}  "
               f"{r.mean_absolute_error:10.4g}  {r.correlation:8.2f}")
     print(f"Wrote {args.out}/recovery.csv, recovery_summary.csv, policy_recovery.csv, "
-          "policy_recovery_summary.csv, manifest.json", file=sys.stdout)
+          "policy_recovery_summary.csv, manifest.json")
     return 0

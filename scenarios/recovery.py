@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 
 from calibration.posterior import Posterior
+from scenarios.ensemble import TAIL_WEEKS  # outcomes at the horizon, as ensembles take them
 from scenarios.spec import Scenario
 from sim import run
 from sim.batch import Task, run_tasks, spawn_seeds
 
 OUTCOMES = ("share_municipality", "share_together", "active_volunteers")
-TAIL_WEEKS = 4  # outcomes at the horizon: the mean of its last four weeks
 COLUMNS = ["truth_id", "scenario", "outcome", "true_effect", "estimated_effect",
            "low_90", "high_90", "covered", "error"]
 REPLICATES, DRAWS = 10, 20
