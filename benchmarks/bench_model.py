@@ -63,7 +63,7 @@ class PerAgentUnit(LTCUnit):
         occ = pairs[draws[1] < cells.p_occurs[m.pairs.cell[pairs]]]
         sub = rng.random((3, len(occ)), dtype=np.float32)
         mode = m.pairs.arrangement[occ]
-        adhoc = np.flatnonzero(sub[0] > r.persistence[occ])
+        adhoc = np.flatnonzero(sub[0] < cells.p_adhoc[m.pairs.cell[occ]] * r.adhoc_scale[occ])
         if len(adhoc):
             mode[adhoc] = self._choose(occ[adhoc], cells.d_vol_base, sub[1, adhoc])
         m.pair_window[m.week_slot, pairs] = -1

@@ -64,6 +64,7 @@ class PredictiveCheck:
     def targets(self) -> dict[str, object]:
         """How the fit measures up against the calibration targets."""
         diffs = self.differences.set_index("statistic")
+        s = self.shares
         return {
             "shares_median_inside_95": int(self.shares.inside.sum()),
             "shares_observed_inside_predictive_90": int(
@@ -73,6 +74,11 @@ class PredictiveCheck:
                                                               "inside"]),
             "pooled_diff_voluntary_inside": bool(diffs.loc["pooled_diff:voluntary", "inside"]),
             "n_inside_predictive_90": int(self.n.inside.sum()),
+            # A predictive interval is only a test if it is not much wider than what the
+            # survey itself knows: the mean width of the 90% predictive intervals against
+            # the mean width of the observed 95% intervals.
+            "predictive_width_mean": round(float((s.sim_high_90 - s.sim_low_90).mean()), 4),
+            "observed_width_mean": round(float((s.high_95 - s.low_95).mean()), 4),
             "draws": int(self.counts.shape[0]),
         }
 

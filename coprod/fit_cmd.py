@@ -77,7 +77,9 @@ def run_command(args) -> int:
     print(f"\nSimulated medians inside the observed 95% intervals: "
           f"{t['shares_median_inside_95']}/18 (target 18)")
     print(f"Observed shares inside the 90% predictive intervals: "
-          f"{t['shares_observed_inside_predictive_90']}/18 (target >= 17)")
+          f"{t['shares_observed_inside_predictive_90']}/18 (target 18)")
+    print(f"Mean width of the 90% predictive intervals: {t['predictive_width_mean']:.2f} "
+          f"(target <= {t['observed_width_mean']:.2f}, the observed 95% intervals' mean)")
     print(f"Statutory - non-statutory differences inside: municipality "
           f"{t['pooled_diff_municipality_inside']}, voluntary {t['pooled_diff_voluntary_inside']}")
     print(f"Activity counts n inside their 90% predictive intervals: "

@@ -97,6 +97,7 @@ class SupplyRules(NamedTuple):
 
     team_weight: float  # reference teams per agent
     activity_rate: float  # at 2015 staff pressure (capacity 1)
+    adhoc_per_team: float  # ad hoc coordination per reference team of supply
     presence_pull: float
     static: np.ndarray  # per cell: the part of d_vol fixed by the activity (subtracted)
 
@@ -126,6 +127,7 @@ class Cells(NamedTuple):
 
     p_occurs: np.ndarray
     d_vol_base: np.ndarray  # voluntary-minus-municipal utility before staff pressure
+    p_adhoc: np.ndarray  # P(an occurrence is coordinated ad hoc, not by the arrangement)
 
 
 class UnitRules(NamedTuple):
@@ -140,7 +142,7 @@ class UnitRules(NamedTuple):
     trust_drift: float
     forum_gain: float  # weekly trust gain toward 1 from forums
     untrained_risk: float  # P(any occurrence fails for lack of training)
-    persistence: np.ndarray  # per pair: P(an occurrence follows the arrangement)
+    adhoc_scale: np.ndarray  # per pair: the share of ad hoc coordination left (1 − clarity)
     risk: np.ndarray  # per unit: joint co-destruction risk at logic gap 1
 
 
@@ -216,14 +218,16 @@ def uniforms_per_week(n_pairs: int, n_teams: int) -> int:
 
 @njit(cache=True)
 def supply_grid(teams, cell_map, rules, capacity):
-    """Per (municipality, activity) cell: occurrence probability and utility base.
+    """Per (municipality, activity) cell: occurrence and ad hoc probabilities, utility base.
 
     Active volunteers are counted per key (municipality, domain; organisations' or the
     municipal service's), in reference teams (``rules.team_weight`` per agent): the supply
     a unit sees is the key's count shared among the municipality's units and the domain's
     activities (``cell_map.key_per_unit``). ``capacity`` scales the activity rate (1 at
-    2015 staff pressure). Returns the fields of :class:`Cells` (``p_occurs, d_vol_base``)
-    and the active volunteers per municipality, in reference teams.
+    2015 staff pressure). The more teams supply a cell, the likelier an occurrence is
+    organised by another provider than the standing one (ad hoc): 1 − exp(−a·supply).
+    Returns the fields of :class:`Cells` (``p_occurs, d_vol_base, p_adhoc``) and the
+    active volunteers per municipality, in reference teams.
     """
     rate = rules.activity_rate * capacity
     key_per_unit, cell_key, n_muni = cell_map
@@ -235,6 +239,7 @@ def supply_grid(teams, cell_map, rules, capacity):
         if teams.active[t]:
             volunteers[teams.key[t]] += rules.team_weight
     p_key = np.empty(n_keys)
+    adhoc_key = np.empty(n_keys)
     d_key = np.empty(n_keys)
     volunteers_m = np.zeros(n_muni)
     for key in range(n_keys):
@@ -242,6 +247,7 @@ def supply_grid(teams, cell_map, rules, capacity):
         org = volunteers[2 * key] * key_per_unit[key]
         svc = volunteers[2 * key + 1] * key_per_unit[key]
         p_key[key] = -np.expm1(-rate * (org + svc))
+        adhoc_key[key] = -np.expm1(-rules.adhoc_per_team * (org + svc))
         # log1p(0) = 0: most municipalities have no service of their own, skip the call.
         presence = np.log1p(org) if org > 0.0 else 0.0
         if svc > 0.0:
@@ -250,12 +256,14 @@ def supply_grid(teams, cell_map, rules, capacity):
     n = len(cell_key)
     p_occurs = np.empty(n)
     d_vol_base = np.empty(n)
+    p_adhoc = np.empty(n)
     for c in range(n):
         p_occurs[c] = p_key[cell_key[c]]
         d_vol_base[c] = d_key[cell_key[c]] - rules.static[c]
+        p_adhoc[c] = adhoc_key[cell_key[c]]
     # Plain tuples cross back into Python: numba boxes a named tuple built in compiled
     # code by unpickling its class at every call (about 1.4 µs each).
-    return p_occurs, d_vol_base, volunteers_m
+    return p_occurs, d_vol_base, p_adhoc, volunteers_m
 
 
 @njit(cache=True)
@@ -313,7 +321,8 @@ def units_week(uniforms, k, slot, pairs, units, cells, rules, n_muni):
     1. Arrangements are revised at ``rules.revision_rate`` (a fresh logit choice); the
        revised pairs are found by geometric skips, not one draw per pair.
     2. Each activity occurs with its cell's probability and follows the arrangement
-       or, ad hoc (above the pair's persistence), a fresh choice; any activity fails
+       or, ad hoc (the cell's ``p_adhoc`` × the pair's ``adhoc_scale``), a fresh
+       choice; any activity fails
        with ``rules.untrained_risk``, a joint one also with the unit's co-destruction
        risk × logic gap. The mode goes to
        ``pairs.window[slot]`` (−1 = no occurrence); ``pairs.window_hits`` counts each
@@ -371,7 +380,7 @@ def units_week(uniforms, k, slot, pairs, units, cells, rules, n_muni):
         p = occurring[i]
         u = pairs.unit[p]
         mode = pairs.arrangement[p]
-        adhoc = uniform(uniforms[k]) > rules.persistence[p]
+        adhoc = uniform(uniforms[k]) < cells.p_adhoc[pairs.cell[p]] * rules.adhoc_scale[p]
         k += 1
         if adhoc:
             mode = _choose(uniform(uniforms[k]), d_vol_base[pairs.cell[p]] + shift[u],
@@ -490,11 +499,11 @@ def run_weeks(uniforms, k, first_week, n_weeks, world, rules, capacity, record):
         if len(uniforms) - k < need:
             return i, k
         week = first_week + i
-        p_occurs, d_vol_base, volunteers_m = supply_grid(world.teams, world.cell_map,
-                                                         rules.supply, capacity)
+        p_occurs, d_vol_base, p_adhoc, volunteers_m = supply_grid(
+            world.teams, world.cell_map, rules.supply, capacity)
         counts, occ_m, mun_m, fail_m, coprod_m, offered, trust_sum, k = units_week(
             uniforms, k, week % window, world.pairs, world.units,
-            Cells(p_occurs, d_vol_base), rules.units, n_muni)
+            Cells(p_occurs, d_vol_base, p_adhoc), rules.units, n_muni)
         n_active, motivation_sum, past_year, k = volunteers_week(
             uniforms, k, week, world.teams, world.munis,
             Tally(occ_m, mun_m, fail_m, coprod_m, volunteers_m), rules.volunteers)

@@ -245,7 +245,6 @@ class CoProductionModel(mesa.Model):
         # coordination, joint failures from unclear roles and "unsure" answers are each
         # cut by `policy_clarity`. It does not make any coordination mode cheaper.
         clarity = c["policy_clarity"] * self.muni_policy[pop.unit_muni]
-        persistence = c["persistence"] + (1 - c["persistence"]) * clarity[self.pair_unit]
         stat = self.statutory.astype(float)
         division = lev["task_division"]
         # The part of the municipal-minus-voluntary claim fixed by the activity.
@@ -260,15 +259,15 @@ class CoProductionModel(mesa.Model):
         # People only a municipal service reaches are recruited only where one runs.
         recruitment[pop.team_reach & ~self.muni_service[pop.team_muni]] = 0.0
         return kernels.Rules(
-            kernels.SupplyRules(team_weight, c["activity_rate"], c["org_presence_pull"],
-                                static),
+            kernels.SupplyRules(team_weight, c["activity_rate"], c["adhoc_per_team"],
+                                c["org_presence_pull"], static),
             kernels.UnitRules(c["revision_rate"],
                               c["joint_propensity"] - c["trust_weight"] * TRUST_REFERENCE
                               + c["logic_distance"] * GAP_REFERENCE,
                               c["trust_weight"], c["logic_distance"],
                               division, c["trust_learning"], TRUST_DRIFT,
                               c["forum_trust_gain"] * lev["forum_intensity"],
-                              c["untrained_risk"], persistence,
+                              c["untrained_risk"], 1 - clarity[self.pair_unit],
                               c["codestruction_risk"] * (1 - clarity)),
             kernels.VolunteerRules(c["annual_turnover"] / 52, c["dominance_erosion"],
                                    c["joint_mobilisation"], MOTIVATION_RECOVERY, team_weight,
@@ -335,9 +334,9 @@ class CoProductionModel(mesa.Model):
         that domain; organisations' volunteers and the municipal service's pull in
         opposite directions.
         """
-        p_occurs, d_vol_base, volunteers_m = kernels.supply_grid(
+        p_occurs, d_vol_base, p_adhoc, volunteers_m = kernels.supply_grid(
             self.teams, self.cell_map, self.rules.supply, self._capacity())
-        return kernels.Cells(p_occurs, d_vol_base), volunteers_m
+        return kernels.Cells(p_occurs, d_vol_base, p_adhoc), volunteers_m
 
     def choice_probabilities(self) -> np.ndarray:
         """P(municipality, voluntary, together) for every eligible pair, shape (pairs, 3).

@@ -175,9 +175,12 @@ _TABLE: tuple[Parameter, ...] = (
     _P("revision_rate", 0.04, 0.0, 1.0, "input",
        "weekly probability that a unit revisits who coordinates an activity (about "
        "twice a year)", "assumption"),
-    _P("persistence", 0.8, 0.0, 1.0, "input",
-       "probability that an occurrence follows the standing arrangement rather than an "
-       "ad hoc one (raised by a local policy, see policy_clarity)", "assumption"),
+    _P("adhoc_per_team", 0.8, 0.0, 3.0, "input",
+       "ad hoc coordination per reference team (20 volunteers) supplying a unit's "
+       "activity: an occurrence is organised by another provider than the standing "
+       "arrangement with probability 1 − exp(−a·supply), so activities many teams "
+       "supply are more often coordinated by 'several services' (cut by a local policy, "
+       "see policy_clarity)", "assumption; the paper reports 0–35% unsure/several"),
     _P("unsure_rate", 0.05, 0.0, 0.5, "input",
        "probability that a respondent answers 'unsure' about a consistent arrangement "
        "(lower where a local policy clarifies roles, see policy_clarity)",

@@ -20,7 +20,7 @@ def _within(count: int, n: int, p: float) -> bool:
     return abs(count - n * p) <= 4.5 * np.sqrt(n * p * (1 - p)) + 1
 
 
-def _world(rng, *, p_occurs=1.0, persistence=1.0, d_vol=0.0, risk=0.0, revision=0.0,
+def _world(rng, *, p_occurs=1.0, adhoc=0.0, d_vol=0.0, risk=0.0, revision=0.0,
            arrangement=MUNICIPALITY, trust=0.5, gap=0.5, trust_weight=1.0, untrained=0.0):
     """Arguments for ``units_week``: one cell, N_UNITS identical units."""
     pair_unit = np.arange(N_PAIRS) % N_UNITS
@@ -34,12 +34,13 @@ def _world(rng, *, p_occurs=1.0, persistence=1.0, d_vol=0.0, risk=0.0, revision=
     rules = kernels.UnitRules(revision_rate=revision, joint_base=0.0, trust_weight=trust_weight,
                               logic_distance=1.0, task_division=0.0, trust_learning=0.0,
                               trust_drift=0.0, forum_gain=0.0, untrained_risk=untrained,
-                              persistence=np.full(N_PAIRS, persistence),
+                              adhoc_scale=np.ones(N_PAIRS),
                               risk=np.full(N_UNITS, risk))
     stream = UniformStream(rng)
     stream.reserve(kernels.uniforms_per_week(N_PAIRS, 0))
     return dict(uniforms=stream.values, k=stream.cursor, slot=0, pairs=pairs, units=units,
-                cells=kernels.Cells(np.array([p_occurs]), np.array([d_vol])), rules=rules,
+                cells=kernels.Cells(np.array([p_occurs]), np.array([d_vol]), np.array([adhoc])),
+                rules=rules,
                 n_muni=1)
 
 
@@ -60,7 +61,7 @@ def test_revisions_by_geometric_skips_hit_the_revision_rate(rate):
 
 
 def test_ad_hoc_choices_follow_the_logit_probabilities():
-    args = _world(np.random.default_rng(2), persistence=0.0, d_vol=0.3)
+    args = _world(np.random.default_rng(2), adhoc=1.0, d_vol=0.3)
     low, high = kernels.choice_thresholds(args["pairs"], args["units"],
                                           args["cells"].d_vol_base, args["rules"])
     expected = [low[0], high[0] - low[0], 1 - high[0]]
@@ -95,7 +96,7 @@ def test_any_activity_fails_for_lack_of_training():
 def test_the_worst_case_week_reads_exactly_what_the_model_reserves():
     # Every pair revised, occurring, ad hoc, joint (trust makes "together" certain):
     # 1 + 2 per pair for the revisions, 4 per pair for the occurrences.
-    args = _world(np.random.default_rng(5), revision=1.0, persistence=0.0,
+    args = _world(np.random.default_rng(5), revision=1.0, adhoc=1.0,
                   d_vol=-50.0, trust=1.0, gap=0.0, trust_weight=100.0)
     out = _run(args)
     assert out["counts"][TOGETHER] == N_PAIRS
@@ -132,8 +133,8 @@ def test_volunteer_teams_leave_at_their_motivation_hazard_and_are_recruited():
 def test_a_model_week_never_reads_past_its_reservation():
     from sim import CoProductionModel
 
-    # Every pair revises every week and occurrences are all ad hoc: the heaviest reading.
-    model = CoProductionModel(rng=7, revision_rate=1.0, persistence=0.0, activity_rate=3.0)
+    # Every pair revises every week and most occurrences are ad hoc: the heaviest reading.
+    model = CoProductionModel(rng=7, revision_rate=1.0, adhoc_per_team=3.0, activity_rate=3.0)
     stream = model.uniforms
     starts = []
     reserve = stream.reserve

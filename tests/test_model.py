@@ -14,6 +14,7 @@ from sim.frame import SURVEY_2015
 from sim.outcomes import NAMES
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS, validate
 from sim.population import build_population
+from sim.survey import ANSWERS
 
 
 @pytest.fixture(scope="module")
@@ -144,8 +145,27 @@ def test_a_local_policy_does_not_favour_any_coordination_by_construction():
     with_policy, _ = _probs(policy_share=1.0)
     assert np.allclose(without, with_policy)
     model = CoProductionModel(rng=4, spinup_weeks=0, policy_share=1.0, policy_clarity=1.0)
-    assert np.all(model.rules.units.persistence == 1.0)
+    assert np.all(model.rules.units.adhoc_scale == 0.0)
     assert np.all(model.rules.units.risk == 0.0) and np.all(model.unsure_probability() == 0)
+
+
+def test_activities_many_teams_supply_are_more_often_coordinated_ad_hoc():
+    # One rate per team of supply: P(ad hoc) = 1 - exp(-a * supply), per cell.
+    model = CoProductionModel(rng=3, spinup_weeks=0, adhoc_per_team=0.8)
+    cells, _ = model._cells()
+    p_occurs, p_adhoc = cells.p_occurs, cells.p_adhoc
+    supply = -np.log1p(-p_occurs) / model.config["activity_rate"]
+    assert np.allclose(p_adhoc, -np.expm1(-0.8 * supply))
+    # ... so more teams, more answers of "several services" in the virtual survey.
+    several = ANSWERS.index("several")
+
+    def several_share(adhoc):
+        answers = np.concatenate([run({"adhoc_per_team": adhoc}, rng=s).survey.answers
+                                  for s in range(3)])
+        return (answers == several).sum() / (answers >= 0).sum()
+
+    # Without ad hoc coordination only a revision inside the window makes "several".
+    assert several_share(2.0) > several_share(0.5) > 2 * several_share(0.0)
 
 
 def test_untrained_volunteers_fail_whoever_coordinates():
