@@ -11,9 +11,9 @@ from __future__ import annotations
 import html
 
 from calibration.posterior import load_posterior, shipped_study_file
-from sim.io import read_own_csv, read_own_json
+from sim.io import model_version_of, read_own_csv, read_own_json
 from sim.outcomes import outcome
-from sim.parameters import PARAMETERS
+from sim.parameters import MODEL_VERSION, PARAMETERS
 
 RECOVERY_REMAKE = "coprod recovery --workers 2 --seed 2015"
 LOO_REMAKE = "coprod validate --leave-one-out --workers 2 --seed 2015"
@@ -29,9 +29,14 @@ def _manifest_line(name: str, remake: str) -> str:
     if not path.is_file():
         return ""
     m = read_own_json(path, remake)
+    made = model_version_of(m)
+    stale = ("" if made == MODEL_VERSION else
+             f" <strong>Made with an earlier model (version {made}; this one is version "
+             f"{MODEL_VERSION}): its figures describe that model, not this one; remake it "
+             f"with <code>{html.escape(remake)}</code>.</strong>")
     return (f"<p><small>Made with <code>{html.escape(str(m.get('command', '')))}</code>, "
             f"seed {m.get('seed')}, {m.get('date', '?')}; "
-            f"{m.get('wall_time_total_s', '?')} s in all.</small></p>")
+            f"{m.get('wall_time_total_s', '?')} s in all.{stale}</small></p>")
 
 
 def _missing(what: str, remake: str) -> str:

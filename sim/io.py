@@ -49,14 +49,25 @@ def atomic_write_frame(path: str | Path, frame, *, float_format: str = "%.6g") -
 
 
 def versions() -> dict[str, str]:
-    """Python and package versions, for manifests."""
-    out = {"python": sys.version.split()[0], "platform": platform.platform()}
+    """The model's version, Python and package versions, for manifests."""
+    from sim.parameters import MODEL_VERSION
+
+    out = {"model": str(MODEL_VERSION), "python": sys.version.split()[0],
+           "platform": platform.platform()}
     for name in _PACKAGES:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             continue
     return out
+
+
+def model_version_of(record: dict) -> int:
+    """The model version a manifest was made with (1: before versions were recorded)."""
+    try:
+        return int(record.get("versions", {}).get("model", 1))
+    except (TypeError, ValueError, AttributeError):
+        return 1
 
 
 def manifest(**fields) -> dict:

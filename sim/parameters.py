@@ -16,6 +16,12 @@ from dataclasses import dataclass
 from sim.errors import InputError
 from sim.frame import VOLUNTEER_SHARE_2014
 
+# The model's version: raised whenever a mechanism, a fixed number or a default changes,
+# so that results made with another model are recognised as such (manifests record it;
+# the report flags shipped studies made with an earlier version). 1: before ad hoc
+# coordination grew with supply; 2: since.
+MODEL_VERSION = 2
+
 
 @dataclass(frozen=True)
 class Parameter:

@@ -83,3 +83,22 @@ def test_the_report_renders_shipped_studies_from_their_files(tmp_path, monkeypat
     assert "The survey supports <code>statutory_pull</code>" in text
     assert "tolerance 2.90 (full model 1.40)" in text and "11 of 18" in text
     assert "leave-one-out study is not shipped" in text  # named, not silently dropped
+
+
+def test_a_study_made_with_an_earlier_model_is_flagged_in_the_report(tmp_path, monkeypatch):
+    import json
+
+    import coprod.report_studies as studies
+    from sim.io import manifest
+    from sim.parameters import MODEL_VERSION
+
+    monkeypatch.setattr(studies, "shipped_study_file", lambda name: tmp_path / name)
+    current = manifest(command="coprod ablate", seed=1)
+    assert current["versions"]["model"] == str(MODEL_VERSION)
+    (tmp_path / "ablation_manifest.json").write_text(json.dumps(current))
+    assert "earlier model" not in studies._manifest_line("ablation", "remake")
+    # Manifests from before versions were recorded are version 1.
+    del current["versions"]["model"]
+    (tmp_path / "ablation_manifest.json").write_text(json.dumps(current))
+    line = studies._manifest_line("ablation", "remake")
+    assert f"earlier model (version 1; this one is version {MODEL_VERSION})" in line
