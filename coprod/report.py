@@ -26,7 +26,7 @@ from sim.errors import InputError
 from sim.frame import SURVEY_2015
 from sim.io import atomic_write_text, read_own_csv, read_own_json
 from sim.outcomes import HEADLINE, outcome
-from sim.parameters import FREE, PARAMETERS
+from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
 
 # How each output is made again; 'coprod demo' makes them all (the quotes nest in messages).
 DEMO = "' or 'coprod demo --out DIR"
@@ -113,7 +113,9 @@ def _effect_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
         .set_index("input").share
     if groups.empty:
         return text
-    singles = mine[~mine.input.isin(groups.index)].sort_values("share", ascending=False)
+    # The assumption that carries the most on its own (the free parameters' single
+    # shares are in the table too, and must not be named as assumptions).
+    singles = mine[mine.input.isin(ASSUMPTIONS)].sort_values("share", ascending=False)
     chief = f" (chiefly {singles.input.iloc[0]})" if len(singles) and \
         singles.share.iloc[0] > 0 else ""
     leading = groups.idxmax()

@@ -49,3 +49,23 @@ def test_the_findings_follow_the_data_not_the_paper(tmp_path, write, capsys):
     assert "LTC units coordinate statutory activities more often" in found[0]
     assert "does not hold" in found[0]
     assert not any("holds in this survey" in f for f in found[:1])
+
+
+def test_the_effect_sentence_names_an_assumption_as_the_chief_assumption(tmp_path):
+    import pandas as pd
+
+    from coprod.report import _effect_sentence
+
+    comp = pd.DataFrame({"scenario": ["baseline", "strict_task_division"],
+                         "outcome": ["share_together"] * 2, "diff_median": [0.0, -0.25],
+                         "diff_low_90": [0.0, -0.4], "diff_high_90": [0.0, -0.15]})
+    (tmp_path / "scenarios").mkdir()
+    # A free parameter carries the largest single share; the assumptions' chief is
+    # trust_weight, and that is the one the sentence must name.
+    pd.DataFrame({"scenario": "strict_task_division", "outcome": "share_together",
+                  "input": ["parameters", "assumptions", "chance", "joint_propensity",
+                            "trust_weight", "logic_distance"],
+                  "share": [0.4, 0.54, 0.06, 0.34, 0.31, 0.06]}).to_csv(
+        tmp_path / "scenarios" / "attribution.csv", index=False)
+    text = _effect_sentence(tmp_path, comp)
+    assert "54% comes from the assumptions (chiefly trust_weight)" in text
