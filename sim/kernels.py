@@ -322,9 +322,8 @@ def units_week(uniforms, k, slot, pairs, units, cells, rules, n_muni):
        revised pairs are found by geometric skips, not one draw per pair.
     2. Each activity occurs with its cell's probability and follows the arrangement
        or, ad hoc (the cell's ``p_adhoc`` × the pair's ``adhoc_scale``), a fresh
-       choice; any activity fails
-       with ``rules.untrained_risk``, a joint one also with the unit's co-destruction
-       risk × logic gap. The mode goes to
+       choice; any activity fails with ``rules.untrained_risk``, a joint one also with
+       the unit's co-destruction risk × logic gap. The mode goes to
        ``pairs.window[slot]`` (−1 = no occurrence); ``pairs.window_hits`` counts each
        pair's occurrences in the window.
     3. Trust learns from each unit's joint successes and its failures and drifts to its

@@ -172,9 +172,10 @@ class CoProductionModel(mesa.Model):
         # all units of a municipality offering an activity, so they are computed per
         # cell (municipality, activity).
         self.cell_map = kernels.CellMap(
-            (1.0 / (np.maximum(units_per_muni, 1)[:, None]
-                    * np.maximum(per_domain, 1)[None, :])).ravel(),
-            (np.arange(n_muni)[:, None] * n_dom + self.domain[None, :]).ravel(), n_muni)
+            key_per_unit=(1.0 / (np.maximum(units_per_muni, 1)[:, None]
+                                 * np.maximum(per_domain, 1)[None, :])).ravel(),
+            cell_key=(np.arange(n_muni)[:, None] * n_dom + self.domain[None, :]).ravel(),
+            n_muni=n_muni)
 
         # Changing state, one array per attribute (agents and kernels view the same ones).
         self.pressure_level = PRESSURE_2015
@@ -191,7 +192,8 @@ class CoProductionModel(mesa.Model):
         # Teams active at the start count as active "now"; the others never were.
         self.last_active = np.where(self.team_active, -self.spinup, -10**9).astype(np.int64)
         self.dominance = np.zeros(n_muni)
-        self.munis = kernels.Municipalities(self.dominance, np.zeros(n_muni))
+        self.munis = kernels.Municipalities(dominance=self.dominance,
+                                            coproduction=np.zeros(n_muni))
         self.pair_window = np.full((WINDOW_WEEKS, len(pu)), -1, dtype=np.int8)
         self.uniforms = kernels.UniformStream(self.rng)
         self.draws_per_week = kernels.uniforms_per_week(len(pu), len(pop.team_org))
@@ -203,9 +205,11 @@ class CoProductionModel(mesa.Model):
         create_agents(self, VoluntaryOrganisation, len(pop.org_muni))
         create_agents(self, Volunteer, len(pop.team_org))
 
-        self.pairs = kernels.Pairs(pu, pop.unit_muni[pu] * n_acts + pa, pop.unit_muni[pu],
-                                   np.zeros(len(pu), dtype=np.int8), self.pair_window,
-                                   np.zeros(len(pu), dtype=np.int8))
+        self.pairs = kernels.Pairs(unit=pu, cell=pop.unit_muni[pu] * n_acts + pa,
+                                   muni=pop.unit_muni[pu],
+                                   arrangement=np.zeros(len(pu), dtype=np.int8),
+                                   window=self.pair_window,
+                                   window_hits=np.zeros(len(pu), dtype=np.int8))
         low, high = kernels.choice_thresholds(self.pairs, self._units(),
                                               self._cells()[0].d_vol_base, self.rules.units)
         u = self.rng.random(len(low), dtype=np.float32)
@@ -259,20 +263,26 @@ class CoProductionModel(mesa.Model):
                        * np.where(centre, RECRUITMENT_WITH_CENTRE, RECRUITMENT_WITHOUT_CENTRE))
         # People only a municipal service reaches are recruited only where one runs.
         recruitment[pop.team_reach & ~self.muni_service[pop.team_muni]] = 0.0
-        return kernels.Rules(
-            kernels.SupplyRules(team_weight, c["activity_rate"], c["adhoc_per_team"],
-                                c["org_presence_pull"], static),
-            kernels.UnitRules(c["revision_rate"],
-                              c["joint_propensity"] - c["trust_weight"] * TRUST_REFERENCE
-                              + c["logic_distance"] * GAP_REFERENCE,
-                              c["trust_weight"], c["logic_distance"],
-                              division, c["trust_learning"], TRUST_DRIFT,
-                              c["forum_trust_gain"] * lev["forum_intensity"],
-                              c["untrained_risk"], 1 - clarity[self.pair_unit],
-                              c["codestruction_risk"] * (1 - clarity)),
-            kernels.VolunteerRules(c["annual_turnover"] / 52, c["dominance_erosion"],
-                                   c["joint_mobilisation"], MOTIVATION_RECOVERY, team_weight,
-                                   recruitment)), clarity
+        # By name: several fields are floats of one type, and a swap would run unseen.
+        supply = kernels.SupplyRules(
+            team_weight=team_weight, activity_rate=c["activity_rate"],
+            adhoc_per_team=c["adhoc_per_team"], presence_pull=c["org_presence_pull"],
+            static=static)
+        units = kernels.UnitRules(
+            revision_rate=c["revision_rate"],
+            joint_base=(c["joint_propensity"] - c["trust_weight"] * TRUST_REFERENCE
+                        + c["logic_distance"] * GAP_REFERENCE),
+            trust_weight=c["trust_weight"], logic_distance=c["logic_distance"],
+            task_division=division, trust_learning=c["trust_learning"],
+            trust_drift=TRUST_DRIFT,
+            forum_gain=c["forum_trust_gain"] * lev["forum_intensity"],
+            untrained_risk=c["untrained_risk"], adhoc_scale=1 - clarity[self.pair_unit],
+            risk=c["codestruction_risk"] * (1 - clarity))
+        volunteers = kernels.VolunteerRules(
+            base_hazard=c["annual_turnover"] / 52, erosion=c["dominance_erosion"],
+            mobilisation=c["joint_mobilisation"], recovery=MOTIVATION_RECOVERY,
+            team_weight=team_weight, recruit_rate=recruitment)
+        return kernels.Rules(supply, units, volunteers), clarity
 
     def _switch_levers(self) -> None:
         """At the 2015 snapshot, put the requested levers in force.
@@ -307,8 +317,8 @@ class CoProductionModel(mesa.Model):
         """The teams' state; a team's key says where it supplies and for whom."""
         pop = self.population
         key = 2 * (pop.team_muni * len(DOMAINS) + pop.team_domain) + self.team_service
-        return kernels.Teams(key, pop.team_muni, self.team_active, self.motivation,
-                             self.last_active)
+        return kernels.Teams(key=key, muni=pop.team_muni, active=self.team_active,
+                             motivation=self.motivation, last_active=self.last_active)
 
     def _units(self) -> kernels.Units:
         """The units' state this week.
@@ -320,8 +330,8 @@ class CoProductionModel(mesa.Model):
         c = self.config
         shift = (c["staff_pressure_push"] * (self.pressure_level - PRESSURE_2015)
                  - c["home_care_offset"] * self.unit_home_care)
-        return kernels.Units(shift, self.trust, self.trust_base,
-                             self.gap_intrinsic * self.forum_factor)
+        return kernels.Units(shift=shift, trust=self.trust, trust_base=self.trust_base,
+                             gap=self.gap_intrinsic * self.forum_factor)
 
     def _capacity(self) -> float:
         """The activity rate's factor from staff pressure (1 in 2015)."""
@@ -337,7 +347,8 @@ class CoProductionModel(mesa.Model):
         """
         p_occurs, d_vol_base, p_adhoc, volunteers_m = kernels.supply_grid(
             self.teams, self.cell_map, self.rules.supply, self._capacity())
-        return kernels.Cells(p_occurs, d_vol_base, p_adhoc), volunteers_m
+        return kernels.Cells(p_occurs=p_occurs, d_vol_base=d_vol_base,
+                             p_adhoc=p_adhoc), volunteers_m
 
     def choice_probabilities(self) -> np.ndarray:
         """P(municipality, voluntary, together) for every eligible pair, shape (pairs, 3).
