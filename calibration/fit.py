@@ -66,10 +66,10 @@ class PredictiveCheck:
         diffs = self.differences.set_index("statistic")
         s = self.shares
         return {
-            "shares_median_inside_95": int(self.shares.inside.sum()),
+            "shares_median_inside_95": int(s.inside.sum()),
             "shares_observed_inside_predictive_90": int(
-                ((self.shares.observed >= self.shares.sim_low_90)
-                 & (self.shares.observed <= self.shares.sim_high_90)).sum()),
+                ((s.observed >= s.sim_low_90)
+                 & (s.observed <= s.sim_high_90)).sum()),
             "pooled_diff_municipality_inside": bool(diffs.loc["pooled_diff:municipality",
                                                               "inside"]),
             "pooled_diff_voluntary_inside": bool(diffs.loc["pooled_diff:voluntary", "inside"]),
@@ -107,7 +107,9 @@ def predictive_counts(posterior: Posterior, *, draws: int, rng, **kwargs) -> np.
 
 
 # Patterns the calibration did not use: the paper's 0-35% of answers dropped as
-# "unsure"/"several", spread across the six activities; volunteer activities being more
+# "unsure"/"several", spread across the six activities (the level of ad hoc coordination,
+# `adhoc_per_team`, was set so that the top comes near 35%: only the low end and the
+# order are a test); volunteer activities being more
 # prevalent in nursing homes than in home care (Skinner 2018); and 4.4% of the population
 # volunteering in long-term care during 2014 (Folkestad et al. 2015; the model's pool is
 # sized from it, but turnover and motivation decide how many volunteer in a year).
@@ -137,7 +139,8 @@ def validation(runs: list[PredictiveRun]) -> pd.DataFrame:
                  "consistent": bool(medians.min() <= low_dropped
                                     + SPREAD_TOLERANCE * high_dropped)})
     rows.append({"pattern": "dropped_share_most",
-                 "known": f"about {high_dropped:g} (paper: the highest activity)",
+                 "known": f"about {high_dropped:g} (paper: the highest activity; "
+                          f"adhoc_per_team is set to it, so not a test)",
                  "sim_median": medians.max(), "sim_low_90": np.nan, "sim_high_90": np.nan,
                  "consistent": bool(abs(medians.max() - high_dropped)
                                     <= SPREAD_TOLERANCE * high_dropped)})

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from sim.parameters import MODEL_VERSION
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -50,8 +52,6 @@ def atomic_write_frame(path: str | Path, frame, *, float_format: str = "%.6g") -
 
 def versions() -> dict[str, str]:
     """The model's version, Python and package versions, for manifests."""
-    from sim.parameters import MODEL_VERSION
-
     out = {"model": str(MODEL_VERSION), "python": sys.version.split()[0],
            "platform": platform.platform()}
     for name in _PACKAGES:

@@ -41,6 +41,8 @@ RESPONDENT_MIX = np.array([SURVEY_2015.respondent_types[t] for t in UNIT_TYPES],
 # physical 0.3); visiting, practical help and support, which the survey did not report,
 # get 0.3 each. These five weights are values set from the survey being fitted, counted
 # as such (docs/ODD.md, 1.1): the activity counts n are not evidence for the mechanisms.
+# The 15% predates ad hoc coordination from supply, which drops 10-34% by activity; the
+# weights were not re-derived (docs/ODD.md, 3.2, gives what re-deriving would change).
 DOMAIN_WEIGHTS = {
     "social": 0.18, "culture": 0.53, "physical": 0.04, "visiting": 0.04, "practical": 0.04,
     "meals": 0.09, "day_care": 0.04, "support": 0.04,
