@@ -34,6 +34,7 @@ from calibration.survey import load_table2
 from scenarios.spec import load_scenario, shipped_names
 from sim import CoProductionModel, outcomes
 from sim.catalogue import COORDINATORS, TABLE2_IDS, activity_index
+from sim.model import OUTCOME_REPORTERS
 from sim.parameters import LEVERS, PARAMETERS
 
 ENSEMBLE_ENV = "COPROD_ENSEMBLE_DIR"
@@ -82,7 +83,7 @@ class DashboardModel(CoProductionModel):
         shares = {f"{a}:{c}": (lambda m, a=a, c=c: m.window_share(a, c))
                   for a in TABLE2_IDS for c in COORDINATORS}
         self.datacollector = mesa.DataCollector(
-            model_reporters={**{name: name for name in outcomes.NAMES}, **shares})
+            model_reporters={**OUTCOME_REPORTERS, **shares})
         # The model is built at the 2015 snapshot (its spin-up is part of building it):
         # the first frame shows 2015, and the chosen levers take effect with the first
         # step the user takes.

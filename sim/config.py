@@ -13,7 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from sim.parameters import LEVERS, PARAMETERS, validate
+from sim.parameters import PARAMETERS, validate
+
+
+def _levers() -> tuple[str, ...]:
+    """The levers' names, read from the parameter table when asked (it may gain rows)."""
+    return tuple(name for name, p in PARAMETERS.items() if p.kind == "lever")
 
 
 @dataclass(frozen=True)
@@ -48,12 +53,12 @@ class Configuration:
     @property
     def levers_2015(self) -> Mapping[str, float]:
         """The levers' values in 2015 (their documented defaults)."""
-        return MappingProxyType({name: PARAMETERS[name].default for name in LEVERS})
+        return MappingProxyType({name: PARAMETERS[name].default for name in _levers()})
 
     @property
     def levers_requested(self) -> Mapping[str, float]:
         """The levers asked for, in force after the 2015 snapshot."""
-        return MappingProxyType({name: self.values[name] for name in LEVERS})
+        return MappingProxyType({name: self.values[name] for name in _levers()})
 
     def levers_at(self, week: int) -> Mapping[str, float]:
         """The levers in force in ``week`` (counted from the 2015 snapshot; ≤ 0: spin-up)."""

@@ -479,7 +479,7 @@ WEEK_RECORD = ("municipality", "voluntary", "together", "offered", "trust_sum",
 
 
 @njit(cache=True)
-def run_weeks(uniforms, k, first_week, n_weeks, world, rules, capacity, record):
+def run_weeks(uniforms, k, first_week, n_weeks, world, rules, weekly, record):
     """Run up to ``n_weeks`` weeks under fixed rules, in place: supply, units, volunteers.
 
     One compiled call for many weeks, so that a run pays Python's per-call costs once per
@@ -487,21 +487,27 @@ def run_weeks(uniforms, k, first_week, n_weeks, world, rules, capacity, record):
     before a week that could read past the end of ``uniforms``: the caller reserves a new
     block and calls again, exactly where a week-by-week caller would have reserved one,
     so the random numbers are the same as one call per week. Week ``i`` (numbered
-    ``first_week + i``) goes to ``record[i]`` in the order of :data:`WEEK_RECORD`. The
-    staff pressure (``capacity``, ``world.units.shift``) and the logic gap must stay
-    constant over the weeks. Returns ``(weeks run, where the reading stopped)``.
+    ``first_week + i``) goes to ``record[i]`` in the order of :data:`WEEK_RECORD`.
+    What moves within a regime comes per week in ``weekly[i]``: the activity rate's
+    capacity factor, the push staff pressure adds to every unit's utility shift
+    (``world.units.shift`` is the shift at 2015 pressure) and the factor on every
+    unit's logic gap (``world.units.gap`` is the intrinsic gap).
+    Returns ``(weeks run, where the reading stopped)``.
     """
     n_muni = world.cell_map.n_muni
     need = uniforms_per_week(len(world.pairs.unit), len(world.teams.key))
     window = world.pairs.window.shape[0]
+    base = world.units
     for i in range(n_weeks):
         if len(uniforms) - k < need:
             return i, k
         week = first_week + i
+        capacity, push, gap_scale = weekly[i, 0], weekly[i, 1], weekly[i, 2]
+        units = Units(base.shift + push, base.trust, base.trust_base, base.gap * gap_scale)
         p_occurs, d_vol_base, p_adhoc, volunteers_m = supply_grid(
             world.teams, world.cell_map, rules.supply, capacity)
         counts, occ_m, mun_m, fail_m, coprod_m, offered, trust_sum, k = units_week(
-            uniforms, k, week % window, world.pairs, world.units,
+            uniforms, k, week % window, world.pairs, units,
             Cells(p_occurs, d_vol_base, p_adhoc), rules.units, n_muni)
         n_active, motivation_sum, past_year, k = volunteers_week(
             uniforms, k, week, world.teams, world.munis,

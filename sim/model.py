@@ -3,7 +3,8 @@
 Each week, one pass over all units × activities and one over all volunteer teams
 (compiled loops in :mod:`sim.kernels`). The model is built at the 2015 snapshot: its
 spin-up weeks run while it is built, in compiled blocks of weeks, and each Mesa step is
-one week after the snapshot.
+one week after the snapshot (:meth:`CoProductionModel.run_for` runs many weeks in
+compiled blocks too, and Mesa still counts and records each of them).
 
 1. staff pressure follows the resource-pressure lever;
 2. volunteer supply per municipality and domain is counted from active teams;
@@ -18,15 +19,24 @@ one week after the snapshot.
    are recruited back;
 7. staff and volunteer hours are counted and the DataCollector records the week.
 
-See ``docs/ODD.md`` for the full description and the sources of every input.
+What the levers make of the rules is one immutable :class:`sim.regime.Regime`, replaced
+when the levers switch; the week's outcomes are a record of their own
+(:attr:`CoProductionModel.week_outcomes`), beside the state, never in it. See
+``docs/ODD.md`` for the full description and the sources of every input.
 """
 
 from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from functools import partial
+from types import MappingProxyType
 
 import mesa
 import numpy as np
 
 from sim import kernels, outcomes
+from sim import regime as regimes
 from sim.agents import LTCUnit, VoluntaryOrganisation, Volunteer, create_agents
 from sim.catalogue import CATALOGUE, DOMAINS, UNIT_TYPES, activity_index
 from sim.config import Configuration
@@ -40,12 +50,11 @@ from sim.frame import (
 )
 from sim.kernels import MUNICIPALITY, TOGETHER, VOLUNTARY  # noqa: F401 (re-exported)
 from sim.population import Population, build_population
+from sim.regime import LOGIC_GAP_RANGE, TRUST_BASELINE_BETA
+from sim.streams import Streams
+from sim.survey import SimulatedSurvey, virtual_survey
 
 WINDOW_WEEKS = SURVEY_2015.window_weeks  # the survey asked about the last four weeks
-# Staff pressure is 1 in 2015 everywhere: no source gives staff hours per recipient by
-# unit type, so the difference between home care and nursing homes is the counted
-# parameter `home_care_offset`; the `resource_pressure` lever raises pressure over time.
-PRESSURE_2015 = 1.0
 # Share of units where the activity can take place at all: units running the statutory
 # service volunteers join (day centres, food delivery), and home-care districts with a
 # meeting place for cultural events (e.g. a senior centre). No source gives these: they
@@ -60,39 +69,6 @@ COORDINATION_HOURS = (3.0, 0.5, 1.5)
 # 2014: about 1.22 hours per volunteer per week.
 HOURS_PER_VOLUNTEER_WEEK = (VOLUNTEER_FTE_2014 * HOURS_PER_FTE_YEAR
                             / (VOLUNTEER_SHARE_2014 * POPULATION_2014) / 52)
-# Assumption: trust starts, and drifts back to, a unit's baseline drawn from Beta(2, 3)
-# (mean 0.4: the paper's "limited trust", Discussion); it drifts back at 2% a week.
-TRUST_BASELINE_BETA = (2.0, 3.0)
-TRUST_DRIFT = 0.02
-# Assumption: a unit's own logic gap is uniform on [0.3, 0.7].
-LOGIC_GAP_RANGE = (0.3, 0.7)
-# The average trust and gap at which `joint_propensity` is the together-utility (the
-# means of the two distributions above): the survey identifies sharing at the average,
-# trust_weight and logic_distance say how deviations from it matter.
-TRUST_REFERENCE = TRUST_BASELINE_BETA[0] / sum(TRUST_BASELINE_BETA)
-GAP_REFERENCE = sum(LOGIC_GAP_RANGE) / 2
-# Assumption: forums close the logic gap toward its floor (`forum_gap_reduction`) by 1%
-# a week at full intensity.
-FORUM_RATE = 0.01
-MOTIVATION_RECOVERY = 0.02  # weekly recovery of motivation toward 1
-# Recruitment: with REFERENCE_RECRUITMENT times the leaving rate, 80% of the pool stays
-# active at full motivation. Assumption: recruitment runs at 0.8 of that without a
-# volunteer centre and at 1.05 with one (31% more where a centre recruits).
-REFERENCE_RECRUITMENT = 4.0
-RECRUITMENT_WITHOUT_CENTRE, RECRUITMENT_WITH_CENTRE = 0.8, 1.05
-# Supply and the harm of failures are measured per 20 volunteers, the team size the
-# parameters were calibrated at, so that ``volunteers_per_agent`` changes only how
-# finely volunteers are resolved, not what they do.
-REFERENCE_TEAM = 20
-
-
-def _adjust(flags: np.ndarray, old: float, new: float, draws: np.ndarray) -> np.ndarray:
-    """Flip flags at random so that a share ``old`` becomes ``new`` in expectation."""
-    if new > old:
-        return flags | (draws < (new - old) / (1 - old))
-    if new < old:
-        return flags & ~(draws < (old - new) / old)
-    return flags
 
 
 def _settings_mask() -> np.ndarray:
@@ -119,6 +95,17 @@ def _check_rng(rng) -> None:
                      "Generator, or None")
 
 
+def _reported(name: str, model: CoProductionModel) -> float:
+    """A DataCollector reporter: the week's value of outcome ``name``."""
+    return model.week_outcomes[name]
+
+
+# The DataCollector's model reporters: every outcome of sim.outcomes, read from the week's
+# record (a subclass adding its own reporters starts from this).
+OUTCOME_REPORTERS: Mapping = MappingProxyType(
+    {name: partial(_reported, name) for name in outcomes.NAMES})
+
+
 class CoProductionModel(mesa.Model):
     """LTC units, voluntary organisations and volunteer teams in Norwegian municipalities.
 
@@ -128,104 +115,117 @@ class CoProductionModel(mesa.Model):
     table's documented default (pass the posterior median to get the calibrated model).
     ``population`` is ``"survey2015"``, ``"norway"`` or a prebuilt
     :class:`sim.population.Population`; ``rng`` (int, SeedSequence or Generator) is the
-    only source of randomness.
+    only source of randomness: each purpose draws from its own stream derived from it by
+    name (:class:`sim.streams.Streams`).
     """
 
     def __init__(self, population: str | Population = "survey2015", rng=None, *,
                  config: Configuration | None = None, **params):
         _check_rng(rng)
-        super().__init__(rng=rng)
+        self.streams = Streams(rng)
+        # Mesa's own generators (agent sets' shuffles) get a stream of their own.
+        super().__init__(rng=int(self.streams.sequence("mesa").generate_state(1)[0]))
         if config is not None and params:
             raise InputError("config", ", ".join(params), "give a Configuration or "
                              "parameters by name, not both", problem="clashing values")
         self.config = config if config is not None else Configuration.resolve(params)
-        c = self.config
         # The synthetic world first runs ``spinup_weeks`` under the 2015 levers, to forget
         # its made-up starting state; the end of the spin-up is "2015", when the survey
         # observes it. The levers asked for take effect from then on.
-        self.spinup = c.spinup_weeks
+        self.spinup = self.config.spinup_weeks
+        first_week = 1 - self.spinup
         self.population = (population if isinstance(population, Population)
-                           else build_population(population, {**c.values, **self.levers},
-                                                 self.rng))
+                           else build_population(
+                               population, {**self.config.values,
+                                            **self.config.levers_at(first_week)},
+                               self.streams.child("population")))
+        self._build_pairs()
+        self._build_state()
+        self.regime = regimes.build_regime(self.config, first_week,
+                                           regimes.initial_flags(self.population),
+                                           self.structure)
+        self._draw_arrangements()
+        create_agents(self, LTCUnit, len(self.population.unit_muni))
+        create_agents(self, VoluntaryOrganisation, len(self.population.org_muni))
+        create_agents(self, Volunteer, len(self.population.team_org))
+        self.datacollector = mesa.DataCollector(model_reporters=dict(OUTCOME_REPORTERS))
+        self._pending: deque = deque()  # weeks run_for computed ahead, for Mesa to count
+        self._spin_up()
+
+    # ---- building the world ----------------------------------------------------------
+    def _build_pairs(self) -> None:
+        """Which (unit, activity) pairs can occur, and how supply reaches them.
+
+        The work is done on flat arrays over the eligible pairs. Supply is counted per
+        key (municipality, domain) and shared among the municipality's units and the
+        domain's activities; utilities are the same for all units of a municipality
+        offering an activity, so they are computed per cell (municipality, activity).
+        """
         pop = self.population
-        n_units, n_acts = len(pop.unit_muni), len(CATALOGUE)
-        n_muni = len(pop.muni_population)
-        n_dom = len(DOMAINS)
-
-        # Static structure.
-        self.statutory = np.array([a.statutory for a in CATALOGUE])
-        self.professional = np.array([a.professional for a in CATALOGUE], dtype=float)
+        n_units, n_muni, n_dom = len(pop.unit_muni), len(pop.muni_population), len(DOMAINS)
         self.domain = np.array([DOMAINS.index(a.domain) for a in CATALOGUE])
-        self.unit_home_care = pop.unit_type == UNIT_TYPES.index("home_care")
-        per_domain = np.bincount(self.domain, minlength=n_dom)
         eligible = _settings_mask()[pop.unit_type]
+        available = self.streams["availability"]
         for act_id, share in SERVICE_AVAILABILITY.items():
-            eligible[:, activity_index(act_id)] &= self.rng.random(n_units) < share
+            eligible[:, activity_index(act_id)] &= available.random(n_units) < share
         self.eligible = eligible
-        units_per_muni = np.bincount(pop.unit_muni, minlength=n_muni)
-
-        # The work is done on flat arrays over the eligible (unit, activity) pairs.
         pu, pa = (np.ascontiguousarray(i) for i in np.nonzero(eligible))
         self.pair_unit, self.pair_act = pu, pa
-        # Supply is counted per key (municipality, domain) and shared among the
-        # municipality's units and the domain's activities; utilities are the same for
-        # all units of a municipality offering an activity, so they are computed per
-        # cell (municipality, activity).
+        units_per_muni = np.bincount(pop.unit_muni, minlength=n_muni)
+        per_domain = np.bincount(self.domain, minlength=n_dom)
         self.cell_map = kernels.CellMap(
             key_per_unit=(1.0 / (np.maximum(units_per_muni, 1)[:, None]
                                  * np.maximum(per_domain, 1)[None, :])).ravel(),
             cell_key=(np.arange(n_muni)[:, None] * n_dom + self.domain[None, :]).ravel(),
             n_muni=n_muni)
+        self.structure = regimes.Structure.of(pop, pu)
 
-        # Changing state, one array per attribute (agents and kernels view the same ones).
-        self.pressure_level = PRESSURE_2015
-        self.trust_base = self.rng.beta(*TRUST_BASELINE_BETA, n_units)
+    def _build_state(self) -> None:
+        """The changing state, one array per attribute (agents and kernels view them)."""
+        pop = self.population
+        n_units, n_muni, n_pairs = len(pop.unit_muni), len(pop.muni_population), \
+            len(self.pair_unit)
+        self.trust_base = self.streams["trust"].beta(*TRUST_BASELINE_BETA, n_units)
         self.trust = self.trust_base.copy()
-        self.gap_intrinsic = self.rng.uniform(*LOGIC_GAP_RANGE, n_units)
-        self.forum_factor = np.ones(n_units)  # how far forums have narrowed the logic gap
-        self.muni_policy = pop.muni_policy.copy()
-        self.muni_centre = pop.muni_centre.copy()
-        self.muni_service = pop.muni_service.copy()
+        self.gap_intrinsic = self.streams["logic_gap"].uniform(*LOGIC_GAP_RANGE, n_units)
         self.team_active = pop.team_active.copy()
-        self.team_service = pop.team_org < 0
         self.motivation = np.ones(len(pop.team_org))
         # Teams active at the start count as active "now"; the others never were.
         self.last_active = np.where(self.team_active, -self.spinup, -10**9).astype(np.int64)
         self.dominance = np.zeros(n_muni)
         self.munis = kernels.Municipalities(dominance=self.dominance,
                                             coproduction=np.zeros(n_muni))
-        self.pair_window = np.full((WINDOW_WEEKS, len(pu)), -1, dtype=np.int8)
-        self.uniforms = kernels.UniformStream(self.rng)
-        self.draws_per_week = kernels.uniforms_per_week(len(pu), len(pop.team_org))
-        self.rules, self.clarity = self._rules()
-        self.teams = self._teams()
-
-        # Mesa agents: views on the arrays.
-        create_agents(self, LTCUnit, n_units)
-        create_agents(self, VoluntaryOrganisation, len(pop.org_muni))
-        create_agents(self, Volunteer, len(pop.team_org))
-
-        self.pairs = kernels.Pairs(unit=pu, cell=pop.unit_muni[pu] * n_acts + pa,
-                                   muni=pop.unit_muni[pu],
-                                   arrangement=np.zeros(len(pu), dtype=np.int8),
+        self.pair_window = np.full((WINDOW_WEEKS, n_pairs), -1, dtype=np.int8)
+        self.pairs = kernels.Pairs(unit=self.pair_unit,
+                                   cell=pop.unit_muni[self.pair_unit] * len(CATALOGUE)
+                                   + self.pair_act,
+                                   muni=pop.unit_muni[self.pair_unit],
+                                   arrangement=np.zeros(n_pairs, dtype=np.int8),
                                    window=self.pair_window,
-                                   window_hits=np.zeros(len(pu), dtype=np.int8))
-        low, high = kernels.choice_thresholds(self.pairs, self._units(),
-                                              self._cells()[0].d_vol_base, self.rules.units)
-        u = self.rng.random(len(low), dtype=np.float32)
+                                   window_hits=np.zeros(n_pairs, dtype=np.int8))
+        self.uniforms = kernels.UniformStream(self.streams["weekly"])
+        self.draws_per_week = kernels.uniforms_per_week(n_pairs, len(pop.team_org))
+        self.week_outcomes: Mapping[str, float] = MappingProxyType(
+            dict.fromkeys(outcomes.NAMES, np.nan))
+
+    def _draw_arrangements(self) -> None:
+        """Every pair's first standing arrangement: a logit choice under the first regime."""
+        low, high = self._thresholds(1 - self.spinup)
+        u = self.streams["arrangements"].random(len(low), dtype=np.float32)
         self.pairs.arrangement[:] = (u > low).view(np.int8) + (u > high).view(np.int8)
-        # Attribute-name reporters: Mesa reads them without calling a Python function.
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: name for name in outcomes.NAMES})
-        # The spin-up: weeks before the snapshot, run in compiled blocks (they are the
-        # world's burn-in, not steps anyone observes one by one). Its weeks are kept in
-        # `spinup_series`; the model's state and `last` are then those of 2015.
-        self.spinup_series = self._outcomes(1 - self.spinup,
-                                            self._advance(1 - self.spinup, self.spinup))
-        self.last: dict[str, float] = {
-            name: float(values[-1]) if self.spinup else np.nan
-            for name, values in self.spinup_series.items()}
-        self.__dict__.update(self.last)
+
+    def _spin_up(self) -> None:
+        """The weeks before the snapshot, run in compiled blocks while the model is built.
+
+        They are the world's burn-in, not steps anyone observes one by one: their
+        outcomes are kept in ``spinup_series``, and the model's state and
+        ``week_outcomes`` are then those of 2015.
+        """
+        first = 1 - self.spinup
+        self.spinup_series = self._outcomes(first, self._advance(first, self.spinup))
+        if self.spinup:
+            self.week_outcomes = MappingProxyType(
+                {name: float(values[-1]) for name, values in self.spinup_series.items()})
 
     # ---- what is in force --------------------------------------------------------------
     @property
@@ -234,121 +234,83 @@ class CoProductionModel(mesa.Model):
         return self.steps
 
     @property
-    def levers(self):
-        """The levers in force this week (the 2015 values until the snapshot)."""
-        return self.config.levers_at(self.week)
+    def levers(self) -> Mapping[str, float]:
+        """The levers in force (the regime's)."""
+        return self.regime.levers
 
-    def _rules(self) -> tuple[kernels.Rules, np.ndarray]:
-        """The rules implied by the parameters, the levers in force and the world's flags.
+    @property
+    def flags(self) -> regimes.Flags:
+        """Which municipalities hold a policy, a centre, a service (the regime's)."""
+        return self.regime.flags
 
-        Computed when the model is built and when the levers switch at the 2015 snapshot;
-        nothing else changes them. Also returns, per unit, the clarity of roles: the
-        ``policy_clarity`` where a local policy holds, else 0.
-        """
-        c, lev, pop = self.config, self.levers, self.population
-        # A local policy is an agreement on who does what: where one holds, ad hoc
-        # coordination, joint failures from unclear roles and "unsure" answers are each
-        # cut by `policy_clarity`. It does not make any coordination mode cheaper.
-        clarity = c["policy_clarity"] * self.muni_policy[pop.unit_muni]
-        stat = self.statutory.astype(float)
-        division = lev["task_division"]
-        # The part of the municipal-minus-voluntary claim fixed by the activity.
-        static = np.tile(c["municipal_tradition"] + (c["statutory_pull"] + division) * stat
-                         + c["professional_claim"] * self.professional
-                         - division * (1 - stat), len(self.dominance))
-        team_weight = c["volunteers_per_agent"] / REFERENCE_TEAM
-        centre = self.muni_centre[pop.team_muni]
-        recruitment = (c["annual_turnover"] / 52 * REFERENCE_RECRUITMENT
-                       * (1 + c["recruitment_response"] * lev["recruitment_effort"])
-                       * np.where(centre, RECRUITMENT_WITH_CENTRE, RECRUITMENT_WITHOUT_CENTRE))
-        # People only a municipal service reaches are recruited only where one runs.
-        recruitment[pop.team_reach & ~self.muni_service[pop.team_muni]] = 0.0
-        # By name: several fields are floats of one type, and a swap would run unseen.
-        supply = kernels.SupplyRules(
-            team_weight=team_weight, activity_rate=c["activity_rate"],
-            adhoc_per_team=c["adhoc_per_team"], presence_pull=c["org_presence_pull"],
-            static=static)
-        units = kernels.UnitRules(
-            revision_rate=c["revision_rate"],
-            joint_base=(c["joint_propensity"] - c["trust_weight"] * TRUST_REFERENCE
-                        + c["logic_distance"] * GAP_REFERENCE),
-            trust_weight=c["trust_weight"], logic_distance=c["logic_distance"],
-            task_division=division, trust_learning=c["trust_learning"],
-            trust_drift=TRUST_DRIFT,
-            forum_gain=c["forum_trust_gain"] * lev["forum_intensity"],
-            untrained_risk=c["untrained_risk"], adhoc_scale=1 - clarity[self.pair_unit],
-            risk=c["codestruction_risk"] * (1 - clarity))
-        volunteers = kernels.VolunteerRules(
-            base_hazard=c["annual_turnover"] / 52, erosion=c["dominance_erosion"],
-            mobilisation=c["joint_mobilisation"], recovery=MOTIVATION_RECOVERY,
-            team_weight=team_weight, recruit_rate=recruitment)
-        return kernels.Rules(supply, units, volunteers), clarity
+    @property
+    def team_service(self) -> np.ndarray:
+        """Per team: whether it belongs to a municipal volunteer service (the regime's)."""
+        return self.regime.flags.team_service
 
-    def _switch_levers(self) -> None:
-        """At the 2015 snapshot, put the requested levers in force.
+    @property
+    def rules(self) -> kernels.Rules:
+        """The kernels' rules in force (the regime's)."""
+        return self.regime.rules
 
-        Municipalities adopt (or drop) a local policy, a volunteer centre or their own
-        volunteer service at random until the requested shares hold in expectation; a
-        new municipal service takes a share of the municipality's volunteer teams, a
-        closed one hands them back to the organisations. The draws are made whatever the
-        levers, so every scenario consumes the same random numbers as the baseline.
-        """
-        pop, rng = self.population, self.rng
-        old, new = self.config.levers_2015, self.config.levers_requested
-        draws = rng.random((3, len(self.dominance)))
-        self.muni_policy = _adjust(self.muni_policy, old["policy_share"],
-                                   new["policy_share"], draws[0])
-        self.muni_centre = _adjust(self.muni_centre, old["volunteer_centre_share"],
-                                   new["volunteer_centre_share"], draws[1])
-        before = self.muni_service
-        self.muni_service = _adjust(before, old["municipal_service_share"],
-                                    new["municipal_service_share"], draws[2])
-        opened = (self.muni_service & ~before)[pop.team_muni]
-        closed = (before & ~self.muni_service)[pop.team_muni]
-        move = opened & (rng.random(len(pop.team_muni)) < self.config["service_takeover"])
-        # A closed service hands its teams back; people only it reached stay its own
-        # (and are no longer recruited, see _rules).
-        self.team_service = ((self.team_service | move) & ~closed) | pop.team_reach
-        self.rules, self.clarity = self._rules()
-        self.teams = self._teams()
+    @property
+    def pressure_level(self) -> float:
+        """Staff pressure this week (1 = 2015)."""
+        return self.regime.pressure(self.week)
+
+    def _enter(self, week: int) -> None:
+        """Put in force the regime of ``week``: the levers switch at the 2015 snapshot."""
+        if self.spinup and week >= 1 > self.regime.start_week:
+            flags = regimes.switched_flags(self.regime.flags, self.config, self.population,
+                                           self.streams)
+            self.regime = regimes.build_regime(self.config, 1, flags, self.structure)
+
+    def _regime_weeks(self, week: int, n_weeks: int) -> int:
+        """How many of ``n_weeks`` weeks from ``week`` the regime in force covers."""
+        if self.spinup and self.regime.start_week < 1:
+            return min(n_weeks, max(1 - week, 0)) or n_weeks
+        return n_weeks
 
     # ---- the bundles the kernels read ----------------------------------------------------
     def _teams(self) -> kernels.Teams:
-        """The teams' state; a team's key says where it supplies and for whom."""
+        """The teams' state; a team's key (the regime's) says where it supplies, for whom."""
         pop = self.population
-        key = 2 * (pop.team_muni * len(DOMAINS) + pop.team_domain) + self.team_service
-        return kernels.Teams(key=key, muni=pop.team_muni, active=self.team_active,
-                             motivation=self.motivation, last_active=self.last_active)
+        return kernels.Teams(key=self.regime.team_key, muni=pop.team_muni,
+                             active=self.team_active, motivation=self.motivation,
+                             last_active=self.last_active)
 
-    def _units(self) -> kernels.Units:
-        """The units' state this week.
+    def _units(self, week: int | None = None) -> kernels.Units:
+        """The units' state in ``week`` (default: this week).
 
         The unit's own utility shift: home care's offset of the municipal claim, and the
         response to staff pressure above its 2015 level. The logic gap is the unit's own,
         narrowed by forums.
         """
-        c = self.config
-        shift = (c["staff_pressure_push"] * (self.pressure_level - PRESSURE_2015)
-                 - c["home_care_offset"] * self.unit_home_care)
-        return kernels.Units(shift=shift, trust=self.trust, trust_base=self.trust_base,
-                             gap=self.gap_intrinsic * self.forum_factor)
+        week = self.week if week is None else week
+        _, push, scale = self.regime.weekly(week, 1)[0]
+        return kernels.Units(shift=self.regime.unit_shift + push, trust=self.trust,
+                             trust_base=self.trust_base, gap=self.gap_intrinsic * scale)
 
-    def _capacity(self) -> float:
-        """The activity rate's factor from staff pressure (1 in 2015)."""
-        return (self.pressure_level / PRESSURE_2015) ** -self.config["pressure_capacity"]
-
-    def _cells(self) -> tuple[kernels.Cells, np.ndarray]:
-        """Supply per cell this week, and active volunteers per municipality.
+    def _cells(self, week: int | None = None) -> tuple[kernels.Cells, np.ndarray]:
+        """Supply per cell in ``week`` (default: this week), and volunteers per municipality.
 
         Supply is the active volunteers (per reference team) of the activity's domain in
         the municipality, shared among its units and among the catalogue's activities of
         that domain; organisations' volunteers and the municipal service's pull in
         opposite directions.
         """
+        week = self.week if week is None else week
+        capacity = self.regime.weekly(week, 1)[0, 0]
         p_occurs, d_vol_base, p_adhoc, volunteers_m = kernels.supply_grid(
-            self.teams, self.cell_map, self.rules.supply, self._capacity())
+            self._teams(), self.cell_map, self.regime.rules.supply, capacity)
         return kernels.Cells(p_occurs=p_occurs, d_vol_base=d_vol_base,
                              p_adhoc=p_adhoc), volunteers_m
+
+    def _thresholds(self, week: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The logit's cumulative thresholds for every pair in ``week``."""
+        return kernels.choice_thresholds(self.pairs, self._units(week),
+                                         self._cells(week)[0].d_vol_base,
+                                         self.regime.rules.units)
 
     def choice_probabilities(self) -> np.ndarray:
         """P(municipality, voluntary, together) for every eligible pair, shape (pairs, 3).
@@ -358,16 +320,15 @@ class CoProductionModel(mesa.Model):
         statutory duty) + the response to staff pressure; together = half of that +
         trust − the cost of bridging logics.
         """
-        low, high = kernels.choice_thresholds(self.pairs, self._units(),
-                                              self._cells()[0].d_vol_base, self.rules.units)
+        low, high = self._thresholds()
         return np.stack([low, high - low, 1 - high], axis=-1)
 
     def unsure_probability(self) -> np.ndarray:
-        """Per unit, the chance a respondent is unsure who coordinates.
+        """Per unit, the chance a respondent is unsure who coordinates (the regime's).
 
         Lower where a local policy has written down who does what.
         """
-        return self.config["unsure_rate"] * (1 - self.clarity)
+        return self.regime.unsure
 
     @property
     def window(self) -> np.ndarray:
@@ -376,25 +337,44 @@ class CoProductionModel(mesa.Model):
         full[:, self.pair_unit, self.pair_act] = self.pair_window
         return full
 
-    # ---- one week ------------------------------------------------------------------------
+    def observe(self) -> SimulatedSurvey:
+        """The virtual survey of the last four weeks, as the 2015 survey observed.
+
+        It reads the unsure rate of the regime in force now, and draws from a stream
+        named by the week, so the 2015 survey is the same whatever comes after.
+        """
+        pop = self.population
+        return virtual_survey(self.window, pop.unit_type, pop.name, self.regime.unsure,
+                              self.streams[f"survey:week {self.week}"])
+
+    # ---- weeks -----------------------------------------------------------------------------
     def _advance(self, first_week: int, n_weeks: int) -> np.ndarray:
-        """Run ``n_weeks`` weeks from ``first_week`` under the rules and pressure in force.
+        """Run ``n_weeks`` weeks from ``first_week``, switching the regime when due.
 
         Supply, then the units' pass over all pairs, then the volunteers' pass over all
         teams (:func:`sim.kernels.run_weeks`), as many weeks per compiled call as a block
-        of uniforms holds. Returns the weeks' raw counts, one row each
-        (:data:`sim.kernels.WEEK_RECORD`).
+        of uniforms holds and the regime in force lasts. Returns the weeks' raw counts,
+        one row each (:data:`sim.kernels.WEEK_RECORD`).
         """
         record = np.empty((n_weeks, len(kernels.WEEK_RECORD)))
-        world = kernels.World(self.teams, self.cell_map, self.pairs, self._units(),
-                              self.munis)
-        capacity, stream, done = self._capacity(), self.uniforms, 0
+        stream, done = self.uniforms, 0
         while done < n_weeks:
-            stream.reserve(self.draws_per_week)
-            ran, stream.cursor = kernels.run_weeks(
-                stream.values, stream.cursor, first_week + done, n_weeks - done, world,
-                self.rules, capacity, record[done:])
-            done += ran
+            week = first_week + done
+            self._enter(week)
+            span = done + self._regime_weeks(week, n_weeks - done)
+            regime = self.regime
+            weekly = regime.weekly(week, span - done)
+            world = kernels.World(self._teams(), self.cell_map, self.pairs,
+                                  kernels.Units(shift=regime.unit_shift, trust=self.trust,
+                                                trust_base=self.trust_base,
+                                                gap=self.gap_intrinsic),
+                                  self.munis)
+            while done < span:
+                stream.reserve(self.draws_per_week)
+                ran, stream.cursor = kernels.run_weeks(
+                    stream.values, stream.cursor, first_week + done, span - done, world,
+                    regime.rules, weekly[done - span:], record[done:span])
+                done += ran
         return record
 
     def _outcomes(self, first_week: int, record: np.ndarray) -> dict[str, np.ndarray]:
@@ -425,6 +405,13 @@ class CoProductionModel(mesa.Model):
             "volunteers_past_year": raw["teams_past_year"] * c["volunteers_per_agent"],
         }
 
+    def _weeks(self, first_week: int, n_weeks: int) -> list[Mapping[str, float]]:
+        """Run weeks and return each week's outcomes as a record of its own."""
+        series = self._outcomes(first_week, self._advance(first_week, n_weeks))
+        columns = [values.tolist() for values in series.values()]
+        return [MappingProxyType(dict(zip(series, row, strict=True)))
+                for row in zip(*columns, strict=True)]
+
     def history(self) -> dict[str, np.ndarray]:
         """Every week's outcomes: the spin-up's (weeks ≤ 0), then the steps' (≥ 1).
 
@@ -437,26 +424,28 @@ class CoProductionModel(mesa.Model):
                 for name in outcomes.NAMES}
 
     def step(self) -> None:
-        """Advance one week: the levers and pressure in force, then the week's passes."""
-        c = self.config
+        """Advance one week: the regime in force, then the week's passes; record it."""
         # Mesa has already counted this step: weeks count from the 2015 snapshot.
-        week = self.week
-        if week == 1 and self.spinup:
-            self._switch_levers()
-        lev = self.levers
-        # Resource pressure reaches its full value ten years after the levers start.
-        rise = lev["resource_pressure"]
-        if rise and week <= 520:
-            self.pressure_level = PRESSURE_2015 * (1 + rise * week / 520)
-        record = self._advance(week, 1)
-        forum = lev["forum_intensity"]
-        if forum:
-            # Forums narrow the gap between logics, at most by `forum_gap_reduction`; the
-            # narrower gap holds from next week.
-            floor = 1 - c["forum_gap_reduction"] * forum
-            self.forum_factor = (self.forum_factor
-                                 - FORUM_RATE * forum * (self.forum_factor - floor))
-        self.last = {name: float(values[0])
-                     for name, values in self._outcomes(week, record).items()}
-        self.__dict__.update(self.last)
+        if self._pending:  # computed ahead by run_for
+            self.week_outcomes = self._pending.popleft()
+        else:
+            self.week_outcomes = self._weeks(self.week, 1)[0]
         self.datacollector.collect(self)
+
+    def run_for(self, duration: int) -> None:
+        """Advance ``duration`` weeks.
+
+        The weeks are computed in compiled blocks (as many per call as the regime in
+        force and a block of uniforms allow), then Mesa counts them one by one: each
+        week is a step, its outcomes its own record, the DataCollector one row, exactly
+        as ``duration`` calls of :meth:`step` would leave them. When other events are
+        scheduled (``schedule_event``), the weeks run one by one so that each event sees
+        its week's state.
+        """
+        whole = isinstance(duration, int | np.integer) and not isinstance(duration, bool)
+        if whole and duration > 0 and len(self._event_list.peek_ahead(2)) < 2:
+            self._pending.extend(self._weeks(self.week + 1, int(duration)))
+        try:
+            super().run_for(duration)
+        finally:
+            self._pending.clear()

@@ -35,6 +35,9 @@ class Parameter:
     meaning: str
     source: str = ""
     label: str = ""  # a short label for controls (the dashboard's sliders)
+    # For a lever that is a share of municipalities holding a flag: the flag's name (the
+    # population draws it, sim.regime switches it; see docs/ODD.md, 3.6).
+    flag: str = ""
 
 
 _P = Parameter
@@ -75,15 +78,15 @@ _TABLE: tuple[Parameter, ...] = (
        "share of municipalities with a local volunteer policy (written agreements, "
        "clear responsibilities); 69% had none and 11% did not know in 2012",
        "Loga 2012",
-       label="Municipalities with a local volunteer policy"),
+       label="Municipalities with a local volunteer policy", flag="policy"),
     _P("volunteer_centre_share", 0.80, 0.0, 1.0, "lever",
        "share of municipalities with a volunteer centre (frivilligsentral); 400 centres "
        "in 428 municipalities in 2014, several in the largest", "Frivillighet Norge 2014",
-       label="Municipalities with a volunteer centre"),
+       label="Municipalities with a volunteer centre", flag="centre"),
     _P("municipal_service_share", 0.10, 0.0, 1.0, "lever",
        "share of municipalities running their own municipal volunteer service (60% "
        "wanted one in 2010)", "Abrahamsen 2010; assumption for 2015",
-       label="Municipalities with own volunteer service"),
+       label="Municipalities with own volunteer service", flag="service"),
     _P("recruitment_effort", 0.0, 0.0, 3.0, "lever",
        "intensity of a volunteer recruitment drive (1 = a national campaign); its effect "
        "on recruitment is `recruitment_response`",
@@ -197,6 +200,11 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in _TABLE}
 FREE: tuple[str, ...] = tuple(p.name for p in _TABLE if p.kind == "free")
 LEVERS: tuple[str, ...] = tuple(p.name for p in _TABLE if p.kind == "lever")
 ASSUMPTIONS: tuple[str, ...] = tuple(p.name for p in _TABLE if p.kind == "assumption")
+
+
+def flag_levers() -> dict[str, str]:
+    """Flag name → the lever giving the share of municipalities that hold it."""
+    return {p.flag: p.name for p in PARAMETERS.values() if p.kind == "lever" and p.flag}
 
 
 def defaults() -> dict[str, float]:

@@ -26,6 +26,8 @@ import numpy as np
 from sim.catalogue import DOMAINS, UNIT_TYPES
 from sim.errors import InputError
 from sim.frame import SURVEY_2015
+from sim.parameters import flag_levers
+from sim.streams import Streams
 
 NATIONAL_POPULATION = 5_550_000  # Statistics Norway, 1 January 2024
 NATIONAL_MUNICIPALITIES = 357  # from 2024
@@ -63,9 +65,9 @@ class Population:
     name: str
     muni_population: np.ndarray  # (M,)
     muni_region: np.ndarray  # (M,) region index (the survey covered all five regions)
-    muni_policy: np.ndarray  # (M,) bool: local volunteer policy
-    muni_centre: np.ndarray  # (M,) bool: volunteer centre
-    muni_service: np.ndarray  # (M,) bool: own municipal volunteer service
+    # (M,) bool per flag (sim.parameters.flag_levers): "policy" a local volunteer
+    # policy, "centre" a volunteer centre, "service" an own municipal volunteer service.
+    muni_flags: dict[str, np.ndarray]
     unit_muni: np.ndarray  # (U,)
     unit_type: np.ndarray  # (U,) index into UNIT_TYPES
     org_muni: np.ndarray  # (O,)
@@ -126,14 +128,17 @@ def build_population(name: str, levers: dict, rng) -> Population:
     ``levers`` supplies ``policy_share``, ``volunteer_centre_share``,
     ``municipal_service_share``, ``volunteer_share``, ``volunteers_per_agent``,
     ``service_takeover`` and ``service_new_reach`` (see :mod:`sim.parameters`); ``rng``
-    is the only source of randomness.
+    (an int, SeedSequence, Generator or :class:`sim.streams.Streams`) is the only source
+    of randomness. Each part of the world draws from its own named stream, so a new flag
+    or part shifts no other part's numbers.
 
     Every municipality also holds ``service_new_reach`` × its pool of people only a
     municipal volunteer service reaches: inactive, and recruited only while the
     municipality runs a service, so that opening one can add volunteers, not just move
     them, and every run has the same teams whatever the levers.
     """
-    gen = np.random.default_rng(rng)
+    streams = rng if isinstance(rng, Streams) else Streams(rng)
+    gen = streams["sizes"]
     if name == "survey2015":
         m = SURVEY_2015.municipalities
         pop = _sizes(gen, m)
@@ -156,11 +161,12 @@ def build_population(name: str, levers: dict, rng) -> Population:
     else:
         raise InputError("population", name, "allowed: survey2015, norway")
     region = np.arange(m) % SURVEY_2015.regions
-    policy = gen.random(m) < levers["policy_share"]
-    centre = gen.random(m) < levers["volunteer_centre_share"]
-    service = gen.random(m) < levers["municipal_service_share"]
+    flags = {flag: streams[f"flag:{lever}"].random(m) < levers[lever]
+             for flag, lever in flag_levers().items()}
+    service = flags["service"]
     unit_muni = np.repeat(np.arange(m), units_per_muni)
-    unit_type = _unit_types(gen, units_per_muni, totals)
+    unit_type = _unit_types(streams["unit_types"], units_per_muni, totals)
+    gen = streams["organisations"]
 
     orgs_per_muni = np.maximum(1, gen.poisson(pop * ORGS_PER_INHABITANTS))
     org_muni = np.repeat(np.arange(m), orgs_per_muni)
@@ -170,6 +176,7 @@ def build_population(name: str, levers: dict, rng) -> Population:
     people = pop * levers["volunteer_share"]
     teams_total = np.maximum(1, np.round(people / levers["volunteers_per_agent"])).astype(int)
     team_muni = np.repeat(np.arange(m), teams_total)
+    gen = streams["teams"]
     # Within a municipality: teams go to its organisations (random sizes) or, where a
     # municipal service exists, a share to the service (organisation index -1).
     org_start = np.concatenate([[0], np.cumsum(orgs_per_muni)[:-1]])
@@ -188,6 +195,6 @@ def build_population(name: str, levers: dict, rng) -> Population:
                            np.r_[org_domain[pick], np.zeros(len(reach_muni), int)])
     team_muni = np.r_[team_muni, reach_muni]
     team_active = np.r_[team_active, np.zeros(len(reach_muni), bool)]
-    return Population(name, pop, region, policy, centre, service, unit_muni, unit_type,
+    return Population(name, pop, region, flags, unit_muni, unit_type,
                       org_muni, org_domain, team_org, team_muni, team_domain, team_active,
                       team_reach)

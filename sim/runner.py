@@ -17,10 +17,11 @@ from sim.frame import SURVEY_2015
 from sim.io import interrupts_deferred
 from sim.model import CoProductionModel
 from sim.population import Population
-from sim.survey import SimulatedSurvey, virtual_survey
+from sim.survey import SimulatedSurvey
 
 DEFAULT_STEPS = 0  # weeks after the 2015 snapshot; 0 = observe 2015
 MAX_STEPS = 2600  # fifty years: a week's state is small, but the series grows with it
+CHECK_WEEKS = 260  # weeks run between checks for Ctrl-C (a few tens of milliseconds)
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,12 @@ def run(params: Mapping | Configuration | None = None, *, steps: int = DEFAULT_S
     (``spinup_weeks``, default 104), which ends at the 2015 snapshot. ``rng`` is an int,
     SeedSequence or Generator and the only source of randomness: the same seed gives the
     same result. The virtual survey observes the last four weeks, at the 2015 snapshot
-    (``survey_2015``) and at the end (``survey``).
+    (``survey_2015``) and at the end (``survey``), under the regime in force then.
     """
+    if params is not None and not isinstance(params, Mapping | Configuration):
+        raise InputError("params", type(params).__name__, "allowed: a mapping of parameter "
+                         "names to numbers, a sim.Configuration, or None",
+                         problem="wrong type of")
     if not isinstance(steps, int | np.integer) or isinstance(steps, bool) \
             or not 0 <= steps <= MAX_STEPS:
         raise InputError("steps", steps, f"allowed: a whole number from 0 to {MAX_STEPS} "
@@ -72,22 +77,17 @@ def run(params: Mapping | Configuration | None = None, *, steps: int = DEFAULT_S
         raise InputError("spinup_weeks + steps", config.spinup_weeks + steps,
                          f"the spin-up and the steps together must cover the survey's "
                          f"{window}-week window (at least {window} weeks)")
-    at_2015 = None
-    # Ctrl-C waits for the end of the week (or of the spin-up's compiled block): raised
-    # inside a compiled kernel's call it can crash the interpreter. The run then stops
-    # and the interrupt is raised.
+    # Ctrl-C waits for the end of a block of weeks (at most CHECK_WEEKS; raised inside a
+    # compiled kernel's call it can crash the interpreter). The run then stops and the
+    # interrupt is raised.
     with interrupts_deferred() as interrupted:
         model = CoProductionModel(population=population, rng=rng, config=config)
-        pop = model.population
-        unsure = model.unsure_probability()
-        if steps > 0 and model.spinup >= window and not interrupted:
-            at_2015 = virtual_survey(model.window, pop.unit_type, pop.name, unsure, model.rng)
-        for _ in range(steps):
-            if interrupted:
-                break
-            model.step()
-    survey = virtual_survey(model.window, pop.unit_type, pop.name, unsure, model.rng)
+        at_2015 = model.observe() if steps > 0 and model.spinup >= window else None
+        while model.week < steps and not interrupted:
+            model.run_for(min(CHECK_WEEKS, steps - model.week))
+    survey = model.observe()
     at_2015 = at_2015 or survey
+    pop = model.population
     # The research question is answered on what a survey observes: the virtual survey's
     # table, as the observed Table 2 (not the model's state, not per municipality).
     statutory = np.array([activity(a).statutory for a in TABLE2_IDS])

@@ -95,7 +95,7 @@ def test_mesa_batch_run_steps_the_weeks_after_2015():
 
 def _probs(**params):
     model = CoProductionModel(rng=4, spinup_weeks=0, **params)  # levers in force at once
-    stat = model.statutory[model.pair_act]
+    stat = model.structure.statutory.astype(bool)[model.pair_act]
     return model.choice_probabilities(), stat
 
 
@@ -132,7 +132,7 @@ def test_staff_pressure_acts_in_the_direction_its_sign_says_and_on_capacity():
 
 def test_home_care_offset_moves_only_home_care_units():
     model = CoProductionModel(rng=4, spinup_weeks=0)
-    home = model.unit_home_care[model.pair_unit]
+    home = model.structure.unit_home_care[model.pair_unit]
     low, _ = _probs(home_care_offset=-2.0)
     high, _ = _probs(home_care_offset=2.0)
     assert high[home, 0].mean() > low[home, 0].mean() + 0.2
@@ -272,9 +272,9 @@ def test_levers_take_effect_after_the_spinup_and_runs_are_paired_until_then():
     assert not base.timeseries[~before].equals(policy.timeseries[~before])
     assert base.survey_2015.to_frame().equals(policy.survey_2015.to_frame())
     model = CoProductionModel(rng=3, policy_share=1.0, municipal_service_share=1.0)
-    assert model.muni_policy.mean() < 0.6  # 2015 levers during the spin-up
+    assert model.flags["policy"].mean() < 0.6  # 2015 levers during the spin-up
     model.step()  # the model is built at 2015: its first step puts the levers in force
-    assert model.muni_policy.all() and model.muni_service.all()
+    assert model.flags["policy"].all() and model.flags["service"].all()
     pool = ~model.population.team_reach
     assert 0.2 < model.team_service[pool].mean() < 0.4  # 30% of teams join new services
     assert model.team_service[~pool].all()  # people only a service reaches are its own
@@ -285,8 +285,8 @@ def test_recorded_week_matches_the_window_and_the_agents():
     for _ in range(6):
         model.step()
     window = model.window
-    occurred = window[int(model.last["week"]) % 4]  # the slot this week was written to
-    last = model.last
+    occurred = window[int(model.week_outcomes["week"]) % 4]  # the slot this week was written to
+    last = model.week_outcomes
     assert last["activities_per_week"] == np.count_nonzero(occurred >= 0)
     assert last["share_together"] == pytest.approx(
         np.count_nonzero(occurred == 2) / np.count_nonzero(occurred >= 0))
@@ -303,7 +303,7 @@ def test_recorded_week_matches_the_window_and_the_agents():
 def test_every_recorded_outcome_is_declared_once_in_the_registry():
     model = CoProductionModel(rng=2)
     model.step()
-    assert tuple(model.last) == NAMES
+    assert tuple(model.week_outcomes) == NAMES
     assert tuple(model.datacollector.get_model_vars_dataframe().columns) == NAMES
 
 

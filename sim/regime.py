@@ -1,0 +1,246 @@
+"""The regime: everything the levers and the world's flags make of the rules, in one value.
+
+A lever changes the world in one place: :func:`build_regime` turns the configuration,
+the levers in force and the municipalities' flags into one immutable :class:`Regime` —
+the kernels' rules, each unit's clarity of roles and chance of an "unsure" answer, the
+teams' keys, the staff-pressure path and the forums' narrowing of the logic gap. The
+model holds the regime in force and replaces it when the levers switch (at the 2015
+snapshot); everything that depends on it reads it when it uses it, so nothing derived
+from a lever can go stale. What varies from week to week within a regime (staff pressure
+rising, forums narrowing the gap) is a function of the week, :meth:`Regime.weekly`.
+
+Adding a lever (docs/ODD.md, 3.6): its row in :mod:`sim.parameters` (kind "lever"), and
+its lines here in :func:`build_regime` — or, if it is a share of municipalities holding
+a flag, a ``flag`` name in its row (the population draws the flag and
+:func:`switched_flags` switches it) and the lines in :func:`build_regime` saying what the
+flag does — plus the kernel, if it needs arithmetic there that no rule expresses yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+
+from sim import kernels
+from sim.catalogue import CATALOGUE, DOMAINS, UNIT_TYPES
+from sim.config import Configuration
+from sim.parameters import flag_levers
+from sim.population import Population
+from sim.streams import Streams
+
+# Staff pressure is 1 in 2015 everywhere: no source gives staff hours per recipient by
+# unit type, so the difference between home care and nursing homes is the counted
+# parameter `home_care_offset`; the `resource_pressure` lever raises pressure over time,
+# reaching its full value PRESSURE_RAMP_WEEKS after the levers switch.
+PRESSURE_2015 = 1.0
+PRESSURE_RAMP_WEEKS = 520
+# Assumption: trust starts, and drifts back to, a unit's baseline drawn from Beta(2, 3)
+# (mean 0.4: the paper's "limited trust", Discussion); it drifts back at 2% a week.
+TRUST_BASELINE_BETA = (2.0, 3.0)
+TRUST_DRIFT = 0.02
+# Assumption: a unit's own logic gap is uniform on [0.3, 0.7].
+LOGIC_GAP_RANGE = (0.3, 0.7)
+# The average trust and gap at which `joint_propensity` is the together-utility (the
+# means of the two distributions above): the survey identifies sharing at the average,
+# trust_weight and logic_distance say how deviations from it matter.
+TRUST_REFERENCE = TRUST_BASELINE_BETA[0] / sum(TRUST_BASELINE_BETA)
+GAP_REFERENCE = sum(LOGIC_GAP_RANGE) / 2
+# Assumption: forums close the logic gap toward its floor (`forum_gap_reduction`) by 1%
+# a week at full intensity.
+FORUM_RATE = 0.01
+MOTIVATION_RECOVERY = 0.02  # weekly recovery of motivation toward 1
+# Recruitment: with REFERENCE_RECRUITMENT times the leaving rate, 80% of the pool stays
+# active at full motivation. Assumption: recruitment runs at 0.8 of that without a
+# volunteer centre and at 1.05 with one (31% more where a centre recruits).
+REFERENCE_RECRUITMENT = 4.0
+RECRUITMENT_WITHOUT_CENTRE, RECRUITMENT_WITH_CENTRE = 0.8, 1.05
+# Supply and the harm of failures are measured per 20 volunteers, the team size the
+# parameters were calibrated at, so that ``volunteers_per_agent`` changes only how
+# finely volunteers are resolved, not what they do.
+REFERENCE_TEAM = 20
+
+
+@dataclass(frozen=True)
+class Flags:
+    """Which municipalities hold what, and which volunteer teams a municipal service holds.
+
+    ``muni`` maps each flag (:func:`sim.parameters.flag_levers`) to a boolean array over
+    municipalities; ``team_service`` is a boolean array over volunteer teams.
+    """
+
+    muni: Mapping[str, np.ndarray]
+    team_service: np.ndarray
+
+    def __getitem__(self, flag: str) -> np.ndarray:
+        return self.muni[flag]
+
+
+def initial_flags(population: Population) -> Flags:
+    """The flags the population was built with (the levers in force at its start)."""
+    return Flags(MappingProxyType(dict(population.muni_flags)), population.team_org < 0)
+
+
+def _adjust(flags: np.ndarray, old: float, new: float, draws: np.ndarray) -> np.ndarray:
+    """Flip flags at random so that a share ``old`` becomes ``new`` in expectation."""
+    if new > old:
+        return flags | (draws < (new - old) / (1 - old))
+    if new < old:
+        return flags & ~(draws < (old - new) / old)
+    return flags
+
+
+def switched_flags(before: Flags, config: Configuration, population: Population,
+                   streams: Streams) -> Flags:
+    """The flags after the levers asked for take effect (at the 2015 snapshot).
+
+    Municipalities adopt (or drop) each flag at random until the requested share holds in
+    expectation; a new municipal service takes a share (``service_takeover``) of the
+    municipality's volunteer teams, a closed one hands them back (people only a service
+    reaches stay its own). Each flag draws from its own stream, whatever the levers, so a
+    scenario consumes the same random numbers as the baseline and a new flag shifts none.
+    """
+    old, new = config.levers_2015, config.levers_requested
+    n_muni = len(population.muni_population)
+    muni = {flag: _adjust(before[flag], old[lever], new[lever],
+                          streams[f"switch:{lever}"].random(n_muni))
+            for flag, lever in flag_levers().items()}
+    opened = (muni["service"] & ~before["service"])[population.team_muni]
+    closed = (before["service"] & ~muni["service"])[population.team_muni]
+    takeover = streams["switch:service_takeover"].random(len(population.team_muni))
+    move = opened & (takeover < config["service_takeover"])
+    team_service = ((before.team_service | move) & ~closed) | population.team_reach
+    return Flags(MappingProxyType(muni), team_service)
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What a regime is built over and what never changes: activities, units, teams."""
+
+    statutory: np.ndarray  # (activities,) float 0/1
+    professional: np.ndarray  # (activities,) float 0/1
+    n_muni: int
+    unit_muni: np.ndarray  # (units,)
+    unit_home_care: np.ndarray  # (units,) bool
+    pair_unit: np.ndarray  # (pairs,) the unit of each eligible (unit, activity) pair
+    team_muni: np.ndarray  # (teams,)
+    team_domain: np.ndarray  # (teams,)
+    team_reach: np.ndarray  # (teams,) bool: people only a municipal service reaches
+
+    @classmethod
+    def of(cls, population: Population, pair_unit: np.ndarray) -> Structure:
+        """The structure of a population whose eligible pairs belong to ``pair_unit``."""
+        return cls(
+            statutory=np.array([a.statutory for a in CATALOGUE], dtype=float),
+            professional=np.array([a.professional for a in CATALOGUE], dtype=float),
+            n_muni=len(population.muni_population), unit_muni=population.unit_muni,
+            unit_home_care=population.unit_type == UNIT_TYPES.index("home_care"),
+            pair_unit=pair_unit, team_muni=population.team_muni,
+            team_domain=population.team_domain, team_reach=population.team_reach)
+
+
+@dataclass(frozen=True)
+class Regime:
+    """The rules in force from ``start_week`` until the levers next switch (read-only).
+
+    ``weekly`` gives what moves within the regime from week to week as a function of the
+    week, so that a block of weeks can run in one compiled call.
+    """
+
+    start_week: int
+    levers: Mapping[str, float]
+    flags: Flags
+    rules: kernels.Rules
+    clarity: np.ndarray  # per unit: how clear roles are (policy_clarity where a policy holds)
+    unsure: np.ndarray  # per unit: P(a respondent is unsure about a consistent arrangement)
+    team_key: np.ndarray  # per team: 2·(municipality·domains + domain) + service's
+    unit_shift: np.ndarray  # per unit: its own utility shift at 2015 staff pressure
+    pressure_push: float  # utility shift per unit of staff pressure above 2015
+    pressure_capacity: float  # elasticity of activities hosted to staff pressure
+    forum_floor: float  # the logic gap's floor under the forums in force (as a factor)
+
+    def pressure(self, week: int) -> float:
+        """Staff pressure in ``week``: rising linearly to its lever's value in ten years."""
+        rise = self.levers["resource_pressure"]
+        return PRESSURE_2015 * (1 + rise * min(max(week, 0), PRESSURE_RAMP_WEEKS)
+                                / PRESSURE_RAMP_WEEKS)
+
+    def gap_scale(self, week: int) -> float:
+        """The forums' factor on every unit's logic gap in ``week``.
+
+        Forums narrow the gap toward its floor by FORUM_RATE × intensity a week from the
+        first week they run (the narrower gap holds from the next week).
+        """
+        rate = FORUM_RATE * self.levers["forum_intensity"]
+        weeks = max(week - max(self.start_week, 1), 0)
+        return self.forum_floor + (1 - self.forum_floor) * (1 - rate) ** weeks
+
+    def weekly(self, first_week: int, n_weeks: int) -> np.ndarray:
+        """Per week from ``first_week``: (capacity, utility push, gap scale), shape (n, 3).
+
+        Capacity scales the activity rate as pressure^(−k); the push adds
+        ``pressure_push`` × (pressure − 1) to every unit's voluntary-minus-municipal
+        utility.
+        """
+        out = np.empty((n_weeks, 3))
+        for i in range(n_weeks):
+            pressure = self.pressure(first_week + i)
+            out[i] = ((pressure / PRESSURE_2015) ** -self.pressure_capacity,
+                      self.pressure_push * (pressure - PRESSURE_2015),
+                      self.gap_scale(first_week + i))
+        return out
+
+
+def build_regime(config: Configuration, week: int, flags: Flags,
+                 structure: Structure) -> Regime:
+    """The regime in force from ``week`` on, given the municipalities' ``flags``.
+
+    The one place where parameters and levers become rules: the model, its survey and
+    its agents read everything a lever changes from the value this returns.
+    """
+    c, lev, s = config, config.levers_at(week), structure
+    # A local policy is an agreement on who does what: where one holds, ad hoc
+    # coordination, joint failures from unclear roles and "unsure" answers are each
+    # cut by `policy_clarity`. It does not make any coordination mode cheaper.
+    clarity = c["policy_clarity"] * flags["policy"][s.unit_muni]
+    division = lev["task_division"]
+    # The part of the municipal-minus-voluntary claim fixed by the activity.
+    static = np.tile(c["municipal_tradition"] + (c["statutory_pull"] + division) * s.statutory
+                     + c["professional_claim"] * s.professional
+                     - division * (1 - s.statutory), s.n_muni)
+    team_weight = c["volunteers_per_agent"] / REFERENCE_TEAM
+    centre = flags["centre"][s.team_muni]
+    recruitment = (c["annual_turnover"] / 52 * REFERENCE_RECRUITMENT
+                   * (1 + c["recruitment_response"] * lev["recruitment_effort"])
+                   * np.where(centre, RECRUITMENT_WITH_CENTRE, RECRUITMENT_WITHOUT_CENTRE))
+    # People only a municipal service reaches are recruited only where one runs.
+    recruitment[s.team_reach & ~flags["service"][s.team_muni]] = 0.0
+    # By name: several fields are floats of one type, and a swap would run unseen.
+    supply = kernels.SupplyRules(
+        team_weight=team_weight, activity_rate=c["activity_rate"],
+        adhoc_per_team=c["adhoc_per_team"], presence_pull=c["org_presence_pull"],
+        static=static)
+    units = kernels.UnitRules(
+        revision_rate=c["revision_rate"],
+        joint_base=(c["joint_propensity"] - c["trust_weight"] * TRUST_REFERENCE
+                    + c["logic_distance"] * GAP_REFERENCE),
+        trust_weight=c["trust_weight"], logic_distance=c["logic_distance"],
+        task_division=division, trust_learning=c["trust_learning"],
+        trust_drift=TRUST_DRIFT,
+        forum_gain=c["forum_trust_gain"] * lev["forum_intensity"],
+        untrained_risk=c["untrained_risk"], adhoc_scale=1 - clarity[s.pair_unit],
+        risk=c["codestruction_risk"] * (1 - clarity))
+    volunteers = kernels.VolunteerRules(
+        base_hazard=c["annual_turnover"] / 52, erosion=c["dominance_erosion"],
+        mobilisation=c["joint_mobilisation"], recovery=MOTIVATION_RECOVERY,
+        team_weight=team_weight, recruit_rate=recruitment)
+    team_key = 2 * (s.team_muni * len(DOMAINS) + s.team_domain) + flags.team_service
+    return Regime(
+        start_week=week, levers=lev, flags=flags,
+        rules=kernels.Rules(supply, units, volunteers), clarity=clarity,
+        unsure=c["unsure_rate"] * (1 - clarity), team_key=team_key,
+        unit_shift=-c["home_care_offset"] * s.unit_home_care,
+        pressure_push=c["staff_pressure_push"], pressure_capacity=c["pressure_capacity"],
+        forum_floor=1 - c["forum_gap_reduction"] * lev["forum_intensity"])
