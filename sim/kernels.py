@@ -10,7 +10,8 @@ Randomness: the kernels read uniforms from a :class:`UniformStream`, blocks of r
 drawn by numpy from the model's own generator (about 1.4 ns a value, against 10 ns for a
 draw made one at a time inside compiled code, plus 13 µs to hand a Generator to a kernel). Each
 kernel reads the values it needs in a fixed order and returns how far it read, so the
-model keeps a single stream and the same seed gives the same numbers in every process.
+weeks draw from one stream (the run's ``weekly`` stream, :mod:`sim.streams`) and the same
+seed gives the same numbers in every process.
 No kernel uses ``fastmath``: results are plain IEEE arithmetic whatever the worker.
 
 The kernels update the model's state arrays in place and return only what the step
