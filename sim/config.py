@@ -26,8 +26,9 @@ class Configuration:
     """Every parameter's value for one run (read-only).
 
     The world first runs ``spinup_weeks`` under the 2015 levers (the table's defaults,
-    :attr:`levers_2015`); the levers asked for (:attr:`levers_requested`) take effect from
-    the 2015 snapshot on. Without a spin-up they are in force from the start.
+    :attr:`levers_2015`); the levers asked for (:attr:`levers_requested`) take effect
+    ``lever_week`` weeks after the 2015 snapshot (0: right after it). Without a spin-up
+    and a later date they are in force from the start.
     """
 
     values: Mapping[str, float]
@@ -60,6 +61,17 @@ class Configuration:
         """The levers asked for, in force after the 2015 snapshot."""
         return MappingProxyType({name: self.values[name] for name in _levers()})
 
+    @property
+    def switch_week(self) -> int | None:
+        """The first week under the levers asked for (``lever_week`` + 1), or None.
+
+        None when they are in force from the start: no spin-up and no later date.
+        """
+        lever_week = int(self.values["lever_week"])
+        return lever_week + 1 if self.spinup_weeks or lever_week else None
+
     def levers_at(self, week: int) -> Mapping[str, float]:
         """The levers in force in ``week`` (counted from the 2015 snapshot; ≤ 0: spin-up)."""
-        return self.levers_2015 if self.spinup_weeks and week <= 0 else self.levers_requested
+        switch = self.switch_week
+        return self.levers_2015 if switch is not None and week < switch \
+            else self.levers_requested

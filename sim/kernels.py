@@ -135,14 +135,18 @@ class UnitRules(NamedTuple):
     """The units' decision rules in force (from the parameters and levers)."""
 
     revision_rate: float
+    joint_claim_share: float  # share of the voluntary-minus-municipal claim joint work inherits
     joint_base: float  # together-utility at zero trust and gap (before task division)
     trust_weight: float
+    trust_handover: float  # voluntary utility per unit of trust above the reference
+    trust_reference: float  # the trust at which handing over is as calibrated
     logic_distance: float
     task_division: float
     trust_learning: float
     trust_drift: float
     forum_gain: float  # weekly trust gain toward 1 from forums
-    untrained_risk: float  # P(any occurrence fails for lack of training)
+    untrained_risk: np.ndarray  # by mode: P(an occurrence fails for lack of training)
+    failure_trust_weight: float  # trust lost per failure, relative to a success's gain
     adhoc_scale: np.ndarray  # per pair: the share of ad hoc coordination left (1 − clarity)
     risk: np.ndarray  # per unit: joint co-destruction risk at logic gap 1
 
@@ -171,6 +175,9 @@ class VolunteerRules(NamedTuple):
     """The volunteers' rules in force."""
 
     base_hazard: float  # weekly leaving hazard at full motivation
+    unmotivated_hazard: float  # the hazard at motivation 0, as a multiple of base_hazard
+    dominance_memory: float  # weight of this week in the moving shares of dominance
+    failure_hit: float  # motivation lost per failed activity per active reference team
     erosion: float  # motivation lost per unit of municipal dominance
     mobilisation: float  # motivation and recruitment gained per unit of co-production
     recovery: float  # weekly recovery of motivation toward 1
@@ -186,20 +193,8 @@ class Rules(NamedTuple):
     volunteers: VolunteerRules
 
 
-# ---- the mechanisms' fixed numbers (assumptions; see docs/ODD.md, 2.3 and 3.4) -----------
-# Joint coordination inherits half of the municipal-vs-voluntary claim: together sits
-# between the two bodies.
-JOINT_CLAIM_SHARE = 0.5
-# A failed joint activity costs twice the trust a successful one builds (losses loom
-# larger than gains; Sørensen & Torfing 2011b on how fragile trust is).
-FAILURE_TRUST_WEIGHT = 2.0
-# Municipal dominance is an exponential moving average of the weekly municipal share,
-# with weight 0.1 (a memory of about ten weeks).
-DOMINANCE_MEMORY = 0.1
-# Motivation lost per failed activity (any mode) per active reference team.
-FAILURE_MOTIVATION_HIT = 0.5
-# Leaving hazard at motivation 0, as a multiple of the hazard at full motivation.
-UNMOTIVATED_HAZARD = 4.0
+# The mechanisms' numbers are all rule fields, set from the parameter table (sim.regime);
+# none is fixed here.
 
 # Uniform draws a week reads at most: per pair, one skip and one choice for a revision
 # plus four for an occurrence (occurs, ad hoc, choice, failure); one per team; one to
@@ -274,19 +269,29 @@ def _unit_terms(units, rules):
             - rules.logic_distance * units.gap - rules.task_division)
 
 
+@njit(cache=True)
+def _unit_shifts(units, rules):
+    """Each unit's part of the voluntary-minus-municipal utility this week.
+
+    Its own shift (home care, staff pressure) and its readiness to hand an activity over
+    to an organisation, which grows with its trust in the voluntary sector.
+    """
+    return units.shift + rules.trust_handover * (units.trust - rules.trust_reference)
+
+
 @njit(cache=True, inline="always")
-def _thresholds(d_vol, unit_term):
+def _thresholds(d_vol, unit_term, joint_share):
     """Cumulative logit probabilities (P(municipality), P(municipality or voluntary))."""
     e_vol = np.exp(d_vol)
-    e_tog = np.exp(JOINT_CLAIM_SHARE * d_vol + unit_term)
+    e_tog = np.exp(joint_share * d_vol + unit_term)
     inv = 1.0 / (1.0 + e_vol + e_tog)
     return inv, (1.0 + e_vol) * inv
 
 
 @njit(cache=True, inline="always")
-def _choose(u, d_vol, unit_term):
+def _choose(u, d_vol, unit_term, joint_share):
     """A logit choice (0, 1 or 2) made with the uniform draw ``u``."""
-    low, high = _thresholds(d_vol, unit_term)
+    low, high = _thresholds(d_vol, unit_term, joint_share)
     return np.int8((u > low) + (u > high))
 
 
@@ -298,12 +303,13 @@ def choice_thresholds(pairs, units, d_vol_base, rules):
     together (u > high).
     """
     unit_term = _unit_terms(units, rules)
+    shift = _unit_shifts(units, rules)
     n = len(pairs.unit)
     low, high = np.empty(n), np.empty(n)
     for p in range(n):
         u = pairs.unit[p]
-        low[p], high[p] = _thresholds(d_vol_base[pairs.cell[p]] + units.shift[u],
-                                      unit_term[u])
+        low[p], high[p] = _thresholds(d_vol_base[pairs.cell[p]] + shift[u], unit_term[u],
+                                      rules.joint_claim_share)
     return low, high
 
 
@@ -339,7 +345,10 @@ def units_week(uniforms, k, slot, pairs, units, cells, rules, n_muni):
     """
     n_pairs, n_units = len(pairs.unit), len(units.trust)
     unit_term = _unit_terms(units, rules)
-    shift, d_vol_base = units.shift, cells.d_vol_base
+    shift, d_vol_base = _unit_shifts(units, rules), cells.d_vol_base
+    joint_share = rules.joint_claim_share
+    # Untrained volunteers' risk by who coordinates (staff supervision lowers it).
+    untrained = rules.untrained_risk
     # 1. Revisions.
     if rules.revision_rate > 0.0:
         log_keep = np.log1p(-rules.revision_rate)
@@ -348,7 +357,8 @@ def units_week(uniforms, k, slot, pairs, units, cells, rules, n_muni):
         while p < n_pairs:
             u = pairs.unit[p]
             pairs.arrangement[p] = _choose(uniform(uniforms[k]),
-                                           d_vol_base[pairs.cell[p]] + shift[u], unit_term[u])
+                                           d_vol_base[pairs.cell[p]] + shift[u], unit_term[u],
+                                           joint_share)
             p += 1 + _skip(uniform(uniforms[k + 1]), log_keep)
             k += 2
     # 2a. Which activities occur: one value per pair, read in a block, and the week
@@ -384,16 +394,17 @@ def units_week(uniforms, k, slot, pairs, units, cells, rules, n_muni):
         k += 1
         if adhoc:
             mode = _choose(uniform(uniforms[k]), d_vol_base[pairs.cell[p]] + shift[u],
-                           unit_term[u])
+                           unit_term[u], joint_share)
             k += 1
         m = pairs.muni[p]
         counts[mode] += 1
         occ_m[m] += 1
         if mode == MUNICIPALITY:
             mun_m[m] += 1
-        # Co-destruction: any activity can fail for lack of training; a joint one
-        # also from clashing logics and unclear roles (one draw for both).
-        p_fail = rules.untrained_risk
+        # Co-destruction: any activity can fail for lack of training (less where staff
+        # supervise); a joint one also from clashing logics and unclear roles (one
+        # draw for both).
+        p_fail = untrained[mode]
         if mode == TOGETHER:
             p_fail += rules.risk[u] * units.gap[u]
         fails = uniform(uniforms[k]) < p_fail
@@ -413,7 +424,7 @@ def units_week(uniforms, k, slot, pairs, units, cells, rules, n_muni):
     trust_sum = 0.0
     for u in range(n_units):
         t = trust[u]
-        t = (t + learning * ((1.0 - t) * n_ok[u] - FAILURE_TRUST_WEIGHT * t * n_fail[u])
+        t = (t + learning * ((1.0 - t) * n_ok[u] - rules.failure_trust_weight * t * n_fail[u])
              + drift * (trust_base[u] - t) + forum * (1.0 - t))
         trust[u] = min(max(t, 0.0), 1.0)
         trust_sum += trust[u]
@@ -437,13 +448,13 @@ def volunteers_week(uniforms, k, week, teams, munis, tally, rules):
     """
     dominance, coproduction = munis
     n_muni = len(dominance)
-    recovery = rules.recovery
+    recovery, memory = rules.recovery, rules.dominance_memory
     for m in range(n_muni):
         if tally.occurrences[m] > 0:
-            dominance[m] += DOMINANCE_MEMORY * (tally.municipal[m] / tally.occurrences[m]
-                                                - dominance[m])
-            coproduction[m] += DOMINANCE_MEMORY * (tally.coproduced[m] / tally.occurrences[m]
-                                                   - coproduction[m])
+            dominance[m] += memory * (tally.municipal[m] / tally.occurrences[m]
+                                      - dominance[m])
+            coproduction[m] += memory * (tally.coproduced[m] / tally.occurrences[m]
+                                         - coproduction[m])
     shift = np.empty(n_muni)
     boost = np.empty(n_muni)
     for m in range(n_muni):
@@ -451,7 +462,7 @@ def volunteers_week(uniforms, k, week, teams, munis, tally, rules):
         boost[m] = 1.0 + rules.mobilisation * coproduction[m]
         shift[m] = (recovery * (1.0 - rules.erosion * dominance[m]
                                 + rules.mobilisation * coproduction[m])
-                    - FAILURE_MOTIVATION_HIT * hit)
+                    - rules.failure_hit * hit)
     active, motivation, last_active = teams.active, teams.motivation, teams.last_active
     n_active, motivation_sum, past_year = 0, 0.0, 0
     for t in range(len(active)):
@@ -460,8 +471,8 @@ def volunteers_week(uniforms, k, week, teams, munis, tally, rules):
         draw = uniform(uniforms[k])
         k += 1
         if active[t]:
-            active[t] = draw >= rules.base_hazard * (UNMOTIVATED_HAZARD
-                                                     - (UNMOTIVATED_HAZARD - 1.0) * mot)
+            active[t] = draw >= rules.base_hazard * (rules.unmotivated_hazard
+                                                     - (rules.unmotivated_hazard - 1.0) * mot)
         elif draw < rules.recruit_rate[t] * boost[m]:
             active[t] = True
             mot = 1.0  # newcomers arrive motivated

@@ -259,16 +259,18 @@ class CoProductionModel(mesa.Model):
         return self.regime.pressure(self.week)
 
     def _enter(self, week: int) -> None:
-        """Put in force the regime of ``week``: the levers switch at the 2015 snapshot."""
-        if self.spinup and week >= 1 > self.regime.start_week:
+        """Put in force the regime of ``week``: the levers switch once, at ``switch_week``."""
+        switch = self.config.switch_week
+        if switch is not None and week >= switch > self.regime.start_week:
             flags = regimes.switched_flags(self.regime.flags, self.config, self.population,
                                            self.streams)
-            self.regime = regimes.build_regime(self.config, 1, flags, self.structure)
+            self.regime = regimes.build_regime(self.config, switch, flags, self.structure)
 
     def _regime_weeks(self, week: int, n_weeks: int) -> int:
         """How many of ``n_weeks`` weeks from ``week`` the regime in force covers."""
-        if self.spinup and self.regime.start_week < 1:
-            return min(n_weeks, max(1 - week, 0)) or n_weeks
+        switch = self.config.switch_week
+        if switch is not None and self.regime.start_week < switch:
+            return min(n_weeks, switch - week)
         return n_weeks
 
     # ---- the bundles the kernels read ----------------------------------------------------

@@ -19,8 +19,10 @@ from sim.frame import VOLUNTEER_SHARE_2014
 # The model's version: raised whenever a mechanism, a fixed number or a default changes,
 # so that results made with another model are recognised as such (manifests record it;
 # the report flags shipped studies made with an earlier version). 1: before ad hoc
-# coordination grew with supply; 2: since.
-MODEL_VERSION = 2
+# coordination grew with supply; 2: since; 3: the local policy's three routes, trust in
+# handing over, quality control by who coordinates, volunteers outside organisations,
+# adoption by municipality size, and every fixed number of the mechanisms a parameter.
+MODEL_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -75,9 +77,11 @@ _TABLE: tuple[Parameter, ...] = (
        "in its domain", "calibrated to the activity counts n of Table 2"),
     # ---- policy levers (what scenarios change); defaults are the 2015 situation ----
     _P("policy_share", 0.20, 0.0, 1.0, "lever",
-       "share of municipalities with a local volunteer policy (written agreements, "
-       "clear responsibilities); 69% had none and 11% did not know in 2012",
-       "Loga 2012",
+       "share of municipalities with a local volunteer policy (an overall agreement on "
+       "who does what); the default is around 2010-2015: 69% had none and 11% did not "
+       "know (Loga 2012), 16.6% were registered with one in 2019 and 18% in 2020 "
+       "(Frivillighet Norge); larger municipalities adopt first (sim.population)",
+       "Loga 2012; Frivillighet Norge 2019, 2020",
        label="Municipalities with a local volunteer policy", flag="policy"),
     _P("volunteer_centre_share", 0.80, 0.0, 1.0, "lever",
        "share of municipalities with a volunteer centre (frivilligsentral); 400 centres "
@@ -107,6 +111,13 @@ _TABLE: tuple[Parameter, ...] = (
        "loses 1.5 times it against that body)",
        "Andfossen 2020, Background (division of tasks)",
        label="Strict task division (strength)"),
+    _P("social_duty", 0.0, 0.0, 1.0, "lever",
+       "social activities become a municipal duty: the statutory pull applies to them "
+       "(1 = as to food delivery and day centres). The paper calls them arguably "
+       "statutory; day activities for people with dementia became a municipal duty in "
+       "2020", "Andfossen 2020, Statistical analyses; Health and Care Services Act, "
+       "§ 3-7a (2020)",
+       label="Social activities a municipal duty (0–1)"),
     # ---- assumptions: mechanisms the 2015 survey cannot identify and policy strengths.
     # Each has a documented range; scenario ensembles integrate over it.
     _P("org_presence_pull", 2.0, 0.0, 4.0, "assumption",
@@ -114,7 +125,7 @@ _TABLE: tuple[Parameter, ...] = (
        "in the activity's domain in the municipality (the survey's six activities leave "
        "it weakly identified)",
        "Andfossen 2020, Background"),
-    _P("trust_weight", 2.0, 0.0, 5.0, "assumption",
+    _P("trust_weight", 2.0, 0.0, 4.0, "assumption",
        "utility of joint coordination per unit of trust above or below the average: how "
        "much trust built (or lost) changes sharing (the survey sees only the average)",
        "Sørensen & Torfing 2011a,b"),
@@ -122,22 +133,37 @@ _TABLE: tuple[Parameter, ...] = (
        "cost of joint coordination per unit of logic gap above or below the average "
        "(different assumptions, values and beliefs; what forums narrow)",
        "Thornton & Ocasio 2008; Thornton et al. 2012"),
-    _P("trust_learning", 0.1, 0.0, 0.3, "assumption",
+    _P("trust_learning", 0.1, 0.0, 0.2, "assumption",
        "trust change per activity: a joint success raises trust by η(1−T), any failure "
-       "lowers it by 2ηT (a cross-section cannot see learning)", "Sørensen & Torfing 2011b"),
+       "lowers it by w·ηT (w = failure_trust_weight; a cross-section cannot see "
+       "learning)", "Sørensen & Torfing 2011b"),
+    _P("failure_trust_weight", 2.0, 1.0, 3.0, "assumption",
+       "trust a failure costs relative to what a success builds (losses loom larger: "
+       "trust is fragile)", "Sørensen & Torfing 2011b; assumption for the value"),
+    _P("trust_handover", 2.0, 0.0, 4.0, "assumption",
+       "readiness to let an organisation coordinate alone: voluntary utility per unit of "
+       "the unit's trust above the average (0.4). Failures a unit sees, untrained "
+       "volunteers' included, lower its trust and so pull coordination back: \"the "
+       "public sector, as a dominant actor, may have limited trust in the voluntary "
+       "sector\"", "Andfossen 2020, Discussion and Conclusion; Sørensen & Torfing 2011b"),
     _P("codestruction_risk", 0.3, 0.0, 0.6, "assumption",
        "probability that a joint activity fails at logic gap 1 (co-destruction from "
        "clashing logics and unclear roles), lowering trust and volunteer motivation",
        "Osborne et al. 2016; Plé & Chumpitaz Cáceres 2010"),
-    _P("untrained_risk", 0.02, 0.0, 0.1, "assumption",
-       "probability that any activity run by volunteers fails for lack of professional "
-       "training (poor quality of services), whoever coordinates it",
+    _P("untrained_risk", 0.02, 0.0, 0.04, "assumption",
+       "probability that an activity run by volunteers without staff supervision fails "
+       "for lack of professional training (\"could lead to poor quality of services\")",
        "Andfossen 2020, Discussion (co-destruction)"),
+    _P("quality_control", 0.5, 0.0, 1.0, "assumption",
+       "share of the untrained volunteers' risk that staff supervision removes where the "
+       "unit coordinates (half that share where it coordinates together): \"the LTC "
+       "units might also see this as a way to ensure quality and content\"",
+       "Andfossen 2020, Discussion; Ministry of Health and Care Services 2003"),
     _P("dominance_erosion", 1.5, 0.0, 3.0, "assumption",
        "weekly loss of volunteer motivation per unit share of activities coordinated by "
        "the municipality alone (threats to volunteer spirit and autonomy)",
        "Andfossen 2020, Discussion"),
-    _P("joint_mobilisation", 0.5, 0.0, 2.0, "assumption",
+    _P("joint_mobilisation", 0.5, 0.0, 1.0, "assumption",
        "how much successful co-production raises volunteer motivation and recruitment "
        "(per unit share of activities coordinated together without failure)",
        "Andfossen 2020, Background and Discussion (collaboration mobilises resources)"),
@@ -146,27 +172,81 @@ _TABLE: tuple[Parameter, ...] = (
        "staff pressure above its 2015 level; the paper calls municipal dominance under "
        "scarce resources a paradox, so both signs are allowed",
        "Andfossen 2020, Discussion; Hillestad & Tessem 2015"),
-    _P("pressure_capacity", 1.0, 0.0, 1.5, "assumption",
+    _P("pressure_capacity", 1.0, 0.0, 2.0, "assumption",
        "elasticity of activities hosted to staff pressure: the activity rate scales as "
        "pressure^(−k) (a pressed unit hosts fewer activities)", "Hillestad & Tessem 2015"),
     _P("policy_clarity", 0.5, 0.0, 1.0, "assumption",
-       "how much a local policy (written agreements on who does what) cuts ad hoc "
-       "coordination, 'unsure' answers and joint failures from unclear roles "
-       "(1 = removes them)", "Ministry of Health and Care Services 2015; Loga 2012"),
+       "local policy, route (b), clarity: how much written agreements on who does what "
+       "cut ad hoc coordination, 'unsure' answers and joint failures from unclear roles "
+       "(1 = removes them): agreements \"create predictability and clarify "
+       "responsibilities\"", "Ministry of Health and Care Services 2015; Loga 2012"),
+    _P("municipal_default", 1.0, 0.0, 2.0, "assumption",
+       "local policy, route (a), the municipality's default: extra municipal claim on "
+       "non-statutory activities where no local policy says who does what; an agreement "
+       "ends it. \"Due to the lack of an overall, local voluntary policy (Loga, 2012), "
+       "the collaborative parties do not possess a common agreement on who does what "
+       "activity. Despite the lack of such a policy, the municipalities [...] take the "
+       "responsibility\"", "Andfossen 2020, Discussion"),
+    _P("policy_participation", 0.3, 0.0, 0.6, "assumption",
+       "local policy, route (c), participation: relative rise in volunteer recruitment "
+       "in municipalities with a local policy (stronger collaboration \"to encourage "
+       "more citizens to participate\")",
+       "Ministry of Health and Care Services 2015, as cited in Andfossen 2020"),
     _P("service_takeover", 0.3, 0.0, 0.6, "assumption",
        "share of the organisations' volunteer teams a new municipal volunteer service "
        "takes over", "Abrahamsen 2010 (60% of municipalities wanted their own service)"),
-    _P("service_new_reach", 0.2, 0.0, 0.5, "assumption",
+    _P("service_new_reach", 0.2, 0.0, 0.4, "assumption",
        "volunteers a municipal service recruits whom organisations do not reach, as a "
        "share of the municipality's volunteer pool", "assumption"),
-    _P("forum_trust_gain", 0.02, 0.0, 0.05, "assumption",
+    _P("individual_share", 0.2, 0.0, 0.4, "assumption",
+       "share of the volunteer pool outside organisations, recruited by the units "
+       "themselves (their activities count as the municipality's side: a rival "
+       "explanation of 'municipality' answers); the paper acknowledges \"different "
+       "types of volunteers both within and outside of voluntary organisations\"",
+       "Andfossen 2016, 2019, as cited in Andfossen 2020; the share is an assumption"),
+    _P("forum_trust_gain", 0.02, 0.0, 0.04, "assumption",
        "weekly trust gain toward 1 at full forum intensity", "Sørensen & Torfing 2011a"),
+    _P("forum_rate", 0.01, 0.0, 0.02, "assumption",
+       "weekly rate at which full-intensity forums close the logic gap toward its floor",
+       "assumption (Thornton et al. 2012: logics change slowly)"),
     _P("forum_gap_reduction", 0.5, 0.0, 1.0, "assumption",
        "how far forums can narrow the logic gap (0.5 = to half its starting value)",
        "Thornton et al. 2012 (logics can be bridged, not erased)"),
     _P("recruitment_response", 0.5, 0.0, 1.0, "assumption",
        "relative rise in volunteer recruitment per unit of recruitment effort",
        "Ministry of Health and Care Services 2015 (measure 3); assumption"),
+    _P("centre_recruitment_gain", 0.31, 0.0, 0.62, "assumption",
+       "relative rise in recruitment where a volunteer centre recruits (1.05 against "
+       "0.8 of the reference rate)", "assumption (Frivillighet Norge 2014: 400 centres)"),
+    _P("base_recruitment", 0.8, 0.6, 1.0, "assumption",
+       "recruitment without a volunteer centre, as a share of the rate at which 80% of "
+       "the pool stays active at full motivation", "assumption"),
+    _P("annual_turnover", 0.25, 0.1, 0.4, "assumption",
+       "share of active volunteers who stop within a year at full motivation",
+       "assumption"),
+    _P("unmotivated_hazard", 4.0, 1.0, 7.0, "assumption",
+       "the leaving hazard of a team at motivation 0, as a multiple of the hazard at "
+       "full motivation", "assumption"),
+    _P("motivation_recovery", 0.02, 0.01, 0.03, "assumption",
+       "weekly recovery of a team's motivation toward 1", "assumption"),
+    _P("failure_motivation_hit", 0.5, 0.0, 1.0, "assumption",
+       "motivation lost per failed activity per active reference team (20 volunteers) "
+       "of the municipality", "assumption (Andfossen 2020, Discussion: co-destruction "
+       "of value for the volunteers)"),
+    _P("dominance_memory", 0.1, 0.02, 0.18, "assumption",
+       "weight of this week in the moving shares of municipal dominance and "
+       "co-production volunteers respond to (0.1: a memory of about ten weeks)",
+       "assumption"),
+    _P("joint_claim_share", 0.5, 0.0, 1.0, "assumption",
+       "share of the voluntary-minus-municipal claim joint coordination inherits "
+       "(0.5: together sits halfway between the two bodies)", "assumption"),
+    _P("revision_rate", 0.04, 0.01, 0.07, "assumption",
+       "weekly probability that a unit revisits who coordinates an activity (about "
+       "twice a year)", "assumption"),
+    _P("unsure_rate", 0.05, 0.0, 0.1, "assumption",
+       "probability that a respondent answers 'unsure' about a consistent arrangement "
+       "(lower where a local policy clarifies roles, see policy_clarity)",
+       "assumption; the paper reports 0–35% unsure/several"),
     # ---- documented inputs ----
     _P("spinup_weeks", 104, 0, 520, "input",
        "weeks the synthetic world runs under the 2015 levers before the 2015 snapshot "
@@ -178,22 +258,16 @@ _TABLE: tuple[Parameter, ...] = (
     _P("volunteers_per_agent", 20, 1, 200, "input",
        "people one Volunteer agent stands for (a volunteer team); keeps national runs "
        "small", "modelling choice"),
-    _P("annual_turnover", 0.25, 0.0, 1.0, "input",
-       "share of active volunteers who stop within a year at full motivation",
-       "assumption"),
-    _P("revision_rate", 0.04, 0.0, 1.0, "input",
-       "weekly probability that a unit revisits who coordinates an activity (about "
-       "twice a year)", "assumption"),
-    _P("adhoc_per_team", 0.8, 0.0, 3.0, "input",
+    _P("lever_week", 0, 0, 2600, "input",
+       "weeks after the 2015 snapshot at which the levers asked for take effect (0: "
+       "right after it; 260: 2020)", "modelling choice (a scenario's date)"),
+    _P("adhoc_per_team", 0.8, 0.0, 1.6, "input",
        "ad hoc coordination per reference team (20 volunteers) supplying a unit's "
        "activity: an occurrence is organised by another provider than the standing "
        "arrangement with probability 1 − exp(−a·supply), so activities many teams "
        "supply are more often coordinated by 'several services' (cut by a local policy, "
-       "see policy_clarity)", "assumption; the paper reports 0–35% unsure/several"),
-    _P("unsure_rate", 0.05, 0.0, 0.5, "input",
-       "probability that a respondent answers 'unsure' about a consistent arrangement "
-       "(lower where a local policy clarifies roles, see policy_clarity)",
-       "assumption; the paper reports 0–35% unsure/several"),
+       "see policy_clarity)", "set from the survey: the most-dropped activity near the "
+       "paper's 35% unsure/several (counted, docs/ODD.md 1.1)"),
 )
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _TABLE}

@@ -56,6 +56,14 @@ ORGS_PER_INHABITANTS = 1 / 2500  # assumption: one LTC-active organisation per 2
 # motivation and recruitment).
 INITIAL_ACTIVE = 0.8
 SIZE_MEDIAN, SIZE_SIGMA = 5_000, 1.4
+# Who holds a flag: a municipality adopts with probability logistic(α + β·z), z its log
+# size minus the mean log size, α set so that the requested share of municipalities
+# holds it. β per flag: larger municipalities adopt a local volunteer policy first —
+# Frivillighet Norge registered 18% of municipalities with one in 2020, where 55% of the
+# inhabitants live; β = 1.6 gives that under this size distribution (the median over 40
+# draws of 357 sizes, 1.5 to 1.6; spread 0.5 across draws). Set from data, counted
+# (docs/ODD.md 1.1). Other flags do not depend on size (no source says they do).
+ADOPTION_SIZE_SLOPE = {"policy": 1.6}
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,9 @@ class Population:
     # (M,) bool per flag (sim.parameters.flag_levers): "policy" a local volunteer
     # policy, "centre" a volunteer centre, "service" an own municipal volunteer service.
     muni_flags: dict[str, np.ndarray]
+    # (M,) per flag: the municipality's uniform draw; it holds the flag while the draw is
+    # below its adoption probability (flags_for_shares), at any share.
+    muni_flag_draws: dict[str, np.ndarray]
     unit_muni: np.ndarray  # (U,)
     unit_type: np.ndarray  # (U,) index into UNIT_TYPES
     org_muni: np.ndarray  # (O,)
@@ -77,12 +88,39 @@ class Population:
     team_domain: np.ndarray  # (V,)
     team_active: np.ndarray  # (V,) bool: active at the start
     team_reach: np.ndarray  # (V,) bool: people only a municipal service reaches
+    team_individual: np.ndarray  # (V,) bool: volunteers outside organisations, unit-recruited
+
+    def flags_for_shares(self, shares: dict[str, float]) -> dict[str, np.ndarray]:
+        """Per flag, which municipalities hold it when ``shares[lever]`` of them do.
+
+        The same draws at every share: raising a share only adds holders (the likeliest
+        adopters first), lowering it only removes them.
+        """
+        log_size = np.log(self.muni_population)
+        return {flag: self.muni_flag_draws[flag] < adoption_probability(
+                    shares[lever], log_size - log_size.mean(),
+                    ADOPTION_SIZE_SLOPE.get(flag, 0.0))
+                for flag, lever in flag_levers().items()}
 
     @property
     def sizes(self) -> dict[str, int]:
         """Entity counts."""
         return {"municipalities": len(self.muni_population), "units": len(self.unit_muni),
                 "organisations": len(self.org_muni), "volunteer_teams": len(self.team_org)}
+
+
+def adoption_probability(share: float, z: np.ndarray, slope: float) -> np.ndarray:
+    """Per municipality, P(holding a flag): logistic(α + slope·z) with mean ``share``."""
+    if slope == 0.0 or share <= 0.0 or share >= 1.0:
+        return np.full(len(z), float(share))
+    lo, hi = -60.0, 60.0  # α by bisection: the mean is increasing in α
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        if (1 / (1 + np.exp(-(mid + slope * z)))).mean() < share:
+            lo = mid
+        else:
+            hi = mid
+    return 1 / (1 + np.exp(-((lo + hi) / 2 + slope * z)))
 
 
 def _sizes(gen, m: int) -> np.ndarray:
@@ -161,7 +199,10 @@ def build_population(name: str, levers: dict, rng) -> Population:
     else:
         raise InputError("population", name, "allowed: survey2015, norway")
     region = np.arange(m) % SURVEY_2015.regions
-    flags = {flag: streams[f"flag:{lever}"].random(m) < levers[lever]
+    draws = {flag: streams[f"flag:{lever}"].random(m) for flag, lever in flag_levers().items()}
+    log_size = np.log(pop)
+    flags = {flag: draws[flag] < adoption_probability(levers[lever], log_size - log_size.mean(),
+                                                      ADOPTION_SIZE_SLOPE.get(flag, 0.0))
              for flag, lever in flag_levers().items()}
     service = flags["service"]
     unit_muni = np.repeat(np.arange(m), units_per_muni)
@@ -185,16 +226,24 @@ def build_population(name: str, levers: dict, rng) -> Population:
     to_service = service[team_muni] & (gen.random(len(team_muni))
                                        < levers["service_takeover"])
     team_active = gen.random(len(team_muni)) < INITIAL_ACTIVE
+    # Volunteers outside organisations, recruited by the units themselves (a share of
+    # the pool), never a service's or an organisation's.
+    outside = streams["individuals"]
+    individual = outside.random(len(team_muni)) < levers["individual_share"]
+    to_service &= ~individual
     reach_muni = np.repeat(np.arange(m), np.round(levers["service_new_reach"]
                                                   * teams_total).astype(int))
     team_reach = np.r_[np.zeros(len(team_muni), bool), np.ones(len(reach_muni), bool)]
-    team_org = np.r_[np.where(to_service, -1, pick), np.full(len(reach_muni), -1)]
+    team_individual = np.r_[individual, np.zeros(len(reach_muni), bool)]
+    team_org = np.r_[np.where(to_service | individual, -1, pick), np.full(len(reach_muni), -1)]
     # A municipal service recruits for any domain, in the organisations' proportions.
     service_domain = gen.choice(len(DOMAINS), size=len(team_org), p=weights / weights.sum())
-    team_domain = np.where(team_org < 0, service_domain,
-                           np.r_[org_domain[pick], np.zeros(len(reach_muni), int)])
+    # So do units recruiting volunteers of their own.
+    own_domain = outside.choice(len(DOMAINS), size=len(team_org), p=weights / weights.sum())
+    team_domain = np.where(team_individual, own_domain, np.where(
+        team_org < 0, service_domain, np.r_[org_domain[pick], np.zeros(len(reach_muni), int)]))
     team_muni = np.r_[team_muni, reach_muni]
     team_active = np.r_[team_active, np.zeros(len(reach_muni), bool)]
-    return Population(name, pop, region, flags, unit_muni, unit_type,
+    return Population(name, pop, region, flags, draws, unit_muni, unit_type,
                       org_muni, org_domain, team_org, team_muni, team_domain, team_active,
-                      team_reach)
+                      team_reach, team_individual)

@@ -27,10 +27,11 @@ import numpy as np
 from sim import kernels
 from sim.catalogue import CATALOGUE, DOMAINS, UNIT_TYPES
 from sim.config import Configuration
-from sim.parameters import flag_levers
 from sim.population import Population
 from sim.streams import Streams
 
+# Sourced, set from data, or an assumption with its range: every number below is listed
+# with its status in sim/provenance.py.
 # Staff pressure is 1 in 2015 everywhere: no source gives staff hours per recipient by
 # unit type, so the difference between home care and nursing homes is the counted
 # parameter `home_care_offset`; the `resource_pressure` lever raises pressure over time,
@@ -48,15 +49,15 @@ LOGIC_GAP_RANGE = (0.3, 0.7)
 # trust_weight and logic_distance say how deviations from it matter.
 TRUST_REFERENCE = TRUST_BASELINE_BETA[0] / sum(TRUST_BASELINE_BETA)
 GAP_REFERENCE = sum(LOGIC_GAP_RANGE) / 2
-# Assumption: forums close the logic gap toward its floor (`forum_gap_reduction`) by 1%
-# a week at full intensity.
-FORUM_RATE = 0.01
-MOTIVATION_RECOVERY = 0.02  # weekly recovery of motivation toward 1
 # Recruitment: with REFERENCE_RECRUITMENT times the leaving rate, 80% of the pool stays
-# active at full motivation. Assumption: recruitment runs at 0.8 of that without a
-# volunteer centre and at 1.05 with one (31% more where a centre recruits).
+# active at full motivation (inactive teams are recruited at 4 × the leaving rate: the
+# pool splits 4 : 1 between active and inactive); `base_recruitment` and
+# `centre_recruitment_gain` scale it.
 REFERENCE_RECRUITMENT = 4.0
-RECRUITMENT_WITHOUT_CENTRE, RECRUITMENT_WITH_CENTRE = 0.8, 1.05
+# Joint coordination supervises half as much as the unit alone: the share of the
+# untrained volunteers' risk removed when coordinating together is JOINT_SUPERVISION ×
+# `quality_control` (the unit's staff share the work with the organisation's).
+JOINT_SUPERVISION = 0.5
 # Supply and the harm of failures are measured per 20 volunteers, the team size the
 # parameters were calibrated at, so that ``volunteers_per_agent`` changes only how
 # finely volunteers are resolved, not what they do.
@@ -80,37 +81,27 @@ class Flags:
 
 def initial_flags(population: Population) -> Flags:
     """The flags the population was built with (the levers in force at its start)."""
-    return Flags(MappingProxyType(dict(population.muni_flags)), population.team_org < 0)
-
-
-def _adjust(flags: np.ndarray, old: float, new: float, draws: np.ndarray) -> np.ndarray:
-    """Flip flags at random so that a share ``old`` becomes ``new`` in expectation."""
-    if new > old:
-        return flags | (draws < (new - old) / (1 - old))
-    if new < old:
-        return flags & ~(draws < (old - new) / old)
-    return flags
+    service = (population.team_org < 0) & ~population.team_individual
+    return Flags(MappingProxyType(dict(population.muni_flags)), service)
 
 
 def switched_flags(before: Flags, config: Configuration, population: Population,
                    streams: Streams) -> Flags:
     """The flags after the levers asked for take effect (at the 2015 snapshot).
 
-    Municipalities adopt (or drop) each flag at random until the requested share holds in
-    expectation; a new municipal service takes a share (``service_takeover``) of the
-    municipality's volunteer teams, a closed one hands them back (people only a service
-    reaches stay its own). Each flag draws from its own stream, whatever the levers, so a
-    scenario consumes the same random numbers as the baseline and a new flag shifts none.
+    Municipalities adopt (or drop) each flag with the same draws they were built with, so
+    that the requested share holds in expectation and the likeliest adopters (for a
+    local policy, the larger municipalities) adopt first; a new municipal service takes
+    a share (``service_takeover``) of the organisations' volunteer teams in its
+    municipality, a closed one hands them back (people only a service reaches stay its
+    own). The takeover draws from its own stream, whatever the levers, so a scenario
+    consumes the same random numbers as the baseline and a new flag shifts none.
     """
-    old, new = config.levers_2015, config.levers_requested
-    n_muni = len(population.muni_population)
-    muni = {flag: _adjust(before[flag], old[lever], new[lever],
-                          streams[f"switch:{lever}"].random(n_muni))
-            for flag, lever in flag_levers().items()}
+    muni = population.flags_for_shares(dict(config.levers_requested))
     opened = (muni["service"] & ~before["service"])[population.team_muni]
     closed = (before["service"] & ~muni["service"])[population.team_muni]
     takeover = streams["switch:service_takeover"].random(len(population.team_muni))
-    move = opened & (takeover < config["service_takeover"])
+    move = opened & ~population.team_individual & (takeover < config["service_takeover"])
     team_service = ((before.team_service | move) & ~closed) | population.team_reach
     return Flags(MappingProxyType(muni), team_service)
 
@@ -121,6 +112,7 @@ class Structure:
 
     statutory: np.ndarray  # (activities,) float 0/1
     professional: np.ndarray  # (activities,) float 0/1
+    social: np.ndarray  # (activities,) float 0/1: the social activities (a duty's target)
     n_muni: int
     unit_muni: np.ndarray  # (units,)
     unit_home_care: np.ndarray  # (units,) bool
@@ -128,6 +120,7 @@ class Structure:
     team_muni: np.ndarray  # (teams,)
     team_domain: np.ndarray  # (teams,)
     team_reach: np.ndarray  # (teams,) bool: people only a municipal service reaches
+    team_individual: np.ndarray  # (teams,) bool: volunteers outside organisations
 
     @classmethod
     def of(cls, population: Population, pair_unit: np.ndarray) -> Structure:
@@ -135,10 +128,12 @@ class Structure:
         return cls(
             statutory=np.array([a.statutory for a in CATALOGUE], dtype=float),
             professional=np.array([a.professional for a in CATALOGUE], dtype=float),
+            social=np.array([a.id == "social" for a in CATALOGUE], dtype=float),
             n_muni=len(population.muni_population), unit_muni=population.unit_muni,
             unit_home_care=population.unit_type == UNIT_TYPES.index("home_care"),
             pair_unit=pair_unit, team_muni=population.team_muni,
-            team_domain=population.team_domain, team_reach=population.team_reach)
+            team_domain=population.team_domain, team_reach=population.team_reach,
+            team_individual=population.team_individual)
 
 
 @dataclass(frozen=True)
@@ -160,11 +155,13 @@ class Regime:
     pressure_push: float  # utility shift per unit of staff pressure above 2015
     pressure_capacity: float  # elasticity of activities hosted to staff pressure
     forum_floor: float  # the logic gap's floor under the forums in force (as a factor)
+    forum_rate: float  # weekly rate at which full-intensity forums close the gap
 
     def pressure(self, week: int) -> float:
         """Staff pressure in ``week``: rising linearly to its lever's value in ten years."""
         rise = self.levers["resource_pressure"]
-        return PRESSURE_2015 * (1 + rise * min(max(week, 0), PRESSURE_RAMP_WEEKS)
+        since = week - (max(self.start_week, 1) - 1)  # weeks since the levers switched
+        return PRESSURE_2015 * (1 + rise * min(max(since, 0), PRESSURE_RAMP_WEEKS)
                                 / PRESSURE_RAMP_WEEKS)
 
     def gap_scale(self, week: int) -> float:
@@ -173,7 +170,7 @@ class Regime:
         Forums narrow the gap toward its floor by FORUM_RATE × intensity a week from the
         first week they run (the narrower gap holds from the next week).
         """
-        rate = FORUM_RATE * self.levers["forum_intensity"]
+        rate = self.forum_rate * self.levers["forum_intensity"]
         weeks = max(week - max(self.start_week, 1), 0)
         return self.forum_floor + (1 - self.forum_floor) * (1 - rate) ** weeks
 
@@ -201,20 +198,29 @@ def build_regime(config: Configuration, week: int, flags: Flags,
     its agents read everything a lever changes from the value this returns.
     """
     c, lev, s = config, config.levers_at(week), structure
-    # A local policy is an agreement on who does what: where one holds, ad hoc
-    # coordination, joint failures from unclear roles and "unsure" answers are each
-    # cut by `policy_clarity`. It does not make any coordination mode cheaper.
-    clarity = c["policy_clarity"] * flags["policy"][s.unit_muni]
+    policy = flags["policy"]
+    # A local policy is an agreement on who does what, acting through three routes
+    # (docs/ODD.md 2.1): (a) without one, the municipality takes the non-statutory
+    # activities by default (`municipal_default`), and an agreement ends that default;
+    # (b) clarity: ad hoc coordination, joint failures from unclear roles and "unsure"
+    # answers are each cut by `policy_clarity`; (c) participation: more citizens are
+    # recruited (`policy_participation`).
+    clarity = c["policy_clarity"] * policy[s.unit_muni]
     division = lev["task_division"]
-    # The part of the municipal-minus-voluntary claim fixed by the activity.
-    static = np.tile(c["municipal_tradition"] + (c["statutory_pull"] + division) * s.statutory
-                     + c["professional_claim"] * s.professional
-                     - division * (1 - s.statutory), s.n_muni)
+    # A new duty makes an activity statutory (social activities, by `social_duty`).
+    statutory = s.statutory + lev["social_duty"] * s.social * (1 - s.statutory)
+    # The part of the municipal-minus-voluntary claim fixed by the activity, per
+    # municipality (rows) and activity (columns), flattened to cells.
+    claim = (c["municipal_tradition"] + (c["statutory_pull"] + division) * statutory
+             + c["professional_claim"] * s.professional - division * (1 - statutory))
+    default = c["municipal_default"] * np.outer(~policy, 1 - statutory)
+    static = (claim[None, :] + default).ravel()
     team_weight = c["volunteers_per_agent"] / REFERENCE_TEAM
     centre = flags["centre"][s.team_muni]
-    recruitment = (c["annual_turnover"] / 52 * REFERENCE_RECRUITMENT
+    recruitment = (c["annual_turnover"] / 52 * REFERENCE_RECRUITMENT * c["base_recruitment"]
                    * (1 + c["recruitment_response"] * lev["recruitment_effort"])
-                   * np.where(centre, RECRUITMENT_WITH_CENTRE, RECRUITMENT_WITHOUT_CENTRE))
+                   * (1 + c["centre_recruitment_gain"] * centre)
+                   * (1 + c["policy_participation"] * policy[s.team_muni]))
     # People only a municipal service reaches are recruited only where one runs.
     recruitment[s.team_reach & ~flags["service"][s.team_muni]] = 0.0
     # By name: several fields are floats of one type, and a swap would run unseen.
@@ -222,25 +228,34 @@ def build_regime(config: Configuration, week: int, flags: Flags,
         team_weight=team_weight, activity_rate=c["activity_rate"],
         adhoc_per_team=c["adhoc_per_team"], presence_pull=c["org_presence_pull"],
         static=static)
+    supervised = c["quality_control"] * np.array([1.0, 0.0, JOINT_SUPERVISION])
     units = kernels.UnitRules(
-        revision_rate=c["revision_rate"],
+        revision_rate=c["revision_rate"], joint_claim_share=c["joint_claim_share"],
         joint_base=(c["joint_propensity"] - c["trust_weight"] * TRUST_REFERENCE
                     + c["logic_distance"] * GAP_REFERENCE),
-        trust_weight=c["trust_weight"], logic_distance=c["logic_distance"],
+        trust_weight=c["trust_weight"], trust_handover=c["trust_handover"],
+        trust_reference=TRUST_REFERENCE, logic_distance=c["logic_distance"],
         task_division=division, trust_learning=c["trust_learning"],
         trust_drift=TRUST_DRIFT,
         forum_gain=c["forum_trust_gain"] * lev["forum_intensity"],
-        untrained_risk=c["untrained_risk"], adhoc_scale=1 - clarity[s.pair_unit],
-        risk=c["codestruction_risk"] * (1 - clarity))
+        untrained_risk=c["untrained_risk"] * (1 - supervised),
+        failure_trust_weight=c["failure_trust_weight"],
+        adhoc_scale=1 - clarity[s.pair_unit], risk=c["codestruction_risk"] * (1 - clarity))
     volunteers = kernels.VolunteerRules(
-        base_hazard=c["annual_turnover"] / 52, erosion=c["dominance_erosion"],
-        mobilisation=c["joint_mobilisation"], recovery=MOTIVATION_RECOVERY,
-        team_weight=team_weight, recruit_rate=recruitment)
-    team_key = 2 * (s.team_muni * len(DOMAINS) + s.team_domain) + flags.team_service
+        base_hazard=c["annual_turnover"] / 52, unmotivated_hazard=c["unmotivated_hazard"],
+        dominance_memory=c["dominance_memory"], failure_hit=c["failure_motivation_hit"],
+        erosion=c["dominance_erosion"], mobilisation=c["joint_mobilisation"],
+        recovery=c["motivation_recovery"], team_weight=team_weight,
+        recruit_rate=recruitment)
+    # A team supplies the municipality's side when a municipal service holds it or the
+    # unit recruited it itself; otherwise its organisation's.
+    municipal_side = flags.team_service | s.team_individual
+    team_key = 2 * (s.team_muni * len(DOMAINS) + s.team_domain) + municipal_side
     return Regime(
         start_week=week, levers=lev, flags=flags,
         rules=kernels.Rules(supply, units, volunteers), clarity=clarity,
         unsure=c["unsure_rate"] * (1 - clarity), team_key=team_key,
         unit_shift=-c["home_care_offset"] * s.unit_home_care,
         pressure_push=c["staff_pressure_push"], pressure_capacity=c["pressure_capacity"],
-        forum_floor=1 - c["forum_gap_reduction"] * lev["forum_intensity"])
+        forum_floor=1 - c["forum_gap_reduction"] * lev["forum_intensity"],
+        forum_rate=c["forum_rate"])

@@ -31,9 +31,12 @@ def _world(rng, *, p_occurs=1.0, adhoc=0.0, d_vol=0.0, risk=0.0, revision=0.0,
                           np.zeros(N_PAIRS, dtype=np.int8))
     units = kernels.Units(np.zeros(N_UNITS), np.full(N_UNITS, trust), np.full(N_UNITS, trust),
                           np.full(N_UNITS, gap))
-    rules = kernels.UnitRules(revision_rate=revision, joint_base=0.0, trust_weight=trust_weight,
-                              logic_distance=1.0, task_division=0.0, trust_learning=0.0,
-                              trust_drift=0.0, forum_gain=0.0, untrained_risk=untrained,
+    rules = kernels.UnitRules(revision_rate=revision, joint_claim_share=0.5, joint_base=0.0,
+                              trust_weight=trust_weight, trust_handover=0.0,
+                              trust_reference=0.4, logic_distance=1.0, task_division=0.0,
+                              trust_learning=0.0, trust_drift=0.0, forum_gain=0.0,
+                              untrained_risk=np.asarray(untrained, dtype=float)
+                              * np.ones(3), failure_trust_weight=2.0,
                               adhoc_scale=np.ones(N_PAIRS),
                               risk=np.full(N_UNITS, risk))
     stream = UniformStream(rng)
@@ -85,12 +88,15 @@ def test_joint_activities_fail_at_risk_times_logic_gap_plus_lack_of_training():
     assert _within(_run(args)["failed"], N_PAIRS, 0.25)
 
 
-def test_any_activity_fails_for_lack_of_training():
-    args = _world(np.random.default_rng(8), arrangement=MUNICIPALITY, risk=0.4,
-                  untrained=0.1)
-    out = _run(args)
-    assert out["counts"][MUNICIPALITY] == N_PAIRS
-    assert _within(out["failed"], N_PAIRS, 0.1)
+def test_any_activity_fails_for_lack_of_training_at_its_modes_risk():
+    # Staff supervision: the risk depends on who coordinates (municipality, voluntary,
+    # together), and the kernel uses the one of the occurrence's mode.
+    for mode, risk in ((MUNICIPALITY, 0.02), (VOLUNTARY, 0.1)):
+        args = _world(np.random.default_rng(8), arrangement=mode, risk=0.4,
+                      untrained=[0.02, 0.1, 0.06])
+        out = _run(args)
+        assert out["counts"][mode] == N_PAIRS
+        assert _within(out["failed"], N_PAIRS, risk)
 
 
 def test_the_worst_case_week_reads_exactly_what_the_model_reserves():
@@ -114,8 +120,9 @@ def test_volunteer_teams_leave_at_their_motivation_hazard_and_are_recruited():
                           motivation, np.full(n, -100, dtype=np.int64))
     munis = kernels.Municipalities(np.zeros(1), np.zeros(1))
     tally = kernels.Tally(zeros, zeros, zeros, zeros, np.full(1, n / 2))
-    rules = kernels.VolunteerRules(base_hazard=0.01, erosion=0.0, mobilisation=0.0,
-                                   recovery=0.0, team_weight=1.0,
+    rules = kernels.VolunteerRules(base_hazard=0.01, unmotivated_hazard=4.0,
+                                   dominance_memory=0.1, failure_hit=0.5, erosion=0.0,
+                                   mobilisation=0.0, recovery=0.0, team_weight=1.0,
                                    recruit_rate=np.full(n, 0.05))
     n_active, _, past_year, read = kernels.volunteers_week(stream.values, 0, 7, teams, munis,
                                                            tally, rules)
@@ -134,7 +141,7 @@ def test_a_model_week_never_reads_past_its_reservation():
     from sim import CoProductionModel
 
     # Every pair revises every week and most occurrences are ad hoc: the heaviest reading.
-    model = CoProductionModel(rng=7, revision_rate=1.0, adhoc_per_team=3.0, activity_rate=3.0)
+    model = CoProductionModel(rng=7, revision_rate=0.07, adhoc_per_team=1.6, activity_rate=3.0)
     stream = model.uniforms
     starts = []
     reserve = stream.reserve

@@ -139,14 +139,30 @@ def test_home_care_offset_moves_only_home_care_units():
     assert np.allclose(high[~home], low[~home])
 
 
-def test_a_local_policy_does_not_favour_any_coordination_by_construction():
-    # An agreement on who does what: same choice probabilities, fewer ad hoc choices.
-    without, _ = _probs(policy_share=0.0)
-    with_policy, _ = _probs(policy_share=1.0)
-    assert np.allclose(without, with_policy)
+def test_a_local_policy_acts_through_three_routes_each_switched_off_by_zero():
+    # (a) the municipality's default: without an agreement it claims the non-statutory
+    # activities; an agreement ends that, and only that.
+    without, stat = _probs(policy_share=0.0, municipal_default=1.5)
+    with_policy, _ = _probs(policy_share=1.0, municipal_default=1.5)
+    assert with_policy[~stat, 0].mean() < without[~stat, 0].mean() - 0.1
+    assert np.allclose(with_policy[stat], without[stat])
+    off, _ = _probs(policy_share=0.0, municipal_default=0.0)
+    off_policy, _ = _probs(policy_share=1.0, municipal_default=0.0)
+    assert np.allclose(off, off_policy)  # route (a) at 0: no mode favoured
+    # (b) clarity: no ad hoc coordination, joint failures from unclear roles or unsure
+    # answers where full clarity holds.
     model = CoProductionModel(rng=4, spinup_weeks=0, policy_share=1.0, policy_clarity=1.0)
     assert np.all(model.rules.units.adhoc_scale == 0.0)
     assert np.all(model.rules.units.risk == 0.0) and np.all(model.unsure_probability() == 0)
+    # (c) participation: more recruitment where a policy holds, none at 0.
+    rates = [CoProductionModel(rng=4, spinup_weeks=0, policy_share=share,
+                               policy_participation=0.5).rules.volunteers.recruit_rate.max()
+             for share in (0.0, 1.0)]
+    assert rates[1] == pytest.approx(1.5 * rates[0])
+    none = [CoProductionModel(rng=4, spinup_weeks=0, policy_share=share,
+                              policy_participation=0.0).rules.volunteers.recruit_rate.max()
+            for share in (0.0, 1.0)]
+    assert none[0] == none[1]
 
 
 def test_activities_many_teams_supply_are_more_often_coordinated_ad_hoc():
@@ -165,7 +181,7 @@ def test_activities_many_teams_supply_are_more_often_coordinated_ad_hoc():
         return (answers == several).sum() / (answers >= 0).sum()
 
     # Without ad hoc coordination only a revision inside the window makes "several".
-    assert several_share(2.0) > several_share(0.5) > 2 * several_share(0.0)
+    assert several_share(1.6) > several_share(0.5) > 2 * several_share(0.0)
 
 
 def test_untrained_volunteers_fail_whoever_coordinates():
@@ -176,16 +192,16 @@ def test_untrained_volunteers_fail_whoever_coordinates():
 
     # A strict division leaves almost no joint work: failures come from training alone.
     assert failures(untrained_risk=0.0) == 0
-    assert failures(untrained_risk=0.1) > 0
+    assert failures(untrained_risk=0.04) > 0
 
 
 def test_successful_joint_work_mobilises_volunteers():
     def volunteers(mobilisation):
-        res = run({"joint_mobilisation": mobilisation, "trust_weight": 5.0,
+        res = run({"joint_mobilisation": mobilisation, "trust_weight": 4.0,
                    "codestruction_risk": 0.0, "untrained_risk": 0.0}, rng=5, steps=52)
         return res.timeseries.active_volunteers.iloc[-26:].mean()
 
-    assert volunteers(2.0) > 1.05 * volunteers(0.0)
+    assert volunteers(1.0) > 1.03 * volunteers(0.0)
 
 
 def test_a_municipal_service_can_reach_people_organisations_do_not():
@@ -194,7 +210,7 @@ def test_a_municipal_service_can_reach_people_organisations_do_not():
                   steps=156)
         return res.timeseries.active_volunteers.iloc[-26:].mean()
 
-    assert volunteers(0.5) > 1.1 * volunteers(0.0)
+    assert volunteers(0.4) > 1.1 * volunteers(0.0)
 
 
 def test_trust_enables_joint_coordination():
