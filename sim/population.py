@@ -56,6 +56,7 @@ ORGS_PER_INHABITANTS = 1 / 2500  # assumption: one LTC-active organisation per 2
 # motivation and recruitment).
 INITIAL_ACTIVE = 0.8
 SIZE_MEDIAN, SIZE_SIGMA = 5_000, 1.4
+MIN_INHABITANTS = 200  # no synthetic municipality is smaller
 # Who holds a flag: a municipality adopts with probability logistic(α + β·z), z its log
 # size minus the mean log size, α set so that the requested share of municipalities
 # holds it. β per flag: larger municipalities adopt a local volunteer policy first —
@@ -126,7 +127,7 @@ def adoption_probability(share: float, z: np.ndarray, slope: float) -> np.ndarra
 def _sizes(gen, m: int) -> np.ndarray:
     pop = gen.lognormal(np.log(SIZE_MEDIAN), SIZE_SIGMA, size=m)
     return np.maximum(np.round(pop * NATIONAL_POPULATION / pop.sum() * m
-                               / NATIONAL_MUNICIPALITIES), 200)
+                               / NATIONAL_MUNICIPALITIES), MIN_INHABITANTS)
 
 
 def _allocate(weights: np.ndarray, total: int, minimum: int) -> np.ndarray:

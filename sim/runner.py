@@ -40,6 +40,7 @@ class SimulationResult:
     inhabitants: float  # of the simulated municipalities
     unit_type: np.ndarray  # the population's units: type (index into UNIT_TYPES)
     unit_muni: np.ndarray  # and municipality, for the survey's unit-level responses
+    muni_flags: Mapping[str, np.ndarray]  # per flag, which municipalities held it at the end
 
     @cached_property
     def timeseries(self) -> pd.DataFrame:
@@ -47,8 +48,9 @@ class SimulationResult:
         return pd.DataFrame(self.series)
 
     def responses(self) -> pd.DataFrame:
-        """The final virtual survey's answers unit by unit (``coprod survey --data``)."""
-        return self.survey.responses(self.unit_type, self.unit_muni)
+        """The final virtual survey's answers unit by unit (``coprod survey --data``), with
+        each unit's municipality's levers at the time of that survey."""
+        return self.survey.responses(self.unit_type, self.unit_muni, dict(self.muni_flags))
 
 
 def run(params: Mapping | Configuration | None = None, *, steps: int = DEFAULT_STEPS,
@@ -98,4 +100,5 @@ def run(params: Mapping | Configuration | None = None, *, steps: int = DEFAULT_S
                             coordination, at_2015,
                             coordination if at_2015 is survey
                             else str(classify_table(at_2015.counts, statutory)),
-                            float(pop.muni_population.sum()), pop.unit_type, pop.unit_muni)
+                            float(pop.muni_population.sum()), pop.unit_type, pop.unit_muni,
+                            model.flags.muni)

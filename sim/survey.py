@@ -30,6 +30,9 @@ from sim.frame import SURVEY_2015
 # Q3's answers as unit-level files write them: the coordinators, then the two dropped.
 ANSWERS: tuple[str, ...] = (*COORDINATORS, "several", "unsure")
 NOT_OFFERED = -1
+# The columns of a municipality's flags in unit-level responses.
+FLAG_COLUMNS = {"policy": "local_policy", "centre": "volunteer_centre",
+                "service": "municipal_service"}
 
 
 def shares_from_counts(counts: np.ndarray) -> np.ndarray:
@@ -68,25 +71,33 @@ class SimulatedSurvey:
         """Shares per coordinator (NaN where n = 0)."""
         return shares_from_counts(self.counts)
 
-    def responses(self, unit_type: np.ndarray, unit_muni: np.ndarray):
+    def responses(self, unit_type: np.ndarray, unit_muni: np.ndarray,
+                  muni_flags: dict[str, np.ndarray] | None = None):
         """The answers unit by unit, in the format ``coprod survey --data`` reads.
 
         ``unit_id,unit_type,municipality,activity,coordinator``: one row per respondent
         and activity it offered; a respondent that offered none is one row with empty
         activity and coordinator. ``unit_type`` and ``unit_muni`` are the population's.
+        ``muni_flags`` (flag → bool per municipality, at the time of the survey) adds the
+        unit's municipality's levers, 0 or 1 — ``local_policy``, ``volunteer_centre``,
+        ``municipal_service`` — as a researcher linking the survey to a register would.
         """
         import pandas as pd
 
+        flags = {FLAG_COLUMNS.get(flag, f"flag_{flag}"): held.astype(int)
+                 for flag, held in (muni_flags or {}).items()}
         rows = []
         for unit, codes in zip(self.units.tolist(), self.answers.tolist(), strict=True):
+            muni = unit_muni[unit]
             base = {"unit_id": f"u{unit}", "unit_type": UNIT_TYPES[unit_type[unit]],
-                    "municipality": f"m{unit_muni[unit]}"}
+                    "municipality": f"m{muni}",
+                    **{column: int(held[muni]) for column, held in flags.items()}}
             offered = [(a, ANSWERS[c]) for a, c in zip(self.activities, codes, strict=True)
                        if c >= 0]
             rows += [{**base, "activity": a, "coordinator": c} for a, c in offered] or \
                 [{**base, "activity": "", "coordinator": ""}]
         return pd.DataFrame(rows, columns=["unit_id", "unit_type", "municipality",
-                                           "activity", "coordinator"])
+                                           *flags, "activity", "coordinator"])
 
     def to_frame(self):
         """``activity,n,municipality,voluntary,together,offered``."""

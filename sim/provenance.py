@@ -1,0 +1,127 @@
+"""Where every number of the model comes from: each one's status, listed once.
+
+Every parameter of :mod:`sim.parameters` has its kind (free: calibrated; lever: what a
+scenario sets; assumption: drawn over its range by ensembles; input: sourced, set from
+data or a modelling choice). The numbers the modules of ``sim`` name as constants are
+listed in :data:`CONSTANTS` with their status: *sourced* (a publication or register),
+*set from data* (from the survey being fitted, counted as such in docs/ODD.md 1.1),
+*assumption* (with the range it could take; ensembles do not draw these, see the note),
+*modelling choice*, *definition* (a unit or a code), or *technical* (limits and sizes
+that change no result). ``tests/test_provenance.py`` fails when a module of ``sim`` names
+a numeric constant this list does not hold.
+
+Run ``python -m sim.provenance`` to print the whole list.
+"""
+
+from __future__ import annotations
+
+from sim.parameters import PARAMETERS
+
+SOURCED, FROM_DATA, ASSUMPTION = "sourced", "set from data (counted)", "assumption"
+CHOICE, DEFINITION, TECHNICAL = "modelling choice", "definition", "technical"
+
+# name → (status, what it is and why; the range for an assumption)
+CONSTANTS: dict[str, tuple[str, str]] = {
+    # sim/frame.py: the survey's frame and the national figures.
+    "SURVEY_2015": (SOURCED, "the 2015 survey's frame: 50 municipalities, 5 regions, 316 "
+                             "units identified, 244 respondents by type (Andfossen 2020)"),
+    "VOLUNTEER_SHARE_2014": (SOURCED, "4.4% did voluntary work in LTC (Folkestad et al. 2015)"),
+    "VOLUNTEER_FTE_2014": (SOURCED, "8,500 FTE of voluntary work in LTC (Folkestad et al. "
+                                    "2015)"),
+    "HOURS_PER_FTE_YEAR": (SOURCED, "1,695 hours a full-time year (Statistics Norway)"),
+    "POPULATION_2014": (SOURCED, "5.17 million inhabitants in 2014 (Statistics Norway)"),
+    # sim/population.py
+    "NATIONAL_POPULATION": (SOURCED, "5.55 million inhabitants, 1 January 2024 (SSB)"),
+    "NATIONAL_MUNICIPALITIES": (SOURCED, "357 municipalities from 2024 (SSB)"),
+    "INHABITANTS_PER_UNIT": (SOURCED, "980 institutions (2014) plus home-care districts in the "
+                                      "respondents' ratio: about 1,870 units"),
+    "DOMAIN_WEIGHTS": (FROM_DATA, "organisations' domains, from the activity counts n of "
+                                  "Table 2"),
+    "ORGS_PER_INHABITANTS": (ASSUMPTION, "one LTC-active organisation per 2,500 inhabitants; "
+                                         "range 1/5,000 to 1/1,250"),
+    "INITIAL_ACTIVE": (ASSUMPTION, "share of the pool active at the start, 0.8; range 0.6 to "
+                                   "1.0 (forgotten in the spin-up)"),
+    "SIZE_MEDIAN": (CHOICE, "municipality sizes lognormal, median 5,000: an approximation to "
+                            "Statistics Norway's skewed sizes"),
+    "SIZE_SIGMA": (CHOICE, "σ = 1.4 of that lognormal"),
+    "MIN_INHABITANTS": (CHOICE, "no synthetic municipality below 200 inhabitants"),
+    "ADOPTION_SIZE_SLOPE": (FROM_DATA, "larger municipalities adopt a local policy first: 18% "
+                                       "of municipalities, 55% of inhabitants in 2020 "
+                                       "(Frivillighet Norge)"),
+    # sim/model.py
+    "SERVICE_AVAILABILITY": (FROM_DATA, "share of units where day centres, food delivery and "
+                                        "home-care culture can occur, from Table 2's n"),
+    "COORDINATION_HOURS": (ASSUMPTION, "staff hours per occurrence (3, 0.5, 1.5 by who "
+                                       "coordinates); each ±50%; enters staff hours only"),
+    "HOURS_PER_VOLUNTEER_WEEK": (SOURCED, "8,500 FTE over 4.4% of 5.17 million, per week"),
+    # sim/regime.py
+    "PRESSURE_2015": (DEFINITION, "staff pressure is measured relative to 2015 (= 1)"),
+    "PRESSURE_RAMP_WEEKS": (DEFINITION, "the resource_pressure lever is reached in ten years"),
+    "TRUST_BASELINE_BETA": (ASSUMPTION, "units' baseline trust Beta(2, 3), mean 0.4 (the "
+                                        "paper's 'limited trust'); mean 0.3 to 0.5"),
+    "TRUST_DRIFT": (ASSUMPTION, "weekly drift of trust back to baseline, 0.02; range 0.01 "
+                                "to 0.03"),
+    "LOGIC_GAP_RANGE": (ASSUMPTION, "units' logic gap uniform on [0.3, 0.7]; its spread enters "
+                                    "through logic_distance"),
+    "TRUST_REFERENCE": (DEFINITION, "the mean of TRUST_BASELINE_BETA"),
+    "GAP_REFERENCE": (DEFINITION, "the mean of LOGIC_GAP_RANGE"),
+    "REFERENCE_RECRUITMENT": (DEFINITION, "recruitment at 4 × the leaving rate keeps 80% of "
+                                          "the pool active (the 4.4% counts the year's "
+                                          "volunteers); scaled by base_recruitment"),
+    "JOINT_SUPERVISION": (ASSUMPTION, "coordinating together supervises half as much as the "
+                                      "unit alone; range 0.25 to 0.75"),
+    "REFERENCE_TEAM": (DEFINITION, "supply is counted per 20 volunteers, the team size the "
+                                   "parameters were calibrated at"),
+    # sim/kernels.py
+    "MUNICIPALITY": (DEFINITION, "mode code 0"),
+    "VOLUNTARY": (DEFINITION, "mode code 1"),
+    "TOGETHER": (DEFINITION, "mode code 2"),
+    "UNIFORMS_PER_PAIR": (TECHNICAL, "uniform draws a pair reads at most in a week"),
+    "UNIFORMS_PER_TEAM": (TECHNICAL, "uniform draws a team reads in a week"),
+    "UNIFORMS_PER_WEEK": (TECHNICAL, "the draw that starts a week's revision skips"),
+    "YEAR_WEEKS": (DEFINITION, "52 weeks: 'volunteers in the past year'"),
+    # sim/runner.py, sim/survey.py, sim/io.py, sim/batch.py, sim/parameters.py
+    "DEFAULT_STEPS": (DEFINITION, "a run observes 2015 unless asked for more weeks"),
+    "MAX_STEPS": (TECHNICAL, "at most fifty years after 2015"),
+    "CHECK_WEEKS": (TECHNICAL, "weeks run between checks for Ctrl-C"),
+    "NOT_OFFERED": (DEFINITION, "answer code of an activity not offered"),
+    "MAX_INPUT_BYTES": (TECHNICAL, "the largest file read"),
+    "_FILE_MODE": (TECHNICAL, "permissions of files written"),
+    "OUTCOMES": (DEFINITION, "the outcomes' display scales (100 for shares shown in %)"),
+    "_TABLE": (DEFINITION, "the parameter table itself: each row listed with its kind"),
+    "MAX_WORKERS": (TECHNICAL, "the most worker processes"),
+    "CONNECT_TIMEOUT_S": (TECHNICAL, "seconds to reach a Dask scheduler"),
+    "GREETING_TIMEOUT_S": (TECHNICAL, "seconds for a scheduler's greeting"),
+    "YOUNG_COLLECTION_EVERY": (TECHNICAL, "garbage collector setting"),
+    "MODEL_VERSION": (DEFINITION, "the model's version, recorded with results"),
+    "THRESHOLDS": (CHOICE, "the research question's class boundaries (sim/classify.py; "
+                           "their sensitivity is in survey/classes_sensitivity.csv)"),
+}
+
+
+def parameter_status(name: str) -> str:
+    """A parameter's status, from its kind and source."""
+    p = PARAMETERS[name]
+    if p.kind == "free":
+        return f"calibrated (prior {p.low:g} to {p.high:g})"
+    if p.kind == "lever":
+        return f"lever (2015 value {p.default:g}: {p.source})"
+    if p.kind == "assumption":
+        return f"assumption, drawn over {p.low:g} to {p.high:g}"
+    if "set from the survey" in p.source:
+        return FROM_DATA
+    if "modelling choice" in p.source:
+        return CHOICE
+    return f"{SOURCED}: {p.source}"
+
+
+def listing() -> list[tuple[str, str, str]]:
+    """(name, status, note) for every parameter and every named constant of ``sim``."""
+    rows = [(name, parameter_status(name), p.meaning) for name, p in PARAMETERS.items()]
+    rows += [(name, status, note) for name, (status, note) in CONSTANTS.items()]
+    return rows
+
+
+if __name__ == "__main__":
+    for name, status, note in listing():
+        print(f"{name:28s} {status:45.45s} {note[:80]}")
