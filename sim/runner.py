@@ -48,8 +48,10 @@ class SimulationResult:
         return pd.DataFrame(self.series)
 
     def responses(self) -> pd.DataFrame:
-        """The final virtual survey's answers unit by unit (``coprod survey --data``), with
-        each unit's municipality's levers at the time of that survey."""
+        """The final virtual survey's answers unit by unit (``coprod survey --data``).
+
+        Each row carries its unit's municipality's levers at the time of that survey.
+        """
         return self.survey.responses(self.unit_type, self.unit_muni, dict(self.muni_flags))
 
 
