@@ -77,37 +77,39 @@ def check_target(path: str | Path) -> Path:
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via a temporary file and rename: never half-written."""
+    """Write ``data`` to ``path`` via a temporary file and rename: never half-written.
+
+    A folder that cannot be written (read-only, full) is one :class:`InputError` naming
+    the file; the file as it was is kept.
+    """
+    from sim.errors import InputError
+
     path = check_target(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    check_target(path)  # the folder just made may not lead elsewhere either
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        check_target(path)  # the folder just made may not lead elsewhere either
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, path)
+    except OSError as err:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise InputError(str(path), str(path), f"allowed: a writable folder ({err.strerror}"
+                         "); the earlier file, if any, is unchanged",
+                         problem="cannot write") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
     return path
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """Write ``text`` to ``path`` via a temporary file and rename: never half-written."""
-    path = check_target(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    check_target(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, _FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def atomic_write_frame(path: str | Path, frame, *, float_format: str = "%.6g") -> Path:
@@ -158,6 +160,14 @@ def read_text_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES,
     Reads at most ``limit + 1`` bytes, so a device or pipe that never ends costs nothing.
     Raises :class:`InputError` naming the file; decoding errors propagate as usual.
     """
+    return read_bytes_limited(path, limit=limit).decode(encoding)
+
+
+def read_bytes_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of a regular file (or character device), at most ``limit`` of them.
+
+    A FIFO, socket or directory is refused without blocking, as is a larger file.
+    """
     import stat
 
     from sim.errors import InputError
@@ -191,7 +201,7 @@ def read_text_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES,
     if len(data) > limit:
         raise InputError(str(path), f"more than {limit:,} bytes",
                          f"allowed: files up to {limit:,} bytes", problem="too large:")
-    return data.decode(encoding)
+    return data
 
 
 def check_out_dir(path: str | Path, *, where: str = "--out", create_parents: bool = False
