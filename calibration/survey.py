@@ -288,7 +288,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         reader.fieldnames = header
         rows = list(reader)
     except csv.Error as err:  # e.g. a field over csv's 128 KiB limit
-        raise InputError(f"{path}: row {reader.line_num}", str(err), "a CSV of short "
+        raise InputError(f"{path}: line {reader.line_num + 1}", str(err), "a CSV of short "
                          f"fields (at most {MAX_FIELD:,} characters each)",
                          problem="unreadable CSV:") from None
     for line, row in enumerate(rows, start=2):

@@ -163,6 +163,16 @@ def _effect_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
             f"parameters and {groups.get('chance', 0):.0%} from chance: {reading}.")
 
 
+def _read_comparison(path: Path) -> pd.DataFrame:
+    """comparison.csv with numbers where numbers are used (a baseline alone has no diffs)."""
+    comp = read_own_csv(path, COMPARE_REMAKE, columns=COMP_COLUMNS, numeric=COMP_NUMERIC)
+    for column in COMP_NUMERIC:
+        if column not in comp:
+            comp[column] = np.nan
+    comp["scenario"] = comp.scenario.astype(str)
+    return comp
+
+
 def findings(directory: Path) -> list[str]:
     """The things a reader should look at first, each computed from the outputs."""
     claims = _claim_sentences(directory)
@@ -170,13 +180,12 @@ def findings(directory: Path) -> list[str]:
     out = claims[:1] + [c for c in claims[1:] if "does not hold" in c]
     fit_path = directory / "fit" / "fit.csv"
     if fit_path.exists():
-        fit = read_own_csv(fit_path, FIT_REMAKE, numeric=("inside",))
+        fit = read_own_csv(fit_path, FIT_REMAKE, columns=("inside",), numeric=("inside",))
         out.append(f"The calibrated model reproduces {int(fit.inside.sum())} of {len(fit)} "
                    "observed shares (simulated median inside the observed 95% interval).")
     comp_path = directory / "scenarios" / "comparison.csv"
     if comp_path.exists():
-        comp = read_own_csv(comp_path, COMPARE_REMAKE, columns=COMP_COLUMNS,
-                            numeric=COMP_NUMERIC)
+        comp = _read_comparison(comp_path)
         sentence = _effect_sentence(directory, comp)
         if sentence:
             out.append(sentence)
@@ -238,10 +247,11 @@ analysis). Significant when 0 lies outside the interval.</p>
 def _fit_section(directory: Path, figures: Path) -> str:
     fit_dir = directory / "fit"
     cells = len(TABLE2_IDS) * len(COORDINATORS)
-    fit = read_own_csv(fit_dir / "fit.csv", FIT_REMAKE, rows=cells,
-                       numeric=("observed", "sim_low_90", "sim_high_90", "inside"))
-    n = read_own_csv(fit_dir / "fit_n.csv", FIT_REMAKE, numeric=("inside",),
-                     rows=len(TABLE2_IDS))
+    needed = ("observed", "sim_low_90", "sim_high_90", "inside")
+    fit = read_own_csv(fit_dir / "fit.csv", FIT_REMAKE, rows=cells, columns=needed,
+                       numeric=needed)
+    n = read_own_csv(fit_dir / "fit_n.csv", FIT_REMAKE, columns=("inside",),
+                     numeric=("inside",), rows=len(TABLE2_IDS))
     post = load_posterior()
     median, interval = post.median(), post.interval(0.9)
     prows = []
@@ -258,7 +268,8 @@ def _fit_section(directory: Path, figures: Path) -> str:
     validation = ""
     if (fit_dir / "fit_validation.csv").exists():
         val = read_own_csv(fit_dir / "fit_validation.csv", FIT_REMAKE,
-                           columns=("pattern", "known", "consistent"),
+                           columns=("pattern", "known", "sim_median", "sim_low_90",
+                                    "sim_high_90", "consistent"),
                            numeric=("sim_median", "sim_low_90", "sim_high_90"))
         vrows = "".join(
             f"<tr><td>{html.escape(str(r.pattern))}</td><td>{html.escape(str(r.known))}</td>"
@@ -333,7 +344,8 @@ def _question_rows(directory: Path, comp: pd.DataFrame, scenarios: list[str]) ->
     path = directory / "survey" / "classes.csv"
     rows = []
     if path.exists():
-        obs = read_own_csv(path, SURVEY_REMAKE, columns=("class",), numeric=("probability",))
+        obs = read_own_csv(path, SURVEY_REMAKE, columns=("class", "probability"),
+                           numeric=("probability",))
         prob = dict(zip(obs["class"], obs.probability, strict=True))
         rows.append("<tr><th>observed survey (bootstrap replicates)</th>"
                     + "".join(f"<td>{prob.get(c, 0):.0%}</td>" for c in CLASSES) + "</tr>")
@@ -358,9 +370,7 @@ scenario's virtual surveys.</p>
 
 def _scenario_section(directory: Path, figures: Path) -> str:
     sdir = directory / "scenarios"
-    comp = read_own_csv(sdir / "comparison.csv", COMPARE_REMAKE, columns=COMP_COLUMNS,
-                        numeric=COMP_NUMERIC)
-    comp["scenario"] = comp.scenario.astype(str)
+    comp = _read_comparison(sdir / "comparison.csv")
     scenarios = list(dict.fromkeys(comp.scenario))
     desc = []
     sizes = set()

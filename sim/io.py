@@ -376,8 +376,9 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
 
     A missing, empty, oversized, truncated or malformed file (or one without ``columns``,
     or with another number of data rows than ``rows`` when given, or with a value that is
-    not a number in one of the ``numeric`` columns) is one :class:`InputError` naming the
-    file and ``remake``, the command that makes it again, instead of a pandas traceback.
+    not a number in one of the ``numeric`` columns, when present) is one
+    :class:`InputError` naming the file and ``remake``, the command that makes it again,
+    instead of a pandas traceback.
     """
     import csv
     import io
@@ -400,16 +401,15 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
             pd.errors.ParserError) as err:
         raise InputError(str(path), str(err).split("\n")[0], again,
                          problem="malformed file:") from None
-    missing = [c for c in (*columns, *numeric) if c not in frame.columns]
+    missing = [c for c in columns if c not in frame.columns]
     if missing or frame.empty:
         raise InputError(str(path), ",".join(map(str, frame.columns)) or "no rows",
-                         f"expected columns {', '.join(dict.fromkeys((*columns, *numeric)))}"
-                         f" and rows; {again}",
+                         f"expected columns {', '.join(columns)} and rows; {again}",
                          problem="incomplete file:")
     if rows is not None and len(frame) != rows:
         raise InputError(str(path), f"{len(frame)} rows", f"expected {rows}; {again}",
                          problem="truncated file:")
-    for column in numeric:
+    for column in (c for c in numeric if c in frame.columns):
         values = pd.to_numeric(frame[column], errors="coerce")
         bad = values.isna() & frame[column].notna()
         if bad.any():
