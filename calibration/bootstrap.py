@@ -47,6 +47,10 @@ from sim.survey import shares_from_counts
 
 LEVELS = (0.95, 0.99)
 SOCIAL = "social"
+# Whole-unit resampling draws replications × units indices: at most this many at a time
+# (two int64 arrays of 4 million: 64 MB), whatever ``batch`` asks, so a file of many
+# units costs time, not memory. The draws do not depend on it.
+UNIT_DRAWS_AT_ONCE = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -265,11 +269,17 @@ def _replicate_batches(data, table: SurveyTable, reps: int, gen, resample: str,
         ind = data.indicators()
         n_units = ind.shape[0]
         flat = ind.reshape(n_units, -1)
-        for start in range(0, reps, batch):
-            size = min(batch, reps - start)
+        # Rows of one call are the same draws as rows split over several calls, so the
+        # memory bound below does not change the result.
+        rows = max(1, min(batch, UNIT_DRAWS_AT_ONCE // n_units))
+        for start in range(0, reps, rows):
+            size = min(rows, reps - start)
             idx = gen.integers(0, n_units, size=(size, n_units))
-            # Resampled counts: how often each unit was drawn, times its indicators.
-            freq = np.apply_along_axis(np.bincount, 1, idx, minlength=n_units)
+            # Resampled counts: how often each unit was drawn, times its indicators
+            # (one bincount over all rows, each row's indices shifted to its own block).
+            idx += (np.arange(size) * n_units)[:, None]
+            freq = np.bincount(idx.ravel(), minlength=size * n_units).reshape(size, n_units)
+            del idx
             yield (freq @ flat).reshape(size, *ind.shape[1:])
 
 

@@ -17,9 +17,12 @@ value and what is allowed.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import math
+import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from importlib import resources
@@ -36,6 +39,13 @@ DROPPED_ANSWERS = ("several", "unsure")
 AGGREGATE_COLUMNS = ("activity", "n", *COORDINATORS)
 UNIT_COLUMNS = ("unit_id", "unit_type", "municipality", "activity", "coordinator")
 MAX_COUNT = 100_000  # units per activity: far above any survey of care units in Norway
+# Units in a unit-level file: Norway has a few thousand nursing homes and home-care
+# services, so 50,000 is far above any real survey, and resampling whole units costs
+# time in proportion to units × replications.
+MAX_UNITS = 50_000
+MAX_FIELD = 10_000  # characters in one CSV cell (an id or a name is a few dozen)
+_WHOLE = re.compile(r"[+-]?[0-9]+")  # no '_' separators: '1_0' is not read as 10
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -121,16 +131,73 @@ def _shipped_toml() -> dict:
         return tomllib.load(fh)
 
 
-def recover_counts(n: int, percent: dict[str, float], *, where: str = "table") -> list[tuple]:
+class CountVectors(Sequence):
+    """Every count vector ``(municipality, voluntary, together)`` that fits a rounded row.
+
+    A read-only sequence in the order of the nested enumeration (first count, then
+    second), computed on demand: with n = 100,000 a row can fit a million vectors, which
+    are counted and indexed here without being built.
+    """
+
+    def __init__(self, n: int, first: range, spans: list[tuple[int, int]]):
+        self.n = n
+        self._firsts = [a for a, (lo, hi) in zip(first, spans, strict=True) if hi > lo]
+        self._spans = [(lo, hi) for lo, hi in spans if hi > lo]
+        self._starts = [0]
+        for lo, hi in self._spans:
+            self._starts.append(self._starts[-1] + hi - lo)
+
+    def __len__(self) -> int:
+        return self._starts[-1]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        k = bisect.bisect_right(self._starts, index) - 1
+        a, b = self._firsts[k], self._spans[k][0] + index - self._starts[k]
+        return (a, b, self.n - a - b)
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    def closest(self, percent: dict[str, float]) -> tuple[int, int, int]:
+        """The vector closest to the printed percentages (least squares; first on ties).
+
+        For each first count the squared distance is a parabola in the second, so only
+        the two whole numbers around its vertex (clipped to the window) are candidates.
+        """
+        target = np.array([float(percent[c]) for c in COORDINATORS])
+        n = self.n
+        best, best_cost = None, math.inf
+        for a, (lo, hi) in zip(self._firsts, self._spans, strict=True):
+            t2, t3 = target[1] * n / 100, target[2] * n / 100
+            vertex = (t2 + n - a - t3) / 2
+            for b in sorted({min(max(math.floor(vertex), lo), hi - 1),
+                             min(max(math.ceil(vertex), lo), hi - 1)}):
+                c = (a, b, n - a - b)
+                cost = float(np.sum((100 * np.array(c) / n - target) ** 2))
+                if cost < best_cost:
+                    best, best_cost = c, cost
+        return best
+
+
+def recover_counts(n: int, percent: dict[str, float], *, where: str = "table"
+                   ) -> CountVectors:
     """Every integer count vector consistent with ``n`` and rounded ``percent``.
 
     A count k is consistent with a printed percentage p when ``|100 k / n - p| <= 0.5``
     (either tie rule). Returns all vectors ``(municipality, voluntary, together)`` with
-    consistent entries summing to n; raises :class:`InputError` when there is none.
-    Exact rational arithmetic, so no float rounding can add or lose a candidate.
+    consistent entries summing to n, as a sequence computed on demand; raises
+    :class:`InputError` when there is none. Exact rational arithmetic, so no float
+    rounding can add or lose a candidate.
     """
     # Each count lies in a window around p n / 100; the last is fixed by the sum, so
-    # the search is over two windows, not all of 0..n (which hung for large n).
+    # the search is over two windows, not all of 0..n (which hung for large n), and the
+    # vectors are counted per first count, not listed (a million at n = 100,000).
     windows = []
     for c in COORDINATORS:
         p = Fraction(str(percent[c]))
@@ -138,12 +205,13 @@ def recover_counts(n: int, percent: dict[str, float], *, where: str = "table") -
         hi = min(n, math.floor((p + Fraction(1, 2)) * n / 100))
         windows.append(range(lo, hi + 1))
     first, second, third = windows
-    candidates = []
+    spans = []
     for a in first:  # in the order itertools.product gave: the first stays the first
         low = max(second.start, n - a - third.stop + 1)
         high = min(second.stop, n - a - third.start + 1)
-        candidates += [(a, b, n - a - b) for b in range(low, high)]
-    if not candidates:
+        spans.append((low, max(low, high)))
+    candidates = CountVectors(n, first, spans)
+    if not len(candidates):
         shown = ", ".join(f"{c}={percent[c]}%" for c in COORDINATORS)
         raise InputError(
             where, shown,
@@ -161,9 +229,7 @@ def _table_from_rows(rows: list[dict], source: str) -> SurveyTable:
             cands = recover_counts(row["n"], row["percent"], where=row["where"])
             # Several vectors can round to the printed percentages: take the one closest
             # to them (least squares), and say so.
-            target = np.array([float(row["percent"][c]) for c in COORDINATORS])
-            best = min(cands, key=lambda c: float(np.sum(
-                (100 * np.array(c) / row["n"] - target) ** 2)))
+            best = cands.closest(row["percent"])
             if len(cands) > 1:
                 notes.append(
                     f"{row['activity']}: {len(cands):,} count vectors fit the rounding "
@@ -213,12 +279,26 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     except UnicodeDecodeError as err:
         raise InputError(str(path), f"byte {err.start}", "the file must be UTF-8 text",
                          problem="undecodable content at") from None
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    if not header:
-        raise InputError(str(path), "", "a CSV header row is required", problem="empty file")
-    reader.fieldnames = header
-    rows = list(reader)
+    try:
+        reader = csv.DictReader(text.splitlines())
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        if not header:
+            raise InputError(str(path), "", "a CSV header row is required",
+                             problem="empty file")
+        reader.fieldnames = header
+        rows = list(reader)
+    except csv.Error as err:  # e.g. a field over csv's 128 KiB limit
+        raise InputError(f"{path}: line {reader.line_num + 1}", str(err), "a CSV of short "
+                         f"fields (at most {MAX_FIELD:,} characters each)",
+                         problem="unreadable CSV:") from None
+    for line, row in enumerate(rows, start=2):
+        for column, value in row.items():
+            if column is None or value is None:  # more or fewer cells than the header
+                continue
+            if len(value) > MAX_FIELD:
+                raise InputError(_cell(path, line, column), f"{len(value):,} characters",
+                                 f"allowed: at most {MAX_FIELD:,}", problem="too long a "
+                                 "value:")
     if not rows:
         raise InputError(str(path), "", "at least one data row is required",
                          problem="no data rows after the header")
@@ -236,10 +316,9 @@ def _bool_cell(where: str, value: str) -> bool:
 
 def _int_cell(where: str, value: str, *, minimum: int = 0) -> int:
     allowed = f"allowed: a whole number >= {minimum} (at most {MAX_COUNT:,})"
-    try:
-        k = int(value.strip())
-    except ValueError:
-        raise InputError(where, value, allowed) from None
+    if not _WHOLE.fullmatch(value.strip()):
+        raise InputError(where, value, allowed)
+    k = int(value.strip())
     if not minimum <= k <= MAX_COUNT:
         raise InputError(where, value, allowed)
     return k
@@ -278,11 +357,10 @@ def load_aggregate(path: str | Path) -> SurveyTable:
         if all(is_pct):
             pct = {}
             for c, v in cells.items():
-                try:
-                    pct[c] = float(v[:-1])
-                except ValueError:
+                if not _NUMBER.fullmatch(v[:-1].strip()):
                     raise InputError(_cell(path, line, c), v,
-                                     "allowed: a percentage such as 35%") from None
+                                     "allowed: a percentage such as 35%")
+                pct[c] = float(v[:-1])
                 if not 0 <= pct[c] <= 100:
                     raise InputError(_cell(path, line, c), v, "allowed: 0% to 100%")
             row["percent"] = pct
@@ -349,6 +427,15 @@ def load_units(path: str | Path) -> UnitResponses:
         else:
             answers[(uid, vals["activity"])] = COORDINATORS.index(vals["coordinator"])
     unit_ids = tuple(units)
+    if len(unit_ids) > MAX_UNITS:
+        raise InputError(f"{path}: column 'unit_id'", f"{len(unit_ids):,} units",
+                         f"allowed: at most {MAX_UNITS:,} units in one file",
+                         problem="too many units:")
+    if not answers:
+        raise InputError(f"{path}: column 'activity'", "empty in every row", "at least one "
+                         "unit must have offered an activity (rows with activity and "
+                         "coordinator empty are units that offered none)",
+                         problem="no activity offered:")
     # Table 2's order first, then the rest of the catalogue.
     order = (*TABLE2_IDS, *(a for a in ACTIVITY_IDS if a not in TABLE2_IDS))
     present = {k[1] for k in answers}

@@ -2,13 +2,50 @@
 
 from __future__ import annotations
 
+import re
+
 DEFAULT_SEED = 20150
+# Numbers as people write them: no '_' separators (Python would read '1_0' as 10), no
+# 'nan' or 'inf'. A whole number is digits with an optional sign.
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def whole_number(text: str) -> int:
+    """``text`` as an int, or ValueError (also for '1_0', ' 1', '1.0')."""
+    if not _WHOLE.fullmatch(text):
+        raise ValueError(text)
+    return int(text)
+
+
+def number(text: str) -> float:
+    """``text`` as a float, or ValueError (also for '1_0', 'nan', 'inf')."""
+    if not _NUMBER.fullmatch(text.strip()):
+        raise ValueError(text)
+    return float(text)
 
 
 def add_seed(parser) -> None:
     """Add ``--seed S`` (a non-negative integer; the one source of randomness)."""
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                        help=f"root random seed (default {DEFAULT_SEED})")
+    parser.add_argument("--seed", type=_seed_type, default=DEFAULT_SEED,
+                        help=f"root random seed (default {DEFAULT_SEED}; a whole number "
+                        f">= 0, at most {MAX_SEED})")
+
+
+MAX_SEED = 2**63 - 1
+
+
+def _seed_type(text: str) -> int:
+    import argparse
+
+    try:
+        value = whole_number(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}; allowed: a whole number "
+                                         f"from 0 to {MAX_SEED}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"invalid value {value}; allowed: 0 to {MAX_SEED}")
+    return value
 
 
 def seed_value(seed: int) -> int:
@@ -36,7 +73,7 @@ def parse_assignments(items: list[str], *, where: str) -> dict[str, float]:
         if not sep or not name.strip():
             raise InputError(where, item, "expected NAME=VALUE, e.g. policy_share=1")
         try:
-            values[name.strip()] = float(raw)
+            values[name.strip()] = number(raw)
         except ValueError:
             raise InputError(f"{where} {name.strip()}", raw, "allowed: a number") from None
     validate(values, where=where)
@@ -52,7 +89,7 @@ def bounded(lo: int, hi: int):
 
     def parse(text: str) -> int:
         try:
-            value = int(text)
+            value = whole_number(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"invalid value {text!r}; allowed: a whole "
                                              f"number from {lo} to {hi}") from None

@@ -34,6 +34,8 @@ from calibration.survey import load_table2
 from scenarios.spec import load_scenario, shipped_names
 from sim import CoProductionModel, outcomes
 from sim.catalogue import COORDINATORS, TABLE2_IDS, activity_index
+from sim.errors import CoprodError
+from sim.io import read_own_csv
 from sim.model import OUTCOME_REPORTERS
 from sim.parameters import LEVERS, PARAMETERS
 
@@ -159,14 +161,18 @@ def ensemble_band(name: str) -> tuple[pd.DataFrame | None, str]:
     key = (str(path), stat.st_size, stat.st_mtime_ns)
     if key not in _BANDS:
         try:
-            frame = pd.read_csv(path, usecols=["draw", "replicate", "week",
-                                               *BAND_OUTCOMES])
+            # Read as coprod's own files are: a FIFO is refused without blocking, an
+            # oversized or malformed file is a note on the page, not a hang.
+            frame = read_own_csv(path, f"coprod run {name}", numeric=(
+                "draw", "replicate", "week", *BAND_OUTCOMES), usecols=[
+                    "draw", "replicate", "week", *BAND_OUTCOMES])
             grouped = frame[frame.week >= 0].groupby("week")[list(BAND_OUTCOMES)]
             band = pd.concat({"median": grouped.median(), "low": grouped.quantile(0.05),
                               "high": grouped.quantile(0.95)}, axis=1)
             runs = len(frame[["draw", "replicate"]].drop_duplicates())
             _BANDS[key] = (band, runs) if len(band) else (None, 0)
-        except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        except (CoprodError, OSError, ValueError, pd.errors.ParserError,
+                pd.errors.EmptyDataError):
             _BANDS[key] = (None, 0)
     band, runs = _BANDS[key]
     if band is None:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from coprod.common import bounded, examples
-from sim.errors import InputError
+from sim.errors import CoprodError, InputError
 
 STOP_WAIT_S = 5  # how long the server gets to stop before it is killed
 
@@ -89,7 +89,14 @@ def run_command(args) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         _reap(server)
-    return 128 + stopping[0][1] if stopping else code
+    if stopping:
+        return 128 + stopping[0][1]
+    if code != 0:  # the server ended without being asked: say so, in one line
+        how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+        raise CoprodError(f"the dashboard server (process {server.pid}) stopped on its own "
+                          f"({how}); nothing is served at http://{args.host}:{args.port}/ "
+                          "any more; start 'coprod dashboard' again")
+    return 0
 
 
 def _stop_with_parent() -> None:

@@ -12,7 +12,7 @@ import shlex
 import time
 from pathlib import Path
 
-from coprod.common import add_seed, examples, seed_value
+from coprod.common import add_seed, bounded, examples, out_dir, seed_value
 
 
 def register_demo(sub, name: str) -> None:
@@ -22,8 +22,11 @@ def register_demo(sub, name: str) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        epilog=examples("coprod demo --out out/demo"))
     add_seed(p)
-    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
-                   help="local worker processes (default: up to 2)")
+    from sim.batch import MAX_WORKERS
+
+    p.add_argument("--workers", type=bounded(1, MAX_WORKERS),
+                   default=min(2, os.cpu_count() or 1),
+                   help=f"local worker processes (default: up to 2; at most {MAX_WORKERS})")
     p.add_argument("--out", type=Path, default=Path("out/demo"), help="output directory")
 
 
@@ -47,7 +50,9 @@ def run_demo(args) -> int:
     from coprod.report import build_report, findings
 
     seed = str(seed_value(args.seed))
-    out: Path = args.out
+    # Checked before any work: an existing file, a read-only folder or a package folder
+    # is refused in one line.
+    out: Path = out_dir(args.out, args.out)
     out.mkdir(parents=True, exist_ok=True)
     workers = str(args.workers)
     t0 = _step(1, "Survey: Table 2 with bootstrap BCa intervals")

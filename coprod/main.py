@@ -10,6 +10,7 @@ import argparse
 import shlex
 import signal
 import sys
+import textwrap
 import threading
 
 from coprod import commands
@@ -49,7 +50,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for name, (register, _run) in commands.COMMANDS.items():
         register(sub, name)
+    _state_limits(sub.choices)
     return parser
+
+
+def _state_limits(parsers: dict) -> None:
+    """Add the limits that protect memory to the help of the commands they bound."""
+    from scenarios.spec import LIMITS_HELP
+
+    for name in ("run",):
+        if name in parsers:
+            p = parsers[name]
+            text = textwrap.fill(LIMITS_HELP, width=88)
+            p.epilog = (p.epilog + "\n\n" if p.epilog else "") + text
 
 
 _STOPPED_BY = [signal.SIGINT]  # the signal that stopped the command (exit 128 + it)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import html
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,14 @@ from coprod.report_studies import studies_section
 from sim.catalogue import COORDINATORS, TABLE2_IDS, activity
 from sim.errors import InputError
 from sim.frame import SURVEY_2015
-from sim.io import atomic_write_text, read_own_csv, read_own_json
+from sim.io import (
+    atomic_write_bytes,
+    atomic_write_text,
+    check_out_dir,
+    read_bytes_limited,
+    read_own_csv,
+    read_own_json,
+)
 from sim.outcomes import HEADLINE, outcome
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
 
@@ -36,6 +42,32 @@ COMPARE_REMAKE = "coprod compare --out DIR/scenarios" + DEMO
 RUN_REMAKE = "coprod run ... --out DIR/scenarios" + DEMO
 BOOT_COLUMNS = ("statistic", "estimate", "low_95", "high_95", "low_99", "high_99")
 COMP_COLUMNS = ("scenario", "outcome", "median")
+COMP_NUMERIC = ("median", "diff_median", "diff_low_90", "diff_high_90")
+
+
+def _e(value) -> str:
+    """Any value read from a folder, as HTML text (a folder is untrusted input)."""
+    return html.escape(str(value))
+
+
+def _whole(record: dict, key: str, path: Path, remake: str, default=None):
+    """A manifest's whole-number field, checked where it is used (absent: ``default``)."""
+    value = record.get(key, default)
+    if value is default:
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputError(f"{path}: field '{key}'", value, "allowed: a whole number >= 0; "
+                         f"make it again with '{remake}'")
+    return value
+
+
+def _text(record: dict, key: str, path: Path, remake: str, default: str = "") -> str:
+    """A manifest's text field, checked where it is used."""
+    value = record.get(key, default)
+    if not isinstance(value, str):
+        raise InputError(f"{path}: field '{key}'", value, "allowed: a string; make it again "
+                         f"with '{remake}'")
+    return value
 
 
 def _need(path: Path, how: str) -> Path:
@@ -46,10 +78,13 @@ def _need(path: Path, how: str) -> Path:
 
 
 def _img(path: Path, alt: str, figures: Path) -> str:
-    figures.mkdir(parents=True, exist_ok=True)
+    image = read_bytes_limited(path)  # never a FIFO, never endless
+    if not image.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise InputError(str(path), image[:16], "a PNG figure; make it again (e.g. 'coprod "
+                         "demo --out DIR')", problem="not a PNG image:")
     if path.parent.resolve() != figures.resolve():
-        shutil.copyfile(path, figures / f"{path.parent.name}_{path.name}")
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
+        atomic_write_bytes(figures / f"{path.parent.name}_{path.name}", image)
+    data = base64.b64encode(image).decode("ascii")
     return (f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
             f"<figcaption>{html.escape(alt)}</figcaption></figure>")
 
@@ -81,7 +116,7 @@ def _claim_sentences(directory: Path) -> list[str]:
     path = directory / "survey" / "claims.csv"
     if not path.exists():
         return []
-    claims = read_own_csv(path, SURVEY_REMAKE, columns=CLAIM_COLUMNS)
+    claims = read_own_csv(path, SURVEY_REMAKE, columns=CLAIM_COLUMNS, numeric=("level",))
     strict = claims[np.isclose(claims.level.astype(float), 0.99)]
     out = []
     for r in strict.itertuples(index=False):
@@ -107,7 +142,7 @@ def _effect_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
     path = directory / "scenarios" / "attribution.csv"
     if not path.exists():
         return text
-    att = read_own_csv(path, COMPARE_REMAKE, columns=ATTRIBUTION_COLUMNS)
+    att = read_own_csv(path, COMPARE_REMAKE, columns=ATTRIBUTION_COLUMNS, numeric=("share",))
     mine = att[(att.scenario == best.scenario) & (att.outcome == KEY_EFFECT)]
     groups = mine[mine.input.isin(("parameters", "assumptions", "chance"))] \
         .set_index("input").share
@@ -128,6 +163,16 @@ def _effect_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
             f"parameters and {groups.get('chance', 0):.0%} from chance: {reading}.")
 
 
+def _read_comparison(path: Path) -> pd.DataFrame:
+    """comparison.csv with numbers where numbers are used (a baseline alone has no diffs)."""
+    comp = read_own_csv(path, COMPARE_REMAKE, columns=COMP_COLUMNS, numeric=COMP_NUMERIC)
+    for column in COMP_NUMERIC:
+        if column not in comp:
+            comp[column] = np.nan
+    comp["scenario"] = comp.scenario.astype(str)
+    return comp
+
+
 def findings(directory: Path) -> list[str]:
     """The things a reader should look at first, each computed from the outputs."""
     claims = _claim_sentences(directory)
@@ -135,12 +180,12 @@ def findings(directory: Path) -> list[str]:
     out = claims[:1] + [c for c in claims[1:] if "does not hold" in c]
     fit_path = directory / "fit" / "fit.csv"
     if fit_path.exists():
-        fit = read_own_csv(fit_path, FIT_REMAKE, columns=("inside",))
+        fit = read_own_csv(fit_path, FIT_REMAKE, columns=("inside",), numeric=("inside",))
         out.append(f"The calibrated model reproduces {int(fit.inside.sum())} of {len(fit)} "
                    "observed shares (simulated median inside the observed 95% interval).")
     comp_path = directory / "scenarios" / "comparison.csv"
     if comp_path.exists():
-        comp = read_own_csv(comp_path, COMPARE_REMAKE, columns=COMP_COLUMNS)
+        comp = _read_comparison(comp_path)
         sentence = _effect_sentence(directory, comp)
         if sentence:
             out.append(sentence)
@@ -149,9 +194,14 @@ def findings(directory: Path) -> list[str]:
 
 def _survey_section(directory: Path) -> str:
     boot = read_own_csv(directory / "survey" / "bootstrap.csv", SURVEY_REMAKE,
-                        columns=BOOT_COLUMNS)
+                        columns=BOOT_COLUMNS, numeric=BOOT_COLUMNS[1:])
+    boot["statistic"] = boot.statistic.astype(str)
     shares = boot[boot.statistic.str.startswith("share:")].copy()
     parts = shares.statistic.str.split(":", expand=True)
+    if parts.shape[1] != 3 or parts.isna().any().any():
+        raise InputError(str(directory / "survey" / "bootstrap.csv"), "statistic",
+                         f"share rows named share:<activity>:<coordinator>; make it again "
+                         f"with '{SURVEY_REMAKE}'", problem="malformed column")
     shares["activity"], shares["coordinator"] = parts[1], parts[2]
     rows = []
     for act, group in shares.groupby("activity", sort=False):
@@ -172,14 +222,15 @@ def _survey_section(directory: Path) -> str:
                     for r in boot.itertuples() if isinstance(r.note, str) and r.note)
     man_path = directory / "survey" / "manifest.json"
     man = read_own_json(man_path, SURVEY_REMAKE) if man_path.exists() else {}
+    reps = _whole(man, "reps", man_path, SURVEY_REMAKE)
     how = {"activity": "units resampled within activity", "unit": "whole units resampled"}
     claims = "".join(f"<li>{html.escape(c)}</li>" for c in _claim_sentences(directory))
     return f"""
 <h2>1. The survey with honest intervals</h2>
 <p>Share of LTC units whose volunteer activity is coordinated by each body
-({html.escape(str(man.get('data', 'the survey analysed')))}), with 95% BCa bootstrap
-intervals ({man.get('reps', '?'):,} replications,
-{how.get(man.get('resample'), 'resampling not recorded')}).</p>
+({_e(man.get('data', 'the survey analysed'))}), with 95% BCa bootstrap
+intervals ({'?' if reps is None else f'{reps:,}'} replications,
+{how.get(str(man.get('resample')), 'resampling not recorded')}).</p>
 <table><tr><th>Activity</th><th>Municipality</th><th>Voluntary organisation</th>
 <th>Together</th></tr>{''.join(rows)}</table>
 <h3>Statutory minus non-statutory activities (percentage points)</h3>
@@ -196,10 +247,11 @@ analysis). Significant when 0 lies outside the interval.</p>
 def _fit_section(directory: Path, figures: Path) -> str:
     fit_dir = directory / "fit"
     cells = len(TABLE2_IDS) * len(COORDINATORS)
-    fit = read_own_csv(fit_dir / "fit.csv", FIT_REMAKE, rows=cells,
-                       columns=("observed", "sim_low_90", "sim_high_90", "inside"))
+    needed = ("observed", "sim_low_90", "sim_high_90", "inside")
+    fit = read_own_csv(fit_dir / "fit.csv", FIT_REMAKE, rows=cells, columns=needed,
+                       numeric=needed)
     n = read_own_csv(fit_dir / "fit_n.csv", FIT_REMAKE, columns=("inside",),
-                     rows=len(TABLE2_IDS))
+                     numeric=("inside",), rows=len(TABLE2_IDS))
     post = load_posterior()
     median, interval = post.median(), post.interval(0.9)
     prows = []
@@ -217,11 +269,13 @@ def _fit_section(directory: Path, figures: Path) -> str:
     if (fit_dir / "fit_validation.csv").exists():
         val = read_own_csv(fit_dir / "fit_validation.csv", FIT_REMAKE,
                            columns=("pattern", "known", "sim_median", "sim_low_90",
-                                    "sim_high_90", "consistent"))
+                                    "sim_high_90", "consistent"),
+                           numeric=("sim_median", "sim_low_90", "sim_high_90"))
         vrows = "".join(
             f"<tr><td>{html.escape(str(r.pattern))}</td><td>{html.escape(str(r.known))}</td>"
             f"<td>{r.sim_median:.2f} ({r.sim_low_90:.2f} to {r.sim_high_90:.2f})</td>"
-            f"<td>{'yes' if r.consistent else 'no'}</td></tr>" for r in val.itertuples())
+            f"<td>{'yes' if r.consistent is True or str(r.consistent) == 'True' else 'no'}"
+            "</td></tr>" for r in val.itertuples())
         validation = f"""<h3>Patterns the calibration did not use</h3>
 <table><tr><th>Pattern</th><th>Known</th><th>Simulated median (90%)</th><th>Consistent</th>
 </tr>{vrows}</table>"""
@@ -252,7 +306,7 @@ def _attribution_rows(sdir: Path, scenarios: list[str], comp: pd.DataFrame) -> s
     path = sdir / "attribution.csv"
     if not path.exists():
         return ""
-    att = read_own_csv(path, COMPARE_REMAKE, columns=ATTRIBUTION_COLUMNS)
+    att = read_own_csv(path, COMPARE_REMAKE, columns=ATTRIBUTION_COLUMNS, numeric=("share",))
     scale = outcome(KEY_EFFECT).scale
     rows = []
     for name in scenarios[1:]:
@@ -264,7 +318,7 @@ def _attribution_rows(sdir: Path, scenarios: list[str], comp: pd.DataFrame) -> s
         singles = mine.drop([g for g in ("parameters", "assumptions", "chance")
                              if g in mine.index]).share.sort_values(ascending=False)
         top = ", ".join(f"{k} {v:.0%}" for k, v in singles.head(3).items() if v > 0)
-        rows.append(f"<tr><th>{name}</th><td>{scale * e.diff_median:+.1f} "
+        rows.append(f"<tr><th>{_e(name)}</th><td>{scale * e.diff_median:+.1f} "
                     f"({scale * e.diff_low_90:+.1f} to {scale * e.diff_high_90:+.1f})</td>"
                     + "".join(f"<td>{mine.share.get(g, np.nan):.0%}</td>"
                               for g in ("parameters", "assumptions", "chance"))
@@ -290,7 +344,8 @@ def _question_rows(directory: Path, comp: pd.DataFrame, scenarios: list[str]) ->
     path = directory / "survey" / "classes.csv"
     rows = []
     if path.exists():
-        obs = read_own_csv(path, SURVEY_REMAKE, columns=("class", "probability"))
+        obs = read_own_csv(path, SURVEY_REMAKE, columns=("class", "probability"),
+                           numeric=("probability",))
         prob = dict(zip(obs["class"], obs.probability, strict=True))
         rows.append("<tr><th>observed survey (bootstrap replicates)</th>"
                     + "".join(f"<td>{prob.get(c, 0):.0%}</td>" for c in CLASSES) + "</tr>")
@@ -298,9 +353,10 @@ def _question_rows(directory: Path, comp: pd.DataFrame, scenarios: list[str]) ->
         cells = []
         for c in CLASSES:
             r = comp[(comp.scenario == name) & (comp.outcome == f"class:{c}")]
-            cells.append(f"<td>{r['mean'].iloc[0]:.0%}</td>" if len(r) and "mean" in r
-                         else "<td>—</td>")
-        rows.append(f"<tr><th>{name} (runs, at the horizon)</th>{''.join(cells)}</tr>")
+            mean = pd.to_numeric(r["mean"], errors="coerce").iloc[0] if len(r) and \
+                "mean" in r else np.nan
+            cells.append(f"<td>{mean:.0%}</td>" if np.isfinite(mean) else "<td>—</td>")
+        rows.append(f"<tr><th>{_e(name)} (runs, at the horizon)</th>{''.join(cells)}</tr>")
     if not rows:
         return ""
     head = "".join(f"<th>{html.escape(c)}</th>" for c in CLASSES)
@@ -314,17 +370,19 @@ scenario's virtual surveys.</p>
 
 def _scenario_section(directory: Path, figures: Path) -> str:
     sdir = directory / "scenarios"
-    comp = read_own_csv(sdir / "comparison.csv", COMPARE_REMAKE, columns=COMP_COLUMNS)
+    comp = _read_comparison(sdir / "comparison.csv")
     scenarios = list(dict.fromkeys(comp.scenario))
     desc = []
     sizes = set()
     for name in scenarios:
-        manifest = read_own_json(sdir / name / "manifest.json", RUN_REMAKE)
-        runs = manifest.get("runs", "?")
-        sizes.add((manifest.get("draws"), manifest.get("assumption_draws"),
-                   manifest.get("replicates"), manifest.get("horizon_weeks")))
-        desc.append(f"<tr><th>{name}</th><td>{html.escape(manifest.get('description', ''))}"
-                    f"</td><td>{runs}</td></tr>")
+        path = _scenario_manifest(sdir, name)
+        manifest = read_own_json(path, RUN_REMAKE)
+        runs = _whole(manifest, "runs", path, RUN_REMAKE, "?")
+        sizes.add(tuple(_whole(manifest, key, path, RUN_REMAKE) for key in (
+            "draws", "assumption_draws", "replicates", "horizon_weeks")))
+        desc.append(f"<tr><th>{_e(name)}</th><td>"
+                    f"{_e(_text(manifest, 'description', path, RUN_REMAKE))}"
+                    f"</td><td>{_e(runs)}</td></tr>")
     design = "; ".join(f"{d} posterior draws × {a} assumption draws × {r} seeds over {h} "
                        "weeks" for d, a, r, h in sorted(sizes, key=str))
     head = "".join(f"<th>{html.escape(outcome(name).label)} ({outcome(name).unit})</th>"
@@ -346,7 +404,7 @@ def _scenario_section(directory: Path, figures: Path) -> str:
                 cells.append(f"<td>{level}<br><small>{_fmt(r.diff_median, scale)} "
                              f"[{_fmt(r.diff_low_90, scale)}, {_fmt(r.diff_high_90, scale)}]"
                              "</small></td>")
-        rows.append(f"<tr><th>{name}</th>{''.join(cells)}</tr>")
+        rows.append(f"<tr><th>{_e(name)}</th>{''.join(cells)}</tr>")
     figs = "".join(_img(sdir / f, cap, figures) for f, cap in [
         ("shares.png", "Who coordinates, by scenario (median over runs at the horizon)"),
         ("differences.png", "Differences from the baseline, paired run for run (median and "
@@ -365,9 +423,20 @@ the same posterior draw, assumption draw and seed (differences use only such pai
 {_question_rows(directory, comp, scenarios)}
 {figs}
 <h3>Outcomes at the horizon</h3>
-<p>Median over runs; below it, the difference from {scenarios[0]} with its 90% interval
+<p>Median over runs; below it, the difference from {_e(scenarios[0])} with its 90% interval
 over paired runs. Shares in percent / percentage points.</p>
 <table><tr><th>Scenario</th>{head}</tr>{''.join(rows)}</table>"""
+
+
+def _scenario_manifest(sdir: Path, name: str) -> Path:
+    """``sdir/name/manifest.json``, for a scenario name read from comparison.csv."""
+    from scenarios.spec import NAME_RE
+
+    if not NAME_RE.fullmatch(name):
+        raise InputError(f"{sdir / 'comparison.csv'}: column 'scenario'", name, "allowed: "
+                         "scenario names (lower-case letters, digits and _); make it again "
+                         f"with '{COMPARE_REMAKE}'")
+    return sdir / name / "manifest.json"
 
 
 def _reproduce_section(directory: Path) -> str:
@@ -376,22 +445,23 @@ def _reproduce_section(directory: Path) -> str:
         path = directory / sub / "manifest.json"
         if path.exists():
             m = read_own_json(path, f"coprod {sub} --out DIR/{sub}")
-            items.append(f"<li><code>{html.escape(str(m.get('command', '')))}</code> seed "
-                         f"{m.get('seed')}</li>")
+            items.append(f"<li><code>{_e(m.get('command', ''))}</code> seed "
+                         f"{_e(m.get('seed'))}</li>")
     for path in sorted((directory / "scenarios").glob("*/manifest.json")):
         m = read_own_json(path, RUN_REMAKE)
-        items.append(f"<li><code>{html.escape(str(m.get('command', '')))}</code>: scenario "
-                     f"{m.get('scenario')}, seed {m.get('seed')}, {m.get('draws')} draws × "
-                     f"{m.get('assumption_draws', 1)} assumption draws × "
-                     f"{m.get('replicates')} replicates, {m.get('horizon_weeks')} weeks</li>")
+        items.append(f"<li><code>{_e(m.get('command', ''))}</code>: scenario "
+                     f"{_e(m.get('scenario'))}, seed {_e(m.get('seed'))}, {_e(m.get('draws'))} "
+                     f"draws × {_e(m.get('assumption_draws', 1))} assumption draws × "
+                     f"{_e(m.get('replicates'))} replicates, {_e(m.get('horizon_weeks'))} "
+                     "weeks</li>")
     post = load_posterior().manifest
     versions = post.get("versions", {})
     vtext = ", ".join(f"{k} {v}" for k, v in versions.items() if k != "platform")
     return f"""
 <h2>5. How to reproduce every number</h2>
 <ul>{''.join(items)}</ul>
-<p>Shipped posterior: <code>{html.escape(str(post.get('command', '')))}</code>, seed
-{post.get('seed')}, made {post.get('date', '?')} with {html.escape(vtext)}.</p>
+<p>Shipped posterior: <code>{_e(post.get('command', ''))}</code>, seed
+{_e(post.get('seed'))}, made {_e(post.get('date', '?'))} with {_e(vtext)}.</p>
 <p>Every output directory holds a <code>manifest.json</code> with its command, seed,
 parameters and package versions.</p>"""
 
@@ -426,12 +496,16 @@ small{color:#555} code{background:#f4f4f4;padding:1px 3px}"""
 def build_report(directory: Path) -> Path:
     """Render ``DIR/report.html`` (and ``DIR/figures/*.png``) from the pipeline outputs."""
     directory = Path(directory)
+    if not directory.is_dir():
+        raise InputError("--out", str(directory), "give the folder 'coprod demo' wrote (with "
+                         "survey/, fit/ and scenarios/)", problem="no such directory")
+    check_out_dir(directory)  # a read-only folder is refused before anything is read
     figures = directory / "figures"
     body = [_survey_section(directory), _fit_section(directory, figures), studies_section(),
             _scenario_section(directory, figures), _reproduce_section(directory), LIMITS]
     found = "".join(f"<li>{html.escape(f)}</li>" for f in findings(directory))
     # The horizon the runs actually used, from their manifests.
-    horizons = sorted({read_own_json(p, RUN_REMAKE).get("horizon_weeks")
+    horizons = sorted({_whole(read_own_json(p, RUN_REMAKE), "horizon_weeks", p, RUN_REMAKE)
                        for p in (directory / "scenarios").glob("*/manifest.json")} - {None})
     ahead = (" Scenarios run " + " or ".join(f"{h // 52} years" if h % 52 == 0 else
                                              f"{h} weeks" for h in horizons) + " ahead."

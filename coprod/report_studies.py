@@ -35,8 +35,13 @@ def _manifest_line(name: str, remake: str) -> str:
              f"{MODEL_VERSION}): its figures describe that model, not this one; remake it "
              f"with <code>{html.escape(remake)}</code>.</strong>")
     return (f"<p><small>Made with <code>{html.escape(str(m.get('command', '')))}</code>, "
-            f"seed {m.get('seed')}, {m.get('date', '?')}; "
-            f"{m.get('wall_time_total_s', '?')} s in all.{stale}</small></p>")
+            f"seed {_e(m.get('seed'))}, {_e(m.get('date', '?'))}; "
+            f"{_e(m.get('wall_time_total_s', '?'))} s in all.{stale}</small></p>")
+
+
+def _e(value) -> str:
+    """A value read from a study's files, as HTML text."""
+    return html.escape(str(value))
 
 
 def _missing(what: str, remake: str) -> str:
@@ -57,7 +62,7 @@ def _recovery() -> str:
     manifest = read_own_json(mpath, RECOVERY_REMAKE) if mpath.is_file() else {}
     weak = [r.parameter for r in summary.itertuples() if r.relative_width > NOT_IDENTIFIED]
     prow = "".join(
-        f"<tr><td>{r.parameter}</td><td>{r.coverage:.0%}</td><td>{r.bias:+.3g}</td>"
+        f"<tr><td>{_e(r.parameter)}</td><td>{r.coverage:.0%}</td><td>{r.bias:+.3g}</td>"
         f"<td>{r.mean_absolute_error:.3g}</td><td>{r.relative_width:.2f}</td></tr>"
         for r in summary.itertuples())
     effects = ""
@@ -67,16 +72,17 @@ def _recovery() -> str:
             "scenario", "outcome", "mean_true_effect", "mean_estimated_effect",
             "mean_absolute_error", "coverage", "correlation"))
         erows = "".join(
-            f"<tr><td>{r.scenario}</td><td>{html.escape(outcome(r.outcome).label)}</td>"
+            f"<tr><td>{_e(r.scenario)}</td><td>{html.escape(outcome(r.outcome).label)}</td>"
             f"<td>{_fmt(r.mean_true_effect, r.outcome)}</td>"
             f"<td>{_fmt(r.mean_estimated_effect, r.outcome)}</td>"
             f"<td>{_fmt(r.mean_absolute_error, r.outcome, signed=False)}</td>"
             f"<td>{r.coverage:.0%}</td>"
             f"<td>{r.correlation:.2f}</td></tr>" for r in eff.itertuples())
         design = manifest.get("policy_effects", {})
+        design = design if isinstance(design, dict) else {}
         effects = f"""<p>What users rely on is the policy effects. For each truth, every
-scenario was run at the true parameters ({design.get('replicates_at_truth', '?')} paired
-seeds: the true effect) and on {design.get('posterior_draws', '?')} draws of the posterior
+scenario was run at the true parameters ({_e(design.get('replicates_at_truth', '?'))} paired
+seeds: the true effect) and on {_e(design.get('posterior_draws', '?'))} draws of the posterior
 recovered from its survey (the estimated effect and its 90% spread), the assumptions at
 their documented values in both.</p>
 <table><tr><th>Scenario</th><th>Outcome</th><th>Mean true effect</th><th>Mean
@@ -84,7 +90,8 @@ estimated</th><th>Mean absolute error</th><th>True effect inside the 90% spread<
 <th>Correlation over truths</th></tr>{erows}</table>"""
     verdict = ("within" if 0.8 <= coverage <= 0.97 else "outside")
     how = _how_calibrated(manifest)
-    weak_text = (f" The survey leaves {', '.join(weak)} nearly as uncertain as the prior "
+    weak_text = (f" The survey leaves {_e(', '.join(map(str, weak)))} nearly as uncertain "
+                 "as the prior "
                  f"(interval wider than {NOT_IDENTIFIED} of the prior's on average)."
                  if weak else " Every parameter's interval is narrower than "
                  f"{NOT_IDENTIFIED} of its prior's on average.")
@@ -132,7 +139,7 @@ def _leave_one_out() -> str:
     err, naive = float(frame.error.mean()), float(frame.naive_error.mean())
     closer = int((frame.error < frame.naive_error).sum())
     rows = "".join(
-        f"<tr><td>{r.activity}</td><td>{r.coordinator}</td><td>{r.observed:.0%}</td>"
+        f"<tr><td>{_e(r.activity)}</td><td>{_e(r.coordinator)}</td><td>{r.observed:.0%}</td>"
         f"<td>{r.predicted_median:.0%} ({r.low_90:.0%} to {r.high_90:.0%})</td>"
         f"<td>{'yes' if r.inside else 'no'}</td><td>{r.naive:.0%}</td></tr>"
         for r in frame.itertuples())
@@ -152,7 +159,8 @@ data on average, and closer in {closer} of {n} shares.</p>
 
 
 def _ablation_sentence(r) -> str:
-    name = f"<code>{r.mechanism}</code> ({html.escape(PARAMETERS[r.mechanism].meaning)})"
+    meaning = PARAMETERS[r.mechanism].meaning if r.mechanism in PARAMETERS else "unknown"
+    name = f"<code>{_e(r.mechanism)}</code> ({html.escape(meaning)})"
     p = r.model_probability_full
     if p >= SUPPORTS:
         verdict = f"The survey supports {name}: the full model has posterior probability " \

@@ -26,7 +26,12 @@ def register(sub, name: str) -> None:
         epilog=examples("coprod survey --seed 1 --out out/survey",
                         "coprod survey --data my_units.csv --resample unit"),
     )
-    p.add_argument("--data", type=Path, help="your own survey CSV (aggregate or unit-level); "
+    from calibration.survey import MAX_COUNT, MAX_FIELD, MAX_UNITS
+    from sim.io import MAX_INPUT_BYTES
+
+    p.add_argument("--data", type=Path, help="your own survey CSV (aggregate or unit-level; "
+                   f"at most {MAX_INPUT_BYTES:,} bytes, {MAX_UNITS:,} units, n up to "
+                   f"{MAX_COUNT:,} per activity, cells up to {MAX_FIELD:,} characters); "
                    "default: the paper's Table 2")
     p.add_argument("--reps", type=bounded(100, 100_000), default=10_000,
                    help="bootstrap replications (default 10000; 100 to 100000)")

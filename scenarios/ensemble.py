@@ -17,13 +17,21 @@ import numpy as np
 import pandas as pd
 
 from calibration.posterior import Posterior
-from scenarios.spec import Scenario
+from scenarios.spec import Scenario, check_runs
 from scenarios.store import STORE, RunStore, check_folder, identity
 from sim import run
 from sim.batch import Failure, Interrupted, Task, run_tasks, spawn_seeds
 from sim.catalogue import COORDINATORS
 from sim.classify import CLASSES
-from sim.io import atomic_write_frame, code_version, locked, manifest, write_manifest
+from sim.errors import InputError
+from sim.io import (
+    atomic_write_frame,
+    code_version,
+    locked,
+    manifest,
+    refuse_package_dir,
+    write_manifest,
+)
 from sim.outcomes import SUMMARY
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
 
@@ -54,6 +62,30 @@ def scenario_task(task: Task) -> dict:
         outcomes[f"class:{label}"] = 1.0 if res.coordination == label else 0.0
     thin = series[(series.week >= 0) & (series.week % SERIES_EVERY == 0)]
     return {"outcomes": outcomes, "series": thin}
+
+
+def checked_result(value, where: str) -> dict:
+    """A stored run's result, checked to be what :func:`scenario_task` returns.
+
+    A result read back from a folder is a user's file: outcomes must map names to
+    numbers and the series be a table with a ``week`` column and the summary outcomes.
+    """
+    again = "rerun with --force to start this scenario again"
+    if not isinstance(value, dict) or set(value) != {"outcomes", "series"}:
+        shown = sorted(value) if isinstance(value, dict) else type(value).__name__
+        raise InputError(where, shown, f"a stored run holds 'outcomes' and 'series'; {again}",
+                         problem="malformed stored run:")
+    outcomes, series = value["outcomes"], value["series"]
+    if not isinstance(outcomes, dict) or not outcomes or not all(
+            isinstance(k, str) and type(v) in (int, float) for k, v in outcomes.items()):
+        raise InputError(f"{where}: field 'outcomes'", str(outcomes)[:80], "allowed: names "
+                         f"mapped to numbers; {again}", problem="malformed value")
+    need = ("week", *SUMMARY)
+    if not isinstance(series, pd.DataFrame) or any(c not in series.columns for c in need):
+        shown = list(series.columns) if isinstance(series, pd.DataFrame) else series
+        raise InputError(f"{where}: field 'series'", str(shown)[:80], "allowed: a table "
+                         f"with columns {', '.join(need)}; {again}", problem="malformed value")
+    return {"outcomes": {k: float(v) for k, v in outcomes.items()}, "series": series}
 
 
 @dataclass(frozen=True)
@@ -173,6 +205,9 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
     """
     t0 = time.perf_counter()
     out = Path(out)
+    check_runs(scenarios)  # before anything is built or locked
+    for scenario in scenarios:  # e.g. a scenario named 'sim' with --out at the repo root
+        refuse_package_dir(out / scenario.name, f"--out {out}: scenario {scenario.name}")
     code, post = code_version(), posterior_hash(posterior)
     idents = [identity(s, seed=seed, posterior=post, code=code) for s in scenarios]
     with locked(out):
@@ -215,9 +250,11 @@ def _run_missing(scenarios, stores, posterior, seed, workers, scheduler, progres
                                                      strict=True)):
         done = store.finished()
         for i, task in enumerate(tasks):
-            seed_res = done.get((task.tag["draw"], task.tag["replicate"]))
+            key = (task.tag["draw"], task.tag["replicate"])
+            seed_res = done.get(key)
             if seed_res is not None and seed_res[0] == str(task.seed):
-                results[k][i] = seed_res[1]
+                results[k][i] = checked_result(seed_res[1], f"{store.path}: run (draw "
+                                               f"{key[0]}, replicate {key[1]})")
             else:
                 todo.append((k, i))
         reused[scenario.name] = len(tasks) - sum(1 for kk, _ in todo if kk == k)

@@ -38,10 +38,20 @@ KEYS = ("name", "description", "horizon_weeks", "draws", "assumption_draws", "re
         "population", "set")
 REQUIRED = ("name", "description")
 POPULATIONS = ("survey2015", "norway")
-NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")  # the whole name (fullmatch)
 LIMITS = {"horizon_weeks": (4, 2600), "draws": (1, 1000), "assumption_draws": (1, 1000),
           "replicates": (1, 1000)}
 MAX_FILE_BYTES = 1_000_000  # a scenario file is a few lines of TOML
+# Runs per command (draws × assumption draws × replicates, summed over its scenarios).
+# Every finished run's outcomes and series are held until its scenario's files are
+# written: about 50 kB a run at 520 weeks and 150 kB at 2,600, so 20,000 runs stay
+# within 1-3 GB; at a second or so a run it is also days of work on a laptop. The
+# shipped scenarios run 200 each.
+MAX_RUNS = 20_000
+LIMITS_HELP = (f"Limits: at most {MAX_RUNS:,} runs per command (draws × assumption draws "
+               "× replicates, summed over the scenarios; every finished run is held in "
+               "memory until its scenario is written); draws, assumption draws and "
+               "replicates 1 to 1000 each; horizon 4 to 2600 weeks.")
 DEFAULTS = {"horizon_weeks": 520, "draws": 10, "assumption_draws": 10, "replicates": 2,
             "population": "survey2015"}
 
@@ -80,9 +90,22 @@ class Scenario:
                    if v is not None}
         for key, value in changes.items():
             lo, hi = LIMITS[key]
-            if not lo <= value <= hi:
-                raise InputError(key, value, f"allowed: {lo} to {hi}")
-        return replace(self, **changes)
+            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+                raise InputError(key, value, f"allowed: a whole number from {lo} to {hi}")
+        out = replace(self, **changes)
+        check_runs([out])
+        return out
+
+
+def check_runs(scenarios: list[Scenario]) -> None:
+    """Refuse, before any run, more than :data:`MAX_RUNS` runs in one command."""
+    total = sum(s.runs for s in scenarios)
+    if total > MAX_RUNS:
+        sizes = "; ".join(f"{s.name}: {s.draws} × {s.assumption_draws} × {s.replicates}"
+                          for s in scenarios)
+        raise InputError("runs (draws × assumption draws × replicates)", total,
+                         f"allowed: at most {MAX_RUNS:,} in one command ({sizes}); run "
+                         "fewer draws or scenarios at a time", problem="too many runs:")
 
 
 def _files():
@@ -138,6 +161,9 @@ def parse_scenario(text: str, source: str) -> Scenario:
     except tomllib.TOMLDecodeError as err:
         raise InputError(source, str(err).split("\n")[0], "the file must be valid TOML",
                          problem="invalid TOML:") from None
+    except RecursionError:
+        raise InputError(source, "nested tables or arrays", "a scenario file is flat: keys "
+                         "and one [set] table", problem="too deeply nested:") from None
     for key in data:
         if key not in KEYS:
             raise InputError(f"{source}: key '{key}'", data[key], "valid keys: "
@@ -147,7 +173,7 @@ def parse_scenario(text: str, source: str) -> Scenario:
             raise InputError(f"{source}: key '{key}'", "", f"'{key}' is required (a string)",
                              problem="missing value")
     name = data["name"]
-    if not isinstance(name, str) or not NAME_RE.match(name):
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         raise InputError(f"{source}: key 'name'", name, "allowed: lower-case letters, digits "
                          "and _ starting with a letter, at most 40 characters")
     if not isinstance(data["description"], str) or not data["description"].strip():
@@ -178,10 +204,11 @@ def parse_scenario(text: str, source: str) -> Scenario:
             raise InputError(f"{source}: key 'set.{key}'", value, "valid parameter names: "
                              + ", ".join(PARAMETERS), problem="unknown parameter with value")
     validate(overrides, where=f"{source}: key 'set.{{name}}'")
-    return Scenario(name, data["description"].strip(), values["horizon_weeks"], values["draws"],
-                    values["replicates"], values["population"],
-                    {k: float(v) for k, v in overrides.items()}, source,
-                    values["assumption_draws"])
+    scenario = Scenario(name, data["description"].strip(), values["horizon_weeks"],
+                        values["draws"], values["replicates"], values["population"],
+                        {k: float(v) for k, v in overrides.items()}, source,
+                        values["assumption_draws"])
+    return scenario  # its number of runs is checked with the command's sizes (with_sizes)
 
 
 def load_many(items: list[str]) -> list[Scenario]:

@@ -5,13 +5,22 @@ as the run comes back, so Ctrl-C, a killed worker or a lost cluster keeps every 
 run and ``coprod run --resume`` computes only what is missing. The store also records
 the folder's identity (scenario content, root seed, posterior, code version); results
 of another identity are never mixed in.
+
+Runs are stored as JSON text (format ``json-1``), never as pickles: a results folder is
+shared, copied and edited, and reading it must not be able to run code. JSON keeps
+every float exactly (Python writes the shortest repr that reads back the same double),
+and a table is stored column by column with its dtypes, so a resumed ensemble writes
+the same bytes as an uninterrupted one. What is read back is checked like a user's
+file: a row that is not such a record is refused in one line. A store written by an
+earlier version (pickles, no ``format`` in ``meta``) is never unpickled: ``--resume`` on
+it is refused; a fresh start replaces it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import pickle
+import math
 import sqlite3
 from dataclasses import asdict
 from pathlib import Path
@@ -21,6 +30,99 @@ from sim.errors import InputError
 from sim.io import interrupts_deferred
 
 STORE = "runs.sqlite"
+FORMAT = "json-1"
+MAX_RECORD_BYTES = 20_000_000  # one run's record; a few hundred kB at the longest horizon
+FRAME_TAG = "__frame__"
+# The dtypes a stored table may have (what the model's series are made of).
+DTYPES = ("float64", "float32", "int64", "int32", "uint64", "bool")
+
+
+def encode(value) -> str:
+    """JSON text of a run's result: dicts, lists, numbers, strings and DataFrames."""
+    return json.dumps(_plain(value), allow_nan=True, separators=(",", ":"))
+
+
+def _plain(value):
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, pd.DataFrame):
+        dtypes = [str(t) for t in value.dtypes]
+        bad = [t for t in dtypes if t not in DTYPES]
+        if bad or not all(isinstance(c, str) for c in value.columns):
+            raise TypeError(f"cannot store a table with dtypes {bad} or non-text columns")
+        return {FRAME_TAG: {"columns": list(value.columns), "dtypes": dtypes,
+                            "data": [value[c].tolist() for c in value.columns]}}
+    if isinstance(value, dict):
+        if FRAME_TAG in value or not all(isinstance(k, str) for k in value):
+            raise TypeError("cannot store a dict with non-text keys or the frame tag")
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    raise TypeError(f"cannot store a {type(value).__name__}")
+
+
+class _Malformed(ValueError):
+    """A stored record that is not what :func:`encode` writes."""
+
+
+def decode(text: str | bytes):
+    """The value :func:`encode` stored; anything else raises ``ValueError`` saying what."""
+    if isinstance(text, bytes):
+        if text[:1] == b"\x80":
+            raise _Malformed("a pickle (never read: it could run code)")
+        text = text.decode("utf-8")
+    if not isinstance(text, str):
+        raise _Malformed(f"a {type(text).__name__}, not JSON text")
+    if len(text) > MAX_RECORD_BYTES:
+        raise _Malformed(f"more than {MAX_RECORD_BYTES:,} bytes")
+    try:
+        return _value(json.loads(text))
+    except RecursionError:
+        raise _Malformed("nested too deeply") from None
+
+
+def _value(node):
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(node, dict):
+        if FRAME_TAG not in node:
+            return {k: _value(v) for k, v in node.items()}
+        frame = node[FRAME_TAG]
+        if len(node) != 1 or not isinstance(frame, dict) or set(frame) != {
+                "columns", "dtypes", "data"}:
+            raise _Malformed("a table without exactly columns, dtypes and data")
+        cols, dtypes, data = frame["columns"], frame["dtypes"], frame["data"]
+        if not (isinstance(cols, list) and isinstance(dtypes, list) and isinstance(data, list)
+                and len(cols) == len(dtypes) == len(data)
+                and all(isinstance(c, str) for c in cols) and len(set(cols)) == len(cols)):
+            raise _Malformed("a table whose columns, dtypes and data do not match")
+        if any(t not in DTYPES for t in dtypes):
+            raise _Malformed(f"a table with dtypes {dtypes}; allowed: {', '.join(DTYPES)}")
+        lengths = {len(d) if isinstance(d, list) else -1 for d in data}
+        if -1 in lengths or len(lengths) > 1:
+            raise _Malformed("a table whose columns differ in length")
+        out = {}
+        for col, dtype, values in zip(cols, dtypes, data, strict=True):
+            kind = bool if dtype == "bool" else (float if dtype.startswith("float") else int)
+            if not all(type(v) is kind or (kind is float and type(v) is int)
+                       for v in values):
+                raise _Malformed(f"column {col!r} holding values that are not {dtype}")
+            try:
+                out[col] = np.array(values, dtype=dtype)
+            except (OverflowError, ValueError):
+                raise _Malformed(f"column {col!r} with values out of {dtype}") from None
+        return pd.DataFrame(out, columns=cols)
+    if isinstance(node, list):
+        return [_value(v) for v in node]
+    if isinstance(node, float) and math.isnan(node):
+        return float("nan")
+    return node
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -77,8 +179,12 @@ class RunStore:
     """Finished runs of one scenario, keyed by (draw, replicate), committed one by one."""
 
     def __init__(self, directory: Path, ident: dict, *, resume: bool):
+        from sim.io import check_target
+
         directory.mkdir(parents=True, exist_ok=True)
-        self.path = directory / STORE
+        self.path = check_target(directory / STORE)  # a link to elsewhere is refused
+        for suffix in ("-journal", "-wal", "-shm"):  # nor may sqlite's own files be links
+            check_target(directory / f"{STORE}{suffix}")
         try:
             with interrupts_deferred():  # never a store file without its tables
                 self._create(ident, resume)
@@ -92,40 +198,69 @@ class RunStore:
         self.db.execute("CREATE TABLE IF NOT EXISTS runs (draw INTEGER, replicate INTEGER, "
                         "seed TEXT, result BLOB, PRIMARY KEY (draw, replicate))")
         self.ident = json.dumps(ident, sort_keys=True)
+        stored = self.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+        if stored and (row is None or row[0] != FORMAT):
+            if resume:  # an earlier version's pickles: never read
+                self.db.close()
+                raise InputError(str(self.path), row[0] if row else "pickle",
+                                 f"only format {FORMAT} is read (older stores hold "
+                                 "pickles, which could run code); run again without "
+                                 "--resume to replace them", problem="refusing a run store "
+                                 "of format")
         # Starting afresh (not resuming), the old runs and identity go only when the
         # first new run is stored: a fresh start whose runs all fail loses nothing.
-        self.fresh = not resume and self.db.execute(
-            "SELECT COUNT(*) FROM runs").fetchone()[0] > 0
+        self.fresh = not resume and stored > 0
         if not self.fresh:
             self._claim()
         self.db.commit()
 
     def _claim(self) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('identity', ?)", (self.ident,))
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (FORMAT,))
 
     def finished(self) -> dict[tuple[int, int], tuple[str, object]]:
-        """``{(draw, replicate): (seed, result)}`` for every stored run."""
+        """``{(draw, replicate): (seed, result)}`` for every stored run.
+
+        Every row is checked: keys are whole numbers, the seed a string of digits and
+        the result a JSON record as :func:`encode` writes it; anything else is refused
+        in one line naming the row.
+        """
         out = {}
         if self.fresh:  # the stored runs belong to the results being replaced
             return out
         try:
-            for draw, rep, seed, blob in self.db.execute("SELECT * FROM runs"):
-                # Our own file, written by this class; pickle keeps floats and dtypes exact
-                # so a resumed ensemble writes the same bytes as an uninterrupted one.
-                out[(draw, rep)] = (seed, pickle.loads(blob))
-        except (sqlite3.DatabaseError, pickle.UnpicklingError, EOFError) as err:
+            rows = self.db.execute("SELECT draw, replicate, seed, result FROM runs")
+            for draw, rep, seed, blob in rows:
+                where = f"{self.path}: run (draw {draw!r}, replicate {rep!r})"
+                if not (type(draw) is int and type(rep) is int and isinstance(seed, str)
+                        and seed.isdigit() and seed.isascii()):
+                    raise InputError(where, seed, "draw and replicate must be whole numbers "
+                                     "and the seed a string of digits; rerun with --force "
+                                     "to start this scenario again", problem="malformed "
+                                     "row with seed")
+                try:
+                    result = decode(blob)
+                except (ValueError, TypeError) as err:  # UnicodeDecodeError included
+                    raise InputError(where, str(err).split("\n")[0][:200], "a stored run "
+                                     f"is a JSON record (format {FORMAT}); rerun with "
+                                     "--force to start this scenario again",
+                                     problem="malformed stored run:") from None
+                out[(draw, rep)] = (seed, result)
+        except sqlite3.DatabaseError as err:
             raise InputError(str(self.path), str(err), "rerun with --force to start this "
                              "scenario again", problem="unreadable run store:") from None
         return out
 
     def add(self, draw: int, replicate: int, seed: int, result) -> None:
         """Store one finished run at once (a commit per run: nothing finished is lost)."""
+        record = encode(result)
         if self.fresh:  # one transaction: the old runs go as the first new one comes
             self.db.execute("DELETE FROM runs")
             self._claim()
             self.fresh = False
         self.db.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?)",
-                        (draw, replicate, str(seed), pickle.dumps(result)))
+                        (draw, replicate, str(seed), record))
         self.db.commit()
 
     def count(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import signal
 import sys
 import tempfile
@@ -28,20 +29,87 @@ _PACKAGES = ("coprod", "mesa", "numpy", "numba", "pandas", "scipy", "pyabc", "SA
              "distributed")
 
 
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` via a temporary file and rename: never half-written."""
+_ROOT = Path(__file__).resolve().parents[1]
+# The installed package's folders: no output may land in them (above all the shipped
+# posterior in calibration/data/posterior, which every run reads).
+PACKAGE_DIRS = tuple(_ROOT / name for name in ("sim", "calibration", "scenarios", "coprod"))
+_WRITE_ROOTS: list[Path] = []  # folders locked by this process: writes stay inside them
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def refuse_package_dir(path: str | Path, where: str = "--out") -> None:
+    """Refuse a folder that is, or lies in, one of the installed package's folders."""
+    from sim.errors import InputError
+
+    real = Path(os.path.realpath(path))
+    for package in PACKAGE_DIRS:
+        if _inside(real, package):
+            raise InputError(where, str(path), f"it lies in the package folder {package}; "
+                             "write results elsewhere (e.g. out/...)",
+                             problem="refusing to write into")
+
+
+def check_target(path: str | Path) -> Path:
+    """Refuse to write ``path`` when it is a link or resolves where coprod must not write.
+
+    That is: into the installed package, or (inside a :func:`locked` block) outside the
+    locked folder. Every writer calls this, so a results folder whose files were swapped for links
+    cannot make coprod write anywhere else.
+    """
+    from sim.errors import InputError
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if path.is_symlink():
+        raise InputError(str(path), os.readlink(path), "coprod writes only regular files "
+                         "in its folders; remove the link", problem="refusing to write "
+                         "through a symbolic link to")
+    real = Path(os.path.realpath(path))
+    refuse_package_dir(path, where=str(path))
+    roots = [Path(os.path.realpath(r)) for r in _WRITE_ROOTS]
+    if roots and not any(_inside(real, r) for r in roots):
+        raise InputError(str(path), str(real), "a folder's files must stay in it (a link "
+                         "somewhere in the path leads elsewhere); remove the link",
+                         problem="refusing to write outside the output folder:")
+    return path
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` via a temporary file and rename: never half-written.
+
+    A folder that cannot be written (read-only, full) is one :class:`InputError` naming
+    the file; the file as it was is kept.
+    """
+    from sim.errors import InputError
+
+    path = check_target(path)
+    tmp = None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        check_target(path)  # the folder just made may not lead elsewhere either
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, path)
+    except OSError as err:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise InputError(str(path), str(path), f"allowed: a writable folder ({err.strerror}"
+                         "); the earlier file, if any, is unchanged",
+                         problem="cannot write") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` via a temporary file and rename: never half-written."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def atomic_write_frame(path: str | Path, frame, *, float_format: str = "%.6g") -> Path:
@@ -92,25 +160,48 @@ def read_text_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES,
     Reads at most ``limit + 1`` bytes, so a device or pipe that never ends costs nothing.
     Raises :class:`InputError` naming the file; decoding errors propagate as usual.
     """
+    return read_bytes_limited(path, limit=limit).decode(encoding)
+
+
+def read_bytes_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of a regular file (or character device), at most ``limit`` of them.
+
+    A FIFO, socket or directory is refused without blocking, as is a larger file.
+    """
     import stat
 
     from sim.errors import InputError
 
+    # Opened without blocking and checked on the open file: a FIFO or socket (which can
+    # block for ever) or a directory is refused, whatever was there when it was named.
     try:
-        mode = os.stat(path).st_mode
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         raise InputError(str(path), str(path), "give an existing file",
                          problem="missing file") from None
-    # A directory cannot be read, and a FIFO or socket can block for ever.
-    if not (stat.S_ISREG(mode) or stat.S_ISCHR(mode)):
+    except IsADirectoryError:
         raise InputError(str(path), str(path), "give a regular file",
-                         problem="not a file:")
-    with open(path, "rb") as fh:
-        data = fh.read(limit + 1)
+                         problem="not a file:") from None
+    except OSError as err:
+        raise InputError(str(path), str(path), f"give a readable file ({err.strerror})",
+                         problem="cannot read") from None
+    with os.fdopen(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISCHR(mode)):
+            raise InputError(str(path), str(path), "give a regular file",
+                             problem="not a file:")
+        if stat.S_ISREG(mode):
+            os.set_blocking(fd, True)
+        try:
+            data = fh.read(limit + 1)
+        except OSError as err:
+            raise InputError(str(path), str(path), f"give a readable file ({err.strerror})",
+                             problem="cannot read") from None
+        data = data or b""
     if len(data) > limit:
         raise InputError(str(path), f"more than {limit:,} bytes",
                          f"allowed: files up to {limit:,} bytes", problem="too large:")
-    return data.decode(encoding)
+    return data
 
 
 def check_out_dir(path: str | Path, *, where: str = "--out", create_parents: bool = False
@@ -128,6 +219,7 @@ def check_out_dir(path: str | Path, *, where: str = "--out", create_parents: boo
     if not text.strip():
         raise InputError(where, text, "allowed: a directory path", problem="empty value")
     path = Path(path)
+    refuse_package_dir(path, where)
     if path.exists() and not path.is_dir():
         raise InputError(where, text, "allowed: a directory (this is a file)",
                          problem="not a directory:")
@@ -148,36 +240,117 @@ def check_out_dir(path: str | Path, *, where: str = "--out", create_parents: boo
     return path
 
 
+LOCK_FILE = ".coprod.lock"
+_HOLDER = re.compile(r"coprod process (\d+)")
+
+
+def _open_lock(path: Path, where: str) -> int:
+    """Open (or create) a lock file without following a link or truncating anything."""
+    import stat
+
+    from sim.errors import InputError
+
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags, _FILE_MODE)
+    except OSError as err:
+        raise InputError(where, str(path), "the lock file must be a regular file coprod "
+                         f"made ({err.strerror}); remove it", problem="refusing the lock "
+                         "file") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+        os.close(fd)
+        raise InputError(where, str(path), "the lock file must be a regular file with no "
+                         "other name (no link); remove it", problem="refusing the lock file")
+    return fd
+
+
+def _holder_pid(fd: int) -> int | None:
+    match = _HOLDER.search(os.pread(fd, 200, 0).decode("utf-8", "replace"))
+    return int(match.group(1)) if match else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _take_over(path: Path, old_fd: int, where: str) -> int:
+    """A fresh lock file in place of one whose recorded holder is dead.
+
+    The lock is then held only by what the dead process left behind (worker processes
+    that inherited it): the lock file is replaced, so they no longer hold it.
+    """
+    import fcntl
+
+    from sim.errors import InputError
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{LOCK_FILE}.", suffix=".tmp")
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if os.stat(path, follow_symlinks=False).st_ino != os.fstat(old_fd).st_ino:
+            raise BlockingIOError  # another process took it over first
+        os.replace(tmp, path)
+    except BlockingIOError:
+        os.close(fd)
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(where, str(path.parent), "wait for it to finish or use another "
+                         "--out", problem="another coprod process is writing into") from None
+    except BaseException:
+        os.close(fd)
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return fd
+
+
 @contextmanager
 def locked(directory: str | Path, *, where: str = "--out"):
     """Hold an exclusive lock on ``directory`` while writing into it.
 
     A second process that tries to write the same folder is refused in one line instead
     of silently replacing the first one's files. The lock ends with the process (flock),
-    so a crash or kill -9 never leaves a stale lock behind.
+    so a crash or kill -9 never leaves a stale lock behind; a lock still held after its
+    recorded process died (by workers it left behind) is taken over. The lock file is
+    opened without following links and without truncating: a ``.coprod.lock`` that is a
+    link (or not a regular file) is refused, so nothing outside the folder is written.
+    While the lock is held, writers refuse paths that resolve outside ``directory``.
     """
     import fcntl
 
     from sim.errors import InputError
 
     directory = Path(directory)
+    refuse_package_dir(directory, where)
     directory.mkdir(parents=True, exist_ok=True)
-    fh = open(directory / ".coprod.lock", "a+")
+    path = directory / LOCK_FILE
+    fd = _open_lock(path, where)
     try:
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            raise InputError(where, str(directory), "wait for it to finish or use another "
-                             "--out", problem=f"{holder} is writing into") from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"coprod process {os.getpid()}")
-        fh.flush()
-        yield directory
+            pid = _holder_pid(fd)
+            if pid is None or pid == os.getpid() or _alive(pid):
+                holder = f"coprod process {pid}" if pid else "another process"
+                raise InputError(where, str(directory), "wait for it to finish or use "
+                                 "another --out", problem=f"{holder} is writing into"
+                                 ) from None
+            new = _take_over(path, fd, where)
+            os.close(fd)
+            fd = new
+        os.ftruncate(fd, 0)  # our own regular file with no other name (checked above)
+        os.pwrite(fd, f"coprod process {os.getpid()}\n".encode(), 0)
+        _WRITE_ROOTS.append(directory)
+        try:
+            yield directory
+        finally:
+            _WRITE_ROOTS.remove(directory)
     finally:
-        fh.close()
+        os.close(fd)
 
 
 def code_version() -> str:
@@ -198,14 +371,16 @@ def code_version() -> str:
 
 
 def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
-                 rows: int | None = None, **kwargs):
+                 rows: int | None = None, numeric: tuple = (), **kwargs):
     """Read a CSV that coprod wrote, defensively.
 
     A missing, empty, oversized, truncated or malformed file (or one without ``columns``,
-    or with another number of data rows than ``rows`` when given) is one
+    or with another number of data rows than ``rows`` when given, or with a value that is
+    not a number in one of the ``numeric`` columns, when present) is one
     :class:`InputError` naming the file and ``remake``, the command that makes it again,
     instead of a pandas traceback.
     """
+    import csv
     import io
 
     import pandas as pd
@@ -222,7 +397,8 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
         raise InputError(str(path), str(path), again, problem="missing file") from None
     except pd.errors.EmptyDataError:
         raise InputError(str(path), "", again, problem="empty file") from None
-    except (OSError, ValueError, TypeError, OverflowError, pd.errors.ParserError) as err:
+    except (OSError, ValueError, TypeError, OverflowError, csv.Error,
+            pd.errors.ParserError) as err:
         raise InputError(str(path), str(err).split("\n")[0], again,
                          problem="malformed file:") from None
     missing = [c for c in columns if c not in frame.columns]
@@ -233,6 +409,14 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
     if rows is not None and len(frame) != rows:
         raise InputError(str(path), f"{len(frame)} rows", f"expected {rows}; {again}",
                          problem="truncated file:")
+    for column in (c for c in numeric if c in frame.columns):
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna() & frame[column].notna()
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            raise InputError(f"{path}: row {row + 2}, column '{column}'",
+                             frame[column].iloc[row], f"allowed: a number; {again}")
+        frame[column] = values
     return frame
 
 

@@ -290,8 +290,11 @@ def validate(values: dict, *, where: str = "parameter") -> dict[str, float]:
     """Check names and ranges; return a complete parameter dict (defaults filled in).
 
     ``where`` names the place in messages; a ``{name}`` in it is replaced by the
-    parameter's name, otherwise the name is appended.
+    parameter's name, otherwise the name is appended. Counts (weeks, people per team)
+    must be whole numbers: the model would use 4.9 weeks as 4 while the manifest
+    recorded 4.9.
     """
+    whole = ("spinup_weeks", "volunteers_per_agent")
     out = defaults()
     for name, value in values.items():
         place = where.format(name=name) if "{name}" in where else f"{where} {name}"
@@ -305,5 +308,8 @@ def validate(values: dict, *, where: str = "parameter") -> dict[str, float]:
         if not p.low <= value <= p.high:
             raise InputError(place, value, f"allowed: {p.low} to {p.high}",
                              problem="out-of-range value")
+        if name in whole and value != int(value):
+            raise InputError(place, value, f"allowed: a whole number from {p.low:g} to "
+                             f"{p.high:g}")
         out[name] = float(value)
     return out
