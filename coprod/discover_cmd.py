@@ -86,6 +86,10 @@ def run_command(args) -> int:
     from scenarios import discovery
 
     check_out_dir(args.out)  # a read-only folder is one line, before any work
+    if folder.resolve().parent != args.out.resolve():
+        raise InputError("SCENARIO", args.scenario, f"allowed: a scenario folder inside "
+                         f"{args.out} (not a link to elsewhere)", problem="refusing to write "
+                         "outside --out for")
     if folder.is_dir():
         check_out_dir(folder)
     with locked(args.out):

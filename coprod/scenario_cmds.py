@@ -140,20 +140,21 @@ def run_compare(args) -> int:
 
     with locked(args.out):
         comp = compare_scenarios(args.out, args.baseline, rng=seed)
+        notes = list(comp.notes)
         with replaced_together(args.out, COMPARE_OUTPUTS) as stage:
-            written = _write_comparison(comp, args.out, stage)
+            written = _write_comparison(comp, args.out, stage, notes)
     for name in comp.skipped:
         print(f"coprod compare: note: scenario {name} has no results (every run failed); "
               "compared the others", file=sys.stderr)
-    for note in comp.notes:
+    for note in notes:
         print(f"coprod compare: note: {note}", file=sys.stderr)
     _print_headline(comp)
     print(f"\nWrote {args.out}/" + ", ".join(written))
     return 0
 
 
-def _write_comparison(comp, out: Path, stage: Path) -> list[str]:
-    """Write the set's files into ``stage``; return their names."""
+def _write_comparison(comp, out: Path, stage: Path, notes: list) -> list[str]:
+    """Write the set's files into ``stage``; return their names (``notes``: what is amiss)."""
     import pandas as pd
 
     from scenarios.effects import MAX_RESULTS_BYTES
@@ -175,6 +176,8 @@ def _write_comparison(comp, out: Path, stage: Path) -> list[str]:
             series[name] = pd.read_csv(io.StringIO(text), dtype={"seed": "uint64"})
         except (CoprodError, OSError, ValueError, pd.errors.ParserError,
                 pd.errors.EmptyDataError):
+            notes.append(f"{path} could not be read; its scenario has no line in "
+                         "timeseries.png")
             series[name] = pd.DataFrame()  # a missing series only leaves a gap in a figure
     plot_timeseries(series, stage / "timeseries.png")
     written = ["comparison.csv", "differences.png", "shares.png", "timeseries.png"]

@@ -51,12 +51,14 @@ def _again(path: Path) -> str:
 def read_manifest(path: Path) -> dict:
     """A scenario's ``manifest.json``, its fields used here checked for their types."""
     record = read_own_json(path, REMAKE)
-    kinds = {"horizon_weeks": int, "population": str, "seed": int, "posterior": str,
-             "identity": dict, "outcome_rows": int, "runs": int, "failed": list}
-    for name, kind in kinds.items():
+    kinds = {"horizon_weeks": (int, "a whole number"), "population": (str, "a name"),
+             "seed": (int, "a whole number"), "posterior": (str, "a text"),
+             "identity": (dict, "a record"), "outcome_rows": (int, "a whole number"),
+             "runs": (int, "a whole number"), "failed": (list, "a list")}
+    for name, (kind, allowed) in kinds.items():
         value = record.get(name)
         if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
-            raise InputError(f"{path}: {name}", value, f"allowed: a {kind.__name__}; "
+            raise InputError(f"{path}: {name}", value, f"allowed: {allowed}; "
                              + _again(path))
     return record
 
@@ -175,8 +177,9 @@ def scenario_folders(directory: Path) -> tuple[list[str], tuple]:
                          problem="no such directory")
     folders = {p.parent for p in directory.glob("*/manifest.json")}
     folders |= {p.parent for p in directory.glob("*/runs.sqlite")}
-    found = sorted(f.name for f in folders if (f / "outcomes.csv").is_file())
-    skipped = tuple(sorted(f.name for f in folders if not (f / "outcomes.csv").is_file()))
+    # Anything named outcomes.csv is read (a FIFO or folder is then refused in one line).
+    found = sorted(f.name for f in folders if (f / "outcomes.csv").exists())
+    skipped = tuple(sorted(f.name for f in folders if not (f / "outcomes.csv").exists()))
     if not found:
         raise InputError("out", str(directory), "no <scenario>/outcomes.csv found there; "
                          "run the scenarios into this directory first",

@@ -53,3 +53,26 @@ def test_an_effect_that_never_varies_has_nothing_to_attribute():
     design = _design(3, 3, 2, np.random.default_rng(2))
     effects = design[["draw", "replicate", "seed"]].assign(effect=0.0)
     assert attribute(effects, design, {}) == "the effect is the same in every run"
+
+
+def test_every_policy_effect_of_a_real_ensemble_is_attributed_or_named(small_ensembles):
+    from scenarios.attribution import attribution_table
+    from scenarios.effects import read_ensembles
+    from sim.outcomes import SUMMARY
+    from sim.parameters import ASSUMPTIONS, FREE
+
+    ens = read_ensembles(small_ensembles)
+    name = "local_volunteer_policy"
+    groups = {**dict.fromkeys(FREE, "parameters"), **dict.fromkeys(ASSUMPTIONS, "assumptions")}
+    table, notes = attribution_table({name: ens.effects(name).differences},
+                                     {name: ens.inputs(name)}, SUMMARY, groups)
+    sums = table[table.input.isin(["parameters", "assumptions", "chance"])] \
+        .groupby("outcome").share.sum()
+    assert np.allclose(sums, 1.0)
+    left_out = [o for n in notes for o in SUMMARY if o in n]
+    assert sorted([*sums.index, *left_out]) == sorted(SUMMARY)  # none silently dropped
+    # Pairing without the seed would pair nothing here: the design's seeds are the key.
+    design = ens.inputs(name).assign(seed=lambda d: d.seed + np.uint64(1))
+    _, notes = attribution_table({name: ens.effects(name).differences}, {name: design},
+                                 SUMMARY, groups)
+    assert len(notes) == 1 and "do not fill the design" in notes[0]

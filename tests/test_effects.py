@@ -211,3 +211,32 @@ def test_a_read_only_results_folder_is_one_line(ensembles, capsys, monkeypatch):
         code = main([*command, "--out", str(ensembles)])
         _one_line_error(capsys, code, "cannot write to", "Permission denied")
         assert code == 2 and _outputs(ensembles) == before
+
+
+def test_a_manifest_field_of_the_wrong_type_is_one_line(ensembles, capsys):
+    path = ensembles / POLICY / "manifest.json"
+    record = json.loads(path.read_text())
+    path.write_text(json.dumps({**record, "horizon_weeks": "8"}))
+    code = main(["compare", "--out", str(ensembles)])
+    _one_line_error(capsys, code, f"{path}: horizon_weeks: invalid value '8'; allowed: a "
+                    "whole number")
+
+
+def test_a_fifo_in_a_scenario_folder_does_not_hang(ensembles, capsys):
+    import os
+
+    (ensembles / POLICY / "outcomes.csv").unlink()
+    os.mkfifo(ensembles / POLICY / "outcomes.csv")
+    code = main(["compare", "--out", str(ensembles)])
+    _one_line_error(capsys, code, "outcomes.csv: not a file")
+
+
+def test_discover_writes_nothing_through_a_linked_scenario_folder(ensembles, tmp_path,
+                                                                  capsys):
+    elsewhere = tmp_path / "elsewhere"
+    (ensembles / POLICY).rename(elsewhere)
+    (ensembles / POLICY).symlink_to(elsewhere)
+    code = main(["discover", POLICY, "--outcome", "share_together", "--below", "0",
+                 "--out", str(ensembles)])
+    _one_line_error(capsys, code, "refusing to write outside --out")
+    assert not (elsewhere / "discovery.csv").exists()
