@@ -80,6 +80,14 @@ def _read_table(path: Path, columns: tuple) -> pd.DataFrame:
     return frame
 
 
+def _miscounted(path: Path, rows: int, expected: str) -> InputError:
+    """A file with another number of rows than its manifest records."""
+    fewer = rows < int(expected.split()[0])
+    return InputError(str(path), f"{rows} rows", f"its manifest.json records {expected}; "
+                      + _again(path), problem="truncated file:" if fewer else
+                      "damaged file (rows repeated or added):")
+
+
 def _bad(path: Path, frame: pd.DataFrame, column: str, mask, allowed: str):
     """One line naming the first row of ``mask``: file, line, column and value."""
     i = int(np.flatnonzero(np.asarray(mask))[0])
@@ -156,8 +164,7 @@ def read_outcomes_file(path: Path) -> Outcomes:
     frame = _read_table(path, OUTCOME_COLUMNS)
     expected = record.get("outcome_rows")
     if expected is not None and expected != len(frame):
-        raise InputError(str(path), f"{len(frame)} rows", f"its manifest.json records "
-                         f"{expected}; " + _again(path), problem="damaged file:")
+        raise _miscounted(path, len(frame), f"{expected}")
     if frame.empty:
         raise InputError(str(path), "no rows", _again(path), problem="empty file:")
     long = _run_key(path, frame)
@@ -308,9 +315,7 @@ def read_inputs_file(path: Path, manifest: dict | None = None) -> pd.DataFrame:
     manifest = manifest or {}
     runs, failed = manifest.get("runs"), manifest.get("failed")
     if isinstance(runs, int) and isinstance(failed, list) and len(frame) != runs - len(failed):
-        raise InputError(str(path), f"{len(frame)} rows", f"its manifest.json records "
-                         f"{runs - len(failed)} finished runs; " + _again(path),
-                         problem="damaged file:")
+        raise _miscounted(path, len(frame), f"{runs - len(failed)} finished runs")
     out = _run_key(path, frame)
     for column in ("posterior_draw", "assumption_draw"):
         out[column] = _whole(path, frame, column, limit=2**31)

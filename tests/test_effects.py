@@ -180,8 +180,9 @@ def test_a_damaged_inputs_csv_is_one_line(ensembles, capsys, damage):
     path.write_text(text)
     before = _plant_old_set(ensembles)
     words = ("line 13", "repeated", "each run (draw, replicate) once") \
-        if damage == "repeated run" else ("damaged file", "rows'; its manifest.json "
-                                          "records 12 finished runs")
+        if damage == "repeated run" else ("truncated file" if damage == "truncated" else
+                                          "damaged file (rows repeated or added)",
+                                          "rows'; its manifest.json records 12 finished runs")
     for command in (["compare"], ["discover", POLICY, "--outcome", "share_together",
                                   "--below", "0"]):
         code = main([*command, "--out", str(ensembles)])
