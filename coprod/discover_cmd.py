@@ -17,8 +17,10 @@ import sys
 from pathlib import Path
 
 from coprod.common import examples
+from coprod.outputs import replaced_together
+from scenarios.thresholds import DENSITY_THRESHOLD
 from sim.errors import InputError
-from sim.io import atomic_write_frame, locked, manifest, write_manifest
+from sim.io import atomic_write_frame, check_out_dir, locked, manifest, write_manifest
 
 DEFAULT_OUT = Path("out/scenarios")
 OUTPUTS = ("discovery.csv", "discovery.png", "discovery.json")
@@ -66,45 +68,60 @@ def register(sub, name: str) -> None:
                    "against (default baseline)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the directory 'coprod "
                    "run' wrote (default out/scenarios); results go to OUT/SCENARIO/")
-    p.add_argument("--threshold", type=_density, default=0.8, help="the density a box must "
-                   "reach: the share of its runs that fail (default 0.8)")
+    p.add_argument("--threshold", type=_density, default=DENSITY_THRESHOLD,
+                   help="the density a box must reach: the share of its runs that fail "
+                   f"(default {DENSITY_THRESHOLD:g})")
 
 
 def run_command(args) -> int:
-    """Run PRIM and write discovery.csv, discovery.png and discovery.json."""
+    """Run PRIM and write discovery.csv, discovery.png and discovery.json.
+
+    The three are one set: they replace an earlier discovery only when all are written;
+    a refused or interrupted discovery leaves the earlier one as it was.
+    """
     if not args.out.is_dir():
         raise InputError("--out", str(args.out), "give the directory 'coprod run' wrote",
                          problem="no such directory")
     folder = args.out / args.scenario
+    from scenarios import discovery
+
+    check_out_dir(args.out)  # a read-only folder is one line, before any work
+    if folder.resolve().parent != args.out.resolve():
+        raise InputError("SCENARIO", args.scenario, f"allowed: a scenario folder inside "
+                         f"{args.out} (not a link to elsewhere)", problem="refusing to write "
+                         "outside --out for")
+    if folder.is_dir():
+        check_out_dir(folder)
     with locked(args.out):
-        if folder.is_dir():
-            # A discovery that fails must not leave an earlier one looking current.
-            for name in OUTPUTS:
-                (folder / name).unlink(missing_ok=True)
-        return _discover(args, folder)
+        d = discovery.discover(args.out, args.scenario, args.outcome, below=args.below,
+                               above=args.above, baseline=args.baseline,
+                               threshold=args.threshold)
+        with replaced_together(folder, OUTPUTS) as stage:
+            _write(args, d, stage)
+    if d.unmatched:
+        print(f"coprod discover: note: {d.unmatched} of {d.unmatched + d.runs} runs of "
+              f"{args.scenario} left out", file=sys.stderr)
+    for note in d.notes:
+        print(f"coprod discover: note: {note}", file=sys.stderr)
+    _print(args, d, folder)
+    return 0
 
 
-def _discover(args, folder: Path) -> int:
+def _write(args, d, stage: Path) -> None:
     from importlib.metadata import version
 
     from scenarios import discovery
     from sim.outcomes import outcome
 
-    run_prim, plot_discovery = discovery.discover, discovery.plot_discovery
-
-    d = run_prim(args.out, args.scenario, args.outcome, below=args.below, above=args.above,
-                 baseline=args.baseline, threshold=args.threshold)
-    if d.unmatched:
-        print(f"coprod discover: note: {d.unmatched} run(s) of {args.scenario} have no "
-              f"paired {args.baseline} run or no value; left out", file=sys.stderr)
-    atomic_write_frame(folder / "discovery.csv", d.boxes)
-    plot_discovery(d, folder / "discovery.png")
-    write_manifest(folder / "discovery.json", manifest(
+    atomic_write_frame(stage / "discovery.csv", d.boxes)
+    discovery.plot_discovery(d, stage / "discovery.png")
+    write_manifest(stage / "discovery.json", manifest(
         command=getattr(args, "invocation", "coprod discover"), scenario=d.scenario,
         baseline=d.baseline, outcome=d.outcome, rule=d.rule, limit=d.limit,
         unit=outcome(d.outcome).difference_unit(), failure=d.describe_rule(),
         threshold=d.threshold,
         paired_runs=d.runs, failing_runs=d.failing, left_out_runs=d.unmatched,
+        notes=list(d.notes),
         inputs=list(d.inputs), constant_inputs=list(d.constant),
         boxes=int(d.boxes.box.nunique()) if len(d.boxes) else 0,
         meets_threshold=bool(d.boxes.meets_threshold.all()) if len(d.boxes) else False,
@@ -113,6 +130,9 @@ def _discover(args, folder: Path) -> int:
               "mass_min": discovery.MASS_MIN, "max_boxes": discovery.MAX_BOXES,
               "objective": "lenient1", "choice": "highest coverage with density >= "
               "threshold"}))
+
+
+def _print(args, d, folder: Path) -> None:
     print(f"{args.scenario}: {d.failing} of {d.runs} paired runs fail "
           f"({d.describe_rule()}).")
     for b, rows in d.boxes.groupby("box"):
@@ -123,4 +143,3 @@ def _discover(args, folder: Path) -> int:
         print(f"  box {b}: coverage {r.coverage:.2f}, density {r.density:.2f}, mass "
               f"{r.mass:.2f}, {r.runs} runs{flag}: {limits}")
     print(f"Wrote {folder}/" + ", ".join(OUTPUTS))
-    return 0

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 
 from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
+from coprod.outputs import replaced_together
 from scenarios.spec import load_many, load_scenario, shipped_names
-from sim.errors import InputError
-from sim.io import atomic_write_frame, locked
+from sim.errors import CoprodError, InputError
+from sim.io import atomic_write_frame, check_out_dir, locked, read_text_limited
 
 DEFAULT_OUT = Path("out/scenarios")
 COMPARE_OUTPUTS = ("comparison.csv", "differences.png", "shares.png", "timeseries.png",
@@ -123,70 +125,82 @@ def register_compare(sub, name: str) -> None:
 
 
 def run_compare(args) -> int:
-    """Write comparison.csv, baseline_vs_observed.csv and the figures."""
+    """Write comparison.csv, attribution.csv, baseline_vs_observed.csv and the figures.
+
+    They are one set: all are computed and written under temporary names first, and
+    replace the earlier set only when all are written (an error or Ctrl-C before that
+    leaves the earlier files as they were).
+    """
     seed = seed_value(args.seed)
     if not args.out.is_dir():
         raise InputError("--out", str(args.out), "give the directory 'coprod run' wrote",
                          problem="no such directory")
+    check_out_dir(args.out)
+    from scenarios.compare import compare_scenarios
+
     with locked(args.out):
-        # A comparison that fails must not leave the previous one looking current.
-        for name in COMPARE_OUTPUTS:
-            (args.out / name).unlink(missing_ok=True)
-        return _compare(args, seed)
+        comp = compare_scenarios(args.out, args.baseline, rng=seed)
+        notes = list(comp.notes)
+        with replaced_together(args.out, COMPARE_OUTPUTS) as stage:
+            written = _write_comparison(comp, args.out, stage, notes)
+    for name in comp.skipped:
+        print(f"coprod compare: note: scenario {name} has no results (every run failed); "
+              "compared the others", file=sys.stderr)
+    for note in notes:
+        print(f"coprod compare: note: {note}", file=sys.stderr)
+    _print_headline(comp)
+    print(f"\nWrote {args.out}/" + ", ".join(written))
+    return 0
 
 
-def _compare(args, seed: int) -> int:
+def _write_comparison(comp, out: Path, stage: Path, notes: list) -> list[str]:
+    """Write the set's files into ``stage``; return their names (``notes``: what is amiss)."""
     import pandas as pd
 
-    from scenarios.compare import compare_scenarios
+    from scenarios.effects import MAX_RESULTS_BYTES
     from scenarios.plots import (
         plot_attribution,
         plot_differences,
         plot_shares,
         plot_timeseries,
     )
-    from sim.outcomes import HEADLINE
 
-    comp = compare_scenarios(args.out, args.baseline, rng=seed)
-    for name in comp.skipped:
-        print(f"coprod compare: note: scenario {name} has no results (every run failed); "
-              "compared the others", file=sys.stderr)
-    # Runs pair on (draw, replicate, seed): ensembles of other sizes pair only in part.
-    counts = comp.table.dropna(subset=["paired_runs"]).groupby("scenario")[
-        ["runs", "paired_runs"]].min()
-    for name, row in counts.iterrows():
-        if name != comp.baseline and row.paired_runs < row.runs:
-            print(f"coprod compare: note: only {int(row.paired_runs)} of {int(row.runs)} runs "
-                  f"of {name} have a paired {comp.baseline} run (run both with the same "
-                  "sizes and --seed); differences use those", file=sys.stderr)
-    atomic_write_frame(args.out / "comparison.csv", comp.table)
-    plot_differences(comp.table, comp.baseline, args.out / "differences.png")
-    plot_shares(comp.table, comp.baseline, args.out / "shares.png")
+    atomic_write_frame(stage / "comparison.csv", comp.table)
+    plot_differences(comp.table, comp.baseline, stage / "differences.png")
+    plot_shares(comp.table, comp.baseline, stage / "shares.png")
     series = {}
     for name in comp.table.scenario.unique():
-        path = args.out / name / "timeseries.csv"
+        path = out / name / "timeseries.csv"
         try:
-            series[name] = pd.read_csv(path, dtype={"seed": "uint64"})
-        except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+            text = read_text_limited(path, limit=MAX_RESULTS_BYTES)
+            series[name] = pd.read_csv(io.StringIO(text), dtype={"seed": "uint64"})
+        except (CoprodError, OSError, ValueError, pd.errors.ParserError,
+                pd.errors.EmptyDataError):
+            notes.append(f"{path} could not be read; its scenario has no line in "
+                         "timeseries.png")
             series[name] = pd.DataFrame()  # a missing series only leaves a gap in a figure
-    plot_timeseries(series, args.out / "timeseries.png")
+    plot_timeseries(series, stage / "timeseries.png")
     written = ["comparison.csv", "differences.png", "shares.png", "timeseries.png"]
     if comp.attribution is not None and len(comp.attribution):
-        atomic_write_frame(args.out / "attribution.csv", comp.attribution)
-        plot_attribution(comp.attribution, args.out / "attribution.png")
+        atomic_write_frame(stage / "attribution.csv", comp.attribution)
+        plot_attribution(comp.attribution, stage / "attribution.png")
         written += ["attribution.csv", "attribution.png"]
     if comp.baseline_fit is not None:
         from calibration.plots import plot_fit
 
-        atomic_write_frame(args.out / "baseline_vs_observed.csv", comp.baseline_fit.shares)
-        plot_fit(comp.baseline_fit.shares, args.out / "baseline_vs_observed.png",
+        atomic_write_frame(stage / "baseline_vs_observed.csv", comp.baseline_fit.shares)
+        plot_fit(comp.baseline_fit.shares, stage / "baseline_vs_observed.png",
                  title="Baseline at the 2015 snapshot vs the 2015 survey")
         written += ["baseline_vs_observed.csv", "baseline_vs_observed.png"]
+    return written
+
+
+def _print_headline(comp) -> None:
+    from sim.outcomes import HEADLINE
+
     key = comp.table[comp.table.outcome.isin(HEADLINE)]
-    print(f"{'scenario':28s} {'outcome':18s} {'median':>10s} {'vs ' + args.baseline:>28s}")
+    print(f"{'scenario':28s} {'outcome':18s} {'median':>10s} {'vs ' + comp.baseline:>28s}")
     for r in key.itertuples(index=False):
-        diff = ("" if r.scenario == args.baseline else
+        diff = ("" if r.scenario == comp.baseline else
                 f"{r.diff_median:+10.3g} [{r.diff_low_90:+.3g}, {r.diff_high_90:+.3g}]")
         print(f"{r.scenario:28s} {r.outcome:18s} {r.median:10.3g} {diff:>28s}")
-    print(f"\nWrote {args.out}/" + ", ".join(written))
-    return 0

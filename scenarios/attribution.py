@@ -30,11 +30,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-GROUPS = ("parameters", "assumptions", "chance")
+from scenarios.effects import KEY
+
 # A line through fewer draws explains them by chance: single inputs are ranked only with
 # at least this many draws in their group (0 otherwise).
 MIN_DRAWS_FOR_SINGLES = 8
-RUN_KEY = ["draw", "replicate"]
 
 
 @dataclass(frozen=True)
@@ -96,31 +96,34 @@ def _line_r2(x: np.ndarray, y: np.ndarray) -> float:
 
 def _cube(effects: pd.DataFrame, design: pd.DataFrame) -> np.ndarray | None:
     """The effects as a full (posterior, assumption, replicate) array, or None if gaps."""
-    frame = effects.merge(design[["draw", "replicate", "posterior_draw", "assumption_draw"]],
-                          on=RUN_KEY)
+    frame = effects.merge(design[[*KEY, "posterior_draw", "assumption_draw"]], on=KEY)
     n_p = frame.posterior_draw.nunique()
     n_a = frame.assumption_draw.nunique()
     n_r = frame.replicate.nunique()
-    if len(frame) != n_p * n_a * n_r:
-        return None  # failed runs left the design unbalanced
+    if len(frame) != n_p * n_a * n_r or len(frame) < len(effects):
+        return None  # failed or unpaired runs left the design unbalanced
     frame = frame.sort_values(["posterior_draw", "assumption_draw", "replicate"])
     return frame.effect.to_numpy(float).reshape(n_p, n_a, n_r)
 
 
 def attribute(effects: pd.DataFrame, design: pd.DataFrame, inputs: dict[str, str]
-              ) -> list[dict]:
-    """Rows ``input, share`` for one scenario and outcome.
+              ) -> list[dict] | str:
+    """Rows ``input, share`` for one scenario and outcome, or why there are none.
 
-    ``effects``: ``draw, replicate, effect`` per paired run; ``design``: the scenario's
+    ``effects``: ``draw, replicate, seed, effect`` per paired run
+    (:func:`scenarios.effects.paired_differences`); ``design``: the scenario's
     ``inputs.csv``; ``inputs``: each single input's group ("parameters" or
-    "assumptions"). Returns no rows when the effect does not vary or the design has gaps.
+    "assumptions"). Returns a short reason instead of rows when the design has gaps or
+    the effect does not vary.
     """
     cube = _cube(effects, design)
-    if cube is None or not np.isfinite(cube).all():
-        return []
+    if cube is None:
+        return "its paired runs do not fill the design (posterior × assumption draws × seeds)"
+    if not np.isfinite(cube).all():
+        return "blank values"
     comp = components(cube)
     if comp.total <= 0:
-        return []
+        return "the effect is the same in every run"
     rows = [{"input": g, "share": s} for g, s in comp.shares().items()]
     by_post = design.groupby("posterior_draw").first().sort_index()
     by_assum = design.groupby("assumption_draw").first().sort_index()
@@ -137,25 +140,36 @@ def attribute(effects: pd.DataFrame, design: pd.DataFrame, inputs: dict[str, str
     return rows
 
 
-def attribution_table(outcomes: dict[str, pd.DataFrame], designs: dict[str, pd.DataFrame],
-                      baseline: str, names: tuple[str, ...],
-                      inputs: dict[str, str]) -> pd.DataFrame:
-    """``scenario, outcome, input, share`` for every scenario but the baseline.
+def attribution_table(effects: dict[str, pd.DataFrame], designs: dict[str, pd.DataFrame],
+                      names: tuple[str, ...], inputs: dict[str, str]
+                      ) -> tuple[pd.DataFrame, list[str]]:
+    """``scenario, outcome, input, share`` for every policy, and notes on what is left out.
 
-    ``outcomes`` and ``designs`` map scenario names to their ``outcomes.csv`` and
-    ``inputs.csv``; ``names`` are the outcomes to attribute. The three group rows of each
-    (scenario, outcome) sum to 1.
+    ``effects`` maps each policy to its paired differences from the baseline (index
+    ``draw, replicate, seed``, one column per outcome); ``designs`` to its
+    ``inputs.csv`` (None when the folder has none); ``names`` are the outcomes to
+    attribute. The three group rows of each (scenario, outcome) sum to 1. Whatever
+    cannot be attributed is named in a note, never dropped silently.
     """
-    base = outcomes[baseline]
-    rows = []
-    for scenario, frame in outcomes.items():
-        if scenario == baseline or scenario not in designs:
+    rows, notes = [], []
+    for scenario, diff in effects.items():
+        design = designs.get(scenario)
+        if design is None:
+            notes.append(f"attribution of {scenario} left out: its folder has no inputs.csv "
+                         "(made before runs recorded their inputs; run it again)")
             continue
+        left: dict[str, list[str]] = {}
         for name in names:
-            mine = frame[frame.outcome == name][[*RUN_KEY, "value"]]
-            theirs = base[base.outcome == name][[*RUN_KEY, "value"]]
-            paired = mine.merge(theirs, on=RUN_KEY, suffixes=("", "_base"))
-            paired["effect"] = paired["value"] - paired["value_base"]
-            for row in attribute(paired[[*RUN_KEY, "effect"]], designs[scenario], inputs):
-                rows.append({"scenario": scenario, "outcome": name, **row})
-    return pd.DataFrame(rows, columns=["scenario", "outcome", "input", "share"])
+            if name not in diff.columns:
+                left.setdefault("no value of the outcome", []).append(name)
+                continue
+            paired = diff[name].rename("effect").reset_index()
+            found = attribute(paired, design, inputs)
+            if isinstance(found, str):
+                left.setdefault(found, []).append(name)
+                continue
+            rows += [{"scenario": scenario, "outcome": name, **row} for row in found]
+        for reason, outcomes in left.items():
+            notes.append(f"attribution of {scenario} left out for {len(outcomes)} of "
+                         f"{len(names)} outcomes ({', '.join(outcomes)}): {reason}")
+    return pd.DataFrame(rows, columns=["scenario", "outcome", "input", "share"]), notes

@@ -38,12 +38,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scenarios.compare import read_inputs, read_outcomes
+from scenarios.effects import KEY, read_ensembles
+from scenarios.thresholds import DENSITY_THRESHOLD
 from sim.errors import CoprodError, InputError, UnknownNameError
 from sim.outcomes import SUMMARY, outcome
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
 
-KEY = ["draw", "replicate", "seed"]
 PEEL_ALPHA = 0.05  # share of runs peeled off per step (the EMA Workbench default)
 PASTE_ALPHA = 0.05
 MASS_MIN = 0.05  # a box holds at least this share of runs
@@ -73,7 +73,8 @@ class Discovery:
     boxes: pd.DataFrame  # the tidy table written to discovery.csv
     trajectories: list = field(default_factory=list)  # per box: its peeling trajectory
     chosen: list = field(default_factory=list)  # per box: the trajectory point chosen
-    unmatched: int = 0  # runs of the scenario without a paired baseline run (or NaN)
+    unmatched: int = 0  # runs of the scenario left out (no paired baseline run, no value)
+    notes: tuple = ()  # why they were left out
 
     @property
     def runs(self) -> int:
@@ -93,72 +94,43 @@ class Discovery:
 
 
 def policy_effects(directory: Path, scenario: str, name: str,
-                   baseline: str = "baseline") -> tuple[pd.DataFrame, int]:
+                   baseline: str = "baseline") -> tuple[pd.DataFrame, int, list[str]]:
     """Per paired run: the scenario's ``name`` minus the baseline's, in the shown unit.
 
-    Returns the frame (``draw, replicate, seed, effect`` then the scenario's inputs) and
-    the number of the scenario's runs left out (no paired baseline run, or no value).
+    Returns the frame (``draw, replicate, seed, effect`` then the scenario's inputs), the
+    number of the scenario's runs left out (no paired baseline run, a blank value or no
+    inputs row) and notes saying why.
     """
     directory = Path(directory)
     if name not in SUMMARY:
         raise UnknownNameError("--outcome", name, SUMMARY, problem="unknown outcome")
-    outcomes, manifests, skipped = read_outcomes(directory)
-    for which, label in ((scenario, "SCENARIO"), (baseline, "--baseline")):
-        if which in outcomes:
-            continue
-        if which in skipped:
-            raise InputError(f"{directory / which}/outcomes.csv", which,
-                             f"make it with {_run_command(scenario, baseline, directory)}",
-                             problem="missing file for")
-        raise InputError(label, which, "scenarios found in " + str(directory) + ": "
-                         + ", ".join(sorted(outcomes)), problem="unknown scenario")
     if scenario == baseline:
         raise InputError("SCENARIO", scenario, "give a scenario other than the baseline "
                          "(its effect against itself is zero)")
-    _check_paired(manifests, scenario, baseline)
-    designs = read_inputs(directory, [scenario])
-    if scenario not in designs:
-        raise InputError(f"{directory / scenario}/inputs.csv", scenario,
-                         f"make it with {_run_command(scenario, baseline, directory)} "
-                         "(runs record their inputs since assumption draws were added)",
-                         problem="missing file for")
-    values = {}
+    remake = _run_command(scenario, baseline, directory)
+    ens = read_ensembles(directory, baseline, [scenario], remake=remake)
     for which in (scenario, baseline):
-        frame = outcomes[which]
-        frame = frame[frame.outcome == name]
-        if frame.empty:
+        if name not in ens.scenarios[which].values.columns:
             raise InputError(f"{directory / which}/outcomes.csv", name,
-                             f"make it again with {_run_command(scenario, baseline, directory)}",
-                             problem="no values of outcome")
-        values[which] = frame.groupby(KEY)["value"].mean()
-    scale = outcome(name).scale
-    effect = ((values[scenario] - values[baseline]) * scale).dropna().rename("effect")
-    inputs = designs[scenario]
+                             f"make it again with {remake}", problem="no values of outcome")
+    inputs = ens.inputs(scenario)
+    if inputs is None:
+        raise InputError(f"{directory / scenario}/inputs.csv", scenario,
+                         f"make it with {remake} (runs record their inputs since "
+                         "assumption draws were added)", problem="missing file for")
     columns = [c for c in (*FREE, *ASSUMPTIONS) if c in inputs]
     if not columns:
         raise InputError(f"{directory / scenario}/inputs.csv: header",
                          ",".join(inputs.columns), "no parameter or assumption columns; "
-                         f"make it again with {_run_command(scenario, baseline, directory)}")
+                         f"make it again with {remake}")
+    eff = ens.effects(scenario)
+    notes = [n for n in (*ens.notes(), eff.note()) if n]
+    effect = (eff.differences[name] * outcome(name).scale).dropna().rename("effect")
     merged = effect.reset_index().merge(inputs[[*KEY, *columns]], on=KEY, how="inner")
-    merged = merged.dropna(subset=columns)
-    return merged, len(values[scenario]) - len(merged)
-
-
-def _check_paired(manifests: dict, scenario: str, baseline: str) -> None:
-    """Runs pair only when both were run with the same root seed and posterior."""
-    a, b = manifests[scenario], manifests[baseline]
-    ia, ib = a.get("identity", {}) or {}, b.get("identity", {}) or {}
-    checks = [("seed", a.get("seed"), b.get("seed"))]
-    if "posterior_sha256" in ia and "posterior_sha256" in ib:
-        checks.append(("posterior", ia["posterior_sha256"], ib["posterior_sha256"]))
-    else:
-        checks.append(("posterior", a.get("posterior"), b.get("posterior")))
-    for key, mine, theirs in checks:
-        if mine != theirs:
-            raise InputError(f"{scenario}/manifest.json: {key}", mine,
-                             f"runs pair only when it is the baseline's ({theirs!r}); "
-                             "run both with the same --seed and --posterior",
-                             problem="unpaired value")
+    if len(merged) < len(effect):
+        notes.append(f"{len(effect) - len(merged)} paired run(s) of {scenario} have no row "
+                     f"of the same draw, replicate and seed in its inputs.csv")
+    return merged, eff.runs - len(merged), notes
 
 
 def _prim_class():
@@ -176,7 +148,7 @@ def _prim_class():
 
 def discover(directory: Path, scenario: str, name: str, *, below: float | None = None,
              above: float | None = None, baseline: str = "baseline",
-             threshold: float = 0.8, max_boxes: int = MAX_BOXES) -> Discovery:
+             threshold: float = DENSITY_THRESHOLD, max_boxes: int = MAX_BOXES) -> Discovery:
     """Find the boxes of inputs in which ``scenario`` fails its aim on outcome ``name``."""
     if (below is None) == (above is None):
         raise InputError("rule", (below, above), "give exactly one of --below X or --above X")
@@ -186,7 +158,7 @@ def discover(directory: Path, scenario: str, name: str, *, below: float | None =
                          "allowed: a finite number")
     if not 0 < threshold <= 1:
         raise InputError("--threshold", threshold, "allowed: a density above 0 and at most 1")
-    effects, unmatched = policy_effects(directory, scenario, name, baseline)
+    effects, unmatched, notes = policy_effects(directory, scenario, name, baseline)
     if effects.empty:
         raise InputError(str(Path(directory) / scenario), scenario, "no run pairs with a "
                          "baseline run; run both with "
@@ -199,7 +171,8 @@ def discover(directory: Path, scenario: str, name: str, *, below: float | None =
     varying = tuple(c for c in columns if effects[c].nunique() > 1)
     constant = tuple(c for c in columns if c not in varying)
     d = Discovery(scenario, baseline, name, rule, float(limit), float(threshold), effects,
-                  varying, constant, pd.DataFrame(columns=COLUMNS), unmatched=unmatched)
+                  varying, constant, pd.DataFrame(columns=COLUMNS), unmatched=unmatched,
+                  notes=tuple(notes))
     n_fail = d.failing
     if n_fail == 0 or n_fail == len(effects):
         word = "no run fails" if n_fail == 0 else "every run fails"
@@ -237,7 +210,8 @@ def discover(directory: Path, scenario: str, name: str, *, below: float | None =
             break
     boxes = pd.DataFrame(rows, columns=COLUMNS)
     return Discovery(scenario, baseline, name, rule, float(limit), float(threshold),
-                     effects, varying, constant, boxes, trajectories, chosen, unmatched)
+                     effects, varying, constant, boxes, trajectories, chosen, unmatched,
+                     tuple(notes))
 
 
 def _box_rows(number: int, box, i: int, x: pd.DataFrame, meets: bool) -> list[dict]:

@@ -3,8 +3,9 @@
 For a known parameter set (a truth of :mod:`calibration.recovery`) and the posterior
 calibrated on its synthetic survey, every shipped scenario is run against the baseline:
 
-* the **true effect** is the mean paired difference (scenario − baseline, at the horizon)
-  over ``replicates`` seeds at the true parameters;
+* the **true effect** is the mean paired difference (scenario − baseline, at the horizon,
+  from :func:`scenarios.effects.paired_differences`) over ``replicates`` seeds at the
+  true parameters;
 * the **estimated effect** is what an ensemble on the recovered posterior reports: the
   mean paired difference over ``draws`` posterior draws (one seed each), with the 5–95%
   spread of those differences.
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.posterior import Posterior
+from scenarios.effects import KEY, paired_differences
 from scenarios.ensemble import TAIL_WEEKS  # outcomes at the horizon, as ensembles take them
 from scenarios.spec import Scenario
 from sim import run
@@ -57,14 +59,19 @@ def effect_rows(truth_id: int, truth: dict, posterior: Posterior, baseline: Scen
              for arm in arms for params, seed in cells]
     results = run_tasks(horizon_outcomes, tasks, workers=workers, scheduler=scheduler,
                         progress=False, label="policy effects")
-    per_arm = {arm.name: pd.DataFrame(results[i * len(cells):(i + 1) * len(cells)])
+    # Cell k is run (draw k, replicate 0) of every arm: effects pair on the shared key.
+    key = pd.MultiIndex.from_arrays([np.arange(len(cells)), np.zeros(len(cells), int),
+                                     [int(seed) for _, seed in cells]], names=KEY)
+    per_arm = {arm.name: pd.DataFrame(results[i * len(cells):(i + 1) * len(cells)],
+                                      index=key)
                for i, arm in enumerate(arms)}
+    at_truth = key.get_level_values("draw") < replicates
     rows = []
     for arm in scenarios:
-        diff = per_arm[arm.name] - per_arm[baseline.name]
+        diff = paired_differences(per_arm[arm.name], per_arm[baseline.name])
         for name in OUTCOMES:
-            true_effect = float(diff[name].iloc[:replicates].mean())
-            estimates = diff[name].iloc[replicates:].to_numpy()
+            true_effect = float(diff[name][at_truth].mean())
+            estimates = diff[name][~at_truth].to_numpy()
             estimates = estimates[np.isfinite(estimates)]
             low, high = (np.quantile(estimates, [0.05, 0.95]) if len(estimates)
                          else (np.nan, np.nan))

@@ -41,3 +41,35 @@ def units_csv(write):
     rows.append("u200,other,m1,social,unsure")
     rows.append("u201,integrated,m2,physical,several")
     return write("units.csv", "\n".join(rows) + "\n")
+
+
+SMALL_SIZES = {"draws": 2, "assumption_draws": 3, "replicates": 2, "horizon_weeks": 8}
+SMALL_SEED = 3
+
+
+@pytest.fixture(scope="session")
+def small_ensembles(tmp_path_factory):
+    """A results folder with ``baseline`` and ``local_volunteer_policy`` (12 runs each).
+
+    Built once per session (about 0.5 s): tests must not change it. A test that edits
+    files copies it first (the ``ensembles`` fixture gives a copy), so tests stay independent, also
+    under pytest-xdist (each worker builds its own).
+    """
+    from calibration.posterior import load_posterior
+    from scenarios.ensemble import run_ensembles
+    from scenarios.spec import load_scenario
+
+    out = tmp_path_factory.mktemp("ensembles") / "scenarios"
+    scenarios = [load_scenario(name).with_sizes(**SMALL_SIZES)
+                 for name in ("baseline", "local_volunteer_policy")]
+    result = run_ensembles(scenarios, load_posterior(), out, seed=SMALL_SEED, progress=False)
+    assert not result.failures
+    return out
+
+
+@pytest.fixture
+def ensembles(small_ensembles, tmp_path):
+    """A private copy of :func:`small_ensembles` that a test may change."""
+    import shutil
+
+    return Path(shutil.copytree(small_ensembles, tmp_path / "scenarios"))

@@ -11,7 +11,7 @@ def _design(n_p, n_a, n_r, rng):
         for a in range(n_a):
             for r in range(n_r):
                 rows.append({"draw": p * n_a + a, "replicate": r, "posterior_draw": p,
-                             "assumption_draw": a})
+                             "assumption_draw": a, "seed": 1000 * p + 10 * a + r})
     design = pd.DataFrame(rows)
     design["x_param"] = rng.uniform(0, 1, n_p)[design.posterior_draw]
     design["x_assumed"] = rng.uniform(0, 1, n_a)[design.assumption_draw]
@@ -39,7 +39,7 @@ def test_the_input_that_drives_an_effect_is_named_and_groups_sum_to_one():
     rng = np.random.default_rng(1)
     design = _design(10, 10, 2, rng)
     effect = 5 * design.x_assumed + 0.5 * design.x_param + rng.normal(0, 0.1, len(design))
-    effects = design[["draw", "replicate"]].assign(effect=effect)
+    effects = design[["draw", "replicate", "seed"]].assign(effect=effect)
     rows = pd.DataFrame(attribute(effects, design, {"x_param": "parameters",
                                                     "x_assumed": "assumptions",
                                                     "x_idle": "assumptions"}))
@@ -51,5 +51,28 @@ def test_the_input_that_drives_an_effect_is_named_and_groups_sum_to_one():
 
 def test_an_effect_that_never_varies_has_nothing_to_attribute():
     design = _design(3, 3, 2, np.random.default_rng(2))
-    effects = design[["draw", "replicate"]].assign(effect=0.0)
-    assert attribute(effects, design, {}) == []
+    effects = design[["draw", "replicate", "seed"]].assign(effect=0.0)
+    assert attribute(effects, design, {}) == "the effect is the same in every run"
+
+
+def test_every_policy_effect_of_a_real_ensemble_is_attributed_or_named(small_ensembles):
+    from scenarios.attribution import attribution_table
+    from scenarios.effects import read_ensembles
+    from sim.outcomes import SUMMARY
+    from sim.parameters import ASSUMPTIONS, FREE
+
+    ens = read_ensembles(small_ensembles)
+    name = "local_volunteer_policy"
+    groups = {**dict.fromkeys(FREE, "parameters"), **dict.fromkeys(ASSUMPTIONS, "assumptions")}
+    table, notes = attribution_table({name: ens.effects(name).differences},
+                                     {name: ens.inputs(name)}, SUMMARY, groups)
+    sums = table[table.input.isin(["parameters", "assumptions", "chance"])] \
+        .groupby("outcome").share.sum()
+    assert np.allclose(sums, 1.0)
+    left_out = [o for n in notes for o in SUMMARY if o in n]
+    assert sorted([*sums.index, *left_out]) == sorted(SUMMARY)  # none silently dropped
+    # Pairing without the seed would pair nothing here: the design's seeds are the key.
+    design = ens.inputs(name).assign(seed=lambda d: d.seed + np.uint64(1))
+    _, notes = attribution_table({name: ens.effects(name).differences}, {name: design},
+                                 SUMMARY, groups)
+    assert len(notes) == 1 and "do not fill the design" in notes[0]

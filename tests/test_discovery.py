@@ -80,7 +80,7 @@ def test_discover_command_writes_tidy_csv_figure_and_manifest(synthetic, capsys)
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["nope", "--outcome", "share_together", "--below", "2"], "unknown scenario 'nope'; "
-     "scenarios found in"),
+     "scenarios found: baseline, policy"),
     (["policy", "--outcome", "nope", "--below", "2"], "valid: share_municipality"),
     (["policy", "--outcome", "share_together", "--below", "x"], "allowed: a number"),
     (["policy", "--outcome", "share_together", "--above", "nan"], "a finite number"),
@@ -114,24 +114,30 @@ def test_missing_inputs_or_outcomes_name_the_command(synthetic, capsys):
                  "--out", str(directory / "nowhere")]) == 2
 
 
-def test_a_stale_discovery_is_removed_when_nothing_fails(synthetic):
+def test_a_refused_discovery_leaves_the_earlier_one_whole(synthetic, capsys):
     directory, _ = synthetic
     args = ["discover", "policy", "--outcome", "share_together", "--out", str(directory)]
     assert main([*args, "--below", "2"]) == 0
-    assert main([*args, "--below", "-50"]) == 2
-    assert not (directory / "policy" / "discovery.csv").exists()
-
-
-def test_discover_on_a_real_tiny_ensemble(tmp_path, capsys):
-    out = tmp_path / "ens"
-    assert main(["run", "baseline", "local_volunteer_policy", "--draws", "2",
-                 "--assumption-draws", "4", "--replicates", "1", "--horizon", "8",
-                 "--out", str(out)]) == 0
+    folder = directory / "policy"
+    before = {n: (folder / n).read_bytes() for n in ("discovery.csv", "discovery.png",
+                                                      "discovery.json")}
     capsys.readouterr()
+    for argv in (["--below", "-50"], ["--below", "2", "--baseline", "baselin"]):
+        assert main([*args, *argv]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+        assert {n: (folder / n).read_bytes() for n in before} == before
+    assert main([*args[:3], "share_togther", *args[4:], "--below", "2"]) == 2
+    assert {n: (folder / n).read_bytes() for n in before} == before
+    assert not list(folder.glob(".new-outputs*"))
+
+
+def test_discover_on_a_real_tiny_ensemble(ensembles, capsys):
     from scenarios.discovery import policy_effects
 
-    effects, _ = policy_effects(out, "local_volunteer_policy", "share_together")
-    assert len(effects) == 8
+    out = ensembles
+    effects, left_out, notes = policy_effects(out, "local_volunteer_policy", "share_together")
+    assert len(effects) == 12 and left_out == 0 and notes == []
     limit = float(np.median(effects.effect))  # half the runs fail
     assert main(["discover", "local_volunteer_policy", "--outcome", "share_together",
                  "--below", repr(limit + 1e-9), "--out", str(out)]) == 0

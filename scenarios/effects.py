@@ -1,0 +1,325 @@
+"""A policy effect, computed in one place: a scenario's value minus the baseline's, run for run.
+
+Ensembles are paired (:mod:`scenarios.ensemble`): run ``(draw, replicate)`` gets the same
+posterior draw, assumption draw and seed in every scenario of one root seed. A policy's
+effect on a run is the scenario's outcome minus the baseline's on the run with the same
+:data:`KEY` — draw, replicate *and* seed, so that runs of another seed never pair.
+``compare`` (:mod:`scenarios.compare`), the attribution of an effect's variance
+(:mod:`scenarios.attribution`), ``discover`` (:mod:`scenarios.discovery`) and the
+policy-effect recovery study (:mod:`scenarios.recovery`) all take their effects from
+:func:`paired_differences`.
+
+Runs pair only when they are comparable: the two ensembles must have the same horizon,
+population, root seed and posterior (:data:`COMPARABLE`, read from each scenario's
+``manifest.json``), or the comparison is refused in one line naming what differs.
+
+A results folder is read as untrusted input: every value of ``outcomes.csv`` and
+``inputs.csv`` is checked, and a bad one is one line naming the file, line, column and
+value. Blank values are left out with a note counting them, never silently.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import CoprodError, InputError
+from sim.io import read_own_json, read_text_limited
+from sim.parameters import ASSUMPTIONS, FREE
+
+KEY = ["draw", "replicate", "seed"]
+OUTCOME_COLUMNS = ("scenario", "draw", "replicate", "seed", "outcome", "value")
+DESIGN_COLUMNS = ("draw", "replicate", "posterior_draw", "assumption_draw", "seed")
+REMAKE = "coprod run ... --out DIR"
+# A results file larger than this is refused, not read (about 40,000 runs' outcomes).
+MAX_RESULTS_BYTES = 200_000_000
+# What must match for two ensembles' runs to pair: manifest field and its name in messages.
+COMPARABLE = (("horizon_weeks", "horizon"), ("population", "population"),
+              ("seed", "root seed"), ("posterior", "posterior"))
+SAME = ("allowed: runs of the same horizon, population, root seed and posterior — rerun "
+        "one of them with the other's --horizon, scenario population, --seed and --posterior")
+
+
+def _again(path: Path) -> str:
+    return f"make it again with '{REMAKE}' (DIR = {path.parent.parent})"
+
+
+def read_manifest(path: Path) -> dict:
+    """A scenario's ``manifest.json``, its fields used here checked for their types."""
+    record = read_own_json(path, REMAKE)
+    kinds = {"horizon_weeks": (int, "a whole number"), "population": (str, "a name"),
+             "seed": (int, "a whole number"), "posterior": (str, "a text"),
+             "identity": (dict, "a record"), "outcome_rows": (int, "a whole number"),
+             "runs": (int, "a whole number"), "failed": (list, "a list")}
+    for name, (kind, allowed) in kinds.items():
+        value = record.get(name)
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+            raise InputError(f"{path}: {name}", value, f"allowed: {allowed}; "
+                             + _again(path))
+    return record
+
+
+def _read_table(path: Path, columns: tuple) -> pd.DataFrame:
+    """A CSV read as text (every value checked by the caller), or one line naming it."""
+    try:
+        text = read_text_limited(path, limit=MAX_RESULTS_BYTES)
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise InputError(str(path), "", _again(path), problem="empty file") from None
+    except (UnicodeDecodeError, ValueError, pd.errors.ParserError) as err:
+        raise InputError(str(path), str(err).split("\n")[0], _again(path),
+                         problem="malformed file:") from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(f"{path}: header", ",".join(map(str, frame.columns)),
+                         f"missing columns: {', '.join(missing)}; " + _again(path))
+    return frame
+
+
+def _miscounted(path: Path, rows: int, expected: str) -> InputError:
+    """A file with another number of rows than its manifest records."""
+    fewer = rows < int(expected.split()[0])
+    return InputError(str(path), f"{rows} rows", f"its manifest.json records {expected}; "
+                      + _again(path), problem="truncated file:" if fewer else
+                      "damaged file (rows repeated or added):")
+
+
+def _bad(path: Path, frame: pd.DataFrame, column: str, mask, allowed: str):
+    """One line naming the first row of ``mask``: file, line, column and value."""
+    i = int(np.flatnonzero(np.asarray(mask))[0])
+    return InputError(f"{path}: line {i + 2}, column {column}", frame[column].iloc[i],
+                      f"allowed: {allowed}; " + _again(path))
+
+
+def _whole(path: Path, frame: pd.DataFrame, column: str, *, limit: int) -> np.ndarray:
+    """A column of whole numbers from 0 to below ``limit`` (seeds need all of uint64)."""
+    text = frame[column].str.strip()
+    ok = text.str.fullmatch(r"\+?[0-9]{1,20}")
+    if not ok.all():
+        raise _bad(path, frame, column, ~ok, f"a whole number from 0 to {limit - 1}")
+    numbers = [int(v) for v in text]
+    too_big = np.array([v >= limit for v in numbers])
+    if too_big.any():
+        raise _bad(path, frame, column, too_big, f"a whole number from 0 to {limit - 1}")
+    return np.array(numbers, dtype=np.uint64 if limit > 2**63 else np.int64)
+
+
+def _numbers(path: Path, frame: pd.DataFrame, column: str, *, blank: bool) -> np.ndarray:
+    """A column of finite numbers (blank allowed only where ``blank``: NaN)."""
+    text = frame[column].str.strip()
+    empty = text.eq("") | text.str.lower().isin(("nan", "na", "n/a", "null"))
+    values = pd.to_numeric(text.where(~empty), errors="coerce").to_numpy(float)
+    wrong = ~empty & ~np.isfinite(values)
+    if not blank:
+        wrong |= empty
+    if wrong.any():
+        raise _bad(path, frame, column, wrong, "a finite number" + (" or blank" if blank
+                                                                    else ""))
+    return values
+
+
+def _run_key(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """The run key columns, each checked."""
+    out = pd.DataFrame({"draw": _whole(path, frame, "draw", limit=2**31),
+                        "replicate": _whole(path, frame, "replicate", limit=2**31),
+                        "seed": _whole(path, frame, "seed", limit=2**64)})
+    return out
+
+
+def _refuse_repeats(path: Path, frame: pd.DataFrame, columns: list[str], what: str):
+    repeated = frame.duplicated(columns).to_numpy()
+    if repeated.any():
+        i = int(np.flatnonzero(repeated)[0])
+        key = ", ".join(f"{c} {frame[c].iloc[i]}" for c in columns)
+        raise InputError(f"{path}: line {i + 2}", key, f"allowed: each {what} once; "
+                         + _again(path), problem="repeated")
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """One scenario's ``outcomes.csv``, wide: one row per run (index :data:`KEY`)."""
+
+    name: str
+    values: pd.DataFrame  # index KEY, one column per outcome (NaN where blank)
+    manifest: dict
+    blanks: int  # blank values in the file (left out)
+    path: Path
+
+    def note(self) -> str | None:
+        """A line on the blank values left out, if any."""
+        if not self.blanks:
+            return None
+        return (f"{self.path}: {self.blanks} blank value(s) left out (those runs count "
+                "only for the outcomes they have)")
+
+
+def read_outcomes_file(path: Path) -> Outcomes:
+    """One ``outcomes.csv`` with its manifest, every value and its row count checked."""
+    path = Path(path)
+    record = read_manifest(path.parent / "manifest.json")
+    frame = _read_table(path, OUTCOME_COLUMNS)
+    expected = record.get("outcome_rows")
+    if expected is not None and expected != len(frame):
+        raise _miscounted(path, len(frame), f"{expected}")
+    if frame.empty:
+        raise InputError(str(path), "no rows", _again(path), problem="empty file:")
+    long = _run_key(path, frame)
+    long["outcome"] = frame["outcome"].to_numpy()
+    long["value"] = _numbers(path, frame, "value", blank=True)
+    _refuse_repeats(path, long, [*KEY, "outcome"], "run's outcome")
+    wide = long.pivot(index=KEY, columns="outcome", values="value")
+    wide.columns.name = None
+    return Outcomes(path.parent.name, wide, record, int(np.isnan(long.value).sum()), path)
+
+
+def scenario_folders(directory: Path) -> tuple[list[str], tuple]:
+    """Names of the scenario folders with ``outcomes.csv``, and of those without."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InputError("--out", str(directory), "give the directory 'coprod run' wrote",
+                         problem="no such directory")
+    folders = {p.parent for p in directory.glob("*/manifest.json")}
+    folders |= {p.parent for p in directory.glob("*/runs.sqlite")}
+    # Anything named outcomes.csv is read (a FIFO or folder is then refused in one line).
+    found = sorted(f.name for f in folders if (f / "outcomes.csv").exists())
+    skipped = tuple(sorted(f.name for f in folders if not (f / "outcomes.csv").exists()))
+    if not found:
+        raise InputError("out", str(directory), "no <scenario>/outcomes.csv found there; "
+                         "run the scenarios into this directory first",
+                         problem="empty directory")
+    return found, skipped
+
+
+def check_comparable(mine: Outcomes, base: Outcomes) -> None:
+    """Refuse, in one line, to pair runs of ensembles that differ in :data:`COMPARABLE`."""
+    a, b = mine.manifest, base.manifest
+    ia, ib = a.get("identity") or {}, b.get("identity") or {}
+    for field, _label in COMPARABLE:
+        theirs, ours = b.get(field), a.get(field)
+        if field == "posterior" and "posterior_sha256" in ia and "posterior_sha256" in ib:
+            # The digest of the draws decides; the same file may be named two ways.
+            field, ours, theirs = "posterior", ia["posterior_sha256"], ib["posterior_sha256"]
+        if field == "seed":
+            ours, theirs = ia.get("seed", ours), ib.get("seed", theirs)
+        if ours is None or theirs is None:
+            continue  # a folder written before the field was recorded
+        if ours != theirs:
+            raise CoprodError(f"{mine.path.parent / 'manifest.json'}: {field} {ours!r} "
+                              f"differs from {base.name}'s {theirs!r}; {SAME}")
+
+
+@dataclass(frozen=True)
+class Ensembles:
+    """The scenarios of one results folder and their baseline, read and checked once."""
+
+    directory: Path
+    baseline: str
+    scenarios: dict[str, Outcomes]  # the baseline first
+    skipped: tuple  # scenario folders without results (every run failed)
+
+    def notes(self) -> list[str]:
+        """Lines on what was left out of the folder's files."""
+        return [n for o in self.scenarios.values() if (n := o.note())]
+
+    def effects(self, name: str) -> Effects:
+        """Scenario ``name`` minus the baseline, run for run."""
+        return effects_of(self.scenarios[name], self.scenarios[self.baseline])
+
+    def inputs(self, name: str) -> pd.DataFrame | None:
+        """The scenario's ``inputs.csv`` (what each run was given), None if it has none."""
+        path = self.directory / name / "inputs.csv"
+        if not path.is_file():
+            return None
+        return read_inputs_file(path, self.scenarios[name].manifest)
+
+
+def read_ensembles(directory: Path, baseline: str = "baseline", only=None, *,
+                   remake: str | None = None) -> Ensembles:
+    """The baseline and the scenarios (``only`` those, when given) of ``directory``.
+
+    Refuses, in one line, an unknown baseline or scenario, a damaged file, and ensembles
+    that cannot pair with the baseline (:func:`check_comparable`).
+    """
+    directory = Path(directory)
+    found, skipped = scenario_folders(directory)
+    wanted = [baseline, *(n for n in (found if only is None else only) if n != baseline)]
+    for name in wanted:
+        if name in found:
+            continue
+        where = "baseline" if name == baseline else "SCENARIO"
+        if name in skipped:
+            raise InputError(f"{directory / name}/outcomes.csv", name, "no run finished; "
+                             "make it with " + (remake or f"'coprod run {name} --out "
+                                                f"{directory}'"), problem="missing file for")
+        raise InputError(where, name, "scenarios found: " + ", ".join(found),
+                         problem="unknown scenario")
+    read = {name: read_outcomes_file(directory / name / "outcomes.csv") for name in wanted}
+    for name in wanted[1:]:
+        check_comparable(read[name], read[baseline])
+    return Ensembles(directory, baseline, read, skipped)
+
+
+@dataclass(frozen=True)
+class Effects:
+    """A scenario's effects: its value minus the baseline's on each paired run."""
+
+    scenario: str
+    baseline: str
+    differences: pd.DataFrame  # index KEY (runs in both), one column per common outcome
+    runs: int  # the scenario's runs
+    left_out: int  # of them, runs with no baseline run of the same draw, replicate, seed
+
+    def note(self) -> str | None:
+        """A line on the runs left out, if any."""
+        if not self.left_out:
+            return None
+        return (f"only {self.runs - self.left_out} of {self.runs} runs of {self.scenario} "
+                f"have a {self.baseline} run of the same draw, replicate and seed (run both "
+                "with the same sizes and --seed); the effects use those")
+
+
+def paired_differences(values: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
+    """``values − base`` on the runs both hold (index :data:`KEY`), per common column.
+
+    The one place a policy effect is computed. A run missing on either side, or with
+    another seed, is not paired; a blank value gives a blank difference.
+    """
+    for frame in (values, base):
+        if list(frame.index.names) != KEY:
+            raise ValueError(f"index must be {KEY}, not {list(frame.index.names)}")
+    runs = values.index.intersection(base.index, sort=False)
+    columns = [c for c in values.columns if c in base.columns]
+    return values.loc[runs, columns] - base.loc[runs, columns]
+
+
+def effects_of(mine: Outcomes, base: Outcomes) -> Effects:
+    """The paired effects of one scenario against the baseline (both read and checked)."""
+    diff = paired_differences(mine.values, base.values)
+    return Effects(mine.name, base.name, diff, len(mine.values),
+                   len(mine.values) - len(diff))
+
+
+def read_inputs_file(path: Path, manifest: dict | None = None) -> pd.DataFrame:
+    """A scenario's ``inputs.csv``: the run key, draws and the inputs, every value checked.
+
+    Each run appears once; with its manifest, the rows must be its finished runs.
+    """
+    path = Path(path)
+    frame = _read_table(path, DESIGN_COLUMNS)
+    if frame.empty:
+        raise InputError(str(path), "no rows", _again(path), problem="empty file:")
+    manifest = manifest or {}
+    runs, failed = manifest.get("runs"), manifest.get("failed")
+    if isinstance(runs, int) and isinstance(failed, list) and len(frame) != runs - len(failed):
+        raise _miscounted(path, len(frame), f"{runs - len(failed)} finished runs")
+    out = _run_key(path, frame)
+    for column in ("posterior_draw", "assumption_draw"):
+        out[column] = _whole(path, frame, column, limit=2**31)
+    for column in (c for c in (*FREE, *ASSUMPTIONS) if c in frame.columns):
+        out[column] = _numbers(path, frame, column, blank=False)
+    _refuse_repeats(path, out, KEY[:2], "run (draw, replicate)")
+    return out
