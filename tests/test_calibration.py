@@ -138,7 +138,7 @@ def test_posterior_files_are_validated(write, tmp_path):
         load_posterior(tmp_path)
     row = ",".join(["99"] * len(FREE)) + ",1"
     write("posterior.csv", ",".join([*FREE, "weight"]) + "\n" + row + "\n")
-    with pytest.raises(InputError, match="row 2, column 'municipal_tradition'"):
+    with pytest.raises(InputError, match="line 2, column 'municipal_tradition'"):
         load_posterior(tmp_path)
 
 
