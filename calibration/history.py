@@ -118,10 +118,12 @@ def check_history(db: Path, population_size: int) -> int:
             if check != "ok":
                 raise _refuse(db, "damaged calibration database:", check)
             counts, removable = _generations(db, con, population_size)
+            orphans = sum(con.execute(f"SELECT COUNT(*) FROM {t} WHERE {c}").fetchone()[0]
+                          for t, c in ORPHANS)
     except sqlite3.Error as err:
         raise _refuse(db, "damaged calibration database:", str(err)) from None
-    if removable:
-        _remove(db, removable, counts, population_size)
+    if removable or orphans:
+        _remove(db, removable, counts, population_size, orphans)
     return len(counts) - len(removable)
 
 
@@ -183,30 +185,37 @@ def _generations(db: Path, con: sqlite3.Connection, population_size: int
     return counts, gens[gens.index(bad[0]):] if bad else []
 
 
+# Rows that belong to nothing (parents first, so that one pass removes whole branches):
+# pyabc never leaves them, but a new particle could take an orphan's id and its data.
+ORPHANS = (("models", "population_id NOT IN (SELECT id FROM populations)"),
+           ("particles", "model_id NOT IN (SELECT id FROM models)"),
+           ("parameters", "particle_id NOT IN (SELECT id FROM particles)"),
+           ("samples", "particle_id NOT IN (SELECT id FROM particles)"),
+           ("summary_statistics", "sample_id NOT IN (SELECT id FROM samples)"))
+
+
 def _remove(db: Path, generations: list[int], counts: dict[int, int],
-            population_size: int) -> None:
-    """Delete ``generations`` (and everything under them) in one transaction."""
-    first = generations[0]
+            population_size: int, orphans: int) -> None:
+    """Delete ``generations``, then every row that belongs to nothing, in one transaction."""
+    first = generations[0] if generations else None
     with interrupts_deferred(), _connect(db, write=True) as con:
         run = _latest(db, con)
         con.execute("BEGIN IMMEDIATE")
         try:
-            pops = "SELECT id FROM populations WHERE abc_smc_id = ? AND t >= ?"
-            models = f"SELECT id FROM models WHERE population_id IN ({pops})"
-            parts = f"SELECT id FROM particles WHERE model_id IN ({models})"
-            samples = f"SELECT id FROM samples WHERE particle_id IN ({parts})"
-            for table, ids in (("summary_statistics", f"sample_id IN ({samples})"),
-                               ("samples", f"particle_id IN ({parts})"),
-                               ("parameters", f"particle_id IN ({parts})"),
-                               ("particles", f"model_id IN ({models})"),
-                               ("models", f"population_id IN ({pops})"),
-                               ("populations", "abc_smc_id = ? AND t >= ?")):
-                con.execute(f"DELETE FROM {table} WHERE {ids}", (run, first))
+            if generations:
+                con.execute("DELETE FROM populations WHERE abc_smc_id = ? AND t >= ?",
+                            (run, first))
+            for table, condition in ORPHANS:
+                con.execute(f"DELETE FROM {table} WHERE {condition}")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
-    kept = f"kept generations 0 to {first - 1}" if first else "no generation was whole"
-    print(f"resume: {db}: generation {first} was saved only in part ({counts[first]} of "
-          f"{population_size} particles, or particles without their data); removed "
-          f"{len(generations)} generation(s), {kept}", file=sys.stderr, flush=True)
+    if first is None:
+        found = f"{orphans} row(s) that belong to no generation; removed them"
+    else:
+        kept = f"kept generations 0 to {first - 1}" if first else "no generation was whole"
+        found = (f"generation {first} was saved only in part ({counts[first]} of "
+                 f"{population_size} particles, or particles without their data); removed "
+                 f"{len(generations)} generation(s), {kept}")
+    print(f"resume: {db}: {found}", file=sys.stderr, flush=True)

@@ -120,7 +120,7 @@ def _numbers(frame: pd.DataFrame, name: str, csv_file, low: float, high: float,
         row = int(np.flatnonzero(bad.to_numpy())[0])
         value = raw.iloc[row]
         raise InputError(f"{csv_file}: line {row + 2}, column '{name}'",
-                         "" if pd.isna(value) else value, allowed)
+                         "" if pd.isna(value) else str(value), allowed)
     return values.astype(float)
 
 
