@@ -87,22 +87,13 @@ def test_dashboard_port_in_use_is_one_line(capsys):
     assert "cannot listen on port" in err and len(err.strip().splitlines()) == 1
 
 
-POOLS = {
-    # run_tasks' pool (run, fit, studies' predictive draws)
-    "batch": "from sim.batch import Task, run_tasks\n"
-             "def nap(task):\n    time.sleep(120)\n"
-             "run_tasks(nap, [Task({}, 0, i) for i in range(4)], workers=2, progress=False)\n",
-    # the calibration sampler's pool (calibrate, the studies)
-    "sampler": "from calibration.sampler import SeededSampler\n"
-               "pool = SeededSampler(2)._pool()\n"
-               "futures = [pool.submit(time.sleep, 120) for _ in range(2)]\n"
-               "time.sleep(120)\n",
-}
+NAPPING_POOL = ("import time\nfrom sim.batch import Task, run_tasks\n"
+                "def nap(task):\n    time.sleep(120)\n"
+                "run_tasks(nap, [Task({}, 0, i) for i in range(4)], workers=2, progress=False)\n")
 
 
-@pytest.mark.parametrize("pool", sorted(POOLS))
-def test_workers_end_when_their_parent_is_killed(pool):
-    proc = subprocess.Popen([sys.executable, "-c", "import time\n" + POOLS[pool]], cwd=ROOT,
+def test_workers_end_when_their_parent_is_killed():
+    proc = subprocess.Popen([sys.executable, "-c", NAPPING_POOL], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     workers = []
     try:
@@ -122,3 +113,14 @@ def test_workers_end_when_their_parent_is_killed(pool):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         proc.wait()
+
+
+def test_the_calibration_sampler_workers_watch_their_parent_too():
+    from calibration.sampler import SeededSampler
+    from sim.batch import start_worker
+
+    pool = SeededSampler(2)._pool()
+    try:
+        assert pool._initializer is start_worker and pool._initargs == (os.getpid(),)
+    finally:
+        pool.shutdown()

@@ -414,24 +414,3 @@ def test_every_command_that_writes_a_folder_takes_its_lock(tmp_path, capsys, arg
     err = capsys.readouterr().err
     assert f"coprod process {os.getpid()} is writing into" in err and err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == [".coprod.lock"]
-
-
-@pytest.mark.slow
-def test_two_calibrations_into_one_folder_the_second_is_refused(tmp_path):
-    out = str(tmp_path / "C")
-    first = _coprod("calibrate", "--quick", "--out", out)
-    time.sleep(0.2)
-    second = _coprod("calibrate", "--quick", "--resume", "--out", out)
-    try:
-        _, err = second.communicate(timeout=60)
-        assert second.returncode == 2, err
-        assert err.count("\n") == 1 and "is writing into" in err, err
-    finally:
-        first.send_signal(signal.SIGINT)
-        _, err = first.communicate(timeout=60)
-    last = err.strip().splitlines()[-1]  # after pyabc's progress lines
-    assert first.returncode == 130 and "Traceback" not in err, err
-    assert last.startswith("coprod calibrate: interrupted; "), err
-    kept = int(last.split("interrupted; ")[1].split()[0])
-    with sqlite3.connect(f"file:{tmp_path / 'C' / 'abc.db'}?mode=ro", uri=True) as db:
-        assert db.execute("SELECT COUNT(*) FROM populations WHERE t >= 0").fetchone()[0] == kept
