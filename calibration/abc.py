@@ -22,12 +22,20 @@ import contextlib
 import logging
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 
+from calibration.history import (
+    UNREADABLE,
+    check_history,
+    latest_run,
+    saves_whole_generations,
+    whole_generations,
+)
 from calibration.posterior import write_posterior
 from calibration.sampler import SeededSampler
 from calibration.summary import SurveyDistance, observed_summary, summarise_simulated
@@ -35,6 +43,7 @@ from calibration.survey import SurveyTable, load_table2
 from sim import run
 from sim.batch import collector_spares_existing, connect
 from sim.errors import InputError
+from sim.io import interrupts_deferred
 from sim.parameters import FREE, PARAMETERS
 
 CALIBRATION_STEPS = 0  # the survey at the 2015 snapshot, after the spin-up
@@ -99,18 +108,12 @@ def survey_noise_level(params: dict | None = None, *, pairs: int = NOISE_PAIRS,
     return float(np.median(distances))
 
 
-def abc_model(pars) -> dict[str, float]:
-    """One simulated survey for pyabc (seed drawn from numpy's global generator)."""
-    seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 - pyabc's own generator
-    params = {k: float(pars[k]) for k in FREE}
-    return summarise_simulated(run(params, steps=CALIBRATION_STEPS, rng=seed).survey)
-
-
 class FixedModel:
-    """:func:`abc_model` with some parameters held at given values (picklable).
+    """One simulated survey for pyabc, some parameters held at given values (picklable).
 
-    Used to calibrate a model without a mechanism (its strength fixed at its "off"
-    value) in :mod:`calibration.ablation`.
+    The seed is drawn from numpy's global generator, which pyabc's sampler seeds per
+    candidate. ``FixedModel({})`` is the full model (:data:`abc_model`); a model
+    without a mechanism holds its strength at its "off" value (:mod:`calibration.ablation`).
     """
 
     def __init__(self, fixed: dict[str, float]):
@@ -119,9 +122,12 @@ class FixedModel:
 
     def __call__(self, pars) -> dict[str, float]:
         """One simulated survey, the fixed parameters at their values."""
-        seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 - as abc_model
+        seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 - pyabc's own generator
         params = {**{k: float(pars[k]) for k in FREE if k not in self.fixed}, **self.fixed}
         return summarise_simulated(run(params, steps=CALIBRATION_STEPS, rng=seed).survey)
+
+
+abc_model = FixedModel({})  # the full model
 
 
 @contextlib.contextmanager
@@ -175,6 +181,91 @@ class CalibrationRun:
     noise_level: float = float("nan")  # median distance of two surveys of one world
 
 
+def stopping_tolerance(settings: Settings, *, seed: int, activities=None,
+                       record_noise: bool = True) -> tuple[float, float]:
+    """The tolerance at which ABC-SMC stops, and the survey's noise level (or NaN).
+
+    The shipped settings stop at the survey's noise level, measured here (64 runs); with
+    ``record_noise`` a full-size calibration measures it whatever its stopping rule.
+    """
+    measure = settings.min_epsilon is None or (
+        record_noise and settings.population_size >= NOISE_MIN_PARTICLES)
+    noise = (survey_noise_level(rng=seed, activities=activities) if measure
+             else float("nan"))
+    return (noise if settings.min_epsilon is None else settings.min_epsilon), noise
+
+
+def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
+            settings: Settings, seed: int, tolerance: Callable[[], float],
+            workers: int = 1, scheduler: str | None = None, resume: bool = False):
+    """Set up pyabc's ABC-SMC and run it (or continue the run in ``db``); its History.
+
+    One or several ``models`` (with one prior each: model selection). ``tolerance()``
+    gives the tolerance to stop at; it is called once the history is open, so that a
+    damaged database is refused before the noise level is measured. Every generation
+    is saved whole or not at all (:func:`calibration.history.saves_whole_generations`);
+    on ``resume`` a damaged ``db`` is refused in one line and a half-saved last
+    generation removed (:func:`calibration.history.check_history`). Ctrl-C says how
+    many generations are kept.
+    """
+    db = Path(db)
+    abc = _abc_smc(models, priors, distance, settings, workers, scheduler)
+    try:
+        done_before = _open_history(abc, db, observed, settings.population_size, resume)
+        min_epsilon = tolerance()
+        remaining = settings.max_populations - done_before
+        if remaining <= 0:
+            return abc.history
+        # Each (re)start is seeded from the root seed and the generations already done,
+        # so a resumed run is itself reproducible.
+        with collector_spares_existing(), \
+                _seeded_global_numpy(seed + 1_000_003 * done_before):
+            return abc.run(minimum_epsilon=min_epsilon, max_nr_populations=remaining,
+                           max_total_nr_simulations=settings.max_simulations,
+                           min_acceptance_rate=MIN_ACCEPTANCE,
+                           max_walltime=timedelta(seconds=settings.max_walltime_s))
+    except KeyboardInterrupt as stop:
+        if db.is_file():
+            stop.kept = (f"{whole_generations(db)} finished generation(s) kept in {db}; "
+                         "--resume with the same --out continues from there")
+        raise
+
+
+def _abc_smc(models: list, priors: list, distance, settings: Settings, workers: int,
+             scheduler: str | None):
+    """The ABC-SMC of pyabc with the project's kernel, population size and sampler."""
+    import pyabc
+
+    return pyabc.ABCSMC(models, priors, distance, population_size=settings.population_size,
+                        transitions=[pyabc.MultivariateNormalTransition(
+                            scaling=KERNEL_SCALING) for _ in models],
+                        sampler=_sampler(workers, scheduler))
+
+
+def _open_history(abc, db: Path, observed: dict, population_size: int, resume: bool) -> int:
+    """Start a new run in ``db`` or load the one there; the generations already done."""
+    url = f"sqlite:///{db.resolve()}"
+    if resume:
+        if not db.exists():
+            raise InputError("resume", str(db), "nothing to resume there: start a "
+                             "calibration first", problem="missing calibration")
+        done = check_history(db, population_size)
+        try:
+            abc.load(url, latest_run(db))
+        except Exception as err:  # a database that passed the checks, yet pyabc refuses
+            raise InputError(str(db), f"{type(err).__name__}: {err}".split("\n")[0],
+                             UNREADABLE, problem="unreadable calibration database:") from None
+    else:
+        if db.exists():
+            raise InputError("out", str(db), "a calibration exists there; resume it or "
+                             "choose another output directory", problem="existing calibration")
+        with interrupts_deferred():  # the run's record and observed data: whole or absent
+            abc.new(url, observed)
+        done = 0
+    saves_whole_generations(abc.history)
+    return done
+
+
 def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1,
               scheduler: str | None = None, resume: bool = False,
               observed: SurveyTable | None = None, progress: bool = True,
@@ -188,71 +279,47 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     parameters held at given values (not calibrated; ``posterior.csv`` holds them as
     constant columns). The defaults are the shipped calibration.
     """
-    import pyabc
-
     settings = settings or (QUICK if quick else DEFAULT)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    db = out / "abc.db"
-    table = observed or load_table2()
-    obs = observed_summary(table)
+    obs = observed_summary(observed or load_table2())
     _progress_logging(progress)
-    model = FixedModel(fixed) if fixed else abc_model
-    abc = pyabc.ABCSMC(model, prior(fixed), SurveyDistance(obs, activities),
-                       population_size=settings.population_size,
-                       transitions=pyabc.MultivariateNormalTransition(scaling=KERNEL_SCALING),
-                       sampler=_sampler(workers, scheduler))
-    url = f"sqlite:///{db.resolve()}"
-    done_before = 0
-    if resume:
-        if not db.exists():
-            raise InputError("resume", str(db), "nothing to resume there: start a "
-                             "calibration first", problem="missing calibration")
-        history = pyabc.History(url)
-        run_id = history.id
-        done_before = history.n_populations
-        abc.load(url, run_id)
-    else:
-        if db.exists():
-            raise InputError("out", str(db), "a calibration exists there; resume it or "
-                             "choose another output directory", problem="existing calibration")
-        abc.new(url, obs)
-    remaining = settings.max_populations - done_before
-    # The shipped settings stop at the survey's noise level, measured here (64 runs); a
-    # full-size calibration records it whatever its stopping rule.
-    measure = settings.min_epsilon is None or settings.population_size >= NOISE_MIN_PARTICLES
-    noise = (survey_noise_level(rng=seed, activities=activities) if measure
-             else float("nan"))
-    min_epsilon = noise if settings.min_epsilon is None else settings.min_epsilon
+    noise = []
+
+    def tolerance() -> float:
+        min_epsilon, level = stopping_tolerance(settings, seed=seed, activities=activities)
+        noise.append(level)
+        return min_epsilon
+
     t0 = time.perf_counter()
-    if remaining > 0:
-        # Each (re)start is seeded from the root seed and the generations already done,
-        # so a resumed run is itself reproducible.
-        try:
-            with collector_spares_existing(), \
-                    _seeded_global_numpy(seed + 1_000_003 * done_before):
-                history = abc.run(minimum_epsilon=min_epsilon,
-                                  max_nr_populations=remaining,
-                                  max_total_nr_simulations=settings.max_simulations,
-                                  min_acceptance_rate=MIN_ACCEPTANCE,
-                                  max_walltime=timedelta(seconds=settings.max_walltime_s))
-        except KeyboardInterrupt as stop:
-            # Every finished generation is in abc.db (pyabc commits each one).
-            stop.kept = (f"every finished generation is kept in {db}; 'coprod calibrate "
-                         f"--resume --out {out}' continues from there")
-            raise
-    else:
-        history = abc.history
+    history = run_abc(out / "abc.db", [FixedModel(fixed or {})], [prior(fixed)], obs,
+                      SurveyDistance(obs, activities), settings=settings, seed=seed,
+                      tolerance=tolerance, workers=workers, scheduler=scheduler,
+                      resume=resume)
     wall = time.perf_counter() - t0
+    weights = _write_last_generation(out, history, fixed or {})
+    return CalibrationRun(out / "abc.db", history.id, int(history.n_populations),
+                          int(history.total_nr_simulations), generation_epsilons(history), wall,
+                          settings, _effective_sample_size(weights), noise[0])
+
+
+def _write_last_generation(out: Path, history, fixed: dict) -> np.ndarray:
+    """Write the last generation as ``posterior.csv`` (fixed parameters as columns)."""
     particles, weights = history.get_distribution(m=0, t=history.max_t)
-    for name, value in (fixed or {}).items():
+    for name, value in fixed.items():
         particles[name] = float(value)
     write_posterior(out, particles, np.asarray(weights))
+    return np.asarray(weights)
+
+
+def generation_epsilons(history) -> list:
+    """The tolerance of every generation, rounded for records."""
     pops = history.get_all_populations()
-    eps = pops[pops.t >= 0].epsilon.round(4).tolist()
-    ess = float(1 / np.sum(np.square(np.asarray(weights) / np.sum(weights))))
-    return CalibrationRun(db, history.id, int(history.n_populations),
-                          int(history.total_nr_simulations), eps, wall, settings, ess, noise)
+    return pops[pops.t >= 0].epsilon.round(4).tolist()
+
+
+def _effective_sample_size(weights: np.ndarray) -> float:
+    return float(1 / np.sum(np.square(weights / np.sum(weights))))
 
 
 def settings_dict(run_: CalibrationRun) -> dict:

@@ -25,32 +25,28 @@ import json
 import sys
 import time
 from dataclasses import asdict, replace
-from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from calibration.abc import (
-    KERNEL_SCALING,
-    MIN_ACCEPTANCE,
     FixedModel,
     Settings,
-    _sampler,
-    _seeded_global_numpy,
+    generation_epsilons,
     prior,
-    settings_dict,
-    survey_noise_level,
+    run_abc,
+    stopping_tolerance,
 )
 from calibration.fit import predictive_counts
 from calibration.mechanisms import MECHANISMS, OFF
 from calibration.posterior import load_posterior
+from calibration.study import calibrate_or_reuse, study_seed, study_sizes
 from calibration.summary import SurveyDistance, observed_summary
 from calibration.survey import SurveyTable, load_table2
-from calibration.validation import calibrate_or_reuse, study_seed, study_sizes
 from sim.catalogue import TABLE2_IDS
 from sim.errors import InputError
-from sim.io import atomic_write_text
+from sim.io import atomic_write_text, read_own_json
 from sim.parameters import FREE
 
 COLUMNS = ["mechanism", "fixed_at", "final_epsilon", "shares_inside_predictive_90",
@@ -77,80 +73,64 @@ def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
     Writes ``abc.db`` and :data:`SELECTION_FILE` under ``out``; with ``resume`` a
     finished selection is read back and an interrupted one continued.
     """
-    import pyabc
-
     out = Path(out)
     done = out / SELECTION_FILE
     if resume and done.is_file():
-        return {**json.loads(done.read_text()), "reused": True}
+        return _selection_record(done)
     out.mkdir(parents=True, exist_ok=True)
-    db = out / "abc.db"
     obs = observed_summary(table or load_table2())
     fixed = {mechanism: OFF}
-    abc = pyabc.ABCSMC([FixedModel({}), FixedModel(fixed)], [prior(), prior(fixed)],
-                       SurveyDistance(obs), population_size=settings.population_size,
-                       transitions=[pyabc.MultivariateNormalTransition(scaling=KERNEL_SCALING)
-                                    for _ in range(2)],
-                       sampler=_sampler(workers, scheduler))
-    url = f"sqlite:///{db.resolve()}"
-    done_before = 0
-    if resume and db.is_file():
-        history = pyabc.History(url)
-        done_before = history.n_populations
-        abc.load(url, history.id)
-    else:
-        if db.exists():
-            raise InputError("out", str(db), "a model selection exists there; continue it "
-                             "with --resume or choose another --out",
-                             problem="existing model selection")
-        abc.new(url, obs)
-    measure = settings.min_epsilon is None
-    min_epsilon = survey_noise_level(rng=seed) if measure else settings.min_epsilon
+    tolerance = []
     t0 = time.perf_counter()
-    remaining = settings.max_populations - done_before
-    if remaining > 0:
-        with _seeded_global_numpy(seed + 1_000_003 * done_before):
-            history = abc.run(minimum_epsilon=min_epsilon, max_nr_populations=remaining,
-                              max_total_nr_simulations=settings.max_simulations,
-                              min_acceptance_rate=MIN_ACCEPTANCE,
-                              max_walltime=timedelta(seconds=settings.max_walltime_s))
-    else:
-        history = abc.history
-    # One row per generation, one column per model; a model that died out has none.
-    probs = history.get_model_probabilities()
-    last = probs.iloc[-1] if len(probs) else pd.Series(dtype=float)
-    pops = history.get_all_populations()
-    record = {"model_probability_full": float(last.get(0, 0.0)),
-              "model_probability_ablated": float(last.get(1, 0.0)),
-              "epsilons": pops[pops.t >= 0].epsilon.round(4).tolist(),
+    history = run_abc(out / "abc.db", [FixedModel({}), FixedModel(fixed)],
+                      [prior(), prior(fixed)], obs, SurveyDistance(obs), settings=settings,
+                      seed=seed, tolerance=lambda: _stop_at(settings, seed, tolerance),
+                      workers=workers, scheduler=scheduler,
+                      resume=resume and (out / "abc.db").is_file())
+    record = {**_model_probabilities(history), "epsilons": generation_epsilons(history),
               "simulations": int(history.total_nr_simulations),
               "populations": int(history.n_populations), "seed": seed,
-              "min_epsilon": min_epsilon, "wall_time_s": round(time.perf_counter() - t0, 1)}
+              "min_epsilon": tolerance[0], "wall_time_s": round(time.perf_counter() - t0, 1)}
     atomic_write_text(done, json.dumps(record, indent=2) + "\n")
     return record
 
 
-def _posterior_record(directory: Path, result) -> tuple[float, int, dict]:
-    """Final epsilon, simulations and a manifest record of a calibration (or its reuse)."""
-    if result is not None:
-        record = settings_dict(result)
-    else:
-        manifest = directory / "calibration.json"
-        record = {**json.loads(manifest.read_text()), "reused": True}
-    return float(record["epsilons"][-1]), int(record["simulations"]), record
+def _stop_at(settings: Settings, seed: int, seen: list) -> float:
+    """The tolerance a model selection stops at (noise measured only when needed)."""
+    seen.append(stopping_tolerance(settings, seed=seed, record_noise=False)[0])
+    return seen[0]
+
+
+def _model_probabilities(history) -> dict[str, float]:
+    """The last generation's posterior probability of each model."""
+    # One row per generation, one column per model; a model that died out has none.
+    probs = history.get_model_probabilities()
+    last = probs.iloc[-1] if len(probs) else pd.Series(dtype=float)
+    return {"model_probability_full": float(last.get(0, 0.0)),
+            "model_probability_ablated": float(last.get(1, 0.0))}
+
+
+def _selection_record(path: Path) -> dict:
+    """A finished model selection's record, checked (one line naming a bad field)."""
+    record = read_own_json(path, "coprod ablate --resume (after deleting the file)")
+    for name in ("model_probability_full", "model_probability_ablated", "simulations"):
+        value = record.get(name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                0 <= value <= (1 if name.startswith("model") else float("inf"))):
+            raise InputError(f"{path}: field '{name}'", value, "allowed: a number (a "
+                             "probability from 0 to 1, or a count); delete the file and "
+                             "run 'coprod ablate --resume' to make it again")
+    return {**record, "reused": True}
 
 
 def _calibrate_and_fit(directory: Path, *, fixed: dict, settings: Settings, seed: int,
                        draws: int, workers: int, scheduler: str | None, resume: bool,
-                       table: SurveyTable) -> tuple[float, int, int, dict]:
-    result = calibrate_or_reuse(directory, resume=resume, seed=seed, workers=workers,
-                                scheduler=scheduler, observed=table, settings=settings,
-                                fixed=fixed or None)
-    if result is not None:
-        atomic_write_text(directory / "calibration.json",
-                          json.dumps({**settings_dict(result), "seed": seed,
-                                      "fixed": fixed}, indent=2, default=str) + "\n")
-    eps, sims, record = _posterior_record(directory, result)
+                       table: SurveyTable, remake: str) -> tuple[float, int, int, dict]:
+    """Calibrate (or reuse) the model with ``fixed``; its final tolerance and fit."""
+    record = calibrate_or_reuse(directory, resume=resume, remake=remake,
+                                record={"seed": seed, "fixed": fixed}, seed=seed,
+                                workers=workers, scheduler=scheduler, observed=table,
+                                settings=settings, fixed=fixed or None)
     posterior = load_posterior(directory)
     assumed = {k: v for k, v in fixed.items() if k not in FREE}
     if assumed:  # the posterior holds the free parameters; the draws need the rest too
@@ -158,7 +138,8 @@ def _calibrate_and_fit(directory: Path, *, fixed: dict, settings: Settings, seed
     counts = predictive_counts(posterior, draws=draws,
                                rng=seed + 1, workers=workers, scheduler=scheduler,
                                progress=False)
-    return eps, shares_inside(counts, table), sims, record
+    return (float(record["epsilons"][-1]), shares_inside(counts, table),
+            int(record["simulations"]), record)
 
 
 def ablate(out: Path, *, mechanisms=MECHANISMS, quick: bool = False, seed: int = 0,
@@ -185,7 +166,8 @@ def ablate(out: Path, *, mechanisms=MECHANISMS, quick: bool = False, seed: int =
 
     t0 = time.perf_counter()
     common = {"settings": settings, "draws": draws, "workers": workers,
-              "scheduler": scheduler, "resume": resume, "table": table}
+              "scheduler": scheduler, "resume": resume, "table": table,
+              "remake": f"coprod ablate --resume --out {out}"}
     eps, inside, sims, record["full"] = _calibrate_and_fit(
         out / "full", fixed={}, seed=study_seed(seed, 0), **common)
     rows.append({"mechanism": "none (full model)", "fixed_at": np.nan, "final_epsilon": eps,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -12,7 +13,13 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
-from sim.io import atomic_write_frame, atomic_write_text, read_own_csv, read_own_json
+from sim.io import (
+    atomic_write_frame,
+    atomic_write_text,
+    interrupts_deferred,
+    read_own_csv,
+    read_own_json,
+)
 from sim.parameters import FREE, PARAMETERS
 
 SHIPPED = "shipped"
@@ -82,14 +89,13 @@ def load_posterior(path: str | Path | None = None) -> Posterior:
                          + ", ".join(missing))
     for name in FREE:
         p = PARAMETERS[name]
-        bad = frame[(frame[name] < p.low) | (frame[name] > p.high) | frame[name].isna()]
-        if len(bad):
-            raise InputError(f"{csv_file}: row {bad.index[0] + 2}, column '{name}'",
-                             bad[name].iloc[0], f"allowed: {p.low} to {p.high}")
-    w = frame["weight"].to_numpy(dtype=float)
-    if not (np.all(w >= 0) and w.sum() > 0):
-        raise InputError(f"{csv_file}: column 'weight'", "", "weights must be >= 0 with a "
-                         "positive sum")
+        frame[name] = _numbers(frame, name, csv_file, p.low, p.high,
+                               f"allowed: a number from {p.low} to {p.high}")
+    w = _numbers(frame, "weight", csv_file, 0.0, np.inf,
+                 "allowed: a finite number >= 0").to_numpy()
+    if not w.sum() > 0:
+        raise InputError(f"{csv_file}: column 'weight'", f"sum {w.sum():g}",
+                         "weights must be >= 0 with a positive sum")
     manifest_file = base.joinpath("manifest.json")
     manifest = (read_own_json(manifest_file, "coprod calibrate --out DIR")
                 if manifest_file.is_file() else {})
@@ -102,6 +108,20 @@ def load_posterior(path: str | Path | None = None) -> Posterior:
                          f"{particles} particles; remake it with 'coprod calibrate --out DIR'",
                          problem="truncated file:")
     return Posterior(frame[list(FREE)], w / w.sum(), source, manifest)
+
+
+def _numbers(frame: pd.DataFrame, name: str, csv_file, low: float, high: float,
+             allowed: str) -> pd.Series:
+    """Column ``name`` as floats from ``low`` to ``high``; else one line naming the cell."""
+    raw = frame[name]
+    values = pd.to_numeric(raw, errors="coerce")
+    bad = ~(np.isfinite(values) & (values >= low) & (values <= high))
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        value = raw.iloc[row]
+        raise InputError(f"{csv_file}: line {row + 2}, column '{name}'",
+                         "" if pd.isna(value) else str(value), allowed)
+    return values.astype(float)
 
 
 def calibrated_parameters() -> dict[str, float]:
@@ -126,12 +146,25 @@ def _shipped_median() -> dict[str, float]:
 
 
 def write_posterior(directory: Path, particles: pd.DataFrame, weights: np.ndarray) -> Path:
-    """Write ``posterior.csv`` (parameters and weight) and ``median.json`` atomically."""
+    """Write ``posterior.csv`` (parameters and weight) and ``median.json`` together.
+
+    Both are written under temporary names first and then renamed, the two renames with
+    interrupts held: a reader never finds a new posterior beside an old median.
+    """
+    directory = Path(directory)
     frame = particles[list(FREE)].copy()
     frame["weight"] = weights / weights.sum()
-    path = atomic_write_frame(directory / "posterior.csv", frame, float_format="%.10g")
     post = Posterior(frame[list(FREE)], frame["weight"].to_numpy(), str(directory))
-    atomic_write_text(directory / "median.json",
-                      json.dumps({k: round(v, 6) for k, v in post.median().items()}, indent=2)
-                      + "\n")
-    return path
+    median = json.dumps({k: round(v, 6) for k, v in post.median().items()}, indent=2) + "\n"
+    staged = {}
+    try:
+        staged["posterior.csv"] = atomic_write_frame(
+            directory / ".posterior.csv.new", frame, float_format="%.10g")
+        staged["median.json"] = atomic_write_text(directory / ".median.json.new", median)
+        with interrupts_deferred():
+            for name, path in staged.items():
+                os.replace(path, directory / name)
+    finally:
+        for path in staged.values():
+            path.unlink(missing_ok=True)
+    return directory / "posterior.csv"

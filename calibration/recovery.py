@@ -11,7 +11,8 @@ the survey cannot identify the parameter).
 Each truth lives in ``DIR/truth_NN/``: ``truth.json`` (the parameters and the synthetic
 table's seed), ``abc.db`` and ``posterior.csv``. Seeds are derived from the root seed and
 the truth's number, so ``resume=True`` (which reuses finished truths and continues an
-interrupted one) gives the same study as an uninterrupted run.
+interrupted one) gives the same study as an uninterrupted run. A parameter whose
+intervals span more than :data:`NOT_IDENTIFIED` of the prior is not identified.
 """
 
 from __future__ import annotations
@@ -26,19 +27,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.abc import CALIBRATION_STEPS, Settings, settings_dict
+from calibration.abc import CALIBRATION_STEPS, Settings
 from calibration.posterior import Posterior, load_posterior
+from calibration.study import calibrate_or_reuse, study_seed, study_sizes
 from calibration.survey import SurveyTable
-from calibration.validation import calibrate_or_reuse, study_seed, study_sizes
 from sim import run
 from sim.catalogue import TABLE2_IDS, activity
 from sim.errors import InputError
-from sim.io import atomic_write_text
+from sim.io import atomic_write_text, read_own_json
 from sim.parameters import FREE, PARAMETERS
 
 COLUMNS = ["truth_id", "parameter", "truth", "posterior_median", "low_90", "high_90",
            "covered", "error", "relative_width"]
 TRUTH_FILE = "truth.json"
+# A parameter whose 90% credible interval, averaged over truths, spans more than this
+# share of its prior's range is not identified by the survey.
+NOT_IDENTIFIED = 0.8
 # Seed offsets of the study's three uses of randomness, per truth number.
 TRUTH_SEEDS, TABLE_SEEDS, CALIBRATION_SEEDS = 0, 10_000, 20_000
 
@@ -76,11 +80,9 @@ def _truth_record(directory: Path, k: int, truth: dict, table_seed: int) -> None
     """Write (or, on resume, check) the truth a folder was calibrated for."""
     path = directory / TRUTH_FILE
     record = {"truth_id": k, "parameters": truth, "table_seed": table_seed}
-    if path.is_file():
-        try:
-            stored = json.loads(path.read_text())
-        except (OSError, ValueError):
-            stored = None
+    if path.exists():
+        stored = read_own_json(path, f"coprod recovery --out {directory.parent} (in a new "
+                               "folder)")
         if stored != json.loads(json.dumps(record)):
             raise InputError("--out", str(directory), "this folder was calibrated for "
                              "another truth (another --seed); choose another --out",
@@ -108,36 +110,24 @@ def recover(out: Path, *, truths: int = 20, quick: bool = False, seed: int = 0,
         truth = draw_truth(seed, k)
         table_seed = study_seed(seed, TABLE_SEEDS + k)
         _truth_record(directory, k, truth, table_seed)
-        result = calibrate_or_reuse(directory, resume=resume,
-                                    seed=study_seed(seed, CALIBRATION_SEEDS + k),
-                                    workers=workers, scheduler=scheduler,
-                                    observed=synthetic_table(truth, table_seed),
-                                    settings=settings)
-        if result is not None:
-            atomic_write_text(directory / "calibration.json",
-                              json.dumps(settings_dict(result), indent=2) + "\n")
+        made = calibrate_or_reuse(directory, resume=resume,
+                                  remake=f"coprod recovery --resume --out {out}",
+                                  seed=study_seed(seed, CALIBRATION_SEEDS + k),
+                                  workers=workers, scheduler=scheduler,
+                                  observed=synthetic_table(truth, table_seed),
+                                  settings=settings)
         posterior = load_posterior(directory)
         rows += truth_rows(k, truth, posterior)
-        record[f"truth_{k:02d}"] = _calibration_record(directory, result)
+        record[f"truth_{k:02d}"] = made
         if each is not None:
             each(k, truth, posterior)
         if progress:
             print(f"recovery: truth {k + 1} of {truths} done, "
                   f"{time.perf_counter() - t0:.0f} s"
-                  + (" (calibration reused)" if result is None else ""),
+                  + (" (calibration reused)" if made.get("reused") else ""),
                   file=sys.stderr, flush=True)
     return (pd.DataFrame(rows, columns=COLUMNS),
             {"settings": asdict(settings), "truths": truths, "calibrations": record})
-
-
-def _calibration_record(directory: Path, result) -> dict:
-    """How a truth's calibration was made: from this run, or from its stored record."""
-    if result is not None:
-        return settings_dict(result)
-    try:
-        return {**json.loads((directory / "calibration.json").read_text()), "reused": True}
-    except (OSError, ValueError):
-        return {"reused": True}
 
 
 def summarise(frame: pd.DataFrame) -> pd.DataFrame:

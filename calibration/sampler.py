@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 import multiprocessing
+import os
 import random
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
@@ -118,7 +119,7 @@ class SeededSampler(Sampler):
             return None
         # Forked, so that the workers inherit this generation's candidate generator.
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(
-            "fork"), initializer=start_worker)
+            "fork"), initializer=start_worker, initargs=(os.getpid(),))
 
 
 def _candidates(jobs: list[tuple[int, int]]) -> list:

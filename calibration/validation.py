@@ -9,10 +9,11 @@ Each prediction is set against the observed share (inside the interval or not, a
 error of the predictive median) and against a naive predictor: each coordinator's share
 pooled over the other five activities.
 
-Each calibration lives in ``DIR/<activity>/`` (``abc.db``, ``posterior.csv``); one whose
-``posterior.csv`` exists is finished, and ``resume=True`` skips it (a folder with only an
-``abc.db`` is resumed). Every calibration's seed is derived from the root seed and the
-activity's position, so a resumed study is the same as an uninterrupted one.
+Each calibration lives in ``DIR/<activity>/`` (``abc.db``, ``posterior.csv``,
+``calibration.json``); ``resume=True`` reuses a finished one and continues an
+unfinished one (:mod:`calibration.study`). Every calibration's seed is derived from the
+root seed and the activity's position, so a resumed study is the same as an
+uninterrupted one.
 """
 
 from __future__ import annotations
@@ -25,37 +26,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.abc import DEFAULT, QUICK, Settings, calibrate, settings_dict
+from calibration.abc import Settings
 from calibration.fit import predictive_counts
 from calibration.posterior import load_posterior
+from calibration.study import calibrate_or_reuse, study_seed, study_sizes
 from calibration.survey import SurveyTable, load_table2
 from sim.catalogue import COORDINATORS, TABLE2_IDS
 
 COLUMNS = ["activity", "coordinator", "observed", "predicted_median", "low_90", "high_90",
            "inside", "error", "naive", "naive_error"]
-DRAWS, QUICK_DRAWS = 200, 30
-
-
-def study_seed(seed: int, index: int) -> int:
-    """The seed of the ``index``-th calibration of a study with root ``seed``."""
-    return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
-
-
-def finished(directory: Path) -> bool:
-    """Whether ``directory`` holds a finished calibration (its posterior is written)."""
-    return (Path(directory) / "posterior.csv").is_file()
-
-
-def calibrate_or_reuse(directory: Path, *, resume: bool, **kwargs):
-    """Calibrate into ``directory`` (``None`` when a finished one is reused).
-
-    With ``resume``, a finished calibration is reused and an interrupted one continued.
-    """
-    directory = Path(directory)
-    if resume and finished(directory):
-        return None
-    again = resume and (directory / "abc.db").is_file()
-    return calibrate(directory, resume=again, progress=False, **kwargs)
 
 
 def naive_shares(table: SurveyTable, left_out: str) -> np.ndarray:
@@ -89,13 +68,6 @@ def predict_left_out(counts: np.ndarray, table: SurveyTable, left_out: str) -> p
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def study_sizes(quick: bool, settings: Settings | None, draws: int | None
-                ) -> tuple[Settings, int]:
-    """A study's calibration settings and predictive draws: given, or quick, or shipped."""
-    return (settings or (QUICK if quick else DEFAULT),
-            draws or (QUICK_DRAWS if quick else DRAWS))
-
-
 def leave_one_out(out: Path, *, activities=TABLE2_IDS, quick: bool = False, seed: int = 0,
                   workers: int = 1, scheduler: str | None = None, resume: bool = False,
                   settings: Settings | None = None, draws: int | None = None,
@@ -113,20 +85,20 @@ def leave_one_out(out: Path, *, activities=TABLE2_IDS, quick: bool = False, seed
         index = TABLE2_IDS.index(left_out)
         directory = Path(out) / left_out
         used = tuple(a for a in TABLE2_IDS if a != left_out)
-        result = calibrate_or_reuse(directory, resume=resume, seed=study_seed(seed, index),
-                                    workers=workers, scheduler=scheduler, observed=table,
-                                    settings=settings, activities=used)
+        record[left_out] = calibrate_or_reuse(
+            directory, resume=resume, remake=f"coprod validate --leave-one-out --resume "
+            f"--out {out}", record={"seed": study_seed(seed, index),
+                                    "activities_used": list(used)},
+            seed=study_seed(seed, index), workers=workers, scheduler=scheduler,
+            observed=table, settings=settings, activities=used)
         posterior = load_posterior(directory)
         counts = predictive_counts(posterior, draws=draws, rng=study_seed(seed, 100 + index),
                                    workers=workers, scheduler=scheduler, progress=False)
         frames.append(predict_left_out(counts, table, left_out))
-        record[left_out] = ({"reused": True} if result is None
-                            else {"seed": study_seed(seed, index), **settings_dict(result)})
-        record[left_out]["activities_used"] = list(used)
         if progress:
             print(f"leave-one-out: {left_out} done ({k + 1} of {len(activities)}), "
                   f"{time.perf_counter() - t0:.0f} s"
-                  + (" (calibration reused)" if result is None else ""),
+                  + (" (calibration reused)" if record[left_out].get("reused") else ""),
                   file=sys.stderr, flush=True)
     frame = pd.concat(frames, ignore_index=True)
     return frame, {"settings": asdict(settings), "draws": draws, "calibrations": record}

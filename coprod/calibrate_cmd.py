@@ -9,7 +9,7 @@ from pathlib import Path
 from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
 from coprod.fit_cmd import write_fit
 from sim.errors import InputError
-from sim.io import manifest, write_manifest
+from sim.io import locked, manifest, write_manifest
 
 
 def register(sub, name: str) -> None:
@@ -57,19 +57,26 @@ def run_command(args) -> int:
                                        min_epsilon=args.min_epsilon)
     args.out = out_dir(args.out, Path("out/calibration"))
     t0 = time.perf_counter()
-    result = calibrate(args.out, quick=args.quick, seed=seed, workers=args.workers,
-                       scheduler=args.scheduler, resume=args.resume, settings=settings)
-    posterior = load_posterior(args.out)
-    check = write_fit(posterior, args.out, draws=30 if args.quick else 200, seed=seed,
-                      workers=args.workers, scheduler=args.scheduler,
-                      reps=2_000 if args.quick else 10_000)
-    wall = time.perf_counter() - t0
-    write_manifest(args.out / "manifest.json", manifest(
-        command=getattr(args, "invocation", "coprod calibrate"), seed=seed,
-        workers=args.workers, scheduler=args.scheduler,
-        quick=args.quick, resumed=args.resume, wall_time_total_s=round(wall, 1),
-        fit=check.targets(), reproducible=not args.scheduler,
-        **settings_dict(result)))
+    with locked(args.out):
+        result = calibrate(args.out, quick=args.quick, seed=seed, workers=args.workers,
+                           scheduler=args.scheduler, resume=args.resume, settings=settings)
+        try:
+            posterior = load_posterior(args.out)
+            check = write_fit(posterior, args.out, draws=30 if args.quick else 200,
+                              seed=seed, workers=args.workers, scheduler=args.scheduler,
+                              reps=2_000 if args.quick else 10_000)
+        except KeyboardInterrupt as stop:
+            stop.kept = (f"the calibration is finished and kept ({args.out}/abc.db, "
+                         "posterior.csv); the fit was not written: --resume with the same "
+                         "--out writes it")
+            raise
+        wall = time.perf_counter() - t0
+        write_manifest(args.out / "manifest.json", manifest(
+            command=getattr(args, "invocation", "coprod calibrate"), seed=seed,
+            workers=args.workers, scheduler=args.scheduler,
+            quick=args.quick, resumed=args.resume, wall_time_total_s=round(wall, 1),
+            fit=check.targets(), reproducible=not args.scheduler,
+            **settings_dict(result)))
     print(f"Calibration: {result.populations} generations, {result.simulations} "
           f"simulations, final epsilon {result.epsilons[-1]}, {result.wall_time_s:.0f} s "
           f"sampling, {wall:.0f} s in all")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
 from sim.errors import InputError
-from sim.io import atomic_write_frame, manifest, write_manifest
+from sim.io import atomic_write_frame, locked, manifest, write_manifest
 
 MAX_DRAWS = 10_000
 
@@ -62,8 +62,14 @@ def run_command(args) -> int:
         raise InputError("--draws", args.draws, f"allowed: 10 to {MAX_DRAWS}")
     args.out = out_dir(args.out, Path("out/fit"))
     posterior = load_posterior(args.posterior)
-    check = write_fit(posterior, args.out, draws=args.draws, seed=seed,
-                      workers=args.workers, scheduler=args.scheduler)
+    with locked(args.out):
+        check = write_fit(posterior, args.out, draws=args.draws, seed=seed,
+                          workers=args.workers, scheduler=args.scheduler)
+        write_manifest(args.out / "manifest.json", manifest(
+            command=getattr(args, "invocation", "coprod fit"), seed=seed, draws=args.draws,
+            posterior=posterior.source,
+            posterior_manifest=posterior.manifest.get("command", ""),
+            workers=args.workers, scheduler=args.scheduler, fit=check.targets()))
     print(f"Posterior: {posterior.source}; {args.draws} draws, seed {seed}\n")
     print(f"{'activity':22s} {'coordinator':13s} {'observed (95% BCa)':>22s} "
           f"{'simulated (90%)':>20s}  inside")
@@ -87,10 +93,6 @@ def run_command(args) -> int:
     checks = pd.read_csv(args.out / "fit_validation.csv")
     print(f"Patterns not used in calibration consistent with what is known: "
           f"{int(checks.consistent.sum())}/{len(checks)} (see fit_validation.csv)")
-    write_manifest(args.out / "manifest.json", manifest(
-        command=getattr(args, "invocation", "coprod fit"), seed=seed, draws=args.draws,
-        posterior=posterior.source, posterior_manifest=posterior.manifest.get("command", ""),
-        workers=args.workers, scheduler=args.scheduler, fit=t))
     print(f"\nWrote {args.out}/fit.csv, fit_differences.csv, fit_n.csv, fit_validation.csv, "
           "fit.png, posterior.png, manifest.json")
     return 0

@@ -17,10 +17,7 @@ import time
 from pathlib import Path
 
 from coprod.common import add_study_options, bounded, examples, seed_value, study_out
-from sim.io import atomic_write_frame, locked, manifest, read_own_csv, write_manifest
-
-EFFECTS_FILE = "effects.csv"
-EFFECT_SEEDS = 30_000  # seed offset of the policy effects, per truth number
+from sim.io import locked, manifest, write_manifest
 
 
 def register(sub, name: str) -> None:
@@ -40,70 +37,33 @@ def register(sub, name: str) -> None:
 
 def run_command(args) -> int:
     """Run the study, write the tables and manifest, print the summaries."""
-    import pandas as pd
-
-    from calibration.recovery import recover, summarise
-    from calibration.validation import study_seed
-    from scenarios import recovery as effects
-    from scenarios.spec import load_scenario, shipped_names
+    from calibration.recovery import NOT_IDENTIFIED
+    from scenarios.recovery_study import TABLES, run_recovery
 
     seed = seed_value(args.seed)
     args.out = study_out(args, Path("out/recovery"))
-    arms = [load_scenario(n) for n in shipped_names()]
-    baseline = next(a for a in arms if a.name == "baseline")
-    scenarios = [a for a in arms if a.name != "baseline"]
-    replicates, draws = ((effects.QUICK_REPLICATES, effects.QUICK_DRAWS) if args.quick
-                         else (effects.REPLICATES, effects.DRAWS))
-    frames = []
-
-    def policy_effects(k: int, truth: dict, posterior) -> None:
-        path = args.out / f"truth_{k:02d}" / EFFECTS_FILE
-        if args.resume and path.is_file():
-            frames.append(read_own_csv(path, "coprod recovery --resume (delete the file)",
-                                       columns=tuple(effects.COLUMNS)))
-            return
-        frame = effects.effect_rows(k, truth, posterior, baseline, scenarios,
-                                    rng=study_seed(seed, EFFECT_SEEDS + k), replicates=replicates,
-                                    draws=draws, workers=args.workers,
-                                    scheduler=args.scheduler)
-        atomic_write_frame(path, frame)
-        frames.append(frame)
-
     t0 = time.perf_counter()
     with locked(args.out):
-        frame, record = recover(args.out, truths=args.truths, quick=args.quick, seed=seed,
-                                workers=args.workers, scheduler=args.scheduler,
-                                resume=args.resume, each=policy_effects)
-        policy = pd.concat(frames, ignore_index=True)
-        summary, policy_summary = summarise(frame), effects.summarise_effects(policy)
-        for name, table in (("recovery.csv", frame), ("recovery_summary.csv", summary),
-                            ("policy_recovery.csv", policy),
-                            ("policy_recovery_summary.csv", policy_summary)):
-            atomic_write_frame(args.out / name, table)
-        coverage = float(frame.covered.mean())
+        study = run_recovery(args.out, truths=args.truths, quick=args.quick, seed=seed,
+                             workers=args.workers, scheduler=args.scheduler,
+                             resume=args.resume)
         write_manifest(args.out / "manifest.json", manifest(
             command=getattr(args, "invocation", "coprod recovery"), seed=seed,
             quick=args.quick, workers=args.workers, scheduler=args.scheduler,
             resumed=args.resume, reproducible=not args.scheduler,
-            coverage_all_parameters=round(coverage, 3),
-            policy_effects={"replicates_at_truth": replicates, "posterior_draws": draws,
-                            "scenarios": [s.name for s in scenarios],
-                            "outcomes": list(effects.OUTCOMES),
-                            "assumptions": "documented defaults (a scenario's own "
-                                           "values where it fixes one)"},
-            wall_time_total_s=round(time.perf_counter() - t0, 1), **record))
+            coverage_all_parameters=round(study.coverage, 3),
+            wall_time_total_s=round(time.perf_counter() - t0, 1), **study.record))
     note = " (quick run: not a result)" if args.quick else ""
     print(f"Coverage of the 90% intervals over all parameters and truths: "
-          f"{coverage:.0%} of {len(frame)}{note}")
+          f"{study.coverage:.0%} of {len(study.parameters)}{note}")
     print("parameter              coverage  bias     relative width")
-    for r in summary.itertuples(index=False):
-        flag = "  <- not identified" if r.relative_width > 0.8 else ""
+    for r in study.summary.itertuples(index=False):
+        flag = "  <- not identified" if r.relative_width > NOT_IDENTIFIED else ""
         print(f"  {r.parameter:20s} {r.coverage:8.0%}  {r.bias:+7.3f}  {r.relative_width:6.2f}"
               f"{flag}")
     print("policy effect (scenario: outcome)            coverage  mean |error|  correlation")
-    for r in policy_summary.itertuples(index=False):
+    for r in study.policy_summary.itertuples(index=False):
         print(f"  {r.scenario + ': ' + r.outcome:42s} {r.coverage:6.0%}  "
               f"{r.mean_absolute_error:10.4g}  {r.correlation:8.2f}")
-    print(f"Wrote {args.out}/recovery.csv, recovery_summary.csv, policy_recovery.csv, "
-          "policy_recovery_summary.csv, manifest.json")
+    print(f"Wrote {args.out}/{', '.join(TABLES)}, manifest.json")
     return 0

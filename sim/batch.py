@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
+import os
 import signal
 import sys
 import threading
@@ -169,17 +170,50 @@ def _call_chunk(fn: Callable, tasks: Sequence[Task]) -> list:
     return [_call(fn, t) for t in tasks]
 
 
-def start_worker() -> None:
+def start_worker(parent: int | None = None) -> None:
     """Worker initializer: signals as the parent wants them, and a cheap garbage collector.
 
     Ctrl-C reaches the whole process group; the parent decides. SIGTERM keeps its default
-    action, so that the parent can end a worker at once. The collector is set as
+    action, so that the parent can end a worker at once. The worker ends with its
+    ``parent`` (the pid that made the pool; default: this process's parent), however the
+    parent ends, even by SIGKILL (:func:`watch_parent`). The collector is set as
     :func:`collector_spares_existing` sets it, for the worker's life.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    watch_parent(os.getppid() if parent is None else parent)
     gc.freeze()
     gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT_CHECK_S = 0.5  # how often the fallback watcher looks for its parent
+
+
+def watch_parent(parent: int) -> None:
+    """End this process when ``parent`` ends, however it ends.
+
+    On Linux the kernel sends SIGTERM when the parent dies (``prctl(PR_SET_PDEATHSIG)``);
+    elsewhere, and as a fallback, a daemon thread checks every :data:`PARENT_CHECK_S`
+    seconds whether this process has been handed to another parent, and exits if so.
+    A parent that died before this was set up is caught by the first check.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        except (OSError, AttributeError):  # no libc to ask: the watcher below suffices
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)  # nobody waits for this worker's results any more
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
 # Allocations between two collections of the youngest objects (Python's default is 700).
@@ -295,7 +329,7 @@ def _run_pool(fn: Callable, tasks: list[Task], workers: int, deliver) -> None:
     method = ("fork" if threading.active_count() == 1
               and "fork" in multiprocessing.get_all_start_methods() else "spawn")
     pool = ProcessPoolExecutor(workers, mp_context=get_context(method),
-                               initializer=start_worker)
+                               initializer=start_worker, initargs=(os.getpid(),))
     try:
         # Workers start during the submissions: SIGINT stays blocked until each has set
         # it aside (a Ctrl-C meanwhile waits here), so none prints a traceback.

@@ -13,7 +13,7 @@ from calibration.survey import load_table2
 from coprod.main import main
 from sim.catalogue import TABLE2_IDS
 from sim.errors import InputError
-from sim.parameters import FREE
+from sim.parameters import FREE, PARAMETERS
 
 TINY = Settings(population_size=12, max_populations=2, max_simulations=200,
                 max_walltime_s=60)
@@ -138,8 +138,21 @@ def test_posterior_files_are_validated(write, tmp_path):
         load_posterior(tmp_path)
     row = ",".join(["99"] * len(FREE)) + ",1"
     write("posterior.csv", ",".join([*FREE, "weight"]) + "\n" + row + "\n")
-    with pytest.raises(InputError, match="row 2, column 'municipal_tradition'"):
+    with pytest.raises(InputError, match="line 2, column 'municipal_tradition'"):
         load_posterior(tmp_path)
+    good = ",".join(str(PARAMETERS[n].default) for n in FREE)
+    header = ",".join([*FREE, "weight"])
+    for rows, where, value in (([f"{good},1", f"{good},heavy"], "line 3, column 'weight'",
+                                "'heavy'"),
+                               ([f"{good},1", f"{good},"], "line 3, column 'weight'", "''"),
+                               ([f"{good},-1"], "line 2, column 'weight'", "'-1"),
+                               ([f"x{good},1"], "line 2, column 'municipal_tradition'",
+                                "'x")):
+        write("posterior.csv", header + "\n" + "\n".join(rows) + "\n")
+        with pytest.raises(InputError) as bad:
+            load_posterior(tmp_path)
+        assert str(bad.value).startswith(f"{tmp_path / 'posterior.csv'}: {where}: invalid "
+                                         f"value {value}"), str(bad.value)
 
 
 def test_sensitivity_finds_the_mechanisms_where_they_act():
@@ -213,6 +226,19 @@ def test_ablation_compares_the_model_without_a_mechanism(tmp_path):
     posterior = load_posterior(tmp_path / "joint_propensity")
     assert (posterior.particles.joint_propensity == 0).all()
     assert record["calibrations"]["joint_propensity"]["selection"]["simulations"] > 0
+    # A finished calibration without its record is remade from abc.db on --resume ...
+    (tmp_path / "full" / "calibration.json").unlink()
+    again, record = ablate(tmp_path, mechanisms=["joint_propensity"], seed=4,
+                           settings=smallest, draws=8, progress=False, resume=True)
+    pd.testing.assert_frame_equal(frame, again)
+    assert "reused" not in record["calibrations"]["full"]
+    assert record["calibrations"]["joint_propensity"]["calibration"]["reused"]
+    # ... and a damaged one is one line naming the file and the field.
+    path = tmp_path / "full" / "calibration.json"
+    path.write_text(path.read_text().replace('"epsilons": [', '"epsilons": ["many", '))
+    with pytest.raises(InputError, match=r"full/calibration.json: field 'epsilons'"):
+        ablate(tmp_path, mechanisms=["joint_propensity"], seed=4, settings=smallest,
+               draws=8, progress=False, resume=True)
 
 
 @pytest.mark.parametrize("argv", [

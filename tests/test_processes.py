@@ -1,5 +1,6 @@
 """No process left behind: the dashboard's server ends with the command."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -84,3 +85,42 @@ def test_dashboard_port_in_use_is_one_line(capsys):
         assert main(["dashboard", "--port", str(port)]) == 2
     err = capsys.readouterr().err
     assert "cannot listen on port" in err and len(err.strip().splitlines()) == 1
+
+
+NAPPING_POOL = ("import time\nfrom sim.batch import Task, run_tasks\n"
+                "def nap(task):\n    time.sleep(120)\n"
+                "run_tasks(nap, [Task({}, 0, i) for i in range(4)], workers=2, progress=False)\n")
+
+
+def test_workers_end_when_their_parent_is_killed():
+    proc = subprocess.Popen([sys.executable, "-c", NAPPING_POOL], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers = []
+    try:
+        deadline = time.time() + 60
+        while len(workers) < 2 and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+            workers = _children(proc.pid)
+        assert len(workers) == 2, "the pool did not start its two workers"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.time() + 5
+        while [w for w in workers if _alive(w)] and time.time() < deadline:
+            time.sleep(0.1)
+        assert not [w for w in workers if _alive(w)], "workers outlived their parent"
+    finally:
+        for pid in [proc.pid, *workers]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        proc.wait()
+
+
+def test_the_calibration_sampler_workers_watch_their_parent_too():
+    from calibration.sampler import SeededSampler
+    from sim.batch import start_worker
+
+    pool = SeededSampler(2)._pool()
+    try:
+        assert pool._initializer is start_worker and pool._initargs == (os.getpid(),)
+    finally:
+        pool.shutdown()

@@ -1,0 +1,90 @@
+"""What the calibration studies share: seeds, sizes, and calibrations kept in folders.
+
+The studies (leave-one-out, ablation, recovery) each run several calibrations, one per
+folder. A folder's calibration is finished when it holds ``posterior.csv`` and
+``calibration.json`` (how it was made, written last); ``resume=True`` reuses a
+finished one and continues an unfinished one from its ``abc.db``. The record is read
+back by :func:`calibration_record`, the one reader of these files: a damaged one is one
+line naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from calibration.abc import DEFAULT, QUICK, Settings, calibrate, settings_dict
+from sim.errors import InputError
+from sim.io import atomic_write_text, read_own_json
+
+RECORD_FILE = "calibration.json"
+DRAWS, QUICK_DRAWS = 200, 30  # posterior predictive draws of a study, full and quick
+
+
+def study_seed(seed: int, index: int) -> int:
+    """The seed of the ``index``-th calibration of a study with root ``seed``."""
+    return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
+
+
+def study_sizes(quick: bool, settings: Settings | None, draws: int | None
+                ) -> tuple[Settings, int]:
+    """A study's calibration settings and predictive draws: given, or quick, or shipped."""
+    return (settings or (QUICK if quick else DEFAULT),
+            draws or (QUICK_DRAWS if quick else DRAWS))
+
+
+def finished(directory: Path) -> bool:
+    """Whether ``directory`` holds a finished calibration (posterior and its record)."""
+    directory = Path(directory)
+    return (directory / "posterior.csv").is_file() and (directory / RECORD_FILE).is_file()
+
+
+def calibrate_or_reuse(directory: Path, *, resume: bool, remake: str,
+                       record: dict | None = None, **kwargs) -> dict:
+    """Calibrate into ``directory``, or reuse the finished calibration there; its record.
+
+    With ``resume``, a finished calibration is reused (its record read back, with
+    ``"reused": True``) and an unfinished one continued from its ``abc.db``. A new
+    calibration's record (:func:`calibration.abc.settings_dict` plus ``record``) is
+    written to ``calibration.json`` last. ``remake``: the command that makes the folder
+    again, for messages.
+    """
+    directory = Path(directory)
+    if resume and finished(directory):
+        return calibration_record(directory, remake)
+    again = resume and (directory / "abc.db").is_file()
+    result = calibrate(directory, resume=again, progress=False, **kwargs)
+    made = {**settings_dict(result), **(record or {})}
+    atomic_write_text(directory / RECORD_FILE,
+                      json.dumps(made, indent=2, default=str) + "\n")
+    return made
+
+
+def calibration_record(directory: Path, remake: str) -> dict:
+    """Read ``calibration.json`` back, checked; a damaged one is one line naming the field.
+
+    ``remake``: the command that makes it again (after deleting the folder's
+    ``posterior.csv``, ``--resume`` rebuilds the record from ``abc.db``).
+    """
+    path = Path(directory) / RECORD_FILE
+    again = (f"{remake} (delete {Path(directory) / 'posterior.csv'} first: --resume then "
+             "rebuilds it from abc.db)")
+    record = read_own_json(path, again)
+    eps = record.get("epsilons")
+    if not (isinstance(eps, list) and eps and all(_number(e) for e in eps)):
+        raise InputError(f"{path}: field 'epsilons'", eps, "allowed: a non-empty list of "
+                         f"numbers; make it again with '{again}'")
+    for name in ("simulations", "populations"):
+        value = record.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InputError(f"{path}: field '{name}'", value, "allowed: a whole number "
+                             f">= 0; make it again with '{again}'")
+    return {**record, "reused": True}
+
+
+def _number(value) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value))
