@@ -22,6 +22,9 @@ from sim.io import (
 )
 from sim.parameters import FREE, PARAMETERS
 
+# A parameter whose 90% credible interval spans more than this share of its prior's
+# range (averaged over truths in the recovery study) is not identified by the survey.
+NOT_IDENTIFIED = 0.8
 SHIPPED = "shipped"
 
 

@@ -12,7 +12,8 @@ Each truth lives in ``DIR/truth_NN/``: ``truth.json`` (the parameters and the sy
 table's seed), ``abc.db`` and ``posterior.csv``. Seeds are derived from the root seed and
 the truth's number, so ``resume=True`` (which reuses finished truths and continues an
 interrupted one) gives the same study as an uninterrupted run. A parameter whose
-intervals span more than :data:`NOT_IDENTIFIED` of the prior is not identified.
+intervals span more than :data:`calibration.posterior.NOT_IDENTIFIED` of the prior is
+not identified.
 """
 
 from __future__ import annotations
@@ -40,9 +41,6 @@ from sim.parameters import FREE, PARAMETERS
 COLUMNS = ["truth_id", "parameter", "truth", "posterior_median", "low_90", "high_90",
            "covered", "error", "relative_width"]
 TRUTH_FILE = "truth.json"
-# A parameter whose 90% credible interval, averaged over truths, spans more than this
-# share of its prior's range is not identified by the survey.
-NOT_IDENTIFIED = 0.8
 # Seed offsets of the study's three uses of randomness, per truth number.
 TRUTH_SEEDS, TABLE_SEEDS, CALIBRATION_SEEDS = 0, 10_000, 20_000
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.posterior import load_posterior
+from calibration.posterior import NOT_IDENTIFIED, load_posterior
 from coprod.report_studies import studies_section
 from sim.catalogue import COORDINATORS, TABLE2_IDS, activity
 from sim.errors import InputError
@@ -112,19 +112,75 @@ KEY_EFFECT = "share_together"  # the paper's question: how much is coordinated t
 
 
 def _claim_sentences(directory: Path) -> list[str]:
-    """The paper's claims as this survey judges them, at the 99% the paper states."""
+    """The paper's claims as this survey judges them, at the 99% the paper states.
+
+    One sentence for those the intervals support, one for each they do not: a claim the
+    intervals cannot decide is "not shown", never false.
+    """
     path = directory / "survey" / "claims.csv"
     if not path.exists():
         return []
     claims = read_own_csv(path, SURVEY_REMAKE, columns=CLAIM_COLUMNS, numeric=("level",))
     strict = claims[np.isclose(claims.level.astype(float), 0.99)]
-    out = []
-    for r in strict.itertuples(index=False):
-        verdict = {"supported": "holds", "not supported": "does not hold",
-                   "undecidable": "cannot be decided"}.get(r.verdict, r.verdict)
-        out.append(f"The paper's claim \u201c{r.claim}\u201d {verdict} in this survey at 99% "
-                   f"({r.evidence}).")
+    if strict.empty:
+        return []
+    verdicts = strict.verdict.astype(str)
+    supported = int((verdicts == "supported").sum())
+    out = [f"Of the paper's {len(strict)} sentences checked against this survey at 99%, "
+           f"{supported} {'is' if supported == 1 else 'are'} supported by its intervals."]
+    words = {"not shown": "is not shown at 99%: the intervals cannot decide",
+             "contradicted": "is contradicted: the intervals lie on the other side",
+             "undecidable": "cannot be decided: an interval does not exist"}
+    for r in strict[verdicts != "supported"].itertuples(index=False):
+        verdict = words.get(str(r.verdict), f"is judged '{r.verdict}'")
+        out.append(f"The paper's sentence \u201c{r.claim}\u201d {verdict} ({r.evidence}).")
     return out
+
+
+POLICY = "local_volunteer_policy"
+# The local policy's three routes (docs/ODD.md 3.4), in words.
+POLICY_ROUTES = {"municipal_default": "ending the municipality's default claim",
+                 "policy_clarity": "clearer roles",
+                 "policy_participation": "more citizens recruited"}
+POLICY_OUTCOMES = ("share_municipality", "share_together", "active_volunteers")
+
+
+def _amount(x: float, name: str) -> str:
+    """A difference in an outcome's own unit, as people read it (points, people)."""
+    o = outcome(name)
+    v = x * o.scale
+    if not np.isfinite(v):
+        return "—"
+    if o.unit == "%":
+        return f"{v:+.1f} points"
+    unit = "" if o.unit in ("0–1",) else f" {o.unit}"
+    return (f"{v:+.2f}" if abs(v) < 1 else f"{v:+,.0f}") + unit
+
+
+def _policy_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
+    """What a local volunteer policy changes, and which assumed route the answer rests on."""
+    rows = comp[(comp.scenario == POLICY) & comp.diff_median.notna()].set_index("outcome")
+    named = [n for n in POLICY_OUTCOMES if n in rows.index]
+    if not named:
+        return None
+    parts = [f"{outcome(n).label.lower()} {_amount(rows.loc[n, 'diff_median'], n)} (90% "
+             f"{_amount(rows.loc[n, 'diff_low_90'], n)} to "
+             f"{_amount(rows.loc[n, 'diff_high_90'], n)})" for n in named]
+    text = ("A local volunteer policy in every municipality changes, at the horizon against "
+            "the baseline run for run: " + "; ".join(parts) + ".")
+    path = directory / "scenarios" / "attribution.csv"
+    if not path.exists():
+        return text + " (No attribution: run 'coprod compare'.)"
+    att = read_own_csv(path, COMPARE_REMAKE, columns=ATTRIBUTION_COLUMNS, numeric=("share",))
+    mine = att[(att.scenario == POLICY) & (att.outcome == named[0])].set_index("input").share
+    routes = {r: float(mine[r]) for r in POLICY_ROUTES if r in mine.index}
+    if not routes or "assumptions" not in mine.index:
+        return text
+    chief = max(routes, key=routes.get)
+    return (text + f" Of the uncertainty in the first, {mine['assumptions']:.0%} comes from "
+            f"assumed strengths, {routes[chief]:.0%} from the route of "
+            f"{POLICY_ROUTES[chief]} alone: the answer is conditional on how strongly a "
+            "policy acts, which the 2015 survey cannot tell.")
 
 
 def _effect_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
@@ -151,8 +207,8 @@ def _effect_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
     # The assumption that carries the most on its own (the free parameters' single
     # shares are in the table too, and must not be named as assumptions).
     singles = mine[mine.input.isin(ASSUMPTIONS)].sort_values("share", ascending=False)
-    chief = f" (chiefly {singles.input.iloc[0]})" if len(singles) and \
-        singles.share.iloc[0] > 0 else ""
+    chief = f" (chiefly the assumed {singles.input.iloc[0].replace('_', ' ')})" \
+        if len(singles) and singles.share.iloc[0] > 0 else ""
     leading = groups.idxmax()
     reading = {"assumptions": "a conditional answer: it restates assumed strengths more "
                               "than anything the survey shows",
@@ -174,18 +230,25 @@ def _read_comparison(path: Path) -> pd.DataFrame:
 
 
 def findings(directory: Path) -> list[str]:
-    """The things a reader should look at first, each computed from the outputs."""
-    claims = _claim_sentences(directory)
-    # The paper's main claim, then every claim this survey does not bear out.
-    out = claims[:1] + [c for c in claims[1:] if "does not hold" in c]
+    """The things a reader should look at first, each computed from the outputs.
+
+    The local volunteer policy first, then what this survey says of the paper's claims,
+    how well the model fits it, and the policy that moves shared coordination most.
+    """
+    out = []
+    comp_path = directory / "scenarios" / "comparison.csv"
+    comp = _read_comparison(comp_path) if comp_path.exists() else None
+    if comp is not None:
+        policy = _policy_sentence(directory, comp)
+        if policy:
+            out.append(policy)
+    out += _claim_sentences(directory)
     fit_path = directory / "fit" / "fit.csv"
     if fit_path.exists():
         fit = read_own_csv(fit_path, FIT_REMAKE, columns=("inside",), numeric=("inside",))
         out.append(f"The calibrated model reproduces {int(fit.inside.sum())} of {len(fit)} "
                    "observed shares (simulated median inside the observed 95% interval).")
-    comp_path = directory / "scenarios" / "comparison.csv"
-    if comp_path.exists():
-        comp = _read_comparison(comp_path)
+    if comp is not None:
         sentence = _effect_sentence(directory, comp)
         if sentence:
             out.append(sentence)
@@ -259,7 +322,7 @@ def _fit_section(directory: Path, figures: Path) -> str:
         p = PARAMETERS[name]
         lo, hi = interval[name]
         narrowing = (hi - lo) / (p.high - p.low)  # the 90% interval over the prior's width
-        verdict = "weakly identified" if narrowing > 0.8 else (
+        verdict = "weakly identified" if narrowing > NOT_IDENTIFIED else (
             "partly identified" if narrowing > 0.5 else "identified")
         prows.append(f"<tr><td>{name}</td><td>{median[name]:.3g}</td><td>{lo:.3g} to "
                      f"{hi:.3g}</td><td>{p.low:g} to {p.high:g}</td><td>{narrowing:.2f} "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 
-from calibration.posterior import load_posterior, shipped_study_file
+from calibration.posterior import NOT_IDENTIFIED, load_posterior, shipped_study_file
 from sim.io import model_version_of, read_own_csv, read_own_json
 from sim.outcomes import outcome
 from sim.parameters import MODEL_VERSION, PARAMETERS
@@ -21,7 +21,6 @@ ABLATION_REMAKE = "coprod ablate --workers 2 --seed 2015"
 # Posterior probability of the full model at or above which the survey is said to
 # support a mechanism, and at or below which it prefers the model without it.
 SUPPORTS, PREFERS_WITHOUT = 0.9, 0.1
-NOT_IDENTIFIED = 0.8  # 90% interval over prior width above which a parameter is not
 
 
 def _manifest_line(name: str, remake: str) -> str:

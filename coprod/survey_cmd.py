@@ -58,6 +58,7 @@ def run(args) -> int:
     import pandas as pd
 
     from calibration.bootstrap import survey_bootstrap
+    from calibration.claims import COLUMNS as CLAIM_COLUMNS
     from calibration.claims import check_claims
     from calibration.classes import observed_classes
     from calibration.survey import UnitResponses, load_survey
@@ -98,17 +99,18 @@ def run(args) -> int:
         print("\nNotes:")
         for note in notes:
             print(f"  {note}")
-    print("\nThe paper's claims:")
+    print("\nThe paper's claims (its sentences; how each is tested is the project's "
+          "reading):")
     checks = check_claims(res)
     for check in checks:
-        print(f"  [{check.verdict.upper():13s} at {check.level:.0%}] {check.claim}\n"
-              f"      {check.evidence}")
+        print(f"  [{check.verdict.upper():12s} at {check.level:.0%}] \u201c{check.claim}\u201d "
+              f"({check.where})\n      {check.evidence}")
     print(f"\n{classes.sentence()}")
     if args.out:
         path = atomic_write_frame(args.out / "bootstrap.csv", res.to_frame())
         # The claims as this survey judges them: the report states them from here.
         atomic_write_frame(args.out / "claims.csv", pd.DataFrame(
-            [vars(c) for c in checks], columns=["claim", "level", "verdict", "evidence"]))
+            [vars(c) for c in checks], columns=list(CLAIM_COLUMNS)))
         atomic_write_frame(args.out / "classes.csv", classes.to_frame())
         atomic_write_frame(args.out / "classes_sensitivity.csv", classes.sensitivity_frame())
         write_manifest(args.out / "manifest.json", manifest(

@@ -139,7 +139,7 @@ def test_count_recovery_with_large_n_is_quick():
     assert cands[0] == (32_500, 33_000, 34_500) and sum(cands[-1]) == 100_000
 
 
-def test_compare_pairs_only_runs_of_one_seed_and_leaves_no_stale_table(tmp_path, capsys):
+def test_compare_pairs_only_runs_of_one_seed_and_keeps_the_earlier_table(tmp_path, capsys):
     out = str(tmp_path)
     assert main(["run", "baseline", *SMALL, "--seed", "3", "--out", out]) == 0
     assert main(["run", "trust_forums", *SMALL, "--seed", "4", "--out", out]) == 0
@@ -147,7 +147,8 @@ def test_compare_pairs_only_runs_of_one_seed_and_leaves_no_stale_table(tmp_path,
     capsys.readouterr()
     assert main(["compare", "--out", out]) == 2
     assert "root seed" in capsys.readouterr().err
-    assert not (tmp_path / "comparison.csv").exists()
+    # Refused before anything is replaced: the earlier outputs stay whole.
+    assert (tmp_path / "comparison.csv").read_text() == "stale\n"
 
 
 def test_compare_detects_truncated_outcomes_and_a_missing_folder(tmp_path, capsys):
