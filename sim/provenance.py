@@ -93,6 +93,9 @@ CONSTANTS: dict[str, tuple[str, str]] = {
     "CONNECT_TIMEOUT_S": (TECHNICAL, "seconds to reach a Dask scheduler"),
     "GREETING_TIMEOUT_S": (TECHNICAL, "seconds for a scheduler's greeting"),
     "YOUNG_COLLECTION_EVERY": (TECHNICAL, "garbage collector setting"),
+    "PARENT_CHECK_S": (TECHNICAL, "seconds between a worker's checks that its parent lives"),
+    "PR_SET_PDEATHSIG": (DEFINITION, "Linux's prctl code for a parent-death signal"),
+    "_ROOT": (TECHNICAL, "the package's folder (writers refuse it)"),
     "MODEL_VERSION": (DEFINITION, "the model's version, recorded with results"),
     "THRESHOLDS": (CHOICE, "the research question's class boundaries (sim/classify.py; "
                            "their sensitivity is in survey/classes_sensitivity.csv)"),

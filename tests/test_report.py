@@ -38,7 +38,8 @@ def test_report_names_what_is_missing(tmp_path, capsys):
 
 def test_the_findings_follow_the_data_not_the_paper(tmp_path, write, capsys):
     # A survey that reverses the paper: organisations coordinate the statutory activities,
-    # the municipality the others. The report must say the paper's claim does not hold.
+    # the municipality the others. The report must say the paper's sentences are
+    # contradicted by this survey, quoting them.
     rows = ["activity,n,municipality,voluntary,together",
             "social,100,70,10,20", "cultural_nursing_home,70,50,5,15", "physical,50,40,5,5",
             "cultural_home_care,40,30,5,5", "food_delivery,30,3,25,2", "day_centre,20,1,18,1"]
@@ -46,9 +47,10 @@ def test_the_findings_follow_the_data_not_the_paper(tmp_path, write, capsys):
     assert main(["survey", "--data", str(data), "--reps", "500",
                  "--out", str(tmp_path / "survey")]) == 0
     found = findings(tmp_path)
-    assert "LTC units coordinate statutory activities more often" in found[0]
-    assert "does not hold" in found[0]
-    assert not any("holds in this survey" in f for f in found[:1])
+    assert "0 are supported" in found[0]
+    statutory = [f for f in found if "the LTC units are mostly responsible" in f]
+    assert len(statutory) == 1 and "is contradicted" in statutory[0]
+    assert not any("pooled_diff" in f or "share:" in f for f in found)  # plain words
 
 
 def test_the_effect_sentence_names_an_assumption_as_the_chief_assumption(tmp_path):
@@ -68,4 +70,4 @@ def test_the_effect_sentence_names_an_assumption_as_the_chief_assumption(tmp_pat
                   "share": [0.4, 0.54, 0.06, 0.34, 0.31, 0.06]}).to_csv(
         tmp_path / "scenarios" / "attribution.csv", index=False)
     text = _effect_sentence(tmp_path, comp)
-    assert "54% comes from the assumptions (chiefly trust_weight)" in text
+    assert "54% comes from the assumptions (chiefly the assumed trust weight)" in text
