@@ -261,13 +261,14 @@ _TABLE: tuple[Parameter, ...] = (
     _P("lever_week", 0, 0, 2600, "input",
        "weeks after the 2015 snapshot at which the levers asked for take effect (0: "
        "right after it; 260: 2020)", "modelling choice (a scenario's date)"),
-    _P("adhoc_per_team", 0.8, 0.0, 1.6, "input",
+    _P("adhoc_per_team", 1.6, 0.0, 3.2, "input",
        "ad hoc coordination per reference team (20 volunteers) supplying a unit's "
        "activity: an occurrence is organised by another provider than the standing "
        "arrangement with probability 1 − exp(−a·supply), so activities many teams "
        "supply are more often coordinated by 'several services' (cut by a local policy, "
-       "see policy_clarity)", "set from the survey: the most-dropped activity near the "
-       "paper's 35% unsure/several (counted, docs/ODD.md 1.1)"),
+       "see policy_clarity)", "set from the survey: the most-dropped activity towards the "
+       "paper's 35% unsure/several (it saturates near 30% since model version 3; counted, "
+       "docs/ODD.md 1.1)"),
 )
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _TABLE}
