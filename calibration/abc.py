@@ -1,6 +1,14 @@
-"""ABC-SMC calibration of the model's free parameters to the survey's Table 2 (pyabc).
+"""ABC-SMC calibration of the model's world to the survey's Table 2 (pyabc).
 
-* Priors: uniform over each free parameter's documented range (:mod:`sim.parameters`).
+* Priors: uniform over the documented range (:mod:`sim.parameters`) of each free
+  parameter and of every assumption that acts before the 2015 snapshot
+  (:func:`calibration.inputs.calibrated_inputs`, computed): a joint posterior of whole
+  worlds the survey accepts. Assumptions acting only after 2015 (policy strengths) are
+  left to the ensembles. pyabc works on each input's logit scale: z = logit((x − low) /
+  (high − low)) has a standard logistic prior exactly when x is uniform on its range,
+  and proposals on an unbounded scale never fall outside the prior (with 33 bounded
+  inputs, a normal kernel on the original scale proposes almost only outside the box).
+  ``abc.db`` holds the logit scale; ``posterior.csv`` each input's own.
 * Model: one run on the 2015 sample, spun up to the 2015 snapshot (``spinup_weeks``,
   104 by default) and observed there by the virtual survey; summary
   statistics are the 18 shares and 6 counts (:mod:`calibration.summary`).
@@ -36,6 +44,7 @@ from calibration.history import (
     saves_whole_generations,
     whole_generations,
 )
+from calibration.inputs import calibrated_inputs
 from calibration.posterior import write_posterior
 from calibration.sampler import SeededSampler
 from calibration.summary import SurveyDistance, observed_summary, summarise_simulated
@@ -44,7 +53,7 @@ from sim import run
 from sim.batch import collector_spares_existing, connect
 from sim.errors import InputError
 from sim.io import interrupts_deferred
-from sim.parameters import FREE, PARAMETERS
+from sim.parameters import PARAMETERS
 
 CALIBRATION_STEPS = 0  # the survey at the 2015 snapshot, after the spin-up
 
@@ -81,14 +90,23 @@ MIN_ACCEPTANCE = 0.02
 KERNEL_SCALING = 2.0
 
 
-def prior(fixed: dict | None = None):
-    """Uniform priors over the free parameters' documented ranges (except ``fixed``)."""
+def prior(fixed: dict | None = None, names: tuple[str, ...] | None = None):
+    """Uniform priors over the calibrated inputs' ranges (except ``fixed``), logit scale.
+
+    ``names`` default to :func:`calibration.inputs.calibrated_inputs`. Each input's
+    prior is the standard logistic on z: uniform over its range on its own scale.
+    """
     import pyabc
 
-    return pyabc.Distribution(**{
-        name: pyabc.RV("uniform", PARAMETERS[name].low,
-                       PARAMETERS[name].high - PARAMETERS[name].low)
-        for name in FREE if name not in (fixed or {})})
+    return pyabc.Distribution(**{name: pyabc.RV("logistic", 0.0, 1.0)
+                                 for name in (names or calibrated_inputs())
+                                 if name not in (fixed or {})})
+
+
+def from_logit(name: str, z):
+    """An input's value on its own scale from its logit-scale value ``z``."""
+    p = PARAMETERS[name]
+    return p.low + (p.high - p.low) / (1.0 + np.exp(-np.asarray(z, dtype=float)))
 
 
 def survey_noise_level(params: dict | None = None, *, pairs: int = NOISE_PAIRS,
@@ -112,22 +130,23 @@ class FixedModel:
     """One simulated survey for pyabc, some parameters held at given values (picklable).
 
     The seed is drawn from numpy's global generator, which pyabc's sampler seeds per
-    candidate. ``FixedModel({})`` is the full model (:data:`abc_model`); a model
+    candidate. ``FixedModel({})`` is the full model; a model
     without a mechanism holds its strength at its "off" value (:mod:`calibration.ablation`).
     """
 
-    def __init__(self, fixed: dict[str, float]):
+    def __init__(self, fixed: dict[str, float], names: tuple[str, ...] | None = None):
         self.fixed = {k: float(v) for k, v in fixed.items()}
+        self.names = tuple(names or calibrated_inputs())
         self.__name__ = "without_" + "_".join(sorted(self.fixed)) if self.fixed else "full"
 
     def __call__(self, pars) -> dict[str, float]:
         """One simulated survey, the fixed parameters at their values."""
         seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 - pyabc's own generator
-        params = {**{k: float(pars[k]) for k in FREE if k not in self.fixed}, **self.fixed}
+        params = {**{k: float(from_logit(k, pars[k])) for k in self.names
+                     if k not in self.fixed}, **self.fixed}
         return summarise_simulated(run(params, steps=CALIBRATION_STEPS, rng=seed).survey)
 
 
-abc_model = FixedModel({})  # the full model
 
 
 @contextlib.contextmanager
@@ -236,9 +255,11 @@ def _abc_smc(models: list, priors: list, distance, settings: Settings, workers: 
     """The ABC-SMC of pyabc with the project's kernel, population size and sampler."""
     import pyabc
 
+    from calibration.kernel import ShrunkNormalTransition
+
     return pyabc.ABCSMC(models, priors, distance, population_size=settings.population_size,
-                        transitions=[pyabc.MultivariateNormalTransition(
-                            scaling=KERNEL_SCALING) for _ in models],
+                        transitions=[ShrunkNormalTransition(scaling=KERNEL_SCALING)
+                                     for _ in models],
                         sampler=_sampler(workers, scheduler))
 
 
@@ -306,6 +327,7 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
 def _write_last_generation(out: Path, history, fixed: dict) -> np.ndarray:
     """Write the last generation as ``posterior.csv`` (fixed parameters as columns)."""
     particles, weights = history.get_distribution(m=0, t=history.max_t)
+    particles = particles.apply(lambda column: from_logit(column.name, column))
     for name, value in fixed.items():
         particles[name] = float(value)
     write_posterior(out, particles, np.asarray(weights))

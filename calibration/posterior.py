@@ -17,10 +17,11 @@ from sim.io import (
     atomic_write_frame,
     atomic_write_text,
     interrupts_deferred,
+    model_version_of,
     read_own_csv,
     read_own_json,
 )
-from sim.parameters import FREE, PARAMETERS
+from sim.parameters import FREE, MODEL_VERSION, PARAMETERS
 
 # A parameter whose 90% credible interval spans more than this share of its prior's
 # range (averaged over truths in the recovery study) is not identified by the survey.
@@ -30,9 +31,13 @@ SHIPPED = "shipped"
 
 @dataclass(frozen=True)
 class Posterior:
-    """Weighted particles over the free parameters, with how they were made."""
+    """Weighted particles over the calibrated inputs, with how they were made.
 
-    particles: pd.DataFrame  # one column per free parameter
+    The columns are the free parameters and, for a joint posterior, the assumptions that
+    act before 2015 (:mod:`calibration.inputs`): each particle is a whole world.
+    """
+
+    particles: pd.DataFrame  # one column per calibrated input
     weights: np.ndarray  # sum to 1
     source: str
     manifest: dict = field(default_factory=dict)
@@ -90,7 +95,13 @@ def load_posterior(path: str | Path | None = None) -> Posterior:
         raise InputError(f"{csv_file}: header", ",".join(frame.columns),
                          "required columns: the free parameters and weight; missing: "
                          + ", ".join(missing))
-    for name in FREE:
+    unknown = [c for c in frame.columns if c != "weight" and (
+        c not in PARAMETERS or PARAMETERS[c].kind not in ("free", "assumption"))]
+    if unknown:
+        raise InputError(f"{csv_file}: header", ",".join(unknown), "allowed columns: free "
+                         "parameters, assumptions and weight", problem="unknown columns")
+    columns = [c for c in PARAMETERS if c in frame.columns]
+    for name in columns:
         p = PARAMETERS[name]
         frame[name] = _numbers(frame, name, csv_file, p.low, p.high,
                                f"allowed: a number from {p.low} to {p.high}")
@@ -110,7 +121,19 @@ def load_posterior(path: str | Path | None = None) -> Posterior:
         raise InputError(str(csv_file), f"{len(frame)} rows", f"its manifest.json records "
                          f"{particles} particles; remake it with 'coprod calibrate --out DIR'",
                          problem="truncated file:")
-    return Posterior(frame[list(FREE)], w / w.sum(), source, manifest)
+    _refuse_stale(manifest, source)
+    return Posterior(frame[columns], w / w.sum(), source, manifest)
+
+
+def _refuse_stale(manifest: dict, source: str) -> None:
+    """A posterior made with another model version is refused in one line."""
+    if not isinstance(manifest, dict) or "versions" not in manifest:
+        return  # a posterior written without a manifest (tests, by hand): nothing to check
+    made = model_version_of(manifest)
+    if made != MODEL_VERSION:
+        raise InputError(source, f"model version {made}", f"this coprod runs model version "
+                         f"{MODEL_VERSION}; remake it with 'coprod calibrate --workers 2 "
+                         "--seed 2015 --out DIR'", problem="stale posterior:")
 
 
 def _numbers(frame: pd.DataFrame, name: str, csv_file, low: float, high: float,
@@ -145,7 +168,8 @@ def _shipped_median() -> dict[str, float]:
         raise InputError(str(path), type(err).__name__, "the shipped posterior median is "
                          "unreadable; reinstall coprod or run 'coprod calibrate'",
                          problem="unreadable file") from None
-    return {k: float(v) for k, v in values.items() if k in FREE}
+    return {k: float(v) for k, v in values.items()
+            if k in PARAMETERS and PARAMETERS[k].kind in ("free", "assumption")}
 
 
 def write_posterior(directory: Path, particles: pd.DataFrame, weights: np.ndarray) -> Path:
@@ -155,9 +179,10 @@ def write_posterior(directory: Path, particles: pd.DataFrame, weights: np.ndarra
     interrupts held: a reader never finds a new posterior beside an old median.
     """
     directory = Path(directory)
-    frame = particles[list(FREE)].copy()
+    columns = [c for c in PARAMETERS if c in particles.columns]
+    frame = particles[columns].copy()
     frame["weight"] = weights / weights.sum()
-    post = Posterior(frame[list(FREE)], frame["weight"].to_numpy(), str(directory))
+    post = Posterior(frame[columns], frame["weight"].to_numpy(), str(directory))
     median = json.dumps({k: round(v, 6) for k, v in post.median().items()}, indent=2) + "\n"
     staged = {}
     try:

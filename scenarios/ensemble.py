@@ -100,32 +100,47 @@ class EnsembleResult:
     empty: tuple = ()  # scenarios without a finished run: their folders were left alone
 
 
-def assumption_design(n: int, rng) -> list[dict[str, float]]:
-    """``n`` draws of every assumption: a Latin hypercube over their documented ranges.
+def assumption_design(n: int, rng, names: tuple[str, ...] = ASSUMPTIONS
+                      ) -> list[dict[str, float]]:
+    """``n`` draws of the named assumptions: a Latin hypercube over their ranges.
 
-    The design depends only on ``n`` and ``rng``: scenarios with the same root seed
-    draw the same assumptions (a scenario that fixes one overrides it afterwards).
+    The design depends only on ``n``, ``names`` and ``rng``: scenarios with the same root
+    seed draw the same assumptions (a scenario that fixes one overrides it afterwards).
     """
     from scipy.stats import qmc
 
+    if not names:
+        return [{} for _ in range(n)]
     seed = int(np.random.default_rng(rng).integers(2**63))
-    unit = qmc.LatinHypercube(d=len(ASSUMPTIONS), seed=seed).random(n)
-    low = np.array([PARAMETERS[a].low for a in ASSUMPTIONS])
-    high = np.array([PARAMETERS[a].high for a in ASSUMPTIONS])
+    unit = qmc.LatinHypercube(d=len(names), seed=seed).random(n)
+    low = np.array([PARAMETERS[a].low for a in names])
+    high = np.array([PARAMETERS[a].high for a in names])
     values = qmc.scale(unit, low, high)
-    return [dict(zip(ASSUMPTIONS, row.tolist(), strict=True)) for row in values]
+    return [dict(zip(names, row.tolist(), strict=True)) for row in values]
+
+
+def policy_strengths(posterior: Posterior) -> tuple[str, ...]:
+    """The assumptions a posterior does not cover: ensembles draw them over their ranges.
+
+    A joint posterior covers every assumption acting before 2015 (its particles are
+    whole worlds the survey accepts); what is left are the strengths of policies that
+    did not exist in 2015.
+    """
+    return tuple(a for a in ASSUMPTIONS if a not in posterior.particles.columns)
 
 
 def build_tasks(scenario: Scenario, posterior: Posterior, seed: int) -> list[Task]:
     """Tasks for one scenario, paired with every other scenario of the same root seed.
 
-    Every posterior draw meets every assumption draw (a full factorial), with
-    ``replicates`` seeds each: run (draw, replicate) has the same parameters, assumptions
-    and seed in every scenario. ``draw`` numbers the (posterior, assumption) cells.
+    Every posterior draw (a whole world: the free parameters and the assumptions acting
+    before 2015) meets every draw of the policy strengths (a full factorial), with
+    ``replicates`` seeds each: run (draw, replicate) has the same world, strengths and
+    seed in every scenario. ``draw`` numbers the (posterior, assumption) cells.
     """
     gen = np.random.default_rng(seed)
     draws = posterior.draws(scenario.draws, gen)
-    design = assumption_design(scenario.assumption_draws, gen.integers(2**63))
+    design = assumption_design(scenario.assumption_draws, gen.integers(2**63),
+                               policy_strengths(posterior))
     cells = [(p, a) for p in range(scenario.draws) for a in range(scenario.assumption_draws)]
     seeds = spawn_seeds(gen.integers(2**63), len(cells) * scenario.replicates)
     tasks = []
