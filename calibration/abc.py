@@ -44,7 +44,7 @@ from calibration.history import (
     saves_whole_generations,
     whole_generations,
 )
-from calibration.inputs import calibrated_inputs
+from calibration.inputs import calibrated_inputs, screen
 from calibration.posterior import write_posterior
 from calibration.sampler import SeededSampler
 from calibration.summary import SurveyDistance, observed_summary, summarise_simulated
@@ -52,8 +52,8 @@ from calibration.survey import SurveyTable, load_table2
 from sim import run
 from sim.batch import collector_spares_existing, connect
 from sim.errors import InputError
-from sim.io import interrupts_deferred
-from sim.parameters import PARAMETERS
+from sim.io import atomic_write_frame, interrupts_deferred
+from sim.parameters import FREE, PARAMETERS
 
 CALIBRATION_STEPS = 0  # the survey at the 2015 snapshot, after the spin-up
 
@@ -198,6 +198,8 @@ class CalibrationRun:
     settings: Settings
     effective_sample_size: float = float("nan")
     noise_level: float = float("nan")  # median distance of two surveys of one world
+    abc_inputs: tuple = ()  # what ABC-SMC sampled
+    prior_inputs: tuple = ()  # world inputs each particle draws from its prior
 
 
 def stopping_tolerance(settings: Settings, *, seed: int, activities=None,
@@ -296,15 +298,22 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
 
     ``observed`` defaults to the paper's Table 2; ``settings`` to :data:`QUICK` or
     :data:`DEFAULT` according to ``quick``. ``activities``: the Table 2 activities the
-    distance (and the noise level it stops at) uses, default all six. ``fixed``: free
-    parameters held at given values (not calibrated; ``posterior.csv`` holds them as
-    constant columns). The defaults are the shipped calibration.
+    distance (and the noise level it stops at) uses, default all six. ``fixed``: inputs
+    held at given values (not calibrated; ``posterior.csv`` holds them as constant
+    columns). The posterior covers every calibrated input
+    (:func:`calibration.inputs.calibrated_inputs`): a full-size calibration screens
+    which of them the survey can narrow (:func:`calibration.inputs.screen`, written to
+    ``screening.csv``) and samples those by ABC-SMC; a small one (``--quick``) samples
+    the free parameters. Each particle draws the other inputs from their priors. The
+    defaults are the shipped calibration.
     """
     settings = settings or (QUICK if quick else DEFAULT)
+    fixed = fixed or {}
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     obs = observed_summary(observed or load_table2())
     _progress_logging(progress)
+    abc_inputs, prior_inputs = _split_inputs(out, settings, seed, workers, scheduler, fixed)
     noise = []
 
     def tolerance() -> float:
@@ -313,21 +322,49 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
         return min_epsilon
 
     t0 = time.perf_counter()
-    history = run_abc(out / "abc.db", [FixedModel(fixed or {})], [prior(fixed)], obs,
-                      SurveyDistance(obs, activities), settings=settings, seed=seed,
-                      tolerance=tolerance, workers=workers, scheduler=scheduler,
-                      resume=resume)
+    history = run_abc(out / "abc.db", [FixedModel(fixed, abc_inputs)],
+                      [prior(fixed, abc_inputs)], obs, SurveyDistance(obs, activities),
+                      settings=settings, seed=seed, tolerance=tolerance, workers=workers,
+                      scheduler=scheduler, resume=resume)
     wall = time.perf_counter() - t0
-    weights = _write_last_generation(out, history, fixed or {})
+    weights = _write_last_generation(out, history, fixed, prior_inputs, seed)
     return CalibrationRun(out / "abc.db", history.id, int(history.n_populations),
                           int(history.total_nr_simulations), generation_epsilons(history), wall,
-                          settings, _effective_sample_size(weights), noise[0])
+                          settings, _effective_sample_size(weights), noise[0],
+                          abc_inputs, prior_inputs)
 
 
-def _write_last_generation(out: Path, history, fixed: dict) -> np.ndarray:
-    """Write the last generation as ``posterior.csv`` (fixed parameters as columns)."""
+def _split_inputs(out: Path, settings: Settings, seed: int, workers: int,
+                  scheduler: str | None, fixed: dict) -> tuple[tuple, tuple]:
+    """The inputs ABC-SMC samples and those each particle draws from its prior.
+
+    A full-size calibration screens the calibrated inputs (same seed, same screening:
+    a resumed run samples the same inputs) and writes ``screening.csv``.
+    """
+    world = tuple(n for n in calibrated_inputs() if n not in fixed)
+    if settings.population_size >= NOISE_MIN_PARTICLES:
+        found = screen(world, rng=seed, workers=workers, scheduler=scheduler)
+        atomic_write_frame(out / "screening.csv", found.to_frame())
+        sampled = tuple(n for n in world if n in found.informative or n in FREE)
+    else:
+        sampled = tuple(n for n in world if n in FREE)
+    return sampled, tuple(n for n in world if n not in sampled)
+
+
+def _write_last_generation(out: Path, history, fixed: dict, prior_inputs: tuple,
+                           seed: int) -> np.ndarray:
+    """Write the last generation as ``posterior.csv``: every calibrated input a column.
+
+    The sampled inputs come back from pyabc's logit scale; each particle draws the
+    inputs the survey cannot narrow from their priors (uniform over their ranges,
+    seeded by the calibration's seed); fixed inputs are constant columns.
+    """
     particles, weights = history.get_distribution(m=0, t=history.max_t)
     particles = particles.apply(lambda column: from_logit(column.name, column))
+    gen = np.random.default_rng([seed, 2015])
+    for name in prior_inputs:
+        p = PARAMETERS[name]
+        particles[name] = gen.uniform(p.low, p.high, len(particles))
     for name, value in fixed.items():
         particles[name] = float(value)
     write_posterior(out, particles, np.asarray(weights))
@@ -351,5 +388,6 @@ def settings_dict(run_: CalibrationRun) -> dict:
             "settings": asdict(run_.settings), "run_id": run_.run_id,
             "effective_sample_size": round(run_.effective_sample_size, 1),
             "noise_level": round(run_.noise_level, 3),
+            "abc_inputs": list(run_.abc_inputs), "prior_inputs": list(run_.prior_inputs),
             "kernel_scaling": KERNEL_SCALING, "min_acceptance_rate": MIN_ACCEPTANCE,
             "weeks_per_simulation": int(PARAMETERS["spinup_weeks"].default) + CALIBRATION_STEPS}

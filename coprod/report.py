@@ -32,7 +32,7 @@ from sim.io import (
     read_own_json,
 )
 from sim.outcomes import HEADLINE, outcome
-from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
+from sim.parameters import PARAMETERS
 
 # How each output is made again; 'coprod demo' makes them all (the quotes nest in messages).
 DEMO = "' or 'coprod demo --out DIR"
@@ -107,7 +107,8 @@ def _fmt(x: float, scale: float) -> str:
 
 
 CLAIM_COLUMNS = ("claim", "level", "verdict", "evidence")
-ATTRIBUTION_COLUMNS = ("scenario", "outcome", "input", "share")
+ATTRIBUTION_COLUMNS = ("scenario", "outcome", "input", "kind", "share", "low_90", "high_90")
+ATTRIBUTION_NUMERIC = ("share", "low_90", "high_90")
 KEY_EFFECT = "share_together"  # the paper's question: how much is coordinated together
 
 
@@ -138,10 +139,31 @@ def _claim_sentences(directory: Path) -> list[str]:
 
 
 POLICY = "local_volunteer_policy"
-# The local policy's three routes (docs/ODD.md 3.4), in words.
+# The local policy's three routes (sim.regime.POLICY_ROUTES), in words.
 POLICY_ROUTES = {"municipal_default": "ending the municipality's default claim",
                  "policy_clarity": "clearer roles",
                  "policy_participation": "more citizens recruited"}
+
+
+def _share_text(share: float, low: float, high: float) -> str:
+    """A share with no more precision than its 90% interval allows: 40% (20–60%)."""
+    if not np.isfinite(share):
+        return "—"
+    width = high - low if np.isfinite(low) and np.isfinite(high) else 1.0
+    step = 0.1 if width > 0.3 else 0.05 if width > 0.1 else 0.01
+    def r(x: float) -> str:
+        return f"{100 * step * round(x / step):.0f}%"
+    interval = f" ({r(low)}–{r(high)})" if np.isfinite(low) and np.isfinite(high) else ""
+    return r(share) + interval
+
+
+def _attribution(directory: Path) -> pd.DataFrame | None:
+    """``scenarios/attribution.csv``, or None when there is none."""
+    path = directory / "scenarios" / "attribution.csv"
+    if not path.exists():
+        return None
+    return read_own_csv(path, COMPARE_REMAKE, columns=ATTRIBUTION_COLUMNS,
+                        numeric=ATTRIBUTION_NUMERIC)
 POLICY_OUTCOMES = ("share_municipality", "share_together", "active_volunteers")
 
 
@@ -168,19 +190,28 @@ def _policy_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
              f"{_amount(rows.loc[n, 'diff_high_90'], n)})" for n in named]
     text = ("A local volunteer policy in every municipality changes, at the horizon against "
             "the baseline run for run: " + "; ".join(parts) + ".")
-    path = directory / "scenarios" / "attribution.csv"
-    if not path.exists():
+    att = _attribution(directory)
+    if att is None:
         return text + " (No attribution: run 'coprod compare'.)"
-    att = read_own_csv(path, COMPARE_REMAKE, columns=ATTRIBUTION_COLUMNS, numeric=("share",))
-    mine = att[(att.scenario == POLICY) & (att.outcome == named[0])].set_index("input").share
-    routes = {r: float(mine[r]) for r in POLICY_ROUTES if r in mine.index}
-    if not routes or "assumptions" not in mine.index:
+    mine = att[(att.scenario == POLICY) & (att.outcome == named[0])].set_index("input")
+    if "world" not in mine.index:
         return text
-    chief = max(routes, key=routes.get)
-    return (text + f" Of the uncertainty in the first, {mine['assumptions']:.0%} comes from "
-            f"assumed strengths, {routes[chief]:.0%} from the route of "
-            f"{POLICY_ROUTES[chief]} alone: the answer is conditional on how strongly a "
-            "policy acts, which the 2015 survey cannot tell.")
+    text += (f" Of the variance in the first, the calibrated worlds carry "
+             f"{_share_text(*mine.loc['world', list(ATTRIBUTION_NUMERIC)])} and chance "
+             f"{_share_text(*mine.loc['chance', list(ATTRIBUTION_NUMERIC)])}.")
+    routes = mine[(mine.kind == "association") & mine.index.isin(list(POLICY_ROUTES))]
+    # A route is named only where its association's interval excludes 0.
+    clear = routes[(routes.low_90 > 0) | (routes.high_90 < 0)]
+    if clear.empty:
+        return text + (" No single route of the policy (ending the municipality's default, "
+                       "clearer roles, more citizens recruited) goes clearly with it across "
+                       "the worlds the survey accepts: which route carries it is not shown.")
+    chief = clear.share.abs().idxmax()
+    r = clear.loc[chief]
+    return text + (f" Across the worlds the survey accepts it goes most with the strength of "
+                   f"{POLICY_ROUTES[chief]} (rank correlation {r.share:+.1f}, 90% "
+                   f"{r.low_90:+.1f} to {r.high_90:+.1f}): conditional on how strongly a "
+                   "policy acts that way.")
 
 
 def _effect_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
@@ -195,28 +226,32 @@ def _effect_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
             f"{scale * best.diff_median:+.0f} points at the horizon (90% "
             f"{scale * best.diff_low_90:+.0f} to {scale * best.diff_high_90:+.0f}), if the "
             f"model's mechanisms and the scenario's assumptions hold.")
-    path = directory / "scenarios" / "attribution.csv"
-    if not path.exists():
+    att = _attribution(directory)
+    if att is None:
         return text
-    att = read_own_csv(path, COMPARE_REMAKE, columns=ATTRIBUTION_COLUMNS, numeric=("share",))
     mine = att[(att.scenario == best.scenario) & (att.outcome == KEY_EFFECT)]
-    groups = mine[mine.input.isin(("parameters", "assumptions", "chance"))] \
-        .set_index("input").share
+    groups = mine[mine.kind == "group"].set_index("input")
     if groups.empty:
         return text
-    # The assumption that carries the most on its own (the free parameters' single
-    # shares are in the table too, and must not be named as assumptions).
-    singles = mine[mine.input.isin(ASSUMPTIONS)].sort_values("share", ascending=False)
+    # A single strength is named only where its share's interval excludes 0.
+    singles = mine[(mine.kind == "single") & (mine.low_90 > 0)] \
+        .sort_values("share", ascending=False)
     chief = f" (chiefly the assumed {singles.input.iloc[0].replace('_', ' ')})" \
-        if len(singles) and singles.share.iloc[0] > 0 else ""
-    leading = groups.idxmax()
-    reading = {"assumptions": "a conditional answer: it restates assumed strengths more "
-                              "than anything the survey shows",
-               "parameters": "mostly set by what the survey calibrated",
+        if len(singles) else ""
+    leading = groups.share.idxmax()
+    reading = {"policy strengths": "a conditional answer: it restates assumed strengths "
+                                   "more than anything the survey shows",
+               "world": "mostly set by the worlds the survey accepts",
                "chance": "mostly chance: runs differ more than draws do"}[leading]
-    return (text + f" Of that uncertainty, {groups.get('assumptions', 0):.0%} comes from "
-            f"the assumptions{chief}, {groups.get('parameters', 0):.0%} from the calibrated "
-            f"parameters and {groups.get('chance', 0):.0%} from chance: {reading}.")
+
+    def part(name: str) -> str:
+        if name not in groups.index:
+            return "—"
+        return _share_text(*groups.loc[name, list(ATTRIBUTION_NUMERIC)])
+
+    return (text + f" Of that uncertainty, {part('policy strengths')} comes from the policy's "
+            f"assumed strengths{chief}, {part('world')} from the calibrated worlds and "
+            f"{part('chance')} from chance: {reading}.")
 
 
 def _read_comparison(path: Path) -> pd.DataFrame:
@@ -318,13 +353,15 @@ def _fit_section(directory: Path, figures: Path) -> str:
     post = load_posterior()
     median, interval = post.median(), post.interval(0.9)
     prows = []
-    for name in FREE:
+    for name in post.particles.columns:
         p = PARAMETERS[name]
         lo, hi = interval[name]
         narrowing = (hi - lo) / (p.high - p.low)  # the 90% interval over the prior's width
         verdict = "weakly identified" if narrowing > NOT_IDENTIFIED else (
             "partly identified" if narrowing > 0.5 else "identified")
-        prows.append(f"<tr><td>{name}</td><td>{median[name]:.3g}</td><td>{lo:.3g} to "
+        kind = "free" if p.kind == "free" else "assumption"
+        prows.append(f"<tr><td>{name} <small>({kind})</small></td><td>{median[name]:.3g}</td>"
+                     f"<td>{lo:.3g} to "
                      f"{hi:.3g}</td><td>{p.low:g} to {p.high:g}</td><td>{narrowing:.2f} "
                      f"({verdict})</td><td><small>{html.escape(p.meaning)}</small></td></tr>")
     man = post.manifest
@@ -351,12 +388,14 @@ intervals; the observed share lies inside the 90% predictive interval for
 predictive intervals.</p>
 {_img(fit_dir / 'fit.png', 'Observed shares (filled, 95% BCa) and simulated (open, 90% '
       'predictive interval over posterior draws and seeds)', figures)}
-<h3>Calibrated parameters</h3>
+<h3>The calibrated world</h3>
 <p>ABC-SMC (pyabc), {man.get('simulations', '?')} simulations in
 {man.get('populations', '?')} generations; final tolerance {(man.get('epsilons') or ['?'])[-1]}
-(root mean square of noise-scaled differences). "Narrowing" is the width of the 90%
-credible interval over the width of the prior's: near 1 means the survey cannot identify
-the parameter.</p>
+(root mean square of noise-scaled differences). The posterior covers the free parameters
+and every assumption that acts before the 2015 snapshot, each over its documented range:
+its particles are whole worlds the survey accepts. "Narrowing" is the width of the 90%
+credible interval over the width of the prior's range: 0.9 (the uniform prior's own 90%
+interval) means the survey left the input as it was.</p>
 <table><tr><th>Parameter</th><th>Median</th><th>90% credible</th><th>Prior</th>
 <th>Narrowing</th><th>Meaning</th></tr>{''.join(prows)}</table>
 {_img(fit_dir / 'posterior.png', 'Posterior of each parameter against its uniform prior',
@@ -366,11 +405,11 @@ the parameter.</p>
 
 def _attribution_rows(sdir: Path, scenarios: list[str], comp: pd.DataFrame) -> str:
     """Per policy: its effect on shared coordination and where the uncertainty comes from."""
-    path = sdir / "attribution.csv"
-    if not path.exists():
+    att = _attribution(sdir.parent)
+    if att is None:
         return ""
-    att = read_own_csv(path, COMPARE_REMAKE, columns=ATTRIBUTION_COLUMNS, numeric=("share",))
     scale = outcome(KEY_EFFECT).scale
+    groups = ("world", "policy strengths", "chance")
     rows = []
     for name in scenarios[1:]:
         mine = att[(att.scenario == name) & (att.outcome == KEY_EFFECT)].set_index("input")
@@ -378,26 +417,31 @@ def _attribution_rows(sdir: Path, scenarios: list[str], comp: pd.DataFrame) -> s
         if mine.empty or eff.empty:
             continue
         e = eff.iloc[0]
-        singles = mine.drop([g for g in ("parameters", "assumptions", "chance")
-                             if g in mine.index]).share.sort_values(ascending=False)
-        top = ", ".join(f"{k} {v:.0%}" for k, v in singles.head(3).items() if v > 0)
+        # Single strengths only where their share's interval excludes 0.
+        singles = mine[(mine.kind == "single") & (mine.low_90 > 0)] \
+            .sort_values("share", ascending=False)
+        top = ", ".join(f"{k} {_share_text(r.share, r.low_90, r.high_90)}"
+                        for k, r in singles.head(3).iterrows())
+        cells = "".join(
+            f"<td>{_share_text(*mine.loc[g, list(ATTRIBUTION_NUMERIC)])}</td>"
+            if g in mine.index else "<td>—</td>" for g in groups)
         rows.append(f"<tr><th>{_e(name)}</th><td>{scale * e.diff_median:+.1f} "
                     f"({scale * e.diff_low_90:+.1f} to {scale * e.diff_high_90:+.1f})</td>"
-                    + "".join(f"<td>{mine.share.get(g, np.nan):.0%}</td>"
-                              for g in ("parameters", "assumptions", "chance"))
-                    + f"<td>{html.escape(top or '—')}</td></tr>")
+                    + cells + f"<td>{html.escape(top or '—')}</td></tr>")
     if not rows:
         return ""
     return f"""
 <h3>What each answer rests on</h3>
 <p>The effect on shared coordination (percentage points, median and 90% over paired
-runs) and how much of its variance comes from the calibrated parameters, from the
-assumptions (mechanisms the survey cannot identify and the policies' strengths, drawn
-over their documented ranges) and from chance; then the single inputs that explain most
-of it. A result carried by the assumptions is a conditional answer: it says what
-follows <em>if</em> those strengths hold, not what the survey shows.</p>
-<table><tr><th>Scenario</th><th>Effect</th><th>Parameters</th><th>Assumptions</th>
-<th>Chance</th><th>Largest single inputs</th></tr>{''.join(rows)}</table>"""
+runs) and how much of its variance comes from the calibrated worlds (joint posterior
+draws: the free parameters with every assumption acting before 2015, each as the survey
+narrowed it), from the policy's assumed strengths (which the 2015 survey cannot speak to,
+drawn over their documented ranges) and from chance, each with its 90% bootstrap
+interval and no more digits than that interval allows; then the single strengths whose
+share's interval excludes 0. A result carried by the strengths is a conditional answer:
+it says what follows <em>if</em> those strengths hold, not what the survey shows.</p>
+<table><tr><th>Scenario</th><th>Effect</th><th>Calibrated worlds</th>
+<th>Policy strengths</th><th>Chance</th><th>Single strengths</th></tr>{''.join(rows)}</table>"""
 
 
 def _question_rows(directory: Path, comp: pd.DataFrame, scenarios: list[str]) -> str:

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from calibration.fit import PredictiveCheck, compare
-from scenarios.attribution import attribution_table
+from scenarios.attribution import attribution_table, strengths_of
 from scenarios.effects import read_ensembles
 from sim.catalogue import COORDINATORS, TABLE2_IDS
 from sim.outcomes import SUMMARY
-from sim.parameters import ASSUMPTIONS, FREE
+from sim.regime import POLICY_ROUTES
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,11 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
         counts = counts.reshape(-1, len(TABLE2_IDS), len(COORDINATORS))
         fit = compare(counts, reps=reps, rng=rng) if len(counts) else None
     designs = {name: ens.inputs(name) for name in ens.scenarios if name != baseline}
-    groups = {**dict.fromkeys(FREE, "parameters"), **dict.fromkeys(ASSUMPTIONS, "assumptions")}
     del effects[baseline]
-    attribution, left_out = attribution_table(effects, designs, SUMMARY, groups)
+    strengths = {name: strengths_of(ens.scenarios[name].manifest) for name in effects}
+    # The local policy's three routes act before 2015: they are world inputs, whose
+    # association with each effect is given (not a share: world inputs are dependent).
+    attribution, left_out = attribution_table(effects, designs, SUMMARY, strengths,
+                                              POLICY_ROUTES)
     return Comparison(table, baseline, fit, ens.skipped, attribution,
                       tuple(notes + left_out))

@@ -301,7 +301,9 @@ def _write_scenario(directory: Path, scenario: Scenario, tasks, chunk, failed, i
         description=scenario.description, source=scenario.source,
         overrides=scenario.overrides, horizon_weeks=scenario.horizon_weeks,
         draws=scenario.draws, assumption_draws=scenario.assumption_draws,
-        drawn_assumptions=list(scenario.drawn_assumptions), replicates=scenario.replicates,
+        drawn_assumptions=[a for a in policy_strengths(posterior)
+                           if a not in scenario.overrides],
+        world_inputs=list(posterior.particles.columns), replicates=scenario.replicates,
         population=scenario.population, seed=seed, posterior=posterior.source,
         posterior_manifest=posterior.manifest.get("command", ""), identity=ident,
         runs=len(tasks), runs_reused=reused, failed=[f.describe() for f in failed],

@@ -93,14 +93,14 @@ def plot_timeseries(series: dict[str, pd.DataFrame], path: Path) -> Path:
     return save_figure(fig, path)
 
 
-ATTRIBUTION_COLOURS = {"parameters": "#1f5f8b", "assumptions": "#d9822b", "chance": "#9a9a9a"}
+ATTRIBUTION_COLOURS = {"world": "#1f5f8b", "policy strengths": "#d9822b", "chance": "#9a9a9a"}
 
 
 def plot_attribution(table: pd.DataFrame, path: Path) -> Path:
     """Where each policy effect's variance comes from, per headline outcome.
 
-    Stacked bars per scenario: the shares due to the calibrated parameters, the
-    assumptions and chance (:mod:`scenarios.attribution`).
+    Stacked bars per scenario: the shares due to the calibrated world (a joint posterior
+    draw), the policy strengths and chance (:mod:`scenarios.attribution`).
     """
     groups = table[table.input.isin(ATTRIBUTION_COLOURS)]
     scenarios = list(dict.fromkeys(groups.scenario))
@@ -122,7 +122,7 @@ def plot_attribution(table: pd.DataFrame, path: Path) -> Path:
         ax.set_title(outcome(name).label, fontsize=9)
         ax.set_xlabel("share of the effect's variance", fontsize=8)
     axes.ravel()[0].legend(fontsize=7, loc="lower right")
-    fig.suptitle("Where each policy effect's uncertainty comes from: calibrated parameters, "
-                 "assumptions, chance", fontsize=11)
+    fig.suptitle("Where each policy effect's uncertainty comes from: the calibrated world, "
+                 "the policy's assumed strength, chance", fontsize=11)
     fig.tight_layout()
     return save_figure(fig, path)

@@ -62,6 +62,9 @@ JOINT_SUPERVISION = 0.5
 # parameters were calibrated at, so that ``volunteers_per_agent`` changes only how
 # finely volunteers are resolved, not what they do.
 REFERENCE_TEAM = 20
+# A local policy's three routes (docs/ODD.md 3.4), each an assumption with its strength:
+# (a) ending the municipality's default claim, (b) clarity, (c) participation.
+POLICY_ROUTES = ("municipal_default", "policy_clarity", "policy_participation")
 
 
 @dataclass(frozen=True)
