@@ -27,6 +27,7 @@ import numpy as np
 
 from calibration.bootstrap import replicate_counts
 from calibration.survey import SurveyTable, UnitResponses
+from sim.catalogue import COORDINATORS
 from sim.classify import CLASSES, THRESHOLDS, class_probabilities, classify_table, sensitivity
 
 STEPS = (-0.10, -0.05, 0.05, 0.10)  # threshold moves in the sensitivity table
@@ -83,3 +84,36 @@ def observed_classes(data: SurveyTable | UnitResponses, *, reps: int = 10_000, r
                            class_probabilities(labels), replicates,
                            np.asarray(table.statutory, dtype=bool), table.counts, reps,
                            resample)
+
+
+# The paper: between 0 and 35% of each activity's answers were "unsure" or "several
+# services" and were dropped (Methods). Their coordinators are unknown.
+DROPPED_MAX = 0.35
+
+
+def dropped_answers_bounds(table: SurveyTable, *, reps: int = 2_000, rng=None,
+                           dropped: float = DROPPED_MAX):
+    """The research question's answer if the dropped answers had named one coordinator.
+
+    For each coordinator, every activity gets back the answers it would have lost at the
+    paper's largest dropped share (``dropped`` of all its answers), all naming that
+    coordinator: the bounds of what the dropped answers could do to the answer. Returns
+    ``case, class, probability, reps`` (one row per case, "as observed" first).
+    """
+    import pandas as pd
+
+    from calibration.survey import SurveyTable as Table
+
+    rows = []
+    extra = np.round(table.n * dropped / (1 - dropped)).astype(int)
+    cases = [("as observed", table.counts)]
+    for j, coordinator in enumerate(COORDINATORS):
+        counts = table.counts.copy()
+        counts[:, j] += extra
+        cases.append((f"all dropped answers named {coordinator}", counts))
+    for case, counts in cases:
+        altered = Table(table.activities, counts, table.statutory, f"{table.source}: {case}")
+        found = observed_classes(altered, reps=reps, rng=rng)
+        rows.append({"case": case, "class": found.observed,
+                     "probability": found.probabilities[found.observed], "reps": reps})
+    return pd.DataFrame(rows)

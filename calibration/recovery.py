@@ -36,7 +36,7 @@ from sim import run
 from sim.catalogue import TABLE2_IDS, activity
 from sim.errors import InputError
 from sim.io import atomic_write_text, read_own_json
-from sim.parameters import FREE, PARAMETERS
+from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
 
 COLUMNS = ["truth_id", "parameter", "truth", "posterior_median", "low_90", "high_90",
            "covered", "error", "relative_width"]
@@ -54,16 +54,21 @@ def synthetic_table(params: dict, seed: int) -> SurveyTable:
 
 
 def draw_truth(seed: int, k: int) -> dict[str, float]:
-    """Truth ``k`` of a study with root ``seed``: each free parameter uniform on its prior."""
+    """Truth ``k`` of a study with root ``seed``: every input uniform over its range.
+
+    The calibrated world's inputs (the free parameters and every assumption acting
+    before 2015) from their joint prior, and the policy strengths over their ranges.
+    """
     gen = np.random.default_rng(study_seed(seed, TRUTH_SEEDS + k))
-    return {n: float(gen.uniform(PARAMETERS[n].low, PARAMETERS[n].high)) for n in FREE}
+    return {n: float(gen.uniform(PARAMETERS[n].low, PARAMETERS[n].high))
+            for n in (*FREE, *ASSUMPTIONS)}
 
 
 def truth_rows(k: int, truth: dict, posterior: Posterior) -> list[dict]:
     """Rows of :data:`COLUMNS` for truth ``k`` and the posterior calibrated on its survey."""
     median, interval = posterior.median(), posterior.interval(0.9)
     rows = []
-    for name in FREE:
+    for name in posterior.particles.columns:
         lo, hi = interval[name]
         p = PARAMETERS[name]
         rows.append({"truth_id": k, "parameter": name, "truth": truth[name],

@@ -3,7 +3,9 @@
 Also the research question's answer (divided, shared, municipal-dominant or the paper's
 pattern) with its probability over the same bootstrap replicates. With --out:
 bootstrap.csv, classes.csv (class, probability, observed, reps, resample),
-classes_sensitivity.csv (the answer when each threshold moves; see calibration/classes.py)
+classes_sensitivity.csv (the answer when each threshold moves; see calibration/classes.py),
+classes_dropped.csv (the answer if the dropped "unsure"/"several" answers had all named one
+coordinator: its bounds)
 and manifest.json.
 """
 
@@ -60,7 +62,7 @@ def run(args) -> int:
     from calibration.bootstrap import survey_bootstrap
     from calibration.claims import COLUMNS as CLAIM_COLUMNS
     from calibration.claims import check_claims
-    from calibration.classes import observed_classes
+    from calibration.classes import dropped_answers_bounds, observed_classes
     from calibration.survey import UnitResponses, load_survey
 
     seed = seed_value(args.seed)
@@ -106,6 +108,19 @@ def run(args) -> int:
         print(f"  [{check.verdict.upper():12s} at {check.level:.0%}] \u201c{check.claim}\u201d "
               f"({check.where})\n      {check.evidence}")
     print(f"\n{classes.sentence()}")
+    table = data.to_table() if hasattr(data, "to_table") else data
+    bounds = dropped_answers_bounds(table, reps=min(args.reps, 2_000), rng=seed)
+    moved = bounds[bounds["class"] != classes.observed]
+    print("  The survey dropped 0-35% of each activity's answers (unsure / several services);"
+          " had they all named one coordinator: "
+          + "; ".join(f"{r.case.removeprefix('all dropped answers named ')}: {r['class']} "
+                      f"({r.probability:.0%})" for _, r in bounds.iloc[1:].iterrows())
+          + (" - so the answer rests on where the dropped answers would have gone."
+             if len(moved) else " - the answer holds whichever way."))
+    if args.resample == "activity":
+        print("  Resampling activities treats each answer as independent; one unit answers "
+              "for several activities, so the probability is somewhat optimistic (unit-level "
+              "data with --resample unit accounts for it).")
     if args.out:
         path = atomic_write_frame(args.out / "bootstrap.csv", res.to_frame())
         # The claims as this survey judges them: the report states them from here.
@@ -113,12 +128,14 @@ def run(args) -> int:
             [vars(c) for c in checks], columns=list(CLAIM_COLUMNS)))
         atomic_write_frame(args.out / "classes.csv", classes.to_frame())
         atomic_write_frame(args.out / "classes_sensitivity.csv", classes.sensitivity_frame())
+        atomic_write_frame(args.out / "classes_dropped.csv", bounds)
         write_manifest(args.out / "manifest.json", manifest(
             command="coprod survey", seed=seed, reps=args.reps, resample=args.resample,
             data=str(args.data or "shipped: Andfossen (2020) Table 2"),
             observed_class=classes.observed,
             observed_class_probability=classes.probabilities[classes.observed],
             elapsed_seconds=round(elapsed, 3)))
-        print(f"\nWrote {path}, claims.csv, classes.csv, classes_sensitivity.csv and "
+        print(f"\nWrote {path}, claims.csv, classes.csv, classes_sensitivity.csv, "
+              "classes_dropped.csv and "
               f"{args.out / 'manifest.json'}")
     return 0

@@ -10,9 +10,11 @@ calibrated on its synthetic survey, every shipped scenario is run against the ba
   mean paired difference over ``draws`` posterior draws (one seed each), with the 5–95%
   spread of those differences.
 
-The uncertain assumptions stay at their documented defaults in both (a scenario that
-fixes one keeps its value): the study asks what the calibration gets right, not what the
-assumptions leave open (:mod:`scenarios.attribution` answers that).
+The truth holds every input: the calibrated world's (drawn from the joint prior) and the
+policy strengths (drawn over their ranges). The estimate does what an ensemble does: it
+draws whole worlds from the recovered joint posterior, each with a draw of the policy
+strengths over their ranges (a scenario that fixes one keeps its value). So its interval
+must cover a true effect the survey cannot pin down as well as one it can.
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ import pandas as pd
 
 from calibration.posterior import Posterior
 from scenarios.effects import KEY, paired_differences
-from scenarios.ensemble import TAIL_WEEKS  # outcomes at the horizon, as ensembles take them
+from scenarios.ensemble import (  # outcomes at the horizon, as ensembles take them
+    TAIL_WEEKS,
+    assumption_design,
+    policy_strengths,
+)
 from scenarios.spec import Scenario
 from sim import run
 from sim.batch import Task, run_tasks, spawn_seeds
@@ -49,7 +55,9 @@ def effect_rows(truth_id: int, truth: dict, posterior: Posterior, baseline: Scen
     Runs are paired: the same parameters and seed in the baseline and every scenario.
     """
     gen = np.random.default_rng(rng)
-    sample = posterior.draws(draws, gen)
+    strengths = assumption_design(draws, gen.integers(2**63), policy_strengths(posterior))
+    sample = [{**world, **drawn} for world, drawn in
+              zip(posterior.draws(draws, gen), strengths, strict=True)]
     seeds = spawn_seeds(gen.integers(2**63), replicates + draws)
     cells = [(truth, s) for s in seeds[:replicates]] + list(zip(sample, seeds[replicates:],
                                                                 strict=True))
