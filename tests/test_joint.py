@@ -71,3 +71,31 @@ def test_ensembles_draw_whole_worlds_and_only_the_policy_strengths_besides():
         p = PARAMETERS[name]
         assert worlds[name].between(p.low, p.high).all() and worlds[name].nunique() == 2
     assert np.isfinite(worlds.to_numpy(float)).all()
+
+
+def test_the_tables_answer_is_bounded_by_where_the_dropped_answers_could_have_gone():
+    from calibration.classes import dropped_answers_bounds, observed_classes
+    from calibration.survey import load_table2
+
+    table = load_table2()
+    bounds = dropped_answers_bounds(table, reps=200, rng=1).set_index("case")
+    assert bounds.loc["as observed", "class"] == observed_classes(table, reps=200,
+                                                                  rng=1).observed
+    assert bounds.loc["all dropped answers named municipality", "class"] == \
+        "municipal-dominant"
+    assert len(bounds) == 4 and bounds.probability.between(0, 1).all()
+
+
+def test_the_fair_rival_predicts_from_the_activities_flags():
+    from calibration.survey import SurveyTable
+    from calibration.validation import logit_shares
+    from sim.catalogue import TABLE2_IDS, activity
+
+    # A world where only the statutory flag matters: the logit recovers a left-out
+    # statutory activity's shares from the other statutory one.
+    statutory = np.array([activity(a).statutory for a in TABLE2_IDS])
+    counts = np.where(statutory[:, None], [[80, 5, 15]], [[30, 50, 20]])
+    table = SurveyTable(TABLE2_IDS, counts, statutory, "synthetic")
+    predicted = logit_shares(table, "food_delivery")
+    assert predicted.sum() == pytest.approx(1.0)
+    assert np.allclose(predicted, [0.8, 0.05, 0.15], atol=0.03)
