@@ -173,8 +173,8 @@ def load_municipality(path: str | Path) -> Municipality:
     path = Path(path)
     if not path.is_file():
         raise InputError("--municipality", str(path), "give the path of a TOML file "
-                         "describing your municipality (see scenarios/files/"
-                         "municipality_example.toml)", problem="no such file")
+                         "describing your municipality (see docs/examples/"
+                         "municipality.toml)", problem="no such file")
     try:
         text = read_text_limited(path, limit=MAX_FILE_BYTES)
     except UnicodeDecodeError:
