@@ -155,8 +155,8 @@ def change(median: float, low: float, high: float, unit: str, scale: float = 1) 
     m, lo, hi = (v * scale for v in (median, low, high))
     widest = decimals(m, lo, hi, figures=2)
     places = max(widest, min(decimals(m, figures=2), widest + 1))
-    if unit == "%":
-        places = max(places, 1)
+    if unit == "%":  # points: one decimal unless the interval needs more
+        places = max(widest, 1)
     unit_text = {"%": " points", "": "", "0–1": ""}.get(unit, f" {unit}")
     return (f"{_plain(m, places, True)}{unit_text} (90% {_plain(lo, places, True)} to "
             f"{_plain(hi, places, True)})")
