@@ -611,6 +611,25 @@ def command_line(record: dict, folder: Path) -> str:
     return shlex.join(words)
 
 
+def _run_command(record: dict) -> dict:
+    """A scenario's ``coprod run`` made from its manifest (one run from the library)."""
+    import shlex
+
+    name, source = record.get("scenario"), record.get("source")
+    sizes = {"--draws": "draws", "--assumption-draws": "assumption_draws",
+             "--replicates": "replicates", "--horizon": "horizon_weeks"}
+    if not isinstance(name, str):
+        return {}
+    given = source if isinstance(source, str) and source.endswith(".toml") and \
+        "/" in source else name
+    words = ["coprod", "run", given]
+    for flag, key in sizes.items():
+        value = record.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            words += [flag, str(value)]
+    return {"command": shlex.join(words), "seed": record.get("seed")}
+
+
 def _reproduce_section(directory: Path, sdir: Path | None) -> str:
     items = []
     for sub in ("survey", "fit"):
@@ -623,7 +642,7 @@ def _reproduce_section(directory: Path, sdir: Path | None) -> str:
     seen = set()
     for path in sorted(sdir.glob("*/manifest.json")) if sdir is not None else ():
         m = read_own_json(path, RUN_REMAKE)
-        line = command_line(m, sdir)
+        line = command_line(m, sdir) or command_line(_run_command(m), sdir)
         if line and line not in seen:
             seen.add(line)
             items.append(f"<li><code>{_e(line)}</code></li>")
