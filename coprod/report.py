@@ -453,6 +453,12 @@ scenario's virtual surveys.</p>
 <table><tr><th></th>{head}</tr>{''.join(rows)}</table>"""
 
 
+def _scenario_section(directory: Path, figures: Path) -> str:
+    """The scenarios' section of the report for the folder ``directory``."""
+    return _scenario_section_at(scenarios_dir(directory) or directory / "scenarios",
+                                directory, figures)
+
+
 def _scenario_section_at(sdir: Path, directory: Path, figures: Path) -> str:
     comp = _read_comparison(sdir / "comparison.csv")
     scenarios = list(dict.fromkeys(comp.scenario))
@@ -630,8 +636,9 @@ def _run_command(record: dict) -> dict:
     return {"command": shlex.join(words), "seed": record.get("seed")}
 
 
-def _reproduce_section(directory: Path, sdir: Path | None) -> str:
+def _reproduce_section(directory: Path, sdir: Path | None = None) -> str:
     items = []
+    sdir = sdir if sdir is not None else scenarios_dir(directory)
     for sub in ("survey", "fit"):
         path = directory / sub / "manifest.json"
         if path.exists():
