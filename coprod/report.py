@@ -523,7 +523,7 @@ the same posterior draw, assumption draw and seed (differences use only such pai
 changes in percentage points; staff time also in full-time equivalents (1,695 hours a
 year).</p>
 <table><tr><th>Scenario</th>{head}</tr>{''.join(rows)}</table>
-{_planner_section(comp, scenarios, population)}"""
+{_planner_section(comp, scenarios, population, _attribution(sdir))}"""
 
 
 # The planner's rows: what a council asks, over all, where the policy changes, at home.
@@ -540,8 +540,20 @@ OWN_LIMITS = ("One municipality's outcomes come from a model calibrated to one s
               "weeks; read them, not the median alone.")
 
 
-def _planner_section(comp: pd.DataFrame, scenarios: list[str], population: str) -> str:
-    """Per policy: the change over all, where the policy changes, and in one's own."""
+def _attribution(sdir: Path) -> pd.DataFrame | None:
+    """attribution.csv when compare wrote one."""
+    path = sdir / "attribution.csv"
+    if not path.exists():
+        return None
+    return read_own_csv(path, COMPARE_REMAKE, columns=ATTRIBUTION_COLUMNS, numeric=("share",))
+
+
+def _planner_section(comp: pd.DataFrame, scenarios: list[str], population: str,
+                     att: pd.DataFrame | None = None) -> str:
+    """Per policy: the change over all, where the policy changes, and in one's own.
+
+    With the attribution, a last row says where the first row's uncertainty comes from.
+    """
     _, own = split_population_name(population)
     groups = [("", "all municipalities")]
     if (comp.outcome.str.startswith("adopters:")).any():
@@ -566,6 +578,18 @@ def _planner_section(comp: pd.DataFrame, scenarios: list[str], population: str) 
                 cells.append(f"<td>{html.escape(number(r['median'], label.unit, label.scale))}"
                              f"<br><small>{html.escape(_change(r, full))}</small></td>")
             rows.append(f"<tr><th>{html.escape(label.label)}</th>{''.join(cells)}</tr>")
+        if att is not None:
+            cells = []
+            for prefix, _ in groups:
+                mine_att = att[(att.scenario == name)
+                               & (att.outcome == prefix + PLANNER_ROWS[0])].set_index("input")
+                shares = [mine_att.share.get(g, np.nan)
+                          for g in ("assumptions", "parameters", "chance")]
+                cells.append("<td>—</td>" if not np.isfinite(shares).all() else
+                             f"<td>{shares[0]:.0%} assumptions, {shares[1]:.0%} calibrated "
+                             f"parameters, {shares[2]:.0%} chance</td>")
+            rows.append("<tr><th>Where the uncertainty of the first row comes from</th>"
+                        f"{''.join(cells)}</tr>")
         count = ""
         if "adopters:municipalities" in mine.index:
             switched = mine.loc["adopters:municipalities", "median"]

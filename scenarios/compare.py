@@ -76,6 +76,11 @@ def _rows(name: str, values: pd.DataFrame, diff: pd.DataFrame) -> list[dict]:
 POST_SWITCH = ("lever_week", "forum_trust_gain", "forum_gap_reduction", "forum_rate",
                "recruitment_response", "staff_pressure_push", "pressure_capacity")
 COUNT_PREFIX = "survey2015_count:"
+# The planner's outcomes whose effects are attributed too (besides sim.outcomes'),
+# over all municipalities, in one's own (own:) and in the adopters (adopters:).
+PLANNER = ("per_1000:active_volunteers", "per_1000:activities_per_week",
+           "nursing_home:share_together", "home_care:share_together",
+           "nursing_home:activities_per_unit", "home_care:activities_per_unit")
 
 
 def compare_scenarios(directory: Path, baseline: str = "baseline", *,
@@ -103,6 +108,7 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
         if adopt is not None and adopt.runs:
             if len(adopt.levels):
                 rows += _rows(name, adopt.levels, adopt.differences)
+                effects[name] = effects[name].join(adopt.differences, how="left")
             if adopt.switched_none == adopt.runs:
                 notes.append(f"{name} switches no municipality's volunteer centre, policy or "
                              "service: its levers act in every municipality, so its effect "
@@ -126,7 +132,18 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
     designs = {name: ens.inputs(name) for name in ens.scenarios if name != baseline}
     groups = {**dict.fromkeys(FREE, "parameters"), **dict.fromkeys(ASSUMPTIONS, "assumptions")}
     del effects[baseline]
-    attribution, left_out = attribution_table(effects, designs, SUMMARY, groups)
+    parts, left_out = [], []
+    for name, diff in effects.items():
+        # The weekly outcomes, and the planner's: per 1,000, by unit type, one's own
+        # municipality's and the adopters' (where the scenario has them).
+        names = tuple(n for n in (*SUMMARY, *(p + o for p in ("", "own:", "adopters:")
+                                              for o in PLANNER))
+                      if n in diff.columns)
+        part, why = attribution_table({name: diff}, {name: designs[name]}, names, groups)
+        parts.append(part)
+        left_out += why
+    attribution = pd.concat(parts, ignore_index=True) if parts else \
+        pd.DataFrame(columns=["scenario", "outcome", "input", "share"])
     attribution, few = too_few_draws(attribution, designs, groups)
     return Comparison(table, baseline, fit, ens.skipped, attribution,
                       tuple(notes + left_out + few),

@@ -133,6 +133,8 @@ def decimals(*values: float, figures: int = 2) -> int:
 def _plain(value: float, places: int, sign: bool) -> str:
     if not math.isfinite(value):
         return "—"
+    if round(value, places) == 0:
+        value, sign = 0.0, False  # never "−0.00"
     text = f"{value:{'+' if sign else ''},.{places}f}"
     return text.replace("-", "−")
 

@@ -130,8 +130,9 @@ def test_adopters_effects_mask_both_runs_with_the_scenarios_switch(small_ensembl
     assert ("baseline", "home_care:activities_per_unit") in rows.index
     assert "answers, not activities" in rows.loc[
         ("baseline", "survey_answered:social"), "label"]
-    # Too few draws for single inputs: said, not zeros.
+    # Too few draws for single inputs: said, not zeros. The adopters' effects attributed.
     att = comp.attribution
+    assert "adopters:per_1000:active_volunteers" in set(att.outcome)
     singles = att[~att.input.isin(["parameters", "assumptions", "chance"])]
     assert singles.share.isna().all() and len(singles)
     assert set(singles.note) == {"too few draws (2; at least 8)",
@@ -157,6 +158,7 @@ def test_a_scenario_acting_before_2015_says_so(write, tmp_path):
     comp = compare_scenarios(out, reps=200)
     note = [n for n in comp.notes if "2015 snapshot" in n]
     assert len(note) == 1 and "policy_clarity" in note[0] and "before the levers" in note[0]
+    assert any("clarity switches no municipality's" in n for n in comp.notes)
     assert set(comp.snapshot.columns) >= {"observed", "baseline_median", "scenario_median"}
     assert len(comp.snapshot) == 18
 
@@ -167,6 +169,7 @@ def test_numbers_people_read():
     assert change(0.027, -0.004, 0.2, "0–1") == "+0.027 (90% −0.004 to +0.200)"
     assert change(480, -545, 2743, "people") == "+480 people (90% −545 to +2,743)"
     assert change(0.019, -0.017, 0.13, "%", 100) == "+1.9 points (90% −1.7 to +13.0)"
+    assert change(0.21, -0.001, 0.46, "units") == "+0.21 units (90% 0.00 to +0.46)"
     assert number(21034.4, "people") == "21,034 people"
     assert number(0.238, "%", 100) == "23.8%"
     assert fte(1695 / 52) == pytest.approx(1.0)
