@@ -20,6 +20,7 @@ import pandas as pd
 
 from calibration.posterior import NOT_IDENTIFIED, load_posterior
 from coprod.report_studies import studies_section
+from scenarios.labels import change, describe, fte, number
 from sim.catalogue import COORDINATORS, TABLE2_IDS, activity
 from sim.errors import InputError
 from sim.frame import SURVEY_2015
@@ -31,6 +32,7 @@ from sim.io import (
     read_own_csv,
     read_own_json,
 )
+from sim.municipality import describe_population, split_population_name
 from sim.outcomes import HEADLINE, outcome
 from sim.parameters import PARAMETERS
 
@@ -43,6 +45,19 @@ RUN_REMAKE = "coprod run ... --out DIR/scenarios" + DEMO
 BOOT_COLUMNS = ("statistic", "estimate", "low_95", "high_95", "low_99", "high_99")
 COMP_COLUMNS = ("scenario", "outcome", "median")
 COMP_NUMERIC = ("median", "diff_median", "diff_low_90", "diff_high_90")
+
+
+def scenarios_dir(directory: Path) -> Path | None:
+    """Where the scenarios are: ``DIR/scenarios`` (the demo's layout) or ``DIR`` itself.
+
+    ``DIR`` itself when it is a folder ``coprod run`` wrote (scenario folders with
+    ``outcomes.csv``, or ``comparison.csv``); None when neither holds any.
+    """
+    for candidate in (directory / "scenarios", directory):
+        if (candidate / "comparison.csv").exists() or any(
+                candidate.glob("*/outcomes.csv")):
+            return candidate
+    return None
 
 
 def _e(value) -> str:
@@ -99,13 +114,6 @@ def _interval(lo: float, hi: float, scale: float = 100, unit: str = "%") -> str:
     return f"{scale * lo:.0f}{unit} to {scale * hi:.0f}{unit}"
 
 
-def _fmt(x: float, scale: float) -> str:
-    if not np.isfinite(x):
-        return "—"
-    v = x * scale
-    return f"{v:+.1f}" if abs(v) < 10 else f"{v:+,.0f}"
-
-
 CLAIM_COLUMNS = ("claim", "level", "verdict", "evidence")
 ATTRIBUTION_COLUMNS = ("scenario", "outcome", "input", "kind", "share", "low_90", "high_90")
 ATTRIBUTION_NUMERIC = ("share", "low_90", "high_90")
@@ -157,9 +165,9 @@ def _share_text(share: float, low: float, high: float) -> str:
     return r(share) + interval
 
 
-def _attribution(directory: Path) -> pd.DataFrame | None:
-    """``scenarios/attribution.csv``, or None when there is none."""
-    path = directory / "scenarios" / "attribution.csv"
+def _attribution(directory: Path, sdir: Path | None = None) -> pd.DataFrame | None:
+    """``attribution.csv`` of the scenarios folder (``sdir`` or found), or None."""
+    path = (sdir or scenarios_dir(directory) or directory / "scenarios") / "attribution.csv"
     if not path.exists():
         return None
     return read_own_csv(path, COMPARE_REMAKE, columns=ATTRIBUTION_COLUMNS,
@@ -167,16 +175,15 @@ def _attribution(directory: Path) -> pd.DataFrame | None:
 POLICY_OUTCOMES = ("share_municipality", "share_together", "active_volunteers")
 
 
-def _amount(x: float, name: str) -> str:
-    """A difference in an outcome's own unit, as people read it (points, people)."""
-    o = outcome(name)
-    v = x * o.scale
-    if not np.isfinite(v):
-        return "—"
-    if o.unit == "%":
-        return f"{v:+.1f} points"
-    unit = "" if o.unit in ("0–1",) else f" {o.unit}"
-    return (f"{v:+.2f}" if abs(v) < 1 else f"{v:+,.0f}") + unit
+ADOPTER_SENTENCE = ("per_1000:active_volunteers", "per_1000:activities_per_week",
+                    "nursing_home:share_together", "home_care:share_together")
+
+
+def _change(row, name: str) -> str:
+    """A paired change with its 90% interval, in the outcome's unit, as people read it."""
+    label = describe(name)
+    return change(row["diff_median"], row["diff_low_90"], row["diff_high_90"], label.unit,
+                  label.scale)
 
 
 def _policy_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
@@ -185,11 +192,17 @@ def _policy_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
     named = [n for n in POLICY_OUTCOMES if n in rows.index]
     if not named:
         return None
-    parts = [f"{outcome(n).label.lower()} {_amount(rows.loc[n, 'diff_median'], n)} (90% "
-             f"{_amount(rows.loc[n, 'diff_low_90'], n)} to "
-             f"{_amount(rows.loc[n, 'diff_high_90'], n)})" for n in named]
+    parts = [f"{outcome(n).label.lower()} {_change(rows.loc[n], n)}" for n in named]
     text = ("A local volunteer policy in every municipality changes, at the horizon against "
-            "the baseline run for run: " + "; ".join(parts) + ".")
+            "the baseline run for run, over all municipalities: " + "; ".join(parts) + ".")
+    adopt = [n for n in ADOPTER_SENTENCE if f"adopters:{n}" in rows.index]
+    if adopt:
+        many = comp[(comp.scenario == POLICY) & (comp.outcome == "adopters:municipalities")]
+        count = (f" (median {float(many['median'].iloc[0]):.0f})" if len(many) else "")
+        text += (" Where it changes, in the municipalities that adopt it" + count + ": "
+                 + "; ".join(f"{describe('adopters:' + n).label.lower()} "
+                             f"{_change(rows.loc['adopters:' + n], 'adopters:' + n)}"
+                             for n in adopt) + ".")
     att = _attribution(directory)
     if att is None:
         return text + " (No attribution: run 'coprod compare'.)"
@@ -221,11 +234,11 @@ def _effect_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
     if rows.empty:
         return None
     best = rows.loc[rows.diff_median.abs().idxmax()]
-    scale = outcome(KEY_EFFECT).scale
+    shown = change(best.diff_median, best.diff_low_90, best.diff_high_90, "%",
+                   outcome(KEY_EFFECT).scale)
     text = (f"Of the policies, '{best.scenario}' changes shared coordination most: "
-            f"{scale * best.diff_median:+.0f} points at the horizon (90% "
-            f"{scale * best.diff_low_90:+.0f} to {scale * best.diff_high_90:+.0f}), if the "
-            f"model's mechanisms and the scenario's assumptions hold.")
+            f"{shown} at the horizon, if the model's mechanisms and the scenario's "
+            "assumptions hold.")
     att = _attribution(directory)
     if att is None:
         return text
@@ -271,8 +284,9 @@ def findings(directory: Path) -> list[str]:
     how well the model fits it, and the policy that moves shared coordination most.
     """
     out = []
-    comp_path = directory / "scenarios" / "comparison.csv"
-    comp = _read_comparison(comp_path) if comp_path.exists() else None
+    sdir = scenarios_dir(directory)
+    comp_path = sdir / "comparison.csv" if sdir is not None else None
+    comp = _read_comparison(comp_path) if comp_path and comp_path.exists() else None
     if comp is not None:
         policy = _policy_sentence(directory, comp)
         if policy:
@@ -324,7 +338,7 @@ def _survey_section(directory: Path) -> str:
     how = {"activity": "units resampled within activity", "unit": "whole units resampled"}
     claims = "".join(f"<li>{html.escape(c)}</li>" for c in _claim_sentences(directory))
     return f"""
-<h2>1. The survey with honest intervals</h2>
+<h2>The survey with honest intervals</h2>
 <p>Share of LTC units whose volunteer activity is coordinated by each body
 ({_e(man.get('data', 'the survey analysed'))}), with 95% BCa bootstrap
 intervals ({'?' if reps is None else f'{reps:,}'} replications,
@@ -380,7 +394,7 @@ def _fit_section(directory: Path, figures: Path) -> str:
 <table><tr><th>Pattern</th><th>Known</th><th>Simulated median (90%)</th><th>Consistent</th>
 </tr>{vrows}</table>"""
     return f"""
-<h2>2. The calibrated model against the survey</h2>
+<h2>The calibrated model against the survey</h2>
 <p>{int(fit.inside.sum())} of {len(fit)} simulated medians lie inside the observed 95% BCa
 intervals; the observed share lies inside the 90% predictive interval for
 {int(((fit.observed >= fit.sim_low_90) & (fit.observed <= fit.sim_high_90)).sum())} of
@@ -405,7 +419,7 @@ interval) means the survey left the input as it was.</p>
 
 def _attribution_rows(sdir: Path, scenarios: list[str], comp: pd.DataFrame) -> str:
     """Per policy: its effect on shared coordination and where the uncertainty comes from."""
-    att = _attribution(sdir.parent)
+    att = _attribution(sdir, sdir)
     if att is None:
         return ""
     scale = outcome(KEY_EFFECT).scale
@@ -425,6 +439,9 @@ def _attribution_rows(sdir: Path, scenarios: list[str], comp: pd.DataFrame) -> s
         cells = "".join(
             f"<td>{_share_text(*mine.loc[g, list(ATTRIBUTION_NUMERIC)])}</td>"
             if g in mine.index else "<td>—</td>" for g in groups)
+        if not top:  # why single strengths are missing, when they are
+            top = "too few draws of the policy strengths to name one" \
+                if mine.kind.eq("group").all() else ""
         rows.append(f"<tr><th>{_e(name)}</th><td>{scale * e.diff_median:+.1f} "
                     f"({scale * e.diff_low_90:+.1f} to {scale * e.diff_high_90:+.1f})</td>"
                     + cells + f"<td>{html.escape(top or '—')}</td></tr>")
@@ -476,14 +493,22 @@ scenario's virtual surveys.</p>
 
 
 def _scenario_section(directory: Path, figures: Path) -> str:
-    sdir = directory / "scenarios"
+    """The scenarios' section of the report for the folder ``directory``."""
+    return _scenario_section_at(scenarios_dir(directory) or directory / "scenarios",
+                                directory, figures)
+
+
+def _scenario_section_at(sdir: Path, directory: Path, figures: Path) -> str:
     comp = _read_comparison(sdir / "comparison.csv")
     scenarios = list(dict.fromkeys(comp.scenario))
     desc = []
     sizes = set()
+    population = "survey2015"
     for name in scenarios:
         path = _scenario_manifest(sdir, name)
         manifest = read_own_json(path, RUN_REMAKE)
+        if name == scenarios[0]:
+            population = _text(manifest, "population", path, RUN_REMAKE, "survey2015")
         runs = _whole(manifest, "runs", path, RUN_REMAKE, "?")
         sizes.add(tuple(_whole(manifest, key, path, RUN_REMAKE) for key in (
             "draws", "assumption_draws", "replicates", "horizon_weeks")))
@@ -492,8 +517,8 @@ def _scenario_section(directory: Path, figures: Path) -> str:
                     f"</td><td>{_e(runs)}</td></tr>")
     design = "; ".join(f"{d} posterior draws × {a} assumption draws × {r} seeds over {h} "
                        "weeks" for d, a, r, h in sorted(sizes, key=str))
-    head = "".join(f"<th>{html.escape(outcome(name).label)} ({outcome(name).unit})</th>"
-                   for name in HEADLINE)
+    whose = "in " + describe_population(population)
+    head = "".join(f"<th>{html.escape(outcome(name).label)}</th>" for name in HEADLINE)
     rows = []
     for name in scenarios:
         cells = []
@@ -504,13 +529,15 @@ def _scenario_section(directory: Path, figures: Path) -> str:
                 cells.append("<td>—</td>")
                 continue
             r = r.iloc[0]
-            level = f"{r['median'] * scale:,.3g}"
+            unit = describe(key).unit
+            level = number(r["median"], unit, scale)
+            if unit.startswith("hours"):
+                level += f" ({fte(r['median']):,.1f} FTE)"
             if name == scenarios[0]:
-                cells.append(f"<td>{level}</td>")
+                cells.append(f"<td>{html.escape(level)}</td>")
             else:
-                cells.append(f"<td>{level}<br><small>{_fmt(r.diff_median, scale)} "
-                             f"[{_fmt(r.diff_low_90, scale)}, {_fmt(r.diff_high_90, scale)}]"
-                             "</small></td>")
+                cells.append(f"<td>{html.escape(level)}<br><small>"
+                             f"{html.escape(_change(r, key))}</small></td>")
         rows.append(f"<tr><th>{_e(name)}</th>{''.join(cells)}</tr>")
     figs = "".join(_img(sdir / f, cap, figures) for f, cap in [
         ("shares.png", "Who coordinates, by scenario (median over runs at the horizon)"),
@@ -521,7 +548,7 @@ def _scenario_section(directory: Path, figures: Path) -> str:
         ("attribution.png", "Where each policy effect's uncertainty comes from"),
     ] if (sdir / f).exists())
     return f"""
-<h2>4. What if? Policies against the baseline</h2>
+<h2>What if? Policies against the baseline</h2>
 <p>Runs: {html.escape(design)}; a scenario's run is compared with the baseline's run of
 the same posterior draw, assumption draw and seed (differences use only such pairs).</p>
 <table><tr><th>Scenario</th><th>What it stands for and changes in the model</th>
@@ -530,9 +557,96 @@ the same posterior draw, assumption draw and seed (differences use only such pai
 {_question_rows(directory, comp, scenarios)}
 {figs}
 <h3>Outcomes at the horizon</h3>
-<p>Median over runs; below it, the difference from {_e(scenarios[0])} with its 90% interval
-over paired runs. Shares in percent / percentage points.</p>
-<table><tr><th>Scenario</th>{head}</tr>{''.join(rows)}</table>"""
+<p>Per week, {_e(whose)}: median over runs; below it, the change against
+{_e(scenarios[0])} on paired runs with its 90% interval. Shares in percent, their
+changes in percentage points; staff time also in full-time equivalents (1,695 hours a
+year).</p>
+<table><tr><th>Scenario</th>{head}</tr>{''.join(rows)}</table>
+{_planner_section(comp, scenarios, population, _attribution(sdir))}"""
+
+
+# The planner's rows: what a council asks, over all, where the policy changes, at home.
+PLANNER_ROWS = ("per_1000:active_volunteers", "per_1000:activities_per_week",
+                "share_together", "nursing_home:share_together", "home_care:share_together",
+                "nursing_home:activities_per_unit", "home_care:activities_per_unit",
+                "per_1000:staff_hours")
+OWN_LIMITS = ("One municipality's outcomes come from a model calibrated to one survey of "
+              f"{SURVEY_2015.units_responded} units in {SURVEY_2015.municipalities} "
+              "municipalities, which saw none of them one by one: they say what the "
+              "mechanisms imply for a municipality of this size, these units and these "
+              "flags, amid municipalities like those of 2015, not what will happen in it. "
+              "Its intervals are wide because a municipality has few activities in four "
+              "weeks; read them, not the median alone.")
+
+
+def _attribution(sdir: Path) -> pd.DataFrame | None:
+    """attribution.csv when compare wrote one."""
+    path = sdir / "attribution.csv"
+    if not path.exists():
+        return None
+    return read_own_csv(path, COMPARE_REMAKE, columns=ATTRIBUTION_COLUMNS, numeric=("share",))
+
+
+def _planner_section(comp: pd.DataFrame, scenarios: list[str], population: str,
+                     att: pd.DataFrame | None = None) -> str:
+    """Per policy: the change over all, where the policy changes, and in one's own.
+
+    With the attribution, a last row says where the first row's uncertainty comes from.
+    """
+    _, own = split_population_name(population)
+    groups = [("", "all municipalities")]
+    if (comp.outcome.str.startswith("adopters:")).any():
+        groups.append(("adopters:", "where it changes (adopters)"))
+    if own is not None:
+        groups.append(("own:", html.escape(own.name)))
+    if len(groups) == 1:
+        return ""
+    tables = []
+    for name in scenarios[1:]:
+        mine = comp[comp.scenario == name].set_index("outcome")
+        rows = []
+        for key in PLANNER_ROWS:
+            label = describe(key)
+            cells = []
+            for prefix, _ in groups:
+                full = prefix + key if prefix or key in mine.index else key
+                if full not in mine.index or not np.isfinite(mine.loc[full, "diff_median"]):
+                    cells.append("<td>—</td>")
+                    continue
+                r = mine.loc[full]
+                cells.append(f"<td>{html.escape(number(r['median'], label.unit, label.scale))}"
+                             f"<br><small>{html.escape(_change(r, full))}</small></td>")
+            rows.append(f"<tr><th>{html.escape(label.label)}</th>{''.join(cells)}</tr>")
+        if att is not None:
+            cells = []
+            for prefix, _ in groups:
+                mine_att = att[(att.scenario == name)
+                               & (att.outcome == prefix + PLANNER_ROWS[0])].set_index("input")
+                shares = [mine_att.share.get(g, np.nan)
+                          for g in ("assumptions", "parameters", "chance")]
+                cells.append("<td>—</td>" if not np.isfinite(shares).all() else
+                             f"<td>{shares[0]:.0%} assumptions, {shares[1]:.0%} calibrated "
+                             f"parameters, {shares[2]:.0%} chance</td>")
+            rows.append("<tr><th>Where the uncertainty of the first row comes from</th>"
+                        f"{''.join(cells)}</tr>")
+        count = ""
+        if "adopters:municipalities" in mine.index:
+            switched = mine.loc["adopters:municipalities", "median"]
+            count = f" It switched the flag of {switched:.0f} municipalities (median over runs)."
+        tables.append(f"<h4>{_e(name)}</h4><p><small>{count}</small></p><table><tr><th>"
+                      "Outcome</th>" + "".join(f"<th>{g}</th>" for _, g in groups)
+                      + f"</tr>{''.join(rows)}</table>")
+    if not tables:
+        return ""
+    own_text = f"<p>{html.escape(own.describe())}. {OWN_LIMITS}</p>" if own else ""
+    return f"""
+<h3>Where the policy changes, by unit type{', and in ' + html.escape(own.name) if own else ''}</h3>
+<p>Median over runs at the horizon; below it the change against {_e(scenarios[0])} on
+paired runs (90% interval). "Where it changes": the municipalities whose volunteer centre,
+policy or service the scenario switched, against the baseline's run on the same
+municipalities; a policy that switches no flag acts everywhere and has no such column.
+Shares are of the activities that took place in the last four weeks.</p>
+{own_text}{''.join(tables)}"""
 
 
 def _scenario_manifest(sdir: Path, name: str) -> Path:
@@ -546,26 +660,72 @@ def _scenario_manifest(sdir: Path, name: str) -> Path:
     return sdir / name / "manifest.json"
 
 
-def _reproduce_section(directory: Path) -> str:
+def command_line(record: dict, folder: Path) -> str:
+    """A manifest's command as one valid command line: its seed and folder named.
+
+    Manifests record the command as it was typed (``coprod survey`` when run by the
+    demo); the seed and output folder that made the numbers are added when missing.
+    """
+    import shlex
+
+    command = str(record.get("command") or "").strip()
+    if not command.startswith("coprod "):
+        return ""
+    words = shlex.split(command)
+    seed = record.get("seed")
+    if "--seed" not in words and isinstance(seed, int) and not isinstance(seed, bool):
+        words += ["--seed", str(seed)]
+    if "--out" not in words:
+        words += ["--out", str(folder)]
+    return shlex.join(words)
+
+
+def _run_command(record: dict) -> dict:
+    """A scenario's ``coprod run`` made from its manifest (one run from the library)."""
+    import shlex
+
+    name, source = record.get("scenario"), record.get("source")
+    sizes = {"--draws": "draws", "--assumption-draws": "assumption_draws",
+             "--replicates": "replicates", "--horizon": "horizon_weeks"}
+    if not isinstance(name, str):
+        return {}
+    given = source if isinstance(source, str) and source.endswith(".toml") and \
+        "/" in source else name
+    words = ["coprod", "run", given]
+    for flag, key in sizes.items():
+        value = record.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            words += [flag, str(value)]
+    return {"command": shlex.join(words), "seed": record.get("seed")}
+
+
+def _reproduce_section(directory: Path, sdir: Path | None = None) -> str:
     items = []
+    sdir = sdir if sdir is not None else scenarios_dir(directory)
     for sub in ("survey", "fit"):
         path = directory / sub / "manifest.json"
         if path.exists():
             m = read_own_json(path, f"coprod {sub} --out DIR/{sub}")
-            items.append(f"<li><code>{_e(m.get('command', ''))}</code> seed "
-                         f"{_e(m.get('seed'))}</li>")
-    for path in sorted((directory / "scenarios").glob("*/manifest.json")):
+            line = command_line(m, directory / sub)
+            if line:
+                items.append(f"<li><code>{_e(line)}</code></li>")
+    seen = set()
+    for path in sorted(sdir.glob("*/manifest.json")) if sdir is not None else ():
         m = read_own_json(path, RUN_REMAKE)
-        items.append(f"<li><code>{_e(m.get('command', ''))}</code>: scenario "
-                     f"{_e(m.get('scenario'))}, seed {_e(m.get('seed'))}, {_e(m.get('draws'))} "
-                     f"draws × {_e(m.get('assumption_draws', 1))} assumption draws × "
-                     f"{_e(m.get('replicates'))} replicates, {_e(m.get('horizon_weeks'))} "
-                     "weeks</li>")
+        line = command_line(m, sdir) or command_line(_run_command(m), sdir)
+        if line and line not in seen:
+            seen.add(line)
+            items.append(f"<li><code>{_e(line)}</code></li>")
+    if sdir is not None and (sdir / "comparison.csv").exists():
+        items.append(f"<li><code>{_e(command_line({'command': 'coprod compare'}, sdir))}"
+                     "</code></li>")
+    items.append(f"<li><code>{_e(command_line({'command': 'coprod report'}, directory))}"
+                 "</code></li>")
     post = load_posterior().manifest
     versions = post.get("versions", {})
     vtext = ", ".join(f"{k} {v}" for k, v in versions.items() if k != "platform")
     return f"""
-<h2>5. How to reproduce every number</h2>
+<h2>How to reproduce every number</h2>
 <ul>{''.join(items)}</ul>
 <p>Shipped posterior: <code>{_e(post.get('command', ''))}</code>, seed
 {_e(post.get('seed'))}, made {_e(post.get('date', '?'))} with {_e(vtext)}.</p>
@@ -574,7 +734,7 @@ parameters and package versions.</p>"""
 
 
 LIMITS = f"""
-<h2>6. What the model can and cannot tell</h2>
+<h2>What the model can and cannot tell</h2>
 <ul>
 <li>It is calibrated to one cross-sectional survey of {SURVEY_2015.units_responded} units:
 12 independent shares and 6 counts. What it cannot identify (how trust learns, how often
@@ -601,19 +761,56 @@ small{color:#555} code{background:#f4f4f4;padding:1px 3px}"""
 
 
 def build_report(directory: Path) -> Path:
-    """Render ``DIR/report.html`` (and ``DIR/figures/*.png``) from the pipeline outputs."""
+    """Render ``DIR/report.html`` (and ``DIR/figures/*.png``) from what ``DIR`` holds.
+
+    Each part is rendered when its files are there — the survey (``survey/``), the fit
+    (``fit/``), the scenarios (``scenarios/`` or ``DIR`` itself, as ``coprod run`` and
+    ``coprod compare`` wrote them) — and the report names what it left out and how to
+    make it. At least one of them must be there.
+    """
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError("--out", str(directory), "give the folder 'coprod demo' wrote (with "
-                         "survey/, fit/ and scenarios/)", problem="no such directory")
+                         "survey/, fit/ and scenarios/) or one 'coprod run' wrote",
+                         problem="no such directory")
+    sdir = scenarios_dir(directory)
+    have = {"survey": (directory / "survey" / "bootstrap.csv").exists(),
+            "fit": (directory / "fit" / "fit.csv").exists(),
+            "scenarios": sdir is not None and (sdir / "comparison.csv").exists()}
+    if not any(have.values()):
+        _need(directory / "survey" / "bootstrap.csv", SURVEY_REMAKE.split("'")[0])
     check_out_dir(directory)  # a read-only folder is refused before anything is read
     figures = directory / "figures"
-    body = [_survey_section(directory), _fit_section(directory, figures), studies_section(),
-            _scenario_section(directory, figures), _reproduce_section(directory), LIMITS]
+    body, left = [], []
+    if have["survey"]:
+        body.append(_survey_section(directory))
+    else:
+        left.append("the 2015 survey with its intervals (make it with <code>coprod survey "
+                    f"--out {_e(directory / 'survey')}</code>)")
+    if have["fit"]:
+        body.append(_fit_section(directory, figures))
+    else:
+        left.append("the calibrated model against the survey (<code>coprod fit --out "
+                    f"{_e(directory / 'fit')}</code>)")
+    body.append(studies_section().replace("<h2>3. ", "<h2>", 1))
+    if have["scenarios"]:
+        body.append(_scenario_section_at(sdir, directory, figures))
+    elif sdir is not None:
+        left.append("the scenarios: their runs are there but not compared (<code>coprod "
+                    f"compare --out {_e(sdir)}</code>)")
+    else:
+        left.append("policy scenarios (<code>coprod run baseline local_volunteer_policy "
+                    f"--out {_e(directory / 'scenarios')}</code>, then <code>coprod compare"
+                    "</code>)")
+    body += [_reproduce_section(directory, sdir), LIMITS]
+    if left:
+        body.insert(0, "<p><b>Left out</b> (not found in this folder): "
+                    + "; ".join(left) + ".</p>")
     found = "".join(f"<li>{html.escape(f)}</li>" for f in findings(directory))
     # The horizon the runs actually used, from their manifests.
+    manifests = sdir.glob("*/manifest.json") if sdir is not None else ()
     horizons = sorted({_whole(read_own_json(p, RUN_REMAKE), "horizon_weeks", p, RUN_REMAKE)
-                       for p in (directory / "scenarios").glob("*/manifest.json")} - {None})
+                       for p in manifests} - {None})
     ahead = (" Scenarios run " + " or ".join(f"{h // 52} years" if h % 52 == 0 else
                                              f"{h} weeks" for h in horizons) + " ahead."
              if horizons else "")

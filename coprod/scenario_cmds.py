@@ -7,6 +7,8 @@ import io
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
 from coprod.outputs import replaced_together
 from scenarios.spec import load_many, load_scenario, shipped_names
@@ -16,7 +18,7 @@ from sim.io import atomic_write_frame, check_out_dir, locked, read_text_limited
 DEFAULT_OUT = Path("out/scenarios")
 COMPARE_OUTPUTS = ("comparison.csv", "differences.png", "shares.png", "timeseries.png",
                    "baseline_vs_observed.csv", "baseline_vs_observed.png", "attribution.csv",
-                   "attribution.png")
+                   "attribution.png", "snapshot_2015.csv")
 
 
 def register_list(sub, name: str) -> None:
@@ -44,7 +46,10 @@ def register_run(sub, name: str) -> None:
                                        "coprod run all --draws 5 --assumption-draws 5 "
                                        "--replicates 2",
                                        "coprod run my_scenario.toml --scheduler "
-                                       "tcp://127.0.0.1:8786"))
+                                       "tcp://127.0.0.1:8786",
+                                       "coprod run baseline local_volunteer_policy "
+                                       "--municipality our_municipality.toml --out "
+                                       "out/ours"))
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO_OR_FILE",
                    help="shipped scenario names, TOML files, or 'all'")
     p.add_argument("--replicates", type=int, help="seeds per (posterior draw, assumption "
@@ -55,6 +60,11 @@ def register_run(sub, name: str) -> None:
     p.add_argument("--horizon", type=int, help="weeks to run (overrides file)")
     p.add_argument("--posterior", default=None, help="calibration directory (default: the "
                    "shipped posterior)")
+    p.add_argument("--municipality", default=None, metavar="FILE", help="a TOML file "
+                   "describing your municipality (inhabitants, nursing homes, home-care "
+                   "districts, ...; see docs/examples/municipality.toml): it "
+                   "takes the place of the municipality nearest its size in every run, "
+                   "and its outcomes are reported as own:<outcome>")
     add_seed(p)
     add_workers(p)
     p.add_argument("--out", default=None, help=f"output directory (default "
@@ -75,6 +85,14 @@ def run_run(args) -> int:
                               horizon_weeks=args.horizon,
                               assumption_draws=args.assumption_draws)
                  for s in load_many(items)]
+    if args.municipality is not None:
+        from dataclasses import replace
+
+        from sim.municipality import load_municipality, population_name
+
+        own = load_municipality(args.municipality)
+        scenarios = [replace(s, population=population_name(own)) for s in scenarios]
+        print(f"Your municipality: {own.describe()}", flush=True)
     # The model and the ensemble machinery load once the scenario files are known good.
     from calibration.posterior import load_posterior
     from scenarios.ensemble import run_ensembles
@@ -192,15 +210,67 @@ def _write_comparison(comp, out: Path, stage: Path, notes: list) -> list[str]:
         plot_fit(comp.baseline_fit.shares, stage / "baseline_vs_observed.png",
                  title="Baseline at the 2015 snapshot vs the 2015 survey")
         written += ["baseline_vs_observed.csv", "baseline_vs_observed.png"]
+    if comp.snapshot is not None:
+        atomic_write_frame(stage / "snapshot_2015.csv", comp.snapshot)
+        written.append("snapshot_2015.csv")
     return written
 
 
+# What the terminal shows of each group of rows, in this order.
+HEADLINE_AREA = ("per_1000:active_volunteers", "per_1000:activities_per_week",
+                 "nursing_home:share_together", "home_care:share_together",
+                 "nursing_home:activities_per_unit", "home_care:activities_per_unit",
+                 "per_1000:staff_hours")
+
+
+def _line(r, baseline: bool) -> str:
+    """One outcome: its label, level (median) and change against the baseline."""
+    from scenarios.labels import change, decimals, fte, number, signed
+
+    unit, scale = str(r["unit"]), float(r["scale"])
+    level = number(r["median"], unit, scale)
+    text = f"    {str(r['label'])[:56]:56s} {level:>24s}"
+    staff = unit.startswith("hours per week") and not unit.endswith("inhabitants")
+    if staff:
+        text += f" ({fte(r['median']):,.1f} FTE)"
+    diff = r.get("diff_median", np.nan)
+    if not baseline and np.isfinite(diff):
+        text += "   " + change(diff, r["diff_low_90"], r["diff_high_90"], unit, scale)
+        if staff:
+            text += f" = {signed(fte(diff), decimals(fte(diff)))} FTE"
+    return text
+
+
 def _print_headline(comp) -> None:
+    """The key outcomes per scenario, for all municipalities, adopters and one's own."""
+    from sim.municipality import describe_population, split_population_name
     from sim.outcomes import HEADLINE
 
-    key = comp.table[comp.table.outcome.isin(HEADLINE)]
-    print(f"{'scenario':28s} {'outcome':18s} {'median':>10s} {'vs ' + comp.baseline:>28s}")
-    for r in key.itertuples(index=False):
-        diff = ("" if r.scenario == comp.baseline else
-                f"{r.diff_median:+10.3g} [{r.diff_low_90:+.3g}, {r.diff_high_90:+.3g}]")
-        print(f"{r.scenario:28s} {r.outcome:18s} {r.median:10.3g} {diff:>28s}")
+    table = comp.table
+    _, own = split_population_name(comp.population)
+    print(f"At the horizon, median over runs; beside it the change against {comp.baseline}, "
+          "paired run for run (median, 90% interval). Shares in %, changes in percentage "
+          "points.")
+    groups = [("", (*HEADLINE, *HEADLINE_AREA),
+               f"In {describe_population(comp.population)}:")]
+    if own is not None:
+        groups.append(("own:", ("per_1000:active_volunteers", "active_volunteers",
+                                "per_1000:activities_per_week", "share_together",
+                                *HEADLINE_AREA[2:6], "staff_hours"),
+                       f"In {own.name} alone ({own.inhabitants:,} inhabitants; one "
+                       "municipality in a model of one survey: read the intervals):"))
+    groups.append(("adopters:", ("municipalities", "per_1000:active_volunteers",
+                                 "per_1000:activities_per_week", "share_together",
+                                 *HEADLINE_AREA[2:6], "per_1000:staff_hours"),
+                   "In the municipalities whose flag the scenario switched (adopters), "
+                   f"against {comp.baseline} on the same municipalities:"))
+    for name in table.scenario.unique():
+        mine = table[table.scenario == name].set_index("outcome")
+        print(f"\n{name}")
+        for prefix, names, title in groups:
+            wanted = [prefix + n for n in names if prefix + n in mine.index]
+            if not wanted or (prefix == "adopters:" and name == comp.baseline):
+                continue
+            print(f"  {title}")
+            for n in wanted:
+                print(_line(mine.loc[n], name == comp.baseline))

@@ -17,10 +17,15 @@ import numpy as np
 import pandas as pd
 
 from calibration.fit import PredictiveCheck, compare
+from calibration.inputs import policy_strengths
+from scenarios.attribution import COLUMNS as ATTRIBUTION_COLUMNS
 from scenarios.attribution import attribution_table, strengths_of
 from scenarios.effects import read_ensembles
+from scenarios.labels import describe
 from sim.catalogue import COORDINATORS, TABLE2_IDS
+from sim.municipality import split_population_name
 from sim.outcomes import SUMMARY
+from sim.parameters import LEVERS
 from sim.regime import POLICY_ROUTES
 
 
@@ -35,6 +40,10 @@ class Comparison:
     # scenario, outcome, input, share: where each policy effect's variance comes from
     attribution: pd.DataFrame | None = None
     notes: tuple = ()  # what was left out (blank values, unpaired runs, attribution)
+    # per scenario whose 2015 snapshot differs from the baseline's: its 2015 survey
+    # shares against the baseline's and the observed (scenario, statistic, ...)
+    snapshot: pd.DataFrame | None = None
+    population: str = "survey2015"  # the runs' population (with one's own municipality)
 
 
 def _summary(values: np.ndarray) -> tuple[float, float, float]:
@@ -64,19 +73,53 @@ def _rows(name: str, values: pd.DataFrame, diff: pd.DataFrame) -> list[dict]:
     return rows
 
 
+COUNT_PREFIX = "survey2015_count:"
+# The planner's outcomes whose effects are attributed too (besides sim.outcomes'),
+# over all municipalities, in one's own (own:) and in the adopters (adopters:).
+PLANNER = ("per_1000:active_volunteers", "per_1000:activities_per_week",
+           "nursing_home:share_together", "home_care:share_together",
+           "nursing_home:activities_per_unit", "home_care:activities_per_unit")
+
+
 def compare_scenarios(directory: Path, baseline: str = "baseline", *,
                       reps: int = 10_000, rng=0) -> Comparison:
-    """Build the comparison table (and the baseline's fit to the survey)."""
+    """Build the comparison table (and the baseline's fit to the survey).
+
+    Beside each outcome over all municipalities, for every policy that switches some
+    municipalities' flags, the same outcomes over those municipalities (``adopters:``),
+    paired with the baseline on the same municipalities; a scenario whose 2015 snapshot
+    differs from the baseline's is named in a note and set against it and the survey.
+    """
     ens = read_ensembles(directory, baseline)
     notes = ens.notes()
-    rows, effects = [], {}
+    population = ens.scenarios[baseline].manifest.get("population") or "survey2015"
+    rows, effects, snapshots = [], {}, []
     for name, outcomes in ens.scenarios.items():
         eff = ens.effects(name)
         effects[name] = eff.differences
         if eff.note():
             notes.append(eff.note())
         rows += _rows(name, outcomes.values, eff.differences)
-    table = pd.DataFrame(rows)
+        if name == baseline:
+            continue
+        adopt = ens.adopters(name)
+        if adopt is not None and adopt.runs:
+            if len(adopt.levels):
+                rows += _rows(name, adopt.levels, adopt.differences)
+                effects[name] = effects[name].join(adopt.differences, how="left")
+            if adopt.switched_none == adopt.runs:
+                notes.append(f"{name} switches no municipality's volunteer centre, policy or "
+                             "service: its levers act in every municipality, so its effect "
+                             "is the average over all (no adopters: rows)")
+            elif adopt.switched_none:
+                notes.append(f"{name}: in {adopt.switched_none} of {adopt.runs} runs no "
+                             "municipality switched; its adopters: rows use the other runs")
+        moved = _snapshot(name, outcomes, ens.scenarios[baseline], eff.differences)
+        if moved is not None:
+            frame, note = moved
+            snapshots.append(frame)
+            notes.append(note)
+    table = _labelled(pd.DataFrame(rows), population)
     base = ens.scenarios[baseline].values
     fit = None
     count_cols = [f"survey2015_count:{a}:{c}" for a in TABLE2_IDS for c in COORDINATORS]
@@ -86,10 +129,89 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
         fit = compare(counts, reps=reps, rng=rng) if len(counts) else None
     designs = {name: ens.inputs(name) for name in ens.scenarios if name != baseline}
     del effects[baseline]
-    strengths = {name: strengths_of(ens.scenarios[name].manifest) for name in effects}
     # The local policy's three routes act before 2015: they are world inputs, whose
     # association with each effect is given (not a share: world inputs are dependent).
-    attribution, left_out = attribution_table(effects, designs, SUMMARY, strengths,
-                                              POLICY_ROUTES)
+    parts, left_out = [], []
+    for name, diff in effects.items():
+        # The weekly outcomes, and the planner's: per 1,000, by unit type, one's own
+        # municipality's and the adopters' (where the scenario has them).
+        names = tuple(n for n in (*SUMMARY, *(p + o for p in ("", "own:", "adopters:")
+                                              for o in PLANNER))
+                      if n in diff.columns)
+        part, why = attribution_table(
+            {name: diff}, {name: designs[name]}, names,
+            {name: strengths_of(ens.scenarios[name].manifest)}, POLICY_ROUTES)
+        parts.append(part)
+        left_out += why
+    attribution = pd.concat(parts, ignore_index=True) if parts else \
+        pd.DataFrame(columns=ATTRIBUTION_COLUMNS)
     return Comparison(table, baseline, fit, ens.skipped, attribution,
-                      tuple(notes + left_out))
+                      tuple(notes + left_out),
+                      pd.concat(snapshots, ignore_index=True) if snapshots else None,
+                      population)
+
+
+def _labelled(table: pd.DataFrame, population: str) -> pd.DataFrame:
+    """The table with each outcome's label, unit and whose it is, after ``outcome``.
+
+    ``unit`` is the median's, ``difference_unit`` the differences' (points for shares).
+    """
+    if table.empty:
+        return table
+    _, own = split_population_name(population)
+    labels = {name: describe(name, population, own.name if own else None)
+              for name in table.outcome.unique()}
+    table.insert(2, "label", table.outcome.map(lambda n: labels[n].label))
+    table.insert(3, "unit", table.outcome.map(lambda n: labels[n].unit))
+    table.insert(4, "difference_unit", table.outcome.map(lambda n: labels[n].difference_unit))
+    table.insert(5, "of", table.outcome.map(lambda n: labels[n].of))
+    # Values stay in the model's units (shares as fractions); `scale` converts them to
+    # `unit` (100 for %), as in sim.outcomes.
+    table.insert(6, "scale", table.outcome.map(lambda n: labels[n].scale))
+    return table
+
+
+def _snapshot(name: str, mine, base, diff: pd.DataFrame):
+    """(table, note) when the scenario's 2015 snapshot differs from the baseline's."""
+    counts = [c for c in diff.columns if c.startswith(COUNT_PREFIX)]
+    if not counts:
+        return None
+    changed = diff[counts].abs().fillna(0).to_numpy()
+    moved = changed.max(axis=1) > 0
+    if not moved.any():
+        return None
+    from calibration.survey import load_table2
+
+    table = load_table2()
+    observed = {f"{a}:{c}": table.counts[i, j] / table.counts[i].sum()
+                for i, a in enumerate(table.activities) for j, c in enumerate(COORDINATORS)}
+    frames = {"scenario": mine.values, "baseline": base.values}
+    shares = {}
+    for who, values in frames.items():
+        cube = values[counts].to_numpy(float).reshape(len(values), -1, len(COORDINATORS))
+        n = cube.sum(axis=2, keepdims=True)
+        shares[who] = np.divide(cube, n, out=np.full(cube.shape, np.nan), where=n > 0)
+        shares[who] = shares[who].reshape(len(values), -1)
+    rows = []
+    for k, column in enumerate(counts):
+        cell = column[len(COUNT_PREFIX):]
+        rows.append({"scenario": name, "statistic": f"share:{cell}",
+                     "observed": observed.get(cell, np.nan),
+                     "baseline_median": float(np.nanmedian(shares["baseline"][:, k])),
+                     "scenario_median": float(np.nanmedian(shares["scenario"][:, k])),
+                     "count_diff_median": float(np.median(diff[column].dropna())),
+                     "count_diff_largest": float(diff[column].abs().max())})
+    overrides = mine.manifest.get("overrides") or {}
+    # Parameters acting only after the switch (computed, calibration.inputs) and the
+    # switch's date leave the path up to it as the baseline's, run for run.
+    after = {*policy_strengths(), "lever_week"}
+    acting = [k for k in overrides if k not in LEVERS and k not in after] \
+        if isinstance(overrides, dict) else []
+    why = (f"it sets {', '.join(acting)}, which act{'s' if len(acting) == 1 else ''} "
+           "before the levers switch" if acting else "it changes the world before the "
+           "levers switch")
+    note = (f"{name}: its 2015 snapshot differs from the baseline's in {int(moved.sum())} of "
+            f"{len(moved)} paired runs (survey counts up to {int(changed.max())} units "
+            f"apart): {why}; snapshot_2015.csv sets its 2015 survey shares against the "
+            "baseline's and the observed; its effects include that difference")
+    return pd.DataFrame(rows), note

@@ -229,6 +229,15 @@ class Ensembles:
         """Scenario ``name`` minus the baseline, run for run."""
         return effects_of(self.scenarios[name], self.scenarios[self.baseline])
 
+    def adopters(self, name: str) -> Adopters | None:
+        """Scenario ``name``'s effects in the municipalities it switched (None: no table)."""
+        paths = [self.directory / n / MUNI_FILE for n in (name, self.baseline)]
+        if not all(p.is_file() for p in paths):
+            return None
+        mine, base = (read_municipalities_file(p, self.scenarios[n].manifest)
+                      for p, n in zip(paths, (name, self.baseline), strict=True))
+        return adopter_effects(mine, base)
+
     def inputs(self, name: str) -> pd.DataFrame | None:
         """The scenario's ``inputs.csv`` (what each run was given), None if it has none."""
         path = self.directory / name / "inputs.csv"
@@ -323,3 +332,82 @@ def read_inputs_file(path: Path, manifest: dict | None = None) -> pd.DataFrame:
         out[column] = _numbers(path, frame, column, blank=False)
     _refuse_repeats(path, out, KEY[:2], "run (draw, replicate)")
     return out
+
+
+# ---- where the policy changes: the municipalities that adopt ----------------------------
+MUNI_FILE = "municipalities.csv"
+
+
+def read_municipalities_file(path: Path, manifest: dict | None = None) -> pd.DataFrame:
+    """A scenario's ``municipalities.csv``: one row per run and municipality, checked.
+
+    Index ``draw, replicate, seed, municipality``; the columns
+    :data:`sim.municipality.MUNI_COLUMNS` as numbers (mean trust may be blank).
+    """
+    from sim.municipality import MUNI_COLUMNS
+
+    path = Path(path)
+    frame = _read_table(path, (*KEY, *MUNI_COLUMNS))
+    expected = (manifest or {}).get("municipality_rows")
+    if isinstance(expected, int) and not isinstance(expected, bool) and expected != len(frame):
+        raise _miscounted(path, len(frame), f"{expected}")
+    if frame.empty:
+        raise InputError(str(path), "no rows", _again(path), problem="empty file:")
+    out = _run_key(path, frame)
+    out["municipality"] = _whole(path, frame, "municipality", limit=100_000)
+    for column in MUNI_COLUMNS[1:]:
+        out[column] = _numbers(path, frame, column, blank=column == "mean_trust")
+    _refuse_repeats(path, out, ["draw", "replicate", "municipality"],
+                    "run's municipality")
+    return out.set_index([*KEY, "municipality"]).sort_index()
+
+
+@dataclass(frozen=True)
+class Adopters:
+    """A scenario's outcomes in the municipalities whose flag it switched, run for run.
+
+    ``levels``: the scenario's outcomes over its adopters (``adopters:<name>``, see
+    :func:`sim.municipality.area_outcomes`); ``differences``: those minus the baseline's
+    over the same municipalities of the paired run. Runs where no municipality switched
+    are left out (``switched_none`` counts them).
+    """
+
+    levels: pd.DataFrame
+    differences: pd.DataFrame
+    runs: int
+    switched_none: int
+
+
+def adopter_effects(mine: pd.DataFrame, base: pd.DataFrame) -> Adopters:
+    """Effects where the policy changes: both runs masked by the scenario's adopters.
+
+    ``mine`` and ``base`` are :func:`read_municipalities_file` tables. The paired runs
+    share the population and its latent flag draws, so municipality i is the same place
+    in both; the mask is the scenario run's (``switched``), applied to both.
+    """
+    from sim.municipality import area_outcomes
+
+    levels, diffs, none, runs = {}, {}, 0, 0
+    base_runs = dict(iter(base.groupby(level=[0, 1, 2], sort=False)))
+    for key, run in mine.groupby(level=[0, 1, 2], sort=False):
+        other = base_runs.get(key)
+        if other is None or len(other) != len(run):
+            continue
+        runs += 1
+        mask = run["switched"].to_numpy() == 1
+        if not mask.any():
+            none += 1
+            continue
+        a = area_outcomes(run.reset_index(drop=True), mask)
+        b = area_outcomes(other.reset_index(drop=True), mask)
+        levels[key] = {f"adopters:{k}": v for k, v in a.items()}
+        diffs[key] = {f"adopters:{k}": a[k] - b[k] for k in a
+                      if k not in ("municipalities", "inhabitants")}
+
+    def frame(rows: dict) -> pd.DataFrame:
+        out = pd.DataFrame.from_dict(rows, orient="index")
+        out.index = pd.MultiIndex.from_tuples(list(rows), names=KEY) if rows else \
+            pd.MultiIndex.from_tuples([], names=KEY)
+        return out
+
+    return Adopters(frame(levels), frame(diffs), runs, none)

@@ -32,6 +32,7 @@ from sim.io import (
     refuse_package_dir,
     write_manifest,
 )
+from sim.municipality import MUNI_COLUMNS, SHOWN_TYPES, area_outcomes
 from sim.outcomes import SUMMARY
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
 
@@ -39,8 +40,23 @@ SERIES_EVERY = 4  # weeks between rows of timeseries.csv
 TAIL_WEEKS = 4  # weekly outcomes are averaged over the last four weeks
 
 
+# Outcomes of the whole population from its per-municipality table (sim.municipality):
+# per 1,000 inhabitants, and by unit type over the last four weeks.
+WHOLE = ("per_1000:activities_per_week", "per_1000:active_volunteers", "per_1000:staff_hours",
+         *(f"{t}:{name}" for t in SHOWN_TYPES for name in (
+             "activities_per_week", "activities_per_unit", "share_municipality",
+             "share_voluntary", "share_together")))
+
+
 def scenario_task(task: Task) -> dict:
-    """One run: outcomes at the horizon and a thinned time series (picklable)."""
+    """One run: outcomes at the horizon, a thinned time series, the municipalities' table.
+
+    Outcomes: the weekly ones averaged over the last four weeks; the virtual survey's
+    shares, how many answered and how many answers were dropped per activity; the 2015
+    snapshot's survey counts; the class of the research question; the inhabitants, per
+    1,000 of them and by unit type (:data:`WHOLE`); and, when the population holds a
+    municipality of one's own, its outcomes as ``own:<name>`` (:func:`area_outcomes`).
+    """
     res = run(task.params, steps=task.steps, population=task.population, rng=task.seed)
     series = res.timeseries
     tail = series.iloc[-TAIL_WEEKS:]
@@ -49,8 +65,12 @@ def scenario_task(task: Task) -> dict:
     for i, act in enumerate(res.survey.activities):
         for j, coord in enumerate(COORDINATORS):
             outcomes[f"survey_share:{act}:{coord}"] = float(shares[i, j])
-        outcomes[f"survey_n:{act}"] = float(res.survey.n[i])
-        outcomes[f"offered:{act}"] = float(res.survey.offered[i])
+        # Answers, not activities: a unit answers when it organised the activity and was
+        # sure who coordinated it (fewer "unsure" answers raise it as much as more
+        # activities do); survey_dropped counts the unsure/several answers left out.
+        outcomes[f"survey_answered:{act}"] = float(res.survey.n[i])
+        outcomes[f"survey_dropped:{act}"] = float(res.survey.dropped[i])
+        outcomes[f"survey_offered:{act}"] = float(res.survey.offered[i])
     # The survey at the 2015 snapshot is what the calibration compared with the data.
     first = res.survey_2015
     for i, act in enumerate(first.activities):
@@ -60,8 +80,16 @@ def scenario_task(task: Task) -> dict:
     # class:<name> over runs is the probability of that class.
     for label in CLASSES:
         outcomes[f"class:{label}"] = 1.0 if res.coordination == label else 0.0
+    munis = res.municipalities
+    outcomes["inhabitants"] = float(res.inhabitants)
+    whole = area_outcomes(munis)
+    outcomes.update({name: float(whole[name]) for name in WHOLE})
+    if munis["own"].any():
+        mine = area_outcomes(munis, munis["own"].to_numpy() == 1)
+        outcomes.update({f"own:{k}": float(v) for k, v in mine.items()
+                         if k != "municipalities"})
     thin = series[(series.week >= 0) & (series.week % SERIES_EVERY == 0)]
-    return {"outcomes": outcomes, "series": thin}
+    return {"outcomes": outcomes, "series": thin, "municipalities": munis}
 
 
 def checked_result(value, where: str) -> dict:
@@ -71,7 +99,8 @@ def checked_result(value, where: str) -> dict:
     numbers and the series be a table with a ``week`` column and the summary outcomes.
     """
     again = "rerun with --force to start this scenario again"
-    if not isinstance(value, dict) or set(value) != {"outcomes", "series"}:
+    if not isinstance(value, dict) or not {"outcomes", "series"} <= set(value) \
+            or not set(value) <= {"outcomes", "series", "municipalities"}:
         shown = sorted(value) if isinstance(value, dict) else type(value).__name__
         raise InputError(where, shown, f"a stored run holds 'outcomes' and 'series'; {again}",
                          problem="malformed stored run:")
@@ -85,7 +114,17 @@ def checked_result(value, where: str) -> dict:
         shown = list(series.columns) if isinstance(series, pd.DataFrame) else series
         raise InputError(f"{where}: field 'series'", str(shown)[:80], "allowed: a table "
                          f"with columns {', '.join(need)}; {again}", problem="malformed value")
-    return {"outcomes": {k: float(v) for k, v in outcomes.items()}, "series": series}
+    checked = {"outcomes": {k: float(v) for k, v in outcomes.items()}, "series": series}
+    if "municipalities" in value:
+        munis = value["municipalities"]
+        if not isinstance(munis, pd.DataFrame) or any(
+                c not in munis.columns for c in MUNI_COLUMNS) or munis.empty:
+            shown = list(munis.columns) if isinstance(munis, pd.DataFrame) else munis
+            raise InputError(f"{where}: field 'municipalities'", str(shown)[:80], "allowed: "
+                             f"a table with columns {', '.join(MUNI_COLUMNS)}; {again}",
+                             problem="malformed value")
+        checked["municipalities"] = munis
+    return checked
 
 
 @dataclass(frozen=True)
@@ -173,7 +212,7 @@ def inputs_frame(scenario: Scenario, tasks: list[Task], results: list) -> pd.Dat
 
 
 def _frames(scenario: Scenario, tasks: list[Task], results: list):
-    rows, series = [], []
+    rows, series, munis = [], [], []
     for task, res in zip(tasks, results, strict=True):
         if isinstance(res, Failure):
             continue
@@ -186,8 +225,14 @@ def _frames(scenario: Scenario, tasks: list[Task], results: list):
         for i, (k, v) in enumerate(key.items()):
             s.insert(i, k, v)
         series.append(s)
-    return pd.DataFrame(rows), (pd.concat(series, ignore_index=True) if series
-                                else pd.DataFrame())
+        if "municipalities" in res:
+            m = res["municipalities"].copy()
+            for i, (k, v) in enumerate(key.items()):
+                m.insert(i, k, v)
+            munis.append(m)
+    return (pd.DataFrame(rows),
+            pd.concat(series, ignore_index=True) if series else pd.DataFrame(),
+            pd.concat(munis, ignore_index=True) if munis else None)
 
 
 def posterior_hash(posterior: Posterior) -> str:
@@ -291,9 +336,11 @@ def _write_scenario(directory: Path, scenario: Scenario, tasks, chunk, failed, i
                     posterior: Posterior, *, seed, workers, scheduler, wall, reused,
                     command) -> None:
     """Write outcomes.csv, timeseries.csv and manifest.json (last: it vouches for both)."""
-    outcomes, series = _frames(scenario, tasks, chunk)
+    outcomes, series, munis = _frames(scenario, tasks, chunk)
     atomic_write_frame(directory / "outcomes.csv", outcomes)
     atomic_write_frame(directory / "timeseries.csv", series)
+    if munis is not None:
+        atomic_write_frame(directory / "municipalities.csv", munis)
     atomic_write_frame(directory / "inputs.csv", inputs_frame(scenario, tasks, chunk),
                        float_format="%.10g")
     write_manifest(directory / "manifest.json", manifest(
@@ -308,4 +355,5 @@ def _write_scenario(directory: Path, scenario: Scenario, tasks, chunk, failed, i
         posterior_manifest=posterior.manifest.get("command", ""), identity=ident,
         runs=len(tasks), runs_reused=reused, failed=[f.describe() for f in failed],
         outcome_rows=len(outcomes), series_rows=len(series),
+        municipality_rows=0 if munis is None else len(munis),
         workers=workers, scheduler=scheduler, wall_time_all_scenarios_s=round(wall, 2)))

@@ -349,6 +349,54 @@ class CoProductionModel(mesa.Model):
         return virtual_survey(self.window, pop.unit_type, pop.name, self.regime.unsure,
                               self.streams[f"survey:week {self.week}"])
 
+    def municipality_outcomes(self) -> dict[str, np.ndarray]:
+        """Per municipality, this week: what its units did and who coordinated it.
+
+        Activities per week by unit group (nursing homes, home care, the rest) and
+        coordinator, averaged over the last four weeks (the survey's window), the staff
+        hours they took, active volunteers and mean trust now, inhabitants, units, and
+        the flags in force and whether any differs from the 2015 snapshot's (a lever
+        switched it). One array per column, one entry per municipality.
+        """
+        from sim.municipality import GROUPS, MODES
+
+        pop = self.population
+        n_muni = len(pop.muni_population)
+        group = np.minimum(pop.unit_type, len(GROUPS) - 1)  # integrated, other → "other"
+        pair_muni = pop.unit_muni[self.pair_unit]
+        pair_cell = pair_muni * len(GROUPS) + group[self.pair_unit]
+        out: dict[str, np.ndarray] = {
+            "municipality": np.arange(n_muni, dtype=np.int64),
+            "inhabitants": pop.muni_population.astype(float),
+            "own": np.zeros(n_muni, dtype=np.int64)}
+        if pop.own_index is not None:
+            out["own"][pop.own_index] = 1
+        units = np.bincount(pop.unit_muni * len(GROUPS) + group,
+                            minlength=n_muni * len(GROUPS)).reshape(n_muni, len(GROUPS))
+        for g, name in enumerate(GROUPS):
+            out[f"units:{name}"] = units[:, g].astype(np.int64)
+        before, now = pop.muni_flags, self.flags.muni
+        for flag in now:
+            out[f"flag:{flag}"] = now[flag].astype(np.int64)
+        out["switched"] = np.any([before[f] != now[f] for f in now], axis=0).astype(np.int64)
+        staff = np.zeros(n_muni)
+        for mode, name in enumerate(MODES):
+            occurred = (self.pair_window == mode).sum(axis=0) / WINDOW_WEEKS
+            cells = np.bincount(pair_cell, weights=occurred, minlength=n_muni * len(GROUPS))
+            cells = cells.reshape(n_muni, len(GROUPS))
+            for g, group_name in enumerate(GROUPS):
+                out[f"{group_name}:{name}"] = cells[:, g]
+            staff += COORDINATION_HOURS[mode] * cells.sum(axis=1)
+        out["staff_hours"] = staff
+        teams = np.bincount(pop.team_muni, weights=self.team_active.astype(float),
+                            minlength=n_muni)
+        out["active_volunteers"] = teams * self.config["volunteers_per_agent"]
+        per_unit = np.bincount(pop.unit_muni, minlength=n_muni)
+        out["mean_trust"] = np.divide(np.bincount(pop.unit_muni, weights=self.trust,
+                                                  minlength=n_muni), per_unit,
+                                      out=np.full(n_muni, np.nan), where=per_unit > 0)
+        return out
+
     # ---- weeks -----------------------------------------------------------------------------
     def _advance(self, first_week: int, n_weeks: int) -> np.ndarray:
         """Run ``n_weeks`` weeks from ``first_week``, switching the regime when due.

@@ -90,6 +90,10 @@ class Population:
     team_active: np.ndarray  # (V,) bool: active at the start
     team_reach: np.ndarray  # (V,) bool: people only a municipal service reaches
     team_individual: np.ndarray  # (V,) bool: volunteers outside organisations, unit-recruited
+    # A planner's own municipality (sim.municipality), if one was put in: its index, and
+    # whether its flags stay as its file says whatever the levers (pin_flags).
+    own_index: int | None = None
+    own_pinned: bool = False
 
     def flags_for_shares(self, shares: dict[str, float]) -> dict[str, np.ndarray]:
         """Per flag, which municipalities hold it when ``shares[lever]`` of them do.
@@ -98,10 +102,14 @@ class Population:
         adopters first), lowering it only removes them.
         """
         log_size = np.log(self.muni_population)
-        return {flag: self.muni_flag_draws[flag] < adoption_probability(
-                    shares[lever], log_size - log_size.mean(),
-                    ADOPTION_SIZE_SLOPE.get(flag, 0.0))
-                for flag, lever in flag_levers().items()}
+        out = {flag: self.muni_flag_draws[flag] < adoption_probability(
+                   shares[lever], log_size - log_size.mean(),
+                   ADOPTION_SIZE_SLOPE.get(flag, 0.0))
+               for flag, lever in flag_levers().items()}
+        if self.own_index is not None and self.own_pinned:
+            for flag, held in out.items():
+                held[self.own_index] = self.muni_flags[flag][self.own_index]
+        return out
 
     @property
     def sizes(self) -> dict[str, int]:
@@ -176,7 +184,12 @@ def build_population(name: str, levers: dict, rng) -> Population:
     municipality runs a service, so that opening one can add volunteers, not just move
     them, and every run has the same teams whatever the levers.
     """
+    from sim.municipality import split_population_name
+
     streams = rng if isinstance(rng, Streams) else Streams(rng)
+    name, own = split_population_name(name)
+    if own is not None and name in ("survey2015", "norway"):
+        return _with_own(name, own, levers, streams)
     gen = streams["sizes"]
     if name == "survey2015":
         m = SURVEY_2015.municipalities
@@ -199,18 +212,71 @@ def build_population(name: str, levers: dict, rng) -> Population:
         totals = dict(zip(UNIT_TYPES, counts.tolist(), strict=True))
     else:
         raise InputError("population", name, "allowed: survey2015, norway")
+    unit_type = _unit_types(streams["unit_types"], units_per_muni, totals)
+    return _world(name, pop, units_per_muni, unit_type, levers, streams)
+
+
+def _with_own(name: str, own, levers: dict, streams: Streams) -> Population:
+    """The population ``name`` with the municipality nearest ``own``'s size replaced by it.
+
+    The surrounding is drawn as usual (its sizes first); the replaced municipality takes
+    ``own``'s inhabitants, units of each type, organisations (when given) and flags. Its
+    latent flag draws are drawn given what the file says, so that the levers switch it as
+    they would any municipality in its state (unless ``own.pin_flags``).
+    """
+    gen = streams["sizes"]
+    m = SURVEY_2015.municipalities if name == "survey2015" else NATIONAL_MUNICIPALITIES
+    pop = _sizes(gen, m)
+    k = int(np.argmin(np.abs(np.log(pop) - np.log(own.inhabitants))))
+    pop[k] = own.inhabitants
+    if name == "survey2015":
+        units_per_muni = _allocate(pop, SURVEY_2015.units_identified, 2)
+    else:
+        units_per_muni = np.maximum(2, np.round(pop / INHABITANTS_PER_UNIT)).astype(int)
+    others = np.delete(units_per_muni, k)
+    total = int(others.sum())
+    counts = _allocate(RESPONDENT_MIX, total, 0)
+    counts[0], counts[1] = max(counts[0], m - 1), max(counts[1], m - 1)
+    counts[2:] = _allocate(RESPONDENT_MIX[2:], total - counts[0] - counts[1], 0)
+    totals = dict(zip(UNIT_TYPES, counts.tolist(), strict=True))
+    other_types = _unit_types(streams["unit_types"], others, totals)
+    mine = np.repeat([UNIT_TYPES.index(t) for t in ("nursing_home", "home_care",
+                                                     "integrated")],
+                     [own.nursing_homes, own.home_care_districts, own.integrated_units])
+    start = int(others[:k].sum())
+    unit_type = np.r_[other_types[:start], mine, other_types[start:]]
+    units_per_muni[k] = own.units
+    return _world(name, pop, units_per_muni, unit_type, levers, streams, own=own, own_index=k)
+
+
+def _world(name: str, pop: np.ndarray, units_per_muni: np.ndarray, unit_type: np.ndarray,
+           levers: dict, streams: Streams, *, own=None, own_index: int | None = None
+           ) -> Population:
+    """Flags, units, organisations and volunteers of municipalities of sizes ``pop``."""
+    m = len(pop)
     region = np.arange(m) % SURVEY_2015.regions
     draws = {flag: streams[f"flag:{lever}"].random(m) for flag, lever in flag_levers().items()}
     log_size = np.log(pop)
-    flags = {flag: draws[flag] < adoption_probability(levers[lever], log_size - log_size.mean(),
-                                                      ADOPTION_SIZE_SLOPE.get(flag, 0.0))
-             for flag, lever in flag_levers().items()}
+    probability = {flag: adoption_probability(levers[lever], log_size - log_size.mean(),
+                                              ADOPTION_SIZE_SLOPE.get(flag, 0.0))
+                   for flag, lever in flag_levers().items()}
+    if own is not None:
+        # Its latent draw, given what its file says: below its adoption probability if
+        # it holds the flag, above it if not (uniform within either part).
+        for flag, held in own.flags().items():
+            p0, u = float(probability[flag][own_index]), float(draws[flag][own_index])
+            draws[flag][own_index] = u * p0 if held else p0 + u * (1 - p0)
+    flags = {flag: draws[flag] < probability[flag] for flag in flag_levers()}
+    if own is not None:
+        for flag, held in own.flags().items():
+            flags[flag][own_index] = held
     service = flags["service"]
     unit_muni = np.repeat(np.arange(m), units_per_muni)
-    unit_type = _unit_types(streams["unit_types"], units_per_muni, totals)
     gen = streams["organisations"]
 
     orgs_per_muni = np.maximum(1, gen.poisson(pop * ORGS_PER_INHABITANTS))
+    if own is not None and own.voluntary_organisations is not None:
+        orgs_per_muni[own_index] = own.voluntary_organisations
     org_muni = np.repeat(np.arange(m), orgs_per_muni)
     weights = np.array([DOMAIN_WEIGHTS[d] for d in DOMAINS])
     org_domain = gen.choice(len(DOMAINS), size=len(org_muni), p=weights / weights.sum())
@@ -247,4 +313,5 @@ def build_population(name: str, levers: dict, rng) -> Population:
     team_active = np.r_[team_active, np.zeros(len(reach_muni), bool)]
     return Population(name, pop, region, flags, draws, unit_muni, unit_type,
                       org_muni, org_domain, team_org, team_muni, team_domain, team_active,
-                      team_reach, team_individual)
+                      team_reach, team_individual, own_index,
+                      bool(own is not None and own.pin_flags))

@@ -90,6 +90,11 @@ CONSTANTS: dict[str, tuple[str, str]] = {
     "OUTCOMES": (DEFINITION, "the outcomes' display scales (100 for shares shown in %)"),
     "_TABLE": (DEFINITION, "the parameter table itself: each row listed with its kind"),
     "MAX_WORKERS": (TECHNICAL, "the most worker processes"),
+    # sim/municipality.py: a planner's own municipality file
+    "LIMITS": (TECHNICAL, "a municipality file's bounds: inhabitants up to 1,000,000 "
+               "(Oslo has about 720,000), units and organisations per municipality"),
+    "MAX_UNITS": (TECHNICAL, "at most 150 LTC units in one's own municipality"),
+    "MAX_FILE_BYTES": (TECHNICAL, "the largest municipality file read"),
     "CONNECT_TIMEOUT_S": (TECHNICAL, "seconds to reach a Dask scheduler"),
     "GREETING_TIMEOUT_S": (TECHNICAL, "seconds for a scheduler's greeting"),
     "YOUNG_COLLECTION_EVERY": (TECHNICAL, "garbage collector setting"),

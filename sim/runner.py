@@ -41,6 +41,9 @@ class SimulationResult:
     unit_type: np.ndarray  # the population's units: type (index into UNIT_TYPES)
     unit_muni: np.ndarray  # and municipality, for the survey's unit-level responses
     muni_flags: Mapping[str, np.ndarray]  # per flag, which municipalities held it at the end
+    # Per municipality at the end: activities by unit group and coordinator over the last
+    # four weeks, volunteers, staff hours, flags (CoProductionModel.municipality_outcomes).
+    municipalities: pd.DataFrame | None = None
 
     @cached_property
     def timeseries(self) -> pd.DataFrame:
@@ -103,4 +106,4 @@ def run(params: Mapping | Configuration | None = None, *, steps: int = DEFAULT_S
                             coordination if at_2015 is survey
                             else str(classify_table(at_2015.counts, statutory)),
                             float(pop.muni_population.sum()), pop.unit_type, pop.unit_muni,
-                            model.flags.muni)
+                            model.flags.muni, pd.DataFrame(model.municipality_outcomes()))

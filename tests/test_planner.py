@@ -1,0 +1,209 @@
+"""A planner's answer: one's own municipality, the adopters, unit types, readable numbers."""
+
+import html
+import re
+import shlex
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coprod.main import build_parser, main
+from sim.errors import InputError
+from sim.municipality import area_outcomes, parse_municipality, population_name
+
+OURS = """name = "ours"
+inhabitants = 28000
+nursing_homes = 4
+home_care_districts = 3
+integrated_units = 1
+volunteer_centre = true
+local_policy = false
+own_volunteer_service = false
+voluntary_organisations = 12
+"""
+
+
+@pytest.mark.parametrize("line, where", [
+    ("inhabitants = 5", "key 'inhabitants'"),
+    ("inhabitants = 2_000_000", "key 'inhabitants'"),
+    ("nursing_homes = -1", "key 'nursing_homes'"),
+    ("local_policy = 1", "key 'local_policy'"),
+    ("colour = 'blue'", "key 'colour'"),
+    ("population = 'mars'", "key 'population'"),
+])
+def test_a_bad_municipality_file_is_one_line_naming_key_and_value(line, where):
+    key = line.split("=")[0].strip()
+    text = "\n".join(r for r in OURS.splitlines() if not r.startswith(key + " ")) + "\n" + line
+    with pytest.raises(InputError) as err:
+        parse_municipality(text, "ours.toml")
+    message = str(err.value)
+    assert "\n" not in message and where in message and "ours.toml" in message
+    assert "allowed" in message or "valid keys" in message
+
+
+def test_the_command_line_refuses_a_bad_file_with_exit_2(write, tmp_path, capsys):
+    bad = write("ours.toml", OURS.replace("nursing_homes = 4", "nursing_homes = 4.5"))
+    code = main(["run", "baseline", "--municipality", str(bad), "--draws", "1",
+                 "--assumption-draws", "1", "--replicates", "1", "--horizon", "4",
+                 "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "nursing_homes" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+def test_the_municipality_replaces_the_nearest_and_holds_its_file():
+    from sim.catalogue import UNIT_TYPES
+    from sim.parameters import defaults
+    from sim.population import build_population
+
+    own = parse_municipality(OURS, "ours.toml")
+    plain = build_population("survey2015", defaults(), 3)
+    pop = build_population(population_name(own), defaults(), 3)
+    k = pop.own_index
+    assert len(pop.muni_population) == 50 and pop.muni_population[k] == 28000
+    # The one replaced was the nearest in size; the others keep their sizes.
+    near = np.argmin(np.abs(np.log(plain.muni_population) - np.log(28000)))
+    assert k == near and np.array_equal(np.delete(pop.muni_population, k),
+                                        np.delete(plain.muni_population, k))
+    types = pop.unit_type[pop.unit_muni == k]
+    assert [int((types == UNIT_TYPES.index(t)).sum()) for t in UNIT_TYPES] == [4, 3, 1, 0]
+    assert (pop.org_muni == k).sum() == 12
+    assert not pop.muni_flags["policy"][k] and pop.muni_flags["centre"][k]
+    # A scenario's lever switches it as everyone's, unless the file pins it.
+    assert pop.flags_for_shares({"policy_share": 1.0, "volunteer_centre_share": 0.0,
+                                 "municipal_service_share": 0.1})["policy"][k]
+    pinned = build_population(population_name(parse_municipality(
+        OURS + "pin_flags = true\n", "ours.toml")), defaults(), 3)
+    flags = pinned.flags_for_shares({"policy_share": 1.0, "volunteer_centre_share": 0.0,
+                                     "municipal_service_share": 0.1})
+    assert not flags["policy"][k] and flags["centre"][k]
+
+
+def test_per_municipality_outcomes_add_up_to_the_weekly_ones():
+    import sim
+
+    own = parse_municipality(OURS, "ours.toml")
+    res = sim.run({"policy_share": 1.0}, steps=8, population=population_name(own), rng=5)
+    frame, tail = res.municipalities, res.timeseries.iloc[-4:]
+    whole = area_outcomes(frame)
+    assert whole["activities_per_week"] == pytest.approx(tail.activities_per_week.mean())
+    assert whole["staff_hours"] == pytest.approx(tail.staff_hours.mean())
+    assert whole["active_volunteers"] == pytest.approx(tail.active_volunteers.iloc[-1])
+    assert whole["inhabitants"] == pytest.approx(res.inhabitants)
+    # Every municipality holds a policy at the end; those that switched are the adopters,
+    # ours (without one in its file) among them.
+    assert frame["flag:policy"].all() and 20 < frame.switched.sum() < 50
+    assert frame.loc[frame.own == 1, "switched"].item() == 1
+    mine = area_outcomes(frame, frame.own == 1)
+    assert mine["nursing_home:units"] == 4 and mine["home_care:units"] == 3
+
+
+def test_adopters_effects_mask_both_runs_with_the_scenarios_switch(small_ensembles):
+    from scenarios.compare import compare_scenarios
+    from scenarios.effects import read_municipalities_file
+
+    comp = compare_scenarios(small_ensembles, reps=200)
+    rows = comp.table.set_index(["scenario", "outcome"])
+    row = rows.loc[("local_volunteer_policy", "adopters:per_1000:active_volunteers")]
+    assert row.paired_runs == 12 and row.unit == "people per 1,000 inhabitants"
+    # By hand, for one run: the scenario's and the baseline's volunteers over the
+    # municipalities the scenario switched.
+    mine = read_municipalities_file(small_ensembles / "local_volunteer_policy" /
+                                    "municipalities.csv")
+    base = read_municipalities_file(small_ensembles / "baseline" / "municipalities.csv")
+    key = mine.index.droplevel(3)[0]
+    a, b = mine.loc[key], base.loc[key]
+    switched = a.switched.to_numpy() == 1
+    assert 0 < switched.sum() < 50
+    assert not b.switched.any()  # the baseline switches nobody
+    by_hand = ((a.active_volunteers[switched].sum() - b.active_volunteers[switched].sum())
+               / a.inhabitants[switched].sum() * 1000)
+    from scenarios.effects import adopter_effects
+
+    eff = adopter_effects(mine, base).differences
+    assert eff.loc[key, "adopters:per_1000:active_volunteers"] == pytest.approx(by_hand)
+    # Whose every outcome is, in words; by unit type.
+    assert rows.loc[("baseline", "active_volunteers"), "of"].endswith(
+        "in the 50 municipalities of the 2015 sample")
+    assert ("baseline", "nursing_home:share_together") in rows.index
+    assert ("baseline", "home_care:activities_per_unit") in rows.index
+    assert "answers, not activities" in rows.loc[
+        ("baseline", "survey_answered:social"), "label"]
+    # Too few draws for single inputs: said, not zeros. The adopters' effects attributed.
+    att = comp.attribution
+    assert "adopters:per_1000:active_volunteers" in set(att.outcome)
+    singles = att[~att.input.isin(["parameters", "assumptions", "chance"])]
+    assert singles.share.isna().all() and len(singles)
+    assert set(singles.note) == {"too few draws (2; at least 8)",
+                                 "too few draws (3; at least 8)"}
+    assert np.isclose(att[att.input.isin(["parameters", "assumptions", "chance"])]
+                      .groupby("outcome").share.sum(), 1).all()
+    # A lever-only scenario leaves the 2015 snapshot as the baseline's: no note.
+    assert comp.snapshot is None and not any("2015 snapshot" in n for n in comp.notes)
+
+
+def test_a_scenario_acting_before_2015_says_so(write, tmp_path):
+    from calibration.posterior import load_posterior
+    from scenarios.compare import compare_scenarios
+    from scenarios.ensemble import run_ensembles
+    from scenarios.spec import load_scenario
+
+    clarity = write("clarity.toml", 'name = "clarity"\ndescription = "Clearer roles."\n'
+                    "[set]\npolicy_clarity = 0.95\n")
+    sizes = {"draws": 1, "assumption_draws": 1, "replicates": 2, "horizon_weeks": 4}
+    out = tmp_path / "runs"
+    run_ensembles([load_scenario(n).with_sizes(**sizes) for n in ("baseline", clarity)],
+                  load_posterior(), out, seed=4, progress=False)
+    comp = compare_scenarios(out, reps=200)
+    note = [n for n in comp.notes if "2015 snapshot" in n]
+    assert len(note) == 1 and "policy_clarity" in note[0] and "before the levers" in note[0]
+    assert any("clarity switches no municipality's" in n for n in comp.notes)
+    assert set(comp.snapshot.columns) >= {"observed", "baseline_median", "scenario_median"}
+    assert len(comp.snapshot) == 18
+
+
+def test_numbers_people_read():
+    from scenarios.labels import change, describe, fte, number
+
+    assert change(0.027, -0.004, 0.2, "0–1") == "+0.027 (90% −0.004 to +0.200)"
+    assert change(480, -545, 2743, "people") == "+480 people (90% −545 to +2,743)"
+    assert change(0.019, -0.017, 0.13, "%", 100) == "+1.9 points (90% −1.7 to +13.0)"
+    assert change(0.21, -0.001, 0.46, "units") == "+0.21 units (90% 0.00 to +0.46)"
+    assert number(21034.4, "people") == "21,034 people"
+    assert number(0.238, "%", 100) == "23.8%"
+    assert fte(1695 / 52) == pytest.approx(1.0)
+    label = describe("own:per_1000:active_volunteers", own="ours")
+    assert label.unit == "people per 1,000 inhabitants" and "ours alone" in label.of
+
+
+def test_own_municipality_outcomes_through_the_command_line(write, tmp_path, capsys):
+    ours = write("ours.toml", OURS + "pin_flags = true\n")
+    out = tmp_path / "ours"
+    assert main(["run", "baseline", "local_volunteer_policy", "--municipality", str(ours),
+                 "--draws", "1", "--assumption-draws", "1", "--replicates", "2",
+                 "--horizon", "4", "--out", str(out)]) == 0
+    assert main(["compare", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "In ours alone (28,000 inhabitants" in printed
+    table = pd.read_csv(out / "comparison.csv")
+    own = table[table.outcome == "own:per_1000:active_volunteers"]
+    assert len(own) == 2 and own.paired_runs.dropna().eq(2).all()
+    munis = pd.read_csv(out / "local_volunteer_policy" / "municipalities.csv")
+    assert (munis[munis.own == 1].switched == 0).all()  # pinned: its policy stays off
+    assert munis[munis.own == 0].switched.sum() > 0
+    assert "percentage points" in printed and "e+0" not in printed
+    # A report from the scenarios alone: rendered, naming what it left out.
+    assert main(["report", "--out", str(out)]) == 0
+    page = re.sub(r'src="data:[^"]+"', "", (out / "report.html").read_text())
+    assert "Left out" in page and "coprod survey --out" in page
+    assert "nan%" not in page.lower() and "e+0" not in page
+    assert "Where the policy changes, by unit type, and in ours" in page
+    assert "too few draws (1; at least 8)" in page and "read them" in page
+    # Every reproduce line is a command the parser takes.
+    section = page[page.index("How to reproduce"):]
+    lines = [html.unescape(line) for line in
+             re.findall(r"<li><code>(coprod [^<]+)</code>", section)]
+    assert len(lines) == 3 and "--municipality" in lines[0]
+    for line in lines:
+        build_parser().parse_args(shlex.split(line)[1:])
