@@ -562,7 +562,7 @@ the same posterior draw, assumption draw and seed (differences use only such pai
 changes in percentage points; staff time also in full-time equivalents (1,695 hours a
 year).</p>
 <table><tr><th>Scenario</th>{head}</tr>{''.join(rows)}</table>
-{_planner_section(comp, scenarios, population, _attribution(sdir))}"""
+{_planner_section(comp, scenarios, population, _attribution(sdir, sdir))}"""
 
 
 # The planner's rows: what a council asks, over all, where the policy changes, at home.
@@ -577,14 +577,6 @@ OWN_LIMITS = ("One municipality's outcomes come from a model calibrated to one s
               "flags, amid municipalities like those of 2015, not what will happen in it. "
               "Its intervals are wide because a municipality has few activities in four "
               "weeks; read them, not the median alone.")
-
-
-def _attribution(sdir: Path) -> pd.DataFrame | None:
-    """attribution.csv when compare wrote one."""
-    path = sdir / "attribution.csv"
-    if not path.exists():
-        return None
-    return read_own_csv(path, COMPARE_REMAKE, columns=ATTRIBUTION_COLUMNS, numeric=("share",))
 
 
 def _planner_section(comp: pd.DataFrame, scenarios: list[str], population: str,
@@ -622,11 +614,15 @@ def _planner_section(comp: pd.DataFrame, scenarios: list[str], population: str,
             for prefix, _ in groups:
                 mine_att = att[(att.scenario == name)
                                & (att.outcome == prefix + PLANNER_ROWS[0])].set_index("input")
-                shares = [mine_att.share.get(g, np.nan)
-                          for g in ("assumptions", "parameters", "chance")]
-                cells.append("<td>—</td>" if not np.isfinite(shares).all() else
-                             f"<td>{shares[0]:.0%} assumptions, {shares[1]:.0%} calibrated "
-                             f"parameters, {shares[2]:.0%} chance</td>")
+                groups_here = ("policy strengths", "world", "chance")
+                if not all(g in mine_att.index for g in groups_here):
+                    cells.append("<td>—</td>")
+                    continue
+                strengths, world, chance = (
+                    _share_text(*mine_att.loc[g, list(ATTRIBUTION_NUMERIC)])
+                    for g in groups_here)
+                cells.append(f"<td>{strengths} the policy's assumed strengths, {world} the "
+                             f"calibrated worlds, {chance} chance</td>")
             rows.append("<tr><th>Where the uncertainty of the first row comes from</th>"
                         f"{''.join(cells)}</tr>")
         count = ""

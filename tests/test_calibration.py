@@ -88,10 +88,16 @@ def test_quick_calibration_command_writes_everything(tmp_path, capsys):
     for name in ("abc.db", "posterior.csv", "fit.csv", "fit.png", "posterior.png",
                  "manifest.json", "median.json"):
         assert (out / name).exists(), name
+    from calibration.inputs import calibrated_inputs
+
     post = pd.read_csv(out / "posterior.csv")
-    assert list(post.columns) == [*FREE, "weight"]
+    # The posterior covers the whole world: the free parameters sampled (a quick run
+    # samples only those), every other input acting before 2015 drawn from its prior.
+    assert list(post.columns) == [*calibrated_inputs(), "weight"]
     assert post.weight.sum() == pytest.approx(1)
     record = json.loads((out / "manifest.json").read_text())
+    assert record["abc_inputs"] == list(FREE)
+    assert set(record["prior_inputs"]) == set(calibrated_inputs()) - set(FREE)
     assert record["seed"] == 3 and record["simulations"] > 0 and "mesa" in record["versions"]
     assert record["reproducible"] is True
 
@@ -184,7 +190,13 @@ def test_validation_patterns_are_reported():
     share = table.set_index("pattern").loc["volunteers_past_year_per_inhabitant", "sim_median"]
     assert 0.01 < share < 0.06
     assert set(table.columns) == {"pattern", "known", "sim_median", "sim_low_90",
-                                  "sim_high_90", "consistent"}
+                                  "sim_high_90", "consistent", "kind", "why"}
+    # Validation is what the model could have missed; what follows from the fit or from
+    # values set from the survey is a consistency check.
+    kinds = table.set_index("pattern").kind
+    assert kinds["dropped_share_fewest"] == "validation"
+    assert kinds["dropped_share_most"] == kinds["volunteers_past_year_per_inhabitant"] \
+        == kinds["activities_nursing_home_over_home_care"] == "consistency"
 
 
 def test_leave_one_out_predicts_the_left_out_activity(tmp_path):

@@ -133,12 +133,10 @@ def test_adopters_effects_mask_both_runs_with_the_scenarios_switch(small_ensembl
     # Too few draws for single inputs: said, not zeros. The adopters' effects attributed.
     att = comp.attribution
     assert "adopters:per_1000:active_volunteers" in set(att.outcome)
-    singles = att[~att.input.isin(["parameters", "assumptions", "chance"])]
-    assert singles.share.isna().all() and len(singles)
-    assert set(singles.note) == {"too few draws (2; at least 8)",
-                                 "too few draws (3; at least 8)"}
-    assert np.isclose(att[att.input.isin(["parameters", "assumptions", "chance"])]
-                      .groupby("outcome").share.sum(), 1).all()
+    assert set(att.kind) == {"group"}  # no single strength from 3 draws
+    assert any("too few draws of the policy strengths (3; at least 8)" in n
+               for n in comp.notes)
+    assert np.isclose(att[att.kind == "group"].groupby("outcome").share.sum(), 1).all()
     # A lever-only scenario leaves the 2015 snapshot as the baseline's: no note.
     assert comp.snapshot is None and not any("2015 snapshot" in n for n in comp.notes)
 
@@ -199,7 +197,8 @@ def test_own_municipality_outcomes_through_the_command_line(write, tmp_path, cap
     assert "Left out" in page and "coprod survey --out" in page
     assert "nan%" not in page.lower() and "e+0" not in page
     assert "Where the policy changes, by unit type, and in ours" in page
-    assert "too few draws (1; at least 8)" in page and "read them" in page
+    assert "too few draws of the policy strengths to name one" in page
+    assert "read them" in page
     # Every reproduce line is a command the parser takes.
     section = page[page.index("How to reproduce"):]
     lines = [html.unescape(line) for line in

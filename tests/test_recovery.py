@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from calibration.abc import Settings
+from calibration.inputs import calibrated_inputs
 from calibration.posterior import load_posterior
 from calibration.recovery import COLUMNS, TRUTH_FILE, draw_truth, recover, summarise
 from scenarios.recovery import effect_rows, summarise_effects
@@ -20,7 +21,8 @@ def test_recovery_calibrates_each_truth_and_resumes_to_the_same_rows(tmp_path):
     seen = []
     frame, record = recover(tmp_path, truths=2, seed=5, settings=SMALLEST, progress=False,
                             each=lambda k, truth, post: seen.append((k, truth)))
-    assert list(frame.columns) == COLUMNS and len(frame) == 2 * len(FREE)
+    # One row per calibrated input: the whole world a posterior covers.
+    assert list(frame.columns) == COLUMNS and len(frame) == 2 * len(calibrated_inputs())
     assert [k for k, _ in seen] == [0, 1] and seen[0][1] == draw_truth(5, 0)
     for name in FREE:  # truths come from the prior
         assert PARAMETERS[name].low <= seen[1][1][name] <= PARAMETERS[name].high
@@ -30,7 +32,7 @@ def test_recovery_calibrates_each_truth_and_resumes_to_the_same_rows(tmp_path):
     assert (tmp_path / "truth_01" / TRUTH_FILE).is_file()
     assert record["calibrations"]["truth_00"]["simulations"] > 0
     summary = summarise(frame)
-    assert list(summary.parameter) == list(FREE) and (summary.truths == 2).all()
+    assert list(summary.parameter) == list(calibrated_inputs()) and (summary.truths == 2).all()
     again, rec = recover(tmp_path, truths=2, seed=5, settings=SMALLEST, progress=False,
                          resume=True)
     assert rec["calibrations"]["truth_01"]["reused"]

@@ -26,7 +26,7 @@ def test_report_is_self_contained_and_readable(tmp_path, capsys):
     assert 3 <= len(found) <= 6
     # A policy result is stated with its conditions and where its uncertainty comes from.
     assert "trust_forums" in found[-1] and "if the model's mechanisms" in found[-1]
-    assert "comes from the assumptions" in found[-1]
+    assert "from the policy's assumed strengths" in found[-1]
     assert "What each answer rests on" in html
 
 
@@ -53,7 +53,7 @@ def test_the_findings_follow_the_data_not_the_paper(tmp_path, write, capsys):
     assert not any("pooled_diff" in f or "share:" in f for f in found)  # plain words
 
 
-def test_the_effect_sentence_names_an_assumption_as_the_chief_assumption(tmp_path):
+def test_the_effect_sentence_names_only_a_strength_whose_interval_excludes_0(tmp_path):
     import pandas as pd
 
     from coprod.report import _effect_sentence
@@ -62,12 +62,17 @@ def test_the_effect_sentence_names_an_assumption_as_the_chief_assumption(tmp_pat
                          "outcome": ["share_together"] * 2, "diff_median": [0.0, -0.25],
                          "diff_low_90": [0.0, -0.4], "diff_high_90": [0.0, -0.15]})
     (tmp_path / "scenarios").mkdir()
-    # A free parameter carries the largest single share; the assumptions' chief is
-    # trust_weight, and that is the one the sentence must name.
+    # forum_rate carries the larger point share, but its interval reaches 0: the
+    # sentence names recruitment_response, and rounds shares to what the intervals allow.
     pd.DataFrame({"scenario": "strict_task_division", "outcome": "share_together",
-                  "input": ["parameters", "assumptions", "chance", "joint_propensity",
-                            "trust_weight", "logic_distance"],
-                  "share": [0.4, 0.54, 0.06, 0.34, 0.31, 0.06]}).to_csv(
+                  "input": ["world", "policy strengths", "chance", "forum_rate",
+                            "recruitment_response"],
+                  "kind": ["group"] * 3 + ["single"] * 2,
+                  "share": [0.4, 0.54, 0.06, 0.35, 0.31],
+                  "low_90": [0.2, 0.3, 0.03, 0.0, 0.12],
+                  "high_90": [0.6, 0.75, 0.09, 0.6, 0.45]}).to_csv(
         tmp_path / "scenarios" / "attribution.csv", index=False)
     text = _effect_sentence(tmp_path, comp)
-    assert "54% comes from the assumptions (chiefly the assumed trust weight)" in text
+    assert "50% (30%–80%) comes from the policy's assumed strengths (chiefly the assumed " \
+        "recruitment response)" in text
+    assert "forum rate" not in text and "54%" not in text

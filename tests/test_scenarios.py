@@ -124,7 +124,7 @@ def test_outcomes_and_comparison(tmp_path):
     assert len(inputs) == 4 and {"posterior_draw", "assumption_draw", "forum_trust_gain",
                                  "municipal_tradition"} <= set(inputs.columns)
     attribution = pd.read_csv(tmp_path / "attribution.csv")
-    groups = attribution[attribution.input.isin(["parameters", "assumptions", "chance"])]
+    groups = attribution[attribution.kind == "group"]
     sums = groups.groupby(["scenario", "outcome"]).share.sum()
     assert len(sums) > 0 and np.allclose(sums, 1.0)
 
