@@ -117,6 +117,9 @@ def _interval(lo: float, hi: float, scale: float = 100, unit: str = "%") -> str:
 CLAIM_COLUMNS = ("claim", "level", "verdict", "evidence")
 ATTRIBUTION_COLUMNS = ("scenario", "outcome", "input", "kind", "share", "low_90", "high_90")
 ATTRIBUTION_NUMERIC = ("share", "low_90", "high_90")
+# A single strength is named only where its share's 90% interval starts at 0.5% or more
+# (so that it does not read "0%" at its lower end).
+NAMED_SHARE = 0.005
 KEY_EFFECT = "share_together"  # the paper's question: how much is coordinated together
 
 
@@ -210,8 +213,10 @@ def _policy_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
     if "world" not in mine.index:
         return text
     text += (f" Of the variance in the first, the calibrated worlds carry "
-             f"{_share_text(*mine.loc['world', list(ATTRIBUTION_NUMERIC)])} and chance "
-             f"{_share_text(*mine.loc['chance', list(ATTRIBUTION_NUMERIC)])}.")
+             f"{_share_text(*mine.loc['world', list(ATTRIBUTION_NUMERIC)])}, the assumed "
+             "strengths of what did not exist in 2015 "
+             f"{_share_text(*mine.loc['policy strengths', list(ATTRIBUTION_NUMERIC)])} and "
+             f"chance {_share_text(*mine.loc['chance', list(ATTRIBUTION_NUMERIC)])}.")
     routes = mine[(mine.kind == "association") & mine.index.isin(list(POLICY_ROUTES))]
     # A route is named only where its association's interval excludes 0.
     clear = routes[(routes.low_90 > 0) | (routes.high_90 < 0)]
@@ -247,7 +252,7 @@ def _effect_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
     if groups.empty:
         return text
     # A single strength is named only where its share's interval excludes 0.
-    singles = mine[(mine.kind == "single") & (mine.low_90 > 0)] \
+    singles = mine[(mine.kind == "single") & (mine.low_90 >= NAMED_SHARE)] \
         .sort_values("share", ascending=False)
     chief = f" (chiefly the assumed {singles.input.iloc[0].replace('_', ' ')})" \
         if len(singles) else ""
@@ -432,7 +437,7 @@ def _attribution_rows(sdir: Path, scenarios: list[str], comp: pd.DataFrame) -> s
             continue
         e = eff.iloc[0]
         # Single strengths only where their share's interval excludes 0.
-        singles = mine[(mine.kind == "single") & (mine.low_90 > 0)] \
+        singles = mine[(mine.kind == "single") & (mine.low_90 >= NAMED_SHARE)] \
             .sort_values("share", ascending=False)
         top = ", ".join(f"{k} {_share_text(r.share, r.low_90, r.high_90)}"
                         for k, r in singles.head(3).iterrows())

@@ -22,7 +22,10 @@ from a bootstrap over the world draws and the strength draws (both resampled).
 Single inputs are split only where the inputs are drawn independently: the policy
 strengths (a Latin hypercube). Each one's first-order share is the R² of a straight line
 through the strength draws' marginal means against its values, times the group's main
-share, with its bootstrap interval. The world's inputs come from a joint posterior and
+share, with its bootstrap interval; a strength is listed only where its line's R² exceeds
+what chance alone gives with that many draws 95 times in 100 (an R² is never below 0, so
+an interval alone would name inputs that do nothing). The world's inputs come from a
+joint posterior and
 are dependent: no sound first-order split exists for them here, so none is given.
 Instead, for the world inputs asked for (e.g. the local policy's three routes), the rank
 correlation of the effect with the input's value across world draws is given, with its
@@ -111,6 +114,16 @@ def _line_r2(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.corrcoef(x, y)[0, 1] ** 2)
 
 
+def _null_r2(n: int, level: float = 0.95) -> float:
+    """The R² a straight line through ``n`` points of noise exceeds with 1 − ``level``."""
+    from scipy.stats import f
+
+    if n <= 2:
+        return 1.0
+    crit = float(f.ppf(level, 1, n - 2))
+    return crit / (crit + n - 2)
+
+
 def _rank_correlation(x: np.ndarray, y: np.ndarray) -> float:
     """Spearman's rank correlation (NaN when either does not vary)."""
     if np.ptp(x) == 0 or np.ptp(y) == 0:
@@ -187,6 +200,12 @@ def attribute(effects: pd.DataFrame, design: pd.DataFrame, strengths: tuple[str,
         p, a = gen.integers(n_p, size=n_p), gen.integers(n_a, size=n_a)
         boot.append(_shares(cube[p][:, a], {n: x[a] for n, x in strength_values.items()},
                             {n: x[p] for n, x in world_values.items()}))
+    # Single strengths only where their line beats chance (the F test of its slope).
+    critical = _null_r2(n_a)
+    comp = components(cube)
+    point = {k: v for k, v in point.items()
+             if k not in strength_values
+             or _line_r2(strength_values[k], comp.strength_means) > critical}
     kinds = {**dict.fromkeys(GROUPS, "group"), **dict.fromkeys(singles, "single"),
              **dict.fromkeys(linked, "association")}
     rows = []
