@@ -45,10 +45,10 @@ from calibration.history import (
     whole_generations,
 )
 from calibration.inputs import calibrated_inputs, screen
+from calibration.observed_survey import SurveyTable, load_table2
 from calibration.posterior import write_posterior
 from calibration.sampler import SeededSampler
 from calibration.summary import SurveyDistance, observed_summary, summarise_simulated
-from calibration.survey import SurveyTable, load_table2
 from sim import run
 from sim.batch import collector_spares_existing, connect
 from sim.errors import InputError

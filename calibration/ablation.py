@@ -38,12 +38,12 @@ from calibration.abc import (
     run_abc,
     stopping_tolerance,
 )
-from calibration.fit import predictive_counts
 from calibration.mechanisms import MECHANISMS, OFF
+from calibration.observed_survey import SurveyTable, load_table2
 from calibration.posterior import load_posterior
+from calibration.predictive_check import predictive_counts
 from calibration.study import calibrate_or_reuse, study_seed, study_sizes
 from calibration.summary import SurveyDistance, observed_summary
-from calibration.survey import SurveyTable, load_table2
 from sim.catalogue import TABLE2_IDS
 from sim.errors import InputError
 from sim.io import atomic_write_text, read_own_json

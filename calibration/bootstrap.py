@@ -40,10 +40,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from calibration.survey import SurveyTable, UnitResponses
+from calibration.observed_survey import SurveyTable, UnitResponses
 from sim.catalogue import COORDINATORS
 from sim.errors import InputError
-from sim.survey import shares_from_counts
+from sim.virtual_survey import shares_from_counts
 
 LEVELS = (0.95, 0.99)
 SOCIAL = "social"

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from calibration.bootstrap import replicate_counts
-from calibration.survey import SurveyTable, UnitResponses
+from calibration.observed_survey import SurveyTable, UnitResponses
 from sim.catalogue import COORDINATORS
 from sim.classify import CLASSES, THRESHOLDS, class_probabilities, classify_table, sensitivity
 
@@ -102,7 +102,7 @@ def dropped_answers_bounds(table: SurveyTable, *, reps: int = 2_000, rng=None,
     """
     import pandas as pd
 
-    from calibration.survey import SurveyTable as Table
+    from calibration.observed_survey import SurveyTable as Table
 
     rows = []
     extra = np.round(table.n * dropped / (1 - dropped)).astype(int)

@@ -96,7 +96,7 @@ def screen(names: tuple[str, ...] | None = None, *, worlds: int = SCREEN_WORLDS,
     uses; each summary is regressed on all inputs at once (inputs scaled to unit prior
     standard deviation, summaries to unit prior predictive standard deviation).
     """
-    from calibration.fit import survey_counts_task
+    from calibration.predictive_check import survey_counts_task
     from calibration.summary import summarise_counts
     from sim.batch import Task, run_tasks, spawn_seeds
 

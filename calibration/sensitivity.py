@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from calibration.fit import FIT_STEPS, survey_counts_task
+from calibration.predictive_check import FIT_STEPS, survey_counts_task
 from calibration.summary import SHARE_KEYS, summarise_counts
 from sim.batch import Task, run_tasks, spawn_seeds
 from sim.outcomes import SUMMARY

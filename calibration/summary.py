@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from calibration.survey import SurveyTable
+from calibration.observed_survey import SurveyTable
 from sim.catalogue import COORDINATORS, TABLE2_IDS
-from sim.survey import SimulatedSurvey, shares_from_counts
+from sim.virtual_survey import SimulatedSurvey, shares_from_counts
 
 MISSING_Z = 10.0
 SHARE_KEYS = tuple(f"share:{a}:{c}" for a in TABLE2_IDS for c in COORDINATORS)
@@ -61,7 +61,7 @@ class SurveyDistance:
 
     ``activities`` (default: all six of Table 2) are those whose two free shares and
     count enter the distance; leaving one out gives the distance of a calibration that
-    never sees it (:mod:`calibration.validation`). The default is the full distance.
+    never sees it (:mod:`calibration.leave_one_out`). The default is the full distance.
     """
 
     def __init__(self, observed: dict[str, float], activities=None):

@@ -29,8 +29,8 @@ from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
 from calibration.bootstrap import survey_bootstrap
+from calibration.observed_survey import load_table2
 from calibration.posterior import calibrated_parameters
-from calibration.survey import load_table2
 from scenarios.spec import load_scenario, shipped_names
 from sim import CoProductionModel, outcomes
 from sim.catalogue import COORDINATORS, TABLE2_IDS, activity_index

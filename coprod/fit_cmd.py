@@ -36,7 +36,8 @@ def register(sub, name: str) -> None:
 def write_fit(posterior: Posterior, out: Path, *, draws: int, seed: int, workers: int = 1,
               scheduler: str | None = None, reps: int = 10_000):
     """Run the predictive check and write fit.csv, fit_differences.csv, fit_n.csv, figures."""
-    from calibration.fit import (
+    from calibration.fit_plots import plot_fit, plot_posterior
+    from calibration.predictive_check import (
         SHARE_COLUMNS,
         compare,
         predictive_classes,
@@ -44,7 +45,6 @@ def write_fit(posterior: Posterior, out: Path, *, draws: int, seed: int, workers
         survey_counts,
         validation,
     )
-    from calibration.plots import plot_fit, plot_posterior
 
     runs = predictive_runs(posterior, draws=draws, rng=seed, workers=workers,
                            scheduler=scheduler)

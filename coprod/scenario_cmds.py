@@ -176,7 +176,7 @@ def _write_comparison(comp, out: Path, stage: Path, notes: list) -> list[str]:
     import pandas as pd
 
     from scenarios.effects import MAX_RESULTS_BYTES
-    from scenarios.plots import (
+    from scenarios.scenario_plots import (
         plot_attribution,
         plot_differences,
         plot_shares,
@@ -204,7 +204,7 @@ def _write_comparison(comp, out: Path, stage: Path, notes: list) -> list[str]:
         plot_attribution(comp.attribution, stage / "attribution.png")
         written += ["attribution.csv", "attribution.png"]
     if comp.baseline_fit is not None:
-        from calibration.plots import plot_fit
+        from calibration.fit_plots import plot_fit
 
         atomic_write_frame(stage / "baseline_vs_observed.csv", comp.baseline_fit.shares)
         plot_fit(comp.baseline_fit.shares, stage / "baseline_vs_observed.png",

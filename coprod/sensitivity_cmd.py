@@ -41,7 +41,7 @@ def register(sub, name: str) -> None:
 
 def run_command(args) -> int:
     """Run the Morris screening, write the table and heat map, print the top drivers."""
-    from calibration.plots import plot_sensitivity
+    from calibration.fit_plots import plot_sensitivity
     from calibration.posterior import calibrated_parameters
     from calibration.sensitivity import INPUT_GROUPS, morris
     from scenarios.spec import load_scenario

@@ -28,7 +28,7 @@ def register(sub, name: str) -> None:
         epilog=examples("coprod survey --seed 1 --out out/survey",
                         "coprod survey --data my_units.csv --resample unit"),
     )
-    from calibration.survey import MAX_COUNT, MAX_FIELD, MAX_UNITS
+    from calibration.observed_survey import MAX_COUNT, MAX_FIELD, MAX_UNITS
     from sim.io import MAX_INPUT_BYTES
 
     p.add_argument("--data", type=Path, help="your own survey CSV (aggregate or unit-level; "
@@ -63,7 +63,7 @@ def run(args) -> int:
     from calibration.claims import COLUMNS as CLAIM_COLUMNS
     from calibration.claims import check_claims
     from calibration.classes import dropped_answers_bounds, observed_classes
-    from calibration.survey import UnitResponses, load_survey
+    from calibration.observed_survey import UnitResponses, load_survey
 
     seed = seed_value(args.seed)
     if args.out is not None:

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.fit import PredictiveCheck, compare
 from calibration.inputs import policy_strengths
+from calibration.predictive_check import PredictiveCheck, compare
 from scenarios.attribution import COLUMNS as ATTRIBUTION_COLUMNS
 from scenarios.attribution import attribution_table, strengths_of
 from scenarios.effects import read_ensembles
@@ -180,7 +180,7 @@ def _snapshot(name: str, mine, base, diff: pd.DataFrame):
     moved = changed.max(axis=1) > 0
     if not moved.any():
         return None
-    from calibration.survey import load_table2
+    from calibration.observed_survey import load_table2
 
     table = load_table2()
     observed = {f"{a}:{c}": table.counts[i, j] / table.counts[i].sum()

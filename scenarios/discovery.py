@@ -240,7 +240,7 @@ BOX_COLOURS = ("#c0392b", "#1f5f8b", "#4a9c59")
 
 def plot_discovery(d: Discovery, path: Path) -> Path:
     """Each box's limits against each restricted input's range; coverage vs density."""
-    from calibration.plots import new_figure, save_figure
+    from calibration.fit_plots import new_figure, save_figure
 
     restricted = [n for n in dict.fromkeys(d.boxes.input) if n]
     fig, (left, right) = new_figure(1, 2, figsize=(13, max(3.5, 0.55 * len(restricted)

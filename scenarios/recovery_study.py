@@ -1,8 +1,8 @@
 """The recovery study as ``coprod recovery`` runs it: parameters, then policy effects.
 
-For each truth of :mod:`calibration.recovery` (a parameter set drawn from the prior and
+For each truth of :mod:`calibration.parameter_recovery` (a parameter set drawn from the prior and
 the posterior calibrated on its synthetic survey), every shipped scenario's effect is
-estimated from that posterior and set against the true one (:mod:`scenarios.recovery`).
+estimated from that posterior and set against the true one (:mod:`scenarios.effect_recovery`).
 Each truth's effects are kept in ``DIR/truth_NN/effects.csv``, so that ``resume=True``
 reuses them with the truth's calibration.
 """
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from calibration.parameter_recovery import recover, summarise
 from calibration.posterior import Posterior
-from calibration.recovery import recover, summarise
 from calibration.study import study_seed
-from scenarios import recovery as effects
+from scenarios import effect_recovery as effects
 from scenarios.spec import load_scenario, shipped_names
 from sim.io import atomic_write_frame, read_own_csv
 

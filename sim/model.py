@@ -52,7 +52,7 @@ from sim.kernels import MUNICIPALITY, TOGETHER, VOLUNTARY  # noqa: F401 (re-expo
 from sim.population import Population, build_population
 from sim.regime import LOGIC_GAP_RANGE, TRUST_BASELINE_BETA
 from sim.streams import Streams
-from sim.survey import SimulatedSurvey, virtual_survey
+from sim.virtual_survey import SimulatedSurvey, virtual_survey
 
 WINDOW_WEEKS = SURVEY_2015.window_weeks  # the survey asked about the last four weeks
 # Share of units where the activity can take place at all: units running the statutory

@@ -80,7 +80,7 @@ CONSTANTS: dict[str, tuple[str, str]] = {
     "UNIFORMS_PER_TEAM": (TECHNICAL, "uniform draws a team reads in a week"),
     "UNIFORMS_PER_WEEK": (TECHNICAL, "the draw that starts a week's revision skips"),
     "YEAR_WEEKS": (DEFINITION, "52 weeks: 'volunteers in the past year'"),
-    # sim/runner.py, sim/survey.py, sim/io.py, sim/batch.py, sim/parameters.py
+    # sim/runner.py, sim/virtual_survey.py, sim/io.py, sim/batch.py, sim/parameters.py
     "DEFAULT_STEPS": (DEFINITION, "a run observes 2015 unless asked for more weeks"),
     "MAX_STEPS": (TECHNICAL, "at most fifty years after 2015"),
     "CHECK_WEEKS": (TECHNICAL, "weeks run between checks for Ctrl-C"),

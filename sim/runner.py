@@ -17,7 +17,7 @@ from sim.frame import SURVEY_2015
 from sim.io import interrupts_deferred
 from sim.model import CoProductionModel
 from sim.population import Population
-from sim.survey import SimulatedSurvey
+from sim.virtual_survey import SimulatedSurvey
 
 DEFAULT_STEPS = 0  # weeks after the 2015 snapshot; 0 = observe 2015
 MAX_STEPS = 2600  # fifty years: a week's state is small, but the series grows with it

@@ -28,7 +28,7 @@ def units_csv(write):
     Units answer for several activities, as in the survey: unit i answers activity a's
     i-th response, so unit 0 answers for all six activities.
     """
-    from calibration.survey import load_table2
+    from calibration.observed_survey import load_table2
     from sim.catalogue import COORDINATORS
 
     table = load_table2()

@@ -5,7 +5,7 @@ from scipy.special import ndtri
 
 from calibration.bootstrap import StatisticSpec, bca, survey_bootstrap
 from calibration.claims import check_claims
-from calibration.survey import load_table2, load_units
+from calibration.observed_survey import load_table2, load_units
 from sim.errors import InputError
 
 from .conftest import DATA

@@ -5,11 +5,11 @@ import pandas as pd
 import pytest
 
 from calibration.abc import Settings, calibrate
-from calibration.fit import compare, predictive_counts
+from calibration.observed_survey import load_table2
 from calibration.posterior import calibrated_parameters, load_posterior, weighted_quantile
+from calibration.predictive_check import compare, predictive_counts
 from calibration.sensitivity import morris
 from calibration.summary import FREE_SHARES, KEYS, SurveyDistance, observed_summary
-from calibration.survey import load_table2
 from coprod.main import main
 from sim.catalogue import TABLE2_IDS
 from sim.errors import InputError
@@ -174,7 +174,7 @@ def test_sensitivity_finds_the_mechanisms_where_they_act():
 
 
 def test_exact_interval_stands_in_where_bca_is_degenerate(predictive):
-    from calibration.fit import clopper_pearson
+    from calibration.predictive_check import clopper_pearson
 
     lo, hi = clopper_pearson(0, 19)
     assert lo == 0 and hi == pytest.approx(1 - 0.025 ** (1 / 19))
@@ -184,7 +184,7 @@ def test_exact_interval_stands_in_where_bca_is_degenerate(predictive):
 
 
 def test_validation_patterns_are_reported():
-    from calibration.fit import predictive_runs, validation
+    from calibration.predictive_check import predictive_runs, validation
 
     table = validation(predictive_runs(load_posterior(), draws=6, rng=3, progress=False))
     share = table.set_index("pattern").loc["volunteers_past_year_per_inhabitant", "sim_median"]
@@ -200,7 +200,7 @@ def test_validation_patterns_are_reported():
 
 
 def test_leave_one_out_predicts_the_left_out_activity(tmp_path):
-    from calibration.validation import COLUMNS, leave_one_out, naive_shares
+    from calibration.leave_one_out import COLUMNS, leave_one_out, naive_shares
 
     table = load_table2()
     frame, record = leave_one_out(tmp_path, activities=["day_centre"], seed=2,

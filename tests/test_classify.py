@@ -6,7 +6,7 @@ import pytest
 
 from calibration.bootstrap import StatisticSpec, replicate_counts, survey_bootstrap
 from calibration.classes import observed_classes
-from calibration.survey import load_table2
+from calibration.observed_survey import load_table2
 from coprod.main import main
 from sim.catalogue import TABLE2_IDS, activity
 from sim.classify import (

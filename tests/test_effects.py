@@ -120,7 +120,7 @@ def test_an_interrupted_compare_keeps_the_earlier_set_whole(ensembles, capsys,
     def halt(*args, **kwargs):
         raise stop() if stop is KeyboardInterrupt else CoprodError("disk full")
 
-    monkeypatch.setattr("scenarios.plots.plot_differences", halt)
+    monkeypatch.setattr("scenarios.scenario_plots.plot_differences", halt)
     code = main(["compare", "--out", str(ensembles)])
     err = _one_line_error(capsys, code)
     assert code == (130 if stop is KeyboardInterrupt else 2)

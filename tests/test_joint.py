@@ -75,7 +75,7 @@ def test_ensembles_draw_whole_worlds_and_only_the_policy_strengths_besides():
 
 def test_the_tables_answer_is_bounded_by_where_the_dropped_answers_could_have_gone():
     from calibration.classes import dropped_answers_bounds, observed_classes
-    from calibration.survey import load_table2
+    from calibration.observed_survey import load_table2
 
     table = load_table2()
     bounds = dropped_answers_bounds(table, reps=200, rng=1).set_index("case")
@@ -87,8 +87,8 @@ def test_the_tables_answer_is_bounded_by_where_the_dropped_answers_could_have_go
 
 
 def test_the_fair_rival_predicts_from_the_activities_flags():
-    from calibration.survey import SurveyTable
-    from calibration.validation import logit_shares
+    from calibration.leave_one_out import logit_shares
+    from calibration.observed_survey import SurveyTable
     from sim.catalogue import TABLE2_IDS, activity
 
     # A world where only the statutory flag matters: the logit recovers a left-out

@@ -14,7 +14,7 @@ from sim.frame import SURVEY_2015
 from sim.outcomes import NAMES
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS, validate
 from sim.population import build_population
-from sim.survey import ANSWERS
+from sim.virtual_survey import ANSWERS
 
 
 @pytest.fixture(scope="module")

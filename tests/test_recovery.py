@@ -6,9 +6,9 @@ import pytest
 
 from calibration.abc import Settings
 from calibration.inputs import calibrated_inputs
+from calibration.parameter_recovery import COLUMNS, TRUTH_FILE, draw_truth, recover, summarise
 from calibration.posterior import load_posterior
-from calibration.recovery import COLUMNS, TRUTH_FILE, draw_truth, recover, summarise
-from scenarios.recovery import effect_rows, summarise_effects
+from scenarios.effect_recovery import effect_rows, summarise_effects
 from scenarios.spec import load_scenario
 from sim.errors import InputError
 from sim.parameters import FREE, PARAMETERS

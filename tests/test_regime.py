@@ -11,7 +11,7 @@ from scipy import stats
 from sim import CoProductionModel, outcomes, regime, run
 from sim.parameters import PARAMETERS, Parameter
 from sim.streams import Streams
-from sim.survey import ANSWERS
+from sim.virtual_survey import ANSWERS
 
 UNSURE = ANSWERS.index("unsure")
 

@@ -117,7 +117,7 @@ def test_sizes_are_bounded_and_the_limit_is_named(argv, capsys):
 
 
 def test_huge_counts_and_endless_files_are_refused(write):
-    from calibration.survey import load_survey
+    from calibration.observed_survey import load_survey
     from sim.errors import InputError
 
     big = write("big.csv", "activity,n,municipality,voluntary,together\n"
@@ -133,7 +133,7 @@ def test_huge_counts_and_endless_files_are_refused(write):
 
 
 def test_count_recovery_with_large_n_is_quick():
-    from calibration.survey import recover_counts
+    from calibration.observed_survey import recover_counts
 
     cands = recover_counts(100_000, {"municipality": 33, "voluntary": 33, "together": 34})
     assert cands[0] == (32_500, 33_000, 34_500) and sum(cands[-1]) == 100_000

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from calibration.survey import (
+from calibration.observed_survey import (
     load_aggregate,
     load_survey,
     load_table2,

@@ -267,7 +267,7 @@ def test_unit_resampling_in_chunks_draws_the_same_tables(units_csv, monkeypatch)
     import numpy as np
 
     from calibration import bootstrap
-    from calibration.survey import load_units
+    from calibration.observed_survey import load_units
 
     units = load_units(units_csv)
     whole = bootstrap.replicate_counts(units, reps=120, rng=5, resample="unit")

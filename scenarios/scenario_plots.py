@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.plots import COLOURS, LABELS, new_figure, save_figure
+from calibration.fit_plots import COLOURS, LABELS, new_figure, save_figure
 from sim.outcomes import HEADLINE, outcome
 
 

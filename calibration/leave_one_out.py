@@ -3,7 +3,7 @@
 For each of the six activities, ABC-SMC is run on the other five (the distance, and the
 noise level it stops at, ignore the left-out activity's shares and count), and the
 left-out activity's three shares are predicted from posterior draws: each draw is one run
-with the virtual survey (:func:`calibration.fit.predictive_counts`), so the 90%
+with the virtual survey (:func:`calibration.predictive_check.predictive_counts`), so the 90%
 predictive interval holds both parameter uncertainty and the survey's sampling noise.
 Each prediction is set against the observed share (inside the interval or not, absolute
 error of the predictive median) and against two rivals: a naive predictor (each
@@ -30,10 +30,10 @@ import numpy as np
 import pandas as pd
 
 from calibration.abc import Settings
-from calibration.fit import predictive_counts
+from calibration.observed_survey import SurveyTable, load_table2
 from calibration.posterior import load_posterior
+from calibration.predictive_check import predictive_counts
 from calibration.study import calibrate_or_reuse, study_seed, study_sizes
-from calibration.survey import SurveyTable, load_table2
 from sim.catalogue import COORDINATORS, TABLE2_IDS
 
 COLUMNS = ["activity", "coordinator", "observed", "predicted_median", "low_90", "high_90",

@@ -33,7 +33,7 @@ import numpy as np
 from sim.catalogue import ACTIVITY_IDS, COORDINATORS, TABLE2_IDS, UNIT_TYPES, activity
 from sim.errors import InputError, UnknownNameError
 from sim.io import read_text_limited
-from sim.survey import shares_from_counts
+from sim.virtual_survey import shares_from_counts
 
 DROPPED_ANSWERS = ("several", "unsure")
 AGGREGATE_COLUMNS = ("activity", "n", *COORDINATORS)

@@ -20,13 +20,13 @@ import numpy as np
 import pandas as pd
 
 from calibration.bootstrap import BootstrapResult, StatisticSpec, survey_bootstrap
+from calibration.observed_survey import SurveyTable, load_table2
 from calibration.posterior import Posterior
-from calibration.survey import SurveyTable, load_table2
 from sim import run
 from sim.batch import Task, run_tasks, spawn_seeds
 from sim.catalogue import COORDINATORS, TABLE2_IDS, UNIT_TYPES
 from sim.frame import SURVEY_2015, VOLUNTEER_SHARE_2014
-from sim.survey import SimulatedSurvey
+from sim.virtual_survey import SimulatedSurvey
 
 FIT_STEPS = 0  # observe the 2015 snapshot (the end of the spin-up)
 
