@@ -71,7 +71,7 @@ class Settings:
     min_epsilon: float | None = 0.0
 
 
-QUICK = Settings(population_size=40, max_populations=3, max_simulations=400,
+QUICK = Settings(population_size=40, max_populations=2, max_simulations=400,
                  max_walltime_s=45)
 # The simulated survey is itself a sample of 244 units, so even the true parameters give a
 # distance near sqrt(2) ≈ 1.4 from the data (two independent samples of one world): the
