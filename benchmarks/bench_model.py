@@ -44,10 +44,11 @@ class PerAgentUnit(LTCUnit):
     def _choose(self, pairs, d_vol_base, u):
         """Logit choices for some of this unit's pairs (numpy on small arrays)."""
         m, i, r = self.model, self.index, self.model.rules.units
-        d_vol = d_vol_base[m.pairs.cell[pairs]] + m.week_units.shift[i]
+        shift = m.week_units.shift[i] + r.trust_handover * (m.trust[i] - r.trust_reference)
+        d_vol = d_vol_base[m.pairs.cell[pairs]] + shift
         unit_term = (r.joint_base + r.trust_weight * m.trust[i]
                      - r.logic_distance * m.week_units.gap[i] - r.task_division)
-        e_vol, e_tog = np.exp(d_vol), np.exp(0.5 * d_vol + unit_term)
+        e_vol, e_tog = np.exp(d_vol), np.exp(r.joint_claim_share * d_vol + unit_term)
         low = 1 / (1 + e_vol + e_tog)
         return (u > low).astype(np.int8) + (u > (1 + e_vol) * low)
 
@@ -69,10 +70,10 @@ class PerAgentUnit(LTCUnit):
         m.pair_window[m.week_slot, pairs] = -1
         m.pair_window[m.week_slot, occ] = mode
         joint = mode == TOGETHER
-        failed = sub[2] < r.untrained_risk + joint * r.risk[i] * m.week_units.gap[i]
+        failed = sub[2] < r.untrained_risk[mode] + joint * r.risk[i] * m.week_units.gap[i]
         n_fail, n_ok = int(failed.sum()), int((joint & ~failed).sum())
         t = m.trust[i]
-        t += (r.trust_learning * ((1 - t) * n_ok - 2 * t * n_fail)
+        t += (r.trust_learning * ((1 - t) * n_ok - r.failure_trust_weight * t * n_fail)
               + r.trust_drift * (m.trust_base[i] - t) + r.forum_gain * (1 - t))
         m.trust[i] = min(max(t, 0.0), 1.0)
         m.week_results.append((m.pairs.muni[occ], mode, failed, joint & ~failed))
