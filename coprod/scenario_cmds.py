@@ -122,11 +122,19 @@ def _report_run(result, out: Path) -> int:
         print(f"coprod run: error: scenario {name}: no run finished; {out / name} was left "
               "as it was", file=sys.stderr)
     if result.failures:
+        # One summary and the first failure (with its seed and parameters: enough to
+        # reproduce it), not a line per run; every failure is in the manifests.
+        by_scenario: dict[str, int] = {}
         for failure in result.failures:
-            print(f"coprod run: error: {failure.describe()}", file=sys.stderr)
-        print(f"coprod run: error: {len(result.failures)} of {result.runs} runs failed; "
-              "the others are kept; 'coprod run ... --resume' with the same options "
-              "retries only the failed ones", file=sys.stderr)
+            name = str(failure.task.tag.get("scenario", "?"))
+            by_scenario[name] = by_scenario.get(name, 0) + 1
+        counts = ", ".join(f"{n} in {name}" for name, n in by_scenario.items())
+        print(f"coprod run: error: {len(result.failures)} of {result.runs} runs failed "
+              f"({counts}); the others are kept; 'coprod run ... --resume' with the same "
+              "options retries only the failed ones; every failure is listed in its "
+              "scenario's manifest.json", file=sys.stderr)
+        print(f"coprod run: error: the first: {result.failures[0].describe()}",
+              file=sys.stderr)
         return 1
     return 0
 

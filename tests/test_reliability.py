@@ -217,8 +217,10 @@ def _coprod(*args, **kw):
 
 def _interrupt_a_run(out: Path, workers: int, wait: float) -> tuple[int, str]:
     """Start a small ``coprod run``, press Ctrl-C twice after ``wait`` s; (code, stderr)."""
-    proc = _coprod("run", "baseline", "--draws", "3", "--assumption-draws", "1",
-                   "--replicates", "3", "--horizon", "60", "--workers", str(workers),
+    # 20 runs of 20 years: about 2 s of runs on one worker, so that most interrupts land
+    # while runs are under way (a ten-year run takes about 50 ms).
+    proc = _coprod("run", "baseline", "--draws", "4", "--assumption-draws", "1",
+                   "--replicates", "5", "--horizon", "1040", "--workers", str(workers),
                    "--out", str(out))
     proc.stdout.readline()  # "Running ...": the runs are under way
     time.sleep(wait)
