@@ -36,6 +36,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from calibration.history import (
     UNREADABLE,
@@ -56,6 +57,7 @@ from sim.io import atomic_write_frame, interrupts_deferred
 from sim.parameters import FREE, PARAMETERS
 
 CALIBRATION_STEPS = 0  # the survey at the 2015 snapshot, after the spin-up
+INPUT_KEY = "input:"  # an input drawn from its prior, carried among the summaries
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,8 @@ QUICK = Settings(population_size=40, max_populations=2, max_simulations=400,
 # shipped settings stop at that noise level, measured at the start of each calibration.
 # Runs also stop when fewer than 2% of proposals are accepted. The wall-time limit is
 # checked between generations, so a last generation can run past it.
-DEFAULT = Settings(population_size=400, max_populations=20, max_simulations=60_000,
-                   max_walltime_s=10.5 * 60, min_epsilon=None)
+DEFAULT = Settings(population_size=400, max_populations=20, max_simulations=150_000,
+                   max_walltime_s=25 * 60, min_epsilon=None)
 NOISE_PAIRS = 32  # pairs of virtual surveys that measure the noise level
 NOISE_MIN_PARTICLES = 100  # calibrations this size or larger record the noise level
 MIN_ACCEPTANCE = 0.02
@@ -134,17 +136,28 @@ class FixedModel:
     without a mechanism holds its strength at its "off" value (:mod:`calibration.ablation`).
     """
 
-    def __init__(self, fixed: dict[str, float], names: tuple[str, ...] | None = None):
+    def __init__(self, fixed: dict[str, float], names: tuple[str, ...] | None = None,
+                 from_prior: tuple[str, ...] = ()):
         self.fixed = {k: float(v) for k, v in fixed.items()}
         self.names = tuple(names or calibrated_inputs())
+        self.from_prior = tuple(n for n in from_prior if n not in self.fixed)
         self.__name__ = "without_" + "_".join(sorted(self.fixed)) if self.fixed else "full"
 
     def __call__(self, pars) -> dict[str, float]:
-        """One simulated survey, the fixed parameters at their values."""
+        """One simulated survey, the fixed parameters at their values.
+
+        The inputs ``from_prior`` are drawn from their priors for this simulation (from
+        pyabc's seeded generator) and returned beside the summaries (``input:<name>``,
+        which the distance ignores): an accepted particle keeps the whole world it was
+        simulated with.
+        """
         seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 - pyabc's own generator
+        drawn = {n: float(np.random.uniform(PARAMETERS[n].low, PARAMETERS[n].high))  # noqa: NPY002
+                 for n in self.from_prior}
         params = {**{k: float(from_logit(k, pars[k])) for k in self.names
-                     if k not in self.fixed}, **self.fixed}
-        return summarise_simulated(run(params, steps=CALIBRATION_STEPS, rng=seed).survey)
+                     if k not in self.fixed}, **drawn, **self.fixed}
+        summary = summarise_simulated(run(params, steps=CALIBRATION_STEPS, rng=seed).survey)
+        return {**summary, **{f"{INPUT_KEY}{n}": v for n, v in drawn.items()}}
 
 
 
@@ -322,7 +335,7 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
         return min_epsilon
 
     t0 = time.perf_counter()
-    history = run_abc(out / "abc.db", [FixedModel(fixed, abc_inputs)],
+    history = run_abc(out / "abc.db", [FixedModel(fixed, abc_inputs, prior_inputs)],
                       [prior(fixed, abc_inputs)], obs, SurveyDistance(obs, activities),
                       settings=settings, seed=seed, tolerance=tolerance, workers=workers,
                       scheduler=scheduler, resume=resume)
@@ -355,20 +368,22 @@ def _write_last_generation(out: Path, history, fixed: dict, prior_inputs: tuple,
                            seed: int) -> np.ndarray:
     """Write the last generation as ``posterior.csv``: every calibrated input a column.
 
-    The sampled inputs come back from pyabc's logit scale; each particle draws the
-    inputs the survey cannot narrow from their priors (uniform over their ranges,
-    seeded by the calibration's seed); fixed inputs are constant columns.
+    The sampled inputs come back from pyabc's logit scale; the inputs drawn from their
+    priors in each simulation come from the particle's own summaries (the values it was
+    accepted with); fixed inputs are constant columns.
     """
-    particles, weights = history.get_distribution(m=0, t=history.max_t)
-    particles = particles.apply(lambda column: from_logit(column.name, column))
-    gen = np.random.default_rng([seed, 2015])
-    for name in prior_inputs:
-        p = PARAMETERS[name]
-        particles[name] = gen.uniform(p.low, p.high, len(particles))
+    del seed  # every value is the particle's own: nothing is drawn afterwards
+    population = history.get_population(t=history.max_t)
+    mine = [p for p in population.particles if p.m == 0]
+    particles = pd.DataFrame([
+        {**{k: float(from_logit(k, v)) for k, v in p.parameter.items()},
+         **{n: float(p.sum_stat[f"{INPUT_KEY}{n}"]) for n in prior_inputs}}
+        for p in mine])
+    weights = np.array([p.weight for p in mine], dtype=float)
     for name, value in fixed.items():
         particles[name] = float(value)
-    write_posterior(out, particles, np.asarray(weights))
-    return np.asarray(weights)
+    write_posterior(out, particles, weights)
+    return weights
 
 
 def generation_epsilons(history) -> list:
