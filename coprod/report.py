@@ -140,7 +140,9 @@ def _claim_sentences(directory: Path) -> list[str]:
     supported = int((verdicts == "supported").sum())
     out = [f"Of the paper's {len(strict)} sentences checked against this survey at 99%, "
            f"{supported} {'is' if supported == 1 else 'are'} supported by its intervals."]
-    words = {"not shown": "is not shown at 99%: the intervals cannot decide",
+    words = {"consistent": "is consistent with this survey at 99% (its intervals contain "
+                           "the stated value; a value cannot be shown by an interval)",
+             "not shown": "is not shown at 99%: the intervals cannot decide",
              "contradicted": "is contradicted: the intervals lie on the other side",
              "undecidable": "cannot be decided: an interval does not exist"}
     for r in strict[verdicts != "supported"].itertuples(index=False):

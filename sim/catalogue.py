@@ -8,8 +8,9 @@ ids ``social``, ``cultural_nursing_home``, ``physical``, ``cultural_home_care``,
 
 Statutory status follows the paper (Andfossen 2020, "Statistical analyses"): day
 centres and food delivery are statutory; social activities are treated as
-non-statutory because decisions about them are not reported to the IPLOS register,
-although they are arguably statutory. The paper does not classify the other eight;
+non-statutory because decisions about them are not reported to the IPLOS register ("Despite
+being a statutory public care service, the category 'social activities' is included here
+as a non-statutory service"). The paper does not classify the other eight;
 we treat them as non-statutory (none of them is an individually decided service).
 
 *Professional* activities are those health professionals in long-term care also deliver

@@ -68,9 +68,11 @@ _TABLE: tuple[Parameter, ...] = (
        "Thornton et al. 2012; Ministry of Health and Care Services 2003 (rehabilitation "
        "among the basic needs the municipality must meet)"),
     _P("joint_propensity", -0.7, -3.0, 3.0, "free",
-       "utility of coordinating together at a unit of average trust (0.4) and average "
-       "logic gap (0.5), beyond half the voluntary-minus-municipal claim: how readily "
-       "units and organisations share coordination",
+       "utility of coordinating together at a unit of trust 0.4 (the baseline's mean) and "
+       "logic gap 0.5, beyond half the voluntary-minus-municipal claim: how readily "
+       "units and organisations share coordination (mean trust in 2015 is nearer 0.57, "
+       "so trust_weight and trust_handover move the 2015 level too; the joint "
+       "calibration takes them together)",
        "Andfossen 2020, Discussion (limited collaboration); Sørensen & Torfing 2011b"),
     _P("activity_rate", 1.1, 0.05, 3.0, "free",
        "weekly rate at which a unit organises an activity per unit of volunteer supply "
@@ -112,11 +114,12 @@ _TABLE: tuple[Parameter, ...] = (
        "Andfossen 2020, Background (division of tasks)",
        label="Strict task division (strength)"),
     _P("social_duty", 0.0, 0.0, 1.0, "lever",
-       "social activities become a municipal duty: the statutory pull applies to them "
-       "(1 = as to food delivery and day centres). The paper calls them arguably "
-       "statutory; day activities for people with dementia became a municipal duty in "
-       "2020", "Andfossen 2020, Statistical analyses; Health and Care Services Act, "
-       "§ 3-7a (2020)",
+       "social activities come to be coordinated as the statutory services are: the "
+       "statutory pull applies to them (1 = as to food delivery and day centres). A "
+       "hypothetical: the paper writes 'Despite being a statutory public care service, the "
+       "category \"social activities\" is included here as a non-statutory service'; day "
+       "activities for people with dementia became an explicit municipal duty in 2020",
+       "Andfossen 2020, Statistical analyses; Health and Care Services Act, § 3-7a (2020)",
        label="Social activities a municipal duty (0–1)"),
     # ---- assumptions: mechanisms the 2015 survey cannot identify and policy strengths.
     # Each has a documented range; scenario ensembles integrate over it.
@@ -142,7 +145,7 @@ _TABLE: tuple[Parameter, ...] = (
        "trust is fragile)", "Sørensen & Torfing 2011b; assumption for the value"),
     _P("trust_handover", 2.0, 0.0, 4.0, "assumption",
        "readiness to let an organisation coordinate alone: voluntary utility per unit of "
-       "the unit's trust above the average (0.4). Failures a unit sees, untrained "
+       "the unit's trust above 0.4 (the baseline's mean). Failures a unit sees, untrained "
        "volunteers' included, lower its trust and so pull coordination back: \"the "
        "public sector, as a dominant actor, may have limited trust in the voluntary "
        "sector\"", "Andfossen 2020, Discussion and Conclusion; Sørensen & Torfing 2011b"),
@@ -185,8 +188,10 @@ _TABLE: tuple[Parameter, ...] = (
        "non-statutory activities where no local policy says who does what; an agreement "
        "ends it. \"Due to the lack of an overall, local voluntary policy (Loga, 2012), "
        "the collaborative parties do not possess a common agreement on who does what "
-       "activity. Despite the lack of such a policy, the municipalities [...] take the "
-       "responsibility\"", "Andfossen 2020, Discussion"),
+       "activity. Despite the lack of such a policy, the municipalities are already in "
+       "charge of providing and managing care services and they take the responsibility "
+       "(Ministry of Health and Care Services, 2011a).\" That an agreement ends the "
+       "default is the project's reading", "Andfossen 2020, Discussion"),
     _P("policy_participation", 0.3, 0.0, 0.6, "assumption",
        "local policy, route (c), participation: relative rise in volunteer recruitment "
        "in municipalities with a local policy (stronger collaboration \"to encourage "
@@ -200,8 +205,10 @@ _TABLE: tuple[Parameter, ...] = (
        "share of the municipality's volunteer pool", "assumption"),
     _P("individual_share", 0.2, 0.0, 0.4, "assumption",
        "share of the volunteer pool outside organisations, recruited by the units "
-       "themselves (their activities count as the municipality's side: a rival "
-       "explanation of 'municipality' answers); the paper acknowledges \"different "
+       "themselves: they count on the municipality's side of the organisations' relative "
+       "presence (S_svc), so more of them means fewer activities organisations "
+       "coordinate (a rival explanation of 'municipality' answers through presence "
+       "only; with org_presence_pull 0 they change nothing); the paper acknowledges \"different "
        "types of volunteers both within and outside of voluntary organisations\"",
        "Andfossen 2016, 2019, as cited in Andfossen 2020; the share is an assumption"),
     _P("forum_trust_gain", 0.02, 0.0, 0.04, "assumption",
