@@ -11,15 +11,18 @@ Which is which is computed, not declared: :func:`acts_before_2015` runs the mode
 the two ends of an input's range with the same seeds and compares everything up to the
 snapshot (the spin-up's weekly outcomes and the 2015 virtual survey).
 
-Of the inputs acting before 2015, one survey of 244 units can narrow only those that move
-its shares or counts by more than its own noise. :func:`screen` measures that on the
-prior predictive: worlds drawn uniformly over every input's range, their virtual
-surveys, and a linear regression of each summary on the inputs (standardised effects).
-ABC-SMC then works on the informative inputs; each particle draws the others from their
-priors, independently — their posterior is their prior up to effects below
-:data:`INFORMATIVE_EFFECT`, and sampling them by ABC in thirty more dimensions would only
-degrade its importance weights (an effective sample size of 9 of 400 in a trial with all
-33).
+Of the inputs acting before 2015, :func:`screen` finds those with a clear linear effect
+on the survey over the prior: worlds drawn uniformly over every input's range, their
+virtual surveys, and a linear regression of each summary on all inputs (standardised
+effects: summary standard deviations of the prior predictive per input standard
+deviation). ABC-SMC moves the informative inputs with its kernel; every other calibrated
+input is drawn from its prior in every simulation and kept with the particle it made
+(:class:`calibration.abc.FixedModel`), so the ABC still accepts or rejects whole worlds —
+proposing those inputs from their priors at every generation leaves the importance
+weights unchanged, and a kernel over thirty more dimensions would only degrade them (an
+effective sample size of 9 of 400 in a trial with all 33). An input whose effect is
+non-linear or acts through others can be missed by the regression; it is then narrowed,
+if at all, by the acceptance alone.
 """
 
 from __future__ import annotations
