@@ -316,7 +316,7 @@ def _bool_cell(where: str, value: str) -> bool:
 
 def _int_cell(where: str, value: str, *, minimum: int = 0) -> int:
     allowed = f"allowed: a whole number >= {minimum} (at most {MAX_COUNT:,})"
-    if not _WHOLE.fullmatch(value.strip()):
+    if not _WHOLE.fullmatch(value.strip()) or len(value.strip()) > 18:
         raise InputError(where, value, allowed)
     k = int(value.strip())
     if not minimum <= k <= MAX_COUNT:

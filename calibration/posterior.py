@@ -129,6 +129,12 @@ def _refuse_stale(manifest: dict, source: str) -> None:
     """A posterior made with another model version is refused in one line."""
     if not isinstance(manifest, dict) or "versions" not in manifest:
         return  # a posterior written without a manifest (tests, by hand): nothing to check
+    versions = manifest["versions"]
+    if not isinstance(versions, dict) or "model" not in versions:
+        raise InputError(f"{source}: manifest.json field 'versions'", str(versions)[:80],
+                         "a mapping with the model version; remake it with 'coprod "
+                         "calibrate --workers 2 --seed 2015 --out DIR'",
+                         problem="no model version in")
     made = model_version_of(manifest)
     if made != MODEL_VERSION:
         raise InputError(source, f"model version {made}", f"this coprod runs model version "
@@ -146,7 +152,7 @@ def _numbers(frame: pd.DataFrame, name: str, csv_file, low: float, high: float,
         row = int(np.flatnonzero(bad.to_numpy())[0])
         value = raw.iloc[row]
         raise InputError(f"{csv_file}: line {row + 2}, column '{name}'",
-                         "" if pd.isna(value) else str(value), allowed)
+                         "blank or NaN" if pd.isna(value) else str(value), allowed)
     return values.astype(float)
 
 

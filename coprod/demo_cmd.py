@@ -70,7 +70,10 @@ def run_demo(args) -> int:
     _step(4, "Comparison with the baseline")
     _command("compare", "--seed", seed, "--out", str(out / "scenarios"))
     _step(5, "Report")
-    report = build_report(out)
+    from sim.io import locked
+
+    with locked(out):
+        report = build_report(out)
     print(f"\nDone in {time.perf_counter() - t0:.0f} s.")
     print(f"Report: {report.resolve()}  (figures also in {out / 'figures'})\n")
     print("Read first:")
@@ -91,8 +94,10 @@ def register_report(sub, name: str) -> None:
 def run_report(args) -> int:
     """Render the report."""
     from coprod.report import build_report
+    from sim.io import locked
 
-    path = build_report(args.out)
+    with locked(args.out):  # every write confined to the folder (a linked figures/ too)
+        path = build_report(args.out)
     print(f"Wrote {path}")
     return 0
 

@@ -23,6 +23,7 @@ from scenarios.attribution import attribution_table, strengths_of
 from scenarios.effects import read_ensembles
 from scenarios.labels import describe
 from sim.catalogue import COORDINATORS, TABLE2_IDS
+from sim.errors import InputError
 from sim.municipality import split_population_name
 from sim.outcomes import SUMMARY
 from sim.parameters import LEVERS
@@ -96,6 +97,10 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
     rows, effects, snapshots = [], {}, []
     for name, outcomes in ens.scenarios.items():
         eff = ens.effects(name)
+        if name != baseline and eff.runs and eff.left_out == eff.runs:
+            raise InputError(str(directory / name), name, f"no run pairs with a {baseline} "
+                             "run of the same draw, replicate and seed; run both with the "
+                             "same sizes and --seed", problem="no paired runs for")
         effects[name] = eff.differences
         if eff.note():
             notes.append(eff.note())

@@ -21,6 +21,7 @@ value. Blank values are left out with a note counting them, never silently.
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -241,8 +242,11 @@ class Ensembles:
     def inputs(self, name: str) -> pd.DataFrame | None:
         """The scenario's ``inputs.csv`` (what each run was given), None if it has none."""
         path = self.directory / name / "inputs.csv"
-        if not path.is_file():
+        if not os.path.lexists(path):
             return None
+        if not path.is_file() or path.is_symlink():
+            raise InputError(str(path), "not a regular file", "inputs.csv as 'coprod run' "
+                             f"wrote it; {_again(path)}", problem="refusing to read")
         return read_inputs_file(path, self.scenarios[name].manifest)
 
 

@@ -106,11 +106,18 @@ def checked_result(value, where: str) -> dict:
                          problem="malformed stored run:")
     outcomes, series = value["outcomes"], value["series"]
     if not isinstance(outcomes, dict) or not outcomes or not all(
-            isinstance(k, str) and type(v) in (int, float) for k, v in outcomes.items()):
+            isinstance(k, str) and type(v) in (int, float) and not np.isinf(v)
+            for k, v in outcomes.items()):
         raise InputError(f"{where}: field 'outcomes'", str(outcomes)[:80], "allowed: names "
-                         f"mapped to numbers; {again}", problem="malformed value")
+                         f"mapped to finite numbers (or NaN); {again}",
+                         problem="malformed value")
+    missing = [o for o in SUMMARY if o not in outcomes]
+    if missing:
+        raise InputError(f"{where}: field 'outcomes'", ", ".join(missing), "every weekly "
+                         f"outcome of sim.outcomes; {again}", problem="missing outcomes")
     need = ("week", *SUMMARY)
-    if not isinstance(series, pd.DataFrame) or any(c not in series.columns for c in need):
+    if not isinstance(series, pd.DataFrame) or series.empty \
+            or any(c not in series.columns for c in need):
         shown = list(series.columns) if isinstance(series, pd.DataFrame) else series
         raise InputError(f"{where}: field 'series'", str(shown)[:80], "allowed: a table "
                          f"with columns {', '.join(need)}; {again}", problem="malformed value")

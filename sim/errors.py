@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+MAX_SHOWN = 200  # characters of an offending value shown in a message
+
 
 class CoprodError(Exception):
     """Base class of every error the command line turns into one line and exit code 2."""
@@ -21,7 +23,10 @@ class InputError(CoprodError, ValueError):
         self.value = value
         self.allowed = allowed
         self.problem = problem
-        super().__init__(f"{where}: {problem} {value!r}; {allowed}")
+        shown = repr(value)
+        if len(shown) > MAX_SHOWN:  # a 200,000-character cell is named, not echoed
+            shown = f"{shown[:MAX_SHOWN]}… ({len(shown):,} characters)"
+        super().__init__(f"{where}: {problem} {shown}; {allowed}")
 
     def at(self, where: str) -> InputError:
         """The same error, placed elsewhere (e.g. at a command-line flag)."""

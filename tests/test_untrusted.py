@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from coprod.main import main
@@ -344,3 +345,56 @@ def test_manifests_are_escaped_and_checked_in_the_report(tmp_path, capsys):
         "scenario,outcome,median\nbaseline,share_together,lots\n")
     with pytest.raises(InputError, match="column 'median'"):
         _scenario_section(tmp_path, tmp_path / "figures")
+
+
+# ---- a second hostile pass -------------------------------------------------------------
+
+def test_a_report_never_writes_through_a_linked_figures_folder(ensembles, tmp_path, capsys):
+    from coprod.main import main as cli
+
+    assert cli(["compare", "--out", str(ensembles)]) == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (ensembles / "figures").symlink_to(elsewhere)
+    capsys.readouterr()
+    assert cli(["report", "--out", str(ensembles)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not any(elsewhere.iterdir())
+
+
+def test_compare_with_no_paired_run_is_one_line(ensembles, capsys):
+    from coprod.main import main as cli
+
+    outcomes = ensembles / "local_volunteer_policy" / "outcomes.csv"
+    frame = pd.read_csv(outcomes)
+    frame["seed"] = frame["seed"] + 1  # no run meets a baseline run any more
+    frame.to_csv(outcomes, index=False)
+    before = {p.name: p.read_bytes() for p in ensembles.glob("*.csv")}
+    capsys.readouterr()
+    code = cli(["compare", "--out", str(ensembles)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert {p.name: p.read_bytes() for p in ensembles.glob("*.csv")} == before
+
+
+def test_an_input_file_that_is_no_file_is_refused_not_ignored(ensembles, capsys):
+    from coprod.main import main as cli
+
+    path = ensembles / "local_volunteer_policy" / "inputs.csv"
+    path.unlink()
+    os.mkfifo(path)
+    capsys.readouterr()
+    assert cli(["compare", "--out", str(ensembles)]) == 2
+    err = capsys.readouterr().err
+    assert "inputs.csv" in err and err.count("\n") == 1
+
+
+def test_a_huge_count_and_a_huge_value_are_one_short_line(write, capsys):
+    from coprod.main import main as cli
+
+    path = write("huge.csv", "activity,n,municipality,voluntary,together\n"
+                 f"social,{'1' * 5000},35%,42%,24%\n")
+    assert cli(["survey", "--data", str(path), "--reps", "100"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and len(err) < 1000 and "characters" in err
