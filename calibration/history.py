@@ -171,14 +171,18 @@ def _generations(db: Path, con: sqlite3.Connection, population_size: int
     stats = dict(con.execute("SELECT s.particle_id, COUNT(*) FROM summary_statistics ss "
                              "JOIN samples s ON ss.sample_id = s.id "
                              "GROUP BY s.particle_id").fetchall())
-    # A particle is whole with one sample, all the observed statistics and as many
-    # parameters as the other particles of its model.
+    # A particle is whole with one sample, at least the observed statistics and as many
+    # statistics and parameters as the other particles of its model (a model may carry
+    # inputs drawn per simulation among its statistics: calibration.abc.FixedModel).
     per_model: dict[object, int] = {}
+    stats_per_model: dict[object, int] = {}
     for _, m, pid in particles:
         per_model[m] = max(per_model.get(m, 0), parameters.get(pid, 0))
+        stats_per_model[m] = max(stats_per_model.get(m, 0), stats.get(pid, 0))
     counts = Counter(t for t, _, _ in particles)
     whole = Counter(t for t, m, pid in particles
-                    if samples.get(pid, 0) == 1 and stats.get(pid, 0) == observed
+                    if samples.get(pid, 0) == 1 and stats.get(pid, 0) >= observed
+                    and stats.get(pid, 0) == stats_per_model[m]
                     and parameters.get(pid, 0) == per_model[m])
     counts = {t: counts.get(t, 0) for t in gens}
     bad = [t for t in gens if counts[t] != population_size or whole.get(t, 0) != counts[t]]
