@@ -84,7 +84,7 @@ DEFAULT = Settings(population_size=400, max_populations=20, max_simulations=150_
                    max_walltime_s=25 * 60, min_epsilon=None)
 NOISE_PAIRS = 32  # pairs of virtual surveys that measure the noise level
 NOISE_MIN_PARTICLES = 100  # calibrations this size or larger record the noise level
-MIN_ACCEPTANCE = 0.01  # the joint calibration reaches the noise level at about 1-2%
+MIN_ACCEPTANCE = 0.02
 # Perturbation kernel: a multivariate normal at twice the Silverman bandwidth. With
 # weakly identified parameters the default bandwidth lets a few particles take nearly
 # all the importance weight (effective sample size 3-20 of 300 in trials with an earlier,
