@@ -316,9 +316,10 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     columns). The posterior covers every calibrated input
     (:func:`calibration.inputs.calibrated_inputs`): a full-size calibration screens
     which of them the survey can narrow (:func:`calibration.inputs.screen`, written to
-    ``screening.csv``) and samples those by ABC-SMC; a small one (``--quick``) samples
-    the free parameters. Each particle draws the other inputs from their priors. The
-    defaults are the shipped calibration.
+    ``screening.csv``) and moves those with the kernel; a small one (``--quick``) moves
+    the free parameters. Every other input is drawn from its prior in every simulation
+    and kept with the particle it made (:class:`FixedModel`). The defaults are the
+    shipped calibration.
     """
     settings = settings or (QUICK if quick else DEFAULT)
     fixed = fixed or {}
