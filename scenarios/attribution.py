@@ -23,8 +23,8 @@ Single inputs are split only where the inputs are drawn independently: the polic
 strengths (a Latin hypercube). Each one's first-order share is the R² of a straight line
 through the strength draws' marginal means against its values, times the group's main
 share, with its bootstrap interval; a strength is listed only where its line's R² exceeds
-what chance alone gives with that many draws 95 times in 100 (an R² is never below 0, so
-an interval alone would name inputs that do nothing). The world's inputs come from a
+what chance alone gives with that many draws, at 5% over all the strengths tested (an
+R² is never below 0, so an interval alone would name inputs that do nothing). The world's inputs come from a
 joint posterior and
 are dependent: no sound first-order split exists for them here, so none is given.
 Instead, for the world inputs asked for (e.g. the local policy's three routes), the rank
@@ -200,8 +200,10 @@ def attribute(effects: pd.DataFrame, design: pd.DataFrame, strengths: tuple[str,
         p, a = gen.integers(n_p, size=n_p), gen.integers(n_a, size=n_a)
         boot.append(_shares(cube[p][:, a], {n: x[a] for n, x in strength_values.items()},
                             {n: x[p] for n, x in world_values.items()}))
-    # Single strengths only where their line beats chance (the F test of its slope).
-    critical = _null_r2(n_a)
+    # Single strengths only where their line beats chance: the F test of its slope, at
+    # 5% over all the strengths tested (Bonferroni), or a strength that does nothing is
+    # named one time in four among six.
+    critical = _null_r2(n_a, 1 - 0.05 / max(len(singles), 1))
     comp = components(cube)
     point = {k: v for k, v in point.items()
              if k not in strength_values
