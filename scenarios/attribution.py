@@ -24,8 +24,8 @@ strengths (a Latin hypercube). Each one's first-order share is the R² of a stra
 through the strength draws' marginal means against its values, times the group's main
 share, with its bootstrap interval; a strength is listed only where its line's R² exceeds
 what chance alone gives with that many draws, at 5% over all the strengths tested (an
-R² is never below 0, so an interval alone would name inputs that do nothing). The world's inputs come from a
-joint posterior and
+R² is never below 0, so an interval alone would name inputs that do nothing). The
+world's inputs come from a joint posterior and
 are dependent: no sound first-order split exists for them here, so none is given.
 Instead, for the world inputs asked for (e.g. the local policy's three routes), the rank
 correlation of the effect with the input's value across world draws is given, with its

@@ -86,6 +86,7 @@ CONSTANTS: dict[str, tuple[str, str]] = {
     "CHECK_WEEKS": (TECHNICAL, "weeks run between checks for Ctrl-C"),
     "NOT_OFFERED": (DEFINITION, "answer code of an activity not offered"),
     "MAX_INPUT_BYTES": (TECHNICAL, "the largest file read"),
+    "MAX_SHOWN": (TECHNICAL, "characters of an offending value shown in a message"),
     "_FILE_MODE": (TECHNICAL, "permissions of files written"),
     "OUTCOMES": (DEFINITION, "the outcomes' display scales (100 for shares shown in %)"),
     "_TABLE": (DEFINITION, "the parameter table itself: each row listed with its kind"),

@@ -150,7 +150,8 @@ def test_posterior_files_are_validated(write, tmp_path):
     header = ",".join([*FREE, "weight"])
     for rows, where, value in (([f"{good},1", f"{good},heavy"], "line 3, column 'weight'",
                                 "'heavy'"),
-                               ([f"{good},1", f"{good},"], "line 3, column 'weight'", "'blank or NaN'"),
+                               ([f"{good},1", f"{good},"], "line 3, column 'weight'",
+                                "'blank or NaN'"),
                                ([f"{good},-1"], "line 2, column 'weight'", "'-1"),
                                ([f"x{good},1"], "line 2, column 'municipal_tradition'",
                                 "'x")):
