@@ -114,15 +114,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"coprod {args.command}: error: {as_flags(err)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt as stop:
-        # The command is over: a further Ctrl-C must not turn exit 130 into a traceback.
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-        # Batches say what they kept; elsewhere nothing was half-written (atomic writes).
-        kept = getattr(stop, "kept", "no results of this command were written; files "
-                       "written before are unchanged")
-        signum = _STOPPED_BY[0]
-        word = "interrupted" if signum == signal.SIGINT else "terminated"
-        print(f"coprod {args.command}: {word}; {kept}", file=sys.stderr)
+        # The command is over: a further Ctrl-C must not turn exit 130 into a traceback
+        # while the line is written; the handler is given back after it, so that a
+        # program calling main() keeps its own.
+        main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
+        try:
+            # Batches say what they kept; elsewhere nothing was half-written (atomic).
+            kept = getattr(stop, "kept", "no results of this command were written; files "
+                           "written before are unchanged")
+            signum = _STOPPED_BY[0]
+            word = "interrupted" if signum == signal.SIGINT else "terminated"
+            print(f"coprod {args.command}: {word}; {kept}", file=sys.stderr)
+        finally:
+            if main_thread:
+                signal.signal(signal.SIGINT, previous)
         return 128 + signum
 
 

@@ -352,9 +352,14 @@ def test_ctrl_c_while_a_generation_is_saved_keeps_it_whole_and_resumes(tmp_path,
         return real(*args, **kwargs)
 
     monkeypatch.setattr(storage, "Sample", sample)
-    with pytest.raises(KeyboardInterrupt) as stop:
-        calibrate(tmp_path, seed=1, settings=two, progress=False)
-    monkeypatch.undo()
+    # Python's own Ctrl-C handler, whatever an earlier test in this process left behind.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt) as stop:
+            calibrate(tmp_path, seed=1, settings=two, progress=False)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        monkeypatch.undo()
     assert len(made) >= 12, "the interrupt never came"
     assert stop.value.kept.startswith(f"2 finished generation(s) kept in {tmp_path}")
     capsys.readouterr()
