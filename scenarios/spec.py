@@ -25,13 +25,12 @@ Every problem is one line naming the file, the key, the value and what is allowe
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
 from sim.errors import InputError
-from sim.io import read_text_limited
+from sim.io import parse_toml, read_text_limited
 from sim.parameters import ASSUMPTIONS, PARAMETERS, validate
 
 KEYS = ("name", "description", "horizon_weeks", "draws", "assumption_draws", "replicates",
@@ -156,14 +155,7 @@ def _refuse_shipped_lookalike(scenario: Scenario) -> None:
 
 def parse_scenario(text: str, source: str) -> Scenario:
     """Validate a scenario's TOML text; ``source`` names it in error messages."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(source, str(err).split("\n")[0], "the file must be valid TOML",
-                         problem="invalid TOML:") from None
-    except RecursionError:
-        raise InputError(source, "nested tables or arrays", "a scenario file is flat: keys "
-                         "and one [set] table", problem="too deeply nested:") from None
+    data = parse_toml(text, source, "a scenario file is flat: keys and one [set] table")
     for key in data:
         if key not in KEYS:
             raise InputError(f"{source}: key '{key}'", data[key], "valid keys: "

@@ -36,13 +36,13 @@ any set of municipalities: one's own, the adopters of a policy, all of them.
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from sim.errors import InputError
+from sim.io import parse_toml
 
 POPULATIONS = ("survey2015", "norway")
 SEPARATOR = "+municipality:"
@@ -103,14 +103,7 @@ class Municipality:
 
 def parse_municipality(text: str, source: str) -> Municipality:
     """Validate a municipality's TOML text; ``source`` names it in messages."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(source, str(err).split("\n")[0], "the file must be valid TOML",
-                         problem="invalid TOML:") from None
-    except RecursionError:
-        raise InputError(source, "nested tables", "a municipality file is flat: keys only",
-                         problem="too deeply nested:") from None
+    data = parse_toml(text, source, "a municipality file is flat: keys only")
     return from_mapping(data, source)
 
 
