@@ -22,7 +22,7 @@ from calibration.posterior import NOT_IDENTIFIED, load_posterior
 from coprod.report_studies import studies_section
 from scenarios.labels import change, describe, fte, number
 from sim.catalogue import COORDINATORS, TABLE2_IDS, activity
-from sim.errors import InputError
+from sim.errors import InputError, UnknownNameError
 from sim.frame import SURVEY_2015
 from sim.io import (
     atomic_write_bytes,
@@ -324,12 +324,15 @@ def _survey_section(directory: Path) -> str:
     shares["activity"], shares["coordinator"] = parts[1], parts[2]
     rows = []
     for act, group in shares.groupby("activity", sort=False):
-        a = activity(act)
+        try:  # a user's own survey may name activities the catalogue does not hold
+            a = activity(act)
+            label = a.label + (" (statutory)" if a.statutory else "")
+        except UnknownNameError:
+            label = f"{act} (not in the catalogue)"
         cells = "".join(
             f"<td>{_pct(r.estimate)}<br><small>{_interval(r.low_95, r.high_95)}</small></td>"
             for r in group.itertuples())
-        rows.append(f"<tr><th>{html.escape(a.label)}{' (statutory)' if a.statutory else ''}"
-                    f"</th>{cells}</tr>")
+        rows.append(f"<tr><th>{html.escape(label)}</th>{cells}</tr>")
     diffs = boot[~boot.statistic.str.startswith("share:")]
     drows = "".join(
         f"<tr><td>{html.escape(r.statistic)}</td><td>{100 * r.estimate:+.1f}</td>"

@@ -398,3 +398,18 @@ def test_a_huge_count_and_a_huge_value_are_one_short_line(write, capsys):
     assert cli(["survey", "--data", str(path), "--reps", "100"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and len(err) < 1000 and "characters" in err
+
+
+def test_a_report_renders_a_survey_of_activities_outside_the_catalogue(write, tmp_path):
+    from coprod.main import main as cli
+
+    data = write("own.csv", "activity,n,municipality,voluntary,together,statutory\n"
+                 "<script>alert(1)</script>,101,35%,42%,24%,false\n"
+                 "social,50,40%,40%,20%,false\n")
+    out = tmp_path / "D"
+    out.mkdir()
+    assert cli(["survey", "--data", str(data), "--reps", "100",
+                "--out", str(out / "survey")]) == 0
+    assert cli(["report", "--out", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; (not in" in page
