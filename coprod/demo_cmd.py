@@ -60,8 +60,8 @@ def run_demo(args) -> int:
     _step(2, "Calibrated model against the survey (shipped posterior, 200 draws)")
     _command("fit", "--draws", "200", "--seed", seed, "--workers", workers,
              "--out", str(out / "fit"))
-    _step(3, "Scenarios: every shipped scenario at its shipped size (posterior draws × "
-             "assumption draws × seeds) over ten years")
+    _step(3, "Scenarios: every shipped scenario at its shipped size (calibrated worlds × "
+             "policy strengths × seeds) over ten years")
     # The demo remakes its own folder whatever an earlier demo left there (--force).
     status = _command("run", "all", "--seed", seed, "--workers", workers, "--force",
                       "--out", str(out / "scenarios"))

@@ -525,8 +525,8 @@ def _scenario_section_at(sdir: Path, directory: Path, figures: Path) -> str:
         desc.append(f"<tr><th>{_e(name)}</th><td>"
                     f"{_e(_text(manifest, 'description', path, RUN_REMAKE))}"
                     f"</td><td>{_e(runs)}</td></tr>")
-    design = "; ".join(f"{d} posterior draws × {a} assumption draws × {r} seeds over {h} "
-                       "weeks" for d, a, r, h in sorted(sizes, key=str))
+    design = "; ".join(f"{d} calibrated worlds × {a} draws of the policy strengths × {r} "
+                       f"seeds over {h} weeks" for d, a, r, h in sorted(sizes, key=str))
     whose = "in " + describe_population(population)
     head = "".join(f"<th>{html.escape(outcome(name).label)}</th>" for name in HEADLINE)
     rows = []
