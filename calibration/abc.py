@@ -341,7 +341,7 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
                       settings=settings, seed=seed, tolerance=tolerance, workers=workers,
                       scheduler=scheduler, resume=resume)
     wall = time.perf_counter() - t0
-    weights = _write_last_generation(out, history, fixed, prior_inputs, seed)
+    weights = _write_last_generation(out, history, fixed, prior_inputs)
     return CalibrationRun(out / "abc.db", history.id, int(history.n_populations),
                           int(history.total_nr_simulations), generation_epsilons(history), wall,
                           settings, _effective_sample_size(weights), noise[0],
@@ -365,15 +365,14 @@ def _split_inputs(out: Path, settings: Settings, seed: int, workers: int,
     return sampled, tuple(n for n in world if n not in sampled)
 
 
-def _write_last_generation(out: Path, history, fixed: dict, prior_inputs: tuple,
-                           seed: int) -> np.ndarray:
+def _write_last_generation(out: Path, history, fixed: dict,
+                           prior_inputs: tuple) -> np.ndarray:
     """Write the last generation as ``posterior.csv``: every calibrated input a column.
 
     The sampled inputs come back from pyabc's logit scale; the inputs drawn from their
     priors in each simulation come from the particle's own summaries (the values it was
     accepted with); fixed inputs are constant columns.
     """
-    del seed  # every value is the particle's own: nothing is drawn afterwards
     population = history.get_population(t=history.max_t)
     mine = [p for p in population.particles if p.m == 0]
     particles = pd.DataFrame([

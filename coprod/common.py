@@ -35,18 +35,6 @@ def add_seed(parser) -> None:
 MAX_SEED = 2**63 - 1
 
 
-def _seed_type(text: str) -> int:
-    import argparse
-
-    try:
-        value = whole_number(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}; allowed: a whole number "
-                                         f"from 0 to {MAX_SEED}") from None
-    if not 0 <= value <= MAX_SEED:
-        raise argparse.ArgumentTypeError(f"invalid value {value}; allowed: 0 to {MAX_SEED}")
-    return value
-
 
 def seed_value(seed: int) -> int:
     """Validate a seed from the command line."""
@@ -145,3 +133,7 @@ def study_out(args, default):
         raise InputError("--resume", str(path), "nothing to resume there: run without "
                          "--resume first", problem="missing study")
     return path
+
+
+# The seed is a bounded whole number like any other (defined after bounded()).
+_seed_type = bounded(0, MAX_SEED)

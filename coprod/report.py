@@ -35,6 +35,7 @@ from sim.io import (
 from sim.municipality import describe_population, split_population_name
 from sim.outcomes import HEADLINE, outcome
 from sim.parameters import PARAMETERS
+from sim.regime import POLICY_ROUTES as ROUTES
 
 # How each output is made again; 'coprod demo' makes them all (the quotes nest in messages).
 DEMO = "' or 'coprod demo --out DIR"
@@ -152,10 +153,9 @@ def _claim_sentences(directory: Path) -> list[str]:
 
 
 POLICY = "local_volunteer_policy"
-# The local policy's three routes (sim.regime.POLICY_ROUTES), in words.
-POLICY_ROUTES = {"municipal_default": "ending the municipality's default claim",
-                 "policy_clarity": "clearer roles",
-                 "policy_participation": "more citizens recruited"}
+# The local policy's three routes (sim.regime.POLICY_ROUTES, in that order), in words.
+POLICY_ROUTES = dict(zip(ROUTES, ("ending the municipality's default claim",
+                                  "clearer roles", "more citizens recruited"), strict=True))
 
 
 def _share_text(share: float, low: float, high: float) -> str:

@@ -132,10 +132,9 @@ def _rank_correlation(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.corrcoef(rx, ry)[0, 1])
 
 
-def _shares(cube: np.ndarray, strength_values: dict[str, np.ndarray],
+def _shares(comp: Components, strength_values: dict[str, np.ndarray],
             world_values: dict[str, np.ndarray]) -> dict[str, float]:
     """The group shares, each strength's share and each world input's association."""
-    comp = components(cube)
     out = comp.shares()
     total = comp.total
     for name, x in strength_values.items():
@@ -175,7 +174,8 @@ def attribute(effects: pd.DataFrame, design: pd.DataFrame, strengths: tuple[str,
         return "its paired runs do not fill the design (world draws × strength draws × seeds)"
     if not np.isfinite(cube).all():
         return "blank values"
-    if components(cube).total <= 0:
+    comp = components(cube)
+    if comp.total <= 0:
         return "the effect is the same in every run"
     n_p, n_a, _ = cube.shape
     by_assum = design.groupby("assumption_draw").first().sort_index()
@@ -191,23 +191,22 @@ def attribute(effects: pd.DataFrame, design: pd.DataFrame, strengths: tuple[str,
         notes.append(f"too few world draws ({n_p}; at least {MIN_DRAWS_FOR_SINGLES}) to "
                      "say which world input the effect goes with")
         linked = []
-    strength_values = {n: by_assum[n].to_numpy(float) for n in singles}
-    world_values = {n: by_world[n].to_numpy(float) for n in linked}
-    point = _shares(cube, strength_values, world_values)
-    gen = np.random.default_rng(rng)
-    boot = []
-    for _ in range(BOOTSTRAP):
-        p, a = gen.integers(n_p, size=n_p), gen.integers(n_a, size=n_a)
-        boot.append(_shares(cube[p][:, a], {n: x[a] for n, x in strength_values.items()},
-                            {n: x[p] for n, x in world_values.items()}))
     # Single strengths only where their line beats chance: the F test of its slope, at
     # 5% over all the strengths tested (Bonferroni), or a strength that does nothing is
     # named one time in four among six.
     critical = _null_r2(n_a, 1 - 0.05 / max(len(singles), 1))
-    comp = components(cube)
-    point = {k: v for k, v in point.items()
-             if k not in strength_values
-             or _line_r2(strength_values[k], comp.strength_means) > critical}
+    singles = [n for n in singles
+               if _line_r2(by_assum[n].to_numpy(float), comp.strength_means) > critical]
+    strength_values = {n: by_assum[n].to_numpy(float) for n in singles}
+    world_values = {n: by_world[n].to_numpy(float) for n in linked}
+    point = _shares(comp, strength_values, world_values)
+    gen = np.random.default_rng(rng)
+    boot = []
+    for _ in range(BOOTSTRAP):
+        p, a = gen.integers(n_p, size=n_p), gen.integers(n_a, size=n_a)
+        boot.append(_shares(components(cube[p][:, a]),
+                            {n: x[a] for n, x in strength_values.items()},
+                            {n: x[p] for n, x in world_values.items()}))
     kinds = {**dict.fromkeys(GROUPS, "group"), **dict.fromkeys(singles, "single"),
              **dict.fromkeys(linked, "association")}
     rows = []

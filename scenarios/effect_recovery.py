@@ -22,12 +22,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from calibration.inputs import policy_strengths
 from calibration.posterior import Posterior
 from scenarios.effects import KEY, paired_differences
 from scenarios.ensemble import (  # outcomes at the horizon, as ensembles take them
     TAIL_WEEKS,
     assumption_design,
-    policy_strengths,
 )
 from scenarios.spec import Scenario
 from sim import run
@@ -55,7 +55,8 @@ def effect_rows(truth_id: int, truth: dict, posterior: Posterior, baseline: Scen
     Runs are paired: the same parameters and seed in the baseline and every scenario.
     """
     gen = np.random.default_rng(rng)
-    strengths = assumption_design(draws, gen.integers(2**63), policy_strengths(posterior))
+    strengths = assumption_design(draws, gen.integers(2**63),
+                                  policy_strengths(tuple(posterior.particles.columns)))
     sample = [{**world, **drawn} for world, drawn in
               zip(posterior.draws(draws, gen), strengths, strict=True)]
     seeds = spawn_seeds(gen.integers(2**63), replicates + draws)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from calibration.inputs import policy_strengths
 from calibration.posterior import Posterior
 from scenarios.spec import Scenario, check_runs
 from scenarios.store import STORE, RunStore, check_folder, identity
@@ -165,16 +166,6 @@ def assumption_design(n: int, rng, names: tuple[str, ...] = ASSUMPTIONS
     return [dict(zip(names, row.tolist(), strict=True)) for row in values]
 
 
-def policy_strengths(posterior: Posterior) -> tuple[str, ...]:
-    """The assumptions a posterior does not cover: ensembles draw them over their ranges.
-
-    A joint posterior covers every assumption acting before 2015 (its particles are
-    whole worlds the survey accepts); what is left are the strengths of policies that
-    did not exist in 2015.
-    """
-    return tuple(a for a in ASSUMPTIONS if a not in posterior.particles.columns)
-
-
 def build_tasks(scenario: Scenario, posterior: Posterior, seed: int) -> list[Task]:
     """Tasks for one scenario, paired with every other scenario of the same root seed.
 
@@ -186,7 +177,7 @@ def build_tasks(scenario: Scenario, posterior: Posterior, seed: int) -> list[Tas
     gen = np.random.default_rng(seed)
     draws = posterior.draws(scenario.draws, gen)
     design = assumption_design(scenario.assumption_draws, gen.integers(2**63),
-                               policy_strengths(posterior))
+                               policy_strengths(tuple(posterior.particles.columns)))
     cells = [(p, a) for p in range(scenario.draws) for a in range(scenario.assumption_draws)]
     seeds = spawn_seeds(gen.integers(2**63), len(cells) * scenario.replicates)
     tasks = []
@@ -355,7 +346,7 @@ def _write_scenario(directory: Path, scenario: Scenario, tasks, chunk, failed, i
         description=scenario.description, source=scenario.source,
         overrides=scenario.overrides, horizon_weeks=scenario.horizon_weeks,
         draws=scenario.draws, assumption_draws=scenario.assumption_draws,
-        drawn_assumptions=[a for a in policy_strengths(posterior)
+        drawn_assumptions=[a for a in policy_strengths(tuple(posterior.particles.columns))
                            if a not in scenario.overrides],
         world_inputs=list(posterior.particles.columns), replicates=scenario.replicates,
         population=scenario.population, seed=seed, posterior=posterior.source,

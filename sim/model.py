@@ -290,8 +290,13 @@ class CoProductionModel(mesa.Model):
         """
         week = self.week if week is None else week
         _, push, scale = self.regime.weekly(week, 1)[0]
-        return kernels.Units(shift=self.regime.unit_shift + push, trust=self.trust,
-                             trust_base=self.trust_base, gap=self.gap_intrinsic * scale)
+        base = self._base_units()
+        return base._replace(shift=base.shift + push, gap=base.gap * scale)
+
+    def _base_units(self) -> kernels.Units:
+        """The units' state before the week's pressure and forums (what run_weeks takes)."""
+        return kernels.Units(shift=self.regime.unit_shift, trust=self.trust,
+                             trust_base=self.trust_base, gap=self.gap_intrinsic)
 
     def _cells(self, week: int | None = None) -> tuple[kernels.Cells, np.ndarray]:
         """Supply per cell in ``week`` (default: this week), and volunteers per municipality.
@@ -415,10 +420,7 @@ class CoProductionModel(mesa.Model):
             regime = self.regime
             weekly = regime.weekly(week, span - done)
             world = kernels.World(self._teams(), self.cell_map, self.pairs,
-                                  kernels.Units(shift=regime.unit_shift, trust=self.trust,
-                                                trust_base=self.trust_base,
-                                                gap=self.gap_intrinsic),
-                                  self.munis)
+                                  self._base_units(), self.munis)
             while done < span:
                 stream.reserve(self.draws_per_week)
                 ran, stream.cursor = kernels.run_weeks(
