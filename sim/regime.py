@@ -160,37 +160,40 @@ class Regime:
     forum_floor: float  # the logic gap's floor under the forums in force (as a factor)
     forum_rate: float  # weekly rate at which full-intensity forums close the gap
 
-    def pressure(self, week: int) -> float:
-        """Staff pressure in ``week``: rising linearly to its lever's value in ten years."""
-        rise = self.levers["resource_pressure"]
-        since = week - (max(self.start_week, 1) - 1)  # weeks since the levers switched
-        return PRESSURE_2015 * (1 + rise * min(max(since, 0), PRESSURE_RAMP_WEEKS)
-                                / PRESSURE_RAMP_WEEKS)
+    def pressure(self, week):
+        """Staff pressure in ``week``, a number or an array of weeks.
 
-    def gap_scale(self, week: int) -> float:
-        """The forums' factor on every unit's logic gap in ``week``.
+        It rises linearly to its lever's value in ten years.
+        """
+        rise = self.levers["resource_pressure"]
+        since = np.asarray(week) - (max(self.start_week, 1) - 1)  # since the switch
+        value = PRESSURE_2015 * (1 + rise * np.clip(since, 0, PRESSURE_RAMP_WEEKS)
+                                 / PRESSURE_RAMP_WEEKS)
+        return float(value) if np.ndim(value) == 0 else value
+
+    def gap_scale(self, week):
+        """The forums' factor on every unit's logic gap in ``week`` (a number or array).
 
         Forums narrow the gap toward its floor by FORUM_RATE × intensity a week from the
         first week they run (the narrower gap holds from the next week).
         """
         rate = self.forum_rate * self.levers["forum_intensity"]
-        weeks = max(week - max(self.start_week, 1), 0)
-        return self.forum_floor + (1 - self.forum_floor) * (1 - rate) ** weeks
+        weeks = np.maximum(np.asarray(week) - max(self.start_week, 1), 0)
+        value = self.forum_floor + (1 - self.forum_floor) * (1 - rate) ** weeks
+        return float(value) if np.ndim(value) == 0 else value
 
     def weekly(self, first_week: int, n_weeks: int) -> np.ndarray:
         """Per week from ``first_week``: (capacity, utility push, gap scale), shape (n, 3).
 
         Capacity scales the activity rate as pressure^(−k); the push adds
         ``pressure_push`` × (pressure − 1) to every unit's voluntary-minus-municipal
-        utility.
+        utility. Computed for all the weeks at once (a block can be years long).
         """
-        out = np.empty((n_weeks, 3))
-        for i in range(n_weeks):
-            pressure = self.pressure(first_week + i)
-            out[i] = ((pressure / PRESSURE_2015) ** -self.pressure_capacity,
-                      self.pressure_push * (pressure - PRESSURE_2015),
-                      self.gap_scale(first_week + i))
-        return out
+        weeks = np.arange(first_week, first_week + n_weeks)
+        pressure = self.pressure(weeks)
+        return np.column_stack([(pressure / PRESSURE_2015) ** -self.pressure_capacity,
+                                self.pressure_push * (pressure - PRESSURE_2015),
+                                self.gap_scale(weeks)]).astype(float).reshape(n_weeks, 3)
 
 
 def build_regime(config: Configuration, week: int, flags: Flags,
