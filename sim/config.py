@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from sim.errors import InputError
 from sim.parameters import PARAMETERS, validate
 
 
@@ -32,12 +33,34 @@ class Configuration:
     """
 
     values: Mapping[str, float]
+    # The levers of the spin-up where they differ from 2015's defaults (a survey of its
+    # own may be taken in another situation).
+    start: Mapping[str, float] = MappingProxyType({})
+    # Later switches, after the one to ``levers_requested``: (first week under them, the
+    # levers that change then), in order of weeks (several survey waves).
+    schedule: tuple = ()
 
     @classmethod
-    def resolve(cls, values: Mapping | None = None, *, where: str = "parameter"
-                ) -> Configuration:
-        """Validate ``values`` (by name) and fill every other parameter's default."""
-        return cls(MappingProxyType(validate(dict(values or {}), where=where)))
+    def resolve(cls, values: Mapping | None = None, *, where: str = "parameter",
+                start: Mapping | None = None, schedule=()) -> Configuration:
+        """Validate ``values`` (by name) and fill every other parameter's default.
+
+        ``start`` and ``schedule`` (see the fields) hold levers only, validated too.
+        """
+        levers = set(_levers())
+        for changes in [start or {}, *(c for _, c in schedule)]:
+            unknown = [k for k in changes if k not in levers]
+            if unknown:
+                raise InputError(where, unknown[0], "allowed: a lever ("
+                                 + ", ".join(sorted(levers)) + ")", problem="not a lever:")
+            validate(dict(changes), where=where)
+        weeks = [int(w) for w, _ in schedule]
+        if weeks != sorted(set(weeks)) or (weeks and weeks[0] < 1):
+            raise InputError(where, weeks, "switch weeks after the snapshot (>= 1), "
+                             "increasing", problem="unordered schedule:")
+        return cls(MappingProxyType(validate(dict(values or {}), where=where)),
+                   MappingProxyType(dict(start or {})),
+                   tuple((int(w), MappingProxyType(dict(c))) for w, c in schedule))
 
     def __getitem__(self, name: str) -> float:
         return self.values[name]
@@ -54,7 +77,8 @@ class Configuration:
     @property
     def levers_2015(self) -> Mapping[str, float]:
         """The levers' values in 2015 (their documented defaults)."""
-        return MappingProxyType({name: PARAMETERS[name].default for name in _levers()})
+        return MappingProxyType({name: self.start.get(name, PARAMETERS[name].default)
+                                 for name in _levers()})
 
     @property
     def levers_requested(self) -> Mapping[str, float]:
@@ -70,8 +94,22 @@ class Configuration:
         lever_week = int(self.values["lever_week"])
         return lever_week + 1 if self.spinup_weeks or lever_week else None
 
+    def switches(self) -> list[tuple[int, Mapping[str, float]]]:
+        """Every switch of the levers: (first week, the levers in force from then on)."""
+        if self.switch_week is None:
+            return []
+        out = [(self.switch_week, self.levers_requested)]
+        for week, changes in self.schedule:
+            if week > out[-1][0]:
+                out.append((week, MappingProxyType({**out[-1][1], **changes})))
+        return out
+
     def levers_at(self, week: int) -> Mapping[str, float]:
         """The levers in force in ``week`` (counted from the 2015 snapshot; ≤ 0: spin-up)."""
-        switch = self.switch_week
-        return self.levers_2015 if switch is not None and week < switch \
-            else self.levers_requested
+        if self.switch_week is None:
+            return self.levers_requested
+        levers = self.levers_2015
+        for first, in_force in self.switches():
+            if week >= first:
+                levers = in_force
+        return levers

@@ -259,19 +259,23 @@ class CoProductionModel(mesa.Model):
         return self.regime.pressure(self.week)
 
     def _enter(self, week: int) -> None:
-        """Put in force the regime of ``week``: the levers switch once, at ``switch_week``."""
-        switch = self.config.switch_week
-        if switch is not None and week >= switch > self.regime.start_week:
-            flags = regimes.switched_flags(self.regime.flags, self.config, self.population,
-                                           self.streams)
-            self.regime = regimes.build_regime(self.config, switch, flags, self.structure)
+        """Put in force the regime of ``week``.
+
+        The levers switch at ``switch_week`` and, for several survey waves, at the later
+        weeks of the configuration's schedule.
+        """
+        for index, (switch, levers) in enumerate(self.config.switches()):
+            if week >= switch > self.regime.start_week:
+                flags = regimes.switched_flags(self.regime.flags, self.config,
+                                               self.population, self.streams,
+                                               levers=levers, index=index)
+                self.regime = regimes.build_regime(self.config, switch, flags,
+                                                   self.structure)
 
     def _regime_weeks(self, week: int, n_weeks: int) -> int:
         """How many of ``n_weeks`` weeks from ``week`` the regime in force covers."""
-        switch = self.config.switch_week
-        if switch is not None and self.regime.start_week < switch:
-            return min(n_weeks, switch - week)
-        return n_weeks
+        later = [s for s, _ in self.config.switches() if s > week]
+        return min(n_weeks, later[0] - week) if later else n_weeks
 
     # ---- the bundles the kernels read ----------------------------------------------------
     def _teams(self) -> kernels.Teams:
@@ -351,7 +355,8 @@ class CoProductionModel(mesa.Model):
         named by the week, so the 2015 survey is the same whatever comes after.
         """
         pop = self.population
-        return virtual_survey(self.window, pop.unit_type, pop.name, self.regime.unsure,
+        return virtual_survey(self.window, pop.unit_type, pop.respondent_types,
+                              self.regime.unsure,
                               self.streams[f"survey:week {self.week}"])
 
     def municipality_outcomes(self) -> dict[str, np.ndarray]:

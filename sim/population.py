@@ -19,7 +19,7 @@ Organisations specialise in one domain, drawn with :data:`DOMAIN_WEIGHTS`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -94,6 +94,9 @@ class Population:
     # whether its flags stay as its file says whatever the levers (pin_flags).
     own_index: int | None = None
     own_pinned: bool = False
+    # Who answers a virtual survey, by unit type (None: a simple random sample at the
+    # 2015 response rate); the 2015 sample's and a survey frame's are set.
+    respondent_types: dict[str, int] | None = None
 
     def flags_for_shares(self, shares: dict[str, float]) -> dict[str, np.ndarray]:
         """Per flag, which municipalities hold it when ``shares[lever]`` of them do.
@@ -185,8 +188,11 @@ def build_population(name: str, levers: dict, rng) -> Population:
     them, and every run has the same teams whatever the levers.
     """
     from sim.municipality import split_population_name
+    from sim.sample_frame import frame_from_name, is_frame_name
 
     streams = rng if isinstance(rng, Streams) else Streams(rng)
+    if is_frame_name(name):
+        return _from_frame(name, frame_from_name(name), levers, streams)
     name, own = split_population_name(name)
     if own is not None and name in ("survey2015", "norway"):
         return _with_own(name, own, levers, streams)
@@ -213,7 +219,41 @@ def build_population(name: str, levers: dict, rng) -> Population:
     else:
         raise InputError("population", name, "allowed: survey2015, norway")
     unit_type = _unit_types(streams["unit_types"], units_per_muni, totals)
-    return _world(name, pop, units_per_muni, unit_type, levers, streams)
+    world = _world(name, pop, units_per_muni, unit_type, levers, streams)
+    if name == "survey2015":
+        world = replace(world, respondent_types=dict(SURVEY_2015.respondent_types))
+    return world
+
+
+def _from_frame(name: str, frame, levers: dict, streams: Streams) -> Population:
+    """The population of a survey's own frame (:mod:`sim.sample_frame`).
+
+    Unit by unit: the frame's municipalities with their units (ordered by municipality),
+    sizes drawn as for the 2015 sample and given to the municipalities in the order of
+    their number of units (the most units, the largest); the recorded levers hold as
+    recorded. Scaled: the 2015 sample's construction with every count scaled.
+    """
+    gen = streams["sizes"]
+    m = frame.municipalities
+    pop = _sizes(gen, m)
+    if frame.unit_level:
+        unit_muni = np.asarray(frame.unit_muni)
+        units_per_muni = np.bincount(unit_muni, minlength=m)
+        ranks = np.argsort(np.argsort(units_per_muni, kind="stable"), kind="stable")
+        pop = np.sort(pop)[ranks]
+        order = np.argsort(unit_muni, kind="stable")  # _world lists units by municipality
+        unit_type = np.asarray(frame.unit_type)[order]
+    else:
+        units_per_muni = _allocate(pop, frame.units, 2)
+        mix = np.array([frame.respondent_types()[t] for t in UNIT_TYPES], dtype=float)
+        counts = _allocate(mix, frame.units, 0)
+        counts[0], counts[1] = max(counts[0], m), max(counts[1], m)
+        counts[2:] = _allocate(mix[2:], frame.units - counts[0] - counts[1], 0)
+        unit_type = _unit_types(streams["unit_types"], units_per_muni,
+                                dict(zip(UNIT_TYPES, counts.tolist(), strict=True)))
+    world = _world(name, pop, units_per_muni, unit_type, levers, streams,
+                   recorded=frame.recorded_flags())
+    return replace(world, respondent_types=frame.respondent_types())
 
 
 def _with_own(name: str, own, levers: dict, streams: Streams) -> Population:
@@ -246,13 +286,21 @@ def _with_own(name: str, own, levers: dict, streams: Streams) -> Population:
     start = int(others[:k].sum())
     unit_type = np.r_[other_types[:start], mine, other_types[start:]]
     units_per_muni[k] = own.units
-    return _world(name, pop, units_per_muni, unit_type, levers, streams, own=own, own_index=k)
+    world = _world(name, pop, units_per_muni, unit_type, levers, streams, own=own,
+                   own_index=k)
+    if name == "survey2015":
+        world = replace(world, respondent_types=dict(SURVEY_2015.respondent_types))
+    return world
 
 
 def _world(name: str, pop: np.ndarray, units_per_muni: np.ndarray, unit_type: np.ndarray,
-           levers: dict, streams: Streams, *, own=None, own_index: int | None = None
-           ) -> Population:
-    """Flags, units, organisations and volunteers of municipalities of sizes ``pop``."""
+           levers: dict, streams: Streams, *, own=None, own_index: int | None = None,
+           recorded: dict[str, np.ndarray] | None = None) -> Population:
+    """Flags, units, organisations and volunteers of municipalities of sizes ``pop``.
+
+    ``recorded``: per flag, which municipalities a survey recorded as holding it; they
+    hold it as recorded, with latent draws drawn given that (as for ``own``).
+    """
     m = len(pop)
     region = np.arange(m) % SURVEY_2015.regions
     draws = {flag: streams[f"flag:{lever}"].random(m) for flag, lever in flag_levers().items()}
@@ -266,7 +314,15 @@ def _world(name: str, pop: np.ndarray, units_per_muni: np.ndarray, unit_type: np
         for flag, held in own.flags().items():
             p0, u = float(probability[flag][own_index]), float(draws[flag][own_index])
             draws[flag][own_index] = u * p0 if held else p0 + u * (1 - p0)
+    for flag, held in (recorded or {}).items():
+        # Given what the survey recorded, a draw below the adoption probability where
+        # the flag is held and above it where not: the levers then switch these
+        # municipalities as they would any in their state.
+        p0, u = probability[flag], draws[flag]
+        draws[flag] = np.where(held, u * p0, p0 + u * (1 - p0))
     flags = {flag: draws[flag] < probability[flag] for flag in flag_levers()}
+    for flag, held in (recorded or {}).items():
+        flags[flag] = held.copy()
     if own is not None:
         for flag, held in own.flags().items():
             flags[flag][own_index] = held

@@ -89,7 +89,8 @@ def initial_flags(population: Population) -> Flags:
 
 
 def switched_flags(before: Flags, config: Configuration, population: Population,
-                   streams: Streams) -> Flags:
+                   streams: Streams, *, levers: Mapping[str, float] | None = None,
+                   index: int = 0) -> Flags:
     """The flags after the levers asked for take effect (at the 2015 snapshot).
 
     Municipalities adopt (or drop) each flag with the same draws they were built with, so
@@ -99,11 +100,15 @@ def switched_flags(before: Flags, config: Configuration, population: Population,
     municipality, a closed one hands them back (people only a service reaches stay its
     own). The takeover draws from its own stream, whatever the levers, so a scenario
     consumes the same random numbers as the baseline and a new flag shifts none.
+
+    ``levers`` (default: the configuration's requested levers) are those switched to;
+    ``index`` counts the switches (several survey waves), each drawing its own takeover.
     """
-    muni = population.flags_for_shares(dict(config.levers_requested))
+    muni = population.flags_for_shares(dict(levers or config.levers_requested))
     opened = (muni["service"] & ~before["service"])[population.team_muni]
     closed = (before["service"] & ~muni["service"])[population.team_muni]
-    takeover = streams["switch:service_takeover"].random(len(population.team_muni))
+    name = "switch:service_takeover" + (f":{index}" if index else "")
+    takeover = streams[name].random(len(population.team_muni))
     move = opened & ~population.team_individual & (takeover < config["service_takeover"])
     team_service = ((before.team_service | move) & ~closed) | population.team_reach
     return Flags(MappingProxyType(muni), team_service)

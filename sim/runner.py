@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -107,3 +109,73 @@ def run(params: Mapping | Configuration | None = None, *, steps: int = DEFAULT_S
                             else str(classify_table(at_2015.counts, statutory)),
                             float(pop.muni_population.sum()), pop.unit_type, pop.unit_muni,
                             model.flags.muni, pd.DataFrame(model.municipality_outcomes()))
+
+
+@dataclass(frozen=True)
+class WaveObservation:
+    """One survey wave of a run: its week, the virtual survey, who held which lever."""
+
+    week: int  # weeks after the first wave (the 2015 snapshot)
+    survey: SimulatedSurvey
+    # Per flag ("policy", "centre", "service"): whether each respondent's municipality
+    # held it at the time (in the order of ``survey.units``).
+    respondent_flags: Mapping[str, np.ndarray]
+
+
+def wave_schedule(weeks, levers) -> tuple[dict, list[tuple[int, dict]]]:
+    """The first wave's levers and the switches between waves.
+
+    Between two waves every lever that changes moves linearly once a year (a share of
+    municipalities adopting a policy year by year), reaching the later wave's value four
+    weeks before it, so that the later survey's four-week window is under it.
+    """
+    window = SURVEY_2015.window_weeks
+    schedule = []
+    waves = list(zip(weeks, levers, strict=True))
+    for (w0, l0), (w1, l1) in itertools.pairwise(waves):
+        span = w1 - w0 - window
+        if span < 1:
+            raise InputError("waves", f"weeks {w0} and {w1}", "waves at least "
+                             f"{window + 1} weeks apart", problem="waves too close:")
+        steps = max(1, round((w1 - w0) / 52))
+        names = sorted(set(l0) | set(l1))
+        for j in range(1, steps + 1):
+            at = w0 + round(j * span / steps) + 1
+            schedule.append((at, {k: l0.get(k, l1.get(k)) + (l1.get(k, l0.get(k))
+                                                              - l0.get(k, l1.get(k)))
+                                  * j / steps for k in names}))
+    return dict(levers[0]), schedule
+
+
+def run_waves(params: Mapping | None, weeks, levers, *,
+              population: str | Population = "survey2015", rng=None
+              ) -> tuple[WaveObservation, ...]:
+    """One world observed by several survey waves: the first at the 2015 snapshot.
+
+    ``weeks``: each wave's week after the first (0 first, increasing); ``levers``: per
+    wave, the levers recorded as in force then (a mapping each, e.g. the share of
+    municipalities with a local policy); the spin-up runs under the first wave's, and
+    the levers move between waves as :func:`wave_schedule` says. ``params`` are the
+    world's inputs (no levers). Each wave observes the last four weeks as the survey
+    did, with the regime in force then.
+    """
+    weeks = [int(w) for w in weeks]
+    if not weeks or weeks[0] != 0 or weeks != sorted(set(weeks)) or weeks[-1] > MAX_STEPS:
+        raise InputError("waves", weeks, f"weeks from 0 (the first wave), increasing, "
+                         f"at most {MAX_STEPS}")
+    start, schedule = wave_schedule(weeks, [dict(lv) for lv in levers])
+    config = Configuration.resolve({**dict(params or {}), **start, "lever_week": 0},
+                                   start=start, schedule=schedule)
+    observed = []
+    with interrupts_deferred() as interrupted:
+        model = CoProductionModel(population=population, rng=rng, config=config)
+        for week in weeks:
+            while model.week < week and not interrupted:
+                model.run_for(min(CHECK_WEEKS, week - model.week))
+            if interrupted:
+                break
+            survey = model.observe()
+            muni = model.population.unit_muni[survey.units]
+            observed.append(WaveObservation(week, survey, MappingProxyType(
+                {flag: held[muni].copy() for flag, held in model.flags.muni.items()})))
+    return tuple(observed)

@@ -110,11 +110,17 @@ class SimulatedSurvey:
         return df
 
 
-def sample_respondents(unit_type: np.ndarray, population_name: str, rng) -> np.ndarray:
-    """Indices of responding units (sorted)."""
-    if population_name == "survey2015":
+def sample_respondents(unit_type: np.ndarray, respondent_types: dict[str, int] | None,
+                       rng) -> np.ndarray:
+    """Indices of responding units (sorted).
+
+    ``respondent_types``: how many respondents of each unit type (the 2015 survey's
+    Q1 answers, or a survey frame's); None: a simple random sample at the 2015 response
+    rate.
+    """
+    if respondent_types is not None:
         chosen = []
-        for t, k in SURVEY_2015.respondent_types.items():
+        for t, k in respondent_types.items():
             pool = np.flatnonzero(unit_type == UNIT_TYPES.index(t))
             chosen.append(rng.choice(pool, size=min(k, len(pool)), replace=False))
         return np.sort(np.concatenate(chosen))
@@ -122,14 +128,16 @@ def sample_respondents(unit_type: np.ndarray, population_name: str, rng) -> np.n
     return np.sort(rng.choice(len(unit_type), size=n, replace=False))
 
 
-def virtual_survey(window: np.ndarray, unit_type: np.ndarray, population_name: str,
+def virtual_survey(window: np.ndarray, unit_type: np.ndarray,
+                   respondent_types: dict[str, int] | None,
                    unsure_rate: float | np.ndarray, rng) -> SimulatedSurvey:
     """Run the survey on a window of occurrence modes, shape (weeks, units, activities).
 
-    ``unsure_rate`` is one probability, or one per unit.
+    ``respondent_types``: see :func:`sample_respondents`. ``unsure_rate`` is one
+    probability, or one per unit.
     """
     rng = np.random.default_rng(rng)
-    resp = sample_respondents(unit_type, population_name, rng)
+    resp = sample_respondents(unit_type, respondent_types, rng)
     cols = [activity_index(i) for i in TABLE2_IDS]
     w = window[:, resp][:, :, cols]  # (weeks, respondents, 6)
     offered = (w >= 0).any(axis=0)
