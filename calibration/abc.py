@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -46,10 +47,11 @@ from calibration.history import (
     whole_generations,
 )
 from calibration.inputs import calibrated_inputs, screen
-from calibration.observed_survey import SurveyTable, load_table2
+from calibration.observed_survey import SurveyTable
 from calibration.posterior import write_posterior
 from calibration.sampler import SeededSampler
-from calibration.summary import SurveyDistance, observed_summary, summarise_simulated
+from calibration.summary import SurveyDistance, summarise_simulated
+from calibration.waves import FIRST_YEAR, Wave, Waves
 from sim import run
 from sim.batch import collector_spares_existing, connect
 from sim.errors import InputError
@@ -112,20 +114,38 @@ def from_logit(name: str, z):
 
 
 def survey_noise_level(params: dict | None = None, *, pairs: int = NOISE_PAIRS,
-                       rng=0, activities=None) -> float:
+                       rng=0, activities=None, waves: Waves | None = None) -> float:
     """Median distance between two virtual surveys of the same world.
 
     ``params`` default to the documented defaults; each pair is two runs with
     independent seeds, the second playing the observed survey. ``activities``: those
-    the distance uses (default all six; see :class:`SurveyDistance`).
+    the distance uses (default all six; see :class:`SurveyDistance`). ``waves``: the
+    surveys calibrated to (default the 2015 Table 2): each run observes all of them.
     """
     seeds = np.random.SeedSequence(rng).generate_state(2 * pairs)
     distances = []
     for a, b in seeds.reshape(pairs, 2):
-        sim_a = summarise_simulated(run(params, steps=CALIBRATION_STEPS, rng=int(a)).survey)
-        sim_b = summarise_simulated(run(params, steps=CALIBRATION_STEPS, rng=int(b)).survey)
-        distances.append(SurveyDistance(sim_b, activities)(sim_a, sim_b))
+        if waves is None or waves.shipped_2015:
+            sim_a = summarise_simulated(run(params, steps=CALIBRATION_STEPS,
+                                            rng=int(a)).survey)
+            sim_b = summarise_simulated(run(params, steps=CALIBRATION_STEPS,
+                                            rng=int(b)).survey)
+            distances.append(SurveyDistance(sim_b, activities)(sim_a, sim_b))
+        else:
+            sim_a, sim_b = waves.simulate(params or {}, int(a)), waves.simulate(params or {},
+                                                                                 int(b))
+            distances.append(_distance(waves, sim_b, activities)(sim_a, sim_b))
     return float(np.median(distances))
+
+
+def _distance(waves: Waves, observed: dict, activities=None):
+    """The distance for ``waves``: Table 2's for one survey, every wave's for several."""
+    if waves.single:
+        return SurveyDistance(observed, activities)
+    if activities is not None:
+        raise InputError("activities", ", ".join(activities), "leaving activities out "
+                         "works with one survey only", problem="unsupported:")
+    return waves.distance(observed)
 
 
 class FixedModel:
@@ -137,7 +157,8 @@ class FixedModel:
     """
 
     def __init__(self, fixed: dict[str, float], names: tuple[str, ...] | None = None,
-                 from_prior: tuple[str, ...] = ()):
+                 from_prior: tuple[str, ...] = (), waves: Waves | None = None):
+        self.waves = waves
         self.fixed = {k: float(v) for k, v in fixed.items()}
         self.names = tuple(names or calibrated_inputs())
         self.from_prior = tuple(n for n in from_prior if n not in self.fixed)
@@ -156,7 +177,8 @@ class FixedModel:
                  for n in self.from_prior}
         params = {**{k: float(from_logit(k, pars[k])) for k in self.names
                      if k not in self.fixed}, **drawn, **self.fixed}
-        summary = summarise_simulated(run(params, steps=CALIBRATION_STEPS, rng=seed).survey)
+        summary = (summarise_simulated(run(params, steps=CALIBRATION_STEPS, rng=seed).survey)
+                   if self.waves is None else self.waves.simulate(params, seed))
         return {**summary, **{f"{INPUT_KEY}{n}": v for n, v in drawn.items()}}
 
 
@@ -213,10 +235,12 @@ class CalibrationRun:
     noise_level: float = float("nan")  # median distance of two surveys of one world
     abc_inputs: tuple = ()  # what ABC-SMC sampled
     prior_inputs: tuple = ()  # world inputs each particle draws from its prior
+    surveys: tuple = ()  # what it was calibrated to (calibration.waves.Wave.record)
 
 
 def stopping_tolerance(settings: Settings, *, seed: int, activities=None,
-                       record_noise: bool = True) -> tuple[float, float]:
+                       record_noise: bool = True, waves: Waves | None = None
+                       ) -> tuple[float, float]:
     """The tolerance at which ABC-SMC stops, and the survey's noise level (or NaN).
 
     The shipped settings stop at the survey's noise level, measured here (64 runs); with
@@ -224,7 +248,7 @@ def stopping_tolerance(settings: Settings, *, seed: int, activities=None,
     """
     measure = settings.min_epsilon is None or (
         record_noise and settings.population_size >= NOISE_MIN_PARTICLES)
-    noise = (survey_noise_level(rng=seed, activities=activities) if measure
+    noise = (survey_noise_level(rng=seed, activities=activities, waves=waves) if measure
              else float("nan"))
     return (noise if settings.min_epsilon is None else settings.min_epsilon), noise
 
@@ -306,10 +330,12 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
               scheduler: str | None = None, resume: bool = False,
               observed: SurveyTable | None = None, progress: bool = True,
               settings: Settings | None = None, activities=None,
-              fixed: dict | None = None) -> CalibrationRun:
+              fixed: dict | None = None, waves: Waves | None = None) -> CalibrationRun:
     """Run (or resume) ABC-SMC and write ``abc.db`` and ``posterior.csv`` under ``out``.
 
-    ``observed`` defaults to the paper's Table 2; ``settings`` to :data:`QUICK` or
+    ``waves``: the surveys to calibrate to (:class:`calibration.waves.Waves`: one's own
+    file, several waves); ``observed``, a single table instead; default the paper's
+    Table 2. ``settings`` to :data:`QUICK` or
     :data:`DEFAULT` according to ``quick``. ``activities``: the Table 2 activities the
     distance (and the noise level it stops at) uses, default all six. ``fixed``: inputs
     held at given values (not calibrated; ``posterior.csv`` holds them as constant
@@ -325,19 +351,26 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     fixed = fixed or {}
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    obs = observed_summary(observed or load_table2())
+    if waves is None:
+        waves = Waves((Wave("observed", observed.source, FIRST_YEAR, MappingProxyType({}),
+                            observed),) if observed is not None else Waves.load(None).waves)
+    obs = waves.observed()
     _progress_logging(progress)
-    abc_inputs, prior_inputs = _split_inputs(out, settings, seed, workers, scheduler, fixed)
+    abc_inputs, prior_inputs = _split_inputs(out, settings, seed, workers, scheduler, fixed,
+                                             waves)
     noise = []
 
     def tolerance() -> float:
-        min_epsilon, level = stopping_tolerance(settings, seed=seed, activities=activities)
+        min_epsilon, level = stopping_tolerance(settings, seed=seed, activities=activities,
+                                                waves=waves)
         noise.append(level)
         return min_epsilon
 
     t0 = time.perf_counter()
-    history = run_abc(out / "abc.db", [FixedModel(fixed, abc_inputs, prior_inputs)],
-                      [prior(fixed, abc_inputs)], obs, SurveyDistance(obs, activities),
+    model = FixedModel(fixed, abc_inputs, prior_inputs,
+                       None if waves.shipped_2015 else waves)
+    history = run_abc(out / "abc.db", [model],
+                      [prior(fixed, abc_inputs)], obs, _distance(waves, obs, activities),
                       settings=settings, seed=seed, tolerance=tolerance, workers=workers,
                       scheduler=scheduler, resume=resume)
     wall = time.perf_counter() - t0
@@ -345,11 +378,12 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     return CalibrationRun(out / "abc.db", history.id, int(history.n_populations),
                           int(history.total_nr_simulations), generation_epsilons(history), wall,
                           settings, _effective_sample_size(weights), noise[0],
-                          abc_inputs, prior_inputs)
+                          abc_inputs, prior_inputs, tuple(waves.record()))
 
 
 def _split_inputs(out: Path, settings: Settings, seed: int, workers: int,
-                  scheduler: str | None, fixed: dict) -> tuple[tuple, tuple]:
+                  scheduler: str | None, fixed: dict, waves: Waves | None = None
+                  ) -> tuple[tuple, tuple]:
     """The inputs ABC-SMC samples and those each particle draws from its prior.
 
     A full-size calibration screens the calibrated inputs (same seed, same screening:
@@ -357,7 +391,8 @@ def _split_inputs(out: Path, settings: Settings, seed: int, workers: int,
     """
     world = tuple(n for n in calibrated_inputs() if n not in fixed)
     if settings.population_size >= NOISE_MIN_PARTICLES:
-        found = screen(world, rng=seed, workers=workers, scheduler=scheduler)
+        found = screen(world, rng=seed, workers=workers, scheduler=scheduler,
+                       waves=None if waves is None or waves.shipped_2015 else waves)
         atomic_write_frame(out / "screening.csv", found.to_frame())
         sampled = tuple(n for n in world if n in found.informative or n in FREE)
     else:
@@ -404,5 +439,6 @@ def settings_dict(run_: CalibrationRun) -> dict:
             "effective_sample_size": round(run_.effective_sample_size, 1),
             "noise_level": round(run_.noise_level, 3),
             "abc_inputs": list(run_.abc_inputs), "prior_inputs": list(run_.prior_inputs),
+            "surveys": list(run_.surveys),
             "kernel_scaling": KERNEL_SCALING, "min_acceptance_rate": MIN_ACCEPTANCE,
             "weeks_per_simulation": int(PARAMETERS["spinup_weeks"].default) + CALIBRATION_STEPS}

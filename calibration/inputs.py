@@ -95,13 +95,14 @@ class Screening:
 
 
 def screen(names: tuple[str, ...] | None = None, *, worlds: int = SCREEN_WORLDS, rng=0,
-           workers: int = 1, scheduler: str | None = None) -> Screening:
+           workers: int = 1, scheduler: str | None = None, waves=None) -> Screening:
     """Standardised effects of each input on each survey summary, over its prior.
 
     ``worlds`` draws of every input uniformly over its range, one seed each; each
     world's 2015 virtual survey gives the 12 free shares and 6 counts the distance
     uses; each summary is regressed on all inputs at once (inputs scaled to unit prior
     standard deviation, summaries to unit prior predictive standard deviation).
+    ``waves`` (:class:`calibration.waves.Waves`): the summaries of every wave instead.
     """
     from calibration.predictive_check import survey_counts_task
     from calibration.summary import summarise_counts
@@ -116,10 +117,17 @@ def screen(names: tuple[str, ...] | None = None, *, worlds: int = SCREEN_WORLDS,
     seeds = spawn_seeds(gen.integers(2**63), worlds)
     tasks = [Task(dict(zip(names, row.tolist(), strict=True)), 0, s)
              for row, s in zip(values, seeds, strict=True)]
-    counts = run_tasks(survey_counts_task, tasks, workers=workers, scheduler=scheduler,
-                       progress=False, label="screening")
-    keys = [k for k in summarise_counts(counts[0]) if not k.endswith(":together")]
-    y = np.array([[summarise_counts(c)[k] for k in keys] for c in counts], dtype=float)
+    if waves is None:
+        counts = run_tasks(survey_counts_task, tasks, workers=workers, scheduler=scheduler,
+                           progress=False, label="screening")
+        summaries = [summarise_counts(c) for c in counts]
+    else:
+        from calibration.waves import WavesTask
+
+        summaries = run_tasks(WavesTask(waves), tasks, workers=workers,
+                              scheduler=scheduler, progress=False, label="screening")
+    keys = [k for k in summaries[0] if not k.endswith(":together")]
+    y = np.array([[s[k] for k in keys] for s in summaries], dtype=float)
     y = np.where(np.isfinite(y), y, np.nanmean(y, axis=0))
     spread = y.std(axis=0)
     y = (y - y.mean(axis=0)) / np.where(spread > 0, spread, 1.0)

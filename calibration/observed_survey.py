@@ -33,7 +33,7 @@ import numpy as np
 from sim.catalogue import ACTIVITY_IDS, COORDINATORS, TABLE2_IDS, UNIT_TYPES, activity
 from sim.errors import InputError, UnknownNameError
 from sim.io import read_text_limited
-from sim.virtual_survey import shares_from_counts
+from sim.virtual_survey import FLAG_COLUMNS, shares_from_counts
 
 DROPPED_ANSWERS = ("several", "unsure")
 AGGREGATE_COLUMNS = ("activity", "n", *COORDINATORS)
@@ -109,6 +109,11 @@ class UnitResponses:
     statutory: np.ndarray
     source: str
     dropped: dict[str, int] = field(default_factory=dict)
+    unit_munis: tuple[str, ...] = ()  # each unit's municipality, as the file names it
+    # Levers recorded per unit's municipality (FLAG_COLUMNS: local_policy,
+    # volunteer_centre, municipal_service), 0/1 per unit, when the file has the column.
+    unit_flags: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    comments: tuple[str, ...] = ()  # the file's leading '#' lines, without the '#'
 
     def indicators(self) -> np.ndarray:
         """Per-unit count arrays, shape (units, activities, 3), entries 0 or 1."""
@@ -262,16 +267,17 @@ def load_table2() -> SurveyTable:
 
 def _read_table(path: Path, required: tuple[str, ...], optional: str = ""):
     """Read a CSV and check that its header holds the ``required`` columns."""
-    header, rows = _read_csv(path)
+    header, rows, comments = _read_csv(path)
     missing = [c for c in required if c not in header]
     if missing:
         raise InputError(f"{path}: header", ",".join(header),
                          f"required columns: {', '.join(required)}{optional}; missing: "
                          + ", ".join(missing))
-    return header, rows
+    return header, rows, comments
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]], tuple[str, ...]]:
+    """Header, rows and leading comment lines of a CSV file (checked, one-line errors)."""
     if not path.exists():
         raise InputError(str(path), str(path), "the file must exist", problem="missing file")
     try:
@@ -279,8 +285,14 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     except UnicodeDecodeError as err:
         raise InputError(str(path), f"byte {err.start}", "the file must be UTF-8 text",
                          problem="undecodable content at") from None
+    lines = text.splitlines()
+    # Leading lines starting with '#' are comments (a file says what it is, e.g. that
+    # it is synthetic); they are kept for the outputs to quote.
+    comments = []
+    while lines and lines[0].lstrip().startswith("#"):
+        comments.append(lines.pop(0).lstrip()[1:].strip())
     try:
-        reader = csv.DictReader(text.splitlines())
+        reader = csv.DictReader(lines)
         header = [h.strip() for h in (reader.fieldnames or [])]
         if not header:
             raise InputError(str(path), "", "a CSV header row is required",
@@ -302,7 +314,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     if not rows:
         raise InputError(str(path), "", "at least one data row is required",
                          problem="no data rows after the header")
-    return header, rows
+    return header, rows, tuple(comments)
 
 
 def _bool_cell(where: str, value: str) -> bool:
@@ -331,7 +343,7 @@ def _cell(path: Path, line: int, column: str) -> str:
 def load_aggregate(path: str | Path) -> SurveyTable:
     """Load an aggregate table (counts or ``%`` percentages per coordinator)."""
     path = Path(path)
-    header, rows = _read_table(path, AGGREGATE_COLUMNS, " (optional: statutory)")
+    header, rows, _ = _read_table(path, AGGREGATE_COLUMNS, " (optional: statutory)")
     parsed, seen = [], set()
     for line, raw in enumerate(rows, start=2):
         act = (raw["activity"] or "").strip()
@@ -386,13 +398,24 @@ def load_units(path: str | Path) -> UnitResponses:
     and ``coordinator`` both empty: it counts when whole units are resampled.
     """
     path = Path(path)
-    _, rows = _read_table(path, UNIT_COLUMNS)
+    header, rows, comments = _read_table(path, UNIT_COLUMNS)
     allowed_coord = (*COORDINATORS, *DROPPED_ANSWERS)
+    flag_columns = [c for c in FLAG_COLUMNS.values() if c in header]
     units: dict[str, tuple[str, str]] = {}
+    flags: dict[str, dict[str, int]] = {c: {} for c in flag_columns}
     answers: dict[tuple[str, str], int] = {}
     dropped: dict[str, int] = {}
     for line, raw in enumerate(rows, start=2):
         vals = {c: (raw.get(c) or "").strip() for c in UNIT_COLUMNS}
+        for column in flag_columns:
+            value = (raw.get(column) or "").strip()
+            if value not in ("0", "1"):
+                raise InputError(_cell(path, line, column), value, "allowed: 1 (the "
+                                 "unit's municipality held it at the survey) or 0")
+            if flags[column].setdefault(vals["unit_id"], int(value)) != int(value):
+                raise InputError(_cell(path, line, column), value, f"unit "
+                                 f"{vals['unit_id']!r} was given {flags[column][vals['unit_id']]}"
+                                 " earlier; one value per unit", problem="conflicting value")
         nothing_offered = not vals["activity"] and not vals["coordinator"]
         for c in UNIT_COLUMNS:
             if not vals[c] and not (nothing_offered and c in ("activity", "coordinator")):
@@ -451,10 +474,21 @@ def load_units(path: str | Path) -> UnitResponses:
         raise InputError(f"{path}: column 'coordinator'", "unsure/several",
                          "each activity needs at least one municipality/voluntary/together "
                          "answer; none for: " + ", ".join(empty), problem="no usable value")
+    by_muni: dict[tuple[str, str], int] = {}
+    for column, held in flags.items():
+        for uid, value in held.items():
+            key = (column, units[uid][1])
+            if by_muni.setdefault(key, value) != value:
+                raise InputError(f"{path}: column '{column}'", f"unit {uid!r}: {value}",
+                                 f"units of municipality {units[uid][1]!r} disagree; a "
+                                 "municipality holds a lever or not", problem="conflicting "
+                                 "value:")
     return UnitResponses(
         unit_ids, tuple(units[u][0] for u in unit_ids), acts, codes,
         np.array([activity(a).statutory for a in acts]), str(path),
-        {a: dropped.get(a, 0) for a in acts},
+        {a: dropped.get(a, 0) for a in acts}, tuple(units[u][1] for u in unit_ids),
+        {c: tuple(held[u] for u in unit_ids) for c, held in flags.items()},
+        comments,
     )
 
 
@@ -463,7 +497,7 @@ def load_survey(path: str | Path | None = None) -> SurveyTable | UnitResponses:
     if path is None:
         return load_table2()
     path = Path(path)
-    header, _ = _read_csv(path)
+    header, _, _ = _read_csv(path)
     # 'municipality' and 'activity' belong to both forms; the others tell them apart.
     units = [c for c in UNIT_COLUMNS if c in header and c not in AGGREGATE_COLUMNS]
     aggregate = [c for c in AGGREGATE_COLUMNS if c in header and c not in UNIT_COLUMNS]

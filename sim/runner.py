@@ -120,6 +120,16 @@ class WaveObservation:
     # Per flag ("policy", "centre", "service"): whether each respondent's municipality
     # held it at the time (in the order of ``survey.units``).
     respondent_flags: Mapping[str, np.ndarray]
+    unit_type: np.ndarray  # the population's units: type (index into UNIT_TYPES)
+    unit_muni: np.ndarray  # and municipality
+    muni_flags: Mapping[str, np.ndarray]  # per flag, which municipalities held it then
+
+    def responses(self) -> pd.DataFrame:
+        """The wave's answers unit by unit (``coprod survey --data``).
+
+        Each row carries its unit's municipality's levers at the time.
+        """
+        return self.survey.responses(self.unit_type, self.unit_muni, dict(self.muni_flags))
 
 
 def wave_schedule(weeks, levers) -> tuple[dict, list[tuple[int, dict]]]:
@@ -176,6 +186,9 @@ def run_waves(params: Mapping | None, weeks, levers, *,
                 break
             survey = model.observe()
             muni = model.population.unit_muni[survey.units]
+            pop = model.population
             observed.append(WaveObservation(week, survey, MappingProxyType(
-                {flag: held[muni].copy() for flag, held in model.flags.muni.items()})))
+                {flag: held[muni].copy() for flag, held in model.flags.muni.items()}),
+                pop.unit_type, pop.unit_muni, MappingProxyType(
+                    {flag: held.copy() for flag, held in model.flags.muni.items()})))
     return tuple(observed)

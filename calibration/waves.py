@@ -1,0 +1,457 @@
+"""Surveys to calibrate to: the 2015 Table 2, a researcher's own file, several waves.
+
+A *wave* is one survey: its observed table, its year, the levers in force then and the
+frame it observed. ``--data`` names one:
+
+* ``wave2015`` — the paper's Table 2 (the default);
+* ``wave2025-synthetic`` — the shipped **synthetic** second wave (made by the model,
+  labelled so in its name, its header and every output made from it);
+* a CSV file (the formats ``coprod survey --data`` reads): an aggregate table, or
+  unit-level answers; unit by unit, its units, their types and municipalities make the
+  virtual survey's frame (:mod:`sim.sample_frame`), and columns ``local_policy``,
+  ``volunteer_centre``, ``municipal_service`` (0/1 per unit's municipality), when
+  present, record who held those levers; an aggregate table scales the 2015 frame to
+  its counts;
+* a small TOML file describing a wave::
+
+      year = 2025
+      data = "my_wave2025.csv"      # relative to this file
+      synthetic = false              # optional
+      description = "..."            # optional
+      [levers]                       # optional: the shares in force then
+      policy_share = 0.30
+
+Several waves (:class:`Waves`): the model runs from the first wave (the 2015 snapshot of
+the simulated world, whatever its year) to the last, the levers moving between waves as
+recorded (:func:`sim.runner.run_waves`); every wave is observed on the first wave's frame
+(a panel of the same units) and the distance uses every wave. A unit-level wave that
+records each unit's local policy adds the answers pooled over the six activities in
+municipalities with and without one: the contrast a policy's strength shows in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+
+from calibration.observed_survey import (
+    SurveyTable,
+    UnitResponses,
+    load_survey,
+    load_table2,
+)
+from calibration.summary import KEYS, SurveyDistance, summarise_counts
+from sim.catalogue import COORDINATORS, TABLE2_IDS, UNIT_TYPES
+from sim.errors import InputError
+from sim.frame import SURVEY_2015
+from sim.io import parse_toml, read_text_limited
+from sim.parameters import PARAMETERS, flag_levers
+from sim.sample_frame import SampleFrame
+from sim.virtual_survey import FLAG_COLUMNS, SimulatedSurvey
+
+FIRST_YEAR = 2015  # the shipped survey's year: the simulated world's snapshot
+SHIPPED = {"wave2015": None, "wave2025-synthetic": "wave2025-synthetic.toml"}
+# The levers a wave may record: shares of municipalities holding a flag. Levers whose
+# effect ramps up from a switch (staff pressure, forums) are not: between waves they
+# would restart their ramp every year.
+WAVE_LEVERS = tuple(flag_levers().values())
+SPLIT_FLAG, SPLIT_COLUMN = "policy", FLAG_COLUMNS["policy"]
+GROUPS = ("with", "without")  # municipalities with / without a local policy
+MIN_YEAR, MAX_YEAR = 1990, 2065
+
+
+@dataclass(frozen=True)
+class Wave:
+    """One survey: what it observed, when, under which levers, on which frame."""
+
+    label: str  # what --data said
+    source: str  # the file(s) read
+    year: int
+    levers: Mapping[str, float]  # recorded levers in force then (others: 2015's)
+    table: SurveyTable  # the six Table 2 activities' counts
+    frame: SampleFrame | None = None  # None: the 2015 sample (survey2015)
+    # Answers pooled over the six activities in municipalities with / without a local
+    # policy, shape (2, 3), when the file records each unit's policy.
+    by_policy: np.ndarray | None = None
+    synthetic: bool = False
+    notes: tuple[str, ...] = ()
+    # The shares of the file's municipalities holding each recorded lever: the levers
+    # of a first wave whose frame is the file (a later wave's file is a sample of the
+    # first wave's world, so its levers come from its TOML).
+    recorded_shares: Mapping[str, float] = MappingProxyType({})
+
+    def describe(self) -> str:
+        """One line: the survey, its year, its size, whether it is synthetic."""
+        tag = "SYNTHETIC " if self.synthetic else ""
+        split = "; each unit's local policy recorded" if self.by_policy is not None else ""
+        return (f"{tag}{self.label} ({self.year}; {int(self.table.n.sum()):,} answers; "
+                f"{self.source}{split})")
+
+    def record(self) -> dict:
+        """What a manifest records of the wave."""
+        return {"label": self.label, "source": self.source, "year": self.year,
+                "levers": dict(self.levers), "synthetic": self.synthetic,
+                "answers": int(self.table.n.sum()),
+                "frame": ("survey2015" if self.frame is None else
+                          f"{'unit-level' if self.frame.unit_level else 'scaled'} frame "
+                          f"of {self.frame.units:,} units in {self.frame.municipalities} "
+                          f"municipalities ({self.frame.digest()})"),
+                "policy_recorded": self.by_policy is not None, "notes": list(self.notes)}
+
+
+def _table_with_six(table: SurveyTable, where: str) -> SurveyTable:
+    """The table's rows for Table 2's six activities, in Table 2's order."""
+    missing = [a for a in TABLE2_IDS if a not in table.activities]
+    if missing:
+        raise InputError(f"{where}: column 'activity'", ", ".join(missing), "a survey "
+                         "to calibrate to answers for the six activities of Table 2 ("
+                         + ", ".join(TABLE2_IDS) + "), which the virtual survey observes",
+                         problem="missing activity:")
+    rows = table.rows(TABLE2_IDS)
+    return SurveyTable(TABLE2_IDS, table.counts[rows], table.statutory[rows], table.source,
+                       table.notes)
+
+
+def _frame_of_units(data: UnitResponses) -> SampleFrame:
+    """The frame of a unit-level file: its units, in order of their municipality."""
+    names = list(dict.fromkeys(data.unit_munis))
+    index = {m: i for i, m in enumerate(names)}
+    unit_muni = np.array([index[m] for m in data.unit_munis])
+    order = np.argsort(unit_muni, kind="stable")
+    flags = []
+    for flag, column in FLAG_COLUMNS.items():
+        if column in data.unit_flags:
+            per_muni = np.zeros(len(names), dtype=int)
+            per_muni[unit_muni] = data.unit_flags[column]
+            flags.append((flag, tuple(per_muni.tolist())))
+    types = [UNIT_TYPES.index(t) for t in data.unit_types]
+    return SampleFrame(source=data.source, unit_muni=tuple(unit_muni[order].tolist()),
+                       unit_type=tuple(np.asarray(types)[order].tolist()),
+                       flags=tuple(flags))
+
+
+def _policy_split(data: UnitResponses) -> np.ndarray | None:
+    """Answers pooled over Table 2's activities by the unit's recorded local policy."""
+    if SPLIT_COLUMN not in data.unit_flags:
+        return None
+    held = np.asarray(data.unit_flags[SPLIT_COLUMN], dtype=bool)
+    cols = [data.activities.index(a) for a in TABLE2_IDS if a in data.activities]
+    codes = data.codes[:, cols]
+    return np.array([[int(((codes == k) & mask[:, None]).sum()) for k in range(3)]
+                     for mask in (held, ~held)])
+
+
+def _scaled_frame(table: SurveyTable) -> SampleFrame | None:
+    """The 2015 frame scaled to an aggregate table's answers (None: the 2015 sample)."""
+    scale = float(table.n.sum() / load_table2().n.sum())
+    if round(SURVEY_2015.units_identified * scale) == SURVEY_2015.units_identified:
+        return None
+    return SampleFrame(source=table.source, scale=round(scale, 4))
+
+
+def _from_csv(label: str, path: Path, year: int, levers: dict, synthetic: bool,
+              description: str = "") -> Wave:
+    data = load_survey(path)
+    notes = [description] if description else []
+    if isinstance(data, UnitResponses):
+        frame = _frame_of_units(data)
+        table = _table_with_six(data.to_table(), str(path))
+        split = _policy_split(data)
+        recorded = frame.recorded_flags()
+        shares = {lever: round(float(recorded[flag].mean()), 4)
+                  for flag, lever in flag_levers().items() if flag in recorded}
+        notes.append(f"frame: the file's {frame.units:,} units in "
+                     f"{frame.municipalities} municipalities, all of them answering")
+        notes += [f"{c}" for c in data.comments]
+        synthetic = synthetic or any("synthetic" in c.lower() for c in data.comments)
+    else:
+        table = _table_with_six(data, str(path))
+        frame, split = _scaled_frame(table), None
+        shares = {}
+        notes.append("frame: the 2015 sample's" if frame is None else
+                     f"frame: the 2015 frame scaled by {frame.scale:g} to the table's "
+                     f"{int(table.n.sum()):,} answers ({frame.units:,} units, "
+                     f"{frame.municipalities} municipalities)")
+    notes += list(table.notes)
+    return Wave(label, str(path), year, MappingProxyType(levers), table, frame, split,
+                synthetic, tuple(notes), MappingProxyType(shares))
+
+
+def _check_levers(levers: Mapping, where: str) -> dict[str, float]:
+    out = {}
+    for name, value in levers.items():
+        if name not in WAVE_LEVERS:
+            raise InputError(f"{where}: [levers]", name, "allowed: "
+                             + ", ".join(WAVE_LEVERS) + " (shares of municipalities; "
+                             "levers that ramp up from a switch cannot be recorded per wave)",
+                             problem="unknown lever:")
+        p = PARAMETERS[name]
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not p.low <= value <= p.high:
+            raise InputError(f"{where}: [levers] {name}", value,
+                             f"allowed: a number from {p.low:g} to {p.high:g}")
+        out[name] = float(value)
+    return out
+
+
+def _from_toml(label: str, path: Path, text: str | None = None,
+               base: Path | None = None) -> Wave:
+    where = str(path)
+    text = read_text_limited(path) if text is None else text
+    data = parse_toml(text, where, "year, data, synthetic, description and a [levers] "
+                      "table of numbers")
+    allowed = {"year", "data", "synthetic", "description", "levers"}
+    unknown = [k for k in data if k not in allowed]
+    if unknown:
+        raise InputError(f"{where}: key", unknown[0], "allowed: " + ", ".join(sorted(allowed)),
+                         problem="unknown")
+    year = data.get("year")
+    if isinstance(year, bool) or not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
+        raise InputError(f"{where}: year", year, f"allowed: a year from {MIN_YEAR} to "
+                         f"{MAX_YEAR}")
+    if not isinstance(data.get("data"), str) or not data["data"].strip():
+        raise InputError(f"{where}: data", data.get("data"), "the survey's CSV file, "
+                         "relative to this file", problem="missing")
+    synthetic = data.get("synthetic", False)
+    if not isinstance(synthetic, bool):
+        raise InputError(f"{where}: synthetic", synthetic, "allowed: true or false")
+    levers = data.get("levers", {})
+    if not isinstance(levers, dict):
+        raise InputError(f"{where}: levers", levers, "a [levers] table of numbers")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise InputError(f"{where}: description", description, "allowed: text")
+    csv_path = (base or path.parent) / data["data"]
+    return _from_csv(label, csv_path, year, _check_levers(levers, where), synthetic,
+                     " ".join(description.split()))
+
+
+def load_wave(spec: str | Path | None) -> Wave:
+    """The wave ``--data`` names (see the module's docstring); None: ``wave2015``."""
+    if spec is None or str(spec) == "wave2015":
+        return Wave("wave2015", "shipped: Andfossen (2020), Table 2", FIRST_YEAR,
+                    MappingProxyType({}), load_table2())
+    if str(spec) in SHIPPED:
+        folder = resources.files("calibration.data").joinpath("waves")
+        name = SHIPPED[str(spec)]
+        text = folder.joinpath(name).read_text(encoding="utf-8")
+        with resources.as_file(folder) as base:
+            return _from_toml(str(spec), Path(base) / name, text, Path(base))
+    path = Path(spec)
+    if path.suffix.lower() == ".toml":
+        return _from_toml(str(spec), path)
+    return _from_csv(str(spec), path, FIRST_YEAR, {}, False)
+
+
+def _prefix(k: int) -> str:
+    return "" if k == 0 else f"w{k}:"
+
+
+def policy_keys(prefix: str) -> list[str]:
+    """Summary keys of the pooled answers by local policy (shares, then counts)."""
+    return [f"{prefix}policy:{g}:{c}" for g in GROUPS for c in COORDINATORS] + \
+        [f"{prefix}policy:{g}:n" for g in GROUPS]
+
+
+def _policy_summary(prefix: str, counts: np.ndarray) -> dict[str, float]:
+    counts = np.asarray(counts, dtype=float)
+    n = counts.sum(axis=1)
+    shares = np.divide(counts, n[:, None], out=np.full(counts.shape, np.nan),
+                       where=n[:, None] > 0)
+    return dict(zip(policy_keys(prefix), [*shares.ravel().tolist(), *n.tolist()],
+                    strict=True))
+
+
+def simulated_policy_counts(survey: SimulatedSurvey, held: np.ndarray) -> np.ndarray:
+    """A virtual survey's answers pooled over activities, with / without a policy."""
+    held = np.asarray(held, dtype=bool)
+    return np.array([[int(((survey.answers == k) & mask[:, None]).sum()) for k in range(3)]
+                     for mask in (held, ~held)])
+
+
+@dataclass(frozen=True)
+class Waves:
+    """The surveys a calibration uses, in order of their years (picklable)."""
+
+    waves: tuple[Wave, ...]
+    weeks: tuple[int, ...] = field(init=False)
+
+    def __post_init__(self):
+        if not self.waves:
+            raise InputError("--data", "", "at least one survey", problem="no survey:")
+        years = [w.year for w in self.waves]
+        if years != sorted(set(years)):
+            raise InputError("--data", ", ".join(map(str, years)), "one survey per year, "
+                             "given in order of their years", problem="unordered waves:")
+        weeks = tuple(round((y - years[0]) * 52) for y in years)
+        object.__setattr__(self, "weeks", weeks)
+        most = int(PARAMETERS["lever_week"].high)  # the longest run after the snapshot
+        if weeks[-1] > most:
+            raise InputError("--data", f"{years[0]} to {years[-1]}", "waves within "
+                             f"{most // 52} years", problem="waves too far apart:")
+        for wave in self.waves[1:]:
+            if wave.frame is not None and self.waves[0].frame != wave.frame \
+                    and wave.frame.unit_level:
+                units = self.frame_units
+                if wave.frame.units > units:
+                    raise InputError(f"{wave.source}", f"{wave.frame.units:,} units",
+                                     f"a later wave observes the first wave's frame "
+                                     f"({units:,} units): at most that many",
+                                     problem="a larger later wave:")
+
+    @classmethod
+    def load(cls, specs) -> Waves:
+        """The waves ``--data`` names (none: ``wave2015``), sorted by year."""
+        waves = [load_wave(s) for s in (specs or [None])]
+        return cls(tuple(sorted(waves, key=lambda w: w.year)))
+
+    @property
+    def frame_units(self) -> int:
+        """Units of the first wave's frame (the population every wave observes)."""
+        first = self.waves[0].frame
+        return SURVEY_2015.units_identified if first is None else first.units
+
+    @property
+    def population(self) -> str:
+        """The population every run is given: the first wave's frame."""
+        first = self.waves[0].frame
+        return "survey2015" if first is None else first.population_name()
+
+    @property
+    def levers(self) -> tuple[dict, ...]:
+        """Per wave, every wave lever's value in force.
+
+        A lever a wave does not record keeps the previous wave's value (2015's for the
+        first wave).
+        """
+        out, current = [], {n: PARAMETERS[n].default for n in WAVE_LEVERS}
+        for k, wave in enumerate(self.waves):
+            if k == 0 and wave.frame is not None and wave.frame.unit_level:
+                current = {**current, **wave.recorded_shares}
+            current = {**current, **wave.levers}
+            out.append(dict(current))
+        return tuple(out)
+
+    @property
+    def single(self) -> bool:
+        """One wave without a policy split: the 2015-style calibration."""
+        return len(self.waves) == 1 and self.waves[0].by_policy is None
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether any wave is synthetic."""
+        return any(w.synthetic for w in self.waves)
+
+    @property
+    def shipped_2015(self) -> bool:
+        """Whether this is the paper's Table 2 alone (the shipped calibration's data)."""
+        return len(self.waves) == 1 and self.waves[0].label == "wave2015"
+
+    def describe(self) -> str:
+        """The surveys in one line (SYNTHETIC marked)."""
+        return " + ".join(w.describe() for w in self.waves)
+
+    def record(self) -> list[dict]:
+        """What a manifest records of the surveys."""
+        return [w.record() for w in self.waves]
+
+    def observed(self) -> dict[str, float]:
+        """Every wave's summaries: wave 0's keys as the 2015 calibration's, then ``wK:``."""
+        out = {}
+        for k, wave in enumerate(self.waves):
+            out.update({_prefix(k) + key: v
+                        for key, v in summarise_counts(wave.table.counts).items()})
+            if wave.by_policy is not None:
+                out.update(_policy_summary(_prefix(k), wave.by_policy))
+        return out
+
+    def simulate(self, params: Mapping, seed) -> dict[str, float]:
+        """The same summaries from one simulated world (the calibration's model)."""
+        from sim import run
+        from sim.runner import run_waves
+
+        if self.single:
+            survey = run(dict(params), steps=0, population=self.population,
+                         rng=seed).survey
+            return summarise_counts(survey.counts)
+        observed = run_waves(params, self.weeks, self.levers, population=self.population,
+                             rng=seed)
+        out = {}
+        for k, (wave, obs) in enumerate(zip(self.waves, observed, strict=True)):
+            out.update({_prefix(k) + key: v
+                        for key, v in summarise_counts(obs.survey.counts).items()})
+            if wave.by_policy is not None:
+                out.update(_policy_summary(_prefix(k), simulated_policy_counts(
+                    obs.survey, obs.respondent_flags[SPLIT_FLAG])))
+        return out
+
+    def distance(self, observed: dict | None = None) -> WavesDistance:
+        """The calibration's distance, scaled by each wave's observed noise."""
+        return WavesDistance(self.observed() if observed is None else observed, self)
+
+
+class WavesDistance:
+    """RMS of every wave's standard scores (picklable).
+
+    Per wave, the 18 scores of :class:`calibration.summary.SurveyDistance`; for a wave
+    recording each unit's local policy, per group two free shares of the pooled answers
+    whitened by their multinomial covariance (Laplace-smoothed) and the group's count
+    against its Poisson scale.
+    """
+
+    def __init__(self, observed: dict[str, float], waves: Waves):
+        self.parts = []
+        for k, wave in enumerate(waves.waves):
+            p = _prefix(k)
+            sub = {key: observed[p + key] for key in KEYS}
+            split = None
+            if wave.by_policy is not None:
+                n = np.array([observed[f"{p}policy:{g}:n"] for g in GROUPS])
+                shares = np.array([[observed[f"{p}policy:{g}:{c}"] for c in COORDINATORS]
+                                   for g in GROUPS])
+                counts = np.nan_to_num(shares) * n[:, None]
+                smooth = (counts[:, :2] + 1) / (n[:, None] + 3)
+                cov = (np.eye(2)[None] * smooth[:, :, None]
+                       - smooth[:, :, None] * smooth[:, None, :]) / np.maximum(n, 1)[:, None,
+                                                                                     None]
+                split = (np.linalg.inv(np.linalg.cholesky(cov)), np.sqrt(np.maximum(n, 1)))
+            self.parts.append((p, SurveyDistance(sub), split))
+
+    def z_scores(self, x: dict, x0: dict) -> np.ndarray:
+        """Every wave's standard scores, concatenated."""
+        out = []
+        for p, dist, split in self.parts:
+            out.append(dist.z_scores({k: x[p + k] for k in KEYS},
+                                     {k: x0[p + k] for k in KEYS}))
+            if split is not None:
+                whiten, n_sd = split
+                free = [[f"{p}policy:{g}:{c}" for c in COORDINATORS[:2]] for g in GROUPS]
+                sim = np.array([[x[k] for k in row] for row in free])
+                obs = np.array([[x0[k] for k in row] for row in free])
+                z = np.einsum("aij,aj->ai", whiten, sim - obs)
+                z[~np.isfinite(sim).all(axis=1)] = 10.0
+                n = [f"{p}policy:{g}:n" for g in GROUPS]
+                out += [z.ravel(), (np.array([x[k] for k in n])
+                                    - np.array([x0[k] for k in n])) / n_sd]
+        return np.concatenate(out)
+
+    def __call__(self, x: dict, x0: dict, t=None, par=None) -> float:
+        """Root mean square z-score."""
+        z = self.z_scores(x, x0)
+        return float(np.sqrt(np.mean(z**2)))
+
+
+class WavesTask:
+    """A batch task's summaries of every wave (picklable, for workers and Dask)."""
+
+    def __init__(self, waves: Waves):
+        self.waves = waves
+
+    def __call__(self, task) -> dict[str, float]:
+        """The waves' summaries of the world ``task.params`` with seed ``task.seed``."""
+        return self.waves.simulate(task.params, task.seed)
