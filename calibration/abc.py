@@ -34,7 +34,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
-from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -352,7 +351,7 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if waves is None:
-        waves = Waves((Wave("observed", observed.source, FIRST_YEAR, MappingProxyType({}),
+        waves = Waves((Wave("observed", observed.source, FIRST_YEAR, {},
                             observed),) if observed is not None else Waves.load(None).waves)
     obs = waves.observed()
     _progress_logging(progress)

@@ -42,6 +42,29 @@ class PredictiveRun:
 
     survey: SimulatedSurvey
     volunteer_share: float  # people who volunteered in the past year, per inhabitant
+    # Several waves: each later wave's virtual survey, and the respondents' local policy.
+    later: tuple[SimulatedSurvey, ...] = ()
+    later_policy: tuple[np.ndarray, ...] = ()
+    first_policy: np.ndarray | None = None  # the first wave's respondents' local policy
+
+
+class WavesPredictive:
+    """A posterior predictive run observing every wave (picklable, for workers and Dask)."""
+
+    def __init__(self, waves):
+        self.waves = waves
+
+    def __call__(self, task: Task) -> PredictiveRun:
+        """The first wave's survey and volunteers, and every later wave's survey."""
+        from sim.runner import run_waves
+
+        obs = run_waves(task.params, self.waves.weeks, self.waves.levers,
+                        population=self.waves.population, rng=task.seed)
+        first = obs[0]
+        return PredictiveRun(first.survey, first.volunteers_past_year / first.inhabitants,
+                             tuple(o.survey for o in obs[1:]),
+                             tuple(o.respondent_flags["policy"] for o in obs[1:]),
+                             first.respondent_flags["policy"])
 
 
 def predictive_task(task: Task) -> PredictiveRun:
@@ -86,15 +109,22 @@ class PredictiveCheck:
 
 def predictive_runs(posterior: Posterior, *, draws: int, rng, workers: int = 1,
                     scheduler: str | None = None, steps: int = FIT_STEPS,
-                    progress: bool | None = None) -> list[PredictiveRun]:
-    """Predictive runs from posterior draws, reproducible for any number of workers."""
+                    progress: bool | None = None, waves=None) -> list[PredictiveRun]:
+    """Predictive runs from posterior draws, reproducible for any number of workers.
+
+    ``waves`` (:class:`calibration.waves.Waves`, default the 2015 Table 2): the runs
+    observe the first wave's frame, and every wave when there are several.
+    """
     gen = np.random.default_rng(rng)
     params = posterior.draws(draws, gen)
     seeds = spawn_seeds(gen.integers(2**63), draws)
-    tasks = [Task(p, steps, s, tag={"draw": i}) for i, (p, s) in
+    population = "survey2015" if waves is None else waves.population
+    tasks = [Task(p, steps, s, population, tag={"draw": i}) for i, (p, s) in
              enumerate(zip(params, seeds, strict=True))]
-    return run_tasks(predictive_task, tasks, workers=workers, scheduler=scheduler,
-                     progress=progress, label="posterior predictive")
+    several = waves is not None and not waves.single
+    return run_tasks(WavesPredictive(waves) if several else predictive_task, tasks,
+                     workers=workers, scheduler=scheduler, progress=progress,
+                     label="posterior predictive")
 
 
 def survey_counts(runs: list[PredictiveRun]) -> np.ndarray:
@@ -256,3 +286,25 @@ def compare(counts: np.ndarray, observed_table: SurveyTable | None = None, *,
 
 SHARE_COLUMNS = ["activity", "coordinator", "observed", "low_95", "high_95", "sim_median",
                  "sim_low_90", "sim_high_90", "inside"]
+
+
+def policy_fit(observed: np.ndarray, simulated) -> pd.DataFrame:
+    """A wave's answers pooled by local policy: observed shares against the predictive.
+
+    ``observed``: counts (with, without) × coordinators; ``simulated``: per run, its
+    virtual survey and each respondent's municipality's policy then.
+    """
+    from calibration.waves import GROUPS, simulated_policy_counts
+
+    sims = np.array([simulated_policy_counts(s, held) for s, held in simulated], float)
+    shares = sims / np.maximum(sims.sum(axis=2, keepdims=True), 1)
+    obs = observed / np.maximum(observed.sum(axis=1, keepdims=True), 1)
+    rows = []
+    for g, group in enumerate(GROUPS):
+        for j, coordinator in enumerate(COORDINATORS):
+            lo, med, hi = np.quantile(shares[:, g, j], [0.05, 0.5, 0.95])
+            rows.append({"policy": group, "coordinator": coordinator,
+                         "observed": obs[g, j], "answers": int(observed[g].sum()),
+                         "sim_median": med, "sim_low_90": lo, "sim_high_90": hi,
+                         "inside": bool(lo <= obs[g, j] <= hi)})
+    return pd.DataFrame(rows)

@@ -35,7 +35,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from types import MappingProxyType
 
 import numpy as np
 
@@ -83,7 +82,7 @@ class Wave:
     # The shares of the file's municipalities holding each recorded lever: the levers
     # of a first wave whose frame is the file (a later wave's file is a sample of the
     # first wave's world, so its levers come from its TOML).
-    recorded_shares: Mapping[str, float] = MappingProxyType({})
+    recorded_shares: Mapping[str, float] = field(default_factory=dict)
 
     def describe(self) -> str:
         """One line: the survey, its year, its size, whether it is synthetic."""
@@ -178,8 +177,8 @@ def _from_csv(label: str, path: Path, year: int, levers: dict, synthetic: bool,
                      f"{int(table.n.sum()):,} answers ({frame.units:,} units, "
                      f"{frame.municipalities} municipalities)")
     notes += list(table.notes)
-    return Wave(label, str(path), year, MappingProxyType(levers), table, frame, split,
-                synthetic, tuple(notes), MappingProxyType(shares))
+    return Wave(label, str(path), year, dict(levers), table, frame, split,
+                synthetic, tuple(notes), dict(shares))
 
 
 def _check_levers(levers: Mapping, where: str) -> dict[str, float]:
@@ -235,7 +234,7 @@ def load_wave(spec: str | Path | None) -> Wave:
     """The wave ``--data`` names (see the module's docstring); None: ``wave2015``."""
     if spec is None or str(spec) == "wave2015":
         return Wave("wave2015", "shipped: Andfossen (2020), Table 2", FIRST_YEAR,
-                    MappingProxyType({}), load_table2())
+                    {}, load_table2())
     if str(spec) in SHIPPED:
         folder = resources.files("calibration.data").joinpath("waves")
         name = SHIPPED[str(spec)]
@@ -357,8 +356,9 @@ class Waves:
         return " + ".join(w.describe() for w in self.waves)
 
     def record(self) -> list[dict]:
-        """What a manifest records of the surveys."""
-        return [w.record() for w in self.waves]
+        """What a manifest records of the surveys (and the levers each was taken under)."""
+        return [{**w.record(), "levers_in_force": levers}
+                for w, levers in zip(self.waves, self.levers, strict=True)]
 
     def observed(self) -> dict[str, float]:
         """Every wave's summaries: wave 0's keys as the 2015 calibration's, then ``wK:``."""

@@ -1,4 +1,8 @@
-"""``coprod calibrate``: ABC-SMC of the model's free parameters to the observed Table 2."""
+"""``coprod calibrate``: ABC-SMC of the model's world to the observed Table 2.
+
+Or to your own survey(s) (``--data``; several waves: the model runs from the first to the
+last with the levers switching as recorded, and the distance uses every wave).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,15 @@ import argparse
 import time
 from pathlib import Path
 
-from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
+from coprod.common import (
+    add_data,
+    add_seed,
+    add_workers,
+    examples,
+    load_waves,
+    out_dir,
+    seed_value,
+)
 from coprod.fit_cmd import write_fit
 from sim.errors import InputError
 from sim.io import locked, manifest, write_manifest
@@ -22,12 +34,16 @@ def register(sub, name: str) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=examples("coprod calibrate --quick --out out/cal",
                         "coprod calibrate --workers 2 --seed 7 --out out/cal",
-                        "coprod calibrate --resume --out out/cal"))
+                        "coprod calibrate --resume --out out/cal",
+                        "coprod calibrate --data my_units.csv --quick --out out/mine",
+                        "coprod calibrate --data wave2015 --data wave2025-synthetic "
+                        "--out out/waves"))
     p.add_argument("--quick", action="store_true", help="a small run (under a minute) to "
                    "check the pipeline; not a usable posterior")
     add_seed(p)
     add_workers(p)
     p.add_argument("--resume", action="store_true", help="continue the calibration in --out")
+    add_data(p, "the survey(s) to calibrate to")
     p.add_argument("--min-epsilon", type=float, default=None, metavar="EPS",
                    help="stop when the tolerance reaches EPS (0 to 100; default: the "
                    "survey's measured noise level, the median distance of two virtual "
@@ -56,15 +72,17 @@ def run_command(args) -> int:
         settings = dataclasses.replace(QUICK if args.quick else DEFAULT,
                                        min_epsilon=args.min_epsilon)
     args.out = out_dir(args.out, Path("out/calibration"))
+    waves = load_waves(args)
     t0 = time.perf_counter()
     with locked(args.out):
         result = calibrate(args.out, quick=args.quick, seed=seed, workers=args.workers,
-                           scheduler=args.scheduler, resume=args.resume, settings=settings)
+                           scheduler=args.scheduler, resume=args.resume, settings=settings,
+                           waves=waves)
         try:
             posterior = load_posterior(args.out)
             check = write_fit(posterior, args.out, draws=30 if args.quick else 200,
                               seed=seed, workers=args.workers, scheduler=args.scheduler,
-                              reps=2_000 if args.quick else 10_000)
+                              reps=2_000 if args.quick else 10_000, waves=waves)
         except KeyboardInterrupt as stop:
             stop.kept = (f"the calibration is finished and kept ({args.out}/abc.db, "
                          "posterior.csv); the fit was not written: --resume with the same "
@@ -77,6 +95,7 @@ def run_command(args) -> int:
             quick=args.quick, resumed=args.resume, wall_time_total_s=round(wall, 1),
             fit=check.targets(), reproducible=not args.scheduler,
             **settings_dict(result)))
+    print(f"Calibrated to: {waves.describe()}")
     print(f"Calibration: {result.populations} generations, {result.simulations} "
           f"simulations, final epsilon {result.epsilons[-1]}, {result.wall_time_s:.0f} s "
           f"sampling, {wall:.0f} s in all")

@@ -137,3 +137,38 @@ def study_out(args, default):
 
 # The seed is a bounded whole number like any other (defined after bounded()).
 _seed_type = bounded(0, MAX_SEED)
+
+
+def add_data(parser, what: str) -> None:
+    """``--data``: the survey(s) a command works with (repeat it for several waves)."""
+    parser.add_argument(
+        "--data", action="append", metavar="FILE", default=None,
+        help=f"{what}: 'wave2015' (the paper's Table 2, the default), "
+        "'wave2025-synthetic' (the shipped SYNTHETIC second wave), a survey CSV "
+        "(aggregate or unit-level, as 'coprod survey --data' reads) or a wave TOML "
+        "(year, data, [levers]); repeat for several waves")
+
+
+def load_waves(args):
+    """The surveys ``--data`` names (:class:`calibration.waves.Waves`); print them."""
+    from calibration.waves import Waves
+
+    waves = Waves.load(getattr(args, "data", None))
+    if getattr(args, "data", None):
+        print(f"Survey: {waves.describe()}", flush=True)
+        for wave in waves.waves:
+            for note in wave.notes[:2]:
+                print(f"  {wave.label}: {note}", flush=True)
+    return waves
+
+
+def posterior_surveys_note(posterior, waves) -> str | None:
+    """A note when a posterior was calibrated to other surveys than ``waves``."""
+    recorded = posterior.manifest.get("surveys") or [{"label": "wave2015"}]
+    labels = [str(s.get("label", "?")) if isinstance(s, dict) else "?" for s in recorded]
+    mine = [w.label for w in waves.waves]
+    if labels == mine:
+        return None
+    return (f"note: the posterior ({posterior.source}) was calibrated to "
+            f"{' + '.join(labels)}, not to {' + '.join(mine)}; calibrate with --data to "
+            "use a posterior of your survey")

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
 from sim.errors import InputError
 from sim.io import atomic_write_frame, locked, manifest, write_manifest
@@ -34,23 +36,43 @@ def register(sub, name: str) -> None:
 
 
 def write_fit(posterior: Posterior, out: Path, *, draws: int, seed: int, workers: int = 1,
-              scheduler: str | None = None, reps: int = 10_000):
-    """Run the predictive check and write fit.csv, fit_differences.csv, fit_n.csv, figures."""
+              scheduler: str | None = None, reps: int = 10_000, waves=None):
+    """Run the predictive check and write fit.csv, fit_differences.csv, fit_n.csv, figures.
+
+    ``waves`` (default the 2015 Table 2): the first wave's table is checked as Table 2
+    is; every later wave's shares go to ``fit_wave<K>.csv`` and, where it recorded each
+    unit's local policy, the answers pooled by policy to ``fit_policy_wave<K>.csv``.
+    """
     from calibration.fit_plots import plot_fit, plot_posterior
     from calibration.predictive_check import (
         SHARE_COLUMNS,
         compare,
+        policy_fit,
         predictive_classes,
         predictive_runs,
         survey_counts,
         validation,
     )
+    from calibration.waves import Waves
 
+    waves = waves or Waves.load(None)
+    first = waves.waves[0].table
     runs = predictive_runs(posterior, draws=draws, rng=seed, workers=workers,
-                           scheduler=scheduler)
-    check = compare(survey_counts(runs), reps=reps, rng=seed)
+                           scheduler=scheduler, waves=waves)
+    check = compare(survey_counts(runs), first, reps=reps, rng=seed)
     atomic_write_frame(out / "fit_validation.csv", validation(runs))
-    atomic_write_frame(out / "fit_classes.csv", predictive_classes(runs, reps=reps, rng=seed))
+    atomic_write_frame(out / "fit_classes.csv", predictive_classes(runs, first, reps=reps,
+                                                                   rng=seed))
+    for k, wave in enumerate(waves.waves):
+        surveys = [(r.survey, r.first_policy) if k == 0 else
+                   (r.later[k - 1], r.later_policy[k - 1]) for r in runs]
+        if k:
+            later = compare(np.stack([s.counts for s, _ in surveys]), wave.table,
+                            reps=reps, rng=seed)
+            atomic_write_frame(out / f"fit_wave{k}.csv", later.shares[SHARE_COLUMNS])
+        if wave.by_policy is not None:
+            atomic_write_frame(out / f"fit_policy{f'_wave{k}' if k else ''}.csv",
+                               policy_fit(wave.by_policy, surveys))
     atomic_write_frame(out / "fit.csv", check.shares[SHARE_COLUMNS])
     atomic_write_frame(out / "fit_differences.csv", check.differences)
     atomic_write_frame(out / "fit_n.csv", check.n)

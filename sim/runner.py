@@ -123,6 +123,8 @@ class WaveObservation:
     unit_type: np.ndarray  # the population's units: type (index into UNIT_TYPES)
     unit_muni: np.ndarray  # and municipality
     muni_flags: Mapping[str, np.ndarray]  # per flag, which municipalities held it then
+    volunteers_past_year: float  # people who volunteered in the year up to the wave
+    inhabitants: float  # of the simulated municipalities
 
     def responses(self) -> pd.DataFrame:
         """The wave's answers unit by unit (``coprod survey --data``).
@@ -190,5 +192,7 @@ def run_waves(params: Mapping | None, weeks, levers, *,
             observed.append(WaveObservation(week, survey, MappingProxyType(
                 {flag: held[muni].copy() for flag, held in model.flags.muni.items()}),
                 pop.unit_type, pop.unit_muni, MappingProxyType(
-                    {flag: held.copy() for flag, held in model.flags.muni.items()})))
+                    {flag: held.copy() for flag, held in model.flags.muni.items()}),
+                float(model.week_outcomes["volunteers_past_year"]),
+                float(pop.muni_population.sum())))
     return tuple(observed)
