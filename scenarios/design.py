@@ -1,0 +1,384 @@
+"""What the next survey would tell: expected posterior widths under candidate designs.
+
+One cross-section cannot say how strong a local volunteer policy is; a second wave, taken
+after more municipalities adopted one, might. Before the money is spent, this module
+estimates from synthetic truths how much each candidate survey design would narrow each
+calibrated input's posterior and each policy effect's 90% interval.
+
+Method (a simulation study of ABC posteriors, as in the recovery study, but cheap enough
+for thousands of truths):
+
+1. A reference table of worlds drawn from the joint prior: every calibrated input and
+   every policy strength uniform over its documented range (:mod:`sim.parameters`).
+2. Each world, with one seed, is observed as every design would observe it — the 2015
+   survey; a second wave of the same units in 2025 at today's local-policy share; the
+   same wave with each unit's municipality's policy recorded (answers pooled by policy);
+   a 2025 wave of twice as many units — and its policy effects are computed: each shipped
+   scenario's levers against the baseline's, paired on the seed, over ten years, on
+   shared coordination (points) and active volunteers per 1,000 inhabitants, averaged
+   over the last year.
+3. For each design and each target (an input, or an effect), semi-automatic ABC
+   (Fearnhead & Prangle 2012): the target's linear prediction from the design's
+   summaries is its summary statistic; for each truth (a world of the table, left out),
+   the nearest worlds by that statistic are accepted (Epanechnikov weights) and
+   regression-adjusted (Beaumont, Zhang & Balding 2002); the posterior's 90% width for
+   that truth is read from the adjusted sample's weighted interquartile range as a
+   normal interval's (steadier than its 5% and 95% quantiles on a few hundred worlds).
+4. ``design.csv``: per design and target, the width now (the 2015 survey alone), the
+   expected width (median over truths), their ratio and its spread over truths (10th
+   and 90th percentiles).
+
+Every width is a normal-equivalent 90% width (2 × 1.645 × IQR / 1.349), the prior's
+too (a uniform prior's is 1.22 of its range): an input's is given as a share of its prior
+range, an effect's in its own unit.
+The widths are those of regression ABC, not of the shipped ABC-SMC: the *ratios* between
+designs are the study's answer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from calibration.inputs import calibrated_inputs, policy_strengths
+from calibration.summary import summarise_counts
+from calibration.waves import simulated_policy_counts
+from sim.batch import Task, run_tasks, spawn_seeds
+from sim.catalogue import COORDINATORS
+from sim.parameters import PARAMETERS
+from sim.sample_frame import SampleFrame
+
+SECOND_YEAR = 2025
+POLICY_SHARE_NOW = 0.30  # about 30% of municipalities by 2024 (Frivillighet Norge)
+HORIZON_WEEKS = 520  # the effects: ten years, as the shipped scenarios
+EFFECT_WEEKS = 52  # an effect is the difference of the last year's mean
+LARGER = 2.0  # the larger sample: the 2015 frame doubled (488 respondents)
+DESIGNS = {
+    "2015": "the 2015 survey alone (244 units)",
+    "2015+2025": "a second wave of the same 244 units in 2025 at today's policy share",
+    "2015+2025_policy": "the same second wave with each unit's municipality's local "
+                        "policy recorded",
+    "2015+2025_larger": f"a second wave in 2025 of {int(LARGER * 244)} units (the 2015 "
+                        "frame doubled)",
+}
+EFFECT_OUTCOMES = {"share_together": ("shared coordination", "points", 100.0),
+                   "volunteers_per_1000": ("active volunteers per 1,000 inhabitants",
+                                           "per 1,000", 1.0)}
+QUICK_POLICIES = ("local_volunteer_policy",)
+COLUMNS = ("design", "kind", "target", "label", "unit", "width_prior", "width_now",
+           "expected_width", "ratio", "ratio_low", "ratio_high", "width_low", "width_high",
+           "truths", "worlds")
+
+
+@dataclass(frozen=True)
+class Study:
+    """How large a design study is."""
+
+    worlds: int
+    truths: int
+    neighbours: float  # share of the table accepted for each truth
+
+
+QUICK = Study(worlds=600, truths=200, neighbours=0.25)
+FULL = Study(worlds=5_000, truths=500, neighbours=0.1)
+
+
+class DesignWorld:
+    """One world of the reference table: its summaries under every design, its effects.
+
+    Picklable: a task for local workers or a Dask cluster.
+    """
+
+    def __init__(self, policies: Mapping[str, Mapping[str, float]]):
+        self.policies = {k: dict(v) for k, v in policies.items()}
+
+    def __call__(self, task: Task) -> dict[str, float]:
+        """Summaries (``<design part>:<key>``) and effects (``effect:<policy>:<outcome>``)."""
+        from sim import run
+        from sim.runner import run_waves
+
+        weeks = [0, (SECOND_YEAR - 2015) * 52]
+        levers = [{}, {"policy_share": POLICY_SHARE_NOW}]
+        out = {}
+        same = run_waves(task.params, weeks, levers, rng=task.seed)
+        out.update(_wave_summary("w0", same[0].survey))
+        out.update(_wave_summary("w1", same[1].survey))
+        held = same[1].respondent_flags["policy"]
+        out.update(_policy_summary("w1p", simulated_policy_counts(same[1].survey, held)))
+        larger = SampleFrame(source="the 2015 frame doubled", scale=LARGER)
+        big = run_waves(task.params, weeks, levers, population=larger.population_name(),
+                        rng=task.seed)
+        out.update(_wave_summary("w1x", big[1].survey))
+        base = _outcomes(run(task.params, steps=HORIZON_WEEKS, rng=task.seed))
+        for name, overrides in self.policies.items():
+            mine = _outcomes(run({**task.params, **overrides}, steps=HORIZON_WEEKS,
+                                 rng=task.seed))
+            for outcome in EFFECT_OUTCOMES:
+                out[f"effect:{name}:{outcome}"] = mine[outcome] - base[outcome]
+        return out
+
+
+def _wave_summary(prefix: str, survey) -> dict[str, float]:
+    """A wave's free shares and its total answers (what a design adds to the table)."""
+    summary = summarise_counts(survey.counts)
+    out = {f"{prefix}:{k}": v for k, v in summary.items()
+           if k.startswith("share:") and not k.endswith(":together")}
+    out[f"{prefix}:answers"] = float(survey.counts.sum())
+    return out
+
+
+def _policy_summary(prefix: str, counts: np.ndarray) -> dict[str, float]:
+    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    out = {f"{prefix}:{g}:{c}": float(shares[i, j]) for i, g in enumerate(("with", "without"))
+           for j, c in enumerate(COORDINATORS[:2])}
+    out.update({f"{prefix}:{g}:n": float(counts[i].sum())
+                for i, g in enumerate(("with", "without"))})
+    return out
+
+
+def _outcomes(result) -> dict[str, float]:
+    series = result.timeseries.iloc[-EFFECT_WEEKS:]
+    return {"share_together": float(series["share_together"].mean()),
+            "volunteers_per_1000": float(series["active_volunteers"].mean()
+                                         / result.inhabitants * 1000)}
+
+
+def design_columns(table: pd.DataFrame, design: str) -> list[str]:
+    """The reference table's summary columns a design observes."""
+    parts = {"2015": ("w0",), "2015+2025": ("w0", "w1"),
+             "2015+2025_policy": ("w0", "w1", "w1p"), "2015+2025_larger": ("w0", "w1x")}
+    return [c for c in table.columns if c.split(":")[0] in parts[design]]
+
+
+def reference_table(study: Study, policies: Mapping[str, Mapping[str, float]], *, rng,
+                    workers: int = 1, scheduler: str | None = None,
+                    progress: bool | None = None) -> pd.DataFrame:
+    """Worlds from the joint prior with their summaries and effects, one row each."""
+    names = (*calibrated_inputs(), *policy_strengths())
+    gen = np.random.default_rng(rng)
+    unit = gen.random((study.worlds, len(names)))
+    lows = np.array([PARAMETERS[n].low for n in names])
+    highs = np.array([PARAMETERS[n].high for n in names])
+    values = lows + unit * (highs - lows)
+    seeds = spawn_seeds(gen.integers(2**63), study.worlds)
+    tasks = [Task(dict(zip(names, row.tolist(), strict=True)), HORIZON_WEEKS, s,
+                  tag={"world": i}) for i, (row, s) in enumerate(zip(values, seeds,
+                                                                     strict=True))]
+    rows = run_tasks(DesignWorld(policies), tasks, workers=workers, scheduler=scheduler,
+                     progress=progress, label="design worlds")
+    table = pd.DataFrame(rows)
+    inputs = pd.DataFrame(values, columns=[f"input:{n}" for n in names])
+    return pd.concat([inputs, table], axis=1)
+
+
+FOLDS = 5
+
+
+ALPHAS = np.logspace(-3, 4, 15)  # ridge penalties tried, relative to the worlds
+Z90 = 1.6448536269514722  # a 90% interval is ± this many standard deviations
+IQR_PER_SD = 1.3489795003921634  # a normal distribution's interquartile range
+
+
+def _weighted_quantiles(x: np.ndarray, w: np.ndarray, qs) -> np.ndarray:
+    order = np.argsort(x)
+    cum = np.cumsum(w[order])
+    cum = (cum - 0.5 * w[order]) / cum[-1]
+    return np.interp(qs, cum, x[order])
+
+
+def _ridge(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Ridge coefficients of centred ``y`` on standardised ``x``, and the penalty.
+
+    The penalty is chosen by exact leave-one-out error over :data:`ALPHAS` (one SVD).
+    """
+    u, sv, vt = np.linalg.svd(x, full_matrices=False)
+    uy = u.T @ y
+    best, best_err = None, np.inf
+    for alpha in ALPHAS * len(y):
+        shrink = sv**2 / (sv**2 + alpha)
+        fitted = u @ (shrink * uy)
+        hat = (u**2) @ shrink
+        err = np.mean(((y - fitted) / np.maximum(1 - hat, 1e-9)) ** 2)
+        if err < best_err:
+            best, best_err = alpha, err
+    return vt.T @ (sv / (sv**2 + best) * uy), best
+
+
+def cross_fitted(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``y``'s ridge prediction from ``x`` for every row, each from the other folds."""
+    x = np.where(np.isfinite(x), x, np.nanmean(x, axis=0))
+    fold = np.arange(len(y)) % FOLDS
+    stat = np.empty(len(y))
+    for f in range(FOLDS):
+        train = fold != f
+        mean, spread = x[train].mean(axis=0), x[train].std(axis=0)
+        spread = np.where(spread > 0, spread, 1.0)
+        beta, _ = _ridge((x[train] - mean) / spread, y[train] - y[train].mean())
+        stat[~train] = y[train].mean() + ((x[~train] - mean) / spread) @ beta
+    return stat
+
+
+def posterior_widths(y: np.ndarray, x: np.ndarray, truths: np.ndarray,
+                     accept: int) -> np.ndarray:
+    """Per truth, the 90% width of the regression-adjusted ABC posterior of ``y``.
+
+    ``x``: the design's summaries (worlds × summaries). The summary statistic is ``y``'s
+    linear prediction from ``x``, cross-fitted: each world's prediction comes from a fit
+    on the other folds (:data:`FOLDS`), so that a design with more summaries gains
+    nothing from overfitting. For each truth the ``accept`` nearest other worlds by it
+    are kept with Epanechnikov weights and adjusted by a weighted local-linear
+    regression on it.
+    """
+    stat = cross_fitted(y, x)
+    widths = np.empty(len(truths))
+    for k, t in enumerate(truths):
+        others = np.flatnonzero(np.arange(len(y)) != t)
+        d = np.abs(stat[others] - stat[t])
+        near = others[np.argsort(d, kind="stable")[:accept]]
+        dn = np.abs(stat[near] - stat[t])
+        h = dn.max() * 1.0001 if dn.max() > 0 else 1.0
+        w = 1 - (dn / h) ** 2
+        z = stat[near] - stat[t]
+        zw = np.average(z, weights=w)
+        slope = (np.sum(w * (z - zw) * (y[near] - np.average(y[near], weights=w)))
+                 / max(np.sum(w * (z - zw) ** 2), 1e-12))
+        adjusted = y[near] - slope * z
+        # The adjusted sample's weighted interquartile range, as a normal 90% interval:
+        # far steadier than its 5% and 95% quantiles on a few hundred accepted worlds,
+        # and than its standard deviation when a few worlds have extreme effects.
+        q25, q75 = _weighted_quantiles(adjusted, w, [0.25, 0.75])
+        widths[k] = 2 * Z90 * (q75 - q25) / IQR_PER_SD
+    return widths
+
+
+def analyse(table: pd.DataFrame, study: Study, *, rng) -> pd.DataFrame:
+    """``design.csv``'s rows from a reference table (see the module's docstring)."""
+    gen = np.random.default_rng(rng)
+    truths = np.sort(gen.choice(len(table), size=min(study.truths, len(table)),
+                                replace=False))
+    accept = max(20, int(study.neighbours * (len(table) - 1)))
+    targets = []
+    for column in table.columns:
+        if column.startswith("input:"):
+            name = column.removeprefix("input:")
+            p = PARAMETERS[name]
+            y = (table[column].to_numpy(float) - p.low) / (p.high - p.low)
+            kind = "policy strength" if name in policy_strengths() else "input"
+            targets.append((kind, name, name, "share of its prior range", y))
+        elif column.startswith("effect:"):
+            _, policy, outcome = column.split(":")
+            label, unit, scale = EFFECT_OUTCOMES[outcome]
+            y = table[column].to_numpy(float) * scale
+            targets.append(("effect", f"{policy}:{outcome}", f"{policy} on {label}", unit, y))
+    widths = {}
+    for design in DESIGNS:
+        x = table[design_columns(table, design)].to_numpy(float)
+        for _kind, target, _label, _unit, y in targets:
+            keep = np.isfinite(y)
+            ok = np.flatnonzero(keep)
+            mine = np.searchsorted(ok, truths[keep[truths]])
+            widths[design, target] = posterior_widths(y[keep], x[keep], mine, accept)
+    rows = []
+    for design in DESIGNS:
+        for kind, target, label, unit, y in targets:
+            now, mine = widths["2015", target], widths[design, target]
+            y = y[np.isfinite(y)]
+            q25, q75 = np.quantile(y, [0.25, 0.75])
+            prior = float(2 * Z90 * (q75 - q25) / IQR_PER_SD)  # read as the widths are
+            ratio = mine / np.where(now > 0, now, np.nan)
+            rows.append({"design": design, "kind": kind, "target": target, "label": label,
+                         "unit": unit, "width_prior": prior,
+                         "width_now": float(np.median(now)),
+                         "expected_width": float(np.median(mine)),
+                         "ratio": float(np.nanmedian(ratio)),
+                         "ratio_low": float(np.nanquantile(ratio, 0.1)),
+                         "ratio_high": float(np.nanquantile(ratio, 0.9)),
+                         "width_low": float(np.quantile(mine, 0.1)),
+                         "width_high": float(np.quantile(mine, 0.9)),
+                         "truths": len(mine), "worlds": len(table)})
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def run_design(study: Study, policies: Mapping[str, Mapping[str, float]], *, rng,
+               workers: int = 1, scheduler: str | None = None,
+               progress: bool | None = None) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """The reference table, ``design.csv``'s frame and the seconds it took."""
+    t0 = time.perf_counter()
+    seeds = np.random.SeedSequence(rng).spawn(2)
+    table = reference_table(study, policies, rng=seeds[0], workers=workers,
+                            scheduler=scheduler, progress=progress)
+    frame = analyse(table, study, rng=seeds[1])
+    return table, frame, time.perf_counter() - t0
+
+
+def sentences(frame: pd.DataFrame, outcome: str = "share_together") -> list[str]:
+    """One sentence per policy: what the most narrowing second wave would do to its effect.
+
+    Computed from ``design.csv``'s rows; an effect no design narrows by at least a tenth
+    is said to stay as wide.
+    """
+    out = []
+    effects = frame[(frame.kind == "effect") & frame.target.str.endswith(":" + outcome)]
+    for target, rows in effects.groupby("target", sort=False):
+        policy = target.split(":")[0].replace("_", " ")
+        later = rows[rows.design != "2015"].sort_values("ratio")
+        if later.empty:
+            continue
+        best = later.iloc[0]
+        unit = "points" if best.unit == "points" else best.unit
+        what = DESIGNS[best.design]
+        if best.ratio > 0.9:
+            out.append(f"No candidate design narrows the {policy}'s effect on "
+                       f"{EFFECT_OUTCOMES[outcome][0]} by a tenth: the best, {what}, "
+                       f"keeps its 90% interval at {best.ratio:.0%} of today's width "
+                       f"({best.width_now:.1f} {unit}; over {int(best.truths)} synthetic "
+                       f"truths, {best.ratio_low:.0%} to {best.ratio_high:.0%}).")
+            continue
+        out.append(f"{what[0].upper()}{what[1:]} would narrow the {policy}'s effect on "
+                   f"{EFFECT_OUTCOMES[outcome][0]} from a 90% interval {best.width_now:.1f} "
+                   f"{unit} wide to {best.expected_width:.1f} {unit} ({best.ratio:.0%} of "
+                   f"today's width; over {int(best.truths)} synthetic truths "
+                   f"{best.ratio_low:.0%} to {best.ratio_high:.0%}).")
+    return out
+
+
+def plot_design(frame: pd.DataFrame, path) -> None:
+    """Per target, each later design's width as a share of today's, with its spread.
+
+    The policy effects and the local policy's three routes; 1 = no narrowing.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.regime import POLICY_ROUTES
+
+    shown = frame[(frame.kind == "effect") | frame.target.isin(list(POLICY_ROUTES))]
+    later = [d for d in DESIGNS if d != "2015"]
+    targets = list(dict.fromkeys(shown.target))
+    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.55 * len(targets) * len(later) / 2))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    height = 0.8 / len(later)
+    for k, design in enumerate(later):
+        rows = shown[shown.design == design].set_index("target").reindex(targets)
+        y = np.arange(len(targets)) + (k - (len(later) - 1) / 2) * height
+        ax.barh(y, rows.ratio, height=height, color=colours[k % len(colours)],
+                label=DESIGNS[design], alpha=0.8)
+        ax.errorbar(rows.ratio, y, xerr=[rows.ratio - rows.ratio_low,
+                                         rows.ratio_high - rows.ratio],
+                    fmt="none", ecolor="black", elinewidth=0.8, capsize=2)
+    labels = shown.drop_duplicates("target").set_index("target").label.reindex(targets)
+    ax.set_yticks(np.arange(len(targets)), [str(lbl) for lbl in labels], fontsize=8)
+    ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
+    ax.set_xlabel("expected 90% width as a share of the 2015 survey's alone "
+                  "(median over synthetic truths; bars: 10th-90th percentile)")
+    ax.invert_yaxis()
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
