@@ -32,7 +32,7 @@ municipalities with and without one: the contrast a policy's strength shows in.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -287,6 +287,11 @@ class Waves:
         if years != sorted(set(years)):
             raise InputError("--data", ", ".join(map(str, years)), "one survey per year, "
                              "given in order of their years", problem="unordered waves:")
+        # A later wave is observed on the first wave's frame (a panel of its units).
+        later = tuple(replace(w, notes=tuple(
+            "frame: observed on the first wave's frame (the same units)"
+            if n.startswith("frame:") else n for n in w.notes)) for w in self.waves[1:])
+        object.__setattr__(self, "waves", (self.waves[0], *later))
         weeks = tuple(round((y - years[0]) * 52) for y in years)
         object.__setattr__(self, "weeks", weeks)
         most = int(PARAMETERS["lever_week"].high)  # the longest run after the snapshot
