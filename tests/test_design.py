@@ -1,0 +1,74 @@
+"""`coprod design`: the estimator's answer on a known problem, and a small real study."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scenarios import design
+from scenarios.design import Study, analyse, posterior_widths
+
+
+def test_widths_narrow_only_when_the_data_inform():
+    """y = a + b: a summary of a alone leaves b's spread; of a and b, a narrow width;
+    extra pure-noise summaries cost (almost) nothing."""
+    gen = np.random.default_rng(0)
+    n = 1500
+    a, b = gen.normal(size=n), gen.normal(size=n)
+    y = a + b
+    noise = lambda: gen.normal(scale=0.3, size=n)  # noqa: E731
+    truths = np.arange(200)
+    only_a = np.median(posterior_widths(y, np.c_[a + noise()], truths, 200))
+    both = np.median(posterior_widths(y, np.c_[a + noise(), b + noise()], truths, 200))
+    padded = np.median(posterior_widths(y, np.c_[a + noise(), gen.normal(size=(n, 10))],
+                                        truths, 200))
+    # Normal 90% widths: 2 × 1.645 × sd(y | summaries).
+    assert only_a == pytest.approx(2 * 1.645 * np.sqrt(1 + 0.09), rel=0.15)
+    assert both == pytest.approx(2 * 1.645 * np.sqrt(0.18), rel=0.2)
+    assert padded == pytest.approx(only_a, rel=0.1)
+
+
+def test_design_table_ratios_against_the_single_survey():
+    """A design whose summaries carry the effect narrows it; the 2015 row's ratio is 1."""
+    gen = np.random.default_rng(1)
+    n = 800
+    effect = gen.normal(size=n)
+    table = pd.DataFrame({
+        "input:municipal_default": gen.uniform(0, 2, n),
+        "effect:local_volunteer_policy:share_together": effect / 100,
+        "w0:share:social:municipality": gen.normal(size=n),
+        "w1:share:social:municipality": gen.normal(size=n),
+        "w1p:with:municipality": effect + gen.normal(scale=0.5, size=n),
+        "w1x:share:social:municipality": gen.normal(size=n),
+    })
+    frame = analyse(table, Study(n, 100, 0.2), rng=2)
+    effect_rows = frame[frame.kind == "effect"].set_index("design")
+    assert effect_rows.loc["2015", "ratio"] == 1.0
+    assert effect_rows.loc["2015+2025_policy", "ratio"] < 0.6
+    assert effect_rows.loc["2015+2025", "ratio"] == pytest.approx(1.0, abs=0.15)
+    assert list(frame.columns) == list(design.COLUMNS)
+    text = design.sentences(frame)
+    assert len(text) == 1 and "policy recorded" in text[0]
+
+
+def test_a_small_design_study_runs_end_to_end(tmp_path, monkeypatch, capsys):
+    """The command on real model runs (a tiny study): files, manifest, one sentence."""
+    from coprod.main import main
+
+    monkeypatch.setattr(design, "QUICK", Study(worlds=16, truths=8, neighbours=0.5))
+    out = tmp_path / "design"
+    assert main(["design", "--quick", "--workers", "2", "--seed", "3",
+                 "--out", str(out)]) == 0
+    frame = pd.read_csv(out / "design.csv")
+    assert set(frame.design) == set(design.DESIGNS)
+    assert {"local_volunteer_policy:share_together",
+            "municipal_default"} <= set(frame.target)
+    reference = pd.read_csv(out / "reference.csv")
+    assert len(reference) == 16 and reference.filter(like="effect:").notna().all().all()
+    record = json.loads((out / "manifest.json").read_text())
+    assert record["seed"] == 3 and record["worlds"] == 16 and "versions" in record
+    assert (out / "design.png").stat().st_size > 10_000
+    assert "Wrote" in capsys.readouterr().out
