@@ -314,6 +314,7 @@ def _open_history(abc, db: Path, observed: dict, population_size: int, resume: b
         except Exception as err:  # a database that passed the checks, yet pyabc refuses
             raise InputError(str(db), f"{type(err).__name__}: {err}".split("\n")[0],
                              UNREADABLE, problem="unreadable calibration database:") from None
+        _check_same_data(abc.history, observed, db)
     else:
         if db.exists():
             raise InputError("out", str(db), "a calibration exists there; resume it or "
@@ -323,6 +324,21 @@ def _open_history(abc, db: Path, observed: dict, population_size: int, resume: b
         done = 0
     saves_whole_generations(abc.history)
     return done
+
+
+def _check_same_data(history, observed: dict, db: Path) -> None:
+    """Refuse to resume a calibration made with other survey data (one line)."""
+    try:
+        stored = history.observed_sum_stat()
+    except Exception:  # an old or odd history: pyabc continues with what it stored
+        return
+    same = set(stored) == set(observed) and all(
+        np.allclose(np.asarray(stored[k], float), observed[k], equal_nan=True)
+        for k in observed)
+    if not same:
+        raise InputError("--resume", str(db), "the same --data as the calibration being "
+                         "resumed (its observed survey differs); start a new calibration "
+                         "in another --out", problem="other survey data for")
 
 
 def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1,

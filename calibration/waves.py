@@ -460,3 +460,17 @@ class WavesTask:
     def __call__(self, task) -> dict[str, float]:
         """The waves' summaries of the world ``task.params`` with seed ``task.seed``."""
         return self.waves.simulate(task.params, task.seed)
+
+
+def survey_file(spec: str | Path | None) -> tuple[Path | None, bool]:
+    """The CSV file a ``--data`` value names (None: Table 2), and whether it is synthetic.
+
+    For commands that read one survey file (``coprod survey``).
+    """
+    if spec is None or str(spec) == "wave2015":
+        return None, False
+    path = Path(spec)
+    if str(spec) in SHIPPED or path.suffix.lower() == ".toml":
+        wave = load_wave(spec)
+        return Path(wave.source), wave.synthetic
+    return path, False

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import math
 import time
-from pathlib import Path
 
 from coprod.common import add_seed, bounded, examples, seed_value
 from sim.io import atomic_write_frame, check_out_dir, manifest, write_manifest
@@ -31,10 +30,11 @@ def register(sub, name: str) -> None:
     from calibration.observed_survey import MAX_COUNT, MAX_FIELD, MAX_UNITS
     from sim.io import MAX_INPUT_BYTES
 
-    p.add_argument("--data", type=Path, help="your own survey CSV (aggregate or unit-level; "
+    p.add_argument("--data", help="your own survey CSV (aggregate or unit-level; "
                    f"at most {MAX_INPUT_BYTES:,} bytes, {MAX_UNITS:,} units, n up to "
                    f"{MAX_COUNT:,} per activity, cells up to {MAX_FIELD:,} characters); "
-                   "default: the paper's Table 2")
+                   "a wave's TOML, or the shipped 'wave2025-synthetic'); default: the "
+                   "paper's Table 2")
     p.add_argument("--reps", type=bounded(100, 100_000), default=10_000,
                    help="bootstrap replications (default 10000; 100 to 100000)")
     p.add_argument("--resample", choices=("activity", "unit"), default="activity",
@@ -68,13 +68,18 @@ def run(args) -> int:
     seed = seed_value(args.seed)
     if args.out is not None:
         args.out = check_out_dir(args.out)
-    data = load_survey(args.data)
+    from calibration.waves import survey_file
+
+    path, synthetic = survey_file(args.data)
+    data = load_survey(path)
     t0 = time.perf_counter()
     res = survey_bootstrap(data, reps=args.reps, rng=seed, resample=args.resample)
     # The same seed gives the same resampled tables as the bootstrap above.
     classes = observed_classes(data, reps=args.reps, rng=seed, resample=args.resample)
     elapsed = time.perf_counter() - t0
     table = data.to_table() if isinstance(data, UnitResponses) else data
+    if synthetic:
+        print("SYNTHETIC survey: made by the model, not observed (see its header)")
     print(f"Survey: {table.source}; {args.reps} bootstrap replications "
           f"({args.resample} resampling), seed {seed}, {elapsed:.2f} s")
     for note in table.notes:
@@ -132,6 +137,7 @@ def run(args) -> int:
         write_manifest(args.out / "manifest.json", manifest(
             command="coprod survey", seed=seed, reps=args.reps, resample=args.resample,
             data=str(args.data or "shipped: Andfossen (2020) Table 2"),
+            data_file=str(path or "shipped: Andfossen (2020) Table 2"), synthetic=synthetic,
             observed_class=classes.observed,
             observed_class_probability=classes.probabilities[classes.observed],
             elapsed_seconds=round(elapsed, 3)))
