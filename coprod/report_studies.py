@@ -1,4 +1,6 @@
-"""The report's section on what one survey can tell: recovery, leave one out, ablation.
+"""The report's section on what one survey can tell, and what the next would.
+
+Recovery, leave one out, ablation and the survey design study.
 
 Read from the studies shipped in ``calibration/data/validation`` (``coprod recovery``,
 ``coprod validate --leave-one-out`` and ``coprod ablate`` made them; each has its
@@ -198,10 +200,54 @@ probabilities).</p>
 {_manifest_line('ablation', ABLATION_REMAKE)}"""
 
 
+DESIGN_REMAKE = "coprod design --workers 2 --seed 2015"
+DESIGN_NUMERIC = ("width_prior", "width_now", "expected_width", "ratio", "ratio_low",
+                  "ratio_high", "width_low", "width_high", "truths", "worlds")
+
+
+def _design() -> str:
+    """What the next survey would tell: one sentence per policy, and the ratios."""
+    from scenarios.design import COLUMNS, DESIGNS, sentences
+    from sim.regime import POLICY_ROUTES
+
+    path = shipped_study_file("design.csv")
+    title = "<h3>What the next survey would tell</h3>"
+    if not path.is_file():
+        return title + _missing("survey design", DESIGN_REMAKE)
+    frame = read_own_csv(path, DESIGN_REMAKE, columns=COLUMNS, numeric=DESIGN_NUMERIC)
+    frame = frame[frame.design.isin(list(DESIGNS))]
+    lines = "".join(f"<li>{html.escape(line)}</li>" for line in sentences(frame))
+    shown = frame[(frame.kind == "effect") | frame.target.isin(list(POLICY_ROUTES))]
+    later = [d for d in DESIGNS if d != "2015"]
+    head = "".join(f"<th>{html.escape(DESIGNS[d])}</th>" for d in later)
+    rows = []
+    for _target, part in shown.groupby("target", sort=False):
+        by = part.set_index("design")
+        first = part.iloc[0]
+        cells = "".join(
+            f"<td>{by.loc[d, 'ratio']:.0%} ({by.loc[d, 'ratio_low']:.0%}–"
+            f"{by.loc[d, 'ratio_high']:.0%})</td>" if d in by.index else "<td>–</td>"
+            for d in later)
+        rows.append(f"<tr><td>{_e(first.label)}</td><td>{first.width_now:.2f} "
+                    f"{_e(first.unit)}</td>{cells}</tr>")
+    return f"""{title}
+<p>Before a second survey is paid for: how much would it narrow what the 2015 survey
+leaves open? Worlds drawn from the joint prior were observed as each candidate design
+would observe them, and for each synthetic truth a regression-ABC posterior was fitted
+(<code>design.csv</code>; method in the README). The answer, policy by policy:</p>
+<ul>{lines}</ul>
+<table><tr><th>Effect or strength</th><th>90% width with the 2015 survey</th>{head}</tr>
+{"".join(rows)}</table>
+<p><small>Cells: the expected width as a share of today's (median over synthetic truths;
+10th–90th percentile in brackets); below 100% the design narrows it.</small></p>
+{_manifest_line('design', DESIGN_REMAKE)}"""
+
+
 def studies_section() -> str:
-    """The section's HTML: recovery, leave one out and ablation, from the shipped studies."""
+    """The section's HTML from the shipped studies (recovery to survey design)."""
     return f"""
 <h2>3. What one survey can tell</h2>
 {_recovery()}
 {_leave_one_out()}
-{_ablation()}"""
+{_ablation()}
+{_design()}"""
