@@ -72,3 +72,22 @@ def test_a_small_design_study_runs_end_to_end(tmp_path, monkeypatch, capsys):
     assert record["seed"] == 3 and record["worlds"] == 16 and "versions" in record
     assert (out / "design.png").stat().st_size > 10_000
     assert "Wrote" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_the_reference_table_is_the_same_on_one_two_workers_and_dask():
+    """Same seed, same worlds and numbers, however the runs are spread."""
+    from distributed import LocalCluster
+
+    from scenarios.design import reference_table
+
+    policies = {"local_volunteer_policy": {"policy_share": 1.0}}
+    small = Study(worlds=4, truths=2, neighbours=0.5)
+    one = reference_table(small, policies, rng=9, progress=False)
+    two = reference_table(small, policies, rng=9, workers=2, progress=False)
+    pd.testing.assert_frame_equal(one, two)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        dask = reference_table(small, policies, rng=9, progress=False,
+                               scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(one, dask)
