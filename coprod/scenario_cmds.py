@@ -9,16 +9,32 @@ from pathlib import Path
 
 import numpy as np
 
-from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
+from coprod.common import (
+    add_data,
+    add_seed,
+    add_workers,
+    examples,
+    load_waves,
+    out_dir,
+    posterior_surveys_note,
+    seed_value,
+)
 from coprod.outputs import replaced_together
 from scenarios.spec import load_many, load_scenario, shipped_names
 from sim.errors import CoprodError, InputError
-from sim.io import atomic_write_frame, check_out_dir, locked, read_text_limited
+from sim.io import (
+    atomic_write_frame,
+    check_out_dir,
+    locked,
+    manifest,
+    read_text_limited,
+    write_manifest,
+)
 
 DEFAULT_OUT = Path("out/scenarios")
 COMPARE_OUTPUTS = ("comparison.csv", "differences.png", "shares.png", "timeseries.png",
                    "baseline_vs_observed.csv", "baseline_vs_observed.png", "attribution.csv",
-                   "attribution.png", "snapshot_2015.csv")
+                   "attribution.png", "snapshot_2015.csv", "comparison_manifest.json")
 
 
 def register_list(sub, name: str) -> None:
@@ -49,7 +65,10 @@ def register_run(sub, name: str) -> None:
                                        "tcp://127.0.0.1:8786",
                                        "coprod run baseline local_volunteer_policy "
                                        "--municipality our_municipality.toml --out "
-                                       "out/ours"))
+                                       "out/ours",
+                                       "coprod run baseline local_volunteer_policy "
+                                       "--data my_units.csv --posterior out/mine --out "
+                                       "out/mine_scenarios"))
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO_OR_FILE",
                    help="shipped scenario names, TOML files, or 'all'")
     p.add_argument("--replicates", type=int, help="seeds per (posterior draw, assumption "
@@ -65,6 +84,8 @@ def register_run(sub, name: str) -> None:
                    "districts, ...; see docs/examples/municipality.toml): it "
                    "takes the place of the municipality nearest its size in every run, "
                    "and its outcomes are reported as own:<outcome>")
+    add_data(p, "the survey whose frame every run simulates (its units and "
+             "municipalities in place of the 2015 sample's; not with --municipality)")
     add_seed(p)
     add_workers(p)
     p.add_argument("--out", default=None, help=f"output directory (default "
@@ -85,6 +106,15 @@ def run_run(args) -> int:
                               horizon_weeks=args.horizon,
                               assumption_draws=args.assumption_draws)
                  for s in load_many(items)]
+    if args.data and args.municipality is not None:
+        raise InputError("--data", " ".join(args.data), "either --data (your survey's "
+                         "frame) or --municipality (yours among the 2015 sample's), not both",
+                         problem="not with --municipality:")
+    waves = load_waves(args)
+    if args.data:
+        from dataclasses import replace
+
+        scenarios = [replace(s, population=waves.population) for s in scenarios]
     if args.municipality is not None:
         from dataclasses import replace
 
@@ -98,13 +128,18 @@ def run_run(args) -> int:
     from scenarios.ensemble import run_ensembles
 
     posterior = load_posterior(args.posterior)
+    note = posterior_surveys_note(posterior, waves)
+    if note:
+        print(note + ("" if args.data else "; or give that survey with --data to run on its "
+                      "frame"), flush=True)
     total = sum(s.runs for s in scenarios)
     print(f"Running {len(scenarios)} scenario(s), {total} runs, {args.workers} worker(s)"
           + (f" on Dask at {args.scheduler}" if args.scheduler else "") + f", seed {seed}",
           flush=True)
     result = run_ensembles(scenarios, posterior, out, seed=seed, workers=args.workers,
                            scheduler=args.scheduler, resume=args.resume, force=args.force,
-                           command=getattr(args, "invocation", "coprod run"))
+                           command=getattr(args, "invocation", "coprod run"),
+                           surveys=waves.record())
     try:
         return _report_run(result, out)
     except KeyboardInterrupt as stop:
@@ -143,10 +178,14 @@ def register_compare(sub, name: str) -> None:
     """Add ``compare``."""
     p = sub.add_parser(name, help="compare scenarios with the baseline, with intervals",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog=examples("coprod compare --out out/scenarios"))
+                       epilog=examples("coprod compare --out out/scenarios",
+                                       "coprod compare --data my_units.csv --out "
+                                       "out/mine_scenarios"))
     p.add_argument("--out", type=Path, default=DEFAULT_OUT,
                    help="the directory 'coprod run' wrote (default out/scenarios)")
     p.add_argument("--baseline", default="baseline", help="scenario to compare against")
+    add_data(p, "the survey the runs were made with ('coprod run --data'): the baseline's "
+             "2015 snapshot is set against it")
     add_seed(p)
 
 
@@ -162,13 +201,22 @@ def run_compare(args) -> int:
         raise InputError("--out", str(args.out), "give the directory 'coprod run' wrote",
                          problem="no such directory")
     check_out_dir(args.out)
+    waves = load_waves(args)
     from scenarios.compare import compare_scenarios
 
     with locked(args.out):
-        comp = compare_scenarios(args.out, args.baseline, rng=seed)
+        _check_population(args, waves)
+        comp = compare_scenarios(args.out, args.baseline, rng=seed,
+                                 observed=waves.waves[0].table)
         notes = list(comp.notes)
         with replaced_together(args.out, COMPARE_OUTPUTS) as stage:
-            written = _write_comparison(comp, args.out, stage, notes)
+            written = _write_comparison(comp, args.out, stage, notes, waves)
+            write_manifest(stage / "comparison_manifest.json", manifest(
+                command=getattr(args, "invocation", "coprod compare"), seed=seed,
+                baseline=comp.baseline, population=comp.population,
+                scenarios=list(comp.table.scenario.unique()) if len(comp.table) else [],
+                surveys=waves.record(), written=written))
+            written.append("comparison_manifest.json")
     for name in comp.skipped:
         print(f"coprod compare: note: scenario {name} has no results (every run failed); "
               "compared the others", file=sys.stderr)
@@ -179,8 +227,32 @@ def run_compare(args) -> int:
     return 0
 
 
-def _write_comparison(comp, out: Path, stage: Path, notes: list) -> list[str]:
-    """Write the set's files into ``stage``; return their names (``notes``: what is amiss)."""
+def _check_population(args, waves) -> None:
+    """Refuse, in one line, runs made on another survey's frame than ``--data``'s."""
+    from scenarios.effects import read_manifest
+    from sim.municipality import describe_population
+    from sim.sample_frame import is_frame_name
+
+    path = args.out / args.baseline / "manifest.json"
+    if not path.is_file():
+        return  # compare_scenarios names what is missing
+    runs = read_manifest(path).get("population") or "survey2015"
+    if is_frame_name(runs) == is_frame_name(waves.population) and (
+            not is_frame_name(runs) or runs == waves.population):
+        return  # the 2015 sample, Norway or one's own municipality: the 2015 frame's
+    made_on = " ".join(describe_population(runs).split())[:400]  # one line, if edited
+    if not args.data:
+        raise CoprodError(f"the runs in {args.out} were made on {made_on}: give that survey "
+                          "with --data (the baseline is set against its observed table)")
+    raise CoprodError(f"the runs in {args.out} were made on {made_on} but --data gives "
+                      f"{waves.describe()}; run them with the same --data")
+
+
+def _write_comparison(comp, out: Path, stage: Path, notes: list, waves=None) -> list[str]:
+    """Write the set's files into ``stage``; return their names (``notes``: what is amiss).
+
+    ``waves``: the survey the baseline was set against (its name goes in a figure's title).
+    """
     import pandas as pd
 
     from scenarios.effects import MAX_RESULTS_BYTES
@@ -215,13 +287,22 @@ def _write_comparison(comp, out: Path, stage: Path, notes: list) -> list[str]:
         from calibration.fit_plots import plot_fit
 
         atomic_write_frame(stage / "baseline_vs_observed.csv", comp.baseline_fit.shares)
+        survey = ("the 2015 survey" if waves is None or waves.shipped_2015 else
+                  f"{'SYNTHETIC ' if waves.waves[0].synthetic else ''}"
+                  f"{_short(waves.waves[0].label)}")
         plot_fit(comp.baseline_fit.shares, stage / "baseline_vs_observed.png",
-                 title="Baseline at the 2015 snapshot vs the 2015 survey")
+                 title=f"Baseline at the 2015 snapshot vs {survey}")
         written += ["baseline_vs_observed.csv", "baseline_vs_observed.png"]
     if comp.snapshot is not None:
         atomic_write_frame(stage / "snapshot_2015.csv", comp.snapshot)
         written.append("snapshot_2015.csv")
     return written
+
+
+def _short(label: str, most: int = 48) -> str:
+    """A survey's label short enough for a figure's title (its end: the file's name)."""
+    label = " ".join(str(label).split())
+    return label if len(label) <= most else "…" + label[-(most - 1):]
 
 
 # What the terminal shows of each group of rows, in this order.

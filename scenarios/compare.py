@@ -5,7 +5,8 @@ scenario and outcome: the median and 90% interval over runs; the difference from
 baseline computed *per paired run* (:mod:`scenarios.effects`: same draw, replicate and
 seed), with its median and 90% interval. For the baseline, the simulated Table 2 at the
 2015 snapshot (the end of the spin-up, the calibration's point in time) is set against
-the observed 2015 shares.
+the observed 2015 shares, or against one's own survey (``observed``: the first wave's
+table of the runs' frame).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.inputs import policy_strengths
+from calibration.observed_survey import SurveyTable
 from calibration.predictive_check import PredictiveCheck, compare
 from scenarios.attribution import COLUMNS as ATTRIBUTION_COLUMNS
 from scenarios.attribution import attribution_table, strengths_of
@@ -83,8 +85,12 @@ PLANNER = ("per_1000:active_volunteers", "per_1000:activities_per_week",
 
 
 def compare_scenarios(directory: Path, baseline: str = "baseline", *,
-                      reps: int = 10_000, rng=0) -> Comparison:
+                      reps: int = 10_000, rng=0,
+                      observed: SurveyTable | None = None) -> Comparison:
     """Build the comparison table (and the baseline's fit to the survey).
+
+    ``observed``: the survey the baseline's 2015 snapshot is set against (default the
+    paper's Table 2); give the survey whose frame the runs simulated.
 
     Beside each outcome over all municipalities, for every policy that switches some
     municipalities' flags, the same outcomes over those municipalities (``adopters:``),
@@ -119,7 +125,8 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
             elif adopt.switched_none:
                 notes.append(f"{name}: in {adopt.switched_none} of {adopt.runs} runs no "
                              "municipality switched; its adopters: rows use the other runs")
-        moved = _snapshot(name, outcomes, ens.scenarios[baseline], eff.differences)
+        moved = _snapshot(name, outcomes, ens.scenarios[baseline], eff.differences,
+                          observed)
         if moved is not None:
             frame, note = moved
             snapshots.append(frame)
@@ -131,7 +138,7 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
     if all(c in base.columns for c in count_cols):
         counts = base[count_cols].dropna().to_numpy()
         counts = counts.reshape(-1, len(TABLE2_IDS), len(COORDINATORS))
-        fit = compare(counts, reps=reps, rng=rng) if len(counts) else None
+        fit = compare(counts, observed, reps=reps, rng=rng) if len(counts) else None
     designs = {name: ens.inputs(name) for name in ens.scenarios if name != baseline}
     del effects[baseline]
     # The local policy's three routes act before 2015: they are world inputs, whose
@@ -176,8 +183,12 @@ def _labelled(table: pd.DataFrame, population: str) -> pd.DataFrame:
     return table
 
 
-def _snapshot(name: str, mine, base, diff: pd.DataFrame):
-    """(table, note) when the scenario's 2015 snapshot differs from the baseline's."""
+def _snapshot(name: str, mine, base, diff: pd.DataFrame,
+              observed: SurveyTable | None = None):
+    """(table, note) when the scenario's 2015 snapshot differs from the baseline's.
+
+    ``observed``: the survey its shares are set against (default the paper's Table 2).
+    """
     counts = [c for c in diff.columns if c.startswith(COUNT_PREFIX)]
     if not counts:
         return None
@@ -187,7 +198,7 @@ def _snapshot(name: str, mine, base, diff: pd.DataFrame):
         return None
     from calibration.observed_survey import load_table2
 
-    table = load_table2()
+    table = observed if observed is not None else load_table2()
     observed = {f"{a}:{c}": table.counts[i, j] / table.counts[i].sum()
                 for i, a in enumerate(table.activities) for j, c in enumerate(COORDINATORS)}
     frames = {"scenario": mine.values, "baseline": base.values}

@@ -253,13 +253,16 @@ def _interrupted(stores: list[RunStore], out: Path, total: int) -> Interrupted:
 def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *, seed: int,
                   workers: int = 1, scheduler: str | None = None,
                   progress: bool | None = None, resume: bool = False,
-                  force: bool = False, command: str = "") -> EnsembleResult:
+                  force: bool = False, command: str = "",
+                  surveys: list | None = None) -> EnsembleResult:
     """Run every scenario's ensemble in one parallel batch and write its files.
 
     Each run is stored in ``<out>/<scenario>/runs.sqlite`` as it finishes; ``resume``
     reuses the stored runs and computes only the missing ones. A folder holding results
     of another scenario content, seed, posterior or code is refused unless ``force``.
-    ``command`` is recorded in each manifest (the command line that asked for the runs).
+    ``command`` is recorded in each manifest (the command line that asked for the runs),
+    and ``surveys`` (:meth:`calibration.waves.Waves.record`), when given, the surveys
+    the runs were made for.
     """
     t0 = time.perf_counter()
     out = Path(out)
@@ -289,7 +292,8 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
                     continue
                 _write_scenario(out / scenario.name, scenario, tasks, chunk, failed, ident,
                                 posterior, seed=seed, workers=workers, scheduler=scheduler,
-                                wall=wall, reused=reused[scenario.name], command=command)
+                                wall=wall, reused=reused[scenario.name], command=command,
+                                surveys=surveys)
         except KeyboardInterrupt:
             raise _interrupted(stores, out, sum(s.runs for s in scenarios)) from None
         finally:
@@ -332,7 +336,7 @@ def _run_missing(scenarios, stores, posterior, seed, workers, scheduler, progres
 
 def _write_scenario(directory: Path, scenario: Scenario, tasks, chunk, failed, ident,
                     posterior: Posterior, *, seed, workers, scheduler, wall, reused,
-                    command) -> None:
+                    command, surveys: list | None = None) -> None:
     """Write outcomes.csv, timeseries.csv and manifest.json (last: it vouches for both)."""
     outcomes, series, munis = _frames(scenario, tasks, chunk)
     atomic_write_frame(directory / "outcomes.csv", outcomes)
@@ -354,4 +358,5 @@ def _write_scenario(directory: Path, scenario: Scenario, tasks, chunk, failed, i
         runs=len(tasks), runs_reused=reused, failed=[f.describe() for f in failed],
         outcome_rows=len(outcomes), series_rows=len(series),
         municipality_rows=0 if munis is None else len(munis),
-        workers=workers, scheduler=scheduler, wall_time_all_scenarios_s=round(wall, 2)))
+        workers=workers, scheduler=scheduler, wall_time_all_scenarios_s=round(wall, 2),
+        **({} if surveys is None else {"surveys": surveys})))

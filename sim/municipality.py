@@ -35,6 +35,7 @@ any set of municipalities: one's own, the adopters of a policy, all of them.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -201,7 +202,15 @@ def split_population_name(name: str) -> tuple[str, Municipality | None]:
 
 
 def describe_population(name: str, municipalities: int | None = None) -> str:
-    """Whose outcomes these are, in words: "the 50 municipalities of the 2015 sample"."""
+    """Whose outcomes these are, in words: "the 50 municipalities of the 2015 sample".
+
+    A survey's own frame (:mod:`sim.sample_frame`) is named by its file: "the 47
+    municipalities of your survey's frame (my_units.csv; 165 units)".
+    """
+    from sim.sample_frame import is_frame_name
+
+    if is_frame_name(name):
+        return _describe_frame(name, municipalities)
     base, own = split_population_name(name)
     count = f"{municipalities} " if municipalities else ""
     words = {"survey2015": f"the {count or '50 '}municipalities of the 2015 sample",
@@ -210,6 +219,24 @@ def describe_population(name: str, municipalities: int | None = None) -> str:
     if own is not None:
         text += f", {own.name} in place of the one nearest its size"
     return text
+
+
+@functools.lru_cache(maxsize=8)  # every outcome's label asks (a frame's name is long)
+def _describe_frame(name: str, municipalities: int | None) -> str:
+    from sim.sample_frame import frame_from_name
+
+    try:
+        frame = frame_from_name(name)
+    except InputError:
+        return "a survey's frame (its record is malformed)"
+    source = " ".join(frame.source.split())  # one line, whatever the file's name
+    source = source if len(source) <= 200 else "…" + source[-199:]
+    count = municipalities or frame.municipalities
+    if frame.unit_level:
+        return (f"the {count} municipalities of your survey's frame ({source}; "
+                f"{frame.units:,} units)")
+    return (f"the {count} municipalities of the 2015 frame scaled by {frame.scale:g} to "
+            f"your survey ({source})")
 
 
 # ---- outcomes of a set of municipalities ---------------------------------------------
