@@ -86,18 +86,28 @@ def register_report(sub, name: str) -> None:
     """Add ``report``."""
     p = sub.add_parser(name, help="render the HTML report from pipeline outputs",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog=examples("coprod report --out out/demo"))
+                       epilog=examples("coprod report --out out/demo",
+                                       "coprod report --data my_units.csv --out out/mine"))
     p.add_argument("--out", type=Path, default=Path("out/demo"),
                    help="directory holding survey/, fit/ and scenarios/ (default out/demo)")
+    from coprod.common import add_data
+
+    add_data(p, "the survey the results were made from: the report names it, marks a "
+             "SYNTHETIC one and says which part was made from another")
 
 
 def run_report(args) -> int:
     """Render the report."""
-    from coprod.report import build_report
+    from coprod.common import load_waves
+    from coprod.report import build_report, made_from, surveys_lines, surveys_summary
     from sim.io import locked
 
+    waves = load_waves(args) if args.data else None
     with locked(args.out):  # every write confined to the folder (a linked figures/ too)
-        path = build_report(args.out)
+        path = build_report(args.out, waves)
+        lines = surveys_lines(surveys_summary(args.out, made_from(args.out), waves))
+    for line in lines:
+        print(line)
     print(f"Wrote {path}")
     return 0
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import html
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +85,292 @@ def _text(record: dict, key: str, path: Path, remake: str, default: str = "") ->
         raise InputError(f"{path}: field '{key}'", value, "allowed: a string; make it again "
                          f"with '{remake}'")
     return value
+
+
+# ---- which survey(s) the results were made from ---------------------------------------
+MAX_SURVEYS = 100  # survey records read from one manifest (a wave per year at most)
+SHIPPED_2015 = {"label": "wave2015", "source": "shipped: Andfossen (2020), Table 2",
+                "year": 2015, "answers": None, "synthetic": False}
+
+
+def _survey_records(value) -> list[dict] | None:
+    """A manifest's ``surveys`` as checked records of text (None: not readable as such).
+
+    Each record keeps what the report uses — label, source, year, answers, synthetic —
+    with any value of the wrong type dropped; a survey whose label or file says
+    "synthetic" is marked so whatever its record says.
+    """
+    if not isinstance(value, list) or not value or len(value) > MAX_SURVEYS:
+        return None
+    out = []
+    for item in value:
+        if not isinstance(item, dict):
+            return None
+        label, source = item.get("label"), item.get("source")
+        label = " ".join(label.split()) if isinstance(label, str) and label.strip() else "?"
+        source = " ".join(source.split()) if isinstance(source, str) else ""
+        whole = {k: v if isinstance(v, int) and not isinstance(v, bool) else None
+                 for k, v in (("year", item.get("year")), ("answers", item.get("answers")))}
+        synthetic = item.get("synthetic") is True or "synthetic" in (label + source).lower()
+        out.append({"label": label[:300], "source": source[:300], **whole,
+                    "synthetic": synthetic})
+    return out
+
+
+def _survey_words(records: list[dict] | None) -> str:
+    """The surveys in words (plain text: escape it): "SYNTHETIC x (2025; 308 answers)"."""
+    if records is None:
+        return "surveys its manifest does not record readably"
+    parts = []
+    for r in records:
+        details = [str(r["year"])] if r["year"] is not None else []
+        if r["answers"] is not None:
+            details.append(f"{r['answers']:,} answers")
+        if r["source"] and r["source"] != r["label"]:
+            details.append(r["source"])
+        parts.append(("SYNTHETIC " if r["synthetic"] else "") + r["label"]
+                     + (f" ({'; '.join(details)})" if details else ""))
+    return " + ".join(parts)
+
+
+def _same_surveys(a: list[dict] | None, b: list[dict] | None) -> bool:
+    """Whether two lists of survey records name the same files (a path spelt two ways too)."""
+    import os
+
+    if a is None or b is None or len(a) != len(b):
+        return False
+
+    def names(r):
+        return {os.path.normpath(n) for n in (r["label"], r["source"]) if n and n != "?"}
+
+    return all(names(x) & names(y) for x, y in zip(a, b, strict=True))
+
+
+def _is_2015(records: list[dict] | None) -> bool:
+    return records is not None and [r["label"] for r in records] == ["wave2015"]
+
+
+def _manifest_surveys(record: dict) -> list[dict] | None:
+    """The surveys a manifest records (None: not readable).
+
+    A manifest made before they were recorded: the 2015 table, the only survey runs,
+    fits and calibrations could then be made from.
+    """
+    if "surveys" not in record:
+        population = record.get("population")
+        if isinstance(population, str) and population.startswith("frame:"):
+            return None  # runs on a survey's own frame always record it
+        return [dict(SHIPPED_2015)]
+    return _survey_records(record["surveys"])
+
+
+def _posterior_at(source, directory: Path):
+    """The posterior a manifest names (``coprod calibrate``'s folder), if it is in reach.
+
+    A relative folder is looked for from here, then by its name inside ``directory``;
+    the shipped posterior when the manifest names none. None when it cannot be found or
+    read.
+    """
+    from sim.errors import CoprodError
+
+    if not isinstance(source, str) or not source.strip() or source.startswith("shipped"):
+        return load_posterior()
+    candidates = [Path(source), directory / Path(source).name]
+    for candidate in candidates:
+        try:
+            if (candidate / "posterior.csv").is_file():
+                return load_posterior(candidate)
+        except (CoprodError, OSError, ValueError):
+            continue
+    return None
+
+
+def _posterior_name(post) -> str:
+    return "the shipped posterior" if post.source.startswith("shipped") else \
+        f"the posterior in {post.source}"
+
+
+def _run_manifests(sdir: Path | None) -> list[Path]:
+    """The manifests of the scenarios with results in ``sdir``."""
+    if sdir is None:
+        return []
+    return [p for p in sorted(sdir.glob("*/manifest.json"))
+            if (p.parent / "outcomes.csv").exists()]
+
+
+def used_posteriors(directory: Path, sdir: Path | None = None) -> list[tuple[str, object]]:
+    """The posteriors the fit and the scenarios name: (as named, posterior or None)."""
+    named = []
+    path = directory / "fit" / "manifest.json"
+    if path.is_file() and (directory / "fit" / "fit.csv").exists():
+        named.append(read_own_json(path, FIT_REMAKE).get("posterior"))
+    named += [read_own_json(p, RUN_REMAKE).get("posterior") for p in _run_manifests(sdir)]
+    out, seen = [], set()
+    for source in named:
+        key = " ".join(source.split())[:300] if isinstance(source, str) else ""
+        if key not in seen:
+            seen.add(key)
+            out.append((key, _posterior_at(source, directory)))
+    return out
+
+
+def made_from(directory: Path, sdir: Path | None = None) -> list[tuple[str, list | None]]:
+    """What each part of the folder records it was made from: (part, survey records).
+
+    The survey's intervals (``survey/manifest.json``'s ``data``), the fit, the
+    calibration(s) the fit and the scenarios used, the scenarios and their comparison.
+    """
+    sdir = sdir if sdir is not None else scenarios_dir(directory)
+    parts: list[tuple[str, list | None]] = []
+    path = directory / "survey" / "manifest.json"
+    if path.is_file():
+        record = read_own_json(path, SURVEY_REMAKE)
+        data = record.get("data")  # as --data named it
+        if not isinstance(data, str):
+            parts.append(("the survey's intervals", None))
+        else:
+            parts.append(("the survey's intervals", [dict(SHIPPED_2015)]
+                          if data.startswith("shipped") or data == "wave2015" else
+                          _survey_records([{"label": data, "source": data,
+                                            "synthetic": record.get("synthetic")}])))
+    path = directory / "fit" / "manifest.json"
+    if path.is_file() and (directory / "fit" / "fit.csv").exists():
+        parts.append(("the fit", _manifest_surveys(read_own_json(path, FIT_REMAKE))))
+    runs = [_manifest_surveys(read_own_json(path, RUN_REMAKE))
+            for path in _run_manifests(sdir)]
+    for source, post in used_posteriors(directory, sdir):
+        if post is not None:
+            parts.append((f"the calibration ({_posterior_name(post)})",
+                          _manifest_surveys(post.manifest)))
+        else:
+            parts.append((f"the calibration (the posterior {source}, not found from here)",
+                          None))
+    if runs:
+        if all(_same_surveys(r, runs[0]) for r in runs):
+            parts.append(("the scenarios", runs[0]))
+        else:
+            parts += [(f"a scenario ({k + 1} of {len(runs)})", r) for k, r in enumerate(runs)]
+    path = sdir / "comparison_manifest.json" if sdir is not None else None
+    if path is not None and path.is_file() and (sdir / "comparison.csv").exists():
+        record = read_own_json(path, COMPARE_REMAKE)
+        parts.append(("the comparison", _survey_records(record.get("surveys"))))
+    return parts
+
+
+def _data_flags(waves) -> str:
+    """``--data ...`` as the commands in the report's hints take it ('' for 2015's)."""
+    if waves is None or waves.shipped_2015:
+        return ""
+    return "".join(f" --data {shlex.quote(w.label)}" for w in waves.waves)
+
+
+def _table_shares(table) -> dict[str, float]:
+    """share:<activity>:<coordinator> of a survey table (its six Table 2 activities)."""
+    return {f"{a}:{c}": table.counts[i, j] / table.counts[i].sum()
+            for i, a in enumerate(table.activities) for j, c in enumerate(COORDINATORS)
+            if table.counts[i].sum() > 0}
+
+
+def _fit_is_of(directory: Path, table) -> bool:
+    """Whether fit.csv's observed shares are those of ``table`` (the --data survey's)."""
+    needed = ("activity", "coordinator", "observed")
+    fit = read_own_csv(directory / "fit" / "fit.csv", FIT_REMAKE, columns=needed,
+                       numeric=("observed",))
+    mine = _table_shares(table)
+    for r in fit.itertuples(index=False):
+        want = mine.get(f"{r.activity}:{r.coordinator}")
+        if want is None or not np.isclose(float(r.observed), want, atol=1e-6):
+            return False
+    return len(fit) == len(mine)
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def surveys_summary(directory: Path, parts: list, waves) -> dict:
+    """What the opening says of the surveys, as plain text (escape it for HTML).
+
+    ``given``: ``--data``'s survey; ``made``: one line when every part was made from the
+    same surveys, else ``each`` lists (part, surveys); ``mismatch``: the one sentence on
+    parts made from other surveys than ``--data``'s; ``synthetic``: the SYNTHETIC
+    surveys' labels.
+    """
+    given = _survey_records(waves.record()) if waves is not None else None
+    out = {"given": _survey_words(given) if given is not None else None, "made": None,
+           "each": [], "mismatch": None, "synthetic": []}
+    groups: list[tuple[list | None, list[str]]] = []  # parts made from the same surveys
+    for part, records in parts:
+        mine = next((g for g in groups if _same_surveys(g[0], records)), None)
+        if mine is None:
+            groups.append((records, [part]))
+        else:
+            mine[1].append(part)
+    if len(groups) == 1:
+        out["made"] = f"{_survey_words(groups[0][0])}: {_and(groups[0][1])}"
+    else:
+        out["each"] = [(_and(names), _survey_words(r)) for r, names in groups]
+    if given is not None:
+        other: dict[str, list[str]] = {}  # surveys in words -> the parts made from them
+        for p, r in parts:
+            if r is not None and not _same_surveys(r, given) and not (
+                    p.startswith("the survey's") and _same_surveys(r, given[:1])):
+                other.setdefault(_survey_words(r), []).append(p)
+        if (directory / "fit" / "fit.csv").exists() and not any(
+                "the fit" in names for names in other.values()) \
+                and not _fit_is_of(directory, waves.waves[0].table):
+            other.setdefault("other observed shares than that survey's", []).append("the fit")
+        if other:
+            made = "; ".join(f"{_and(names)} {'was' if len(names) == 1 else 'were'} made "
+                             f"from {words}" for words, names in other.items())
+            out["mismatch"] = (f"Not made from the --data survey ({_survey_words(given)}): "
+                               f"{made}; their numbers are of those surveys.")
+    out["synthetic"] = sorted({r["label"] for recs in [given, *(r for _, r in parts)]
+                               if recs for r in recs if r["synthetic"]})
+    return out
+
+
+def surveys_lines(summary: dict) -> list[str]:
+    """The summary as lines for a terminal (one line each, printable characters only)."""
+    lines = []
+    if summary["synthetic"]:
+        lines.append(f"SYNTHETIC DATA: {', '.join(summary['synthetic'])} was made by the "
+                     "model, not observed")
+    if summary["made"]:
+        lines.append(f"Made from {summary['made']}")
+    lines += [f"Made from {words}: {part}" for part, words in summary["each"]]
+    if summary["mismatch"]:
+        lines.append(summary["mismatch"])
+    return ["".join(c if c.isprintable() else "?" for c in line) for line in lines]
+
+
+def _surveys_section(summary: dict) -> str:
+    """The opening's statement of the survey(s) the results were made from.
+
+    SYNTHETIC surveys are marked in a box of their own; a part made from other surveys
+    than ``--data``'s is named in one sentence.
+    """
+    items = []
+    if summary["synthetic"]:
+        items.append('<div class="synthetic"><b>SYNTHETIC DATA</b>: '
+                     + _e(", ".join(summary["synthetic"])) + " was made by the model, not "
+                     "observed: what is made from it describes no real municipality. Use it "
+                     "to try the pipeline, never as evidence.</div>")
+    if summary["given"] is not None:
+        items.append(f"<p><b>Survey of this report</b> (--data): {_e(summary['given'])}.</p>")
+    if summary["made"]:
+        items.append(f"<p><b>Made from</b> {_e(summary['made'])}.</p>")
+    if summary["each"]:
+        items.append("<p><b>Made from</b>:</p><ul>" + "".join(
+            f"<li>{_e(p)}: {_e(w)}</li>" for p, w in summary["each"]) + "</ul>")
+        if summary["given"] is None:
+            items.append("<p>They were not all made from one survey: read each part "
+                         "against the survey it names.</p>")
+    if summary["mismatch"]:
+        items.append(f'<p class="mismatch"><b>{_e(summary["mismatch"])}</b></p>')
+    if not items:
+        return ""
+    return '<div class="surveys">' + "".join(items) + "</div>"
 
 
 def _need(path: Path, how: str) -> Path:
@@ -374,10 +661,16 @@ def _fit_section(directory: Path, figures: Path) -> str:
                        numeric=needed)
     n = read_own_csv(fit_dir / "fit_n.csv", FIT_REMAKE, columns=("inside",),
                      numeric=("inside",), rows=len(TABLE2_IDS))
-    post = load_posterior()
-    median, interval = post.median(), post.interval(0.9)
+    # The posterior the fit was made with (its manifest names it), not the shipped one.
+    path = fit_dir / "manifest.json"
+    record = read_own_json(path, FIT_REMAKE) if path.is_file() else {}
+    source = record.get("posterior")
+    post = _posterior_at(source, directory)
+    against = (f"<p>Checked against {_e(_survey_words(_manifest_surveys(record)))} with "
+               f"{_e(_posterior_name(post)) if post is not None else 'a posterior'}.</p>")
+    median, interval = (post.median(), post.interval(0.9)) if post is not None else ({}, {})
     prows = []
-    for name in post.particles.columns:
+    for name in post.particles.columns if post is not None else ():
         p = PARAMETERS[name]
         lo, hi = interval[name]
         narrowing = (hi - lo) / (p.high - p.low)  # the 90% interval over the prior's width
@@ -388,7 +681,6 @@ def _fit_section(directory: Path, figures: Path) -> str:
                      f"<td>{lo:.3g} to "
                      f"{hi:.3g}</td><td>{p.low:g} to {p.high:g}</td><td>{narrowing:.2f} "
                      f"({verdict})</td><td><small>{html.escape(p.meaning)}</small></td></tr>")
-    man = post.manifest
     validation = ""
     if (fit_dir / "fit_validation.csv").exists():
         val = read_own_csv(fit_dir / "fit_validation.csv", FIT_REMAKE,
@@ -410,21 +702,36 @@ intervals; the observed share lies inside the 90% predictive interval for
 {int(((fit.observed >= fit.sim_low_90) & (fit.observed <= fit.sim_high_90)).sum())} of
 {len(fit)}; {int(n.inside.sum())} of {len(n)} activity counts n lie inside their 90%
 predictive intervals.</p>
+{against}
 {_img(fit_dir / 'fit.png', 'Observed shares (filled, 95% BCa) and simulated (open, 90% '
       'predictive interval over posterior draws and seeds)', figures)}
 <h3>The calibrated world</h3>
-<p>ABC-SMC (pyabc), {man.get('simulations', '?')} simulations in
-{man.get('populations', '?')} generations; final tolerance {(man.get('epsilons') or ['?'])[-1]}
-(root mean square of noise-scaled differences). The posterior covers the free parameters
-and every assumption that acts before the 2015 snapshot, each over its documented range:
-its particles are whole worlds the survey accepts. "Narrowing" is the width of the 90%
-credible interval over the width of the prior's range: 0.9 (the uniform prior's own 90%
-interval) means the survey left the input as it was.</p>
-<table><tr><th>Parameter</th><th>Median</th><th>90% credible</th><th>Prior</th>
-<th>Narrowing</th><th>Meaning</th></tr>{''.join(prows)}</table>
+{_calibrated_world(post, source, prows)}
 {_img(fit_dir / 'posterior.png', 'Posterior of each parameter against its uniform prior',
       figures)}
 {validation}"""
+
+
+def _calibrated_world(post, source, prows: list[str]) -> str:
+    """The posterior's table (or why it is not there: its folder is out of reach)."""
+    if post is None:
+        return (f"<p>The posterior the fit was made with ({_e(' '.join(str(source).split()))}"
+                ") is not found from here: its table is left out. Make the report where "
+                "that folder is in reach, or put the folder in this one.</p>")
+    man = post.manifest
+    simulations, populations = man.get("simulations", "?"), man.get("populations", "?")
+    epsilons = man.get("epsilons")
+    final = epsilons[-1] if isinstance(epsilons, list) and epsilons else "?"
+    name = _posterior_name(post)
+    return f"""<p>{_e(name[:1].upper() + name[1:])}: ABC-SMC (pyabc),
+{_e(simulations)} simulations in {_e(populations)} generations; final tolerance
+{_e(final)} (root mean square of noise-scaled differences). The posterior covers the free
+parameters and every assumption that acts before the 2015 snapshot, each over its
+documented range: its particles are whole worlds the survey accepts. "Narrowing" is the
+width of the 90% credible interval over the width of the prior's range: 0.9 (the uniform
+prior's own 90% interval) means the survey left the input as it was.</p>
+<table><tr><th>Parameter</th><th>Median</th><th>90% credible</th><th>Prior</th>
+<th>Narrowing</th><th>Meaning</th></tr>{''.join(prows)}</table>"""
 
 
 def _attribution_rows(sdir: Path, scenarios: list[str], comp: pd.DataFrame) -> str:
@@ -549,12 +856,17 @@ def _scenario_section_at(sdir: Path, directory: Path, figures: Path) -> str:
                 cells.append(f"<td>{html.escape(level)}<br><small>"
                              f"{html.escape(_change(r, key))}</small></td>")
         rows.append(f"<tr><th>{_e(name)}</th>{''.join(cells)}</tr>")
+    path = sdir / "comparison_manifest.json"
+    against = _survey_records(read_own_json(path, COMPARE_REMAKE).get("surveys")) \
+        if path.is_file() else None
+    observed = "the 2015 survey" if against is None or _is_2015(against) else \
+        _survey_words(against[:1])
     figs = "".join(_img(sdir / f, cap, figures) for f, cap in [
         ("shares.png", "Who coordinates, by scenario (median over runs at the horizon)"),
         ("differences.png", "Differences from the baseline, paired run for run (median and "
                             "90% interval)"),
         ("timeseries.png", "Median paths over the horizon"),
-        ("baseline_vs_observed.png", "Baseline at the 2015 snapshot against the 2015 survey"),
+        ("baseline_vs_observed.png", f"Baseline at the 2015 snapshot against {observed}"),
         ("attribution.png", "Where each policy effect's uncertainty comes from"),
     ] if (sdir / f).exists())
     return f"""
@@ -705,7 +1017,7 @@ def _run_command(record: dict) -> dict:
     return {"command": shlex.join(words), "seed": record.get("seed")}
 
 
-def _reproduce_section(directory: Path, sdir: Path | None = None) -> str:
+def _reproduce_section(directory: Path, sdir: Path | None = None, waves=None) -> str:
     items = []
     sdir = sdir if sdir is not None else scenarios_dir(directory)
     for sub in ("survey", "fit"):
@@ -723,20 +1035,50 @@ def _reproduce_section(directory: Path, sdir: Path | None = None) -> str:
             seen.add(line)
             items.append(f"<li><code>{_e(line)}</code></li>")
     if sdir is not None and (sdir / "comparison.csv").exists():
-        items.append(f"<li><code>{_e(command_line({'command': 'coprod compare'}, sdir))}"
-                     "</code></li>")
-    items.append(f"<li><code>{_e(command_line({'command': 'coprod report'}, directory))}"
-                 "</code></li>")
+        path = sdir / "comparison_manifest.json"
+        record = read_own_json(path, COMPARE_REMAKE) if path.is_file() else {}
+        line = command_line(record, sdir) or command_line({"command": "coprod compare"}, sdir)
+        items.append(f"<li><code>{_e(line)}</code></li>")
+    report = command_line({"command": "coprod report" + _data_flags(waves)}, directory)
+    items.append(f"<li><code>{_e(report)}</code></li>")
     post = load_posterior().manifest
     versions = post.get("versions", {})
     vtext = ", ".join(f"{k} {v}" for k, v in versions.items() if k != "platform")
+    own, used = [], used_posteriors(directory, sdir)
+    shipped = not used or any(m is not None and m.source.startswith("shipped")
+                              for _, m in used)
+    for source, mine in used:
+        if mine is not None and mine.source.startswith("shipped"):
+            continue
+        if mine is None:
+            own.append(f"<p>Posterior {_e(source)}: not found from here.</p>")
+            continue
+        line = command_line(mine.manifest, Path(mine.source))
+        own.append(f"<p>Posterior {_e(mine.source)}: <code>{_e(line or '?')}</code>, made "
+                   f"{_e(mine.manifest.get('date', '?'))}.</p>")
     return f"""
 <h2>How to reproduce every number</h2>
 <ul>{''.join(items)}</ul>
-<p>Shipped posterior: <code>{_e(post.get('command', ''))}</code>, seed
-{_e(post.get('seed'))}, made {_e(post.get('date', '?'))} with {_e(vtext)}.</p>
+{f"""<p>Shipped posterior: <code>{_e(post.get('command', ''))}</code>, seed
+{_e(post.get('seed'))}, made {_e(post.get('date', '?'))} with {_e(vtext)}.</p>"""
+ if shipped else ""}
+{''.join(own)}
 <p>Every output directory holds a <code>manifest.json</code> with its command, seed,
 parameters and package versions.</p>"""
+
+
+def _limits(records: list[dict] | None) -> str:
+    """What the model can and cannot tell, for the survey it was calibrated to."""
+    if records is None or _is_2015(records):
+        return LIMITS
+    first = (f"It is calibrated to {_e(_survey_words(records))}, not to the 2015 survey: "
+             f"per wave, the shares and counts of Table 2's six activities. Its mechanisms, "
+             "their documented ranges and the 2015 levers are those set for the 2015 survey "
+             "(docs/ODD.md). What it cannot identify")
+    return LIMITS.replace(LIMITS[LIMITS.index("It is calibrated"):LIMITS.index(
+        "What it cannot identify") + len("What it cannot identify")], first, 1).replace(
+        "Only employees answered the survey;", "The survey's answers are the units' "
+        "view;", 1)
 
 
 LIMITS = f"""
@@ -763,16 +1105,23 @@ table{border-collapse:collapse;margin:1em 0;font-size:0.9em} th,td{border:1px so
 padding:4px 8px;text-align:left;vertical-align:top} th{background:#f0f3f6}
 figure{margin:1.5em 0} img{max-width:100%} figcaption{font-size:0.85em;color:#555}
 .findings{background:#f4f8f1;border-left:4px solid #4a9c59;padding:0.5em 1.5em}
+.synthetic{background:#fdecea;border:3px solid #b3261e;color:#5f1410;padding:0.6em 1em;
+font-size:1.1em;margin:1em 0} .mismatch{color:#8a4b00}
+.surveys{background:#f6f6fb;border-left:4px solid #3f51b5;padding:0.3em 1.2em}
 small{color:#555} code{background:#f4f4f4;padding:1px 3px}"""
 
 
-def build_report(directory: Path) -> Path:
+def build_report(directory: Path, waves=None) -> Path:
     """Render ``DIR/report.html`` (and ``DIR/figures/*.png``) from what ``DIR`` holds.
 
     Each part is rendered when its files are there — the survey (``survey/``), the fit
     (``fit/``), the scenarios (``scenarios/`` or ``DIR`` itself, as ``coprod run`` and
     ``coprod compare`` wrote them) — and the report names what it left out and how to
     make it. At least one of them must be there.
+
+    The opening names the survey(s) each part records it was made from (SYNTHETIC ones
+    marked); ``waves`` (:class:`calibration.waves.Waves`, ``--data``) is the survey the
+    report is read against: a part made from another is named.
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -788,27 +1137,41 @@ def build_report(directory: Path) -> Path:
     check_out_dir(directory)  # a read-only folder is refused before anything is read
     figures = directory / "figures"
     body, left = [], []
+    flags = _data_flags(waves)
+    # coprod survey reads one CSV: the first wave's file
+    first = "" if not flags else f" --data {shlex.quote(waves.waves[0].source)}"
     if have["survey"]:
         body.append(_survey_section(directory))
     else:
-        left.append("the 2015 survey with its intervals (make it with <code>coprod survey "
-                    f"--out {_e(directory / 'survey')}</code>)")
+        left.append(f"the {'2015 ' if not flags else ''}survey with its intervals (make it "
+                    f"with <code>coprod survey{_e(first)} --out {_e(directory / 'survey')}"
+                    "</code>)")
     if have["fit"]:
         body.append(_fit_section(directory, figures))
     else:
-        left.append("the calibrated model against the survey (<code>coprod fit --out "
-                    f"{_e(directory / 'fit')}</code>)")
+        posterior = " --posterior DIR" if flags else ""
+        left.append(f"the calibrated model against the survey (<code>coprod fit{_e(flags)}"
+                    f"{posterior} --out {_e(directory / 'fit')}</code>)")
     body.append(studies_section().replace("<h2>3. ", "<h2>", 1))
     if have["scenarios"]:
         body.append(_scenario_section_at(sdir, directory, figures))
     elif sdir is not None:
         left.append("the scenarios: their runs are there but not compared (<code>coprod "
-                    f"compare --out {_e(sdir)}</code>)")
+                    f"compare{_e(flags)} --out {_e(sdir)}</code>)")
     else:
-        left.append("policy scenarios (<code>coprod run baseline local_volunteer_policy "
-                    f"--out {_e(directory / 'scenarios')}</code>, then <code>coprod compare"
-                    "</code>)")
-    body += [_reproduce_section(directory, sdir), LIMITS]
+        left.append("policy scenarios (<code>coprod run baseline local_volunteer_policy"
+                    f"{_e(flags)} --out {_e(directory / 'scenarios')}</code>, then "
+                    f"<code>coprod compare{_e(flags)}</code>)")
+    parts = made_from(directory, sdir)
+    # The survey the opening speaks of: --data's, else what the fit, the calibration or
+    # (failing those) any part records.
+    principal = (_survey_records(waves.record()) if waves is not None else
+                 next((r for p, r in parts if p.startswith(("the fit", "the calibration"))
+                       and r is not None), next((r for _, r in parts if r is not None),
+                                                None)))
+    calibrated = next((r for p, r in parts if p.startswith("the calibration")
+                       and r is not None), None)  # none: the shipped calibration's words
+    body += [_reproduce_section(directory, sdir, waves), _limits(calibrated)]
     if left:
         body.insert(0, "<p><b>Left out</b> (not found in this folder): "
                     + "; ".join(left) + ".</p>")
@@ -817,16 +1180,23 @@ def build_report(directory: Path) -> Path:
     manifests = sdir.glob("*/manifest.json") if sdir is not None else ()
     horizons = sorted({_whole(read_own_json(p, RUN_REMAKE), "horizon_weeks", p, RUN_REMAKE)
                        for p in manifests} - {None})
-    ahead = (" Scenarios run " + " or ".join(f"{h // 52} years" if h % 52 == 0 else
+    ahead = (" Scenarios run " + " or ".join(f"{h // 52} year{'s' * (h != 52)}"
+                                             if h % 52 == 0 else
                                              f"{h} weeks" for h in horizons) + " ahead."
              if horizons else "")
+    summary = surveys_summary(directory, parts, waves)
+    if principal is None or _is_2015(principal):
+        survey = "the 2015 survey (Andfossen 2020)"
+    else:
+        survey = f"your survey, {_e(_survey_words(principal))},"
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>coprod report: co-production in
 Norwegian long-term care</title><style>{STYLE}</style></head><body>
 <h1>Co-production between long-term care units and voluntary organisations</h1>
 <p>Who coordinates volunteer activities in Norwegian municipalities' nursing homes and
-home care, what the 2015 survey (Andfossen 2020) can and cannot say, and what policies
+home care, what {survey} can and cannot say, and what policies
 would change it — from an agent-based model calibrated to that survey.{ahead}</p>
+{_surveys_section(summary)}
 <div class="findings"><h2>Findings to read first</h2><ol>{found}</ol></div>
 {''.join(body)}
 </body></html>"""
