@@ -99,6 +99,8 @@ def run_command(args) -> int:
     print(f"Calibration: {result.populations} generations, {result.simulations} "
           f"simulations, final epsilon {result.epsilons[-1]}, {result.wall_time_s:.0f} s "
           f"sampling, {wall:.0f} s in all")
-    print(f"Wrote {args.out}/abc.db, posterior.csv, fit.csv, fit.png, posterior.png, "
-          "manifest.json")
+    later = sorted(p.name for p in args.out.glob("fit_*wave*.csv")) + \
+        sorted(p.name for p in args.out.glob("fit_policy*.csv") if "wave" not in p.name)
+    print(f"Wrote {args.out}/abc.db, posterior.csv, fit.csv, "
+          + "".join(f"{name}, " for name in later) + "fit.png, posterior.png, manifest.json")
     return 0

@@ -139,11 +139,14 @@ def study_out(args, default):
 _seed_type = bounded(0, MAX_SEED)
 
 
-def add_data(parser, what: str) -> None:
-    """``--data``: the survey(s) a command works with (repeat it for several waves)."""
+def add_data(parser, what: str, *, default: str = "the default") -> None:
+    """``--data``: the survey(s) a command works with (repeat it for several waves).
+
+    ``default`` says what the command does without it (the paper's Table 2 unless told).
+    """
     parser.add_argument(
         "--data", action="append", metavar="FILE", default=None,
-        help=f"{what}: 'wave2015' (the paper's Table 2, the default), "
+        help=f"{what}: 'wave2015' (the paper's Table 2, {default}), "
         "'wave2025-synthetic' (the shipped SYNTHETIC second wave), a survey CSV "
         "(aggregate or unit-level, as 'coprod survey --data' reads) or a wave TOML "
         "(year, data, [levers]); repeat for several waves")
@@ -162,12 +165,23 @@ def load_waves(args):
     return waves
 
 
+def _same_file(label: str) -> str:
+    """A survey label as a path when it is one (``./x.csv`` and ``x.csv`` agree)."""
+    from pathlib import Path
+
+    from calibration.waves import SHIPPED
+
+    return label if label in SHIPPED else str(Path(label).resolve())
+
+
 def posterior_surveys_note(posterior, waves) -> str | None:
     """A note when a posterior was calibrated to other surveys than ``waves``."""
     recorded = posterior.manifest.get("surveys") or [{"label": "wave2015"}]
+    if not isinstance(recorded, list):
+        recorded = [recorded]
     labels = [str(s.get("label", "?")) if isinstance(s, dict) else "?" for s in recorded]
     mine = [w.label for w in waves.waves]
-    if labels == mine:
+    if [_same_file(x) for x in labels] == [_same_file(x) for x in mine]:
         return None
     return (f"note: the posterior ({posterior.source}) was calibrated to "
             f"{' + '.join(labels)}, not to {' + '.join(mine)}; calibrate with --data to "

@@ -93,7 +93,8 @@ def register_report(sub, name: str) -> None:
     from coprod.common import add_data
 
     add_data(p, "the survey the results were made from: the report names it, marks a "
-             "SYNTHETIC one and says which part was made from another")
+             "SYNTHETIC one and says which part was made from another",
+             default="default: the surveys the outputs' manifests record")
 
 
 def run_report(args) -> int:

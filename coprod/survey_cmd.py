@@ -70,8 +70,8 @@ def run(args) -> int:
         args.out = check_out_dir(args.out)
     from calibration.waves import survey_file
 
-    path, synthetic = survey_file(args.data)
-    data = load_survey(path)
+    data_file, synthetic = survey_file(args.data)
+    data = load_survey(data_file)
     t0 = time.perf_counter()
     res = survey_bootstrap(data, reps=args.reps, rng=seed, resample=args.resample)
     # The same seed gives the same resampled tables as the bootstrap above.
@@ -137,7 +137,8 @@ def run(args) -> int:
         write_manifest(args.out / "manifest.json", manifest(
             command="coprod survey", seed=seed, reps=args.reps, resample=args.resample,
             data=str(args.data or "shipped: Andfossen (2020) Table 2"),
-            data_file=str(path or "shipped: Andfossen (2020) Table 2"), synthetic=synthetic,
+            data_file=str(data_file or "shipped: Andfossen (2020) Table 2"),
+            synthetic=synthetic,
             observed_class=classes.observed,
             observed_class_probability=classes.probabilities[classes.observed],
             elapsed_seconds=round(elapsed, 3)))

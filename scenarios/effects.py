@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.errors import CoprodError, InputError
+from sim.errors import MAX_SHOWN, CoprodError, InputError
 from sim.io import read_own_json, read_text_limited
 from sim.parameters import ASSUMPTIONS, FREE
 
@@ -195,6 +195,12 @@ def scenario_folders(directory: Path) -> tuple[list[str], tuple]:
     return found, skipped
 
 
+def _cut(value) -> str:
+    """A value for a message, at most MAX_SHOWN characters (a folder is untrusted)."""
+    text = str(value)
+    return text if len(text) <= MAX_SHOWN else f"{text[:MAX_SHOWN]}… ({len(text):,} characters)"
+
+
 def check_comparable(mine: Outcomes, base: Outcomes) -> None:
     """Refuse, in one line, to pair runs of ensembles that differ in :data:`COMPARABLE`."""
     a, b = mine.manifest, base.manifest
@@ -209,8 +215,13 @@ def check_comparable(mine: Outcomes, base: Outcomes) -> None:
         if ours is None or theirs is None:
             continue  # a folder written before the field was recorded
         if ours != theirs:
-            raise CoprodError(f"{mine.path.parent / 'manifest.json'}: {field} {ours!r} "
-                              f"differs from {base.name}'s {theirs!r}; {SAME}")
+            if field == "population":  # a frame or municipality is a long record: say it
+                from sim.municipality import describe_population
+
+                ours, theirs = describe_population(ours), describe_population(theirs)
+            raise CoprodError(f"{mine.path.parent / 'manifest.json'}: {field} "
+                              f"{_cut(ours)!r} differs from {base.name}'s "
+                              f"{_cut(theirs)!r}; {SAME}")
 
 
 @dataclass(frozen=True)

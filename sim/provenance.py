@@ -84,6 +84,10 @@ CONSTANTS: dict[str, tuple[str, str]] = {
     "DEFAULT_STEPS": (DEFINITION, "a run observes 2015 unless asked for more weeks"),
     "MAX_STEPS": (TECHNICAL, "at most fifty years after 2015"),
     "CHECK_WEEKS": (TECHNICAL, "weeks run between checks for Ctrl-C"),
+    # sim/sample_frame.py: a survey's own frame.
+    "MAX_FRAME_UNITS": (TECHNICAL, "units of a survey's own frame (as a unit-level file)"),
+    "MAX_SCALE": (TECHNICAL, "the largest scaling of the 2015 frame for an aggregate "
+                             "table (20 × 316 units)"),
     "NOT_OFFERED": (DEFINITION, "answer code of an activity not offered"),
     "MAX_INPUT_BYTES": (TECHNICAL, "the largest file read"),
     "MAX_SHOWN": (TECHNICAL, "characters of an offending value shown in a message"),
