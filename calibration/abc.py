@@ -27,6 +27,7 @@ worker or several. Only a Dask cluster (pyabc's own sampler) is not reproducible
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import sys
 import time
@@ -326,6 +327,33 @@ def _open_history(abc, db: Path, observed: dict, population_size: int, resume: b
     return done
 
 
+SURVEYS_FILE = "surveys.json"  # what a calibration is calibrated to, written at its start
+SAME_SURVEY = ("year", "levers_in_force", "frame", "policy_recorded", "answers")
+
+
+def _same_surveys(out: Path, waves: Waves, resume: bool) -> None:
+    """Record the surveys of a new calibration; refuse to resume one with others.
+
+    The observed summaries alone (checked against ``abc.db``) miss a wave's year, its
+    levers and its frame: those are compared here (one line when they differ).
+    """
+    from sim.io import atomic_write_text, read_own_json
+
+    mine = [{k: w.get(k) for k in SAME_SURVEY} for w in waves.record()]
+    path = out / SURVEYS_FILE
+    if resume and path.is_file():
+        stored = read_own_json(path, "coprod calibrate (a new calibration in another --out)")
+        theirs = [{k: w.get(k) for k in SAME_SURVEY} if isinstance(w, dict) else w
+                  for w in (stored.get("surveys") if isinstance(stored, dict) else None)
+                  or []]
+        if json.loads(json.dumps(mine)) != theirs:
+            raise InputError("--resume", str(out), "the same --data (years, levers, frames) "
+                             "as the calibration being resumed; start a new calibration in "
+                             "another --out", problem="other survey data for")
+    elif not resume and not (out / "abc.db").exists():  # (an existing one is refused)
+        atomic_write_text(path, json.dumps({"surveys": waves.record()}, indent=1))
+
+
 def _check_same_data(history, observed: dict, db: Path) -> None:
     """Refuse to resume a calibration made with other survey data (one line)."""
     try:
@@ -370,6 +398,7 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
         waves = Waves((Wave("observed", observed.source, FIRST_YEAR, {},
                             observed),) if observed is not None else Waves.load(None).waves)
     obs = waves.observed()
+    _same_surveys(out, waves, resume)
     _progress_logging(progress)
     abc_inputs, prior_inputs = _split_inputs(out, settings, seed, workers, scheduler, fixed,
                                              waves)

@@ -45,6 +45,7 @@ MAX_COUNT = 100_000  # units per activity: far above any survey of care units in
 MAX_UNITS = 50_000
 MAX_FIELD = 10_000  # characters in one CSV cell (an id or a name is a few dozen)
 _WHOLE = re.compile(r"[+-]?[0-9]+")  # no '_' separators: '1_0' is not read as 10
+MAX_COMMENTS, MAX_COMMENT = 20, 200  # leading '#' lines kept, and characters of each
 _NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
@@ -287,10 +288,13 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]], tuple[str, .
                          problem="undecodable content at") from None
     lines = text.splitlines()
     # Leading lines starting with '#' are comments (a file says what it is, e.g. that
-    # it is synthetic); they are kept for the outputs to quote.
-    comments = []
-    while lines and lines[0].lstrip().startswith("#"):
-        comments.append(lines.pop(0).lstrip()[1:].strip())
+    # it is synthetic); the first few are kept, printable and short, for the outputs.
+    first = next((i for i, line in enumerate(lines) if not line.lstrip().startswith("#")),
+                 len(lines))
+    comments = [printable(line.lstrip()[1:].strip())[:MAX_COMMENT]
+                for line in lines[:first]]
+    comments = [c for c in comments if c][:MAX_COMMENTS]
+    lines = lines[first:]
     try:
         reader = csv.DictReader(lines)
         header = [h.strip() for h in (reader.fieldnames or [])]
@@ -315,6 +319,11 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]], tuple[str, .
         raise InputError(str(path), "", "at least one data row is required",
                          problem="no data rows after the header")
     return header, rows, tuple(comments)
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (terminal escapes among them) replaced by '?'."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def _bool_cell(where: str, value: str) -> bool:

@@ -31,6 +31,7 @@ municipalities with and without one: the contrast a policy's strength shows in.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -39,10 +40,12 @@ from pathlib import Path
 import numpy as np
 
 from calibration.observed_survey import (
+    MAX_COMMENT,
     SurveyTable,
     UnitResponses,
     load_survey,
     load_table2,
+    printable,
 )
 from calibration.summary import KEYS, SurveyDistance, summarise_counts
 from sim.catalogue import COORDINATORS, TABLE2_IDS, UNIT_TYPES
@@ -50,7 +53,7 @@ from sim.errors import InputError
 from sim.frame import SURVEY_2015
 from sim.io import parse_toml, read_text_limited
 from sim.parameters import PARAMETERS, flag_levers
-from sim.sample_frame import SampleFrame
+from sim.sample_frame import MAX_SCALE, SampleFrame
 from sim.virtual_survey import FLAG_COLUMNS, SimulatedSurvey
 
 FIRST_YEAR = 2015  # the shipped survey's year: the simulated world's snapshot
@@ -62,6 +65,10 @@ WAVE_LEVERS = tuple(flag_levers().values())
 SPLIT_FLAG, SPLIT_COLUMN = "policy", FLAG_COLUMNS["policy"]
 GROUPS = ("with", "without")  # municipalities with / without a local policy
 MIN_YEAR, MAX_YEAR = 1990, 2065
+MIN_SCALE = 0.05  # an aggregate table scales the 2015 frame by at least this
+# A later wave's answers against the first wave's: it observes the first wave's frame, so
+# a much smaller or larger sample would be set against counts it cannot produce.
+LATER_SIZE = (0.5, 2.0)
 
 
 @dataclass(frozen=True)
@@ -141,13 +148,23 @@ def _policy_split(data: UnitResponses) -> np.ndarray | None:
     held = np.asarray(data.unit_flags[SPLIT_COLUMN], dtype=bool)
     cols = [data.activities.index(a) for a in TABLE2_IDS if a in data.activities]
     codes = data.codes[:, cols]
-    return np.array([[int(((codes == k) & mask[:, None]).sum()) for k in range(3)]
-                     for mask in (held, ~held)])
+    counts = np.array([[int(((codes == k) & mask[:, None]).sum()) for k in range(3)]
+                       for mask in (held, ~held)])
+    # With every answer in one group there is no contrast to fit (and an empty group's
+    # shares are undefined): the wave is then used without the split.
+    return counts if (counts.sum(axis=1) > 0).all() else None
 
 
 def _scaled_frame(table: SurveyTable) -> SampleFrame | None:
     """The 2015 frame scaled to an aggregate table's answers (None: the 2015 sample)."""
-    scale = float(table.n.sum() / load_table2().n.sum())
+    answers, answers_2015 = int(table.n.sum()), int(load_table2().n.sum())
+    scale = answers / answers_2015
+    if not MIN_SCALE <= scale <= MAX_SCALE:
+        raise InputError(f"{table.source}: column 'n'", f"{answers:,} answers in all",
+                         f"an aggregate table's answers scale the 2015 frame ({answers_2015} "
+                         f"answers), so {MIN_SCALE:g} to {MAX_SCALE:g} times as many: "
+                         f"{math.ceil(MIN_SCALE * answers_2015)} to "
+                         f"{int(MAX_SCALE * answers_2015):,}", problem="out of range:")
     if round(SURVEY_2015.units_identified * scale) == SURVEY_2015.units_identified:
         return None
     return SampleFrame(source=table.source, scale=round(scale, 4))
@@ -166,8 +183,11 @@ def _from_csv(label: str, path: Path, year: int, levers: dict, synthetic: bool,
                   for flag, lever in flag_levers().items() if flag in recorded}
         notes.append(f"frame: the file's {frame.units:,} units in "
                      f"{frame.municipalities} municipalities, all of them answering")
-        notes += [f"{c}" for c in data.comments]
-        synthetic = synthetic or any("synthetic" in c.lower() for c in data.comments)
+        notes += list(data.comments)
+        synthetic = synthetic or marked_synthetic(data.comments)
+        if split is None and SPLIT_COLUMN in data.unit_flags:
+            notes.append("local_policy recorded, but every answer comes from one group "
+                         "(all with or all without a policy): no contrast, not used")
     else:
         table = _table_with_six(data, str(path))
         frame, split = _scaled_frame(table), None
@@ -179,6 +199,11 @@ def _from_csv(label: str, path: Path, year: int, levers: dict, synthetic: bool,
     notes += list(table.notes)
     return Wave(label, str(path), year, dict(levers), table, frame, split,
                 synthetic, tuple(notes), dict(shares))
+
+
+def marked_synthetic(comments) -> bool:
+    """Whether a file's leading comments mark it synthetic (a line starting SYNTHETIC)."""
+    return any(c.startswith("SYNTHETIC") for c in comments)
 
 
 def _check_levers(levers: Mapping, where: str) -> dict[str, float]:
@@ -201,7 +226,12 @@ def _check_levers(levers: Mapping, where: str) -> dict[str, float]:
 def _from_toml(label: str, path: Path, text: str | None = None,
                base: Path | None = None) -> Wave:
     where = str(path)
-    text = read_text_limited(path) if text is None else text
+    if text is None:
+        try:
+            text = read_text_limited(path, encoding="utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise InputError(where, f"byte {err.start}", "the file must be UTF-8 text",
+                             problem="undecodable content at") from None
     data = parse_toml(text, where, "year, data, synthetic, description and a [levers] "
                       "table of numbers")
     allowed = {"year", "data", "synthetic", "description", "levers"}
@@ -225,6 +255,7 @@ def _from_toml(label: str, path: Path, text: str | None = None,
     description = data.get("description", "")
     if not isinstance(description, str):
         raise InputError(f"{where}: description", description, "allowed: text")
+    description = printable(description)[:MAX_COMMENT * 2]
     csv_path = (base or path.parent) / data["data"]
     return _from_csv(label, csv_path, year, _check_levers(levers, where), synthetic,
                      " ".join(description.split()))
@@ -285,8 +316,32 @@ class Waves:
             raise InputError("--data", "", "at least one survey", problem="no survey:")
         years = [w.year for w in self.waves]
         if years != sorted(set(years)):
-            raise InputError("--data", ", ".join(map(str, years)), "one survey per year, "
-                             "given in order of their years", problem="unordered waves:")
+            twice = sorted({y for y in years if years.count(y) > 1})
+            raise InputError("--data", ", ".join(map(str, years)), "one survey per year "
+                             f"(two or more in {', '.join(map(str, twice))})"
+                             if twice else "waves in order of their years",
+                             problem="waves:")
+        first = self.waves[0]
+        if first.frame is not None and first.frame.unit_level:
+            clash = {k: v for k, v in first.levers.items()
+                     if k in first.recorded_shares
+                     and abs(v - first.recorded_shares[k]) > 1e-9}
+            if clash:
+                name = next(iter(clash))
+                raise InputError(f"{first.source}: [levers] {name}", clash[name],
+                                 f"the first wave's file records who held it: "
+                                 f"{first.recorded_shares[name]:.4g} of its municipalities; "
+                                 "leave the lever out (or the column)",
+                                 problem="contradicts the file:")
+        base = int(first.table.n.sum())
+        for wave in self.waves[1:]:
+            ratio = int(wave.table.n.sum()) / max(base, 1)
+            if not LATER_SIZE[0] <= ratio <= LATER_SIZE[1]:
+                raise InputError(f"{wave.source}: answers", f"{int(wave.table.n.sum()):,}",
+                                 f"a later wave is observed on the first wave's frame, so "
+                                 f"it must be of a like size: {LATER_SIZE[0]:g} to "
+                                 f"{LATER_SIZE[1]:g} times the first wave's {base:,} answers",
+                                 problem="out of range:")
         # A later wave is observed on the first wave's frame (a panel of its units).
         later = tuple(replace(w, notes=tuple(
             "frame: observed on the first wave's frame (the same units)"

@@ -68,10 +68,11 @@ def run(args) -> int:
     seed = seed_value(args.seed)
     if args.out is not None:
         args.out = check_out_dir(args.out)
-    from calibration.waves import survey_file
+    from calibration.waves import marked_synthetic, survey_file
 
     data_file, synthetic = survey_file(args.data)
     data = load_survey(data_file)
+    synthetic = synthetic or marked_synthetic(getattr(data, "comments", ()))
     t0 = time.perf_counter()
     res = survey_bootstrap(data, reps=args.reps, rng=seed, resample=args.resample)
     # The same seed gives the same resampled tables as the bootstrap above.

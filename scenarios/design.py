@@ -318,31 +318,34 @@ def run_design(study: Study, policies: Mapping[str, Mapping[str, float]], *, rng
 def sentences(frame: pd.DataFrame, outcome: str = "share_together") -> list[str]:
     """One sentence per policy: what the most narrowing second wave would do to its effect.
 
-    Computed from ``design.csv``'s rows; an effect no design narrows by at least a tenth
-    is said to stay as wide.
+    Computed from ``design.csv``'s rows: the design with the smallest expected width
+    (median over truths), that width against today's (its share is the ratio of the two
+    medians), and the spread of the truth-by-truth ratios. An effect no design narrows by
+    at least a tenth is said to stay as wide.
     """
     out = []
     effects = frame[(frame.kind == "effect") & frame.target.str.endswith(":" + outcome)]
     for target, rows in effects.groupby("target", sort=False):
         policy = target.split(":")[0].replace("_", " ")
-        later = rows[rows.design != "2015"].sort_values("ratio")
+        later = rows[rows.design != "2015"].sort_values("expected_width")
         if later.empty:
             continue
         best = later.iloc[0]
-        unit = "points" if best.unit == "points" else best.unit
-        what = DESIGNS[best.design]
-        if best.ratio > 0.9:
+        unit = best.unit
+        what = DESIGNS.get(best.design, best.design)
+        share = best.expected_width / best.width_now if best.width_now > 0 else np.nan
+        spread = (f"truth by truth, {best.ratio_low:.0%} to {best.ratio_high:.0%} of "
+                  f"today's width over {int(best.truths)} synthetic truths")
+        if not share < 0.9:
             out.append(f"No candidate design narrows the {policy}'s effect on "
                        f"{EFFECT_OUTCOMES[outcome][0]} by a tenth: the best, {what}, "
-                       f"keeps its 90% interval at {best.ratio:.0%} of today's width "
-                       f"({best.width_now:.1f} {unit}; over {int(best.truths)} synthetic "
-                       f"truths, {best.ratio_low:.0%} to {best.ratio_high:.0%}).")
+                       f"leaves its 90% interval {best.expected_width:.1f} {unit} wide "
+                       f"against {best.width_now:.1f} {unit} today ({spread}).")
             continue
         out.append(f"{what[0].upper()}{what[1:]} would narrow the {policy}'s effect on "
-                   f"{EFFECT_OUTCOMES[outcome][0]} from a 90% interval {best.width_now:.1f} "
-                   f"{unit} wide to {best.expected_width:.1f} {unit} ({best.ratio:.0%} of "
-                   f"today's width; over {int(best.truths)} synthetic truths "
-                   f"{best.ratio_low:.0%} to {best.ratio_high:.0%}).")
+                   f"{EFFECT_OUTCOMES[outcome][0]} from a 90% interval "
+                   f"{best.width_now:.1f} {unit} wide to {best.expected_width:.1f} {unit} "
+                   f"({share:.0%} of today's width; {spread}).")
     return out
 
 

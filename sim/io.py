@@ -185,11 +185,14 @@ def read_bytes_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> byt
     except OSError as err:
         raise InputError(str(path), str(path), f"give a readable file ({err.strerror})",
                          problem="cannot read") from None
+    # Checked before the descriptor becomes a file object: a directory opens read-only
+    # on Linux, and a file object refuses it with an IsADirectoryError.
+    mode = os.fstat(fd).st_mode
+    if not (stat.S_ISREG(mode) or stat.S_ISCHR(mode)):
+        os.close(fd)
+        raise InputError(str(path), str(path), "give a regular file",
+                         problem="not a file:")
     with os.fdopen(fd, "rb") as fh:
-        mode = os.fstat(fd).st_mode
-        if not (stat.S_ISREG(mode) or stat.S_ISCHR(mode)):
-            raise InputError(str(path), str(path), "give a regular file",
-                             problem="not a file:")
         if stat.S_ISREG(mode):
             os.set_blocking(fd, True)
         try:

@@ -240,7 +240,14 @@ def _from_frame(name: str, frame, levers: dict, streams: Streams) -> Population:
         unit_muni = np.asarray(frame.unit_muni)
         units_per_muni = np.bincount(unit_muni, minlength=m)
         ranks = np.argsort(np.argsort(units_per_muni, kind="stable"), kind="stable")
+        # Inhabitants per unit as in the 2015 sample (its municipalities' inhabitants over
+        # its 316 units), so that volunteers per unit do not depend on how the file
+        # groups its units into municipalities.
+        per_unit = (NATIONAL_POPULATION * SURVEY_2015.municipalities
+                    / NATIONAL_MUNICIPALITIES / SURVEY_2015.units_identified)
         pop = np.sort(pop)[ranks]
+        pop = np.maximum(np.round(pop * per_unit * len(unit_muni) / pop.sum()),
+                         MIN_INHABITANTS)
         order = np.argsort(unit_muni, kind="stable")  # _world lists units by municipality
         unit_type = np.asarray(frame.unit_type)[order]
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -130,3 +132,87 @@ def test_waves_in_one_year_or_too_far_apart_are_refused(tmp_path):
     same = load_wave(None)
     with pytest.raises(InputError, match="one survey per year"):
         Waves((same, same))
+
+
+def _csv_wave(tmp_path, name, factor=1, comment=""):
+    table = load_wave(None).table
+    rows = [comment + "activity,n,municipality,voluntary,together"] if comment else \
+        ["activity,n,municipality,voluntary,together"]
+    rows += [f"{a},{factor * n},{factor * c[0]},{factor * c[1]},{factor * c[2]}"
+             for a, n, c in zip(table.activities, table.n, table.counts, strict=True)]
+    path = tmp_path / name
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: p / "folder",  # a folder (made below)
+    lambda p: _csv_wave(p, "huge.csv", factor=1000),  # far larger than 20 × 2015
+])
+def test_unusable_data_is_one_line_at_once(tmp_path, make):
+    (tmp_path / "folder").mkdir()
+    path = make(tmp_path)
+    with pytest.raises(InputError) as err:
+        Waves.load([str(path)])
+    assert "\n" not in str(err.value) and str(path) in str(err.value)
+
+
+def test_a_wave_toml_in_latin1_is_refused_in_one_line(tmp_path):
+    _csv_wave(tmp_path, "w.csv")
+    path = tmp_path / "w.toml"
+    path.write_bytes('year = 2025\ndata = "w.csv"\ndescription = "Bærum"\n'.encode("latin-1"))
+    with pytest.raises(InputError, match="UTF-8"):
+        load_wave(str(path))
+    path.write_bytes('\ufeffyear = 2025\ndata = "w.csv"\n'.encode())  # a BOM is fine
+    assert load_wave(str(path)).year == 2025
+
+
+def test_many_comment_lines_are_read_quickly_and_kept_short(tmp_path):
+    import time
+
+    comment = "# \x1b]0;title\x07 SYNTHETIC-ish\n" * 200_000
+    path = _csv_wave(tmp_path, "c.csv", comment=comment)
+    t0 = time.perf_counter()
+    wave = load_wave(str(path))
+    assert time.perf_counter() - t0 < 5  # was quadratic: minutes
+    assert not wave.synthetic  # only a line starting with SYNTHETIC marks a file
+
+
+def test_a_later_wave_must_be_of_a_like_size_and_levers_agree_with_the_file(tmp_path):
+    big = tmp_path / "big.toml"
+    _csv_wave(tmp_path, "big.csv", factor=5)
+    big.write_text('year = 2025\ndata = "big.csv"\n')
+    with pytest.raises(InputError, match="like size"):
+        Waves.load(["wave2015", str(big)])
+    path, _ = _units_file(tmp_path)
+    first = tmp_path / "first.toml"
+    first.write_text(f'year = 2015\ndata = "{path.name}"\n[levers]\npolicy_share = 0.95\n')
+    with pytest.raises(InputError, match="contradicts the file"):
+        Waves.load([str(first)])
+
+
+def test_a_policy_column_without_contrast_is_not_used(tmp_path):
+    path, df = _units_file(tmp_path)
+    df["local_policy"] = 1
+    df.to_csv(path, index=False)
+    wave = load_wave(str(path))
+    assert wave.by_policy is None and any("no contrast" in n for n in wave.notes)
+
+
+def test_resuming_with_another_year_or_levers_is_refused(tmp_path):
+    from calibration.abc import Settings, calibrate
+
+    tiny = Settings(population_size=8, max_populations=1, max_simulations=40,
+                    max_walltime_s=30)
+    waves = Waves.load(["wave2015", "wave2025-synthetic"])
+    calibrate(tmp_path / "cal", seed=1, settings=tiny, progress=False, waves=waves)
+    folder = tmp_path / "w"
+    folder.mkdir()
+    synthetic = Path(load_wave("wave2025-synthetic").source)
+    (folder / "w.csv").write_bytes(synthetic.read_bytes())
+    (folder / "w.toml").write_text('year = 2040\ndata = "w.csv"\n[levers]\n'
+                                   "policy_share = 0.9\n")
+    other = Waves.load(["wave2015", str(folder / "w.toml")])
+    with pytest.raises(InputError, match="other survey data"):
+        calibrate(tmp_path / "cal", seed=1, settings=tiny, progress=False, waves=other,
+                  resume=True)
