@@ -1,6 +1,7 @@
 """``coprod demo`` runs the whole pipeline; ``coprod report`` renders the HTML report.
 
-The demo: survey intervals → the shipped posterior's fit → every shipped scenario
+The demo: survey intervals (and the shipped SYNTHETIC second wave's) → the shipped
+posterior's fit → every shipped scenario
 (the shipped ensemble sizes) → comparison → report, all under one output directory.
 """
 
@@ -57,6 +58,10 @@ def run_demo(args) -> int:
     workers = str(args.workers)
     t0 = _step(1, "Survey: Table 2 with bootstrap BCa intervals")
     _command("survey", "--reps", "10000", "--seed", seed, "--out", str(out / "survey"))
+    print("\n   and the shipped SYNTHETIC second wave (2025), as a second survey would be read",
+          flush=True)
+    _command("survey", "--data", "wave2025-synthetic", "--resample", "unit", "--reps",
+             "2000", "--seed", seed, "--out", str(out / "second_wave"))
     _step(2, "Calibrated model against the survey (shipped posterior, 200 draws)")
     _command("fit", "--draws", "200", "--seed", seed, "--workers", workers,
              "--out", str(out / "fit"))

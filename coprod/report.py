@@ -653,6 +653,62 @@ analysis). Significant when 0 lies outside the interval.</p>
 <ul class="notes">{notes}</ul>"""
 
 
+SECOND_WAVE = "second_wave"  # the demo's folder for the (synthetic) second wave
+WAVE_REMAKE = "coprod survey --data wave2025-synthetic --resample unit --out DIR/second_wave"
+
+
+def _second_wave_section(directory: Path) -> str:
+    """A second survey wave beside the first: its shares with 95% BCa intervals.
+
+    Read from ``DIR/second_wave`` (``coprod survey --data ... --out DIR/second_wave``);
+    a synthetic wave is said to be one before anything else.
+    """
+    def shares(path: Path, remake: str) -> pd.DataFrame:
+        boot = read_own_csv(path, remake, columns=BOOT_COLUMNS, numeric=BOOT_COLUMNS[1:])
+        boot = boot[boot.statistic.astype(str).str.startswith("share:")]
+        return boot.set_index(boot.statistic.astype(str))
+
+    first = shares(directory / "survey" / "bootstrap.csv", SURVEY_REMAKE)
+    second = shares(directory / SECOND_WAVE / "bootstrap.csv", WAVE_REMAKE)
+    man_path = directory / SECOND_WAVE / "manifest.json"
+    man = read_own_json(man_path, WAVE_REMAKE) if man_path.exists() else {}
+    synthetic = man.get("synthetic") is True
+    both = [k for k in first.index if k in second.index]
+    if not both:
+        return ""
+    rows, moved = [], []
+    for key in both:
+        _, act, coord = key.split(":", 2)
+        a, b = first.loc[key], second.loc[key]
+        apart = b.low_95 > a.high_95 or b.high_95 < a.low_95
+        if apart:
+            moved.append((abs(b.estimate - a.estimate), act, coord, a.estimate, b.estimate))
+        rows.append(f"<tr><td>{_e(act)}</td><td>{_e(coord)}</td>"
+                    f"<td>{_pct(a.estimate)} <small>{_interval(a.low_95, a.high_95)}</small>"
+                    f"</td><td>{_pct(b.estimate)} <small>{_interval(b.low_95, b.high_95)}"
+                    f"</small></td><td>{'yes' if apart else ''}</td></tr>")
+    if moved:
+        _, act, coord, x, y = max(moved)
+        change = (f"{len(moved)} of {len(both)} shares moved beyond both waves' 95% "
+                  f"intervals; the largest: {_e(act)} coordinated by {_e(coord)}, "
+                  f"{_pct(x)} → {_pct(y)}.")
+    else:
+        change = (f"None of the {len(both)} shares moved beyond both waves' 95% "
+                  "intervals: one wave does not tell the two apart share by share.")
+    warning = ("<p class=\"synthetic\"><strong>SYNTHETIC: this second wave was made by "
+               "the model, not observed; it shows what such a wave would look like and "
+               "is no evidence about Norway.</strong></p>" if synthetic else "")
+    return f"""
+<h3>A second wave{' (SYNTHETIC)' if synthetic else ''}</h3>
+{warning}
+<p>{_e(man.get('data_file', man.get('data', 'the second wave')))}: each share beside the
+first wave's, with 95% BCa intervals ({_e(man.get('resample', '?'))} resampling). {change}
+What a second wave can tell about a policy's strength, before one is paid for, is in
+"What the next survey would tell" below.</p>
+<table><tr><th>Activity</th><th>Coordinator</th><th>First wave</th><th>Second wave</th>
+<th>Apart</th></tr>{''.join(rows)}</table>"""
+
+
 def _fit_section(directory: Path, figures: Path) -> str:
     fit_dir = directory / "fit"
     cells = len(TABLE2_IDS) * len(COORDINATORS)
@@ -1146,6 +1202,8 @@ def build_report(directory: Path, waves=None) -> Path:
         left.append(f"the {'2015 ' if not flags else ''}survey with its intervals (make it "
                     f"with <code>coprod survey{_e(first)} --out {_e(directory / 'survey')}"
                     "</code>)")
+    if (directory / SECOND_WAVE / "bootstrap.csv").exists() and have["survey"]:
+        body.append(_second_wave_section(directory))
     if have["fit"]:
         body.append(_fit_section(directory, figures))
     else:

@@ -216,3 +216,17 @@ def test_resuming_with_another_year_or_levers_is_refused(tmp_path):
     with pytest.raises(InputError, match="other survey data"):
         calibrate(tmp_path / "cal", seed=1, settings=tiny, progress=False, waves=other,
                   resume=True)
+
+
+def test_the_report_shows_a_synthetic_second_wave_as_synthetic(tmp_path):
+    from coprod.main import main
+    from coprod.report import build_report
+
+    assert main(["survey", "--reps", "200", "--seed", "1", "--out",
+                 str(tmp_path / "survey")]) == 0
+    assert main(["survey", "--data", "wave2025-synthetic", "--resample", "unit", "--reps",
+                 "200", "--seed", "1", "--out", str(tmp_path / "second_wave")]) == 0
+    page = build_report(tmp_path).read_text()
+    assert "A second wave (SYNTHETIC)" in page
+    assert "made by the model, not observed" in page
+    assert "shares moved beyond both waves" in page or "None of the 18 shares" in page
