@@ -48,7 +48,7 @@ from calibration.observed_survey import (
     printable,
 )
 from calibration.summary import KEYS, SurveyDistance, summarise_counts
-from sim.catalogue import COORDINATORS, TABLE2_IDS, UNIT_TYPES
+from sim.catalogue import COORDINATORS, TABLE2_IDS, UNIT_TYPES, activity
 from sim.errors import InputError
 from sim.frame import SURVEY_2015
 from sim.io import parse_toml, read_text_limited
@@ -282,19 +282,55 @@ def _prefix(k: int) -> str:
     return "" if k == 0 else f"w{k}:"
 
 
+POOLED = ("statutory", "other")  # a later wave's answers pooled by statutory status
+
+
+def group_keys(prefix: str, block: str, groups=GROUPS) -> list[str]:
+    """Summary keys of answers pooled into groups (shares, then counts)."""
+    return [f"{prefix}{block}:{g}:{c}" for g in groups for c in COORDINATORS] + \
+        [f"{prefix}{block}:{g}:n" for g in groups]
+
+
 def policy_keys(prefix: str) -> list[str]:
     """Summary keys of the pooled answers by local policy (shares, then counts)."""
-    return [f"{prefix}policy:{g}:{c}" for g in GROUPS for c in COORDINATORS] + \
-        [f"{prefix}policy:{g}:n" for g in GROUPS]
+    return group_keys(prefix, "policy")
 
 
-def _policy_summary(prefix: str, counts: np.ndarray) -> dict[str, float]:
+def _group_summary(prefix: str, block: str, groups, counts: np.ndarray) -> dict[str, float]:
     counts = np.asarray(counts, dtype=float)
     n = counts.sum(axis=1)
     shares = np.divide(counts, n[:, None], out=np.full(counts.shape, np.nan),
                        where=n[:, None] > 0)
-    return dict(zip(policy_keys(prefix), [*shares.ravel().tolist(), *n.tolist()],
-                    strict=True))
+    return dict(zip(group_keys(prefix, block, groups),
+                    [*shares.ravel().tolist(), *n.tolist()], strict=True))
+
+
+def _policy_summary(prefix: str, counts: np.ndarray) -> dict[str, float]:
+    return _group_summary(prefix, "policy", GROUPS, counts)
+
+
+def pooled_counts(counts: np.ndarray) -> np.ndarray:
+    """Table 2's counts (six activities × coordinators) pooled: statutory, other."""
+    statutory = np.array([activity(a).statutory for a in TABLE2_IDS])
+    counts = np.asarray(counts)
+    return np.stack([counts[statutory].sum(axis=0), counts[~statutory].sum(axis=0)])
+
+
+def _wave_summary(k: int, wave: Wave, counts: np.ndarray, policy_counts) -> dict:
+    """A wave's summaries: the first wave's as Table 2's; a later wave's pooled.
+
+    A later wave observes the same world as the first: its activity-by-activity shares
+    mostly repeat what the first says about it, and would add 18 noisy scores to the
+    distance. Its news is the change of the pooled shares (statutory and other
+    activities, as the paper's differences of proportions pool them) and, where
+    recorded, the contrast between municipalities with and without a local policy.
+    """
+    p = _prefix(k)
+    out = ({key: v for key, v in summarise_counts(counts).items()} if k == 0 else
+           _group_summary(p, "pooled", POOLED, pooled_counts(counts)))
+    if wave.by_policy is not None:
+        out.update(_policy_summary(p, policy_counts))
+    return out
 
 
 def simulated_policy_counts(survey: SimulatedSurvey, held: np.ndarray) -> np.ndarray:
@@ -421,13 +457,13 @@ class Waves:
                 for w, levers in zip(self.waves, self.levers, strict=True)]
 
     def observed(self) -> dict[str, float]:
-        """Every wave's summaries: wave 0's keys as the 2015 calibration's, then ``wK:``."""
+        """Every wave's summaries (:func:`_wave_summary`).
+
+        Wave 0's keys are the 2015 calibration's; a later wave's are prefixed ``wK:``.
+        """
         out = {}
         for k, wave in enumerate(self.waves):
-            out.update({_prefix(k) + key: v
-                        for key, v in summarise_counts(wave.table.counts).items()})
-            if wave.by_policy is not None:
-                out.update(_policy_summary(_prefix(k), wave.by_policy))
+            out.update(_wave_summary(k, wave, wave.table.counts, wave.by_policy))
         return out
 
     def simulate(self, params: Mapping, seed) -> dict[str, float]:
@@ -443,11 +479,9 @@ class Waves:
                              rng=seed)
         out = {}
         for k, (wave, obs) in enumerate(zip(self.waves, observed, strict=True)):
-            out.update({_prefix(k) + key: v
-                        for key, v in summarise_counts(obs.survey.counts).items()})
-            if wave.by_policy is not None:
-                out.update(_policy_summary(_prefix(k), simulated_policy_counts(
-                    obs.survey, obs.respondent_flags[SPLIT_FLAG])))
+            split = (simulated_policy_counts(obs.survey, obs.respondent_flags[SPLIT_FLAG])
+                     if wave.by_policy is not None else None)
+            out.update(_wave_summary(k, wave, obs.survey.counts, split))
         return out
 
     def distance(self, observed: dict | None = None) -> WavesDistance:
@@ -458,46 +492,44 @@ class Waves:
 class WavesDistance:
     """RMS of every wave's standard scores (picklable).
 
-    Per wave, the 18 scores of :class:`calibration.summary.SurveyDistance`; for a wave
-    recording each unit's local policy, per group two free shares of the pooled answers
-    whitened by their multinomial covariance (Laplace-smoothed) and the group's count
-    against its Poisson scale.
+    The first wave: the 18 scores of :class:`calibration.summary.SurveyDistance`. Every
+    group of pooled answers (a later wave's statutory and other activities; with and
+    without a local policy where recorded): its two free shares whitened by their
+    multinomial covariance at the observed, Laplace-smoothed shares, and its count
+    against its Poisson scale — three scores per group.
     """
 
     def __init__(self, observed: dict[str, float], waves: Waves):
-        self.parts = []
+        self.first = SurveyDistance({key: observed[key] for key in KEYS})
+        self.blocks = []
         for k, wave in enumerate(waves.waves):
             p = _prefix(k)
-            sub = {key: observed[p + key] for key in KEYS}
-            split = None
-            if wave.by_policy is not None:
-                n = np.array([observed[f"{p}policy:{g}:n"] for g in GROUPS])
-                shares = np.array([[observed[f"{p}policy:{g}:{c}"] for c in COORDINATORS]
-                                   for g in GROUPS])
+            blocks = ([] if k == 0 else [("pooled", POOLED)]) + \
+                ([("policy", GROUPS)] if wave.by_policy is not None else [])
+            for block, groups in blocks:
+                n = np.array([observed[f"{p}{block}:{g}:n"] for g in groups])
+                shares = np.array([[observed[f"{p}{block}:{g}:{c}"] for c in COORDINATORS]
+                                   for g in groups])
                 counts = np.nan_to_num(shares) * n[:, None]
                 smooth = (counts[:, :2] + 1) / (n[:, None] + 3)
                 cov = (np.eye(2)[None] * smooth[:, :, None]
-                       - smooth[:, :, None] * smooth[:, None, :]) / np.maximum(n, 1)[:, None,
-                                                                                     None]
-                split = (np.linalg.inv(np.linalg.cholesky(cov)), np.sqrt(np.maximum(n, 1)))
-            self.parts.append((p, SurveyDistance(sub), split))
+                       - smooth[:, :, None] * smooth[:, None, :]) \
+                    / np.maximum(n, 1)[:, None, None]
+                free = [[f"{p}{block}:{g}:{c}" for c in COORDINATORS[:2]] for g in groups]
+                self.blocks.append((free, [f"{p}{block}:{g}:n" for g in groups],
+                                    np.linalg.inv(np.linalg.cholesky(cov)),
+                                    np.sqrt(np.maximum(n, 1))))
 
     def z_scores(self, x: dict, x0: dict) -> np.ndarray:
         """Every wave's standard scores, concatenated."""
-        out = []
-        for p, dist, split in self.parts:
-            out.append(dist.z_scores({k: x[p + k] for k in KEYS},
-                                     {k: x0[p + k] for k in KEYS}))
-            if split is not None:
-                whiten, n_sd = split
-                free = [[f"{p}policy:{g}:{c}" for c in COORDINATORS[:2]] for g in GROUPS]
-                sim = np.array([[x[k] for k in row] for row in free])
-                obs = np.array([[x0[k] for k in row] for row in free])
-                z = np.einsum("aij,aj->ai", whiten, sim - obs)
-                z[~np.isfinite(sim).all(axis=1)] = 10.0
-                n = [f"{p}policy:{g}:n" for g in GROUPS]
-                out += [z.ravel(), (np.array([x[k] for k in n])
-                                    - np.array([x0[k] for k in n])) / n_sd]
+        out = [self.first.z_scores({k: x[k] for k in KEYS}, {k: x0[k] for k in KEYS})]
+        for free, counts, whiten, n_sd in self.blocks:
+            sim = np.array([[x[k] for k in row] for row in free])
+            obs = np.array([[x0[k] for k in row] for row in free])
+            z = np.einsum("aij,aj->ai", whiten, sim - obs)
+            z[~np.isfinite(sim).all(axis=1)] = 10.0
+            out += [z.ravel(), (np.array([x[k] for k in counts])
+                                - np.array([x0[k] for k in counts])) / n_sd]
         return np.concatenate(out)
 
     def __call__(self, x: dict, x0: dict, t=None, par=None) -> float:

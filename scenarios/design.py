@@ -13,7 +13,9 @@ for thousands of truths):
 2. Each world, with one seed, is observed as every design would observe it — the 2015
    survey; a second wave of the same units in 2025 at today's local-policy share; the
    same wave with each unit's municipality's policy recorded (answers pooled by policy);
-   a 2025 wave of twice as many units — and its policy effects are computed: each shipped
+   a 2025 wave of twice as many units (a later wave summarised as a calibration does:
+   answers pooled over statutory and other activities) — and its policy effects are
+   computed: each shipped
    scenario's levers against the baseline's, paired on the seed, over ten years, on
    shared coordination (points) and active volunteers per 1,000 inhabitants, averaged
    over the last year.
@@ -46,7 +48,7 @@ import pandas as pd
 
 from calibration.inputs import calibrated_inputs, policy_strengths
 from calibration.summary import summarise_counts
-from calibration.waves import simulated_policy_counts
+from calibration.waves import POOLED, pooled_counts, simulated_policy_counts
 from sim.batch import Task, run_tasks, spawn_seeds
 from sim.catalogue import COORDINATORS
 from sim.parameters import PARAMETERS
@@ -106,13 +108,13 @@ class DesignWorld:
         out = {}
         same = run_waves(task.params, weeks, levers, rng=task.seed)
         out.update(_wave_summary("w0", same[0].survey))
-        out.update(_wave_summary("w1", same[1].survey))
+        out.update(_pooled_summary("w1", same[1].survey))
         held = same[1].respondent_flags["policy"]
         out.update(_policy_summary("w1p", simulated_policy_counts(same[1].survey, held)))
         larger = SampleFrame(source="the 2015 frame doubled", scale=LARGER)
         big = run_waves(task.params, weeks, levers, population=larger.population_name(),
                         rng=task.seed)
-        out.update(_wave_summary("w1x", big[1].survey))
+        out.update(_pooled_summary("w1x", big[1].survey))
         base = _outcomes(run(task.params, steps=HORIZON_WEEKS, rng=task.seed))
         for name, overrides in self.policies.items():
             mine = _outcomes(run({**task.params, **overrides}, steps=HORIZON_WEEKS,
@@ -128,6 +130,19 @@ def _wave_summary(prefix: str, survey) -> dict[str, float]:
     out = {f"{prefix}:{k}": v for k, v in summary.items()
            if k.startswith("share:") and not k.endswith(":together")}
     out[f"{prefix}:answers"] = float(survey.counts.sum())
+    return out
+
+
+def _pooled_summary(prefix: str, survey) -> dict[str, float]:
+    """A later wave as a calibration summarises it: answers pooled by statutory status.
+
+    Two free shares and a count per group (:func:`calibration.waves.pooled_counts`).
+    """
+    counts = pooled_counts(survey.counts)
+    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    out = {f"{prefix}:{g}:{c}": float(shares[i, j]) for i, g in enumerate(POOLED)
+           for j, c in enumerate(COORDINATORS[:2])}
+    out.update({f"{prefix}:{g}:n": float(counts[i].sum()) for i, g in enumerate(POOLED)})
     return out
 
 
