@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.inputs import calibrated_inputs, policy_strengths
+from calibration.regression_adjust import cross_fitted, weighted_quantiles
 from calibration.summary import summarise_counts
 from calibration.waves import POOLED, pooled_counts, simulated_policy_counts
 from sim.batch import Task, run_tasks, spawn_seeds
@@ -190,51 +191,8 @@ def reference_table(study: Study, policies: Mapping[str, Mapping[str, float]], *
     return pd.concat([inputs, table], axis=1)
 
 
-FOLDS = 5
-
-
-ALPHAS = np.logspace(-3, 4, 15)  # ridge penalties tried, relative to the worlds
 Z90 = 1.6448536269514722  # a 90% interval is ± this many standard deviations
 IQR_PER_SD = 1.3489795003921634  # a normal distribution's interquartile range
-
-
-def _weighted_quantiles(x: np.ndarray, w: np.ndarray, qs) -> np.ndarray:
-    order = np.argsort(x)
-    cum = np.cumsum(w[order])
-    cum = (cum - 0.5 * w[order]) / cum[-1]
-    return np.interp(qs, cum, x[order])
-
-
-def _ridge(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    """Ridge coefficients of centred ``y`` on standardised ``x``, and the penalty.
-
-    The penalty is chosen by exact leave-one-out error over :data:`ALPHAS` (one SVD).
-    """
-    u, sv, vt = np.linalg.svd(x, full_matrices=False)
-    uy = u.T @ y
-    best, best_err = None, np.inf
-    for alpha in ALPHAS * len(y):
-        shrink = sv**2 / (sv**2 + alpha)
-        fitted = u @ (shrink * uy)
-        hat = (u**2) @ shrink
-        err = np.mean(((y - fitted) / np.maximum(1 - hat, 1e-9)) ** 2)
-        if err < best_err:
-            best, best_err = alpha, err
-    return vt.T @ (sv / (sv**2 + best) * uy), best
-
-
-def cross_fitted(y: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """``y``'s ridge prediction from ``x`` for every row, each from the other folds."""
-    x = np.where(np.isfinite(x), x, np.nanmean(x, axis=0))
-    fold = np.arange(len(y)) % FOLDS
-    stat = np.empty(len(y))
-    for f in range(FOLDS):
-        train = fold != f
-        mean, spread = x[train].mean(axis=0), x[train].std(axis=0)
-        spread = np.where(spread > 0, spread, 1.0)
-        beta, _ = _ridge((x[train] - mean) / spread, y[train] - y[train].mean())
-        stat[~train] = y[train].mean() + ((x[~train] - mean) / spread) @ beta
-    return stat
 
 
 def posterior_widths(y: np.ndarray, x: np.ndarray, truths: np.ndarray,
@@ -243,12 +201,12 @@ def posterior_widths(y: np.ndarray, x: np.ndarray, truths: np.ndarray,
 
     ``x``: the design's summaries (worlds × summaries). The summary statistic is ``y``'s
     linear prediction from ``x``, cross-fitted: each world's prediction comes from a fit
-    on the other folds (:data:`FOLDS`), so that a design with more summaries gains
-    nothing from overfitting. For each truth the ``accept`` nearest other worlds by it
-    are kept with Epanechnikov weights and adjusted by a weighted local-linear
-    regression on it.
+    on the other folds (:func:`calibration.regression_adjust.cross_fitted`), so that a
+    design with more summaries gains nothing from overfitting. For each truth the
+    ``accept`` nearest other worlds by it are kept with Epanechnikov weights and
+    adjusted by a weighted local-linear regression on it.
     """
-    stat = cross_fitted(y, x)
+    stat, _ = cross_fitted(y, x)
     widths = np.empty(len(truths))
     for k, t in enumerate(truths):
         others = np.flatnonzero(np.arange(len(y)) != t)
@@ -265,7 +223,7 @@ def posterior_widths(y: np.ndarray, x: np.ndarray, truths: np.ndarray,
         # The adjusted sample's weighted interquartile range, as a normal 90% interval:
         # far steadier than its 5% and 95% quantiles on a few hundred accepted worlds,
         # and than its standard deviation when a few worlds have extreme effects.
-        q25, q75 = _weighted_quantiles(adjusted, w, [0.25, 0.75])
+        q25, q75 = weighted_quantiles(adjusted, w, [0.25, 0.75])
         widths[k] = 2 * Z90 * (q75 - q25) / IQR_PER_SD
     return widths
 
