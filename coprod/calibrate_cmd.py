@@ -99,8 +99,29 @@ def run_command(args) -> int:
     print(f"Calibration: {result.populations} generations, {result.simulations} "
           f"simulations, final epsilon {result.epsilons[-1]}, {result.wall_time_s:.0f} s "
           f"sampling, {wall:.0f} s in all")
+    _print_policy_widths(args.out)
     later = sorted(p.name for p in args.out.glob("fit_*wave*.csv")) + \
         sorted(p.name for p in args.out.glob("fit_policy*.csv") if "wave" not in p.name)
     print(f"Wrote {args.out}/abc.db, posterior.csv, fit.csv, "
-          + "".join(f"{name}, " for name in later) + "fit.png, posterior.png, manifest.json")
+          + "".join(f"{name}, " for name in later)
+          + "posterior_adjusted.csv, fit.png, posterior.png, manifest.json")
     return 0
+
+
+def _print_policy_widths(out: Path) -> None:
+    """The local policy's routes: their 90% widths, as particles and regression-adjusted."""
+    from calibration.abc import ADJUSTED_COLUMNS
+    from sim.io import read_own_csv
+    from sim.regime import POLICY_ROUTES
+
+    path = out / "posterior_adjusted.csv"
+    if not path.is_file():
+        return
+    frame = read_own_csv(path, "coprod calibrate", columns=ADJUSTED_COLUMNS,
+                         numeric=ADJUSTED_COLUMNS[1:]).set_index("input")
+    shown = [n for n in POLICY_ROUTES if n in frame.index]
+    if shown:
+        print("The local policy's routes, 90% widths as shares of their prior range "
+              "(particles -> regression-adjusted, posterior_adjusted.csv): "
+              + "; ".join(f"{n} {frame.loc[n, 'raw_width_share']:.2f} -> "
+                          f"{frame.loc[n, 'width_share']:.2f}" for n in shown))
