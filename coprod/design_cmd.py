@@ -8,7 +8,7 @@ and each policy effect's 90% interval (regression ABC on one reference table of 
 see scenarios/design.py). Writes design.csv (design, target, width now, expected width,
 ratio and its spread over truths), reference.csv (the worlds: inputs, summaries,
 effects), design.png and manifest.json. --quick: 600 worlds, the local volunteer policy
-only (a few minutes on 2 cores); the full study: 5,000 worlds and every shipped policy.
+only (a few minutes on 2 cores); the full study: 4,000 worlds and every shipped policy.
 """
 
 from __future__ import annotations

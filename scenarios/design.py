@@ -87,7 +87,7 @@ class Study:
 
 
 QUICK = Study(worlds=600, truths=200, neighbours=0.25)
-FULL = Study(worlds=5_000, truths=500, neighbours=0.1)
+FULL = Study(worlds=4_000, truths=400, neighbours=0.1)
 
 
 class DesignWorld:
