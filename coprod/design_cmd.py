@@ -71,7 +71,7 @@ def run_command(args) -> int:
             quick=args.quick, workers=args.workers, scheduler=args.scheduler,
             worlds=study.worlds, truths=study.truths, neighbours=study.neighbours,
             designs=DESIGNS, policies={k: dict(v) for k, v in policies.items()},
-            reproducible=True, elapsed_s=round(elapsed, 1), sentences=lines))
+            reproducible=True, elapsed_s=round(elapsed, 1)))
     note = " (quick: 600 worlds; ratios move by about ±0.1 between seeds)" \
         if args.quick else ""
     print(f"Done in {elapsed:.0f} s{note}.")

@@ -291,34 +291,36 @@ def run_design(study: Study, policies: Mapping[str, Mapping[str, float]], *, rng
 def sentences(frame: pd.DataFrame, outcome: str = "share_together") -> list[str]:
     """One sentence per policy: what the most narrowing second wave would do to its effect.
 
-    Computed from ``design.csv``'s rows: the design with the smallest expected width
-    (median over truths), that width against today's (its share is the ratio of the two
-    medians), and the spread of the truth-by-truth ratios. An effect no design narrows by
-    at least a tenth is said to stay as wide.
+    Computed from ``design.csv``'s rows. The designs are compared truth by truth (the
+    same synthetic world under each design): the design with the smallest median ratio
+    of its width to the 2015 survey's is named, with that ratio and its 10th-90th
+    percentiles over truths, and the median widths (over truths) beside it. An effect
+    no design narrows by at least a tenth is said to stay about as wide.
     """
     out = []
     effects = frame[(frame.kind == "effect") & frame.target.str.endswith(":" + outcome)]
     for target, rows in effects.groupby("target", sort=False):
         policy = target.split(":")[0].replace("_", " ")
-        later = rows[rows.design != "2015"].sort_values("expected_width")
+        later = rows[rows.design != "2015"].sort_values("ratio")
         if later.empty:
             continue
         best = later.iloc[0]
         unit = best.unit
         what = DESIGNS.get(best.design, best.design)
-        share = best.expected_width / best.width_now if best.width_now > 0 else np.nan
-        spread = (f"truth by truth, {best.ratio_low:.0%} to {best.ratio_high:.0%} of "
-                  f"today's width over {int(best.truths)} synthetic truths")
-        if not share < 0.9:
-            out.append(f"No candidate design narrows the {policy}'s effect on "
-                       f"{EFFECT_OUTCOMES[outcome][0]} by a tenth: the best, {what}, "
-                       f"leaves its 90% interval {best.expected_width:.1f} {unit} wide "
-                       f"against {best.width_now:.1f} {unit} today ({spread}).")
+        spread = (f"{best.ratio_low:.0%} to {best.ratio_high:.0%} over "
+                  f"{int(best.truths)} synthetic truths")
+        widths = (f"median width {best.width_now:.1f} {unit} now, "
+                  f"{best.expected_width:.1f} {unit} with it")
+        label = EFFECT_OUTCOMES[outcome][0]
+        if not best.ratio < 0.9:
+            out.append(f"No candidate design narrows the {policy}'s effect on {label} by a "
+                       f"tenth: with the best, {what}, its 90% interval would be "
+                       f"{best.ratio:.0%} as wide as with the 2015 survey alone, truth by "
+                       f"truth ({spread}; {widths}).")
             continue
         out.append(f"{what[0].upper()}{what[1:]} would narrow the {policy}'s effect on "
-                   f"{EFFECT_OUTCOMES[outcome][0]} from a 90% interval "
-                   f"{best.width_now:.1f} {unit} wide to {best.expected_width:.1f} {unit} "
-                   f"({share:.0%} of today's width; {spread}).")
+                   f"{label}: truth by truth its 90% interval would be {best.ratio:.0%} as "
+                   f"wide as with the 2015 survey alone ({spread}; {widths}).")
     return out
 
 
