@@ -339,7 +339,7 @@ def plot_design(frame: pd.DataFrame, path) -> None:
     shown = frame[(frame.kind == "effect") | frame.target.isin(list(POLICY_ROUTES))]
     later = [d for d in DESIGNS if d != "2015"]
     targets = list(dict.fromkeys(shown.target))
-    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.55 * len(targets) * len(later) / 2))
+    fig, ax = plt.subplots(figsize=(10, 0.5 + 0.55 * len(targets) * len(later) / 2))
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     height = 0.8 / len(later)
     for k, design in enumerate(later):
@@ -353,8 +353,8 @@ def plot_design(frame: pd.DataFrame, path) -> None:
     labels = shown.drop_duplicates("target").set_index("target").label.reindex(targets)
     ax.set_yticks(np.arange(len(targets)), [str(lbl) for lbl in labels], fontsize=8)
     ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
-    ax.set_xlabel("expected 90% width as a share of the 2015 survey's alone "
-                  "(median over synthetic truths; bars: 10th-90th percentile)")
+    ax.set_xlabel("90% width ÷ the 2015 survey's alone, truth by truth\n(median over "
+                  "synthetic truths; bars: 10th-90th percentile)", fontsize=9)
     ax.invert_yaxis()
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
