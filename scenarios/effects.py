@@ -195,10 +195,10 @@ def scenario_folders(directory: Path) -> tuple[list[str], tuple]:
     return found, skipped
 
 
-def _cut(value) -> str:
-    """A value for a message, at most MAX_SHOWN characters (a folder is untrusted)."""
+def _cut(value):
+    """A value for a message: itself, or cut at MAX_SHOWN characters (a folder is untrusted)."""
     text = str(value)
-    return text if len(text) <= MAX_SHOWN else f"{text[:MAX_SHOWN]}… ({len(text):,} characters)"
+    return value if len(text) <= MAX_SHOWN else f"{text[:MAX_SHOWN]}… ({len(text):,} characters)"
 
 
 def check_comparable(mine: Outcomes, base: Outcomes) -> None:
@@ -215,7 +215,8 @@ def check_comparable(mine: Outcomes, base: Outcomes) -> None:
         if ours is None or theirs is None:
             continue  # a folder written before the field was recorded
         if ours != theirs:
-            if field == "population":  # a frame or municipality is a long record: say it
+            if field == "population" and max(len(str(ours)), len(str(theirs))) > 40:
+                # A frame or a municipality is a long record: said in words.
                 from sim.municipality import describe_population
 
                 ours, theirs = describe_population(ours), describe_population(theirs)
