@@ -50,9 +50,8 @@ from calibration.inputs import calibrated_inputs, screen
 from calibration.observed_survey import SurveyTable
 from calibration.posterior import write_posterior
 from calibration.sampler import SeededSampler
-from calibration.summary import SurveyDistance, summarise_simulated
+from calibration.summary import SurveyDistance
 from calibration.waves import FIRST_YEAR, Wave, Waves
-from sim import run
 from sim.batch import collector_spares_existing, connect
 from sim.errors import InputError
 from sim.io import atomic_write_frame, interrupts_deferred
@@ -122,19 +121,12 @@ def survey_noise_level(params: dict | None = None, *, pairs: int = NOISE_PAIRS,
     the distance uses (default all six; see :class:`SurveyDistance`). ``waves``: the
     surveys calibrated to (default the 2015 Table 2): each run observes all of them.
     """
+    waves = waves or Waves.load(None)
     seeds = np.random.SeedSequence(rng).generate_state(2 * pairs)
     distances = []
     for a, b in seeds.reshape(pairs, 2):
-        if waves is None or waves.shipped_2015:
-            sim_a = summarise_simulated(run(params, steps=CALIBRATION_STEPS,
-                                            rng=int(a)).survey)
-            sim_b = summarise_simulated(run(params, steps=CALIBRATION_STEPS,
-                                            rng=int(b)).survey)
-            distances.append(SurveyDistance(sim_b, activities)(sim_a, sim_b))
-        else:
-            sim_a, sim_b = waves.simulate(params or {}, int(a)), waves.simulate(params or {},
-                                                                                 int(b))
-            distances.append(_distance(waves, sim_b, activities)(sim_a, sim_b))
+        sim_a, sim_b = waves.simulate(params or {}, int(a)), waves.simulate(params or {}, int(b))
+        distances.append(_distance(waves, sim_b, activities)(sim_a, sim_b))
     return float(np.median(distances))
 
 
@@ -158,7 +150,7 @@ class FixedModel:
 
     def __init__(self, fixed: dict[str, float], names: tuple[str, ...] | None = None,
                  from_prior: tuple[str, ...] = (), waves: Waves | None = None):
-        self.waves = waves
+        self.waves = waves or Waves.load(None)  # what each simulation observes
         self.fixed = {k: float(v) for k, v in fixed.items()}
         self.names = tuple(names or calibrated_inputs())
         self.from_prior = tuple(n for n in from_prior if n not in self.fixed)
@@ -177,8 +169,7 @@ class FixedModel:
                  for n in self.from_prior}
         params = {**{k: float(from_logit(k, pars[k])) for k in self.names
                      if k not in self.fixed}, **drawn, **self.fixed}
-        summary = (summarise_simulated(run(params, steps=CALIBRATION_STEPS, rng=seed).survey)
-                   if self.waves is None else self.waves.simulate(params, seed))
+        summary = self.waves.simulate(params, seed)
         return {**summary, **{f"{INPUT_KEY}{n}": v for n, v in drawn.items()}}
 
 
@@ -411,15 +402,14 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
         return min_epsilon
 
     t0 = time.perf_counter()
-    model = FixedModel(fixed, abc_inputs, prior_inputs,
-                       None if waves.shipped_2015 else waves)
-    history = run_abc(out / "abc.db", [model],
-                      [prior(fixed, abc_inputs)], obs, _distance(waves, obs, activities),
+    distance = _distance(waves, obs, activities)
+    history = run_abc(out / "abc.db", [FixedModel(fixed, abc_inputs, prior_inputs, waves)],
+                      [prior(fixed, abc_inputs)], obs, distance,
                       settings=settings, seed=seed, tolerance=tolerance, workers=workers,
                       scheduler=scheduler, resume=resume)
     wall = time.perf_counter() - t0
     weights = _write_last_generation(out, history, fixed, prior_inputs)
-    write_adjusted(out, history, _distance(waves, obs, activities), obs, prior_inputs)
+    write_adjusted(out, history, distance, obs, prior_inputs)
     return CalibrationRun(out / "abc.db", history.id, int(history.n_populations),
                           int(history.total_nr_simulations), generation_epsilons(history), wall,
                           settings, _effective_sample_size(weights), noise[0],
@@ -436,8 +426,7 @@ def _split_inputs(out: Path, settings: Settings, seed: int, workers: int,
     """
     world = tuple(n for n in calibrated_inputs() if n not in fixed)
     if settings.population_size >= NOISE_MIN_PARTICLES:
-        found = screen(world, rng=seed, workers=workers, scheduler=scheduler,
-                       waves=None if waves is None or waves.shipped_2015 else waves)
+        found = screen(world, rng=seed, workers=workers, scheduler=scheduler, waves=waves)
         atomic_write_frame(out / "screening.csv", found.to_frame())
         sampled = tuple(n for n in world if n in found.informative or n in FREE)
     else:

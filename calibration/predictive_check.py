@@ -42,10 +42,9 @@ class PredictiveRun:
 
     survey: SimulatedSurvey
     volunteer_share: float  # people who volunteered in the past year, per inhabitant
-    # Several waves: each later wave's virtual survey, and the respondents' local policy.
-    later: tuple[SimulatedSurvey, ...] = ()
-    later_policy: tuple[np.ndarray, ...] = ()
-    first_policy: np.ndarray | None = None  # the first wave's respondents' local policy
+    # Several waves: per wave, its virtual survey and each respondent's municipality's
+    # local policy then (the first wave's survey is ``survey``).
+    waves: tuple[tuple[SimulatedSurvey, np.ndarray], ...] = ()
 
 
 class WavesPredictive:
@@ -62,9 +61,7 @@ class WavesPredictive:
                         population=self.waves.population, rng=task.seed)
         first = obs[0]
         return PredictiveRun(first.survey, first.volunteers_past_year / first.inhabitants,
-                             tuple(o.survey for o in obs[1:]),
-                             tuple(o.respondent_flags["policy"] for o in obs[1:]),
-                             first.respondent_flags["policy"])
+                             tuple((o.survey, o.respondent_flags["policy"]) for o in obs))
 
 
 def predictive_task(task: Task) -> PredictiveRun:

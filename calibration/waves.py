@@ -145,11 +145,8 @@ def _policy_split(data: UnitResponses) -> np.ndarray | None:
     """Answers pooled over Table 2's activities by the unit's recorded local policy."""
     if SPLIT_COLUMN not in data.unit_flags:
         return None
-    held = np.asarray(data.unit_flags[SPLIT_COLUMN], dtype=bool)
     cols = [data.activities.index(a) for a in TABLE2_IDS if a in data.activities]
-    codes = data.codes[:, cols]
-    counts = np.array([[int(((codes == k) & mask[:, None]).sum()) for k in range(3)]
-                       for mask in (held, ~held)])
+    counts = answers_by_policy(data.codes[:, cols], data.unit_flags[SPLIT_COLUMN])
     # With every answer in one group there is no contrast to fit (and an empty group's
     # shares are undefined): the wave is then used without the split.
     return counts if (counts.sum(axis=1) > 0).all() else None
@@ -333,11 +330,20 @@ def _wave_summary(k: int, wave: Wave, counts: np.ndarray, policy_counts) -> dict
     return out
 
 
+def answers_by_policy(codes: np.ndarray, held) -> np.ndarray:
+    """Answers per coordinator pooled over activities, with and without a policy: (2, 3).
+
+    ``codes``: units × activities, 0-2 the coordinators (other codes ignored); ``held``:
+    per unit, whether its municipality held a local policy.
+    """
+    held = np.asarray(held, dtype=bool)
+    return np.array([[int(((codes == k) & mask[:, None]).sum()) for k in range(3)]
+                     for mask in (held, ~held)])
+
+
 def simulated_policy_counts(survey: SimulatedSurvey, held: np.ndarray) -> np.ndarray:
     """A virtual survey's answers pooled over activities, with / without a policy."""
-    held = np.asarray(held, dtype=bool)
-    return np.array([[int(((survey.answers == k) & mask[:, None]).sum()) for k in range(3)]
-                     for mask in (held, ~held)])
+    return answers_by_policy(survey.answers, held)
 
 
 @dataclass(frozen=True)

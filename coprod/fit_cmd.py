@@ -80,8 +80,7 @@ def write_fit(posterior: Posterior, out: Path, *, draws: int, seed: int, workers
     atomic_write_frame(out / "fit_classes.csv", predictive_classes(runs, first, reps=reps,
                                                                    rng=seed))
     for k, wave in enumerate(waves.waves):
-        surveys = [(r.survey, r.first_policy) if k == 0 else
-                   (r.later[k - 1], r.later_policy[k - 1]) for r in runs]
+        surveys = [r.waves[k] for r in runs]
         if k:
             later = compare(np.stack([s.counts for s, _ in surveys]), wave.table,
                             reps=reps, rng=seed)

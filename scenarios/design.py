@@ -49,7 +49,7 @@ import pandas as pd
 from calibration.inputs import calibrated_inputs, policy_strengths
 from calibration.regression_adjust import cross_fitted, weighted_quantiles
 from calibration.summary import summarise_counts
-from calibration.waves import POOLED, pooled_counts, simulated_policy_counts
+from calibration.waves import GROUPS, POOLED, pooled_counts, simulated_policy_counts
 from sim.batch import Task, run_tasks, spawn_seeds
 from sim.catalogue import COORDINATORS
 from sim.parameters import PARAMETERS
@@ -111,7 +111,8 @@ class DesignWorld:
         out.update(_wave_summary("w0", same[0].survey))
         out.update(_pooled_summary("w1", same[1].survey))
         held = same[1].respondent_flags["policy"]
-        out.update(_policy_summary("w1p", simulated_policy_counts(same[1].survey, held)))
+        out.update(_groups_summary("w1p", GROUPS,
+                                   simulated_policy_counts(same[1].survey, held)))
         larger = SampleFrame(source="the 2015 frame doubled", scale=LARGER)
         big = run_waves(task.params, weeks, levers, population=larger.population_name(),
                         rng=task.seed)
@@ -139,20 +140,15 @@ def _pooled_summary(prefix: str, survey) -> dict[str, float]:
 
     Two free shares and a count per group (:func:`calibration.waves.pooled_counts`).
     """
-    counts = pooled_counts(survey.counts)
-    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    out = {f"{prefix}:{g}:{c}": float(shares[i, j]) for i, g in enumerate(POOLED)
-           for j, c in enumerate(COORDINATORS[:2])}
-    out.update({f"{prefix}:{g}:n": float(counts[i].sum()) for i, g in enumerate(POOLED)})
-    return out
+    return _groups_summary(prefix, POOLED, pooled_counts(survey.counts))
 
 
-def _policy_summary(prefix: str, counts: np.ndarray) -> dict[str, float]:
+def _groups_summary(prefix: str, groups, counts: np.ndarray) -> dict[str, float]:
+    """Per group of pooled answers (rows of ``counts``): two free shares and a count."""
     shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    out = {f"{prefix}:{g}:{c}": float(shares[i, j]) for i, g in enumerate(("with", "without"))
+    out = {f"{prefix}:{g}:{c}": float(shares[i, j]) for i, g in enumerate(groups)
            for j, c in enumerate(COORDINATORS[:2])}
-    out.update({f"{prefix}:{g}:n": float(counts[i].sum())
-                for i, g in enumerate(("with", "without"))})
+    out.update({f"{prefix}:{g}:n": float(counts[i].sum()) for i, g in enumerate(groups)})
     return out
 
 

@@ -152,6 +152,17 @@ def _allocate(weights: np.ndarray, total: int, minimum: int) -> np.ndarray:
     return base + alloc
 
 
+def _type_totals(mix: np.ndarray, total: int, municipalities: int) -> dict[str, int]:
+    """Units of each type among ``total`` in the proportions ``mix`` (UNIT_TYPES order).
+
+    Every municipality gets at least its own nursing home and home-care unit.
+    """
+    counts = _allocate(mix, total, 0)
+    counts[0], counts[1] = max(counts[0], municipalities), max(counts[1], municipalities)
+    counts[2:] = _allocate(mix[2:], total - counts[0] - counts[1], 0)
+    return dict(zip(UNIT_TYPES, counts.tolist(), strict=True))
+
+
 def _unit_types(gen, units_per_muni: np.ndarray, totals: dict[str, int]) -> np.ndarray:
     """Each municipality gets a nursing home and a home-care unit; the rest are shuffled."""
     m = len(units_per_muni)
@@ -208,14 +219,7 @@ def build_population(name: str, levers: dict, rng) -> Population:
         m = NATIONAL_MUNICIPALITIES
         pop = _sizes(gen, m)
         units_per_muni = np.maximum(2, np.round(pop / INHABITANTS_PER_UNIT)).astype(int)
-        total = int(units_per_muni.sum())
-        mix = RESPONDENT_MIX
-        counts = _allocate(mix, total, 0)
-        # Every municipality needs its own nursing home and home-care unit.
-        counts[0] = max(counts[0], m)
-        counts[1] = max(counts[1], m)
-        counts[2:] = _allocate(mix[2:], total - counts[0] - counts[1], 0)
-        totals = dict(zip(UNIT_TYPES, counts.tolist(), strict=True))
+        totals = _type_totals(RESPONDENT_MIX, int(units_per_muni.sum()), m)
     else:
         raise InputError("population", name, "allowed: survey2015, norway")
     unit_type = _unit_types(streams["unit_types"], units_per_muni, totals)
@@ -253,11 +257,8 @@ def _from_frame(name: str, frame, levers: dict, streams: Streams) -> Population:
     else:
         units_per_muni = _allocate(pop, frame.units, 2)
         mix = np.array([frame.respondent_types()[t] for t in UNIT_TYPES], dtype=float)
-        counts = _allocate(mix, frame.units, 0)
-        counts[0], counts[1] = max(counts[0], m), max(counts[1], m)
-        counts[2:] = _allocate(mix[2:], frame.units - counts[0] - counts[1], 0)
         unit_type = _unit_types(streams["unit_types"], units_per_muni,
-                                dict(zip(UNIT_TYPES, counts.tolist(), strict=True)))
+                                _type_totals(mix, frame.units, m))
     world = _world(name, pop, units_per_muni, unit_type, levers, streams,
                    recorded=frame.recorded_flags())
     return replace(world, respondent_types=frame.respondent_types())
@@ -282,10 +283,7 @@ def _with_own(name: str, own, levers: dict, streams: Streams) -> Population:
         units_per_muni = np.maximum(2, np.round(pop / INHABITANTS_PER_UNIT)).astype(int)
     others = np.delete(units_per_muni, k)
     total = int(others.sum())
-    counts = _allocate(RESPONDENT_MIX, total, 0)
-    counts[0], counts[1] = max(counts[0], m - 1), max(counts[1], m - 1)
-    counts[2:] = _allocate(RESPONDENT_MIX[2:], total - counts[0] - counts[1], 0)
-    totals = dict(zip(UNIT_TYPES, counts.tolist(), strict=True))
+    totals = _type_totals(RESPONDENT_MIX, total, m - 1)
     other_types = _unit_types(streams["unit_types"], others, totals)
     mine = np.repeat([UNIT_TYPES.index(t) for t in ("nursing_home", "home_care",
                                                      "integrated")],
@@ -298,6 +296,15 @@ def _with_own(name: str, own, levers: dict, streams: Streams) -> Population:
     if name == "survey2015":
         world = replace(world, respondent_types=dict(SURVEY_2015.respondent_types))
     return world
+
+
+def _given(u, p0, held):
+    """A uniform draw made conditional on whether the flag is known to be held.
+
+    Below the adoption probability ``p0`` where it is held, above it where not (uniform
+    within either part), so that the levers switch such a municipality as any in its state.
+    """
+    return np.where(held, u * p0, p0 + u * (1 - p0))
 
 
 def _world(name: str, pop: np.ndarray, units_per_muni: np.ndarray, unit_type: np.ndarray,
@@ -319,14 +326,10 @@ def _world(name: str, pop: np.ndarray, units_per_muni: np.ndarray, unit_type: np
         # Its latent draw, given what its file says: below its adoption probability if
         # it holds the flag, above it if not (uniform within either part).
         for flag, held in own.flags().items():
-            p0, u = float(probability[flag][own_index]), float(draws[flag][own_index])
-            draws[flag][own_index] = u * p0 if held else p0 + u * (1 - p0)
+            draws[flag][own_index] = _given(draws[flag][own_index],
+                                            probability[flag][own_index], held)
     for flag, held in (recorded or {}).items():
-        # Given what the survey recorded, a draw below the adoption probability where
-        # the flag is held and above it where not: the levers then switch these
-        # municipalities as they would any in their state.
-        p0, u = probability[flag], draws[flag]
-        draws[flag] = np.where(held, u * p0, p0 + u * (1 - p0))
+        draws[flag] = _given(draws[flag], probability[flag], held)
     flags = {flag: draws[flag] < probability[flag] for flag in flag_levers()}
     for flag, held in (recorded or {}).items():
         flags[flag] = held.copy()
