@@ -80,7 +80,9 @@ def write_fit(posterior: Posterior, out: Path, *, draws: int, seed: int, workers
     atomic_write_frame(out / "fit_classes.csv", predictive_classes(runs, first, reps=reps,
                                                                    rng=seed))
     for k, wave in enumerate(waves.waves):
-        surveys = [r.waves[k] for r in runs]
+        if not k and wave.by_policy is None:
+            continue  # the first wave's table is fit.csv's
+        surveys = [r.waves[k] for r in runs]  # (its virtual survey, respondents' policy)
         if k:
             later = compare(np.stack([s.counts for s, _ in surveys]), wave.table,
                             reps=reps, rng=seed)
