@@ -17,9 +17,9 @@ from sim.config import Configuration
 from sim.errors import InputError
 from sim.frame import SURVEY_2015
 from sim.io import interrupts_deferred
-from sim.model import CoProductionModel
 from sim.population import Population
 from sim.virtual_survey import SimulatedSurvey
+from sim.world import World
 
 DEFAULT_STEPS = 0  # weeks after the 2015 snapshot; 0 = observe 2015
 MAX_STEPS = 2600  # fifty years: a week's state is small, but the series grows with it
@@ -90,25 +90,37 @@ def run(params: Mapping | Configuration | None = None, *, steps: int = DEFAULT_S
     # compiled kernel's call it can crash the interpreter). The run then stops and the
     # interrupt is raised.
     with interrupts_deferred() as interrupted:
-        model = CoProductionModel(population=population, rng=rng, config=config)
-        at_2015 = model.observe() if steps > 0 and model.spinup >= window else None
-        while model.week < steps and not interrupted:
-            model.run_for(min(CHECK_WEEKS, steps - model.week))
-    survey = model.observe()
+        world = World(population, rng, config=config)
+        return observed_run(world, steps, interrupted, seed=rng)
+
+
+def observed_run(world: World, steps: int, interrupted=lambda: False, *,
+                 seed=None) -> SimulationResult:
+    """Run ``world`` from the 2015 snapshot ``steps`` more weeks and observe it.
+
+    What :func:`run` does once the world is built: a world may come from
+    :meth:`sim.world.World.branch` (scenarios of one world share its spin-up).
+    ``interrupted`` is checked between blocks of weeks (:func:`sim.io.interrupts_deferred`).
+    """
+    window = SURVEY_2015.window_weeks
+    at_2015 = world.observe() if steps > 0 and world.spinup >= window else None
+    while world.week < steps and not interrupted:
+        world.advance(min(CHECK_WEEKS, steps - world.week))
+    survey = world.observe()
     at_2015 = at_2015 or survey
-    pop = model.population
+    pop = world.population
     # The research question is answered on what a survey observes: the virtual survey's
     # table, as the observed Table 2 (not the model's state, not per municipality).
     statutory = np.array([activity(a).statutory for a in TABLE2_IDS])
-    series = model.history()
-    seed = rng if isinstance(rng, int | None) else repr(rng)
+    series = world.history()
+    seed = seed if isinstance(seed, int | None) else repr(seed)
     coordination = str(classify_table(survey.counts, statutory))
-    return SimulationResult(config.as_dict(), seed, steps, pop.name, survey, series,
+    return SimulationResult(world.config.as_dict(), seed, steps, pop.name, survey, series,
                             coordination, at_2015,
                             coordination if at_2015 is survey
                             else str(classify_table(at_2015.counts, statutory)),
                             float(pop.muni_population.sum()), pop.unit_type, pop.unit_muni,
-                            model.flags.muni, pd.DataFrame(model.municipality_outcomes()))
+                            world.flags.muni, pd.DataFrame(world.municipality_outcomes()))
 
 
 @dataclass(frozen=True)
@@ -180,19 +192,19 @@ def run_waves(params: Mapping | None, weeks, levers, *,
                                    start=start, schedule=schedule)
     observed = []
     with interrupts_deferred() as interrupted:
-        model = CoProductionModel(population=population, rng=rng, config=config)
+        world = World(population, rng, config=config)
         for week in weeks:
-            while model.week < week and not interrupted:
-                model.run_for(min(CHECK_WEEKS, week - model.week))
+            while world.week < week and not interrupted:
+                world.advance(min(CHECK_WEEKS, week - world.week))
             if interrupted:
                 break
-            survey = model.observe()
-            muni = model.population.unit_muni[survey.units]
-            pop = model.population
+            survey = world.observe()
+            muni = world.population.unit_muni[survey.units]
+            pop = world.population
             observed.append(WaveObservation(week, survey, MappingProxyType(
-                {flag: held[muni].copy() for flag, held in model.flags.muni.items()}),
+                {flag: held[muni].copy() for flag, held in world.flags.muni.items()}),
                 pop.unit_type, pop.unit_muni, MappingProxyType(
-                    {flag: held.copy() for flag, held in model.flags.muni.items()}),
-                float(model.week_outcomes["volunteers_past_year"]),
+                    {flag: held.copy() for flag, held in world.flags.muni.items()}),
+                float(world.week_outcomes["volunteers_past_year"]),
                 float(pop.muni_population.sum())))
     return tuple(observed)

@@ -138,10 +138,10 @@ def test_volunteer_teams_leave_at_their_motivation_hazard_and_are_recruited():
 
 
 def test_a_model_week_never_reads_past_its_reservation():
-    from sim import CoProductionModel
+    from sim.world import World
 
     # Every pair revises every week and most occurrences are ad hoc: the heaviest reading.
-    model = CoProductionModel(rng=7, revision_rate=0.07, adhoc_per_team=1.6, activity_rate=3.0)
+    model = World(rng=7, revision_rate=0.07, adhoc_per_team=1.6, activity_rate=3.0)
     stream = model.uniforms
     starts = []
     reserve = stream.reserve
@@ -152,16 +152,16 @@ def test_a_model_week_never_reads_past_its_reservation():
 
     stream.reserve = recording
     for _ in range(12):
-        model.step()
+        model.advance(1)
         assert 0 < stream.cursor - starts[-1] <= model.draws_per_week
 
 
 def test_a_block_of_weeks_gives_the_numbers_of_one_week_at_a_time():
-    from sim import CoProductionModel
+    from sim.world import World
 
     # Two identical worlds at their first spin-up week: one runs 60 weeks in blocks (as
     # the spin-up does), the other one week per call (as a step does).
-    blocks, weekly = (CoProductionModel(rng=11, spinup_weeks=0) for _ in range(2))
+    blocks, weekly = (World(rng=11, spinup_weeks=0) for _ in range(2))
     together = blocks._advance(-59, 60)
     one_by_one = np.vstack([weekly._advance(-59 + w, 1) for w in range(60)])
     assert np.array_equal(together, one_by_one)

@@ -11,6 +11,7 @@ from sim.agents import LTCUnit, VoluntaryOrganisation, Volunteer
 from sim.catalogue import CATALOGUE, TABLE2_IDS
 from sim.errors import InputError
 from sim.frame import SURVEY_2015
+from sim.model import OUTCOME_REPORTERS
 from sim.outcomes import NAMES
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS, validate
 from sim.population import build_population
@@ -168,7 +169,7 @@ def test_a_local_policy_acts_through_three_routes_each_switched_off_by_zero():
 def test_activities_many_teams_supply_are_more_often_coordinated_ad_hoc():
     # One rate per team of supply: P(ad hoc) = 1 - exp(-a * supply), per cell.
     model = CoProductionModel(rng=3, spinup_weeks=0, adhoc_per_team=0.8)
-    cells, _ = model._cells()
+    cells, _ = model.world._cells()
     p_occurs, p_adhoc = cells.p_occurs, cells.p_adhoc
     supply = -np.log1p(-p_occurs) / model.config["activity_rate"]
     assert np.allclose(p_adhoc, -np.expm1(-0.8 * supply))
@@ -348,38 +349,51 @@ def test_team_size_changes_resolution_not_behaviour():
     assert coarse["share_municipality"] == pytest.approx(fine["share_municipality"], abs=0.03)
 
 
-def test_agents_made_in_one_batch_are_those_mesa_makes_one_by_one():
-    from sim.agents import create_agents
-
-    batch, single = mesa.Model(rng=1), mesa.Model(rng=1)
-    create_agents(batch, LTCUnit, 5)
-    made = create_agents(batch, Volunteer, 7)
-    for i in range(5):
-        LTCUnit(single, i).index = i
-    for i in range(7):
-        Volunteer(single, i).index = i
-    for a, b in zip(batch.agents, single.agents, strict=True):
-        assert (type(a), a.unique_id, a.index, a.pos, a.model) == \
-            (type(b), b.unique_id, b.index, b.pos, batch)
-    assert [a.index for a in batch.agents_by_type[Volunteer]] == list(range(7))
-    made[3].remove()  # Mesa's own removal works on them
-    assert len(batch.agents) == 11 and made[3] not in batch.agents_by_type[Volunteer]
-    assert Volunteer(batch, 7).unique_id == 13  # ids continue after the batch
+def test_agents_are_made_by_mesa_itself():
+    # The model makes its agents through Mesa's public API: every agent is in
+    # model.agents and agents_by_type, in index order, with its own id.
+    model = CoProductionModel(rng=1)
+    pop = model.population
+    n = len(pop.unit_muni) + len(pop.org_muni) + len(pop.team_org)
+    assert len(model.agents) == n
+    assert [a.index for a in model.agents_by_type[LTCUnit]] == list(range(len(pop.unit_muni)))
+    assert len({a.unique_id for a in model.agents}) == n
+    model.agents_by_type[Volunteer].to_list()[3].remove()  # Mesa's own removal works
+    assert len(model.agents) == n - 1
 
 
-def test_agents_are_made_one_by_one_when_someone_listens_for_them():
-    from mesa.model import ModelSignals
+def test_run_for_records_each_week_as_steps_do_agent_reporters_included():
+    # A reporter reading mean trust through the agents, and one per agent, record each
+    # week's own value whether the weeks run by run_for or by step() one at a time; the
+    # outcomes' own records are the same whichever path run_for takes.
+    def mean_trust(model):
+        return float(np.mean([u.trust for u in model.agents_by_type[LTCUnit]]))
 
-    from sim.agents import create_agents
+    def watched(rng):
+        model = CoProductionModel(rng=rng, policy_share=1.0)
+        model.datacollector = mesa.DataCollector(
+            model_reporters={**OUTCOME_REPORTERS, "trust_via_agents": mean_trust},
+            agenttype_reporters={LTCUnit: {"trust": "trust"}})
+        return model
 
-    class Listener:
-        def __init__(self):
-            self.heard = []
-
-        def hear(self, signal):
-            self.heard.append(signal)
-
-    model, listener = mesa.Model(rng=1), Listener()
-    model.observe("agents", ModelSignals.AGENT_ADDED, listener.hear)
-    create_agents(model, Volunteer, 4)
-    assert len(listener.heard) == 4 and len(model.agents) == 4
+    stepped, ran = watched(5), watched(5)
+    for _ in range(6):
+        stepped.step()
+    ran.run_for(6)
+    a, b = (m.datacollector.get_model_vars_dataframe() for m in (stepped, ran))
+    pd.testing.assert_frame_equal(a, b)
+    assert a["trust_via_agents"].nunique() == 6  # six weeks, six values
+    assert a["trust_via_agents"].to_numpy() == pytest.approx(a["mean_trust"].to_numpy())
+    pd.testing.assert_frame_equal(
+        stepped.datacollector.get_agenttype_vars_dataframe(LTCUnit),
+        ran.datacollector.get_agenttype_vars_dataframe(LTCUnit))
+    plain_steps, plain_block = CoProductionModel(rng=5, policy_share=1.0), \
+        CoProductionModel(rng=5, policy_share=1.0)
+    for _ in range(6):
+        plain_steps.step()
+    plain_block.run_for(6)  # nothing looks inside the weeks: one compiled block
+    pd.testing.assert_frame_equal(plain_steps.datacollector.get_model_vars_dataframe(),
+                                  plain_block.datacollector.get_model_vars_dataframe())
+    pd.testing.assert_frame_equal(a[list(NAMES)],
+                                  plain_block.datacollector.get_model_vars_dataframe())
+    assert plain_block.week == 6 and plain_block.week_outcomes == plain_steps.week_outcomes
