@@ -52,13 +52,76 @@ WHOLE = ("per_1000:activities_per_week", "per_1000:active_volunteers", "per_1000
 def scenario_task(task: Task) -> dict:
     """One run: outcomes at the horizon, a thinned time series, the municipalities' table.
 
+    See :func:`run_outcomes`.
+    """
+    return run_outcomes(run(task.params, steps=task.steps, population=task.population,
+                            rng=task.seed))
+
+
+@dataclass(frozen=True)
+class WorldTask(Task):
+    """Runs of one world (a posterior draw, a strengths draw, a seed) in several scenarios.
+
+    ``branches`` are the scenarios' own tasks; they share one build and spin-up and
+    branch at the 2015 snapshot (:func:`sim.runner.run_branches`).
+    """
+
+    branches: tuple = ()
+
+
+def world_task(task: WorldTask) -> list[dict]:
+    """Every branch of one world: :func:`run_outcomes` of each, in the order given."""
+    from sim.runner import run_branches
+
+    results = run_branches([(b.params, b.steps) for b in task.branches],
+                           population=task.population, rng=task.seed)
+    return [run_outcomes(res) for res in results]
+
+
+@dataclass(frozen=True)
+class WorldGroup:
+    """Tasks that are one world: which of the tasks given (``members``), and its task."""
+
+    members: tuple[int, ...]
+    task: WorldTask
+
+
+def world_groups(tasks: list[Task]) -> list[WorldGroup]:
+    """The tasks grouped by world: same seed, population and everything before 2015.
+
+    Paired runs of different scenarios (the same posterior draw, strengths draw and
+    seed) differ only in the levers asked for, so they share one build and spin-up;
+    a task whose inputs before 2015 differ (a scenario that fixes a strength, say) is a
+    world of its own. Groups keep the tasks' order, so results do not depend on workers.
+    """
+    from sim.config import Configuration
+    from sim.world import spinup_identity
+
+    index: dict = {}
+    for j, task in enumerate(tasks):
+        key = (task.seed, task.population,
+               spinup_identity(Configuration.resolve(task.params)))
+        index.setdefault(key, []).append(j)
+    groups = []
+    for members in index.values():
+        first = tasks[members[0]]
+        tag = {"draw": first.tag.get("draw"), "replicate": first.tag.get("replicate"),
+               "scenarios": "+".join(str(tasks[j].tag.get("scenario")) for j in members)}
+        groups.append(WorldGroup(tuple(members), WorldTask(
+            first.params, max(tasks[j].steps for j in members), first.seed,
+            first.population, tag, tuple(tasks[j] for j in members))))
+    return groups
+
+
+def run_outcomes(res) -> dict:
+    """What an ensemble keeps of one run (a :class:`sim.runner.SimulationResult`).
+
     Outcomes: the weekly ones averaged over the last four weeks; the virtual survey's
     shares, how many answered and how many answers were dropped per activity; the 2015
     snapshot's survey counts; the class of the research question; the inhabitants, per
     1,000 of them and by unit type (:data:`WHOLE`); and, when the population holds a
     municipality of one's own, its outcomes as ``own:<name>`` (:func:`area_outcomes`).
     """
-    res = run(task.params, steps=task.steps, population=task.population, rng=task.seed)
     series = res.timeseries
     tail = series.iloc[-TAIL_WEEKS:]
     outcomes = {name: float(tail[name].mean()) for name in SUMMARY}
@@ -321,16 +384,23 @@ def _run_missing(scenarios, stores, posterior, seed, workers, scheduler, progres
                 todo.append((k, i))
         reused[scenario.name] = len(tasks) - sum(1 for kk, _ in todo if kk == k)
 
-    def store_run(j: int, result) -> None:
-        k, i = todo[j]
-        task = per_scenario[k][i]
-        stores[k].add(task.tag["draw"], task.tag["replicate"], task.seed, result)
+    flat = [per_scenario[k][i] for k, i in todo]
+    groups = world_groups(flat)
 
-    new = run_tasks(scenario_task, [per_scenario[k][i] for k, i in todo], workers=workers,
-                    scheduler=scheduler, progress=progress, label="scenario runs",
-                    raise_on_failure=False, on_result=store_run)
-    for (k, i), res in zip(todo, new, strict=True):
-        results[k][i] = res
+    def store_world(g: int, result: list) -> None:
+        for j, res in zip(groups[g].members, result, strict=True):
+            stores[todo[j][0]].add(flat[j].tag["draw"], flat[j].tag["replicate"],
+                                   flat[j].seed, res)
+
+    new = run_tasks(world_task, [group.task for group in groups], workers=workers,
+                    scheduler=scheduler, progress=progress, label="worlds",
+                    raise_on_failure=False, on_result=store_world)
+    for group, res in zip(groups, new, strict=True):
+        for n, j in enumerate(group.members):
+            k, i = todo[j]
+            # A world that failed fails each of its scenarios' runs, named as their own.
+            results[k][i] = Failure(flat[j], res.error) if isinstance(res, Failure) \
+                else res[n]
     return per_scenario, results, reused
 
 

@@ -19,7 +19,7 @@ from sim.frame import SURVEY_2015
 from sim.io import interrupts_deferred
 from sim.population import Population
 from sim.virtual_survey import SimulatedSurvey
-from sim.world import World
+from sim.world import World, spinup_identity
 
 DEFAULT_STEPS = 0  # weeks after the 2015 snapshot; 0 = observe 2015
 MAX_STEPS = 2600  # fifty years: a week's state is small, but the series grows with it
@@ -121,6 +121,40 @@ def observed_run(world: World, steps: int, interrupted=lambda: False, *,
                             else str(classify_table(at_2015.counts, statutory)),
                             float(pop.muni_population.sum()), pop.unit_type, pop.unit_muni,
                             world.flags.muni, pd.DataFrame(world.municipality_outcomes()))
+
+
+def run_branches(branches, *, population: str | Population = "survey2015", rng=None
+                 ) -> list[SimulationResult]:
+    """Runs of one world that differ only after 2015: one build and spin-up, then branches.
+
+    ``branches`` is a sequence of ``(params, steps)``: the parameters (a mapping or a
+    :class:`sim.config.Configuration`) and the weeks after the 2015 snapshot of each run.
+    They must agree on everything that acts before the snapshot (the world's inputs, the
+    policies' strengths, the spin-up's levers); they may differ in the levers asked for
+    and their date. The world is built and spun up once; each run continues from a copy
+    of its 2015 state and random streams (:meth:`sim.world.World.branch`), so each result
+    is exactly :func:`run` of its parameters with this ``rng``, and differences between
+    them are the levers' alone.
+    """
+    configs = [p if isinstance(p, Configuration) else Configuration.resolve(p)
+               for p, _ in branches]
+    if not configs:
+        return []
+    for config in configs[1:]:
+        if spinup_identity(config) != spinup_identity(configs[0]):
+            raise InputError("branches", "runs with other inputs before 2015", "branches of "
+                             "one world differ only in the levers asked for and their date",
+                             problem="cannot share a spin-up:")
+    results = []
+    with interrupts_deferred() as interrupted:
+        world = World(population, rng, config=configs[0])
+        for k, (config, (_, steps)) in enumerate(zip(configs, branches, strict=True)):
+            # The last branch takes the world itself: one copy fewer.
+            twin = world.branch(config) if k < len(configs) - 1 else world.continue_as(config)
+            results.append(observed_run(twin, steps, interrupted, seed=rng))
+            if interrupted:
+                break
+    return results
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,7 @@ def check_rng(rng) -> None:
                      "Generator, or None")
 
 
-def _spinup_identity(config: Configuration) -> tuple:
+def spinup_identity(config: Configuration) -> tuple:
     """What fixes a world up to its 2015 snapshot: every value but the later levers'.
 
     The levers asked for and their date act only after the snapshot; everything else
@@ -232,18 +232,7 @@ class World:
         (every value but the later levers and their date, and the levers in force up to
         now); otherwise the branch would not be that world, and it is refused.
         """
-        config = self.config if config is None else config
-        if config is not self.config:
-            if _spinup_identity(config) != _spinup_identity(self.config):
-                raise InputError("config", "a configuration with other inputs",
-                                 "a branch changes only the levers asked for and their date",
-                                 problem="cannot branch with")
-            for week, _ in [*config.switches(), *self.config.switches()]:
-                if week <= self.week and config.levers_at(week) != \
-                        self.config.levers_at(week):
-                    raise InputError("config", f"levers switching in week {week}",
-                                     f"a branch at week {self.week} changes levers only "
-                                     "after it", problem="cannot branch with")
+        config = self._checked_branch(config)
         # Shared, never changed in place: a deep copy skips them.
         shared = (self.population, self.structure, self.cell_map, self.regime,
                   self.config, config, self.eligible, self.pair_unit, self.pair_act,
@@ -253,6 +242,29 @@ class World:
         twin = copy.deepcopy(self, {id(x): x for x in shared})
         twin.config = config
         return twin
+
+    def continue_as(self, config: Configuration) -> World:
+        """Let the world itself go on under ``config`` (the last branch needs no copy).
+
+        The same check as :meth:`branch`; returns the world.
+        """
+        self.config = self._checked_branch(config)
+        return self
+
+    def _checked_branch(self, config: Configuration | None) -> Configuration:
+        """``config``, refused unless it agrees with what acted so far (see branch)."""
+        if config is None or config is self.config:
+            return self.config
+        if spinup_identity(config) != spinup_identity(self.config):
+            raise InputError("config", "a configuration with other inputs",
+                             "a branch changes only the levers asked for and their date",
+                             problem="cannot branch with")
+        for week, _ in [*config.switches(), *self.config.switches()]:
+            if week <= self.week and config.levers_at(week) != self.config.levers_at(week):
+                raise InputError("config", f"levers switching in week {week}",
+                                 f"a branch at week {self.week} changes levers only "
+                                 "after it", problem="cannot branch with")
+        return config
 
     # ---- what is in force --------------------------------------------------------------
     @property

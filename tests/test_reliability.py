@@ -61,7 +61,7 @@ def _fail(task):
 def test_a_scenario_whose_runs_all_fail_leaves_earlier_results_alone(tmp_path, monkeypatch):
     _ensemble(tmp_path)
     before = _files(tmp_path)
-    monkeypatch.setattr("scenarios.ensemble.scenario_task", _fail)
+    monkeypatch.setattr("scenarios.ensemble.world_task", _fail)
     res = _ensemble(tmp_path)
     assert set(res.empty) == {"baseline", "trust_forums"} and len(res.failures) == 8
     assert _files(tmp_path) == before
@@ -163,7 +163,7 @@ def test_compare_detects_truncated_outcomes_and_a_missing_folder(tmp_path, capsy
 
 def test_compare_goes_on_when_one_scenario_failed_entirely(tmp_path, capsys, monkeypatch):
     _ensemble(tmp_path)
-    monkeypatch.setattr("scenarios.ensemble.scenario_task", _fail)
+    monkeypatch.setattr("scenarios.ensemble.world_task", _fail)
     run_ensembles([_small("local_volunteer_policy")], load_posterior(), tmp_path, seed=3,
                   progress=False)
     assert main(["compare", "--out", str(tmp_path)]) == 0
