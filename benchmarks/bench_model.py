@@ -1,39 +1,67 @@
-"""Model speed: medians over repeated runs, and the ratio to a per-agent Mesa loop.
+"""Model speed: medians over repeated runs, as ratios measured side by side in one run.
 
-Prints, for one year (52 weekly steps):
-* the 2015 survey sample (50 municipalities, 316 units): the steps; the build (the world
-  and its agents, without the spin-up), beside what Mesa alone takes to create and
-  register as many bare agents one by one; the total;
-* all of Norway (357 municipalities): the same, and peak memory;
-* the units' weekly work done in one compiled pass (as the model does it) against an idiomatic
-  per-agent Mesa loop (``agents.do("step")``, each LTC unit doing the same arithmetic on
-  its own activities with small numpy arrays), measured in the same run;
-* one simulation as calibration runs it (``sim.run`` to the 2015 snapshot), with the
-  garbage collector as calibration sets it and with Python's default.
+Prints:
+* one calibration simulation (``sim.run`` to the 2015 snapshot: build, 104-week spin-up,
+  virtual survey, on the headless world), beside the same run of the model at commit
+  6bc55b1 (Mesa agents built for every run) timed in a subprocess of this run;
+* 52 weeks after 2015 with the Mesa wrapper (``run_for(52)`` and 52 ``step()`` calls)
+  against an idiomatic per-agent Mesa loop (``agents.do("step")``, each LTC unit doing
+  the units' weekly arithmetic on its own activities with small numpy arrays);
+* builds: the headless world against the Mesa wrapper (the world and its agents), for
+  the 2015 sample and all of Norway, and the national year's peak memory;
+* with ``--quick`` (what the tests run): fewer repeats, no reference commit, no Norway.
 
 Run with ``make bench``. Timings on shared machines are noisy: read the medians and ratios.
 """
 
 from __future__ import annotations
 
-import contextlib
+import argparse
 import gc
+import os
 import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 import tracemalloc
+from pathlib import Path
 
 import mesa
 import numpy as np
 
 from calibration.posterior import calibrated_parameters
-from sim import CoProductionModel, kernels, run
+from sim import CoProductionModel, kernels
 from sim.agents import LTCUnit
-from sim.batch import collector_spares_existing
 from sim.model import MUNICIPALITY, TOGETHER, WINDOW_WEEKS
+from sim.world import World
 
 REPEATS = 7
 BACK_TO_BACK = 100
+# The model before the headless world, as the validation issue measured it.
+REFERENCE_COMMIT = "6bc55b1"
+ROOT = Path(__file__).resolve().parents[1]
+# One calibration simulation, timed the same way here and in the reference's subprocess:
+# the documented defaults (the reference has no shipped posterior of today's inputs).
+TIME_RUNS = """
+import gc, statistics, sys, time
+from sim import run
+n = int(sys.argv[1])
+for s in range(3):
+    run(rng=s)  # load (or compile) the kernels
+# As calibration sets the collector (sim.batch.collector_spares_existing): what the
+# imports made is frozen, young collections are rare.
+gc.freeze()
+gc.set_threshold(100_000, *gc.get_threshold()[1:])
+times = []
+for s in range(n):
+    gc.collect()
+    t0 = time.perf_counter()
+    run(rng=s)
+    times.append(time.perf_counter() - t0)
+print(statistics.median(times))
+"""
 # The calibrated model (the shipped posterior median), as the command line runs it.
 CALIBRATED = calibrated_parameters()
 
@@ -94,7 +122,7 @@ class PerAgentModel(CoProductionModel):
     def units_pass(self, week, cells):
         """The units' weekly work, one agent at a time (``agents.do("step")``)."""
         self.week_slot, self.week_cells = week % WINDOW_WEEKS, cells
-        self.week_units = self._units()
+        self.week_units = self.world._units()
         self.week_results = []
         self.agents_by_type[PerAgentUnit].do("step")
         muni, mode, failed, ok = (np.concatenate(x) for x in zip(*self.week_results,
@@ -103,6 +131,14 @@ class PerAgentModel(CoProductionModel):
         return (np.bincount(mode, minlength=3), np.bincount(muni, minlength=n),
                 np.bincount(muni[mode == MUNICIPALITY], minlength=n),
                 np.bincount(muni[failed], minlength=n), np.bincount(muni[ok], minlength=n))
+
+
+def _time_world(population: str, seed: int) -> float:
+    """Build a headless world without spin-up: the arrays alone, no agents."""
+    gc.collect()
+    t0 = time.perf_counter()
+    World(population, seed, **CALIBRATED, spinup_weeks=0)
+    return time.perf_counter() - t0
 
 
 def _time_year(population: str, seed: int, *, one_by_one: bool = False):
@@ -134,76 +170,98 @@ def _mesa_registration(n_agents: int) -> float:
 def _unit_work(model_cls, seed: int, weeks: int = 20) -> float:
     """Mean time of the units' weekly pass: compiled (one kernel call) or per agent."""
     model = model_cls(rng=seed, **CALIBRATED)
-    stream, n_muni = model.uniforms, len(model.dominance)
+    world = model.world
+    stream, n_muni = world.uniforms, len(model.dominance)
     total = 0.0
     for week in range(1, weeks + 1):
-        cells, _ = model._cells()
-        stream.reserve(model.draws_per_week)
+        cells, _ = world._cells()
+        stream.reserve(world.draws_per_week)
         t0 = time.perf_counter()
         if isinstance(model, PerAgentModel):
             model.units_pass(week, cells)
         else:
             *_, stream.cursor = kernels.units_week(
                 stream.values, stream.cursor, week % WINDOW_WEEKS, model.pairs,
-                model._units(), cells, model.rules.units, n_muni)
+                world._units(), cells, model.rules.units, n_muni)
         total += time.perf_counter() - t0
     return total / weeks
 
 
-def main() -> int:
-    print(f"coprod model benchmark: medians of {REPEATS} runs, Python "
+def reference_simulation(runs: int) -> float | None:
+    """Median time of one calibration simulation of the model at :data:`REFERENCE_COMMIT`.
+
+    Its ``sim`` package is taken from git into a temporary folder and timed in a
+    subprocess, beside this run; None when this clone does not hold the commit.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = Path(tmp) / "ref.tar"
+        made = subprocess.run(["git", "-C", str(ROOT), "archive", "-o", str(archive),
+                               REFERENCE_COMMIT, "sim"], capture_output=True)
+        if made.returncode != 0:
+            return None
+        with tarfile.open(archive) as tar:
+            tar.extractall(tmp, filter="data")
+        env = {**os.environ, "PYTHONPATH": tmp, "NUMBA_CACHE_DIR": str(Path(tmp) / "numba")}
+        out = subprocess.run([sys.executable, "-c", TIME_RUNS, str(runs)], env=env, cwd=tmp,
+                             capture_output=True, text=True, check=True)
+        return float(out.stdout.split()[-1])
+
+
+def this_simulation(runs: int) -> float:
+    """The same timing for this checkout, in a subprocess like the reference's."""
+    out = subprocess.run([sys.executable, "-c", TIME_RUNS, str(runs)], cwd=ROOT,
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout.split()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="few repeats, no reference commit, no Norway (the tests)")
+    quick = parser.parse_args(argv).quick
+    repeats = 2 if quick else REPEATS
+    print(f"coprod model benchmark: medians of {repeats} runs, Python "
           f"{sys.version.split()[0]}, numpy {np.__version__}")
     _time_year("survey2015", 0)  # loads the compiled kernels (compiles them on a new machine)
-    for population in ("survey2015", "norway"):
-        builds, steps, agents = zip(*(_time_year(population, s) for s in range(REPEATS)),
-                                    strict=True)
-        b, s = statistics.median(builds), statistics.median(steps)
-        floor = statistics.median(_mesa_registration(agents[0]) for _ in range(2 * REPEATS))
-        print(f"  one year, {population:10s}: run_for(52) {1e3 * s:6.1f} ms; build {1e3 * b:6.1f}"
-              f" ms (Mesa alone, creating {agents[0]:,} bare agents: {1e3 * floor:5.1f} ms); "
-              f"total {1e3 * (b + s):6.1f} ms")
-    tracemalloc.start()
-    _time_year("norway", 0)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(f"  peak memory, national year (tracemalloc): {peak / 2**20:.1f} MiB")
-    vec = statistics.median(_unit_work(CoProductionModel, s) for s in range(REPEATS))
-    loop = statistics.median(_unit_work(PerAgentModel, s) for s in range(3))
+    runs = 10 if quick else 60
+    ours = this_simulation(runs)
+    reference = None if quick else reference_simulation(runs)
+    against = (f"; at {REFERENCE_COMMIT}: {1e3 * reference:.1f} ms, {reference / ours:.2f}x "
+               "faster now (goal: 3x)" if reference else
+               f"; {REFERENCE_COMMIT} not timed" + (" (--quick)" if quick else
+                                                     " (not in this clone)"))
+    print(f"  one calibration simulation (sim.run to 2015, documented defaults, median of "
+          f"{runs}): {1e3 * ours:.2f} ms{against}")
+    vec = statistics.median(_unit_work(CoProductionModel, s) for s in range(repeats))
+    loop = statistics.median(_unit_work(PerAgentModel, s) for s in range(min(3, repeats)))
     print(f"  units' weekly work, 2015 sample: compiled pass {1e6 * vec:6.1f} µs, per-agent "
           f"loop {1e6 * loop:8.1f} µs ({1e6 * loop / 316:.1f} µs per unit): "
           f"{loop / vec:.0f}x faster")
     # The whole of 52 weeks (supply, units, volunteers, Mesa's step counter and the
     # DataCollector's rows) against the per-agent loop doing only the units' part of them,
     # in the same process: run_for's compiled blocks and 52 single steps.
-    blocks = statistics.median(_time_year("survey2015", s)[1] for s in range(REPEATS))
+    blocks = statistics.median(_time_year("survey2015", s)[1] for s in range(repeats))
     single = statistics.median(_time_year("survey2015", s, one_by_one=True)[1]
-                               for s in range(REPEATS))
-    print(f"  52 weeks, 2015 sample: run_for(52) {1e3 * blocks:.1f} ms, 52 step() calls "
-          f"{1e3 * single:.1f} ms; the per-agent loop's units' part alone {52e3 * loop:.0f} ms:"
-          f" {52 * loop / blocks:.0f}x and {52 * loop / single:.0f}x faster")
-    # One calibration simulation, as calibration runs it: the collector set by
-    # sim.batch.collector_spares_existing (objects the imports made are frozen, young
-    # collections are rare), each run timed alone (median) and back to back (mean, the
-    # collector's passes counted). Then the same with Python's default collector.
-    figures = {}
-    for spared in (True, False):
-        with collector_spares_existing() if spared else contextlib.nullcontext():
-            alone = []
-            for s in range(2 * REPEATS):
-                gc.collect()
-                t0 = time.perf_counter()
-                run(CALIBRATED, rng=s)
-                alone.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            for s in range(BACK_TO_BACK):
-                run(CALIBRATED, rng=s)
-            figures[spared] = (statistics.median(alone),
-                               (time.perf_counter() - t0) / BACK_TO_BACK)
-    spinup = CoProductionModel(rng=0).spinup
-    print(f"  one calibration simulation (build with its {spinup}-week spin-up, virtual "
-          f"survey): median {1e3 * figures[True][0]:.1f} ms, mean of {BACK_TO_BACK} back to "
-          f"back {1e3 * figures[True][1]:.1f} ms; with Python's default collector: "
-          f"{1e3 * figures[False][0]:.1f} ms and {1e3 * figures[False][1]:.1f} ms")
+                               for s in range(repeats))
+    print(f"  52 weeks after 2015, 2015 sample: run_for(52) {1e3 * blocks:.1f} ms, 52 step() "
+          f"calls {1e3 * single:.1f} ms; the per-agent Mesa loop's units' part alone "
+          f"{52e3 * loop:.0f} ms: {52 * loop / blocks:.0f}x and {52 * loop / single:.0f}x "
+          "faster (goal: 60x)")
+    for population in ("survey2015",) if quick else ("survey2015", "norway"):
+        worlds = statistics.median(_time_world(population, s) for s in range(repeats))
+        builds, _steps, agents = zip(*(_time_year(population, s) for s in range(repeats)),
+                                    strict=True)
+        b = statistics.median(builds)
+        floor = statistics.median(_mesa_registration(agents[0]) for _ in range(2 * repeats))
+        print(f"  build, {population:10s}: headless world {1e3 * worlds:6.1f} ms; Mesa wrapper "
+              f"{1e3 * b:6.1f} ms (Mesa alone, creating {agents[0]:,} bare agents: "
+              f"{1e3 * floor:5.1f} ms)")
+    if not quick:
+        tracemalloc.start()
+        _time_year("norway", 0)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"  peak memory, national year (tracemalloc): {peak / 2**20:.1f} MiB")
     return 0
 
 
