@@ -187,31 +187,42 @@ def _unit_work(model_cls, seed: int, weeks: int = 20) -> float:
     return total / weeks
 
 
-def reference_simulation(runs: int) -> float | None:
-    """Median time of one calibration simulation of the model at :data:`REFERENCE_COMMIT`.
+def _simulation_time(runs: int, path: str | None = None) -> float:
+    """Median time of one calibration simulation, in a subprocess (``path``: its sim)."""
+    env = dict(os.environ)
+    if path is not None:
+        env.update(PYTHONPATH=path, NUMBA_CACHE_DIR=str(Path(path) / "numba"))
+    out = subprocess.run([sys.executable, "-c", TIME_RUNS, str(runs)], env=env,
+                         cwd=path or ROOT, capture_output=True, text=True, check=True)
+    return float(out.stdout.split()[-1])
 
-    Its ``sim`` package is taken from git into a temporary folder and timed in a
-    subprocess, beside this run; None when this clone does not hold the commit.
+
+def simulation_times(runs: int, rounds: int, reference: bool
+                     ) -> tuple[float, float | None, float | None]:
+    """Simulation times of this checkout and, with ``reference``, of the reference commit.
+
+    The reference's ``sim`` package is taken from git into a temporary folder. The two
+    are timed in turns, ``rounds`` times each, so that a load on the shared machine
+    falls on both alike; returns the medians and the median of the rounds' ratios
+    (None without the reference, or when this clone does not hold the commit).
     """
     with tempfile.TemporaryDirectory() as tmp:
         archive = Path(tmp) / "ref.tar"
-        made = subprocess.run(["git", "-C", str(ROOT), "archive", "-o", str(archive),
-                               REFERENCE_COMMIT, "sim"], capture_output=True)
-        if made.returncode != 0:
-            return None
-        with tarfile.open(archive) as tar:
-            tar.extractall(tmp, filter="data")
-        env = {**os.environ, "PYTHONPATH": tmp, "NUMBA_CACHE_DIR": str(Path(tmp) / "numba")}
-        out = subprocess.run([sys.executable, "-c", TIME_RUNS, str(runs)], env=env, cwd=tmp,
-                             capture_output=True, text=True, check=True)
-        return float(out.stdout.split()[-1])
-
-
-def this_simulation(runs: int) -> float:
-    """The same timing for this checkout, in a subprocess like the reference's."""
-    out = subprocess.run([sys.executable, "-c", TIME_RUNS, str(runs)], cwd=ROOT,
-                         capture_output=True, text=True, check=True)
-    return float(out.stdout.split()[-1])
+        made = reference and subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "-o", str(archive), REFERENCE_COMMIT, "sim"],
+            capture_output=True).returncode == 0
+        if made:
+            with tarfile.open(archive) as tar:
+                tar.extractall(tmp, filter="data")
+        ours, theirs = [], []
+        for _ in range(rounds):
+            ours.append(_simulation_time(runs))
+            if made:
+                theirs.append(_simulation_time(runs, tmp))
+    if not made:
+        return statistics.median(ours), None, None
+    ratio = statistics.median(t / o for t, o in zip(theirs, ours, strict=True))
+    return statistics.median(ours), statistics.median(theirs), ratio
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -223,11 +234,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"coprod model benchmark: medians of {repeats} runs, Python "
           f"{sys.version.split()[0]}, numpy {np.__version__}")
     _time_year("survey2015", 0)  # loads the compiled kernels (compiles them on a new machine)
-    runs = 10 if quick else 60
-    ours = this_simulation(runs)
-    reference = None if quick else reference_simulation(runs)
-    against = (f"; at {REFERENCE_COMMIT}: {1e3 * reference:.1f} ms, {reference / ours:.2f}x "
-               "faster now (goal: 3x)" if reference else
+    runs = 10 if quick else 40
+    ours, reference, ratio = simulation_times(runs, 1 if quick else 5, not quick)
+    against = (f"; at {REFERENCE_COMMIT}: {1e3 * reference:.1f} ms; now {ratio:.2f}x faster "
+               "(median of the rounds' ratios; goal: 3x)" if reference else
                f"; {REFERENCE_COMMIT} not timed" + (" (--quick)" if quick else
                                                      " (not in this clone)"))
     print(f"  one calibration simulation (sim.run to 2015, documented defaults, median of "

@@ -126,13 +126,18 @@ def adoption_probability(share: float, z: np.ndarray, slope: float) -> np.ndarra
     if slope == 0.0 or share <= 0.0 or share >= 1.0:
         return np.full(len(z), float(share))
     lo, hi = -60.0, 60.0  # α by bisection: the mean is increasing in α
+    tilt = slope * z
     for _ in range(80):
         mid = (lo + hi) / 2
-        if (1 / (1 + np.exp(-(mid + slope * z)))).mean() < share:
+        if (1 / (1 + np.exp(-(mid + tilt)))).mean() < share:
             lo = mid
         else:
             hi = mid
-    return 1 / (1 + np.exp(-((lo + hi) / 2 + slope * z)))
+        # Once no number lies between lo and hi, their midpoint (the answer) is one of
+        # them, and the remaining steps could only move the other onto it: stop.
+        if (lo + hi) / 2 in (lo, hi):
+            break
+    return 1 / (1 + np.exp(-((lo + hi) / 2 + tilt)))
 
 
 def _sizes(gen, m: int) -> np.ndarray:

@@ -44,8 +44,14 @@ class SimulationResult:
     unit_muni: np.ndarray  # and municipality, for the survey's unit-level responses
     muni_flags: Mapping[str, np.ndarray]  # per flag, which municipalities held it at the end
     # Per municipality at the end: activities by unit group and coordinator over the last
-    # four weeks, volunteers, staff hours, flags (CoProductionModel.municipality_outcomes).
-    municipalities: pd.DataFrame | None = None
+    # four weeks, volunteers, staff hours, flags (World.municipality_outcomes), one array
+    # per column; ``municipalities`` is the table (made when asked: calibration never does).
+    municipality_columns: Mapping[str, np.ndarray] = MappingProxyType({})
+
+    @cached_property
+    def municipalities(self) -> pd.DataFrame:
+        """The municipalities' table at the end of the run (one row each)."""
+        return pd.DataFrame(dict(self.municipality_columns))
 
     @cached_property
     def timeseries(self) -> pd.DataFrame:
@@ -120,7 +126,7 @@ def observed_run(world: World, steps: int, interrupted=lambda: False, *,
                             coordination if at_2015 is survey
                             else str(classify_table(at_2015.counts, statutory)),
                             float(pop.muni_population.sum()), pop.unit_type, pop.unit_muni,
-                            world.flags.muni, pd.DataFrame(world.municipality_outcomes()))
+                            world.flags.muni, MappingProxyType(world.municipality_outcomes()))
 
 
 def run_branches(branches, *, population: str | Population = "survey2015", rng=None
