@@ -37,12 +37,13 @@ def _timed(run, log: Path):
     """``run`` that appends each call's duration to ``log`` (one line per call)."""
 
     def timed_run(*args, **kwargs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             return run(*args, **kwargs)
         finally:
             with log.open("a") as out:
-                out.write(f"{os.getpid()} {time.perf_counter() - t0:.6f}\n")
+                out.write(f"{os.getpid()} {time.perf_counter() - t0:.6f} "
+                          f"{time.process_time() - c0:.6f}\n")
 
     return timed_run
 
@@ -69,20 +70,28 @@ def main(argv: list[str] | None = None) -> int:
             sim.run = sim.runner.run = original
         lines = log.read_text().split("\n")[before:] if log.exists() else []
         parent = os.getpid()
-        in_workers = [float(t) for pid, t in (ln.split() for ln in lines if ln)
+        in_workers = [(float(t), float(c)) for pid, t, c in (ln.split() for ln in lines if ln)
                       if int(pid) != parent]
     sims = max(result.simulations, 1)
-    model = sum(in_workers) / max(len(in_workers), 1)
+    model = sum(t for t, _ in in_workers) / max(len(in_workers), 1)
+    model_cpu = sum(c for _, c in in_workers) / max(len(in_workers), 1)
     worker_time = result.wall_time_s * WORKERS / sims
-    cpu = [sum(b.ru_utime + b.ru_stime - a.ru_utime - a.ru_stime for a, b in [pair])
-           for pair in zip(cpu0, cpu1, strict=True)]
+    workers_cpu = sum(b.ru_utime + b.ru_stime - a.ru_utime - a.ru_stime
+                      for a, b in [(cpu0[0], cpu1[0])]) / sims
+    parent_cpu = (cpu1[1].ru_utime + cpu1[1].ru_stime - cpu0[1].ru_utime
+                  - cpu0[1].ru_stime)
     print(f"calibration time split ({settings.population_size} particles, "
           f"{result.populations} generations, {result.simulations:,} simulations, "
           f"{WORKERS} workers): {result.wall_time_s:.1f} s of sampling, "
           f"{1e3 * worker_time:.1f} ms of worker time a simulation; the model "
           f"{1e3 * model:.1f} ms ({model / worker_time:.0%}), the rest "
           f"{1e3 * (worker_time - model):.1f} ms ({1 - model / worker_time:.0%}; goal: under "
-          f"25%); CPU: workers {cpu[0]:.1f} s, parent {cpu[1]:.1f} s (whole calibration)")
+          f"25%)")
+    # CPU time does not count waiting for a core on a loaded machine.
+    print(f"  in CPU time: a worker spends {1e3 * workers_cpu:.1f} ms a simulation, the "
+          f"model {1e3 * model_cpu:.1f} ms of it ({model_cpu / workers_cpu:.0%}); the parent "
+          f"{parent_cpu:.1f} s in all (the noise level, screening, pyabc's generations, "
+          f"the history)")
     return 0
 
 
