@@ -343,9 +343,9 @@ _TABLE: tuple[Parameter, ...] = (
        "activity: an occurrence is organised by another provider than the standing "
        "arrangement with probability 1 − exp(−a·supply), so activities many teams "
        "supply are more often coordinated by 'several services' (cut by written "
-       "agreements, see policy_clarity)", "set from the survey: the most-dropped activity towards the "
-       "paper's 35% unsure/several (it saturates near 30% since model version 3; counted, "
-       "docs/ODD.md 1.1)"),
+       "agreements, see policy_clarity)", "set from the survey: the most-dropped activity "
+       "towards the paper's 35% unsure/several (it saturates near 30% since model "
+       "version 3; counted, docs/ODD.md 1.1)"),
 )
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _TABLE}
@@ -374,7 +374,7 @@ def from_unit(name: str, u):
 def level_name(name: str, value: float) -> str:
     """The name of a discrete input's value (``policy_reading`` 1 → "sharing")."""
     p = PARAMETERS[name]
-    return p.levels[int(round(value - p.low))]
+    return p.levels[round(value - p.low)]
 
 
 def flag_levers() -> dict[str, str]:

@@ -7,8 +7,9 @@ listed in :data:`CONSTANTS` with their status: *sourced* (a publication or regis
 *set from data* (from the survey being fitted, counted as such in docs/ODD.md 1.1),
 *assumption* (with the range it could take; since model version 4 none is left: every
 assumption is a parameter, drawn over its range), *modelling choice* (with its reason),
-*definition* (a unit or a code), or *technical* (limits and sizes that change no result). ``tests/test_provenance.py`` fails when a module of ``sim`` names
-a numeric constant this list does not hold.
+*definition* (a unit or a code), or *technical* (limits and sizes that change no
+result). ``tests/test_provenance.py`` fails when a module of ``sim`` names a numeric
+constant this list does not hold.
 
 Run ``python -m sim.provenance`` to print the whole list.
 """
