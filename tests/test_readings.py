@@ -156,3 +156,14 @@ def test_the_trust_terms_are_centred_on_the_models_2015_mean_trust():
     # not taken from the paper, which has no data on trust.
     trust = [run({}, rng=s).timeseries["mean_trust"].iloc[-1] for s in range(3)]
     assert np.mean(trust) == pytest.approx(regime.TRUST_REFERENCE, abs=0.02)
+
+
+def test_a_scenario_may_fix_the_reading_by_name():
+    from scenarios.spec import parse_scenario
+
+    text = ('name = "sharing_policy"\ndescription = "A policy, read as a sharing of tasks."\n'
+            'horizon_weeks = 52\ndraws = 2\nassumption_draws = 1\nreplicates = 1\n'
+            '[set]\npolicy_share = 1.0\npolicy_reading = "sharing"\n')
+    assert parse_scenario(text, "mine.toml").overrides["policy_reading"] == 1.0
+    with pytest.raises(InputError, match="mine.toml: key 'set.policy_reading'.*sharing"):
+        parse_scenario(text.replace('"sharing"', '"partnership"'), "mine.toml")
