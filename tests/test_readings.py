@@ -165,5 +165,5 @@ def test_a_scenario_may_fix_the_reading_by_name():
             'horizon_weeks = 52\ndraws = 2\nassumption_draws = 1\nreplicates = 1\n'
             '[set]\npolicy_share = 1.0\npolicy_reading = "sharing"\n')
     assert parse_scenario(text, "mine.toml").overrides["policy_reading"] == 1.0
-    with pytest.raises(InputError, match="mine.toml: key 'set.policy_reading'.*sharing"):
+    with pytest.raises(InputError, match=r"mine\.toml: key 'set\.policy_reading'.*sharing"):
         parse_scenario(text.replace('"sharing"', '"partnership"'), "mine.toml")
