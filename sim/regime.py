@@ -55,7 +55,7 @@ LOGIC_GAP_RANGE = (0.3, 0.7)
 # The trust at which `joint_propensity` is the together-utility and `trust_handover` adds
 # nothing: the mean trust of the units at the 2015 snapshot, computed from the model at
 # the documented defaults (0.596 over 20 seeds, sd 0.008 between seeds; model version 3
-# gave about 0.57 at its posterior; tests/test_regime.py checks it). Centred there, the
+# gave about 0.57 at its posterior; tests/test_readings.py checks it). Centred there, the
 # survey identifies sharing at the trust the 2015 world has; trust_weight and
 # trust_handover say how deviations from it matter. Not the paper's: it has no data on
 # trust.
