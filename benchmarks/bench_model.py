@@ -74,7 +74,7 @@ class PerAgentUnit(LTCUnit):
         m, i, r = self.model, self.index, self.model.rules.units
         shift = m.week_units.shift[i] + r.trust_handover * (m.trust[i] - r.trust_reference)
         d_vol = d_vol_base[m.pairs.cell[pairs]] + shift
-        unit_term = (r.joint_base + r.trust_weight * m.trust[i]
+        unit_term = (r.joint_base[i] + r.trust_weight * m.trust[i]
                      - r.logic_distance * m.week_units.gap[i] - r.task_division)
         e_vol, e_tog = np.exp(d_vol), np.exp(r.joint_claim_share * d_vol + unit_term)
         low = 1 / (1 + e_vol + e_tog)

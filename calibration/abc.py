@@ -8,7 +8,11 @@
   (high − low)) has a standard logistic prior exactly when x is uniform on its range,
   and proposals on an unbounded scale never fall outside the prior (with 33 bounded
   inputs, a normal kernel on the original scale proposes almost only outside the box).
-  ``abc.db`` holds the logit scale; ``posterior.csv`` each input's own.
+  ``abc.db`` holds the logit scale; ``posterior.csv`` each input's own. A discrete input
+  (the local policy's reading, a model choice) has a uniform prior over its levels on
+  its own scale, and its own kernel (:func:`transition`): a joint posterior over the
+  readings and every other input, whose share of each reading says which the survey
+  can tell apart.
 * Model: one run on the 2015 sample, spun up to the 2015 snapshot (``spinup_weeks``,
   104 by default) and observed there by the virtual survey; summary
   statistics are the 18 shares and 6 counts (:mod:`calibration.summary`).
@@ -55,7 +59,7 @@ from calibration.waves import FIRST_YEAR, Wave, Waves
 from sim.batch import collector_spares_existing, connect
 from sim.errors import InputError
 from sim.io import atomic_write_frame, interrupts_deferred
-from sim.parameters import FREE, PARAMETERS
+from sim.parameters import DISCRETE, FREE, PARAMETERS, from_unit
 
 CALIBRATION_STEPS = 0  # the survey at the 2015 snapshot, after the spin-up
 INPUT_KEY = "input:"  # an input drawn from its prior, carried among the summaries
@@ -91,24 +95,65 @@ MIN_ACCEPTANCE = 0.02
 # all the importance weight (effective sample size 3-20 of 300 in trials with an earlier,
 # ten-parameter model); doubling it kept it at 40-100 of 150 at the same cost.
 KERNEL_SCALING = 2.0
+# A discrete input's kernel keeps a particle's level with this probability and jumps to
+# each other level with an equal share of the rest (pyabc's DiscreteJumpTransition; its
+# default), so every level keeps being proposed whatever the last generation held.
+DISCRETE_STAY = 0.7
 
 
 def prior(fixed: dict | None = None, names: tuple[str, ...] | None = None):
     """Uniform priors over the calibrated inputs' ranges (except ``fixed``), logit scale.
 
     ``names`` default to :func:`calibration.inputs.calibrated_inputs`. Each input's
-    prior is the standard logistic on z: uniform over its range on its own scale.
+    prior is the standard logistic on z: uniform over its range on its own scale. A
+    discrete input's prior is uniform over its levels, on its own scale.
     """
     import pyabc
 
-    return pyabc.Distribution(**{name: pyabc.RV("logistic", 0.0, 1.0)
-                                 for name in (names or calibrated_inputs())
+    def rv(name):
+        p = PARAMETERS[name]
+        if p.levels:
+            return pyabc.RV("randint", int(p.low), int(p.high) + 1)
+        return pyabc.RV("logistic", 0.0, 1.0)
+
+    return pyabc.Distribution(**{name: rv(name) for name in (names or calibrated_inputs())
                                  if name not in (fixed or {})})
 
 
+def transition(names):
+    """The perturbation kernel over ``names`` (the inputs ABC-SMC samples).
+
+    The continuous inputs: :class:`calibration.kernel.ShrunkNormalTransition` on their
+    logit scale. A discrete input: pyabc's ``DiscreteJumpTransition`` over its levels
+    (stay with :data:`DISCRETE_STAY`), the two combined by pyabc's
+    ``AggregatedTransition`` (the kernel's density is the product of theirs).
+    """
+    from pyabc.transition import AggregatedTransition, DiscreteJumpTransition
+
+    from calibration.kernel import ShrunkNormalTransition
+
+    names = tuple(names)
+    discrete = [n for n in names if n in DISCRETE]
+    normal = ShrunkNormalTransition(scaling=KERNEL_SCALING)
+    if not discrete:
+        return normal
+    mapping = {n: DiscreteJumpTransition(
+        domain=np.arange(PARAMETERS[n].low, PARAMETERS[n].high + 1), p_stay=DISCRETE_STAY)
+        for n in discrete}
+    continuous = tuple(n for n in names if n not in DISCRETE)
+    if continuous:
+        mapping[continuous] = normal
+    return AggregatedTransition(mapping)
+
+
 def from_logit(name: str, z):
-    """An input's value on its own scale from its logit-scale value ``z``."""
+    """An input's value on its own scale from its value on ABC's scale ``z``.
+
+    The logit scale for a continuous input; a discrete input is sampled on its own.
+    """
     p = PARAMETERS[name]
+    if p.levels:
+        return np.asarray(z, dtype=float)
     return p.low + (p.high - p.low) / (1.0 + np.exp(-np.asarray(z, dtype=float)))
 
 
@@ -165,7 +210,7 @@ class FixedModel:
         simulated with.
         """
         seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 - pyabc's own generator
-        drawn = {n: float(np.random.uniform(PARAMETERS[n].low, PARAMETERS[n].high))  # noqa: NPY002
+        drawn = {n: from_unit(n, np.random.random())  # noqa: NPY002
                  for n in self.from_prior}
         params = {**{k: float(from_logit(k, pars[k])) for k in self.names
                      if k not in self.fixed}, **drawn, **self.fixed}
@@ -285,11 +330,8 @@ def _abc_smc(models: list, priors: list, distance, settings: Settings, workers: 
     """The ABC-SMC of pyabc with the project's kernel, population size and sampler."""
     import pyabc
 
-    from calibration.kernel import ShrunkNormalTransition
-
     return pyabc.ABCSMC(models, priors, distance, population_size=settings.population_size,
-                        transitions=[ShrunkNormalTransition(scaling=KERNEL_SCALING)
-                                     for _ in models],
+                        transitions=[transition(prior_) for prior_ in priors],
                         sampler=_sampler(workers, scheduler))
 
 
@@ -425,12 +467,15 @@ def _split_inputs(out: Path, settings: Settings, seed: int, workers: int,
     a resumed run samples the same inputs) and writes ``screening.csv``.
     """
     world = tuple(n for n in calibrated_inputs() if n not in fixed)
+    # The model choices (the local policy's reading) are always sampled, with their own
+    # kernel: their posterior shares are an answer, not a nuisance.
     if settings.population_size >= NOISE_MIN_PARTICLES:
         found = screen(world, rng=seed, workers=workers, scheduler=scheduler, waves=waves)
         atomic_write_frame(out / "screening.csv", found.to_frame())
-        sampled = tuple(n for n in world if n in found.informative or n in FREE)
+        sampled = tuple(n for n in world
+                        if n in found.informative or n in FREE or n in DISCRETE)
     else:
-        sampled = tuple(n for n in world if n in FREE)
+        sampled = tuple(n for n in world if n in FREE or n in DISCRETE)
     return sampled, tuple(n for n in world if n not in sampled)
 
 
@@ -465,7 +510,8 @@ def write_adjusted(out: Path, history, distance, observed: dict,
 
     Adjusted on the last generation's standard scores
     (:mod:`calibration.regression_adjust`), beside the particles' own interval; widths
-    as shares of the input's prior range. The particles stay the worlds
+    as shares of the input's prior range. A discrete input (a model choice) is not
+    adjusted: its rows hold the particles' own quantiles. The particles stay the worlds
     ``posterior.csv`` holds; this is a summary per input that uses what the stopping
     tolerance leaves unused.
     """
@@ -481,8 +527,8 @@ def write_adjusted(out: Path, history, distance, observed: dict,
         p = PARAMETERS[name]
         values = np.array([float(from_logit(name, q.parameter[name])) if name in q.parameter
                            else float(q.sum_stat[f"{INPUT_KEY}{name}"]) for q in mine])
-        adjusted = adjust(values, scores, np.zeros(scores.shape[1]), weights,
-                          (p.low, p.high))
+        adjusted = values if p.levels else adjust(values, scores, np.zeros(scores.shape[1]),
+                                                  weights, (p.low, p.high))
         lo, med, hi = weighted_quantiles(adjusted, weights, [0.05, 0.5, 0.95])
         raw_lo, raw_hi = weighted_quantiles(values, weights, [0.05, 0.95])
         span = p.high - p.low

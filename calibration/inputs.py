@@ -9,7 +9,9 @@ survey cannot speak to it, and ensembles draw it over its range.
 
 Which is which is computed, not declared: :func:`acts_before_2015` runs the model at
 the two ends of an input's range with the same seeds and compares everything up to the
-snapshot (the spin-up's weekly outcomes and the 2015 virtual survey).
+snapshot (the spin-up's weekly outcomes and the 2015 virtual survey), under every
+reading of the local policy (a reading's strength acts only under its reading, and in
+the fifth of municipalities that had a policy in 2015).
 
 Of the inputs acting before 2015, :func:`screen` finds those with a clear linear effect
 on the survey over the prior: worlds drawn uniformly over every input's range, their
@@ -22,7 +24,10 @@ proposing those inputs from their priors at every generation leaves the importan
 weights unchanged, and a kernel over thirty more dimensions would only degrade them (an
 effective sample size of 9 of 400 in a trial with all 33). An input whose effect is
 non-linear or acts through others can be missed by the regression; it is then narrowed,
-if at all, by the acceptance alone.
+if at all, by the acceptance alone. A discrete input (the local policy's reading, a model
+choice) is always moved by ABC-SMC, with a kernel of its own
+(:func:`calibration.abc.transition`): its posterior shares are the answer to which
+readings the survey can tell apart.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
+from sim.parameters import ASSUMPTIONS, DISCRETE, FREE, PARAMETERS, from_unit
 
 CHECK_SEEDS = (11, 12)  # two worlds: an input that acts in neither is taken not to act
 # An input is informative when moving it by one standard deviation of its prior moves
@@ -47,19 +52,27 @@ SCREEN_WORLDS = 1500
 
 
 def acts_before_2015(name: str, *, seeds=CHECK_SEEDS) -> bool:
-    """Whether moving ``name`` from the low to the high end of its range moves 2015."""
+    """Whether moving ``name`` from the low to the high end of its range moves 2015.
+
+    Tried under every reading of the local policy (``policy_reading``): the strength of
+    a reading acts only under it.
+    """
     from sim import run
 
     p = PARAMETERS[name]
     # Eight weeks under the 2015 levers show whether an input acts in them (the survey
     # needs four); the full two-year spin-up would only take longer to say so.
     short = {"spinup_weeks": 8}
-    for seed in seeds:
-        low = run({**short, name: p.low}, rng=seed)
-        high = run({**short, name: p.high}, rng=seed)
-        if not (low.timeseries.equals(high.timeseries)
-                and np.array_equal(low.survey.answers, high.survey.answers)):
-            return True
+    contexts = [{}] if name in DISCRETE else [
+        {"policy_reading": PARAMETERS["policy_reading"].low + i}
+        for i in range(len(PARAMETERS["policy_reading"].levels))]
+    for context in contexts:
+        for seed in seeds:
+            low = run({**short, **context, name: p.low}, rng=seed)
+            high = run({**short, **context, name: p.high}, rng=seed)
+            if not (low.timeseries.equals(high.timeseries)
+                    and np.array_equal(low.survey.answers, high.survey.answers)):
+                return True
     return False
 
 
@@ -98,7 +111,8 @@ def screen(names: tuple[str, ...] | None = None, *, worlds: int = SCREEN_WORLDS,
            workers: int = 1, scheduler: str | None = None, waves=None) -> Screening:
     """Standardised effects of each input on each survey summary, over its prior.
 
-    ``worlds`` draws of every input uniformly over its range, one seed each; each
+    ``worlds`` draws of every input uniformly over its range (a discrete input over its
+    levels, :func:`sim.parameters.from_unit`), one seed each; each
     world's 2015 virtual survey gives the 12 free shares and 6 counts the distance
     uses; each summary is regressed on all inputs at once (inputs scaled to unit prior
     standard deviation, summaries to unit prior predictive standard deviation).
@@ -111,9 +125,7 @@ def screen(names: tuple[str, ...] | None = None, *, worlds: int = SCREEN_WORLDS,
     names = tuple(names or calibrated_inputs())
     gen = np.random.default_rng(rng)
     unit = gen.random((worlds, len(names)))
-    lows = np.array([PARAMETERS[n].low for n in names])
-    highs = np.array([PARAMETERS[n].high for n in names])
-    values = lows + unit * (highs - lows)
+    values = np.column_stack([from_unit(n, unit[:, j]) for j, n in enumerate(names)])
     seeds = spawn_seeds(gen.integers(2**63), worlds)
     tasks = [Task(dict(zip(names, row.tolist(), strict=True)), 0, s)
              for row, s in zip(values, seeds, strict=True)]

@@ -36,7 +36,7 @@ from sim import run
 from sim.catalogue import TABLE2_IDS, activity
 from sim.errors import InputError
 from sim.io import atomic_write_text, read_own_json
-from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
+from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS, from_unit
 
 COLUMNS = ["truth_id", "parameter", "truth", "posterior_median", "low_90", "high_90",
            "covered", "error", "relative_width"]
@@ -60,8 +60,7 @@ def draw_truth(seed: int, k: int) -> dict[str, float]:
     before 2015) from their joint prior, and the policy strengths over their ranges.
     """
     gen = np.random.default_rng(study_seed(seed, TRUTH_SEEDS + k))
-    return {n: float(gen.uniform(PARAMETERS[n].low, PARAMETERS[n].high))
-            for n in (*FREE, *ASSUMPTIONS)}
+    return {n: float(from_unit(n, gen.random())) for n in (*FREE, *ASSUMPTIONS)}
 
 
 def truth_rows(k: int, truth: dict, posterior: Posterior) -> list[dict]:

@@ -34,7 +34,8 @@ class Posterior:
     """Weighted particles over the calibrated inputs, with how they were made.
 
     The columns are the free parameters and, for a joint posterior, the assumptions that
-    act before 2015 (:mod:`calibration.inputs`): each particle is a whole world.
+    act before 2015 (:mod:`calibration.inputs`): each particle is a whole world. A
+    discrete input (the local policy's reading) is a column of whole numbers.
     """
 
     particles: pd.DataFrame  # one column per calibrated input
@@ -43,9 +44,22 @@ class Posterior:
     manifest: dict = field(default_factory=dict)
 
     def median(self) -> dict[str, float]:
-        """Weighted median of each parameter."""
-        return {name: weighted_quantile(self.particles[name].to_numpy(), self.weights, 0.5)
+        """Weighted median of each parameter; a discrete one's most probable level.
+
+        A median of model choices could fall between two of them: "the calibrated
+        model" takes the reading the posterior holds likeliest (:meth:`level_shares`).
+        """
+        return {name: (max(shares := self.level_shares(name), key=shares.get)
+                       if PARAMETERS[name].levels else
+                       weighted_quantile(self.particles[name].to_numpy(), self.weights, 0.5))
                 for name in self.particles.columns}
+
+    def level_shares(self, name: str = "policy_reading") -> dict[float, float]:
+        """A discrete input's posterior probability of each level (by weight)."""
+        p = PARAMETERS[name]
+        values = self.particles[name].to_numpy()
+        return {float(p.low + i): float(self.weights[values == p.low + i].sum())
+                for i in range(len(p.levels))}
 
     def interval(self, level: float = 0.9) -> dict[str, tuple[float, float]]:
         """Equal-tailed weighted credible interval of each parameter."""
@@ -103,8 +117,11 @@ def load_posterior(path: str | Path | None = None) -> Posterior:
     columns = [c for c in PARAMETERS if c in frame.columns]
     for name in columns:
         p = PARAMETERS[name]
-        frame[name] = _numbers(frame, name, csv_file, p.low, p.high,
-                               f"allowed: a number from {p.low} to {p.high}")
+        allowed = ("allowed: one of " + ", ".join(
+            f"{int(p.low) + i} ({level})" for i, level in enumerate(p.levels))
+            if p.levels else f"allowed: a number from {p.low} to {p.high}")
+        frame[name] = _numbers(frame, name, csv_file, p.low, p.high, allowed,
+                               whole=bool(p.levels))
     w = _numbers(frame, "weight", csv_file, 0.0, np.inf,
                  "allowed: a finite number >= 0").to_numpy()
     if not w.sum() > 0:
@@ -143,11 +160,16 @@ def _refuse_stale(manifest: dict, source: str) -> None:
 
 
 def _numbers(frame: pd.DataFrame, name: str, csv_file, low: float, high: float,
-             allowed: str) -> pd.Series:
-    """Column ``name`` as floats from ``low`` to ``high``; else one line naming the cell."""
+             allowed: str, *, whole: bool = False) -> pd.Series:
+    """Column ``name`` as floats from ``low`` to ``high``; else one line naming the cell.
+
+    ``whole``: whole numbers only (a discrete input's levels).
+    """
     raw = frame[name]
     values = pd.to_numeric(raw, errors="coerce")
     bad = ~(np.isfinite(values) & (values >= low) & (values <= high))
+    if whole:
+        bad |= np.isfinite(values) & (values != np.round(values))
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         value = raw.iloc[row]

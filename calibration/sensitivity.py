@@ -20,7 +20,7 @@ from calibration.predictive_check import FIT_STEPS, survey_counts_task
 from calibration.summary import SHARE_KEYS, summarise_counts
 from sim.batch import Task, run_tasks, spawn_seeds
 from sim.outcomes import SUMMARY
-from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
+from sim.parameters import ASSUMPTIONS, DISCRETE, FREE, PARAMETERS
 
 NUM_LEVELS = 4
 YEAR = 52  # a policy effect is the mean of the horizon's last year
@@ -75,8 +75,12 @@ def morris(trajectories: int = 20, *, names=FREE, base: dict | None = None,
     base = {k: v for k, v in (base or {}).items() if k not in names}
     tag = {"policy": dict(policy)} if policy else {}
     steps = (FIT_STEPS if policy is None else 520) if steps is None else steps
+    # A model choice's Morris levels fall between its levels: each goes to the nearest.
+    x_run = np.array([[round(v) if n in DISCRETE else v for n, v in zip(names, row,
+                                                                        strict=True)]
+                      for row in x])
     tasks = [Task({**base, **dict(zip(names, row.tolist(), strict=True))}, steps,
-                  run_seed, tag={"point": i, **tag}) for i, row in enumerate(x)]
+                  run_seed, tag={"point": i, **tag}) for i, row in enumerate(x_run)]
     fn = policy_effect_task if policy else survey_counts_task
     results = run_tasks(fn, tasks, workers=workers, scheduler=scheduler,
                         progress=progress, label="sensitivity")

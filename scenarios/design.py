@@ -52,7 +52,7 @@ from calibration.summary import summarise_counts
 from calibration.waves import GROUPS, POOLED, pooled_counts, simulated_policy_counts
 from sim.batch import Task, run_tasks, spawn_seeds
 from sim.catalogue import COORDINATORS
-from sim.parameters import PARAMETERS
+from sim.parameters import PARAMETERS, from_unit
 from sim.sample_frame import SampleFrame
 
 SECOND_YEAR = 2025
@@ -173,9 +173,7 @@ def reference_table(study: Study, policies: Mapping[str, Mapping[str, float]], *
     names = (*calibrated_inputs(), *policy_strengths())
     gen = np.random.default_rng(rng)
     unit = gen.random((study.worlds, len(names)))
-    lows = np.array([PARAMETERS[n].low for n in names])
-    highs = np.array([PARAMETERS[n].high for n in names])
-    values = lows + unit * (highs - lows)
+    values = np.column_stack([from_unit(n, unit[:, j]) for j, n in enumerate(names)])
     seeds = spawn_seeds(gen.integers(2**63), study.worlds)
     tasks = [Task(dict(zip(names, row.tolist(), strict=True)), HORIZON_WEEKS, s,
                   tag={"world": i}) for i, (row, s) in enumerate(zip(values, seeds,

@@ -35,7 +35,7 @@ from sim.io import (
 )
 from sim.municipality import MUNI_COLUMNS, SHOWN_TYPES, area_outcomes
 from sim.outcomes import SUMMARY
-from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
+from sim.parameters import ASSUMPTIONS, FREE, from_unit
 
 SERIES_EVERY = 4  # weeks between rows of timeseries.csv
 TAIL_WEEKS = 4  # weekly outcomes are averaged over the last four weeks
@@ -223,9 +223,7 @@ def assumption_design(n: int, rng, names: tuple[str, ...] = ASSUMPTIONS
         return [{} for _ in range(n)]
     seed = int(np.random.default_rng(rng).integers(2**63))
     unit = qmc.LatinHypercube(d=len(names), seed=seed).random(n)
-    low = np.array([PARAMETERS[a].low for a in names])
-    high = np.array([PARAMETERS[a].high for a in names])
-    values = qmc.scale(unit, low, high)
+    values = np.column_stack([from_unit(a, unit[:, j]) for j, a in enumerate(names)])
     return [dict(zip(names, row.tolist(), strict=True)) for row in values]
 
 

@@ -195,10 +195,10 @@ def parse_scenario(text: str, source: str) -> Scenario:
         if key not in PARAMETERS:
             raise InputError(f"{source}: key 'set.{key}'", value, "valid parameter names: "
                              + ", ".join(PARAMETERS), problem="unknown parameter with value")
-    validate(overrides, where=f"{source}: key 'set.{{name}}'")
+    checked = validate(overrides, where=f"{source}: key 'set.{{name}}'")
     scenario = Scenario(name, data["description"].strip(), values["horizon_weeks"],
                         values["draws"], values["replicates"], values["population"],
-                        {k: float(v) for k, v in overrides.items()}, source,
+                        {k: checked[k] for k in overrides}, source,
                         values["assumption_draws"])
     return scenario  # its number of runs is checked with the command's sizes (with_sizes)
 

@@ -136,7 +136,8 @@ class UnitRules(NamedTuple):
 
     revision_rate: float
     joint_claim_share: float  # share of the voluntary-minus-municipal claim joint work inherits
-    joint_base: float  # together-utility at zero trust and gap (before task division)
+    joint_base: np.ndarray  # per unit: together-utility at zero trust and gap (a policy's
+    # sharing included; before task division)
     trust_weight: float
     trust_handover: float  # voluntary utility per unit of trust above the reference
     trust_reference: float  # the trust at which handing over is as calibrated
@@ -264,7 +265,7 @@ def supply_grid(teams, cell_map, rules, capacity):
 
 @njit(cache=True)
 def _unit_terms(units, rules):
-    """Each unit's part of the together-utility: trust − bridging logics − division."""
+    """Each unit's part of the together-utility: its base + trust − bridging logics − division."""
     return (rules.joint_base + rules.trust_weight * units.trust
             - rules.logic_distance * units.gap - rules.task_division)
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from sim.errors import InputError
 from sim.frame import VOLUNTEER_SHARE_2014
 
@@ -21,8 +23,13 @@ from sim.frame import VOLUNTEER_SHARE_2014
 # the report flags shipped studies made with an earlier version). 1: before ad hoc
 # coordination grew with supply; 2: since; 3: the local policy's three routes, trust in
 # handing over, quality control by who coordinates, volunteers outside organisations,
-# adoption by municipality size, and every fixed number of the mechanisms a parameter.
-MODEL_VERSION = 3
+# adoption by municipality size, and every fixed number of the mechanisms a parameter;
+# 4: the local policy's direction an open question (`policy_reading`: a division of tasks,
+# a sharing of tasks or municipal control, each with its strength, the reading calibrated
+# jointly), written agreements a flag of their own held by more than half the
+# municipalities (clarity comes from them), the trust terms centred on the 2015 mean trust,
+# and the fixed numbers of trust, supervision, organisations and staff hours parameters.
+MODEL_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,9 @@ class Parameter:
     # For a lever that is a share of municipalities holding a flag: the flag's name (the
     # population draws it, sim.regime switches it; see docs/ODD.md, 3.6).
     flag: str = ""
+    # A discrete input (a model choice): the names of its values low, low + 1, ..., high.
+    # Its prior is uniform over them; see :func:`from_unit`.
+    levels: tuple[str, ...] = ()
 
 
 _P = Parameter
@@ -48,16 +58,17 @@ _P = Parameter
 # is the shipped posterior median (calibration.posterior.calibrated_parameters).
 _TABLE: tuple[Parameter, ...] = (
     # ---- free parameters: mechanisms' strengths the survey can identify (ABC-SMC) ----
-    _P("municipal_tradition", 1.7, -3.0, 5.0, "free",
+    _P("municipal_tradition", 2.4, -3.0, 5.0, "free",
        "municipal claim on coordinating a non-statutory activity in a nursing home "
-       "(voluntary-minus-municipal utility, logit scale, at equal organisational "
-       "presence): the Nordic tradition of municipal responsibility for care",
+       "of a municipality without a local policy (voluntary-minus-municipal utility, "
+       "logit scale, at equal organisational presence and the 2015 mean trust): the "
+       "Nordic tradition of municipal responsibility for care",
        "Esping-Andersen 1990; Andfossen 2020, Discussion"),
     _P("home_care_offset", -1.6, -4.0, 4.0, "free",
        "how much stronger (+) or weaker (−) the municipal claim is in home-care units "
        "than in nursing homes; replaces unsourced staff-pressure values per unit type",
        "Skinner 2018 (activities differ between nursing homes and home care); estimated"),
-    _P("statutory_pull", 3.8, 0.0, 6.0, "free",
+    _P("statutory_pull", 3.1, 0.0, 6.0, "free",
        "extra municipal claim when the activity is a statutory service (legal duty and "
        "quality control under the Health and Care Services Act)",
        "Andfossen 2020; Ministry of Health and Care Services 2003, 2011a"),
@@ -67,12 +78,10 @@ _TABLE: tuple[Parameter, ...] = (
        "professional logic claims tasks near its core",
        "Thornton et al. 2012; Ministry of Health and Care Services 2003 (rehabilitation "
        "among the basic needs the municipality must meet)"),
-    _P("joint_propensity", -0.7, -3.0, 3.0, "free",
-       "utility of coordinating together at a unit of trust 0.4 (the baseline's mean) and "
-       "logic gap 0.5, beyond half the voluntary-minus-municipal claim: how readily "
-       "units and organisations share coordination (mean trust in 2015 is nearer 0.57, "
-       "so trust_weight and trust_handover move the 2015 level too; the joint "
-       "calibration takes them together)",
+    _P("joint_propensity", -0.4, -3.0, 3.0, "free",
+       "utility of coordinating together at the 2015 mean trust (TRUST_REFERENCE, "
+       "computed from the model) and logic gap 0.5, beyond half the voluntary-minus-"
+       "municipal claim: how readily units and organisations share coordination",
        "Andfossen 2020, Discussion (limited collaboration); Sørensen & Torfing 2011b"),
     _P("activity_rate", 1.1, 0.05, 3.0, "free",
        "weekly rate at which a unit organises an activity per unit of volunteer supply "
@@ -85,6 +94,16 @@ _TABLE: tuple[Parameter, ...] = (
        "(Frivillighet Norge); larger municipalities adopt first (sim.population)",
        "Loga 2012; Frivillighet Norge 2019, 2020",
        label="Municipalities with a local volunteer policy", flag="policy"),
+    _P("agreement_share", 0.55, 0.0, 1.0, "lever",
+       "share of municipalities with written agreements with voluntary organisations on "
+       "who does what (a local policy implies one: where fewer hold agreements than "
+       "policies, the policy's holders do); \"Data from 2010 reveal that more than half "
+       "of the Norwegian municipalities had agreements with voluntary organisations "
+       "concerning the provision of volunteer activities (Loga, 2012)\" (Background); "
+       "0.55 for \"more than half\" is an assumption; larger municipalities hold them "
+       "first, as they adopt a policy (sim.population)",
+       "Loga 2012, as cited in Andfossen 2020, Background",
+       label="Municipalities with written agreements", flag="agreement"),
     _P("volunteer_centre_share", 0.80, 0.0, 1.0, "lever",
        "share of municipalities with a volunteer centre (frivilligsentral); 400 centres "
        "in 428 municipalities in 2014, several in the largest", "Frivillighet Norge 2014",
@@ -145,10 +164,19 @@ _TABLE: tuple[Parameter, ...] = (
        "trust is fragile)", "Sørensen & Torfing 2011b; assumption for the value"),
     _P("trust_handover", 2.0, 0.0, 4.0, "assumption",
        "readiness to let an organisation coordinate alone: voluntary utility per unit of "
-       "the unit's trust above 0.4 (the baseline's mean). Failures a unit sees, untrained "
-       "volunteers' included, lower its trust and so pull coordination back: \"the "
-       "public sector, as a dominant actor, may have limited trust in the voluntary "
-       "sector\"", "Andfossen 2020, Discussion and Conclusion; Sørensen & Torfing 2011b"),
+       "the unit's trust above the 2015 mean (TRUST_REFERENCE). Failures a unit sees, "
+       "untrained volunteers' included, lower its trust and so pull coordination back. "
+       "The paper conjectures that \"the public sector, as a dominant actor, may have "
+       "limited trust in the voluntary sector\" and says it \"does not contain data about "
+       "trust\": the mechanism is an assumption", "Andfossen 2020, Discussion and "
+       "Conclusion (a conjecture); Sørensen & Torfing 2011b"),
+    _P("trust_baseline", 0.4, 0.2, 0.6, "assumption",
+       "mean of the units' baseline trust, Beta(5m, 5(1 − m)) (concentration 5, a "
+       "modelling choice), toward which trust drifts; joint successes raise trust above "
+       "it (the 2015 mean is about 0.57 at the defaults). No data: the paper says it "
+       "\"does not contain data about trust\"", "assumption"),
+    _P("trust_drift", 0.02, 0.01, 0.03, "assumption",
+       "weekly drift of a unit's trust back toward its baseline", "assumption"),
     _P("codestruction_risk", 0.3, 0.0, 0.6, "assumption",
        "probability that a joint activity fails at logic gap 1 (co-destruction from "
        "clashing logics and unclear roles), lowering trust and volunteer motivation",
@@ -162,6 +190,11 @@ _TABLE: tuple[Parameter, ...] = (
        "unit coordinates (half that share where it coordinates together): \"the LTC "
        "units might also see this as a way to ensure quality and content\"",
        "Andfossen 2020, Discussion; Ministry of Health and Care Services 2003"),
+    _P("joint_supervision", 0.5, 0.0, 1.0, "assumption",
+       "how much joint coordination supervises the volunteers, as a share of what the "
+       "unit does alone (the untrained risk removed together is this × quality_control; "
+       "0: the organisation's volunteers go unsupervised, 1: as if the unit coordinated)",
+       "assumption"),
     _P("dominance_erosion", 1.5, 0.0, 3.0, "assumption",
        "weekly loss of volunteer motivation per unit share of activities coordinated by "
        "the municipality alone (threats to volunteer spirit and autonomy)",
@@ -178,24 +211,48 @@ _TABLE: tuple[Parameter, ...] = (
     _P("pressure_capacity", 1.0, 0.0, 2.0, "assumption",
        "elasticity of activities hosted to staff pressure: the activity rate scales as "
        "pressure^(−k) (a pressed unit hosts fewer activities)", "Hillestad & Tessem 2015"),
-    _P("policy_clarity", 0.5, 0.0, 1.0, "assumption",
-       "local policy, route (b), clarity: how much written agreements on who does what "
-       "cut ad hoc coordination, 'unsure' answers and joint failures from unclear roles "
-       "(1 = removes them): agreements \"create predictability and clarify "
-       "responsibilities\"", "Ministry of Health and Care Services 2015; Loga 2012"),
+    _P("policy_reading", 0, 0, 2, "assumption",
+       "what a local policy does to who coordinates, a model choice the paper leaves "
+       "open (uniform prior; calibrated jointly, so the posterior's share of each reading "
+       "is what the survey says of it): 0 division of tasks (`municipal_default`), 1 "
+       "sharing of tasks (`policy_sharing`), 2 municipal control (`policy_control`); "
+       "docs/ODD.md 3.4 quotes the sentence each rests on",
+       "Andfossen 2020, Background and Discussion", label="Local policy's reading",
+       levels=("division", "sharing", "control")),
     _P("municipal_default", 1.0, 0.0, 2.0, "assumption",
-       "local policy, route (a), the municipality's default: extra municipal claim on "
-       "non-statutory activities where no local policy says who does what; an agreement "
-       "ends it. \"Due to the lack of an overall, local voluntary policy (Loga, 2012), "
-       "the collaborative parties do not possess a common agreement on who does what "
-       "activity. Despite the lack of such a policy, the municipalities are already in "
-       "charge of providing and managing care services and they take the responsibility "
-       "(Ministry of Health and Care Services, 2011a).\" That an agreement ends the "
-       "default is the project's reading", "Andfossen 2020, Discussion"),
+       "local policy, reading division of tasks: the municipality's default claim on "
+       "non-statutory activities that a local policy ends (voluntary-minus-municipal "
+       "utility gained where one holds). \"it is reasonable to expect that the public "
+       "care sector carries out its own statutory tasks and that voluntary organisations "
+       "focus on non-statutory tasks\" (Background); \"Due to the lack of an overall, "
+       "local voluntary policy (Loga, 2012), the collaborative parties do not possess a "
+       "common agreement on who does what activity\" (Discussion)",
+       "Andfossen 2020, Background and Discussion"),
+    _P("policy_sharing", 1.0, 0.0, 2.0, "assumption",
+       "local policy, reading sharing of tasks: utility of coordinating together gained "
+       "where a local policy holds (an agreement on joint work). \"One form of "
+       "collaboration is a sharing of tasks between public and voluntary actors\" "
+       "(Background); the national strategy's measure of \"interaction and collaboration "
+       "between the voluntary sector and the municipality, including developing an "
+       "overall, local voluntary policy\"", "Andfossen 2020, Background; Ministry of "
+       "Health and Care Services 2015"),
+    _P("policy_control", 1.0, 0.0, 2.0, "assumption",
+       "local policy, reading municipal control: municipal claim on non-statutory "
+       "activities gained where a local policy holds (the municipality formalises its own "
+       "coordination). \"60% of the municipalities want to establish their own "
+       "voluntary service\" (Background); \"the municipalities are already in charge of "
+       "providing and managing care services and they take the responsibility\" "
+       "(Discussion)", "Andfossen 2020, Background and Discussion; Abrahamsen 2010"),
+    _P("policy_clarity", 0.5, 0.0, 1.0, "assumption",
+       "clarity from written agreements (which a local policy implies): how much they "
+       "cut ad hoc coordination, 'unsure' answers and joint failures from unclear roles "
+       "(1 = removes them): the strategy's second measure, \"written agreements for the "
+       "actors in order to create predictability and clarify responsibilities\"",
+       "Ministry of Health and Care Services 2015, as cited in Andfossen 2020; Loga 2012"),
     _P("policy_participation", 0.3, 0.0, 0.6, "assumption",
-       "local policy, route (c), participation: relative rise in volunteer recruitment "
-       "in municipalities with a local policy (stronger collaboration \"to encourage "
-       "more citizens to participate\")",
+       "local policy: relative rise in volunteer recruitment in municipalities with a "
+       "local policy (stronger collaboration \"to encourage more citizens to "
+       "participate\"), whatever the reading",
        "Ministry of Health and Care Services 2015, as cited in Andfossen 2020"),
     _P("service_takeover", 0.3, 0.0, 0.6, "assumption",
        "share of the organisations' volunteer teams a new municipal volunteer service "
@@ -252,8 +309,21 @@ _TABLE: tuple[Parameter, ...] = (
        "twice a year)", "assumption"),
     _P("unsure_rate", 0.05, 0.0, 0.1, "assumption",
        "probability that a respondent answers 'unsure' about a consistent arrangement "
-       "(lower where a local policy clarifies roles, see policy_clarity)",
+       "(lower where written agreements clarify roles, see policy_clarity)",
        "assumption; the paper reports 0–35% unsure/several"),
+    _P("organisations_per_10k", 4.0, 2.0, 6.0, "assumption",
+       "LTC-active voluntary organisations per 10,000 inhabitants (Poisson per "
+       "municipality, at least one): how many domains a municipality's volunteers cover",
+       "assumption (no register counts LTC-active organisations)"),
+    _P("staff_hours_municipal", 3.0, 1.5, 4.5, "assumption",
+       "staff hours per occurrence the unit coordinates alone (enters staff hours only)",
+       "assumption"),
+    _P("staff_hours_together", 1.5, 0.75, 2.25, "assumption",
+       "staff hours per occurrence coordinated together (enters staff hours only)",
+       "assumption"),
+    _P("staff_hours_voluntary", 0.5, 0.25, 0.75, "assumption",
+       "staff hours per occurrence an organisation coordinates (liaison; enters staff "
+       "hours only)", "assumption"),
     # ---- documented inputs ----
     _P("spinup_weeks", 104, 0, 520, "input",
        "weeks the synthetic world runs under the 2015 levers before the 2015 snapshot "
@@ -272,16 +342,39 @@ _TABLE: tuple[Parameter, ...] = (
        "ad hoc coordination per reference team (20 volunteers) supplying a unit's "
        "activity: an occurrence is organised by another provider than the standing "
        "arrangement with probability 1 − exp(−a·supply), so activities many teams "
-       "supply are more often coordinated by 'several services' (cut by a local policy, "
-       "see policy_clarity)", "set from the survey: the most-dropped activity towards the "
-       "paper's 35% unsure/several (it saturates near 30% since model version 3; counted, "
-       "docs/ODD.md 1.1)"),
+       "supply are more often coordinated by 'several services' (cut by written "
+       "agreements, see policy_clarity)", "set from the survey: the most-dropped activity "
+       "towards the paper's 35% unsure/several (it saturates near 30% since model "
+       "version 3; counted, docs/ODD.md 1.1)"),
 )
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _TABLE}
 FREE: tuple[str, ...] = tuple(p.name for p in _TABLE if p.kind == "free")
 LEVERS: tuple[str, ...] = tuple(p.name for p in _TABLE if p.kind == "lever")
 ASSUMPTIONS: tuple[str, ...] = tuple(p.name for p in _TABLE if p.kind == "assumption")
+DISCRETE: tuple[str, ...] = tuple(p.name for p in _TABLE if p.levels)
+
+
+def from_unit(name: str, u):
+    """An input's value for a uniform draw ``u`` on [0, 1): its uniform prior's quantile.
+
+    A continuous input: ``low + u (high − low)``; a discrete one (``levels``): the level
+    ``low + ⌊u · levels⌋``, each with probability 1/levels. Every draw "over an input's
+    range" goes through here, so a model choice is never given a value between levels.
+    """
+    p = PARAMETERS[name]
+    u = np.asarray(u, dtype=float)
+    if p.levels:
+        value = p.low + np.minimum(np.floor(u * len(p.levels)), len(p.levels) - 1)
+    else:
+        value = p.low + u * (p.high - p.low)
+    return float(value) if value.ndim == 0 else value
+
+
+def level_name(name: str, value: float) -> str:
+    """The name of a discrete input's value (``policy_reading`` 1 → "sharing")."""
+    p = PARAMETERS[name]
+    return p.levels[round(value - p.low)]
 
 
 def flag_levers() -> dict[str, str]:
@@ -300,9 +393,10 @@ def validate(values: dict, *, where: str = "parameter") -> dict[str, float]:
     ``where`` names the place in messages; a ``{name}`` in it is replaced by the
     parameter's name, otherwise the name is appended. Counts (weeks, people per team)
     must be whole numbers: the model would use 4.9 weeks as 4 while the manifest
-    recorded 4.9.
+    recorded 4.9. A discrete input (a model choice) takes a whole number or a level's name
+    (``policy_reading="sharing"``).
     """
-    whole = ("spinup_weeks", "volunteers_per_agent")
+    whole = ("spinup_weeks", "volunteers_per_agent", *DISCRETE)
     out = defaults()
     for name, value in values.items():
         place = where.format(name=name) if "{name}" in where else f"{where} {name}"
@@ -310,6 +404,12 @@ def validate(values: dict, *, where: str = "parameter") -> dict[str, float]:
             raise InputError(where, name, "valid names: " + ", ".join(PARAMETERS),
                              problem="unknown name")
         p = PARAMETERS[name]
+        if p.levels and isinstance(value, str) and value in p.levels:
+            value = p.low + p.levels.index(value)
+        if p.levels and (isinstance(value, bool) or not isinstance(value, int | float)
+                         or value not in range(int(p.low), int(p.high) + 1)):
+            raise InputError(place, value, "allowed: " + ", ".join(
+                f"{int(p.low) + i} ({level})" for i, level in enumerate(p.levels)))
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InputError(place, value, f"allowed: a number from {p.low} "
                              f"to {p.high}")

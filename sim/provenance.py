@@ -5,10 +5,11 @@ scenario sets; assumption: drawn over its range by ensembles; input: sourced, se
 data or a modelling choice). The numbers the modules of ``sim`` name as constants are
 listed in :data:`CONSTANTS` with their status: *sourced* (a publication or register),
 *set from data* (from the survey being fitted, counted as such in docs/ODD.md 1.1),
-*assumption* (with the range it could take; ensembles do not draw these, see the note),
-*modelling choice*, *definition* (a unit or a code), or *technical* (limits and sizes
-that change no result). ``tests/test_provenance.py`` fails when a module of ``sim`` names
-a numeric constant this list does not hold.
+*assumption* (with the range it could take; since model version 4 none is left: every
+assumption is a parameter, drawn over its range), *modelling choice* (with its reason),
+*definition* (a unit or a code), or *technical* (limits and sizes that change no
+result). ``tests/test_provenance.py`` fails when a module of ``sim`` names a numeric
+constant this list does not hold.
 
 Run ``python -m sim.provenance`` to print the whole list.
 """
@@ -37,39 +38,39 @@ CONSTANTS: dict[str, tuple[str, str]] = {
                                       "respondents' ratio: about 1,870 units"),
     "DOMAIN_WEIGHTS": (FROM_DATA, "organisations' domains, from the activity counts n of "
                                   "Table 2"),
-    "ORGS_PER_INHABITANTS": (ASSUMPTION, "one LTC-active organisation per 2,500 inhabitants; "
-                                         "range 1/5,000 to 1/1,250"),
-    "INITIAL_ACTIVE": (ASSUMPTION, "share of the pool active at the start, 0.8; range 0.6 to "
-                                   "1.0 (forgotten in the spin-up)"),
+    "INITIAL_ACTIVE": (CHOICE, "share of the pool active at the start, 0.8: the spin-up "
+                               "forgets it (at 0.6 or 1.0 the 18 shares of the 2015 survey, "
+                               "pooled over 40 seeds, move by at most 1.8 points; two sets "
+                               "of 40 seeds at 0.8 differ by up to 3.1)"),
     "SIZE_MEDIAN": (CHOICE, "municipality sizes lognormal, median 5,000: an approximation to "
                             "Statistics Norway's skewed sizes"),
     "SIZE_SIGMA": (CHOICE, "σ = 1.4 of that lognormal"),
     "MIN_INHABITANTS": (CHOICE, "no synthetic municipality below 200 inhabitants"),
     "ADOPTION_SIZE_SLOPE": (FROM_DATA, "larger municipalities adopt a local policy first: 18% "
                                        "of municipalities, 55% of inhabitants in 2020 "
-                                       "(Frivillighet Norge)"),
+                                       "(Frivillighet Norge); written agreements take the "
+                                       "same slope (an assumption)"),
     # sim/model.py
     "SERVICE_AVAILABILITY": (FROM_DATA, "share of units where day centres, food delivery and "
                                         "home-care culture can occur, from Table 2's n"),
-    "COORDINATION_HOURS": (ASSUMPTION, "staff hours per occurrence (3, 0.5, 1.5 by who "
-                                       "coordinates); each ±50%; enters staff hours only"),
     "HOURS_PER_VOLUNTEER_WEEK": (SOURCED, "8,500 FTE over 4.4% of 5.17 million, per week"),
     # sim/regime.py
     "PRESSURE_2015": (DEFINITION, "staff pressure is measured relative to 2015 (= 1)"),
     "PRESSURE_RAMP_WEEKS": (DEFINITION, "the resource_pressure lever is reached in ten years"),
-    "TRUST_BASELINE_BETA": (ASSUMPTION, "units' baseline trust Beta(2, 3), mean 0.4 (the "
-                                        "paper's 'limited trust'); mean 0.3 to 0.5"),
-    "TRUST_DRIFT": (ASSUMPTION, "weekly drift of trust back to baseline, 0.02; range 0.01 "
-                                "to 0.03"),
-    "LOGIC_GAP_RANGE": (ASSUMPTION, "units' logic gap uniform on [0.3, 0.7]; its spread enters "
-                                    "through logic_distance"),
-    "TRUST_REFERENCE": (DEFINITION, "the mean of TRUST_BASELINE_BETA"),
+    "TRUST_CONCENTRATION": (CHOICE, "units' baseline trust Beta(5m, 5(1 − m)), m = "
+                                    "trust_baseline: the spread of baselines (sd 0.2 at "
+                                    "m = 0.4); trust_weight and trust_handover, drawn over "
+                                    "their ranges, say how much it matters"),
+    "LOGIC_GAP_RANGE": (CHOICE, "units' logic gap uniform on [0.3, 0.7]: a unit of measure "
+                                "(its scale is absorbed by logic_distance and "
+                                "codestruction_risk, drawn over their ranges)"),
+    "TRUST_REFERENCE": (DEFINITION, "the units' mean trust at the 2015 snapshot, computed "
+                                    "from the model at the defaults (0.596): the trust terms "
+                                    "are centred there (the paper has no data on trust)"),
     "GAP_REFERENCE": (DEFINITION, "the mean of LOGIC_GAP_RANGE"),
     "REFERENCE_RECRUITMENT": (DEFINITION, "recruitment at 4 × the leaving rate keeps 80% of "
                                           "the pool active (the 4.4% counts the year's "
                                           "volunteers); scaled by base_recruitment"),
-    "JOINT_SUPERVISION": (ASSUMPTION, "coordinating together supervises half as much as the "
-                                      "unit alone; range 0.25 to 0.75"),
     "REFERENCE_TEAM": (DEFINITION, "supply is counted per 20 volunteers, the team size the "
                                    "parameters were calibrated at"),
     # sim/kernels.py
@@ -119,6 +120,9 @@ def parameter_status(name: str) -> str:
         return f"calibrated (prior {p.low:g} to {p.high:g})"
     if p.kind == "lever":
         return f"lever (2015 value {p.default:g}: {p.source})"
+    if p.kind == "assumption" and p.levels:
+        return ("model choice, drawn uniformly over " + ", ".join(
+            f"{int(p.low) + i} {level}" for i, level in enumerate(p.levels)))
     if p.kind == "assumption":
         return f"assumption, drawn over {p.low:g} to {p.high:g}"
     if "set from the survey" in p.source:

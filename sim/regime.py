@@ -27,6 +27,7 @@ import numpy as np
 from sim import kernels
 from sim.catalogue import CATALOGUE, DOMAINS, UNIT_TYPES
 from sim.config import Configuration
+from sim.parameters import PARAMETERS
 from sim.population import Population
 from sim.streams import Streams
 
@@ -38,33 +39,67 @@ from sim.streams import Streams
 # reaching its full value PRESSURE_RAMP_WEEKS after the levers switch.
 PRESSURE_2015 = 1.0
 PRESSURE_RAMP_WEEKS = 520
-# Assumption: trust starts, and drifts back to, a unit's baseline drawn from Beta(2, 3)
-# (mean 0.4: the paper's "limited trust", Discussion); it drifts back at 2% a week.
-TRUST_BASELINE_BETA = (2.0, 3.0)
-TRUST_DRIFT = 0.02
-# Assumption: a unit's own logic gap is uniform on [0.3, 0.7].
+# Trust starts at, and drifts back to (`trust_drift` a week), a unit's baseline drawn from
+# Beta(κm, κ(1 − m)), m = `trust_baseline` (an assumption with its range: the paper "does
+# not contain data about trust"). The concentration κ = 5 is a modelling choice: with m it
+# gives the spread of units' baselines (sd 0.2 at m = 0.4); how much that spread matters
+# for sharing and handing over is what `trust_weight` and `trust_handover` (drawn over
+# their ranges) say.
+TRUST_CONCENTRATION = 5.0
+# A unit's logic gap is uniform on [0.3, 0.7]: a modelling choice of units. The gap enters
+# only through `logic_distance` × (gap − its mean) and `codestruction_risk` × gap (and
+# the forums' relative narrowing), so its scale is absorbed by those two assumptions'
+# ranges; what remains, the units' spread of ±40% around the mean, matters for sharing
+# only as much as `logic_distance` (0–6, drawn) lets it.
 LOGIC_GAP_RANGE = (0.3, 0.7)
-# The average trust and gap at which `joint_propensity` is the together-utility (the
-# means of the two distributions above): the survey identifies sharing at the average,
-# trust_weight and logic_distance say how deviations from it matter.
-TRUST_REFERENCE = TRUST_BASELINE_BETA[0] / sum(TRUST_BASELINE_BETA)
+# The trust at which `joint_propensity` is the together-utility and `trust_handover` adds
+# nothing: the mean trust of the units at the 2015 snapshot, computed from the model at
+# the documented defaults (0.596 over 20 seeds, sd 0.008 between seeds; model version 3
+# gave about 0.57 at its posterior; tests/test_readings.py checks it). Centred there, the
+# survey identifies sharing at the trust the 2015 world has; trust_weight and
+# trust_handover say how deviations from it matter. Not the paper's: it has no data on
+# trust.
+TRUST_REFERENCE = 0.60
 GAP_REFERENCE = sum(LOGIC_GAP_RANGE) / 2
 # Recruitment: with REFERENCE_RECRUITMENT times the leaving rate, 80% of the pool stays
 # active at full motivation (inactive teams are recruited at 4 × the leaving rate: the
 # pool splits 4 : 1 between active and inactive); `base_recruitment` and
 # `centre_recruitment_gain` scale it.
 REFERENCE_RECRUITMENT = 4.0
-# Joint coordination supervises half as much as the unit alone: the share of the
-# untrained volunteers' risk removed when coordinating together is JOINT_SUPERVISION ×
-# `quality_control` (the unit's staff share the work with the organisation's).
-JOINT_SUPERVISION = 0.5
 # Supply and the harm of failures are measured per 20 volunteers, the team size the
 # parameters were calibrated at, so that ``volunteers_per_agent`` changes only how
 # finely volunteers are resolved, not what they do.
 REFERENCE_TEAM = 20
-# A local policy's three routes (docs/ODD.md 3.4), each an assumption with its strength:
-# (a) ending the municipality's default claim, (b) clarity, (c) participation.
+# What a local policy does to who coordinates is an open question (docs/ODD.md 3.4): the
+# readings the paper allows (`policy_reading`, a model choice calibrated jointly) and the
+# strength each acts with where a policy holds.
+READINGS = PARAMETERS["policy_reading"].levels
+READING_STRENGTHS = {"division": "municipal_default", "sharing": "policy_sharing",
+                     "control": "policy_control"}
+# Every input of a local policy: its reading, the readings' strengths, clarity from the
+# agreements it implies and participation.
+POLICY_INPUTS = ("policy_reading", *READING_STRENGTHS.values(), "policy_clarity",
+                 "policy_participation")
+# The routes the report names in words (coprod/report.py zips its three phrases with
+# these): the division reading's strength, clarity, participation.
 POLICY_ROUTES = ("municipal_default", "policy_clarity", "policy_participation")
+
+
+def trust_baseline_beta(config: Configuration) -> tuple[float, float]:
+    """The Beta distribution of the units' baseline trust: (κm, κ(1 − m))."""
+    m = config["trust_baseline"]
+    return TRUST_CONCENTRATION * m, TRUST_CONCENTRATION * (1 - m)
+
+
+def staff_hours(config: Configuration) -> tuple[float, float, float]:
+    """Staff hours per occurrence by who coordinates (municipality, voluntary, together)."""
+    return (config["staff_hours_municipal"], config["staff_hours_voluntary"],
+            config["staff_hours_together"])
+
+
+def reading(config: Configuration) -> str:
+    """The local policy's reading in force: "division", "sharing" or "control"."""
+    return READINGS[int(config["policy_reading"])]
 
 
 @dataclass(frozen=True)
@@ -156,7 +191,7 @@ class Regime:
     levers: Mapping[str, float]
     flags: Flags
     rules: kernels.Rules
-    clarity: np.ndarray  # per unit: how clear roles are (policy_clarity where a policy holds)
+    clarity: np.ndarray  # per unit: how clear roles are (policy_clarity where agreements hold)
     unsure: np.ndarray  # per unit: P(a respondent is unsure about a consistent arrangement)
     team_key: np.ndarray  # per team: 2·(municipality·domains + domain) + service's
     unit_shift: np.ndarray  # per unit: its own utility shift at 2015 staff pressure
@@ -210,13 +245,10 @@ def build_regime(config: Configuration, week: int, flags: Flags,
     """
     c, lev, s = config, config.levers_at(week), structure
     policy = flags["policy"]
-    # A local policy is an agreement on who does what, acting through three routes
-    # (docs/ODD.md 2.1): (a) without one, the municipality takes the non-statutory
-    # activities by default (`municipal_default`), and an agreement ends that default;
-    # (b) clarity: ad hoc coordination, joint failures from unclear roles and "unsure"
-    # answers are each cut by `policy_clarity`; (c) participation: more citizens are
-    # recruited (`policy_participation`).
-    clarity = c["policy_clarity"] * policy[s.unit_muni]
+    # Written agreements on who does what clarify roles (docs/ODD.md 3.4): ad hoc
+    # coordination, joint failures from unclear roles and "unsure" answers are each cut
+    # by `policy_clarity`. A local policy implies an agreement.
+    clarity = c["policy_clarity"] * (flags["agreement"] | policy)[s.unit_muni]
     division = lev["task_division"]
     # A new duty makes an activity statutory (social activities, by `social_duty`).
     statutory = s.statutory + lev["social_duty"] * s.social * (1 - s.statutory)
@@ -224,8 +256,13 @@ def build_regime(config: Configuration, week: int, flags: Flags,
     # municipality (rows) and activity (columns), flattened to cells.
     claim = (c["municipal_tradition"] + (c["statutory_pull"] + division) * statutory
              + c["professional_claim"] * s.professional - division * (1 - statutory))
-    default = c["municipal_default"] * np.outer(~policy, 1 - statutory)
-    static = (claim[None, :] + default).ravel()
+    # What a local policy does to who coordinates, by its reading: a division of tasks
+    # ends the municipality's default claim on non-statutory activities, municipal
+    # control raises it, a sharing of tasks raises coordinating together (below).
+    shift = {"division": -c["municipal_default"],
+             "control": c["policy_control"]}.get(reading(c), 0.0)
+    static = (claim[None, :] + shift * np.outer(policy, 1 - statutory)).ravel()
+    sharing = (c["policy_sharing"] if reading(c) == "sharing" else 0.0) * policy[s.unit_muni]
     team_weight = c["volunteers_per_agent"] / REFERENCE_TEAM
     centre = flags["centre"][s.team_muni]
     recruitment = (c["annual_turnover"] / 52 * REFERENCE_RECRUITMENT * c["base_recruitment"]
@@ -239,15 +276,18 @@ def build_regime(config: Configuration, week: int, flags: Flags,
         team_weight=team_weight, activity_rate=c["activity_rate"],
         adhoc_per_team=c["adhoc_per_team"], presence_pull=c["org_presence_pull"],
         static=static)
-    supervised = c["quality_control"] * np.array([1.0, 0.0, JOINT_SUPERVISION])
+    # Staff supervision removes `quality_control` of the untrained volunteers' risk where
+    # the unit coordinates, `joint_supervision` of that together, none where an
+    # organisation does.
+    supervised = c["quality_control"] * np.array([1.0, 0.0, c["joint_supervision"]])
     units = kernels.UnitRules(
         revision_rate=c["revision_rate"], joint_claim_share=c["joint_claim_share"],
         joint_base=(c["joint_propensity"] - c["trust_weight"] * TRUST_REFERENCE
-                    + c["logic_distance"] * GAP_REFERENCE),
+                    + c["logic_distance"] * GAP_REFERENCE + sharing),
         trust_weight=c["trust_weight"], trust_handover=c["trust_handover"],
         trust_reference=TRUST_REFERENCE, logic_distance=c["logic_distance"],
         task_division=division, trust_learning=c["trust_learning"],
-        trust_drift=TRUST_DRIFT,
+        trust_drift=c["trust_drift"],
         forum_gain=c["forum_trust_gain"] * lev["forum_intensity"],
         untrained_risk=c["untrained_risk"] * (1 - supervised),
         failure_trust_weight=c["failure_trust_weight"],

@@ -49,7 +49,7 @@ from sim.frame import (
     VOLUNTEER_SHARE_2014,
 )
 from sim.population import Population, build_population
-from sim.regime import LOGIC_GAP_RANGE, TRUST_BASELINE_BETA
+from sim.regime import LOGIC_GAP_RANGE, staff_hours, trust_baseline_beta
 from sim.streams import Streams
 from sim.virtual_survey import SimulatedSurvey, virtual_survey
 
@@ -61,9 +61,6 @@ WINDOW_WEEKS = SURVEY_2015.window_weeks  # the survey asked about the last four 
 # coordination came to drop 24-28% of these two activities' answers, not about 15%), so
 # they are counted among the values set from the survey being fitted (docs/ODD.md, 1.1).
 SERVICE_AVAILABILITY = {"day_centre": 0.35, "food_delivery": 0.7, "cultural_home_care": 0.65}
-# Assumption: staff hours per occurrence by who coordinates (municipality alone,
-# voluntary organisation, together).
-COORDINATION_HOURS = (3.0, 0.5, 1.5)
 # 8,500 full-time equivalents (1,695 h/year) shared by 4.4% of 5.17 million people in
 # 2014: about 1.22 hours per volunteer per week.
 HOURS_PER_VOLUNTEER_WEEK = (VOLUNTEER_FTE_2014 * HOURS_PER_FTE_YEAR
@@ -178,7 +175,8 @@ class World:
         pop = self.population
         n_units, n_muni, n_pairs = len(pop.unit_muni), len(pop.muni_population), \
             len(self.pair_unit)
-        self.trust_base = self.streams["trust"].beta(*TRUST_BASELINE_BETA, n_units)
+        self.trust_base = self.streams["trust"].beta(*trust_baseline_beta(self.config),
+                                                   n_units)
         self.trust = self.trust_base.copy()
         self.gap_intrinsic = self.streams["logic_gap"].uniform(*LOGIC_GAP_RANGE, n_units)
         self.team_active = pop.team_active.copy()
@@ -430,7 +428,7 @@ class World:
             cells = cells.reshape(n_muni, len(GROUPS))
             for g, group_name in enumerate(GROUPS):
                 out[f"{group_name}:{name}"] = cells[:, g]
-            staff += COORDINATION_HOURS[mode] * cells.sum(axis=1)
+            staff += staff_hours(self.config)[mode] * cells.sum(axis=1)
         out["staff_hours"] = staff
         teams = np.bincount(pop.team_muni, weights=self.team_active.astype(float),
                             minlength=n_muni)
@@ -504,7 +502,7 @@ class World:
             "offered_share": raw["offered"] / max(1, len(self.pair_unit)),
             "active_volunteers": people,
             "volunteer_hours": people * HOURS_PER_VOLUNTEER_WEEK,
-            "staff_hours": sum(h * n for h, n in zip(COORDINATION_HOURS, modes, strict=True)),
+            "staff_hours": sum(h * n for h, n in zip(staff_hours(c), modes, strict=True)),
             "mean_trust": raw["trust_sum"] / len(self.trust),
             "mean_motivation": np.divide(raw["motivation_sum"], teams,
                                          out=np.full(len(teams), np.nan), where=teams > 0),

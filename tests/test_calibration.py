@@ -91,13 +91,15 @@ def test_quick_calibration_command_writes_everything(tmp_path, capsys):
     from calibration.inputs import calibrated_inputs
 
     post = pd.read_csv(out / "posterior.csv")
-    # The posterior covers the whole world: the free parameters sampled (a quick run
-    # samples only those), every other input acting before 2015 drawn from its prior.
+    # The posterior covers the whole world: the free parameters and the local policy's
+    # reading sampled (a quick run samples only those), every other input acting before
+    # 2015 drawn from its prior. The reading is a column of whole numbers, its levels.
     assert list(post.columns) == [*calibrated_inputs(), "weight"]
     assert post.weight.sum() == pytest.approx(1)
+    assert set(post.policy_reading) <= {0, 1, 2} and len(set(post.policy_reading)) > 1
     record = json.loads((out / "manifest.json").read_text())
-    assert record["abc_inputs"] == list(FREE)
-    assert set(record["prior_inputs"]) == set(calibrated_inputs()) - set(FREE)
+    assert record["abc_inputs"] == [*FREE, "policy_reading"]
+    assert set(record["prior_inputs"]) == set(calibrated_inputs()) - {*FREE, "policy_reading"}
     assert record["seed"] == 3 and record["simulations"] > 0 and "mesa" in record["versions"]
     assert record["reproducible"] is True
 

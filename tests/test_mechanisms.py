@@ -17,7 +17,7 @@ def test_larger_municipalities_adopt_a_local_policy_first():
     levers = {"policy_share": 0.18, "volunteer_centre_share": 0.8,
               "municipal_service_share": 0.1, "volunteer_share": 0.044,
               "volunteers_per_agent": 20, "service_takeover": 0.3, "service_new_reach": 0.2,
-              "individual_share": 0.2}
+              "individual_share": 0.2, "agreement_share": 0.55, "organisations_per_10k": 4.0}
     covered, centre_gap = [], []
     for seed in range(6):
         pop = build_population("norway", levers, seed)

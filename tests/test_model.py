@@ -215,9 +215,15 @@ def test_a_municipal_service_can_reach_people_organisations_do_not():
 
 
 def test_trust_enables_joint_coordination():
+    # Centred on the 2015 mean trust (sim.regime.TRUST_REFERENCE): with trust_weight on,
+    # a unit trusting more than that shares more, one trusting less shares less.
+    from sim.regime import TRUST_REFERENCE
+
+    model = CoProductionModel(rng=4, spinup_weeks=0)
+    above = model.trust[model.pair_unit] > TRUST_REFERENCE
     low, _ = _probs(trust_weight=0.0)
     high, _ = _probs(trust_weight=4.0)
-    assert high[:, 2].mean() > low[:, 2].mean()
+    assert (high - low)[above, 2].mean() > 0.02 > -0.02 > (high - low)[~above, 2].mean()
 
 
 def test_task_division_splits_statutory_and_other_work():

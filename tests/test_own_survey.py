@@ -75,7 +75,7 @@ def test_a_new_users_survey_goes_through_every_step_and_is_named_everywhere(
     assert f"In the 47 municipalities of your survey's frame ({data}; 165 units)" in printed
     assert main(["report", "--data", data, "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert f"Made from {data} (2015; 221 answers): the fit, the calibration" in printed
+    assert f"Made from {data} (2015; 245 answers): the fit, the calibration" in printed
     assert "Not made from" not in printed and "SYNTHETIC" not in printed
 
     # Every manifest names the file.
@@ -101,14 +101,14 @@ def test_a_new_users_survey_goes_through_every_step_and_is_named_everywhere(
     named = html.escape(data)
     assert "&lt;units&gt;" in named and "<units>" not in page
     opening = page[:page.index('<div class="findings">')]
-    assert f"what your survey, {named} (2015; 221 answers)" in opening
+    assert f"what your survey, {named} (2015; 245 answers)" in opening
     assert f"<b>Survey of this report</b> (--data): {named}" in opening
-    assert f"<b>Made from</b> {named} (2015; 221 answers): the fit, the calibration" in opening
+    assert f"<b>Made from</b> {named} (2015; 245 answers): the fit, the calibration" in opening
     assert "the scenarios and the comparison" in opening and "SYNTHETIC" not in page
     assert f"Checked against {named}" in page  # the fit section
     assert f"the posterior in {html.escape(str(cal))}" in page  # not the shipped one
     assert f"the 47 municipalities of your survey&#x27;s frame ({named}" in page
-    assert f"against {named} (2015; 221 answers)" in page  # the baseline's figure
+    assert f"against {named} (2015; 245 answers)" in page  # the baseline's figure
     assert f"It is calibrated to {named}" in page
     assert "frame:{" not in page
 

@@ -72,11 +72,12 @@ def test_the_municipality_replaces_the_nearest_and_holds_its_file():
     assert not pop.muni_flags["policy"][k] and pop.muni_flags["centre"][k]
     # A scenario's lever switches it as everyone's, unless the file pins it.
     assert pop.flags_for_shares({"policy_share": 1.0, "volunteer_centre_share": 0.0,
-                                 "municipal_service_share": 0.1})["policy"][k]
+                                 "municipal_service_share": 0.1,
+                                 "agreement_share": 0.55})["policy"][k]
     pinned = build_population(population_name(parse_municipality(
         OURS + "pin_flags = true\n", "ours.toml")), defaults(), 3)
     flags = pinned.flags_for_shares({"policy_share": 1.0, "volunteer_centre_share": 0.0,
-                                     "municipal_service_share": 0.1})
+                                     "municipal_service_share": 0.1, "agreement_share": 0.55})
     assert not flags["policy"][k] and flags["centre"][k]
 
 

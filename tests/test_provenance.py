@@ -40,7 +40,11 @@ def test_every_parameter_is_listed_and_every_assumption_sits_mid_range_with_a_so
     assert set(PARAMETERS) <= set(names)
     for p in PARAMETERS.values():
         assert p.source and p.meaning, p.name
-        if p.kind == "assumption":
+        if p.kind == "assumption" and p.levels:
+            # A model choice has no centre: its prior is uniform over its levels, and its
+            # default is the reading of model versions before 4.
+            assert p.default == p.low and len(p.levels) == p.high - p.low + 1, p.name
+        elif p.kind == "assumption":
             # A range that includes no effect where the mechanism can be absent, and a
             # default at its centre unless a source places it elsewhere.
             assert abs(p.default - (p.low + p.high) / 2) < 1e-9, p.name
