@@ -27,7 +27,7 @@ def _runs(rng, n_worlds=40, n_a=3, n_r=2, reading=False):
 
 
 def test_the_effect_is_read_off_for_each_belief_about_a_route():
-    effects, design = _runs(np.random.default_rng(0))
+    effects, design = _runs(np.random.default_rng(0), n_worlds=200)
     frame = response(effects, design, outcomes=("share_municipality",)).frame
     mine = frame[frame.route == "municipal_default"].sort_values("bin_low")
     assert len(mine) == BINS and list(mine.reading.unique()) == [ALL]
