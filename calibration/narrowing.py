@@ -191,3 +191,33 @@ def posterior_narrowing(posterior, *, replicates: int = NULL_REPLICATES, rng=0) 
     """:func:`narrowing_test` of a :class:`calibration.posterior.Posterior`."""
     return narrowing_test(posterior.particles, posterior.weights, replicates=replicates,
                           rng=rng)
+
+
+def annotate_screening(screening: pd.DataFrame, narrowing: Narrowing) -> pd.DataFrame:
+    """``screening.csv`` with the narrowing test beside the screening's flag.
+
+    The screening's ``informative`` says whether an input moves the survey over its prior
+    (so the ABC kernel moves it); it does not say the survey narrowed it. The added
+    columns do: ``width_share``, ``narrowing_p``, ``narrowed`` and ``survey`` ("narrowed
+    by the survey" or "not identified by the survey").
+    """
+    test = narrowing.frame.set_index("input")
+    out = screening.copy()
+    known = out.input.isin(test.index)
+    out["width_share"] = out.input.map(test.value).where(known)
+    out["narrowing_p"] = out.input.map(test.p_value).where(known)
+    out["narrowed"] = out.input.map(test.narrowed).where(known)
+    out["survey"] = out.input.map(test.words).where(known, "not in the posterior")
+    return out
+
+
+def screening_sentence(annotated: pd.DataFrame) -> str:
+    """The inputs the screening called informative that the survey did not narrow."""
+    rows = annotated[annotated.informative.astype(bool) & (annotated.narrowed == False)]  # noqa: E712
+    if rows.empty:
+        return "Every input the screening found informative was narrowed by the survey."
+    named = ", ".join(f"{r.input} ({r.width_share:.2f} of its range, p = {r.narrowing_p:.2g})"
+                      for r in rows.itertuples(index=False))
+    return (f"The screening found {len(rows)} input{'s' if len(rows) != 1 else ''} "
+            f"informative that the survey did not narrow: {named}; they are not identified "
+            "by the survey, and what an answer owes to them is assumed.")

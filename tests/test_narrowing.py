@@ -64,3 +64,20 @@ def test_the_shipped_posterior_leaves_the_local_policys_routes_not_identified():
     assert not frame.narrowed["municipal_default"]
     assert {"municipal_tradition", "joint_propensity"} <= set(found.narrowed)
     assert "not identified by the survey, so assumed" in found.sentence()
+
+
+def test_screening_says_not_identified_where_the_survey_did_not_narrow():
+    from importlib import resources
+
+    from calibration.narrowing import annotate_screening, posterior_narrowing, screening_sentence
+
+    screening = pd.read_csv(resources.files("calibration.data").joinpath(
+        "posterior", "screening.csv"))
+    found = annotate_screening(screening, posterior_narrowing(load_posterior(),
+                                                              replicates=4000))
+    row = found.set_index("input").loc["policy_clarity"]
+    # Informative to the screening (it moves the survey over its prior), yet its
+    # posterior keeps 0.84 of its range: not identified.
+    assert bool(row.informative) and row.survey == "not identified by the survey"
+    assert found.set_index("input").survey["joint_propensity"] == "narrowed by the survey"
+    assert "policy_clarity (0.84 of its range" in screening_sentence(found)
