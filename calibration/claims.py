@@ -214,7 +214,7 @@ def _significance_claim(res: BootstrapResult, level: float) -> ClaimCheck:
     """
     claim = ("Measured differences in proportions and differences in group means are "
              "statistically significant within a 99% confidence interval.")
-    where = "Statistical analyses (below Table 2)"
+    where = "Statistical analyses"
     reading = ("the project's reading: every difference the paper computed (statutory "
                "minus non-statutory, units pooled and as a mean of the activities' shares; "
                "for the LTC unit, voluntary organisations and both together) excludes 0")
