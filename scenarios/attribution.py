@@ -480,7 +480,10 @@ def attribute(effects: pd.DataFrame, design: pd.DataFrame, strengths: tuple[str,
               associated: tuple[str, ...] = (), *, world: tuple[str, ...] = (),
               narrowed: tuple[str, ...] | None = None, rng=0
               ) -> tuple[list[dict], str | None] | str:
-    """Rows ``input, kind, share, low_90, high_90, rank_correlation, note`` and a note.
+    """Rows ``input, kind, share, low_90, high_90, rank_correlation, note``, and None.
+
+    (The second element is kept for callers that unpack a note: every note is now in
+    its row's ``note``.)
 
     ``effects``: ``draw, replicate, seed, effect`` per paired run
     (:func:`scenarios.effects.paired_differences`); ``design``: the scenario's
