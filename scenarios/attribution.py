@@ -677,10 +677,15 @@ def attribution_table(effects: dict[str, pd.DataFrame], designs: dict[str, pd.Da
                          f"{len(names)} outcomes ({', '.join(outcomes)}): {reason}")
             if attributed:  # beside the outcomes it has (a scenario with none: notes only)
                 rows += [_left_out(scenario, o, reason) for o in outcomes]
-        mine = [r for r in rows if r["scenario"] == scenario and r["note"]
-                and r["kind"] != "left out"]
-        notes += [f"attribution of {scenario}: {n}" for n in
-                  sorted({f"{r['input']}: {r['note']}" for r in mine})]
+        # One console line per note, naming the rows it stands on (the file has each).
+        by_note: dict[str, list[str]] = {}
+        for r in rows:
+            if r["scenario"] == scenario and r["note"] and r["kind"] != "left out":
+                by_note.setdefault(r["note"], [])
+                if r["input"] not in by_note[r["note"]]:
+                    by_note[r["note"]].append(r["input"])
+        notes += [f"attribution of {scenario}: {' and '.join(inputs)}: {note}"
+                  for note, inputs in by_note.items()]
     return pd.DataFrame(rows, columns=COLUMNS), notes
 
 
