@@ -63,7 +63,7 @@ class PolicyResponse:
         return [csv, plot_policy_response(self.frame, directory / "policy_response.png")]
 
     def sentence(self, outcome: str = "share_municipality") -> str:
-        """For each route: the effect in its lowest and highest bins, over all readings."""
+        """Per route: the effect in its lowest and highest bins with runs (all readings)."""
         from sim.outcomes import outcome as registry
 
         rows = self.frame[(self.frame.outcome == outcome) & (self.frame.reading == ALL)]
@@ -72,14 +72,16 @@ class PolicyResponse:
         o = registry(outcome)
         parts = []
         for route, mine in rows.groupby("route", sort=False):
-            mine = mine.sort_values("bin_low")
+            mine = mine[mine.runs > 0].sort_values("bin_low")  # empty bins say nothing
+            if mine.empty:
+                continue
             lo, hi = mine.iloc[0], mine.iloc[-1]
             parts.append(f"{route.replace('_', ' ')} from {lo.bin_low:.2g}–{lo.bin_high:.2g}"
                          f" to {hi.bin_low:.2g}–{hi.bin_high:.2g}: {_change(lo, o)} to "
                          f"{_change(hi, o)}")
-        return (f"The local policy's effect on {o.label.lower()} by what one assumes of each "
-                "route (median and 90% of runs, from the weakest to the strongest quarter "
-                "of its range): " + "; ".join(parts) + ".")
+        return (f"The local policy's effect on '{o.label.lower()}' by what one assumes of "
+                "each route (median and 90% of runs, from its weakest to its strongest "
+                "quarter with runs): " + "; ".join(parts) + ".")
 
 
 def _change(row, o) -> str:
