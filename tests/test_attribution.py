@@ -194,3 +194,32 @@ def test_drawing_inputs_apart_is_checked_against_the_survey():
     assert worlds.logic_distance.nunique() == 4 and worlds.joint_propensity.nunique() == 3
     assert list(worlds.logic_distance[:4]) == list(worlds.logic_distance[4:8])
     assert "factored: 3 posterior draws x 4 draws" in factored.source
+
+
+def test_the_sentence_names_what_is_assumed_and_keeps_a_correlations_digits():
+    from scenarios.attribution import uncertainty_sentence
+
+    rows = pd.DataFrame([
+        {"input": WORLD, "kind": "group", "share": 0.69, "low_90": 0.56, "high_90": 0.77},
+        {"input": STRENGTHS, "kind": "group", "share": 0.007, "low_90": 0.0,
+         "high_90": 0.04},
+        {"input": CHANCE, "kind": "group", "share": 0.30, "low_90": 0.23, "high_90": 0.42},
+        {"input": NARROWED, "kind": "group", "share": np.nan, "low_90": np.nan,
+         "high_90": np.nan},
+        {"input": "municipal_default", "kind": "association", "share": np.nan,
+         "low_90": -0.97, "high_90": -0.56, "rank_correlation": -0.95}])
+    text = uncertainty_sentence(rows.assign(note=""))
+    assert "from the policy's assumed strengths" in text
+    assert "Not separable in this design: what the 2015 survey narrowed" in text
+    assert "rank correlation -0.95 (90% -0.97 to -0.56)" in text and "-1.0" not in text
+
+
+def test_the_narrowed_inputs_come_from_the_manifest_or_the_named_posterior():
+    from scenarios.attribution import narrowed_of
+
+    assert narrowed_of({"narrowed_inputs": ["joint_propensity"]}) == ("joint_propensity",)
+    shipped = narrowed_of({"posterior": "shipped posterior (calibration/data/posterior) | "
+                                        "factored: 6 posterior draws x 6 draws"})
+    assert "joint_propensity" in shipped and "municipal_default" not in shipped
+    assert narrowed_of({"posterior": "/no/such/folder"}) is None
+    assert narrowed_of({}) is None
