@@ -98,6 +98,13 @@ ATTRIBUTION_COLOURS = {NARROWED: "#1f5f8b", WORLD: "#6f8fa8", ASSUMED: "#c0392b"
                        STRENGTHS: "#d9822b", CHANCE: "#9a9a9a", RESIDUAL: "#cfcfcf"}
 
 
+def plt_patch(colour: str):
+    """A legend swatch."""
+    from matplotlib.patches import Patch
+
+    return Patch(color=colour)
+
+
 def plot_attribution(table: pd.DataFrame, path: Path) -> Path:
     """Where each policy effect's variance comes from, per headline outcome.
 
@@ -124,10 +131,13 @@ def plot_attribution(table: pd.DataFrame, path: Path) -> Path:
         ax.set_xlim(0, 1)
         ax.set_title(outcome(name).label, fontsize=9)
         ax.set_xlabel("share of the effect's variance", fontsize=8)
-    axes.ravel()[0].legend(fontsize=7, loc="lower right")
+    # One legend below the panels, for the groups this table has (not over a bar).
+    shown = [g for g in ATTRIBUTION_COLOURS if g in set(groups.input)]
+    handles = [plt_patch(ATTRIBUTION_COLOURS[g]) for g in shown]
+    fig.legend(handles, shown, loc="lower center", ncol=len(shown), fontsize=8)
     fig.suptitle("Where each policy effect's uncertainty comes from: what the survey "
                  "narrowed, what is assumed, chance", fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return save_figure(fig, path)
 
 
