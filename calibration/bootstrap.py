@@ -304,6 +304,7 @@ def survey_bootstrap(
     resample: str = "activity",
     batch: int = 2_000,
     levels=LEVELS,
+    spec=None,
 ) -> BootstrapResult:
     """Bootstrap every statistic of the survey and return BCa intervals.
 
@@ -315,6 +316,8 @@ def survey_bootstrap(
     resample : ``"activity"`` (units within activity) or ``"unit"`` (whole units; needs
         unit-level data).
     batch : replications drawn per batch, to bound memory; does not change the result.
+    spec : the statistics (``names`` and ``compute(counts)``, as :class:`StatisticSpec`);
+        default every statistic of :class:`StatisticSpec` for the table's activities.
 
     The resampled tables themselves are :func:`replicate_counts` (same seed, same draws).
 
@@ -323,7 +326,7 @@ def survey_bootstrap(
     seed = rng if isinstance(rng, int | None) else repr(rng)
     gen = np.random.default_rng(rng)
     table = data.to_table() if isinstance(data, UnitResponses) else data
-    spec = StatisticSpec.for_activities(table.activities, table.statutory)
+    spec = spec or StatisticSpec.for_activities(table.activities, table.statutory)
     counts = table.counts
     estimate = spec.compute(counts)
     if resample == "activity":

@@ -538,8 +538,10 @@ def _effect_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
         return text
     mine = att[(att.scenario == best.scenario) & (att.outcome == KEY_EFFECT)]
     groups = mine[mine.kind == "group"].set_index("input")
-    if groups.empty:
-        return text
+    if not {"world", "policy strengths", "chance"} <= set(groups.index):
+        from scenarios.attribution import uncertainty_sentence
+
+        return f"{text} {uncertainty_sentence(mine)}"
     # A single strength is named only where its share's interval excludes 0.
     singles = mine[(mine.kind == "single") & (mine.low_90 >= NAMED_SHARE)] \
         .sort_values("share", ascending=False)

@@ -21,7 +21,7 @@ from calibration.inputs import policy_strengths
 from calibration.observed_survey import SurveyTable
 from calibration.predictive_check import PredictiveCheck, compare
 from scenarios.attribution import COLUMNS as ATTRIBUTION_COLUMNS
-from scenarios.attribution import attribution_table, strengths_of
+from scenarios.attribution import attribution_table, narrowed_of, strengths_of, world_of
 from scenarios.effects import read_ensembles
 from scenarios.labels import describe
 from sim.catalogue import COORDINATORS, TABLE2_IDS
@@ -150,9 +150,11 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
         names = tuple(n for n in (*SUMMARY, *(p + o for p in ("", "own:", "adopters:")
                                               for o in PLANNER))
                       if n in diff.columns)
+        manifest = ens.scenarios[name].manifest
         part, why = attribution_table(
-            {name: diff}, {name: designs[name]}, names,
-            {name: strengths_of(ens.scenarios[name].manifest)}, POLICY_ROUTES)
+            {name: diff}, {name: designs[name]}, names, {name: strengths_of(manifest)},
+            POLICY_ROUTES, world={name: world_of(manifest)},
+            narrowed={name: narrowed_of(manifest)})
         parts.append(part)
         left_out += why
     attribution = pd.concat(parts, ignore_index=True) if parts else \

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.fit_plots import COLOURS, LABELS, new_figure, save_figure
+from scenarios.attribution import ASSUMED, CHANCE, NARROWED, RESIDUAL, STRENGTHS, WORLD
 from sim.outcomes import HEADLINE, outcome
 
 
@@ -93,14 +94,23 @@ def plot_timeseries(series: dict[str, pd.DataFrame], path: Path) -> Path:
     return save_figure(fig, path)
 
 
-ATTRIBUTION_COLOURS = {"world": "#1f5f8b", "policy strengths": "#d9822b", "chance": "#9a9a9a"}
+ATTRIBUTION_COLOURS = {NARROWED: "#1f5f8b", WORLD: "#6f8fa8", ASSUMED: "#c0392b",
+                       STRENGTHS: "#d9822b", CHANCE: "#9a9a9a", RESIDUAL: "#cfcfcf"}
+
+
+def plt_patch(colour: str):
+    """A legend swatch."""
+    from matplotlib.patches import Patch
+
+    return Patch(color=colour)
 
 
 def plot_attribution(table: pd.DataFrame, path: Path) -> Path:
     """Where each policy effect's variance comes from, per headline outcome.
 
-    Stacked bars per scenario: the shares due to the calibrated world (a joint posterior
-    draw), the policy strengths and chance (:mod:`scenarios.attribution`).
+    Stacked bars per scenario: the shares due to what the survey narrowed, the assumed
+    world inputs, the assumed policy strengths and chance (:mod:`scenarios.attribution`;
+    a group the design cannot separate has no bar).
     """
     groups = table[table.input.isin(ATTRIBUTION_COLOURS)]
     scenarios = list(dict.fromkeys(groups.scenario))
@@ -121,8 +131,57 @@ def plot_attribution(table: pd.DataFrame, path: Path) -> Path:
         ax.set_xlim(0, 1)
         ax.set_title(outcome(name).label, fontsize=9)
         ax.set_xlabel("share of the effect's variance", fontsize=8)
-    axes.ravel()[0].legend(fontsize=7, loc="lower right")
-    fig.suptitle("Where each policy effect's uncertainty comes from: the calibrated world, "
-                 "the policy's assumed strength, chance", fontsize=11)
+    # One legend below the panels, for the groups this table has (not over a bar).
+    shown = [g for g in ATTRIBUTION_COLOURS if g in set(groups.input)]
+    handles = [plt_patch(ATTRIBUTION_COLOURS[g]) for g in shown]
+    fig.legend(handles, shown, loc="lower center", ncol=len(shown), fontsize=8)
+    fig.suptitle("Where each policy effect's uncertainty comes from: what the survey "
+                 "narrowed, what is assumed, chance", fontsize=11)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return save_figure(fig, path)
+
+
+READING_COLOURS = ("#1f5f8b", "#c0392b", "#2e8b57", "#8e44ad", "#d9822b")
+
+
+def plot_policy_response(frame: pd.DataFrame, path: Path) -> Path:
+    """The local policy's effect against each route's strength, per reading.
+
+    One panel per headline outcome (rows) and route (columns): the median effect in each
+    bin of the route's range, with the 90% band of the runs in it
+    (:mod:`scenarios.policy_response`); one colour per reading, "all" in black.
+    """
+    outcomes = [o for o in HEADLINE if o in set(frame.outcome)][:4]
+    routes = list(dict.fromkeys(frame.route))
+    fig, axes = new_figure(max(len(outcomes), 1), max(len(routes), 1),
+                           figsize=(4.2 * max(len(routes), 1), 2.8 * max(len(outcomes), 1)))
+    axes = np.atleast_2d(axes).reshape(max(len(outcomes), 1), max(len(routes), 1))
+    readings = list(dict.fromkeys(frame.reading))
+    for i, name in enumerate(outcomes):
+        o = outcome(name)
+        for j, route in enumerate(routes):
+            ax = axes[i, j]
+            for k, reading in enumerate(readings):
+                rows = frame[(frame.outcome == name) & (frame.route == route)
+                             & (frame.reading == reading)].sort_values("bin_low")
+                mid = (rows.bin_low + rows.bin_high) / 2
+                colour = "black" if reading == "all" else \
+                    READING_COLOURS[k % len(READING_COLOURS)]
+                ax.fill_between(mid, o.scale * rows.low_90, o.scale * rows.high_90,
+                                color=colour, alpha=0.12 if reading == "all" else 0.08)
+                ax.plot(mid, o.scale * rows["median"], "o-", color=colour, ms=3,
+                        label=reading)
+            ax.axhline(0, color="grey", lw=0.8)
+            if i == 0:
+                ax.set_title(f"{_label(route)} (assumed strength)", fontsize=9)
+            if i == len(outcomes) - 1:
+                ax.set_xlabel("route strength (its documented range)", fontsize=8)
+            if j == 0:
+                ax.set_ylabel(f"{o.label}\n({o.difference_unit()})", fontsize=8)
+            ax.grid(alpha=0.3)
+    if len(readings) > 1:
+        axes[0, 0].legend(fontsize=7, title="reading", title_fontsize=7)
+    fig.suptitle("A local volunteer policy's effect against what is assumed of each route "
+                 "(median and 90% of runs per quarter of the route's range)", fontsize=11)
     fig.tight_layout()
     return save_figure(fig, path)

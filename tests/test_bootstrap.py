@@ -4,7 +4,6 @@ import pytest
 from scipy.special import ndtri
 
 from calibration.bootstrap import StatisticSpec, bca, survey_bootstrap
-from calibration.claims import check_claims
 from calibration.observed_survey import load_table2, load_units
 from sim.errors import InputError
 
@@ -84,25 +83,6 @@ def test_degenerate_shares_get_a_reason_not_a_bare_nan(table2_result):
     assert np.isnan(row.low_95) and "no sampling variation" in row.note
     assert frame.note.loc[frame.low_95.notna()].str.contains("no sampling").sum() == 0
     assert table2_result.significant("share:day_centre:voluntary", 0.95) is None
-
-
-def test_paper_claims_are_its_sentences_and_none_is_called_false_for_a_wide_interval(
-        table2_result):
-    checks = check_claims(table2_result)
-    verdicts = {(c.claim.split()[0], c.level): c.verdict for c in checks}
-    assert verdicts[("As", 0.99)] == "supported"  # the LTC units, statutory services
-    assert verdicts[("Although", 0.99)] == "supported"  # organisations, non-statutory
-    assert verdicts[("Measured", 0.99)] == "supported"  # the differences it reports
-    for check in checks:
-        assert check.verdict in ("supported", "not shown", "contradicted", "undecidable",
-                                 "consistent")
-        assert check.reading.startswith("the project's reading")
-        assert "pooled_diff" not in check.evidence and "share:" not in check.evidence
-    # Day centres: 19 units cannot separate 5% from 25% at 99%: not shown, not false.
-    quarter = [c for c in checks if "one-quarter" in c.claim]
-    assert {c.verdict for c in quarter} <= {"consistent", "not shown"}
-    assert not any("sensitivity analysis" in c.claim for c in checks)  # a method
-
 
 
 def test_unit_resampling_widens_nothing_into_nonsense(units_csv):
