@@ -165,7 +165,8 @@ def narrowing_test(particles: pd.DataFrame, weights: np.ndarray, *,
     rows = []
     for name in particles.columns:
         column = particles[name]
-        if pd.api.types.is_numeric_dtype(column):
+        levels = PARAMETERS[name].levels if name in PARAMETERS else ()
+        if pd.api.types.is_numeric_dtype(column) and not levels:
             low, high = (ranges or {}).get(name) or (PARAMETERS[name].low,
                                                      PARAMETERS[name].high)
             value = width_share(column.to_numpy(float), weights, low, high)
@@ -173,8 +174,10 @@ def narrowing_test(particles: pd.DataFrame, weights: np.ndarray, *,
             rows.append((name, "width_share", value, float(np.median(null)),
                          float(np.quantile(null, FAMILY)), p))
         else:
-            labels = column.astype(str).to_numpy()
-            kinds = np.unique(labels)
+            # A model choice (the local policy's reading): every level, held or not.
+            labels = column.astype(int if levels else str).astype(str).to_numpy()
+            kinds = (np.array([str(int(PARAMETERS[name].low) + k) for k in range(len(levels))])
+                     if levels else np.unique(labels))
             shares = np.array([weights[labels == k].sum() for k in kinds])
             value = float(0.5 * np.abs(shares - 1 / len(kinds)).sum())
             dist = _null_distances(weights, len(kinds), replicates, gen)
@@ -204,6 +207,9 @@ def annotate_screening(screening: pd.DataFrame, narrowing: Narrowing) -> pd.Data
     test = narrowing.frame.set_index("input")
     out = screening.copy()
     known = out.input.isin(test.index)
+    # A width share for a continuous input; a model choice's is how far its posterior
+    # shares of the levels are from even (total variation), in ``statistic``.
+    out["statistic"] = out.input.map(test.statistic).where(known)
     out["width_share"] = out.input.map(test.value).where(known)
     out["narrowing_p"] = out.input.map(test.p_value).where(known)
     out["narrowed"] = out.input.map(test.narrowed).where(known)
@@ -216,8 +222,13 @@ def screening_sentence(annotated: pd.DataFrame) -> str:
     rows = annotated[annotated.informative.astype(bool) & (annotated.narrowed == False)]  # noqa: E712
     if rows.empty:
         return "Every input the screening found informative was narrowed by the survey."
-    named = ", ".join(f"{r.input} ({r.width_share:.2f} of its range, p = {r.narrowing_p:.2g})"
-                      for r in rows.itertuples(index=False))
+    def shown(r) -> str:
+        if getattr(r, "statistic", "width_share") == "tv_distance":
+            return (f"{r.input} (its levels' posterior shares {r.width_share:.2f} from even, "
+                    f"p = {r.narrowing_p:.2g})")
+        return f"{r.input} ({r.width_share:.2f} of its range, p = {r.narrowing_p:.2g})"
+
+    named = ", ".join(shown(r) for r in rows.itertuples(index=False))
     return (f"The screening found {len(rows)} input{'s' if len(rows) != 1 else ''} "
             f"informative that the survey did not narrow: {named}; they are not identified "
             "by the survey, and what an answer owes to them is assumed.")

@@ -65,7 +65,7 @@ import pandas as pd
 from calibration.posterior import Posterior
 from scenarios.effects import KEY
 from sim.errors import InputError
-from sim.parameters import ASSUMPTIONS, PARAMETERS
+from sim.parameters import ASSUMPTIONS, PARAMETERS, from_unit
 
 # A line through fewer draws explains them by chance: single inputs are estimated only
 # with at least this many draws of the policy strengths.
@@ -311,9 +311,9 @@ def factored_worlds(posterior, apart: tuple[str, ...], *, narrowed_draws: int,
     if numeric:
         unit = qmc.LatinHypercube(d=len(numeric), seed=int(gen.integers(2**63))) \
             .random(assumed_draws)
-        low = np.array([PARAMETERS[c].low for c in numeric])
-        high = np.array([PARAMETERS[c].high for c in numeric])
-        right[numeric] = qmc.scale(unit, low, high)
+        # Each over its range as a prior draw is (a reading takes whole levels).
+        for j, c in enumerate(numeric):
+            right[c] = from_unit(c, unit[:, j])
     for c in assumed:
         if c not in numeric:
             labels = sorted(posterior.particles[c].astype(str).unique())
@@ -387,9 +387,8 @@ def acceptance_check(posterior, apart: tuple[str, ...], *, draws: int = 96, rng=
     joint = posterior.draws(draws, gen)
     swapped = [dict(w) for w in joint]
     for name in apart:
-        low, high = PARAMETERS[name].low, PARAMETERS[name].high
-        for world, value in zip(swapped, gen.uniform(low, high, draws), strict=True):
-            world[name] = float(value)
+        for world, u in zip(swapped, gen.random(draws), strict=True):
+            world[name] = from_unit(name, u)
     seeds = spawn_seeds(gen.integers(2**63), draws)
     tasks = [Task(w, FIT_STEPS, s, "survey2015") for w, s in
              zip([*joint, *swapped], [*seeds, *seeds], strict=True)]
