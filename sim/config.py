@@ -58,7 +58,18 @@ class Configuration:
         if weeks != sorted(set(weeks)) or (weeks and weeks[0] < 1):
             raise InputError(where, weeks, "switch weeks after the snapshot (>= 1), "
                              "increasing", problem="unordered schedule:")
-        return cls(MappingProxyType(validate(dict(values or {}), where=where)),
+        checked = validate(dict(values or {}), where=where)
+        if checked["adopters"] == PARAMETERS["adopters"].levels.index("own"):
+            # One municipality alone can take a flag; the other levers act on every one.
+            wide = [name for name in _levers() if not PARAMETERS[name].flag
+                    and name != "adopters" and checked[name] != PARAMETERS[name].default]
+            if wide:
+                raise InputError("adopters", "own", "levers that are shares of "
+                                 "municipalities (" + ", ".join(
+                                     n for n in _levers() if PARAMETERS[n].flag)
+                                 + f"); {wide[0]} acts on every municipality",
+                                 problem="cannot reach one municipality alone:")
+        return cls(MappingProxyType(checked),
                    MappingProxyType(dict(start or {})),
                    tuple((int(w), MappingProxyType(dict(c))) for w, c in schedule))
 

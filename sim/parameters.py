@@ -140,6 +140,13 @@ _TABLE: tuple[Parameter, ...] = (
        "activities for people with dementia became an explicit municipal duty in 2020",
        "Andfossen 2020, Statistical analyses; Health and Care Services Act, § 3-7a (2020)",
        label="Social activities a municipal duty (0–1)"),
+    _P("adopters", 0, 0, 1, "lever",
+       "which municipalities the levers asked for reach: all (0, the scenario as written: "
+       "every municipality its shares of municipalities reach) or own (1: one's own "
+       "municipality alone, from a planner's file, its neighbours as in the baseline: "
+       "'if only we adopt'); only levers that are shares of municipalities can reach one "
+       "municipality", "a planner's question (coprod run --adopters own)",
+       label="Who adopts", levels=("all", "own")),
     # ---- assumptions: mechanisms the 2015 survey cannot identify and policy strengths.
     # Each has a documented range; scenario ensembles integrate over it.
     _P("org_presence_pull", 2.0, 0.0, 4.0, "assumption",

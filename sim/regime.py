@@ -27,6 +27,7 @@ import numpy as np
 from sim import kernels
 from sim.catalogue import CATALOGUE, DOMAINS, UNIT_TYPES
 from sim.config import Configuration
+from sim.errors import InputError
 from sim.parameters import PARAMETERS
 from sim.population import Population
 from sim.streams import Streams
@@ -123,6 +124,10 @@ def initial_flags(population: Population) -> Flags:
     return Flags(MappingProxyType(dict(population.muni_flags)), service)
 
 
+# The ``adopters`` lever's level for "one's own municipality alone".
+OWN_ONLY = PARAMETERS["adopters"].levels.index("own")
+
+
 def switched_flags(before: Flags, config: Configuration, population: Population,
                    streams: Streams, *, levers: Mapping[str, float] | None = None,
                    index: int = 0) -> Flags:
@@ -139,7 +144,17 @@ def switched_flags(before: Flags, config: Configuration, population: Population,
     ``levers`` (default: the configuration's requested levers) are those switched to;
     ``index`` counts the switches (several survey waves), each drawing its own takeover.
     """
-    muni = population.flags_for_shares(dict(levers or config.levers_requested))
+    levers = dict(levers or config.levers_requested)
+    muni = population.flags_for_shares(levers)
+    if levers.get("adopters", 0) == OWN_ONLY:
+        # "If only we adopt": one's own municipality takes the new flags, the others keep
+        # theirs (Configuration.resolve refuses this without one's own municipality's
+        # levers being shares of municipalities).
+        if population.own_index is None:
+            raise InputError("adopters", "own", "needs one's own municipality "
+                             "(coprod run --municipality FILE)", problem="nobody to adopt:")
+        own = np.arange(len(population.muni_population)) == population.own_index
+        muni = {flag: np.where(own, held, before[flag]) for flag, held in muni.items()}
     opened = (muni["service"] & ~before["service"])[population.team_muni]
     closed = (before["service"] & ~muni["service"])[population.team_muni]
     name = "switch:service_takeover" + (f":{index}" if index else "")

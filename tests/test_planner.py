@@ -207,3 +207,27 @@ def test_own_municipality_outcomes_through_the_command_line(write, tmp_path, cap
     assert len(lines) == 3 and "--municipality" in lines[0]
     for line in lines:
         build_parser().parse_args(shlex.split(line)[1:])
+
+
+def test_if_only_we_adopt_the_levers_reach_our_municipality_alone():
+    # adopters = own: our municipality takes the policy, the others keep 2015's flags.
+    import sim
+
+    own = parse_municipality(OURS, "ours.toml")
+    name = population_name(own)
+    alone = sim.run({"policy_share": 1.0, "adopters": "own"}, steps=8, population=name,
+                    rng=5)
+    everyone = sim.run({"policy_share": 1.0}, steps=8, population=name, rng=5)
+    base = sim.run({}, steps=8, population=name, rng=5)
+    index = int(np.flatnonzero(alone.municipalities["own"])[0])
+    held = alone.municipalities["flag:policy"].to_numpy()
+    assert held[index] == 1 and everyone.municipalities["flag:policy"].all()
+    others = np.arange(len(held)) != index
+    assert np.array_equal(held[others], base.municipalities["flag:policy"].to_numpy()[others])
+    assert alone.municipalities["switched"].sum() == 1
+    # Levers that act on every municipality cannot reach ours alone; nor can a run
+    # without a municipality of one's own.
+    with pytest.raises(InputError, match="recruitment_effort acts on every municipality"):
+        sim.run({"recruitment_effort": 1.0, "adopters": "own"}, population=name, rng=1)
+    with pytest.raises(InputError, match="nobody to adopt"):
+        sim.run({"policy_share": 1.0, "adopters": "own"}, steps=2, rng=1)
