@@ -22,6 +22,7 @@ pyabc would otherwise create its tables in whatever file it is given.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
 from collections import Counter
@@ -29,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sim.errors import InputError
-from sim.io import interrupts_deferred
+from sim.io import check_target, interrupts_deferred
 
 TABLES = ("abc_smc", "populations", "models", "particles", "parameters", "samples",
           "summary_statistics", "version")
@@ -53,11 +54,33 @@ def saves_whole_generations(history) -> None:
     history.append_population = append_population
 
 
+# SQLite writes these beside the database; a link planted in their place would be followed.
+SIDE_FILES = ("-journal", "-wal", "-shm")
+
+
+def history_path(db: Path) -> Path:
+    """``db``, checked as every writer checks its files: the real path to open.
+
+    A link in place of ``abc.db`` (or of its journal), or a path that leads out of the
+    folder being written (inside :func:`sim.io.locked`), is refused in one line, so that
+    neither pyabc nor SQLite writes anywhere else.
+    """
+    db = Path(db)
+    for path in (db, *(db.with_name(db.name + side) for side in SIDE_FILES)):
+        check_target(path)
+    return Path(os.path.realpath(db))
+
+
+def history_url(db: Path) -> str:
+    """The SQLAlchemy URL pyabc opens for ``db`` (checked by :func:`history_path`)."""
+    return f"sqlite:///{history_path(db)}"
+
+
 @contextmanager
 def _connect(db: Path, *, write: bool = False):
     """A connection to ``db`` (read-only unless ``write``; never creates it), then closed."""
     mode = "rw" if write else "ro"
-    con = sqlite3.connect(f"{Path(db).resolve().as_uri()}?mode={mode}", uri=True,
+    con = sqlite3.connect(f"{history_path(db).as_uri()}?mode={mode}", uri=True,
                           isolation_level=None)
     try:
         yield con
@@ -102,6 +125,7 @@ def check_history(db: Path, population_size: int) -> int:
     one transaction), with one line on stderr saying so; the whole ones are kept.
     """
     db = Path(db)
+    history_path(db)
     if not db.is_file():
         raise _refuse(db, "not a file:", str(db))
     size = db.stat().st_size

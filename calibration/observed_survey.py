@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.catalogue import ACTIVITY_IDS, COORDINATORS, TABLE2_IDS, UNIT_TYPES, activity
-from sim.errors import InputError, UnknownNameError
+from sim.errors import InputError, UnknownNameError, printable
 from sim.io import read_text_limited
 from sim.virtual_survey import FLAG_COLUMNS, shares_from_counts
 
@@ -319,11 +319,6 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]], tuple[str, .
         raise InputError(str(path), "", "at least one data row is required",
                          problem="no data rows after the header")
     return header, rows, tuple(comments)
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters (terminal escapes among them) replaced by '?'."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def _bool_cell(where: str, value: str) -> bool:

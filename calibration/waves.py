@@ -45,11 +45,10 @@ from calibration.observed_survey import (
     UnitResponses,
     load_survey,
     load_table2,
-    printable,
 )
 from calibration.summary import KEYS, SurveyDistance, summarise_counts
 from sim.catalogue import COORDINATORS, TABLE2_IDS, UNIT_TYPES, activity
-from sim.errors import InputError
+from sim.errors import InputError, printable
 from sim.frame import SURVEY_2015
 from sim.io import parse_toml, read_text_limited
 from sim.parameters import PARAMETERS, flag_levers

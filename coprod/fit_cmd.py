@@ -22,10 +22,16 @@ from coprod.common import (
     posterior_surveys_note,
     seed_value,
 )
+from coprod.outputs import replaced_together
 from sim.errors import InputError
 from sim.io import atomic_write_frame, locked, manifest, write_manifest
 
 MAX_DRAWS = 10_000
+# The fit's set of files, replaced together (coprod.outputs); the later waves' files and
+# the local-policy split are members when written.
+FIT_OUTPUTS = ("fit.csv", "fit_differences.csv", "fit_n.csv", "fit_validation.csv",
+               "fit_classes.csv", "fit.png", "posterior.png", "manifest.json")
+FIT_PATTERNS = ("fit_wave*.csv", "fit_policy*.csv")
 
 if TYPE_CHECKING:
     from calibration.posterior import Posterior
@@ -131,10 +137,11 @@ def run_command(args) -> int:
     note = posterior_surveys_note(posterior, waves)
     if note:
         print(note, flush=True)
-    with locked(args.out):
-        check = write_fit(posterior, args.out, draws=args.draws, seed=seed,
+    with locked(args.out), replaced_together(args.out, FIT_OUTPUTS,
+                                             patterns=FIT_PATTERNS) as stage:
+        check = write_fit(posterior, stage, draws=args.draws, seed=seed,
                           workers=args.workers, scheduler=args.scheduler, waves=waves)
-        write_manifest(args.out / "manifest.json", manifest(
+        write_manifest(stage / "manifest.json", manifest(
             command=getattr(args, "invocation", "coprod fit"), seed=seed, draws=args.draws,
             posterior=posterior.source,
             posterior_manifest=posterior.manifest.get("command", ""),

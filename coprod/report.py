@@ -23,7 +23,7 @@ from calibration.posterior import NOT_IDENTIFIED, load_posterior
 from coprod.report_studies import studies_section
 from scenarios.labels import change, describe, fte, number
 from sim.catalogue import COORDINATORS, TABLE2_IDS, activity
-from sim.errors import InputError, UnknownNameError
+from sim.errors import InputError, UnknownNameError, printable
 from sim.frame import SURVEY_2015
 from sim.io import (
     atomic_write_bytes,
@@ -341,7 +341,7 @@ def surveys_lines(summary: dict) -> list[str]:
     lines += [f"Made from {words}: {part}" for part, words in summary["each"]]
     if summary["mismatch"]:
         lines.append(summary["mismatch"])
-    return ["".join(c if c.isprintable() else "?" for c in line) for line in lines]
+    return [printable(line) for line in lines]
 
 
 def _surveys_section(summary: dict) -> str:

@@ -329,9 +329,11 @@ def locked(directory: str | Path, *, where: str = "--out"):
 
     directory = Path(directory)
     refuse_package_dir(directory, where)
+    made = _missing_folders(directory)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / LOCK_FILE
     fd = _open_lock(path, where)
+    ok = False
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -350,10 +352,35 @@ def locked(directory: str | Path, *, where: str = "--out"):
         _WRITE_ROOTS.append(directory)
         try:
             yield directory
+            ok = True
         finally:
             _WRITE_ROOTS.remove(directory)
     finally:
+        if not ok and made:  # a refused or interrupted command leaves no folder it made
+            _remove_if_empty(made, path)
         os.close(fd)
+
+
+def _missing_folders(directory: Path) -> list[Path]:
+    """The folders (deepest first) that creating ``directory`` would make."""
+    missing = []
+    while not directory.exists() and not directory.is_symlink():
+        missing.append(directory)
+        if directory.parent == directory:
+            break
+        directory = directory.parent
+    return missing
+
+
+def _remove_if_empty(made: list[Path], lock: Path) -> None:
+    """Remove the folders in ``made`` (deepest first) if they hold nothing but ``lock``."""
+    try:
+        if [p.name for p in made[0].iterdir()] == [lock.name]:
+            lock.unlink()
+        for folder in made:
+            folder.rmdir()  # fails, and stops, at the first folder that holds something
+    except OSError:
+        pass
 
 
 def code_version() -> str:
