@@ -17,6 +17,7 @@ import argparse
 from pathlib import Path
 
 from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
+from coprod.outputs import replaced_together
 from sim.io import atomic_write_frame, locked, manifest, write_manifest
 
 
@@ -34,6 +35,9 @@ def register(sub, name: str) -> None:
     add_workers(p)
     p.add_argument("--out", default=None, help="output directory (default out/design; its "
                    "parent folder must exist)")
+
+
+OUTPUTS = ("design.csv", "reference.csv", "design.png", "manifest.json")  # one set
 
 
 def run_command(args) -> int:
@@ -61,17 +65,17 @@ def run_command(args) -> int:
     with locked(args.out):
         table, frame, elapsed = run_design(study, policies, rng=seed, workers=args.workers,
                                            scheduler=args.scheduler)
-        atomic_write_frame(args.out / "reference.csv", table, float_format="%.8g")
-        plot_design(frame, args.out / "design.png")
-        lines = sentences(frame)
-        # design.csv last but one: the manifest vouches for the set.
-        atomic_write_frame(args.out / "design.csv", frame)
-        write_manifest(args.out / "manifest.json", manifest(
-            command=getattr(args, "invocation", "coprod design"), seed=seed,
-            quick=args.quick, workers=args.workers, scheduler=args.scheduler,
-            worlds=study.worlds, truths=study.truths, neighbours=study.neighbours,
-            designs=DESIGNS, policies={k: dict(v) for k, v in policies.items()},
-            reproducible=True, elapsed_s=round(elapsed, 1)))
+        with replaced_together(args.out, OUTPUTS) as stage:
+            atomic_write_frame(stage / "reference.csv", table, float_format="%.8g")
+            plot_design(frame, stage / "design.png")
+            lines = sentences(frame)
+            atomic_write_frame(stage / "design.csv", frame)
+            write_manifest(stage / "manifest.json", manifest(
+                command=getattr(args, "invocation", "coprod design"), seed=seed,
+                quick=args.quick, workers=args.workers, scheduler=args.scheduler,
+                worlds=study.worlds, truths=study.truths, neighbours=study.neighbours,
+                designs=DESIGNS, policies={k: dict(v) for k, v in policies.items()},
+                reproducible=True, elapsed_s=round(elapsed, 1)))
     note = " (quick: 600 worlds; ratios move by about ±0.1 between seeds)" \
         if args.quick else ""
     print(f"Done in {elapsed:.0f} s{note}.")

@@ -1167,8 +1167,12 @@ font-size:1.1em;margin:1em 0} .mismatch{color:#8a4b00}
 small{color:#555} code{background:#f4f4f4;padding:1px 3px}"""
 
 
-def build_report(directory: Path, waves=None) -> Path:
+def build_report(directory: Path, waves=None, *, into: Path | None = None) -> Path:
     """Render ``DIR/report.html`` (and ``DIR/figures/*.png``) from what ``DIR`` holds.
+
+    ``into``: the folder the files are written to (default ``DIR``; the command line
+    gives a staging folder, so that the report and its figures replace the earlier ones
+    together: :func:`coprod.outputs.replaced_together`).
 
     Each part is rendered when its files are there — the survey (``survey/``), the fit
     (``fit/``), the scenarios (``scenarios/`` or ``DIR`` itself, as ``coprod run`` and
@@ -1191,7 +1195,8 @@ def build_report(directory: Path, waves=None) -> Path:
     if not any(have.values()):
         _need(directory / "survey" / "bootstrap.csv", SURVEY_REMAKE.split("'")[0])
     check_out_dir(directory)  # a read-only folder is refused before anything is read
-    figures = directory / "figures"
+    into = directory if into is None else Path(into)
+    figures = into / "figures"
     body, left = [], []
     flags = _data_flags(waves)
     # coprod survey reads one CSV: the first wave's file
@@ -1258,4 +1263,5 @@ would change it — from an agent-based model calibrated to that survey.{ahead}<
 <div class="findings"><h2>Findings to read first</h2><ol>{found}</ol></div>
 {''.join(body)}
 </body></html>"""
-    return atomic_write_text(directory / "report.html", page)
+    atomic_write_text(into / "report.html", page)
+    return directory / "report.html"

@@ -16,7 +16,11 @@ import math
 import time
 
 from coprod.common import add_seed, bounded, examples, seed_value
-from sim.io import atomic_write_frame, check_out_dir, manifest, write_manifest
+from coprod.outputs import replaced_together
+from sim.io import atomic_write_frame, check_out_dir, locked, manifest, write_manifest
+
+OUTPUTS = ("bootstrap.csv", "claims.csv", "classes.csv", "classes_sensitivity.csv",
+           "classes_dropped.csv", "manifest.json")  # replaced together
 
 
 def register(sub, name: str) -> None:
@@ -128,21 +132,24 @@ def run(args) -> int:
               "for several activities, so the probability is somewhat optimistic (unit-level "
               "data with --resample unit accounts for it).")
     if args.out:
-        path = atomic_write_frame(args.out / "bootstrap.csv", res.to_frame())
-        # The claims as this survey judges them: the report states them from here.
-        atomic_write_frame(args.out / "claims.csv", pd.DataFrame(
-            [vars(c) for c in checks], columns=list(CLAIM_COLUMNS)))
-        atomic_write_frame(args.out / "classes.csv", classes.to_frame())
-        atomic_write_frame(args.out / "classes_sensitivity.csv", classes.sensitivity_frame())
-        atomic_write_frame(args.out / "classes_dropped.csv", bounds)
-        write_manifest(args.out / "manifest.json", manifest(
-            command="coprod survey", seed=seed, reps=args.reps, resample=args.resample,
-            data=str(args.data or "shipped: Andfossen (2020) Table 2"),
-            data_file=str(data_file or "shipped: Andfossen (2020) Table 2"),
-            synthetic=synthetic,
-            observed_class=classes.observed,
-            observed_class_probability=classes.probabilities[classes.observed],
-            elapsed_seconds=round(elapsed, 3)))
+        with locked(args.out), replaced_together(args.out, OUTPUTS) as stage:
+            atomic_write_frame(stage / "bootstrap.csv", res.to_frame())
+            # The claims as this survey judges them: the report states them from here.
+            atomic_write_frame(stage / "claims.csv", pd.DataFrame(
+                [vars(c) for c in checks], columns=list(CLAIM_COLUMNS)))
+            atomic_write_frame(stage / "classes.csv", classes.to_frame())
+            atomic_write_frame(stage / "classes_sensitivity.csv",
+                               classes.sensitivity_frame())
+            atomic_write_frame(stage / "classes_dropped.csv", bounds)
+            write_manifest(stage / "manifest.json", manifest(
+                command="coprod survey", seed=seed, reps=args.reps, resample=args.resample,
+                data=str(args.data or "shipped: Andfossen (2020) Table 2"),
+                data_file=str(data_file or "shipped: Andfossen (2020) Table 2"),
+                synthetic=synthetic,
+                observed_class=classes.observed,
+                observed_class_probability=classes.probabilities[classes.observed],
+                elapsed_seconds=round(elapsed, 3)))
+        path = args.out / "bootstrap.csv"
         print(f"\nWrote {path}, claims.csv, classes.csv, classes_sensitivity.csv, "
               "classes_dropped.csv and "
               f"{args.out / 'manifest.json'}")

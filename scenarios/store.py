@@ -13,7 +13,9 @@ and a table is stored column by column with its dtypes, so a resumed ensemble wr
 the same bytes as an uninterrupted one. What is read back is checked like a user's
 file: a row that is not such a record is refused in one line. A store written by an
 earlier version (pickles, no ``format`` in ``meta``) is never unpickled: ``--resume`` on
-it is refused; a fresh start replaces it.
+it is refused; a fresh start replaces it. A fresh start (``--force``) keeps the old runs
+and their outcome files until its first run is stored; then both go together, so an
+interrupted ``--force`` never leaves old outcomes beside new runs.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from sim.io import interrupts_deferred
 
 STORE = "runs.sqlite"
 FORMAT = "json-1"
+# What a finished ensemble writes beside its store (scenarios.ensemble), manifest first.
+RESULT_FILES = ("manifest.json", "outcomes.csv", "timeseries.csv", "municipalities.csv",
+                "inputs.csv")
 MAX_RECORD_BYTES = 20_000_000  # one run's record; a few hundred kB at the longest horizon
 FRAME_TAG = "__frame__"
 # The dtypes a stored table may have (what the model's series are made of).
@@ -255,13 +260,24 @@ class RunStore:
     def add(self, draw: int, replicate: int, seed: int, result) -> None:
         """Store one finished run at once (a commit per run: nothing finished is lost)."""
         record = encode(result)
-        if self.fresh:  # one transaction: the old runs go as the first new one comes
-            self.db.execute("DELETE FROM runs")
-            self._claim()
-            self.fresh = False
-        self.db.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?)",
-                        (draw, replicate, str(seed), record))
-        self.db.commit()
+        with interrupts_deferred():
+            if self.fresh:  # one transaction: the old runs go as the first new one comes
+                self._drop_old_results()
+                self.db.execute("DELETE FROM runs")
+                self._claim()
+                self.fresh = False
+            self.db.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?)",
+                            (draw, replicate, str(seed), record))
+            self.db.commit()
+
+    def _drop_old_results(self) -> None:
+        """Remove the files summarising the runs being replaced (the manifest first).
+
+        From now on the store holds the new runs only: outcomes of the old ones beside
+        them would be read as this run's results.
+        """
+        for name in RESULT_FILES:
+            (self.path.parent / name).unlink(missing_ok=True)
 
     def count(self) -> int:
         """Number of stored runs."""

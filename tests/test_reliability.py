@@ -412,7 +412,7 @@ def test_a_half_saved_last_generation_is_removed_and_the_whole_ones_kept(small_d
 
 
 @pytest.mark.parametrize("argv", [
-    ["calibrate", "--quick", "--resume"], ["fit", "--draws", "10"],
+    ["calibrate", "--quick"], ["fit", "--draws", "10"],
     ["recovery", "--quick", "--truths", "1"], ["validate", "--leave-one-out", "--quick"],
     ["ablate", "--quick", "--mechanism", "statutory_pull"],
 ])
