@@ -257,8 +257,27 @@ def _from_toml(label: str, path: Path, text: str | None = None,
                      " ".join(description.split()))
 
 
+def check_spec(spec: str | Path) -> None:
+    """Refuse a ``--data`` value that is empty, or neither a shipped name nor a file.
+
+    A bare word that names no file (``wave2030``) is answered with the shipped names.
+    """
+    text = str(spec)
+    shipped = ", ".join(SHIPPED)
+    if not text.strip():
+        raise InputError("--data", text, f"give a survey file (CSV or TOML) or one of "
+                         f"{shipped}", problem="empty value")
+    path = Path(text)
+    if text not in SHIPPED and not path.exists() and not path.is_symlink() \
+            and not path.suffix and "/" not in text:
+        raise InputError("--data", text, f"shipped surveys: {shipped}; or give a survey "
+                         "file (CSV or TOML)", problem="unknown survey name")
+
+
 def load_wave(spec: str | Path | None) -> Wave:
     """The wave ``--data`` names (see the module's docstring); None: ``wave2015``."""
+    if spec is not None:
+        check_spec(spec)
     if spec is None or str(spec) == "wave2015":
         return Wave("wave2015", "shipped: Andfossen (2020), Table 2", FIRST_YEAR,
                     {}, load_table2())
@@ -561,6 +580,7 @@ def survey_file(spec: str | Path | None) -> tuple[Path | None, bool]:
     """
     if spec is None or str(spec) == "wave2015":
         return None, False
+    check_spec(spec)
     path = Path(spec)
     if str(spec) in SHIPPED or path.suffix.lower() == ".toml":
         wave = load_wave(spec)

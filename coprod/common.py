@@ -135,6 +135,23 @@ def study_out(args, default):
     return path
 
 
+def once():
+    """An argparse action for an option given at most once (a second one is refused).
+
+    Without it the last of ``--data A --data B`` wins silently.
+    """
+    import argparse
+
+    class Once(argparse.Action):
+        def __call__(self, parser, namespace, values, option_string=None):
+            if getattr(namespace, self.dest, None) is not None:
+                parser.error(f"{option_string} given twice ({getattr(namespace, self.dest)!r}"
+                             f" and {values!r}); this command reads one")
+            setattr(namespace, self.dest, values)
+
+    return Once
+
+
 # The seed is a bounded whole number like any other (defined after bounded()).
 _seed_type = bounded(0, MAX_SEED)
 

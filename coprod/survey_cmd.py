@@ -15,7 +15,7 @@ import argparse
 import math
 import time
 
-from coprod.common import add_seed, bounded, examples, seed_value
+from coprod.common import add_seed, bounded, examples, once, seed_value
 from coprod.outputs import replaced_together
 from sim.io import atomic_write_frame, check_out_dir, locked, manifest, write_manifest
 
@@ -34,7 +34,7 @@ def register(sub, name: str) -> None:
     from calibration.observed_survey import MAX_COUNT, MAX_FIELD, MAX_UNITS
     from sim.io import MAX_INPUT_BYTES
 
-    p.add_argument("--data", help="your own survey CSV (aggregate or unit-level; "
+    p.add_argument("--data", action=once(), help="your own survey CSV (aggregate or unit-level; "
                    f"at most {MAX_INPUT_BYTES:,} bytes, {MAX_UNITS:,} units, n up to "
                    f"{MAX_COUNT:,} per activity, cells up to {MAX_FIELD:,} characters); "
                    "a wave's TOML, or the shipped 'wave2025-synthetic'); default: the "
