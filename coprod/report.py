@@ -21,6 +21,7 @@ import pandas as pd
 
 from calibration.posterior import NOT_IDENTIFIED, load_posterior
 from coprod.report_studies import studies_section
+from scenarios.compare import check_versions
 from scenarios.labels import change, describe, fte, number
 from sim.catalogue import COORDINATORS, TABLE2_IDS, activity
 from sim.errors import InputError, UnknownNameError, printable
@@ -877,9 +878,11 @@ def _scenario_section_at(sdir: Path, directory: Path, figures: Path) -> str:
     desc = []
     sizes = set()
     population = "survey2015"
+    manifests = {}
     for name in scenarios:
         path = _scenario_manifest(sdir, name)
         manifest = read_own_json(path, RUN_REMAKE)
+        manifests[name] = (path, manifest)
         if name == scenarios[0]:
             population = _text(manifest, "population", path, RUN_REMAKE, "survey2015")
         runs = _whole(manifest, "runs", path, RUN_REMAKE, "?")
@@ -888,6 +891,9 @@ def _scenario_section_at(sdir: Path, directory: Path, figures: Path) -> str:
         desc.append(f"<tr><th>{_e(name)}</th><td>"
                     f"{_e(_text(manifest, 'description', path, RUN_REMAKE))}"
                     f"</td><td>{_e(runs)}</td></tr>")
+    # Runs of another model or code version than the baseline's are refused (one line).
+    versions = "".join(f"<p><b>Note:</b> {_e(note)}.</p>"
+                       for note in check_versions(manifests, scenarios[0]))
     design = "; ".join(f"{d} calibrated worlds × {a} draws of the policy strengths × {r} "
                        f"seeds over {h} weeks" for d, a, r, h in sorted(sizes, key=str))
     whose = "in " + describe_population(population)
@@ -926,7 +932,7 @@ def _scenario_section_at(sdir: Path, directory: Path, figures: Path) -> str:
         ("attribution.png", "Where each policy effect's uncertainty comes from"),
     ] if (sdir / f).exists())
     return f"""
-<h2>What if? Policies against the baseline</h2>
+<h2>What if? Policies against the baseline</h2>{versions}
 <p>Runs: {html.escape(design)}; a scenario's run is compared with the baseline's run of
 the same posterior draw, assumption draw and seed (differences use only such pairs).</p>
 <table><tr><th>Scenario</th><th>What it stands for and changes in the model</th>
