@@ -65,6 +65,9 @@ class SurveyTable:
     statutory: np.ndarray
     source: str
     notes: tuple[str, ...] = ()
+    # Answers 'unsure'/'several' dropped per activity, when the file records them (a
+    # unit-level file); None for an aggregate table (the paper's prints only a range).
+    dropped: np.ndarray | None = None
 
     @property
     def n(self) -> np.ndarray:
@@ -132,7 +135,9 @@ class UnitResponses:
         notes = tuple(
             f"{a}: {k} answer(s) 'unsure'/'several' dropped" for a, k in self.dropped.items() if k
         )
-        return SurveyTable(self.activities, counts, self.statutory, self.source, notes)
+        dropped = np.array([self.dropped.get(a, 0) for a in self.activities], dtype=int)
+        return SurveyTable(self.activities, counts, self.statutory, self.source, notes,
+                           dropped)
 
 
 def _shipped_toml() -> dict:
@@ -257,6 +262,25 @@ def _table_from_rows(rows: list[dict], source: str) -> SurveyTable:
     )
 
 
+PAPER_SOURCE = "Andfossen (2020), Table 2"
+
+
+def dropped_shares(table: SurveyTable) -> tuple[np.ndarray | None, str | None]:
+    """Each activity's share of answers dropped as 'unsure'/'several', and its source.
+
+    ``(shares, "the survey file")`` when the table records its dropped answers;
+    ``(None, "paper")`` for the paper's Table 2 (it prints only a range, 0 to 35%);
+    ``(None, None)`` for a user's aggregate table, which does not record them.
+    """
+    if table.dropped is not None:
+        total = table.n + table.dropped
+        return np.divide(table.dropped, total, out=np.zeros(len(total)),
+                         where=total > 0), "the survey file"
+    if table.source == PAPER_SOURCE:
+        return None, "paper"
+    return None, None
+
+
 def load_table2() -> SurveyTable:
     """The paper's Table 2 with counts recovered from n and the printed percentages."""
     rows = []
@@ -266,7 +290,7 @@ def load_table2() -> SurveyTable:
             "statutory": activity(entry["activity"]).statutory,
             "where": f"survey2015.toml: table2 entry {i} ({entry['activity']})",
         })
-    return _table_from_rows(rows, "Andfossen (2020), Table 2")
+    return _table_from_rows(rows, PAPER_SOURCE)
 
 
 def _read_table(path: Path, required: tuple[str, ...], optional: str = ""):

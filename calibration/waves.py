@@ -118,8 +118,16 @@ def _table_with_six(table: SurveyTable, where: str) -> SurveyTable:
                          + ", ".join(TABLE2_IDS) + "), which the virtual survey observes",
                          problem="missing activity:")
     rows = table.rows(TABLE2_IDS)
+    others = [a for a in table.activities if a not in TABLE2_IDS]
+    notes = table.notes
+    if others:
+        answers = int(table.counts[table.rows(others)].sum())
+        notes += (f"{answers:,} answer(s) for {', '.join(others[:4])}"
+                  f"{', ...' if len(others) > 4 else ''} not used: the virtual survey "
+                  "observes Table 2's six activities",)
+    dropped = None if table.dropped is None else table.dropped[rows]
     return SurveyTable(TABLE2_IDS, table.counts[rows], table.statutory[rows], table.source,
-                       table.notes)
+                       notes, dropped)
 
 
 def _frame_of_units(data: UnitResponses) -> SampleFrame:
@@ -138,6 +146,46 @@ def _frame_of_units(data: UnitResponses) -> SampleFrame:
     return SampleFrame(source=data.source, unit_muni=tuple(unit_muni[order].tolist()),
                        unit_type=tuple(np.asarray(types)[order].tolist()),
                        flags=tuple(flags))
+
+
+def min_answers() -> int:
+    """The fewest answers a survey to calibrate to may hold (an aggregate table's 5%)."""
+    return math.ceil(MIN_SCALE * int(load_table2().n.sum()))
+
+
+def check_unit_frame(frame: SampleFrame, table: SurveyTable, where: str) -> None:
+    """Refuse a unit-level survey too small to calibrate to or too large to simulate.
+
+    The limits are those of the aggregate tables (at least 5% of 2015's answers) and of
+    a planner's municipality file (:data:`sim.municipality.LIMITS`): at most
+    :data:`sim.municipality.MAX_UNITS` units in one municipality, whose inhabitants, at
+    the 2015 sample's inhabitants per unit, stay within the planner's bound; and the
+    frame's inhabitants at most Norway's.
+    """
+    from sim.municipality import LIMITS, MAX_UNITS
+    from sim.population import NATIONAL_MUNICIPALITIES, NATIONAL_POPULATION
+
+    answers = int(table.n.sum())
+    if answers < min_answers():
+        raise InputError(f"{where}: column 'coordinator'", f"{answers} answers",
+                         f"a survey to calibrate to needs at least {min_answers()} answers "
+                         "for Table 2's activities (5% of 2015's, as an aggregate table)",
+                         problem="too few answers:")
+    per_unit = (NATIONAL_POPULATION * SURVEY_2015.municipalities / NATIONAL_MUNICIPALITIES
+                / SURVEY_2015.units_identified)
+    most = int(np.bincount(np.asarray(frame.unit_muni)).max())
+    cap = min(MAX_UNITS, int(LIMITS["inhabitants"][1] // per_unit))
+    if most > cap:
+        raise InputError(f"{where}: column 'municipality'", f"{most} units in one "
+                         "municipality", f"allowed: at most {cap}, as in a municipality "
+                         "file ('coprod run --municipality')", problem="too many units:")
+    units = len(frame.unit_muni)
+    if units * per_unit > NATIONAL_POPULATION:
+        raise InputError(f"{where}: column 'unit_id'", f"{units:,} units",
+                         f"allowed: at most {int(NATIONAL_POPULATION // per_unit):,} units "
+                         f"(at the 2015 sample's {per_unit:,.0f} inhabitants per unit, "
+                         f"Norway's {NATIONAL_POPULATION:,} inhabitants)",
+                         problem="too many units to simulate:")
 
 
 def _policy_split(data: UnitResponses) -> np.ndarray | None:
@@ -173,6 +221,7 @@ def _from_csv(label: str, path: Path, year: int, levers: dict, synthetic: bool,
     if isinstance(data, UnitResponses):
         frame = _frame_of_units(data)
         table = _table_with_six(data.to_table(), str(path))
+        check_unit_frame(frame, table, str(path))
         split = _policy_split(data)
         recorded = frame.recorded_flags()
         shares = {lever: round(float(recorded[flag].mean()), 4)

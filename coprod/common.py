@@ -177,7 +177,8 @@ def load_waves(args):
     if getattr(args, "data", None):
         print(f"Survey: {waves.describe()}", flush=True)
         for wave in waves.waves:
-            for note in wave.notes[:2]:
+            # The first notes (what the file is, its frame) and every answer left out.
+            for note in [*wave.notes[:2], *(n for n in wave.notes[2:] if " not used: " in n)]:
                 print(f"  {wave.label}: {note}", flush=True)
     return waves
 

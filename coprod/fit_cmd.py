@@ -82,7 +82,7 @@ def write_fit(posterior: Posterior, out: Path, *, draws: int, seed: int, workers
     runs = predictive_runs(posterior, draws=draws, rng=seed, workers=workers,
                            scheduler=scheduler, waves=waves)
     check = compare(survey_counts(runs), first, reps=reps, rng=seed)
-    atomic_write_frame(out / "fit_validation.csv", validation(runs))
+    atomic_write_frame(out / "fit_validation.csv", validation(runs, first))
     atomic_write_frame(out / "fit_classes.csv", predictive_classes(runs, first, reps=reps,
                                                                    rng=seed))
     for k, wave in enumerate(waves.waves):

@@ -569,6 +569,21 @@ def _read_comparison(path: Path) -> pd.DataFrame:
         if column not in comp:
             comp[column] = np.nan
     comp["scenario"] = comp.scenario.astype(str)
+    comp["outcome"] = comp.outcome.astype(str)
+    repeated = comp.duplicated(["scenario", "outcome"])
+    if repeated.any():  # compare writes each (scenario, outcome) once, own: rows included
+        row = comp[repeated].iloc[0]
+        raise InputError(f"{path}: row {int(repeated.to_numpy().argmax()) + 2}",
+                         f"{row.scenario}, {row.outcome}", "each scenario and outcome "
+                         f"once; make it again with '{COMPARE_REMAKE}'",
+                         problem="repeated row")
+    bad = ~np.isfinite(comp[list(COMP_NUMERIC)].to_numpy(float)) & \
+        comp[list(COMP_NUMERIC)].notna().to_numpy()
+    if bad.any():  # 'inf' reads as a number; no outcome of a run is infinite
+        r, c = np.argwhere(bad)[0]
+        raise InputError(f"{path}: row {r + 2}, column '{COMP_NUMERIC[c]}'",
+                         comp[COMP_NUMERIC[c]].iloc[r], "allowed: a finite number; make "
+                         f"it again with '{COMPARE_REMAKE}'")
     return comp
 
 
@@ -1051,7 +1066,10 @@ def command_line(record: dict, folder: Path) -> str:
     command = str(record.get("command") or "").strip()
     if not command.startswith("coprod "):
         return ""
-    words = shlex.split(command)
+    try:
+        words = shlex.split(command)
+    except ValueError:  # an edited manifest (an unbalanced quote): no command to show
+        return ""
     seed = record.get("seed")
     if "--seed" not in words and isinstance(seed, int) and not isinstance(seed, bool):
         words += ["--seed", str(seed)]
