@@ -46,6 +46,10 @@ FIT_REMAKE = "coprod fit --out DIR/fit" + DEMO
 COMPARE_REMAKE = "coprod compare --out DIR/scenarios" + DEMO
 RUN_REMAKE = "coprod run ... --out DIR/scenarios" + DEMO
 BOOT_COLUMNS = ("statistic", "estimate", "low_95", "high_95", "low_99", "high_99")
+# Shares lie in 0 to 1 and their differences in -1 to 1: a tampered file is refused.
+BOOT_BOUNDS = dict.fromkeys(BOOT_COLUMNS[1:], (-1.0, 1.0))
+SHARE_BOUNDS = dict.fromkeys(("observed", "low_95", "high_95", "sim_median", "sim_low_90",
+                              "sim_high_90", "probability", "level"), (0.0, 1.0))
 COMP_COLUMNS = ("scenario", "outcome", "median")
 COMP_NUMERIC = ("median", "diff_median", "diff_low_90", "diff_high_90")
 
@@ -276,7 +280,7 @@ def _fit_is_of(directory: Path, table) -> bool:
     """Whether fit.csv's observed shares are those of ``table`` (the --data survey's)."""
     needed = ("activity", "coordinator", "observed")
     fit = read_own_csv(directory / "fit" / "fit.csv", FIT_REMAKE, columns=needed,
-                       numeric=("observed",))
+                       numeric=("observed",), bounds=SHARE_BOUNDS)
     mine = _table_shares(table)
     for r in fit.itertuples(index=False):
         want = mine.get(f"{r.activity}:{r.coordinator}")
@@ -421,7 +425,8 @@ def _claim_sentences(directory: Path) -> list[str]:
     path = directory / "survey" / "claims.csv"
     if not path.exists():
         return []
-    claims = read_own_csv(path, SURVEY_REMAKE, columns=CLAIM_COLUMNS, numeric=("level",))
+    claims = read_own_csv(path, SURVEY_REMAKE, columns=CLAIM_COLUMNS, numeric=("level",),
+                          bounds=SHARE_BOUNDS)
     strict = claims[np.isclose(claims.level.astype(float), 0.99)]
     if strict.empty:
         return []
@@ -582,7 +587,7 @@ def _read_comparison(path: Path) -> pd.DataFrame:
     if bad.any():  # 'inf' reads as a number; no outcome of a run is infinite
         r, c = np.argwhere(bad)[0]
         raise InputError(f"{path}: row {r + 2}, column '{COMP_NUMERIC[c]}'",
-                         comp[COMP_NUMERIC[c]].iloc[r], "allowed: a finite number; make "
+                         str(comp[COMP_NUMERIC[c]].iloc[r]), "allowed: a finite number; make "
                          f"it again with '{COMPARE_REMAKE}'")
     return comp
 
@@ -616,7 +621,8 @@ def findings(directory: Path) -> list[str]:
 
 def _survey_section(directory: Path) -> str:
     boot = read_own_csv(directory / "survey" / "bootstrap.csv", SURVEY_REMAKE,
-                        columns=BOOT_COLUMNS, numeric=BOOT_COLUMNS[1:])
+                        columns=BOOT_COLUMNS, numeric=BOOT_COLUMNS[1:],
+                        bounds=BOOT_BOUNDS)
     boot["statistic"] = boot.statistic.astype(str)
     shares = boot[boot.statistic.str.startswith("share:")].copy()
     parts = shares.statistic.str.split(":", expand=True)
@@ -680,7 +686,8 @@ def _second_wave_section(directory: Path) -> str:
     a synthetic wave is said to be one before anything else.
     """
     def shares(path: Path, remake: str) -> pd.DataFrame:
-        boot = read_own_csv(path, remake, columns=BOOT_COLUMNS, numeric=BOOT_COLUMNS[1:])
+        boot = read_own_csv(path, remake, columns=BOOT_COLUMNS, numeric=BOOT_COLUMNS[1:],
+                        bounds=BOOT_BOUNDS)
         boot = boot[boot.statistic.astype(str).str.startswith("share:")]
         return boot.set_index(boot.statistic.astype(str))
 
@@ -730,7 +737,7 @@ def _fit_section(directory: Path, figures: Path) -> str:
     cells = len(TABLE2_IDS) * len(COORDINATORS)
     needed = ("observed", "sim_low_90", "sim_high_90", "inside")
     fit = read_own_csv(fit_dir / "fit.csv", FIT_REMAKE, rows=cells, columns=needed,
-                       numeric=needed)
+                       numeric=needed, bounds=SHARE_BOUNDS)
     n = read_own_csv(fit_dir / "fit_n.csv", FIT_REMAKE, columns=("inside",),
                      numeric=("inside",), rows=len(TABLE2_IDS))
     # The posterior the fit was made with (its manifest names it), not the shipped one.
@@ -858,7 +865,7 @@ def _question_rows(directory: Path, comp: pd.DataFrame, scenarios: list[str]) ->
     rows = []
     if path.exists():
         obs = read_own_csv(path, SURVEY_REMAKE, columns=("class", "probability"),
-                           numeric=("probability",))
+                           numeric=("probability",), bounds=SHARE_BOUNDS)
         prob = dict(zip(obs["class"], obs.probability, strict=True))
         rows.append("<tr><th>observed survey (bootstrap replicates)</th>"
                     + "".join(f"<td>{prob.get(c, 0):.0%}</td>" for c in CLASSES) + "</tr>")

@@ -401,14 +401,17 @@ def code_version() -> str:
 
 
 def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
-                 rows: int | None = None, numeric: tuple = (), **kwargs):
+                 rows: int | None = None, numeric: tuple = (), bounds: dict | None = None,
+                 **kwargs):
     """Read a CSV that coprod wrote, defensively.
 
     A missing, empty, oversized, truncated or malformed file (or one without ``columns``,
     or with another number of data rows than ``rows`` when given, or with a value that is
-    not a number in one of the ``numeric`` columns, when present) is one
-    :class:`InputError` naming the file and ``remake``, the command that makes it again,
-    instead of a pandas traceback.
+    not a finite number in one of the ``numeric`` columns, when present, or outside
+    ``bounds[column] = (low, high)``) is one :class:`InputError` naming the file and
+    ``remake``, the command that makes it again, instead of a pandas traceback. Blank
+    cells of numeric columns stay NaN (no value); 'inf' is refused (coprod never writes
+    it), so that no tampered file renders "median inf".
     """
     import csv
     import io
@@ -439,13 +442,20 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
     if rows is not None and len(frame) != rows:
         raise InputError(str(path), f"{len(frame)} rows", f"expected {rows}; {again}",
                          problem="truncated file:")
+    import numpy as np
+
     for column in (c for c in numeric if c in frame.columns):
         values = pd.to_numeric(frame[column], errors="coerce")
-        bad = values.isna() & frame[column].notna()
+        low, high = (bounds or {}).get(column, (-np.inf, np.inf))
+        with np.errstate(invalid="ignore"):
+            bad = (values.isna() & frame[column].notna()) | np.isinf(values) | \
+                (values < low) | (values > high)
         if bad.any():
             row = int(bad.to_numpy().argmax())
+            allowed = "a finite number" if (low, high) == (-np.inf, np.inf) else \
+                f"a number from {low:g} to {high:g}"
             raise InputError(f"{path}: row {row + 2}, column '{column}'",
-                             frame[column].iloc[row], f"allowed: a number; {again}")
+                             str(frame[column].iloc[row]), f"allowed: {allowed}; {again}")
         frame[column] = values
     return frame
 
