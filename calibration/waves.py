@@ -432,15 +432,21 @@ class Waves:
                              problem="waves:")
         first = self.waves[0]
         if first.frame is not None and first.frame.unit_level:
+            # A file of M municipalities records a share k / M (stored to 4 decimals): a
+            # lever agrees with it when it gives the same k, i.e. within 1 / (2M).
+            tolerance = 0.5 / first.frame.municipalities + 5e-5
             clash = {k: v for k, v in first.levers.items()
                      if k in first.recorded_shares
-                     and abs(v - first.recorded_shares[k]) > 1e-9}
+                     and abs(v - first.recorded_shares[k]) > tolerance}
             if clash:
                 name = next(iter(clash))
-                raise InputError(f"{first.source}: [levers] {name}", clash[name],
-                                 f"the first wave's file records who held it: "
-                                 f"{first.recorded_shares[name]:.4g} of its municipalities; "
-                                 "leave the lever out (or the column)",
+                toml = first.label in SHIPPED or first.label.lower().endswith(".toml")
+                raise InputError(f"{first.label if toml else first.source}: [levers] "
+                                 f"{name}", clash[name],
+                                 f"the first wave's file ({first.source}) records who held "
+                                 f"it: {first.recorded_shares[name]:.4g} of its "
+                                 f"{first.frame.municipalities} municipalities; give that "
+                                 "share (within half a municipality) or leave the lever out",
                                  problem="contradicts the file:")
         base = int(first.table.n.sum())
         for wave in self.waves[1:]:
