@@ -36,7 +36,7 @@ def register(sub, name: str) -> None:
                    metavar="NAME", help="mechanisms to switch off (default all: "
                    + ", ".join(mechanisms) + ")")
     p.add_argument("--out", default=None, help="output directory (default out/ablation; "
-                   "its parent folder must exist)")
+                   "made with its parents if missing)")
 
 
 def run_command(args) -> int:

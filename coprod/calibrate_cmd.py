@@ -51,8 +51,8 @@ def register(sub, name: str) -> None:
                    "survey's measured noise level, the median distance of two virtual "
                    "surveys of one world)")
     p.add_argument("--out", default=None,
-                   help="output directory (default out/calibration; its parent folder "
-                   "must exist)")
+                   help="output directory (default out/calibration; "
+                   "made with its parents if missing)")
 
 
 def run_command(args) -> int:

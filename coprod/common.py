@@ -104,14 +104,12 @@ def add_workers(parser, *, scheduler: bool = True) -> None:
 def out_dir(given, default):
     """The output folder, checked before any work: ``default`` when not given.
 
-    A folder given explicitly must have an existing parent (a typo should not create a
-    tree of folders); the default is created with its parents.
+    Missing folders, parents included, are made when the command writes (links and
+    files in the way are refused: :func:`sim.io.check_out_dir`).
     """
     from sim.io import check_out_dir
 
-    if given is None:
-        return check_out_dir(default, create_parents=True)
-    return check_out_dir(given)
+    return check_out_dir(default if given is None else given)
 
 
 def add_study_options(parser) -> None:

@@ -35,8 +35,8 @@ def register(sub, name: str) -> None:
     add_workers(p)
     p.add_argument("--resume", action="store_true", help="reuse the worlds finished in "
                    "--out (worlds.sqlite, kept as each finishes) and compute only the rest")
-    p.add_argument("--out", default=None, help="output directory (default out/design; its "
-                   "parent folder must exist)")
+    p.add_argument("--out", default=None, help="output directory (default out/design; "
+                   "made with its parents if missing)")
 
 
 OUTPUTS = ("design.csv", "reference.csv", "design.png", "manifest.json")  # one set

@@ -53,8 +53,8 @@ def register(sub, name: str) -> None:
     add_data(p, "the survey(s) to check the fit against")
     add_seed(p)
     add_workers(p)
-    p.add_argument("--out", default=None, help="output directory (default out/fit; its "
-                   "parent folder must exist)")
+    p.add_argument("--out", default=None, help="output directory (default out/fit; "
+                   "made with its parents if missing)")
 
 
 def write_fit(posterior: Posterior, out: Path, *, draws: int, seed: int, workers: int = 1,

@@ -89,7 +89,7 @@ def register_run(sub, name: str) -> None:
     add_seed(p)
     add_workers(p)
     p.add_argument("--out", default=None, help=f"output directory (default "
-                   f"{DEFAULT_OUT}; its parent folder must exist)")
+                   f"{DEFAULT_OUT}; made with its parents if missing)")
     p.add_argument("--resume", action="store_true", help="reuse the runs stored in --out "
                    "by an earlier, interrupted run with the same options; compute only the "
                    "missing ones")

@@ -37,7 +37,7 @@ def register(sub, name: str) -> None:
     add_seed(p)
     add_workers(p)
     p.add_argument("--out", default=None, help="output directory (default "
-                   "out/sensitivity; its parent folder must exist)")
+                   "out/sensitivity; made with its parents if missing)")
 
 
 OUTPUTS = ("sensitivity.csv", "sensitivity.png", "manifest.json")  # replaced together

@@ -32,7 +32,7 @@ def register(sub, name: str) -> None:
                    "(required; the only one so far)")
     add_study_options(p)
     p.add_argument("--out", default=None, help="output directory (default out/validation; "
-                   "its parent folder must exist)")
+                   "made with its parents if missing)")
 
 
 def run_command(args) -> int:

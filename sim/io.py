@@ -207,14 +207,15 @@ def read_bytes_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> byt
     return data
 
 
-def check_out_dir(path: str | Path, *, where: str = "--out", create_parents: bool = False
-                  ) -> Path:
+def check_out_dir(path: str | Path, *, where: str = "--out") -> Path:
     """Check, before any work, that ``path`` is (or can become) a writable directory.
 
-    Writes a temporary file in the directory, or, when it does not exist yet, in the
-    nearest folder above it that does (its parent must exist unless ``create_parents``),
-    so that a wrong ``--out`` is refused before hours of runs. Nothing is created: a
-    command refused later leaves no empty folder behind; writers create the directory.
+    Missing folders (parents included) are made by the writers, so ``out/a/b`` needs no
+    ``mkdir``; what is unsafe is refused: a file in the way, a link among the folders to
+    be made (a dangling one would make them elsewhere), a folder of the package. Writes
+    a temporary file in the nearest existing folder, so that a wrong ``--out`` is
+    refused before hours of runs. Nothing is created here: a command refused later
+    leaves no empty folder behind.
     """
     from sim.errors import InputError
 
@@ -226,15 +227,16 @@ def check_out_dir(path: str | Path, *, where: str = "--out", create_parents: boo
     if path.exists() and not path.is_dir():
         raise InputError(where, text, "allowed: a directory (this is a file)",
                          problem="not a directory:")
-    if not path.exists() and not create_parents and not path.parent.is_dir():
-        raise InputError(where, text, f"the parent folder {str(path.parent)!r} must exist "
-                         "(create it first)", problem="missing parent folder of")
     probe = path
     while not probe.exists():
+        if probe.is_symlink():
+            raise InputError(where, text, f"{str(probe)!r} is a link to nowhere; give a "
+                             "folder without it", problem="refusing to make folders "
+                             "through a link in")
         probe = probe.parent
     try:
         if not probe.is_dir():
-            raise NotADirectoryError(20, "a file stands in the way")
+            raise NotADirectoryError(20, f"{probe} is a file, not a folder")
         with tempfile.TemporaryFile(dir=probe):
             pass
     except OSError as err:
