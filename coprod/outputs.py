@@ -1,7 +1,8 @@
 """A set of output files that belong together, replaced together or not at all.
 
-Every command that writes several files (``fit``, ``survey``, ``design``,
-``sensitivity``, ``discover``, ``report``, ``compare``, the fit of ``calibrate``) writes
+Every command that writes several files (``fit``, ``survey``, ``simulate``, ``design``,
+``sensitivity``, ``discover``, ``report``, ``compare``, ``validate``, ``ablate``, the fit
+of ``calibrate``) writes
 them under their own names in a hidden staging folder inside the output folder, and
 renames them into place only when every file is written (with Ctrl-C held off for the
 renames; ``manifest.json``, which vouches for the others, goes first and comes last).

@@ -142,9 +142,20 @@ def identity(scenario: Scenario, *, seed: int, posterior: str, code: str) -> dic
             "seed": seed, "posterior_sha256": posterior, "code_version": code}
 
 
+# What each identity field stands for, in the options that set it (hashes say nothing).
+_IN_WORDS = {
+    "scenario_sha256": "another scenario content or size (the file's keys and [set], "
+                       "--draws, --assumption-draws, --replicates, --horizon, --data, "
+                       "--municipality)",
+    "posterior_sha256": "another posterior (--posterior)",
+    "code_version": "another code version (another coprod)",
+}
+
+
 def _differences(old: dict, new: dict) -> list[str]:
     # Only what both record is compared: an older manifest records the seed alone.
-    return [f"{k} {old[k]!r} (now {new[k]!r})" for k in new if k in old and old[k] != new[k]]
+    return [_IN_WORDS.get(k) or f"{k} {old[k]!r} (now {new[k]!r})"
+            for k in new if k in old and old[k] != new[k]]
 
 
 def recorded_identity(directory: Path) -> dict | None:
