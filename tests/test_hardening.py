@@ -195,7 +195,8 @@ def test_report_readers_refuse_edited_files_in_one_line(tmp_path):
             ("b,own:active_volunteers,1,0,0,0\nb,own:active_volunteers,1,0,0,0\n",
              "repeated row"),
             ("b,active_volunteers,1,0,0,0\nb,active_volunteers,2,0,0,0\n", "repeated row"),
-            ("b,municipalities,inf,0,0,0\n", "allowed: a finite number")):
+            ("b,municipalities,inf,0,0,0\n", "invalid value .inf.; allowed: a number from 0"),
+            ("b,municipalities,-1e308,0,0,0\n", "allowed: a number from 0")):
         path = tmp_path / "comparison.csv"
         path.write_text(head + rows)
         with pytest.raises(InputError, match=message):
