@@ -25,6 +25,7 @@ from sim.io import check_target, interrupts_deferred
 
 WRITTEN: list[str] = []  # "<n> files in <folder>" for every set this command replaced
 FIRST_GONE_LAST_IN = "manifest.json"  # the file that vouches for the others
+STAGE_PREFIX = ".new-outputs."
 
 
 def interrupted_message(default: str) -> str:
@@ -47,6 +48,8 @@ def replaced_together(directory: Path, names: tuple[str, ...], *,
                       patterns: tuple[str, ...] = (), folders: tuple[str, ...] = ()):
     """Yield a staging folder; on success, its files replace the set in ``directory``.
 
+    Call it holding the folder's lock (:func:`sim.io.locked`).
+
     ``names`` are the set's file names, ``patterns`` globs of further members (e.g.
     ``fit_wave*.csv``) and ``folders`` sub-folders whose files belong to the set (a
     report's ``figures/``). Files of the earlier set that the block did not write are
@@ -61,7 +64,12 @@ def replaced_together(directory: Path, names: tuple[str, ...], *,
                              "the place of output")
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(dir=directory, prefix=".new-outputs."))
+        # Stages a killed process left behind (callers hold the folder's lock: no other
+        # writer is using one).
+        for stale in directory.glob(f"{STAGE_PREFIX}*"):
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+        stage = Path(tempfile.mkdtemp(dir=directory, prefix=STAGE_PREFIX))
     except OSError as err:
         raise InputError("--out", str(directory), f"allowed: a writable directory "
                          f"({err.strerror})", problem="cannot write to") from None

@@ -412,3 +412,13 @@ def test_out_makes_its_parents(tmp_path, capsys):
     out = tmp_path / "a" / "b" / "survey"
     assert main(["survey", "--reps", "100", "--out", str(out)]) == 0
     assert (out / "bootstrap.csv").is_file() and (out / "manifest.json").is_file()
+
+
+def test_a_stage_left_by_a_killed_process_is_cleared(tmp_path, capsys):
+    out = tmp_path / "survey"
+    (out / ".new-outputs.dead").mkdir(parents=True)
+    (out / ".new-outputs.dead" / "bootstrap.csv").write_text("half")
+    assert main(["survey", "--reps", "100", "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".coprod.lock", "bootstrap.csv", "claims.csv", "classes.csv", "classes_dropped.csv",
+        "classes_sensitivity.csv", "manifest.json"]
