@@ -22,7 +22,6 @@ pyabc would otherwise create its tables in whatever file it is given.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import sys
 from collections import Counter
@@ -30,7 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sim.errors import InputError
-from sim.io import check_target, interrupts_deferred
+from sim.io import checked_database, interrupts_deferred
 
 TABLES = ("abc_smc", "populations", "models", "particles", "parameters", "samples",
           "summary_statistics", "version")
@@ -54,21 +53,14 @@ def saves_whole_generations(history) -> None:
     history.append_population = append_population
 
 
-# SQLite writes these beside the database; a link planted in their place would be followed.
-SIDE_FILES = ("-journal", "-wal", "-shm")
-
-
 def history_path(db: Path) -> Path:
-    """``db``, checked as every writer checks its files: the real path to open.
+    """``db``, checked as every writer checks its files (:func:`sim.io.checked_database`).
 
     A link in place of ``abc.db`` (or of its journal), or a path that leads out of the
-    folder being written (inside :func:`sim.io.locked`), is refused in one line, so that
-    neither pyabc nor SQLite writes anywhere else.
+    folder being written, is refused in one line: neither pyabc nor SQLite writes
+    anywhere else.
     """
-    db = Path(db)
-    for path in (db, *(db.with_name(db.name + side) for side in SIDE_FILES)):
-        check_target(path)
-    return Path(os.path.realpath(db))
+    return checked_database(db)
 
 
 def history_url(db: Path) -> str:

@@ -184,11 +184,10 @@ class WorldStore:
         import sqlite3
 
         from sim.errors import InputError
-        from sim.io import check_target, interrupts_deferred
+        from sim.io import checked_database, interrupts_deferred
 
-        self.path = check_target(Path(path))
-        for suffix in ("-journal", "-wal", "-shm"):
-            check_target(self.path.with_name(self.path.name + suffix))
+        self.path = Path(path)
+        checked_database(self.path)  # a link to elsewhere (or for its journal) is refused
         if resume and not self.path.is_file():
             raise InputError("--resume", str(self.path), "nothing to resume there: run "
                              "without --resume first", problem="missing design study")

@@ -195,12 +195,11 @@ class RunStore:
     """Finished runs of one scenario, keyed by (draw, replicate), committed one by one."""
 
     def __init__(self, directory: Path, ident: dict, *, resume: bool):
-        from sim.io import check_target
+        from sim.io import checked_database
 
         directory.mkdir(parents=True, exist_ok=True)
-        self.path = check_target(directory / STORE)  # a link to elsewhere is refused
-        for suffix in ("-journal", "-wal", "-shm"):  # nor may sqlite's own files be links
-            check_target(directory / f"{STORE}{suffix}")
+        self.path = directory / STORE
+        checked_database(self.path)  # a link to elsewhere (or for its journal) is refused
         try:
             with interrupts_deferred():  # never a store file without its tables
                 self._create(ident, resume)

@@ -76,6 +76,23 @@ def check_target(path: str | Path) -> Path:
     return path
 
 
+SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")  # what SQLite writes beside a database
+
+
+def checked_database(path: str | Path) -> Path:
+    """``path`` of an SQLite database checked as every writer checks its files.
+
+    A link in place of the database or of a file SQLite writes beside it (its journal),
+    or a path leading out of the folder being written (inside :func:`locked`), is
+    refused in one line; the real path to open is returned. The one check for every
+    database coprod writes (``abc.db``, ``runs.sqlite``, ``worlds.sqlite``).
+    """
+    path = Path(path)
+    for file in (path, *(path.with_name(path.name + side) for side in SQLITE_SIDE_FILES)):
+        check_target(file)
+    return Path(os.path.realpath(path))
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` via a temporary file and rename: never half-written.
 
