@@ -201,14 +201,21 @@ def _policy_split(data: UnitResponses) -> np.ndarray | None:
 
 def _scaled_frame(table: SurveyTable) -> SampleFrame | None:
     """The 2015 frame scaled to an aggregate table's answers (None: the 2015 sample)."""
+    from sim.population import NATIONAL_MUNICIPALITIES
+
     answers, answers_2015 = int(table.n.sum()), int(load_table2().n.sum())
     scale = answers / answers_2015
-    if not MIN_SCALE <= scale <= MAX_SCALE:
+    # At most Norway's municipalities (and so about its inhabitants): the 2015 sample's
+    # 50 municipalities scaled by at most 357 / 50.
+    most = min(MAX_SCALE, NATIONAL_MUNICIPALITIES / SURVEY_2015.municipalities)
+    if not MIN_SCALE <= scale <= most:
         raise InputError(f"{table.source}: column 'n'", f"{answers:,} answers in all",
                          f"an aggregate table's answers scale the 2015 frame ({answers_2015} "
-                         f"answers), so {MIN_SCALE:g} to {MAX_SCALE:g} times as many: "
+                         f"answers in {SURVEY_2015.municipalities} municipalities), so "
+                         f"{MIN_SCALE:g} to {most:.3g} times as many (at most Norway's "
+                         f"{NATIONAL_MUNICIPALITIES} municipalities): "
                          f"{math.ceil(MIN_SCALE * answers_2015)} to "
-                         f"{int(MAX_SCALE * answers_2015):,}", problem="out of range:")
+                         f"{int(most * answers_2015):,}", problem="out of range:")
     if round(SURVEY_2015.units_identified * scale) == SURVEY_2015.units_identified:
         return None
     return SampleFrame(source=table.source, scale=round(scale, 4))

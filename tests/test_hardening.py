@@ -272,6 +272,10 @@ def test_unit_frames_have_the_limits_of_tables_and_planners_files(write):
     with pytest.raises(InputError, match="too many units: '151 units in one municipality'"):
         Waves.load([str(write("big.csv", _units(151, muni_of=lambda u: "one")))])
     assert Waves.load([str(write("ok.csv", _units(20)))]).waves[0].table.n.sum() == 120
+    rows = ["activity,n,municipality,voluntary,together"]
+    rows += [f"{a},400,200,100,100" for a in TABLE2_IDS]  # 2,400 answers: 7.8 × 2015's
+    with pytest.raises(InputError, match="at most Norway's 357 municipalities"):
+        Waves.load([str(write("huge.csv", "\n".join(rows) + "\n"))])
 
 
 def test_a_small_frame_fits_without_runtime_warnings(write, capsys, tmp_path):
