@@ -22,7 +22,6 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	@mkdir -p out
 	$(VENV)/bin/coprod demo --out out/demo
 
 # Tests run in parallel on up to 4 processes (pytest-xdist); each test is independent.

@@ -46,6 +46,7 @@ import pandas as pd
 from calibration.history import (
     UNREADABLE,
     check_history,
+    history_url,
     latest_run,
     saves_whole_generations,
     whole_generations,
@@ -337,7 +338,7 @@ def _abc_smc(models: list, priors: list, distance, settings: Settings, workers: 
 
 def _open_history(abc, db: Path, observed: dict, population_size: int, resume: bool) -> int:
     """Start a new run in ``db`` or load the one there; the generations already done."""
-    url = f"sqlite:///{db.resolve()}"
+    url = history_url(db)  # refuses a link in place of abc.db, as every writer does
     if resume:
         if not db.exists():
             raise InputError("resume", str(db), "nothing to resume there: start a "

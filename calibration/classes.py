@@ -95,19 +95,24 @@ def dropped_answers_bounds(table: SurveyTable, *, reps: int = 2_000, rng=None,
                            dropped: float = DROPPED_MAX):
     """The research question's answer if the dropped answers had named one coordinator.
 
-    For each coordinator, every activity gets back the answers it would have lost at the
-    paper's largest dropped share (``dropped`` of all its answers), all naming that
-    coordinator: the bounds of what the dropped answers could do to the answer. Returns
-    ``case, class, probability, reps`` (one row per case, "as observed" first).
+    For each coordinator, every activity gets back the answers it lost, all naming that
+    coordinator: the bounds of what the dropped answers could do to the answer. The
+    answers lost are the table's own (``table.dropped``, a unit-level file's) when it
+    records them, else the paper's largest dropped share (``dropped`` of all its
+    answers). Returns ``case, class, probability, reps`` (one row per case, "as
+    observed" first).
     """
     import pandas as pd
 
     from calibration.observed_survey import SurveyTable as Table
 
     rows = []
-    extra = np.round(table.n * dropped / (1 - dropped)).astype(int)
+    if table.dropped is not None:
+        extra = np.asarray(table.dropped, dtype=int)
+    else:
+        extra = np.round(table.n * dropped / (1 - dropped)).astype(int)
     cases = [("as observed", table.counts)]
-    for j, coordinator in enumerate(COORDINATORS):
+    for j, coordinator in enumerate(COORDINATORS if extra.any() else ()):
         counts = table.counts.copy()
         counts[:, j] += extra
         cases.append((f"all dropped answers named {coordinator}", counts))

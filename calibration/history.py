@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sim.errors import InputError
-from sim.io import interrupts_deferred
+from sim.io import checked_database, interrupts_deferred
 
 TABLES = ("abc_smc", "populations", "models", "particles", "parameters", "samples",
           "summary_statistics", "version")
@@ -53,11 +53,26 @@ def saves_whole_generations(history) -> None:
     history.append_population = append_population
 
 
+def history_path(db: Path) -> Path:
+    """``db``, checked as every writer checks its files (:func:`sim.io.checked_database`).
+
+    A link in place of ``abc.db`` (or of its journal), or a path that leads out of the
+    folder being written, is refused in one line: neither pyabc nor SQLite writes
+    anywhere else.
+    """
+    return checked_database(db)
+
+
+def history_url(db: Path) -> str:
+    """The SQLAlchemy URL pyabc opens for ``db`` (checked by :func:`history_path`)."""
+    return f"sqlite:///{history_path(db)}"
+
+
 @contextmanager
 def _connect(db: Path, *, write: bool = False):
     """A connection to ``db`` (read-only unless ``write``; never creates it), then closed."""
     mode = "rw" if write else "ro"
-    con = sqlite3.connect(f"{Path(db).resolve().as_uri()}?mode={mode}", uri=True,
+    con = sqlite3.connect(f"{history_path(db).as_uri()}?mode={mode}", uri=True,
                           isolation_level=None)
     try:
         yield con
@@ -102,6 +117,7 @@ def check_history(db: Path, population_size: int) -> int:
     one transaction), with one line on stderr saying so; the whole ones are kept.
     """
     db = Path(db)
+    history_path(db)
     if not db.is_file():
         raise _refuse(db, "not a file:", str(db))
     size = db.stat().st_size

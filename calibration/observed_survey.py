@@ -31,13 +31,16 @@ from pathlib import Path
 import numpy as np
 
 from sim.catalogue import ACTIVITY_IDS, COORDINATORS, TABLE2_IDS, UNIT_TYPES, activity
-from sim.errors import InputError, UnknownNameError
+from sim.errors import InputError, UnknownNameError, printable
 from sim.io import read_text_limited
 from sim.virtual_survey import FLAG_COLUMNS, shares_from_counts
 
 DROPPED_ANSWERS = ("several", "unsure")
 AGGREGATE_COLUMNS = ("activity", "n", *COORDINATORS)
 UNIT_COLUMNS = ("unit_id", "unit_type", "municipality", "activity", "coordinator")
+# Columns an error may name when it quotes a header (a file's other words are counted).
+KNOWN_COLUMNS = frozenset((*AGGREGATE_COLUMNS, *UNIT_COLUMNS, "statutory",
+                           *FLAG_COLUMNS.values()))
 MAX_COUNT = 100_000  # units per activity: far above any survey of care units in Norway
 # Units in a unit-level file: Norway has a few thousand nursing homes and home-care
 # services, so 50,000 is far above any real survey, and resampling whole units costs
@@ -62,6 +65,9 @@ class SurveyTable:
     statutory: np.ndarray
     source: str
     notes: tuple[str, ...] = ()
+    # Answers 'unsure'/'several' dropped per activity, when the file records them (a
+    # unit-level file); None for an aggregate table (the paper's prints only a range).
+    dropped: np.ndarray | None = None
 
     @property
     def n(self) -> np.ndarray:
@@ -129,7 +135,9 @@ class UnitResponses:
         notes = tuple(
             f"{a}: {k} answer(s) 'unsure'/'several' dropped" for a, k in self.dropped.items() if k
         )
-        return SurveyTable(self.activities, counts, self.statutory, self.source, notes)
+        dropped = np.array([self.dropped.get(a, 0) for a in self.activities], dtype=int)
+        return SurveyTable(self.activities, counts, self.statutory, self.source, notes,
+                           dropped)
 
 
 def _shipped_toml() -> dict:
@@ -254,6 +262,25 @@ def _table_from_rows(rows: list[dict], source: str) -> SurveyTable:
     )
 
 
+PAPER_SOURCE = "Andfossen (2020), Table 2"
+
+
+def dropped_shares(table: SurveyTable) -> tuple[np.ndarray | None, str | None]:
+    """Each activity's share of answers dropped as 'unsure'/'several', and its source.
+
+    ``(shares, "the survey file")`` when the table records its dropped answers;
+    ``(None, "paper")`` for the paper's Table 2 (it prints only a range, 0 to 35%);
+    ``(None, None)`` for a user's aggregate table, which does not record them.
+    """
+    if table.dropped is not None:
+        total = table.n + table.dropped
+        return np.divide(table.dropped, total, out=np.zeros(len(total)),
+                         where=total > 0), "the survey file"
+    if table.source == PAPER_SOURCE:
+        return None, "paper"
+    return None, None
+
+
 def load_table2() -> SurveyTable:
     """The paper's Table 2 with counts recovered from n and the printed percentages."""
     rows = []
@@ -263,7 +290,7 @@ def load_table2() -> SurveyTable:
             "statutory": activity(entry["activity"]).statutory,
             "where": f"survey2015.toml: table2 entry {i} ({entry['activity']})",
         })
-    return _table_from_rows(rows, "Andfossen (2020), Table 2")
+    return _table_from_rows(rows, PAPER_SOURCE)
 
 
 def _read_table(path: Path, required: tuple[str, ...], optional: str = ""):
@@ -271,9 +298,14 @@ def _read_table(path: Path, required: tuple[str, ...], optional: str = ""):
     header, rows, comments = _read_csv(path)
     missing = [c for c in required if c not in header]
     if missing:
-        raise InputError(f"{path}: header", ",".join(header),
+        raise InputError(f"{path}: header", _shown(header),
                          f"required columns: {', '.join(required)}{optional}; missing: "
                          + ", ".join(missing))
+    for line, row in enumerate(rows, start=2):
+        if None in row:  # DictReader's key for the cells beyond the header
+            raise InputError(f"{path}: row {line}", f"{len(header) + len(row[None])} cells",
+                             f"allowed: at most {len(header)}, one per column of the "
+                             "header", problem="more cells than the header names:")
     return header, rows, comments
 
 
@@ -301,6 +333,12 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]], tuple[str, .
         if not header:
             raise InputError(str(path), "", "a CSV header row is required",
                              problem="empty file")
+        repeated = sorted({h for h in header if header.count(h) > 1})
+        if repeated:
+            known = [h for h in repeated if h in KNOWN_COLUMNS]
+            raise InputError(f"{path}: header", ", ".join(known) if known else
+                             f"{len(repeated)} column name(s)", "each column once",
+                             problem="repeated column")
         reader.fieldnames = header
         rows = list(reader)
     except csv.Error as err:  # e.g. a field over csv's 128 KiB limit
@@ -319,11 +357,6 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]], tuple[str, .
         raise InputError(str(path), "", "at least one data row is required",
                          problem="no data rows after the header")
     return header, rows, tuple(comments)
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters (terminal escapes among them) replaced by '?'."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def _bool_cell(where: str, value: str) -> bool:
@@ -511,7 +544,7 @@ def load_survey(path: str | Path | None = None) -> SurveyTable | UnitResponses:
     units = [c for c in UNIT_COLUMNS if c in header and c not in AGGREGATE_COLUMNS]
     aggregate = [c for c in AGGREGATE_COLUMNS if c in header and c not in UNIT_COLUMNS]
     if units and aggregate:
-        raise InputError(f"{path}: header", ",".join(header), "a file is either an aggregate "
+        raise InputError(f"{path}: header", _shown(header), "a file is either an aggregate "
                          f"table ({','.join(AGGREGATE_COLUMNS)}) or unit-level responses "
                          f"({','.join(UNIT_COLUMNS)}); it has aggregate columns "
                          f"{','.join(aggregate)} and unit-level columns {','.join(units)}",
@@ -520,7 +553,18 @@ def load_survey(path: str | Path | None = None) -> SurveyTable | UnitResponses:
         return load_units(path)
     if "n" in header:
         return load_aggregate(path)
-    raise InputError(f"{path}: header", ",".join(header),
+    raise InputError(f"{path}: header", _shown(header),
                      f"expected an aggregate table ({','.join(AGGREGATE_COLUMNS)}) or "
                      f"unit-level responses ({','.join(UNIT_COLUMNS)})",
-                     problem="unrecognised value")
+                     problem="not a survey file: its first line names")
+
+
+def _shown(header: list[str]) -> str:
+    """A header as an error may quote it: the survey columns it names, others counted.
+
+    A file that is not a survey (a link to ``/etc/passwd``) is never echoed.
+    """
+    known = [h for h in header if h in KNOWN_COLUMNS]
+    others = len(header) - len(known)
+    words = known + ([f"{others} other column(s)"] if others else [])
+    return ", ".join(words) if known else f"{len(header)} column(s), none of a survey's"

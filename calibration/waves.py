@@ -45,11 +45,10 @@ from calibration.observed_survey import (
     UnitResponses,
     load_survey,
     load_table2,
-    printable,
 )
 from calibration.summary import KEYS, SurveyDistance, summarise_counts
 from sim.catalogue import COORDINATORS, TABLE2_IDS, UNIT_TYPES, activity
-from sim.errors import InputError
+from sim.errors import InputError, printable
 from sim.frame import SURVEY_2015
 from sim.io import parse_toml, read_text_limited
 from sim.parameters import PARAMETERS, flag_levers
@@ -119,8 +118,16 @@ def _table_with_six(table: SurveyTable, where: str) -> SurveyTable:
                          + ", ".join(TABLE2_IDS) + "), which the virtual survey observes",
                          problem="missing activity:")
     rows = table.rows(TABLE2_IDS)
+    others = [a for a in table.activities if a not in TABLE2_IDS]
+    notes = table.notes
+    if others:
+        answers = int(table.counts[table.rows(others)].sum())
+        notes += (f"{answers:,} answer(s) for {', '.join(others[:4])}"
+                  f"{', ...' if len(others) > 4 else ''} not used: the virtual survey "
+                  "observes Table 2's six activities",)
+    dropped = None if table.dropped is None else table.dropped[rows]
     return SurveyTable(TABLE2_IDS, table.counts[rows], table.statutory[rows], table.source,
-                       table.notes)
+                       notes, dropped)
 
 
 def _frame_of_units(data: UnitResponses) -> SampleFrame:
@@ -141,6 +148,46 @@ def _frame_of_units(data: UnitResponses) -> SampleFrame:
                        flags=tuple(flags))
 
 
+def min_answers() -> int:
+    """The fewest answers a survey to calibrate to may hold (an aggregate table's 5%)."""
+    return math.ceil(MIN_SCALE * int(load_table2().n.sum()))
+
+
+def check_unit_frame(frame: SampleFrame, table: SurveyTable, where: str) -> None:
+    """Refuse a unit-level survey too small to calibrate to or too large to simulate.
+
+    The limits are those of the aggregate tables (at least 5% of 2015's answers) and of
+    a planner's municipality file (:data:`sim.municipality.LIMITS`): at most
+    :data:`sim.municipality.MAX_UNITS` units in one municipality, whose inhabitants, at
+    the 2015 sample's inhabitants per unit, stay within the planner's bound; and the
+    frame's inhabitants at most Norway's.
+    """
+    from sim.municipality import LIMITS, MAX_UNITS
+    from sim.population import NATIONAL_MUNICIPALITIES, NATIONAL_POPULATION
+
+    answers = int(table.n.sum())
+    if answers < min_answers():
+        raise InputError(f"{where}: column 'coordinator'", f"{answers} answers",
+                         f"a survey to calibrate to needs at least {min_answers()} answers "
+                         "for Table 2's activities (5% of 2015's, as an aggregate table)",
+                         problem="too few answers:")
+    per_unit = (NATIONAL_POPULATION * SURVEY_2015.municipalities / NATIONAL_MUNICIPALITIES
+                / SURVEY_2015.units_identified)
+    most = int(np.bincount(np.asarray(frame.unit_muni)).max())
+    cap = min(MAX_UNITS, int(LIMITS["inhabitants"][1] // per_unit))
+    if most > cap:
+        raise InputError(f"{where}: column 'municipality'", f"{most} units in one "
+                         "municipality", f"allowed: at most {cap}, as in a municipality "
+                         "file ('coprod run --municipality')", problem="too many units:")
+    units = len(frame.unit_muni)
+    if units * per_unit > NATIONAL_POPULATION:
+        raise InputError(f"{where}: column 'unit_id'", f"{units:,} units",
+                         f"allowed: at most {int(NATIONAL_POPULATION // per_unit):,} units "
+                         f"(at the 2015 sample's {per_unit:,.0f} inhabitants per unit, "
+                         f"Norway's {NATIONAL_POPULATION:,} inhabitants)",
+                         problem="too many units to simulate:")
+
+
 def _policy_split(data: UnitResponses) -> np.ndarray | None:
     """Answers pooled over Table 2's activities by the unit's recorded local policy."""
     if SPLIT_COLUMN not in data.unit_flags:
@@ -154,14 +201,21 @@ def _policy_split(data: UnitResponses) -> np.ndarray | None:
 
 def _scaled_frame(table: SurveyTable) -> SampleFrame | None:
     """The 2015 frame scaled to an aggregate table's answers (None: the 2015 sample)."""
+    from sim.population import NATIONAL_MUNICIPALITIES
+
     answers, answers_2015 = int(table.n.sum()), int(load_table2().n.sum())
     scale = answers / answers_2015
-    if not MIN_SCALE <= scale <= MAX_SCALE:
+    # At most Norway's municipalities (and so about its inhabitants): the 2015 sample's
+    # 50 municipalities scaled by at most 357 / 50.
+    most = min(MAX_SCALE, NATIONAL_MUNICIPALITIES / SURVEY_2015.municipalities)
+    if not MIN_SCALE <= scale <= most:
         raise InputError(f"{table.source}: column 'n'", f"{answers:,} answers in all",
                          f"an aggregate table's answers scale the 2015 frame ({answers_2015} "
-                         f"answers), so {MIN_SCALE:g} to {MAX_SCALE:g} times as many: "
+                         f"answers in {SURVEY_2015.municipalities} municipalities), so "
+                         f"{MIN_SCALE:g} to {most:.3g} times as many (at most Norway's "
+                         f"{NATIONAL_MUNICIPALITIES} municipalities): "
                          f"{math.ceil(MIN_SCALE * answers_2015)} to "
-                         f"{int(MAX_SCALE * answers_2015):,}", problem="out of range:")
+                         f"{int(most * answers_2015):,}", problem="out of range:")
     if round(SURVEY_2015.units_identified * scale) == SURVEY_2015.units_identified:
         return None
     return SampleFrame(source=table.source, scale=round(scale, 4))
@@ -174,6 +228,7 @@ def _from_csv(label: str, path: Path, year: int, levers: dict, synthetic: bool,
     if isinstance(data, UnitResponses):
         frame = _frame_of_units(data)
         table = _table_with_six(data.to_table(), str(path))
+        check_unit_frame(frame, table, str(path))
         split = _policy_split(data)
         recorded = frame.recorded_flags()
         shares = {lever: round(float(recorded[flag].mean()), 4)
@@ -258,8 +313,27 @@ def _from_toml(label: str, path: Path, text: str | None = None,
                      " ".join(description.split()))
 
 
+def check_spec(spec: str | Path) -> None:
+    """Refuse a ``--data`` value that is empty, or neither a shipped name nor a file.
+
+    A bare word that names no file (``wave2030``) is answered with the shipped names.
+    """
+    text = str(spec)
+    shipped = ", ".join(SHIPPED)
+    if not text.strip():
+        raise InputError("--data", text, f"give a survey file (CSV or TOML) or one of "
+                         f"{shipped}", problem="empty value")
+    path = Path(text)
+    if text not in SHIPPED and not path.exists() and not path.is_symlink() \
+            and not path.suffix and "/" not in text:
+        raise InputError("--data", text, f"shipped surveys: {shipped}; or give a survey "
+                         "file (CSV or TOML)", problem="unknown survey name")
+
+
 def load_wave(spec: str | Path | None) -> Wave:
     """The wave ``--data`` names (see the module's docstring); None: ``wave2015``."""
+    if spec is not None:
+        check_spec(spec)
     if spec is None or str(spec) == "wave2015":
         return Wave("wave2015", "shipped: Andfossen (2020), Table 2", FIRST_YEAR,
                     {}, load_table2())
@@ -365,15 +439,21 @@ class Waves:
                              problem="waves:")
         first = self.waves[0]
         if first.frame is not None and first.frame.unit_level:
+            # A file of M municipalities records a share k / M (stored to 4 decimals): a
+            # lever agrees with it when it gives the same k, i.e. within 1 / (2M).
+            tolerance = 0.5 / first.frame.municipalities + 5e-5
             clash = {k: v for k, v in first.levers.items()
                      if k in first.recorded_shares
-                     and abs(v - first.recorded_shares[k]) > 1e-9}
+                     and abs(v - first.recorded_shares[k]) > tolerance}
             if clash:
                 name = next(iter(clash))
-                raise InputError(f"{first.source}: [levers] {name}", clash[name],
-                                 f"the first wave's file records who held it: "
-                                 f"{first.recorded_shares[name]:.4g} of its municipalities; "
-                                 "leave the lever out (or the column)",
+                toml = first.label in SHIPPED or first.label.lower().endswith(".toml")
+                raise InputError(f"{first.label if toml else first.source}: [levers] "
+                                 f"{name}", clash[name],
+                                 f"the first wave's file ({first.source}) records who held "
+                                 f"it: {first.recorded_shares[name]:.4g} of its "
+                                 f"{first.frame.municipalities} municipalities; give that "
+                                 "share (within half a municipality) or leave the lever out",
                                  problem="contradicts the file:")
         base = int(first.table.n.sum())
         for wave in self.waves[1:]:
@@ -562,6 +642,7 @@ def survey_file(spec: str | Path | None) -> tuple[Path | None, bool]:
     """
     if spec is None or str(spec) == "wave2015":
         return None, False
+    check_spec(spec)
     path = Path(spec)
     if str(spec) in SHIPPED or path.suffix.lower() == ".toml":
         wave = load_wave(spec)

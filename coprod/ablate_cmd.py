@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from coprod.common import add_study_options, examples, seed_value, study_out
+from coprod.outputs import replaced_together
 from sim.io import atomic_write_frame, locked, manifest, write_manifest
 
 
@@ -36,7 +37,7 @@ def register(sub, name: str) -> None:
                    metavar="NAME", help="mechanisms to switch off (default all: "
                    + ", ".join(mechanisms) + ")")
     p.add_argument("--out", default=None, help="output directory (default out/ablation; "
-                   "its parent folder must exist)")
+                   "made with its parents if missing)")
 
 
 def run_command(args) -> int:
@@ -52,13 +53,14 @@ def run_command(args) -> int:
         frame, record = ablate(args.out, mechanisms=mechanisms, quick=args.quick, seed=seed,
                                workers=args.workers, scheduler=args.scheduler,
                                resume=args.resume)
-        atomic_write_frame(args.out / "ablation.csv", frame)
-        write_manifest(args.out / "manifest.json", manifest(
-            command=getattr(args, "invocation", "coprod ablate"), seed=seed,
-            quick=args.quick, workers=args.workers, scheduler=args.scheduler,
-            resumed=args.resume, mechanisms=list(mechanisms),
-            reproducible=not args.scheduler,
-            wall_time_total_s=round(time.perf_counter() - t0, 1), **record))
+        with replaced_together(args.out, ("ablation.csv", "manifest.json")) as stage:
+            atomic_write_frame(stage / "ablation.csv", frame)
+            write_manifest(stage / "manifest.json", manifest(
+                command=getattr(args, "invocation", "coprod ablate"), seed=seed,
+                quick=args.quick, workers=args.workers, scheduler=args.scheduler,
+                resumed=args.resume, mechanisms=list(mechanisms),
+                reproducible=not args.scheduler,
+                wall_time_total_s=round(time.perf_counter() - t0, 1), **record))
     print("mechanism off          final eps  shares inside 90%  P(full)  P(without)"
           + ("   (quick run: not a result)" if args.quick else ""))
     for r in frame.itertuples(index=False):

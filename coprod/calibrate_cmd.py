@@ -10,6 +10,7 @@ import argparse
 import time
 from pathlib import Path
 
+from coprod import outputs
 from coprod.common import (
     add_data,
     add_seed,
@@ -19,9 +20,10 @@ from coprod.common import (
     out_dir,
     seed_value,
 )
-from coprod.fit_cmd import write_fit
+from coprod.fit_cmd import FIT_OUTPUTS, FIT_PATTERNS, write_fit
+from coprod.outputs import replaced_together
 from sim.errors import InputError
-from sim.io import locked, manifest, write_manifest
+from sim.io import interrupts_deferred, locked, manifest, write_manifest
 
 
 def register(sub, name: str) -> None:
@@ -49,13 +51,13 @@ def register(sub, name: str) -> None:
                    "survey's measured noise level, the median distance of two virtual "
                    "surveys of one world)")
     p.add_argument("--out", default=None,
-                   help="output directory (default out/calibration; its parent folder "
-                   "must exist)")
+                   help="output directory (default out/calibration; "
+                   "made with its parents if missing)")
 
 
 def run_command(args) -> int:
     """Calibrate, then write the posterior predictive fit and the manifest."""
-    from calibration.abc import calibrate, settings_dict
+    from calibration.abc import settings_dict
     from calibration.posterior import load_posterior
 
     seed = seed_value(args.seed)
@@ -72,29 +74,36 @@ def run_command(args) -> int:
         settings = dataclasses.replace(QUICK if args.quick else DEFAULT,
                                        min_epsilon=args.min_epsilon)
     args.out = out_dir(args.out, Path("out/calibration"))
+    db = args.out / "abc.db"
+    if args.resume and not (db.is_file() or db.is_symlink()):  # refused before any lock
+        raise InputError("--resume", str(db), "nothing to resume there: start a "
+                         "calibration first (without --resume)", problem="missing calibration")
     waves = load_waves(args)
     t0 = time.perf_counter()
     with locked(args.out):
-        result = calibrate(args.out, quick=args.quick, seed=seed, workers=args.workers,
-                           scheduler=args.scheduler, resume=args.resume, settings=settings,
-                           waves=waves)
+        result = _calibrate(args, seed, settings, waves)
         try:
             posterior = load_posterior(args.out)
-            check = write_fit(posterior, args.out, draws=30 if args.quick else 200,
-                              seed=seed, workers=args.workers, scheduler=args.scheduler,
-                              reps=2_000 if args.quick else 10_000, waves=waves)
+            with replaced_together(args.out, FIT_OUTPUTS,
+                                   patterns=FIT_PATTERNS) as stage:
+                check = write_fit(posterior, stage, draws=30 if args.quick else 200,
+                                  seed=seed, workers=args.workers, scheduler=args.scheduler,
+                                  reps=2_000 if args.quick else 10_000, waves=waves)
+                wall = time.perf_counter() - t0
+                write_manifest(stage / "manifest.json", manifest(
+                    command=getattr(args, "invocation", "coprod calibrate"), seed=seed,
+                    workers=args.workers, scheduler=args.scheduler,
+                    quick=args.quick, resumed=args.resume, wall_time_total_s=round(wall, 1),
+                    fit=check.targets(), reproducible=not args.scheduler,
+                    **settings_dict(result)))
         except KeyboardInterrupt as stop:
-            stop.kept = (f"the calibration is finished and kept ({args.out}/abc.db, "
-                         "posterior.csv); the fit was not written: --resume with the same "
-                         "--out writes it")
+            if not outputs.WRITTEN:
+                _drop_older_fit(args.out)
+                stop.kept = (f"the calibration is finished and kept ({args.out}/abc.db, "
+                             "posterior.csv); its fit and manifest were not written (those "
+                             "of an earlier posterior were removed): --resume with the "
+                             "same --out writes them")
             raise
-        wall = time.perf_counter() - t0
-        write_manifest(args.out / "manifest.json", manifest(
-            command=getattr(args, "invocation", "coprod calibrate"), seed=seed,
-            workers=args.workers, scheduler=args.scheduler,
-            quick=args.quick, resumed=args.resume, wall_time_total_s=round(wall, 1),
-            fit=check.targets(), reproducible=not args.scheduler,
-            **settings_dict(result)))
     print(f"Calibrated to: {waves.describe()}")
     print(f"Calibration: {result.populations} generations, {result.simulations} "
           f"simulations, final epsilon {result.epsilons[-1]}, {result.wall_time_s:.0f} s "
@@ -106,6 +115,37 @@ def run_command(args) -> int:
           + "".join(f"{name}, " for name in later)
           + "posterior_adjusted.csv, fit.png, posterior.png, manifest.json")
     return 0
+
+
+def _calibrate(args, seed: int, settings, waves):
+    """Run (or resume) the calibration; an early stop leaves no record of its surveys.
+
+    ``surveys.json`` is written as a calibration starts; a stop before ``abc.db`` holds
+    anything removes it again, so that "nothing was written" is true.
+    """
+    from calibration.abc import SURVEYS_FILE, calibrate
+
+    surveys = args.out / SURVEYS_FILE
+    had_surveys = surveys.exists() or surveys.is_symlink()
+    try:
+        return calibrate(args.out, quick=args.quick, seed=seed, workers=args.workers,
+                         scheduler=args.scheduler, resume=args.resume, settings=settings,
+                         waves=waves)
+    except BaseException:
+        db = args.out / "abc.db"
+        if not had_surveys and not (db.is_file() and db.stat().st_size):
+            with interrupts_deferred():
+                surveys.unlink(missing_ok=True)
+        raise
+
+
+def _drop_older_fit(out: Path) -> None:
+    """Remove a fit and manifest made from an earlier posterior than the one in ``out``."""
+    names = [*FIT_OUTPUTS, *(p.name for g in FIT_PATTERNS for p in out.glob(g))]
+    with interrupts_deferred():
+        (out / "manifest.json").unlink(missing_ok=True)
+        for name in names:
+            (out / name).unlink(missing_ok=True)
 
 
 def _print_policy_widths(out: Path) -> None:

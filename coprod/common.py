@@ -104,14 +104,12 @@ def add_workers(parser, *, scheduler: bool = True) -> None:
 def out_dir(given, default):
     """The output folder, checked before any work: ``default`` when not given.
 
-    A folder given explicitly must have an existing parent (a typo should not create a
-    tree of folders); the default is created with its parents.
+    Missing folders, parents included, are made when the command writes (links and
+    files in the way are refused: :func:`sim.io.check_out_dir`).
     """
     from sim.io import check_out_dir
 
-    if given is None:
-        return check_out_dir(default, create_parents=True)
-    return check_out_dir(given)
+    return check_out_dir(default if given is None else given)
 
 
 def add_study_options(parser) -> None:
@@ -133,6 +131,23 @@ def study_out(args, default):
         raise InputError("--resume", str(path), "nothing to resume there: run without "
                          "--resume first", problem="missing study")
     return path
+
+
+def once():
+    """An argparse action for an option given at most once (a second one is refused).
+
+    Without it the last of ``--data A --data B`` wins silently.
+    """
+    import argparse
+
+    class Once(argparse.Action):
+        def __call__(self, parser, namespace, values, option_string=None):
+            if getattr(namespace, self.dest, None) is not None:
+                parser.error(f"{option_string} given twice ({getattr(namespace, self.dest)!r}"
+                             f" and {values!r}); this command reads one")
+            setattr(namespace, self.dest, values)
+
+    return Once
 
 
 # The seed is a bounded whole number like any other (defined after bounded()).
@@ -160,7 +175,8 @@ def load_waves(args):
     if getattr(args, "data", None):
         print(f"Survey: {waves.describe()}", flush=True)
         for wave in waves.waves:
-            for note in wave.notes[:2]:
+            # The first notes (what the file is, its frame) and every answer left out.
+            for note in [*wave.notes[:2], *(n for n in wave.notes[2:] if " not used: " in n)]:
                 print(f"  {wave.label}: {note}", flush=True)
     return waves
 

@@ -14,6 +14,9 @@ import time
 from pathlib import Path
 
 from coprod.common import add_seed, bounded, examples, out_dir, seed_value
+from coprod.outputs import replaced_together
+
+REPORT_OUTPUTS = ("report.html",)  # with every file of figures/: replaced together
 
 
 def register_demo(sub, name: str) -> None:
@@ -77,8 +80,8 @@ def run_demo(args) -> int:
     _step(5, "Report")
     from sim.io import locked
 
-    with locked(out):
-        report = build_report(out)
+    with locked(out), replaced_together(out, REPORT_OUTPUTS, folders=("figures",)) as stage:
+        report = build_report(out, into=stage)
     print(f"\nDone in {time.perf_counter() - t0:.0f} s.")
     print(f"Report: {report.resolve()}  (figures also in {out / 'figures'})\n")
     print("Read first:")
@@ -109,8 +112,11 @@ def run_report(args) -> int:
     from sim.io import locked
 
     waves = load_waves(args) if args.data else None
-    with locked(args.out):  # every write confined to the folder (a linked figures/ too)
-        path = build_report(args.out, waves)
+    # Every write confined to the folder (a linked figures/ too); report and figures
+    # replaced together.
+    with locked(args.out), replaced_together(args.out, REPORT_OUTPUTS,
+                                             folders=("figures",)) as stage:
+        path = build_report(args.out, waves, into=stage)
         lines = surveys_lines(surveys_summary(args.out, made_from(args.out), waves))
     for line in lines:
         print(line)

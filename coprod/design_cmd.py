@@ -17,6 +17,7 @@ import argparse
 from pathlib import Path
 
 from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
+from coprod.outputs import replaced_together
 from sim.io import atomic_write_frame, locked, manifest, write_manifest
 
 
@@ -32,8 +33,13 @@ def register(sub, name: str) -> None:
                    "policy only (a few minutes on 2 cores)")
     add_seed(p)
     add_workers(p)
-    p.add_argument("--out", default=None, help="output directory (default out/design; its "
-                   "parent folder must exist)")
+    p.add_argument("--resume", action="store_true", help="reuse the worlds finished in "
+                   "--out (worlds.sqlite, kept as each finishes) and compute only the rest")
+    p.add_argument("--out", default=None, help="output directory (default out/design; "
+                   "made with its parents if missing)")
+
+
+OUTPUTS = ("design.csv", "reference.csv", "design.png", "manifest.json")  # one set
 
 
 def run_command(args) -> int:
@@ -43,9 +49,12 @@ def run_command(args) -> int:
         FULL,
         QUICK,
         QUICK_POLICIES,
+        WORLDS_STORE,
+        WorldStore,
         plot_design,
         run_design,
         sentences,
+        study_identity,
     )
     from scenarios.spec import load_scenario, shipped_names
 
@@ -59,19 +68,35 @@ def run_command(args) -> int:
           + (f" on Dask at {args.scheduler}" if args.scheduler else "") + f", seed {seed}",
           flush=True)
     with locked(args.out):
-        table, frame, elapsed = run_design(study, policies, rng=seed, workers=args.workers,
-                                           scheduler=args.scheduler)
-        atomic_write_frame(args.out / "reference.csv", table, float_format="%.8g")
-        plot_design(frame, args.out / "design.png")
-        lines = sentences(frame)
-        # design.csv last but one: the manifest vouches for the set.
-        atomic_write_frame(args.out / "design.csv", frame)
-        write_manifest(args.out / "manifest.json", manifest(
-            command=getattr(args, "invocation", "coprod design"), seed=seed,
-            quick=args.quick, workers=args.workers, scheduler=args.scheduler,
-            worlds=study.worlds, truths=study.truths, neighbours=study.neighbours,
-            designs=DESIGNS, policies={k: dict(v) for k, v in policies.items()},
-            reproducible=True, elapsed_s=round(elapsed, 1)))
+        store = WorldStore(args.out / WORLDS_STORE, study_identity(study, policies, seed),
+                           resume=args.resume)
+        reused = store.count()
+        if reused:
+            print(f"Reusing {reused:,} finished worlds of {study.worlds:,} "
+                  f"({args.out / WORLDS_STORE})", flush=True)
+        try:
+            table, frame, elapsed = run_design(study, policies, rng=seed,
+                                               workers=args.workers,
+                                               scheduler=args.scheduler, store=store)
+        except KeyboardInterrupt as stop:
+            stop.kept = (f"{store.count():,} of {study.worlds:,} worlds are kept in "
+                         f"{args.out / WORLDS_STORE}; 'coprod design --resume' with the "
+                         "same options computes only the rest; the earlier design files "
+                         "are unchanged")
+            raise
+        finally:
+            store.close()
+        with replaced_together(args.out, OUTPUTS) as stage:
+            atomic_write_frame(stage / "reference.csv", table, float_format="%.8g")
+            plot_design(frame, stage / "design.png")
+            lines = sentences(frame)
+            atomic_write_frame(stage / "design.csv", frame)
+            write_manifest(stage / "manifest.json", manifest(
+                command=getattr(args, "invocation", "coprod design"), seed=seed,
+                quick=args.quick, workers=args.workers, scheduler=args.scheduler,
+                worlds=study.worlds, truths=study.truths, neighbours=study.neighbours,
+                designs=DESIGNS, policies={k: dict(v) for k, v in policies.items()},
+                reproducible=True, elapsed_s=round(elapsed, 1), worlds_reused=reused))
     note = " (quick: 600 worlds; ratios move by about ±0.1 between seeds)" \
         if args.quick else ""
     print(f"Done in {elapsed:.0f} s{note}.")

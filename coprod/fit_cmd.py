@@ -22,10 +22,16 @@ from coprod.common import (
     posterior_surveys_note,
     seed_value,
 )
+from coprod.outputs import replaced_together
 from sim.errors import InputError
 from sim.io import atomic_write_frame, locked, manifest, write_manifest
 
 MAX_DRAWS = 10_000
+# The fit's set of files, replaced together (coprod.outputs); the later waves' files and
+# the local-policy split are members when written.
+FIT_OUTPUTS = ("fit.csv", "fit_differences.csv", "fit_n.csv", "fit_validation.csv",
+               "fit_classes.csv", "fit.png", "posterior.png", "manifest.json")
+FIT_PATTERNS = ("fit_wave*.csv", "fit_policy*.csv")
 
 if TYPE_CHECKING:
     from calibration.posterior import Posterior
@@ -47,8 +53,8 @@ def register(sub, name: str) -> None:
     add_data(p, "the survey(s) to check the fit against")
     add_seed(p)
     add_workers(p)
-    p.add_argument("--out", default=None, help="output directory (default out/fit; its "
-                   "parent folder must exist)")
+    p.add_argument("--out", default=None, help="output directory (default out/fit; "
+                   "made with its parents if missing)")
 
 
 def write_fit(posterior: Posterior, out: Path, *, draws: int, seed: int, workers: int = 1,
@@ -76,7 +82,7 @@ def write_fit(posterior: Posterior, out: Path, *, draws: int, seed: int, workers
     runs = predictive_runs(posterior, draws=draws, rng=seed, workers=workers,
                            scheduler=scheduler, waves=waves)
     check = compare(survey_counts(runs), first, reps=reps, rng=seed)
-    atomic_write_frame(out / "fit_validation.csv", validation(runs))
+    atomic_write_frame(out / "fit_validation.csv", validation(runs, first))
     atomic_write_frame(out / "fit_classes.csv", predictive_classes(runs, first, reps=reps,
                                                                    rng=seed))
     for k, wave in enumerate(waves.waves):
@@ -131,10 +137,11 @@ def run_command(args) -> int:
     note = posterior_surveys_note(posterior, waves)
     if note:
         print(note, flush=True)
-    with locked(args.out):
-        check = write_fit(posterior, args.out, draws=args.draws, seed=seed,
+    with locked(args.out), replaced_together(args.out, FIT_OUTPUTS,
+                                             patterns=FIT_PATTERNS) as stage:
+        check = write_fit(posterior, stage, draws=args.draws, seed=seed,
                           workers=args.workers, scheduler=args.scheduler, waves=waves)
-        write_manifest(args.out / "manifest.json", manifest(
+        write_manifest(stage / "manifest.json", manifest(
             command=getattr(args, "invocation", "coprod fit"), seed=seed, draws=args.draws,
             posterior=posterior.source,
             posterior_manifest=posterior.manifest.get("command", ""),

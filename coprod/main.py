@@ -13,8 +13,8 @@ import sys
 import textwrap
 import threading
 
-from coprod import commands
-from sim.errors import CoprodError, InputError
+from coprod import commands, outputs
+from sim.errors import CoprodError, InputError, PrintableStream
 
 EXIT_USAGE = 2
 # The library names its keyword arguments; the command line names its flags.
@@ -98,8 +98,22 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``coprod`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    """Run ``coprod`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
+
+    Everything the command prints passes through one sanitiser (control characters of
+    values read from files never reach the terminal).
+    """
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    outputs.WRITTEN.clear()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -121,8 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
         try:
             # Batches say what they kept; elsewhere nothing was half-written (atomic).
-            kept = getattr(stop, "kept", "no results of this command were written; files "
-                           "written before are unchanged")
+            kept = getattr(stop, "kept", None) or outputs.interrupted_message(
+                "no results of this command were written; files written before are "
+                "unchanged")
             signum = _STOPPED_BY[0]
             word = "interrupted" if signum == signal.SIGINT else "terminated"
             print(f"coprod {args.command}: {word}; {kept}", file=sys.stderr)

@@ -32,7 +32,7 @@ def register(sub, name: str) -> None:
                    "sets drawn from the prior (default 20; 1 to 200)")
     add_study_options(p)
     p.add_argument("--out", default=None, help="output directory (default out/recovery; "
-                   "its parent folder must exist)")
+                   "made with its parents if missing)")
 
 
 def run_command(args) -> int:

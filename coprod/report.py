@@ -21,9 +21,10 @@ import pandas as pd
 
 from calibration.posterior import NOT_IDENTIFIED, load_posterior
 from coprod.report_studies import studies_section
+from scenarios.compare import check_versions
 from scenarios.labels import change, describe, fte, number
 from sim.catalogue import COORDINATORS, TABLE2_IDS, activity
-from sim.errors import InputError, UnknownNameError
+from sim.errors import InputError, UnknownNameError, printable
 from sim.frame import SURVEY_2015
 from sim.io import (
     atomic_write_bytes,
@@ -45,8 +46,14 @@ FIT_REMAKE = "coprod fit --out DIR/fit" + DEMO
 COMPARE_REMAKE = "coprod compare --out DIR/scenarios" + DEMO
 RUN_REMAKE = "coprod run ... --out DIR/scenarios" + DEMO
 BOOT_COLUMNS = ("statistic", "estimate", "low_95", "high_95", "low_99", "high_99")
+# Shares lie in 0 to 1 and their differences in -1 to 1: a tampered file is refused.
+BOOT_BOUNDS = dict.fromkeys(BOOT_COLUMNS[1:], (-1.0, 1.0))
+SHARE_BOUNDS = dict.fromkeys(("observed", "low_95", "high_95", "sim_median", "sim_low_90",
+                              "sim_high_90", "probability", "level"), (0.0, 1.0))
 COMP_COLUMNS = ("scenario", "outcome", "median")
 COMP_NUMERIC = ("median", "diff_median", "diff_low_90", "diff_high_90")
+# Every outcome is a level of at least 0 (shares, counts, hours, trust), far below 1e12.
+COMP_BOUNDS = {"median": (0.0, 1e12), **dict.fromkeys(COMP_NUMERIC[1:], (-1e12, 1e12))}
 
 
 def scenarios_dir(directory: Path) -> Path | None:
@@ -275,7 +282,7 @@ def _fit_is_of(directory: Path, table) -> bool:
     """Whether fit.csv's observed shares are those of ``table`` (the --data survey's)."""
     needed = ("activity", "coordinator", "observed")
     fit = read_own_csv(directory / "fit" / "fit.csv", FIT_REMAKE, columns=needed,
-                       numeric=("observed",))
+                       numeric=("observed",), bounds=SHARE_BOUNDS)
     mine = _table_shares(table)
     for r in fit.itertuples(index=False):
         want = mine.get(f"{r.activity}:{r.coordinator}")
@@ -341,7 +348,7 @@ def surveys_lines(summary: dict) -> list[str]:
     lines += [f"Made from {words}: {part}" for part, words in summary["each"]]
     if summary["mismatch"]:
         lines.append(summary["mismatch"])
-    return ["".join(c if c.isprintable() else "?" for c in line) for line in lines]
+    return [printable(line) for line in lines]
 
 
 def _surveys_section(summary: dict) -> str:
@@ -399,7 +406,22 @@ def _pct(x: float) -> str:
 def _interval(lo: float, hi: float, scale: float = 100, unit: str = "%") -> str:
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return "no interval"
-    return f"{scale * lo:.0f}{unit} to {scale * hi:.0f}{unit}"
+    digits = 0 if scale == 100 else 2
+    return f"{scale * lo:.{digits}f}{unit} to {scale * hi:.{digits}f}{unit}"
+
+
+def _points(lo: float, hi: float) -> str:
+    """A difference's interval in percentage points, or that there is none."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "no interval (see the notes)"
+    return f"{100 * lo:+.1f} to {100 * hi:+.1f}"
+
+
+def _significant(lo: float, hi: float) -> str:
+    """Whether 0 lies outside the interval; '—' without an interval (never a star)."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "—"
+    return "yes" if lo > 0 or hi < 0 else "no"
 
 
 CLAIM_COLUMNS = ("claim", "level", "verdict", "evidence")
@@ -420,7 +442,8 @@ def _claim_sentences(directory: Path) -> list[str]:
     path = directory / "survey" / "claims.csv"
     if not path.exists():
         return []
-    claims = read_own_csv(path, SURVEY_REMAKE, columns=CLAIM_COLUMNS, numeric=("level",))
+    claims = read_own_csv(path, SURVEY_REMAKE, columns=CLAIM_COLUMNS, numeric=("level",),
+                          bounds=SHARE_BOUNDS)
     strict = claims[np.isclose(claims.level.astype(float), 0.99)]
     if strict.empty:
         return []
@@ -565,11 +588,20 @@ def _effect_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
 
 def _read_comparison(path: Path) -> pd.DataFrame:
     """comparison.csv with numbers where numbers are used (a baseline alone has no diffs)."""
-    comp = read_own_csv(path, COMPARE_REMAKE, columns=COMP_COLUMNS, numeric=COMP_NUMERIC)
+    comp = read_own_csv(path, COMPARE_REMAKE, columns=COMP_COLUMNS, numeric=COMP_NUMERIC,
+                        bounds=COMP_BOUNDS)
     for column in COMP_NUMERIC:
         if column not in comp:
             comp[column] = np.nan
     comp["scenario"] = comp.scenario.astype(str)
+    comp["outcome"] = comp.outcome.astype(str)
+    repeated = comp.duplicated(["scenario", "outcome"])
+    if repeated.any():  # compare writes each (scenario, outcome) once, own: rows included
+        row = comp[repeated].iloc[0]
+        raise InputError(f"{path}: row {int(repeated.to_numpy().argmax()) + 2}",
+                         f"{row.scenario}, {row.outcome}", "each scenario and outcome "
+                         f"once; make it again with '{COMPARE_REMAKE}'",
+                         problem="repeated row")
     return comp
 
 
@@ -602,7 +634,8 @@ def findings(directory: Path) -> list[str]:
 
 def _survey_section(directory: Path) -> str:
     boot = read_own_csv(directory / "survey" / "bootstrap.csv", SURVEY_REMAKE,
-                        columns=BOOT_COLUMNS, numeric=BOOT_COLUMNS[1:])
+                        columns=BOOT_COLUMNS, numeric=BOOT_COLUMNS[1:],
+                        bounds=BOOT_BOUNDS)
     boot["statistic"] = boot.statistic.astype(str)
     shares = boot[boot.statistic.str.startswith("share:")].copy()
     parts = shares.statistic.str.split(":", expand=True)
@@ -625,9 +658,8 @@ def _survey_section(directory: Path) -> str:
     diffs = boot[~boot.statistic.str.startswith("share:")]
     drows = "".join(
         f"<tr><td>{html.escape(r.statistic)}</td><td>{100 * r.estimate:+.1f}</td>"
-        f"<td>{100 * r.low_95:+.1f} to {100 * r.high_95:+.1f}</td>"
-        f"<td>{100 * r.low_99:+.1f} to {100 * r.high_99:+.1f}</td>"
-        f"<td>{'yes' if r.low_99 > 0 or r.high_99 < 0 else 'no'}</td></tr>"
+        f"<td>{_points(r.low_95, r.high_95)}</td><td>{_points(r.low_99, r.high_99)}</td>"
+        f"<td>{_significant(r.low_99, r.high_99)}</td></tr>"
         for r in diffs.itertuples())
     notes = "".join(f"<li><b>{html.escape(r.statistic)}</b>: {html.escape(r.note)}</li>"
                     for r in boot.itertuples() if isinstance(r.note, str) and r.note)
@@ -666,7 +698,8 @@ def _second_wave_section(directory: Path) -> str:
     a synthetic wave is said to be one before anything else.
     """
     def shares(path: Path, remake: str) -> pd.DataFrame:
-        boot = read_own_csv(path, remake, columns=BOOT_COLUMNS, numeric=BOOT_COLUMNS[1:])
+        boot = read_own_csv(path, remake, columns=BOOT_COLUMNS, numeric=BOOT_COLUMNS[1:],
+                        bounds=BOOT_BOUNDS)
         boot = boot[boot.statistic.astype(str).str.startswith("share:")]
         return boot.set_index(boot.statistic.astype(str))
 
@@ -716,7 +749,7 @@ def _fit_section(directory: Path, figures: Path) -> str:
     cells = len(TABLE2_IDS) * len(COORDINATORS)
     needed = ("observed", "sim_low_90", "sim_high_90", "inside")
     fit = read_own_csv(fit_dir / "fit.csv", FIT_REMAKE, rows=cells, columns=needed,
-                       numeric=needed)
+                       numeric=needed, bounds=SHARE_BOUNDS)
     n = read_own_csv(fit_dir / "fit_n.csv", FIT_REMAKE, columns=("inside",),
                      numeric=("inside",), rows=len(TABLE2_IDS))
     # The posterior the fit was made with (its manifest names it), not the shipped one.
@@ -747,7 +780,7 @@ def _fit_section(directory: Path, figures: Path) -> str:
                            numeric=("sim_median", "sim_low_90", "sim_high_90"))
         vrows = "".join(
             f"<tr><td>{html.escape(str(r.pattern))}</td><td>{html.escape(str(r.known))}</td>"
-            f"<td>{r.sim_median:.2f} ({r.sim_low_90:.2f} to {r.sim_high_90:.2f})</td>"
+            f"<td>{r.sim_median:.2f} ({_interval(r.sim_low_90, r.sim_high_90, 1, '')})</td>"
             f"<td>{'yes' if r.consistent is True or str(r.consistent) == 'True' else 'no'}"
             "</td></tr>" for r in val.itertuples())
         validation = f"""<h3>Patterns the calibration did not use</h3>
@@ -844,7 +877,7 @@ def _question_rows(directory: Path, comp: pd.DataFrame, scenarios: list[str]) ->
     rows = []
     if path.exists():
         obs = read_own_csv(path, SURVEY_REMAKE, columns=("class", "probability"),
-                           numeric=("probability",))
+                           numeric=("probability",), bounds=SHARE_BOUNDS)
         prob = dict(zip(obs["class"], obs.probability, strict=True))
         rows.append("<tr><th>observed survey (bootstrap replicates)</th>"
                     + "".join(f"<td>{prob.get(c, 0):.0%}</td>" for c in CLASSES) + "</tr>")
@@ -879,9 +912,11 @@ def _scenario_section_at(sdir: Path, directory: Path, figures: Path) -> str:
     desc = []
     sizes = set()
     population = "survey2015"
+    manifests = {}
     for name in scenarios:
         path = _scenario_manifest(sdir, name)
         manifest = read_own_json(path, RUN_REMAKE)
+        manifests[name] = (path, manifest)
         if name == scenarios[0]:
             population = _text(manifest, "population", path, RUN_REMAKE, "survey2015")
         runs = _whole(manifest, "runs", path, RUN_REMAKE, "?")
@@ -890,6 +925,9 @@ def _scenario_section_at(sdir: Path, directory: Path, figures: Path) -> str:
         desc.append(f"<tr><th>{_e(name)}</th><td>"
                     f"{_e(_text(manifest, 'description', path, RUN_REMAKE))}"
                     f"</td><td>{_e(runs)}</td></tr>")
+    # Runs of another model or code version than the baseline's are refused (one line).
+    versions = "".join(f"<p><b>Note:</b> {_e(note)}.</p>"
+                       for note in check_versions(manifests, scenarios[0]))
     design = "; ".join(f"{d} calibrated worlds × {a} draws of the policy strengths × {r} "
                        f"seeds over {h} weeks" for d, a, r, h in sorted(sizes, key=str))
     whose = "in " + describe_population(population)
@@ -928,7 +966,7 @@ def _scenario_section_at(sdir: Path, directory: Path, figures: Path) -> str:
         ("attribution.png", "Where each policy effect's uncertainty comes from"),
     ] if (sdir / f).exists())
     return f"""
-<h2>What if? Policies against the baseline</h2>
+<h2>What if? Policies against the baseline</h2>{versions}
 <p>Runs: {html.escape(design)}; a scenario's run is compared with the baseline's run of
 the same posterior draw, assumption draw and seed (differences use only such pairs).</p>
 <table><tr><th>Scenario</th><th>What it stands for and changes in the model</th>
@@ -1047,7 +1085,10 @@ def command_line(record: dict, folder: Path) -> str:
     command = str(record.get("command") or "").strip()
     if not command.startswith("coprod "):
         return ""
-    words = shlex.split(command)
+    try:
+        words = shlex.split(command)
+    except ValueError:  # an edited manifest (an unbalanced quote): no command to show
+        return ""
     seed = record.get("seed")
     if "--seed" not in words and isinstance(seed, int) and not isinstance(seed, bool):
         words += ["--seed", str(seed)]
@@ -1169,8 +1210,12 @@ font-size:1.1em;margin:1em 0} .mismatch{color:#8a4b00}
 small{color:#555} code{background:#f4f4f4;padding:1px 3px}"""
 
 
-def build_report(directory: Path, waves=None) -> Path:
+def build_report(directory: Path, waves=None, *, into: Path | None = None) -> Path:
     """Render ``DIR/report.html`` (and ``DIR/figures/*.png``) from what ``DIR`` holds.
+
+    ``into``: the folder the files are written to (default ``DIR``; the command line
+    gives a staging folder, so that the report and its figures replace the earlier ones
+    together: :func:`coprod.outputs.replaced_together`).
 
     Each part is rendered when its files are there — the survey (``survey/``), the fit
     (``fit/``), the scenarios (``scenarios/`` or ``DIR`` itself, as ``coprod run`` and
@@ -1193,7 +1238,8 @@ def build_report(directory: Path, waves=None) -> Path:
     if not any(have.values()):
         _need(directory / "survey" / "bootstrap.csv", SURVEY_REMAKE.split("'")[0])
     check_out_dir(directory)  # a read-only folder is refused before anything is read
-    figures = directory / "figures"
+    into = directory if into is None else Path(into)
+    figures = into / "figures"
     body, left = [], []
     flags = _data_flags(waves)
     # coprod survey reads one CSV: the first wave's file
@@ -1260,4 +1306,5 @@ would change it — from an agent-based model calibrated to that survey.{ahead}<
 <div class="findings"><h2>Findings to read first</h2><ol>{found}</ol></div>
 {''.join(body)}
 </body></html>"""
-    return atomic_write_text(directory / "report.html", page)
+    atomic_write_text(into / "report.html", page)
+    return directory / "report.html"

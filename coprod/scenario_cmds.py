@@ -89,7 +89,7 @@ def register_run(sub, name: str) -> None:
     add_seed(p)
     add_workers(p)
     p.add_argument("--out", default=None, help=f"output directory (default "
-                   f"{DEFAULT_OUT}; its parent folder must exist)")
+                   f"{DEFAULT_OUT}; made with its parents if missing)")
     p.add_argument("--resume", action="store_true", help="reuse the runs stored in --out "
                    "by an earlier, interrupted run with the same options; compute only the "
                    "missing ones")
@@ -112,16 +112,13 @@ def run_run(args) -> int:
                          problem="not with --municipality:")
     waves = load_waves(args)
     if args.data:
-        from dataclasses import replace
-
-        scenarios = [replace(s, population=waves.population) for s in scenarios]
+        scenarios = [s.on_population(waves.population, "--data") for s in scenarios]
     if args.municipality is not None:
-        from dataclasses import replace
-
         from sim.municipality import load_municipality, population_name
 
         own = load_municipality(args.municipality)
-        scenarios = [replace(s, population=population_name(own)) for s in scenarios]
+        scenarios = [s.on_population(population_name(own), "--municipality")
+                     for s in scenarios]
         print(f"Your municipality: {own.describe()}", flush=True)
     # The model and the ensemble machinery load once the scenario files are known good.
     from calibration.posterior import load_posterior

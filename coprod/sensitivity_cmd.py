@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
+from coprod.outputs import replaced_together
 from sim.errors import InputError
 from sim.io import atomic_write_frame, manifest, write_manifest
 
@@ -36,7 +37,10 @@ def register(sub, name: str) -> None:
     add_seed(p)
     add_workers(p)
     p.add_argument("--out", default=None, help="output directory (default "
-                   "out/sensitivity; its parent folder must exist)")
+                   "out/sensitivity; made with its parents if missing)")
+
+
+OUTPUTS = ("sensitivity.csv", "sensitivity.png", "manifest.json")  # replaced together
 
 
 def run_command(args) -> int:
@@ -55,13 +59,13 @@ def run_command(args) -> int:
     names = INPUT_GROUPS[args.inputs]
     policy = {k: v for k, v in scenario.overrides.items() if k not in names} \
         if scenario else None
-    with locked(args.out):
+    with locked(args.out), replaced_together(args.out, OUTPUTS) as stage:
         table = morris(args.trajectories, names=names, base=calibrated_parameters(),
                        policy=policy, steps=scenario.horizon_weeks if scenario else None,
                        rng=seed, workers=args.workers, scheduler=args.scheduler)
-        atomic_write_frame(args.out / "sensitivity.csv", table)
-        plot_sensitivity(table, args.out / "sensitivity.png")
-        write_manifest(args.out / "manifest.json", manifest(
+        atomic_write_frame(stage / "sensitivity.csv", table)
+        plot_sensitivity(table, stage / "sensitivity.png")
+        write_manifest(stage / "manifest.json", manifest(
             command="coprod sensitivity", seed=seed, trajectories=args.trajectories,
             inputs=args.inputs, scenario=scenario.name if scenario else None,
             method="Morris elementary effects (SALib), common random numbers; others at "

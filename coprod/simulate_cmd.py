@@ -6,7 +6,8 @@ import argparse
 import time
 
 from coprod.common import add_seed, bounded, examples, parse_assignments, seed_value
-from sim.io import atomic_write_frame, check_out_dir, manifest, write_manifest
+from coprod.outputs import replaced_together
+from sim.io import atomic_write_frame, check_out_dir, locked, manifest, write_manifest
 
 MAX_STEPS = 2600  # fifty years, as for a scenario's horizon_weeks
 
@@ -71,15 +72,18 @@ def run_command(args) -> int:
           f"volunteers, {last.staff_hours:,.0f} staff hours coordinating, "
           f"mean trust {last.mean_trust:.2f}")
     if args.out:
-        atomic_write_frame(args.out / "survey.csv", survey)
-        # Unit by unit, as a real survey's file: 'coprod survey --data' reads it.
-        atomic_write_frame(args.out / "responses.csv", result.responses())
-        atomic_write_frame(args.out / "timeseries.csv", result.timeseries)
-        write_manifest(args.out / "manifest.json", manifest(
-            command=getattr(args, "invocation", "coprod simulate"), seed=seed,
-            steps=args.steps, population=args.population, parameters=result.params,
-            coordination=result.coordination,
-            coordination_2015=result.coordination_2015, elapsed_seconds=round(elapsed, 3)))
+        names = ("survey.csv", "responses.csv", "timeseries.csv", "manifest.json")
+        with locked(args.out), replaced_together(args.out, names) as stage:
+            atomic_write_frame(stage / "survey.csv", survey)
+            # Unit by unit, as a real survey's file: 'coprod survey --data' reads it.
+            atomic_write_frame(stage / "responses.csv", result.responses())
+            atomic_write_frame(stage / "timeseries.csv", result.timeseries)
+            write_manifest(stage / "manifest.json", manifest(
+                command=getattr(args, "invocation", "coprod simulate"), seed=seed,
+                steps=args.steps, population=args.population, parameters=result.params,
+                coordination=result.coordination,
+                coordination_2015=result.coordination_2015,
+                elapsed_seconds=round(elapsed, 3)))
         print(f"\nWrote {args.out}/survey.csv, responses.csv, timeseries.csv and "
               "manifest.json")
     return 0

@@ -15,8 +15,12 @@ import argparse
 import math
 import time
 
-from coprod.common import add_seed, bounded, examples, seed_value
-from sim.io import atomic_write_frame, check_out_dir, manifest, write_manifest
+from coprod.common import add_seed, bounded, examples, once, seed_value
+from coprod.outputs import replaced_together
+from sim.io import atomic_write_frame, check_out_dir, locked, manifest, write_manifest
+
+OUTPUTS = ("bootstrap.csv", "claims.csv", "classes.csv", "classes_sensitivity.csv",
+           "classes_dropped.csv", "manifest.json")  # replaced together
 
 
 def register(sub, name: str) -> None:
@@ -30,7 +34,7 @@ def register(sub, name: str) -> None:
     from calibration.observed_survey import MAX_COUNT, MAX_FIELD, MAX_UNITS
     from sim.io import MAX_INPUT_BYTES
 
-    p.add_argument("--data", help="your own survey CSV (aggregate or unit-level; "
+    p.add_argument("--data", action=once(), help="your own survey CSV (aggregate or unit-level; "
                    f"at most {MAX_INPUT_BYTES:,} bytes, {MAX_UNITS:,} units, n up to "
                    f"{MAX_COUNT:,} per activity, cells up to {MAX_FIELD:,} characters); "
                    "a wave's TOML, or the shipped 'wave2025-synthetic'); default: the "
@@ -55,6 +59,49 @@ def _interval(lo: float, hi: float) -> str:
     return f"{_pct(lo)}–{_pct(hi)}"
 
 
+def _points(lo: float, hi: float) -> str:
+    """An interval of a difference in percentage points, or why there is none."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return f"{'(no interval)':>16s}"
+    return f"[{100 * lo:+6.1f}, {100 * hi:+6.1f}]"
+
+
+def _dropped_bounds(table, observed_class: str, *, reps: int, rng):
+    """The answer's bounds over the dropped answers, judged by the survey's own record.
+
+    The paper's Table 2: its printed 0-35%; a unit-level file: its own dropped answers;
+    an aggregate file: not bounded (it does not record them). Prints one sentence.
+    """
+    from dataclasses import replace
+
+    import numpy as np
+
+    from calibration.classes import dropped_answers_bounds
+    from calibration.observed_survey import dropped_shares
+
+    shares, where = dropped_shares(table)
+    if where is None:
+        print("  The file does not record its dropped answers (unsure / several services; "
+              "an aggregate table): where they would have gone is not bounded.")
+        empty = replace(table, dropped=np.zeros(len(table.activities), dtype=int))
+        return dropped_answers_bounds(empty, reps=reps, rng=rng)
+    bounds = dropped_answers_bounds(table, reps=reps, rng=rng)
+    if shares is not None and not shares.any():
+        print("  The file has no dropped answers (unsure / several services): the answer "
+              "does not rest on them.")
+        return bounds
+    span = ("0-35% (the paper)" if shares is None else
+            f"{shares.min():.0%}-{shares.max():.0%} (counted in the file)")
+    moved = bounds[bounds["class"] != observed_class]
+    print(f"  The survey dropped {span} of each activity's answers (unsure / several "
+          "services); had they all named one coordinator: "
+          + "; ".join(f"{r.case.removeprefix('all dropped answers named ')}: {r['class']} "
+                      f"({r.probability:.0%})" for _, r in bounds.iloc[1:].iterrows())
+          + (" - so the answer rests on where the dropped answers would have gone."
+             if len(moved) else " - the answer holds whichever way."))
+    return bounds
+
+
 def run(args) -> int:
     """Compute and print the intervals and claims; write files when ``--out`` is given."""
     import pandas as pd
@@ -62,7 +109,7 @@ def run(args) -> int:
     from calibration.bootstrap import survey_bootstrap
     from calibration.claims import COLUMNS as CLAIM_COLUMNS
     from calibration.claims import check_claims
-    from calibration.classes import dropped_answers_bounds, observed_classes
+    from calibration.classes import observed_classes
     from calibration.observed_survey import UnitResponses, load_survey
 
     seed = seed_value(args.seed)
@@ -99,10 +146,12 @@ def run(args) -> int:
     print("\nStatutory − non-statutory (percentage points):")
     for name, est, l95, h95, l99, h99, _ in res.to_frame().itertuples(index=False):
         if not name.startswith("share:"):
+            # A star only where an interval exists (none: the reason is in the notes).
             stars = "".join("*" if res.significant(name, lv) else "" for lv in (0.95, 0.99))
-            print(f"  {name:40s} {100 * est:+6.1f}  95% [{100 * l95:+6.1f}, {100 * h95:+6.1f}]"
-                  f"  99% [{100 * l99:+6.1f}, {100 * h99:+6.1f}] {stars}")
-    print("  (* significant at 95%, ** at 99%: 0 lies outside the interval)")
+            print(f"  {name:40s} {100 * est:+6.1f}  95% {_points(l95, h95)}"
+                  f"  99% {_points(l99, h99)} {stars}")
+    print("  (* significant at 95%, ** at 99%: 0 lies outside the interval; 'no interval': "
+          "see the notes for why)")
     if notes:
         print("\nNotes:")
         for note in notes:
@@ -115,34 +164,30 @@ def run(args) -> int:
               f"({check.where})\n      {check.evidence}")
     print(f"\n{classes.sentence()}")
     table = data.to_table() if hasattr(data, "to_table") else data
-    bounds = dropped_answers_bounds(table, reps=min(args.reps, 2_000), rng=seed)
-    moved = bounds[bounds["class"] != classes.observed]
-    print("  The survey dropped 0-35% of each activity's answers (unsure / several services);"
-          " had they all named one coordinator: "
-          + "; ".join(f"{r.case.removeprefix('all dropped answers named ')}: {r['class']} "
-                      f"({r.probability:.0%})" for _, r in bounds.iloc[1:].iterrows())
-          + (" - so the answer rests on where the dropped answers would have gone."
-             if len(moved) else " - the answer holds whichever way."))
+    bounds = _dropped_bounds(table, classes.observed, reps=min(args.reps, 2_000), rng=seed)
     if args.resample == "activity":
         print("  Resampling activities treats each answer as independent; one unit answers "
               "for several activities, so the probability is somewhat optimistic (unit-level "
               "data with --resample unit accounts for it).")
     if args.out:
-        path = atomic_write_frame(args.out / "bootstrap.csv", res.to_frame())
-        # The claims as this survey judges them: the report states them from here.
-        atomic_write_frame(args.out / "claims.csv", pd.DataFrame(
-            [vars(c) for c in checks], columns=list(CLAIM_COLUMNS)))
-        atomic_write_frame(args.out / "classes.csv", classes.to_frame())
-        atomic_write_frame(args.out / "classes_sensitivity.csv", classes.sensitivity_frame())
-        atomic_write_frame(args.out / "classes_dropped.csv", bounds)
-        write_manifest(args.out / "manifest.json", manifest(
-            command="coprod survey", seed=seed, reps=args.reps, resample=args.resample,
-            data=str(args.data or "shipped: Andfossen (2020) Table 2"),
-            data_file=str(data_file or "shipped: Andfossen (2020) Table 2"),
-            synthetic=synthetic,
-            observed_class=classes.observed,
-            observed_class_probability=classes.probabilities[classes.observed],
-            elapsed_seconds=round(elapsed, 3)))
+        with locked(args.out), replaced_together(args.out, OUTPUTS) as stage:
+            atomic_write_frame(stage / "bootstrap.csv", res.to_frame())
+            # The claims as this survey judges them: the report states them from here.
+            atomic_write_frame(stage / "claims.csv", pd.DataFrame(
+                [vars(c) for c in checks], columns=list(CLAIM_COLUMNS)))
+            atomic_write_frame(stage / "classes.csv", classes.to_frame())
+            atomic_write_frame(stage / "classes_sensitivity.csv",
+                               classes.sensitivity_frame())
+            atomic_write_frame(stage / "classes_dropped.csv", bounds)
+            write_manifest(stage / "manifest.json", manifest(
+                command="coprod survey", seed=seed, reps=args.reps, resample=args.resample,
+                data=str(args.data or "shipped: Andfossen (2020) Table 2"),
+                data_file=str(data_file or "shipped: Andfossen (2020) Table 2"),
+                synthetic=synthetic,
+                observed_class=classes.observed,
+                observed_class_probability=classes.probabilities[classes.observed],
+                elapsed_seconds=round(elapsed, 3)))
+        path = args.out / "bootstrap.csv"
         print(f"\nWrote {path}, claims.csv, classes.csv, classes_sensitivity.csv, "
               "classes_dropped.csv and "
               f"{args.out / 'manifest.json'}")

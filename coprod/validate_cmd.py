@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from coprod.common import add_study_options, examples, seed_value, study_out
+from coprod.outputs import replaced_together
 from sim.errors import InputError
 from sim.io import atomic_write_frame, locked, manifest, write_manifest
 
@@ -32,7 +33,7 @@ def register(sub, name: str) -> None:
                    "(required; the only one so far)")
     add_study_options(p)
     p.add_argument("--out", default=None, help="output directory (default out/validation; "
-                   "its parent folder must exist)")
+                   "made with its parents if missing)")
 
 
 def run_command(args) -> int:
@@ -50,12 +51,13 @@ def run_command(args) -> int:
                                       workers=args.workers, scheduler=args.scheduler,
                                       resume=args.resume)
         summary = summarise(frame)
-        atomic_write_frame(args.out / "leave_one_out.csv", frame)
-        write_manifest(args.out / "manifest.json", manifest(
-            command=getattr(args, "invocation", "coprod validate --leave-one-out"),
-            seed=seed, quick=args.quick, workers=args.workers, scheduler=args.scheduler,
-            resumed=args.resume, reproducible=not args.scheduler, summary=summary,
-            wall_time_total_s=round(time.perf_counter() - t0, 1), **record))
+        with replaced_together(args.out, ("leave_one_out.csv", "manifest.json")) as stage:
+            atomic_write_frame(stage / "leave_one_out.csv", frame)
+            write_manifest(stage / "manifest.json", manifest(
+                command=getattr(args, "invocation", "coprod validate --leave-one-out"),
+                seed=seed, quick=args.quick, workers=args.workers, scheduler=args.scheduler,
+                resumed=args.resume, reproducible=not args.scheduler, summary=summary,
+                wall_time_total_s=round(time.perf_counter() - t0, 1), **record))
     print(f"Left-out shares inside their 90% predictive interval: "
           f"{summary['inside_predictive_90']} of {summary['shares']}"
           + (" (quick run: not a result)" if args.quick else ""))

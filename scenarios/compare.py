@@ -97,8 +97,11 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
     paired with the baseline on the same municipalities; a scenario whose 2015 snapshot
     differs from the baseline's is named in a note and set against it and the survey.
     """
+    _refuse_unfinished(Path(directory))
     ens = read_ensembles(directory, baseline)
-    notes = ens.notes()
+    notes = ens.notes() + check_versions(
+        {name: (o.path.parent / "manifest.json", o.manifest)
+         for name, o in ens.scenarios.items()}, baseline)
     population = ens.scenarios[baseline].manifest.get("population") or "survey2015"
     rows, effects, snapshots = [], {}, []
     for name, outcomes in ens.scenarios.items():
@@ -163,6 +166,79 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
                       tuple(notes + left_out),
                       pd.concat(snapshots, ignore_index=True) if snapshots else None,
                       population)
+
+
+# Packages whose version can change the numbers a run gives (random streams, compiled
+# arithmetic, statistics); a difference is said in one line.
+NUMERIC_PACKAGES = ("numpy", "numba", "scipy", "pandas", "mesa")
+
+
+def _model_version(path: Path, record: dict) -> int | None:
+    """``versions.model`` of a manifest (None: not recorded), or one line refusing it."""
+    versions = record.get("versions")
+    if versions is None:
+        return None
+    value = versions.get("model") if isinstance(versions, dict) else versions
+    if not (isinstance(value, str) and value.isascii() and value.isdigit()
+            and len(value) < 6):
+        raise InputError(f"{path}: versions.model", value, "a whole number as coprod "
+                         "writes it (text of digits); make it again with 'coprod run'",
+                         problem="malformed value")
+    return int(value)
+
+
+def check_versions(manifests: dict[str, tuple[Path, dict]], baseline: str) -> list[str]:
+    """Refuse runs of another model or code version than the baseline's; notes else.
+
+    ``manifests``: scenario name -> (its manifest's path, the record). The model version
+    and the code version (``identity.code_version``) must agree with the baseline's;
+    numeric packages that differ (:data:`NUMERIC_PACKAGES`) and a model version other
+    than this coprod's are each said in one line (returned).
+    """
+    from sim.parameters import MODEL_VERSION
+
+    base_path, base = manifests[baseline]
+    base_model = _model_version(base_path, base)
+    base_code = (base.get("identity") or {}).get("code_version")
+    base_packages = base.get("versions") if isinstance(base.get("versions"), dict) else {}
+    notes, packages = [], set()
+    for path, record in manifests.values():
+        model = _model_version(path, record)
+        if model is not None and base_model is not None and model != base_model:
+            raise InputError(f"{path}: versions.model", str(model), f"runs of one model "
+                             f"version: {baseline} was run with model version "
+                             f"{base_model}; run both again with this coprod",
+                             problem="another model version than the baseline's:")
+        identity = record.get("identity")
+        code = identity.get("code_version") if isinstance(identity, dict) else None
+        if code is not None and base_code is not None and code != base_code:
+            raise InputError(f"{path}: identity.code_version", code, f"runs of one code "
+                             f"version: {baseline} was run with {base_code!s:.40}; run both "
+                             "again with this coprod", problem="another code version than "
+                             "the baseline's:")
+        versions = record.get("versions") if isinstance(record.get("versions"), dict) else {}
+        packages |= {p for p in NUMERIC_PACKAGES if p in versions and p in base_packages
+                     and versions[p] != base_packages[p]}
+    if packages:
+        notes.append("the runs were made with other versions of " + ", ".join(
+            sorted(packages)) + f" than {baseline}'s (see each manifest.json's versions): "
+            "their numbers may differ for that alone")
+    if base_model is not None and base_model != MODEL_VERSION:
+        notes.append(f"the runs were made with model version {base_model}; this coprod's "
+                     f"model is version {MODEL_VERSION}: they describe that model")
+    return notes
+
+
+def _refuse_unfinished(directory: Path) -> None:
+    """Refuse, in one line, a folder whose scenarios were all interrupted (runs only)."""
+    if not directory.is_dir() or any(directory.glob("*/outcomes.csv")):
+        return
+    stores = sorted(p.parent.name for p in directory.glob("*/runs.sqlite"))
+    if stores:
+        raise InputError("--out", str(directory), "the runs of " + ", ".join(stores[:5])
+                         + " were interrupted before their outcomes were written; finish "
+                         "them with 'coprod run ... --resume' and the same options",
+                         problem="unfinished runs in")
 
 
 def _labelled(table: pd.DataFrame, population: str) -> pd.DataFrame:

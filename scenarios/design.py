@@ -42,6 +42,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -166,10 +167,138 @@ def design_columns(table: pd.DataFrame, design: str) -> list[str]:
     return [c for c in table.columns if c.split(":")[0] in parts[design]]
 
 
+WORLDS_STORE = "worlds.sqlite"  # the finished worlds of a design study, in its --out
+
+
+class WorldStore:
+    """Finished worlds of one design study, committed one by one (``--resume`` reuses them).
+
+    Each world's summaries are stored as JSON text (never a pickle), keyed by its index,
+    with the study's identity (seed, sizes, policies, code version): a store of another
+    study is refused on resume in one line naming what differs. Starting afresh, the old
+    worlds go only when the first new one is stored.
+    """
+
+    def __init__(self, path: Path, ident: dict, *, resume: bool):
+        import json
+        import sqlite3
+
+        from sim.errors import InputError
+        from sim.io import checked_database, interrupts_deferred
+
+        self.path = Path(path)
+        checked_database(self.path)  # a link to elsewhere (or for its journal) is refused
+        if resume and not self.path.is_file():
+            raise InputError("--resume", str(self.path), "nothing to resume there: run "
+                             "without --resume first", problem="missing design study")
+        self.ident = json.dumps(ident, sort_keys=True)
+        try:
+            with interrupts_deferred():
+                self.db = sqlite3.connect(self.path)
+                self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, "
+                                "value TEXT)")
+                self.db.execute("CREATE TABLE IF NOT EXISTS worlds (world INTEGER PRIMARY "
+                                "KEY, summary TEXT)")
+                self.db.commit()
+                row = self.db.execute("SELECT value FROM meta WHERE key = 'identity'"
+                                      ).fetchone()
+        except sqlite3.DatabaseError as err:
+            raise InputError(str(self.path), str(err), "run without --resume to start the "
+                             "study again", problem="unreadable design store:") from None
+        stored = json.loads(row[0]) if row and _json_dict(row[0]) else None
+        if resume and stored != ident:
+            self.db.close()
+            differ = [k for k in ident if (stored or {}).get(k) != ident[k]] or ["identity"]
+            raise InputError("--resume", str(self.path), "the same --seed, --quick and coprod "
+                             "as the study being resumed (it differs in "
+                             + ", ".join(differ) + "); run without --resume to start again",
+                             problem="another design study in")
+        self.fresh = not resume
+        if resume:
+            self._claim()
+
+    def _claim(self) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('identity', ?)", (self.ident,))
+        self.db.commit()
+
+    def finished(self) -> dict[int, dict]:
+        """``{world: summaries}`` of every stored world (none when starting afresh)."""
+        import json
+
+        from sim.errors import InputError
+
+        if self.fresh:
+            return {}
+        out = {}
+        for world, text in self.db.execute("SELECT world, summary FROM worlds"):
+            try:
+                record = json.loads(text)
+            except (TypeError, ValueError):
+                record = None
+            if type(world) is not int or not isinstance(record, dict) or not all(
+                    isinstance(v, int | float) for v in record.values()):
+                raise InputError(f"{self.path}: world {world!r}", str(text)[:80], "a stored "
+                                 "world is a JSON record of numbers; run without --resume "
+                                 "to start again", problem="malformed stored world:")
+            out[world] = record
+        return out
+
+    def add(self, world: int, summary: dict) -> None:
+        """Store one finished world at once (the old worlds go with the first new one)."""
+        import json
+
+        from sim.io import interrupts_deferred
+
+        with interrupts_deferred():
+            if self.fresh:
+                self.db.execute("DELETE FROM worlds")
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('identity', ?)",
+                                (self.ident,))
+                self.fresh = False
+            self.db.execute("INSERT OR REPLACE INTO worlds VALUES (?, ?)",
+                            (int(world), json.dumps(summary)))
+            self.db.commit()
+
+    def count(self) -> int:
+        """Worlds stored for this study."""
+        if self.fresh:
+            return 0
+        return int(self.db.execute("SELECT COUNT(*) FROM worlds").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the database."""
+        self.db.close()
+
+
+def _json_dict(text) -> bool:
+    import json
+
+    try:
+        return isinstance(json.loads(text), dict)
+    except (TypeError, ValueError):
+        return False
+
+
+def study_identity(study: Study, policies: Mapping[str, Mapping[str, float]], seed: int
+                   ) -> dict:
+    """What must match for a design study's stored worlds to be reused."""
+    from sim.io import code_version
+
+    return {"seed": int(seed), "worlds": study.worlds, "truths": study.truths,
+            "neighbours": study.neighbours,
+            "policies": {k: dict(v) for k, v in sorted(policies.items())},
+            "code_version": code_version()}
+
+
 def reference_table(study: Study, policies: Mapping[str, Mapping[str, float]], *, rng,
                     workers: int = 1, scheduler: str | None = None,
-                    progress: bool | None = None) -> pd.DataFrame:
-    """Worlds from the joint prior with their summaries and effects, one row each."""
+                    progress: bool | None = None, store: WorldStore | None = None
+                    ) -> pd.DataFrame:
+    """Worlds from the joint prior with their summaries and effects, one row each.
+
+    ``store``: worlds stored there are reused, and each new one is stored as it
+    finishes (a study stopped by Ctrl-C loses none).
+    """
     names = (*calibrated_inputs(), *policy_strengths())
     gen = np.random.default_rng(rng)
     unit = gen.random((study.worlds, len(names)))
@@ -178,9 +307,17 @@ def reference_table(study: Study, policies: Mapping[str, Mapping[str, float]], *
     tasks = [Task(dict(zip(names, row.tolist(), strict=True)), HORIZON_WEEKS, s,
                   tag={"world": i}) for i, (row, s) in enumerate(zip(values, seeds,
                                                                      strict=True))]
-    rows = run_tasks(DesignWorld(policies), tasks, workers=workers, scheduler=scheduler,
-                     progress=progress, label="design worlds")
-    table = pd.DataFrame(rows)
+    done = store.finished() if store is not None else {}
+    todo = [t for t in tasks if t.tag["world"] not in done]
+
+    def keep(i: int, result) -> None:
+        if store is not None:
+            store.add(todo[i].tag["world"], result)
+
+    new = run_tasks(DesignWorld(policies), todo, workers=workers, scheduler=scheduler,
+                    progress=progress, label="design worlds", on_result=keep)
+    rows = {**done, **{t.tag["world"]: r for t, r in zip(todo, new, strict=True)}}
+    table = pd.DataFrame([rows[i] for i in range(study.worlds)])
     inputs = pd.DataFrame(values, columns=[f"input:{n}" for n in names])
     return pd.concat([inputs, table], axis=1)
 
@@ -272,12 +409,16 @@ def analyse(table: pd.DataFrame, study: Study, *, rng) -> pd.DataFrame:
 
 def run_design(study: Study, policies: Mapping[str, Mapping[str, float]], *, rng,
                workers: int = 1, scheduler: str | None = None,
-               progress: bool | None = None) -> tuple[pd.DataFrame, pd.DataFrame, float]:
-    """The reference table, ``design.csv``'s frame and the seconds it took."""
+               progress: bool | None = None, store: WorldStore | None = None
+               ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """The reference table, ``design.csv``'s frame and the seconds it took.
+
+    ``store`` (:class:`WorldStore`): finished worlds kept and reused there.
+    """
     t0 = time.perf_counter()
     seeds = np.random.SeedSequence(rng).spawn(2)
     table = reference_table(study, policies, rng=seeds[0], workers=workers,
-                            scheduler=scheduler, progress=progress)
+                            scheduler=scheduler, progress=progress, store=store)
     frame = analyse(table, study, rng=seeds[1])
     return table, frame, time.perf_counter() - t0
 

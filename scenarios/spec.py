@@ -93,7 +93,31 @@ class Scenario:
                 raise InputError(key, value, f"allowed: a whole number from {lo} to {hi}")
         out = replace(self, **changes)
         check_runs([out])
+        check_lever_week(out, "--horizon" if horizon_weeks is not None else out.source)
         return out
+
+    def on_population(self, population: str, flag: str) -> Scenario:
+        """The same scenario run on ``population`` (the frame ``flag`` gives).
+
+        A scenario that names a population of its own (``population = "norway"``) is
+        refused: the flag would silently replace it.
+        """
+        if self.population != DEFAULTS["population"]:
+            raise InputError(f"{self.source}: key 'population'", self.population,
+                             f"{flag} gives the population the runs are made on; run this "
+                             f"scenario without {flag}, or remove its 'population' key",
+                             problem="overridden by " + flag + ":")
+        return replace(self, population=population)
+
+
+def check_lever_week(scenario: Scenario, where: str) -> None:
+    """Refuse levers set to switch at or after the horizon (they would never act)."""
+    week = scenario.overrides.get("lever_week")
+    if week is not None and week >= scenario.horizon_weeks:
+        raise InputError(f"{where}: key 'set.lever_week'", int(week), "allowed: fewer weeks "
+                         f"than the horizon ({scenario.horizon_weeks} weeks), or the levers "
+                         "never act and every effect is exactly 0",
+                         problem="past the horizon:")
 
 
 def check_runs(scenarios: list[Scenario]) -> None:
@@ -200,6 +224,7 @@ def parse_scenario(text: str, source: str) -> Scenario:
                         values["draws"], values["replicates"], values["population"],
                         {k: checked[k] for k in overrides}, source,
                         values["assumption_draws"])
+    check_lever_week(scenario, source)
     return scenario  # its number of runs is checked with the command's sizes (with_sizes)
 
 

@@ -13,7 +13,9 @@ and a table is stored column by column with its dtypes, so a resumed ensemble wr
 the same bytes as an uninterrupted one. What is read back is checked like a user's
 file: a row that is not such a record is refused in one line. A store written by an
 earlier version (pickles, no ``format`` in ``meta``) is never unpickled: ``--resume`` on
-it is refused; a fresh start replaces it.
+it is refused; a fresh start replaces it. A fresh start (``--force``) keeps the old runs
+and their outcome files until its first run is stored; then both go together, so an
+interrupted ``--force`` never leaves old outcomes beside new runs.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from sim.io import interrupts_deferred
 
 STORE = "runs.sqlite"
 FORMAT = "json-1"
+# What a finished ensemble writes beside its store (scenarios.ensemble), manifest first.
+RESULT_FILES = ("manifest.json", "outcomes.csv", "timeseries.csv", "municipalities.csv",
+                "inputs.csv")
 MAX_RECORD_BYTES = 20_000_000  # one run's record; a few hundred kB at the longest horizon
 FRAME_TAG = "__frame__"
 # The dtypes a stored table may have (what the model's series are made of).
@@ -137,9 +142,20 @@ def identity(scenario: Scenario, *, seed: int, posterior: str, code: str) -> dic
             "seed": seed, "posterior_sha256": posterior, "code_version": code}
 
 
+# What each identity field stands for, in the options that set it (hashes say nothing).
+_IN_WORDS = {
+    "scenario_sha256": "another scenario content or size (the file's keys and [set], "
+                       "--draws, --assumption-draws, --replicates, --horizon, --data, "
+                       "--municipality)",
+    "posterior_sha256": "another posterior (--posterior)",
+    "code_version": "another code version (another coprod)",
+}
+
+
 def _differences(old: dict, new: dict) -> list[str]:
     # Only what both record is compared: an older manifest records the seed alone.
-    return [f"{k} {old[k]!r} (now {new[k]!r})" for k in new if k in old and old[k] != new[k]]
+    return [_IN_WORDS.get(k) or f"{k} {old[k]!r} (now {new[k]!r})"
+            for k in new if k in old and old[k] != new[k]]
 
 
 def recorded_identity(directory: Path) -> dict | None:
@@ -179,12 +195,11 @@ class RunStore:
     """Finished runs of one scenario, keyed by (draw, replicate), committed one by one."""
 
     def __init__(self, directory: Path, ident: dict, *, resume: bool):
-        from sim.io import check_target
+        from sim.io import checked_database
 
         directory.mkdir(parents=True, exist_ok=True)
-        self.path = check_target(directory / STORE)  # a link to elsewhere is refused
-        for suffix in ("-journal", "-wal", "-shm"):  # nor may sqlite's own files be links
-            check_target(directory / f"{STORE}{suffix}")
+        self.path = directory / STORE
+        checked_database(self.path)  # a link to elsewhere (or for its journal) is refused
         try:
             with interrupts_deferred():  # never a store file without its tables
                 self._create(ident, resume)
@@ -255,13 +270,24 @@ class RunStore:
     def add(self, draw: int, replicate: int, seed: int, result) -> None:
         """Store one finished run at once (a commit per run: nothing finished is lost)."""
         record = encode(result)
-        if self.fresh:  # one transaction: the old runs go as the first new one comes
-            self.db.execute("DELETE FROM runs")
-            self._claim()
-            self.fresh = False
-        self.db.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?)",
-                        (draw, replicate, str(seed), record))
-        self.db.commit()
+        with interrupts_deferred():
+            if self.fresh:  # one transaction: the old runs go as the first new one comes
+                self._drop_old_results()
+                self.db.execute("DELETE FROM runs")
+                self._claim()
+                self.fresh = False
+            self.db.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?)",
+                            (draw, replicate, str(seed), record))
+            self.db.commit()
+
+    def _drop_old_results(self) -> None:
+        """Remove the files summarising the runs being replaced (the manifest first).
+
+        From now on the store holds the new runs only: outcomes of the old ones beside
+        them would be read as this run's results.
+        """
+        for name in RESULT_FILES:
+            (self.path.parent / name).unlink(missing_ok=True)
 
     def count(self) -> int:
         """Number of stored runs."""

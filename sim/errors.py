@@ -5,6 +5,39 @@ from __future__ import annotations
 MAX_SHOWN = 200  # characters of an offending value shown in a message
 
 
+def printable(text: object, *, keep: str = "") -> str:
+    """``text`` with control characters (terminal escapes, bidi overrides) as '?'.
+
+    The one sanitiser for whatever reaches a terminal: every line coprod prints passes
+    through it (:class:`PrintableStream`); ``keep`` names characters let through
+    (a line's own end).
+    """
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch in keep else "?" for ch in text)
+
+
+class PrintableStream:
+    """A text stream that writes what it is given through :func:`printable`.
+
+    Line ends and tabs pass; a carriage return passes only at the start of a write (a
+    progress line redrawing itself), never inside a value read from a file.
+    """
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text`` sanitised; the length of ``text`` (as streams return)."""
+        head = "\r" if text.startswith("\r") else ""
+        self.stream.write(head + printable(text[len(head):], keep="\n\t"))
+        return len(text)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
 class CoprodError(Exception):
     """Base class of every error the command line turns into one line and exit code 2."""
 

@@ -76,6 +76,23 @@ def check_target(path: str | Path) -> Path:
     return path
 
 
+SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")  # what SQLite writes beside a database
+
+
+def checked_database(path: str | Path) -> Path:
+    """``path`` of an SQLite database checked as every writer checks its files.
+
+    A link in place of the database or of a file SQLite writes beside it (its journal),
+    or a path leading out of the folder being written (inside :func:`locked`), is
+    refused in one line; the real path to open is returned. The one check for every
+    database coprod writes (``abc.db``, ``runs.sqlite``, ``worlds.sqlite``).
+    """
+    path = Path(path)
+    for file in (path, *(path.with_name(path.name + side) for side in SQLITE_SIDE_FILES)):
+        check_target(file)
+    return Path(os.path.realpath(path))
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` via a temporary file and rename: never half-written.
 
@@ -207,14 +224,15 @@ def read_bytes_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> byt
     return data
 
 
-def check_out_dir(path: str | Path, *, where: str = "--out", create_parents: bool = False
-                  ) -> Path:
+def check_out_dir(path: str | Path, *, where: str = "--out") -> Path:
     """Check, before any work, that ``path`` is (or can become) a writable directory.
 
-    Writes a temporary file in the directory, or, when it does not exist yet, in the
-    nearest folder above it that does (its parent must exist unless ``create_parents``),
-    so that a wrong ``--out`` is refused before hours of runs. Nothing is created: a
-    command refused later leaves no empty folder behind; writers create the directory.
+    Missing folders (parents included) are made by the writers, so ``out/a/b`` needs no
+    ``mkdir``; what is unsafe is refused: a file in the way, a link among the folders to
+    be made (a dangling one would make them elsewhere), a folder of the package. Writes
+    a temporary file in the nearest existing folder, so that a wrong ``--out`` is
+    refused before hours of runs. Nothing is created here: a command refused later
+    leaves no empty folder behind.
     """
     from sim.errors import InputError
 
@@ -226,15 +244,16 @@ def check_out_dir(path: str | Path, *, where: str = "--out", create_parents: boo
     if path.exists() and not path.is_dir():
         raise InputError(where, text, "allowed: a directory (this is a file)",
                          problem="not a directory:")
-    if not path.exists() and not create_parents and not path.parent.is_dir():
-        raise InputError(where, text, f"the parent folder {str(path.parent)!r} must exist "
-                         "(create it first)", problem="missing parent folder of")
     probe = path
     while not probe.exists():
+        if probe.is_symlink():
+            raise InputError(where, text, f"{str(probe)!r} is a link to nowhere; give a "
+                             "folder without it", problem="refusing to make folders "
+                             "through a link in")
         probe = probe.parent
     try:
         if not probe.is_dir():
-            raise NotADirectoryError(20, "a file stands in the way")
+            raise NotADirectoryError(20, f"{probe} is a file, not a folder")
         with tempfile.TemporaryFile(dir=probe):
             pass
     except OSError as err:
@@ -329,9 +348,11 @@ def locked(directory: str | Path, *, where: str = "--out"):
 
     directory = Path(directory)
     refuse_package_dir(directory, where)
+    made = _missing_folders(directory)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / LOCK_FILE
     fd = _open_lock(path, where)
+    ok = False
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -350,10 +371,35 @@ def locked(directory: str | Path, *, where: str = "--out"):
         _WRITE_ROOTS.append(directory)
         try:
             yield directory
+            ok = True
         finally:
             _WRITE_ROOTS.remove(directory)
     finally:
+        if not ok and made:  # a refused or interrupted command leaves no folder it made
+            _remove_if_empty(made, path)
         os.close(fd)
+
+
+def _missing_folders(directory: Path) -> list[Path]:
+    """The folders (deepest first) that creating ``directory`` would make."""
+    missing = []
+    while not directory.exists() and not directory.is_symlink():
+        missing.append(directory)
+        if directory.parent == directory:
+            break
+        directory = directory.parent
+    return missing
+
+
+def _remove_if_empty(made: list[Path], lock: Path) -> None:
+    """Remove the folders in ``made`` (deepest first) if they hold nothing but ``lock``."""
+    try:
+        if [p.name for p in made[0].iterdir()] == [lock.name]:
+            lock.unlink()
+        for folder in made:
+            folder.rmdir()  # fails, and stops, at the first folder that holds something
+    except OSError:
+        pass
 
 
 def code_version() -> str:
@@ -374,14 +420,17 @@ def code_version() -> str:
 
 
 def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
-                 rows: int | None = None, numeric: tuple = (), **kwargs):
+                 rows: int | None = None, numeric: tuple = (), bounds: dict | None = None,
+                 **kwargs):
     """Read a CSV that coprod wrote, defensively.
 
     A missing, empty, oversized, truncated or malformed file (or one without ``columns``,
     or with another number of data rows than ``rows`` when given, or with a value that is
-    not a number in one of the ``numeric`` columns, when present) is one
-    :class:`InputError` naming the file and ``remake``, the command that makes it again,
-    instead of a pandas traceback.
+    not a finite number in one of the ``numeric`` columns, when present, or outside
+    ``bounds[column] = (low, high)``) is one :class:`InputError` naming the file and
+    ``remake``, the command that makes it again, instead of a pandas traceback. Blank
+    cells of numeric columns stay NaN (no value); 'inf' is refused (coprod never writes
+    it), so that no tampered file renders "median inf".
     """
     import csv
     import io
@@ -412,13 +461,20 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
     if rows is not None and len(frame) != rows:
         raise InputError(str(path), f"{len(frame)} rows", f"expected {rows}; {again}",
                          problem="truncated file:")
+    import numpy as np
+
     for column in (c for c in numeric if c in frame.columns):
         values = pd.to_numeric(frame[column], errors="coerce")
-        bad = values.isna() & frame[column].notna()
+        low, high = (bounds or {}).get(column, (-np.inf, np.inf))
+        with np.errstate(invalid="ignore"):
+            bad = (values.isna() & frame[column].notna()) | np.isinf(values) | \
+                (values < low) | (values > high)
         if bad.any():
             row = int(bad.to_numpy().argmax())
+            allowed = "a finite number" if (low, high) == (-np.inf, np.inf) else \
+                f"a number from {low:g} to {high:g}"
             raise InputError(f"{path}: row {row + 2}, column '{column}'",
-                             frame[column].iloc[row], f"allowed: a number; {again}")
+                             str(frame[column].iloc[row]), f"allowed: {allowed}; {again}")
         frame[column] = values
     return frame
 

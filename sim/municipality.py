@@ -165,7 +165,7 @@ def load_municipality(path: str | Path) -> Municipality:
     from sim.io import read_text_limited
 
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():  # a folder or FIFO is refused as such by read_text_limited
         raise InputError("--municipality", str(path), "give the path of a TOML file "
                          "describing your municipality (see docs/examples/"
                          "municipality.toml)", problem="no such file")

@@ -98,10 +98,12 @@ def test_a_second_writer_of_the_same_folder_is_refused(tmp_path, capsys):
 @pytest.mark.parametrize("make, message", [
     (lambda d: d / "file.txt", "not a directory"),
     (lambda d: "", "empty value"),
-    (lambda d: d / "missing" / "out", "missing parent folder"),
+    (lambda d: d / "gone" / "out", "refusing to make folders through a link"),
+    (lambda d: d / "file.txt" / "out", "is a file, not a folder"),
 ])
 def test_a_bad_out_is_refused_before_any_run(tmp_path, capsys, make, message):
     (tmp_path / "file.txt").write_text("x")
+    (tmp_path / "gone").symlink_to(tmp_path / "nowhere")  # a dangling link
     assert main(["run", "baseline", *SMALL, "--out", str(make(tmp_path))]) == 2
     captured = capsys.readouterr()
     assert message in captured.err and "Running" not in captured.out
@@ -412,7 +414,7 @@ def test_a_half_saved_last_generation_is_removed_and_the_whole_ones_kept(small_d
 
 
 @pytest.mark.parametrize("argv", [
-    ["calibrate", "--quick", "--resume"], ["fit", "--draws", "10"],
+    ["calibrate", "--quick"], ["fit", "--draws", "10"],
     ["recovery", "--quick", "--truths", "1"], ["validate", "--leave-one-out", "--quick"],
     ["ablate", "--quick", "--mechanism", "statutory_pull"],
 ])

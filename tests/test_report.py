@@ -5,8 +5,7 @@ from coprod.report import findings
 
 
 def test_report_is_self_contained_and_readable(tmp_path, capsys):
-    out = tmp_path / "demo"
-    out.mkdir()  # --out's parent must exist
+    out = tmp_path / "demo"  # made by the first command, with its parents
     assert main(["survey", "--reps", "500", "--out", str(out / "survey")]) == 0
     assert main(["fit", "--draws", "10", "--out", str(out / "fit")]) == 0
     assert main(["run", "baseline", "trust_forums", "--draws", "2", "--assumption-draws", "1",

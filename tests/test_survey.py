@@ -132,5 +132,5 @@ def test_missing_undecodable_and_unrecognised_files(tmp_path, write):
         load_survey(tmp_path / "nope.csv")
     with pytest.raises(InputError, match="must be UTF-8"):
         load_survey(write("latin.csv", "activity,n\nsosial å,3\n", encoding="latin-1"))
-    with pytest.raises(InputError, match="unrecognised value 'a,b'"):
+    with pytest.raises(InputError, match="not a survey file: its first line names"):
         load_survey(write("other.csv", "a,b\n1,2\n"))
