@@ -8,17 +8,23 @@ calibrated input's posterior and each policy effect's 90% interval.
 Method (a simulation study of ABC posteriors, as in the recovery study, but cheap enough
 for thousands of truths):
 
-1. A reference table of worlds drawn from the joint prior: every calibrated input and
-   every policy strength uniform over its documented range (:mod:`sim.parameters`).
-2. Each world, with one seed, is observed as every design would observe it — the 2015
-   survey; a second wave of the same units in 2025 at today's local-policy share; the
-   same wave with each unit's municipality's policy recorded (answers pooled by policy);
-   a 2025 wave of twice as many units (a later wave summarised as a calibration does:
-   answers pooled over statutory and other activities) — and its policy effects are
-   computed: each shipped
-   scenario's levers against the baseline's, paired on the seed, over ten years, on
-   shared coordination (points) and active volunteers per 1,000 inhabitants, averaged
-   over the last year.
+1. A reference table of worlds drawn from what the 2015 survey already says: each world
+   a draw of the shipped posterior (every calibrated input, the local policy's reading
+   among them) with the policy strengths the survey cannot speak to drawn over their
+   documented ranges (:mod:`sim.parameters`). The question is what a next survey adds to
+   2015, not to the prior.
+2. Each world, with one seed, is observed as every later design would observe it — a
+   second wave of the same units in 2025 at today's local-policy share; the same wave
+   with each unit's municipality's policy recorded (answers pooled by policy); a 2025
+   wave of twice as many units (a later wave summarised as a calibration does: answers
+   pooled over statutory and other activities) — and its policy effects are computed:
+   each shipped scenario's levers against the baseline's over ten years, paired by
+   branching one world at the 2015 snapshot (:func:`sim.runner.run_branches`), on
+   municipal and shared coordination (points) and active volunteers per 1,000
+   inhabitants, averaged over the last year, and averaged over :data:`EFFECT_SEEDS`
+   seeds, so that a width is not mostly chance no survey can remove. The 2015 survey is
+   not simulated again: the posterior holds it, and conditioning on a simulated copy
+   would count it twice.
 3. For each design and each target (an input, or an effect), semi-automatic ABC
    (Fearnhead & Prangle 2012): the target's linear prediction from the design's
    summaries is its summary statistic; for each truth (a world of the table, left out),
@@ -26,9 +32,11 @@ for thousands of truths):
    regression-adjusted (Beaumont, Zhang & Balding 2002); the posterior's 90% width for
    that truth is read from the adjusted sample's weighted interquartile range as a
    normal interval's (steadier than its 5% and 95% quantiles on a few hundred worlds).
-4. ``design.csv``: per design and target, the width now (the 2015 survey alone), the
-   expected width (median over truths), their ratio and its spread over truths (10th
-   and 90th percentiles).
+4. ``design.csv``: per design and target, the width now (the 2015 survey alone: the
+   table's own spread), the expected width (median over truths), their ratio and its
+   spread over truths (10th and 90th percentiles), and a note where an expected width
+   comes out wider than the prior's (regression ABC's estimate on a finite table is
+   noisy: read it as no narrowing).
 
 Every width is a normal-equivalent 90% width (2 × 1.645 × IQR / 1.349), the prior's
 too (a uniform prior's is 1.22 of its range): an input's is given as a share of its prior
@@ -47,7 +55,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.inputs import calibrated_inputs, policy_strengths
+from calibration.inputs import policy_strengths
 from calibration.regression_adjust import cross_fitted, weighted_quantiles
 from calibration.summary import summarise_counts
 from calibration.waves import GROUPS, POOLED, pooled_counts, simulated_policy_counts
@@ -69,13 +77,19 @@ DESIGNS = {
     "2015+2025_larger": f"a second wave in 2025 of {int(LARGER * 244)} units (the 2015 "
                         "frame doubled)",
 }
-EFFECT_OUTCOMES = {"share_together": ("shared coordination", "points", 100.0),
+EFFECT_OUTCOMES = {"share_municipality": ("coordination by the municipality alone",
+                                          "points", 100.0),
+                   "share_together": ("shared coordination", "points", 100.0),
                    "volunteers_per_1000": ("active volunteers per 1,000 inhabitants",
                                            "per 1,000", 1.0)}
+# The effects the sentences lead with: the local policy's on who coordinates.
+LEAD_OUTCOMES = ("share_municipality", "share_together")
+# Seeds per world for its effects (each a paired branch at 2015): an effect is their mean.
+EFFECT_SEEDS = 3
 QUICK_POLICIES = ("local_volunteer_policy",)
 COLUMNS = ("design", "kind", "target", "label", "unit", "width_prior", "width_now",
            "expected_width", "ratio", "ratio_low", "ratio_high", "width_low", "width_high",
-           "truths", "worlds")
+           "truths", "worlds", "note")
 
 
 @dataclass(frozen=True)
@@ -102,14 +116,12 @@ class DesignWorld:
 
     def __call__(self, task: Task) -> dict[str, float]:
         """Summaries (``<design part>:<key>``) and effects (``effect:<policy>:<outcome>``)."""
-        from sim import run
-        from sim.runner import run_waves
+        from sim.runner import run_branches, run_waves
 
         weeks = [0, (SECOND_YEAR - 2015) * 52]
         levers = [{}, {"policy_share": POLICY_SHARE_NOW}]
         out = {}
         same = run_waves(task.params, weeks, levers, rng=task.seed)
-        out.update(_wave_summary("w0", same[0].survey))
         out.update(_pooled_summary("w1", same[1].survey))
         held = same[1].respondent_flags["policy"]
         out.update(_groups_summary("w1p", GROUPS,
@@ -118,12 +130,19 @@ class DesignWorld:
         big = run_waves(task.params, weeks, levers, population=larger.population_name(),
                         rng=task.seed)
         out.update(_pooled_summary("w1x", big[1].survey))
-        base = _outcomes(run(task.params, steps=HORIZON_WEEKS, rng=task.seed))
-        for name, overrides in self.policies.items():
-            mine = _outcomes(run({**task.params, **overrides}, steps=HORIZON_WEEKS,
-                                 rng=task.seed))
-            for outcome in EFFECT_OUTCOMES:
-                out[f"effect:{name}:{outcome}"] = mine[outcome] - base[outcome]
+        # Effects: the baseline and every policy branched from one world at 2015, for
+        # each of EFFECT_SEEDS seeds drawn from this world's seed; their mean difference.
+        branches = [({**task.params}, HORIZON_WEEKS),
+                    *(({**task.params, **overrides}, HORIZON_WEEKS)
+                      for overrides in self.policies.values())]
+        sums: dict[str, float] = {}
+        for seed in np.random.SeedSequence(task.seed).spawn(EFFECT_SEEDS):
+            base, *policies = (_outcomes(res) for res in run_branches(branches, rng=seed))
+            for name, mine in zip(self.policies, policies, strict=True):
+                for outcome in EFFECT_OUTCOMES:
+                    key = f"effect:{name}:{outcome}"
+                    sums[key] = sums.get(key, 0.0) + mine[outcome] - base[outcome]
+        out.update({k: v / EFFECT_SEEDS for k, v in sums.items()})
         return out
 
 
@@ -155,15 +174,17 @@ def _groups_summary(prefix: str, groups, counts: np.ndarray) -> dict[str, float]
 
 def _outcomes(result) -> dict[str, float]:
     series = result.timeseries.iloc[-EFFECT_WEEKS:]
-    return {"share_together": float(series["share_together"].mean()),
+    return {"share_municipality": float(series["share_municipality"].mean()),
+            "share_together": float(series["share_together"].mean()),
             "volunteers_per_1000": float(series["active_volunteers"].mean()
                                          / result.inhabitants * 1000)}
 
 
 def design_columns(table: pd.DataFrame, design: str) -> list[str]:
     """The reference table's summary columns a design observes."""
-    parts = {"2015": ("w0",), "2015+2025": ("w0", "w1"),
-             "2015+2025_policy": ("w0", "w1", "w1p"), "2015+2025_larger": ("w0", "w1x")}
+    # The 2015 survey is in the posterior the worlds are drawn from: none of its summaries.
+    parts = {"2015": (), "2015+2025": ("w1",), "2015+2025_policy": ("w1", "w1p"),
+             "2015+2025_larger": ("w1x",)}
     return [c for c in table.columns if c.split(":")[0] in parts[design]]
 
 
@@ -279,12 +300,15 @@ def _json_dict(text) -> bool:
         return False
 
 
-def study_identity(study: Study, policies: Mapping[str, Mapping[str, float]], seed: int
-                   ) -> dict:
+def study_identity(study: Study, policies: Mapping[str, Mapping[str, float]], seed: int,
+                   posterior=None) -> dict:
     """What must match for a design study's stored worlds to be reused."""
+    from calibration.posterior import load_posterior
+    from scenarios.ensemble import posterior_hash
     from sim.io import code_version
 
     return {"seed": int(seed), "worlds": study.worlds, "truths": study.truths,
+            "posterior": posterior_hash(posterior or load_posterior()),
             "neighbours": study.neighbours,
             "policies": {k: dict(v) for k, v in sorted(policies.items())},
             "code_version": code_version()}
@@ -292,21 +316,28 @@ def study_identity(study: Study, policies: Mapping[str, Mapping[str, float]], se
 
 def reference_table(study: Study, policies: Mapping[str, Mapping[str, float]], *, rng,
                     workers: int = 1, scheduler: str | None = None,
-                    progress: bool | None = None, store: WorldStore | None = None
-                    ) -> pd.DataFrame:
-    """Worlds from the joint prior with their summaries and effects, one row each.
+                    progress: bool | None = None, store: WorldStore | None = None,
+                    posterior=None) -> pd.DataFrame:
+    """Worlds from the shipped posterior with their summaries and effects, one row each.
 
-    ``store``: worlds stored there are reused, and each new one is stored as it
-    finishes (a study stopped by Ctrl-C loses none).
+    Each world is a posterior draw (``posterior``, default the shipped one) with the
+    policy strengths drawn over their ranges. ``store``: worlds stored there are reused,
+    and each new one is stored as it finishes (a study stopped by Ctrl-C loses none).
     """
-    names = (*calibrated_inputs(), *policy_strengths())
+    from calibration.posterior import load_posterior
+
+    posterior = posterior or load_posterior()
     gen = np.random.default_rng(rng)
-    unit = gen.random((study.worlds, len(names)))
-    values = np.column_stack([from_unit(n, unit[:, j]) for j, n in enumerate(names)])
+    worlds = posterior.draws(study.worlds, gen)
+    strengths = [n for n in policy_strengths(tuple(posterior.particles.columns))]
+    unit = gen.random((study.worlds, len(strengths)))
+    for k, world in enumerate(worlds):
+        world.update({n: from_unit(n, unit[k, j]) for j, n in enumerate(strengths)})
+    names = [*posterior.particles.columns, *(n for n in strengths
+                                              if n not in posterior.particles.columns)]
     seeds = spawn_seeds(gen.integers(2**63), study.worlds)
-    tasks = [Task(dict(zip(names, row.tolist(), strict=True)), HORIZON_WEEKS, s,
-                  tag={"world": i}) for i, (row, s) in enumerate(zip(values, seeds,
-                                                                     strict=True))]
+    tasks = [Task(dict(world), HORIZON_WEEKS, s, tag={"world": i})
+             for i, (world, s) in enumerate(zip(worlds, seeds, strict=True))]
     done = store.finished() if store is not None else {}
     todo = [t for t in tasks if t.tag["world"] not in done]
 
@@ -318,7 +349,8 @@ def reference_table(study: Study, policies: Mapping[str, Mapping[str, float]], *
                     progress=progress, label="design worlds", on_result=keep)
     rows = {**done, **{t.tag["world"]: r for t, r in zip(todo, new, strict=True)}}
     table = pd.DataFrame([rows[i] for i in range(study.worlds)])
-    inputs = pd.DataFrame(values, columns=[f"input:{n}" for n in names])
+    inputs = pd.DataFrame([[w[n] for n in names] for w in worlds],
+                          columns=[f"input:{n}" for n in names])
     return pd.concat([inputs, table], axis=1)
 
 
@@ -337,6 +369,9 @@ def posterior_widths(y: np.ndarray, x: np.ndarray, truths: np.ndarray,
     ``accept`` nearest other worlds by it are kept with Epanechnikov weights and
     adjusted by a weighted local-linear regression on it.
     """
+    if x.shape[1] == 0:  # no new summaries: the table's own spread, for every truth
+        q25, q75 = np.quantile(y, [0.25, 0.75])
+        return np.full(len(truths), 2 * Z90 * (q75 - q25) / IQR_PER_SD)
     stat, _ = cross_fitted(y, x)
     widths = np.empty(len(truths))
     for k, t in enumerate(truths):
@@ -371,6 +406,8 @@ def analyse(table: pd.DataFrame, study: Study, *, rng) -> pd.DataFrame:
             name = column.removeprefix("input:")
             p = PARAMETERS[name]
             y = (table[column].to_numpy(float) - p.low) / (p.high - p.low)
+            if np.ptp(y) == 0:  # held fixed in the posterior: nothing to narrow
+                continue
             kind = "policy strength" if name in policy_strengths() else "input"
             targets.append((kind, name, name, "share of its prior range", y))
         elif column.startswith("effect:"):
@@ -391,26 +428,33 @@ def analyse(table: pd.DataFrame, study: Study, *, rng) -> pd.DataFrame:
         for kind, target, label, unit, y in targets:
             now, mine = widths["2015", target], widths[design, target]
             y = y[np.isfinite(y)]
-            q25, q75 = np.quantile(y, [0.25, 0.75])
-            prior = float(2 * Z90 * (q75 - q25) / IQR_PER_SD)  # read as the widths are
+            if kind == "effect":
+                q25, q75 = np.quantile(y, [0.25, 0.75])
+                prior = float(2 * Z90 * (q75 - q25) / IQR_PER_SD)  # read as widths are
+            else:  # a uniform prior over the range, read as the widths are
+                prior = float(2 * Z90 * 0.5 / IQR_PER_SD)
             ratio = mine / np.where(now > 0, now, np.nan)
+            expected = float(np.median(mine))
+            note = ("" if expected <= prior * 1.0001 else
+                    "expected width wider than the prior's: regression ABC's estimate on "
+                    f"{len(table)} worlds is noisy here; read it as no narrowing")
             rows.append({"design": design, "kind": kind, "target": target, "label": label,
                          "unit": unit, "width_prior": prior,
                          "width_now": float(np.median(now)),
-                         "expected_width": float(np.median(mine)),
+                         "expected_width": expected,
                          "ratio": float(np.nanmedian(ratio)),
                          "ratio_low": float(np.nanquantile(ratio, 0.1)),
                          "ratio_high": float(np.nanquantile(ratio, 0.9)),
                          "width_low": float(np.quantile(mine, 0.1)),
                          "width_high": float(np.quantile(mine, 0.9)),
-                         "truths": len(mine), "worlds": len(table)})
+                         "truths": len(mine), "worlds": len(table), "note": note})
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
 def run_design(study: Study, policies: Mapping[str, Mapping[str, float]], *, rng,
                workers: int = 1, scheduler: str | None = None,
-               progress: bool | None = None, store: WorldStore | None = None
-               ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+               progress: bool | None = None, store: WorldStore | None = None,
+               posterior=None) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """The reference table, ``design.csv``'s frame and the seconds it took.
 
     ``store`` (:class:`WorldStore`): finished worlds kept and reused there.
@@ -418,12 +462,13 @@ def run_design(study: Study, policies: Mapping[str, Mapping[str, float]], *, rng
     t0 = time.perf_counter()
     seeds = np.random.SeedSequence(rng).spawn(2)
     table = reference_table(study, policies, rng=seeds[0], workers=workers,
-                            scheduler=scheduler, progress=progress, store=store)
+                            scheduler=scheduler, progress=progress, store=store,
+                            posterior=posterior)
     frame = analyse(table, study, rng=seeds[1])
     return table, frame, time.perf_counter() - t0
 
 
-def sentences(frame: pd.DataFrame, outcome: str = "share_together") -> list[str]:
+def sentences(frame: pd.DataFrame, outcomes: tuple[str, ...] = LEAD_OUTCOMES) -> list[str]:
     """One sentence per policy: what the most narrowing second wave would do to its effect.
 
     Computed from ``design.csv``'s rows. The designs are compared truth by truth (the
@@ -433,8 +478,10 @@ def sentences(frame: pd.DataFrame, outcome: str = "share_together") -> list[str]
     no design narrows by at least a tenth is said to stay about as wide.
     """
     out = []
-    effects = frame[(frame.kind == "effect") & frame.target.str.endswith(":" + outcome)]
+    effects = frame[(frame.kind == "effect")
+                    & frame.target.str.split(":").str[-1].isin(list(outcomes))]
     for target, rows in effects.groupby("target", sort=False):
+        outcome = target.split(":")[-1]
         policy = target.split(":")[0].replace("_", " ")
         later = rows[rows.design != "2015"].sort_values("ratio")
         if later.empty:
@@ -469,9 +516,9 @@ def plot_design(frame: pd.DataFrame, path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sim.regime import POLICY_ROUTES
+    from sim.regime import POLICY_INPUTS
 
-    shown = frame[(frame.kind == "effect") | frame.target.isin(list(POLICY_ROUTES))]
+    shown = frame[(frame.kind == "effect") | frame.target.isin(list(POLICY_INPUTS))]
     later = [d for d in DESIGNS if d != "2015"]
     targets = list(dict.fromkeys(shown.target))
     fig, ax = plt.subplots(figsize=(10, 0.5 + 0.55 * len(targets) * len(later) / 2))

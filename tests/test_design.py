@@ -91,3 +91,47 @@ def test_the_reference_table_is_the_same_on_one_two_workers_and_dask():
         dask = reference_table(small, policies, rng=9, progress=False,
                                scheduler=cluster.scheduler_address)
     pd.testing.assert_frame_equal(one, dask)
+
+
+def test_the_worlds_are_what_2015_already_says_and_the_effects_means_over_seeds():
+    """Truths come from the shipped posterior (not the prior), strengths from their
+    ranges; each world's effects average EFFECT_SEEDS paired branches; the 2015 design
+    simulates no survey of its own (the posterior holds it)."""
+    from calibration.posterior import load_posterior
+    from sim.batch import Task
+
+    posterior = load_posterior()
+    table = design.reference_table(Study(3, 3, 0.5), {"local_volunteer_policy":
+                                                       {"policy_share": 1.0}}, rng=4)
+    particles = posterior.particles
+    for column in ("joint_propensity", "municipal_tradition", "policy_reading"):
+        assert set(table[f"input:{column}"]) <= set(particles[column])
+    assert not any(c.startswith("w0:") for c in table.columns)
+    assert design.design_columns(table, "2015") == []
+    assert {"effect:local_volunteer_policy:share_municipality",
+            "effect:local_volunteer_policy:share_together"} <= set(table.columns)
+    # An effect is the mean over seeds of paired differences, not one seed's.
+    world = design.DesignWorld({"local_volunteer_policy": {"policy_share": 1.0}})
+    params = {c.removeprefix("input:"): float(table[c][0]) for c in table.columns
+              if c.startswith("input:")}
+    from sim.runner import run_branches
+
+    seeds = np.random.SeedSequence(11).spawn(design.EFFECT_SEEDS)
+    one = [design._outcomes(r)["share_municipality"] for r in run_branches(
+        [(params, design.HORIZON_WEEKS), ({**params, "policy_share": 1.0},
+                                          design.HORIZON_WEEKS)], rng=seeds[0])]
+    got = world(Task(params, design.HORIZON_WEEKS, 11))
+    assert got["effect:local_volunteer_policy:share_municipality"] != \
+        pytest.approx(one[1] - one[0], abs=1e-12)
+
+
+def test_a_width_wider_than_the_prior_carries_a_note():
+    gen = np.random.default_rng(3)
+    n = 300
+    table = pd.DataFrame({"input:municipal_default": gen.uniform(0, 2, n),
+                          "w1:share:social:municipality": gen.normal(size=n)})
+    frame = analyse(table, Study(n, 60, 0.05), rng=1)
+    wide = frame[frame.expected_width > frame.width_prior]
+    assert len(wide) > 0  # noise alone, read on 20 neighbours, comes out wider here
+    assert (wide.note.str.contains("read it as no narrowing")).all()
+    assert (frame[frame.expected_width <= frame.width_prior].note == "").all()
