@@ -89,7 +89,10 @@ EFFECT_SEEDS = 3
 QUICK_POLICIES = ("local_volunteer_policy",)
 COLUMNS = ("design", "kind", "target", "label", "unit", "width_prior", "width_now",
            "expected_width", "ratio", "ratio_low", "ratio_high", "width_low", "width_high",
-           "truths", "worlds", "note")
+           "truths", "worlds")
+# design.csv's columns: COLUMNS (what every reader needs; a study made before notes has
+# only these) and a note per row.
+WRITTEN_COLUMNS = (*COLUMNS, "note")
 
 
 @dataclass(frozen=True)
@@ -448,7 +451,7 @@ def analyse(table: pd.DataFrame, study: Study, *, rng) -> pd.DataFrame:
                          "width_low": float(np.quantile(mine, 0.1)),
                          "width_high": float(np.quantile(mine, 0.9)),
                          "truths": len(mine), "worlds": len(table), "note": note})
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    return pd.DataFrame(rows, columns=list(WRITTEN_COLUMNS))
 
 
 def run_design(study: Study, policies: Mapping[str, Mapping[str, float]], *, rng,
