@@ -307,7 +307,8 @@ def plot_ranks(ranks: pd.DataFrame, summary: pd.DataFrame, path) -> None:
         ok = s.verdict == "uniform"
         ax.bar(np.arange(bins), counts, width=1.0, color="tab:blue" if ok else "tab:red",
                edgecolor="white", linewidth=0.3)
-        title = s.quantity.replace(EFFECT, f"effect: {POLICY_NAME}")
+        title = (f"{POLICY_NAME}'s effect\non {EFFECT_OUTCOME}" if s.quantity == EFFECT
+                 else s.quantity)
         ax.set_title(title, fontsize=6,
                      color="black" if ok else "tab:red")
         ax.set_xticks([])
