@@ -32,7 +32,8 @@ A quantity fails when its Holm-adjusted p-value is below :data:`ALPHA`. This che
 regression-adjusted estimator on worlds near the shipped posterior, not the ABC-SMC that
 made it (the recovery study does that, on 20 truths), and it is conditional on the
 posterior it draws from: remake it whenever the posterior is remade
-(``coprod sbc --workers 2 --out calibration/data/validation``).
+(``coprod sbc --workers 2 --seed 2015 --out out/sbc``, then copy ``out/sbc/sbc_*`` to
+``calibration/data/validation/``; a test fails until then).
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def check_sizes(truths: int, reference: int) -> None:
 def accepted_draws(reference: int) -> int:
     """Worlds accepted per truth: :data:`ACCEPT_SHARE` of the table, ranks a multiple of 20.
 
-    At least :data:`MIN_DRAWS` and at most half the table.
+    At least :data:`MIN_DRAWS`, unless that is more than half the table (a small test).
     """
     target = min(max(MIN_DRAWS, ACCEPT_SHARE * reference), reference / 2)
     return RANKS_STEP * max(1, int(target // RANKS_STEP)) - 1
