@@ -68,6 +68,14 @@ class Posterior:
                        weighted_quantile(self.particles[name].to_numpy(), self.weights, hi))
                 for name in self.particles.columns}
 
+    def digest(self) -> str:
+        """Digest of the particles and weights: what draws from this posterior depend on."""
+        import hashlib
+
+        digest = hashlib.sha256(self.particles.to_csv(index=False).encode())
+        digest.update(np.ascontiguousarray(self.weights, dtype=float).tobytes())
+        return digest.hexdigest()[:16]
+
     def draws(self, n: int, rng) -> list[dict[str, float]]:
         """``n`` parameter sets resampled by weight (with replacement)."""
         gen = np.random.default_rng(rng)

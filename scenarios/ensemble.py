@@ -34,11 +34,10 @@ from sim.io import (
     write_manifest,
 )
 from sim.municipality import MUNI_COLUMNS, SHOWN_TYPES, area_outcomes
-from sim.outcomes import SUMMARY
+from sim.outcomes import SUMMARY, TAIL_WEEKS
 from sim.parameters import ASSUMPTIONS, FREE, from_unit
 
 SERIES_EVERY = 4  # weeks between rows of timeseries.csv
-TAIL_WEEKS = 4  # weekly outcomes are averaged over the last four weeks
 
 
 # Outcomes of the whole population from its per-municipality table (sim.municipality):
@@ -296,11 +295,7 @@ def _frames(scenario: Scenario, tasks: list[Task], results: list):
 
 def posterior_hash(posterior: Posterior) -> str:
     """Digest of the posterior's particles and weights: the draws runs are paired on."""
-    import hashlib
-
-    digest = hashlib.sha256(posterior.particles.to_csv(index=False).encode())
-    digest.update(np.ascontiguousarray(posterior.weights, dtype=float).tobytes())
-    return digest.hexdigest()[:16]
+    return posterior.digest()
 
 
 def _interrupted(stores: list[RunStore], out: Path, total: int) -> Interrupted:

@@ -8,7 +8,10 @@ here and the line in ``step`` that computes it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+import numpy as np
 
 from sim.errors import UnknownNameError
 
@@ -83,3 +86,15 @@ def outcome(name: str) -> Outcome:
         return BY_NAME[name]
     except KeyError:
         raise UnknownNameError("outcome", name, NAMES) from None
+
+
+TAIL_WEEKS = 4  # an outcome at the horizon is its mean over the last four weeks
+
+
+def at_horizon(series: Mapping[str, np.ndarray], name: str) -> float:
+    """Weekly outcome ``name`` at the end of a run: its mean over the last :data:`TAIL_WEEKS`.
+
+    What ensembles report at the horizon; a policy's paired effect is the difference of
+    two runs' values.
+    """
+    return float(np.mean(series[name][-TAIL_WEEKS:]))

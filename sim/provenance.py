@@ -94,6 +94,8 @@ CONSTANTS: dict[str, tuple[str, str]] = {
     "MAX_SHOWN": (TECHNICAL, "characters of an offending value shown in a message"),
     "_FILE_MODE": (TECHNICAL, "permissions of files written"),
     "OUTCOMES": (DEFINITION, "the outcomes' display scales (100 for shares shown in %)"),
+    "TAIL_WEEKS": (DEFINITION, "an outcome at the horizon: its mean over the last four "
+                               "weeks"),
     "_TABLE": (DEFINITION, "the parameter table itself: each row listed with its kind"),
     "MAX_WORKERS": (TECHNICAL, "the most worker processes"),
     # sim/municipality.py: a planner's own municipality file
