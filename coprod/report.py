@@ -436,30 +436,21 @@ KEY_EFFECT = "share_together"  # the paper's question: how much is coordinated t
 def _claim_sentences(directory: Path) -> list[str]:
     """The paper's claims as this survey judges them, at the 99% the paper states.
 
-    One sentence for those the intervals support, one for each they do not: a claim the
-    intervals cannot decide is "not shown", never false.
+    :func:`calibration.claims.claim_sentences` on ``survey/claims.csv``: one count, then
+    one sentence for each claim the intervals do not plainly support, with its scope
+    (for which bodies or groups it holds) and note.
     """
+    from calibration.claims import claim_sentences
+
     path = directory / "survey" / "claims.csv"
     if not path.exists():
         return []
     claims = read_own_csv(path, SURVEY_REMAKE, columns=CLAIM_COLUMNS, numeric=("level",),
                           bounds=SHARE_BOUNDS)
-    strict = claims[np.isclose(claims.level.astype(float), 0.99)]
-    if strict.empty:
-        return []
-    verdicts = strict.verdict.astype(str)
-    supported = int((verdicts == "supported").sum())
-    out = [f"Of the paper's {len(strict)} sentences checked against this survey at 99%, "
-           f"{supported} {'is' if supported == 1 else 'are'} supported by its intervals."]
-    words = {"consistent": "is consistent with this survey at 99% (its intervals contain "
-                           "the stated value; a value cannot be shown by an interval)",
-             "not shown": "is not shown at 99%: the intervals cannot decide",
-             "contradicted": "is contradicted: the intervals lie on the other side",
-             "undecidable": "cannot be decided: an interval does not exist"}
-    for r in strict[verdicts != "supported"].itertuples(index=False):
-        verdict = words.get(str(r.verdict), f"is judged '{r.verdict}'")
-        out.append(f"The paper's sentence \u201c{r.claim}\u201d {verdict} ({r.evidence}).")
-    return out
+    for column in ("reading", "scope", "note"):  # claims.csv of an earlier coprod
+        if column not in claims:
+            claims[column] = ""
+    return claim_sentences(claims, 0.99)
 
 
 POLICY = "local_volunteer_policy"

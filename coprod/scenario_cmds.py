@@ -34,7 +34,8 @@ from sim.io import (
 DEFAULT_OUT = Path("out/scenarios")
 COMPARE_OUTPUTS = ("comparison.csv", "differences.png", "shares.png", "timeseries.png",
                    "baseline_vs_observed.csv", "baseline_vs_observed.png", "attribution.csv",
-                   "attribution.png", "snapshot_2015.csv", "comparison_manifest.json")
+                   "attribution.png", "snapshot_2015.csv", "policy_response.csv",
+                   "policy_response.png", "comparison_manifest.json")
 
 
 def register_list(sub, name: str) -> None:
@@ -208,11 +209,14 @@ def run_compare(args) -> int:
         notes = list(comp.notes)
         with replaced_together(args.out, COMPARE_OUTPUTS) as stage:
             written = _write_comparison(comp, args.out, stage, notes, waves)
+            response = _write_policy_response(comp, args.out, stage, notes)
+            if response is not None:
+                written += ["policy_response.csv", "policy_response.png"]
             write_manifest(stage / "comparison_manifest.json", manifest(
                 command=getattr(args, "invocation", "coprod compare"), seed=seed,
                 baseline=comp.baseline, population=comp.population,
                 scenarios=list(comp.table.scenario.unique()) if len(comp.table) else [],
-                surveys=waves.record(), written=written))
+                surveys=waves.record(), written=written, notes=notes))
             written.append("comparison_manifest.json")
     for name in comp.skipped:
         print(f"coprod compare: note: scenario {name} has no results (every run failed); "
@@ -220,8 +224,51 @@ def run_compare(args) -> int:
     for note in notes:
         print(f"coprod compare: note: {note}", file=sys.stderr)
     _print_headline(comp)
+    _print_readings(comp)
+    if response is not None and response.sentence():
+        print(f"\n{response.sentence()} (policy_response.csv and .png: per reading too)")
     print(f"\nWrote {args.out}/" + ", ".join(written))
     return 0
+
+
+def _write_policy_response(comp, out: Path, stage: Path, notes: list):
+    """The local policy's effect by route strength (and reading), when it was compared.
+
+    Written into ``stage`` (:func:`scenarios.policy_response.policy_response`); its notes
+    join ``notes``. None when the local policy is not among the scenarios.
+    """
+    from scenarios.policy_response import POLICY, policy_response
+
+    if POLICY not in set(comp.table.scenario) or POLICY == comp.baseline:
+        return None
+    response = policy_response(out, scenario=POLICY, baseline=comp.baseline)
+    response.write(stage)
+    notes += [f"policy response: {note}" for note in response.notes]
+    return response
+
+
+# The outcomes whose answer per reading of the local policy the console gives.
+READING_OUTCOMES = ("share_municipality", "share_together", "per_1000:active_volunteers")
+
+
+def _print_readings(comp) -> None:
+    """The local policy's answer under each reading, then averaged by posterior weight."""
+    from scenarios.compare import reading_lines
+    from scenarios.policy_response import POLICY
+    from scenarios.labels import describe
+
+    for key in READING_OUTCOMES:
+        for prefix in ("own:", "adopters:", ""):
+            lines = reading_lines(comp.table, POLICY, prefix + key)
+            if lines:
+                break
+        if not lines:
+            continue
+        label = describe(prefix + key, comp.population)
+        print(f"\n{POLICY}, {label.label.lower()} ({label.of}), by the policy's reading "
+              "(the paper leaves it open; each line says which it assumes):")
+        for line in lines:
+            print(f"    {line}")
 
 
 def _check_population(args, waves) -> None:
