@@ -254,8 +254,8 @@ READING_OUTCOMES = ("share_municipality", "share_together", "per_1000:active_vol
 def _print_readings(comp) -> None:
     """The local policy's answer under each reading, then averaged by posterior weight."""
     from scenarios.compare import reading_lines
-    from scenarios.policy_response import POLICY
     from scenarios.labels import describe
+    from scenarios.policy_response import POLICY
 
     for key in READING_OUTCOMES:
         for prefix in ("own:", "adopters:", ""):
