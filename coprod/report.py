@@ -22,6 +22,7 @@ import pandas as pd
 from calibration.narrowing import posterior_narrowing
 from calibration.posterior import load_posterior
 from coprod.report_studies import studies_section
+from coprod.scenario_cmds import NO_LINK
 from scenarios.attribution import (
     ASSUMED,
     CHANCE,
@@ -1107,7 +1108,8 @@ def _planner_section(comp: pd.DataFrame, scenarios: list[str], population: str,
                       + f"</tr>{''.join(rows)}</table>" + _readings_html(comp, name))
     if not tables:
         return ""
-    own_text = f"<p>{html.escape(own.describe())}. {OWN_LIMITS}</p>" if own else ""
+    own_text = (f"<p>{html.escape(own.describe())}. {OWN_LIMITS}</p>"
+                f"<p>{html.escape(NO_LINK)}</p>" if own else "")
     return f"""
 <h3>Where the policy changes, by unit type{', and in ' + html.escape(own.name) if own else ''}</h3>
 <p>Median over runs at the horizon; below it the change against {_e(scenarios[0])} on

@@ -85,6 +85,11 @@ def register_run(sub, name: str) -> None:
                    "districts, ...; see docs/examples/municipality.toml): it "
                    "takes the place of the municipality nearest its size in every run, "
                    "and its outcomes are reported as own:<outcome>")
+    p.add_argument("--adopters", choices=("all", "own"), default="all",
+                   help="who takes the scenario's flags: all (as the scenario says: every "
+                   "municipality its levers reach) or own (your municipality alone, the "
+                   "others keeping 2015's; needs --municipality and levers that are "
+                   "shares of municipalities)")
     add_data(p, "the survey whose frame every run simulates (its units and "
              "municipalities in place of the 2015 sample's; not with --municipality)")
     add_seed(p)
@@ -121,6 +126,10 @@ def run_run(args) -> int:
         scenarios = [s.on_population(population_name(own), "--municipality")
                      for s in scenarios]
         print(f"Your municipality: {own.describe()}", flush=True)
+    scenarios = adopters_own(scenarios, args.adopters, args.municipality is not None)
+    if args.adopters == "own":
+        print("--adopters own: your municipality alone takes the scenarios' flags; the "
+              "others keep 2015's", flush=True)
     # The model and the ensemble machinery load once the scenario files are known good.
     from calibration.posterior import load_posterior
     from scenarios.ensemble import run_ensembles
@@ -144,6 +153,38 @@ def run_run(args) -> int:
         # The runs are over and written: an interrupt now only cuts the summary short.
         stop.kept = f"every run had finished; the results are written in {out}"
         raise
+
+
+def adopters_own(scenarios: list, adopters: str, has_own: bool) -> list:
+    """The scenarios with ``adopters = own`` where they switch flags (``--adopters own``).
+
+    Refused in one line without one's own municipality, or for a scenario whose levers
+    act on every municipality (only shares of municipalities can reach one alone). A
+    scenario that switches nothing (the baseline) is left as it is.
+    """
+    import dataclasses
+
+    from sim.parameters import PARAMETERS
+
+    if adopters != "own":
+        return scenarios
+    if not has_own:
+        raise InputError("--adopters", "own", "your municipality alone needs it described: "
+                         "give --municipality FILE", problem="nobody to adopt:")
+    out = []
+    for s in scenarios:
+        levers = [k for k in s.overrides if k in PARAMETERS and PARAMETERS[k].kind == "lever"
+                  and k != "adopters"]
+        wide = [k for k in levers if not PARAMETERS[k].flag]
+        if wide:
+            flags = ", ".join(n for n, p in PARAMETERS.items() if p.flag)
+            raise InputError("--adopters", "own", f"scenarios whose levers are shares of "
+                             f"municipalities ({flags}); {s.name} sets {wide[0]}, which acts "
+                             "on every municipality: run it with --adopters all",
+                             problem="cannot reach one municipality alone:")
+        out.append(dataclasses.replace(s, overrides={**s.overrides, "adopters": 1})
+                   if levers else s)
+    return out
 
 
 def _report_run(result, out: Path) -> int:
@@ -356,6 +397,17 @@ HEADLINE_AREA = ("per_1000:active_volunteers", "per_1000:activities_per_week",
                  "per_1000:staff_hours")
 
 
+# Checked against sim/kernels.py and sim/world.py: every state (units, organisations'
+# volunteer teams, dominance and co-production memories) is kept per municipality and no
+# quantity summed over municipalities feeds back into one; only the random numbers are
+# drawn in one stream over all of them.
+NO_LINK = ("The model has no link between municipalities (each has its own units, "
+           "organisations and volunteer teams, and nothing summed over municipalities acts "
+           "on one), so 'only we adopt' (--adopters own) differs from 'everyone adopts' in "
+           "your municipality by chance only: the random numbers are drawn in one stream "
+           "over all municipalities, so one seed gives another run.")
+
+
 def _line(r, baseline: bool) -> str:
     """One outcome: its label, level (median) and change against the baseline."""
     from scenarios.labels import change, decimals, fte, number, signed
@@ -392,6 +444,8 @@ def _print_headline(comp) -> None:
                                 *HEADLINE_AREA[2:6], "staff_hours"),
                        f"In {own.name} alone ({own.inhabitants:,} inhabitants; one "
                        "municipality in a model of one survey: read the intervals):"))
+    if own is not None:
+        print(NO_LINK)
     groups.append(("adopters:", ("municipalities", "per_1000:active_volunteers",
                                  "per_1000:activities_per_week", "share_together",
                                  *HEADLINE_AREA[2:6], "per_1000:staff_hours"),
