@@ -904,6 +904,8 @@ def _attribution_rows(sdir: Path, scenarios: list[str], comp: pd.DataFrame) -> s
                 for k, r in links.iterrows()]
         for k, r in mine[mine.note.fillna("").astype(str) != ""].iterrows():
             notes.setdefault(str(r.note), []).append(f"{name}: {k}")
+        if not top and str(mine.note.get(STRENGTHS, "")).startswith("too few draws"):
+            top = ["too few draws of the policy strengths to name one"]
         cells = "".join(f"<td>{html.escape(_group_cell(mine, g))}</td>" for g, _ in columns)
         rows.append(f"<tr><th>{_e(name)}</th><td>{scale * e.diff_median:+.1f} "
                     f"({scale * e.diff_low_90:+.1f} to {scale * e.diff_high_90:+.1f})</td>"
@@ -1290,7 +1292,8 @@ font-size:1.1em;margin:1em 0} .mismatch{color:#8a4b00}
 small{color:#555} code{background:#f4f4f4;padding:1px 3px}"""
 
 
-def build_report(directory: Path, waves=None, *, into: Path | None = None) -> Path:
+def build_report(directory: Path, waves=None, *, into: Path | None = None,
+                 studies_folder: Path | None = None) -> Path:
     """Render ``DIR/report.html`` (and ``DIR/figures/*.png``) from what ``DIR`` holds.
 
     ``into``: the folder the files are written to (default ``DIR``; the command line
@@ -1304,7 +1307,9 @@ def build_report(directory: Path, waves=None, *, into: Path | None = None) -> Pa
 
     The opening names the survey(s) each part records it was made from (SYNTHETIC ones
     marked); ``waves`` (:class:`calibration.waves.Waves`, ``--data``) is the survey the
-    report is read against: a part made from another is named.
+    report is read against: a part made from another is named. ``studies_folder``: the
+    studies of what the survey can tell (default the shipped ones); those made with
+    another model version go to an appendix at the end.
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -1338,7 +1343,9 @@ def build_report(directory: Path, waves=None, *, into: Path | None = None) -> Pa
         posterior = " --posterior DIR" if flags else ""
         left.append(f"the calibrated model against the survey (<code>coprod fit{_e(flags)}"
                     f"{posterior} --out {_e(directory / 'fit')}</code>)")
-    body.append(studies_section().replace("<h2>3. ", "<h2>", 1))
+    # Studies of this model version are evidence; others go to the appendix, at the end.
+    studies, appendix = studies_section(studies_folder)
+    body.append(studies.replace("<h2>3. ", "<h2>", 1))
     if have["scenarios"]:
         body.append(_scenario_section_at(sdir, directory, figures))
     elif sdir is not None:
@@ -1358,6 +1365,8 @@ def build_report(directory: Path, waves=None, *, into: Path | None = None) -> Pa
     calibrated = next((r for p, r in parts if p.startswith("the calibration")
                        and r is not None), None)  # none: the shipped calibration's words
     body += [_reproduce_section(directory, sdir, waves), _limits(calibrated)]
+    if appendix:
+        body.append(appendix)
     if left:
         body.insert(0, "<p><b>Left out</b> (not found in this folder): "
                     + "; ".join(left) + ".</p>")

@@ -160,7 +160,7 @@ def reading_lines(table: pd.DataFrame, scenario: str, outcome: str) -> list[str]
 
     def shown(row) -> str:
         if not np.isfinite(row["diff_median"]):
-            return "no paired run"
+            return "no run drew this reading: no number given"
         if not (np.isfinite(row["diff_low_90"]) and np.isfinite(row["diff_high_90"])):
             return (f"{int(row['paired_runs'])} paired runs, too few for a 90% interval "
                     f"(at least {MIN_READING_RUNS}): no number given")
