@@ -182,19 +182,19 @@ def _drop_older_fit(out: Path) -> None:
 
 
 def _print_policy_widths(out: Path) -> None:
-    """The local policy's routes: their 90% widths, as particles and regression-adjusted."""
+    """The local policy's strengths: 90% widths, as particles and regression-adjusted."""
     from calibration.abc import ADJUSTED_COLUMNS
     from sim.io import read_own_csv
-    from sim.regime import POLICY_ROUTES
+    from sim.regime import POLICY_INPUTS
 
     path = out / "posterior_adjusted.csv"
     if not path.is_file():
         return
     frame = read_own_csv(path, "coprod calibrate", columns=ADJUSTED_COLUMNS,
                          numeric=ADJUSTED_COLUMNS[1:]).set_index("input")
-    shown = [n for n in POLICY_ROUTES if n in frame.index]
+    shown = [n for n in POLICY_INPUTS if n in frame.index and n != "policy_reading"]
     if shown:
-        print("The local policy's routes, 90% widths as shares of their prior range "
+        print("The local policy's strengths, 90% widths as shares of their prior range "
               "(particles -> regression-adjusted, posterior_adjusted.csv): "
               + "; ".join(f"{n} {frame.loc[n, 'raw_width_share']:.2f} -> "
                           f"{frame.loc[n, 'width_share']:.2f}" for n in shown))

@@ -35,7 +35,7 @@ from scenarios.attribution import (
     share_words,
     uncertainty_sentence,
 )
-from scenarios.compare import check_versions, reading_lines
+from scenarios.compare import check_versions, own_lines, reading_lines
 from scenarios.labels import change, describe, fte, number
 from sim.catalogue import COORDINATORS, TABLE2_IDS, activity
 from sim.errors import InputError, UnknownNameError, printable
@@ -626,6 +626,20 @@ def _read_comparison(path: Path) -> pd.DataFrame:
     return comp
 
 
+def _own_sentences(sdir: Path, comp: pd.DataFrame) -> list[str]:
+    """One's own municipality first (runs with --municipality): who coordinates, volunteers."""
+    path = sdir / "comparison_manifest.json"
+    record = read_own_json(path, COMPARE_REMAKE) if path.is_file() else {}
+    population = record.get("population") if isinstance(record.get("population"), str) \
+        else "survey2015"
+    _, own = split_population_name(population)
+    if own is None:
+        return []
+    baseline = str(record.get("baseline") or comp.scenario.iloc[0])
+    lines = own_lines(comp, baseline, own.name, _attribution(sdir, sdir))
+    return [*lines, NO_LINK] if lines else []
+
+
 def findings(directory: Path) -> list[str]:
     """The things a reader should look at first, each computed from the outputs.
 
@@ -637,6 +651,7 @@ def findings(directory: Path) -> list[str]:
     comp_path = sdir / "comparison.csv" if sdir is not None else None
     comp = _read_comparison(comp_path) if comp_path and comp_path.exists() else None
     if comp is not None:
+        out += _own_sentences(sdir, comp)
         policy = _policy_sentence(directory, comp)
         if policy:
             out.append(policy)

@@ -208,7 +208,7 @@ DESIGN_NUMERIC = ("width_prior", "width_now", "expected_width", "ratio", "ratio_
 def _design(file=shipped_study_file) -> str:
     """What the next survey would tell: one sentence per policy, and the ratios."""
     from scenarios.design import COLUMNS, DESIGNS, sentences
-    from sim.regime import POLICY_ROUTES
+    from sim.regime import POLICY_INPUTS
 
     path = file("design.csv")
     title = "<h3>What the next survey would tell</h3>"
@@ -217,7 +217,7 @@ def _design(file=shipped_study_file) -> str:
     frame = read_own_csv(path, DESIGN_REMAKE, columns=COLUMNS, numeric=DESIGN_NUMERIC)
     frame = frame[frame.design.isin(list(DESIGNS))]
     lines = "".join(f"<li>{html.escape(line)}</li>" for line in sentences(frame))
-    shown = frame[(frame.kind == "effect") | frame.target.isin(list(POLICY_ROUTES))]
+    shown = frame[(frame.kind == "effect") | frame.target.isin(list(POLICY_INPUTS))]
     later = [d for d in DESIGNS if d != "2015"]
     head = "".join(f"<th>{html.escape(DESIGNS[d])}</th>" for d in later)
     rows = []

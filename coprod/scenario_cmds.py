@@ -428,11 +428,21 @@ def _line(r, baseline: bool) -> str:
 
 def _print_headline(comp) -> None:
     """The key outcomes per scenario, for all municipalities, adopters and one's own."""
+    from scenarios.compare import own_lines
     from sim.municipality import describe_population, split_population_name
     from sim.outcomes import HEADLINE
 
     table = comp.table
     _, own = split_population_name(comp.population)
+    if own is not None:
+        # Your municipality first: who coordinates and volunteers, before and after.
+        print(f"Your municipality, {own.name}, first:")
+        for head, parts in own_lines(table, comp.baseline, own.name, comp.attribution,
+                                     split=True):
+            print(f"  {head}:")
+            for part in parts:
+                print(f"    {part}")
+        print(f"  {NO_LINK}\n")
     print(f"At the horizon, median over runs; beside it the change against {comp.baseline}, "
           "paired run for run (median, 90% interval). Shares in %, changes in percentage "
           "points.")
@@ -444,8 +454,6 @@ def _print_headline(comp) -> None:
                                 *HEADLINE_AREA[2:6], "staff_hours"),
                        f"In {own.name} alone ({own.inhabitants:,} inhabitants; one "
                        "municipality in a model of one survey: read the intervals):"))
-    if own is not None:
-        print(NO_LINK)
     groups.append(("adopters:", ("municipalities", "per_1000:active_volunteers",
                                  "per_1000:activities_per_week", "share_together",
                                  *HEADLINE_AREA[2:6], "per_1000:staff_hours"),

@@ -78,6 +78,8 @@ def _rows(name: str, values: pd.DataFrame, diff: pd.DataFrame) -> list[dict]:
 
 
 COUNT_PREFIX = "survey2015_count:"
+# Who coordinates in one's own municipality (attributed too: a council's first question).
+OWN_SHARES = ("share_municipality", "share_voluntary", "share_together")
 READING = "policy_reading"  # inputs.csv's column: the local policy's reading of each run
 READING_PREFIX = "reading:"
 # A reading with fewer paired runs than this gets no 90% interval (its quantiles would
@@ -270,7 +272,8 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
         # The weekly outcomes, and the planner's: per 1,000, by unit type, one's own
         # municipality's and the adopters' (where the scenario has them).
         names = tuple(n for n in (*SUMMARY, *(p + o for p in ("", "own:", "adopters:")
-                                              for o in PLANNER))
+                                              for o in PLANNER),
+                                  *(f"own:{o}" for o in OWN_SHARES))
                       if n in diff.columns)
         manifest = ens.scenarios[name].manifest
         part, why = attribution_table(
@@ -439,3 +442,68 @@ def _snapshot(name: str, mine, base, diff: pd.DataFrame,
             f"apart): {why}; snapshot_2015.csv sets its 2015 survey shares against the "
             "baseline's and the observed; its effects include that difference")
     return pd.DataFrame(rows), note
+
+
+# One's own municipality's answer, in a council's order: who coordinates, then volunteers.
+OWN_FIRST = (("own:share_municipality", "coordinated by the municipality alone"),
+             ("own:share_voluntary", "coordinated by organisations alone"),
+             ("own:share_together", "coordinated together"),
+             ("own:per_1000:active_volunteers", "active volunteers per 1,000 inhabitants"))
+
+
+def _rests_on(attribution: pd.DataFrame | None, scenario: str, outcome: str) -> str:
+    """What one effect's uncertainty rests on most, with its share, in a few words."""
+    from scenarios.attribution import GROUP_WORDS, share_words
+
+    if attribution is None or attribution.empty:
+        return ""
+    rows = attribution[(attribution.scenario == scenario) & (attribution.outcome == outcome)
+                       & (attribution.kind == "group")]
+    rows = rows[np.isfinite(rows.share.astype(float))]
+    if rows.empty:
+        return ""
+    top = rows.loc[rows.share.astype(float).idxmax()]
+    return (f"; its uncertainty rests most on {GROUP_WORDS.get(top.input, top.input)}: "
+            f"{share_words(top.share, top.low_90, top.high_90)}")
+
+
+def own_lines(table: pd.DataFrame, baseline: str, own: str,
+              attribution: pd.DataFrame | None = None, *, split: bool = False) -> list:
+    """One's own municipality first: per scenario, who coordinates and volunteers.
+
+    For each scenario against ``baseline`` in the municipality ``own`` (its ``own:``
+    rows): the level before (the baseline's median and 90% over runs), after (the
+    scenario's) and the paired change with its 90% interval, then what the change's
+    uncertainty rests on most (``attribution.csv``; chance, assumed, narrowed). Empty
+    without ``own:`` rows. ``split``: ``(heading, parts)`` per scenario instead of one
+    sentence each (the console prints a part a line).
+    """
+    from scenarios.labels import change, number
+
+    rows = table.set_index(["scenario", "outcome"])
+    out = []
+    for name in dict.fromkeys(table.scenario):
+        if name == baseline:
+            continue
+        parts = []
+        for key, words in OWN_FIRST:
+            if (name, key) not in rows.index or (baseline, key) not in rows.index:
+                continue
+            before, after = rows.loc[(baseline, key)], rows.loc[(name, key)]
+            label = describe(key)
+
+            def level(r, label=label) -> str:
+                # The interval's ends without the unit, which the median carries.
+                bare = "%" if label.unit == "%" else ""
+                return (f"{number(r['median'], label.unit, label.scale)} (90% "
+                        f"{number(r['low_90'], bare, label.scale)} to "
+                        f"{number(r['high_90'], bare, label.scale)})")
+
+            moved = change(after["diff_median"], after["diff_low_90"],
+                           after["diff_high_90"], label.unit, label.scale)
+            parts.append(f"{words} {level(before)} before, {level(after)} after, a change "
+                         f"of {moved}{_rests_on(attribution, name, key)}")
+        if parts:
+            out.append((f"In {own}, {name} against {baseline} at the horizon (median and "
+                        "90% over runs; the change paired run for run)", parts))
+    return out if split else [f"{head}: " + "; ".join(parts) + "." for head, parts in out]

@@ -115,11 +115,23 @@ def test_if_only_we_adopt_from_the_command_line(write, tmp_path, capsys):
     assert main(["run", "baseline", "local_volunteer_policy", "--municipality", str(ours),
                  "--adopters", "own", "--draws", "1", "--assumption-draws", "1",
                  "--replicates", "2", "--horizon", "4", "--out", str(out)]) == 0
+    assert "your municipality alone takes" in capsys.readouterr().out
     assert main(["compare", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     table = pd.read_csv(out / "comparison.csv").set_index(["scenario", "outcome"])
     assert table.loc[("local_volunteer_policy", "adopters:municipalities"), "median"] == 1
     assert "no link between municipalities" in printed
+    # Your municipality first: who coordinates before and after, then volunteers.
+    assert printed.startswith("Your municipality, ours, first:")
+    first = printed.split("\n\n")[0]
+    for words in ("coordinated by the municipality alone", "coordinated together",
+                  "active volunteers per 1,000 inhabitants", "before", "after", "90%"):
+        assert words in first
+    from coprod.report import findings
+
+    found = findings(out)
+    assert found[0].startswith("In ours, local_volunteer_policy against baseline")
+    assert "no link between municipalities" in found[1]
     record = json.loads((out / "comparison_manifest.json").read_text())
     assert isinstance(record["notes"], list)
 
