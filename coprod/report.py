@@ -919,7 +919,8 @@ def _attribution_rows(sdir: Path, scenarios: list[str], comp: pd.DataFrame) -> s
                 for k, r in links.iterrows()]
         for k, r in mine[mine.note.fillna("").astype(str) != ""].iterrows():
             notes.setdefault(str(r.note), []).append(f"{name}: {k}")
-        if not top and str(mine.note.get(STRENGTHS, "")).startswith("too few draws"):
+        if not top and str(mine.note.get(STRENGTHS, "")).startswith(("too few draws",
+                                                                     "drawn once")):
             top = ["too few draws of the policy strengths to name one"]
         cells = "".join(f"<td>{html.escape(_group_cell(mine, g))}</td>" for g, _ in columns)
         rows.append(f"<tr><th>{_e(name)}</th><td>{scale * e.diff_median:+.1f} "

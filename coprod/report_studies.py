@@ -25,7 +25,8 @@ ABLATION_REMAKE = "coprod ablate --workers 2 --seed 2015"
 SUPPORTS, PREFERS_WITHOUT = 0.9, 0.1
 
 
-def _manifest_line(name: str, remake: str, file=shipped_study_file) -> str:
+def _manifest_line(name: str, remake: str, file=None) -> str:
+    file = file or _shipped
     path = file(f"{name}_manifest.json")
     if not path.is_file():
         return ""
@@ -40,6 +41,11 @@ def _manifest_line(name: str, remake: str, file=shipped_study_file) -> str:
             f"{_e(m.get('wall_time_total_s', '?'))} s in all.{stale}</small></p>")
 
 
+def _shipped(name: str):
+    """A shipped study's file (looked up when called, so a test may point it elsewhere)."""
+    return shipped_study_file(name)
+
+
 def _e(value) -> str:
     """A value read from a study's files, as HTML text."""
     return html.escape(str(value))
@@ -50,7 +56,8 @@ def _missing(what: str, remake: str) -> str:
             f"<code>{html.escape(remake)}</code>.</p>")
 
 
-def _recovery(file=shipped_study_file) -> str:
+def _recovery(file=None) -> str:
+    file = file or _shipped
     path = file("recovery_summary.csv")
     if not path.is_file():
         return "<h3>Parameter recovery</h3>" + _missing("recovery", RECOVERY_REMAKE)
@@ -129,7 +136,8 @@ def _fmt(value: float, name: str, signed: bool = True) -> str:
     return f"{value * o.scale:{sign},.0f}"
 
 
-def _leave_one_out(file=shipped_study_file) -> str:
+def _leave_one_out(file=None) -> str:
+    file = file or _shipped
     path = file("leave_one_out.csv")
     if not path.is_file():
         return "<h3>Out-of-sample prediction</h3>" + _missing("leave-one-out", LOO_REMAKE)
@@ -175,7 +183,8 @@ def _ablation_sentence(r) -> str:
     return verdict
 
 
-def _ablation(file=shipped_study_file) -> str:
+def _ablation(file=None) -> str:
+    file = file or _shipped
     path = file("ablation.csv")
     if not path.is_file():
         return "<h3>Which mechanisms the survey supports</h3>" + _missing(
@@ -205,8 +214,9 @@ DESIGN_NUMERIC = ("width_prior", "width_now", "expected_width", "ratio", "ratio_
                   "ratio_high", "width_low", "width_high", "truths", "worlds")
 
 
-def _design(file=shipped_study_file) -> str:
+def _design(file=None) -> str:
     """What the next survey would tell: one sentence per policy, and the ratios."""
+    file = file or _shipped
     from scenarios.design import COLUMNS, DESIGNS, sentences
     from sim.regime import POLICY_INPUTS
 
@@ -260,7 +270,7 @@ def studies_section(folder=None) -> tuple[str, str]:
     from pathlib import Path
 
     def file(name: str):
-        return Path(folder) / name if folder is not None else shipped_study_file(name)
+        return Path(folder) / name if folder is not None else _shipped(name)
 
     current, stale = [], []
     for name, title, make, remake in STUDIES:
