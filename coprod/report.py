@@ -555,7 +555,8 @@ def _uncertainty(rows: pd.DataFrame, which: str = "that") -> str:
         text = text.replace("Of that uncertainty", f"Of the uncertainty in {which}", 1)
     links = rows[(rows.kind == "association") & rows.input.isin(list(POLICY_WORDS))]
     clear = links[(links.low_90 > 0) | (links.high_90 < 0)]
-    if len(links) and clear.empty:
+    policy = set(rows.scenario) == {POLICY}
+    if policy and len(links) and clear.empty:
         text += (" No single input of the local policy goes clearly with it across the "
                  "worlds the survey accepts: which one carries it is not shown.")
     elif len(clear):

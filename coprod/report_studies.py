@@ -11,6 +11,7 @@ shipped is named as missing.
 from __future__ import annotations
 
 import html
+import re
 
 from calibration.posterior import NOT_IDENTIFIED, load_posterior, shipped_study_file
 from sim.io import model_version_of, read_own_csv, read_own_json
@@ -283,7 +284,8 @@ def studies_section(folder=None) -> tuple[str, str]:
         if made == MODEL_VERSION:
             current.append(make(file))
             continue
-        command = str(record.get("command") or remake)
+        # Its manifest's command, without the folder of the machine it was made on.
+        command = re.sub(r"--out\s+\S+", "--out DIR", str(record.get("command") or remake))
         stale.append(f"<h3>{html.escape(title)} (model version {made})</h3>"
                      f"<p>Remake it for this model with <code>{html.escape(command)}</code>"
                      "</p>" + make(file))

@@ -214,7 +214,7 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
         {name: (o.path.parent / "manifest.json", o.manifest)
          for name, o in ens.scenarios.items()}, baseline)
     population = ens.scenarios[baseline].manifest.get("population") or "survey2015"
-    rows, effects, snapshots = [], {}, []
+    rows, effects, snapshots, by_reading = [], {}, [], []
     for name, outcomes in ens.scenarios.items():
         eff = ens.effects(name)
         if name != baseline and eff.runs and eff.left_out == eff.runs:
@@ -243,16 +243,18 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
                                  outcomes.manifest)
         if readings:
             rows += readings
-            notes.append(f"{name}: the rows without 'reading:' average over the local "
-                         "policy's readings as drawn (each run's reading comes with its "
-                         "posterior draw, so by their posterior weights); reading:<name>:"
-                         "<outcome> rows assume that reading alone")
+            by_reading.append(name)
         moved = _snapshot(name, outcomes, ens.scenarios[baseline], eff.differences,
                           observed)
         if moved is not None:
             frame, note = moved
             snapshots.append(frame)
             notes.append(note)
+    if by_reading:  # the local policy's reading acts wherever a policy holds, 2015 too
+        notes.append(f"{', '.join(by_reading)}: the rows without 'reading:' average over "
+                     "the local policy's readings as drawn (each run's reading comes with "
+                     "its posterior draw, so by their posterior weights); reading:<name>:"
+                     "<outcome> rows assume that reading alone")
     table = _labelled(pd.DataFrame(rows), population)
     base = ens.scenarios[baseline].values
     fit = None
