@@ -160,3 +160,20 @@ def test_survey_judges_control_most_and_says_for_whom(capsys):
     printed = capsys.readouterr().out
     assert "control most of the coordination work" in printed
     assert "for: supported for the statutory activities" in printed
+
+
+def test_compare_prints_the_answer_per_reading_and_writes_the_policy_response(ensembles,
+                                                                                 capsys):
+    assert main(["compare", "--out", str(ensembles)]) == 0
+    printed = capsys.readouterr().out
+    assert "by the policy's reading (the paper leaves it open" in printed
+    assert "averaged over the readings by their posterior weights" in printed
+    assert "by what one assumes of each route" in printed
+    response = pd.read_csv(ensembles / "policy_response.csv")
+    assert (ensembles / "policy_response.png").is_file() and len(response)
+    record = json.loads((ensembles / "comparison_manifest.json").read_text())
+    assert "policy_response.csv" in record["written"]
+    assert any("readings as drawn" in n for n in record["notes"])
+    table = pd.read_csv(ensembles / "comparison.csv")
+    assert table.outcome.str.startswith("reading:").any()
+    assert {"reading", "reading_weight", "reading_worlds"} <= set(table.columns)
