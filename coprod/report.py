@@ -523,8 +523,12 @@ def _policy_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
                              for n in adopt) + ".")
     readings = reading_lines(comp, POLICY, _reading_outcome(comp, named[0]))
     if readings:
+        which = _reading_outcome(comp, named[0])
+        where = {"own:": "in your municipality", "adopters:": "in the municipalities that "
+                 "adopt it"}.get(which[:which.index(":") + 1] if ":" in which else "",
+                                 "over all municipalities")
         text += (f" By the policy's reading, which the paper leaves open, "
-                 f"{describe(_reading_outcome(comp, named[0])).label.lower()} changes: "
+                 f"{describe(which).label.lower()} {where} changes: "
                  + "; ".join(readings) + ".")
     att = _attribution(directory)
     if att is None:
