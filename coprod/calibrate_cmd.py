@@ -84,8 +84,9 @@ def run_command(args) -> int:
         result = _calibrate(args, seed, settings, waves)
         try:
             posterior = load_posterior(args.out)
-            with replaced_together(args.out, FIT_OUTPUTS,
+            with replaced_together(args.out, (*FIT_OUTPUTS, *NARROWING_OUTPUTS),
                                    patterns=FIT_PATTERNS) as stage:
+                said = write_narrowing(posterior, args.out, stage, seed=seed)
                 check = write_fit(posterior, stage, draws=30 if args.quick else 200,
                                   seed=seed, workers=args.workers, scheduler=args.scheduler,
                                   reps=2_000 if args.quick else 10_000, waves=waves)
@@ -109,12 +110,44 @@ def run_command(args) -> int:
           f"simulations, final epsilon {result.epsilons[-1]}, {result.wall_time_s:.0f} s "
           f"sampling, {wall:.0f} s in all")
     _print_policy_widths(args.out)
+    for sentence in said:
+        print(sentence)
     later = sorted(p.name for p in args.out.glob("fit_*wave*.csv")) + \
         sorted(p.name for p in args.out.glob("fit_policy*.csv") if "wave" not in p.name)
     print(f"Wrote {args.out}/abc.db, posterior.csv, fit.csv, "
           + "".join(f"{name}, " for name in later)
-          + "posterior_adjusted.csv, fit.png, posterior.png, manifest.json")
+          + "posterior_adjusted.csv, narrowing.csv, "
+          + ("screening.csv, " if (args.out / "screening.csv").is_file() else "")
+          + "fit.png, posterior.png, manifest.json")
     return 0
+
+
+NARROWING_OUTPUTS = ("narrowing.csv", "screening.csv")
+
+
+def write_narrowing(posterior, out: Path, stage: Path, *, seed: int) -> list[str]:
+    """Write ``narrowing.csv`` and the screening with the test beside it; their sentences.
+
+    ``narrowing.csv``: which inputs the survey narrowed
+    (:func:`calibration.narrowing.posterior_narrowing`); ``screening.csv`` (written by the
+    calibration into ``out``, when it screened) gains the test's verdict per input
+    (:func:`calibration.narrowing.annotate_screening`), so that "informative" is never
+    read as "narrowed by the survey".
+    """
+    from calibration.narrowing import annotate_screening, posterior_narrowing, screening_sentence
+    from sim.io import atomic_write_frame, read_own_csv
+
+    narrowing = posterior_narrowing(posterior, rng=seed)
+    atomic_write_frame(stage / "narrowing.csv", narrowing.frame)
+    said = [narrowing.sentence()]
+    screening = out / "screening.csv"
+    if screening.is_file():
+        frame = read_own_csv(screening, "coprod calibrate --out DIR",
+                             columns=("input", "informative"))
+        annotated = annotate_screening(frame, narrowing)
+        atomic_write_frame(stage / "screening.csv", annotated)
+        said.append(screening_sentence(annotated))
+    return said
 
 
 def _calibrate(args, seed: int, settings, waves):
@@ -149,19 +182,19 @@ def _drop_older_fit(out: Path) -> None:
 
 
 def _print_policy_widths(out: Path) -> None:
-    """The local policy's routes: their 90% widths, as particles and regression-adjusted."""
+    """The local policy's strengths: 90% widths, as particles and regression-adjusted."""
     from calibration.abc import ADJUSTED_COLUMNS
     from sim.io import read_own_csv
-    from sim.regime import POLICY_ROUTES
+    from sim.regime import POLICY_INPUTS
 
     path = out / "posterior_adjusted.csv"
     if not path.is_file():
         return
     frame = read_own_csv(path, "coprod calibrate", columns=ADJUSTED_COLUMNS,
                          numeric=ADJUSTED_COLUMNS[1:]).set_index("input")
-    shown = [n for n in POLICY_ROUTES if n in frame.index]
+    shown = [n for n in POLICY_INPUTS if n in frame.index and n != "policy_reading"]
     if shown:
-        print("The local policy's routes, 90% widths as shares of their prior range "
+        print("The local policy's strengths, 90% widths as shares of their prior range "
               "(particles -> regression-adjusted, posterior_adjusted.csv): "
               + "; ".join(f"{n} {frame.loc[n, 'raw_width_share']:.2f} -> "
                           f"{frame.loc[n, 'width_share']:.2f}" for n in shown))

@@ -19,9 +19,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.posterior import NOT_IDENTIFIED, load_posterior
+from calibration.narrowing import posterior_narrowing
+from calibration.posterior import load_posterior
 from coprod.report_studies import studies_section
-from scenarios.compare import check_versions
+from coprod.scenario_cmds import NO_LINK
+from scenarios.attribution import (
+    ASSUMED,
+    CHANCE,
+    GROUP_WORDS,
+    NARROWED,
+    RESIDUAL,
+    STRENGTHS,
+    WORLD,
+    correlation_words,
+    share_words,
+    uncertainty_sentence,
+)
+from scenarios.compare import check_versions, own_lines, reading_lines
 from scenarios.labels import change, describe, fte, number
 from sim.catalogue import COORDINATORS, TABLE2_IDS, activity
 from sim.errors import InputError, UnknownNameError, printable
@@ -37,7 +51,7 @@ from sim.io import (
 from sim.municipality import describe_population, split_population_name
 from sim.outcomes import HEADLINE, outcome
 from sim.parameters import PARAMETERS
-from sim.regime import POLICY_ROUTES as ROUTES
+from sim.regime import READING_STRENGTHS
 
 # How each output is made again; 'coprod demo' makes them all (the quotes nest in messages).
 DEMO = "' or 'coprod demo --out DIR"
@@ -425,8 +439,9 @@ def _significant(lo: float, hi: float) -> str:
 
 
 CLAIM_COLUMNS = ("claim", "level", "verdict", "evidence")
-ATTRIBUTION_COLUMNS = ("scenario", "outcome", "input", "kind", "share", "low_90", "high_90")
-ATTRIBUTION_NUMERIC = ("share", "low_90", "high_90")
+ATTRIBUTION_COLUMNS = ("scenario", "outcome", "input", "kind", "share", "low_90", "high_90",
+                       "rank_correlation", "note")
+ATTRIBUTION_NUMERIC = ("share", "low_90", "high_90", "rank_correlation")
 # A single strength is named only where its share's 90% interval starts at 0.5% or more
 # (so that it does not read "0%" at its lower end).
 NAMED_SHARE = 0.005
@@ -436,48 +451,36 @@ KEY_EFFECT = "share_together"  # the paper's question: how much is coordinated t
 def _claim_sentences(directory: Path) -> list[str]:
     """The paper's claims as this survey judges them, at the 99% the paper states.
 
-    One sentence for those the intervals support, one for each they do not: a claim the
-    intervals cannot decide is "not shown", never false.
+    :func:`calibration.claims.claim_sentences` on ``survey/claims.csv``: one count, then
+    one sentence for each claim the intervals do not plainly support, with its scope
+    (for which bodies or groups it holds) and note.
     """
+    from calibration.claims import claim_sentences
+
     path = directory / "survey" / "claims.csv"
     if not path.exists():
         return []
     claims = read_own_csv(path, SURVEY_REMAKE, columns=CLAIM_COLUMNS, numeric=("level",),
                           bounds=SHARE_BOUNDS)
-    strict = claims[np.isclose(claims.level.astype(float), 0.99)]
-    if strict.empty:
-        return []
-    verdicts = strict.verdict.astype(str)
-    supported = int((verdicts == "supported").sum())
-    out = [f"Of the paper's {len(strict)} sentences checked against this survey at 99%, "
-           f"{supported} {'is' if supported == 1 else 'are'} supported by its intervals."]
-    words = {"consistent": "is consistent with this survey at 99% (its intervals contain "
-                           "the stated value; a value cannot be shown by an interval)",
-             "not shown": "is not shown at 99%: the intervals cannot decide",
-             "contradicted": "is contradicted: the intervals lie on the other side",
-             "undecidable": "cannot be decided: an interval does not exist"}
-    for r in strict[verdicts != "supported"].itertuples(index=False):
-        verdict = words.get(str(r.verdict), f"is judged '{r.verdict}'")
-        out.append(f"The paper's sentence \u201c{r.claim}\u201d {verdict} ({r.evidence}).")
-    return out
+    for column in ("reading", "scope", "note"):  # claims.csv of an earlier coprod
+        if column not in claims:
+            claims[column] = ""
+    return claim_sentences(claims, 0.99)
 
 
 POLICY = "local_volunteer_policy"
-# The local policy's three routes (sim.regime.POLICY_ROUTES, in that order), in words.
-POLICY_ROUTES = dict(zip(ROUTES, ("ending the municipality's default claim",
-                                  "clearer roles", "more citizens recruited"), strict=True))
-
-
-def _share_text(share: float, low: float, high: float) -> str:
-    """A share with no more precision than its 90% interval allows: 40% (20–60%)."""
-    if not np.isfinite(share):
-        return "—"
-    width = high - low if np.isfinite(low) and np.isfinite(high) else 1.0
-    step = 0.1 if width > 0.3 else 0.05 if width > 0.1 else 0.01
-    def r(x: float) -> str:
-        return f"{100 * step * round(x / step):.0f}%"
-    interval = f" ({r(low)}–{r(high)})" if np.isfinite(low) and np.isfinite(high) else ""
-    return r(share) + interval
+# The local policy's inputs (sim.regime.POLICY_INPUTS) in words: each reading's strength
+# names its reading (sim.regime.READING_STRENGTHS).
+_READING_PHRASES = {"division": "ending the municipality's default claim (under the "
+                                "reading 'a division of tasks')",
+                    "sharing": "coordinating together by agreement (under the reading 'a "
+                               "sharing of tasks')",
+                    "control": "the municipality formalising its own coordination (under "
+                               "the reading 'municipal control')"}
+POLICY_WORDS = {"policy_reading": "which reading of the policy holds",
+                **{name: _READING_PHRASES[r] for r, name in READING_STRENGTHS.items()},
+                "policy_clarity": "clearer roles from written agreements",
+                "policy_participation": "more citizens recruited"}
 
 
 def _attribution(directory: Path, sdir: Path | None = None) -> pd.DataFrame | None:
@@ -518,30 +521,55 @@ def _policy_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
                  + "; ".join(f"{describe('adopters:' + n).label.lower()} "
                              f"{_change(rows.loc['adopters:' + n], 'adopters:' + n)}"
                              for n in adopt) + ".")
+    readings = reading_lines(comp, POLICY, _reading_outcome(comp, named[0]))
+    if readings:
+        which = _reading_outcome(comp, named[0])
+        where = {"own:": "in your municipality", "adopters:": "in the municipalities that "
+                 "adopt it"}.get(which[:which.index(":") + 1] if ":" in which else "",
+                                 "over all municipalities")
+        text += (f" By the policy's reading, which the paper leaves open, "
+                 f"{describe(which).label.lower()} {where} changes: "
+                 + "; ".join(readings) + ".")
     att = _attribution(directory)
     if att is None:
         return text + " (No attribution: run 'coprod compare'.)"
-    mine = att[(att.scenario == POLICY) & (att.outcome == named[0])].set_index("input")
-    if "world" not in mine.index:
+    mine = att[(att.scenario == POLICY) & (att.outcome == named[0])]
+    if not (mine.kind == "group").any():
         return text
-    text += (f" Of the variance in the first, the calibrated worlds carry "
-             f"{_share_text(*mine.loc['world', list(ATTRIBUTION_NUMERIC)])}, the assumed "
-             "strengths of what did not exist in 2015 "
-             f"{_share_text(*mine.loc['policy strengths', list(ATTRIBUTION_NUMERIC)])} and "
-             f"chance {_share_text(*mine.loc['chance', list(ATTRIBUTION_NUMERIC)])}.")
-    routes = mine[(mine.kind == "association") & mine.index.isin(list(POLICY_ROUTES))]
-    # A route is named only where its association's interval excludes 0.
-    clear = routes[(routes.low_90 > 0) | (routes.high_90 < 0)]
-    if clear.empty:
-        return text + (" No single route of the policy (ending the municipality's default, "
-                       "clearer roles, more citizens recruited) goes clearly with it across "
-                       "the worlds the survey accepts: which route carries it is not shown.")
-    chief = clear.share.abs().idxmax()
-    r = clear.loc[chief]
-    return text + (f" Across the worlds the survey accepts it goes most with the strength of "
-                   f"{POLICY_ROUTES[chief]} (rank correlation {r.share:+.1f}, 90% "
-                   f"{r.low_90:+.1f} to {r.high_90:+.1f}): conditional on how strongly a "
-                   "policy acts that way.")
+    return text + " " + _uncertainty(mine, "the first")
+
+
+def _reading_outcome(comp: pd.DataFrame, name: str) -> str:
+    """The outcome whose answer per reading is said: one's own, the adopters', or all."""
+    for prefix in ("own:", "adopters:", ""):
+        if (comp.outcome == f"reading:division:{prefix}{name}").any():
+            return prefix + name
+    return name
+
+
+def _uncertainty(rows: pd.DataFrame, which: str = "that") -> str:
+    """Where one effect's uncertainty comes from, and which policy input it goes with.
+
+    :func:`scenarios.attribution.uncertainty_sentence` for the groups (assumed ones named
+    as assumed; "not separable" where the design gives no number); the local policy's
+    inputs in words, with their rank correlations to their own two decimals.
+    """
+    text = uncertainty_sentence(rows[rows.kind != "association"])
+    if which != "that":
+        text = text.replace("Of that uncertainty", f"Of the uncertainty in {which}", 1)
+    links = rows[(rows.kind == "association") & rows.input.isin(list(POLICY_WORDS))]
+    clear = links[(links.low_90 > 0) | (links.high_90 < 0)]
+    policy = set(rows.scenario) == {POLICY}
+    if policy and len(links) and clear.empty:
+        text += (" No single input of the local policy goes clearly with it across the "
+                 "worlds the survey accepts: which one carries it is not shown.")
+    elif len(clear):
+        top = clear.loc[clear.rank_correlation.abs().idxmax()]
+        text += (f" Across those worlds it goes most with the strength of "
+                 f"{POLICY_WORDS[top.input]} (rank correlation "
+                 f"{correlation_words(top.rank_correlation, top.low_90, top.high_90)}): "
+                 "conditional on how strongly a policy acts that way.")
+    return text
 
 
 def _effect_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
@@ -560,30 +588,28 @@ def _effect_sentence(directory: Path, comp: pd.DataFrame) -> str | None:
     if att is None:
         return text
     mine = att[(att.scenario == best.scenario) & (att.outcome == KEY_EFFECT)]
-    groups = mine[mine.kind == "group"].set_index("input")
-    if not {"world", "policy strengths", "chance"} <= set(groups.index):
-        from scenarios.attribution import uncertainty_sentence
-
-        return f"{text} {uncertainty_sentence(mine)}"
+    groups = mine[(mine.kind == "group") & mine.share.notna()].set_index("input")
+    if groups.empty:
+        return text
     # A single strength is named only where its share's interval excludes 0.
     singles = mine[(mine.kind == "single") & (mine.low_90 >= NAMED_SHARE)] \
         .sort_values("share", ascending=False)
     chief = f" (chiefly the assumed {singles.input.iloc[0].replace('_', ' ')})" \
         if len(singles) else ""
-    leading = groups.share.idxmax()
-    reading = {"policy strengths": "a conditional answer: it restates assumed strengths "
-                                   "more than anything the survey shows",
-               "world": "mostly set by the worlds the survey accepts",
-               "chance": "mostly chance: runs differ more than draws do"}[leading]
-
-    def part(name: str) -> str:
-        if name not in groups.index:
-            return "—"
-        return _share_text(*groups.loc[name, list(ATTRIBUTION_NUMERIC)])
-
-    return (text + f" Of that uncertainty, {part('policy strengths')} comes from the policy's "
-            f"assumed strengths{chief}, {part('world')} from the calibrated worlds and "
-            f"{part('chance')} from chance: {reading}.")
+    reading = {STRENGTHS: "a conditional answer: it restates assumed strengths more than "
+                          "anything the survey shows",
+               ASSUMED: "a conditional answer: it rests most on world inputs the survey "
+                        "did not narrow (assumed, not data)",
+               NARROWED: "mostly set by what the survey narrowed",
+               WORLD: "mostly set by the calibrated worlds (what the survey narrowed and "
+                      "what it left as assumed, together)",
+               CHANCE: "mostly chance: runs differ more than draws do",
+               RESIDUAL: "mostly chance or interaction (not separable with one seed per "
+                         "draw)"}[groups.share.idxmax()]
+    sentence = _uncertainty(mine)
+    if chief:
+        sentence = sentence.replace(GROUP_WORDS[STRENGTHS], GROUP_WORDS[STRENGTHS] + chief, 1)
+    return f"{text} {sentence} Its largest part makes it {reading}."
 
 
 def _read_comparison(path: Path) -> pd.DataFrame:
@@ -605,6 +631,20 @@ def _read_comparison(path: Path) -> pd.DataFrame:
     return comp
 
 
+def _own_sentences(sdir: Path, comp: pd.DataFrame) -> list[str]:
+    """One's own municipality first (runs with --municipality): who coordinates, volunteers."""
+    path = sdir / "comparison_manifest.json"
+    record = read_own_json(path, COMPARE_REMAKE) if path.is_file() else {}
+    population = record.get("population") if isinstance(record.get("population"), str) \
+        else "survey2015"
+    _, own = split_population_name(population)
+    if own is None:
+        return []
+    baseline = str(record.get("baseline") or comp.scenario.iloc[0])
+    lines = own_lines(comp, baseline, own.name, _attribution(sdir, sdir))
+    return [*lines, NO_LINK] if lines else []
+
+
 def findings(directory: Path) -> list[str]:
     """The things a reader should look at first, each computed from the outputs.
 
@@ -616,6 +656,7 @@ def findings(directory: Path) -> list[str]:
     comp_path = sdir / "comparison.csv" if sdir is not None else None
     comp = _read_comparison(comp_path) if comp_path and comp_path.exists() else None
     if comp is not None:
+        out += _own_sentences(sdir, comp)
         policy = _policy_sentence(directory, comp)
         if policy:
             out.append(policy)
@@ -761,17 +802,27 @@ def _fit_section(directory: Path, figures: Path) -> str:
                f"{_e(_posterior_name(post)) if post is not None else 'a posterior'}.</p>")
     median, interval = (post.median(), post.interval(0.9)) if post is not None else ({}, {})
     prows = []
+    # Whether the survey narrowed each input is the narrowing test's verdict
+    # (calibration.narrowing), not a threshold on the width.
+    test = posterior_narrowing(post).frame.set_index("input") if post is not None else None
     for name in post.particles.columns if post is not None else ():
         p = PARAMETERS[name]
         lo, hi = interval[name]
         narrowing = (hi - lo) / (p.high - p.low)  # the 90% interval over the prior's width
-        verdict = "weakly identified" if narrowing > NOT_IDENTIFIED else (
-            "partly identified" if narrowing > 0.5 else "identified")
+        verdict = (f"{test.loc[name, 'words']}, p = {test.loc[name, 'p_value']:.2g}"
+                   if name in test.index else "not tested")
+        if p.levels:  # a model choice: each level's posterior weight, not a width
+            shares = post.level_shares(name)
+            narrowing_text = "/".join(f"{w:.2f}" for w in shares.values()) + \
+                f" ({'/'.join(p.levels)}; {verdict})"
+        else:
+            narrowing_text = f"{narrowing:.2f} ({verdict})"
         kind = "free" if p.kind == "free" else "assumption"
         prows.append(f"<tr><td>{name} <small>({kind})</small></td><td>{median[name]:.3g}</td>"
                      f"<td>{lo:.3g} to "
-                     f"{hi:.3g}</td><td>{p.low:g} to {p.high:g}</td><td>{narrowing:.2f} "
-                     f"({verdict})</td><td><small>{html.escape(p.meaning)}</small></td></tr>")
+                     f"{hi:.3g}</td><td>{p.low:g} to {p.high:g}</td><td>"
+                     f"{html.escape(narrowing_text)}</td>"
+                     f"<td><small>{html.escape(p.meaning)}</small></td></tr>")
     validation = ""
     if (fit_dir / "fit_validation.csv").exists():
         val = read_own_csv(fit_dir / "fit_validation.csv", FIT_REMAKE,
@@ -820,9 +871,30 @@ def _calibrated_world(post, source, prows: list[str]) -> str:
 parameters and every assumption that acts before the 2015 snapshot, each over its
 documented range: its particles are whole worlds the survey accepts. "Narrowing" is the
 width of the 90% credible interval over the width of the prior's range: 0.9 (the uniform
-prior's own 90% interval) means the survey left the input as it was.</p>
+prior's own 90% interval) means the survey left the input as it was. Whether the survey
+narrowed an input is tested: its width against what the posterior's weights give an
+input that does not matter (Holm, 5% over all inputs); "not identified by the survey"
+means its value is assumed, not data. For the local policy's reading, a model choice,
+the posterior weight of each reading is given.</p>
 <table><tr><th>Parameter</th><th>Median</th><th>90% credible</th><th>Prior</th>
 <th>Narrowing</th><th>Meaning</th></tr>{''.join(prows)}</table>"""
+
+
+# The attribution's groups as the report's columns, in this order (those present).
+GROUP_COLUMNS = ((NARROWED, "Narrowed by the survey"), (ASSUMED, "Assumed: before 2015"),
+                 (WORLD, "Calibrated worlds (narrowed and assumed together)"),
+                 (STRENGTHS, "Assumed: policy strengths"), (CHANCE, "Chance"),
+                 (RESIDUAL, "Chance or interaction"))
+
+
+def _group_cell(rows: pd.DataFrame, group: str) -> str:
+    """A group's share as its interval allows, or why there is none."""
+    if group not in rows.index:
+        return "—"
+    r = rows.loc[group]
+    if not np.isfinite(r.share):
+        return "not separable" if str(r.note).startswith("not separable") else "—"
+    return share_words(r.share, r.low_90, r.high_90)
 
 
 def _attribution_rows(sdir: Path, scenarios: list[str], comp: pd.DataFrame) -> str:
@@ -831,42 +903,55 @@ def _attribution_rows(sdir: Path, scenarios: list[str], comp: pd.DataFrame) -> s
     if att is None:
         return ""
     scale = outcome(KEY_EFFECT).scale
-    groups = ("world", "policy strengths", "chance")
-    rows = []
+    here = att[(att.outcome == KEY_EFFECT) & (att.kind == "group")]
+    columns = [(g, title) for g, title in GROUP_COLUMNS if (here.input == g).any()]
+    rows, notes = [], {}
     for name in scenarios[1:]:
         mine = att[(att.scenario == name) & (att.outcome == KEY_EFFECT)].set_index("input")
         eff = comp[(comp.scenario == name) & (comp.outcome == KEY_EFFECT)]
         if mine.empty or eff.empty:
             continue
         e = eff.iloc[0]
-        # Single strengths only where their share's interval excludes 0.
+        # Single strengths only where their share's interval excludes 0; the policy's
+        # inputs the effect goes with, to their own two decimals.
         singles = mine[(mine.kind == "single") & (mine.low_90 >= NAMED_SHARE)] \
             .sort_values("share", ascending=False)
-        top = ", ".join(f"{k} {_share_text(r.share, r.low_90, r.high_90)}"
-                        for k, r in singles.head(3).iterrows())
-        cells = "".join(
-            f"<td>{_share_text(*mine.loc[g, list(ATTRIBUTION_NUMERIC)])}</td>"
-            if g in mine.index else "<td>—</td>" for g in groups)
-        if not top:  # why single strengths are missing, when they are
-            top = "too few draws of the policy strengths to name one" \
-                if mine.kind.eq("group").all() else ""
+        top = [f"{k} {share_words(r.share, r.low_90, r.high_90)}"
+               for k, r in singles.head(3).iterrows()]
+        links = mine[(mine.kind == "association") & ((mine.low_90 > 0) | (mine.high_90 < 0))]
+        top += [f"{k}: rank correlation "
+                f"{correlation_words(r.rank_correlation, r.low_90, r.high_90)}"
+                for k, r in links.iterrows()]
+        for k, r in mine[mine.note.fillna("").astype(str) != ""].iterrows():
+            notes.setdefault(str(r.note), []).append(f"{name}: {k}")
+        if not top and str(mine.note.get(STRENGTHS, "")).startswith(("too few draws",
+                                                                     "drawn once")):
+            top = ["too few draws of the policy strengths to name one"]
+        cells = "".join(f"<td>{html.escape(_group_cell(mine, g))}</td>" for g, _ in columns)
         rows.append(f"<tr><th>{_e(name)}</th><td>{scale * e.diff_median:+.1f} "
                     f"({scale * e.diff_low_90:+.1f} to {scale * e.diff_high_90:+.1f})</td>"
-                    + cells + f"<td>{html.escape(top or '—')}</td></tr>")
+                    + cells + f"<td>{html.escape('; '.join(top) or '—')}</td></tr>")
     if not rows:
         return ""
+    head = "".join(f"<th>{html.escape(title)}</th>" for _, title in columns)
+    listed = "".join(f"<li>{html.escape('; '.join(where))}: {html.escape(note)}</li>"
+                     for note, where in notes.items())
     return f"""
 <h3>What each answer rests on</h3>
 <p>The effect on shared coordination (percentage points, median and 90% over paired
-runs) and how much of its variance comes from the calibrated worlds (joint posterior
-draws: the free parameters with every assumption acting before 2015, each as the survey
-narrowed it), from the policy's assumed strengths (which the 2015 survey cannot speak to,
-drawn over their documented ranges) and from chance, each with its 90% bootstrap
-interval and no more digits than that interval allows; then the single strengths whose
-share's interval excludes 0. A result carried by the strengths is a conditional answer:
-it says what follows <em>if</em> those strengths hold, not what the survey shows.</p>
-<table><tr><th>Scenario</th><th>Effect</th><th>Calibrated worlds</th>
-<th>Policy strengths</th><th>Chance</th><th>Single strengths</th></tr>{''.join(rows)}</table>"""
+runs) and how much of its variance comes from the world inputs the 2015 survey narrowed,
+from those it did not narrow (not identified by the survey: their values, the local
+policy's reading and strengths among them, are assumed, not data), from the policy's
+assumed strengths acting after 2015 (which the survey cannot speak to, drawn over their
+documented ranges) and from chance, each with its 90% bootstrap interval and no more
+digits than that interval allows. Where the design draws whole worlds, the narrowed and
+the assumed inputs are dependent and only their joint share is given ("not separable").
+Then the single strengths whose share's interval excludes 0 and the policy inputs the
+effect goes with (rank correlation across the worlds, not a share). A result carried by
+assumed inputs is a conditional answer: it says what follows <em>if</em> they hold, not
+what the survey shows.</p>
+<table><tr><th>Scenario</th><th>Effect</th>{head}<th>Single inputs</th></tr>{''.join(rows)}
+</table>{f"<p>Notes (attribution.csv):</p><ul>{listed}</ul>" if listed else ""}"""
 
 
 def _question_rows(directory: Path, comp: pd.DataFrame, scenarios: list[str]) -> str:
@@ -1031,16 +1116,10 @@ def _planner_section(comp: pd.DataFrame, scenarios: list[str], population: str,
             cells = []
             for prefix, _ in groups:
                 mine_att = att[(att.scenario == name)
-                               & (att.outcome == prefix + PLANNER_ROWS[0])].set_index("input")
-                groups_here = ("policy strengths", "world", "chance")
-                if not all(g in mine_att.index for g in groups_here):
-                    cells.append("<td>—</td>")
-                    continue
-                strengths, world, chance = (
-                    _share_text(*mine_att.loc[g, list(ATTRIBUTION_NUMERIC)])
-                    for g in groups_here)
-                cells.append(f"<td>{strengths} the policy's assumed strengths, {world} the "
-                             f"calibrated worlds, {chance} chance</td>")
+                               & (att.outcome == prefix + PLANNER_ROWS[0])]
+                text = _uncertainty(mine_att) if (mine_att.kind == "group").any() else ""
+                text = text.removeprefix("Of that uncertainty, ")
+                cells.append(f"<td>{html.escape(text) or '—'}</td>")
             rows.append("<tr><th>Where the uncertainty of the first row comes from</th>"
                         f"{''.join(cells)}</tr>")
         count = ""
@@ -1049,10 +1128,11 @@ def _planner_section(comp: pd.DataFrame, scenarios: list[str], population: str,
             count = f" It switched the flag of {switched:.0f} municipalities (median over runs)."
         tables.append(f"<h4>{_e(name)}</h4><p><small>{count}</small></p><table><tr><th>"
                       "Outcome</th>" + "".join(f"<th>{g}</th>" for _, g in groups)
-                      + f"</tr>{''.join(rows)}</table>")
+                      + f"</tr>{''.join(rows)}</table>" + _readings_html(comp, name))
     if not tables:
         return ""
-    own_text = f"<p>{html.escape(own.describe())}. {OWN_LIMITS}</p>" if own else ""
+    own_text = (f"<p>{html.escape(own.describe())}. {OWN_LIMITS}</p>"
+                f"<p>{html.escape(NO_LINK)}</p>" if own else "")
     return f"""
 <h3>Where the policy changes, by unit type{', and in ' + html.escape(own.name) if own else ''}</h3>
 <p>Median over runs at the horizon; below it the change against {_e(scenarios[0])} on
@@ -1061,6 +1141,29 @@ policy or service the scenario switched, against the baseline's run on the same
 municipalities; a policy that switches no flag acts everywhere and has no such column.
 Shares are of the activities that took place in the last four weeks.</p>
 {own_text}{''.join(tables)}"""
+
+
+# The outcomes whose answer per reading of the local policy the report gives.
+READING_OUTCOMES = ("share_municipality", "share_together", "per_1000:active_volunteers")
+
+
+def _readings_html(comp: pd.DataFrame, name: str) -> str:
+    """The local policy's answer under each reading and averaged, one line each."""
+    parts = []
+    for key in READING_OUTCOMES:
+        which = _reading_outcome(comp, key)
+        lines = reading_lines(comp, name, which)
+        if lines:
+            label = describe(which)
+            parts.append(f"<p>{html.escape(label.label)} ({html.escape(label.of)}):</p><ul>"
+                         + "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+                         + "</ul>")
+    if not parts:
+        return ""
+    return ("<p><b>By the policy's reading.</b> The paper leaves open which way a local "
+            "policy moves coordination; each line says which reading it assumes, the last "
+            "averages over them as the ensemble drew them with the posterior.</p>"
+            + "".join(parts))
 
 
 def _scenario_manifest(sdir: Path, name: str) -> Path:
@@ -1210,7 +1313,8 @@ font-size:1.1em;margin:1em 0} .mismatch{color:#8a4b00}
 small{color:#555} code{background:#f4f4f4;padding:1px 3px}"""
 
 
-def build_report(directory: Path, waves=None, *, into: Path | None = None) -> Path:
+def build_report(directory: Path, waves=None, *, into: Path | None = None,
+                 studies_folder: Path | None = None) -> Path:
     """Render ``DIR/report.html`` (and ``DIR/figures/*.png``) from what ``DIR`` holds.
 
     ``into``: the folder the files are written to (default ``DIR``; the command line
@@ -1224,7 +1328,9 @@ def build_report(directory: Path, waves=None, *, into: Path | None = None) -> Pa
 
     The opening names the survey(s) each part records it was made from (SYNTHETIC ones
     marked); ``waves`` (:class:`calibration.waves.Waves`, ``--data``) is the survey the
-    report is read against: a part made from another is named.
+    report is read against: a part made from another is named. ``studies_folder``: the
+    studies of what the survey can tell (default the shipped ones); those made with
+    another model version go to an appendix at the end.
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -1258,7 +1364,9 @@ def build_report(directory: Path, waves=None, *, into: Path | None = None) -> Pa
         posterior = " --posterior DIR" if flags else ""
         left.append(f"the calibrated model against the survey (<code>coprod fit{_e(flags)}"
                     f"{posterior} --out {_e(directory / 'fit')}</code>)")
-    body.append(studies_section().replace("<h2>3. ", "<h2>", 1))
+    # Studies of this model version are evidence; others go to the appendix, at the end.
+    studies, appendix = studies_section(studies_folder)
+    body.append(studies.replace("<h2>3. ", "<h2>", 1))
     if have["scenarios"]:
         body.append(_scenario_section_at(sdir, directory, figures))
     elif sdir is not None:
@@ -1278,6 +1386,8 @@ def build_report(directory: Path, waves=None, *, into: Path | None = None) -> Pa
     calibrated = next((r for p, r in parts if p.startswith("the calibration")
                        and r is not None), None)  # none: the shipped calibration's words
     body += [_reproduce_section(directory, sdir, waves), _limits(calibrated)]
+    if appendix:
+        body.append(appendix)
     if left:
         body.insert(0, "<p><b>Left out</b> (not found in this folder): "
                     + "; ".join(left) + ".</p>")

@@ -11,6 +11,7 @@ shipped is named as missing.
 from __future__ import annotations
 
 import html
+import re
 
 from calibration.posterior import NOT_IDENTIFIED, load_posterior, shipped_study_file
 from sim.io import model_version_of, read_own_csv, read_own_json
@@ -25,8 +26,9 @@ ABLATION_REMAKE = "coprod ablate --workers 2 --seed 2015"
 SUPPORTS, PREFERS_WITHOUT = 0.9, 0.1
 
 
-def _manifest_line(name: str, remake: str) -> str:
-    path = shipped_study_file(f"{name}_manifest.json")
+def _manifest_line(name: str, remake: str, file=None) -> str:
+    file = file or _shipped
+    path = file(f"{name}_manifest.json")
     if not path.is_file():
         return ""
     m = read_own_json(path, remake)
@@ -40,6 +42,11 @@ def _manifest_line(name: str, remake: str) -> str:
             f"{_e(m.get('wall_time_total_s', '?'))} s in all.{stale}</small></p>")
 
 
+def _shipped(name: str):
+    """A shipped study's file (looked up when called, so a test may point it elsewhere)."""
+    return shipped_study_file(name)
+
+
 def _e(value) -> str:
     """A value read from a study's files, as HTML text."""
     return html.escape(str(value))
@@ -50,16 +57,17 @@ def _missing(what: str, remake: str) -> str:
             f"<code>{html.escape(remake)}</code>.</p>")
 
 
-def _recovery() -> str:
-    path = shipped_study_file("recovery_summary.csv")
+def _recovery(file=None) -> str:
+    file = file or _shipped
+    path = file("recovery_summary.csv")
     if not path.is_file():
         return "<h3>Parameter recovery</h3>" + _missing("recovery", RECOVERY_REMAKE)
     summary = read_own_csv(path, RECOVERY_REMAKE, columns=(
         "parameter", "truths", "coverage", "bias", "mean_absolute_error", "relative_width"))
-    rows = read_own_csv(shipped_study_file("recovery.csv"), RECOVERY_REMAKE,
+    rows = read_own_csv(file("recovery.csv"), RECOVERY_REMAKE,
                         columns=("truth_id", "parameter", "covered"))
     truths, coverage = rows.truth_id.nunique(), float(rows.covered.mean())
-    mpath = shipped_study_file("recovery_manifest.json")
+    mpath = file("recovery_manifest.json")
     manifest = read_own_json(mpath, RECOVERY_REMAKE) if mpath.is_file() else {}
     weak = [r.parameter for r in summary.itertuples() if r.relative_width > NOT_IDENTIFIED]
     prow = "".join(
@@ -67,7 +75,7 @@ def _recovery() -> str:
         f"<td>{r.mean_absolute_error:.3g}</td><td>{r.relative_width:.2f}</td></tr>"
         for r in summary.itertuples())
     effects = ""
-    epath = shipped_study_file("policy_recovery_summary.csv")
+    epath = file("policy_recovery_summary.csv")
     if epath.is_file():
         eff = read_own_csv(epath, RECOVERY_REMAKE, columns=(
             "scenario", "outcome", "mean_true_effect", "mean_estimated_effect",
@@ -105,7 +113,7 @@ posterior should give.{weak_text}</p>
 median</th><th>Mean absolute error</th><th>Interval width / prior width</th></tr>
 {prow}</table>
 {effects}
-{_manifest_line('recovery', RECOVERY_REMAKE)}"""
+{_manifest_line('recovery', RECOVERY_REMAKE, file)}"""
 
 
 def _how_calibrated(manifest: dict) -> str:
@@ -129,8 +137,9 @@ def _fmt(value: float, name: str, signed: bool = True) -> str:
     return f"{value * o.scale:{sign},.0f}"
 
 
-def _leave_one_out() -> str:
-    path = shipped_study_file("leave_one_out.csv")
+def _leave_one_out(file=None) -> str:
+    file = file or _shipped
+    path = file("leave_one_out.csv")
     if not path.is_file():
         return "<h3>Out-of-sample prediction</h3>" + _missing("leave-one-out", LOO_REMAKE)
     frame = read_own_csv(path, LOO_REMAKE, columns=(
@@ -145,7 +154,7 @@ def _leave_one_out() -> str:
         f"<td>{'yes' if r.inside else 'no'}</td><td>{r.naive:.0%}</td></tr>"
         for r in frame.itertuples())
     better = "closer to" if err < naive else "no closer to"
-    mpath = shipped_study_file("leave_one_out_manifest.json")
+    mpath = file("leave_one_out_manifest.json")
     how = _how_calibrated(read_own_json(mpath, LOO_REMAKE) if mpath.is_file() else {})
     return f"""<h3>Out-of-sample prediction: one activity left out</h3>
 <p>Calibrated on five of Table 2's activities, {how}, the model predicted the sixth.
@@ -156,7 +165,7 @@ coordinator's share pooled over the other five activities): the model was {bette
 data on average, and closer in {closer} of {n} shares.</p>
 <table><tr><th>Left out</th><th>Coordinator</th><th>Observed</th><th>Predicted median
 (90%)</th><th>Inside</th><th>Naive</th></tr>{rows}</table>
-{_manifest_line('leave_one_out', LOO_REMAKE)}"""
+{_manifest_line('leave_one_out', LOO_REMAKE, file)}"""
 
 
 def _ablation_sentence(r) -> str:
@@ -175,8 +184,9 @@ def _ablation_sentence(r) -> str:
     return verdict
 
 
-def _ablation() -> str:
-    path = shipped_study_file("ablation.csv")
+def _ablation(file=None) -> str:
+    file = file or _shipped
+    path = file("ablation.csv")
     if not path.is_file():
         return "<h3>Which mechanisms the survey supports</h3>" + _missing(
             "ablation", ABLATION_REMAKE)
@@ -184,7 +194,7 @@ def _ablation() -> str:
         "mechanism", "final_epsilon", "shares_inside_predictive_90",
         "model_probability_full", "model_probability_ablated"))
     full, rest = frame.iloc[0], frame.iloc[1:]
-    mpath = shipped_study_file("ablation_manifest.json")
+    mpath = file("ablation_manifest.json")
     how = _how_calibrated(read_own_json(mpath, ABLATION_REMAKE) if mpath.is_file() else {})
     sentences = "".join(f"<li>{_ablation_sentence(r)} Without it the calibration ends at "
                         f"tolerance {r.final_epsilon:.2f} (full model "
@@ -197,7 +207,7 @@ def _ablation() -> str:
 {how}, and set against the full model by pyabc's multi-model ABC-SMC (equal prior
 probabilities).</p>
 <ul>{sentences}</ul>
-{_manifest_line('ablation', ABLATION_REMAKE)}"""
+{_manifest_line('ablation', ABLATION_REMAKE, file)}"""
 
 
 DESIGN_REMAKE = "coprod design --workers 2 --seed 2015"
@@ -205,19 +215,20 @@ DESIGN_NUMERIC = ("width_prior", "width_now", "expected_width", "ratio", "ratio_
                   "ratio_high", "width_low", "width_high", "truths", "worlds")
 
 
-def _design() -> str:
+def _design(file=None) -> str:
     """What the next survey would tell: one sentence per policy, and the ratios."""
+    file = file or _shipped
     from scenarios.design import COLUMNS, DESIGNS, sentences
-    from sim.regime import POLICY_ROUTES
+    from sim.regime import POLICY_INPUTS
 
-    path = shipped_study_file("design.csv")
+    path = file("design.csv")
     title = "<h3>What the next survey would tell</h3>"
     if not path.is_file():
         return title + _missing("survey design", DESIGN_REMAKE)
     frame = read_own_csv(path, DESIGN_REMAKE, columns=COLUMNS, numeric=DESIGN_NUMERIC)
     frame = frame[frame.design.isin(list(DESIGNS))]
     lines = "".join(f"<li>{html.escape(line)}</li>" for line in sentences(frame))
-    shown = frame[(frame.kind == "effect") | frame.target.isin(list(POLICY_ROUTES))]
+    shown = frame[(frame.kind == "effect") | frame.target.isin(list(POLICY_INPUTS))]
     later = [d for d in DESIGNS if d != "2015"]
     head = "".join(f"<th>{html.escape(DESIGNS[d])}</th>" for d in later)
     rows = []
@@ -240,14 +251,51 @@ would observe them, and for each synthetic truth a regression-ABC posterior was 
 {"".join(rows)}</table>
 <p><small>Cells: the expected width as a share of today's (median over synthetic truths;
 10th–90th percentile in brackets); below 100% the design narrows it.</small></p>
-{_manifest_line('design', DESIGN_REMAKE)}"""
+{_manifest_line('design', DESIGN_REMAKE, file)}"""
 
 
-def studies_section() -> str:
-    """The section's HTML from the shipped studies (recovery to survey design)."""
-    return f"""
-<h2>3. What one survey can tell</h2>
-{_recovery()}
-{_leave_one_out()}
-{_ablation()}
-{_design()}"""
+STUDIES = (("recovery", "Parameter recovery", _recovery, RECOVERY_REMAKE),
+           ("leave_one_out", "Leave one out", _leave_one_out, LOO_REMAKE),
+           ("ablation", "Ablation", _ablation, ABLATION_REMAKE),
+           ("design", "Survey design", _design, DESIGN_REMAKE))
+
+
+def studies_section(folder=None) -> tuple[str, str]:
+    """The section's HTML from the studies, and an appendix of those made for another model.
+
+    ``folder``: where the studies are (default the shipped ``calibration/data/validation``).
+    A study is evidence only when its manifest's ``versions.model`` is this model's
+    (:data:`sim.parameters.MODEL_VERSION`); one made with another version, or recording
+    none, goes to the appendix with the command that makes it again (its manifest's).
+    """
+    from pathlib import Path
+
+    def file(name: str):
+        return Path(folder) / name if folder is not None else _shipped(name)
+
+    current, stale = [], []
+    for name, title, make, remake in STUDIES:
+        path = file(f"{name}_manifest.json")
+        if not path.is_file():
+            current.append(make(file))  # missing (said so), or a study without a manifest
+            continue
+        record = read_own_json(path, remake)
+        made = model_version_of(record)
+        if made == MODEL_VERSION:
+            current.append(make(file))
+            continue
+        # Its manifest's command, without the folder of the machine it was made on.
+        command = re.sub(r"--out\s+\S+", "--out DIR", str(record.get("command") or remake))
+        stale.append(f"<h3>{html.escape(title)} (model version {made})</h3>"
+                     f"<p>Remake it for this model with <code>{html.escape(command)}</code>"
+                     "</p>" + make(file))
+    section = "<h2>3. What one survey can tell</h2>" + "".join(current)
+    if stale and not current:
+        section += ("<p>No study of what the survey can tell was made with this model "
+                    f"(version {MODEL_VERSION}); those shipped are in the appendix.</p>")
+    appendix = "" if not stale else (
+        "<h2>Appendix: studies of an earlier model</h2><p>These studies were made with "
+        f"another model version than this one (version {MODEL_VERSION}): they describe "
+        "that model, not this one, and no finding of this report rests on them. Each says "
+        "how to make it again.</p>" + "".join(stale))
+    return section, appendix

@@ -34,7 +34,8 @@ from sim.io import (
 DEFAULT_OUT = Path("out/scenarios")
 COMPARE_OUTPUTS = ("comparison.csv", "differences.png", "shares.png", "timeseries.png",
                    "baseline_vs_observed.csv", "baseline_vs_observed.png", "attribution.csv",
-                   "attribution.png", "snapshot_2015.csv", "comparison_manifest.json")
+                   "attribution.png", "snapshot_2015.csv", "policy_response.csv",
+                   "policy_response.png", "comparison_manifest.json")
 
 
 def register_list(sub, name: str) -> None:
@@ -84,6 +85,11 @@ def register_run(sub, name: str) -> None:
                    "districts, ...; see docs/examples/municipality.toml): it "
                    "takes the place of the municipality nearest its size in every run, "
                    "and its outcomes are reported as own:<outcome>")
+    p.add_argument("--adopters", choices=("all", "own"), default="all",
+                   help="who takes the scenario's flags: all (as the scenario says: every "
+                   "municipality its levers reach) or own (your municipality alone, the "
+                   "others keeping 2015's; needs --municipality and levers that are "
+                   "shares of municipalities)")
     add_data(p, "the survey whose frame every run simulates (its units and "
              "municipalities in place of the 2015 sample's; not with --municipality)")
     add_seed(p)
@@ -120,6 +126,10 @@ def run_run(args) -> int:
         scenarios = [s.on_population(population_name(own), "--municipality")
                      for s in scenarios]
         print(f"Your municipality: {own.describe()}", flush=True)
+    scenarios = adopters_own(scenarios, args.adopters, args.municipality is not None)
+    if args.adopters == "own":
+        print("--adopters own: your municipality alone takes the scenarios' flags; the "
+              "others keep 2015's", flush=True)
     # The model and the ensemble machinery load once the scenario files are known good.
     from calibration.posterior import load_posterior
     from scenarios.ensemble import run_ensembles
@@ -143,6 +153,38 @@ def run_run(args) -> int:
         # The runs are over and written: an interrupt now only cuts the summary short.
         stop.kept = f"every run had finished; the results are written in {out}"
         raise
+
+
+def adopters_own(scenarios: list, adopters: str, has_own: bool) -> list:
+    """The scenarios with ``adopters = own`` where they switch flags (``--adopters own``).
+
+    Refused in one line without one's own municipality, or for a scenario whose levers
+    act on every municipality (only shares of municipalities can reach one alone). A
+    scenario that switches nothing (the baseline) is left as it is.
+    """
+    import dataclasses
+
+    from sim.parameters import PARAMETERS
+
+    if adopters != "own":
+        return scenarios
+    if not has_own:
+        raise InputError("--adopters", "own", "your municipality alone needs it described: "
+                         "give --municipality FILE", problem="nobody to adopt:")
+    out = []
+    for s in scenarios:
+        levers = [k for k in s.overrides if k in PARAMETERS and PARAMETERS[k].kind == "lever"
+                  and k != "adopters"]
+        wide = [k for k in levers if not PARAMETERS[k].flag]
+        if wide:
+            flags = ", ".join(n for n, p in PARAMETERS.items() if p.flag)
+            raise InputError("--adopters", "own", f"scenarios whose levers are shares of "
+                             f"municipalities ({flags}); {s.name} sets {wide[0]}, which acts "
+                             "on every municipality: run it with --adopters all",
+                             problem="cannot reach one municipality alone:")
+        out.append(dataclasses.replace(s, overrides={**s.overrides, "adopters": 1})
+                   if levers else s)
+    return out
 
 
 def _report_run(result, out: Path) -> int:
@@ -208,11 +250,14 @@ def run_compare(args) -> int:
         notes = list(comp.notes)
         with replaced_together(args.out, COMPARE_OUTPUTS) as stage:
             written = _write_comparison(comp, args.out, stage, notes, waves)
+            response = _write_policy_response(comp, args.out, stage, notes)
+            if response is not None:
+                written += ["policy_response.csv", "policy_response.png"]
             write_manifest(stage / "comparison_manifest.json", manifest(
                 command=getattr(args, "invocation", "coprod compare"), seed=seed,
                 baseline=comp.baseline, population=comp.population,
                 scenarios=list(comp.table.scenario.unique()) if len(comp.table) else [],
-                surveys=waves.record(), written=written))
+                surveys=waves.record(), written=written, notes=notes))
             written.append("comparison_manifest.json")
     for name in comp.skipped:
         print(f"coprod compare: note: scenario {name} has no results (every run failed); "
@@ -220,8 +265,51 @@ def run_compare(args) -> int:
     for note in notes:
         print(f"coprod compare: note: {note}", file=sys.stderr)
     _print_headline(comp)
+    _print_readings(comp)
+    if response is not None and response.sentence():
+        print(f"\n{response.sentence()} (policy_response.csv and .png: per reading too)")
     print(f"\nWrote {args.out}/" + ", ".join(written))
     return 0
+
+
+def _write_policy_response(comp, out: Path, stage: Path, notes: list):
+    """The local policy's effect by route strength (and reading), when it was compared.
+
+    Written into ``stage`` (:func:`scenarios.policy_response.policy_response`); its notes
+    join ``notes``. None when the local policy is not among the scenarios.
+    """
+    from scenarios.policy_response import POLICY, policy_response
+
+    if POLICY not in set(comp.table.scenario) or POLICY == comp.baseline:
+        return None
+    response = policy_response(out, scenario=POLICY, baseline=comp.baseline)
+    response.write(stage)
+    notes += [f"policy response: {note}" for note in response.notes]
+    return response
+
+
+# The outcomes whose answer per reading of the local policy the console gives.
+READING_OUTCOMES = ("share_municipality", "share_together", "per_1000:active_volunteers")
+
+
+def _print_readings(comp) -> None:
+    """The local policy's answer under each reading, then averaged by posterior weight."""
+    from scenarios.compare import reading_lines
+    from scenarios.labels import describe
+    from scenarios.policy_response import POLICY
+
+    for key in READING_OUTCOMES:
+        for prefix in ("own:", "adopters:", ""):
+            lines = reading_lines(comp.table, POLICY, prefix + key)
+            if lines:
+                break
+        if not lines:
+            continue
+        label = describe(prefix + key, comp.population)
+        print(f"\n{POLICY}, {label.label.lower()} ({label.of}), by the policy's reading "
+              "(the paper leaves it open; each line says which it assumes):")
+        for line in lines:
+            print(f"    {line}")
 
 
 def _check_population(args, waves) -> None:
@@ -309,6 +397,17 @@ HEADLINE_AREA = ("per_1000:active_volunteers", "per_1000:activities_per_week",
                  "per_1000:staff_hours")
 
 
+# Checked against sim/kernels.py and sim/world.py: every state (units, organisations'
+# volunteer teams, dominance and co-production memories) is kept per municipality and no
+# quantity summed over municipalities feeds back into one; only the random numbers are
+# drawn in one stream over all of them.
+NO_LINK = ("The model has no link between municipalities (each has its own units, "
+           "organisations and volunteer teams, and nothing summed over municipalities acts "
+           "on one), so 'only we adopt' (--adopters own) differs from 'everyone adopts' in "
+           "your municipality by chance only: the random numbers are drawn in one stream "
+           "over all municipalities, so one seed gives another run.")
+
+
 def _line(r, baseline: bool) -> str:
     """One outcome: its label, level (median) and change against the baseline."""
     from scenarios.labels import change, decimals, fte, number, signed
@@ -329,11 +428,21 @@ def _line(r, baseline: bool) -> str:
 
 def _print_headline(comp) -> None:
     """The key outcomes per scenario, for all municipalities, adopters and one's own."""
+    from scenarios.compare import own_lines
     from sim.municipality import describe_population, split_population_name
     from sim.outcomes import HEADLINE
 
     table = comp.table
     _, own = split_population_name(comp.population)
+    if own is not None:
+        # Your municipality first: who coordinates and volunteers, before and after.
+        print(f"Your municipality, {own.name}, first:")
+        for head, parts in own_lines(table, comp.baseline, own.name, comp.attribution,
+                                     split=True):
+            print(f"  {head}:")
+            for part in parts:
+                print(f"    {part}")
+        print(f"  {NO_LINK}\n")
     print(f"At the horizon, median over runs; beside it the change against {comp.baseline}, "
           "paired run for run (median, 90% interval). Shares in %, changes in percentage "
           "points.")

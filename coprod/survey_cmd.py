@@ -158,10 +158,16 @@ def run(args) -> int:
             print(f"  {note}")
     print("\nThe paper's claims (its sentences; how each is tested is the project's "
           "reading):")
-    checks = check_claims(res)
+    # With the survey itself, the Discussion's "control most of the coordination work"
+    # is judged too (on the same resampled tables).
+    checks = check_claims(res, data)
     for check in checks:
         print(f"  [{check.verdict.upper():12s} at {check.level:.0%}] \u201c{check.claim}\u201d "
               f"({check.where})\n      {check.evidence}")
+        if check.scope:
+            print(f"      for: {check.scope}")
+        if check.note:
+            print(f"      note: {check.note}")
     print(f"\n{classes.sentence()}")
     table = data.to_table() if hasattr(data, "to_table") else data
     bounds = _dropped_bounds(table, classes.observed, reps=min(args.reps, 2_000), rng=seed)

@@ -11,6 +11,7 @@ table of the runs' frame).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +29,8 @@ from sim.catalogue import COORDINATORS, TABLE2_IDS
 from sim.errors import InputError
 from sim.municipality import split_population_name
 from sim.outcomes import SUMMARY
-from sim.parameters import LEVERS
-from sim.regime import POLICY_ROUTES
+from sim.parameters import LEVERS, PARAMETERS
+from sim.regime import POLICY_INPUTS, READINGS
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,116 @@ def _rows(name: str, values: pd.DataFrame, diff: pd.DataFrame) -> list[dict]:
 
 
 COUNT_PREFIX = "survey2015_count:"
+# Who coordinates in one's own municipality (attributed too: a council's first question).
+OWN_SHARES = ("share_municipality", "share_voluntary", "share_together")
+READING = "policy_reading"  # inputs.csv's column: the local policy's reading of each run
+READING_PREFIX = "reading:"
+# A reading with fewer paired runs than this gets no 90% interval (its quantiles would
+# be the extreme runs): the sentence says so instead of a number.
+MIN_READING_RUNS = 10
+READING_WORDS = {"division": "a division of tasks", "sharing": "a sharing of tasks",
+                 "control": "municipal control"}
+
+
+def _reading_weights(manifest: dict) -> dict[str, float] | None:
+    """Each reading's posterior weight in the posterior the runs drew from, or None."""
+    from calibration.posterior import load_posterior
+
+    source = manifest.get("posterior") if isinstance(manifest, dict) else None
+    if not isinstance(source, str):
+        return None
+    source = source.split(" | factored: ")[0]
+    try:
+        post = load_posterior(None if source.startswith("shipped") else source)
+    except (InputError, OSError):
+        return None
+    if READING not in post.particles.columns:
+        return None
+    shares = post.level_shares(READING)
+    low = min(shares)
+    return {READINGS[int(level - low)]: weight for level, weight in shares.items()}
+
+
+def _reading_rows(name: str, diff: pd.DataFrame, design: pd.DataFrame | None,
+                  manifest: dict) -> list[dict]:
+    """Rows ``reading:<reading>:<outcome>``: the paired difference under each reading.
+
+    The runs whose posterior draw came with that reading of the local policy
+    (``inputs.csv``'s ``policy_reading``); with the reading's posterior weight
+    (``reading_weight``), its runs and its world draws. Fewer than
+    :data:`MIN_READING_RUNS` paired runs: the median only, no interval. Only for a
+    scenario whose runs drew more than one reading.
+    """
+    from scenarios.effects import KEY
+
+    if design is None or READING not in design or design[READING].nunique() < 2:
+        return []
+    weights = _reading_weights(manifest) or {}
+    frame = diff.reset_index().merge(design[[*KEY, READING, "posterior_draw"]], on=KEY)
+    low = int(PARAMETERS[READING].low)
+    frame["reading"] = frame[READING].map(lambda v: READINGS[int(v) - low])
+    names = [c for c in diff.columns if not c.startswith(("survey", "class:"))]
+    rows = []
+    for reading in READINGS:
+        mine = frame[frame.reading == reading]
+        worlds = int(mine.posterior_draw.nunique())
+        for outcome in names:
+            d = mine[outcome].to_numpy(float) if len(mine) else np.array([])
+            finite = d[np.isfinite(d)]
+            med = float(np.median(finite)) if len(finite) else np.nan
+            lo, hi = (np.quantile(finite, [0.05, 0.95]) if len(finite) >= MIN_READING_RUNS
+                      else (np.nan, np.nan))
+            rows.append({"scenario": name, "outcome": f"{READING_PREFIX}{reading}:{outcome}",
+                         "runs": len(finite), "diff_median": med, "diff_low_90": float(lo),
+                         "diff_high_90": float(hi), "paired_runs": len(finite),
+                         "reading": reading, "reading_weight": weights.get(reading, np.nan),
+                         "reading_worlds": worlds})
+    return rows
+
+
+def reading_lines(table: pd.DataFrame, scenario: str, outcome: str) -> list[str]:
+    """The scenario's effect on ``outcome`` under each reading, then averaged, in words.
+
+    From ``comparison.csv``'s ``reading:<reading>:<outcome>`` rows and the averaged
+    ``outcome`` row; a reading with too few runs for an interval says so, no number.
+    Empty when the scenario has no rows per reading.
+    """
+    from scenarios.labels import change
+
+    mine = table[table.scenario == scenario].set_index("outcome")
+    if outcome not in mine.index or not any(
+            f"{READING_PREFIX}{r}:{outcome}" in mine.index for r in READINGS):
+        return []
+    label = describe(outcome)
+
+    def shown(row) -> str:
+        if not np.isfinite(row["diff_median"]):
+            return "no run drew this reading: no number given"
+        if not (np.isfinite(row["diff_low_90"]) and np.isfinite(row["diff_high_90"])):
+            return (f"{int(row['paired_runs'])} paired runs, too few for a 90% interval "
+                    f"(at least {MIN_READING_RUNS}): no number given")
+        return change(row["diff_median"], row["diff_low_90"], row["diff_high_90"],
+                      label.unit, label.scale)
+
+    lines, weights, drawn = [], [], []
+    for reading in READINGS:
+        key = f"{READING_PREFIX}{reading}:{outcome}"
+        if key not in mine.index:
+            continue
+        r = mine.loc[key]
+        w = float(r.get("reading_weight", np.nan))
+        weights.append(f"{w:.2f}" if np.isfinite(w) else "?")
+        runs = int(r["paired_runs"]) if np.isfinite(r["paired_runs"]) else 0
+        drawn.append(str(runs))
+        worlds = r.get("reading_worlds", np.nan)
+        of = (f" of {int(worlds)} calibrated world{'s' if worlds != 1 else ''}"
+              if np.isfinite(worlds) else "")
+        lines.append(f"assuming {READING_WORDS.get(reading, reading)} ({reading}; posterior "
+                     f"weight {weights[-1]}; {runs} runs{of}): {shown(r)}")
+    lines.append("averaged over the readings by their posterior weights "
+                 f"{'/'.join(weights)} (the ensemble as drawn: each run's reading came with "
+                 f"its posterior draw; runs {'/'.join(drawn)}): {shown(mine.loc[outcome])}")
+    return lines
 # The planner's outcomes whose effects are attributed too (besides sim.outcomes'),
 # over all municipalities, in one's own (own:) and in the adopters (adopters:).
 PLANNER = ("per_1000:active_volunteers", "per_1000:activities_per_week",
@@ -103,7 +214,7 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
         {name: (o.path.parent / "manifest.json", o.manifest)
          for name, o in ens.scenarios.items()}, baseline)
     population = ens.scenarios[baseline].manifest.get("population") or "survey2015"
-    rows, effects, snapshots = [], {}, []
+    rows, effects, snapshots, by_reading = [], {}, [], []
     for name, outcomes in ens.scenarios.items():
         eff = ens.effects(name)
         if name != baseline and eff.runs and eff.left_out == eff.runs:
@@ -128,12 +239,22 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
             elif adopt.switched_none:
                 notes.append(f"{name}: in {adopt.switched_none} of {adopt.runs} runs no "
                              "municipality switched; its adopters: rows use the other runs")
+        readings = _reading_rows(name, effects[name], ens.inputs(name),
+                                 outcomes.manifest)
+        if readings:
+            rows += readings
+            by_reading.append(name)
         moved = _snapshot(name, outcomes, ens.scenarios[baseline], eff.differences,
                           observed)
         if moved is not None:
             frame, note = moved
             snapshots.append(frame)
             notes.append(note)
+    if by_reading:  # the local policy's reading acts wherever a policy holds, 2015 too
+        notes.append(f"{', '.join(by_reading)}: the rows without 'reading:' average over "
+                     "the local policy's readings as drawn (each run's reading comes with "
+                     "its posterior draw, so by their posterior weights); reading:<name>:"
+                     "<outcome> rows assume that reading alone")
     table = _labelled(pd.DataFrame(rows), population)
     base = ens.scenarios[baseline].values
     fit = None
@@ -144,19 +265,22 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
         fit = compare(counts, observed, reps=reps, rng=rng) if len(counts) else None
     designs = {name: ens.inputs(name) for name in ens.scenarios if name != baseline}
     del effects[baseline]
-    # The local policy's three routes act before 2015: they are world inputs, whose
+    # The local policy's strengths act before 2015: they are world inputs, whose
     # association with each effect is given (not a share: world inputs are dependent).
+    # The reading is a choice among levels, not a number: no rank correlation.
+    associated = tuple(n for n in POLICY_INPUTS if n != READING)
     parts, left_out = [], []
     for name, diff in effects.items():
         # The weekly outcomes, and the planner's: per 1,000, by unit type, one's own
         # municipality's and the adopters' (where the scenario has them).
         names = tuple(n for n in (*SUMMARY, *(p + o for p in ("", "own:", "adopters:")
-                                              for o in PLANNER))
+                                              for o in PLANNER),
+                                  *(f"own:{o}" for o in OWN_SHARES))
                       if n in diff.columns)
         manifest = ens.scenarios[name].manifest
         part, why = attribution_table(
             {name: diff}, {name: designs[name]}, names, {name: strengths_of(manifest)},
-            POLICY_ROUTES, world={name: world_of(manifest)},
+            associated, world={name: world_of(manifest)},
             narrowed={name: narrowed_of(manifest)})
         parts.append(part)
         left_out += why
@@ -249,7 +373,7 @@ def _labelled(table: pd.DataFrame, population: str) -> pd.DataFrame:
     if table.empty:
         return table
     _, own = split_population_name(population)
-    labels = {name: describe(name, population, own.name if own else None)
+    labels = {name: _describe(name, population, own.name if own else None)
               for name in table.outcome.unique()}
     table.insert(2, "label", table.outcome.map(lambda n: labels[n].label))
     table.insert(3, "unit", table.outcome.map(lambda n: labels[n].unit))
@@ -259,6 +383,17 @@ def _labelled(table: pd.DataFrame, population: str) -> pd.DataFrame:
     # `unit` (100 for %), as in sim.outcomes.
     table.insert(6, "scale", table.outcome.map(lambda n: labels[n].scale))
     return table
+
+
+def _describe(name: str, population: str, own: str | None):
+    """:func:`scenarios.labels.describe`, and for ``reading:<r>:<outcome>`` its reading."""
+    if not name.startswith(READING_PREFIX):
+        return describe(name, population, own)
+    reading, _, rest = name[len(READING_PREFIX):].partition(":")
+    label = describe(rest, population, own)
+    return dataclasses.replace(label, of=f"{label.of}; assuming the local policy's "
+                               f"reading {READING_WORDS.get(reading, reading)} ({reading}) "
+                               "alone")
 
 
 def _snapshot(name: str, mine, base, diff: pd.DataFrame,
@@ -309,3 +444,68 @@ def _snapshot(name: str, mine, base, diff: pd.DataFrame,
             f"apart): {why}; snapshot_2015.csv sets its 2015 survey shares against the "
             "baseline's and the observed; its effects include that difference")
     return pd.DataFrame(rows), note
+
+
+# One's own municipality's answer, in a council's order: who coordinates, then volunteers.
+OWN_FIRST = (("own:share_municipality", "coordinated by the municipality alone"),
+             ("own:share_voluntary", "coordinated by organisations alone"),
+             ("own:share_together", "coordinated together"),
+             ("own:per_1000:active_volunteers", "active volunteers per 1,000 inhabitants"))
+
+
+def _rests_on(attribution: pd.DataFrame | None, scenario: str, outcome: str) -> str:
+    """What one effect's uncertainty rests on most, with its share, in a few words."""
+    from scenarios.attribution import GROUP_WORDS, share_words
+
+    if attribution is None or attribution.empty:
+        return ""
+    rows = attribution[(attribution.scenario == scenario) & (attribution.outcome == outcome)
+                       & (attribution.kind == "group")]
+    rows = rows[np.isfinite(rows.share.astype(float))]
+    if rows.empty:
+        return ""
+    top = rows.loc[rows.share.astype(float).idxmax()]
+    return (f"; its uncertainty rests most on {GROUP_WORDS.get(top.input, top.input)}: "
+            f"{share_words(top.share, top.low_90, top.high_90)}")
+
+
+def own_lines(table: pd.DataFrame, baseline: str, own: str,
+              attribution: pd.DataFrame | None = None, *, split: bool = False) -> list:
+    """One's own municipality first: per scenario, who coordinates and volunteers.
+
+    For each scenario against ``baseline`` in the municipality ``own`` (its ``own:``
+    rows): the level before (the baseline's median and 90% over runs), after (the
+    scenario's) and the paired change with its 90% interval, then what the change's
+    uncertainty rests on most (``attribution.csv``; chance, assumed, narrowed). Empty
+    without ``own:`` rows. ``split``: ``(heading, parts)`` per scenario instead of one
+    sentence each (the console prints a part a line).
+    """
+    from scenarios.labels import change, number
+
+    rows = table.set_index(["scenario", "outcome"])
+    out = []
+    for name in dict.fromkeys(table.scenario):
+        if name == baseline:
+            continue
+        parts = []
+        for key, words in OWN_FIRST:
+            if (name, key) not in rows.index or (baseline, key) not in rows.index:
+                continue
+            before, after = rows.loc[(baseline, key)], rows.loc[(name, key)]
+            label = describe(key)
+
+            def level(r, label=label) -> str:
+                # The interval's ends without the unit, which the median carries.
+                bare = "%" if label.unit == "%" else ""
+                return (f"{number(r['median'], label.unit, label.scale)} (90% "
+                        f"{number(r['low_90'], bare, label.scale)} to "
+                        f"{number(r['high_90'], bare, label.scale)})")
+
+            moved = change(after["diff_median"], after["diff_low_90"],
+                           after["diff_high_90"], label.unit, label.scale)
+            parts.append(f"{words} {level(before)} before, {level(after)} after, a change "
+                         f"of {moved}{_rests_on(attribution, name, key)}")
+        if parts:
+            out.append((f"In {own}, {name} against {baseline} at the horizon (median and "
+                        "90% over runs; the change paired run for run)", parts))
+    return out if split else [f"{head}: " + "; ".join(parts) + "." for head, parts in out]

@@ -81,7 +81,7 @@ def test_the_report_renders_shipped_studies_from_their_files(tmp_path, monkeypat
                   "model_probability_ablated": [np.nan, 0.0]}).to_csv(
         tmp_path / "ablation.csv", index=False)
     monkeypatch.setattr(studies, "shipped_study_file", lambda name: tmp_path / name)
-    text = studies.studies_section()
+    text = "".join(studies.studies_section())
     assert "The survey supports <code>statutory_pull</code>" in text
     assert "tolerance 2.90 (full model 1.40)" in text and "11 of 18" in text
     assert "leave-one-out study is not shipped" in text  # named, not silently dropped

@@ -22,7 +22,7 @@ def test_report_is_self_contained_and_readable(tmp_path, capsys):
     assert not re.search(r'(src|href)="https?://', html)  # opens offline
     assert len(list((out / "figures").glob("*.png"))) >= 5
     found = findings(out)
-    assert 3 <= len(found) <= 6
+    assert 3 <= len(found) <= 8  # the claims: one count, then one per check not upheld
     # A policy result is stated with its conditions and where its uncertainty comes from.
     assert "trust_forums" in found[-1] and "if the model's mechanisms" in found[-1]
     assert "from the policy's assumed strengths" in found[-1]
@@ -56,6 +56,7 @@ def test_the_effect_sentence_names_only_a_strength_whose_interval_excludes_0(tmp
     import pandas as pd
 
     from coprod.report import _effect_sentence
+    from scenarios.attribution import CHANCE, STRENGTHS, WORLD
 
     comp = pd.DataFrame({"scenario": ["baseline", "strict_task_division"],
                          "outcome": ["share_together"] * 2, "diff_median": [0.0, -0.25],
@@ -64,12 +65,13 @@ def test_the_effect_sentence_names_only_a_strength_whose_interval_excludes_0(tmp
     # forum_rate carries the larger point share, but its interval reaches 0: the
     # sentence names recruitment_response, and rounds shares to what the intervals allow.
     pd.DataFrame({"scenario": "strict_task_division", "outcome": "share_together",
-                  "input": ["world", "policy strengths", "chance", "forum_rate",
+                  "input": [WORLD, STRENGTHS, CHANCE, "forum_rate",
                             "recruitment_response"],
                   "kind": ["group"] * 3 + ["single"] * 2,
                   "share": [0.4, 0.54, 0.06, 0.35, 0.31],
                   "low_90": [0.2, 0.3, 0.03, 0.0, 0.12],
-                  "high_90": [0.6, 0.75, 0.09, 0.6, 0.45]}).to_csv(
+                  "high_90": [0.6, 0.75, 0.09, 0.6, 0.45],
+                  "rank_correlation": float("nan"), "note": ""}).to_csv(
         tmp_path / "scenarios" / "attribution.csv", index=False)
     text = _effect_sentence(tmp_path, comp)
     assert "50% (30%–80%) comes from the policy's assumed strengths (chiefly the assumed " \

@@ -1,0 +1,179 @@
+"""The application layer carries the model's answers to the user: readings, attribution,
+narrowing, claims, 'if only we adopt' and studies of the model they describe."""
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coprod.main import main
+
+OURS = """name = "ours"
+inhabitants = 28000
+nursing_homes = 4
+home_care_districts = 3
+integrated_units = 1
+volunteer_centre = true
+local_policy = false
+own_volunteer_service = false
+voluntary_organisations = 12
+"""
+
+
+def test_the_local_policy_answers_per_reading_beside_the_average(small_ensembles):
+    from calibration.posterior import load_posterior
+    from scenarios.compare import compare_scenarios, reading_lines
+    from sim.regime import READINGS
+
+    comp = compare_scenarios(small_ensembles, reps=200)
+    table = comp.table.set_index(["scenario", "outcome"])
+    policy = "local_volunteer_policy"
+    rows = [table.loc[(policy, f"reading:{r}:share_municipality")] for r in READINGS]
+    # Every paired run falls under exactly one reading; weights are the posterior's.
+    assert sum(r.paired_runs for r in rows) == table.loc[(policy, "share_municipality"),
+                                                         "paired_runs"]
+    weights = load_posterior().level_shares()
+    assert [r.reading_weight for r in rows] == pytest.approx(list(weights.values()))
+    assert "assuming the local policy's reading" in rows[0]["of"]
+    lines = reading_lines(comp.table, policy, "share_municipality")
+    assert len(lines) == 4 and lines[0].startswith("assuming a division of tasks")
+    assert lines[-1].startswith("averaged over the readings by their posterior weights "
+                                + "/".join(f"{w:.2f}" for w in weights.values()))
+    # 12 runs over 2 worlds: no reading has 10 runs and two, so some say so, no number.
+    few = [line for line, r in zip(lines, rows, strict=False) if r.paired_runs < 10]
+    assert few and all("no number given" in line for line in few)
+    assert any("readings as drawn" in n for n in comp.notes)
+
+
+def test_attribution_groups_reach_the_report_with_their_words(tmp_path):
+    from coprod.report import POLICY_WORDS, _effect_sentence, _policy_sentence
+    from scenarios.attribution import CHANCE, NARROWED, STRENGTHS, WORLD
+    from sim.regime import POLICY_INPUTS
+
+    assert set(POLICY_WORDS) == set(POLICY_INPUTS)
+    comp = pd.DataFrame({"scenario": ["baseline", "local_volunteer_policy"],
+                         "outcome": ["share_municipality"] * 2, "diff_median": [0.0, -0.05],
+                         "diff_low_90": [0.0, -0.09], "diff_high_90": [0.0, -0.01]})
+    comp = pd.concat([comp, comp.assign(outcome="share_together")], ignore_index=True)
+    (tmp_path / "scenarios").mkdir()
+    rows = [(WORLD, "group", 0.7, 0.5, 0.85, np.nan, ""),
+            (STRENGTHS, "group", 0.01, 0.0, 0.05, np.nan, ""),
+            (CHANCE, "group", 0.29, 0.1, 0.4, np.nan, ""),
+            (NARROWED, "group", np.nan, np.nan, np.nan, np.nan, "not separable: whole"),
+            ("municipal_default", "association", np.nan, -0.97, -0.9, -0.95, "")]
+    frame = pd.DataFrame(rows, columns=["input", "kind", "share", "low_90", "high_90",
+                                        "rank_correlation", "note"])
+    frame.insert(0, "outcome", "share_municipality")
+    frame.insert(0, "scenario", "local_volunteer_policy")
+    frame = pd.concat([frame, frame.assign(outcome="share_together")])
+    frame.to_csv(tmp_path / "scenarios" / "attribution.csv", index=False)
+    text = _policy_sentence(tmp_path, comp)
+    assert "from the calibrated worlds" in text and "Not separable in this design" in text
+    # The association to its own two decimals, with the reading it belongs to.
+    assert "(rank correlation -0.95 (90% -0.97 to -0.90))" in text
+    assert "under the reading 'a division of tasks'" in text
+    effect = _effect_sentence(tmp_path, comp)
+    assert "the policy's assumed strengths" in effect and "mostly set by the calibrated" \
+        in effect
+
+
+def test_stale_studies_go_to_the_appendix(tmp_path):
+    from calibration.posterior import shipped_study_file
+    from coprod.report import build_report
+    from sim.parameters import MODEL_VERSION
+
+    folder = tmp_path / "validation"
+    shutil.copytree(str(shipped_study_file("")), folder)
+    current = json.loads((folder / "design_manifest.json").read_text())
+    current.setdefault("versions", {})["model"] = str(MODEL_VERSION)
+    (folder / "design_manifest.json").write_text(json.dumps(current))
+    stale = json.loads((folder / "recovery_manifest.json").read_text())
+    stale.setdefault("versions", {})["model"] = str(MODEL_VERSION - 1)
+    (folder / "recovery_manifest.json").write_text(json.dumps(stale))
+    out = tmp_path / "demo"
+    assert main(["survey", "--reps", "200", "--out", str(out / "survey")]) == 0
+    page = build_report(out, studies_folder=folder).read_text()
+    appendix = page.index("Appendix: studies of an earlier model")
+    assert page.index("What the next survey would tell") < appendix  # current: evidence
+    assert page.index(f"Parameter recovery (model version {MODEL_VERSION - 1})") > appendix
+    remake = stale["command"].split(" --out ")[0]  # the folder of the machine is left out
+    assert f"Remake it for this model with <code>{remake} --out DIR" in page
+    assert page.index("How to reproduce") < appendix  # the appendix comes last
+
+
+def test_if_only_we_adopt_from_the_command_line(write, tmp_path, capsys):
+    ours = write("ours.toml", OURS)
+    out = tmp_path / "own"
+    assert main(["run", "local_volunteer_policy", "--adopters", "own", "--out",
+                 str(out)]) == 2
+    assert "--adopters" in capsys.readouterr().err
+    assert main(["run", "trust_forums", "--municipality", str(ours), "--adopters", "own",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--adopters" in err and "forum_intensity" in err and "Traceback" not in err
+    assert main(["run", "baseline", "local_volunteer_policy", "--municipality", str(ours),
+                 "--adopters", "own", "--draws", "1", "--assumption-draws", "1",
+                 "--replicates", "2", "--horizon", "4", "--out", str(out)]) == 0
+    assert "your municipality alone takes" in capsys.readouterr().out
+    assert main(["compare", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    table = pd.read_csv(out / "comparison.csv").set_index(["scenario", "outcome"])
+    assert table.loc[("local_volunteer_policy", "adopters:municipalities"), "median"] == 1
+    assert "no link between municipalities" in printed
+    # Your municipality first: who coordinates before and after, then volunteers.
+    assert printed.startswith("Your municipality, ours, first:")
+    first = printed.split("\n\n")[0]
+    for words in ("coordinated by the municipality alone", "coordinated together",
+                  "active volunteers per 1,000 inhabitants", "before", "after", "90%"):
+        assert words in first
+    from coprod.report import findings
+
+    found = findings(out)
+    assert found[0].startswith("In ours, local_volunteer_policy against baseline")
+    assert "no link between municipalities" in found[1]
+    record = json.loads((out / "comparison_manifest.json").read_text())
+    assert isinstance(record["notes"], list)
+
+
+def test_calibration_writes_what_the_survey_narrowed(tmp_path):
+    from calibration.posterior import load_posterior
+    from coprod.calibrate_cmd import write_narrowing
+
+    post = load_posterior()
+    pd.DataFrame({"input": ["municipal_default", "municipal_tradition"],
+                  "largest_effect": [0.2, 0.7], "informative": [True, True]}).to_csv(
+        tmp_path / "screening.csv", index=False)
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    said = write_narrowing(post, tmp_path, stage, seed=1)
+    narrowing = pd.read_csv(stage / "narrowing.csv")
+    assert set(narrowing.input) == set(post.particles.columns)
+    screening = pd.read_csv(stage / "screening.csv").set_index("input")
+    assert screening.loc["municipal_default", "survey"] == "not identified by the survey"
+    assert "narrowed" in said[0] and "municipal_default" in said[1]
+
+
+def test_survey_judges_control_most_and_says_for_whom(capsys):
+    assert main(["survey", "--reps", "200"]) == 0
+    printed = capsys.readouterr().out
+    assert "control most of the coordination work" in printed
+    assert "for: supported for the statutory activities" in printed
+
+
+def test_compare_prints_the_answer_per_reading_and_writes_the_policy_response(ensembles,
+                                                                                 capsys):
+    assert main(["compare", "--out", str(ensembles)]) == 0
+    printed = capsys.readouterr().out
+    assert "by the policy's reading (the paper leaves it open" in printed
+    assert "averaged over the readings by their posterior weights" in printed
+    assert "by what one assumes of each route" in printed
+    response = pd.read_csv(ensembles / "policy_response.csv")
+    assert (ensembles / "policy_response.png").is_file() and len(response)
+    record = json.loads((ensembles / "comparison_manifest.json").read_text())
+    assert "policy_response.csv" in record["written"]
+    assert any("readings as drawn" in n for n in record["notes"])
+    table = pd.read_csv(ensembles / "comparison.csv")
+    assert table.outcome.str.startswith("reading:").any()
+    assert {"reading", "reading_weight", "reading_worlds"} <= set(table.columns)
