@@ -22,7 +22,8 @@ reference table (as :mod:`scenarios.design` does, with the calibration's distanc
    each calibrated input that varies in the posterior, and the policy's effect — is
    regression-adjusted on the accepted worlds' standard scores (ridge, cross-fitted;
    inputs clipped to their ranges), as ``coprod calibrate`` adjusts its particles.
-3. The truth's rank among its adjusted draws (ties broken at random) is uniform on
+3. The truth's rank among its adjusted draws (ties broken at random; a model choice, the
+   local policy's reading, among the accepted draws unadjusted) is uniform on
    ``0..draws`` when the estimator is calibrated. Per quantity: a chi-square test of the
    ranks over equal bins (at least :data:`PER_BIN` truths expected per bin), Holm's
    adjustment over the quantities, and the coverage of the central 50% and 90% intervals
@@ -205,7 +206,11 @@ def truth_ranks(truth: Mapping[str, float], reference: pd.DataFrame, quantities:
     gen = np.random.default_rng(rng)
     out = {}
     for q in quantities:
-        adjusted = estimator(reference[q].to_numpy(float)[near], scores[near], _bounds(q))
+        values = reference[q].to_numpy(float)[near]
+        # A model choice (the local policy's reading) is ranked among the accepted draws
+        # themselves: adjusting a level by regression gives values between levels.
+        discrete = q in PARAMETERS and bool(PARAMETERS[q].levels)
+        adjusted = values if discrete else estimator(values, scores[near], _bounds(q))
         below = int(np.sum(adjusted < truth[q]))
         ties = int(np.sum(adjusted == truth[q]))
         out[q] = below + int(gen.integers(ties + 1))
