@@ -3,8 +3,9 @@
 For candidate designs — the 2015 survey alone; a second wave of the same units in 2025 at
 today's local-policy share (30%); the same wave with each unit's municipality's policy
 recorded; a 2025 wave of twice as many units — estimates from synthetic truths drawn
-from the joint prior how much each design would narrow each calibrated input's posterior
-and each policy effect's 90% interval (regression ABC on one reference table of worlds;
+from the shipped posterior (what the 2015 survey already says) how much each design
+would narrow each calibrated input's posterior and each policy effect's 90% interval
+(regression ABC on one reference table of worlds;
 see scenarios/design.py). Writes design.csv (design, target, width now, expected width,
 ratio and its spread over truths), reference.csv (the worlds: inputs, summaries,
 effects), design.png and manifest.json. --quick: 600 worlds, the local volunteer policy
@@ -63,7 +64,7 @@ def run_command(args) -> int:
     study = QUICK if args.quick else FULL
     names = QUICK_POLICIES if args.quick else [n for n in shipped_names() if n != "baseline"]
     policies = {n: load_scenario(n).overrides for n in names}
-    print(f"Design study: {study.worlds:,} worlds from the joint prior, {len(policies)} "
+    print(f"Design study: {study.worlds:,} worlds from the shipped posterior, {len(policies)} "
           f"polic{'y' if len(policies) == 1 else 'ies'}, {args.workers} worker(s)"
           + (f" on Dask at {args.scheduler}" if args.scheduler else "") + f", seed {seed}",
           flush=True)

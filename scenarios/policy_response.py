@@ -1,7 +1,8 @@
 """The local policy's answer as a function of what is assumed: its effect by route strength.
 
-The 2015 survey leaves the strengths of the local volunteer policy's routes
-(:data:`sim.regime.POLICY_ROUTES`) nearly as wide as their documented ranges
+The 2015 survey leaves the strengths of the local volunteer policy's routes (its
+readings' strengths, clarity and participation: :data:`ROUTES`) nearly as wide as their
+documented ranges
 (:mod:`calibration.narrowing`), so the policy's effect is mostly what one assumes of
 them. This module shows that dependence instead of averaging it away: from an ensemble
 that already exists (each paired run's effect and the inputs its draw was given,
@@ -31,7 +32,11 @@ import pandas as pd
 
 from sim.outcomes import HEADLINE
 from sim.parameters import PARAMETERS
-from sim.regime import POLICY_ROUTES
+from sim.regime import POLICY_INPUTS
+
+# The policy's strengths (each reading's, clarity, participation); a strength acts only
+# under its reading, which the per-reading rows show.
+ROUTES = tuple(n for n in POLICY_INPUTS if n != "policy_reading")
 
 POLICY = "local_volunteer_policy"
 READING = "policy_reading"  # a world input naming the policy's reading, when it exists
@@ -91,7 +96,7 @@ def _change(row, o) -> str:
 
 
 def response(effects: pd.DataFrame, design: pd.DataFrame, *, scenario: str = POLICY,
-             outcomes: tuple[str, ...] = HEADLINE, routes: tuple[str, ...] = POLICY_ROUTES,
+             outcomes: tuple[str, ...] = HEADLINE, routes: tuple[str, ...] | None = None,
              bins: int = BINS) -> PolicyResponse:
     """Binned medians and 90% bands of each outcome's effect against each route.
 
@@ -102,6 +107,7 @@ def response(effects: pd.DataFrame, design: pd.DataFrame, *, scenario: str = POL
     """
     from scenarios.effects import KEY
 
+    routes = ROUTES if routes is None else routes
     frame = effects.reset_index().merge(design, on=KEY, suffixes=("", "_input"))
     notes = []
     readings = [ALL]

@@ -81,9 +81,6 @@ READING_STRENGTHS = {"division": "municipal_default", "sharing": "policy_sharing
 # agreements it implies and participation.
 POLICY_INPUTS = ("policy_reading", *READING_STRENGTHS.values(), "policy_clarity",
                  "policy_participation")
-# The routes the report names in words (coprod/report.py zips its three phrases with
-# these): the division reading's strength, clarity, participation.
-POLICY_ROUTES = ("municipal_default", "policy_clarity", "policy_participation")
 
 
 def trust_baseline_beta(config: Configuration) -> tuple[float, float]:

@@ -57,7 +57,11 @@ def test_each_reading_has_its_own_answer():
 def test_a_real_ensemble_gives_a_table_and_a_figure(small_ensembles, tmp_path):
     result = policy_response(small_ensembles)
     frame = result.to_frame()
-    assert set(frame.route) <= {"municipal_default", "policy_clarity", "policy_participation"}
+    from scenarios.policy_response import ROUTES
+
+    # Every strength of the policy: each reading's, clarity and participation.
+    assert set(frame.route) <= set(ROUTES) and {"policy_sharing", "policy_control"} <= \
+        set(ROUTES)
     # Two world draws: every bin says its band is one world's, none is silent.
     assert (frame.world_draws < 3).all() and frame.note.str.len().gt(0).all()
     paths = result.write(tmp_path)
