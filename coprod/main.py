@@ -127,6 +127,14 @@ def _main(argv: list[str] | None) -> int:
     except CoprodError as err:
         print(f"coprod {args.command}: error: {as_flags(err)}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as err:  # a path the system refuses (too long, not a folder, ...)
+        where = str(err.filename) if err.filename is not None else "a path"
+        shown = where if len(where) <= 120 else f"{where[:60]}...{where[-40:]} " \
+            f"({len(where)} characters)"
+        print(f"coprod {args.command}: error: {shown}: {err.strerror or err}; allowed: a "
+              "path the system accepts (each name at most 255 bytes, folders where "
+              "folders are needed)", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt as stop:
         # The command is over: a further Ctrl-C must not turn exit 130 into a traceback
         # while the line is written; the handler is given back after it, so that a

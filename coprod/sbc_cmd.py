@@ -20,6 +20,7 @@ import argparse
 from pathlib import Path
 
 from coprod.common import add_seed, add_workers, bounded, examples, out_dir, seed_value
+from coprod.outputs import replaced_together
 from sim.io import locked
 
 EXIT_FAILED = 1  # the check ran and a rank test failed
@@ -70,7 +71,9 @@ def run_command(args) -> int:
     with locked(args.out):
         result = run_sbc(posterior, truths=args.truths, reference=args.reference, rng=seed,
                          workers=args.workers, scheduler=args.scheduler)
-        result.write(args.out, command=getattr(args, "invocation", "coprod sbc"))
+        # The set is replaced whole or not at all (Ctrl-C while writing keeps the old).
+        with replaced_together(args.out, tuple(FILES)) as stage:
+            result.write(stage, command=getattr(args, "invocation", "coprod sbc"))
     s = result.summary
     print(f"Done in {result.record['elapsed_s']:.0f} s. Ranks uniform for "
           f"{len(s) - len(result.failed)} of {len(s)} quantities (Holm, family-wise "

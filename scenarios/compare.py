@@ -298,10 +298,16 @@ NUMERIC_PACKAGES = ("numpy", "numba", "scipy", "pandas", "mesa")
 
 
 def _model_version(path: Path, record: dict) -> int | None:
-    """``versions.model`` of a manifest (None: not recorded), or one line refusing it."""
+    """``versions.model`` of a manifest, or one line refusing it (missing ones too).
+
+    coprod writes the versions into every run's manifest: one without them was not
+    written by it, and its runs cannot be vouched for.
+    """
     versions = record.get("versions")
     if versions is None:
-        return None
+        raise InputError(f"{path}: versions", "missing", "the versions the runs were made "
+                         "with, as coprod writes them; make it again with 'coprod run'",
+                         problem="unvouched runs:")
     value = versions.get("model") if isinstance(versions, dict) else versions
     if not (isinstance(value, str) and value.isascii() and value.isdigit()
             and len(value) < 6):
@@ -334,7 +340,11 @@ def check_versions(manifests: dict[str, tuple[Path, dict]], baseline: str) -> li
                              f"{base_model}; run both again with this coprod",
                              problem="another model version than the baseline's:")
         identity = record.get("identity")
-        code = identity.get("code_version") if isinstance(identity, dict) else None
+        if not isinstance(identity, dict):
+            raise InputError(f"{path}: identity", "missing", "the runs' identity (seed, "
+                             "posterior, code) as coprod writes it; make it again with "
+                             "'coprod run'", problem="unvouched runs:")
+        code = identity.get("code_version")
         if code is not None and base_code is not None and code != base_code:
             raise InputError(f"{path}: identity.code_version", code, f"runs of one code "
                              f"version: {baseline} was run with {base_code!s:.40}; run both "

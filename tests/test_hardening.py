@@ -426,3 +426,29 @@ def test_a_stage_left_by_a_killed_process_is_cleared(tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == [
         ".coprod.lock", "bootstrap.csv", "claims.csv", "classes.csv", "classes_dropped.csv",
         "classes_sensitivity.csv", "manifest.json"]
+
+
+def test_runs_whose_manifest_lost_its_versions_or_identity_are_refused(tmp_path):
+    # coprod writes both into every run's manifest: without them the runs are unvouched.
+    from scenarios.compare import check_versions
+    from sim.parameters import MODEL_VERSION
+
+    good = {"versions": {"model": str(MODEL_VERSION)}, "identity": {"code_version": "c"}}
+    for lost in ("versions", "identity"):
+        bad = {k: v for k, v in good.items() if k != lost}
+        with pytest.raises(InputError, match=f"{lost}: unvouched runs"):
+            check_versions({"baseline": (tmp_path / "b.json", good),
+                            "policy": (tmp_path / "p.json", bad)}, "baseline")
+
+
+def test_a_path_the_system_refuses_is_one_line_not_a_traceback(tmp_path, capsys):
+    # A name over 255 bytes, or a file where a folder is needed: exit 2, one line.
+    too_long = tmp_path / ("x" * 300)
+    a_file = tmp_path / "afile"
+    a_file.write_text("")
+    for argv in (["survey", "--reps", "100", "--out", str(too_long)],
+                 ["report", "--out", str(a_file / "inside")]):
+        code = main(argv)
+        err = capsys.readouterr().err
+        assert code == 2 and "Traceback" not in err, err
+        assert len(err.strip().splitlines()) == 1 and "allowed" in err

@@ -327,9 +327,12 @@ def test_manifests_are_escaped_and_checked_in_the_report(tmp_path, capsys):
         "scenario,outcome,median,diff_median,diff_low_90,diff_high_90\n"
         "baseline,share_together,0.2,,,\n")
     evil = "<script>alert(1)</script>"
+    from sim.parameters import MODEL_VERSION
+
     record = {"scenario": evil, "description": evil, "command": evil, "seed": evil,
               "runs": 4, "draws": 1, "assumption_draws": 1, "replicates": 4,
-              "horizon_weeks": 8}
+              "horizon_weeks": 8, "versions": {"model": str(MODEL_VERSION)},
+              "identity": {"code_version": evil}}
     (sdir / "manifest.json").write_text(json.dumps(record))
     html = _scenario_section(tmp_path, tmp_path / "figures") + _reproduce_section(tmp_path)
     assert "<script>" not in html and "&lt;script&gt;" in html
