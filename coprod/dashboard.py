@@ -40,13 +40,17 @@ from sim.model import OUTCOME_REPORTERS
 from sim.parameters import LEVERS, PARAMETERS
 
 ENSEMBLE_ENV = "COPROD_ENSEMBLE_DIR"
+# The levers the controls move: every lever but a choice among levels (who adopts needs a
+# municipality of one's own, which the dashboard has not).
+SLIDER_LEVERS = tuple(name for name in LEVERS if not PARAMETERS[name].levels)
 DEFAULT_ENSEMBLE = Path("out/demo/scenarios")
 
 
 def scenario_levers(name: str) -> dict[str, float]:
     """The lever values scenario ``name`` runs with: its own, else the 2015 values."""
     overrides = load_scenario(name).overrides
-    return {lever: float(overrides.get(lever, PARAMETERS[lever].default)) for lever in LEVERS}
+    return {lever: float(overrides.get(lever, PARAMETERS[lever].default))
+            for lever in SLIDER_LEVERS}
 
 
 # What the controls show (one copy per browser session: Solara scopes reactive variables
@@ -72,7 +76,7 @@ class DashboardModel(CoProductionModel):
         levers = dict(lever_values.value if levers is None else levers)
         chosen = load_scenario(policy_scenario)
         params = {**calibrated_parameters(), **chosen.overrides}
-        params.update({name: float(levers[name]) for name in LEVERS if name in levers})
+        params.update({name: float(levers[name]) for name in SLIDER_LEVERS if name in levers})
         try:
             seed = int(seed)
         except ValueError:
@@ -80,7 +84,7 @@ class DashboardModel(CoProductionModel):
         super().__init__(rng=seed, **params)
         self.scenario_name = policy_scenario
         self.seed_used = seed
-        self.lever_settings = {name: params[name] for name in LEVERS}
+        self.lever_settings = {name: params[name] for name in SLIDER_LEVERS}
         # The model's weekly outcomes and, per Table 2 cell, the share of the window.
         shares = {f"{a}:{c}": (lambda m, a=a, c=c: m.window_share(a, c))
                   for a in TABLE2_IDS for c in COORDINATORS}
@@ -241,7 +245,7 @@ def PolicyControls(model):
         solara.Select("Scenario", value=chosen_scenario.value, values=shipped_names(),
                       on_value=choose)
         solara.InputText("Seed", value=seed_text)
-        for name in LEVERS:
+        for name in SLIDER_LEVERS:
             p = PARAMETERS[name]
             value = lever_values.value[name]
             solara.SliderFloat(f"{p.label or name}: {_fmt(value)}", value=value, min=p.low,

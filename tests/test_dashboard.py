@@ -77,8 +77,9 @@ def test_dashboard_loads_runs_and_reacts_to_controls(server):
         page.get_by_text("Municipalities with a local volunteer policy: 0.20").wait_for(
             timeout=20_000)
         page.get_by_text("Collaboration forums (0–1): 1.00").wait_for()
-        # Sliders: play interval, render interval, then the levers in order; 6 = forums.
-        slider = page.get_by_role("slider").nth(6)
+        # Sliders: play interval, render interval, then the levers in order (policy,
+        # agreements, centre, service, recruitment, forums): 7 = forums.
+        slider = page.get_by_role("slider").nth(7)
         slider.focus()
         for _ in range(3):
             slider.press("ArrowLeft")
