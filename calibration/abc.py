@@ -451,8 +451,15 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
                       settings=settings, seed=seed, tolerance=tolerance, workers=workers,
                       scheduler=scheduler, resume=resume)
     wall = time.perf_counter() - t0
-    weights = _write_last_generation(out, history, fixed, prior_inputs)
-    write_adjusted(out, history, distance, obs, prior_inputs)
+    try:
+        weights = _write_last_generation(out, history, fixed, prior_inputs)
+        write_adjusted(out, history, distance, obs, prior_inputs)
+    except KeyboardInterrupt as stop:
+        # The sampling is over and kept; what is read from it may be half-written.
+        stop.kept = (f"the calibration's sampling is finished and kept ({out}/abc.db); "
+                     "its posterior files may be incomplete and its fit and manifest were "
+                     "not written: --resume with the same --out writes them")
+        raise
     return CalibrationRun(out / "abc.db", history.id, int(history.n_populations),
                           int(history.total_nr_simulations), generation_epsilons(history), wall,
                           settings, _effective_sample_size(weights), noise[0],

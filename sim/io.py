@@ -50,6 +50,12 @@ def refuse_package_dir(path: str | Path, where: str = "--out") -> None:
             raise InputError(where, str(path), f"it lies in the package folder {package}; "
                              "write results elsewhere (e.g. out/...)",
                              problem="refusing to write into")
+    # The file system's root and the project's own folder hold no set of results: their
+    # files would mix with everything else there.
+    if real == Path(real.anchor) or real == _ROOT:
+        raise InputError(where, str(path), "a folder of its own for the results (e.g. "
+                         "out/...), not the file system's root or the project's folder",
+                         problem="refusing to write into")
 
 
 def check_target(path: str | Path) -> Path:

@@ -452,3 +452,27 @@ def test_a_path_the_system_refuses_is_one_line_not_a_traceback(tmp_path, capsys)
         err = capsys.readouterr().err
         assert code == 2 and "Traceback" not in err, err
         assert len(err.strip().splitlines()) == 1 and "allowed" in err
+
+
+def test_ctrl_c_after_the_sampling_says_what_is_kept(tmp_path, capsys, monkeypatch):
+    # Interrupted while the posterior's files are written: the line says the sampling is
+    # kept and what is missing, never "no results of this command were written".
+    import calibration.abc as abc
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(abc, "_write_last_generation", interrupted)
+    code = main(["calibrate", "--quick", "--seed", "3", "--out", str(tmp_path / "cal")])
+    err = capsys.readouterr().err
+    assert code == 130 and "sampling is finished and kept" in err
+    assert "no results of this command were written" not in err
+    assert (tmp_path / "cal" / "abc.db").is_file()
+
+
+def test_out_is_never_the_root_or_the_project_folder(capsys):
+    root = Path(__file__).resolve().parents[1]
+    for out in ("/", str(root)):
+        assert main(["survey", "--reps", "100", "--out", out]) == 2
+        err = capsys.readouterr().err
+        assert "refusing to write into" in err and len(err.strip().splitlines()) == 1
