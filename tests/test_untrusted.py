@@ -182,9 +182,10 @@ def test_no_output_goes_into_the_package(tmp_path, capsys, write):
     before = {p.name: p.read_bytes() for p in posterior.iterdir() if p.is_file()}
     _refused(["simulate", "--out", str(posterior)], capsys, "package folder")
     _refused(["survey", "--reps", "100", "--out", str(ROOT / "sim")], capsys, "package")
-    # A scenario named 'sim' with --out at the repository root would write into sim/.
+    # A scenario named 'sim' with --out at the repository root would write into sim/:
+    # the project's folder is refused as an --out of its own.
     spec = write("sim.toml", 'name = "sim"\ndescription = "x"\n')
-    _refused(["run", str(spec), *TINY, "--out", str(ROOT)], capsys, "package folder")
+    _refused(["run", str(spec), *TINY, "--out", str(ROOT)], capsys, "project's folder")
     assert not (ROOT / "sim" / "runs.sqlite").exists()
     assert not (ROOT / "sim" / "manifest.json").exists()
     assert {p.name: p.read_bytes() for p in posterior.iterdir() if p.is_file()} == before
