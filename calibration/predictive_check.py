@@ -160,14 +160,8 @@ DROPPED_WHY = ("not fitted: the survey dropped these answers, the model makes th
 def _dropped_rows_paper(dropped: np.ndarray) -> list[dict]:
     """The dropped shares against the paper's printed range (0 to 35%)."""
     low_dropped, high_dropped = SURVEY_2015.dropped_share_range
-    rows = []
-    for j, act in enumerate(TABLE2_IDS):
-        lo, med, hi = np.quantile(dropped[:, j], [0.05, 0.5, 0.95])
-        rows.append({"pattern": f"dropped_share:{act}",
-                     "known": f"{low_dropped:g} to {high_dropped:g} (paper)",
-                     "sim_median": med, "sim_low_90": lo, "sim_high_90": hi,
-                     "consistent": bool(low_dropped <= med <= high_dropped),
-                     "kind": VALIDATION, "why": DROPPED_WHY})
+    rows = _dropped_rows(dropped, f"{low_dropped:g} to {high_dropped:g} (paper)",
+                         lambda j, lo, med, hi: low_dropped <= med <= high_dropped)
     medians = np.median(dropped, axis=0)
     rows.append({"pattern": "dropped_share_fewest",
                  "known": f"about {low_dropped:g} (paper: the lowest activity)",
@@ -191,13 +185,23 @@ def _dropped_rows_observed(dropped: np.ndarray, shares: np.ndarray) -> list[dict
     Each observed share is one survey's: it is consistent when it lies inside the
     simulated 90% interval of a virtual survey's share (its noise included).
     """
+    return _dropped_rows(dropped, lambda j: f"{shares[j]:.3g} (the survey file)",
+                         lambda j, lo, med, hi: lo <= shares[j] <= hi)
+
+
+def _dropped_rows(dropped: np.ndarray, known, consistent) -> list[dict]:
+    """Per activity, the simulated dropped share (median, 90%) against what is known.
+
+    ``known``: the text of what is known (or a function of the activity's index);
+    ``consistent(j, low, median, high)``: whether the simulation agrees with it.
+    """
     rows = []
     for j, act in enumerate(TABLE2_IDS):
         lo, med, hi = np.quantile(dropped[:, j], [0.05, 0.5, 0.95])
         rows.append({"pattern": f"dropped_share:{act}",
-                     "known": f"{shares[j]:.3g} (the survey file)",
+                     "known": known(j) if callable(known) else known,
                      "sim_median": med, "sim_low_90": lo, "sim_high_90": hi,
-                     "consistent": bool(lo <= shares[j] <= hi),
+                     "consistent": bool(consistent(j, lo, med, hi)),
                      "kind": VALIDATION, "why": DROPPED_WHY})
     return rows
 

@@ -20,7 +20,6 @@ from calibration.inputs import policy_strengths
 from calibration.posterior import Posterior
 from scenarios.spec import Scenario, check_runs
 from scenarios.store import STORE, RunStore, check_folder, identity
-from sim import run
 from sim.batch import Failure, Interrupted, Task, run_tasks, spawn_seeds
 from sim.catalogue import COORDINATORS
 from sim.classify import CLASSES
@@ -46,15 +45,6 @@ WHOLE = ("per_1000:activities_per_week", "per_1000:active_volunteers", "per_1000
          *(f"{t}:{name}" for t in SHOWN_TYPES for name in (
              "activities_per_week", "activities_per_unit", "share_municipality",
              "share_voluntary", "share_together")))
-
-
-def scenario_task(task: Task) -> dict:
-    """One run: outcomes at the horizon, a thinned time series, the municipalities' table.
-
-    See :func:`run_outcomes`.
-    """
-    return run_outcomes(run(task.params, steps=task.steps, population=task.population,
-                            rng=task.seed))
 
 
 @dataclass(frozen=True)
@@ -156,7 +146,7 @@ def run_outcomes(res) -> dict:
 
 
 def checked_result(value, where: str) -> dict:
-    """A stored run's result, checked to be what :func:`scenario_task` returns.
+    """A stored run's result, checked to be what :func:`run_outcomes` returns.
 
     A result read back from a folder is a user's file: outcomes must map names to
     numbers and the series be a table with a ``week`` column and the summary outcomes.

@@ -100,13 +100,14 @@ def run(params: Mapping | Configuration | None = None, *, steps: int = DEFAULT_S
         return observed_run(world, steps, interrupted, seed=rng)
 
 
-def observed_run(world: World, steps: int, interrupted=lambda: False, *,
+def observed_run(world: World, steps: int, interrupted=False, *,
                  seed=None) -> SimulationResult:
     """Run ``world`` from the 2015 snapshot ``steps`` more weeks and observe it.
 
     What :func:`run` does once the world is built: a world may come from
     :meth:`sim.world.World.branch` (scenarios of one world share its spin-up).
-    ``interrupted`` is checked between blocks of weeks (:func:`sim.io.interrupts_deferred`).
+    ``interrupted`` (truthy once Ctrl-C came, :func:`sim.io.interrupts_deferred`) is checked
+    between blocks of weeks.
     """
     window = SURVEY_2015.window_weeks
     at_2015 = world.observe() if steps > 0 and world.spinup >= window else None

@@ -43,6 +43,17 @@ def units_csv(write):
     return write("units.csv", "\n".join(rows) + "\n")
 
 
+# A planner's municipality file as the README describes it (tests of --municipality).
+OURS = """name = "ours"
+inhabitants = 28000
+nursing_homes = 4
+home_care_districts = 3
+integrated_units = 1
+volunteer_centre = true
+local_policy = false
+own_volunteer_service = false
+voluntary_organisations = 12
+"""
 SMALL_SIZES = {"draws": 2, "assumption_draws": 3, "replicates": 2, "horizon_weeks": 8}
 SMALL_SEED = 3
 

@@ -160,10 +160,10 @@ def test_survey_command_writes_classes_for_table2_and_a_unit_level_file(tmp_path
 
 
 def test_an_ensemble_run_writes_one_indicator_per_class():
-    from scenarios.ensemble import scenario_task
-    from sim.batch import Task
+    from scenarios.ensemble import run_outcomes
+    from sim import run
 
-    outcomes = scenario_task(Task({}, 4, 11))["outcomes"]
+    outcomes = run_outcomes(run({}, steps=4, rng=11))["outcomes"]
     flags = {c: outcomes[f"class:{c}"] for c in CLASSES}
     assert sorted(flags.values()) == [0.0] * (len(CLASSES) - 1) + [1.0]
     assert not any(k.startswith("municipalities_") for k in outcomes)

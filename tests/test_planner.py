@@ -11,17 +11,7 @@ import pytest
 from coprod.main import build_parser, main
 from sim.errors import InputError
 from sim.municipality import area_outcomes, parse_municipality, population_name
-
-OURS = """name = "ours"
-inhabitants = 28000
-nursing_homes = 4
-home_care_districts = 3
-integrated_units = 1
-volunteer_centre = true
-local_policy = false
-own_volunteer_service = false
-voluntary_organisations = 12
-"""
+from tests.conftest import OURS
 
 
 @pytest.mark.parametrize("line, where", [

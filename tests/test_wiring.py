@@ -9,17 +9,7 @@ import pandas as pd
 import pytest
 
 from coprod.main import main
-
-OURS = """name = "ours"
-inhabitants = 28000
-nursing_homes = 4
-home_care_districts = 3
-integrated_units = 1
-volunteer_centre = true
-local_policy = false
-own_volunteer_service = false
-voluntary_organisations = 12
-"""
+from tests.conftest import OURS
 
 
 def test_the_local_policy_answers_per_reading_beside_the_average(small_ensembles):

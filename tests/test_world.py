@@ -74,3 +74,10 @@ def test_an_ensemble_runs_each_world_once_for_all_its_scenarios():
         members = [tasks[j] for j in group.members]
         assert [t.tag["scenario"] for t in members] == list(names)
         assert len({(t.seed, t.tag["draw"], t.tag["replicate"]) for t in members}) == 1
+
+
+def test_a_built_world_observed_on_its_own_runs_its_weeks():
+    # observed_run without an interrupt flag runs every week asked for, as run() does.
+    from sim.runner import observed_run
+
+    _same(observed_run(World(rng=3), 8, seed=3), run({}, steps=8, rng=3))
