@@ -4,11 +4,16 @@
   parameter and of every assumption that acts before the 2015 snapshot
   (:func:`calibration.inputs.calibrated_inputs`, computed): a joint posterior of whole
   worlds the survey accepts. Assumptions acting only after 2015 (policy strengths) are
-  left to the ensembles. pyabc works on each input's logit scale: z = logit((x − low) /
-  (high − low)) has a standard logistic prior exactly when x is uniform on its range,
+  left to the ensembles. pyabc works on each input's probit scale: z = Φ⁻¹((x − low) /
+  (high − low)) has a standard normal prior exactly when x is uniform on its range,
   and proposals on an unbounded scale never fall outside the prior (with 33 bounded
   inputs, a normal kernel on the original scale proposes almost only outside the box).
-  ``abc.db`` holds the logit scale; ``posterior.csv`` each input's own. A discrete input
+  The prior's tails are as light as the normal kernel's: on the logit scale (a logistic
+  prior, tails like e^−|z|) a particle far out in a direction the survey does not
+  narrow drew an importance weight that grew like e^(z²/2σ² − |z|), and the weights
+  collapsed (an effective sample of 25 of 1,000 by the eighth generation, its heaviest
+  particle 19% of the weight, at z = 11 in ``joint_claim_share``).
+  ``abc.db`` holds the probit scale; ``posterior.csv`` each input's own. A discrete input
   (the local policy's reading, a model choice) has a uniform prior over its levels on
   its own scale, and its own kernel (:func:`transition`): a joint posterior over the
   readings and every other input, whose share of each reading says which the survey
@@ -112,10 +117,10 @@ DISCRETE_STAY = 0.7
 
 
 def prior(fixed: dict | None = None, names: tuple[str, ...] | None = None):
-    """Uniform priors over the calibrated inputs' ranges (except ``fixed``), logit scale.
+    """Uniform priors over the calibrated inputs' ranges (except ``fixed``), probit scale.
 
     ``names`` default to :func:`calibration.inputs.calibrated_inputs`. Each input's
-    prior is the standard logistic on z: uniform over its range on its own scale. A
+    prior is the standard normal on z: uniform over its range on its own scale. A
     discrete input's prior is uniform over its levels, on its own scale.
     """
     import pyabc
@@ -124,7 +129,7 @@ def prior(fixed: dict | None = None, names: tuple[str, ...] | None = None):
         p = PARAMETERS[name]
         if p.levels:
             return pyabc.RV("randint", int(p.low), int(p.high) + 1)
-        return pyabc.RV("logistic", 0.0, 1.0)
+        return pyabc.RV("norm", 0.0, 1.0)
 
     return pyabc.Distribution(**{name: rv(name) for name in (names or calibrated_inputs())
                                  if name not in (fixed or {})})
@@ -134,7 +139,7 @@ def transition(names):
     """The perturbation kernel over ``names`` (the inputs ABC-SMC samples).
 
     The continuous inputs: :class:`calibration.kernel.ShrunkNormalTransition` on their
-    logit scale. A discrete input: pyabc's ``DiscreteJumpTransition`` over its levels
+    probit scale. A discrete input: pyabc's ``DiscreteJumpTransition`` over its levels
     (stay with :data:`DISCRETE_STAY`), the two combined by pyabc's
     ``AggregatedTransition`` (the kernel's density is the product of theirs).
     """
@@ -156,15 +161,18 @@ def transition(names):
     return AggregatedTransition(mapping)
 
 
-def from_logit(name: str, z):
+def from_abc_scale(name: str, z):
     """An input's value on its own scale from its value on ABC's scale ``z``.
 
-    The logit scale for a continuous input; a discrete input is sampled on its own.
+    The probit scale for a continuous input (x = low + (high − low) Φ(z)); a discrete
+    input is sampled on its own.
     """
+    from scipy.special import ndtr
+
     p = PARAMETERS[name]
     if p.levels:
         return np.asarray(z, dtype=float)
-    return p.low + (p.high - p.low) / (1.0 + np.exp(-np.asarray(z, dtype=float)))
+    return p.low + (p.high - p.low) * ndtr(np.asarray(z, dtype=float))
 
 
 def survey_noise_level(params: dict | None = None, *, pairs: int = NOISE_PAIRS,
@@ -222,7 +230,7 @@ class FixedModel:
         seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 - pyabc's own generator
         drawn = {n: from_unit(n, np.random.random())  # noqa: NPY002
                  for n in self.from_prior}
-        params = {**{k: float(from_logit(k, pars[k])) for k in self.names
+        params = {**{k: float(from_abc_scale(k, pars[k])) for k in self.names
                      if k not in self.fixed}, **drawn, **self.fixed}
         summary = self.waves.simulate(params, seed)
         return {**summary, **{f"{INPUT_KEY}{n}": v for n, v in drawn.items()}}
@@ -501,14 +509,14 @@ def _write_last_generation(out: Path, history, fixed: dict,
                            prior_inputs: tuple) -> np.ndarray:
     """Write the last generation as ``posterior.csv``: every calibrated input a column.
 
-    The sampled inputs come back from pyabc's logit scale; the inputs drawn from their
+    The sampled inputs come back from pyabc's probit scale; the inputs drawn from their
     priors in each simulation come from the particle's own summaries (the values it was
     accepted with); fixed inputs are constant columns.
     """
     population = history.get_population(t=history.max_t)
     mine = [p for p in population.particles if p.m == 0]
     particles = pd.DataFrame([
-        {**{k: float(from_logit(k, v)) for k, v in p.parameter.items()},
+        {**{k: float(from_abc_scale(k, v)) for k, v in p.parameter.items()},
          **{n: float(p.sum_stat[f"{INPUT_KEY}{n}"]) for n in prior_inputs}}
         for p in mine])
     weights = np.array([p.weight for p in mine], dtype=float)
@@ -543,7 +551,7 @@ def write_adjusted(out: Path, history, distance, observed: dict,
     names = [*mine[0].parameter, *prior_inputs]
     for name in names:
         p = PARAMETERS[name]
-        values = np.array([float(from_logit(name, q.parameter[name])) if name in q.parameter
+        values = np.array([float(from_abc_scale(name, q.parameter[name])) if name in q.parameter
                            else float(q.sum_stat[f"{INPUT_KEY}{name}"]) for q in mine])
         adjusted = values if p.levels else adjust(values, scores, np.zeros(scores.shape[1]),
                                                   weights, (p.low, p.high))
