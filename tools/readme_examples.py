@@ -60,8 +60,11 @@ READINGS = ("division", "sharing", "control")
 ROUTES = ("municipal_default", "policy_sharing", "policy_control", "policy_participation")
 CLASS_WORDS = {"statutory-division-municipal-dominant": ": a division on statutory activities "
                "with the municipality leading elsewhere, as the paper reports"}
-BLOCK = re.compile(r"<!-- generated: (?P<name>[a-z0-9-]+) -->\n(?P<body>.*?)<!-- /generated -->",
-                   re.S)
+# A block's markers stand on lines of their own (README may name them inside a sentence).
+BLOCK = re.compile(r"^<!-- generated: (?P<name>[a-z0-9-]+) -->\n(?P<body>.*?)"
+                   r"^<!-- /generated -->$", re.S | re.M)
+OPENING = re.compile(r"^<!-- generated: ", re.M)
+CLOSING = re.compile(r"^<!-- /generated -->$", re.M)
 
 
 class ReadmeError(Exception):
@@ -274,8 +277,9 @@ def _interval(row: dict, *, diff: bool = True,
     keys = ("diff_median", "diff_low_90", "diff_high_90") if diff else \
         ("median", "low_90", "high_90")
     values = [row[k] for k in keys]
-    if any(v is None for v in values):
+    if values[0] is None:
         raise ReadmeError("a value README quotes is blank in comparison.csv")
+    values = [math.nan if v is None else v for v in values]  # no interval: shown as —
     text = change(*values, row["unit"] if unit is None else unit, row["scale"] or 1)
     found = re.fullmatch(r"(\S+)(.*) \(90% (\S+) to (\S+)\)", text)
     return found.group(1), found.group(3), found.group(4), found.group(2).strip()
@@ -763,8 +767,8 @@ def render_ours(o: dict) -> str:
         f"volunteers by {effect(rows['per_1000:active_volunteers'], words=True)}; in the "
         f"{adopters:.0f} municipalities that adopt it, by "
         f"{effect(rows['adopters:per_1000:active_volunteers'], words=True)}, and volunteer "
-        f"activities by {effect(rows['adopters:per_1000:activities_per_week'], words=True)} "
-        f"({per_unit[0]} a week per nursing home, {per_unit[1]} per home-care district); "
+        f"activities by {effect(rows['adopters:per_1000:activities_per_week'], words=True)}"
+        f", {per_unit[0]} a week per nursing home and {per_unit[1]} per home-care district; "
         "the co-produced share in nursing homes moves "
         f"by {effect(rows['adopters:nursing_home:share_together'], words=True)}, in home care "
         f"by {effect(rows['adopters:home_care:share_together'], words=True)}; in the example "
@@ -824,8 +828,7 @@ def blocks_of(text: str) -> dict[str, str]:
         if m.group("name") in found:
             raise ReadmeError(f"README.md: block '{m.group('name')}' appears twice")
         found[m.group("name")] = m.group("body")
-    opened = text.count("<!-- generated: ")
-    if opened != len(found) or text.count("<!-- /generated -->") != len(found):
+    if len(OPENING.findall(text)) != len(found) or len(CLOSING.findall(text)) != len(found):
         raise ReadmeError("README.md: a generated block is not closed (or closed twice)")
     return found
 
