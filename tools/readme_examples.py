@@ -52,6 +52,10 @@ OURS_COMMANDS = (
     ["compare", "--seed", str(SEED), "--out", str(OURS)],
 )
 DEMO_COMMAND = ["demo", "--seed", str(SEED), "--out", str(DEMO)]
+# README's figures, copied from the demo's folder (its PNGs are the same bytes run to run).
+FIGURES = {"docs/images/fit.png": "fit/fit.png",
+           "docs/images/differences.png": "scenarios/differences.png",
+           "docs/images/attribution.png": "scenarios/attribution.png"}
 POLICIES = ("strict_task_division", "trust_forums", "local_volunteer_policy",
             "social_activities_duty", "municipal_volunteer_service", "recruitment_drive",
             "resource_squeeze")
@@ -891,6 +895,16 @@ def make_runs(*, fresh: bool) -> None:
         _coprod(*OURS_COMMANDS[-1])
 
 
+def _figures(demo: Path) -> dict[str, bytes]:
+    """README's figures as the demo drew them, by where README shows them."""
+    from sim.io import read_bytes_limited
+
+    try:
+        return {target: read_bytes_limited(demo / source) for target, source in FIGURES.items()}
+    except Exception as err:  # an InputError naming the file
+        raise ReadmeError(str(err)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Rewrite (or check) README's generated blocks; 0 done, 1 differs, 2 error."""
     parser = argparse.ArgumentParser(description=__doc__,
@@ -907,7 +921,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.render:
-            sources = json.loads(SOURCES.read_text())
+            try:
+                sources = json.loads(SOURCES.read_text())
+            except (OSError, ValueError) as err:
+                raise ReadmeError(f"{SOURCES}: {err}; remake it with 'make readme'") from None
         else:
             if args.run:
                 make_runs(fresh=args.fresh)
@@ -915,6 +932,7 @@ def main(argv: list[str] | None = None) -> int:
         sources_text = json.dumps(sources, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
         old = README.read_text()
         new = apply(old, render(sources))
+        figures = {} if args.render else _figures(ROOT / args.demo)
     except ReadmeError as err:
         print(f"readme: error: {err}", file=sys.stderr)
         return 2
@@ -922,6 +940,9 @@ def main(argv: list[str] | None = None) -> int:
         differ = [line for line in difflib.unified_diff(
             old.splitlines(), new.splitlines(), "README.md", "README.md from the runs",
             lineterm="")]
+        differ += [f"{target}: not the demo's {FIGURES[target]}"
+                   for target, data in figures.items()
+                   if not (ROOT / target).is_file() or (ROOT / target).read_bytes() != data]
         recorded = SOURCES.read_text() if SOURCES.is_file() else ""
         if differ or (not args.render and recorded != sources_text):
             print("\n".join(differ) if differ else
@@ -929,11 +950,16 @@ def main(argv: list[str] | None = None) -> int:
             print("readme: README.md and the runs disagree; run 'make readme' and commit",
                   file=sys.stderr)
             return 1
-        print("readme: README.md agrees with the runs")
+        print("readme: README.md and its figures agree with the runs"
+              if figures else "readme: README.md agrees with the recorded values")
         return 0
-    README.write_text(new)
+    from sim.io import atomic_write_bytes, atomic_write_text
+
+    for target, data in figures.items():  # each file whole or not at all
+        atomic_write_bytes(ROOT / target, data)
     if not args.render:
-        SOURCES.write_text(sources_text)
+        atomic_write_text(SOURCES, sources_text)
+    atomic_write_text(README, new)
     print(f"readme: wrote {len(render(sources))} blocks of README.md"
           + ("" if args.render else f" and {SOURCES.relative_to(ROOT)}"))
     return 0
