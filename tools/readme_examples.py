@@ -338,6 +338,12 @@ def _list(items: list[str], sep: str = ", ") -> str:
     return sep.join(items[:-1]) + ("; and " if sep == "; " else " and ") + items[-1]
 
 
+def _count(n: int) -> str:
+    """A small count in words (``six``), a larger one in figures."""
+    words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+    return words[n] if 0 <= n < len(words) else str(n)
+
+
 def _thousands(x: float) -> str:
     return f"{x:,.0f}"
 
@@ -442,16 +448,17 @@ def render_posterior(p: dict, f: dict, s: dict) -> str:
     wide = fit["predictive_width_mean"] > width_goal
     if wide:
         goals.append("its predictive intervals are wider than the goal (below)")
-    counts = {1: "one", 2: "two", 3: "three", 4: "four"}
-    missed = (f" **It misses {counts.get(len(goals), len(goals))} goal"
+    missed = (f" **It misses {_count(len(goals))} goal"
               f"{'s' if len(goals) > 1 else ''} of the validation issue (#30):** "
               f"{_list(goals, sep='; ')}." if goals else
               " It meets the goals of the validation issue (#30): tolerance at the noise "
               "level, effective sample size at least 200, sampling within 10 minutes and "
               "predictive intervals at most √2 the observed.")
+    from sim.parameters import PARAMETERS
+
     moved = p["abc_inputs"]
-    moved[:6]
-    rest = [f"`{m}`" for m in moved[6:]]
+    free = [m for m in moved if m in PARAMETERS and PARAMETERS[m].kind == "free"]
+    rest = [f"`{m}`" for m in moved if m not in free]
     readings = dict(zip(READINGS, p["readings"], strict=True))
     classes = f["classes"]
     target = f["observed_class"]
@@ -476,13 +483,14 @@ def render_posterior(p: dict, f: dict, s: dict) -> str:
         "The shipped posterior (`calibration/data/posterior/`, made with "
         f"`{_command_words(p['command'])}` on model version {p['model']}; its "
         "`manifest.json` records how, and a posterior of another model version is refused in "
-        f"one line): {len(moved)} inputs moved by the kernel (the six free parameters, "
-        f"{', '.join(rest)}), {p['prior_inputs']} drawn per simulation; "
+        f"one line): {len(moved)} inputs moved by the kernel (the {_count(len(free))} free "
+        f"parameters{', ' + ', '.join(rest) if rest else ''}), {p['prior_inputs']} drawn per "
+        "simulation; "
         f"{_thousands(p['simulations'])} simulations in {p['populations']:.0f} generations, "
         f"{_thousands(p['wall_time_s'])} s of sampling on 2 shared cores "
         f"({_thousands(p['wall_time_total_s'])} s in all), final tolerance "
         f"{p['final_epsilon']:.3f} against the noise level {p['noise_level']:.3f}, effective "
-        f"sample size {ess:.0f} of {p['particles']:.0f}.{missed} Its posterior predictive "
+        f"sample size {ess:.0f} of {_thousands(p['particles'])}.{missed} Its posterior predictive "
         f"check (`{f['command'].split(' --out')[0]}`, as `make demo` runs it: "
         "`out/demo/fit/`):\n\n"
         "| check | result |\n|---|---|\n"
