@@ -79,7 +79,7 @@ def test_the_generator_reads_what_run_and_compare_write_today(tmp_path, write):
                  str(municipality), "--draws", "2", "--assumption-draws", "2",
                  "--replicates", "2", "--horizon", "8", "--seed", "3", "--out", str(out)]) == 0
     assert main(["compare", "--seed", "3", "--out", str(out)]) == 0
-    text = readme.render_ours(readme.collect_scenarios(out))
+    text = readme.render_ours(readme.collect_scenarios(out, readme.OURS_ROWS))
     table = pd.read_csv(out / "comparison.csv")
     for outcome in ("per_1000:active_volunteers", "adopters:per_1000:active_volunteers",
                     "own:per_1000:active_volunteers", "adopters:nursing_home:share_together"):

@@ -60,8 +60,21 @@ POLICIES = ("strict_task_division", "trust_forums", "local_volunteer_policy",
             "social_activities_duty", "municipal_volunteer_service", "recruitment_drive",
             "resource_squeeze")
 LOCAL = "local_volunteer_policy"
-READINGS = ("division", "sharing", "control")
 ROUTES = ("municipal_default", "policy_sharing", "policy_control", "policy_participation")
+READINGS = ("division", "sharing", "control")
+# The outcomes README quotes: all that docs/readme_sources.json records of the runs.
+DEMO_ROWS = ("share_together", "share_municipality", "active_volunteers",
+             "per_1000:active_volunteers", "adopters:municipalities",
+             "adopters:per_1000:active_volunteers", "adopters:share_municipality",
+             *(f"reading:{r}:{o}" for r in READINGS
+               for o in ("share_municipality", "share_together")))
+OURS_ROWS = ("own:per_1000:activities_per_week", "own:activities_per_week", "own:inhabitants",
+             "per_1000:active_volunteers", "adopters:municipalities",
+             "adopters:per_1000:active_volunteers", "adopters:per_1000:activities_per_week",
+             *(f"adopters:{u}:{o}" for u in ("nursing_home", "home_care")
+               for o in ("activities_per_unit", "share_together")),
+             "own:per_1000:active_volunteers")
+ASSOCIATED = ("policy_participation",)  # the one route README names (its rank correlation)
 CLASS_WORDS = {"statutory-division-municipal-dominant": ": a division on statutory activities "
                "with the municipality leading elsewhere, as the paper reports"}
 # A block's markers stand on lines of their own (README may name them inside a sentence).
@@ -98,13 +111,15 @@ def _finite(x) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def _comparison(folder: Path) -> dict:
-    """``comparison.csv`` as {scenario: {outcome: values}}, values × scale in the unit."""
+def _comparison(folder: Path, keep: tuple[str, ...]) -> dict:
+    """``comparison.csv``'s rows ``keep`` names, as {scenario: {outcome: values}}."""
     cols = ("scenario", "outcome", "median", "low_90", "high_90", "diff_median",
             "diff_low_90", "diff_high_90", "scale", "unit")
     table = _csv(folder / "comparison.csv", cols, numeric=cols[2:9])
     out: dict = {}
     for r in table.to_dict("records"):
+        if str(r["outcome"]) not in keep:
+            continue
         row = {k: _finite(r.get(k)) for k in cols[2:9]}
         row["unit"] = "" if str(r.get("unit")) == "nan" else str(r.get("unit"))
         if "runs" in r:
@@ -115,13 +130,16 @@ def _comparison(folder: Path) -> dict:
     return out
 
 
-def _attribution(folder: Path) -> dict:
-    """``attribution.csv`` as {scenario: {outcome: [rows]}}."""
+def _attribution(folder: Path, keep: tuple[str, ...]) -> dict:
+    """``attribution.csv``'s rows of the outcomes ``keep`` names: {scenario: {outcome: [rows]}}."""
     cols = ("scenario", "outcome", "input", "kind", "share", "low_90", "high_90",
             "rank_correlation")
     table = _csv(folder / "attribution.csv", cols, numeric=cols[4:])
     out: dict = {}
     for r in table.to_dict("records"):
+        if str(r["outcome"]) not in keep or (str(r["kind"]) == "association"
+                                              and str(r["input"]) not in ASSOCIATED):
+            continue
         out.setdefault(str(r["scenario"]), {}).setdefault(str(r["outcome"]), []).append(
             {"input": str(r["input"]), "kind": str(r["kind"]),
              **{k: _finite(r[k]) for k in cols[4:]}})
@@ -247,9 +265,9 @@ def collect_sbc(root: Path) -> dict:
                         float(effect.coverage_90_high.iloc[0])] if len(effect) else None)}
 
 
-def collect_scenarios(folder: Path) -> dict:
-    """A ``coprod run`` + ``compare`` folder: comparison, attribution, readings drawn."""
-    return {"comparison": _comparison(folder), "attribution": _attribution(folder),
+def collect_scenarios(folder: Path, keep: tuple[str, ...]) -> dict:
+    """A ``coprod run`` + ``compare`` folder: the rows ``keep`` names, readings drawn."""
+    return {"comparison": _comparison(folder, keep), "attribution": _attribution(folder, keep),
             "reading_worlds": _reading_worlds(folder)}
 
 
@@ -260,8 +278,8 @@ def collect(demo: Path, ours: Path, root: Path = ROOT) -> dict:
     try:
         return {"survey": collect_survey(demo), "fit": collect_fit(demo),
                 "posterior": collect_posterior(root), "sbc": collect_sbc(root),
-                "scenarios": collect_scenarios(demo / "scenarios"),
-                "ours": collect_scenarios(ours)}
+                "scenarios": collect_scenarios(demo / "scenarios", DEMO_ROWS),
+                "ours": collect_scenarios(ours, OURS_ROWS)}
     except InputError as err:
         raise ReadmeError(str(err)) from None
     except (KeyError, IndexError, AttributeError, TypeError) as err:
