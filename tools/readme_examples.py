@@ -18,9 +18,10 @@ Usage::
     python tools/readme_examples.py --run --check  # the same runs; exit 1 and a diff if not
     python tools/readme_examples.py --render       # README from docs/readme_sources.json
 
-``--run`` reuses the runs in ``out/demo`` and ``out/ours`` when their scenario folders
-record the current code, posterior and seed (as ``make demo`` leaves them), running only
-``compare`` again, and remakes them otherwise; ``--fresh`` always remakes them. To change
+``--run`` reuses the demo's runs in ``out/demo`` when they are of this code, the shipped
+posterior and seed (as ``make demo`` leaves them), running only ``compare`` again, and
+resumes the example municipality's in ``out/ours`` (``coprod run --resume``); whatever is
+not current is made again. ``--fresh`` remakes everything. To change
 a generated block's words, edit this file, not README.
 """
 
@@ -48,7 +49,7 @@ OURS = Path("out/ours")
 MUNICIPALITY = "docs/examples/municipality.toml"
 OURS_COMMANDS = (
     ["run", "baseline", "local_volunteer_policy", "--municipality", MUNICIPALITY,
-     "--workers", "2", "--seed", str(SEED), "--force", "--out", str(OURS)],
+     "--workers", "2", "--seed", str(SEED), "--out", str(OURS)],
     ["compare", "--seed", str(SEED), "--out", str(OURS)],
 )
 DEMO_COMMAND = ["demo", "--seed", str(SEED), "--out", str(DEMO)]
@@ -877,49 +878,55 @@ def apply(text: str, blocks: dict[str, str]) -> str:
 
 # ------------------------------------------------------------------ runs
 
-def _identity_current(folder: Path) -> bool:
-    """Whether a scenario folder's runs are of this code, the shipped posterior and SEED."""
+def _demo_current(folder: Path) -> bool:
+    """Whether the demo's scenario folders hold runs of this code, posterior and seed.
+
+    Every shipped scenario's recorded identity (content, sizes, seed, posterior, code of
+    ``sim``, ``calibration`` and ``scenarios``) must be what ``coprod demo`` would record
+    now; then the demo's runs are what a fresh demo would make.
+    """
     from calibration.posterior import load_posterior
     from scenarios.ensemble import posterior_hash
-    from scenarios.store import recorded_identity
+    from scenarios.spec import load_many, shipped_names
+    from scenarios.store import identity, recorded_identity
     from sim.io import code_version
 
     try:
-        ident = recorded_identity(folder / "baseline") or {}
-        posterior = posterior_hash(load_posterior())
-    except Exception:
+        posterior, code = posterior_hash(load_posterior()), code_version()
+        return all(recorded_identity(folder / s.name) == identity(
+            s, seed=SEED, posterior=posterior, code=code)
+            for s in load_many(shipped_names()))
+    except Exception:  # anything unreadable is simply made again
         return False
-    return (ident.get("code_version") == code_version() and ident.get("seed") == SEED
-            and ident.get("posterior_sha256") == posterior)
 
 
-def _coprod(*argv: str) -> None:
+def _coprod(*argv: str, check: bool = True) -> int:
     command = [sys.executable, "-m", "coprod", *argv]
     print("$ coprod " + shlex.join(argv), flush=True)
-    done = subprocess.run(command, cwd=ROOT, check=False)
-    if done.returncode:
-        raise ReadmeError(f"'coprod {shlex.join(argv)}' failed (exit {done.returncode})")
+    code = subprocess.run(command, cwd=ROOT, check=False).returncode
+    if code and check:
+        raise ReadmeError(f"'coprod {shlex.join(argv)}' failed (exit {code})")
+    return code
 
 
 def make_runs(*, fresh: bool) -> None:
-    """Run the demo and the example municipality unless their folders are current.
+    """Make the demo's and the example municipality's runs, reusing what is current.
 
-    Runs are reused only when they are of this code (``sim``, ``calibration``,
-    ``scenarios``), the shipped posterior and :data:`SEED`; ``compare`` (of ``coprod``,
-    which that identity does not cover, and cheap) is always run again on them.
+    The demo is reused when its runs are current (:func:`_demo_current`, as ``make demo``
+    leaves them); ``compare``, of ``coprod``'s own code, runs again on them. The example
+    municipality's runs are resumed (``coprod run --resume`` reuses stored runs of the
+    same identity and computes the rest), or made afresh with ``--force`` when the folder
+    holds others. ``fresh`` remakes everything.
     """
-    demo = ROOT / DEMO / "scenarios"
-    if fresh or not _identity_current(demo):
+    if fresh or not _demo_current(ROOT / DEMO / "scenarios"):
         _coprod(*DEMO_COMMAND)
     else:
         print(f"{DEMO}: runs of this code, the shipped posterior and seed {SEED}; reused")
         _coprod("compare", "--seed", str(SEED), "--out", str(DEMO / "scenarios"))
-    if fresh or not _identity_current(ROOT / OURS):
-        for argv in OURS_COMMANDS:
-            _coprod(*argv)
-    else:
-        print(f"{OURS}: runs of this code, the shipped posterior and seed {SEED}; reused")
-        _coprod(*OURS_COMMANDS[-1])
+    run, compare = OURS_COMMANDS
+    if fresh or _coprod(*run, "--resume", check=False):
+        _coprod(*run, "--force")
+    _coprod(*compare)
 
 
 def _figures(demo: Path) -> dict[str, bytes]:
