@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 FIND_PYTHON := for p in python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null) /usr/bin/python3; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v $$p; break; fi; done
 
-.PHONY: demo test lint bench setup clean
+.PHONY: demo test lint bench setup clean readme readme-check
 
 $(STAMP): pyproject.toml
 	@base=$$($(FIND_PYTHON)); \
@@ -28,6 +28,16 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -n auto --maxprocesses 4
+
+# README's figures from runs (tools/readme_examples.py): the demo's folder and the example
+# municipality's are reused when they hold this code's runs of the shipped posterior
+# (as `make demo` leaves out/demo), made otherwise. `readme` rewrites the marked blocks;
+# `readme-check` changes nothing and fails with a diff when README and the runs disagree.
+readme: $(STAMP)
+	$(PY) tools/readme_examples.py --run
+
+readme-check: $(STAMP)
+	$(PY) tools/readme_examples.py --run --check
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

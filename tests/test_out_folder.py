@@ -1,0 +1,60 @@
+"""``--out`` makes the folders it needs, parents included, and refuses what is unsafe.
+
+A planner's ``coprod run … --out results/ours`` must not need a ``mkdir`` first; the file
+system's root, the project's folder, the package's folders, a file in the way and a link
+among the folders to be made stay refused in one line, before any run, and a refused
+command leaves no folder behind.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from coprod.main import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = ["--draws", "1", "--assumption-draws", "1", "--replicates", "1", "--horizon", "4"]
+
+
+def test_run_makes_the_missing_parents_of_its_out(tmp_path, capsys):
+    out = tmp_path / "results" / "2026" / "ours"
+    assert main(["run", "baseline", *SMALL, "--out", str(out)]) == 0
+    assert (out / "baseline" / "outcomes.csv").is_file()
+    assert main(["compare", "--out", str(out)]) == 0  # compare and report write there too
+    assert main(["report", "--out", str(out)]) == 0
+    assert (out / "report.html").is_file()
+
+
+def _unsafe(tmp_path: Path) -> dict[str, tuple[str, str]]:
+    (tmp_path / "a_file").write_text("x")
+    (tmp_path / "nowhere_link").symlink_to(tmp_path / "nowhere")  # a dangling link
+    (tmp_path / "to_package").symlink_to(ROOT / "sim")
+    return {"root": ("/", "refusing to write into"),
+            "project": (str(ROOT), "refusing to write into"),
+            "package through a link": (str(tmp_path / "to_package" / "out"),
+                                       "package folder"),
+            "existing file": (str(tmp_path / "a_file"), "not a directory"),
+            "file as a parent": (str(tmp_path / "a_file" / "out"), "is a file"),
+            "dangling link among the parents": (str(tmp_path / "nowhere_link" / "out"),
+                                                "through a link")}
+
+
+@pytest.mark.parametrize("case", ["root", "project", "package through a link",
+                                  "existing file", "file as a parent",
+                                  "dangling link among the parents"])
+@pytest.mark.parametrize("command", [["run", "baseline", *SMALL], ["survey", "--reps", "100"]])
+def test_unsafe_outs_stay_refused_in_one_line(tmp_path, capsys, case, command):
+    out, message = _unsafe(tmp_path)[case]
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main([*command, "--out", out]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and len(captured.err.strip().splitlines()) == 1
+    assert "Running" not in captured.out
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert not (tmp_path / "nowhere").exists()  # nothing made through the link
+
+
+def test_a_refused_command_leaves_no_folder_behind(tmp_path, capsys):
+    out = tmp_path / "results" / "ours"
+    assert main(["run", "no_such_scenario", *SMALL, "--out", str(out)]) == 2
+    assert not (tmp_path / "results").exists()

@@ -1,0 +1,1003 @@
+"""README's worked examples, regenerated from runs: ``make readme`` / ``make readme-check``.
+
+Every figure README quotes from a run stands between ``<!-- generated: NAME -->`` and
+``<!-- /generated -->``; this script writes those blocks, so no figure is typed by hand.
+It works in two steps, so that the test suite can check README without running anything:
+
+1. **collect**: read what the runs wrote (CSV and JSON, through the project's defensive
+   readers; never the report's HTML) into ``docs/readme_sources.json``: the demo's folder
+   (``coprod demo --out out/demo``), the example municipality's
+   (:data:`OURS_COMMANDS`) and the shipped posterior's and SBC's files;
+2. **render**: write each block from those values with the project's own formatting
+   (:mod:`scenarios.labels`, :mod:`scenarios.attribution`), the way console and report
+   print them.
+
+Usage::
+
+    python tools/readme_examples.py --run          # make missing/stale runs, rewrite README
+    python tools/readme_examples.py --run --check  # the same runs; exit 1 and a diff if not
+    python tools/readme_examples.py --render       # README from docs/readme_sources.json
+
+``--run`` reuses the demo's runs in ``out/demo`` when they are of this code, the shipped
+posterior and seed (as ``make demo`` leaves them), running only ``compare`` again, and
+resumes the example municipality's in ``out/ours`` (``coprod run --resume``); whatever is
+not current is made again. ``--fresh`` remakes everything. To change
+a generated block's words, edit this file, not README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import math
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+README = ROOT / "README.md"
+SOURCES = ROOT / "docs" / "readme_sources.json"
+SEED = 20150
+DEMO = Path("out/demo")
+OURS = Path("out/ours")
+MUNICIPALITY = "docs/examples/municipality.toml"
+OURS_COMMANDS = (
+    ["run", "baseline", "local_volunteer_policy", "--municipality", MUNICIPALITY,
+     "--workers", "2", "--seed", str(SEED), "--out", str(OURS)],
+    ["compare", "--seed", str(SEED), "--out", str(OURS)],
+)
+DEMO_COMMAND = ["demo", "--seed", str(SEED), "--out", str(DEMO)]
+# README's figures, copied from the demo's folder (its PNGs are the same bytes run to run).
+FIGURES = {"docs/images/fit.png": "fit/fit.png",
+           "docs/images/differences.png": "scenarios/differences.png",
+           "docs/images/attribution.png": "scenarios/attribution.png"}
+POLICIES = ("strict_task_division", "trust_forums", "local_volunteer_policy",
+            "social_activities_duty", "municipal_volunteer_service", "recruitment_drive",
+            "resource_squeeze")
+LOCAL = "local_volunteer_policy"
+ROUTES = ("municipal_default", "policy_sharing", "policy_control", "policy_participation")
+READINGS = ("division", "sharing", "control")
+# The outcomes README quotes: all that docs/readme_sources.json records of the runs.
+DEMO_ROWS = ("share_together", "share_municipality", "active_volunteers",
+             "per_1000:active_volunteers", "adopters:municipalities",
+             "adopters:per_1000:active_volunteers", "adopters:share_municipality",
+             *(f"reading:{r}:{o}" for r in READINGS
+               for o in ("share_municipality", "share_together")))
+OURS_ROWS = ("own:per_1000:activities_per_week", "own:activities_per_week", "own:inhabitants",
+             "per_1000:active_volunteers", "adopters:municipalities",
+             "adopters:per_1000:active_volunteers", "adopters:per_1000:activities_per_week",
+             *(f"adopters:{u}:{o}" for u in ("nursing_home", "home_care")
+               for o in ("activities_per_unit", "share_together")),
+             "own:per_1000:active_volunteers")
+ASSOCIATED = ("policy_participation",)  # the one route README names (its rank correlation)
+CLASS_WORDS = {"statutory-division-municipal-dominant": ": a division on statutory activities "
+               "with the municipality leading elsewhere, as the paper reports"}
+# A block's markers stand on lines of their own (README may name them inside a sentence).
+BLOCK = re.compile(r"^<!-- generated: (?P<name>[a-z0-9-]+) -->\n(?P<body>.*?)"
+                   r"^<!-- /generated -->$", re.S | re.M)
+OPENING = re.compile(r"^<!-- generated: ", re.M)
+CLOSING = re.compile(r"^<!-- /generated -->$", re.M)
+
+
+class ReadmeError(Exception):
+    """What is missing or different, in one line for the user."""
+
+
+# ------------------------------------------------------------------ collect
+
+def _csv(path: Path, columns: tuple, numeric: tuple = ()):
+    from sim.io import read_own_csv
+
+    return read_own_csv(path, "python tools/readme_examples.py --run --fresh",
+                        columns=columns, numeric=numeric)
+
+
+def _json(path: Path) -> dict:
+    from sim.io import read_own_json
+
+    return read_own_json(path, "python tools/readme_examples.py --run --fresh")
+
+
+def _finite(x) -> float | None:
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _comparison(folder: Path, keep: tuple[str, ...]) -> dict:
+    """``comparison.csv``'s rows ``keep`` names, as {scenario: {outcome: values}}."""
+    cols = ("scenario", "outcome", "median", "low_90", "high_90", "diff_median",
+            "diff_low_90", "diff_high_90", "scale", "unit")
+    table = _csv(folder / "comparison.csv", cols, numeric=cols[2:9])
+    out: dict = {}
+    for r in table.to_dict("records"):
+        if str(r["outcome"]) not in keep:
+            continue
+        row = {k: _finite(r.get(k)) for k in cols[2:9]}
+        row["unit"] = "" if str(r.get("unit")) == "nan" else str(r.get("unit"))
+        if "runs" in r:
+            row["runs"] = _finite(r["runs"])
+        if "paired_runs" in r:
+            row["paired_runs"] = _finite(r["paired_runs"])
+        out.setdefault(str(r["scenario"]), {})[str(r["outcome"])] = row
+    return out
+
+
+def _attribution(folder: Path, keep: tuple[str, ...]) -> dict:
+    """``attribution.csv``'s rows of the outcomes ``keep`` names: {scenario: {outcome: [rows]}}."""
+    cols = ("scenario", "outcome", "input", "kind", "share", "low_90", "high_90",
+            "rank_correlation")
+    table = _csv(folder / "attribution.csv", cols, numeric=cols[4:])
+    out: dict = {}
+    for r in table.to_dict("records"):
+        if str(r["outcome"]) not in keep or (str(r["kind"]) == "association"
+                                              and str(r["input"]) not in ASSOCIATED):
+            continue
+        out.setdefault(str(r["scenario"]), {}).setdefault(str(r["outcome"]), []).append(
+            {"input": str(r["input"]), "kind": str(r["kind"]),
+             **{k: _finite(r[k]) for k in cols[4:]}})
+    return out
+
+
+def _reading_worlds(folder: Path) -> dict:
+    """How many of a scenario's world draws hold each reading of the local policy."""
+    from sim.parameters import PARAMETERS
+
+    inputs = _csv(folder / LOCAL / "inputs.csv", ("posterior_draw", "policy_reading"),
+                  numeric=("posterior_draw", "policy_reading"))
+    per_draw = inputs.groupby("posterior_draw")["policy_reading"].first()
+    levels = PARAMETERS["policy_reading"].levels
+    low = PARAMETERS["policy_reading"].low
+    return {name: int((per_draw == low + i).sum()) for i, name in enumerate(levels)}
+
+
+def collect_survey(demo: Path) -> dict:
+    """The survey's differences, claims, class and where dropped answers take it."""
+    boot = _csv(demo / "survey" / "bootstrap.csv",
+                ("statistic", "estimate", "low_95", "high_95", "low_99", "high_99"),
+                numeric=("estimate", "low_95", "high_95", "low_99", "high_99"))
+    keep = [s for s in boot.statistic if str(s).startswith(("pooled_diff", "mean_diff"))]
+    stats = {str(r.statistic): [_finite(r.estimate), _finite(r.low_95), _finite(r.high_95),
+                                _finite(r.low_99), _finite(r.high_99)]
+             for r in boot.itertuples() if r.statistic in keep}
+    claims = _csv(demo / "survey" / "claims.csv",
+                  ("claim", "level", "verdict", "evidence"), numeric=("level",))
+    classes = _csv(demo / "survey" / "classes.csv",
+                   ("class", "probability", "observed", "reps"),
+                   numeric=("probability", "observed", "reps"))
+    dropped = _csv(demo / "survey" / "classes_dropped.csv", ("case", "class"))
+    observed = classes[classes.observed == 1]
+    if len(observed) != 1:
+        raise ReadmeError(f"{demo / 'survey' / 'classes.csv'}: expected one observed class")
+    return {"statistics": stats,
+            "claims": [{"claim": str(r.claim), "level": float(r.level),
+                        "verdict": str(r.verdict), "evidence": str(r.evidence)}
+                       for r in claims.itertuples()],
+            "class": str(observed["class"].iloc[0]),
+            "dropped": {str(r["case"]): str(r["class"]) for r in dropped.to_dict("records")},
+            "class_probability": float(observed.probability.iloc[0]),
+            "reps": int(observed.reps.iloc[0])}
+
+
+def collect_fit(demo: Path) -> dict:
+    """The posterior predictive check the demo made (``fit/``)."""
+    record = _json(demo / "fit" / "manifest.json")
+    fit = record.get("fit")
+    if not isinstance(fit, dict):
+        raise ReadmeError(f"{demo / 'fit' / 'manifest.json'}: no 'fit' record")
+    validation = _csv(demo / "fit" / "fit_validation.csv", ("pattern", "consistent", "kind"))
+    ok = validation.consistent.astype(str).str.lower() == "true"
+    classes = _csv(demo / "fit" / "fit_classes.csv",
+                   ("class", "model_probability", "table_probability", "observed", "draws"),
+                   numeric=("model_probability", "table_probability", "observed", "draws"))
+    return {"fit": {k: (v if isinstance(v, bool) else _finite(v)) for k, v in fit.items()},
+            "command": str(record.get("command", "")),
+            "validation": [int(ok[validation.kind == "validation"].sum()),
+                           int((validation.kind == "validation").sum())],
+            "consistency": [int(ok[validation.kind == "consistency"].sum()),
+                            int((validation.kind == "consistency").sum())],
+            "classes": {str(r["class"]): _finite(r["model_probability"])
+                        for r in classes.to_dict("records")},
+            "observed_class": str(classes[classes.observed == 1]["class"].iloc[0]),
+            "draws": int(classes.draws.iloc[0])}
+
+
+def collect_posterior(root: Path) -> dict:
+    """How the shipped posterior was made, its readings' weights, what it narrowed."""
+    from calibration.posterior import load_posterior
+
+    folder = root / "calibration" / "data" / "posterior"
+    record = _json(folder / "manifest.json")
+    post = load_posterior(folder)
+    shares = post.level_shares("policy_reading")
+    adjusted = _csv(folder / "posterior_adjusted.csv",
+                    ("input", "width_share", "raw_width_share"),
+                    numeric=("width_share", "raw_width_share"))
+    narrowing = _csv(folder / "narrowing.csv", ("input", "narrowed"))
+    narrowed = [str(r.input) for r in narrowing.itertuples()
+                if str(r.narrowed).lower() == "true"]
+    settings = record.get("settings", {})
+    keys = ("simulations", "populations", "wall_time_s", "wall_time_total_s", "workers",
+            "effective_sample_size", "noise_level", "min_acceptance_rate")
+    return {**{k: _finite(record.get(k)) for k in keys},
+            "final_epsilon": _finite((record.get("epsilons") or [None])[-1]),
+            "particles": _finite(settings.get("population_size")),
+            "max_populations": _finite(settings.get("max_populations")),
+            "max_simulations": _finite(settings.get("max_simulations")),
+            "max_walltime_s": _finite(settings.get("max_walltime_s")),
+            "command": str(record.get("command", "")),
+            "model": str(record.get("versions", {}).get("model", "")),
+            "abc_inputs": [str(x) for x in record.get("abc_inputs", [])],
+            "prior_inputs": len(record.get("prior_inputs", [])),
+            "readings": [float(v) for v in shares.values()],
+            "raw_width": {str(r.input): _finite(r.raw_width_share) for r in adjusted.itertuples()},
+            "adjusted_width": {str(r.input): _finite(r.width_share)
+                               for r in adjusted.itertuples()},
+            "narrowed": narrowed, "tested": len(narrowing)}
+
+
+def collect_sbc(root: Path) -> dict:
+    """The shipped simulation-based calibration check's summary."""
+    folder = root / "calibration" / "data" / "validation"
+    record = _json(folder / "sbc_manifest.json")
+    table = _csv(folder / "sbc_summary.csv",
+                 ("quantity", "kind", "truths", "coverage_90", "coverage_90_low",
+                  "coverage_90_high", "verdict"),
+                 numeric=("truths", "coverage_90", "coverage_90_low", "coverage_90_high"))
+    effect = table[table.kind != "input"]
+    return {"elapsed_s": _finite(record.get("elapsed_s")),
+            "workers": _finite(record.get("workers")),
+            "model": str(record.get("posterior", {}).get("model_version", "")),
+            "quantities": len(table),
+            "uniform": int((table.verdict.astype(str) == "uniform").sum()),
+            "coverage_min": float(table.coverage_90.min()),
+            "coverage_max": float(table.coverage_90.max()),
+            "coverage_pooled": float((table.coverage_90 * table.truths).sum()
+                                     / table.truths.sum()),
+            "effect": ([float(effect.coverage_90.iloc[0]), float(effect.coverage_90_low.iloc[0]),
+                        float(effect.coverage_90_high.iloc[0])] if len(effect) else None)}
+
+
+def collect_scenarios(folder: Path, keep: tuple[str, ...]) -> dict:
+    """A ``coprod run`` + ``compare`` folder: the rows ``keep`` names, readings drawn."""
+    return {"comparison": _comparison(folder, keep), "attribution": _attribution(folder, keep),
+            "reading_worlds": _reading_worlds(folder)}
+
+
+def collect(demo: Path, ours: Path, root: Path = ROOT) -> dict:
+    """Every value the generated blocks show, read from the runs' folders."""
+    from sim.errors import InputError
+
+    try:
+        return {"survey": collect_survey(demo), "fit": collect_fit(demo),
+                "posterior": collect_posterior(root), "sbc": collect_sbc(root),
+                "scenarios": collect_scenarios(demo / "scenarios", DEMO_ROWS),
+                "ours": collect_scenarios(ours, OURS_ROWS)}
+    except InputError as err:
+        raise ReadmeError(str(err)) from None
+    except (KeyError, IndexError, AttributeError, TypeError) as err:
+        raise ReadmeError(f"an output lacks what README quotes ({type(err).__name__}: "
+                          f"{err}); remake the runs with --run --fresh") from None
+
+
+# ------------------------------------------------------------------ formatting
+
+def _interval(row: dict, *, diff: bool = True,
+              unit: str | None = None) -> tuple[str, str, str, str]:
+    """(median, low, high, unit words) of a comparison row, formatted as compare does."""
+    from scenarios.labels import change
+
+    if row is None:
+        raise ReadmeError("a row README quotes is missing from comparison.csv")
+    keys = ("diff_median", "diff_low_90", "diff_high_90") if diff else \
+        ("median", "low_90", "high_90")
+    values = [row[k] for k in keys]
+    if values[0] is None:
+        raise ReadmeError("a value README quotes is blank in comparison.csv")
+    values = [math.nan if v is None else v for v in values]  # no interval: shown as —
+    text = change(*values, row["unit"] if unit is None else unit, row["scale"] or 1)
+    found = re.fullmatch(r"(\S+)(.*) \(90% (\S+) to (\S+)\)", text)
+    return found.group(1), found.group(3), found.group(4), found.group(2).strip()
+
+
+def effect(row: dict, *, words: bool = False) -> str:
+    """``+1.2 (−4.4 to +18.0)``, or with ``words`` ``+1.2 points (90% −4.4 to +18.0)``."""
+    m, lo, hi, unit = _interval(row)
+    if words:
+        return f"{m}{' ' + unit if unit else ''} (90% {lo} to {hi})"
+    return f"{m} ({lo} to {hi})"
+
+
+def unsigned(text: str) -> str:
+    """A positive formatted value without its plus sign (``+1.2`` → ``1.2``)."""
+    return text[1:] if text.startswith("+") else text
+
+
+def _minus(text: str) -> str:
+    """A recorded sentence with true minus signs before numbers (as the console prints)."""
+    return re.sub(r"(?<![\w])-(?=\d)", "−", text)
+
+
+def pct(x: float, places: int = 0) -> str:
+    """A fraction in per cent."""
+    return f"{100 * x:.{places}f}%"
+
+
+def share_cell(r: dict | None) -> str:
+    """A variance share as the table reads it: ``86% (74–92%)``."""
+    if r is None or r["share"] is None:
+        return "—"
+    lo = "" if r["low_90"] is None else f"{100 * r['low_90']:.0f}"
+    hi = "" if r["high_90"] is None else f"{100 * r['high_90']:.0f}"
+    return f"{100 * r['share']:.0f}% ({lo}–{hi}%)" if lo and hi else f"{100 * r['share']:.0f}%"
+
+
+def _group(rows: list[dict], name: str) -> dict | None:
+    return next((r for r in rows if r["kind"] == "group" and r["input"] == name), None)
+
+
+def _p(x: float) -> str:
+    """A probability as the README reads it: 48.5%, 94%."""
+    text = f"{100 * x:.1f}"
+    return (text[:-2] if text.endswith(".0") else text) + "%"
+
+
+def _list(items: list[str], sep: str = ", ") -> str:
+    """``a, b and c`` (with ``sep`` ``"; "``: ``a; b; and c``)."""
+    if len(items) == 1:
+        return items[0]
+    return sep.join(items[:-1]) + ("; and " if sep == "; " else " and ") + items[-1]
+
+
+def _count(n: int) -> str:
+    """A small count in words (``six``), a larger one in figures."""
+    words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+    return words[n] if 0 <= n < len(words) else str(n)
+
+
+def _thousands(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+# ------------------------------------------------------------------ render
+
+def render_survey(s: dict) -> str:
+    """What the survey's intervals say of the paper's claims."""
+    st = s["statistics"]
+
+    def d99(name: str, lead: str = "") -> str:
+        from scenarios.labels import signed
+
+        e, _, _, lo, hi = st[name]
+        return (f"{signed(100 * e, 1)} points{lead}, 99% {signed(100 * lo, 1)} to "
+                f"{signed(100 * hi, 1)}")
+
+    def sig99(name: str) -> bool:
+        return st[name][3] > 0 or st[name][4] < 0
+
+    both = all(sig99(f"{k}:{c}") for k in ("pooled_diff", "pooled_diff_excl_social")
+               for c in ("municipality", "voluntary"))
+    claims = s["claims"]
+    both99 = sig99("pooled_diff:municipality") and sig99("pooled_diff:voluntary")
+
+    def verdict(start: str, level: float, nth: int = 0) -> dict:
+        found = [c for c in claims if c["claim"].startswith(start) and c["level"] == level]
+        if len(found) <= nth:
+            raise ReadmeError(f"claims.csv: no verdict at {level} for “{start}…”")
+        return found[nth]
+
+    sig = verdict("Measured differences", 0.99)
+    quarter95, quarter99 = (verdict("The findings in Table 2 show", lv) for lv in (0.95, 0.99))
+    control = [verdict("Nevertheless, the LTC units control", 0.99, i) for i in (0, 1)]
+    together = "" if sig99("pooled_diff:together") else (
+        f": not for shared coordination (\"together\": {d99('pooled_diff:together', ' pooled')})")
+    return (
+        f"**What the intervals say** (`coprod survey --seed {SEED}`, 10,000 replicates, as "
+        "`make demo` runs it: `survey/bootstrap.csv`, `survey/claims.csv`). The statutory − "
+        "non-statutory differences for the municipality "
+        f"({d99('pooled_diff:municipality', ' pooled')}) and for voluntary organisations "
+        f"({d99('pooled_diff:voluntary')}) are "
+        f"{'significant at 99%' if both99 else 'not both significant at 99%'}"
+        f"{', with and without social activities' if both else ''}. The paper's sentence that "
+        f"the measured differences are significant at 99% is *{sig['verdict']}*{together}. "
+        "Its \"about one-quarter of cases for each activity, day centres 5%\" is "
+        f"*{quarter95['verdict']}* at 95% and *{quarter99['verdict']}* at 99% "
+        f"({_minus(quarter99['evidence'])}). The Discussion's \"the LTC units "
+        "control most of the coordination work, independently of statutory or non-statutory "
+        f"services\" is read two ways: as a majority of answers it is *{control[0]['verdict']}* "
+        f"at 99% ({_minus(control[0]['evidence'])}); as \"more often than "
+        f"organisations\", *{control[1]['verdict']}* "
+        f"({_minus(control[1]['evidence'])}).\n")
+
+
+def render_survey_class(s: dict) -> str:
+    """The research question's answer on Table 2, as ``coprod survey`` prints it."""
+    return (
+        "**The research question on the table.** Do the units and the organisations divide "
+        "tasks, share them, or does the municipality dominate? `coprod survey` answers on the "
+        "table itself (pooled over statutory and non-statutory activities; rules and "
+        "thresholds, each read from the paper's words, in `docs/ODD.md` 2.8) and prints one "
+        f"line, e.g. `{s['class']} (probability {s['class_probability']:.0%} over "
+        f"{s['reps']} bootstrap replicates, activity resampling)` for Table 2 (`make demo`'s "
+        f"`survey/classes.csv`){CLASS_WORDS.get(s['class'], '')}. `--out` writes "
+        "`classes.csv` (`class, probability, observed, reps, resample`: each class's share "
+        "of the bootstrap replicates, `observed` = 1 for the observed table's class) and "
+        "`classes_sensitivity.csv` (`threshold, base, step, value, observed_class, "
+        "observed_changed, p_observed_class, p_<class>`: the answer when each threshold "
+        "moves by ±0.05 or ±0.10). It works the same on your own aggregate or unit-level "
+        "file.\n")
+
+
+def render_stopping(p: dict) -> str:
+    """When the shipped calibration was to stop."""
+    return (
+        "It stops at the noise level of the survey itself — the median distance between two "
+        "virtual surveys of one world, measured at the start "
+        f"({p['noise_level']:.3f} for the shipped posterior) — or earlier at "
+        f"{p['max_populations']:.0f} generations, {_thousands(p['max_simulations'])} "
+        f"simulations, {p['max_walltime_s'] / 60:.0f} minutes of sampling, or an acceptance "
+        f"rate under {_p(p['min_acceptance_rate'])} (the shipped posterior's settings; "
+        "`coprod calibrate --help` gives today's defaults). Candidates are seeded by their "
+        "index (`calibration/sampler.py`), so the same seed gives the same posterior with one "
+        "worker or several.\n")
+
+
+def render_posterior(p: dict, f: dict, s: dict) -> str:
+    """The shipped posterior: how it was made, its fit, readings, what it narrowed."""
+    fit = f["fit"]
+    ratio = p["final_epsilon"] / p["noise_level"]
+    minutes = p["wall_time_s"] / 60
+    goals = []
+    if ratio > 1.0:
+        goals.append(f"the tolerance stays above the noise level ({p['final_epsilon']:.3f} / "
+                     f"{p['noise_level']:.3f} = {ratio:.2f}, goal at most 1.00)")
+    if p["effective_sample_size"] < 200:
+        goals.append(f"the effective sample size is below 200 ({p['effective_sample_size']:.0f})")
+    if minutes > 10:
+        goals.append(f"sampling took {minutes:.0f} minutes, not at most 10")
+    width_goal = math.sqrt(2) * fit["observed_width_mean"]
+    wide = fit["predictive_width_mean"] > width_goal
+    if wide:
+        goals.append("its predictive intervals are wider than the goal (below)")
+    missed = (f" **It misses {_count(len(goals))} goal"
+              f"{'s' if len(goals) > 1 else ''} of the validation issue (#30):** "
+              f"{_list(goals, sep='; ')}." if goals else
+              " It meets the goals of the validation issue (#30): tolerance at or below the "
+              "noise level, effective sample size at least 200, sampling within 10 minutes and "
+              "predictive intervals at most √2 the observed.")
+    from sim.parameters import PARAMETERS
+
+    moved = p["abc_inputs"]
+    free = [m for m in moved if m in PARAMETERS and PARAMETERS[m].kind == "free"]
+    rest = [f"`{m}`" for m in moved if m not in free]
+    readings = dict(zip(READINGS, p["readings"], strict=True))
+    classes = f["classes"]
+    target = f["observed_class"]
+    others = [(k, v) for k, v in classes.items() if k != target and v]
+    words = {"divided": "\"divided\"", "municipal-dominant": "\"municipal-dominant\"",
+             "other": "\"other\"", "shared": "\"shared\"", "undetermined": "\"undetermined\""}
+    raw, adj = p["raw_width"], p["adjusted_width"]
+    routes = ", ".join(f"`{r}` {raw[r]:.2f}" for r in ROUTES)
+    ordered = sorted((v, k) for k, v in raw.items() if v is not None and k != "policy_reading")
+    narrow_raw = ", ".join(f"`{k}` {v:.2f}" for v, k in ordered[:9])
+    rest_raw = [v for v, _ in ordered[9:]]
+    adj_sorted = sorted((v, k) for k, v in adj.items()
+                        if v is not None and k != "policy_reading")
+    adj_text = ", ".join(f"`{k}` {v:.2f}" for v, k in adj_sorted[:6])
+    adj_routes = [adj[r] for r in ROUTES]
+    narrowed = p["narrowed"]
+    ess = p["effective_sample_size"]
+    inside_diffs = sum(bool(fit[f"pooled_diff_{c}_inside"]) for c in ("municipality", "voluntary"))
+    unused = ("The particles stop above the survey noise, so they leave information unused: "
+              if ratio > 1 else "")
+    return (
+        "The shipped posterior (`calibration/data/posterior/`, made with "
+        f"`{_command_words(p['command'])}` on model version {p['model']}; its "
+        "`manifest.json` records how, and a posterior of another model version is refused in "
+        f"one line): {len(moved)} inputs moved by the kernel (the {_count(len(free))} free "
+        f"parameters{', ' + ', '.join(rest) if rest else ''}), {p['prior_inputs']} drawn per "
+        "simulation; "
+        f"{_thousands(p['simulations'])} simulations in {p['populations']:.0f} generations, "
+        f"{_thousands(p['wall_time_s'])} s of sampling with {p['workers']:.0f} workers "
+        f"({_thousands(p['wall_time_total_s'])} s in all), final tolerance "
+        f"{p['final_epsilon']:.3f} against the noise level {p['noise_level']:.3f}, effective "
+        f"sample size {ess:.0f} of {_thousands(p['particles'])}.{missed} Its posterior predictive "
+        f"check (`{f['command'].split(' --out')[0]}`, as `make demo` runs it: "
+        "`out/demo/fit/`):\n\n"
+        "| check | result |\n|---|---|\n"
+        f"| simulated medians inside the observed 95% BCa intervals | "
+        f"{fit['shares_median_inside_95']:.0f} of 18 |\n"
+        f"| observed shares inside the 90% predictive intervals | "
+        f"{fit['shares_observed_inside_predictive_90']:.0f} of 18 |\n"
+        f"| activity counts n inside their 90% predictive intervals | "
+        f"{fit['n_inside_predictive_90']:.0f} of 6 |\n"
+        "| mean width of the 90% predictive intervals / of the observed 95% intervals | "
+        f"{fit['predictive_width_mean']:.4f} / {fit['observed_width_mean']:.4f} — the goal, "
+        f"√2 × {fit['observed_width_mean']:.4f} = {width_goal:.2f}, "
+        f"{'**is missed**' if wide else 'is met'} |\n"
+        "| statutory − non-statutory differences (municipality, voluntary) inside | "
+        f"{inside_diffs} of 2 |\n"
+        "| validation (patterns it could have missed: how unsure/several answers spread) | "
+        f"{f['validation'][0]} of {f['validation'][1]} |\n"
+        "| consistency checks (most-dropped share, nursing homes vs home care, volunteers in "
+        f"the past year) | {f['consistency'][0]} of {f['consistency'][1]} |\n"
+        "| virtual surveys at 2015 in the table's class (statutory division, municipal "
+        f"dominance) | {_p(classes[target])} of {f['draws']} draws, against the table's "
+        f"bootstrap {s['class_probability']:.0%} |\n\n"
+        "**The local policy's reading.** The posterior's weight on each reading "
+        "(`calibration/data/posterior/posterior.csv`, `Posterior.level_shares()`): division of "
+        f"tasks {readings['division']:.2f}, sharing of tasks {readings['sharing']:.2f}, "
+        f"municipal control {readings['control']:.2f}, against 1/3 each a priori; every "
+        "answer about the local policy below is conditional on them.\n\n"
+        "**What the survey narrowed.** Each input's 90% credible interval over its prior's "
+        "range (`posterior_adjusted.csv`, `raw_width_share`; 0.9 means left as it was, and "
+        f"with {ess:.0f} effective particles values near 0.9 move by a few hundredths), "
+        f"narrowest first: {narrow_raw}; every other continuous input "
+        f"{min(rest_raw):.2f}–{max(rest_raw):.2f}, the local policy's routes "
+        f"({routes}) among them or above. A test against what the posterior's weights give "
+        f"an input that does not matter (`calibration.narrowing`, Holm 5% over all "
+        f"{p['tested']}) finds {len(narrowed)} narrowed — "
+        f"{_list([f'`{n}`' for n in narrowed]) if narrowed else 'none'} — and the other "
+        f"{p['tested'] - len(narrowed)}, the reading and every route of the local policy "
+        f"{'among them' if not set(narrowed) & {'policy_reading', *ROUTES} else 'but those named'}"
+        ", not identified: assumed. The report lists all of them. "
+        f"{unused}regression-adjusted on the particles' standard scores (`width_share`, "
+        "Beaumont et al. 2002 with a cross-fitted ridge regression) the narrowest are "
+        f"{adj_text}; the routes "
+        f"{min(adj_routes):.2f}–{max(adj_routes):.2f}. The adjusted intervals summarise one "
+        "input each; the particles remain the worlds the ensembles draw.\n\n"
+        "The predictive intervals are wider than the survey's own: the worlds the survey "
+        "accepts differ in many inputs it cannot narrow, and each adds spread. The research "
+        f"question is answered less sharply by the model than by the table: {_p(classes[target])} "
+        "of the model's own virtual surveys land in the table's class, because one survey of "
+        f"244 units is noisy near the class boundaries ("
+        f"{', '.join(f'{_p(v)} land in {words.get(k, k)}' for k, v in others)}: "
+        "`fit/fit_classes.csv`). And the table's own answer depends on the answers the "
+        f"survey dropped (0–35% unsure/several): {_dropped(s['dropped'])} "
+        "(`survey/classes_dropped.csv`).\n")
+
+
+def _dropped(cases: dict) -> str:
+    """Where the table's answer goes had the dropped answers all named one coordinator."""
+    words = {"municipality": "the municipality", "voluntary": "organisations",
+             "together": "both together"}
+    parts = [f"all naming {w}, \"{cases[k]}\"" for name, w in words.items()
+             for k in cases if k.endswith(f"named {name}")]
+    if not parts:
+        raise ReadmeError("classes_dropped.csv: no 'all dropped answers named …' rows")
+    parts[0] = parts[0].replace("all naming", "had they all named", 1)
+    parts[0] = parts[0].replace(", ", ", the table would be ", 1)
+    return "; ".join(parts)
+
+
+def _command_words(command: str) -> str:
+    """A recorded command without its --out (a path of the machine that made it)."""
+    words = shlex.split(command)
+    if "--out" in words:
+        i = words.index("--out")
+        del words[i:i + 2]
+    return shlex.join(words)
+
+
+def render_sbc(b: dict, p: dict) -> str:
+    """The shipped SBC check in one paragraph."""
+    eff = b["effect"]
+    effect = (f"; for the policy's effect on municipal coordination {pct(eff[0])} (95% "
+              f"interval {100 * eff[1]:.0f}–{100 * eff[2]:.0f}%)") if eff else ""
+    return (
+        f"The shipped check, of model version {b['model']}'s posterior "
+        f"({b['elapsed_s']:.0f} s on {b['workers']:.0f} workers; "
+        "`calibration/data/validation/sbc_*`): ranks uniform for "
+        f"{b['uniform']} of {b['quantities']} quantities after Holm (the calibrated inputs "
+        f"and the policy's effect); the 90% intervals cover the truth in "
+        f"{100 * b['coverage_min']:.0f}–{100 * b['coverage_max']:.0f}% of truths per "
+        f"quantity (pooled {pct(b['coverage_pooled'], 1)}){effect}.\n")
+
+
+def render_study_time(p: dict) -> str:
+    """How long a study's calibrations take: as long as the shipped posterior's."""
+    return (
+        "Remaking them takes about as long per calibration as the shipped posterior did "
+        f"({_thousands(p['wall_time_total_s'])} s with {p['workers']:.0f} workers): leave one "
+        "out 6 "
+        "calibrations, recovery 20, the ablation 5 model selections.\n")
+
+
+def render_scenario_table(sc: dict) -> str:
+    """Every policy's effect and what its uncertainty rests on, one row each."""
+    comp, attr = sc["comparison"], sc["attribution"]
+    from scenarios.attribution import CHANCE, STRENGTHS, WORLD
+
+    whose = {"share_together": "shared coordination's", "share_municipality":
+             "municipal coordination's", "active_volunteers": "the volunteers'"}
+    lines = ["| scenario | shared coordination (points, median and 90%) | world | policy "
+             "strengths | chance | active volunteers (people) | single strength named |",
+             "|---|---|---|---|---|---|---|"]
+    for name in POLICIES:
+        rows = comp.get(name)
+        if rows is None:
+            raise ReadmeError(f"comparison.csv has no scenario {name}")
+        groups = attr.get(name, {}).get("share_together", [])
+        by_input: dict[str, list[str]] = {}
+        for outcome, words in whose.items():
+            for r in attr.get(name, {}).get(outcome, []):
+                if r["kind"] == "single" and r["share"] is not None:
+                    by_input.setdefault(r["input"], []).append(f"{share_cell(r)} of {words}")
+        singles = [f"{k}: {', '.join(v)} spread" for k, v in by_input.items()]
+        named = "; ".join(singles) or "—"
+        if name == LOCAL and not singles:
+            named = "— (its strengths are world inputs: they act before 2015)"
+        lines.append(
+            f"| {name} | {effect(rows['share_together'])} | "
+            f"{share_cell(_group(groups, WORLD))} | {share_cell(_group(groups, STRENGTHS))} | "
+            f"{share_cell(_group(groups, CHANCE))} | {effect(rows['active_volunteers'])} | "
+            f"{named} |")
+    return "\n".join(lines) + "\n"
+
+
+def _single(attr: dict, scenario: str, outcome: str, name: str) -> dict | None:
+    return next((r for r in attr.get(scenario, {}).get(outcome, [])
+                 if r["kind"] == "single" and r["input"] == name), None)
+
+
+def render_plainly(sc: dict) -> str:
+    """The table read plainly: which answers restate an assumed strength."""
+    from scenarios.attribution import STRENGTHS, WORLD
+
+    attr = sc["attribution"]
+
+    def g(s: str, o: str, group: str) -> str:
+        return share_cell(_group(attr.get(s, {}).get(o, []), group))
+
+    def single(s: str, o: str, n: str) -> str:
+        r = _single(attr, s, o, n)
+        return "no share that beats chance" if r is None else share_cell(r)
+
+    return (
+        "Read it plainly. A strict division cuts shared coordination by construction of the "
+        "rule; how much is set by the worlds "
+        f"({g('strict_task_division', 'share_together', WORLD)} of its spread). That forums "
+        "raise it rests on the assumed strength of forums "
+        f"({g('trust_forums', 'share_together', STRENGTHS)} of its spread): the survey cannot "
+        "confirm or refute it. A recruitment drive adds volunteers, and "
+        f"{single('recruitment_drive', 'active_volunteers', 'recruitment_response')} of that "
+        "spread is the assumed response to a campaign (`recruitment_response`): it restates "
+        "its input. Of a resource squeeze's move in municipal coordination, "
+        f"{single('resource_squeeze', 'share_municipality', 'staff_pressure_push')} is the "
+        "assumed push of staff pressure (`staff_pressure_push`).\n")
+
+
+def render_local_policy(sc: dict, p: dict) -> str:
+    """The local policy's answer, over the readings and reading by reading."""
+    comp, attr = sc["comparison"], sc["attribution"]
+    rows = comp[LOCAL]
+    worlds = sc["reading_worlds"]
+    readings = dict(zip(READINGS, p["readings"], strict=True))
+    raw = p["raw_width"]
+
+    def reading(name: str, outcome: str) -> dict | None:
+        return rows.get(f"reading:{name}:{outcome}")
+
+    per_reading = []
+    for name in READINGS:
+        r = reading(name, "share_municipality")
+        if r is None:
+            continue
+        runs = r.get("paired_runs") or r.get("runs")
+        m, lo, hi, _ = _interval(r)
+        inner = f"90% {lo} to {hi}" if lo != "—" else "too few runs for an interval"
+        per_reading.append(f"{name} {m} (" + inner + (f", {runs:.0f} runs" if runs else "") + ")")
+    together = []
+    for name in READINGS:
+        r = reading(name, "share_together")
+        if r is not None:
+            together.append((name, effect(r)))
+    raising = [n for n, _ in together
+               if _interval(reading(n, "share_together"))[1].startswith("+")]
+    only = f" — only {_list(raising)} raises it throughout its 90% interval" if raising else ""
+    links = [r for r in attr.get(LOCAL, {}).get("active_volunteers", [])
+             if r["kind"] == "association" and r["input"] == "policy_participation"]
+    link = links[0] if links else None
+    link_text = (f"The gain in volunteers goes with the participation route across the worlds "
+                 f"(rank correlation {link['rank_correlation']:.2f}, 90% "
+                 f"{link['low_90']:.2f} to {link['high_90']:.2f}). ") if link and \
+        link["rank_correlation"] is not None else ""
+    adopters = rows.get("adopters:municipalities")
+    return (
+        "**The local volunteer policy's answer is conditional on its reading and the routes' "
+        "assumed strengths, which the survey does not identify.** The policy acted before 2015 "
+        "(20% of municipalities had one), so its reading and routes are world inputs, drawn "
+        "with each posterior draw, and its \"policy strengths\" share is 0 by construction: "
+        "the uncertainty about it sits in the world. The posterior weighs the readings "
+        f"division {readings['division']:.2f}, sharing {readings['sharing']:.2f}, control "
+        f"{readings['control']:.2f} (`calibration/data/posterior/posterior.csv`), against 1/3 "
+        f"each a priori, and leaves every route nearly as wide as its range "
+        f"(`municipal_default` {raw['municipal_default']:.2f} of it, `policy_sharing` "
+        f"{raw['policy_sharing']:.2f}, `policy_control` {raw['policy_control']:.2f}, "
+        f"`policy_participation` {raw['policy_participation']:.2f}); the demo's "
+        f"{sum(worlds.values())} world draws hold {worlds['division']} division, "
+        f"{worlds['sharing']} sharing and {worlds['control']} control worlds "
+        "(`local_volunteer_policy/inputs.csv`). Over those draws, a policy in every "
+        "municipality moves municipal coordination by "
+        f"{effect(rows['share_municipality'], words=True)}, "
+        f"shared coordination by {effect(rows['share_together'], words=True)} and active "
+        f"volunteers by {effect(rows['per_1000:active_volunteers'], words=True)}; in the "
+        f"municipalities that adopt it (median {adopters['median']:.0f} of 50), volunteers by "
+        f"{effect(rows['adopters:per_1000:active_volunteers'], words=True)} and municipal "
+        f"coordination by {effect(rows['adopters:share_municipality'], words=True)}. Reading by "
+        f"reading, its effect on municipal coordination (points): {'; '.join(per_reading)}; "
+        "on shared coordination: "
+        f"{'; '.join(f'{n} {t}' for n, t in together)}"
+        f"{only}. "
+        f"{link_text}The per-reading figures are `comparison.csv`'s `reading:` rows; from the "
+        "demo's runs:\n")
+
+
+def render_research_question(s: dict, f: dict) -> str:
+    """The table's class against the model's own virtual surveys."""
+    return (
+        "The research question on the survey's own table (`docs/ODD.md` 2.8): the observed "
+        f"2015 table is `{s['class']}` ({s['class_probability']:.0%} of "
+        f"{_thousands(s['reps'])} bootstrap replicates, treating answers as independent), "
+        "but the answer depends on where the dropped unsure/several answers would have gone, "
+        f"and {_p(f['classes'][f['observed_class']])} of the calibrated model's own virtual "
+        "surveys at 2015 land in that class: one survey of 244 units is noisy near the class "
+        "boundaries. The report sets each scenario's probabilities beside it (a strict "
+        "division makes every virtual survey `divided`).\n")
+
+
+def render_ours_scale(o: dict) -> str:
+    """How far one survey speaks for the example municipality (its baseline's size)."""
+    base = o["comparison"]["baseline"]
+    per1000 = base["own:per_1000:activities_per_week"]
+    week = base["own:activities_per_week"]
+    inhabitants = base["own:inhabitants"]
+    return (
+        "**How far one survey can speak for one municipality.** The model is calibrated to "
+        "one survey of 244 units in 50 municipalities, answered once, in 2015; it never saw "
+        "any municipality by itself. Your municipality's numbers say what the model's "
+        "mechanisms, with their calibrated and assumed strengths, imply for a municipality "
+        "of your size, with your units and your flags, among municipalities like those of "
+        "2015 — not a forecast for your municipality. A municipality of "
+        f"{_thousands(inhabitants['median'])} inhabitants has some {week['median']:.0f} "
+        "volunteer activities a week (the example's baseline, median over runs: "
+        f"{per1000['median']:.3f} per 1,000 inhabitants), so its shares swing by tens of "
+        "points from run to run: read the intervals, and prefer the per-1,000 and adopters' "
+        "rows (many municipalities) to your own municipality's shares. What your "
+        "municipality knows about itself that the model does not (its organisations' "
+        "strength, its staff, its history) is not in the answer.\n")
+
+
+def render_ours(o: dict) -> str:
+    """The worked example: the council's question on the example municipality."""
+    from scenarios.attribution import CHANCE, WORLD, share_words
+
+    rows = o["comparison"][LOCAL]
+    attr = o["attribution"].get(LOCAL, {})
+    adopters = rows["adopters:municipalities"]["median"]
+
+    def gw(outcome: str, group: str) -> str:
+        r = _group(attr.get(outcome, []), group)
+        return "—" if r is None or r["share"] is None else share_words(
+            r["share"], r["low_90"], r["high_90"])
+
+    per_unit = [_interval(rows[f"adopters:{t}:activities_per_unit"])[0]
+                for t in ("nursing_home", "home_care")]
+    return (
+        f"On the example file (`coprod run baseline local_volunteer_policy --municipality "
+        f"{MUNICIPALITY} --workers 2 --seed {SEED} --out {OURS}`, then `coprod compare --seed "
+        f"{SEED} --out {OURS}`: `comparison.csv`, `attribution.csv`), `compare` answers the "
+        "council's question so: over all 50 municipalities a local policy changes active "
+        f"volunteers by {effect(rows['per_1000:active_volunteers'], words=True)}; in the "
+        f"{adopters:.0f} municipalities that adopt it, by "
+        f"{effect(rows['adopters:per_1000:active_volunteers'], words=True)}, and volunteer "
+        f"activities by {effect(rows['adopters:per_1000:activities_per_week'], words=True)}"
+        f", {per_unit[0]} a week per nursing home and {per_unit[1]} per home-care district; "
+        "the co-produced share in nursing homes moves "
+        f"by {effect(rows['adopters:nursing_home:share_together'], words=True)}, in home care "
+        f"by {effect(rows['adopters:home_care:share_together'], words=True)}; in the example "
+        f"municipality itself, volunteers by "
+        f"{effect(rows['own:per_1000:active_volunteers'], words=True)}. These figures "
+        "average over the policy's readings as the posterior weighs them (above), and "
+        "`attribution.csv` says what they rest on: "
+        f"{gw('adopters:per_1000:active_volunteers', WORLD)} of the spread of the adopters' "
+        "gain in volunteers comes from the worlds — which hold the policy's reading and "
+        f"routes, assumed — and {gw('adopters:per_1000:active_volunteers', CHANCE)} from "
+        f"chance, while in the one municipality {gw('own:per_1000:active_volunteers', CHANCE)} "
+        "is chance; the report sets both under the table.\n")
+
+
+def wrap(text: str, width: int = 90) -> str:
+    """Paragraphs filled to ``width`` (as README's hand-written ones); tables kept whole."""
+    import textwrap
+
+    out = []
+    for line in text.split("\n"):
+        if line.startswith("|") or len(line) <= width:
+            out.append(line)
+        else:
+            out.append(textwrap.fill(line, width, break_long_words=False,
+                                     break_on_hyphens=False))
+    return "\n".join(out)
+
+
+def render(sources: dict) -> dict[str, str]:
+    """Every generated block's text, from the collected values."""
+    s, f, p, sc, o = (sources[k] for k in ("survey", "fit", "posterior", "scenarios", "ours"))
+    try:
+        blocks = {"survey-intervals": render_survey(s),
+                  "survey-class": render_survey_class(s),
+                  "calibration-stop": render_stopping(p),
+                  "posterior": render_posterior(p, f, s),
+                  "sbc": render_sbc(sources["sbc"], p),
+                  "study-time": render_study_time(p),
+                  "scenario-table": render_scenario_table(sc),
+                  "scenario-plainly": render_plainly(sc),
+                  "local-policy": render_local_policy(sc, p),
+                  "research-question": render_research_question(s, f),
+                  "ours-scale": render_ours_scale(o),
+                  "ours-example": render_ours(o)}
+    except KeyError as err:
+        raise ReadmeError(f"the runs lack {err} that README quotes; remake them with "
+                          "--run --fresh") from None
+    return {name: wrap(text) for name, text in blocks.items()}
+
+
+# ------------------------------------------------------------------ README
+
+def blocks_of(text: str) -> dict[str, str]:
+    """The generated blocks of README's ``text`` by name."""
+    found = {}
+    for m in BLOCK.finditer(text):
+        if m.group("name") in found:
+            raise ReadmeError(f"README.md: block '{m.group('name')}' appears twice")
+        found[m.group("name")] = m.group("body")
+    if len(OPENING.findall(text)) != len(found) or len(CLOSING.findall(text)) != len(found):
+        raise ReadmeError("README.md: a generated block is not closed (or closed twice)")
+    return found
+
+
+def apply(text: str, blocks: dict[str, str]) -> str:
+    """``text`` with every generated block replaced; each must be there exactly once."""
+    have = blocks_of(text)
+    if set(have) != set(blocks):
+        missing, unknown = sorted(set(blocks) - set(have)), sorted(set(have) - set(blocks))
+        raise ReadmeError(f"README.md: blocks missing {missing or 'none'}, unknown "
+                          f"{unknown or 'none'}")
+    return BLOCK.sub(lambda m: f"<!-- generated: {m.group('name')} -->\n"
+                     f"{blocks[m.group('name')]}<!-- /generated -->", text)
+
+
+# ------------------------------------------------------------------ runs
+
+def _demo_current(folder: Path) -> bool:
+    """Whether the demo's scenario folders hold runs of this code, posterior and seed.
+
+    Every shipped scenario's recorded identity (content, sizes, seed, posterior, code of
+    ``sim``, ``calibration`` and ``scenarios``) must be what ``coprod demo`` would record
+    now; then the demo's runs are what a fresh demo would make.
+    """
+    from calibration.posterior import load_posterior
+    from scenarios.ensemble import posterior_hash
+    from scenarios.spec import load_many, shipped_names
+    from scenarios.store import identity, recorded_identity
+    from sim.io import code_version
+
+    try:
+        posterior, code = posterior_hash(load_posterior()), code_version()
+        return all(recorded_identity(folder / s.name) == identity(
+            s, seed=SEED, posterior=posterior, code=code)
+            for s in load_many(shipped_names()))
+    except Exception:  # anything unreadable is simply made again
+        return False
+
+
+def _coprod(*argv: str, check: bool = True) -> int:
+    command = [sys.executable, "-m", "coprod", *argv]
+    print("$ coprod " + shlex.join(argv), flush=True)
+    code = subprocess.run(command, cwd=ROOT, check=False).returncode
+    if code and check:
+        raise ReadmeError(f"'coprod {shlex.join(argv)}' failed (exit {code})")
+    return code
+
+
+def make_runs(*, fresh: bool) -> None:
+    """Make the demo's and the example municipality's runs, reusing what is current.
+
+    The demo is reused when its runs are current (:func:`_demo_current`, as ``make demo``
+    leaves them); ``compare``, of ``coprod``'s own code, runs again on them. The example
+    municipality's runs are resumed (``coprod run --resume`` reuses stored runs of the
+    same identity and computes the rest), or made afresh with ``--force`` when the folder
+    holds others. ``fresh`` remakes everything.
+    """
+    if fresh or not _demo_current(ROOT / DEMO / "scenarios"):
+        _coprod(*DEMO_COMMAND)
+    else:
+        print(f"{DEMO}: runs of this code, the shipped posterior and seed {SEED}; reused")
+        _coprod("compare", "--seed", str(SEED), "--out", str(DEMO / "scenarios"))
+    run, compare = OURS_COMMANDS
+    if fresh or _coprod(*run, "--resume", check=False):
+        _coprod(*run, "--force")
+    _coprod(*compare)
+
+
+def _figures(demo: Path) -> dict[str, bytes]:
+    """README's figures as the demo drew them, by where README shows them."""
+    from sim.io import read_bytes_limited
+
+    try:
+        return {target: read_bytes_limited(demo / source) for target, source in FIGURES.items()}
+    except Exception as err:  # an InputError naming the file
+        raise ReadmeError(str(err)) from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rewrite (or check) README's generated blocks; 0 done, 1 differs, 2 error."""
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--run", action="store_true", help="make the runs first (reusing "
+                        "current ones)")
+    parser.add_argument("--fresh", action="store_true", help="with --run: remake them all")
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 with a "
+                        "diff when README or docs/readme_sources.json differ from the runs")
+    parser.add_argument("--render", action="store_true", help="render README from "
+                        "docs/readme_sources.json alone (no runs read)")
+    parser.add_argument("--demo", type=Path, default=DEMO, help="the demo's folder")
+    parser.add_argument("--ours", type=Path, default=OURS, help="the example municipality's")
+    args = parser.parse_args(argv)
+    try:
+        if args.render:
+            try:
+                sources = json.loads(SOURCES.read_text())
+            except (OSError, ValueError) as err:
+                raise ReadmeError(f"{SOURCES}: {err}; remake it with 'make readme'") from None
+        else:
+            if args.run:
+                make_runs(fresh=args.fresh)
+            sources = collect(ROOT / args.demo, ROOT / args.ours)
+        sources_text = json.dumps(sources, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+        old = README.read_text()
+        new = apply(old, render(sources))
+        figures = {} if args.render else _figures(ROOT / args.demo)
+    except ReadmeError as err:
+        print(f"readme: error: {err}", file=sys.stderr)
+        return 2
+    if args.check:
+        differ = [line for line in difflib.unified_diff(
+            old.splitlines(), new.splitlines(), "README.md", "README.md from the runs",
+            lineterm="")]
+        differ += [f"{target}: not the demo's {FIGURES[target]}"
+                   for target, data in figures.items()
+                   if not (ROOT / target).is_file() or (ROOT / target).read_bytes() != data]
+        recorded = SOURCES.read_text() if SOURCES.is_file() else ""
+        if differ or (not args.render and recorded != sources_text):
+            print("\n".join(differ) if differ else
+                  "README.md agrees, but docs/readme_sources.json differs from the runs")
+            print("readme: README.md and the runs disagree; run 'make readme' and commit",
+                  file=sys.stderr)
+            return 1
+        print("readme: README.md and its figures agree with the runs"
+              if figures else "readme: README.md agrees with the recorded values")
+        return 0
+    from sim.io import atomic_write_bytes, atomic_write_text
+
+    for target, data in figures.items():  # each file whole or not at all
+        atomic_write_bytes(ROOT / target, data)
+    if not args.render:
+        atomic_write_text(SOURCES, sources_text)
+    atomic_write_text(README, new)
+    print(f"readme: wrote {len(render(sources))} blocks of README.md"
+          + ("" if args.render else f" and {SOURCES.relative_to(ROOT)}"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
