@@ -39,6 +39,7 @@ from coprod.report_text import (
     reading_outcome,
     significant,
     single_inputs,
+    spread,
     survey_words,
     uncertainty,
 )
@@ -289,7 +290,8 @@ def _headline_table(inp: ReportInputs) -> list[tuple]:
             shown = level(r["median"], label.unit, label.scale)
             if label.unit.startswith("hours"):
                 shown += f" ({fte(r['median']):,.1f} FTE)"
-            below = "" if name == sc.compared[0] else paired_change(r, key)
+            below = spread(r, label.unit, label.scale) if name == sc.compared[0] else \
+                paired_change(r, key)
             cells.append((shown, below))
         rows.append((name, cells))
     return rows

@@ -97,6 +97,16 @@ def level(value: float, unit: str, scale: float = 1) -> str:
     return f"{shown} on the 0–1 scale" if unit == "0–1" and shown != "—" else shown
 
 
+def spread(row, unit: str, scale: float = 1) -> str:
+    """A level's 90% interval over runs (``90% of runs: 30.1% to 45.2%``; '' without one)."""
+    lo, hi = row.get("low_90", np.nan), row.get("high_90", np.nan)
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return ""
+    bare = "%" if unit == "%" else ""  # the unit said once, after both ends
+    suffix = {"%": "", "": "", "0–1": " on the 0–1 scale"}.get(unit, f" {unit}")
+    return f"90% of runs: {number(lo, bare, scale)} to {number(hi, bare, scale)}{suffix}"
+
+
 def paired_change(row, name: str) -> str:
     """A paired change with its 90% interval, in the outcome's unit, as people read it."""
     label = describe(name)

@@ -142,3 +142,15 @@ def test_a_tampered_results_file_is_one_line(tmp_path, capsys):
     (tmp_path / "survey" / "manifest.json").write_text('{"reps": 10}')
     inputs = load_inputs(tmp_path)
     assert inputs.survey.reps == 10 and np.isclose(inputs.survey.boot.estimate[0], 0.5)
+
+
+def test_a_baseline_level_carries_its_spread_over_runs():
+    from coprod.report_text import spread
+
+    row = {"median": 0.386, "low_90": 0.30, "high_90": 0.452}
+    assert spread(row, "%", 100) == "90% of runs: 30.0% to 45.2%"
+    assert spread({"median": 0.65, "low_90": 0.6, "high_90": 0.7}, "0–1") == \
+        "90% of runs: 0.600 to 0.700 on the 0–1 scale"
+    assert spread({"low_90": 15214, "high_90": 30382}, "people") == \
+        "90% of runs: 15,214 to 30,382 people"
+    assert spread({"median": 1.0}, "people") == ""
