@@ -11,7 +11,6 @@ as they are shown); the templates escape everything (autoescape).
 from __future__ import annotations
 
 import base64
-import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from coprod.report_text import (
     spread,
     survey_words,
     uncertainty,
+    without_machine_folder,
 )
 from scenarios.attribution import ASSUMED, CHANCE, NARROWED, RESIDUAL, STRENGTHS, WORLD
 from scenarios.compare import check_versions, reading_lines
@@ -73,11 +73,6 @@ def figure(path: Path, caption: str, figures: Path) -> Figure:
     if path.parent.resolve() != figures.resolve():
         atomic_write_bytes(figures / f"{path.parent.name}_{path.name}", image)
     return Figure(caption, base64.b64encode(image).decode("ascii"))
-
-
-def without_machine_folder(command: str) -> str:
-    """A shipped command without the folder of the machine it was made on (``--out DIR``)."""
-    return re.sub(r"--out\s+\S+", "--out DIR", command)
 
 
 # ---- the survey -----------------------------------------------------------------------
@@ -444,13 +439,9 @@ def reproduce_context(inp: ReportInputs, figures: Path) -> dict:
 
     items, directory = [], inp.directory
     for sub, part in (("survey", inp.survey), ("fit", inp.fit)):
-        path = directory / sub / "manifest.json"
-        if part is not None and part.manifest:
-            line = command_line(part.manifest, directory / sub)
-            if line:
-                items.append(line)
-        elif part is None and path.is_file():
-            pass  # a manifest without its results: nothing of it is shown
+        line = command_line(part.manifest, directory / sub) if part is not None else ""
+        if line:
+            items.append(line)
     sc = inp.scenarios
     if sc is not None:
         seen = set()

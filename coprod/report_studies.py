@@ -12,13 +12,12 @@ with another model version goes to the appendix with the command that makes it a
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 
 from calibration.posterior import NOT_IDENTIFIED, load_posterior, shipped_study_file
-from coprod.report_text import seconds
+from coprod.report_text import seconds, without_machine_folder
 from sim.io import model_version_of, read_own_csv, read_own_json
 from sim.outcomes import outcome
 from sim.parameters import MODEL_VERSION, PARAMETERS
@@ -38,11 +37,6 @@ PRIOR_RANGE = "share of its prior range"
 def _shipped(name: str):
     """A shipped study's file (looked up when called, so a test may point it elsewhere)."""
     return shipped_study_file(name)
-
-
-def without_machine_folder(command: str) -> str:
-    """A command without the folder of the machine it was made on (``--out DIR``)."""
-    return re.sub(r"--out\s+\S+", "--out DIR", command)
 
 
 def manifest_facts(record: dict, remake: str) -> dict:

@@ -9,6 +9,7 @@ computed from the outputs it describes.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -131,6 +132,11 @@ def seconds(value) -> str:
             not math.isfinite(value) or value < 0:
         return ""
     return f"; {value:,.0f} s in all"
+
+
+def without_machine_folder(command: str) -> str:
+    """A shipped command without the folder of the machine it was made on (``--out DIR``)."""
+    return re.sub(r"--out\s+\S+", "--out DIR", command)
 
 
 # ---- surveys --------------------------------------------------------------------------
