@@ -214,10 +214,12 @@ def _principal(inp: ReportInputs, parts) -> tuple | None:
                  and r is not None), next((r for _, r in parts if r is not None), None))
 
 
-def page_values(inp: ReportInputs, figures: Path, studies_folder=None) -> dict:
-    """Everything the page template shows, from the loaded inputs."""
-    from coprod.report_studies import studies_context
+def page_values(inp: ReportInputs, figures: Path) -> dict:
+    """Everything the page template shows, from the loaded inputs.
 
+    The sections of :data:`~coprod.report_sections.SECTIONS` whose inputs are there, in
+    its order; a "Left out" entry for each one missing that says how to make it.
+    """
     shown, left = [], []
     for section in SECTIONS:
         if not section.needs(inp):
@@ -225,23 +227,19 @@ def page_values(inp: ReportInputs, figures: Path, studies_folder=None) -> dict:
             if missing is not None:
                 left.append(missing)
             continue
-        if section.key == "studies":
-            studies = studies_context(studies_folder)
-            shown.append({"template": section.template, "context": studies})
-            continue
         context = section.context(inp, figures)
         if context is not None:
             shown.append({"template": section.template, "context": context})
     parts = _parts(inp)
     principal = _principal(inp, parts)
-    studies = next(s["context"] for s in shown if s["template"] == "studies.html.j2")
     return {
         "survey": "the 2015 survey (Andfossen 2020)" if principal is None
         or is_2015(principal) else f"your survey, {survey_words(principal)},",
         "ahead": horizon_words(inp.horizons),
         "surveys": _summary(parts, _given(inp), _fit_mismatch(inp)),
         "findings": findings_of(inp), "left": left, "sections": shown,
-        "appendix": studies if studies["stale"] else None}
+        # Studies made with another model version: an appendix after everything else.
+        "appendix": inp.studies if inp.studies and inp.studies["stale"] else None}
 
 
 def build_report(directory: Path, waves=None, *, into: Path | None = None,
@@ -276,9 +274,9 @@ def build_report(directory: Path, waves=None, *, into: Path | None = None,
                          f"missing; create it with '{SURVEY_REMAKE.split(chr(39))[0]}' or "
                          "run 'coprod demo'", problem="missing file")
     check_out_dir(directory)  # a read-only folder is refused before anything is read
-    inp = load_inputs(directory, waves)
+    inp = load_inputs(directory, waves, studies=True, studies_folder=studies_folder)
     into = directory if into is None else Path(into)
-    page = render("report.html.j2", **page_values(inp, into / "figures", studies_folder))
+    page = render("report.html.j2", **page_values(inp, into / "figures"))
     atomic_write_text(into / "report.html", page)
     return directory / "report.html"
 

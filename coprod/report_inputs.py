@@ -232,6 +232,9 @@ class ReportInputs:
     scenarios: ScenarioPart | None
     posteriors: tuple[tuple[str, object], ...]  # (as named, Posterior or None), in order
     waves: object = None  # calibration.waves.Waves of --data, or None
+    # The studies of what the survey can tell (coprod.report_studies.studies_context);
+    # None when not asked for.
+    studies: dict | None = None
 
     @property
     def horizons(self) -> tuple[int, ...]:
@@ -409,8 +412,15 @@ def load_scenarios(sdir: Path | None) -> ScenarioPart | None:
                         figures=figures)
 
 
-def load_inputs(directory: Path, waves=None) -> ReportInputs:
-    """Read every results file of ``directory`` once (see the module's docstring)."""
+def load_inputs(directory: Path, waves=None, *, studies: bool = False,
+                studies_folder: Path | None = None) -> ReportInputs:
+    """Read every results file of ``directory`` once (see the module's docstring).
+
+    ``waves``: the ``--data`` survey the report is read against (None: the manifests');
+    ``studies``: read the studies of what the survey can tell too, from
+    ``studies_folder`` (default the shipped ones).
+    """
+    from coprod.report_studies import studies_context
     from sim.catalogue import COORDINATORS, TABLE2_IDS
 
     directory = Path(directory)
@@ -432,7 +442,8 @@ def load_inputs(directory: Path, waves=None) -> ReportInputs:
             posteriors.append((key, posterior_at(source, directory)))
     return ReportInputs(directory=directory, survey=survey,
                         second_wave=load_second_wave(directory) if survey else None,
-                        fit=fit, scenarios=scen, posteriors=tuple(posteriors), waves=waves)
+                        fit=fit, scenarios=scen, posteriors=tuple(posteriors), waves=waves,
+                        studies=studies_context(studies_folder) if studies else None)
 
 
 def same_surveys(a, b) -> bool:

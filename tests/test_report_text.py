@@ -91,8 +91,7 @@ def test_what_is_left_out_follows_from_the_section_table(tmp_path):
     assert [c.split()[1] for c in commands] == ["survey", "fit", "run"]
     assert all(str(tmp_path) in c for c in commands)  # the folder as the user gave it
     shown = [s["template"] for s in values["sections"]]
-    assert shown == ["studies.html.j2", "reproduce.html.j2", "limits.html.j2",
-                     "glossary.html.j2"]
+    assert shown == ["reproduce.html.j2", "limits.html.j2", "glossary.html.j2"]
     assert values["findings"] == []
 
 
