@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from coprod.report_inputs import (
+    SHIPPED_2015,
     SURVEY_REMAKE,
     ReportInputs,
     load_inputs,
@@ -52,9 +53,6 @@ from sim.io import atomic_write_text, check_out_dir
 
 __all__ = ["POLICY_WORDS", "build_report", "command_line", "findings", "made_from",
            "render", "scenarios_dir", "surveys_lines", "surveys_summary"]
-
-SHIPPED_2015 = {"label": "wave2015", "source": "shipped: Andfossen (2020), Table 2",
-                "year": 2015, "answers": None, "synthetic": False}
 
 
 @cache
