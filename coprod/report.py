@@ -103,7 +103,7 @@ def _parts(inp: ReportInputs) -> list[tuple[str, tuple | None]]:
     return parts
 
 
-def made_from(directory: Path, sdir: Path | None = None) -> list[tuple[str, tuple | None]]:
+def made_from(directory: Path) -> list[tuple[str, tuple | None]]:
     """What each part of ``directory`` records it was made from: (part, survey records).
 
     The survey's intervals (``survey/manifest.json``'s ``data``), the fit, the
