@@ -107,7 +107,7 @@ def test_a_new_users_survey_goes_through_every_step_and_is_named_everywhere(
     assert "the scenarios and the comparison" in opening and "SYNTHETIC" not in page
     assert f"Checked against {named}" in page  # the fit section
     assert f"the posterior in {html.escape(str(cal))}" in page  # not the shipped one
-    assert f"the 47 municipalities of your survey&#x27;s frame ({named}" in page
+    assert f"the 47 municipalities of your survey&#39;s frame ({named}" in page
     assert f"against {named} (2015; 245 answers)" in page  # the baseline's figure
     assert f"It is calibrated to {named}" in page
     assert "frame:{" not in page

@@ -52,28 +52,26 @@ def test_the_findings_follow_the_data_not_the_paper(tmp_path, write, capsys):
     assert not any("pooled_diff" in f or "share:" in f for f in found)  # plain words
 
 
-def test_the_effect_sentence_names_only_a_strength_whose_interval_excludes_0(tmp_path):
+def test_the_effect_sentence_names_only_a_strength_whose_interval_excludes_0():
     import pandas as pd
 
-    from coprod.report import _effect_sentence
+    from coprod.report_text import effect_sentence
     from scenarios.attribution import CHANCE, STRENGTHS, WORLD
 
     comp = pd.DataFrame({"scenario": ["baseline", "strict_task_division"],
                          "outcome": ["share_together"] * 2, "diff_median": [0.0, -0.25],
                          "diff_low_90": [0.0, -0.4], "diff_high_90": [0.0, -0.15]})
-    (tmp_path / "scenarios").mkdir()
     # forum_rate carries the larger point share, but its interval reaches 0: the
     # sentence names recruitment_response, and rounds shares to what the intervals allow.
-    pd.DataFrame({"scenario": "strict_task_division", "outcome": "share_together",
-                  "input": [WORLD, STRENGTHS, CHANCE, "forum_rate",
-                            "recruitment_response"],
-                  "kind": ["group"] * 3 + ["single"] * 2,
-                  "share": [0.4, 0.54, 0.06, 0.35, 0.31],
-                  "low_90": [0.2, 0.3, 0.03, 0.0, 0.12],
-                  "high_90": [0.6, 0.75, 0.09, 0.6, 0.45],
-                  "rank_correlation": float("nan"), "note": ""}).to_csv(
-        tmp_path / "scenarios" / "attribution.csv", index=False)
-    text = _effect_sentence(tmp_path, comp)
+    att = pd.DataFrame({"scenario": "strict_task_division", "outcome": "share_together",
+                        "input": [WORLD, STRENGTHS, CHANCE, "forum_rate",
+                                  "recruitment_response"],
+                        "kind": ["group"] * 3 + ["single"] * 2,
+                        "share": [0.4, 0.54, 0.06, 0.35, 0.31],
+                        "low_90": [0.2, 0.3, 0.03, 0.0, 0.12],
+                        "high_90": [0.6, 0.75, 0.09, 0.6, 0.45],
+                        "rank_correlation": float("nan"), "note": ""})
+    text = effect_sentence(comp, att)
     assert "50% (30%–80%) comes from the policy's assumed strengths (chiefly the assumed " \
         "recruitment response)" in text
     assert "forum rate" not in text and "54%" not in text

@@ -1,0 +1,457 @@
+"""The report's inputs: every results file of a folder read once into typed values.
+
+:func:`load_inputs` reads what the pipeline left in a folder (laid out as ``coprod
+demo`` writes it) and returns one frozen :class:`ReportInputs`. Every file is read
+defensively (:func:`sim.io.read_own_csv`, :func:`sim.io.read_own_json`: never
+unpickled or evaluated; a missing, edited or malformed file is one
+:class:`~sim.errors.InputError` naming the file, the field and the command that makes it
+again), and every manifest field the report uses is checked here, once. The sentences
+(:mod:`coprod.report_text`) and sections (:mod:`coprod.report_sections`) then trust
+what they are given and touch no file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from calibration.posterior import load_posterior
+from sim.errors import InputError
+from sim.io import read_own_csv, read_own_json
+
+# How each output is made again; 'coprod demo' makes them all (the quotes nest in messages).
+DEMO = "' or 'coprod demo --out DIR"
+SURVEY_REMAKE = "coprod survey --out DIR/survey" + DEMO
+FIT_REMAKE = "coprod fit --out DIR/fit" + DEMO
+COMPARE_REMAKE = "coprod compare --out DIR/scenarios" + DEMO
+RUN_REMAKE = "coprod run ... --out DIR/scenarios" + DEMO
+SECOND_WAVE = "second_wave"  # the demo's folder for the (synthetic) second wave
+WAVE_REMAKE = "coprod survey --data wave2025-synthetic --resample unit --out DIR/second_wave"
+
+BOOT_COLUMNS = ("statistic", "estimate", "low_95", "high_95", "low_99", "high_99")
+# Shares lie in 0 to 1 and their differences in -1 to 1: a tampered file is refused.
+BOOT_BOUNDS = dict.fromkeys(BOOT_COLUMNS[1:], (-1.0, 1.0))
+SHARE_BOUNDS = dict.fromkeys(("observed", "low_95", "high_95", "sim_median", "sim_low_90",
+                              "sim_high_90", "probability", "level"), (0.0, 1.0))
+CLAIM_COLUMNS = ("claim", "level", "verdict", "evidence")
+FIT_COLUMNS = ("activity", "coordinator", "observed", "sim_low_90", "sim_high_90", "inside")
+VALIDATION_COLUMNS = ("pattern", "known", "sim_median", "sim_low_90", "sim_high_90",
+                      "consistent")
+COMP_COLUMNS = ("scenario", "outcome", "median")
+COMP_NUMERIC = ("median", "diff_median", "diff_low_90", "diff_high_90")
+# Every outcome is a level of at least 0 (shares, counts, hours, trust), far below 1e12.
+COMP_BOUNDS = {"median": (0.0, 1e12), **dict.fromkeys(COMP_NUMERIC[1:], (-1e12, 1e12))}
+ATTRIBUTION_COLUMNS = ("scenario", "outcome", "input", "kind", "share", "low_90", "high_90",
+                       "rank_correlation", "note")
+ATTRIBUTION_NUMERIC = ("share", "low_90", "high_90", "rank_correlation")
+# The scenarios' figures, in the report's order, with their captions ({observed}: the
+# survey the baseline is set against).
+SCENARIO_FIGURES = (
+    ("shares.png", "Who coordinates, by scenario (median over runs at the horizon)"),
+    ("differences.png", "Differences from the baseline, paired run for run (median and "
+                        "90% interval)"),
+    ("timeseries.png", "Median paths over the horizon"),
+    ("baseline_vs_observed.png", "Baseline at the 2015 snapshot against {observed}"),
+    ("attribution.png", "Where each policy effect's uncertainty comes from"),
+)
+MAX_SURVEYS = 100  # survey records read from one manifest (a wave per year at most)
+SHIPPED_2015 = {"label": "wave2015", "source": "shipped: Andfossen (2020), Table 2",
+                "year": 2015, "answers": None, "synthetic": False}
+
+
+# ---- manifest fields, checked once --------------------------------------------------
+def whole(record: dict, key: str, path: Path, remake: str, default=None):
+    """A manifest's whole-number field (absent: ``default``); anything else is refused."""
+    value = record.get(key, default)
+    if value is default:
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputError(f"{path}: field '{key}'", value, "allowed: a whole number >= 0; "
+                         f"make it again with '{remake}'")
+    return value
+
+
+def text(record: dict, key: str, path: Path, remake: str, default: str = "") -> str:
+    """A manifest's text field (absent: ``default``); anything else is refused."""
+    value = record.get(key, default)
+    if not isinstance(value, str):
+        raise InputError(f"{path}: field '{key}'", value, "allowed: a string; make it again "
+                         f"with '{remake}'")
+    return value
+
+
+def survey_records(value) -> tuple[dict, ...] | None:
+    """A manifest's ``surveys`` as checked records of text (None: not readable as such).
+
+    Each record keeps what the report uses — label, source, year, answers, synthetic —
+    with any value of the wrong type dropped; a survey whose label or file says
+    "synthetic" is marked so whatever its record says.
+    """
+    if not isinstance(value, list) or not value or len(value) > MAX_SURVEYS:
+        return None
+    out = []
+    for item in value:
+        if not isinstance(item, dict):
+            return None
+        label, source = item.get("label"), item.get("source")
+        label = " ".join(label.split()) if isinstance(label, str) and label.strip() else "?"
+        source = " ".join(source.split()) if isinstance(source, str) else ""
+        numbers = {k: v if isinstance(v, int) and not isinstance(v, bool) else None
+                   for k, v in (("year", item.get("year")), ("answers", item.get("answers")))}
+        synthetic = item.get("synthetic") is True or "synthetic" in (label + source).lower()
+        out.append({"label": label[:300], "source": source[:300], **numbers,
+                    "synthetic": synthetic})
+    return tuple(out)
+
+
+def manifest_surveys(record: dict) -> tuple[dict, ...] | None:
+    """The surveys a manifest records (None: not readable).
+
+    A manifest made before they were recorded: the 2015 table, the only survey runs,
+    fits and calibrations could then be made from.
+    """
+    if "surveys" not in record:
+        population = record.get("population")
+        if isinstance(population, str) and population.startswith("frame:"):
+            return None  # runs on a survey's own frame always record it
+        return (dict(SHIPPED_2015),)
+    return survey_records(record["surveys"])
+
+
+def posterior_key(source) -> str:
+    """A manifest's ``posterior`` as one line of text ('' when it names none)."""
+    return " ".join(source.split())[:300] if isinstance(source, str) else ""
+
+
+def posterior_at(source, directory: Path):
+    """The posterior a manifest names (``coprod calibrate``'s folder), if it is in reach.
+
+    A relative folder is looked for from here, then by its name inside ``directory``;
+    the shipped posterior when the manifest names none. None when it cannot be found or
+    read.
+    """
+    from sim.errors import CoprodError
+
+    if not isinstance(source, str) or not source.strip() or source.startswith("shipped"):
+        return load_posterior()
+    for candidate in (Path(source), directory / Path(source).name):
+        try:
+            if (candidate / "posterior.csv").is_file():
+                return load_posterior(candidate)
+        except (CoprodError, OSError, ValueError):
+            continue
+    return None
+
+
+# ---- the parts -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SurveyPart:
+    """``DIR/survey``: Table 2 with intervals, the claims and the research question."""
+
+    boot: pd.DataFrame
+    data: str | None  # as --data named it
+    synthetic: bool
+    reps: int | None
+    resample: str | None
+    claims: pd.DataFrame | None
+    classes: pd.DataFrame | None
+    manifest: dict = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SecondWave:
+    """``DIR/second_wave``: a second wave's Table 2 with intervals."""
+
+    boot: pd.DataFrame
+    data: str  # as --data named it (never the file's place on this machine)
+    synthetic: bool
+    resample: str | None
+
+
+@dataclass(frozen=True)
+class FitPart:
+    """``DIR/fit``: the calibrated model against the survey."""
+
+    fit: pd.DataFrame
+    fit_n: pd.DataFrame
+    validation: pd.DataFrame | None
+    surveys: tuple[dict, ...] | None
+    posterior_source: object  # the manifest's ``posterior``, as written
+    posterior: object  # calibration.posterior.Posterior, or None when out of reach
+    has_manifest: bool
+    manifest: dict = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One scenario's manifest, its fields checked."""
+
+    name: str
+    path: Path
+    description: str
+    runs: int | None
+    draws: int | None
+    assumption_draws: int | None
+    replicates: int | None
+    horizon_weeks: int | None
+    population: str
+    surveys: tuple[dict, ...] | None
+    has_outcomes: bool  # outcomes.csv beside it: results, not only a manifest
+    manifest: dict = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ScenarioPart:
+    """The scenarios' folder: runs, their comparison and attribution, figures."""
+
+    folder: Path
+    runs: tuple[Run, ...]  # those with outcomes.csv, by folder name
+    comparison: pd.DataFrame | None  # None: runs not compared
+    compared: tuple[str, ...]  # the scenarios of comparison.csv, baseline first
+    comparison_manifest: dict
+    attribution: pd.DataFrame | None
+    figures: tuple[tuple[Path, str], ...]
+
+    def run(self, name: str) -> Run | None:
+        """The run of scenario ``name``, if its results are here."""
+        return next((r for r in self.runs if r.name == name), None)
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """Everything the report shows, read once from one folder."""
+
+    directory: Path
+    survey: SurveyPart | None
+    second_wave: SecondWave | None
+    fit: FitPart | None
+    scenarios: ScenarioPart | None
+    posteriors: tuple[tuple[str, object], ...]  # (as named, Posterior or None), in order
+    waves: object = None  # calibration.waves.Waves of --data, or None
+    # The studies of what the survey can tell (coprod.report_studies.studies_context);
+    # None when not asked for.
+    studies: dict | None = None
+
+    @property
+    def horizons(self) -> tuple[int, ...]:
+        """The horizons (weeks) the runs used, from their manifests."""
+        if self.scenarios is None:
+            return ()
+        return tuple(sorted({r.horizon_weeks for r in self.scenarios.runs} - {None}))
+
+
+def scenarios_dir(directory: Path) -> Path | None:
+    """Where the scenarios are: ``DIR/scenarios`` (the demo's layout) or ``DIR`` itself.
+
+    ``DIR`` itself when it is a folder ``coprod run`` wrote (scenario folders with
+    ``outcomes.csv``, or ``comparison.csv``); None when neither holds any.
+    """
+    for candidate in (directory / "scenarios", directory):
+        if (candidate / "comparison.csv").exists() or any(
+                candidate.glob("*/outcomes.csv")):
+            return candidate
+    return None
+
+
+def _boot(path: Path, remake: str) -> pd.DataFrame:
+    boot = read_own_csv(path, remake, columns=BOOT_COLUMNS, numeric=BOOT_COLUMNS[1:],
+                        bounds=BOOT_BOUNDS)
+    boot["statistic"] = boot.statistic.astype(str)
+    if "note" not in boot:
+        boot["note"] = ""
+    return boot
+
+
+def load_survey(directory: Path) -> SurveyPart | None:
+    """``DIR/survey`` (None without its bootstrap.csv)."""
+    folder = directory / "survey"
+    if not (folder / "bootstrap.csv").exists():
+        return None
+    boot = _boot(folder / "bootstrap.csv", SURVEY_REMAKE)
+    shares = boot[boot.statistic.str.startswith("share:")]
+    parts = shares.statistic.str.split(":", expand=True)
+    if len(shares) and (parts.shape[1] != 3 or parts.isna().any().any()):
+        raise InputError(str(folder / "bootstrap.csv"), "statistic",
+                         f"share rows named share:<activity>:<coordinator>; make it again "
+                         f"with '{SURVEY_REMAKE}'", problem="malformed column")
+    path = folder / "manifest.json"
+    man = read_own_json(path, SURVEY_REMAKE) if path.is_file() else {}
+    data = man.get("data") if isinstance(man.get("data"), str) else None
+    claims = None
+    if (folder / "claims.csv").exists():
+        claims = read_own_csv(folder / "claims.csv", SURVEY_REMAKE, columns=CLAIM_COLUMNS,
+                              numeric=("level",), bounds=SHARE_BOUNDS)
+        for column in ("reading", "scope", "note"):  # claims.csv of an earlier coprod
+            if column not in claims:
+                claims[column] = ""
+    classes = None
+    if (folder / "classes.csv").exists():
+        classes = read_own_csv(folder / "classes.csv", SURVEY_REMAKE,
+                               columns=("class", "probability"), numeric=("probability",),
+                               bounds=SHARE_BOUNDS)
+    resample = man.get("resample")
+    return SurveyPart(boot=boot, data=data, synthetic=man.get("synthetic") is True,
+                      reps=whole(man, "reps", path, SURVEY_REMAKE),
+                      resample=resample if isinstance(resample, str) else None,
+                      claims=claims, classes=classes, manifest=man)
+
+
+def load_second_wave(directory: Path) -> SecondWave | None:
+    """``DIR/second_wave`` (None without its bootstrap.csv)."""
+    folder = directory / SECOND_WAVE
+    if not (folder / "bootstrap.csv").exists():
+        return None
+    boot = _boot(folder / "bootstrap.csv", WAVE_REMAKE)
+    path = folder / "manifest.json"
+    man = read_own_json(path, WAVE_REMAKE) if path.is_file() else {}
+    data = man.get("data")
+    resample = man.get("resample")
+    return SecondWave(boot=boot, data=data if isinstance(data, str) else "the second wave",
+                      synthetic=man.get("synthetic") is True,
+                      resample=resample if isinstance(resample, str) else None)
+
+
+def load_fit(directory: Path, cells: int) -> FitPart | None:
+    """``DIR/fit`` (None without its fit.csv); ``cells``: Table 2's shares (rows)."""
+    from sim.catalogue import TABLE2_IDS
+
+    folder = directory / "fit"
+    if not (folder / "fit.csv").exists():
+        return None
+    fit = read_own_csv(folder / "fit.csv", FIT_REMAKE, rows=cells, columns=FIT_COLUMNS,
+                       numeric=FIT_COLUMNS[2:], bounds=SHARE_BOUNDS)
+    fit_n = read_own_csv(folder / "fit_n.csv", FIT_REMAKE, columns=("inside",),
+                         numeric=("inside",), rows=len(TABLE2_IDS))
+    validation = None
+    if (folder / "fit_validation.csv").exists():
+        validation = read_own_csv(folder / "fit_validation.csv", FIT_REMAKE,
+                                  columns=VALIDATION_COLUMNS, numeric=VALIDATION_COLUMNS[2:5])
+    path = folder / "manifest.json"
+    record = read_own_json(path, FIT_REMAKE) if path.is_file() else {}
+    source = record.get("posterior")
+    return FitPart(fit=fit, fit_n=fit_n, validation=validation,
+                   surveys=manifest_surveys(record), posterior_source=source,
+                   posterior=posterior_at(source, directory), has_manifest=path.is_file(),
+                   manifest=record)
+
+
+def read_comparison(path: Path) -> pd.DataFrame:
+    """comparison.csv with numbers where numbers are used (a baseline alone has no diffs)."""
+    comp = read_own_csv(path, COMPARE_REMAKE, columns=COMP_COLUMNS, numeric=COMP_NUMERIC,
+                        bounds=COMP_BOUNDS)
+    for column in COMP_NUMERIC:
+        if column not in comp:
+            comp[column] = np.nan
+    for column in ("mean", "low_90", "high_90"):  # levels' mean and interval, when written
+        comp[column] = pd.to_numeric(comp[column], errors="coerce") if column in comp \
+            else np.nan
+    comp["scenario"] = comp.scenario.astype(str)
+    comp["outcome"] = comp.outcome.astype(str)
+    repeated = comp.duplicated(["scenario", "outcome"])
+    if repeated.any():  # compare writes each (scenario, outcome) once, own: rows included
+        row = comp[repeated].iloc[0]
+        raise InputError(f"{path}: row {int(repeated.to_numpy().argmax()) + 2}",
+                         f"{row.scenario}, {row.outcome}", "each scenario and outcome "
+                         f"once; make it again with '{COMPARE_REMAKE}'",
+                         problem="repeated row")
+    return comp
+
+
+def _run(path: Path, name: str) -> Run:
+    record = read_own_json(path, RUN_REMAKE)
+    sizes = {key: whole(record, key, path, RUN_REMAKE) for key in (
+        "runs", "draws", "assumption_draws", "replicates", "horizon_weeks")}
+    return Run(name=name, path=path,
+               description=text(record, "description", path, RUN_REMAKE),
+               population=text(record, "population", path, RUN_REMAKE, "survey2015"),
+               surveys=manifest_surveys(record),
+               has_outcomes=(path.parent / "outcomes.csv").exists(), manifest=record, **sizes)
+
+
+def _checked_name(sdir: Path, name: str) -> str:
+    """A scenario name read from comparison.csv, refused unless it names a folder here."""
+    from scenarios.spec import NAME_RE
+
+    if not NAME_RE.fullmatch(name):
+        raise InputError(f"{sdir / 'comparison.csv'}: column 'scenario'", name, "allowed: "
+                         "scenario names (lower-case letters, digits and _); make it again "
+                         f"with '{COMPARE_REMAKE}'")
+    return name
+
+
+def load_scenarios(sdir: Path | None) -> ScenarioPart | None:
+    """The scenarios' folder ``sdir`` (None when there is none)."""
+    if sdir is None:
+        return None
+    comp, compared, record = None, (), {}
+    if (sdir / "comparison.csv").exists():
+        comp = read_comparison(sdir / "comparison.csv")
+        compared = tuple(_checked_name(sdir, n) for n in dict.fromkeys(comp.scenario))
+        path = sdir / "comparison_manifest.json"
+        record = read_own_json(path, COMPARE_REMAKE) if path.is_file() else {}
+    # Every scenario compared needs its manifest; others count when they have outcomes.
+    names = list(compared) + [p.parent.name for p in sorted(sdir.glob("*/manifest.json"))
+                              if (p.parent / "outcomes.csv").exists()
+                              and p.parent.name not in compared]
+    runs = tuple(_run(sdir / n / "manifest.json", n) for n in names)
+    attribution = None
+    if (sdir / "attribution.csv").exists():
+        attribution = read_own_csv(sdir / "attribution.csv", COMPARE_REMAKE,
+                                   columns=ATTRIBUTION_COLUMNS, numeric=ATTRIBUTION_NUMERIC)
+        attribution["note"] = attribution.note.astype(object).fillna("").astype(str)
+        for column in ("scenario", "outcome", "input", "kind"):
+            attribution[column] = attribution[column].astype(str)
+    figures = tuple((sdir / f, caption) for f, caption in SCENARIO_FIGURES
+                    if (sdir / f).exists())
+    return ScenarioPart(folder=sdir, runs=runs, comparison=comp, compared=compared,
+                        comparison_manifest=record, attribution=attribution,
+                        figures=figures)
+
+
+def load_inputs(directory: Path, waves=None, *, studies: bool = False,
+                studies_folder: Path | None = None) -> ReportInputs:
+    """Read every results file of ``directory`` once (see the module's docstring).
+
+    ``waves``: the ``--data`` survey the report is read against (None: the manifests');
+    ``studies``: read the studies of what the survey can tell too, from
+    ``studies_folder`` (default the shipped ones).
+    """
+    from coprod.report_studies import studies_context
+    from sim.catalogue import COORDINATORS, TABLE2_IDS
+
+    directory = Path(directory)
+    survey = load_survey(directory)
+    fit = load_fit(directory, len(TABLE2_IDS) * len(COORDINATORS))
+    scen = load_scenarios(scenarios_dir(directory))
+    named = [fit.posterior_source] if fit is not None and fit.has_manifest else []
+    named += [r.manifest.get("posterior") for r in scen.runs
+              if r.has_outcomes] if scen is not None else []
+    posteriors, seen = [], set()
+    for source in named:
+        key = posterior_key(source)
+        if key in seen:
+            continue
+        seen.add(key)
+        if fit is not None and posterior_key(fit.posterior_source) == key:
+            posteriors.append((key, fit.posterior))
+        else:
+            posteriors.append((key, posterior_at(source, directory)))
+    return ReportInputs(directory=directory, survey=survey,
+                        second_wave=load_second_wave(directory) if survey else None,
+                        fit=fit, scenarios=scen, posteriors=tuple(posteriors), waves=waves,
+                        studies=studies_context(studies_folder) if studies else None)
+
+
+def same_surveys(a, b) -> bool:
+    """Whether two lists of survey records name the same files (a path spelt two ways too)."""
+    if a is None or b is None or len(a) != len(b):
+        return False
+
+    def names(r):
+        return {os.path.normpath(n) for n in (r["label"], r["source"]) if n and n != "?"}
+
+    return all(names(x) & names(y) for x, y in zip(a, b, strict=True))
