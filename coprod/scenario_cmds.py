@@ -146,7 +146,7 @@ def run_run(args) -> int:
     result = run_ensembles(scenarios, posterior, out, seed=seed, workers=args.workers,
                            scheduler=args.scheduler, resume=args.resume, force=args.force,
                            command=getattr(args, "invocation", "coprod run"),
-                           surveys=waves.record())
+                           surveys=waves.record(), replace=replaced_together)
     try:
         return _report_run(result, out)
     except KeyboardInterrupt as stop:
