@@ -106,7 +106,8 @@ def yearly_differences(mine: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
     by its last year, in every year. Index ``draw, replicate, seed, year``; columns
     ``group`` and the outcomes.
     """
-    both = mine.join(base, how="inner", rsuffix=":base")
+    both = mine.merge(base, how="inner", left_index=True, right_index=True,
+                      suffixes=("", ":base"))
     if both.empty:
         return pd.DataFrame(columns=["group", *OUTCOMES])
     base_part = both[[c for c in both.columns if c.endswith(":base")]]

@@ -198,7 +198,11 @@ def plot_effect_by_year(table: pd.DataFrame, path: Path) -> Path:
     ``table``: :mod:`scenarios.over_time`'s rows. Median line and 90% band over paired
     runs, for one's own municipality and the adopters (where the runs have them).
     """
+    from matplotlib.ticker import MaxNLocator
+
+    from scenarios.ensemble import SNAPSHOT_YEAR
     from scenarios.over_time import OUTCOMES, PLOTTED
+    from sim.world import WEEKS_PER_YEAR
 
     scenarios = list(dict.fromkeys(table.scenario))
     fig, axes = new_figure(len(scenarios), len(PLOTTED),
@@ -213,7 +217,8 @@ def plot_effect_by_year(table: pd.DataFrame, path: Path) -> Path:
                              & (table.outcome == key)].sort_values("year")
                 if rows.empty or not np.isfinite(rows.diff_median.astype(float)).any():
                     continue
-                x = rows.calendar_year.to_numpy(int)
+                # Placed at the year's last week (a shorter last year where it ends).
+                x = SNAPSHOT_YEAR + rows.week.to_numpy(float) / WEEKS_PER_YEAR
                 ax.fill_between(x, rows.diff_low_90.astype(float),
                                 rows.diff_high_90.astype(float), color=colour, alpha=0.18,
                                 lw=0)
@@ -221,6 +226,7 @@ def plot_effect_by_year(table: pd.DataFrame, path: Path) -> Path:
                         ms=3, label=words)
             ax.axhline(0, color="grey", lw=1)
             ax.grid(alpha=0.3)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_title(f"{_label(name)}: {label}", fontsize=8)
             ax.set_ylabel("points" if unit == "percentage points" else unit, fontsize=7)
             ax.tick_params(labelsize=7)
