@@ -348,11 +348,16 @@ def posterior_hash(posterior: Posterior) -> str:
     return posterior.digest()
 
 
-def _interrupted(stores: list[RunStore], out: Path, total: int) -> Interrupted:
+def _interrupted(stores: list[RunStore], out: Path, total: int,
+                 written: tuple = ()) -> Interrupted:
+    """The interrupt, saying what is kept: the stored runs and the scenarios written."""
     kept = sum(store.count() for store in stores)
     err = Interrupted(kept, total)
-    err.kept = (f"{kept} of {total} runs are kept in {out}/<scenario>/{STORE}; "
-                "'coprod run ... --resume' with the same options computes only the rest")
+    whole = (f"the files of {', '.join(written)} were written whole, the others' not at "
+             "all; " if written else "")
+    err.kept = (f"{kept} of {total} runs are kept in {out}/<scenario>/{STORE}; {whole}"
+                "'coprod run ... --resume' with the same options computes only the rest"
+                + (" and writes the files" if kept == total else ""))
     return err
 
 
@@ -383,6 +388,7 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
         for scenario, ident in zip(scenarios, idents, strict=True):
             check_folder(out / scenario.name, ident, force=force)
         stores: list[RunStore] = []
+        written: list[str] = []  # scenarios whose files are in place
         try:
             for scenario, ident in zip(scenarios, idents, strict=True):
                 stores.append(RunStore(out / scenario.name, ident, resume=resume))
@@ -402,8 +408,10 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
                                 posterior, seed=seed, workers=workers, scheduler=scheduler,
                                 wall=wall, reused=reused[scenario.name], command=command,
                                 surveys=surveys, replace=replace)
+                written.append(scenario.name)
         except KeyboardInterrupt:
-            raise _interrupted(stores, out, sum(s.runs for s in scenarios)) from None
+            raise _interrupted(stores, out, sum(s.runs for s in scenarios),
+                               tuple(written) if replace else ()) from None
         finally:
             for store in stores:
                 store.close()
