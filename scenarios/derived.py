@@ -26,10 +26,17 @@ FTE_WORDS = (f"full-time equivalents of {HOURS_PER_FTE_YEAR:,} hours a year "
              f"({HOURS_PER_FTE_WEEK:.1f} hours a calendar week; Statistics Norway's FTE)")
 
 
+# Whose staff hours get an FTE beside them: everyone's, one's own, the adopters' (per
+# 1,000 inhabitants they stay in hours: an FTE per 1,000 people is no council's unit).
+FTE_PREFIXES = ("", "own:", "adopters:")
+
+
 def fte_name(name: str) -> str | None:
-    """``own:staff_fte`` for ``own:staff_hours`` (any prefix); None for other outcomes."""
-    head, sep, tail = name.rpartition(":")
-    return f"{head}{sep}{STAFF_FTE}" if tail == STAFF_HOURS else None
+    """``own:staff_fte`` for ``own:staff_hours`` (:data:`FTE_PREFIXES`); None otherwise."""
+    for prefix in FTE_PREFIXES:
+        if name == prefix + STAFF_HOURS:
+            return prefix + STAFF_FTE
+    return None
 
 
 def with_fte(values: pd.DataFrame) -> pd.DataFrame:

@@ -144,7 +144,7 @@ def test_an_interrupted_write_leaves_a_scenarios_files_whole_or_none(tmp_path, m
     # Another seed with --force: its first stored run retires the old files; the write of
     # the new ones is cut short. No scenario may hold a part of a set.
     monkeypatch.setattr(ensemble, "atomic_write_frame", cut)
-    with pytest.raises(Interrupted):
+    with pytest.raises(Interrupted) as stop:
         from calibration.posterior import load_posterior
         from scenarios.spec import load_scenario
         from sim.municipality import parse_municipality, population_name
@@ -154,6 +154,8 @@ def test_an_interrupted_write_leaves_a_scenarios_files_whole_or_none(tmp_path, m
             [load_scenario(n).with_sizes(**SIZES).on_population(population, "test")
              for n in ("baseline", "local_volunteer_policy")], load_posterior(), out,
             seed=4, progress=False, force=True, replace=replaced_together)
+    assert "24 of 24 runs are kept" in stop.value.kept
+    assert "--resume" in stop.value.kept and "writes the files" in stop.value.kept
     for name in ("baseline", "local_volunteer_policy"):
         left = sorted(p.name for p in (out / name).iterdir())
         assert left == ["runs.sqlite"], left  # no partial set, no staging folder
