@@ -192,7 +192,8 @@ def _report_run(result, out: Path) -> int:
     """Print what a finished ensemble wrote and which runs failed."""
     reused = f" ({result.reused} stored runs reused)" if result.reused else ""
     print(f"Done in {result.wall_time_s:.1f} s{reused}; wrote {out}/<scenario>/outcomes.csv, "
-          "timeseries.csv, manifest.json")
+          "timeseries.csv, municipalities.csv, municipalities_by_year.csv, inputs.csv, "
+          "manifest.json (each scenario's set replaced whole)")
     for name in result.empty:
         print(f"coprod run: error: scenario {name}: no run finished; {out / name} was left "
               "as it was", file=sys.stderr)
