@@ -361,13 +361,16 @@ def read_municipalities_file(path: Path, manifest: dict | None = None, *,
     Index ``draw, replicate, seed, municipality``; the columns
     :data:`sim.municipality.MUNI_COLUMNS` as numbers (mean trust may be blank).
     ``by_year``: its ``municipalities_by_year.csv`` instead, one row per run, year and
-    municipality (index ``draw, replicate, seed, year, municipality``; ``week`` a column).
+    municipality (index ``draw, replicate, seed, year, municipality``; ``week`` and
+    :data:`scenarios.ensemble.YEAR_COLUMNS` the columns).
     """
+    from scenarios.ensemble import YEAR_COLUMNS
     from sim.municipality import MUNI_COLUMNS
 
     path = Path(path)
     years = ("year", "week") if by_year else ()
-    frame = _read_table(path, (*KEY, *years, *MUNI_COLUMNS))
+    columns = YEAR_COLUMNS if by_year else MUNI_COLUMNS
+    frame = _read_table(path, (*KEY, *years, *columns))
     expected = (manifest or {}).get("municipality_year_rows" if by_year
                                     else "municipality_rows")
     if isinstance(expected, int) and not isinstance(expected, bool) and expected != len(frame):
@@ -378,7 +381,7 @@ def read_municipalities_file(path: Path, manifest: dict | None = None, *,
     for column in years:  # at most MAX_STEPS weeks (sim.runner)
         out[column] = _whole(path, frame, column, limit=2601)
     out["municipality"] = _whole(path, frame, "municipality", limit=100_000)
-    for column in MUNI_COLUMNS[1:]:
+    for column in columns[1:]:
         out[column] = _numbers(path, frame, column, blank=column == "mean_trust")
     index = ["draw", "replicate", *years[:1], "municipality"]
     _refuse_repeats(path, out, index, "run's municipality" + (" per year" if by_year

@@ -33,12 +33,17 @@ from sim.io import (
     refuse_package_dir,
     write_manifest,
 )
-from sim.municipality import MUNI_COLUMNS, SHOWN_TYPES, area_outcomes
+from sim.municipality import GROUPS, MODES, MUNI_COLUMNS, SHOWN_TYPES, area_outcomes
 from sim.outcomes import SUMMARY, TAIL_WEEKS
 from sim.parameters import ASSUMPTIONS, FREE, from_unit
 
 SERIES_EVERY = 4  # weeks between rows of timeseries.csv
 YEARS_FILE = "municipalities_by_year.csv"  # every run's municipalities, year by year
+# What changes from year to year (what stays, inhabitants, units and whose municipality
+# it is, is in municipalities.csv): who was switched, staff hours, active volunteers and
+# the activities by unit group and coordinator.
+YEAR_COLUMNS = ("municipality", "switched", "staff_hours", "active_volunteers",
+                *(f"{g}:{m}" for g in GROUPS for m in MODES))
 SNAPSHOT_YEAR = 2015  # the calendar year of the snapshot the scenarios branch from
 
 
@@ -171,8 +176,8 @@ def year_frame(res) -> pd.DataFrame:
     """The run's municipalities year by year from the switch (``municipalities_by_year``).
 
     One row per year and municipality: ``year`` (0 = the 2015 snapshot, where scenarios
-    branch; k = the end of the k-th year after it), ``week`` and the columns
-    :func:`sim.municipality.area_outcomes` reads. Year k's values are those of the last
+    branch; k = the end of the k-th year after it), ``week`` and :data:`YEAR_COLUMNS`
+    (what does not change is in ``municipalities.csv``). Year k's values are those of the last
     :data:`sim.outcomes.TAIL_WEEKS` weeks up to week 52 k (activities and who coordinated
     them; volunteers and trust in its last week), the window the horizon's
     ``municipalities.csv`` uses, so the horizon's year holds the same numbers as it; a
@@ -186,7 +191,7 @@ def year_frame(res) -> pd.DataFrame:
         records.append((res.steps, res.municipality_columns))
     frames = []
     for week, cols in records:
-        frame = pd.DataFrame({c: cols[c] for c in MUNI_COLUMNS})
+        frame = pd.DataFrame({c: cols[c] for c in YEAR_COLUMNS})
         frame.insert(0, "week", np.int64(week))
         frame.insert(0, "year", np.int64(-(-week // WEEKS_PER_YEAR)))
         frames.append(frame)
@@ -234,7 +239,7 @@ def checked_result(value, where: str) -> dict:
         checked["municipalities"] = munis
     if "years" in value:
         years = value["years"]
-        need = ("year", "week", *MUNI_COLUMNS)
+        need = ("year", "week", *YEAR_COLUMNS)
         if not isinstance(years, pd.DataFrame) or years.empty or any(
                 c not in years.columns for c in need):
             shown = list(years.columns) if isinstance(years, pd.DataFrame) else years

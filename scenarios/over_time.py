@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from scenarios.derived import FTE_WORDS, HOURS_PER_FTE_WEEK, STAFF_FTE
-from scenarios.effects import KEY, Ensembles, read_municipalities_file
+from scenarios.effects import KEY, MUNI_FILE, Ensembles, read_municipalities_file
 from scenarios.ensemble import SNAPSHOT_YEAR, YEARS_FILE
 from sim.municipality import GROUPS, MODES, SHOWN_TYPES
 from sim.world import WEEKS_PER_YEAR
@@ -97,19 +97,29 @@ def _outcomes(sums: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def yearly_differences(mine: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
+STATIC = ("inhabitants", "own", *(f"units:{g}" for g in SHOWN_TYPES))
+
+
+def yearly_differences(mine: pd.DataFrame, base: pd.DataFrame,
+                       static: pd.DataFrame) -> pd.DataFrame:
     """Per run, year and group, each outcome's scenario − baseline (shown units).
 
-    ``mine``, ``base``: ``read_municipalities_file(..., by_year=True)`` tables. Runs are
-    paired on (draw, replicate, seed) and municipalities on their number (the same place
-    in both runs of a pair); the adopters are the scenario run's municipalities switched
-    by its last year, in every year. Index ``draw, replicate, seed, year``; columns
-    ``group`` and the outcomes.
+    ``mine``, ``base``: ``read_municipalities_file(..., by_year=True)`` tables; ``static``:
+    the baseline's ``municipalities.csv`` (``read_municipalities_file``), for what does
+    not change (inhabitants, units, whose municipality). Runs are paired on (draw,
+    replicate, seed) and municipalities on their number (the same place in both runs of
+    a pair: one population, one build); the adopters are the scenario run's
+    municipalities switched by its last year, in every year. Index ``draw, replicate,
+    seed, year``; columns ``group`` and the outcomes.
     """
     both = mine.merge(base, how="inner", left_index=True, right_index=True,
                       suffixes=("", ":base"))
     if both.empty:
         return pd.DataFrame(columns=["group", *OUTCOMES])
+    fixed = static[list(STATIC)].reindex(both.index.droplevel("year"))
+    for column in STATIC:
+        both[column] = both[f"{column}:base"] = fixed[column].to_numpy()
+    both = both[np.isfinite(both["inhabitants"].to_numpy(float))]  # a run without its row
     base_part = both[[c for c in both.columns if c.endswith(":base")]]
     base_part.columns = [c[:-len(":base")] for c in base_part.columns]
     years = both.index.get_level_values("year").to_numpy()
@@ -178,6 +188,8 @@ def effect_by_year(ens: Ensembles) -> OverTime:
             "rerun the scenarios with 'coprod run ... --force' to have it",))
     base = read_municipalities_file(base_path, ens.scenarios[ens.baseline].manifest,
                                     by_year=True)
+    static = read_municipalities_file(ens.directory / ens.baseline / MUNI_FILE,
+                                      ens.scenarios[ens.baseline].manifest)
     parts, notes = [], []
     for name, outcomes in ens.scenarios.items():
         if name == ens.baseline:
@@ -188,7 +200,7 @@ def effect_by_year(ens: Ensembles) -> OverTime:
             continue
         mine = read_municipalities_file(path, outcomes.manifest, by_year=True)
         weeks = dict(zip(mine.index.get_level_values("year"), mine["week"], strict=True))
-        parts.append(summarise(name, yearly_differences(mine, base), weeks))
+        parts.append(summarise(name, yearly_differences(mine, base, static), weeks))
     table = (pd.concat(parts, ignore_index=True) if parts
              else pd.DataFrame(columns=list(COLUMNS)))
     return OverTime(table, tuple(notes))
