@@ -207,15 +207,19 @@ def effect_by_year(ens: Ensembles) -> OverTime:
 
 
 def write(over: OverTime, stage: Path) -> list[str]:
-    """Write ``effect_by_year.csv`` and ``.png`` into ``stage``; their names (none: empty)."""
+    """Write ``effect_by_year.csv`` and ``.png`` into ``stage``; the names written.
+
+    No figure when no scenario has one's own municipality or adopters (all
+    municipalities' rows are in the CSV); nothing when the table is empty.
+    """
     from scenarios.scenario_plots import plot_effect_by_year
     from sim.io import atomic_write_frame
 
     if over.table.empty:
         return []
     atomic_write_frame(stage / FILE, over.table)
-    plot_effect_by_year(over.table, stage / FIGURE)
-    return [FILE, FIGURE]
+    figure = plot_effect_by_year(over.table, stage / FIGURE)
+    return [FILE] + ([FIGURE] if figure is not None else [])
 
 
 def _clear(row) -> bool:

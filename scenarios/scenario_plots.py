@@ -192,11 +192,12 @@ OVER_TIME_GROUPS = {"own": ("your municipality", "#b5452b"),
                     "adopters": ("the adopters", "#1f5f8b")}
 
 
-def plot_effect_by_year(table: pd.DataFrame, path: Path) -> Path:
+def plot_effect_by_year(table: pd.DataFrame, path: Path) -> Path | None:
     """The paired effect year by year: a row per scenario, a panel per key outcome.
 
     ``table``: :mod:`scenarios.over_time`'s rows. Median line and 90% band over paired
-    runs, for one's own municipality and the adopters (where the runs have them).
+    runs, for one's own municipality and the adopters, in the scenarios that have them
+    (None, and no figure, when none has).
     """
     from matplotlib.ticker import MaxNLocator
 
@@ -204,7 +205,12 @@ def plot_effect_by_year(table: pd.DataFrame, path: Path) -> Path:
     from scenarios.over_time import OUTCOMES, PLOTTED
     from sim.world import WEEKS_PER_YEAR
 
-    scenarios = list(dict.fromkeys(table.scenario))
+    # Scenarios with one's own municipality or adopters (all municipalities: the CSV).
+    shown = table[table.group.isin(list(OVER_TIME_GROUPS))
+                  & np.isfinite(table.diff_median.astype(float))]
+    scenarios = list(dict.fromkeys(shown.scenario))
+    if not scenarios:
+        return None
     fig, axes = new_figure(len(scenarios), len(PLOTTED),
                            figsize=(4 * len(PLOTTED), 2.9 * len(scenarios) + 0.8),
                            squeeze=False)
