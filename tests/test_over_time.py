@@ -173,3 +173,24 @@ def test_an_interrupted_write_leaves_a_scenarios_files_whole_or_none(tmp_path, m
     assert result.reused == 24
     assert {p.name for p in (out / "baseline").iterdir()} == {*RESULT_FILES, "runs.sqlite"}
     assert compare_scenarios(out, reps=200).over_time.table.runs.max() == 12
+
+
+def test_a_tampered_year_file_is_one_line_naming_file_line_and_column(planner_runs, tmp_path):
+    import shutil
+
+    from scenarios.compare import compare_scenarios
+    from sim.errors import InputError
+
+    out = Path(shutil.copytree(planner_runs, tmp_path / "scenarios"))
+    path = out / "local_volunteer_policy" / "municipalities_by_year.csv"
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[5].split(",")
+    cells[header.index("staff_hours")] = "lots"
+    lines[5] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as err:
+        compare_scenarios(out, reps=200)
+    message = str(err.value)
+    assert "\n" not in message and "municipalities_by_year.csv: line 6" in message
+    assert "staff_hours" in message and "lots" in message
