@@ -35,7 +35,8 @@ DEFAULT_OUT = Path("out/scenarios")
 COMPARE_OUTPUTS = ("comparison.csv", "differences.png", "shares.png", "timeseries.png",
                    "baseline_vs_observed.csv", "baseline_vs_observed.png", "attribution.csv",
                    "attribution.png", "snapshot_2015.csv", "policy_response.csv",
-                   "policy_response.png", "comparison_manifest.json")
+                   "policy_response.png", "effect_by_year.csv", "effect_by_year.png",
+                   "comparison_manifest.json")
 
 
 def register_list(sub, name: str) -> None:
@@ -146,7 +147,7 @@ def run_run(args) -> int:
     result = run_ensembles(scenarios, posterior, out, seed=seed, workers=args.workers,
                            scheduler=args.scheduler, resume=args.resume, force=args.force,
                            command=getattr(args, "invocation", "coprod run"),
-                           surveys=waves.record())
+                           surveys=waves.record(), replace=replaced_together)
     try:
         return _report_run(result, out)
     except KeyboardInterrupt as stop:
@@ -191,7 +192,8 @@ def _report_run(result, out: Path) -> int:
     """Print what a finished ensemble wrote and which runs failed."""
     reused = f" ({result.reused} stored runs reused)" if result.reused else ""
     print(f"Done in {result.wall_time_s:.1f} s{reused}; wrote {out}/<scenario>/outcomes.csv, "
-          "timeseries.csv, manifest.json")
+          "timeseries.csv, municipalities.csv, municipalities_by_year.csv, inputs.csv, "
+          "manifest.json (each scenario's set replaced whole)")
     for name in result.empty:
         print(f"coprod run: error: scenario {name}: no run finished; {out / name} was left "
               "as it was", file=sys.stderr)
@@ -242,6 +244,7 @@ def run_compare(args) -> int:
     check_out_dir(args.out)
     waves = load_waves(args)
     from scenarios.compare import compare_scenarios
+    from scenarios.over_time import NOTE as OVER_TIME_NOTE
 
     with locked(args.out):
         _check_population(args, waves)
@@ -253,11 +256,14 @@ def run_compare(args) -> int:
             response = _write_policy_response(comp, args.out, stage, notes)
             if response is not None:
                 written += ["policy_response.csv", "policy_response.png"]
+            by_year = _write_over_time(comp, stage)
+            written += by_year
             write_manifest(stage / "comparison_manifest.json", manifest(
                 command=getattr(args, "invocation", "coprod compare"), seed=seed,
                 baseline=comp.baseline, population=comp.population,
                 scenarios=list(comp.table.scenario.unique()) if len(comp.table) else [],
-                surveys=waves.record(), written=written, notes=notes))
+                surveys=waves.record(), written=written, notes=notes, years=comp.years,
+                **({"effect_by_year": OVER_TIME_NOTE} if by_year else {})))
             written.append("comparison_manifest.json")
     for name in comp.skipped:
         print(f"coprod compare: note: scenario {name} has no results (every run failed); "
@@ -265,11 +271,46 @@ def run_compare(args) -> int:
     for note in notes:
         print(f"coprod compare: note: {note}", file=sys.stderr)
     _print_headline(comp)
+    _print_over_time(comp)
     _print_readings(comp)
     if response is not None and response.sentence():
         print(f"\n{response.sentence()} (policy_response.csv and .png: per reading too)")
     print(f"\nWrote {args.out}/" + ", ".join(written))
     return 0
+
+
+def _write_over_time(comp, stage: Path) -> list[str]:
+    """``effect_by_year.csv`` and ``.png`` into ``stage`` (none when no run has years)."""
+    from scenarios.over_time import write
+
+    return [] if comp.over_time is None else write(comp.over_time, stage)
+
+
+# The over-time sentences the console gives, per scenario: who coordinates and volunteers.
+OVER_TIME_OUTCOMES = ("share_municipality", "share_voluntary", "share_together",
+                      "per_1000:active_volunteers")
+
+
+def _print_over_time(comp) -> None:
+    """What "N years ahead" means, then how soon each effect shows and whether it lasts."""
+    from scenarios.over_time import trajectory
+    from sim.municipality import split_population_name
+
+    print(f"\nTime: {comp.years}.")
+    table = comp.over_time.table if comp.over_time is not None else None
+    if table is None or table.empty:
+        return
+    _, own = split_population_name(comp.population)
+    groups = [("own", f"In {own.name}")] if own is not None else []
+    groups.append(("adopters", "In the adopters"))
+    print("Year by year from the switch (effect_by_year.csv and .png; the paired change, "
+          "median and 90% over runs):")
+    for name in dict.fromkeys(table.scenario):
+        for group, where in groups:
+            for key in OVER_TIME_OUTCOMES:
+                line = trajectory(table, name, group, key, where)
+                if line:
+                    print(f"    {line}.")
 
 
 def _write_policy_response(comp, out: Path, stage: Path, notes: list):

@@ -23,8 +23,11 @@ from calibration.observed_survey import SurveyTable
 from calibration.predictive_check import PredictiveCheck, compare
 from scenarios.attribution import COLUMNS as ATTRIBUTION_COLUMNS
 from scenarios.attribution import attribution_table, narrowed_of, strengths_of, world_of
+from scenarios.derived import HOURS_PER_FTE_YEAR, STAFF_FTE, with_fte
 from scenarios.effects import read_ensembles
+from scenarios.ensemble import years_words
 from scenarios.labels import describe
+from scenarios.over_time import OverTime, effect_by_year
 from sim.catalogue import COORDINATORS, TABLE2_IDS
 from sim.errors import InputError
 from sim.municipality import split_population_name
@@ -48,6 +51,9 @@ class Comparison:
     # shares against the baseline's and the observed (scenario, statistic, ...)
     snapshot: pd.DataFrame | None = None
     population: str = "survey2015"  # the runs' population (with one's own municipality)
+    # the paired effects year by year from the switch (scenarios.over_time)
+    over_time: OverTime | None = None
+    years: str = ""  # what "N years ahead" means, in words (scenarios.ensemble.years_words)
 
 
 def _summary(values: np.ndarray) -> tuple[float, float, float]:
@@ -210,6 +216,8 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
     """
     _refuse_unfinished(Path(directory))
     ens = read_ensembles(directory, baseline)
+    for name, outcomes in ens.scenarios.items():  # staff time in FTE beside its hours
+        ens.scenarios[name] = dataclasses.replace(outcomes, values=with_fte(outcomes.values))
     notes = ens.notes() + check_versions(
         {name: (o.path.parent / "manifest.json", o.manifest)
          for name, o in ens.scenarios.items()}, baseline)
@@ -230,6 +238,8 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
         adopt = ens.adopters(name)
         if adopt is not None and adopt.runs:
             if len(adopt.levels):
+                adopt = dataclasses.replace(adopt, levels=with_fte(adopt.levels),
+                                            differences=with_fte(adopt.differences))
                 rows += _rows(name, adopt.levels, adopt.differences)
                 effects[name] = effects[name].join(adopt.differences, how="left")
             if adopt.switched_none == adopt.runs:
@@ -275,7 +285,7 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
         # municipality's and the adopters' (where the scenario has them).
         names = tuple(n for n in (*SUMMARY, *(p + o for p in ("", "own:", "adopters:")
                                               for o in PLANNER),
-                                  *(f"own:{o}" for o in OWN_SHARES))
+                                  *(f"own:{o}" for o in (*OWN_SHARES, STAFF_FTE)))
                       if n in diff.columns)
         manifest = ens.scenarios[name].manifest
         part, why = attribution_table(
@@ -286,10 +296,14 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
         left_out += why
     attribution = pd.concat(parts, ignore_index=True) if parts else \
         pd.DataFrame(columns=ATTRIBUTION_COLUMNS)
+    over = effect_by_year(ens)
+    base_manifest = ens.scenarios[baseline].manifest
+    years = base_manifest.get("years") if isinstance(base_manifest.get("years"), str) else \
+        years_words(int(base_manifest.get("horizon_weeks") or 0), 0)
     return Comparison(table, baseline, fit, ens.skipped, attribution,
-                      tuple(notes + left_out),
+                      tuple(notes + left_out + list(over.notes)),
                       pd.concat(snapshots, ignore_index=True) if snapshots else None,
-                      population)
+                      population, over, years)
 
 
 # Packages whose version can change the numbers a run gives (random streams, compiled
@@ -395,8 +409,17 @@ def _labelled(table: pd.DataFrame, population: str) -> pd.DataFrame:
     return table
 
 
-def _describe(name: str, population: str, own: str | None):
-    """:func:`scenarios.labels.describe`, and for ``reading:<r>:<outcome>`` its reading."""
+def _describe(name: str, population: str = "survey2015", own: str | None = None):
+    """:func:`scenarios.labels.describe`, with a reading's words and FTE's.
+
+    ``reading:<r>:<outcome>`` says its reading; ``…staff_fte`` (:mod:`scenarios.derived`)
+    takes the staff hours' words, in FTE.
+    """
+    if name.endswith(STAFF_FTE) and not name.startswith(READING_PREFIX):
+        hours = describe(name[:-len(STAFF_FTE)] + "staff_hours", population, own)
+        return dataclasses.replace(hours, label="Staff time spent coordinating, in FTE "
+                                   f"of {HOURS_PER_FTE_YEAR:,} hours a year", unit="FTE",
+                                   scale=1)
     if not name.startswith(READING_PREFIX):
         return describe(name, population, own)
     reading, _, rest = name[len(READING_PREFIX):].partition(":")
@@ -460,7 +483,13 @@ def _snapshot(name: str, mine, base, diff: pd.DataFrame,
 OWN_FIRST = (("own:share_municipality", "coordinated by the municipality alone"),
              ("own:share_voluntary", "coordinated by organisations alone"),
              ("own:share_together", "coordinated together"),
-             ("own:per_1000:active_volunteers", "active volunteers per 1,000 inhabitants"))
+             ("own:per_1000:active_volunteers", "active volunteers per 1,000 inhabitants"),
+             ("own:nursing_home:activities_per_unit",
+              "volunteer activities per week per nursing home"),
+             ("own:home_care:activities_per_unit",
+              "volunteer activities per week per home-care district"),
+             ("own:staff_fte", f"staff time coordinating them, in full-time equivalents "
+              f"of {HOURS_PER_FTE_YEAR:,} hours a year"))
 
 
 def _rests_on(attribution: pd.DataFrame | None, scenario: str, outcome: str) -> str:
@@ -502,7 +531,7 @@ def own_lines(table: pd.DataFrame, baseline: str, own: str,
             if (name, key) not in rows.index or (baseline, key) not in rows.index:
                 continue
             before, after = rows.loc[(baseline, key)], rows.loc[(name, key)]
-            label = describe(key)
+            label = _describe(key)
 
             def level(r, label=label) -> str:
                 # The interval's ends without the unit, which the median carries.

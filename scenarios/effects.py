@@ -354,28 +354,39 @@ def read_inputs_file(path: Path, manifest: dict | None = None) -> pd.DataFrame:
 MUNI_FILE = "municipalities.csv"
 
 
-def read_municipalities_file(path: Path, manifest: dict | None = None) -> pd.DataFrame:
+def read_municipalities_file(path: Path, manifest: dict | None = None, *,
+                             by_year: bool = False) -> pd.DataFrame:
     """A scenario's ``municipalities.csv``: one row per run and municipality, checked.
 
     Index ``draw, replicate, seed, municipality``; the columns
     :data:`sim.municipality.MUNI_COLUMNS` as numbers (mean trust may be blank).
+    ``by_year``: its ``municipalities_by_year.csv`` instead, one row per run, year and
+    municipality (index ``draw, replicate, seed, year, municipality``; ``week`` and
+    :data:`scenarios.ensemble.YEAR_COLUMNS` the columns).
     """
+    from scenarios.ensemble import YEAR_COLUMNS
     from sim.municipality import MUNI_COLUMNS
 
     path = Path(path)
-    frame = _read_table(path, (*KEY, *MUNI_COLUMNS))
-    expected = (manifest or {}).get("municipality_rows")
+    years = ("year", "week") if by_year else ()
+    columns = YEAR_COLUMNS if by_year else MUNI_COLUMNS
+    frame = _read_table(path, (*KEY, *years, *columns))
+    expected = (manifest or {}).get("municipality_year_rows" if by_year
+                                    else "municipality_rows")
     if isinstance(expected, int) and not isinstance(expected, bool) and expected != len(frame):
         raise _miscounted(path, len(frame), f"{expected}")
     if frame.empty:
         raise InputError(str(path), "no rows", _again(path), problem="empty file:")
     out = _run_key(path, frame)
+    for column in years:  # at most MAX_STEPS weeks (sim.runner)
+        out[column] = _whole(path, frame, column, limit=2601)
     out["municipality"] = _whole(path, frame, "municipality", limit=100_000)
-    for column in MUNI_COLUMNS[1:]:
+    for column in columns[1:]:
         out[column] = _numbers(path, frame, column, blank=column == "mean_trust")
-    _refuse_repeats(path, out, ["draw", "replicate", "municipality"],
-                    "run's municipality")
-    return out.set_index([*KEY, "municipality"]).sort_index()
+    index = ["draw", "replicate", *years[:1], "municipality"]
+    _refuse_repeats(path, out, index, "run's municipality" + (" per year" if by_year
+                                                                else ""))
+    return out.set_index([*KEY, *years[:1], "municipality"]).sort_index()
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ of workers (local processes or a Dask cluster).
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pandas as pd
 from calibration.inputs import policy_strengths
 from calibration.posterior import Posterior
 from scenarios.spec import Scenario, check_runs
-from scenarios.store import STORE, RunStore, check_folder, identity
+from scenarios.store import RESULT_FILES, STORE, RunStore, check_folder, identity
 from sim.batch import Failure, Interrupted, Task, run_tasks, spawn_seeds
 from sim.catalogue import COORDINATORS
 from sim.classify import CLASSES
@@ -32,11 +33,36 @@ from sim.io import (
     refuse_package_dir,
     write_manifest,
 )
-from sim.municipality import MUNI_COLUMNS, SHOWN_TYPES, area_outcomes
+from sim.municipality import GROUPS, MODES, MUNI_COLUMNS, SHOWN_TYPES, area_outcomes
 from sim.outcomes import SUMMARY, TAIL_WEEKS
 from sim.parameters import ASSUMPTIONS, FREE, from_unit
 
 SERIES_EVERY = 4  # weeks between rows of timeseries.csv
+YEARS_FILE = "municipalities_by_year.csv"  # every run's municipalities, year by year
+# What changes from year to year (what stays, inhabitants, units and whose municipality
+# it is, is in municipalities.csv): who was switched, staff hours, active volunteers and
+# the activities by unit group and coordinator.
+YEAR_COLUMNS = ("municipality", "switched", "staff_hours", "active_volunteers",
+                *(f"{g}:{m}" for g in GROUPS for m in MODES))
+SNAPSHOT_YEAR = 2015  # the calendar year of the snapshot the scenarios branch from
+
+
+def years_words(horizon_weeks: int, lever_week: float, weeks_per_year: int = 52) -> str:
+    """What "N years ahead" means for runs of ``horizon_weeks``, in one sentence.
+
+    Years are counted from the 2015 snapshot (the survey's year), where the runs of all
+    scenarios branch and the levers switch (``lever_week`` weeks after it, 0 by default),
+    so year k is the calendar year 2015 + k.
+    """
+    years = horizon_weeks / weeks_per_year
+    shown = f"{years:g}" if years == int(years) else f"{years:.1f}"
+    switch = ("the scenarios' levers switch right after it" if not lever_week else
+              f"the scenarios' levers switch {int(lever_week)} weeks after it")
+    return (f"the horizon is {horizon_weeks} weeks = {shown} years after the 2015 "
+            f"snapshot, where every scenario's runs branch from one world and {switch}; "
+            f"year k is counted from there, so year {shown} is "
+            f"{SNAPSHOT_YEAR + horizon_weeks // weeks_per_year}"
+            + ("" if years == int(years) else " (part of it)"))
 
 
 # Outcomes of the whole population from its per-municipality table (sim.municipality):
@@ -142,7 +168,34 @@ def run_outcomes(res) -> dict:
         outcomes.update({f"own:{k}": float(v) for k, v in mine.items()
                          if k != "municipalities"})
     thin = series[(series.week >= 0) & (series.week % SERIES_EVERY == 0)]
-    return {"outcomes": outcomes, "series": thin, "municipalities": munis}
+    return {"outcomes": outcomes, "series": thin, "municipalities": munis,
+            "years": year_frame(res)}
+
+
+def year_frame(res) -> pd.DataFrame:
+    """The run's municipalities year by year from the switch (``municipalities_by_year``).
+
+    One row per year and municipality: ``year`` (0 = the 2015 snapshot, where scenarios
+    branch; k = the end of the k-th year after it), ``week`` and :data:`YEAR_COLUMNS`
+    (what does not change is in ``municipalities.csv``). Year k's values are those of the last
+    :data:`sim.outcomes.TAIL_WEEKS` weeks up to week 52 k (activities and who coordinated
+    them; volunteers and trust in its last week), the window the horizon's
+    ``municipalities.csv`` uses, so the horizon's year holds the same numbers as it; a
+    horizon that is not a whole number of years ends with a shorter last year, recorded
+    at the horizon.
+    """
+    from sim.world import WEEKS_PER_YEAR
+
+    records = [(week, cols) for week, cols in res.municipality_years if week <= res.steps]
+    if not records or records[-1][0] != res.steps:
+        records.append((res.steps, res.municipality_columns))
+    frames = []
+    for week, cols in records:
+        frame = pd.DataFrame({c: cols[c] for c in YEAR_COLUMNS})
+        frame.insert(0, "week", np.int64(week))
+        frame.insert(0, "year", np.int64(-(-week // WEEKS_PER_YEAR)))
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 def checked_result(value, where: str) -> dict:
@@ -153,7 +206,7 @@ def checked_result(value, where: str) -> dict:
     """
     again = "rerun with --force to start this scenario again"
     if not isinstance(value, dict) or not {"outcomes", "series"} <= set(value) \
-            or not set(value) <= {"outcomes", "series", "municipalities"}:
+            or not set(value) <= {"outcomes", "series", "municipalities", "years"}:
         shown = sorted(value) if isinstance(value, dict) else type(value).__name__
         raise InputError(where, shown, f"a stored run holds 'outcomes' and 'series'; {again}",
                          problem="malformed stored run:")
@@ -184,6 +237,16 @@ def checked_result(value, where: str) -> dict:
                              f"a table with columns {', '.join(MUNI_COLUMNS)}; {again}",
                              problem="malformed value")
         checked["municipalities"] = munis
+    if "years" in value:
+        years = value["years"]
+        need = ("year", "week", *YEAR_COLUMNS)
+        if not isinstance(years, pd.DataFrame) or years.empty or any(
+                c not in years.columns for c in need):
+            shown = list(years.columns) if isinstance(years, pd.DataFrame) else years
+            raise InputError(f"{where}: field 'years'", str(shown)[:80], "allowed: a table "
+                             f"with columns {', '.join(need)}; {again}",
+                             problem="malformed value")
+        checked["years"] = years
     return checked
 
 
@@ -260,7 +323,7 @@ def inputs_frame(scenario: Scenario, tasks: list[Task], results: list) -> pd.Dat
 
 
 def _frames(scenario: Scenario, tasks: list[Task], results: list):
-    rows, series, munis = [], [], []
+    rows, series, munis, years = [], [], [], []
     for task, res in zip(tasks, results, strict=True):
         if isinstance(res, Failure):
             continue
@@ -273,14 +336,16 @@ def _frames(scenario: Scenario, tasks: list[Task], results: list):
         for i, (k, v) in enumerate(key.items()):
             s.insert(i, k, v)
         series.append(s)
-        if "municipalities" in res:
-            m = res["municipalities"].copy()
-            for i, (k, v) in enumerate(key.items()):
-                m.insert(i, k, v)
-            munis.append(m)
+        for name, kept in (("municipalities", munis), ("years", years)):
+            if name in res:
+                m = res[name].copy()
+                for i, (k, v) in enumerate(key.items()):
+                    m.insert(i, k, v)
+                kept.append(m)
     return (pd.DataFrame(rows),
             pd.concat(series, ignore_index=True) if series else pd.DataFrame(),
-            pd.concat(munis, ignore_index=True) if munis else None)
+            pd.concat(munis, ignore_index=True) if munis else None,
+            pd.concat(years, ignore_index=True) if years else None)
 
 
 def posterior_hash(posterior: Posterior) -> str:
@@ -288,11 +353,16 @@ def posterior_hash(posterior: Posterior) -> str:
     return posterior.digest()
 
 
-def _interrupted(stores: list[RunStore], out: Path, total: int) -> Interrupted:
+def _interrupted(stores: list[RunStore], out: Path, total: int,
+                 written: tuple = ()) -> Interrupted:
+    """The interrupt, saying what is kept: the stored runs and the scenarios written."""
     kept = sum(store.count() for store in stores)
     err = Interrupted(kept, total)
-    err.kept = (f"{kept} of {total} runs are kept in {out}/<scenario>/{STORE}; "
-                "'coprod run ... --resume' with the same options computes only the rest")
+    whole = (f"the files of {', '.join(written)} were written whole, the others' not at "
+             "all; " if written else "")
+    err.kept = (f"{kept} of {total} runs are kept in {out}/<scenario>/{STORE}; {whole}"
+                "'coprod run ... --resume' with the same options computes only the rest"
+                + (" and writes the files" if kept == total else ""))
     return err
 
 
@@ -300,7 +370,7 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
                   workers: int = 1, scheduler: str | None = None,
                   progress: bool | None = None, resume: bool = False,
                   force: bool = False, command: str = "",
-                  surveys: list | None = None) -> EnsembleResult:
+                  surveys: list | None = None, replace=None) -> EnsembleResult:
     """Run every scenario's ensemble in one parallel batch and write its files.
 
     Each run is stored in ``<out>/<scenario>/runs.sqlite`` as it finishes; ``resume``
@@ -308,7 +378,9 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
     of another scenario content, seed, posterior or code is refused unless ``force``.
     ``command`` is recorded in each manifest (the command line that asked for the runs),
     and ``surveys`` (:meth:`calibration.waves.Waves.record`), when given, the surveys
-    the runs were made for.
+    the runs were made for. ``replace``: a context manager ``(folder, names) -> staging
+    folder`` that replaces a scenario's files whole or not at all
+    (:func:`coprod.outputs.replaced_together`; see :func:`_write_scenario`).
     """
     t0 = time.perf_counter()
     out = Path(out)
@@ -321,6 +393,7 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
         for scenario, ident in zip(scenarios, idents, strict=True):
             check_folder(out / scenario.name, ident, force=force)
         stores: list[RunStore] = []
+        written: list[str] = []  # scenarios whose files are in place
         try:
             for scenario, ident in zip(scenarios, idents, strict=True):
                 stores.append(RunStore(out / scenario.name, ident, resume=resume))
@@ -339,9 +412,11 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
                 _write_scenario(out / scenario.name, scenario, tasks, chunk, failed, ident,
                                 posterior, seed=seed, workers=workers, scheduler=scheduler,
                                 wall=wall, reused=reused[scenario.name], command=command,
-                                surveys=surveys)
+                                surveys=surveys, replace=replace)
+                written.append(scenario.name)
         except KeyboardInterrupt:
-            raise _interrupted(stores, out, sum(s.runs for s in scenarios)) from None
+            raise _interrupted(stores, out, sum(s.runs for s in scenarios),
+                               tuple(written) if replace else ()) from None
         finally:
             for store in stores:
                 store.close()
@@ -389,13 +464,33 @@ def _run_missing(scenarios, stores, posterior, seed, workers, scheduler, progres
 
 def _write_scenario(directory: Path, scenario: Scenario, tasks, chunk, failed, ident,
                     posterior: Posterior, *, seed, workers, scheduler, wall, reused,
-                    command, surveys: list | None = None) -> None:
-    """Write outcomes.csv, timeseries.csv and manifest.json (last: it vouches for both)."""
-    outcomes, series, munis = _frames(scenario, tasks, chunk)
+                    command, surveys: list | None = None, replace=None) -> None:
+    """Write the scenario's files (:data:`scenarios.store.RESULT_FILES`), manifest last.
+
+    ``replace`` (:func:`coprod.outputs.replaced_together`, as the command line gives it)
+    stages them and puts them in place whole or not at all, so an interrupt while they
+    are written leaves the earlier set (or, after ``--force`` stored its first run, none:
+    the runs are kept and ``--resume`` writes them). Without it they are written into
+    the folder one by one, the manifest, which vouches for the others, last.
+    """
+    with replace(directory, RESULT_FILES) if replace else nullcontext(directory) as stage:
+        _write_files(stage, scenario, tasks, chunk, failed, ident, posterior, seed=seed,
+                     workers=workers, scheduler=scheduler, wall=wall, reused=reused,
+                     command=command, surveys=surveys)
+
+
+def _write_files(directory: Path, scenario: Scenario, tasks, chunk, failed, ident,
+                 posterior: Posterior, *, seed, workers, scheduler, wall, reused,
+                 command, surveys: list | None = None) -> None:
+    from sim.world import WEEKS_PER_YEAR
+
+    outcomes, series, munis, years = _frames(scenario, tasks, chunk)
     atomic_write_frame(directory / "outcomes.csv", outcomes)
     atomic_write_frame(directory / "timeseries.csv", series)
     if munis is not None:
         atomic_write_frame(directory / "municipalities.csv", munis)
+    if years is not None:
+        atomic_write_frame(directory / YEARS_FILE, years)
     atomic_write_frame(directory / "inputs.csv", inputs_frame(scenario, tasks, chunk),
                        float_format="%.10g")
     write_manifest(directory / "manifest.json", manifest(
@@ -411,5 +506,8 @@ def _write_scenario(directory: Path, scenario: Scenario, tasks, chunk, failed, i
         runs=len(tasks), runs_reused=reused, failed=[f.describe() for f in failed],
         outcome_rows=len(outcomes), series_rows=len(series),
         municipality_rows=0 if munis is None else len(munis),
+        municipality_year_rows=0 if years is None else len(years),
+        years=years_words(scenario.horizon_weeks, scenario.overrides.get("lever_week", 0),
+                          WEEKS_PER_YEAR),
         workers=workers, scheduler=scheduler, wall_time_all_scenarios_s=round(wall, 2),
         **({} if surveys is None else {"surveys": surveys})))

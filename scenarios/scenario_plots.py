@@ -185,3 +185,62 @@ def plot_policy_response(frame: pd.DataFrame, path: Path) -> Path:
                  "(median and 90% of runs per quarter of the route's range)", fontsize=11)
     fig.tight_layout()
     return save_figure(fig, path)
+
+
+# Your municipality and the adopters in the over-time figure (all municipalities: CSV).
+OVER_TIME_GROUPS = {"own": ("your municipality", "#b5452b"),
+                    "adopters": ("the adopters", "#1f5f8b")}
+
+
+def plot_effect_by_year(table: pd.DataFrame, path: Path) -> Path | None:
+    """The paired effect year by year: a row per scenario, a panel per key outcome.
+
+    ``table``: :mod:`scenarios.over_time`'s rows. Median line and 90% band over paired
+    runs, for one's own municipality and the adopters, in the scenarios that have them
+    (None, and no figure, when none has).
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    from scenarios.ensemble import SNAPSHOT_YEAR
+    from scenarios.over_time import OUTCOMES, PLOTTED
+    from sim.world import WEEKS_PER_YEAR
+
+    # Scenarios with one's own municipality or adopters (all municipalities: the CSV).
+    shown = table[table.group.isin(list(OVER_TIME_GROUPS))
+                  & np.isfinite(table.diff_median.astype(float))]
+    scenarios = list(dict.fromkeys(shown.scenario))
+    if not scenarios:
+        return None
+    fig, axes = new_figure(len(scenarios), len(PLOTTED),
+                           figsize=(4 * len(PLOTTED), 2.9 * len(scenarios) + 0.8),
+                           squeeze=False)
+    for i, name in enumerate(scenarios):
+        for j, key in enumerate(PLOTTED):
+            ax = axes[i, j]
+            label, unit = OUTCOMES[key]
+            for group, (words, colour) in OVER_TIME_GROUPS.items():
+                rows = table[(table.scenario == name) & (table.group == group)
+                             & (table.outcome == key)].sort_values("year")
+                if rows.empty or not np.isfinite(rows.diff_median.astype(float)).any():
+                    continue
+                # Placed at the year's last week (a shorter last year where it ends).
+                x = SNAPSHOT_YEAR + rows.week.to_numpy(float) / WEEKS_PER_YEAR
+                ax.fill_between(x, rows.diff_low_90.astype(float),
+                                rows.diff_high_90.astype(float), color=colour, alpha=0.18,
+                                lw=0)
+                ax.plot(x, rows.diff_median.astype(float), color=colour, marker="o",
+                        ms=3, label=words)
+            ax.axhline(0, color="grey", lw=1)
+            ax.grid(alpha=0.3)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_title(f"{_label(name)}: {label}", fontsize=8)
+            ax.set_ylabel("points" if unit == "percentage points" else unit, fontsize=7)
+            ax.tick_params(labelsize=7)
+            if i == len(scenarios) - 1:
+                ax.set_xlabel("year (the switch at the 2015 snapshot)", fontsize=7)
+            if i == 0 and j == 0 and ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=7)
+    fig.suptitle("The paired effect year by year from the switch (scenario − baseline, run "
+                 "for run): median and 90% band", fontsize=10)
+    fig.tight_layout()
+    return save_figure(fig, path)

@@ -35,7 +35,7 @@ STORE = "runs.sqlite"
 FORMAT = "json-1"
 # What a finished ensemble writes beside its store (scenarios.ensemble), manifest first.
 RESULT_FILES = ("manifest.json", "outcomes.csv", "timeseries.csv", "municipalities.csv",
-                "inputs.csv")
+                "municipalities_by_year.csv", "inputs.csv")
 MAX_RECORD_BYTES = 20_000_000  # one run's record; a few hundred kB at the longest horizon
 FRAME_TAG = "__frame__"
 # The dtypes a stored table may have (what the model's series are made of).

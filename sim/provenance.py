@@ -85,6 +85,9 @@ CONSTANTS: dict[str, tuple[str, str]] = {
     "DEFAULT_STEPS": (DEFINITION, "a run observes 2015 unless asked for more weeks"),
     "MAX_STEPS": (TECHNICAL, "at most fifty years after 2015"),
     "CHECK_WEEKS": (TECHNICAL, "weeks run between checks for Ctrl-C"),
+    "WEEKS_PER_YEAR": (DEFINITION, "a year after the 2015 snapshot: 52 weeks, at whose end "
+                                   "each municipality is recorded (a record changes no "
+                                   "number)"),
     # sim/sample_frame.py: a survey's own frame.
     "MAX_FRAME_UNITS": (TECHNICAL, "units of a survey's own frame (as a unit-level file)"),
     "MAX_SCALE": (TECHNICAL, "the largest scaling of the 2015 frame for an aggregate "

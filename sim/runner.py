@@ -47,6 +47,9 @@ class SimulationResult:
     # four weeks, volunteers, staff hours, flags (World.municipality_outcomes), one array
     # per column; ``municipalities`` is the table (made when asked: calibration never does).
     municipality_columns: Mapping[str, np.ndarray] = MappingProxyType({})
+    # The same table at the snapshot and at the end of every year after it: a tuple of
+    # (week, columns) (sim.world.World.year_records).
+    municipality_years: tuple = ()
 
     @cached_property
     def municipalities(self) -> pd.DataFrame:
@@ -127,7 +130,8 @@ def observed_run(world: World, steps: int, interrupted=False, *,
                             coordination if at_2015 is survey
                             else str(classify_table(at_2015.counts, statutory)),
                             float(pop.muni_population.sum()), pop.unit_type, pop.unit_muni,
-                            world.flags.muni, MappingProxyType(world.municipality_outcomes()))
+                            world.flags.muni, MappingProxyType(world.municipality_outcomes()),
+                            world.year_records)
 
 
 def run_branches(branches, *, population: str | Population = "survey2015", rng=None

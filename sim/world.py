@@ -65,6 +65,9 @@ SERVICE_AVAILABILITY = {"day_centre": 0.35, "food_delivery": 0.7, "cultural_home
 # 2014: about 1.22 hours per volunteer per week.
 HOURS_PER_VOLUNTEER_WEEK = (VOLUNTEER_FTE_2014 * HOURS_PER_FTE_YEAR
                             / (VOLUNTEER_SHARE_2014 * POPULATION_2014) / 52)
+# A year after the 2015 snapshot is 52 weeks: year k ends at week 52 k, when the
+# per-municipality record of the year is taken (World.year_records).
+WEEKS_PER_YEAR = 52
 
 
 def _settings_mask() -> np.ndarray:
@@ -199,6 +202,9 @@ class World:
         self.week_outcomes: Mapping[str, float] = MappingProxyType(
             dict.fromkeys(outcomes.NAMES, np.nan))
         self._series: list[dict[str, np.ndarray]] = []  # the weeks after the snapshot
+        # (week, municipality_outcomes()) at the snapshot and at the end of every year
+        # after it: how a policy's effect builds up, municipality by municipality.
+        self._years: list[tuple[int, dict[str, np.ndarray]]] = []
 
     def _draw_arrangements(self) -> None:
         """Every pair's first standing arrangement: a logit choice under the first regime."""
@@ -449,12 +455,33 @@ class World:
         """
         if n_weeks <= 0:
             return {name: np.empty(0) for name in outcomes.NAMES}
-        series = self._outcomes(self.week + 1, self._advance(self.week + 1, n_weeks))
-        self.week += n_weeks
+        # Stopping at each year's end to record the municipalities changes no number: the
+        # random stream and the state go on as in one block (tests/test_over_time.py).
+        end, blocks = self.week + n_weeks, []
+        if self.week == 0 and not self._years:
+            self._years.append((0, self.municipality_outcomes()))
+        while self.week < end:
+            stop = min(end, (self.week // WEEKS_PER_YEAR + 1) * WEEKS_PER_YEAR)
+            blocks.append(self._outcomes(self.week + 1,
+                                         self._advance(self.week + 1, stop - self.week)))
+            self.week = stop
+            if stop % WEEKS_PER_YEAR == 0:
+                self._years.append((stop, self.municipality_outcomes()))
+        series = {name: np.concatenate([b[name] for b in blocks]) for name in blocks[0]}
         self._series.append(series)
         self.week_outcomes = MappingProxyType(
             {name: float(values[-1]) for name, values in series.items()})
         return series
+
+    @property
+    def year_records(self) -> tuple[tuple[int, dict[str, np.ndarray]], ...]:
+        """``(week, municipality_outcomes())`` at the snapshot and every year's end since.
+
+        Taken when :meth:`advance` passes week 0 and each multiple of
+        :data:`WEEKS_PER_YEAR`: year k's record is the last four weeks of weeks
+        52(k−1)+1 … 52k, the same window as the horizon's (and the survey's).
+        """
+        return tuple(self._years)
 
     def _advance(self, first_week: int, n_weeks: int) -> np.ndarray:
         """Run ``n_weeks`` weeks from ``first_week``, switching the regime when due.

@@ -95,7 +95,8 @@ def test_results_are_identical_for_one_two_workers_and_dask(tmp_path):
 
     one = _run(tmp_path / "one")
     two = _run(tmp_path / "two", workers=2)
-    assert one == two and len(one) == 8  # outcomes, timeseries, inputs, municipalities × 2
+    assert one == two and len(one) == 10  # outcomes, timeseries, inputs, municipalities
+    # and municipalities_by_year, × 2
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster:
         dask = _run(tmp_path / "dask", scheduler=cluster.scheduler_address)

@@ -1,0 +1,261 @@
+"""A policy's paired effect year by year from the switch: yours, the adopters', everyone's.
+
+Scenarios of one root seed branch from the same 2015 world (:class:`scenarios.ensemble.
+WorldTask`, :func:`sim.runner.run_branches`): run (draw, replicate, seed) of a policy
+and of the baseline are one world up to the snapshot, so their difference in a year is
+the policy's effect on that run, and year 0 (the snapshot) differs by exactly nothing.
+Each run records every municipality at the snapshot and at the end of each year after
+it (``municipalities_by_year.csv``, :func:`scenarios.ensemble.year_frame`).
+
+**A year's value** is that of the last :data:`sim.outcomes.TAIL_WEEKS` (four) weeks of
+the year: activities and who coordinated them over those weeks, volunteers in its last
+week. That is the window the horizon's outcomes use (``municipalities.csv``, the
+``own:``, ``adopters:``, ``per_1000:`` and by-type rows of ``comparison.csv``) and the
+survey's, so the horizon's year is the same number as ``comparison.csv`` at the horizon,
+not a second definition beside it. A mean over the year's 52 weeks would be steadier but
+would disagree with the horizon's rows; four weeks make each year noisier, which the 90%
+band shows. One exception, said in :data:`NOTE`: for all municipalities together, a
+share here is of the four weeks' activities summed, while ``comparison.csv``'s
+``share_*`` rows without a prefix average the four weekly shares (a hair apart).
+
+Groups: ``own`` (the planner's municipality, ``--municipality``), ``adopters`` (the
+municipalities whose volunteer centre, policy or service the scenario switched by the
+horizon, in both runs of a pair: the same places) and ``all``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from scenarios.derived import FTE_WORDS, HOURS_PER_FTE_WEEK, STAFF_FTE
+from scenarios.effects import KEY, MUNI_FILE, Ensembles, read_municipalities_file
+from scenarios.ensemble import SNAPSHOT_YEAR, YEARS_FILE
+from sim.municipality import GROUPS, MODES, SHOWN_TYPES
+from sim.world import WEEKS_PER_YEAR
+
+FILE, FIGURE = "effect_by_year.csv", "effect_by_year.png"
+GROUP_NAMES = ("own", "adopters", "all")
+# The outcomes followed year by year, in a council's order, with their words and the
+# unit of their differences (values are stored in it: shares in percentage points).
+OUTCOMES = {
+    "share_municipality": ("coordinated by the municipality alone", "percentage points"),
+    "share_voluntary": ("coordinated by organisations alone", "percentage points"),
+    "share_together": ("coordinated together", "percentage points"),
+    "per_1000:active_volunteers": ("active volunteers per 1,000 inhabitants",
+                                   "people per 1,000 inhabitants"),
+    "nursing_home:activities_per_unit": ("volunteer activities per week per nursing home",
+                                         "activities per week per nursing home"),
+    "home_care:activities_per_unit": ("volunteer activities per week per home-care "
+                                      "district", "activities per week per district"),
+    STAFF_FTE: ("staff time coordinating them", "FTE"),
+}
+PLOTTED = ("share_municipality", "share_voluntary", "share_together",
+           "per_1000:active_volunteers")
+SCALE = {"share_municipality": 100, "share_voluntary": 100, "share_together": 100}
+COLUMNS = ("scenario", "group", "year", "calendar_year", "week", "outcome", "label",
+           "difference_unit", "diff_median", "diff_low_90", "diff_high_90", "runs")
+NOTE = ("effect_by_year.csv: the paired difference (scenario minus baseline, run for run) "
+        "year by year; year k is the last four weeks of the k-th year after the 2015 "
+        f"snapshot (calendar year {SNAPSHOT_YEAR} + k; the runs switch at the snapshot), "
+        "the horizon's window, so the horizon's year equals comparison.csv's own:, "
+        "adopters: and per_1000: rows; for all municipalities a share is of the four "
+        "weeks' activities summed (comparison.csv's share_* rows average the weekly "
+        "shares); staff time in " + FTE_WORDS)
+
+
+def _sums(frame: pd.DataFrame, weight: np.ndarray) -> pd.DataFrame:
+    """Per run and year, the sums :func:`sim.municipality.area_outcomes` divides."""
+    w = weight.astype(float)
+    cols = {f"mode:{m}": sum(frame[f"{g}:{m}"].to_numpy() for g in GROUPS) * w
+            for m in MODES}
+    for t in SHOWN_TYPES:
+        cols[f"{t}:activities"] = sum(frame[f"{t}:{m}"].to_numpy() for m in MODES) * w
+        cols[f"{t}:units"] = frame[f"units:{t}"].to_numpy() * w
+    for c in ("inhabitants", "active_volunteers", "staff_hours"):
+        cols[c] = frame[c].to_numpy() * w
+    return pd.DataFrame(cols, index=frame.index).groupby(level=[*KEY, "year"]).sum()
+
+
+def _ratio(a: pd.Series, b: pd.Series) -> pd.Series:
+    return (a / b.where(b > 0)).astype(float)
+
+
+def _outcomes(sums: pd.DataFrame) -> pd.DataFrame:
+    """:data:`OUTCOMES` from :func:`_sums`, in their shown units (NaN: nothing to divide)."""
+    total = sum(sums[f"mode:{m}"] for m in MODES)
+    out = {f"share_{m}": _ratio(sums[f"mode:{m}"], total) * 100 for m in MODES}
+    out["per_1000:active_volunteers"] = _ratio(sums["active_volunteers"] * 1000,
+                                               sums["inhabitants"])
+    for t in SHOWN_TYPES:
+        out[f"{t}:activities_per_unit"] = _ratio(sums[f"{t}:activities"], sums[f"{t}:units"])
+    # No inhabitants: nobody in the group (no adopter in that run), no number.
+    out[STAFF_FTE] = (sums["staff_hours"] / HOURS_PER_FTE_WEEK).where(sums["inhabitants"] > 0)
+    return pd.DataFrame(out)
+
+
+STATIC = ("inhabitants", "own", *(f"units:{g}" for g in SHOWN_TYPES))
+
+
+def yearly_differences(mine: pd.DataFrame, base: pd.DataFrame,
+                       static: pd.DataFrame) -> pd.DataFrame:
+    """Per run, year and group, each outcome's scenario − baseline (shown units).
+
+    ``mine``, ``base``: ``read_municipalities_file(..., by_year=True)`` tables; ``static``:
+    the baseline's ``municipalities.csv`` (``read_municipalities_file``), for what does
+    not change (inhabitants, units, whose municipality). Runs are paired on (draw,
+    replicate, seed) and municipalities on their number (the same place in both runs of
+    a pair: one population, one build); the adopters are the scenario run's
+    municipalities switched by its last year, in every year. Index ``draw, replicate,
+    seed, year``; columns ``group`` and the outcomes.
+    """
+    both = mine.merge(base, how="inner", left_index=True, right_index=True,
+                      suffixes=("", ":base"))
+    if both.empty:
+        return pd.DataFrame(columns=["group", *OUTCOMES])
+    fixed = static[list(STATIC)].reindex(both.index.droplevel("year"))
+    for column in STATIC:
+        both[column] = both[f"{column}:base"] = fixed[column].to_numpy()
+    both = both[np.isfinite(both["inhabitants"].to_numpy(float))]  # a run without its row
+    base_part = both[[c for c in both.columns if c.endswith(":base")]]
+    base_part.columns = [c[:-len(":base")] for c in base_part.columns]
+    years = both.index.get_level_values("year").to_numpy()
+    final = pd.Series(years, index=both.index).groupby(level=KEY).transform("max")
+    at_end = years == final.to_numpy()
+    switched = pd.Series(both["switched"].to_numpy() * at_end, index=both.index)
+    adopter = switched.groupby(level=[*KEY, "municipality"]).transform("max").to_numpy() > 0
+    masks = {"own": both["own"].to_numpy() == 1, "adopters": adopter,
+             "all": np.ones(len(both), dtype=bool)}
+    parts = []
+    for group, mask in masks.items():
+        if not mask.any():
+            continue
+        diff = _outcomes(_sums(both, mask)) - _outcomes(_sums(base_part, mask))
+        diff.insert(0, "group", group)
+        parts.append(diff)
+    return pd.concat(parts)
+
+
+def _summary(values: np.ndarray) -> tuple[float, float, float, int]:
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return np.nan, np.nan, np.nan, 0
+    lo, med, hi = np.quantile(finite, [0.05, 0.5, 0.95])
+    return float(med), float(lo), float(hi), len(finite)
+
+
+def summarise(scenario: str, diffs: pd.DataFrame, weeks: dict[int, int]) -> pd.DataFrame:
+    """The median paired difference and its 90% band per group, year and outcome."""
+    rows = []
+    for (group, year), part in diffs.reset_index().groupby(["group", "year"], sort=False):
+        # A horizon that is not a whole number of years ends with a shorter year: its
+        # calendar year is the one its last week falls in.
+        week = int(weeks.get(int(year), WEEKS_PER_YEAR * int(year)))
+        for outcome, (label, unit) in OUTCOMES.items():
+            med, lo, hi, runs = _summary(part[outcome].to_numpy(float))
+            rows.append({"scenario": scenario, "group": group, "year": int(year),
+                         "calendar_year": SNAPSHOT_YEAR + week // WEEKS_PER_YEAR,
+                         "week": week, "outcome": outcome,
+                         "label": label, "difference_unit": unit, "diff_median": med,
+                         "diff_low_90": lo, "diff_high_90": hi, "runs": runs})
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    order = {g: i for i, g in enumerate(GROUP_NAMES)}
+    return frame.sort_values(["group", "outcome", "year"], key=lambda s: s.map(order)
+                             if s.name == "group" else s, kind="stable")
+
+
+@dataclass(frozen=True)
+class OverTime:
+    """The effects year by year of every scenario against the baseline."""
+
+    table: pd.DataFrame  # COLUMNS
+    notes: tuple = ()
+
+
+def effect_by_year(ens: Ensembles) -> OverTime:
+    """Every scenario's paired effect year by year, from its ``municipalities_by_year.csv``.
+
+    A scenario (or the baseline) without that file, e.g. one run before it was written,
+    is left out with a note.
+    """
+    base_path = ens.directory / ens.baseline / YEARS_FILE
+    if not base_path.is_file():
+        return OverTime(pd.DataFrame(columns=list(COLUMNS)), (
+            f"{base_path} is missing (runs made before it was written): no effect_by_year; "
+            "rerun the scenarios with 'coprod run ... --force' to have it",))
+    base = read_municipalities_file(base_path, ens.scenarios[ens.baseline].manifest,
+                                    by_year=True)
+    static = read_municipalities_file(ens.directory / ens.baseline / MUNI_FILE,
+                                      ens.scenarios[ens.baseline].manifest)
+    parts, notes = [], []
+    for name, outcomes in ens.scenarios.items():
+        if name == ens.baseline:
+            continue
+        path = ens.directory / name / YEARS_FILE
+        if not path.is_file():
+            notes.append(f"{path} is missing: {name} has no effect_by_year rows")
+            continue
+        mine = read_municipalities_file(path, outcomes.manifest, by_year=True)
+        weeks = dict(zip(mine.index.get_level_values("year"), mine["week"], strict=True))
+        parts.append(summarise(name, yearly_differences(mine, base, static), weeks))
+    table = (pd.concat(parts, ignore_index=True) if parts
+             else pd.DataFrame(columns=list(COLUMNS)))
+    return OverTime(table, tuple(notes))
+
+
+def write(over: OverTime, stage: Path) -> list[str]:
+    """Write ``effect_by_year.csv`` and ``.png`` into ``stage``; the names written.
+
+    No figure when no scenario has one's own municipality or adopters (all
+    municipalities' rows are in the CSV); nothing when the table is empty.
+    """
+    from scenarios.scenario_plots import plot_effect_by_year
+    from sim.io import atomic_write_frame
+
+    if over.table.empty:
+        return []
+    atomic_write_frame(stage / FILE, over.table)
+    figure = plot_effect_by_year(over.table, stage / FIGURE)
+    return [FILE] + ([FIGURE] if figure is not None else [])
+
+
+def _clear(row) -> bool:
+    """The 90% band excludes zero."""
+    return bool(row.diff_low_90 > 0 or row.diff_high_90 < 0)
+
+
+def trajectory(table: pd.DataFrame, scenario: str, group: str, outcome: str,
+               where: str) -> str:
+    """How soon the effect shows and whether it lasts, in one sentence (or "").
+
+    ``where``: the group in words ("in ours"). "Shows" means its 90% band over runs
+    leaves zero; "lasts" that it stays clear of zero in every later year.
+    """
+    from scenarios.labels import change
+
+    rows = table[(table.scenario == scenario) & (table.group == group)
+                 & (table.outcome == outcome) & (table.year > 0)].sort_values("year")
+    rows = rows[np.isfinite(rows.diff_median.astype(float))]
+    if rows.empty:
+        return ""
+    label, unit = OUTCOMES[outcome]
+    last = rows.iloc[-1]
+    shown = "%" if unit == "percentage points" else unit  # values are in points already
+    end = change(last.diff_median, last.diff_low_90, last.diff_high_90, shown, 1)
+    head = (f"{where}, {scenario} changes the share {label}" if shown == "%" else
+            f"{where}, {scenario} changes {label}")
+    text = (f"{head} by {end} in year {int(last.year)} ({int(last.calendar_year)}; "
+            f"{int(last.runs)} paired runs)")
+    clear = [bool(_clear(r)) for r in rows.itertuples()]
+    if not any(clear):
+        return text + "; its 90% band includes zero in every year: no year shows it clearly"
+    first = clear.index(True)
+    y0 = rows.iloc[first]
+    since = f"its 90% band leaves zero in year {int(y0.year)} ({int(y0.calendar_year)})"
+    if all(clear[first:]):
+        return text + f"; {since} and stays clear of it to year {int(last.year)}"
+    back = int(rows.iloc[first + clear[first:].index(False)].year)
+    return text + f"; {since} but includes zero again in year {back}: it does not last clearly"
