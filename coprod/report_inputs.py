@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.posterior import load_posterior
+from scenarios import over_time
 from sim.errors import InputError
 from sim.io import read_own_csv, read_own_json
 
@@ -58,6 +59,8 @@ SCENARIO_FIGURES = (
     ("baseline_vs_observed.png", "Baseline at the 2015 snapshot against {observed}"),
     ("attribution.png", "Where each policy effect's uncertainty comes from"),
 )
+BY_YEAR_NUMERIC = ("year", "calendar_year", "week", "diff_median", "diff_low_90",
+                   "diff_high_90", "runs")
 MAX_SURVEYS = 100  # survey records read from one manifest (a wave per year at most)
 SHIPPED_2015 = {"label": "wave2015", "source": "shipped: Andfossen (2020), Table 2",
                 "year": 2015, "answers": None, "synthetic": False}
@@ -215,6 +218,8 @@ class ScenarioPart:
     comparison_manifest: dict
     attribution: pd.DataFrame | None
     figures: tuple[tuple[Path, str], ...]
+    by_year: pd.DataFrame | None = None  # effect_by_year.csv (scenarios.over_time)
+    by_year_figure: Path | None = None
 
     def run(self, name: str) -> Run | None:
         """The run of scenario ``name``, if its results are here."""
@@ -407,9 +412,17 @@ def load_scenarios(sdir: Path | None) -> ScenarioPart | None:
             attribution[column] = attribution[column].astype(str)
     figures = tuple((sdir / f, caption) for f, caption in SCENARIO_FIGURES
                     if (sdir / f).exists())
+    by_year = None
+    if (sdir / over_time.FILE).exists():
+        by_year = read_own_csv(sdir / over_time.FILE, COMPARE_REMAKE,
+                               columns=over_time.COLUMNS, numeric=BY_YEAR_NUMERIC)
+        for column in ("scenario", "group", "outcome"):
+            by_year[column] = by_year[column].astype(str)
     return ScenarioPart(folder=sdir, runs=runs, comparison=comp, compared=compared,
                         comparison_manifest=record, attribution=attribution,
-                        figures=figures)
+                        figures=figures, by_year=by_year,
+                        by_year_figure=(sdir / over_time.FIGURE
+                                        if (sdir / over_time.FIGURE).exists() else None))
 
 
 def load_inputs(directory: Path, waves=None, *, studies: bool = False,

@@ -384,7 +384,42 @@ def scenarios_context(inp: ReportInputs, figures: Path) -> dict:
                     for path, caption in sc.figures],
         "whose": "in " + describe_population(population), "baseline": baseline.name,
         "headline": [outcome(n).label for n in HEADLINE],
-        "outcomes": _headline_table(inp), "planner": _planner(inp, population)}
+        "outcomes": _headline_table(inp), "planner": _planner(inp, population),
+        "over_time": _over_time(inp, figures)}
+
+
+def _over_time(inp: ReportInputs, figures: Path) -> dict | None:
+    """The paired effect year by year (``effect_by_year.csv``): sentences and figure.
+
+    For each compared scenario, your municipality first, then the adopters: how soon
+    each key outcome's effect shows and whether it lasts
+    (:func:`scenarios.over_time.trajectory`); the manifest's words on what the years
+    count from.
+    """
+    from scenarios.over_time import PLOTTED, trajectory
+
+    sc = inp.scenarios
+    table = sc.by_year
+    if table is None or table.empty:
+        return None
+    _, own = split_population_name(sc.run(sc.compared[0]).population)
+    where = {"own": f"In {own.name}" if own is not None else "In your municipality",
+             "adopters": "In the municipalities it switched"}
+    blocks = []
+    for name in sc.compared[1:]:
+        for group in ("own", "adopters"):
+            lines = [line for outcome in PLOTTED
+                     if (line := trajectory(table, name, group, outcome, where[group]))]
+            if lines:
+                blocks.append((name, where[group], lines))  # the template lists lines
+    years = sc.comparison_manifest.get("years") if sc.comparison_manifest else None
+    picture = (figure(sc.by_year_figure, "The paired effect year by year from the switch "
+                      "(median and 90% band over paired runs)", figures)
+               if sc.by_year_figure is not None else None)
+    if not blocks and picture is None:
+        return None
+    return {"blocks": blocks, "years": years if isinstance(years, str) else "",
+            "figure": picture}
 
 
 # ---- how to reproduce, and the limits -------------------------------------------------

@@ -118,6 +118,18 @@ def test_compare_writes_the_years_and_says_what_ten_years_mean(tmp_path, capsys,
 
     record = json.loads((out / "comparison_manifest.json").read_text())
     assert "is 2025" in record["years"] and "effect_by_year" in record
+    # The report says the same, in its own section, with the figure embedded.
+    assert main(["report", "--out", str(out)]) == 0
+    import html
+    import re
+
+    text = html.unescape(re.sub(r"<[^>]+>", " ", (out / "report.html").read_text()))
+    text = re.sub(r"\s+", " ", text)
+    section = text[text.index("Over time: how soon"):]
+    assert "so year 10 is 2025" in section
+    assert "In ours, local_volunteer_policy changes the share coordinated" in section
+    assert "In the municipalities it switched" in section
+    assert "year by year from the switch" in section  # the figure's caption
 
 
 def test_an_interrupted_write_leaves_a_scenarios_files_whole_or_none(tmp_path, monkeypatch):
