@@ -377,9 +377,13 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]], tuple[str, .
             raise InputError(f"{path}: line {first + start}", '"', "close the quote or "
                              "remove it (a quoted field ends on its own line)",
                              problem="unterminated quote: a field opens with") from None
-        raise InputError(f"{path}: line {first + reader.line_num}", str(err), "a CSV of "
-                         f"short fields (at most {MAX_FIELD:,} characters each), quotes "
-                         "only around whole fields", problem="unreadable CSV:") from None
+        if "expected after" in str(err):  # text after a closing quote: "m1"x
+            raise InputError(f"{path}: line {first + start}", '"', "quotes only around a "
+                             'whole field ("a, b"), one inside a field doubled ("")',
+                             problem="unreadable CSV: a stray quote") from None
+        raise InputError(f"{path}: line {first + start}", str(err), "a CSV of short "
+                         f"fields (at most {MAX_FIELD:,} characters each)",
+                         problem="unreadable CSV:") from None
     for line, row in enumerate(rows, start=2):
         for column, value in row.items():
             if column is None or value is None:  # more or fewer cells than the header

@@ -250,7 +250,7 @@ def read_bytes_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> byt
     mode = os.fstat(fd).st_mode
     if not (stat.S_ISREG(mode) or stat.S_ISCHR(mode)):
         os.close(fd)
-        kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO (named pipe)"
+        kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO, a named pipe"
                 if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else
                 "not a regular file")
         raise InputError(str(path), str(path), f"give a regular file (this is {kind})",
