@@ -392,6 +392,10 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]], tuple[str, .
                 raise InputError(_cell(path, line, column), f"{len(value):,} characters",
                                  f"allowed: at most {MAX_FIELD:,}", problem="too long a "
                                  "value:")
+            if not value.replace("\t", " ").isprintable():  # a NUL or terminal escape
+                raise InputError(_cell(path, line, column), value, "allowed: printable "
+                                 "text (no control characters)", problem="control "
+                                 "character in")
     if not rows:
         raise InputError(str(path), "", "at least one data row is required",
                          problem="no data rows after the header")

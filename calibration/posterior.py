@@ -110,7 +110,8 @@ def load_posterior(path: str | Path | None = None) -> Posterior:
     else:
         base, source = Path(path), str(path)
     csv_file = base.joinpath("posterior.csv")
-    if not csv_file.is_file():
+    if not csv_file.is_file() and not (isinstance(csv_file, Path) and (
+            csv_file.exists() or csv_file.is_symlink())):  # else refused as what it is
         raise InputError(str(csv_file), str(csv_file), "expected a directory written by "
                          "'coprod calibrate' (with posterior.csv)", problem="missing file")
     frame = read_own_csv(csv_file, "coprod calibrate --out DIR")

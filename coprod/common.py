@@ -218,8 +218,8 @@ def existing_folder(path, where: str, allowed: str):
         return path
     if path.exists() or path.is_symlink():
         kind = "a file" if path.is_file() else (
-            "a link to nowhere" if not path.exists() else "not a regular folder")
-        raise InputError(where, str(path), f"{allowed} (this is {kind}, not a folder)",
+            "a link to nowhere" if not path.exists() else "a FIFO or other special file")
+        raise InputError(where, str(path), f"{allowed} (this is {kind})",
                          problem="not a directory:")
     raise InputError(where, str(path), allowed, problem="no such directory")
 
@@ -230,7 +230,10 @@ PATH_OPTIONS = {"data": ("--data", "a survey file (CSV or wave TOML) or a shippe
                          "name (wave2015, wave2025-synthetic)"),
                 "municipality": ("--municipality", "the path of a municipality file (TOML)"),
                 "posterior": ("--posterior", "the folder 'coprod calibrate' wrote, or "
-                              "'shipped'")}
+                              "'shipped'"),
+                "scenarios": ("SCENARIO_OR_FILE", "a shipped scenario's name or a scenario "
+                              "file (TOML)"),
+                "scenario": ("SCENARIO", "a scenario folder in --out")}
 
 
 def refuse_empty_paths(args) -> None:
@@ -241,5 +244,5 @@ def refuse_empty_paths(args) -> None:
         value = getattr(args, dest, None)
         values = value if isinstance(value, list) else [value]
         if any(isinstance(v, str) and not v.strip() for v in values):
-            raise InputError(flag, "", f"allowed: {needed}; an empty value names no file",
+            raise InputError(flag, "", f"allowed: {needed}; an empty value names none",
                              problem="empty value")

@@ -499,6 +499,8 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
         raise InputError(str(path), str(path), again, problem="missing file") from None
     except pd.errors.EmptyDataError:
         raise InputError(str(path), "", again, problem="empty file") from None
+    except InputError:  # already one line (not a file, too large, a name to rename)
+        raise
     except (OSError, ValueError, TypeError, OverflowError, csv.Error,
             pd.errors.ParserError) as err:
         raise InputError(str(path), str(err).split("\n")[0], again,
@@ -539,6 +541,8 @@ def read_own_json(path: str | Path, remake: str) -> dict:
         record = json.loads(read_text_limited(path))
     except FileNotFoundError:
         raise InputError(str(path), str(path), again, problem="missing file") from None
+    except InputError:  # already one line (not a file, too large, a name to rename)
+        raise
     except (OSError, ValueError) as err:  # JSONDecodeError and UnicodeDecodeError included
         raise InputError(str(path), str(err).split("\n")[0], again,
                          problem="malformed file:") from None

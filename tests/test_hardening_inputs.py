@@ -259,3 +259,29 @@ def test_compare_with_a_file_as_out_says_it_is_a_file(tmp_path, capsys):
     code = main(["compare", "--out", str(afile)])
     _one_line_error(capsys, code, "not a directory", "this is a file")
     assert afile.read_text() == "x"
+
+
+def test_a_control_character_inside_a_survey_cell_is_refused(write, tmp_path, capsys):
+    rows = _table2_units()
+    path = write("nul.csv", _units(["zz1,nursing_home,m\x001,social,together", *rows]))
+    code = main(["survey", "--data", str(path), "--out", str(tmp_path / "out")])
+    _one_line_error(capsys, code, "row 2, column 'municipality'", "control character")
+
+
+def test_a_fifo_as_a_posteriors_file_is_named_and_not_called_missing(tmp_path, capsys):
+    folder = tmp_path / "post"
+    folder.mkdir()
+    os.mkfifo(folder / "posterior.csv")
+    code = main(["fit", "--posterior", str(folder), "--draws", "10", "--out",
+                 str(tmp_path / "fit")])
+    _one_line_error(capsys, code, "not a file", "FIFO")
+
+
+def test_empty_scenario_names_and_discover_out_a_file(tmp_path, capsys):
+    code = main(["run", "", "--out", str(tmp_path / "o")])
+    _one_line_error(capsys, code, "empty value", "scenario")
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    code = main(["discover", "baseline", "--outcome", "share_together", "--below", "0.3",
+                 "--out", str(afile)])
+    _one_line_error(capsys, code, "not a directory", "this is a file")
