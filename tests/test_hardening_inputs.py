@@ -258,6 +258,8 @@ def test_compare_with_a_file_as_out_says_it_is_a_file(tmp_path, capsys):
     afile.write_text("x")
     code = main(["compare", "--out", str(afile)])
     _one_line_error(capsys, code, "not a directory", "this is a file")
+    code = main(["report", "--out", str(afile)])  # was "afile: File exists"
+    _one_line_error(capsys, code, "not a directory", "this is a file")
     assert afile.read_text() == "x"
 
 
