@@ -204,10 +204,12 @@ def posterior_surveys_note(posterior, waves) -> str | None:
             "use a posterior of your survey")
 
 
-def existing_folder(path, where: str, allowed: str):
+def existing_folder(path, where: str, needed: str):
     """``path`` when it is an existing folder; else one line saying what stands there.
 
-    A file (or FIFO) where a folder is needed is named as such, not as a missing folder.
+    ``needed`` names the folder wanted ("the directory 'coprod run' wrote"). A file (or
+    FIFO) where a folder is needed, or in the way of one, is named as such, not as a
+    missing folder.
     """
     from pathlib import Path
 
@@ -219,9 +221,13 @@ def existing_folder(path, where: str, allowed: str):
     if path.exists() or path.is_symlink():
         kind = "a file" if path.is_file() else (
             "a link to nowhere" if not path.exists() else "a FIFO or other special file")
-        raise InputError(where, str(path), f"{allowed} (this is {kind})",
+        raise InputError(where, str(path), f"allowed: {needed} (this is {kind})",
                          problem="not a directory:")
-    raise InputError(where, str(path), allowed, problem="no such directory")
+    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise InputError(where, str(path), f"allowed: {needed} ({blocking} is a file)",
+                         problem="not a directory:")
+    raise InputError(where, str(path), f"allowed: {needed}", problem="no such directory")
 
 
 # The options that name a file or folder, and what each needs: an empty value names

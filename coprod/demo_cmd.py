@@ -111,7 +111,7 @@ def run_report(args) -> int:
     from coprod.report import build_report, made_from, surveys_lines, surveys_summary
     from sim.io import locked
 
-    existing_folder(args.out, "--out", "give the folder 'coprod demo' wrote (with survey/, "
+    existing_folder(args.out, "--out", "the folder 'coprod demo' wrote (with survey/, "
                     "fit/ and scenarios/) or one 'coprod run' wrote")
     waves = load_waves(args) if args.data else None
     # Every write confined to the folder (a linked figures/ too); report and figures

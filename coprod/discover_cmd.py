@@ -79,7 +79,7 @@ def run_command(args) -> int:
     The three are one set: they replace an earlier discovery only when all are written;
     a refused or interrupted discovery leaves the earlier one as it was.
     """
-    existing_folder(args.out, "--out", "give the directory 'coprod run' wrote")
+    existing_folder(args.out, "--out", "the directory 'coprod run' wrote")
     folder = args.out / args.scenario
     from scenarios import discovery
 

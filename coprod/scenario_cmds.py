@@ -237,7 +237,7 @@ def run_compare(args) -> int:
     leaves the earlier files as they were).
     """
     seed = seed_value(args.seed)
-    existing_folder(args.out, "--out", "give the directory 'coprod run' wrote")
+    existing_folder(args.out, "--out", "the directory 'coprod run' wrote")
     check_out_dir(args.out)
     waves = load_waves(args)
     from scenarios.compare import compare_scenarios
