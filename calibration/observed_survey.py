@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import io
 import math
 import re
 import tomllib
@@ -33,14 +34,22 @@ import numpy as np
 from sim.catalogue import ACTIVITY_IDS, COORDINATORS, TABLE2_IDS, UNIT_TYPES, activity
 from sim.errors import InputError, UnknownNameError, printable
 from sim.io import read_text_limited
+from sim.parameters import flag_levers
 from sim.virtual_survey import FLAG_COLUMNS, shares_from_counts
 
 DROPPED_ANSWERS = ("several", "unsure")
 AGGREGATE_COLUMNS = ("activity", "n", *COORDINATORS)
 UNIT_COLUMNS = ("unit_id", "unit_type", "municipality", "activity", "coordinator")
+# The levers a unit-level file may record per unit: the columns 'coprod simulate' writes
+# in responses.csv (sim.virtual_survey.SurveyResult.responses), so that its own output
+# reads back; those of FLAG_COLUMNS are read, a lever without one (flag_agreement) passes.
+RESPONSE_FLAG_COLUMNS = tuple(FLAG_COLUMNS.get(flag, f"flag_{flag}") for flag in flag_levers())
+# The columns each form may hold; any other is refused (a misspelt 'local_polcy' would
+# otherwise be ignored without a word).
+AGGREGATE_ALLOWED = (*AGGREGATE_COLUMNS, "statutory")
+UNIT_ALLOWED = (*UNIT_COLUMNS, *RESPONSE_FLAG_COLUMNS)
 # Columns an error may name when it quotes a header (a file's other words are counted).
-KNOWN_COLUMNS = frozenset((*AGGREGATE_COLUMNS, *UNIT_COLUMNS, "statutory",
-                           *FLAG_COLUMNS.values()))
+KNOWN_COLUMNS = frozenset((*AGGREGATE_ALLOWED, *UNIT_ALLOWED))
 MAX_COUNT = 100_000  # units per activity: far above any survey of care units in Norway
 # Units in a unit-level file: Norway has a few thousand nursing homes and home-care
 # services, so 50,000 is far above any real survey, and resampling whole units costs
@@ -293,14 +302,25 @@ def load_table2() -> SurveyTable:
     return _table_from_rows(rows, PAPER_SOURCE)
 
 
-def _read_table(path: Path, required: tuple[str, ...], optional: str = ""):
-    """Read a CSV and check that its header holds the ``required`` columns."""
+def _read_table(path: Path, required: tuple[str, ...], allowed: tuple[str, ...]):
+    """Read a CSV whose header holds the ``required`` columns and no others than ``allowed``.
+
+    An unknown column (a misspelling) is refused, naming it and the allowed columns: it
+    would otherwise be ignored without a word.
+    """
     header, rows, comments = _read_csv(path)
+    optional = [c for c in allowed if c not in required]
     missing = [c for c in required if c not in header]
     if missing:
         raise InputError(f"{path}: header", _shown(header),
-                         f"required columns: {', '.join(required)}{optional}; missing: "
-                         + ", ".join(missing))
+                         f"required columns: {', '.join(required)}"
+                         + (f" (optional: {', '.join(optional)})" if optional else "")
+                         + "; missing: " + ", ".join(missing))
+    unknown = [h for h in header if h not in allowed]
+    if unknown:  # the file has every required column: a survey file, its words may show
+        more = f" ({len(unknown) - 1} more unknown)" if len(unknown) > 1 else ""
+        raise InputError(f"{path}: header", unknown[0], f"allowed columns: "
+                         f"{', '.join(allowed)}{more}", problem="unknown column")
     for line, row in enumerate(rows, start=2):
         if None in row:  # DictReader's key for the cells beyond the header
             raise InputError(f"{path}: row {line}", f"{len(header) + len(row[None])} cells",
@@ -327,12 +347,16 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]], tuple[str, .
                 for line in lines[:first]]
     comments = [c for c in comments if c][:MAX_COMMENTS]
     lines = lines[first:]
+    # Strict: a quote left open is an error, not a field that swallows the rest of the
+    # file; every record is one line (a quoted line break would join two).
+    reader = csv.DictReader(io.StringIO("\n".join(lines)), strict=True)
+    start = 1  # the line of the file (after its comments) where the record began
     try:
-        reader = csv.DictReader(lines)
         header = [h.strip() for h in (reader.fieldnames or [])]
         if not header:
             raise InputError(str(path), "", "a CSV header row is required",
                              problem="empty file")
+        _one_line(path, first + reader.line_num, header, ["header"] * len(header))
         repeated = sorted({h for h in header if header.count(h) > 1})
         if repeated:
             known = [h for h in repeated if h in KNOWN_COLUMNS]
@@ -340,9 +364,24 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]], tuple[str, .
                              f"{len(repeated)} column name(s)", "each column once",
                              problem="repeated column")
         reader.fieldnames = header
-        rows = list(reader)
-    except csv.Error as err:  # e.g. a field over csv's 128 KiB limit
-        raise InputError(f"{path}: line {reader.line_num + 1}", str(err), "a CSV of short "
+        rows = []
+        start = reader.line_num + 1
+        for row in reader:
+            cells = [v for k, v in row.items() if k is not None and isinstance(v, str)]
+            names = [k for k, v in row.items() if k is not None and isinstance(v, str)]
+            _one_line(path, first + reader.line_num, cells, names)
+            rows.append(row)
+            start = reader.line_num + 1
+    except csv.Error as err:  # an open quote at the end, a field over csv's 128 KiB limit
+        if "unexpected end of data" in str(err):
+            raise InputError(f"{path}: line {first + start}", '"', "close the quote or "
+                             "remove it (a quoted field ends on its own line)",
+                             problem="unterminated quote: a field opens with") from None
+        if "expected after" in str(err):  # text after a closing quote: "m1"x
+            raise InputError(f"{path}: line {first + start}", '"', "quotes only around a "
+                             'whole field ("a, b"), one inside a field doubled ("")',
+                             problem="unreadable CSV: a stray quote") from None
+        raise InputError(f"{path}: line {first + start}", str(err), "a CSV of short "
                          f"fields (at most {MAX_FIELD:,} characters each)",
                          problem="unreadable CSV:") from None
     for line, row in enumerate(rows, start=2):
@@ -353,10 +392,31 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]], tuple[str, .
                 raise InputError(_cell(path, line, column), f"{len(value):,} characters",
                                  f"allowed: at most {MAX_FIELD:,}", problem="too long a "
                                  "value:")
+            if not value.replace("\t", " ").isprintable():  # a NUL or terminal escape
+                raise InputError(_cell(path, line, column), value, "allowed: printable "
+                                 "text (no control characters)", problem="control "
+                                 "character in")
     if not rows:
         raise InputError(str(path), "", "at least one data row is required",
                          problem="no data rows after the header")
     return header, rows, tuple(comments)
+
+
+def _one_line(path: Path, end: int, cells: list[str], columns: list[str]) -> None:
+    """Refuse a record holding a quoted line break (it would join two lines in one).
+
+    ``end`` is the line of the file where the record ended; the message names the line
+    where it began.
+    """
+    broken = [(k, c) for k, c in zip(columns, cells, strict=True) if "\n" in c or "\r" in c]
+    if not broken:
+        return
+    line = end - sum(c.count("\n") for c in cells)
+    column = broken[0][0]
+    place = f", column '{column}'" if column in KNOWN_COLUMNS else ""
+    raise InputError(f"{path}: line {line}{place}", "a line break", "one record per line; "
+                     "remove the line break (or a stray quote) from the field",
+                     problem="a quoted field holds")
 
 
 def _bool_cell(where: str, value: str) -> bool:
@@ -385,7 +445,7 @@ def _cell(path: Path, line: int, column: str) -> str:
 def load_aggregate(path: str | Path) -> SurveyTable:
     """Load an aggregate table (counts or ``%`` percentages per coordinator)."""
     path = Path(path)
-    header, rows, _ = _read_table(path, AGGREGATE_COLUMNS, " (optional: statutory)")
+    header, rows, _ = _read_table(path, AGGREGATE_COLUMNS, AGGREGATE_ALLOWED)
     parsed, seen = [], set()
     for line, raw in enumerate(rows, start=2):
         act = (raw["activity"] or "").strip()
@@ -440,7 +500,7 @@ def load_units(path: str | Path) -> UnitResponses:
     and ``coordinator`` both empty: it counts when whole units are resampled.
     """
     path = Path(path)
-    header, rows, comments = _read_table(path, UNIT_COLUMNS)
+    header, rows, comments = _read_table(path, UNIT_COLUMNS, UNIT_ALLOWED)
     allowed_coord = (*COORDINATORS, *DROPPED_ANSWERS)
     flag_columns = [c for c in FLAG_COLUMNS.values() if c in header]
     units: dict[str, tuple[str, str]] = {}

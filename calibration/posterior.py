@@ -27,6 +27,8 @@ from sim.parameters import FREE, MODEL_VERSION, PARAMETERS
 # range (averaged over truths in the recovery study) is not identified by the survey.
 NOT_IDENTIFIED = 0.8
 SHIPPED = "shipped"
+# The key of median.json that records the model version the particles were made with.
+MEDIAN_VERSION_KEY = "model_version"
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,8 @@ def load_posterior(path: str | Path | None = None) -> Posterior:
     else:
         base, source = Path(path), str(path)
     csv_file = base.joinpath("posterior.csv")
-    if not csv_file.is_file():
+    if not csv_file.is_file() and not (isinstance(csv_file, Path) and (
+            csv_file.exists() or csv_file.is_symlink())):  # else refused as what it is
         raise InputError(str(csv_file), str(csv_file), "expected a directory written by "
                          "'coprod calibrate' (with posterior.csv)", problem="missing file")
     frame = read_own_csv(csv_file, "coprod calibrate --out DIR")
@@ -146,25 +149,42 @@ def load_posterior(path: str | Path | None = None) -> Posterior:
         raise InputError(str(csv_file), f"{len(frame)} rows", f"its manifest.json records "
                          f"{particles} particles; remake it with 'coprod calibrate --out DIR'",
                          problem="truncated file:")
-    _refuse_stale(manifest, source)
+    _refuse_stale(manifest, source, base)
     return Posterior(frame[columns], w / w.sum(), source, manifest)
 
 
-def _refuse_stale(manifest: dict, source: str) -> None:
-    """A posterior made with another model version is refused in one line."""
-    if not isinstance(manifest, dict) or "versions" not in manifest:
-        return  # a posterior written without a manifest (tests, by hand): nothing to check
-    versions = manifest["versions"]
-    if not isinstance(versions, dict) or "model" not in versions:
-        raise InputError(f"{source}: manifest.json field 'versions'", str(versions)[:80],
-                         "a mapping with the model version; remake it with 'coprod "
-                         "calibrate --workers 2 --seed 2015 --out DIR'",
-                         problem="no model version in")
-    made = model_version_of(manifest)
-    if made != MODEL_VERSION:
-        raise InputError(source, f"model version {made}", f"this coprod runs model version "
-                         f"{MODEL_VERSION}; remake it with 'coprod calibrate --workers 2 "
-                         "--seed 2015 --out DIR'", problem="stale posterior:")
+def _refuse_stale(manifest: dict, source: str, base=None) -> None:
+    """A posterior made with another model version, or recording none, is refused.
+
+    The version is read where it was written: ``manifest.json``'s ``versions.model``
+    (a calibration's record) and ``median.json``'s ``model_version`` (written with the
+    particles by :func:`write_posterior`, so a study's calibrations carry it too). Every
+    record present must say this model's version, and one must be present: a folder with
+    a ``posterior.csv`` alone cannot say which model its particles belong to. A
+    :class:`Posterior` built in memory by its caller is not read from disk and not checked.
+    """
+    remake = "remake it with 'coprod calibrate --workers 2 --seed 2015 --out DIR'"
+    made = []
+    if isinstance(manifest, dict) and "versions" in manifest:
+        versions = manifest["versions"]
+        if not isinstance(versions, dict) or "model" not in versions:
+            raise InputError(f"{source}: manifest.json field 'versions'", str(versions)[:80],
+                             f"a mapping with the model version; {remake}",
+                             problem="no model version in")
+        made.append(model_version_of(manifest))
+    median_file = base.joinpath("median.json") if base is not None else None
+    if median_file is not None and median_file.is_file():
+        recorded = read_own_json(median_file, "coprod calibrate --out DIR")
+        if MEDIAN_VERSION_KEY in recorded:
+            made.append(model_version_of({"versions": {"model": recorded[MEDIAN_VERSION_KEY]}}))
+    if not made:
+        raise InputError(source, "no model version", "a posterior folder records the model "
+                         "version it was made with (manifest.json 'versions', or median.json "
+                         f"'{MEDIAN_VERSION_KEY}'); {remake}", problem="unversioned posterior:")
+    for version in made:
+        if version != MODEL_VERSION:
+            raise InputError(source, f"model version {version}", f"this coprod runs model "
+                             f"version {MODEL_VERSION}; {remake}", problem="stale posterior:")
 
 
 def _numbers(frame: pd.DataFrame, name: str, csv_file, low: float, high: float,
@@ -211,6 +231,8 @@ def _shipped_median() -> dict[str, float]:
 def write_posterior(directory: Path, particles: pd.DataFrame, weights: np.ndarray) -> Path:
     """Write ``posterior.csv`` (parameters and weight) and ``median.json`` together.
 
+    ``median.json`` holds each input's median and the model version (``model_version``).
+
     Both are written under temporary names first and then renamed, the two renames with
     interrupts held: a reader never finds a new posterior beside an old median.
     """
@@ -219,7 +241,10 @@ def write_posterior(directory: Path, particles: pd.DataFrame, weights: np.ndarra
     frame = particles[columns].copy()
     frame["weight"] = weights / weights.sum()
     post = Posterior(frame[columns], frame["weight"].to_numpy(), str(directory))
-    median = json.dumps({k: round(v, 6) for k, v in post.median().items()}, indent=2) + "\n"
+    # The model version travels with the particles: a study's calibration folder has no
+    # manifest.json, and its posterior must still say which model it belongs to.
+    median = json.dumps({**{k: round(v, 6) for k, v in post.median().items()},
+                         MEDIAN_VERSION_KEY: str(MODEL_VERSION)}, indent=2) + "\n"
     staged = {}
     try:
         staged["posterior.csv"] = atomic_write_frame(

@@ -202,3 +202,53 @@ def posterior_surveys_note(posterior, waves) -> str | None:
     return (f"note: the posterior ({posterior.source}) was calibrated to "
             f"{' + '.join(labels)}, not to {' + '.join(mine)}; calibrate with --data to "
             "use a posterior of your survey")
+
+
+def existing_folder(path, where: str, needed: str):
+    """``path`` when it is an existing folder; else one line saying what stands there.
+
+    ``needed`` names the folder wanted ("the directory 'coprod run' wrote"). A file (or
+    FIFO) where a folder is needed, or in the way of one, is named as such, not as a
+    missing folder.
+    """
+    from pathlib import Path
+
+    from sim.errors import InputError
+
+    path = Path(path)
+    if path.is_dir():
+        return path
+    if path.exists() or path.is_symlink():
+        kind = "a file" if path.is_file() else (
+            "a link to nowhere" if not path.exists() else "a FIFO or other special file")
+        raise InputError(where, str(path), f"allowed: {needed} (this is {kind})",
+                         problem="not a directory:")
+    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise InputError(where, str(path), f"allowed: {needed} ({blocking} is a file)",
+                         problem="not a directory:")
+    raise InputError(where, str(path), f"allowed: {needed}", problem="no such directory")
+
+
+# The options that name a file or folder, and what each needs: an empty value names
+# none (and Path('') would be the current folder, '.').
+PATH_OPTIONS = {"data": ("--data", "a survey file (CSV or wave TOML) or a shipped wave's "
+                         "name (wave2015, wave2025-synthetic)"),
+                "municipality": ("--municipality", "the path of a municipality file (TOML)"),
+                "posterior": ("--posterior", "the folder 'coprod calibrate' wrote, or "
+                              "'shipped'"),
+                "scenarios": ("SCENARIO_OR_FILE", "a shipped scenario's name or a scenario "
+                              "file (TOML)"),
+                "scenario": ("SCENARIO", "a scenario folder in --out")}
+
+
+def refuse_empty_paths(args) -> None:
+    """Refuse an option naming a file or folder given as an empty string, in one line."""
+    from sim.errors import InputError
+
+    for dest, (flag, needed) in PATH_OPTIONS.items():
+        value = getattr(args, dest, None)
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and not v.strip() for v in values):
+            raise InputError(flag, "", f"allowed: {needed}; an empty value names none",
+                             problem="empty value")

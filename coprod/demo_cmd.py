@@ -107,10 +107,12 @@ def register_report(sub, name: str) -> None:
 
 def run_report(args) -> int:
     """Render the report."""
-    from coprod.common import load_waves
+    from coprod.common import existing_folder, load_waves
     from coprod.report import build_report, made_from, surveys_lines, surveys_summary
     from sim.io import locked
 
+    existing_folder(args.out, "--out", "the folder 'coprod demo' wrote (with survey/, "
+                    "fit/ and scenarios/) or one 'coprod run' wrote")
     waves = load_waves(args) if args.data else None
     # Every write confined to the folder (a linked figures/ too); report and figures
     # replaced together.

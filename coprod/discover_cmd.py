@@ -16,7 +16,7 @@ import math
 import sys
 from pathlib import Path
 
-from coprod.common import examples
+from coprod.common import examples, existing_folder
 from coprod.outputs import replaced_together
 from scenarios.thresholds import DENSITY_THRESHOLD
 from sim.errors import InputError
@@ -79,9 +79,7 @@ def run_command(args) -> int:
     The three are one set: they replace an earlier discovery only when all are written;
     a refused or interrupted discovery leaves the earlier one as it was.
     """
-    if not args.out.is_dir():
-        raise InputError("--out", str(args.out), "give the directory 'coprod run' wrote",
-                         problem="no such directory")
+    existing_folder(args.out, "--out", "the directory 'coprod run' wrote")
     folder = args.out / args.scenario
     from scenarios import discovery
 

@@ -13,8 +13,9 @@ import sys
 import textwrap
 import threading
 
-from coprod import commands, outputs
-from sim.errors import CoprodError, InputError, PrintableStream
+# Only the standard library and sim.errors at import: the commands (numpy, pandas, Mesa)
+# load inside cli(), where a Ctrl-C while they load is one line, not a traceback.
+from sim.errors import CoprodError, InputError, PrintableStream, printable
 
 EXIT_USAGE = 2
 # The library names its keyword arguments; the command line names its flags.
@@ -41,6 +42,8 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser with one sub-command per entry of :data:`coprod.commands.COMMANDS`."""
+    from coprod import commands
+
     parser = _Parser(
         prog="coprod",
         description="Co-production between long-term care units and voluntary "
@@ -90,7 +93,10 @@ def cli() -> None:
     if in_main_thread:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, _stop_once)
-    code = main()
+    try:
+        code = main()
+    except KeyboardInterrupt:  # while printing a last line: the exit code still says so
+        code = 128 + _STOPPED_BY[0]
     if in_main_thread:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_IGN)
@@ -113,16 +119,26 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    outputs.WRITTEN.clear()
-    parser = build_parser()
     try:
+        # Loading the commands takes a second or two: a Ctrl-C meanwhile stops coprod
+        # before it has done anything.
+        from coprod import commands, outputs
+        from coprod.common import refuse_empty_paths
+
+        outputs.WRITTEN.clear()
+        parser = build_parser()
         args = parser.parse_args(argv)
     except SystemExit as stop:  # --help, or a refused option (already one line)
         return stop.code
+    except KeyboardInterrupt:
+        word = "interrupted" if _STOPPED_BY[0] == signal.SIGINT else "terminated"
+        print(f"coprod: {word} while starting; nothing was done", file=sys.stderr)
+        return 128 + _STOPPED_BY[0]
     # What manifests record as the command (the only place that reads the command line).
     args.invocation = shlex.join(["coprod", *argv])
     _register, run = commands.COMMANDS[args.command]
     try:
+        refuse_empty_paths(args)
         return run(args) or 0
     except CoprodError as err:
         print(f"coprod {args.command}: error: {as_flags(err)}", file=sys.stderr)
@@ -131,9 +147,9 @@ def _main(argv: list[str] | None) -> int:
         where = str(err.filename) if err.filename is not None else "a path"
         shown = where if len(where) <= 120 else f"{where[:60]}...{where[-40:]} " \
             f"({len(where)} characters)"
-        print(f"coprod {args.command}: error: {shown}: {err.strerror or err}; allowed: a "
-              "path the system accepts (each name at most 255 bytes, folders where "
-              "folders are needed)", file=sys.stderr)
+        print(f"coprod {args.command}: error: {printable(shown)}: {err.strerror or err}; "
+              "allowed: a path the system accepts (each name at most 255 bytes, folders "
+              "where folders are needed)", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt as stop:
         # The command is over: a further Ctrl-C must not turn exit 130 into a traceback

@@ -14,6 +14,7 @@ from coprod.common import (
     add_seed,
     add_workers,
     examples,
+    existing_folder,
     load_waves,
     out_dir,
     posterior_surveys_note,
@@ -238,9 +239,7 @@ def run_compare(args) -> int:
     leaves the earlier files as they were).
     """
     seed = seed_value(args.seed)
-    if not args.out.is_dir():
-        raise InputError("--out", str(args.out), "give the directory 'coprod run' wrote",
-                         problem="no such directory")
+    existing_folder(args.out, "--out", "the directory 'coprod run' wrote")
     check_out_dir(args.out)
     waves = load_waves(args)
     from scenarios.compare import compare_scenarios

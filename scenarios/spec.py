@@ -148,7 +148,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         entry = _files().joinpath(f"{text_source}.toml")
         return parse_scenario(entry.read_text(encoding="utf-8"), f"{text_source}.toml")
     path = Path(name_or_path)
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):  # a FIFO or folder: refused when read
         raise InputError("scenario", text_source, "give a shipped scenario ("
                          + ", ".join(shipped_names()) + ") or the path of a TOML file",
                          problem="unknown scenario")

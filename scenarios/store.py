@@ -160,7 +160,11 @@ def _differences(old: dict, new: dict) -> list[str]:
 
 def recorded_identity(directory: Path) -> dict | None:
     """The identity recorded in a scenario folder (store first, then manifest), if any."""
+    from sim.io import check_source, checked_database
+
     store = directory / STORE
+    checked_database(store)  # read back as written: never through a link
+    check_source(directory / "manifest.json")
     if store.is_file():
         try:
             with sqlite3.connect(store) as db:

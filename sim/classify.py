@@ -19,10 +19,13 @@ the paper's "differences of proportions"):
 Rules, applied in this order (so the classes are mutually exclusive and, with
 ``other`` and ``undetermined``, exhaustive):
 
-1. **shared** — ``together >= shared_min``: co-production, coordinating together is the
+1. **undetermined** — a group (statutory or non-statutory) has no answer. Every class
+   rests on both groups' answers: the question sets sharing against a division along
+   statutory lines, so neither can be told, nor sharing told from "both", when one group
+   is unanswered. A table whose only answers are one unit's "together" for one activity
+   is therefore undetermined, not shared (100%).
+2. **shared** — ``together >= shared_min``: co-production, coordinating together is the
    common arrangement ("sharing the same tasks", Background and Discussion).
-2. **undetermined** — a group (statutory or non-statutory) has no answer, so whether
-   tasks are divided along statutory lines cannot be asked.
 3. **other** — ``m_stat < statutory_municipal_min``: the municipality does not
    coordinate most statutory activities, so there is neither the division the paper
    expects nor municipal dominance (e.g. a table reversing the paper's findings). The
@@ -140,8 +143,8 @@ def classify_table(counts, statutory, thresholds: Mapping[str, float] = THRESHOL
     label[divided] = "divided"
     label[dominant] = "municipal-dominant"
     label[other] = "other"
-    label[no_group] = "undetermined"
     label[shared] = "shared"
+    label[no_group] = "undetermined"  # no class without the answers it rests on
     return label.astype(str)
 
 

@@ -46,7 +46,8 @@ class InputError(CoprodError, ValueError):
     """A value in a file, option or parameter that coprod cannot accept.
 
     The message always names the place (file, row, column or parameter), the offending
-    value and what is allowed, so that ``str(err)`` is a complete one-line diagnosis.
+    value and what is allowed, so that ``str(err)`` is a complete one-line diagnosis:
+    control characters of a path or name in it are shown as '?' (:func:`printable`).
     The library names its keyword arguments (``steps``); the command line renames them
     to its flags (``--steps``) with :meth:`at`.
     """
@@ -59,7 +60,9 @@ class InputError(CoprodError, ValueError):
         shown = repr(value)
         if len(shown) > MAX_SHOWN:  # a 200,000-character cell is named, not echoed
             shown = f"{shown[:MAX_SHOWN]}… ({len(shown):,} characters)"
-        super().__init__(f"{where}: {problem} {shown}; {allowed}")
+        # The one place a message is formatted: a path or name with a line break or a
+        # terminal escape in it (a file named so, a TOML's data = "a\nb") stays one line.
+        super().__init__(printable(f"{where}: {problem} {shown}; {allowed}"))
 
     def at(self, where: str) -> InputError:
         """The same error, placed elsewhere (e.g. at a command-line flag)."""

@@ -82,6 +82,34 @@ def check_target(path: str | Path) -> Path:
     return path
 
 
+def check_source(path: str | Path) -> Path:
+    """Refuse to read a results folder's file through a link, as writers refuse to write.
+
+    A file coprod reads back from a folder it writes (a manifest, ``surveys.json``, a
+    study's record, anything inside the folder a :func:`locked` block holds) must be a
+    file there, not a link to one elsewhere: it is refused in one line, as
+    :func:`check_target` refuses to write through one. A path outside the locked folders
+    is checked for a link at its own name only (a user's folder may be reached by a link).
+    """
+    from sim.errors import InputError
+
+    path = Path(path)
+    if path.is_symlink():
+        raise InputError(str(path), os.readlink(path), "coprod reads back only regular "
+                         "files of its folders; remove the link", problem="refusing to "
+                         "read through a symbolic link to")
+    absolute = Path(os.path.abspath(path))
+    for root in _WRITE_ROOTS:
+        mine = Path(os.path.abspath(root))
+        if _inside(absolute, mine) and not _inside(Path(os.path.realpath(path)),
+                                                    Path(os.path.realpath(mine))):
+            raise InputError(str(path), os.path.realpath(path), "a folder's files must "
+                             "stay in it (a link somewhere in the path leads elsewhere); "
+                             "remove the link", problem="refusing to read from outside "
+                             "the output folder:")
+    return path
+
+
 SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")  # what SQLite writes beside a database
 
 
@@ -189,12 +217,21 @@ def read_text_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES,
 def read_bytes_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
     """The bytes of a regular file (or character device), at most ``limit`` of them.
 
-    A FIFO, socket or directory is refused without blocking, as is a larger file.
+    A FIFO, socket or directory is refused without blocking, as is a larger file, and a
+    name with control characters (a line break would split every line that names it).
     """
     import stat
 
     from sim.errors import InputError
 
+    if not str(path).isprintable():  # each line that names the file would be split
+        raise InputError(str(path), str(path), "rename it: a file name of printable "
+                         "characters (no line break, tab or terminal escape)",
+                         problem="control character in the name of")
+    # Inside a folder being written (a resume reading back what it wrote), never a link.
+    absolute = Path(os.path.abspath(path))
+    if any(_inside(absolute, Path(os.path.abspath(r))) for r in _WRITE_ROOTS):
+        check_source(path)
     # Opened without blocking and checked on the open file: a FIFO or socket (which can
     # block for ever) or a directory is refused, whatever was there when it was named.
     try:
@@ -203,7 +240,7 @@ def read_bytes_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> byt
         raise InputError(str(path), str(path), "give an existing file",
                          problem="missing file") from None
     except IsADirectoryError:
-        raise InputError(str(path), str(path), "give a regular file",
+        raise InputError(str(path), str(path), "give a regular file (this is a folder)",
                          problem="not a file:") from None
     except OSError as err:
         raise InputError(str(path), str(path), f"give a readable file ({err.strerror})",
@@ -213,7 +250,10 @@ def read_bytes_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> byt
     mode = os.fstat(fd).st_mode
     if not (stat.S_ISREG(mode) or stat.S_ISCHR(mode)):
         os.close(fd)
-        raise InputError(str(path), str(path), "give a regular file",
+        kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO, a named pipe"
+                if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else
+                "not a regular file")
+        raise InputError(str(path), str(path), f"give a regular file (this is {kind})",
                          problem="not a file:")
     with os.fdopen(fd, "rb") as fh:
         if stat.S_ISREG(mode):
@@ -245,6 +285,9 @@ def check_out_dir(path: str | Path, *, where: str = "--out") -> Path:
     text = str(path)
     if not text.strip():
         raise InputError(where, text, "allowed: a directory path", problem="empty value")
+    if not text.isprintable():  # every line naming the folder would be split or garbled
+        raise InputError(where, text, "allowed: a folder name of printable characters (no "
+                         "line break, tab or terminal escape)", problem="control character in")
     path = Path(path)
     refuse_package_dir(path, where)
     if path.exists() and not path.is_dir():
@@ -436,7 +479,8 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
     ``bounds[column] = (low, high)``) is one :class:`InputError` naming the file and
     ``remake``, the command that makes it again, instead of a pandas traceback. Blank
     cells of numeric columns stay NaN (no value); 'inf' is refused (coprod never writes
-    it), so that no tampered file renders "median inf".
+    it), so that no tampered file renders "median inf". A link in place of the file is
+    refused (:func:`check_source`): coprod's own files are read as they were written.
     """
     import csv
     import io
@@ -445,7 +489,7 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
 
     from sim.errors import InputError
 
-    path = Path(path)
+    path = check_source(path)
     again = f"make it again with '{remake}'"
     if not path.exists():
         raise InputError(str(path), str(path), again, problem="missing file")
@@ -455,6 +499,8 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
         raise InputError(str(path), str(path), again, problem="missing file") from None
     except pd.errors.EmptyDataError:
         raise InputError(str(path), "", again, problem="empty file") from None
+    except InputError:  # already one line (not a file, too large, a name to rename)
+        raise
     except (OSError, ValueError, TypeError, OverflowError, csv.Error,
             pd.errors.ParserError) as err:
         raise InputError(str(path), str(err).split("\n")[0], again,
@@ -486,15 +532,17 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
 
 
 def read_own_json(path: str | Path, remake: str) -> dict:
-    """Read a JSON record coprod wrote (a manifest); a bad one is one line naming it."""
+    """Read a JSON record coprod wrote (a manifest); a bad one (or a link) is one line."""
     from sim.errors import InputError
 
-    path = Path(path)
+    path = check_source(path)
     again = f"make it again with '{remake}'"
     try:
         record = json.loads(read_text_limited(path))
     except FileNotFoundError:
         raise InputError(str(path), str(path), again, problem="missing file") from None
+    except InputError:  # already one line (not a file, too large, a name to rename)
+        raise
     except (OSError, ValueError) as err:  # JSONDecodeError and UnicodeDecodeError included
         raise InputError(str(path), str(err).split("\n")[0], again,
                          problem="malformed file:") from None
