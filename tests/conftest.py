@@ -9,6 +9,41 @@ import pytest
 DATA = Path(__file__).parent / "data"
 
 
+def one_line_error(capsys, code, *words, codes=(2,)):
+    """The command's refusal: exit code among ``codes``, one stderr line naming ``words``."""
+    err = capsys.readouterr().err
+    assert code in codes and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    for word in words:
+        assert word in err, err
+    return err
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now (for a dashboard or a Dask scheduler)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tiny_settings():
+    """ABC-SMC settings for a calibration that only has to run (seconds)."""
+    from calibration.abc import Settings
+
+    return Settings(population_size=12, max_populations=2, max_simulations=200,
+                    max_walltime_s=60)
+
+
+def small_scenario(name: str, **sizes):
+    """A shipped scenario at test size (2 worlds × 1 strength draw × 2 seeds, 8 weeks)."""
+    from scenarios.spec import load_scenario
+
+    return load_scenario(name).with_sizes(**{"draws": 2, "replicates": 2, "horizon_weeks": 8,
+                                             "assumption_draws": 1, **sizes})
+
+
 @pytest.fixture
 def write(tmp_path):
     """Write text to a file in tmp_path and return its path."""

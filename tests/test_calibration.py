@@ -14,9 +14,9 @@ from coprod.main import main
 from sim.catalogue import TABLE2_IDS
 from sim.errors import InputError
 from sim.parameters import FREE, PARAMETERS
+from tests.conftest import tiny_settings
 
-TINY = Settings(population_size=12, max_populations=2, max_simulations=200,
-                max_walltime_s=60)
+TINY = tiny_settings()
 
 
 def test_distance_is_zero_at_the_data_and_weighs_small_activities_less():

@@ -24,6 +24,7 @@ from calibration.posterior import MEDIAN_VERSION_KEY, load_posterior, write_post
 from coprod.main import main
 from sim.errors import InputError
 from sim.parameters import FREE, MODEL_VERSION, PARAMETERS
+from tests.conftest import one_line_error
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "calibration" / "data" / "posterior"
@@ -31,13 +32,6 @@ COPROD = Path(sys.executable).with_name("coprod")
 UNIT_HEADER = "unit_id,unit_type,municipality,activity,coordinator"
 
 
-def _one_line_error(capsys, code, *words):
-    err = capsys.readouterr().err
-    assert code == 2 and "Traceback" not in err, err
-    assert len(err.strip().splitlines()) == 1, err
-    for word in words:
-        assert word in err, err
-    return err
 
 
 def _units(rows: list[str], header: str = UNIT_HEADER) -> str:
@@ -66,7 +60,7 @@ def test_a_posterior_folder_without_a_model_version_is_refused(tmp_path, capsys)
     shutil.copy(SHIPPED / "posterior.csv", bare / "posterior.csv")
     code = main(["fit", "--posterior", str(bare), "--draws", "10", "--out",
                  str(tmp_path / "fit")])
-    _one_line_error(capsys, code, "unversioned posterior", "coprod calibrate")
+    one_line_error(capsys, code, "unversioned posterior", "coprod calibrate")
     assert not (tmp_path / "fit").exists()
     # A manifest without 'versions' says no more than none.
     (bare / "manifest.json").write_text(json.dumps({"command": "by hand"}))
@@ -128,7 +122,7 @@ def test_calibrate_resume_refuses_a_linked_surveys_record(tmp_path, capsys):
     elsewhere.write_text(json.dumps({"surveys": []}))
     (out / "surveys.json").symlink_to(elsewhere)
     code = main(["calibrate", "--resume", "--quick", "--out", str(out)])
-    _one_line_error(capsys, code, "surveys.json", "symbolic link")
+    one_line_error(capsys, code, "surveys.json", "symbolic link")
     assert elsewhere.read_text() == json.dumps({"surveys": []})
 
 
@@ -140,7 +134,7 @@ def test_run_resume_refuses_a_linked_manifest(tmp_path, capsys):
     (out / "baseline" / "manifest.json").symlink_to(elsewhere)
     code = main(["run", "baseline", "--resume", "--draws", "2", "--assumption-draws", "1",
                  "--replicates", "1", "--horizon", "52", "--out", str(out)])
-    _one_line_error(capsys, code, "manifest.json", "symbolic link")
+    one_line_error(capsys, code, "manifest.json", "symbolic link")
 
 
 def test_reading_back_through_a_link_is_refused_by_the_own_file_readers(tmp_path):
@@ -187,12 +181,12 @@ def test_a_misspelt_column_is_refused_naming_the_allowed_ones(write, tmp_path, c
     path = write("typo.csv", _units(rows, UNIT_HEADER + ",local_polcy"))
     code = main(["survey", "--data", str(path), "--reps", "200", "--out",
                  str(tmp_path / "out")])
-    _one_line_error(capsys, code, "unknown column 'local_polcy'", "allowed columns:",
+    one_line_error(capsys, code, "unknown column 'local_polcy'", "allowed columns:",
                     "local_policy", "flag_agreement")
     agg = write("agg.csv", "activity,n,municipality,voluntary,together,statutry\n"
                 "social,10,2,3,5,false\n")
     code = main(["survey", "--data", str(agg), "--reps", "200", "--out", str(tmp_path / "o")])
-    _one_line_error(capsys, code, "unknown column 'statutry'", "statutory")
+    one_line_error(capsys, code, "unknown column 'statutry'", "statutory")
 
 
 def test_coprods_own_responses_read_back_as_a_survey(tmp_path, capsys):
@@ -215,7 +209,7 @@ def test_loose_csv_quoting_is_one_clear_line(write, tmp_path, capsys, bad, words
     path = write("loose.csv", _units([rows[0], bad, *rows[1:]]))
     code = main(["survey", "--data", str(path), "--reps", "200", "--out",
                  str(tmp_path / "out")])
-    _one_line_error(capsys, code, *words)
+    one_line_error(capsys, code, *words)
 
 
 # (i) Control characters in paths never split a printed line.
@@ -224,42 +218,42 @@ def test_a_line_break_in_a_path_stays_on_one_line(tmp_path, capsys):
     (tmp_path / "a\nb.csv").write_text(_units(_table2_units()))  # a valid survey
     code = main(["survey", "--data", str(tmp_path / "a\nb.csv"), "--out",
                  str(tmp_path / "out")])
-    _one_line_error(capsys, code, "control character", "a?b.csv")
+    one_line_error(capsys, code, "control character", "a?b.csv")
     code = main(["survey", "--data", str(tmp_path / "missing\n.csv"), "--out",
                  str(tmp_path / "out")])
-    _one_line_error(capsys, code, "missing?.csv")
+    one_line_error(capsys, code, "missing?.csv")
     code = main(["survey", "--out", str(tmp_path / "o\x1b[31mut\nx")])
-    _one_line_error(capsys, code, "--out", "control character")
+    one_line_error(capsys, code, "--out", "control character")
     assert not any(p.name.startswith("o") for p in tmp_path.iterdir())
     wave = tmp_path / "wave.toml"
     wave.write_text('year = 2020\ndata = "x\\ny.csv"\n')
     code = main(["survey", "--data", str(wave), "--out", str(tmp_path / "out")])
-    _one_line_error(capsys, code)
+    one_line_error(capsys, code)
 
 
 # (j) Messages that say what is wrong.
 
 def test_an_empty_path_option_names_the_option_and_what_it_needs(tmp_path, capsys):
     code = main(["run", "baseline", "--municipality", "", "--out", str(tmp_path / "o")])
-    _one_line_error(capsys, code, "--municipality: empty value", "municipality file")
+    one_line_error(capsys, code, "--municipality: empty value", "municipality file")
     code = main(["survey", "--data", "", "--out", str(tmp_path / "o")])
-    _one_line_error(capsys, code, "--data: empty value", "survey file")
+    one_line_error(capsys, code, "--data: empty value", "survey file")
 
 
 def test_a_fifo_as_a_scenario_file_is_named_a_fifo(tmp_path, capsys):
     fifo = tmp_path / "mine.toml"
     os.mkfifo(fifo)
     code = main(["run", str(fifo), "--out", str(tmp_path / "o")])
-    _one_line_error(capsys, code, "not a file", "FIFO")
+    one_line_error(capsys, code, "not a file", "FIFO")
 
 
 def test_compare_with_a_file_as_out_says_it_is_a_file(tmp_path, capsys):
     afile = tmp_path / "afile"
     afile.write_text("x")
     code = main(["compare", "--out", str(afile)])
-    _one_line_error(capsys, code, "not a directory", "this is a file")
+    one_line_error(capsys, code, "not a directory", "this is a file")
     code = main(["report", "--out", str(afile)])  # was "afile: File exists"
-    _one_line_error(capsys, code, "not a directory", "this is a file")
+    one_line_error(capsys, code, "not a directory", "this is a file")
     assert afile.read_text() == "x"
 
 
@@ -267,7 +261,7 @@ def test_a_control_character_inside_a_survey_cell_is_refused(write, tmp_path, ca
     rows = _table2_units()
     path = write("nul.csv", _units(["zz1,nursing_home,m\x001,social,together", *rows]))
     code = main(["survey", "--data", str(path), "--out", str(tmp_path / "out")])
-    _one_line_error(capsys, code, "row 2, column 'municipality'", "control character")
+    one_line_error(capsys, code, "row 2, column 'municipality'", "control character")
 
 
 def test_a_fifo_as_a_posteriors_file_is_named_and_not_called_missing(tmp_path, capsys):
@@ -276,14 +270,14 @@ def test_a_fifo_as_a_posteriors_file_is_named_and_not_called_missing(tmp_path, c
     os.mkfifo(folder / "posterior.csv")
     code = main(["fit", "--posterior", str(folder), "--draws", "10", "--out",
                  str(tmp_path / "fit")])
-    _one_line_error(capsys, code, "not a file", "FIFO")
+    one_line_error(capsys, code, "not a file", "FIFO")
 
 
 def test_empty_scenario_names_and_discover_out_a_file(tmp_path, capsys):
     code = main(["run", "", "--out", str(tmp_path / "o")])
-    _one_line_error(capsys, code, "empty value", "scenario")
+    one_line_error(capsys, code, "empty value", "scenario")
     afile = tmp_path / "afile"
     afile.write_text("x")
     code = main(["discover", "baseline", "--outcome", "share_together", "--below", "0.3",
                  "--out", str(afile)])
-    _one_line_error(capsys, code, "not a directory", "this is a file")
+    one_line_error(capsys, code, "not a directory", "this is a file")

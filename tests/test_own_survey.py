@@ -14,9 +14,9 @@ import pytest
 from calibration import abc
 from coprod.main import main
 from sim.municipality import describe_population
+from tests.conftest import one_line_error, tiny_settings
 
-TINY = abc.Settings(population_size=12, max_populations=2, max_simulations=200,
-                    max_walltime_s=60)
+TINY = tiny_settings()
 SIZES = ["--draws", "2", "--assumption-draws", "1", "--replicates", "1", "--horizon", "52"]
 
 
@@ -32,13 +32,6 @@ def my_units(tmp_path_factory):
     return path
 
 
-def _one_line_error(capsys, code, *words):
-    err = capsys.readouterr().err
-    assert code == 2 and "Traceback" not in err, err
-    assert len(err.strip().splitlines()) == 1, err
-    for word in words:
-        assert word in err, err
-    return err
 
 
 def _manifest(path):
@@ -124,17 +117,17 @@ def test_a_new_users_survey_goes_through_every_step_and_is_named_everywhere(
 
     # Refusals, one line each.
     assert main(["compare", "--out", str(scen)]) == 2
-    _one_line_error(capsys, 2, "were made on the 47 municipalities of your survey's frame",
+    one_line_error(capsys, 2, "were made on the 47 municipalities of your survey's frame",
                     "give that survey with --data")
     assert main(["compare", "--data", "wave2015", "--out", str(scen)]) == 2
-    _one_line_error(capsys, 2, "but --data gives wave2015", "run them with the same --data")
+    one_line_error(capsys, 2, "but --data gives wave2015", "run them with the same --data")
     code = main(["run", "baseline", "--data", data, "--municipality",
                  "docs/examples/municipality.toml", "--out", str(tmp_path / "x")])
-    _one_line_error(capsys, code, "not with --municipality")
+    one_line_error(capsys, code, "not with --municipality")
     # Runs on another frame are never mixed into these.
     code = main(["run", "baseline", "--posterior", str(cal), *SIZES, "--resume",
                  "--out", str(scen)])
-    _one_line_error(capsys, code, "refusing to mix results")
+    one_line_error(capsys, code, "refusing to mix results")
 
 
 def test_frames_are_described_in_words(my_units):

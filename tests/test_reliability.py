@@ -17,22 +17,19 @@ import pytest
 from calibration.posterior import load_posterior
 from coprod.main import main
 from scenarios.ensemble import run_ensembles
-from scenarios.spec import load_scenario
 from sim.batch import Failure, Task, _call
 from sim.io import locked
+from tests.conftest import small_scenario
 
 ROOT = Path(__file__).parents[1]
 SMALL = ["--draws", "2", "--assumption-draws", "1", "--replicates", "2", "--horizon", "8"]
 
 
-def _small(name):
-    return load_scenario(name).with_sizes(draws=2, replicates=2, horizon_weeks=8,
-                                          assumption_draws=1)
 
 
 def _ensemble(out, **kw):
-    return run_ensembles([_small("baseline"), _small("trust_forums")], load_posterior(), out,
-                         seed=3, progress=False, **kw)
+    scenarios = [small_scenario("baseline"), small_scenario("trust_forums")]
+    return run_ensembles(scenarios, load_posterior(), out, seed=3, progress=False, **kw)
 
 
 def _files(out):
@@ -166,7 +163,7 @@ def test_compare_detects_truncated_outcomes_and_a_missing_folder(tmp_path, capsy
 def test_compare_goes_on_when_one_scenario_failed_entirely(tmp_path, capsys, monkeypatch):
     _ensemble(tmp_path)
     monkeypatch.setattr("scenarios.ensemble.world_task", _fail)
-    run_ensembles([_small("local_volunteer_policy")], load_posterior(), tmp_path, seed=3,
+    run_ensembles([small_scenario("local_volunteer_policy")], load_posterior(), tmp_path, seed=3,
                   progress=False)
     assert main(["compare", "--out", str(tmp_path)]) == 0
     assert "local_volunteer_policy has no results" in capsys.readouterr().err

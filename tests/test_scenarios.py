@@ -9,6 +9,7 @@ from scenarios.ensemble import run_ensembles
 from scenarios.spec import load_many, load_scenario, parse_scenario, shipped_names
 from sim.batch import Failure, RunFailures, Task, run_tasks
 from sim.errors import InputError
+from tests.conftest import small_scenario
 
 REQUIRED = {"baseline", "local_volunteer_policy", "recruitment_drive",
             "municipal_volunteer_service", "resource_squeeze", "trust_forums",
@@ -76,13 +77,10 @@ def test_a_user_file_with_a_shipped_name_and_other_content_is_refused(write):
     assert load_scenario(str(copy)).name == "baseline"  # the same content is accepted
 
 
-def _small(name, **sizes):
-    return load_scenario(name).with_sizes(**{"draws": 2, "replicates": 2, "horizon_weeks": 8,
-                                             "assumption_draws": 1, **sizes})
 
 
 def _run(out, workers=1, scheduler=None):
-    scenarios = [_small("baseline"), _small("trust_forums")]
+    scenarios = [small_scenario("baseline"), small_scenario("trust_forums")]
     res = run_ensembles(scenarios, load_posterior(), out, seed=3, workers=workers,
                         scheduler=scheduler, progress=False)
     assert not res.failures
