@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from sim.frame import HOURS_PER_FTE_YEAR
 from sim.municipality import describe_population
 from sim.outcomes import BY_NAME
+from sim.world import WEEKS_PER_YEAR
 
-WEEKS_PER_YEAR = 52
 TYPE_WORDS = {"nursing_home": "nursing homes", "home_care": "home care"}
 MODE_WORDS = {"municipality": "coordinated by the municipality alone",
               "voluntary": "coordinated by organisations alone",
