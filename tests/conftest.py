@@ -113,6 +113,27 @@ def small_ensembles(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="session")
+def reading_ensembles(tmp_path_factory):
+    """Like :func:`small_ensembles` over six calibrated worlds (2 seeds each, 12 runs).
+
+    The answers per reading of the local policy need runs under at least two readings;
+    six worlds drawn from the posterior nearly always hold two (two worlds did not,
+    once the posterior's weights moved). Tests check that premise first.
+    """
+    from calibration.posterior import load_posterior
+    from scenarios.ensemble import run_ensembles
+    from scenarios.spec import load_scenario
+
+    out = tmp_path_factory.mktemp("reading_ensembles") / "scenarios"
+    sizes = {**SMALL_SIZES, "draws": 6, "assumption_draws": 1}
+    scenarios = [load_scenario(name).with_sizes(**sizes)
+                 for name in ("baseline", "local_volunteer_policy")]
+    result = run_ensembles(scenarios, load_posterior(), out, seed=SMALL_SEED, progress=False)
+    assert not result.failures
+    return out
+
+
 @pytest.fixture
 def ensembles(small_ensembles, tmp_path):
     """A private copy of :func:`small_ensembles` that a test may change."""

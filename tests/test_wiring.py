@@ -3,6 +3,7 @@ narrowing, claims, 'if only we adopt' and studies of the model they describe."""
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,12 +13,18 @@ from coprod.main import main
 from tests.conftest import OURS
 
 
-def test_the_local_policy_answers_per_reading_beside_the_average(small_ensembles):
+def _readings_drawn(folder) -> int:
+    inputs = pd.read_csv(folder / "local_volunteer_policy" / "inputs.csv")
+    return inputs.policy_reading.nunique()
+
+
+def test_the_local_policy_answers_per_reading_beside_the_average(reading_ensembles):
     from calibration.posterior import load_posterior
     from scenarios.compare import compare_scenarios, reading_lines
     from sim.regime import READINGS
 
-    comp = compare_scenarios(small_ensembles, reps=200)
+    assert _readings_drawn(reading_ensembles) >= 2  # the premise: more than one reading
+    comp = compare_scenarios(reading_ensembles, reps=200)
     table = comp.table.set_index(["scenario", "outcome"])
     policy = "local_volunteer_policy"
     rows = [table.loc[(policy, f"reading:{r}:share_municipality")] for r in READINGS]
@@ -31,7 +38,7 @@ def test_the_local_policy_answers_per_reading_beside_the_average(small_ensembles
     assert len(lines) == 4 and lines[0].startswith("assuming a division of tasks")
     assert lines[-1].startswith("averaged over the readings by their posterior weights "
                                 + "/".join(f"{w:.2f}" for w in weights.values()))
-    # 12 runs over 2 worlds: no reading has 10 runs and two, so some say so, no number.
+    # 12 runs over 6 worlds: no reading has 10 runs, so they say so and give no number.
     few = [line for line, r in zip(lines, rows, strict=False) if r.paired_runs < 10]
     assert few and all("no number given" in line for line in few)
     assert any("readings as drawn" in n for n in comp.notes)
@@ -152,8 +159,10 @@ def test_survey_judges_control_most_and_says_for_whom(capsys):
     assert "for: supported for the statutory activities" in printed
 
 
-def test_compare_prints_the_answer_per_reading_and_writes_the_policy_response(ensembles,
-                                                                                 capsys):
+def test_compare_prints_the_answer_per_reading_and_writes_the_policy_response(
+        reading_ensembles, tmp_path, capsys):
+    ensembles = Path(shutil.copytree(reading_ensembles, tmp_path / "scenarios"))
+    assert _readings_drawn(ensembles) >= 2
     assert main(["compare", "--out", str(ensembles)]) == 0
     printed = capsys.readouterr().out
     assert "by the policy's reading (the paper leaves it open" in printed
