@@ -95,8 +95,12 @@ READING_WORDS = {"division": "a division of tasks", "sharing": "a sharing of tas
                  "control": "municipal control"}
 
 
-def _reading_weights(manifest: dict) -> dict[str, float] | None:
-    """Each reading's posterior weight in the posterior the runs drew from, or None."""
+def _reading_weights(manifest: dict, notes: list | None = None) -> dict[str, float] | None:
+    """Each reading's posterior weight in the posterior the runs drew from, or None.
+
+    When that posterior cannot be read (moved, or refused: another model version, no
+    version), the reason goes to ``notes``: the rows then carry no weight, and say why.
+    """
     from calibration.posterior import load_posterior
 
     source = manifest.get("posterior") if isinstance(manifest, dict) else None
@@ -105,7 +109,10 @@ def _reading_weights(manifest: dict) -> dict[str, float] | None:
     source = source.split(" | factored: ")[0]
     try:
         post = load_posterior(None if source.startswith("shipped") else source)
-    except (InputError, OSError):
+    except (InputError, OSError) as err:
+        if notes is not None:
+            notes.append(f"the readings' posterior weights are not given: the posterior the "
+                         f"runs drew from could not be read ({err})")
         return None
     if READING not in post.particles.columns:
         return None
@@ -115,7 +122,7 @@ def _reading_weights(manifest: dict) -> dict[str, float] | None:
 
 
 def _reading_rows(name: str, diff: pd.DataFrame, design: pd.DataFrame | None,
-                  manifest: dict) -> list[dict]:
+                  manifest: dict, notes: list | None = None) -> list[dict]:
     """Rows ``reading:<reading>:<outcome>``: the paired difference under each reading.
 
     The runs whose posterior draw came with that reading of the local policy
@@ -128,7 +135,7 @@ def _reading_rows(name: str, diff: pd.DataFrame, design: pd.DataFrame | None,
 
     if design is None or READING not in design or design[READING].nunique() < 2:
         return []
-    weights = _reading_weights(manifest) or {}
+    weights = _reading_weights(manifest, notes) or {}
     frame = diff.reset_index().merge(design[[*KEY, READING, "posterior_draw"]], on=KEY)
     low = int(PARAMETERS[READING].low)
     frame["reading"] = frame[READING].map(lambda v: READINGS[int(v) - low])
@@ -250,7 +257,7 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
                 notes.append(f"{name}: in {adopt.switched_none} of {adopt.runs} runs no "
                              "municipality switched; its adopters: rows use the other runs")
         readings = _reading_rows(name, effects[name], ens.inputs(name),
-                                 outcomes.manifest)
+                                 outcomes.manifest, notes)
         if readings:
             rows += readings
             by_reading.append(name)

@@ -176,3 +176,18 @@ def test_compare_prints_the_answer_per_reading_and_writes_the_policy_response(
     table = pd.read_csv(ensembles / "comparison.csv")
     assert table.outcome.str.startswith("reading:").any()
     assert {"reading", "reading_weight", "reading_worlds"} <= set(table.columns)
+
+
+def test_a_posterior_that_cannot_be_read_is_said_not_dropped(reading_ensembles, tmp_path):
+    from scenarios.compare import compare_scenarios
+
+    ensembles = Path(shutil.copytree(reading_ensembles, tmp_path / "scenarios"))
+    path = ensembles / "local_volunteer_policy" / "manifest.json"
+    record = json.loads(path.read_text())
+    record["posterior"] = str(tmp_path / "moved_posterior")  # gone since the runs
+    path.write_text(json.dumps(record))
+    comp = compare_scenarios(ensembles, reps=200)
+    rows = comp.table[comp.table.outcome.str.startswith("reading:")]
+    assert len(rows) and rows.reading_weight.isna().all()  # no weight invented
+    assert any("readings' posterior weights are not given" in n and "moved_posterior" in n
+               for n in comp.notes), comp.notes
