@@ -351,7 +351,8 @@ def read_comparison(path: Path) -> pd.DataFrame:
     for column in COMP_NUMERIC:
         if column not in comp:
             comp[column] = np.nan
-    for column in ("mean", "low_90", "high_90"):  # levels' mean and interval, when written
+    # levels' mean and interval, a class probability's interval, when written
+    for column in ("mean", "low_90", "high_90", "mean_low_90", "mean_high_90"):
         comp[column] = pd.to_numeric(comp[column], errors="coerce") if column in comp \
             else np.nan
     comp["scenario"] = comp.scenario.astype(str)

@@ -265,7 +265,12 @@ def _question_table(inp: ReportInputs) -> dict | None:
         cells = []
         for c in CLASSES:
             mean = comp["mean"].get((name, f"class:{c}"), np.nan)
-            cells.append(f"{mean:.0%}" if np.isfinite(mean) else "—")
+            low, high = (comp[k].get((name, f"class:{c}"), np.nan) if k in comp else np.nan
+                         for k in ("mean_low_90", "mean_high_90"))
+            cell = f"{mean:.0%}" if np.isfinite(mean) else "—"
+            if np.isfinite(mean) and np.isfinite(low) and np.isfinite(high):
+                cell += f" (90% {low:.0%}–{high:.0%})"
+            cells.append(cell)
         rows.append((f"{name} (runs, at the horizon)", cells))
     return {"classes": CLASSES, "rows": rows} if rows else None
 

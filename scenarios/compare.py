@@ -64,16 +64,51 @@ def _summary(values: np.ndarray) -> tuple[float, float, float]:
     return float(med), float(lo), float(hi)
 
 
-def _rows(name: str, values: pd.DataFrame, diff: pd.DataFrame) -> list[dict]:
+CLASS_PREFIX = "class:"
+
+
+def _world_mean_interval(values: pd.Series, reps: int, gen) -> tuple[float, float]:
+    """A 90% interval for the mean of ``values`` over runs, resampling whole worlds.
+
+    The runs of one calibrated world (its strength draws and seeds) are not independent
+    draws, so the worlds (index level ``draw``) are resampled with their runs: a class's
+    probability over runs gets an interval as wide as the worlds make it.
+    """
+    finite = values[np.isfinite(values.to_numpy(float))]
+    if finite.empty:
+        return np.nan, np.nan
+    by_world = finite.groupby(level="draw").agg(["sum", "count"])
+    if len(by_world) < 2:
+        return np.nan, np.nan  # one world: nothing to resample
+    mean = finite.mean()
+    if mean in (0.0, 1.0):
+        # Never (always) seen: resampling gives [0, 0] ([1, 1]), as if it could not
+        # happen. The exact one-sided 95% bound over the worlds instead (Clopper-Pearson
+        # with no successes: 1 - 0.05^(1/worlds), "the rule of three" for many).
+        bound = 1.0 - 0.05 ** (1.0 / len(by_world))
+        return (0.0, bound) if mean == 0.0 else (1.0 - bound, 1.0)
+    picks = gen.integers(0, len(by_world), size=(reps, len(by_world)))
+    sums, counts = by_world["sum"].to_numpy(float), by_world["count"].to_numpy(float)
+    means = sums[picks].sum(axis=1) / counts[picks].sum(axis=1)
+    low, high = np.quantile(means, [0.05, 0.95])
+    return float(low), float(high)
+
+
+def _rows(name: str, values: pd.DataFrame, diff: pd.DataFrame, *, reps: int = 2000,
+          gen=None) -> list[dict]:
     rows = []
     for outcome in values.columns:
         column = values[outcome].to_numpy(float)
         med, lo, hi = _summary(column)
         finite = np.isfinite(column)
-        # The mean too: for a 0/1 outcome (class:<name>) it is the class's probability.
+        # The mean too: for a 0/1 outcome (class:<name>) it is the class's probability,
+        # with a 90% interval over the worlds (mean_low_90, mean_high_90).
         row = {"scenario": name, "outcome": outcome, "median": med, "low_90": lo,
                "high_90": hi, "mean": float(column[finite].mean()) if finite.any() else np.nan,
                "runs": int(finite.sum())}
+        if outcome.startswith(CLASS_PREFIX) and gen is not None:
+            row["mean_low_90"], row["mean_high_90"] = _world_mean_interval(
+                values[outcome], reps, gen)
         if outcome in diff.columns:
             d = diff[outcome].to_numpy(float)
             d_med, d_lo, d_hi = _summary(d)
@@ -230,6 +265,9 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
          for name, o in ens.scenarios.items()}, baseline)
     population = ens.scenarios[baseline].manifest.get("population") or "survey2015"
     rows, effects, snapshots, by_reading = [], {}, [], []
+    # The class probabilities' intervals draw from a child stream, in table order: the
+    # fit below keeps ``rng`` as it was.
+    gen = np.random.default_rng(rng).spawn(1)[0]
     for name, outcomes in ens.scenarios.items():
         eff = ens.effects(name)
         if name != baseline and eff.runs and eff.left_out == eff.runs:
@@ -239,7 +277,7 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
         effects[name] = eff.differences
         if eff.note():
             notes.append(eff.note())
-        rows += _rows(name, outcomes.values, eff.differences)
+        rows += _rows(name, outcomes.values, eff.differences, reps=min(reps, 2000), gen=gen)
         if name == baseline:
             continue
         adopt = ens.adopters(name)

@@ -191,3 +191,17 @@ def test_a_posterior_that_cannot_be_read_is_said_not_dropped(reading_ensembles, 
     assert len(rows) and rows.reading_weight.isna().all()  # no weight invented
     assert any("readings' posterior weights are not given" in n and "moved_posterior" in n
                for n in comp.notes), comp.notes
+
+
+def test_class_probabilities_carry_an_interval_over_the_worlds(reading_ensembles):
+    from scenarios.compare import compare_scenarios
+
+    comp = compare_scenarios(reading_ensembles, reps=500)
+    rows = comp.table[comp.table.outcome.str.startswith("class:")]
+    assert len(rows) and rows[["mean_low_90", "mean_high_90"]].notna().all().all()
+    assert ((rows.mean_low_90 <= rows["mean"] + 1e-12)
+            & (rows["mean"] <= rows.mean_high_90 + 1e-12)).all()
+    never = rows[rows["mean"] == 0]  # never seen is not "impossible": 1 - 0.05^(1/6)
+    assert (never.mean_high_90 > 0.3).all() and (never.mean_low_90 == 0).all()
+    again = compare_scenarios(reading_ensembles, reps=500).table
+    assert again.mean_high_90.equals(comp.table.mean_high_90)  # same seed, same numbers
