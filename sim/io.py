@@ -58,6 +58,20 @@ def refuse_package_dir(path: str | Path, where: str = "--out") -> None:
                          problem="refusing to write into")
 
 
+def _no_link(path: str | Path, action: str) -> Path:
+    """``path``, refused in one line when it is a symbolic link (``action``: read/write)."""
+    from sim.errors import InputError
+
+    path = Path(path)
+    if path.is_symlink():
+        what = ("writes only regular files in" if action == "write"
+                else "reads back only regular files of")
+        raise InputError(str(path), os.readlink(path), f"coprod {what} its folders; remove "
+                         "the link", problem=f"refusing to {action} through a symbolic "
+                         "link to")
+    return path
+
+
 def check_target(path: str | Path) -> Path:
     """Refuse to write ``path`` when it is a link or resolves where coprod must not write.
 
@@ -67,11 +81,7 @@ def check_target(path: str | Path) -> Path:
     """
     from sim.errors import InputError
 
-    path = Path(path)
-    if path.is_symlink():
-        raise InputError(str(path), os.readlink(path), "coprod writes only regular files "
-                         "in its folders; remove the link", problem="refusing to write "
-                         "through a symbolic link to")
+    path = _no_link(path, "write")
     real = Path(os.path.realpath(path))
     refuse_package_dir(path, where=str(path))
     roots = [Path(os.path.realpath(r)) for r in _WRITE_ROOTS]
@@ -93,11 +103,7 @@ def check_source(path: str | Path) -> Path:
     """
     from sim.errors import InputError
 
-    path = Path(path)
-    if path.is_symlink():
-        raise InputError(str(path), os.readlink(path), "coprod reads back only regular "
-                         "files of its folders; remove the link", problem="refusing to "
-                         "read through a symbolic link to")
+    path = _no_link(path, "read")
     absolute = Path(os.path.abspath(path))
     for root in _WRITE_ROOTS:
         mine = Path(os.path.abspath(root))
