@@ -28,12 +28,11 @@ from coprod.report_inputs import (
     ReportInputs,
     load_inputs,
     manifest_surveys,
-    read_comparison,
     same_surveys,
     scenarios_dir,
     survey_records,
 )
-from coprod.report_sections import SECTIONS, command_line, reproduce_context
+from coprod.report_sections import SECTIONS, command_line
 from coprod.report_text import (
     POLICY_WORDS,
     effect_sentence,
@@ -292,35 +291,3 @@ def section_html(directory: Path, key: str, figures: Path | None = None) -> str:
         return ""
     return render("section.html.j2", section={"template": section.template,
                                               "context": context})
-
-
-def _scenario_section(directory: Path, figures: Path) -> str:
-    return section_html(directory, "scenarios", figures)
-
-
-def _reproduce_section(directory: Path) -> str:
-    return render("section.html.j2", section={
-        "template": "reproduce.html.j2",
-        "context": reproduce_context(load_inputs(Path(directory)), Path(directory))})
-
-
-def _read_comparison(path: Path):
-    return read_comparison(Path(path))
-
-
-def _attribution_of(directory: Path):
-    sdir = scenarios_dir(Path(directory)) or Path(directory) / "scenarios"
-    from coprod.report_inputs import load_scenarios
-
-    part = load_scenarios(sdir) if (sdir / "attribution.csv").exists() else None
-    return part.attribution if part is not None else None
-
-
-def _effect_sentence(directory: Path, comp) -> str | None:
-    """:func:`coprod.report_text.effect_sentence` with the folder's attribution."""
-    return effect_sentence(comp, _attribution_of(directory))
-
-
-def _policy_sentence(directory: Path, comp) -> str | None:
-    """:func:`coprod.report_text.policy_sentence` with the folder's attribution."""
-    return policy_sentence(comp, _attribution_of(directory))

@@ -187,7 +187,8 @@ def test_compare_refuses_runs_of_another_model_or_code_version(ensembles, capsys
 # --- 5. report never tracebacks --------------------------------------------------------
 
 def test_report_readers_refuse_edited_files_in_one_line(tmp_path):
-    from coprod.report import _read_comparison, command_line
+    from coprod.report import command_line
+    from coprod.report_inputs import read_comparison
 
     assert command_line({"command": 'coprod survey "--out x'}, tmp_path) == ""
     head = "scenario,outcome,median,diff_median,diff_low_90,diff_high_90\n"
@@ -200,7 +201,7 @@ def test_report_readers_refuse_edited_files_in_one_line(tmp_path):
         path = tmp_path / "comparison.csv"
         path.write_text(head + rows)
         with pytest.raises(InputError, match=message):
-            _read_comparison(path)
+            read_comparison(path)
 
 
 def test_own_csvs_are_read_within_their_range(tmp_path):

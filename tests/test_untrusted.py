@@ -328,7 +328,7 @@ def test_a_dead_dashboard_server_is_one_line(monkeypatch, capsys):
 
 
 def test_manifests_are_escaped_and_checked_in_the_report(tmp_path, capsys):
-    from coprod.report import _reproduce_section, _scenario_section
+    from coprod.report import section_html
 
     sdir = tmp_path / "scenarios" / "baseline"
     sdir.mkdir(parents=True)
@@ -343,20 +343,21 @@ def test_manifests_are_escaped_and_checked_in_the_report(tmp_path, capsys):
               "horizon_weeks": 8, "versions": {"model": str(MODEL_VERSION)},
               "identity": {"code_version": evil}}
     (sdir / "manifest.json").write_text(json.dumps(record))
-    html = _scenario_section(tmp_path, tmp_path / "figures") + _reproduce_section(tmp_path)
+    html = (section_html(tmp_path, "scenarios", tmp_path / "figures")
+            + section_html(tmp_path, "reproduce", tmp_path))
     assert "<script>" not in html and "&lt;script&gt;" in html
     for key, value in (("runs", evil), ("horizon_weeks", "520")):
         (sdir / "manifest.json").write_text(json.dumps({**record, key: value}))
         with pytest.raises(InputError, match=f"field '{key}'"):
-            _scenario_section(tmp_path, tmp_path / "figures")
+            section_html(tmp_path, "scenarios", tmp_path / "figures")
     (tmp_path / "scenarios" / "comparison.csv").write_text(
         "scenario,outcome,median\n../../etc,share_together,0.2\n")
     with pytest.raises(InputError, match="column 'scenario'"):
-        _scenario_section(tmp_path, tmp_path / "figures")
+        section_html(tmp_path, "scenarios", tmp_path / "figures")
     (tmp_path / "scenarios" / "comparison.csv").write_text(
         "scenario,outcome,median\nbaseline,share_together,lots\n")
     with pytest.raises(InputError, match="column 'median'"):
-        _scenario_section(tmp_path, tmp_path / "figures")
+        section_html(tmp_path, "scenarios", tmp_path / "figures")
 
 
 # ---- a second hostile pass -------------------------------------------------------------

@@ -45,7 +45,9 @@ def test_the_local_policy_answers_per_reading_beside_the_average(reading_ensembl
 
 
 def test_attribution_groups_reach_the_report_with_their_words(tmp_path):
-    from coprod.report import POLICY_WORDS, _effect_sentence, _policy_sentence
+    from coprod.report import POLICY_WORDS
+    from coprod.report_inputs import load_scenarios
+    from coprod.report_text import effect_sentence, policy_sentence
     from scenarios.attribution import CHANCE, NARROWED, STRENGTHS, WORLD
     from sim.regime import POLICY_INPUTS
 
@@ -66,12 +68,13 @@ def test_attribution_groups_reach_the_report_with_their_words(tmp_path):
     frame.insert(0, "scenario", "local_volunteer_policy")
     frame = pd.concat([frame, frame.assign(outcome="share_together")])
     frame.to_csv(tmp_path / "scenarios" / "attribution.csv", index=False)
-    text = _policy_sentence(tmp_path, comp)
+    attribution = load_scenarios(tmp_path / "scenarios").attribution  # read as the report does
+    text = policy_sentence(comp, attribution)
     assert "from the calibrated worlds" in text and "Not separable in this design" in text
     # The association to its own two decimals, with the reading it belongs to.
     assert "(rank correlation -0.95 (90% -0.97 to -0.90))" in text
     assert "under the reading 'a division of tasks'" in text
-    effect = _effect_sentence(tmp_path, comp)
+    effect = effect_sentence(comp, attribution)
     assert "the policy's assumed strengths" in effect and "mostly set by the calibrated" \
         in effect
 
