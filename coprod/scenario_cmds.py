@@ -265,8 +265,9 @@ def run_compare(args) -> int:
                 **({"effect_by_year": OVER_TIME_NOTE} if by_year else {})))
             written.append("comparison_manifest.json")
     for name in comp.skipped:
-        print(f"coprod compare: note: scenario {name} has no results (every run failed); "
-              "compared the others", file=sys.stderr)
+        print(f"coprod compare: note: scenario {name} has no results (its runs failed, or "
+              "were interrupted before its files were written: 'coprod run ... --resume' "
+              "with the same options writes them); compared the others", file=sys.stderr)
     for note in notes:
         print(f"coprod compare: note: {note}", file=sys.stderr)
     _print_headline(comp)

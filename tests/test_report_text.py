@@ -153,3 +153,14 @@ def test_a_baseline_level_carries_its_spread_over_runs():
     assert spread({"low_90": 15214, "high_90": 30382}, "people") == \
         "90% of runs: 15,214 to 30,382 people"
     assert spread({"median": 1.0}, "people") == ""
+
+
+def test_values_read_from_files_reach_the_page_without_control_characters():
+    from markupsafe import Markup
+
+    from coprod.report import _environment
+
+    page = _environment().from_string("<p>{{ years }}</p>{{ made }}").render(
+        years="10 years\x1b]0;pwn\x07 <b>", made=Markup("<i>ok</i>"))
+    assert "\x1b" not in page and "\x07" not in page
+    assert page == "<p>10 years?]0;pwn? &lt;b&gt;</p><i>ok</i>"
