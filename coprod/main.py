@@ -103,7 +103,10 @@ def cli() -> None:
     _STOPPING[0] = False
     if in_main_thread:
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, _stop_once)
+            # A signal ignored at start stays ignored (a shell's background job ignores
+            # Ctrl-C, as Python itself respects): only the signals meant for us stop us.
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                signal.signal(sig, _stop_once)
     try:
         code = main()
     except KeyboardInterrupt:  # while printing a last line: the exit code still says so

@@ -584,14 +584,18 @@ def interrupts_deferred():
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        if pending:
-            handler = previous[pending[0]]
+        # Each signal that came is handled once, in the order they came, by the handler
+        # in force before the block. One the process ignores does not hide one it does
+        # not: a pool worker ignores Ctrl-C, and a SIGTERM from its parent (stopping the
+        # pool) that came after a Ctrl-C to the whole process group must still end it.
+        for sig in dict.fromkeys(pending):
+            handler = previous[sig]
             if callable(handler):
-                handler(pending[0], None)
+                handler(sig, None)
             elif handler == signal.SIG_DFL:
-                if pending[0] == signal.SIGINT:
+                if sig == signal.SIGINT:
                     raise KeyboardInterrupt
-                os.kill(os.getpid(), pending[0])  # the default action, now
+                os.kill(os.getpid(), sig)  # the default action, now
 
 
 def parse_toml(text: str, source: str, flat: str) -> dict:

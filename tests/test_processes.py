@@ -122,3 +122,26 @@ def test_the_calibration_sampler_workers_watch_their_parent_too():
         assert pool._initializer is start_worker and pool._initargs == (os.getpid(),)
     finally:
         pool.shutdown()
+
+
+def test_a_worker_ignoring_ctrl_c_still_ends_on_its_parents_sigterm():
+    """Ctrl-C reaches a whole process group; the parent then stops its pool with SIGTERM.
+
+    A worker ignores Ctrl-C but must still end on the SIGTERM when both came during one
+    deferred block (a run of the model): before, only the first signal was handled, the
+    worker went on with its chunk and its parent waited for it — for minutes.
+    """
+    code = ("import os, signal, time\n"
+            "from sim.io import interrupts_deferred\n"
+            "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+            "signal.signal(signal.SIGTERM, signal.SIG_DFL)\n"
+            "with interrupts_deferred() as pending:\n"
+            "    os.kill(os.getpid(), signal.SIGINT)\n"
+            "    os.kill(os.getpid(), signal.SIGTERM)\n"
+            "    time.sleep(0.2)\n"
+            "    assert pending == [signal.SIGINT, signal.SIGTERM], pending\n"
+            "print('went on after the block')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[1], timeout=60)
+    assert done.returncode == -signal.SIGTERM, (done.returncode, done.stdout, done.stderr)
+    assert "went on" not in done.stdout
