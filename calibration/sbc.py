@@ -60,7 +60,7 @@ from sim.io import (
     model_version_of,
     write_manifest,
 )
-from sim.outcomes import TAIL_WEEKS, at_horizon
+from sim.outcomes import TAIL_WEEKS, paired_effect
 from sim.parameters import PARAMETERS
 
 # The local volunteer policy as the shipped scenario sets it
@@ -145,8 +145,7 @@ class SBCWorld:
         # it on the way (the same numbers as Waves.simulate, a test checks).
         out = (summarise_counts(base.survey_2015.counts) if self.waves.single
                else self.waves.simulate(task.params, task.seed))
-        out[EFFECT] = at_horizon(policy.series, EFFECT_OUTCOME) \
-            - at_horizon(base.series, EFFECT_OUTCOME)
+        out[EFFECT] = paired_effect(policy.series, base.series, EFFECT_OUTCOME)
         return out
 
 

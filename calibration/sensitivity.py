@@ -2,13 +2,14 @@
 
 Sampling and analysis are separate, as SALib keeps them: the problem is plain data (the
 inputs screened and their documented ranges); trajectories are sampled with SALib's
-Morris sampler; every point is one model run (two for a policy effect: with and without
-the policy's levers, same seed); then each output is analysed. All runs share one seed
-(common random numbers), so elementary effects measure the inputs rather than the
-model's randomness. The outputs are the 18 shares of the 2015 snapshot or, given a
-policy's levers, the policy's effect on each weekly outcome averaged over the horizon's
-last year. Elementary effects are on the unit scale of each input's range, so inputs of
-different units compare: which ones matter for the 2015 survey, which for a policy.
+Morris sampler; every point is one model run (for a policy effect, one world branched at
+2015 into runs without and with the policy's levers); then each output is analysed. All
+runs share one seed (common random numbers), so elementary effects measure the inputs
+rather than the model's randomness. The outputs are the 18 shares of the 2015 snapshot
+or, given a policy's levers, the policy's effect on each weekly outcome at the horizon
+(the last four weeks, as every effect of the project). Elementary effects are on the
+unit scale of each input's range, so inputs of different units compare: which ones
+matter for the 2015 survey, which for a policy.
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ import pandas as pd
 from calibration.predictive_check import FIT_STEPS, survey_counts_task
 from calibration.summary import SHARE_KEYS, summarise_counts
 from sim.batch import Task, run_tasks, spawn_seeds
-from sim.outcomes import SUMMARY
+from sim.outcomes import SUMMARY, paired_effect
 from sim.parameters import ASSUMPTIONS, DISCRETE, FREE, PARAMETERS
 
 NUM_LEVELS = 4
-YEAR = 52  # a policy effect is the mean of the horizon's last year
 # The groups of inputs a screening can vary (each over its documented range).
 INPUT_GROUPS = {"free": FREE, "assumptions": ASSUMPTIONS,
                 "all": (*FREE, *ASSUMPTIONS,
@@ -39,18 +39,18 @@ def problem(names=FREE) -> dict:
 
 
 def policy_effect_task(task: Task) -> np.ndarray:
-    """A policy's effect on every summary outcome, the horizon's last year (picklable).
+    """A policy's effect on every summary outcome at the horizon (picklable).
 
-    ``task.params`` holds the point and ``task.tag["policy"]`` the policy's levers; the
-    same seed runs with and without them.
+    ``task.params`` holds the point and ``task.tag["policy"]`` the policy's levers; one
+    world is branched at 2015 into the runs without and with them, and each effect is
+    taken as every effect of the project (:func:`sim.outcomes.paired_effect`).
     """
-    from sim import run
+    from sim.runner import run_branches
 
     params, policy = task.params, task.tag["policy"]
-    with_policy = run({**params, **policy}, steps=task.steps, rng=task.seed).timeseries
-    without = run(params, steps=task.steps, rng=task.seed).timeseries
-    return np.array([with_policy[o].iloc[-YEAR:].mean() - without[o].iloc[-YEAR:].mean()
-                     for o in SUMMARY])
+    without, mine = run_branches([(params, task.steps), ({**params, **policy}, task.steps)],
+                                 rng=task.seed)
+    return np.array([paired_effect(mine.series, without.series, o) for o in SUMMARY])
 
 
 def morris(trajectories: int = 20, *, names=FREE, base: dict | None = None,
@@ -61,7 +61,7 @@ def morris(trajectories: int = 20, *, names=FREE, base: dict | None = None,
     ``names`` are the inputs varied over their ranges; every other parameter takes
     ``base`` (e.g. the calibrated median) or its default. Without ``policy`` the outputs
     are the 2015 snapshot's 18 shares; with a policy's levers, its effect on each summary
-    outcome over the last year of ``steps`` weeks. Returns a tidy frame
+    outcome at the horizon of ``steps`` weeks. Returns a tidy frame
     ``parameter,output,mu_star,mu,sigma,mu_star_conf``.
     """
     from SALib.analyze import morris as analyze

@@ -32,7 +32,7 @@ def register(sub, name: str) -> None:
                    help="which inputs vary: the free parameters (default), the assumptions, "
                    "or all of them with the inputs set from data")
     p.add_argument("--scenario", default=None, help="a shipped scenario or TOML file: screen "
-                   "its effect on each outcome over the last year of its horizon instead of "
+                   "its effect on each outcome at its horizon (the last four weeks) instead of "
                    "the 2015 shares")
     add_seed(p)
     add_workers(p)

@@ -21,10 +21,11 @@ for thousands of truths):
    each shipped scenario's levers against the baseline's over ten years, paired by
    branching one world at the 2015 snapshot (:func:`sim.runner.run_branches`), on
    municipal and shared coordination (points) and active volunteers per 1,000
-   inhabitants, averaged over the last year, and averaged over :data:`EFFECT_SEEDS`
-   seeds, so that a width is not mostly chance no survey can remove. The 2015 survey is
-   not simulated again: the posterior holds it, and conditioning on a simulated copy
-   would count it twice.
+   inhabitants, each at the horizon as every effect of the project is taken
+   (:func:`sim.outcomes.paired_effect`: the last four weeks), and averaged over
+   :data:`EFFECT_SEEDS` seeds, so that a width is not mostly chance no survey can
+   remove. The 2015 survey is not simulated again: the posterior holds it, and
+   conditioning on a simulated copy would count it twice.
 3. For each design and each target (an input, or an effect), semi-automatic ABC
    (Fearnhead & Prangle 2012): the target's linear prediction from the design's
    summaries is its summary statistic; for each truth (a world of the table, left out),
@@ -61,13 +62,13 @@ from calibration.summary import summarise_counts
 from calibration.waves import GROUPS, POOLED, pooled_counts, simulated_policy_counts
 from sim.batch import Task, run_tasks, spawn_seeds
 from sim.catalogue import COORDINATORS
+from sim.outcomes import paired_effect
 from sim.parameters import PARAMETERS, from_unit
 from sim.sample_frame import SampleFrame
 
 SECOND_YEAR = 2025
 POLICY_SHARE_NOW = 0.30  # about 30% of municipalities by 2024 (Frivillighet Norge)
 HORIZON_WEEKS = 520  # the effects: ten years, as the shipped scenarios
-EFFECT_WEEKS = 52  # an effect is the difference of the last year's mean
 LARGER = 2.0  # the larger sample: the 2015 frame doubled (488 respondents)
 DESIGNS = {
     "2015": "the 2015 survey alone (244 units)",
@@ -140,11 +141,11 @@ class DesignWorld:
                       for overrides in self.policies.values())]
         sums: dict[str, float] = {}
         for seed in np.random.SeedSequence(task.seed).spawn(EFFECT_SEEDS):
-            base, *policies = (_outcomes(res) for res in run_branches(branches, rng=seed))
+            base, *policies = run_branches(branches, rng=seed)
             for name, mine in zip(self.policies, policies, strict=True):
-                for outcome in EFFECT_OUTCOMES:
+                for outcome, effect in _effects(mine, base).items():
                     key = f"effect:{name}:{outcome}"
-                    sums[key] = sums.get(key, 0.0) + mine[outcome] - base[outcome]
+                    sums[key] = sums.get(key, 0.0) + effect
         out.update({k: v / EFFECT_SEEDS for k, v in sums.items()})
         return out
 
@@ -175,12 +176,14 @@ def _groups_summary(prefix: str, groups, counts: np.ndarray) -> dict[str, float]
     return out
 
 
-def _outcomes(result) -> dict[str, float]:
-    series = result.timeseries.iloc[-EFFECT_WEEKS:]
-    return {"share_municipality": float(series["share_municipality"].mean()),
-            "share_together": float(series["share_together"].mean()),
-            "volunteers_per_1000": float(series["active_volunteers"].mean()
-                                         / result.inhabitants * 1000)}
+def _effects(mine, base) -> dict[str, float]:
+    """:data:`EFFECT_OUTCOMES`' effects in one world (:func:`sim.outcomes.paired_effect`)."""
+    per_1000 = 1000 / base.inhabitants  # the branches share the world's inhabitants
+    return {"share_municipality": paired_effect(mine.series, base.series,
+                                                "share_municipality"),
+            "share_together": paired_effect(mine.series, base.series, "share_together"),
+            "volunteers_per_1000": paired_effect(mine.series, base.series,
+                                                 "active_volunteers") * per_1000}
 
 
 def design_columns(table: pd.DataFrame, design: str) -> list[str]:

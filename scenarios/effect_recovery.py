@@ -25,13 +25,11 @@ import pandas as pd
 from calibration.inputs import policy_strengths
 from calibration.posterior import Posterior
 from scenarios.effects import KEY, paired_differences
-from scenarios.ensemble import (  # outcomes at the horizon, as ensembles take them
-    TAIL_WEEKS,
-    assumption_design,
-)
+from scenarios.ensemble import assumption_design
 from scenarios.spec import Scenario
 from sim import run
 from sim.batch import Task, run_tasks, spawn_seeds
+from sim.outcomes import at_horizon
 
 OUTCOMES = ("share_municipality", "share_together", "active_volunteers")
 COLUMNS = ["truth_id", "scenario", "outcome", "true_effect", "estimated_effect",
@@ -41,9 +39,13 @@ QUICK_REPLICATES, QUICK_DRAWS = 2, 4
 
 
 def horizon_outcomes(task: Task) -> dict[str, float]:
-    """One run: the :data:`OUTCOMES` averaged over the horizon's last weeks (picklable)."""
+    """One run: the :data:`OUTCOMES` at the horizon, as every effect is taken (picklable).
+
+    Runs of the baseline and a scenario share their seed, so their difference is
+    :func:`sim.outcomes.paired_effect` of one world branched at 2015.
+    """
     res = run(task.params, steps=task.steps, population=task.population, rng=task.seed)
-    return {name: float(np.mean(res.series[name][-TAIL_WEEKS:])) for name in OUTCOMES}
+    return {name: at_horizon(res.series, name) for name in OUTCOMES}
 
 
 def effect_rows(truth_id: int, truth: dict, posterior: Posterior, baseline: Scenario,

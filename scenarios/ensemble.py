@@ -34,7 +34,7 @@ from sim.io import (
     write_manifest,
 )
 from sim.municipality import GROUPS, MODES, MUNI_COLUMNS, SHOWN_TYPES, area_outcomes
-from sim.outcomes import SUMMARY, TAIL_WEEKS
+from sim.outcomes import SUMMARY, at_horizon
 from sim.parameters import ASSUMPTIONS, FREE, from_unit
 
 SERIES_EVERY = 4  # weeks between rows of timeseries.csv
@@ -138,8 +138,7 @@ def run_outcomes(res) -> dict:
     municipality of one's own, its outcomes as ``own:<name>`` (:func:`area_outcomes`).
     """
     series = res.timeseries
-    tail = series.iloc[-TAIL_WEEKS:]
-    outcomes = {name: float(tail[name].mean()) for name in SUMMARY}
+    outcomes = {name: at_horizon(res.series, name) for name in SUMMARY}
     shares = res.survey.shares
     for i, act in enumerate(res.survey.activities):
         for j, coord in enumerate(COORDINATORS):

@@ -98,3 +98,17 @@ def at_horizon(series: Mapping[str, np.ndarray], name: str) -> float:
     two runs' values.
     """
     return float(np.mean(series[name][-TAIL_WEEKS:]))
+
+
+def paired_effect(mine: Mapping[str, np.ndarray], base: Mapping[str, np.ndarray],
+                  name: str) -> float:
+    """A lever's effect on ``name`` in one world: its run minus the baseline's, at the horizon.
+
+    The project's one definition of an effect, used by the ensembles, the design study,
+    the screening, the simulation-based calibration and the recoveries: the two runs are
+    of one world branched at the 2015 snapshot (:func:`sim.runner.run_branches`, or
+    :func:`sim.run` with one seed, which gives the same numbers), so they differ by the
+    levers alone; each is taken at the horizon (:func:`at_horizon`, the last
+    :data:`TAIL_WEEKS` weeks, the survey's window).
+    """
+    return at_horizon(mine, name) - at_horizon(base, name)
