@@ -175,6 +175,37 @@ def from_abc_scale(name: str, z):
     return p.low + (p.high - p.low) * ndtr(np.asarray(z, dtype=float))
 
 
+ABC_SCALE = "probit"  # the scale ABC samples continuous inputs on (from_abc_scale)
+# A first generation drawn from the logit scale's prior (logistic: P(|z| > 6) = 0.5%) has
+# dozens of values beyond 6 in a shipped-size run; the probit scale's (normal: 2e-9) none.
+OTHER_SCALE_BEYOND = 6.0
+
+
+def check_scale(out: Path, db: Path) -> None:
+    """Refuse to resume a calibration sampled on another ABC scale (one line).
+
+    pyabc's database does not record the scale its parameters are on: a calibration made
+    before the probit scale would resume, mixing logit-scale particles with probit-scale
+    proposals, without a word. New calibrations record :data:`ABC_SCALE` in
+    ``surveys.json``; one without the record is judged by its first generation's tails.
+    """
+    from calibration.history import first_generation_extreme
+    from sim.io import read_own_json
+
+    path = out / SURVEYS_FILE
+    stored = read_own_json(path, "coprod calibrate (a new calibration in another --out)") \
+        if path.is_file() else None
+    scale = stored.get("abc_scale") if isinstance(stored, dict) else None
+    if scale is None:
+        continuous = tuple(n for n in PARAMETERS if n not in DISCRETE)
+        if first_generation_extreme(db, continuous, OTHER_SCALE_BEYOND) > 0:
+            scale = "logit (made by an earlier coprod)"
+    if scale is not None and scale != ABC_SCALE:
+        raise InputError("--resume", str(db), f"a calibration sampled on the {ABC_SCALE} "
+                         "scale; start a new calibration in another --out",
+                         problem=f"a calibration on the {str(scale)[:60]} scale in")
+
+
 def survey_noise_level(params: dict | None = None, *, pairs: int = NOISE_PAIRS,
                        rng=0, activities=None, waves: Waves | None = None) -> float:
     """Median distance between two virtual surveys of the same world.
@@ -362,6 +393,7 @@ def _open_history(abc, db: Path, observed: dict, population_size: int, resume: b
             raise InputError("resume", str(db), "nothing to resume there: start a "
                              "calibration first", problem="missing calibration")
         done = check_history(db, population_size)
+        check_scale(db.parent, db)
         try:
             abc.load(url, latest_run(db))
         except Exception as err:  # a database that passed the checks, yet pyabc refuses
@@ -403,7 +435,8 @@ def _same_surveys(out: Path, waves: Waves, resume: bool) -> None:
                              "as the calibration being resumed; start a new calibration in "
                              "another --out", problem="other survey data for")
     elif not resume and not (out / "abc.db").exists():  # (an existing one is refused)
-        atomic_write_text(path, json.dumps({"surveys": waves.record()}, indent=1))
+        atomic_write_text(path, json.dumps({"surveys": waves.record(),
+                                            "abc_scale": ABC_SCALE}, indent=1))
 
 
 def _check_same_data(history, observed: dict, db: Path) -> None:

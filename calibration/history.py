@@ -91,6 +91,23 @@ def whole_generations(db: Path) -> int:
         return 0
 
 
+def first_generation_extreme(db: Path, names: tuple[str, ...], beyond: float) -> int:
+    """How many values of ``names`` in the latest run's first generation exceed ``beyond``.
+
+    The first generation is drawn from the prior on ABC's scale: how its tails look tells
+    the scale it was drawn on (:func:`calibration.abc.check_scale`).
+    """
+    marks = ", ".join("?" * len(names))
+    with _connect(db) as con:
+        run = _latest(db, con)
+        row = con.execute(
+            "SELECT COUNT(*) FROM populations p JOIN models m ON m.population_id = p.id "
+            "JOIN particles pa ON pa.model_id = m.id JOIN parameters pr "
+            f"ON pr.particle_id = pa.id WHERE p.abc_smc_id = ? AND p.t = 0 AND pr.name IN "
+            f"({marks}) AND ABS(pr.value) > ?", (run, *names, float(beyond))).fetchone()
+    return int(row[0] or 0)
+
+
 def latest_run(db: Path) -> int:
     """The id of the latest ABC run in ``db`` (the one a resume continues)."""
     with _connect(db) as con:

@@ -1,0 +1,64 @@
+"""A calibration is resumed only on the ABC scale it was sampled on."""
+
+import json
+import sqlite3
+
+import pytest
+
+from calibration.abc import ABC_SCALE, Settings, calibrate
+from sim.errors import InputError
+from tests.conftest import tiny_settings
+
+
+@pytest.fixture(scope="module")
+def started(tmp_path_factory):
+    out = tmp_path_factory.mktemp("scale") / "cal"
+    calibrate(out, seed=5, settings=tiny_settings(), progress=False)
+    return out
+
+
+def _copy(started, tmp_path):
+    import shutil
+
+    out = tmp_path / "cal"
+    shutil.copytree(started, out)
+    return out
+
+
+def _more():
+    return Settings(**{**tiny_settings().__dict__, "max_populations": 3})
+
+
+def test_a_new_calibration_records_its_scale(started):
+    assert json.loads((started / "surveys.json").read_text())["abc_scale"] == ABC_SCALE == \
+        "probit"
+
+
+def test_a_calibration_recorded_on_another_scale_is_not_resumed(started, tmp_path):
+    out = _copy(started, tmp_path)
+    record = json.loads((out / "surveys.json").read_text())
+    (out / "surveys.json").write_text(json.dumps({**record, "abc_scale": "logit"}))
+    with pytest.raises(InputError, match=r"on the logit scale in .*abc.db.*start a new "
+                                          r"calibration in another --out"):
+        calibrate(out, seed=5, settings=_more(), resume=True, progress=False)
+
+
+def test_an_unrecorded_logit_calibration_is_told_by_its_first_generation(started,
+                                                                         tmp_path):
+    """A calibration made before the scale was recorded: its prior draws' tails tell."""
+    out = _copy(started, tmp_path)
+    record = json.loads((out / "surveys.json").read_text())
+    del record["abc_scale"]
+    (out / "surveys.json").write_text(json.dumps(record))
+    # As made on the probit scale: resumed.
+    probit = _copy(out, tmp_path / "probit")
+    assert calibrate(probit, seed=5, settings=_more(), resume=True,
+                     progress=False).populations == 3
+    # One first-generation value out where only a logistic prior reaches: refused.
+    with sqlite3.connect(out / "abc.db") as con:
+        con.execute("UPDATE parameters SET value = 7.5 WHERE id = (SELECT pr.id FROM "
+                    "parameters pr JOIN particles pa ON pr.particle_id = pa.id JOIN models m "
+                    "ON pa.model_id = m.id JOIN populations p ON m.population_id = p.id "
+                    "WHERE p.t = 0 AND pr.name = 'municipal_tradition' LIMIT 1)")
+    with pytest.raises(InputError, match=r"logit \(made by an earlier coprod\) scale"):
+        calibrate(out, seed=5, settings=_more(), resume=True, progress=False)
