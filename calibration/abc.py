@@ -239,7 +239,7 @@ class FixedModel:
 
     The seed is drawn from numpy's global generator, which pyabc's sampler seeds per
     candidate. ``FixedModel({})`` is the full model; a model
-    without a mechanism holds its strength at its "off" value (:mod:`calibration.ablation`).
+    without a mechanism holds its strength at its "off" value (:mod:`studies.ablation`).
     """
 
     def __init__(self, fixed: dict[str, float], names: tuple[str, ...] | None = None,

@@ -61,7 +61,7 @@ class SurveyDistance:
 
     ``activities`` (default: all six of Table 2) are those whose two free shares and
     count enter the distance; leaving one out gives the distance of a calibration that
-    never sees it (:mod:`calibration.leave_one_out`). The default is the full distance.
+    never sees it (:mod:`studies.leave_one_out`). The default is the full distance.
     """
 
     def __init__(self, observed: dict[str, float], activities=None):

@@ -42,8 +42,8 @@ def register(sub, name: str) -> None:
 
 def run_command(args) -> int:
     """Run the study, write the table and manifest, print it."""
-    from calibration.ablation import ablate
     from calibration.mechanisms import MECHANISMS
+    from studies.ablation import ablate
 
     seed = seed_value(args.seed)
     mechanisms = tuple(dict.fromkeys(args.mechanism or MECHANISMS))

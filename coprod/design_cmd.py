@@ -6,7 +6,7 @@ recorded; a 2025 wave of twice as many units — estimates from synthetic truths
 from the shipped posterior (what the 2015 survey already says) how much each design
 would narrow each calibrated input's posterior and each policy effect's 90% interval
 (regression ABC on one reference table of worlds;
-see scenarios/design.py). Writes design.csv (design, target, width now, expected width,
+see studies/design.py). Writes design.csv (design, target, width now, expected width,
 ratio and its spread over truths), reference.csv (the worlds: inputs, summaries,
 effects), design.png and manifest.json. --quick: 600 worlds, the local volunteer policy
 only (a few minutes on 2 cores); the full study: 4,000 worlds and every shipped policy.
@@ -45,7 +45,8 @@ OUTPUTS = ("design.csv", "reference.csv", "design.png", "manifest.json")  # one 
 
 def run_command(args) -> int:
     """Run the design study and write its files; print one sentence per policy."""
-    from scenarios.design import (
+    from scenarios.spec import load_scenario, shipped_names
+    from studies.design import (
         DESIGNS,
         FULL,
         QUICK,
@@ -57,7 +58,6 @@ def run_command(args) -> int:
         sentences,
         study_identity,
     )
-    from scenarios.spec import load_scenario, shipped_names
 
     seed = seed_value(args.seed)
     args.out = out_dir(args.out, Path("out/design"))

@@ -38,7 +38,7 @@ def register(sub, name: str) -> None:
 def run_command(args) -> int:
     """Run the study, write the tables and manifest, print the summaries."""
     from calibration.posterior import NOT_IDENTIFIED
-    from scenarios.recovery_study import TABLES, run_recovery
+    from studies.recovery import TABLES, run_recovery
 
     seed = seed_value(args.seed)
     args.out = study_out(args, Path("out/recovery"))

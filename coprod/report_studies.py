@@ -170,8 +170,8 @@ def width_words(width: float, unit: str) -> str:
 
 
 def _design(file, manifest: dict) -> dict:
-    from scenarios.design import COLUMNS, DESIGNS, sentences
     from sim.regime import POLICY_INPUTS
+    from studies.design import COLUMNS, DESIGNS, sentences
 
     frame = read_own_csv(file("design.csv"), DESIGN_REMAKE, columns=COLUMNS,
                          numeric=DESIGN_NUMERIC)

@@ -1,6 +1,6 @@
 """``coprod sbc``: a cheap check that the calibrated estimator's intervals mean what they say.
 
-Simulation-based calibration (see calibration/sbc.py): draws --truths truths and
+Simulation-based calibration (see studies/sbc.py): draws --truths truths and
 --reference reference worlds from the shipped posterior (each world with its own seed,
 run to 2015 and branched there into the baseline and the local volunteer policy, ten
 years on); for each truth, accepts the reference worlds nearest to its simulated survey
@@ -28,7 +28,7 @@ EXIT_FAILED = 1  # the check ran and a rank test failed
 
 def register(sub, name: str) -> None:
     """Add the ``sbc`` sub-command."""
-    from calibration.sbc import (
+    from studies.sbc import (
         MAX_REFERENCE,
         MAX_TRUTHS,
         MIN_REFERENCE,
@@ -59,7 +59,7 @@ def register(sub, name: str) -> None:
 def run_command(args) -> int:
     """Run the check, write its files, print the verdict per failing quantity."""
     from calibration.posterior import load_posterior
-    from calibration.sbc import FILES, run_sbc
+    from studies.sbc import FILES, run_sbc
 
     seed = seed_value(args.seed)
     args.out = out_dir(args.out, Path("out/sbc"))

@@ -38,7 +38,7 @@ def register(sub, name: str) -> None:
 
 def run_command(args) -> int:
     """Run the study, write the table and manifest, print the summary."""
-    from calibration.leave_one_out import leave_one_out, summarise
+    from studies.leave_one_out import leave_one_out, summarise
 
     if not args.leave_one_out:
         raise InputError("validate", "no study", "choose one: --leave-one-out",

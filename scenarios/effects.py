@@ -6,7 +6,7 @@ effect on a run is the scenario's outcome minus the baseline's on the run with t
 :data:`KEY` — draw, replicate *and* seed, so that runs of another seed never pair.
 ``compare`` (:mod:`scenarios.compare`), the attribution of an effect's variance
 (:mod:`scenarios.attribution`), ``discover`` (:mod:`scenarios.discovery`) and the
-policy-effect recovery study (:mod:`scenarios.effect_recovery`) all take their effects from
+policy-effect recovery study (:mod:`studies.effect_recovery`) all take their effects from
 :func:`paired_differences`.
 
 Runs pair only when they are comparable: the two ensembles must have the same horizon,

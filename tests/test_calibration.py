@@ -203,7 +203,7 @@ def test_validation_patterns_are_reported():
 
 
 def test_leave_one_out_predicts_the_left_out_activity(tmp_path):
-    from calibration.leave_one_out import COLUMNS, leave_one_out, naive_shares
+    from studies.leave_one_out import COLUMNS, leave_one_out, naive_shares
 
     table = load_table2()
     frame, record = leave_one_out(tmp_path, activities=["day_centre"], seed=2,
@@ -226,7 +226,7 @@ def test_leave_one_out_predicts_the_left_out_activity(tmp_path):
 
 
 def test_ablation_compares_the_model_without_a_mechanism(tmp_path):
-    from calibration.ablation import COLUMNS, ablate
+    from studies.ablation import COLUMNS, ablate
 
     # One small generation per calibration: the test is of the study's machinery.
     smallest = Settings(population_size=8, max_populations=1, max_simulations=100,

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scenarios import design
-from scenarios.design import Study, analyse, posterior_widths
+from studies import design
+from studies.design import Study, analyse, posterior_widths
 
 
 def test_widths_narrow_only_when_the_data_inform():
@@ -79,7 +79,7 @@ def test_the_reference_table_is_the_same_on_one_two_workers_and_dask():
     """Same seed, same worlds and numbers, however the runs are spread."""
     from distributed import LocalCluster
 
-    from scenarios.design import reference_table
+    from studies.design import reference_table
 
     policies = {"local_volunteer_policy": {"policy_share": 1.0}}
     small = Study(worlds=4, truths=2, neighbours=0.5)

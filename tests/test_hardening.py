@@ -349,8 +349,8 @@ def test_rows_longer_than_the_header_and_answers_outside_table2(write, capsys):
 # --- 11. design --resume -----------------------------------------------------------------
 
 def test_a_design_study_resumes_where_it_stopped(tmp_path, monkeypatch):
-    from scenarios import design
-    from scenarios.design import Study, WorldStore, reference_table, study_identity
+    from studies import design
+    from studies.design import Study, WorldStore, reference_table, study_identity
 
     small, policies = Study(worlds=4, truths=2, neighbours=0.5), {
         "local_volunteer_policy": {"policy_share": 1.0}}

@@ -87,9 +87,9 @@ def test_the_tables_answer_is_bounded_by_where_the_dropped_answers_could_have_go
 
 
 def test_the_fair_rival_predicts_from_the_activities_flags():
-    from calibration.leave_one_out import logit_shares
     from calibration.observed_survey import SurveyTable
     from sim.catalogue import TABLE2_IDS, activity
+    from studies.leave_one_out import logit_shares
 
     # A world where only the statutory flag matters: the logit recovers a left-out
     # statutory activity's shares from the other statutory one.

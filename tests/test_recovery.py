@@ -6,12 +6,12 @@ import pytest
 
 from calibration.abc import Settings
 from calibration.inputs import calibrated_inputs
-from calibration.parameter_recovery import COLUMNS, TRUTH_FILE, draw_truth, recover, summarise
 from calibration.posterior import load_posterior
-from scenarios.effect_recovery import effect_rows, summarise_effects
 from scenarios.spec import load_scenario
 from sim.errors import InputError
 from sim.parameters import FREE, PARAMETERS
+from studies.effect_recovery import effect_rows, summarise_effects
+from studies.parameter_recovery import COLUMNS, TRUTH_FILE, draw_truth, recover, summarise
 
 SMALLEST = Settings(population_size=8, max_populations=1, max_simulations=100,
                     max_walltime_s=60)

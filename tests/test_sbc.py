@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration import sbc
 from calibration.posterior import load_posterior, shipped_study_file
 from coprod.main import main
+from studies import sbc
 
 QUICK_TRUTHS, QUICK_REFERENCE, QUICK_SEED = 40, 400, 2015
 

@@ -1,6 +1,6 @@
 """Recovery of policy effects: the effect a user would estimate against the true one.
 
-For a known parameter set (a truth of :mod:`calibration.parameter_recovery`) and the posterior
+For a known parameter set (a truth of :mod:`studies.parameter_recovery`) and the posterior
 calibrated on its synthetic survey, every shipped scenario is run against the baseline:
 
 * the **true effect** is the mean paired difference (scenario − baseline, at the horizon,

@@ -31,12 +31,12 @@ import pandas as pd
 from calibration.abc import CALIBRATION_STEPS, Settings
 from calibration.observed_survey import SurveyTable
 from calibration.posterior import Posterior, load_posterior
-from calibration.study import calibrate_or_reuse, study_seed, study_sizes
 from sim import run
 from sim.catalogue import TABLE2_IDS, activity
 from sim.errors import InputError
 from sim.io import atomic_write_text, read_own_json
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS, from_unit
+from studies.calibrations import calibrate_or_reuse, study_seed, study_sizes
 
 COLUMNS = ["truth_id", "parameter", "truth", "posterior_median", "low_90", "high_90",
            "covered", "error", "relative_width"]
@@ -102,7 +102,7 @@ def recover(out: Path, *, truths: int = 20, quick: bool = False, seed: int = 0,
     """Run the study: one row per (truth, free parameter), and how it was made.
 
     ``each(k, truth, posterior)`` is called after each truth's calibration (the policy
-    effects of :mod:`scenarios.effect_recovery` hang there).
+    effects of :mod:`studies.effect_recovery` hang there).
     """
     settings, _ = study_sizes(quick, settings, None)
     rows, record = [], {}

@@ -1,8 +1,8 @@
 """The recovery study as ``coprod recovery`` runs it: parameters, then policy effects.
 
-For each truth of :mod:`calibration.parameter_recovery` (a parameter set drawn from the prior and
+For each truth of :mod:`studies.parameter_recovery` (a parameter set drawn from the prior and
 the posterior calibrated on its synthetic survey), every shipped scenario's effect is
-estimated from that posterior and set against the true one (:mod:`scenarios.effect_recovery`).
+estimated from that posterior and set against the true one (:mod:`studies.effect_recovery`).
 Each truth's effects are kept in ``DIR/truth_NN/effects.csv``, so that ``resume=True``
 reuses them with the truth's calibration.
 """
@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from calibration.parameter_recovery import recover, summarise
 from calibration.posterior import Posterior
-from calibration.study import study_seed
-from scenarios import effect_recovery as effects
 from scenarios.spec import load_scenario, shipped_names
 from sim.io import atomic_write_frame, read_own_csv
+from studies import effect_recovery as effects
+from studies.calibrations import study_seed
+from studies.parameter_recovery import recover, summarise
 
 EFFECTS_FILE = "effects.csv"
 EFFECT_SEEDS = 30_000  # seed offset of the policy effects, per truth number

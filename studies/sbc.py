@@ -6,7 +6,7 @@ every time: does the calibration's own distance, with the regression adjustment
 (:mod:`calibration.regression_adjust`), give posteriors whose intervals mean what they
 say, for worlds like the ones the shipped posterior holds? It is simulation-based
 calibration (Talts, Betancourt, Simpson, Vehtari & Gelman 2018) with rejection ABC on a
-reference table (as :mod:`scenarios.design` does, with the calibration's distance):
+reference table (as :mod:`studies.design` does, with the calibration's distance):
 
 1. The "prior" of the check is the shipped posterior itself (its particles resampled by
    weight, :meth:`calibration.posterior.Posterior.draws`): ``reference`` worlds and

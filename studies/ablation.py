@@ -42,12 +42,12 @@ from calibration.mechanisms import MECHANISMS, OFF
 from calibration.observed_survey import SurveyTable, load_table2
 from calibration.posterior import load_posterior
 from calibration.predictive_check import predictive_counts
-from calibration.study import calibrate_or_reuse, study_seed, study_sizes
 from calibration.summary import SurveyDistance, observed_summary
 from sim.catalogue import TABLE2_IDS
 from sim.errors import InputError
 from sim.io import atomic_write_text, read_own_json
 from sim.parameters import FREE
+from studies.calibrations import calibrate_or_reuse, study_seed, study_sizes
 
 COLUMNS = ["mechanism", "fixed_at", "final_epsilon", "shares_inside_predictive_90",
            "model_probability_full", "model_probability_ablated", "simulations"]

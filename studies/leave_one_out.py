@@ -14,7 +14,7 @@ flags alone predict, not only a pooled share.
 
 Each calibration lives in ``DIR/<activity>/`` (``abc.db``, ``posterior.csv``,
 ``calibration.json``); ``resume=True`` reuses a finished one and continues an
-unfinished one (:mod:`calibration.study`). Every calibration's seed is derived from the
+unfinished one (:mod:`studies.calibrations`). Every calibration's seed is derived from the
 root seed and the activity's position, so a resumed study is the same as an
 uninterrupted one.
 """
@@ -33,8 +33,8 @@ from calibration.abc import Settings
 from calibration.observed_survey import SurveyTable, load_table2
 from calibration.posterior import load_posterior
 from calibration.predictive_check import predictive_counts
-from calibration.study import calibrate_or_reuse, study_seed, study_sizes
 from sim.catalogue import COORDINATORS, TABLE2_IDS
+from studies.calibrations import calibrate_or_reuse, study_seed, study_sizes
 
 COLUMNS = ["activity", "coordinator", "observed", "predicted_median", "low_90", "high_90",
            "inside", "error", "naive", "naive_error", "logit", "logit_error"]

@@ -1,0 +1,19 @@
+"""The methodology studies: does the calibration work, and what would more data tell.
+
+Each is a module with one entry point, run by one command, and keeps its finished parts
+in its folder so that it resumes:
+
+- :mod:`studies.recovery` (``coprod recovery``): calibrations of known truths, with the
+  policy effects they imply (:mod:`studies.parameter_recovery`,
+  :mod:`studies.effect_recovery`);
+- :mod:`studies.leave_one_out` (``coprod validate --leave-one-out``): each activity
+  predicted by a calibration that never saw it, against two rivals;
+- :mod:`studies.ablation` (``coprod ablate``): the fit with one mechanism switched off;
+- :mod:`studies.sbc` (``coprod sbc``): simulation-based calibration from a reference
+  table of the shipped posterior's worlds;
+- :mod:`studies.design` (``coprod design``): what a second survey would narrow.
+
+:mod:`studies.calibrations` is what the calibration studies share (seeds, sizes,
+calibrations kept in folders). Reads ``sim``, ``calibration`` and ``scenarios``; knows
+nothing of the command line.
+"""

@@ -1,0 +1,26 @@
+"""Imports flow one way: sim ← calibration ← scenarios ← studies ← coprod."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYERS = ("sim", "calibration", "scenarios", "studies", "coprod")
+
+
+def _imports(path: Path):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from ((node.lineno, a.name) for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.lineno, node.module
+
+
+def test_no_layer_imports_one_above_it():
+    rank = {name: i for i, name in enumerate(LAYERS)}
+    upward = [f"{path.relative_to(ROOT)}:{line} imports {module}"
+              for layer in LAYERS for path in sorted((ROOT / layer).rglob("*.py"))
+              for line, module in _imports(path)
+              if rank.get(module.split(".")[0], -1) > rank[layer]]
+    assert upward == []
+    # The check sees the house: every layer has modules and imports the one below.
+    assert all(any((ROOT / layer).glob("*.py")) for layer in LAYERS)
