@@ -32,7 +32,8 @@ _PACKAGES = ("coprod", "mesa", "numpy", "numba", "pandas", "scipy", "pyabc", "SA
 _ROOT = Path(__file__).resolve().parents[1]
 # The installed package's folders: no output may land in them (above all the shipped
 # posterior in calibration/data/posterior, which every run reads).
-PACKAGE_DIRS = tuple(_ROOT / name for name in ("sim", "calibration", "scenarios", "coprod"))
+PACKAGES = ("sim", "calibration", "scenarios", "studies", "coprod")  # tests/test_layers.py
+PACKAGE_DIRS = tuple(_ROOT / name for name in PACKAGES)
 _WRITE_ROOTS: list[Path] = []  # folders locked by this process: writes stay inside them
 
 

@@ -24,3 +24,21 @@ def test_no_layer_imports_one_above_it():
     assert upward == []
     # The check sees the house: every layer has modules and imports the one below.
     assert all(any((ROOT / layer).glob("*.py")) for layer in LAYERS)
+
+
+def test_no_result_is_written_into_any_of_the_packages(tmp_path):
+    """Every top-level package of the project is a folder ``--out`` refuses."""
+    import tomllib
+
+    import pytest
+
+    from sim.errors import InputError
+    from sim.io import PACKAGES, refuse_package_dir
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"]
+    assert set(PACKAGES) == {p.split(".")[0] for p in declared} == set(LAYERS)
+    for name in PACKAGES:
+        with pytest.raises(InputError, match="refusing to write into"):
+            refuse_package_dir(ROOT / name / "results")
+    refuse_package_dir(tmp_path / "results")  # elsewhere is fine
