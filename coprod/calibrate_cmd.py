@@ -10,6 +10,7 @@ import argparse
 import time
 from pathlib import Path
 
+from calibration.fit_check import FIT_OUTPUTS, FIT_PATTERNS
 from coprod import outputs
 from coprod.common import (
     add_data,
@@ -20,7 +21,6 @@ from coprod.common import (
     out_dir,
     seed_value,
 )
-from coprod.fit_cmd import FIT_OUTPUTS, FIT_PATTERNS, write_fit
 from coprod.outputs import replaced_together
 from sim.errors import InputError
 from sim.io import interrupts_deferred, locked, manifest, write_manifest
@@ -58,6 +58,7 @@ def register(sub, name: str) -> None:
 def run_command(args) -> int:
     """Calibrate, then write the posterior predictive fit and the manifest."""
     from calibration.abc import settings_dict
+    from calibration.fit_check import check_fit
     from calibration.posterior import load_posterior
 
     seed = seed_value(args.seed)
@@ -87,9 +88,10 @@ def run_command(args) -> int:
             with replaced_together(args.out, (*FIT_OUTPUTS, *NARROWING_OUTPUTS),
                                    patterns=FIT_PATTERNS) as stage:
                 said = write_narrowing(posterior, args.out, stage, seed=seed)
-                check = write_fit(posterior, stage, draws=30 if args.quick else 200,
-                                  seed=seed, workers=args.workers, scheduler=args.scheduler,
+                check = check_fit(posterior, draws=30 if args.quick else 200, rng=seed,
+                                  workers=args.workers, scheduler=args.scheduler,
                                   reps=2_000 if args.quick else 10_000, waves=waves)
+                check.write(stage)
                 wall = time.perf_counter() - t0
                 write_manifest(stage / "manifest.json", manifest(
                     command=getattr(args, "invocation", "coprod calibrate"), seed=seed,
