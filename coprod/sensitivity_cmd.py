@@ -66,7 +66,8 @@ def run_command(args) -> int:
         atomic_write_frame(stage / "sensitivity.csv", table)
         plot_sensitivity(table, stage / "sensitivity.png")
         write_manifest(stage / "manifest.json", manifest(
-            command="coprod sensitivity", seed=seed, trajectories=args.trajectories,
+            command=getattr(args, "invocation", "coprod sensitivity"), seed=seed,
+            trajectories=args.trajectories,
             inputs=args.inputs, scenario=scenario.name if scenario else None,
             method="Morris elementary effects (SALib), common random numbers; others at "
                    "the calibrated model's values"))

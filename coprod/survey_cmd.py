@@ -186,7 +186,8 @@ def run(args) -> int:
                                classes.sensitivity_frame())
             atomic_write_frame(stage / "classes_dropped.csv", bounds)
             write_manifest(stage / "manifest.json", manifest(
-                command="coprod survey", seed=seed, reps=args.reps, resample=args.resample,
+                command=getattr(args, "invocation", "coprod survey"), seed=seed,
+                reps=args.reps, resample=args.resample,
                 data=str(args.data or "shipped: Andfossen (2020) Table 2"),
                 data_file=str(data_file or "shipped: Andfossen (2020) Table 2"),
                 synthetic=synthetic,
