@@ -292,6 +292,10 @@ def open_report(directory: Path, waves=None, *,
     if not ((directory / "survey" / "bootstrap.csv").exists()
             or (directory / "fit" / "fit.csv").exists()
             or (sdir is not None and (sdir / "comparison.csv").exists())):
+        if sdir is not None:  # runs there, not compared: the next step is compare
+            raise InputError("--out", str(sdir / "comparison.csv"), "the runs there are not "
+                             f"compared yet; make it with 'coprod compare --out {sdir}'",
+                             problem="missing file")
         raise InputError("--out", str(directory / "survey" / "bootstrap.csv"),
                          f"missing; create it with '{SURVEY_REMAKE.split(chr(39))[0]}' or "
                          "run 'coprod demo'", problem="missing file")

@@ -42,11 +42,12 @@ from coprod.report_text import (
     spread,
     survey_words,
     uncertainty,
+    width_of_range,
     without_machine_folder,
 )
 from scenarios.attribution import ASSUMED, CHANCE, NARROWED, RESIDUAL, STRENGTHS, WORLD
 from scenarios.compare import check_versions, reading_lines
-from scenarios.labels import describe, fte
+from scenarios.labels import change, describe, fte
 from sim.errors import InputError, UnknownNameError
 from sim.frame import SURVEY_2015
 from sim.io import atomic_write_bytes, read_bytes_limited
@@ -157,8 +158,8 @@ def _parameter_rows(post) -> list[tuple]:
         if p.levels:  # a model choice: each level's posterior weight, not a width
             weights = "/".join(f"{w:.2f}" for w in post.level_shares(name).values())
             narrowing = f"{weights} ({'/'.join(p.levels)}; {verdict})"
-        else:  # the 90% interval over the prior's width
-            narrowing = f"{(hi - lo) / (p.high - p.low):.2f} ({verdict})"
+        else:  # the 90% interval over the prior's width, never wider than the range
+            narrowing = f"{width_of_range((hi - lo) / (p.high - p.low))} ({verdict})"
         rows.append((name, "free" if p.kind == "free" else "assumption",
                      f"{median[name]:.3g}", f"{lo:.3g} to {hi:.3g}",
                      f"{p.low:g} to {p.high:g}", narrowing, p.meaning))
@@ -244,8 +245,7 @@ def _attribution_table(inp: ReportInputs) -> dict | None:
         e = eff.iloc[0]
         for k, r in mine[mine.note != ""].iterrows():
             notes.setdefault(str(r.note), []).append(f"{name}: {k}")
-        rows.append((name, f"{scale * e.diff_median:+.1f} points ({scale * e.diff_low_90:+.1f}"
-                           f" to {scale * e.diff_high_90:+.1f})",
+        rows.append((name, change(e.diff_median, e.diff_low_90, e.diff_high_90, "%", scale),
                      [group_cell(mine, g) for g, _ in columns],
                      "; ".join(single_inputs(mine)) or "—"))
     if not rows:

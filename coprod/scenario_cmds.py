@@ -448,7 +448,10 @@ def _line(r, baseline: bool) -> str:
     from scenarios.labels import change, decimals, fte, number, signed
 
     unit, scale = str(r["unit"]), float(r["scale"])
-    level = number(r["median"], unit, scale)
+    level = (f"{r['median']:.0f} municipalities" if unit == "municipalities"  # a count
+             else number(r["median"], unit, scale))
+    if unit == "0–1":  # trust: its scale said with it
+        level += " on the 0–1 scale"
     # The whole label, padded (a long one pushes its number along, never loses its end).
     text = f"    {r['label']!s:56s} {level:>24s}"
     staff = unit.startswith("hours per week") and not unit.endswith("inhabitants")
