@@ -600,21 +600,24 @@ def own_lines(table: pd.DataFrame, baseline: str, own: str,
                 continue
             before, after = rows.loc[(baseline, key)], rows.loc[(name, key)]
             label = describe_outcome(key)
+            # The words carry the unit; % for shares (points for changes) and FTE stay.
+            unit = label.unit if label.unit in ("%", "FTE") else ""
 
-            def level(r, label=label) -> str:
+            def level(r, label=label, unit=unit) -> str:
                 # The interval's ends without the unit, which the median carries.
-                bare = "%" if label.unit == "%" else ""
-                return (f"{number(r['median'], label.unit, label.scale)} (90% "
+                bare = "%" if unit == "%" else ""
+                return (f"{number(r['median'], unit, label.scale)} (90% "
                         f"{number(r['low_90'], bare, label.scale)} to "
                         f"{number(r['high_90'], bare, label.scale)})")
 
             moved = change(after["diff_median"], after["diff_low_90"],
-                           after["diff_high_90"], label.unit, label.scale)
+                           after["diff_high_90"], unit, label.scale)
             parts.append(f"{words} {level(before)} before, {level(after)} after, a change "
                          f"of {moved}{_rests_on(attribution, name, key)}")
         if parts:
             out.append((f"In {own}, {name} against {baseline} at the horizon (median and "
-                        "90% over runs; the change paired run for run)", parts))
+                        "90% over runs; the change is the median of the changes paired run "
+                        "for run, so it need not be after minus before)", parts))
     return out if split else [f"{head}: " + "; ".join(parts) + "." for head, parts in out]
 
 
