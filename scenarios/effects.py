@@ -399,9 +399,9 @@ LIKE_FACTOR = 2.0
 # Fewer municipalities like one's own than this (median over runs) are too few to read
 # as steadier than one's own: they are shown, and said to be too few.
 MIN_LIKE = 5
-# The groups of municipalities whose effects compare computes from municipalities.csv:
-# prefix of their outcomes -> whose they are. "adopters": switched by the scenario;
-# "like_yours": within LIKE_FACTOR of one's own size; "like_yours_adopters": both.
+# The groups of municipalities whose effects compare computes from municipalities.csv,
+# each the prefix of its outcomes: "adopters", switched by the scenario; "like_yours",
+# within LIKE_FACTOR of one's own size; "like_yours_adopters", both.
 AREA_GROUPS = ("adopters", "like_yours", "like_yours_adopters")
 
 

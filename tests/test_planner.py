@@ -303,3 +303,24 @@ def test_if_only_we_adopt_the_municipalities_like_ours_show_chance_not_the_polic
     lines = group_lines(comp.table, "baseline", comp.population)
     assert len(lines) == 1 and "do not adopt" in lines[0] and "chance alone" in lines[0]
     assert "steadier" not in lines[0]
+
+
+@pytest.mark.parametrize("counts, expected", [
+    # A policy acting on every municipality: all those like ours are the steadier reading.
+    ({"like_yours": 9}, "levers act in every municipality), the steadier reading"),
+    # Too few like-yours adopters to be steadier than ours: shown, and said so.
+    ({"adopters": 30, "like_yours": 6, "like_yours_adopters": 3}, "Fewer than 5"),
+])
+def test_the_steadier_reading_says_what_it_is(counts, expected):
+    from scenarios.compare import group_lines
+
+    rows = [("baseline", "share_together", 0.3, np.nan)]
+    for group, n in counts.items():
+        rows += [("policy", f"{group}:municipalities", n, np.nan),
+                 ("policy", f"{group}:share_together", 0.3, 0.02)]
+    table = pd.DataFrame(rows, columns=["scenario", "outcome", "median", "diff_median"])
+    table = table.assign(diff_low_90=table.diff_median - 0.01,
+                         diff_high_90=table.diff_median + 0.01)
+    own = parse_municipality(OURS, "ours.toml")
+    lines = group_lines(table, "baseline", population_name(own))
+    assert any(expected in line and "together +2.0 points" in line for line in lines), lines
