@@ -425,8 +425,12 @@ def _over_time(inp: ReportInputs, figures: Path) -> dict | None:
     where = {"own": f"In {own.name}" if own is not None else "In your municipality",
              "adopters": "In the municipalities it switched"}
     blocks = []
+    comp = sc.comparison.set_index(["scenario", "outcome"])
     for name in sc.compared[1:]:
-        for group in ("own", "adopters"):
+        # The adopters when they are one's own municipality alone (--adopters own): said.
+        alone = own is not None and comp["median"].get(
+            (name, "adopters:municipalities"), np.nan) <= 1
+        for group in ("own",) if alone else ("own", "adopters"):
             lines = [line for outcome in PLOTTED
                      if (line := trajectory(table, name, group, outcome, where[group]))]
             if lines:
