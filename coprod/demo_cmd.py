@@ -51,7 +51,7 @@ def _command(*argv: str) -> int:
 
 def run_demo(args) -> int:
     """Run every stage, then print where the report is and what to read first."""
-    from coprod.report import build_report, findings
+    from coprod.report import build_report, findings, open_report
 
     seed = str(seed_value(args.seed))
     # Checked before any work: an existing file, a read-only folder or a package folder
@@ -81,11 +81,12 @@ def run_demo(args) -> int:
     from sim.io import locked
 
     with locked(out), replaced_together(out, REPORT_OUTPUTS, folders=("figures",)) as stage:
-        report = build_report(out, into=stage)
+        inputs = open_report(out)  # every file read once, for the page and the findings
+        report = build_report(out, into=stage, inputs=inputs)
     print(f"\nDone in {time.perf_counter() - t0:.0f} s.")
     print(f"Report: {report.resolve()}  (figures also in {out / 'figures'})\n")
     print("Read first:")
-    for i, line in enumerate(findings(out), 1):
+    for i, line in enumerate(findings(inputs), 1):
         print(f"  {i}. {line}")
     return 0
 
@@ -108,7 +109,7 @@ def register_report(sub, name: str) -> None:
 def run_report(args) -> int:
     """Render the report."""
     from coprod.common import existing_folder, load_waves
-    from coprod.report import build_report, made_from, surveys_lines, surveys_summary
+    from coprod.report import build_report, open_report, surveys_lines, surveys_summary
     from sim.io import locked
 
     existing_folder(args.out, "--out", "the folder 'coprod demo' wrote (with survey/, "
@@ -118,8 +119,9 @@ def run_report(args) -> int:
     # replaced together.
     with locked(args.out), replaced_together(args.out, REPORT_OUTPUTS,
                                              folders=("figures",)) as stage:
-        path = build_report(args.out, waves, into=stage)
-        lines = surveys_lines(surveys_summary(args.out, made_from(args.out), waves))
+        inputs = open_report(args.out, waves)  # every file read once
+        path = build_report(args.out, waves, into=stage, inputs=inputs)
+        lines = surveys_lines(surveys_summary(inputs))
     for line in lines:
         print(line)
     print(f"Wrote {path}")

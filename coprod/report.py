@@ -34,8 +34,11 @@ from coprod.report_inputs import (
 )
 from coprod.report_sections import SECTIONS, command_line
 from coprod.report_text import (
+    POLICY,
     POLICY_WORDS,
+    adopts_alone,
     effect_sentence,
+    finding_text,
     fit_sentence,
     horizon_words,
     is_2015,
@@ -51,7 +54,7 @@ from sim.errors import InputError, printable
 from sim.io import atomic_write_text, check_out_dir
 
 __all__ = ["POLICY_WORDS", "build_report", "command_line", "findings", "made_from",
-           "render", "scenarios_dir", "surveys_lines", "surveys_summary"]
+           "open_report", "render", "scenarios_dir", "surveys_lines", "surveys_summary"]
 
 
 @cache
@@ -151,10 +154,12 @@ def _given(inp: ReportInputs):
     return survey_records(inp.waves.record()) if inp.waves is not None else None
 
 
-def surveys_summary(directory: Path, parts: list, waves) -> dict:
-    """What the opening says of the surveys (:func:`coprod.report_text.surveys_summary`)."""
-    inp = load_inputs(Path(directory), waves)
-    return _summary(parts, _given(inp), _fit_mismatch(inp))
+def surveys_summary(inp: ReportInputs) -> dict:
+    """What the opening says of the surveys (:func:`coprod.report_text.surveys_summary`).
+
+    ``inp``: what :func:`open_report` loaded (with ``--data``'s survey, if given).
+    """
+    return _summary(_parts(inp), _given(inp), _fit_mismatch(inp))
 
 
 def surveys_lines(summary: dict) -> list[str]:
@@ -172,15 +177,18 @@ def surveys_lines(summary: dict) -> list[str]:
 
 
 # ---- the findings ---------------------------------------------------------------------
-def findings_of(inp: ReportInputs) -> list[str]:
+def findings_of(inp: ReportInputs) -> list:
     """The things a reader should look at first, each computed from the outputs.
 
-    One's own municipality first (runs with --municipality), then the local volunteer
-    policy, what this survey says of the paper's claims, how well the model fits it,
-    and the policy that moves shared coordination most.
+    One's own municipality first (runs with --municipality: a ``(heading, parts)`` per
+    scenario), what links municipalities, the adopters and the municipalities like
+    one's own; then the local volunteer policy, what this survey says of the paper's
+    claims, how well the model fits it, and the policy that moves shared coordination
+    most. The rest are sentences.
     """
     from calibration.claims import claim_sentences
-    from coprod.scenario_cmds import NO_LINK
+    from scenarios.compare import NO_LINK
+    from sim.municipality import split_population_name
 
     out = []
     sc = inp.scenarios
@@ -190,8 +198,14 @@ def findings_of(inp: ReportInputs) -> list[str]:
         population = record.get("population") if isinstance(record.get("population"),
                                                              str) else "survey2015"
         baseline = str(record.get("baseline") or comp.scenario.iloc[0])
-        out += own_sentences(comp, population, baseline, sc.attribution, NO_LINK)
-        policy = policy_sentence(comp, sc.attribution)
+        own = own_sentences(comp, population, baseline, sc.attribution, NO_LINK)
+        out += own
+        # With one's own municipality the adopters were said beside it.
+        run = sc.run(POLICY)
+        alone = run is not None and adopts_alone(run.manifest)
+        where = (f"in {split_population_name(population)[1].name} alone (--adopters own; "
+                 "the others keep 2015's)" if alone else "in every municipality")
+        policy = policy_sentence(comp, sc.attribution, adopters=not own, where=where)
         if policy:
             out.append(policy)
     if inp.survey is not None and inp.survey.claims is not None:
@@ -205,9 +219,13 @@ def findings_of(inp: ReportInputs) -> list[str]:
     return out
 
 
-def findings(directory: Path) -> list[str]:
-    """The findings of the outputs in ``directory`` (:func:`findings_of`)."""
-    return findings_of(load_inputs(Path(directory)))
+def findings(source: Path | ReportInputs) -> list[str]:
+    """The findings (:func:`findings_of`), one line each.
+
+    ``source``: what :func:`open_report` loaded, or a folder (then read for this alone).
+    """
+    inp = source if isinstance(source, ReportInputs) else load_inputs(Path(source))
+    return [finding_text(f) for f in findings_of(inp)]
 
 
 # ---- the page -------------------------------------------------------------------------
@@ -248,19 +266,52 @@ def page_values(inp: ReportInputs, figures: Path) -> dict:
         "survey": "the 2015 survey (Andfossen 2020)" if principal is None
         or is_2015(principal) else f"your survey, {survey_words(principal)},",
         "ahead": horizon_words(inp.horizons),
-        "surveys": _summary(parts, _given(inp), _fit_mismatch(inp)),
+        "surveys": surveys_summary(inp),
         "findings": findings_of(inp), "left": left, "sections": shown,
         # Studies made with another model version: an appendix after everything else.
         "appendix": inp.studies if inp.studies and inp.studies["stale"] else None}
 
 
+def open_report(directory: Path, waves=None, *,
+                studies_folder: Path | None = None) -> ReportInputs:
+    """Check ``directory`` holds something to report on, and read it all once.
+
+    Refused in one line: a missing folder, one without the survey's, the fit's or the
+    scenarios' results, a read-only one (before anything is read). ``waves``: the
+    ``--data`` survey the report is read against; ``studies_folder``: the studies of
+    what the survey can tell (default the shipped ones). The value is what
+    :func:`build_report`, :func:`surveys_summary` and :func:`findings` take, so that a
+    command reads each file once.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InputError("--out", str(directory), "give the folder 'coprod demo' wrote (with "
+                         "survey/, fit/ and scenarios/) or one 'coprod run' wrote",
+                         problem="no such directory")
+    sdir = scenarios_dir(directory)
+    if not ((directory / "survey" / "bootstrap.csv").exists()
+            or (directory / "fit" / "fit.csv").exists()
+            or (sdir is not None and (sdir / "comparison.csv").exists())):
+        if sdir is not None:  # runs there, not compared: the next step is compare
+            raise InputError("--out", str(sdir / "comparison.csv"), "the runs there are not "
+                             f"compared yet; make it with 'coprod compare --out {sdir}'",
+                             problem="missing file")
+        raise InputError("--out", str(directory / "survey" / "bootstrap.csv"),
+                         f"missing; create it with '{SURVEY_REMAKE.split(chr(39))[0]}' or "
+                         "run 'coprod demo'", problem="missing file")
+    check_out_dir(directory)  # a read-only folder is refused before anything is read
+    return load_inputs(directory, waves, studies=True, studies_folder=studies_folder)
+
+
 def build_report(directory: Path, waves=None, *, into: Path | None = None,
-                 studies_folder: Path | None = None) -> Path:
+                 studies_folder: Path | None = None,
+                 inputs: ReportInputs | None = None) -> Path:
     """Render ``DIR/report.html`` (and ``DIR/figures/*.png``) from what ``DIR`` holds.
 
     ``into``: the folder the files are written to (default ``DIR``; the command line
     gives a staging folder, so that the report and its figures replace the earlier ones
-    together: :func:`coprod.outputs.replaced_together`).
+    together: :func:`coprod.outputs.replaced_together`). ``inputs``: what
+    :func:`open_report` read from ``DIR`` (read here when not given).
 
     Each part is rendered when its files are there — the survey (``survey/``), the fit
     (``fit/``), the scenarios (``scenarios/`` or ``DIR`` itself, as ``coprod run`` and
@@ -274,19 +325,8 @@ def build_report(directory: Path, waves=None, *, into: Path | None = None,
     another model version go to an appendix at the end.
     """
     directory = Path(directory)
-    if not directory.is_dir():
-        raise InputError("--out", str(directory), "give the folder 'coprod demo' wrote (with "
-                         "survey/, fit/ and scenarios/) or one 'coprod run' wrote",
-                         problem="no such directory")
-    sdir = scenarios_dir(directory)
-    if not ((directory / "survey" / "bootstrap.csv").exists()
-            or (directory / "fit" / "fit.csv").exists()
-            or (sdir is not None and (sdir / "comparison.csv").exists())):
-        raise InputError("--out", str(directory / "survey" / "bootstrap.csv"),
-                         f"missing; create it with '{SURVEY_REMAKE.split(chr(39))[0]}' or "
-                         "run 'coprod demo'", problem="missing file")
-    check_out_dir(directory)  # a read-only folder is refused before anything is read
-    inp = load_inputs(directory, waves, studies=True, studies_folder=studies_folder)
+    inp = inputs if inputs is not None else open_report(directory, waves,
+                                                         studies_folder=studies_folder)
     into = directory if into is None else Path(into)
     page = render("report.html.j2", **page_values(inp, into / "figures"))
     atomic_write_text(into / "report.html", page)

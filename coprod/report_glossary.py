@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scenarios.effects import LIKE_FACTOR, MIN_LIKE
 from sim.frame import (
     HOURS_PER_FTE_YEAR,
     POPULATION_2014,
@@ -31,6 +32,9 @@ class Term:
     term: str
     words: str
     names: tuple[str, ...] = ()  # the outcome names in the CSV files
+
+
+_FACTOR = {2.0: "two", 3.0: "three"}.get(LIKE_FACTOR, f"{LIKE_FACTOR:g}")
 
 
 def _hours(name: str) -> str:
@@ -99,6 +103,32 @@ def _terms() -> tuple[Term, ...]:
         Term("Per 1,000 inhabitants",
              "a count divided by the inhabitants of the municipalities in view, times "
              "1,000, so that municipalities of different sizes compare.", ("per_1000:…",)),
+        Term("Your municipality",
+             "the municipality a file describes (coprod run --municipality FILE); in every "
+             "run it takes the place of the municipality of the surrounding population "
+             "nearest its size. Its outcomes are those of one municipality, with few "
+             "activities in four weeks: read their intervals.", ("own:…",)),
+        Term("Adopters",
+             "the municipalities whose volunteer centre, policy or service the scenario "
+             "switched (those that already held it in 2015 are not among them); their "
+             "change is against the baseline's run on the same municipalities. With "
+             "--adopters own, your municipality alone adopts.",
+             ("adopters:…", "adopters:municipalities")),
+        Term("Municipalities like yours, and the like-yours adopters",
+             f"the other municipalities of a run whose inhabitants are within a factor of "
+             f"{_FACTOR} of yours either way (from 1/{LIKE_FACTOR:g} to {LIKE_FACTOR:g} "
+             "times yours; "
+             "sizes are drawn anew in every run, so their number varies and "
+             "like_yours:municipalities gives it); the like-yours adopters are those of "
+             "them the scenario switched. The like-yours adopters are the steadier reading "
+             "of what adopting does to a municipality of your size: several places "
+             "rather than one. Fewer than "
+             f"{MIN_LIKE} are too few to be steadier, and said so. With --adopters own "
+             "none of them adopts: their change is not the policy's but what it does to "
+             "those who do not adopt, which in this model is chance alone (it has no link "
+             "between municipalities). Where a scenario's levers act on every "
+             "municipality, all municipalities like yours are the steadier reading.",
+             ("like_yours:…", "like_yours_adopters:…")),
         Term("At the horizon",
              f"the mean of a run's last {TAIL_WEEKS} weeks. Runs start from the 2015 "
              "state, where a scenario's levers switch: ten years ahead means ten years "

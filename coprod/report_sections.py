@@ -27,6 +27,7 @@ from coprod.report_inputs import (
     survey_records,
 )
 from coprod.report_text import (
+    adopts_alone,
     group_cell,
     interval,
     is_2015,
@@ -41,11 +42,12 @@ from coprod.report_text import (
     spread,
     survey_words,
     uncertainty,
+    width_of_range,
     without_machine_folder,
 )
 from scenarios.attribution import ASSUMED, CHANCE, NARROWED, RESIDUAL, STRENGTHS, WORLD
 from scenarios.compare import check_versions, reading_lines
-from scenarios.labels import describe, fte
+from scenarios.labels import change, describe, fte
 from sim.errors import InputError, UnknownNameError
 from sim.frame import SURVEY_2015
 from sim.io import atomic_write_bytes, read_bytes_limited
@@ -156,8 +158,8 @@ def _parameter_rows(post) -> list[tuple]:
         if p.levels:  # a model choice: each level's posterior weight, not a width
             weights = "/".join(f"{w:.2f}" for w in post.level_shares(name).values())
             narrowing = f"{weights} ({'/'.join(p.levels)}; {verdict})"
-        else:  # the 90% interval over the prior's width
-            narrowing = f"{(hi - lo) / (p.high - p.low):.2f} ({verdict})"
+        else:  # the 90% interval over the prior's width, never wider than the range
+            narrowing = f"{width_of_range((hi - lo) / (p.high - p.low))} ({verdict})"
         rows.append((name, "free" if p.kind == "free" else "assumption",
                      f"{median[name]:.3g}", f"{lo:.3g} to {hi:.3g}",
                      f"{p.low:g} to {p.high:g}", narrowing, p.meaning))
@@ -213,6 +215,9 @@ PLANNER_ROWS = ("per_1000:active_volunteers", "per_1000:activities_per_week",
                 "per_1000:staff_hours")
 # The outcomes whose answer per reading of the local policy the report gives.
 READING_OUTCOMES = ("share_municipality", "share_together", "per_1000:active_volunteers")
+# A scenario run with --adopters own: its description says "every municipality".
+_ALONE = (" Run with --adopters own: {own} alone takes the scenario's flags; the other "
+          "municipalities keep 2015's.")
 OWN_LIMITS = ("One municipality's outcomes come from a model calibrated to one survey of "
               f"{SURVEY_2015.units_responded} units in {SURVEY_2015.municipalities} "
               "municipalities, which saw none of them one by one: they say what the "
@@ -240,8 +245,7 @@ def _attribution_table(inp: ReportInputs) -> dict | None:
         e = eff.iloc[0]
         for k, r in mine[mine.note != ""].iterrows():
             notes.setdefault(str(r.note), []).append(f"{name}: {k}")
-        rows.append((name, f"{scale * e.diff_median:+.1f} points ({scale * e.diff_low_90:+.1f}"
-                           f" to {scale * e.diff_high_90:+.1f})",
+        rows.append((name, change(e.diff_median, e.diff_low_90, e.diff_high_90, "%", scale),
                      [group_cell(mine, g) for g, _ in columns],
                      "; ".join(single_inputs(mine)) or "—"))
     if not rows:
@@ -319,6 +323,12 @@ def _planner(inp: ReportInputs, population: str) -> dict | None:
         groups.append(("adopters:", "where it changes (adopters)"))
     if own is not None:
         groups.append(("own:", own.name))
+    # The steadier reading beside one's own: the like-yours adopters, or (a policy acting
+    # everywhere, or none of them adopting) all municipalities like one's own.
+    if comp.outcome.str.startswith("like_yours_adopters:").any():
+        groups.append(("like_yours_adopters:", f"like {own.name}, adopting"))
+    elif comp.outcome.str.startswith("like_yours:").any():
+        groups.append(("like_yours:", f"like {own.name}"))
     if len(groups) == 1:
         return None
     tables = []
@@ -352,12 +362,14 @@ def _planner(inp: ReportInputs, population: str) -> dict | None:
                        "uncertain": uncertain, "readings": _readings(comp, name)})
     if not tables:
         return None
-    from coprod.scenario_cmds import NO_LINK
+    from scenarios.compare import NO_LINK, like_yours_words
 
     return {"groups": [g for _, g in groups], "tables": tables,
             "own": own.name if own is not None else None,
             "own_words": own.describe() if own is not None else None,
-            "own_limits": OWN_LIMITS, "no_link": NO_LINK}
+            "own_limits": OWN_LIMITS, "no_link": NO_LINK,
+            "like": like_yours_words(own.inhabitants, f"{own.name}'s") if own is not None
+            else None}
 
 
 def scenarios_context(inp: ReportInputs, figures: Path) -> dict:
@@ -370,6 +382,7 @@ def scenarios_context(inp: ReportInputs, figures: Path) -> dict:
         raise InputError(str(sc.folder / missing / "manifest.json"), missing,
                          f"make it again with '{RUN_REMAKE}'", problem="missing file")
     population = baseline.population
+    _, own = split_population_name(population)
     sizes = sorted({(r.draws, r.assumption_draws, r.replicates, r.horizon_weeks)
                     for r in runs}, key=str)
     design = "; ".join(f"{d} calibrated worlds × {a} draws of the policy strengths × {r} "
@@ -382,8 +395,9 @@ def scenarios_context(inp: ReportInputs, figures: Path) -> dict:
         survey_words(against[:1])
     return {
         "versions": versions, "design": design,
-        "runs": [(r.name, r.description, "—" if r.runs is None else r.runs)
-                 for r in runs],
+        "runs": [(r.name, r.description + (_ALONE.format(own=own.name) if own is not None
+                                            and adopts_alone(r.manifest) else ""),
+                  "—" if r.runs is None else r.runs) for r in runs],
         "attribution": _attribution_table(inp), "question": _question_table(inp),
         "figures": [figure(path, caption.format(observed=observed), figures)
                     for path, caption in sc.figures],
@@ -411,8 +425,12 @@ def _over_time(inp: ReportInputs, figures: Path) -> dict | None:
     where = {"own": f"In {own.name}" if own is not None else "In your municipality",
              "adopters": "In the municipalities it switched"}
     blocks = []
+    comp = sc.comparison.set_index(["scenario", "outcome"])
     for name in sc.compared[1:]:
-        for group in ("own", "adopters"):
+        # The adopters when they are one's own municipality alone (--adopters own): said.
+        alone = own is not None and comp["median"].get(
+            (name, "adopters:municipalities"), np.nan) <= 1
+        for group in ("own",) if alone else ("own", "adopters"):
             lines = [line for outcome in PLOTTED
                      if (line := trajectory(table, name, group, outcome, where[group]))]
             if lines:

@@ -26,7 +26,7 @@ from scenarios.attribution import (
     share_words,
     uncertainty_sentence,
 )
-from scenarios.compare import own_lines, reading_lines
+from scenarios.compare import describe_outcome, group_lines, own_lines, reading_lines
 from scenarios.labels import change, describe, number
 from sim.outcomes import outcome
 from sim.regime import READING_STRENGTHS
@@ -110,7 +110,7 @@ def spread(row, unit: str, scale: float = 1) -> str:
 
 def paired_change(row, name: str) -> str:
     """A paired change with its 90% interval, in the outcome's unit, as people read it."""
-    label = describe(name)
+    label = describe_outcome(name)
     text = change(row["diff_median"], row["diff_low_90"], row["diff_high_90"], label.unit,
                   label.scale)
     return f"{text} on the 0–1 scale" if label.unit == "0–1" else text
@@ -256,19 +256,31 @@ def uncertainty(rows: pd.DataFrame, which: str = "that") -> str:
     return text
 
 
-def policy_sentence(comp: pd.DataFrame, att: pd.DataFrame | None) -> str | None:
+def adopts_alone(manifest: dict) -> bool:
+    """Whether a scenario's runs switched one's own municipality alone (--adopters own).
+
+    From its manifest's ``overrides`` (the lever ``adopters``: 0 all, 1 own).
+    """
+    overrides = manifest.get("overrides") if isinstance(manifest, dict) else None
+    return isinstance(overrides, dict) and overrides.get("adopters") == 1
+
+
+def policy_sentence(comp: pd.DataFrame, att: pd.DataFrame | None, *,
+                    adopters: bool = True, where: str = "in every municipality") -> str | None:
     """What a local volunteer policy changes, and which assumed route the answer rests on.
 
-    ``comp``: comparison.csv; ``att``: attribution.csv (None when there is none).
+    ``comp``: comparison.csv; ``att``: attribution.csv (None when there is none);
+    ``adopters``: say the adopters' changes too (not when a finding before said them);
+    ``where``: who adopts it, in words (one's own municipality alone with --adopters own).
     """
     rows = comp[(comp.scenario == POLICY) & comp.diff_median.notna()].set_index("outcome")
     named = [n for n in POLICY_OUTCOMES if n in rows.index]
     if not named:
         return None
     parts = [f"{outcome(n).label.lower()} {paired_change(rows.loc[n], n)}" for n in named]
-    text = ("A local volunteer policy in every municipality changes, at the horizon against "
-            "the baseline run for run, over all municipalities: " + "; ".join(parts) + ".")
-    adopt = [n for n in ADOPTER_SENTENCE if f"adopters:{n}" in rows.index]
+    text = (f"A local volunteer policy {where} changes, at the horizon against the "
+            "baseline run for run, over all municipalities: " + "; ".join(parts) + ".")
+    adopt = [n for n in ADOPTER_SENTENCE if adopters and f"adopters:{n}" in rows.index]
     if adopt:
         many = comp[(comp.scenario == POLICY) & (comp.outcome == "adopters:municipalities")]
         count = (f" (median {float(many['median'].iloc[0]):.0f})" if len(many) else "")
@@ -331,19 +343,32 @@ def effect_sentence(comp: pd.DataFrame, att: pd.DataFrame | None) -> str | None:
 
 
 def own_sentences(comp: pd.DataFrame, population: str, baseline: str,
-                  att: pd.DataFrame | None, no_link: str) -> list[str]:
-    """One's own municipality first (runs with --municipality): who coordinates, volunteers.
+                  att: pd.DataFrame | None, no_link: str) -> list:
+    """One's own municipality first (runs with --municipality), then the steadier readings.
 
-    ``population``: the comparison's population name (it carries the municipality);
-    ``no_link``: the sentence on what links municipalities in the model.
+    Per scenario, ``(heading, parts)``: who coordinates, volunteers, activities and staff
+    time in one's own municipality; then ``no_link``, the sentence on what links
+    municipalities in the model; then the adopters and the municipalities like one's own
+    (:func:`scenarios.compare.group_lines`). ``population``: the comparison's population
+    name (it carries the municipality).
     """
     from sim.municipality import split_population_name
 
     _, own = split_population_name(population)
     if own is None:
         return []
-    lines = own_lines(comp, baseline, own.name, att)
-    return [*lines, no_link] if lines else []
+    lines = own_lines(comp, baseline, own.name, att, split=True)
+    if not lines:
+        return []
+    return [*lines, no_link, *group_lines(comp, baseline, population, att)]
+
+
+def finding_text(item) -> str:
+    """A finding as one line: itself, or ``(heading, parts)`` joined into a sentence."""
+    if isinstance(item, str):
+        return item
+    head, parts = item
+    return f"{head}: " + "; ".join(parts) + "."
 
 
 # ---- the tables' cells ----------------------------------------------------------------

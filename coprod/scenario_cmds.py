@@ -305,8 +305,13 @@ def _print_over_time(comp) -> None:
     groups.append(("adopters", "In the adopters"))
     print("Year by year from the switch (effect_by_year.csv and .png; the paired change, "
           "median and 90% over runs):")
+    rows = comp.table.set_index(["scenario", "outcome"])
     for name in dict.fromkeys(table.scenario):
         for group, where in groups:
+            key = (name, "adopters:municipalities")
+            if (group == "adopters" and own is not None and key in rows.index
+                    and rows.loc[key, "median"] <= 1):
+                continue  # the adopters are yours alone (--adopters own): said above
             for key in OVER_TIME_OUTCOMES:
                 line = trajectory(table, name, group, key, where)
                 if line:
@@ -438,27 +443,25 @@ HEADLINE_AREA = ("per_1000:active_volunteers", "per_1000:activities_per_week",
                  "per_1000:staff_hours")
 
 
-# Checked against sim/kernels.py and sim/world.py: every state (units, organisations'
-# volunteer teams, dominance and co-production memories) is kept per municipality and no
-# quantity summed over municipalities feeds back into one; only the random numbers are
-# drawn in one stream over all of them.
-NO_LINK = ("The model has no link between municipalities (each has its own units, "
-           "organisations and volunteer teams, and nothing summed over municipalities acts "
-           "on one), so 'only we adopt' (--adopters own) differs from 'everyone adopts' in "
-           "your municipality by chance only: the random numbers are drawn in one stream "
-           "over all municipalities, so one seed gives another run.")
-
-
 def _line(r, baseline: bool) -> str:
     """One outcome: its label, level (median) and change against the baseline."""
     from scenarios.labels import change, decimals, fte, number, signed
 
     unit, scale = str(r["unit"]), float(r["scale"])
-    level = number(r["median"], unit, scale)
-    text = f"    {str(r['label'])[:56]:56s} {level:>24s}"
+    level = (f"{r['median']:.0f} municipalities" if unit == "municipalities"  # a count
+             else number(r["median"], unit, scale))
+    if unit == "0–1":  # trust: its scale said with it
+        level += " on the 0–1 scale"
+    # The whole label, padded (a long one pushes its number along, never loses its end).
+    text = f"    {r['label']!s:56s} {level:>24s}"
     staff = unit.startswith("hours per week") and not unit.endswith("inhabitants")
     if staff:
         text += f" ({fte(r['median']):,.1f} FTE)"
+    low, high = r.get("low_90", np.nan), r.get("high_90", np.nan)
+    if baseline and np.isfinite(low) and np.isfinite(high) and unit != "municipalities":
+        bare = "%" if unit == "%" else ""  # the unit is the median's
+        text += (f"   (90% of runs {number(low, bare, scale)} to "
+                 f"{number(high, bare, scale)})")
     diff = r.get("diff_median", np.nan)
     if not baseline and np.isfinite(diff):
         text += "   " + change(diff, r["diff_low_90"], r["diff_high_90"], unit, scale)
@@ -469,7 +472,7 @@ def _line(r, baseline: bool) -> str:
 
 def _print_headline(comp) -> None:
     """The key outcomes per scenario, for all municipalities, adopters and one's own."""
-    from scenarios.compare import own_lines
+    from scenarios.compare import NO_LINK, group_lines, own_lines
     from sim.municipality import describe_population, split_population_name
     from sim.outcomes import HEADLINE
 
@@ -483,7 +486,12 @@ def _print_headline(comp) -> None:
             print(f"  {head}:")
             for part in parts:
                 print(f"    {part}")
-        print(f"  {NO_LINK}\n")
+        print(f"  {NO_LINK}")
+        # Then the steadier readings: the adopters, the municipalities like one's own.
+        for line in group_lines(table, comp.baseline, comp.population,
+                                comp.attribution):
+            print(f"  {line}")
+        print()
     print(f"At the horizon, median over runs; beside it the change against {comp.baseline}, "
           "paired run for run (median, 90% interval). Shares in %, changes in percentage "
           "points.")

@@ -237,7 +237,8 @@ def reading_lines(table: pd.DataFrame, scenario: str, outcome: str) -> list[str]
                  f"its posterior draw; runs {'/'.join(drawn)}): {shown(mine.loc[outcome])}")
     return lines
 # The planner's outcomes whose effects are attributed too (besides sim.outcomes'),
-# over all municipalities, in one's own (own:) and in the adopters (adopters:).
+# over all municipalities, in one's own (own:), in the adopters (adopters:) and in the
+# adopters like one's own (like_yours_adopters:).
 PLANNER = ("per_1000:active_volunteers", "per_1000:activities_per_week",
            "nursing_home:share_together", "home_care:share_together",
            "nursing_home:activities_per_unit", "home_care:activities_per_unit")
@@ -280,13 +281,15 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
         rows += _rows(name, outcomes.values, eff.differences, reps=min(reps, 2000), gen=gen)
         if name == baseline:
             continue
-        adopt = ens.adopters(name)
+        areas = ens.areas(name) or {}
+        for area in areas.values():
+            if area.runs and len(area.levels):
+                area = dataclasses.replace(area, levels=with_fte(area.levels),
+                                           differences=with_fte(area.differences))
+                rows += _rows(name, area.levels, area.differences)
+                effects[name] = effects[name].join(area.differences, how="left")
+        adopt = areas.get("adopters")
         if adopt is not None and adopt.runs:
-            if len(adopt.levels):
-                adopt = dataclasses.replace(adopt, levels=with_fte(adopt.levels),
-                                            differences=with_fte(adopt.differences))
-                rows += _rows(name, adopt.levels, adopt.differences)
-                effects[name] = effects[name].join(adopt.differences, how="left")
             if adopt.switched_none == adopt.runs:
                 notes.append(f"{name} switches no municipality's volunteer centre, policy or "
                              "service: its levers act in every municipality, so its effect "
@@ -294,6 +297,7 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
             elif adopt.switched_none:
                 notes.append(f"{name}: in {adopt.switched_none} of {adopt.runs} runs no "
                              "municipality switched; its adopters: rows use the other runs")
+        notes += like_yours_notes(name, areas, population)
         readings = _reading_rows(name, effects[name], ens.inputs(name),
                                  outcomes.manifest, notes)
         if readings:
@@ -328,8 +332,9 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
     for name, diff in effects.items():
         # The weekly outcomes, and the planner's: per 1,000, by unit type, one's own
         # municipality's and the adopters' (where the scenario has them).
-        names = tuple(n for n in (*SUMMARY, *(p + o for p in ("", "own:", "adopters:")
-                                              for o in PLANNER),
+        names = tuple(n for n in (*SUMMARY, *(p + o for p in (
+                                  "", "own:", "adopters:", "like_yours_adopters:")
+                                  for o in PLANNER),
                                   *(f"own:{o}" for o in (*OWN_SHARES, STAFF_FTE)))
                       if n in diff.columns)
         manifest = ens.scenarios[name].manifest
@@ -442,7 +447,8 @@ def _labelled(table: pd.DataFrame, population: str) -> pd.DataFrame:
     if table.empty:
         return table
     _, own = split_population_name(population)
-    labels = {name: _describe(name, population, own.name if own else None)
+    labels = {name: describe_outcome(name, population, own.name if own else None,
+                              own.inhabitants if own else None)
               for name in table.outcome.unique()}
     table.insert(2, "label", table.outcome.map(lambda n: labels[n].label))
     table.insert(3, "unit", table.outcome.map(lambda n: labels[n].unit))
@@ -454,12 +460,25 @@ def _labelled(table: pd.DataFrame, population: str) -> pd.DataFrame:
     return table
 
 
-def _describe(name: str, population: str = "survey2015", own: str | None = None):
-    """:func:`scenarios.labels.describe`, with a reading's words and FTE's.
+def describe_outcome(name: str, population: str = "survey2015", own: str | None = None,
+              size: int | None = None):
+    """:func:`scenarios.labels.describe`, with a reading's words, FTE's and like-yours'.
 
     ``reading:<r>:<outcome>`` says its reading; ``…staff_fte`` (:mod:`scenarios.derived`)
-    takes the staff hours' words, in FTE.
+    takes the staff hours' words, in FTE; ``like_yours:`` and ``like_yours_adopters:``
+    the adopters' words and units, and whose they are (``size``: one's own inhabitants).
     """
+    for prefix in (LIKE, LIKE_ADOPTERS):
+        if name.startswith(prefix):
+            label = describe_outcome("adopters:" + name[len(prefix):], population, own)
+            mine = own or "your municipality"
+            band = (like_yours_words(size, f"{mine}'s") if size else
+                    f"within a factor of two of {mine}'s inhabitants")
+            like = f"the municipalities like {mine} ({band}; {mine} left out)"
+            whose = (f"in {like}" if prefix == LIKE else f"in the like-yours adopters: "
+                     f"{like} whose flag the scenario switched")
+            return dataclasses.replace(label, of=f"{whose}, at the horizon; the baseline "
+                                       "on the same municipalities")
     if name.endswith(STAFF_FTE) and not name.startswith(READING_PREFIX):
         hours = describe(name[:-len(STAFF_FTE)] + "staff_hours", population, own)
         return dataclasses.replace(hours, label="Staff time spent coordinating, in FTE "
@@ -537,8 +556,12 @@ OWN_FIRST = (("own:share_municipality", "coordinated by the municipality alone")
               f"of {HOURS_PER_FTE_YEAR:,} hours a year"))
 
 
-def _rests_on(attribution: pd.DataFrame | None, scenario: str, outcome: str) -> str:
-    """What one effect's uncertainty rests on most, with its share, in a few words."""
+def _rests_on(attribution: pd.DataFrame | None, scenario: str, outcome: str,
+              lead: str = "; its uncertainty") -> str:
+    """What one effect's uncertainty rests on most, with its share, in a few words.
+
+    ``lead``: the words before "rests most on" ('' without an attribution).
+    """
     from scenarios.attribution import GROUP_WORDS, share_words
 
     if attribution is None or attribution.empty:
@@ -549,7 +572,7 @@ def _rests_on(attribution: pd.DataFrame | None, scenario: str, outcome: str) -> 
     if rows.empty:
         return ""
     top = rows.loc[rows.share.astype(float).idxmax()]
-    return (f"; its uncertainty rests most on {GROUP_WORDS.get(top.input, top.input)}: "
+    return (f"{lead} rests most on {GROUP_WORDS.get(top.input, top.input)}: "
             f"{share_words(top.share, top.low_90, top.high_90)}")
 
 
@@ -576,20 +599,170 @@ def own_lines(table: pd.DataFrame, baseline: str, own: str,
             if (name, key) not in rows.index or (baseline, key) not in rows.index:
                 continue
             before, after = rows.loc[(baseline, key)], rows.loc[(name, key)]
-            label = _describe(key)
+            label = describe_outcome(key)
+            # The words carry the unit; % for shares (points for changes) and FTE stay.
+            unit = label.unit if label.unit in ("%", "FTE") else ""
 
-            def level(r, label=label) -> str:
+            def level(r, label=label, unit=unit) -> str:
                 # The interval's ends without the unit, which the median carries.
-                bare = "%" if label.unit == "%" else ""
-                return (f"{number(r['median'], label.unit, label.scale)} (90% "
+                bare = "%" if unit == "%" else ""
+                return (f"{number(r['median'], unit, label.scale)} (90% "
                         f"{number(r['low_90'], bare, label.scale)} to "
                         f"{number(r['high_90'], bare, label.scale)})")
 
             moved = change(after["diff_median"], after["diff_low_90"],
-                           after["diff_high_90"], label.unit, label.scale)
+                           after["diff_high_90"], unit, label.scale)
             parts.append(f"{words} {level(before)} before, {level(after)} after, a change "
                          f"of {moved}{_rests_on(attribution, name, key)}")
         if parts:
             out.append((f"In {own}, {name} against {baseline} at the horizon (median and "
-                        "90% over runs; the change paired run for run)", parts))
+                        "90% over runs; the change is the median of the changes paired run "
+                        "for run, so it need not be after minus before)", parts))
     return out if split else [f"{head}: " + "; ".join(parts) + "." for head, parts in out]
+
+
+# Checked against sim/kernels.py and sim/world.py: every state (units, organisations'
+# volunteer teams, dominance and co-production memories) is kept per municipality and no
+# quantity summed over municipalities feeds back into one; only the random numbers are
+# drawn in one stream over all of them.
+NO_LINK = ("The model has no link between municipalities (each has its own units, "
+           "organisations and volunteer teams, and nothing summed over municipalities acts "
+           "on one), so 'only we adopt' (--adopters own) differs from 'everyone adopts' in "
+           "your municipality by chance only: the random numbers are drawn in one stream "
+           "over all municipalities, so one seed gives another run.")
+LIKE, LIKE_ADOPTERS = "like_yours:", "like_yours_adopters:"
+# The outcomes the compact lines on the adopters and the municipalities like one's own
+# give, in the own block's order (OWN_FIRST) with shorter words.
+GROUP_FIRST = (("share_municipality", "coordinated by the municipality alone"),
+               ("share_voluntary", "by organisations alone"),
+               ("share_together", "together"),
+               ("per_1000:active_volunteers", "active volunteers per 1,000 inhabitants"),
+               ("nursing_home:activities_per_unit", "activities a week per nursing home"),
+               ("home_care:activities_per_unit", "per home-care district"),
+               (STAFF_FTE, "staff time, summed over them"))
+
+
+def like_yours_words(inhabitants: int, whose: str = "yours") -> str:
+    """The size band of the municipalities like one's own, in words."""
+    from scenarios.effects import LIKE_FACTOR
+
+    return (f"{inhabitants / LIKE_FACTOR:,.0f} to {inhabitants * LIKE_FACTOR:,.0f} "
+            f"inhabitants, within a factor of two of {whose}")
+
+
+def _count(mine: pd.DataFrame, prefix: str) -> float:
+    """The median over runs of how many municipalities a group holds (NaN: no rows)."""
+    key = prefix + "municipalities"
+    return float(mine.loc[key, "median"]) if key in mine.index else np.nan
+
+
+def like_yours_notes(name: str, areas: dict, population: str) -> list[str]:
+    """What compare says of the municipalities like one's own, for scenario ``name``.
+
+    Too few of them (fewer than :data:`scenarios.effects.MIN_LIKE`, median over runs)
+    to be steadier than one's own; none of them adopting (``--adopters own``): their
+    change is then chance, not the policy (:data:`NO_LINK`).
+    """
+    from scenarios.effects import MIN_LIKE
+
+    _, own = split_population_name(population)
+    like, both = areas.get("like_yours"), areas.get("like_yours_adopters")
+    adopt = areas.get("adopters")
+    if own is None or like is None or not like.runs:
+        return []
+    if like.switched_none == like.runs:
+        return [f"{name}: no municipality of the runs is within a factor of two of "
+                f"{own.name}'s size ({like_yours_words(own.inhabitants)}): no like_yours: "
+                "rows"]
+    notes = []
+    count = float(np.median(like.levels[LIKE + "municipalities"]))
+    if count < MIN_LIKE:
+        notes.append(f"{name}: {count:.0f} municipalities (median over runs) are like "
+                     f"{own.name} ({like_yours_words(own.inhabitants)}): fewer than "
+                     f"{MIN_LIKE}, too few to be a steadier reading than {own.name} alone; "
+                     "their like_yours: rows are shown all the same")
+    switches = adopt is not None and adopt.switched_none < adopt.runs
+    if switches and both is not None and both.switched_none == both.runs:
+        notes.append(f"{name}: no municipality like {own.name} adopts (with --adopters own "
+                     f"only {own.name} does): their like_yours: rows are no reading of the "
+                     "policy but what it does to those who do not adopt, which in this "
+                     "model is chance alone (no link between municipalities; one stream "
+                     "of random numbers)")
+    return notes
+
+
+def _group_parts(mine: pd.DataFrame, prefix: str) -> str:
+    """The changes of :data:`GROUP_FIRST` in one group, in words (``mine``: by outcome)."""
+    from scenarios.labels import change
+
+    parts = []
+    for key, words in GROUP_FIRST:
+        name = prefix + key
+        if name not in mine.index or not np.isfinite(mine.loc[name, "diff_median"]):
+            continue
+        r, label = mine.loc[name], describe_outcome(name)
+        # The words carry the unit; points for shares and FTE for staff time stay.
+        unit = label.unit if label.unit in ("%", "FTE") else ""
+        parts.append(f"{words} " + change(r["diff_median"], r["diff_low_90"],
+                                          r["diff_high_90"], unit, label.scale))
+    return "; ".join(parts)
+
+
+def _volunteers_rest_on(attribution: pd.DataFrame | None, scenario: str, prefix: str) -> str:
+    """' The change in volunteers rests most on …' for a group, or ''."""
+    said = _rests_on(attribution, scenario, prefix + "per_1000:active_volunteers",
+                     " The uncertainty of the change in active volunteers")
+    return said + "." if said else ""
+
+
+def group_lines(table: pd.DataFrame, baseline: str, population: str,
+                attribution: pd.DataFrame | None = None) -> list[str]:
+    """After one's own municipality: the adopters, and the municipalities like it.
+
+    Per scenario against ``baseline``, one line each (the paired change, median and
+    90% over runs). The steadier reading of adopting is the like-yours adopters
+    (``like_yours_adopters:``: within a factor of two of one's own size and switched
+    by the scenario); where the scenario's levers act on every municipality (no
+    adopters), all municipalities like one's own; where none of them adopts
+    (``--adopters own``), their change is said to be chance, not the policy's.
+    ``attribution``: what the change in volunteers rests on most, where attributed.
+    Empty without one's own municipality.
+    """
+    from scenarios.effects import MIN_LIKE
+
+    _, own = split_population_name(population)
+    if own is None:
+        return []
+    lines = []
+    for name in dict.fromkeys(table.scenario):
+        if name == baseline:
+            continue
+        mine = table[table.scenario == name].set_index("outcome")
+        adopters, like = _count(mine, "adopters:"), _count(mine, LIKE)
+        both = _count(mine, LIKE_ADOPTERS)
+        if np.isfinite(adopters) and adopters > 1:
+            lines.append(f"The adopters, {name} against {baseline} ({adopters:.0f} "
+                         "municipalities whose flag it switched, median over runs; the "
+                         "baseline on the same municipalities): " +
+                         _group_parts(mine, "adopters:") + "."
+                         + _volunteers_rest_on(attribution, name, "adopters:"))
+        if not np.isfinite(like):
+            continue
+        band = f"{like:.0f} municipalities of {like_yours_words(own.inhabitants)}"
+        few = (f" Fewer than {MIN_LIKE}: too few to be steadier than {own.name} alone."
+               if (both if np.isfinite(both) else like) < MIN_LIKE else "")
+        if np.isfinite(both):
+            lines.append(f"The steadier reading of adopting, the like-yours adopters: "
+                         f"of the {band} (median over runs), the {both:.0f} whose flag "
+                         f"{name} switched: " + _group_parts(mine, LIKE_ADOPTERS) + "."
+                         + _volunteers_rest_on(attribution, name, LIKE_ADOPTERS) + few)
+        elif np.isfinite(adopters):
+            lines.append(f"Municipalities like yours ({band}, median over runs) do not adopt "
+                         f"in {name} (only {own.name} does): their change is no reading of "
+                         "the policy; the model has no link between municipalities, so it "
+                         "is chance alone: " + _group_parts(mine, LIKE) + ".")
+        else:
+            lines.append(f"Municipalities like yours ({band}, median over runs; {name}'s "
+                         "levers act in every municipality), the steadier reading: "
+                         + _group_parts(mine, LIKE) + "." + few)
+    return lines

@@ -2,7 +2,8 @@
 
 Staff time coordinating volunteer activities is stored in hours per week
 (``staff_hours``); a council counts posts. :func:`with_fte` adds ``staff_fte`` beside
-every ``staff_hours`` column (``own:staff_fte``, ``adopters:staff_fte``, ``staff_fte``),
+every ``staff_hours`` column (``own:staff_fte``, ``adopters:staff_fte``, ``staff_fte``,
+and the municipalities like one's own: ``like_yours:``, ``like_yours_adopters:``),
 so ``comparison.csv`` holds the number as it is shown, and no reader multiplies by hand.
 """
 
@@ -26,9 +27,10 @@ FTE_WORDS = (f"full-time equivalents of {HOURS_PER_FTE_YEAR:,} hours a year "
              f"({HOURS_PER_FTE_WEEK:.1f} hours a calendar week; Statistics Norway's FTE)")
 
 
-# Whose staff hours get an FTE beside them: everyone's, one's own, the adopters' (per
-# 1,000 inhabitants they stay in hours: an FTE per 1,000 people is no council's unit).
-FTE_PREFIXES = ("", "own:", "adopters:")
+# Whose staff hours get an FTE beside them: everyone's, one's own, the adopters', the
+# municipalities like one's own and the like-yours adopters (summed over them; per 1,000
+# inhabitants they stay in hours: an FTE per 1,000 people is no council's unit).
+FTE_PREFIXES = ("", "own:", "adopters:", "like_yours:", "like_yours_adopters:")
 
 
 def fte_name(name: str) -> str | None:

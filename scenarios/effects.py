@@ -242,14 +242,18 @@ class Ensembles:
         """Scenario ``name`` minus the baseline, run for run."""
         return effects_of(self.scenarios[name], self.scenarios[self.baseline])
 
-    def adopters(self, name: str) -> Adopters | None:
-        """Scenario ``name``'s effects in the municipalities it switched (None: no table)."""
+    def areas(self, name: str) -> dict[str, Adopters] | None:
+        """Scenario ``name``'s effects in each group of municipalities (None: no table).
+
+        :data:`AREA_GROUPS`: the municipalities it switched, those like one's own and
+        those of them it switched; each ``municipalities.csv`` read once.
+        """
         paths = [self.directory / n / MUNI_FILE for n in (name, self.baseline)]
         if not all(p.is_file() for p in paths):
             return None
         mine, base = (read_municipalities_file(p, self.scenarios[n].manifest)
                       for p, n in zip(paths, (name, self.baseline), strict=True))
-        return adopter_effects(mine, base)
+        return area_effects(mine, base)
 
     def inputs(self, name: str) -> pd.DataFrame | None:
         """The scenario's ``inputs.csv`` (what each run was given), None if it has none."""
@@ -389,14 +393,53 @@ def read_municipalities_file(path: Path, manifest: dict | None = None, *,
     return out.set_index([*KEY, *years[:1], "municipality"]).sort_index()
 
 
+# Municipalities like one's own: "similar size" is within this factor of its inhabitants
+# either way (issue 32: "within a factor of two"), one's own left out.
+LIKE_FACTOR = 2.0
+# Fewer municipalities like one's own than this (median over runs) are too few to read
+# as steadier than one's own: they are shown, and said to be too few.
+MIN_LIKE = 5
+# The groups of municipalities whose effects compare computes from municipalities.csv,
+# each the prefix of its outcomes: "adopters", switched by the scenario; "like_yours",
+# within LIKE_FACTOR of one's own size; "like_yours_adopters", both.
+AREA_GROUPS = ("adopters", "like_yours", "like_yours_adopters")
+
+
+def similar_size(inhabitants: np.ndarray, size) -> np.ndarray:
+    """Whether ``inhabitants`` are within :data:`LIKE_FACTOR` of ``size`` either way."""
+    inhabitants, size = np.asarray(inhabitants, dtype=float), np.asarray(size, dtype=float)
+    return (size > 0) & (inhabitants >= size / LIKE_FACTOR) & (inhabitants <= size * LIKE_FACTOR)
+
+
+def like_yours(inhabitants: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """Which municipalities of one run are like one's own (``own`` 1 for it): a mask.
+
+    Those whose inhabitants are within :data:`LIKE_FACTOR` of one's own either way,
+    one's own left out; none in a run without one's own municipality.
+    """
+    inhabitants = np.asarray(inhabitants, dtype=float)
+    mine = np.asarray(own) == 1
+    if not mine.any():
+        return np.zeros(len(inhabitants), dtype=bool)
+    return ~mine & similar_size(inhabitants, inhabitants[mine][0])
+
+
+def area_masks(run: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each of :data:`AREA_GROUPS`' masks over one run's municipalities (scenario run's)."""
+    switched = run["switched"].to_numpy() == 1
+    like = like_yours(run["inhabitants"].to_numpy(), run["own"].to_numpy())
+    return {"adopters": switched, "like_yours": like, "like_yours_adopters": like & switched}
+
+
 @dataclass(frozen=True)
 class Adopters:
-    """A scenario's outcomes in the municipalities whose flag it switched, run for run.
+    """A scenario's outcomes in one group of municipalities, run for run.
 
-    ``levels``: the scenario's outcomes over its adopters (``adopters:<name>``, see
-    :func:`sim.municipality.area_outcomes`); ``differences``: those minus the baseline's
-    over the same municipalities of the paired run. Runs where no municipality switched
-    are left out (``switched_none`` counts them).
+    ``levels``: the scenario's outcomes over the group (``<group>:<name>``, see
+    :func:`sim.municipality.area_outcomes`; the adopters: the municipalities whose flag
+    it switched); ``differences``: those minus the baseline's over the same
+    municipalities of the paired run. Runs where the group is empty are left out
+    (``switched_none`` counts them).
     """
 
     levels: pd.DataFrame
@@ -406,30 +449,38 @@ class Adopters:
 
 
 def adopter_effects(mine: pd.DataFrame, base: pd.DataFrame) -> Adopters:
-    """Effects where the policy changes: both runs masked by the scenario's adopters.
+    """Effects where the policy changes: both runs masked by the scenario's adopters."""
+    return area_effects(mine, base)["adopters"]
+
+
+def area_effects(mine: pd.DataFrame, base: pd.DataFrame) -> dict[str, Adopters]:
+    """Effects in each group of :data:`AREA_GROUPS`, both runs masked alike.
 
     ``mine`` and ``base`` are :func:`read_municipalities_file` tables. The paired runs
     share the population and its latent flag draws, so municipality i is the same place
-    in both; the mask is the scenario run's (``switched``), applied to both.
+    in both; the masks are the scenario run's (:func:`area_masks`), applied to both.
     """
     from sim.municipality import area_outcomes
 
-    levels, diffs, none, runs = {}, {}, 0, 0
+    levels = {g: {} for g in AREA_GROUPS}
+    diffs = {g: {} for g in AREA_GROUPS}
+    none = dict.fromkeys(AREA_GROUPS, 0)
+    runs = 0
     base_runs = dict(iter(base.groupby(level=[0, 1, 2], sort=False)))
     for key, run in mine.groupby(level=[0, 1, 2], sort=False):
         other = base_runs.get(key)
         if other is None or len(other) != len(run):
             continue
         runs += 1
-        mask = run["switched"].to_numpy() == 1
-        if not mask.any():
-            none += 1
-            continue
-        a = area_outcomes(run.reset_index(drop=True), mask)
-        b = area_outcomes(other.reset_index(drop=True), mask)
-        levels[key] = {f"adopters:{k}": v for k, v in a.items()}
-        diffs[key] = {f"adopters:{k}": a[k] - b[k] for k in a
-                      if k not in ("municipalities", "inhabitants")}
+        run, other = run.reset_index(drop=True), other.reset_index(drop=True)
+        for group, mask in area_masks(run).items():
+            if not mask.any():
+                none[group] += 1
+                continue
+            a, b = area_outcomes(run, mask), area_outcomes(other, mask)
+            levels[group][key] = {f"{group}:{k}": v for k, v in a.items()}
+            diffs[group][key] = {f"{group}:{k}": a[k] - b[k] for k in a
+                                 if k not in ("municipalities", "inhabitants")}
 
     def frame(rows: dict) -> pd.DataFrame:
         out = pd.DataFrame.from_dict(rows, orient="index")
@@ -437,4 +488,5 @@ def adopter_effects(mine: pd.DataFrame, base: pd.DataFrame) -> Adopters:
             pd.MultiIndex.from_tuples([], names=KEY)
         return out
 
-    return Adopters(frame(levels), frame(diffs), runs, none)
+    return {g: Adopters(frame(levels[g]), frame(diffs[g]), runs, none[g])
+            for g in AREA_GROUPS}

@@ -20,7 +20,10 @@ share here is of the four weeks' activities summed, while ``comparison.csv``'s
 
 Groups: ``own`` (the planner's municipality, ``--municipality``), ``adopters`` (the
 municipalities whose volunteer centre, policy or service the scenario switched by the
-horizon, in both runs of a pair: the same places) and ``all``.
+horizon, in both runs of a pair: the same places), ``like_yours`` (the municipalities
+within a factor of two of one's own inhabitants, one's own left out:
+:func:`scenarios.effects.similar_size`), ``like_yours_adopters`` (those of them among the
+adopters: the steadier reading of adopting) and ``all``.
 """
 
 from __future__ import annotations
@@ -32,13 +35,19 @@ import numpy as np
 import pandas as pd
 
 from scenarios.derived import FTE_WORDS, HOURS_PER_FTE_WEEK, STAFF_FTE
-from scenarios.effects import KEY, MUNI_FILE, Ensembles, read_municipalities_file
+from scenarios.effects import (
+    KEY,
+    MUNI_FILE,
+    Ensembles,
+    read_municipalities_file,
+    similar_size,
+)
 from scenarios.ensemble import SNAPSHOT_YEAR, YEARS_FILE
 from sim.municipality import GROUPS, MODES, SHOWN_TYPES
 from sim.world import WEEKS_PER_YEAR
 
 FILE, FIGURE = "effect_by_year.csv", "effect_by_year.png"
-GROUP_NAMES = ("own", "adopters", "all")
+GROUP_NAMES = ("own", "adopters", "like_yours", "like_yours_adopters", "all")
 # The outcomes followed year by year, in a council's order, with their words and the
 # unit of their differences (values are stored in it: shares in percentage points).
 OUTCOMES = {
@@ -127,8 +136,13 @@ def yearly_differences(mine: pd.DataFrame, base: pd.DataFrame,
     at_end = years == final.to_numpy()
     switched = pd.Series(both["switched"].to_numpy() * at_end, index=both.index)
     adopter = switched.groupby(level=[*KEY, "municipality"]).transform("max").to_numpy() > 0
-    masks = {"own": both["own"].to_numpy() == 1, "adopters": adopter,
-             "all": np.ones(len(both), dtype=bool)}
+    own = both["own"].to_numpy() == 1
+    inhabitants = both["inhabitants"].to_numpy(float)
+    own_size = pd.Series(np.where(own, inhabitants, 0.0), index=both.index) \
+        .groupby(level=[*KEY, "year"]).transform("max").to_numpy()
+    like = ~own & similar_size(inhabitants, own_size)
+    masks = {"own": own, "adopters": adopter, "like_yours": like,
+             "like_yours_adopters": like & adopter, "all": np.ones(len(both), dtype=bool)}
     parts = []
     for group, mask in masks.items():
         if not mask.any():

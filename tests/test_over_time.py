@@ -54,7 +54,8 @@ def test_year_by_year_is_paired_and_ends_where_the_comparison_does(planner_runs)
 
     comp = compare_scenarios(planner_runs, reps=200)
     by_year = comp.over_time.table
-    assert set(by_year.group) == {"own", "adopters", "all"}
+    assert set(by_year.group) == {"own", "adopters", "like_yours", "like_yours_adopters",
+                                  "all"}
     assert sorted(by_year.year.unique()) == [0, 1, 2]
     assert sorted(by_year.week.unique()) == [0, 52, 60]
     assert sorted(by_year.calendar_year.unique()) == [2015, 2016]  # week 60 is in 2016
@@ -66,7 +67,9 @@ def test_year_by_year_is_paired_and_ends_where_the_comparison_does(planner_runs)
     # shares in points), to the six significant digits the CSVs keep.
     table = comp.table.set_index(["scenario", "outcome"])
     last = by_year[by_year.year == 2].set_index(["group", "outcome"])
-    for group, prefix in (("own", "own:"), ("adopters", "adopters:")):
+    for group, prefix in (("own", "own:"), ("adopters", "adopters:"),
+                          ("like_yours", "like_yours:"),
+                          ("like_yours_adopters", "like_yours_adopters:")):
         for outcome in ("share_municipality", "share_together", "per_1000:active_volunteers",
                         "nursing_home:activities_per_unit", "staff_fte"):
             row = table.loc[("local_volunteer_policy", prefix + outcome)]

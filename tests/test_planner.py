@@ -221,3 +221,106 @@ def test_if_only_we_adopt_the_levers_reach_our_municipality_alone():
         sim.run({"recruitment_effort": 1.0, "adopters": "own"}, population=name, rng=1)
     with pytest.raises(InputError, match="nobody to adopt"):
         sim.run({"policy_share": 1.0, "adopters": "own"}, steps=2, rng=1)
+
+
+def test_municipalities_like_yours_are_within_a_factor_of_two_and_not_yours():
+    from scenarios.effects import like_yours
+
+    inhabitants = np.array([28000, 14000, 13999, 56000, 56001, 30000, 500])
+    own = np.array([1, 0, 0, 0, 0, 0, 0])
+    assert like_yours(inhabitants, own).tolist() == [False, True, False, True, False,
+                                                     True, False]
+    assert not like_yours(inhabitants, np.zeros(7)).any()  # nobody's own: nobody like it
+
+
+def _ours_runs(out, *, alone: bool = False):
+    """Baseline and the local policy with our municipality (``alone``: --adopters own)."""
+    from calibration.posterior import load_posterior
+    from coprod.scenario_cmds import adopters_own
+    from scenarios.ensemble import run_ensembles
+    from scenarios.spec import load_scenario
+
+    own = parse_municipality(OURS, "ours.toml")
+    sizes = {"draws": 1, "assumption_draws": 2, "replicates": 3, "horizon_weeks": 8}
+    scenarios = [load_scenario(n).with_sizes(**sizes).on_population(population_name(own),
+                                                                     "test")
+                 for n in ("baseline", "local_volunteer_policy")]
+    scenarios = adopters_own(scenarios, "own" if alone else "all", True)
+    assert not run_ensembles(scenarios, load_posterior(), out, seed=7,
+                             progress=False).failures
+    return out
+
+
+def test_the_municipalities_like_yours_and_those_of_them_adopting_by_hand(tmp_path):
+    from scenarios.compare import compare_scenarios, group_lines
+    from scenarios.effects import read_municipalities_file
+
+    out = _ours_runs(tmp_path / "runs")
+    comp = compare_scenarios(out, reps=200)
+    rows = comp.table.set_index(["scenario", "outcome"])
+    mine = read_municipalities_file(out / "local_volunteer_policy" / "municipalities.csv")
+    base = read_municipalities_file(out / "baseline" / "municipalities.csv")
+    counts, adopting = [], []
+    for key, run in mine.groupby(level=[0, 1, 2]):
+        size = run.inhabitants[run.own == 1].item()
+        like = ((run.own == 0) & (run.inhabitants >= size / 2)
+                & (run.inhabitants <= size * 2)).to_numpy()
+        both = like & (run.switched == 1).to_numpy()
+        counts.append(like.sum())
+        other = base.loc[key]
+        # By hand: the change in volunteers per 1,000 over the like-yours adopters.
+        adopting.append((run.active_volunteers[both].sum() - other.active_volunteers[both]
+                         .sum()) / run.inhabitants[both].sum() * 1000)
+    policy = "local_volunteer_policy"
+    count = rows.loc[(policy, "like_yours:municipalities")]
+    assert count["median"] == np.median(counts) and count["median"] >= 5
+    gain = rows.loc[(policy, "like_yours_adopters:per_1000:active_volunteers")]
+    assert gain.diff_median == pytest.approx(np.median(adopting))
+    assert gain.unit == "people per 1,000 inhabitants" and "ours left out" in gain["of"]
+    assert "14,000 to 56,000 inhabitants" in gain["of"] and "switched" in gain["of"]
+    for outcome in ("share_municipality", "share_voluntary", "share_together",
+                    "nursing_home:activities_per_unit", "home_care:activities_per_unit",
+                    "staff_fte"):
+        assert (policy, f"like_yours_adopters:{outcome}") in rows.index, outcome
+        assert (policy, f"like_yours:{outcome}") in rows.index, outcome
+    # Said after our own municipality as the steadier reading of adopting.
+    lines = group_lines(comp.table, "baseline", comp.population)
+    steadier = [line for line in lines if line.startswith("The steadier reading")]
+    assert len(steadier) == 1 and "like-yours adopters" in steadier[0]
+    assert "together" in steadier[0] and "FTE" in steadier[0]
+
+
+def test_if_only_we_adopt_the_municipalities_like_ours_show_chance_not_the_policy(tmp_path):
+    from scenarios.compare import compare_scenarios, group_lines
+
+    out = _ours_runs(tmp_path / "runs", alone=True)
+    comp = compare_scenarios(out, reps=200)
+    outcomes = set(comp.table.outcome)
+    assert "like_yours:per_1000:active_volunteers" in outcomes
+    assert not any(o.startswith("like_yours_adopters:") for o in outcomes)
+    assert any("no municipality like ours adopts" in n and "chance alone" in n
+               for n in comp.notes)
+    lines = group_lines(comp.table, "baseline", comp.population)
+    assert len(lines) == 1 and "do not adopt" in lines[0] and "chance alone" in lines[0]
+    assert "steadier" not in lines[0]
+
+
+@pytest.mark.parametrize("counts, expected", [
+    # A policy acting on every municipality: all those like ours are the steadier reading.
+    ({"like_yours": 9}, "levers act in every municipality), the steadier reading"),
+    # Too few like-yours adopters to be steadier than ours: shown, and said so.
+    ({"adopters": 30, "like_yours": 6, "like_yours_adopters": 3}, "Fewer than 5"),
+])
+def test_the_steadier_reading_says_what_it_is(counts, expected):
+    from scenarios.compare import group_lines
+
+    rows = [("baseline", "share_together", 0.3, np.nan)]
+    for group, n in counts.items():
+        rows += [("policy", f"{group}:municipalities", n, np.nan),
+                 ("policy", f"{group}:share_together", 0.3, 0.02)]
+    table = pd.DataFrame(rows, columns=["scenario", "outcome", "median", "diff_median"])
+    table = table.assign(diff_low_90=table.diff_median - 0.01,
+                         diff_high_90=table.diff_median + 0.01)
+    own = parse_municipality(OURS, "ours.toml")
+    lines = group_lines(table, "baseline", population_name(own))
+    assert any(expected in line and "together +2.0 points" in line for line in lines), lines

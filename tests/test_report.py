@@ -75,3 +75,16 @@ def test_the_effect_sentence_names_only_a_strength_whose_interval_excludes_0():
     assert "50% (30%–80%) comes from the policy's assumed strengths (chiefly the assumed " \
         "recruitment response)" in text
     assert "forum rate" not in text and "54%" not in text
+
+
+def test_the_report_command_reads_the_results_once(ensembles, monkeypatch, capsys):
+    # The page, the opening's surveys and the console's lines come from one reading.
+    import coprod.report_inputs as inputs
+
+    assert main(["compare", "--out", str(ensembles)]) == 0
+    read = []
+    real = inputs.read_comparison
+    monkeypatch.setattr(inputs, "read_comparison", lambda path: read.append(path) or real(path))
+    assert main(["report", "--out", str(ensembles)]) == 0
+    assert read == [ensembles / "comparison.csv"]
+    assert "Made from" in capsys.readouterr().out
