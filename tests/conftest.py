@@ -1,8 +1,8 @@
 """Shared fixtures: small files written on the fly, paths from this file, and the small
-runs several tests read (built once per session and worker; a test that changes files
-takes a copy).
+runs several tests read (built once per test run and shared by the pytest-xdist
+workers, see :func:`shared`; a test that changes files takes a copy).
 
-``make test`` runs the tests not marked ``slow`` (about a minute on two cores); ``make
+``make test`` runs the tests not marked ``slow`` (about 110 CPU-seconds); ``make
 test-slow`` runs the slow ones (end-to-end commands, calibrations, statistical checks,
 benchmarks, worker-count equivalences); CI runs both.
 """
