@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 FIND_PYTHON := for p in python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null) /usr/bin/python3; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v $$p; break; fi; done
 
-.PHONY: demo test lint bench setup clean readme readme-check
+.PHONY: demo test test-slow test-all lint bench setup clean readme readme-check
 
 $(STAMP): pyproject.toml
 	@base=$$($(FIND_PYTHON)); \
@@ -25,9 +25,22 @@ demo: $(STAMP)
 	$(VENV)/bin/coprod demo --out out/demo
 
 # Tests run in parallel on up to 4 processes (pytest-xdist); each test is independent.
+# `test` leaves out the tests marked slow (about 110 CPU-seconds: a minute on 2 idle
+# cores); `test-slow` runs just those (end-to-end runs, calibrations, statistical checks,
+# benchmarks: about 280 CPU-seconds); `test-all` runs every test at once. CI (.ci/run)
+# runs `test` and `test-slow`.
+PYTEST := $(PY) -m pytest -q -n auto --maxprocesses 4
+
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q -n auto --maxprocesses 4
+	$(PYTEST) -m "not slow"
+
+test-slow: $(STAMP)
+	$(PYTEST) -m slow
+
+test-all: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PYTEST)
 
 # README's figures from runs (tools/readme_examples.py): the demo's folder and the example
 # municipality's are reused when they hold this code's runs of the shipped posterior

@@ -1,12 +1,27 @@
-"""Shared fixtures: small files written on the fly, paths from this file."""
+"""Shared fixtures: small files written on the fly, paths from this file, and the small
+runs several tests read (built once per test run and shared by the pytest-xdist
+workers, see :func:`shared`; a test that changes files takes a copy).
+
+``make test`` runs the tests not marked ``slow`` (about 110 CPU-seconds); ``make
+test-slow`` runs the slow ones (end-to-end commands, calibrations, statistical checks,
+benchmarks, worker-count equivalences); CI runs both.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
+
+# Sizes of `coprod run` for tests: one run per scenario (4 weeks), or 2 worlds × 2 seeds.
+TINY_RUN = ["--draws", "1", "--assumption-draws", "1", "--replicates", "1", "--horizon", "4"]
+SMALL_RUN = ["--draws", "2", "--assumption-draws", "1", "--replicates", "2", "--horizon", "8"]
 
 
 def one_line_error(capsys, code, *words, codes=(2,)):
@@ -42,6 +57,14 @@ def small_scenario(name: str, **sizes):
 
     return load_scenario(name).with_sizes(**{"draws": 2, "replicates": 2, "horizon_weeks": 8,
                                              "assumption_draws": 1, **sizes})
+
+
+@pytest.fixture
+def quick_is_tiny(monkeypatch):
+    """``calibrate --quick`` at :func:`tiny_settings` (seconds instead of a minute)."""
+    from calibration import abc
+
+    monkeypatch.setattr(abc, "QUICK", tiny_settings())
 
 
 @pytest.fixture
@@ -93,24 +116,55 @@ SMALL_SIZES = {"draws": 2, "assumption_draws": 3, "replicates": 2, "horizon_week
 SMALL_SEED = 3
 
 
-@pytest.fixture(scope="session")
-def small_ensembles(tmp_path_factory):
-    """A results folder with ``baseline`` and ``local_volunteer_policy`` (12 runs each).
+def shared(tmp_path_factory, name: str, build) -> tuple[Path, str]:
+    """A folder made once per test run and read by every pytest-xdist worker.
 
-    Built once per session (about 0.5 s): tests must not change it. A test that edits
-    files copies it first (the ``ensembles`` fixture gives a copy), so tests stay independent, also
-    under pytest-xdist (each worker builds its own).
+    The first worker to ask runs ``build(folder)`` (which returns what to keep of its
+    printed text, or None) under a lock, into a staging folder renamed when done; the
+    others wait for it and read the same folder. Tests must not change it: a test that
+    edits files takes a copy. Returns the folder and the kept text.
     """
+    import fcntl
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, above the workers' own
+    folder, said = base / name, base / f"{name}.printed"
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not folder.is_dir():
+            staging = base / f"{name}.{os.getpid()}.new"
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir()
+            said.write_text(build(staging) or "")
+            staging.rename(folder)
+    return folder, said.read_text()
+
+
+def _two_scenarios(folder: Path, **sizes) -> None:
+    """``baseline`` and ``local_volunteer_policy`` at ``sizes``, run into ``folder``."""
     from calibration.posterior import load_posterior
     from scenarios.ensemble import run_ensembles
     from scenarios.spec import load_scenario
 
-    out = tmp_path_factory.mktemp("ensembles") / "scenarios"
-    scenarios = [load_scenario(name).with_sizes(**SMALL_SIZES)
+    scenarios = [load_scenario(name).with_sizes(**sizes)
                  for name in ("baseline", "local_volunteer_policy")]
-    result = run_ensembles(scenarios, load_posterior(), out, seed=SMALL_SEED, progress=False)
+    result = run_ensembles(scenarios, load_posterior(), folder, seed=SMALL_SEED,
+                           progress=False)
     assert not result.failures
-    return out
+
+
+@pytest.fixture(scope="session")
+def small_ensembles(tmp_path_factory):
+    """A results folder with ``baseline`` and ``local_volunteer_policy`` (12 runs each).
+
+    Built once per test run (about 1.5 s of CPU) and read by every pytest-xdist worker
+    (:func:`shared`): tests must not change it. A test that edits files takes a copy (the
+    ``ensembles`` fixture), so tests stay independent.
+    """
+    folder, _ = shared(tmp_path_factory, "ensembles",
+                       lambda d: _two_scenarios(d / "scenarios", **SMALL_SIZES))
+    return folder / "scenarios"
 
 
 @pytest.fixture(scope="session")
@@ -121,22 +175,49 @@ def reading_ensembles(tmp_path_factory):
     six worlds drawn from the posterior nearly always hold two (two worlds did not,
     once the posterior's weights moved). Tests check that premise first.
     """
-    from calibration.posterior import load_posterior
-    from scenarios.ensemble import run_ensembles
-    from scenarios.spec import load_scenario
-
-    out = tmp_path_factory.mktemp("reading_ensembles") / "scenarios"
     sizes = {**SMALL_SIZES, "draws": 6, "assumption_draws": 1}
-    scenarios = [load_scenario(name).with_sizes(**sizes)
-                 for name in ("baseline", "local_volunteer_policy")]
-    result = run_ensembles(scenarios, load_posterior(), out, seed=SMALL_SEED, progress=False)
-    assert not result.failures
-    return out
+    folder, _ = shared(tmp_path_factory, "reading_ensembles",
+                       lambda d: _two_scenarios(d / "scenarios", **sizes))
+    return folder / "scenarios"
 
 
 @pytest.fixture
 def ensembles(small_ensembles, tmp_path):
     """A private copy of :func:`small_ensembles` that a test may change."""
-    import shutil
-
     return Path(shutil.copytree(small_ensembles, tmp_path / "scenarios"))
+
+
+class Made(NamedTuple):
+    """A folder a command made once per test run, and what the command printed."""
+
+    folder: Path
+    printed: str
+
+
+def _coprod(argv: list[str], folder: Path) -> str:
+    """Run ``coprod ARGV --out FOLDER``, which must succeed; returns what it printed."""
+    import contextlib
+    import io
+
+    from coprod.main import main
+
+    printed, said = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(said):
+        code = main([*argv, "--out", str(folder)])
+    assert code == 0, said.getvalue()
+    return printed.getvalue()
+
+
+@pytest.fixture(scope="session")
+def small_fit(tmp_path_factory) -> Made:
+    """``coprod fit --draws 10`` of the shipped posterior against the 2015 survey, made
+    once per test run: tests must not change it (``fitted`` gives a copy)."""
+    folder, printed = shared(tmp_path_factory, "fit",
+                             lambda d: _coprod(["fit", "--draws", "10"], d / "fit"))
+    return Made(folder / "fit", printed)
+
+
+@pytest.fixture
+def fitted(small_fit, tmp_path):
+    """A private copy of :func:`small_fit`'s folder that a test may change."""
+    return Path(shutil.copytree(small_fit.folder, tmp_path / "fit"))

@@ -22,6 +22,7 @@ BENCH = Path(__file__).parents[1] / "benchmarks"
     ("bench_scenarios.py", [r"worlds branched at 2015 +[\d.]+ s, each run built and spun "
                             r"up alone +[\d.]+ s: -?\d+% less time"]),
 ])
+@pytest.mark.slow
 def test_a_benchmark_runs_in_quick_mode_and_prints_its_figures(script, expected):
     done = subprocess.run([sys.executable, str(BENCH / script), "--quick"],
                           capture_output=True, text=True, timeout=600)

@@ -54,6 +54,7 @@ def test_design_table_ratios_against_the_single_survey():
     assert len(text) == 1 and "policy recorded" in text[0]
 
 
+@pytest.mark.slow
 def test_a_small_design_study_runs_end_to_end(tmp_path, monkeypatch, capsys):
     """The command on real model runs (a tiny study): files, manifest, one sentence."""
     from coprod.main import main

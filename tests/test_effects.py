@@ -52,6 +52,7 @@ def test_paired_differences_pair_on_draw_replicate_and_seed():
     assert diff.x.tolist() == [0.5, 0.5]
 
 
+@pytest.mark.slow
 def test_runs_of_another_seed_are_left_out_with_a_note(ensembles, capsys):
     """The effect is computed only on matching keys: planted values make it exactly 0.05."""
     base = pd.read_csv(ensembles / "baseline" / "outcomes.csv", dtype={"seed": "uint64"})

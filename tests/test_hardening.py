@@ -60,9 +60,9 @@ def test_the_history_path_refuses_a_linked_journal(tmp_path):
 
 # --- 2. Sets of files replaced whole or not at all, and said truthfully -----------------
 
-def test_an_interrupted_fit_leaves_the_earlier_fit_whole(tmp_path, capsys, monkeypatch):
-    out = tmp_path / "fit"
-    assert main(["fit", "--draws", "10", "--out", str(out)]) == 0
+def test_an_interrupted_fit_leaves_the_earlier_fit_whole(fitted, tmp_path, capsys,
+                                                        monkeypatch):
+    out = fitted  # a finished fit (--draws 10)
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.name != ".coprod.lock"}
 
     def stop(*args, **kwargs):  # the last figure: everything else is computed
@@ -79,6 +79,7 @@ def test_an_interrupted_fit_leaves_the_earlier_fit_whole(tmp_path, capsys, monke
     assert not (tmp_path / "new").exists()
 
 
+@pytest.mark.slow
 def test_an_interrupt_after_the_set_is_written_says_so(tmp_path, capsys, monkeypatch):
     out = tmp_path / "fit"
 
@@ -167,6 +168,7 @@ def _tamper(path, change):
     path.write_text(json.dumps(record))
 
 
+@pytest.mark.slow
 def test_compare_refuses_runs_of_another_model_or_code_version(ensembles, capsys):
     policy = ensembles / "local_volunteer_policy" / "manifest.json"
     original = policy.read_text()
@@ -279,6 +281,7 @@ def test_unit_frames_have_the_limits_of_tables_and_planners_files(write):
         Waves.load([str(write("huge.csv", "\n".join(rows) + "\n"))])
 
 
+@pytest.mark.slow
 def test_a_small_frame_fits_without_runtime_warnings(write, capsys, tmp_path):
     path = write("homes.csv", _units(12, type_of=lambda u: "nursing_home"))
     with warnings.catch_warnings():
@@ -348,6 +351,7 @@ def test_rows_longer_than_the_header_and_answers_outside_table2(write, capsys):
 
 # --- 11. design --resume -----------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_design_study_resumes_where_it_stopped(tmp_path, monkeypatch):
     from studies import design
     from studies.design import Study, WorldStore, reference_table, study_identity
@@ -455,7 +459,8 @@ def test_a_path_the_system_refuses_is_one_line_not_a_traceback(tmp_path, capsys)
         assert len(err.strip().splitlines()) == 1 and "allowed" in err
 
 
-def test_ctrl_c_after_the_sampling_says_what_is_kept(tmp_path, capsys, monkeypatch):
+def test_ctrl_c_after_the_sampling_says_what_is_kept(tmp_path, capsys, monkeypatch,
+                                                    quick_is_tiny):
     # Interrupted while the posterior's files are written: the line says the sampling is
     # kept and what is missing, never "no results of this command were written".
     import calibration.abc as abc

@@ -11,14 +11,12 @@ from pathlib import Path
 import pytest
 
 from coprod.main import main
-
-ROOT = Path(__file__).resolve().parents[1]
-SMALL = ["--draws", "1", "--assumption-draws", "1", "--replicates", "1", "--horizon", "4"]
+from tests.conftest import ROOT, TINY_RUN
 
 
 def test_run_makes_the_missing_parents_of_its_out(tmp_path, capsys):
     out = tmp_path / "results" / "2026" / "ours"
-    assert main(["run", "baseline", *SMALL, "--out", str(out)]) == 0
+    assert main(["run", "baseline", *TINY_RUN, "--out", str(out)]) == 0
     assert (out / "baseline" / "outcomes.csv").is_file()
     assert main(["compare", "--out", str(out)]) == 0  # compare and report write there too
     assert main(["report", "--out", str(out)]) == 0
@@ -42,7 +40,7 @@ def _unsafe(tmp_path: Path) -> dict[str, tuple[str, str]]:
 @pytest.mark.parametrize("case", ["root", "project", "package through a link",
                                   "existing file", "file as a parent",
                                   "dangling link among the parents"])
-@pytest.mark.parametrize("command", [["run", "baseline", *SMALL], ["survey", "--reps", "100"]])
+@pytest.mark.parametrize("command", [["run", "baseline", *TINY_RUN], ["survey", "--reps", "100"]])
 def test_unsafe_outs_stay_refused_in_one_line(tmp_path, capsys, case, command):
     out, message = _unsafe(tmp_path)[case]
     before = sorted(p.name for p in tmp_path.iterdir())
@@ -56,5 +54,5 @@ def test_unsafe_outs_stay_refused_in_one_line(tmp_path, capsys, case, command):
 
 def test_a_refused_command_leaves_no_folder_behind(tmp_path, capsys):
     out = tmp_path / "results" / "ours"
-    assert main(["run", "no_such_scenario", *SMALL, "--out", str(out)]) == 2
+    assert main(["run", "no_such_scenario", *TINY_RUN, "--out", str(out)]) == 2
     assert not (tmp_path / "results").exists()

@@ -96,6 +96,7 @@ def test_staff_time_is_a_row_in_fte_with_its_hours(planner_runs):
         assert fte[column] == pytest.approx(hours[column] / HOURS_PER_FTE_WEEK)
 
 
+@pytest.mark.slow
 def test_compare_writes_the_years_and_says_what_ten_years_mean(tmp_path, capsys, write):
     from coprod.main import main
 
@@ -135,6 +136,7 @@ def test_compare_writes_the_years_and_says_what_ten_years_mean(tmp_path, capsys,
     assert "year by year from the switch" in section  # the figure's caption
 
 
+@pytest.mark.slow
 def test_an_interrupted_write_leaves_a_scenarios_files_whole_or_none(tmp_path, monkeypatch):
     import scenarios.ensemble as ensemble
     from coprod.outputs import replaced_together

@@ -11,12 +11,10 @@ import json
 
 import pytest
 
-from calibration import abc
 from coprod.main import main
 from sim.municipality import describe_population
-from tests.conftest import one_line_error, tiny_settings
+from tests.conftest import one_line_error
 
-TINY = tiny_settings()
 SIZES = ["--draws", "2", "--assumption-draws", "1", "--replicates", "1", "--horizon", "52"]
 
 
@@ -38,13 +36,13 @@ def _manifest(path):
     return json.loads(path.read_text())
 
 
+@pytest.mark.slow
 def test_a_new_users_survey_goes_through_every_step_and_is_named_everywhere(
-        my_units, tmp_path, capsys, monkeypatch):
+        my_units, tmp_path, capsys, quick_is_tiny):
     import html
 
     from calibration.waves import Waves
 
-    monkeypatch.setattr(abc, "QUICK", TINY)  # a few seconds instead of a minute
     data, out = str(my_units), tmp_path / "mine"
     out.mkdir()
     cal, scen = out / "calibration", out / "scenarios"
@@ -140,12 +138,10 @@ def test_frames_are_described_in_words(my_units):
     assert describe_population("survey2015") == "the 50 municipalities of the 2015 sample"
 
 
-def test_a_report_tolerates_surveys_of_the_wrong_type_in_a_manifest(tmp_path, capsys):
+def test_a_report_tolerates_surveys_of_the_wrong_type_in_a_manifest(small_fit, fitted,
+                                                                   tmp_path):
     """An edited fit manifest: its surveys are untrusted text, escaped, never a traceback."""
-    fit = tmp_path / "fit"
-    fit.mkdir()
-    assert main(["fit", "--draws", "10", "--out", str(fit)]) == 0
-    printed = capsys.readouterr().out
+    fit, printed = fitted, small_fit.printed
     assert "Checked against: wave2015" in printed and "/18 (target 18)" in printed
     record = _manifest(fit / "manifest.json")
     assert [s["label"] for s in record["surveys"]] == ["wave2015"]

@@ -166,6 +166,7 @@ def test_numbers_people_read():
     assert label.unit == "people per 1,000 inhabitants" and "ours alone" in label.of
 
 
+@pytest.mark.slow
 def test_own_municipality_outcomes_through_the_command_line(write, tmp_path, capsys):
     ours = write("ours.toml", OURS + "pin_flags = true\n")
     out = tmp_path / "ours"

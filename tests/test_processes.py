@@ -11,11 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
-
-ROOT = Path(__file__).parents[1]
-
-
+from tests.conftest import ROOT, free_port
 
 
 def _listening(port: int) -> bool:

@@ -10,15 +10,13 @@ shipped files hold now, and the generator must read what today's ``coprod run`` 
 import importlib.util
 import json
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from coprod.main import main
-from tests.conftest import OURS
+from tests.conftest import OURS, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 _SPEC = importlib.util.spec_from_file_location("readme_examples",
                                                ROOT / "tools" / "readme_examples.py")
 readme = importlib.util.module_from_spec(_SPEC)
@@ -68,6 +66,7 @@ def test_a_damaged_block_is_one_clear_error(damage, message):
         readme.apply(damage(text), readme.render(_recorded()))
 
 
+@pytest.mark.slow
 def test_the_generator_reads_what_run_and_compare_write_today(tmp_path, write):
     # A small real run of the README's example (another municipality file, small sizes):
     # the worked example's figures are comparison.csv's, formatted as compare prints them.

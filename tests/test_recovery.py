@@ -17,6 +17,7 @@ SMALLEST = Settings(population_size=8, max_populations=1, max_simulations=100,
                     max_walltime_s=60)
 
 
+@pytest.mark.slow
 def test_recovery_calibrates_each_truth_and_resumes_to_the_same_rows(tmp_path):
     seen = []
     frame, record = recover(tmp_path, truths=2, seed=5, settings=SMALLEST, progress=False,

@@ -19,12 +19,7 @@ from coprod.main import main
 from scenarios.ensemble import run_ensembles
 from sim.batch import Failure, Task, _call
 from sim.io import locked
-from tests.conftest import small_scenario
-
-ROOT = Path(__file__).parents[1]
-SMALL = ["--draws", "2", "--assumption-draws", "1", "--replicates", "2", "--horizon", "8"]
-
-
+from tests.conftest import ROOT, SMALL_RUN, small_scenario
 
 
 def _ensemble(out, **kw):
@@ -75,20 +70,20 @@ def test_seeds_in_timeseries_are_the_whole_numbers_of_outcomes(tmp_path):
 
 def test_another_seed_is_refused_in_one_line_unless_forced(tmp_path, capsys):
     out = str(tmp_path)
-    assert main(["run", "baseline", *SMALL, "--seed", "3", "--out", out]) == 0
+    assert main(["run", "baseline", *SMALL_RUN, "--seed", "3", "--out", out]) == 0
     before = _files(tmp_path)
     capsys.readouterr()
-    assert main(["run", "baseline", *SMALL, "--seed", "4", "--out", out]) == 2
+    assert main(["run", "baseline", *SMALL_RUN, "--seed", "4", "--out", out]) == 2
     err = capsys.readouterr().err
     assert "refusing to mix results" in err and "seed 3 (now 4)" in err
     assert err.count("\n") == 1 and _files(tmp_path) == before
-    assert main(["run", "baseline", *SMALL, "--seed", "4", "--out", out, "--force"]) == 0
+    assert main(["run", "baseline", *SMALL_RUN, "--seed", "4", "--out", out, "--force"]) == 0
     assert _files(tmp_path) != before
 
 
 def test_a_second_writer_of_the_same_folder_is_refused(tmp_path, capsys):
     with locked(tmp_path):
-        assert main(["run", "baseline", *SMALL, "--out", str(tmp_path)]) == 2
+        assert main(["run", "baseline", *SMALL_RUN, "--out", str(tmp_path)]) == 2
     assert "is writing into" in capsys.readouterr().err
 
 
@@ -101,7 +96,7 @@ def test_a_second_writer_of_the_same_folder_is_refused(tmp_path, capsys):
 def test_a_bad_out_is_refused_before_any_run(tmp_path, capsys, make, message):
     (tmp_path / "file.txt").write_text("x")
     (tmp_path / "gone").symlink_to(tmp_path / "nowhere")  # a dangling link
-    assert main(["run", "baseline", *SMALL, "--out", str(make(tmp_path))]) == 2
+    assert main(["run", "baseline", *SMALL_RUN, "--out", str(make(tmp_path))]) == 2
     captured = capsys.readouterr()
     assert message in captured.err and "Running" not in captured.out
 
@@ -140,8 +135,8 @@ def test_count_recovery_with_large_n_is_quick():
 
 def test_compare_pairs_only_runs_of_one_seed_and_keeps_the_earlier_table(tmp_path, capsys):
     out = str(tmp_path)
-    assert main(["run", "baseline", *SMALL, "--seed", "3", "--out", out]) == 0
-    assert main(["run", "trust_forums", *SMALL, "--seed", "4", "--out", out]) == 0
+    assert main(["run", "baseline", *SMALL_RUN, "--seed", "3", "--out", out]) == 0
+    assert main(["run", "trust_forums", *SMALL_RUN, "--seed", "4", "--out", out]) == 0
     (tmp_path / "comparison.csv").write_text("stale\n")
     capsys.readouterr()
     assert main(["compare", "--out", out]) == 2
@@ -160,6 +155,7 @@ def test_compare_detects_truncated_outcomes_and_a_missing_folder(tmp_path, capsy
     assert "no such directory" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_compare_goes_on_when_one_scenario_failed_entirely(tmp_path, capsys, monkeypatch):
     _ensemble(tmp_path)
     monkeypatch.setattr("scenarios.ensemble.world_task", _fail)
@@ -201,7 +197,7 @@ def test_an_address_that_is_no_scheduler_is_one_line(tmp_path, capsys):
     server = _serve_http()
     try:
         for address in ("garbage::", f"tcp://127.0.0.1:{server.server_port}"):
-            assert main(["run", "baseline", *SMALL, "--scheduler", address,
+            assert main(["run", "baseline", *SMALL_RUN, "--scheduler", address,
                          "--out", str(tmp_path)]) == 2
             err = capsys.readouterr().err
             assert "--scheduler" in err and err.count("\n") == 1

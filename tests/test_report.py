@@ -1,9 +1,12 @@
 import re
 
+import pytest
+
 from coprod.main import main
 from coprod.report import findings
 
 
+@pytest.mark.slow
 def test_report_is_self_contained_and_readable(tmp_path, capsys):
     out = tmp_path / "demo"  # made by the first command, with its parents
     assert main(["survey", "--reps", "500", "--out", str(out / "survey")]) == 0

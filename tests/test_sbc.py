@@ -27,6 +27,7 @@ def _shifted(values, scores, bounds):
     return adjusted + adjusted.std()
 
 
+@pytest.mark.slow
 def test_quick_check_passes_and_a_miscalibrated_estimator_fails_it():
     """The quick check (40 truths, 400 reference worlds, about a minute on 2 cores).
 
@@ -112,6 +113,7 @@ def test_a_world_is_the_calibration_s_survey_and_the_ensembles_effect():
         - at_horizon(base.series, "share_municipality")
 
 
+@pytest.mark.slow
 def test_command_and_library_agree_whatever_the_workers(tmp_path, capsys):
     """The same seed: the command on 2 workers writes the ranks the library makes on 1."""
     out = tmp_path / "sbc"

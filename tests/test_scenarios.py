@@ -1,3 +1,6 @@
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -101,8 +104,16 @@ def test_results_are_identical_for_one_two_workers_and_dask(tmp_path):
     assert one == dask
 
 
-def test_outcomes_and_comparison(tmp_path):
-    _run(tmp_path)
+@pytest.fixture(scope="module")
+def trust_forums_runs(tmp_path_factory):
+    """baseline and trust_forums at test size (seed 3), run once for this module."""
+    out = tmp_path_factory.mktemp("trust_forums") / "scenarios"
+    _run(out)
+    return out
+
+
+def test_outcomes_and_comparison(trust_forums_runs, tmp_path):
+    tmp_path = Path(shutil.copytree(trust_forums_runs, tmp_path / "scenarios"))
     outcomes = pd.read_csv(tmp_path / "baseline" / "outcomes.csv")
     assert list(outcomes.columns) == ["scenario", "draw", "replicate", "seed", "outcome",
                                       "value"]
@@ -128,11 +139,12 @@ def test_outcomes_and_comparison(tmp_path):
     assert len(sums) > 0 and np.allclose(sums, 1.0)
 
 
-def test_compare_refuses_missing_runs_and_unknown_baseline(tmp_path, capsys):
+def test_compare_refuses_missing_runs_and_unknown_baseline(trust_forums_runs, tmp_path,
+                                                           capsys):
     assert main(["compare", "--out", str(tmp_path)]) == 2
     assert "run the scenarios into this directory first" in capsys.readouterr().err
-    _run(tmp_path)
-    assert main(["compare", "--out", str(tmp_path), "--baseline", "nope"]) == 2
+    out = shutil.copytree(trust_forums_runs, tmp_path / "scenarios")
+    assert main(["compare", "--out", str(out), "--baseline", "nope"]) == 2
     assert "scenarios found: baseline, trust_forums" in capsys.readouterr().err
 
 

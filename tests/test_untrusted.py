@@ -14,9 +14,7 @@ import pytest
 
 from coprod.main import main
 from sim.errors import InputError
-
-ROOT = Path(__file__).parents[1]
-TINY = ["--draws", "1", "--assumption-draws", "1", "--replicates", "1", "--horizon", "4"]
+from tests.conftest import ROOT, TINY_RUN
 
 
 def _refused(argv, capsys, *words):
@@ -44,7 +42,7 @@ class _Payload:
 def ran(tmp_path_factory):
     """One finished tiny run of baseline (a folder to tamper with)."""
     out = tmp_path_factory.mktemp("ran")
-    assert main(["run", "baseline", *TINY, "--seed", "3", "--out", str(out)]) == 0
+    assert main(["run", "baseline", *TINY_RUN, "--seed", "3", "--out", str(out)]) == 0
     return out
 
 
@@ -60,13 +58,13 @@ def test_a_pickle_in_the_run_store_is_never_unpickled(ran, tmp_path, capsys):
     pwned = tmp_path / "pwned"
     with sqlite3.connect(out / "baseline" / "runs.sqlite") as db:
         db.execute("UPDATE runs SET result = ?", (pickle.dumps(_Payload(pwned)),))
-    _refused(["run", "baseline", *TINY, "--seed", "3", "--out", str(out), "--resume"],
+    _refused(["run", "baseline", *TINY_RUN, "--seed", "3", "--out", str(out), "--resume"],
              capsys, "runs.sqlite", "pickle")
     assert not pwned.exists()
     # A store of the earlier format (pickles, no format recorded) is refused on --resume.
     with sqlite3.connect(out / "baseline" / "runs.sqlite") as db:
         db.execute("DELETE FROM meta WHERE key = 'format'")
-    _refused(["run", "baseline", *TINY, "--seed", "3", "--out", str(out), "--resume"],
+    _refused(["run", "baseline", *TINY_RUN, "--seed", "3", "--out", str(out), "--resume"],
              capsys, "refusing a run store of format 'pickle'")
     assert not pwned.exists()
 
@@ -83,7 +81,7 @@ def test_a_stored_run_of_the_wrong_shape_is_one_line(ran, tmp_path, capsys, blob
     out = _copy(ran, tmp_path / "out")
     with sqlite3.connect(out / "baseline" / "runs.sqlite") as db:
         db.execute("UPDATE runs SET result = ?", (blob,))
-    _refused(["run", "baseline", *TINY, "--seed", "3", "--out", str(out), "--resume"],
+    _refused(["run", "baseline", *TINY_RUN, "--seed", "3", "--out", str(out), "--resume"],
              capsys, "runs.sqlite", "--force")
 
 
@@ -109,7 +107,7 @@ def test_a_linked_lock_file_is_refused_and_nothing_outside_is_written(tmp_path, 
     out = tmp_path / "out"
     out.mkdir()
     (out / ".coprod.lock").symlink_to(outside)
-    _refused(["run", "baseline", *TINY, "--out", str(out)], capsys, ".coprod.lock")
+    _refused(["run", "baseline", *TINY_RUN, "--out", str(out)], capsys, ".coprod.lock")
     _refused(["compare", "--out", str(out)], capsys, ".coprod.lock")
     assert outside.read_text() == "keep me\n"
     # A hard link to an outside file is refused as well (truncating it would empty it).
@@ -184,7 +182,7 @@ def test_no_output_goes_into_the_package(tmp_path, capsys, write):
     # A scenario named 'sim' with --out at the repository root would write into sim/:
     # the project's folder is refused as an --out of its own.
     spec = write("sim.toml", 'name = "sim"\ndescription = "x"\n')
-    _refused(["run", str(spec), *TINY, "--out", str(ROOT)], capsys, "project's folder")
+    _refused(["run", str(spec), *TINY_RUN, "--out", str(ROOT)], capsys, "project's folder")
     assert not (ROOT / "sim" / "runs.sqlite").exists()
     assert not (ROOT / "sim" / "manifest.json").exists()
     assert {p.name: p.read_bytes() for p in posterior.iterdir() if p.is_file()} == before
@@ -217,7 +215,7 @@ def test_fifos_are_refused_without_blocking(tmp_path):
 
 def test_scenario_files_refuse_names_with_a_newline_and_deep_nesting(tmp_path, capsys, write):
     spec = write("nl.toml", 'name = "baseline2\\n"\ndescription = "x"\n')
-    _refused(["run", str(spec), *TINY, "--out", str(tmp_path / "o")], capsys, "key 'name'")
+    _refused(["run", str(spec), *TINY_RUN, "--out", str(tmp_path / "o")], capsys, "key 'name'")
     deep = write("deep.toml", "name = " + "[" * 5000 + "]" * 5000 + "\n")
     _refused(["run", str(deep), "--out", str(tmp_path / "o")], capsys, "too deeply nested")
 
@@ -362,6 +360,7 @@ def test_manifests_are_escaped_and_checked_in_the_report(tmp_path, capsys):
 
 # ---- a second hostile pass -------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_report_never_writes_through_a_linked_figures_folder(ensembles, tmp_path, capsys):
     from coprod.main import main as cli
 

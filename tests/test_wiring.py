@@ -18,13 +18,22 @@ def _readings_drawn(folder) -> int:
     return inputs.policy_reading.nunique()
 
 
-def test_the_local_policy_answers_per_reading_beside_the_average(reading_ensembles):
+@pytest.fixture(scope="module")
+def reading_comparison(reading_ensembles):
+    """compare_scenarios of :func:`reading_ensembles` (reps=500), read by several tests."""
+    from scenarios.compare import compare_scenarios
+
+    return compare_scenarios(reading_ensembles, reps=500)
+
+
+def test_the_local_policy_answers_per_reading_beside_the_average(reading_ensembles,
+                                                                 reading_comparison):
     from calibration.posterior import load_posterior
-    from scenarios.compare import compare_scenarios, reading_lines
+    from scenarios.compare import reading_lines
     from sim.regime import READINGS
 
     assert _readings_drawn(reading_ensembles) >= 2  # the premise: more than one reading
-    comp = compare_scenarios(reading_ensembles, reps=200)
+    comp = reading_comparison
     table = comp.table.set_index(["scenario", "outcome"])
     policy = "local_volunteer_policy"
     rows = [table.loc[(policy, f"reading:{r}:share_municipality")] for r in READINGS]
@@ -103,6 +112,7 @@ def test_stale_studies_go_to_the_appendix(tmp_path):
     assert page.index("How to reproduce") < appendix  # the appendix comes last
 
 
+@pytest.mark.slow
 def test_if_only_we_adopt_from_the_command_line(write, tmp_path, capsys):
     ours = write("ours.toml", OURS)
     out = tmp_path / "own"
@@ -196,10 +206,11 @@ def test_a_posterior_that_cannot_be_read_is_said_not_dropped(reading_ensembles, 
                for n in comp.notes), comp.notes
 
 
-def test_class_probabilities_carry_an_interval_over_the_worlds(reading_ensembles):
+def test_class_probabilities_carry_an_interval_over_the_worlds(reading_ensembles,
+                                                              reading_comparison):
     from scenarios.compare import compare_scenarios
 
-    comp = compare_scenarios(reading_ensembles, reps=500)
+    comp = reading_comparison
     rows = comp.table[comp.table.outcome.str.startswith("class:")]
     assert len(rows) and rows[["mean_low_90", "mean_high_90"]].notna().all().all()
     assert ((rows.mean_low_90 <= rows["mean"] + 1e-12)
