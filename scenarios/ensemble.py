@@ -390,6 +390,7 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
     """
     t0 = time.perf_counter()
     out = Path(out)
+    replace = replace or replaced_together  # None too: no caller writes a set piecemeal
     check_runs(scenarios)  # before anything is built or locked
     for scenario in scenarios:  # e.g. a scenario named 'sim' with --out at the repo root
         refuse_package_dir(out / scenario.name, f"--out {out}: scenario {scenario.name}")
