@@ -124,7 +124,12 @@ def _numbers(path: Path, frame: pd.DataFrame, column: str, *, blank: bool) -> np
 
 
 def _run_key(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
-    """The run key columns, each checked."""
+    """The run key columns, each checked (and the scenario's name, where written)."""
+    if "scenario" in frame.columns:  # every row is the folder's scenario
+        wrong = frame["scenario"].to_numpy() != path.parent.name
+        if wrong.any():
+            raise _bad(path, frame, "scenario", wrong, f"the folder's scenario name "
+                       f"'{path.parent.name}'")
     out = pd.DataFrame({"draw": _whole(path, frame, "draw", limit=2**31),
                         "replicate": _whole(path, frame, "replicate", limit=2**31),
                         "seed": _whole(path, frame, "seed", limit=2**64)})
