@@ -50,14 +50,28 @@ def _command(*argv: str) -> int:
 
 
 def run_demo(args) -> int:
-    """Run every stage, then print where the report is and what to read first."""
-    from coprod.report import build_report, findings
+    """Run every stage, then print where the report is and what to read first.
 
-    seed = str(seed_value(args.seed))
+    ``--out`` is made by the first stage that writes into it (each stage makes its own
+    folder): a demo stopped before any result leaves no empty folder behind.
+    """
     # Checked before any work: an existing file, a read-only folder or a package folder
     # is refused in one line.
     out: Path = out_dir(args.out, args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    made = not out.exists()
+    status = 1
+    try:
+        status = _run_stages(args, out)
+    finally:
+        if made and status and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()  # nothing was written: the folder this demo would have made goes
+    return status
+
+
+def _run_stages(args, out: Path) -> int:
+    from coprod.report import build_report, findings
+
+    seed = str(seed_value(args.seed))
     workers = str(args.workers)
     t0 = _step(1, "Survey: Table 2 with bootstrap BCa intervals")
     _command("survey", "--reps", "10000", "--seed", seed, "--out", str(out / "survey"))

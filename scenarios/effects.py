@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import MAX_SHOWN, CoprodError, InputError
-from sim.io import read_own_json, read_text_limited
+from sim.io import check_whole_text, read_own_json, read_text_limited
 from sim.parameters import ASSUMPTIONS, FREE
 
 KEY = ["draw", "replicate", "seed"]
@@ -67,7 +67,8 @@ def read_manifest(path: Path) -> dict:
 def _read_table(path: Path, columns: tuple) -> pd.DataFrame:
     """A CSV read as text (every value checked by the caller), or one line naming it."""
     try:
-        text = read_text_limited(path, limit=MAX_RESULTS_BYTES)
+        text = check_whole_text(read_text_limited(path, limit=MAX_RESULTS_BYTES), path,
+                                _again(path))
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
         raise InputError(str(path), "", _again(path), problem="empty file") from None

@@ -188,12 +188,24 @@ def versions() -> dict[str, str]:
     return out
 
 
-def model_version_of(record: dict) -> int:
-    """The model version a manifest was made with (1: before versions were recorded)."""
-    try:
-        return int(record.get("versions", {}).get("model", 1))
-    except (TypeError, ValueError, AttributeError):
-        return 1
+def model_version_of(record: dict, where: str = "manifest.json") -> int:
+    """The model version a manifest was made with (1: before versions were recorded).
+
+    A recorded version that is not a whole number as coprod writes it (text of digits)
+    is refused in one line naming ``where`` (the manifest), not read as version 1.
+    """
+    from sim.errors import InputError
+
+    versions = record.get("versions", {}) if isinstance(record, dict) else {}
+    value = versions.get("model", 1) if isinstance(versions, dict) else 1
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 6 \
+            and int(value) >= 1:
+        return int(value)
+    raise InputError(f"{where}: field 'versions.model'", value, "allowed: a whole number "
+                     ">= 1 as coprod writes it (text of digits); make the file again",
+                     problem="malformed value")
 
 
 def manifest(**fields) -> dict:
@@ -475,6 +487,23 @@ def code_version() -> str:
     return f"{versions().get('coprod', 'unknown')}+{digest.hexdigest()[:12]}"
 
 
+def check_whole_text(text: str, path: str | Path, again: str) -> str:
+    """``text`` of a file coprod wrote, refused in one line when it was cut short.
+
+    coprod ends every file it writes with a line break: one whose last row stops without
+    it was cut (a copy or a disk that filled up), and its last cell would read as a
+    shorter number or an empty value.
+    """
+    from sim.errors import InputError
+
+    if text and not text.endswith(("\n", "\r")):
+        last = text.rsplit("\n", 1)[-1]
+        raise InputError(str(path), last[-40:], f"a file coprod wrote ends with a line "
+                         f"break; this one stops mid-row; {again}",
+                         problem="truncated file, its last row cut short:")
+    return text
+
+
 def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
                  rows: int | None = None, numeric: tuple = (), bounds: dict | None = None,
                  **kwargs):
@@ -501,7 +530,8 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
     if not path.exists():
         raise InputError(str(path), str(path), again, problem="missing file")
     try:
-        frame = pd.read_csv(io.StringIO(read_text_limited(path)), **kwargs)
+        text = check_whole_text(read_text_limited(path), path, again)
+        frame = pd.read_csv(io.StringIO(text), **kwargs)
     except FileNotFoundError:
         raise InputError(str(path), str(path), again, problem="missing file") from None
     except pd.errors.EmptyDataError:
