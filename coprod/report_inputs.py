@@ -438,6 +438,10 @@ def _run(path: Path, name: str) -> Run:
     sizes = {key: whole(record, key, path, RUN_REMAKE) for key in (
         "runs", "draws", "assumption_draws", "replicates", "horizon_weeks")}
     posterior_text(record, path, RUN_REMAKE)
+    if text(record, "scenario", path, RUN_REMAKE, name) != name:  # as compare refuses it
+        raise InputError(f"{path}: field 'scenario'", record["scenario"], f"allowed: the "
+                         f"folder's name '{name}'; make it again with '{RUN_REMAKE}'",
+                         problem="another scenario than its folder:")
     return Run(name=name, path=path,
                description=text(record, "description", path, RUN_REMAKE),
                population=text(record, "population", path, RUN_REMAKE, "survey2015"),
