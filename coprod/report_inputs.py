@@ -146,6 +146,17 @@ def manifest_surveys(record: dict) -> tuple[dict, ...] | None:
     return survey_records(record["surveys"])
 
 
+def manifest_at(path: Path, remake: str) -> dict:
+    """A folder's manifest ({} when there is none); a link or folder in its place is named.
+
+    Only a name with nothing behind it is "no manifest": a folder, a link (dangling
+    too) or a malformed file there is one line (:func:`sim.io.read_own_json`).
+    """
+    if not path.exists() and not path.is_symlink():
+        return {}
+    return read_own_json(path, remake)
+
+
 def posterior_text(record: dict, path: Path, remake: str) -> str | None:
     """A manifest's ``posterior`` (None: not recorded), refused unless text, as compare does.
 
@@ -155,7 +166,7 @@ def posterior_text(record: dict, path: Path, remake: str) -> str | None:
     if record.get("posterior") is None:
         return None
     value = text(record, "posterior", path, remake, limit=MAX_PATH_TEXT)
-    if not value.isprintable():
+    if not value.strip() or not value.isprintable():
         raise InputError(f"{path}: field 'posterior'", value, "allowed: a folder's path "
                          f"or 'shipped: ...' without control characters; make it again "
                          f"with '{remake}'", problem="control character in")
@@ -321,7 +332,7 @@ def load_survey(directory: Path) -> SurveyPart | None:
                          f"share rows named share:<activity>:<coordinator>; make it again "
                          f"with '{SURVEY_REMAKE}'", problem="malformed column")
     path = folder / "manifest.json"
-    man = read_own_json(path, SURVEY_REMAKE) if path.is_file() else {}
+    man = manifest_at(path, SURVEY_REMAKE)
     data = man.get("data") if isinstance(man.get("data"), str) else None
     claims = None
     if (folder / "claims.csv").exists():
@@ -349,7 +360,7 @@ def load_second_wave(directory: Path) -> SecondWave | None:
         return None
     boot = _boot(folder / "bootstrap.csv", WAVE_REMAKE)
     path = folder / "manifest.json"
-    man = read_own_json(path, WAVE_REMAKE) if path.is_file() else {}
+    man = manifest_at(path, WAVE_REMAKE)
     data = man.get("data")
     resample = man.get("resample")
     return SecondWave(boot=boot, data=data if isinstance(data, str) else "the second wave",
@@ -373,7 +384,7 @@ def load_fit(directory: Path, cells: int) -> FitPart | None:
         validation = read_own_csv(folder / "fit_validation.csv", FIT_REMAKE,
                                   columns=VALIDATION_COLUMNS, numeric=VALIDATION_COLUMNS[2:5])
     path = folder / "manifest.json"
-    record = read_own_json(path, FIT_REMAKE) if path.is_file() else {}
+    record = manifest_at(path, FIT_REMAKE)
     source = posterior_text(record, path, FIT_REMAKE)
     return FitPart(fit=fit, fit_n=fit_n, validation=validation,
                    surveys=manifest_surveys(record), posterior_source=source,
@@ -421,15 +432,19 @@ def _check_comparison_rows(comp: pd.DataFrame, path: Path) -> None:
         _refuse_row(path, comp, classes & (comp[column].to_numpy() > 1.0), column,
                     f"a class's probability, a number from 0 to 1 (outcome "
                     f"'{CLASS_PREFIX}...')")
-    slack = 1e-9  # the written numbers are rounded to 6 significant digits
+    blank = {c: comp[c].isna().to_numpy() for c in ("mean_low_90", "mean_high_90")}
+    for column, other in (("mean_low_90", "mean_high_90"), ("mean_high_90", "mean_low_90")):
+        _refuse_row(path, comp, classes & blank[column] & ~blank[other], column,
+                    f"a number, as {other} of the row is: both ends of a class's interval "
+                    "or neither")
     for low, mid, high in COMP_ORDERED:
         lo, md, hi = (comp[c].to_numpy(float) for c in (low, mid, high))
+        slack = 1e-5 * np.maximum(1.0, np.abs(md))  # written to 6 significant digits
         with np.errstate(invalid="ignore"):
-            scale = slack * np.maximum(1.0, np.abs(md))
-            _refuse_row(path, comp, lo > hi + scale, low, f"at most {high} of the row")
-            _refuse_row(path, comp, lo > md + 1e-5 * np.maximum(1.0, np.abs(md)), low,
+            _refuse_row(path, comp, lo > hi, low, f"at most {high} of the row")
+            _refuse_row(path, comp, lo > md + slack, low,
                         f"at most {mid} of the row (an interval holds its estimate)")
-            _refuse_row(path, comp, hi < md - 1e-5 * np.maximum(1.0, np.abs(md)), high,
+            _refuse_row(path, comp, hi < md - slack, high,
                         f"at least {mid} of the row (an interval holds its estimate)")
 
 
@@ -469,7 +484,7 @@ def load_scenarios(sdir: Path | None) -> ScenarioPart | None:
         comp = read_comparison(sdir / "comparison.csv")
         compared = tuple(_checked_name(sdir, n) for n in dict.fromkeys(comp.scenario))
         path = sdir / "comparison_manifest.json"
-        record = read_own_json(path, COMPARE_REMAKE) if path.is_file() else {}
+        record = manifest_at(path, COMPARE_REMAKE)
         if "years" in record:  # shown in "Over time" as written
             text(record, "years", path, COMPARE_REMAKE, limit=MAX_YEARS_WORDS)
     # Every scenario compared needs its manifest; others count when they have outcomes.

@@ -301,3 +301,15 @@ def test_a_demo_stopped_early_leaves_no_empty_folder(tmp_path, monkeypatch, caps
     assert main(["demo", "--out", str(out)]) == 2
     assert not out.exists()
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("kind", ["folder", "dangling link"])
+def test_a_manifest_that_is_not_a_file_is_named_not_skipped(compared, capsys, kind):
+    path = compared / "comparison_manifest.json"
+    path.unlink()
+    if kind == "folder":
+        path.mkdir()
+    else:
+        path.symlink_to(compared / "nowhere.json")
+    assert main(["report", "--out", str(compared)]) == 2
+    _one_line(capsys, "comparison_manifest.json")
