@@ -62,6 +62,14 @@ def run_demo(args) -> int:
     status = 1
     try:
         status = _run_stages(args, out)
+    except KeyboardInterrupt as stop:  # say the stages already written, then what stopped
+        from sim.io import WRITTEN
+
+        if WRITTEN:
+            stop.kept = ("the stages before it were written whole (" + "; ".join(WRITTEN)
+                         + "); of the stage it stopped in: " + (getattr(
+                             stop, "kept", None) or "nothing was written"))
+        raise
     finally:
         if made and status and out.is_dir() and not any(out.iterdir()):
             out.rmdir()  # nothing was written: the folder this demo would have made goes

@@ -313,3 +313,23 @@ def test_a_manifest_that_is_not_a_file_is_named_not_skipped(compared, capsys, ki
         path.symlink_to(compared / "nowhere.json")
     assert main(["report", "--out", str(compared)]) == 2
     _one_line(capsys, "comparison_manifest.json")
+
+
+def test_a_demo_stopped_after_a_stage_keeps_it_and_says_so(tmp_path, monkeypatch, capsys):
+    import coprod.demo_cmd as demo
+    from sim.io import locked, replaced_together
+
+    def stage_then_stop(*argv):
+        out = Path(argv[argv.index("--out") + 1])
+        if out.name != "survey":
+            raise KeyboardInterrupt
+        with locked(out), replaced_together(out, ("bootstrap.csv",)) as stage:
+            (stage / "bootstrap.csv").write_text("x\n")
+        return 0
+
+    monkeypatch.setattr(demo, "_command", stage_then_stop)
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out)]) == 130
+    err = capsys.readouterr().err
+    assert "the stages before it were written whole (1 files in" in err, err
+    assert (out / "survey" / "bootstrap.csv").is_file()
