@@ -171,12 +171,13 @@ def _refuse_stale(manifest: dict, source: str, base=None) -> None:
             raise InputError(f"{source}: manifest.json field 'versions'", str(versions)[:80],
                              f"a mapping with the model version; {remake}",
                              problem="no model version in")
-        made.append(model_version_of(manifest))
+        made.append(model_version_of(manifest, f"{source}: manifest.json"))
     median_file = base.joinpath("median.json") if base is not None else None
     if median_file is not None and median_file.is_file():
         recorded = read_own_json(median_file, "coprod calibrate --out DIR")
         if MEDIAN_VERSION_KEY in recorded:
-            made.append(model_version_of({"versions": {"model": recorded[MEDIAN_VERSION_KEY]}}))
+            made.append(model_version_of({"versions": {"model": recorded[MEDIAN_VERSION_KEY]}},
+                                         str(median_file)))
     if not made:
         raise InputError(source, "no model version", "a posterior folder records the model "
                          "version it was made with (manifest.json 'versions', or median.json "

@@ -23,7 +23,7 @@ from coprod.common import (
 )
 from coprod.outputs import replaced_together
 from sim.errors import InputError
-from sim.io import interrupts_deferred, locked, manifest, write_manifest
+from sim.io import interrupts_deferred, locked, manifest, read_own_json, write_manifest
 
 
 def register(sub, name: str) -> None:
@@ -162,6 +162,8 @@ def _calibrate(args, seed: int, settings, waves):
 
     surveys = args.out / SURVEYS_FILE
     had_surveys = surveys.exists() or surveys.is_symlink()
+    if args.resume and had_surveys:  # a link (dangling too) or a folder: named, not skipped
+        read_own_json(surveys, "coprod calibrate (a new calibration in another --out)")
     try:
         return calibrate(args.out, quick=args.quick, seed=seed, workers=args.workers,
                          scheduler=args.scheduler, resume=args.resume, settings=settings,

@@ -50,14 +50,36 @@ def _command(*argv: str) -> int:
 
 
 def run_demo(args) -> int:
-    """Run every stage, then print where the report is and what to read first."""
-    from coprod.report import build_report, findings, open_report
+    """Run every stage, then print where the report is and what to read first.
 
-    seed = str(seed_value(args.seed))
+    ``--out`` is made by the first stage that writes into it (each stage makes its own
+    folder): a demo stopped before any result leaves no empty folder behind.
+    """
     # Checked before any work: an existing file, a read-only folder or a package folder
     # is refused in one line.
     out: Path = out_dir(args.out, args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    made = not out.exists()
+    status = 1
+    try:
+        status = _run_stages(args, out)
+    except KeyboardInterrupt as stop:  # say the stages already written, then what stopped
+        from sim.io import WRITTEN
+
+        if WRITTEN:
+            stop.kept = ("the stages before it were written whole (" + "; ".join(WRITTEN)
+                         + "); of the stage it stopped in: " + (getattr(
+                             stop, "kept", None) or "nothing was written"))
+        raise
+    finally:
+        if made and status and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()  # nothing was written: the folder this demo would have made goes
+    return status
+
+
+def _run_stages(args, out: Path) -> int:
+    from coprod.report import build_report, findings, open_report
+
+    seed = str(seed_value(args.seed))
     workers = str(args.workers)
     t0 = _step(1, "Survey: Table 2 with bootstrap BCa intervals")
     _command("survey", "--reps", "10000", "--seed", seed, "--out", str(out / "survey"))

@@ -43,9 +43,19 @@ FIT_COLUMNS = ("activity", "coordinator", "observed", "sim_low_90", "sim_high_90
 VALIDATION_COLUMNS = ("pattern", "known", "sim_median", "sim_low_90", "sim_high_90",
                       "consistent")
 COMP_COLUMNS = ("scenario", "outcome", "median")
-COMP_NUMERIC = ("median", "diff_median", "diff_low_90", "diff_high_90")
-# Every outcome is a level of at least 0 (shares, counts, hours, trust), far below 1e12.
-COMP_BOUNDS = {"median": (0.0, 1e12), **dict.fromkeys(COMP_NUMERIC[1:], (-1e12, 1e12))}
+COMP_NUMERIC = ("median", "diff_median", "diff_low_90", "diff_high_90", "mean", "low_90",
+                "high_90", "mean_low_90", "mean_high_90")
+# Every outcome is a level of at least 0 (shares, counts, hours, trust), far below 1e12;
+# a class's probability (the mean of a 0/1 outcome) and its interval lie in 0 to 1.
+COMP_BOUNDS = {**dict.fromkeys(("median", "mean", "low_90", "high_90"), (0.0, 1e12)),
+               **dict.fromkeys(("diff_median", "diff_low_90", "diff_high_90"),
+                               (-1e12, 1e12)),
+               **dict.fromkeys(("mean_low_90", "mean_high_90"), (0.0, 1.0))}
+# Each interval holds its estimate: (low, estimate, high), in the rows that have them.
+COMP_ORDERED = (("low_90", "median", "high_90"),
+                ("diff_low_90", "diff_median", "diff_high_90"),
+                ("mean_low_90", "mean", "mean_high_90"))
+CLASS_PREFIX = "class:"
 ATTRIBUTION_COLUMNS = ("scenario", "outcome", "input", "kind", "share", "low_90", "high_90",
                        "rank_correlation", "note")
 ATTRIBUTION_NUMERIC = ("share", "low_90", "high_90", "rank_correlation")
@@ -62,6 +72,8 @@ SCENARIO_FIGURES = (
 BY_YEAR_NUMERIC = ("year", "calendar_year", "week", "diff_median", "diff_low_90",
                    "diff_high_90", "runs")
 MAX_SURVEYS = 100  # survey records read from one manifest (a wave per year at most)
+MAX_YEARS_WORDS = 1000  # "years" (scenarios.ensemble.years_words): a sentence of ~250
+MAX_PATH_TEXT = 4096  # a manifest's posterior: a folder's path, or "shipped: ..."
 SHIPPED_2015 = {"label": "wave2015", "source": "shipped: Andfossen (2020), Table 2",
                 "year": 2015, "answers": None, "synthetic": False}
 
@@ -78,12 +90,21 @@ def whole(record: dict, key: str, path: Path, remake: str, default=None):
     return value
 
 
-def text(record: dict, key: str, path: Path, remake: str, default: str = "") -> str:
-    """A manifest's text field (absent: ``default``); anything else is refused."""
+def text(record: dict, key: str, path: Path, remake: str, default: str = "", *,
+         limit: int | None = None) -> str:
+    """A manifest's text field (absent: ``default``); anything else is refused.
+
+    ``limit``: the most characters such a field holds as coprod writes it (a longer one
+    was not written by coprod, and would be copied whole into the page).
+    """
     value = record.get(key, default)
     if not isinstance(value, str):
         raise InputError(f"{path}: field '{key}'", value, "allowed: a string; make it again "
                          f"with '{remake}'")
+    if limit is not None and len(value) > limit:
+        raise InputError(f"{path}: field '{key}'", f"{len(value):,} characters",
+                         f"allowed: a string of at most {limit:,} characters; make it again "
+                         f"with '{remake}'", problem="too long:")
     return value
 
 
@@ -123,6 +144,33 @@ def manifest_surveys(record: dict) -> tuple[dict, ...] | None:
             return None  # runs on a survey's own frame always record it
         return (dict(SHIPPED_2015),)
     return survey_records(record["surveys"])
+
+
+def manifest_at(path: Path, remake: str) -> dict:
+    """A folder's manifest ({} when there is none); a link or folder in its place is named.
+
+    Only a name with nothing behind it is "no manifest": a folder, a link (dangling
+    too) or a malformed file there is one line (:func:`sim.io.read_own_json`).
+    """
+    if not path.exists() and not path.is_symlink():
+        return {}
+    return read_own_json(path, remake)
+
+
+def posterior_text(record: dict, path: Path, remake: str) -> str | None:
+    """A manifest's ``posterior`` (None: not recorded), refused unless text, as compare does.
+
+    ``coprod compare`` (:func:`scenarios.effects.read_manifest`) refuses a posterior that
+    is not text; the report reads the same manifests and must not accept what it refuses.
+    """
+    if record.get("posterior") is None:
+        return None
+    value = text(record, "posterior", path, remake, limit=MAX_PATH_TEXT)
+    if not value.strip() or not value.isprintable():
+        raise InputError(f"{path}: field 'posterior'", value, "allowed: a folder's path "
+                         f"or 'shipped: ...' without control characters; make it again "
+                         f"with '{remake}'", problem="control character in")
+    return value
 
 
 def posterior_key(source) -> str:
@@ -284,7 +332,7 @@ def load_survey(directory: Path) -> SurveyPart | None:
                          f"share rows named share:<activity>:<coordinator>; make it again "
                          f"with '{SURVEY_REMAKE}'", problem="malformed column")
     path = folder / "manifest.json"
-    man = read_own_json(path, SURVEY_REMAKE) if path.is_file() else {}
+    man = manifest_at(path, SURVEY_REMAKE)
     data = man.get("data") if isinstance(man.get("data"), str) else None
     claims = None
     if (folder / "claims.csv").exists():
@@ -312,7 +360,7 @@ def load_second_wave(directory: Path) -> SecondWave | None:
         return None
     boot = _boot(folder / "bootstrap.csv", WAVE_REMAKE)
     path = folder / "manifest.json"
-    man = read_own_json(path, WAVE_REMAKE) if path.is_file() else {}
+    man = manifest_at(path, WAVE_REMAKE)
     data = man.get("data")
     resample = man.get("resample")
     return SecondWave(boot=boot, data=data if isinstance(data, str) else "the second wave",
@@ -336,8 +384,8 @@ def load_fit(directory: Path, cells: int) -> FitPart | None:
         validation = read_own_csv(folder / "fit_validation.csv", FIT_REMAKE,
                                   columns=VALIDATION_COLUMNS, numeric=VALIDATION_COLUMNS[2:5])
     path = folder / "manifest.json"
-    record = read_own_json(path, FIT_REMAKE) if path.is_file() else {}
-    source = record.get("posterior")
+    record = manifest_at(path, FIT_REMAKE)
+    source = posterior_text(record, path, FIT_REMAKE)
     return FitPart(fit=fit, fit_n=fit_n, validation=validation,
                    surveys=manifest_surveys(record), posterior_source=source,
                    posterior=posterior_at(source, directory), has_manifest=path.is_file(),
@@ -348,15 +396,12 @@ def read_comparison(path: Path) -> pd.DataFrame:
     """comparison.csv with numbers where numbers are used (a baseline alone has no diffs)."""
     comp = read_own_csv(path, COMPARE_REMAKE, columns=COMP_COLUMNS, numeric=COMP_NUMERIC,
                         bounds=COMP_BOUNDS)
-    for column in COMP_NUMERIC:
+    for column in COMP_NUMERIC:  # a baseline alone has no diffs, a level no class interval
         if column not in comp:
             comp[column] = np.nan
-    # levels' mean and interval, a class probability's interval, when written
-    for column in ("mean", "low_90", "high_90", "mean_low_90", "mean_high_90"):
-        comp[column] = pd.to_numeric(comp[column], errors="coerce") if column in comp \
-            else np.nan
     comp["scenario"] = comp.scenario.astype(str)
     comp["outcome"] = comp.outcome.astype(str)
+    _check_comparison_rows(comp, path)
     repeated = comp.duplicated(["scenario", "outcome"])
     if repeated.any():  # compare writes each (scenario, outcome) once, own: rows included
         row = comp[repeated].iloc[0]
@@ -367,10 +412,51 @@ def read_comparison(path: Path) -> pd.DataFrame:
     return comp
 
 
+def _refuse_row(path: Path, comp: pd.DataFrame, bad, column: str, allowed: str) -> None:
+    """One line naming the first row of ``bad`` (a mask over ``comp``), if any."""
+    if bad.any():
+        row = int(np.asarray(bad).argmax())
+        raise InputError(f"{path}: row {row + 2}, column '{column}'",
+                         f"{comp[column].iloc[row]:g}", f"allowed: {allowed}; make it "
+                         f"again with '{COMPARE_REMAKE}'")
+
+
+def _check_comparison_rows(comp: pd.DataFrame, path: Path) -> None:
+    """What the bounds alone cannot say: intervals hold their estimates; classes are 0-1.
+
+    A class's probability (``mean`` of a ``class:`` row) is a share of runs; each
+    interval ``(low, estimate, high)`` holds its estimate where all three are written.
+    """
+    classes = comp.outcome.str.startswith(CLASS_PREFIX).to_numpy()
+    for column in ("median", "mean"):
+        _refuse_row(path, comp, classes & (comp[column].to_numpy() > 1.0), column,
+                    f"a class's probability, a number from 0 to 1 (outcome "
+                    f"'{CLASS_PREFIX}...')")
+    blank = {c: comp[c].isna().to_numpy() for c in ("mean_low_90", "mean_high_90")}
+    for column, other in (("mean_low_90", "mean_high_90"), ("mean_high_90", "mean_low_90")):
+        _refuse_row(path, comp, classes & blank[column] & ~blank[other], column,
+                    f"a number, as {other} of the row is: both ends of a class's interval "
+                    "or neither")
+    for low, mid, high in COMP_ORDERED:
+        lo, md, hi = (comp[c].to_numpy(float) for c in (low, mid, high))
+        slack = 1e-5 * np.maximum(1.0, np.abs(md))  # written to 6 significant digits
+        with np.errstate(invalid="ignore"):
+            _refuse_row(path, comp, lo > hi, low, f"at most {high} of the row")
+            _refuse_row(path, comp, lo > md + slack, low,
+                        f"at most {mid} of the row (an interval holds its estimate)")
+            _refuse_row(path, comp, hi < md - slack, high,
+                        f"at least {mid} of the row (an interval holds its estimate)")
+
+
 def _run(path: Path, name: str) -> Run:
     record = read_own_json(path, RUN_REMAKE)
     sizes = {key: whole(record, key, path, RUN_REMAKE) for key in (
         "runs", "draws", "assumption_draws", "replicates", "horizon_weeks")}
+    posterior_text(record, path, RUN_REMAKE)
+    if text(record, "scenario", path, RUN_REMAKE, name) != name:  # as compare refuses it
+        raise InputError(f"{path}: field 'scenario'", record["scenario"], f"allowed: the "
+                         f"folder's name '{name}'; make it again with '{RUN_REMAKE}'",
+                         problem="another scenario than its folder:")
     return Run(name=name, path=path,
                description=text(record, "description", path, RUN_REMAKE),
                population=text(record, "population", path, RUN_REMAKE, "survey2015"),
@@ -398,7 +484,9 @@ def load_scenarios(sdir: Path | None) -> ScenarioPart | None:
         comp = read_comparison(sdir / "comparison.csv")
         compared = tuple(_checked_name(sdir, n) for n in dict.fromkeys(comp.scenario))
         path = sdir / "comparison_manifest.json"
-        record = read_own_json(path, COMPARE_REMAKE) if path.is_file() else {}
+        record = manifest_at(path, COMPARE_REMAKE)
+        if "years" in record:  # shown in "Over time" as written
+            text(record, "years", path, COMPARE_REMAKE, limit=MAX_YEARS_WORDS)
     # Every scenario compared needs its manifest; others count when they have outcomes.
     names = list(compared) + [p.parent.name for p in sorted(sdir.glob("*/manifest.json"))
                               if (p.parent / "outcomes.csv").exists()

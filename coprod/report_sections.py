@@ -615,6 +615,25 @@ def _scenarios_missing(inp: ReportInputs) -> tuple[str, str]:
             f"{inp.directory / 'scenarios'}, then coprod compare{flags}")
 
 
+def _by_year_lost(inp: ReportInputs) -> bool:
+    """Whether the comparison wrote effect_by_year.csv (its manifest says so) and it is gone."""
+    from scenarios.over_time import FILE
+
+    sc = inp.scenarios
+    if sc is None or sc.comparison is None or sc.by_year is not None:
+        return False
+    written = sc.comparison_manifest.get("written")
+    return isinstance(written, list) and FILE in written
+
+
+def _over_time_missing(inp: ReportInputs) -> tuple[str, str]:
+    from scenarios.over_time import FILE
+
+    return (f"the effects year by year (\"Over time\"): {FILE}, which "
+            "comparison_manifest.json lists, is missing",
+            f"coprod compare{data_flags(inp.waves)} --out {inp.scenarios.folder}")
+
+
 SECTIONS: tuple[Section, ...] = (
     Section("survey", "survey.html.j2", lambda inp: inp.survey is not None, survey_context,
             _survey_missing),
@@ -628,6 +647,9 @@ SECTIONS: tuple[Section, ...] = (
     Section("scenarios", "scenarios.html.j2",
             lambda inp: inp.scenarios is not None and inp.scenarios.comparison is not None,
             scenarios_context, _scenarios_missing),
+    # Shown inside the scenarios' section (scenarios_context); here for its "Left out".
+    Section("over_time", "", lambda inp: not _by_year_lost(inp), lambda inp, figures: None,
+            _over_time_missing),
     Section("reproduce", "reproduce.html.j2", lambda inp: True, reproduce_context),
     Section("limits", "limits.html.j2", lambda inp: True, limits_context),
     Section("glossary", "glossary.html.j2", lambda inp: True, glossary_context),

@@ -223,7 +223,7 @@ def studies_context(folder=None) -> dict:
         record = read_own_json(path, remake) if path.is_file() else {}
         study |= {"missing": False, "values": read(file, record),
                   "made": manifest_facts(record, remake) if path.is_file() else None}
-        made = model_version_of(record)
+        made = model_version_of(record, str(path))
         if not path.is_file() or made == MODEL_VERSION:
             current.append(study)
         else:

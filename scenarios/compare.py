@@ -381,9 +381,35 @@ def _model_version(path: Path, record: dict) -> int | None:
     return int(value)
 
 
+MAX_POSTERIOR_TEXT = 4096  # a posterior's folder path, or "shipped: ..."
+
+
+def _check_names(path: Path, record: dict) -> None:
+    """A manifest's scenario name and posterior as coprod writes them, or one line.
+
+    The name is the folder's (each scenario is written into a folder of its name); the
+    posterior a line of printable text (a folder's path or "shipped: ...").
+    """
+    name = record.get("scenario")
+    if name is not None and name != path.parent.name:
+        raise InputError(f"{path}: field 'scenario'", name, f"allowed: the folder's name "
+                         f"'{path.parent.name}' (coprod writes each scenario into a folder "
+                         "of its name); make it again with 'coprod run'",
+                         problem="another scenario than its folder:")
+    posterior = record.get("posterior")
+    if isinstance(posterior, str) and (not posterior.strip() or not posterior.isprintable()
+                                       or len(posterior) > MAX_POSTERIOR_TEXT):
+        raise InputError(f"{path}: field 'posterior'", posterior, "allowed: a folder's path "
+                         f"or 'shipped: ...', printable, at most {MAX_POSTERIOR_TEXT:,} "
+                         "characters; make it again with 'coprod run'",
+                         problem="malformed value")
+
+
 def check_versions(manifests: dict[str, tuple[Path, dict]], baseline: str) -> list[str]:
     """Refuse runs of another model or code version than the baseline's; notes else.
 
+    Each manifest's scenario name and posterior are checked first (:func:`_check_names`);
+    a posterior recorded by some manifests and not others is said in a note.
     ``manifests``: scenario name -> (its manifest's path, the record). The model version
     and the code version (``identity.code_version``) must agree with the baseline's;
     numeric packages that differ (:data:`NUMERIC_PACKAGES`) and a model version other
@@ -391,6 +417,8 @@ def check_versions(manifests: dict[str, tuple[Path, dict]], baseline: str) -> li
     """
     from sim.parameters import MODEL_VERSION
 
+    for path, record in manifests.values():
+        _check_names(path, record)
     base_path, base = manifests[baseline]
     base_model = _model_version(base_path, base)
     base_code = (base.get("identity") or {}).get("code_version")
@@ -417,6 +445,12 @@ def check_versions(manifests: dict[str, tuple[Path, dict]], baseline: str) -> li
         versions = record.get("versions") if isinstance(record.get("versions"), dict) else {}
         packages |= {p for p in NUMERIC_PACKAGES if p in versions and p in base_packages
                      and versions[p] != base_packages[p]}
+    unrecorded = [name for name, (_, record) in manifests.items()
+                  if record.get("posterior") is None]
+    if unrecorded and len(unrecorded) < len(manifests):  # all missing: an older coprod
+        notes.append(f"the manifest.json of {', '.join(unrecorded)} records no posterior: "
+                     "whether those runs drew from the same posterior as the others' cannot "
+                     "be checked (run them again with this coprod to record it)")
     if packages:
         notes.append("the runs were made with other versions of " + ", ".join(
             sorted(packages)) + f" than {baseline}'s (see each manifest.json's versions): "

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import MAX_SHOWN, CoprodError, InputError
-from sim.io import read_own_json, read_text_limited
+from sim.io import check_whole_text, read_own_json, read_text_limited
 from sim.parameters import ASSUMPTIONS, FREE
 
 KEY = ["draw", "replicate", "seed"]
@@ -67,7 +67,8 @@ def read_manifest(path: Path) -> dict:
 def _read_table(path: Path, columns: tuple) -> pd.DataFrame:
     """A CSV read as text (every value checked by the caller), or one line naming it."""
     try:
-        text = read_text_limited(path, limit=MAX_RESULTS_BYTES)
+        text = check_whole_text(read_text_limited(path, limit=MAX_RESULTS_BYTES), path,
+                                _again(path))
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
         raise InputError(str(path), "", _again(path), problem="empty file") from None
@@ -124,7 +125,12 @@ def _numbers(path: Path, frame: pd.DataFrame, column: str, *, blank: bool) -> np
 
 
 def _run_key(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
-    """The run key columns, each checked."""
+    """The run key columns, each checked (and the scenario's name, where written)."""
+    if "scenario" in frame.columns:  # every row is the folder's scenario
+        wrong = frame["scenario"].to_numpy() != path.parent.name
+        if wrong.any():
+            raise _bad(path, frame, "scenario", wrong, f"the folder's scenario name "
+                       f"'{path.parent.name}'")
     out = pd.DataFrame({"draw": _whole(path, frame, "draw", limit=2**31),
                         "replicate": _whole(path, frame, "replicate", limit=2**31),
                         "seed": _whole(path, frame, "seed", limit=2**64)})

@@ -10,7 +10,6 @@ of workers (local processes or a Dask cluster).
 from __future__ import annotations
 
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pandas as pd
 from calibration.inputs import policy_strengths
 from calibration.posterior import Posterior
 from scenarios.spec import Scenario, check_runs
-from scenarios.store import RESULT_FILES, STORE, RunStore, check_folder, identity
+from scenarios.store import RESULT_FILES, SIDE_STORE, STORE, RunStore, check_folder, identity
 from sim.batch import Failure, Interrupted, Task, run_tasks, spawn_seeds
 from sim.catalogue import COORDINATORS
 from sim.classify import CLASSES
@@ -31,6 +30,7 @@ from sim.io import (
     locked,
     manifest,
     refuse_package_dir,
+    replaced_together,
     write_manifest,
 )
 from sim.municipality import GROUPS, MODES, MUNI_COLUMNS, SHOWN_TYPES, area_outcomes
@@ -359,7 +359,11 @@ def _interrupted(stores: list[RunStore], out: Path, total: int,
     err = Interrupted(kept, total)
     whole = (f"the files of {', '.join(written)} were written whole, the others' not at "
              "all; " if written else "")
-    err.kept = (f"{kept} of {total} runs are kept in {out}/<scenario>/{STORE}; {whole}"
+    side = [s.path.parent.name for s in stores if s.staged]
+    earlier = (f"the earlier results of {', '.join(side)} are unchanged (the new runs wait "
+               f"in {SIDE_STORE} until their set is whole); " if side else "")
+    err.kept = (f"{kept} of {total} runs are kept in {out}/<scenario>/"
+                f"{SIDE_STORE if side else STORE}; {whole}{earlier}"
                 "'coprod run ... --resume' with the same options computes only the rest"
                 + (" and writes the files" if kept == total else ""))
     return err
@@ -369,7 +373,7 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
                   workers: int = 1, scheduler: str | None = None,
                   progress: bool | None = None, resume: bool = False,
                   force: bool = False, command: str = "",
-                  surveys: list | None = None, replace=None) -> EnsembleResult:
+                  surveys: list | None = None, replace=replaced_together) -> EnsembleResult:
     """Run every scenario's ensemble in one parallel batch and write its files.
 
     Each run is stored in ``<out>/<scenario>/runs.sqlite`` as it finishes; ``resume``
@@ -378,11 +382,14 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
     ``command`` is recorded in each manifest (the command line that asked for the runs),
     and ``surveys`` (:meth:`calibration.waves.Waves.record`), when given, the surveys
     the runs were made for. ``replace``: a context manager ``(folder, names) -> staging
-    folder`` that replaces a scenario's files whole or not at all
-    (:func:`coprod.outputs.replaced_together`; see :func:`_write_scenario`).
+    folder`` that replaces a scenario's files whole or not at all (by default
+    :func:`sim.io.replaced_together`; see :func:`_write_scenario`). A fresh start over
+    earlier results keeps them whole until its own set is complete
+    (:class:`scenarios.store.RunStore`).
     """
     t0 = time.perf_counter()
     out = Path(out)
+    replace = replace or replaced_together  # None too: no caller writes a set piecemeal
     check_runs(scenarios)  # before anything is built or locked
     for scenario in scenarios:  # e.g. a scenario named 'sim' with --out at the repo root
         refuse_package_dir(out / scenario.name, f"--out {out}: scenario {scenario.name}")
@@ -401,21 +408,22 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
             per_scenario, results, reused = result
             wall = time.perf_counter() - t0
             failures, empty = [], []
-            for scenario, tasks, chunk, ident in zip(scenarios, per_scenario, results, idents,
-                                                     strict=True):
+            for scenario, tasks, chunk, ident, store in zip(
+                    scenarios, per_scenario, results, idents, stores, strict=True):
                 failed = [r for r in chunk if isinstance(r, Failure)]
                 failures += failed
                 if len(failed) == len(tasks):
                     empty.append(scenario.name)  # never replace good files with empty ones
+                    store.discard_if_empty()
                     continue
                 _write_scenario(out / scenario.name, scenario, tasks, chunk, failed, ident,
                                 posterior, seed=seed, workers=workers, scheduler=scheduler,
                                 wall=wall, reused=reused[scenario.name], command=command,
-                                surveys=surveys, replace=replace)
+                                surveys=surveys, replace=replace, store=store)
                 written.append(scenario.name)
         except KeyboardInterrupt:
             raise _interrupted(stores, out, sum(s.runs for s in scenarios),
-                               tuple(written) if replace else ()) from None
+                               tuple(written)) from None
         finally:
             for store in stores:
                 store.close()
@@ -463,19 +471,24 @@ def _run_missing(scenarios, stores, posterior, seed, workers, scheduler, progres
 
 def _write_scenario(directory: Path, scenario: Scenario, tasks, chunk, failed, ident,
                     posterior: Posterior, *, seed, workers, scheduler, wall, reused,
-                    command, surveys: list | None = None, replace=None) -> None:
+                    command, surveys: list | None = None, replace=replaced_together,
+                    store: RunStore | None = None) -> None:
     """Write the scenario's files (:data:`scenarios.store.RESULT_FILES`), manifest last.
 
-    ``replace`` (:func:`coprod.outputs.replaced_together`, as the command line gives it)
-    stages them and puts them in place whole or not at all, so an interrupt while they
-    are written leaves the earlier set (or, after ``--force`` stored its first run, none:
-    the runs are kept and ``--resume`` writes them). Without it they are written into
-    the folder one by one, the manifest, which vouches for the others, last.
+    ``replace`` (:func:`sim.io.replaced_together`) stages them and puts them in place
+    whole or not at all, so an interrupt while they are written leaves the earlier set;
+    a fresh start's side ``store`` is one of the set, so the runs and the files that
+    summarise them replace the old ones together.
     """
-    with replace(directory, RESULT_FILES) if replace else nullcontext(directory) as stage:
+    names = store.members() if store is not None else RESULT_FILES
+    with replace(directory, names) as stage:
         _write_files(stage, scenario, tasks, chunk, failed, ident, posterior, seed=seed,
                      workers=workers, scheduler=scheduler, wall=wall, reused=reused,
                      command=command, surveys=surveys)
+        if store is not None:
+            store.staged_into(stage)
+    if store is not None:
+        store.settle()
 
 
 def _write_files(directory: Path, scenario: Scenario, tasks, chunk, failed, ident,

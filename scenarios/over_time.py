@@ -193,31 +193,92 @@ def effect_by_year(ens: Ensembles) -> OverTime:
     """Every scenario's paired effect year by year, from its ``municipalities_by_year.csv``.
 
     A scenario (or the baseline) without that file, e.g. one run before it was written,
-    is left out with a note.
+    is left out with a note; one whose manifest records the file's rows says it is
+    missing. Each file is checked against its manifest (:func:`read_years`).
     """
     base_path = ens.directory / ens.baseline / YEARS_FILE
+    base_manifest = ens.scenarios[ens.baseline].manifest
     if not base_path.is_file():
-        return OverTime(pd.DataFrame(columns=list(COLUMNS)), (
-            f"{base_path} is missing (runs made before it was written): no effect_by_year; "
-            "rerun the scenarios with 'coprod run ... --force' to have it",))
-    base = read_municipalities_file(base_path, ens.scenarios[ens.baseline].manifest,
-                                    by_year=True)
+        return OverTime(pd.DataFrame(columns=list(COLUMNS)),
+                        (_missing(base_path, base_manifest, "no effect_by_year"),))
     static = read_municipalities_file(ens.directory / ens.baseline / MUNI_FILE,
-                                      ens.scenarios[ens.baseline].manifest)
+                                      base_manifest)
+    base = read_years(base_path, base_manifest, static)
     parts, notes = [], []
     for name, outcomes in ens.scenarios.items():
         if name == ens.baseline:
             continue
         path = ens.directory / name / YEARS_FILE
         if not path.is_file():
-            notes.append(f"{path} is missing: {name} has no effect_by_year rows")
+            notes.append(_missing(path, outcomes.manifest,
+                                  f"{name} has no effect_by_year rows"))
             continue
-        mine = read_municipalities_file(path, outcomes.manifest, by_year=True)
+        mine = read_years(path, outcomes.manifest, static)
         weeks = dict(zip(mine.index.get_level_values("year"), mine["week"], strict=True))
         parts.append(summarise(name, yearly_differences(mine, base, static), weeks))
     table = (pd.concat(parts, ignore_index=True) if parts
              else pd.DataFrame(columns=list(COLUMNS)))
     return OverTime(table, tuple(notes))
+
+
+def _recorded_rows(manifest: dict, path: Path) -> int | None:
+    """``municipality_year_rows`` of a manifest (None: not recorded); else one line."""
+    from sim.errors import InputError
+
+    rows = manifest.get("municipality_year_rows")
+    if rows is None:
+        return None
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
+        raise InputError(f"{path.parent / 'manifest.json'}: field 'municipality_year_rows'",
+                         rows, "allowed: a whole number >= 0 (the rows of "
+                         f"{YEARS_FILE}); make it again with 'coprod run ... --resume'")
+    return rows
+
+
+def _missing(path: Path, manifest: dict, lost: str) -> str:
+    """The note for a scenario without its year file (``lost``: what goes without it)."""
+    rows = _recorded_rows(manifest, path)
+    if rows:
+        return (f"{path} is missing, though its manifest.json records {rows:,} rows of it "
+                f"(deleted or moved): {lost}; 'coprod run ... "
+                "--resume' with the same options writes it again from the stored runs")
+    return (f"{path} is missing (runs made before it was written): {lost}; rerun the "
+            "scenarios with 'coprod run ... --force' to have it")
+
+
+def read_years(path: Path, manifest: dict, static: pd.DataFrame) -> pd.DataFrame:
+    """A scenario's ``municipalities_by_year.csv``, checked against its manifest and sample.
+
+    Beside what :func:`scenarios.effects.read_municipalities_file` checks: the rows its
+    manifest records (a malformed count blames the manifest), years and weeks within the
+    manifest's horizon, and municipalities of the runs' sample (``static``: the baseline's
+    ``municipalities.csv``). Anything else is one line naming file, column and value.
+    """
+    from sim.errors import InputError
+
+    _recorded_rows(manifest, path)
+    table = read_municipalities_file(path, manifest, by_year=True)
+    again = f"make it again with 'coprod run ... --resume' (DIR = {path.parent.parent})"
+    horizon = manifest.get("horizon_weeks")
+    if isinstance(horizon, int) and not isinstance(horizon, bool):
+        last = -(-horizon // WEEKS_PER_YEAR)
+        years = table.index.get_level_values("year").to_numpy()
+        for column, values, top in (("year", years, last),
+                                    ("week", table["week"].to_numpy(), horizon)):
+            beyond = values > top
+            if beyond.any():
+                raise InputError(f"{path}: column '{column}'", int(values[beyond][0]),
+                                 f"allowed: 0 to {top} (the manifest's horizon is {horizon} "
+                                 f"weeks); {again}", problem="past the horizon:")
+    known = set(static.index.get_level_values("municipality").tolist())
+    places = table.index.get_level_values("municipality").to_numpy()
+    outside = ~np.isin(places, list(known))
+    if outside.any():
+        raise InputError(f"{path}: column 'municipality'", int(places[outside][0]),
+                         f"allowed: a municipality of the runs' sample (0 to "
+                         f"{max(known)}, as in municipalities.csv); {again}",
+                         problem="not in the sample:")
+    return table
 
 
 def write(over: OverTime, stage: Path) -> list[str]:

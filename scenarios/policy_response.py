@@ -90,9 +90,10 @@ class PolicyResponse:
 
 
 def _change(row, o) -> str:
-    unit = o.difference_unit()
-    return (f"{o.scale * row['median']:+.2f} {unit} (90% {o.scale * row.low_90:+.2f} to "
-            f"{o.scale * row.high_90:+.2f})")
+    from scenarios.labels import signed  # a true minus sign, as every other number shown
+
+    m, lo, hi = (signed(o.scale * v, 2) for v in (row["median"], row.low_90, row.high_90))
+    return f"{m} {o.difference_unit()} (90% {lo} to {hi})"
 
 
 def response(effects: pd.DataFrame, design: pd.DataFrame, *, scenario: str = POLICY,

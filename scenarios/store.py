@@ -13,9 +13,14 @@ and a table is stored column by column with its dtypes, so a resumed ensemble wr
 the same bytes as an uninterrupted one. What is read back is checked like a user's
 file: a row that is not such a record is refused in one line. A store written by an
 earlier version (pickles, no ``format`` in ``meta``) is never unpickled: ``--resume`` on
-it is refused; a fresh start replaces it. A fresh start (``--force``) keeps the old runs
-and their outcome files until its first run is stored; then both go together, so an
-interrupted ``--force`` never leaves old outcomes beside new runs.
+it is refused; a fresh start replaces it.
+
+A fresh start over finished results (``--force``, or a run without ``--resume``) stores
+its runs in a side store (:data:`SIDE_STORE`) beside the old ones; the old store and
+its files stay whole until the new set is complete, when the side store and the new
+files replace them together (:meth:`RunStore.staged_into`). A killed or failed fresh
+start thus leaves the earlier results as they were, and ``--resume`` with the same
+options continues the side store's runs.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import sqlite3
 from dataclasses import asdict
 from pathlib import Path
@@ -32,6 +38,7 @@ from sim.errors import InputError
 from sim.io import interrupts_deferred
 
 STORE = "runs.sqlite"
+SIDE_STORE = ".runs.new.sqlite"  # a fresh start's runs, until their set replaces the old
 FORMAT = "json-1"
 # What a finished ensemble writes beside its store (scenarios.ensemble), manifest first.
 RESULT_FILES = ("manifest.json", "outcomes.csv", "timeseries.csv", "municipalities.csv",
@@ -183,10 +190,34 @@ def recorded_identity(directory: Path) -> dict | None:
     return None
 
 
+def _store_identity(path: Path) -> dict | None:
+    """The identity a run store records (None: no store there, or not readable)."""
+    if not path.is_file():
+        return None
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()
+        return json.loads(row[0]) if row else None
+    except (sqlite3.DatabaseError, json.JSONDecodeError, TypeError):
+        return None
+
+
+def pending_identity(directory: Path) -> dict | None:
+    """The identity of an unfinished fresh start's side store in ``directory``, if any."""
+    from sim.io import checked_database
+
+    checked_database(directory / SIDE_STORE)  # read back as written: never through a link
+    return _store_identity(directory / SIDE_STORE)
+
+
 def check_folder(directory: Path, ident: dict, *, force: bool) -> None:
-    """Refuse to write into a folder holding results of another identity (unless force)."""
+    """Refuse to write into a folder holding results of another identity (unless force).
+
+    A fresh start of this very identity that was cut short (its side store) may be
+    continued: the user asked for it already.
+    """
     old = recorded_identity(directory)
-    if old is None or force:
+    if old is None or force or pending_identity(directory) == ident:
         return
     diff = _differences(old, ident)
     if diff:
@@ -196,27 +227,51 @@ def check_folder(directory: Path, ident: dict, *, force: bool) -> None:
 
 
 class RunStore:
-    """Finished runs of one scenario, keyed by (draw, replicate), committed one by one."""
+    """Finished runs of one scenario, keyed by (draw, replicate), committed one by one.
+
+    ``resume``: continue the stored runs (those of an unfinished fresh start of the same
+    identity first). Otherwise a folder holding results gets a side store
+    (:data:`SIDE_STORE`), and the old store and files stay until :meth:`staged_into`
+    puts the new set in their place; a folder holding none is written directly.
+    """
 
     def __init__(self, directory: Path, ident: dict, *, resume: bool):
         from sim.io import checked_database
 
         directory.mkdir(parents=True, exist_ok=True)
-        self.path = directory / STORE
-        checked_database(self.path)  # a link to elsewhere (or for its journal) is refused
+        main, side = directory / STORE, directory / SIDE_STORE
+        checked_database(main)  # a link to elsewhere (or for its journal) is refused
+        checked_database(side)
+        self.ident = json.dumps(ident, sort_keys=True)
+        if resume:
+            self.staged = _store_identity(side) == ident
+        else:  # a fresh start: anything finished here stays until the new set is whole
+            self._discard(side)
+            self.staged = main.exists() or any((directory / n).exists()
+                                               for n in RESULT_FILES)
+        self.closed_count: int | None = None  # runs stored, once the database is closed
+        self.path = side if self.staged else main
+        self.main = main
         try:
             with interrupts_deferred():  # never a store file without its tables
-                self._create(ident, resume)
+                self._create(resume)
         except sqlite3.DatabaseError as err:
             raise InputError(str(self.path), str(err), "rerun with --force to start this "
                              "scenario again", problem="unreadable run store:") from None
 
-    def _create(self, ident: dict, resume: bool) -> None:
+    @staticmethod
+    def _discard(path: Path) -> None:
+        """Remove a side store (and what SQLite wrote beside it)."""
+        from sim.io import SQLITE_SIDE_FILES
+
+        for file in (path, *(path.with_name(path.name + x) for x in SQLITE_SIDE_FILES)):
+            file.unlink(missing_ok=True)
+
+    def _create(self, resume: bool) -> None:
         self.db = sqlite3.connect(self.path)
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         self.db.execute("CREATE TABLE IF NOT EXISTS runs (draw INTEGER, replicate INTEGER, "
                         "seed TEXT, result BLOB, PRIMARY KEY (draw, replicate))")
-        self.ident = json.dumps(ident, sort_keys=True)
         stored = self.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
         row = self.db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
         if stored and (row is None or row[0] != FORMAT):
@@ -227,16 +282,9 @@ class RunStore:
                                  "pickles, which could run code); run again without "
                                  "--resume to replace them", problem="refusing a run store "
                                  "of format")
-        # Starting afresh (not resuming), the old runs and identity go only when the
-        # first new run is stored: a fresh start whose runs all fail loses nothing.
-        self.fresh = not resume and stored > 0
-        if not self.fresh:
-            self._claim()
-        self.db.commit()
-
-    def _claim(self) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('identity', ?)", (self.ident,))
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (FORMAT,))
+        self.db.commit()
 
     def finished(self) -> dict[tuple[int, int], tuple[str, object]]:
         """``{(draw, replicate): (seed, result)}`` for every stored run.
@@ -246,8 +294,6 @@ class RunStore:
         in one line naming the row.
         """
         out = {}
-        if self.fresh:  # the stored runs belong to the results being replaced
-            return out
         try:
             rows = self.db.execute("SELECT draw, replicate, seed, result FROM runs")
             for draw, rep, seed, blob in rows:
@@ -275,28 +321,46 @@ class RunStore:
         """Store one finished run at once (a commit per run: nothing finished is lost)."""
         record = encode(result)
         with interrupts_deferred():
-            if self.fresh:  # one transaction: the old runs go as the first new one comes
-                self._drop_old_results()
-                self.db.execute("DELETE FROM runs")
-                self._claim()
-                self.fresh = False
             self.db.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?)",
                             (draw, replicate, str(seed), record))
             self.db.commit()
 
-    def _drop_old_results(self) -> None:
-        """Remove the files summarising the runs being replaced (the manifest first).
-
-        From now on the store holds the new runs only: outcomes of the old ones beside
-        them would be read as this run's results.
-        """
-        for name in RESULT_FILES:
-            (self.path.parent / name).unlink(missing_ok=True)
-
     def count(self) -> int:
         """Number of stored runs."""
-        return 0 if self.fresh else self.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+        if self.closed_count is not None:
+            return self.closed_count
+        return self.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+
+    def members(self) -> tuple[str, ...]:
+        """The files of the scenario's set the write replaces: the store too when staged."""
+        return (*RESULT_FILES, STORE) if self.staged else RESULT_FILES
+
+    def staged_into(self, stage: Path) -> None:
+        """Put a side store into ``stage`` as the folder's store (closed, then linked).
+
+        A hard link, not a move: should the set's files fail to go into place, the side
+        store still holds every run; :meth:`settle` removes its name once they have.
+        """
+        if not self.staged:
+            return
+        self.close()
+        os.link(self.path, stage / STORE)
+
+    def settle(self) -> None:
+        """After the set replaced the old one: the side store's name goes."""
+        if self.staged and self.main.exists() and self.path.exists() and \
+                os.path.samefile(self.main, self.path):
+            self._discard(self.path)
+            self.path, self.staged = self.main, False
+
+    def discard_if_empty(self) -> None:
+        """A side store that holds no run (every run failed) goes: it replaced nothing."""
+        if self.staged and self.count() == 0:
+            self.close()
+            self._discard(self.path)
 
     def close(self) -> None:
-        """Close the database."""
-        self.db.close()
+        """Close the database (again: nothing happens)."""
+        if self.closed_count is None:
+            self.closed_count = self.count()
+            self.db.close()

@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -188,12 +189,24 @@ def versions() -> dict[str, str]:
     return out
 
 
-def model_version_of(record: dict) -> int:
-    """The model version a manifest was made with (1: before versions were recorded)."""
-    try:
-        return int(record.get("versions", {}).get("model", 1))
-    except (TypeError, ValueError, AttributeError):
-        return 1
+def model_version_of(record: dict, where: str = "manifest.json") -> int:
+    """The model version a manifest was made with (1: before versions were recorded).
+
+    A recorded version that is not a whole number as coprod writes it (text of digits)
+    is refused in one line naming ``where`` (the manifest), not read as version 1.
+    """
+    from sim.errors import InputError
+
+    versions = record.get("versions", {}) if isinstance(record, dict) else {}
+    value = versions.get("model", 1) if isinstance(versions, dict) else 1
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 6 \
+            and int(value) >= 1:
+        return int(value)
+    raise InputError(f"{where}: field 'versions.model'", value, "allowed: a whole number "
+                     ">= 1 as coprod writes it (text of digits); make the file again",
+                     problem="malformed value")
 
 
 def manifest(**fields) -> dict:
@@ -475,6 +488,23 @@ def code_version() -> str:
     return f"{versions().get('coprod', 'unknown')}+{digest.hexdigest()[:12]}"
 
 
+def check_whole_text(text: str, path: str | Path, again: str) -> str:
+    """``text`` of a file coprod wrote, refused in one line when it was cut short.
+
+    coprod ends every file it writes with a line break: one whose last row stops without
+    it was cut (a copy or a disk that filled up), and its last cell would read as a
+    shorter number or an empty value.
+    """
+    from sim.errors import InputError
+
+    if text and not text.endswith(("\n", "\r")):
+        last = text.rsplit("\n", 1)[-1]
+        raise InputError(str(path), last[-40:], f"a file coprod wrote ends with a line "
+                         f"break; this one stops mid-row; {again}",
+                         problem="truncated file, its last row cut short:")
+    return text
+
+
 def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
                  rows: int | None = None, numeric: tuple = (), bounds: dict | None = None,
                  **kwargs):
@@ -501,7 +531,8 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
     if not path.exists():
         raise InputError(str(path), str(path), again, problem="missing file")
     try:
-        frame = pd.read_csv(io.StringIO(read_text_limited(path)), **kwargs)
+        text = check_whole_text(read_text_limited(path), path, again)
+        frame = pd.read_csv(io.StringIO(text), **kwargs)
     except FileNotFoundError:
         raise InputError(str(path), str(path), again, problem="missing file") from None
     except pd.errors.EmptyDataError:
@@ -617,3 +648,78 @@ def parse_toml(text: str, source: str, flat: str) -> dict:
     except RecursionError:
         raise InputError(source, "nested tables or arrays", flat,
                          problem="too deeply nested:") from None
+
+
+# ---- sets of files replaced together ---------------------------------------------
+WRITTEN: list[str] = []  # "<n> files in <folder>" for every set this command replaced
+FIRST_GONE_LAST_IN = "manifest.json"  # the file that vouches for the others
+STAGE_PREFIX = ".new-outputs."
+
+
+def _order(names: list[str], *, first: bool) -> list[str]:
+    """``names`` with the manifest first (``first``) or last."""
+    rest = [n for n in names if n != FIRST_GONE_LAST_IN]
+    mine = [n for n in names if n == FIRST_GONE_LAST_IN]
+    return mine + rest if first else rest + mine
+
+
+@contextmanager
+def replaced_together(directory: str | Path, names: tuple[str, ...], *,
+                      patterns: tuple[str, ...] = (), folders: tuple[str, ...] = ()):
+    """Yield a staging folder; on success, its files replace the set in ``directory``.
+
+    Call it holding the folder's lock (:func:`sim.io.locked`).
+
+    ``names`` are the set's file names, ``patterns`` globs of further members (e.g.
+    ``fit_wave*.csv``) and ``folders`` sub-folders whose files belong to the set (a
+    report's ``figures/``). Files of the earlier set that the block did not write are
+    removed. On an exception nothing in ``directory`` changes.
+    """
+    from sim.errors import InputError
+
+    directory = Path(directory)
+    for name in names:
+        path = directory / name
+        if path.is_dir() and not path.is_symlink():
+            raise InputError(str(path), name, "allowed: a file of coprod's or nothing "
+                             "there; move the folder away", problem="a folder stands in "
+                             "the place of output")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        # Stages a killed process left behind (callers hold the folder's lock: no other
+        # writer is using one).
+        for stale in directory.glob(f"{STAGE_PREFIX}*"):
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+        stage = Path(tempfile.mkdtemp(dir=directory, prefix=STAGE_PREFIX))
+    except OSError as err:
+        raise InputError("--out", str(directory), f"allowed: a writable directory "
+                         f"({err.strerror})", problem="cannot write to") from None
+    try:
+        yield stage
+        written = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())
+        old = {n for n in names if (directory / n).is_file() or (directory / n).is_symlink()}
+        old |= {p.name for pattern in patterns for p in directory.glob(pattern)}
+        for folder in folders:
+            if (directory / folder).is_dir() and not (directory / folder).is_symlink():
+                old |= {str(p.relative_to(directory))
+                        for p in (directory / folder).iterdir() if p.is_file()}
+        gone = [n for n in old if n not in written]
+        for name in written:  # every target checked before anything moves
+            check_target(directory / name)
+        try:
+            with interrupts_deferred():
+                for name in _order(sorted(set(gone) | ({FIRST_GONE_LAST_IN} & set(written))),
+                                   first=True):
+                    (directory / name).unlink(missing_ok=True)
+                for name in _order(written, first=False):
+                    (directory / name).parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(stage / name, directory / name)
+        except OSError as err:
+            raise InputError(str(directory), str(directory), f"allowed: a writable folder "
+                             f"({err.strerror})", problem="cannot write into") from None
+        finally:
+            if written and all(not (stage / n).exists() for n in written):
+                WRITTEN.append(f"{len(written)} files in {directory}")
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

@@ -113,21 +113,27 @@ def test_a_refused_resume_creates_no_folder(tmp_path, capsys):
     assert not (tmp_path / "new").exists()
 
 
-def test_a_forced_rerun_drops_the_old_outcomes_with_the_old_runs(ensembles):
-    from scenarios.store import STORE, RunStore, recorded_identity
+def test_a_forced_rerun_keeps_the_old_set_whole_until_its_own_is_complete(ensembles):
+    from scenarios.store import SIDE_STORE, STORE, RunStore, recorded_identity
 
     folder = ensembles / "baseline"
     ident = recorded_identity(folder)
     old = RunStore(folder, ident, resume=True)
     (draw, rep), (seed, result) = next(iter(old.finished().items()))
     old.close()
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
     fresh = RunStore(folder, {**ident, "seed": 99}, resume=False)
-    assert (folder / "outcomes.csv").exists()  # nothing goes before a new run is stored
     fresh.add(draw, rep, int(seed), result)
-    fresh.close()
-    assert not (folder / "outcomes.csv").exists() and not (folder / "manifest.json").exists()
-    with sqlite3.connect(folder / STORE) as db:
+    fresh.close()  # killed here: the old runs and files are as they were
+    assert {n: (folder / n).read_bytes() for n in before} == before
+    with sqlite3.connect(folder / SIDE_STORE) as db:
         assert db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 1
+    assert recorded_identity(folder) == ident
+    # A fresh start whose runs all fail leaves no side store behind.
+    empty = RunStore(folder, {**ident, "seed": 98}, resume=False)
+    empty.discard_if_empty()
+    assert not (folder / SIDE_STORE).exists()
+    assert (folder / STORE).read_bytes() == before[STORE]
 
 
 # --- 3. What reaches a terminal is printable; other files are never quoted -------------

@@ -141,9 +141,8 @@ def test_an_interrupted_write_leaves_a_scenarios_files_whole_or_none(tmp_path, m
     import scenarios.ensemble as ensemble
     from coprod.outputs import replaced_together
     from scenarios.compare import compare_scenarios
-    from scenarios.store import RESULT_FILES
+    from scenarios.store import RESULT_FILES, SIDE_STORE, recorded_identity
     from sim.batch import Interrupted
-    from sim.errors import InputError
 
     out = tmp_path / "scenarios"
     assert not _ensembles(out, replace=replaced_together).failures
@@ -158,8 +157,8 @@ def test_an_interrupted_write_leaves_a_scenarios_files_whole_or_none(tmp_path, m
             raise KeyboardInterrupt
         return real(path, frame, **kw)
 
-    # Another seed with --force: its first stored run retires the old files; the write of
-    # the new ones is cut short. No scenario may hold a part of a set.
+    # Another seed with --force, whose write of the new files is cut short: the new runs
+    # wait in a side store; the old set (runs and files) stays whole.
     monkeypatch.setattr(ensemble, "atomic_write_frame", cut)
     with pytest.raises(Interrupted) as stop:
         from calibration.posterior import load_posterior
@@ -173,12 +172,14 @@ def test_an_interrupted_write_leaves_a_scenarios_files_whole_or_none(tmp_path, m
             seed=4, progress=False, force=True, replace=replaced_together)
     assert "24 of 24 runs are kept" in stop.value.kept
     assert "--resume" in stop.value.kept and "writes the files" in stop.value.kept
-    for name in ("baseline", "local_volunteer_policy"):
-        left = sorted(p.name for p in (out / name).iterdir())
-        assert left == ["runs.sqlite"], left  # no partial set, no staging folder
-    with pytest.raises(InputError, match="interrupted before their outcomes were written"):
-        compare_scenarios(out, reps=200)
-    # --resume writes the whole set from the stored runs, computing none again.
+    assert "earlier results of baseline, local_volunteer_policy are unchanged" in \
+        stop.value.kept
+    left = sorted(p.name for p in (out / "baseline").iterdir())
+    assert left == sorted([*RESULT_FILES, "runs.sqlite", SIDE_STORE]), left  # no stage
+    assert {n: (out / "baseline" / n).read_bytes() for n in before} == before
+    assert compare_scenarios(out, reps=200).table.runs.max() == 12  # the old set, whole
+    # --resume with the new seed writes the whole set from the side store's runs,
+    # computing none again, and puts it in place of the old one.
     monkeypatch.setattr(ensemble, "atomic_write_frame", real)
     from calibration.posterior import load_posterior
     from scenarios.spec import load_scenario
@@ -189,6 +190,7 @@ def test_an_interrupted_write_leaves_a_scenarios_files_whole_or_none(tmp_path, m
         seed=4, progress=False, resume=True, replace=replaced_together)
     assert result.reused == 24
     assert {p.name for p in (out / "baseline").iterdir()} == {*RESULT_FILES, "runs.sqlite"}
+    assert recorded_identity(out / "baseline")["seed"] == 4
     assert compare_scenarios(out, reps=200).over_time.table.runs.max() == 12
 
 

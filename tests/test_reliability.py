@@ -292,27 +292,33 @@ def test_a_killed_worker_is_reported_and_the_other_runs_kept(tmp_path):
     assert f"{16 - kept} of 16 runs failed" in err
 
 
-def test_a_fresh_start_replaces_stored_runs_only_when_a_new_one_finishes(tmp_path):
-    from scenarios.store import RunStore, recorded_identity
+def test_a_fresh_start_replaces_stored_runs_only_when_its_set_is_whole(tmp_path):
+    from scenarios.store import STORE, RunStore, recorded_identity
 
     old, new = {"seed": 1}, {"seed": 2}
     store = RunStore(tmp_path, old, resume=False)
     store.add(0, 0, 11, {"x": 1.0})
     store.close()
-    # Starting again (no --resume): until a run finishes, the old runs and identity stay.
+    # Starting again (no --resume): the new runs go to a side store; the old stay.
     store = RunStore(tmp_path, new, resume=False)
     assert store.finished() == {} and store.count() == 0
+    store.add(0, 1, 12, {"x": 2.0})
     store.close()
     assert recorded_identity(tmp_path)["seed"] == 1
     kept = RunStore(tmp_path, old, resume=True)
     assert kept.finished() == {(0, 0): ("11", {"x": 1.0})}
     kept.close()
-    # The first new run replaces them in one transaction.
-    store = RunStore(tmp_path, new, resume=False)
-    store.add(0, 1, 12, {"x": 2.0})
+    # Resuming the new start continues its side store; its set, once written, replaces
+    # the old store (staged_into + settle, as scenarios.ensemble writes a scenario).
+    store = RunStore(tmp_path, new, resume=True)
     assert store.finished() == {(0, 1): ("12", {"x": 2.0})}
-    store.close()
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    store.staged_into(stage)
+    (stage / STORE).replace(tmp_path / STORE)
+    store.settle()
     assert recorded_identity(tmp_path)["seed"] == 2
+    assert not store.staged and store.path == tmp_path / STORE
 
 
 # ---- calibrations: whole generations, damaged databases, locks (issue 21) ----

@@ -336,7 +336,7 @@ def test_manifests_are_escaped_and_checked_in_the_report(tmp_path, capsys):
     evil = "<script>alert(1)</script>"
     from sim.parameters import MODEL_VERSION
 
-    record = {"scenario": evil, "description": evil, "command": evil, "seed": evil,
+    record = {"scenario": "baseline", "description": evil, "command": evil, "seed": evil,
               "runs": 4, "draws": 1, "assumption_draws": 1, "replicates": 4,
               "horizon_weeks": 8, "versions": {"model": str(MODEL_VERSION)},
               "identity": {"code_version": evil}}
@@ -344,7 +344,7 @@ def test_manifests_are_escaped_and_checked_in_the_report(tmp_path, capsys):
     html = (section_html(tmp_path, "scenarios", tmp_path / "figures")
             + section_html(tmp_path, "reproduce", tmp_path))
     assert "<script>" not in html and "&lt;script&gt;" in html
-    for key, value in (("runs", evil), ("horizon_weeks", "520")):
+    for key, value in (("runs", evil), ("horizon_weeks", "520"), ("scenario", evil)):
         (sdir / "manifest.json").write_text(json.dumps({**record, key: value}))
         with pytest.raises(InputError, match=f"field '{key}'"):
             section_html(tmp_path, "scenarios", tmp_path / "figures")

@@ -89,6 +89,53 @@ class ReadmeError(Exception):
     """What is missing or different, in one line for the user."""
 
 
+# What the recorded values may be, by key, when README is rendered from them alone
+# (--render): shares, probabilities and correlations as the collectors read them; every
+# other number finite and within the bounds comparison.csv's readers use (1e12).
+SOURCE_BOUNDS = {
+    **dict.fromkeys(("share", "class_probability", "level", "coverage_min", "coverage_max",
+                     "coverage_pooled", "divided", "municipal-dominant", "other", "shared",
+                     "statutory-division-municipal-dominant", "undetermined"), (0.0, 1.0)),
+    **dict.fromkeys(("rank_correlation", *(f"{k}:{c}" for k in (
+        "pooled_diff", "mean_diff", "pooled_diff_excl_social", "mean_diff_excl_social")
+        for c in ("municipality", "voluntary", "together"))), (-1.0, 1.0)),
+}
+ANY_NUMBER = (-1e12, 1e12)
+
+
+def read_sources(path: Path = SOURCES) -> dict:
+    """``docs/readme_sources.json`` read as coprod reads its own records, every number checked.
+
+    A link, an oversized or malformed file (:func:`sim.io.read_own_json`), or a number
+    that is not finite or out of its bounds (:data:`SOURCE_BOUNDS`) is one line naming
+    the file, the key and the value.
+    """
+    from sim.errors import CoprodError
+    from sim.io import read_own_json
+
+    try:
+        sources = read_own_json(path, "make readme")
+    except CoprodError as err:
+        raise ReadmeError(str(err)) from None
+
+    def walk(node, where: str, key: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{where}.{k}", str(k))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{where}[{i}]", key)
+        elif isinstance(node, int | float) and not isinstance(node, bool):
+            low, high = SOURCE_BOUNDS.get(key, ANY_NUMBER)
+            if not (math.isfinite(node) and low <= node <= high):
+                raise ReadmeError(f"{path}: field '{where[1:]}': invalid value {node!r}; "
+                                  f"allowed: a number from {low:g} to {high:g}; remake it "
+                                  "with 'make readme'")
+
+    walk(sources, "", "")
+    return sources
+
+
 # ------------------------------------------------------------------ collect
 
 def _csv(path: Path, columns: tuple, numeric: tuple = ()):
@@ -854,6 +901,19 @@ def render(sources: dict) -> dict[str, str]:
 
 # ------------------------------------------------------------------ README
 
+def rendered(sources: dict, recorded: Path | None = None) -> dict[str, str]:
+    """:func:`render`; a record missing what it needs (``recorded``: the file) is one line."""
+    if recorded is None:
+        return render(sources)
+    try:
+        return render(sources)
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as err:
+        shown = f"{type(err).__name__} {err}"[:120]
+        raise ReadmeError(f"{recorded}: malformed record ({shown}): a field is missing or "
+                          "of another kind than 'make readme' writes; remake it with "
+                          "'make readme'") from None
+
+
 def blocks_of(text: str) -> dict[str, str]:
     """The generated blocks of README's ``text`` by name."""
     found = {}
@@ -956,20 +1016,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.render:
-            try:
-                sources = json.loads(SOURCES.read_text())
-            except (OSError, ValueError) as err:
-                raise ReadmeError(f"{SOURCES}: {err}; remake it with 'make readme'") from None
+            sources = read_sources()
         else:
             if args.run:
                 make_runs(fresh=args.fresh)
             sources = collect(ROOT / args.demo, ROOT / args.ours)
         sources_text = json.dumps(sources, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
         old = README.read_text()
-        new = apply(old, render(sources))
+        new = apply(old, rendered(sources, SOURCES if args.render else None))
         figures = {} if args.render else _figures(ROOT / args.demo)
     except ReadmeError as err:
-        print(f"readme: error: {err}", file=sys.stderr)
+        from sim.errors import printable  # a tampered record's keys may hold escapes
+
+        print(f"readme: error: {printable(str(err))}", file=sys.stderr)
         return 2
     if args.check:
         differ = [line for line in difflib.unified_diff(
