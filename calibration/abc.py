@@ -125,14 +125,17 @@ def prior(fixed: dict | None = None, names: tuple[str, ...] | None = None):
     """
     import pyabc
 
+    from calibration.prior_density import ProbitPrior
+
     def rv(name):
         p = PARAMETERS[name]
         if p.levels:
             return pyabc.RV("randint", int(p.low), int(p.high) + 1)
         return pyabc.RV("norm", 0.0, 1.0)
 
-    return pyabc.Distribution(**{name: rv(name) for name in (names or calibrated_inputs())
-                                 if name not in (fixed or {})})
+    # pyabc's Distribution, with the density of the normal inputs in one array call.
+    return ProbitPrior(**{name: rv(name) for name in (names or calibrated_inputs())
+                          if name not in (fixed or {})})
 
 
 def transition(names):
