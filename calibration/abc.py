@@ -148,11 +148,12 @@ def transition(names):
     """
     from pyabc.transition import AggregatedTransition, DiscreteJumpTransition
 
-    from calibration.kernel import ShrunkNormalTransition
+    from calibration.proposal import FastShrunkNormalTransition
 
     names = tuple(names)
     discrete = [n for n in names if n in DISCRETE]
-    normal = ShrunkNormalTransition(scaling=KERNEL_SCALING)
+    # The shrunk normal kernel, its draws' set-up made once per generation.
+    normal = FastShrunkNormalTransition(scaling=KERNEL_SCALING)
     if not discrete:
         return normal
     mapping = {n: DiscreteJumpTransition(
