@@ -566,3 +566,41 @@ def run_weeks(uniforms, k, first_week, n_weeks, world, rules, weekly, record):
         row[3], row[4], row[5] = offered, trust_sum, n_active
         row[6], row[7], row[8] = motivation_sum, past_year, fail_m.sum()
     return n_weeks, k
+
+
+# ---- the flags' adoption: the bisection's far steps (sim.population) ---------------------
+BISECTION_STEPS = 80  # from (−60, 60): more than a float64 needs
+# How far a compiled mean may be from ``share`` for its step to be certain: the compiled
+# mean (libm's exp, a plain sum) and numpy's (its own exp, a pairwise sum) of n terms in
+# (0, 1) differ by at most about n × 2.2e−16, under 1e−13 for the few hundred
+# municipalities of a population: the margin is a hundred times that.
+BISECTION_MARGIN = 1e-11
+
+
+@njit(cache=True, error_model="numpy")
+def bisection_start(tilt, share, steps):
+    """The first steps of the bisection for α in mean(logistic(α + tilt)) = share.
+
+    From (−60, 60), each step halves the interval toward the side where the mean at the
+    midpoint is below ``share`` (lo moves) or not (hi moves), as
+    :func:`sim.population.adoption_probability` does; it stops before the first step
+    whose mean lies within :data:`BISECTION_MARGIN` of ``share``, where rounding could
+    decide. Returns ``(lo, hi, steps taken)``.
+    """
+    lo, hi = -60.0, 60.0
+    n = len(tilt)
+    for step in range(steps):
+        mid = (lo + hi) / 2
+        total = 0.0
+        for i in range(n):
+            total += 1 / (1 + np.exp(-(mid + tilt[i])))
+        mean = total / n
+        if abs(mean - share) <= BISECTION_MARGIN:
+            return lo, hi, step
+        if mean < share:
+            lo = mid
+        else:
+            hi = mid
+        if (lo + hi) / 2 == lo or (lo + hi) / 2 == hi:
+            return lo, hi, steps
+    return lo, hi, steps
