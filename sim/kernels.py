@@ -604,3 +604,54 @@ def bisection_start(tilt, share, steps):
         if (lo + hi) / 2 == lo or (lo + hi) / 2 == hi:
             return lo, hi, steps
     return lo, hi, steps
+
+
+# ---- the virtual survey's answers (sim.virtual_survey) -----------------------------------
+@njit(cache=True)
+def survey_answers(window, resp, cols, draws, p_unsure):
+    """Each respondent's answers to Q2-Q3 for the activities ``cols``, and their tallies.
+
+    An activity is offered when it occurred in any week of the window; "several" when
+    more than one body coordinated it then; otherwise "unsure" when the respondent's
+    draw falls below its unsure rate; otherwise the one coordinator. Returns the answer
+    codes (respondents, activities; the index into :data:`sim.virtual_survey.ANSWERS`:
+    0-2 the coordinators, 3 "several", 4 "unsure"; −1 not offered), the counts per
+    activity and coordinator of the usable answers, per activity the respondents who
+    offered it and the answers dropped, and per respondent the activities of the whole
+    catalogue it offered.
+    """
+    weeks, n_resp, n_act = window.shape[0], len(resp), len(cols)
+    codes = np.full((n_resp, n_act), -1, dtype=np.int8)
+    counts = np.zeros((n_act, 3), dtype=np.int64)
+    offered = np.zeros(n_act, dtype=np.int64)
+    dropped = np.zeros(n_act, dtype=np.int64)
+    per_unit = np.zeros(n_resp, dtype=np.int64)
+    for r in range(n_resp):
+        unit = resp[r]
+        for a in range(window.shape[2]):
+            for week in range(weeks):
+                if window[week, unit, a] >= 0:
+                    per_unit[r] += 1
+                    break
+        for j in range(n_act):
+            present = np.zeros(3, dtype=np.bool_)
+            occurred = False
+            for week in range(weeks):
+                mode = window[week, unit, cols[j]]
+                if mode >= 0:
+                    occurred = True
+                    present[mode] = True
+            if not occurred:
+                continue
+            offered[j] += 1
+            if present.sum() > 1:
+                codes[r, j] = 3
+                dropped[j] += 1
+            elif draws[r, j] < p_unsure[r]:
+                codes[r, j] = 4
+                dropped[j] += 1
+            else:
+                answer = 0 if present[0] else (1 if present[1] else 2)
+                codes[r, j] = answer
+                counts[j, answer] += 1
+    return codes, counts, offered, dropped, per_unit

@@ -26,7 +26,6 @@ import numpy as np
 from sim.catalogue import DOMAINS, UNIT_TYPES
 from sim.errors import InputError
 from sim.frame import SURVEY_2015
-from sim.kernels import BISECTION_STEPS, bisection_start
 from sim.parameters import flag_levers
 from sim.streams import Streams
 
@@ -133,6 +132,8 @@ def adoption_probability(share: float, z: np.ndarray, slope: float) -> np.ndarra
     """Per municipality, P(holding a flag): logistic(α + slope·z) with mean ``share``."""
     if slope == 0.0 or share <= 0.0 or share >= 1.0:
         return np.full(len(z), float(share))
+    from sim.kernels import BISECTION_STEPS, bisection_start  # numba loads with the model
+
     tilt = slope * z
     # α by bisection: the mean is increasing in α. The steps whose mean is far from
     # ``share`` go the same way however the mean is rounded: a compiled loop takes them

@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit
 
 from sim.catalogue import COORDINATORS, TABLE2_IDS, UNIT_TYPES, activity_index
 from sim.frame import SURVEY_2015
@@ -31,7 +30,6 @@ from sim.frame import SURVEY_2015
 # Q3's answers as unit-level files write them: the coordinators, then the two dropped.
 ANSWERS: tuple[str, ...] = (*COORDINATORS, "several", "unsure")
 NOT_OFFERED = -1
-SEVERAL, UNSURE = ANSWERS.index("several"), ANSWERS.index("unsure")
 # The columns of a municipality's flags in unit-level responses.
 FLAG_COLUMNS = {"policy": "local_policy", "centre": "volunteer_centre",
                 "service": "municipal_service"}
@@ -138,6 +136,8 @@ def virtual_survey(window: np.ndarray, unit_type: np.ndarray,
     ``respondent_types``: see :func:`sample_respondents`. ``unsure_rate`` is one
     probability, or one per unit.
     """
+    from sim.kernels import survey_answers  # numba loads with the model, not on import
+
     rng = np.random.default_rng(rng)
     resp = sample_respondents(unit_type, respondent_types, rng)
     cols = np.array([activity_index(i) for i in TABLE2_IDS])
@@ -146,60 +146,11 @@ def virtual_survey(window: np.ndarray, unit_type: np.ndarray,
     # where the activity was offered and coordinated by one body).
     draws = rng.random((len(resp), len(cols)))
     window = np.ascontiguousarray(window)
-    codes, counts, offered, dropped, per_unit = _answers(window, resp, cols, draws,
-                                                         np.ascontiguousarray(p_unsure))
+    codes, counts, offered, dropped, per_unit = survey_answers(
+        window, resp, cols, draws, np.ascontiguousarray(p_unsure))
     types = unit_type[resp]
     by_type = np.array([per_unit[types == t].mean() if (types == t).any() else np.nan
                         for t in range(len(UNIT_TYPES))])
     return SimulatedSurvey(TABLE2_IDS, counts, offered / len(resp) if len(resp) else
                            np.full(len(cols), np.nan), dropped, len(resp), by_type, resp,
                            codes)
-
-
-@njit(cache=True)
-def _answers(window, resp, cols, draws, p_unsure):
-    """Each respondent's answers to Q2-Q3 for the activities ``cols``, and their tallies.
-
-    An activity is offered when it occurred in any week of the window; "several" when
-    more than one body coordinated it then; otherwise "unsure" when the respondent's
-    draw falls below its unsure rate; otherwise the one coordinator. Returns the answer
-    codes (respondents, activities; :data:`ANSWERS`, −1 not offered), the counts per
-    activity and coordinator of the usable answers, per activity the respondents who
-    offered it and the answers dropped, and per respondent the activities of the whole
-    catalogue it offered.
-    """
-    weeks, n_resp, n_act = window.shape[0], len(resp), len(cols)
-    codes = np.full((n_resp, n_act), NOT_OFFERED, dtype=np.int8)
-    counts = np.zeros((n_act, 3), dtype=np.int64)
-    offered = np.zeros(n_act, dtype=np.int64)
-    dropped = np.zeros(n_act, dtype=np.int64)
-    per_unit = np.zeros(n_resp, dtype=np.int64)
-    for r in range(n_resp):
-        unit = resp[r]
-        for a in range(window.shape[2]):
-            for week in range(weeks):
-                if window[week, unit, a] >= 0:
-                    per_unit[r] += 1
-                    break
-        for j in range(n_act):
-            present = np.zeros(3, dtype=np.bool_)
-            occurred = False
-            for week in range(weeks):
-                mode = window[week, unit, cols[j]]
-                if mode >= 0:
-                    occurred = True
-                    present[mode] = True
-            if not occurred:
-                continue
-            offered[j] += 1
-            if present.sum() > 1:
-                codes[r, j] = SEVERAL
-                dropped[j] += 1
-            elif draws[r, j] < p_unsure[r]:
-                codes[r, j] = UNSURE
-                dropped[j] += 1
-            else:
-                answer = 0 if present[0] else (1 if present[1] else 2)
-                codes[r, j] = answer
-                counts[j, answer] += 1
-    return codes, counts, offered, dropped, per_unit
