@@ -1,9 +1,11 @@
 """Model speed: medians over repeated runs, as ratios measured side by side in one run.
 
 Prints:
-* one calibration simulation (``sim.run`` to the 2015 snapshot: build, 104-week spin-up,
-  virtual survey, on the headless world), beside the same run of the model at commit
-  6bc55b1 (Mesa agents built for every run) timed in a subprocess of this run;
+* one simulation to the 2015 snapshot (build, 104-week spin-up, virtual survey, on the
+  headless world): ``sim.run``, and what a calibration runs for one simulation
+  (``sim.runner.survey_2015``, the survey alone), each beside ``sim.run`` of the model
+  at commit 6bc55b1 (Mesa agents built for every run; calibration ran it), timed in
+  subprocesses of this run;
 * 52 weeks after 2015 with the Mesa wrapper (``run_for(52)`` and 52 ``step()`` calls)
   against an idiomatic per-agent Mesa loop (``agents.do("step")``, each LTC unit doing
   the units' weekly arithmetic on its own activities with small numpy arrays);
@@ -47,9 +49,18 @@ ROOT = Path(__file__).resolve().parents[1]
 TIME_RUNS = """
 import gc, statistics, sys, time
 from sim import run
-n = int(sys.argv[1])
+n, what = int(sys.argv[1]), sys.argv[2]
+if what == "calibration":
+    # What a calibration runs per simulation: the survey at the snapshot alone (a commit
+    # without sim.runner.survey_2015 ran sim.run for it).
+    try:
+        from sim.runner import survey_2015 as simulate
+    except ImportError:
+        simulate = run
+else:
+    simulate = run
 for s in range(3):
-    run(rng=s)  # load (or compile) the kernels
+    simulate(rng=s)  # load (or compile) the kernels
 # As calibration sets the collector (sim.batch.collector_spares_existing): what the
 # imports made is frozen, young collections are rare.
 gc.freeze()
@@ -58,7 +69,7 @@ times = []
 for s in range(n):
     gc.collect()
     t0 = time.perf_counter()
-    run(rng=s)
+    simulate(rng=s)
     times.append(time.perf_counter() - t0)
 print(statistics.median(times))
 """
@@ -187,24 +198,29 @@ def _unit_work(model_cls, seed: int, weeks: int = 20) -> float:
     return total / weeks
 
 
-def _simulation_time(runs: int, path: str | None = None) -> float:
-    """Median time of one calibration simulation, in a subprocess (``path``: its sim)."""
+def _simulation_time(runs: int, what: str, path: str | None = None) -> float:
+    """Median time of one simulation (``what``: "run" or "calibration") in a subprocess.
+
+    ``path``: the folder holding the ``sim`` package to time (default this checkout's).
+    """
     env = dict(os.environ)
     if path is not None:
         env.update(PYTHONPATH=path, NUMBA_CACHE_DIR=str(Path(path) / "numba"))
-    out = subprocess.run([sys.executable, "-c", TIME_RUNS, str(runs)], env=env,
+    out = subprocess.run([sys.executable, "-c", TIME_RUNS, str(runs), what], env=env,
                          cwd=path or ROOT, capture_output=True, text=True, check=True)
     return float(out.stdout.split()[-1])
 
 
-def simulation_times(runs: int, rounds: int, reference: bool
-                     ) -> tuple[float, float | None, float | None]:
+def simulation_times(runs: int, rounds: int, reference: bool) -> dict[str, tuple]:
     """Simulation times of this checkout and, with ``reference``, of the reference commit.
 
-    The reference's ``sim`` package is taken from git into a temporary folder. The two
-    are timed in turns, ``rounds`` times each, so that a load on the shared machine
-    falls on both alike; returns the medians and the median of the rounds' ratios
-    (None without the reference, or when this clone does not hold the commit).
+    Per kind of simulation ("run": ``sim.run`` to the 2015 snapshot; "calibration": what
+    a calibration runs for one simulation), the medians of this checkout and of the
+    reference and the median of the rounds' ratios (None without the reference, or when
+    this clone does not hold the commit). The reference's ``sim`` package is taken from
+    git into a temporary folder (at the reference a calibration ran ``sim.run``). The
+    two are timed in turns, ``rounds`` times each, so that a load on the shared machine
+    falls on both alike.
     """
     with tempfile.TemporaryDirectory() as tmp:
         archive = Path(tmp) / "ref.tar"
@@ -214,15 +230,21 @@ def simulation_times(runs: int, rounds: int, reference: bool
         if made:
             with tarfile.open(archive) as tar:
                 tar.extractall(tmp, filter="data")
-        ours, theirs = [], []
+        ours = {"run": [], "calibration": []}
+        theirs = []
         for _ in range(rounds):
-            ours.append(_simulation_time(runs))
+            for what in ours:
+                ours[what].append(_simulation_time(runs, what))
             if made:
-                theirs.append(_simulation_time(runs, tmp))
-    if not made:
-        return statistics.median(ours), None, None
-    ratio = statistics.median(t / o for t, o in zip(theirs, ours, strict=True))
-    return statistics.median(ours), statistics.median(theirs), ratio
+                theirs.append(_simulation_time(runs, "run", tmp))
+    out = {}
+    for what, times in ours.items():
+        if not made:
+            out[what] = (statistics.median(times), None, None)
+            continue
+        ratio = statistics.median(t / o for t, o in zip(theirs, times, strict=True))
+        out[what] = (statistics.median(times), statistics.median(theirs), ratio)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -235,13 +257,17 @@ def main(argv: list[str] | None = None) -> int:
           f"{sys.version.split()[0]}, numpy {np.__version__}")
     _time_year("survey2015", 0)  # loads the compiled kernels (compiles them on a new machine)
     runs = 10 if quick else 40
-    ours, reference, ratio = simulation_times(runs, 1 if quick else 5, not quick)
-    against = (f"; at {REFERENCE_COMMIT}: {1e3 * reference:.1f} ms; now {ratio:.2f}x faster "
-               "(median of the rounds' ratios; goal: 3x)" if reference else
-               f"; {REFERENCE_COMMIT} not timed" + (" (--quick)" if quick else
-                                                     " (not in this clone)"))
-    print(f"  one calibration simulation (sim.run to 2015, documented defaults, median of "
-          f"{runs}): {1e3 * ours:.2f} ms{against}")
+    times = simulation_times(runs, 1 if quick else 5, not quick)
+    labels = {"run": "sim.run to 2015 (build, spin-up, survey, the result's series and tables)",
+              "calibration": "a calibration simulation (sim.runner.survey_2015: build, "
+                             "spin-up, survey)"}
+    for what, (ours, reference, ratio) in times.items():
+        against = (f"; {REFERENCE_COMMIT}'s sim.run: {1e3 * reference:.1f} ms; now "
+                   f"{ratio:.2f}x faster (median of the rounds' ratios; goal: 3x)"
+                   if reference else f"; {REFERENCE_COMMIT} not timed"
+                   + (" (--quick)" if quick else " (not in this clone)"))
+        print(f"  one simulation, {labels[what]}, documented defaults, median of {runs}: "
+              f"{1e3 * ours:.2f} ms{against}")
     vec = statistics.median(_unit_work(CoProductionModel, s) for s in range(repeats))
     loop = statistics.median(_unit_work(PerAgentModel, s) for s in range(min(3, repeats)))
     print(f"  units' weekly work, 2015 sample: compiled pass {1e6 * vec:6.1f} µs, per-agent "

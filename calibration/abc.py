@@ -125,14 +125,17 @@ def prior(fixed: dict | None = None, names: tuple[str, ...] | None = None):
     """
     import pyabc
 
+    from calibration.prior_density import ProbitPrior
+
     def rv(name):
         p = PARAMETERS[name]
         if p.levels:
             return pyabc.RV("randint", int(p.low), int(p.high) + 1)
         return pyabc.RV("norm", 0.0, 1.0)
 
-    return pyabc.Distribution(**{name: rv(name) for name in (names or calibrated_inputs())
-                                 if name not in (fixed or {})})
+    # pyabc's Distribution, with the density of the normal inputs in one array call.
+    return ProbitPrior(**{name: rv(name) for name in (names or calibrated_inputs())
+                          if name not in (fixed or {})})
 
 
 def transition(names):
@@ -145,11 +148,12 @@ def transition(names):
     """
     from pyabc.transition import AggregatedTransition, DiscreteJumpTransition
 
-    from calibration.kernel import ShrunkNormalTransition
+    from calibration.proposal import FastShrunkNormalTransition
 
     names = tuple(names)
     discrete = [n for n in names if n in DISCRETE]
-    normal = ShrunkNormalTransition(scaling=KERNEL_SCALING)
+    # The shrunk normal kernel, its draws' set-up made once per generation.
+    normal = FastShrunkNormalTransition(scaling=KERNEL_SCALING)
     if not discrete:
         return normal
     mapping = {n: DiscreteJumpTransition(

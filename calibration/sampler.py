@@ -5,11 +5,11 @@ particles in the order they happen to finish, so two runs never give the same po
 Here every candidate particle has an index within its generation, and candidate ``i``
 is simulated with numpy's global generator (from which pyabc proposes parameters and
 :func:`calibration.abc.abc_model` draws the model's seed) set to a seed derived from
-the generation's base seed and ``i``. Candidates are evaluated in batches (in this
-process, or in forked worker processes) and accepted in index order until the
-population is full; whatever was evaluated beyond the last accepted index is discarded.
-The accepted particles, and the evaluation count pyabc sees, are therefore the same for
-any number of workers and any batch size.
+the generation's base seed and ``i``. Candidates are evaluated in index order (in this
+process, or in chunks in forked worker processes, a few chunks ahead) and accepted in
+index order until the population is full; whatever was evaluated beyond the last
+accepted index is discarded. The accepted particles, and the evaluation count pyabc
+sees, are therefore the same for any number of workers and any chunk size.
 
 The base seed of each generation is drawn from numpy's global generator, which
 :func:`calibration.abc.calibrate` seeds around the whole run.
@@ -36,9 +36,6 @@ from sim.io import interrupts_deferred
 # The candidate generator of the generation being sampled. Forked workers inherit it:
 # pyabc's closure over the generation's proposal and acceptance cannot be pickled.
 _SIMULATE_ONE = None
-# Evaluations per batch: at least this many, else enough for the acceptances still
-# needed at the acceptance rate seen so far (plus a quarter), at most MAX_BATCH.
-MIN_BATCH, MAX_BATCH = 16, 20_000
 MAX_CHUNK = 32  # candidates per task sent to a worker: about 0.4 s of work
 
 
@@ -77,21 +74,21 @@ class SeededSampler(Sampler):
         # that what pyabc draws between generations is the same with or without workers.
         saved = (np.random.get_state(), random.getstate())  # noqa: NPY002
         try:
-            while accepted < n and evaluated < max_eval:
-                rate = (accepted + 1) / (evaluated + 1)
-                size = int(min(MAX_BATCH, max(MIN_BATCH, 1.25 * (n - accepted) / rate)))
-                size = int(min(size, max_eval - evaluated)) if math.isfinite(max_eval) \
-                    else size
-                jobs = [(i, candidate_seed(base, i)) for i in range(evaluated,
-                                                                     evaluated + size)]
-                results = (map(_candidate, jobs) if pool is None
-                           else _in_order(pool, jobs, self.workers))
-                for _, particle in results:  # index order
-                    evaluated += 1
-                    sample.append(particle)
-                    accepted += bool(particle.accepted)
-                    if accepted >= n:
-                        break
+            # One stream of candidates in index order, evaluated ahead of the one being
+            # read (no batch boundaries where a worker waits for the other's last chunk).
+            jobs = ((i, candidate_seed(base, i)) for i in (
+                range(int(max_eval)) if math.isfinite(max_eval) else itertools.count()))
+            results = (map(_candidate, jobs) if pool is None else
+                       _in_order(pool, jobs, lambda: _chunk_size(n - accepted,
+                                                                 accepted, evaluated,
+                                                                 self.workers),
+                                 self.workers))
+            for _, particle in results:  # index order
+                evaluated += 1
+                sample.append(particle)
+                accepted += bool(particle.accepted)
+                if accepted >= n:
+                    break
         except BrokenProcessPool:
             stop_pool(pool)
             pool = None
@@ -127,22 +124,35 @@ def _candidates(jobs: list[tuple[int, int]]) -> list:
     return [_candidate(job) for job in jobs]
 
 
-def _in_order(pool: ProcessPoolExecutor, jobs: list, workers: int):
+def _chunk_size(needed: int, accepted: int, evaluated: int, workers: int) -> int:
+    """Candidates per chunk: at most MAX_CHUNK, fewer as the population fills up.
+
+    The chunks ahead of the one being read are, together, about half the candidates
+    the acceptances still needed are expected to take (at the acceptance rate so far),
+    so that little work is left running, to be discarded, when the population is full.
+    """
+    expected = needed * (evaluated + 1) / (accepted + 1)
+    return int(min(MAX_CHUNK, max(1, expected / (2 * (workers + 1)))))
+
+
+def _in_order(pool: ProcessPoolExecutor, jobs, chunk_size, workers: int):
     """Evaluate ``jobs`` in chunks on ``pool``; yield the results in index order.
 
-    At most one chunk more than there are workers is submitted ahead of the one being
-    read, so that when the caller stops early (the population is full) little work is
-    still running, and none is abandoned inside a worker: a pool stopped while its
-    workers read their queue can hang (``multiprocessing.Pool.terminate``).
+    ``chunk_size()`` says how many candidates the next chunk takes. At most one chunk
+    more than there are workers is submitted ahead of the one being read, so that when
+    the caller stops early (the population is full) little work is still running, and
+    none is abandoned inside a worker: a pool stopped while its workers read their
+    queue can hang (``multiprocessing.Pool.terminate``).
     """
-    size = max(1, min(MAX_CHUNK, len(jobs) // (4 * workers)))
-    starts = iter(range(0, len(jobs), size))
+    def submit():
+        chunk = list(itertools.islice(jobs, chunk_size()))
+        return pool.submit(_candidates, chunk) if chunk else None
+
     with interrupts_deferred():  # workers set Ctrl-C aside before it can reach them
-        pending = deque(pool.submit(_candidates, jobs[s:s + size])
-                        for s in itertools.islice(starts, workers + 1))
+        pending = deque(f for f in (submit() for _ in range(workers + 1)) if f is not None)
     while pending:
         done = pending.popleft().result()
-        following = next(starts, None)
+        following = submit()
         if following is not None:
-            pending.append(pool.submit(_candidates, jobs[following:following + size]))
+            pending.append(following)
         yield from done

@@ -554,12 +554,10 @@ class Waves:
 
     def simulate(self, params: Mapping, seed) -> dict[str, float]:
         """The same summaries from one simulated world (the calibration's model)."""
-        from sim import run
-        from sim.runner import run_waves
+        from sim.runner import run_waves, survey_2015
 
         if self.single:
-            survey = run(dict(params), steps=0, population=self.population,
-                         rng=seed).survey
+            survey = survey_2015(dict(params), population=self.population, rng=seed)
             return summarise_counts(survey.counts)
         observed = run_waves(params, self.weeks, self.levers, population=self.population,
                              rng=seed)

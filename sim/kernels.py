@@ -207,13 +207,36 @@ UNIFORMS_PER_WEEK = 1
 YEAR_WEEKS = 52
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def uniforms_per_week(n_pairs: int, n_teams: int) -> int:
     """The most uniforms one week's kernels can read."""
     return UNIFORMS_PER_PAIR * n_pairs + UNIFORMS_PER_TEAM * n_teams + UNIFORMS_PER_WEEK
 
 
-@njit(cache=True)
+class KeySupply(NamedTuple):
+    """Per key, what :func:`supply_grid` last computed and from which volunteers.
+
+    A week's supply changes in the few keys where a team joined or left: the others'
+    probabilities are the same function of the same numbers, so they are kept, not
+    recomputed (three transcendental calls per key). Made afresh by each call of
+    :func:`run_weeks` (whose rules are fixed), never kept in the world.
+    """
+
+    volunteers: np.ndarray  # (2 keys) the counts the values below were computed from
+    rate: np.ndarray  # (1,) the activity rate they were computed at
+    p_key: np.ndarray
+    adhoc_key: np.ndarray
+    d_key: np.ndarray
+
+
+@njit(cache=True, error_model="numpy")
+def key_supply(n_keys):
+    """An empty :class:`KeySupply` (every key computed at its first use)."""
+    return KeySupply(np.full(2 * n_keys, np.nan), np.full(1, np.nan), np.empty(n_keys),
+                     np.empty(n_keys), np.empty(n_keys))
+
+
+@njit(cache=True, error_model="numpy")
 def supply_grid(teams, cell_map, rules, capacity):
     """Per (municipality, activity) cell: occurrence and ad hoc probabilities, utility base.
 
@@ -226,6 +249,13 @@ def supply_grid(teams, cell_map, rules, capacity):
     Returns the fields of :class:`Cells` (``p_occurs, d_vol_base, p_adhoc``) and the
     active volunteers per municipality, in reference teams.
     """
+    return _supply_grid(teams, cell_map, rules, capacity,
+                        key_supply(len(cell_map.key_per_unit)))
+
+
+@njit(cache=True, error_model="numpy")
+def _supply_grid(teams, cell_map, rules, capacity, memo):
+    """:func:`supply_grid`, recomputing only the keys whose volunteers changed (``memo``)."""
     rate = rules.activity_rate * capacity
     key_per_unit, cell_key, n_muni = cell_map
     n_keys = len(key_per_unit)
@@ -235,12 +265,17 @@ def supply_grid(teams, cell_map, rules, capacity):
     for t in range(len(teams.key)):
         if teams.active[t]:
             volunteers[teams.key[t]] += rules.team_weight
-    p_key = np.empty(n_keys)
-    adhoc_key = np.empty(n_keys)
-    d_key = np.empty(n_keys)
+    p_key, adhoc_key, d_key = memo.p_key, memo.adhoc_key, memo.d_key
+    every_key = rate != memo.rate[0]
+    memo.rate[0] = rate
     volunteers_m = np.zeros(n_muni)
     for key in range(n_keys):
         volunteers_m[key // keys_per_muni] += volunteers[2 * key] + volunteers[2 * key + 1]
+        if not every_key and volunteers[2 * key] == memo.volunteers[2 * key] \
+                and volunteers[2 * key + 1] == memo.volunteers[2 * key + 1]:
+            continue
+        memo.volunteers[2 * key] = volunteers[2 * key]
+        memo.volunteers[2 * key + 1] = volunteers[2 * key + 1]
         org = volunteers[2 * key] * key_per_unit[key]
         svc = volunteers[2 * key + 1] * key_per_unit[key]
         p_key[key] = -np.expm1(-rate * (org + svc))
@@ -263,14 +298,14 @@ def supply_grid(teams, cell_map, rules, capacity):
     return p_occurs, d_vol_base, p_adhoc, volunteers_m
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _unit_terms(units, rules):
     """Each unit's part of the together-utility: its base + trust − bridging logics − division."""
     return (rules.joint_base + rules.trust_weight * units.trust
             - rules.logic_distance * units.gap - rules.task_division)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _unit_shifts(units, rules):
     """Each unit's part of the voluntary-minus-municipal utility this week.
 
@@ -296,7 +331,7 @@ def _choose(u, d_vol, unit_term, joint_share):
     return np.int8((u > low) + (u > high))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def choice_thresholds(pairs, units, d_vol_base, rules):
     """The logit's cumulative thresholds ``(low, high)`` for every pair.
 
@@ -322,7 +357,7 @@ def _skip(u, log_keep):
     return int(min(np.log(1.0 - u) / log_keep, 1e12))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def units_week(uniforms, k, slot, pairs, units, cells, rules, n_muni):
     """The units' work for one week over the (unit, activity) pairs, in place.
 
@@ -432,7 +467,7 @@ def units_week(uniforms, k, slot, pairs, units, cells, rules, n_muni):
     return counts, occ_m, mun_m, fail_m, coprod_m, offered, trust_sum, k
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def volunteers_week(uniforms, k, week, teams, munis, tally, rules):
     """Volunteer teams for one week: motivation, leaving and recruitment, in place.
 
@@ -491,7 +526,7 @@ WEEK_RECORD = ("municipality", "voluntary", "together", "offered", "trust_sum",
                "active_teams", "motivation_sum", "teams_past_year", "failures")
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def run_weeks(uniforms, k, first_week, n_weeks, world, rules, weekly, record):
     """Run up to ``n_weeks`` weeks under fixed rules, in place: supply, units, volunteers.
 
@@ -511,14 +546,15 @@ def run_weeks(uniforms, k, first_week, n_weeks, world, rules, weekly, record):
     need = uniforms_per_week(len(world.pairs.unit), len(world.teams.key))
     window = world.pairs.window.shape[0]
     base = world.units
+    memo = key_supply(len(world.cell_map.key_per_unit))
     for i in range(n_weeks):
         if len(uniforms) - k < need:
             return i, k
         week = first_week + i
         capacity, push, gap_scale = weekly[i, 0], weekly[i, 1], weekly[i, 2]
         units = Units(base.shift + push, base.trust, base.trust_base, base.gap * gap_scale)
-        p_occurs, d_vol_base, p_adhoc, volunteers_m = supply_grid(
-            world.teams, world.cell_map, rules.supply, capacity)
+        p_occurs, d_vol_base, p_adhoc, volunteers_m = _supply_grid(
+            world.teams, world.cell_map, rules.supply, capacity, memo)
         counts, occ_m, mun_m, fail_m, coprod_m, offered, trust_sum, k = units_week(
             uniforms, k, week % window, world.pairs, units,
             Cells(p_occurs, d_vol_base, p_adhoc), rules.units, n_muni)
@@ -530,3 +566,92 @@ def run_weeks(uniforms, k, first_week, n_weeks, world, rules, weekly, record):
         row[3], row[4], row[5] = offered, trust_sum, n_active
         row[6], row[7], row[8] = motivation_sum, past_year, fail_m.sum()
     return n_weeks, k
+
+
+# ---- the flags' adoption: the bisection's far steps (sim.population) ---------------------
+BISECTION_STEPS = 80  # from (−60, 60): more than a float64 needs
+# How far a compiled mean may be from ``share`` for its step to be certain: the compiled
+# mean (libm's exp, a plain sum) and numpy's (its own exp, a pairwise sum) of n terms in
+# (0, 1) differ by at most about n × 2.2e−16, under 1e−13 for the few hundred
+# municipalities of a population: the margin is a hundred times that.
+BISECTION_MARGIN = 1e-11
+
+
+@njit(cache=True, error_model="numpy")
+def bisection_start(tilt, share, steps):
+    """The first steps of the bisection for α in mean(logistic(α + tilt)) = share.
+
+    From (−60, 60), each step halves the interval toward the side where the mean at the
+    midpoint is below ``share`` (lo moves) or not (hi moves), as
+    :func:`sim.population.adoption_probability` does; it stops before the first step
+    whose mean lies within :data:`BISECTION_MARGIN` of ``share``, where rounding could
+    decide. Returns ``(lo, hi, steps taken)``.
+    """
+    lo, hi = -60.0, 60.0
+    n = len(tilt)
+    for step in range(steps):
+        mid = (lo + hi) / 2
+        total = 0.0
+        for i in range(n):
+            total += 1 / (1 + np.exp(-(mid + tilt[i])))
+        mean = total / n
+        if abs(mean - share) <= BISECTION_MARGIN:
+            return lo, hi, step
+        if mean < share:
+            lo = mid
+        else:
+            hi = mid
+        if (lo + hi) / 2 == lo or (lo + hi) / 2 == hi:
+            return lo, hi, steps
+    return lo, hi, steps
+
+
+# ---- the virtual survey's answers (sim.virtual_survey) -----------------------------------
+@njit(cache=True)
+def survey_answers(window, resp, cols, draws, p_unsure):
+    """Each respondent's answers to Q2-Q3 for the activities ``cols``, and their tallies.
+
+    An activity is offered when it occurred in any week of the window; "several" when
+    more than one body coordinated it then; otherwise "unsure" when the respondent's
+    draw falls below its unsure rate; otherwise the one coordinator. Returns the answer
+    codes (respondents, activities; the index into :data:`sim.virtual_survey.ANSWERS`:
+    0-2 the coordinators, 3 "several", 4 "unsure"; −1 not offered), the counts per
+    activity and coordinator of the usable answers, per activity the respondents who
+    offered it and the answers dropped, and per respondent the activities of the whole
+    catalogue it offered.
+    """
+    weeks, n_resp, n_act = window.shape[0], len(resp), len(cols)
+    codes = np.full((n_resp, n_act), -1, dtype=np.int8)
+    counts = np.zeros((n_act, 3), dtype=np.int64)
+    offered = np.zeros(n_act, dtype=np.int64)
+    dropped = np.zeros(n_act, dtype=np.int64)
+    per_unit = np.zeros(n_resp, dtype=np.int64)
+    for r in range(n_resp):
+        unit = resp[r]
+        for a in range(window.shape[2]):
+            for week in range(weeks):
+                if window[week, unit, a] >= 0:
+                    per_unit[r] += 1
+                    break
+        for j in range(n_act):
+            present = np.zeros(3, dtype=np.bool_)
+            occurred = False
+            for week in range(weeks):
+                mode = window[week, unit, cols[j]]
+                if mode >= 0:
+                    occurred = True
+                    present[mode] = True
+            if not occurred:
+                continue
+            offered[j] += 1
+            if present.sum() > 1:
+                codes[r, j] = 3
+                dropped[j] += 1
+            elif draws[r, j] < p_unsure[r]:
+                codes[r, j] = 4
+                dropped[j] += 1
+            else:
+                answer = 0 if present[0] else (1 if present[1] else 2)
+                codes[r, j] = answer
+                counts[j, answer] += 1
+    return codes, counts, offered, dropped, per_unit

@@ -132,9 +132,14 @@ def adoption_probability(share: float, z: np.ndarray, slope: float) -> np.ndarra
     """Per municipality, P(holding a flag): logistic(α + slope·z) with mean ``share``."""
     if slope == 0.0 or share <= 0.0 or share >= 1.0:
         return np.full(len(z), float(share))
-    lo, hi = -60.0, 60.0  # α by bisection: the mean is increasing in α
+    from sim.kernels import BISECTION_STEPS, bisection_start  # numba loads with the model
+
     tilt = slope * z
-    for _ in range(80):
+    # α by bisection: the mean is increasing in α. The steps whose mean is far from
+    # ``share`` go the same way however the mean is rounded: a compiled loop takes them
+    # (sim.kernels.bisection_start); numpy's arithmetic decides the rest, as it always did.
+    lo, hi, done = bisection_start(tilt, float(share), BISECTION_STEPS)
+    for _ in range(done, BISECTION_STEPS):
         mid = (lo + hi) / 2
         if (1 / (1 + np.exp(-(mid + tilt)))).mean() < share:
             lo = mid

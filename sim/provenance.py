@@ -81,6 +81,10 @@ CONSTANTS: dict[str, tuple[str, str]] = {
     "UNIFORMS_PER_TEAM": (TECHNICAL, "uniform draws a team reads in a week"),
     "UNIFORMS_PER_WEEK": (TECHNICAL, "the draw that starts a week's revision skips"),
     "YEAR_WEEKS": (DEFINITION, "52 weeks: 'volunteers in the past year'"),
+    "BISECTION_STEPS": (TECHNICAL, "steps of the bisection for a flag's adoption "
+                                   "intercept, more than a float64 needs"),
+    "BISECTION_MARGIN": (TECHNICAL, "how far a compiled mean must be from the share for "
+                                    "its bisection step to be certain (changes no number)"),
     # sim/runner.py, sim/virtual_survey.py, sim/io.py, sim/batch.py, sim/parameters.py
     "DEFAULT_STEPS": (DEFINITION, "a run observes 2015 unless asked for more weeks"),
     "MAX_STEPS": (TECHNICAL, "at most fifty years after 2015"),

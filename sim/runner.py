@@ -81,6 +81,30 @@ def run(params: Mapping | Configuration | None = None, *, steps: int = DEFAULT_S
     same result. The virtual survey observes the last four weeks, at the 2015 snapshot
     (``survey_2015``) and at the end (``survey``), under the regime in force then.
     """
+    config = _configuration(params, steps)
+    # Ctrl-C waits for the end of a block of weeks (at most CHECK_WEEKS; raised inside a
+    # compiled kernel's call it can crash the interpreter). The run then stops and the
+    # interrupt is raised.
+    with interrupts_deferred() as interrupted:
+        world = World(population, rng, config=config)
+        return observed_run(world, steps, interrupted, seed=rng)
+
+
+def survey_2015(params: Mapping | Configuration | None = None, *,
+                population: str | Population = "survey2015", rng=None) -> SimulatedSurvey:
+    """The virtual survey at the 2015 snapshot: ``run(params, steps=0, ...).survey``.
+
+    What a calibration simulation observes, and nothing else: the same world, seed and
+    survey as :func:`run`, without the weekly series, the municipalities' table and the
+    classification of the table, which a calibration never reads (a tenth of a run's time).
+    """
+    config = _configuration(params, 0)
+    with interrupts_deferred():
+        return World(population, rng, config=config).observe()
+
+
+def _configuration(params, steps) -> Configuration:
+    """``params`` resolved, once ``params`` and ``steps`` are checked (see :func:`run`)."""
     if params is not None and not isinstance(params, Mapping | Configuration):
         raise InputError("params", type(params).__name__, "allowed: a mapping of parameter "
                          "names to numbers, a sim.Configuration, or None",
@@ -95,12 +119,7 @@ def run(params: Mapping | Configuration | None = None, *, steps: int = DEFAULT_S
         raise InputError("spinup_weeks + steps", config.spinup_weeks + steps,
                          f"the spin-up and the steps together must cover the survey's "
                          f"{window}-week window (at least {window} weeks)")
-    # Ctrl-C waits for the end of a block of weeks (at most CHECK_WEEKS; raised inside a
-    # compiled kernel's call it can crash the interpreter). The run then stops and the
-    # interrupt is raised.
-    with interrupts_deferred() as interrupted:
-        world = World(population, rng, config=config)
-        return observed_run(world, steps, interrupted, seed=rng)
+    return config
 
 
 def observed_run(world: World, steps: int, interrupted=False, *,

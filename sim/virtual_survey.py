@@ -136,25 +136,21 @@ def virtual_survey(window: np.ndarray, unit_type: np.ndarray,
     ``respondent_types``: see :func:`sample_respondents`. ``unsure_rate`` is one
     probability, or one per unit.
     """
+    from sim.kernels import survey_answers  # numba loads with the model, not on import
+
     rng = np.random.default_rng(rng)
     resp = sample_respondents(unit_type, respondent_types, rng)
-    cols = [activity_index(i) for i in TABLE2_IDS]
-    w = window[:, resp][:, :, cols]  # (weeks, respondents, 6)
-    offered = (w >= 0).any(axis=0)
-    present = np.stack([(w == k).any(axis=0) for k in range(3)], axis=-1)
-    several = present.sum(axis=-1) > 1
+    cols = np.array([activity_index(i) for i in TABLE2_IDS])
     p_unsure = np.broadcast_to(np.asarray(unsure_rate, dtype=float), unit_type.shape)[resp]
-    unsure = offered & ~several & (rng.random(offered.shape) < p_unsure[:, None])
-    usable = offered & ~several & ~unsure
-    answer = present.argmax(axis=-1)
-    codes = np.where(usable, answer, NOT_OFFERED)
-    codes[several] = ANSWERS.index("several")
-    codes[unsure] = ANSWERS.index("unsure")
-    counts = np.stack([(usable & (answer == k)).sum(axis=0) for k in range(3)], axis=-1)
-    per_unit = (window[:, resp] >= 0).any(axis=0).sum(axis=1)
+    # One uniform per respondent and activity, whether it is read or not (unsure only
+    # where the activity was offered and coordinated by one body).
+    draws = rng.random((len(resp), len(cols)))
+    window = np.ascontiguousarray(window)
+    codes, counts, offered, dropped, per_unit = survey_answers(
+        window, resp, cols, draws, np.ascontiguousarray(p_unsure))
     types = unit_type[resp]
     by_type = np.array([per_unit[types == t].mean() if (types == t).any() else np.nan
                         for t in range(len(UNIT_TYPES))])
-    return SimulatedSurvey(TABLE2_IDS, counts, offered.mean(axis=0),
-                           (offered & ~usable).sum(axis=0), len(resp), by_type, resp,
-                           codes.astype(np.int8))
+    return SimulatedSurvey(TABLE2_IDS, counts, offered / len(resp) if len(resp) else
+                           np.full(len(cols), np.nan), dropped, len(resp), by_type, resp,
+                           codes)

@@ -15,10 +15,12 @@ BENCH = Path(__file__).parents[1] / "benchmarks"
 
 
 @pytest.mark.parametrize("script, expected", [
-    ("bench_model.py", [r"one calibration simulation .*: [\d.]+ ms",
+    ("bench_model.py", [r"one simulation, sim.run .*: [\d.]+ ms",
+                        r"one simulation, a calibration simulation .*: [\d.]+ ms",
                         r"52 weeks after 2015.*: \d+x and \d+x faster",
                         r"build, survey2015: headless world +[\d.]+ ms"]),
-    ("bench_calibration.py", [r"the model [\d.]+ ms \(\d+%\), the rest -?[\d.]+ ms"]),
+    ("bench_calibration.py", [r"the model [\d.]+ ms \(\d+%\), the rest -?[\d.]+ ms",
+                              r"the rest: pyabc around each model run -?[\d.]+ ms"]),
     ("bench_scenarios.py", [r"worlds branched at 2015 +[\d.]+ s, each run built and spun "
                             r"up alone +[\d.]+ s: -?\d+% less time"]),
 ])

@@ -177,3 +177,46 @@ def test_uniform_words_read_as_numpys_float32_uniforms():
     expected = rng.random(1000, dtype=np.float32)
     got = np.array([kernels.uniform(w) for w in words])
     assert np.array_equal(got, expected.astype(float))
+
+
+def test_supply_kept_between_weeks_is_the_supply_computed_afresh():
+    from sim.world import World
+
+    # Within a block the kernels recompute only the keys whose volunteers changed; each
+    # week's supply must be exactly what a fresh computation gives.
+    world = World(rng=4, spinup_weeks=0)
+    rules = world.rules.supply
+    memo = kernels.key_supply(len(world.cell_map.key_per_unit))
+    changed = 0
+    for week in range(1, 41):
+        kept = kernels._supply_grid(world._teams(), world.cell_map, rules, 1.0, memo)
+        fresh = kernels.supply_grid(world._teams(), world.cell_map, rules, 1.0)
+        for a, b in zip(kept, fresh, strict=True):
+            assert a.tobytes() == b.tobytes(), week
+        before = world.team_active.copy()
+        world._advance(week, 1)
+        changed += int((before != world.team_active).sum())
+    assert changed > 0  # teams came and went: some keys were recomputed, others kept
+    # A new activity rate (staff pressure) recomputes every key.
+    kept = kernels._supply_grid(world._teams(), world.cell_map, rules, 0.7, memo)
+    fresh = kernels.supply_grid(world._teams(), world.cell_map, rules, 0.7)
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(kept, fresh, strict=True))
+
+
+def test_survey_answers_use_the_surveys_answer_codes():
+    from sim.virtual_survey import ANSWERS
+
+    # Unit 0: activity 0 by the municipality twice, activity 1 by two bodies, activity 2
+    # never; unit 1: activity 0 together, its respondent unsure.
+    window = np.full((4, 2, 3), -1, dtype=np.int8)
+    window[0, 0, 0] = window[2, 0, 0] = MUNICIPALITY
+    window[1, 0, 1], window[3, 0, 1] = VOLUNTARY, TOGETHER
+    window[0, 1, 0] = TOGETHER
+    codes, counts, offered, dropped, per_unit = kernels.survey_answers(
+        window, np.array([0, 1]), np.array([0, 1, 2]), np.full((2, 3), 0.5),
+        np.array([0.0, 1.0]))
+    assert codes.tolist() == [[ANSWERS.index("municipality"), ANSWERS.index("several"), -1],
+                              [ANSWERS.index("unsure"), -1, -1]]
+    assert counts.tolist() == [[1, 0, 0], [0, 0, 0], [0, 0, 0]]
+    assert offered.tolist() == [2, 1, 0] and dropped.tolist() == [1, 1, 0]
+    assert per_unit.tolist() == [2, 1]

@@ -403,3 +403,17 @@ def test_run_for_records_each_week_as_steps_do_agent_reporters_included():
     pd.testing.assert_frame_equal(a[list(NAMES)],
                                   plain_block.datacollector.get_model_vars_dataframe())
     assert plain_block.week == 6 and plain_block.week_outcomes == plain_steps.week_outcomes
+
+
+def test_a_calibration_simulation_observes_the_survey_of_the_full_run():
+    from sim.runner import survey_2015
+
+    params = {"trust_weight": 1.3, "policy_reading": 1.0}
+    for seed in (3, 4):
+        full, alone = run(params, rng=seed).survey, survey_2015(params, rng=seed)
+        for field in ("counts", "offered", "dropped", "activities_by_type", "units",
+                      "answers"):
+            assert np.array_equal(getattr(full, field), getattr(alone, field),
+                                  equal_nan=field != "answers"), field
+    with pytest.raises(InputError, match="params"):
+        survey_2015([1, 2])
