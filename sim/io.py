@@ -481,7 +481,8 @@ def code_version() -> str:
 
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for package in ("sim", "calibration", "scenarios"):
+    # Every layer that computes results (the application only shows them).
+    for package in (p for p in PACKAGES if p != "coprod"):
         for file in sorted((root / package).rglob("*.py")):
             digest.update(file.relative_to(root).as_posix().encode())
             digest.update(file.read_bytes())
