@@ -293,7 +293,8 @@ def write(over: OverTime, stage: Path) -> list[str]:
     if over.table.empty:
         return []
     atomic_write_frame(stage / FILE, over.table)
-    figure = plot_effect_by_year(over.table, stage / FIGURE)
+    figure = plot_effect_by_year(over.table, stage / FIGURE,
+                                 {key: OUTCOMES[key] for key in PLOTTED})
     return [FILE] + ([FIGURE] if figure is not None else [])
 
 

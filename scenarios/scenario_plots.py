@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -192,18 +193,21 @@ OVER_TIME_GROUPS = {"own": ("your municipality", "#b5452b"),
                     "adopters": ("the adopters", "#1f5f8b")}
 
 
-def plot_effect_by_year(table: pd.DataFrame, path: Path) -> Path | None:
+def plot_effect_by_year(table: pd.DataFrame, path: Path,
+                        outcomes: Mapping[str, tuple[str, str]]) -> Path | None:
     """The paired effect year by year: a row per scenario, a panel per key outcome.
 
-    ``table``: :mod:`scenarios.over_time`'s rows. Median line and 90% band over paired
-    runs, for one's own municipality and the adopters, in the scenarios that have them
-    (None, and no figure, when none has).
+    ``table``: :mod:`scenarios.over_time`'s rows; ``outcomes``: the panels, each
+    outcome's label and unit. Median line and 90% band over paired runs, for one's own
+    municipality and the adopters, in the scenarios that have them (None, and no
+    figure, when none has).
     """
     from matplotlib.ticker import MaxNLocator
 
     from scenarios.ensemble import SNAPSHOT_YEAR
-    from scenarios.over_time import OUTCOMES, PLOTTED
     from sim.world import WEEKS_PER_YEAR
+
+    keys = tuple(outcomes)
 
     # Scenarios with one's own municipality or adopters (all municipalities: the CSV).
     shown = table[table.group.isin(list(OVER_TIME_GROUPS))
@@ -211,13 +215,13 @@ def plot_effect_by_year(table: pd.DataFrame, path: Path) -> Path | None:
     scenarios = list(dict.fromkeys(shown.scenario))
     if not scenarios:
         return None
-    fig, axes = new_figure(len(scenarios), len(PLOTTED),
-                           figsize=(4 * len(PLOTTED), 2.9 * len(scenarios) + 0.8),
+    fig, axes = new_figure(len(scenarios), len(keys),
+                           figsize=(4 * len(keys), 2.9 * len(scenarios) + 0.8),
                            squeeze=False)
     for i, name in enumerate(scenarios):
-        for j, key in enumerate(PLOTTED):
+        for j, key in enumerate(keys):
             ax = axes[i, j]
-            label, unit = OUTCOMES[key]
+            label, unit = outcomes[key]
             for group, (words, colour) in OVER_TIME_GROUPS.items():
                 rows = table[(table.scenario == name) & (table.group == group)
                              & (table.outcome == key)].sort_values("year")
