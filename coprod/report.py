@@ -17,7 +17,6 @@ and escape every value.
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -28,11 +27,11 @@ from coprod.report_inputs import (
     ReportInputs,
     load_inputs,
     manifest_surveys,
-    same_surveys,
     scenarios_dir,
     survey_records,
 )
 from coprod.report_sections import SECTIONS, command_line
+from coprod.report_templates import render
 from coprod.report_text import (
     POLICY,
     POLICY_WORDS,
@@ -45,6 +44,7 @@ from coprod.report_text import (
     own_sentences,
     policy_sentence,
     posterior_name,
+    same_surveys,
     survey_words,
 )
 from coprod.report_text import (
@@ -55,35 +55,6 @@ from sim.io import atomic_write_text, check_out_dir
 
 __all__ = ["POLICY_WORDS", "build_report", "command_line", "findings", "made_from",
            "open_report", "render", "scenarios_dir", "surveys_lines", "surveys_summary"]
-
-
-@cache
-def _environment():
-    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
-    return Environment(loader=PackageLoader("coprod", "templates"),
-                       autoescape=select_autoescape(default=True, default_for_string=True),
-                       undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False,
-                       finalize=_shown)
-
-
-def _shown(value):
-    """Every value a template shows, its control characters as '?' (escaped after).
-
-    Autoescape keeps markup out; this keeps terminal escapes read from a manifest (a
-    tampered ``years`` or ``posterior``) out of the page. Markup a macro built is already
-    made of shown values.
-    """
-    from markupsafe import Markup
-
-    if isinstance(value, str) and not isinstance(value, Markup):
-        return printable(value, keep="\n\t")
-    return value
-
-
-def render(template: str, **values) -> str:
-    """A template of ``coprod/templates`` rendered with ``values`` (every value escaped)."""
-    return _environment().get_template(template).render(**values)
 
 
 # ---- which survey(s) the results were made from ---------------------------------------

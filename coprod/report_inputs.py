@@ -12,7 +12,6 @@ what they are given and touch no file.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -546,14 +545,3 @@ def load_inputs(directory: Path, waves=None, *, studies: bool = False,
                         second_wave=load_second_wave(directory) if survey else None,
                         fit=fit, scenarios=scen, posteriors=tuple(posteriors), waves=waves,
                         studies=studies_context(studies_folder) if studies else None)
-
-
-def same_surveys(a, b) -> bool:
-    """Whether two lists of survey records name the same files (a path spelt two ways too)."""
-    if a is None or b is None or len(a) != len(b):
-        return False
-
-    def names(r):
-        return {os.path.normpath(n) for n in (r["label"], r["source"]) if n and n != "?"}
-
-    return all(names(x) & names(y) for x, y in zip(a, b, strict=True))

@@ -234,7 +234,7 @@ def studies_context(folder=None) -> dict:
 
 def studies_section(folder=None) -> tuple[str, str]:
     """The section's HTML and the appendix's ('' without stale studies)."""
-    from coprod.report import render
+    from coprod.report_templates import render
 
     context = studies_context(folder)
     appendix = render("appendix.html.j2", studies=context) if context["stale"] else ""
@@ -243,7 +243,7 @@ def studies_section(folder=None) -> tuple[str, str]:
 
 def _manifest_line(name: str, remake: str, file=None) -> str:
     """The line saying how a study was made, as HTML ('' without its manifest)."""
-    from coprod.report import render
+    from coprod.report_templates import render
 
     path = (file or _shipped)(f"{name}_manifest.json")
     if not path.is_file():

@@ -9,6 +9,7 @@ computed from the outputs it describes.
 from __future__ import annotations
 
 import math
+import os
 import re
 
 import numpy as np
@@ -182,8 +183,6 @@ def surveys_summary(parts, given, fit_mismatch: bool) -> dict:
     ``each`` lists (part, surveys); ``mismatch``: the one sentence on parts made from
     other surveys than ``--data``'s; ``synthetic``: the SYNTHETIC surveys' labels.
     """
-    from coprod.report_inputs import same_surveys
-
     out = {"given": survey_words(given) if given is not None else None, "made": None,
            "each": [], "mismatch": None, "synthetic": []}
     groups: list[tuple[list | None, list[str]]] = []  # parts made from the same surveys
@@ -411,3 +410,14 @@ def width_of_range(width: float) -> str:
     if not np.isfinite(width):
         return "—"
     return "the whole range" if width >= 1 else f"{width:.2f}"
+
+
+def same_surveys(a, b) -> bool:
+    """Whether two lists of survey records name the same files (a path spelt two ways too)."""
+    if a is None or b is None or len(a) != len(b):
+        return False
+
+    def names(r):
+        return {os.path.normpath(n) for n in (r["label"], r["source"]) if n and n != "?"}
+
+    return all(names(x) & names(y) for x, y in zip(a, b, strict=True))

@@ -73,7 +73,7 @@ def test_a_shipped_command_loses_the_folder_of_the_machine_it_was_made_on():
 
 
 def test_the_templates_escape_every_value():
-    from coprod.report import render
+    from coprod.report_templates import render
 
     page = render("section.html.j2", section={"template": "limits.html.j2",
                                               "context": {"items": ["<script>x</script>"]}})
@@ -158,7 +158,7 @@ def test_a_baseline_level_carries_its_spread_over_runs():
 def test_values_read_from_files_reach_the_page_without_control_characters():
     from markupsafe import Markup
 
-    from coprod.report import _environment
+    from coprod.report_templates import _environment
 
     page = _environment().from_string("<p>{{ years }}</p>{{ made }}").render(
         years="10 years\x1b]0;pwn\x07 <b>", made=Markup("<i>ok</i>"))
