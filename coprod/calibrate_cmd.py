@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 from calibration.fit_check import FIT_OUTPUTS, FIT_PATTERNS
-from coprod import outputs
 from coprod.common import (
     add_data,
     add_seed,
@@ -21,9 +20,16 @@ from coprod.common import (
     out_dir,
     seed_value,
 )
-from coprod.outputs import replaced_together
 from sim.errors import InputError
-from sim.io import interrupts_deferred, locked, manifest, read_own_json, write_manifest
+from sim.io import (
+    WRITTEN,
+    interrupts_deferred,
+    locked,
+    manifest,
+    read_own_json,
+    replaced_together,
+    write_manifest,
+)
 
 
 def register(sub, name: str) -> None:
@@ -100,7 +106,7 @@ def run_command(args) -> int:
                     fit=check.targets(), reproducible=not args.scheduler,
                     **settings_dict(result)))
         except KeyboardInterrupt as stop:
-            if not outputs.WRITTEN:
+            if not WRITTEN:
                 _drop_older_fit(args.out)
                 stop.kept = (f"the calibration is finished and kept ({args.out}/abc.db, "
                              "posterior.csv); its fit and manifest were not written (those "

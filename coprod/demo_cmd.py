@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from coprod.common import add_seed, bounded, examples, out_dir, seed_value
-from coprod.outputs import replaced_together
+from sim.io import replaced_together
 
 REPORT_OUTPUTS = ("report.html",)  # with every file of figures/: replaced together
 

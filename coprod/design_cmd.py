@@ -18,8 +18,7 @@ import argparse
 from pathlib import Path
 
 from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
-from coprod.outputs import replaced_together
-from sim.io import atomic_write_frame, locked, manifest, write_manifest
+from sim.io import atomic_write_frame, locked, manifest, replaced_together, write_manifest
 
 
 def register(sub, name: str) -> None:

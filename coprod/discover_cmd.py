@@ -17,10 +17,16 @@ import sys
 from pathlib import Path
 
 from coprod.common import examples, existing_folder
-from coprod.outputs import replaced_together
 from scenarios.thresholds import DENSITY_THRESHOLD
 from sim.errors import InputError
-from sim.io import atomic_write_frame, check_out_dir, locked, manifest, write_manifest
+from sim.io import (
+    atomic_write_frame,
+    check_out_dir,
+    locked,
+    manifest,
+    replaced_together,
+    write_manifest,
+)
 
 DEFAULT_OUT = Path("out/scenarios")
 OUTPUTS = ("discovery.csv", "discovery.png", "discovery.json")

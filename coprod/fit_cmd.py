@@ -21,9 +21,8 @@ from coprod.common import (
     posterior_surveys_note,
     seed_value,
 )
-from coprod.outputs import replaced_together
 from sim.errors import InputError
-from sim.io import locked, manifest, write_manifest
+from sim.io import locked, manifest, replaced_together, write_manifest
 
 MAX_DRAWS = 10_000
 

@@ -144,10 +144,11 @@ def _main(argv: list[str] | None) -> int:
     try:
         # Loading the commands takes a second or two: a Ctrl-C meanwhile stops coprod
         # before it has done anything.
-        from coprod import commands, outputs
+        from coprod import commands
         from coprod.common import refuse_empty_paths
+        from sim.io import WRITTEN
 
-        outputs.WRITTEN.clear()
+        WRITTEN.clear()  # the sets of files this command replaced (sim.io.replaced_together)
         parser = build_parser()
         args = parser.parse_args(argv)
     except SystemExit as stop:  # --help, or a refused option (already one line)
@@ -181,7 +182,7 @@ def _main(argv: list[str] | None) -> int:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
         try:
             # Batches say what they kept; elsewhere nothing was half-written (atomic).
-            kept = getattr(stop, "kept", None) or outputs.interrupted_message(
+            kept = getattr(stop, "kept", None) or _interrupted_message(
                 "no results of this command were written; files written before are "
                 "unchanged")
             signum = _STOPPED_BY[0]
@@ -195,3 +196,13 @@ def _main(argv: list[str] | None) -> int:
 
 if __name__ == "__main__":
     cli()
+
+
+def _interrupted_message(default: str) -> str:
+    """What an interrupt kept: ``default`` unless a set was already written whole."""
+    from sim.io import WRITTEN
+
+    if not WRITTEN:
+        return default
+    return ("its results were written whole before it stopped (" + "; ".join(WRITTEN)
+            + "); nothing else was changed")

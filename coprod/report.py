@@ -281,7 +281,7 @@ def build_report(directory: Path, waves=None, *, into: Path | None = None,
 
     ``into``: the folder the files are written to (default ``DIR``; the command line
     gives a staging folder, so that the report and its figures replace the earlier ones
-    together: :func:`coprod.outputs.replaced_together`). ``inputs``: what
+    together: :func:`sim.io.replaced_together`). ``inputs``: what
     :func:`open_report` read from ``DIR`` (read here when not given).
 
     Each part is rendered when its files are there — the survey (``survey/``), the fit

@@ -20,8 +20,7 @@ import argparse
 from pathlib import Path
 
 from coprod.common import add_seed, add_workers, bounded, examples, out_dir, seed_value
-from coprod.outputs import replaced_together
-from sim.io import locked
+from sim.io import locked, replaced_together
 
 EXIT_FAILED = 1  # the check ran and a rank test failed
 

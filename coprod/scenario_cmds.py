@@ -20,7 +20,6 @@ from coprod.common import (
     posterior_surveys_note,
     seed_value,
 )
-from coprod.outputs import replaced_together
 from scenarios.spec import load_many, load_scenario, shipped_names
 from sim.errors import CoprodError, InputError
 from sim.io import (
@@ -29,6 +28,7 @@ from sim.io import (
     locked,
     manifest,
     read_text_limited,
+    replaced_together,
     write_manifest,
 )
 

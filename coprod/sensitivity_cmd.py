@@ -11,9 +11,8 @@ import argparse
 from pathlib import Path
 
 from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
-from coprod.outputs import replaced_together
 from sim.errors import InputError
-from sim.io import atomic_write_frame, manifest, write_manifest
+from sim.io import atomic_write_frame, manifest, replaced_together, write_manifest
 
 
 def register(sub, name: str) -> None:

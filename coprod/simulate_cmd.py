@@ -6,8 +6,14 @@ import argparse
 import time
 
 from coprod.common import add_seed, bounded, examples, parse_assignments, seed_value
-from coprod.outputs import replaced_together
-from sim.io import atomic_write_frame, check_out_dir, locked, manifest, write_manifest
+from sim.io import (
+    atomic_write_frame,
+    check_out_dir,
+    locked,
+    manifest,
+    replaced_together,
+    write_manifest,
+)
 
 MAX_STEPS = 2600  # fifty years, as for a scenario's horizon_weeks
 

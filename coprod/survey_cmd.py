@@ -16,8 +16,14 @@ import math
 import time
 
 from coprod.common import add_seed, bounded, examples, once, seed_value
-from coprod.outputs import replaced_together
-from sim.io import atomic_write_frame, check_out_dir, locked, manifest, write_manifest
+from sim.io import (
+    atomic_write_frame,
+    check_out_dir,
+    locked,
+    manifest,
+    replaced_together,
+    write_manifest,
+)
 
 OUTPUTS = ("bootstrap.csv", "claims.csv", "classes.csv", "classes_sensitivity.csv",
            "classes_dropped.csv", "manifest.json")  # replaced together

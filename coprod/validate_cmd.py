@@ -15,9 +15,8 @@ import time
 from pathlib import Path
 
 from coprod.common import add_study_options, examples, seed_value, study_out
-from coprod.outputs import replaced_together
 from sim.errors import InputError
-from sim.io import atomic_write_frame, locked, manifest, write_manifest
+from sim.io import atomic_write_frame, locked, manifest, replaced_together, write_manifest
 
 
 def register(sub, name: str) -> None:

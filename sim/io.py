@@ -674,7 +674,12 @@ def replaced_together(directory: str | Path, names: tuple[str, ...], *,
     ``names`` are the set's file names, ``patterns`` globs of further members (e.g.
     ``fit_wave*.csv``) and ``folders`` sub-folders whose files belong to the set (a
     report's ``figures/``). Files of the earlier set that the block did not write are
-    removed. On an exception nothing in ``directory`` changes.
+    removed. On an exception nothing in ``directory`` changes. The renames into place
+    hold Ctrl-C off; ``manifest.json``, which vouches for the others, goes first and
+    comes last. :data:`WRITTEN` records each set replaced, so that an interrupt
+    afterwards (while the command prints) says truthfully that it was written. Every
+    command that writes several files, and :func:`scenarios.ensemble.run_ensembles`,
+    writes through it.
     """
     from sim.errors import InputError
 
