@@ -717,8 +717,9 @@ def like_yours_notes(name: str, areas: dict, population: str) -> list[str]:
                      "their like_yours: rows are shown all the same")
     switches = adopt is not None and adopt.switched_none < adopt.runs
     if switches and both is not None and both.switched_none == both.runs:
-        notes.append(f"{name}: no municipality like {own.name} adopts (with --adopters own "
-                     f"only {own.name} does): their like_yours: rows are no reading of the "
+        notes.append(f"{name}: no municipality like {own.name} adopts in any run (as with "
+                     "--adopters own, or when none of them is switched): their like_yours: "
+                     "rows are no reading of the "
                      "policy but what it does to those who do not adopt, which in this "
                      "model is chance alone (no link between municipalities; one stream "
                      "of random numbers)")
@@ -791,8 +792,8 @@ def group_lines(table: pd.DataFrame, baseline: str, population: str,
                          f"{name} switched: " + _group_parts(mine, LIKE_ADOPTERS) + "."
                          + _volunteers_rest_on(attribution, name, LIKE_ADOPTERS) + few)
         elif np.isfinite(adopters):
-            lines.append(f"Municipalities like yours ({band}, median over runs) do not adopt "
-                         f"in {name} (only {own.name} does): their change is no reading of "
+            lines.append(f"Municipalities like yours ({band}, median over runs) adopt in "
+                         f"no run of {name}: their change is no reading of "
                          "the policy; the model has no link between municipalities, so it "
                          "is chance alone: " + _group_parts(mine, LIKE) + ".")
         else:

@@ -302,7 +302,7 @@ def test_if_only_we_adopt_the_municipalities_like_ours_show_chance_not_the_polic
     assert any("no municipality like ours adopts" in n and "chance alone" in n
                for n in comp.notes)
     lines = group_lines(comp.table, "baseline", comp.population)
-    assert len(lines) == 1 and "do not adopt" in lines[0] and "chance alone" in lines[0]
+    assert len(lines) == 1 and "adopt in no run" in lines[0] and "chance alone" in lines[0]
     assert "steadier" not in lines[0]
 
 
