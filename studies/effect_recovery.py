@@ -34,6 +34,9 @@ from sim.outcomes import at_horizon
 OUTCOMES = ("share_municipality", "share_together", "active_volunteers")
 COLUMNS = ["truth_id", "scenario", "outcome", "true_effect", "estimated_effect",
            "low_90", "high_90", "covered", "error"]
+# What a kept truth's effects must hold as numbers when read back (--resume).
+NUMERIC_COLUMNS = ("truth_id", "true_effect", "estimated_effect", "low_90", "high_90",
+                   "error")
 REPLICATES, DRAWS = 10, 20
 QUICK_REPLICATES, QUICK_DRAWS = 2, 4
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from calibration.posterior import Posterior
 from scenarios.spec import load_scenario, shipped_names
+from sim.errors import InputError, printable
 from sim.io import atomic_write_frame, read_own_csv
 from studies import effect_recovery as effects
 from studies.calibrations import study_seed
@@ -57,8 +58,15 @@ def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int
     def policy_effects(k: int, truth: dict, posterior: Posterior) -> None:
         path = out / f"truth_{k:02d}" / EFFECTS_FILE
         if resume and path.is_file():
-            frames.append(read_own_csv(path, "coprod recovery --resume (delete the file)",
-                                       columns=tuple(effects.COLUMNS)))
+            kept = read_own_csv(path, "coprod recovery --resume (delete the file)",
+                                columns=tuple(effects.COLUMNS),
+                                numeric=effects.NUMERIC_COLUMNS)
+            if kept["covered"].dtype != bool:
+                bad = next(v for v in kept["covered"] if v not in (True, False))
+                raise InputError(f"{path}: covered", printable(str(bad))[:40], "True or "
+                                 "False; delete the file and run coprod recovery --resume",
+                                 problem="malformed kept effects:")
+            frames.append(kept)
             return
         frame = effects.effect_rows(k, truth, posterior, baseline, scenarios,
                                     rng=study_seed(seed, EFFECT_SEEDS + k),
