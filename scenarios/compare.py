@@ -283,7 +283,7 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
             continue
         areas = ens.areas(name) or {}
         for area in areas.values():
-            if area.runs and len(area.levels):
+            if area.runs and area.switched_none < area.runs and len(area.levels):
                 area = dataclasses.replace(area, levels=with_fte(area.levels),
                                            differences=with_fte(area.differences))
                 rows += _rows(name, area.levels, area.differences)
@@ -782,6 +782,11 @@ def group_lines(table: pd.DataFrame, baseline: str, population: str,
                          _group_parts(mine, "adopters:") + "."
                          + _volunteers_rest_on(attribution, name, "adopters:"))
         if not np.isfinite(like):
+            continue
+        if like < 1:  # none in most runs: their rows rest on the few runs with any
+            lines.append(f"Municipalities like yours ({like_yours_words(own.inhabitants)}): "
+                         f"none in most runs of {name} (median {like:.0f} over runs), so "
+                         f"no reading steadier than {own.name} alone.")
             continue
         band = f"{like:.0f} municipalities of {like_yours_words(own.inhabitants)}"
         few = (f" Fewer than {MIN_LIKE}: too few to be steadier than {own.name} alone."

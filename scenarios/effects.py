@@ -445,7 +445,8 @@ class Adopters:
     :func:`sim.municipality.area_outcomes`; the adopters: the municipalities whose flag
     it switched); ``differences``: those minus the baseline's over the same
     municipalities of the paired run. Runs where the group is empty are left out
-    (``switched_none`` counts them).
+    (``switched_none`` counts them), except from the counts of municipalities like yours
+    (and of those adopting), which are 0 there.
     """
 
     levels: pd.DataFrame
@@ -482,6 +483,10 @@ def area_effects(mine: pd.DataFrame, base: pd.DataFrame) -> dict[str, Adopters]:
         for group, mask in area_masks(run).items():
             if not mask.any():
                 none[group] += 1
+                if group.startswith("like_yours"):
+                    # How many are like yours is a fact of every run, none included: the
+                    # count's median is over all runs (the outcomes', over runs with any).
+                    levels[group][key] = {f"{group}:municipalities": 0.0}
                 continue
             a, b = area_outcomes(run, mask), area_outcomes(other, mask)
             levels[group][key] = {f"{group}:{k}": v for k, v in a.items()}
