@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from calibration.abc import DEFAULT, QUICK, Settings, calibrate, settings_dict
-from sim.errors import InputError
+from sim.errors import InputError, printable
 from sim.io import atomic_write_text, read_own_json
 
 RECORD_FILE = "calibration.json"
@@ -54,10 +54,20 @@ def calibrate_or_reuse(directory: Path, *, resume: bool, remake: str,
     """
     directory = Path(directory)
     if resume and finished(directory):
-        return calibration_record(directory, remake)
+        kept = calibration_record(directory, remake)
+        # A study resumed with another --seed must not take calibrations of the old one
+        # as its own (a record made before the seed was kept cannot be checked).
+        if "seed" in kept and "seed" in kwargs and kept["seed"] != kwargs["seed"]:
+            raise InputError("--resume", str(directory), f"the --seed of the study being "
+                             f"resumed ({printable(str(kept['seed']))[:20]}); run without "
+                             "--resume to start again", problem="a calibration of another "
+                             "--seed in")
+        return kept
     again = resume and (directory / "abc.db").is_file()
     result = calibrate(directory, resume=again, progress=False, **kwargs)
     made = {**settings_dict(result), **(record or {})}
+    if "seed" in kwargs:
+        made["seed"] = kwargs["seed"]
     atomic_write_text(directory / RECORD_FILE,
                       json.dumps(made, indent=2, default=str) + "\n")
     return made

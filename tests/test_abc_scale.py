@@ -62,3 +62,16 @@ def test_an_unrecorded_logit_calibration_is_told_by_its_first_generation(started
                     "WHERE p.t = 0 AND pr.name = 'municipal_tradition' LIMIT 1)")
     with pytest.raises(InputError, match=r"logit \(made by an earlier coprod\) scale"):
         calibrate(out, seed=5, settings=_more(), resume=True, progress=False)
+
+
+def test_a_study_resumed_with_another_seed_does_not_take_the_old_calibrations(tmp_path):
+    from studies.calibrations import calibrate_or_reuse
+
+    first = calibrate_or_reuse(tmp_path / "c", resume=False, remake="x", seed=5,
+                               settings=tiny_settings())
+    assert first["seed"] == 5
+    assert calibrate_or_reuse(tmp_path / "c", resume=True, remake="x", seed=5,
+                              settings=tiny_settings())["reused"] is True
+    with pytest.raises(InputError, match="a calibration of another --seed in"):
+        calibrate_or_reuse(tmp_path / "c", resume=True, remake="x", seed=6,
+                           settings=tiny_settings())
