@@ -61,7 +61,7 @@ else:
     simulate = run
 for s in range(3):
     simulate(rng=s)  # load (or compile) the kernels
-# As calibration sets the collector (sim.batch.collector_spares_existing): what the
+# As calibration sets the collector (runtime.pool.collector_spares_existing): what the
 # imports made is frozen, young collections are rare.
 gc.freeze()
 gc.set_threshold(100_000, *gc.get_threshold()[1:])

@@ -62,9 +62,10 @@ from calibration.posterior import write_posterior
 from calibration.sampler import SeededSampler
 from calibration.summary import SurveyDistance
 from calibration.waves import FIRST_YEAR, Wave, Waves
-from sim.batch import collector_spares_existing, connect
+from runtime.files import atomic_write_frame
+from runtime.interrupts import interrupts_deferred
+from runtime.pool import collector_spares_existing, connect
 from sim.errors import InputError
-from sim.io import atomic_write_frame, interrupts_deferred
 from sim.parameters import DISCRETE, FREE, PARAMETERS, from_unit
 
 CALIBRATION_STEPS = 0  # the survey at the 2015 snapshot, after the spin-up
@@ -194,7 +195,7 @@ def check_scale(out: Path, db: Path) -> None:
     ``surveys.json``; one without the record is judged by its first generation's tails.
     """
     from calibration.history import first_generation_extreme
-    from sim.io import read_own_json
+    from runtime.files import read_own_json
 
     path = out / SURVEYS_FILE
     stored = read_own_json(path, "coprod calibrate (a new calibration in another --out)") \
@@ -425,7 +426,7 @@ def _same_surveys(out: Path, waves: Waves, resume: bool) -> None:
     The observed summaries alone (checked against ``abc.db``) miss a wave's year, its
     levers and its frame: those are compared here (one line when they differ).
     """
-    from sim.io import atomic_write_text, read_own_json
+    from runtime.files import atomic_write_text, read_own_json
 
     mine = [{k: w.get(k) for k in SAME_SURVEY} for w in waves.record()]
     path = out / SURVEYS_FILE

@@ -63,7 +63,7 @@ class FitCheck:
         """Write every table and the two figures into ``out``; the names written."""
         from calibration.fit_plots import plot_fit, plot_posterior
         from calibration.predictive_check import SHARE_COLUMNS
-        from sim.io import atomic_write_frame
+        from runtime.files import atomic_write_frame
 
         out = Path(out)
         tables = {"fit.csv": self.check.shares[SHARE_COLUMNS],

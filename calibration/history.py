@@ -28,8 +28,9 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
+from runtime.interrupts import interrupts_deferred
+from runtime.paths import checked_database
 from sim.errors import InputError
-from sim.io import checked_database, interrupts_deferred
 
 TABLES = ("abc_smc", "populations", "models", "particles", "parameters", "samples",
           "summary_statistics", "version")
@@ -54,7 +55,7 @@ def saves_whole_generations(history) -> None:
 
 
 def history_path(db: Path) -> Path:
-    """``db``, checked as every writer checks its files (:func:`sim.io.checked_database`).
+    """``db``, checked as every writer checks its files (:func:`runtime.paths.checked_database`).
 
     A link in place of ``abc.db`` (or of its journal), or a path that leads out of the
     folder being written, is refused in one line: neither pyabc nor SQLite writes

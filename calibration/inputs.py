@@ -120,7 +120,7 @@ def screen(names: tuple[str, ...] | None = None, *, worlds: int = SCREEN_WORLDS,
     """
     from calibration.predictive_check import survey_counts_task
     from calibration.summary import summarise_counts
-    from sim.batch import Task, run_tasks, spawn_seeds
+    from runtime.pool import Task, run_tasks, spawn_seeds
 
     names = tuple(names or calibrated_inputs())
     gen = np.random.default_rng(rng)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from runtime.interrupts import interrupts_deferred
+
 SEED = 2025
 YEAR = 2025
 POLICY_SHARE_2025 = 0.30
@@ -35,7 +37,7 @@ def truth() -> dict[str, float]:
 
 def _write(path: Path, text: str) -> None:
     # A maintainer's tool writing the package's own example data (which the results
-    # writers of sim.io refuse on purpose): whole or not at all.
+    # writers of runtime.files refuse on purpose): whole or not at all.
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
@@ -47,8 +49,9 @@ def make(folder: Path, *, seed: int = SEED) -> tuple[Path, Path]:
 
     world = truth()
     weeks = [0, (YEAR - 2015) * 52]
-    observed = run_waves(world, weeks, [{}, {"policy_share": POLICY_SHARE_2025}],
-                         rng=seed)
+    with interrupts_deferred() as stop:
+        observed = run_waves(world, weeks, [{}, {"policy_share": POLICY_SHARE_2025}],
+                             rng=seed, stop=stop)
     answers = observed[-1].responses()
     shown = ", ".join(f"{k}={world[k]:.3g}" for k in ("municipal_default",
                                                        "policy_clarity",

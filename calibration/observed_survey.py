@@ -31,9 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
+from runtime.files import read_text_limited
 from sim.catalogue import ACTIVITY_IDS, COORDINATORS, TABLE2_IDS, UNIT_TYPES, activity
 from sim.errors import InputError, UnknownNameError, printable
-from sim.io import read_text_limited
 from sim.parameters import flag_levers
 from sim.virtual_survey import FLAG_COLUMNS, shares_from_counts
 

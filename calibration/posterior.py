@@ -12,15 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from runtime.files import atomic_write_frame, atomic_write_text, read_own_csv, read_own_json
+from runtime.interrupts import interrupts_deferred
+from runtime.manifests import model_version_of
 from sim.errors import InputError
-from sim.io import (
-    atomic_write_frame,
-    atomic_write_text,
-    interrupts_deferred,
-    model_version_of,
-    read_own_csv,
-    read_own_json,
-)
 from sim.parameters import FREE, MODEL_VERSION, PARAMETERS
 
 # A parameter whose 90% credible interval spans more than this share of its prior's

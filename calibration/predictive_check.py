@@ -22,8 +22,9 @@ import pandas as pd
 from calibration.bootstrap import BootstrapResult, StatisticSpec, survey_bootstrap
 from calibration.observed_survey import SurveyTable, dropped_shares, load_table2
 from calibration.posterior import Posterior
+from runtime.interrupts import interrupts_deferred
+from runtime.pool import Task, run_tasks, spawn_seeds
 from sim import run
-from sim.batch import Task, run_tasks, spawn_seeds
 from sim.catalogue import COORDINATORS, TABLE2_IDS, UNIT_TYPES
 from sim.frame import SURVEY_2015, VOLUNTEER_SHARE_2014
 from sim.virtual_survey import SimulatedSurvey
@@ -57,8 +58,9 @@ class WavesPredictive:
         """The first wave's survey and volunteers, and every later wave's survey."""
         from sim.runner import run_waves
 
-        obs = run_waves(task.params, self.waves.weeks, self.waves.levers,
-                        population=self.waves.population, rng=task.seed)
+        with interrupts_deferred() as stop:
+            obs = run_waves(task.params, self.waves.weeks, self.waves.levers,
+                            population=self.waves.population, rng=task.seed, stop=stop)
         first = obs[0]
         return PredictiveRun(first.survey, first.volunteers_past_year / first.inhabitants,
                              tuple((o.survey, o.respondent_flags["policy"]) for o in obs))

@@ -29,9 +29,9 @@ from concurrent.futures.process import BrokenProcessPool
 import numpy as np
 from pyabc.sampler import Sampler
 
-from sim.batch import start_worker, stop_pool
+from runtime.interrupts import interrupts_deferred
+from runtime.pool import start_worker, stop_pool
 from sim.errors import CoprodError
-from sim.io import interrupts_deferred
 
 # The candidate generator of the generation being sampled. Forked workers inherit it:
 # pyabc's closure over the generation's proposal and acceptance cannot be pickled.

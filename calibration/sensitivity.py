@@ -19,7 +19,8 @@ import pandas as pd
 
 from calibration.predictive_check import FIT_STEPS, survey_counts_task
 from calibration.summary import SHARE_KEYS, summarise_counts
-from sim.batch import Task, run_tasks, spawn_seeds
+from runtime.interrupts import interrupts_deferred
+from runtime.pool import Task, run_tasks, spawn_seeds
 from sim.outcomes import SUMMARY, paired_effect
 from sim.parameters import ASSUMPTIONS, DISCRETE, FREE, PARAMETERS
 
@@ -48,8 +49,10 @@ def policy_effect_task(task: Task) -> np.ndarray:
     from sim.runner import run_branches
 
     params, policy = task.params, task.tag["policy"]
-    without, mine = run_branches([(params, task.steps), ({**params, **policy}, task.steps)],
-                                 rng=task.seed)
+    with interrupts_deferred() as stop:
+        without, mine = run_branches([(params, task.steps),
+                                      ({**params, **policy}, task.steps)],
+                                     rng=task.seed, stop=stop)
     return np.array([paired_effect(mine.series, without.series, o) for o in SUMMARY])
 
 

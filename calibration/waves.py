@@ -47,10 +47,11 @@ from calibration.observed_survey import (
     load_table2,
 )
 from calibration.summary import KEYS, SurveyDistance, summarise_counts
+from runtime.files import read_text_limited
+from runtime.interrupts import interrupts_deferred
 from sim.catalogue import COORDINATORS, TABLE2_IDS, UNIT_TYPES, activity
-from sim.errors import InputError, printable
+from sim.errors import InputError, parse_toml, printable
 from sim.frame import SURVEY_2015
-from sim.io import parse_toml, read_text_limited
 from sim.parameters import PARAMETERS, flag_levers
 from sim.sample_frame import MAX_SCALE, SampleFrame
 from sim.virtual_survey import FLAG_COLUMNS, SimulatedSurvey
@@ -557,10 +558,12 @@ class Waves:
         from sim.runner import run_waves, survey_2015
 
         if self.single:
-            survey = survey_2015(dict(params), population=self.population, rng=seed)
+            with interrupts_deferred() as stop:
+                survey = survey_2015(dict(params), population=self.population, rng=seed)
             return summarise_counts(survey.counts)
-        observed = run_waves(params, self.weeks, self.levers, population=self.population,
-                             rng=seed)
+        with interrupts_deferred() as stop:
+            observed = run_waves(params, self.weeks, self.levers,
+                                 population=self.population, rng=seed, stop=stop)
         out = {}
         for k, (wave, obs) in enumerate(zip(self.waves, observed, strict=True)):
             split = (simulated_policy_counts(obs.survey, obs.respondent_flags[SPLIT_FLAG])

@@ -17,7 +17,9 @@ import time
 from pathlib import Path
 
 from coprod.common import add_study_options, examples, seed_value, study_out
-from sim.io import atomic_write_frame, locked, manifest, replaced_together, write_manifest
+from runtime.files import atomic_write_frame, replaced_together
+from runtime.locks import locked
+from runtime.manifests import manifest, write_manifest
 
 
 def register(sub, name: str) -> None:

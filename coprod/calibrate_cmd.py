@@ -20,16 +20,11 @@ from coprod.common import (
     out_dir,
     seed_value,
 )
+from runtime.files import WRITTEN, read_own_json, replaced_together
+from runtime.interrupts import interrupts_deferred
+from runtime.locks import locked
+from runtime.manifests import manifest, write_manifest
 from sim.errors import InputError
-from sim.io import (
-    WRITTEN,
-    interrupts_deferred,
-    locked,
-    manifest,
-    read_own_json,
-    replaced_together,
-    write_manifest,
-)
 
 
 def register(sub, name: str) -> None:
@@ -143,7 +138,7 @@ def write_narrowing(posterior, out: Path, stage: Path, *, seed: int) -> list[str
     read as "narrowed by the survey".
     """
     from calibration.narrowing import annotate_screening, posterior_narrowing, screening_sentence
-    from sim.io import atomic_write_frame, read_own_csv
+    from runtime.files import atomic_write_frame, read_own_csv
 
     narrowing = posterior_narrowing(posterior, rng=seed)
     atomic_write_frame(stage / "narrowing.csv", narrowing.frame)
@@ -194,7 +189,7 @@ def _drop_older_fit(out: Path) -> None:
 def _print_policy_widths(out: Path) -> None:
     """The local policy's strengths: 90% widths, as particles and regression-adjusted."""
     from calibration.abc import ADJUSTED_COLUMNS
-    from sim.io import read_own_csv
+    from runtime.files import read_own_csv
     from sim.regime import POLICY_INPUTS
 
     path = out / "posterior_adjusted.csv"

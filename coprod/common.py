@@ -90,7 +90,7 @@ def bounded(lo: int, hi: int):
 
 def add_workers(parser, *, scheduler: bool = True) -> None:
     """Add ``--workers N`` (1 to MAX_WORKERS) and ``--scheduler ADDR``."""
-    from sim.batch import MAX_WORKERS
+    from runtime.pool import MAX_WORKERS
 
     parser.add_argument("--workers", type=bounded(1, MAX_WORKERS), default=1,
                         help=f"local worker processes (default 1, at most {MAX_WORKERS})")
@@ -105,9 +105,9 @@ def out_dir(given, default):
     """The output folder, checked before any work: ``default`` when not given.
 
     Missing folders, parents included, are made when the command writes (links and
-    files in the way are refused: :func:`sim.io.check_out_dir`).
+    files in the way are refused: :func:`runtime.files.check_out_dir`).
     """
-    from sim.io import check_out_dir
+    from runtime.files import check_out_dir
 
     return check_out_dir(default if given is None else given)
 

@@ -31,11 +31,11 @@ from mesa.visualization.utils import update_counter
 from calibration.bootstrap import survey_bootstrap
 from calibration.observed_survey import load_table2
 from calibration.posterior import calibrated_parameters
+from runtime.files import read_own_csv
 from scenarios.spec import load_scenario, shipped_names
 from sim import CoProductionModel, outcomes
 from sim.catalogue import COORDINATORS, TABLE2_IDS, activity_index
 from sim.errors import CoprodError
-from sim.io import read_own_csv
 from sim.model import OUTCOME_REPORTERS
 from sim.parameters import LEVERS, PARAMETERS
 

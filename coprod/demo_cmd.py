@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from coprod.common import add_seed, bounded, examples, out_dir, seed_value
-from sim.io import replaced_together
+from runtime.files import replaced_together
 
 REPORT_OUTPUTS = ("report.html",)  # with every file of figures/: replaced together
 
@@ -26,7 +26,7 @@ def register_demo(sub, name: str) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        epilog=examples("coprod demo --out out/demo"))
     add_seed(p)
-    from sim.batch import MAX_WORKERS
+    from runtime.pool import MAX_WORKERS
 
     p.add_argument("--workers", type=bounded(1, MAX_WORKERS),
                    default=min(2, os.cpu_count() or 1),
@@ -63,7 +63,7 @@ def run_demo(args) -> int:
     try:
         status = _run_stages(args, out)
     except KeyboardInterrupt as stop:  # say the stages already written, then what stopped
-        from sim.io import WRITTEN
+        from runtime.files import WRITTEN
 
         if WRITTEN:
             stop.kept = ("the stages before it were written whole (" + "; ".join(WRITTEN)
@@ -100,7 +100,7 @@ def _run_stages(args, out: Path) -> int:
     _step(4, "Comparison with the baseline")
     _command("compare", "--seed", seed, "--out", str(out / "scenarios"))
     _step(5, "Report")
-    from sim.io import locked
+    from runtime.locks import locked
 
     with locked(out), replaced_together(out, REPORT_OUTPUTS, folders=("figures",)) as stage:
         inputs = open_report(out)  # every file read once, for the page and the findings
@@ -132,7 +132,7 @@ def run_report(args) -> int:
     """Render the report."""
     from coprod.common import existing_folder, load_waves
     from coprod.report import build_report, open_report, surveys_lines, surveys_summary
-    from sim.io import locked
+    from runtime.locks import locked
 
     existing_folder(args.out, "--out", "the folder 'coprod demo' wrote (with survey/, "
                     "fit/ and scenarios/) or one 'coprod run' wrote")

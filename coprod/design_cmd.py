@@ -18,7 +18,9 @@ import argparse
 from pathlib import Path
 
 from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
-from sim.io import atomic_write_frame, locked, manifest, replaced_together, write_manifest
+from runtime.files import atomic_write_frame, replaced_together
+from runtime.locks import locked
+from runtime.manifests import manifest, write_manifest
 
 
 def register(sub, name: str) -> None:

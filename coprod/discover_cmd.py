@@ -17,16 +17,11 @@ import sys
 from pathlib import Path
 
 from coprod.common import examples, existing_folder
+from runtime.files import atomic_write_frame, check_out_dir, replaced_together
+from runtime.locks import locked
+from runtime.manifests import manifest, write_manifest
 from scenarios.thresholds import DENSITY_THRESHOLD
 from sim.errors import InputError
-from sim.io import (
-    atomic_write_frame,
-    check_out_dir,
-    locked,
-    manifest,
-    replaced_together,
-    write_manifest,
-)
 
 DEFAULT_OUT = Path("out/scenarios")
 OUTPUTS = ("discovery.csv", "discovery.png", "discovery.json")

@@ -21,8 +21,10 @@ from coprod.common import (
     posterior_surveys_note,
     seed_value,
 )
+from runtime.files import replaced_together
+from runtime.locks import locked
+from runtime.manifests import manifest, write_manifest
 from sim.errors import InputError
-from sim.io import locked, manifest, replaced_together, write_manifest
 
 MAX_DRAWS = 10_000
 

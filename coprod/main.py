@@ -77,11 +77,11 @@ def _stop_once(signum, frame):
     """Ctrl-C or SIGTERM: stop the command once; ignore further ones while it cleans up.
 
     Workers are ended and finished work kept, as for any interrupt. Setting the signals
-    aside is not enough: a block that defers interrupts (:func:`sim.io.interrupts_deferred`)
-    or stops a pool gives back the handler it found — this one — when it ends, so a
-    second Ctrl-C during the clean-up would raise again, outside every handler, and the
-    process died by the signal (exit -2) after saying it had stopped. The flag makes
-    every later call a no-op.
+    aside is not enough: a block that defers interrupts
+    (:func:`runtime.interrupts.interrupts_deferred`) or stops a pool gives back the
+    handler it found — this one — when it ends, so a second Ctrl-C during the clean-up
+    would raise again, outside every handler, and the process died by the signal (exit
+    -2) after saying it had stopped. The flag makes every later call a no-op.
     """
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)
@@ -146,9 +146,9 @@ def _main(argv: list[str] | None) -> int:
         # before it has done anything.
         from coprod import commands
         from coprod.common import refuse_empty_paths
-        from sim.io import WRITTEN
+        from runtime.files import WRITTEN
 
-        WRITTEN.clear()  # the sets of files this command replaced (sim.io.replaced_together)
+        WRITTEN.clear()  # the sets of files this command replaced (replaced_together)
         parser = build_parser()
         args = parser.parse_args(argv)
     except SystemExit as stop:  # --help, or a refused option (already one line)
@@ -200,7 +200,7 @@ if __name__ == "__main__":
 
 def _interrupted_message(default: str) -> str:
     """What an interrupt kept: ``default`` unless a set was already written whole."""
-    from sim.io import WRITTEN
+    from runtime.files import WRITTEN
 
     if not WRITTEN:
         return default

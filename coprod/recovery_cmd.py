@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from coprod.common import add_study_options, bounded, examples, seed_value, study_out
-from sim.io import locked, manifest, write_manifest
+from runtime.locks import locked
+from runtime.manifests import manifest, write_manifest
 
 
 def register(sub, name: str) -> None:

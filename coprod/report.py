@@ -50,8 +50,8 @@ from coprod.report_text import (
 from coprod.report_text import (
     surveys_summary as _summary,
 )
+from runtime.files import atomic_write_text, check_out_dir
 from sim.errors import InputError, printable
-from sim.io import atomic_write_text, check_out_dir
 
 __all__ = ["POLICY_WORDS", "build_report", "command_line", "findings", "made_from",
            "open_report", "render", "scenarios_dir", "surveys_lines", "surveys_summary"]
@@ -281,7 +281,7 @@ def build_report(directory: Path, waves=None, *, into: Path | None = None,
 
     ``into``: the folder the files are written to (default ``DIR``; the command line
     gives a staging folder, so that the report and its figures replace the earlier ones
-    together: :func:`sim.io.replaced_together`). ``inputs``: what
+    together: :func:`runtime.files.replaced_together`). ``inputs``: what
     :func:`open_report` read from ``DIR`` (read here when not given).
 
     Each part is rendered when its files are there — the survey (``survey/``), the fit

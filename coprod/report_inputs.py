@@ -2,7 +2,7 @@
 
 :func:`load_inputs` reads what the pipeline left in a folder (laid out as ``coprod
 demo`` writes it) and returns one frozen :class:`ReportInputs`. Every file is read
-defensively (:func:`sim.io.read_own_csv`, :func:`sim.io.read_own_json`: never
+defensively (:func:`runtime.files.read_own_csv`, :func:`runtime.files.read_own_json`: never
 unpickled or evaluated; a missing, edited or malformed file is one
 :class:`~sim.errors.InputError` naming the file, the field and the command that makes it
 again), and every manifest field the report uses is checked here, once. The sentences
@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from calibration.posterior import load_posterior
+from runtime.files import read_own_csv, read_own_json
 from scenarios import over_time
 from sim.errors import InputError
-from sim.io import read_own_csv, read_own_json
 
 # How each output is made again; 'coprod demo' makes them all (the quotes nest in messages).
 DEMO = "' or 'coprod demo --out DIR"
@@ -149,7 +149,7 @@ def manifest_at(path: Path, remake: str) -> dict:
     """A folder's manifest ({} when there is none); a link or folder in its place is named.
 
     Only a name with nothing behind it is "no manifest": a folder, a link (dangling
-    too) or a malformed file there is one line (:func:`sim.io.read_own_json`).
+    too) or a malformed file there is one line (:func:`runtime.files.read_own_json`).
     """
     if not path.exists() and not path.is_symlink():
         return {}

@@ -45,12 +45,12 @@ from coprod.report_text import (
     width_of_range,
     without_machine_folder,
 )
+from runtime.files import atomic_write_bytes, read_bytes_limited
 from scenarios.attribution import ASSUMED, CHANCE, NARROWED, RESIDUAL, STRENGTHS, WORLD
 from scenarios.compare import check_versions, reading_lines
 from scenarios.labels import change, describe, fte
 from sim.errors import InputError, UnknownNameError
 from sim.frame import SURVEY_2015
-from sim.io import atomic_write_bytes, read_bytes_limited
 from sim.municipality import describe_population, split_population_name
 from sim.outcomes import HEADLINE, outcome
 from sim.parameters import PARAMETERS

@@ -18,7 +18,8 @@ import numpy as np
 
 from calibration.posterior import NOT_IDENTIFIED, load_posterior, shipped_study_file
 from coprod.report_text import seconds, without_machine_folder
-from sim.io import model_version_of, read_own_csv, read_own_json
+from runtime.files import read_own_csv, read_own_json
+from runtime.manifests import model_version_of
 from sim.outcomes import outcome
 from sim.parameters import MODEL_VERSION, PARAMETERS
 

@@ -20,7 +20,8 @@ import argparse
 from pathlib import Path
 
 from coprod.common import add_seed, add_workers, bounded, examples, out_dir, seed_value
-from sim.io import locked, replaced_together
+from runtime.files import replaced_together
+from runtime.locks import locked
 
 EXIT_FAILED = 1  # the check ran and a rank test failed
 

@@ -20,17 +20,11 @@ from coprod.common import (
     posterior_surveys_note,
     seed_value,
 )
+from runtime.files import atomic_write_frame, check_out_dir, read_text_limited, replaced_together
+from runtime.locks import locked
+from runtime.manifests import manifest, write_manifest
 from scenarios.spec import load_many, load_scenario, shipped_names
 from sim.errors import CoprodError, InputError
-from sim.io import (
-    atomic_write_frame,
-    check_out_dir,
-    locked,
-    manifest,
-    read_text_limited,
-    replaced_together,
-    write_manifest,
-)
 
 DEFAULT_OUT = Path("out/scenarios")
 COMPARE_OUTPUTS = ("comparison.csv", "differences.png", "shares.png", "timeseries.png",
@@ -122,7 +116,8 @@ def run_run(args) -> int:
     if args.data:
         scenarios = [s.on_population(waves.population, "--data") for s in scenarios]
     if args.municipality is not None:
-        from sim.municipality import load_municipality, population_name
+        from scenarios.municipality_file import load_municipality
+        from sim.municipality import population_name
 
         own = load_municipality(args.municipality)
         scenarios = [s.on_population(population_name(own), "--municipality")

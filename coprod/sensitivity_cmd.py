@@ -11,8 +11,9 @@ import argparse
 from pathlib import Path
 
 from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
+from runtime.files import atomic_write_frame, replaced_together
+from runtime.manifests import manifest, write_manifest
 from sim.errors import InputError
-from sim.io import atomic_write_frame, manifest, replaced_together, write_manifest
 
 
 def register(sub, name: str) -> None:
@@ -47,8 +48,8 @@ def run_command(args) -> int:
     from calibration.fit_plots import plot_sensitivity
     from calibration.posterior import calibrated_parameters
     from calibration.sensitivity import INPUT_GROUPS, morris
+    from runtime.locks import locked
     from scenarios.spec import load_scenario
-    from sim.io import locked
 
     seed = seed_value(args.seed)
     if not 2 <= args.trajectories <= 1000:

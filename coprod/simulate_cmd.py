@@ -6,14 +6,9 @@ import argparse
 import time
 
 from coprod.common import add_seed, bounded, examples, parse_assignments, seed_value
-from sim.io import (
-    atomic_write_frame,
-    check_out_dir,
-    locked,
-    manifest,
-    replaced_together,
-    write_manifest,
-)
+from runtime.files import atomic_write_frame, check_out_dir, replaced_together
+from runtime.locks import locked
+from runtime.manifests import manifest, write_manifest
 
 MAX_STEPS = 2600  # fifty years, as for a scenario's horizon_weeks
 

@@ -16,14 +16,9 @@ import math
 import time
 
 from coprod.common import add_seed, bounded, examples, once, seed_value
-from sim.io import (
-    atomic_write_frame,
-    check_out_dir,
-    locked,
-    manifest,
-    replaced_together,
-    write_manifest,
-)
+from runtime.files import atomic_write_frame, check_out_dir, replaced_together
+from runtime.locks import locked
+from runtime.manifests import manifest, write_manifest
 
 OUTPUTS = ("bootstrap.csv", "claims.csv", "classes.csv", "classes_sensitivity.csv",
            "classes_dropped.csv", "manifest.json")  # replaced together
@@ -38,7 +33,7 @@ def register(sub, name: str) -> None:
                         "coprod survey --data my_units.csv --resample unit"),
     )
     from calibration.observed_survey import MAX_COUNT, MAX_FIELD, MAX_UNITS
-    from sim.io import MAX_INPUT_BYTES
+    from runtime.files import MAX_INPUT_BYTES
 
     p.add_argument("--data", action=once(), help="your own survey CSV (aggregate or unit-level; "
                    f"at most {MAX_INPUT_BYTES:,} bytes, {MAX_UNITS:,} units, n up to "

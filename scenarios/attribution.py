@@ -381,7 +381,7 @@ def acceptance_check(posterior, apart: tuple[str, ...], *, draws: int = 96, rng=
     from calibration.observed_survey import load_table2
     from calibration.predictive_check import FIT_STEPS, survey_counts_task
     from calibration.summary import SurveyDistance, observed_summary, summarise_counts
-    from sim.batch import Task, run_tasks, spawn_seeds
+    from runtime.pool import Task, run_tasks, spawn_seeds
 
     gen = np.random.default_rng(rng)
     joint = posterior.draws(draws, gen)

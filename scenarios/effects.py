@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from runtime.files import check_whole_text, read_own_json, read_text_limited
 from sim.errors import MAX_SHOWN, CoprodError, InputError
-from sim.io import check_whole_text, read_own_json, read_text_limited
 from sim.parameters import ASSUMPTIONS, FREE
 
 KEY = ["draw", "replicate", "seed"]

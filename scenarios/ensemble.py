@@ -18,21 +18,17 @@ import pandas as pd
 
 from calibration.inputs import policy_strengths
 from calibration.posterior import Posterior
+from runtime.files import atomic_write_frame, replaced_together
+from runtime.interrupts import interrupts_deferred
+from runtime.locks import locked
+from runtime.manifests import code_version, manifest, write_manifest
+from runtime.paths import refuse_package_dir
+from runtime.pool import Failure, Interrupted, Task, run_tasks, spawn_seeds
 from scenarios.spec import Scenario, check_runs
 from scenarios.store import RESULT_FILES, SIDE_STORE, STORE, RunStore, check_folder, identity
-from sim.batch import Failure, Interrupted, Task, run_tasks, spawn_seeds
 from sim.catalogue import COORDINATORS
 from sim.classify import CLASSES
 from sim.errors import InputError
-from sim.io import (
-    atomic_write_frame,
-    code_version,
-    locked,
-    manifest,
-    refuse_package_dir,
-    replaced_together,
-    write_manifest,
-)
 from sim.municipality import GROUPS, MODES, MUNI_COLUMNS, SHOWN_TYPES, area_outcomes
 from sim.outcomes import SUMMARY, at_horizon
 from sim.parameters import ASSUMPTIONS, FREE, from_unit
@@ -88,8 +84,9 @@ def world_task(task: WorldTask) -> list[dict]:
     """Every branch of one world: :func:`run_outcomes` of each, in the order given."""
     from sim.runner import run_branches
 
-    results = run_branches([(b.params, b.steps) for b in task.branches],
-                           population=task.population, rng=task.seed)
+    with interrupts_deferred() as stop:
+        results = run_branches([(b.params, b.steps) for b in task.branches],
+                               population=task.population, rng=task.seed, stop=stop)
     return [run_outcomes(res) for res in results]
 
 
@@ -383,7 +380,7 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
     and ``surveys`` (:meth:`calibration.waves.Waves.record`), when given, the surveys
     the runs were made for. ``replace``: a context manager ``(folder, names) -> staging
     folder`` that replaces a scenario's files whole or not at all (by default
-    :func:`sim.io.replaced_together`; see :func:`_write_scenario`). A fresh start over
+    :func:`runtime.files.replaced_together`; see :func:`_write_scenario`). A fresh start over
     earlier results keeps them whole until its own set is complete
     (:class:`scenarios.store.RunStore`).
     """
@@ -475,7 +472,7 @@ def _write_scenario(directory: Path, scenario: Scenario, tasks, chunk, failed, i
                     store: RunStore | None = None) -> None:
     """Write the scenario's files (:data:`scenarios.store.RESULT_FILES`), manifest last.
 
-    ``replace`` (:func:`sim.io.replaced_together`) stages them and puts them in place
+    ``replace`` (:func:`runtime.files.replaced_together`) stages them and puts them in place
     whole or not at all, so an interrupt while they are written leaves the earlier set;
     a fresh start's side ``store`` is one of the set, so the runs and the files that
     summarise them replace the old ones together.

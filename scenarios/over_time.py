@@ -287,8 +287,8 @@ def write(over: OverTime, stage: Path) -> list[str]:
     No figure when no scenario has one's own municipality or adopters (all
     municipalities' rows are in the CSV); nothing when the table is empty.
     """
+    from runtime.files import atomic_write_frame
     from scenarios.scenario_plots import plot_effect_by_year
-    from sim.io import atomic_write_frame
 
     if over.table.empty:
         return []

@@ -60,8 +60,8 @@ class PolicyResponse:
 
     def write(self, directory: Path) -> list[Path]:
         """Write ``policy_response.csv`` and ``policy_response.png`` atomically."""
+        from runtime.files import atomic_write_frame
         from scenarios.scenario_plots import plot_policy_response
-        from sim.io import atomic_write_frame
 
         directory = Path(directory)
         csv = atomic_write_frame(directory / "policy_response.csv", self.frame)

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
-from sim.errors import InputError
-from sim.io import parse_toml, read_text_limited
+from runtime.files import read_text_limited
+from sim.errors import InputError, parse_toml
 from sim.parameters import ASSUMPTIONS, PARAMETERS, validate
 
 KEYS = ("name", "description", "horizon_weeks", "draws", "assumption_draws", "replicates",

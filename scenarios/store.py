@@ -33,9 +33,9 @@ import sqlite3
 from dataclasses import asdict
 from pathlib import Path
 
+from runtime.interrupts import interrupts_deferred
 from scenarios.spec import Scenario
 from sim.errors import InputError
-from sim.io import interrupts_deferred
 
 STORE = "runs.sqlite"
 SIDE_STORE = ".runs.new.sqlite"  # a fresh start's runs, until their set replaces the old
@@ -167,7 +167,7 @@ def _differences(old: dict, new: dict) -> list[str]:
 
 def recorded_identity(directory: Path) -> dict | None:
     """The identity recorded in a scenario folder (store first, then manifest), if any."""
-    from sim.io import check_source, checked_database
+    from runtime.paths import check_source, checked_database
 
     store = directory / STORE
     checked_database(store)  # read back as written: never through a link
@@ -204,7 +204,7 @@ def _store_identity(path: Path) -> dict | None:
 
 def pending_identity(directory: Path) -> dict | None:
     """The identity of an unfinished fresh start's side store in ``directory``, if any."""
-    from sim.io import checked_database
+    from runtime.paths import checked_database
 
     checked_database(directory / SIDE_STORE)  # read back as written: never through a link
     return _store_identity(directory / SIDE_STORE)
@@ -236,7 +236,7 @@ class RunStore:
     """
 
     def __init__(self, directory: Path, ident: dict, *, resume: bool):
-        from sim.io import checked_database
+        from runtime.paths import checked_database
 
         directory.mkdir(parents=True, exist_ok=True)
         main, side = directory / STORE, directory / SIDE_STORE
@@ -262,7 +262,7 @@ class RunStore:
     @staticmethod
     def _discard(path: Path) -> None:
         """Remove a side store (and what SQLite wrote beside it)."""
-        from sim.io import SQLITE_SIDE_FILES
+        from runtime.paths import SQLITE_SIDE_FILES
 
         for file in (path, *(path.with_name(path.name + x) for x in SQLITE_SIDE_FILES)):
             file.unlink(missing_ok=True)

@@ -2,7 +2,7 @@
 
 Knows nothing of calibration or scenarios. Public entry points: :class:`CoProductionModel`,
 :func:`run` and :class:`Configuration`. The model's exports load on first use, so that
-the light modules of the package (``sim.errors``, ``sim.parameters``, ``sim.io``) load
+the light modules of the package (``sim.errors``, ``sim.parameters``) load
 without Mesa and the compiled kernels: the command line answers ``--help`` and bad input
 at once.
 """

@@ -80,3 +80,21 @@ class UnknownNameError(InputError):
     def at(self, where: str) -> InputError:
         """The same error, placed elsewhere."""
         return InputError(where, self.value, self.allowed, problem=self.problem)
+
+
+def parse_toml(text: str, source: str, flat: str) -> dict:
+    """TOML text as a mapping, or one line naming ``source``; ``flat`` says what it holds.
+
+    A file nested deeper than Python can parse is refused as such (``flat`` says what
+    the file should hold instead), not with a RecursionError.
+    """
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(source, str(err).split("\n")[0], "the file must be valid TOML",
+                         problem="invalid TOML:") from None
+    except RecursionError:
+        raise InputError(source, "nested tables or arrays", flat,
+                         problem="too deeply nested:") from None

@@ -15,7 +15,7 @@ A planner describes one municipality in a small TOML file::
                                   # a scenario's levers do
     population = "survey2015"     # optional: the surrounding ("survey2015" or "norway")
 
-:func:`load_municipality` validates it (every problem one line naming the file, key,
+:func:`parse_municipality` validates it (every problem one line naming the file, key,
 value and what is allowed). The population generator then replaces, in every run, the
 municipality of the surrounding population whose size is nearest to it by this one
 (:func:`sim.population.build_population`): the rest of the world, its organisations and
@@ -38,12 +38,10 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 
-from sim.errors import InputError
-from sim.io import parse_toml
+from sim.errors import InputError, parse_toml
 
 POPULATIONS = ("survey2015", "norway")
 SEPARATOR = "+municipality:"
@@ -158,23 +156,6 @@ def _allowed(key: str) -> str:
         lo, hi = LIMITS[key]
         return f"a whole number from {lo:,} to {hi:,}"
     return "true or false"
-
-
-def load_municipality(path: str | Path) -> Municipality:
-    """Read and validate a municipality file (UTF-8 TOML, at most 100 kB)."""
-    from sim.io import read_text_limited
-
-    path = Path(path)
-    if not path.exists():  # a folder or FIFO is refused as such by read_text_limited
-        raise InputError("--municipality", str(path), "give the path of a TOML file "
-                         "describing your municipality (see docs/examples/"
-                         "municipality.toml)", problem="no such file")
-    try:
-        text = read_text_limited(path, limit=MAX_FILE_BYTES)
-    except UnicodeDecodeError:
-        raise InputError(str(path), "binary content", "a municipality file is a UTF-8 TOML "
-                         "text file", problem="unreadable") from None
-    return parse_municipality(text, str(path))
 
 
 def population_name(own: Municipality) -> str:

@@ -85,7 +85,7 @@ CONSTANTS: dict[str, tuple[str, str]] = {
                                    "intercept, more than a float64 needs"),
     "BISECTION_MARGIN": (TECHNICAL, "how far a compiled mean must be from the share for "
                                     "its bisection step to be certain (changes no number)"),
-    # sim/runner.py, sim/virtual_survey.py, sim/io.py, sim/batch.py, sim/parameters.py
+    # sim/runner.py, sim/virtual_survey.py, sim/parameters.py
     "DEFAULT_STEPS": (DEFINITION, "a run observes 2015 unless asked for more weeks"),
     "MAX_STEPS": (TECHNICAL, "at most fifty years after 2015"),
     "CHECK_WEEKS": (TECHNICAL, "weeks run between checks for Ctrl-C"),
@@ -97,25 +97,16 @@ CONSTANTS: dict[str, tuple[str, str]] = {
     "MAX_SCALE": (TECHNICAL, "the largest scaling of the 2015 frame for an aggregate "
                              "table (20 × 316 units)"),
     "NOT_OFFERED": (DEFINITION, "answer code of an activity not offered"),
-    "MAX_INPUT_BYTES": (TECHNICAL, "the largest file read"),
     "MAX_SHOWN": (TECHNICAL, "characters of an offending value shown in a message"),
-    "_FILE_MODE": (TECHNICAL, "permissions of files written"),
     "OUTCOMES": (DEFINITION, "the outcomes' display scales (100 for shares shown in %)"),
     "TAIL_WEEKS": (DEFINITION, "an outcome at the horizon: its mean over the last four "
                                "weeks"),
     "_TABLE": (DEFINITION, "the parameter table itself: each row listed with its kind"),
-    "MAX_WORKERS": (TECHNICAL, "the most worker processes"),
     # sim/municipality.py: a planner's own municipality file
     "LIMITS": (TECHNICAL, "a municipality file's bounds: inhabitants up to 1,000,000 "
                "(Oslo has about 720,000), units and organisations per municipality"),
     "MAX_UNITS": (TECHNICAL, "at most 150 LTC units in one's own municipality"),
     "MAX_FILE_BYTES": (TECHNICAL, "the largest municipality file read"),
-    "CONNECT_TIMEOUT_S": (TECHNICAL, "seconds to reach a Dask scheduler"),
-    "GREETING_TIMEOUT_S": (TECHNICAL, "seconds for a scheduler's greeting"),
-    "YOUNG_COLLECTION_EVERY": (TECHNICAL, "garbage collector setting"),
-    "PARENT_CHECK_S": (TECHNICAL, "seconds between a worker's checks that its parent lives"),
-    "PR_SET_PDEATHSIG": (DEFINITION, "Linux's prctl code for a parent-death signal"),
-    "_ROOT": (TECHNICAL, "the package's folder (writers refuse it)"),
     "MODEL_VERSION": (DEFINITION, "the model's version, recorded with results"),
     "THRESHOLDS": (CHOICE, "the research question's class boundaries (sim/classify.py; "
                            "their sensitivity is in survey/classes_sensitivity.csv)"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
@@ -16,7 +16,6 @@ from sim.classify import classify_table
 from sim.config import Configuration
 from sim.errors import InputError
 from sim.frame import SURVEY_2015
-from sim.io import interrupts_deferred
 from sim.population import Population
 from sim.virtual_survey import SimulatedSurvey
 from sim.world import World, spinup_identity
@@ -70,7 +69,8 @@ class SimulationResult:
 
 
 def run(params: Mapping | Configuration | None = None, *, steps: int = DEFAULT_STEPS,
-        population: str | Population = "survey2015", rng=None) -> SimulationResult:
+        population: str | Population = "survey2015", rng=None, stop: Sequence = ()
+        ) -> SimulationResult:
     """Build the model, spin it up to 2015, run ``steps`` more weeks, observe it.
 
     ``params`` overrides the documented defaults by name (see :mod:`sim.parameters`), or
@@ -80,14 +80,15 @@ def run(params: Mapping | Configuration | None = None, *, steps: int = DEFAULT_S
     SeedSequence or Generator and the only source of randomness: the same seed gives the
     same result. The virtual survey observes the last four weeks, at the 2015 snapshot
     (``survey_2015``) and at the end (``survey``), under the regime in force then.
+
+    ``stop`` is looked at between blocks of :data:`CHECK_WEEKS` weeks: once it is
+    non-empty the run ends early (observed where it stopped). The model knows nothing of
+    signals; the project's processes pass the pending signals of
+    :func:`runtime.interrupts.interrupts_deferred`, which holds Ctrl-C off the compiled
+    kernels' calls and lets a stop wait at most one block.
     """
     config = _configuration(params, steps)
-    # Ctrl-C waits for the end of a block of weeks (at most CHECK_WEEKS; raised inside a
-    # compiled kernel's call it can crash the interpreter). The run then stops and the
-    # interrupt is raised.
-    with interrupts_deferred() as interrupted:
-        world = World(population, rng, config=config)
-        return observed_run(world, steps, interrupted, seed=rng)
+    return observed_run(World(population, rng, config=config), steps, stop, seed=rng)
 
 
 def survey_2015(params: Mapping | Configuration | None = None, *,
@@ -99,8 +100,7 @@ def survey_2015(params: Mapping | Configuration | None = None, *,
     classification of the table, which a calibration never reads (a tenth of a run's time).
     """
     config = _configuration(params, 0)
-    with interrupts_deferred():
-        return World(population, rng, config=config).observe()
+    return World(population, rng, config=config).observe()
 
 
 def _configuration(params, steps) -> Configuration:
@@ -122,18 +122,17 @@ def _configuration(params, steps) -> Configuration:
     return config
 
 
-def observed_run(world: World, steps: int, interrupted=False, *,
+def observed_run(world: World, steps: int, stop: Sequence = (), *,
                  seed=None) -> SimulationResult:
     """Run ``world`` from the 2015 snapshot ``steps`` more weeks and observe it.
 
     What :func:`run` does once the world is built: a world may come from
     :meth:`sim.world.World.branch` (scenarios of one world share its spin-up).
-    ``interrupted`` (truthy once Ctrl-C came, :func:`sim.io.interrupts_deferred`) is checked
-    between blocks of weeks.
+    ``stop`` (see :func:`run`) is looked at between blocks of weeks.
     """
     window = SURVEY_2015.window_weeks
     at_2015 = world.observe() if steps > 0 and world.spinup >= window else None
-    while world.week < steps and not interrupted:
+    while world.week < steps and not stop:
         world.advance(min(CHECK_WEEKS, steps - world.week))
     survey = world.observe()
     at_2015 = at_2015 or survey
@@ -153,8 +152,8 @@ def observed_run(world: World, steps: int, interrupted=False, *,
                             world.year_records)
 
 
-def run_branches(branches, *, population: str | Population = "survey2015", rng=None
-                 ) -> list[SimulationResult]:
+def run_branches(branches, *, population: str | Population = "survey2015", rng=None,
+                 stop: Sequence = ()) -> list[SimulationResult]:
     """Runs of one world that differ only after 2015: one build and spin-up, then branches.
 
     ``branches`` is a sequence of ``(params, steps)``: the parameters (a mapping or a
@@ -164,7 +163,8 @@ def run_branches(branches, *, population: str | Population = "survey2015", rng=N
     and their date. The world is built and spun up once; each run continues from a copy
     of its 2015 state and random streams (:meth:`sim.world.World.branch`), so each result
     is exactly :func:`run` of its parameters with this ``rng``, and differences between
-    them are the levers' alone.
+    them are the levers' alone. ``stop`` as for :func:`run`: no further branch once it
+    is non-empty.
     """
     configs = [p if isinstance(p, Configuration) else Configuration.resolve(p)
                for p, _ in branches]
@@ -176,14 +176,13 @@ def run_branches(branches, *, population: str | Population = "survey2015", rng=N
                              "one world differ only in the levers asked for and their date",
                              problem="cannot share a spin-up:")
     results = []
-    with interrupts_deferred() as interrupted:
-        world = World(population, rng, config=configs[0])
-        for k, (config, (_, steps)) in enumerate(zip(configs, branches, strict=True)):
-            # The last branch takes the world itself: one copy fewer.
-            twin = world.branch(config) if k < len(configs) - 1 else world.continue_as(config)
-            results.append(observed_run(twin, steps, interrupted, seed=rng))
-            if interrupted:
-                break
+    world = World(population, rng, config=configs[0])
+    for k, (config, (_, steps)) in enumerate(zip(configs, branches, strict=True)):
+        # The last branch takes the world itself: one copy fewer.
+        twin = world.branch(config) if k < len(configs) - 1 else world.continue_as(config)
+        results.append(observed_run(twin, steps, stop, seed=rng))
+        if stop:
+            break
     return results
 
 
@@ -236,7 +235,7 @@ def wave_schedule(weeks, levers) -> tuple[dict, list[tuple[int, dict]]]:
 
 
 def run_waves(params: Mapping | None, weeks, levers, *,
-              population: str | Population = "survey2015", rng=None
+              population: str | Population = "survey2015", rng=None, stop: Sequence = ()
               ) -> tuple[WaveObservation, ...]:
     """One world observed by several survey waves: the first at the 2015 snapshot.
 
@@ -245,7 +244,8 @@ def run_waves(params: Mapping | None, weeks, levers, *,
     municipalities with a local policy); the spin-up runs under the first wave's, and
     the levers move between waves as :func:`wave_schedule` says. ``params`` are the
     world's inputs (no levers). Each wave observes the last four weeks as the survey
-    did, with the regime in force then.
+    did, with the regime in force then. ``stop`` as for :func:`run`: the waves not
+    reached once it is non-empty are left out.
     """
     weeks = [int(w) for w in weeks]
     if not weeks or weeks[0] != 0 or weeks != sorted(set(weeks)) or weeks[-1] > MAX_STEPS:
@@ -255,20 +255,19 @@ def run_waves(params: Mapping | None, weeks, levers, *,
     config = Configuration.resolve({**dict(params or {}), **start, "lever_week": 0},
                                    start=start, schedule=schedule)
     observed = []
-    with interrupts_deferred() as interrupted:
-        world = World(population, rng, config=config)
-        for week in weeks:
-            while world.week < week and not interrupted:
-                world.advance(min(CHECK_WEEKS, week - world.week))
-            if interrupted:
-                break
-            survey = world.observe()
-            muni = world.population.unit_muni[survey.units]
-            pop = world.population
-            observed.append(WaveObservation(week, survey, MappingProxyType(
-                {flag: held[muni].copy() for flag, held in world.flags.muni.items()}),
-                pop.unit_type, pop.unit_muni, MappingProxyType(
-                    {flag: held.copy() for flag, held in world.flags.muni.items()}),
-                float(world.week_outcomes["volunteers_past_year"]),
-                float(pop.muni_population.sum())))
+    world = World(population, rng, config=config)
+    for week in weeks:
+        while world.week < week and not stop:
+            world.advance(min(CHECK_WEEKS, week - world.week))
+        if stop:
+            break
+        survey = world.observe()
+        muni = world.population.unit_muni[survey.units]
+        pop = world.population
+        observed.append(WaveObservation(week, survey, MappingProxyType(
+            {flag: held[muni].copy() for flag, held in world.flags.muni.items()}),
+            pop.unit_type, pop.unit_muni, MappingProxyType(
+                {flag: held.copy() for flag, held in world.flags.muni.items()}),
+            float(world.week_outcomes["volunteers_past_year"]),
+            float(pop.muni_population.sum())))
     return tuple(observed)

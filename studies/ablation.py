@@ -43,9 +43,9 @@ from calibration.observed_survey import SurveyTable, load_table2
 from calibration.posterior import load_posterior
 from calibration.predictive_check import predictive_counts
 from calibration.summary import SurveyDistance, observed_summary
+from runtime.files import atomic_write_text, read_own_json
 from sim.catalogue import TABLE2_IDS
 from sim.errors import InputError
-from sim.io import atomic_write_text, read_own_json
 from sim.parameters import FREE
 from studies.calibrations import calibrate_or_reuse, study_seed, study_sizes
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from calibration.abc import DEFAULT, QUICK, Settings, calibrate, settings_dict
+from runtime.files import atomic_write_text, read_own_json
 from sim.errors import InputError, printable
-from sim.io import atomic_write_text, read_own_json
 
 RECORD_FILE = "calibration.json"
 DRAWS, QUICK_DRAWS = 200, 30  # posterior predictive draws of a study, full and quick

@@ -60,7 +60,8 @@ from calibration.inputs import policy_strengths
 from calibration.regression_adjust import cross_fitted, weighted_quantiles
 from calibration.summary import summarise_counts
 from calibration.waves import GROUPS, POOLED, pooled_counts, simulated_policy_counts
-from sim.batch import Task, run_tasks, spawn_seeds
+from runtime.interrupts import interrupts_deferred
+from runtime.pool import Task, run_tasks, spawn_seeds
 from sim.catalogue import COORDINATORS
 from sim.outcomes import paired_effect
 from sim.parameters import PARAMETERS, from_unit
@@ -125,14 +126,16 @@ class DesignWorld:
         weeks = [0, (SECOND_YEAR - 2015) * 52]
         levers = [{}, {"policy_share": POLICY_SHARE_NOW}]
         out = {}
-        same = run_waves(task.params, weeks, levers, rng=task.seed)
+        with interrupts_deferred() as stop:
+            same = run_waves(task.params, weeks, levers, rng=task.seed, stop=stop)
         out.update(_pooled_summary("w1", same[1].survey))
         held = same[1].respondent_flags["policy"]
         out.update(_groups_summary("w1p", GROUPS,
                                    simulated_policy_counts(same[1].survey, held)))
         larger = SampleFrame(source="the 2015 frame doubled", scale=LARGER)
-        big = run_waves(task.params, weeks, levers, population=larger.population_name(),
-                        rng=task.seed)
+        with interrupts_deferred() as stop:
+            big = run_waves(task.params, weeks, levers,
+                            population=larger.population_name(), rng=task.seed, stop=stop)
         out.update(_pooled_summary("w1x", big[1].survey))
         # Effects: the baseline and every policy branched from one world at 2015, for
         # each of EFFECT_SEEDS seeds drawn from this world's seed; their mean difference.
@@ -141,7 +144,8 @@ class DesignWorld:
                       for overrides in self.policies.values())]
         sums: dict[str, float] = {}
         for seed in np.random.SeedSequence(task.seed).spawn(EFFECT_SEEDS):
-            base, *policies = run_branches(branches, rng=seed)
+            with interrupts_deferred() as stop:
+                base, *policies = run_branches(branches, rng=seed, stop=stop)
             for name, mine in zip(self.policies, policies, strict=True):
                 for outcome, effect in _effects(mine, base).items():
                     key = f"effect:{name}:{outcome}"
@@ -210,8 +214,9 @@ class WorldStore:
         import json
         import sqlite3
 
+        from runtime.interrupts import interrupts_deferred
+        from runtime.paths import checked_database
         from sim.errors import InputError
-        from sim.io import checked_database, interrupts_deferred
 
         self.path = Path(path)
         checked_database(self.path)  # a link to elsewhere (or for its journal) is refused
@@ -274,7 +279,7 @@ class WorldStore:
         """Store one finished world at once (the old worlds go with the first new one)."""
         import json
 
-        from sim.io import interrupts_deferred
+        from runtime.interrupts import interrupts_deferred
 
         with interrupts_deferred():
             if self.fresh:
@@ -310,8 +315,8 @@ def study_identity(study: Study, policies: Mapping[str, Mapping[str, float]], se
                    posterior=None) -> dict:
     """What must match for a design study's stored worlds to be reused."""
     from calibration.posterior import load_posterior
+    from runtime.manifests import code_version
     from scenarios.ensemble import posterior_hash
-    from sim.io import code_version
 
     return {"seed": int(seed), "worlds": study.worlds, "truths": study.truths,
             "posterior": posterior_hash(posterior or load_posterior()),

@@ -24,11 +24,11 @@ import pandas as pd
 
 from calibration.inputs import policy_strengths
 from calibration.posterior import Posterior
+from runtime.pool import Task, run_tasks, spawn_seeds
 from scenarios.effects import KEY, paired_differences
 from scenarios.ensemble import assumption_design
 from scenarios.spec import Scenario
 from sim import run
-from sim.batch import Task, run_tasks, spawn_seeds
 from sim.outcomes import at_horizon
 
 OUTCOMES = ("share_municipality", "share_together", "active_volunteers")

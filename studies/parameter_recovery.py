@@ -31,10 +31,10 @@ import pandas as pd
 from calibration.abc import CALIBRATION_STEPS, Settings
 from calibration.observed_survey import SurveyTable
 from calibration.posterior import Posterior, load_posterior
+from runtime.files import atomic_write_text, read_own_json
 from sim import run
 from sim.catalogue import TABLE2_IDS, activity
 from sim.errors import InputError
-from sim.io import atomic_write_text, read_own_json
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS, from_unit
 from studies.calibrations import calibrate_or_reuse, study_seed, study_sizes
 

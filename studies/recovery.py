@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from calibration.posterior import Posterior
+from runtime.files import atomic_write_frame, read_own_csv
 from scenarios.spec import load_scenario, shipped_names
 from sim.errors import InputError, printable
-from sim.io import atomic_write_frame, read_own_csv
 from studies import effect_recovery as effects
 from studies.calibrations import study_seed
 from studies.parameter_recovery import recover, summarise

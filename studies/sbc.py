@@ -51,15 +51,11 @@ from calibration.posterior import Posterior
 from calibration.regression_adjust import adjust
 from calibration.summary import summarise_counts
 from calibration.waves import Waves
-from sim.batch import Task, run_tasks, spawn_seeds
+from runtime.files import atomic_write_frame
+from runtime.interrupts import interrupts_deferred
+from runtime.manifests import code_version, manifest, model_version_of, write_manifest
+from runtime.pool import Task, run_tasks, spawn_seeds
 from sim.errors import InputError
-from sim.io import (
-    atomic_write_frame,
-    code_version,
-    manifest,
-    model_version_of,
-    write_manifest,
-)
 from sim.outcomes import TAIL_WEEKS, paired_effect
 from sim.parameters import PARAMETERS
 
@@ -138,9 +134,11 @@ class SBCWorld:
         """Summaries (the calibration's keys) and :data:`EFFECT` of ``task``'s world."""
         from sim.runner import run_branches
 
-        base, policy = run_branches([(task.params, HORIZON_WEEKS),
-                                     ({**task.params, **POLICY}, HORIZON_WEEKS)],
-                                    population=self.waves.population, rng=task.seed)
+        with interrupts_deferred() as stop:
+            base, policy = run_branches([(task.params, HORIZON_WEEKS),
+                                         ({**task.params, **POLICY}, HORIZON_WEEKS)],
+                                        population=self.waves.population, rng=task.seed,
+                                        stop=stop)
         # One 2015 survey is what a one-wave calibration compares; the branch observed
         # it on the way (the same numbers as Waves.simulate, a test checks).
         out = (summarise_counts(base.survey_2015.counts) if self.waves.single

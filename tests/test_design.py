@@ -99,7 +99,7 @@ def test_the_worlds_are_what_2015_already_says_and_the_effects_means_over_seeds(
     ranges; each world's effects average EFFECT_SEEDS paired branches; the 2015 design
     simulates no survey of its own (the posterior holds it)."""
     from calibration.posterior import load_posterior
-    from sim.batch import Task
+    from runtime.pool import Task
 
     posterior = load_posterior()
     table = design.reference_table(Study(3, 3, 0.5), {"local_volunteer_policy":

@@ -213,7 +213,7 @@ def test_report_readers_refuse_edited_files_in_one_line(tmp_path):
 
 
 def test_own_csvs_are_read_within_their_range(tmp_path):
-    from sim.io import read_own_csv
+    from runtime.files import read_own_csv
 
     path = tmp_path / "bootstrap.csv"
     path.write_text("statistic,estimate\nshare:a:b,-3\n")

@@ -138,7 +138,7 @@ def test_run_resume_refuses_a_linked_manifest(tmp_path, capsys):
 
 
 def test_reading_back_through_a_link_is_refused_by_the_own_file_readers(tmp_path):
-    from sim.io import read_own_csv, read_own_json
+    from runtime.files import read_own_csv, read_own_json
 
     real = tmp_path / "real.csv"
     real.write_text("a\n1\n")

@@ -256,7 +256,7 @@ def test_compare_refuses_tampered_names_in_a_scenario_manifest(compared, capsys,
 # --- 9. Caveats: a version that is not a number, a cut file, a surveys.json folder -------
 
 def test_a_model_version_that_is_not_a_number_is_refused():
-    from sim.io import model_version_of
+    from runtime.manifests import model_version_of
 
     assert model_version_of({}) == 1 and model_version_of({"versions": {"model": "3"}}) == 3
     with pytest.raises(InputError, match=r"x.json: field 'versions.model': malformed value "
@@ -317,7 +317,8 @@ def test_a_manifest_that_is_not_a_file_is_named_not_skipped(compared, capsys, ki
 
 def test_a_demo_stopped_after_a_stage_keeps_it_and_says_so(tmp_path, monkeypatch, capsys):
     import coprod.demo_cmd as demo
-    from sim.io import locked, replaced_together
+    from runtime.files import replaced_together
+    from runtime.locks import locked
 
     def stage_then_stop(*argv):
         out = Path(argv[argv.index("--out") + 1])

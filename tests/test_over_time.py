@@ -139,10 +139,10 @@ def test_compare_writes_the_years_and_says_what_ten_years_mean(tmp_path, capsys,
 @pytest.mark.slow
 def test_an_interrupted_write_leaves_a_scenarios_files_whole_or_none(tmp_path, monkeypatch):
     import scenarios.ensemble as ensemble
+    from runtime.files import replaced_together
+    from runtime.pool import Interrupted
     from scenarios.compare import compare_scenarios
     from scenarios.store import RESULT_FILES, SIDE_STORE, recorded_identity
-    from sim.batch import Interrupted
-    from sim.io import replaced_together
 
     out = tmp_path / "scenarios"
     assert not _ensembles(out, replace=replaced_together).failures

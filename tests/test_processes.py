@@ -81,7 +81,7 @@ def test_dashboard_port_in_use_is_one_line(capsys):
     assert "cannot listen on port" in err and len(err.strip().splitlines()) == 1
 
 
-NAPPING_POOL = ("import time\nfrom sim.batch import Task, run_tasks\n"
+NAPPING_POOL = ("import time\nfrom runtime.pool import Task, run_tasks\n"
                 "def nap(task):\n    time.sleep(120)\n"
                 "run_tasks(nap, [Task({}, 0, i) for i in range(4)], workers=2, progress=False)\n")
 
@@ -111,7 +111,7 @@ def test_workers_end_when_their_parent_is_killed():
 
 def test_the_calibration_sampler_workers_watch_their_parent_too():
     from calibration.sampler import SeededSampler
-    from sim.batch import start_worker
+    from runtime.pool import start_worker
 
     pool = SeededSampler(2)._pool()
     try:
@@ -128,7 +128,7 @@ def test_a_worker_ignoring_ctrl_c_still_ends_on_its_parents_sigterm():
     worker went on with its chunk and its parent waited for it — for minutes.
     """
     code = ("import os, signal, time\n"
-            "from sim.io import interrupts_deferred\n"
+            "from runtime.interrupts import interrupts_deferred\n"
             "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
             "signal.signal(signal.SIGTERM, signal.SIG_DFL)\n"
             "with interrupts_deferred() as pending:\n"

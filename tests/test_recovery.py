@@ -92,7 +92,7 @@ def test_a_study_made_with_an_earlier_model_is_flagged_in_the_report(tmp_path, m
     import json
 
     import coprod.report_studies as studies
-    from sim.io import manifest
+    from runtime.manifests import manifest
     from sim.parameters import MODEL_VERSION
 
     monkeypatch.setattr(studies, "shipped_study_file", lambda name: tmp_path / name)

@@ -16,9 +16,9 @@ import pytest
 
 from calibration.posterior import load_posterior
 from coprod.main import main
+from runtime.locks import locked
+from runtime.pool import Failure, Task, _call
 from scenarios.ensemble import run_ensembles
-from sim.batch import Failure, Task, _call
-from sim.io import locked
 from tests.conftest import ROOT, SMALL_RUN, small_scenario
 
 

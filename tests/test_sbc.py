@@ -94,9 +94,9 @@ def test_a_world_is_the_calibration_s_survey_and_the_ensembles_effect():
     """One build branched at 2015: the summaries Waves.simulate gives, and the effect of
     separate runs of the baseline and the policy (at_horizon, as ensembles take it)."""
     from calibration.waves import Waves
+    from runtime.pool import Task
     from scenarios.spec import load_scenario
     from sim import run
-    from sim.batch import Task
     from sim.outcomes import TAIL_WEEKS, at_horizon
 
     scenario = load_scenario("local_volunteer_policy")

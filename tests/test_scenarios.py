@@ -7,10 +7,10 @@ import pytest
 
 from calibration.posterior import load_posterior
 from coprod.main import main
+from runtime.pool import Failure, RunFailures, Task, run_tasks
 from scenarios.compare import compare_scenarios
 from scenarios.ensemble import run_ensembles
 from scenarios.spec import load_many, load_scenario, parse_scenario, shipped_names
-from sim.batch import Failure, RunFailures, Task, run_tasks
 from sim.errors import InputError
 from tests.conftest import small_scenario
 

@@ -118,7 +118,8 @@ def test_a_linked_lock_file_is_refused_and_nothing_outside_is_written(tmp_path, 
 
 
 def test_writers_refuse_links_and_paths_outside_the_locked_folder(tmp_path):
-    from sim.io import atomic_write_text, locked
+    from runtime.files import atomic_write_text
+    from runtime.locks import locked
 
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -150,7 +151,7 @@ def _hold(lock: Path, record: str):
 
 
 def test_a_lock_whose_recorded_holder_is_dead_is_taken_over(tmp_path):
-    from sim.io import locked
+    from runtime.locks import locked
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
@@ -189,7 +190,7 @@ def test_no_output_goes_into_the_package(tmp_path, capsys, write):
 
 
 def test_fifos_are_refused_without_blocking(tmp_path):
-    from sim.io import read_own_csv, read_own_json
+    from runtime.files import read_own_csv, read_own_json
 
     fifo = tmp_path / "timeseries.csv"
     os.mkfifo(fifo)
@@ -294,7 +295,7 @@ def test_demo_refuses_a_file_as_its_folder(tmp_path, capsys):
 def test_a_folder_that_cannot_be_written_is_one_line(tmp_path, capsys, monkeypatch):
     import tempfile
 
-    from sim.io import atomic_write_text
+    from runtime.files import atomic_write_text
 
     (tmp_path / "f.csv").write_text("old\n")
 

@@ -106,12 +106,12 @@ ANY_NUMBER = (-1e12, 1e12)
 def read_sources(path: Path = SOURCES) -> dict:
     """``docs/readme_sources.json`` read as coprod reads its own records, every number checked.
 
-    A link, an oversized or malformed file (:func:`sim.io.read_own_json`), or a number
+    A link, an oversized or malformed file (:func:`runtime.files.read_own_json`), or a number
     that is not finite or out of its bounds (:data:`SOURCE_BOUNDS`) is one line naming
     the file, the key and the value.
     """
+    from runtime.files import read_own_json
     from sim.errors import CoprodError
-    from sim.io import read_own_json
 
     try:
         sources = read_own_json(path, "make readme")
@@ -139,14 +139,14 @@ def read_sources(path: Path = SOURCES) -> dict:
 # ------------------------------------------------------------------ collect
 
 def _csv(path: Path, columns: tuple, numeric: tuple = ()):
-    from sim.io import read_own_csv
+    from runtime.files import read_own_csv
 
     return read_own_csv(path, "python tools/readme_examples.py --run --fresh",
                         columns=columns, numeric=numeric)
 
 
 def _json(path: Path) -> dict:
-    from sim.io import read_own_json
+    from runtime.files import read_own_json
 
     return read_own_json(path, "python tools/readme_examples.py --run --fresh")
 
@@ -947,10 +947,10 @@ def _demo_current(folder: Path) -> bool:
     now; then the demo's runs are what a fresh demo would make.
     """
     from calibration.posterior import load_posterior
+    from runtime.manifests import code_version
     from scenarios.ensemble import posterior_hash
     from scenarios.spec import load_many, shipped_names
     from scenarios.store import identity, recorded_identity
-    from sim.io import code_version
 
     try:
         posterior, code = posterior_hash(load_posterior()), code_version()
@@ -992,7 +992,7 @@ def make_runs(*, fresh: bool) -> None:
 
 def _figures(demo: Path) -> dict[str, bytes]:
     """README's figures as the demo drew them, by where README shows them."""
-    from sim.io import read_bytes_limited
+    from runtime.files import read_bytes_limited
 
     try:
         return {target: read_bytes_limited(demo / source) for target, source in FIGURES.items()}
@@ -1047,7 +1047,7 @@ def main(argv: list[str] | None = None) -> int:
         print("readme: README.md and its figures agree with the runs"
               if figures else "readme: README.md agrees with the recorded values")
         return 0
-    from sim.io import atomic_write_bytes, atomic_write_text
+    from runtime.files import atomic_write_bytes, atomic_write_text
 
     for target, data in figures.items():  # each file whole or not at all
         atomic_write_bytes(ROOT / target, data)

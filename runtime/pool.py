@@ -24,8 +24,8 @@ from multiprocessing import get_context
 
 import numpy as np
 
+from runtime.interrupts import interrupts_deferred
 from sim.errors import CoprodError, InputError
-from sim.io import interrupts_deferred
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,78 @@
+"""Provenance: what every output records of the model, the code and the packages that made it."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from runtime.files import atomic_write_text
+from runtime.paths import PACKAGES
+from sim.errors import InputError
+from sim.parameters import MODEL_VERSION
+
+_PACKAGES = ("coprod", "mesa", "numpy", "numba", "pandas", "scipy", "pyabc", "SALib",
+             "distributed")
+
+
+def versions() -> dict[str, str]:
+    """The model's version, Python and package versions, for manifests."""
+    out = {"model": str(MODEL_VERSION), "python": sys.version.split()[0],
+           "platform": platform.platform()}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def model_version_of(record: dict, where: str = "manifest.json") -> int:
+    """The model version a manifest was made with (1: before versions were recorded).
+
+    A recorded version that is not a whole number as coprod writes it (text of digits)
+    is refused in one line naming ``where`` (the manifest), not read as version 1.
+    """
+    versions = record.get("versions", {}) if isinstance(record, dict) else {}
+    value = versions.get("model", 1) if isinstance(versions, dict) else 1
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 6 \
+            and int(value) >= 1:
+        return int(value)
+    raise InputError(f"{where}: field 'versions.model'", value, "allowed: a whole number "
+                     ">= 1 as coprod writes it (text of digits); make the file again",
+                     problem="malformed value")
+
+
+def manifest(**fields) -> dict:
+    """A provenance record: the given fields plus versions and the UTC date."""
+    return {**fields, "versions": versions(),
+            "date": datetime.now(UTC).isoformat(timespec="seconds")}
+
+
+def write_manifest(path: str | Path, record: dict) -> Path:
+    """Write a manifest JSON atomically."""
+    return atomic_write_text(path, json.dumps(record, indent=2, sort_keys=True, default=str)
+                             + "\n")
+
+
+def code_version() -> str:
+    """The package version and a digest of the model's source, recorded with results.
+
+    Results of different code must not be mixed, and the package version alone does not
+    change with every edit.
+    """
+    import hashlib
+
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    # Every layer that computes results (the application only shows them).
+    for package in (p for p in PACKAGES if p != "coprod"):
+        for file in sorted((root / package).rglob("*.py")):
+            digest.update(file.relative_to(root).as_posix().encode())
+            digest.update(file.read_bytes())
+    return f"{versions().get('coprod', 'unknown')}+{digest.hexdigest()[:12]}"
