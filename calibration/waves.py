@@ -53,6 +53,7 @@ from sim.catalogue import COORDINATORS, TABLE2_IDS, UNIT_TYPES, activity
 from sim.errors import InputError, parse_toml, printable
 from sim.frame import SURVEY_2015
 from sim.parameters import PARAMETERS, flag_levers
+from sim.population_spec import PopulationSpec
 from sim.sample_frame import MAX_SCALE, SampleFrame
 from sim.virtual_survey import FLAG_COLUMNS, SimulatedSurvey
 
@@ -499,10 +500,10 @@ class Waves:
         return SURVEY_2015.units_identified if first is None else first.units
 
     @property
-    def population(self) -> str:
+    def population(self) -> PopulationSpec:
         """The population every run is given: the first wave's frame."""
         first = self.waves[0].frame
-        return "survey2015" if first is None else first.population_name()
+        return PopulationSpec() if first is None else PopulationSpec(frame=first)
 
     @property
     def levers(self) -> tuple[dict, ...]:

@@ -159,7 +159,7 @@ def findings_of(inp: ReportInputs) -> list:
     """
     from calibration.claims import claim_sentences
     from scenarios.compare import NO_LINK
-    from sim.municipality import split_population_name
+    from sim.population_spec import PopulationSpec
 
     out = []
     sc = inp.scenarios
@@ -174,7 +174,7 @@ def findings_of(inp: ReportInputs) -> list:
         # With one's own municipality the adopters were said beside it.
         run = sc.run(POLICY)
         alone = run is not None and adopts_alone(run.manifest)
-        where = (f"in {split_population_name(population)[1].name} alone (--adopters own; "
+        where = (f"in {PopulationSpec.of(population).municipality.name} alone (--adopters own; "
                  "the others keep 2015's)" if alone else "in every municipality")
         policy = policy_sentence(comp, sc.attribution, adopters=not own, where=where)
         if policy:

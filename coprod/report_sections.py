@@ -51,9 +51,9 @@ from scenarios.compare import check_versions, reading_lines
 from scenarios.labels import change, describe, fte
 from sim.errors import InputError, UnknownNameError
 from sim.frame import SURVEY_2015
-from sim.municipality import describe_population, split_population_name
 from sim.outcomes import HEADLINE, outcome
 from sim.parameters import PARAMETERS
+from sim.population_spec import PopulationSpec, describe_name
 
 KEY_EFFECT = "share_together"
 
@@ -317,7 +317,7 @@ def _planner(inp: ReportInputs, population: str) -> dict | None:
     """Per policy: the change over all, where the policy changes, and in one's own."""
     sc = inp.scenarios
     comp, att = sc.comparison, sc.attribution
-    _, own = split_population_name(population)
+    own = PopulationSpec.of(population).municipality
     groups = [("", "all municipalities")]
     if comp.outcome.str.startswith("adopters:").any():
         groups.append(("adopters:", "where it changes (adopters)"))
@@ -382,7 +382,7 @@ def scenarios_context(inp: ReportInputs, figures: Path) -> dict:
         raise InputError(str(sc.folder / missing / "manifest.json"), missing,
                          f"make it again with '{RUN_REMAKE}'", problem="missing file")
     population = baseline.population
-    _, own = split_population_name(population)
+    own = PopulationSpec.of(population).municipality
     sizes = sorted({(r.draws, r.assumption_draws, r.replicates, r.horizon_weeks)
                     for r in runs}, key=str)
     design = "; ".join(f"{d} calibrated worlds × {a} draws of the policy strengths × {r} "
@@ -401,7 +401,7 @@ def scenarios_context(inp: ReportInputs, figures: Path) -> dict:
         "attribution": _attribution_table(inp), "question": _question_table(inp),
         "figures": [figure(path, caption.format(observed=observed), figures)
                     for path, caption in sc.figures],
-        "whose": "in " + describe_population(population), "baseline": baseline.name,
+        "whose": "in " + describe_name(population), "baseline": baseline.name,
         "headline": [outcome(n).label for n in HEADLINE],
         "outcomes": _headline_table(inp), "planner": _planner(inp, population),
         "over_time": _over_time(inp, figures)}
@@ -421,7 +421,7 @@ def _over_time(inp: ReportInputs, figures: Path) -> dict | None:
     table = sc.by_year
     if table is None or table.empty:
         return None
-    _, own = split_population_name(sc.run(sc.compared[0]).population)
+    own = PopulationSpec.of(sc.run(sc.compared[0]).population).municipality
     where = {"own": f"In {own.name}" if own is not None else "In your municipality",
              "adopters": "In the municipalities it switched"}
     blocks = []

@@ -351,9 +351,9 @@ def own_sentences(comp: pd.DataFrame, population: str, baseline: str,
     (:func:`scenarios.compare.group_lines`). ``population``: the comparison's population
     name (it carries the municipality).
     """
-    from sim.municipality import split_population_name
+    from sim.population_spec import PopulationSpec
 
-    _, own = split_population_name(population)
+    own = PopulationSpec.of(population).municipality
     if own is None:
         return []
     lines = own_lines(comp, baseline, own.name, att, split=True)

@@ -117,10 +117,10 @@ def run_run(args) -> int:
         scenarios = [s.on_population(waves.population, "--data") for s in scenarios]
     if args.municipality is not None:
         from scenarios.municipality_file import load_municipality
-        from sim.municipality import population_name
+        from sim.population_spec import PopulationSpec
 
         own = load_municipality(args.municipality)
-        scenarios = [s.on_population(population_name(own), "--municipality")
+        scenarios = [s.on_population(PopulationSpec.of(own), "--municipality")
                      for s in scenarios]
         print(f"Your municipality: {own.describe()}", flush=True)
     scenarios = adopters_own(scenarios, args.adopters, args.municipality is not None)
@@ -289,13 +289,13 @@ OVER_TIME_OUTCOMES = ("share_municipality", "share_voluntary", "share_together",
 def _print_over_time(comp) -> None:
     """What "N years ahead" means, then how soon each effect shows and whether it lasts."""
     from scenarios.over_time import trajectory
-    from sim.municipality import split_population_name
+    from sim.population_spec import PopulationSpec
 
     print(f"\nTime: {comp.years}.")
     table = comp.over_time.table if comp.over_time is not None else None
     if table is None or table.empty:
         return
-    _, own = split_population_name(comp.population)
+    own = PopulationSpec.of(comp.population).municipality
     groups = [("own", f"In {own.name}")] if own is not None else []
     groups.append(("adopters", "In the adopters"))
     print("Year by year from the switch (effect_by_year.csv and .png; the paired change, "
@@ -356,17 +356,17 @@ def _print_readings(comp) -> None:
 def _check_population(args, waves) -> None:
     """Refuse, in one line, runs made on another survey's frame than ``--data``'s."""
     from scenarios.effects import read_manifest
-    from sim.municipality import describe_population
-    from sim.sample_frame import is_frame_name
+    from sim.population_spec import FRAME_PREFIX, describe_name
 
     path = args.out / args.baseline / "manifest.json"
     if not path.is_file():
         return  # compare_scenarios names what is missing
     runs = read_manifest(path).get("population") or "survey2015"
-    if is_frame_name(runs) == is_frame_name(waves.population) and (
-            not is_frame_name(runs) or runs == waves.population):
+    on_frame = isinstance(runs, str) and runs.startswith(FRAME_PREFIX)
+    if on_frame == (waves.population.frame is not None) and (
+            not on_frame or runs == waves.population.name):
         return  # the 2015 sample, Norway or one's own municipality: the 2015 frame's
-    made_on = " ".join(describe_population(runs).split())[:400]  # one line, if edited
+    made_on = " ".join(describe_name(runs).split())[:400]  # one line, if edited
     if not args.data:
         raise CoprodError(f"the runs in {args.out} were made on {made_on}: give that survey "
                           "with --data (the baseline is set against its observed table)")
@@ -468,11 +468,11 @@ def _line(r, baseline: bool) -> str:
 def _print_headline(comp) -> None:
     """The key outcomes per scenario, for all municipalities, adopters and one's own."""
     from scenarios.compare import NO_LINK, group_lines, own_lines
-    from sim.municipality import describe_population, split_population_name
     from sim.outcomes import HEADLINE
+    from sim.population_spec import PopulationSpec, describe_name
 
     table = comp.table
-    _, own = split_population_name(comp.population)
+    own = PopulationSpec.of(comp.population).municipality
     if own is not None:
         # Your municipality first: who coordinates and volunteers, before and after.
         print(f"Your municipality, {own.name}, first:")
@@ -491,7 +491,7 @@ def _print_headline(comp) -> None:
           "paired run for run (median, 90% interval). Shares in %, changes in percentage "
           "points.")
     groups = [("", (*HEADLINE, *HEADLINE_AREA),
-               f"In {describe_population(comp.population)}:")]
+               f"In {describe_name(comp.population)}:")]
     if own is not None:
         groups.append(("own:", ("per_1000:active_volunteers", "active_volunteers",
                                 "per_1000:activities_per_week", "share_together",

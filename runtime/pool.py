@@ -35,7 +35,7 @@ class Task:
     params: dict
     steps: int
     seed: int
-    population: str = "survey2015"
+    population: object = "survey2015"  # what the task's function builds on (a name or a spec)
     tag: dict = field(default_factory=dict)  # e.g. scenario name and posterior draw
 
 

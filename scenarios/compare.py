@@ -30,9 +30,9 @@ from scenarios.labels import describe
 from scenarios.over_time import OverTime, effect_by_year
 from sim.catalogue import COORDINATORS, TABLE2_IDS
 from sim.errors import InputError
-from sim.municipality import split_population_name
 from sim.outcomes import SUMMARY
 from sim.parameters import LEVERS, PARAMETERS
+from sim.population_spec import PopulationSpec
 from sim.regime import POLICY_INPUTS, READINGS
 
 
@@ -480,7 +480,7 @@ def _labelled(table: pd.DataFrame, population: str) -> pd.DataFrame:
     """
     if table.empty:
         return table
-    _, own = split_population_name(population)
+    own = PopulationSpec.of(population).municipality
     labels = {name: describe_outcome(name, population, own.name if own else None,
                               own.inhabitants if own else None)
               for name in table.outcome.unique()}
@@ -699,7 +699,7 @@ def like_yours_notes(name: str, areas: dict, population: str) -> list[str]:
     """
     from scenarios.effects import MIN_LIKE
 
-    _, own = split_population_name(population)
+    own = PopulationSpec.of(population).municipality
     like, both = areas.get("like_yours"), areas.get("like_yours_adopters")
     adopt = areas.get("adopters")
     if own is None or like is None or not like.runs:
@@ -765,7 +765,7 @@ def group_lines(table: pd.DataFrame, baseline: str, population: str,
     """
     from scenarios.effects import MIN_LIKE
 
-    _, own = split_population_name(population)
+    own = PopulationSpec.of(population).municipality
     if own is None:
         return []
     lines = []

@@ -223,9 +223,9 @@ def check_comparable(mine: Outcomes, base: Outcomes) -> None:
         if ours != theirs:
             if field == "population" and max(len(str(ours)), len(str(theirs))) > 40:
                 # A frame or a municipality is a long record: said in words.
-                from sim.municipality import describe_population
+                from sim.population_spec import describe_name
 
-                ours, theirs = describe_population(ours), describe_population(theirs)
+                ours, theirs = describe_name(ours), describe_name(theirs)
             raise CoprodError(f"{mine.path.parent / 'manifest.json'}: {field} "
                               f"{_cut(ours)!r} differs from {base.name}'s "
                               f"{_cut(theirs)!r}; {SAME}")

@@ -510,7 +510,7 @@ def _write_files(directory: Path, scenario: Scenario, tasks, chunk, failed, iden
         drawn_assumptions=[a for a in policy_strengths(tuple(posterior.particles.columns))
                            if a not in scenario.overrides],
         world_inputs=list(posterior.particles.columns), replicates=scenario.replicates,
-        population=scenario.population, seed=seed, posterior=posterior.source,
+        population=scenario.population.name, seed=seed, posterior=posterior.source,
         posterior_manifest=posterior.manifest.get("command", ""), identity=ident,
         runs=len(tasks), runs_reused=reused, failed=[f.describe() for f in failed],
         outcome_rows=len(outcomes), series_rows=len(series),

@@ -14,8 +14,8 @@ import math
 from dataclasses import dataclass
 
 from sim.frame import HOURS_PER_FTE_YEAR
-from sim.municipality import describe_population
 from sim.outcomes import BY_NAME
+from sim.population_spec import describe_name
 from sim.world import WEEKS_PER_YEAR
 
 TYPE_WORDS = {"nursing_home": "nursing homes", "home_care": "home care"}
@@ -79,7 +79,7 @@ def _area(name: str) -> tuple[str, str, float] | None:
 
 def describe(name: str, population: str = "survey2015", own: str | None = None) -> Label:
     """The words for outcome ``name`` of runs on ``population`` (its manifest's name)."""
-    whole = "in " + describe_population(population)
+    whole = "in " + describe_name(population)
     if name in BY_NAME:
         o = BY_NAME[name]
         unit = {"hours": "hours per week", "activities": "activities per week"}.get(

@@ -32,11 +32,12 @@ from pathlib import Path
 from runtime.files import read_text_limited
 from sim.errors import InputError, parse_toml
 from sim.parameters import ASSUMPTIONS, PARAMETERS, validate
+from sim.population_spec import BASES, PopulationSpec
 
 KEYS = ("name", "description", "horizon_weeks", "draws", "assumption_draws", "replicates",
         "population", "set")
 REQUIRED = ("name", "description")
-POPULATIONS = ("survey2015", "norway")
+POPULATIONS = BASES  # what a scenario file's 'population' may name
 NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")  # the whole name (fullmatch)
 LIMITS = {"horizon_weeks": (4, 2600), "draws": (1, 1000), "assumption_draws": (1, 1000),
           "replicates": (1, 1000)}
@@ -64,7 +65,7 @@ class Scenario:
     horizon_weeks: int
     draws: int
     replicates: int
-    population: str
+    population: PopulationSpec  # its name in files: PopulationSpec.name
     overrides: dict = field(default_factory=dict)
     source: str = ""
     assumption_draws: int = DEFAULTS["assumption_draws"]
@@ -96,14 +97,14 @@ class Scenario:
         check_lever_week(out, "--horizon" if horizon_weeks is not None else out.source)
         return out
 
-    def on_population(self, population: str, flag: str) -> Scenario:
+    def on_population(self, population: PopulationSpec, flag: str) -> Scenario:
         """The same scenario run on ``population`` (the frame ``flag`` gives).
 
         A scenario that names a population of its own (``population = "norway"``) is
         refused: the flag would silently replace it.
         """
-        if self.population != DEFAULTS["population"]:
-            raise InputError(f"{self.source}: key 'population'", self.population,
+        if self.population != PopulationSpec():
+            raise InputError(f"{self.source}: key 'population'", self.population.name,
                              f"{flag} gives the population the runs are made on; run this "
                              f"scenario without {flag}, or remove its 'population' key",
                              problem="overridden by " + flag + ":")
@@ -221,7 +222,8 @@ def parse_scenario(text: str, source: str) -> Scenario:
                              + ", ".join(PARAMETERS), problem="unknown parameter with value")
     checked = validate(overrides, where=f"{source}: key 'set.{{name}}'")
     scenario = Scenario(name, data["description"].strip(), values["horizon_weeks"],
-                        values["draws"], values["replicates"], values["population"],
+                        values["draws"], values["replicates"],
+                        PopulationSpec(base=values["population"]),
                         {k: checked[k] for k in overrides}, source,
                         values["assumption_draws"])
     check_lever_week(scenario, source)

@@ -140,6 +140,7 @@ def _value(node):
 def scenario_hash(scenario: Scenario) -> str:
     """Digest of a scenario's content (all but where it was read from), sizes included."""
     content = {k: v for k, v in asdict(scenario).items() if k != "source"}
+    content["population"] = scenario.population.name  # the population as files name it
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
 
 

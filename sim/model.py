@@ -22,6 +22,7 @@ from sim.agents import LTCUnit, VoluntaryOrganisation, Volunteer
 from sim.config import Configuration
 from sim.kernels import MUNICIPALITY, TOGETHER, VOLUNTARY  # noqa: F401 (re-exported)
 from sim.population import Population
+from sim.population_spec import PopulationSpec
 from sim.virtual_survey import SimulatedSurvey
 from sim.world import WINDOW_WEEKS, World, check_rng  # noqa: F401 (re-exported)
 
@@ -51,13 +52,14 @@ class CoProductionModel(mesa.Model):
     values outside their range raise :class:`sim.errors.InputError`), or a resolved
     :class:`sim.config.Configuration` as ``config``; whatever is not given takes the
     table's documented default (pass the posterior median to get the calibrated model).
-    ``population`` is ``"survey2015"``, ``"norway"`` or a prebuilt
+    ``population`` is a :class:`sim.population_spec.PopulationSpec` or its name
+    (``"survey2015"``, ``"norway"``, ...) or a prebuilt
     :class:`sim.population.Population`; ``rng`` (int, SeedSequence or Generator) is the
     only source of randomness. ``world`` wraps a world already built (e.g. a
     :meth:`sim.world.World.branch`) instead; the model then starts at its week.
     """
 
-    def __init__(self, population: str | Population = "survey2015", rng=None, *,
+    def __init__(self, population: str | PopulationSpec | Population = "survey2015", rng=None, *,
                  config: Configuration | None = None, world: World | None = None,
                  **params):
         if world is None:

@@ -24,9 +24,9 @@ Its volunteer centre, policy and service are held as the file says in 2015; a sc
 levers switch them as they switch everyone's (with the same latent draw, drawn given
 what the file says) unless ``pin_flags`` is true.
 
-The municipality travels with a run as part of the population's name
-(:func:`population_name`), so that results with and without it, or with two different
-files, are never paired or mixed.
+The municipality travels with a run as part of its population
+(:class:`sim.population_spec.PopulationSpec`), so that results with and without it, or
+with two different files, are never paired or mixed.
 
 :func:`area_outcomes` turns a run's per-municipality outcomes (the last four weeks, as
 :meth:`sim.model.CoProductionModel.municipality_outcomes` records them) into outcomes of
@@ -35,16 +35,13 @@ any set of municipalities: one's own, the adopters of a policy, all of them.
 
 from __future__ import annotations
 
-import functools
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
 from sim.errors import InputError, parse_toml
 
 POPULATIONS = ("survey2015", "norway")
-SEPARATOR = "+municipality:"
 MAX_FILE_BYTES = 100_000
 # Bounds: the largest Norwegian municipality (Oslo) has about 720,000 inhabitants and
 # about 50 nursing homes; the smallest synthetic municipality has 200 inhabitants.
@@ -156,68 +153,6 @@ def _allowed(key: str) -> str:
         lo, hi = LIMITS[key]
         return f"a whole number from {lo:,} to {hi:,}"
     return "true or false"
-
-
-def population_name(own: Municipality) -> str:
-    """The population's name with the municipality in it (what a run is given)."""
-    record = {k: v for k, v in asdict(own).items() if k != "population"}
-    return own.population + SEPARATOR + json.dumps(record, sort_keys=True,
-                                                   separators=(",", ":"))
-
-
-def split_population_name(name: str) -> tuple[str, Municipality | None]:
-    """``(surrounding population, municipality or None)`` from a population's name."""
-    if not isinstance(name, str) or SEPARATOR not in name:
-        return name, None
-    base, _, record = name.partition(SEPARATOR)
-    try:
-        data = json.loads(record)
-    except json.JSONDecodeError:
-        raise InputError("population", name[:80], "a population name made by "
-                         "sim.municipality.population_name") from None
-    if not isinstance(data, dict):
-        raise InputError("population", name[:80], "a population name made by "
-                         "sim.municipality.population_name")
-    data = {k: v for k, v in data.items() if v is not None}
-    return base, from_mapping({**data, "population": base}, "population")
-
-
-def describe_population(name: str, municipalities: int | None = None) -> str:
-    """Whose outcomes these are, in words: "the 50 municipalities of the 2015 sample".
-
-    A survey's own frame (:mod:`sim.sample_frame`) is named by its file: "the 47
-    municipalities of your survey's frame (my_units.csv; 165 units)".
-    """
-    from sim.sample_frame import is_frame_name
-
-    if is_frame_name(name):
-        return _describe_frame(name, municipalities)
-    base, own = split_population_name(name)
-    count = f"{municipalities} " if municipalities else ""
-    words = {"survey2015": f"the {count or '50 '}municipalities of the 2015 sample",
-             "norway": f"the {count or '357 '}municipalities of Norway (2024)"}
-    text = words.get(base, f"the population {base}")
-    if own is not None:
-        text += f", {own.name} in place of the one nearest its size"
-    return text
-
-
-@functools.lru_cache(maxsize=8)  # every outcome's label asks (a frame's name is long)
-def _describe_frame(name: str, municipalities: int | None) -> str:
-    from sim.sample_frame import frame_from_name
-
-    try:
-        frame = frame_from_name(name)
-    except InputError:
-        return "a survey's frame (its record is malformed)"
-    source = " ".join(frame.source.split())  # one line, whatever the file's name
-    source = source if len(source) <= 200 else "…" + source[-199:]
-    count = municipalities or frame.municipalities
-    if frame.unit_level:
-        return (f"the {count} municipalities of your survey's frame ({source}; "
-                f"{frame.units:,} units)")
-    return (f"the {count} municipalities of the 2015 frame scaled by {frame.scale:g} to "
-            f"your survey ({source})")
 
 
 # ---- outcomes of a set of municipalities ---------------------------------------------

@@ -24,7 +24,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from sim.catalogue import DOMAINS, UNIT_TYPES
-from sim.errors import InputError
 from sim.frame import SURVEY_2015
 from sim.parameters import flag_levers
 from sim.streams import Streams
@@ -200,8 +199,8 @@ def _unit_types(gen, units_per_muni: np.ndarray, totals: dict[str, int]) -> np.n
     return types
 
 
-def build_population(name: str, levers: dict, rng) -> Population:
-    """Build the ``survey2015`` or ``norway`` population.
+def build_population(population, levers: dict, rng) -> Population:
+    """Build the population a :class:`sim.population_spec.PopulationSpec` (or its name) says.
 
     ``levers`` supplies the flags' shares (``policy_share``, ``agreement_share``,
     ``volunteer_centre_share``, ``municipal_service_share``), ``volunteer_share``,
@@ -216,15 +215,15 @@ def build_population(name: str, levers: dict, rng) -> Population:
     municipality runs a service, so that opening one can add volunteers, not just move
     them, and every run has the same teams whatever the levers.
     """
-    from sim.municipality import split_population_name
-    from sim.sample_frame import frame_from_name, is_frame_name
+    from sim.population_spec import PopulationSpec
 
+    spec = PopulationSpec.of(population)
     streams = rng if isinstance(rng, Streams) else Streams(rng)
-    if is_frame_name(name):
-        return _from_frame(name, frame_from_name(name), levers, streams)
-    name, own = split_population_name(name)
-    if own is not None and name in ("survey2015", "norway"):
-        return _with_own(name, own, levers, streams)
+    if spec.frame is not None:
+        return _from_frame(spec.name, spec.frame, levers, streams)
+    name = spec.base
+    if spec.municipality is not None:
+        return _with_own(name, spec.municipality, levers, streams)
     gen = streams["sizes"]
     if name == "survey2015":
         m = SURVEY_2015.municipalities
@@ -233,13 +232,11 @@ def build_population(name: str, levers: dict, rng) -> Population:
         # The respondents' mix of types (128/94/11/11 of 244) over the 316 units.
         counts = _allocate(RESPONDENT_MIX, SURVEY_2015.units_identified, 0)
         totals = dict(zip(UNIT_TYPES, counts.tolist(), strict=True))
-    elif name == "norway":
+    else:  # norway (a specification holds one of the two)
         m = NATIONAL_MUNICIPALITIES
         pop = _sizes(gen, m)
         units_per_muni = np.maximum(2, np.round(pop / INHABITANTS_PER_UNIT)).astype(int)
         totals = _type_totals(RESPONDENT_MIX, int(units_per_muni.sum()), m)
-    else:
-        raise InputError("population", name, "allowed: survey2015, norway")
     unit_type = _unit_types(streams["unit_types"], units_per_muni, totals)
     world = _world(name, pop, units_per_muni, unit_type, levers, streams)
     if name == "survey2015":

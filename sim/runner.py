@@ -17,6 +17,7 @@ from sim.config import Configuration
 from sim.errors import InputError
 from sim.frame import SURVEY_2015
 from sim.population import Population
+from sim.population_spec import PopulationSpec
 from sim.virtual_survey import SimulatedSurvey
 from sim.world import World, spinup_identity
 
@@ -69,7 +70,7 @@ class SimulationResult:
 
 
 def run(params: Mapping | Configuration | None = None, *, steps: int = DEFAULT_STEPS,
-        population: str | Population = "survey2015", rng=None, stop: Sequence = ()
+        population: str | PopulationSpec | Population = "survey2015", rng=None, stop: Sequence = ()
         ) -> SimulationResult:
     """Build the model, spin it up to 2015, run ``steps`` more weeks, observe it.
 
@@ -92,7 +93,8 @@ def run(params: Mapping | Configuration | None = None, *, steps: int = DEFAULT_S
 
 
 def survey_2015(params: Mapping | Configuration | None = None, *,
-                population: str | Population = "survey2015", rng=None) -> SimulatedSurvey:
+                population: str | PopulationSpec | Population = "survey2015", rng=None
+                ) -> SimulatedSurvey:
     """The virtual survey at the 2015 snapshot: ``run(params, steps=0, ...).survey``.
 
     What a calibration simulation observes, and nothing else: the same world, seed and
@@ -152,8 +154,8 @@ def observed_run(world: World, steps: int, stop: Sequence = (), *,
                             world.year_records)
 
 
-def run_branches(branches, *, population: str | Population = "survey2015", rng=None,
-                 stop: Sequence = ()) -> list[SimulationResult]:
+def run_branches(branches, *, population: str | PopulationSpec | Population = "survey2015",
+                 rng=None, stop: Sequence = ()) -> list[SimulationResult]:
     """Runs of one world that differ only after 2015: one build and spin-up, then branches.
 
     ``branches`` is a sequence of ``(params, steps)``: the parameters (a mapping or a
@@ -235,8 +237,8 @@ def wave_schedule(weeks, levers) -> tuple[dict, list[tuple[int, dict]]]:
 
 
 def run_waves(params: Mapping | None, weeks, levers, *,
-              population: str | Population = "survey2015", rng=None, stop: Sequence = ()
-              ) -> tuple[WaveObservation, ...]:
+              population: str | PopulationSpec | Population = "survey2015", rng=None,
+              stop: Sequence = ()) -> tuple[WaveObservation, ...]:
     """One world observed by several survey waves: the first at the 2015 snapshot.
 
     ``weeks``: each wave's week after the first (0 first, increasing); ``levers``: per

@@ -11,16 +11,14 @@ their file:
 * **scaled** (an aggregate table): the 2015 frame scaled to the table's counts, its
   municipalities, units and respondents by type multiplied by ``scale``.
 
-A frame travels with a run as a population name (:meth:`SampleFrame.population_name`),
+A frame travels with a run as a population (:class:`sim.population_spec.PopulationSpec`),
 like a planner's own municipality: runs on different frames are never paired or mixed,
-and a worker rebuilds the frame from the name alone.
+and a worker rebuilds the frame from the population's name alone.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,7 +26,6 @@ from sim.catalogue import UNIT_TYPES
 from sim.errors import InputError
 from sim.frame import SURVEY_2015
 
-PREFIX = "frame:"
 MAX_FRAME_UNITS = 50_000  # as many units as a unit-level file may hold
 MAX_SCALE = 20.0  # an aggregate table of 20 × 2015's answers: 6,320 units
 
@@ -74,34 +71,11 @@ class SampleFrame:
         """Per flag recorded in the file, which municipalities held it (bool arrays)."""
         return {flag: np.asarray(held, dtype=bool) for flag, held in self.flags}
 
-    def population_name(self) -> str:
-        """The population name a run is given (the frame in it, as compact JSON)."""
-        return PREFIX + json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
-
     def digest(self) -> str:
         """A short fingerprint of the frame, for messages and manifests."""
-        return hashlib.blake2b(self.population_name().encode(), digest_size=6).hexdigest()
+        from sim.population_spec import PopulationSpec
 
-
-def is_frame_name(name) -> bool:
-    """Whether a population name carries a frame."""
-    return isinstance(name, str) and name.startswith(PREFIX)
-
-
-def frame_from_name(name: str) -> SampleFrame:
-    """The frame a population name carries; a malformed one is refused in one line."""
-    allowed = "a population name made by sim.sample_frame.SampleFrame.population_name"
-    try:
-        data = json.loads(name[len(PREFIX):])
-        frame = SampleFrame(
-            source=str(data["source"]), scale=float(data["scale"]),
-            unit_muni=tuple(int(m) for m in data["unit_muni"]),
-            unit_type=tuple(int(t) for t in data["unit_type"]),
-            flags=tuple((str(f), tuple(int(v) for v in held)) for f, held in data["flags"]))
-    except (ValueError, KeyError, TypeError):
-        raise InputError("population", name[:80], allowed) from None
-    check_frame(frame)
-    return frame
+        return PopulationSpec(frame=self).digest()
 
 
 def check_frame(frame: SampleFrame) -> None:

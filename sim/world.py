@@ -49,6 +49,7 @@ from sim.frame import (
     VOLUNTEER_SHARE_2014,
 )
 from sim.population import Population, build_population
+from sim.population_spec import PopulationSpec
 from sim.regime import LOGIC_GAP_RANGE, staff_hours, trust_baseline_beta
 from sim.streams import Streams
 from sim.virtual_survey import SimulatedSurvey, virtual_survey
@@ -111,14 +112,15 @@ class World:
 
     ``config`` is a resolved :class:`sim.config.Configuration` (or parameters by name in
     ``params``; whatever is not given takes the table's documented default);
-    ``population`` is ``"survey2015"``, ``"norway"`` or a prebuilt
+    ``population`` is a :class:`sim.population_spec.PopulationSpec` or its name
+    (``"survey2015"``, ``"norway"``, ...) or a prebuilt
     :class:`sim.population.Population`; ``rng`` (int, SeedSequence or Generator) is the
     only source of randomness: each purpose draws from its own stream derived from it by
     name (:class:`sim.streams.Streams`). The world is built at the 2015 snapshot
     (``week`` 0); :meth:`advance` runs the weeks after it.
     """
 
-    def __init__(self, population: str | Population = "survey2015", rng=None, *,
+    def __init__(self, population: str | PopulationSpec | Population = "survey2015", rng=None, *,
                  config: Configuration | None = None, **params):
         check_rng(rng)
         self.streams = Streams(rng)

@@ -65,6 +65,7 @@ from runtime.pool import Task, run_tasks, spawn_seeds
 from sim.catalogue import COORDINATORS
 from sim.outcomes import paired_effect
 from sim.parameters import PARAMETERS, from_unit
+from sim.population_spec import PopulationSpec
 from sim.sample_frame import SampleFrame
 
 SECOND_YEAR = 2025
@@ -135,7 +136,7 @@ class DesignWorld:
         larger = SampleFrame(source="the 2015 frame doubled", scale=LARGER)
         with interrupts_deferred() as stop:
             big = run_waves(task.params, weeks, levers,
-                            population=larger.population_name(), rng=task.seed, stop=stop)
+                            population=PopulationSpec(frame=larger), rng=task.seed, stop=stop)
         out.update(_pooled_summary("w1x", big[1].survey))
         # Effects: the baseline and every policy branched from one world at 2015, for
         # each of EFFECT_SEEDS seeds drawn from this world's seed; their mean difference.

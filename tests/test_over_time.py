@@ -16,9 +16,10 @@ def _ensembles(out: Path, *, seed: int = 3, replace=None):
     from calibration.posterior import load_posterior
     from scenarios.ensemble import run_ensembles
     from scenarios.spec import load_scenario
-    from sim.municipality import parse_municipality, population_name
+    from sim.municipality import parse_municipality
+    from sim.population_spec import PopulationSpec
 
-    population = population_name(parse_municipality(OURS, "ours.toml"))
+    population = PopulationSpec.of(parse_municipality(OURS, "ours.toml"))
     scenarios = [load_scenario(n).with_sizes(**SIZES).on_population(population, "test")
                  for n in ("baseline", "local_volunteer_policy")]
     return run_ensembles(scenarios, load_posterior(), out, seed=seed, progress=False,
@@ -163,9 +164,10 @@ def test_an_interrupted_write_leaves_a_scenarios_files_whole_or_none(tmp_path, m
     with pytest.raises(Interrupted) as stop:
         from calibration.posterior import load_posterior
         from scenarios.spec import load_scenario
-        from sim.municipality import parse_municipality, population_name
+        from sim.municipality import parse_municipality
+        from sim.population_spec import PopulationSpec
 
-        population = population_name(parse_municipality(OURS, "ours.toml"))
+        population = PopulationSpec.of(parse_municipality(OURS, "ours.toml"))
         ensemble.run_ensembles(
             [load_scenario(n).with_sizes(**SIZES).on_population(population, "test")
              for n in ("baseline", "local_volunteer_policy")], load_posterior(), out,

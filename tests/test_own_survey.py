@@ -12,7 +12,7 @@ import json
 import pytest
 
 from coprod.main import main
-from sim.municipality import describe_population
+from sim.population_spec import describe_name
 from tests.conftest import one_line_error
 
 SIZES = ["--draws", "2", "--assumption-draws", "1", "--replicates", "1", "--horizon", "52"]
@@ -132,10 +132,10 @@ def test_frames_are_described_in_words(my_units):
     from calibration.waves import Waves
 
     name = Waves.load([str(my_units)]).population
-    assert describe_population(name) == (f"the 47 municipalities of your survey's frame "
+    assert describe_name(name) == (f"the 47 municipalities of your survey's frame "
                                          f"({my_units}; 165 units)")
-    assert describe_population("frame:{broken") == "a survey's frame (its record is malformed)"
-    assert describe_population("survey2015") == "the 50 municipalities of the 2015 sample"
+    assert describe_name("frame:{broken") == "a survey's frame (its record is malformed)"
+    assert describe_name("survey2015") == "the 50 municipalities of the 2015 sample"
 
 
 def test_a_report_tolerates_surveys_of_the_wrong_type_in_a_manifest(small_fit, fitted,

@@ -10,7 +10,8 @@ import pytest
 
 from coprod.main import build_parser, main
 from sim.errors import InputError
-from sim.municipality import area_outcomes, parse_municipality, population_name
+from sim.municipality import area_outcomes, parse_municipality
+from sim.population_spec import PopulationSpec
 from tests.conftest import OURS
 
 
@@ -49,7 +50,7 @@ def test_the_municipality_replaces_the_nearest_and_holds_its_file():
 
     own = parse_municipality(OURS, "ours.toml")
     plain = build_population("survey2015", defaults(), 3)
-    pop = build_population(population_name(own), defaults(), 3)
+    pop = build_population(PopulationSpec.of(own).name, defaults(), 3)
     k = pop.own_index
     assert len(pop.muni_population) == 50 and pop.muni_population[k] == 28000
     # The one replaced was the nearest in size; the others keep their sizes.
@@ -64,8 +65,8 @@ def test_the_municipality_replaces_the_nearest_and_holds_its_file():
     assert pop.flags_for_shares({"policy_share": 1.0, "volunteer_centre_share": 0.0,
                                  "municipal_service_share": 0.1,
                                  "agreement_share": 0.55})["policy"][k]
-    pinned = build_population(population_name(parse_municipality(
-        OURS + "pin_flags = true\n", "ours.toml")), defaults(), 3)
+    pinned = build_population(PopulationSpec.of(parse_municipality(
+        OURS + "pin_flags = true\n", "ours.toml")).name, defaults(), 3)
     flags = pinned.flags_for_shares({"policy_share": 1.0, "volunteer_centre_share": 0.0,
                                      "municipal_service_share": 0.1, "agreement_share": 0.55})
     assert not flags["policy"][k] and flags["centre"][k]
@@ -75,7 +76,7 @@ def test_per_municipality_outcomes_add_up_to_the_weekly_ones():
     import sim
 
     own = parse_municipality(OURS, "ours.toml")
-    res = sim.run({"policy_share": 1.0}, steps=8, population=population_name(own), rng=5)
+    res = sim.run({"policy_share": 1.0}, steps=8, population=PopulationSpec.of(own), rng=5)
     frame, tail = res.municipalities, res.timeseries.iloc[-4:]
     whole = area_outcomes(frame)
     assert whole["activities_per_week"] == pytest.approx(tail.activities_per_week.mean())
@@ -205,7 +206,7 @@ def test_if_only_we_adopt_the_levers_reach_our_municipality_alone():
     import sim
 
     own = parse_municipality(OURS, "ours.toml")
-    name = population_name(own)
+    name = PopulationSpec.of(own).name
     alone = sim.run({"policy_share": 1.0, "adopters": "own"}, steps=8, population=name,
                     rng=5)
     everyone = sim.run({"policy_share": 1.0}, steps=8, population=name, rng=5)
@@ -243,7 +244,7 @@ def _ours_runs(out, *, alone: bool = False):
 
     own = parse_municipality(OURS, "ours.toml")
     sizes = {"draws": 1, "assumption_draws": 2, "replicates": 3, "horizon_weeks": 8}
-    scenarios = [load_scenario(n).with_sizes(**sizes).on_population(population_name(own),
+    scenarios = [load_scenario(n).with_sizes(**sizes).on_population(PopulationSpec.of(own),
                                                                      "test")
                  for n in ("baseline", "local_volunteer_policy")]
     scenarios = adopters_own(scenarios, "own" if alone else "all", True)
@@ -323,5 +324,5 @@ def test_the_steadier_reading_says_what_it_is(counts, expected):
     table = table.assign(diff_low_90=table.diff_median - 0.01,
                          diff_high_90=table.diff_median + 0.01)
     own = parse_municipality(OURS, "ours.toml")
-    lines = group_lines(table, "baseline", population_name(own))
+    lines = group_lines(table, "baseline", PopulationSpec.of(own).name)
     assert any(expected in line and "together +2.0 points" in line for line in lines), lines

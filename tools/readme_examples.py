@@ -313,6 +313,43 @@ def collect_sbc(root: Path) -> dict:
                         float(effect.coverage_90_high.iloc[0])] if len(effect) else None)}
 
 
+# The design study's rows README shows: the local policy's effects and its routes (its
+# reading, a choice of three, has no width worth a ratio; the report shows every row).
+DESIGN_ROWS = ("local_volunteer_policy:share_municipality",
+               "local_volunteer_policy:share_together",
+               "local_volunteer_policy:volunteers_per_1000", "municipal_default",
+               "policy_sharing", "policy_control", "policy_clarity", "policy_participation")
+
+
+def collect_design(root: Path) -> dict:
+    """The shipped design study: its making, README's rows, each policy's best narrowing."""
+    from studies.design import COLUMNS, DESIGNS
+
+    folder = root / "calibration" / "data" / "validation"
+    record = _json(folder / "design_manifest.json")
+    numeric = ("ratio", "ratio_low", "ratio_high", "width_now", "expected_width", "truths",
+               "worlds")
+    table = _csv(folder / "design.csv", COLUMNS, numeric=numeric)
+    later = table[table.design.isin([d for d in DESIGNS if d != "2015"])]
+    rows = [{k: (float(r[k]) if k in numeric else str(r[k]))
+             for k in ("design", "target", "unit", *numeric)}
+            for _, r in later[later.target.isin(DESIGN_ROWS)].iterrows()]
+    effects = later[later.kind == "effect"]
+    best = {}
+    for target, part in effects.groupby("target", sort=False):
+        top = part.sort_values("ratio").iloc[0]
+        best[target] = {"design": str(top.design), "ratio": float(top.ratio)}
+    versions = record.get("versions", {})
+    return {"model": str(versions.get("model", "")) if isinstance(versions, dict) else "",
+            "elapsed_s": _finite(record.get("elapsed_s")),
+            "workers": _finite(record.get("workers")),
+            "worlds": _finite(record.get("worlds")),
+            "reused": _finite(record.get("worlds_reused")) or 0.0,
+            "truths": _finite(record.get("truths")),
+            "policies": len(record.get("policies", {})),
+            "rows": rows, "best": best}
+
+
 def collect_scenarios(folder: Path, keep: tuple[str, ...]) -> dict:
     """A ``coprod run`` + ``compare`` folder: the rows ``keep`` names, readings drawn."""
     return {"comparison": _comparison(folder, keep), "attribution": _attribution(folder, keep),
@@ -326,6 +363,7 @@ def collect(demo: Path, ours: Path, root: Path = ROOT) -> dict:
     try:
         return {"survey": collect_survey(demo), "fit": collect_fit(demo),
                 "posterior": collect_posterior(root), "sbc": collect_sbc(root),
+                "design": collect_design(root),
                 "scenarios": collect_scenarios(demo / "scenarios", DEMO_ROWS),
                 "ours": collect_scenarios(ours, OURS_ROWS)}
     except InputError as err:
@@ -650,6 +688,81 @@ def render_sbc(b: dict, p: dict) -> str:
         f"quantity (pooled {pct(b['coverage_pooled'], 1)}){effect}.\n")
 
 
+DESIGN_LABELS = {"local_volunteer_policy:share_municipality": "effect on coordination by "
+                 "the municipality alone",
+                 "local_volunteer_policy:share_together": "effect on shared coordination",
+                 "local_volunteer_policy:volunteers_per_1000": "effect on active volunteers "
+                 "per 1,000",
+                 "municipal_default": "default route (`municipal_default`)",
+                 "policy_sharing": "sharing route (`policy_sharing`)",
+                 "policy_control": "control route (`policy_control`)",
+                 "policy_clarity": "clarity route (`policy_clarity`)",
+                 "policy_participation": "participation route (`policy_participation`)"}
+
+
+def render_design(d: dict) -> str:
+    """The shipped design study: a table of the local policy's rows, then what narrows."""
+    from studies.design import DESIGNS
+
+    later = [k for k in DESIGNS if k != "2015"]
+    cells = {(r["target"], r["design"]): r for r in d["rows"]}
+    fresh = d["worlds"] - d["reused"]
+    kept = (f" for the {_thousands(fresh)} worlds not kept from an interrupted first start"
+            if d["reused"] else "")
+    lines = [
+        f"The shipped study, model version {d['model']} (`coprod design --workers "
+        f"{d['workers']:.0f} --seed 2015`; {_thousands(d['worlds'])} worlds drawn from the "
+        f"shipped posterior, {d['truths']:.0f} synthetic truths, {d['policies']} policies, "
+        f"{_thousands(d['elapsed_s'])} s on {d['workers']:.0f} workers{kept}; "
+        "`calibration/data/validation/design.csv`): each later design's expected 90% width "
+        "as a share of the 2015 survey's alone, truth by truth (median ratio, 10th–90th "
+        "percentile over truths).", "",
+        "| the local policy's… | a second wave, same 244 units, 2025 | the same with each "
+        "unit's policy recorded | a 2025 wave of 488 units |", "|---|---|---|---|"]
+    for target in DESIGN_ROWS:
+        row = []
+        for design in later:
+            r = cells.get((target, design))
+            if r is None:
+                row.append("–")
+                continue
+            text = f"{pct(r['ratio'])} ({100 * r['ratio_low']:.0f}–{100 * r['ratio_high']:.0f}%)"
+            row.append(f"**{text}**" if r["ratio"] < 0.9 else text)
+        lines.append(f"| {DESIGN_LABELS[target]} | " + " | ".join(row) + " |")
+    lines.append("")
+    words = {"share_municipality": "coordination by the municipality alone",
+             "share_together": "shared coordination",
+             "volunteers_per_1000": "active volunteers"}
+    by_design: dict[str, list[str]] = {}
+    for target, best in d["best"].items():
+        policy, outcome = target.split(":")
+        if policy == "local_volunteer_policy" and best["ratio"] < 0.9:
+            by_design.setdefault(best["design"], []).append(words[outcome])
+    if by_design:
+        said = "; ".join(f"{DESIGNS[k]} narrows its effect on " + " and on ".join(outs)
+                         for k, outs in by_design.items())
+        text = f"Bold: narrowed by at least a tenth. For the local policy, {said}."
+    else:
+        text = ("Bold: narrowed by at least a tenth. No design narrows any of the local "
+                "policy's effects by a tenth.")
+    others = {t.split(":")[0] for t in d["best"]} - {"local_volunteer_policy"}
+    narrowed = sorted({t.split(":")[0] for t, b in d["best"].items()
+                       if b["ratio"] < 0.9} & others)
+    untouched = sorted(others - set(narrowed))
+
+    def names(ps: list[str]) -> str:
+        return _list([p.replace("_", " ") for p in ps])
+
+    if narrowed:
+        text += (f" Of the other policies, some design narrows an effect of the "
+                 f"{names(narrowed)} by at least a tenth (`design.png`, the report)")
+        text += f"; none narrows those of the {names(untouched)}." if untouched else "."
+    elif others:
+        text += " No design narrows any other policy's effect by a tenth."
+    lines.append(text)
+    return "\n".join(lines) + "\n"
+
+
 def render_study_time(p: dict) -> str:
     """How long a study's calibrations take: as long as the shipped posterior's."""
     return (
@@ -886,6 +999,7 @@ def render(sources: dict) -> dict[str, str]:
                   "calibration-stop": render_stopping(p),
                   "posterior": render_posterior(p, f, s),
                   "sbc": render_sbc(sources["sbc"], p),
+                  "design": render_design(sources["design"]),
                   "study-time": render_study_time(p),
                   "scenario-table": render_scenario_table(sc),
                   "scenario-plainly": render_plainly(sc),
