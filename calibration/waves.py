@@ -107,7 +107,7 @@ class Wave:
                 "frame": ("survey2015" if self.frame is None else
                           f"{'unit-level' if self.frame.unit_level else 'scaled'} frame "
                           f"of {self.frame.units:,} units in {self.frame.municipalities} "
-                          f"municipalities ({self.frame.digest()})"),
+                          f"municipalities ({PopulationSpec(frame=self.frame).digest()})"),
                 "policy_recorded": self.by_policy is not None, "notes": list(self.notes)}
 
 

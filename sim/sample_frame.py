@@ -71,12 +71,6 @@ class SampleFrame:
         """Per flag recorded in the file, which municipalities held it (bool arrays)."""
         return {flag: np.asarray(held, dtype=bool) for flag, held in self.flags}
 
-    def digest(self) -> str:
-        """A short fingerprint of the frame, for messages and manifests."""
-        from sim.population_spec import PopulationSpec
-
-        return PopulationSpec(frame=self).digest()
-
 
 def check_frame(frame: SampleFrame) -> None:
     """Refuse a frame no population can be built from (one line)."""

@@ -47,7 +47,7 @@ def test_a_new_users_survey_goes_through_every_step_and_is_named_everywhere(
     out.mkdir()
     cal, scen = out / "calibration", out / "scenarios"
     waves = Waves.load([data])
-    assert not waves.synthetic and waves.population.startswith("frame:")
+    assert not waves.synthetic and waves.population.frame is not None
 
     assert main(["calibrate", "--data", data, "--quick", "--seed", "4",
                  "--out", str(cal)]) == 0
@@ -78,8 +78,8 @@ def test_a_new_users_survey_goes_through_every_step_and_is_named_everywhere(
         assert [s["label"] for s in record["surveys"]] == [data], path
         assert record["surveys"][0]["synthetic"] is False
     runs = _manifest(scen / "baseline" / "manifest.json")
-    assert runs["population"] == waves.population
-    assert _manifest(scen / "comparison_manifest.json")["population"] == waves.population
+    assert runs["population"] == waves.population.name
+    assert _manifest(scen / "comparison_manifest.json")["population"] == waves.population.name
     # The baseline is set against the user's table, not the paper's.
     observed = (scen / "baseline_vs_observed.csv").read_text()
     fit = (out / "fit" / "fit.csv").read_text()
