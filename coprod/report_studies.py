@@ -188,8 +188,13 @@ def _design(file, manifest: dict) -> dict:
                      [f"{by.loc[d, 'ratio']:.0%} ({by.loc[d, 'ratio_low']:.0%}–"
                       f"{by.loc[d, 'ratio_high']:.0%})" if d in by.index else "–"
                       for d in later]))
+    # Since model version 4 the study draws its worlds from the shipped posterior; before,
+    # from the joint prior (the manifest's version says which method made it).
+    drawn_from = ("the shipped posterior (every calibrated input, the policies' strengths "
+                  "over their ranges)" if model_version_of(manifest, "design_manifest.json")
+                  >= 4 else "the joint prior")
     return {"lines": sentences(frame), "designs": [DESIGNS[d] for d in later],
-            "rows": rows, "beyond": beyond}
+            "rows": rows, "beyond": beyond, "drawn_from": drawn_from}
 
 
 # name, title, reader, remake, what the "not shipped" line calls it, its first file

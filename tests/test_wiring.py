@@ -106,6 +106,8 @@ def test_stale_studies_go_to_the_appendix(tmp_path):
     page = build_report(out, studies_folder=folder).read_text()
     appendix = page.index("Appendix: studies of an earlier model")
     assert page.index("What the next survey would tell") < appendix  # current: evidence
+    # The study says how its worlds were drawn: the method of the version that made it.
+    assert "Worlds drawn from the shipped posterior" in page[:appendix]
     assert page.index(f"Parameter recovery (model version {MODEL_VERSION - 1})") > appendix
     remake = stale["command"].split(" --out ")[0]  # the folder of the machine is left out
     assert f"Remake it for this model with <code>{remake} --out DIR" in page
