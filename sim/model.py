@@ -77,7 +77,7 @@ class CoProductionModel(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters=dict(OUTCOME_REPORTERS))
         self._outcomes_collector = self.datacollector  # replaced: someone else records
         self._events_scheduled = False  # whether anyone scheduled events through the model
-        self._block_end: int | None = None  # the step at which a run_for block ends
+        self._block_left = 0  # weeks of a run_for call still to step, this one included
         self._ahead: list[Mapping[str, float]] = []  # weeks of the block computed ahead
         self._shown: Mapping[str, float] | None = None  # the block's week Mesa is counting
 
@@ -119,8 +119,7 @@ class CoProductionModel(mesa.Model):
         the first step computes the block's weeks in one compiled call and each step then
         shows its own week's outcomes; otherwise the world advances this one week.
         """
-        # Mesa has already counted this step (every Mesa 3 release counts before calling).
-        left = 0 if self._block_end is None else self._block_end - self.steps + 1
+        left, self._block_left = self._block_left, max(self._block_left - 1, 0)
         if not self._ahead and left > 1 and self._unobserved():
             series = self.world.advance(left)
             self._ahead = [MappingProxyType({name: float(values[i])
@@ -175,7 +174,7 @@ class CoProductionModel(mesa.Model):
         as many :meth:`step` calls.
         """
         whole = isinstance(duration, int | np.integer) and not isinstance(duration, bool)
-        self._block_end = self.steps + int(duration) if whole else None
+        self._block_left = int(duration) if whole else 0
         try:
             if _MESA_HAS_RUN_FOR:
                 super().run_for(duration)
@@ -183,7 +182,7 @@ class CoProductionModel(mesa.Model):
                 for _ in range(duration):
                     self.step()
         finally:
-            self._block_end, self._ahead, self._shown = None, [], None
+            self._block_left, self._ahead, self._shown = 0, [], None
 
 
 # Whether this Mesa release runs a model for a duration (3.5 and later, with its event

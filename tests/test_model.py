@@ -480,7 +480,7 @@ def test_the_wrapper_uses_no_name_of_mesas_but_the_methods_it_extends():
     model = CoProductionModel(rng=1, spinup_weeks=4)
     assert set(vars(model)) - set(vars(mesa.Model(rng=1))) == {
         "world", "_first_week", "datacollector", "_outcomes_collector", "_events_scheduled",
-        "_block_end", "_ahead", "_shown"}
+        "_block_left", "_ahead", "_shown"}
 
 
 def test_a_calibration_simulation_observes_the_survey_of_the_full_run():
