@@ -69,7 +69,7 @@ class DashboardModel(CoProductionModel):
     def __init__(self, policy_scenario: str | None = None, seed: int | str | None = None,
                  levers: dict | None = None, scenario=None):
         # ``scenario`` is Mesa's own experiment object, which SolaraViz passes back on
-        # reset; coprod's scenarios are chosen by ``policy_scenario``.
+        # reset (Mesa 3.5 and later); coprod's scenarios are chosen by ``policy_scenario``.
         del scenario
         policy_scenario = policy_scenario or chosen_scenario.value
         seed = seed_text.value if seed is None else seed

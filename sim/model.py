@@ -10,8 +10,7 @@ Calibration, ensembles and studies do not build this: they run the world directl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from functools import partial
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 import mesa
@@ -26,15 +25,23 @@ from sim.virtual_survey import SimulatedSurvey
 from sim.world import WINDOW_WEEKS, World, check_rng  # noqa: F401 (re-exported)
 
 
-def _reported(name: str, model: CoProductionModel) -> float:
-    """A DataCollector reporter: the week's value of outcome ``name``."""
-    return model.week_outcomes[name]
+def _reporter(name: str) -> Callable[[CoProductionModel], float]:
+    """A DataCollector reporter of outcome ``name``: a plain function of the model.
+
+    Plain functions are the reporter form every Mesa 3 release calls with the model (Mesa
+    3.4's DataCollector calls any other callable, a ``functools.partial`` say, with none).
+    """
+    def reported(model: CoProductionModel) -> float:
+        return model.week_outcomes[name]
+
+    reported.__name__ = reported.__qualname__ = f"reported_{name}"
+    reported.__doc__ = f"The week's value of outcome ``{name}``."
+    return reported
 
 
 # The DataCollector's model reporters: every outcome of sim.outcomes, read from the week's
 # record (a subclass adding its own reporters starts from this).
-OUTCOME_REPORTERS: Mapping = MappingProxyType(
-    {name: partial(_reported, name) for name in outcomes.NAMES})
+OUTCOME_REPORTERS: Mapping = MappingProxyType({name: _reporter(name) for name in outcomes.NAMES})
 
 # The world's state and rules, read through the model as its own (the agents, the
 # dashboard and a user's reporters read these; each is the world's attribute of the name).

@@ -16,9 +16,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 SRC=$(pwd)
 ROOT=${MESA_MATRIX_DIR:-/tmp/coprod-mesa-matrix}
-# The newest patch of every Mesa 3 minor release, and the pinned minor's first release.
+# The newest patch of every Mesa 3 minor release, and the first of Mesa 3 and of its newest
+# minor release.
 VERSIONS=("$@")
-[ ${#VERSIONS[@]} -gt 0 ] || VERSIONS=(3.0.3 3.1.5 3.2.0 3.3.1 3.4.2 3.5.0 3.5.1)
+[ ${#VERSIONS[@]} -gt 0 ] || VERSIONS=(3.0.0 3.0.3 3.1.5 3.2.0 3.3.1 3.4.2 3.5.0 3.5.1)
 TESTS=(tests/test_model.py tests/test_regime.py tests/test_mechanisms.py
        tests/test_readings.py tests/test_dashboard.py)
 # The Python the Makefile found (it passes PYTHON), else the first >= 3.12 on PATH.
