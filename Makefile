@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 FIND_PYTHON := for p in python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null) /usr/bin/python3; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v $$p; break; fi; done
 
-.PHONY: demo test test-slow test-all lint bench setup clean readme readme-check
+.PHONY: demo test test-slow test-all lint bench setup clean readme readme-check mesa-matrix
 
 $(STAMP): pyproject.toml
 	@base=$$($(FIND_PYTHON)); \
@@ -51,6 +51,15 @@ readme: $(STAMP)
 
 readme-check: $(STAMP)
 	$(PY) tools/readme_examples.py --run --check
+
+# Which Mesa releases the Mesa-facing tests pass on (tools/mesa_matrix.sh): one scratch
+# environment per release under /tmp, this checkout installed into each; a table at the
+# end. Needs PyPI and a few minutes a release; not part of `test`. Choose releases with
+# MESA_VERSIONS="3.4.2 3.5.1".
+mesa-matrix:
+	@base=$$($(FIND_PYTHON)); \
+	if [ -z "$$base" ]; then echo "mesa-matrix needs Python >= 3.12; none found." >&2; exit 1; fi; \
+	PYTHON="$$base" tools/mesa_matrix.sh $(MESA_VERSIONS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -69,7 +69,7 @@ class DashboardModel(CoProductionModel):
     def __init__(self, policy_scenario: str | None = None, seed: int | str | None = None,
                  levers: dict | None = None, scenario=None):
         # ``scenario`` is Mesa's own experiment object, which SolaraViz passes back on
-        # reset; coprod's scenarios are chosen by ``policy_scenario``.
+        # reset (Mesa 3.5 and later); coprod's scenarios are chosen by ``policy_scenario``.
         del scenario
         policy_scenario = policy_scenario or chosen_scenario.value
         seed = seed_text.value if seed is None else seed
@@ -260,10 +260,12 @@ def PolicyControls(model):
 def make_page():
     """The SolaraViz page: the controls are a component, so they can follow the scenario."""
     model = DashboardModel("baseline", 2015, scenario_levers("baseline"))
+    # One page: components given bare (every Mesa 3 release takes them so; (component,
+    # page) pairs came with Mesa 3.3).
     components = [
-        (PolicyControls, 0),
-        (SharesVersusObserved, 0),
-        (EnsembleBand, 0),
+        PolicyControls,
+        SharesVersusObserved,
+        EnsembleBand,
         make_plot_component({"share_municipality": COLOURS["municipality"],
                              "share_voluntary": COLOURS["voluntary"],
                              "share_together": COLOURS["together"]}),

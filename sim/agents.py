@@ -66,7 +66,7 @@ class VoluntaryOrganisation(mesa.Agent):
         return int((m.team_active & (m.population.team_org == self.index)).sum())
 
 
-class Volunteer(mesa.Agent):
+class VolunteerTeam(mesa.Agent):
     """A team of ``volunteers_per_agent`` volunteers acting together."""
 
     def __init__(self, model, index: int):

@@ -340,8 +340,8 @@ _TABLE: tuple[Parameter, ...] = (
        "share of the population doing voluntary work in long-term care",
        "Folkestad et al. 2015 (2014 figure)"),
     _P("volunteers_per_agent", 20, 1, 200, "input",
-       "people one Volunteer agent stands for (a volunteer team); keeps national runs "
-       "small", "modelling choice"),
+       "people one VolunteerTeam agent stands for; keeps national runs small",
+       "modelling choice"),
     _P("lever_week", 0, 0, 2600, "input",
        "weeks after the 2015 snapshot at which the levers asked for take effect (0: "
        "right after it; 260: 2020)", "modelling choice (a scenario's date)"),

@@ -1,3 +1,4 @@
+import inspect
 import subprocess
 import sys
 
@@ -7,7 +8,7 @@ import pandas as pd
 import pytest
 
 from sim import CoProductionModel, run
-from sim.agents import LTCUnit, VoluntaryOrganisation, Volunteer
+from sim.agents import LTCUnit, VoluntaryOrganisation, VolunteerTeam
 from sim.catalogue import CATALOGUE, TABLE2_IDS
 from sim.errors import InputError
 from sim.frame import SURVEY_2015
@@ -72,7 +73,7 @@ def test_agents_are_real_mesa_agents_viewing_the_arrays():
     units = model.agents_by_type[LTCUnit]
     assert len(units) == 316
     assert len(model.agents_by_type[VoluntaryOrganisation]) > 0
-    teams = model.agents_by_type[Volunteer]
+    teams = model.agents_by_type[VolunteerTeam]
     model.step()
     unit = next(iter(units))
     assert unit.trust == model.trust[unit.index]
@@ -82,9 +83,15 @@ def test_agents_are_real_mesa_agents_viewing_the_arrays():
 def test_mesa_batch_run_steps_the_weeks_after_2015():
     # The model is built at 2015 (its spin-up is part of building it): every one of the
     # 20 steps has the lever in force.
-    rows = mesa.batch_run(CoProductionModel, {"policy_share": [0.0, 1.0],
-                                              "spinup_weeks": 4}, rng=[1, 2],
-                          max_steps=20, display_progress=False, number_processes=1)
+    sweep, seeds = {"policy_share": [0.0, 1.0], "spinup_weeks": 4}, [1, 2]
+    # Mesa 3.4 and later take the seeds as batch_run's own rng, earlier releases as a
+    # parameter swept like the others (3.4 and later would overwrite that one).
+    if "rng" in inspect.signature(mesa.batch_run).parameters:
+        rows = mesa.batch_run(CoProductionModel, sweep, rng=seeds, max_steps=20,
+                              display_progress=False, number_processes=1)
+    else:
+        rows = mesa.batch_run(CoProductionModel, {**sweep, "rng": seeds}, max_steps=20,
+                              display_progress=False, number_processes=1)
     by = {(r["policy_share"], r["rng"]): r for r in rows}
     assert len(by) == 4
     for seed in (1, 2):
@@ -315,7 +322,7 @@ def test_recorded_week_matches_the_window_and_the_agents():
         np.count_nonzero(occurred == 2) / np.count_nonzero(occurred >= 0))
     offered = (window >= 0).any(axis=0)[model.eligible]
     assert last["offered_share"] == pytest.approx(offered.mean())
-    teams = model.agents_by_type[Volunteer]
+    teams = model.agents_by_type[VolunteerTeam]
     active = [t for t in teams if t.active]
     assert last["active_volunteers"] == len(active) * model.config["volunteers_per_agent"]
     assert last["mean_motivation"] == pytest.approx(np.mean([t.motivation for t in active]))
@@ -343,7 +350,7 @@ def test_a_bare_model_uses_the_documented_defaults_not_a_posterior():
 
 def test_team_size_changes_resolution_not_behaviour():
     # Volunteers counted per 20 whatever the agent's team size: doubling the team size
-    # halves the Volunteer agents and leaves supply, activities and volunteers alike.
+    # halves the VolunteerTeam agents and leaves supply, activities and volunteers alike.
     def snapshot(size):
         rows = [run({"volunteers_per_agent": size}, rng=seed).timeseries.iloc[-8:].mean()
                 for seed in range(12)]
@@ -364,7 +371,7 @@ def test_agents_are_made_by_mesa_itself():
     assert len(model.agents) == n
     assert [a.index for a in model.agents_by_type[LTCUnit]] == list(range(len(pop.unit_muni)))
     assert len({a.unique_id for a in model.agents}) == n
-    model.agents_by_type[Volunteer].to_list()[3].remove()  # Mesa's own removal works
+    list(model.agents_by_type[VolunteerTeam])[3].remove()  # Mesa's own removal works
     assert len(model.agents) == n - 1
 
 
@@ -403,6 +410,77 @@ def test_run_for_records_each_week_as_steps_do_agent_reporters_included():
     pd.testing.assert_frame_equal(a[list(NAMES)],
                                   plain_block.datacollector.get_model_vars_dataframe())
     assert plain_block.week == 6 and plain_block.week_outcomes == plain_steps.week_outcomes
+
+
+def _advances(model):
+    """The numbers of weeks ``model`` asks its world to advance by (its real method, noted)."""
+    calls, advance = [], model.world.advance
+
+    def noted(n_weeks):
+        calls.append(n_weeks)
+        return advance(n_weeks)
+
+    model.world.advance = noted
+    return calls
+
+
+class _SteppedBySubclass(CoProductionModel):
+    def step(self):
+        super().step()
+
+
+def test_run_for_computes_one_block_only_when_nothing_else_looks_inside():
+    plain = CoProductionModel(rng=5, spinup_weeks=4)
+    calls = _advances(plain)
+    plain.run_for(6)
+    plain.run_for(1)
+    assert calls == [6, 1] and plain.week == 7
+    # A DataCollector of one's own, or a step of a subclass, may read the state: week by week.
+    recorded = CoProductionModel(rng=5, spinup_weeks=4)
+    recorded.datacollector = mesa.DataCollector(model_reporters=dict(OUTCOME_REPORTERS))
+    for model in (recorded, _SteppedBySubclass(rng=5, spinup_weeks=4)):
+        calls = _advances(model)
+        model.run_for(6)
+        assert calls == [1] * 6
+        pd.testing.assert_frame_equal(model.datacollector.get_model_vars_dataframe(),
+                                      plain.datacollector.get_model_vars_dataframe().iloc[:6])
+
+
+@pytest.mark.skipif(not hasattr(mesa.Model, "schedule_event"),
+                    reason="this Mesa release schedules no events (Mesa 3.5 and later do)")
+def test_an_event_scheduled_through_the_model_reads_its_own_week():
+    model = CoProductionModel(rng=5, spinup_weeks=4)
+    seen = []
+
+    def look():
+        seen.append((model.time, model.week, model.trust.copy()))
+
+    model.schedule_event(look, at=2.5)
+    calls = _advances(model)
+    model.run_for(4)
+    assert calls == [1] * 4  # an event may read the state: the weeks ran one by one
+    twin = CoProductionModel(rng=5, spinup_weeks=4)
+    twin.run_for(2)
+    (time, week, trust), = seen
+    assert (time, week) == (2.5, 2) and np.array_equal(trust, twin.trust)
+    assert not np.array_equal(trust, model.trust)  # a block would have shown week 4's
+
+
+def test_the_wrapper_uses_no_name_of_mesas_but_the_methods_it_extends():
+    # The wrapper keeps its own state in attributes Mesa does not have, and overrides only
+    # Mesa's public methods it means to extend: a Mesa release that took one of these names
+    # for itself would fail here, not corrupt a run.
+    class Bare(mesa.Model):  # what Mesa itself puts on a subclass (3.5: its observables)
+        pass
+
+    own = {name for name in vars(CoProductionModel) if not name.startswith("__")}
+    own -= set(vars(Bare))
+    assert own & set(dir(mesa.Model)) <= {"step", "run_for", "schedule_event",
+                                          "schedule_recurring"}
+    model = CoProductionModel(rng=1, spinup_weeks=4)
+    assert set(vars(model)) - set(vars(mesa.Model(rng=1))) == {
+        "world", "_first_week", "datacollector", "_outcomes_collector", "_events_scheduled",
+        "_block_left", "_ahead", "_shown"}
 
 
 def test_a_calibration_simulation_observes_the_survey_of_the_full_run():
