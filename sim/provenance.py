@@ -94,6 +94,9 @@ CONSTANTS: dict[str, tuple[str, str]] = {
                                    "number)"),
     # sim/sample_frame.py: a survey's own frame.
     "MAX_FRAME_UNITS": (TECHNICAL, "units of a survey's own frame (as a unit-level file)"),
+    # sim/population_spec.py: a population as a value
+    "MAX_NAME_CHARS": (TECHNICAL, "the longest population name read back (a frame of "
+                                  "the most units)"),
     "MAX_SCALE": (TECHNICAL, "the largest scaling of the 2015 frame for an aggregate "
                              "table (20 × 316 units)"),
     "NOT_OFFERED": (DEFINITION, "answer code of an activity not offered"),
