@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from coprod.main import main
-from coprod.scenario_cmds import COMPARE_OUTPUTS
+from scenarios.results import COMPARE_OUTPUTS
 from scenarios.compare import compare_scenarios
 from scenarios.effects import KEY, paired_differences, read_ensembles
 from tests.conftest import one_line_error

@@ -1,0 +1,202 @@
+"""The pipeline as Python: each stage one function that returns a typed result.
+
+``coprod.survey``, ``coprod.fit``, ``coprod.calibrate``, ``coprod.run``,
+``coprod.compare`` and ``coprod.report`` (:mod:`coprod` offers them lazily) are these
+functions. Each takes one ``rng`` where it draws random numbers, and ``out``: when given,
+the result is written there (under the folder's lock, the set of files replaced whole or
+not at all), as the command of the same name writes it. The commands and the demo call
+these functions and print the results (:mod:`coprod.console`,
+:mod:`coprod.console_scenarios`); nothing here reads back what it has just written.
+
+``command`` is what a result's manifest records as the request that made it: the
+command line when a command calls, the Python call by default. ``say`` receives the
+lines a long stage announces before it starts (which posterior, how many runs); by
+default they are not shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from calibration.fit_check import FitCheck
+    from calibration.posterior import Posterior
+    from calibration.survey_study import SurveyStudy
+    from calibration.waves import Waves
+    from scenarios.results import ComparisonResult, Ensemble
+
+DEFAULT_SEED = 20150
+MAX_DRAWS = 10_000  # posterior draws of a fit check
+
+
+def _silent(_line: str) -> None:
+    return None
+
+
+def _waves(data) -> Waves:
+    """``data`` as surveys: a :class:`~calibration.waves.Waves`, names/paths, or None."""
+    from calibration.waves import Waves
+
+    if isinstance(data, Waves):
+        return data
+    if isinstance(data, str | Path):
+        data = [data]
+    return Waves.load(list(data) if data else None)
+
+
+def _posterior(posterior) -> Posterior:
+    from calibration.posterior import Posterior, load_posterior
+
+    return posterior if isinstance(posterior, Posterior) else load_posterior(posterior)
+
+
+def _seed(rng) -> int:
+    from sim.errors import InputError
+
+    if isinstance(rng, bool) or not isinstance(rng, int) or rng < 0:
+        raise InputError("rng", rng, "allowed: a whole number >= 0 (the root seed)")
+    return rng
+
+
+def survey(data: str | Path | None = None, *, reps: int = 10_000,
+           resample: str = "activity", rng: int = DEFAULT_SEED, out: str | Path | None = None,
+           command: str = "coprod.survey()") -> SurveyStudy:
+    """Table 2 (or ``data``) with BCa intervals, the paper's claims and the answer.
+
+    Returns a :class:`calibration.survey_study.SurveyStudy`; with ``out``, also writes
+    it there (``bootstrap.csv``, ``claims.csv``, ``classes*.csv``, ``manifest.json``).
+    """
+    from calibration.survey_study import SURVEY_OUTPUTS, study_survey
+    from runtime.files import check_out_dir, replaced_together
+    from runtime.locks import locked
+
+    seed = _seed(rng)
+    out = None if out is None else check_out_dir(out)  # before any work
+    study = study_survey(data, reps=reps, resample=resample, rng=seed, command=command)
+    if out is not None:
+        with locked(out), replaced_together(out, SURVEY_OUTPUTS) as stage:
+            study.write(stage)
+    return study
+
+
+def fit(posterior: Posterior | str | Path | None = None, *, draws: int = 200,
+        data=None, rng: int = DEFAULT_SEED, workers: int = 1, scheduler: str | None = None,
+        out: str | Path | None = None, command: str = "coprod.fit()") -> FitCheck:
+    """The posterior predictive check of ``posterior`` (default: the shipped one).
+
+    ``data``: the survey(s) to check against (default: the paper's Table 2). Returns a
+    :class:`calibration.fit_check.FitCheck`; with ``out``, also writes it there with its
+    manifest (``fit.csv`` and the rest).
+    """
+    from calibration.fit_check import FIT_OUTPUTS, FIT_PATTERNS, check_fit
+    from runtime.files import check_out_dir, replaced_together
+    from runtime.locks import locked
+    from runtime.manifests import Manifest
+    from sim.errors import InputError
+
+    seed = _seed(rng)
+    if isinstance(draws, bool) or not isinstance(draws, int) or \
+            not 10 <= draws <= MAX_DRAWS:
+        raise InputError("draws", draws, f"allowed: 10 to {MAX_DRAWS}")
+    out = None if out is None else check_out_dir(out)
+    waves, posterior = _waves(data), _posterior(posterior)
+    if out is None:
+        return check_fit(posterior, draws=draws, rng=seed, workers=workers,
+                         scheduler=scheduler, waves=waves)
+    with locked(out), replaced_together(out, FIT_OUTPUTS, patterns=FIT_PATTERNS) as stage:
+        check = check_fit(posterior, draws=draws, rng=seed, workers=workers,
+                          scheduler=scheduler, waves=waves)
+        check.write(stage)
+        Manifest.of(command=command, seed=seed, draws=draws, posterior=posterior.source,
+                    posterior_manifest=posterior.manifest.get("command", ""),
+                    workers=workers, scheduler=scheduler, fit=check.targets(),
+                    surveys=waves.record()).write(stage / "manifest.json")
+    return check
+
+
+def fit_files(check: FitCheck) -> list[str]:
+    """The names :func:`fit` writes for ``check``, in the order it writes them.
+
+    Its tables and figures (as :meth:`FitCheck.write` writes them), then the manifest.
+    """
+    from calibration.fit_check import FIT_OUTPUTS
+
+    tables, rest = FIT_OUTPUTS[:5], FIT_OUTPUTS[5:]  # the first wave's tables; figures
+    return [*tables, *check.later, *rest]
+
+
+def run(scenarios: Sequence, *, posterior: Posterior | str | Path | None = None,
+        out: str | Path = "out/scenarios", rng: int = DEFAULT_SEED, draws: int | None = None,
+        replicates: int | None = None, assumption_draws: int | None = None,
+        horizon_weeks: int | None = None, data=None, municipality: str | Path | None = None,
+        adopters: str = "all", workers: int = 1, scheduler: str | None = None,
+        resume: bool = False, force: bool = False, command: str = "coprod.run()",
+        say: Callable[[str], None] = _silent) -> Ensemble:
+    """Run ``scenarios`` (names, files or 'all') as ensembles into ``out``.
+
+    Every run is stored as it finishes (``resume`` reuses them); each scenario's files
+    are replaced whole. Returns a :class:`scenarios.results.Ensemble`; its ``failures``
+    list the runs that failed (with their seeds and parameters), the others are kept.
+    """
+    from scenarios.results import run_ensemble
+
+    return run_ensemble(scenarios, posterior=_posterior(posterior), out=out,
+                        seed=_seed(rng), draws=draws, replicates=replicates,
+                        assumption_draws=assumption_draws, horizon_weeks=horizon_weeks,
+                        waves=_waves(data), data_given=bool(data),
+                        municipality=municipality, adopters=adopters, workers=workers,
+                        scheduler=scheduler, resume=resume, force=force, command=command,
+                        say=say)
+
+
+def compare(folder: str | Path = "out/scenarios", *, baseline: str = "baseline",
+            data=None, rng: int = DEFAULT_SEED, write: bool = True,
+            command: str = "coprod.compare()") -> ComparisonResult:
+    """Compare the scenarios ``coprod.run`` wrote into ``folder`` with ``baseline``.
+
+    Paired run for run, with intervals, the attribution of each effect's variance, the
+    baseline's 2015 snapshot against the survey (``data``: the runs' survey) and the
+    effects year by year. Returns a :class:`scenarios.results.ComparisonResult`; with
+    ``write`` (the default), its files are written into ``folder`` as one set.
+    """
+    from scenarios.results import compare_folder
+
+    return compare_folder(folder, baseline=baseline, waves=_waves(data),
+                          data_given=bool(data), rng=_seed(rng), write=write,
+                          command=command)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A rendered report: the page, the findings to read first, the surveys it names."""
+
+    path: Path
+    findings: tuple[str, ...]
+    surveys: tuple[str, ...]  # one line per survey the results were made from
+
+
+def report(folder: str | Path = "out/demo", *, data=None) -> Report:
+    """Render the HTML report of the results in ``folder`` (``report.html``, ``figures/``).
+
+    ``data``: the survey(s) the results were made from (default: those their manifests
+    record). The page and its figures are replaced together; every input is read once.
+    """
+    from coprod.report import build_report, findings, open_report, surveys_lines, surveys_summary
+    from runtime.files import replaced_together
+    from runtime.locks import locked
+
+    folder = Path(folder)
+    waves = _waves(data) if data else None
+    # Every write confined to the folder (a linked figures/ too).
+    with locked(folder), replaced_together(folder, REPORT_OUTPUTS,
+                                           folders=("figures",)) as stage:
+        inputs = open_report(folder, waves)
+        path = build_report(folder, waves, into=stage, inputs=inputs)
+        surveys = surveys_lines(surveys_summary(inputs))
+    return Report(path, tuple(findings(inputs)), tuple(surveys))
+
+
+REPORT_OUTPUTS = ("report.html",)  # with every file of figures/: replaced together
