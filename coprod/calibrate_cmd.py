@@ -60,7 +60,6 @@ def run_command(args) -> int:
     """Calibrate, then write the posterior predictive fit and the manifest."""
     from calibration.abc import settings_dict
     from calibration.fit_check import check_fit
-    from calibration.posterior import load_posterior
 
     seed = seed_value(args.seed)
     settings = None
@@ -75,20 +74,21 @@ def run_command(args) -> int:
                              "at most 100")
         settings = dataclasses.replace(QUICK if args.quick else DEFAULT,
                                        min_epsilon=args.min_epsilon)
-    args.out = out_dir(args.out, Path("out/calibration"))
-    db = args.out / "abc.db"
+    out = out_dir(args.out, Path("out/calibration"))
+    db = out / "abc.db"
     if args.resume and not (db.is_file() or db.is_symlink()):  # refused before any lock
         raise InputError("--resume", str(db), "nothing to resume there: start a "
                          "calibration first (without --resume)", problem="missing calibration")
     waves = load_waves(args)
     t0 = time.perf_counter()
-    with locked(args.out):
-        result = _calibrate(args, seed, settings, waves)
+    with locked(out):
+        result = _calibrate(args, out, seed, settings, waves)
         try:
-            posterior = load_posterior(args.out)
-            with replaced_together(args.out, (*FIT_OUTPUTS, *NARROWING_OUTPUTS),
+            # The posterior as posterior.csv holds it, passed on rather than read back.
+            posterior = result.posterior
+            with replaced_together(out, (*FIT_OUTPUTS, *NARROWING_OUTPUTS),
                                    patterns=FIT_PATTERNS) as stage:
-                said = write_narrowing(posterior, args.out, stage, seed=seed)
+                said = write_narrowing(posterior, result.screening, stage, seed=seed)
                 check = check_fit(posterior, draws=30 if args.quick else 200, rng=seed,
                                   workers=args.workers, scheduler=args.scheduler,
                                   reps=2_000 if args.quick else 10_000, waves=waves)
@@ -102,8 +102,8 @@ def run_command(args) -> int:
                     **settings_dict(result)))
         except KeyboardInterrupt as stop:
             if not WRITTEN:
-                _drop_older_fit(args.out)
-                stop.kept = (f"the calibration is finished and kept ({args.out}/abc.db, "
+                _drop_older_fit(out)
+                stop.kept = (f"the calibration is finished and kept ({out}/abc.db, "
                              "posterior.csv); its fit and manifest were not written (those "
                              "of an earlier posterior were removed): --resume with the "
                              "same --out writes them")
@@ -112,15 +112,15 @@ def run_command(args) -> int:
     print(f"Calibration: {result.populations} generations, {result.simulations} "
           f"simulations, final epsilon {result.epsilons[-1]}, {result.wall_time_s:.0f} s "
           f"sampling, {wall:.0f} s in all")
-    _print_policy_widths(args.out)
+    _print_policy_widths(result.adjusted)
     for sentence in said:
         print(sentence)
-    later = sorted(p.name for p in args.out.glob("fit_*wave*.csv")) + \
-        sorted(p.name for p in args.out.glob("fit_policy*.csv") if "wave" not in p.name)
-    print(f"Wrote {args.out}/abc.db, posterior.csv, fit.csv, "
+    later = sorted(n for n in check.later if "wave" in n) + \
+        sorted(n for n in check.later if n.startswith("fit_policy") and "wave" not in n)
+    print(f"Wrote {out}/abc.db, posterior.csv, fit.csv, "
           + "".join(f"{name}, " for name in later)
           + "posterior_adjusted.csv, narrowing.csv, "
-          + ("screening.csv, " if (args.out / "screening.csv").is_file() else "")
+          + ("screening.csv, " if result.screening is not None else "")
           + "fit.png, posterior.png, manifest.json")
     return 0
 
@@ -128,32 +128,29 @@ def run_command(args) -> int:
 NARROWING_OUTPUTS = ("narrowing.csv", "screening.csv")
 
 
-def write_narrowing(posterior, out: Path, stage: Path, *, seed: int) -> list[str]:
+def write_narrowing(posterior, screening, stage: Path, *, seed: int) -> list[str]:
     """Write ``narrowing.csv`` and the screening with the test beside it; their sentences.
 
     ``narrowing.csv``: which inputs the survey narrowed
-    (:func:`calibration.narrowing.posterior_narrowing`); ``screening.csv`` (written by the
-    calibration into ``out``, when it screened) gains the test's verdict per input
-    (:func:`calibration.narrowing.annotate_screening`), so that "informative" is never
-    read as "narrowed by the survey".
+    (:func:`calibration.narrowing.posterior_narrowing`); ``screening`` (the calibration's
+    ``screening.csv`` as written, None when it did not screen) gains the test's verdict
+    per input (:func:`calibration.narrowing.annotate_screening`), so that "informative"
+    is never read as "narrowed by the survey".
     """
     from calibration.narrowing import annotate_screening, posterior_narrowing, screening_sentence
-    from runtime.files import atomic_write_frame, read_own_csv
+    from runtime.files import atomic_write_frame
 
     narrowing = posterior_narrowing(posterior, rng=seed)
     atomic_write_frame(stage / "narrowing.csv", narrowing.frame)
     said = [narrowing.sentence()]
-    screening = out / "screening.csv"
-    if screening.is_file():
-        frame = read_own_csv(screening, "coprod calibrate --out DIR",
-                             columns=("input", "informative"))
-        annotated = annotate_screening(frame, narrowing)
+    if screening is not None:
+        annotated = annotate_screening(screening, narrowing)
         atomic_write_frame(stage / "screening.csv", annotated)
         said.append(screening_sentence(annotated))
     return said
 
 
-def _calibrate(args, seed: int, settings, waves):
+def _calibrate(args, out: Path, seed: int, settings, waves):
     """Run (or resume) the calibration; an early stop leaves no record of its surveys.
 
     ``surveys.json`` is written as a calibration starts; a stop before ``abc.db`` holds
@@ -161,16 +158,16 @@ def _calibrate(args, seed: int, settings, waves):
     """
     from calibration.abc import SURVEYS_FILE, calibrate
 
-    surveys = args.out / SURVEYS_FILE
+    surveys = out / SURVEYS_FILE
     had_surveys = surveys.exists() or surveys.is_symlink()
     if args.resume and had_surveys:  # a link (dangling too) or a folder: named, not skipped
         read_own_json(surveys, "coprod calibrate (a new calibration in another --out)")
     try:
-        return calibrate(args.out, quick=args.quick, seed=seed, workers=args.workers,
+        return calibrate(out, quick=args.quick, seed=seed, workers=args.workers,
                          scheduler=args.scheduler, resume=args.resume, settings=settings,
                          waves=waves)
     except BaseException:
-        db = args.out / "abc.db"
+        db = out / "abc.db"
         if not had_surveys and not (db.is_file() and db.stat().st_size):
             with interrupts_deferred():
                 surveys.unlink(missing_ok=True)
@@ -186,17 +183,16 @@ def _drop_older_fit(out: Path) -> None:
             (out / name).unlink(missing_ok=True)
 
 
-def _print_policy_widths(out: Path) -> None:
-    """The local policy's strengths: 90% widths, as particles and regression-adjusted."""
-    from calibration.abc import ADJUSTED_COLUMNS
-    from runtime.files import read_own_csv
+def _print_policy_widths(adjusted) -> None:
+    """The local policy's strengths: 90% widths, as particles and regression-adjusted.
+
+    ``adjusted``: the calibration's ``posterior_adjusted.csv`` as written.
+    """
     from sim.regime import POLICY_INPUTS
 
-    path = out / "posterior_adjusted.csv"
-    if not path.is_file():
+    if adjusted is None:
         return
-    frame = read_own_csv(path, "coprod calibrate", columns=ADJUSTED_COLUMNS,
-                         numeric=ADJUSTED_COLUMNS[1:]).set_index("input")
+    frame = adjusted.set_index("input")
     shown = [n for n in POLICY_INPUTS if n in frame.index and n != "policy_reading"]
     if shown:
         print("The local policy's strengths, 90% widths as shares of their prior range "

@@ -61,7 +61,7 @@ def run_command(args) -> int:
     )
 
     seed = seed_value(args.seed)
-    args.out = out_dir(args.out, Path("out/design"))
+    out = out_dir(args.out, Path("out/design"))
     study = QUICK if args.quick else FULL
     names = QUICK_POLICIES if args.quick else [n for n in shipped_names() if n != "baseline"]
     policies = {n: load_scenario(n).overrides for n in names}
@@ -69,26 +69,26 @@ def run_command(args) -> int:
           f"polic{'y' if len(policies) == 1 else 'ies'}, {args.workers} worker(s)"
           + (f" on Dask at {args.scheduler}" if args.scheduler else "") + f", seed {seed}",
           flush=True)
-    with locked(args.out):
-        store = WorldStore(args.out / WORLDS_STORE, study_identity(study, policies, seed),
+    with locked(out):
+        store = WorldStore(out / WORLDS_STORE, study_identity(study, policies, seed),
                            resume=args.resume)
         reused = store.count()
         if reused:
             print(f"Reusing {reused:,} finished worlds of {study.worlds:,} "
-                  f"({args.out / WORLDS_STORE})", flush=True)
+                  f"({out / WORLDS_STORE})", flush=True)
         try:
             table, frame, elapsed = run_design(study, policies, rng=seed,
                                                workers=args.workers,
                                                scheduler=args.scheduler, store=store)
         except KeyboardInterrupt as stop:
             stop.kept = (f"{store.count():,} of {study.worlds:,} worlds are kept in "
-                         f"{args.out / WORLDS_STORE}; 'coprod design --resume' with the "
+                         f"{out / WORLDS_STORE}; 'coprod design --resume' with the "
                          "same options computes only the rest; the earlier design files "
                          "are unchanged")
             raise
         finally:
             store.close()
-        with replaced_together(args.out, OUTPUTS) as stage:
+        with replaced_together(out, OUTPUTS) as stage:
             atomic_write_frame(stage / "reference.csv", table, float_format="%.8g")
             plot_design(frame, stage / "design.png")
             lines = sentences(frame)
@@ -104,5 +104,5 @@ def run_command(args) -> int:
     print(f"Done in {elapsed:.0f} s{note}.")
     for line in lines:
         print("  " + line)
-    print(f"Wrote {args.out}/design.csv, reference.csv, design.png, manifest.json")
+    print(f"Wrote {out}/design.csv, reference.csv, design.png, manifest.json")
     return 0

@@ -152,12 +152,11 @@ def test_calibration_writes_what_the_survey_narrowed(tmp_path):
     from coprod.calibrate_cmd import write_narrowing
 
     post = load_posterior()
-    pd.DataFrame({"input": ["municipal_default", "municipal_tradition"],
-                  "largest_effect": [0.2, 0.7], "informative": [True, True]}).to_csv(
-        tmp_path / "screening.csv", index=False)
+    screening = pd.DataFrame({"input": ["municipal_default", "municipal_tradition"],
+                              "largest_effect": [0.2, 0.7], "informative": [True, True]})
     stage = tmp_path / "stage"
     stage.mkdir()
-    said = write_narrowing(post, tmp_path, stage, seed=1)
+    said = write_narrowing(post, screening, stage, seed=1)
     narrowing = pd.read_csv(stage / "narrowing.csv")
     assert set(narrowing.input) == set(post.particles.columns)
     screening = pd.read_csv(stage / "screening.csv").set_index("input")
