@@ -25,7 +25,7 @@ FLAGS = {"steps": "--steps", "population": "--population", "reps": "--reps",
          "baseline": "--baseline", "draws": "--draws", "replicates": "--replicates",
          "horizon_weeks": "--horizon", "scheduler": "--scheduler", "workers": "--workers",
          "assumption_draws": "--assumption-draws", "rng": "--seed",
-         "adopters": "--adopters"}
+         "adopters": "--adopters", "min_epsilon": "--min-epsilon"}
 
 
 def as_flags(err: CoprodError) -> CoprodError:

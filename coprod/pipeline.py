@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from calibration.calibrated import Calibration
     from calibration.fit_check import FitCheck
     from calibration.posterior import Posterior
     from calibration.survey_study import SurveyStudy
@@ -115,6 +116,112 @@ def fit(posterior: Posterior | str | Path | None = None, *, draws: int = 200,
                     workers=workers, scheduler=scheduler, fit=check.targets(),
                     surveys=waves.record()).write(stage / "manifest.json")
     return check
+
+
+def calibrate(data=None, *, out: str | Path = "out/calibration", quick: bool = False,
+              rng: int = DEFAULT_SEED, workers: int = 1, scheduler: str | None = None,
+              resume: bool = False, min_epsilon: float | None = None,
+              command: str = "coprod.calibrate()") -> Calibration:
+    """Calibrate the model's world to ``data`` (default Table 2) with ABC-SMC, in ``out``.
+
+    ``abc.db`` and the posterior's files are written as the calibration goes (``resume``
+    continues one); then what the survey narrowed, the posterior predictive check and
+    the manifest are written as one set. ``quick``: a small run to check the pipeline,
+    not a usable posterior. ``min_epsilon``: stop at that tolerance (default: the
+    survey's measured noise level). Returns a :class:`calibration.calibrated.Calibration`.
+    """
+    import dataclasses
+    import math
+    import time
+
+    from calibration.abc import DEFAULT, QUICK, settings_dict
+    from calibration.calibrated import NARROWING_OUTPUTS, Calibration, narrowed
+    from calibration.fit_check import FIT_OUTPUTS, FIT_PATTERNS, check_fit
+    from runtime.files import WRITTEN, check_out_dir, replaced_together
+    from runtime.locks import locked
+    from runtime.manifests import Manifest
+    from sim.errors import InputError
+
+    seed = _seed(rng)
+    settings = None
+    if min_epsilon is not None:
+        if not (math.isfinite(min_epsilon) and 0 < min_epsilon <= 100):
+            raise InputError("min_epsilon", min_epsilon, "allowed: a number above 0, "
+                             "at most 100")
+        settings = dataclasses.replace(QUICK if quick else DEFAULT, min_epsilon=min_epsilon)
+    out = check_out_dir(out)
+    db = out / "abc.db"
+    if resume and not (db.is_file() or db.is_symlink()):  # refused before any lock
+        raise InputError("resume", str(db), "nothing to resume there: start a "
+                         "calibration first (without --resume)", problem="missing calibration")
+    waves = _waves(data)
+    t0 = time.perf_counter()
+    with locked(out):
+        run = _calibrate(out, seed=seed, quick=quick, workers=workers, scheduler=scheduler,
+                         resume=resume, settings=settings, waves=waves)
+        try:
+            # The posterior as posterior.csv holds it, passed on rather than read back.
+            narrowing, screening, said = narrowed(run.posterior, run.screening, seed=seed)
+            with replaced_together(out, (*FIT_OUTPUTS, *NARROWING_OUTPUTS),
+                                   patterns=FIT_PATTERNS) as stage:
+                check = check_fit(run.posterior, draws=30 if quick else 200, rng=seed,
+                                  workers=workers, scheduler=scheduler,
+                                  reps=2_000 if quick else 10_000, waves=waves)
+                wall = time.perf_counter() - t0
+                record = Manifest.of(
+                    command=command, seed=seed, workers=workers, scheduler=scheduler,
+                    quick=quick, resumed=resume, wall_time_total_s=round(wall, 1),
+                    fit=check.targets(), reproducible=not scheduler, **settings_dict(run))
+                result = Calibration(out, run.posterior, narrowing, screening, run.adjusted,
+                                     said, record, check, run)
+                result.write(stage)
+        except KeyboardInterrupt as stop:
+            if not WRITTEN:
+                _drop_older_fit(out)
+                stop.kept = (f"the calibration is finished and kept ({out}/abc.db, "
+                             "posterior.csv); its fit and manifest were not written (those "
+                             "of an earlier posterior were removed): --resume with the "
+                             "same --out writes them")
+            raise
+    return result
+
+
+def _calibrate(out: Path, *, seed: int, quick: bool, workers: int, scheduler, resume: bool,
+               settings, waves):
+    """Run (or resume) the calibration; an early stop leaves no record of its surveys.
+
+    ``surveys.json`` is written as a calibration starts; a stop before ``abc.db`` holds
+    anything removes it again, so that "nothing was written" is true.
+    """
+    from calibration.abc import SURVEYS_FILE, calibrate
+    from runtime.files import read_own_json
+    from runtime.interrupts import interrupts_deferred
+
+    surveys = out / SURVEYS_FILE
+    had_surveys = surveys.exists() or surveys.is_symlink()
+    if resume and had_surveys:  # a link (dangling too) or a folder: named, not skipped
+        read_own_json(surveys, "coprod calibrate (a new calibration in another --out)")
+    try:
+        return calibrate(out, quick=quick, seed=seed, workers=workers, scheduler=scheduler,
+                         resume=resume, settings=settings, waves=waves)
+    except BaseException:
+        db = out / "abc.db"
+        if not had_surveys and not (db.is_file() and db.stat().st_size):
+            with interrupts_deferred():
+                surveys.unlink(missing_ok=True)
+        raise
+
+
+def _drop_older_fit(out: Path) -> None:
+    """Remove a fit and manifest made from an earlier posterior than the one in ``out``."""
+    from calibration.fit_check import FIT_OUTPUTS, FIT_PATTERNS
+    from runtime.interrupts import interrupts_deferred
+
+    names = [*FIT_OUTPUTS, *(p.name for g in FIT_PATTERNS for p in out.glob(g))]
+    with interrupts_deferred():
+        (out / "manifest.json").unlink(missing_ok=True)
+        for name in names:
+            (out / name).unlink(missing_ok=True)
 
 
 def fit_files(check: FitCheck) -> list[str]:

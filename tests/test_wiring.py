@@ -148,19 +148,16 @@ def test_if_only_we_adopt_from_the_command_line(write, tmp_path, capsys):
 
 
 def test_calibration_writes_what_the_survey_narrowed(tmp_path):
+    from calibration.calibrated import narrowed
     from calibration.posterior import load_posterior
-    from coprod.calibrate_cmd import write_narrowing
 
     post = load_posterior()
     screening = pd.DataFrame({"input": ["municipal_default", "municipal_tradition"],
                               "largest_effect": [0.2, 0.7], "informative": [True, True]})
-    stage = tmp_path / "stage"
-    stage.mkdir()
-    said = write_narrowing(post, screening, stage, seed=1)
-    narrowing = pd.read_csv(stage / "narrowing.csv")
+    narrowing, annotated, said = narrowed(post, screening, seed=1)
     assert set(narrowing.input) == set(post.particles.columns)
-    screening = pd.read_csv(stage / "screening.csv").set_index("input")
-    assert screening.loc["municipal_default", "survey"] == "not identified by the survey"
+    annotated = annotated.set_index("input")
+    assert annotated.loc["municipal_default", "survey"] == "not identified by the survey"
     assert "narrowed" in said[0] and "municipal_default" in said[1]
 
 
