@@ -238,9 +238,46 @@ class ComparisonResult:
         return [*written, COMPARISON_MANIFEST]
 
     @classmethod
-    def read_manifest(cls, folder: Path) -> Manifest:
-        """The record of the comparison ``coprod compare`` left in ``folder``."""
-        return Manifest.read(Path(folder) / COMPARISON_MANIFEST, "coprod compare")
+    def read(cls, folder: Path) -> ComparisonResult:
+        """The comparison ``coprod compare`` (or :meth:`write`) left in ``folder``.
+
+        Its tables through the bounded readers (a missing or malformed one is one line
+        naming it): ``comparison.csv`` and, where written, ``attribution.csv``,
+        ``snapshot_2015.csv``, ``effect_by_year.csv`` and ``policy_response.csv``. The
+        baseline's fit to the survey is in ``baseline_vs_observed.csv`` (not read here:
+        ``comparison.baseline_fit`` is None), the weekly series in each scenario's folder.
+        """
+        from runtime.files import read_own_csv
+        from scenarios.compare import Comparison
+        from scenarios.over_time import OverTime
+        from scenarios.policy_response import PolicyResponse
+
+        folder = Path(folder)
+        record = Manifest.read(folder / COMPARISON_MANIFEST, "coprod compare")
+        written = [str(n) for n in record.get("written", [])]
+
+        def table(name: str, columns: tuple) -> pd.DataFrame | None:
+            if name not in written:
+                return None
+            return read_own_csv(folder / name, "coprod compare", columns=columns)
+
+        comparison = table("comparison.csv", ("scenario", "outcome", "median"))
+        if comparison is None:
+            raise InputError(str(folder / COMPARISON_MANIFEST), "no comparison.csv",
+                             "make it again with 'coprod compare'", problem="malformed file:")
+        by_year = table("effect_by_year.csv", ("scenario",))
+        response = table("policy_response.csv", ("scenario", "outcome", "route"))
+        notes = tuple(str(n) for n in record.get("notes", []))
+        comp = Comparison(comparison, str(record.get("baseline", "baseline")), None,
+                          attribution=table("attribution.csv", ("scenario", "outcome")),
+                          notes=notes, snapshot=table("snapshot_2015.csv", ("scenario",)),
+                          population=str(record.get("population", "survey2015")),
+                          over_time=None if by_year is None else OverTime(by_year),
+                          years=str(record.get("years", "")))
+        fields = {k: v for k, v in record.fields.items()
+                  if k not in ("written", "effect_by_year", "versions", "date")}
+        return cls(comp, None if response is None else PolicyResponse(response, ()), {},
+                   notes, "", Manifest(fields), (*written, COMPARISON_MANIFEST))
 
 
 def _short(label: str, most: int = 48) -> str:

@@ -90,3 +90,22 @@ def test_a_manifest_is_a_frozen_value_that_reads_back(tmp_path):
     record.write(tmp_path / "manifest.json")
     read = Manifest.read(tmp_path / "manifest.json", "coprod survey")
     assert read == record and read.command == "coprod.survey()" and read["seed"] == 3
+
+
+def test_a_comparison_read_back_prints_as_the_one_computed(tmp_path, capsys):
+    import coprod
+    from coprod.console_scenarios import print_comparison
+    from scenarios.results import ComparisonResult, Ensemble
+
+    runs = coprod.run(["baseline", "local_volunteer_policy"], draws=2, assumption_draws=2,
+                      replicates=1, horizon_weeks=60, out=tmp_path, rng=5)
+    computed = coprod.compare(tmp_path, rng=5)
+    capsys.readouterr()
+    print_comparison(computed, tmp_path)
+    said = capsys.readouterr()
+    read = ComparisonResult.read(tmp_path)
+    print_comparison(read, tmp_path)
+    assert capsys.readouterr() == said
+    assert read.written == computed.written
+    assert read.manifest["seed"] == 5 and read.manifest.command == "coprod.compare()"
+    assert Ensemble.read(tmp_path).scenarios == runs.scenarios
