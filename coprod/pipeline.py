@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from calibration.posterior import Posterior
     from calibration.survey_study import SurveyStudy
     from calibration.waves import Waves
+    from scenarios.discovery import Discovery
     from scenarios.results import ComparisonResult, Ensemble
 
 DEFAULT_SEED = 20150
@@ -274,6 +275,42 @@ def compare(folder: str | Path = "out/scenarios", *, baseline: str = "baseline",
     return compare_folder(folder, baseline=baseline, waves=_waves(data),
                           data_given=bool(data), rng=_seed(rng), write=write,
                           command=command)
+
+
+def discover(folder: str | Path, scenario: str, outcome: str, *,
+             below: float | None = None, above: float | None = None,
+             baseline: str = "baseline", threshold: float | None = None,
+             write: bool = True, command: str = "coprod.discover()") -> Discovery:
+    """Where ``scenario`` fails its aim on ``outcome``: PRIM over the runs' inputs.
+
+    A run fails when its paired effect against ``baseline`` is below ``below`` (or above
+    ``above``) in the outcome's unit. Returns a :class:`scenarios.discovery.Discovery`;
+    with ``write``, ``discovery.csv``, ``.png`` and ``.json`` replace the scenario
+    folder's earlier set together.
+    """
+    from runtime.files import check_out_dir, replaced_together
+    from runtime.locks import locked
+    from scenarios import discovery
+    from scenarios.thresholds import DENSITY_THRESHOLD
+    from sim.errors import InputError
+
+    folder = Path(folder)
+    where = folder / scenario
+    check_out_dir(folder)  # a read-only folder is one line, before any work
+    if where.resolve().parent != folder.resolve():
+        raise InputError("scenario", scenario, f"allowed: a scenario folder inside "
+                         f"{folder} (not a link to elsewhere)", problem="refusing to write "
+                         "outside --out for")
+    if where.is_dir():
+        check_out_dir(where)
+    threshold = DENSITY_THRESHOLD if threshold is None else threshold
+    with locked(folder):
+        found = discovery.discover(folder, scenario, outcome, below=below, above=above,
+                                   baseline=baseline, threshold=threshold)
+        if write:
+            with replaced_together(where, discovery.OUTPUTS) as stage:
+                found.write(stage, command)
+    return found
 
 
 @dataclass(frozen=True)

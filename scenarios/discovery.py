@@ -48,6 +48,7 @@ PEEL_ALPHA = 0.05  # share of runs peeled off per step (the EMA Workbench defaul
 PASTE_ALPHA = 0.05
 MASS_MIN = 0.05  # a box holds at least this share of runs
 MAX_BOXES = 3
+OUTPUTS = ("discovery.csv", "discovery.png", "discovery.json")  # replaced together
 COLUMNS = ("box", "coverage", "density", "mass", "runs", "failing_runs", "restricted",
            "meets_threshold", "input", "kind", "low", "high", "range_low", "range_high",
            "qp_low", "qp_high")
@@ -91,6 +92,37 @@ class Discovery:
         unit = outcome(self.outcome).difference_unit()
         sign = "<" if self.rule == "below" else ">"
         return f"effect on {self.outcome} {sign} {self.limit:g} {unit}"
+
+    def manifest(self, command: str = "coprod.discover()"):
+        """The record ``discovery.json`` holds: what was searched, how, what was found."""
+        from importlib.metadata import version
+
+        from runtime.manifests import Manifest
+
+        return Manifest.of(
+            command=command, scenario=self.scenario, baseline=self.baseline,
+            outcome=self.outcome, rule=self.rule, limit=self.limit,
+            unit=outcome(self.outcome).difference_unit(), failure=self.describe_rule(),
+            threshold=self.threshold, paired_runs=self.runs, failing_runs=self.failing,
+            left_out_runs=self.unmatched, notes=list(self.notes), inputs=list(self.inputs),
+            constant_inputs=list(self.constant),
+            boxes=int(self.boxes.box.nunique()) if len(self.boxes) else 0,
+            meets_threshold=bool(self.boxes.meets_threshold.all()) if len(self.boxes)
+            else False,
+            prim={"library": f"ema_workbench {version('ema-workbench')}",
+                  "peel_alpha": PEEL_ALPHA, "paste_alpha": PASTE_ALPHA,
+                  "mass_min": MASS_MIN, "max_boxes": MAX_BOXES, "objective": "lenient1",
+                  "choice": "highest coverage with density >= threshold"})
+
+    def write(self, folder: Path, command: str = "coprod.discover()") -> list[str]:
+        """Write ``discovery.csv``, ``discovery.png`` and ``discovery.json`` into ``folder``."""
+        from runtime.files import atomic_write_frame
+
+        folder = Path(folder)
+        atomic_write_frame(folder / "discovery.csv", self.boxes)
+        plot_discovery(self, folder / "discovery.png")
+        self.manifest(command).write(folder / "discovery.json")
+        return list(OUTPUTS)
 
 
 def policy_effects(directory: Path, scenario: str, name: str,
