@@ -16,7 +16,7 @@ The functions load on first use, so that ``coprod --help`` does not load the mod
 
 from __future__ import annotations
 
-STAGES = ("survey", "calibrate", "fit", "run", "compare", "discover", "report")
+STAGES = ("survey", "calibrate", "fit", "run", "compare", "discover", "design", "report")
 __all__ = list(STAGES)
 
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from calibration.waves import Waves
     from scenarios.discovery import Discovery
     from scenarios.results import ComparisonResult, Ensemble
+    from studies.design_result import DesignStudy
 
 DEFAULT_SEED = 20150
 MAX_DRAWS = 10_000  # posterior draws of a fit check
@@ -311,6 +312,29 @@ def discover(folder: str | Path, scenario: str, outcome: str, *,
             with replaced_together(where, discovery.OUTPUTS) as stage:
                 found.write(stage, command)
     return found
+
+
+def design(*, quick: bool = False, rng: int = DEFAULT_SEED, workers: int = 1,
+           scheduler: str | None = None, resume: bool = False,
+           out: str | Path = "out/design", command: str = "coprod.design()",
+           say: Callable[[str], None] = _silent) -> DesignStudy:
+    """What candidate surveys would narrow, before the money is spent (the design study).
+
+    Its worlds are kept in ``out`` as each finishes (``resume`` reuses them); the set
+    (``design.csv``, ``reference.csv``, ``design.png``, ``manifest.json``) replaces the
+    earlier one whole. Returns a :class:`studies.design_result.DesignStudy`.
+    """
+    from runtime.files import check_out_dir, replaced_together
+    from runtime.locks import locked
+    from studies.design_result import DESIGN_OUTPUTS, study_design
+
+    seed, out = _seed(rng), check_out_dir(out)
+    with locked(out):
+        study = study_design(out, quick=quick, rng=seed, workers=workers,
+                             scheduler=scheduler, resume=resume, command=command, say=say)
+        with replaced_together(out, DESIGN_OUTPUTS) as stage:
+            study.write(stage)
+    return study
 
 
 @dataclass(frozen=True)

@@ -109,3 +109,17 @@ def test_a_comparison_read_back_prints_as_the_one_computed(tmp_path, capsys):
     assert read.written == computed.written
     assert read.manifest["seed"] == 5 and read.manifest.command == "coprod.compare()"
     assert Ensemble.read(tmp_path).scenarios == runs.scenarios
+
+
+@pytest.mark.slow
+def test_the_design_study_reads_back_and_says_the_same(tmp_path, monkeypatch):
+    import coprod
+    from studies import design
+    from studies.design_result import DesignStudy
+
+    monkeypatch.setattr(design, "QUICK", design.Study(worlds=16, truths=8, neighbours=0.5))
+    study = coprod.design(quick=True, rng=3, out=tmp_path)
+    read = DesignStudy.read(tmp_path)
+    assert len(read.reference) == 16 and read.manifest["worlds"] == 16
+    assert read.sentences() == study.sentences()
+    pd.testing.assert_frame_equal(as_written(study.design), read.design, check_dtype=False)
