@@ -1,10 +1,11 @@
 """The pipeline as Python: each stage one function that returns a typed result.
 
-``coprod.survey``, ``coprod.fit``, ``coprod.calibrate``, ``coprod.run``,
-``coprod.compare`` and ``coprod.report`` (:mod:`coprod` offers them lazily) are these
-functions. Each takes one ``rng`` where it draws random numbers, and ``out``: when given,
-the result is written there (under the folder's lock, the set of files replaced whole or
-not at all), as the command of the same name writes it. The commands and the demo call
+``coprod.survey``, ``coprod.calibrate``, ``coprod.fit``, ``coprod.run``,
+``coprod.compare``, ``coprod.discover``, ``coprod.design`` and ``coprod.report``
+(:mod:`coprod` offers them lazily) are these functions. Each takes one ``rng`` where it
+draws random numbers (the root seed, a whole number: manifests record it), and ``out``:
+when given, the result is written there (under the folder's lock, the set of files
+replaced whole or not at all), as the command of the same name writes it. The commands and the demo call
 these functions and print the results (:mod:`coprod.console`,
 :mod:`coprod.console_scenarios`); nothing here reads back what it has just written.
 
