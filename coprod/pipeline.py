@@ -5,8 +5,8 @@
 (:mod:`coprod` offers them lazily) are these functions. Each takes one ``rng`` where it
 draws random numbers (the root seed, a whole number: manifests record it), and ``out``:
 when given, the result is written there (under the folder's lock, the set of files
-replaced whole or not at all), as the command of the same name writes it. The commands and the demo call
-these functions and print the results (:mod:`coprod.console`,
+replaced whole or not at all), as the command of the same name writes it. The commands
+and the demo call these functions and print the results (:mod:`coprod.console`,
 :mod:`coprod.console_scenarios`); nothing here reads back what it has just written.
 
 ``command`` is what a result's manifest records as the request that made it: the
