@@ -49,10 +49,14 @@ class Ensemble:
     empty: tuple[str, ...] = ()  # scenarios without a finished run: folders left alone
 
     def outcomes(self, scenario: str) -> pd.DataFrame:
-        """One scenario's outcomes, one row per run (its ``outcomes.csv``, read bounded)."""
+        """One scenario's outcomes, one row per run (its ``outcomes.csv``, read bounded).
+
+        Indexed by the run's key (draw, replicate, seed): the pairing of every scenario.
+        """
         from scenarios.effects import read_ensembles
 
-        return read_ensembles(self.folder, [scenario])[scenario]
+        return read_ensembles(self.folder, scenario, only=[scenario]).scenarios[
+            scenario].values
 
     def manifest(self, scenario: str) -> Manifest:
         """The record one scenario's runs were made with."""

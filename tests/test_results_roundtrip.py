@@ -109,6 +109,8 @@ def test_a_comparison_read_back_prints_as_the_one_computed(tmp_path, capsys):
     assert read.written == computed.written
     assert read.manifest["seed"] == 5 and read.manifest.command == "coprod.compare()"
     assert Ensemble.read(tmp_path).scenarios == runs.scenarios
+    outcomes = runs.outcomes("local_volunteer_policy")
+    assert len(outcomes) == runs.runs // 2 and "share_together" in outcomes
 
 
 @pytest.mark.slow
