@@ -125,3 +125,18 @@ def test_the_design_study_reads_back_and_says_the_same(tmp_path, monkeypatch):
     assert len(read.reference) == 16 and read.manifest["worlds"] == 16
     assert read.sentences() == study.sentences()
     pd.testing.assert_frame_equal(as_written(study.design), read.design, check_dtype=False)
+
+
+def test_a_discovery_reads_back_with_its_counts_and_boxes(tmp_path):
+    import coprod
+    from scenarios.discovery import Discovery
+
+    coprod.run(["baseline", "local_volunteer_policy"], draws=2, assumption_draws=2,
+               replicates=3, horizon_weeks=60, out=tmp_path, rng=5)
+    found = coprod.discover(tmp_path, "local_volunteer_policy", "share_together", below=0)
+    read = Discovery.read(tmp_path / "local_volunteer_policy")
+    assert (read.runs, read.failing) == (found.runs, found.failing) == (12, found.failing)
+    assert read.describe_rule() == found.describe_rule() and read.effects is None
+    pd.testing.assert_frame_equal(as_written(found.boxes).fillna({"input": ""}),
+                                  read.boxes, check_dtype=False)
+    assert read.inputs == found.inputs and read.notes == found.notes
