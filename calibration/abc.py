@@ -58,7 +58,7 @@ from calibration.history import (
 )
 from calibration.inputs import calibrated_inputs, screen
 from calibration.observed_survey import SurveyTable
-from calibration.posterior import write_posterior
+from calibration.posterior import Posterior, as_written, write_posterior
 from calibration.sampler import SeededSampler
 from calibration.summary import SurveyDistance
 from calibration.waves import FIRST_YEAR, Wave, Waves
@@ -326,6 +326,11 @@ class CalibrationRun:
     abc_inputs: tuple = ()  # what ABC-SMC sampled
     prior_inputs: tuple = ()  # world inputs each particle draws from its prior
     surveys: tuple = ()  # what it was calibrated to (calibration.waves.Wave.record)
+    # What it wrote, as the files hold it (calibration.posterior.as_written): passed on
+    # in memory, never read back. screening: None when this calibration did not screen.
+    posterior: Posterior | None = None  # posterior.csv
+    screening: pd.DataFrame | None = None  # screening.csv
+    adjusted: pd.DataFrame | None = None  # posterior_adjusted.csv
 
 
 def stopping_tolerance(settings: Settings, *, seed: int, activities=None,
@@ -490,8 +495,8 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     obs = waves.observed()
     _same_surveys(out, waves, resume)
     _progress_logging(progress)
-    abc_inputs, prior_inputs = _split_inputs(out, settings, seed, workers, scheduler, fixed,
-                                             waves)
+    abc_inputs, prior_inputs, screening = _split_inputs(out, settings, seed, workers,
+                                                        scheduler, fixed, waves)
     noise = []
 
     def tolerance() -> float:
@@ -508,8 +513,8 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
                       scheduler=scheduler, resume=resume)
     wall = time.perf_counter() - t0
     try:
-        weights = _write_last_generation(out, history, fixed, prior_inputs)
-        write_adjusted(out, history, distance, obs, prior_inputs)
+        weights, posterior = _write_last_generation(out, history, fixed, prior_inputs)
+        adjusted = write_adjusted(out, history, distance, obs, prior_inputs)
     except KeyboardInterrupt as stop:
         # The sampling is over and kept; what is read from it may be half-written.
         stop.kept = (f"the calibration's sampling is finished and kept ({out}/abc.db); "
@@ -519,16 +524,18 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     return CalibrationRun(out / "abc.db", history.id, int(history.n_populations),
                           int(history.total_nr_simulations), generation_epsilons(history), wall,
                           settings, _effective_sample_size(weights), noise[0],
-                          abc_inputs, prior_inputs, tuple(waves.record()))
+                          abc_inputs, prior_inputs, tuple(waves.record()), posterior,
+                          screening, adjusted)
 
 
 def _split_inputs(out: Path, settings: Settings, seed: int, workers: int,
                   scheduler: str | None, fixed: dict, waves: Waves | None = None
-                  ) -> tuple[tuple, tuple]:
-    """The inputs ABC-SMC samples and those each particle draws from its prior.
+                  ) -> tuple[tuple, tuple, pd.DataFrame | None]:
+    """The inputs ABC-SMC samples, those each particle draws from its prior, the screening.
 
     A full-size calibration screens the calibrated inputs (same seed, same screening:
-    a resumed run samples the same inputs) and writes ``screening.csv``.
+    a resumed run samples the same inputs) and writes ``screening.csv`` (returned as
+    written; None when it did not screen).
     """
     world = tuple(n for n in calibrated_inputs() if n not in fixed)
     # The model choices (the local policy's reading) are always sampled, with their own
@@ -536,16 +543,21 @@ def _split_inputs(out: Path, settings: Settings, seed: int, workers: int,
     if settings.population_size >= NOISE_MIN_PARTICLES:
         found = screen(world, rng=seed, workers=workers, scheduler=scheduler, waves=waves)
         atomic_write_frame(out / "screening.csv", found.to_frame())
+        screening = as_written(found.to_frame())
         sampled = tuple(n for n in world
                         if n in found.informative or n in FREE or n in DISCRETE)
     else:
+        screening = None
         sampled = tuple(n for n in world if n in FREE or n in DISCRETE)
-    return sampled, tuple(n for n in world if n not in sampled)
+    return sampled, tuple(n for n in world if n not in sampled), screening
 
 
 def _write_last_generation(out: Path, history, fixed: dict,
-                           prior_inputs: tuple) -> np.ndarray:
+                           prior_inputs: tuple) -> tuple[np.ndarray, Posterior]:
     """Write the last generation as ``posterior.csv``: every calibrated input a column.
+
+    Returns the particles' weights as pyabc gave them and the posterior as written
+    (:func:`calibration.posterior.write_posterior`).
 
     The sampled inputs come back from pyabc's probit scale; the inputs drawn from their
     priors in each simulation come from the particle's own summaries (the values it was
@@ -560,8 +572,7 @@ def _write_last_generation(out: Path, history, fixed: dict,
     weights = np.array([p.weight for p in mine], dtype=float)
     for name, value in fixed.items():
         particles[name] = float(value)
-    write_posterior(out, particles, weights)
-    return weights
+    return weights, write_posterior(out, particles, weights)
 
 
 ADJUSTED_COLUMNS = ("input", "low_90", "median", "high_90", "width_share",
@@ -601,7 +612,7 @@ def write_adjusted(out: Path, history, distance, observed: dict,
                      "raw_high_90": raw_hi, "raw_width_share": (raw_hi - raw_lo) / span})
     frame = pd.DataFrame(rows, columns=list(ADJUSTED_COLUMNS))
     atomic_write_frame(out / "posterior_adjusted.csv", frame)
-    return frame
+    return as_written(frame)  # what the file holds
 
 
 def generation_epsilons(history) -> list:

@@ -110,6 +110,28 @@ def load_posterior(path: str | Path | None = None) -> Posterior:
         raise InputError(str(csv_file), str(csv_file), "expected a directory written by "
                          "'coprod calibrate' (with posterior.csv)", problem="missing file")
     frame = read_own_csv(csv_file, "coprod calibrate --out DIR")
+    manifest_file = base.joinpath("manifest.json")
+    manifest = (read_own_json(manifest_file, "coprod calibrate --out DIR")
+                if manifest_file.is_file() else {})
+    columns, w = _checked_columns(frame, csv_file)
+    # A posterior has one row per particle: fewer than its calibration made is a
+    # truncated file, not a smaller posterior.
+    particles = manifest.get("settings", {}).get("population_size") \
+        if isinstance(manifest.get("settings"), dict) else None
+    if isinstance(particles, int) and len(frame) != particles:
+        raise InputError(str(csv_file), f"{len(frame)} rows", f"its manifest.json records "
+                         f"{particles} particles; remake it with 'coprod calibrate --out DIR'",
+                         problem="truncated file:")
+    _refuse_stale(manifest, source, base)
+    return Posterior(frame[columns], w / w.sum(), source, manifest)
+
+
+def _checked_columns(frame: pd.DataFrame, csv_file) -> tuple[list[str], np.ndarray]:
+    """The inputs' columns of ``posterior.csv`` checked (in place) and its weights.
+
+    Unknown or missing columns and values outside their ranges are one line naming the
+    cell.
+    """
     missing = [c for c in (*FREE, "weight") if c not in frame.columns]
     if missing:
         raise InputError(f"{csv_file}: header", ",".join(frame.columns),
@@ -133,19 +155,7 @@ def load_posterior(path: str | Path | None = None) -> Posterior:
     if not w.sum() > 0:
         raise InputError(f"{csv_file}: column 'weight'", f"sum {w.sum():g}",
                          "weights must be >= 0 with a positive sum")
-    manifest_file = base.joinpath("manifest.json")
-    manifest = (read_own_json(manifest_file, "coprod calibrate --out DIR")
-                if manifest_file.is_file() else {})
-    # A posterior has one row per particle: fewer than its calibration made is a
-    # truncated file, not a smaller posterior.
-    particles = manifest.get("settings", {}).get("population_size") \
-        if isinstance(manifest.get("settings"), dict) else None
-    if isinstance(particles, int) and len(frame) != particles:
-        raise InputError(str(csv_file), f"{len(frame)} rows", f"its manifest.json records "
-                         f"{particles} particles; remake it with 'coprod calibrate --out DIR'",
-                         problem="truncated file:")
-    _refuse_stale(manifest, source, base)
-    return Posterior(frame[columns], w / w.sum(), source, manifest)
+    return columns, w
 
 
 def _refuse_stale(manifest: dict, source: str, base=None) -> None:
@@ -224,13 +234,34 @@ def _shipped_median() -> dict[str, float]:
             if k in PARAMETERS and PARAMETERS[k].kind in ("free", "assumption")}
 
 
-def write_posterior(directory: Path, particles: pd.DataFrame, weights: np.ndarray) -> Path:
+POSTERIOR_FLOATS = "%.10g"  # posterior.csv's numbers: ten significant digits
+
+
+def as_written(frame: pd.DataFrame, float_format: str = "%.6g") -> pd.DataFrame:
+    """``frame`` as its CSV text holds it (``float_format``), parsed from that text.
+
+    What a writer passes on in memory is then what a reader of its file gets: the same
+    text, the same parser, the same numbers.
+    """
+    import io
+
+    text = frame.to_csv(index=False, float_format=float_format, lineterminator="\n")
+    return pd.read_csv(io.StringIO(text))
+
+
+def write_posterior(directory: Path, particles: pd.DataFrame, weights: np.ndarray
+                    ) -> Posterior:
     """Write ``posterior.csv`` (parameters and weight) and ``median.json`` together.
 
     ``median.json`` holds each input's median and the model version (``model_version``).
 
     Both are written under temporary names first and then renamed, the two renames with
     interrupts held: a reader never finds a new posterior beside an old median.
+
+    Returns the posterior as written: built from the text of ``posterior.csv``
+    (:data:`POSTERIOR_FLOATS`) and checked as :func:`load_posterior` checks it, so that
+    it holds the very particles and weights ``load_posterior(directory)`` reads (its
+    ``manifest`` is empty: the calibration's is written after it).
     """
     directory = Path(directory)
     columns = [c for c in PARAMETERS if c in particles.columns]
@@ -244,7 +275,7 @@ def write_posterior(directory: Path, particles: pd.DataFrame, weights: np.ndarra
     staged = {}
     try:
         staged["posterior.csv"] = atomic_write_frame(
-            directory / ".posterior.csv.new", frame, float_format="%.10g")
+            directory / ".posterior.csv.new", frame, float_format=POSTERIOR_FLOATS)
         staged["median.json"] = atomic_write_text(directory / ".median.json.new", median)
         with interrupts_deferred():
             for name, path in staged.items():
@@ -252,4 +283,27 @@ def write_posterior(directory: Path, particles: pd.DataFrame, weights: np.ndarra
     finally:
         for path in staged.values():
             path.unlink(missing_ok=True)
-    return directory / "posterior.csv"
+    written = as_written(frame, POSTERIOR_FLOATS)
+    columns, w = _checked_columns(written, directory / "posterior.csv")
+    return Posterior(written[columns], w / w.sum(), str(directory))
+
+
+def _same_file(label: str) -> str:
+    """A survey label as a path when it is one (``./x.csv`` and ``x.csv`` agree)."""
+    from calibration.waves import SHIPPED
+
+    return label if label in SHIPPED else str(Path(label).resolve())
+
+
+def posterior_surveys_note(posterior, waves) -> str | None:
+    """A note when a posterior was calibrated to other surveys than ``waves``."""
+    recorded = posterior.manifest.get("surveys") or [{"label": "wave2015"}]
+    if not isinstance(recorded, list):
+        recorded = [recorded]
+    labels = [str(s.get("label", "?")) if isinstance(s, dict) else "?" for s in recorded]
+    mine = [w.label for w in waves.waves]
+    if [_same_file(x) for x in labels] == [_same_file(x) for x in mine]:
+        return None
+    return (f"note: the posterior ({posterior.source}) was calibrated to "
+            f"{' + '.join(labels)}, not to {' + '.join(mine)}; calibrate with --data to "
+            "use a posterior of your survey")

@@ -48,13 +48,13 @@ def run_command(args) -> int:
 
     seed = seed_value(args.seed)
     mechanisms = tuple(dict.fromkeys(args.mechanism or MECHANISMS))
-    args.out = study_out(args, Path("out/ablation"))
+    out = study_out(args, Path("out/ablation"))
     t0 = time.perf_counter()
-    with locked(args.out):
-        frame, record = ablate(args.out, mechanisms=mechanisms, quick=args.quick, seed=seed,
+    with locked(out):
+        frame, record = ablate(out, mechanisms=mechanisms, quick=args.quick, seed=seed,
                                workers=args.workers, scheduler=args.scheduler,
                                resume=args.resume)
-        with replaced_together(args.out, ("ablation.csv", "manifest.json")) as stage:
+        with replaced_together(out, ("ablation.csv", "manifest.json")) as stage:
             atomic_write_frame(stage / "ablation.csv", frame)
             write_manifest(stage / "manifest.json", manifest(
                 command=getattr(args, "invocation", "coprod ablate"), seed=seed,
@@ -67,5 +67,5 @@ def run_command(args) -> int:
     for r in frame.itertuples(index=False):
         print(f"  {r.mechanism:20s} {r.final_epsilon:9.3f}  {r.shares_inside_predictive_90:8d}"
               f" of 18    {r.model_probability_full:6.2f}  {r.model_probability_ablated:6.2f}")
-    print(f"Wrote {args.out}/ablation.csv, manifest.json")
+    print(f"Wrote {out}/ablation.csv, manifest.json")
     return 0

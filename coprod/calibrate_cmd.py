@@ -7,10 +7,9 @@ last with the levers switching as recorded, and the distance uses every wave).
 from __future__ import annotations
 
 import argparse
-import time
+import math
 from pathlib import Path
 
-from calibration.fit_check import FIT_OUTPUTS, FIT_PATTERNS
 from coprod.common import (
     add_data,
     add_seed,
@@ -20,10 +19,6 @@ from coprod.common import (
     out_dir,
     seed_value,
 )
-from runtime.files import WRITTEN, read_own_json, replaced_together
-from runtime.interrupts import interrupts_deferred
-from runtime.locks import locked
-from runtime.manifests import manifest, write_manifest
 from sim.errors import InputError
 
 
@@ -58,145 +53,51 @@ def register(sub, name: str) -> None:
 
 def run_command(args) -> int:
     """Calibrate, then write the posterior predictive fit and the manifest."""
-    from calibration.abc import settings_dict
-    from calibration.fit_check import check_fit
-    from calibration.posterior import load_posterior
+    from coprod.pipeline import calibrate
 
     seed = seed_value(args.seed)
-    settings = None
-    if args.min_epsilon is not None:
-        import dataclasses
-        import math
-
-        from calibration.abc import DEFAULT, QUICK
-
-        if not (math.isfinite(args.min_epsilon) and 0 < args.min_epsilon <= 100):
-            raise InputError("--min-epsilon", args.min_epsilon, "allowed: a number above 0, "
-                             "at most 100")
-        settings = dataclasses.replace(QUICK if args.quick else DEFAULT,
-                                       min_epsilon=args.min_epsilon)
-    args.out = out_dir(args.out, Path("out/calibration"))
-    db = args.out / "abc.db"
+    if args.min_epsilon is not None and not (
+            math.isfinite(args.min_epsilon) and 0 < args.min_epsilon <= 100):
+        raise InputError("--min-epsilon", args.min_epsilon, "allowed: a number above 0, "
+                         "at most 100")
+    out = out_dir(args.out, Path("out/calibration"))
+    db = out / "abc.db"
     if args.resume and not (db.is_file() or db.is_symlink()):  # refused before any lock
         raise InputError("--resume", str(db), "nothing to resume there: start a "
                          "calibration first (without --resume)", problem="missing calibration")
     waves = load_waves(args)
-    t0 = time.perf_counter()
-    with locked(args.out):
-        result = _calibrate(args, seed, settings, waves)
-        try:
-            posterior = load_posterior(args.out)
-            with replaced_together(args.out, (*FIT_OUTPUTS, *NARROWING_OUTPUTS),
-                                   patterns=FIT_PATTERNS) as stage:
-                said = write_narrowing(posterior, args.out, stage, seed=seed)
-                check = check_fit(posterior, draws=30 if args.quick else 200, rng=seed,
-                                  workers=args.workers, scheduler=args.scheduler,
-                                  reps=2_000 if args.quick else 10_000, waves=waves)
-                check.write(stage)
-                wall = time.perf_counter() - t0
-                write_manifest(stage / "manifest.json", manifest(
-                    command=getattr(args, "invocation", "coprod calibrate"), seed=seed,
-                    workers=args.workers, scheduler=args.scheduler,
-                    quick=args.quick, resumed=args.resume, wall_time_total_s=round(wall, 1),
-                    fit=check.targets(), reproducible=not args.scheduler,
-                    **settings_dict(result)))
-        except KeyboardInterrupt as stop:
-            if not WRITTEN:
-                _drop_older_fit(args.out)
-                stop.kept = (f"the calibration is finished and kept ({args.out}/abc.db, "
-                             "posterior.csv); its fit and manifest were not written (those "
-                             "of an earlier posterior were removed): --resume with the "
-                             "same --out writes them")
-            raise
+    result = calibrate(waves, out=out, quick=args.quick, rng=seed, workers=args.workers,
+                       scheduler=args.scheduler, resume=args.resume,
+                       min_epsilon=args.min_epsilon,
+                       command=getattr(args, "invocation", "coprod calibrate"))
+    run, check = result.run, result.fit
     print(f"Calibrated to: {waves.describe()}")
-    print(f"Calibration: {result.populations} generations, {result.simulations} "
-          f"simulations, final epsilon {result.epsilons[-1]}, {result.wall_time_s:.0f} s "
-          f"sampling, {wall:.0f} s in all")
-    _print_policy_widths(args.out)
-    for sentence in said:
+    print(f"Calibration: {run.populations} generations, {run.simulations} "
+          f"simulations, final epsilon {run.epsilons[-1]}, {run.wall_time_s:.0f} s "
+          f"sampling, {result.manifest['wall_time_total_s']:.0f} s in all")
+    _print_policy_widths(result.adjusted)
+    for sentence in result.sentences:
         print(sentence)
-    later = sorted(p.name for p in args.out.glob("fit_*wave*.csv")) + \
-        sorted(p.name for p in args.out.glob("fit_policy*.csv") if "wave" not in p.name)
-    print(f"Wrote {args.out}/abc.db, posterior.csv, fit.csv, "
+    later = sorted(n for n in check.later if "wave" in n) + \
+        sorted(n for n in check.later if n.startswith("fit_policy") and "wave" not in n)
+    print(f"Wrote {out}/abc.db, posterior.csv, fit.csv, "
           + "".join(f"{name}, " for name in later)
           + "posterior_adjusted.csv, narrowing.csv, "
-          + ("screening.csv, " if (args.out / "screening.csv").is_file() else "")
+          + ("screening.csv, " if result.screening is not None else "")
           + "fit.png, posterior.png, manifest.json")
     return 0
 
 
-NARROWING_OUTPUTS = ("narrowing.csv", "screening.csv")
+def _print_policy_widths(adjusted) -> None:
+    """The local policy's strengths: 90% widths, as particles and regression-adjusted.
 
-
-def write_narrowing(posterior, out: Path, stage: Path, *, seed: int) -> list[str]:
-    """Write ``narrowing.csv`` and the screening with the test beside it; their sentences.
-
-    ``narrowing.csv``: which inputs the survey narrowed
-    (:func:`calibration.narrowing.posterior_narrowing`); ``screening.csv`` (written by the
-    calibration into ``out``, when it screened) gains the test's verdict per input
-    (:func:`calibration.narrowing.annotate_screening`), so that "informative" is never
-    read as "narrowed by the survey".
+    ``adjusted``: the calibration's ``posterior_adjusted.csv`` as written.
     """
-    from calibration.narrowing import annotate_screening, posterior_narrowing, screening_sentence
-    from runtime.files import atomic_write_frame, read_own_csv
-
-    narrowing = posterior_narrowing(posterior, rng=seed)
-    atomic_write_frame(stage / "narrowing.csv", narrowing.frame)
-    said = [narrowing.sentence()]
-    screening = out / "screening.csv"
-    if screening.is_file():
-        frame = read_own_csv(screening, "coprod calibrate --out DIR",
-                             columns=("input", "informative"))
-        annotated = annotate_screening(frame, narrowing)
-        atomic_write_frame(stage / "screening.csv", annotated)
-        said.append(screening_sentence(annotated))
-    return said
-
-
-def _calibrate(args, seed: int, settings, waves):
-    """Run (or resume) the calibration; an early stop leaves no record of its surveys.
-
-    ``surveys.json`` is written as a calibration starts; a stop before ``abc.db`` holds
-    anything removes it again, so that "nothing was written" is true.
-    """
-    from calibration.abc import SURVEYS_FILE, calibrate
-
-    surveys = args.out / SURVEYS_FILE
-    had_surveys = surveys.exists() or surveys.is_symlink()
-    if args.resume and had_surveys:  # a link (dangling too) or a folder: named, not skipped
-        read_own_json(surveys, "coprod calibrate (a new calibration in another --out)")
-    try:
-        return calibrate(args.out, quick=args.quick, seed=seed, workers=args.workers,
-                         scheduler=args.scheduler, resume=args.resume, settings=settings,
-                         waves=waves)
-    except BaseException:
-        db = args.out / "abc.db"
-        if not had_surveys and not (db.is_file() and db.stat().st_size):
-            with interrupts_deferred():
-                surveys.unlink(missing_ok=True)
-        raise
-
-
-def _drop_older_fit(out: Path) -> None:
-    """Remove a fit and manifest made from an earlier posterior than the one in ``out``."""
-    names = [*FIT_OUTPUTS, *(p.name for g in FIT_PATTERNS for p in out.glob(g))]
-    with interrupts_deferred():
-        (out / "manifest.json").unlink(missing_ok=True)
-        for name in names:
-            (out / name).unlink(missing_ok=True)
-
-
-def _print_policy_widths(out: Path) -> None:
-    """The local policy's strengths: 90% widths, as particles and regression-adjusted."""
-    from calibration.abc import ADJUSTED_COLUMNS
-    from runtime.files import read_own_csv
     from sim.regime import POLICY_INPUTS
 
-    path = out / "posterior_adjusted.csv"
-    if not path.is_file():
+    if adjusted is None:
         return
-    frame = read_own_csv(path, "coprod calibrate", columns=ADJUSTED_COLUMNS,
-                         numeric=ADJUSTED_COLUMNS[1:]).set_index("input")
+    frame = adjusted.set_index("input")
     shown = [n for n in POLICY_INPUTS if n in frame.index and n != "policy_reading"]
     if shown:
         print("The local policy's strengths, 90% widths as shares of their prior range "

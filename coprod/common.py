@@ -181,29 +181,6 @@ def load_waves(args):
     return waves
 
 
-def _same_file(label: str) -> str:
-    """A survey label as a path when it is one (``./x.csv`` and ``x.csv`` agree)."""
-    from pathlib import Path
-
-    from calibration.waves import SHIPPED
-
-    return label if label in SHIPPED else str(Path(label).resolve())
-
-
-def posterior_surveys_note(posterior, waves) -> str | None:
-    """A note when a posterior was calibrated to other surveys than ``waves``."""
-    recorded = posterior.manifest.get("surveys") or [{"label": "wave2015"}]
-    if not isinstance(recorded, list):
-        recorded = [recorded]
-    labels = [str(s.get("label", "?")) if isinstance(s, dict) else "?" for s in recorded]
-    mine = [w.label for w in waves.waves]
-    if [_same_file(x) for x in labels] == [_same_file(x) for x in mine]:
-        return None
-    return (f"note: the posterior ({posterior.source}) was calibrated to "
-            f"{' + '.join(labels)}, not to {' + '.join(mine)}; calibrate with --data to "
-            "use a posterior of your survey")
-
-
 def existing_folder(path, where: str, needed: str):
     """``path`` when it is an existing folder; else one line saying what stands there.
 

@@ -13,10 +13,7 @@ import shlex
 import time
 from pathlib import Path
 
-from coprod.common import add_seed, bounded, examples, out_dir, seed_value
-from runtime.files import replaced_together
-
-REPORT_OUTPUTS = ("report.html",)  # with every file of figures/: replaced together
+from coprod.common import add_data, add_seed, bounded, examples, load_waves, out_dir, seed_value
 
 
 def register_demo(sub, name: str) -> None:
@@ -39,14 +36,9 @@ def _step(number: int, text: str) -> float:
     return time.perf_counter()
 
 
-def _command(*argv: str) -> int:
-    """Run one ``coprod`` sub-command as the command line would (its own defaults)."""
-    from coprod.commands import COMMANDS
-    from coprod.main import build_parser
-
-    args = build_parser().parse_args(list(argv))
-    args.invocation = shlex.join(["coprod", *argv])
-    return COMMANDS[args.command][1](args) or 0
+def _invocation(*argv: str) -> str:
+    """A stage's command line: what its manifest records (the command it is equal to)."""
+    return shlex.join(["coprod", *argv])
 
 
 def run_demo(args) -> int:
@@ -77,38 +69,59 @@ def run_demo(args) -> int:
 
 
 def _run_stages(args, out: Path) -> int:
-    from coprod.report import build_report, findings, open_report
+    """The stages, each a library call whose result is printed as its command prints it."""
+    from coprod import pipeline
+    from coprod.console import print_fit_check, print_survey
+    from coprod.console_scenarios import print_comparison, print_run
 
-    seed = str(seed_value(args.seed))
-    workers = str(args.workers)
+    seed = seed_value(args.seed)
     t0 = _step(1, "Survey: Table 2 with bootstrap BCa intervals")
-    _command("survey", "--reps", "10000", "--seed", seed, "--out", str(out / "survey"))
+    survey = out / "survey"
+    print_survey(pipeline.survey(reps=10_000, rng=seed, out=survey, command=_invocation(
+        "survey", "--reps", "10000", "--seed", str(seed), "--out", str(survey))), survey)
     print("\n   and the shipped SYNTHETIC second wave (2025), as a second survey would be read",
           flush=True)
-    _command("survey", "--data", "wave2025-synthetic", "--resample", "unit", "--reps",
-             "2000", "--seed", seed, "--out", str(out / "second_wave"))
+    wave = out / "second_wave"
+    print_survey(pipeline.survey(
+        "wave2025-synthetic", reps=2_000, resample="unit", rng=seed, out=wave,
+        command=_invocation("survey", "--data", "wave2025-synthetic", "--resample", "unit",
+                            "--reps", "2000", "--seed", str(seed), "--out", str(wave))),
+        wave)
     _step(2, "Calibrated model against the survey (shipped posterior, 200 draws)")
-    _command("fit", "--draws", "200", "--seed", seed, "--workers", workers,
-             "--out", str(out / "fit"))
+    from calibration.posterior import load_posterior, posterior_surveys_note
+    from calibration.waves import Waves
+
+    fit, posterior, waves = out / "fit", load_posterior(), Waves.load(None)
+    note = posterior_surveys_note(posterior, waves)
+    if note:
+        print(note, flush=True)
+    check = pipeline.fit(posterior, draws=200, data=waves, rng=seed, workers=args.workers,
+                         out=fit, command=_invocation(
+                             "fit", "--draws", "200", "--seed", str(seed), "--workers",
+                             str(args.workers), "--out", str(fit)))
+    print_fit_check(check, posterior=posterior, draws=200, seed=seed, waves=waves,
+                    data_given=False, out=fit)
     _step(3, "Scenarios: every shipped scenario at its shipped size (calibrated worlds × "
              "policy strengths × seeds) over ten years")
-    # The demo remakes its own folder whatever an earlier demo left there (--force).
-    status = _command("run", "all", "--seed", seed, "--workers", workers, "--force",
-                      "--out", str(out / "scenarios"))
+    scenarios = out / "scenarios"
+    # The demo remakes its own folder whatever an earlier demo left there (force).
+    ensemble = pipeline.run(
+        ["all"], posterior=posterior, out=scenarios, rng=seed, workers=args.workers,
+        force=True, say=lambda line: print(line, flush=True), command=_invocation(
+            "run", "all", "--seed", str(seed), "--workers", str(args.workers), "--force",
+            "--out", str(scenarios)))
+    status = print_run(ensemble)
     if status:
         return status
     _step(4, "Comparison with the baseline")
-    _command("compare", "--seed", seed, "--out", str(out / "scenarios"))
+    print_comparison(pipeline.compare(scenarios, rng=seed, command=_invocation(
+        "compare", "--seed", str(seed), "--out", str(scenarios))), scenarios)
     _step(5, "Report")
-    from runtime.locks import locked
-
-    with locked(out), replaced_together(out, REPORT_OUTPUTS, folders=("figures",)) as stage:
-        inputs = open_report(out)  # every file read once, for the page and the findings
-        report = build_report(out, into=stage, inputs=inputs)
+    report = pipeline.report(out)
     print(f"\nDone in {time.perf_counter() - t0:.0f} s.")
-    print(f"Report: {report.resolve()}  (figures also in {out / 'figures'})\n")
+    print(f"Report: {report.path.resolve()}  (figures also in {out / 'figures'})\n")
     print("Read first:")
-    for i, line in enumerate(findings(inputs), 1):
+    for i, line in enumerate(report.findings, 1):
         print(f"  {i}. {line}")
     return 0
 
@@ -121,8 +134,6 @@ def register_report(sub, name: str) -> None:
                                        "coprod report --data my_units.csv --out out/mine"))
     p.add_argument("--out", type=Path, default=Path("out/demo"),
                    help="directory holding survey/, fit/ and scenarios/ (default out/demo)")
-    from coprod.common import add_data
-
     add_data(p, "the survey the results were made from: the report names it, marks a "
              "SYNTHETIC one and says which part was made from another",
              default="default: the surveys the outputs' manifests record")
@@ -130,23 +141,14 @@ def register_report(sub, name: str) -> None:
 
 def run_report(args) -> int:
     """Render the report."""
-    from coprod.common import existing_folder, load_waves
-    from coprod.report import build_report, open_report, surveys_lines, surveys_summary
-    from runtime.locks import locked
+    from coprod.common import existing_folder
+    from coprod.pipeline import report
 
     existing_folder(args.out, "--out", "the folder 'coprod demo' wrote (with survey/, "
                     "fit/ and scenarios/) or one 'coprod run' wrote")
     waves = load_waves(args) if args.data else None
-    # Every write confined to the folder (a linked figures/ too); report and figures
-    # replaced together.
-    with locked(args.out), replaced_together(args.out, REPORT_OUTPUTS,
-                                             folders=("figures",)) as stage:
-        inputs = open_report(args.out, waves)  # every file read once
-        path = build_report(args.out, waves, into=stage, inputs=inputs)
-        lines = surveys_lines(surveys_summary(inputs))
-    for line in lines:
+    made = report(args.out, data=waves)
+    for line in made.surveys:
         print(line)
-    print(f"Wrote {path}")
+    print(f"Wrote {made.path}")
     return 0
-
-

@@ -18,9 +18,6 @@ import argparse
 from pathlib import Path
 
 from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
-from runtime.files import atomic_write_frame, replaced_together
-from runtime.locks import locked
-from runtime.manifests import manifest, write_manifest
 
 
 def register(sub, name: str) -> None:
@@ -41,68 +38,20 @@ def register(sub, name: str) -> None:
                    "made with its parents if missing)")
 
 
-OUTPUTS = ("design.csv", "reference.csv", "design.png", "manifest.json")  # one set
-
-
 def run_command(args) -> int:
     """Run the design study and write its files; print one sentence per policy."""
-    from scenarios.spec import load_scenario, shipped_names
-    from studies.design import (
-        DESIGNS,
-        FULL,
-        QUICK,
-        QUICK_POLICIES,
-        WORLDS_STORE,
-        WorldStore,
-        plot_design,
-        run_design,
-        sentences,
-        study_identity,
-    )
+    from coprod.pipeline import design
 
     seed = seed_value(args.seed)
-    args.out = out_dir(args.out, Path("out/design"))
-    study = QUICK if args.quick else FULL
-    names = QUICK_POLICIES if args.quick else [n for n in shipped_names() if n != "baseline"]
-    policies = {n: load_scenario(n).overrides for n in names}
-    print(f"Design study: {study.worlds:,} worlds from the shipped posterior, {len(policies)} "
-          f"polic{'y' if len(policies) == 1 else 'ies'}, {args.workers} worker(s)"
-          + (f" on Dask at {args.scheduler}" if args.scheduler else "") + f", seed {seed}",
-          flush=True)
-    with locked(args.out):
-        store = WorldStore(args.out / WORLDS_STORE, study_identity(study, policies, seed),
-                           resume=args.resume)
-        reused = store.count()
-        if reused:
-            print(f"Reusing {reused:,} finished worlds of {study.worlds:,} "
-                  f"({args.out / WORLDS_STORE})", flush=True)
-        try:
-            table, frame, elapsed = run_design(study, policies, rng=seed,
-                                               workers=args.workers,
-                                               scheduler=args.scheduler, store=store)
-        except KeyboardInterrupt as stop:
-            stop.kept = (f"{store.count():,} of {study.worlds:,} worlds are kept in "
-                         f"{args.out / WORLDS_STORE}; 'coprod design --resume' with the "
-                         "same options computes only the rest; the earlier design files "
-                         "are unchanged")
-            raise
-        finally:
-            store.close()
-        with replaced_together(args.out, OUTPUTS) as stage:
-            atomic_write_frame(stage / "reference.csv", table, float_format="%.8g")
-            plot_design(frame, stage / "design.png")
-            lines = sentences(frame)
-            atomic_write_frame(stage / "design.csv", frame)
-            write_manifest(stage / "manifest.json", manifest(
-                command=getattr(args, "invocation", "coprod design"), seed=seed,
-                quick=args.quick, workers=args.workers, scheduler=args.scheduler,
-                worlds=study.worlds, truths=study.truths, neighbours=study.neighbours,
-                designs=DESIGNS, policies={k: dict(v) for k, v in policies.items()},
-                reproducible=True, elapsed_s=round(elapsed, 1), worlds_reused=reused))
+    out = out_dir(args.out, Path("out/design"))
+    study = design(quick=args.quick, rng=seed, workers=args.workers,
+                   scheduler=args.scheduler, resume=args.resume, out=out,
+                   command=getattr(args, "invocation", "coprod design"),
+                   say=lambda line: print(line, flush=True))
     note = " (quick: 600 worlds; ratios move by about ±0.1 between seeds)" \
         if args.quick else ""
-    print(f"Done in {elapsed:.0f} s{note}.")
-    for line in lines:
+    print(f"Done in {study.manifest['elapsed_s']:.0f} s{note}.")
+    for line in study.sentences():
         print("  " + line)
-    print(f"Wrote {args.out}/design.csv, reference.csv, design.png, manifest.json")
+    print(f"Wrote {out}/design.csv, reference.csv, design.png, manifest.json")
     return 0

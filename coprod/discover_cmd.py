@@ -17,14 +17,9 @@ import sys
 from pathlib import Path
 
 from coprod.common import examples, existing_folder
-from runtime.files import atomic_write_frame, check_out_dir, replaced_together
-from runtime.locks import locked
-from runtime.manifests import manifest, write_manifest
 from scenarios.thresholds import DENSITY_THRESHOLD
-from sim.errors import InputError
 
 DEFAULT_OUT = Path("out/scenarios")
-OUTPUTS = ("discovery.csv", "discovery.png", "discovery.json")
 
 
 def _number(text: str) -> float:
@@ -80,58 +75,24 @@ def run_command(args) -> int:
     The three are one set: they replace an earlier discovery only when all are written;
     a refused or interrupted discovery leaves the earlier one as it was.
     """
-    existing_folder(args.out, "--out", "the directory 'coprod run' wrote")
-    folder = args.out / args.scenario
-    from scenarios import discovery
+    from coprod.pipeline import discover
 
-    check_out_dir(args.out)  # a read-only folder is one line, before any work
-    if folder.resolve().parent != args.out.resolve():
-        raise InputError("SCENARIO", args.scenario, f"allowed: a scenario folder inside "
-                         f"{args.out} (not a link to elsewhere)", problem="refusing to write "
-                         "outside --out for")
-    if folder.is_dir():
-        check_out_dir(folder)
-    with locked(args.out):
-        d = discovery.discover(args.out, args.scenario, args.outcome, below=args.below,
-                               above=args.above, baseline=args.baseline,
-                               threshold=args.threshold)
-        with replaced_together(folder, OUTPUTS) as stage:
-            _write(args, d, stage)
+    existing_folder(args.out, "--out", "the directory 'coprod run' wrote")
+    d = discover(args.out, args.scenario, args.outcome, below=args.below, above=args.above,
+                 baseline=args.baseline, threshold=args.threshold,
+                 command=getattr(args, "invocation", "coprod discover"))
     if d.unmatched:
         print(f"coprod discover: note: {d.unmatched} of {d.unmatched + d.runs} runs of "
               f"{args.scenario} left out", file=sys.stderr)
     for note in d.notes:
         print(f"coprod discover: note: {note}", file=sys.stderr)
-    _print(args, d, folder)
+    _print(args, d, args.out / args.scenario)
     return 0
 
 
-def _write(args, d, stage: Path) -> None:
-    from importlib.metadata import version
-
-    from scenarios import discovery
-    from sim.outcomes import outcome
-
-    atomic_write_frame(stage / "discovery.csv", d.boxes)
-    discovery.plot_discovery(d, stage / "discovery.png")
-    write_manifest(stage / "discovery.json", manifest(
-        command=getattr(args, "invocation", "coprod discover"), scenario=d.scenario,
-        baseline=d.baseline, outcome=d.outcome, rule=d.rule, limit=d.limit,
-        unit=outcome(d.outcome).difference_unit(), failure=d.describe_rule(),
-        threshold=d.threshold,
-        paired_runs=d.runs, failing_runs=d.failing, left_out_runs=d.unmatched,
-        notes=list(d.notes),
-        inputs=list(d.inputs), constant_inputs=list(d.constant),
-        boxes=int(d.boxes.box.nunique()) if len(d.boxes) else 0,
-        meets_threshold=bool(d.boxes.meets_threshold.all()) if len(d.boxes) else False,
-        prim={"library": f"ema_workbench {version('ema-workbench')}",
-              "peel_alpha": discovery.PEEL_ALPHA, "paste_alpha": discovery.PASTE_ALPHA,
-              "mass_min": discovery.MASS_MIN, "max_boxes": discovery.MAX_BOXES,
-              "objective": "lenient1", "choice": "highest coverage with density >= "
-              "threshold"}))
-
-
 def _print(args, d, folder: Path) -> None:
+    from scenarios.discovery import OUTPUTS
+
     print(f"{args.scenario}: {d.failing} of {d.runs} paired runs fail "
           f"({d.describe_rule()}).")
     for b, rows in d.boxes.groupby("box"):

@@ -24,7 +24,8 @@ FLAGS = {"steps": "--steps", "population": "--population", "reps": "--reps",
          "resample": "--resample", "resume": "--resume", "out": "--out",
          "baseline": "--baseline", "draws": "--draws", "replicates": "--replicates",
          "horizon_weeks": "--horizon", "scheduler": "--scheduler", "workers": "--workers",
-         "assumption_draws": "--assumption-draws"}
+         "assumption_draws": "--assumption-draws", "rng": "--seed",
+         "adopters": "--adopters", "min_epsilon": "--min-epsilon"}
 
 
 def as_flags(err: CoprodError) -> CoprodError:

@@ -42,13 +42,13 @@ def run_command(args) -> int:
     from studies.recovery import TABLES, run_recovery
 
     seed = seed_value(args.seed)
-    args.out = study_out(args, Path("out/recovery"))
+    out = study_out(args, Path("out/recovery"))
     t0 = time.perf_counter()
-    with locked(args.out):
-        study = run_recovery(args.out, truths=args.truths, quick=args.quick, seed=seed,
+    with locked(out):
+        study = run_recovery(out, truths=args.truths, quick=args.quick, seed=seed,
                              workers=args.workers, scheduler=args.scheduler,
                              resume=args.resume)
-        write_manifest(args.out / "manifest.json", manifest(
+        write_manifest(out / "manifest.json", manifest(
             command=getattr(args, "invocation", "coprod recovery"), seed=seed,
             quick=args.quick, workers=args.workers, scheduler=args.scheduler,
             resumed=args.resume, reproducible=not args.scheduler,
@@ -66,5 +66,5 @@ def run_command(args) -> int:
     for r in study.policy_summary.itertuples(index=False):
         print(f"  {r.scenario + ': ' + r.outcome:42s} {r.coverage:6.0%}  "
               f"{r.mean_absolute_error:10.4g}  {r.correlation:8.2f}")
-    print(f"Wrote {args.out}/{', '.join(TABLES)}, manifest.json")
+    print(f"Wrote {out}/{', '.join(TABLES)}, manifest.json")
     return 0

@@ -62,17 +62,17 @@ def run_command(args) -> int:
     from studies.sbc import FILES, run_sbc
 
     seed = seed_value(args.seed)
-    args.out = out_dir(args.out, Path("out/sbc"))
+    out = out_dir(args.out, Path("out/sbc"))
     posterior = load_posterior()
     print(f"Simulation-based calibration: {args.truths} truths, {args.reference:,} "
           f"reference worlds from the {posterior.source}, {args.workers} worker(s)"
           + (f" on Dask at {args.scheduler}" if args.scheduler else "") + f", seed {seed}",
           flush=True)
-    with locked(args.out):
+    with locked(out):
         result = run_sbc(posterior, truths=args.truths, reference=args.reference, rng=seed,
                          workers=args.workers, scheduler=args.scheduler)
         # The set is replaced whole or not at all (Ctrl-C while writing keeps the old).
-        with replaced_together(args.out, tuple(FILES)) as stage:
+        with replaced_together(out, tuple(FILES)) as stage:
             result.write(stage, command=getattr(args, "invocation", "coprod sbc"))
     s = result.summary
     print(f"Done in {result.record['elapsed_s']:.0f} s. Ranks uniform for "
@@ -83,5 +83,5 @@ def run_command(args) -> int:
     for row in s[s.verdict != "uniform"].itertuples(index=False):
         print(f"  {row.quantity}: {row.verdict} (p = {row.p_holm:.2g} after Holm; "
               f"90% coverage {row.coverage_90:.0%})")
-    print(f"Wrote {args.out}/{', '.join(FILES)}")
+    print(f"Wrote {out}/{', '.join(FILES)}")
     return 0 if result.passed else EXIT_FAILED

@@ -55,11 +55,11 @@ def run_command(args) -> int:
     if not 2 <= args.trajectories <= 1000:
         raise InputError("--trajectories", args.trajectories, "allowed: 2 to 1000")
     scenario = load_scenario(args.scenario) if args.scenario else None
-    args.out = out_dir(args.out, Path("out/sensitivity"))
+    out = out_dir(args.out, Path("out/sensitivity"))
     names = INPUT_GROUPS[args.inputs]
     policy = {k: v for k, v in scenario.overrides.items() if k not in names} \
         if scenario else None
-    with locked(args.out), replaced_together(args.out, OUTPUTS) as stage:
+    with locked(out), replaced_together(out, OUTPUTS) as stage:
         table = morris(args.trajectories, names=names, base=calibrated_parameters(),
                        policy=policy, steps=scenario.horizon_weeks if scenario else None,
                        rng=seed, workers=args.workers, scheduler=args.scheduler)
@@ -77,5 +77,5 @@ def run_command(args) -> int:
     print(f"Mean Morris μ* over {what}, per unit of each input's range:")
     for name, value in overall.items():
         print(f"  {name:26s} {value:.3g}")
-    print(f"\nWrote {args.out}/sensitivity.csv, sensitivity.png, manifest.json")
+    print(f"\nWrote {out}/sensitivity.csv, sensitivity.png, manifest.json")
     return 0

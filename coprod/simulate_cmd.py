@@ -38,8 +38,7 @@ def register(sub, name: str) -> None:
 def run_command(args) -> int:
     """Run the model and report."""
     seed = seed_value(args.seed)
-    if args.out is not None:
-        args.out = check_out_dir(args.out)
+    out = None if args.out is None else check_out_dir(args.out)
     overrides = parse_assignments(args.set, where="--set")
     # The model (Mesa, compiled kernels) loads only once the arguments are known good.
     import numpy as np
@@ -72,9 +71,9 @@ def run_command(args) -> int:
           f"{last.share_together:.0%} co-produced, {last.active_volunteers:,.0f} active "
           f"volunteers, {last.staff_hours:,.0f} staff hours coordinating, "
           f"mean trust {last.mean_trust:.2f}")
-    if args.out:
+    if out:
         names = ("survey.csv", "responses.csv", "timeseries.csv", "manifest.json")
-        with locked(args.out), replaced_together(args.out, names) as stage:
+        with locked(out), replaced_together(out, names) as stage:
             atomic_write_frame(stage / "survey.csv", survey)
             # Unit by unit, as a real survey's file: 'coprod survey --data' reads it.
             atomic_write_frame(stage / "responses.csv", result.responses())
@@ -85,6 +84,6 @@ def run_command(args) -> int:
                 coordination=result.coordination,
                 coordination_2015=result.coordination_2015,
                 elapsed_seconds=round(elapsed, 3)))
-        print(f"\nWrote {args.out}/survey.csv, responses.csv, timeseries.csv and "
+        print(f"\nWrote {out}/survey.csv, responses.csv, timeseries.csv and "
               "manifest.json")
     return 0

@@ -45,14 +45,14 @@ def run_command(args) -> int:
         raise InputError("validate", "no study", "choose one: --leave-one-out",
                          problem="nothing to do:")
     seed = seed_value(args.seed)
-    args.out = study_out(args, Path("out/validation"))
+    out = study_out(args, Path("out/validation"))
     t0 = time.perf_counter()
-    with locked(args.out):
-        frame, record = leave_one_out(args.out, quick=args.quick, seed=seed,
+    with locked(out):
+        frame, record = leave_one_out(out, quick=args.quick, seed=seed,
                                       workers=args.workers, scheduler=args.scheduler,
                                       resume=args.resume)
         summary = summarise(frame)
-        with replaced_together(args.out, ("leave_one_out.csv", "manifest.json")) as stage:
+        with replaced_together(out, ("leave_one_out.csv", "manifest.json")) as stage:
             atomic_write_frame(stage / "leave_one_out.csv", frame)
             write_manifest(stage / "manifest.json", manifest(
                 command=getattr(args, "invocation", "coprod validate --leave-one-out"),
@@ -65,5 +65,5 @@ def run_command(args) -> int:
     print(f"Mean absolute error: model {summary['mean_error']:.3f}, naive (pooled over the "
           f"other five) {summary['mean_naive_error']:.3f}; model closer in "
           f"{summary['model_beats_naive']} of {summary['shares']}")
-    print(f"Wrote {args.out}/leave_one_out.csv, manifest.json")
+    print(f"Wrote {out}/leave_one_out.csv, manifest.json")
     return 0

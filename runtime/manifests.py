@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import platform
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from types import MappingProxyType
 
 from runtime.files import atomic_write_text
 from runtime.paths import PACKAGES
@@ -54,10 +57,62 @@ def manifest(**fields) -> dict:
             "date": datetime.now(UTC).isoformat(timespec="seconds")}
 
 
-def write_manifest(path: str | Path, record: dict) -> Path:
+def write_manifest(path: str | Path, record: Mapping) -> Path:
     """Write a manifest JSON atomically."""
-    return atomic_write_text(path, json.dumps(record, indent=2, sort_keys=True, default=str)
+    return atomic_write_text(path, json.dumps(dict(record), indent=2, sort_keys=True,
+                                              default=str)
                              + "\n")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A provenance record as one value: the fields a result was made with.
+
+    Every typed result of the pipeline carries one and writes it as ``manifest.json``
+    (or its own name). ``fields`` is read-only; :meth:`of` adds the versions and the UTC
+    date, :meth:`read` takes a record back through the bounded reader.
+    """
+
+    fields: Mapping
+
+    def __post_init__(self):
+        object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
+
+    @classmethod
+    def of(cls, **fields) -> Manifest:
+        """A new record: ``fields`` plus versions and the date (:func:`manifest`)."""
+        return cls(manifest(**fields))
+
+    @classmethod
+    def read(cls, path: str | Path, remake: str) -> Manifest:
+        """The record at ``path``.
+
+        A missing or malformed one is one line naming ``remake``, the command that
+        makes it again.
+        """
+        from runtime.files import read_own_json
+
+        return cls(read_own_json(path, remake))
+
+    def __getitem__(self, key: str):
+        return self.fields[key]
+
+    def get(self, key: str, default=None):
+        """The field ``key``, or ``default`` when the record has none."""
+        return self.fields.get(key, default)
+
+    @property
+    def command(self) -> str:
+        """What asked for the result: a command line, or the Python call."""
+        return str(self.fields.get("command", ""))
+
+    def record(self) -> dict:
+        """The record as a plain dict (a copy)."""
+        return dict(self.fields)
+
+    def write(self, path: str | Path) -> Path:
+        """Write the record atomically as JSON (:func:`write_manifest`)."""
+        return write_manifest(path, self.record())
 
 
 def code_version() -> str:

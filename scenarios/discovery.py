@@ -48,6 +48,7 @@ PEEL_ALPHA = 0.05  # share of runs peeled off per step (the EMA Workbench defaul
 PASTE_ALPHA = 0.05
 MASS_MIN = 0.05  # a box holds at least this share of runs
 MAX_BOXES = 3
+OUTPUTS = ("discovery.csv", "discovery.png", "discovery.json")  # replaced together
 COLUMNS = ("box", "coverage", "density", "mass", "runs", "failing_runs", "restricted",
            "meets_threshold", "input", "kind", "low", "high", "range_low", "range_high",
            "qp_low", "qp_high")
@@ -67,7 +68,7 @@ class Discovery:
     rule: str  # "below" or "above"
     limit: float  # in the outcome's shown unit (percentage points for shares)
     threshold: float
-    effects: pd.DataFrame  # one row per paired run: key, effect, fails, then the inputs
+    effects: pd.DataFrame | None  # per paired run: key, effect, fails, the inputs
     inputs: tuple  # the inputs PRIM searched over (those that vary between runs)
     constant: tuple  # inputs the same in every run (fixed by the scenario): left out
     boxes: pd.DataFrame  # the tidy table written to discovery.csv
@@ -75,22 +76,89 @@ class Discovery:
     chosen: list = field(default_factory=list)  # per box: the trajectory point chosen
     unmatched: int = 0  # runs of the scenario left out (no paired baseline run, no value)
     notes: tuple = ()  # why they were left out
+    # (paired, failing) runs as discovery.json records them: a discovery read back has
+    # no per-run effects (``effects`` is None; coprod.discover computes them again)
+    counted: tuple[int, int] | None = None
 
     @property
     def runs(self) -> int:
         """Paired runs analysed."""
-        return len(self.effects)
+        return len(self.effects) if self.effects is not None else self.counted[0]
 
     @property
     def failing(self) -> int:
         """Paired runs that fail the aim."""
-        return int(self.effects.fails.sum())
+        return (int(self.effects.fails.sum()) if self.effects is not None
+                else self.counted[1])
+
+    @classmethod
+    def read(cls, folder: Path) -> Discovery:
+        """The discovery ``coprod discover`` (or :meth:`write`) left in ``folder``.
+
+        Its boxes (``discovery.csv``) and record (``discovery.json``) through the bounded
+        readers; the per-run effects and PRIM's trajectories are not written (None and
+        empty).
+        """
+        from runtime.files import read_own_csv
+        from runtime.manifests import Manifest
+
+        folder = Path(folder)
+        made_by = "coprod discover"
+        record = Manifest.read(folder / "discovery.json", made_by)
+        boxes = read_own_csv(folder / "discovery.csv", made_by, columns=COLUMNS[:8])
+        if "input" in boxes:
+            boxes["input"] = boxes["input"].fillna("").astype(str)
+        try:
+            counted = (int(record["paired_runs"]), int(record["failing_runs"]))
+            return cls(str(record["scenario"]), str(record["baseline"]),
+                       str(record["outcome"]), str(record["rule"]), float(record["limit"]),
+                       float(record["threshold"]), None,
+                       tuple(str(n) for n in record.get("inputs", [])),
+                       tuple(str(n) for n in record.get("constant_inputs", [])), boxes,
+                       unmatched=int(record.get("left_out_runs", 0)),
+                       notes=tuple(str(n) for n in record.get("notes", [])),
+                       counted=counted)
+        except (KeyError, TypeError, ValueError) as err:
+            raise InputError(str(folder / "discovery.json"), str(err)[:80],
+                             f"make it again with '{made_by}'",
+                             problem="malformed file:") from None
 
     def describe_rule(self) -> str:
         """E.g. ``effect on share_together < 2 percentage points``."""
         unit = outcome(self.outcome).difference_unit()
         sign = "<" if self.rule == "below" else ">"
         return f"effect on {self.outcome} {sign} {self.limit:g} {unit}"
+
+    def manifest(self, command: str = "coprod.discover()"):
+        """The record ``discovery.json`` holds: what was searched, how, what was found."""
+        from importlib.metadata import version
+
+        from runtime.manifests import Manifest
+
+        return Manifest.of(
+            command=command, scenario=self.scenario, baseline=self.baseline,
+            outcome=self.outcome, rule=self.rule, limit=self.limit,
+            unit=outcome(self.outcome).difference_unit(), failure=self.describe_rule(),
+            threshold=self.threshold, paired_runs=self.runs, failing_runs=self.failing,
+            left_out_runs=self.unmatched, notes=list(self.notes), inputs=list(self.inputs),
+            constant_inputs=list(self.constant),
+            boxes=int(self.boxes.box.nunique()) if len(self.boxes) else 0,
+            meets_threshold=bool(self.boxes.meets_threshold.all()) if len(self.boxes)
+            else False,
+            prim={"library": f"ema_workbench {version('ema-workbench')}",
+                  "peel_alpha": PEEL_ALPHA, "paste_alpha": PASTE_ALPHA,
+                  "mass_min": MASS_MIN, "max_boxes": MAX_BOXES, "objective": "lenient1",
+                  "choice": "highest coverage with density >= threshold"})
+
+    def write(self, folder: Path, command: str = "coprod.discover()") -> list[str]:
+        """Write ``discovery.csv``, ``discovery.png`` and ``discovery.json`` into ``folder``."""
+        from runtime.files import atomic_write_frame
+
+        folder = Path(folder)
+        atomic_write_frame(folder / "discovery.csv", self.boxes)
+        plot_discovery(self, folder / "discovery.png")
+        self.manifest(command).write(folder / "discovery.json")
+        return list(OUTPUTS)
 
 
 def policy_effects(directory: Path, scenario: str, name: str,

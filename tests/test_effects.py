@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from coprod.main import main
-from coprod.scenario_cmds import COMPARE_OUTPUTS
 from scenarios.compare import compare_scenarios
 from scenarios.effects import KEY, paired_differences, read_ensembles
+from scenarios.results import COMPARE_OUTPUTS
 from tests.conftest import one_line_error
 
 POLICY = "local_volunteer_policy"

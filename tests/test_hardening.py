@@ -86,7 +86,7 @@ def test_an_interrupt_after_the_set_is_written_says_so(tmp_path, capsys, monkeyp
     def stop(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("coprod.fit_cmd.print_fit", stop)  # while the summary prints
+    monkeypatch.setattr("coprod.console.print_fit", stop)  # while the summary prints
     assert main(["fit", "--draws", "10", "--out", str(out)]) == 130
     err = capsys.readouterr().err
     assert "written whole" in err and "no results" not in err

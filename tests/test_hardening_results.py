@@ -291,12 +291,12 @@ def test_a_surveys_json_that_is_not_a_file_is_named(tmp_path, capsys, kind):
 # --- 10. A demo stopped before any result leaves no folder --------------------------------
 
 def test_a_demo_stopped_early_leaves_no_empty_folder(tmp_path, monkeypatch, capsys):
-    import coprod.demo_cmd as demo
+    import coprod.pipeline as pipeline
 
-    def refused(*argv):
+    def refused(*args, **kwargs):
         raise InputError("--data", "x", "allowed: nothing (a test)")
 
-    monkeypatch.setattr(demo, "_command", refused)
+    monkeypatch.setattr(pipeline, "survey", refused)
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out)]) == 2
     assert not out.exists()
@@ -316,21 +316,18 @@ def test_a_manifest_that_is_not_a_file_is_named_not_skipped(compared, capsys, ki
 
 
 def test_a_demo_stopped_after_a_stage_keeps_it_and_says_so(tmp_path, monkeypatch, capsys):
-    import coprod.demo_cmd as demo
-    from runtime.files import replaced_together
-    from runtime.locks import locked
+    import coprod.pipeline as pipeline
 
-    def stage_then_stop(*argv):
-        out = Path(argv[argv.index("--out") + 1])
-        if out.name != "survey":
+    survey = pipeline.survey
+
+    def stage_then_stop(data=None, **kwargs):
+        if data is not None:  # the second survey: the demo is stopped there
             raise KeyboardInterrupt
-        with locked(out), replaced_together(out, ("bootstrap.csv",)) as stage:
-            (stage / "bootstrap.csv").write_text("x\n")
-        return 0
+        return survey(**{**kwargs, "reps": 100})
 
-    monkeypatch.setattr(demo, "_command", stage_then_stop)
+    monkeypatch.setattr(pipeline, "survey", stage_then_stop)
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out)]) == 130
     err = capsys.readouterr().err
-    assert "the stages before it were written whole (1 files in" in err, err
+    assert "the stages before it were written whole (6 files in" in err, err
     assert (out / "survey" / "bootstrap.csv").is_file()

@@ -238,8 +238,8 @@ def test_municipalities_like_yours_are_within_a_factor_of_two_and_not_yours():
 def _ours_runs(out, *, alone: bool = False):
     """Baseline and the local policy with our municipality (``alone``: --adopters own)."""
     from calibration.posterior import load_posterior
-    from coprod.scenario_cmds import adopters_own
     from scenarios.ensemble import run_ensembles
+    from scenarios.results import adopters_own
     from scenarios.spec import load_scenario
 
     own = parse_municipality(OURS, "ours.toml")

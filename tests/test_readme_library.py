@@ -1,4 +1,4 @@
-"""README's "Using the library" example runs as printed."""
+"""README's "Using the library" examples run as printed, and give what they say."""
 
 from pathlib import Path
 
@@ -10,13 +10,27 @@ def _library_example() -> str:
     section = text.split("\n## Using the library\n", 1)[1].split("\n## ", 1)[0]
     lines = [line[4:] for line in section.splitlines() if line.startswith("    ")]
     code = "\n".join(lines)
-    assert "sim.run(" in code and "check_fit(" in code  # the example is where it should be
+    # The examples are where they should be: the pipeline first, then the model.
+    assert code.index("coprod.survey(") < code.index("sim.run(")
+    assert "coprod.compare(" in code and "check_fit(" in code
     return code
 
 
-def test_the_library_example_runs_as_printed():
+def test_the_library_example_runs_as_printed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # its out="out/notebook" is written here
     names: dict = {}
     exec(compile(_library_example(), "README.md (Using the library)", "exec"), names)
+    # The pipeline: each stage's result as a value.
+    study, check, runs, comparison = (names[n] for n in ("study", "check", "runs",
+                                                         "comparison"))
+    assert study.observed_class in study.answer_sentence() and study.reps == 2000
+    assert len(study.bootstrap) > 18 and len(check.shares) == 18
+    assert runs.scenarios == ("baseline", "local_volunteer_policy") and not runs.failures
+    together = comparison.table.query("outcome == 'share_together'")
+    assert set(together.scenario) == set(runs.scenarios)
+    assert comparison.attribution is not None and len(comparison.attribution)
+    assert (tmp_path / "out" / "notebook" / "comparison.csv").is_file()
+    # The model below it.
     result, fit = names["result"], names["fit"]
     assert len(result.timeseries) > 0 and result.survey.to_frame().shape[0] == 6
     assert names["model"].steps == 1

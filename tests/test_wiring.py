@@ -150,20 +150,16 @@ def test_if_only_we_adopt_from_the_command_line(write, tmp_path, capsys):
 
 
 def test_calibration_writes_what_the_survey_narrowed(tmp_path):
+    from calibration.calibrated import narrowed
     from calibration.posterior import load_posterior
-    from coprod.calibrate_cmd import write_narrowing
 
     post = load_posterior()
-    pd.DataFrame({"input": ["municipal_default", "municipal_tradition"],
-                  "largest_effect": [0.2, 0.7], "informative": [True, True]}).to_csv(
-        tmp_path / "screening.csv", index=False)
-    stage = tmp_path / "stage"
-    stage.mkdir()
-    said = write_narrowing(post, tmp_path, stage, seed=1)
-    narrowing = pd.read_csv(stage / "narrowing.csv")
+    screening = pd.DataFrame({"input": ["municipal_default", "municipal_tradition"],
+                              "largest_effect": [0.2, 0.7], "informative": [True, True]})
+    narrowing, annotated, said = narrowed(post, screening, seed=1)
     assert set(narrowing.input) == set(post.particles.columns)
-    screening = pd.read_csv(stage / "screening.csv").set_index("input")
-    assert screening.loc["municipal_default", "survey"] == "not identified by the survey"
+    annotated = annotated.set_index("input")
+    assert annotated.loc["municipal_default", "survey"] == "not identified by the survey"
     assert "narrowed" in said[0] and "municipal_default" in said[1]
 
 

@@ -1,0 +1,371 @@
+"""The pipeline as Python: each stage one function that returns a typed result.
+
+``coprod.survey``, ``coprod.calibrate``, ``coprod.fit``, ``coprod.run``,
+``coprod.compare``, ``coprod.discover``, ``coprod.design`` and ``coprod.report``
+(:mod:`coprod` offers them lazily) are these functions. Each takes one ``rng`` where it
+draws random numbers (the root seed, a whole number: manifests record it), and ``out``:
+when given, the result is written there (under the folder's lock, the set of files
+replaced whole or not at all), as the command of the same name writes it. The commands
+and the demo call these functions and print the results (:mod:`coprod.console`,
+:mod:`coprod.console_scenarios`); nothing here reads back what it has just written.
+
+``command`` is what a result's manifest records as the request that made it: the
+command line when a command calls, the Python call by default. ``say`` receives the
+lines a long stage announces before it starts (which posterior, how many runs); by
+default they are not shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from calibration.calibrated import Calibration
+    from calibration.fit_check import FitCheck
+    from calibration.posterior import Posterior
+    from calibration.survey_study import SurveyStudy
+    from calibration.waves import Waves
+    from scenarios.discovery import Discovery
+    from scenarios.results import ComparisonResult, Ensemble
+    from studies.design_result import DesignStudy
+
+DEFAULT_SEED = 20150
+MAX_DRAWS = 10_000  # posterior draws of a fit check
+
+
+def _silent(_line: str) -> None:
+    return None
+
+
+def _waves(data) -> Waves:
+    """``data`` as surveys: a :class:`~calibration.waves.Waves`, names/paths, or None."""
+    from calibration.waves import Waves
+
+    if isinstance(data, Waves):
+        return data
+    if isinstance(data, str | Path):
+        data = [data]
+    return Waves.load(list(data) if data else None)
+
+
+def _posterior(posterior) -> Posterior:
+    from calibration.posterior import Posterior, load_posterior
+
+    return posterior if isinstance(posterior, Posterior) else load_posterior(posterior)
+
+
+def _seed(rng) -> int:
+    from sim.errors import InputError
+
+    if isinstance(rng, bool) or not isinstance(rng, int) or rng < 0:
+        raise InputError("rng", rng, "allowed: a whole number >= 0 (the root seed)")
+    return rng
+
+
+def survey(data: str | Path | None = None, *, reps: int = 10_000,
+           resample: str = "activity", rng: int = DEFAULT_SEED, out: str | Path | None = None,
+           command: str = "coprod.survey()") -> SurveyStudy:
+    """Table 2 (or ``data``) with BCa intervals, the paper's claims and the answer.
+
+    Returns a :class:`calibration.survey_study.SurveyStudy`; with ``out``, also writes
+    it there (``bootstrap.csv``, ``claims.csv``, ``classes*.csv``, ``manifest.json``).
+    """
+    from calibration.survey_study import SURVEY_OUTPUTS, study_survey
+    from runtime.files import check_out_dir, replaced_together
+    from runtime.locks import locked
+
+    seed = _seed(rng)
+    out = None if out is None else check_out_dir(out)  # before any work
+    study = study_survey(data, reps=reps, resample=resample, rng=seed, command=command)
+    if out is not None:
+        with locked(out), replaced_together(out, SURVEY_OUTPUTS) as stage:
+            study.write(stage)
+    return study
+
+
+def fit(posterior: Posterior | str | Path | None = None, *, draws: int = 200,
+        data=None, rng: int = DEFAULT_SEED, workers: int = 1, scheduler: str | None = None,
+        out: str | Path | None = None, command: str = "coprod.fit()") -> FitCheck:
+    """The posterior predictive check of ``posterior`` (default: the shipped one).
+
+    ``data``: the survey(s) to check against (default: the paper's Table 2). Returns a
+    :class:`calibration.fit_check.FitCheck`; with ``out``, also writes it there with its
+    manifest (``fit.csv`` and the rest).
+    """
+    from calibration.fit_check import FIT_OUTPUTS, FIT_PATTERNS, check_fit
+    from runtime.files import check_out_dir, replaced_together
+    from runtime.locks import locked
+    from runtime.manifests import Manifest
+    from sim.errors import InputError
+
+    seed = _seed(rng)
+    if isinstance(draws, bool) or not isinstance(draws, int) or \
+            not 10 <= draws <= MAX_DRAWS:
+        raise InputError("draws", draws, f"allowed: 10 to {MAX_DRAWS}")
+    out = None if out is None else check_out_dir(out)
+    waves, posterior = _waves(data), _posterior(posterior)
+    if out is None:
+        return check_fit(posterior, draws=draws, rng=seed, workers=workers,
+                         scheduler=scheduler, waves=waves)
+    with locked(out), replaced_together(out, FIT_OUTPUTS, patterns=FIT_PATTERNS) as stage:
+        check = check_fit(posterior, draws=draws, rng=seed, workers=workers,
+                          scheduler=scheduler, waves=waves)
+        check.write(stage)
+        Manifest.of(command=command, seed=seed, draws=draws, posterior=posterior.source,
+                    posterior_manifest=posterior.manifest.get("command", ""),
+                    workers=workers, scheduler=scheduler, fit=check.targets(),
+                    surveys=waves.record()).write(stage / "manifest.json")
+    return check
+
+
+def calibrate(data=None, *, out: str | Path = "out/calibration", quick: bool = False,
+              rng: int = DEFAULT_SEED, workers: int = 1, scheduler: str | None = None,
+              resume: bool = False, min_epsilon: float | None = None,
+              command: str = "coprod.calibrate()") -> Calibration:
+    """Calibrate the model's world to ``data`` (default Table 2) with ABC-SMC, in ``out``.
+
+    ``abc.db`` and the posterior's files are written as the calibration goes (``resume``
+    continues one); then what the survey narrowed, the posterior predictive check and
+    the manifest are written as one set. ``quick``: a small run to check the pipeline,
+    not a usable posterior. ``min_epsilon``: stop at that tolerance (default: the
+    survey's measured noise level). Returns a :class:`calibration.calibrated.Calibration`.
+    """
+    import dataclasses
+    import math
+    import time
+
+    from calibration.abc import DEFAULT, QUICK, settings_dict
+    from calibration.calibrated import NARROWING_OUTPUTS, Calibration, narrowed
+    from calibration.fit_check import FIT_OUTPUTS, FIT_PATTERNS, check_fit
+    from runtime.files import WRITTEN, check_out_dir, replaced_together
+    from runtime.locks import locked
+    from runtime.manifests import Manifest
+    from sim.errors import InputError
+
+    seed = _seed(rng)
+    settings = None
+    if min_epsilon is not None:
+        if not (math.isfinite(min_epsilon) and 0 < min_epsilon <= 100):
+            raise InputError("min_epsilon", min_epsilon, "allowed: a number above 0, "
+                             "at most 100")
+        settings = dataclasses.replace(QUICK if quick else DEFAULT, min_epsilon=min_epsilon)
+    out = check_out_dir(out)
+    db = out / "abc.db"
+    if resume and not (db.is_file() or db.is_symlink()):  # refused before any lock
+        raise InputError("resume", str(db), "nothing to resume there: start a "
+                         "calibration first (without --resume)", problem="missing calibration")
+    waves = _waves(data)
+    t0 = time.perf_counter()
+    with locked(out):
+        run = _calibrate(out, seed=seed, quick=quick, workers=workers, scheduler=scheduler,
+                         resume=resume, settings=settings, waves=waves)
+        try:
+            # The posterior as posterior.csv holds it, passed on rather than read back.
+            narrowing, screening, said = narrowed(run.posterior, run.screening, seed=seed)
+            with replaced_together(out, (*FIT_OUTPUTS, *NARROWING_OUTPUTS),
+                                   patterns=FIT_PATTERNS) as stage:
+                check = check_fit(run.posterior, draws=30 if quick else 200, rng=seed,
+                                  workers=workers, scheduler=scheduler,
+                                  reps=2_000 if quick else 10_000, waves=waves)
+                wall = time.perf_counter() - t0
+                record = Manifest.of(
+                    command=command, seed=seed, workers=workers, scheduler=scheduler,
+                    quick=quick, resumed=resume, wall_time_total_s=round(wall, 1),
+                    fit=check.targets(), reproducible=not scheduler, **settings_dict(run))
+                result = Calibration(out, run.posterior, narrowing, screening, run.adjusted,
+                                     said, record, check, run)
+                result.write(stage)
+        except KeyboardInterrupt as stop:
+            if not WRITTEN:
+                _drop_older_fit(out)
+                stop.kept = (f"the calibration is finished and kept ({out}/abc.db, "
+                             "posterior.csv); its fit and manifest were not written (those "
+                             "of an earlier posterior were removed): --resume with the "
+                             "same --out writes them")
+            raise
+    return result
+
+
+def _calibrate(out: Path, *, seed: int, quick: bool, workers: int, scheduler, resume: bool,
+               settings, waves):
+    """Run (or resume) the calibration; an early stop leaves no record of its surveys.
+
+    ``surveys.json`` is written as a calibration starts; a stop before ``abc.db`` holds
+    anything removes it again, so that "nothing was written" is true.
+    """
+    from calibration.abc import SURVEYS_FILE, calibrate
+    from runtime.files import read_own_json
+    from runtime.interrupts import interrupts_deferred
+
+    surveys = out / SURVEYS_FILE
+    had_surveys = surveys.exists() or surveys.is_symlink()
+    if resume and had_surveys:  # a link (dangling too) or a folder: named, not skipped
+        read_own_json(surveys, "coprod calibrate (a new calibration in another --out)")
+    try:
+        return calibrate(out, quick=quick, seed=seed, workers=workers, scheduler=scheduler,
+                         resume=resume, settings=settings, waves=waves)
+    except BaseException:
+        db = out / "abc.db"
+        if not had_surveys and not (db.is_file() and db.stat().st_size):
+            with interrupts_deferred():
+                surveys.unlink(missing_ok=True)
+        raise
+
+
+def _drop_older_fit(out: Path) -> None:
+    """Remove a fit and manifest made from an earlier posterior than the one in ``out``."""
+    from calibration.fit_check import FIT_OUTPUTS, FIT_PATTERNS
+    from runtime.interrupts import interrupts_deferred
+
+    names = [*FIT_OUTPUTS, *(p.name for g in FIT_PATTERNS for p in out.glob(g))]
+    with interrupts_deferred():
+        (out / "manifest.json").unlink(missing_ok=True)
+        for name in names:
+            (out / name).unlink(missing_ok=True)
+
+
+def fit_files(check: FitCheck) -> list[str]:
+    """The names :func:`fit` writes for ``check``, in the order it writes them.
+
+    Its tables and figures (as :meth:`FitCheck.write` writes them), then the manifest.
+    """
+    from calibration.fit_check import FIT_OUTPUTS
+
+    tables, rest = FIT_OUTPUTS[:5], FIT_OUTPUTS[5:]  # the first wave's tables; figures
+    return [*tables, *check.later, *rest]
+
+
+def run(scenarios: Sequence, *, posterior: Posterior | str | Path | None = None,
+        out: str | Path = "out/scenarios", rng: int = DEFAULT_SEED, draws: int | None = None,
+        replicates: int | None = None, assumption_draws: int | None = None,
+        horizon_weeks: int | None = None, data=None, municipality: str | Path | None = None,
+        adopters: str = "all", workers: int = 1, scheduler: str | None = None,
+        resume: bool = False, force: bool = False, command: str = "coprod.run()",
+        say: Callable[[str], None] = _silent) -> Ensemble:
+    """Run ``scenarios`` (names, files or 'all') as ensembles into ``out``.
+
+    Every run is stored as it finishes (``resume`` reuses them); each scenario's files
+    are replaced whole. Returns a :class:`scenarios.results.Ensemble`; its ``failures``
+    list the runs that failed (with their seeds and parameters), the others are kept.
+    """
+    from scenarios.results import run_ensemble
+
+    return run_ensemble(scenarios, posterior=_posterior(posterior), out=out,
+                        seed=_seed(rng), draws=draws, replicates=replicates,
+                        assumption_draws=assumption_draws, horizon_weeks=horizon_weeks,
+                        waves=_waves(data), data_given=bool(data),
+                        municipality=municipality, adopters=adopters, workers=workers,
+                        scheduler=scheduler, resume=resume, force=force, command=command,
+                        say=say)
+
+
+def compare(folder: str | Path = "out/scenarios", *, baseline: str = "baseline",
+            data=None, rng: int = DEFAULT_SEED, write: bool = True,
+            command: str = "coprod.compare()") -> ComparisonResult:
+    """Compare the scenarios ``coprod.run`` wrote into ``folder`` with ``baseline``.
+
+    Paired run for run, with intervals, the attribution of each effect's variance, the
+    baseline's 2015 snapshot against the survey (``data``: the runs' survey) and the
+    effects year by year. Returns a :class:`scenarios.results.ComparisonResult`; with
+    ``write`` (the default), its files are written into ``folder`` as one set.
+    """
+    from scenarios.results import compare_folder
+
+    return compare_folder(folder, baseline=baseline, waves=_waves(data),
+                          data_given=bool(data), rng=_seed(rng), write=write,
+                          command=command)
+
+
+def discover(folder: str | Path, scenario: str, outcome: str, *,
+             below: float | None = None, above: float | None = None,
+             baseline: str = "baseline", threshold: float | None = None,
+             write: bool = True, command: str = "coprod.discover()") -> Discovery:
+    """Where ``scenario`` fails its aim on ``outcome``: PRIM over the runs' inputs.
+
+    A run fails when its paired effect against ``baseline`` is below ``below`` (or above
+    ``above``) in the outcome's unit. Returns a :class:`scenarios.discovery.Discovery`;
+    with ``write``, ``discovery.csv``, ``.png`` and ``.json`` replace the scenario
+    folder's earlier set together.
+    """
+    from runtime.files import check_out_dir, replaced_together
+    from runtime.locks import locked
+    from scenarios import discovery
+    from scenarios.thresholds import DENSITY_THRESHOLD
+    from sim.errors import InputError
+
+    folder = Path(folder)
+    where = folder / scenario
+    check_out_dir(folder)  # a read-only folder is one line, before any work
+    if where.resolve().parent != folder.resolve():
+        raise InputError("scenario", scenario, f"allowed: a scenario folder inside "
+                         f"{folder} (not a link to elsewhere)", problem="refusing to write "
+                         "outside --out for")
+    if where.is_dir():
+        check_out_dir(where)
+    threshold = DENSITY_THRESHOLD if threshold is None else threshold
+    with locked(folder):
+        found = discovery.discover(folder, scenario, outcome, below=below, above=above,
+                                   baseline=baseline, threshold=threshold)
+        if write:
+            with replaced_together(where, discovery.OUTPUTS) as stage:
+                found.write(stage, command)
+    return found
+
+
+def design(*, quick: bool = False, rng: int = DEFAULT_SEED, workers: int = 1,
+           scheduler: str | None = None, resume: bool = False,
+           out: str | Path = "out/design", command: str = "coprod.design()",
+           say: Callable[[str], None] = _silent) -> DesignStudy:
+    """What candidate surveys would narrow, before the money is spent (the design study).
+
+    Its worlds are kept in ``out`` as each finishes (``resume`` reuses them); the set
+    (``design.csv``, ``reference.csv``, ``design.png``, ``manifest.json``) replaces the
+    earlier one whole. Returns a :class:`studies.design_result.DesignStudy`.
+    """
+    from runtime.files import check_out_dir, replaced_together
+    from runtime.locks import locked
+    from studies.design_result import DESIGN_OUTPUTS, study_design
+
+    seed, out = _seed(rng), check_out_dir(out)
+    with locked(out):
+        study = study_design(out, quick=quick, rng=seed, workers=workers,
+                             scheduler=scheduler, resume=resume, command=command, say=say)
+        with replaced_together(out, DESIGN_OUTPUTS) as stage:
+            study.write(stage)
+    return study
+
+
+@dataclass(frozen=True)
+class Report:
+    """A rendered report: the page, the findings to read first, the surveys it names."""
+
+    path: Path
+    findings: tuple[str, ...]
+    surveys: tuple[str, ...]  # one line per survey the results were made from
+
+
+def report(folder: str | Path = "out/demo", *, data=None) -> Report:
+    """Render the HTML report of the results in ``folder`` (``report.html``, ``figures/``).
+
+    ``data``: the survey(s) the results were made from (default: those their manifests
+    record). The page and its figures are replaced together; every input is read once.
+    """
+    from coprod.report import build_report, findings, open_report, surveys_lines, surveys_summary
+    from runtime.files import replaced_together
+    from runtime.locks import locked
+
+    folder = Path(folder)
+    waves = _waves(data) if data else None
+    # Every write confined to the folder (a linked figures/ too).
+    with locked(folder), replaced_together(folder, REPORT_OUTPUTS,
+                                           folders=("figures",)) as stage:
+        inputs = open_report(folder, waves)
+        path = build_report(folder, waves, into=stage, inputs=inputs)
+        surveys = surveys_lines(surveys_summary(inputs))
+    return Report(path, tuple(findings(inputs)), tuple(surveys))
+
+
+REPORT_OUTPUTS = ("report.html",)  # with every file of figures/: replaced together

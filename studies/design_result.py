@@ -1,0 +1,113 @@
+"""The design study as one result: the reference worlds, the expected widths, the sentences.
+
+:func:`study_design` runs :func:`studies.design.run_design` (worlds kept in a
+:class:`studies.design.WorldStore` as each finishes, so that an interrupted study
+resumes) and returns a :class:`DesignStudy`; :meth:`DesignStudy.write` puts its set
+(:data:`DESIGN_OUTPUTS`) in a folder and :meth:`DesignStudy.read` takes it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from runtime.manifests import Manifest
+
+DESIGN_OUTPUTS = ("design.csv", "reference.csv", "design.png", "manifest.json")  # one set
+MADE_BY = "coprod design --out DIR"
+
+
+@dataclass(frozen=True, eq=False)
+class DesignStudy:
+    """What candidate surveys would narrow, and the worlds it was estimated on.
+
+    ``design``: ``design.csv``; ``reference``: ``reference.csv``; ``manifest``: how.
+    """
+
+    design: pd.DataFrame
+    reference: pd.DataFrame
+    manifest: Manifest = field(compare=False)
+
+    def sentences(self) -> list[str]:
+        """One sentence per policy and design (:func:`studies.design.sentences`)."""
+        from studies.design import sentences
+
+        return sentences(self.design)
+
+    def write(self, folder: Path) -> list[str]:
+        """Write the set into ``folder``; the names written."""
+        from runtime.files import atomic_write_frame
+        from studies.design import plot_design
+
+        folder = Path(folder)
+        atomic_write_frame(folder / "reference.csv", self.reference, float_format="%.8g")
+        plot_design(self.design, folder / "design.png")
+        atomic_write_frame(folder / "design.csv", self.design)
+        self.manifest.write(folder / "manifest.json")
+        return list(DESIGN_OUTPUTS)
+
+    @classmethod
+    def read(cls, folder: Path) -> DesignStudy:
+        """The study ``coprod design --out folder`` (or :meth:`write`) left in ``folder``."""
+        from runtime.files import read_own_csv
+        from studies.design import WRITTEN_COLUMNS
+
+        folder = Path(folder)
+        return cls(read_own_csv(folder / "design.csv", MADE_BY, columns=WRITTEN_COLUMNS),
+                   read_own_csv(folder / "reference.csv", MADE_BY),
+                   Manifest.read(folder / "manifest.json", MADE_BY))
+
+
+def study_design(out: Path, *, quick: bool, rng: int, workers: int = 1,
+                 scheduler: str | None = None, resume: bool = False,
+                 command: str = "coprod.design()",
+                 say: Callable[[str], None] = lambda line: None) -> DesignStudy:
+    """Run the design study with its worlds kept in ``out`` (``resume``: reuse them).
+
+    ``quick``: 600 worlds and the local volunteer policy; else 4,000 worlds and every
+    shipped policy. ``say`` receives what is about to run and what is reused. The
+    caller holds ``out``'s lock.
+    """
+    from scenarios.spec import load_scenario, shipped_names
+    from studies.design import (
+        DESIGNS,
+        FULL,
+        QUICK,
+        QUICK_POLICIES,
+        WORLDS_STORE,
+        WorldStore,
+        run_design,
+        study_identity,
+    )
+
+    study = QUICK if quick else FULL
+    names = QUICK_POLICIES if quick else [n for n in shipped_names() if n != "baseline"]
+    policies = {n: load_scenario(n).overrides for n in names}
+    say(f"Design study: {study.worlds:,} worlds from the shipped posterior, {len(policies)} "
+        f"polic{'y' if len(policies) == 1 else 'ies'}, {workers} worker(s)"
+        + (f" on Dask at {scheduler}" if scheduler else "") + f", seed {rng}")
+    store = WorldStore(out / WORLDS_STORE, study_identity(study, policies, rng),
+                       resume=resume)
+    reused = store.count()
+    if reused:
+        say(f"Reusing {reused:,} finished worlds of {study.worlds:,} "
+            f"({out / WORLDS_STORE})")
+    try:
+        table, frame, elapsed = run_design(study, policies, rng=rng, workers=workers,
+                                           scheduler=scheduler, store=store)
+    except KeyboardInterrupt as stop:
+        stop.kept = (f"{store.count():,} of {study.worlds:,} worlds are kept in "
+                     f"{out / WORLDS_STORE}; 'coprod design --resume' with the "
+                     "same options computes only the rest; the earlier design files "
+                     "are unchanged")
+        raise
+    finally:
+        store.close()
+    return DesignStudy(frame, table, Manifest.of(
+        command=command, seed=rng, quick=quick, workers=workers, scheduler=scheduler,
+        worlds=study.worlds, truths=study.truths, neighbours=study.neighbours,
+        designs=DESIGNS, policies={k: dict(v) for k, v in policies.items()},
+        reproducible=True, elapsed_s=round(elapsed, 1), worlds_reused=reused))

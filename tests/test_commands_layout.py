@@ -1,0 +1,58 @@
+"""The command line over the library: no command runs or imports another.
+
+A command module parses its arguments, calls :mod:`coprod.pipeline` (or the layers
+below) and prints; the demo is the pipeline's functions in a row, not command lines
+parsed again. The registry (``coprod.commands``) and the entry point (``coprod.main``)
+import the commands, never the other way round.
+"""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMANDS = sorted(p for p in (ROOT / "coprod").glob("*.py")
+                  if p.stem.endswith(("_cmd", "_cmds")))
+ABOVE_THE_COMMANDS = {"coprod.commands", "coprod.main"}
+
+
+def _imported(path: Path) -> set[str]:
+    """Every module ``path`` imports, at the top or inside a function."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            if node.module == "coprod":  # from coprod import demo_cmd
+                names |= {f"coprod.{a.name}" for a in node.names}
+    return names
+
+
+def test_no_command_imports_another_command_or_the_command_line():
+    commands = {f"coprod.{p.stem}" for p in COMMANDS}
+    assert {"coprod.demo_cmd", "coprod.survey_cmd", "coprod.fit_cmd",
+            "coprod.scenario_cmds"} <= commands  # the check sees the commands
+    crossing = {f"{path.name} imports {name}" for path in COMMANDS
+                for name in _imported(path)
+                if name != f"coprod.{path.stem}" and (name in commands
+                                                      or name in ABOVE_THE_COMMANDS)}
+    assert crossing == set()
+
+
+def test_the_library_imports_no_command():
+    commands = {f"coprod.{p.stem}" for p in COMMANDS} | ABOVE_THE_COMMANDS
+    library = [ROOT / "coprod" / name for name in ("__init__.py", "pipeline.py",
+                                                   "console.py", "console_scenarios.py")]
+    crossing = {f"{path.name} imports {name}" for path in library
+                for name in _imported(path) if name in commands}
+    assert crossing == set()
+
+
+def test_importing_coprod_loads_no_model_until_a_stage_is_asked_for():
+    code = ("import sys, coprod; before = 'pandas' in sys.modules or 'sim' in sys.modules; "
+            "coprod.survey; print(before, 'coprod.pipeline' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, check=True)
+    assert done.stdout.split() == ["False", "True"]
