@@ -142,7 +142,7 @@ def prior(fixed: dict | None = None, names: tuple[str, ...] | None = None):
 def transition(names):
     """The perturbation kernel over ``names`` (the inputs ABC-SMC samples).
 
-    The continuous inputs: :class:`calibration.kernel.ShrunkNormalTransition` on their
+    The continuous inputs: :class:`calibration.perturbation.ShrunkNormalTransition` on their
     probit scale. A discrete input: pyabc's ``DiscreteJumpTransition`` over its levels
     (stay with :data:`DISCRETE_STAY`), the two combined by pyabc's
     ``AggregatedTransition`` (the kernel's density is the product of theirs).

@@ -125,7 +125,7 @@ def check_fit(posterior: Posterior, *, draws: int, rng, workers: int = 1,
 
 def _respondents(waves: Waves) -> int:
     """Units answering one virtual survey of the first wave's frame."""
-    from sim.frame import SURVEY_2015
+    from sim.published import SURVEY_2015
 
     frame = waves.waves[0].frame
     if frame is None:

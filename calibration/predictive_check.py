@@ -26,7 +26,7 @@ from runtime.interrupts import interrupts_deferred
 from runtime.pool import Task, run_tasks, spawn_seeds
 from sim import run
 from sim.catalogue import COORDINATORS, TABLE2_IDS, UNIT_TYPES
-from sim.frame import SURVEY_2015, VOLUNTEER_SHARE_2014
+from sim.published import SURVEY_2015, VOLUNTEER_SHARE_2014
 from sim.virtual_survey import SimulatedSurvey
 
 FIT_STEPS = 0  # observe the 2015 snapshot (the end of the spin-up)

@@ -1,6 +1,6 @@
 """The calibration's perturbation kernel, drawing proposals without per-draw set-up.
 
-Every proposal pyabc asks of :class:`calibration.kernel.ShrunkNormalTransition` (its
+Every proposal pyabc asks of :class:`calibration.perturbation.ShrunkNormalTransition` (its
 ``MultivariateNormalTransition.rvs_single``) picked a particle with
 ``numpy.random.choice(p=w)`` — the cumulative weights summed again at each draw — read it
 as a pandas row, and perturbed it with ``numpy.random.multivariate_normal``, which
@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 from pyabc import Parameter
 
-from calibration.kernel import ShrunkNormalTransition
+from calibration.perturbation import ShrunkNormalTransition
 
 # numpy.random.choice refuses weights whose sum is further from 1 than this; where the
 # weights come near it, the draw is left to numpy (its refusal included).

@@ -51,9 +51,9 @@ from runtime.files import read_text_limited
 from runtime.interrupts import interrupts_deferred
 from sim.catalogue import COORDINATORS, TABLE2_IDS, UNIT_TYPES, activity
 from sim.errors import InputError, parse_toml, printable
-from sim.frame import SURVEY_2015
 from sim.parameters import PARAMETERS, flag_levers
 from sim.population_spec import PopulationSpec
+from sim.published import SURVEY_2015
 from sim.sample_frame import MAX_SCALE, SampleFrame
 from sim.virtual_survey import FLAG_COLUMNS, SimulatedSurvey
 

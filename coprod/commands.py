@@ -11,6 +11,7 @@ from coprod import (
     discover_cmd,
     fit_cmd,
     recovery_cmd,
+    report_cmd,
     sbc_cmd,
     scenario_cmds,
     sensitivity_cmd,
@@ -21,7 +22,7 @@ from coprod import (
 
 COMMANDS = {
     "demo": (demo_cmd.register_demo, demo_cmd.run_demo),
-    "report": (demo_cmd.register_report, demo_cmd.run_report),
+    "report": (report_cmd.register, report_cmd.run_command),
     "survey": (survey_cmd.register, survey_cmd.run),
     "simulate": (simulate_cmd.register, simulate_cmd.run_command),
     "calibrate": (calibrate_cmd.register, calibrate_cmd.run_command),

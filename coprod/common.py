@@ -18,7 +18,7 @@ def whole_number(text: str) -> int:
     return int(text)
 
 
-def number(text: str) -> float:
+def parse_number(text: str) -> float:
     """``text`` as a float, or ValueError (also for '1_0', 'nan', 'inf')."""
     if not _NUMBER.fullmatch(text.strip()):
         raise ValueError(text)
@@ -61,7 +61,7 @@ def parse_assignments(items: list[str], *, where: str) -> dict[str, float]:
         if not sep or not name.strip():
             raise InputError(where, item, "expected NAME=VALUE, e.g. policy_share=1")
         try:
-            values[name.strip()] = number(raw)
+            values[name.strip()] = parse_number(raw)
         except ValueError:
             raise InputError(f"{where} {name.strip()}", raw, "allowed: a number") from None
     validate(values, where=where)

@@ -1,4 +1,4 @@
-"""``coprod demo`` runs the whole pipeline; ``coprod report`` renders the HTML report.
+"""``coprod demo`` runs the whole pipeline and renders its report.
 
 The demo: survey intervals (and the shipped SYNTHETIC second wave's) → the shipped
 posterior's fit → every shipped scenario
@@ -13,7 +13,7 @@ import shlex
 import time
 from pathlib import Path
 
-from coprod.common import add_data, add_seed, bounded, examples, load_waves, out_dir, seed_value
+from coprod.common import add_seed, bounded, examples, out_dir, seed_value
 
 
 def register_demo(sub, name: str) -> None:
@@ -123,32 +123,4 @@ def _run_stages(args, out: Path) -> int:
     print("Read first:")
     for i, line in enumerate(report.findings, 1):
         print(f"  {i}. {line}")
-    return 0
-
-
-def register_report(sub, name: str) -> None:
-    """Add ``report``."""
-    p = sub.add_parser(name, help="render the HTML report from pipeline outputs",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog=examples("coprod report --out out/demo",
-                                       "coprod report --data my_units.csv --out out/mine"))
-    p.add_argument("--out", type=Path, default=Path("out/demo"),
-                   help="directory holding survey/, fit/ and scenarios/ (default out/demo)")
-    add_data(p, "the survey the results were made from: the report names it, marks a "
-             "SYNTHETIC one and says which part was made from another",
-             default="default: the surveys the outputs' manifests record")
-
-
-def run_report(args) -> int:
-    """Render the report."""
-    from coprod.common import existing_folder
-    from coprod.pipeline import report
-
-    existing_folder(args.out, "--out", "the folder 'coprod demo' wrote (with survey/, "
-                    "fit/ and scenarios/) or one 'coprod run' wrote")
-    waves = load_waves(args) if args.data else None
-    made = report(args.out, data=waves)
-    for line in made.surveys:
-        print(line)
-    print(f"Wrote {made.path}")
     return 0

@@ -11,15 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scenarios.effects import LIKE_FACTOR, MIN_LIKE
-from sim.frame import (
+from sim.outcomes import TAIL_WEEKS
+from sim.parameters import PARAMETERS
+from sim.published import (
     HOURS_PER_FTE_YEAR,
     POPULATION_2014,
     SURVEY_2015,
     VOLUNTEER_FTE_2014,
     VOLUNTEER_SHARE_2014,
 )
-from sim.outcomes import TAIL_WEEKS
-from sim.parameters import PARAMETERS
 from sim.world import HOURS_PER_VOLUNTEER_WEEK
 
 README_HEADING = "## What the numbers mean"

@@ -50,10 +50,10 @@ from scenarios.attribution import ASSUMED, CHANCE, NARROWED, RESIDUAL, STRENGTHS
 from scenarios.compare import check_versions, reading_lines
 from scenarios.labels import change, describe, fte
 from sim.errors import InputError, UnknownNameError
-from sim.frame import SURVEY_2015
 from sim.outcomes import HEADLINE, outcome
 from sim.parameters import PARAMETERS
 from sim.population_spec import PopulationSpec, describe_name
+from sim.published import SURVEY_2015
 
 KEY_EFFECT = "share_together"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.frame import HOURS_PER_FTE_YEAR
+from sim.published import HOURS_PER_FTE_YEAR
 from sim.world import WEEKS_PER_YEAR
 
 __all__ = ("FTE_WORDS", "HOURS_PER_FTE_WEEK", "HOURS_PER_FTE_YEAR", "STAFF_FTE", "fte_name",
@@ -19,7 +19,7 @@ __all__ = ("FTE_WORDS", "HOURS_PER_FTE_WEEK", "HOURS_PER_FTE_YEAR", "STAFF_FTE",
 
 # One full-time equivalent (FTE) is 1,695 hours of work a year: Statistics Norway's
 # full-time equivalent (37.5 hours a week over the weeks left after holidays and public
-# holidays), the one the volunteers' 8,500 FTE of 2014 are counted in (sim.frame). Per
+# holidays), the one the volunteers' 8,500 FTE of 2014 are counted in (sim.published). Per
 # calendar week that is 1,695 / 52 = 32.6 hours: staff hours per week / 32.6 = FTE.
 HOURS_PER_FTE_WEEK = HOURS_PER_FTE_YEAR / WEEKS_PER_YEAR
 STAFF_HOURS, STAFF_FTE = "staff_hours", "staff_fte"

@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.frame import HOURS_PER_FTE_YEAR
 from sim.outcomes import BY_NAME
 from sim.population_spec import describe_name
+from sim.published import HOURS_PER_FTE_YEAR
 from sim.world import WEEKS_PER_YEAR
 
 TYPE_WORDS = {"nursing_home": "nursing homes", "home_care": "home care"}

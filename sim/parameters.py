@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.errors import InputError
-from sim.frame import VOLUNTEER_SHARE_2014
+from sim.published import VOLUNTEER_SHARE_2014
 
 # The model's version: raised whenever a mechanism, a fixed number or a default changes,
 # so that results made with another model are recognised as such (manifests record it;

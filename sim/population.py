@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from sim.catalogue import DOMAINS, UNIT_TYPES
-from sim.frame import SURVEY_2015
 from sim.parameters import flag_levers
+from sim.published import SURVEY_2015
 from sim.streams import Streams
 
 NATIONAL_POPULATION = 5_550_000  # Statistics Norway, 1 January 2024

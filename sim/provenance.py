@@ -23,7 +23,7 @@ CHOICE, DEFINITION, TECHNICAL = "modelling choice", "definition", "technical"
 
 # name → (status, what it is and why; the range for an assumption)
 CONSTANTS: dict[str, tuple[str, str]] = {
-    # sim/frame.py: the survey's frame and the national figures.
+    # sim/published.py: the survey's frame and the national figures.
     "SURVEY_2015": (SOURCED, "the 2015 survey's frame: 50 municipalities, 5 regions, 316 "
                              "units identified, 244 respondents by type (Andfossen 2020)"),
     "VOLUNTEER_SHARE_2014": (SOURCED, "4.4% did voluntary work in LTC (Folkestad et al. 2015)"),

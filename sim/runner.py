@@ -15,9 +15,9 @@ from sim.catalogue import TABLE2_IDS, activity
 from sim.classify import classify_table
 from sim.config import Configuration
 from sim.errors import InputError
-from sim.frame import SURVEY_2015
 from sim.population import Population
 from sim.population_spec import PopulationSpec
+from sim.published import SURVEY_2015
 from sim.virtual_survey import SimulatedSurvey
 from sim.world import World, spinup_identity
 

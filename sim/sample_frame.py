@@ -1,6 +1,6 @@
 """A survey's sampling frame other than 2015's: who is asked, where, and who answers.
 
-The shipped population ``survey2015`` is the 2015 survey's frame (:mod:`sim.frame`). A
+The shipped population ``survey2015`` is the 2015 survey's frame (:mod:`sim.published`). A
 researcher's own survey has a frame of its own, built by :mod:`calibration.waves` from
 their file:
 
@@ -24,7 +24,7 @@ import numpy as np
 
 from sim.catalogue import UNIT_TYPES
 from sim.errors import InputError
-from sim.frame import SURVEY_2015
+from sim.published import SURVEY_2015
 
 MAX_FRAME_UNITS = 50_000  # as many units as a unit-level file may hold
 MAX_SCALE = 20.0  # an aggregate table of 20 × 2015's answers: 6,320 units

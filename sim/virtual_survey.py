@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.catalogue import COORDINATORS, TABLE2_IDS, UNIT_TYPES, activity_index
-from sim.frame import SURVEY_2015
+from sim.published import SURVEY_2015
 
 # Q3's answers as unit-level files write them: the coordinators, then the two dropped.
 ANSWERS: tuple[str, ...] = (*COORDINATORS, "several", "unsure")

@@ -41,15 +41,15 @@ from sim import regime as regimes
 from sim.catalogue import CATALOGUE, DOMAINS, UNIT_TYPES, activity_index
 from sim.config import Configuration
 from sim.errors import InputError
-from sim.frame import (
+from sim.population import Population, build_population
+from sim.population_spec import PopulationSpec
+from sim.published import (
     HOURS_PER_FTE_YEAR,
     POPULATION_2014,
     SURVEY_2015,
     VOLUNTEER_FTE_2014,
     VOLUNTEER_SHARE_2014,
 )
-from sim.population import Population, build_population
-from sim.population_spec import PopulationSpec
 from sim.regime import LOGIC_GAP_RANGE, staff_hours, trust_baseline_beta
 from sim.streams import Streams
 from sim.virtual_survey import SimulatedSurvey, virtual_survey

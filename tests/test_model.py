@@ -11,11 +11,11 @@ from sim import CoProductionModel, run
 from sim.agents import LTCUnit, VoluntaryOrganisation, VolunteerTeam
 from sim.catalogue import CATALOGUE, TABLE2_IDS
 from sim.errors import InputError
-from sim.frame import SURVEY_2015
 from sim.model import OUTCOME_REPORTERS
 from sim.outcomes import NAMES
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS, validate
 from sim.population import build_population
+from sim.published import SURVEY_2015
 from sim.virtual_survey import ANSWERS
 
 

@@ -31,7 +31,7 @@ def test_the_prior_density_is_pyabcs_to_the_last_bit():
 def test_the_kernel_draws_pyabcs_proposals_from_the_same_numbers():
     import pandas as pd
 
-    from calibration.kernel import ShrunkNormalTransition
+    from calibration.perturbation import ShrunkNormalTransition
     from calibration.proposal import FastShrunkNormalTransition
 
     rng = np.random.default_rng(1)

@@ -9,7 +9,7 @@ from calibration.observed_survey import (
     recover_counts,
 )
 from sim.errors import InputError
-from sim.frame import SURVEY_2015
+from sim.published import SURVEY_2015
 
 
 def test_table2_counts_are_recovered_uniquely():
