@@ -25,10 +25,10 @@ demo: $(STAMP)
 	$(VENV)/bin/coprod demo --out out/demo
 
 # Tests run in parallel on up to 4 processes (pytest-xdist); each test is independent.
-# `test` leaves out the tests marked slow (about 110 CPU-seconds: a minute on 2 idle
-# cores); `test-slow` runs just those (end-to-end runs, calibrations, statistical checks,
-# benchmarks: about 280 CPU-seconds); `test-all` runs every test at once. CI (.ci/run)
-# runs `test` and `test-slow`.
+# `test` leaves out the tests marked slow (about 95 CPU-seconds of tests plus each
+# worker's start: under a minute on 2 idle cores); `test-slow` runs just those (end-to-end
+# runs, calibrations, statistical checks, benchmarks: about 285 CPU-seconds); `test-all`
+# runs every test at once. CI (.ci/run) runs `test` and `test-slow`.
 PYTEST := $(PY) -m pytest -q -n auto --maxprocesses 4
 
 test: $(STAMP)

@@ -2,9 +2,12 @@
 runs several tests read (built once per test run and shared by the pytest-xdist
 workers, see :func:`shared`; a test that changes files takes a copy).
 
-``make test`` runs the tests not marked ``slow`` (about 110 CPU-seconds); ``make
+``make test`` runs the tests not marked ``slow`` (about 95 CPU-seconds); ``make
 test-slow`` runs the slow ones (end-to-end commands, calibrations, statistical checks,
-benchmarks, worker-count equivalences); CI runs both.
+benchmarks, worker-count equivalences); CI runs both. What costs time is a command run
+end to end (a successful ``coprod compare`` is 2-5 CPU-seconds, mostly its figures), a
+calibration, an ensemble: a test checks them on the smallest runs its assertion allows
+(``TINY_RUN`` when one run per scenario will do) and shares what several tests read.
 """
 
 from __future__ import annotations
@@ -185,6 +188,17 @@ def reading_ensembles(tmp_path_factory):
 def ensembles(small_ensembles, tmp_path):
     """A private copy of :func:`small_ensembles` that a test may change."""
     return Path(shutil.copytree(small_ensembles, tmp_path / "scenarios"))
+
+
+@pytest.fixture(scope="session")
+def tiny_ensembles(tmp_path_factory):
+    """Like :func:`small_ensembles` at one run per scenario (4 weeks): for checks of how a
+    command handles its files, which no number of runs changes (no attribution is made
+    of one run, which makes a comparison of it about a second cheaper)."""
+    sizes = {"draws": 1, "assumption_draws": 1, "replicates": 1, "horizon_weeks": 4}
+    folder, _ = shared(tmp_path_factory, "tiny_ensembles",
+                       lambda d: _two_scenarios(d / "scenarios", **sizes))
+    return folder / "scenarios"
 
 
 class Made(NamedTuple):

@@ -11,10 +11,19 @@ from tests.conftest import tiny_settings
 
 
 @pytest.fixture(scope="module")
-def started(tmp_path_factory):
+def study_calibration(tmp_path_factory):
+    """A tiny calibration (seed 5) made as a study makes one; (folder, its record)."""
+    from studies.calibrations import calibrate_or_reuse
+
     out = tmp_path_factory.mktemp("scale") / "cal"
-    calibrate(out, seed=5, settings=tiny_settings(), progress=False)
-    return out
+    record = calibrate_or_reuse(out, resume=False, remake="x", seed=5,
+                                settings=tiny_settings())
+    return out, record
+
+
+@pytest.fixture(scope="module")
+def started(study_calibration):
+    return study_calibration[0]
 
 
 def _copy(started, tmp_path):
@@ -64,14 +73,15 @@ def test_an_unrecorded_logit_calibration_is_told_by_its_first_generation(started
         calibrate(out, seed=5, settings=_more(), resume=True, progress=False)
 
 
-def test_a_study_resumed_with_another_seed_does_not_take_the_old_calibrations(tmp_path):
+def test_a_study_resumed_with_another_seed_does_not_take_the_old_calibrations(
+        study_calibration, tmp_path):
     from studies.calibrations import calibrate_or_reuse
 
-    first = calibrate_or_reuse(tmp_path / "c", resume=False, remake="x", seed=5,
-                               settings=tiny_settings())
+    folder, first = study_calibration
+    out = _copy(folder, tmp_path)
     assert first["seed"] == 5
-    assert calibrate_or_reuse(tmp_path / "c", resume=True, remake="x", seed=5,
+    assert calibrate_or_reuse(out, resume=True, remake="x", seed=5,
                               settings=tiny_settings())["reused"] is True
     with pytest.raises(InputError, match="a calibration of another --seed in"):
-        calibrate_or_reuse(tmp_path / "c", resume=True, remake="x", seed=6,
+        calibrate_or_reuse(out, resume=True, remake="x", seed=6,
                            settings=tiny_settings())

@@ -92,7 +92,7 @@ def test_a_factored_design_splits_the_world_into_narrowed_and_assumed():
     assert rows.kind["x_assumed"] == "single" and "x_idle" not in rows.index
 
 
-def test_whole_world_draws_do_not_split_what_they_cannot(small_ensembles):
+def test_whole_world_draws_do_not_split_what_they_cannot():
     rng = np.random.default_rng(2)
     design = _design(10, 10, 2, rng)
     effect = 5 * design.x_assumed + design.x_param + rng.normal(0, 0.1, len(design))

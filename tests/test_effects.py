@@ -108,11 +108,14 @@ def test_bad_arguments_remove_nothing(ensembles, capsys, argv):
 
 
 @pytest.mark.parametrize("stop", [KeyboardInterrupt, OSError])
-def test_an_interrupted_compare_keeps_the_earlier_set_whole(ensembles, capsys,
-                                                            monkeypatch, stop):
+def test_an_interrupted_compare_keeps_the_earlier_set_whole(tiny_ensembles, tmp_path,
+                                                            capsys, monkeypatch, stop):
     """Ctrl-C (or an error) after the new comparison.csv is written, before the rest."""
+    import shutil
+
     from sim.errors import CoprodError
 
+    ensembles = shutil.copytree(tiny_ensembles, tmp_path / "scenarios")
     before = _plant_old_set(ensembles)
 
     def halt(*args, **kwargs):

@@ -33,6 +33,14 @@ def planner_runs(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="module")
+def planner_comparison(planner_runs):
+    """compare_scenarios of :func:`planner_runs` (reps=200), read by several tests."""
+    from scenarios.compare import compare_scenarios
+
+    return compare_scenarios(planner_runs, reps=200)
+
+
 def test_stopping_at_each_years_end_changes_no_number():
     from sim.world import World
 
@@ -50,10 +58,8 @@ def test_stopping_at_each_years_end_changes_no_number():
         assert all(np.array_equal(a[k], b[k], equal_nan=True) for k in a)
 
 
-def test_year_by_year_is_paired_and_ends_where_the_comparison_does(planner_runs):
-    from scenarios.compare import compare_scenarios
-
-    comp = compare_scenarios(planner_runs, reps=200)
+def test_year_by_year_is_paired_and_ends_where_the_comparison_does(planner_comparison):
+    comp = planner_comparison
     by_year = comp.over_time.table
     assert set(by_year.group) == {"own", "adopters", "like_yours", "like_yours_adopters",
                                   "all"}
@@ -84,11 +90,10 @@ def test_year_by_year_is_paired_and_ends_where_the_comparison_does(planner_runs)
     assert "2025" not in comp.years and "60 weeks" in comp.years
 
 
-def test_staff_time_is_a_row_in_fte_with_its_hours(planner_runs):
-    from scenarios.compare import compare_scenarios
+def test_staff_time_is_a_row_in_fte_with_its_hours(planner_comparison):
     from scenarios.derived import HOURS_PER_FTE_WEEK
 
-    table = compare_scenarios(planner_runs, reps=200).table.set_index(["scenario", "outcome"])
+    table = planner_comparison.table.set_index(["scenario", "outcome"])
     hours = table.loc[("local_volunteer_policy", "own:staff_hours")]
     fte = table.loc[("local_volunteer_policy", "own:staff_fte")]
     assert HOURS_PER_FTE_WEEK == pytest.approx(1695 / 52)

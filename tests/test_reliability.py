@@ -193,7 +193,11 @@ def _serve_http():
     return server
 
 
-def test_an_address_that_is_no_scheduler_is_one_line(tmp_path, capsys):
+def test_an_address_that_is_no_scheduler_is_one_line(tmp_path, capsys, monkeypatch):
+    import runtime.pool
+
+    # An HTTP server never greets: waited for 3 s in use, a fraction of that here.
+    monkeypatch.setattr(runtime.pool, "GREETING_TIMEOUT_S", 0.3)
     server = _serve_http()
     try:
         for address in ("garbage::", f"tcp://127.0.0.1:{server.server_port}"):

@@ -8,7 +8,6 @@ import pytest
 from calibration.posterior import load_posterior
 from coprod.main import main
 from runtime.pool import Failure, RunFailures, Task, run_tasks
-from scenarios.compare import compare_scenarios
 from scenarios.ensemble import run_ensembles
 from scenarios.spec import load_many, load_scenario, parse_scenario, shipped_names
 from sim.errors import InputError
@@ -120,13 +119,13 @@ def test_outcomes_and_comparison(trust_forums_runs, tmp_path):
     assert outcomes.groupby(["draw", "replicate"]).ngroups == 4
     series = pd.read_csv(tmp_path / "trust_forums" / "timeseries.csv")
     assert {"scenario", "seed", "week", "share_together", "mean_trust"} <= set(series.columns)
-    comp = compare_scenarios(tmp_path, reps=500).table
-    base = comp[comp.scenario == "baseline"]
-    assert np.allclose(base.diff_median.dropna(), 0)
-    trust = comp[(comp.scenario == "trust_forums") & (comp.outcome == "mean_trust")].iloc[0]
-    assert trust.diff_median > 0  # forums build trust
     assert main(["compare", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "comparison.csv").exists() and (tmp_path / "differences.png").exists()
+    comp = pd.read_csv(tmp_path / "comparison.csv")  # what compare_scenarios computed
+    base = comp[comp.scenario == "baseline"]
+    assert base.diff_median.notna().any() and np.allclose(base.diff_median.dropna(), 0)
+    trust = comp[(comp.scenario == "trust_forums") & (comp.outcome == "mean_trust")].iloc[0]
+    assert trust.diff_median > 0  # forums build trust
     fit = pd.read_csv(tmp_path / "baseline_vs_observed.csv")
     assert len(fit) == 18
     # Every run records what it was given, and each effect's variance is attributed.

@@ -27,7 +27,7 @@ def reading_comparison(reading_ensembles):
 
 
 def test_the_local_policy_answers_per_reading_beside_the_average(reading_ensembles,
-                                                                 reading_comparison):
+                                                                 reading_comparison, capsys):
     from calibration.posterior import load_posterior
     from scenarios.compare import reading_lines
     from sim.regime import READINGS
@@ -51,6 +51,15 @@ def test_the_local_policy_answers_per_reading_beside_the_average(reading_ensembl
     few = [line for line, r in zip(lines, rows, strict=False) if r.paired_runs < 10]
     assert few and all("no number given" in line for line in few)
     assert any("readings as drawn" in n for n in comp.notes)
+    # What `coprod compare` prints of them and writes to comparison.csv (the command end to
+    # end: test_compare_prints_the_answer_per_reading_and_writes_the_policy_response, slow).
+    from coprod.scenario_cmds import _print_readings
+
+    _print_readings(comp)
+    printed = capsys.readouterr().out
+    assert "by the policy's reading (the paper leaves it open" in printed
+    assert "averaged over the readings by their posterior weights" in printed
+    assert {"reading", "reading_weight", "reading_worlds"} <= set(comp.table.columns)
 
 
 def test_attribution_groups_reach_the_report_with_their_words(tmp_path):
@@ -170,6 +179,7 @@ def test_survey_judges_control_most_and_says_for_whom(capsys):
     assert "for: supported for the statutory activities" in printed
 
 
+@pytest.mark.slow
 def test_compare_prints_the_answer_per_reading_and_writes_the_policy_response(
         reading_ensembles, tmp_path, capsys):
     ensembles = Path(shutil.copytree(reading_ensembles, tmp_path / "scenarios"))
