@@ -1,9 +1,11 @@
 """The model's weekly outcomes, each declared once.
 
-The model computes these every week (:meth:`sim.model.CoProductionModel.step`), its
-DataCollector records them, scenario ensembles summarise them, and plots, the report
-and the dashboard label them, all from this table. Adding an outcome means one row
-here and the line in ``step`` that computes it.
+The world computes these every week from its raw weekly counts
+(:meth:`sim.world.World._outcomes`), the Mesa wrapper's DataCollector records them,
+scenario ensembles summarise them, and plots, the report and the dashboard label them,
+all from this table. Adding an outcome means one row here and the line of
+``World._outcomes`` that computes it (and, for a new raw count, a column of the compiled
+kernels' week record, :data:`sim.kernels.WEEK_RECORD`).
 """
 
 from __future__ import annotations
