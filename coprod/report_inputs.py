@@ -263,6 +263,7 @@ class ScenarioPart:
     comparison: pd.DataFrame | None  # None: runs not compared
     compared: tuple[str, ...]  # the scenarios of comparison.csv, baseline first
     comparison_manifest: dict
+    notes: tuple[str, ...]  # on the runs' versions, as compare notes them
     attribution: pd.DataFrame | None
     figures: tuple[tuple[Path, str], ...]
     by_year: pd.DataFrame | None = None  # effect_by_year.csv (scenarios.over_time)
@@ -474,6 +475,26 @@ def _checked_name(sdir: Path, name: str) -> str:
     return name
 
 
+def _check_compared(sdir: Path, comp: pd.DataFrame, compared: tuple, record: dict,
+                    runs: tuple) -> tuple[str, ...]:
+    """Refuse a comparison that is not of the runs in ``sdir`` now (one line); its notes.
+
+    The runs' manifests get compare's own check, and must be those the comparison
+    recorded (:func:`scenarios.compare.check_compared`); the rows of groups of
+    municipalities must be those its runs hold (:func:`scenarios.compare.check_groups`).
+    Returns the lines on versions compare notes (other package versions, another model).
+    """
+    from scenarios.compare import check_compared, check_groups
+    from scenarios.effects import read_manifest
+
+    path = sdir / "comparison_manifest.json"
+    # Read as compare reads them (each field it uses checked), in comparison.csv's order.
+    manifests = {r.name: (r.path, read_manifest(r.path)) for r in runs if r.name in compared}
+    notes = check_compared(path, record, manifests, compared[0])
+    check_groups(path, record, comp, manifests)
+    return tuple(notes)
+
+
 def load_scenarios(sdir: Path | None) -> ScenarioPart | None:
     """The scenarios' folder ``sdir`` (None when there is none)."""
     if sdir is None:
@@ -491,6 +512,7 @@ def load_scenarios(sdir: Path | None) -> ScenarioPart | None:
                               if (p.parent / "outcomes.csv").exists()
                               and p.parent.name not in compared]
     runs = tuple(_run(sdir / n / "manifest.json", n) for n in names)
+    notes = _check_compared(sdir, comp, compared, record, runs) if comp is not None else ()
     attribution = None
     if (sdir / "attribution.csv").exists():
         attribution = read_own_csv(sdir / "attribution.csv", COMPARE_REMAKE,
@@ -507,7 +529,7 @@ def load_scenarios(sdir: Path | None) -> ScenarioPart | None:
         for column in ("scenario", "group", "outcome"):
             by_year[column] = by_year[column].astype(str)
     return ScenarioPart(folder=sdir, runs=runs, comparison=comp, compared=compared,
-                        comparison_manifest=record, attribution=attribution,
+                        comparison_manifest=record, notes=notes, attribution=attribution,
                         figures=figures, by_year=by_year,
                         by_year_figure=(sdir / over_time.FIGURE
                                         if (sdir / over_time.FIGURE).exists() else None))

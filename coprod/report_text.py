@@ -27,7 +27,13 @@ from scenarios.attribution import (
     share_words,
     uncertainty_sentence,
 )
-from scenarios.compare import describe_outcome, group_lines, own_lines, reading_lines
+from scenarios.compare import (
+    adopts_alone,
+    describe_outcome,
+    group_lines,
+    own_lines,
+    reading_lines,
+)
 from scenarios.labels import change, describe, number
 from sim.outcomes import outcome
 from sim.regime import READING_STRENGTHS
@@ -253,15 +259,6 @@ def uncertainty(rows: pd.DataFrame, which: str = "that") -> str:
                  f"{correlation_words(top.rank_correlation, top.low_90, top.high_90)}): "
                  "conditional on how strongly a policy acts that way.")
     return text
-
-
-def adopts_alone(manifest: dict) -> bool:
-    """Whether a scenario's runs switched one's own municipality alone (--adopters own).
-
-    From its manifest's ``overrides`` (the lever ``adopters``: 0 all, 1 own).
-    """
-    overrides = manifest.get("overrides") if isinstance(manifest, dict) else None
-    return isinstance(overrides, dict) and overrides.get("adopters") == 1
 
 
 def policy_sentence(comp: pd.DataFrame, att: pd.DataFrame | None, *,

@@ -262,6 +262,7 @@ def run_compare(args) -> int:
                 baseline=comp.baseline, population=comp.population,
                 scenarios=list(comp.table.scenario.unique()) if len(comp.table) else [],
                 surveys=waves.record(), written=written, notes=notes, years=comp.years,
+                run_manifests=comp.run_manifests, areas=comp.areas,
                 **({"effect_by_year": OVER_TIME_NOTE} if by_year else {})))
             written.append("comparison_manifest.json")
     for name in comp.skipped:

@@ -52,16 +52,44 @@ def _again(path: Path) -> str:
 def read_manifest(path: Path) -> dict:
     """A scenario's ``manifest.json``, its fields used here checked for their types."""
     record = read_own_json(path, REMAKE)
-    kinds = {"horizon_weeks": (int, "a whole number"), "population": (str, "a name"),
-             "seed": (int, "a whole number"), "posterior": (str, "a text"),
-             "identity": (dict, "a record"), "outcome_rows": (int, "a whole number"),
-             "runs": (int, "a whole number"), "failed": (list, "a list")}
+    whole = (int, "a whole number from 0")
+    kinds = {"horizon_weeks": whole, "population": (str, "a name"),
+             "seed": whole, "posterior": (str, "a text"),
+             "identity": (dict, "a record"), "outcome_rows": whole, "runs": whole,
+             "failed": (list, "a list"), "series_rows": whole, "municipality_rows": whole,
+             "municipality_year_rows": whole}
     for name, (kind, allowed) in kinds.items():
         value = record.get(name)
-        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)
+                                  or (kind is int and value < 0)):
             raise InputError(f"{path}: {name}", value, f"allowed: {allowed}; "
                              + _again(path))
+    if record.get("population") is not None:
+        check_population(path, record["population"])
     return record
+
+
+def check_population(path: Path, name: str) -> None:
+    """Refuse, in one line naming ``path``, a population name coprod does not write.
+
+    The 2015 sample or Norway (:data:`sim.municipality.POPULATIONS`), either with one's
+    own municipality, or a survey's frame (:mod:`sim.sample_frame`).
+    """
+    from sim.municipality import POPULATIONS, split_population_name
+    from sim.sample_frame import frame_from_name, is_frame_name
+
+    try:
+        if is_frame_name(name):
+            frame_from_name(name)
+            return
+        base, _ = split_population_name(name)
+        known = base in POPULATIONS
+    except InputError:
+        known = False
+    if not known:
+        raise InputError(f"{path}: field 'population'", name, "allowed: "
+                         f"{', '.join(POPULATIONS)}, either with your municipality, or a "
+                         "survey's frame, as 'coprod run' writes them; " + _again(path))
 
 
 def _read_table(path: Path, columns: tuple) -> pd.DataFrame:
@@ -124,6 +152,38 @@ def _numbers(path: Path, frame: pd.DataFrame, column: str, *, blank: bool) -> np
     return values
 
 
+# No outcome of a run is negative; none is near this (people, hours, activities a week).
+MAX_LEVEL = 1e12
+# Units whose values are fractions from 0 to 1 (scenarios.labels.describe).
+FRACTION_UNITS = ("%", "0–1", "share of runs")
+
+
+def level_bounds(outcome: str) -> tuple[float, str]:
+    """The largest value an outcome can take, and that range in words.
+
+    Shares, trust and classes lie in 0 to 1; every other outcome (people, hours,
+    activities, units) from 0 to :data:`MAX_LEVEL`.
+    """
+    from scenarios.labels import describe
+
+    if describe(outcome).unit in FRACTION_UNITS:
+        return 1.0, "a number from 0 to 1 (a share, trust or class)"
+    return MAX_LEVEL, f"a number from 0 to {MAX_LEVEL:g}"
+
+
+def _check_levels(path: Path, frame: pd.DataFrame, values: np.ndarray,
+                  outcomes: pd.Series) -> None:
+    """Refuse, in one line, an outcome's value out of its range (blank ones pass)."""
+    highest = {name: level_bounds(name) for name in outcomes.unique()}
+    top = outcomes.map(lambda n: highest[n][0]).to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        wrong = (values < 0) | (values > top)
+    if wrong.any():
+        i = int(np.flatnonzero(wrong)[0])
+        raise _bad(path, frame, "value", wrong, f"for outcome '{outcomes.iloc[i]}' "
+                   f"{highest[outcomes.iloc[i]][1]}")
+
+
 def _run_key(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
     """The run key columns, each checked (and the scenario's name, where written)."""
     if "scenario" in frame.columns:  # every row is the folder's scenario
@@ -177,6 +237,7 @@ def read_outcomes_file(path: Path) -> Outcomes:
     long = _run_key(path, frame)
     long["outcome"] = frame["outcome"].to_numpy()
     long["value"] = _numbers(path, frame, "value", blank=True)
+    _check_levels(path, frame, long.value.to_numpy(), frame["outcome"])
     _refuse_repeats(path, long, [*KEY, "outcome"], "run's outcome")
     wide = long.pivot(index=KEY, columns="outcome", values="value")
     wide.columns.name = None
@@ -209,8 +270,17 @@ def _cut(value):
 
 def check_comparable(mine: Outcomes, base: Outcomes) -> None:
     """Refuse, in one line, to pair runs of ensembles that differ in :data:`COMPARABLE`."""
-    a, b = mine.manifest, base.manifest
+    check_pairable(mine.path.parent / "manifest.json", mine.manifest, base.name,
+                   base.manifest)
+
+
+def check_pairable(path: Path, a: dict, base_name: str, b: dict) -> None:
+    """Refuse, in one line, runs whose manifest ``a`` (at ``path``) cannot pair with ``b``.
+
+    ``b``: the manifest of ``base_name``'s runs; what must agree is :data:`COMPARABLE`.
+    """
     ia, ib = a.get("identity") or {}, b.get("identity") or {}
+    ia, ib = (i if isinstance(i, dict) else {} for i in (ia, ib))
     for field, _label in COMPARABLE:
         theirs, ours = b.get(field), a.get(field)
         if field == "posterior" and "posterior_sha256" in ia and "posterior_sha256" in ib:
@@ -226,8 +296,8 @@ def check_comparable(mine: Outcomes, base: Outcomes) -> None:
                 from sim.municipality import describe_population
 
                 ours, theirs = describe_population(ours), describe_population(theirs)
-            raise CoprodError(f"{mine.path.parent / 'manifest.json'}: {field} "
-                              f"{_cut(ours)!r} differs from {base.name}'s "
+            raise CoprodError(f"{path}: {field} "
+                              f"{_cut(ours)!r} differs from {base_name}'s "
                               f"{_cut(theirs)!r}; {SAME}")
 
 
@@ -392,13 +462,21 @@ def read_municipalities_file(path: Path, manifest: dict | None = None, *,
         out[column] = _whole(path, frame, column, limit=2601)
     out["municipality"] = _whole(path, frame, "municipality", limit=100_000)
     for column in columns[1:]:
-        out[column] = _numbers(path, frame, column, blank=column == "mean_trust")
+        out[column] = values = _numbers(path, frame, column, blank=column == "mean_trust")
+        top, words = ((1.0, "a number from 0 to 1") if column in UNIT_INTERVAL else
+                      (MAX_LEVEL, f"a number from 0 to {MAX_LEVEL:g}"))
+        with np.errstate(invalid="ignore"):
+            wrong = (values < 0) | (values > top)
+        if wrong.any():
+            raise _bad(path, frame, column, wrong, words)
     index = ["draw", "replicate", *years[:1], "municipality"]
     _refuse_repeats(path, out, index, "run's municipality" + (" per year" if by_year
                                                                 else ""))
     return out.set_index([*KEY, *years[:1], "municipality"]).sort_index()
 
 
+# municipalities.csv's columns that are flags (0 or 1) or trust: from 0 to 1.
+UNIT_INTERVAL = ("own", "switched", "mean_trust")
 # Municipalities like one's own: "similar size" is within this factor of its inhabitants
 # either way (issue 32: "within a factor of two"), one's own left out.
 LIKE_FACTOR = 2.0

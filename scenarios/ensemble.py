@@ -397,7 +397,7 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
     idents = [identity(s, seed=seed, posterior=post, code=code) for s in scenarios]
     with locked(out):
         for scenario, ident in zip(scenarios, idents, strict=True):
-            check_folder(out / scenario.name, ident, force=force)
+            check_folder(out / scenario.name, ident, force=force, resume=resume)
         stores: list[RunStore] = []
         written: list[str] = []  # scenarios whose files are in place
         try:

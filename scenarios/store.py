@@ -210,12 +210,49 @@ def pending_identity(directory: Path) -> dict | None:
     return _store_identity(directory / SIDE_STORE)
 
 
-def check_folder(directory: Path, ident: dict, *, force: bool) -> None:
+def _stored_runs(path: Path) -> int:
+    """How many runs a store holds (0: none there, or not readable: nothing to keep)."""
+    if not path.is_file():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            return int(db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+    except (sqlite3.DatabaseError, TypeError, ValueError):
+        return 0
+
+
+def check_side_store(directory: Path, ident: dict, *, resume: bool) -> None:
+    """Refuse, in one line, a command that would drop the runs a side store keeps.
+
+    A fresh start cut short (:data:`SIDE_STORE`) keeps its finished runs for ``--resume``
+    with its options; any other command would delete them (a fresh start replaces the
+    side store) or leave them behind. So unless this command continues them, it is
+    refused, naming both ways on: continue them, or remove the file to drop them.
+    """
+    side = directory / SIDE_STORE
+    kept = _stored_runs(side)
+    pending = pending_identity(directory)
+    if not kept or (resume and pending == ident):
+        return
+    if pending == ident:
+        raise InputError(str(side), f"{kept} runs", "add --resume to continue them (only "
+                         "the rest is computed), or remove that file to start afresh",
+                         problem="this very command was cut short; it keeps")
+    diff = _differences(pending or {}, ident) or ["other options"]
+    raise InputError(str(side), f"{kept} runs", "they differ from this command's runs: "
+                     + "; ".join(diff) + "; to continue them, rerun with the options they "
+                     "were made with and --resume --force; to drop them, remove that file",
+                     problem="an earlier 'coprod run' was cut short; it keeps")
+
+
+def check_folder(directory: Path, ident: dict, *, force: bool, resume: bool = False) -> None:
     """Refuse to write into a folder holding results of another identity (unless force).
 
     A fresh start of this very identity that was cut short (its side store) may be
-    continued: the user asked for it already.
+    continued: the user asked for it already. Runs a side store keeps are never
+    dropped by a command that does not continue them (:func:`check_side_store`).
     """
+    check_side_store(directory, ident, resume=resume)
     old = recorded_identity(directory)
     if old is None or force or pending_identity(directory) == ident:
         return
@@ -245,8 +282,10 @@ class RunStore:
         self.ident = json.dumps(ident, sort_keys=True)
         if resume:
             self.staged = _store_identity(side) == ident
+            if not self.staged and not _stored_runs(side):
+                self._discard(side)  # a side store of nothing (check_side_store: no runs)
         else:  # a fresh start: anything finished here stays until the new set is whole
-            self._discard(side)
+            self._discard(side)  # it holds no run (check_side_store refuses to drop any)
             self.staged = main.exists() or any((directory / n).exists()
                                                for n in RESULT_FILES)
         self.closed_count: int | None = None  # runs stored, once the database is closed

@@ -1,0 +1,249 @@
+"""Results folders that no longer agree with themselves (issue 29, the leftovers).
+
+A comparison whose rows of groups of municipalities disagree with what its runs
+recorded; a comparison made from other runs than the folder holds now; a plain run that
+would drop the runs a cut-short ``--force`` kept; outcome values out of their range;
+population names, row counts and fit values that are malformed. Each is one line naming
+the file, the field and what is allowed, with a non-zero exit and no traceback, and
+nothing already computed is lost.
+"""
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from coprod.main import main
+
+SMALL = ["--draws", "2", "--assumption-draws", "1", "--replicates", "2", "--horizon", "8"]
+OWN = str(Path(__file__).resolve().parents[1] / "docs" / "examples" / "municipality.toml")
+
+
+def _one_line(capsys, *expected: str) -> str:
+    captured = capsys.readouterr()
+    err = captured.err
+    assert "Traceback" not in err + captured.out and err.count("\n") == 1, err
+    for text in expected:
+        assert text in err, err
+    return err
+
+
+@pytest.fixture(scope="module")
+def own_once(tmp_path_factory):
+    """Two scenarios run with one's own municipality, compared and reported once."""
+    out = tmp_path_factory.mktemp("own") / "scenarios"
+    assert main(["run", "baseline", "local_volunteer_policy", *SMALL, "--seed", "3",
+                 "--municipality", OWN, "--workers", "1", "--out", str(out)]) == 0
+    assert main(["compare", "--out", str(out)]) == 0
+    assert main(["report", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture
+def own(own_once, tmp_path):
+    return Path(shutil.copytree(own_once, tmp_path / "scenarios"))
+
+
+def _rows(path: Path) -> list[list[str]]:
+    with path.open(newline="") as f:
+        return list(csv.reader(f))
+
+
+def _write_rows(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+
+
+def _edit_json(path: Path, change) -> None:
+    record = json.loads(path.read_text())
+    change(record)
+    path.write_text(json.dumps(record))
+
+
+# --- N3. Who adopts is read from the runs, not from which rows comparison.csv holds ------
+
+def test_deleted_like_yours_adopter_rows_are_refused_not_read_as_none_adopting(own, capsys):
+    capsys.readouterr()
+    path = own / "comparison.csv"
+    _write_rows(path, [r for r in _rows(path) if not r[1].startswith("like_yours_adopters:")])
+    report = (own / "report.html").read_bytes()
+    assert main(["report", "--out", str(own)]) == 2
+    _one_line(capsys, "comparison.csv: scenario local_volunteer_policy",
+              "no rows for 'like_yours_adopters:...'", "rerun 'coprod compare")
+    assert (own / "report.html").read_bytes() == report  # the earlier report stays
+
+
+def test_a_manifest_saying_adopters_own_contradicts_like_yours_adopters(own, capsys):
+    capsys.readouterr()
+    _edit_json(own / "local_volunteer_policy" / "manifest.json",
+               lambda r: r["overrides"].update(adopters=1))
+    # The comparison is then of other runs: said first. With the digest made to agree,
+    # the recorded like-yours adopters contradict --adopters own.
+    from scenarios.compare import manifest_digest
+
+    record = json.loads((own / "local_volunteer_policy" / "manifest.json").read_text())
+    _edit_json(own / "comparison_manifest.json", lambda r: r["run_manifests"].update(
+        local_volunteer_policy=manifest_digest(record)))
+    assert main(["report", "--out", str(own)]) == 2
+    _one_line(capsys, "field 'areas', scenario local_volunteer_policy",
+              "--adopters own")
+
+
+# --- N4. A comparison of other runs than the folder holds now ---------------------------
+
+def test_report_refuses_a_comparison_after_one_scenario_was_run_again(own, capsys):
+    capsys.readouterr()
+    report = (own / "report.html").read_bytes()
+    assert main(["run", "local_volunteer_policy", *SMALL, "--seed", "3", "--municipality",
+                 OWN, "--workers", "1", "--out", str(own)]) == 0
+    capsys.readouterr()
+    assert main(["report", "--out", str(own)]) == 2
+    _one_line(capsys, "made from other runs of 'local_volunteer_policy'",
+              f"rerun 'coprod compare --out {own}'")
+    assert (own / "report.html").read_bytes() == report
+    assert main(["compare", "--out", str(own)]) == 0
+    assert main(["report", "--out", str(own)]) == 0
+
+
+def test_report_refuses_a_comparison_whose_runs_no_longer_pair(own, capsys):
+    """A --force of one scenario with another seed (or a kill between two swaps)."""
+    capsys.readouterr()
+    assert main(["run", "local_volunteer_policy", *SMALL, "--seed", "4", "--municipality",
+                 OWN, "--workers", "1", "--force", "--out", str(own)]) == 0
+    capsys.readouterr()
+    assert main(["compare", "--out", str(own)]) == 2
+    _one_line(capsys, "seed 4 differs from baseline's 3")
+    assert main(["report", "--out", str(own)]) == 2
+    _one_line(capsys, "comparison.csv no longer matches the runs", "seed 4 differs",
+              "then rerun 'coprod compare")
+
+
+def test_a_comparison_without_its_record_of_runs_is_refused(own, capsys):
+    capsys.readouterr()
+    _edit_json(own / "comparison_manifest.json", lambda r: r.pop("run_manifests"))
+    assert main(["report", "--out", str(own)]) == 2
+    _one_line(capsys, "comparison_manifest.json: field 'run_manifests'",
+              "rerun 'coprod compare")
+
+
+# --- N5. Runs a cut-short --force kept are not dropped without a word -------------------
+
+def _cut_short(monkeypatch, after: int):
+    import scenarios.store as store
+
+    real, calls = store.RunStore.add, []
+
+    def killed(self, *a, **kw):  # Ctrl-C after `after` new runs are stored
+        if len(calls) == after:
+            raise KeyboardInterrupt
+        calls.append(1)
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(store.RunStore, "add", killed)
+    return lambda: monkeypatch.setattr(store.RunStore, "add", real)
+
+
+def test_a_plain_run_refuses_to_drop_the_runs_of_a_cut_short_force(tmp_path, capsys,
+                                                                   monkeypatch):
+    import scenarios.store as store
+
+    out = tmp_path / "runs"
+    assert main(["run", "baseline", *SMALL, "--seed", "3", "--out", str(out)]) == 0
+    side = out / "baseline" / store.SIDE_STORE
+    restore = _cut_short(monkeypatch, 2)
+    assert main(["run", "baseline", *SMALL, "--seed", "4", "--force", "--workers", "1",
+                 "--out", str(out)]) == 130
+    restore()
+    kept = side.read_bytes()
+    capsys.readouterr()
+    # The folder's original options: the side store's 2 runs would go without a word.
+    assert main(["run", "baseline", *SMALL, "--seed", "3", "--out", str(out)]) == 2
+    _one_line(capsys, str(side), "'2 runs'", "--resume --force", "remove that file")
+    assert side.read_bytes() == kept
+    # --resume with the original options leaves them neither behind nor dropped.
+    assert main(["run", "baseline", *SMALL, "--seed", "3", "--resume", "--force",
+                 "--out", str(out)]) == 2
+    _one_line(capsys, str(side))
+    # The options they were made with continue them.
+    assert main(["run", "baseline", *SMALL, "--seed", "4", "--resume", "--force",
+                 "--out", str(out)]) == 0
+    assert "2 stored runs reused" in capsys.readouterr().out
+    assert not side.exists()
+
+
+def test_a_plain_rerun_of_the_cut_short_command_names_resume(tmp_path, capsys, monkeypatch):
+    import scenarios.store as store
+
+    out = tmp_path / "runs"
+    assert main(["run", "baseline", *SMALL, "--seed", "3", "--out", str(out)]) == 0
+    restore = _cut_short(monkeypatch, 1)
+    assert main(["run", "baseline", *SMALL, "--seed", "3", "--workers", "1",
+                 "--out", str(out)]) == 130
+    restore()
+    capsys.readouterr()
+    assert main(["run", "baseline", *SMALL, "--seed", "3", "--out", str(out)]) == 2
+    _one_line(capsys, store.SIDE_STORE, "add --resume")
+    # Removing the side store drops its runs, as the line says.
+    (out / "baseline" / store.SIDE_STORE).unlink()
+    assert main(["run", "baseline", *SMALL, "--seed", "3", "--out", str(out)]) == 0
+
+
+# --- N6. Outcome values out of their range --------------------------------------------
+
+@pytest.mark.parametrize(("outcome", "value"), [
+    ("share_together", "5"),  # was "+399 points"
+    ("share_together", "1e308"),  # was numpy RuntimeWarnings with source lines
+    ("share_municipality", "-0.2"),
+    ("active_volunteers", "-3"),
+    ("active_volunteers", "1e308"),
+    ("class:shared", "2"),
+    ("mean_trust", "1.5"),
+])
+def test_compare_refuses_an_outcome_value_out_of_its_range(own, capsys, outcome, value):
+    capsys.readouterr()
+    path = own / "local_volunteer_policy" / "outcomes.csv"
+    rows = _rows(path)
+    line = next(i for i, r in enumerate(rows) if r[4] == outcome)
+    rows[line][5] = value
+    _write_rows(path, rows)
+    assert main(["compare", "--out", str(own)]) == 2
+    _one_line(capsys, f"outcomes.csv: line {line + 1}, column value", repr(value),
+              f"for outcome '{outcome}'", "from 0 to 1" if outcome != "active_volunteers"
+              else "from 0 to 1e+12")
+
+
+def test_compare_refuses_a_municipality_value_out_of_its_range(own, capsys):
+    capsys.readouterr()
+    path = own / "local_volunteer_policy" / "municipalities.csv"
+    rows = _rows(path)
+    rows[1][rows[0].index("switched")] = "7"
+    _write_rows(path, rows)
+    assert main(["compare", "--out", str(own)]) == 2
+    _one_line(capsys, "municipalities.csv: line 2, column switched", "from 0 to 1")
+
+
+# --- Minor: manifests' population names and row counts --------------------------------
+
+@pytest.mark.parametrize("population", ["nowhere", "survey2015+municipality:{bad",
+                                        "norway\u001b[31m"])
+@pytest.mark.parametrize("command", ["compare", "report"])
+def test_a_bad_population_name_names_the_manifest(own, capsys, population, command):
+    capsys.readouterr()
+    for name in ("baseline", "local_volunteer_policy"):
+        _edit_json(own / name / "manifest.json", lambda r: r.update(population=population))
+    assert main([command, "--out", str(own)]) == 2
+    err = _one_line(capsys, "baseline/manifest.json: field 'population'",
+                    "survey2015, norway")
+    assert "\x1b" not in err
+
+
+@pytest.mark.parametrize("value", ["200", -5, 2.5, True])
+def test_a_malformed_municipality_count_blames_the_manifest(own, capsys, value):
+    capsys.readouterr()
+    _edit_json(own / "local_volunteer_policy" / "manifest.json",
+               lambda r: r.update(municipality_rows=value))
+    assert main(["compare", "--out", str(own)]) == 2
+    _one_line(capsys, "local_volunteer_policy/manifest.json: municipality_rows",
+              "a whole number from 0")
