@@ -28,7 +28,6 @@ from scenarios.attribution import (
     uncertainty_sentence,
 )
 from scenarios.compare import (
-    adopts_alone,
     describe_outcome,
     group_lines,
     own_lines,
