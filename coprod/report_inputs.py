@@ -376,13 +376,16 @@ def load_fit(directory: Path, cells: int) -> FitPart | None:
     if not (folder / "fit.csv").exists():
         return None
     fit = read_own_csv(folder / "fit.csv", FIT_REMAKE, rows=cells, columns=FIT_COLUMNS,
-                       numeric=FIT_COLUMNS[2:], bounds=SHARE_BOUNDS)
+                       numeric=FIT_COLUMNS[2:-1], bounds=SHARE_BOUNDS)
+    flags(fit, "inside", folder / "fit.csv", FIT_REMAKE)
     fit_n = read_own_csv(folder / "fit_n.csv", FIT_REMAKE, columns=("inside",),
-                         numeric=("inside",), rows=len(TABLE2_IDS))
+                         rows=len(TABLE2_IDS))
+    flags(fit_n, "inside", folder / "fit_n.csv", FIT_REMAKE)
     validation = None
     if (folder / "fit_validation.csv").exists():
         validation = read_own_csv(folder / "fit_validation.csv", FIT_REMAKE,
                                   columns=VALIDATION_COLUMNS, numeric=VALIDATION_COLUMNS[2:5])
+        flags(validation, "consistent", folder / "fit_validation.csv", FIT_REMAKE)
     path = folder / "manifest.json"
     record = manifest_at(path, FIT_REMAKE)
     source = posterior_text(record, path, FIT_REMAKE)
@@ -390,6 +393,24 @@ def load_fit(directory: Path, cells: int) -> FitPart | None:
                    surveys=manifest_surveys(record), posterior_source=source,
                    posterior=posterior_at(source, directory), has_manifest=path.is_file(),
                    manifest=record)
+
+
+def flags(frame: pd.DataFrame, column: str, path: Path, remake: str) -> None:
+    """Make ``column`` of a CSV coprod wrote booleans, or refuse a cell in one line.
+
+    coprod writes True and False (pandas' booleans); anything else is refused naming the
+    file, row and column (not as "a finite number": it is no number).
+    """
+    words = {"true": True, "false": False}
+    values = frame[column].map(lambda v: v if isinstance(v, bool | np.bool_)
+                               else words.get(str(v).strip().lower()))
+    bad = values.isna().to_numpy()
+    if bad.any():
+        row = int(bad.argmax())
+        raise InputError(f"{path}: row {row + 2}, column '{column}'",
+                         str(frame[column].iloc[row]), f"allowed: True or False; make it "
+                         f"again with '{remake}'")
+    frame[column] = values.astype(bool)
 
 
 def read_comparison(path: Path) -> pd.DataFrame:

@@ -27,7 +27,6 @@ from coprod.report_inputs import (
     survey_records,
 )
 from coprod.report_text import (
-    adopts_alone,
     group_cell,
     interval,
     is_2015,
@@ -46,7 +45,7 @@ from coprod.report_text import (
     without_machine_folder,
 )
 from scenarios.attribution import ASSUMED, CHANCE, NARROWED, RESIDUAL, STRENGTHS, WORLD
-from scenarios.compare import reading_lines
+from scenarios.compare import adopts_alone, reading_lines
 from scenarios.labels import change, describe, fte
 from sim.errors import InputError, UnknownNameError
 from sim.frame import SURVEY_2015

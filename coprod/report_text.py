@@ -27,12 +27,7 @@ from scenarios.attribution import (
     share_words,
     uncertainty_sentence,
 )
-from scenarios.compare import (
-    describe_outcome,
-    group_lines,
-    own_lines,
-    reading_lines,
-)
+from scenarios.compare import describe_outcome, group_lines, own_lines, reading_lines
 from scenarios.labels import change, describe, number
 from sim.outcomes import outcome
 from sim.regime import READING_STRENGTHS

@@ -52,7 +52,7 @@ def _again(path: Path) -> str:
 def read_manifest(path: Path) -> dict:
     """A scenario's ``manifest.json``, its fields used here checked for their types."""
     record = read_own_json(path, REMAKE)
-    whole = (int, "a whole number from 0")
+    whole = (int, "a whole number >= 0")
     kinds = {"horizon_weeks": whole, "population": (str, "a name"),
              "seed": whole, "posterior": (str, "a text"),
              "identity": (dict, "a record"), "outcome_rows": whole, "runs": whole,
@@ -62,7 +62,8 @@ def read_manifest(path: Path) -> dict:
         value = record.get(name)
         if value is not None and (not isinstance(value, kind) or isinstance(value, bool)
                                   or (kind is int and value < 0)):
-            raise InputError(f"{path}: {name}", value, f"allowed: {allowed}; "
+            field = f"field '{name}'" if kind is int else name
+            raise InputError(f"{path}: {field}", value, f"allowed: {allowed}; "
                              + _again(path))
     if record.get("population") is not None:
         check_population(path, record["population"])

@@ -10,7 +10,6 @@ line naming the file and the field.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import numpy as np
 
 from calibration.abc import DEFAULT, QUICK, Settings, calibrate, settings_dict
 from sim.errors import InputError, printable
-from sim.io import atomic_write_text, read_own_json
+from sim.io import read_own_json, write_manifest
 
 RECORD_FILE = "calibration.json"
 DRAWS, QUICK_DRAWS = 200, 30  # posterior predictive draws of a study, full and quick
@@ -68,8 +67,7 @@ def calibrate_or_reuse(directory: Path, *, resume: bool, remake: str,
     made = {**settings_dict(result), **(record or {})}
     if "seed" in kwargs:
         made["seed"] = kwargs["seed"]
-    atomic_write_text(directory / RECORD_FILE,
-                      json.dumps(made, indent=2, default=str) + "\n")
+    write_manifest(directory / RECORD_FILE, made)  # standard JSON: a NaN is null
     return made
 
 

@@ -245,5 +245,58 @@ def test_a_malformed_municipality_count_blames_the_manifest(own, capsys, value):
     _edit_json(own / "local_volunteer_policy" / "manifest.json",
                lambda r: r.update(municipality_rows=value))
     assert main(["compare", "--out", str(own)]) == 2
-    _one_line(capsys, "local_volunteer_policy/manifest.json: municipality_rows",
-              "a whole number from 0")
+    _one_line(capsys, "local_volunteer_policy/manifest.json: field 'municipality_rows'",
+              "a whole number >= 0")
+
+
+# --- Minor: fit.csv's booleans; standard JSON; median.json's model version -------------
+
+@pytest.mark.parametrize(("file", "column"), [("fit.csv", "inside"),
+                                              ("fit_n.csv", "inside"),
+                                              ("fit_validation.csv", "consistent")])
+def test_a_fit_flag_that_is_not_true_or_false_is_named_so(fitted, capsys, file, column):
+    capsys.readouterr()
+    path = fitted / file
+    rows = _rows(path)
+    rows[1][rows[0].index(column)] = "maybe"
+    _write_rows(path, rows)
+    assert main(["report", "--out", str(fitted.parent)]) == 2
+    _one_line(capsys, f"{file}: row 2, column '{column}'", "'maybe'",
+              "allowed: True or False")
+
+
+def test_a_manifest_is_standard_json_with_null_for_nan(tmp_path):
+    from sim.io import write_manifest
+
+    path = write_manifest(tmp_path / "manifest.json", {
+        "noise_level": float("nan"), "runs": [1.0, float("inf")], "ok": 0.5})
+
+    def refuse(constant):  # NaN, Infinity: not JSON
+        raise AssertionError(f"{constant} in {path.read_text()}")
+
+    record = json.loads(path.read_text(), parse_constant=refuse)
+    assert record == {"noise_level": None, "runs": [1.0, None], "ok": 0.5}
+
+
+def test_a_kept_calibration_record_with_null_or_nan_is_read(tmp_path):
+    from studies.calibrations import RECORD_FILE, calibration_record
+
+    for text in ("null", "NaN"):  # written now, written before
+        (tmp_path / RECORD_FILE).write_text(
+            '{"epsilons": [1.0, 0.5], "simulations": 10, "populations": 2, '
+            f'"noise_level": {text}}}')
+        record = calibration_record(tmp_path, "coprod validate")
+        assert record["simulations"] == 10 and record["reused"]
+
+
+@pytest.mark.parametrize("value", ["four", "0", True, -2])
+def test_a_bad_model_version_in_median_json_is_named_as_median_json_writes_it(
+        tmp_path, value):
+    from calibration.posterior import MEDIAN_VERSION_KEY, load_posterior
+    from sim.errors import InputError
+
+    shipped = Path(__file__).resolve().parents[1] / "calibration" / "data" / "posterior"
+    folder = Path(shutil.copytree(shipped, tmp_path / "posterior"))
+    _edit_json(folder / "median.json", lambda r: r.update({MEDIAN_VERSION_KEY: value}))
+    with pytest.raises(InputError, match=f"median.json: field '{MEDIAN_VERSION_KEY}'"):
+        load_posterior(folder)
