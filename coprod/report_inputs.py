@@ -43,13 +43,17 @@ VALIDATION_COLUMNS = ("pattern", "known", "sim_median", "sim_low_90", "sim_high_
                       "consistent")
 COMP_COLUMNS = ("scenario", "outcome", "median")
 COMP_NUMERIC = ("median", "diff_median", "diff_low_90", "diff_high_90", "mean", "low_90",
-                "high_90", "mean_low_90", "mean_high_90")
+                "high_90", "mean_low_90", "mean_high_90", "runs", "paired_runs",
+                "reading_weight", "reading_worlds")
+LEVELS = ("median", "mean", "low_90", "high_90")  # an outcome's level (its range: below)
+CHANGES = ("diff_median", "diff_low_90", "diff_high_90")  # a change of it
 # Every outcome is a level of at least 0 (shares, counts, hours, trust), far below 1e12;
 # a class's probability (the mean of a 0/1 outcome) and its interval lie in 0 to 1.
 COMP_BOUNDS = {**dict.fromkeys(("median", "mean", "low_90", "high_90"), (0.0, 1e12)),
                **dict.fromkeys(("diff_median", "diff_low_90", "diff_high_90"),
                                (-1e12, 1e12)),
-               **dict.fromkeys(("mean_low_90", "mean_high_90"), (0.0, 1.0))}
+               **dict.fromkeys(("mean_low_90", "mean_high_90", "reading_weight"), (0.0, 1.0)),
+               **dict.fromkeys(("runs", "paired_runs", "reading_worlds"), (0.0, 1e9))}
 # Each interval holds its estimate: (low, estimate, high), in the rows that have them.
 COMP_ORDERED = (("low_90", "median", "high_90"),
                 ("diff_low_90", "diff_median", "diff_high_90"),
@@ -58,6 +62,10 @@ CLASS_PREFIX = "class:"
 ATTRIBUTION_COLUMNS = ("scenario", "outcome", "input", "kind", "share", "low_90", "high_90",
                        "rank_correlation", "note")
 ATTRIBUTION_NUMERIC = ("share", "low_90", "high_90", "rank_correlation")
+# A share of variance lies in 0 to 1; an interval's ends (of a share, or of a rank
+# correlation for an association) and a rank correlation in -1 to 1.
+ATTRIBUTION_BOUNDS = {"share": (0.0, 1.0), **dict.fromkeys(
+    ("low_90", "high_90", "rank_correlation"), (-1.0, 1.0))}
 # The scenarios' figures, in the report's order, with their captions ({observed}: the
 # survey the baseline is set against).
 SCENARIO_FIGURES = (
@@ -70,6 +78,9 @@ SCENARIO_FIGURES = (
 )
 BY_YEAR_NUMERIC = ("year", "calendar_year", "week", "diff_median", "diff_low_90",
                    "diff_high_90", "runs")
+BY_YEAR_BOUNDS = {"year": (0.0, 100.0), "calendar_year": (2015.0, 2115.0),
+                  "week": (0.0, 2600.0), "runs": (0.0, 1e9),
+                  **dict.fromkeys(CHANGES, (-1e12, 1e12))}
 MAX_SURVEYS = 100  # survey records read from one manifest (a wave per year at most)
 MAX_YEARS_WORDS = 1000  # "years" (scenarios.ensemble.years_words): a sentence of ~250
 MAX_PATH_TEXT = 4096  # a manifest's posterior: a folder's path, or "shipped: ..."
@@ -442,12 +453,39 @@ def _refuse_row(path: Path, comp: pd.DataFrame, bad, column: str, allowed: str) 
                          f"again with '{COMPARE_REMAKE}'")
 
 
+def _check_ranges(frame: pd.DataFrame, path: Path, levels: tuple, changes: tuple, *,
+                  shown: bool = False) -> None:
+    """Each outcome's levels within its range, its changes within that range's width.
+
+    An outcome of 0 to 1 (a share, trust, a class: :func:`scenarios.effects.level_bounds`)
+    has levels from 0 to 1 and changes from -1 to 1 (a share of 5 would read "+400
+    points"); ``shown``: the values are in the unit shown (percentage points: -100 to
+    100). The bounds of :func:`sim.io.read_own_csv` hold the others.
+    """
+    from scenarios.effects import level_bounds
+    from scenarios.labels import describe
+
+    fraction = frame.outcome.map(lambda n: level_bounds(n)[0] <= 1.0).to_numpy(bool)
+    top = frame.outcome.map(lambda n: describe(n).scale if shown else 1.0).to_numpy(float)
+    width = ("-100 to 100 percentage points for a share, -1 to 1 for trust" if shown
+             else "-1 to 1")
+    with np.errstate(invalid="ignore"):
+        for column in levels:
+            _refuse_row(path, frame, fraction & (frame[column].to_numpy(float) > top),
+                        column, "a number from 0 to 1 for a share, trust or class")
+        for column in changes:
+            _refuse_row(path, frame, fraction & (np.abs(frame[column].to_numpy(float)) > top),
+                        column, f"a change of a share, trust or class: {width}")
+
+
 def _check_comparison_rows(comp: pd.DataFrame, path: Path) -> None:
-    """What the bounds alone cannot say: intervals hold their estimates; classes are 0-1.
+    """What the bounds alone cannot say: intervals hold their estimates; ranges per outcome.
 
     A class's probability (``mean`` of a ``class:`` row) is a share of runs; each
-    interval ``(low, estimate, high)`` holds its estimate where all three are written.
+    interval ``(low, estimate, high)`` holds its estimate where all three are written;
+    shares, trust and classes lie in 0 to 1 (:func:`_check_ranges`).
     """
+    _check_ranges(comp, path, LEVELS, CHANGES)
     classes = comp.outcome.str.startswith(CLASS_PREFIX).to_numpy()
     for column in ("median", "mean"):
         _refuse_row(path, comp, classes & (comp[column].to_numpy() > 1.0), column,
@@ -509,6 +547,12 @@ def _check_compared(sdir: Path, comp: pd.DataFrame, compared: tuple, record: dic
     from scenarios.effects import read_manifest
 
     path = sdir / "comparison_manifest.json"
+    if record.get("baseline") != compared[0]:  # compare writes the baseline's rows first
+        raise InputError(f"{sdir / 'comparison.csv'}: row 2, column 'scenario'", compared[0],
+                         f"allowed: the baseline comparison_manifest.json names "
+                         f"({str(record.get('baseline'))[:80]}), whose rows come first; "
+                         f"make it again with '{COMPARE_REMAKE}'",
+                         problem="another scenario than the baseline first:")
     # Read as compare reads them (each field it uses checked), in comparison.csv's order.
     manifests = {r.name: (r.path, read_manifest(r.path)) for r in runs if r.name in compared}
     notes = check_compared(path, record, manifests, compared[0])
@@ -537,7 +581,8 @@ def load_scenarios(sdir: Path | None) -> ScenarioPart | None:
     attribution = None
     if (sdir / "attribution.csv").exists():
         attribution = read_own_csv(sdir / "attribution.csv", COMPARE_REMAKE,
-                                   columns=ATTRIBUTION_COLUMNS, numeric=ATTRIBUTION_NUMERIC)
+                                   columns=ATTRIBUTION_COLUMNS, numeric=ATTRIBUTION_NUMERIC,
+                                   bounds=ATTRIBUTION_BOUNDS)
         attribution["note"] = attribution.note.astype(object).fillna("").astype(str)
         for column in ("scenario", "outcome", "input", "kind"):
             attribution[column] = attribution[column].astype(str)
@@ -546,9 +591,11 @@ def load_scenarios(sdir: Path | None) -> ScenarioPart | None:
     by_year = None
     if (sdir / over_time.FILE).exists():
         by_year = read_own_csv(sdir / over_time.FILE, COMPARE_REMAKE,
-                               columns=over_time.COLUMNS, numeric=BY_YEAR_NUMERIC)
+                               columns=over_time.COLUMNS, numeric=BY_YEAR_NUMERIC,
+                               bounds=BY_YEAR_BOUNDS)
         for column in ("scenario", "group", "outcome"):
             by_year[column] = by_year[column].astype(str)
+        _check_ranges(by_year, sdir / over_time.FILE, (), CHANGES, shown=True)
     return ScenarioPart(folder=sdir, runs=runs, comparison=comp, compared=compared,
                         comparison_manifest=record, notes=notes, attribution=attribution,
                         figures=figures, by_year=by_year,

@@ -427,8 +427,9 @@ def check_compared(path: Path, record: dict, manifests: dict[str, tuple[Path, di
     for name, (where, run) in manifests.items():
         if manifest_digest(run) != recorded[name]:
             raise InputError(str(folder / "comparison.csv"), name, f"{where} is not the "
-                             "manifest it was compared with: its runs were made again "
-                             f"since (a 'coprod run' into {folder}); " + again,
+                             "manifest it was compared with (its runs were made again "
+                             f"since, by a 'coprod run' into {folder}, or one of the two "
+                             "manifests was edited); " + again,
                              problem="made from other runs of")
     return notes
 

@@ -30,7 +30,7 @@ import pandas as pd
 
 from sim.errors import MAX_SHOWN, CoprodError, InputError
 from sim.io import check_whole_text, read_own_json, read_text_limited
-from sim.parameters import ASSUMPTIONS, FREE
+from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
 
 KEY = ["draw", "replicate", "seed"]
 OUTCOME_COLUMNS = ("scenario", "draw", "replicate", "seed", "outcome", "value")
@@ -62,7 +62,7 @@ def read_manifest(path: Path) -> dict:
         value = record.get(name)
         if value is not None and (not isinstance(value, kind) or isinstance(value, bool)
                                   or (kind is int and value < 0)):
-            field = f"field '{name}'" if kind is int else name
+            field = f"field '{name}'" if name.endswith("_rows") else name
             raise InputError(f"{path}: {field}", value, f"allowed: {allowed}; "
                              + _again(path))
     if record.get("population") is not None:
@@ -167,6 +167,11 @@ def level_bounds(outcome: str) -> tuple[float, str]:
     """
     from scenarios.labels import describe
 
+    if outcome.startswith("reading:"):  # reading:<reading>:<outcome> (scenarios.compare)
+        outcome = outcome.split(":", 2)[-1]
+    for prefix in ("like_yours_adopters:", "like_yours:"):  # the adopters' words
+        if outcome.startswith(prefix):
+            outcome = "adopters:" + outcome[len(prefix):]
     if describe(outcome).unit in FRACTION_UNITS:
         return 1.0, "a number from 0 to 1 (a share, trust or class)"
     return MAX_LEVEL, f"a number from 0 to {MAX_LEVEL:g}"
@@ -426,7 +431,14 @@ def read_inputs_file(path: Path, manifest: dict | None = None) -> pd.DataFrame:
     for column in ("posterior_draw", "assumption_draw"):
         out[column] = _whole(path, frame, column, limit=2**31)
     for column in (c for c in (*FREE, *ASSUMPTIONS) if c in frame.columns):
-        out[column] = _numbers(path, frame, column, blank=False)
+        out[column] = values = _numbers(path, frame, column, blank=False)
+        levels = PARAMETERS[column].levels
+        if levels:  # a choice among levels (the policy's reading): one of their numbers
+            low = PARAMETERS[column].low
+            known = np.isin(values, np.arange(low, low + len(levels)))
+            if not known.all():
+                raise _bad(path, frame, column, ~known, "one of " + ", ".join(
+                    f"{low + k:g} ({name})" for k, name in enumerate(levels)))
     _refuse_repeats(path, out, KEY[:2], "run (draw, replicate)")
     return out
 
@@ -464,10 +476,12 @@ def read_municipalities_file(path: Path, manifest: dict | None = None, *,
     out["municipality"] = _whole(path, frame, "municipality", limit=100_000)
     for column in columns[1:]:
         out[column] = values = _numbers(path, frame, column, blank=column == "mean_trust")
-        top, words = ((1.0, "a number from 0 to 1") if column in UNIT_INTERVAL else
-                      (MAX_LEVEL, f"a number from 0 to {MAX_LEVEL:g}"))
         with np.errstate(invalid="ignore"):
-            wrong = (values < 0) | (values > top)
+            if column in FLAGS:
+                wrong, words = (values != 0) & (values != 1), "0 or 1"
+            else:
+                top = 1.0 if column == "mean_trust" else MAX_LEVEL
+                wrong, words = (values < 0) | (values > top), f"a number from 0 to {top:g}"
         if wrong.any():
             raise _bad(path, frame, column, wrong, words)
     index = ["draw", "replicate", *years[:1], "municipality"]
@@ -476,8 +490,8 @@ def read_municipalities_file(path: Path, manifest: dict | None = None, *,
     return out.set_index([*KEY, *years[:1], "municipality"]).sort_index()
 
 
-# municipalities.csv's columns that are flags (0 or 1) or trust: from 0 to 1.
-UNIT_INTERVAL = ("own", "switched", "mean_trust")
+# municipalities.csv's columns that are flags: 0 or 1 (mean trust lies from 0 to 1).
+FLAGS = ("own", "switched")
 # Municipalities like one's own: "similar size" is within this factor of its inhabitants
 # either way (issue 32: "within a factor of two"), one's own left out.
 LIKE_FACTOR = 2.0

@@ -221,7 +221,58 @@ def test_compare_refuses_a_municipality_value_out_of_its_range(own, capsys):
     rows[1][rows[0].index("switched")] = "7"
     _write_rows(path, rows)
     assert main(["compare", "--out", str(own)]) == 2
-    _one_line(capsys, "municipalities.csv: line 2, column switched", "from 0 to 1")
+    _one_line(capsys, "municipalities.csv: line 2, column switched", "allowed: 0 or 1")
+
+
+def test_compare_refuses_a_reading_that_is_none_of_the_policys(own, capsys):
+    capsys.readouterr()  # was an IndexError traceback
+    path = own / "local_volunteer_policy" / "inputs.csv"
+    rows = _rows(path)
+    rows[1][rows[0].index("policy_reading")] = "9"
+    _write_rows(path, rows)
+    assert main(["compare", "--out", str(own)]) == 2
+    _one_line(capsys, "inputs.csv: line 2, column policy_reading", "'9'",
+              "one of 0 (division), 1 (sharing), 2 (control)")
+
+
+# --- The report's other files: ranges per outcome -------------------------------------
+
+@pytest.mark.parametrize(("file", "match", "column", "value", "said"), [
+    ("comparison.csv", ("local_volunteer_policy", "share_together"), "diff_median", "3",
+     "a change of a share, trust or class: -1 to 1"),  # was "+300 points"
+    ("comparison.csv", ("baseline", "own:share_together"), "median", "1.5",
+     "from 0 to 1 for a share"),
+    ("comparison.csv", ("local_volunteer_policy", "share_together"), "paired_runs", "-3",
+     "from 0 to 1e+09"),
+    ("effect_by_year.csv", ("local_volunteer_policy", "share_together"), "diff_median",
+     "500", "-100 to 100 percentage points"),  # values in points there
+    ("effect_by_year.csv", ("local_volunteer_policy", "share_together"), "runs", "-4",
+     "from 0 to 1e+09"),
+    ("attribution.csv", ("local_volunteer_policy", "share_together"), "share", "5",
+     "from 0 to 1"),  # was "500%"
+])
+def test_report_refuses_a_value_out_of_its_outcomes_range(own, capsys, file, match,
+                                                          column, value, said):
+    capsys.readouterr()
+    path = own / file
+    rows = _rows(path)
+    at = rows[0].index("outcome")
+    line = next(i for i, r in enumerate(rows) if r[0] == match[0] and r[at] == match[1])
+    rows[line][rows[0].index(column)] = value
+    _write_rows(path, rows)
+    assert main(["report", "--out", str(own)]) == 2
+    _one_line(capsys, f"{file}: row {line + 1}, column '{column}'", said)
+
+
+def test_report_refuses_a_comparison_whose_first_rows_are_not_the_baselines(own, capsys):
+    capsys.readouterr()
+    path = own / "comparison.csv"
+    rows = _rows(path)
+    policy = [r for r in rows[1:] if r[0] == "local_volunteer_policy"]
+    _write_rows(path, [rows[0], *policy, *(r for r in rows[1:] if r not in policy)])
+    assert main(["report", "--out", str(own)]) == 2
+    _one_line(capsys, "comparison.csv: row 2, column 'scenario'",
+              "another scenario than the baseline first")
 
 
 # --- Minor: manifests' population names and row counts --------------------------------
