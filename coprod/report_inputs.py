@@ -389,14 +389,27 @@ def load_fit(directory: Path, cells: int) -> FitPart | None:
     fit = read_own_csv(folder / "fit.csv", FIT_REMAKE, rows=cells, columns=FIT_COLUMNS,
                        numeric=FIT_COLUMNS[2:-1], bounds=SHARE_BOUNDS)
     flags(fit, "inside", folder / "fit.csv", FIT_REMAKE)
+    _table2_cells(fit, folder / "fit.csv")
+    counts = ("observed", "sim_median", "sim_low_90", "sim_high_90")  # answers per activity
     fit_n = read_own_csv(folder / "fit_n.csv", FIT_REMAKE, columns=("inside",),
-                         rows=len(TABLE2_IDS))
+                         rows=len(TABLE2_IDS), numeric=counts,
+                         bounds=dict.fromkeys(counts, (0.0, 1e9)))
     flags(fit_n, "inside", folder / "fit_n.csv", FIT_REMAKE)
     validation = None
     if (folder / "fit_validation.csv").exists():
         validation = read_own_csv(folder / "fit_validation.csv", FIT_REMAKE,
-                                  columns=VALIDATION_COLUMNS, numeric=VALIDATION_COLUMNS[2:5])
+                                  columns=VALIDATION_COLUMNS, numeric=VALIDATION_COLUMNS[2:5],
+                                  bounds=dict.fromkeys(VALIDATION_COLUMNS[2:5], (0.0, 1e12)))
         flags(validation, "consistent", folder / "fit_validation.csv", FIT_REMAKE)
+        shares = validation.pattern.astype(str).str.startswith("dropped_share").to_numpy()
+        for column in VALIDATION_COLUMNS[2:5]:  # a share of answers dropped: 0 to 1
+            too_big = shares & (validation[column].to_numpy(float) > 1.0)
+            if too_big.any():
+                row = int(too_big.argmax())
+                raise InputError(f"{folder / 'fit_validation.csv'}: row {row + 2}, column "
+                                 f"'{column}'", f"{validation[column].iloc[row]:g}",
+                                 "allowed: a number from 0 to 1 for a share dropped; make "
+                                 f"it again with '{FIT_REMAKE}'")
     path = folder / "manifest.json"
     record = manifest_at(path, FIT_REMAKE)
     source = posterior_text(record, path, FIT_REMAKE)
@@ -404,6 +417,22 @@ def load_fit(directory: Path, cells: int) -> FitPart | None:
                    surveys=manifest_surveys(record), posterior_source=source,
                    posterior=posterior_at(source, directory), has_manifest=path.is_file(),
                    manifest=record)
+
+
+def _table2_cells(fit: pd.DataFrame, path: Path) -> None:
+    """Refuse a fit.csv whose rows are not Table 2's cells, each once (one line)."""
+    from sim.catalogue import COORDINATORS, TABLE2_IDS
+
+    cells = list(zip(fit.activity.astype(str), fit.coordinator.astype(str), strict=True))
+    seen = set()
+    for row, cell in enumerate(cells):
+        if cell[0] not in TABLE2_IDS or cell[1] not in COORDINATORS or cell in seen:
+            raise InputError(f"{path}: row {row + 2}", ", ".join(cell), "allowed: each of "
+                             "Table 2's cells (activity, coordinator) once: activities "
+                             f"{', '.join(TABLE2_IDS)}; coordinators "
+                             f"{', '.join(COORDINATORS)}; make it again with "
+                             f"'{FIT_REMAKE}'", problem="unknown or repeated cell")
+        seen.add(cell)
 
 
 def flags(frame: pd.DataFrame, column: str, path: Path, remake: str) -> None:

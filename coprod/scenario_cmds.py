@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 from pathlib import Path
 
@@ -27,7 +26,6 @@ from sim.io import (
     check_out_dir,
     locked,
     manifest,
-    read_text_limited,
     replaced_together,
     write_manifest,
 )
@@ -392,7 +390,7 @@ def _write_comparison(comp, out: Path, stage: Path, notes: list, waves=None) -> 
     """
     import pandas as pd
 
-    from scenarios.effects import MAX_RESULTS_BYTES
+    from scenarios.effects import read_manifest, read_timeseries_file
     from scenarios.scenario_plots import (
         plot_attribution,
         plot_differences,
@@ -407,12 +405,11 @@ def _write_comparison(comp, out: Path, stage: Path, notes: list, waves=None) -> 
     for name in comp.table.scenario.unique():
         path = out / name / "timeseries.csv"
         try:
-            text = read_text_limited(path, limit=MAX_RESULTS_BYTES)
-            series[name] = pd.read_csv(io.StringIO(text), dtype={"seed": "uint64"})
-        except (CoprodError, OSError, ValueError, pd.errors.ParserError,
-                pd.errors.EmptyDataError):
-            notes.append(f"{path} could not be read; its scenario has no line in "
-                         "timeseries.png")
+            series[name] = read_timeseries_file(path, read_manifest(out / name /
+                                                                    "manifest.json"))
+        except (CoprodError, OSError) as err:
+            notes.append(f"{path} could not be read ({str(err)[:300]}); its scenario has "
+                         "no line in timeseries.png")
             series[name] = pd.DataFrame()  # a missing series only leaves a gap in a figure
     plot_timeseries(series, stage / "timeseries.png")
     written = ["comparison.csv", "differences.png", "shares.png", "timeseries.png"]

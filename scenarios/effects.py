@@ -250,6 +250,33 @@ def read_outcomes_file(path: Path) -> Outcomes:
     return Outcomes(path.parent.name, wide, record, int(np.isnan(long.value).sum()), path)
 
 
+def read_timeseries_file(path: Path, manifest: dict | None = None) -> pd.DataFrame:
+    """A scenario's ``timeseries.csv`` (each run's path, week by week), every value checked.
+
+    The run key and ``week`` as whole numbers; every other column an outcome in its
+    range (:func:`level_bounds`; blank allowed); with its manifest, as many rows as it
+    records (``series_rows``).
+    """
+    path = Path(path)
+    frame = _read_table(path, (*KEY, "week"))
+    expected = (manifest or {}).get("series_rows")
+    if isinstance(expected, int) and not isinstance(expected, bool) and expected != len(frame):
+        raise _miscounted(path, len(frame), f"{expected}")
+    if frame.empty:
+        raise InputError(str(path), "no rows", _again(path), problem="empty file:")
+    out = _run_key(path, frame)
+    out["week"] = _whole(path, frame, "week", limit=2601)  # at most MAX_STEPS (sim.runner)
+    for column in (c for c in frame.columns if c not in ("scenario", *KEY, "week")):
+        values = _numbers(path, frame, column, blank=True)
+        top, words = level_bounds(column)
+        with np.errstate(invalid="ignore"):
+            wrong = (values < 0) | (values > top)
+        if wrong.any():
+            raise _bad(path, frame, column, wrong, words)
+        out[column] = values
+    return out
+
+
 def scenario_folders(directory: Path) -> tuple[list[str], tuple]:
     """Names of the scenario folders with ``outcomes.csv``, and of those without."""
     directory = Path(directory)

@@ -351,3 +351,35 @@ def test_a_bad_model_version_in_median_json_is_named_as_median_json_writes_it(
     _edit_json(folder / "median.json", lambda r: r.update({MEDIAN_VERSION_KEY: value}))
     with pytest.raises(InputError, match=f"median.json: field '{MEDIAN_VERSION_KEY}'"):
         load_posterior(folder)
+
+
+@pytest.mark.parametrize(("value", "said"), [("abc", "a finite number or blank"),
+                                             ("1e308", "a number from 0 to 1")])
+def test_a_bad_timeseries_value_leaves_a_gap_and_says_where(own, capsys, value, said):
+    capsys.readouterr()  # "abc" was a TypeError traceback; 1e308 a figure off the scale
+    path = own / "local_volunteer_policy" / "timeseries.csv"
+    rows = _rows(path)
+    rows[1][rows[0].index("share_together")] = value
+    _write_rows(path, rows)
+    assert main(["compare", "--out", str(own)]) == 0
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    note = next(line for line in captured.err.splitlines() if "timeseries.csv" in line)
+    assert "line 2, column share_together" in note and said in note
+    assert "no line in timeseries.png" in note
+
+
+@pytest.mark.parametrize(("file", "change", "said"), [
+    ("fit.csv", lambda rows: [*rows[:-1], rows[1]], "repeated cell 'social, municipality'"),
+    ("fit.csv", lambda rows: [rows[0], ["<b>x</b>", *rows[1][1:]], *rows[2:]],
+     "unknown or repeated cell"),
+    ("fit_n.csv", lambda rows: [rows[0], [rows[1][0], "1e308", *rows[1][2:]], *rows[2:]],
+     "column 'observed'"),
+])
+def test_report_refuses_a_fit_table_of_other_cells_or_counts(fitted, capsys, file, change,
+                                                             said):
+    capsys.readouterr()
+    path = fitted / file
+    _write_rows(path, change(_rows(path)))
+    assert main(["report", "--out", str(fitted.parent)]) == 2
+    _one_line(capsys, file, said)
