@@ -230,6 +230,10 @@ def check_side_store(directory: Path, ident: dict, *, resume: bool) -> None:
     refused, naming both ways on: continue them, or remove the file to drop them.
     """
     side = directory / SIDE_STORE
+    if os.path.lexists(side) and (side.is_symlink() or not side.is_file()):
+        raise InputError(str(side), "not a file", "a run store as 'coprod run' writes it "
+                         "(never a link or a folder); remove it and run again",
+                         problem="refusing a run store that is")
     kept = _stored_runs(side)
     pending = pending_identity(directory)
     if not kept or (resume and pending == ident):
