@@ -576,6 +576,10 @@ def _check_compared(sdir: Path, comp: pd.DataFrame, compared: tuple, record: dic
     from scenarios.effects import read_manifest
 
     path = sdir / "comparison_manifest.json"
+    if not record:
+        raise InputError(str(path), str(path), "comparison.csv comes with the manifest that "
+                         f"names the runs it compared; make both again with "
+                         f"'{COMPARE_REMAKE}'", problem="missing file")
     if record.get("baseline") != compared[0]:  # compare writes the baseline's rows first
         raise InputError(f"{sdir / 'comparison.csv'}: row 2, column 'scenario'", compared[0],
                          f"allowed: the baseline comparison_manifest.json names "

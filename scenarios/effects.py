@@ -153,6 +153,7 @@ def _numbers(path: Path, frame: pd.DataFrame, column: str, *, blank: bool) -> np
     return values
 
 
+MAX_NAME = 200  # characters of an outcome's name (the longest coprod writes: about 60)
 # No outcome of a run is negative; none is near this (people, hours, activities a week).
 MAX_LEVEL = 1e12
 # Units whose values are fractions from 0 to 1 (scenarios.labels.describe).
@@ -241,7 +242,12 @@ def read_outcomes_file(path: Path) -> Outcomes:
     if frame.empty:
         raise InputError(str(path), "no rows", _again(path), problem="empty file:")
     long = _run_key(path, frame)
-    long["outcome"] = frame["outcome"].to_numpy()
+    names = frame["outcome"]
+    odd = ~names.map(lambda n: n.isprintable() and 0 < len(n) <= MAX_NAME).to_numpy(bool)
+    if odd.any():
+        raise _bad(path, frame, "outcome", odd, f"an outcome's name: printable, 1 to "
+                   f"{MAX_NAME} characters")
+    long["outcome"] = names.to_numpy()
     long["value"] = _numbers(path, frame, "value", blank=True)
     _check_levels(path, frame, long.value.to_numpy(), frame["outcome"])
     _refuse_repeats(path, long, [*KEY, "outcome"], "run's outcome")
