@@ -103,9 +103,9 @@ def register_run(sub, name: str) -> None:
                    "with another scenario content, seed, posterior or code version (the "
                    "old results stay until the new set is whole; the new runs wait in "
                    "<scenario>/.runs.new.sqlite meanwhile). Runs kept there by a run cut "
-                   "short are never dropped silently: any other command is refused, naming "
-                   "the two ways on (--resume --force with the options they were made "
-                   "with continues them; removing that file drops them)")
+                   "short are never dropped silently: --resume (--force) with the options "
+                   "they were made with continues them; --force drops them, saying so; "
+                   "any other command is refused, naming these ways on")
 
 
 def run_run(args) -> int:
@@ -194,6 +194,8 @@ def adopters_own(scenarios: list, adopters: str, has_own: bool) -> list:
 
 def _report_run(result, out: Path) -> int:
     """Print what a finished ensemble wrote and which runs failed."""
+    for note in result.notes:
+        print(f"coprod run: note: {note}", file=sys.stderr)
     reused = f" ({result.reused} stored runs reused)" if result.reused else ""
     print(f"Done in {result.wall_time_s:.1f} s{reused}; wrote {out}/<scenario>/outcomes.csv, "
           "timeseries.csv, municipalities.csv, municipalities_by_year.csv, inputs.csv, "

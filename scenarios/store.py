@@ -221,13 +221,15 @@ def _stored_runs(path: Path) -> int:
         return 0
 
 
-def check_side_store(directory: Path, ident: dict, *, resume: bool) -> None:
+def check_side_store(directory: Path, ident: dict, *, resume: bool,
+                     force: bool = False) -> str | None:
     """Refuse, in one line, a command that would drop the runs a side store keeps.
 
     A fresh start cut short (:data:`SIDE_STORE`) keeps its finished runs for ``--resume``
     with its options; any other command would delete them (a fresh start replaces the
-    side store) or leave them behind. So unless this command continues them, it is
-    refused, naming both ways on: continue them, or remove the file to drop them.
+    side store) or leave them behind. Without ``force`` such a command is refused,
+    naming the ways on (continue them, or drop them with --force or by removing the
+    file); with ``force`` they are dropped, and the line saying so is returned.
     """
     side = directory / SIDE_STORE
     if os.path.lexists(side) and (side.is_symlink() or not side.is_file()):
@@ -237,29 +239,36 @@ def check_side_store(directory: Path, ident: dict, *, resume: bool) -> None:
     kept = _stored_runs(side)
     pending = pending_identity(directory)
     if not kept or (resume and pending == ident):
-        return
+        return None
+    diff = "; ".join(_differences(pending or {}, ident) or ["other options"])
+    if force:
+        return (f"{side}: dropped the {kept} runs an earlier 'coprod run' cut short kept "
+                "there (" + ("this very command's" if pending == ident else
+                             f"they differ from this command's runs: {diff}") + "): "
+                "--force replaces them")
     if pending == ident:
         raise InputError(str(side), f"{kept} runs", "add --resume to continue them (only "
-                         "the rest is computed), or remove that file to start afresh",
-                         problem="this very command was cut short; it keeps")
-    diff = _differences(pending or {}, ident) or ["other options"]
-    raise InputError(str(side), f"{kept} runs", "they differ from this command's runs: "
-                     + "; ".join(diff) + "; to continue them, rerun with the options they "
-                     "were made with and --resume --force; to drop them, remove that file",
+                         "the rest is computed), or drop them with --force or by removing "
+                         "that file", problem="this very command was cut short; it keeps")
+    raise InputError(str(side), f"{kept} runs", f"they differ from this command's runs: "
+                     f"{diff}; to continue them, rerun with the options they were made with "
+                     "and --resume --force; to drop them, add --force or remove that file",
                      problem="an earlier 'coprod run' was cut short; it keeps")
 
 
-def check_folder(directory: Path, ident: dict, *, force: bool, resume: bool = False) -> None:
+def check_folder(directory: Path, ident: dict, *, force: bool,
+                 resume: bool = False) -> str | None:
     """Refuse to write into a folder holding results of another identity (unless force).
 
     A fresh start of this very identity that was cut short (its side store) may be
     continued: the user asked for it already. Runs a side store keeps are never
-    dropped by a command that does not continue them (:func:`check_side_store`).
+    dropped without a word (:func:`check_side_store`): with ``force``, the line saying
+    they go is returned (None otherwise).
     """
-    check_side_store(directory, ident, resume=resume)
+    note = check_side_store(directory, ident, resume=resume, force=force)
     old = recorded_identity(directory)
     if old is None or force or pending_identity(directory) == ident:
-        return
+        return note
     diff = _differences(old, ident)
     if diff:
         raise InputError(f"--out {directory.parent}", directory.name,
@@ -286,10 +295,10 @@ class RunStore:
         self.ident = json.dumps(ident, sort_keys=True)
         if resume:
             self.staged = _store_identity(side) == ident
-            if not self.staged and not _stored_runs(side):
-                self._discard(side)  # a side store of nothing (check_side_store: no runs)
+            if not self.staged:  # not this command's: it holds no run, or --force said
+                self._discard(side)  # they go (check_side_store)
         else:  # a fresh start: anything finished here stays until the new set is whole
-            self._discard(side)  # it holds no run (check_side_store refuses to drop any)
+            self._discard(side)  # no run, or --force said they go (check_side_store)
             self.staged = main.exists() or any((directory / n).exists()
                                                for n in RESULT_FILES)
         self.closed_count: int | None = None  # runs stored, once the database is closed

@@ -145,32 +145,47 @@ def _cut_short(monkeypatch, after: int):
     return lambda: monkeypatch.setattr(store.RunStore, "add", real)
 
 
-def test_a_plain_run_refuses_to_drop_the_runs_of_a_cut_short_force(tmp_path, capsys,
-                                                                   monkeypatch):
+def _force_cut_short(tmp_path, monkeypatch, capsys):
+    """A folder of seed-3 results whose --force with seed 4 was cut short after 2 runs."""
     import scenarios.store as store
 
     out = tmp_path / "runs"
     assert main(["run", "baseline", *SMALL, "--seed", "3", "--out", str(out)]) == 0
-    side = out / "baseline" / store.SIDE_STORE
     restore = _cut_short(monkeypatch, 2)
     assert main(["run", "baseline", *SMALL, "--seed", "4", "--force", "--workers", "1",
                  "--out", str(out)]) == 130
     restore()
-    kept = side.read_bytes()
     capsys.readouterr()
-    # The folder's original options: the side store's 2 runs would go without a word.
-    assert main(["run", "baseline", *SMALL, "--seed", "3", "--out", str(out)]) == 2
-    _one_line(capsys, str(side), "'2 runs'", "--resume --force", "remove that file")
-    assert side.read_bytes() == kept
-    # --resume with the original options leaves them neither behind nor dropped.
-    assert main(["run", "baseline", *SMALL, "--seed", "3", "--resume", "--force",
-                 "--out", str(out)]) == 2
-    _one_line(capsys, str(side))
+    return out, out / "baseline" / store.SIDE_STORE
+
+
+def test_a_plain_run_refuses_to_drop_the_runs_of_a_cut_short_force(tmp_path, capsys,
+                                                                   monkeypatch):
+    out, side = _force_cut_short(tmp_path, monkeypatch, capsys)
+    kept = side.read_bytes()
+    # The folder's original options: the side store's 2 runs went without a word.
+    for extra in ([], ["--resume"]):  # --resume of the main store left them behind
+        assert main(["run", "baseline", *SMALL, "--seed", "3", *extra,
+                     "--out", str(out)]) == 2
+        _one_line(capsys, str(side), "'2 runs'", "seed 4 (now 3)",
+                  "--resume --force", "add --force or remove that file")
+        assert side.read_bytes() == kept
     # The options they were made with continue them.
     assert main(["run", "baseline", *SMALL, "--seed", "4", "--resume", "--force",
                  "--out", str(out)]) == 0
     assert "2 stored runs reused" in capsys.readouterr().out
     assert not side.exists()
+
+
+def test_force_drops_the_runs_of_a_cut_short_force_and_says_so(tmp_path, capsys,
+                                                               monkeypatch):
+    out, side = _force_cut_short(tmp_path, monkeypatch, capsys)
+    assert main(["run", "baseline", *SMALL, "--seed", "3", "--resume", "--force",
+                 "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert f"note: {side}: dropped the 2 runs" in captured.err, captured.err
+    assert "--force replaces them" in captured.err
+    assert not side.exists()  # nothing left behind either
 
 
 def test_a_plain_rerun_of_the_cut_short_command_names_resume(tmp_path, capsys, monkeypatch):
