@@ -512,9 +512,8 @@ def _check_comparison_rows(comp: pd.DataFrame, path: Path) -> None:
 
     A class's probability (``mean`` of a ``class:`` row) is a share of runs; each
     interval ``(low, estimate, high)`` holds its estimate where all three are written;
-    shares, trust and classes lie in 0 to 1 (:func:`_check_ranges`).
+    shares, trust and classes lie in 0 to 1 (:func:`_check_ranges`, last).
     """
-    _check_ranges(comp, path, LEVELS, CHANGES)
     classes = comp.outcome.str.startswith(CLASS_PREFIX).to_numpy()
     for column in ("median", "mean"):
         _refuse_row(path, comp, classes & (comp[column].to_numpy() > 1.0), column,
@@ -534,6 +533,7 @@ def _check_comparison_rows(comp: pd.DataFrame, path: Path) -> None:
                         f"at most {mid} of the row (an interval holds its estimate)")
             _refuse_row(path, comp, hi < md - slack, high,
                         f"at least {mid} of the row (an interval holds its estimate)")
+    _check_ranges(comp, path, LEVELS, CHANGES)
 
 
 def _run(path: Path, name: str) -> Run:

@@ -253,9 +253,9 @@ def test_compare_refuses_a_reading_that_is_none_of_the_policys(own, capsys):
 # --- The report's other files: ranges per outcome -------------------------------------
 
 @pytest.mark.parametrize(("file", "match", "column", "value", "said"), [
-    ("comparison.csv", ("local_volunteer_policy", "share_together"), "diff_median", "3",
+    ("comparison.csv", ("local_volunteer_policy", "share_together"), "diff_high_90", "3",
      "a change of a share, trust or class: -1 to 1"),  # was "+300 points"
-    ("comparison.csv", ("baseline", "own:share_together"), "median", "1.5",
+    ("comparison.csv", ("baseline", "own:share_together"), "high_90", "1.5",
      "from 0 to 1 for a share"),
     ("comparison.csv", ("local_volunteer_policy", "share_together"), "paired_runs", "-3",
      "from 0 to 1e+09"),
