@@ -403,7 +403,8 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
         written: list[str] = []  # scenarios whose files are in place
         try:
             for scenario, ident in zip(scenarios, idents, strict=True):
-                stores.append(RunStore(out / scenario.name, ident, resume=resume))
+                stores.append(RunStore(out / scenario.name, ident, resume=resume,
+                                       drop_side=force))
             result = _run_missing(scenarios, stores, posterior, seed, workers, scheduler,
                                   progress)
             per_scenario, results, reused = result

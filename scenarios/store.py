@@ -283,9 +283,12 @@ class RunStore:
     identity first). Otherwise a folder holding results gets a side store
     (:data:`SIDE_STORE`), and the old store and files stay until :meth:`staged_into`
     puts the new set in their place; a folder holding none is written directly.
+    ``drop_side``: a side store of another identity goes even when resuming (``--force``,
+    said by :func:`check_side_store`); a fresh start always replaces it.
     """
 
-    def __init__(self, directory: Path, ident: dict, *, resume: bool):
+    def __init__(self, directory: Path, ident: dict, *, resume: bool,
+                 drop_side: bool = False):
         from sim.io import checked_database
 
         directory.mkdir(parents=True, exist_ok=True)
@@ -295,8 +298,8 @@ class RunStore:
         self.ident = json.dumps(ident, sort_keys=True)
         if resume:
             self.staged = _store_identity(side) == ident
-            if not self.staged:  # not this command's: it holds no run, or --force said
-                self._discard(side)  # they go (check_side_store)
+            if not self.staged and (drop_side or not _stored_runs(side)):
+                self._discard(side)  # not this command's: --force said its runs go
         else:  # a fresh start: anything finished here stays until the new set is whole
             self._discard(side)  # no run, or --force said they go (check_side_store)
             self.staged = main.exists() or any((directory / n).exists()
