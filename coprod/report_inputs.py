@@ -629,6 +629,11 @@ def load_scenarios(sdir: Path | None) -> ScenarioPart | None:
         for column in ("scenario", "group", "outcome"):
             by_year[column] = by_year[column].astype(str)
         _check_ranges(by_year, sdir / over_time.FILE, (), CHANGES, shown=True)
+        for column in ("year", "calendar_year", "week", "runs"):  # counts: whole numbers
+            values = by_year[column].to_numpy(float)
+            _refuse_row(sdir / over_time.FILE, by_year,
+                        np.isfinite(values) & (values != np.round(values)), column,
+                        "a whole number")
     return ScenarioPart(folder=sdir, runs=runs, comparison=comp, compared=compared,
                         comparison_manifest=record, notes=notes, attribution=attribution,
                         figures=figures, by_year=by_year,

@@ -263,6 +263,8 @@ def test_compare_refuses_a_reading_that_is_none_of_the_policys(own, capsys):
      "500", "-100 to 100 percentage points"),  # values in points there
     ("effect_by_year.csv", ("local_volunteer_policy", "share_together"), "runs", "-4",
      "from 0 to 1e+09"),
+    ("effect_by_year.csv", ("local_volunteer_policy", "share_together"), "year", "1.5",
+     "allowed: a whole number"),
     ("attribution.csv", ("local_volunteer_policy", "share_together"), "share", "5",
      "from 0 to 1"),  # was "500%"
 ])
