@@ -181,8 +181,12 @@ def _refuse_stale(manifest: dict, source: str, base=None) -> None:
     if median_file is not None and median_file.is_file():
         recorded = read_own_json(median_file, "coprod calibrate --out DIR")
         if MEDIAN_VERSION_KEY in recorded:
-            made.append(model_version_of({"versions": {"model": recorded[MEDIAN_VERSION_KEY]}},
-                                         str(median_file)))
+            try:
+                made.append(model_version_of(
+                    {"versions": {"model": recorded[MEDIAN_VERSION_KEY]}}, str(median_file)))
+            except InputError as err:  # named as median.json writes it
+                raise InputError(f"{median_file}: field '{MEDIAN_VERSION_KEY}'", err.value,
+                                 err.allowed, problem=err.problem) from None
     if not made:
         raise InputError(source, "no model version", "a posterior folder records the model "
                          "version it was made with (manifest.json 'versions', or median.json "

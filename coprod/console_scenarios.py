@@ -40,6 +40,8 @@ def print_comparison(result, folder) -> None:
 
 def _report_run(result, out: Path) -> int:
     """Print what a finished ensemble wrote and which runs failed."""
+    for note in result.notes:
+        print(f"coprod run: note: {note}", file=sys.stderr)
     reused = f" ({result.reused} stored runs reused)" if result.reused else ""
     print(f"Done in {result.wall_time_s:.1f} s{reused}; wrote {out}/<scenario>/outcomes.csv, "
           "timeseries.csv, municipalities.csv, municipalities_by_year.csv, inputs.csv, "

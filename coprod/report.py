@@ -35,7 +35,6 @@ from coprod.report_templates import render
 from coprod.report_text import (
     POLICY,
     POLICY_WORDS,
-    adopts_alone,
     effect_sentence,
     finding_text,
     fit_sentence,
@@ -51,6 +50,7 @@ from coprod.report_text import (
     surveys_summary as _summary,
 )
 from runtime.files import atomic_write_text, check_out_dir
+from scenarios.compare import adopts_alone
 from sim.errors import InputError, printable
 
 __all__ = ["POLICY_WORDS", "build_report", "command_line", "findings", "made_from",

@@ -43,13 +43,17 @@ VALIDATION_COLUMNS = ("pattern", "known", "sim_median", "sim_low_90", "sim_high_
                       "consistent")
 COMP_COLUMNS = ("scenario", "outcome", "median")
 COMP_NUMERIC = ("median", "diff_median", "diff_low_90", "diff_high_90", "mean", "low_90",
-                "high_90", "mean_low_90", "mean_high_90")
+                "high_90", "mean_low_90", "mean_high_90", "runs", "paired_runs",
+                "reading_weight", "reading_worlds")
+LEVELS = ("median", "mean", "low_90", "high_90")  # an outcome's level (its range: below)
+CHANGES = ("diff_median", "diff_low_90", "diff_high_90")  # a change of it
 # Every outcome is a level of at least 0 (shares, counts, hours, trust), far below 1e12;
 # a class's probability (the mean of a 0/1 outcome) and its interval lie in 0 to 1.
 COMP_BOUNDS = {**dict.fromkeys(("median", "mean", "low_90", "high_90"), (0.0, 1e12)),
                **dict.fromkeys(("diff_median", "diff_low_90", "diff_high_90"),
                                (-1e12, 1e12)),
-               **dict.fromkeys(("mean_low_90", "mean_high_90"), (0.0, 1.0))}
+               **dict.fromkeys(("mean_low_90", "mean_high_90", "reading_weight"), (0.0, 1.0)),
+               **dict.fromkeys(("runs", "paired_runs", "reading_worlds"), (0.0, 1e9))}
 # Each interval holds its estimate: (low, estimate, high), in the rows that have them.
 COMP_ORDERED = (("low_90", "median", "high_90"),
                 ("diff_low_90", "diff_median", "diff_high_90"),
@@ -58,6 +62,10 @@ CLASS_PREFIX = "class:"
 ATTRIBUTION_COLUMNS = ("scenario", "outcome", "input", "kind", "share", "low_90", "high_90",
                        "rank_correlation", "note")
 ATTRIBUTION_NUMERIC = ("share", "low_90", "high_90", "rank_correlation")
+# A share of variance lies in 0 to 1; an interval's ends (of a share, or of a rank
+# correlation for an association) and a rank correlation in -1 to 1.
+ATTRIBUTION_BOUNDS = {"share": (0.0, 1.0), **dict.fromkeys(
+    ("low_90", "high_90", "rank_correlation"), (-1.0, 1.0))}
 # The scenarios' figures, in the report's order, with their captions ({observed}: the
 # survey the baseline is set against).
 SCENARIO_FIGURES = (
@@ -70,6 +78,9 @@ SCENARIO_FIGURES = (
 )
 BY_YEAR_NUMERIC = ("year", "calendar_year", "week", "diff_median", "diff_low_90",
                    "diff_high_90", "runs")
+BY_YEAR_BOUNDS = {"year": (0.0, 100.0), "calendar_year": (2015.0, 2115.0),
+                  "week": (0.0, 2600.0), "runs": (0.0, 1e9),
+                  **dict.fromkeys(CHANGES, (-1e12, 1e12))}
 MAX_SURVEYS = 100  # survey records read from one manifest (a wave per year at most)
 MAX_YEARS_WORDS = 1000  # "years" (scenarios.ensemble.years_words): a sentence of ~250
 MAX_PATH_TEXT = 4096  # a manifest's posterior: a folder's path, or "shipped: ..."
@@ -263,6 +274,7 @@ class ScenarioPart:
     comparison: pd.DataFrame | None  # None: runs not compared
     compared: tuple[str, ...]  # the scenarios of comparison.csv, baseline first
     comparison_manifest: dict
+    notes: tuple[str, ...]  # on the runs' versions, as compare notes them
     attribution: pd.DataFrame | None
     figures: tuple[tuple[Path, str], ...]
     by_year: pd.DataFrame | None = None  # effect_by_year.csv (scenarios.over_time)
@@ -375,13 +387,29 @@ def load_fit(directory: Path, cells: int) -> FitPart | None:
     if not (folder / "fit.csv").exists():
         return None
     fit = read_own_csv(folder / "fit.csv", FIT_REMAKE, rows=cells, columns=FIT_COLUMNS,
-                       numeric=FIT_COLUMNS[2:], bounds=SHARE_BOUNDS)
+                       numeric=FIT_COLUMNS[2:-1], bounds=SHARE_BOUNDS)
+    flags(fit, "inside", folder / "fit.csv", FIT_REMAKE)
+    _table2_cells(fit, folder / "fit.csv")
+    counts = ("observed", "sim_median", "sim_low_90", "sim_high_90")  # answers per activity
     fit_n = read_own_csv(folder / "fit_n.csv", FIT_REMAKE, columns=("inside",),
-                         numeric=("inside",), rows=len(TABLE2_IDS))
+                         rows=len(TABLE2_IDS), numeric=counts,
+                         bounds=dict.fromkeys(counts, (0.0, 1e9)))
+    flags(fit_n, "inside", folder / "fit_n.csv", FIT_REMAKE)
     validation = None
     if (folder / "fit_validation.csv").exists():
         validation = read_own_csv(folder / "fit_validation.csv", FIT_REMAKE,
-                                  columns=VALIDATION_COLUMNS, numeric=VALIDATION_COLUMNS[2:5])
+                                  columns=VALIDATION_COLUMNS, numeric=VALIDATION_COLUMNS[2:5],
+                                  bounds=dict.fromkeys(VALIDATION_COLUMNS[2:5], (0.0, 1e12)))
+        flags(validation, "consistent", folder / "fit_validation.csv", FIT_REMAKE)
+        shares = validation.pattern.astype(str).str.startswith("dropped_share").to_numpy()
+        for column in VALIDATION_COLUMNS[2:5]:  # a share of answers dropped: 0 to 1
+            too_big = shares & (validation[column].to_numpy(float) > 1.0)
+            if too_big.any():
+                row = int(too_big.argmax())
+                raise InputError(f"{folder / 'fit_validation.csv'}: row {row + 2}, column "
+                                 f"'{column}'", f"{validation[column].iloc[row]:g}",
+                                 "allowed: a number from 0 to 1 for a share dropped; make "
+                                 f"it again with '{FIT_REMAKE}'")
     path = folder / "manifest.json"
     record = manifest_at(path, FIT_REMAKE)
     source = posterior_text(record, path, FIT_REMAKE)
@@ -389,6 +417,40 @@ def load_fit(directory: Path, cells: int) -> FitPart | None:
                    surveys=manifest_surveys(record), posterior_source=source,
                    posterior=posterior_at(source, directory), has_manifest=path.is_file(),
                    manifest=record)
+
+
+def _table2_cells(fit: pd.DataFrame, path: Path) -> None:
+    """Refuse a fit.csv whose rows are not Table 2's cells, each once (one line)."""
+    from sim.catalogue import COORDINATORS, TABLE2_IDS
+
+    cells = list(zip(fit.activity.astype(str), fit.coordinator.astype(str), strict=True))
+    seen = set()
+    for row, cell in enumerate(cells):
+        if cell[0] not in TABLE2_IDS or cell[1] not in COORDINATORS or cell in seen:
+            raise InputError(f"{path}: row {row + 2}", ", ".join(cell), "allowed: each of "
+                             "Table 2's cells (activity, coordinator) once: activities "
+                             f"{', '.join(TABLE2_IDS)}; coordinators "
+                             f"{', '.join(COORDINATORS)}; make it again with "
+                             f"'{FIT_REMAKE}'", problem="unknown or repeated cell")
+        seen.add(cell)
+
+
+def flags(frame: pd.DataFrame, column: str, path: Path, remake: str) -> None:
+    """Make ``column`` of a CSV coprod wrote booleans, or refuse a cell in one line.
+
+    coprod writes True and False (pandas' booleans); anything else is refused naming the
+    file, row and column (not as "a finite number": it is no number).
+    """
+    words = {"true": True, "false": False}
+    values = frame[column].map(lambda v: v if isinstance(v, bool | np.bool_)
+                               else words.get(str(v).strip().lower()))
+    bad = values.isna().to_numpy()
+    if bad.any():
+        row = int(bad.argmax())
+        raise InputError(f"{path}: row {row + 2}, column '{column}'",
+                         str(frame[column].iloc[row]), f"allowed: True or False; make it "
+                         f"again with '{remake}'")
+    frame[column] = values.astype(bool)
 
 
 def read_comparison(path: Path) -> pd.DataFrame:
@@ -420,11 +482,37 @@ def _refuse_row(path: Path, comp: pd.DataFrame, bad, column: str, allowed: str) 
                          f"again with '{COMPARE_REMAKE}'")
 
 
+def _check_ranges(frame: pd.DataFrame, path: Path, levels: tuple, changes: tuple, *,
+                  shown: bool = False) -> None:
+    """Each outcome's levels within its range, its changes within that range's width.
+
+    An outcome of 0 to 1 (a share, trust, a class: :func:`scenarios.effects.level_bounds`)
+    has levels from 0 to 1 and changes from -1 to 1 (a share of 5 would read "+400
+    points"); ``shown``: the values are in the unit shown (percentage points: -100 to
+    100). The bounds of :func:`runtime.files.read_own_csv` hold the others.
+    """
+    from scenarios.effects import level_bounds
+    from scenarios.labels import describe
+
+    fraction = frame.outcome.map(lambda n: level_bounds(n)[0] <= 1.0).to_numpy(bool)
+    top = frame.outcome.map(lambda n: describe(n).scale if shown else 1.0).to_numpy(float)
+    width = ("-100 to 100 percentage points for a share, -1 to 1 for trust" if shown
+             else "-1 to 1")
+    with np.errstate(invalid="ignore"):
+        for column in levels:
+            _refuse_row(path, frame, fraction & (frame[column].to_numpy(float) > top),
+                        column, "a number from 0 to 1 for a share, trust or class")
+        for column in changes:
+            _refuse_row(path, frame, fraction & (np.abs(frame[column].to_numpy(float)) > top),
+                        column, f"a change of a share, trust or class: {width}")
+
+
 def _check_comparison_rows(comp: pd.DataFrame, path: Path) -> None:
-    """What the bounds alone cannot say: intervals hold their estimates; classes are 0-1.
+    """What the bounds alone cannot say: intervals hold their estimates; ranges per outcome.
 
     A class's probability (``mean`` of a ``class:`` row) is a share of runs; each
-    interval ``(low, estimate, high)`` holds its estimate where all three are written.
+    interval ``(low, estimate, high)`` holds its estimate where all three are written;
+    shares, trust and classes lie in 0 to 1 (:func:`_check_ranges`, last).
     """
     classes = comp.outcome.str.startswith(CLASS_PREFIX).to_numpy()
     for column in ("median", "mean"):
@@ -445,6 +533,7 @@ def _check_comparison_rows(comp: pd.DataFrame, path: Path) -> None:
                         f"at most {mid} of the row (an interval holds its estimate)")
             _refuse_row(path, comp, hi < md - slack, high,
                         f"at least {mid} of the row (an interval holds its estimate)")
+    _check_ranges(comp, path, LEVELS, CHANGES)
 
 
 def _run(path: Path, name: str) -> Run:
@@ -474,6 +563,36 @@ def _checked_name(sdir: Path, name: str) -> str:
     return name
 
 
+def _check_compared(sdir: Path, comp: pd.DataFrame, compared: tuple, record: dict,
+                    runs: tuple) -> tuple[str, ...]:
+    """Refuse a comparison that is not of the runs in ``sdir`` now (one line); its notes.
+
+    The runs' manifests get compare's own check, and must be those the comparison
+    recorded (:func:`scenarios.compare.check_compared`); the rows of groups of
+    municipalities must be those its runs hold (:func:`scenarios.compare.check_groups`).
+    Returns the lines on versions compare notes (other package versions, another model).
+    """
+    from scenarios.compare import check_compared, check_groups
+    from scenarios.effects import read_manifest
+
+    path = sdir / "comparison_manifest.json"
+    if not record:
+        raise InputError(str(path), str(path), "comparison.csv comes with the manifest that "
+                         f"names the runs it compared; make both again with "
+                         f"'{COMPARE_REMAKE}'", problem="missing file")
+    if record.get("baseline") != compared[0]:  # compare writes the baseline's rows first
+        raise InputError(f"{sdir / 'comparison.csv'}: row 2, column 'scenario'", compared[0],
+                         f"allowed: the baseline comparison_manifest.json names "
+                         f"({str(record.get('baseline'))[:80]}), whose rows come first; "
+                         f"make it again with '{COMPARE_REMAKE}'",
+                         problem="another scenario than the baseline first:")
+    # Read as compare reads them (each field it uses checked), in comparison.csv's order.
+    manifests = {r.name: (r.path, read_manifest(r.path)) for r in runs if r.name in compared}
+    notes = check_compared(path, record, manifests, compared[0])
+    check_groups(path, record, comp, manifests)
+    return tuple(notes)
+
+
 def load_scenarios(sdir: Path | None) -> ScenarioPart | None:
     """The scenarios' folder ``sdir`` (None when there is none)."""
     if sdir is None:
@@ -491,10 +610,12 @@ def load_scenarios(sdir: Path | None) -> ScenarioPart | None:
                               if (p.parent / "outcomes.csv").exists()
                               and p.parent.name not in compared]
     runs = tuple(_run(sdir / n / "manifest.json", n) for n in names)
+    notes = _check_compared(sdir, comp, compared, record, runs) if comp is not None else ()
     attribution = None
     if (sdir / "attribution.csv").exists():
         attribution = read_own_csv(sdir / "attribution.csv", COMPARE_REMAKE,
-                                   columns=ATTRIBUTION_COLUMNS, numeric=ATTRIBUTION_NUMERIC)
+                                   columns=ATTRIBUTION_COLUMNS, numeric=ATTRIBUTION_NUMERIC,
+                                   bounds=ATTRIBUTION_BOUNDS)
         attribution["note"] = attribution.note.astype(object).fillna("").astype(str)
         for column in ("scenario", "outcome", "input", "kind"):
             attribution[column] = attribution[column].astype(str)
@@ -503,11 +624,18 @@ def load_scenarios(sdir: Path | None) -> ScenarioPart | None:
     by_year = None
     if (sdir / over_time.FILE).exists():
         by_year = read_own_csv(sdir / over_time.FILE, COMPARE_REMAKE,
-                               columns=over_time.COLUMNS, numeric=BY_YEAR_NUMERIC)
+                               columns=over_time.COLUMNS, numeric=BY_YEAR_NUMERIC,
+                               bounds=BY_YEAR_BOUNDS)
         for column in ("scenario", "group", "outcome"):
             by_year[column] = by_year[column].astype(str)
+        _check_ranges(by_year, sdir / over_time.FILE, (), CHANGES, shown=True)
+        for column in ("year", "calendar_year", "week", "runs"):  # counts: whole numbers
+            values = by_year[column].to_numpy(float)
+            _refuse_row(sdir / over_time.FILE, by_year,
+                        np.isfinite(values) & (values != np.round(values)), column,
+                        "a whole number")
     return ScenarioPart(folder=sdir, runs=runs, comparison=comp, compared=compared,
-                        comparison_manifest=record, attribution=attribution,
+                        comparison_manifest=record, notes=notes, attribution=attribution,
                         figures=figures, by_year=by_year,
                         by_year_figure=(sdir / over_time.FIGURE
                                         if (sdir / over_time.FIGURE).exists() else None))

@@ -27,7 +27,6 @@ from coprod.report_inputs import (
     survey_records,
 )
 from coprod.report_text import (
-    adopts_alone,
     group_cell,
     interval,
     is_2015,
@@ -47,7 +46,7 @@ from coprod.report_text import (
 )
 from runtime.files import atomic_write_bytes, read_bytes_limited
 from scenarios.attribution import ASSUMED, CHANCE, NARROWED, RESIDUAL, STRENGTHS, WORLD
-from scenarios.compare import check_versions, reading_lines
+from scenarios.compare import adopts_alone, reading_lines
 from scenarios.labels import change, describe, fte
 from sim.errors import InputError, UnknownNameError
 from sim.outcomes import HEADLINE, outcome
@@ -388,7 +387,7 @@ def scenarios_context(inp: ReportInputs, figures: Path) -> dict:
     design = "; ".join(f"{d} calibrated worlds × {a} draws of the policy strengths × {r} "
                        f"seeds over {h} weeks" for d, a, r, h in sizes)
     # Runs of another model or code version than the baseline's are noted.
-    versions = check_versions({r.name: (r.path, r.manifest) for r in runs}, baseline.name)
+    versions = list(sc.notes)
     against = survey_records(sc.comparison_manifest.get("surveys")) \
         if sc.comparison_manifest else None
     observed = "the 2015 survey" if against is None or is_2015(against) else \

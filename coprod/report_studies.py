@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from calibration.posterior import NOT_IDENTIFIED, load_posterior, shipped_study_file
+from coprod.report_inputs import flags
 from coprod.report_text import seconds, without_machine_folder
 from runtime.files import read_own_csv, read_own_json
 from runtime.manifests import model_version_of
@@ -116,7 +117,8 @@ def _leave_one_out(file, manifest: dict) -> dict:
         "observed", "predicted_median", "low_90", "high_90", "error", "naive",
         "naive_error"))
     err, naive = float(frame.error.mean()), float(frame.naive_error.mean())
-    inside = frame.inside.astype(str).isin(["True", "1", "true"])
+    flags(frame, "inside", file("leave_one_out.csv"), LOO_REMAKE)
+    inside = frame.inside
     return {"how": how_calibrated(manifest), "inside": int(inside.sum()), "n": len(frame),
             "error": f"{err:.3f}", "naive": f"{naive:.3f}",
             "better": "closer to" if err < naive else "no closer to",

@@ -255,15 +255,6 @@ def uncertainty(rows: pd.DataFrame, which: str = "that") -> str:
     return text
 
 
-def adopts_alone(manifest: dict) -> bool:
-    """Whether a scenario's runs switched one's own municipality alone (--adopters own).
-
-    From its manifest's ``overrides`` (the lever ``adopters``: 0 all, 1 own).
-    """
-    overrides = manifest.get("overrides") if isinstance(manifest, dict) else None
-    return isinstance(overrides, dict) and overrides.get("adopters") == 1
-
-
 def policy_sentence(comp: pd.DataFrame, att: pd.DataFrame | None, *,
                     adopters: bool = True, where: str = "in every municipality") -> str | None:
     """What a local volunteer policy changes, and which assumed route the answer rests on.

@@ -83,7 +83,12 @@ def register_run(sub, name: str) -> None:
                    "by an earlier, interrupted run with the same options; compute only the "
                    "missing ones")
     p.add_argument("--force", action="store_true", help="replace results in --out made "
-                   "with another scenario content, seed, posterior or code version")
+                   "with another scenario content, seed, posterior or code version (the "
+                   "old results stay until the new set is whole; the new runs wait in "
+                   "<scenario>/.runs.new.sqlite meanwhile). Runs kept there by a run cut "
+                   "short are never dropped silently: --resume (--force) with the options "
+                   "they were made with continues them; --force drops them, saying so; "
+                   "any other command is refused, naming these ways on")
 
 
 def run_run(args) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import platform
 import sys
 from collections.abc import Mapping
@@ -57,11 +58,21 @@ def manifest(**fields) -> dict:
             "date": datetime.now(UTC).isoformat(timespec="seconds")}
 
 
+def _standard(value):
+    """``value`` with every non-finite float as None (JSON has no NaN: null instead)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {k: _standard(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_standard(v) for v in value]
+    return value
+
+
 def write_manifest(path: str | Path, record: Mapping) -> Path:
-    """Write a manifest JSON atomically."""
-    return atomic_write_text(path, json.dumps(dict(record), indent=2, sort_keys=True,
-                                              default=str)
-                             + "\n")
+    """Write a manifest JSON atomically, as standard JSON (a NaN is written null)."""
+    return atomic_write_text(path, json.dumps(_standard(record), indent=2, sort_keys=True,
+                                              default=str, allow_nan=False) + "\n")
 
 
 @dataclass(frozen=True)

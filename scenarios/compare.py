@@ -12,6 +12,8 @@ table of the runs' frame).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +31,7 @@ from scenarios.ensemble import years_words
 from scenarios.labels import describe
 from scenarios.over_time import OverTime, effect_by_year
 from sim.catalogue import COORDINATORS, TABLE2_IDS
-from sim.errors import InputError
+from sim.errors import CoprodError, InputError
 from sim.outcomes import SUMMARY
 from sim.parameters import LEVERS, PARAMETERS
 from sim.population_spec import PopulationSpec
@@ -54,6 +56,11 @@ class Comparison:
     # the paired effects year by year from the switch (scenarios.over_time)
     over_time: OverTime | None = None
     years: str = ""  # what "N years ahead" means, in words (scenarios.ensemble.years_words)
+    # scenario -> the digest of the manifest its runs were read with (manifest_digest)
+    run_manifests: dict = dataclasses.field(default_factory=dict)
+    # scenario -> {"runs": paired runs, group: runs where the group holds any municipality}
+    # for each of scenarios.effects.AREA_GROUPS (scenarios with municipalities.csv)
+    areas: dict = dataclasses.field(default_factory=dict)
 
 
 def _summary(values: np.ndarray) -> tuple[float, float, float]:
@@ -261,9 +268,10 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
     ens = read_ensembles(directory, baseline)
     for name, outcomes in ens.scenarios.items():  # staff time in FTE beside its hours
         ens.scenarios[name] = dataclasses.replace(outcomes, values=with_fte(outcomes.values))
-    notes = ens.notes() + check_versions(
+    notes = ens.notes() + check_manifests(
         {name: (o.path.parent / "manifest.json", o.manifest)
          for name, o in ens.scenarios.items()}, baseline)
+    area_runs = {}  # runs in each group of municipalities, per scenario (areas)
     population = ens.scenarios[baseline].manifest.get("population") or "survey2015"
     rows, effects, snapshots, by_reading = [], {}, [], []
     # The class probabilities' intervals draw from a child stream, in table order: the
@@ -282,6 +290,9 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
         if name == baseline:
             continue
         areas = ens.areas(name) or {}
+        if areas:
+            area_runs[name] = {"runs": max(a.runs for a in areas.values()),
+                            **{g: a.runs - a.switched_none for g, a in areas.items()}}
         for area in areas.values():
             if area.runs and area.switched_none < area.runs and len(area.levels):
                 area = dataclasses.replace(area, levels=with_fte(area.levels),
@@ -353,7 +364,131 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
     return Comparison(table, baseline, fit, ens.skipped, attribution,
                       tuple(notes + left_out + list(over.notes)),
                       pd.concat(snapshots, ignore_index=True) if snapshots else None,
-                      population, over, years)
+                      population, over, years,
+                      {name: manifest_digest(o.manifest) for name, o in ens.scenarios.items()},
+                      area_runs)
+
+
+def manifest_digest(record: dict) -> str:
+    """A digest of a scenario's manifest as read: what a comparison records of its runs.
+
+    Every rewrite of a scenario's results writes its manifest again (a new date at
+    least), so a comparison whose recorded digest differs was made from other runs.
+    """
+    text = json.dumps(record, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def check_manifests(manifests: dict[str, tuple[Path, dict]], baseline: str) -> list[str]:
+    """The check ``compare`` makes of the runs' manifests before pairing them.
+
+    Refuses, in one line, runs that cannot pair with the baseline's
+    (:func:`scenarios.effects.check_pairable`: horizon, population, root seed,
+    posterior) or were made with another model or code version
+    (:func:`check_versions`); returns the notes of the latter. ``manifests``: scenario
+    name -> (its manifest's path, the record), the baseline's among them.
+    """
+    from scenarios.effects import check_pairable
+
+    base = manifests[baseline][1]
+    for name, (path, record) in manifests.items():
+        if name != baseline:
+            check_pairable(path, record, baseline, base)
+    return check_versions(manifests, baseline)
+
+
+def check_compared(path: Path, record: dict, manifests: dict[str, tuple[Path, dict]],
+                   baseline: str) -> list[str]:
+    """Refuse, in one line, a comparison made from other runs than the folder holds now.
+
+    ``path``: the comparison's manifest (``comparison_manifest.json``), ``record`` its
+    content; ``manifests``: the compared scenarios' manifests (:func:`check_manifests`).
+    The runs must pass compare's own check (:func:`check_manifests`, whose notes are
+    returned) and be the very runs compared: each manifest's digest as the comparison
+    recorded it (a ``run --force`` of one scenario since, or a run killed between two
+    scenarios' files, leaves another).
+    """
+    folder = path.parent
+    again = f"rerun 'coprod compare --out {folder}' to compare the runs there now"
+    recorded = record.get("run_manifests")
+    if not (isinstance(recorded, dict) and set(recorded) == set(manifests)
+            and all(isinstance(v, str) for v in recorded.values())):
+        shown = sorted(recorded) if isinstance(recorded, dict) else recorded
+        raise InputError(f"{path}: field 'run_manifests'", shown, "the digests of the "
+                         f"manifests of the scenarios compared ({', '.join(manifests)}), "
+                         "as 'coprod compare' writes them (an earlier coprod wrote none); "
+                         + again, problem="missing or malformed")
+    try:
+        notes = check_manifests(manifests, baseline)
+    except CoprodError as err:
+        raise CoprodError(f"{folder / 'comparison.csv'} no longer matches the runs in "
+                          f"{folder}, which cannot be compared as they are: {err}; then "
+                          f"rerun 'coprod compare --out {folder}'") from None
+    for name, (where, run) in manifests.items():
+        if manifest_digest(run) != recorded[name]:
+            raise InputError(str(folder / "comparison.csv"), name, f"{where} is not the "
+                             "manifest it was compared with (its runs were made again "
+                             f"since, by a 'coprod run' into {folder}, or one of the two "
+                             "manifests was edited); " + again,
+                             problem="made from other runs of")
+    return notes
+
+
+def adopts_alone(manifest: dict) -> bool:
+    """Whether a scenario's runs switched one's own municipality alone (--adopters own).
+
+    From its manifest's ``overrides`` (the lever ``adopters``: 0 all, 1 own).
+    """
+    overrides = manifest.get("overrides") if isinstance(manifest, dict) else None
+    return isinstance(overrides, dict) and overrides.get("adopters") == 1
+
+
+def check_groups(path: Path, record: dict, table: pd.DataFrame,
+                 manifests: dict[str, tuple[Path, dict]]) -> None:
+    """Refuse a comparison whose rows of groups disagree with what its runs recorded.
+
+    ``record``: the comparison's manifest at ``path``, whose ``areas`` counts, per
+    scenario, the runs in which each group of municipalities
+    (:data:`scenarios.effects.AREA_GROUPS`) holds any; ``table``: comparison.csv;
+    ``manifests``: the scenarios' (path, record); one that says ``--adopters own``
+    (:func:`adopts_alone`) has no municipality like one's own adopting. A group has rows
+    exactly when it holds municipalities in some run; what the report says of who
+    adopts is read from those rows.
+    """
+    from scenarios.effects import AREA_GROUPS
+
+    alone = {name for name, (_, run) in manifests.items() if adopts_alone(run)}
+    areas = record.get("areas")
+    again = f"rerun 'coprod compare --out {path.parent}'"
+    if not isinstance(areas, dict):
+        raise InputError(f"{path}: field 'areas'", areas, "the runs in each group of "
+                         "municipalities per scenario, as 'coprod compare' writes them "
+                         "(an earlier coprod wrote none); " + again,
+                         problem="missing or malformed")
+    for name in dict.fromkeys(table.scenario):
+        counts = areas.get(name, {})
+        runs = counts.get("runs", 0) if isinstance(counts, dict) else None
+        if not (isinstance(counts, dict) and set(counts) <= {"runs", *AREA_GROUPS}
+                and all(type(v) is int and 0 <= v <= runs for v in counts.values())):
+            raise InputError(f"{path}: field 'areas', scenario {name}", counts,
+                             "whole numbers of runs, at most 'runs', for "
+                             f"{', '.join(AREA_GROUPS)}; " + again)
+        if name in alone and counts.get("like_yours_adopters", 0):
+            raise InputError(f"{path}: field 'areas', scenario {name}", counts,
+                             "no run where a municipality like yours adopts: its "
+                             "manifest.json says --adopters own (yours alone adopts); "
+                             + again, problem="contradicts its runs:")
+        outcomes = table.outcome[table.scenario == name]
+        for group in AREA_GROUPS:
+            rows = bool(outcomes.str.startswith(group + ":").any())
+            held = counts.get(group, 0)
+            if rows != (held > 0):
+                recorded = (f"{held} run(s) where that group holds municipalities" if held
+                            else "no run where that group holds any municipality")
+                raise InputError(f"{path.parent / 'comparison.csv'}: scenario {name}",
+                                 f"{group}:...", f"rows as the runs are (comparison_"
+                                 f"manifest.json records {recorded}); " + again,
+                                 problem="rows present for" if rows else "no rows for")
 
 
 # Packages whose version can change the numbers a run gives (random streams, compiled

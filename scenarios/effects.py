@@ -30,7 +30,7 @@ import pandas as pd
 
 from runtime.files import check_whole_text, read_own_json, read_text_limited
 from sim.errors import MAX_SHOWN, CoprodError, InputError
-from sim.parameters import ASSUMPTIONS, FREE
+from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
 
 KEY = ["draw", "replicate", "seed"]
 OUTCOME_COLUMNS = ("scenario", "draw", "replicate", "seed", "outcome", "value")
@@ -52,16 +52,41 @@ def _again(path: Path) -> str:
 def read_manifest(path: Path) -> dict:
     """A scenario's ``manifest.json``, its fields used here checked for their types."""
     record = read_own_json(path, REMAKE)
-    kinds = {"horizon_weeks": (int, "a whole number"), "population": (str, "a name"),
-             "seed": (int, "a whole number"), "posterior": (str, "a text"),
-             "identity": (dict, "a record"), "outcome_rows": (int, "a whole number"),
-             "runs": (int, "a whole number"), "failed": (list, "a list")}
+    whole = (int, "a whole number >= 0")
+    kinds = {"horizon_weeks": whole, "population": (str, "a name"),
+             "seed": whole, "posterior": (str, "a text"),
+             "identity": (dict, "a record"), "outcome_rows": whole, "runs": whole,
+             "failed": (list, "a list"), "series_rows": whole, "municipality_rows": whole,
+             "municipality_year_rows": whole}
     for name, (kind, allowed) in kinds.items():
         value = record.get(name)
-        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
-            raise InputError(f"{path}: {name}", value, f"allowed: {allowed}; "
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)
+                                  or (kind is int and value < 0)):
+            field = f"field '{name}'" if name.endswith("_rows") else name
+            raise InputError(f"{path}: {field}", value, f"allowed: {allowed}; "
                              + _again(path))
+    if record.get("population") is not None:
+        check_population(path, record["population"])
     return record
+
+
+def check_population(path: Path, name: str) -> None:
+    """Refuse, in one line naming ``path``, a population name coprod does not write.
+
+    The 2015 sample or Norway (:data:`sim.population_spec.BASES`), either with one's
+    own municipality, or a survey's frame: what :meth:`PopulationSpec.parse` reads.
+    """
+    from sim.population_spec import BASES, PopulationSpec
+
+    try:
+        PopulationSpec.parse(name)
+        known = True
+    except InputError:
+        known = False
+    if not known:
+        raise InputError(f"{path}: field 'population'", name, "allowed: "
+                         f"{', '.join(BASES)}, either with your municipality, or a "
+                         "survey's frame, as 'coprod run' writes them; " + _again(path))
 
 
 def _read_table(path: Path, columns: tuple) -> pd.DataFrame:
@@ -124,6 +149,44 @@ def _numbers(path: Path, frame: pd.DataFrame, column: str, *, blank: bool) -> np
     return values
 
 
+MAX_NAME = 200  # characters of an outcome's name (the longest coprod writes: about 60)
+# No outcome of a run is negative; none is near this (people, hours, activities a week).
+MAX_LEVEL = 1e12
+# Units whose values are fractions from 0 to 1 (scenarios.labels.describe).
+FRACTION_UNITS = ("%", "0–1", "share of runs")
+
+
+def level_bounds(outcome: str) -> tuple[float, str]:
+    """The largest value an outcome can take, and that range in words.
+
+    Shares, trust and classes lie in 0 to 1; every other outcome (people, hours,
+    activities, units) from 0 to :data:`MAX_LEVEL`.
+    """
+    from scenarios.labels import describe
+
+    if outcome.startswith("reading:"):  # reading:<reading>:<outcome> (scenarios.compare)
+        outcome = outcome.split(":", 2)[-1]
+    for prefix in ("like_yours_adopters:", "like_yours:"):  # the adopters' words
+        if outcome.startswith(prefix):
+            outcome = "adopters:" + outcome[len(prefix):]
+    if describe(outcome).unit in FRACTION_UNITS:
+        return 1.0, "a number from 0 to 1 (a share, trust or class)"
+    return MAX_LEVEL, f"a number from 0 to {MAX_LEVEL:g}"
+
+
+def _check_levels(path: Path, frame: pd.DataFrame, values: np.ndarray,
+                  outcomes: pd.Series) -> None:
+    """Refuse, in one line, an outcome's value out of its range (blank ones pass)."""
+    highest = {name: level_bounds(name) for name in outcomes.unique()}
+    top = outcomes.map(lambda n: highest[n][0]).to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        wrong = (values < 0) | (values > top)
+    if wrong.any():
+        i = int(np.flatnonzero(wrong)[0])
+        raise _bad(path, frame, "value", wrong, f"for outcome '{outcomes.iloc[i]}' "
+                   f"{highest[outcomes.iloc[i]][1]}")
+
+
 def _run_key(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
     """The run key columns, each checked (and the scenario's name, where written)."""
     if "scenario" in frame.columns:  # every row is the folder's scenario
@@ -175,12 +238,45 @@ def read_outcomes_file(path: Path) -> Outcomes:
     if frame.empty:
         raise InputError(str(path), "no rows", _again(path), problem="empty file:")
     long = _run_key(path, frame)
-    long["outcome"] = frame["outcome"].to_numpy()
+    names = frame["outcome"]
+    odd = ~names.map(lambda n: n.isprintable() and 0 < len(n) <= MAX_NAME).to_numpy(bool)
+    if odd.any():
+        raise _bad(path, frame, "outcome", odd, f"an outcome's name: printable, 1 to "
+                   f"{MAX_NAME} characters")
+    long["outcome"] = names.to_numpy()
     long["value"] = _numbers(path, frame, "value", blank=True)
+    _check_levels(path, frame, long.value.to_numpy(), frame["outcome"])
     _refuse_repeats(path, long, [*KEY, "outcome"], "run's outcome")
     wide = long.pivot(index=KEY, columns="outcome", values="value")
     wide.columns.name = None
     return Outcomes(path.parent.name, wide, record, int(np.isnan(long.value).sum()), path)
+
+
+def read_timeseries_file(path: Path, manifest: dict | None = None) -> pd.DataFrame:
+    """A scenario's ``timeseries.csv`` (each run's path, week by week), every value checked.
+
+    The run key and ``week`` as whole numbers; every other column an outcome in its
+    range (:func:`level_bounds`; blank allowed); with its manifest, as many rows as it
+    records (``series_rows``).
+    """
+    path = Path(path)
+    frame = _read_table(path, (*KEY, "week"))
+    expected = (manifest or {}).get("series_rows")
+    if isinstance(expected, int) and not isinstance(expected, bool) and expected != len(frame):
+        raise _miscounted(path, len(frame), f"{expected}")
+    if frame.empty:
+        raise InputError(str(path), "no rows", _again(path), problem="empty file:")
+    out = _run_key(path, frame)
+    out["week"] = _whole(path, frame, "week", limit=2601)  # at most MAX_STEPS (sim.runner)
+    for column in (c for c in frame.columns if c not in ("scenario", *KEY, "week")):
+        values = _numbers(path, frame, column, blank=True)
+        top, words = level_bounds(column)
+        with np.errstate(invalid="ignore"):
+            wrong = (values < 0) | (values > top)
+        if wrong.any():
+            raise _bad(path, frame, column, wrong, words)
+        out[column] = values
+    return out
 
 
 def scenario_folders(directory: Path) -> tuple[list[str], tuple]:
@@ -209,8 +305,17 @@ def _cut(value):
 
 def check_comparable(mine: Outcomes, base: Outcomes) -> None:
     """Refuse, in one line, to pair runs of ensembles that differ in :data:`COMPARABLE`."""
-    a, b = mine.manifest, base.manifest
+    check_pairable(mine.path.parent / "manifest.json", mine.manifest, base.name,
+                   base.manifest)
+
+
+def check_pairable(path: Path, a: dict, base_name: str, b: dict) -> None:
+    """Refuse, in one line, runs whose manifest ``a`` (at ``path``) cannot pair with ``b``.
+
+    ``b``: the manifest of ``base_name``'s runs; what must agree is :data:`COMPARABLE`.
+    """
     ia, ib = a.get("identity") or {}, b.get("identity") or {}
+    ia, ib = (i if isinstance(i, dict) else {} for i in (ia, ib))
     for field, _label in COMPARABLE:
         theirs, ours = b.get(field), a.get(field)
         if field == "posterior" and "posterior_sha256" in ia and "posterior_sha256" in ib:
@@ -226,8 +331,8 @@ def check_comparable(mine: Outcomes, base: Outcomes) -> None:
                 from sim.population_spec import describe_name
 
                 ours, theirs = describe_name(ours), describe_name(theirs)
-            raise CoprodError(f"{mine.path.parent / 'manifest.json'}: {field} "
-                              f"{_cut(ours)!r} differs from {base.name}'s "
+            raise CoprodError(f"{path}: {field} "
+                              f"{_cut(ours)!r} differs from {base_name}'s "
                               f"{_cut(theirs)!r}; {SAME}")
 
 
@@ -355,7 +460,14 @@ def read_inputs_file(path: Path, manifest: dict | None = None) -> pd.DataFrame:
     for column in ("posterior_draw", "assumption_draw"):
         out[column] = _whole(path, frame, column, limit=2**31)
     for column in (c for c in (*FREE, *ASSUMPTIONS) if c in frame.columns):
-        out[column] = _numbers(path, frame, column, blank=False)
+        out[column] = values = _numbers(path, frame, column, blank=False)
+        levels = PARAMETERS[column].levels
+        if levels:  # a choice among levels (the policy's reading): one of their numbers
+            low = PARAMETERS[column].low
+            known = np.isin(values, np.arange(low, low + len(levels)))
+            if not known.all():
+                raise _bad(path, frame, column, ~known, "one of " + ", ".join(
+                    f"{low + k:g} ({name})" for k, name in enumerate(levels)))
     _refuse_repeats(path, out, KEY[:2], "run (draw, replicate)")
     return out
 
@@ -392,13 +504,23 @@ def read_municipalities_file(path: Path, manifest: dict | None = None, *,
         out[column] = _whole(path, frame, column, limit=2601)
     out["municipality"] = _whole(path, frame, "municipality", limit=100_000)
     for column in columns[1:]:
-        out[column] = _numbers(path, frame, column, blank=column == "mean_trust")
+        out[column] = values = _numbers(path, frame, column, blank=column == "mean_trust")
+        with np.errstate(invalid="ignore"):
+            if column in FLAGS:
+                wrong, words = (values != 0) & (values != 1), "0 or 1"
+            else:
+                top = 1.0 if column == "mean_trust" else MAX_LEVEL
+                wrong, words = (values < 0) | (values > top), f"a number from 0 to {top:g}"
+        if wrong.any():
+            raise _bad(path, frame, column, wrong, words)
     index = ["draw", "replicate", *years[:1], "municipality"]
     _refuse_repeats(path, out, index, "run's municipality" + (" per year" if by_year
                                                                 else ""))
     return out.set_index([*KEY, *years[:1], "municipality"]).sort_index()
 
 
+# municipalities.csv's columns that are flags: 0 or 1 (mean trust lies from 0 to 1).
+FLAGS = ("own", "switched")
 # Municipalities like one's own: "similar size" is within this factor of its inhabitants
 # either way (issue 32: "within a factor of two"), one's own left out.
 LIKE_FACTOR = 2.0

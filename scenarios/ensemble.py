@@ -256,6 +256,7 @@ class EnsembleResult:
     wall_time_s: float
     reused: int = 0  # runs taken from the store (--resume)
     empty: tuple = ()  # scenarios without a finished run: their folders were left alone
+    notes: tuple = ()  # what --force dropped (scenarios.store.check_side_store)
 
 
 def assumption_design(n: int, rng, names: tuple[str, ...] = ASSUMPTIONS
@@ -393,13 +394,14 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
     code, post = code_version(), posterior_hash(posterior)
     idents = [identity(s, seed=seed, posterior=post, code=code) for s in scenarios]
     with locked(out):
-        for scenario, ident in zip(scenarios, idents, strict=True):
-            check_folder(out / scenario.name, ident, force=force)
+        notes = [check_folder(out / scenario.name, ident, force=force, resume=resume)
+                 for scenario, ident in zip(scenarios, idents, strict=True)]
         stores: list[RunStore] = []
         written: list[str] = []  # scenarios whose files are in place
         try:
             for scenario, ident in zip(scenarios, idents, strict=True):
-                stores.append(RunStore(out / scenario.name, ident, resume=resume))
+                stores.append(RunStore(out / scenario.name, ident, resume=resume,
+                                       drop_side=force))
             result = _run_missing(scenarios, stores, posterior, seed, workers, scheduler,
                                   progress)
             per_scenario, results, reused = result
@@ -425,7 +427,8 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
             for store in stores:
                 store.close()
     return EnsembleResult([s.name for s in scenarios], sum(len(t) for t in per_scenario),
-                          failures, wall, sum(reused.values()), tuple(empty))
+                          failures, wall, sum(reused.values()), tuple(empty),
+                          tuple(n for n in notes if n))
 
 
 def _run_missing(scenarios, stores, posterior, seed, workers, scheduler, progress):

@@ -12,7 +12,6 @@ adds the local policy's response and the effects year by year, and returns a
 from __future__ import annotations
 
 import dataclasses
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +46,7 @@ class Ensemble:
     wall_time_s: float = 0.0
     reused: int = 0  # runs taken from the store (resume)
     empty: tuple[str, ...] = ()  # scenarios without a finished run: folders left alone
+    notes: tuple[str, ...] = ()  # what --force dropped (runs a cut-short run had kept)
 
     def outcomes(self, scenario: str) -> pd.DataFrame:
         """One scenario's outcomes, one row per run (its ``outcomes.csv``, read bounded).
@@ -160,7 +160,7 @@ def run_ensemble(items: Sequence, *, posterior, out, seed: int, draws=None, repl
                            surveys=waves.record(), replace=replaced_together)
     return Ensemble(out, tuple(s.name for s in scenarios), result.runs,
                     tuple(result.failures), result.wall_time_s, result.reused,
-                    tuple(result.empty))
+                    tuple(result.empty), tuple(result.notes))
 
 
 # ---- the comparison ----------------------------------------------------------------
@@ -320,19 +320,17 @@ def _check_population(folder: Path, baseline: str, waves, data_given: bool) -> N
 
 def _series(comp, folder: Path, notes: list) -> dict[str, pd.DataFrame]:
     """Each compared scenario's weekly series (a missing one leaves a gap in a figure)."""
-    from runtime.files import read_text_limited
-    from scenarios.effects import MAX_RESULTS_BYTES
+    from scenarios.effects import read_manifest, read_timeseries_file
 
     series = {}
     for name in comp.table.scenario.unique():
         path = folder / name / "timeseries.csv"
         try:
-            text = read_text_limited(path, limit=MAX_RESULTS_BYTES)
-            series[name] = pd.read_csv(io.StringIO(text), dtype={"seed": "uint64"})
-        except (CoprodError, OSError, ValueError, pd.errors.ParserError,
-                pd.errors.EmptyDataError):
-            notes.append(f"{path} could not be read; its scenario has no line in "
-                         "timeseries.png")
+            series[name] = read_timeseries_file(path, read_manifest(folder / name /
+                                                                    "manifest.json"))
+        except (CoprodError, OSError) as err:
+            notes.append(f"{path} could not be read ({str(err)[:300]}); its scenario has "
+                         "no line in timeseries.png")
             series[name] = pd.DataFrame()
     return series
 
@@ -370,7 +368,10 @@ def compare_folder(folder, *, baseline: str = "baseline", waves, data_given: boo
             "command": command, "seed": rng, "baseline": comp.baseline,
             "population": comp.population,
             "scenarios": list(comp.table.scenario.unique()) if len(comp.table) else [],
-            "surveys": waves.record(), "notes": notes, "years": comp.years})
+            "surveys": waves.record(), "notes": notes, "years": comp.years,
+            # What the report checks its comparison against: each scenario's manifest as
+            # compared (its digest) and how many runs had each group of municipalities.
+            "run_manifests": comp.run_manifests, "areas": comp.areas})
         result = ComparisonResult(comp, response, series, tuple(notes), _survey_title(waves),
                                   record)
         if write:

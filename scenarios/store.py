@@ -211,15 +211,65 @@ def pending_identity(directory: Path) -> dict | None:
     return _store_identity(directory / SIDE_STORE)
 
 
-def check_folder(directory: Path, ident: dict, *, force: bool) -> None:
+def _stored_runs(path: Path) -> int:
+    """How many runs a store holds (0: none there, or not readable: nothing to keep)."""
+    if not path.is_file():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            return int(db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+    except (sqlite3.DatabaseError, TypeError, ValueError):
+        return 0
+
+
+def check_side_store(directory: Path, ident: dict, *, resume: bool,
+                     force: bool = False) -> str | None:
+    """Refuse, in one line, a command that would drop the runs a side store keeps.
+
+    A fresh start cut short (:data:`SIDE_STORE`) keeps its finished runs for ``--resume``
+    with its options; any other command would delete them (a fresh start replaces the
+    side store) or leave them behind. Without ``force`` such a command is refused,
+    naming the ways on (continue them, or drop them with --force or by removing the
+    file); with ``force`` they are dropped, and the line saying so is returned.
+    """
+    side = directory / SIDE_STORE
+    if os.path.lexists(side) and (side.is_symlink() or not side.is_file()):
+        raise InputError(str(side), "not a file", "a run store as 'coprod run' writes it "
+                         "(never a link or a folder); remove it and run again",
+                         problem="refusing a run store that is")
+    kept = _stored_runs(side)
+    pending = pending_identity(directory)
+    if not kept or (resume and pending == ident):
+        return None
+    diff = "; ".join(_differences(pending or {}, ident) or ["other options"])
+    if force:
+        return (f"{side}: dropped the {kept} runs an earlier 'coprod run' cut short kept "
+                "there (" + ("this very command's" if pending == ident else
+                             f"they differ from this command's runs: {diff}") + "): "
+                "--force replaces them")
+    if pending == ident:
+        raise InputError(str(side), f"{kept} runs", "add --resume to continue them (only "
+                         "the rest is computed), or drop them with --force or by removing "
+                         "that file", problem="this very command was cut short; it keeps")
+    raise InputError(str(side), f"{kept} runs", f"they differ from this command's runs: "
+                     f"{diff}; to continue them, rerun with the options they were made with "
+                     "and --resume --force; to drop them, add --force or remove that file",
+                     problem="an earlier 'coprod run' was cut short; it keeps")
+
+
+def check_folder(directory: Path, ident: dict, *, force: bool,
+                 resume: bool = False) -> str | None:
     """Refuse to write into a folder holding results of another identity (unless force).
 
     A fresh start of this very identity that was cut short (its side store) may be
-    continued: the user asked for it already.
+    continued: the user asked for it already. Runs a side store keeps are never
+    dropped without a word (:func:`check_side_store`): with ``force``, the line saying
+    they go is returned (None otherwise).
     """
+    note = check_side_store(directory, ident, resume=resume, force=force)
     old = recorded_identity(directory)
     if old is None or force or pending_identity(directory) == ident:
-        return
+        return note
     diff = _differences(old, ident)
     if diff:
         raise InputError(f"--out {directory.parent}", directory.name,
@@ -234,9 +284,12 @@ class RunStore:
     identity first). Otherwise a folder holding results gets a side store
     (:data:`SIDE_STORE`), and the old store and files stay until :meth:`staged_into`
     puts the new set in their place; a folder holding none is written directly.
+    ``drop_side``: a side store of another identity goes even when resuming (``--force``,
+    said by :func:`check_side_store`); a fresh start always replaces it.
     """
 
-    def __init__(self, directory: Path, ident: dict, *, resume: bool):
+    def __init__(self, directory: Path, ident: dict, *, resume: bool,
+                 drop_side: bool = False):
         from runtime.paths import checked_database
 
         directory.mkdir(parents=True, exist_ok=True)
@@ -246,8 +299,10 @@ class RunStore:
         self.ident = json.dumps(ident, sort_keys=True)
         if resume:
             self.staged = _store_identity(side) == ident
+            if not self.staged and (drop_side or not _stored_runs(side)):
+                self._discard(side)  # not this command's: --force said its runs go
         else:  # a fresh start: anything finished here stays until the new set is whole
-            self._discard(side)
+            self._discard(side)  # no run, or --force said they go (check_side_store)
             self.staged = main.exists() or any((directory / n).exists()
                                                for n in RESULT_FILES)
         self.closed_count: int | None = None  # runs stored, once the database is closed

@@ -10,14 +10,14 @@ line naming the file and the field.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import numpy as np
 
 from calibration.abc import DEFAULT, QUICK, Settings, calibrate, settings_dict
-from runtime.files import atomic_write_text, read_own_json
+from runtime.files import read_own_json
+from runtime.manifests import write_manifest
 from sim.errors import InputError, printable
 
 RECORD_FILE = "calibration.json"
@@ -68,8 +68,7 @@ def calibrate_or_reuse(directory: Path, *, resume: bool, remake: str,
     made = {**settings_dict(result), **(record or {})}
     if "seed" in kwargs:
         made["seed"] = kwargs["seed"]
-    atomic_write_text(directory / RECORD_FILE,
-                      json.dumps(made, indent=2, default=str) + "\n")
+    write_manifest(directory / RECORD_FILE, made)  # standard JSON: a NaN is null
     return made
 
 

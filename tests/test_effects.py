@@ -57,10 +57,11 @@ def test_runs_of_another_seed_are_left_out_with_a_note(ensembles, capsys):
     """The effect is computed only on matching keys: planted values make it exactly 0.05."""
     base = pd.read_csv(ensembles / "baseline" / "outcomes.csv", dtype={"seed": "uint64"})
     mine = base.assign(scenario=POLICY)
-    mine["value"] = mine.value + 0.05
-    moved = mine.draw == 0  # 2 of 12 runs get another seed: pairing them would give +1000
+    shifted = mine.outcome == "share_together"  # a share: it stays within 0 to 1
+    mine.loc[shifted, "value"] = mine.loc[shifted, "value"] + 0.05
+    moved = mine.draw == 0  # 2 of 12 runs get another seed: pairing them would give 1 - x
     mine.loc[moved, "seed"] = mine.loc[moved, "seed"] + np.uint64(1)
-    mine.loc[moved, "value"] = mine.loc[moved, "value"] + 1000
+    mine.loc[moved & shifted, "value"] = 1.0
     mine.to_csv(ensembles / POLICY / "outcomes.csv", index=False, float_format="%.10g")
 
     effects = read_ensembles(ensembles).effects(POLICY)

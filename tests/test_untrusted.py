@@ -335,13 +335,18 @@ def test_manifests_are_escaped_and_checked_in_the_report(tmp_path, capsys):
         "scenario,outcome,median,diff_median,diff_low_90,diff_high_90\n"
         "baseline,share_together,0.2,,,\n")
     evil = "<script>alert(1)</script>"
+    from scenarios.compare import manifest_digest
     from sim.parameters import MODEL_VERSION
 
-    record = {"scenario": "baseline", "description": evil, "command": evil, "seed": evil,
+    record = {"scenario": "baseline", "description": evil, "command": evil, "seed": 3,
               "runs": 4, "draws": 1, "assumption_draws": 1, "replicates": 4,
               "horizon_weeks": 8, "versions": {"model": str(MODEL_VERSION)},
               "identity": {"code_version": evil}}
     (sdir / "manifest.json").write_text(json.dumps(record))
+    # The comparison vouches for the runs it was made from (the report checks it).
+    (sdir.parent / "comparison_manifest.json").write_text(json.dumps({
+        "baseline": "baseline", "run_manifests": {"baseline": manifest_digest(record)},
+        "areas": {}}))
     html = (section_html(tmp_path, "scenarios", tmp_path / "figures")
             + section_html(tmp_path, "reproduce", tmp_path))
     assert "<script>" not in html and "&lt;script&gt;" in html
