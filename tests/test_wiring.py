@@ -53,7 +53,7 @@ def test_the_local_policy_answers_per_reading_beside_the_average(reading_ensembl
     assert any("readings as drawn" in n for n in comp.notes)
     # What `coprod compare` prints of them and writes to comparison.csv (the command end to
     # end: test_compare_prints_the_answer_per_reading_and_writes_the_policy_response, slow).
-    from coprod.scenario_cmds import _print_readings
+    from coprod.console_scenarios import _print_readings
 
     _print_readings(comp)
     printed = capsys.readouterr().out
