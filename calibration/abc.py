@@ -181,6 +181,7 @@ def from_abc_scale(name: str, z):
 
 
 ABC_SCALE = "probit"  # the scale ABC samples continuous inputs on (from_abc_scale)
+SCALES = ("probit", "logit")  # what surveys.json's abc_scale may record (logit: before)
 # A first generation drawn from the logit scale's prior (logistic: P(|z| > 6) = 0.5%) has
 # dozens of values beyond 6 in a shipped-size run; the probit scale's (normal: 2e-9) none.
 OTHER_SCALE_BEYOND = 6.0
@@ -201,6 +202,14 @@ def check_scale(out: Path, db: Path) -> None:
     stored = read_own_json(path, "coprod calibrate (a new calibration in another --out)") \
         if path.is_file() else None
     scale = stored.get("abc_scale") if isinstance(stored, dict) else None
+    if scale is not None and scale not in SCALES:
+        raise InputError(f"{path}: field 'abc_scale'", str(scale)[:60], "allowed: "
+                         + " or ".join(SCALES) + ", as coprod calibrate writes it; start a "
+                         "new calibration in another --out", problem="malformed value")
+    if scale is not None and scale != ABC_SCALE:
+        raise InputError(f"{path}: field 'abc_scale'", scale, f"a calibration sampled on the "
+                         f"{ABC_SCALE} scale; start a new calibration in another --out",
+                         problem=f"a calibration on the {scale} scale:")
     if scale is None:
         continuous = tuple(n for n in PARAMETERS if n not in DISCRETE)
         if first_generation_extreme(db, continuous, OTHER_SCALE_BEYOND) > 0:

@@ -47,8 +47,18 @@ def test_a_calibration_recorded_on_another_scale_is_not_resumed(started, tmp_pat
     out = _copy(started, tmp_path)
     record = json.loads((out / "surveys.json").read_text())
     (out / "surveys.json").write_text(json.dumps({**record, "abc_scale": "logit"}))
-    with pytest.raises(InputError, match=r"on the logit scale in .*abc.db.*start a new "
-                                          r"calibration in another --out"):
+    with pytest.raises(InputError, match=r"surveys.json: field 'abc_scale'.*on the logit "
+                                          r"scale.*start a new calibration in another --out"):
+        calibrate(out, seed=5, settings=_more(), resume=True, progress=False)
+
+
+@pytest.mark.parametrize("scale", ["abc", 3, ["probit"]])
+def test_a_malformed_recorded_scale_is_named_under_its_field(started, tmp_path, scale):
+    out = _copy(started, tmp_path)
+    record = json.loads((out / "surveys.json").read_text())
+    (out / "surveys.json").write_text(json.dumps({**record, "abc_scale": scale}))
+    with pytest.raises(InputError, match=r"surveys.json: field 'abc_scale'.*malformed "
+                                          r"value.*allowed: probit or logit"):
         calibrate(out, seed=5, settings=_more(), resume=True, progress=False)
 
 
