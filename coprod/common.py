@@ -192,6 +192,9 @@ def existing_folder(path, where: str, needed: str):
 
     from sim.errors import InputError
 
+    if isinstance(path, str) and not path.strip():  # Path("") would be the current folder
+        raise InputError(where, "", f"allowed: {needed}; an empty value names none",
+                         problem="empty value")
     path = Path(path)
     if path.is_dir():
         return path

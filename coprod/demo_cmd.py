@@ -28,7 +28,7 @@ def register_demo(sub, name: str) -> None:
     p.add_argument("--workers", type=bounded(1, MAX_WORKERS),
                    default=min(2, os.cpu_count() or 1),
                    help=f"local worker processes (default: up to 2; at most {MAX_WORKERS})")
-    p.add_argument("--out", type=Path, default=Path("out/demo"), help="output directory")
+    p.add_argument("--out", default="out/demo", help="output directory")
 
 
 def _step(number: int, text: str) -> float:

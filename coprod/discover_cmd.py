@@ -62,7 +62,7 @@ def register(sub, name: str) -> None:
                       "effect is above X")
     p.add_argument("--baseline", default="baseline", help="scenario the effect is measured "
                    "against (default baseline)")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the directory 'coprod "
+    p.add_argument("--out", default=str(DEFAULT_OUT), help="the directory 'coprod "
                    "run' wrote (default out/scenarios); results go to OUT/SCENARIO/")
     p.add_argument("--threshold", type=_density, default=DENSITY_THRESHOLD,
                    help="the density a box must reach: the share of its runs that fail "
@@ -77,8 +77,8 @@ def run_command(args) -> int:
     """
     from coprod.pipeline import discover
 
-    existing_folder(args.out, "--out", "the directory 'coprod run' wrote")
-    d = discover(args.out, args.scenario, args.outcome, below=args.below, above=args.above,
+    folder = existing_folder(args.out, "--out", "the directory 'coprod run' wrote")
+    d = discover(folder, args.scenario, args.outcome, below=args.below, above=args.above,
                  baseline=args.baseline, threshold=args.threshold,
                  command=getattr(args, "invocation", "coprod discover"))
     if d.unmatched:
@@ -86,7 +86,7 @@ def run_command(args) -> int:
               f"{args.scenario} left out", file=sys.stderr)
     for note in d.notes:
         print(f"coprod discover: note: {note}", file=sys.stderr)
-    _print(args, d, args.out / args.scenario)
+    _print(args, d, folder / args.scenario)
     return 0
 
 

@@ -76,9 +76,12 @@ def survey(data: str | Path | None = None, *, reps: int = 10_000,
     from calibration.survey_study import SURVEY_OUTPUTS, study_survey
     from runtime.files import check_out_dir, replaced_together
     from runtime.locks import locked
+    from runtime.manifests import check_stage
 
     seed = _seed(rng)
     out = None if out is None else check_out_dir(out)  # before any work
+    if out is not None:
+        check_stage(out, "survey")
     study = study_survey(data, reps=reps, resample=resample, rng=seed, command=command)
     if out is not None:
         with locked(out), replaced_together(out, SURVEY_OUTPUTS) as stage:
@@ -98,7 +101,7 @@ def fit(posterior: Posterior | str | Path | None = None, *, draws: int = 200,
     from calibration.fit_check import FIT_OUTPUTS, FIT_PATTERNS, check_fit
     from runtime.files import check_out_dir, replaced_together
     from runtime.locks import locked
-    from runtime.manifests import Manifest
+    from runtime.manifests import Manifest, check_stage
     from sim.errors import InputError
 
     seed = _seed(rng)
@@ -110,6 +113,7 @@ def fit(posterior: Posterior | str | Path | None = None, *, draws: int = 200,
     if out is None:
         return check_fit(posterior, draws=draws, rng=seed, workers=workers,
                          scheduler=scheduler, waves=waves)
+    check_stage(out, "fit")
     with locked(out), replaced_together(out, FIT_OUTPUTS, patterns=FIT_PATTERNS) as stage:
         check = check_fit(posterior, draws=draws, rng=seed, workers=workers,
                           scheduler=scheduler, waves=waves)
@@ -353,7 +357,13 @@ def report(folder: str | Path = "out/demo", *, data=None) -> Report:
     ``data``: the survey(s) the results were made from (default: those their manifests
     record). The page and its figures are replaced together; every input is read once.
     """
-    from coprod.report import build_report, findings, open_report, surveys_lines, surveys_summary
+    from coprod.report_page import (
+        build_report,
+        findings,
+        open_report,
+        surveys_lines,
+        surveys_summary,
+    )
     from runtime.files import replaced_together
     from runtime.locks import locked
 

@@ -7,7 +7,6 @@ It reads what ``coprod demo`` (or ``survey``, ``fit``, ``run`` and ``compare``) 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from coprod.common import add_data, examples, load_waves
 
@@ -18,7 +17,7 @@ def register(sub, name: str) -> None:
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
                        epilog=examples("coprod report --out out/demo",
                                        "coprod report --data my_units.csv --out out/mine"))
-    p.add_argument("--out", type=Path, default=Path("out/demo"),
+    p.add_argument("--out", default="out/demo",
                    help="directory holding survey/, fit/ and scenarios/ (default out/demo)")
     add_data(p, "the survey the results were made from: the report names it, marks a "
              "SYNTHETIC one and says which part was made from another",
@@ -30,10 +29,10 @@ def run_command(args) -> int:
     from coprod.common import existing_folder
     from coprod.pipeline import report
 
-    existing_folder(args.out, "--out", "the folder 'coprod demo' wrote (with survey/, "
+    folder = existing_folder(args.out, "--out", "the folder 'coprod demo' wrote (with survey/, "
                     "fit/ and scenarios/) or one 'coprod run' wrote")
     waves = load_waves(args) if args.data else None
-    made = report(args.out, data=waves)
+    made = report(folder, data=waves)
     for line in made.surveys:
         print(line)
     print(f"Wrote {made.path}")

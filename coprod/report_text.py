@@ -176,7 +176,7 @@ def posterior_name(post) -> str:
 def surveys_summary(parts, given, fit_mismatch: bool) -> dict:
     """What the opening says of the surveys, as plain text.
 
-    ``parts``: (part, survey records) as :func:`coprod.report.made_from` lists them;
+    ``parts``: (part, survey records) as :func:`coprod.report_page.made_from` lists them;
     ``given``: ``--data``'s records (None without); ``fit_mismatch``: whether fit.csv's
     observed shares are not the ``--data`` survey's. Returns ``given``: ``--data``'s
     survey; ``made``: one line when every part was made from the same surveys, else

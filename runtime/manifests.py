@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import platform
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -142,3 +143,35 @@ def code_version() -> str:
             digest.update(file.relative_to(root).as_posix().encode())
             digest.update(file.read_bytes())
     return f"{versions().get('coprod', 'unknown')}+{digest.hexdigest()[:12]}"
+
+
+# The commands whose results own a folder with a manifest.json; 'demo' writes every kind.
+STAGE_COMMANDS = ("survey", "fit", "run", "calibrate", "simulate", "sensitivity", "design",
+                  "recovery", "validate", "ablate", "sbc")
+
+
+def check_stage(folder: str | Path, stage: str) -> None:
+    """Refuse to write ``stage``'s results over another command's (one line).
+
+    ``manifest.json`` is every results folder's record, and each command writes its own:
+    a survey written into a fit's folder would replace the fit's record and leave its
+    files unvouched. The record's command (``coprod <stage> ...``) says whose the folder
+    is; one of another command is refused, whatever ``--force`` says (that replaces a
+    command's own results). A record coprod cannot read is left to the readers.
+    """
+    path = Path(folder) / "manifest.json"
+    if not path.is_file() or path.is_symlink():
+        return
+    try:
+        record = json.loads(path.read_text(encoding="utf-8", errors="replace")[:1_000_000])
+    except (OSError, ValueError, RecursionError):
+        return
+    command = record.get("command") if isinstance(record, dict) else None
+    # 'coprod fit --draws 50 ...' from the command line, 'coprod.fit()' from the library.
+    made = re.match(r"coprod(?:\s+|\.)(\w+)", command) if isinstance(command, str) else None
+    owner = made.group(1) if made else None
+    if owner in STAGE_COMMANDS and owner != stage:
+        raise InputError(str(folder), f"the results of 'coprod {owner}'",
+                         f"a folder of its own for 'coprod {stage}' (each command's "
+                         "results keep their own folder and record)",
+                         problem="refusing to write over")

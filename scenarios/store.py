@@ -266,6 +266,9 @@ def check_folder(directory: Path, ident: dict, *, force: bool,
     dropped without a word (:func:`check_side_store`): with ``force``, the line saying
     they go is returned (None otherwise).
     """
+    from runtime.manifests import check_stage
+
+    check_stage(directory, "run")
     note = check_side_store(directory, ident, resume=resume, force=force)
     old = recorded_identity(directory)
     if old is None or force or pending_identity(directory) == ident:

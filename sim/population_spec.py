@@ -154,7 +154,7 @@ def _parse(name: str) -> PopulationSpec:
                 unit_type=tuple(int(t) for t in data["unit_type"]),
                 flags=tuple((str(f), tuple(int(v) for v in held))
                             for f, held in data["flags"]))
-        except (ValueError, KeyError, TypeError, RecursionError):
+        except (ValueError, KeyError, TypeError, OverflowError, RecursionError):
             _refuse(name)
         check_frame(frame)
         return PopulationSpec(frame=frame)

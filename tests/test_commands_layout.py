@@ -56,3 +56,16 @@ def test_importing_coprod_loads_no_model_until_a_stage_is_asked_for():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, check=True)
     assert done.stdout.split() == ["False", "True"]
+
+
+def test_every_stage_stays_callable_after_use(tmp_path):
+    """A stage's name is never taken over by a module of the same name (a second call)."""
+    import coprod
+    from sim.errors import CoprodError
+
+    for _ in range(2):
+        try:
+            coprod.report(tmp_path / "absent")
+        except CoprodError:
+            pass
+    assert all(callable(getattr(coprod, stage)) for stage in coprod.STAGES)

@@ -195,8 +195,8 @@ def test_compare_refuses_runs_of_another_model_or_code_version(ensembles, capsys
 # --- 5. report never tracebacks --------------------------------------------------------
 
 def test_report_readers_refuse_edited_files_in_one_line(tmp_path):
-    from coprod.report import command_line
     from coprod.report_inputs import read_comparison
+    from coprod.report_page import command_line
 
     assert command_line({"command": 'coprod survey "--out x'}, tmp_path) == ""
     head = "scenario,outcome,median,diff_median,diff_low_90,diff_high_90\n"

@@ -48,6 +48,9 @@ def test_the_same_population_whether_given_as_a_value_or_by_its_name():
 @pytest.mark.parametrize("name", [
     "oslo", "frame:{broken", "frame:[]", "survey2015+municipality:[1]",
     "mars+municipality:{}", "survey2015+municipality:{", 'frame:' + '[' * 100_000,
+    'frame:{"source":"a","scale":1' + '0' * 400 + ',"unit_muni":[1],"unit_type":[1],'
+    '"flags":[]}',
+    'frame:{"source":"a","scale":1,"unit_muni":[1e400],"unit_type":[1],"flags":[]}',
 ])
 def test_a_malformed_name_is_one_line(name):
     with pytest.raises(InputError) as err:

@@ -3,7 +3,7 @@ import re
 import pytest
 
 from coprod.main import main
-from coprod.report import findings
+from coprod.report_page import findings
 from tests.conftest import TINY_RUN
 
 

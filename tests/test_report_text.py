@@ -81,8 +81,8 @@ def test_the_templates_escape_every_value():
 
 
 def test_what_is_left_out_follows_from_the_section_table(tmp_path):
-    from coprod.report import page_values
     from coprod.report_inputs import ReportInputs
+    from coprod.report_page import page_values
 
     empty = ReportInputs(directory=tmp_path, survey=None, second_wave=None, fit=None,
                          scenarios=None, posteriors=())

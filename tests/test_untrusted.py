@@ -327,7 +327,7 @@ def test_a_dead_dashboard_server_is_one_line(monkeypatch, capsys):
 
 
 def test_manifests_are_escaped_and_checked_in_the_report(tmp_path, capsys):
-    from coprod.report import section_html
+    from coprod.report_page import section_html
 
     sdir = tmp_path / "scenarios" / "baseline"
     sdir.mkdir(parents=True)

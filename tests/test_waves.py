@@ -218,7 +218,7 @@ def test_resuming_with_another_year_or_levers_is_refused(tmp_path):
 
 def test_the_report_shows_a_synthetic_second_wave_as_synthetic(tmp_path):
     from coprod.main import main
-    from coprod.report import build_report
+    from coprod.report_page import build_report
 
     assert main(["survey", "--reps", "200", "--seed", "1", "--out",
                  str(tmp_path / "survey")]) == 0

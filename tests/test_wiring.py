@@ -63,8 +63,8 @@ def test_the_local_policy_answers_per_reading_beside_the_average(reading_ensembl
 
 
 def test_attribution_groups_reach_the_report_with_their_words(tmp_path):
-    from coprod.report import POLICY_WORDS
     from coprod.report_inputs import load_scenarios
+    from coprod.report_page import POLICY_WORDS
     from coprod.report_text import effect_sentence, policy_sentence
     from scenarios.attribution import CHANCE, NARROWED, STRENGTHS, WORLD
     from sim.regime import POLICY_INPUTS
@@ -99,7 +99,7 @@ def test_attribution_groups_reach_the_report_with_their_words(tmp_path):
 
 def test_stale_studies_go_to_the_appendix(tmp_path):
     from calibration.posterior import shipped_study_file
-    from coprod.report import build_report
+    from coprod.report_page import build_report
     from sim.parameters import MODEL_VERSION
 
     folder = tmp_path / "validation"
@@ -149,7 +149,7 @@ def test_if_only_we_adopt_from_the_command_line(write, tmp_path, capsys):
     for words in ("coordinated by the municipality alone", "coordinated together",
                   "active volunteers per 1,000 inhabitants", "before", "after", "90%"):
         assert words in first
-    from coprod.report import findings
+    from coprod.report_page import findings
 
     found = findings(out)
     assert found[0].startswith("In ours, local_volunteer_policy against baseline")
