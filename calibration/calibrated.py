@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from runtime.files import read_back
 from runtime.manifests import Manifest
 
 NARROWING_OUTPUTS = ("narrowing.csv", "screening.csv")
@@ -60,6 +61,7 @@ class Calibration:
         return [*names, "manifest.json"]
 
     @classmethod
+    @read_back
     def read(cls, folder: Path) -> Calibration:
         """The calibration ``coprod calibrate --out folder`` finished in ``folder``."""
         from calibration.abc import ADJUSTED_COLUMNS

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.claims import COLUMNS as CLAIM_COLUMNS
+from runtime.files import read_back
 from runtime.manifests import Manifest
 
 # The study's set of files (replaced together by whoever writes it into a folder).
@@ -111,6 +112,7 @@ class SurveyStudy:
                 "classes_dropped.csv": self.dropped}
 
     @classmethod
+    @read_back
     def read(cls, folder: Path) -> SurveyStudy:
         """The study ``coprod survey --out folder`` (or :meth:`write`) left in ``folder``.
 

@@ -347,3 +347,29 @@ def replaced_together(directory: str | Path, names: tuple[str, ...], *,
                 WRITTEN.append(f"{len(written)} files in {directory}")
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def read_back(reader):
+    """A result type's ``read(folder)``, whose surprises on a tampered record are one line.
+
+    The readers check what they know to check; a value of a kind no check foresaw (a
+    count given as text, a number past float range, a list where a table was) would
+    otherwise raise whatever Python raises deep inside. It becomes one
+    :class:`InputError` naming the folder and saying to make the results again.
+    """
+    import functools
+
+    from sim.errors import CoprodError
+
+    @functools.wraps(reader)
+    def read(cls, folder):
+        try:
+            return reader(cls, folder)
+        except CoprodError:
+            raise
+        except (ValueError, TypeError, OverflowError, KeyError, AttributeError,
+                IndexError) as err:
+            raise InputError(str(folder)[:300], f"{type(err).__name__}: {str(err)[:120]}",
+                             "a folder as coprod wrote it; make the results again",
+                             problem="malformed results in") from None
+    return read

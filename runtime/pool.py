@@ -126,6 +126,11 @@ def _probe(scheduler: str) -> None:
                          "greet as one)", problem="not a Dask scheduler at")
 
 
+def check_scheduler(scheduler: str) -> None:
+    """Refuse, in one line, a scheduler no Dask scheduler answers on (before any work)."""
+    _probe(scheduler)
+
+
 def connect(scheduler: str):
     """A Dask client for ``scheduler``; a wrong or unreachable address is one clear error."""
     _probe(scheduler)

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from runtime.files import read_back
 from scenarios.effects import KEY, read_ensembles
 from scenarios.thresholds import DENSITY_THRESHOLD
 from sim.errors import CoprodError, InputError, UnknownNameError
@@ -92,6 +93,7 @@ class Discovery:
                 else self.counted[1])
 
     @classmethod
+    @read_back
     def read(cls, folder: Path) -> Discovery:
         """The discovery ``coprod discover`` (or :meth:`write`) left in ``folder``.
 

@@ -389,6 +389,10 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
     out = Path(out)
     replace = replace or replaced_together  # None too: no caller writes a set piecemeal
     check_runs(scenarios)  # before anything is built or locked
+    if scheduler:  # an unreachable scheduler is refused before a folder is made
+        from runtime.pool import check_scheduler
+
+        check_scheduler(scheduler)
     for scenario in scenarios:  # e.g. a scenario named 'sim' with --out at the repo root
         refuse_package_dir(out / scenario.name, f"--out {out}: scenario {scenario.name}")
     code, post = code_version(), posterior_hash(posterior)

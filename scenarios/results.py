@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from runtime.files import read_back
 from runtime.manifests import Manifest
 from sim.errors import CoprodError, InputError
 
@@ -63,12 +64,19 @@ class Ensemble:
         return Manifest.read(self.folder / scenario / "manifest.json", "coprod run")
 
     @classmethod
+    @read_back
     def read(cls, folder: Path) -> Ensemble:
         """The scenarios ``coprod run`` (or :func:`run_ensemble`) left in ``folder``."""
         folder = Path(folder)
         names, runs = [], 0
         for path in sorted(folder.glob("*/manifest.json")):
+            if path.parent.is_symlink():  # as compare: a scenario's files stay in folder
+                raise InputError(str(path.parent), "a symbolic link", "a scenario folder "
+                                 "in the results folder, not a link elsewhere",
+                                 problem="refusing to read through")
             record = Manifest.read(path, "coprod run")
+            if record.get("scenario") != path.parent.name:
+                continue  # another command's folder (survey/, fit/ beside the scenarios)
             names.append(path.parent.name)
             runs += int(record.get("runs", 0) or 0)
         if not names:
@@ -242,6 +250,7 @@ class ComparisonResult:
         return [*written, COMPARISON_MANIFEST]
 
     @classmethod
+    @read_back
     def read(cls, folder: Path) -> ComparisonResult:
         """The comparison ``coprod compare`` (or :meth:`write`) left in ``folder``.
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from runtime.files import read_back
 from runtime.manifests import Manifest
 
 DESIGN_OUTPUTS = ("design.csv", "reference.csv", "design.png", "manifest.json")  # one set
@@ -50,6 +51,7 @@ class DesignStudy:
         return list(DESIGN_OUTPUTS)
 
     @classmethod
+    @read_back
     def read(cls, folder: Path) -> DesignStudy:
         """The study ``coprod design --out folder`` (or :meth:`write`) left in ``folder``."""
         from runtime.files import read_own_csv

@@ -201,10 +201,12 @@ def test_an_address_that_is_no_scheduler_is_one_line(tmp_path, capsys, monkeypat
     server = _serve_http()
     try:
         for address in ("garbage::", f"tcp://127.0.0.1:{server.server_port}"):
+            out = tmp_path / "new"
             assert main(["run", "baseline", *SMALL_RUN, "--scheduler", address,
-                         "--out", str(tmp_path)]) == 2
+                         "--out", str(out)]) == 2
             err = capsys.readouterr().err
             assert "--scheduler" in err and err.count("\n") == 1
+            assert not out.exists()  # refused before a folder (or its lock) was made
     finally:
         server.shutdown()
 

@@ -140,3 +140,29 @@ def test_a_discovery_reads_back_with_its_counts_and_boxes(tmp_path):
     pd.testing.assert_frame_equal(as_written(found.boxes).fillna({"input": ""}),
                                   read.boxes, check_dtype=False)
     assert read.inputs == found.inputs and read.notes == found.notes
+
+
+def test_tampered_or_foreign_folders_are_one_line(tmp_path):
+    """A result type's read: a record of a kind no check foresaw is one line, not a traceback."""
+    import json
+
+    import pytest
+
+    from scenarios.results import Ensemble
+    from sim.errors import InputError
+
+    scen = tmp_path / "runs" / "baseline"
+    scen.mkdir(parents=True)
+    record = {"command": "coprod run baseline", "scenario": "baseline", "runs": "abc"}
+    (scen / "manifest.json").write_text(json.dumps(record) + "\n")
+    with pytest.raises(InputError, match="malformed results in"):
+        Ensemble.read(tmp_path / "runs")
+    (scen / "manifest.json").write_text(json.dumps({**record, "runs": 1e400}) + "\n")
+    with pytest.raises(InputError):
+        Ensemble.read(tmp_path / "runs")
+    # A folder of other commands (a survey's, a fit's) holds no scenario.
+    other = tmp_path / "demo" / "survey"
+    other.mkdir(parents=True)
+    (other / "manifest.json").write_text(json.dumps({"command": "coprod survey"}) + "\n")
+    with pytest.raises(InputError, match="no scenario results"):
+        Ensemble.read(tmp_path / "demo")
