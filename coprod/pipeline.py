@@ -60,9 +60,19 @@ def _posterior(posterior) -> Posterior:
 def _seed(rng) -> int:
     from sim.errors import InputError
 
-    if isinstance(rng, bool) or not isinstance(rng, int) or rng < 0:
-        raise InputError("rng", rng, "allowed: a whole number >= 0 (the root seed)")
+    if isinstance(rng, bool) or not isinstance(rng, int) or not 0 <= rng <= 2**63 - 1:
+        raise InputError("rng", rng, "allowed: a whole number from 0 to 2**63 - 1 (the "
+                         "root seed, as the command line takes it)")
     return rng
+
+
+def _workers(workers) -> int:
+    from runtime.pool import check_workers
+    from sim.errors import InputError
+
+    if not isinstance(workers, int):
+        raise InputError("workers", workers, "allowed: a whole number of worker processes")
+    return check_workers(workers, "workers")
 
 
 def survey(data: str | Path | None = None, *, reps: int = 10_000,
@@ -108,6 +118,7 @@ def fit(posterior: Posterior | str | Path | None = None, *, draws: int = 200,
     if isinstance(draws, bool) or not isinstance(draws, int) or \
             not 10 <= draws <= MAX_DRAWS:
         raise InputError("draws", draws, f"allowed: 10 to {MAX_DRAWS}")
+    workers = _workers(workers)
     out = None if out is None else check_out_dir(out)
     waves, posterior = _waves(data), _posterior(posterior)
     if out is None:
@@ -256,7 +267,16 @@ def run(scenarios: Sequence, *, posterior: Posterior | str | Path | None = None,
     list the runs that failed (with their seeds and parameters), the others are kept.
     """
     from scenarios.results import run_ensemble
+    from sim.errors import InputError
 
+    if isinstance(scenarios, str | Path):  # one scenario, not its name's letters
+        scenarios = [scenarios]
+    if not scenarios or not all(isinstance(s, str | Path) for s in scenarios):
+        raise InputError("scenarios", scenarios, "allowed: a list of shipped scenario "
+                         "names, scenario files, or 'all'")
+    if adopters not in ("all", "own"):
+        raise InputError("adopters", adopters, "allowed: all, own")
+    workers = _workers(workers)
     return run_ensemble(scenarios, posterior=_posterior(posterior), out=out,
                         seed=_seed(rng), draws=draws, replicates=replicates,
                         assumption_draws=assumption_draws, horizon_weeks=horizon_weeks,

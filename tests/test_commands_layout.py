@@ -69,3 +69,24 @@ def test_every_stage_stays_callable_after_use(tmp_path):
         except CoprodError:
             pass
     assert all(callable(getattr(coprod, stage)) for stage in coprod.STAGES)
+
+
+def test_the_library_refuses_what_the_command_line_refuses(tmp_path):
+    """Arguments the command line would refuse are refused by the stages, in one line."""
+    import pytest
+
+    import coprod
+    from sim.errors import InputError
+
+    for call, name in ((lambda: coprod.run([], out=tmp_path / "a"), "scenarios"),
+                       (lambda: coprod.run([5], out=tmp_path / "a"), "scenarios"),
+                       (lambda: coprod.run(["baseline"], adopters="x", out=tmp_path / "a"),
+                        "adopters"),
+                       (lambda: coprod.run(["baseline"], workers=0, out=tmp_path / "a"),
+                        "workers"),
+                       (lambda: coprod.fit(workers=-1), "workers"),
+                       (lambda: coprod.survey(rng=2**70), "rng")):
+        with pytest.raises(InputError) as err:
+            call()
+        assert str(err.value).startswith(name) and "\n" not in str(err.value)
+    assert not (tmp_path / "a").exists()
