@@ -57,6 +57,43 @@ def _posterior(posterior) -> Posterior:
     return posterior if isinstance(posterior, Posterior) else load_posterior(posterior)
 
 
+def _typed(optional: tuple[str, ...] = (), **given) -> None:
+    """Refuse, in one line naming it, an argument of a kind the stage cannot take.
+
+    What each argument may be is what the command line's option gives (a path as text or
+    a :class:`~pathlib.Path`, a number, a name); ``optional`` names those None may be
+    (everywhere None means 'the default' except where a folder is needed).
+    """
+    from calibration.posterior import Posterior
+    from calibration.waves import Waves
+    from sim.errors import InputError
+
+    path, number = (str, Path), (int, float)
+    kinds = {"out": (path, "a folder path"), "folder": (path, "a folder path"),
+             "municipality": (path, "the path of a municipality file"),
+             "scheduler": ((str,), "a Dask scheduler's address"),
+             "baseline": ((str,), "a scenario's name"),
+             "scenario": ((str,), "a scenario's name"),
+             "outcome": ((str,), "an outcome's name"),
+             "below": (number, "a number"), "above": (number, "a number"),
+             "threshold": (number, "a number"), "min_epsilon": (number, "a number"),
+             "posterior": ((*path, Posterior), "a calibration folder, 'shipped' or a "
+                           "Posterior"),
+             "data": ((*path, list, tuple, Waves), "a survey file or a shipped wave's name, "
+                      "a list of them, or Waves")}
+    for name, value in given.items():
+        types, words = kinds[name]
+        if value is None and (name in optional or name not in ("out", "folder")):
+            continue
+        fits = isinstance(value, types) and not isinstance(value, bool)
+        if fits and name == "data" and isinstance(value, list | tuple):
+            fits = all(isinstance(v, path) for v in value)
+        if not fits:
+            shown = (value if isinstance(value, str | int | float) else
+                     "None" if value is None else type(value).__name__)
+            raise InputError(name, shown, f"allowed: {words}")
+
+
 def _seed(rng) -> int:
     from sim.errors import InputError
 
@@ -83,6 +120,7 @@ def survey(data: str | Path | None = None, *, reps: int = 10_000,
     Returns a :class:`calibration.survey_study.SurveyStudy`; with ``out``, also writes
     it there (``bootstrap.csv``, ``claims.csv``, ``classes*.csv``, ``manifest.json``).
     """
+    _typed(optional=("out",), data=data, out=out)
     from calibration.survey_study import SURVEY_OUTPUTS, study_survey
     from runtime.files import check_out_dir, replaced_together
     from runtime.locks import locked
@@ -108,6 +146,7 @@ def fit(posterior: Posterior | str | Path | None = None, *, draws: int = 200,
     :class:`calibration.fit_check.FitCheck`; with ``out``, also writes it there with its
     manifest (``fit.csv`` and the rest).
     """
+    _typed(optional=("out",), posterior=posterior, data=data, out=out, scheduler=scheduler)
     from calibration.fit_check import FIT_OUTPUTS, FIT_PATTERNS, check_fit
     from runtime.files import check_out_dir, replaced_together
     from runtime.locks import locked
@@ -148,6 +187,7 @@ def calibrate(data=None, *, out: str | Path = "out/calibration", quick: bool = F
     not a usable posterior. ``min_epsilon``: stop at that tolerance (default: the
     survey's measured noise level). Returns a :class:`calibration.calibrated.Calibration`.
     """
+    _typed(data=data, out=out, scheduler=scheduler, min_epsilon=min_epsilon)
     import dataclasses
     import math
     import time
@@ -266,6 +306,8 @@ def run(scenarios: Sequence, *, posterior: Posterior | str | Path | None = None,
     are replaced whole. Returns a :class:`scenarios.results.Ensemble`; its ``failures``
     list the runs that failed (with their seeds and parameters), the others are kept.
     """
+    _typed(posterior=posterior, out=out, data=data, municipality=municipality,
+           scheduler=scheduler)
     from scenarios.results import run_ensemble
     from sim.errors import InputError
 
@@ -296,6 +338,7 @@ def compare(folder: str | Path = "out/scenarios", *, baseline: str = "baseline",
     effects year by year. Returns a :class:`scenarios.results.ComparisonResult`; with
     ``write`` (the default), its files are written into ``folder`` as one set.
     """
+    _typed(folder=folder, baseline=baseline, data=data)
     from scenarios.results import compare_folder
 
     return compare_folder(folder, baseline=baseline, waves=_waves(data),
@@ -314,6 +357,8 @@ def discover(folder: str | Path, scenario: str, outcome: str, *,
     with ``write``, ``discovery.csv``, ``.png`` and ``.json`` replace the scenario
     folder's earlier set together.
     """
+    _typed(folder=folder, scenario=scenario, outcome=outcome, below=below, above=above,
+           baseline=baseline, threshold=threshold)
     from runtime.files import check_out_dir, replaced_together
     from runtime.locks import locked
     from scenarios import discovery
@@ -349,6 +394,7 @@ def design(*, quick: bool = False, rng: int = DEFAULT_SEED, workers: int = 1,
     (``design.csv``, ``reference.csv``, ``design.png``, ``manifest.json``) replaces the
     earlier one whole. Returns a :class:`studies.design_result.DesignStudy`.
     """
+    _typed(out=out, scheduler=scheduler)
     from runtime.files import check_out_dir, replaced_together
     from runtime.locks import locked
     from studies.design_result import DESIGN_OUTPUTS, study_design
@@ -377,6 +423,7 @@ def report(folder: str | Path = "out/demo", *, data=None) -> Report:
     ``data``: the survey(s) the results were made from (default: those their manifests
     record). The page and its figures are replaced together; every input is read once.
     """
+    _typed(folder=folder, data=data)
     from coprod.report_page import (
         build_report,
         findings,

@@ -85,7 +85,15 @@ def test_the_library_refuses_what_the_command_line_refuses(tmp_path):
                        (lambda: coprod.run(["baseline"], workers=0, out=tmp_path / "a"),
                         "workers"),
                        (lambda: coprod.fit(workers=-1), "workers"),
-                       (lambda: coprod.survey(rng=2**70), "rng")):
+                       (lambda: coprod.survey(rng=2**70), "rng"),
+                       (lambda: coprod.survey(out=5), "out"),
+                       (lambda: coprod.fit(posterior=5), "posterior"),
+                       (lambda: coprod.run(["baseline"], data=5, out=tmp_path / "a"), "data"),
+                       (lambda: coprod.compare(tmp_path, baseline=5), "baseline"),
+                       (lambda: coprod.discover(tmp_path, "baseline", "share_together",
+                                                below="a"), "below"),
+                       (lambda: coprod.calibrate(min_epsilon="a", out=tmp_path / "a"),
+                        "min_epsilon")):
         with pytest.raises(InputError) as err:
             call()
         assert str(err.value).startswith(name) and "\n" not in str(err.value)
