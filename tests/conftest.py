@@ -27,6 +27,16 @@ TINY_RUN = ["--draws", "1", "--assumption-draws", "1", "--replicates", "1", "--h
 SMALL_RUN = ["--draws", "2", "--assumption-draws", "1", "--replicates", "2", "--horizon", "8"]
 
 
+def refusal(capsys, *words: str) -> str:
+    """A refusal as printed: one stderr line naming ``words``, no traceback anywhere."""
+    captured = capsys.readouterr()
+    err = captured.err
+    assert "Traceback" not in err + captured.out and err.count("\n") == 1, err
+    for word in words:
+        assert word in err, err
+    return err
+
+
 def one_line_error(capsys, code, *words, codes=(2,)):
     """The command's refusal: exit code among ``codes``, one stderr line naming ``words``."""
     err = capsys.readouterr().err

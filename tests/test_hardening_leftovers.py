@@ -16,18 +16,12 @@ from pathlib import Path
 import pytest
 
 from coprod.main import main
+from tests.conftest import SMALL_RUN as SMALL
+from tests.conftest import refusal as _one_line
 
-SMALL = ["--draws", "2", "--assumption-draws", "1", "--replicates", "2", "--horizon", "8"]
 OWN = str(Path(__file__).resolve().parents[1] / "docs" / "examples" / "municipality.toml")
 
 
-def _one_line(capsys, *expected: str) -> str:
-    captured = capsys.readouterr()
-    err = captured.err
-    assert "Traceback" not in err + captured.out and err.count("\n") == 1, err
-    for text in expected:
-        assert text in err, err
-    return err
 
 
 @pytest.fixture(scope="module")

@@ -14,16 +14,11 @@ import pytest
 
 from coprod.main import main
 from sim.errors import InputError
+from tests.conftest import refusal as _one_line
 
 SMALL = ["--draws", "2", "--assumption-draws", "1", "--replicates", "2", "--horizon", "8"]
 
 
-def _one_line(capsys, *expected: str) -> str:
-    err = capsys.readouterr().err
-    assert "Traceback" not in err and err.count("\n") == 1, err
-    for text in expected:
-        assert text in err, err
-    return err
 
 
 @pytest.fixture(scope="module")
