@@ -111,21 +111,31 @@ def _recovery(file, manifest: dict) -> dict:
 
 
 def _leave_one_out(file, manifest: dict) -> dict:
-    frame = read_own_csv(file("leave_one_out.csv"), LOO_REMAKE, columns=(
+    path = file("leave_one_out.csv")
+    frame = read_own_csv(path, LOO_REMAKE, columns=(
         "activity", "coordinator", "observed", "predicted_median", "low_90", "high_90",
         "inside", "error", "naive", "naive_error"), numeric=(
         "observed", "predicted_median", "low_90", "high_90", "error", "naive",
-        "naive_error"))
+        "naive_error", "logit", "logit_error"))
     err, naive = float(frame.error.mean()), float(frame.naive_error.mean())
-    flags(frame, "inside", file("leave_one_out.csv"), LOO_REMAKE)
+    flags(frame, "inside", path, LOO_REMAKE)
     inside = frame.inside
+    # The multinomial logit rival: in every study since model version 3 (earlier ones
+    # set the model against the naive predictor alone).
+    per = (frame.groupby("activity", sort=False)[["error", "logit_error"]].mean()
+           if "logit" in frame and "logit_error" in frame else None)
     return {"how": how_calibrated(manifest), "inside": int(inside.sum()), "n": len(frame),
             "error": f"{err:.3f}", "naive": f"{naive:.3f}",
             "better": "closer to" if err < naive else "no closer to",
             "closer": int((frame.error < frame.naive_error).sum()),
+            "logit": (None if per is None else {
+                "error": f"{float(frame.logit_error.mean()):.3f}",
+                "closer": int((frame.error < frame.logit_error).sum()),
+                "loses": [str(a) for a in per.index if per.error[a] > per.logit_error[a]]}),
             "rows": [(r.activity, r.coordinator, f"{r.observed:.0%}",
                       f"{r.predicted_median:.0%} ({r.low_90:.0%} to {r.high_90:.0%})",
-                      "yes" if ok else "no", f"{r.naive:.0%}")
+                      "yes" if ok else "no", f"{r.naive:.0%}",
+                      *((f"{r.logit:.0%}",) if per is not None else ()))
                      for r, ok in zip(frame.itertuples(), inside, strict=True)]}
 
 
