@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 
 from studies.leave_one_out import COLUMNS
@@ -44,3 +45,63 @@ def test_the_report_says_where_the_model_loses_to_the_logit(tmp_path):
     assert "it lost to the logit on physical" in text and "Logit</th>" in text
     assert appendix == ""  # a study of this model version is evidence, not an appendix
 
+
+
+def test_readme_shows_a_current_study_in_its_section_and_an_earlier_one_in_the_appendix(
+        tmp_path):
+    import tools.readme_examples as readme
+    from sim.parameters import MODEL_VERSION
+
+    folder = tmp_path / "calibration" / "data" / "validation"
+    folder.mkdir(parents=True)
+    for version, current in ((str(MODEL_VERSION), True), (str(MODEL_VERSION - 1), False)):
+        _study(folder, model=version)
+        for name in ("recovery", "ablation"):
+            (folder / f"{name}_manifest.json").write_text(json.dumps(
+                {"versions": {"model": str(MODEL_VERSION - 1)}}))
+        versions, loo = readme.collect_studies(tmp_path), readme.collect_loo(tmp_path)
+        shown, earlier = (readme.render_loo(loo, versions, current=c) for c in (True, False))
+        assert (shown != "") is current and (earlier != "") is not current
+        text = shown or earlier
+        assert f"model version {version}**" in text
+        assert "The model loses to the logit on physical activity." in text
+        assert "closer than the logit in 6" in text and "18 of 18" not in text
+        said = readme.render_study_versions(versions)
+        assert ("Leave one out describes" in said) is current
+        assert f"recovery (version {MODEL_VERSION - 1})" in said
+    assert np.isclose(loo["logit_error"], (6 * 0.10 + 3 * 0.02) / 9)
+
+
+def test_readme_moves_a_remade_recovery_and_ablation_out_of_the_appendix(tmp_path):
+    """The shipped recovery and ablation, as if remade with this model: shown as evidence."""
+    import shutil
+
+    import tools.readme_examples as readme
+    from sim.parameters import MODEL_VERSION
+
+    shipped = readme.ROOT / "calibration" / "data" / "validation"
+    folder = tmp_path / "calibration" / "data" / "validation"
+    shutil.copytree(shipped, folder)
+    for version in (str(MODEL_VERSION), "1"):
+        for name in ("recovery", "ablation", "leave_one_out"):
+            path = folder / f"{name}_manifest.json"
+            record = json.loads(path.read_text())
+            record.setdefault("versions", {})["model"] = version
+            path.write_text(json.dumps(record))
+        versions = readme.collect_studies(tmp_path)
+        recovery, ablation = readme.collect_recovery(tmp_path), readme.collect_ablation(tmp_path)
+        current = version == str(MODEL_VERSION)
+        for render, study in ((readme.render_recovery, recovery),
+                              (readme.render_ablation, ablation)):
+            assert (render(study, versions, current=True) != "") is current
+            assert (render(study, versions, current=False) != "") is not current
+        said = readme.render_study_versions(versions)
+        assert said.startswith("Every shipped study describes") is current
+        assert ("none is kept here" in readme.render_studies_earlier(versions)) is current
+    text = readme.render_ablation(ablation, versions, current=False)
+    # Each verdict is the report's, from the model selection's probabilities.
+    for row in ablation["mechanisms"]:
+        if row["p_full"] >= 0.9:
+            assert f"supports `{row['mechanism']}`" in text
+    shown = readme.render_recovery(recovery, versions, current=False)
+    assert f"{100 * recovery['covered']:.0f}% of the {recovery['cases']}" in shown

@@ -96,7 +96,8 @@ SOURCE_BOUNDS = {
     **dict.fromkeys(("share", "class_probability", "level", "coverage_min", "coverage_max",
                      "coverage_pooled", "divided", "municipal-dominant", "other", "shared",
                      "statutory-division-municipal-dominant", "undetermined"), (0.0, 1.0)),
-    **dict.fromkeys(("rank_correlation", *(f"{k}:{c}" for k in (
+    **dict.fromkeys(("covered", "coverage", "p_full"), (0.0, 1.0)),
+    **dict.fromkeys(("rank_correlation", "correlation", *(f"{k}:{c}" for k in (
         "pooled_diff", "mean_diff", "pooled_diff_excl_social", "mean_diff_excl_social")
         for c in ("municipality", "voluntary", "together"))), (-1.0, 1.0)),
 }
@@ -313,6 +314,69 @@ def collect_sbc(root: Path) -> dict:
                         float(effect.coverage_90_high.iloc[0])] if len(effect) else None)}
 
 
+# The studies of the real procedure, each with its manifest's name in the shipped folder.
+STUDIES = {"leave_one_out": "leave one out", "recovery": "recovery", "ablation": "the ablation"}
+
+
+def _model_of(record: dict, where: Path) -> str:
+    """The model version a shipped manifest records (1: before versions were recorded)."""
+    from runtime.manifests import model_version_of
+    from sim.errors import InputError
+
+    try:
+        return str(model_version_of(record, str(where)))
+    except InputError as err:
+        raise ReadmeError(str(err)) from None
+
+
+def collect_studies(root: Path) -> dict:
+    """The model version each shipped study of the real procedure was made with."""
+    from sim.parameters import MODEL_VERSION
+
+    folder = root / "calibration" / "data" / "validation"
+    return {"current": str(MODEL_VERSION),
+            "made_with": {name: _model_of(_json(folder / f"{name}_manifest.json"),
+                                          folder / f"{name}_manifest.json")
+                          for name in STUDIES}}
+
+
+def collect_loo(root: Path) -> dict:
+    """The shipped leave-one-out study: its making, and each activity's errors and rivals.
+
+    The multinomial logit rival is in every study since model version 3; an earlier one
+    has the naive predictor alone (``logit_error`` None).
+    """
+    from studies.leave_one_out import COLUMNS
+
+    folder = root / "calibration" / "data" / "validation"
+    record = _json(folder / "leave_one_out_manifest.json")
+    numeric = ("observed", "predicted_median", "low_90", "high_90", "error", "naive",
+               "naive_error", "logit", "logit_error")
+    table = _csv(folder / "leave_one_out.csv", tuple(c for c in COLUMNS if "logit" not in c),
+                 numeric=numeric)
+    logit = "logit_error" in table
+
+    def errors(part) -> dict:
+        return {"error": float(part.error.mean()),
+                "naive_error": float(part.naive_error.mean()),
+                "logit_error": float(part.logit_error.mean()) if logit else None}
+
+    inside = table.inside.astype(str) == "True"
+    activities = [{"activity": str(activity), "shares": len(part),
+                   "inside": int(inside[part.index].sum()), **errors(part)}
+                  for activity, part in table.groupby("activity", sort=False)]
+    calibrations = record.get("calibrations", {})
+    return {"model": _model_of(record, folder / "leave_one_out_manifest.json"),
+            "elapsed_s": _finite(record.get("wall_time_total_s")),
+            "workers": _finite(record.get("workers")),
+            "draws": _finite(record.get("draws")),
+            "calibrations": len(calibrations) if isinstance(calibrations, dict) else 0,
+            "shares": len(table), "inside": int(inside.sum()), **errors(table),
+            "beats_naive": int((table.error < table.naive_error).sum()),
+            "beats_logit": int((table.error < table.logit_error).sum()) if logit else None,
+            "activities": activities}
+
+
 # The design study's rows README shows: the local policy's effects and its routes (its
 # reading, a choice of three, has no width worth a ratio; the report shows every row).
 DESIGN_ROWS = ("local_volunteer_policy:share_municipality",
@@ -339,8 +403,7 @@ def collect_design(root: Path) -> dict:
     for target, part in effects.groupby("target", sort=False):
         top = part.sort_values("ratio").iloc[0]
         best[target] = {"design": str(top.design), "ratio": float(top.ratio)}
-    versions = record.get("versions", {})
-    return {"model": str(versions.get("model", "")) if isinstance(versions, dict) else "",
+    return {"model": _model_of(record, folder / "design_manifest.json"),
             "elapsed_s": _finite(record.get("elapsed_s")),
             "workers": _finite(record.get("workers")),
             "worlds": _finite(record.get("worlds")),
@@ -348,6 +411,78 @@ def collect_design(root: Path) -> dict:
             "truths": _finite(record.get("truths")),
             "policies": len(record.get("policies", {})),
             "rows": rows, "best": best}
+
+
+def collect_recovery(root: Path) -> dict:
+    """The shipped recovery study: per input and pooled coverage, the policy effects'."""
+    from studies.parameter_recovery import COLUMNS
+
+    folder = root / "calibration" / "data" / "validation"
+    record = _json(folder / "recovery_manifest.json")
+    cases = _csv(folder / "recovery.csv", tuple(COLUMNS),
+                 numeric=("truth", "posterior_median", "low_90", "high_90", "error",
+                          "relative_width"))
+    summary = _csv(folder / "recovery_summary.csv",
+                   ("parameter", "truths", "coverage", "bias", "relative_width"),
+                   numeric=("truths", "coverage", "bias", "relative_width"))
+    effects = _csv(folder / "policy_recovery_summary.csv",
+                   ("scenario", "outcome", "truths", "mean_true_effect",
+                    "mean_absolute_error", "coverage", "correlation"),
+                   numeric=("truths", "mean_true_effect", "mean_absolute_error", "coverage",
+                            "correlation"))
+    how = record.get("policy_effects", {})
+    how = how if isinstance(how, dict) else {}
+    return {"model": _model_of(record, folder / "recovery_manifest.json"),
+            "truths": int(cases.truth_id.nunique()), "cases": len(cases),
+            "covered": float((cases.covered.astype(str) == "True").mean()),
+            "elapsed_s": _finite(record.get("wall_time_total_s")),
+            "workers": _finite(record.get("workers")),
+            "draws": _finite(how.get("posterior_draws")),
+            "replicates": _finite(how.get("replicates_at_truth")),
+            "inputs": [{"parameter": str(r.parameter), "coverage": float(r.coverage),
+                        "bias": float(r.bias), "width": float(r.relative_width)}
+                       for r in summary.itertuples()],
+            "effects": [{"scenario": str(r.scenario), "outcome": str(r.outcome),
+                         "true": float(r.mean_true_effect),
+                         "error": float(r.mean_absolute_error),
+                         "coverage": float(r.coverage), "correlation": _finite(r.correlation)}
+                        for r in effects.itertuples()]}
+
+
+def collect_ablation(root: Path) -> dict:
+    """The shipped ablation: per mechanism switched off, its fit and the model selection."""
+    from studies.ablation import COLUMNS
+
+    folder = root / "calibration" / "data" / "validation"
+    record = _json(folder / "ablation_manifest.json")
+    table = _csv(folder / "ablation.csv", tuple(COLUMNS),
+                 numeric=("final_epsilon", "shares_inside_predictive_90",
+                          "model_probability_full", "simulations"))
+    calibrations = record.get("calibrations", {})
+    calibrations = calibrations if isinstance(calibrations, dict) else {}
+
+    def noise(name: str) -> float | None:
+        """A calibration's noise level: the full model's record, or a mechanism's."""
+        made = calibrations.get(name, {})
+        made = made.get("calibration", made) if isinstance(made, dict) else {}
+        return _finite(made.get("noise_level")) if isinstance(made, dict) else None
+
+    full = table[table.mechanism.astype(str).str.startswith("none")]
+    rows = table[~table.mechanism.astype(str).str.startswith("none")]
+    return {"model": _model_of(record, folder / "ablation_manifest.json"),
+            "elapsed_s": _finite(record.get("wall_time_total_s")),
+            "workers": _finite(record.get("workers")),
+            "off": _finite(record.get("off_value")), "resumed": bool(record.get("resumed")),
+            "calibrations": len(calibrations),
+            "full": {"epsilon": float(full.final_epsilon.iloc[0]),
+                     "inside": int(full.shares_inside_predictive_90.iloc[0]),
+                     "noise": noise("full")},
+            "mechanisms": [{"mechanism": str(r.mechanism), "epsilon": float(r.final_epsilon),
+                            "inside": int(r.shares_inside_predictive_90),
+                            "p_full": float(r.model_probability_full),
+                            "simulations": int(r.simulations), "noise": noise(str(r.mechanism))}
+                           for r in rows.itertuples()]}
+
 
 
 def collect_scenarios(folder: Path, keep: tuple[str, ...]) -> dict:
@@ -363,7 +498,9 @@ def collect(demo: Path, ours: Path, root: Path = ROOT) -> dict:
     try:
         return {"survey": collect_survey(demo), "fit": collect_fit(demo),
                 "posterior": collect_posterior(root), "sbc": collect_sbc(root),
-                "design": collect_design(root),
+                "design": collect_design(root), "studies": collect_studies(root),
+                "loo": collect_loo(root), "recovery": collect_recovery(root),
+                "ablation": collect_ablation(root),
                 "scenarios": collect_scenarios(demo / "scenarios", DEMO_ROWS),
                 "ours": collect_scenarios(ours, OURS_ROWS)}
     except InputError as err:
@@ -688,6 +825,209 @@ def render_sbc(b: dict, p: dict) -> str:
         f"quantity (pooled {pct(b['coverage_pooled'], 1)}){effect}.\n")
 
 
+def _in_order(made_with: dict) -> list[tuple[str, str]]:
+    """(study, model version) in README's order of the studies (the record sorts keys)."""
+    return [(n, made_with[n]) for n in STUDIES if n in made_with]
+
+
+def render_study_versions(v: dict) -> str:
+    """Which shipped studies of the real procedure describe the current model version."""
+    made = _in_order(v["made_with"])
+    current = [STUDIES[n] for n, m in made if m == v["current"]]
+    earlier = [f"{STUDIES[n]} (version {m})" for n, m in made if m != v["current"]]
+    if not earlier:
+        return (f"Every shipped study describes model version {v['current']}, the one the "
+                "commands run.\n")
+    said = (f"{_list(current).capitalize()} {'describes' if len(current) == 1 else 'describe'}"
+            f" model version {v['current']}, the one the commands run (below). ") if current \
+        else f"**None of the shipped studies describes model version {v['current']}**: "
+    return (said + ("The others, " if current else "") + _list(earlier)
+            + (", do not: they are" if current else " are")
+            + " listed with the version each describes in [Studies of earlier model "
+            "versions](#studies-of-earlier-model-versions-to-be-remade).\n")
+
+
+ACTIVITY_WORDS = {"social": "social activities", "cultural_nursing_home": "cultural "
+                  "activities (nursing homes)", "physical": "physical activity",
+                  "cultural_home_care": "cultural activities (home care)",
+                  "food_delivery": "food delivery", "day_centre": "day centres"}
+
+
+def render_loo(loo: dict, v: dict, *, current: bool) -> str:
+    """The leave-one-out study, where its model version belongs (``current``) or nothing."""
+    if (loo["model"] == v["current"]) != current:
+        return ""
+    made = (f"{loo['calibrations']} calibrations, {_thousands(loo['elapsed_s'])} s on "
+            f"{loo['workers']:.0f} workers") if loo["elapsed_s"] else \
+        f"{loo['calibrations']} calibrations"
+    logit = loo["logit_error"] is not None
+    rivals = ("error", "naive_error", "logit_error") if logit else ("error", "naive_error")
+    lines = [
+        f"**Out-of-sample prediction, model version {loo['model']}** (`coprod validate "
+        f"--leave-one-out`, {made}; `calibration/data/validation/leave_one_out.csv`): "
+        "calibrated on five of Table 2's activities (the distance and its noise level ignore "
+        f"the sixth), the model predicts the sixth's three shares from {loo['draws']:.0f} "
+        f"posterior draws. {loo['inside']} of {loo['shares']} left-out observed shares fall "
+        "inside their 90% predictive intervals; the mean absolute error of the predicted "
+        f"medians is {loo['error']:.3f}, against {loo['naive_error']:.3f} for a naive "
+        "predictor (each coordinator's share pooled over the other five activities)"
+        + (f" and {loo['logit_error']:.3f} for a multinomial logit with statutory and "
+           "professional dummies fitted on the other five" if logit else "")
+        + f"; the model is closer than the naive predictor in {loo['beats_naive']} of "
+        f"{loo['shares']} shares"
+        + (f" and closer than the logit in {loo['beats_logit']}." if logit else "."),
+        "",
+        "| left out | observed shares inside the 90% interval | model's mean error | naive "
+        + ("| logit |" if logit else "|"), "|---|---|---|---|" + ("---|" if logit else "")]
+    for a in loo["activities"]:
+        best = min(a[k] for k in rivals)
+        cells = [f"**{a[k]:.3f}**" if a[k] == best else f"{a[k]:.3f}" for k in rivals]
+        lines.append(f"| {ACTIVITY_WORDS.get(a['activity'], a['activity'])} | {a['inside']} "
+                     f"of {a['shares']} | " + " | ".join(cells) + " |")
+    lines += ["", "Bold: the smallest mean error of the three shares."]
+    if logit:
+        loses = [ACTIVITY_WORDS.get(a["activity"], a["activity"]) for a in loo["activities"]
+                 if a["error"] > a["logit_error"]]
+        lines[-1] += (f" The model loses to the logit on {_list(loses)}." if loses else
+                      " The model's error is below the logit's on every activity.")
+    return "\n".join(lines) + "\n"
+
+
+OUTCOME_WORDS = {"share_municipality": "municipal coordination",
+                 "share_together": "shared coordination",
+                 "active_volunteers": "active volunteers"}
+INPUT_ROWS = 12  # README's recovery table: the inputs the survey narrows most
+
+
+def _effect_value(value: float, outcome: str) -> str:
+    """An effect as README states effects: points for a share, people for a count."""
+    text = f"{100 * value:+.1f}" if outcome.startswith("share_") else f"{value:+,.0f}"
+    if not any(c in "123456789" for c in text):  # −0.0: no sign on a rounded zero
+        text = text[1:]
+    return _minus(text + (" points" if outcome.startswith("share_") else ""))
+
+
+def render_recovery(r: dict, v: dict, *, current: bool) -> str:
+    """The recovery study, where its model version belongs (``current``) or nothing."""
+    if (r["model"] == v["current"]) != current:
+        return ""
+    made = (f", {_thousands(r['elapsed_s'])} s on {r['workers']:.0f} workers"
+            if r["elapsed_s"] else "")
+    coverages = [i["coverage"] for i in r["inputs"]]
+    outside = [i["parameter"] for i in r["inputs"] if not 0.8 <= i["coverage"] <= 0.97]
+    verdict = "inside" if 0.8 <= r["covered"] <= 0.97 else "outside"
+    lines = [
+        f"**Recovery, model version {r['model']}** (`coprod recovery`, {r['truths']} "
+        f"truths{made}): each truth's synthetic Table 2 is calibrated exactly as the real "
+        f"one. The 90% credible intervals hold the truth in {pct(r['covered'])} of the "
+        f"{r['cases']} (truth, input) cases, {verdict} the 80–97% a calibrated posterior "
+        f"should give; per input {100 * min(coverages):.0f}–{pct(max(coverages))}"
+        + (f" ({_list([f'`{p}`' for p in outside])} outside 80–97%)." if outside
+           else ", every one inside 80–97%."),
+        "", "| input | coverage | bias of the median | interval / prior width |",
+        "|---|---|---|---|"]
+    shown = sorted(r["inputs"], key=lambda i: i["width"])[:INPUT_ROWS]
+    for i in shown:
+        lines.append(f"| {i['parameter']} | {pct(i['coverage'])} | "
+                     f"{_minus(format(i['bias'], '+.2f'))} | "
+                     f"{i['width']:.2f} |")
+    rest = [i for i in r["inputs"] if i not in shown]
+    if rest:
+        lines += ["", f"The other {len(rest)} inputs, narrowed less: coverage "
+                  f"{100 * min(i['coverage'] for i in rest):.0f}–"
+                  f"{pct(max(i['coverage'] for i in rest))}, interval / prior width "
+                  f"{min(i['width'] for i in rest):.2f}–{max(i['width'] for i in rest):.2f}."]
+    effects = r["effects"]
+    if effects:
+        low = min(effects, key=lambda e: e["coverage"])
+        runs = (f" ({r['replicates']:.0f} paired seeds at the truth, {r['draws']:.0f} draws "
+                "of the recovered posterior)") if r["replicates"] and r["draws"] else ""
+        lines += ["", "What users rely on is the policy effects: for each truth every "
+                  f"scenario was run at the true inputs and on the recovered posterior{runs}. "
+                  "The true effect lies inside the estimate's 90% spread in "
+                  f"{100 * low['coverage']:.0f}–{pct(max(e['coverage'] for e in effects))} of "
+                  f"truths per scenario and outcome (lowest: {_words(low['scenario'])}'s "
+                  f"effect on {OUTCOME_WORDS.get(low['outcome'], low['outcome'])}).",
+                  "", "| scenario | outcome | mean true effect | mean error | inside the "
+                  "90% spread | correlation over truths |", "|---|---|---|---|---|---|"]
+        for e in effects:
+            corr = "—" if e["correlation"] is None else _minus(f"{e['correlation']:.2f}")
+            lines.append(f"| {_words(e['scenario'])} | "
+                         f"{OUTCOME_WORDS.get(e['outcome'], e['outcome'])} | "
+                         f"{_effect_value(e['true'], e['outcome'])} | "
+                         f"{unsigned(_effect_value(e['error'], e['outcome']))} | "
+                         f"{pct(e['coverage'])} | {corr} |")
+    return "\n".join(lines) + "\n"
+
+
+def _words(name: str) -> str:
+    """A scenario's name in words (``strict_task_division``: strict task division)."""
+    return name.replace("_", " ")
+
+
+def render_ablation(a: dict, v: dict, *, current: bool) -> str:
+    """The ablation, where its model version belongs (``current``) or nothing."""
+    from coprod.report_studies import PREFERS_WITHOUT, SUPPORTS
+    from sim.parameters import PARAMETERS
+
+    if (a["model"] == v["current"]) != current:
+        return ""
+    last = "its last run " if a["resumed"] else ""  # a resumed study times its last run
+    made = (f", {a['calibrations']} calibrations, {last}{_thousands(a['elapsed_s'])} s on "
+            f"{a['workers']:.0f} workers" if a["elapsed_s"] else "")
+    full = a["full"]
+    lines = [
+        f"**Which mechanisms the survey supports, model version {a['model']}** (`coprod "
+        f"ablate`{made}): each mechanism is switched off (its strength fixed at "
+        f"{a['off'] if a['off'] is not None else 0:g}), the model calibrated again, and set "
+        "against the full model by pyabc's multi-model ABC-SMC (equal prior "
+        "probabilities).", "",
+        f"| switched off | final tolerance (full model {full['epsilon']:.2f}) | observed "
+        f"shares inside the 90% predictive intervals (full {full['inside']}) | P(full "
+        "model) |", "|---|---|---|---|"]
+    for m in a["mechanisms"]:
+        tolerance = f"{m['epsilon']:.2f}"
+        if m["noise"] is not None and m["epsilon"] > m["noise"]:
+            tolerance += (f": its noise level ({m['noise']:.2f}) not reached (stopped "
+                          f"after {_thousands(m['simulations'])} simulations)")
+        meaning = PARAMETERS[m["mechanism"]].meaning if m["mechanism"] in PARAMETERS else ""
+        lines.append(f"| `{m['mechanism']}`{f' ({meaning})' if meaning else ''} | "
+                     f"{tolerance} | {m['inside']} of 18 | "
+                     f"{m['p_full']:.2f} |")
+    said = []
+    for words, keep in (("The survey supports", lambda p: p >= SUPPORTS),
+                        ("it cannot tell whether these matter:",
+                         lambda p: PREFERS_WITHOUT < p < SUPPORTS),
+                        ("it prefers the model without", lambda p: p <= PREFERS_WITHOUT)):
+        names = [f"`{m['mechanism']}`" for m in a["mechanisms"] if keep(m["p_full"])]
+        if names:
+            said.append(f"{words} {_list(names)}")
+    text = "; ".join(said)
+    lines += ["", f"In plain words (P(full model) ≥ {SUPPORTS:g}: supported; ≤ "
+              f"{PREFERS_WITHOUT:g}: the model without it preferred): "
+              f"{text[0].lower() + text[1:]}."]
+    return "\n".join(lines) + "\n"
+
+
+def render_studies_earlier(v: dict) -> str:
+    """The appendix's opening: which studies are there, or that none is."""
+    earlier = [STUDIES[n] for n, m in _in_order(v["made_with"]) if m != v["current"]]
+    if not earlier:
+        return (f"Every shipped study describes model version {v['current']}; none is "
+                "kept here.\n")
+    return (f"The shipped studies below ({_list(earlier)}) were made with earlier model "
+            "versions (each manifest's `versions.model` in `calibration/data/validation/`); "
+            f"they describe those models, not the current version {v['current']}, and are "
+            "not evidence for it. Each is remade by the command beside it."
+            + (" The commands have changed since: they calibrate jointly (recovery draws "
+               "every input of a truth, calibrated and policy strengths alike; leave one out "
+               "also sets each prediction against a multinomial logit with statutory and "
+               "professional dummies fitted on the other five activities, and says where "
+               "the model loses)." if min(int(m) for n, m in v["made_with"].items()
+                                          if m != v["current"]) < 3 else "") + "\n")
+
+
+
 DESIGN_LABELS = {"local_volunteer_policy:share_municipality": "effect on coordination by "
                  "the municipality alone",
                  "local_volunteer_policy:share_together": "effect on shared coordination",
@@ -1001,6 +1341,19 @@ def render(sources: dict) -> dict[str, str]:
                   "sbc": render_sbc(sources["sbc"], p),
                   "design": render_design(sources["design"]),
                   "study-time": render_study_time(p),
+                  "study-versions": render_study_versions(sources["studies"]),
+                  "loo": render_loo(sources["loo"], sources["studies"], current=True),
+                  "loo-earlier": render_loo(sources["loo"], sources["studies"],
+                                            current=False),
+                  "recovery": render_recovery(sources["recovery"], sources["studies"],
+                                              current=True),
+                  "recovery-earlier": render_recovery(sources["recovery"],
+                                                      sources["studies"], current=False),
+                  "ablation": render_ablation(sources["ablation"], sources["studies"],
+                                              current=True),
+                  "ablation-earlier": render_ablation(sources["ablation"],
+                                                      sources["studies"], current=False),
+                  "studies-earlier": render_studies_earlier(sources["studies"]),
                   "scenario-table": render_scenario_table(sc),
                   "scenario-plainly": render_plainly(sc),
                   "local-policy": render_local_policy(sc, p),
