@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 DEFAULT_SEED = 20150
 MAX_DRAWS = 10_000  # posterior draws of a fit check
-MAX_STEPS = 2600  # weeks of one simulation: fifty years, as for a scenario's horizon_weeks
+MAX_STEPS = 2600  # weeks of one simulation: sim.runner's (not imported: it loads the model)
 MAX_TRAJECTORIES = 1000  # of a Morris screening
 MAX_TRUTHS = 200  # of a recovery study
 

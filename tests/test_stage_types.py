@@ -131,6 +131,13 @@ def test_simulate_returns_a_run_that_reads_back(tmp_path):
     _one_line(err, "responses.csv", "truncated")
 
 
+def test_the_command_line_bounds_are_the_model_s():
+    from coprod.pipeline import MAX_STEPS
+    from sim.runner import MAX_STEPS as model_steps
+
+    assert MAX_STEPS == model_steps
+
+
 def test_sensitivity_returns_a_screening_that_reads_back(tmp_path):
     import coprod
     from studies.screening import Screening
