@@ -148,6 +148,21 @@ def test_sensitivity_returns_a_screening_that_reads_back(tmp_path):
     _same_table(screening.table, read.table, "sensitivity.csv")
     assert list(read.overall().index) == list(screening.overall().index)
     assert read.manifest["trajectories"] == 2 and (tmp_path / "sensitivity.png").is_file()
+    # A tampered value or a cut manifest is one line naming the file.
+    table = (tmp_path / "sensitivity.csv").read_text()
+    header, first, rest = table.split("\n", 2)
+    cells = first.split(",")
+    cells[2] = "abc"  # mu_star
+    (tmp_path / "sensitivity.csv").write_text("\n".join([header, ",".join(cells), rest]))
+    with pytest.raises(InputError) as err:
+        Screening.read(tmp_path)
+    _one_line(err, "sensitivity.csv")
+    (tmp_path / "sensitivity.csv").write_text(table)
+    record = (tmp_path / "manifest.json").read_text()
+    (tmp_path / "manifest.json").write_text(record[:len(record) // 2])
+    with pytest.raises(InputError) as err:
+        Screening.read(tmp_path)
+    _one_line(err, "manifest.json", "malformed")
 
 
 @pytest.mark.parametrize("call, keyword", [
@@ -257,3 +272,14 @@ def test_sbc_returns_a_check_that_reads_back(tmp_path):
     _same_table(result.summary, read.summary, "sbc_summary.csv")
     assert read.passed == result.passed and read.failed == result.failed
     assert read.manifest["seed"] == 5 and read.worlds is None
+
+
+@pytest.mark.slow
+def test_a_calibration_s_fit_reads_back_from_its_folder(tmp_path, quick_is_tiny):
+    import coprod
+    from calibration.fit_check import FitCheck
+
+    result = coprod.calibrate(out=tmp_path / "cal", quick=True, rng=3)
+    # The calibration's own posterior.csv is the one the check was made from.
+    read = FitCheck.read(tmp_path / "cal")
+    assert read == result.fit and read.posterior.digest() == result.posterior.digest()
