@@ -149,13 +149,24 @@ class FitCheck:
         posterior is the folder's own (a calibration's) or the one the record names,
         refused when it has changed since the check was made.
         """
-        from calibration.predictive_check import PredictiveCheck
+        from calibration.predictive_check import SHARE_COLUMNS, PredictiveCheck
         from runtime.files import read_own_csv, read_own_json
 
         folder = Path(folder)
         record = read_own_json(folder / FIT_RECORD, MADE_BY)
         counts = _counts(record, folder / FIT_RECORD)
-        tables = {name: read_own_csv(folder / name, MADE_BY)
+        _, activities, coordinators = counts.shape
+        # What each table must hold for the check's readers (a row cut at a line break
+        # is a table too short).
+        shapes = {"fit.csv": (tuple(SHARE_COLUMNS), activities * coordinators),
+                  "fit_differences.csv": (("statistic", "inside"), None),
+                  "fit_n.csv": (("activity", "observed", "inside"), activities),
+                  "fit_validation.csv": (("pattern", "consistent", "kind"), None),
+                  "fit_classes.csv": (("class", "model_probability", "table_probability",
+                                       "observed", "draws"), None)}
+        tables = {name: read_own_csv(folder / name, MADE_BY,
+                                     columns=shapes.get(name, ((), None))[0],
+                                     rows=shapes.get(name, ((), None))[1])
                   for name in (*FIT_TABLES, *_later(record, folder / FIT_RECORD))}
         check = PredictiveCheck(counts, tables.pop("fit.csv"),
                                 tables.pop("fit_differences.csv"), tables.pop("fit_n.csv"))

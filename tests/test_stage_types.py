@@ -70,6 +70,10 @@ def test_a_fit_check_reads_back_equal_to_the_one_written(small_check, tmp_path):
     (lambda f: (f / "fit.csv").write_text((f / "fit.csv").read_text()[:-9]),
      ("fit.csv", "truncated")),
     (lambda f: (f / "fit_n.csv").unlink(), ("fit_n.csv", "missing")),
+    (lambda f: (f / "fit.csv").write_text("\n".join(
+        (f / "fit.csv").read_text().split("\n")[:10]) + "\n"), ("fit.csv", "9 rows")),
+    (lambda f: (f / "fit_classes.csv").write_text("class,observed\nshared,1\n"),
+     ("fit_classes.csv", "expected columns")),
     (lambda f: _edit_record(f, counts=[[["a"]]]), ("field 'counts'",)),
     (lambda f: _edit_record(f, draws=11), ("field 'counts'",)),
     (lambda f: _edit_record(f, year="2015"), ("field 'year'",)),
