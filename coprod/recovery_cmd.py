@@ -16,6 +16,7 @@ import argparse
 from pathlib import Path
 
 from coprod.common import add_study_options, bounded, examples, seed_value, study_out
+from coprod.pipeline import MAX_TRUTHS
 
 
 def register(sub, name: str) -> None:
@@ -26,8 +27,8 @@ def register(sub, name: str) -> None:
                        epilog=examples("coprod recovery --quick --truths 2 --out out/rec",
                                        "coprod recovery --workers 2",
                                        "coprod recovery --resume --out out/recovery"))
-    p.add_argument("--truths", type=bounded(1, 200), default=20, help="true parameter "
-                   "sets drawn from the prior (default 20; 1 to 200)")
+    p.add_argument("--truths", type=bounded(1, MAX_TRUTHS), default=20, help="true "
+                   f"parameter sets drawn from the prior (default 20; 1 to {MAX_TRUTHS})")
     add_study_options(p)
     p.add_argument("--out", default=None, help="output directory (default out/recovery; "
                    "made with its parents if missing)")
