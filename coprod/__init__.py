@@ -10,13 +10,15 @@ Each stage is one function returning a typed result (:mod:`coprod.pipeline`)::
                       replicates=1, out="out/mine", rng=1)
     comparison = coprod.compare("out/mine", rng=1)   # paired effects and attribution
     coprod.report("out/mine")                        # needs survey/ and fit/ there too
+    one = coprod.simulate(steps=52, rng=1)           # one run of the calibrated model
 
 The functions load on first use, so that ``coprod --help`` does not load the model.
 """
 
 from __future__ import annotations
 
-STAGES = ("survey", "calibrate", "fit", "run", "compare", "discover", "design", "report")
+STAGES = ("survey", "calibrate", "fit", "run", "compare", "discover", "design", "report",
+          "simulate", "sensitivity", "recovery", "validate", "ablate", "sbc")
 __all__ = list(STAGES)
 
 

@@ -13,13 +13,9 @@ on 2 cores); --quick runs small ones.
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 from coprod.common import add_study_options, examples, seed_value, study_out
-from runtime.files import atomic_write_frame, replaced_together
-from runtime.locks import locked
-from runtime.manifests import manifest, write_manifest
 
 
 def register(sub, name: str) -> None:
@@ -42,26 +38,14 @@ def register(sub, name: str) -> None:
 
 
 def run_command(args) -> int:
-    """Run the study, write the table and manifest, print it."""
-    from calibration.mechanisms import MECHANISMS
-    from studies.ablation import ablate
+    """Run the study (the library writes the table and manifest), print it."""
+    from coprod.pipeline import ablate
 
     seed = seed_value(args.seed)
-    mechanisms = tuple(dict.fromkeys(args.mechanism or MECHANISMS))
     out = study_out(args, Path("out/ablation"))
-    t0 = time.perf_counter()
-    with locked(out):
-        frame, record = ablate(out, mechanisms=mechanisms, quick=args.quick, seed=seed,
-                               workers=args.workers, scheduler=args.scheduler,
-                               resume=args.resume)
-        with replaced_together(out, ("ablation.csv", "manifest.json")) as stage:
-            atomic_write_frame(stage / "ablation.csv", frame)
-            write_manifest(stage / "manifest.json", manifest(
-                command=getattr(args, "invocation", "coprod ablate"), seed=seed,
-                quick=args.quick, workers=args.workers, scheduler=args.scheduler,
-                resumed=args.resume, mechanisms=list(mechanisms),
-                reproducible=not args.scheduler,
-                wall_time_total_s=round(time.perf_counter() - t0, 1), **record))
+    frame = ablate(args.mechanism, quick=args.quick, rng=seed, workers=args.workers,
+                   scheduler=args.scheduler, resume=args.resume, out=out,
+                   command=getattr(args, "invocation", "coprod ablate")).frame
     print("mechanism off          final eps  shares inside 90%  P(full)  P(without)"
           + ("   (quick run: not a result)" if args.quick else ""))
     for r in frame.itertuples(index=False):

@@ -84,7 +84,7 @@ def run_command(args) -> int:
           + "".join(f"{name}, " for name in later)
           + "posterior_adjusted.csv, narrowing.csv, "
           + ("screening.csv, " if result.screening is not None else "")
-          + "fit.png, posterior.png, manifest.json")
+          + "fit.png, posterior.png, fit_draws.json, manifest.json")
     return 0
 
 

@@ -1,8 +1,10 @@
 """The pipeline as Python: each stage one function that returns a typed result.
 
 ``coprod.survey``, ``coprod.calibrate``, ``coprod.fit``, ``coprod.run``,
-``coprod.compare``, ``coprod.discover``, ``coprod.design`` and ``coprod.report``
-(:mod:`coprod` offers them lazily) are these functions. Each takes one ``rng`` where it
+``coprod.compare``, ``coprod.discover``, ``coprod.design`` and ``coprod.report``, and the
+other stages ``coprod.simulate``, ``coprod.sensitivity``, ``coprod.recovery``,
+``coprod.validate``, ``coprod.ablate`` and ``coprod.sbc`` (:mod:`coprod` offers them
+lazily) are these functions. Each takes one ``rng`` where it
 draws random numbers (the root seed, a whole number: manifests record it), and ``out``:
 when given, the result is written there (under the folder's lock, the set of files
 replaced whole or not at all), as the command of the same name writes it. The commands
@@ -30,10 +32,19 @@ if TYPE_CHECKING:
     from calibration.waves import Waves
     from scenarios.discovery import Discovery
     from scenarios.results import ComparisonResult, Ensemble
+    from studies.ablation import Ablation
     from studies.design_result import DesignStudy
+    from studies.leave_one_out import LeaveOneOut
+    from studies.recovery import RecoveryStudy
+    from studies.sbc import SBCResult
+    from studies.screening import Screening
+    from studies.simulation import Simulation
 
 DEFAULT_SEED = 20150
 MAX_DRAWS = 10_000  # posterior draws of a fit check
+MAX_STEPS = 2600  # weeks of one simulation: sim.runner's (not imported: it loads the model)
+MAX_TRAJECTORIES = 1000  # of a Morris screening
+MAX_TRUTHS = 200  # of a recovery study
 
 
 def _silent(_line: str) -> None:
@@ -110,6 +121,38 @@ def _workers(workers) -> int:
     if not isinstance(workers, int):
         raise InputError("workers", workers, "allowed: a whole number of worker processes")
     return check_workers(workers, "workers")
+
+
+def _whole(name: str, value, low: int, high: int) -> int:
+    """``value`` if a whole number from ``low`` to ``high``; else one line naming ``name``."""
+    from sim.errors import InputError
+
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InputError(name, value, f"allowed: a whole number from {low:,} to {high:,}")
+    return value
+
+
+def _flag(**given) -> None:
+    """Refuse a yes/no argument that is not True or False (one line naming it)."""
+    from sim.errors import InputError
+
+    for name, value in given.items():
+        if not isinstance(value, bool):
+            raise InputError(name, value, "allowed: True or False")
+
+
+def _study_out(out, resume: bool, stage: str) -> Path:
+    """A study's folder, checked before any work; ``resume`` needs an earlier run's."""
+    from runtime.files import check_out_dir
+    from runtime.manifests import check_stage
+    from sim.errors import InputError
+
+    out = check_out_dir(out)
+    if resume and not out.is_dir():
+        raise InputError("resume", str(out), "nothing to resume there: run without "
+                         "resume first", problem="missing study")
+    check_stage(out, stage)
+    return out
 
 
 def survey(data: str | Path | None = None, *, reps: int = 10_000,
@@ -200,7 +243,8 @@ def calibrate(data=None, *, out: str | Path = "out/calibration", quick: bool = F
     from runtime.manifests import Manifest
     from sim.errors import InputError
 
-    seed = _seed(rng)
+    seed, workers = _seed(rng), _workers(workers)
+    _flag(quick=quick, resume=resume)
     settings = None
     if min_epsilon is not None:
         if not (math.isfinite(min_epsilon) and 0 < min_epsilon <= 100):
@@ -285,12 +329,10 @@ def _drop_older_fit(out: Path) -> None:
 def fit_files(check: FitCheck) -> list[str]:
     """The names :func:`fit` writes for ``check``, in the order it writes them.
 
-    Its tables and figures (as :meth:`FitCheck.write` writes them), then the manifest.
+    Its tables, figures and counts (as :meth:`FitCheck.write` writes them), then the
+    manifest.
     """
-    from calibration.fit_check import FIT_OUTPUTS
-
-    tables, rest = FIT_OUTPUTS[:5], FIT_OUTPUTS[5:]  # the first wave's tables; figures
-    return [*tables, *check.later, *rest]
+    return [*check.files(), "manifest.json"]
 
 
 def run(scenarios: Sequence, *, posterior: Posterior | str | Path | None = None,
@@ -399,13 +441,229 @@ def design(*, quick: bool = False, rng: int = DEFAULT_SEED, workers: int = 1,
     from runtime.locks import locked
     from studies.design_result import DESIGN_OUTPUTS, study_design
 
-    seed, out = _seed(rng), check_out_dir(out)
+    seed, workers = _seed(rng), _workers(workers)
+    _flag(quick=quick, resume=resume)
+    out = check_out_dir(out)
     with locked(out):
         study = study_design(out, quick=quick, rng=seed, workers=workers,
                              scheduler=scheduler, resume=resume, command=command, say=say)
         with replaced_together(out, DESIGN_OUTPUTS) as stage:
             study.write(stage)
     return study
+
+
+def simulate(parameters: dict[str, float] | None = None, *, steps: int = 0,
+             population: str = "survey2015", rng: int = DEFAULT_SEED,
+             out: str | Path | None = None, command: str = "coprod.simulate()"
+             ) -> Simulation:
+    """Run the calibrated model once (the shipped posterior's median, then ``parameters``).
+
+    It spins up to 2015 and runs ``steps`` more weeks (0 to 2,600) over ``population``
+    ('survey2015', the survey's 50 municipalities, or 'norway'), observed by the virtual
+    survey. Returns a :class:`studies.simulation.Simulation`; with ``out``, also writes
+    it there (``survey.csv``, ``responses.csv``, ``timeseries.csv``, ``manifest.json``).
+    """
+    _typed(optional=("out",), out=out)
+    from runtime.files import check_out_dir, replaced_together
+    from runtime.locks import locked
+    from runtime.manifests import check_stage
+    from sim.errors import InputError
+    from sim.parameters import validate
+    from studies.simulation import SIMULATION_OUTPUTS, simulate_once
+
+    seed, steps = _seed(rng), _whole("steps", steps, 0, MAX_STEPS)
+    if population not in ("survey2015", "norway"):
+        raise InputError("population", population, "allowed: survey2015, norway")
+    if parameters is not None and not (isinstance(parameters, dict) and all(
+            isinstance(v, int | float) and not isinstance(v, bool)
+            for v in parameters.values())):
+        raise InputError("parameters", type(parameters).__name__, "allowed: a dict of "
+                         "parameter names to numbers (see docs/ODD.md for the names)")
+    validate(dict(parameters or {}), where="parameters")
+    out = None if out is None else check_out_dir(out)
+    if out is not None:
+        check_stage(out, "simulate")
+    # The model (Mesa, compiled kernels) loads only once the arguments are known good.
+    result = simulate_once(parameters, steps=steps, population=population, rng=seed,
+                           command=command)
+    if out is not None:
+        with locked(out), replaced_together(out, SIMULATION_OUTPUTS) as stage:
+            result.write(stage)
+    return result
+
+
+def sensitivity(*, trajectories: int = 20, inputs: str = "free",
+                scenario: str | Path | None = None, rng: int = DEFAULT_SEED,
+                workers: int = 1, scheduler: str | None = None,
+                out: str | Path | None = None, command: str = "coprod.sensitivity()"
+                ) -> Screening:
+    """Morris screening: which inputs move the 2015 shares (or ``scenario``'s effect).
+
+    ``inputs``: 'free' (the free parameters over their priors), 'assumptions' or 'all';
+    the others stay at the calibrated model's values. ``scenario``: a shipped scenario's
+    name or a scenario file, whose effect on each outcome at its horizon is screened.
+    Runs: ``trajectories`` (2 to 1,000) × (inputs + 1), twice that with a scenario.
+    Returns a :class:`studies.screening.Screening`; with ``out``, also writes it there
+    (``sensitivity.csv``, ``sensitivity.png``, ``manifest.json``).
+    """
+    _typed(optional=("out",), out=out, scheduler=scheduler)
+    from calibration.sensitivity import INPUT_GROUPS
+    from runtime.files import check_out_dir, replaced_together
+    from runtime.locks import locked
+    from runtime.manifests import check_stage
+    from scenarios.spec import load_scenario
+    from sim.errors import InputError
+    from studies.screening import SENSITIVITY_OUTPUTS, screen
+
+    seed, workers = _seed(rng), _workers(workers)
+    trajectories = _whole("trajectories", trajectories, 2, MAX_TRAJECTORIES)
+    if inputs not in INPUT_GROUPS:
+        raise InputError("inputs", inputs, "allowed: " + ", ".join(INPUT_GROUPS))
+    if scenario is not None and (not isinstance(scenario, str | Path)
+                                 or isinstance(scenario, bool)):
+        raise InputError("scenario", type(scenario).__name__, "allowed: a shipped "
+                         "scenario's name or a scenario file")
+    loaded = load_scenario(scenario) if scenario is not None else None
+    out = None if out is None else check_out_dir(out)
+    if out is None:
+        return screen(trajectories, inputs=inputs, scenario=loaded, rng=seed,
+                      workers=workers, scheduler=scheduler, command=command)
+    check_stage(out, "sensitivity")
+    with locked(out), replaced_together(out, SENSITIVITY_OUTPUTS) as stage:
+        result = screen(trajectories, inputs=inputs, scenario=loaded, rng=seed,
+                        workers=workers, scheduler=scheduler, command=command)
+        result.write(stage)
+    return result
+
+
+def recovery(*, truths: int = 20, quick: bool = False, rng: int = DEFAULT_SEED,
+             workers: int = 1, scheduler: str | None = None, resume: bool = False,
+             out: str | Path = "out/recovery", command: str = "coprod.recovery()"
+             ) -> RecoveryStudy:
+    """Calibrate on synthetic surveys from ``truths`` (1 to 200) known parameter sets.
+
+    Each truth's calibration and policy effects stay in ``out/truth_NN/`` (``resume``
+    reuses the finished ones); the tables and the manifest replace the earlier set
+    whole. ``quick``: small calibrations, to check the pipeline (not a result). Returns a
+    :class:`studies.recovery.RecoveryStudy`.
+    """
+    _typed(out=out, scheduler=scheduler)
+    from runtime.files import replaced_together
+    from runtime.locks import locked
+    from studies.recovery import RECOVERY_OUTPUTS, run_recovery
+
+    seed, workers = _seed(rng), _workers(workers)
+    truths = _whole("truths", truths, 1, MAX_TRUTHS)
+    _flag(quick=quick, resume=resume)
+    out = _study_out(out, resume, "recovery")
+    with locked(out):
+        study = run_recovery(out, truths=truths, quick=quick, seed=seed, workers=workers,
+                             scheduler=scheduler, resume=resume, command=command)
+        with replaced_together(out, RECOVERY_OUTPUTS) as stage:
+            study.write(stage)
+    return study
+
+
+def validate(*, quick: bool = False, rng: int = DEFAULT_SEED, workers: int = 1,
+             scheduler: str | None = None, resume: bool = False,
+             out: str | Path = "out/validation", command: str = "coprod.validate()"
+             ) -> LeaveOneOut:
+    """Out-of-sample validation: each Table 2 activity left out and predicted.
+
+    Six calibrations, one without each activity, kept in ``out/<activity>/`` (``resume``
+    reuses the finished ones); ``leave_one_out.csv`` and the manifest replace the earlier
+    set whole. ``quick``: small calibrations (not a result). Returns a
+    :class:`studies.leave_one_out.LeaveOneOut`.
+    """
+    _typed(out=out, scheduler=scheduler)
+    from runtime.files import replaced_together
+    from runtime.locks import locked
+    from studies.leave_one_out import LOO_OUTPUTS, study_leave_one_out
+
+    seed, workers = _seed(rng), _workers(workers)
+    _flag(quick=quick, resume=resume)
+    out = _study_out(out, resume, "validate")
+    with locked(out):
+        study = study_leave_one_out(out, quick=quick, rng=seed, workers=workers,
+                                    scheduler=scheduler, resume=resume, command=command)
+        with replaced_together(out, LOO_OUTPUTS) as stage:
+            study.write(stage)
+    return study
+
+
+def ablate(mechanisms: Sequence[str] | str | None = None, *, quick: bool = False,
+           rng: int = DEFAULT_SEED, workers: int = 1, scheduler: str | None = None,
+           resume: bool = False, out: str | Path = "out/ablation",
+           command: str = "coprod.ablate()") -> Ablation:
+    """Which mechanisms the survey supports: calibrate without each, compare (ABC).
+
+    ``mechanisms``: names of :data:`calibration.mechanisms.MECHANISMS` (default all).
+    Every calibration is kept under ``out`` (``resume`` reuses the finished ones);
+    ``ablation.csv`` and the manifest replace the earlier set whole. Returns a
+    :class:`studies.ablation.Ablation`.
+    """
+    _typed(out=out, scheduler=scheduler)
+    from calibration.mechanisms import MECHANISMS
+    from runtime.files import replaced_together
+    from runtime.locks import locked
+    from sim.errors import InputError
+    from studies.ablation import ABLATION_OUTPUTS, study_ablation
+
+    if isinstance(mechanisms, str):  # one mechanism, not its name's letters
+        mechanisms = [mechanisms]
+    if mechanisms is not None and (not isinstance(mechanisms, list | tuple) or not mechanisms
+                                   or not all(m in MECHANISMS for m in mechanisms)):
+        raise InputError("mechanisms", mechanisms if isinstance(mechanisms, list | tuple)
+                         else type(mechanisms).__name__, "allowed: a list of "
+                         + ", ".join(MECHANISMS))
+    seed, workers = _seed(rng), _workers(workers)
+    _flag(quick=quick, resume=resume)
+    out = _study_out(out, resume, "ablate")
+    with locked(out):
+        study = study_ablation(out, mechanisms=tuple(mechanisms or MECHANISMS), quick=quick,
+                               rng=seed, workers=workers, scheduler=scheduler,
+                               resume=resume, command=command)
+        with replaced_together(out, ABLATION_OUTPUTS) as stage:
+            study.write(stage)
+    return study
+
+
+def sbc(*, truths: int | None = None, reference: int | None = None,
+        posterior: Posterior | str | Path | None = None, rng: int = DEFAULT_SEED,
+        workers: int = 1, scheduler: str | None = None, out: str | Path | None = None,
+        command: str = "coprod.sbc()", say: Callable[[str], None] = _silent) -> SBCResult:
+    """Simulation-based calibration of the regression-adjusted ABC around ``posterior``.
+
+    ``truths`` and ``reference`` worlds (default 200 and 4,000, the shipped check's) are
+    drawn from ``posterior`` (default the shipped one); see :mod:`studies.sbc`. Returns a
+    :class:`studies.sbc.SBCResult` (``passed``: every rank test passed); with ``out``,
+    also writes it there (``sbc_ranks.csv``, ``sbc_summary.csv``, ``sbc_ranks.png``,
+    ``sbc_manifest.json``).
+    """
+    _typed(optional=("out",), posterior=posterior, out=out, scheduler=scheduler)
+    from runtime.files import check_out_dir, replaced_together
+    from runtime.locks import locked
+    from studies.sbc import FILES, REFERENCE, TRUTHS, check_sizes, run_sbc
+
+    truths = TRUTHS if truths is None else truths
+    reference = REFERENCE if reference is None else reference
+    seed, workers = _seed(rng), _workers(workers)
+    check_sizes(truths, reference)
+    out = None if out is None else check_out_dir(out)
+    posterior = _posterior(posterior)
+    say(f"Simulation-based calibration: {truths} truths, {reference:,} reference worlds "
+        f"from the {posterior.source}, {workers} worker(s)"
+        + (f" on Dask at {scheduler}" if scheduler else "") + f", seed {seed}")
+    if out is None:
+        return run_sbc(posterior, truths=truths, reference=reference, rng=seed,
+                       workers=workers, scheduler=scheduler, command=command)
+    with locked(out):
+        result = run_sbc(posterior, truths=truths, reference=reference, rng=seed,
+                         workers=workers, scheduler=scheduler, command=command)
+        # The set is replaced whole or not at all (Ctrl-C while writing keeps the old).
+        with replaced_together(out, FILES) as stage:
+            result.write(stage)
+    return result
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,10 @@ calibration and effects stay in DIR/truth_NN/; --resume reuses the finished ones
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 from coprod.common import add_study_options, bounded, examples, seed_value, study_out
-from runtime.locks import locked
-from runtime.manifests import manifest, write_manifest
+from coprod.pipeline import MAX_TRUTHS
 
 
 def register(sub, name: str) -> None:
@@ -29,31 +27,24 @@ def register(sub, name: str) -> None:
                        epilog=examples("coprod recovery --quick --truths 2 --out out/rec",
                                        "coprod recovery --workers 2",
                                        "coprod recovery --resume --out out/recovery"))
-    p.add_argument("--truths", type=bounded(1, 200), default=20, help="true parameter "
-                   "sets drawn from the prior (default 20; 1 to 200)")
+    p.add_argument("--truths", type=bounded(1, MAX_TRUTHS), default=20, help="true "
+                   f"parameter sets drawn from the prior (default 20; 1 to {MAX_TRUTHS})")
     add_study_options(p)
     p.add_argument("--out", default=None, help="output directory (default out/recovery; "
                    "made with its parents if missing)")
 
 
 def run_command(args) -> int:
-    """Run the study, write the tables and manifest, print the summaries."""
+    """Run the study (the library writes the tables and manifest), print the summaries."""
     from calibration.posterior import NOT_IDENTIFIED
-    from studies.recovery import TABLES, run_recovery
+    from coprod.pipeline import recovery
+    from studies.recovery import TABLES
 
     seed = seed_value(args.seed)
     out = study_out(args, Path("out/recovery"))
-    t0 = time.perf_counter()
-    with locked(out):
-        study = run_recovery(out, truths=args.truths, quick=args.quick, seed=seed,
-                             workers=args.workers, scheduler=args.scheduler,
-                             resume=args.resume)
-        write_manifest(out / "manifest.json", manifest(
-            command=getattr(args, "invocation", "coprod recovery"), seed=seed,
-            quick=args.quick, workers=args.workers, scheduler=args.scheduler,
-            resumed=args.resume, reproducible=not args.scheduler,
-            coverage_all_parameters=round(study.coverage, 3),
-            wall_time_total_s=round(time.perf_counter() - t0, 1), **study.record))
+    study = recovery(truths=args.truths, quick=args.quick, rng=seed, workers=args.workers,
+                     scheduler=args.scheduler, resume=args.resume, out=out,
+                     command=getattr(args, "invocation", "coprod recovery"))
     note = " (quick run: not a result)" if args.quick else ""
     print(f"Coverage of the 90% intervals over all parameters and truths: "
           f"{study.coverage:.0%} of {len(study.parameters)}{note}")

@@ -20,8 +20,6 @@ import argparse
 from pathlib import Path
 
 from coprod.common import add_seed, add_workers, bounded, examples, out_dir, seed_value
-from runtime.files import replaced_together
-from runtime.locks import locked
 
 EXIT_FAILED = 1  # the check ran and a rank test failed
 
@@ -57,23 +55,16 @@ def register(sub, name: str) -> None:
 
 
 def run_command(args) -> int:
-    """Run the check, write its files, print the verdict per failing quantity."""
-    from calibration.posterior import load_posterior
-    from studies.sbc import FILES, run_sbc
+    """Run the check (the library writes its files), print the verdict per failing quantity."""
+    from coprod.pipeline import sbc
+    from studies.sbc import FILES
 
     seed = seed_value(args.seed)
     out = out_dir(args.out, Path("out/sbc"))
-    posterior = load_posterior()
-    print(f"Simulation-based calibration: {args.truths} truths, {args.reference:,} "
-          f"reference worlds from the {posterior.source}, {args.workers} worker(s)"
-          + (f" on Dask at {args.scheduler}" if args.scheduler else "") + f", seed {seed}",
-          flush=True)
-    with locked(out):
-        result = run_sbc(posterior, truths=args.truths, reference=args.reference, rng=seed,
-                         workers=args.workers, scheduler=args.scheduler)
-        # The set is replaced whole or not at all (Ctrl-C while writing keeps the old).
-        with replaced_together(out, tuple(FILES)) as stage:
-            result.write(stage, command=getattr(args, "invocation", "coprod sbc"))
+    result = sbc(truths=args.truths, reference=args.reference, rng=seed,
+                 workers=args.workers, scheduler=args.scheduler, out=out,
+                 command=getattr(args, "invocation", "coprod sbc"),
+                 say=lambda line: print(line, flush=True))
     s = result.summary
     print(f"Done in {result.record['elapsed_s']:.0f} s. Ranks uniform for "
           f"{len(s) - len(result.failed)} of {len(s)} quantities (Holm, family-wise "

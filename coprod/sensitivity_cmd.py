@@ -11,8 +11,6 @@ import argparse
 from pathlib import Path
 
 from coprod.common import add_seed, add_workers, examples, out_dir, seed_value
-from runtime.files import atomic_write_frame, replaced_together
-from runtime.manifests import manifest, write_manifest
 from sim.errors import InputError
 
 
@@ -40,42 +38,23 @@ def register(sub, name: str) -> None:
                    "out/sensitivity; made with its parents if missing)")
 
 
-OUTPUTS = ("sensitivity.csv", "sensitivity.png", "manifest.json")  # replaced together
-
-
 def run_command(args) -> int:
-    """Run the Morris screening, write the table and heat map, print the top drivers."""
-    from calibration.fit_plots import plot_sensitivity
-    from calibration.posterior import calibrated_parameters
-    from calibration.sensitivity import INPUT_GROUPS, morris
-    from runtime.locks import locked
-    from scenarios.spec import load_scenario
+    """Run the Morris screening (the library writes the set), print the top drivers."""
+    from coprod.pipeline import MAX_TRAJECTORIES, sensitivity
 
     seed = seed_value(args.seed)
-    if not 2 <= args.trajectories <= 1000:
-        raise InputError("--trajectories", args.trajectories, "allowed: 2 to 1000")
-    scenario = load_scenario(args.scenario) if args.scenario else None
+    if not 2 <= args.trajectories <= MAX_TRAJECTORIES:
+        raise InputError("--trajectories", args.trajectories,
+                         f"allowed: 2 to {MAX_TRAJECTORIES}")
     out = out_dir(args.out, Path("out/sensitivity"))
-    names = INPUT_GROUPS[args.inputs]
-    policy = {k: v for k, v in scenario.overrides.items() if k not in names} \
-        if scenario else None
-    with locked(out), replaced_together(out, OUTPUTS) as stage:
-        table = morris(args.trajectories, names=names, base=calibrated_parameters(),
-                       policy=policy, steps=scenario.horizon_weeks if scenario else None,
-                       rng=seed, workers=args.workers, scheduler=args.scheduler)
-        atomic_write_frame(stage / "sensitivity.csv", table)
-        plot_sensitivity(table, stage / "sensitivity.png")
-        write_manifest(stage / "manifest.json", manifest(
-            command=getattr(args, "invocation", "coprod sensitivity"), seed=seed,
-            trajectories=args.trajectories,
-            inputs=args.inputs, scenario=scenario.name if scenario else None,
-            method="Morris elementary effects (SALib), common random numbers; others at "
-                   "the calibrated model's values"))
-    what = (f"the effect of {scenario.name} on each outcome" if scenario
+    result = sensitivity(trajectories=args.trajectories, inputs=args.inputs,
+                         scenario=args.scenario, rng=seed, workers=args.workers,
+                         scheduler=args.scheduler, out=out,
+                         command=getattr(args, "invocation", "coprod sensitivity"))
+    what = (f"the effect of {result.scenario} on each outcome" if result.scenario
             else "the 18 shares of 2015 (0–1 scale)")
-    overall = table.groupby("parameter").mu_star.mean().sort_values(ascending=False)
     print(f"Mean Morris μ* over {what}, per unit of each input's range:")
-    for name, value in overall.items():
+    for name, value in result.overall().items():
         print(f"  {name:26s} {value:.3g}")
     print(f"\nWrote {out}/sensitivity.csv, sensitivity.png, manifest.json")
     return 0

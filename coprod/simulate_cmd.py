@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import time
 
 from coprod.common import add_seed, bounded, examples, parse_assignments, seed_value
-from runtime.files import atomic_write_frame, check_out_dir, replaced_together
-from runtime.locks import locked
-from runtime.manifests import manifest, write_manifest
-
-MAX_STEPS = 2600  # fifty years, as for a scenario's horizon_weeks
+from coprod.pipeline import MAX_STEPS
+from runtime.files import check_out_dir
 
 
 def register(sub, name: str) -> None:
@@ -36,26 +32,20 @@ def register(sub, name: str) -> None:
 
 
 def run_command(args) -> int:
-    """Run the model and report."""
+    """Run the model (the library writes the files) and report."""
+    import numpy as np
+
+    from coprod.pipeline import simulate
+
     seed = seed_value(args.seed)
     out = None if args.out is None else check_out_dir(args.out)
     overrides = parse_assignments(args.set, where="--set")
-    # The model (Mesa, compiled kernels) loads only once the arguments are known good.
-    import numpy as np
-
-    from calibration.posterior import calibrated_parameters
-    from sim import run
-
-    # The calibrated model: the shipped posterior median, then the user's settings.
-    params = {**calibrated_parameters(), **overrides}
-
-    t0 = time.perf_counter()
-    result = run(params, steps=args.steps, population=args.population, rng=seed)
-    elapsed = time.perf_counter() - t0
-    survey = result.survey.to_frame()
+    result = simulate(overrides, steps=args.steps, population=args.population, rng=seed,
+                      out=out, command=getattr(args, "invocation", "coprod simulate"))
+    survey = result.survey
     print(f"{args.population}: spin-up to 2015, then {args.steps} weeks; seed {seed}, "
-          f"{elapsed:.2f} s; "
-          f"{result.survey.respondents} units answered the virtual survey")
+          f"{result.manifest['elapsed_seconds']:.2f} s; "
+          f"{result.respondents} units answered the virtual survey")
     print(f"\n{'activity':24s} {'n':>4s} {'municipality':>13s} {'voluntary':>10s} "
           f"{'together':>9s} {'offered':>8s}")
     for row in survey.itertuples(index=False):
@@ -72,18 +62,6 @@ def run_command(args) -> int:
           f"volunteers, {last.staff_hours:,.0f} staff hours coordinating, "
           f"mean trust {last.mean_trust:.2f}")
     if out:
-        names = ("survey.csv", "responses.csv", "timeseries.csv", "manifest.json")
-        with locked(out), replaced_together(out, names) as stage:
-            atomic_write_frame(stage / "survey.csv", survey)
-            # Unit by unit, as a real survey's file: 'coprod survey --data' reads it.
-            atomic_write_frame(stage / "responses.csv", result.responses())
-            atomic_write_frame(stage / "timeseries.csv", result.timeseries)
-            write_manifest(stage / "manifest.json", manifest(
-                command=getattr(args, "invocation", "coprod simulate"), seed=seed,
-                steps=args.steps, population=args.population, parameters=result.params,
-                coordination=result.coordination,
-                coordination_2015=result.coordination_2015,
-                elapsed_seconds=round(elapsed, 3)))
         print(f"\nWrote {out}/survey.csv, responses.csv, timeseries.csv and "
               "manifest.json")
     return 0

@@ -11,13 +11,9 @@ the shipped settings (about 10 minutes each on 2 cores); --quick runs small ones
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 from coprod.common import add_study_options, examples, seed_value, study_out
-from runtime.files import atomic_write_frame, replaced_together
-from runtime.locks import locked
-from runtime.manifests import manifest, write_manifest
 from sim.errors import InputError
 
 
@@ -38,27 +34,18 @@ def register(sub, name: str) -> None:
 
 
 def run_command(args) -> int:
-    """Run the study, write the table and manifest, print the summary."""
-    from studies.leave_one_out import leave_one_out, summarise
+    """Run the study (the library writes the table and manifest), print the summary."""
+    from coprod.pipeline import validate
 
     if not args.leave_one_out:
         raise InputError("validate", "no study", "choose one: --leave-one-out",
                          problem="nothing to do:")
     seed = seed_value(args.seed)
     out = study_out(args, Path("out/validation"))
-    t0 = time.perf_counter()
-    with locked(out):
-        frame, record = leave_one_out(out, quick=args.quick, seed=seed,
-                                      workers=args.workers, scheduler=args.scheduler,
-                                      resume=args.resume)
-        summary = summarise(frame)
-        with replaced_together(out, ("leave_one_out.csv", "manifest.json")) as stage:
-            atomic_write_frame(stage / "leave_one_out.csv", frame)
-            write_manifest(stage / "manifest.json", manifest(
-                command=getattr(args, "invocation", "coprod validate --leave-one-out"),
-                seed=seed, quick=args.quick, workers=args.workers, scheduler=args.scheduler,
-                resumed=args.resume, reproducible=not args.scheduler, summary=summary,
-                wall_time_total_s=round(time.perf_counter() - t0, 1), **record))
+    summary = validate(quick=args.quick, rng=seed, workers=args.workers,
+                       scheduler=args.scheduler, resume=args.resume, out=out,
+                       command=getattr(args, "invocation",
+                                       "coprod validate --leave-one-out")).summary
     print(f"Left-out shares inside their 90% predictive interval: "
           f"{summary['inside_predictive_90']} of {summary['shares']}"
           + (" (quick run: not a result)" if args.quick else ""))

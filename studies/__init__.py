@@ -13,6 +13,11 @@ in its folder so that it resumes:
   table of the shipped posterior's worlds;
 - :mod:`studies.design` (``coprod design``): what a second survey would narrow.
 
+Beside them, two stages that keep nothing to resume: :mod:`studies.screening` (``coprod
+sensitivity``, the Morris screening) and :mod:`studies.simulation` (``coprod simulate``,
+one run of the calibrated model). Each returns a typed result that writes its command's
+files and reads them back.
+
 :mod:`studies.calibrations` is what the calibration studies share (seeds, sizes,
 calibrations kept in folders). Reads ``sim``, ``calibration`` and ``scenarios``; knows
 nothing of the command line.

@@ -17,6 +17,8 @@ term is gone. For each mechanism:
 
 Seeds are derived from the root seed and each calibration's place in the study, so a
 resumed study (``resume=True`` reuses what is finished) equals an uninterrupted one.
+:func:`study_ablation` returns the study as an :class:`Ablation`, which writes
+(:data:`ABLATION_OUTPUTS`) and reads back.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +45,8 @@ from calibration.observed_survey import SurveyTable, load_table2
 from calibration.posterior import load_posterior
 from calibration.predictive_check import predictive_counts
 from calibration.summary import SurveyDistance, observed_summary
-from runtime.files import atomic_write_text, read_own_json
+from runtime.files import atomic_write_text, read_back, read_own_json
+from runtime.manifests import Manifest
 from sim.catalogue import TABLE2_IDS
 from sim.errors import InputError
 from sim.parameters import FREE
@@ -52,6 +55,42 @@ from studies.calibrations import calibrate_or_reuse, study_seed, study_sizes
 COLUMNS = ["mechanism", "fixed_at", "final_epsilon", "shares_inside_predictive_90",
            "model_probability_full", "model_probability_ablated", "simulations"]
 SELECTION_FILE = "model_probabilities.json"
+ABLATION_OUTPUTS = ("ablation.csv", "manifest.json")  # replaced together
+MADE_BY = "coprod ablate --out DIR"
+
+
+@dataclass(frozen=True, eq=False)  # its table compares with .equals, not ==
+class Ablation:
+    """The ablation study: one row for the full model, then one per mechanism, and how."""
+
+    frame: pd.DataFrame  # COLUMNS
+    manifest: Manifest = field(compare=False)
+
+    @property
+    def mechanisms(self) -> tuple[str, ...]:
+        """The mechanisms switched off, in the study's order."""
+        return tuple(self.manifest["mechanisms"])
+
+    def write(self, folder: Path) -> list[str]:
+        """Write ``ablation.csv`` and the manifest into ``folder``; the names written."""
+        from runtime.files import atomic_write_frame
+
+        folder = Path(folder)
+        atomic_write_frame(folder / ABLATION_OUTPUTS[0], self.frame)
+        self.manifest.write(folder / "manifest.json")
+        return list(ABLATION_OUTPUTS)
+
+    @classmethod
+    @read_back
+    def read(cls, folder: Path) -> Ablation:
+        """The study ``coprod ablate --out folder`` (or :meth:`write`) left in ``folder``."""
+        from runtime.files import read_own_csv
+
+        folder = Path(folder)
+        manifest = Manifest.read(folder / "manifest.json", MADE_BY)
+        frame = read_own_csv(folder / ABLATION_OUTPUTS[0], MADE_BY, columns=tuple(COLUMNS),
+                             numeric=tuple(COLUMNS[1:]))
+        return cls(frame, manifest)
 
 
 def shares_inside(counts: np.ndarray, table: SurveyTable) -> int:
@@ -194,3 +233,17 @@ def ablate(out: Path, *, mechanisms=MECHANISMS, quick: bool = False, seed: int =
     return (pd.DataFrame(rows, columns=COLUMNS),
             {"settings": asdict(settings), "draws": draws, "off_value": OFF,
              "calibrations": record})
+
+
+def study_ablation(out: Path, *, mechanisms=MECHANISMS, quick: bool = False, rng: int = 0,
+                   workers: int = 1, scheduler: str | None = None, resume: bool = False,
+                   command: str = "coprod.ablate()") -> Ablation:
+    """Run the study into ``out`` (the caller holds its lock); its rows and manifest."""
+    t0 = time.perf_counter()
+    mechanisms = tuple(dict.fromkeys(mechanisms))
+    frame, record = ablate(out, mechanisms=mechanisms, quick=quick, seed=rng,
+                           workers=workers, scheduler=scheduler, resume=resume)
+    return Ablation(frame, Manifest.of(
+        command=command, seed=rng, quick=quick, workers=workers, scheduler=scheduler,
+        resumed=resume, mechanisms=list(mechanisms), reproducible=not scheduler,
+        wall_time_total_s=round(time.perf_counter() - t0, 1), **record))

@@ -16,14 +16,15 @@ Each calibration lives in ``DIR/<activity>/`` (``abc.db``, ``posterior.csv``,
 ``calibration.json``); ``resume=True`` reuses a finished one and continues an
 unfinished one (:mod:`studies.calibrations`). Every calibration's seed is derived from the
 root seed and the activity's position, so a resumed study is the same as an
-uninterrupted one.
+uninterrupted one. :func:`study_leave_one_out` returns the study as a
+:class:`LeaveOneOut`, which writes (:data:`LOO_OUTPUTS`) and reads back.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,11 +34,54 @@ from calibration.abc import Settings
 from calibration.observed_survey import SurveyTable, load_table2
 from calibration.posterior import load_posterior
 from calibration.predictive_check import predictive_counts
+from runtime.files import read_back
+from runtime.manifests import Manifest
 from sim.catalogue import COORDINATORS, TABLE2_IDS
 from studies.calibrations import calibrate_or_reuse, study_seed, study_sizes
 
 COLUMNS = ["activity", "coordinator", "observed", "predicted_median", "low_90", "high_90",
            "inside", "error", "naive", "naive_error", "logit", "logit_error"]
+LOO_OUTPUTS = ("leave_one_out.csv", "manifest.json")  # replaced together
+MADE_BY = "coprod validate --leave-one-out --out DIR"
+
+
+@dataclass(frozen=True, eq=False)  # its table compares with .equals, not ==
+class LeaveOneOut:
+    """The leave-one-out study: one row per left-out share (:data:`COLUMNS`), and how.
+
+    ``summary`` (:func:`summarise`) is the manifest's: how many shares fall inside,
+    and the errors against both rivals.
+    """
+
+    frame: pd.DataFrame
+    manifest: Manifest = field(compare=False)
+
+    @property
+    def summary(self) -> dict:
+        """The study in numbers (:func:`summarise`), as the manifest records it."""
+        return dict(self.manifest["summary"])
+
+    def write(self, folder: Path) -> list[str]:
+        """Write ``leave_one_out.csv`` and the manifest into ``folder``; the names."""
+        from runtime.files import atomic_write_frame
+
+        folder = Path(folder)
+        atomic_write_frame(folder / LOO_OUTPUTS[0], self.frame)
+        self.manifest.write(folder / "manifest.json")
+        return list(LOO_OUTPUTS)
+
+    @classmethod
+    @read_back
+    def read(cls, folder: Path) -> LeaveOneOut:
+        """The study ``coprod validate --leave-one-out --out folder`` left in ``folder``."""
+        from runtime.files import read_own_csv
+
+        folder = Path(folder)
+        manifest = Manifest.read(folder / "manifest.json", MADE_BY)
+        frame = read_own_csv(folder / LOO_OUTPUTS[0], MADE_BY, columns=tuple(COLUMNS))
+        if not isinstance(manifest.get("summary"), dict):
+            raise ValueError("the manifest has no summary")
+        return cls(frame, manifest)
 
 
 def naive_shares(table: SurveyTable, left_out: str) -> np.ndarray:
@@ -139,6 +183,19 @@ def leave_one_out(out: Path, *, activities=TABLE2_IDS, quick: bool = False, seed
                   file=sys.stderr, flush=True)
     frame = pd.concat(frames, ignore_index=True)
     return frame, {"settings": asdict(settings), "draws": draws, "calibrations": record}
+
+
+def study_leave_one_out(out: Path, *, quick: bool = False, rng: int = 0, workers: int = 1,
+                        scheduler: str | None = None, resume: bool = False,
+                        command: str = "coprod.validate()") -> LeaveOneOut:
+    """Run the study into ``out`` (the caller holds its lock); its rows and manifest."""
+    t0 = time.perf_counter()
+    frame, record = leave_one_out(out, quick=quick, seed=rng, workers=workers,
+                                  scheduler=scheduler, resume=resume)
+    return LeaveOneOut(frame, Manifest.of(
+        command=command, seed=rng, quick=quick, workers=workers, scheduler=scheduler,
+        resumed=resume, reproducible=not scheduler, summary=summarise(frame),
+        wall_time_total_s=round(time.perf_counter() - t0, 1), **record))
 
 
 def summarise(frame: pd.DataFrame) -> dict[str, float]:

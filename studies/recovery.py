@@ -4,18 +4,22 @@ For each truth of :mod:`studies.parameter_recovery` (a parameter set drawn from 
 the posterior calibrated on its synthetic survey), every shipped scenario's effect is
 estimated from that posterior and set against the true one (:mod:`studies.effect_recovery`).
 Each truth's effects are kept in ``DIR/truth_NN/effects.csv``, so that ``resume=True``
-reuses them with the truth's calibration.
+reuses them with the truth's calibration. :func:`run_recovery` returns a
+:class:`RecoveryStudy`; :meth:`RecoveryStudy.write` puts its tables and manifest
+(:data:`RECOVERY_OUTPUTS`) in a folder and :meth:`RecoveryStudy.read` takes them back.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from calibration.posterior import Posterior
-from runtime.files import atomic_write_frame, read_own_csv
+from runtime.files import atomic_write_frame, read_back, read_own_csv
+from runtime.manifests import Manifest
 from scenarios.spec import load_scenario, shipped_names
 from sim.errors import InputError, printable
 from studies import effect_recovery as effects
@@ -26,27 +30,56 @@ EFFECTS_FILE = "effects.csv"
 EFFECT_SEEDS = 30_000  # seed offset of the policy effects, per truth number
 TABLES = ("recovery.csv", "recovery_summary.csv", "policy_recovery.csv",
           "policy_recovery_summary.csv")
+RECOVERY_OUTPUTS = (*TABLES, "manifest.json")  # replaced together
+MADE_BY = "coprod recovery --out DIR"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # its tables compare with .equals, not ==
 class RecoveryStudy:
-    """The study's tables and how it was made (for the manifest)."""
+    """The study's tables, as its files hold them, and how it was made."""
 
     parameters: pd.DataFrame  # one row per truth and free parameter
     summary: pd.DataFrame  # per parameter
     policy: pd.DataFrame  # one row per truth, scenario and outcome
     policy_summary: pd.DataFrame  # per scenario and outcome
-    record: dict
+    manifest: Manifest = field(compare=False)
 
     @property
     def coverage(self) -> float:
         """Share of all (truth, parameter) 90% intervals that hold the truth."""
         return float(self.parameters.covered.mean())
 
+    def write(self, folder: Path) -> list[str]:
+        """Write the tables and the manifest into ``folder``; the names written."""
+        folder = Path(folder)
+        for name, table in zip(TABLES, (self.parameters, self.summary, self.policy,
+                                        self.policy_summary), strict=True):
+            atomic_write_frame(folder / name, table)
+        self.manifest.write(folder / "manifest.json")
+        return list(RECOVERY_OUTPUTS)
+
+    @classmethod
+    @read_back
+    def read(cls, folder: Path) -> RecoveryStudy:
+        """The study ``coprod recovery --out folder`` (or :meth:`write`) left in ``folder``."""
+        from studies.parameter_recovery import COLUMNS
+
+        folder = Path(folder)
+        manifest = Manifest.read(folder / "manifest.json", MADE_BY)
+        parameters = read_own_csv(folder / TABLES[0], MADE_BY, columns=tuple(COLUMNS))
+        summary, policy, policy_summary = (read_own_csv(folder / name, MADE_BY)
+                                           for name in TABLES[1:])
+        return cls(parameters, summary, policy, policy_summary, manifest)
+
 
 def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int = 1,
-                 scheduler: str | None = None, resume: bool = False) -> RecoveryStudy:
-    """Run the study into ``out`` (each truth in ``out/truth_NN``) and write its tables."""
+                 scheduler: str | None = None, resume: bool = False,
+                 command: str = "coprod.recovery()") -> RecoveryStudy:
+    """Run the study into ``out`` (each truth in ``out/truth_NN``; the caller holds its lock).
+
+    Returns the study; :meth:`RecoveryStudy.write` writes its tables and manifest.
+    """
+    t0 = time.perf_counter()
     out = Path(out)
     arms = [load_scenario(n) for n in shipped_names()]
     baseline = next(a for a in arms if a.name == "baseline")
@@ -78,14 +111,14 @@ def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int
     frame, record = recover(out, truths=truths, quick=quick, seed=seed, workers=workers,
                             scheduler=scheduler, resume=resume, each=policy_effects)
     policy = pd.concat(frames, ignore_index=True)
-    study = RecoveryStudy(frame, summarise(frame), policy, effects.summarise_effects(policy),
-                          {**record, "policy_effects": {
-                              "replicates_at_truth": replicates, "posterior_draws": draws,
-                              "scenarios": [s.name for s in scenarios],
-                              "outcomes": list(effects.OUTCOMES),
-                              "assumptions": "documented defaults (a scenario's own "
-                                             "values where it fixes one)"}})
-    for name, table in zip(TABLES, (study.parameters, study.summary, study.policy,
-                                    study.policy_summary), strict=True):
-        atomic_write_frame(out / name, table)
-    return study
+    manifest = Manifest.of(
+        command=command, seed=seed, quick=quick, workers=workers, scheduler=scheduler,
+        resumed=resume, reproducible=not scheduler,
+        coverage_all_parameters=round(float(frame.covered.mean()), 3),
+        wall_time_total_s=round(time.perf_counter() - t0, 1), **record, policy_effects={
+            "replicates_at_truth": replicates, "posterior_draws": draws,
+            "scenarios": [s.name for s in scenarios], "outcomes": list(effects.OUTCOMES),
+            "assumptions": "documented defaults (a scenario's own values where it fixes "
+                           "one)"})
+    return RecoveryStudy(frame, summarise(frame), policy, effects.summarise_effects(policy),
+                         manifest)

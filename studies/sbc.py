@@ -51,9 +51,9 @@ from calibration.posterior import Posterior
 from calibration.regression_adjust import adjust
 from calibration.summary import summarise_counts
 from calibration.waves import Waves
-from runtime.files import atomic_write_frame
+from runtime.files import atomic_write_frame, read_back
 from runtime.interrupts import interrupts_deferred
-from runtime.manifests import code_version, manifest, model_version_of, write_manifest
+from runtime.manifests import Manifest, code_version, model_version_of
 from runtime.pool import Task, run_tasks, spawn_seeds
 from sim.errors import InputError
 from sim.outcomes import TAIL_WEEKS, paired_effect
@@ -340,14 +340,19 @@ class SBCWorlds:
     record: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # its tables compare with .equals, not ==
 class SBCResult:
-    """What the check found: the ranks, their summary, the worlds and how they were made."""
+    """What the check found: the ranks, their summary, the worlds and how they were made.
+
+    ``manifest`` is what ``sbc_manifest.json`` records (:func:`run_sbc` makes it;
+    :func:`analyse` alone leaves it None); ``worlds`` are not written: read back, None.
+    """
 
     ranks: pd.DataFrame  # RANK_COLUMNS
     summary: pd.DataFrame  # SUMMARY_COLUMNS
-    worlds: SBCWorlds
+    worlds: SBCWorlds | None
     record: dict = field(default_factory=dict)  # seed, sizes, posterior: for the manifest
+    manifest: Manifest | None = field(default=None, compare=False)
 
     @property
     def failed(self) -> list[str]:
@@ -359,18 +364,37 @@ class SBCResult:
         """Whether every quantity's ranks are uniform at the family-wise level."""
         return not self.failed
 
-    def write(self, directory: str | Path, *, command: str = "coprod sbc") -> list[Path]:
+    def provenance(self, command: str) -> Manifest:
+        """The manifest of this result made by ``command``: its record and verdict."""
+        failed = self.failed
+        return Manifest.of(command=command, **self.record, passed=not failed, failed=failed,
+                           quantities=len(self.summary), files=list(FILES[:3]))
+
+    def write(self, directory: str | Path) -> list[Path]:
         """Write :data:`FILES` into ``directory`` (each atomically; the manifest last)."""
         directory = Path(directory)
         paths = [directory / name for name in FILES]
         atomic_write_frame(paths[0], self.ranks, float_format="%.8g")
         atomic_write_frame(paths[1], self.summary)
         plot_ranks(self.ranks, self.summary, paths[2])
-        failed = self.failed
-        write_manifest(paths[3], manifest(
-            command=command, **self.record, passed=not failed, failed=failed,
-            quantities=len(self.summary), files=list(FILES[:3])))
+        (self.manifest or self.provenance("coprod.sbc()")).write(paths[3])
         return paths
+
+    @classmethod
+    @read_back
+    def read(cls, folder: str | Path) -> SBCResult:
+        """The check ``coprod sbc --out folder`` (or :meth:`write`) left in ``folder``."""
+        from runtime.files import read_own_csv
+
+        folder, made_by = Path(folder), "coprod sbc --out DIR"
+        manifest = Manifest.read(folder / FILES[3], made_by)
+        ranks = read_own_csv(folder / FILES[0], made_by, columns=RANK_COLUMNS,
+                             numeric=RANK_COLUMNS[3:])
+        summary = read_own_csv(folder / FILES[1], made_by, columns=SUMMARY_COLUMNS)
+        record = {k: v for k, v in manifest.fields.items()
+                  if k not in ("command", "passed", "failed", "quantities", "files",
+                               "versions", "date")}
+        return cls(ranks, summary, None, record, manifest)
 
 
 def simulate_study(posterior: Posterior, *, truths: int = TRUTHS,
@@ -430,7 +454,7 @@ def analyse(worlds: SBCWorlds, *, rng, estimator: Estimator = regression_adjuste
 def run_sbc(posterior: Posterior, *, truths: int = TRUTHS, reference: int = REFERENCE,
             rng, workers: int = 1, scheduler: str | None = None,
             waves: Waves | None = None, estimator: Estimator = regression_adjusted,
-            progress: bool | None = None) -> SBCResult:
+            progress: bool | None = None, command: str = "coprod.sbc()") -> SBCResult:
     """Simulation-based calibration around ``posterior`` (see the module).
 
     Parameters
@@ -443,10 +467,12 @@ def run_sbc(posterior: Posterior, *, truths: int = TRUTHS, reference: int = REFE
         the same whatever they are.
     waves : the surveys the calibration compares (default: Table 2 of 2015).
     estimator : the estimator checked (default :func:`regression_adjusted`).
+    command : what the manifest records as the request that made the check.
 
     Returns
     -------
-    SBCResult, with ``write(dir)``; ``passed`` says whether every rank test passed.
+    SBCResult, with ``write(dir)`` and ``read(dir)``; ``passed`` says whether every rank
+    test passed.
 
     Examples
     --------
@@ -461,6 +487,7 @@ def run_sbc(posterior: Posterior, *, truths: int = TRUTHS, reference: int = REFE
                             waves=waves, progress=progress)
     result = analyse(worlds, rng=gen.integers(2**63), estimator=estimator)
     seed = rng if isinstance(rng, int | None) else repr(rng)
-    return SBCResult(result.ranks, result.summary, worlds, {
+    done = SBCResult(result.ranks, result.summary, worlds, {
         "seed": seed, **result.record, "reproducible": True,
         "elapsed_s": round(time.perf_counter() - t0, 1)})
+    return SBCResult(done.ranks, done.summary, worlds, done.record, done.provenance(command))
