@@ -30,9 +30,10 @@ class Calibration:
     inputs the survey narrowed (``narrowing.csv``); ``screening``: the screening with the
     narrowing test beside it (None when the calibration did not screen); ``adjusted``:
     the regression-adjusted 90% widths (``posterior_adjusted.csv``); ``sentences``: what
-    the narrowing and the screening say; ``fit``: the posterior predictive check (None
-    when read back: its tables are in the folder); ``run``: how ABC-SMC went (None when
-    read back: the manifest records it).
+    the narrowing and the screening say; ``fit``: the posterior predictive check (read
+    back when the folder holds its record, None for one written before fits recorded
+    their draws); ``run``: how ABC-SMC went (None when read back: the manifest records
+    it).
     """
 
     folder: Path
@@ -65,6 +66,7 @@ class Calibration:
     def read(cls, folder: Path) -> Calibration:
         """The calibration ``coprod calibrate --out folder`` finished in ``folder``."""
         from calibration.abc import ADJUSTED_COLUMNS
+        from calibration.fit_check import FIT_RECORD, FitCheck
         from calibration.posterior import load_posterior
         from runtime.files import read_own_csv
 
@@ -77,7 +79,8 @@ class Calibration:
                                 columns=ADJUSTED_COLUMNS, numeric=ADJUSTED_COLUMNS[1:])
         return cls(folder, load_posterior(folder),
                    read_own_csv(folder / "narrowing.csv", MADE_BY, columns=("input",)),
-                   screening, adjusted, (), manifest)
+                   screening, adjusted, (), manifest,
+                   fit=FitCheck.read(folder) if (folder / FIT_RECORD).is_file() else None)
 
 
 def narrowed(posterior, screening: pd.DataFrame | None, *, seed: int

@@ -281,9 +281,12 @@ def test_sbc_returns_a_check_that_reads_back(tmp_path):
 @pytest.mark.slow
 def test_a_calibration_s_fit_reads_back_from_its_folder(tmp_path, quick_is_tiny):
     import coprod
+    from calibration.calibrated import Calibration
     from calibration.fit_check import FitCheck
 
     result = coprod.calibrate(out=tmp_path / "cal", quick=True, rng=3)
     # The calibration's own posterior.csv is the one the check was made from.
     read = FitCheck.read(tmp_path / "cal")
     assert read == result.fit and read.posterior.digest() == result.posterior.digest()
+    # ... and the calibration read back carries it.
+    assert Calibration.read(tmp_path / "cal").fit == result.fit
