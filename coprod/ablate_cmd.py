@@ -50,11 +50,12 @@ def run_command(args) -> int:
     mechanisms = tuple(dict.fromkeys(args.mechanism or MECHANISMS))
     out = study_out(args, Path("out/ablation"))
     t0 = time.perf_counter()
-    with locked(out):
+    with locked(out) as folder:
         frame, record = ablate(out, mechanisms=mechanisms, quick=args.quick, seed=seed,
                                workers=args.workers, scheduler=args.scheduler,
-                               resume=args.resume)
-        with replaced_together(out, ("ablation.csv", "manifest.json")) as stage:
+                               resume=args.resume, inside=folder)
+        with replaced_together(out, ("ablation.csv", "manifest.json"),
+                               inside=folder) as stage:
             atomic_write_frame(stage / "ablation.csv", frame)
             write_manifest(stage / "manifest.json", manifest(
                 command=getattr(args, "invocation", "coprod ablate"), seed=seed,

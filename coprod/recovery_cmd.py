@@ -44,11 +44,11 @@ def run_command(args) -> int:
     seed = seed_value(args.seed)
     out = study_out(args, Path("out/recovery"))
     t0 = time.perf_counter()
-    with locked(out):
+    with locked(out) as folder:
         study = run_recovery(out, truths=args.truths, quick=args.quick, seed=seed,
                              workers=args.workers, scheduler=args.scheduler,
-                             resume=args.resume)
-        write_manifest(out / "manifest.json", manifest(
+                             resume=args.resume, inside=folder)
+        write_manifest(out / "manifest.json", inside=folder, record=manifest(
             command=getattr(args, "invocation", "coprod recovery"), seed=seed,
             quick=args.quick, workers=args.workers, scheduler=args.scheduler,
             resumed=args.resume, reproducible=not args.scheduler,

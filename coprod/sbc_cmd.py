@@ -68,11 +68,11 @@ def run_command(args) -> int:
           f"reference worlds from the {posterior.source}, {args.workers} worker(s)"
           + (f" on Dask at {args.scheduler}" if args.scheduler else "") + f", seed {seed}",
           flush=True)
-    with locked(out):
+    with locked(out) as folder:
         result = run_sbc(posterior, truths=args.truths, reference=args.reference, rng=seed,
                          workers=args.workers, scheduler=args.scheduler)
         # The set is replaced whole or not at all (Ctrl-C while writing keeps the old).
-        with replaced_together(out, tuple(FILES)) as stage:
+        with replaced_together(out, tuple(FILES), inside=folder) as stage:
             result.write(stage, command=getattr(args, "invocation", "coprod sbc"))
     s = result.summary
     print(f"Done in {result.record['elapsed_s']:.0f} s. Ranks uniform for "

@@ -59,7 +59,7 @@ def run_command(args) -> int:
     names = INPUT_GROUPS[args.inputs]
     policy = {k: v for k, v in scenario.overrides.items() if k not in names} \
         if scenario else None
-    with locked(out), replaced_together(out, OUTPUTS) as stage:
+    with locked(out) as folder, replaced_together(out, OUTPUTS, inside=folder) as stage:
         table = morris(args.trajectories, names=names, base=calibrated_parameters(),
                        policy=policy, steps=scenario.horizon_weeks if scenario else None,
                        rng=seed, workers=args.workers, scheduler=args.scheduler)

@@ -73,7 +73,7 @@ def run_command(args) -> int:
           f"mean trust {last.mean_trust:.2f}")
     if out:
         names = ("survey.csv", "responses.csv", "timeseries.csv", "manifest.json")
-        with locked(out), replaced_together(out, names) as stage:
+        with locked(out) as folder, replaced_together(out, names, inside=folder) as stage:
             atomic_write_frame(stage / "survey.csv", survey)
             # Unit by unit, as a real survey's file: 'coprod survey --data' reads it.
             atomic_write_frame(stage / "responses.csv", result.responses())

@@ -47,12 +47,13 @@ def run_command(args) -> int:
     seed = seed_value(args.seed)
     out = study_out(args, Path("out/validation"))
     t0 = time.perf_counter()
-    with locked(out):
+    with locked(out) as folder:
         frame, record = leave_one_out(out, quick=args.quick, seed=seed,
                                       workers=args.workers, scheduler=args.scheduler,
-                                      resume=args.resume)
+                                      resume=args.resume, inside=folder)
         summary = summarise(frame)
-        with replaced_together(out, ("leave_one_out.csv", "manifest.json")) as stage:
+        with replaced_together(out, ("leave_one_out.csv", "manifest.json"),
+                               inside=folder) as stage:
             atomic_write_frame(stage / "leave_one_out.csv", frame)
             write_manifest(stage / "manifest.json", manifest(
                 command=getattr(args, "invocation", "coprod validate --leave-one-out"),

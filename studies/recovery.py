@@ -45,8 +45,12 @@ class RecoveryStudy:
 
 
 def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int = 1,
-                 scheduler: str | None = None, resume: bool = False) -> RecoveryStudy:
-    """Run the study into ``out`` (each truth in ``out/truth_NN``) and write its tables."""
+                 scheduler: str | None = None, resume: bool = False,
+                 inside=None) -> RecoveryStudy:
+    """Run the study into ``out`` (each truth in ``out/truth_NN``) and write its tables.
+
+    ``inside``: the folder being written (:func:`runtime.locks.locked`).
+    """
     out = Path(out)
     arms = [load_scenario(n) for n in shipped_names()]
     baseline = next(a for a in arms if a.name == "baseline")
@@ -60,7 +64,7 @@ def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int
         if resume and path.is_file():
             kept = read_own_csv(path, "coprod recovery --resume (delete the file)",
                                 columns=tuple(effects.COLUMNS),
-                                numeric=effects.NUMERIC_COLUMNS)
+                                numeric=effects.NUMERIC_COLUMNS, inside=inside)
             if kept["covered"].dtype != bool:
                 bad = next(v for v in kept["covered"] if v not in (True, False))
                 raise InputError(f"{path}: covered", printable(str(bad))[:40], "True or "
@@ -72,11 +76,12 @@ def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int
                                     rng=study_seed(seed, EFFECT_SEEDS + k),
                                     replicates=replicates, draws=draws, workers=workers,
                                     scheduler=scheduler)
-        atomic_write_frame(path, frame)
+        atomic_write_frame(path, frame, inside=inside)
         frames.append(frame)
 
     frame, record = recover(out, truths=truths, quick=quick, seed=seed, workers=workers,
-                            scheduler=scheduler, resume=resume, each=policy_effects)
+                            scheduler=scheduler, resume=resume, each=policy_effects,
+                            inside=inside)
     policy = pd.concat(frames, ignore_index=True)
     study = RecoveryStudy(frame, summarise(frame), policy, effects.summarise_effects(policy),
                           {**record, "policy_effects": {
@@ -87,5 +92,5 @@ def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int
                                              "values where it fixes one)"}})
     for name, table in zip(TABLES, (study.parameters, study.summary, study.policy,
                                     study.policy_summary), strict=True):
-        atomic_write_frame(out / name, table)
+        atomic_write_frame(out / name, table, inside=inside)
     return study
