@@ -187,7 +187,7 @@ SCALES = ("probit", "logit")  # what surveys.json's abc_scale may record (logit:
 OTHER_SCALE_BEYOND = 6.0
 
 
-def check_scale(out: Path, db: Path) -> None:
+def check_scale(out: Path, db: Path, inside=None) -> None:
     """Refuse to resume a calibration sampled on another ABC scale (one line).
 
     pyabc's database does not record the scale its parameters are on: a calibration made
@@ -199,8 +199,8 @@ def check_scale(out: Path, db: Path) -> None:
     from runtime.files import read_own_json
 
     path = out / SURVEYS_FILE
-    stored = read_own_json(path, "coprod calibrate (a new calibration in another --out)") \
-        if path.is_file() else None
+    stored = read_own_json(path, "coprod calibrate (a new calibration in another --out)",
+                           inside=inside) if path.is_file() else None
     scale = stored.get("abc_scale") if isinstance(stored, dict) else None
     if scale is not None and scale not in SCALES:
         raise InputError(f"{path}: field 'abc_scale'", str(scale)[:60], "allowed: "
@@ -360,7 +360,8 @@ def stopping_tolerance(settings: Settings, *, seed: int, activities=None,
 
 def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
             settings: Settings, seed: int, tolerance: Callable[[], float],
-            workers: int = 1, scheduler: str | None = None, resume: bool = False):
+            workers: int = 1, scheduler: str | None = None, resume: bool = False,
+            inside=None):
     """Set up pyabc's ABC-SMC and run it (or continue the run in ``db``); its History.
 
     One or several ``models`` (with one prior each: model selection). ``tolerance()``
@@ -369,12 +370,14 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
     is saved whole or not at all (:func:`calibration.history.saves_whole_generations`);
     on ``resume`` a damaged ``db`` is refused in one line and a half-saved last
     generation removed (:func:`calibration.history.check_history`). Ctrl-C says how
-    many generations are kept.
+    many generations are kept. ``inside``: the folder being written
+    (:func:`runtime.locks.locked`), which ``db`` must not lead out of.
     """
     db = Path(db)
     abc = _abc_smc(models, priors, distance, settings, workers, scheduler)
     try:
-        done_before = _open_history(abc, db, observed, settings.population_size, resume)
+        done_before = _open_history(abc, db, observed, settings.population_size, resume,
+                                    inside)
         min_epsilon = tolerance()
         remaining = settings.max_populations - done_before
         if remaining <= 0:
@@ -404,15 +407,16 @@ def _abc_smc(models: list, priors: list, distance, settings: Settings, workers: 
                         sampler=_sampler(workers, scheduler))
 
 
-def _open_history(abc, db: Path, observed: dict, population_size: int, resume: bool) -> int:
+def _open_history(abc, db: Path, observed: dict, population_size: int, resume: bool,
+                  inside=None) -> int:
     """Start a new run in ``db`` or load the one there; the generations already done."""
-    url = history_url(db)  # refuses a link in place of abc.db, as every writer does
+    url = history_url(db, inside)  # refuses a link in place of abc.db, as every writer does
     if resume:
         if not db.exists():
             raise InputError("resume", str(db), "nothing to resume there: start a "
                              "calibration first", problem="missing calibration")
         done = check_history(db, population_size)
-        check_scale(db.parent, db)
+        check_scale(db.parent, db, inside)
         try:
             abc.load(url, latest_run(db))
         except Exception as err:  # a database that passed the checks, yet pyabc refuses
@@ -434,7 +438,7 @@ SURVEYS_FILE = "surveys.json"  # what a calibration is calibrated to, written at
 SAME_SURVEY = ("year", "levers_in_force", "frame", "policy_recorded", "answers")
 
 
-def _same_surveys(out: Path, waves: Waves, resume: bool) -> None:
+def _same_surveys(out: Path, waves: Waves, resume: bool, inside=None) -> None:
     """Record the surveys of a new calibration; refuse to resume one with others.
 
     The observed summaries alone (checked against ``abc.db``) miss a wave's year, its
@@ -445,7 +449,8 @@ def _same_surveys(out: Path, waves: Waves, resume: bool) -> None:
     mine = [{k: w.get(k) for k in SAME_SURVEY} for w in waves.record()]
     path = out / SURVEYS_FILE
     if resume and path.is_file():
-        stored = read_own_json(path, "coprod calibrate (a new calibration in another --out)")
+        stored = read_own_json(path, "coprod calibrate (a new calibration in another --out)",
+                               inside=inside)
         theirs = [{k: w.get(k) for k in SAME_SURVEY} if isinstance(w, dict) else w
                   for w in (stored.get("surveys") if isinstance(stored, dict) else None)
                   or []]
@@ -455,7 +460,7 @@ def _same_surveys(out: Path, waves: Waves, resume: bool) -> None:
                              "another --out", problem="other survey data for")
     elif not resume and not (out / "abc.db").exists():  # (an existing one is refused)
         atomic_write_text(path, json.dumps({"surveys": waves.record(),
-                                            "abc_scale": ABC_SCALE}, indent=1))
+                                            "abc_scale": ABC_SCALE}, indent=1), inside=inside)
 
 
 def _check_same_data(history, observed: dict, db: Path) -> None:
@@ -477,7 +482,8 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
               scheduler: str | None = None, resume: bool = False,
               observed: SurveyTable | None = None, progress: bool = True,
               settings: Settings | None = None, activities=None,
-              fixed: dict | None = None, waves: Waves | None = None) -> CalibrationRun:
+              fixed: dict | None = None, waves: Waves | None = None,
+              inside=None) -> CalibrationRun:
     """Run (or resume) ABC-SMC and write ``abc.db`` and ``posterior.csv`` under ``out``.
 
     ``waves``: the surveys to calibrate to (:class:`calibration.waves.Waves`: one's own
@@ -492,7 +498,8 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     ``screening.csv``) and moves those with the kernel; a small one (``--quick``) moves
     the free parameters. Every other input is drawn from its prior in every simulation
     and kept with the particle it made (:class:`FixedModel`). The defaults are the
-    shipped calibration.
+    shipped calibration. ``inside``: the folder being written
+    (:func:`runtime.locks.locked`; ``out`` or one in it), which no file may lead out of.
     """
     settings = settings or (QUICK if quick else DEFAULT)
     fixed = fixed or {}
@@ -502,10 +509,10 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
         waves = Waves((Wave("observed", observed.source, FIRST_YEAR, {},
                             observed),) if observed is not None else Waves.load(None).waves)
     obs = waves.observed()
-    _same_surveys(out, waves, resume)
+    _same_surveys(out, waves, resume, inside)
     _progress_logging(progress)
     abc_inputs, prior_inputs, screening = _split_inputs(out, settings, seed, workers,
-                                                        scheduler, fixed, waves)
+                                                        scheduler, fixed, waves, inside)
     noise = []
 
     def tolerance() -> float:
@@ -519,11 +526,12 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     history = run_abc(out / "abc.db", [FixedModel(fixed, abc_inputs, prior_inputs, waves)],
                       [prior(fixed, abc_inputs)], obs, distance,
                       settings=settings, seed=seed, tolerance=tolerance, workers=workers,
-                      scheduler=scheduler, resume=resume)
+                      scheduler=scheduler, resume=resume, inside=inside)
     wall = time.perf_counter() - t0
     try:
-        weights, posterior = _write_last_generation(out, history, fixed, prior_inputs)
-        adjusted = write_adjusted(out, history, distance, obs, prior_inputs)
+        weights, posterior = _write_last_generation(out, history, fixed, prior_inputs,
+                                                    inside)
+        adjusted = write_adjusted(out, history, distance, obs, prior_inputs, inside)
     except KeyboardInterrupt as stop:
         # The sampling is over and kept; what is read from it may be half-written.
         stop.kept = (f"the calibration's sampling is finished and kept ({out}/abc.db); "
@@ -538,8 +546,8 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
 
 
 def _split_inputs(out: Path, settings: Settings, seed: int, workers: int,
-                  scheduler: str | None, fixed: dict, waves: Waves | None = None
-                  ) -> tuple[tuple, tuple, pd.DataFrame | None]:
+                  scheduler: str | None, fixed: dict, waves: Waves | None = None,
+                  inside=None) -> tuple[tuple, tuple, pd.DataFrame | None]:
     """The inputs ABC-SMC samples, those each particle draws from its prior, the screening.
 
     A full-size calibration screens the calibrated inputs (same seed, same screening:
@@ -551,7 +559,7 @@ def _split_inputs(out: Path, settings: Settings, seed: int, workers: int,
     # kernel: their posterior shares are an answer, not a nuisance.
     if settings.population_size >= NOISE_MIN_PARTICLES:
         found = screen(world, rng=seed, workers=workers, scheduler=scheduler, waves=waves)
-        atomic_write_frame(out / "screening.csv", found.to_frame())
+        atomic_write_frame(out / "screening.csv", found.to_frame(), inside=inside)
         screening = as_written(found.to_frame())
         sampled = tuple(n for n in world
                         if n in found.informative or n in FREE or n in DISCRETE)
@@ -561,8 +569,8 @@ def _split_inputs(out: Path, settings: Settings, seed: int, workers: int,
     return sampled, tuple(n for n in world if n not in sampled), screening
 
 
-def _write_last_generation(out: Path, history, fixed: dict,
-                           prior_inputs: tuple) -> tuple[np.ndarray, Posterior]:
+def _write_last_generation(out: Path, history, fixed: dict, prior_inputs: tuple,
+                           inside=None) -> tuple[np.ndarray, Posterior]:
     """Write the last generation as ``posterior.csv``: every calibrated input a column.
 
     Returns the particles' weights as pyabc gave them and the posterior as written
@@ -581,7 +589,7 @@ def _write_last_generation(out: Path, history, fixed: dict,
     weights = np.array([p.weight for p in mine], dtype=float)
     for name, value in fixed.items():
         particles[name] = float(value)
-    return weights, write_posterior(out, particles, weights)
+    return weights, write_posterior(out, particles, weights, inside=inside)
 
 
 ADJUSTED_COLUMNS = ("input", "low_90", "median", "high_90", "width_share",
@@ -589,7 +597,7 @@ ADJUSTED_COLUMNS = ("input", "low_90", "median", "high_90", "width_share",
 
 
 def write_adjusted(out: Path, history, distance, observed: dict,
-                   prior_inputs: tuple) -> pd.DataFrame:
+                   prior_inputs: tuple, inside=None) -> pd.DataFrame:
     """Write ``posterior_adjusted.csv``: each input's regression-adjusted 90% interval.
 
     Adjusted on the last generation's standard scores
@@ -620,7 +628,7 @@ def write_adjusted(out: Path, history, distance, observed: dict,
                      "width_share": (hi - lo) / span, "raw_low_90": raw_lo,
                      "raw_high_90": raw_hi, "raw_width_share": (raw_hi - raw_lo) / span})
     frame = pd.DataFrame(rows, columns=list(ADJUSTED_COLUMNS))
-    atomic_write_frame(out / "posterior_adjusted.csv", frame)
+    atomic_write_frame(out / "posterior_adjusted.csv", frame, inside=inside)
     return as_written(frame)  # what the file holds
 
 

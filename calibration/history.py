@@ -54,19 +54,19 @@ def saves_whole_generations(history) -> None:
     history.append_population = append_population
 
 
-def history_path(db: Path) -> Path:
+def history_path(db: Path, inside=None) -> Path:
     """``db``, checked as every writer checks its files (:func:`runtime.paths.checked_database`).
 
     A link in place of ``abc.db`` (or of its journal), or a path that leads out of the
-    folder being written, is refused in one line: neither pyabc nor SQLite writes
-    anywhere else.
+    folder being written (``inside``, when given), is refused in one line: neither pyabc
+    nor SQLite writes anywhere else.
     """
-    return checked_database(db)
+    return checked_database(db, inside)
 
 
-def history_url(db: Path) -> str:
+def history_url(db: Path, inside=None) -> str:
     """The SQLAlchemy URL pyabc opens for ``db`` (checked by :func:`history_path`)."""
-    return f"sqlite:///{history_path(db)}"
+    return f"sqlite:///{history_path(db, inside)}"
 
 
 @contextmanager

@@ -98,8 +98,12 @@ def shipped_study_file(name: str):
     return resources.files("calibration.data").joinpath("validation", name)
 
 
-def load_posterior(path: str | Path | None = None) -> Posterior:
-    """Load ``DIR/posterior.csv`` (+ manifest), or the shipped posterior when ``None``."""
+def load_posterior(path: str | Path | None = None, *, inside=None) -> Posterior:
+    """Load ``DIR/posterior.csv`` (+ manifest), or the shipped posterior when ``None``.
+
+    ``inside``: the folder being written (:func:`runtime.locks.locked`), when ``DIR`` is
+    in it: its files are read back only from inside it.
+    """
     if path is None or str(path) == SHIPPED:
         base, source = _shipped_dir(), "shipped posterior (calibration/data/posterior)"
     else:
@@ -109,9 +113,9 @@ def load_posterior(path: str | Path | None = None) -> Posterior:
             csv_file.exists() or csv_file.is_symlink())):  # else refused as what it is
         raise InputError(str(csv_file), str(csv_file), "expected a directory written by "
                          "'coprod calibrate' (with posterior.csv)", problem="missing file")
-    frame = read_own_csv(csv_file, "coprod calibrate --out DIR")
+    frame = read_own_csv(csv_file, "coprod calibrate --out DIR", inside=inside)
     manifest_file = base.joinpath("manifest.json")
-    manifest = (read_own_json(manifest_file, "coprod calibrate --out DIR")
+    manifest = (read_own_json(manifest_file, "coprod calibrate --out DIR", inside=inside)
                 if manifest_file.is_file() else {})
     columns, w = _checked_columns(frame, csv_file)
     # A posterior has one row per particle: fewer than its calibration made is a
@@ -122,7 +126,7 @@ def load_posterior(path: str | Path | None = None) -> Posterior:
         raise InputError(str(csv_file), f"{len(frame)} rows", f"its manifest.json records "
                          f"{particles} particles; remake it with 'coprod calibrate --out DIR'",
                          problem="truncated file:")
-    _refuse_stale(manifest, source, base)
+    _refuse_stale(manifest, source, base, inside)
     return Posterior(frame[columns], w / w.sum(), source, manifest)
 
 
@@ -158,7 +162,7 @@ def _checked_columns(frame: pd.DataFrame, csv_file) -> tuple[list[str], np.ndarr
     return columns, w
 
 
-def _refuse_stale(manifest: dict, source: str, base=None) -> None:
+def _refuse_stale(manifest: dict, source: str, base=None, inside=None) -> None:
     """A posterior made with another model version, or recording none, is refused.
 
     The version is read where it was written: ``manifest.json``'s ``versions.model``
@@ -179,7 +183,7 @@ def _refuse_stale(manifest: dict, source: str, base=None) -> None:
         made.append(model_version_of(manifest, f"{source}: manifest.json"))
     median_file = base.joinpath("median.json") if base is not None else None
     if median_file is not None and median_file.is_file():
-        recorded = read_own_json(median_file, "coprod calibrate --out DIR")
+        recorded = read_own_json(median_file, "coprod calibrate --out DIR", inside=inside)
         if MEDIAN_VERSION_KEY in recorded:
             try:
                 made.append(model_version_of(
@@ -253,8 +257,8 @@ def as_written(frame: pd.DataFrame, float_format: str = "%.6g") -> pd.DataFrame:
     return pd.read_csv(io.StringIO(text))
 
 
-def write_posterior(directory: Path, particles: pd.DataFrame, weights: np.ndarray
-                    ) -> Posterior:
+def write_posterior(directory: Path, particles: pd.DataFrame, weights: np.ndarray, *,
+                    inside=None) -> Posterior:
     """Write ``posterior.csv`` (parameters and weight) and ``median.json`` together.
 
     ``median.json`` holds each input's median and the model version (``model_version``).
@@ -265,7 +269,8 @@ def write_posterior(directory: Path, particles: pd.DataFrame, weights: np.ndarra
     Returns the posterior as written: built from the text of ``posterior.csv``
     (:data:`POSTERIOR_FLOATS`) and checked as :func:`load_posterior` checks it, so that
     it holds the very particles and weights ``load_posterior(directory)`` reads (its
-    ``manifest`` is empty: the calibration's is written after it).
+    ``manifest`` is empty: the calibration's is written after it). ``inside``: the
+    folder being written (:func:`runtime.locks.locked`), which no file may lead out of.
     """
     directory = Path(directory)
     columns = [c for c in PARAMETERS if c in particles.columns]
@@ -279,8 +284,10 @@ def write_posterior(directory: Path, particles: pd.DataFrame, weights: np.ndarra
     staged = {}
     try:
         staged["posterior.csv"] = atomic_write_frame(
-            directory / ".posterior.csv.new", frame, float_format=POSTERIOR_FLOATS)
-        staged["median.json"] = atomic_write_text(directory / ".median.json.new", median)
+            directory / ".posterior.csv.new", frame, float_format=POSTERIOR_FLOATS,
+            inside=inside)
+        staged["median.json"] = atomic_write_text(directory / ".median.json.new", median,
+                                                  inside=inside)
         with interrupts_deferred():
             for name, path in staged.items():
                 os.replace(path, directory / name)

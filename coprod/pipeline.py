@@ -175,7 +175,8 @@ def survey(data: str | Path | None = None, *, reps: int = 10_000,
         check_stage(out, "survey")
     study = study_survey(data, reps=reps, resample=resample, rng=seed, command=command)
     if out is not None:
-        with locked(out), replaced_together(out, SURVEY_OUTPUTS) as stage:
+        with locked(out) as folder, \
+                replaced_together(out, SURVEY_OUTPUTS, inside=folder) as stage:
             study.write(stage)
     return study
 
@@ -207,7 +208,8 @@ def fit(posterior: Posterior | str | Path | None = None, *, draws: int = 200,
         return check_fit(posterior, draws=draws, rng=seed, workers=workers,
                          scheduler=scheduler, waves=waves)
     check_stage(out, "fit")
-    with locked(out), replaced_together(out, FIT_OUTPUTS, patterns=FIT_PATTERNS) as stage:
+    with locked(out) as folder, replaced_together(out, FIT_OUTPUTS, patterns=FIT_PATTERNS,
+                                                  inside=folder) as stage:
         check = check_fit(posterior, draws=draws, rng=seed, workers=workers,
                           scheduler=scheduler, waves=waves)
         check.write(stage)
@@ -258,14 +260,14 @@ def calibrate(data=None, *, out: str | Path = "out/calibration", quick: bool = F
                          "calibration first (without --resume)", problem="missing calibration")
     waves = _waves(data)
     t0 = time.perf_counter()
-    with locked(out):
+    with locked(out) as folder:
         run = _calibrate(out, seed=seed, quick=quick, workers=workers, scheduler=scheduler,
-                         resume=resume, settings=settings, waves=waves)
+                         resume=resume, settings=settings, waves=waves, inside=folder)
         try:
             # The posterior as posterior.csv holds it, passed on rather than read back.
             narrowing, screening, said = narrowed(run.posterior, run.screening, seed=seed)
             with replaced_together(out, (*FIT_OUTPUTS, *NARROWING_OUTPUTS),
-                                   patterns=FIT_PATTERNS) as stage:
+                                   patterns=FIT_PATTERNS, inside=folder) as stage:
                 check = check_fit(run.posterior, draws=30 if quick else 200, rng=seed,
                                   workers=workers, scheduler=scheduler,
                                   reps=2_000 if quick else 10_000, waves=waves)
@@ -289,7 +291,7 @@ def calibrate(data=None, *, out: str | Path = "out/calibration", quick: bool = F
 
 
 def _calibrate(out: Path, *, seed: int, quick: bool, workers: int, scheduler, resume: bool,
-               settings, waves):
+               settings, waves, inside):
     """Run (or resume) the calibration; an early stop leaves no record of its surveys.
 
     ``surveys.json`` is written as a calibration starts; a stop before ``abc.db`` holds
@@ -302,10 +304,11 @@ def _calibrate(out: Path, *, seed: int, quick: bool, workers: int, scheduler, re
     surveys = out / SURVEYS_FILE
     had_surveys = surveys.exists() or surveys.is_symlink()
     if resume and had_surveys:  # a link (dangling too) or a folder: named, not skipped
-        read_own_json(surveys, "coprod calibrate (a new calibration in another --out)")
+        read_own_json(surveys, "coprod calibrate (a new calibration in another --out)",
+                      inside=inside)
     try:
         return calibrate(out, quick=quick, seed=seed, workers=workers, scheduler=scheduler,
-                         resume=resume, settings=settings, waves=waves)
+                         resume=resume, settings=settings, waves=waves, inside=inside)
     except BaseException:
         db = out / "abc.db"
         if not had_surveys and not (db.is_file() and db.stat().st_size):
@@ -417,11 +420,12 @@ def discover(folder: str | Path, scenario: str, outcome: str, *,
     if where.is_dir():
         check_out_dir(where)
     threshold = DENSITY_THRESHOLD if threshold is None else threshold
-    with locked(folder):
+    with locked(folder) as locked_folder:
         found = discovery.discover(folder, scenario, outcome, below=below, above=above,
-                                   baseline=baseline, threshold=threshold)
+                                   baseline=baseline, threshold=threshold,
+                                   inside=locked_folder)
         if write:
-            with replaced_together(where, discovery.OUTPUTS) as stage:
+            with replaced_together(where, discovery.OUTPUTS, inside=locked_folder) as stage:
                 found.write(stage, command)
     return found
 
@@ -444,10 +448,11 @@ def design(*, quick: bool = False, rng: int = DEFAULT_SEED, workers: int = 1,
     seed, workers = _seed(rng), _workers(workers)
     _flag(quick=quick, resume=resume)
     out = check_out_dir(out)
-    with locked(out):
+    with locked(out) as folder:
         study = study_design(out, quick=quick, rng=seed, workers=workers,
-                             scheduler=scheduler, resume=resume, command=command, say=say)
-        with replaced_together(out, DESIGN_OUTPUTS) as stage:
+                             scheduler=scheduler, resume=resume, command=command, say=say,
+                             inside=folder)
+        with replaced_together(out, DESIGN_OUTPUTS, inside=folder) as stage:
             study.write(stage)
     return study
 
@@ -487,7 +492,8 @@ def simulate(parameters: dict[str, float] | None = None, *, steps: int = 0,
     result = simulate_once(parameters, steps=steps, population=population, rng=seed,
                            command=command)
     if out is not None:
-        with locked(out), replaced_together(out, SIMULATION_OUTPUTS) as stage:
+        with locked(out) as folder, \
+                replaced_together(out, SIMULATION_OUTPUTS, inside=folder) as stage:
             result.write(stage)
     return result
 
@@ -529,7 +535,8 @@ def sensitivity(*, trajectories: int = 20, inputs: str = "free",
         return screen(trajectories, inputs=inputs, scenario=loaded, rng=seed,
                       workers=workers, scheduler=scheduler, command=command)
     check_stage(out, "sensitivity")
-    with locked(out), replaced_together(out, SENSITIVITY_OUTPUTS) as stage:
+    with locked(out) as folder, \
+            replaced_together(out, SENSITIVITY_OUTPUTS, inside=folder) as stage:
         result = screen(trajectories, inputs=inputs, scenario=loaded, rng=seed,
                         workers=workers, scheduler=scheduler, command=command)
         result.write(stage)
@@ -556,10 +563,11 @@ def recovery(*, truths: int = 20, quick: bool = False, rng: int = DEFAULT_SEED,
     truths = _whole("truths", truths, 1, MAX_TRUTHS)
     _flag(quick=quick, resume=resume)
     out = _study_out(out, resume, "recovery")
-    with locked(out):
+    with locked(out) as folder:
         study = run_recovery(out, truths=truths, quick=quick, seed=seed, workers=workers,
-                             scheduler=scheduler, resume=resume, command=command)
-        with replaced_together(out, RECOVERY_OUTPUTS) as stage:
+                             scheduler=scheduler, resume=resume, command=command,
+                             inside=folder)
+        with replaced_together(out, RECOVERY_OUTPUTS, inside=folder) as stage:
             study.write(stage)
     return study
 
@@ -583,10 +591,11 @@ def validate(*, quick: bool = False, rng: int = DEFAULT_SEED, workers: int = 1,
     seed, workers = _seed(rng), _workers(workers)
     _flag(quick=quick, resume=resume)
     out = _study_out(out, resume, "validate")
-    with locked(out):
+    with locked(out) as folder:
         study = study_leave_one_out(out, quick=quick, rng=seed, workers=workers,
-                                    scheduler=scheduler, resume=resume, command=command)
-        with replaced_together(out, LOO_OUTPUTS) as stage:
+                                    scheduler=scheduler, resume=resume, command=command,
+                                    inside=folder)
+        with replaced_together(out, LOO_OUTPUTS, inside=folder) as stage:
             study.write(stage)
     return study
 
@@ -619,11 +628,11 @@ def ablate(mechanisms: Sequence[str] | str | None = None, *, quick: bool = False
     seed, workers = _seed(rng), _workers(workers)
     _flag(quick=quick, resume=resume)
     out = _study_out(out, resume, "ablate")
-    with locked(out):
+    with locked(out) as folder:
         study = study_ablation(out, mechanisms=tuple(mechanisms or MECHANISMS), quick=quick,
                                rng=seed, workers=workers, scheduler=scheduler,
-                               resume=resume, command=command)
-        with replaced_together(out, ABLATION_OUTPUTS) as stage:
+                               resume=resume, command=command, inside=folder)
+        with replaced_together(out, ABLATION_OUTPUTS, inside=folder) as stage:
             study.write(stage)
     return study
 
@@ -657,11 +666,11 @@ def sbc(*, truths: int | None = None, reference: int | None = None,
     if out is None:
         return run_sbc(posterior, truths=truths, reference=reference, rng=seed,
                        workers=workers, scheduler=scheduler, command=command)
-    with locked(out):
+    with locked(out) as folder:
         result = run_sbc(posterior, truths=truths, reference=reference, rng=seed,
                          workers=workers, scheduler=scheduler, command=command)
         # The set is replaced whole or not at all (Ctrl-C while writing keeps the old).
-        with replaced_together(out, FILES) as stage:
+        with replaced_together(out, FILES, inside=folder) as stage:
             result.write(stage)
     return result
 
@@ -695,9 +704,10 @@ def report(folder: str | Path = "out/demo", *, data=None) -> Report:
     folder = Path(folder)
     waves = _waves(data) if data else None
     # Every write confined to the folder (a linked figures/ too).
-    with locked(folder), replaced_together(folder, REPORT_OUTPUTS,
-                                           folders=("figures",)) as stage:
-        inputs = open_report(folder, waves)
+    with locked(folder) as locked_folder, \
+            replaced_together(folder, REPORT_OUTPUTS, folders=("figures",),
+                              inside=locked_folder) as stage:
+        inputs = open_report(folder, waves, inside=locked_folder)
         path = build_report(folder, waves, into=stage, inputs=inputs)
         surveys = surveys_lines(surveys_summary(inputs))
     return Report(path, tuple(findings(inputs)), tuple(surveys))

@@ -156,7 +156,7 @@ def manifest_surveys(record: dict) -> tuple[dict, ...] | None:
     return survey_records(record["surveys"])
 
 
-def manifest_at(path: Path, remake: str) -> dict:
+def manifest_at(path: Path, remake: str, inside=None) -> dict:
     """A folder's manifest ({} when there is none); a link or folder in its place is named.
 
     Only a name with nothing behind it is "no manifest": a folder, a link (dangling
@@ -164,7 +164,7 @@ def manifest_at(path: Path, remake: str) -> dict:
     """
     if not path.exists() and not path.is_symlink():
         return {}
-    return read_own_json(path, remake)
+    return read_own_json(path, remake, inside=inside)
 
 
 def posterior_text(record: dict, path: Path, remake: str) -> str | None:
@@ -188,7 +188,7 @@ def posterior_key(source) -> str:
     return " ".join(source.split())[:300] if isinstance(source, str) else ""
 
 
-def posterior_at(source, directory: Path):
+def posterior_at(source, directory: Path, inside=None):
     """The posterior a manifest names (``coprod calibrate``'s folder), if it is in reach.
 
     A relative folder is looked for from here, then by its name inside ``directory``;
@@ -202,7 +202,7 @@ def posterior_at(source, directory: Path):
     for candidate in (Path(source), directory / Path(source).name):
         try:
             if (candidate / "posterior.csv").is_file():
-                return load_posterior(candidate)
+                return load_posterior(candidate, inside=inside)
         except (CoprodError, OSError, ValueError):
             continue
     return None
@@ -299,6 +299,7 @@ class ReportInputs:
     # The studies of what the survey can tell (coprod.report_studies.studies_context);
     # None when not asked for.
     studies: dict | None = None
+    inside: object = None  # the folder being written (runtime.paths.OutputFolder), if any
 
     @property
     def horizons(self) -> tuple[int, ...]:
@@ -321,21 +322,21 @@ def scenarios_dir(directory: Path) -> Path | None:
     return None
 
 
-def _boot(path: Path, remake: str) -> pd.DataFrame:
+def _boot(path: Path, remake: str, inside=None) -> pd.DataFrame:
     boot = read_own_csv(path, remake, columns=BOOT_COLUMNS, numeric=BOOT_COLUMNS[1:],
-                        bounds=BOOT_BOUNDS)
+                        bounds=BOOT_BOUNDS, inside=inside)
     boot["statistic"] = boot.statistic.astype(str)
     if "note" not in boot:
         boot["note"] = ""
     return boot
 
 
-def load_survey(directory: Path) -> SurveyPart | None:
+def load_survey(directory: Path, inside=None) -> SurveyPart | None:
     """``DIR/survey`` (None without its bootstrap.csv)."""
     folder = directory / "survey"
     if not (folder / "bootstrap.csv").exists():
         return None
-    boot = _boot(folder / "bootstrap.csv", SURVEY_REMAKE)
+    boot = _boot(folder / "bootstrap.csv", SURVEY_REMAKE, inside)
     shares = boot[boot.statistic.str.startswith("share:")]
     parts = shares.statistic.str.split(":", expand=True)
     if len(shares) and (parts.shape[1] != 3 or parts.isna().any().any()):
@@ -343,12 +344,12 @@ def load_survey(directory: Path) -> SurveyPart | None:
                          f"share rows named share:<activity>:<coordinator>; make it again "
                          f"with '{SURVEY_REMAKE}'", problem="malformed column")
     path = folder / "manifest.json"
-    man = manifest_at(path, SURVEY_REMAKE)
+    man = manifest_at(path, SURVEY_REMAKE, inside)
     data = man.get("data") if isinstance(man.get("data"), str) else None
     claims = None
     if (folder / "claims.csv").exists():
         claims = read_own_csv(folder / "claims.csv", SURVEY_REMAKE, columns=CLAIM_COLUMNS,
-                              numeric=("level",), bounds=SHARE_BOUNDS)
+                              numeric=("level",), bounds=SHARE_BOUNDS, inside=inside)
         for column in ("reading", "scope", "note"):  # claims.csv of an earlier coprod
             if column not in claims:
                 claims[column] = ""
@@ -356,7 +357,7 @@ def load_survey(directory: Path) -> SurveyPart | None:
     if (folder / "classes.csv").exists():
         classes = read_own_csv(folder / "classes.csv", SURVEY_REMAKE,
                                columns=("class", "probability"), numeric=("probability",),
-                               bounds=SHARE_BOUNDS)
+                               bounds=SHARE_BOUNDS, inside=inside)
     resample = man.get("resample")
     return SurveyPart(boot=boot, data=data, synthetic=man.get("synthetic") is True,
                       reps=whole(man, "reps", path, SURVEY_REMAKE),
@@ -364,14 +365,14 @@ def load_survey(directory: Path) -> SurveyPart | None:
                       claims=claims, classes=classes, manifest=man)
 
 
-def load_second_wave(directory: Path) -> SecondWave | None:
+def load_second_wave(directory: Path, inside=None) -> SecondWave | None:
     """``DIR/second_wave`` (None without its bootstrap.csv)."""
     folder = directory / SECOND_WAVE
     if not (folder / "bootstrap.csv").exists():
         return None
-    boot = _boot(folder / "bootstrap.csv", WAVE_REMAKE)
+    boot = _boot(folder / "bootstrap.csv", WAVE_REMAKE, inside)
     path = folder / "manifest.json"
-    man = manifest_at(path, WAVE_REMAKE)
+    man = manifest_at(path, WAVE_REMAKE, inside)
     data = man.get("data")
     resample = man.get("resample")
     return SecondWave(boot=boot, data=data if isinstance(data, str) else "the second wave",
@@ -379,7 +380,7 @@ def load_second_wave(directory: Path) -> SecondWave | None:
                       resample=resample if isinstance(resample, str) else None)
 
 
-def load_fit(directory: Path, cells: int) -> FitPart | None:
+def load_fit(directory: Path, cells: int, inside=None) -> FitPart | None:
     """``DIR/fit`` (None without its fit.csv); ``cells``: Table 2's shares (rows)."""
     from sim.catalogue import TABLE2_IDS
 
@@ -387,19 +388,20 @@ def load_fit(directory: Path, cells: int) -> FitPart | None:
     if not (folder / "fit.csv").exists():
         return None
     fit = read_own_csv(folder / "fit.csv", FIT_REMAKE, rows=cells, columns=FIT_COLUMNS,
-                       numeric=FIT_COLUMNS[2:-1], bounds=SHARE_BOUNDS)
+                       numeric=FIT_COLUMNS[2:-1], bounds=SHARE_BOUNDS, inside=inside)
     flags(fit, "inside", folder / "fit.csv", FIT_REMAKE)
     _table2_cells(fit, folder / "fit.csv")
     counts = ("observed", "sim_median", "sim_low_90", "sim_high_90")  # answers per activity
     fit_n = read_own_csv(folder / "fit_n.csv", FIT_REMAKE, columns=("inside",),
                          rows=len(TABLE2_IDS), numeric=counts,
-                         bounds=dict.fromkeys(counts, (0.0, 1e9)))
+                         bounds=dict.fromkeys(counts, (0.0, 1e9)), inside=inside)
     flags(fit_n, "inside", folder / "fit_n.csv", FIT_REMAKE)
     validation = None
     if (folder / "fit_validation.csv").exists():
         validation = read_own_csv(folder / "fit_validation.csv", FIT_REMAKE,
                                   columns=VALIDATION_COLUMNS, numeric=VALIDATION_COLUMNS[2:5],
-                                  bounds=dict.fromkeys(VALIDATION_COLUMNS[2:5], (0.0, 1e12)))
+                                  bounds=dict.fromkeys(VALIDATION_COLUMNS[2:5], (0.0, 1e12)),
+                                  inside=inside)
         flags(validation, "consistent", folder / "fit_validation.csv", FIT_REMAKE)
         shares = validation.pattern.astype(str).str.startswith("dropped_share").to_numpy()
         for column in VALIDATION_COLUMNS[2:5]:  # a share of answers dropped: 0 to 1
@@ -411,11 +413,12 @@ def load_fit(directory: Path, cells: int) -> FitPart | None:
                                  "allowed: a number from 0 to 1 for a share dropped; make "
                                  f"it again with '{FIT_REMAKE}'")
     path = folder / "manifest.json"
-    record = manifest_at(path, FIT_REMAKE)
+    record = manifest_at(path, FIT_REMAKE, inside)
     source = posterior_text(record, path, FIT_REMAKE)
     return FitPart(fit=fit, fit_n=fit_n, validation=validation,
                    surveys=manifest_surveys(record), posterior_source=source,
-                   posterior=posterior_at(source, directory), has_manifest=path.is_file(),
+                   posterior=posterior_at(source, directory, inside),
+                   has_manifest=path.is_file(),
                    manifest=record)
 
 
@@ -453,10 +456,10 @@ def flags(frame: pd.DataFrame, column: str, path: Path, remake: str) -> None:
     frame[column] = values.astype(bool)
 
 
-def read_comparison(path: Path) -> pd.DataFrame:
+def read_comparison(path: Path, inside=None) -> pd.DataFrame:
     """comparison.csv with numbers where numbers are used (a baseline alone has no diffs)."""
     comp = read_own_csv(path, COMPARE_REMAKE, columns=COMP_COLUMNS, numeric=COMP_NUMERIC,
-                        bounds=COMP_BOUNDS)
+                        bounds=COMP_BOUNDS, inside=inside)
     for column in COMP_NUMERIC:  # a baseline alone has no diffs, a level no class interval
         if column not in comp:
             comp[column] = np.nan
@@ -536,8 +539,8 @@ def _check_comparison_rows(comp: pd.DataFrame, path: Path) -> None:
     _check_ranges(comp, path, LEVELS, CHANGES)
 
 
-def _run(path: Path, name: str) -> Run:
-    record = read_own_json(path, RUN_REMAKE)
+def _run(path: Path, name: str, inside=None) -> Run:
+    record = read_own_json(path, RUN_REMAKE, inside=inside)
     sizes = {key: whole(record, key, path, RUN_REMAKE) for key in (
         "runs", "draws", "assumption_draws", "replicates", "horizon_weeks")}
     posterior_text(record, path, RUN_REMAKE)
@@ -564,7 +567,7 @@ def _checked_name(sdir: Path, name: str) -> str:
 
 
 def _check_compared(sdir: Path, comp: pd.DataFrame, compared: tuple, record: dict,
-                    runs: tuple) -> tuple[str, ...]:
+                    runs: tuple, inside=None) -> tuple[str, ...]:
     """Refuse a comparison that is not of the runs in ``sdir`` now (one line); its notes.
 
     The runs' manifests get compare's own check, and must be those the comparison
@@ -587,35 +590,37 @@ def _check_compared(sdir: Path, comp: pd.DataFrame, compared: tuple, record: dic
                          f"make it again with '{COMPARE_REMAKE}'",
                          problem="another scenario than the baseline first:")
     # Read as compare reads them (each field it uses checked), in comparison.csv's order.
-    manifests = {r.name: (r.path, read_manifest(r.path)) for r in runs if r.name in compared}
+    manifests = {r.name: (r.path, read_manifest(r.path, inside=inside)) for r in runs
+                 if r.name in compared}
     notes = check_compared(path, record, manifests, compared[0])
     check_groups(path, record, comp, manifests)
     return tuple(notes)
 
 
-def load_scenarios(sdir: Path | None) -> ScenarioPart | None:
+def load_scenarios(sdir: Path | None, inside=None) -> ScenarioPart | None:
     """The scenarios' folder ``sdir`` (None when there is none)."""
     if sdir is None:
         return None
     comp, compared, record = None, (), {}
     if (sdir / "comparison.csv").exists():
-        comp = read_comparison(sdir / "comparison.csv")
+        comp = read_comparison(sdir / "comparison.csv", inside)
         compared = tuple(_checked_name(sdir, n) for n in dict.fromkeys(comp.scenario))
         path = sdir / "comparison_manifest.json"
-        record = manifest_at(path, COMPARE_REMAKE)
+        record = manifest_at(path, COMPARE_REMAKE, inside)
         if "years" in record:  # shown in "Over time" as written
             text(record, "years", path, COMPARE_REMAKE, limit=MAX_YEARS_WORDS)
     # Every scenario compared needs its manifest; others count when they have outcomes.
     names = list(compared) + [p.parent.name for p in sorted(sdir.glob("*/manifest.json"))
                               if (p.parent / "outcomes.csv").exists()
                               and p.parent.name not in compared]
-    runs = tuple(_run(sdir / n / "manifest.json", n) for n in names)
-    notes = _check_compared(sdir, comp, compared, record, runs) if comp is not None else ()
+    runs = tuple(_run(sdir / n / "manifest.json", n, inside) for n in names)
+    notes = (_check_compared(sdir, comp, compared, record, runs, inside)
+             if comp is not None else ())
     attribution = None
     if (sdir / "attribution.csv").exists():
         attribution = read_own_csv(sdir / "attribution.csv", COMPARE_REMAKE,
                                    columns=ATTRIBUTION_COLUMNS, numeric=ATTRIBUTION_NUMERIC,
-                                   bounds=ATTRIBUTION_BOUNDS)
+                                   bounds=ATTRIBUTION_BOUNDS, inside=inside)
         attribution["note"] = attribution.note.astype(object).fillna("").astype(str)
         for column in ("scenario", "outcome", "input", "kind"):
             attribution[column] = attribution[column].astype(str)
@@ -625,7 +630,7 @@ def load_scenarios(sdir: Path | None) -> ScenarioPart | None:
     if (sdir / over_time.FILE).exists():
         by_year = read_own_csv(sdir / over_time.FILE, COMPARE_REMAKE,
                                columns=over_time.COLUMNS, numeric=BY_YEAR_NUMERIC,
-                               bounds=BY_YEAR_BOUNDS)
+                               bounds=BY_YEAR_BOUNDS, inside=inside)
         for column in ("scenario", "group", "outcome"):
             by_year[column] = by_year[column].astype(str)
         _check_ranges(by_year, sdir / over_time.FILE, (), CHANGES, shown=True)
@@ -642,20 +647,21 @@ def load_scenarios(sdir: Path | None) -> ScenarioPart | None:
 
 
 def load_inputs(directory: Path, waves=None, *, studies: bool = False,
-                studies_folder: Path | None = None) -> ReportInputs:
+                studies_folder: Path | None = None, inside=None) -> ReportInputs:
     """Read every results file of ``directory`` once (see the module's docstring).
 
     ``waves``: the ``--data`` survey the report is read against (None: the manifests');
     ``studies``: read the studies of what the survey can tell too, from
-    ``studies_folder`` (default the shipped ones).
+    ``studies_folder`` (default the shipped ones). ``inside``: the folder being written
+    (:func:`runtime.locks.locked`), whose files are read only from inside it.
     """
     from coprod.report_studies import studies_context
     from sim.catalogue import COORDINATORS, TABLE2_IDS
 
     directory = Path(directory)
-    survey = load_survey(directory)
-    fit = load_fit(directory, len(TABLE2_IDS) * len(COORDINATORS))
-    scen = load_scenarios(scenarios_dir(directory))
+    survey = load_survey(directory, inside)
+    fit = load_fit(directory, len(TABLE2_IDS) * len(COORDINATORS), inside)
+    scen = load_scenarios(scenarios_dir(directory), inside)
     named = [fit.posterior_source] if fit is not None and fit.has_manifest else []
     named += [r.manifest.get("posterior") for r in scen.runs
               if r.has_outcomes] if scen is not None else []
@@ -668,8 +674,9 @@ def load_inputs(directory: Path, waves=None, *, studies: bool = False,
         if fit is not None and posterior_key(fit.posterior_source) == key:
             posteriors.append((key, fit.posterior))
         else:
-            posteriors.append((key, posterior_at(source, directory)))
+            posteriors.append((key, posterior_at(source, directory, inside)))
     return ReportInputs(directory=directory, survey=survey,
-                        second_wave=load_second_wave(directory) if survey else None,
+                        second_wave=load_second_wave(directory, inside) if survey else None,
                         fit=fit, scenarios=scen, posteriors=tuple(posteriors), waves=waves,
-                        studies=studies_context(studies_folder) if studies else None)
+                        studies=studies_context(studies_folder) if studies else None,
+                        inside=inside)

@@ -243,16 +243,17 @@ def page_values(inp: ReportInputs, figures: Path) -> dict:
         "appendix": inp.studies if inp.studies and inp.studies["stale"] else None}
 
 
-def open_report(directory: Path, waves=None, *,
-                studies_folder: Path | None = None) -> ReportInputs:
+def open_report(directory: Path, waves=None, *, studies_folder: Path | None = None,
+                inside=None) -> ReportInputs:
     """Check ``directory`` holds something to report on, and read it all once.
 
     Refused in one line: a missing folder, one without the survey's, the fit's or the
     scenarios' results, a read-only one (before anything is read). ``waves``: the
     ``--data`` survey the report is read against; ``studies_folder``: the studies of
-    what the survey can tell (default the shipped ones). The value is what
-    :func:`build_report`, :func:`surveys_summary` and :func:`findings` take, so that a
-    command reads each file once.
+    what the survey can tell (default the shipped ones); ``inside``: the folder being
+    written (:func:`runtime.locks.locked`), whose files are read only from inside it.
+    The value is what :func:`build_report`, :func:`surveys_summary` and :func:`findings`
+    take, so that a command reads each file once.
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -271,7 +272,8 @@ def open_report(directory: Path, waves=None, *,
                          f"missing; create it with '{SURVEY_REMAKE.split(chr(39))[0]}' or "
                          "run 'coprod demo'", problem="missing file")
     check_out_dir(directory)  # a read-only folder is refused before anything is read
-    return load_inputs(directory, waves, studies=True, studies_folder=studies_folder)
+    return load_inputs(directory, waves, studies=True, studies_folder=studies_folder,
+                       inside=inside)
 
 
 def build_report(directory: Path, waves=None, *, into: Path | None = None,

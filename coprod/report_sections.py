@@ -65,9 +65,12 @@ class Figure:
     data: str  # base64 PNG
 
 
-def figure(path: Path, caption: str, figures: Path) -> Figure:
-    """A PNG figure, checked, copied to ``figures/`` (once) and encoded for embedding."""
-    image = read_bytes_limited(path)  # never a FIFO, never endless
+def figure(path: Path, caption: str, figures: Path, inside=None) -> Figure:
+    """A PNG figure, checked, copied to ``figures/`` (once) and encoded for embedding.
+
+    ``inside``: the folder being written (the report's), which ``path`` is read from.
+    """
+    image = read_bytes_limited(path, inside=inside)  # never a FIFO, never endless
     if not image.startswith(b"\x89PNG\r\n\x1a\n"):
         raise InputError(str(path), image[:16], "a PNG figure; make it again (e.g. 'coprod "
                          "demo --out DIR')", problem="not a PNG image:")
@@ -195,9 +198,9 @@ def fit_context(inp: ReportInputs, figures: Path) -> dict:
         "source": " ".join(str(f.posterior_source).split()),
         "fit_figure": figure(folder / "fit.png", "Observed shares (filled, 95% BCa) and "
                              "simulated (open, 90% predictive interval over posterior draws "
-                             "and seeds)", figures),
+                             "and seeds)", figures, inp.inside),
         "posterior_figure": figure(folder / "posterior.png", "Posterior of each parameter "
-                                   "against its uniform prior", figures),
+                                   "against its uniform prior", figures, inp.inside),
         "world": world, "validation": validation}
 
 
@@ -398,7 +401,7 @@ def scenarios_context(inp: ReportInputs, figures: Path) -> dict:
                                             and adopts_alone(r.manifest) else ""),
                   "—" if r.runs is None else r.runs) for r in runs],
         "attribution": _attribution_table(inp), "question": _question_table(inp),
-        "figures": [figure(path, caption.format(observed=observed), figures)
+        "figures": [figure(path, caption.format(observed=observed), figures, inp.inside)
                     for path, caption in sc.figures],
         "whose": "in " + describe_name(population), "baseline": baseline.name,
         "headline": [outcome(n).label for n in HEADLINE],
@@ -436,7 +439,7 @@ def _over_time(inp: ReportInputs, figures: Path) -> dict | None:
                 blocks.append((name, where[group], lines))  # the template lists lines
     years = sc.comparison_manifest.get("years") if sc.comparison_manifest else None
     picture = (figure(sc.by_year_figure, "The paired effect year by year from the switch "
-                      "(median and 90% band over paired runs)", figures)
+                      "(median and 90% band over paired runs)", figures, inp.inside)
                if sc.by_year_figure is not None else None)
     if not blocks and picture is None:
         return None

@@ -4,7 +4,9 @@ Every file coprod writes goes through :func:`atomic_write_bytes` (a temporary fi
 rename: never half-written); every set of files a command writes through
 :func:`replaced_together` (the set whole or not at all); every file it reads back through
 :func:`read_own_csv` or :func:`read_own_json` (bounded, never through a link, never
-evaluated).
+evaluated). Each takes ``inside``, the folder being written
+(:class:`runtime.paths.OutputFolder`, from :func:`runtime.locks.locked`): a path given
+with it must resolve inside that folder.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from runtime.interrupts import interrupts_deferred
-from runtime.paths import _WRITE_ROOTS, _inside, check_source, check_target, refuse_package_dir
+from runtime.paths import (
+    OutputFolder,
+    check_source,
+    check_target,
+    confine,
+    refuse_package_dir,
+)
 from sim.errors import InputError
 
 
@@ -30,17 +38,20 @@ def _umask() -> int:
 _FILE_MODE = 0o666 & ~_umask()  # what open() would give; mkstemp alone gives 0600
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+def atomic_write_bytes(path: str | Path, data: bytes, *,
+                       inside: OutputFolder | None = None) -> Path:
     """Write ``data`` to ``path`` via a temporary file and rename: never half-written.
 
-    A folder that cannot be written (read-only, full) is one :class:`InputError` naming
-    the file; the file as it was is kept.
+    ``inside``: the folder being written (:func:`runtime.locks.locked`), which ``path``
+    must not lead out of (:func:`runtime.paths.check_target`). A folder that cannot be
+    written (read-only, full) is one :class:`InputError` naming the file; the file as it
+    was is kept.
     """
-    path = check_target(path)
+    path = check_target(path, inside)
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        check_target(path)  # the folder just made may not lead elsewhere either
+        check_target(path, inside)  # the folder just made may not lead elsewhere either
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -59,35 +70,41 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     return path
 
 
-def atomic_write_text(path: str | Path, text: str) -> Path:
+def atomic_write_text(path: str | Path, text: str, *,
+                      inside: OutputFolder | None = None) -> Path:
     """Write ``text`` to ``path`` via a temporary file and rename: never half-written."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
+    return atomic_write_bytes(path, text.encode("utf-8"), inside=inside)
 
 
-def atomic_write_frame(path: str | Path, frame, *, float_format: str = "%.6g") -> Path:
+def atomic_write_frame(path: str | Path, frame, *, float_format: str = "%.6g",
+                       inside: OutputFolder | None = None) -> Path:
     """Write a pandas DataFrame as CSV atomically, with a fixed float format."""
     return atomic_write_text(path, frame.to_csv(index=False, float_format=float_format,
-                                                lineterminator="\n"))
+                                                lineterminator="\n"), inside=inside)
 
 
 MAX_INPUT_BYTES = 20_000_000  # an input file larger than this is refused, not read
 
 
 def read_text_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES,
-                      encoding: str = "utf-8") -> str:
+                      encoding: str = "utf-8", inside: OutputFolder | None = None) -> str:
     """Read a text file, refusing one larger than ``limit`` bytes (or endless: /dev/zero).
 
     Reads at most ``limit + 1`` bytes, so a device or pipe that never ends costs nothing.
     Raises :class:`InputError` naming the file; decoding errors propagate as usual.
+    ``inside``: as for :func:`read_bytes_limited`.
     """
-    return read_bytes_limited(path, limit=limit).decode(encoding)
+    return read_bytes_limited(path, limit=limit, inside=inside).decode(encoding)
 
 
-def read_bytes_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
+def read_bytes_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES,
+                       inside: OutputFolder | None = None) -> bytes:
     """The bytes of a regular file (or character device), at most ``limit`` of them.
 
     A FIFO, socket or directory is refused without blocking, as is a larger file, and a
     name with control characters (a line break would split every line that names it).
+    A file in ``inside`` (the folder being written, when given) is read back only as a
+    file of it, never through a link (:func:`runtime.paths.check_source`).
     """
     import stat
 
@@ -96,9 +113,8 @@ def read_bytes_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> byt
                          "characters (no line break, tab or terminal escape)",
                          problem="control character in the name of")
     # Inside a folder being written (a resume reading back what it wrote), never a link.
-    absolute = Path(os.path.abspath(path))
-    if any(_inside(absolute, Path(os.path.abspath(r))) for r in _WRITE_ROOTS):
-        check_source(path)
+    if inside is not None and inside.names(path):
+        check_source(path, inside)
     # Opened without blocking and checked on the open file: a FIFO or socket (which can
     # block for ever) or a directory is refused, whatever was there when it was named.
     try:
@@ -193,7 +209,7 @@ def check_whole_text(text: str, path: str | Path, again: str) -> str:
 
 def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
                  rows: int | None = None, numeric: tuple = (), bounds: dict | None = None,
-                 **kwargs):
+                 inside: OutputFolder | None = None, **kwargs):
     """Read a CSV that coprod wrote, defensively.
 
     A missing, empty, oversized, truncated or malformed file (or one without ``columns``,
@@ -203,19 +219,20 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
     ``remake``, the command that makes it again, instead of a pandas traceback. Blank
     cells of numeric columns stay NaN (no value); 'inf' is refused (coprod never writes
     it), so that no tampered file renders "median inf". A link in place of the file is
-    refused (:func:`check_source`): coprod's own files are read as they were written.
+    refused (:func:`check_source`): coprod's own files are read as they were written,
+    and one in ``inside`` (the folder being written, when given) only from inside it.
     """
     import csv
     import io
 
     import pandas as pd
 
-    path = check_source(path)
+    path = check_source(path, inside)
     again = f"make it again with '{remake}'"
     if not path.exists():
         raise InputError(str(path), str(path), again, problem="missing file")
     try:
-        text = check_whole_text(read_text_limited(path), path, again)
+        text = check_whole_text(read_text_limited(path, inside=inside), path, again)
         frame = pd.read_csv(io.StringIO(text), **kwargs)
     except FileNotFoundError:
         raise InputError(str(path), str(path), again, problem="missing file") from None
@@ -253,12 +270,16 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
     return frame
 
 
-def read_own_json(path: str | Path, remake: str) -> dict:
-    """Read a JSON record coprod wrote (a manifest); a bad one (or a link) is one line."""
-    path = check_source(path)
+def read_own_json(path: str | Path, remake: str, *,
+                  inside: OutputFolder | None = None) -> dict:
+    """Read a JSON record coprod wrote (a manifest); a bad one (or a link) is one line.
+
+    ``inside``: the folder being written, when given (as for :func:`read_own_csv`).
+    """
+    path = check_source(path, inside)
     again = f"make it again with '{remake}'"
     try:
-        record = json.loads(read_text_limited(path))
+        record = json.loads(read_text_limited(path, inside=inside))
     except FileNotFoundError:
         raise InputError(str(path), str(path), again, problem="missing file") from None
     except InputError:  # already one line (not a file, too large, a name to rename)
@@ -286,10 +307,15 @@ def _order(names: list[str], *, first: bool) -> list[str]:
 
 @contextmanager
 def replaced_together(directory: str | Path, names: tuple[str, ...], *,
-                      patterns: tuple[str, ...] = (), folders: tuple[str, ...] = ()):
+                      inside: OutputFolder, patterns: tuple[str, ...] = (),
+                      folders: tuple[str, ...] = ()):
     """Yield a staging folder; on success, its files replace the set in ``directory``.
 
-    Call it holding the folder's lock (:func:`runtime.locks.locked`).
+    Call it holding the folder's lock: ``inside`` is the folder
+    :func:`runtime.locks.locked` yields, which ``directory`` (the folder itself or one
+    in it) and every file of the set must resolve inside. The files written into the
+    stage need no folder: it is made fresh inside ``directory``, and each of its files
+    is checked against ``inside`` before anything moves.
 
     ``names`` are the set's file names, ``patterns`` globs of further members (e.g.
     ``fit_wave*.csv``) and ``folders`` sub-folders whose files belong to the set (a
@@ -301,7 +327,7 @@ def replaced_together(directory: str | Path, names: tuple[str, ...], *,
     command that writes several files, and :func:`scenarios.ensemble.run_ensembles`,
     writes through it.
     """
-    directory = Path(directory)
+    directory = confine(directory, inside)  # the stage is made in it
     for name in names:
         path = directory / name
         if path.is_dir() and not path.is_symlink():
@@ -317,7 +343,7 @@ def replaced_together(directory: str | Path, names: tuple[str, ...], *,
                 shutil.rmtree(stale, ignore_errors=True)
         stage = Path(tempfile.mkdtemp(dir=directory, prefix=STAGE_PREFIX))
     except OSError as err:
-        raise InputError("--out", str(directory), f"allowed: a writable directory "
+        raise InputError(inside.where, str(directory), f"allowed: a writable directory "
                          f"({err.strerror})", problem="cannot write to") from None
     try:
         yield stage
@@ -330,7 +356,7 @@ def replaced_together(directory: str | Path, names: tuple[str, ...], *,
                         for p in (directory / folder).iterdir() if p.is_file()}
         gone = [n for n in old if n not in written]
         for name in written:  # every target checked before anything moves
-            check_target(directory / name)
+            check_target(directory / name, inside)
         try:
             with interrupts_deferred():
                 for name in _order(sorted(set(gone) | ({FIRST_GONE_LAST_IN} & set(written))),

@@ -1,15 +1,21 @@
-"""One writer per results folder: the lock every command holds while it writes."""
+"""One writer per results folder: the lock every command holds while it writes.
+
+:func:`locked` yields the folder as a value (:class:`runtime.paths.OutputFolder`), which
+the writers and readers-back of its files are given (``inside=``): what they may do
+depends on the folder they are given, not on which folders the process holds.
+"""
 
 from __future__ import annotations
 
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from runtime.files import _FILE_MODE
-from runtime.paths import _WRITE_ROOTS, refuse_package_dir
+from runtime.paths import OutputFolder, refuse_package_dir
 from sim.errors import InputError
 
 LOCK_FILE = ".coprod.lock"
@@ -77,7 +83,7 @@ def _take_over(path: Path, old_fd: int, where: str) -> int:
 
 
 @contextmanager
-def locked(directory: str | Path, *, where: str = "--out"):
+def locked(directory: str | Path, *, where: str = "--out") -> Iterator[OutputFolder]:
     """Hold an exclusive lock on ``directory`` while writing into it.
 
     A second process that tries to write the same folder is refused in one line instead
@@ -86,7 +92,10 @@ def locked(directory: str | Path, *, where: str = "--out"):
     recorded process died (by workers it left behind) is taken over. The lock file is
     opened without following links and without truncating: a ``.coprod.lock`` that is a
     link (or not a regular file) is refused, so nothing outside the folder is written.
-    While the lock is held, writers refuse paths that resolve outside ``directory``.
+
+    Yields the folder as an :class:`~runtime.paths.OutputFolder` (``where``: the option
+    that named it): the writers given it (``inside=``) refuse paths that resolve outside
+    ``directory``.
     """
     import fcntl
 
@@ -112,12 +121,8 @@ def locked(directory: str | Path, *, where: str = "--out"):
             fd = new
         os.ftruncate(fd, 0)  # our own regular file with no other name (checked above)
         os.pwrite(fd, f"coprod process {os.getpid()}\n".encode(), 0)
-        _WRITE_ROOTS.append(directory)
-        try:
-            yield directory
-            ok = True
-        finally:
-            _WRITE_ROOTS.remove(directory)
+        yield OutputFolder.at(directory, where)
+        ok = True
     finally:
         if not ok and made:  # a refused or interrupted command leaves no folder it made
             _remove_if_empty(made, path)

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from runtime.files import atomic_write_text
-from runtime.paths import PACKAGES
+from runtime.paths import PACKAGES, OutputFolder
 from sim.errors import InputError
 from sim.parameters import MODEL_VERSION
 
@@ -70,10 +70,15 @@ def _standard(value):
     return value
 
 
-def write_manifest(path: str | Path, record: Mapping) -> Path:
-    """Write a manifest JSON atomically, as standard JSON (a NaN is written null)."""
+def write_manifest(path: str | Path, record: Mapping, *,
+                   inside: OutputFolder | None = None) -> Path:
+    """Write a manifest JSON atomically, as standard JSON (a NaN is written null).
+
+    ``inside``: the folder being written, when given (:func:`runtime.files.atomic_write_bytes`).
+    """
     return atomic_write_text(path, json.dumps(_standard(record), indent=2, sort_keys=True,
-                                              default=str, allow_nan=False) + "\n")
+                                              default=str, allow_nan=False) + "\n",
+                             inside=inside)
 
 
 @dataclass(frozen=True)
@@ -96,15 +101,16 @@ class Manifest:
         return cls(manifest(**fields))
 
     @classmethod
-    def read(cls, path: str | Path, remake: str) -> Manifest:
-        """The record at ``path``.
+    def read(cls, path: str | Path, remake: str, *,
+             inside: OutputFolder | None = None) -> Manifest:
+        """The record at ``path`` (in ``inside``, the folder being written, when given).
 
         A missing or malformed one is one line naming ``remake``, the command that
         makes it again.
         """
         from runtime.files import read_own_json
 
-        return cls(read_own_json(path, remake))
+        return cls(read_own_json(path, remake, inside=inside))
 
     def __getitem__(self, key: str):
         return self.fields[key]
@@ -122,9 +128,9 @@ class Manifest:
         """The record as a plain dict (a copy)."""
         return dict(self.fields)
 
-    def write(self, path: str | Path) -> Path:
+    def write(self, path: str | Path, *, inside: OutputFolder | None = None) -> Path:
         """Write the record atomically as JSON (:func:`write_manifest`)."""
-        return write_manifest(path, self.record())
+        return write_manifest(path, self.record(), inside=inside)
 
 
 def code_version() -> str:

@@ -1,13 +1,36 @@
-"""Where coprod may write and read back: the package's folders, links, the folders being written.
+"""Where coprod may write and read back: the package's folders, links, the folder being written.
 
 Every writer checks its target here (:func:`check_target`), every reader of coprod's own
-files its source (:func:`check_source`). The folders a command is writing are those it holds
-locked (:func:`runtime.locks.locked`); writes stay inside them.
+files its source (:func:`check_source`). The folder a command writes is a value, passed,
+never process state::
+
+    runtime.locks.locked(out) -- yields --> OutputFolder(path, real, where)
+                                                 |  passed as ``inside=`` to
+        writers      atomic_write_bytes/_text/_frame, write_manifest, Manifest.write
+        sets         replaced_together(directory, names, inside=folder)
+        databases    checked_database(path, inside=folder)   (abc.db, runs.sqlite, ...)
+        read-backs   read_own_csv/_json, read_bytes_limited, check_source
+                                                 |
+                     check_target(path, inside)  /  check_source(path, inside)
+
+- Every write refuses a link in place of the file and the package's folders; given the
+  folder (``inside``), also a path that resolves outside ``inside.real`` (a link
+  somewhere in the path leading elsewhere). A read-back given the folder refuses a file
+  of it that resolves outside it.
+- ``inside=None`` is a write outside any locked folder (a library user's
+  ``result.write(folder)``): links and the package's folders are refused, as ever.
+- Two folders written in one process are two values: a writer given one stays in it,
+  whatever other folder the process holds.
+- The files a result writes into a staging folder (:func:`runtime.files.replaced_together`
+  yields one) need no folder: the stage is made fresh inside the folder, once the folder
+  to replace is checked to lie in it, and each staged file is checked against the folder
+  before it moves in.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from sim.errors import InputError
@@ -18,11 +41,37 @@ _ROOT = Path(__file__).resolve().parents[1]
 # tests/test_layers.py ties these to pyproject.toml
 PACKAGES = ("sim", "runtime", "calibration", "scenarios", "studies", "coprod")
 PACKAGE_DIRS = tuple(_ROOT / name for name in PACKAGES)
-_WRITE_ROOTS: list[Path] = []  # folders locked by this process: writes stay inside them
 
 
 def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
+
+
+@dataclass(frozen=True)
+class OutputFolder:
+    """A folder a command writes, held locked (:func:`runtime.locks.locked` yields it).
+
+    ``path``: the folder as given; ``real``: its real path when it was locked (every file
+    written or read back inside the folder must resolve inside it); ``where``: the
+    option that named it, for messages (``--out``).
+    """
+
+    path: Path
+    real: Path
+    where: str = "--out"
+
+    @classmethod
+    def at(cls, path: str | Path, where: str = "--out") -> OutputFolder:
+        """The folder ``path``, its real path taken now."""
+        return cls(Path(path), Path(os.path.realpath(path)), where)
+
+    def holds(self, path: str | Path) -> bool:
+        """Whether ``path`` resolves inside this folder (links followed)."""
+        return _inside(Path(os.path.realpath(path)), self.real)
+
+    def names(self, path: str | Path) -> bool:
+        """Whether ``path``, as written (links not followed), lies in this folder."""
+        return _inside(Path(os.path.abspath(path)), Path(os.path.abspath(self.path)))
 
 
 def refuse_package_dir(path: str | Path, where: str = "--out") -> None:
@@ -53,58 +102,63 @@ def _no_link(path: str | Path, action: str) -> Path:
     return path
 
 
-def check_target(path: str | Path) -> Path:
+def check_target(path: str | Path, inside: OutputFolder | None = None) -> Path:
     """Refuse to write ``path`` when it is a link or resolves where coprod must not write.
 
-    That is: into the installed package, or (inside a :func:`locked` block) outside the
-    locked folder. Every writer calls this, so a results folder whose files were swapped for links
-    cannot make coprod write anywhere else.
+    That is: into the installed package, or outside ``inside``, the folder being written
+    (:func:`runtime.locks.locked`), when given. Every writer calls this, so a results
+    folder whose files were swapped for links cannot make coprod write anywhere else.
     """
     path = _no_link(path, "write")
-    real = Path(os.path.realpath(path))
     refuse_package_dir(path, where=str(path))
-    roots = [Path(os.path.realpath(r)) for r in _WRITE_ROOTS]
-    if roots and not any(_inside(real, r) for r in roots):
-        raise InputError(str(path), str(real), "a folder's files must stay in it (a link "
-                         "somewhere in the path leads elsewhere); remove the link",
-                         problem="refusing to write outside the output folder:")
+    if inside is not None:
+        confine(path, inside)
     return path
 
 
-def check_source(path: str | Path) -> Path:
+def confine(path: str | Path, inside: OutputFolder) -> Path:
+    """Refuse ``path`` (one line) when it resolves outside the folder ``inside``.
+
+    Unlike :func:`check_target`, ``path`` itself may be a link (the folder the user named
+    may be reached through one): only where it leads counts.
+    """
+    if not inside.holds(path):
+        raise InputError(str(path), os.path.realpath(path), "a folder's files must stay "
+                         "in it (a link somewhere in the path leads elsewhere); remove the "
+                         "link", problem="refusing to write outside the output folder:")
+    return Path(path)
+
+
+def check_source(path: str | Path, inside: OutputFolder | None = None) -> Path:
     """Refuse to read a results folder's file through a link, as writers refuse to write.
 
     A file coprod reads back from a folder it writes (a manifest, ``surveys.json``, a
-    study's record, anything inside the folder a :func:`locked` block holds) must be a
-    file there, not a link to one elsewhere: it is refused in one line, as
-    :func:`check_target` refuses to write through one. A path outside the locked folders
-    is checked for a link at its own name only (a user's folder may be reached by a link).
+    study's record: any file in ``inside``, the folder being written, when given) must be
+    a file there, not a link to one elsewhere: it is refused in one line, as
+    :func:`check_target` refuses to write through one. A path outside ``inside`` is
+    checked for a link at its own name only (a user's folder may be reached by a link).
     """
     path = _no_link(path, "read")
-    absolute = Path(os.path.abspath(path))
-    for root in _WRITE_ROOTS:
-        mine = Path(os.path.abspath(root))
-        if _inside(absolute, mine) and not _inside(Path(os.path.realpath(path)),
-                                                    Path(os.path.realpath(mine))):
-            raise InputError(str(path), os.path.realpath(path), "a folder's files must "
-                             "stay in it (a link somewhere in the path leads elsewhere); "
-                             "remove the link", problem="refusing to read from outside "
-                             "the output folder:")
+    if inside is not None and inside.names(path) and not inside.holds(path):
+        raise InputError(str(path), os.path.realpath(path), "a folder's files must "
+                         "stay in it (a link somewhere in the path leads elsewhere); "
+                         "remove the link", problem="refusing to read from outside "
+                         "the output folder:")
     return path
 
 
 SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")  # what SQLite writes beside a database
 
 
-def checked_database(path: str | Path) -> Path:
+def checked_database(path: str | Path, inside: OutputFolder | None = None) -> Path:
     """``path`` of an SQLite database checked as every writer checks its files.
 
     A link in place of the database or of a file SQLite writes beside it (its journal),
-    or a path leading out of the folder being written (inside :func:`locked`), is
+    or a path leading out of ``inside`` (the folder being written, when given), is
     refused in one line; the real path to open is returned. The one check for every
     database coprod writes (``abc.db``, ``runs.sqlite``, ``worlds.sqlite``).
     """
     path = Path(path)
     for file in (path, *(path.with_name(path.name + side) for side in SQLITE_SIDE_FILES)):
-        check_target(file)
+        check_target(file, inside)
     return Path(os.path.realpath(path))

@@ -253,7 +253,7 @@ PLANNER = ("per_1000:active_volunteers", "per_1000:activities_per_week",
 
 def compare_scenarios(directory: Path, baseline: str = "baseline", *,
                       reps: int = 10_000, rng=0,
-                      observed: SurveyTable | None = None) -> Comparison:
+                      observed: SurveyTable | None = None, inside=None) -> Comparison:
     """Build the comparison table (and the baseline's fit to the survey).
 
     ``observed``: the survey the baseline's 2015 snapshot is set against (default the
@@ -265,7 +265,7 @@ def compare_scenarios(directory: Path, baseline: str = "baseline", *,
     differs from the baseline's is named in a note and set against it and the survey.
     """
     _refuse_unfinished(Path(directory))
-    ens = read_ensembles(directory, baseline)
+    ens = read_ensembles(directory, baseline, inside=inside)
     for name, outcomes in ens.scenarios.items():  # staff time in FTE beside its hours
         ens.scenarios[name] = dataclasses.replace(outcomes, values=with_fte(outcomes.values))
     notes = ens.notes() + check_manifests(

@@ -163,13 +163,14 @@ class Discovery:
         return list(OUTPUTS)
 
 
-def policy_effects(directory: Path, scenario: str, name: str,
-                   baseline: str = "baseline") -> tuple[pd.DataFrame, int, list[str]]:
+def policy_effects(directory: Path, scenario: str, name: str, baseline: str = "baseline",
+                   inside=None) -> tuple[pd.DataFrame, int, list[str]]:
     """Per paired run: the scenario's ``name`` minus the baseline's, in the shown unit.
 
     Returns the frame (``draw, replicate, seed, effect`` then the scenario's inputs), the
     number of the scenario's runs left out (no paired baseline run, a blank value or no
-    inputs row) and notes saying why.
+    inputs row) and notes saying why. ``inside``: the folder being written, when
+    ``directory`` is in it.
     """
     directory = Path(directory)
     if name not in SUMMARY:
@@ -178,7 +179,7 @@ def policy_effects(directory: Path, scenario: str, name: str,
         raise InputError("SCENARIO", scenario, "give a scenario other than the baseline "
                          "(its effect against itself is zero)")
     remake = _run_command(scenario, baseline, directory)
-    ens = read_ensembles(directory, baseline, [scenario], remake=remake)
+    ens = read_ensembles(directory, baseline, [scenario], remake=remake, inside=inside)
     for which in (scenario, baseline):
         if name not in ens.scenarios[which].values.columns:
             raise InputError(f"{directory / which}/outcomes.csv", name,
@@ -218,8 +219,12 @@ def _prim_class():
 
 def discover(directory: Path, scenario: str, name: str, *, below: float | None = None,
              above: float | None = None, baseline: str = "baseline",
-             threshold: float = DENSITY_THRESHOLD, max_boxes: int = MAX_BOXES) -> Discovery:
-    """Find the boxes of inputs in which ``scenario`` fails its aim on outcome ``name``."""
+             threshold: float = DENSITY_THRESHOLD, max_boxes: int = MAX_BOXES,
+             inside=None) -> Discovery:
+    """Find the boxes of inputs in which ``scenario`` fails its aim on outcome ``name``.
+
+    ``inside``: the folder being written, when ``directory`` is in it.
+    """
     if (below is None) == (above is None):
         raise InputError("rule", (below, above), "give exactly one of --below X or --above X")
     limit = below if below is not None else above
@@ -228,7 +233,7 @@ def discover(directory: Path, scenario: str, name: str, *, below: float | None =
                          "allowed: a finite number")
     if not 0 < threshold <= 1:
         raise InputError("--threshold", threshold, "allowed: a density above 0 and at most 1")
-    effects, unmatched, notes = policy_effects(directory, scenario, name, baseline)
+    effects, unmatched, notes = policy_effects(directory, scenario, name, baseline, inside)
     if effects.empty:
         raise InputError(str(Path(directory) / scenario), scenario, "no run pairs with a "
                          "baseline run; run both with "

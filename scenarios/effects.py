@@ -15,7 +15,9 @@ population, root seed and posterior (:data:`COMPARABLE`, read from each scenario
 
 A results folder is read as untrusted input: every value of ``outcomes.csv`` and
 ``inputs.csv`` is checked, and a bad one is one line naming the file, line, column and
-value. Blank values are left out with a note counting them, never silently.
+value. Blank values are left out with a note counting them, never silently. A reader
+given ``inside`` (the folder a command holds locked, :func:`runtime.locks.locked`) reads
+a file of that folder only from inside it.
 """
 
 from __future__ import annotations
@@ -49,9 +51,9 @@ def _again(path: Path) -> str:
     return f"make it again with '{REMAKE}' (DIR = {path.parent.parent})"
 
 
-def read_manifest(path: Path) -> dict:
+def read_manifest(path: Path, *, inside=None) -> dict:
     """A scenario's ``manifest.json``, its fields used here checked for their types."""
-    record = read_own_json(path, REMAKE)
+    record = read_own_json(path, REMAKE, inside=inside)
     whole = (int, "a whole number >= 0")
     kinds = {"horizon_weeks": whole, "population": (str, "a name"),
              "seed": whole, "posterior": (str, "a text"),
@@ -89,11 +91,11 @@ def check_population(path: Path, name: str) -> None:
                          "survey's frame, as 'coprod run' writes them; " + _again(path))
 
 
-def _read_table(path: Path, columns: tuple) -> pd.DataFrame:
+def _read_table(path: Path, columns: tuple, inside=None) -> pd.DataFrame:
     """A CSV read as text (every value checked by the caller), or one line naming it."""
     try:
-        text = check_whole_text(read_text_limited(path, limit=MAX_RESULTS_BYTES), path,
-                                _again(path))
+        text = check_whole_text(read_text_limited(path, limit=MAX_RESULTS_BYTES,
+                                                  inside=inside), path, _again(path))
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
         raise InputError(str(path), "", _again(path), problem="empty file") from None
@@ -227,11 +229,11 @@ class Outcomes:
                 "only for the outcomes they have)")
 
 
-def read_outcomes_file(path: Path) -> Outcomes:
+def read_outcomes_file(path: Path, *, inside=None) -> Outcomes:
     """One ``outcomes.csv`` with its manifest, every value and its row count checked."""
     path = Path(path)
-    record = read_manifest(path.parent / "manifest.json")
-    frame = _read_table(path, OUTCOME_COLUMNS)
+    record = read_manifest(path.parent / "manifest.json", inside=inside)
+    frame = _read_table(path, OUTCOME_COLUMNS, inside)
     expected = record.get("outcome_rows")
     if expected is not None and expected != len(frame):
         raise _miscounted(path, len(frame), f"{expected}")
@@ -252,7 +254,8 @@ def read_outcomes_file(path: Path) -> Outcomes:
     return Outcomes(path.parent.name, wide, record, int(np.isnan(long.value).sum()), path)
 
 
-def read_timeseries_file(path: Path, manifest: dict | None = None) -> pd.DataFrame:
+def read_timeseries_file(path: Path, manifest: dict | None = None, *,
+                         inside=None) -> pd.DataFrame:
     """A scenario's ``timeseries.csv`` (each run's path, week by week), every value checked.
 
     The run key and ``week`` as whole numbers; every other column an outcome in its
@@ -260,7 +263,7 @@ def read_timeseries_file(path: Path, manifest: dict | None = None) -> pd.DataFra
     records (``series_rows``).
     """
     path = Path(path)
-    frame = _read_table(path, (*KEY, "week"))
+    frame = _read_table(path, (*KEY, "week"), inside)
     expected = (manifest or {}).get("series_rows")
     if isinstance(expected, int) and not isinstance(expected, bool) and expected != len(frame):
         raise _miscounted(path, len(frame), f"{expected}")
@@ -344,6 +347,7 @@ class Ensembles:
     baseline: str
     scenarios: dict[str, Outcomes]  # the baseline first
     skipped: tuple  # scenario folders without results (every run failed)
+    inside: object = None  # the folder being written, when it is (runtime.paths.OutputFolder)
 
     def notes(self) -> list[str]:
         """Lines on what was left out of the folder's files."""
@@ -362,7 +366,8 @@ class Ensembles:
         paths = [self.directory / n / MUNI_FILE for n in (name, self.baseline)]
         if not all(p.is_file() for p in paths):
             return None
-        mine, base = (read_municipalities_file(p, self.scenarios[n].manifest)
+        mine, base = (read_municipalities_file(p, self.scenarios[n].manifest,
+                                               inside=self.inside)
                       for p, n in zip(paths, (name, self.baseline), strict=True))
         return area_effects(mine, base)
 
@@ -374,15 +379,16 @@ class Ensembles:
         if not path.is_file() or path.is_symlink():
             raise InputError(str(path), "not a regular file", "inputs.csv as 'coprod run' "
                              f"wrote it; {_again(path)}", problem="refusing to read")
-        return read_inputs_file(path, self.scenarios[name].manifest)
+        return read_inputs_file(path, self.scenarios[name].manifest, inside=self.inside)
 
 
 def read_ensembles(directory: Path, baseline: str = "baseline", only=None, *,
-                   remake: str | None = None) -> Ensembles:
+                   remake: str | None = None, inside=None) -> Ensembles:
     """The baseline and the scenarios (``only`` those, when given) of ``directory``.
 
     Refuses, in one line, an unknown baseline or scenario, a damaged file, and ensembles
-    that cannot pair with the baseline (:func:`check_comparable`).
+    that cannot pair with the baseline (:func:`check_comparable`). ``inside``: the
+    folder being written, when ``directory`` is in it.
     """
     directory = Path(directory)
     found, skipped = scenario_folders(directory)
@@ -397,10 +403,11 @@ def read_ensembles(directory: Path, baseline: str = "baseline", only=None, *,
                                                 f"{directory}'"), problem="missing file for")
         raise InputError(where, name, "scenarios found: " + ", ".join(found),
                          problem="unknown scenario")
-    read = {name: read_outcomes_file(directory / name / "outcomes.csv") for name in wanted}
+    read = {name: read_outcomes_file(directory / name / "outcomes.csv", inside=inside)
+            for name in wanted}
     for name in wanted[1:]:
         check_comparable(read[name], read[baseline])
-    return Ensembles(directory, baseline, read, skipped)
+    return Ensembles(directory, baseline, read, skipped, inside)
 
 
 @dataclass(frozen=True)
@@ -443,13 +450,14 @@ def effects_of(mine: Outcomes, base: Outcomes) -> Effects:
                    len(mine.values) - len(diff))
 
 
-def read_inputs_file(path: Path, manifest: dict | None = None) -> pd.DataFrame:
+def read_inputs_file(path: Path, manifest: dict | None = None, *,
+                     inside=None) -> pd.DataFrame:
     """A scenario's ``inputs.csv``: the run key, draws and the inputs, every value checked.
 
     Each run appears once; with its manifest, the rows must be its finished runs.
     """
     path = Path(path)
-    frame = _read_table(path, DESIGN_COLUMNS)
+    frame = _read_table(path, DESIGN_COLUMNS, inside)
     if frame.empty:
         raise InputError(str(path), "no rows", _again(path), problem="empty file:")
     manifest = manifest or {}
@@ -477,7 +485,7 @@ MUNI_FILE = "municipalities.csv"
 
 
 def read_municipalities_file(path: Path, manifest: dict | None = None, *,
-                             by_year: bool = False) -> pd.DataFrame:
+                             by_year: bool = False, inside=None) -> pd.DataFrame:
     """A scenario's ``municipalities.csv``: one row per run and municipality, checked.
 
     Index ``draw, replicate, seed, municipality``; the columns
@@ -492,7 +500,7 @@ def read_municipalities_file(path: Path, manifest: dict | None = None, *,
     path = Path(path)
     years = ("year", "week") if by_year else ()
     columns = YEAR_COLUMNS if by_year else MUNI_COLUMNS
-    frame = _read_table(path, (*KEY, *years, *columns))
+    frame = _read_table(path, (*KEY, *years, *columns), inside)
     expected = (manifest or {}).get("municipality_year_rows" if by_year
                                     else "municipality_rows")
     if isinstance(expected, int) and not isinstance(expected, bool) and expected != len(frame):

@@ -379,8 +379,8 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
     of another scenario content, seed, posterior or code is refused unless ``force``.
     ``command`` is recorded in each manifest (the command line that asked for the runs),
     and ``surveys`` (:meth:`calibration.waves.Waves.record`), when given, the surveys
-    the runs were made for. ``replace``: a context manager ``(folder, names) -> staging
-    folder`` that replaces a scenario's files whole or not at all (by default
+    the runs were made for. ``replace``: a context manager ``(folder, names, *, inside)
+    -> staging folder`` that replaces a scenario's files whole or not at all (by default
     :func:`runtime.files.replaced_together`; see :func:`_write_scenario`). A fresh start over
     earlier results keeps them whole until its own set is complete
     (:class:`scenarios.store.RunStore`).
@@ -397,15 +397,16 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
         refuse_package_dir(out / scenario.name, f"--out {out}: scenario {scenario.name}")
     code, post = code_version(), posterior_hash(posterior)
     idents = [identity(s, seed=seed, posterior=post, code=code) for s in scenarios]
-    with locked(out):
-        notes = [check_folder(out / scenario.name, ident, force=force, resume=resume)
+    with locked(out) as folder:
+        notes = [check_folder(out / scenario.name, ident, force=force, resume=resume,
+                              inside=folder)
                  for scenario, ident in zip(scenarios, idents, strict=True)]
         stores: list[RunStore] = []
         written: list[str] = []  # scenarios whose files are in place
         try:
             for scenario, ident in zip(scenarios, idents, strict=True):
                 stores.append(RunStore(out / scenario.name, ident, resume=resume,
-                                       drop_side=force))
+                                       drop_side=force, inside=folder))
             result = _run_missing(scenarios, stores, posterior, seed, workers, scheduler,
                                   progress)
             per_scenario, results, reused = result
@@ -422,7 +423,8 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
                 _write_scenario(out / scenario.name, scenario, tasks, chunk, failed, ident,
                                 posterior, seed=seed, workers=workers, scheduler=scheduler,
                                 wall=wall, reused=reused[scenario.name], command=command,
-                                surveys=surveys, replace=replace, store=store)
+                                surveys=surveys, replace=replace, store=store,
+                                inside=folder)
                 written.append(scenario.name)
         except KeyboardInterrupt:
             raise _interrupted(stores, out, sum(s.runs for s in scenarios),
@@ -476,16 +478,17 @@ def _run_missing(scenarios, stores, posterior, seed, workers, scheduler, progres
 def _write_scenario(directory: Path, scenario: Scenario, tasks, chunk, failed, ident,
                     posterior: Posterior, *, seed, workers, scheduler, wall, reused,
                     command, surveys: list | None = None, replace=replaced_together,
-                    store: RunStore | None = None) -> None:
+                    store: RunStore | None = None, inside=None) -> None:
     """Write the scenario's files (:data:`scenarios.store.RESULT_FILES`), manifest last.
 
-    ``replace`` (:func:`runtime.files.replaced_together`) stages them and puts them in place
-    whole or not at all, so an interrupt while they are written leaves the earlier set;
-    a fresh start's side ``store`` is one of the set, so the runs and the files that
-    summarise them replace the old ones together.
+    ``replace`` (:func:`runtime.files.replaced_together`; ``inside``: the folder being
+    written) stages them and puts them in place whole or not at all, so an interrupt
+    while they are written leaves the earlier set; a fresh start's side ``store`` is one
+    of the set, so the runs and the files that summarise them replace the old ones
+    together.
     """
     names = store.members() if store is not None else RESULT_FILES
-    with replace(directory, names) as stage:
+    with replace(directory, names, inside=inside) as stage:
         _write_files(stage, scenario, tasks, chunk, failed, ident, posterior, seed=seed,
                      workers=workers, scheduler=scheduler, wall=wall, reused=reused,
                      command=command, surveys=surveys)

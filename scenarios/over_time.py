@@ -202,8 +202,8 @@ def effect_by_year(ens: Ensembles) -> OverTime:
         return OverTime(pd.DataFrame(columns=list(COLUMNS)),
                         (_missing(base_path, base_manifest, "no effect_by_year"),))
     static = read_municipalities_file(ens.directory / ens.baseline / MUNI_FILE,
-                                      base_manifest)
-    base = read_years(base_path, base_manifest, static)
+                                      base_manifest, inside=ens.inside)
+    base = read_years(base_path, base_manifest, static, ens.inside)
     parts, notes = [], []
     for name, outcomes in ens.scenarios.items():
         if name == ens.baseline:
@@ -213,7 +213,7 @@ def effect_by_year(ens: Ensembles) -> OverTime:
             notes.append(_missing(path, outcomes.manifest,
                                   f"{name} has no effect_by_year rows"))
             continue
-        mine = read_years(path, outcomes.manifest, static)
+        mine = read_years(path, outcomes.manifest, static, ens.inside)
         weeks = dict(zip(mine.index.get_level_values("year"), mine["week"], strict=True))
         parts.append(summarise(name, yearly_differences(mine, base, static), weeks))
     table = (pd.concat(parts, ignore_index=True) if parts
@@ -246,7 +246,8 @@ def _missing(path: Path, manifest: dict, lost: str) -> str:
             "scenarios with 'coprod run ... --force' to have it")
 
 
-def read_years(path: Path, manifest: dict, static: pd.DataFrame) -> pd.DataFrame:
+def read_years(path: Path, manifest: dict, static: pd.DataFrame,
+               inside=None) -> pd.DataFrame:
     """A scenario's ``municipalities_by_year.csv``, checked against its manifest and sample.
 
     Beside what :func:`scenarios.effects.read_municipalities_file` checks: the rows its
@@ -257,7 +258,7 @@ def read_years(path: Path, manifest: dict, static: pd.DataFrame) -> pd.DataFrame
     from sim.errors import InputError
 
     _recorded_rows(manifest, path)
-    table = read_municipalities_file(path, manifest, by_year=True)
+    table = read_municipalities_file(path, manifest, by_year=True, inside=inside)
     again = f"make it again with 'coprod run ... --resume' (DIR = {path.parent.parent})"
     horizon = manifest.get("horizon_weeks")
     if isinstance(horizon, int) and not isinstance(horizon, bool):

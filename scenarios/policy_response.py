@@ -156,12 +156,15 @@ def _bin_row(runs: pd.DataFrame, name, scenario, route, reading, low, high) -> d
 
 
 def policy_response(directory: Path, *, scenario: str = POLICY, baseline: str = "baseline",
-                    bins: int = BINS) -> PolicyResponse:
-    """:func:`response` for ``scenario`` of the results folder ``directory``."""
+                    bins: int = BINS, inside=None) -> PolicyResponse:
+    """:func:`response` for ``scenario`` of the results folder ``directory``.
+
+    ``inside``: the folder being written, when ``directory`` is in it.
+    """
     from scenarios.effects import read_ensembles
     from sim.errors import InputError
 
-    ens = read_ensembles(Path(directory), baseline, only=[scenario])
+    ens = read_ensembles(Path(directory), baseline, only=[scenario], inside=inside)
     design = ens.inputs(scenario)
     if design is None:
         raise InputError(str(Path(directory) / scenario / "inputs.csv"), "missing",

@@ -306,7 +306,8 @@ def _survey_title(waves) -> str:
     return f"{'SYNTHETIC ' if waves.waves[0].synthetic else ''}{_short(waves.waves[0].label)}"
 
 
-def _check_population(folder: Path, baseline: str, waves, data_given: bool) -> None:
+def _check_population(folder: Path, baseline: str, waves, data_given: bool,
+                      inside=None) -> None:
     """Refuse, in one line, runs made on another survey's frame than ``waves``'."""
     from scenarios.effects import read_manifest
     from sim.population_spec import FRAME_PREFIX, describe_name
@@ -314,7 +315,7 @@ def _check_population(folder: Path, baseline: str, waves, data_given: bool) -> N
     path = folder / baseline / "manifest.json"
     if not path.is_file():
         return  # compare_scenarios names what is missing
-    runs = read_manifest(path).get("population") or "survey2015"
+    runs = read_manifest(path, inside=inside).get("population") or "survey2015"
     on_frame = isinstance(runs, str) and runs.startswith(FRAME_PREFIX)
     if on_frame == (waves.population.frame is not None) and (
             not on_frame or runs == waves.population.name):
@@ -327,7 +328,7 @@ def _check_population(folder: Path, baseline: str, waves, data_given: bool) -> N
                       f"{waves.describe()}; run them with the same --data")
 
 
-def _series(comp, folder: Path, notes: list) -> dict[str, pd.DataFrame]:
+def _series(comp, folder: Path, notes: list, inside=None) -> dict[str, pd.DataFrame]:
     """Each compared scenario's weekly series (a missing one leaves a gap in a figure)."""
     from scenarios.effects import read_manifest, read_timeseries_file
 
@@ -335,8 +336,8 @@ def _series(comp, folder: Path, notes: list) -> dict[str, pd.DataFrame]:
     for name in comp.table.scenario.unique():
         path = folder / name / "timeseries.csv"
         try:
-            series[name] = read_timeseries_file(path, read_manifest(folder / name /
-                                                                    "manifest.json"))
+            series[name] = read_timeseries_file(path, read_manifest(
+                folder / name / "manifest.json", inside=inside), inside=inside)
         except (CoprodError, OSError) as err:
             notes.append(f"{path} could not be read ({str(err)[:300]}); its scenario has "
                          "no line in timeseries.png")
@@ -344,13 +345,14 @@ def _series(comp, folder: Path, notes: list) -> dict[str, pd.DataFrame]:
     return series
 
 
-def _response(comp, folder: Path, notes: list):
+def _response(comp, folder: Path, notes: list, inside=None):
     """The local policy's effect by route strength, when it was compared (else None)."""
     from scenarios.policy_response import POLICY, policy_response
 
     if POLICY not in set(comp.table.scenario) or POLICY == comp.baseline:
         return None
-    response = policy_response(folder, scenario=POLICY, baseline=comp.baseline)
+    response = policy_response(folder, scenario=POLICY, baseline=comp.baseline,
+                               inside=inside)
     notes += [f"policy response: {note}" for note in response.notes]
     return response
 
@@ -367,12 +369,13 @@ def compare_folder(folder, *, baseline: str = "baseline", waves, data_given: boo
     from scenarios.compare import compare_scenarios
 
     folder = check_out_dir(folder)
-    with locked(folder):
-        _check_population(folder, baseline, waves, data_given)
-        comp = compare_scenarios(folder, baseline, rng=rng, observed=waves.waves[0].table)
+    with locked(folder) as inside:
+        _check_population(folder, baseline, waves, data_given, inside)
+        comp = compare_scenarios(folder, baseline, rng=rng, observed=waves.waves[0].table,
+                                 inside=inside)
         notes = list(comp.notes)
-        series = _series(comp, folder, notes)
-        response = _response(comp, folder, notes)
+        series = _series(comp, folder, notes, inside)
+        response = _response(comp, folder, notes, inside)
         record = Manifest({
             "command": command, "seed": rng, "baseline": comp.baseline,
             "population": comp.population,
@@ -384,6 +387,6 @@ def compare_folder(folder, *, baseline: str = "baseline", waves, data_given: boo
         result = ComparisonResult(comp, response, series, tuple(notes), _survey_title(waves),
                                   record)
         if write:
-            with replaced_together(folder, COMPARE_OUTPUTS) as stage:
+            with replaced_together(folder, COMPARE_OUTPUTS, inside=inside) as stage:
                 result = dataclasses.replace(result, written=tuple(result.write(stage)))
     return result

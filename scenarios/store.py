@@ -166,13 +166,13 @@ def _differences(old: dict, new: dict) -> list[str]:
             for k in new if k in old and old[k] != new[k]]
 
 
-def recorded_identity(directory: Path) -> dict | None:
+def recorded_identity(directory: Path, inside=None) -> dict | None:
     """The identity recorded in a scenario folder (store first, then manifest), if any."""
     from runtime.paths import check_source, checked_database
 
     store = directory / STORE
-    checked_database(store)  # read back as written: never through a link
-    check_source(directory / "manifest.json")
+    checked_database(store, inside)  # read back as written: never through a link
+    check_source(directory / "manifest.json", inside)
     if store.is_file():
         try:
             with sqlite3.connect(store) as db:
@@ -203,11 +203,11 @@ def _store_identity(path: Path) -> dict | None:
         return None
 
 
-def pending_identity(directory: Path) -> dict | None:
+def pending_identity(directory: Path, inside=None) -> dict | None:
     """The identity of an unfinished fresh start's side store in ``directory``, if any."""
     from runtime.paths import checked_database
 
-    checked_database(directory / SIDE_STORE)  # read back as written: never through a link
+    checked_database(directory / SIDE_STORE, inside)  # read back as written: never a link
     return _store_identity(directory / SIDE_STORE)
 
 
@@ -223,7 +223,7 @@ def _stored_runs(path: Path) -> int:
 
 
 def check_side_store(directory: Path, ident: dict, *, resume: bool,
-                     force: bool = False) -> str | None:
+                     force: bool = False, inside=None) -> str | None:
     """Refuse, in one line, a command that would drop the runs a side store keeps.
 
     A fresh start cut short (:data:`SIDE_STORE`) keeps its finished runs for ``--resume``
@@ -238,7 +238,7 @@ def check_side_store(directory: Path, ident: dict, *, resume: bool,
                          "(never a link or a folder); remove it and run again",
                          problem="refusing a run store that is")
     kept = _stored_runs(side)
-    pending = pending_identity(directory)
+    pending = pending_identity(directory, inside)
     if not kept or (resume and pending == ident):
         return None
     diff = "; ".join(_differences(pending or {}, ident) or ["other options"])
@@ -258,20 +258,21 @@ def check_side_store(directory: Path, ident: dict, *, resume: bool,
 
 
 def check_folder(directory: Path, ident: dict, *, force: bool,
-                 resume: bool = False) -> str | None:
+                 resume: bool = False, inside=None) -> str | None:
     """Refuse to write into a folder holding results of another identity (unless force).
 
     A fresh start of this very identity that was cut short (its side store) may be
     continued: the user asked for it already. Runs a side store keeps are never
     dropped without a word (:func:`check_side_store`): with ``force``, the line saying
-    they go is returned (None otherwise).
+    they go is returned (None otherwise). ``inside``: the folder being written
+    (:func:`runtime.locks.locked`).
     """
     from runtime.manifests import check_stage
 
     check_stage(directory, "run")
-    note = check_side_store(directory, ident, resume=resume, force=force)
-    old = recorded_identity(directory)
-    if old is None or force or pending_identity(directory) == ident:
+    note = check_side_store(directory, ident, resume=resume, force=force, inside=inside)
+    old = recorded_identity(directory, inside)
+    if old is None or force or pending_identity(directory, inside) == ident:
         return note
     diff = _differences(old, ident)
     if diff:
@@ -292,13 +293,13 @@ class RunStore:
     """
 
     def __init__(self, directory: Path, ident: dict, *, resume: bool,
-                 drop_side: bool = False):
+                 drop_side: bool = False, inside=None):
         from runtime.paths import checked_database
 
         directory.mkdir(parents=True, exist_ok=True)
         main, side = directory / STORE, directory / SIDE_STORE
-        checked_database(main)  # a link to elsewhere (or for its journal) is refused
-        checked_database(side)
+        checked_database(main, inside)  # a link elsewhere (or its journal) is refused
+        checked_database(side, inside)
         self.ident = json.dumps(ident, sort_keys=True)
         if resume:
             self.staged = _store_identity(side) == ident

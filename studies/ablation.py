@@ -106,16 +106,17 @@ def shares_inside(counts: np.ndarray, table: SurveyTable) -> int:
 
 def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
                   workers: int = 1, scheduler: str | None = None, resume: bool = False,
-                  table: SurveyTable | None = None) -> dict:
+                  table: SurveyTable | None = None, inside=None) -> dict:
     """Multi-model ABC-SMC: the full model (0) against the model without ``mechanism`` (1).
 
     Writes ``abc.db`` and :data:`SELECTION_FILE` under ``out``; with ``resume`` a
-    finished selection is read back and an interrupted one continued.
+    finished selection is read back and an interrupted one continued. ``inside``: the
+    folder being written (:func:`runtime.locks.locked`).
     """
     out = Path(out)
     done = out / SELECTION_FILE
     if resume and done.is_file():
-        return _selection_record(done)
+        return _selection_record(done, inside)
     out.mkdir(parents=True, exist_ok=True)
     obs = observed_summary(table or load_table2())
     fixed = {mechanism: OFF}
@@ -125,12 +126,12 @@ def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
                       [prior(), prior(fixed)], obs, SurveyDistance(obs), settings=settings,
                       seed=seed, tolerance=lambda: _stop_at(settings, seed, tolerance),
                       workers=workers, scheduler=scheduler,
-                      resume=resume and (out / "abc.db").is_file())
+                      resume=resume and (out / "abc.db").is_file(), inside=inside)
     record = {**_model_probabilities(history), "epsilons": generation_epsilons(history),
               "simulations": int(history.total_nr_simulations),
               "populations": int(history.n_populations), "seed": seed,
               "min_epsilon": tolerance[0], "wall_time_s": round(time.perf_counter() - t0, 1)}
-    atomic_write_text(done, json.dumps(record, indent=2) + "\n")
+    atomic_write_text(done, json.dumps(record, indent=2) + "\n", inside=inside)
     return record
 
 
@@ -149,9 +150,10 @@ def _model_probabilities(history) -> dict[str, float]:
             "model_probability_ablated": float(last.get(1, 0.0))}
 
 
-def _selection_record(path: Path) -> dict:
+def _selection_record(path: Path, inside=None) -> dict:
     """A finished model selection's record, checked (one line naming a bad field)."""
-    record = read_own_json(path, "coprod ablate --resume (after deleting the file)")
+    record = read_own_json(path, "coprod ablate --resume (after deleting the file)",
+                           inside=inside)
     for name in ("model_probability_full", "model_probability_ablated", "simulations"):
         value = record.get(name)
         if isinstance(value, bool) or not isinstance(value, int | float) or not (
@@ -164,13 +166,14 @@ def _selection_record(path: Path) -> dict:
 
 def _calibrate_and_fit(directory: Path, *, fixed: dict, settings: Settings, seed: int,
                        draws: int, workers: int, scheduler: str | None, resume: bool,
-                       table: SurveyTable, remake: str) -> tuple[float, int, int, dict]:
+                       table: SurveyTable, remake: str,
+                       inside=None) -> tuple[float, int, int, dict]:
     """Calibrate (or reuse) the model with ``fixed``; its final tolerance and fit."""
     record = calibrate_or_reuse(directory, resume=resume, remake=remake,
                                 record={"seed": seed, "fixed": fixed}, seed=seed,
                                 workers=workers, scheduler=scheduler, observed=table,
-                                settings=settings, fixed=fixed or None)
-    posterior = load_posterior(directory)
+                                settings=settings, fixed=fixed or None, inside=inside)
+    posterior = load_posterior(directory, inside=inside)
     assumed = {k: v for k, v in fixed.items() if k not in FREE}
     if assumed:  # the posterior holds the free parameters; the draws need the rest too
         posterior = replace(posterior, particles=posterior.particles.assign(**assumed))
@@ -185,10 +188,11 @@ def ablate(out: Path, *, mechanisms=MECHANISMS, quick: bool = False, seed: int =
            workers: int = 1, scheduler: str | None = None, resume: bool = False,
            settings: Settings | None = None, draws: int | None = None,
            table: SurveyTable | None = None, progress: bool = True,
-           ) -> tuple[pd.DataFrame, dict]:
+           inside=None) -> tuple[pd.DataFrame, dict]:
     """Run the study; one row for the full model, then one per mechanism (:data:`COLUMNS`).
 
     Returns the rows and a record of how every calibration was made (for the manifest).
+    ``inside``: the folder being written (:func:`runtime.locks.locked`).
     """
     settings, draws = study_sizes(quick, settings, draws)
     table = table or load_table2()
@@ -206,7 +210,7 @@ def ablate(out: Path, *, mechanisms=MECHANISMS, quick: bool = False, seed: int =
     t0 = time.perf_counter()
     common = {"settings": settings, "draws": draws, "workers": workers,
               "scheduler": scheduler, "resume": resume, "table": table,
-              "remake": f"coprod ablate --resume --out {out}"}
+              "remake": f"coprod ablate --resume --out {out}", "inside": inside}
     eps, inside, sims, record["full"] = _calibrate_and_fit(
         out / "full", fixed={}, seed=study_seed(seed, 0), **common)
     rows.append({"mechanism": "none (full model)", "fixed_at": np.nan, "final_epsilon": eps,
@@ -222,7 +226,8 @@ def ablate(out: Path, *, mechanisms=MECHANISMS, quick: bool = False, seed: int =
         t0 = time.perf_counter()
         sel = select_models(out / name / "selection", name, settings=settings,
                             seed=study_seed(seed, 100 + index), workers=workers,
-                            scheduler=scheduler, resume=resume, table=table)
+                            scheduler=scheduler, resume=resume, table=table,
+                            inside=common["inside"])
         report(f"{name} model selection", t0)
         record[name] = {"calibration": rec, "selection": sel}
         rows.append({"mechanism": name, "fixed_at": OFF, "final_epsilon": eps,
@@ -237,12 +242,16 @@ def ablate(out: Path, *, mechanisms=MECHANISMS, quick: bool = False, seed: int =
 
 def study_ablation(out: Path, *, mechanisms=MECHANISMS, quick: bool = False, rng: int = 0,
                    workers: int = 1, scheduler: str | None = None, resume: bool = False,
-                   command: str = "coprod.ablate()") -> Ablation:
-    """Run the study into ``out`` (the caller holds its lock); its rows and manifest."""
+                   command: str = "coprod.ablate()", inside=None) -> Ablation:
+    """Run the study into ``out``; its rows and manifest.
+
+    The caller holds ``out``'s lock; ``inside`` is the folder it yielded.
+    """
     t0 = time.perf_counter()
     mechanisms = tuple(dict.fromkeys(mechanisms))
     frame, record = ablate(out, mechanisms=mechanisms, quick=quick, seed=rng,
-                           workers=workers, scheduler=scheduler, resume=resume)
+                           workers=workers, scheduler=scheduler, resume=resume,
+                           inside=inside)
     return Ablation(frame, Manifest.of(
         command=command, seed=rng, quick=quick, workers=workers, scheduler=scheduler,
         resumed=resume, mechanisms=list(mechanisms), reproducible=not scheduler,

@@ -43,18 +43,18 @@ def finished(directory: Path) -> bool:
 
 
 def calibrate_or_reuse(directory: Path, *, resume: bool, remake: str,
-                       record: dict | None = None, **kwargs) -> dict:
+                       record: dict | None = None, inside=None, **kwargs) -> dict:
     """Calibrate into ``directory``, or reuse the finished calibration there; its record.
 
     With ``resume``, a finished calibration is reused (its record read back, with
     ``"reused": True``) and an unfinished one continued from its ``abc.db``. A new
     calibration's record (:func:`calibration.abc.settings_dict` plus ``record``) is
     written to ``calibration.json`` last. ``remake``: the command that makes the folder
-    again, for messages.
+    again, for messages; ``inside``: the folder being written (:func:`runtime.locks.locked`).
     """
     directory = Path(directory)
     if resume and finished(directory):
-        kept = calibration_record(directory, remake)
+        kept = calibration_record(directory, remake, inside=inside)
         # A study resumed with another --seed must not take calibrations of the old one
         # as its own (a record made before the seed was kept cannot be checked).
         if "seed" in kept and "seed" in kwargs and kept["seed"] != kwargs["seed"]:
@@ -64,15 +64,15 @@ def calibrate_or_reuse(directory: Path, *, resume: bool, remake: str,
                              "--seed in")
         return kept
     again = resume and (directory / "abc.db").is_file()
-    result = calibrate(directory, resume=again, progress=False, **kwargs)
+    result = calibrate(directory, resume=again, progress=False, inside=inside, **kwargs)
     made = {**settings_dict(result), **(record or {})}
     if "seed" in kwargs:
         made["seed"] = kwargs["seed"]
-    write_manifest(directory / RECORD_FILE, made)  # standard JSON: a NaN is null
+    write_manifest(directory / RECORD_FILE, made, inside=inside)  # a NaN is null
     return made
 
 
-def calibration_record(directory: Path, remake: str) -> dict:
+def calibration_record(directory: Path, remake: str, *, inside=None) -> dict:
     """Read ``calibration.json`` back, checked; a damaged one is one line naming the field.
 
     ``remake``: the command that makes it again (after deleting the folder's
@@ -81,7 +81,7 @@ def calibration_record(directory: Path, remake: str) -> dict:
     path = Path(directory) / RECORD_FILE
     again = (f"{remake} (delete {Path(directory) / 'posterior.csv'} first: --resume then "
              "rebuilds it from abc.db)")
-    record = read_own_json(path, again)
+    record = read_own_json(path, again, inside=inside)
     eps = record.get("epsilons")
     if not (isinstance(eps, list) and eps and all(_number(e) for e in eps)):
         raise InputError(f"{path}: field 'epsilons'", eps, "allowed: a non-empty list of "

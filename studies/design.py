@@ -211,7 +211,7 @@ class WorldStore:
     worlds go only when the first new one is stored.
     """
 
-    def __init__(self, path: Path, ident: dict, *, resume: bool):
+    def __init__(self, path: Path, ident: dict, *, resume: bool, inside=None):
         import json
         import sqlite3
 
@@ -220,7 +220,7 @@ class WorldStore:
         from sim.errors import InputError
 
         self.path = Path(path)
-        checked_database(self.path)  # a link to elsewhere (or for its journal) is refused
+        checked_database(self.path, inside)  # a link elsewhere (or its journal) is refused
         if resume and not self.path.is_file():
             raise InputError("--resume", str(self.path), "nothing to resume there: run "
                              "without --resume first", problem="missing design study")

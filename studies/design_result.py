@@ -66,12 +66,14 @@ class DesignStudy:
 def study_design(out: Path, *, quick: bool, rng: int, workers: int = 1,
                  scheduler: str | None = None, resume: bool = False,
                  command: str = "coprod.design()",
-                 say: Callable[[str], None] = lambda line: None) -> DesignStudy:
+                 say: Callable[[str], None] = lambda line: None,
+                 inside=None) -> DesignStudy:
     """Run the design study with its worlds kept in ``out`` (``resume``: reuse them).
 
     ``quick``: 600 worlds and the local volunteer policy; else 4,000 worlds and every
     shipped policy. ``say`` receives what is about to run and what is reused. The
-    caller holds ``out``'s lock.
+    caller holds ``out``'s lock: ``inside`` is the folder :func:`runtime.locks.locked`
+    yields.
     """
     from scenarios.spec import load_scenario, shipped_names
     from studies.design import (
@@ -92,7 +94,7 @@ def study_design(out: Path, *, quick: bool, rng: int, workers: int = 1,
         f"polic{'y' if len(policies) == 1 else 'ies'}, {workers} worker(s)"
         + (f" on Dask at {scheduler}" if scheduler else "") + f", seed {rng}")
     store = WorldStore(out / WORLDS_STORE, study_identity(study, policies, rng),
-                       resume=resume)
+                       resume=resume, inside=inside)
     reused = store.count()
     if reused:
         say(f"Reusing {reused:,} finished worlds of {study.worlds:,} "

@@ -153,10 +153,11 @@ def leave_one_out(out: Path, *, activities=TABLE2_IDS, quick: bool = False, seed
                   workers: int = 1, scheduler: str | None = None, resume: bool = False,
                   settings: Settings | None = None, draws: int | None = None,
                   table: SurveyTable | None = None, progress: bool = True,
-                  ) -> tuple[pd.DataFrame, dict]:
+                  inside=None) -> tuple[pd.DataFrame, dict]:
     """Run the study for ``activities`` (default all six).
 
     Returns the rows and a record of how each calibration was made (for the manifest).
+    ``inside``: the folder being written (:func:`runtime.locks.locked`).
     """
     settings, draws = study_sizes(quick, settings, draws)
     table = table or load_table2()
@@ -171,8 +172,8 @@ def leave_one_out(out: Path, *, activities=TABLE2_IDS, quick: bool = False, seed
             f"--out {out}", record={"seed": study_seed(seed, index),
                                     "activities_used": list(used)},
             seed=study_seed(seed, index), workers=workers, scheduler=scheduler,
-            observed=table, settings=settings, activities=used)
-        posterior = load_posterior(directory)
+            observed=table, settings=settings, activities=used, inside=inside)
+        posterior = load_posterior(directory, inside=inside)
         counts = predictive_counts(posterior, draws=draws, rng=study_seed(seed, 100 + index),
                                    workers=workers, scheduler=scheduler, progress=False)
         frames.append(predict_left_out(counts, table, left_out))
@@ -187,11 +188,14 @@ def leave_one_out(out: Path, *, activities=TABLE2_IDS, quick: bool = False, seed
 
 def study_leave_one_out(out: Path, *, quick: bool = False, rng: int = 0, workers: int = 1,
                         scheduler: str | None = None, resume: bool = False,
-                        command: str = "coprod.validate()") -> LeaveOneOut:
-    """Run the study into ``out`` (the caller holds its lock); its rows and manifest."""
+                        command: str = "coprod.validate()", inside=None) -> LeaveOneOut:
+    """Run the study into ``out``; its rows and manifest.
+
+    The caller holds ``out``'s lock; ``inside`` is the folder it yielded.
+    """
     t0 = time.perf_counter()
     frame, record = leave_one_out(out, quick=quick, seed=rng, workers=workers,
-                                  scheduler=scheduler, resume=resume)
+                                  scheduler=scheduler, resume=resume, inside=inside)
     return LeaveOneOut(frame, Manifest.of(
         command=command, seed=rng, quick=quick, workers=workers, scheduler=scheduler,
         resumed=resume, reproducible=not scheduler, summary=summarise(frame),

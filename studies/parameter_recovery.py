@@ -78,31 +78,33 @@ def truth_rows(k: int, truth: dict, posterior: Posterior) -> list[dict]:
     return rows
 
 
-def _truth_record(directory: Path, k: int, truth: dict, table_seed: int) -> None:
+def _truth_record(directory: Path, k: int, truth: dict, table_seed: int,
+                  inside=None) -> None:
     """Write (or, on resume, check) the truth a folder was calibrated for."""
     path = directory / TRUTH_FILE
     record = {"truth_id": k, "parameters": truth, "table_seed": table_seed}
     if path.exists():
         stored = read_own_json(path, f"coprod recovery --out {directory.parent} (in a new "
-                               "folder)")
+                               "folder)", inside=inside)
         if stored != json.loads(json.dumps(record)):
             raise InputError("--out", str(directory), "this folder was calibrated for "
                              "another truth (another --seed); choose another --out",
                              problem="mixed studies")
         return
     directory.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(record, indent=2) + "\n")
+    atomic_write_text(path, json.dumps(record, indent=2) + "\n", inside=inside)
 
 
 def recover(out: Path, *, truths: int = 20, quick: bool = False, seed: int = 0,
             workers: int = 1, scheduler: str | None = None, resume: bool = False,
             settings: Settings | None = None, progress: bool = True,
             each: Callable[[int, dict, Posterior], None] | None = None,
-            ) -> tuple[pd.DataFrame, dict]:
+            inside=None) -> tuple[pd.DataFrame, dict]:
     """Run the study: one row per (truth, free parameter), and how it was made.
 
     ``each(k, truth, posterior)`` is called after each truth's calibration (the policy
-    effects of :mod:`studies.effect_recovery` hang there).
+    effects of :mod:`studies.effect_recovery` hang there). ``inside``: the folder being
+    written (:func:`runtime.locks.locked`).
     """
     settings, _ = study_sizes(quick, settings, None)
     rows, record = [], {}
@@ -111,14 +113,14 @@ def recover(out: Path, *, truths: int = 20, quick: bool = False, seed: int = 0,
         directory = Path(out) / f"truth_{k:02d}"
         truth = draw_truth(seed, k)
         table_seed = study_seed(seed, TABLE_SEEDS + k)
-        _truth_record(directory, k, truth, table_seed)
+        _truth_record(directory, k, truth, table_seed, inside)
         made = calibrate_or_reuse(directory, resume=resume,
                                   remake=f"coprod recovery --resume --out {out}",
                                   seed=study_seed(seed, CALIBRATION_SEEDS + k),
                                   workers=workers, scheduler=scheduler,
                                   observed=synthetic_table(truth, table_seed),
-                                  settings=settings)
-        posterior = load_posterior(directory)
+                                  settings=settings, inside=inside)
+        posterior = load_posterior(directory, inside=inside)
         rows += truth_rows(k, truth, posterior)
         record[f"truth_{k:02d}"] = made
         if each is not None:

@@ -74,10 +74,11 @@ class RecoveryStudy:
 
 def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int = 1,
                  scheduler: str | None = None, resume: bool = False,
-                 command: str = "coprod.recovery()") -> RecoveryStudy:
+                 command: str = "coprod.recovery()", inside=None) -> RecoveryStudy:
     """Run the study into ``out`` (each truth in ``out/truth_NN``; the caller holds its lock).
 
-    Returns the study; :meth:`RecoveryStudy.write` writes its tables and manifest.
+    ``inside``: the folder being written (:func:`runtime.locks.locked`). Returns the
+    study; :meth:`RecoveryStudy.write` writes its tables and manifest.
     """
     t0 = time.perf_counter()
     out = Path(out)
@@ -93,7 +94,7 @@ def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int
         if resume and path.is_file():
             kept = read_own_csv(path, "coprod recovery --resume (delete the file)",
                                 columns=tuple(effects.COLUMNS),
-                                numeric=effects.NUMERIC_COLUMNS)
+                                numeric=effects.NUMERIC_COLUMNS, inside=inside)
             if kept["covered"].dtype != bool:
                 bad = next(v for v in kept["covered"] if v not in (True, False))
                 raise InputError(f"{path}: covered", printable(str(bad))[:40], "True or "
@@ -105,11 +106,12 @@ def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int
                                     rng=study_seed(seed, EFFECT_SEEDS + k),
                                     replicates=replicates, draws=draws, workers=workers,
                                     scheduler=scheduler)
-        atomic_write_frame(path, frame)
+        atomic_write_frame(path, frame, inside=inside)
         frames.append(frame)
 
     frame, record = recover(out, truths=truths, quick=quick, seed=seed, workers=workers,
-                            scheduler=scheduler, resume=resume, each=policy_effects)
+                            scheduler=scheduler, resume=resume, each=policy_effects,
+                            inside=inside)
     policy = pd.concat(frames, ignore_index=True)
     manifest = Manifest.of(
         command=command, seed=seed, quick=quick, workers=workers, scheduler=scheduler,

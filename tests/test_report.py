@@ -93,7 +93,8 @@ def test_the_report_command_reads_the_results_once(tmp_path, monkeypatch, capsys
     assert (ensembles / "policy_response.csv").is_file()
     read = []
     real = inputs.read_comparison
-    monkeypatch.setattr(inputs, "read_comparison", lambda path: read.append(path) or real(path))
+    monkeypatch.setattr(inputs, "read_comparison",
+                        lambda path, *rest: read.append(path) or real(path, *rest))
     assert main(["report", "--out", str(ensembles)]) == 0
     assert read == [ensembles / "comparison.csv"]
     assert "Made from" in capsys.readouterr().out

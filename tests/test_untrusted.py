@@ -130,11 +130,63 @@ def test_writers_refuse_links_and_paths_outside_the_locked_folder(tmp_path):
     (out / "baseline").symlink_to(outside)
     with pytest.raises(InputError, match="symbolic link"):
         atomic_write_text(out / "comparison.csv", "x")
-    with locked(out):
+    with locked(out) as folder:
         with pytest.raises(InputError, match="outside the output folder"):
-            atomic_write_text(out / "baseline" / "manifest.json", "{}")
+            atomic_write_text(out / "baseline" / "manifest.json", "{}", inside=folder)
     assert sorted(p.name for p in outside.iterdir()) == ["comparison.csv"]
     assert (outside / "comparison.csv").read_text() == "keep\n"
+
+
+def test_two_folders_written_at_once_each_confine_only_their_own_writers(tmp_path):
+    """The folder a writer may write is the one it is given, not every folder held.
+
+    With both folders locked in one process, a path in A that a link leads into B is
+    refused for A's writers (B being locked too no longer lets it through), and each
+    folder's writers and readers-back stay within it.
+    """
+    from runtime.files import atomic_write_text, read_own_json, replaced_together
+    from runtime.locks import locked
+    from runtime.manifests import write_manifest
+    from runtime.paths import checked_database
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    b.mkdir()
+    (b / "kept.json").write_text('{"kept": true}\n')
+    a.mkdir()
+    (a / "into_b").symlink_to(b)
+    with locked(a) as folder_a, locked(b) as folder_b:
+        assert (folder_a.path, folder_b.path) == (a, b)
+        for write in (lambda: atomic_write_text(a / "into_b" / "x.csv", "x\n",
+                                                inside=folder_a),
+                      lambda: write_manifest(a / "into_b" / "manifest.json", {},
+                                             inside=folder_a),
+                      lambda: checked_database(a / "into_b" / "abc.db", folder_a)):
+            with pytest.raises(InputError, match="outside the output folder"):
+                write()
+        with pytest.raises(InputError, match="outside the output folder"):
+            read_own_json(a / "into_b" / "kept.json", "x", inside=folder_a)
+        with pytest.raises(InputError, match="outside the output folder"):
+            with replaced_together(a / "into_b", ("x.csv",), inside=folder_a):
+                pass
+        # Each folder's own files are written through its own value.
+        atomic_write_text(a / "mine.csv", "a\n", inside=folder_a)
+        atomic_write_text(b / "mine.csv", "b\n", inside=folder_b)
+        with replaced_together(b, ("set.csv",), inside=folder_b) as stage:
+            atomic_write_text(stage / "set.csv", "b\n")
+        assert read_own_json(b / "kept.json", "x", inside=folder_b) == {"kept": True}
+        # B's value does not reach into A either.
+        with pytest.raises(InputError, match="outside the output folder"):
+            atomic_write_text(a / "mine.csv", "b\n", inside=folder_b)
+    assert sorted(p.name for p in b.iterdir()) == [".coprod.lock", "kept.json", "mine.csv",
+                                                   "set.csv"]
+    assert (a / "mine.csv").read_text() == "a\n" and (b / "set.csv").read_text() == "b\n"
+    # Outside any locked folder a writer still refuses a link and the package's folders.
+    (tmp_path / "link.csv").symlink_to(b / "mine.csv")
+    with pytest.raises(InputError, match="symbolic link"):
+        atomic_write_text(tmp_path / "link.csv", "x\n")
+    with pytest.raises(InputError, match="package folder"):
+        atomic_write_text(ROOT / "sim" / "x.csv", "x\n")
+    assert (b / "mine.csv").read_text() == "b\n" and not (ROOT / "sim" / "x.csv").exists()
 
 
 def _hold(lock: Path, record: str):
