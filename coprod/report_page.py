@@ -269,7 +269,8 @@ def open_report(directory: Path, waves=None, *,
         raise InputError("folder", str(directory / "survey" / "bootstrap.csv"),
                          f"missing; create it with '{SURVEY_REMAKE.split(chr(39))[0]}' or "
                          "run 'coprod demo'", problem="missing file")
-    check_out_dir(directory)  # a read-only folder is refused before anything is read
+    # A read-only folder is refused before anything is read.
+    check_out_dir(directory, where="folder")
     return load_inputs(directory, waves, studies=True, studies_folder=studies_folder)
 
 

@@ -390,7 +390,7 @@ def read_ensembles(directory: Path, baseline: str = "baseline", only=None, *,
     for name in wanted:
         if name in found:
             continue
-        where = "baseline" if name == baseline else "SCENARIO"
+        where = "baseline" if name == baseline else "scenario"
         if name in skipped:
             raise InputError(f"{directory / name}/outcomes.csv", name, "no run finished; "
                              "make it with " + (remake or f"'coprod run {name} --out "

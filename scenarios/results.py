@@ -154,7 +154,7 @@ def run_ensemble(items: Sequence, *, posterior, out, seed: int, draws=None, repl
     from runtime.files import check_out_dir, replaced_together
     from scenarios.spec import load_many, shipped_names
 
-    out = check_out_dir(out)
+    out = check_out_dir(out, where="out")
     items = shipped_names() if list(items) == ["all"] else list(items)
     scenarios = [s.with_sizes(draws=draws, replicates=replicates,
                               horizon_weeks=horizon_weeks, assumption_draws=assumption_draws)
@@ -405,7 +405,7 @@ def compare_folder(folder, *, baseline: str = "baseline", waves, data_given: boo
     from runtime.locks import locked
     from scenarios.compare import compare_scenarios
 
-    folder = check_out_dir(folder)
+    folder = check_out_dir(folder, where="folder")
     with locked(folder):
         _check_population(folder, baseline, waves, data_given)
         comp = compare_scenarios(folder, baseline, rng=rng, observed=waves.waves[0].table)

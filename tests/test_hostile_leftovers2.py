@@ -177,22 +177,38 @@ LAYERS = ("calibration", "scenarios", "studies")
 NOT_YET = {"calibration/abc.py"}
 
 
+def _flag(text: object) -> bool:
+    """Whether ``text`` starts with a flag ("--out ...") or a placeholder ("SCENARIO")."""
+    word = str(text).split(" ")[0].split(":")[0]
+    return isinstance(text, str) and (text.startswith("--") or (len(word) > 2
+                                                                and word.isupper()))
+
+
 def _flag_places(path: Path) -> list[str]:
-    """Errors raised in ``path`` placed at a command-line flag ("--out", "SCENARIO")."""
+    """Places of errors in ``path`` that are command-line flags ("--out", "SCENARIO").
+
+    The first argument of an ``...Error(...)``, and whatever is assigned to, or passed
+    as, ``where``.
+    """
     found = []
-    tree = ast.parse(path.read_text())
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(
-                node.func, "attr", "")).endswith("Error") and node.args):
-            continue
-        first = node.args[0]
-        parts = [first] if isinstance(first, ast.Constant) else \
-            first.values[:1] if isinstance(first, ast.JoinedStr) else []
-        text = next((p.value for p in parts if isinstance(p, ast.Constant)
-                     and isinstance(p.value, str)), "")
-        word = text.split(" ")[0].split(":")[0]
-        if text.startswith("--") or (len(word) > 2 and word.isupper()):
-            found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {text}")
+    for node in ast.walk(ast.parse(path.read_text())):
+        places = []
+        if isinstance(node, ast.Call) and node.args and getattr(
+                node.func, "id", getattr(node.func, "attr", "")).endswith("Error"):
+            first = node.args[0]
+            places = [first.values[0] if isinstance(first, ast.JoinedStr) and first.values
+                      else first]
+        if isinstance(node, ast.Call):
+            places += [k.value for k in node.keywords if k.arg == "where"]
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "where"
+                                                for t in node.targets):
+            places.append(node.value)
+        for place in places:
+            texts = [n.value for n in ast.walk(place) if isinstance(n, ast.Constant)]
+            if isinstance(place, ast.JoinedStr):
+                texts = texts[:1]
+            found += [f"{path.relative_to(ROOT)}:{node.lineno}: {t}" for t in texts
+                      if _flag(t)]
     return found
 
 
