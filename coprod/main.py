@@ -20,7 +20,9 @@ from sim.errors import CoprodError, InputError, PrintableStream, printable
 
 EXIT_USAGE = 2
 # The library names its keyword arguments; the command line names its flags (the same
-# for every command: a folder given to compare, discover or report is its --out).
+# for every command: a folder given to compare, discover or report is its --out). A
+# "scenario" stays so: it is SCENARIO to discover, SCENARIO_OR_FILE to run and
+# --scenario to sensitivity.
 FLAGS = {"steps": "--steps", "population": "--population", "reps": "--reps",
          "resample": "--resample", "resume": "--resume", "out": "--out", "folder": "--out",
          "baseline": "--baseline", "draws": "--draws", "replicates": "--replicates",
@@ -29,8 +31,7 @@ FLAGS = {"steps": "--steps", "population": "--population", "reps": "--reps",
          "adopters": "--adopters", "min_epsilon": "--min-epsilon", "data": "--data",
          "municipality": "--municipality", "posterior": "--posterior",
          "outcome": "--outcome", "below": "--below", "above": "--above",
-         "threshold": "--threshold", "scenario": "SCENARIO",
-         "scenarios": "SCENARIO_OR_FILE"}
+         "threshold": "--threshold", "scenarios": "SCENARIO_OR_FILE"}
 
 
 def as_flags(err: CoprodError) -> CoprodError:

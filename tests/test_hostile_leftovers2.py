@@ -263,6 +263,9 @@ def test_the_command_line_still_names_its_flags(tmp_path, capsys, write):
     late = write("late.toml", 'name = "late"\ndescription = "x"\n[set]\nlever_week = 30\n')
     assert main(["run", str(late), "--horizon", "20", "--out", str(tmp_path / "r")]) == 2
     refusal(capsys, "--horizon: key 'set.lever_week': past the horizon")
+    # A scenario is SCENARIO_OR_FILE to run, --scenario to sensitivity: named as itself.
+    assert main(["run", "nope", "--out", str(tmp_path / "r")]) == 2
+    refusal(capsys, "coprod run: error: scenario: unknown scenario 'nope'")
 
 
 def test_runs_of_another_seed_are_refused_at_out(tmp_path):
