@@ -17,6 +17,7 @@ import pandas as pd
 
 from runtime.files import read_back
 from runtime.manifests import Manifest
+from sim.errors import as_path
 
 NARROWING_OUTPUTS = ("narrowing.csv", "screening.csv")
 MADE_BY = "coprod calibrate --out DIR"
@@ -70,11 +71,13 @@ class Calibration:
         from calibration.posterior import load_posterior
         from runtime.files import read_own_csv
 
-        folder = Path(folder)
+        folder = as_path(folder)
         manifest = Manifest.read(folder / "manifest.json", MADE_BY)
         screening_file = folder / "screening.csv"
+        # Absent: the calibration did not screen. Anything else named so (a folder, a
+        # link) is read, and refused in one line, rather than taken for "no screening".
         screening = (read_own_csv(screening_file, MADE_BY, columns=("input", "informative"))
-                     if screening_file.is_file() else None)
+                     if screening_file.exists() or screening_file.is_symlink() else None)
         adjusted = read_own_csv(folder / "posterior_adjusted.csv", MADE_BY,
                                 columns=ADJUSTED_COLUMNS, numeric=ADJUSTED_COLUMNS[1:])
         return cls(folder, load_posterior(folder),

@@ -22,6 +22,7 @@ import pandas as pd
 from calibration.claims import COLUMNS as CLAIM_COLUMNS
 from runtime.files import read_back
 from runtime.manifests import Manifest
+from sim.errors import as_path
 
 # The study's set of files (replaced together by whoever writes it into a folder).
 SURVEY_OUTPUTS = ("bootstrap.csv", "claims.csv", "classes.csv", "classes_sensitivity.csv",
@@ -121,7 +122,7 @@ class SurveyStudy:
         """
         from runtime.files import read_own_csv
 
-        folder = Path(folder)
+        folder = as_path(folder)
         made_by = "coprod survey --out DIR"
         manifest = Manifest.read(folder / "manifest.json", made_by)
         boot = read_own_csv(folder / "bootstrap.csv", made_by, columns=BOOTSTRAP_COLUMNS,

@@ -323,12 +323,12 @@ def check_spec(spec: str | Path) -> None:
     text = str(spec)
     shipped = ", ".join(SHIPPED)
     if not text.strip():
-        raise InputError("--data", text, f"give a survey file (CSV or TOML) or one of "
+        raise InputError("data", text, f"give a survey file (CSV or TOML) or one of "
                          f"{shipped}", problem="empty value")
     path = Path(text)
     if text not in SHIPPED and not path.exists() and not path.is_symlink() \
             and not path.suffix and "/" not in text:
-        raise InputError("--data", text, f"shipped surveys: {shipped}; or give a survey "
+        raise InputError("data", text, f"shipped surveys: {shipped}; or give a survey "
                          "file (CSV or TOML)", problem="unknown survey name")
 
 
@@ -431,11 +431,11 @@ class Waves:
 
     def __post_init__(self):
         if not self.waves:
-            raise InputError("--data", "", "at least one survey", problem="no survey:")
+            raise InputError("data", "", "at least one survey", problem="no survey:")
         years = [w.year for w in self.waves]
         if years != sorted(set(years)):
             twice = sorted({y for y in years if years.count(y) > 1})
-            raise InputError("--data", ", ".join(map(str, years)), "one survey per year "
+            raise InputError("data", ", ".join(map(str, years)), "one survey per year "
                              f"(two or more in {', '.join(map(str, twice))})"
                              if twice else "waves in order of their years",
                              problem="waves:")
@@ -475,7 +475,7 @@ class Waves:
         object.__setattr__(self, "weeks", weeks)
         most = int(PARAMETERS["lever_week"].high)  # the longest run after the snapshot
         if weeks[-1] > most:
-            raise InputError("--data", f"{years[0]} to {years[-1]}", "waves within "
+            raise InputError("data", f"{years[0]} to {years[-1]}", "waves within "
                              f"{most // 52} years", problem="waves too far apart:")
         for wave in self.waves[1:]:
             if wave.frame is not None and self.waves[0].frame != wave.frame \

@@ -56,10 +56,15 @@ def parse_assignments(items: list[str], *, where: str) -> dict[str, float]:
     from sim.parameters import validate
 
     values: dict[str, float] = {}
+    given: dict[str, str] = {}  # as written, to name both values of a repeated name
     for item in items:
         name, sep, raw = item.partition("=")
         if not sep or not name.strip():
             raise InputError(where, item, "expected NAME=VALUE, e.g. policy_share=1")
+        if name.strip() in given:  # the last would silently win
+            raise InputError(f"{where} {name.strip()}", raw, f"allowed: each name once (it "
+                             f"was given {given[name.strip()]!r} before)", problem="repeated:")
+        given[name.strip()] = raw
         try:
             values[name.strip()] = parse_number(raw)
         except ValueError:

@@ -19,19 +19,31 @@ import threading
 from sim.errors import CoprodError, InputError, PrintableStream, printable
 
 EXIT_USAGE = 2
-# The library names its keyword arguments; the command line names its flags.
+# The library names its keyword arguments; the command line names its flags (the same
+# for every command: a folder given to compare, discover or report is its --out). A
+# "scenario" stays so: it is SCENARIO to discover, SCENARIO_OR_FILE to run and
+# --scenario to sensitivity.
 FLAGS = {"steps": "--steps", "population": "--population", "reps": "--reps",
-         "resample": "--resample", "resume": "--resume", "out": "--out",
+         "resample": "--resample", "resume": "--resume", "out": "--out", "folder": "--out",
          "baseline": "--baseline", "draws": "--draws", "replicates": "--replicates",
          "horizon_weeks": "--horizon", "scheduler": "--scheduler", "workers": "--workers",
          "assumption_draws": "--assumption-draws", "rng": "--seed",
-         "adopters": "--adopters", "min_epsilon": "--min-epsilon"}
+         "adopters": "--adopters", "min_epsilon": "--min-epsilon", "data": "--data",
+         "municipality": "--municipality", "posterior": "--posterior",
+         "outcome": "--outcome", "below": "--below", "above": "--above",
+         "threshold": "--threshold", "scenarios": "SCENARIO_OR_FILE"}
 
 
 def as_flags(err: CoprodError) -> CoprodError:
-    """``err`` placed at the command-line flag that set the library argument it names."""
-    if isinstance(err, InputError) and err.where in FLAGS:
-        return err.at(FLAGS[err.where])
+    """``err`` placed at the command-line flag that set the library argument it names.
+
+    The argument is the whole of the error's place (``out``) or its first part
+    (``horizon_weeks: key 'set.lever_week'``).
+    """
+    if isinstance(err, InputError):
+        name, colon, rest = str(err.where).partition(": ")
+        if name in FLAGS:
+            return err.at(FLAGS[name] + colon + rest)
     return err
 
 

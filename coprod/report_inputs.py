@@ -21,6 +21,15 @@ import pandas as pd
 from calibration.posterior import load_posterior
 from runtime.files import read_own_csv, read_own_json
 from scenarios import over_time
+from scenarios.results import (
+    ATTRIBUTION_BOUNDS,
+    ATTRIBUTION_NUMERIC,
+    BY_YEAR_BOUNDS,
+    BY_YEAR_NUMERIC,
+)
+from scenarios.results import COMPARISON_BOUNDS as COMP_BOUNDS
+from scenarios.results import COMPARISON_COLUMNS as COMP_COLUMNS
+from scenarios.results import COMPARISON_NUMERIC as COMP_NUMERIC
 from sim.errors import InputError
 
 # How each output is made again; 'coprod demo' makes them all (the quotes nest in messages).
@@ -41,19 +50,8 @@ CLAIM_COLUMNS = ("claim", "level", "verdict", "evidence")
 FIT_COLUMNS = ("activity", "coordinator", "observed", "sim_low_90", "sim_high_90", "inside")
 VALIDATION_COLUMNS = ("pattern", "known", "sim_median", "sim_low_90", "sim_high_90",
                       "consistent")
-COMP_COLUMNS = ("scenario", "outcome", "median")
-COMP_NUMERIC = ("median", "diff_median", "diff_low_90", "diff_high_90", "mean", "low_90",
-                "high_90", "mean_low_90", "mean_high_90", "runs", "paired_runs",
-                "reading_weight", "reading_worlds")
 LEVELS = ("median", "mean", "low_90", "high_90")  # an outcome's level (its range: below)
 CHANGES = ("diff_median", "diff_low_90", "diff_high_90")  # a change of it
-# Every outcome is a level of at least 0 (shares, counts, hours, trust), far below 1e12;
-# a class's probability (the mean of a 0/1 outcome) and its interval lie in 0 to 1.
-COMP_BOUNDS = {**dict.fromkeys(("median", "mean", "low_90", "high_90"), (0.0, 1e12)),
-               **dict.fromkeys(("diff_median", "diff_low_90", "diff_high_90"),
-                               (-1e12, 1e12)),
-               **dict.fromkeys(("mean_low_90", "mean_high_90", "reading_weight"), (0.0, 1.0)),
-               **dict.fromkeys(("runs", "paired_runs", "reading_worlds"), (0.0, 1e9))}
 # Each interval holds its estimate: (low, estimate, high), in the rows that have them.
 COMP_ORDERED = (("low_90", "median", "high_90"),
                 ("diff_low_90", "diff_median", "diff_high_90"),
@@ -61,11 +59,6 @@ COMP_ORDERED = (("low_90", "median", "high_90"),
 CLASS_PREFIX = "class:"
 ATTRIBUTION_COLUMNS = ("scenario", "outcome", "input", "kind", "share", "low_90", "high_90",
                        "rank_correlation", "note")
-ATTRIBUTION_NUMERIC = ("share", "low_90", "high_90", "rank_correlation")
-# A share of variance lies in 0 to 1; an interval's ends (of a share, or of a rank
-# correlation for an association) and a rank correlation in -1 to 1.
-ATTRIBUTION_BOUNDS = {"share": (0.0, 1.0), **dict.fromkeys(
-    ("low_90", "high_90", "rank_correlation"), (-1.0, 1.0))}
 # The scenarios' figures, in the report's order, with their captions ({observed}: the
 # survey the baseline is set against).
 SCENARIO_FIGURES = (
@@ -76,11 +69,6 @@ SCENARIO_FIGURES = (
     ("baseline_vs_observed.png", "Baseline at the 2015 snapshot against {observed}"),
     ("attribution.png", "Where each policy effect's uncertainty comes from"),
 )
-BY_YEAR_NUMERIC = ("year", "calendar_year", "week", "diff_median", "diff_low_90",
-                   "diff_high_90", "runs")
-BY_YEAR_BOUNDS = {"year": (0.0, 100.0), "calendar_year": (2015.0, 2115.0),
-                  "week": (0.0, 2600.0), "runs": (0.0, 1e9),
-                  **dict.fromkeys(CHANGES, (-1e12, 1e12))}
 MAX_SURVEYS = 100  # survey records read from one manifest (a wave per year at most)
 MAX_YEARS_WORDS = 1000  # "years" (scenarios.ensemble.years_words): a sentence of ~250
 MAX_PATH_TEXT = 4096  # a manifest's posterior: a folder's path, or "shipped: ..."
@@ -592,7 +580,8 @@ def _check_compared(sdir: Path, comp: pd.DataFrame, compared: tuple, record: dic
     # Read as compare reads them (each field it uses checked), in comparison.csv's order.
     manifests = {r.name: (r.path, read_manifest(r.path, inside=inside)) for r in runs
                  if r.name in compared}
-    notes = check_compared(path, record, manifests, compared[0])
+    notes = check_compared(path, record, manifests, compared[0],
+                           [r.name for r in runs if r.name not in compared])
     check_groups(path, record, comp, manifests)
     return tuple(notes)
 

@@ -166,8 +166,7 @@ def findings_of(inp: ReportInputs) -> list:
     comp = sc.comparison if sc is not None else None
     if comp is not None:
         record = sc.comparison_manifest
-        population = record.get("population") if isinstance(record.get("population"),
-                                                             str) else "survey2015"
+        population = record["population"]  # checked: the runs' (check_compared)
         baseline = str(record.get("baseline") or comp.scenario.iloc[0])
         own = own_sentences(comp, population, baseline, sc.attribution, NO_LINK)
         out += own
@@ -257,7 +256,7 @@ def open_report(directory: Path, waves=None, *, studies_folder: Path | None = No
     """
     directory = Path(directory)
     if not directory.is_dir():
-        raise InputError("--out", str(directory), "give the folder 'coprod demo' wrote (with "
+        raise InputError("folder", str(directory), "give the folder 'coprod demo' wrote (with "
                          "survey/, fit/ and scenarios/) or one 'coprod run' wrote",
                          problem="no such directory")
     sdir = scenarios_dir(directory)
@@ -265,13 +264,14 @@ def open_report(directory: Path, waves=None, *, studies_folder: Path | None = No
             or (directory / "fit" / "fit.csv").exists()
             or (sdir is not None and (sdir / "comparison.csv").exists())):
         if sdir is not None:  # runs there, not compared: the next step is compare
-            raise InputError("--out", str(sdir / "comparison.csv"), "the runs there are not "
+            raise InputError("folder", str(sdir / "comparison.csv"), "the runs there are not "
                              f"compared yet; make it with 'coprod compare --out {sdir}'",
                              problem="missing file")
-        raise InputError("--out", str(directory / "survey" / "bootstrap.csv"),
+        raise InputError("folder", str(directory / "survey" / "bootstrap.csv"),
                          f"missing; create it with '{SURVEY_REMAKE.split(chr(39))[0]}' or "
                          "run 'coprod demo'", problem="missing file")
-    check_out_dir(directory)  # a read-only folder is refused before anything is read
+    # A read-only folder is refused before anything is read.
+    check_out_dir(directory, where="folder")
     return load_inputs(directory, waves, studies=True, studies_folder=studies_folder,
                        inside=inside)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from sim.catalogue import COORDINATORS, TABLE2_IDS
 from sim.errors import CoprodError, InputError
 from sim.outcomes import SUMMARY
 from sim.parameters import LEVERS, PARAMETERS
-from sim.population_spec import PopulationSpec
+from sim.population_spec import PopulationSpec, describe_name
 from sim.regime import POLICY_INPUTS, READINGS
 
 
@@ -398,15 +399,18 @@ def check_manifests(manifests: dict[str, tuple[Path, dict]], baseline: str) -> l
 
 
 def check_compared(path: Path, record: dict, manifests: dict[str, tuple[Path, dict]],
-                   baseline: str) -> list[str]:
+                   baseline: str, uncompared: Sequence[str] = ()) -> list[str]:
     """Refuse, in one line, a comparison made from other runs than the folder holds now.
 
     ``path``: the comparison's manifest (``comparison_manifest.json``), ``record`` its
-    content; ``manifests``: the compared scenarios' manifests (:func:`check_manifests`).
+    content; ``manifests``: the compared scenarios' manifests (:func:`check_manifests`);
+    ``uncompared``: the folder's scenarios with runs that the comparison does not hold.
     The runs must pass compare's own check (:func:`check_manifests`, whose notes are
     returned) and be the very runs compared: each manifest's digest as the comparison
     recorded it (a ``run --force`` of one scenario since, or a run killed between two
-    scenarios' files, leaves another).
+    scenarios' files, leaves another), on the population the comparison records. A
+    scenario run into the folder after the comparison makes it stale too: compare
+    compares every scenario of its folder.
     """
     folder = path.parent
     again = f"rerun 'coprod compare --out {folder}' to compare the runs there now"
@@ -418,6 +422,7 @@ def check_compared(path: Path, record: dict, manifests: dict[str, tuple[Path, di
                          f"manifests of the scenarios compared ({', '.join(manifests)}), "
                          "as 'coprod compare' writes them (an earlier coprod wrote none); "
                          + again, problem="missing or malformed")
+    _check_population_field(path, record, baseline, manifests[baseline][1], again)
     try:
         notes = check_manifests(manifests, baseline)
     except CoprodError as err:
@@ -431,7 +436,31 @@ def check_compared(path: Path, record: dict, manifests: dict[str, tuple[Path, di
                              f"since, by a 'coprod run' into {folder}, or one of the two "
                              "manifests was edited); " + again,
                              problem="made from other runs of")
+    if uncompared:
+        name = uncompared[0]
+        raise InputError(str(folder / "comparison.csv"), name, f"{folder / name} holds "
+                         "runs made after the comparison (compare compares every scenario "
+                         "of its folder); " + again, problem="does not compare the runs of")
     return notes
+
+
+def _check_population_field(path: Path, record: dict, baseline: str, runs: dict,
+                            again: str) -> None:
+    """Refuse a comparison's ``population`` that is no population, or not its runs'."""
+    from sim.population_spec import BASES
+
+    population = record.get("population")
+    try:
+        PopulationSpec.parse(population)
+    except InputError:
+        raise InputError(f"{path}: field 'population'", population, "allowed: "
+                         f"{', '.join(BASES)}, either with your municipality, or a survey's "
+                         "frame, as 'coprod compare' writes them; " + again) from None
+    made_on = runs.get("population") or "survey2015"
+    if population != made_on:
+        raise InputError(f"{path}: field 'population'", population, "allowed: the "
+                         f"population of {baseline}'s runs ({describe_name(made_on)}); "
+                         + again, problem="another population than the runs':")
 
 
 def adopts_alone(manifest: dict) -> bool:
@@ -602,7 +631,7 @@ def _refuse_unfinished(directory: Path) -> None:
         return
     stores = sorted(p.parent.name for p in directory.glob("*/runs.sqlite"))
     if stores:
-        raise InputError("--out", str(directory), "the runs of " + ", ".join(stores[:5])
+        raise InputError("folder", str(directory), "the runs of " + ", ".join(stores[:5])
                          + " were interrupted before their outcomes were written; finish "
                          "them with 'coprod run ... --resume' and the same options",
                          problem="unfinished runs in")

@@ -41,7 +41,7 @@ import pandas as pd
 from runtime.files import read_back
 from scenarios.effects import KEY, read_ensembles
 from scenarios.thresholds import DENSITY_THRESHOLD
-from sim.errors import CoprodError, InputError, UnknownNameError
+from sim.errors import CoprodError, InputError, UnknownNameError, as_path
 from sim.outcomes import SUMMARY, outcome
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
 
@@ -104,27 +104,28 @@ class Discovery:
         from runtime.files import read_own_csv
         from runtime.manifests import Manifest
 
-        folder = Path(folder)
-        made_by = "coprod discover"
-        record = Manifest.read(folder / "discovery.json", made_by)
-        boxes = read_own_csv(folder / "discovery.csv", made_by, columns=COLUMNS[:8])
+        folder = as_path(folder)
+        record = Manifest.read(folder / "discovery.json", MADE_BY)
+        boxes = read_own_csv(folder / "discovery.csv", MADE_BY, columns=COLUMNS[:8],
+                             numeric=BOX_NUMERIC, bounds=BOX_BOUNDS)
         if "input" in boxes:
             boxes["input"] = boxes["input"].fillna("").astype(str)
-        try:
-            counted = (int(record["paired_runs"]), int(record["failing_runs"]))
-            return cls(str(record["scenario"]), str(record["baseline"]),
-                       str(record["outcome"]), str(record["rule"]), float(record["limit"]),
-                       float(record["threshold"]), None,
-                       tuple(str(n) for n in record.get("inputs", [])),
-                       tuple(str(n) for n in record.get("constant_inputs", [])), boxes,
-                       unmatched=int(record.get("left_out_runs", 0)),
-                       notes=tuple(str(n) for n in record.get("notes", [])),
-                       counted=counted)
-        except (KeyError, TypeError, ValueError) as err:
-            raise InputError(str(folder / "discovery.json"), str(err)[:80],
-                             f"make it again with '{made_by}'",
-                             problem="malformed file:") from None
-
+        field = _checked_field(record, folder / "discovery.json")
+        paired = field("paired_runs", _whole(1), "a whole number of runs, at least 1")
+        failing = field("failing_runs", _whole(1, paired - 1), "a whole number of runs "
+                        f"from 1 to paired_runs - 1 ({paired - 1}): a discovery is made "
+                        "only when some runs fail and some do not")
+        return cls(field("scenario", _name, "a scenario's name"),
+                   field("baseline", _name, "a scenario's name"),
+                   field("outcome", SUMMARY.__contains__, "one of " + ", ".join(SUMMARY)),
+                   field("rule", ("below", "above").__contains__, "below, above"),
+                   float(field("limit", _finite, "a finite number")),
+                   float(field("threshold", _density, "a density above 0 and at most 1")),
+                   None, field("inputs", _names, "a list of input names", []),
+                   field("constant_inputs", _names, "a list of input names", []), boxes,
+                   unmatched=field("left_out_runs", _whole(0), "a whole number of runs", 0),
+                   notes=field("notes", _texts, "a list of texts", []),
+                   counted=(paired, failing))
     def describe_rule(self) -> str:
         """E.g. ``effect on share_together < 2 percentage points``."""
         unit = outcome(self.outcome).difference_unit()
@@ -163,6 +164,65 @@ class Discovery:
         return list(OUTPUTS)
 
 
+MADE_BY = "coprod discover"
+# discovery.csv's numbers: shares of runs in 0 to 1, counts of runs and inputs.
+BOX_NUMERIC = ("box", "coverage", "density", "mass", "runs", "failing_runs", "restricted")
+BOX_BOUNDS = {"box": (1.0, MAX_BOXES), **dict.fromkeys(("coverage", "density", "mass"),
+                                                       (0.0, 1.0)),
+              **dict.fromkeys(("runs", "failing_runs", "restricted"), (0.0, 1e9))}
+
+
+def _checked_field(record, path: Path):
+    """A reader of ``record``'s fields that refuses, in one line, a value not allowed.
+
+    ``field(key, fits, allowed, default)``: the value when ``fits(value)`` (the default
+    when the field is absent and a default is given), else an :class:`InputError`
+    naming the file, the field, the value and ``allowed``.
+    """
+    missing = object()
+
+    def field(key: str, fits, allowed: str, default=missing):
+        value = record.get(key, default)
+        again = f"allowed: {allowed}; make it again with '{MADE_BY}'"
+        if value is missing:
+            raise InputError(str(path), key, again, problem="missing field")
+        if not fits(value):
+            raise InputError(f"{path}: field '{key}'", value, again)
+        return tuple(value) if isinstance(value, list) else value
+    return field
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _finite(value) -> bool:
+    return _number(value) and bool(np.isfinite(value))
+
+
+def _density(value) -> bool:
+    return _finite(value) and 0 < value <= 1
+
+
+def _whole(low: int, high: float = 1e9):
+    return lambda value: type(value) is int and low <= value <= high
+
+
+def _name(value) -> bool:
+    from scenarios.spec import NAME_RE
+
+    return isinstance(value, str) and NAME_RE.fullmatch(value) is not None
+
+
+def _names(value) -> bool:
+    return isinstance(value, list) and all(isinstance(n, str) and n in PARAMETERS
+                                           for n in value)
+
+
+def _texts(value) -> bool:
+    return isinstance(value, list) and all(isinstance(n, str) for n in value)
+
+
 def policy_effects(directory: Path, scenario: str, name: str, baseline: str = "baseline",
                    inside=None) -> tuple[pd.DataFrame, int, list[str]]:
     """Per paired run: the scenario's ``name`` minus the baseline's, in the shown unit.
@@ -174,9 +234,9 @@ def policy_effects(directory: Path, scenario: str, name: str, baseline: str = "b
     """
     directory = Path(directory)
     if name not in SUMMARY:
-        raise UnknownNameError("--outcome", name, SUMMARY, problem="unknown outcome")
+        raise UnknownNameError("outcome", name, SUMMARY, problem="unknown outcome")
     if scenario == baseline:
-        raise InputError("SCENARIO", scenario, "give a scenario other than the baseline "
+        raise InputError("scenario", scenario, "give a scenario other than the baseline "
                          "(its effect against itself is zero)")
     remake = _run_command(scenario, baseline, directory)
     ens = read_ensembles(directory, baseline, [scenario], remake=remake, inside=inside)
@@ -226,13 +286,14 @@ def discover(directory: Path, scenario: str, name: str, *, below: float | None =
     ``inside``: the folder being written, when ``directory`` is in it.
     """
     if (below is None) == (above is None):
-        raise InputError("rule", (below, above), "give exactly one of --below X or --above X")
+        raise InputError("below, above", (below, above), "give exactly one of them, a "
+                         "number", problem="not one rule:")
     limit = below if below is not None else above
     if not np.isfinite(limit):
-        raise InputError("--below" if below is not None else "--above", limit,
+        raise InputError("below" if below is not None else "above", limit,
                          "allowed: a finite number")
     if not 0 < threshold <= 1:
-        raise InputError("--threshold", threshold, "allowed: a density above 0 and at most 1")
+        raise InputError("threshold", threshold, "allowed: a density above 0 and at most 1")
     effects, unmatched, notes = policy_effects(directory, scenario, name, baseline, inside)
     if effects.empty:
         raise InputError(str(Path(directory) / scenario), scenario, "no run pairs with a "

@@ -286,7 +286,7 @@ def scenario_folders(directory: Path) -> tuple[list[str], tuple]:
     """Names of the scenario folders with ``outcomes.csv``, and of those without."""
     directory = Path(directory)
     if not directory.is_dir():
-        raise InputError("--out", str(directory), "give the directory 'coprod run' wrote",
+        raise InputError("folder", str(directory), "give the directory 'coprod run' wrote",
                          problem="no such directory")
     folders = {p.parent for p in directory.glob("*/manifest.json")}
     folders |= {p.parent for p in directory.glob("*/runs.sqlite")}
@@ -294,7 +294,7 @@ def scenario_folders(directory: Path) -> tuple[list[str], tuple]:
     found = sorted(f.name for f in folders if (f / "outcomes.csv").exists())
     skipped = tuple(sorted(f.name for f in folders if not (f / "outcomes.csv").exists()))
     if not found:
-        raise InputError("out", str(directory), "no <scenario>/outcomes.csv found there; "
+        raise InputError("folder", str(directory), "no <scenario>/outcomes.csv found there; "
                          "run the scenarios into this directory first",
                          problem="empty directory")
     return found, skipped
@@ -396,7 +396,7 @@ def read_ensembles(directory: Path, baseline: str = "baseline", only=None, *,
     for name in wanted:
         if name in found:
             continue
-        where = "baseline" if name == baseline else "SCENARIO"
+        where = "baseline" if name == baseline else "scenario"
         if name in skipped:
             raise InputError(f"{directory / name}/outcomes.csv", name, "no run finished; "
                              "make it with " + (remake or f"'coprod run {name} --out "

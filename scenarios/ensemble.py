@@ -394,7 +394,7 @@ def run_ensembles(scenarios: list[Scenario], posterior: Posterior, out: Path, *,
 
         check_scheduler(scheduler)
     for scenario in scenarios:  # e.g. a scenario named 'sim' with --out at the repo root
-        refuse_package_dir(out / scenario.name, f"--out {out}: scenario {scenario.name}")
+        refuse_package_dir(out / scenario.name, "out")
     code, post = code_version(), posterior_hash(posterior)
     idents = [identity(s, seed=seed, posterior=post, code=code) for s in scenarios]
     with locked(out) as folder:

@@ -17,7 +17,7 @@ def load_municipality(path: str | Path) -> Municipality:
     """Read and validate a municipality file (UTF-8 TOML, at most 100 kB)."""
     path = Path(path)
     if not path.exists():  # a folder or FIFO is refused as such by read_text_limited
-        raise InputError("--municipality", str(path), "give the path of a TOML file "
+        raise InputError("municipality", str(path), "give the path of a TOML file "
                          "describing your municipality (see docs/examples/"
                          "municipality.toml)", problem="no such file")
     try:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from runtime.files import read_back
 from runtime.manifests import Manifest
-from sim.errors import CoprodError, InputError
+from sim.errors import CoprodError, InputError, as_path
 
 COMPARE_OUTPUTS = ("comparison.csv", "differences.png", "shares.png", "timeseries.png",
                    "baseline_vs_observed.csv", "baseline_vs_observed.png", "attribution.csv",
@@ -28,6 +28,30 @@ COMPARE_OUTPUTS = ("comparison.csv", "differences.png", "shares.png", "timeserie
                    "policy_response.png", "effect_by_year.csv", "effect_by_year.png",
                    "comparison_manifest.json")
 COMPARISON_MANIFEST = "comparison_manifest.json"
+# What the comparison's tables hold where numbers are read back (by ComparisonResult.read
+# and the report): the columns each must have, those that are numbers, and their ranges.
+COMPARISON_COLUMNS = ("scenario", "outcome", "median")
+COMPARISON_NUMERIC = ("median", "diff_median", "diff_low_90", "diff_high_90", "mean",
+                      "low_90", "high_90", "mean_low_90", "mean_high_90", "runs",
+                      "paired_runs", "reading_weight", "reading_worlds")
+# Every outcome is a level of at least 0 (shares, counts, hours, trust), far below 1e12;
+# a class's probability (the mean of a 0/1 outcome) and its interval lie in 0 to 1.
+COMPARISON_BOUNDS = {
+    **dict.fromkeys(("median", "mean", "low_90", "high_90"), (0.0, 1e12)),
+    **dict.fromkeys(("diff_median", "diff_low_90", "diff_high_90"), (-1e12, 1e12)),
+    **dict.fromkeys(("mean_low_90", "mean_high_90", "reading_weight"), (0.0, 1.0)),
+    **dict.fromkeys(("runs", "paired_runs", "reading_worlds"), (0.0, 1e9))}
+ATTRIBUTION_NUMERIC = ("share", "low_90", "high_90", "rank_correlation")
+# A share of variance lies in 0 to 1; an interval's ends (of a share, or of a rank
+# correlation for an association) and a rank correlation in -1 to 1.
+ATTRIBUTION_BOUNDS = {"share": (0.0, 1.0), **dict.fromkeys(
+    ("low_90", "high_90", "rank_correlation"), (-1.0, 1.0))}
+BY_YEAR_NUMERIC = ("year", "calendar_year", "week", "diff_median", "diff_low_90",
+                   "diff_high_90", "runs")
+BY_YEAR_BOUNDS = {"year": (0.0, 100.0), "calendar_year": (2015.0, 2115.0),
+                  "week": (0.0, 2600.0), "runs": (0.0, 1e9),
+                  **dict.fromkeys(("diff_median", "diff_low_90", "diff_high_90"),
+                                  (-1e12, 1e12))}
 
 
 # ---- the ensemble ------------------------------------------------------------------
@@ -67,7 +91,7 @@ class Ensemble:
     @read_back
     def read(cls, folder: Path) -> Ensemble:
         """The scenarios ``coprod run`` (or :func:`run_ensemble`) left in ``folder``."""
-        folder = Path(folder)
+        folder = as_path(folder)
         names, runs = [], 0
         for path in sorted(folder.glob("*/manifest.json")):
             if path.parent.is_symlink():  # as compare: a scenario's files stay in folder
@@ -130,7 +154,7 @@ def run_ensemble(items: Sequence, *, posterior, out, seed: int, draws=None, repl
     from runtime.files import check_out_dir, replaced_together
     from scenarios.spec import load_many, shipped_names
 
-    out = check_out_dir(out)
+    out = check_out_dir(out, where="out")
     items = shipped_names() if list(items) == ["all"] else list(items)
     scenarios = [s.with_sizes(draws=draws, replicates=replicates,
                               horizon_weeks=horizon_weeks, assumption_draws=assumption_draws)
@@ -265,24 +289,39 @@ class ComparisonResult:
         from scenarios.over_time import OverTime
         from scenarios.policy_response import PolicyResponse
 
-        folder = Path(folder)
+        folder = as_path(folder)
         record = Manifest.read(folder / COMPARISON_MANIFEST, "coprod compare")
         written = [str(n) for n in record.get("written", [])]
 
-        def table(name: str, columns: tuple) -> pd.DataFrame | None:
+        def table(name: str, columns: tuple, numeric: tuple = (),
+                  bounds: dict | None = None, *, rows_or_none: bool = False
+                  ) -> pd.DataFrame | None:
             if name not in written:
                 return None
-            return read_own_csv(folder / name, "coprod compare", columns=columns)
+            try:
+                return read_own_csv(folder / name, "coprod compare", columns=columns,
+                                    numeric=numeric, bounds=bounds)
+            except InputError as err:
+                # The policy's response is written with its header alone when the runs
+                # are too few for any bin of route strength: read back as written.
+                header = str(err.value).split(",")
+                if rows_or_none and err.problem == "incomplete file:" and \
+                        set(columns) <= set(header):
+                    return pd.DataFrame(columns=header)
+                raise
 
-        comparison = table("comparison.csv", ("scenario", "outcome", "median"))
+        comparison = table("comparison.csv", COMPARISON_COLUMNS, COMPARISON_NUMERIC,
+                           COMPARISON_BOUNDS)
         if comparison is None:
             raise InputError(str(folder / COMPARISON_MANIFEST), "no comparison.csv",
                              "make it again with 'coprod compare'", problem="malformed file:")
-        by_year = table("effect_by_year.csv", ("scenario",))
-        response = table("policy_response.csv", ("scenario", "outcome", "route"))
+        by_year = table("effect_by_year.csv", ("scenario",), BY_YEAR_NUMERIC, BY_YEAR_BOUNDS)
+        response = table("policy_response.csv", ("scenario", "outcome", "route"),
+                         rows_or_none=True)
         notes = tuple(str(n) for n in record.get("notes", []))
         comp = Comparison(comparison, str(record.get("baseline", "baseline")), None,
-                          attribution=table("attribution.csv", ("scenario", "outcome")),
+                          attribution=table("attribution.csv", ("scenario", "outcome"),
+                                            ATTRIBUTION_NUMERIC, ATTRIBUTION_BOUNDS),
                           notes=notes, snapshot=table("snapshot_2015.csv", ("scenario",)),
                           population=str(record.get("population", "survey2015")),
                           over_time=None if by_year is None else OverTime(by_year),
@@ -368,7 +407,7 @@ def compare_folder(folder, *, baseline: str = "baseline", waves, data_given: boo
     from runtime.locks import locked
     from scenarios.compare import compare_scenarios
 
-    folder = check_out_dir(folder)
+    folder = check_out_dir(folder, where="folder")
     with locked(folder) as inside:
         _check_population(folder, baseline, waves, data_given, inside)
         comp = compare_scenarios(folder, baseline, rng=rng, observed=waves.waves[0].table,

@@ -94,7 +94,7 @@ class Scenario:
                 raise InputError(key, value, f"allowed: a whole number from {lo} to {hi}")
         out = replace(self, **changes)
         check_runs([out])
-        check_lever_week(out, "--horizon" if horizon_weeks is not None else out.source)
+        check_lever_week(out, "horizon_weeks" if horizon_weeks is not None else out.source)
         return out
 
     def on_population(self, population: PopulationSpec, flag: str) -> Scenario:

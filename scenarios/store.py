@@ -276,7 +276,7 @@ def check_folder(directory: Path, ident: dict, *, force: bool,
         return note
     diff = _differences(old, ident)
     if diff:
-        raise InputError(f"--out {directory.parent}", directory.name,
+        raise InputError("out", str(directory),
                          "it holds results with " + "; ".join(diff) + "; use another --out "
                          "or --force to replace them", problem="refusing to mix results in")
 

@@ -82,6 +82,28 @@ class UnknownNameError(InputError):
         return InputError(where, self.value, self.allowed, problem=self.problem)
 
 
+def wrong_type(name: str, value: object, allowed: str) -> InputError:
+    """The refusal of an argument ``name`` of a kind a function cannot take (its type named).
+
+    ``allowed`` says what it may be ("a folder path (text or pathlib.Path)").
+    """
+    return InputError(name, type(value).__name__, f"allowed: {allowed}", problem="wrong type")
+
+
+def as_path(value: object, name: str = "folder"):
+    """``value`` as a :class:`pathlib.Path` when it is text or a path, else one line.
+
+    For the functions that read results back (``SurveyStudy.read(folder)``): a number or
+    None is named as an argument of the wrong type, not as a folder of malformed results.
+    """
+    import os
+    from pathlib import Path
+
+    if not isinstance(value, str | os.PathLike):
+        raise wrong_type(name, value, "a folder path (text or pathlib.Path)")
+    return Path(value)
+
+
 def parse_toml(text: str, source: str, flat: str) -> dict:
     """TOML text as a mapping, or one line naming ``source``; ``flat`` says what it holds.
 

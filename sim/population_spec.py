@@ -22,7 +22,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import NoReturn
 
-from sim.errors import InputError
+from sim.errors import InputError, wrong_type
 from sim.municipality import Municipality, from_mapping
 from sim.sample_frame import MAX_FRAME_UNITS, SampleFrame, check_frame
 
@@ -47,7 +47,13 @@ class PopulationSpec:
     municipality: Municipality | None = None
 
     def __post_init__(self):
-        if self.base not in BASES:
+        for name, kind, words in (("frame", SampleFrame, "a sim.sample_frame.SampleFrame"),
+                                  ("municipality", Municipality,
+                                   "a sim.municipality.Municipality")):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, kind):
+                raise wrong_type(name, value, f"{words}, or None")
+        if not isinstance(self.base, str) or self.base not in BASES:
             raise InputError("population", self.base, "allowed: " + ", ".join(BASES))
         if self.frame is not None and self.municipality is not None:
             raise InputError("population", "a survey's frame and a municipality", "one of "

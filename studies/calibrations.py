@@ -58,7 +58,7 @@ def calibrate_or_reuse(directory: Path, *, resume: bool, remake: str,
         # A study resumed with another --seed must not take calibrations of the old one
         # as its own (a record made before the seed was kept cannot be checked).
         if "seed" in kept and "seed" in kwargs and kept["seed"] != kwargs["seed"]:
-            raise InputError("--resume", str(directory), f"the --seed of the study being "
+            raise InputError("resume", str(directory), f"the --seed of the study being "
                              f"resumed ({printable(str(kept['seed']))[:20]}); run without "
                              "--resume to start again", problem="a calibration of another "
                              "--seed in")

@@ -222,7 +222,7 @@ class WorldStore:
         self.path = Path(path)
         checked_database(self.path, inside)  # a link elsewhere (or its journal) is refused
         if resume and not self.path.is_file():
-            raise InputError("--resume", str(self.path), "nothing to resume there: run "
+            raise InputError("resume", str(self.path), "nothing to resume there: run "
                              "without --resume first", problem="missing design study")
         self.ident = json.dumps(ident, sort_keys=True)
         try:
@@ -242,7 +242,7 @@ class WorldStore:
         if resume and stored != ident:
             self.db.close()
             differ = [k for k in ident if (stored or {}).get(k) != ident[k]] or ["identity"]
-            raise InputError("--resume", str(self.path), "the same --seed, --quick and coprod "
+            raise InputError("resume", str(self.path), "the same --seed, --quick and coprod "
                              "as the study being resumed (it differs in "
                              + ", ".join(differ) + "); run without --resume to start again",
                              problem="another design study in")

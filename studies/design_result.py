@@ -16,6 +16,7 @@ import pandas as pd
 
 from runtime.files import read_back
 from runtime.manifests import Manifest
+from sim.errors import as_path
 
 DESIGN_OUTPUTS = ("design.csv", "reference.csv", "design.png", "manifest.json")  # one set
 MADE_BY = "coprod design --out DIR"
@@ -57,7 +58,7 @@ class DesignStudy:
         from runtime.files import read_own_csv
         from studies.design import WRITTEN_COLUMNS
 
-        folder = Path(folder)
+        folder = as_path(folder)
         return cls(read_own_csv(folder / "design.csv", MADE_BY, columns=WRITTEN_COLUMNS),
                    read_own_csv(folder / "reference.csv", MADE_BY),
                    Manifest.read(folder / "manifest.json", MADE_BY))

@@ -87,7 +87,7 @@ def _truth_record(directory: Path, k: int, truth: dict, table_seed: int,
         stored = read_own_json(path, f"coprod recovery --out {directory.parent} (in a new "
                                "folder)", inside=inside)
         if stored != json.loads(json.dumps(record)):
-            raise InputError("--out", str(directory), "this folder was calibrated for "
+            raise InputError("out", str(directory), "this folder was calibrated for "
                              "another truth (another --seed); choose another --out",
                              problem="mixed studies")
         return

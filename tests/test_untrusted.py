@@ -397,8 +397,8 @@ def test_manifests_are_escaped_and_checked_in_the_report(tmp_path, capsys):
     (sdir / "manifest.json").write_text(json.dumps(record))
     # The comparison vouches for the runs it was made from (the report checks it).
     (sdir.parent / "comparison_manifest.json").write_text(json.dumps({
-        "baseline": "baseline", "run_manifests": {"baseline": manifest_digest(record)},
-        "areas": {}}))
+        "baseline": "baseline", "population": "survey2015",
+        "run_manifests": {"baseline": manifest_digest(record)}, "areas": {}}))
     html = (section_html(tmp_path, "scenarios", tmp_path / "figures")
             + section_html(tmp_path, "reproduce", tmp_path))
     assert "<script>" not in html and "&lt;script&gt;" in html
