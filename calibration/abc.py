@@ -215,7 +215,7 @@ def check_scale(out: Path, db: Path, inside=None) -> None:
         if first_generation_extreme(db, continuous, OTHER_SCALE_BEYOND) > 0:
             scale = "logit (made by an earlier coprod)"
     if scale is not None and scale != ABC_SCALE:
-        raise InputError("--resume", str(db), f"a calibration sampled on the {ABC_SCALE} "
+        raise InputError("resume", str(db), f"a calibration sampled on the {ABC_SCALE} "
                          "scale; start a new calibration in another --out",
                          problem=f"a calibration on the {str(scale)[:60]} scale in")
 
@@ -455,7 +455,7 @@ def _same_surveys(out: Path, waves: Waves, resume: bool, inside=None) -> None:
                   for w in (stored.get("surveys") if isinstance(stored, dict) else None)
                   or []]
         if json.loads(json.dumps(mine)) != theirs:
-            raise InputError("--resume", str(out), "the same --data (years, levers, frames) "
+            raise InputError("resume", str(out), "the same --data (years, levers, frames) "
                              "as the calibration being resumed; start a new calibration in "
                              "another --out", problem="other survey data for")
     elif not resume and not (out / "abc.db").exists():  # (an existing one is refused)
@@ -473,7 +473,7 @@ def _check_same_data(history, observed: dict, db: Path) -> None:
         np.allclose(np.asarray(stored[k], float), observed[k], equal_nan=True)
         for k in observed)
     if not same:
-        raise InputError("--resume", str(db), "the same --data as the calibration being "
+        raise InputError("resume", str(db), "the same --data as the calibration being "
                          "resumed (its observed survey differs); start a new calibration "
                          "in another --out", problem="other survey data for")
 

@@ -153,7 +153,7 @@ def read_bytes_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES,
     return data
 
 
-def check_out_dir(path: str | Path, *, where: str = "--out") -> Path:
+def check_out_dir(path: str | Path, *, where: str = "out") -> Path:
     """Check, before any work, that ``path`` is (or can become) a writable directory.
 
     Missing folders (parents included) are made by the writers, so ``out/a/b`` needs no

@@ -83,7 +83,7 @@ def _take_over(path: Path, old_fd: int, where: str) -> int:
 
 
 @contextmanager
-def locked(directory: str | Path, *, where: str = "--out") -> Iterator[OutputFolder]:
+def locked(directory: str | Path, *, where: str = "out") -> Iterator[OutputFolder]:
     """Hold an exclusive lock on ``directory`` while writing into it.
 
     A second process that tries to write the same folder is refused in one line instead

@@ -58,10 +58,10 @@ class OutputFolder:
 
     path: Path
     real: Path
-    where: str = "--out"
+    where: str = "out"
 
     @classmethod
-    def at(cls, path: str | Path, where: str = "--out") -> OutputFolder:
+    def at(cls, path: str | Path, where: str = "out") -> OutputFolder:
         """The folder ``path``, its real path taken now."""
         return cls(Path(path), Path(os.path.realpath(path)), where)
 
@@ -74,7 +74,7 @@ class OutputFolder:
         return _inside(Path(os.path.abspath(path)), Path(os.path.abspath(self.path)))
 
 
-def refuse_package_dir(path: str | Path, where: str = "--out") -> None:
+def refuse_package_dir(path: str | Path, where: str = "out") -> None:
     """Refuse a folder that is, or lies in, one of the installed package's folders."""
     real = Path(os.path.realpath(path))
     for package in PACKAGE_DIRS:

@@ -76,7 +76,7 @@ GREETING_TIMEOUT_S = 3
 _SCHEMES = ("tcp", "tls", "ws", "wss", "inproc", "ucx")
 
 
-def check_workers(workers: int, where: str = "--workers") -> int:
+def check_workers(workers: int, where: str = "workers") -> int:
     """Validate a number of local worker processes (1 to :data:`MAX_WORKERS`)."""
     if isinstance(workers, bool) or not 1 <= workers <= MAX_WORKERS:
         raise InputError(where, workers, f"allowed: a whole number from 1 to {MAX_WORKERS}")
@@ -95,7 +95,7 @@ def _probe(scheduler: str) -> None:
     import struct
     from urllib.parse import urlsplit
 
-    where = "--scheduler"
+    where = "scheduler"
     allowed = "allowed: the address of a Dask scheduler, e.g. tcp://127.0.0.1:8786"
     address = scheduler if "://" in scheduler else "tcp://" + scheduler
     try:
@@ -119,8 +119,8 @@ def _probe(scheduler: str) -> None:
     except TimeoutError:
         header = b""
     except OSError as err:
-        raise CoprodError(f"--scheduler: cannot reach {scheduler!r} ({err}); start a "
-                          "scheduler with 'dask scheduler' or omit --scheduler") from None
+        raise InputError(where, scheduler, f"start a scheduler with 'dask scheduler' or "
+                         f"omit the scheduler ({err})", problem="cannot reach") from None
     if len(header) < 8 or not 0 < struct.unpack("<Q", header)[0] < 2**20:
         raise InputError(where, scheduler, allowed + " (the service on that port did not "
                          "greet as one)", problem="not a Dask scheduler at")
@@ -142,9 +142,9 @@ def connect(scheduler: str):
         with dask.config.set({"distributed.comm.timeouts.connect": timeout}):
             return Client(scheduler, timeout=timeout)
     except (OSError, TimeoutError, ValueError, MemoryError) as err:
-        raise CoprodError(f"--scheduler: no Dask scheduler answered at {scheduler!r} "
-                          f"({type(err).__name__}: {err}); start one with 'dask scheduler' "
-                          "or omit --scheduler") from None
+        raise InputError("scheduler", scheduler, f"start one with 'dask scheduler' or "
+                         f"omit the scheduler ({type(err).__name__}: {err})",
+                         problem="no Dask scheduler answered at") from None
 
 
 def _interrupted(err: BaseException) -> bool:
