@@ -37,6 +37,15 @@ def refusal(capsys, *words: str) -> str:
     return err
 
 
+def library_refusal(err, *words: str) -> str:
+    """A library call's refusal (``pytest.raises``'s ``err``): one line naming ``words``."""
+    text = str(err.value)
+    assert "\n" not in text, text
+    for word in words:
+        assert word in text, text
+    return text
+
+
 def one_line_error(capsys, code, *words, codes=(2,)):
     """The command's refusal: exit code among ``codes``, one stderr line naming ``words``."""
     err = capsys.readouterr().err

@@ -20,18 +20,9 @@ import pytest
 
 from coprod.main import main
 from sim.errors import InputError
-from tests.conftest import ROOT, TINY_RUN, refusal
+from tests.conftest import ROOT, TINY_RUN, library_refusal, refusal
 
 POLICY = "local_volunteer_policy"
-
-
-def _one_line(err: pytest.ExceptionInfo, *words: str) -> str:
-    """The library's refusal: one line naming ``words``."""
-    text = str(err.value)
-    assert "\n" not in text, text
-    for word in words:
-        assert word in text, text
-    return text
 
 
 @pytest.fixture(scope="module")
@@ -94,14 +85,14 @@ def test_a_discovery_as_written_reads_back(discovery_folder):
     ("paired_runs", "12", "a whole number of runs"),
     ("inputs", ["no_such_input"], "a list of input names"),
 ])
-def test_a_discovery_record_with_a_value_coprod_never_writes_is_one_line(
+def test_a_discovery_record_with_a_value_coprod_never_writes_islibrary_refusal(
         discovery_folder, field, value, allowed):
     from scenarios.discovery import Discovery
 
     _edit_json(discovery_folder / "discovery.json", **{field: value})
     with pytest.raises(InputError) as err:
         Discovery.read(discovery_folder)
-    _one_line(err, "discovery.json: field", f"'{field}'", allowed,
+    library_refusal(err, "discovery.json: field", f"'{field}'", allowed,
               "make it again with 'coprod discover'")
 
 
@@ -113,20 +104,20 @@ def test_a_discovery_record_without_its_rule_names_the_field(discovery_folder):
     (discovery_folder / "discovery.json").write_text(json.dumps(record))
     with pytest.raises(InputError) as err:
         Discovery.read(discovery_folder)
-    _one_line(err, "discovery.json: missing field 'rule'", "below, above")
+    library_refusal(err, "discovery.json: missing field 'rule'", "below, above")
 
 
-def test_a_box_with_a_density_as_text_is_one_line(discovery_folder):
+def test_a_box_with_a_density_as_text_islibrary_refusal(discovery_folder):
     from scenarios.discovery import Discovery
 
     path = discovery_folder / "discovery.csv"
     path.write_text(path.read_text().replace(",0.9,", ",dense,"))
     with pytest.raises(InputError) as err:
         Discovery.read(discovery_folder)
-    _one_line(err, "discovery.csv: row 2, column 'density'", "'dense'", "from 0 to 1")
+    library_refusal(err, "discovery.csv: row 2, column 'density'", "'dense'", "from 0 to 1")
 
 
-def test_a_comparison_with_a_median_as_text_is_one_line(compared):
+def test_a_comparison_with_a_median_as_text_islibrary_refusal(compared):
     from scenarios.results import ComparisonResult
 
     assert len(ComparisonResult.read(compared).table)  # as written, it reads
@@ -136,7 +127,7 @@ def test_a_comparison_with_a_median_as_text_is_one_line(compared):
     table.to_csv(path, index=False)
     with pytest.raises(InputError) as err:
         ComparisonResult.read(compared)
-    _one_line(err, "comparison.csv: row 2, column 'median'", "'abc'",
+    library_refusal(err, "comparison.csv: row 2, column 'median'", "'abc'",
               "allowed: a number from 0", "coprod compare")
 
 
@@ -148,7 +139,7 @@ def test_a_population_of_the_wrong_kind_is_named(field, value):
 
     with pytest.raises(InputError) as err:
         PopulationSpec(**{field: value})
-    _one_line(err, f"{field}: wrong type '{type(value).__name__}'", "or None")
+    library_refusal(err, f"{field}: wrong type '{type(value).__name__}'", "or None")
 
 
 @pytest.mark.parametrize("kind", ["calibration.survey_study:SurveyStudy",
@@ -165,7 +156,7 @@ def test_reading_results_from_no_path_names_the_argument(kind, folder):
     result = getattr(importlib.import_module(module), name)
     with pytest.raises(InputError) as err:
         result.read(folder)
-    text = _one_line(err, f"folder: wrong type '{type(folder).__name__}'",
+    text = library_refusal(err, f"folder: wrong type '{type(folder).__name__}'",
                      "a folder path (text or pathlib.Path)")
     assert "malformed results" not in text
 
@@ -275,7 +266,7 @@ def test_runs_of_another_seed_are_refused_at_out(tmp_path):
     with pytest.raises(InputError) as err:
         coprod.run(["baseline"], out=tmp_path, rng=4, **sizes)
     assert err.value.where == "out"
-    _one_line(err, "refusing to mix results in", str(tmp_path / "baseline"), "seed")
+    library_refusal(err, "refusing to mix results in", str(tmp_path / "baseline"), "seed")
 
 
 # ---- D11: the comparison's population -------------------------------------------------
@@ -330,4 +321,4 @@ def test_a_folder_named_screening_csv_is_not_read_as_no_screening(tmp_path):
     (folder / "screening.csv").mkdir()
     with pytest.raises(InputError) as err:
         Calibration.read(folder)
-    _one_line(err, "screening.csv: not a file", "(this is a folder)")
+    library_refusal(err, "screening.csv: not a file", "(this is a folder)")

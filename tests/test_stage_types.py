@@ -12,19 +12,12 @@ import pytest
 
 from calibration.posterior import as_written
 from sim.errors import InputError
+from tests.conftest import library_refusal
 
 
 def _same_table(computed: pd.DataFrame, read: pd.DataFrame, name: str) -> None:
     """``read`` is ``computed`` as its CSV holds it."""
     pd.testing.assert_frame_equal(as_written(computed), read, check_dtype=False, obj=name)
-
-
-def _one_line(err, *words: str) -> str:
-    text = str(err.value)
-    assert "\n" not in text, text
-    for word in words:
-        assert word in text, text
-    return text
 
 
 # ---- the fit check -------------------------------------------------------------------
@@ -82,7 +75,7 @@ def test_a_fit_check_reads_back_equal_to_the_one_written(small_check, tmp_path):
      ("another posterior",)),
     (lambda f: _edit_record(f, respondents=1e400), ("fit_draws.json",)),
 ])
-def test_a_damaged_fit_folder_is_refused_in_one_line(small_check, tmp_path, damage, words):
+def test_a_damaged_fit_folder_is_refused_inlibrary_refusal(small_check, tmp_path, damage, words):
     import shutil
 
     from calibration.fit_check import FitCheck
@@ -91,7 +84,7 @@ def test_a_damaged_fit_folder_is_refused_in_one_line(small_check, tmp_path, dama
     damage(folder)
     with pytest.raises(InputError) as err:
         FitCheck.read(folder)
-    _one_line(err, *words)
+    library_refusal(err, *words)
 
 
 def _edit_record(folder, **fields) -> None:
@@ -132,7 +125,7 @@ def test_simulate_returns_a_run_that_reads_back(tmp_path):
     (tmp_path / "responses.csv").write_text((tmp_path / "responses.csv").read_text()[:-5])
     with pytest.raises(InputError) as err:
         Simulation.read(tmp_path)
-    _one_line(err, "responses.csv", "truncated")
+    library_refusal(err, "responses.csv", "truncated")
 
 
 def test_the_command_line_bounds_are_the_model_s():
@@ -160,13 +153,13 @@ def test_sensitivity_returns_a_screening_that_reads_back(tmp_path):
     (tmp_path / "sensitivity.csv").write_text("\n".join([header, ",".join(cells), rest]))
     with pytest.raises(InputError) as err:
         Screening.read(tmp_path)
-    _one_line(err, "sensitivity.csv")
+    library_refusal(err, "sensitivity.csv")
     (tmp_path / "sensitivity.csv").write_text(table)
     record = (tmp_path / "manifest.json").read_text()
     (tmp_path / "manifest.json").write_text(record[:len(record) // 2])
     with pytest.raises(InputError) as err:
         Screening.read(tmp_path)
-    _one_line(err, "manifest.json", "malformed")
+    library_refusal(err, "manifest.json", "malformed")
 
 
 @pytest.mark.parametrize("call, keyword", [
@@ -204,7 +197,7 @@ def test_sensitivity_returns_a_screening_that_reads_back(tmp_path):
 def test_a_stage_refuses_a_wrong_argument_in_one_line_naming_it(call, keyword, tmp_path):
     with pytest.raises(InputError) as err:
         call(tmp_path)
-    assert _one_line(err).startswith(keyword)
+    assert library_refusal(err).startswith(keyword)
     assert not (tmp_path / "a").exists()  # refused before anything was made
 
 
