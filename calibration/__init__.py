@@ -1,4 +1,6 @@
 """The survey and the model's fit to it: the observed data, bootstrap intervals, ABC-SMC.
 
-Reads ``sim``; knows nothing of scenarios or the command line.
+Reads ``sim`` and ``runtime``; imports nothing of scenarios or the command line. Its
+errors name the function's arguments (the command line renames them to its flags); a
+message about a file it reads back names the command that makes the file again.
 """

@@ -19,6 +19,7 @@ one run of the calibrated model). Each returns a typed result that writes its co
 files and reads them back.
 
 :mod:`studies.calibrations` is what the calibration studies share (seeds, sizes,
-calibrations kept in folders). Reads ``sim``, ``calibration`` and ``scenarios``; knows
-nothing of the command line.
+calibrations kept in folders). Reads ``sim``, ``runtime``, ``calibration`` and
+``scenarios``; imports nothing of the command line (its messages name the commands that
+remake a file).
 """
