@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from runtime.files import read_back
+from runtime.files import read_back, writes
 from runtime.manifests import Manifest
 from sim.errors import as_path
 
@@ -47,6 +47,7 @@ class Calibration:
     fit: object | None = None  # calibration.fit_check.FitCheck
     run: object | None = None  # calibration.abc.CalibrationRun
 
+    @writes
     def write(self, folder: Path) -> list[str]:
         """Write the narrowing, the annotated screening, the fit and the manifest."""
         from runtime.files import atomic_write_frame

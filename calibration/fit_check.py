@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from runtime.files import read_back
+from runtime.files import read_back, writes
 
 if TYPE_CHECKING:
     from calibration.posterior import Posterior
@@ -76,6 +76,7 @@ class FitCheck:
         """The names :meth:`write` writes, in its order."""
         return [*FIT_TABLES, *self.later, "fit.png", "posterior.png", FIT_RECORD]
 
+    @writes
     def write(self, out: Path) -> list[str]:
         """Write every table, the two figures and :data:`FIT_RECORD` into ``out``.
 

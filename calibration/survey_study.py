@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.claims import COLUMNS as CLAIM_COLUMNS
-from runtime.files import read_back
+from runtime.files import read_back, writes
 from runtime.manifests import Manifest
 from sim.errors import as_path
 
@@ -97,6 +97,7 @@ class SurveyStudy:
                 f"(probability {float(row.probability):.0%} over {self.reps} bootstrap "
                 f"replicates, {self.resample} resampling)")
 
+    @writes
     def write(self, folder: Path) -> list[str]:
         """Write the tables and the manifest into ``folder``; the names written."""
         from runtime.files import atomic_write_frame

@@ -91,10 +91,18 @@ def _typed(optional: tuple[str, ...] = (), **given) -> None:
              "posterior": ((*path, Posterior), "a calibration folder, 'shipped' or a "
                            "Posterior"),
              "data": ((*path, list, tuple, Waves), "a survey file or a shipped wave's name, "
-                      "a list of them, or Waves")}
+                      "a list of them, or Waves"),
+             # What the manifest records as the command: whose folder it is (check_stage).
+             "command": ((str,), "the command to record, as text (e.g. 'coprod.fit()')"),
+             "inputs": ((str,), "a group's name")}
     for name, value in given.items():
+        if name == "say":  # where progress lines go: a function of one line
+            if not callable(value):
+                raise InputError(name, type(value).__name__, "allowed: a function taking "
+                                 "one line of text (e.g. print)", problem="wrong type")
+            continue
         types, words = kinds[name]
-        if value is None and (name in optional or name not in ("out", "folder")):
+        if value is None and (name in optional or name not in ("out", "folder", "command")):
             continue
         fits = isinstance(value, types) and not isinstance(value, bool)
         if fits and name == "data" and isinstance(value, list | tuple):
@@ -163,7 +171,7 @@ def survey(data: str | Path | None = None, *, reps: int = 10_000,
     Returns a :class:`calibration.survey_study.SurveyStudy`; with ``out``, also writes
     it there (``bootstrap.csv``, ``claims.csv``, ``classes*.csv``, ``manifest.json``).
     """
-    _typed(optional=("out",), data=data, out=out)
+    _typed(optional=("out",), data=data, out=out, command=command)
     from calibration.survey_study import SURVEY_OUTPUTS, study_survey
     from runtime.files import check_out_dir, replaced_together
     from runtime.locks import locked
@@ -190,7 +198,8 @@ def fit(posterior: Posterior | str | Path | None = None, *, draws: int = 200,
     :class:`calibration.fit_check.FitCheck`; with ``out``, also writes it there with its
     manifest (``fit.csv`` and the rest).
     """
-    _typed(optional=("out",), posterior=posterior, data=data, out=out, scheduler=scheduler)
+    _typed(optional=("out",), posterior=posterior, data=data, out=out, scheduler=scheduler,
+           command=command)
     from calibration.fit_check import FIT_OUTPUTS, FIT_PATTERNS, check_fit
     from runtime.files import check_out_dir, replaced_together
     from runtime.locks import locked
@@ -232,7 +241,7 @@ def calibrate(data=None, *, out: str | Path = "out/calibration", quick: bool = F
     not a usable posterior. ``min_epsilon``: stop at that tolerance (default: the
     survey's measured noise level). Returns a :class:`calibration.calibrated.Calibration`.
     """
-    _typed(data=data, out=out, scheduler=scheduler, min_epsilon=min_epsilon)
+    _typed(data=data, out=out, scheduler=scheduler, min_epsilon=min_epsilon, command=command)
     import dataclasses
     import math
     import time
@@ -242,7 +251,7 @@ def calibrate(data=None, *, out: str | Path = "out/calibration", quick: bool = F
     from calibration.fit_check import FIT_OUTPUTS, FIT_PATTERNS, check_fit
     from runtime.files import WRITTEN, check_out_dir, replaced_together
     from runtime.locks import locked
-    from runtime.manifests import Manifest
+    from runtime.manifests import Manifest, check_stage
     from sim.errors import InputError
 
     seed, workers = _seed(rng), _workers(workers)
@@ -254,6 +263,7 @@ def calibrate(data=None, *, out: str | Path = "out/calibration", quick: bool = F
                              "at most 100")
         settings = dataclasses.replace(QUICK if quick else DEFAULT, min_epsilon=min_epsilon)
     out = check_out_dir(out)
+    check_stage(out, "calibrate")  # another command's results and record stay theirs
     db = out / "abc.db"
     if resume and not (db.is_file() or db.is_symlink()):  # refused before any lock
         raise InputError("resume", str(db), "nothing to resume there: start a "
@@ -352,7 +362,7 @@ def run(scenarios: Sequence, *, posterior: Posterior | str | Path | None = None,
     list the runs that failed (with their seeds and parameters), the others are kept.
     """
     _typed(posterior=posterior, out=out, data=data, municipality=municipality,
-           scheduler=scheduler)
+           scheduler=scheduler, command=command, say=say)
     from scenarios.results import run_ensemble
     from sim.errors import InputError
 
@@ -383,7 +393,7 @@ def compare(folder: str | Path = "out/scenarios", *, baseline: str = "baseline",
     effects year by year. Returns a :class:`scenarios.results.ComparisonResult`; with
     ``write`` (the default), its files are written into ``folder`` as one set.
     """
-    _typed(folder=folder, baseline=baseline, data=data)
+    _typed(folder=folder, baseline=baseline, data=data, command=command)
     from scenarios.results import compare_folder
 
     return compare_folder(folder, baseline=baseline, waves=_waves(data),
@@ -403,7 +413,7 @@ def discover(folder: str | Path, scenario: str, outcome: str, *,
     folder's earlier set together.
     """
     _typed(folder=folder, scenario=scenario, outcome=outcome, below=below, above=above,
-           baseline=baseline, threshold=threshold)
+           baseline=baseline, threshold=threshold, command=command)
     from runtime.files import check_out_dir, replaced_together
     from runtime.locks import locked
     from scenarios import discovery
@@ -440,7 +450,7 @@ def design(*, quick: bool = False, rng: int = DEFAULT_SEED, workers: int = 1,
     (``design.csv``, ``reference.csv``, ``design.png``, ``manifest.json``) replaces the
     earlier one whole. Returns a :class:`studies.design_result.DesignStudy`.
     """
-    _typed(out=out, scheduler=scheduler)
+    _typed(out=out, scheduler=scheduler, command=command, say=say)
     from runtime.files import check_out_dir, replaced_together
     from runtime.locks import locked
     from studies.design_result import DESIGN_OUTPUTS, study_design
@@ -468,7 +478,7 @@ def simulate(parameters: dict[str, float] | None = None, *, steps: int = 0,
     survey. Returns a :class:`studies.simulation.Simulation`; with ``out``, also writes
     it there (``survey.csv``, ``responses.csv``, ``timeseries.csv``, ``manifest.json``).
     """
-    _typed(optional=("out",), out=out)
+    _typed(optional=("out",), out=out, command=command)
     from runtime.files import check_out_dir, replaced_together
     from runtime.locks import locked
     from runtime.manifests import check_stage
@@ -489,12 +499,16 @@ def simulate(parameters: dict[str, float] | None = None, *, steps: int = 0,
     if out is not None:
         check_stage(out, "simulate")
     # The model (Mesa, compiled kernels) loads only once the arguments are known good.
-    result = simulate_once(parameters, steps=steps, population=population, rng=seed,
-                           command=command)
-    if out is not None:
-        with locked(out) as folder, \
-                replaced_together(out, SIMULATION_OUTPUTS, inside=folder) as stage:
-            result.write(stage)
+    if out is None:
+        return simulate_once(parameters, steps=steps, population=population, rng=seed,
+                             command=command)
+    # The folder is locked and its set checked before the run, so that a refusal costs
+    # no computing.
+    with locked(out) as folder, \
+            replaced_together(out, SIMULATION_OUTPUTS, inside=folder) as stage:
+        result = simulate_once(parameters, steps=steps, population=population, rng=seed,
+                               command=command)
+        result.write(stage)
     return result
 
 
@@ -512,7 +526,7 @@ def sensitivity(*, trajectories: int = 20, inputs: str = "free",
     Returns a :class:`studies.screening.Screening`; with ``out``, also writes it there
     (``sensitivity.csv``, ``sensitivity.png``, ``manifest.json``).
     """
-    _typed(optional=("out",), out=out, scheduler=scheduler)
+    _typed(optional=("out",), out=out, scheduler=scheduler, command=command, inputs=inputs)
     from calibration.sensitivity import INPUT_GROUPS
     from runtime.files import check_out_dir, replaced_together
     from runtime.locks import locked
@@ -554,7 +568,7 @@ def recovery(*, truths: int = 20, quick: bool = False, rng: int = DEFAULT_SEED,
     whole. ``quick``: small calibrations, to check the pipeline (not a result). Returns a
     :class:`studies.recovery.RecoveryStudy`.
     """
-    _typed(out=out, scheduler=scheduler)
+    _typed(out=out, scheduler=scheduler, command=command)
     from runtime.files import replaced_together
     from runtime.locks import locked
     from studies.recovery import RECOVERY_OUTPUTS, run_recovery
@@ -583,7 +597,7 @@ def validate(*, quick: bool = False, rng: int = DEFAULT_SEED, workers: int = 1,
     set whole. ``quick``: small calibrations (not a result). Returns a
     :class:`studies.leave_one_out.LeaveOneOut`.
     """
-    _typed(out=out, scheduler=scheduler)
+    _typed(out=out, scheduler=scheduler, command=command)
     from runtime.files import replaced_together
     from runtime.locks import locked
     from studies.leave_one_out import LOO_OUTPUTS, study_leave_one_out
@@ -611,7 +625,7 @@ def ablate(mechanisms: Sequence[str] | str | None = None, *, quick: bool = False
     ``ablation.csv`` and the manifest replace the earlier set whole. Returns a
     :class:`studies.ablation.Ablation`.
     """
-    _typed(out=out, scheduler=scheduler)
+    _typed(out=out, scheduler=scheduler, command=command)
     from calibration.mechanisms import MECHANISMS
     from runtime.files import replaced_together
     from runtime.locks import locked
@@ -649,9 +663,11 @@ def sbc(*, truths: int | None = None, reference: int | None = None,
     also writes it there (``sbc_ranks.csv``, ``sbc_summary.csv``, ``sbc_ranks.png``,
     ``sbc_manifest.json``).
     """
-    _typed(optional=("out",), posterior=posterior, out=out, scheduler=scheduler)
+    _typed(optional=("out",), posterior=posterior, out=out, scheduler=scheduler,
+           command=command, say=say)
     from runtime.files import check_out_dir, replaced_together
     from runtime.locks import locked
+    from runtime.manifests import check_stage
     from studies.sbc import FILES, REFERENCE, TRUTHS, check_sizes, run_sbc
 
     truths = TRUTHS if truths is None else truths
@@ -666,12 +682,13 @@ def sbc(*, truths: int | None = None, reference: int | None = None,
     if out is None:
         return run_sbc(posterior, truths=truths, reference=reference, rng=seed,
                        workers=workers, scheduler=scheduler, command=command)
-    with locked(out) as folder:
+    check_stage(out, "sbc")
+    # The set is replaced whole or not at all (Ctrl-C keeps the old), and checked before
+    # the runs, so that a refusal costs no computing.
+    with locked(out) as folder, replaced_together(out, FILES, inside=folder) as stage:
         result = run_sbc(posterior, truths=truths, reference=reference, rng=seed,
                          workers=workers, scheduler=scheduler, command=command)
-        # The set is replaced whole or not at all (Ctrl-C while writing keeps the old).
-        with replaced_together(out, FILES, inside=folder) as stage:
-            result.write(stage)
+        result.write(stage)
     return result
 
 

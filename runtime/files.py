@@ -287,6 +287,9 @@ def read_own_json(path: str | Path, remake: str, *,
     except (OSError, ValueError) as err:  # JSONDecodeError and UnicodeDecodeError included
         raise InputError(str(path), str(err).split("\n")[0], again,
                          problem="malformed file:") from None
+    except RecursionError:  # arrays nested thousands deep: no record coprod writes
+        raise InputError(str(path), "nested too deep to read", again,
+                         problem="malformed file:") from None
     if not isinstance(record, dict):
         raise InputError(str(path), type(record).__name__, again, problem="malformed file:")
     return record
@@ -334,6 +337,9 @@ def replaced_together(directory: str | Path, names: tuple[str, ...], *,
             raise InputError(str(path), name, "allowed: a file of coprod's or nothing "
                              "there; move the folder away", problem="a folder stands in "
                              "the place of output")
+        # A link in the set's place is refused now, before the block computes what it
+        # writes (it is checked again before anything moves).
+        check_target(path, inside)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         # Stages a killed process left behind (callers hold the folder's lock: no other
@@ -375,6 +381,26 @@ def replaced_together(directory: str | Path, names: tuple[str, ...], *,
         shutil.rmtree(stage, ignore_errors=True)
 
 
+def writes(writer):
+    """A result type's ``write(folder)``, refusing a folder no result may be written to.
+
+    ``folder`` must be a path (text or :class:`pathlib.Path`; anything else is one line
+    naming its type) and not the file system's root, the project's folder or one of the
+    installed package's (:func:`runtime.paths.refuse_package_dir`), as the command
+    line's ``--out`` is checked: a library caller's ``study.write("/")`` is refused too.
+    """
+    import functools
+
+    from sim.errors import as_path
+
+    @functools.wraps(writer)
+    def write(self, folder, *args, **kwargs):
+        folder = as_path(folder)
+        refuse_package_dir(folder, "folder")
+        return writer(self, folder, *args, **kwargs)
+    return write
+
+
 def read_back(reader):
     """A result type's ``read(folder)``, whose surprises on a tampered record are one line.
 
@@ -394,7 +420,7 @@ def read_back(reader):
         except CoprodError:
             raise
         except (ValueError, TypeError, OverflowError, KeyError, AttributeError,
-                IndexError) as err:
+                IndexError, RecursionError) as err:
             raise InputError(str(folder)[:300], f"{type(err).__name__}: {str(err)[:120]}",
                              "a folder as coprod wrote it; make the results again",
                              problem="malformed results in") from None

@@ -156,6 +156,19 @@ STAGE_COMMANDS = ("survey", "fit", "run", "calibrate", "simulate", "sensitivity"
                   "recovery", "validate", "ablate", "sbc")
 
 
+def _owner(path: Path) -> str | None:
+    """The stage whose record ``path`` is ('coprod fit ...', 'coprod.fit()'), or None."""
+    if not path.is_file() or path.is_symlink():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8", errors="replace")[:1_000_000])
+    except (OSError, ValueError, RecursionError):
+        return None
+    command = record.get("command") if isinstance(record, dict) else None
+    made = re.match(r"coprod(?:\s+|\.)(\w+)", command) if isinstance(command, str) else None
+    return made.group(1) if made else None
+
+
 def check_stage(folder: str | Path, stage: str) -> None:
     """Refuse to write ``stage``'s results over another command's (one line).
 
@@ -165,17 +178,11 @@ def check_stage(folder: str | Path, stage: str) -> None:
     is; one of another command is refused, whatever ``--force`` says (that replaces a
     command's own results). A record coprod cannot read is left to the readers.
     """
-    path = Path(folder) / "manifest.json"
-    if not path.is_file() or path.is_symlink():
-        return
-    try:
-        record = json.loads(path.read_text(encoding="utf-8", errors="replace")[:1_000_000])
-    except (OSError, ValueError, RecursionError):
-        return
-    command = record.get("command") if isinstance(record, dict) else None
-    # 'coprod fit --draws 50 ...' from the command line, 'coprod.fit()' from the library.
-    made = re.match(r"coprod(?:\s+|\.)(\w+)", command) if isinstance(command, str) else None
-    owner = made.group(1) if made else None
+    owner = _owner(Path(folder) / "manifest.json")
+    # The simulation-based calibration's record has its own name (its files are meant to
+    # be copied beside the shipped studies'): a folder holding one is the check's.
+    if owner is None and (Path(folder) / "sbc_manifest.json").is_file():
+        owner = _owner(Path(folder) / "sbc_manifest.json") or "sbc"
     if owner in STAGE_COMMANDS and owner != stage:
         raise InputError(str(folder), f"the results of 'coprod {owner}'",
                          f"a folder of its own for 'coprod {stage}' (each command's "

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from runtime.files import read_back
+from runtime.files import read_back, writes
 from scenarios.effects import KEY, read_ensembles
 from scenarios.thresholds import DENSITY_THRESHOLD
 from sim.errors import CoprodError, InputError, UnknownNameError, as_path
@@ -153,6 +153,7 @@ class Discovery:
                   "mass_min": MASS_MIN, "max_boxes": MAX_BOXES, "objective": "lenient1",
                   "choice": "highest coverage with density >= threshold"})
 
+    @writes
     def write(self, folder: Path, command: str = "coprod.discover()") -> list[str]:
         """Write ``discovery.csv``, ``discovery.png`` and ``discovery.json`` into ``folder``."""
         from runtime.files import atomic_write_frame

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from runtime.files import read_back
+from runtime.files import read_back, writes
 from runtime.manifests import Manifest
 from sim.errors import CoprodError, InputError, as_path
 
@@ -227,6 +227,7 @@ class ComparisonResult:
         """``attribution.csv``: where each policy effect's variance comes from."""
         return self.comparison.attribution
 
+    @writes
     def write(self, folder: Path) -> list[str]:
         """Write the set's files and its manifest into ``folder``; the names written."""
         from runtime.files import atomic_write_frame

@@ -45,7 +45,7 @@ from calibration.observed_survey import SurveyTable, load_table2
 from calibration.posterior import load_posterior
 from calibration.predictive_check import predictive_counts
 from calibration.summary import SurveyDistance, observed_summary
-from runtime.files import atomic_write_text, read_back, read_own_json
+from runtime.files import atomic_write_text, read_back, read_own_json, writes
 from runtime.manifests import Manifest
 from sim.catalogue import TABLE2_IDS
 from sim.errors import InputError
@@ -71,6 +71,7 @@ class Ablation:
         """The mechanisms switched off, in the study's order."""
         return tuple(self.manifest["mechanisms"])
 
+    @writes
     def write(self, folder: Path) -> list[str]:
         """Write ``ablation.csv`` and the manifest into ``folder``; the names written."""
         from runtime.files import atomic_write_frame

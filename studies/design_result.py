@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from runtime.files import read_back
+from runtime.files import read_back, writes
 from runtime.manifests import Manifest
 from sim.errors import as_path
 
@@ -39,6 +39,7 @@ class DesignStudy:
 
         return sentences(self.design)
 
+    @writes
     def write(self, folder: Path) -> list[str]:
         """Write the set into ``folder``; the names written."""
         from runtime.files import atomic_write_frame

@@ -34,7 +34,7 @@ from calibration.abc import Settings
 from calibration.observed_survey import SurveyTable, load_table2
 from calibration.posterior import load_posterior
 from calibration.predictive_check import predictive_counts
-from runtime.files import read_back
+from runtime.files import read_back, writes
 from runtime.manifests import Manifest
 from sim.catalogue import COORDINATORS, TABLE2_IDS
 from studies.calibrations import calibrate_or_reuse, study_seed, study_sizes
@@ -61,6 +61,7 @@ class LeaveOneOut:
         """The study in numbers (:func:`summarise`), as the manifest records it."""
         return dict(self.manifest["summary"])
 
+    @writes
     def write(self, folder: Path) -> list[str]:
         """Write ``leave_one_out.csv`` and the manifest into ``folder``; the names."""
         from runtime.files import atomic_write_frame

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from calibration.posterior import Posterior
-from runtime.files import atomic_write_frame, read_back, read_own_csv
+from runtime.files import atomic_write_frame, read_back, read_own_csv, writes
 from runtime.manifests import Manifest
 from scenarios.spec import load_scenario, shipped_names
 from sim.errors import InputError, printable
@@ -49,6 +49,7 @@ class RecoveryStudy:
         """Share of all (truth, parameter) 90% intervals that hold the truth."""
         return float(self.parameters.covered.mean())
 
+    @writes
     def write(self, folder: Path) -> list[str]:
         """Write the tables and the manifest into ``folder``; the names written."""
         folder = Path(folder)

@@ -51,7 +51,7 @@ from calibration.posterior import Posterior
 from calibration.regression_adjust import adjust
 from calibration.summary import summarise_counts
 from calibration.waves import Waves
-from runtime.files import atomic_write_frame, read_back
+from runtime.files import atomic_write_frame, read_back, writes
 from runtime.interrupts import interrupts_deferred
 from runtime.manifests import Manifest, code_version, model_version_of
 from runtime.pool import Task, run_tasks, spawn_seeds
@@ -370,6 +370,7 @@ class SBCResult:
         return Manifest.of(command=command, **self.record, passed=not failed, failed=failed,
                            quantities=len(self.summary), files=list(FILES[:3]))
 
+    @writes
     def write(self, directory: str | Path) -> list[Path]:
         """Write :data:`FILES` into ``directory`` (each atomically; the manifest last)."""
         directory = Path(directory)

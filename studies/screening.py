@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from runtime.files import read_back
+from runtime.files import read_back, writes
 from runtime.manifests import Manifest
 
 SENSITIVITY_OUTPUTS = ("sensitivity.csv", "sensitivity.png", "manifest.json")  # one set
@@ -39,6 +39,7 @@ class Screening:
         """Each input's mean μ* over the outputs, largest first."""
         return self.table.groupby("parameter").mu_star.mean().sort_values(ascending=False)
 
+    @writes
     def write(self, folder: Path) -> list[str]:
         """Write the table, its heat map and the manifest into ``folder``; the names."""
         from calibration.fit_plots import plot_sensitivity

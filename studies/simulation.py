@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from runtime.files import read_back
+from runtime.files import read_back, writes
 from runtime.manifests import Manifest
 
 SIMULATION_OUTPUTS = ("survey.csv", "responses.csv", "timeseries.csv", "manifest.json")
@@ -52,6 +52,7 @@ class Simulation:
         """The same at the 2015 snapshot."""
         return str(self.manifest["coordination_2015"])
 
+    @writes
     def write(self, folder: Path) -> list[str]:
         """Write the three tables and the manifest into ``folder``; the names written."""
         from runtime.files import atomic_write_frame
