@@ -860,9 +860,13 @@ def render_loo(loo: dict, v: dict, *, current: bool) -> str:
     """The leave-one-out study, where its model version belongs (``current``) or nothing."""
     if (loo["model"] == v["current"]) != current:
         return ""
-    made = (f"{loo['calibrations']} calibrations, {_thousands(loo['elapsed_s'])} s on "
-            f"{loo['workers']:.0f} workers") if loo["elapsed_s"] else \
-        f"{loo['calibrations']} calibrations"
+    walls = loo.get("calibration_wall_s") or []
+    # A resumed study times its last run: the calibrations' own times add up the whole.
+    made = (f"{loo['calibrations']} calibrations, {_thousands(sum(walls))} s of sampling on "
+            f"{loo['workers']:.0f} workers" if walls else
+            f"{loo['calibrations']} calibrations, {_thousands(loo['elapsed_s'])} s on "
+            f"{loo['workers']:.0f} workers" if loo["elapsed_s"] else
+            f"{loo['calibrations']} calibrations")
     logit = loo["logit_error"] is not None
     rivals = ("error", "naive_error", "logit_error") if logit else ("error", "naive_error")
     lines = [
@@ -1022,12 +1026,23 @@ def render_studies_earlier(v: dict) -> str:
             "versions (each manifest's `versions.model` in `calibration/data/validation/`); "
             f"they describe those models, not the current version {v['current']}, and are "
             "not evidence for it. Each is remade by the command beside it."
-            + (" The commands have changed since: they calibrate jointly (recovery draws "
-               "every input of a truth, calibrated and policy strengths alike; leave one out "
-               "also sets each prediction against a multinomial logit with statutory and "
-               "professional dummies fitted on the other five activities, and says where "
-               "the model loses)." if min(int(m) for n, m in v["made_with"].items()
-                                          if m != v["current"]) < 3 else "") + "\n")
+            + _changed_since(v) + "\n")
+
+
+# What the commands do now that studies made before model version 3 did not.
+CHANGED_SINCE = {"recovery": "recovery draws every input of a truth, calibrated and policy "
+                 "strengths alike", "leave_one_out": "leave one out also sets each "
+                 "prediction against a multinomial logit with statutory and professional "
+                 "dummies fitted on the other five activities, and says where the model "
+                 "loses"}
+
+
+def _changed_since(v: dict) -> str:
+    """How the commands changed since the earlier studies shown were made (before 3)."""
+    said = [CHANGED_SINCE[n] for n, m in _in_order(v["made_with"])
+            if m != v["current"] and int(m) < 3 and n in CHANGED_SINCE]
+    return (" The commands have changed since: they calibrate jointly (" + "; ".join(said)
+            + ")." if said else "")
 
 
 
