@@ -90,7 +90,9 @@ class Ablation:
         folder = Path(folder)
         manifest = Manifest.read(folder / "manifest.json", MADE_BY)
         frame = read_own_csv(folder / ABLATION_OUTPUTS[0], MADE_BY, columns=tuple(COLUMNS),
-                             numeric=tuple(COLUMNS[1:]))
+                             numeric=tuple(COLUMNS[1:]), bounds=dict.fromkeys(
+                                 ("model_probability_full", "model_probability_ablated"),
+                                 (0.0, 1.0)))
         return cls(frame, manifest)
 
 

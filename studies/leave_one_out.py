@@ -79,7 +79,10 @@ class LeaveOneOut:
 
         folder = Path(folder)
         manifest = Manifest.read(folder / "manifest.json", MADE_BY)
-        frame = read_own_csv(folder / LOO_OUTPUTS[0], MADE_BY, columns=tuple(COLUMNS))
+        shares = ("observed", "predicted_median", "low_90", "high_90", "naive", "logit")
+        frame = read_own_csv(folder / LOO_OUTPUTS[0], MADE_BY, columns=tuple(COLUMNS),
+                             numeric=tuple(c for c in COLUMNS[2:] if c != "inside"),
+                             bounds=dict.fromkeys(shares, (0.0, 1.0)))
         if not isinstance(manifest.get("summary"), dict):
             raise ValueError("the manifest has no summary")
         return cls(frame, manifest)

@@ -28,6 +28,12 @@ from studies.parameter_recovery import recover, summarise
 
 EFFECTS_FILE = "effects.csv"
 EFFECT_SEEDS = 30_000  # seed offset of the policy effects, per truth number
+# What the summaries hold (parameter_recovery.summarise, effect_recovery.summarise_effects).
+SUMMARY_COLUMNS = ("parameter", "truths", "coverage", "bias", "mean_absolute_error",
+                   "relative_width")
+POLICY_SUMMARY_COLUMNS = ("scenario", "outcome", "truths", "mean_true_effect",
+                          "mean_estimated_effect", "mean_absolute_error", "coverage",
+                          "correlation")
 TABLES = ("recovery.csv", "recovery_summary.csv", "policy_recovery.csv",
           "policy_recovery_summary.csv")
 RECOVERY_OUTPUTS = (*TABLES, "manifest.json")  # replaced together
@@ -67,9 +73,18 @@ class RecoveryStudy:
 
         folder = Path(folder)
         manifest = Manifest.read(folder / "manifest.json", MADE_BY)
-        parameters = read_own_csv(folder / TABLES[0], MADE_BY, columns=tuple(COLUMNS))
-        summary, policy, policy_summary = (read_own_csv(folder / name, MADE_BY)
-                                           for name in TABLES[1:])
+        share = (0.0, 1.0)
+        parameters = read_own_csv(folder / TABLES[0], MADE_BY, columns=tuple(COLUMNS),
+                                  numeric=("truth", "posterior_median", "low_90", "high_90",
+                                           "error", "relative_width"))
+        summary = read_own_csv(folder / TABLES[1], MADE_BY, columns=SUMMARY_COLUMNS,
+                               numeric=SUMMARY_COLUMNS[1:], bounds={"coverage": share})
+        policy = read_own_csv(folder / TABLES[2], MADE_BY, columns=tuple(effects.COLUMNS),
+                              numeric=effects.NUMERIC_COLUMNS)
+        policy_summary = read_own_csv(folder / TABLES[3], MADE_BY,
+                                      columns=POLICY_SUMMARY_COLUMNS,
+                                      numeric=POLICY_SUMMARY_COLUMNS[2:],
+                                      bounds={"coverage": share, "correlation": (-1.0, 1.0)})
         return cls(parameters, summary, policy, policy_summary, manifest)
 
 

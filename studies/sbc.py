@@ -391,7 +391,10 @@ class SBCResult:
         manifest = Manifest.read(folder / FILES[3], made_by)
         ranks = read_own_csv(folder / FILES[0], made_by, columns=RANK_COLUMNS,
                              numeric=RANK_COLUMNS[3:])
-        summary = read_own_csv(folder / FILES[1], made_by, columns=SUMMARY_COLUMNS)
+        summary = read_own_csv(folder / FILES[1], made_by, columns=SUMMARY_COLUMNS,
+                               numeric=SUMMARY_COLUMNS[2:-1], bounds=dict.fromkeys(
+                                   [c for c in SUMMARY_COLUMNS
+                                    if c.startswith(("p_", "coverage"))], (0.0, 1.0)))
         record = {k: v for k, v in manifest.fields.items()
                   if k not in ("command", "passed", "failed", "quantities", "files",
                                "versions", "date")}

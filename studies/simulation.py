@@ -73,9 +73,9 @@ class Simulation:
 
         folder = Path(folder)
         manifest = Manifest.read(folder / "manifest.json", MADE_BY)
-        survey = read_own_csv(folder / "survey.csv", MADE_BY,
-                              columns=("activity", "n", "municipality", "voluntary",
-                                       "together", "offered"))
+        counts = ("n", "municipality", "voluntary", "together", "offered")
+        survey = read_own_csv(folder / "survey.csv", MADE_BY, columns=("activity", *counts),
+                              numeric=counts, bounds=dict.fromkeys(counts, (0.0, 1e9)))
         responses = read_own_csv(folder / "responses.csv", MADE_BY,
                                  columns=("unit_id", "unit_type", "activity", "coordinator"))
         series = read_own_csv(folder / "timeseries.csv", MADE_BY)

@@ -106,3 +106,25 @@ def test_arguments_of_the_wrong_kind_are_named(call, words):
     with pytest.raises(InputError) as err:
         call()
     library_refusal(err, words)
+
+
+@pytest.mark.parametrize("value", ["abc", "inf", "-0.5", "1e309"])
+def test_a_tampered_share_of_the_leave_one_out_study_is_one_line(tmp_path, value):
+    """The shipped study, one observed share replaced: refused naming file and column."""
+    import shutil
+
+    from calibration.posterior import shipped_study_file
+    from studies.leave_one_out import LeaveOneOut
+
+    shutil.copy(shipped_study_file("leave_one_out.csv"), tmp_path / "leave_one_out.csv")
+    shutil.copy(shipped_study_file("leave_one_out_manifest.json"),
+                tmp_path / "manifest.json")
+    assert len(LeaveOneOut.read(tmp_path).frame) == 18  # as shipped: reads back
+    lines = (tmp_path / "leave_one_out.csv").read_text().splitlines()
+    cells = lines[1].split(",")
+    cells[2] = value  # the first row's observed share
+    lines[1] = ",".join(cells)
+    (tmp_path / "leave_one_out.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as err:
+        LeaveOneOut.read(tmp_path)
+    library_refusal(err, "leave_one_out.csv", "observed")
