@@ -20,6 +20,7 @@ default they are not shown.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -111,6 +112,22 @@ def _typed(optional: tuple[str, ...] = (), **given) -> None:
             shown = (value if isinstance(value, str | int | float) else
                      "None" if value is None else type(value).__name__)
             raise InputError(name, shown, f"allowed: {words}")
+
+
+@contextmanager
+def _calibrations_kept(out: Path):
+    """Say, on Ctrl-C, that a calibration study's finished calibrations are kept.
+
+    Each calibration lives in its own folder under ``out`` as soon as it is done (and an
+    unfinished one keeps its finished generations): the study resumes from them.
+    """
+    try:
+        yield
+    except KeyboardInterrupt as stop:
+        stop.kept = (f"every finished calibration is kept in {out} (an unfinished one with "
+                     "its finished generations); --resume with the same options goes on "
+                     "from them; the study's tables and manifest are unchanged")
+        raise
 
 
 def _seed(rng) -> int:
@@ -577,7 +594,7 @@ def recovery(*, truths: int = 20, quick: bool = False, rng: int = DEFAULT_SEED,
     truths = _whole("truths", truths, 1, MAX_TRUTHS)
     _flag(quick=quick, resume=resume)
     out = _study_out(out, resume, "recovery")
-    with locked(out) as folder:
+    with locked(out) as folder, _calibrations_kept(out):
         study = run_recovery(out, truths=truths, quick=quick, seed=seed, workers=workers,
                              scheduler=scheduler, resume=resume, command=command,
                              inside=folder)
@@ -605,7 +622,7 @@ def validate(*, quick: bool = False, rng: int = DEFAULT_SEED, workers: int = 1,
     seed, workers = _seed(rng), _workers(workers)
     _flag(quick=quick, resume=resume)
     out = _study_out(out, resume, "validate")
-    with locked(out) as folder:
+    with locked(out) as folder, _calibrations_kept(out):
         study = study_leave_one_out(out, quick=quick, rng=seed, workers=workers,
                                     scheduler=scheduler, resume=resume, command=command,
                                     inside=folder)
@@ -642,7 +659,7 @@ def ablate(mechanisms: Sequence[str] | str | None = None, *, quick: bool = False
     seed, workers = _seed(rng), _workers(workers)
     _flag(quick=quick, resume=resume)
     out = _study_out(out, resume, "ablate")
-    with locked(out) as folder:
+    with locked(out) as folder, _calibrations_kept(out):
         study = study_ablation(out, mechanisms=tuple(mechanisms or MECHANISMS), quick=quick,
                                rng=seed, workers=workers, scheduler=scheduler,
                                resume=resume, command=command, inside=folder)

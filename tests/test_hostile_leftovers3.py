@@ -128,3 +128,25 @@ def test_a_tampered_share_of_the_leave_one_out_study_is_one_line(tmp_path, value
     with pytest.raises(InputError) as err:
         LeaveOneOut.read(tmp_path)
     library_refusal(err, "leave_one_out.csv", "observed")
+
+
+@pytest.mark.parametrize("module, name, call", [
+    ("studies.leave_one_out", "study_leave_one_out",
+     lambda out: coprod.validate(quick=True, out=out, rng=1)),
+    ("studies.recovery", "run_recovery",
+     lambda out: coprod.recovery(truths=1, quick=True, out=out, rng=1)),
+    ("studies.ablation", "study_ablation",
+     lambda out: coprod.ablate(["trust_weight"], quick=True, out=out, rng=1)),
+])
+def test_an_interrupted_calibration_study_says_its_calibrations_are_kept(
+        tmp_path, monkeypatch, module, name, call):
+    import importlib
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(importlib.import_module(module), name, interrupted)
+    with pytest.raises(KeyboardInterrupt) as stop:
+        call(tmp_path / "study")
+    assert "every finished calibration is kept" in stop.value.kept
+    assert "--resume" in stop.value.kept
