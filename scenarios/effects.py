@@ -99,6 +99,8 @@ def _read_table(path: Path, columns: tuple, inside=None) -> pd.DataFrame:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
         raise InputError(str(path), "", _again(path), problem="empty file") from None
+    except InputError:  # already one line (a link, a FIFO, a file too large): as it is
+        raise
     except (UnicodeDecodeError, ValueError, pd.errors.ParserError) as err:
         raise InputError(str(path), str(err).split("\n")[0], _again(path),
                          problem="malformed file:") from None

@@ -150,3 +150,21 @@ def test_an_interrupted_calibration_study_says_its_calibrations_are_kept(
         call(tmp_path / "study")
     assert "every finished calibration is kept" in stop.value.kept
     assert "--resume" in stop.value.kept
+
+
+def test_a_linked_run_table_is_refused_as_a_link_not_as_malformed(tiny_ensembles, tmp_path,
+                                                                  capsys):
+    import shutil
+
+    from coprod.main import main
+    from tests.conftest import refusal
+
+    runs = tmp_path / "runs"
+    shutil.copytree(tiny_ensembles, runs)
+    table = runs / "baseline" / "outcomes.csv"
+    shutil.move(table, tmp_path / "elsewhere.csv")
+    os.symlink(tmp_path / "elsewhere.csv", table)
+    capsys.readouterr()
+    assert main(["compare", "--out", str(runs), "--seed", "1"]) == 2
+    err = refusal(capsys, "refusing to read through a symbolic link", "remove the link")
+    assert "malformed" not in err and "make it again" not in err
