@@ -27,8 +27,11 @@ def interrupts_deferred():
         yield []
         return
     pending: list[int] = []
+    # A signal the process ignores stays ignored, and is not recorded either: a pool
+    # worker sets Ctrl-C aside (its parent decides), and one recorded there would stop
+    # the worker's run early and hand back a cut-short result.
     previous = {sig: signal.signal(sig, lambda signum, frame: pending.append(signum))
-                for sig in STOP_SIGNALS}
+                for sig in STOP_SIGNALS if signal.getsignal(sig) != signal.SIG_IGN}
     try:
         yield pending
     finally:

@@ -168,3 +168,20 @@ def test_a_linked_run_table_is_refused_as_a_link_not_as_malformed(tiny_ensembles
     assert main(["compare", "--out", str(runs), "--seed", "1"]) == 2
     err = refusal(capsys, "refusing to read through a symbolic link", "remove the link")
     assert "malformed" not in err and "make it again" not in err
+
+
+def test_a_signal_the_process_ignores_stays_ignored_inside_a_deferred_block():
+    """A pool worker ignores Ctrl-C: its runs must not stop early on one (sbc's workers
+    handed back cut-short results, 'not enough values to unpack')."""
+    import signal
+
+    from runtime.interrupts import interrupts_deferred
+
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with interrupts_deferred() as stop:
+            os.kill(os.getpid(), signal.SIGINT)
+            assert stop == []
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)
