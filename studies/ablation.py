@@ -93,6 +93,11 @@ class Ablation:
                              numeric=tuple(COLUMNS[1:]), bounds=dict.fromkeys(
                                  ("model_probability_full", "model_probability_ablated"),
                                  (0.0, 1.0)))
+        mechanisms = manifest.get("mechanisms")
+        if not (isinstance(mechanisms, list) and all(m in MECHANISMS for m in mechanisms)):
+            raise InputError(f"{folder / 'manifest.json'}: field 'mechanisms'",
+                             str(mechanisms)[:80], "allowed: a list of "
+                             + ", ".join(MECHANISMS) + f"; make it again with '{MADE_BY}'")
         return cls(frame, manifest)
 
 

@@ -185,3 +185,28 @@ def test_a_signal_the_process_ignores_stays_ignored_inside_a_deferred_block():
         assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+@pytest.mark.parametrize("mechanisms", [None, "trust_weight", ["no_such"], [1]])
+def test_an_ablation_record_without_its_mechanisms_is_one_line(tmp_path, mechanisms):
+    """The shipped ablation, its manifest's mechanisms tampered: one line naming the field."""
+    import shutil
+
+    from calibration.posterior import shipped_study_file
+    from studies.ablation import Ablation
+
+    shutil.copy(shipped_study_file("ablation.csv"), tmp_path / "ablation.csv")
+    record = json.loads(shipped_study_file("ablation_manifest.json").read_text())
+    assert Ablation.read(_with(tmp_path, record)).mechanisms  # as shipped: reads back
+    if mechanisms is None:
+        del record["mechanisms"]
+    else:
+        record["mechanisms"] = mechanisms
+    with pytest.raises(InputError) as err:
+        Ablation.read(_with(tmp_path, record))
+    library_refusal(err, "manifest.json", "mechanisms")
+
+
+def _with(folder, record: dict):
+    (folder / "manifest.json").write_text(json.dumps(record))
+    return folder
