@@ -56,6 +56,19 @@ def one_line_error(capsys, code, *words, codes=(2,)):
     return err
 
 
+def signals_as_a_terminal_gives_them() -> None:
+    """``preexec_fn`` for a command a test interrupts: Ctrl-C and SIGTERM at their defaults.
+
+    A job a shell starts in the background (``./.ci/run &``, nohup) ignores Ctrl-C, and
+    its children inherit that; coprod rightly keeps a signal ignored at its start, so a
+    test that presses Ctrl-C must give its command what a terminal would.
+    """
+    import signal
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def free_port() -> int:
     """A TCP port nobody listens on now (for a dashboard or a Dask scheduler)."""
     import socket

@@ -24,7 +24,7 @@ from calibration.posterior import MEDIAN_VERSION_KEY, load_posterior, write_post
 from coprod.main import main
 from sim.errors import InputError
 from sim.parameters import FREE, MODEL_VERSION, PARAMETERS
-from tests.conftest import one_line_error
+from tests.conftest import one_line_error, signals_as_a_terminal_gives_them
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "calibration" / "data" / "posterior"
@@ -92,7 +92,8 @@ def test_ctrl_c_while_coprod_loads_is_one_line_and_exit_130(tmp_path):
     env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
     proc = subprocess.Popen([str(COPROD), "survey", "--reps", "100000", "--out",
                              str(tmp_path / "out")], stderr=subprocess.PIPE, text=True,
-                            env=env, cwd=tmp_path)
+                            env=env, cwd=tmp_path,
+                            preexec_fn=signals_as_a_terminal_gives_them)
     lines, sent = [], False
     for line in proc.stderr:
         lines.append(line)

@@ -19,7 +19,7 @@ from coprod.main import main
 from runtime.locks import locked
 from runtime.pool import Failure, Task, _call
 from scenarios.ensemble import run_ensembles
-from tests.conftest import ROOT, SMALL_RUN, small_scenario
+from tests.conftest import ROOT, SMALL_RUN, signals_as_a_terminal_gives_them, small_scenario
 
 
 def _ensemble(out, **kw):
@@ -213,7 +213,8 @@ def test_an_address_that_is_no_scheduler_is_one_line(tmp_path, capsys, monkeypat
 
 def _coprod(*args, **kw):
     return subprocess.Popen([sys.executable, "-m", "coprod", *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=signals_as_a_terminal_gives_them, **kw)
 
 
 def _interrupt_a_run(out: Path, workers: int, wait: float) -> tuple[int, str]:
