@@ -85,7 +85,7 @@ def test_a_discovery_as_written_reads_back(discovery_folder):
     ("paired_runs", "12", "a whole number of runs"),
     ("inputs", ["no_such_input"], "a list of input names"),
 ])
-def test_a_discovery_record_with_a_value_coprod_never_writes_islibrary_refusal(
+def test_a_discovery_record_with_a_value_coprod_never_writes_is_one_line(
         discovery_folder, field, value, allowed):
     from scenarios.discovery import Discovery
 
@@ -107,7 +107,7 @@ def test_a_discovery_record_without_its_rule_names_the_field(discovery_folder):
     library_refusal(err, "discovery.json: missing field 'rule'", "below, above")
 
 
-def test_a_box_with_a_density_as_text_islibrary_refusal(discovery_folder):
+def test_a_box_with_a_density_as_text_is_one_line(discovery_folder):
     from scenarios.discovery import Discovery
 
     path = discovery_folder / "discovery.csv"
@@ -117,7 +117,7 @@ def test_a_box_with_a_density_as_text_islibrary_refusal(discovery_folder):
     library_refusal(err, "discovery.csv: row 2, column 'density'", "'dense'", "from 0 to 1")
 
 
-def test_a_comparison_with_a_median_as_text_islibrary_refusal(compared):
+def test_a_comparison_with_a_median_as_text_is_one_line(compared):
     from scenarios.results import ComparisonResult
 
     assert len(ComparisonResult.read(compared).table)  # as written, it reads

@@ -75,7 +75,7 @@ def test_a_fit_check_reads_back_equal_to_the_one_written(small_check, tmp_path):
      ("another posterior",)),
     (lambda f: _edit_record(f, respondents=1e400), ("fit_draws.json",)),
 ])
-def test_a_damaged_fit_folder_is_refused_inlibrary_refusal(small_check, tmp_path, damage, words):
+def test_a_damaged_fit_folder_is_refused_in_one_line(small_check, tmp_path, damage, words):
     import shutil
 
     from calibration.fit_check import FitCheck
