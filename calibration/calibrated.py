@@ -17,7 +17,6 @@ import pandas as pd
 
 from runtime.files import read_back, writes
 from runtime.manifests import Manifest
-from sim.errors import as_path
 
 NARROWING_OUTPUTS = ("narrowing.csv", "screening.csv")
 MADE_BY = "coprod calibrate --out DIR"
@@ -52,7 +51,6 @@ class Calibration:
         """Write the narrowing, the annotated screening, the fit and the manifest."""
         from runtime.files import atomic_write_frame
 
-        folder = Path(folder)
         atomic_write_frame(folder / "narrowing.csv", self.narrowing)
         names = ["narrowing.csv"]
         if self.screening is not None:
@@ -72,7 +70,6 @@ class Calibration:
         from calibration.posterior import load_posterior
         from runtime.files import read_own_csv
 
-        folder = as_path(folder)
         manifest = Manifest.read(folder / "manifest.json", MADE_BY)
         screening_file = folder / "screening.csv"
         # Absent: the calibration did not screen. Anything else named so (a folder, a

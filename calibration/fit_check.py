@@ -153,7 +153,6 @@ class FitCheck:
         from calibration.predictive_check import SHARE_COLUMNS, PredictiveCheck
         from runtime.files import read_own_csv, read_own_json
 
-        folder = Path(folder)
         record = read_own_json(folder / FIT_RECORD, MADE_BY)
         counts = _counts(record, folder / FIT_RECORD)
         _, activities, coordinators = counts.shape

@@ -22,7 +22,6 @@ import pandas as pd
 from calibration.claims import COLUMNS as CLAIM_COLUMNS
 from runtime.files import read_back, writes
 from runtime.manifests import Manifest
-from sim.errors import as_path
 
 # The study's set of files (replaced together by whoever writes it into a folder).
 SURVEY_OUTPUTS = ("bootstrap.csv", "claims.csv", "classes.csv", "classes_sensitivity.csv",
@@ -102,7 +101,6 @@ class SurveyStudy:
         """Write the tables and the manifest into ``folder``; the names written."""
         from runtime.files import atomic_write_frame
 
-        folder = Path(folder)
         for name, table in self._tables().items():
             atomic_write_frame(folder / name, table)
         self.manifest.write(folder / "manifest.json")
@@ -123,7 +121,6 @@ class SurveyStudy:
         """
         from runtime.files import read_own_csv
 
-        folder = as_path(folder)
         made_by = "coprod survey --out DIR"
         manifest = Manifest.read(folder / "manifest.json", made_by)
         boot = read_own_csv(folder / "bootstrap.csv", made_by, columns=BOOTSTRAP_COLUMNS,

@@ -404,6 +404,9 @@ def writes(writer):
 def read_back(reader):
     """A result type's ``read(folder)``, whose surprises on a tampered record are one line.
 
+    ``folder`` reaches the reader as a :class:`pathlib.Path` (text or a path; anything
+    else is refused in one line naming its type, not as a folder of malformed results).
+
     The readers check what they know to check; a value of a kind no check foresaw (a
     count given as text, a number past float range, a list where a table was) would
     otherwise raise whatever Python raises deep inside. It becomes one
@@ -411,10 +414,11 @@ def read_back(reader):
     """
     import functools
 
-    from sim.errors import CoprodError
+    from sim.errors import CoprodError, as_path
 
     @functools.wraps(reader)
     def read(cls, folder):
+        folder = as_path(folder)  # a number or None is an argument of the wrong type
         try:
             return reader(cls, folder)
         except CoprodError:

@@ -41,7 +41,7 @@ import pandas as pd
 from runtime.files import read_back, writes
 from scenarios.effects import KEY, read_ensembles
 from scenarios.thresholds import DENSITY_THRESHOLD
-from sim.errors import CoprodError, InputError, UnknownNameError, as_path
+from sim.errors import CoprodError, InputError, UnknownNameError
 from sim.outcomes import SUMMARY, outcome
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
 
@@ -104,7 +104,6 @@ class Discovery:
         from runtime.files import read_own_csv
         from runtime.manifests import Manifest
 
-        folder = as_path(folder)
         record = Manifest.read(folder / "discovery.json", MADE_BY)
         boxes = read_own_csv(folder / "discovery.csv", MADE_BY, columns=COLUMNS[:8],
                              numeric=BOX_NUMERIC, bounds=BOX_BOUNDS)
@@ -158,7 +157,6 @@ class Discovery:
         """Write ``discovery.csv``, ``discovery.png`` and ``discovery.json`` into ``folder``."""
         from runtime.files import atomic_write_frame
 
-        folder = Path(folder)
         atomic_write_frame(folder / "discovery.csv", self.boxes)
         plot_discovery(self, folder / "discovery.png")
         self.manifest(command).write(folder / "discovery.json")

@@ -20,7 +20,7 @@ import pandas as pd
 
 from runtime.files import read_back, writes
 from runtime.manifests import Manifest
-from sim.errors import CoprodError, InputError, as_path
+from sim.errors import CoprodError, InputError
 
 COMPARE_OUTPUTS = ("comparison.csv", "differences.png", "shares.png", "timeseries.png",
                    "baseline_vs_observed.csv", "baseline_vs_observed.png", "attribution.csv",
@@ -91,7 +91,6 @@ class Ensemble:
     @read_back
     def read(cls, folder: Path) -> Ensemble:
         """The scenarios ``coprod run`` (or :func:`run_ensemble`) left in ``folder``."""
-        folder = as_path(folder)
         names, runs = [], 0
         for path in sorted(folder.glob("*/manifest.json")):
             if path.parent.is_symlink():  # as compare: a scenario's files stay in folder
@@ -290,7 +289,6 @@ class ComparisonResult:
         from scenarios.over_time import OverTime
         from scenarios.policy_response import PolicyResponse
 
-        folder = as_path(folder)
         record = Manifest.read(folder / COMPARISON_MANIFEST, "coprod compare")
         written = [str(n) for n in record.get("written", [])]
 

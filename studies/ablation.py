@@ -76,7 +76,6 @@ class Ablation:
         """Write ``ablation.csv`` and the manifest into ``folder``; the names written."""
         from runtime.files import atomic_write_frame
 
-        folder = Path(folder)
         atomic_write_frame(folder / ABLATION_OUTPUTS[0], self.frame)
         self.manifest.write(folder / "manifest.json")
         return list(ABLATION_OUTPUTS)
@@ -87,7 +86,6 @@ class Ablation:
         """The study ``coprod ablate --out folder`` (or :meth:`write`) left in ``folder``."""
         from runtime.files import read_own_csv
 
-        folder = Path(folder)
         manifest = Manifest.read(folder / "manifest.json", MADE_BY)
         frame = read_own_csv(folder / ABLATION_OUTPUTS[0], MADE_BY, columns=tuple(COLUMNS),
                              numeric=tuple(COLUMNS[1:]), bounds=dict.fromkeys(

@@ -16,7 +16,6 @@ import pandas as pd
 
 from runtime.files import read_back, writes
 from runtime.manifests import Manifest
-from sim.errors import as_path
 
 DESIGN_OUTPUTS = ("design.csv", "reference.csv", "design.png", "manifest.json")  # one set
 MADE_BY = "coprod design --out DIR"
@@ -45,7 +44,6 @@ class DesignStudy:
         from runtime.files import atomic_write_frame
         from studies.design import plot_design
 
-        folder = Path(folder)
         atomic_write_frame(folder / "reference.csv", self.reference, float_format="%.8g")
         plot_design(self.design, folder / "design.png")
         atomic_write_frame(folder / "design.csv", self.design)
@@ -59,7 +57,6 @@ class DesignStudy:
         from runtime.files import read_own_csv
         from studies.design import WRITTEN_COLUMNS
 
-        folder = as_path(folder)
         return cls(read_own_csv(folder / "design.csv", MADE_BY, columns=WRITTEN_COLUMNS),
                    read_own_csv(folder / "reference.csv", MADE_BY),
                    Manifest.read(folder / "manifest.json", MADE_BY))

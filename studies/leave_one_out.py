@@ -66,7 +66,6 @@ class LeaveOneOut:
         """Write ``leave_one_out.csv`` and the manifest into ``folder``; the names."""
         from runtime.files import atomic_write_frame
 
-        folder = Path(folder)
         atomic_write_frame(folder / LOO_OUTPUTS[0], self.frame)
         self.manifest.write(folder / "manifest.json")
         return list(LOO_OUTPUTS)
@@ -77,7 +76,6 @@ class LeaveOneOut:
         """The study ``coprod validate --leave-one-out --out folder`` left in ``folder``."""
         from runtime.files import read_own_csv
 
-        folder = Path(folder)
         manifest = Manifest.read(folder / "manifest.json", MADE_BY)
         shares = ("observed", "predicted_median", "low_90", "high_90", "naive", "logit")
         frame = read_own_csv(folder / LOO_OUTPUTS[0], MADE_BY, columns=tuple(COLUMNS),

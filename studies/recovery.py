@@ -58,7 +58,6 @@ class RecoveryStudy:
     @writes
     def write(self, folder: Path) -> list[str]:
         """Write the tables and the manifest into ``folder``; the names written."""
-        folder = Path(folder)
         for name, table in zip(TABLES, (self.parameters, self.summary, self.policy,
                                         self.policy_summary), strict=True):
             atomic_write_frame(folder / name, table)
@@ -71,7 +70,6 @@ class RecoveryStudy:
         """The study ``coprod recovery --out folder`` (or :meth:`write`) left in ``folder``."""
         from studies.parameter_recovery import COLUMNS
 
-        folder = Path(folder)
         manifest = Manifest.read(folder / "manifest.json", MADE_BY)
         share = (0.0, 1.0)
         parameters = read_own_csv(folder / TABLES[0], MADE_BY, columns=tuple(COLUMNS),

@@ -45,7 +45,6 @@ class Screening:
         from calibration.fit_plots import plot_sensitivity
         from runtime.files import atomic_write_frame
 
-        folder = Path(folder)
         atomic_write_frame(folder / "sensitivity.csv", self.table)
         plot_sensitivity(self.table, folder / "sensitivity.png")
         self.manifest.write(folder / "manifest.json")
@@ -57,7 +56,6 @@ class Screening:
         """The screening ``coprod sensitivity --out folder`` left in ``folder``."""
         from runtime.files import read_own_csv
 
-        folder = Path(folder)
         return cls(read_own_csv(folder / "sensitivity.csv", MADE_BY, columns=COLUMNS,
                                 numeric=COLUMNS[2:]),
                    Manifest.read(folder / "manifest.json", MADE_BY))

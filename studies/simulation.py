@@ -57,7 +57,6 @@ class Simulation:
         """Write the three tables and the manifest into ``folder``; the names written."""
         from runtime.files import atomic_write_frame
 
-        folder = Path(folder)
         atomic_write_frame(folder / "survey.csv", self.survey)
         # Unit by unit, as a real survey's file: 'coprod survey --data' reads it.
         atomic_write_frame(folder / "responses.csv", self.responses)
@@ -71,7 +70,6 @@ class Simulation:
         """The run ``coprod simulate --out folder`` (or :meth:`write`) left in ``folder``."""
         from runtime.files import read_own_csv
 
-        folder = Path(folder)
         manifest = Manifest.read(folder / "manifest.json", MADE_BY)
         counts = ("n", "municipality", "voluntary", "together", "offered")
         survey = read_own_csv(folder / "survey.csv", MADE_BY, columns=("activity", *counts),

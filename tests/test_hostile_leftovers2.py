@@ -147,7 +147,13 @@ def test_a_population_of_the_wrong_kind_is_named(field, value):
                                   "scenarios.results:Ensemble",
                                   "scenarios.results:ComparisonResult",
                                   "scenarios.discovery:Discovery",
-                                  "studies.design_result:DesignStudy"])
+                                  "studies.design_result:DesignStudy",
+                                  "calibration.fit_check:FitCheck",
+                                  "studies.simulation:Simulation",
+                                  "studies.screening:Screening",
+                                  "studies.recovery:RecoveryStudy",
+                                  "studies.leave_one_out:LeaveOneOut",
+                                  "studies.ablation:Ablation", "studies.sbc:SBCResult"])
 @pytest.mark.parametrize("folder", [5, None])
 def test_reading_results_from_no_path_names_the_argument(kind, folder):
     import importlib
@@ -157,7 +163,7 @@ def test_reading_results_from_no_path_names_the_argument(kind, folder):
     with pytest.raises(InputError) as err:
         result.read(folder)
     text = library_refusal(err, f"folder: wrong type '{type(folder).__name__}'",
-                     "a folder path (text or pathlib.Path)")
+                           "a folder path (text or pathlib.Path)")
     assert "malformed results" not in text
 
 
