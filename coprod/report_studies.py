@@ -23,6 +23,7 @@ from runtime.files import read_own_csv, read_own_json
 from runtime.manifests import model_version_of
 from sim.outcomes import outcome
 from sim.parameters import MODEL_VERSION, PARAMETERS
+from studies.design import PRIOR_RANGE, WRONG_LEVELS
 
 RECOVERY_REMAKE = "coprod recovery --workers 2 --seed 2015"
 LOO_REMAKE = "coprod validate --leave-one-out --workers 2 --seed 2015"
@@ -33,7 +34,6 @@ DESIGN_NUMERIC = ("width_prior", "width_now", "expected_width", "ratio", "ratio_
 # Posterior probability of the full model at or above which the survey is said to
 # support a mechanism, and at or below which it prefers the model without it.
 SUPPORTS, PREFERS_WITHOUT = 0.9, 0.1
-PRIOR_RANGE = "share of its prior range"
 
 
 def _shipped(name: str):
@@ -176,9 +176,15 @@ def _ablation(file, manifest: dict) -> dict:
 
 
 def width_words(width: float, unit: str) -> str:
-    """A 90% width in its unit; a share of the prior's range is never shown above 1."""
+    """A 90% width in its unit; a share of the prior's range is never shown above 1.
+
+    A discrete input's row holds the posterior's probability on the wrong levels
+    (:data:`studies.design.WRONG_LEVELS`), in per cent.
+    """
     if unit == PRIOR_RANGE and width >= 1:
         return "the whole prior range"
+    if unit == WRONG_LEVELS:
+        return f"{width:.0%} on the wrong levels"
     return f"{width:.2f} {unit}"
 
 

@@ -41,7 +41,10 @@ for thousands of truths):
 
 Every width is a normal-equivalent 90% width (2 × 1.645 × IQR / 1.349), the prior's
 too (a uniform prior's is 1.22 of its range): an input's is given as a share of its prior
-range, an effect's in its own unit.
+range, an effect's in its own unit. A discrete input (the local policy's reading) has no
+width: its row gives the posterior's probability on the levels that are not the truth's
+(:func:`wrong_level_mass`; the uniform prior's is 2/3 for three readings), lower the
+surer, so that its ratios read as the widths' do.
 The widths are those of regression ABC, not of the shipped ABC-SMC: the *ratios* between
 designs are the study's answer.
 """
@@ -368,6 +371,10 @@ def reference_table(study: Study, policies: Mapping[str, Mapping[str, float]], *
 
 Z90 = 1.6448536269514722  # a 90% interval is ± this many standard deviations
 IQR_PER_SD = 1.3489795003921634  # a normal distribution's interquartile range
+PRIOR_RANGE = "share of its prior range"  # an input's width: a share of its range
+# A discrete input's "width": the posterior's probability on the levels that are not the
+# truth's (:func:`wrong_level_mass`), lower the surer, as a width is.
+WRONG_LEVELS = "probability on the wrong levels"
 
 
 def posterior_widths(y: np.ndarray, x: np.ndarray, truths: np.ndarray,
@@ -406,6 +413,36 @@ def posterior_widths(y: np.ndarray, x: np.ndarray, truths: np.ndarray,
     return widths
 
 
+def wrong_level_mass(y: np.ndarray, x: np.ndarray, truths: np.ndarray,
+                     accept: int) -> np.ndarray:
+    """Per truth, the ABC posterior's probability on the levels ``y`` does not have there.
+
+    For a discrete input (the local policy's reading) a 90% width means nothing; what a
+    design gives is how surely it names the truth's level. Semi-automatic ABC as for the
+    widths (:func:`posterior_widths`), with one cross-fitted linear prediction per level
+    (of the level's indicator) as the summary statistics: for each truth the ``accept``
+    nearest other worlds by them, with Epanechnikov weights, give the posterior's level
+    probabilities; returned is 1 − P(truth's level) (0 names it surely; the uniform
+    prior's is 1 − 1/levels). With no new summaries it is the table's own share of
+    other levels: what the 2015 posterior says.
+    """
+    levels = np.unique(y)
+    if x.shape[1] == 0:
+        return np.array([np.mean(y != y[t]) for t in truths])
+    stat = np.column_stack([cross_fitted((y == level).astype(float), x)[0]
+                            for level in levels])
+    mass = np.empty(len(truths))
+    for k, t in enumerate(truths):
+        others = np.flatnonzero(np.arange(len(y)) != t)
+        d = np.sqrt(((stat[others] - stat[t]) ** 2).sum(axis=1))
+        order = np.argsort(d, kind="stable")[:accept]
+        near, dn = others[order], d[order]
+        h = dn.max() * 1.0001 if dn.max() > 0 else 1.0
+        w = 1 - (dn / h) ** 2
+        mass[k] = 1.0 - np.sum(w * (y[near] == y[t])) / np.sum(w)
+    return mass
+
+
 def analyse(table: pd.DataFrame, study: Study, *, rng) -> pd.DataFrame:
     """``design.csv``'s rows from a reference table (see the module's docstring)."""
     gen = np.random.default_rng(rng)
@@ -421,7 +458,8 @@ def analyse(table: pd.DataFrame, study: Study, *, rng) -> pd.DataFrame:
             if np.ptp(y) == 0:  # held fixed in the posterior: nothing to narrow
                 continue
             kind = "policy strength" if name in policy_strengths() else "input"
-            targets.append((kind, name, name, "share of its prior range", y))
+            unit = WRONG_LEVELS if p.levels else PRIOR_RANGE
+            targets.append((kind, name, name, unit, y))
         elif column.startswith("effect:"):
             _, policy, outcome = column.split(":")
             label, unit, scale = EFFECT_OUTCOMES[outcome]
@@ -430,11 +468,12 @@ def analyse(table: pd.DataFrame, study: Study, *, rng) -> pd.DataFrame:
     widths = {}
     for design in DESIGNS:
         x = table[design_columns(table, design)].to_numpy(float)
-        for _kind, target, _label, _unit, y in targets:
+        for _kind, target, _label, unit, y in targets:
             keep = np.isfinite(y)
             ok = np.flatnonzero(keep)
             mine = np.searchsorted(ok, truths[keep[truths]])
-            widths[design, target] = posterior_widths(y[keep], x[keep], mine, accept)
+            measure = wrong_level_mass if unit == WRONG_LEVELS else posterior_widths
+            widths[design, target] = measure(y[keep], x[keep], mine, accept)
     rows = []
     for design in DESIGNS:
         for kind, target, label, unit, y in targets:
@@ -443,12 +482,18 @@ def analyse(table: pd.DataFrame, study: Study, *, rng) -> pd.DataFrame:
             if kind == "effect":
                 q25, q75 = np.quantile(y, [0.25, 0.75])
                 prior = float(2 * Z90 * (q75 - q25) / IQR_PER_SD)  # read as widths are
+            elif unit == WRONG_LEVELS:  # the uniform prior over the levels
+                prior = 1.0 - 1.0 / len(PARAMETERS[target].levels)
             else:  # a uniform prior over the range, read as the widths are
                 prior = float(2 * Z90 * 0.5 / IQR_PER_SD)
             ratio = mine / np.where(now > 0, now, np.nan)
             expected = float(np.median(mine))
-            note = ("" if expected <= prior * 1.0001 else
-                    "expected width wider than the prior's: regression ABC's estimate on "
+            what = ("expected probability on the wrong levels above the prior's"
+                    if unit == WRONG_LEVELS else "expected width wider than the prior's")
+            # The 2015 row of a discrete input is the posterior's own shares, no estimate.
+            own_shares = unit == WRONG_LEVELS and design == "2015"
+            note = ("" if expected <= prior * 1.0001 or own_shares else
+                    f"{what}: regression ABC's estimate on "
                     f"{len(table)} worlds is noisy here; read it as no narrowing")
             rows.append({"design": design, "kind": kind, "target": target, "label": label,
                          "unit": unit, "width_prior": prior,
