@@ -109,7 +109,12 @@ MIN_ACCEPTANCE = 0.005
 # Perturbation kernel: a multivariate normal at twice the Silverman bandwidth. With
 # weakly identified parameters the default bandwidth lets a few particles take nearly
 # all the importance weight (effective sample size 3-20 of 300 in trials with an earlier,
-# ten-parameter model); doubling it kept it at 40-100 of 150 at the same cost.
+# ten-parameter model); doubling it kept it at 40-100 of 150 at the same cost. On the
+# shipped calibration's last generation (benchmarks/bench_kernel.py, 10,000 candidates
+# a kernel, twice with other draws) a narrower kernel is accepted more often but its
+# particles weigh less: simulations per 250 effective particles 46,000-54,000 at this
+# scaling, 44,000-52,000 at 1 (the same within the estimate's noise), 87,000-92,000 at
+# 0.5, 58,000-84,000 for pyabc's local kernel (a quarter of the particles as neighbours).
 KERNEL_SCALING = 2.0
 # A discrete input's kernel keeps a particle's level with this probability and jumps to
 # each other level with an equal share of the rest (pyabc's DiscreteJumpTransition; its
@@ -139,13 +144,15 @@ def prior(fixed: dict | None = None, names: tuple[str, ...] | None = None):
                           if name not in (fixed or {})})
 
 
-def transition(names):
+def transition(names, continuous_kernel=None):
     """The perturbation kernel over ``names`` (the inputs ABC-SMC samples).
 
     The continuous inputs: :class:`calibration.perturbation.ShrunkNormalTransition` on their
-    probit scale. A discrete input: pyabc's ``DiscreteJumpTransition`` over its levels
-    (stay with :data:`DISCRETE_STAY`), the two combined by pyabc's
-    ``AggregatedTransition`` (the kernel's density is the product of theirs).
+    probit scale at :data:`KERNEL_SCALING` (or ``continuous_kernel``, a pyabc transition:
+    ``benchmarks/bench_kernel.py`` compares others). A discrete input: pyabc's
+    ``DiscreteJumpTransition`` over its levels (stay with :data:`DISCRETE_STAY`), the two
+    combined by pyabc's ``AggregatedTransition`` (the kernel's density is the product of
+    theirs).
     """
     from pyabc.transition import AggregatedTransition, DiscreteJumpTransition
 
@@ -154,7 +161,7 @@ def transition(names):
     names = tuple(names)
     discrete = [n for n in names if n in DISCRETE]
     # The shrunk normal kernel, its draws' set-up made once per generation.
-    normal = FastShrunkNormalTransition(scaling=KERNEL_SCALING)
+    normal = continuous_kernel or FastShrunkNormalTransition(scaling=KERNEL_SCALING)
     if not discrete:
         return normal
     mapping = {n: DiscreteJumpTransition(
