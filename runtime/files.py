@@ -207,20 +207,39 @@ def check_whole_text(text: str, path: str | Path, again: str) -> str:
     return text
 
 
+def check_rows(frame, path: str | Path, rows: int, again: str, *,
+               whose: str = "") -> None:
+    """Refuse (one line) a table of another number of data rows than ``rows``.
+
+    A table cut exactly at a line break is whole to every other check: only the count
+    its record (a manifest's truths, draws, activities, mechanisms) implies tells that
+    rows are missing. ``whose`` says where the count comes from, for the message.
+    """
+    if len(frame) == rows:
+        return
+    found = f"{len(frame)} rows"
+    said = f"expected {rows}{f' ({whose})' if whose else ''}; {again}"
+    raise InputError(str(path), found, said, problem="truncated file:" if len(frame) < rows
+                     else "more rows than its record says in")
+
+
 def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
                  rows: int | None = None, numeric: tuple = (), bounds: dict | None = None,
-                 inside: OutputFolder | None = None, **kwargs):
+                 flags: tuple = (), ordered: tuple = (), inside: OutputFolder | None = None,
+                 **kwargs):
     """Read a CSV that coprod wrote, defensively.
 
     A missing, empty, oversized, truncated or malformed file (or one without ``columns``,
     or with another number of data rows than ``rows`` when given, or with a value that is
     not a finite number in one of the ``numeric`` columns, when present, or outside
-    ``bounds[column] = (low, high)``) is one :class:`InputError` naming the file and
-    ``remake``, the command that makes it again, instead of a pandas traceback. Blank
-    cells of numeric columns stay NaN (no value); 'inf' is refused (coprod never writes
-    it), so that no tampered file renders "median inf". A link in place of the file is
-    refused (:func:`check_source`): coprod's own files are read as they were written,
-    and one in ``inside`` (the folder being written, when given) only from inside it.
+    ``bounds[column] = (low, high)``, or not True/False in one of the ``flags`` columns,
+    or a pair ``(low, high)`` of ``ordered`` columns whose low is above its high) is one
+    :class:`InputError` naming the file and ``remake``, the command that makes it again,
+    instead of a pandas traceback. Blank cells of numeric columns stay NaN (no value);
+    'inf' or 'nan' written out is refused (coprod writes neither: NaN is a blank), so
+    that no tampered file renders "median inf". A link in place of the file is refused
+    (:func:`check_source`): coprod's own files are read as they were written, and one in
+    ``inside`` (the folder being written, when given) only from inside it.
     """
     import csv
     import io
@@ -229,6 +248,9 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
 
     path = check_source(path, inside)
     again = f"make it again with '{remake}'"
+    if (numeric or flags) and "na_values" not in kwargs and "keep_default_na" not in kwargs:
+        # Only a blank cell is no value: a 'nan' or 'NA' spelt out is a value to check.
+        kwargs.update(keep_default_na=False, na_values=[""])
     if not path.exists():
         raise InputError(str(path), str(path), again, problem="missing file")
     try:
@@ -249,25 +271,66 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
         raise InputError(str(path), ",".join(map(str, frame.columns)) or "no rows",
                          f"expected columns {', '.join(columns)} and rows; {again}",
                          problem="incomplete file:")
-    if rows is not None and len(frame) != rows:
-        raise InputError(str(path), f"{len(frame)} rows", f"expected {rows}; {again}",
-                         problem="truncated file:")
+    if rows is not None:
+        check_rows(frame, path, rows, again)
+    _check_numbers(frame, path, numeric, bounds or {}, again)
+    _check_flags(frame, path, flags, again)
+    _check_ordered(frame, path, ordered, again)
+    return frame
+
+
+def _cell_error(path, frame, row: int, column: str, allowed: str, again: str) -> InputError:
+    """One line naming a cell: file, row (as a line number), column, value, what is allowed."""
+    return InputError(f"{path}: row {row + 2}, column '{column}'",
+                      str(frame[column].iloc[row]), f"allowed: {allowed}; {again}")
+
+
+def _check_numbers(frame, path, numeric: tuple, bounds: dict, again: str) -> None:
+    """Each ``numeric`` column finite numbers (blank: none) within its ``bounds``, in place."""
     import numpy as np
+    import pandas as pd
 
     for column in (c for c in numeric if c in frame.columns):
         values = pd.to_numeric(frame[column], errors="coerce")
-        low, high = (bounds or {}).get(column, (-np.inf, np.inf))
+        low, high = bounds.get(column, (-np.inf, np.inf))
         with np.errstate(invalid="ignore"):
             bad = (values.isna() & frame[column].notna()) | np.isinf(values) | \
                 (values < low) | (values > high)
         if bad.any():
-            row = int(bad.to_numpy().argmax())
             allowed = "a finite number" if (low, high) == (-np.inf, np.inf) else \
                 f"a number from {low:g} to {high:g}"
-            raise InputError(f"{path}: row {row + 2}, column '{column}'",
-                             str(frame[column].iloc[row]), f"allowed: {allowed}; {again}")
+            raise _cell_error(path, frame, int(bad.to_numpy().argmax()), column, allowed,
+                              again)
         frame[column] = values
-    return frame
+
+
+def _check_flags(frame, path, flags: tuple, again: str) -> None:
+    """Each ``flags`` column True or False (as coprod writes them), made booleans in place."""
+    for column in (c for c in flags if c in frame.columns):
+        if frame[column].dtype == bool:
+            continue
+        words = frame[column].astype(str)
+        bad = ~words.isin(("True", "False"))
+        if bad.any():
+            raise _cell_error(path, frame, int(bad.to_numpy().argmax()), column,
+                              "True or False", again)
+        frame[column] = words.eq("True")
+
+
+def _check_ordered(frame, path, ordered: tuple, again: str) -> None:
+    """Each pair ``(low, high)`` of columns with low at most high where both hold a value."""
+    import numpy as np
+
+    for low, high in ordered:
+        if low not in frame.columns or high not in frame.columns:
+            continue
+        with np.errstate(invalid="ignore"):
+            bad = (frame[low] > frame[high]).to_numpy()
+        if bad.any():
+            row = int(bad.argmax())
+            raise InputError(f"{path}: row {row + 2}, columns '{low}' and '{high}'",
+                             f"{frame[low].iloc[row]:g} > {frame[high].iloc[row]:g}",
+                             f"allowed: {low} at most {high} (an interval's ends); {again}")
 
 
 def read_own_json(path: str | Path, remake: str, *,
