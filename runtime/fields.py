@@ -85,6 +85,7 @@ class Fields:
                           problem=problem)
 
     def __call__(self, key: str, fits: Predicate, allowed: str, default=_MISSING):
+        """The field ``key`` when ``fits`` allows it (see the class)."""
         value = self.record.get(key, _MISSING)
         if value is _MISSING:
             if default is not _MISSING:
