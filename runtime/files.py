@@ -50,7 +50,7 @@ def atomic_write_bytes(path: str | Path, data: bytes, *,
     path = check_target(path, inside)
     tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folders(path.parent)
         check_target(path, inside)  # the folder just made may not lead elsewhere either
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
@@ -68,6 +68,24 @@ def atomic_write_bytes(path: str | Path, data: bytes, *,
             Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _make_folders(folder: Path) -> None:
+    """Make ``folder`` and its missing parents, but never a staging folder again.
+
+    A stage (:func:`replaced_together`) is made once, in the folder being written; one
+    that is gone was removed with its folder, or the folder was moved or replaced by a
+    link while the command ran: making it again would write the results where the
+    folder now leads, outside the folder that was checked.
+    """
+    missing = folder
+    while not missing.exists() and missing != missing.parent:
+        if missing.name.startswith(STAGE_PREFIX):
+            raise InputError(str(folder), str(missing), "the output folder was moved or "
+                             "replaced (by a link?) while coprod ran; nothing was written "
+                             "there", problem="staging folder gone:")
+        missing = missing.parent
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def atomic_write_text(path: str | Path, text: str, *,
@@ -410,11 +428,16 @@ def replaced_together(directory: str | Path, names: tuple[str, ...], *,
         for stale in directory.glob(f"{STAGE_PREFIX}*"):
             if stale.is_dir() and not stale.is_symlink():
                 shutil.rmtree(stale, ignore_errors=True)
-        stage = Path(tempfile.mkdtemp(dir=directory, prefix=STAGE_PREFIX))
+        # The folder held open: the stage is made, filled from and removed in this
+        # folder, wherever it is moved and whatever takes its name while the block runs.
+        held = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as err:
         raise InputError(inside.where, str(directory), f"allowed: a writable directory "
                          f"({err.strerror})", problem="cannot write to") from None
+    stage_name = None
     try:
+        stage_name = _make_stage(held, inside, directory)
+        stage = directory / stage_name
         yield stage
         written = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())
         old = {n for n in names if (directory / n).is_file() or (directory / n).is_symlink()}
@@ -424,16 +447,18 @@ def replaced_together(directory: str | Path, names: tuple[str, ...], *,
                 old |= {str(p.relative_to(directory))
                         for p in (directory / folder).iterdir() if p.is_file()}
         gone = [n for n in old if n not in written]
+        _still_there(held, directory, inside)
         for name in written:  # every target checked before anything moves
             check_target(directory / name, inside)
         try:
             with interrupts_deferred():
                 for name in _order(sorted(set(gone) | ({FIRST_GONE_LAST_IN} & set(written))),
                                    first=True):
-                    (directory / name).unlink(missing_ok=True)
+                    _unlink_at(held, name)
                 for name in _order(written, first=False):
-                    (directory / name).parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(stage / name, directory / name)
+                    _folders_at(held, os.path.dirname(name))
+                    os.replace(f"{stage_name}/{name}", name, src_dir_fd=held,
+                               dst_dir_fd=held)
         except OSError as err:
             raise InputError(str(directory), str(directory), f"allowed: a writable folder "
                              f"({err.strerror})", problem="cannot write into") from None
@@ -441,7 +466,64 @@ def replaced_together(directory: str | Path, names: tuple[str, ...], *,
             if written and all(not (stage / n).exists() for n in written):
                 WRITTEN.append(f"{len(written)} files in {directory}")
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        if stage_name is not None:  # in the folder held, links never followed (dir_fd)
+            shutil.rmtree(stage_name, dir_fd=held, ignore_errors=True)
+        os.close(held)
+
+
+def _make_stage(held: int, inside: OutputFolder, directory: Path) -> str:
+    """A fresh staging folder in the folder ``held`` (a descriptor); its name."""
+    import secrets
+
+    for _ in range(100):
+        name = f"{STAGE_PREFIX}{secrets.token_hex(4)}"
+        try:
+            os.mkdir(name, 0o700, dir_fd=held)
+            return name
+        except FileExistsError:
+            continue
+        except OSError as err:
+            raise InputError(inside.where, str(directory), f"allowed: a writable "
+                             f"directory ({err.strerror})", problem="cannot write to"
+                             ) from None
+    raise InputError(inside.where, str(directory), "allowed: a folder coprod can stage "
+                     "its files in", problem="cannot write to")
+
+
+def _still_there(held: int, directory: Path, inside: OutputFolder) -> None:
+    """Refuse (one line) to move files in when ``directory`` is no longer the folder held.
+
+    The output folder moved away and a link (or another folder) put in its place while
+    the command ran: what it computed is not put anywhere, and its stage is removed.
+    """
+    mine = os.fstat(held)
+    try:
+        now = os.stat(directory)
+        same = (now.st_dev, now.st_ino) == (mine.st_dev, mine.st_ino)
+    except OSError:
+        same = False
+    if not same or not inside.holds(directory):
+        raise InputError(inside.where, str(directory), "the same folder from start to end "
+                         "(it was moved or replaced by a link while coprod ran); nothing "
+                         "was written into it", problem="refusing to write into")
+
+
+def _unlink_at(held: int, name: str) -> None:
+    """Remove the file ``name`` of the folder ``held``, if it is there."""
+    try:
+        os.unlink(name, dir_fd=held)
+    except FileNotFoundError:
+        pass
+
+
+def _folders_at(held: int, relative: str) -> None:
+    """Make the sub-folders ``relative`` (e.g. ``figures``) in the folder ``held``."""
+    parts = Path(relative).parts
+    for k in range(len(parts)):
+        try:
+            os.mkdir(os.path.join(*parts[:k + 1]), dir_fd=held)
+        except FileExistsError:
+            pass
 
 
 def writes(writer):
