@@ -24,6 +24,7 @@ from runtime.paths import (
     check_source,
     check_target,
     confine,
+    not_a_regular_file,
     refuse_package_dir,
 )
 from sim.errors import InputError
@@ -151,11 +152,7 @@ def read_bytes_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES,
     mode = os.fstat(fd).st_mode
     if not (stat.S_ISREG(mode) or stat.S_ISCHR(mode)):
         os.close(fd)
-        kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO, a named pipe"
-                if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else
-                "not a regular file")
-        raise InputError(str(path), str(path), f"give a regular file (this is {kind})",
-                         problem="not a file:")
+        raise not_a_regular_file(path, mode)
     with os.fdopen(fd, "rb") as fh:
         if stat.S_ISREG(mode):
             os.set_blocking(fd, True)
