@@ -150,9 +150,10 @@ def _workers(workers) -> int:
 
 def _whole(name: str, value, low: int, high: int) -> int:
     """``value`` if a whole number from ``low`` to ``high``; else one line naming ``name``."""
+    from runtime.fields import whole
     from sim.errors import InputError
 
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+    if not whole(low, high)(value):
         raise InputError(name, value, f"allowed: a whole number from {low:,} to {high:,}")
     return value
 

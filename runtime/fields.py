@@ -87,11 +87,11 @@ class Fields:
     def __call__(self, key: str, fits: Predicate, allowed: str, default=_MISSING):
         """The field ``key`` when ``fits`` allows it (see the class)."""
         value = self.record.get(key, _MISSING)
-        if value is _MISSING:
-            if default is not _MISSING:
-                return default
+        if value is _MISSING and default is _MISSING:
             raise InputError(self.path, key, f"allowed: {allowed}; make it again with "
                              f"'{self.remake}'", problem="missing field")
-        if not fits(value):
+        if value is _MISSING:
+            value = default
+        elif not fits(value):
             raise self.refuse(key, value, allowed)
         return tuple(value) if isinstance(value, list) else value
