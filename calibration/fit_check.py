@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from runtime.fields import whole
 from runtime.files import read_back, writes
 
 if TYPE_CHECKING:
@@ -150,61 +151,125 @@ class FitCheck:
         posterior is the folder's own (a calibration's) or the one the record names,
         refused when it has changed since the check was made.
         """
-        from calibration.predictive_check import SHARE_COLUMNS, PredictiveCheck
+        from calibration.predictive_check import PredictiveCheck
+        from calibration.waves import MAX_YEAR, MIN_YEAR
+        from runtime.fields import Fields
         from runtime.files import read_own_csv, read_own_json
+        from sim.sample_frame import MAX_FRAME_UNITS
 
-        record = read_own_json(folder / FIT_RECORD, MADE_BY)
-        counts = _counts(record, folder / FIT_RECORD)
-        _, activities, coordinators = counts.shape
-        # What each table must hold for the check's readers (a row cut at a line break
-        # is a table too short).
-        shapes = {"fit.csv": (tuple(SHARE_COLUMNS), activities * coordinators),
-                  "fit_differences.csv": (("statistic", "inside"), None),
-                  "fit_n.csv": (("activity", "observed", "inside"), activities),
-                  "fit_validation.csv": (("pattern", "consistent", "kind"), None),
-                  "fit_classes.csv": (("class", "model_probability", "table_probability",
-                                       "observed", "draws"), None)}
-        tables = {name: read_own_csv(folder / name, MADE_BY,
-                                     columns=shapes.get(name, ((), None))[0],
-                                     rows=shapes.get(name, ((), None))[1])
-                  for name in (*FIT_TABLES, *_later(record, folder / FIT_RECORD))}
+        path = folder / FIT_RECORD
+        record = read_own_json(path, MADE_BY)
+        fields = Fields(record, path, MADE_BY)
+        counts = _counts(fields)
+        tables = {name: read_own_csv(folder / name, MADE_BY, **_table_checks(name, counts))
+                  for name in (*FIT_TABLES, *_later(record, path))}
+        _check_against_counts(tables, counts, path)
         check = PredictiveCheck(counts, tables.pop("fit.csv"),
                                 tables.pop("fit_differences.csv"), tables.pop("fit_n.csv"))
         validation, classes = tables.pop("fit_validation.csv"), tables.pop("fit_classes.csv")
+        year = fields("year", whole(MIN_YEAR, MAX_YEAR), f"a year from {MIN_YEAR} to "
+                      f"{MAX_YEAR}, a whole number")
+        respondents = fields("respondents", whole(1, MAX_FRAME_UNITS), "a whole number "
+                             f"of units, at least 1 and at most {MAX_FRAME_UNITS:,}")
         return cls(check, validation, classes, tables, _posterior(folder, record),
-                   year=_whole(record, "year", folder / FIT_RECORD),
-                   respondents=_whole(record, "respondents", folder / FIT_RECORD))
+                   year=year, respondents=respondents)
 
 
-def _whole(record: dict, name: str, path: Path) -> int:
-    """A whole number >= 0 of the record, or one line naming the field."""
+# What each table of the check holds, as read back: shares lie in 0 to 1, differences of
+# shares in -1 to 1, counts of answers from 0, every interval's low end at most its
+# high, 'inside' and 'consistent' True or False (by file name or pattern).
+_SIM = ("sim_median", "sim_low_90", "sim_high_90")
+_INTERVALS = (("low_95", "high_95"), ("sim_low_90", "sim_high_90"),
+              ("sim_low_90", "sim_median"), ("sim_median", "sim_high_90"))
+_SHARES = {"columns": ("activity", "coordinator", "observed", "low_95", "high_95", *_SIM,
+                       "inside"),
+           "numeric": ("observed", "low_95", "high_95", *_SIM),
+           "bounds": dict.fromkeys(("observed", "low_95", "high_95", *_SIM), (0.0, 1.0)),
+           "flags": ("inside",), "ordered": _INTERVALS}
+_TABLES = {
+    "fit.csv": _SHARES,
+    "fit_differences.csv": {
+        "columns": ("statistic", "observed", "low_95", "high_95", *_SIM, "inside"),
+        "numeric": ("observed", "low_95", "high_95", *_SIM),
+        "bounds": dict.fromkeys(("observed", "low_95", "high_95", *_SIM), (-1.0, 1.0)),
+        "flags": ("inside",), "ordered": _INTERVALS},
+    "fit_n.csv": {"columns": ("activity", "observed", *_SIM, "inside"),
+                  "numeric": ("observed", *_SIM),
+                  "bounds": dict.fromkeys(("observed", *_SIM), (0.0, 1e9)),
+                  "flags": ("inside",), "ordered": _INTERVALS[1:]},
+    "fit_validation.csv": {"columns": ("pattern", *_SIM, "consistent", "kind"),
+                           "numeric": _SIM, "bounds": dict.fromkeys(_SIM, (0.0, 1e12)),
+                           "flags": ("consistent",), "ordered": _INTERVALS[1:]},
+    "fit_classes.csv": {
+        "columns": ("class", "model_probability", "table_probability", "observed", "draws"),
+        "numeric": ("model_probability", "table_probability", "observed", "draws"),
+        "bounds": {**dict.fromkeys(("model_probability", "table_probability", "observed"),
+                                   (0.0, 1.0)), "draws": (1.0, 1e9)}},
+    "fit_wave*.csv": _SHARES,
+    "fit_policy*.csv": {"columns": ("policy", "coordinator", "observed", "answers", *_SIM,
+                                    "inside"),
+                        "numeric": ("observed", "answers", *_SIM),
+                        "bounds": {**dict.fromkeys(("observed", *_SIM), (0.0, 1.0)),
+                                   "answers": (0.0, 1e9)},
+                        "flags": ("inside",), "ordered": _INTERVALS[1:]},
+}
+
+
+def _table_checks(name: str, counts: np.ndarray) -> dict:
+    """What :func:`runtime.files.read_own_csv` checks of the table ``name``.
+
+    Its columns, numbers and intervals (:data:`_TABLES`) and, for the first wave's
+    shares and answers, one row per activity (and coordinator) of the counts: a row cut
+    at a line break is a table too short.
+    """
+    import fnmatch
+
+    spec = next(v for k, v in _TABLES.items() if fnmatch.fnmatchcase(name, k))
+    _, activities, coordinators = counts.shape
+    return {**spec, "rows": {"fit.csv": activities * coordinators,
+                             "fit_n.csv": activities}.get(name)}
+
+
+def _check_against_counts(tables: dict, counts: np.ndarray, path: Path) -> None:
+    """Refuse (one line) counts that are not the ones the tables were computed from.
+
+    ``fit_classes.csv`` counts the draws, and ``fit_n.csv``'s predictive interval of
+    each activity's answers is the quantiles of the draws' totals: counts edited (or the
+    tables of another check beside them) disagree with one or both.
+    """
     from sim.errors import InputError
 
-    value = record.get(name)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InputError(f"{path}: field '{name}'", value, "allowed: a whole number >= 0; "
-                         f"make it again with '{MADE_BY}'")
-    return value
+    draws, classes = counts.shape[0], tables["fit_classes.csv"]
+    if not (classes["draws"] == draws).all():
+        raise InputError(f"{path}: field 'draws'", draws, "allowed: the draws "
+                         f"fit_classes.csv counts ({classes['draws'].iloc[0]:g}); make it "
+                         f"again with '{MADE_BY}'", problem="draws not the tables':")
+    low, median, high = np.quantile(counts.sum(axis=2), [0.05, 0.5, 0.95], axis=0)
+    written = tables["fit_n.csv"][["sim_low_90", "sim_median", "sim_high_90"]]
+    # fit_n.csv holds six significant digits.
+    if not np.allclose(written.to_numpy(float), np.column_stack([low, median, high]),
+                       rtol=1e-5, atol=1e-9):
+        raise InputError(f"{path}: field 'counts'", "answers per draw", "allowed: the "
+                         "counts fit_n.csv's predictive intervals were computed from; make "
+                         f"it again with '{MADE_BY}'", problem="counts not the tables':")
 
 
-def _counts(record: dict, path: Path) -> np.ndarray:
+def _counts(fields) -> np.ndarray:
     """The record's counts, (draws, activities, coordinators) whole numbers >= 0."""
     from sim.catalogue import COORDINATORS, TABLE2_IDS
-    from sim.errors import InputError
 
-    draws = _whole(record, "draws", path)
-    counts = record.get("counts")
-    shape = (draws, len(TABLE2_IDS), len(COORDINATORS))
+    draws = fields("draws", whole(1), "a whole number of draws, at least 1")
+    fields("activities", lambda v: v == list(TABLE2_IDS),
+           "the activities of Table 2: " + ", ".join(TABLE2_IDS))
+    fields("coordinators", lambda v: v == list(COORDINATORS),
+           "the coordinators: " + ", ".join(COORDINATORS))
+    counts = fields.record.get("counts")
     array = np.asarray(counts if isinstance(counts, list) else [], dtype=object)
-    fits = (array.shape == shape and record.get("activities") == list(TABLE2_IDS)
-            and record.get("coordinators") == list(COORDINATORS)
-            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
-                    for v in array.ravel()))
-    if not fits:
-        raise InputError(f"{path}: field 'counts'", f"shape {array.shape}", "allowed: "
-                         f"whole numbers >= 0 for {draws} draws x the activities x the "
-                         f"coordinators; make it again with '{MADE_BY}'",
-                         problem="malformed value")
+    shape = (draws, len(TABLE2_IDS), len(COORDINATORS))
+    if array.shape != shape or not all(whole(0)(v) for v in array.ravel()):
+        raise fields.refuse("counts", f"shape {array.shape}", f"whole numbers >= 0 for "
+                            f"{draws} draws x the activities x the coordinators",
+                            problem="malformed value")
     return array.astype(int)
 
 

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from runtime.interrupts import interrupts_deferred
-from runtime.paths import checked_database
+from runtime.paths import checked_database, not_a_regular_file
 from sim.errors import InputError
 
 TABLES = ("abc_smc", "populations", "models", "particles", "parameters", "samples",
@@ -62,6 +62,28 @@ def history_path(db: Path, inside=None) -> Path:
     nor SQLite writes anywhere else.
     """
     return checked_database(db, inside)
+
+
+def resumable(db: Path, where: str = "resume") -> Path:
+    """``db``, a calibration to resume, checked without opening it (a FIFO would block).
+
+    Missing, it is one line saying there is nothing to resume (``where``: the argument
+    that asked for it); a FIFO, folder or socket in its place is one line saying it is
+    not a regular file, as every reader says; a link is refused as every writer refuses
+    one (:func:`history_path`).
+    """
+    import os
+    import stat
+
+    history_path(db)
+    try:
+        mode = os.stat(db, follow_symlinks=False).st_mode
+    except FileNotFoundError:
+        raise InputError(where, str(db), "nothing to resume there: start a calibration "
+                         "first (without --resume)", problem="missing calibration") from None
+    if not stat.S_ISREG(mode):
+        raise not_a_regular_file(db, mode)
+    return db
 
 
 def history_url(db: Path, inside=None) -> str:
@@ -134,10 +156,7 @@ def check_history(db: Path, population_size: int) -> int:
     with another population size. A last generation saved only in part is removed (in
     one transaction), with one line on stderr saying so; the whole ones are kept.
     """
-    db = Path(db)
-    history_path(db)
-    if not db.is_file():
-        raise _refuse(db, "not a file:", str(db))
+    db = resumable(Path(db))
     size = db.stat().st_size
     if size == 0:
         raise _refuse(db, "empty calibration database:", "0 bytes")

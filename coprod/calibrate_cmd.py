@@ -53,6 +53,7 @@ def register(sub, name: str) -> None:
 
 def run_command(args) -> int:
     """Calibrate, then write the posterior predictive fit and the manifest."""
+    from calibration.history import resumable
     from coprod.pipeline import calibrate
 
     seed = seed_value(args.seed)
@@ -62,9 +63,8 @@ def run_command(args) -> int:
                          "at most 100")
     out = out_dir(args.out, Path("out/calibration"))
     db = out / "abc.db"
-    if args.resume and not (db.is_file() or db.is_symlink()):  # refused before any lock
-        raise InputError("--resume", str(db), "nothing to resume there: start a "
-                         "calibration first (without --resume)", problem="missing calibration")
+    if args.resume:  # refused before any lock
+        resumable(db, "--resume")
     waves = load_waves(args)
     result = calibrate(waves, out=out, quick=args.quick, rng=seed, workers=args.workers,
                        scheduler=args.scheduler, resume=args.resume,

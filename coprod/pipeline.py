@@ -150,9 +150,10 @@ def _workers(workers) -> int:
 
 def _whole(name: str, value, low: int, high: int) -> int:
     """``value`` if a whole number from ``low`` to ``high``; else one line naming ``name``."""
+    from runtime.fields import whole
     from sim.errors import InputError
 
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+    if not whole(low, high)(value):
         raise InputError(name, value, f"allowed: a whole number from {low:,} to {high:,}")
     return value
 
@@ -266,6 +267,7 @@ def calibrate(data=None, *, out: str | Path = "out/calibration", quick: bool = F
     from calibration.abc import DEFAULT, QUICK, settings_dict
     from calibration.calibrated import NARROWING_OUTPUTS, Calibration, narrowed
     from calibration.fit_check import FIT_OUTPUTS, FIT_PATTERNS, check_fit
+    from calibration.history import resumable
     from runtime.files import WRITTEN, check_out_dir, replaced_together
     from runtime.locks import locked
     from runtime.manifests import Manifest, check_stage
@@ -282,9 +284,8 @@ def calibrate(data=None, *, out: str | Path = "out/calibration", quick: bool = F
     out = check_out_dir(out)
     check_stage(out, "calibrate")  # another command's results and record stay theirs
     db = out / "abc.db"
-    if resume and not (db.is_file() or db.is_symlink()):  # refused before any lock
-        raise InputError("resume", str(db), "nothing to resume there: start a "
-                         "calibration first (without --resume)", problem="missing calibration")
+    if resume:  # refused before any lock
+        resumable(db, "resume")
     waves = _waves(data)
     t0 = time.perf_counter()
     with locked(out) as folder:

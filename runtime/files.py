@@ -24,6 +24,7 @@ from runtime.paths import (
     check_source,
     check_target,
     confine,
+    not_a_regular_file,
     refuse_package_dir,
 )
 from sim.errors import InputError
@@ -50,7 +51,7 @@ def atomic_write_bytes(path: str | Path, data: bytes, *,
     path = check_target(path, inside)
     tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folders(path.parent)
         check_target(path, inside)  # the folder just made may not lead elsewhere either
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
@@ -68,6 +69,24 @@ def atomic_write_bytes(path: str | Path, data: bytes, *,
             Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _make_folders(folder: Path) -> None:
+    """Make ``folder`` and its missing parents, but never a staging folder again.
+
+    A stage (:func:`replaced_together`) is made once, in the folder being written; one
+    that is gone was removed with its folder, or the folder was moved or replaced by a
+    link while the command ran: making it again would write the results where the
+    folder now leads, outside the folder that was checked.
+    """
+    missing = folder
+    while not missing.exists() and missing != missing.parent:
+        if missing.name.startswith(STAGE_PREFIX):
+            raise InputError(str(folder), str(missing), "the output folder was moved or "
+                             "replaced (by a link?) while coprod ran; nothing was written "
+                             "there", problem="staging folder gone:")
+        missing = missing.parent
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def atomic_write_text(path: str | Path, text: str, *,
@@ -133,11 +152,7 @@ def read_bytes_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES,
     mode = os.fstat(fd).st_mode
     if not (stat.S_ISREG(mode) or stat.S_ISCHR(mode)):
         os.close(fd)
-        kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO, a named pipe"
-                if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else
-                "not a regular file")
-        raise InputError(str(path), str(path), f"give a regular file (this is {kind})",
-                         problem="not a file:")
+        raise not_a_regular_file(path, mode)
     with os.fdopen(fd, "rb") as fh:
         if stat.S_ISREG(mode):
             os.set_blocking(fd, True)
@@ -207,20 +222,39 @@ def check_whole_text(text: str, path: str | Path, again: str) -> str:
     return text
 
 
+def check_rows(frame, path: str | Path, rows: int, again: str, *,
+               whose: str = "") -> None:
+    """Refuse (one line) a table of another number of data rows than ``rows``.
+
+    A table cut exactly at a line break is whole to every other check: only the count
+    its record (a manifest's truths, draws, activities, mechanisms) implies tells that
+    rows are missing. ``whose`` says where the count comes from, for the message.
+    """
+    if len(frame) == rows:
+        return
+    found = f"{len(frame)} rows"
+    said = f"expected {rows}{f' ({whose})' if whose else ''}; {again}"
+    raise InputError(str(path), found, said, problem="truncated file:" if len(frame) < rows
+                     else "more rows than its record says in")
+
+
 def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
                  rows: int | None = None, numeric: tuple = (), bounds: dict | None = None,
-                 inside: OutputFolder | None = None, **kwargs):
+                 flags: tuple = (), ordered: tuple = (), inside: OutputFolder | None = None,
+                 **kwargs):
     """Read a CSV that coprod wrote, defensively.
 
     A missing, empty, oversized, truncated or malformed file (or one without ``columns``,
     or with another number of data rows than ``rows`` when given, or with a value that is
     not a finite number in one of the ``numeric`` columns, when present, or outside
-    ``bounds[column] = (low, high)``) is one :class:`InputError` naming the file and
-    ``remake``, the command that makes it again, instead of a pandas traceback. Blank
-    cells of numeric columns stay NaN (no value); 'inf' is refused (coprod never writes
-    it), so that no tampered file renders "median inf". A link in place of the file is
-    refused (:func:`check_source`): coprod's own files are read as they were written,
-    and one in ``inside`` (the folder being written, when given) only from inside it.
+    ``bounds[column] = (low, high)``, or not True/False in one of the ``flags`` columns,
+    or a pair ``(low, high)`` of ``ordered`` columns whose low is above its high) is one
+    :class:`InputError` naming the file and ``remake``, the command that makes it again,
+    instead of a pandas traceback. Blank cells of numeric columns stay NaN (no value);
+    'inf' or 'nan' written out is refused (coprod writes neither: NaN is a blank), so
+    that no tampered file renders "median inf". A link in place of the file is refused
+    (:func:`check_source`): coprod's own files are read as they were written, and one in
+    ``inside`` (the folder being written, when given) only from inside it.
     """
     import csv
     import io
@@ -229,6 +263,9 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
 
     path = check_source(path, inside)
     again = f"make it again with '{remake}'"
+    if (numeric or flags) and "na_values" not in kwargs and "keep_default_na" not in kwargs:
+        # Only a blank cell is no value: a 'nan' or 'NA' spelt out is a value to check.
+        kwargs.update(keep_default_na=False, na_values=[""])
     if not path.exists():
         raise InputError(str(path), str(path), again, problem="missing file")
     try:
@@ -249,25 +286,66 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
         raise InputError(str(path), ",".join(map(str, frame.columns)) or "no rows",
                          f"expected columns {', '.join(columns)} and rows; {again}",
                          problem="incomplete file:")
-    if rows is not None and len(frame) != rows:
-        raise InputError(str(path), f"{len(frame)} rows", f"expected {rows}; {again}",
-                         problem="truncated file:")
+    if rows is not None:
+        check_rows(frame, path, rows, again)
+    _check_numbers(frame, path, numeric, bounds or {}, again)
+    _check_flags(frame, path, flags, again)
+    _check_ordered(frame, path, ordered, again)
+    return frame
+
+
+def _cell_error(path, frame, row: int, column: str, allowed: str, again: str) -> InputError:
+    """One line naming a cell: file, row (as a line number), column, value, what is allowed."""
+    return InputError(f"{path}: row {row + 2}, column '{column}'",
+                      str(frame[column].iloc[row]), f"allowed: {allowed}; {again}")
+
+
+def _check_numbers(frame, path, numeric: tuple, bounds: dict, again: str) -> None:
+    """Each ``numeric`` column finite numbers (blank: none) within its ``bounds``, in place."""
     import numpy as np
+    import pandas as pd
 
     for column in (c for c in numeric if c in frame.columns):
         values = pd.to_numeric(frame[column], errors="coerce")
-        low, high = (bounds or {}).get(column, (-np.inf, np.inf))
+        low, high = bounds.get(column, (-np.inf, np.inf))
         with np.errstate(invalid="ignore"):
             bad = (values.isna() & frame[column].notna()) | np.isinf(values) | \
                 (values < low) | (values > high)
         if bad.any():
-            row = int(bad.to_numpy().argmax())
             allowed = "a finite number" if (low, high) == (-np.inf, np.inf) else \
                 f"a number from {low:g} to {high:g}"
-            raise InputError(f"{path}: row {row + 2}, column '{column}'",
-                             str(frame[column].iloc[row]), f"allowed: {allowed}; {again}")
+            raise _cell_error(path, frame, int(bad.to_numpy().argmax()), column, allowed,
+                              again)
         frame[column] = values
-    return frame
+
+
+def _check_flags(frame, path, flags: tuple, again: str) -> None:
+    """Each ``flags`` column True or False (as coprod writes them), made booleans in place."""
+    for column in (c for c in flags if c in frame.columns):
+        if frame[column].dtype == bool:
+            continue
+        words = frame[column].astype(str)
+        bad = ~words.isin(("True", "False"))
+        if bad.any():
+            raise _cell_error(path, frame, int(bad.to_numpy().argmax()), column,
+                              "True or False", again)
+        frame[column] = words.eq("True")
+
+
+def _check_ordered(frame, path, ordered: tuple, again: str) -> None:
+    """Each pair ``(low, high)`` of columns with low at most high where both hold a value."""
+    import numpy as np
+
+    for low, high in ordered:
+        if low not in frame.columns or high not in frame.columns:
+            continue
+        with np.errstate(invalid="ignore"):
+            bad = (frame[low] > frame[high]).to_numpy()
+        if bad.any():
+            row = int(bad.argmax())
+            raise InputError(f"{path}: row {row + 2}, columns '{low}' and '{high}'",
+                             f"{frame[low].iloc[row]:g} > {frame[high].iloc[row]:g}",
+                             f"allowed: {low} at most {high} (an interval's ends); {again}")
 
 
 def read_own_json(path: str | Path, remake: str, *,
@@ -347,11 +425,16 @@ def replaced_together(directory: str | Path, names: tuple[str, ...], *,
         for stale in directory.glob(f"{STAGE_PREFIX}*"):
             if stale.is_dir() and not stale.is_symlink():
                 shutil.rmtree(stale, ignore_errors=True)
-        stage = Path(tempfile.mkdtemp(dir=directory, prefix=STAGE_PREFIX))
+        # The folder held open: the stage is made, filled from and removed in this
+        # folder, wherever it is moved and whatever takes its name while the block runs.
+        held = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as err:
         raise InputError(inside.where, str(directory), f"allowed: a writable directory "
                          f"({err.strerror})", problem="cannot write to") from None
+    stage_name = None
     try:
+        stage_name = _make_stage(held, inside, directory)
+        stage = directory / stage_name
         yield stage
         written = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())
         old = {n for n in names if (directory / n).is_file() or (directory / n).is_symlink()}
@@ -361,16 +444,18 @@ def replaced_together(directory: str | Path, names: tuple[str, ...], *,
                 old |= {str(p.relative_to(directory))
                         for p in (directory / folder).iterdir() if p.is_file()}
         gone = [n for n in old if n not in written]
+        _still_there(held, directory, inside)
         for name in written:  # every target checked before anything moves
             check_target(directory / name, inside)
         try:
             with interrupts_deferred():
                 for name in _order(sorted(set(gone) | ({FIRST_GONE_LAST_IN} & set(written))),
                                    first=True):
-                    (directory / name).unlink(missing_ok=True)
+                    _unlink_at(held, name)
                 for name in _order(written, first=False):
-                    (directory / name).parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(stage / name, directory / name)
+                    _folders_at(held, os.path.dirname(name))
+                    os.replace(f"{stage_name}/{name}", name, src_dir_fd=held,
+                               dst_dir_fd=held)
         except OSError as err:
             raise InputError(str(directory), str(directory), f"allowed: a writable folder "
                              f"({err.strerror})", problem="cannot write into") from None
@@ -378,7 +463,64 @@ def replaced_together(directory: str | Path, names: tuple[str, ...], *,
             if written and all(not (stage / n).exists() for n in written):
                 WRITTEN.append(f"{len(written)} files in {directory}")
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        if stage_name is not None:  # in the folder held, links never followed (dir_fd)
+            shutil.rmtree(stage_name, dir_fd=held, ignore_errors=True)
+        os.close(held)
+
+
+def _make_stage(held: int, inside: OutputFolder, directory: Path) -> str:
+    """A fresh staging folder in the folder ``held`` (a descriptor); its name."""
+    import secrets
+
+    for _ in range(100):
+        name = f"{STAGE_PREFIX}{secrets.token_hex(4)}"
+        try:
+            os.mkdir(name, 0o700, dir_fd=held)
+            return name
+        except FileExistsError:
+            continue
+        except OSError as err:
+            raise InputError(inside.where, str(directory), f"allowed: a writable "
+                             f"directory ({err.strerror})", problem="cannot write to"
+                             ) from None
+    raise InputError(inside.where, str(directory), "allowed: a folder coprod can stage "
+                     "its files in", problem="cannot write to")
+
+
+def _still_there(held: int, directory: Path, inside: OutputFolder) -> None:
+    """Refuse (one line) to move files in when ``directory`` is no longer the folder held.
+
+    The output folder moved away and a link (or another folder) put in its place while
+    the command ran: what it computed is not put anywhere, and its stage is removed.
+    """
+    mine = os.fstat(held)
+    try:
+        now = os.stat(directory)
+        same = (now.st_dev, now.st_ino) == (mine.st_dev, mine.st_ino)
+    except OSError:
+        same = False
+    if not same or not inside.holds(directory):
+        raise InputError(inside.where, str(directory), "the same folder from start to end "
+                         "(it was moved or replaced by a link while coprod ran); nothing "
+                         "was written into it", problem="refusing to write into")
+
+
+def _unlink_at(held: int, name: str) -> None:
+    """Remove the file ``name`` of the folder ``held``, if it is there."""
+    try:
+        os.unlink(name, dir_fd=held)
+    except FileNotFoundError:
+        pass
+
+
+def _folders_at(held: int, relative: str) -> None:
+    """Make the sub-folders ``relative`` (e.g. ``figures``) in the folder ``held``."""
+    parts = Path(relative).parts
+    for k in range(len(parts)):
+        try:
+            os.mkdir(os.path.join(*parts[:k + 1]), dir_fd=held)
+        except FileExistsError:
+            pass
 
 
 def writes(writer):

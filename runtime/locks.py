@@ -103,8 +103,16 @@ def locked(directory: str | Path, *, where: str = "out") -> Iterator[OutputFolde
     refuse_package_dir(directory, where)
     made = _missing_folders(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    # The folder a refused command made is cleaned by this handle, never by its name: the
+    # name may lead elsewhere by then (the folder moved, a link put in its place).
+    held = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC) if made else None
     path = directory / LOCK_FILE
-    fd = _open_lock(path, where)
+    try:
+        fd = _open_lock(path, where)
+    except BaseException:
+        if held is not None:
+            os.close(held)
+        raise
     ok = False
     try:
         try:
@@ -125,7 +133,9 @@ def locked(directory: str | Path, *, where: str = "out") -> Iterator[OutputFolde
         ok = True
     finally:
         if not ok and made:  # a refused or interrupted command leaves no folder it made
-            _remove_if_empty(made, path)
+            _remove_if_empty(made, held)
+        if held is not None:
+            os.close(held)
         os.close(fd)
 
 
@@ -140,11 +150,19 @@ def _missing_folders(directory: Path) -> list[Path]:
     return missing
 
 
-def _remove_if_empty(made: list[Path], lock: Path) -> None:
-    """Remove the folders in ``made`` (deepest first) if they hold nothing but ``lock``."""
+def _remove_if_empty(made: list[Path], held: int) -> None:
+    """Remove the folders in ``made`` (deepest first) if they hold nothing but the lock.
+
+    ``held``: the deepest folder, open. Its lock file is removed through it (wherever
+    the folder is now); the folders by name only while the name is still that folder,
+    not a link or another folder put in its place.
+    """
     try:
-        if [p.name for p in made[0].iterdir()] == [lock.name]:
-            lock.unlink()
+        if os.listdir(held) == [LOCK_FILE]:
+            os.unlink(LOCK_FILE, dir_fd=held)
+        mine, now = os.fstat(held), os.stat(made[0], follow_symlinks=False)
+        if (now.st_dev, now.st_ino) != (mine.st_dev, mine.st_ino):
+            return
         for folder in made:
             folder.rmdir()  # fails, and stops, at the first folder that holds something
     except OSError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import platform
@@ -81,16 +82,42 @@ def write_manifest(path: str | Path, record: Mapping, *,
                              inside=inside)
 
 
+_ABSENT = object()
+
+
+def check_common(record: Mapping, path: str | Path, remake: str) -> None:
+    """Refuse (one line) a field every record may hold of a kind coprod never writes.
+
+    ``command`` and ``date`` are text, ``versions`` a mapping of names to text whose
+    model version is a whole number (:func:`model_version_of`).
+    """
+    from runtime.fields import Fields, text
+
+    fields = Fields(record, path, remake)
+    fields("command", text, "text: the command line or call that made it", "")
+    fields("date", text, "text: an ISO date", "")
+    versions = fields("versions", lambda v: isinstance(v, Mapping) and all(
+        isinstance(k, str) and isinstance(x, str | int) and not isinstance(x, bool)
+        for k, x in v.items()), "a mapping of package names to versions", {})
+    if versions:
+        model_version_of(dict(record), str(path))
+
+
 @dataclass(frozen=True)
 class Manifest:
     """A provenance record as one value: the fields a result was made with.
 
     Every typed result of the pipeline carries one and writes it as ``manifest.json``
     (or its own name). ``fields`` is read-only; :meth:`of` adds the versions and the UTC
-    date, :meth:`read` takes a record back through the bounded reader.
+    date, :meth:`read` takes a record back through the bounded reader and checks the
+    fields every record has; :meth:`field` checks one a reader uses. ``source`` and
+    ``remake`` (the file read, the command that makes it again) serve the messages of a
+    record read back; they are no part of the record.
     """
 
     fields: Mapping
+    source: str = dataclasses.field(default="", compare=False, repr=False)
+    remake: str = dataclasses.field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
@@ -106,11 +133,26 @@ class Manifest:
         """The record at ``path`` (in ``inside``, the folder being written, when given).
 
         A missing or malformed one is one line naming ``remake``, the command that
-        makes it again.
+        makes it again, as is a field every record may have (``command``, ``date``,
+        ``versions``) of a kind coprod never writes.
         """
         from runtime.files import read_own_json
 
-        return cls(read_own_json(path, remake, inside=inside))
+        record = cls(read_own_json(path, remake, inside=inside), str(path), remake)
+        check_common(record.fields, path, remake)
+        return record
+
+    def field(self, key: str, fits, allowed: str, default=_ABSENT):
+        """The field ``key`` when ``fits(value)``, else one line naming it and ``allowed``.
+
+        ``default``, when given, stands for an absent field (:class:`runtime.fields.Fields`).
+        """
+        from runtime.fields import Fields
+
+        fields = Fields(self.fields, self.source or "manifest.json",
+                        self.remake or "the command that made it")
+        return fields(key, fits, allowed) if default is _ABSENT else \
+            fields(key, fits, allowed, default)
 
     def __getitem__(self, key: str):
         return self.fields[key]

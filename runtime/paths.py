@@ -147,6 +147,21 @@ def check_source(path: str | Path, inside: OutputFolder | None = None) -> Path:
     return path
 
 
+def not_a_regular_file(path: str | Path, mode: int) -> InputError:
+    """The one line refusing ``path`` whose ``st_mode`` is ``mode``: not a regular file.
+
+    Every reader says it alike, for a FIFO (which would block a reader for ever), a
+    socket, a folder or a device: what it is, and that a regular file is needed.
+    """
+    import stat
+
+    kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO, a named pipe"
+            if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else
+            "not a regular file")
+    return InputError(str(path), str(path), f"give a regular file (this is {kind})",
+                      problem="not a file:")
+
+
 SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")  # what SQLite writes beside a database
 
 

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from runtime.fields import between, finite, texts, whole
 from runtime.files import read_back, writes
 from scenarios.effects import KEY, read_ensembles
 from scenarios.thresholds import DENSITY_THRESHOLD
@@ -109,21 +110,22 @@ class Discovery:
                              numeric=BOX_NUMERIC, bounds=BOX_BOUNDS)
         if "input" in boxes:
             boxes["input"] = boxes["input"].fillna("").astype(str)
-        field = _checked_field(record, folder / "discovery.json")
-        paired = field("paired_runs", _whole(1), "a whole number of runs, at least 1")
-        failing = field("failing_runs", _whole(1, paired - 1), "a whole number of runs "
+        field = record.field
+        paired = field("paired_runs", whole(1), "a whole number of runs, at least 1")
+        failing = field("failing_runs", whole(1, paired - 1), "a whole number of runs "
                         f"from 1 to paired_runs - 1 ({paired - 1}): a discovery is made "
                         "only when some runs fail and some do not")
         return cls(field("scenario", _name, "a scenario's name"),
                    field("baseline", _name, "a scenario's name"),
                    field("outcome", SUMMARY.__contains__, "one of " + ", ".join(SUMMARY)),
                    field("rule", ("below", "above").__contains__, "below, above"),
-                   float(field("limit", _finite, "a finite number")),
-                   float(field("threshold", _density, "a density above 0 and at most 1")),
+                   float(field("limit", finite, "a finite number")),
+                   float(field("threshold", lambda v: between(0, 1)(v) and v > 0,
+                               "a density above 0 and at most 1")),
                    None, field("inputs", _names, "a list of input names", []),
                    field("constant_inputs", _names, "a list of input names", []), boxes,
-                   unmatched=field("left_out_runs", _whole(0), "a whole number of runs", 0),
-                   notes=field("notes", _texts, "a list of texts", []),
+                   unmatched=field("left_out_runs", whole(0), "a whole number of runs", 0),
+                   notes=field("notes", texts, "a list of texts", []),
                    counted=(paired, failing))
     def describe_rule(self) -> str:
         """E.g. ``effect on share_together < 2 percentage points``."""
@@ -171,42 +173,6 @@ BOX_BOUNDS = {"box": (1.0, MAX_BOXES), **dict.fromkeys(("coverage", "density", "
               **dict.fromkeys(("runs", "failing_runs", "restricted"), (0.0, 1e9))}
 
 
-def _checked_field(record, path: Path):
-    """A reader of ``record``'s fields that refuses, in one line, a value not allowed.
-
-    ``field(key, fits, allowed, default)``: the value when ``fits(value)`` (the default
-    when the field is absent and a default is given), else an :class:`InputError`
-    naming the file, the field, the value and ``allowed``.
-    """
-    missing = object()
-
-    def field(key: str, fits, allowed: str, default=missing):
-        value = record.get(key, default)
-        again = f"allowed: {allowed}; make it again with '{MADE_BY}'"
-        if value is missing:
-            raise InputError(str(path), key, again, problem="missing field")
-        if not fits(value):
-            raise InputError(f"{path}: field '{key}'", value, again)
-        return tuple(value) if isinstance(value, list) else value
-    return field
-
-
-def _number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _finite(value) -> bool:
-    return _number(value) and bool(np.isfinite(value))
-
-
-def _density(value) -> bool:
-    return _finite(value) and 0 < value <= 1
-
-
-def _whole(low: int, high: float = 1e9):
-    return lambda value: type(value) is int and low <= value <= high
-
-
 def _name(value) -> bool:
     from scenarios.spec import NAME_RE
 
@@ -216,10 +182,6 @@ def _name(value) -> bool:
 def _names(value) -> bool:
     return isinstance(value, list) and all(isinstance(n, str) and n in PARAMETERS
                                            for n in value)
-
-
-def _texts(value) -> bool:
-    return isinstance(value, list) and all(isinstance(n, str) for n in value)
 
 
 def policy_effects(directory: Path, scenario: str, name: str, baseline: str = "baseline",

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from runtime.fields import listed, one_of, text, texts, whole
 from runtime.files import read_back, writes
 from runtime.manifests import Manifest
 from sim.errors import CoprodError, InputError
@@ -101,7 +102,7 @@ class Ensemble:
             if record.get("scenario") != path.parent.name:
                 continue  # another command's folder (survey/, fit/ beside the scenarios)
             names.append(path.parent.name)
-            runs += int(record.get("runs", 0) or 0)
+            runs += record.field("runs", whole(0), "a whole number of runs", 0)
         if not names:
             raise InputError(str(folder), str(folder), "allowed: a folder 'coprod run' "
                              "wrote (a scenario folder with its manifest.json)",
@@ -290,7 +291,13 @@ class ComparisonResult:
         from scenarios.policy_response import PolicyResponse
 
         record = Manifest.read(folder / COMPARISON_MANIFEST, "coprod compare")
-        written = [str(n) for n in record.get("written", [])]
+        written = record.field("written", listed(one_of(COMPARE_OUTPUTS)), "a list of "
+                               "the names it writes: " + ", ".join(COMPARE_OUTPUTS), ())
+        notes = record.field("notes", texts, "a list of texts", ())
+        baseline, population, years = (
+            record.field(name, text, "text", default)
+            for name, default in (("baseline", "baseline"), ("population", "survey2015"),
+                                  ("years", "")))
 
         def table(name: str, columns: tuple, numeric: tuple = (),
                   bounds: dict | None = None, *, rows_or_none: bool = False
@@ -317,14 +324,13 @@ class ComparisonResult:
         by_year = table("effect_by_year.csv", ("scenario",), BY_YEAR_NUMERIC, BY_YEAR_BOUNDS)
         response = table("policy_response.csv", ("scenario", "outcome", "route"),
                          rows_or_none=True)
-        notes = tuple(str(n) for n in record.get("notes", []))
-        comp = Comparison(comparison, str(record.get("baseline", "baseline")), None,
+        comp = Comparison(comparison, baseline, None,
                           attribution=table("attribution.csv", ("scenario", "outcome"),
                                             ATTRIBUTION_NUMERIC, ATTRIBUTION_BOUNDS),
                           notes=notes, snapshot=table("snapshot_2015.csv", ("scenario",)),
-                          population=str(record.get("population", "survey2015")),
+                          population=population,
                           over_time=None if by_year is None else OverTime(by_year),
-                          years=str(record.get("years", "")))
+                          years=years)
         fields = {k: v for k, v in record.fields.items()
                   if k not in ("written", "effect_by_year", "versions", "date")}
         return cls(comp, None if response is None else PolicyResponse(response, ()), {},

@@ -45,10 +45,10 @@ from calibration.observed_survey import SurveyTable, load_table2
 from calibration.posterior import load_posterior
 from calibration.predictive_check import predictive_counts
 from calibration.summary import SurveyDistance, observed_summary
+from runtime.fields import Fields, between, listed, one_of, whole
 from runtime.files import atomic_write_text, read_back, read_own_json, writes
 from runtime.manifests import Manifest
 from sim.catalogue import TABLE2_IDS
-from sim.errors import InputError
 from sim.parameters import FREE
 from studies.calibrations import calibrate_or_reuse, study_seed, study_sizes
 
@@ -87,15 +87,14 @@ class Ablation:
         from runtime.files import read_own_csv
 
         manifest = Manifest.read(folder / "manifest.json", MADE_BY)
+        mechanisms = manifest.field("mechanisms", listed(one_of(MECHANISMS)),
+                                    "a list of " + ", ".join(MECHANISMS))
+        # One row for the full model, then one per mechanism switched off.
         frame = read_own_csv(folder / ABLATION_OUTPUTS[0], MADE_BY, columns=tuple(COLUMNS),
-                             numeric=tuple(COLUMNS[1:]), bounds=dict.fromkeys(
+                             rows=1 + len(mechanisms), numeric=tuple(COLUMNS[1:]),
+                             bounds=dict.fromkeys(
                                  ("model_probability_full", "model_probability_ablated"),
                                  (0.0, 1.0)))
-        mechanisms = manifest.get("mechanisms")
-        if not (isinstance(mechanisms, list) and all(m in MECHANISMS for m in mechanisms)):
-            raise InputError(f"{folder / 'manifest.json'}: field 'mechanisms'",
-                             str(mechanisms)[:80], "allowed: a list of "
-                             + ", ".join(MECHANISMS) + f"; make it again with '{MADE_BY}'")
         return cls(frame, manifest)
 
 
@@ -158,15 +157,12 @@ def _model_probabilities(history) -> dict[str, float]:
 
 def _selection_record(path: Path, inside=None) -> dict:
     """A finished model selection's record, checked (one line naming a bad field)."""
-    record = read_own_json(path, "coprod ablate --resume (after deleting the file)",
-                           inside=inside)
-    for name in ("model_probability_full", "model_probability_ablated", "simulations"):
-        value = record.get(name)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not (
-                0 <= value <= (1 if name.startswith("model") else float("inf"))):
-            raise InputError(f"{path}: field '{name}'", value, "allowed: a number (a "
-                             "probability from 0 to 1, or a count); delete the file and "
-                             "run 'coprod ablate --resume' to make it again")
+    again = "coprod ablate --resume (after deleting the file)"
+    record = read_own_json(path, again, inside=inside)
+    fields = Fields(record, path, again)
+    for name in ("model_probability_full", "model_probability_ablated"):
+        fields(name, between(0, 1), "a probability from 0 to 1")
+    fields("simulations", whole(0), "a whole number of simulations")
     return {**record, "reused": True}
 
 

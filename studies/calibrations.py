@@ -10,12 +10,12 @@ line naming the file and the field.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 
 from calibration.abc import DEFAULT, QUICK, Settings, calibrate, settings_dict
+from runtime.fields import Fields, finite, listed, whole
 from runtime.files import read_own_json
 from runtime.manifests import write_manifest
 from sim.errors import InputError, printable
@@ -82,18 +82,8 @@ def calibration_record(directory: Path, remake: str, *, inside=None) -> dict:
     again = (f"{remake} (delete {Path(directory) / 'posterior.csv'} first: --resume then "
              "rebuilds it from abc.db)")
     record = read_own_json(path, again, inside=inside)
-    eps = record.get("epsilons")
-    if not (isinstance(eps, list) and eps and all(_number(e) for e in eps)):
-        raise InputError(f"{path}: field 'epsilons'", eps, "allowed: a non-empty list of "
-                         f"numbers; make it again with '{again}'")
+    fields = Fields(record, path, again)
+    fields("epsilons", listed(finite, least=1), "a non-empty list of numbers")
     for name in ("simulations", "populations"):
-        value = record.get(name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise InputError(f"{path}: field '{name}'", value, "allowed: a whole number "
-                             f">= 0; make it again with '{again}'")
+        fields(name, whole(0), "a whole number >= 0")
     return {**record, "reused": True}
-
-
-def _number(value) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(value))

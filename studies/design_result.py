@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from runtime.fields import text, whole
 from runtime.files import read_back, writes
 from runtime.manifests import Manifest
 
 DESIGN_OUTPUTS = ("design.csv", "reference.csv", "design.png", "manifest.json")  # one set
 MADE_BY = "coprod design --out DIR"
+MAX_WORLDS = 1_000_000  # reference worlds of a design study (the full one: 4,000)
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,12 +56,23 @@ class DesignStudy:
     @read_back
     def read(cls, folder: Path) -> DesignStudy:
         """The study ``coprod design --out folder`` (or :meth:`write`) left in ``folder``."""
-        from runtime.files import read_own_csv
+        from runtime.files import check_rows, read_own_csv
         from studies.design import WRITTEN_COLUMNS
 
-        return cls(read_own_csv(folder / "design.csv", MADE_BY, columns=WRITTEN_COLUMNS),
-                   read_own_csv(folder / "reference.csv", MADE_BY),
-                   Manifest.read(folder / "manifest.json", MADE_BY))
+        manifest = Manifest.read(folder / "manifest.json", MADE_BY)
+        worlds = manifest.field("worlds", whole(1, MAX_WORLDS), "a whole number of "
+                                f"worlds from 1 to {MAX_WORLDS:,}")
+        designs = manifest.field("designs", lambda v: isinstance(v, dict) and v and all(
+            text(k) and text(d) for k, d in v.items()), "a mapping of each design's name "
+            "to its description")
+        design = read_own_csv(folder / "design.csv", MADE_BY, columns=WRITTEN_COLUMNS)
+        # Every design, every target: a row cut at a line break leaves one target short.
+        targets = design["target"].nunique()
+        check_rows(design, folder / "design.csv", len(designs) * targets,
+                   f"make it again with '{MADE_BY}'",
+                   whose=f"{len(designs)} designs x {targets} targets")
+        return cls(design, read_own_csv(folder / "reference.csv", MADE_BY, rows=worlds),
+                   manifest)
 
 
 def study_design(out: Path, *, quick: bool, rng: int, workers: int = 1,

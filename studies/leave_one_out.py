@@ -34,6 +34,7 @@ from calibration.abc import Settings
 from calibration.observed_survey import SurveyTable, load_table2
 from calibration.posterior import load_posterior
 from calibration.predictive_check import predictive_counts
+from runtime.fields import whole
 from runtime.files import read_back, writes
 from runtime.manifests import Manifest
 from sim.catalogue import COORDINATORS, TABLE2_IDS
@@ -77,12 +78,15 @@ class LeaveOneOut:
         from runtime.files import read_own_csv
 
         manifest = Manifest.read(folder / "manifest.json", MADE_BY)
+        left_out = len(TABLE2_IDS) * len(COORDINATORS)
+        summary = manifest.field("summary", lambda v: isinstance(v, dict) and whole(
+            1, left_out)(v.get("shares")), "a mapping whose 'shares' is the number of "
+            f"shares left out, a whole number from 1 to {left_out}")
         shares = ("observed", "predicted_median", "low_90", "high_90", "naive", "logit")
         frame = read_own_csv(folder / LOO_OUTPUTS[0], MADE_BY, columns=tuple(COLUMNS),
+                             rows=summary["shares"],
                              numeric=tuple(c for c in COLUMNS[2:] if c != "inside"),
-                             bounds=dict.fromkeys(shares, (0.0, 1.0)))
-        if not isinstance(manifest.get("summary"), dict):
-            raise ValueError("the manifest has no summary")
+                             bounds=dict.fromkeys(shares, (0.0, 1.0)), flags=("inside",))
         return cls(frame, manifest)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from calibration.posterior import Posterior
+from runtime.fields import listed, text, whole
 from runtime.files import atomic_write_frame, read_back, read_own_csv, writes
 from runtime.manifests import Manifest
 from scenarios.spec import load_scenario, shipped_names
@@ -38,6 +39,7 @@ TABLES = ("recovery.csv", "recovery_summary.csv", "policy_recovery.csv",
           "policy_recovery_summary.csv")
 RECOVERY_OUTPUTS = (*TABLES, "manifest.json")  # replaced together
 MADE_BY = "coprod recovery --out DIR"
+MAX_TRUTHS = 1_000  # truths a recovery record may hold: far above any study run (200 at most)
 
 
 @dataclass(frozen=True, eq=False)  # its tables compare with .equals, not ==
@@ -68,19 +70,33 @@ class RecoveryStudy:
     @read_back
     def read(cls, folder: Path) -> RecoveryStudy:
         """The study ``coprod recovery --out folder`` (or :meth:`write`) left in ``folder``."""
+        from runtime.files import check_rows
         from studies.parameter_recovery import COLUMNS
 
         manifest = Manifest.read(folder / "manifest.json", MADE_BY)
-        share = (0.0, 1.0)
+        truths = manifest.field("truths", whole(1, MAX_TRUTHS), "a whole number of "
+                                f"truths from 1 to {MAX_TRUTHS:,}")
+        made = manifest.field("policy_effects", lambda v: isinstance(v, dict) and all(
+            listed(text, least=1)(v.get(k)) for k in ("scenarios", "outcomes")),
+            "a mapping with the lists of 'scenarios' and 'outcomes' estimated")
+        again, share = f"make it again with '{MADE_BY}'", (0.0, 1.0)
         parameters = read_own_csv(folder / TABLES[0], MADE_BY, columns=tuple(COLUMNS),
                                   numeric=("truth", "posterior_median", "low_90", "high_90",
                                            "error", "relative_width"))
+        # One row per truth and parameter (the parameters: those the table names).
+        names = parameters["parameter"].nunique()
+        check_rows(parameters, folder / TABLES[0], truths * names, again,
+                   whose=f"{truths} truths x {names} parameters")
         summary = read_own_csv(folder / TABLES[1], MADE_BY, columns=SUMMARY_COLUMNS,
-                               numeric=SUMMARY_COLUMNS[1:], bounds={"coverage": share})
+                               rows=names, numeric=SUMMARY_COLUMNS[1:],
+                               bounds={"coverage": share})
+        cells = len(made["scenarios"]) * len(made["outcomes"])
         policy = read_own_csv(folder / TABLES[2], MADE_BY, columns=tuple(effects.COLUMNS),
                               numeric=effects.NUMERIC_COLUMNS)
+        check_rows(policy, folder / TABLES[2], truths * cells, again,
+                   whose=f"{truths} truths x {cells} scenarios and outcomes")
         policy_summary = read_own_csv(folder / TABLES[3], MADE_BY,
-                                      columns=POLICY_SUMMARY_COLUMNS,
+                                      columns=POLICY_SUMMARY_COLUMNS, rows=cells,
                                       numeric=POLICY_SUMMARY_COLUMNS[2:],
                                       bounds={"coverage": share, "correlation": (-1.0, 1.0)})
         return cls(parameters, summary, policy, policy_summary, manifest)

@@ -51,6 +51,7 @@ from calibration.posterior import Posterior
 from calibration.regression_adjust import adjust
 from calibration.summary import summarise_counts
 from calibration.waves import Waves
+from runtime.fields import whole
 from runtime.files import atomic_write_frame, read_back, writes
 from runtime.interrupts import interrupts_deferred
 from runtime.manifests import Manifest, code_version, model_version_of
@@ -389,10 +390,16 @@ class SBCResult:
 
         folder, made_by = Path(folder), "coprod sbc --out DIR"
         manifest = Manifest.read(folder / FILES[3], made_by)
+        truths = manifest.field("truths", whole(MIN_TRUTHS, MAX_TRUTHS), "a whole number "
+                                f"of truths from {MIN_TRUTHS} to {MAX_TRUTHS:,}")
+        quantities = manifest.field("quantities", whole(1, 10_000), "a whole number of "
+                                    "quantities checked, at least 1")
+        # One rank per truth and quantity; one summary row per quantity.
         ranks = read_own_csv(folder / FILES[0], made_by, columns=RANK_COLUMNS,
-                             numeric=RANK_COLUMNS[3:])
+                             rows=truths * quantities, numeric=RANK_COLUMNS[3:])
         summary = read_own_csv(folder / FILES[1], made_by, columns=SUMMARY_COLUMNS,
-                               numeric=SUMMARY_COLUMNS[2:-1], bounds=dict.fromkeys(
+                               rows=quantities, numeric=SUMMARY_COLUMNS[2:-1],
+                               bounds=dict.fromkeys(
                                    [c for c in SUMMARY_COLUMNS
                                     if c.startswith(("p_", "coverage"))], (0.0, 1.0)))
         record = {k: v for k, v in manifest.fields.items()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from runtime.fields import one_of, text
 from runtime.files import read_back, writes
 from runtime.manifests import Manifest
 
@@ -54,11 +55,19 @@ class Screening:
     @read_back
     def read(cls, folder: Path) -> Screening:
         """The screening ``coprod sensitivity --out folder`` left in ``folder``."""
+        from calibration.sensitivity import INPUT_GROUPS, SHARE_KEYS, SUMMARY
         from runtime.files import read_own_csv
 
+        manifest = Manifest.read(folder / "manifest.json", MADE_BY)
+        inputs = manifest.field("inputs", one_of(INPUT_GROUPS), "one of "
+                                + ", ".join(INPUT_GROUPS))
+        scenario = manifest.field("scenario", lambda v: v is None or text(v),
+                                  "a scenario's name, or null for the 2015 shares", None)
+        # One row per input varied and output: the 2015 shares, or a scenario's effects.
+        outputs = len(SUMMARY) if scenario is not None else len(SHARE_KEYS)
         return cls(read_own_csv(folder / "sensitivity.csv", MADE_BY, columns=COLUMNS,
-                                numeric=COLUMNS[2:]),
-                   Manifest.read(folder / "manifest.json", MADE_BY))
+                                rows=len(INPUT_GROUPS[inputs]) * outputs,
+                                numeric=COLUMNS[2:]), manifest)
 
 
 def screen(trajectories: int, *, inputs: str = "free", scenario=None, rng: int,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from runtime.fields import one_of, whole
 from runtime.files import read_back, writes
 from runtime.manifests import Manifest
 
@@ -68,18 +69,28 @@ class Simulation:
     @read_back
     def read(cls, folder: Path) -> Simulation:
         """The run ``coprod simulate --out folder`` (or :meth:`write`) left in ``folder``."""
-        from runtime.files import read_own_csv
+        from runtime.files import check_rows, read_own_csv
+        from sim.catalogue import TABLE2_IDS
+        from sim.classify import CLASSES
+        from sim.runner import MAX_STEPS
 
         manifest = Manifest.read(folder / "manifest.json", MADE_BY)
+        steps = manifest.field("steps", whole(0, MAX_STEPS), "a whole number of weeks "
+                               f"from 0 to {MAX_STEPS}")
+        for name in ("coordination", "coordination_2015"):
+            manifest.field(name, one_of(CLASSES), "one of " + ", ".join(CLASSES))
         counts = ("n", "municipality", "voluntary", "together", "offered")
         survey = read_own_csv(folder / "survey.csv", MADE_BY, columns=("activity", *counts),
-                              numeric=counts, bounds=dict.fromkeys(counts, (0.0, 1e9)))
+                              rows=len(TABLE2_IDS), numeric=counts,
+                              bounds=dict.fromkeys(counts, (0.0, 1e9)))
         responses = read_own_csv(folder / "responses.csv", MADE_BY,
                                  columns=("unit_id", "unit_type", "activity", "coordinator"))
-        series = read_own_csv(folder / "timeseries.csv", MADE_BY)
-        for name in ("coordination", "coordination_2015"):
-            if not isinstance(manifest.get(name), str):
-                raise ValueError(f"the manifest's {name} is not a class's name")
+        series = read_own_csv(folder / "timeseries.csv", MADE_BY, columns=("week",),
+                              numeric=("week",), bounds={"week": (-1e6, MAX_STEPS)})
+        # One row a week, from the spin-up's first to the run's last (``steps``).
+        first = int(series["week"].iloc[0])
+        check_rows(series, folder / "timeseries.csv", steps - first + 1,
+                   f"make it again with '{MADE_BY}'", whose=f"weeks {first} to {steps}")
         return cls(survey, responses, series, manifest)
 
 
