@@ -525,6 +525,29 @@ def run_design(study: Study, policies: Mapping[str, Mapping[str, float]], *, rng
     return table, frame, time.perf_counter() - t0
 
 
+def reading_sentence(frame: pd.DataFrame) -> str | None:
+    """What the designs say of the local policy's reading, from ``design.csv``'s rows.
+
+    The 2015 survey's probability on the wrong readings (median over truths, against
+    the uniform prior's), then the design that lowers it most, when one lowers it by a
+    tenth. None when the study has no discrete input.
+    """
+    rows = frame[(frame.unit == WRONG_LEVELS) & (frame.design != "2015")]
+    if rows.empty:
+        return None
+    best = rows.sort_values("ratio").iloc[0]
+    said = (f"The local policy's reading (division, sharing or control of tasks) has no "
+            f"width: the 2015 survey leaves {best.width_now:.0%} of the posterior on the "
+            f"readings that are not the truth's (median over {int(best.truths)} synthetic "
+            f"truths; the uniform prior's {best.width_prior:.0%}). ")
+    if not best.ratio < 0.9:
+        return said + "No candidate design lowers it by a tenth."
+    what = DESIGNS.get(best.design, best.design)
+    return (said + f"{what[0].upper()}{what[1:]} would leave {best.expected_width:.0%} "
+            f"(truth by truth {best.ratio:.0%} of today's, {best.ratio_low:.0%} to "
+            f"{best.ratio_high:.0%}).")
+
+
 def sentences(frame: pd.DataFrame, outcomes: tuple[str, ...] = LEAD_OUTCOMES) -> list[str]:
     """One sentence per policy: what the most narrowing second wave would do to its effect.
 
@@ -532,7 +555,8 @@ def sentences(frame: pd.DataFrame, outcomes: tuple[str, ...] = LEAD_OUTCOMES) ->
     same synthetic world under each design): the design with the smallest median ratio
     of its width to the 2015 survey's is named, with that ratio and its 10th-90th
     percentiles over truths, and the median widths (over truths) beside it. An effect
-    no design narrows by at least a tenth is said to stay about as wide.
+    no design narrows by at least a tenth is said to stay about as wide. Then the
+    local policy's reading (:func:`reading_sentence`).
     """
     out = []
     effects = frame[(frame.kind == "effect")
@@ -560,7 +584,8 @@ def sentences(frame: pd.DataFrame, outcomes: tuple[str, ...] = LEAD_OUTCOMES) ->
         out.append(f"{what[0].upper()}{what[1:]} would narrow the {policy}'s effect on "
                    f"{label}: truth by truth its 90% interval would be {best.ratio:.0%} as "
                    f"wide as with the 2015 survey alone ({spread}; {widths}).")
-    return out
+    reading = reading_sentence(frame)
+    return [*out, reading] if reading else out
 
 
 def plot_design(frame: pd.DataFrame, path) -> None:

@@ -59,3 +59,25 @@ def test_the_report_says_the_reading_in_per_cent_on_the_wrong_levels():
     from coprod.report_studies import width_words
 
     assert width_words(0.68375, WRONG_LEVELS) == "68% on the wrong levels"
+
+
+def test_the_sentences_say_what_a_design_would_tell_of_the_reading():
+    import pandas as pd
+
+    from studies.design import WRITTEN_COLUMNS, reading_sentence, sentences
+
+    def row(design, expected, ratio):
+        return {"design": design, "kind": "input", "target": "policy_reading",
+                "label": "policy_reading", "unit": WRONG_LEVELS, "width_prior": 2 / 3,
+                "width_now": 0.68, "expected_width": expected, "ratio": ratio,
+                "ratio_low": ratio / 2, "ratio_high": ratio * 1.5, "width_low": 0.0,
+                "width_high": 1.0, "truths": 400, "worlds": 4000, "note": ""}
+
+    told = pd.DataFrame([row("2015", 0.68, 1.0), row("2015+2025", 0.63, 0.95),
+                         row("2015+2025_policy", 0.14, 0.21)], columns=list(WRITTEN_COLUMNS))
+    said = reading_sentence(told)
+    assert "leaves 68%" in said and "recorded would leave 14%" in said
+    assert said in sentences(told)
+    untold = told.assign(ratio=[1.0, 0.97, 0.95], expected_width=[0.68, 0.66, 0.65])
+    assert reading_sentence(untold).endswith("No candidate design lowers it by a tenth.")
+    assert reading_sentence(told[told.target != "policy_reading"]) is None

@@ -389,12 +389,9 @@ DESIGN_ROWS = ("local_volunteer_policy:share_municipality",
                "policy_sharing", "policy_control", "policy_clarity", "policy_participation")
 
 
-READING = "policy_reading"
-
-
 def collect_design(root: Path) -> dict:
     """The shipped design study: its making, README's rows, each policy's best narrowing."""
-    from studies.design import COLUMNS, DESIGNS
+    from studies.design import COLUMNS, DESIGNS, reading_sentence
 
     folder = root / "calibration" / "data" / "validation"
     record = _json(folder / "design_manifest.json")
@@ -404,8 +401,9 @@ def collect_design(root: Path) -> dict:
     later = table[table.design.isin([d for d in DESIGNS if d != "2015"])]
     rows = [{k: (float(r[k]) if k in numeric else str(r[k]))
              for k in ("design", "target", "unit", *numeric)}
-            for _, r in later[later.target.isin([*DESIGN_ROWS, READING])].iterrows()]
+            for _, r in later[later.target.isin(DESIGN_ROWS)].iterrows()]
     effects = later[later.kind == "effect"]
+    reading = reading_sentence(table)  # the local policy's reading: studies.design's words
     best = {}
     for target, part in effects.groupby("target", sort=False):
         top = part.sort_values("ratio").iloc[0]
@@ -417,7 +415,7 @@ def collect_design(root: Path) -> dict:
             "reused": _finite(record.get("worlds_reused")) or 0.0,
             "truths": _finite(record.get("truths")),
             "policies": len(record.get("policies", {})),
-            "rows": rows, "best": best}
+            "rows": rows, "best": best, "reading": reading}
 
 
 def collect_recovery(root: Path) -> dict:
@@ -1092,21 +1090,8 @@ def render_design(d: dict) -> str:
             row.append(f"**{text}**" if r["ratio"] < 0.9 else text)
         lines.append(f"| {DESIGN_LABELS[target]} | " + " | ".join(row) + " |")
     lines.append("")
-    reading = sorted((r for r in d["rows"] if r["target"] == READING),
-                     key=lambda r: r["ratio"])
-    if reading:
-        best = reading[0]
-        now = (f"The local policy's reading (division, sharing or control of tasks) has no "
-               f"width: the 2015 survey leaves {pct(best['width_now'])} of the posterior "
-               "on the readings that are not the truth's (median over truths; the uniform "
-               f"prior's {pct(best['width_prior'])}). ")
-        if best["ratio"] < 0.9:
-            lines += [now + f"{DESIGNS[best['design']][0].upper()}"
-                      f"{DESIGNS[best['design']][1:]} would leave {pct(best['expected_width'])}"
-                      f" (truth by truth {pct(best['ratio'])} of today's, "
-                      f"{100 * best['ratio_low']:.0f}–{100 * best['ratio_high']:.0f}%).", ""]
-        else:
-            lines += [now + "No candidate design lowers it by a tenth.", ""]
+    if d.get("reading"):
+        lines += [d["reading"], ""]
     words = {"share_municipality": "coordination by the municipality alone",
              "share_together": "shared coordination",
              "volunteers_per_1000": "active volunteers"}
