@@ -119,28 +119,36 @@ class SurveyStudy:
         Read through the bounded readers: a missing, oversized or malformed file is one
         line naming it.
         """
+        from runtime.fields import listed, text, whole
         from runtime.files import read_own_csv
 
         made_by = "coprod survey --out DIR"
         manifest = Manifest.read(folder / "manifest.json", made_by)
+        # Shares lie in 0-1 and differences of shares in -1 to 1; each interval in order.
+        values = BOOTSTRAP_COLUMNS[1:-1]
         boot = read_own_csv(folder / "bootstrap.csv", made_by, columns=BOOTSTRAP_COLUMNS,
-                            numeric=BOOTSTRAP_COLUMNS[1:-1])
+                            numeric=values, bounds=dict.fromkeys(values, (-1.0, 1.0)),
+                            ordered=(("low_95", "high_95"), ("low_99", "high_99")))
         boot["note"] = boot["note"].fillna("").astype(str)
         claims = read_own_csv(folder / "claims.csv", made_by, columns=CLAIM_COLUMNS,
                               numeric=("level",))
         for name in ("scope", "note"):
             claims[name] = claims[name].fillna("").astype(str)
         classes = read_own_csv(folder / "classes.csv", made_by, columns=CLASS_COLUMNS,
-                               numeric=("probability", "observed", "reps"))
+                               numeric=("probability", "observed", "reps"),
+                               bounds={"probability": (0.0, 1.0), "observed": (0.0, 1.0),
+                                       "reps": (1.0, 1e9)})
         sensitivity = read_own_csv(folder / "classes_sensitivity.csv", made_by)
         dropped = read_own_csv(folder / "classes_dropped.csv", made_by,
                                columns=("case", "class"))
-        record = manifest.fields
+        answers = manifest.field("answers", lambda v: isinstance(v, dict) and all(
+            whole(0)(n) for n in v.values()), "a mapping of each activity to its number "
+            "of answers (whole numbers from 0)", {})
         return cls(boot, claims, classes, sensitivity, dropped,
-                   source=str(record.get("source", "")),
-                   answers={str(k): int(v) for k, v in dict(record.get("answers", {})).items()},
-                   notes=tuple(str(n) for n in record.get("notes", ())),
-                   dropped_sentence=str(record.get("dropped_sentence", "")),
+                   source=manifest.field("source", text, "text", ""),
+                   answers={str(k): v for k, v in dict(answers).items()},
+                   notes=tuple(manifest.field("notes", listed(text), "a list of texts", [])),
+                   dropped_sentence=manifest.field("dropped_sentence", text, "text", ""),
                    manifest=manifest)
 
 
