@@ -14,13 +14,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 from runtime.interrupts import interrupts_deferred
 from runtime.paths import (
+    STAGES,
     OutputFolder,
+    Stage,
     check_source,
     check_target,
     confine,
@@ -423,7 +426,9 @@ def replaced_together(directory: str | Path, names: tuple[str, ...], *,
         # Stages a killed process left behind (callers hold the folder's lock: no other
         # writer is using one).
         for stale in directory.glob(f"{STAGE_PREFIX}*"):
-            if stale.is_dir() and not stale.is_symlink():
+            if stale.is_symlink():
+                stale.unlink(missing_ok=True)
+            elif stale.is_dir():
                 shutil.rmtree(stale, ignore_errors=True)
         # The folder held open: the stage is made, filled from and removed in this
         # folder, wherever it is moved and whatever takes its name while the block runs.
@@ -431,12 +436,17 @@ def replaced_together(directory: str | Path, names: tuple[str, ...], *,
     except OSError as err:
         raise InputError(inside.where, str(directory), f"allowed: a writable directory "
                          f"({err.strerror})", problem="cannot write to") from None
-    stage_name = None
+    stage_name, staged = None, None
     try:
         stage_name = _make_stage(held, inside, directory)
         stage = directory / stage_name
+        made = os.stat(stage_name, dir_fd=held, follow_symlinks=False)
+        # Every writer refuses a file for the stage once the stage is not this folder.
+        staged = Stage(stage, (made.st_dev, made.st_ino), inside)
+        STAGES.append(staged)
         yield stage
-        written = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())
+        _same_stage(held, stage_name, staged, inside)
+        written = _staged_files(held, stage_name)
         old = {n for n in names if (directory / n).is_file() or (directory / n).is_symlink()}
         old |= {p.name for pattern in patterns for p in directory.glob(pattern)}
         for folder in folders:
@@ -445,6 +455,7 @@ def replaced_together(directory: str | Path, names: tuple[str, ...], *,
                         for p in (directory / folder).iterdir() if p.is_file()}
         gone = [n for n in old if n not in written]
         _still_there(held, directory, inside)
+        _same_stage(held, stage_name, staged, inside)
         for name in written:  # every target checked before anything moves
             check_target(directory / name, inside)
         try:
@@ -463,9 +474,56 @@ def replaced_together(directory: str | Path, names: tuple[str, ...], *,
             if written and all(not (stage / n).exists() for n in written):
                 WRITTEN.append(f"{len(written)} files in {directory}")
     finally:
+        if staged is not None:
+            STAGES.remove(staged)
         if stage_name is not None:  # in the folder held, links never followed (dir_fd)
-            shutil.rmtree(stage_name, dir_fd=held, ignore_errors=True)
+            _remove_stage(held, stage_name)
         os.close(held)
+
+
+def _same_stage(held: int, name: str, staged: Stage, inside: OutputFolder) -> None:
+    """Refuse (one line) to take files from a stage that is no longer the folder made."""
+    try:
+        now = os.stat(name, dir_fd=held, follow_symlinks=False)
+        same = (now.st_dev, now.st_ino) == staged.identity
+    except OSError:
+        same = False
+    if not same:
+        raise InputError(inside.where, str(inside.path), "its staging folder as coprod made "
+                         "it (it was replaced, by a link or another folder, while coprod "
+                         "ran); nothing was written into it", problem="refusing to write "
+                         "into")
+
+
+def _staged_files(held: int, name: str) -> list[str]:
+    """The regular files in the stage ``name`` of the folder ``held``, relative to it.
+
+    Walked through descriptors, links never followed: a link in the stage is refused,
+    never moved in (nor what it leads to).
+    """
+    found = []
+    for top, _dirs, files, fd in os.fwalk(name, dir_fd=held, follow_symlinks=False):
+        for file in files:
+            info = os.stat(file, dir_fd=fd, follow_symlinks=False)
+            relative = os.path.relpath(os.path.join(top, file), name)
+            if not stat.S_ISREG(info.st_mode) or os.path.basename(relative).startswith("."):
+                raise InputError(str(name), relative, "a file coprod wrote (a link, a "
+                                 "hidden name or anything else appeared in its staging "
+                                 "folder while it ran); nothing was written",
+                                 problem="refusing to move in")
+            found.append(relative)
+    return sorted(found)
+
+
+def _remove_stage(held: int, name: str) -> None:
+    """Remove the stage ``name`` of the folder ``held``: a link in its place is unlinked."""
+    try:
+        if stat.S_ISLNK(os.stat(name, dir_fd=held, follow_symlinks=False).st_mode):
+            os.unlink(name, dir_fd=held)
+            return
+    except OSError:
+        return
+    shutil.rmtree(name, dir_fd=held, ignore_errors=True)
 
 
 def _make_stage(held: int, inside: OutputFolder, directory: Path) -> str:

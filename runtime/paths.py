@@ -102,17 +102,56 @@ def _no_link(path: str | Path, action: str) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class Stage:
+    """A staging folder being filled (:func:`runtime.files.replaced_together`).
+
+    ``path``: its name in the output folder; ``identity``: (device, inode) of the folder
+    made; ``inside``: the output folder. A result's ``write(stage)`` knows nothing of
+    the output folder, so every writer checks a file bound for the stage here.
+    """
+
+    path: Path
+    identity: tuple[int, int]
+    inside: OutputFolder
+
+    def check(self, path: str | Path) -> None:
+        """Refuse ``path`` in this stage unless the stage is still the folder made.
+
+        Also when it resolves outside the output folder (the stage, or the output folder
+        itself, replaced by a link or moved while the result was written).
+        """
+        if not _inside(Path(os.path.abspath(path)), Path(os.path.abspath(self.path))):
+            return
+        try:
+            now = os.stat(self.path, follow_symlinks=False)
+            same = (now.st_dev, now.st_ino) == self.identity
+        except OSError:
+            same = False
+        if not same or not self.inside.holds(path):
+            raise InputError(self.inside.where, str(self.inside.path), "the same folder "
+                             "from start to end (it, or coprod's staging folder in it, was "
+                             "moved or replaced by a link while coprod ran); nothing was "
+                             "written into it", problem="refusing to write into")
+
+
+STAGES: list[Stage] = []  # the stages being filled in this process (replaced_together)
+
+
 def check_target(path: str | Path, inside: OutputFolder | None = None) -> Path:
     """Refuse to write ``path`` when it is a link or resolves where coprod must not write.
 
     That is: into the installed package, or outside ``inside``, the folder being written
-    (:func:`runtime.locks.locked`), when given. Every writer calls this, so a results
-    folder whose files were swapped for links cannot make coprod write anywhere else.
+    (:func:`runtime.locks.locked`), when given, or into a staging folder that is no
+    longer the one made (:class:`Stage`). Every writer calls this, so a results folder
+    whose files (or stage) were swapped for links cannot make coprod write anywhere else.
     """
     path = _no_link(path, "write")
     refuse_package_dir(path, where=str(path))
     if inside is not None:
         confine(path, inside)
+    for stage in STAGES:
+        stage.check(path)
     return path
 
 
