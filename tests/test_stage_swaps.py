@@ -65,7 +65,7 @@ def test_a_stage_swapped_for_a_link_after_the_writes_moves_nothing_in(folders):
 
 
 def test_out_moved_for_a_link_to_a_look_alike_stage_gets_no_file(folders, tmp_path):
-    out, other = folders
+    out, _other = folders
     elsewhere = tmp_path / "else"
     with locked(out) as folder, pytest.raises(InputError, match="refusing to write into"):
         with replaced_together(out, NAMES, inside=folder) as stage:
