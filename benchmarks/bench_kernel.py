@@ -30,11 +30,14 @@ import numpy as np
 import pandas as pd
 
 from calibration.abc import QUICK, FixedModel, _seeded_global_numpy, calibrate, prior, transition
-from calibration.history import history_url, latest_run
+from calibration.history import history_url, latest_run, resumable
 from calibration.summary import SurveyDistance
 from calibration.waves import Waves
-from runtime.files import read_own_json
+from runtime.fields import listed, one_of
+from runtime.manifests import Manifest
 from runtime.pool import Task, run_tasks, spawn_seeds
+from sim.errors import CoprodError
+from sim.parameters import PARAMETERS
 
 SHIPPED = "normal 2"
 KERNELS = (SHIPPED, "normal 1", "normal 0.5", "local 0.25")
@@ -71,10 +74,14 @@ def compare(folder: Path, inputs: tuple[tuple, tuple], generation: int | None,
 
     abc_inputs, prior_inputs = inputs
     db = folder / "abc.db"
+    resumable(db, "calibration")  # a regular file, checked without opening it
     history = pyabc.History(history_url(db), _id=latest_run(db))
     pops = history.get_all_populations()
     last = int(pops.t.max())
     t = last - 1 if generation is None else generation
+    if not 0 <= t < last:
+        raise SystemExit(f"--generation must be 0 to {last - 1} (this calibration has "
+                         f"{last + 1} generations)")
     tolerance = float(pops.loc[pops.t == t + 1, "epsilon"].iloc[0])
     particles, weights = history.get_distribution(m=0, t=t)
     waves = Waves.load(None)
@@ -125,6 +132,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="a tiny calibration (the tests)")
     args = parser.parse_args(argv)
+    if args.proposals < 1:
+        parser.error("--proposals must be at least 1")
+    try:
+        return _run(args, parser)
+    except CoprodError as err:
+        print(f"bench_kernel: error: {err}", file=sys.stderr)
+        return 2
+
+
+def _run(args, parser) -> int:
     if args.quick:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp) / "cal"
@@ -134,8 +151,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.calibration is None:
         parser.error("give --calibration OUT (a folder 'coprod calibrate' wrote) or --quick")
-    record = read_own_json(args.calibration / "manifest.json", "coprod calibrate")
-    inputs = tuple(record["abc_inputs"]), tuple(record["prior_inputs"])
+    record = Manifest.read(args.calibration / "manifest.json", "coprod calibrate")
+    names = listed(one_of(PARAMETERS))
+    abc_inputs = record.field("abc_inputs", names, "a list of the model's input names")
+    prior_inputs = record.field("prior_inputs", names, "a list of the model's input names")
+    if set(abc_inputs) & set(prior_inputs):
+        parser.error("the manifest's abc_inputs and prior_inputs overlap")
+    inputs = tuple(abc_inputs), tuple(prior_inputs)
     compare(args.calibration, inputs, args.generation, args.proposals, args.seed, KERNELS)
     return 0
 

@@ -41,12 +41,61 @@ class _CheckedStore:
         self.recomputed[world] = summary
 
 
+def _stored(path: Path, worlds: int) -> tuple[dict, dict[int, dict]]:
+    """The store's identity and worlds, refused (SystemExit, one line) unless whole.
+
+    Every world 0 … ``worlds`` − 1 once, each a JSON record of finite numbers; the store
+    a regular file (a FIFO would block the opening).
+    """
+    import math
+    import stat
+
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            sys.exit(f"{path}: not a regular file (a link, a folder or a pipe): remake the "
+                     "study")
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()
+            rows = db.execute("SELECT world, summary FROM worlds").fetchall()
+        ident = json.loads(row[0]) if row else None
+        stored = {w: json.loads(s) for w, s in rows}
+    except (OSError, sqlite3.Error, TypeError, ValueError) as err:
+        sys.exit(f"{path}: unreadable design store ({str(err)[:120]}): remake the study")
+    if not isinstance(ident, dict):
+        sys.exit(f"{path}: no identity record of a design study: remake the study")
+    if sorted(k for k in stored if type(k) is int) != list(range(worlds)) or len(stored) \
+            != worlds:
+        sys.exit(f"{path}: the worlds stored are not exactly 0 to {worlds - 1}: remake it")
+    keys = None
+    for world, record in stored.items():
+        if not (isinstance(record, dict) and record and all(
+                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+                for v in record.values())):
+            sys.exit(f"{path}: world {world} is not a record of finite numbers: remake it")
+        if keys is None:
+            keys = set(record)
+        elif set(record) != keys:
+            sys.exit(f"{path}: world {world} has other summaries than world 0: remake it")
+    return ident, stored
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Re-analyse the design study in ``--out`` (see the module's docstring)."""
+    """Re-analyse the design study in ``--out`` (one line and exit 2 on bad input)."""
+    from sim.errors import CoprodError
+
+    try:
+        return _main(argv)
+    except CoprodError as err:
+        print(f"reanalyse_design: error: {err}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str] | None) -> int:
+    from runtime.fields import whole
     from runtime.files import replaced_together
     from runtime.locks import locked
     from runtime.manifests import Manifest, code_version
-    from scenarios.spec import load_scenario
+    from scenarios.spec import load_scenario, shipped_names
     from studies.design import FULL, QUICK, WORLDS_STORE, analyse, reference_table, study_identity
     from studies.design_result import DESIGN_OUTPUTS, MADE_BY, DesignStudy
 
@@ -56,22 +105,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
     with locked(args.out) as folder:
-        old = Manifest.read(args.out / "manifest.json", MADE_BY, inside=folder).record()
-        study = QUICK if old["quick"] else FULL
-        seed = int(old["seed"])
-        policies = {n: load_scenario(n).overrides for n in old["policies"]}
+        manifest = Manifest.read(args.out / "manifest.json", MADE_BY, inside=folder)
+        if not manifest.command.startswith("coprod design"):
+            sys.exit(f"{args.out / 'manifest.json'}: not a design study's record")
+        quick = manifest.field("quick", lambda v: isinstance(v, bool), "true or false")
+        seed = manifest.field("seed", whole(0), "a whole number from 0")
+        known = manifest.field("policies", lambda v: isinstance(v, dict) and all(
+            isinstance(n, str) and n in shipped_names() for n in v), "shipped scenarios")
+        old, study = manifest.record(), QUICK if quick else FULL
+        if not 1 <= args.check <= study.worlds or not 1 <= args.workers <= 256:
+            sys.exit(f"--check must be 1 to {study.worlds:,} and --workers 1 to 256")
+        policies = {n: load_scenario(n).overrides for n in known}
         if {k: dict(v) for k, v in policies.items()} != old["policies"]:
             sys.exit("the shipped scenarios' levers differ from the study's: remake it")
-        with sqlite3.connect(f"file:{args.out / WORLDS_STORE}?mode=ro", uri=True) as db:
-            stored_ident = json.loads(db.execute(
-                "SELECT value FROM meta WHERE key = 'identity'").fetchone()[0])
-            worlds = {int(w): json.loads(s) for w, s in db.execute(
-                "SELECT world, summary FROM worlds")}
+        stored_ident, worlds = _stored(args.out / WORLDS_STORE, study.worlds)
         ident = study_identity(study, policies, seed)
         differ = [k for k in ident if k != "code_version" and stored_ident.get(k) != ident[k]]
-        if differ or len(worlds) != study.worlds:
-            sys.exit(f"the stored worlds are another study's ({', '.join(differ)}) or "
-                     f"incomplete ({len(worlds)} of {study.worlds}): remake it")
+        if differ:
+            sys.exit(f"the stored worlds are another study's ({', '.join(differ)}): remake it")
         check = sorted(np.random.default_rng(seed).choice(study.worlds, args.check,
                                                           replace=False).tolist())
         store = _CheckedStore(worlds, check)
