@@ -233,6 +233,34 @@ def tiny_ensembles(tmp_path_factory):
     return folder / "scenarios"
 
 
+@pytest.fixture
+def tiny_runs(tiny_ensembles, tmp_path):
+    """A private copy of :func:`tiny_ensembles` that a test may change."""
+    return Path(shutil.copytree(tiny_ensembles, tmp_path / "scenarios"))
+
+
+@pytest.fixture(scope="session")
+def tiny_comparison(tiny_ensembles, tmp_path_factory):
+    """:func:`tiny_ensembles` as ``coprod compare`` and ``coprod report`` leave them, made
+    once per test run and read by every pytest-xdist worker: tests must not change it
+    (``tiny_compared`` gives a copy). For checks of how ``report``, or a ``compare`` run
+    again, treats the files a comparison left."""
+
+    def build(folder: Path) -> None:
+        shutil.copytree(tiny_ensembles, folder / "scenarios")
+        _coprod(["compare"], folder / "scenarios")
+        _coprod(["report"], folder / "scenarios")
+
+    folder, _ = shared(tmp_path_factory, "tiny_comparison", build)
+    return folder / "scenarios"
+
+
+@pytest.fixture
+def tiny_compared(tiny_comparison, tmp_path):
+    """A private copy of :func:`tiny_comparison` that a test may change."""
+    return Path(shutil.copytree(tiny_comparison, tmp_path / "scenarios"))
+
+
 class Made(NamedTuple):
     """A folder a command made once per test run, and what the command printed."""
 
