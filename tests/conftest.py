@@ -22,6 +22,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
 
+# The header of a unit-level survey file (one row per unit and activity).
+UNIT_HEADER = "unit_id,unit_type,municipality,activity,coordinator"
+
 # Sizes of `coprod run` for tests: one run per scenario (4 weeks), or 2 worlds × 2 seeds.
 TINY_RUN = ["--draws", "1", "--assumption-draws", "1", "--replicates", "1", "--horizon", "4"]
 SMALL_RUN = ["--draws", "2", "--assumption-draws", "1", "--replicates", "2", "--horizon", "8"]
@@ -54,6 +57,15 @@ def one_line_error(capsys, code, *words, codes=(2,)):
     for word in words:
         assert word in err, err
     return err
+
+
+def edit_json(path: Path, change) -> None:
+    """Rewrite the JSON file ``path`` with ``change(record)`` applied to what it holds."""
+    import json
+
+    record = json.loads(path.read_text())
+    change(record)
+    path.write_text(json.dumps(record))
 
 
 def signals_as_a_terminal_gives_them() -> None:
@@ -125,7 +137,7 @@ def units_csv(write):
     from sim.catalogue import COORDINATORS
 
     table = load_table2()
-    rows = ["unit_id,unit_type,municipality,activity,coordinator"]
+    rows = [UNIT_HEADER]
     for act, counts in zip(table.activities, table.counts, strict=True):
         codes = [c for c, k in zip(COORDINATORS, counts, strict=True) for _ in range(k)]
         for i, code in enumerate(codes):
@@ -259,6 +271,29 @@ def tiny_comparison(tiny_ensembles, tmp_path_factory):
 def tiny_compared(tiny_comparison, tmp_path):
     """A private copy of :func:`tiny_comparison` that a test may change."""
     return Path(shutil.copytree(tiny_comparison, tmp_path / "scenarios"))
+
+
+@pytest.fixture(scope="session")
+def small_comparison(tmp_path_factory):
+    """``baseline`` and ``local_volunteer_policy`` at ``SMALL_RUN`` (4 runs each, seed 3),
+    compared and reported: the smallest comparison with intervals and an attribution.
+    Made once per test run and read by every pytest-xdist worker: tests must not change
+    it (``small_compared`` gives a copy)."""
+
+    def build(folder: Path) -> None:
+        sizes = {"draws": 2, "assumption_draws": 1, "replicates": 2, "horizon_weeks": 8}
+        _two_scenarios(folder / "scenarios", **sizes)
+        _coprod(["compare"], folder / "scenarios")
+        _coprod(["report"], folder / "scenarios")
+
+    folder, _ = shared(tmp_path_factory, "small_comparison", build)
+    return folder / "scenarios"
+
+
+@pytest.fixture
+def small_compared(small_comparison, tmp_path):
+    """A private copy of :func:`small_comparison` that a test may change."""
+    return Path(shutil.copytree(small_comparison, tmp_path / "scenarios"))
 
 
 class Made(NamedTuple):
