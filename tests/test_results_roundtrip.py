@@ -71,17 +71,6 @@ def test_the_survey_study_refuses_a_damaged_folder_in_one_line(tmp_path):
         SurveyStudy.read(tmp_path)
 
 
-def test_the_fit_names_what_it_wrote(small_fit, tmp_path):
-    import coprod
-    from coprod.pipeline import fit_files
-
-    # The check `coprod fit --draws 10` wrote into small_fit's folder, computed again.
-    check = coprod.fit(draws=10)
-    assert fit_files(check) == [*check.write(tmp_path), "manifest.json"]
-    assert sorted(fit_files(check)) == sorted(p.name for p in small_fit.folder.iterdir()
-                                              if p.is_file() if not p.name.startswith("."))
-
-
 def test_a_manifest_is_a_frozen_value_that_reads_back(tmp_path):
     from runtime.manifests import Manifest
 
