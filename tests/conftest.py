@@ -2,12 +2,15 @@
 runs several tests read (built once per test run and shared by the pytest-xdist
 workers, see :func:`shared`; a test that changes files takes a copy).
 
-``make test`` runs the tests not marked ``slow`` (about 95 CPU-seconds); ``make
-test-slow`` runs the slow ones (end-to-end commands, calibrations, statistical checks,
-benchmarks, worker-count equivalences); CI runs both. What costs time is a command run
-end to end (a successful ``coprod compare`` is 2-5 CPU-seconds, mostly its figures), a
-calibration, an ensemble: a test checks them on the smallest runs its assertion allows
-(``TINY_RUN`` when one run per scenario will do) and shares what several tests read.
+``make test`` runs the tests not marked ``slow`` (about 130 CPU-seconds of tests and
+worker start-up on a busy 2-core machine); ``make test-slow`` runs the slow ones
+(end-to-end commands, calibrations, statistical checks, benchmarks, worker-count
+equivalences); CI runs both. What costs time is a command run end to end (a successful
+``coprod compare`` is 2-5 CPU-seconds, two thirds of it its figures; a fit check's
+``write`` 2, its posterior figure), a calibration, an ensemble: a test checks them on
+the smallest runs its assertion allows (``tiny_runs``, ``tiny_compared`` when one run
+per scenario will do; ``small_compared`` when an attribution is needed) and shares what
+several tests read (``small_fit``, the ensembles below), made once per test run.
 """
 
 from __future__ import annotations
