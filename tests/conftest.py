@@ -2,12 +2,15 @@
 runs several tests read (built once per test run and shared by the pytest-xdist
 workers, see :func:`shared`; a test that changes files takes a copy).
 
-``make test`` runs the tests not marked ``slow`` (about 95 CPU-seconds); ``make
-test-slow`` runs the slow ones (end-to-end commands, calibrations, statistical checks,
-benchmarks, worker-count equivalences); CI runs both. What costs time is a command run
-end to end (a successful ``coprod compare`` is 2-5 CPU-seconds, mostly its figures), a
-calibration, an ensemble: a test checks them on the smallest runs its assertion allows
-(``TINY_RUN`` when one run per scenario will do) and shares what several tests read.
+``make test`` runs the tests not marked ``slow`` (about 130 CPU-seconds of tests and
+worker start-up on a busy 2-core machine); ``make test-slow`` runs the slow ones
+(end-to-end commands, calibrations, statistical checks, benchmarks, worker-count
+equivalences); CI runs both. What costs time is a command run end to end (a successful
+``coprod compare`` is 2-5 CPU-seconds, two thirds of it its figures; a fit check's
+``write`` 2, its posterior figure), a calibration, an ensemble: a test checks them on
+the smallest runs its assertion allows (``tiny_runs``, ``tiny_compared`` when one run
+per scenario will do; ``small_compared`` when an attribution is needed) and shares what
+several tests read (``small_fit``, the ensembles below), made once per test run.
 """
 
 from __future__ import annotations
@@ -19,8 +22,28 @@ from typing import NamedTuple
 
 import pytest
 
+
+def pytest_configure(config):
+    """Fewer automatic passes of the garbage collector in the test processes.
+
+    A pytest-xdist worker holds every library the tests import (pyabc, scikit-learn,
+    pandas, matplotlib: some 400,000 objects), and with Python's thresholds it walks all
+    of them in a full collection every so often: about 6 CPU-seconds of ``make test``,
+    besides the full collection each batch of runs makes itself
+    (``runtime.pool.collector_spares_existing``, which keeps these thresholds and
+    restores them). Garbage is freed as before, in fewer, larger young passes and at
+    those full collections; no number changes.
+    """
+    import gc
+
+    gc.set_threshold(10_000, 10, 1_000)
+
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
+
+# The header of a unit-level survey file (one row per unit and activity).
+UNIT_HEADER = "unit_id,unit_type,municipality,activity,coordinator"
 
 # Sizes of `coprod run` for tests: one run per scenario (4 weeks), or 2 worlds × 2 seeds.
 TINY_RUN = ["--draws", "1", "--assumption-draws", "1", "--replicates", "1", "--horizon", "4"]
@@ -54,6 +77,15 @@ def one_line_error(capsys, code, *words, codes=(2,)):
     for word in words:
         assert word in err, err
     return err
+
+
+def edit_json(path: Path, change) -> None:
+    """Rewrite the JSON file ``path`` with ``change(record)`` applied to what it holds."""
+    import json
+
+    record = json.loads(path.read_text())
+    change(record)
+    path.write_text(json.dumps(record))
 
 
 def signals_as_a_terminal_gives_them() -> None:
@@ -125,7 +157,7 @@ def units_csv(write):
     from sim.catalogue import COORDINATORS
 
     table = load_table2()
-    rows = ["unit_id,unit_type,municipality,activity,coordinator"]
+    rows = [UNIT_HEADER]
     for act, counts in zip(table.activities, table.counts, strict=True):
         codes = [c for c, k in zip(COORDINATORS, counts, strict=True) for _ in range(k)]
         for i, code in enumerate(codes):
@@ -231,6 +263,57 @@ def tiny_ensembles(tmp_path_factory):
     folder, _ = shared(tmp_path_factory, "tiny_ensembles",
                        lambda d: _two_scenarios(d / "scenarios", **sizes))
     return folder / "scenarios"
+
+
+@pytest.fixture
+def tiny_runs(tiny_ensembles, tmp_path):
+    """A private copy of :func:`tiny_ensembles` that a test may change."""
+    return Path(shutil.copytree(tiny_ensembles, tmp_path / "scenarios"))
+
+
+@pytest.fixture(scope="session")
+def tiny_comparison(tiny_ensembles, tmp_path_factory):
+    """:func:`tiny_ensembles` as ``coprod compare`` and ``coprod report`` leave them, made
+    once per test run and read by every pytest-xdist worker: tests must not change it
+    (``tiny_compared`` gives a copy). For checks of how ``report``, or a ``compare`` run
+    again, treats the files a comparison left."""
+
+    def build(folder: Path) -> None:
+        shutil.copytree(tiny_ensembles, folder / "scenarios")
+        _coprod(["compare"], folder / "scenarios")
+        _coprod(["report"], folder / "scenarios")
+
+    folder, _ = shared(tmp_path_factory, "tiny_comparison", build)
+    return folder / "scenarios"
+
+
+@pytest.fixture
+def tiny_compared(tiny_comparison, tmp_path):
+    """A private copy of :func:`tiny_comparison` that a test may change."""
+    return Path(shutil.copytree(tiny_comparison, tmp_path / "scenarios"))
+
+
+@pytest.fixture(scope="session")
+def small_comparison(tmp_path_factory):
+    """``baseline`` and ``local_volunteer_policy`` at ``SMALL_RUN`` (4 runs each, seed 3),
+    compared and reported: the smallest comparison with intervals and an attribution.
+    Made once per test run and read by every pytest-xdist worker: tests must not change
+    it (``small_compared`` gives a copy)."""
+
+    def build(folder: Path) -> None:
+        sizes = {"draws": 2, "assumption_draws": 1, "replicates": 2, "horizon_weeks": 8}
+        _two_scenarios(folder / "scenarios", **sizes)
+        _coprod(["compare"], folder / "scenarios")
+        _coprod(["report"], folder / "scenarios")
+
+    folder, _ = shared(tmp_path_factory, "small_comparison", build)
+    return folder / "scenarios"
+
+
+@pytest.fixture
+def small_compared(small_comparison, tmp_path):
+    """A private copy of :func:`small_comparison` that a test may change."""
+    return Path(shutil.copytree(small_comparison, tmp_path / "scenarios"))
 
 
 class Made(NamedTuple):

@@ -11,7 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import ROOT
+
 COMMANDS = sorted(p for p in (ROOT / "coprod").glob("*.py")
                   if p.stem.endswith(("_cmd", "_cmds")))
 ABOVE_THE_COMMANDS = {"coprod.commands", "coprod.main"}

@@ -146,3 +146,20 @@ def test_discover_on_a_real_tiny_ensemble(ensembles, capsys):
     assert table.density.between(0, 1).all()
     assert set(table.kind.dropna()) <= {"free", "assumption"}
     assert (out / "local_volunteer_policy" / "discovery.png").exists()
+
+
+def test_a_discovery_reads_back_with_its_counts_and_boxes(ensembles):
+    import coprod
+    from calibration.posterior import as_written
+    from scenarios.discovery import Discovery, policy_effects
+
+    effects, _, _ = policy_effects(ensembles, "local_volunteer_policy", "share_together")
+    limit = float(np.median(effects.effect))  # half the runs fail
+    found = coprod.discover(ensembles, "local_volunteer_policy", "share_together",
+                            below=limit + 1e-9)
+    read = Discovery.read(ensembles / "local_volunteer_policy")
+    assert (read.runs, read.failing) == (found.runs, found.failing) == (12, found.failing)
+    assert read.describe_rule() == found.describe_rule() and read.effects is None
+    pd.testing.assert_frame_equal(as_written(found.boxes).fillna({"input": ""}),
+                                  read.boxes, check_dtype=False)
+    assert read.inputs == found.inputs and read.notes == found.notes

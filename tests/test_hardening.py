@@ -15,9 +15,9 @@ import pytest
 from coprod.main import main
 from sim.catalogue import ACTIVITY_IDS, COORDINATORS, TABLE2_IDS
 from sim.errors import InputError, PrintableStream, printable
+from tests.conftest import UNIT_HEADER
 
 SECRET = "root:x:0:0:SECRET-LINE:/root:/bin/bash\nsecond:x:1:1::/:/bin/sh\n"
-UNIT_HEADER = "unit_id,unit_type,municipality,activity,coordinator"
 
 
 def _units(n_units, *, type_of=lambda u: "nursing_home" if u % 2 else "home_care",

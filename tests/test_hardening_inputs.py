@@ -24,12 +24,10 @@ from calibration.posterior import MEDIAN_VERSION_KEY, load_posterior, write_post
 from coprod.main import main
 from sim.errors import InputError
 from sim.parameters import FREE, MODEL_VERSION, PARAMETERS
-from tests.conftest import one_line_error, signals_as_a_terminal_gives_them
+from tests.conftest import ROOT, UNIT_HEADER, one_line_error, signals_as_a_terminal_gives_them
 
-ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "calibration" / "data" / "posterior"
 COPROD = Path(sys.executable).with_name("coprod")
-UNIT_HEADER = "unit_id,unit_type,municipality,activity,coordinator"
 
 
 

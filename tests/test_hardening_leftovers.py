@@ -17,6 +17,7 @@ import pytest
 
 from coprod.main import main
 from tests.conftest import SMALL_RUN as SMALL
+from tests.conftest import SMALL_SEED, TINY_RUN, edit_json
 from tests.conftest import refusal as _one_line
 
 OWN = str(Path(__file__).resolve().parents[1] / "docs" / "examples" / "municipality.toml")
@@ -26,9 +27,10 @@ OWN = str(Path(__file__).resolve().parents[1] / "docs" / "examples" / "municipal
 
 @pytest.fixture(scope="module")
 def own_once(tmp_path_factory):
-    """Two scenarios run with one's own municipality, compared and reported once."""
+    """Two scenarios run with one's own municipality, compared and reported once (one run
+    each: what is checked here is read alike at any size, but for the attribution)."""
     out = tmp_path_factory.mktemp("own") / "scenarios"
-    assert main(["run", "baseline", "local_volunteer_policy", *SMALL, "--seed", "3",
+    assert main(["run", "baseline", "local_volunteer_policy", *TINY_RUN, "--seed", "3",
                  "--municipality", OWN, "--workers", "1", "--out", str(out)]) == 0
     assert main(["compare", "--out", str(out)]) == 0
     assert main(["report", "--out", str(out)]) == 0
@@ -50,12 +52,6 @@ def _write_rows(path: Path, rows: list[list[str]]) -> None:
         csv.writer(f, lineterminator="\n").writerows(rows)
 
 
-def _edit_json(path: Path, change) -> None:
-    record = json.loads(path.read_text())
-    change(record)
-    path.write_text(json.dumps(record))
-
-
 # --- N3. Who adopts is read from the runs, not from which rows comparison.csv holds ------
 
 def test_deleted_like_yours_adopter_rows_are_refused_not_read_as_none_adopting(own, capsys):
@@ -71,14 +67,14 @@ def test_deleted_like_yours_adopter_rows_are_refused_not_read_as_none_adopting(o
 
 def test_a_manifest_saying_adopters_own_contradicts_like_yours_adopters(own, capsys):
     capsys.readouterr()
-    _edit_json(own / "local_volunteer_policy" / "manifest.json",
+    edit_json(own / "local_volunteer_policy" / "manifest.json",
                lambda r: r["overrides"].update(adopters=1))
     # The comparison is then of other runs: said first. With the digest made to agree,
     # the recorded like-yours adopters contradict --adopters own.
     from scenarios.compare import manifest_digest
 
     record = json.loads((own / "local_volunteer_policy" / "manifest.json").read_text())
-    _edit_json(own / "comparison_manifest.json", lambda r: r["run_manifests"].update(
+    edit_json(own / "comparison_manifest.json", lambda r: r["run_manifests"].update(
         local_volunteer_policy=manifest_digest(record)))
     assert main(["report", "--out", str(own)]) == 2
     _one_line(capsys, "field 'areas', scenario local_volunteer_policy",
@@ -87,24 +83,27 @@ def test_a_manifest_saying_adopters_own_contradicts_like_yours_adopters(own, cap
 
 # --- N4. A comparison of other runs than the folder holds now ---------------------------
 
-def test_report_refuses_a_comparison_after_one_scenario_was_run_again(own, capsys):
+def test_report_refuses_a_comparison_after_one_scenario_was_run_again(tiny_compared, capsys):
+    # Which runs a comparison was made from is the same question at any size: one run
+    # per scenario (a comparison run again without attribution is seconds cheaper).
+    out = tiny_compared
     capsys.readouterr()
-    report = (own / "report.html").read_bytes()
-    assert main(["run", "local_volunteer_policy", *SMALL, "--seed", "3", "--municipality",
-                 OWN, "--workers", "1", "--out", str(own)]) == 0
+    report = (out / "report.html").read_bytes()
+    assert main(["run", "local_volunteer_policy", *TINY_RUN, "--seed", str(SMALL_SEED),
+                 "--workers", "1", "--out", str(out)]) == 0
     capsys.readouterr()
-    assert main(["report", "--out", str(own)]) == 2
+    assert main(["report", "--out", str(out)]) == 2
     _one_line(capsys, "made from other runs of 'local_volunteer_policy'",
-              f"rerun 'coprod compare --out {own}'")
-    assert (own / "report.html").read_bytes() == report
-    assert main(["compare", "--out", str(own)]) == 0
-    assert main(["report", "--out", str(own)]) == 0
+              f"rerun 'coprod compare --out {out}'")
+    assert (out / "report.html").read_bytes() == report
+    assert main(["compare", "--out", str(out)]) == 0
+    assert main(["report", "--out", str(out)]) == 0
 
 
 def test_report_refuses_a_comparison_whose_runs_no_longer_pair(own, capsys):
     """A --force of one scenario with another seed (or a kill between two swaps)."""
     capsys.readouterr()
-    assert main(["run", "local_volunteer_policy", *SMALL, "--seed", "4", "--municipality",
+    assert main(["run", "local_volunteer_policy", *TINY_RUN, "--seed", "4", "--municipality",
                  OWN, "--workers", "1", "--force", "--out", str(own)]) == 0
     capsys.readouterr()
     assert main(["compare", "--out", str(own)]) == 2
@@ -116,7 +115,7 @@ def test_report_refuses_a_comparison_whose_runs_no_longer_pair(own, capsys):
 
 def test_a_comparison_without_its_record_of_runs_is_refused(own, capsys):
     capsys.readouterr()
-    _edit_json(own / "comparison_manifest.json", lambda r: r.pop("run_manifests"))
+    edit_json(own / "comparison_manifest.json", lambda r: r.pop("run_manifests"))
     assert main(["report", "--out", str(own)]) == 2
     _one_line(capsys, "comparison_manifest.json: field 'run_manifests'",
               "rerun 'coprod compare")
@@ -262,16 +261,20 @@ def test_compare_refuses_a_reading_that_is_none_of_the_policys(own, capsys):
     ("attribution.csv", ("local_volunteer_policy", "share_together"), "share", "5",
      "from 0 to 1"),  # was "500%"
 ])
-def test_report_refuses_a_value_out_of_its_outcomes_range(own, capsys, file, match,
+def test_report_refuses_a_value_out_of_its_outcomes_range(request, capsys, file, match,
                                                           column, value, said):
+    # An attribution is made of two runs or more: that file is read from the small
+    # comparison, the others from one's own municipality's (one run each).
+    folder = request.getfixturevalue("small_compared" if file == "attribution.csv"
+                                     else "own")
     capsys.readouterr()
-    path = own / file
+    path = folder / file
     rows = _rows(path)
     at = rows[0].index("outcome")
     line = next(i for i, r in enumerate(rows) if r[0] == match[0] and r[at] == match[1])
     rows[line][rows[0].index(column)] = value
     _write_rows(path, rows)
-    assert main(["report", "--out", str(own)]) == 2
+    assert main(["report", "--out", str(folder)]) == 2
     _one_line(capsys, f"{file}: row {line + 1}, column '{column}'", said)
 
 
@@ -294,7 +297,7 @@ def test_report_refuses_a_comparison_whose_first_rows_are_not_the_baselines(own,
 def test_a_bad_population_name_names_the_manifest(own, capsys, population, command):
     capsys.readouterr()
     for name in ("baseline", "local_volunteer_policy"):
-        _edit_json(own / name / "manifest.json", lambda r: r.update(population=population))
+        edit_json(own / name / "manifest.json", lambda r: r.update(population=population))
     assert main([command, "--out", str(own)]) == 2
     err = _one_line(capsys, "baseline/manifest.json: field 'population'",
                     "survey2015, norway")
@@ -304,7 +307,7 @@ def test_a_bad_population_name_names_the_manifest(own, capsys, population, comma
 @pytest.mark.parametrize("value", ["200", -5, 2.5, True])
 def test_a_malformed_municipality_count_blames_the_manifest(own, capsys, value):
     capsys.readouterr()
-    _edit_json(own / "local_volunteer_policy" / "manifest.json",
+    edit_json(own / "local_volunteer_policy" / "manifest.json",
                lambda r: r.update(municipality_rows=value))
     assert main(["compare", "--out", str(own)]) == 2
     _one_line(capsys, "local_volunteer_policy/manifest.json: field 'municipality_rows'",
@@ -359,20 +362,21 @@ def test_a_bad_model_version_in_median_json_is_named_as_median_json_writes_it(
 
     shipped = Path(__file__).resolve().parents[1] / "calibration" / "data" / "posterior"
     folder = Path(shutil.copytree(shipped, tmp_path / "posterior"))
-    _edit_json(folder / "median.json", lambda r: r.update({MEDIAN_VERSION_KEY: value}))
+    edit_json(folder / "median.json", lambda r: r.update({MEDIAN_VERSION_KEY: value}))
     with pytest.raises(InputError, match=f"median.json: field '{MEDIAN_VERSION_KEY}'"):
         load_posterior(folder)
 
 
 @pytest.mark.parametrize(("value", "said"), [("abc", "a finite number or blank"),
                                              ("1e308", "a number from 0 to 1")])
-def test_a_bad_timeseries_value_leaves_a_gap_and_says_where(own, capsys, value, said):
+def test_a_bad_timeseries_value_leaves_a_gap_and_says_where(tiny_runs, capsys, value, said):
+    # The weekly series is read alike at any size: one run per scenario will do.
     capsys.readouterr()  # "abc" was a TypeError traceback; 1e308 a figure off the scale
-    path = own / "local_volunteer_policy" / "timeseries.csv"
+    path = tiny_runs / "local_volunteer_policy" / "timeseries.csv"
     rows = _rows(path)
     rows[1][rows[0].index("share_together")] = value
     _write_rows(path, rows)
-    assert main(["compare", "--out", str(own)]) == 0
+    assert main(["compare", "--out", str(tiny_runs)]) == 0
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err + captured.out
     note = next(line for line in captured.err.splitlines() if "timeseries.csv" in line)

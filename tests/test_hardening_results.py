@@ -7,47 +7,21 @@ non-zero exit and no traceback; nothing already computed is lost.
 """
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from coprod.main import main
 from sim.errors import InputError
+from tests.conftest import SMALL_RUN as SMALL
+from tests.conftest import edit_json
 from tests.conftest import refusal as _one_line
-
-SMALL = ["--draws", "2", "--assumption-draws", "1", "--replicates", "2", "--horizon", "8"]
-
-
-
-
-@pytest.fixture(scope="module")
-def compared_once(tmp_path_factory):
-    """A folder of two scenarios, compared and reported once (copied by each test)."""
-    from calibration.posterior import load_posterior
-    from scenarios.ensemble import run_ensembles
-    from scenarios.spec import load_scenario
-
-    out = tmp_path_factory.mktemp("results") / "scenarios"
-    scenarios = [load_scenario(n).with_sizes(draws=2, assumption_draws=1, replicates=2,
-                                             horizon_weeks=8)
-                 for n in ("baseline", "local_volunteer_policy")]
-    assert not run_ensembles(scenarios, load_posterior(), out, seed=3,
-                             progress=False).failures
-    assert main(["compare", "--out", str(out)]) == 0
-    assert main(["report", "--out", str(out)]) == 0
-    return out
 
 
 @pytest.fixture
-def compared(compared_once, tmp_path):
-    return Path(shutil.copytree(compared_once, tmp_path / "scenarios"))
-
-
-def _edit_json(path: Path, change) -> None:
-    record = json.loads(path.read_text())
-    change(record)
-    path.write_text(json.dumps(record))
+def compared(small_compared):
+    """A comparison with intervals and an attribution, reported (a copy of conftest's)."""
+    return small_compared
 
 
 def _set_cell(path: Path, match, column: str, value: str) -> None:
@@ -92,13 +66,13 @@ def test_report_refuses_a_class_interval_out_of_bounds(compared, capsys, column,
     (7, "allowed: a string"), (["a", "b"], "allowed: a string"),
     ("x" * 5_000_000, "too long: '5,000,000 characters'")])
 def test_report_refuses_a_tampered_years_field(compared, capsys, years, said):
-    _edit_json(compared / "comparison_manifest.json", lambda r: r.update(years=years))
+    edit_json(compared / "comparison_manifest.json", lambda r: r.update(years=years))
     assert main(["report", "--out", str(compared)]) == 2
     _one_line(capsys, "comparison_manifest.json: field 'years'", said)
 
 
 def test_compare_and_report_agree_on_a_posterior_that_is_not_text(compared, capsys):
-    _edit_json(compared / "local_volunteer_policy" / "manifest.json",
+    edit_json(compared / "local_volunteer_policy" / "manifest.json",
                lambda r: r.update(posterior=7))
     assert main(["report", "--out", str(compared)]) == 2
     _one_line(capsys, "manifest.json: field 'posterior'", "a string")
@@ -106,40 +80,42 @@ def test_compare_and_report_agree_on_a_posterior_that_is_not_text(compared, caps
     _one_line(capsys, "manifest.json: posterior", "a text")
 
 
-def test_a_baseline_without_its_posterior_is_said(compared, capsys):
-    _edit_json(compared / "baseline" / "manifest.json", lambda r: r.pop("posterior"))
-    assert main(["compare", "--out", str(compared)]) == 0
+def test_a_baseline_without_its_posterior_is_said(tiny_runs, capsys):
+    edit_json(tiny_runs / "baseline" / "manifest.json", lambda r: r.pop("posterior"))
+    assert main(["compare", "--out", str(tiny_runs)]) == 0
     assert "the manifest.json of baseline records no posterior" in capsys.readouterr().err
 
 
 # --- 3. municipalities_by_year.csv --------------------------------------------------------
+# Year files are read alike at any size: these use one run per scenario (4 weeks: the
+# snapshot, year 0, and the horizon, year 1), which a comparison reaches in a second.
 
 @pytest.mark.parametrize(("column", "value", "said"), [
     ("year", "9", "past the horizon: 9; allowed: 0 to 1"),
-    ("week", "900", "past the horizon: 900; allowed: 0 to 8"),
+    ("week", "900", "past the horizon: 900; allowed: 0 to 4"),
     ("municipality", "4000", "not in the sample: 4000"),
     ("scenario", "evil\x1b[2J", "allowed: the folder's scenario name"),
 ])
-def test_compare_refuses_a_tampered_year_file(compared, capsys, column, value, said):
-    path = compared / "local_volunteer_policy" / "municipalities_by_year.csv"
+def test_compare_refuses_a_tampered_year_file(tiny_compared, capsys, column, value, said):
+    path = tiny_compared / "local_volunteer_policy" / "municipalities_by_year.csv"
     _set_cell(path, lambda r: r["year"] == "1", column, value)
-    comparison = (compared / "comparison.csv").read_bytes()
-    assert main(["compare", "--out", str(compared)]) == 2
+    comparison = (tiny_compared / "comparison.csv").read_bytes()
+    assert main(["compare", "--out", str(tiny_compared)]) == 2
     err = _one_line(capsys, "municipalities_by_year.csv", said)
     assert "\x1b" not in err
-    assert (compared / "comparison.csv").read_bytes() == comparison
+    assert (tiny_compared / "comparison.csv").read_bytes() == comparison
 
 
 def test_a_deleted_year_file_is_said_missing_and_a_bad_count_blames_the_manifest(
-        compared, capsys):
-    policy = compared / "local_volunteer_policy"
+        tiny_runs, capsys):
+    policy = tiny_runs / "local_volunteer_policy"
     (policy / "municipalities_by_year.csv").unlink()
-    assert main(["compare", "--out", str(compared)]) == 0
+    assert main(["compare", "--out", str(tiny_runs)]) == 0
     err = capsys.readouterr().err
     assert "is missing, though its manifest.json records" in err
     assert "runs made before it was written" not in err
-    _edit_json(policy / "manifest.json", lambda r: r.update(municipality_year_rows=-5))
-    assert main(["compare", "--out", str(compared)]) == 2
+    edit_json(policy / "manifest.json", lambda r: r.update(municipality_year_rows=-5))
+    assert main(["compare", "--out", str(tiny_runs)]) == 2
     _one_line(capsys, "manifest.json: field 'municipality_year_rows'", "-5",
               "a whole number >= 0")
 
@@ -241,7 +217,7 @@ def test_policy_response_lines_use_a_true_minus():
 ])
 def test_compare_refuses_tampered_names_in_a_scenario_manifest(compared, capsys, field,
                                                                value, said):
-    _edit_json(compared / "local_volunteer_policy" / "manifest.json",
+    edit_json(compared / "local_volunteer_policy" / "manifest.json",
                lambda r: r.update({field: value}))
     assert main(["compare", "--out", str(compared)]) == 2
     err = _one_line(capsys, said)

@@ -7,7 +7,8 @@ model knows nothing of it, and it knows of the model only its errors and version
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import ROOT
+
 LAYERS = ("sim", "runtime", "calibration", "scenarios", "studies", "coprod")
 # What the model package must not use: processes, file locks, signals, worker pools.
 RUNTIME_MACHINERY = ("runtime", "signal", "fcntl", "multiprocessing", "concurrent",

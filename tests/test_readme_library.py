@@ -1,8 +1,7 @@
 """README's "Using the library" examples run as printed, and give what they say."""
 
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import ROOT
 
 
 def _library_example() -> str:

@@ -4,7 +4,6 @@ import pytest
 
 from coprod.main import main
 from coprod.report_page import findings
-from tests.conftest import TINY_RUN
 
 
 @pytest.mark.slow
@@ -81,15 +80,12 @@ def test_the_effect_sentence_names_only_a_strength_whose_interval_excludes_0():
     assert "forum rate" not in text and "54%" not in text
 
 
-def test_the_report_command_reads_the_results_once(tmp_path, monkeypatch, capsys):
+def test_the_report_command_reads_the_results_once(tiny_compared, monkeypatch, capsys):
     # The page, the opening's surveys and the console's lines come from one reading.
     # One run per scenario is enough: what is counted is how often the files are read.
     import coprod.report_inputs as inputs
 
-    ensembles = tmp_path / "scenarios"
-    assert main(["run", "baseline", "local_volunteer_policy", *TINY_RUN,
-                 "--out", str(ensembles)]) == 0
-    assert main(["compare", "--out", str(ensembles)]) == 0
+    ensembles = tiny_compared
     assert (ensembles / "policy_response.csv").is_file()
     read = []
     real = inputs.read_comparison

@@ -71,16 +71,6 @@ def test_the_survey_study_refuses_a_damaged_folder_in_one_line(tmp_path):
         SurveyStudy.read(tmp_path)
 
 
-def test_the_fit_names_what_it_wrote(tmp_path):
-    import coprod
-    from coprod.pipeline import fit_files
-
-    check = coprod.fit(draws=10, rng=2, out=tmp_path)
-    assert fit_files(check) == [*check.write(tmp_path / "again"), "manifest.json"]
-    assert sorted(fit_files(check)) == sorted(p.name for p in tmp_path.iterdir() if p.is_file()
-                                              if not p.name.startswith("."))
-
-
 def test_a_manifest_is_a_frozen_value_that_reads_back(tmp_path):
     from runtime.manifests import Manifest
 
@@ -125,21 +115,6 @@ def test_the_design_study_reads_back_and_says_the_same(tmp_path, monkeypatch):
     assert len(read.reference) == 16 and read.manifest["worlds"] == 16
     assert read.sentences() == study.sentences()
     pd.testing.assert_frame_equal(as_written(study.design), read.design, check_dtype=False)
-
-
-def test_a_discovery_reads_back_with_its_counts_and_boxes(tmp_path):
-    import coprod
-    from scenarios.discovery import Discovery
-
-    coprod.run(["baseline", "local_volunteer_policy"], draws=2, assumption_draws=2,
-               replicates=3, horizon_weeks=60, out=tmp_path, rng=5)
-    found = coprod.discover(tmp_path, "local_volunteer_policy", "share_together", below=0)
-    read = Discovery.read(tmp_path / "local_volunteer_policy")
-    assert (read.runs, read.failing) == (found.runs, found.failing) == (12, found.failing)
-    assert read.describe_rule() == found.describe_rule() and read.effects is None
-    pd.testing.assert_frame_equal(as_written(found.boxes).fillna({"input": ""}),
-                                  read.boxes, check_dtype=False)
-    assert read.inputs == found.inputs and read.notes == found.notes
 
 
 def test_tampered_or_foreign_folders_are_one_line(tmp_path):

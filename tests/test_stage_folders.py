@@ -6,10 +6,14 @@ from coprod.main import main
 
 
 @pytest.fixture(scope="module")
-def made(tmp_path_factory):
+def made(small_fit, tmp_path_factory):
+    """A survey's folder and a fit's (a copy of ``coprod fit --draws 10``'s, made once
+    per test run) side by side."""
+    import shutil
+
     out = tmp_path_factory.mktemp("stages")
     assert main(["survey", "--reps", "200", "--out", str(out / "survey")]) == 0
-    assert main(["fit", "--draws", "10", "--out", str(out / "fit")]) == 0
+    shutil.copytree(small_fit.folder, out / "fit")
     return out
 
 

@@ -22,15 +22,15 @@ def _same_table(computed: pd.DataFrame, read: pd.DataFrame, name: str) -> None:
 
 # ---- the fit check -------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def small_check(tmp_path_factory):
-    """A fit check of the shipped posterior (10 draws), written once."""
+def small_check(small_fit):
+    """A fit check of the shipped posterior (10 draws) computed here, and the folder
+    ``coprod fit --draws 10`` wrote of the same check (:func:`small_fit`, made once per
+    test run: tests copy it before they change it)."""
     from calibration.fit_check import check_fit
     from calibration.posterior import load_posterior
+    from coprod.pipeline import DEFAULT_SEED
 
-    check = check_fit(load_posterior(), draws=10, rng=3, reps=300)
-    folder = tmp_path_factory.mktemp("fit")
-    check.write(folder)
-    return check, folder
+    return check_fit(load_posterior(), draws=10, rng=DEFAULT_SEED), small_fit.folder
 
 
 def test_a_fit_check_reads_back_equal_to_the_one_written(small_check, tmp_path):
@@ -53,7 +53,7 @@ def test_a_fit_check_reads_back_equal_to_the_one_written(small_check, tmp_path):
                  "fit_classes.csv", FIT_RECORD):
         assert (again / name).read_bytes() == (folder / name).read_bytes(), name
     # Another seed's check is another check.
-    assert check_fit(load_posterior(), draws=10, rng=4, reps=300) != check
+    assert check_fit(load_posterior(), draws=10, rng=4) != check
     shutil.rmtree(again)
 
 
