@@ -225,6 +225,11 @@ def watch_parent(parent: int) -> None:
 YOUNG_COLLECTION_EVERY = 100_000
 
 
+# Objects the interpreter itself froze before coprod ran (Python 3.12 starts with a few
+# hundred): more than these means someone froze objects on purpose.
+_FROZEN_AT_IMPORT = gc.get_freeze_count()
+
+
 @contextlib.contextmanager
 def collector_spares_existing():
     """For the block, a garbage collector suited to running many models in a row.
@@ -237,17 +242,23 @@ def collector_spares_existing():
     that exist now are frozen out of the passes (``gc.freeze``), and young collections
     run every :data:`YOUNG_COLLECTION_EVERY` allocations, so that most models are
     garbage, and freed at once, by the time one runs. Both are undone when the block
-    ends.
+    ends. A process that froze objects itself since this module was imported (a
+    caller's own ``gc.freeze()``, or an enclosing block) keeps them frozen: the block
+    then neither collects everything nor freezes and unfreezes, which would thaw the
+    caller's objects too.
     """
     thresholds = gc.get_threshold()
-    gc.collect()
-    gc.freeze()
+    frozen_before = gc.get_freeze_count() > _FROZEN_AT_IMPORT
+    if not frozen_before:
+        gc.collect()
+        gc.freeze()
     gc.set_threshold(YOUNG_COLLECTION_EVERY, *thresholds[1:])
     try:
         yield
     finally:
         gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
 
 
 class Interrupted(KeyboardInterrupt):

@@ -39,6 +39,20 @@ def pytest_configure(config):
     gc.set_threshold(10_000, 10, 1_000)
 
 
+def pytest_collection_finish(session):
+    """The libraries' objects frozen out of the collector once the tests are collected.
+
+    Each batch of runs (``runtime.pool.collector_spares_existing``) would otherwise make
+    a full collection over every object of the test process and thaw them all at its end:
+    about 68 full passes, some 15 CPU-seconds of ``make test``. Frozen here, a batch
+    leaves them frozen (as it leaves any caller's) and skips its full pass.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
 
