@@ -14,7 +14,8 @@ def test_a_batch_leaves_a_callers_frozen_objects_frozen():
     frozen, thresholds = gc.get_freeze_count(), gc.get_threshold()
     with collector_spares_existing():
         assert gc.get_threshold()[0] != thresholds[0]
-    assert gc.get_freeze_count() >= frozen  # not thawed by the batch
+    # Not thawed (a thaw leaves none frozen; a few frozen objects may be freed meanwhile).
+    assert gc.get_freeze_count() > frozen // 2
     assert gc.get_threshold() == thresholds
 
 
