@@ -23,6 +23,8 @@ BENCH = Path(__file__).parents[1] / "benchmarks"
                               r"the rest: pyabc around each model run -?[\d.]+ ms"]),
     ("bench_scenarios.py", [r"worlds branched at 2015 +[\d.]+ s, each run built and spun "
                             r"up alone +[\d.]+ s: -?\d+% less time"]),
+    ("bench_kernel.py", [r"normal 2 +accepted +\d+ \([\d.]+%\), effective [\d.]+ of them",
+                         r"normal 0.5 +accepted +\d+ .*per 250 effective"]),
 ])
 @pytest.mark.slow
 def test_a_benchmark_runs_in_quick_mode_and_prints_its_figures(script, expected):
