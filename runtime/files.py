@@ -54,7 +54,9 @@ def atomic_write_bytes(path: str | Path, data: bytes, *,
     path = check_target(path, inside)
     tmp = None
     try:
-        _make_folders(path.parent)
+        # A stage that vanished is refused by check_target (runtime.paths.Stage) before
+        # any folder is made again where its name now leads.
+        path.parent.mkdir(parents=True, exist_ok=True)
         check_target(path, inside)  # the folder just made may not lead elsewhere either
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
@@ -72,24 +74,6 @@ def atomic_write_bytes(path: str | Path, data: bytes, *,
             Path(tmp).unlink(missing_ok=True)
         raise
     return path
-
-
-def _make_folders(folder: Path) -> None:
-    """Make ``folder`` and its missing parents, but never a staging folder again.
-
-    A stage (:func:`replaced_together`) is made once, in the folder being written; one
-    that is gone was removed with its folder, or the folder was moved or replaced by a
-    link while the command ran: making it again would write the results where the
-    folder now leads, outside the folder that was checked.
-    """
-    missing = folder
-    while not missing.exists() and missing != missing.parent:
-        if missing.name.startswith(STAGE_PREFIX):
-            raise InputError(str(folder), str(missing), "the output folder was moved or "
-                             "replaced (by a link?) while coprod ran; nothing was written "
-                             "there", problem="staging folder gone:")
-        missing = missing.parent
-    folder.mkdir(parents=True, exist_ok=True)
 
 
 def atomic_write_text(path: str | Path, text: str, *,

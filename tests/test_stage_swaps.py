@@ -88,3 +88,15 @@ def test_a_link_left_as_a_stage_is_removed_not_followed(folders):
     assert not os.path.lexists(out / ".new-outputs.deadbeef")
     assert (out / "table.csv").read_text() == "new\n"
     assert sorted(p.name for p in other.iterdir()) == ["manifest.json", "survey.csv"]
+
+
+def test_a_stage_removed_while_filled_is_not_made_again(folders):
+    import shutil
+
+    out, other = folders
+    with locked(out) as folder, pytest.raises(InputError, match="refusing to write into"):
+        with replaced_together(out, NAMES, inside=folder) as stage:
+            shutil.rmtree(stage)
+            atomic_write_text(stage / "table.csv", "new\n")
+    assert not stage.exists()
+    _untouched(out, other)
