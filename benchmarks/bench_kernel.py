@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.abc import QUICK, FixedModel, _seeded_global_numpy, calibrate, prior, transition
+from calibration.abc import QUICK, FixedModel, calibrate, prior, seeded_global_numpy, transition
 from calibration.history import history_url, latest_run, resumable
 from calibration.summary import SurveyDistance
 from calibration.waves import Waves
@@ -60,7 +60,7 @@ def continuous_kernel(kind: str):
 def _distance(task: Task) -> float:
     """One candidate's distance to the observed survey (runs in a worker)."""
     model, distance, observed = _SIMULATE["model"], _SIMULATE["distance"], _SIMULATE["obs"]
-    with _seeded_global_numpy(task.seed):  # FixedModel draws its seed as pyabc's sampler
+    with seeded_global_numpy(task.seed):  # FixedModel draws its seed as pyabc's sampler
         return distance(model(task.params), observed)
 
 
@@ -95,7 +95,7 @@ def compare(folder: Path, inputs: tuple[tuple, tuple], generation: int | None,
     for kind in kinds:
         kernel = transition(tuple(particles.columns), continuous_kernel(kind))
         kernel.fit(particles, weights)
-        with _seeded_global_numpy(seed):  # pyabc's kernels draw from the global generator
+        with seeded_global_numpy(seed):  # pyabc's kernels draw from the global generator
             candidates = []
             while len(candidates) < proposals:
                 candidate = kernel.rvs()

@@ -291,7 +291,7 @@ class FixedModel:
 
 
 @contextlib.contextmanager
-def _seeded_global_numpy(seed: int):
+def seeded_global_numpy(seed: int):
     """Seed numpy's global generator for pyabc only, then restore it."""
     state = np.random.get_state()  # noqa: NPY002 - pyabc uses the legacy global generator
     np.random.seed(seed % 2**32)  # noqa: NPY002
@@ -392,7 +392,7 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
         # Each (re)start is seeded from the root seed and the generations already done,
         # so a resumed run is itself reproducible.
         with collector_spares_existing(), \
-                _seeded_global_numpy(seed + 1_000_003 * done_before):
+                seeded_global_numpy(seed + 1_000_003 * done_before):
             return abc.run(minimum_epsilon=min_epsilon, max_nr_populations=remaining,
                            max_total_nr_simulations=settings.max_simulations,
                            min_acceptance_rate=MIN_ACCEPTANCE,

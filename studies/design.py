@@ -377,6 +377,23 @@ PRIOR_RANGE = "share of its prior range"  # an input's width: a share of its ran
 WRONG_LEVELS = "probability on the wrong levels"
 
 
+def _nearest_weighted(stat: np.ndarray, t: int, accept: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``accept`` worlds nearest world ``t`` by ``stat``, and their Epanechnikov weights.
+
+    World ``t`` itself is left out. ``stat``: one statistic per world (distance ``|·|``)
+    or several (rows; Euclidean distance). The bandwidth sits just beyond the farthest
+    accepted world, so that each keeps a positive weight; ties keep the table's order (a
+    stable sort), so the same table gives the same worlds on every machine.
+    """
+    others = np.flatnonzero(np.arange(len(stat)) != t)
+    gap = stat[others] - stat[t]
+    d = np.abs(gap) if stat.ndim == 1 else np.sqrt((gap ** 2).sum(axis=1))
+    order = np.argsort(d, kind="stable")[:accept]
+    dn = d[order]
+    h = dn.max() * 1.0001 if dn.max() > 0 else 1.0
+    return others[order], 1 - (dn / h) ** 2
+
+
 def posterior_widths(y: np.ndarray, x: np.ndarray, truths: np.ndarray,
                      accept: int) -> np.ndarray:
     """Per truth, the 90% width of the regression-adjusted ABC posterior of ``y``.
@@ -394,12 +411,7 @@ def posterior_widths(y: np.ndarray, x: np.ndarray, truths: np.ndarray,
     stat, _ = cross_fitted(y, x)
     widths = np.empty(len(truths))
     for k, t in enumerate(truths):
-        others = np.flatnonzero(np.arange(len(y)) != t)
-        d = np.abs(stat[others] - stat[t])
-        near = others[np.argsort(d, kind="stable")[:accept]]
-        dn = np.abs(stat[near] - stat[t])
-        h = dn.max() * 1.0001 if dn.max() > 0 else 1.0
-        w = 1 - (dn / h) ** 2
+        near, w = _nearest_weighted(stat, t, accept)
         z = stat[near] - stat[t]
         zw = np.average(z, weights=w)
         slope = (np.sum(w * (z - zw) * (y[near] - np.average(y[near], weights=w)))
@@ -433,12 +445,7 @@ def wrong_level_mass(y: np.ndarray, x: np.ndarray, truths: np.ndarray,
                             for level in levels])
     mass = np.empty(len(truths))
     for k, t in enumerate(truths):
-        others = np.flatnonzero(np.arange(len(y)) != t)
-        d = np.sqrt(((stat[others] - stat[t]) ** 2).sum(axis=1))
-        order = np.argsort(d, kind="stable")[:accept]
-        near, dn = others[order], d[order]
-        h = dn.max() * 1.0001 if dn.max() > 0 else 1.0
-        w = 1 - (dn / h) ** 2
+        near, w = _nearest_weighted(stat, t, accept)
         mass[k] = 1.0 - np.sum(w * (y[near] == y[t])) / np.sum(w)
     return mass
 

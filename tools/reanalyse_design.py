@@ -47,8 +47,9 @@ def _stored(path: Path, worlds: int) -> tuple[dict, dict[int, dict]]:
     Every world 0 … ``worlds`` − 1 once, each a JSON record of finite numbers; the store
     a regular file (a FIFO would block the opening).
     """
-    import math
     import stat
+
+    from runtime.fields import finite
 
     try:
         if not stat.S_ISREG(path.lstat().st_mode):
@@ -68,9 +69,7 @@ def _stored(path: Path, worlds: int) -> tuple[dict, dict[int, dict]]:
         sys.exit(f"{path}: the worlds stored are not exactly 0 to {worlds - 1}: remake it")
     keys = None
     for world, record in stored.items():
-        if not (isinstance(record, dict) and record and all(
-                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-                for v in record.values())):
+        if not (isinstance(record, dict) and record and all(map(finite, record.values()))):
             sys.exit(f"{path}: world {world} is not a record of finite numbers: remake it")
         if keys is None:
             keys = set(record)
