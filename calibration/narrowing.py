@@ -190,10 +190,31 @@ def narrowing_test(particles: pd.DataFrame, weights: np.ndarray, *,
     return Narrowing(frame, replicates, float(1 / np.sum(weights**2)))
 
 
+# Tests made in this process, by (posterior digest, replicates, seed): a report, a
+# comparison and the fit check of one posterior each ask for the same test, which costs
+# about a CPU-second (the null's 10,000 weighted quantiles). A handful of posteriors.
+_MADE: dict[tuple, Narrowing] = {}
+_MADE_LIMIT = 8
+
+
 def posterior_narrowing(posterior, *, replicates: int = NULL_REPLICATES, rng=0) -> Narrowing:
-    """:func:`narrowing_test` of a :class:`calibration.posterior.Posterior`."""
-    return narrowing_test(posterior.particles, posterior.weights, replicates=replicates,
-                          rng=rng)
+    """:func:`narrowing_test` of a :class:`calibration.posterior.Posterior`.
+
+    With a whole-number seed the test is made once per process for each posterior (by
+    its digest) and number of replicates: the same inputs give the same numbers, so an
+    answer asked for again is the one already made (a copy: callers may change it).
+    """
+    if not (isinstance(rng, int) and not isinstance(rng, bool)):  # a Generator: fresh
+        return narrowing_test(posterior.particles, posterior.weights,
+                              replicates=replicates, rng=rng)
+    key = (posterior.digest(), replicates, rng)
+    if key not in _MADE:
+        if len(_MADE) >= _MADE_LIMIT:
+            _MADE.pop(next(iter(_MADE)))
+        _MADE[key] = narrowing_test(posterior.particles, posterior.weights,
+                                    replicates=replicates, rng=rng)
+    made = _MADE[key]
+    return Narrowing(made.frame.copy(), made.replicates, made.effective_particles)
 
 
 def annotate_screening(screening: pd.DataFrame, narrowing: Narrowing) -> pd.DataFrame:

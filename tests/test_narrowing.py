@@ -92,3 +92,21 @@ def test_screening_says_not_identified_where_the_survey_did_not_narrow():
     assert f"individual_share ({width:.2f} of its range" in sentence
     assert "policy_reading (its levels' posterior shares" in sentence
     assert all(name in sentence for name in missed.index)
+
+
+def test_a_posteriors_test_asked_again_is_the_same_and_its_copy_is_the_callers():
+    from calibration.narrowing import posterior_narrowing
+
+    post = load_posterior()
+    first = posterior_narrowing(post, replicates=2000, rng=7)
+    first.frame.loc[:, "narrowed"] = False  # a caller's change stays the caller's
+    again = posterior_narrowing(post, replicates=2000, rng=7)
+    fresh = narrowing_test(post.particles, post.weights, replicates=2000, rng=7)
+    pd.testing.assert_frame_equal(again.frame, fresh.frame)
+    assert again.narrowed == fresh.narrowed and again.narrowed
+    # Another seed is another test (its own null), as it would be uncached.
+    other = posterior_narrowing(post, replicates=2000, rng=8)
+    pd.testing.assert_frame_equal(
+        other.frame, narrowing_test(post.particles, post.weights, replicates=2000,
+                                    rng=8).frame)
+    assert not other.frame.p_value.equals(fresh.frame.p_value)

@@ -1,5 +1,6 @@
 """README's "Using the library" examples run as printed, and give what they say."""
 
+import pytest
 
 from tests.conftest import ROOT
 
@@ -15,6 +16,17 @@ def _library_example() -> str:
     return code
 
 
+def test_the_library_example_is_python_that_keeps_every_result_it_shows():
+    # Cheap, in every run: the example compiles and names each result the next test reads.
+    code = compile(_library_example(), "README.md (Using the library)", "exec")
+    assigned = {name for name in code.co_names}
+    assert {"study", "check", "runs", "comparison", "result", "fit", "model"} <= assigned
+
+
+# Each stage it calls has a cheaper fast test of its own; run as printed, it costs some
+# 13 CPU-seconds (a survey study, a fit check, two ensembles and a comparison), so CI's
+# slow set runs it.
+@pytest.mark.slow
 def test_the_library_example_runs_as_printed(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # its out="out/notebook" is written here
     names: dict = {}

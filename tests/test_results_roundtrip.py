@@ -87,7 +87,7 @@ def test_a_comparison_read_back_prints_as_the_one_computed(tmp_path, capsys):
     from coprod.console_scenarios import print_comparison
     from scenarios.results import ComparisonResult, Ensemble
 
-    runs = coprod.run(["baseline", "local_volunteer_policy"], draws=2, assumption_draws=2,
+    runs = coprod.run(["baseline", "local_volunteer_policy"], draws=2, assumption_draws=1,
                       replicates=1, horizon_weeks=60, out=tmp_path, rng=5)
     computed = coprod.compare(tmp_path, rng=5)
     capsys.readouterr()
