@@ -398,7 +398,9 @@ def _response(comp, folder: Path, notes: list, inside=None):
     response = policy_response(folder, scenario=POLICY, baseline=comp.baseline,
                                inside=inside)
     notes += [f"policy response: {note}" for note in response.notes]
-    return response
+    # No route varied among the runs (each note says so): an empty table and a blank
+    # figure would say nothing more, so neither is written.
+    return response if len(response.frame) else None
 
 
 def compare_folder(folder, *, baseline: str = "baseline", waves, data_given: bool = False,

@@ -67,3 +67,15 @@ def test_a_real_ensemble_gives_a_table_and_a_figure(small_ensembles, tmp_path):
     paths = result.write(tmp_path)
     assert all(p.is_file() and p.stat().st_size > 0 for p in paths)
     assert "by what one assumes of each route" in result.sentence()
+
+
+def test_a_comparison_whose_runs_vary_no_route_writes_no_empty_response(tiny_compared):
+    # One run per scenario: no route varies, so there is nothing to bin; the notes say so
+    # and no empty table or blank figure is left beside the comparison.
+    from scenarios.results import ComparisonResult
+
+    read = ComparisonResult.read(tiny_compared)
+    assert read.response is None
+    assert not (tiny_compared / "policy_response.csv").exists()
+    assert not (tiny_compared / "policy_response.png").exists()
+    assert "policy_response.csv" not in read.written

@@ -80,12 +80,12 @@ def test_the_effect_sentence_names_only_a_strength_whose_interval_excludes_0():
     assert "forum rate" not in text and "54%" not in text
 
 
-def test_the_report_command_reads_the_results_once(tiny_compared, monkeypatch, capsys):
-    # The page, the opening's surveys and the console's lines come from one reading.
-    # One run per scenario is enough: what is counted is how often the files are read.
+def test_the_report_command_reads_the_results_once(small_compared, monkeypatch, capsys):
+    # The page, the opening's surveys and the console's lines come from one reading, with
+    # every file a comparison of varied runs leaves (the policy response among them).
     import coprod.report_inputs as inputs
 
-    ensembles = tiny_compared
+    ensembles = small_compared
     assert (ensembles / "policy_response.csv").is_file()
     read = []
     real = inputs.read_comparison
