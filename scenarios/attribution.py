@@ -186,6 +186,17 @@ class Design:
     factors: tuple[str, ...]  # group names, in the cube's axis order
     values: dict  # factor -> DataFrame of its inputs, one row per draw (cube order)
     notes: dict  # group -> note for its row
+    order: np.ndarray | None = None  # each cube cell's row in the effects it was built of
+
+    def of_effect(self, effect: np.ndarray) -> Design:
+        """The same design holding another outcome's effects, row for row as the first.
+
+        ``effect``: one value per row of the effects this design was built of, in their
+        order (every outcome of one scenario's paired runs shares those rows), so the
+        design, a pandas merge and sort per outcome, is made once per scenario.
+        """
+        cube = np.asarray(effect, float)[self.order].reshape(self.cube.shape)
+        return Design(cube, self.factors, self.values, self.notes, self.order)
 
 
 def _crossed_parts(worlds: pd.DataFrame, world: tuple[str, ...]):
@@ -216,6 +227,9 @@ def _codes(frame: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
     return frame.groupby(list(columns), sort=True, dropna=False).ngroup().to_numpy()
 
 
+ROW = "__effect_row"  # a paired run's position, carried through the merge and sort
+
+
 def build_design(effects: pd.DataFrame, design: pd.DataFrame, world: tuple[str, ...],
                  narrowed: tuple[str, ...] | None, strengths: tuple[str, ...] = ()
                  ) -> Design | str:
@@ -224,7 +238,7 @@ def build_design(effects: pd.DataFrame, design: pd.DataFrame, world: tuple[str, 
     Factored when every narrowed part meets every un-narrowed part exactly once among the
     world draws; joint otherwise.
     """
-    frame = effects.merge(design, on=KEY)
+    frame = effects.assign(**{ROW: np.arange(len(effects))}).merge(design, on=KEY)
     if len(frame) < len(effects):
         return "its paired runs do not fill the design (world draws × strength draws × seeds)"
     worlds = design.groupby("posterior_draw").first().sort_index()
@@ -271,6 +285,7 @@ def build_design(effects: pd.DataFrame, design: pd.DataFrame, world: tuple[str, 
         return "its paired runs do not fill the design (world draws × strength draws × seeds)"
     frame = frame.sort_values([*factors, "replicate"])
     cube = frame.effect.to_numpy(float).reshape(*sizes, n_r)
+    order = frame[ROW].to_numpy()
     values = {}
     for group, columns in parts.items():
         first = frame.groupby(group).first().sort_index()
@@ -280,7 +295,7 @@ def build_design(effects: pd.DataFrame, design: pd.DataFrame, world: tuple[str, 
                                         if c in strengths or c in ASSUMPTIONS]]
     if n_r == 1:
         notes[CHANCE] = NOT_SEPARABLE_SEED
-    return Design(cube, factors, values, notes)
+    return Design(cube, factors, values, notes, order)
 
 
 FACTORED = " | factored: "  # marks a factored posterior's source (see narrowed_of)
@@ -475,10 +490,22 @@ def _summary(comp: Components, singles: dict[str, np.ndarray],
     return out
 
 
+def arrange(effects: pd.DataFrame, design: pd.DataFrame, strengths: tuple[str, ...], *,
+            world: tuple[str, ...] = (), narrowed: tuple[str, ...] | None = None
+            ) -> Design | str:
+    """:func:`build_design` with the world inputs :func:`attribute` describes."""
+    world = world or tuple(c for c in design.columns if c in PARAMETERS
+                           and c not in strengths and design[c].nunique() > 1
+                           and design.groupby("posterior_draw")[c].nunique().max() == 1)
+    if "policy_reading" in design.columns and "policy_reading" not in world:
+        world = (*world, "policy_reading")  # a reading of the local policy is a world input
+    return build_design(effects, design, world, narrowed, strengths)
+
+
 def attribute(effects: pd.DataFrame, design: pd.DataFrame, strengths: tuple[str, ...],
               associated: tuple[str, ...] = (), *, world: tuple[str, ...] = (),
-              narrowed: tuple[str, ...] | None = None, rng=0
-              ) -> tuple[list[dict], str | None] | str:
+              narrowed: tuple[str, ...] | None = None, rng=0,
+              arranged: Design | None = None) -> tuple[list[dict], str | None] | str:
     """Rows ``input, kind, share, low_90, high_90, rank_correlation, note``, and None.
 
     (The second element is kept for callers that unpack a note: every note is now in
@@ -491,14 +518,11 @@ def attribute(effects: pd.DataFrame, design: pd.DataFrame, strengths: tuple[str,
     ``world``: the world inputs (default: the design's columns that vary with the world
     draw and are not strengths); ``narrowed``: those the survey narrowed
     (:mod:`calibration.narrowing`; None: not known). Returns a short reason instead when
-    the design has gaps or the effect does not vary.
+    the design has gaps or the effect does not vary. ``arranged``: the design
+    :func:`arrange` made of another outcome of the same paired runs, reused for these.
     """
-    world = world or tuple(c for c in design.columns if c in PARAMETERS
-                           and c not in strengths and design[c].nunique() > 1
-                           and design.groupby("posterior_draw")[c].nunique().max() == 1)
-    if "policy_reading" in design.columns and "policy_reading" not in world:
-        world = (*world, "policy_reading")  # a reading of the local policy is a world input
-    built = build_design(effects, design, world, narrowed, strengths)
+    built = (arranged.of_effect(effects.effect.to_numpy(float)) if arranged is not None
+             else arrange(effects, design, strengths, world=world, narrowed=narrowed))
     if isinstance(built, str):
         return built
     if not np.isfinite(built.cube).all():
@@ -657,14 +681,21 @@ def attribution_table(effects: dict[str, pd.DataFrame], designs: dict[str, pd.Da
             notes.append(f"attribution of {scenario} left out: {why}")
             continue
         left: dict[str, list[str]] = {}
+        arranged = None  # every outcome's paired runs are the same rows: one design
         for name in names:
             if name not in diff.columns:
                 left.setdefault("no value of the outcome", []).append(name)
                 continue
             paired = diff[name].rename("effect").reset_index()
+            if arranged is None:
+                arranged = arrange(paired, design, strengths.get(scenario, ()),
+                                   world=(world or {}).get(scenario, ()),
+                                   narrowed=(narrowed or {}).get(scenario))
+            if isinstance(arranged, str):  # a design with gaps has them for every outcome
+                left.setdefault(arranged, []).append(name)
+                continue
             found = attribute(paired, design, strengths.get(scenario, ()), associated,
-                              world=(world or {}).get(scenario, ()),
-                              narrowed=(narrowed or {}).get(scenario))
+                              rng=0, arranged=arranged)
             if isinstance(found, str):
                 left.setdefault(found, []).append(name)
                 continue
