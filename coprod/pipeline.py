@@ -78,7 +78,7 @@ def _typed(optional: tuple[str, ...] = (), **given) -> None:
     """
     from calibration.posterior import Posterior
     from calibration.waves import Waves
-    from sim.errors import InputError
+    from sim.errors import InputError, wrong_type
 
     path, number = (str, Path), (int, float)
     kinds = {"out": (path, "a folder path"), "folder": (path, "a folder path"),
@@ -95,14 +95,16 @@ def _typed(optional: tuple[str, ...] = (), **given) -> None:
                       "a list of them, or Waves"),
              # What the manifest records as the command: whose folder it is (check_stage).
              "command": ((str,), "the command to record, as text (e.g. 'coprod.fit()')"),
-             "inputs": ((str,), "a group's name")}
+             "inputs": ((str,), "a group's name"),
+             # Where progress lines go: any function (a predicate, not types; None too
+             # is refused, by its type's name).
+             "say": (callable, "a function taking one line of text (e.g. print)")}
     for name, value in given.items():
-        if name == "say":  # where progress lines go: a function of one line
-            if not callable(value):
-                raise InputError(name, type(value).__name__, "allowed: a function taking "
-                                 "one line of text (e.g. print)", problem="wrong type")
-            continue
         types, words = kinds[name]
+        if not isinstance(types, tuple):
+            if not types(value):
+                raise wrong_type(name, value, words)
+            continue
         if value is None and (name in optional or name not in ("out", "folder", "command")):
             continue
         fits = isinstance(value, types) and not isinstance(value, bool)
