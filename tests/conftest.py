@@ -285,6 +285,19 @@ def tiny_runs(tiny_ensembles, tmp_path):
     return Path(shutil.copytree(tiny_ensembles, tmp_path / "scenarios"))
 
 
+def _compared_once(tmp_path_factory, name: str, make_runs) -> Path:
+    """Runs made by ``make_runs(folder)``, compared and reported, once per test run
+    (:func:`shared`); the folder of scenarios."""
+
+    def build(folder: Path) -> None:
+        make_runs(folder / "scenarios")
+        _coprod(["compare"], folder / "scenarios")
+        _coprod(["report"], folder / "scenarios")
+
+    folder, _ = shared(tmp_path_factory, name, build)
+    return folder / "scenarios"
+
+
 @pytest.fixture(scope="session")
 def tiny_comparison(tiny_ensembles, tmp_path_factory):
     """:func:`tiny_ensembles` as ``coprod compare`` and ``coprod report`` leave them, made
@@ -292,13 +305,8 @@ def tiny_comparison(tiny_ensembles, tmp_path_factory):
     (``tiny_compared`` gives a copy). For checks of how ``report``, or a ``compare`` run
     again, treats the files a comparison left."""
 
-    def build(folder: Path) -> None:
-        shutil.copytree(tiny_ensembles, folder / "scenarios")
-        _coprod(["compare"], folder / "scenarios")
-        _coprod(["report"], folder / "scenarios")
-
-    folder, _ = shared(tmp_path_factory, "tiny_comparison", build)
-    return folder / "scenarios"
+    return _compared_once(tmp_path_factory, "tiny_comparison",
+                          lambda runs: shutil.copytree(tiny_ensembles, runs))
 
 
 @pytest.fixture
@@ -314,14 +322,9 @@ def small_comparison(tmp_path_factory):
     Made once per test run and read by every pytest-xdist worker: tests must not change
     it (``small_compared`` gives a copy)."""
 
-    def build(folder: Path) -> None:
-        sizes = {"draws": 2, "assumption_draws": 1, "replicates": 2, "horizon_weeks": 8}
-        _two_scenarios(folder / "scenarios", **sizes)
-        _coprod(["compare"], folder / "scenarios")
-        _coprod(["report"], folder / "scenarios")
-
-    folder, _ = shared(tmp_path_factory, "small_comparison", build)
-    return folder / "scenarios"
+    sizes = {"draws": 2, "assumption_draws": 1, "replicates": 2, "horizon_weeks": 8}
+    return _compared_once(tmp_path_factory, "small_comparison",
+                          lambda runs: _two_scenarios(runs, **sizes))
 
 
 @pytest.fixture
