@@ -90,10 +90,12 @@ def _terms() -> tuple[Term, ...]:
         Term("Trust",
              "each care unit's trust in the voluntary sector, on a scale from 0 (none) "
              "to 1 (full); mean trust averages it over the units. It grows with joint "
-             "work that succeeds and falls with joint work that fails. No survey "
-             "measured trust: its level in 2015 is an assumption (a mean of "
+             "work that succeeds and falls with any failed activity the unit sees, "
+             "whoever coordinated it. No survey measured trust: the mean of the units' "
+             "baselines it returns to is an assumption ("
              f"{PARAMETERS['trust_baseline'].low:g} to {PARAMETERS['trust_baseline'].high:g}"
-             "), so read its changes, on the same 0–1 scale, rather than its level.",
+             "), and so is its level in 2015; read its changes, on the same 0–1 scale, "
+             "rather than its level.",
              ("mean_trust",)),
         Term("Integrated units",
              "care units that give both nursing-home care and home care in one service "
@@ -109,8 +111,9 @@ def _terms() -> tuple[Term, ...]:
              "nearest its size. Its outcomes are those of one municipality, with few "
              "activities in four weeks: read their intervals.", ("own:…",)),
         Term("Adopters",
-             "the municipalities whose volunteer centre, policy or service the scenario "
-             "switched (those that already held it in 2015 are not among them); their "
+             "the municipalities whose volunteer centre, policy, written agreement or "
+             "service the scenario switched (those that already held it in 2015 are "
+             "not among them); their "
              "change is against the baseline's run on the same municipalities. With "
              "--adopters own, your municipality alone adopts.",
              ("adopters:…", "adopters:municipalities")),

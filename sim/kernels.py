@@ -15,7 +15,8 @@ seed gives the same numbers in every process.
 No kernel uses ``fastmath``: results are plain IEEE arithmetic whatever the worker.
 
 The kernels update the model's state arrays in place and return only what the step
-needs to record. :mod:`sim.model` documents the mechanisms; here they are only computed.
+needs to record. :mod:`sim.regime` and docs/ODD.md document the mechanisms; here they
+are only computed.
 """
 
 from __future__ import annotations

@@ -180,7 +180,7 @@ _TABLE: tuple[Parameter, ...] = (
     _P("trust_baseline", 0.4, 0.2, 0.6, "assumption",
        "mean of the units' baseline trust, Beta(5m, 5(1 − m)) (concentration 5, a "
        "modelling choice), toward which trust drifts; joint successes raise trust above "
-       "it (the 2015 mean is about 0.57 at the defaults). No data: the paper says it "
+       "it (the 2015 mean is about 0.60 at the defaults). No data: the paper says it "
        "\"does not contain data about trust\"", "assumption"),
     _P("trust_drift", 0.02, 0.01, 0.03, "assumption",
        "weekly drift of a unit's trust back toward its baseline", "assumption"),

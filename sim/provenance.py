@@ -50,7 +50,7 @@ CONSTANTS: dict[str, tuple[str, str]] = {
                                        "of municipalities, 55% of inhabitants in 2020 "
                                        "(Frivillighet Norge); written agreements take the "
                                        "same slope (an assumption)"),
-    # sim/model.py
+    # sim/world.py
     "SERVICE_AVAILABILITY": (FROM_DATA, "share of units where day centres, food delivery and "
                                         "home-care culture can occur, from Table 2's n"),
     "HOURS_PER_VOLUNTEER_WEEK": (SOURCED, "8,500 FTE over 4.4% of 5.17 million, per week"),
