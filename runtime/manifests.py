@@ -54,6 +54,21 @@ def model_version_of(record: dict, where: str = "manifest.json") -> int:
                      problem="malformed value")
 
 
+def supported_model_version(record: dict, where: str, remake: str) -> int:
+    """:func:`model_version_of`, refused in one line when newer than this coprod's model.
+
+    A version above :data:`sim.parameters.MODEL_VERSION` is well-formed but no model
+    this coprod runs: its results cannot be set beside this coprod's.
+    """
+    version = model_version_of(record, where)
+    if version > MODEL_VERSION:
+        raise InputError(f"{where}: field 'versions.model'", version, "allowed: a model "
+                         f"version from 1 to {MODEL_VERSION} (this coprod's); make it again "
+                         f"with '{remake}'", problem="a model version this coprod does not "
+                         "know:")
+    return version
+
+
 def manifest(**fields) -> dict:
     """A provenance record: the given fields plus versions and the UTC date."""
     return {**fields, "versions": versions(),

@@ -20,6 +20,8 @@ import pytest
 from sim.errors import InputError
 from tests.conftest import edit_json, library_refusal, one_line_error
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 # ---- helpers -----------------------------------------------------------------------
 
@@ -147,3 +149,113 @@ def test_the_fit_folders_manifest_is_read(fitted):
 def test_a_fit_manifest_field_coprod_never_writes_is_refused(fitted, change, words):
     edit_json(fitted / "manifest.json", change)
     _fit_refusal(fitted, "manifest.json", *words)
+
+
+# ---- D6. manifests: seeds, commands, dates; runs that disagree with their record ------
+
+@pytest.fixture(scope="module")
+def survey_study(tmp_path_factory):
+    """``coprod.survey`` of Table 2 at 200 replicates, written once for this module."""
+    import coprod
+
+    folder = tmp_path_factory.mktemp("survey") / "survey"
+    coprod.survey(reps=200, rng=1, out=folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def simulation(tmp_path_factory):
+    """``coprod.simulate`` of two weeks, written once for this module."""
+    import coprod
+
+    folder = tmp_path_factory.mktemp("simulation") / "simulation"
+    coprod.simulate(steps=2, rng=1, out=folder)
+    return folder
+
+
+def _reader(kind: str):
+    if kind == "survey":
+        from calibration.survey_study import SurveyStudy
+        return SurveyStudy
+    from studies.simulation import Simulation
+    return Simulation
+
+
+@pytest.mark.parametrize("kind", ["survey", "simulation"])
+@pytest.mark.parametrize(("field", "value", "words"), [
+    ("seed", "1e400", ("seed", "2**63")), ("seed", "1", ("seed", "'1'")),
+    ("seed", -1, ("seed", "-1")), ("seed", True, ("seed", "True")),
+    ("seed", 2**70, ("seed", str(2**70))),
+    ("command", "coprod fit --draws 10 --out x", ("command", "coprod fit")),
+    ("date", "last tuesday", ("date", "ISO-8601")),
+    ("date", "2026-13-45T00:00:00+00:00", ("date", "ISO-8601")),
+])
+def test_a_manifest_seed_command_or_date_coprod_never_writes_is_refused(
+        request, tmp_path, kind, field, value, words):
+    folder = Path(shutil.copytree(request.getfixturevalue(
+        "survey_study" if kind == "survey" else kind), tmp_path / kind))
+    path = folder / "manifest.json"
+    _reader(kind).read(folder)  # as written, it reads back
+    record = json.loads(path.read_text())
+    record[field] = value
+    text = json.dumps(record)
+    if value == "1e400":
+        text = text.replace('"1e400"', "1e400")  # a number past float range, as typed
+    path.write_text(text + "\n")
+    with pytest.raises(InputError) as err:
+        _reader(kind).read(folder)
+    text = library_refusal(err, "manifest.json", *words, "allowed")
+    assert "malformed results" not in text
+
+
+def _compare(folder: Path, capsys) -> tuple[int, str]:
+    from coprod.main import main
+
+    code = main(["compare", "--out", str(folder)])
+    return code, capsys.readouterr().err
+
+
+def test_compare_refuses_runs_whose_manifest_sizes_disagree(tiny_runs, capsys):
+    edit_json(tiny_runs / "baseline" / "manifest.json", lambda r: r.update(draws=3))
+    from coprod.main import main
+
+    code = main(["compare", "--out", str(tiny_runs)])
+    one_line_error(capsys, code, "baseline/manifest.json", "runs", "draws",
+                   "assumption_draws", "replicates")
+
+
+def test_compare_refuses_a_spelt_out_nan_in_outcomes(tiny_runs, capsys):
+    path = tiny_runs / "baseline" / "outcomes.csv"
+    rows = _rows(path)
+    rows[0]["value"] = "nan"
+    _write_rows(path, rows)
+    from coprod.main import main
+
+    code = main(["compare", "--out", str(tiny_runs)])
+    one_line_error(capsys, code, "outcomes.csv", "line 2", "value", "'nan'", "blank")
+
+
+def test_compare_says_which_model_versions_it_takes(tiny_runs, capsys):
+    from coprod.main import main
+    from sim.parameters import MODEL_VERSION
+
+    for name in ("baseline", "local_volunteer_policy"):
+        edit_json(tiny_runs / name / "manifest.json",
+                  lambda r: r["versions"].update(model=99))
+    code = main(["compare", "--out", str(tiny_runs)])
+    err = one_line_error(capsys, code, "versions.model", "99",
+                         f"from 1 to {MODEL_VERSION}")
+    assert "malformed" not in err
+
+
+def test_a_posterior_with_more_rows_than_recorded_is_not_called_truncated(tmp_path):
+    from calibration.posterior import load_posterior
+
+    folder = Path(shutil.copytree(ROOT / "calibration" / "data" / "posterior",
+                                  tmp_path / "posterior"))
+    lines = (folder / "posterior.csv").read_text().splitlines(keepends=True)
+    (folder / "posterior.csv").write_text("".join([*lines, lines[-1]]))
+    with pytest.raises(InputError) as err:
+        load_posterior(folder)
+    text = library_refusal(err, "posterior.csv", f"{len(lines)} rows", "more rows")
+    assert "truncated" not in text
