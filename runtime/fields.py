@@ -5,7 +5,8 @@ uses, through :class:`Fields` (``fields(key, fits, allowed, default)``), which r
 value not allowed in one line naming the file, the field, the value and what is allowed.
 The predicates (``fits``) live here once: :func:`number`, :func:`finite`, :func:`whole`,
 :func:`between`, :func:`text`, :func:`texts`, :func:`one_of`, :func:`listed`,
-:func:`printable_text`, :func:`timestamp`, :func:`seed`. The checks of a table's cells
+:func:`printable_text`, :func:`timestamp`, :func:`seed`, :func:`flag`,
+:func:`optional`. The checks of a table's cells
 that no single column's bounds express (each key once and known, whole numbers, no
 blank) are here too (:func:`check_keys`, :func:`check_whole`, :func:`check_filled`).
 """
@@ -40,6 +41,16 @@ def whole(low: int = 0, high: float = math.inf) -> Predicate:
 def between(low: float, high: float) -> Predicate:
     """Finite numbers from ``low`` to ``high``."""
     return lambda value: finite(value) and low <= value <= high
+
+
+def flag(value) -> bool:
+    """True or False (not 1, not "no")."""
+    return isinstance(value, bool)
+
+
+def optional(fits: Predicate) -> Predicate:
+    """None (JSON's null: a value not recorded), or what ``fits`` allows."""
+    return lambda value: value is None or fits(value)
 
 
 def text(value) -> bool:

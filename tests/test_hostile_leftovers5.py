@@ -259,3 +259,42 @@ def test_a_posterior_with_more_rows_than_recorded_is_not_called_truncated(tmp_pa
         load_posterior(folder)
     text = library_refusal(err, "posterior.csv", f"{len(lines)} rows", "more rows")
     assert "truncated" not in text
+
+
+# ---- a calibration's own fields --------------------------------------------------------
+
+@pytest.fixture
+def calibration_folder(tmp_path):
+    """A copy of the shipped posterior's folder: a finished calibration to tamper with."""
+    return Path(shutil.copytree(ROOT / "calibration" / "data" / "posterior",
+                                tmp_path / "calibration"))
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("populations", 0), ("populations", 2.5), ("populations", True),
+    ("simulations", -1), ("simulations", "268402"),
+    ("epsilons", "small"), ("epsilons", [1.0]), ("epsilons", [1.0, float("inf")]),
+    ("effective_sample_size", "1e400"), ("effective_sample_size", 5000.0),
+    ("effective_sample_size", -3), ("noise_level", -1), ("noise_level", "1.4"),
+    ("settings", "fast"), ("settings", {"population_size": "1000"}),
+    ("settings", {"population_size": 1000, "max_populations": 0, "max_simulations": 1,
+                  "max_walltime_s": 1, "min_epsilon": None}),
+    ("abc_inputs", ["no_such_input"]), ("prior_inputs", "trust_weight"),
+    ("quick", "no"), ("run_id", -1), ("wall_time_s", "an hour"),
+])
+def test_a_calibrations_manifest_field_coprod_never_writes_is_refused(
+        calibration_folder, field, value):
+    from calibration.calibrated import Calibration
+
+    Calibration.read(calibration_folder)  # as shipped, it reads back
+    path = calibration_folder / "manifest.json"
+    record = json.loads(path.read_text())
+    if field == "epsilons" and value == [1.0]:
+        assert record["populations"] > 1
+    record[field] = value
+    text = json.dumps(record).replace("Infinity", "1e400").replace('"1e400"', "1e400")
+    path.write_text(text + "\n")
+    with pytest.raises(InputError) as err:
+        Calibration.read(calibration_folder)
+    text = library_refusal(err, "manifest.json", field, "allowed")
+    assert "malformed results" not in text
