@@ -298,3 +298,33 @@ def test_a_calibrations_manifest_field_coprod_never_writes_is_refused(
         Calibration.read(calibration_folder)
     text = library_refusal(err, "manifest.json", field, "allowed")
     assert "malformed results" not in text
+
+
+# ---- D7. what a refused command leaves ------------------------------------------------
+
+@pytest.mark.parametrize("swap", ["link", "folder"])
+def test_a_run_whose_out_was_swapped_leaves_no_side_store(tiny_runs, tmp_path, swap):
+    """``--out`` moved away and replaced (by a link or a folder) while the runs ran."""
+    from calibration.posterior import load_posterior
+    from runtime.files import replaced_together
+    from scenarios.ensemble import run_ensembles
+    from scenarios.spec import load_scenario
+    from scenarios.store import SIDE_STORE
+
+    out, moved, other = tiny_runs, tmp_path / "moved", tmp_path / "other"
+    sizes = {"draws": 1, "assumption_draws": 1, "replicates": 1, "horizon_weeks": 4}
+
+    def swapped(directory, names, *, inside):
+        # Just as the finished runs' files are to go into place.
+        out.rename(moved)
+        other.mkdir()
+        out.symlink_to(other) if swap == "link" else out.mkdir()
+        return replaced_together(directory, names, inside=inside)
+
+    with pytest.raises(InputError) as err:
+        run_ensembles([load_scenario("baseline").with_sizes(**sizes)], load_posterior(),
+                      out, seed=9, force=True, progress=False, replace=swapped)
+    library_refusal(err, "refusing to write")
+    assert not list(moved.rglob(SIDE_STORE + "*"))
+    assert (moved / "baseline" / "runs.sqlite").is_file()  # the earlier runs stay
+    assert not list(other.rglob("*.sqlite"))
