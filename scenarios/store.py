@@ -294,9 +294,9 @@ class RunStore:
 
     def __init__(self, directory: Path, ident: dict, *, resume: bool,
                  drop_side: bool = False, inside=None):
-        from runtime.paths import checked_database
-
         import weakref
+
+        from runtime.paths import checked_database
 
         directory.mkdir(parents=True, exist_ok=True)
         main, side = directory / STORE, directory / SIDE_STORE
