@@ -328,3 +328,60 @@ def test_a_run_whose_out_was_swapped_leaves_no_side_store(tiny_runs, tmp_path, s
     assert not list(moved.rglob(SIDE_STORE + "*"))
     assert (moved / "baseline" / "runs.sqlite").is_file()  # the earlier runs stay
     assert not list(other.rglob("*.sqlite"))
+
+
+# ---- the report reads the shipped studies through the typed readers --------------------
+
+@pytest.fixture
+def shipped_studies(tmp_path):
+    """A copy of the shipped studies (``calibration/data/validation``) to tamper with."""
+    from calibration.posterior import shipped_study_file
+
+    return Path(shutil.copytree(str(shipped_study_file("")), tmp_path / "validation"))
+
+
+@pytest.mark.parametrize(("table", "record"), [
+    ("leave_one_out.csv", "leave_one_out_manifest.json"),
+    ("recovery.csv", "recovery_manifest.json"),
+    ("policy_recovery_summary.csv", "recovery_manifest.json"),
+    ("ablation.csv", "ablation_manifest.json"),
+    ("design.csv", "design_manifest.json"),
+])
+def test_the_report_refuses_a_shipped_study_cut_at_a_line_break(shipped_studies, table,
+                                                                  record):
+    from coprod.report_studies import studies_context
+
+    studies_context(shipped_studies)  # as shipped, it reads
+    lines = (shipped_studies / table).read_text().splitlines(keepends=True)
+    (shipped_studies / table).write_text("".join(lines[:-1]))
+    with pytest.raises(InputError) as err:
+        studies_context(shipped_studies)
+    library_refusal(err, table, f"{len(lines) - 2} rows", "expected")
+
+
+@pytest.mark.parametrize(("record", "field", "value"), [
+    ("leave_one_out_manifest.json", "seed", -1),
+    ("ablation_manifest.json", "mechanisms", ["no_such"]),
+    ("recovery_manifest.json", "truths", "20"),
+    ("design_manifest.json", "worlds", 0),
+    ("design_manifest.json", "command", "coprod fit --out x"),
+])
+def test_the_report_refuses_a_shipped_studys_manifest_field(shipped_studies, record, field,
+                                                           value):
+    from coprod.report_studies import studies_context
+
+    edit_json(shipped_studies / record, lambda r: r.update({field: value}))
+    with pytest.raises(InputError) as err:
+        studies_context(shipped_studies)
+    library_refusal(err, record, field, "allowed")
+
+
+def test_the_report_refuses_a_shipped_table_with_an_escape_in_a_number(shipped_studies):
+    from coprod.report_studies import studies_context
+
+    rows = _rows(shipped_studies / "ablation.csv")
+    rows[1]["model_probability_full"] = "0.5\x1b[2J"
+    _write_rows(shipped_studies / "ablation.csv", rows)
+    with pytest.raises(InputError) as err:
+        studies_context(shipped_studies)
+    assert "\x1b" not in library_refusal(err, "ablation.csv", "model_probability_full")
