@@ -70,7 +70,7 @@ class Calibration:
         from calibration.posterior import load_posterior
         from runtime.files import read_own_csv
 
-        manifest = Manifest.read(folder / "manifest.json", MADE_BY)
+        manifest = Manifest.read(folder / "manifest.json", MADE_BY, stages=("calibrate",))
         _check_record(manifest)
         screening_file = folder / "screening.csv"
         # Absent: the calibration did not screen. Anything else named so (a folder, a

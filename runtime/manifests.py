@@ -110,18 +110,17 @@ def check_common(record: Mapping, path: str | Path, remake: str,
                  stages: tuple[str, ...] | None = None) -> None:
     """Refuse (one line) a field every record may hold of a kind coprod never writes.
 
-    ``command`` is printable text and, when it is there, the command of one of
-    ``stages`` (default: the stage ``remake`` runs, when it names one: a survey's reader
-    takes no fit's record); ``date`` an ISO-8601 timestamp as coprod writes it; ``seed``
-    a root seed (:func:`runtime.fields.seed`); ``versions`` a mapping of names to text
-    whose model version is a whole number (:func:`model_version_of`).
+    ``command`` is printable text and, when it is there and ``stages`` are given, the
+    command of one of them (a survey's reader takes no fit's record); ``date`` an
+    ISO-8601 timestamp as coprod writes it; ``seed`` a root seed
+    (:func:`runtime.fields.seed`); ``versions`` a mapping of names to text whose model
+    version is a whole number (:func:`model_version_of`).
     """
     from runtime.fields import MAX_SEED, Fields, printable_text, seed, timestamp
 
     fields = Fields(record, path, remake)
     command = fields("command", printable_text, "printable text: the command line or "
                      "call that made it", "")
-    stages = stages or tuple(filter(None, [command_stage(remake)]))
     if command and stages and command_stage(command) not in stages:
         raise fields.refuse("command", command, "the command of " + " or ".join(
             f"'coprod {s}'" for s in stages) + " (each command's results keep their own "
@@ -168,8 +167,8 @@ class Manifest:
 
         A missing or malformed one is one line naming ``remake``, the command that
         makes it again, as is a field every record may have (``command``, ``date``,
-        ``seed``, ``versions``) of a kind coprod never writes, or the record of another
-        command than ``stages`` (default: the one ``remake`` names; :func:`check_common`).
+        ``seed``, ``versions``) of a kind coprod never writes, or, when ``stages`` are
+        given, the record of another command (:func:`check_common`).
         """
         from runtime.files import read_own_json
 

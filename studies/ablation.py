@@ -100,7 +100,7 @@ class Ablation:
     def _read(cls, folder: Path, record: str) -> Ablation:
         from runtime.files import read_own_csv
 
-        manifest = Manifest.read(folder / record, MADE_BY)
+        manifest = Manifest.read(folder / record, MADE_BY, stages=("ablate",))
         mechanisms = manifest.field("mechanisms", listed(one_of(MECHANISMS)),
                                     "a list of " + ", ".join(MECHANISMS))
         # One row for the full model, then one per mechanism switched off.

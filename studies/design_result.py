@@ -77,7 +77,7 @@ class DesignStudy:
         from runtime.files import check_rows, read_own_csv
         from studies.design import WRITTEN_COLUMNS
 
-        manifest = Manifest.read(folder / record, MADE_BY)
+        manifest = Manifest.read(folder / record, MADE_BY, stages=("design",))
         worlds = manifest.field("worlds", whole(1, MAX_WORLDS), "a whole number of "
                                 f"worlds from 1 to {MAX_WORLDS:,}")
         designs = manifest.field("designs", lambda v: isinstance(v, dict) and v and all(

@@ -87,7 +87,7 @@ class RecoveryStudy:
         from runtime.files import check_rows
         from studies.parameter_recovery import COLUMNS
 
-        manifest = Manifest.read(folder / record, MADE_BY)
+        manifest = Manifest.read(folder / record, MADE_BY, stages=("recovery",))
         truths = manifest.field("truths", whole(1, MAX_TRUTHS), "a whole number of "
                                 f"truths from 1 to {MAX_TRUTHS:,}")
         made = manifest.field("policy_effects", lambda v: isinstance(v, dict) and all(
