@@ -53,7 +53,7 @@ def _again(path: Path) -> str:
 
 def read_manifest(path: Path, *, inside=None) -> dict:
     """A scenario's ``manifest.json``, its fields used here checked for their types."""
-    from runtime.manifests import supported_model_version
+    from runtime.manifests import model_version_of, supported_model_version
 
     record = read_own_json(path, REMAKE, inside=inside)
     whole = (int, "a whole number >= 0")
@@ -74,7 +74,12 @@ def read_manifest(path: Path, *, inside=None) -> dict:
         check_population(path, record["population"])
     _check_runs(path, record)
     if isinstance(record.get("versions"), dict) and "model" in record["versions"]:
-        supported_model_version(record, str(path), REMAKE)
+        try:
+            model_version_of(record, str(path))
+        except InputError:
+            pass  # malformed: named by compare's check of the versions (scenarios.compare)
+        else:  # well-formed: a version this coprod knows
+            supported_model_version(record, str(path), REMAKE)
     return record
 
 
@@ -94,7 +99,7 @@ def _check_runs(path: Path, record: dict) -> None:
         raise InputError(f"{path}: field 'runs'", runs, "allowed: draws x assumption_draws "
                          f"x replicates = {' x '.join(map(str, sizes))} = {expected}, as "
                          "the manifest records them; " + _again(path),
-                         problem="runs not its sizes':")
+                         problem="another count than its sizes give:")
 
 
 def check_population(path: Path, name: str) -> None:
