@@ -144,13 +144,14 @@ def _cell(path, frame, row: int, column: str, allowed: str, remake: str, *,
                       f"allowed: {allowed}; make it again with '{remake}'", problem=problem)
 
 
-def check_keys(frame, path: str | Path, remake: str, keys: Mapping[str, tuple]) -> None:
+def check_keys(frame, path: str | Path, remake: str, keys: Mapping[str, tuple | None], *,
+               problem: str | None = None) -> None:
     """Each row's key (the ``keys`` columns) once, each column's value one of its own.
 
     ``keys``: column -> the values it may hold (text, compared as text: an escape or a
     NUL in a name is no name), or None for any printable text. A key repeated, or a
     value not allowed, is one line naming the file, row, column, value and what is
-    allowed.
+    allowed (``problem``: the words before the value, for both).
     """
     columns = list(keys)
     check_printable(frame, path, remake, [c for c, v in keys.items() if v is None])
@@ -161,14 +162,15 @@ def check_keys(frame, path: str | Path, remake: str, keys: Mapping[str, tuple]) 
         bad = ~frame[column].astype(str).isin(allowed).to_numpy()
         if bad.any():
             raise _cell(path, frame, int(bad.argmax()), column, "one of "
-                        + ", ".join(map(str, values)), remake)
+                        + ", ".join(map(str, values)), remake,
+                        problem=problem or "invalid value")
     repeated = frame.duplicated(columns).to_numpy()
     if repeated.any():
         row = int(repeated.argmax())
         raise InputError(f"{path}: row {row + 2}, columns {', '.join(columns)}",
                          ", ".join(str(frame[c].iloc[row]) for c in columns),
                          f"allowed: each {', '.join(columns)} once; make it again with "
-                         f"'{remake}'", problem="repeated")
+                         f"'{remake}'", problem=problem or "repeated")
 
 
 def check_printable(frame, path: str | Path, remake: str, columns) -> None:
