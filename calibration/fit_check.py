@@ -147,7 +147,9 @@ class FitCheck:
         """The check ``coprod fit --out folder`` (or :meth:`write`) left in ``folder``.
 
         Its tables from their files and the counts from :data:`FIT_RECORD`, through the
-        bounded readers: a missing, cut or malformed file is one line naming it. The
+        bounded readers: a missing, cut or malformed file is one line naming it, as is a
+        row no check writes (:func:`_check_cells`) or a ``manifest.json`` that is not
+        this check's (:func:`_check_manifest`). The
         posterior is the folder's own (a calibration's) or the one the record names,
         refused when it has changed since the check was made.
         """
