@@ -70,7 +70,8 @@ class Calibration:
         from calibration.posterior import load_posterior
         from runtime.files import read_own_csv
 
-        manifest = Manifest.read(folder / "manifest.json", MADE_BY)
+        manifest = Manifest.read(folder / "manifest.json", MADE_BY, stages=("calibrate",))
+        _check_record(manifest)
         screening_file = folder / "screening.csv"
         # Absent: the calibration did not screen. Anything else named so (a folder, a
         # link) is read, and refused in one line, rather than taken for "no screening".
@@ -82,6 +83,54 @@ class Calibration:
                    read_own_csv(folder / "narrowing.csv", MADE_BY, columns=("input",)),
                    screening, adjusted, (), manifest,
                    fit=FitCheck.read(folder) if (folder / FIT_RECORD).is_file() else None)
+
+
+MAX_POPULATIONS = 1_000  # generations of one calibration (the shipped one: 11)
+MAX_SIMULATIONS = 10**12
+
+
+def _check_record(manifest: Manifest) -> None:
+    """The fields of a calibration's record, each as ``coprod calibrate`` writes them.
+
+    Its settings (:class:`calibration.abc.Settings`), how the run went (generations,
+    simulations, one tolerance per generation, the effective sample, the noise level, the
+    inputs calibrated and drawn from the prior) and how it was asked for: a value of
+    another kind is one line naming the file, the field and what is allowed.
+    """
+    from runtime.fields import between, finite, flag, listed, one_of, optional, whole
+    from sim.parameters import PARAMETERS
+
+    def size(low: int = 1):
+        return whole(low, MAX_SIMULATIONS)
+
+    settings = manifest.field("settings", lambda v: isinstance(v, dict) and all((
+        size()(v.get("population_size")), whole(1, MAX_POPULATIONS)(v.get("max_populations")),
+        size()(v.get("max_simulations")), between(0, 1e9)(v.get("max_walltime_s")),
+        optional(between(0, 1e6))(v.get("min_epsilon")))),
+        "a mapping of population_size, max_simulations (whole numbers >= 1), "
+        f"max_populations (1 to {MAX_POPULATIONS:,}), max_walltime_s (seconds >= 0) and "
+        "min_epsilon (a tolerance >= 0, or null)")
+    particles = settings["population_size"]
+    populations = manifest.field("populations", whole(1, settings["max_populations"]),
+                                 "a whole number of generations from 1 to its settings' "
+                                 f"max_populations ({settings['max_populations']})")
+    manifest.field("simulations", size(0), "a whole number of simulations >= 0")
+    manifest.field("epsilons", listed(between(0, 1e6)), "a list of one tolerance per "
+                   f"generation ({populations}), each a number from 0 to 1e6")
+    manifest.field("epsilons", lambda v: len(v) == populations, f"one tolerance per "
+                   f"generation: {populations}, as 'populations' records")
+    manifest.field("effective_sample_size", between(0, particles), "a number from 0 to "
+                   f"the particles of its settings ({particles})")
+    manifest.field("noise_level", optional(between(0, 1e6)), "a distance >= 0, or null", None)
+    for name in ("abc_inputs", "prior_inputs"):
+        manifest.field(name, listed(one_of(PARAMETERS)), "a list of the model's inputs "
+                       "by name (sim.parameters)", [])
+    for name in ("quick", "resumed", "reproducible"):
+        manifest.field(name, flag, "true or false", False)
+    manifest.field("run_id", whole(1), "a whole number >= 1 (pyabc's run)", 1)
+    manifest.field("workers", whole(1, 10_000), "a whole number of workers >= 1", 1)
+    for name in ("wall_time_s", "wall_time_total_s"):
+        manifest.field(name, lambda v: finite(v) and v >= 0, "seconds, a number >= 0", 0)
 
 
 def narrowed(posterior, screening: pd.DataFrame | None, *, seed: int

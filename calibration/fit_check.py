@@ -147,7 +147,9 @@ class FitCheck:
         """The check ``coprod fit --out folder`` (or :meth:`write`) left in ``folder``.
 
         Its tables from their files and the counts from :data:`FIT_RECORD`, through the
-        bounded readers: a missing, cut or malformed file is one line naming it. The
+        bounded readers: a missing, cut or malformed file is one line naming it, as is a
+        row no check writes (:func:`_check_cells`) or a ``manifest.json`` that is not
+        this check's (:func:`_check_manifest`). The
         posterior is the folder's own (a calibration's) or the one the record names,
         refused when it has changed since the check was made.
         """
@@ -161,8 +163,11 @@ class FitCheck:
         record = read_own_json(path, MADE_BY)
         fields = Fields(record, path, MADE_BY)
         counts = _counts(fields)
+        _check_manifest(folder, counts.shape[0])
         tables = {name: read_own_csv(folder / name, MADE_BY, **_table_checks(name, counts))
                   for name in (*FIT_TABLES, *_later(record, path))}
+        for name, table in tables.items():
+            _check_cells(folder / name, name, table)
         _check_against_counts(tables, counts, path)
         check = PredictiveCheck(counts, tables.pop("fit.csv"),
                                 tables.pop("fit_differences.csv"), tables.pop("fit_n.csv"))
@@ -202,9 +207,9 @@ _TABLES = {
                            "flags": ("consistent",), "ordered": _INTERVALS[1:]},
     "fit_classes.csv": {
         "columns": ("class", "model_probability", "table_probability", "observed", "draws"),
-        "numeric": ("model_probability", "table_probability", "observed", "draws"),
+        "numeric": ("model_probability", "table_probability", "observed", "draws", "reps"),
         "bounds": {**dict.fromkeys(("model_probability", "table_probability", "observed"),
-                                   (0.0, 1.0)), "draws": (1.0, 1e9)}},
+                                   (0.0, 1.0)), "draws": (1.0, 1e9), "reps": (1.0, 1e9)}},
     "fit_wave*.csv": _SHARES,
     "fit_policy*.csv": {"columns": ("policy", "coordinator", "observed", "answers", *_SIM,
                                     "inside"),
@@ -213,6 +218,100 @@ _TABLES = {
                                    "answers": (0.0, 1e9)},
                         "flags": ("inside",), "ordered": _INTERVALS[1:]},
 }
+
+
+# What the bounds of one column cannot say, by file name or pattern: the key of each row
+# (its columns and the values they may hold, None: any printable text), each once; the
+# columns that hold a value in every row and those that count (whole numbers); the
+# interval ('low', 'high') of the value ('at') that a row's 'inside' flag judges.
+def _cell_rules() -> dict:
+    from calibration.waves import GROUPS
+    from sim.catalogue import COORDINATORS, TABLE2_IDS
+    from sim.classify import CLASSES
+
+    shares = {"filled": ("observed", "low_95", "high_95"),
+              "inside": ("low_95", "sim_median", "high_95")}
+    return {
+        "fit.csv": {"keys": {"activity": TABLE2_IDS, "coordinator": COORDINATORS},
+                    **shares},
+        "fit_wave*.csv": {"keys": {"activity": None, "coordinator": COORDINATORS},
+                          **shares},
+        "fit_differences.csv": {"keys": {"statistic": None}, "filled": ("observed",),
+                                "inside": ("low_95", "sim_median", "high_95")},
+        "fit_n.csv": {"keys": {"activity": TABLE2_IDS},
+                      "filled": ("observed", *_SIM), "whole": ("observed",),
+                      "inside": ("sim_low_90", "observed", "sim_high_90")},
+        "fit_validation.csv": {"keys": {"pattern": None, "kind": None},
+                               "text": ("known", "why")},
+        "fit_classes.csv": {"keys": {"class": CLASSES},
+                            "filled": ("model_probability", "table_probability",
+                                       "observed", "draws", "reps"),
+                            "whole": ("observed", "draws", "reps")},
+        "fit_policy*.csv": {"keys": {"policy": GROUPS, "coordinator": COORDINATORS},
+                            "filled": ("observed", "answers"), "whole": ("answers",),
+                            "inside": ("sim_low_90", "observed", "sim_high_90")},
+    }
+
+
+def _check_cells(path: Path, name: str, table: pd.DataFrame) -> None:
+    """Refuse (one line) a row the check never writes (:func:`_cell_rules`).
+
+    As the report reads ``fit.csv``: each cell of the table once, named as the survey
+    names it (an escape or a NUL in a name is no activity); a blank where a value is
+    always written; a fractional count; an ``inside`` flag that contradicts its row (the
+    value lies inside its interval, or not, by more than the six digits written).
+    """
+    import fnmatch
+
+    from runtime.fields import check_filled, check_keys, check_printable, check_whole
+
+    rules = next(v for k, v in _cell_rules().items() if fnmatch.fnmatchcase(name, k))
+    check_keys(table, path, MADE_BY, rules["keys"])
+    check_printable(table, path, MADE_BY, rules.get("text", ()))
+    check_filled(table, path, MADE_BY, rules.get("filled", ()))
+    check_whole(table, path, MADE_BY, rules.get("whole", ()))
+    if "inside" in rules:
+        _check_inside(path, table, *rules["inside"])
+
+
+def _check_inside(path: Path, table: pd.DataFrame, low: str, at: str, high: str) -> None:
+    """Each row's ``inside`` as its numbers say: ``at`` from ``low`` to ``high``.
+
+    Rows without an interval (a blank end) and values within the six significant digits
+    written of either end are not judged.
+    """
+    from sim.errors import InputError
+
+    lo, value, hi = (table[c].to_numpy(float) for c in (low, at, high))
+    slack = 1e-5 * np.maximum(1.0, np.abs(value))
+    with np.errstate(invalid="ignore"):
+        clearly_in = (lo + slack < value) & (value < hi - slack)
+        clearly_out = (value < lo - slack) | (value > hi + slack)
+    flag = table["inside"].to_numpy(bool)
+    wrong = (flag & clearly_out) | (~flag & clearly_in)
+    if wrong.any():
+        row = int(wrong.argmax())
+        raise InputError(f"{path}: row {row + 2}, column 'inside'", str(flag[row]),
+                         f"allowed: {not flag[row]}, as {at} {value[row]:g} lies "
+                         f"{'inside' if clearly_in[row] else 'outside'} {low} to {high} "
+                         f"({lo[row]:g} to {hi[row]:g}); make it again with '{MADE_BY}'",
+                         problem="a flag its row contradicts:")
+
+
+def _check_manifest(folder: Path, draws: int) -> None:
+    """The folder's ``manifest.json``, checked as every stage's is, and of these draws.
+
+    A fit's folder holds the record of ``coprod fit`` (or of ``coprod calibrate``, whose
+    folder holds its check): another command's record, or one of another number of
+    draws than :data:`FIT_RECORD` holds, vouches for other results.
+    """
+    from runtime.manifests import Manifest
+
+    manifest = Manifest.read(folder / "manifest.json", MADE_BY, stages=("fit", "calibrate"))
+    said = f"the {draws} draws {FIT_RECORD} holds"
+    manifest.field("draws", lambda v: whole(1)(v) and v == draws, said, draws)
+    manifest.field("fit", lambda v: isinstance(v, Mapping) and whole(1)(v.get("draws"))
+                   and v.get("draws") == draws, f"the check's targets, of {said}", {})
 
 
 def _table_checks(name: str, counts: np.ndarray) -> dict:
@@ -257,6 +356,7 @@ def _check_against_counts(tables: dict, counts: np.ndarray, path: Path) -> None:
 def _counts(fields) -> np.ndarray:
     """The record's counts, (draws, activities, coordinators) whole numbers >= 0."""
     from sim.catalogue import COORDINATORS, TABLE2_IDS
+    from sim.sample_frame import MAX_FRAME_UNITS
 
     draws = fields("draws", whole(1), "a whole number of draws, at least 1")
     fields("activities", lambda v: v == list(TABLE2_IDS),
@@ -266,10 +366,16 @@ def _counts(fields) -> np.ndarray:
     counts = fields.record.get("counts")
     array = np.asarray(counts if isinstance(counts, list) else [], dtype=object)
     shape = (draws, len(TABLE2_IDS), len(COORDINATORS))
-    if array.shape != shape or not all(whole(0)(v) for v in array.ravel()):
-        raise fields.refuse("counts", f"shape {array.shape}", f"whole numbers >= 0 for "
-                            f"{draws} draws x the activities x the coordinators",
+    # No virtual survey has more answers than a frame has units.
+    allowed = (f"whole numbers from 0 to {MAX_FRAME_UNITS:,} for {draws} draws x the "
+               "activities x the coordinators")
+    if array.shape != shape:
+        raise fields.refuse("counts", f"shape {array.shape}", allowed,
                             problem="malformed value")
+    count = whole(0, MAX_FRAME_UNITS)
+    bad = next((v for v in array.ravel() if not count(v)), None)
+    if bad is not None or not all(count(v) for v in array.ravel()):
+        raise fields.refuse("counts", bad, allowed)
     return array.astype(int)
 
 

@@ -125,7 +125,8 @@ def load_posterior(path: str | Path | None = None, *, inside=None) -> Posterior:
     if isinstance(particles, int) and len(frame) != particles:
         raise InputError(str(csv_file), f"{len(frame)} rows", f"its manifest.json records "
                          f"{particles} particles; remake it with 'coprod calibrate --out DIR'",
-                         problem="truncated file:")
+                         problem="truncated file:" if len(frame) < particles else
+                         "more rows than recorded:")
     _refuse_stale(manifest, source, base, inside)
     return Posterior(frame[columns], w / w.sum(), source, manifest)
 

@@ -123,7 +123,7 @@ class SurveyStudy:
         from runtime.files import read_own_csv
 
         made_by = "coprod survey --out DIR"
-        manifest = Manifest.read(folder / "manifest.json", made_by)
+        manifest = Manifest.read(folder / "manifest.json", made_by, stages=("survey",))
         # Shares lie in 0-1 and differences of shares in -1 to 1; each interval in order.
         values = BOOTSTRAP_COLUMNS[1:-1]
         boot = read_own_csv(folder / "bootstrap.csv", made_by, columns=BOOTSTRAP_COLUMNS,

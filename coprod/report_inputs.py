@@ -411,19 +411,15 @@ def load_fit(directory: Path, cells: int, inside=None) -> FitPart | None:
 
 
 def _table2_cells(fit: pd.DataFrame, path: Path) -> None:
-    """Refuse a fit.csv whose rows are not Table 2's cells, each once (one line)."""
+    """Refuse a fit.csv whose rows are not Table 2's cells, each once (one line).
+
+    The check the fit check's own reader makes (:func:`runtime.fields.check_keys`).
+    """
+    from runtime.fields import check_keys
     from sim.catalogue import COORDINATORS, TABLE2_IDS
 
-    cells = list(zip(fit.activity.astype(str), fit.coordinator.astype(str), strict=True))
-    seen = set()
-    for row, cell in enumerate(cells):
-        if cell[0] not in TABLE2_IDS or cell[1] not in COORDINATORS or cell in seen:
-            raise InputError(f"{path}: row {row + 2}", ", ".join(cell), "allowed: each of "
-                             "Table 2's cells (activity, coordinator) once: activities "
-                             f"{', '.join(TABLE2_IDS)}; coordinators "
-                             f"{', '.join(COORDINATORS)}; make it again with "
-                             f"'{FIT_REMAKE}'", problem="unknown or repeated cell")
-        seen.add(cell)
+    check_keys(fit, path, FIT_REMAKE, {"activity": TABLE2_IDS, "coordinator": COORDINATORS},
+               problem="unknown or repeated cell")
 
 
 def flags(frame: pd.DataFrame, column: str, path: Path, remake: str) -> None:

@@ -17,9 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from calibration.posterior import NOT_IDENTIFIED, load_posterior, shipped_study_file
-from coprod.report_inputs import flags
 from coprod.report_text import seconds, without_machine_folder
-from runtime.files import read_own_csv, read_own_json
+from runtime.files import read_own_json
 from runtime.manifests import model_version_of
 from sim.outcomes import outcome
 from sim.parameters import MODEL_VERSION, PARAMETERS
@@ -29,8 +28,6 @@ RECOVERY_REMAKE = "coprod recovery --workers 2 --seed 2015"
 LOO_REMAKE = "coprod validate --leave-one-out --workers 2 --seed 2015"
 ABLATION_REMAKE = "coprod ablate --workers 2 --seed 2015"
 DESIGN_REMAKE = "coprod design --workers 2 --seed 2015"
-DESIGN_NUMERIC = ("width_prior", "width_now", "expected_width", "ratio", "ratio_low",
-                  "ratio_high", "width_low", "width_high", "truths", "worlds")
 # Posterior probability of the full model at or above which the survey is said to
 # support a mechanism, and at or below which it prefers the model without it.
 SUPPORTS, PREFERS_WITHOUT = 0.9, 0.1
@@ -74,22 +71,14 @@ def effect_text(value: float, name: str, signed: bool = True) -> str:
     return f"{value * o.scale:{sign},.{places}f}{unit}"
 
 
-def _recovery(file, manifest: dict) -> dict:
-    summary = read_own_csv(file("recovery_summary.csv"), RECOVERY_REMAKE, columns=(
-        "parameter", "truths", "coverage", "bias", "mean_absolute_error", "relative_width"),
-        numeric=("coverage", "bias", "mean_absolute_error", "relative_width"))
-    rows = read_own_csv(file("recovery.csv"), RECOVERY_REMAKE,
-                        columns=("truth_id", "parameter", "covered"))
+def _recovery(study, manifest: dict) -> dict:
+    summary, rows = study.summary, study.parameters
     coverage = float(rows.covered.astype(float).mean())
     weak = [str(r.parameter) for r in summary.itertuples()
             if r.relative_width > NOT_IDENTIFIED]
     effects = None
-    if file("policy_recovery_summary.csv").is_file():
-        eff = read_own_csv(file("policy_recovery_summary.csv"), RECOVERY_REMAKE, columns=(
-            "scenario", "outcome", "mean_true_effect", "mean_estimated_effect",
-            "mean_absolute_error", "coverage", "correlation"), numeric=(
-            "mean_true_effect", "mean_estimated_effect", "mean_absolute_error", "coverage",
-            "correlation"))
+    if study.policy_summary is not None:
+        eff = study.policy_summary
         design = manifest.get("policy_effects", {})
         design = design if isinstance(design, dict) else {}
         effects = {"replicates": design.get("replicates_at_truth", "—"),
@@ -110,15 +99,9 @@ def _recovery(file, manifest: dict) -> dict:
                      for r in summary.itertuples()], "effects": effects}
 
 
-def _leave_one_out(file, manifest: dict) -> dict:
-    path = file("leave_one_out.csv")
-    frame = read_own_csv(path, LOO_REMAKE, columns=(
-        "activity", "coordinator", "observed", "predicted_median", "low_90", "high_90",
-        "inside", "error", "naive", "naive_error"), numeric=(
-        "observed", "predicted_median", "low_90", "high_90", "error", "naive",
-        "naive_error", "logit", "logit_error"))
+def _leave_one_out(study, manifest: dict) -> dict:
+    frame = study.frame
     err, naive = float(frame.error.mean()), float(frame.naive_error.mean())
-    flags(frame, "inside", path, LOO_REMAKE)
     inside = frame.inside
     # The multinomial logit rival: in every study since model version 3 (earlier ones
     # set the model against the naive predictor alone).
@@ -158,11 +141,8 @@ def _ablation_sentence(r) -> str:
     return f"{before}{r.mechanism} ({meaning}){after}"
 
 
-def _ablation(file, manifest: dict) -> dict:
-    frame = read_own_csv(file("ablation.csv"), ABLATION_REMAKE, columns=(
-        "mechanism", "final_epsilon", "shares_inside_predictive_90",
-        "model_probability_full", "model_probability_ablated"),
-        numeric=("final_epsilon", "shares_inside_predictive_90"))
+def _ablation(study, manifest: dict) -> dict:
+    frame = study.frame
     full, rest = frame.iloc[0], frame.iloc[1:]
     return {"how": how_calibrated(manifest), "rows": [
         {"mechanism": r.mechanism,
@@ -188,12 +168,11 @@ def width_words(width: float, unit: str) -> str:
     return f"{width:.2f} {unit}"
 
 
-def _design(file, manifest: dict) -> dict:
+def _design(study, manifest: dict) -> dict:
     from sim.regime import POLICY_INPUTS
-    from studies.design import COLUMNS, DESIGNS, sentences
+    from studies.design import DESIGNS, sentences
 
-    frame = read_own_csv(file("design.csv"), DESIGN_REMAKE, columns=COLUMNS,
-                         numeric=DESIGN_NUMERIC)
+    frame = study.design
     frame = frame[frame.design.isin(list(DESIGNS))]
     shown = frame[(frame.kind == "effect") | frame.target.isin(list(POLICY_INPUTS))]
     later = [d for d in DESIGNS if d != "2015"]
@@ -215,14 +194,29 @@ def _design(file, manifest: dict) -> dict:
             "rows": rows, "beyond": beyond, "drawn_from": drawn_from}
 
 
-# name, title, reader, remake, what the "not shipped" line calls it, its first file
+# name, title, the values it shows, remake, what the "not shipped" line calls it, its
+# first file, its typed reader (module:class, whose read_shipped checks every file)
 STUDIES = (("recovery", "Parameter recovery", _recovery, RECOVERY_REMAKE, "recovery",
-            "recovery_summary.csv"),
+            "recovery_summary.csv", "studies.recovery:RecoveryStudy"),
            ("leave_one_out", "Leave one out", _leave_one_out, LOO_REMAKE, "leave-one-out",
-            "leave_one_out.csv"),
-           ("ablation", "Ablation", _ablation, ABLATION_REMAKE, "ablation", "ablation.csv"),
+            "leave_one_out.csv", "studies.leave_one_out:LeaveOneOut"),
+           ("ablation", "Ablation", _ablation, ABLATION_REMAKE, "ablation", "ablation.csv",
+            "studies.ablation:Ablation"),
            ("design", "Survey design", _design, DESIGN_REMAKE, "survey design",
-            "design.csv"))
+            "design.csv", "studies.design_result:DesignStudy"))
+
+
+def _read_study(kind: str, folder: Path):
+    """The study in ``folder`` through its typed reader (``module:Class``), as shipped.
+
+    The readers the commands' results are read with check the shipped files too: each
+    table's columns, values and rows against what its manifest records, and the manifest's
+    fields (:meth:`studies.leave_one_out.LeaveOneOut.read_shipped` and its kin).
+    """
+    import importlib
+
+    module, name = kind.split(":")
+    return getattr(importlib.import_module(module), name).read_shipped(folder)
 
 
 def studies_context(folder=None) -> dict:
@@ -238,17 +232,18 @@ def studies_context(folder=None) -> dict:
         return Path(folder) / name if folder is not None else _shipped(name)
 
     current, stale = [], []
-    for name, title, read, remake, words, first in STUDIES:
+    for name, title, values, remake, words, first, kind in STUDIES:
         study = {"key": name, "title": title, "remake": remake, "words": words}
         if not file(first).is_file():
             current.append({**study, "missing": True})
             continue
         path = file(f"{name}_manifest.json")
-        record = read_own_json(path, remake) if path.is_file() else {}
-        study |= {"missing": False, "values": read(file, record),
-                  "made": manifest_facts(record, remake) if path.is_file() else None}
+        result = _read_study(kind, Path(str(file(first))).parent)
+        record = result.manifest.record()
+        study |= {"missing": False, "values": values(result, record),
+                  "made": manifest_facts(record, remake)}
         made = model_version_of(record, str(path))
-        if not path.is_file() or made == MODEL_VERSION:
+        if made == MODEL_VERSION:
             current.append(study)
         else:
             stale.append({**study, "version": made, "command": without_machine_folder(

@@ -4,7 +4,11 @@ A manifest read back is a user's file like any other: each reader checks the fie
 uses, through :class:`Fields` (``fields(key, fits, allowed, default)``), which refuses a
 value not allowed in one line naming the file, the field, the value and what is allowed.
 The predicates (``fits``) live here once: :func:`number`, :func:`finite`, :func:`whole`,
-:func:`between`, :func:`text`, :func:`texts`, :func:`one_of`, :func:`listed`.
+:func:`between`, :func:`text`, :func:`texts`, :func:`one_of`, :func:`listed`,
+:func:`printable_text`, :func:`timestamp`, :func:`seed`, :func:`flag`,
+:func:`optional`. The checks of a table's cells
+that no single column's bounds express (each key once and known, whole numbers, no
+blank) are here too (:func:`check_keys`, :func:`check_whole`, :func:`check_filled`).
 """
 
 from __future__ import annotations
@@ -39,9 +43,44 @@ def between(low: float, high: float) -> Predicate:
     return lambda value: finite(value) and low <= value <= high
 
 
+def flag(value) -> bool:
+    """True or False (not 1, not "no")."""
+    return isinstance(value, bool)
+
+
+def optional(fits: Predicate) -> Predicate:
+    """None (JSON's null: a value not recorded), or what ``fits`` allows."""
+    return lambda value: value is None or fits(value)
+
+
 def text(value) -> bool:
     """A string."""
     return isinstance(value, str)
+
+
+def printable_text(value) -> bool:
+    """A string without control characters (no terminal escape, no NUL)."""
+    return isinstance(value, str) and value.isprintable()
+
+
+MAX_SEED = 2**63 - 1  # a root seed, as the command line and the library take it
+
+
+def seed(value) -> bool:
+    """A root seed: a whole number from 0 to :data:`MAX_SEED` (not True, not "1")."""
+    return whole(0, MAX_SEED)(value)
+
+
+def timestamp(value) -> bool:
+    """An ISO-8601 date and time with its offset, as coprod writes ``date``."""
+    from datetime import datetime
+
+    if not isinstance(value, str) or not 10 <= len(value) <= 40 or not value.isascii():
+        return False
+    try:
+        return "T" in value and datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
 
 
 def texts(value) -> bool:
@@ -95,3 +134,70 @@ class Fields:
         elif not fits(value):
             raise self.refuse(key, value, allowed)
         return tuple(value) if isinstance(value, list) else value
+
+
+# ---- cells of a table coprod wrote ----------------------------------------------------
+def _cell(path, frame, row: int, column: str, allowed: str, remake: str, *,
+          problem: str = "invalid value") -> InputError:
+    return InputError(f"{path}: row {row + 2}, column '{column}'",
+                      str(frame[column].iloc[row]),
+                      f"allowed: {allowed}; make it again with '{remake}'", problem=problem)
+
+
+def check_keys(frame, path: str | Path, remake: str, keys: Mapping[str, tuple | None], *,
+               problem: str | None = None) -> None:
+    """Each row's key (the ``keys`` columns) once, each column's value one of its own.
+
+    ``keys``: column -> the values it may hold (text, compared as text: an escape or a
+    NUL in a name is no name), or None for any printable text. A key repeated, or a
+    value not allowed, is one line naming the file, row, column, value and what is
+    allowed (``problem``: the words before the value, for both).
+    """
+    columns = list(keys)
+    check_printable(frame, path, remake, [c for c, v in keys.items() if v is None])
+    for column, values in keys.items():
+        if values is None:
+            continue
+        allowed = {str(v) for v in values}
+        bad = ~frame[column].astype(str).isin(allowed).to_numpy()
+        if bad.any():
+            raise _cell(path, frame, int(bad.argmax()), column, "one of "
+                        + ", ".join(map(str, values)), remake,
+                        problem=problem or "invalid value")
+    repeated = frame.duplicated(columns).to_numpy()
+    if repeated.any():
+        row = int(repeated.argmax())
+        raise InputError(f"{path}: row {row + 2}, columns {', '.join(columns)}",
+                         ", ".join(str(frame[c].iloc[row]) for c in columns),
+                         f"allowed: each {', '.join(columns)} once; make it again with "
+                         f"'{remake}'", problem=problem or "repeated")
+
+
+def check_printable(frame, path: str | Path, remake: str, columns) -> None:
+    """The text ``columns`` of a table without control characters (:func:`printable_text`)."""
+    for column in (c for c in columns if c in frame.columns):
+        bad = ~frame[column].astype(str).map(str.isprintable).to_numpy(bool)
+        if bad.any():
+            raise _cell(path, frame, int(bad.argmax()), column, "printable text (no "
+                        "control characters)", remake)
+
+
+def check_whole(frame, path: str | Path, remake: str, columns) -> None:
+    """The numeric ``columns`` (read as numbers) whole numbers where they hold one."""
+    import numpy as np
+
+    for column in (c for c in columns if c in frame.columns):
+        values = frame[column].to_numpy(float)
+        bad = np.isfinite(values) & (values != np.round(values))
+        if bad.any():
+            raise _cell(path, frame, int(bad.argmax()), column, "a whole number", remake)
+
+
+def check_filled(frame, path: str | Path, remake: str, columns) -> None:
+    """The ``columns`` hold a value in every row (a blank is no count, no share)."""
+    for column in (c for c in columns if c in frame.columns):
+        bad = frame[column].isna().to_numpy()
+        if bad.any():
+            raise InputError(f"{path}: row {int(bad.argmax()) + 2}, column '{column}'", "",
+                             f"allowed: a value (coprod writes one in every row); make it "
+                             f"again with '{remake}'", problem="blank value")

@@ -54,6 +54,21 @@ def model_version_of(record: dict, where: str = "manifest.json") -> int:
                      problem="malformed value")
 
 
+def supported_model_version(record: dict, where: str, remake: str) -> int:
+    """:func:`model_version_of`, refused in one line when newer than this coprod's model.
+
+    A version above :data:`sim.parameters.MODEL_VERSION` is well-formed but no model
+    this coprod runs: its results cannot be set beside this coprod's.
+    """
+    version = model_version_of(record, where)
+    if version > MODEL_VERSION:
+        raise InputError(f"{where}: field 'versions.model'", version, "allowed: a model "
+                         f"version from 1 to {MODEL_VERSION} (this coprod's); make it again "
+                         f"with '{remake}'", problem="a model version this coprod does not "
+                         "know:")
+    return version
+
+
 def manifest(**fields) -> dict:
     """A provenance record: the given fields plus versions and the UTC date."""
     return {**fields, "versions": versions(),
@@ -85,17 +100,35 @@ def write_manifest(path: str | Path, record: Mapping, *,
 _ABSENT = object()
 
 
-def check_common(record: Mapping, path: str | Path, remake: str) -> None:
+def command_stage(command) -> str | None:
+    """The stage a recorded command ran ('coprod fit ...', 'coprod.fit()': 'fit'), or None."""
+    made = re.match(r"coprod(?:\s+|\.)(\w+)", command) if isinstance(command, str) else None
+    return made.group(1) if made else None
+
+
+def check_common(record: Mapping, path: str | Path, remake: str,
+                 stages: tuple[str, ...] | None = None) -> None:
     """Refuse (one line) a field every record may hold of a kind coprod never writes.
 
-    ``command`` and ``date`` are text, ``versions`` a mapping of names to text whose
-    model version is a whole number (:func:`model_version_of`).
+    ``command`` is printable text and, when it is there and ``stages`` are given, the
+    command of one of them (a survey's reader takes no fit's record); ``date`` an
+    ISO-8601 timestamp as coprod writes it; ``seed`` a root seed
+    (:func:`runtime.fields.seed`); ``versions`` a mapping of names to text whose model
+    version is a whole number (:func:`model_version_of`).
     """
-    from runtime.fields import Fields, text
+    from runtime.fields import MAX_SEED, Fields, printable_text, seed, timestamp
 
     fields = Fields(record, path, remake)
-    fields("command", text, "text: the command line or call that made it", "")
-    fields("date", text, "text: an ISO date", "")
+    command = fields("command", printable_text, "printable text: the command line or "
+                     "call that made it", "")
+    if command and stages and command_stage(command) not in stages:
+        raise fields.refuse("command", command, "the command of " + " or ".join(
+            f"'coprod {s}'" for s in stages) + " (each command's results keep their own "
+            "folder and record)", problem="another command's record:")
+    fields("date", timestamp, "an ISO-8601 date and time with its offset, as coprod "
+           "writes it (2026-01-31T12:00:00+00:00)", "")
+    fields("seed", seed, f"a root seed: a whole number from 0 to {MAX_SEED} (2**63 - 1)",
+           None)
     versions = fields("versions", lambda v: isinstance(v, Mapping) and all(
         isinstance(k, str) and isinstance(x, str | int) and not isinstance(x, bool)
         for k, x in v.items()), "a mapping of package names to versions", {})
@@ -128,18 +161,19 @@ class Manifest:
         return cls(manifest(**fields))
 
     @classmethod
-    def read(cls, path: str | Path, remake: str, *,
-             inside: OutputFolder | None = None) -> Manifest:
+    def read(cls, path: str | Path, remake: str, *, inside: OutputFolder | None = None,
+             stages: tuple[str, ...] | None = None) -> Manifest:
         """The record at ``path`` (in ``inside``, the folder being written, when given).
 
         A missing or malformed one is one line naming ``remake``, the command that
         makes it again, as is a field every record may have (``command``, ``date``,
-        ``versions``) of a kind coprod never writes.
+        ``seed``, ``versions``) of a kind coprod never writes, or, when ``stages`` are
+        given, the record of another command (:func:`check_common`).
         """
         from runtime.files import read_own_json
 
         record = cls(read_own_json(path, remake, inside=inside), str(path), remake)
-        check_common(record.fields, path, remake)
+        check_common(record.fields, path, remake, stages)
         return record
 
     def field(self, key: str, fits, allowed: str, default=_ABSENT):
@@ -206,9 +240,7 @@ def _owner(path: Path) -> str | None:
         record = json.loads(path.read_text(encoding="utf-8", errors="replace")[:1_000_000])
     except (OSError, ValueError, RecursionError):
         return None
-    command = record.get("command") if isinstance(record, dict) else None
-    made = re.match(r"coprod(?:\s+|\.)(\w+)", command) if isinstance(command, str) else None
-    return made.group(1) if made else None
+    return command_stage(record.get("command") if isinstance(record, dict) else None)
 
 
 def check_stage(folder: str | Path, stage: str) -> None:

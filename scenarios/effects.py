@@ -53,9 +53,12 @@ def _again(path: Path) -> str:
 
 def read_manifest(path: Path, *, inside=None) -> dict:
     """A scenario's ``manifest.json``, its fields used here checked for their types."""
+    from runtime.manifests import model_version_of, supported_model_version
+
     record = read_own_json(path, REMAKE, inside=inside)
     whole = (int, "a whole number >= 0")
-    kinds = {"horizon_weeks": whole, "population": (str, "a name"),
+    kinds = {"horizon_weeks": whole, "population": (str, "a name"), "draws": whole,
+             "assumption_draws": whole, "replicates": whole,
              "seed": whole, "posterior": (str, "a text"),
              "identity": (dict, "a record"), "outcome_rows": whole, "runs": whole,
              "failed": (list, "a list"), "series_rows": whole, "municipality_rows": whole,
@@ -69,7 +72,34 @@ def read_manifest(path: Path, *, inside=None) -> dict:
                              + _again(path))
     if record.get("population") is not None:
         check_population(path, record["population"])
+    _check_runs(path, record)
+    if isinstance(record.get("versions"), dict) and "model" in record["versions"]:
+        try:
+            model_version_of(record, str(path))
+        except InputError:
+            pass  # malformed: named by compare's check of the versions (scenarios.compare)
+        else:  # well-formed: a version this coprod knows
+            supported_model_version(record, str(path), REMAKE)
     return record
+
+
+def _check_runs(path: Path, record: dict) -> None:
+    """Refuse (one line) a record whose runs are not its draws x assumption draws x seeds.
+
+    An ensemble runs every posterior draw with every assumption draw and replicate
+    (:attr:`scenarios.spec.Scenario.runs`); a record that says otherwise vouches for
+    another set of runs than the files hold.
+    """
+    sizes = [record.get(k) for k in ("draws", "assumption_draws", "replicates")]
+    runs = record.get("runs")
+    if runs is None or any(v is None for v in sizes):
+        return
+    expected = int(np.prod(sizes, dtype=object))
+    if runs != expected:
+        raise InputError(f"{path}: field 'runs'", runs, "allowed: draws x assumption_draws "
+                         f"x replicates = {' x '.join(map(str, sizes))} = {expected}, as "
+                         "the manifest records them; " + _again(path),
+                         problem="another count than its sizes give:")
 
 
 def check_population(path: Path, name: str) -> None:
@@ -140,9 +170,12 @@ def _whole(path: Path, frame: pd.DataFrame, column: str, *, limit: int) -> np.nd
 
 
 def _numbers(path: Path, frame: pd.DataFrame, column: str, *, blank: bool) -> np.ndarray:
-    """A column of finite numbers (blank allowed only where ``blank``: NaN)."""
+    """A column of finite numbers (blank allowed only where ``blank``: NaN).
+
+    coprod writes no value as a blank cell: a 'nan' or 'NA' spelt out is no number.
+    """
     text = frame[column].str.strip()
-    empty = text.eq("") | text.str.lower().isin(("nan", "na", "n/a", "null"))
+    empty = text.eq("")
     values = pd.to_numeric(text.where(~empty), errors="coerce").to_numpy(float)
     wrong = ~empty & ~np.isfinite(values)
     if not blank:

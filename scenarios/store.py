@@ -294,12 +294,19 @@ class RunStore:
 
     def __init__(self, directory: Path, ident: dict, *, resume: bool,
                  drop_side: bool = False, inside=None):
+        import weakref
+
         from runtime.paths import checked_database
 
         directory.mkdir(parents=True, exist_ok=True)
         main, side = directory / STORE, directory / SIDE_STORE
         checked_database(main, inside)  # a link elsewhere (or its journal) is refused
         checked_database(side, inside)
+        # The folder held open: should it be moved (or another take its name) while the
+        # command runs, its side store is removed from it, not from what has the name now.
+        self.directory = directory
+        self.held = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        weakref.finalize(self, os.close, self.held)
         self.ident = json.dumps(ident, sort_keys=True)
         if resume:
             self.staged = _store_identity(side) == ident
@@ -403,8 +410,12 @@ class RunStore:
         """
         if not self.staged:
             return
-        self.close()
-        os.link(self.path, stage / STORE)
+        self._close_database()
+        if not self._still_here():  # its runs are not this folder's to vouch for
+            raise InputError("out", str(self.directory), "the same folder from start to end "
+                             "(it was moved or replaced while coprod ran); nothing was "
+                             "written into it", problem="refusing to write into")
+        os.link(SIDE_STORE, stage / STORE, src_dir_fd=self.held)
 
     def settle(self) -> None:
         """After the set replaced the old one: the side store's name goes."""
@@ -420,7 +431,35 @@ class RunStore:
             self._discard(self.path)
 
     def close(self) -> None:
-        """Close the database (again: nothing happens)."""
+        """Close the database (again: nothing more happens); a moved folder's side store goes.
+
+        A fresh start's side store whose folder was moved away, or replaced by another
+        (a link, a folder of the same name) while the command ran, is no longer in the
+        folder ``--out`` names: no ``--resume`` there can take its runs, and the command
+        is refused (:func:`runtime.files.replaced_together`). It is removed from the
+        folder it is in (through the descriptor held since the start), so the refused
+        command leaves that folder as it found it.
+        """
+        self._close_database()
+        if self.staged and not self._still_here():
+            from runtime.paths import SQLITE_SIDE_FILES
+
+            for name in (SIDE_STORE, *(SIDE_STORE + x for x in SQLITE_SIDE_FILES)):
+                try:
+                    os.unlink(name, dir_fd=self.held)
+                except FileNotFoundError:
+                    pass
+
+    def _close_database(self) -> None:
         if self.closed_count is None:
             self.closed_count = self.count()
             self.db.close()
+
+    def _still_here(self) -> bool:
+        """Whether the folder's name still leads to the folder this store was opened in."""
+        mine = os.fstat(self.held)
+        try:
+            now = os.stat(self.directory)
+        except OSError:
+            return False
+        return (now.st_dev, now.st_ino) == (mine.st_dev, mine.st_ino)

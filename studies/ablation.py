@@ -57,6 +57,7 @@ COLUMNS = ["mechanism", "fixed_at", "final_epsilon", "shares_inside_predictive_9
 SELECTION_FILE = "model_probabilities.json"
 ABLATION_OUTPUTS = ("ablation.csv", "manifest.json")  # replaced together
 MADE_BY = "coprod ablate --out DIR"
+SHIPPED_MANIFEST = "ablation_manifest.json"  # its record's name as shipped
 
 
 @dataclass(frozen=True, eq=False)  # its table compares with .equals, not ==
@@ -84,9 +85,22 @@ class Ablation:
     @read_back
     def read(cls, folder: Path) -> Ablation:
         """The study ``coprod ablate --out folder`` (or :meth:`write`) left in ``folder``."""
+        return cls._read(folder, "manifest.json")
+
+    @classmethod
+    @read_back
+    def read_shipped(cls, folder: Path) -> Ablation:
+        """The study as shipped in ``calibration/data/validation`` (``folder``).
+
+        Checked as :meth:`read` checks it; its record is named :data:`SHIPPED_MANIFEST`.
+        """
+        return cls._read(folder, SHIPPED_MANIFEST)
+
+    @classmethod
+    def _read(cls, folder: Path, record: str) -> Ablation:
         from runtime.files import read_own_csv
 
-        manifest = Manifest.read(folder / "manifest.json", MADE_BY)
+        manifest = Manifest.read(folder / record, MADE_BY, stages=("ablate",))
         mechanisms = manifest.field("mechanisms", listed(one_of(MECHANISMS)),
                                     "a list of " + ", ".join(MECHANISMS))
         # One row for the full model, then one per mechanism switched off.

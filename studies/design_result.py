@@ -20,6 +20,10 @@ from runtime.manifests import Manifest
 
 DESIGN_OUTPUTS = ("design.csv", "reference.csv", "design.png", "manifest.json")  # one set
 MADE_BY = "coprod design --out DIR"
+SHIPPED_MANIFEST = "design_manifest.json"  # its record's name as shipped
+# design.csv's columns of numbers (its others: names, units and notes).
+NUMERIC = ("width_prior", "width_now", "expected_width", "ratio", "ratio_low", "ratio_high",
+           "width_low", "width_high", "truths", "worlds")
 MAX_WORLDS = 1_000_000  # reference worlds of a design study (the full one: 4,000)
 
 
@@ -27,11 +31,12 @@ MAX_WORLDS = 1_000_000  # reference worlds of a design study (the full one: 4,00
 class DesignStudy:
     """What candidate surveys would narrow, and the worlds it was estimated on.
 
-    ``design``: ``design.csv``; ``reference``: ``reference.csv``; ``manifest``: how.
+    ``design``: ``design.csv``; ``reference``: ``reference.csv`` (None as shipped:
+    :meth:`read_shipped`); ``manifest``: how.
     """
 
     design: pd.DataFrame
-    reference: pd.DataFrame
+    reference: pd.DataFrame | None
     manifest: Manifest = field(compare=False)
 
     def sentences(self) -> list[str]:
@@ -56,23 +61,39 @@ class DesignStudy:
     @read_back
     def read(cls, folder: Path) -> DesignStudy:
         """The study ``coprod design --out folder`` (or :meth:`write`) left in ``folder``."""
+        return cls._read(folder, "manifest.json")
+
+    @classmethod
+    @read_back
+    def read_shipped(cls, folder: Path) -> DesignStudy:
+        """The study as shipped in ``calibration/data/validation`` (``folder``).
+
+        Checked as :meth:`read` checks it; its record is named :data:`SHIPPED_MANIFEST`.
+        """
+        return cls._read(folder, SHIPPED_MANIFEST)
+
+    @classmethod
+    def _read(cls, folder: Path, record: str) -> DesignStudy:
         from runtime.files import check_rows, read_own_csv
         from studies.design import WRITTEN_COLUMNS
 
-        manifest = Manifest.read(folder / "manifest.json", MADE_BY)
+        manifest = Manifest.read(folder / record, MADE_BY, stages=("design",))
         worlds = manifest.field("worlds", whole(1, MAX_WORLDS), "a whole number of "
                                 f"worlds from 1 to {MAX_WORLDS:,}")
         designs = manifest.field("designs", lambda v: isinstance(v, dict) and v and all(
             text(k) and text(d) for k, d in v.items()), "a mapping of each design's name "
             "to its description")
-        design = read_own_csv(folder / "design.csv", MADE_BY, columns=WRITTEN_COLUMNS)
+        design = read_own_csv(folder / "design.csv", MADE_BY, columns=WRITTEN_COLUMNS,
+                              numeric=NUMERIC)
         # Every design, every target: a row cut at a line break leaves one target short.
         targets = design["target"].nunique()
         check_rows(design, folder / "design.csv", len(designs) * targets,
                    f"make it again with '{MADE_BY}'",
                    whose=f"{len(designs)} designs x {targets} targets")
-        return cls(design, read_own_csv(folder / "reference.csv", MADE_BY, rows=worlds),
-                   manifest)
+        # The shipped study leaves its reference worlds out (their file is large).
+        reference = None if record == SHIPPED_MANIFEST else read_own_csv(
+            folder / "reference.csv", MADE_BY, rows=worlds)
+        return cls(design, reference, manifest)
 
 
 def study_design(out: Path, *, quick: bool, rng: int, workers: int = 1,

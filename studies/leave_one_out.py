@@ -44,6 +44,7 @@ COLUMNS = ["activity", "coordinator", "observed", "predicted_median", "low_90", 
            "inside", "error", "naive", "naive_error", "logit", "logit_error"]
 LOO_OUTPUTS = ("leave_one_out.csv", "manifest.json")  # replaced together
 MADE_BY = "coprod validate --leave-one-out --out DIR"
+SHIPPED_MANIFEST = "leave_one_out_manifest.json"  # its record's name as shipped
 
 
 @dataclass(frozen=True, eq=False)  # its table compares with .equals, not ==
@@ -75,9 +76,22 @@ class LeaveOneOut:
     @read_back
     def read(cls, folder: Path) -> LeaveOneOut:
         """The study ``coprod validate --leave-one-out --out folder`` left in ``folder``."""
+        return cls._read(folder, "manifest.json")
+
+    @classmethod
+    @read_back
+    def read_shipped(cls, folder: Path) -> LeaveOneOut:
+        """The study as shipped in ``calibration/data/validation`` (``folder``).
+
+        Checked as :meth:`read` checks it; its record is named :data:`SHIPPED_MANIFEST`.
+        """
+        return cls._read(folder, SHIPPED_MANIFEST)
+
+    @classmethod
+    def _read(cls, folder: Path, record: str) -> LeaveOneOut:
         from runtime.files import read_own_csv
 
-        manifest = Manifest.read(folder / "manifest.json", MADE_BY)
+        manifest = Manifest.read(folder / record, MADE_BY, stages=("validate",))
         left_out = len(TABLE2_IDS) * len(COORDINATORS)
         summary = manifest.field("summary", lambda v: isinstance(v, dict) and whole(
             1, left_out)(v.get("shares")), "a mapping whose 'shares' is the number of "

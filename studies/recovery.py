@@ -39,6 +39,7 @@ TABLES = ("recovery.csv", "recovery_summary.csv", "policy_recovery.csv",
           "policy_recovery_summary.csv")
 RECOVERY_OUTPUTS = (*TABLES, "manifest.json")  # replaced together
 MADE_BY = "coprod recovery --out DIR"
+SHIPPED_MANIFEST = "recovery_manifest.json"  # its record's name as shipped
 MAX_TRUTHS = 1_000  # truths a recovery record may hold: far above any study run (200 at most)
 
 
@@ -70,10 +71,23 @@ class RecoveryStudy:
     @read_back
     def read(cls, folder: Path) -> RecoveryStudy:
         """The study ``coprod recovery --out folder`` (or :meth:`write`) left in ``folder``."""
+        return cls._read(folder, "manifest.json")
+
+    @classmethod
+    @read_back
+    def read_shipped(cls, folder: Path) -> RecoveryStudy:
+        """The study as shipped in ``calibration/data/validation`` (``folder``).
+
+        Checked as :meth:`read` checks it; its record is named :data:`SHIPPED_MANIFEST`.
+        """
+        return cls._read(folder, SHIPPED_MANIFEST)
+
+    @classmethod
+    def _read(cls, folder: Path, record: str) -> RecoveryStudy:
         from runtime.files import check_rows
         from studies.parameter_recovery import COLUMNS
 
-        manifest = Manifest.read(folder / "manifest.json", MADE_BY)
+        manifest = Manifest.read(folder / record, MADE_BY, stages=("recovery",))
         truths = manifest.field("truths", whole(1, MAX_TRUTHS), "a whole number of "
                                 f"truths from 1 to {MAX_TRUTHS:,}")
         made = manifest.field("policy_effects", lambda v: isinstance(v, dict) and all(

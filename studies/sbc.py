@@ -389,7 +389,7 @@ class SBCResult:
         from runtime.files import read_own_csv
 
         folder, made_by = Path(folder), "coprod sbc --out DIR"
-        manifest = Manifest.read(folder / FILES[3], made_by)
+        manifest = Manifest.read(folder / FILES[3], made_by, stages=("sbc",))
         truths = manifest.field("truths", whole(MIN_TRUTHS, MAX_TRUTHS), "a whole number "
                                 f"of truths from {MIN_TRUTHS} to {MAX_TRUTHS:,}")
         quantities = manifest.field("quantities", whole(1, 10_000), "a whole number of "

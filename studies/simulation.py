@@ -74,7 +74,7 @@ class Simulation:
         from sim.classify import CLASSES
         from sim.runner import MAX_STEPS
 
-        manifest = Manifest.read(folder / "manifest.json", MADE_BY)
+        manifest = Manifest.read(folder / "manifest.json", MADE_BY, stages=("simulate",))
         steps = manifest.field("steps", whole(0, MAX_STEPS), "a whole number of weeks "
                                f"from 0 to {MAX_STEPS}")
         for name in ("coordination", "coordination_2015"):

@@ -28,6 +28,7 @@ def _study(folder, *, model: str, logit_better_on: str = "physical"):
     pd.DataFrame(rows, columns=COLUMNS).to_csv(folder / "leave_one_out.csv", index=False)
     record = manifest(command="coprod validate --leave-one-out --workers 2 --seed 2015",
                       seed=2015, draws=200, workers=2, wall_time_total_s=6000.0,
+                      summary={"shares": len(rows)},
                       calibrations={a: {} for a in ("social", "physical", "day_centre")})
     record["versions"]["model"] = model
     (folder / "leave_one_out_manifest.json").write_text(json.dumps(record))

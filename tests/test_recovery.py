@@ -74,13 +74,19 @@ def test_the_report_says_what_the_model_selection_found(p_full, words):
 
 
 def test_the_report_renders_shipped_studies_from_their_files(tmp_path, monkeypatch):
-    import coprod.report_studies as studies
+    import json
 
-    pd.DataFrame({"mechanism": ["none (full model)", "statutory_pull"],
+    import coprod.report_studies as studies
+    from runtime.manifests import manifest
+
+    pd.DataFrame({"mechanism": ["none (full model)", "statutory_pull"], "fixed_at": [np.nan, 0],
                   "final_epsilon": [1.4, 2.9], "shares_inside_predictive_90": [18, 11],
                   "model_probability_full": [np.nan, 1.0],
-                  "model_probability_ablated": [np.nan, 0.0]}).to_csv(
-        tmp_path / "ablation.csv", index=False)
+                  "model_probability_ablated": [np.nan, 0.0], "simulations": [100, 100]}
+                 ).to_csv(tmp_path / "ablation.csv", index=False)
+    # As shipped: the typed reader's checks hold (its record names the mechanisms).
+    (tmp_path / "ablation_manifest.json").write_text(json.dumps(manifest(
+        command="coprod ablate", seed=1, mechanisms=["statutory_pull"])))
     monkeypatch.setattr(studies, "shipped_study_file", lambda name: tmp_path / name)
     text = "".join(studies.studies_section())
     assert "The survey supports <code>statutory_pull</code>" in text
