@@ -28,8 +28,17 @@ def number(value) -> bool:
 
 
 def finite(value) -> bool:
-    """A :func:`number` that is neither NaN nor infinite (1e400 reads as infinite)."""
-    return number(value) and math.isfinite(value)
+    """A :func:`number` that is neither NaN nor infinite (1e400 reads as infinite).
+
+    A whole number past any float (JSON holds 10**400 as one) is not finite either:
+    nothing coprod computes with it could be.
+    """
+    if not number(value):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # int too large to convert to float
+        return False
 
 
 def whole(low: int = 0, high: float = math.inf) -> Predicate:

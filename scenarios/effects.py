@@ -158,6 +158,22 @@ def _bad(path: Path, frame: pd.DataFrame, column: str, mask, allowed: str):
 
 def _whole(path: Path, frame: pd.DataFrame, column: str, *, limit: int) -> np.ndarray:
     """A column of whole numbers from 0 to below ``limit`` (seeds need all of uint64)."""
+    kind = np.uint64 if limit > 2**63 else np.int64
+    try:  # most columns: ASCII digits only, each below 2**64 (a seed has up to 20)
+        digits = frame[column].to_numpy(dtype=str).astype("S")
+    except UnicodeEncodeError:
+        digits = None
+    if digits is not None and len(digits) and np.char.isdigit(digits).all():
+        size = np.char.str_len(digits)
+        # Digit strings of one length order as their numbers: 20 digits fit below 2**64
+        # when they do not exceed its largest value's.
+        fits = (size < 20) | ((size == 20) & (digits <= str(2**64 - 1).encode()))
+        if fits.all():
+            numbers = digits.astype(np.uint64)
+            if limit > 2**64 - 1 or not (numbers >= np.uint64(limit)).any():
+                return numbers.astype(kind)
+    # Anything else (signs, spaces, other characters, a value too large): cell by cell,
+    # for the one line naming the first bad cell.
     text = frame[column].str.strip()
     ok = text.str.fullmatch(r"\+?[0-9]{1,20}")
     if not ok.all():
@@ -166,7 +182,7 @@ def _whole(path: Path, frame: pd.DataFrame, column: str, *, limit: int) -> np.nd
     too_big = np.array([v >= limit for v in numbers])
     if too_big.any():
         raise _bad(path, frame, column, too_big, f"a whole number from 0 to {limit - 1}")
-    return np.array(numbers, dtype=np.uint64 if limit > 2**63 else np.int64)
+    return np.array(numbers, dtype=kind)
 
 
 def _numbers(path: Path, frame: pd.DataFrame, column: str, *, blank: bool) -> np.ndarray:
@@ -174,15 +190,21 @@ def _numbers(path: Path, frame: pd.DataFrame, column: str, *, blank: bool) -> np
 
     coprod writes no value as a blank cell: a 'nan' or 'NA' spelt out is no number.
     """
-    text = frame[column].str.strip()
-    empty = text.eq("")
-    values = pd.to_numeric(text.where(~empty), errors="coerce").to_numpy(float)
-    wrong = ~empty & ~np.isfinite(values)
-    if not blank:
-        wrong |= empty
-    if wrong.any():
-        raise _bad(path, frame, column, wrong, "a finite number" + (" or blank" if blank
-                                                                    else ""))
+    raw = frame[column]
+    # Most cells are plain numbers: parsed as they stand (pandas' parser allows the
+    # spaces around a number that the strip below removes). Only the cells that do not
+    # parse as finite (blanks, text, infinities) are read cell by cell, as text.
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(float, copy=True)
+    odd = ~np.isfinite(values)
+    if odd.any():
+        text = raw[odd].str.strip()
+        empty = text.eq("").to_numpy()
+        values[odd] = pd.to_numeric(text.where(~empty), errors="coerce").to_numpy(float)
+        wrong = np.zeros(len(raw), bool)
+        wrong[odd] = (~empty & ~np.isfinite(values[odd])) | (empty & (not blank))
+        if wrong.any():
+            raise _bad(path, frame, column, wrong, "a finite number" + (" or blank" if blank
+                                                                        else ""))
     return values
 
 

@@ -281,6 +281,8 @@ def calibration_folder(tmp_path):
                   "max_walltime_s": 1, "min_epsilon": None}),
     ("abc_inputs", ["no_such_input"]), ("prior_inputs", "trust_weight"),
     ("quick", "no"), ("run_id", -1), ("wall_time_s", "an hour"),
+    # A whole number past any float was an OverflowError (runtime.fields.finite).
+    ("wall_time_s", 10**400), ("noise_level", 10**400),
 ])
 def test_a_calibrations_manifest_field_coprod_never_writes_is_refused(
         calibration_folder, field, value):
