@@ -83,6 +83,7 @@ def test_a_manifest_saying_adopters_own_contradicts_like_yours_adopters(own, cap
 
 # --- N4. A comparison of other runs than the folder holds now ---------------------------
 
+@pytest.mark.slow  # a run, two reports and a comparison again: run by `make test-slow`
 def test_report_refuses_a_comparison_after_one_scenario_was_run_again(tiny_compared, capsys):
     # Which runs a comparison was made from is the same question at any size: one run
     # per scenario (a comparison run again without attribution is seconds cheaper).
@@ -367,8 +368,10 @@ def test_a_bad_model_version_in_median_json_is_named_as_median_json_writes_it(
         load_posterior(folder)
 
 
-@pytest.mark.parametrize(("value", "said"), [("abc", "a finite number or blank"),
-                                             ("1e308", "a number from 0 to 1")])
+@pytest.mark.parametrize(("value", "said"), [
+    ("abc", "a finite number or blank"),
+    # each case is a whole comparison: the second runs by `make test-slow`
+    pytest.param("1e308", "a number from 0 to 1", marks=pytest.mark.slow)])
 def test_a_bad_timeseries_value_leaves_a_gap_and_says_where(tiny_runs, capsys, value, said):
     # The weekly series is read alike at any size: one run per scenario will do.
     capsys.readouterr()  # "abc" was a TypeError traceback; 1e308 a figure off the scale

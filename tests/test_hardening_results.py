@@ -80,6 +80,7 @@ def test_compare_and_report_agree_on_a_posterior_that_is_not_text(compared, caps
     _one_line(capsys, "manifest.json: posterior", "a text")
 
 
+@pytest.mark.slow  # a whole comparison for one line of the manifest: `make test-slow`
 def test_a_baseline_without_its_posterior_is_said(tiny_runs, capsys):
     edit_json(tiny_runs / "baseline" / "manifest.json", lambda r: r.pop("posterior"))
     assert main(["compare", "--out", str(tiny_runs)]) == 0

@@ -14,6 +14,7 @@ from coprod.main import main
 from tests.conftest import ROOT, TINY_RUN
 
 
+@pytest.mark.slow  # run, compare and report end to end: `make test-slow`
 def test_run_makes_the_missing_parents_of_its_out(tmp_path, capsys):
     out = tmp_path / "results" / "2026" / "ours"
     assert main(["run", "baseline", *TINY_RUN, "--out", str(out)]) == 0

@@ -82,6 +82,9 @@ def test_a_manifest_is_a_frozen_value_that_reads_back(tmp_path):
     assert read == record and read.command == "coprod.survey()" and read["seed"] == 3
 
 
+# A full comparison of its own runs (about 5 CPU-s): run by `make test-slow`; the fast set
+# reads comparisons back in test_stage_types and test_hostile_leftovers2.
+@pytest.mark.slow
 def test_a_comparison_read_back_prints_as_the_one_computed(tmp_path, capsys):
     import coprod
     from coprod.console_scenarios import print_comparison
