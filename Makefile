@@ -27,10 +27,10 @@ demo: $(STAMP)
 # Tests run in parallel on up to 4 processes (pytest-xdist); each test is independent.
 # `--dist loadscope` keeps a module's tests on one worker, so its module-scoped fixtures
 # (small ensembles, a tiny calibration) and heavy imports are paid once, not per worker
-# (-9% CPU, measured). `test` leaves out the tests marked slow (about 130 CPU-seconds of
-# tests, each worker's start and imports, on 2 busy cores); `test-slow` runs just those (end-to-end
-# runs, calibrations, statistical checks, benchmarks: about 285 CPU-seconds); `test-all`
-# runs every test at once. CI (.ci/run) runs `test` and `test-slow`.
+# (-9% CPU, measured). `test` leaves out the tests marked slow (58 s on 2 quiet cores,
+# about 104 CPU-seconds with each worker's start and imports, median of three runs);
+# `test-slow` runs just those (end-to-end runs, calibrations, statistical checks,
+# benchmarks: about 285 CPU-seconds); `test-all` runs every test at once. CI (.ci/run) runs `test` and `test-slow`.
 PYTEST := $(PY) -m pytest -q -n auto --maxprocesses 4 --dist loadscope
 
 test: $(STAMP)
