@@ -539,9 +539,12 @@ def _model_version(path: Path, record: dict) -> int | None:
     value = versions.get("model") if isinstance(versions, dict) else versions
     if not (isinstance(value, str) and value.isascii() and value.isdigit()
             and len(value) < 6):
-        raise InputError(f"{path}: versions.model", value, "a whole number as coprod "
-                         "writes it (text of digits); make it again with 'coprod run'",
-                         problem="malformed value")
+        # A bare number (4, not "4") is a version coprod never writes: said as such.
+        kind = (f"the version as text of digits ('{value}'), as coprod writes it"
+                if isinstance(value, int) and not isinstance(value, bool) and 0 <= value
+                < 10**5 else "a whole number as coprod writes it (text of digits)")
+        raise InputError(f"{path}: versions.model", value, f"{kind}; make it again with "
+                         "'coprod run'", problem="malformed value")
     return int(value)
 
 

@@ -181,6 +181,7 @@ def test_compare_refuses_runs_of_another_model_or_code_version(ensembles, capsys
     for change, message in (
             (lambda r: r["versions"].update(model="2"), "another model version"),
             (lambda r: r["versions"].update(model="two"), "versions.model: malformed"),
+            (lambda r: r["versions"].update(model=4), "as text of digits ('4')"),
             (lambda r: r["identity"].update(code_version="0.0+x"), "another code version")):
         _tamper(policy, change)
         assert main(["compare", "--out", str(ensembles)]) == 2
