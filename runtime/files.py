@@ -345,9 +345,9 @@ def read_own_json(path: str | Path, remake: str, *,
     again = f"make it again with '{remake}'"
     try:
         record = json.loads(read_text_limited(path, inside=inside))
-    except FileNotFoundError:
-        raise InputError(str(path), str(path), again, problem="missing file") from None
-    except InputError:  # already one line (not a file, too large, a name to rename)
+    except InputError as err:  # already one line (not a file, too large, a name to rename)
+        if err.problem == "missing file":  # said with the command that makes it again
+            raise InputError(str(path), str(path), again, problem="missing file") from None
         raise
     except (OSError, ValueError) as err:  # JSONDecodeError and UnicodeDecodeError included
         raise InputError(str(path), str(err).split("\n")[0], again,

@@ -387,3 +387,16 @@ def test_the_report_refuses_a_shipped_table_with_an_escape_in_a_number(shipped_s
     with pytest.raises(InputError) as err:
         studies_context(shipped_studies)
     assert "\x1b" not in library_refusal(err, "ablation.csv", "model_probability_full")
+
+
+@pytest.mark.parametrize("name", ["manifest.json", "fit_draws.json"])
+def test_a_fit_without_its_record_says_how_to_make_it_again(fitted, name):
+    # Read back as coprod's own: missing, it is made again, not "given" by the user.
+    from calibration.fit_check import FitCheck
+
+    (fitted / name).unlink()
+    with pytest.raises(InputError) as err:
+        FitCheck.read(fitted)
+    said = str(err.value)
+    assert f"{name}: missing file" in said and "make it again with 'coprod fit" in said
+    assert "give an existing file" not in said
