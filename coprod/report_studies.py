@@ -12,6 +12,7 @@ with another model version goes to the appendix with the command that makes it a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +72,42 @@ def effect_text(value: float, name: str, signed: bool = True) -> str:
     return f"{value * o.scale:{sign},.{places}f}{unit}"
 
 
+def noise_reached(calibrations) -> dict | None:
+    """How many of a study's calibrations reached their survey's noise level.
+
+    ``calibrations``: the study manifest's record per calibration. Returns the number
+    with both a final tolerance and a noise level, how many ended at or below it, and
+    of the others the largest final tolerance / noise level (None when all reached it);
+    None when no record holds both.
+    """
+    if not isinstance(calibrations, Mapping):
+        return None
+    ratios = []
+    for made in calibrations.values():
+        if not isinstance(made, Mapping):
+            continue
+        epsilons, noise = made.get("epsilons"), _number(made.get("noise_level"))
+        last = _number(epsilons[-1]) if isinstance(epsilons, list) and epsilons else None
+        if last is not None and noise:
+            ratios.append(last / noise)
+    if not ratios:
+        return None
+    above = [r for r in ratios if r > 1.0]
+    return {"calibrations": len(ratios), "reached": len(ratios) - len(above),
+            "worst": max(above) if above else None}
+
+
+def _number(value) -> float | None:
+    """A finite positive-or-zero float of a record's value, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        value = float(value)
+    except OverflowError:  # an integer too large for a float
+        return None
+    return value if np.isfinite(value) and value >= 0 else None
+
+
 def _recovery(study, manifest: dict) -> dict:
     summary, rows = study.summary, study.parameters
     coverage = float(rows.covered.astype(float).mean())
@@ -91,6 +128,7 @@ def _recovery(study, manifest: dict) -> dict:
                              f"{r.correlation:.2f}" if np.isfinite(r.correlation) else "—")
                             for r in eff.itertuples()]}
     return {"truths": rows.truth_id.nunique(), "how": how_calibrated(manifest),
+            "stopping": noise_reached(manifest.get("calibrations")),
             "coverage": f"{coverage:.0%}", "cases": len(rows),
             "verdict": "within" if 0.8 <= coverage <= 0.97 else "outside",
             "weak": ", ".join(weak), "threshold": NOT_IDENTIFIED,

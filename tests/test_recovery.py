@@ -12,6 +12,7 @@ from sim.errors import InputError
 from sim.parameters import FREE, PARAMETERS
 from studies.effect_recovery import effect_rows, summarise_effects
 from studies.parameter_recovery import COLUMNS, TRUTH_FILE, draw_truth, recover, summarise
+from tests.conftest import ROOT
 
 SMALLEST = Settings(population_size=8, max_populations=1, max_simulations=100,
                     max_walltime_s=60)
@@ -111,3 +112,22 @@ def test_a_study_made_with_an_earlier_model_is_flagged_in_the_report(tmp_path, m
     (tmp_path / "ablation_manifest.json").write_text(json.dumps(current))
     line = studies._manifest_line("ablation", "remake")
     assert f"earlier model (version 1; this one is version {MODEL_VERSION})" in line
+
+
+def test_the_recovery_says_how_many_calibrations_reached_their_noise_level(tmp_path):
+    # The shipped study's manifest holds each truth's tolerances and noise level: the
+    # report and README count the calibrations that stopped above it, and by how much.
+    from coprod.report_studies import noise_reached
+    from studies.recovery import RecoveryStudy
+
+    ok = {"epsilons": [3.0, 1.30], "noise_level": 1.40}
+    above = {"epsilons": [3.0, 1.54], "noise_level": 1.40}
+    said = noise_reached({"truth_00": ok, "truth_01": above, "truth_02": ok,
+                          "truth_03": {"epsilons": [], "noise_level": 1.4},  # unreadable
+                          "truth_04": {"epsilons": [1.2], "noise_level": 10**400}})
+    assert said == {"calibrations": 3, "reached": 2, "worst": pytest.approx(1.1)}
+    assert noise_reached({"truth_00": ok})["worst"] is None
+    assert noise_reached(None) is None and noise_reached({"t": "x"}) is None
+    shipped = RecoveryStudy.read_shipped(ROOT / "calibration" / "data" / "validation")
+    counted = noise_reached(shipped.manifest.get("calibrations"))
+    assert counted["calibrations"] == shipped.manifest["truths"]

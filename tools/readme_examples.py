@@ -155,7 +155,7 @@ def _json(path: Path) -> dict:
 def _finite(x) -> float | None:
     try:
         x = float(x)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return x if math.isfinite(x) else None
 
@@ -420,6 +420,7 @@ def collect_design(root: Path) -> dict:
 
 def collect_recovery(root: Path) -> dict:
     """The shipped recovery study: per input and pooled coverage, the policy effects'."""
+    from coprod.report_studies import noise_reached
     from studies.parameter_recovery import COLUMNS
 
     folder = root / "calibration" / "data" / "validation"
@@ -438,6 +439,7 @@ def collect_recovery(root: Path) -> dict:
     how = record.get("policy_effects", {})
     how = how if isinstance(how, dict) else {}
     return {"model": _model_of(record, folder / "recovery_manifest.json"),
+            "stopping": noise_reached(record.get("calibrations")),
             "truths": int(cases.truth_id.nunique()), "cases": len(cases),
             "covered": float((cases.covered.astype(str) == "True").mean()),
             "elapsed_s": _finite(record.get("wall_time_total_s")),
@@ -932,7 +934,7 @@ def render_recovery(r: dict, v: dict, *, current: bool) -> str:
         f"{r['cases']} (truth, input) cases, {verdict} the 80–97% a calibrated posterior "
         f"should give; per input {100 * min(coverages):.0f}–{pct(max(coverages))}"
         + (f" ({_list([f'`{p}`' for p in outside])} outside 80–97%)." if outside
-           else ", every one inside 80–97%."),
+           else ", every one inside 80–97%.") + _reached(r.get("stopping")),
         "", "| input | coverage | bias of the median | interval / prior width |",
         "|---|---|---|---|"]
     shown = sorted(r["inputs"], key=lambda i: i["width"])[:INPUT_ROWS]
@@ -967,6 +969,20 @@ def render_recovery(r: dict, v: dict, *, current: bool) -> str:
                          f"{unsigned(_effect_value(e['error'], e['outcome']))} | "
                          f"{pct(e['coverage'])} | {corr} |")
     return "\n".join(lines) + "\n"
+
+
+def _reached(stopping: dict | None) -> str:
+    """A sentence on how many of a study's calibrations reached their noise level."""
+    if not stopping:
+        return ""
+    n, k = stopping["calibrations"], stopping["reached"]
+    said = (f" {k} of the {n} calibrations reached their synthetic survey's noise level "
+            "(final tolerance at or below it)")
+    if k == n:
+        return said + "."
+    return said + (f"; the other {n - k} stopped by another of the settings' rules "
+                   "(simulation budget, time limit or acceptance-rate floor), their final "
+                   f"tolerance at most {stopping['worst']:.2f} × the noise level.")
 
 
 def _words(name: str) -> str:
