@@ -28,6 +28,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -46,11 +47,12 @@ from calibration.posterior import load_posterior
 from calibration.predictive_check import predictive_counts
 from calibration.summary import SurveyDistance, observed_summary
 from runtime.fields import Fields, between, listed, one_of, whole
-from runtime.files import atomic_write_text, read_back, read_own_json, writes
+from runtime.files import atomic_write_text, read_own_json, writes
 from runtime.manifests import Manifest
 from sim.catalogue import TABLE2_IDS
 from sim.parameters import FREE
 from studies.calibrations import calibrate_or_reuse, study_seed, study_sizes
+from studies.shipped import ShippedStudy
 
 COLUMNS = ["mechanism", "fixed_at", "final_epsilon", "shares_inside_predictive_90",
            "model_probability_full", "model_probability_ablated", "simulations"]
@@ -61,8 +63,10 @@ SHIPPED_MANIFEST = "ablation_manifest.json"  # its record's name as shipped
 
 
 @dataclass(frozen=True, eq=False)  # its table compares with .equals, not ==
-class Ablation:
+class Ablation(ShippedStudy):
     """The ablation study: one row for the full model, then one per mechanism, and how."""
+
+    shipped_record: ClassVar[str] = SHIPPED_MANIFEST
 
     frame: pd.DataFrame  # COLUMNS
     manifest: Manifest = field(compare=False)
@@ -80,21 +84,6 @@ class Ablation:
         atomic_write_frame(folder / ABLATION_OUTPUTS[0], self.frame)
         self.manifest.write(folder / "manifest.json")
         return list(ABLATION_OUTPUTS)
-
-    @classmethod
-    @read_back
-    def read(cls, folder: Path) -> Ablation:
-        """The study ``coprod ablate --out folder`` (or :meth:`write`) left in ``folder``."""
-        return cls._read(folder, "manifest.json")
-
-    @classmethod
-    @read_back
-    def read_shipped(cls, folder: Path) -> Ablation:
-        """The study as shipped in ``calibration/data/validation`` (``folder``).
-
-        Checked as :meth:`read` checks it; its record is named :data:`SHIPPED_MANIFEST`.
-        """
-        return cls._read(folder, SHIPPED_MANIFEST)
 
     @classmethod
     def _read(cls, folder: Path, record: str) -> Ablation:

@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 
 from runtime.fields import text, whole
-from runtime.files import read_back, writes
+from runtime.files import writes
 from runtime.manifests import Manifest
+from studies.shipped import ShippedStudy
 
 DESIGN_OUTPUTS = ("design.csv", "reference.csv", "design.png", "manifest.json")  # one set
 MADE_BY = "coprod design --out DIR"
@@ -28,12 +30,14 @@ MAX_WORLDS = 1_000_000  # reference worlds of a design study (the full one: 4,00
 
 
 @dataclass(frozen=True, eq=False)
-class DesignStudy:
+class DesignStudy(ShippedStudy):
     """What candidate surveys would narrow, and the worlds it was estimated on.
 
     ``design``: ``design.csv``; ``reference``: ``reference.csv`` (None as shipped:
     :meth:`read_shipped`); ``manifest``: how.
     """
+
+    shipped_record: ClassVar[str] = SHIPPED_MANIFEST
 
     design: pd.DataFrame
     reference: pd.DataFrame | None
@@ -56,21 +60,6 @@ class DesignStudy:
         atomic_write_frame(folder / "design.csv", self.design)
         self.manifest.write(folder / "manifest.json")
         return list(DESIGN_OUTPUTS)
-
-    @classmethod
-    @read_back
-    def read(cls, folder: Path) -> DesignStudy:
-        """The study ``coprod design --out folder`` (or :meth:`write`) left in ``folder``."""
-        return cls._read(folder, "manifest.json")
-
-    @classmethod
-    @read_back
-    def read_shipped(cls, folder: Path) -> DesignStudy:
-        """The study as shipped in ``calibration/data/validation`` (``folder``).
-
-        Checked as :meth:`read` checks it; its record is named :data:`SHIPPED_MANIFEST`.
-        """
-        return cls._read(folder, SHIPPED_MANIFEST)
 
     @classmethod
     def _read(cls, folder: Path, record: str) -> DesignStudy:

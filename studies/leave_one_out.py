@@ -26,6 +26,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -35,10 +36,11 @@ from calibration.observed_survey import SurveyTable, load_table2
 from calibration.posterior import load_posterior
 from calibration.predictive_check import predictive_counts
 from runtime.fields import whole
-from runtime.files import read_back, writes
+from runtime.files import writes
 from runtime.manifests import Manifest
 from sim.catalogue import COORDINATORS, TABLE2_IDS
 from studies.calibrations import calibrate_or_reuse, study_seed, study_sizes
+from studies.shipped import ShippedStudy
 
 COLUMNS = ["activity", "coordinator", "observed", "predicted_median", "low_90", "high_90",
            "inside", "error", "naive", "naive_error", "logit", "logit_error"]
@@ -48,12 +50,14 @@ SHIPPED_MANIFEST = "leave_one_out_manifest.json"  # its record's name as shipped
 
 
 @dataclass(frozen=True, eq=False)  # its table compares with .equals, not ==
-class LeaveOneOut:
+class LeaveOneOut(ShippedStudy):
     """The leave-one-out study: one row per left-out share (:data:`COLUMNS`), and how.
 
     ``summary`` (:func:`summarise`) is the manifest's: how many shares fall inside,
     and the errors against both rivals.
     """
+
+    shipped_record: ClassVar[str] = SHIPPED_MANIFEST
 
     frame: pd.DataFrame
     manifest: Manifest = field(compare=False)
@@ -71,21 +75,6 @@ class LeaveOneOut:
         atomic_write_frame(folder / LOO_OUTPUTS[0], self.frame)
         self.manifest.write(folder / "manifest.json")
         return list(LOO_OUTPUTS)
-
-    @classmethod
-    @read_back
-    def read(cls, folder: Path) -> LeaveOneOut:
-        """The study ``coprod validate --leave-one-out --out folder`` left in ``folder``."""
-        return cls._read(folder, "manifest.json")
-
-    @classmethod
-    @read_back
-    def read_shipped(cls, folder: Path) -> LeaveOneOut:
-        """The study as shipped in ``calibration/data/validation`` (``folder``).
-
-        Checked as :meth:`read` checks it; its record is named :data:`SHIPPED_MANIFEST`.
-        """
-        return cls._read(folder, SHIPPED_MANIFEST)
 
     @classmethod
     def _read(cls, folder: Path, record: str) -> LeaveOneOut:

@@ -14,18 +14,20 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 
 from calibration.posterior import Posterior
 from runtime.fields import listed, text, whole
-from runtime.files import atomic_write_frame, read_back, read_own_csv, writes
+from runtime.files import atomic_write_frame, read_own_csv, writes
 from runtime.manifests import Manifest
 from scenarios.spec import load_scenario, shipped_names
 from sim.errors import InputError, printable
 from studies import effect_recovery as effects
 from studies.calibrations import study_seed
 from studies.parameter_recovery import recover, summarise
+from studies.shipped import ShippedStudy
 
 EFFECTS_FILE = "effects.csv"
 EFFECT_SEEDS = 30_000  # seed offset of the policy effects, per truth number
@@ -44,8 +46,10 @@ MAX_TRUTHS = 1_000  # truths a recovery record may hold: far above any study run
 
 
 @dataclass(frozen=True, eq=False)  # its tables compare with .equals, not ==
-class RecoveryStudy:
+class RecoveryStudy(ShippedStudy):
     """The study's tables, as its files hold them, and how it was made."""
+
+    shipped_record: ClassVar[str] = SHIPPED_MANIFEST
 
     parameters: pd.DataFrame  # one row per truth and free parameter
     summary: pd.DataFrame  # per parameter
@@ -66,21 +70,6 @@ class RecoveryStudy:
             atomic_write_frame(folder / name, table)
         self.manifest.write(folder / "manifest.json")
         return list(RECOVERY_OUTPUTS)
-
-    @classmethod
-    @read_back
-    def read(cls, folder: Path) -> RecoveryStudy:
-        """The study ``coprod recovery --out folder`` (or :meth:`write`) left in ``folder``."""
-        return cls._read(folder, "manifest.json")
-
-    @classmethod
-    @read_back
-    def read_shipped(cls, folder: Path) -> RecoveryStudy:
-        """The study as shipped in ``calibration/data/validation`` (``folder``).
-
-        Checked as :meth:`read` checks it; its record is named :data:`SHIPPED_MANIFEST`.
-        """
-        return cls._read(folder, SHIPPED_MANIFEST)
 
     @classmethod
     def _read(cls, folder: Path, record: str) -> RecoveryStudy:
