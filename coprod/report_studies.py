@@ -19,6 +19,7 @@ import numpy as np
 
 from calibration.posterior import NOT_IDENTIFIED, load_posterior, shipped_study_file
 from coprod.report_text import seconds, without_machine_folder
+from runtime.fields import finite
 from runtime.files import read_own_json
 from runtime.manifests import model_version_of
 from sim.outcomes import outcome
@@ -86,26 +87,15 @@ def noise_reached(calibrations) -> dict | None:
     for made in calibrations.values():
         if not isinstance(made, Mapping):
             continue
-        epsilons, noise = made.get("epsilons"), _number(made.get("noise_level"))
-        last = _number(epsilons[-1]) if isinstance(epsilons, list) and epsilons else None
-        if last is not None and noise:
+        epsilons, noise = made.get("epsilons"), made.get("noise_level")
+        last = epsilons[-1] if isinstance(epsilons, list) and epsilons else None
+        if finite(last) and finite(noise) and last >= 0 and noise > 0:
             ratios.append(last / noise)
     if not ratios:
         return None
     above = [r for r in ratios if r > 1.0]
     return {"calibrations": len(ratios), "reached": len(ratios) - len(above),
             "worst": max(above) if above else None}
-
-
-def _number(value) -> float | None:
-    """A finite positive-or-zero float of a record's value, else None."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        value = float(value)
-    except OverflowError:  # an integer too large for a float
-        return None
-    return value if np.isfinite(value) and value >= 0 else None
 
 
 def _recovery(study, manifest: dict) -> dict:
