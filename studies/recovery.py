@@ -122,25 +122,27 @@ def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int
                          else (effects.REPLICATES, effects.DRAWS))
     frames = []
 
+    def kept_effects(path: Path) -> pd.DataFrame:
+        kept = read_own_csv(path, "coprod recovery --resume (delete the file)",
+                            columns=tuple(effects.COLUMNS),
+                            numeric=effects.NUMERIC_COLUMNS, inside=inside)
+        if kept["covered"].dtype != bool:
+            bad = next(v for v in kept["covered"] if v not in (True, False))
+            raise InputError(f"{path}: covered", printable(str(bad))[:40], "True or "
+                             "False; delete the file and run coprod recovery --resume",
+                             problem="malformed kept effects:")
+        return kept
+
     def policy_effects(k: int, truth: dict, posterior: Posterior) -> None:
         path = out / f"truth_{k:02d}" / EFFECTS_FILE
-        if resume and path.is_file():
-            kept = read_own_csv(path, "coprod recovery --resume (delete the file)",
-                                columns=tuple(effects.COLUMNS),
-                                numeric=effects.NUMERIC_COLUMNS, inside=inside)
-            if kept["covered"].dtype != bool:
-                bad = next(v for v in kept["covered"] if v not in (True, False))
-                raise InputError(f"{path}: covered", printable(str(bad))[:40], "True or "
-                                 "False; delete the file and run coprod recovery --resume",
-                                 problem="malformed kept effects:")
-            frames.append(kept)
-            return
-        frame = effects.effect_rows(k, truth, posterior, baseline, scenarios,
-                                    rng=study_seed(seed, EFFECT_SEEDS + k),
-                                    replicates=replicates, draws=draws, workers=workers,
-                                    scheduler=scheduler)
-        atomic_write_frame(path, frame, inside=inside)
-        frames.append(frame)
+        if not (resume and path.is_file()):
+            atomic_write_frame(path, effects.effect_rows(
+                k, truth, posterior, baseline, scenarios,
+                rng=study_seed(seed, EFFECT_SEEDS + k), replicates=replicates, draws=draws,
+                workers=workers, scheduler=scheduler), inside=inside)
+        # The study summarises what it keeps, as written: a study resumed from its kept
+        # files (or their copy on another machine) gives the same tables to the last digit.
+        frames.append(kept_effects(path))
 
     frame, record = recover(out, truths=truths, quick=quick, seed=seed, workers=workers,
                             scheduler=scheduler, resume=resume, each=policy_effects,

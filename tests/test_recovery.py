@@ -131,3 +131,24 @@ def test_the_recovery_says_how_many_calibrations_reached_their_noise_level(tmp_p
     shipped = RecoveryStudy.read_shipped(ROOT / "calibration" / "data" / "validation")
     counted = noise_reached(shipped.manifest.get("calibrations"))
     assert counted["calibrations"] == shipped.manifest["truths"]
+
+
+@pytest.mark.slow
+def test_a_recovery_resumed_from_its_kept_files_alone_is_the_same_to_the_last_byte(
+        tmp_path, capsys):
+    # A study made over several machines: its finished truths are copied without their
+    # abc.db (study_parts/), and the study resumed there writes the same tables.
+    import shutil
+
+    from coprod.main import main
+    from studies.recovery import TABLES
+
+    made, copied = tmp_path / "made", tmp_path / "copied"
+    args = ["recovery", "--quick", "--truths", "2", "--workers", "1", "--seed", "7"]
+    assert main([*args, "--out", str(made)]) == 0
+    for truth in ("truth_00", "truth_01"):
+        shutil.copytree(made / truth, copied / truth, ignore=shutil.ignore_patterns("abc.db*"))
+    assert main([*args, "--resume", "--out", str(copied)]) == 0
+    assert not (copied / "truth_00" / "abc.db").exists()  # reused, not calibrated again
+    for name in TABLES:
+        assert (copied / name).read_bytes() == (made / name).read_bytes(), name
