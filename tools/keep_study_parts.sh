@@ -25,6 +25,7 @@ for folder in "$out"/*/; do
   if [ "$study" = recovery ] && [ ! -f "$folder/effects.csv" ]; then continue; fi
   kept="$parts/$study/$name"
   [ -e "$kept" ] && continue
+  rm -rf "$kept.new"  # what an interrupted copy left
   mkdir -p "$kept.new"
   (cd "$folder" && find . -type f ! -name 'abc.db*' ! -name '*.lock' ! -name '.*' \
       ! -name '*.tmp*' ! -name '*.new*' -print0) |
