@@ -98,6 +98,20 @@ def noise_reached(calibrations) -> dict | None:
             "worst": max(above) if above else None}
 
 
+def noise_sentence(stopping: dict | None) -> str:
+    """``noise_reached``'s count in a sentence (README and report say it alike); "" if None."""
+    if not stopping:
+        return ""
+    n, k = stopping["calibrations"], stopping["reached"]
+    said = (f"{k} of the {n} calibrations reached their synthetic survey's noise level "
+            "(final tolerance at or below it)")
+    if stopping["worst"] is None:
+        return said + "."
+    return said + (f"; the other {n - k} stopped by another of the settings' rules "
+                   "(simulation budget, time limit or acceptance-rate floor), their final "
+                   f"tolerance at most {stopping['worst']:.2f} × the noise level.")
+
+
 def _recovery(study, manifest: dict) -> dict:
     summary, rows = study.summary, study.parameters
     coverage = float(rows.covered.astype(float).mean())
@@ -118,7 +132,7 @@ def _recovery(study, manifest: dict) -> dict:
                              f"{r.correlation:.2f}" if np.isfinite(r.correlation) else "—")
                             for r in eff.itertuples()]}
     return {"truths": rows.truth_id.nunique(), "how": how_calibrated(manifest),
-            "stopping": noise_reached(manifest.get("calibrations")),
+            "noise_sentence": noise_sentence(noise_reached(manifest.get("calibrations"))),
             "coverage": f"{coverage:.0%}", "cases": len(rows),
             "verdict": "within" if 0.8 <= coverage <= 0.97 else "outside",
             "weak": ", ".join(weak), "threshold": NOT_IDENTIFIED,

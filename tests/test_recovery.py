@@ -133,6 +133,21 @@ def test_the_recovery_says_how_many_calibrations_reached_their_noise_level(tmp_p
     assert counted["calibrations"] == shipped.manifest["truths"]
 
 
+def test_report_and_readme_say_the_noise_level_count_in_the_same_words():
+    # One function writes the sentence; the report (here the shipped study, wherever it is
+    # shown) and README's generated block both carry it.
+    import tools.readme_examples as readme
+    from coprod.report_studies import noise_sentence, studies_section
+
+    said = noise_sentence({"calibrations": 3, "reached": 2, "worst": 1.1})
+    assert said.startswith("2 of the 3 calibrations reached") and "1.10 × the noise" in said
+    assert noise_sentence({"calibrations": 3, "reached": 3, "worst": None}).endswith("it).")
+    assert noise_sentence(None) == ""
+    text = "".join(studies_section())
+    assert "calibrations reached their synthetic survey&#39;s noise level" in text
+    assert readme._reached({"calibrations": 3, "reached": 2, "worst": 1.1}) == " " + said
+
+
 @pytest.mark.slow
 def test_a_recovery_resumed_from_its_kept_files_alone_is_the_same_to_the_last_byte(
         tmp_path, capsys):

@@ -973,16 +973,9 @@ def render_recovery(r: dict, v: dict, *, current: bool) -> str:
 
 def _reached(stopping: dict | None) -> str:
     """A sentence on how many of a study's calibrations reached their noise level."""
-    if not stopping:
-        return ""
-    n, k = stopping["calibrations"], stopping["reached"]
-    said = (f" {k} of the {n} calibrations reached their synthetic survey's noise level "
-            "(final tolerance at or below it)")
-    if k == n:
-        return said + "."
-    return said + (f"; the other {n - k} stopped by another of the settings' rules "
-                   "(simulation budget, time limit or acceptance-rate floor), their final "
-                   f"tolerance at most {stopping['worst']:.2f} × the noise level.")
+    from coprod.report_studies import noise_sentence
+    said = noise_sentence(stopping)
+    return " " + said if said else ""
 
 
 def _words(name: str) -> str:
