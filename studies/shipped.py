@@ -23,6 +23,7 @@ class ShippedStudy:
     """
 
     shipped_record: ClassVar[str]
+    # ``_read(folder, record) -> Self``, given by each result type (checked below).
 
     @classmethod
     @read_back
@@ -39,6 +40,12 @@ class ShippedStudy:
         """
         return cls._read(folder, cls.shipped_record)
 
-    @classmethod
-    def _read(cls, folder: Path, record: str):
-        raise NotImplementedError
+    def __init_subclass__(cls, **kwargs):
+        # A result type that forgot its record's name or its reader fails at import,
+        # not when a user first reads a study back.
+        super().__init_subclass__(**kwargs)
+        for needed in ("shipped_record", "_read"):
+            if needed not in cls.__dict__ and not any(needed in vars(base)
+                                                      for base in cls.__mro__[1:-1]
+                                                      if base is not ShippedStudy):
+                raise TypeError(f"{cls.__name__} must define {needed} to be a ShippedStudy")

@@ -167,3 +167,14 @@ def test_a_recovery_resumed_from_its_kept_files_alone_is_the_same_to_the_last_by
     assert not (copied / "truth_00" / "abc.db").exists()  # reused, not calibrated again
     for name in TABLES:
         assert (copied / name).read_bytes() == (made / name).read_bytes(), name
+
+
+def test_a_shipped_study_type_without_its_reader_fails_where_it_is_defined():
+    # Each study type gives its own reader and record name; one that forgets either is
+    # refused when its module is imported, not when a user reads a study back.
+    from studies.shipped import ShippedStudy
+
+    with pytest.raises(TypeError, match="must define _read"):
+        type("Forgetful", (ShippedStudy,), {"shipped_record": "x_manifest.json"})
+    with pytest.raises(TypeError, match="must define shipped_record"):
+        type("Unnamed", (ShippedStudy,), {"_read": classmethod(lambda cls, f, r: None)})
