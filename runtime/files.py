@@ -396,6 +396,7 @@ def replaced_together(directory: str | Path, names: tuple[str, ...], *,
     writes through it.
     """
     directory = confine(directory, inside)  # the stage is made in it
+    inside.check_same()  # not even the set's sub-folder is made in a folder put in its place
     for name in names:
         path = directory / name
         if path.is_dir() and not path.is_symlink():

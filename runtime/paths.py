@@ -59,11 +59,32 @@ class OutputFolder:
     path: Path
     real: Path
     where: str = "out"
+    identity: tuple[int, int] | None = None  # (device, inode) of the folder locked
 
     @classmethod
     def at(cls, path: str | Path, where: str = "out") -> OutputFolder:
-        """The folder ``path``, its real path taken now."""
-        return cls(Path(path), Path(os.path.realpath(path)), where)
+        """The folder ``path``, its real path and identity taken now."""
+        made = os.stat(path)
+        return cls(Path(path), Path(os.path.realpath(path)), where,
+                   (made.st_dev, made.st_ino))
+
+    def check_same(self) -> None:
+        """Refuse (one line) to write on once ``path`` is no longer the folder locked.
+
+        The folder moved away and another (or a link to one) put in its place while the
+        command ran: nothing, not even an empty sub-folder, is made in the stranger.
+        """
+        if self.identity is None:
+            return
+        try:
+            now = os.stat(self.path)
+            same = (now.st_dev, now.st_ino) == self.identity
+        except OSError:
+            same = False
+        if not same or not self.holds(self.path):
+            raise InputError(self.where, str(self.path), "the same folder from start to "
+                             "end (it was moved or replaced while coprod ran); nothing "
+                             "was written into it", problem="refusing to write into")
 
     def holds(self, path: str | Path) -> bool:
         """Whether ``path`` resolves inside this folder (links followed)."""

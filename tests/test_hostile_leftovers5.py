@@ -330,6 +330,9 @@ def test_a_run_whose_out_was_swapped_leaves_no_side_store(tiny_runs, tmp_path, s
     assert not list(moved.rglob(SIDE_STORE + "*"))
     assert (moved / "baseline" / "runs.sqlite").is_file()  # the earlier runs stay
     assert not list(other.rglob("*.sqlite"))
+    # Nothing at all is made in the folder (or the link's target) put in --out's place.
+    assert not list(other.iterdir())
+    assert swap == "link" or not list(out.iterdir())
 
 
 # ---- the report reads the shipped studies through the typed readers --------------------
