@@ -48,14 +48,19 @@ def run_command(args) -> int:
     note = " (quick run: not a result)" if args.quick else ""
     print(f"Coverage of the 90% intervals over all parameters and truths: "
           f"{study.coverage:.0%} of {len(study.parameters)}{note}")
-    print("parameter              coverage  bias     relative width")
+    # Columns as wide as the longest name, so that every row's figures line up.
+    width = max([len("parameter"), *(len(str(p)) for p in study.summary.parameter)])
+    print(f"  {'parameter':{width}s} {'coverage':>8s}  {'bias':>7s}  relative width")
     for r in study.summary.itertuples(index=False):
         flag = "  <- not identified" if r.relative_width > NOT_IDENTIFIED else ""
-        print(f"  {r.parameter:20s} {r.coverage:8.0%}  {r.bias:+7.3f}  {r.relative_width:6.2f}"
-              f"{flag}")
-    print("policy effect (scenario: outcome)            coverage  mean |error|  correlation")
-    for r in study.policy_summary.itertuples(index=False):
-        print(f"  {r.scenario + ': ' + r.outcome:42s} {r.coverage:6.0%}  "
-              f"{r.mean_absolute_error:10.4g}  {r.correlation:8.2f}")
+        print(f"  {r.parameter:{width}s} {r.coverage:8.0%}  {r.bias:+7.3f}  "
+              f"{r.relative_width:6.2f}{flag}")
+    effects = [f"{r.scenario}: {r.outcome}" for r in study.policy_summary.itertuples()]
+    width = max([len("policy effect (scenario: outcome)"), *map(len, effects)])
+    print(f"  {'policy effect (scenario: outcome)':{width}s} {'coverage':>8s}  "
+          "mean |error|  correlation")
+    for name, r in zip(effects, study.policy_summary.itertuples(index=False), strict=True):
+        print(f"  {name:{width}s} {r.coverage:8.0%}  {r.mean_absolute_error:12.4g}  "
+              f"{r.correlation:11.2f}")
     print(f"Wrote {out}/{', '.join(TABLES)}, manifest.json")
     return 0
