@@ -402,6 +402,34 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
             stop.kept = (f"{whole_generations(db)} finished generation(s) kept in {db}; "
                          "--resume with the same --out continues from there")
         raise
+    except Exception as err:
+        gone = _history_gone(err, db, inside)
+        if gone is None:
+            raise
+        raise gone from None
+
+
+def _history_gone(err: Exception, db: Path, inside) -> InputError | None:
+    """The one line for a database error because ``db``'s folder went away mid-run.
+
+    pyabc opens ``abc.db`` again by its path for each generation: when the output folder
+    was moved, deleted or replaced while the calibration ran, SQLite cannot open it. That
+    is said as the cause, not as a traceback; any other error is None (raised as it is).
+    """
+    from sqlalchemy.exc import OperationalError
+
+    if not isinstance(err, OperationalError):
+        return None
+    if inside is not None:
+        try:
+            inside.check_same()
+        except InputError as moved:
+            return moved
+    if not db.is_file():
+        return InputError("out", str(db.parent), "the same folder from start to end (it "
+                          "was moved or deleted while the calibration ran); nothing more "
+                          "was written", problem="the calibration's history is gone from")
+    return None
 
 
 def _abc_smc(models: list, priors: list, distance, settings: Settings, workers: int,

@@ -10,12 +10,16 @@ line naming the file and the field.
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 
 import numpy as np
 
 from calibration.abc import DEFAULT, QUICK, Settings, calibrate, settings_dict
-from runtime.fields import Fields, finite, listed, whole
+from runtime.fields import Fields, finite, listed, optional, printable_text, whole
+from runtime.fields import seed as root_seed
 from runtime.files import read_own_json
 from runtime.manifests import write_manifest
 from sim.errors import InputError, printable
@@ -47,43 +51,134 @@ def calibrate_or_reuse(directory: Path, *, resume: bool, remake: str,
     """Calibrate into ``directory``, or reuse the finished calibration there; its record.
 
     With ``resume``, a finished calibration is reused (its record read back, with
-    ``"reused": True``) and an unfinished one continued from its ``abc.db``. A new
-    calibration's record (:func:`calibration.abc.settings_dict` plus ``record``) is
-    written to ``calibration.json`` last. ``remake``: the command that makes the folder
-    again, for messages; ``inside``: the folder being written (:func:`runtime.locks.locked`).
+    ``"reused": True``) once its seed, settings and ``record`` are those asked for, and
+    an unfinished one is continued from its ``abc.db``. Without it, a finished
+    calibration there is refused, never replaced: it may be an hour of work, kept
+    without its ``abc.db`` (``study_parts/``). A new calibration's record
+    (:func:`calibration.abc.settings_dict` plus ``record``) is written to
+    ``calibration.json`` last. ``remake``: the command that makes the folder again, for
+    messages; ``inside``: the folder being written (:func:`runtime.locks.locked`).
     """
     directory = Path(directory)
-    if resume and finished(directory):
-        kept = calibration_record(directory, remake, inside=inside)
-        # A study resumed with another --seed must not take calibrations of the old one
-        # as its own (a record made before the seed was kept cannot be checked).
-        if "seed" in kept and "seed" in kwargs and kept["seed"] != kwargs["seed"]:
-            raise InputError("resume", str(directory), f"the --seed of the study being "
-                             f"resumed ({printable(str(kept['seed']))[:20]}); run without "
-                             "--resume to start again", problem="a calibration of another "
-                             "--seed in")
-        return kept
+    if inside is not None:
+        inside.check_same()  # --out replaced while earlier calibrations ran: one line
+    if finished(directory):
+        if not resume:
+            raise InputError("out", str(directory), "--resume to reuse it (and the "
+                             "study's other finished calibrations), or another --out to "
+                             "start again", problem="refusing to replace the finished "
+                             "calibration in")
+        return _reusable(directory, remake, record, kwargs, inside)
     again = resume and (directory / "abc.db").is_file()
     result = calibrate(directory, resume=again, progress=False, inside=inside, **kwargs)
     made = {**settings_dict(result), **(record or {})}
     if "seed" in kwargs:
         made["seed"] = kwargs["seed"]
+    if inside is not None:
+        inside.check_same()
     write_manifest(directory / RECORD_FILE, made, inside=inside)  # a NaN is null
     return made
+
+
+def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
+              inside) -> dict:
+    """The finished calibration's record, refused unless it was made as ``asked``.
+
+    A study resumed with another --seed, other settings (``--quick`` against the
+    shipped ones) or for another design (``record``: the left-out activity's inputs, an
+    ablation's fixed values) must not take calibrations of the old one as its own: the
+    study's manifest would misstate how they were made. A record made before the seed
+    was kept cannot be checked for it.
+    """
+    kept = calibration_record(directory, remake, inside=inside)
+    wanted = {}
+    if "seed" in asked:
+        wanted["seed"] = ("--seed", asked["seed"])
+    if asked.get("settings") is not None:
+        wanted["settings"] = ("settings (--quick or the shipped ones)",
+                              asdict(asked["settings"]))
+    for key, value in (record or {}).items():
+        wanted.setdefault(key, (key.replace("_", " "), value))
+    for key, (words, value) in wanted.items():
+        if key == "seed" and key not in kept:
+            continue
+        if json.loads(json.dumps(value)) != kept.get(key):
+            raise InputError("resume", str(directory), f"the {words} of the study being "
+                             f"resumed ({printable(str(value))[:60]}); choose another "
+                             "--out to start a study of these", problem="a calibration "
+                             f"not made with this study's {words.split(' (')[0]} in")
+    return kept
 
 
 def calibration_record(directory: Path, remake: str, *, inside=None) -> dict:
     """Read ``calibration.json`` back, checked; a damaged one is one line naming the field.
 
-    ``remake``: the command that makes it again (after deleting the folder's
-    ``posterior.csv``, ``--resume`` rebuilds the record from ``abc.db``).
+    ``remake``: the command that makes it again. With the folder's ``abc.db``, deleting
+    ``posterior.csv`` lets ``--resume`` rebuild the record from it; without (a
+    calibration kept in ``study_parts/``), the folder is restored from where it was kept.
+    Only the fields a calibration writes are returned (``"reused": True`` added).
     """
-    path = Path(directory) / RECORD_FILE
-    again = (f"{remake} (delete {Path(directory) / 'posterior.csv'} first: --resume then "
-             "rebuilds it from abc.db)")
+    directory = Path(directory)
+    path = directory / RECORD_FILE
+    if (directory / "abc.db").is_file():
+        again = (f"{remake} (delete {directory / 'posterior.csv'} first: --resume then "
+                 "rebuilds it from abc.db)")
+    else:
+        again = (f"{remake} (restore {directory} from where it was kept, e.g. "
+                 "study_parts/; or delete it: --resume then calibrates it again)")
     record = read_own_json(path, again, inside=inside)
     fields = Fields(record, path, again)
-    fields("epsilons", listed(finite, least=1), "a non-empty list of numbers")
+    kept = {"epsilons": list(fields("epsilons", listed(finite, least=1),
+                                    "a non-empty list of numbers"))}
     for name in ("simulations", "populations"):
-        fields(name, whole(0), "a whole number >= 0")
-    return {**record, "reused": True}
+        kept[name] = fields(name, whole(0), "a whole number >= 0")
+    for name, fits, allowed in _RECORDED:
+        if name in record:
+            value = fields(name, fits, allowed)
+            kept[name] = list(value) if isinstance(value, tuple) else value
+    return {**{key: kept[key] for key in record if key in kept}, "reused": True}
+
+
+def _settings(value) -> bool:
+    """A calibration's settings as :func:`calibration.abc.settings_dict` records them."""
+    return (isinstance(value, dict) and set(value) == {f.name for f in dataclass_fields(Settings)}
+            and all(v is None or finite(v) for v in value.values()))
+
+
+def _plain(value, depth: int = 0) -> bool:
+    """JSON of a study's own record: printable strings, finite numbers, lists, dicts."""
+    if depth > 4:
+        return False
+    if value is None or isinstance(value, bool) or finite(value):
+        return True
+    if isinstance(value, str):
+        return printable_text(value) and len(value) <= 1000
+    if isinstance(value, list):
+        return len(value) <= 200 and all(_plain(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return len(value) <= 200 and all(printable_text(k) and _plain(v, depth + 1)
+                                         for k, v in value.items())
+    return False
+
+
+# The other fields a calibration's record holds (settings_dict, the seed, and what the
+# studies add: the inputs a left-out activity's calibration used, an ablation's fixed
+# values), each checked when present; anything else in the file is not carried on.
+_RECORDED = (
+    ("wall_time_s", lambda v: finite(v) and v >= 0, "a number of seconds >= 0"),
+    ("settings", _settings, "the calibration's settings (population_size, "
+     "max_populations, max_simulations, max_walltime_s, min_epsilon)"),
+    ("run_id", whole(0), "a whole number >= 0"),
+    ("effective_sample_size", optional(lambda v: finite(v) and v >= 0),
+     "a number >= 0 or null"),
+    ("noise_level", optional(lambda v: finite(v) and v > 0), "a number > 0 or null"),
+    ("abc_inputs", listed(printable_text), "a list of input names"),
+    ("prior_inputs", listed(printable_text), "a list of input names"),
+    ("surveys", listed(_plain), "the surveys' records (labels, sources, levers)"),
+    ("kernel_scaling", finite, "a number"),
+    ("min_acceptance_rate", finite, "a number"),
+    ("weeks_per_simulation", whole(0), "a whole number >= 0"),
+    ("seed", root_seed, "a whole number from 0 to 2**63-1"),
+    ("activities_used", listed(printable_text), "a list of activity ids"),
+    ("fixed", _plain, "the fixed inputs' names and values"),
+)

@@ -105,6 +105,45 @@ class RecoveryStudy(ShippedStudy):
         return cls(parameters, summary, policy, policy_summary, manifest)
 
 
+def read_kept_effects(path: Path, truth_id: int, scenarios: list[str], *,
+                      inside=None) -> pd.DataFrame:
+    """A truth's kept policy effects (``truth_NN/effects.csv``), checked as written.
+
+    Exactly the rows :func:`studies.effect_recovery.effect_rows` writes for truth
+    ``truth_id``: each of ``scenarios`` with each outcome once, in that order. A file
+    of another truth, with a row dropped, doubled or of an unknown scenario is one line:
+    the study would otherwise write tables its own reader calls damaged.
+    """
+    again = (f"coprod recovery --resume (delete {path}: --resume then runs the "
+             "truth's effects again)")
+    kept = read_own_csv(path, again, columns=tuple(effects.COLUMNS),
+                        numeric=effects.NUMERIC_COLUMNS, inside=inside)
+    if kept["covered"].dtype != bool:
+        bad = next(v for v in kept["covered"] if v not in (True, False))
+        raise InputError(f"{path}: covered", printable(str(bad))[:40], "True or "
+                         f"False; make it again with '{again}'",
+                         problem="malformed kept effects:")
+    other = kept["truth_id"][kept["truth_id"] != truth_id]
+    if len(other):
+        raise InputError(f"{path}: truth_id", printable(str(other.iloc[0]))[:40],
+                         f"allowed: {truth_id}, the truth of its folder; make it again "
+                         f"with '{again}'", problem="kept effects of another truth:")
+    expected = [(s, o) for s in scenarios for o in effects.OUTCOMES]
+    found = list(zip(kept["scenario"].astype(str), kept["outcome"].astype(str),
+                     strict=True))
+    if found != expected:
+        # The first row that differs from what the study writes (or the first missing).
+        where = next((i for i, row in enumerate(found)
+                      if i >= len(expected) or row != expected[i]), len(found))
+        seen = printable(": ".join(found[where]))[:60] if where < len(found) else "no row"
+        wanted = ": ".join(expected[where]) if where < len(expected) else "no more rows"
+        raise InputError(f"{path}: row {where + 2}", seen, f"allowed: {wanted} (each "
+                         f"scenario with each outcome once, in order: {len(expected)} "
+                         f"rows); make it again with '{again}'",
+                         problem="kept effects not as the study writes them:")
+    return kept
+
+
 def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int = 1,
                  scheduler: str | None = None, resume: bool = False,
                  command: str = "coprod.recovery()", inside=None) -> RecoveryStudy:
@@ -122,17 +161,6 @@ def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int
                          else (effects.REPLICATES, effects.DRAWS))
     frames = []
 
-    def kept_effects(path: Path) -> pd.DataFrame:
-        kept = read_own_csv(path, "coprod recovery --resume (delete the file)",
-                            columns=tuple(effects.COLUMNS),
-                            numeric=effects.NUMERIC_COLUMNS, inside=inside)
-        if kept["covered"].dtype != bool:
-            bad = next(v for v in kept["covered"] if v not in (True, False))
-            raise InputError(f"{path}: covered", printable(str(bad))[:40], "True or "
-                             "False; delete the file and run coprod recovery --resume",
-                             problem="malformed kept effects:")
-        return kept
-
     def policy_effects(k: int, truth: dict, posterior: Posterior) -> None:
         path = out / f"truth_{k:02d}" / EFFECTS_FILE
         if not (resume and path.is_file()):
@@ -142,7 +170,7 @@ def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int
                 workers=workers, scheduler=scheduler), inside=inside)
         # The study summarises what it keeps, as written: a study resumed from its kept
         # files (or their copy on another machine) gives the same tables to the last digit.
-        frames.append(kept_effects(path))
+        frames.append(read_kept_effects(path, k, [a.name for a in scenarios], inside=inside))
 
     frame, record = recover(out, truths=truths, quick=quick, seed=seed, workers=workers,
                             scheduler=scheduler, resume=resume, each=policy_effects,

@@ -1,0 +1,158 @@
+"""A study resumed on its kept calibrations: what is reused, and what is refused in one line.
+
+A finished calibration is an hour of two cores; it is kept without its ``abc.db``
+(``study_parts/``) and reused by ``--resume``. Nothing may replace it unasked, and a
+kept file that is not what the study asks for must not slip into its tables.
+"""
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from calibration.abc import Settings
+from sim.errors import InputError
+from tests.conftest import library_refusal, tiny_settings
+
+
+@pytest.fixture(scope="module")
+def kept(tmp_path_factory):
+    """A tiny calibration as a study keeps it: without its abc.db."""
+    from studies.calibrations import calibrate_or_reuse
+
+    out = tmp_path_factory.mktemp("kept") / "truth_00"
+    calibrate_or_reuse(out, resume=False, remake="coprod recovery --resume --out X",
+                       record={"activities_used": ["social"]}, seed=5,
+                       settings=tiny_settings())
+    for db in out.glob("abc.db*"):
+        db.unlink()
+    return out
+
+
+@pytest.fixture
+def folder(kept, tmp_path):
+    return shutil.copytree(kept, tmp_path / "truth_00")
+
+
+def _reuse(folder, *, resume=True, settings=None, record=None, seed=5):
+    from studies.calibrations import calibrate_or_reuse
+
+    return calibrate_or_reuse(folder, resume=resume, remake="coprod recovery --resume "
+                              "--out X", record={"activities_used": ["social"]}
+                              if record is None else record, seed=seed,
+                              settings=settings or tiny_settings())
+
+
+def test_a_kept_calibration_is_reused_and_never_replaced_without_resume(folder):
+    posterior = (folder / "posterior.csv").read_bytes()
+    assert _reuse(folder)["reused"] is True
+    with pytest.raises(InputError) as err:
+        _reuse(folder, resume=False)
+    library_refusal(err, "refusing to replace the finished calibration", "--resume")
+    assert (folder / "posterior.csv").read_bytes() == posterior
+    assert not (folder / "abc.db").exists()  # nothing was calibrated again
+
+
+@pytest.mark.parametrize(("asked", "words"), [
+    ({"settings": Settings(population_size=40, max_populations=2, max_simulations=400,
+                           max_walltime_s=45)}, "not made with this study's settings"),
+    ({"seed": 6}, "not made with this study's --seed"),
+    ({"record": {"activities_used": ["physical"]}}, "not made with this study's activities used"),
+])
+def test_a_study_resumed_otherwise_than_its_calibrations_were_made_is_refused(
+        folder, asked, words):
+    # --quick over the shipped study's parts (or the reverse) would make a manifest that
+    # says 40 particles where its calibrations have 1,000.
+    with pytest.raises(InputError) as err:
+        _reuse(folder, **asked)
+    library_refusal(err, words, "choose another --out")
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("wall_time_s", -5), ("effective_sample_size", [1, [2]]), ("noise_level", "1e400"),
+    ("settings", {"population_size": "12"}), ("abc_inputs", ["x\x1b]0;pwned\x07"]),
+    ("seed", True),
+])
+def test_a_kept_record_with_a_field_coprod_never_writes_is_one_line(folder, field, value):
+    path = folder / "calibration.json"
+    record = json.loads(path.read_text())
+    record[field] = value
+    path.write_text(json.dumps(record))
+    with pytest.raises(InputError) as err:
+        _reuse(folder)
+    text = library_refusal(err, "calibration.json", field)
+    # Without abc.db, deleting posterior.csv would throw the calibration away: the remedy
+    # is to restore the kept folder.
+    assert "study_parts" in text and "abc.db" not in text and "\x1b" not in text
+
+
+def test_fields_a_calibration_does_not_write_are_not_carried_into_the_study(folder):
+    path = folder / "calibration.json"
+    record = json.loads(path.read_text())
+    path.write_text(json.dumps({**record, "evil": "\x1b]0;pwned\x07"}))
+    reused = _reuse(folder)
+    assert "evil" not in reused
+    assert reused["epsilons"] == record["epsilons"]
+    assert reused["settings"] == record["settings"]
+
+
+# ---- a truth's kept policy effects -------------------------------------------------------
+
+SCENARIOS = ["local_volunteer_policy", "recruitment_drive"]
+
+
+def _effects(path, truth_id=3):
+    from studies import effect_recovery as effects
+
+    rows = [{"truth_id": truth_id, "scenario": s, "outcome": o, "true_effect": 0.01,
+             "estimated_effect": 0.02, "low_90": -0.1, "high_90": 0.1, "covered": True,
+             "error": 0.01} for s in SCENARIOS for o in effects.OUTCOMES]
+    pd.DataFrame(rows, columns=effects.COLUMNS).to_csv(path, index=False)
+    return pd.read_csv(path)
+
+
+@pytest.mark.parametrize(("tamper", "words"), [
+    (lambda f: f.assign(truth_id=5), ["truth_id", "another truth", "5"]),
+    (lambda f: f.drop(index=2), ["row 4", "not as the study writes them"]),
+    (lambda f: pd.concat([f, f.tail(1)]), ["no more rows"]),
+    (lambda f: f.assign(scenario=["evil\x1b]0;pwned\x07", *f.scenario[1:]]),
+     ["row 2", "local_volunteer_policy: "]),
+    (lambda f: f.head(0), ["incomplete file"]),
+])
+def test_kept_effects_of_another_truth_or_design_are_refused(tmp_path, tamper, words):
+    from studies.recovery import read_kept_effects
+
+    path = tmp_path / "effects.csv"
+    frame = _effects(path)
+    assert len(read_kept_effects(path, 3, SCENARIOS)) == len(frame)  # as written: read
+    tamper(frame).to_csv(path, index=False)
+    with pytest.raises(InputError) as err:
+        read_kept_effects(path, 3, SCENARIOS)
+    text = library_refusal(err, "effects.csv", *words)
+    assert "\x1b" not in text
+
+
+def test_a_calibration_whose_folder_went_away_mid_run_says_so_in_one_line(tmp_path):
+    # pyabc opens abc.db again by its path each generation: when --out was moved or
+    # replaced while it ran, SQLite's "unable to open database file" was a traceback.
+    from sqlalchemy.exc import OperationalError
+
+    from calibration.abc import _history_gone
+    from runtime.paths import OutputFolder
+
+    out = tmp_path / "out"
+    (out / "truth_00").mkdir(parents=True)
+    db = out / "truth_00" / "abc.db"
+    db.write_bytes(b"")
+    inside = OutputFolder.at(out, "out")
+    lost = OperationalError("INSERT", {}, Exception("unable to open database file"))
+    assert _history_gone(lost, db, inside) is None  # the folder is there: raised as it is
+    assert _history_gone(ValueError("x"), db, inside) is None
+    out.rename(tmp_path / "moved")
+    out.mkdir()  # another folder put in its place
+    said = _history_gone(lost, db, inside)
+    assert "refusing to write into" in str(said) and "\n" not in str(said)
+    shutil.rmtree(out)
+    said = _history_gone(lost, db, None)
+    assert "history is gone" in str(said) and "\n" not in str(said)
