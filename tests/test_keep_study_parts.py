@@ -47,3 +47,92 @@ def test_a_wrong_call_is_one_usage_line(tmp_path):
         wrong = _keep(*args)
         assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1
         assert wrong.stderr.startswith("usage:")
+
+
+def _finished(folder, *names):
+    folder.mkdir(parents=True)
+    for name in ("posterior.csv", "calibration.json", "effects.csv", "abc.db", *names):
+        (folder / name).write_text(name)
+    return folder
+
+
+def _refused(done, *shown):
+    """One line on stderr naming what was refused, a non-zero exit, nothing said kept."""
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and all(s in done.stderr for s in shown), done.stderr
+
+
+def test_a_linked_posterior_is_refused_not_kept_without_it(tmp_path):
+    out, kept = tmp_path / "recovery", tmp_path / "parts"
+    truth = _finished(out / "truth_00")
+    (tmp_path / "posterior.csv").write_text("elsewhere")
+    (truth / "posterior.csv").unlink()
+    (truth / "posterior.csv").symlink_to(tmp_path / "posterior.csv")
+    _refused(_keep(out, "recovery", kept), "truth_00/posterior.csv", "link")
+    assert not list(kept.rglob("truth_00*"))  # a resume recalibrates it, knowingly
+
+
+def test_a_linked_file_beside_the_calibration_is_refused_too(tmp_path):
+    out, kept = tmp_path / "ablation", tmp_path / "parts"
+    truth = _finished(out / "trust_weight")
+    (truth / "selection").symlink_to(tmp_path)
+    _refused(_keep(out, "ablation", kept), "trust_weight/selection")
+    assert not list(kept.rglob("trust_weight*"))
+
+
+def test_a_linked_history_is_left_out_like_any_history(tmp_path):
+    out, kept = tmp_path / "recovery", tmp_path / "parts"
+    truth = _finished(out / "truth_00")
+    (truth / "abc.db").unlink()
+    (truth / "abc.db").symlink_to(tmp_path / "big_disk_abc.db")
+    done = _keep(out, "recovery", kept)
+    assert done.returncode == 0 and done.stdout == "kept recovery/truth_00\n"
+
+
+def test_a_truth_folder_linked_from_outside_out_is_refused_and_nothing_copied(tmp_path):
+    out, kept = tmp_path / "recovery", tmp_path / "parts"
+    _finished(out / "truth_00")
+    (out / "truth_01").symlink_to(_finished(tmp_path / "elsewhere"))
+    _refused(_keep(out, "recovery", kept), "truth_01", "link")
+    assert not list(kept.rglob("truth_*"))  # not even the good one: all or nothing
+
+
+def test_only_folder_names_coprod_writes_are_kept_and_none_is_shown_raw(tmp_path):
+    out, kept = tmp_path / "recovery", tmp_path / "parts"
+    _finished(out / "truth_00")
+    _finished(out / "x\x1b]0;pwned\x07")
+    done = _keep(out, "recovery", kept)
+    _refused(done, "x")
+    assert "\x1b" not in done.stderr and "\x07" not in done.stderr
+    assert not list(kept.rglob("truth_*")) and not list(kept.rglob("x*"))
+    (out / "x\x1b]0;pwned\x07").rename(out / "full")  # an ablation's name, not a truth's
+    _refused(_keep(out, "recovery", kept), "full")
+    (out / "full").rename(out / "notes")  # no calibration in it: not coprod's, not asked
+    for name in ("posterior.csv", "calibration.json"):
+        (out / "notes" / name).unlink()
+    assert _keep(out, "recovery", kept).stdout == "kept recovery/truth_00\n"
+
+
+def test_a_linked_kept_folder_is_not_written_through(tmp_path):
+    out, elsewhere = tmp_path / "recovery", tmp_path / "elsewhere"
+    _finished(out / "truth_00")
+    elsewhere.mkdir()
+    (tmp_path / "kept").symlink_to(elsewhere)
+    _refused(_keep(out, "recovery", tmp_path / "kept"), "kept", "link")
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "recovery").symlink_to(elsewhere)
+    _refused(_keep(out, "recovery", tmp_path / "parts"), "parts/recovery", "link")
+    (tmp_path / "parts" / "recovery").unlink()
+    (tmp_path / "parts" / "recovery").mkdir()
+    (tmp_path / "parts" / "recovery" / "truth_00").symlink_to(elsewhere)
+    _refused(_keep(out, "recovery", tmp_path / "parts"), "recovery/truth_00", "link")
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_folders_named_like_options_are_paths(tmp_path):
+    _finished(tmp_path / "-h16o" / "truth_00")
+    done = subprocess.run(["bash", str(TOOL), "-h16o", "recovery", "-k"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout == "kept recovery/truth_00\n", done.stderr
+    assert (tmp_path / "-k" / "recovery" / "truth_00" / "posterior.csv").is_file()
+

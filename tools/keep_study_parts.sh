@@ -10,29 +10,83 @@
 # out the SQLite histories (abc.db and its journal), locks and temporary files. Prints
 # the folders it copied; copies nothing already kept. KEPT: where the parts go (the
 # repository's study_parts/ unless given). Commit study_parts/ yourself.
+#
+# Only what coprod writes is kept: folders with its names (truth_NN for a recovery, an
+# activity's or a mechanism's name otherwise), holding regular files. A link, or a
+# finished calibration under another name, is refused (one line, exit 1) before anything
+# is copied: a part kept without its posterior would be recalibrated, silently, on resume.
 set -euo pipefail
 if [ $# -lt 2 ] || [ $# -gt 3 ] || [ ! -d "$1" ] || [[ ! "$2" =~ ^[a-z_]+$ ]]; then
   echo "usage: $0 OUT STUDY [KEPT] (OUT: a study's --out folder; STUDY: its name, e.g." \
        "recovery)" >&2
   exit 2
 fi
-out=$1 study=$2
-parts=${3:-$(cd "$(dirname "$0")/.." && pwd)/study_parts}
+refuse() {  # one line naming the path, escaped: a folder's name may hold anything
+  printf '%s: %q %s\n' "${0##*/}" "$1" "${*:2}" >&2
+  exit 1
+}
+# A path starting with "-" is read as an option by find, cp and the rest: make it ./-x.
+relative() { case $1 in /*) printf '%s' "$1" ;; *) printf './%s' "$1" ;; esac; }
+out=$(relative "$1") study=$2
+parts=$(relative "${3:-$(cd -- "$(dirname -- "$0")/.." && pwd)/study_parts}")
+required=(posterior.csv calibration.json)
+if [ "$study" = recovery ]; then
+  required+=(effects.csv) named='^truth_[0-9]+$' allowed="truth_ and a number"
+else  # coprod's own: the activities', the mechanisms' and "full"
+  named='^[a-z][a-z0-9_]*$' allowed="lower-case letters, digits and _"
+fi
+
+for where in "$parts" "$parts/$study"; do
+  [ ! -L "$where" ] || refuse "$where" "is a link: the parts are kept in a real folder"
+done
+if [ -d "$parts/$study" ]; then
+  link=$(find "$parts/$study" -type l -print -quit)
+  [ -z "$link" ] || refuse "$link" "is a link: kept parts are real files (remove it)"
+fi
+
+# Check every folder before copying any, so that a refusal leaves KEPT as it was.
+keep=()
 for folder in "$out"/*/; do
-  folder=${folder%/}
-  name=$(basename "$folder")
-  [ -f "$folder/posterior.csv" ] && [ -f "$folder/calibration.json" ] || continue
-  if [ "$study" = recovery ] && [ ! -f "$folder/effects.csv" ]; then continue; fi
-  kept="$parts/$study/$name"
-  [ -e "$kept" ] && continue
-  rm -rf "$kept.new"  # what an interrupted copy left
-  mkdir -p "$kept.new"
-  (cd "$folder" && find . -type f ! -name 'abc.db*' ! -name '*.lock' ! -name '.*' \
+  folder=${folder%/} name=${folder##*/}
+  finished=yes
+  for file in "${required[@]}"; do
+    [ ! -L "$folder/$file" ] || refuse "$folder/$file" "is a link: a finished" \
+      "calibration's files are regular files (copy the file itself in its place)"
+    [ -f "$folder/$file" ] || finished=no
+  done
+  [ $finished = yes ] || continue
+  [ ! -L "$folder" ] || refuse "$folder" "is a link: only folders inside OUT are kept"
+  [[ "$name" =~ $named ]] || refuse "$folder" "is not a folder coprod writes for a $study" \
+    "study (allowed: $allowed); rename or move it"
+  [ ! -e "$parts/$study/$name" ] || continue
+  while IFS= read -r -d '' file; do
+    [ -f "$folder/$file" ] && [ ! -L "$folder/$file" ] ||
+      refuse "$folder/${file#./}" "is not a regular file (a link?): coprod writes none"
+  done < <(cd -- "$folder" && find . ! -type d ! -name 'abc.db*' ! -name '*.lock' \
+             ! -name '.*' ! -name '*.tmp*' ! -name '*.new*' -print0)
+  keep+=("$name")
+done
+
+copying=
+trap '[ -z "$copying" ] || rm -rf -- "$copying"' EXIT  # an interrupted copy leaves none
+trap 'exit 130' INT TERM HUP  # (through the EXIT trap)
+for name in "${keep[@]}"; do
+  folder=$out/$name kept=$parts/$study/$name
+  copying=$kept.new
+  rm -rf -- "$copying"  # what a killed copy left
+  mkdir -p -- "$parts/$study"
+  mkdir -- "$copying"
+  (cd -- "$folder" && find . -type f ! -name 'abc.db*' ! -name '*.lock' ! -name '.*' \
       ! -name '*.tmp*' ! -name '*.new*' -print0) |
     while IFS= read -r -d '' file; do
-      mkdir -p "$kept.new/$(dirname "$file")"
-      cp -p "$folder/$file" "$kept.new/$file"
+      mkdir -p -- "$copying/$(dirname -- "$file")"
+      cp -P -p -- "$folder/$file" "$copying/$file"  # -P: a file swapped for a link stays one
     done
-  mv "$kept.new" "$kept"  # whole or not at all
+  for file in "${required[@]}"; do  # kept only whole: a resume must find every one
+    [ -f "$copying/$file" ] && [ ! -L "$copying/$file" ] ||
+      refuse "$folder/$file" "changed while it was copied; nothing kept of $name"
+  done
+  mv -T -- "$copying" "$kept"  # whole or not at all
+  copying=
   echo "kept $study/$name"
 done
