@@ -32,6 +32,12 @@ def test_finished_truths_are_kept_without_their_history_and_only_once(tmp_path):
 
 def test_an_ablation_keeps_its_model_selection_beside_the_calibration(tmp_path):
     out, kept = tmp_path / "ablation", tmp_path / "parts"
+    # Calibrated, its model selection still running: not kept yet (kept once, it would
+    # never get its selection).
+    (out / "trust_weight").mkdir(parents=True)
+    for name in ("posterior.csv", "calibration.json"):
+        (out / "trust_weight" / name).write_text(name)
+    assert _keep(out, "ablation", kept).stdout == ""
     (out / "trust_weight" / "selection").mkdir(parents=True)
     for name in ("posterior.csv", "calibration.json", "abc.db",
                  "selection/model_probabilities.json", "selection/abc.db"):
@@ -75,7 +81,10 @@ def test_a_linked_posterior_is_refused_not_kept_without_it(tmp_path):
 def test_a_linked_file_beside_the_calibration_is_refused_too(tmp_path):
     out, kept = tmp_path / "ablation", tmp_path / "parts"
     truth = _finished(out / "trust_weight")
-    (truth / "selection").symlink_to(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "model_probabilities.json").write_text("{}")
+    (truth / "selection").symlink_to(elsewhere)
     _refused(_keep(out, "ablation", kept), "trust_weight/selection")
     assert not list(kept.rglob("trust_weight*"))
 

@@ -6,7 +6,8 @@
 #       e.g. tools/keep_study_parts.sh out/recovery recovery
 #
 # Copies each folder of OUT that holds a finished calibration (posterior.csv and
-# calibration.json; a recovery truth also its effects.csv), with its subfolders, leaving
+# calibration.json; a recovery truth also its effects.csv, an ablation's mechanism its
+# selection/model_probabilities.json), with its subfolders, leaving
 # out the SQLite histories (abc.db and its journal), locks and temporary files. Prints
 # the folders it copied; copies nothing already kept. KEPT: where the parts go (the
 # repository's study_parts/ unless given). Commit study_parts/ yourself.
@@ -54,6 +55,11 @@ for folder in "$out"/*/; do
       "calibration's files are regular files (copy the file itself in its place)"
     [ -f "$folder/$file" ] || finished=no
   done
+  # An ablation's mechanism is finished with its model selection: kept before it, the
+  # part would never get it (what is kept is never copied again), and a resume
+  # elsewhere would select again without its abc.db.
+  if [ "$study" = ablation ] && [ "$name" != full ] &&
+     [ ! -f "$folder/selection/model_probabilities.json" ]; then finished=no; fi
   [ $finished = yes ] || continue
   [ ! -L "$folder" ] || refuse "$folder" "is a link: only folders inside OUT are kept"
   [[ "$name" =~ $named ]] || refuse "$folder" "is not a folder coprod writes for a $study" \
