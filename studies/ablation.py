@@ -216,27 +216,27 @@ def ablate(out: Path, *, mechanisms=MECHANISMS, quick: bool = False, seed: int =
     common = {"settings": settings, "draws": draws, "workers": workers,
               "scheduler": scheduler, "resume": resume, "table": table,
               "remake": f"coprod ablate --resume --out {out}", "inside": inside}
-    eps, inside, sims, record["full"] = _calibrate_and_fit(
+    eps, shares_in, sims, record["full"] = _calibrate_and_fit(
         out / "full", fixed={}, seed=study_seed(seed, 0), **common)
     rows.append({"mechanism": "none (full model)", "fixed_at": np.nan, "final_epsilon": eps,
-                 "shares_inside_predictive_90": inside, "model_probability_full": np.nan,
+                 "shares_inside_predictive_90": shares_in, "model_probability_full": np.nan,
                  "model_probability_ablated": np.nan, "simulations": sims})
     report("full model", t0)
     for name in mechanisms:
         index = 1 + MECHANISMS.index(name)
         t0 = time.perf_counter()
-        eps, inside, sims, rec = _calibrate_and_fit(
+        eps, shares_in, sims, rec = _calibrate_and_fit(
             out / name, fixed={name: OFF}, seed=study_seed(seed, index), **common)
         report(f"{name} off", t0)
         t0 = time.perf_counter()
         sel = select_models(out / name / "selection", name, settings=settings,
                             seed=study_seed(seed, 100 + index), workers=workers,
                             scheduler=scheduler, resume=resume, table=table,
-                            inside=common["inside"])
+                            inside=inside)
         report(f"{name} model selection", t0)
         record[name] = {"calibration": rec, "selection": sel}
         rows.append({"mechanism": name, "fixed_at": OFF, "final_epsilon": eps,
-                     "shares_inside_predictive_90": inside,
+                     "shares_inside_predictive_90": shares_in,
                      "model_probability_full": sel["model_probability_full"],
                      "model_probability_ablated": sel["model_probability_ablated"],
                      "simulations": sims})
