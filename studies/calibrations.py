@@ -11,6 +11,7 @@ line naming the file and the field.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict
 from dataclasses import fields as dataclass_fields
 from pathlib import Path
@@ -139,6 +140,11 @@ def calibration_record(directory: Path, remake: str, *, inside=None) -> dict:
     return {**{key: kept[key] for key in record if key in kept}, "reused": True}
 
 
+def _unrecorded_or(fits):
+    """``fits``, or a figure not recorded: null (written now) or NaN (written before)."""
+    return lambda v: optional(fits)(v) or (isinstance(v, float) and math.isnan(v))
+
+
 def _settings(value) -> bool:
     """A calibration's settings as :func:`calibration.abc.settings_dict` records them."""
     return (isinstance(value, dict) and set(value) == {f.name for f in dataclass_fields(Settings)}
@@ -169,9 +175,9 @@ _RECORDED = (
     ("settings", _settings, "the calibration's settings (population_size, "
      "max_populations, max_simulations, max_walltime_s, min_epsilon)"),
     ("run_id", whole(0), "a whole number >= 0"),
-    ("effective_sample_size", optional(lambda v: finite(v) and v >= 0),
+    ("effective_sample_size", _unrecorded_or(lambda v: finite(v) and v >= 0),
      "a number >= 0 or null"),
-    ("noise_level", optional(lambda v: finite(v) and v > 0), "a number > 0 or null"),
+    ("noise_level", _unrecorded_or(lambda v: finite(v) and v > 0), "a number > 0 or null"),
     ("abc_inputs", listed(printable_text), "a list of input names"),
     ("prior_inputs", listed(printable_text), "a list of input names"),
     ("surveys", listed(_plain), "the surveys' records (labels, sources, levers)"),

@@ -10,6 +10,7 @@ nothing already computed is lost.
 
 import csv
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -353,6 +354,7 @@ def test_a_kept_calibration_record_with_null_or_nan_is_read(tmp_path):
             f'"noise_level": {text}}}')
         record = calibration_record(tmp_path, "coprod validate")
         assert record["simulations"] == 10 and record["reused"]
+        assert record["noise_level"] is None or math.isnan(record["noise_level"])
 
 
 @pytest.mark.parametrize("value", ["four", "0", True, -2])
