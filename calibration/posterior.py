@@ -128,7 +128,7 @@ def load_posterior(path: str | Path | None = None, *, inside=None) -> Posterior:
                          problem="truncated file:" if len(frame) < particles else
                          "more rows than recorded:")
     _refuse_stale(manifest, source, base, inside)
-    return Posterior(frame[columns], w / w.sum(), source, manifest)
+    return Posterior(frame[columns], w, source, manifest)
 
 
 def _checked_columns(frame: pd.DataFrame, csv_file) -> tuple[list[str], np.ndarray]:
@@ -157,10 +157,25 @@ def _checked_columns(frame: pd.DataFrame, csv_file) -> tuple[list[str], np.ndarr
                                whole=bool(p.levels))
     w = _numbers(frame, "weight", csv_file, 0.0, np.inf,
                  "allowed: a finite number >= 0").to_numpy()
-    if not w.sum() > 0:
-        raise InputError(f"{csv_file}: column 'weight'", f"sum {w.sum():g}",
+    if not w.max(initial=0.0) > 0:
+        raise InputError(f"{csv_file}: column 'weight'", "sum 0",
                          "weights must be >= 0 with a positive sum")
-    return columns, w
+    return columns, normalised(w)
+
+
+def normalised(weights: np.ndarray) -> np.ndarray:
+    """``weights`` (finite, >= 0, one positive) scaled to sum to 1.
+
+    Finite weights whose sum overflows (1e308 each) are scaled by the largest first:
+    divided by an infinite sum they would be zeros, not a distribution. Others are
+    divided by their sum as they always were (a posterior's digest, and every draw made
+    from it, depends on the very bits of its weights).
+    """
+    total = weights.sum()
+    if not np.isfinite(total):
+        weights = weights / weights.max()
+        total = weights.sum()
+    return weights / total
 
 
 def _refuse_stale(manifest: dict, source: str, base=None, inside=None) -> None:
@@ -276,7 +291,7 @@ def write_posterior(directory: Path, particles: pd.DataFrame, weights: np.ndarra
     directory = Path(directory)
     columns = [c for c in PARAMETERS if c in particles.columns]
     frame = particles[columns].copy()
-    frame["weight"] = weights / weights.sum()
+    frame["weight"] = normalised(np.asarray(weights, dtype=float))
     post = Posterior(frame[columns], frame["weight"].to_numpy(), str(directory))
     # The model version travels with the particles: a study's calibration folder has no
     # manifest.json, and its posterior must still say which model it belongs to.
@@ -297,7 +312,7 @@ def write_posterior(directory: Path, particles: pd.DataFrame, weights: np.ndarra
             path.unlink(missing_ok=True)
     written = as_written(frame, POSTERIOR_FLOATS)
     columns, w = _checked_columns(written, directory / "posterior.csv")
-    return Posterior(written[columns], w / w.sum(), str(directory))
+    return Posterior(written[columns], w, str(directory))
 
 
 def _same_file(label: str) -> str:

@@ -1,0 +1,78 @@
+"""A sixth hostile pass: a posterior's weights and rows, and the report's recovery record.
+
+Weights each allowed but whose sum overflows or underflows, a study's calibration cut
+short with no manifest.json to count its rows against, and the recovery manifest's
+fields the report shows (tolerance over noise past any float, calibrations the study does
+not have, counts and settings of another kind). Each test failed before its fix.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from calibration.posterior import load_posterior, write_posterior
+from sim.errors import InputError
+from sim.parameters import FREE, PARAMETERS
+from tests.conftest import library_refusal
+
+PARTICLES = 5
+
+
+@pytest.fixture
+def study_calibration(tmp_path):
+    """A study's calibration folder as it keeps one: posterior.csv, median.json and
+    calibration.json (no manifest.json), its particles spread over each prior."""
+    folder = tmp_path / "truth_00"
+    folder.mkdir()
+    particles = pd.DataFrame({n: np.linspace(PARAMETERS[n].low, PARAMETERS[n].high,
+                                             PARTICLES + 2)[1:-1] for n in FREE})
+    write_posterior(folder, particles, np.full(PARTICLES, 1.0))
+    (folder / "calibration.json").write_text(json.dumps({
+        "epsilons": [3.0, 2.0], "populations": 2, "simulations": 80,
+        "settings": {"population_size": PARTICLES, "max_populations": 2,
+                     "max_simulations": 400, "max_walltime_s": 45, "min_epsilon": 0.0}}))
+    return folder
+
+
+def _set_weights(folder: Path, *weights: str) -> None:
+    frame = pd.read_csv(folder / "posterior.csv", dtype=str)
+    frame["weight"] = list(weights)
+    frame.to_csv(folder / "posterior.csv", index=False)
+
+
+# ---- A. weights each allowed, their sum past any float --------------------------------
+
+def test_weights_whose_sum_is_past_any_float_are_a_posterior(study_calibration):
+    middle = pd.read_csv(study_calibration / "posterior.csv").iloc[PARTICLES // 2]
+    for weight in ("1e308", "5e-324"):  # the sum overflows; each is the least float
+        _set_weights(study_calibration, *[weight] * PARTICLES)
+        posterior = load_posterior(study_calibration)
+        assert posterior.weights == pytest.approx([1 / PARTICLES] * PARTICLES), weight
+        # The medians are the middle particle's, not NaN; draws are made.
+        assert posterior.median()[FREE[0]] == pytest.approx(middle[FREE[0]])
+        assert len(posterior.draws(3, 1)) == 3
+    _set_weights(study_calibration, "1e308", *["5e-324"] * (PARTICLES - 1))
+    weights = load_posterior(study_calibration).weights
+    assert np.isfinite(weights).all() and weights[0] == pytest.approx(1.0)
+    # Weights that sum to nothing are still no posterior.
+    _set_weights(study_calibration, *["0"] * PARTICLES)
+    with pytest.raises(InputError) as err:
+        load_posterior(study_calibration)
+    library_refusal(err, "posterior.csv", "'weight'", "positive sum")
+
+
+def test_a_run_on_a_posterior_of_huge_weights_runs(study_calibration, tmp_path, capsys):
+    from coprod.main import main
+
+    _set_weights(study_calibration, *["1e308"] * PARTICLES)
+    code = main(["run", "baseline", "--draws", "2", "--replicates", "1",
+                 "--assumption-draws", "1", "--horizon", "4", "--posterior",
+                 str(study_calibration), "--out", str(tmp_path / "out")])
+    assert code == 0, capsys.readouterr().err
+    inputs = pd.read_csv(tmp_path / "out" / "baseline" / "inputs.csv")
+    assert inputs[FREE[0]].notna().all()
