@@ -18,7 +18,7 @@ import pytest
 from calibration.posterior import load_posterior, write_posterior
 from sim.errors import InputError
 from sim.parameters import FREE, PARAMETERS
-from tests.conftest import library_refusal
+from tests.conftest import edit_json, library_refusal, one_line_error
 
 PARTICLES = 5
 
@@ -76,3 +76,56 @@ def test_a_run_on_a_posterior_of_huge_weights_runs(study_calibration, tmp_path, 
     assert code == 0, capsys.readouterr().err
     inputs = pd.read_csv(tmp_path / "out" / "baseline" / "inputs.csv")
     assert inputs[FREE[0]].notna().all()
+
+
+# ---- B. a study's calibration cut short, counted against its calibration.json ----------
+
+def test_a_study_calibration_cut_short_is_refused(study_calibration):
+    assert len(load_posterior(study_calibration).weights) == PARTICLES  # whole, it reads
+    path = study_calibration / "posterior.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:3]))
+    with pytest.raises(InputError) as err:
+        load_posterior(study_calibration)
+    library_refusal(err, "posterior.csv", "truncated file", "2 rows", "calibration.json",
+                    f"{PARTICLES} particles", "--resume")
+    path.write_text("".join([*lines, lines[-1]]))
+    with pytest.raises(InputError) as err:
+        load_posterior(study_calibration)
+    assert "truncated" not in library_refusal(err, "more rows than recorded",
+                                              f"{PARTICLES + 1} rows")
+    # Neither manifest.json nor calibration.json: nothing to count the rows against.
+    (study_calibration / "calibration.json").unlink()
+    path.write_text("".join(lines[:3]))
+    assert len(load_posterior(study_calibration).weights) == 2
+
+
+@pytest.mark.parametrize("settings", [[40], {"population_size": "40"},
+                                      {"population_size": 0}, {"population_size": True},
+                                      {"population_size": 4.0}, "fast"])
+def test_a_study_calibration_record_with_junk_settings_is_refused(study_calibration,
+                                                                   settings):
+    edit_json(study_calibration / "calibration.json",
+              lambda r: r.update({"settings": settings}))
+    with pytest.raises(InputError) as err:
+        load_posterior(study_calibration)
+    library_refusal(err, "calibration.json", "settings", "population_size")
+
+
+def test_a_study_calibration_record_unreadable_is_one_line(study_calibration):
+    (study_calibration / "calibration.json").write_text('{"settings": ')
+    with pytest.raises(InputError) as err:
+        load_posterior(study_calibration)
+    library_refusal(err, "calibration.json", "malformed")
+
+
+def test_a_cli_refusal_of_a_truncated_study_calibration_is_one_line(study_calibration,
+                                                                    tmp_path, capsys):
+    from coprod.main import main
+
+    path = study_calibration / "posterior.csv"
+    path.write_text("".join(path.read_text().splitlines(keepends=True)[:3]))
+    code = main(["run", "baseline", "--draws", "2", "--replicates", "1",
+                 "--assumption-draws", "1", "--horizon", "4", "--posterior",
+                 str(study_calibration), "--out", str(tmp_path / "out")])
+    one_line_error(capsys, code, "truncated file", "calibration.json")
