@@ -12,6 +12,7 @@ with another model version goes to the appendix with the command that makes it a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -73,23 +74,28 @@ def effect_text(value: float, name: str, signed: bool = True) -> str:
     return f"{value * o.scale:{sign},.{places}f}{unit}"
 
 
-def noise_reached(calibrations) -> dict | None:
+def noise_reached(calibrations, names=None) -> dict | None:
     """How many of a study's calibrations reached their survey's noise level.
 
-    ``calibrations``: the study manifest's record per calibration. Returns the number
-    with both a final tolerance and a noise level, how many ended at or below it, and
-    of the others the largest final tolerance / noise level (None when all reached it);
-    None when no record holds both.
+    ``calibrations``: the study manifest's record per calibration; ``names``: the
+    calibrations the study has (a recovery's ``truth_00`` to its last truth), when given:
+    a record of any other is not counted. Returns the number with both a final tolerance
+    and a noise level (a ratio of the two past any float is no reading), how many ended
+    at or below it, and of the others the largest final tolerance / noise level (None
+    when all reached it); None when no record holds both.
     """
     if not isinstance(calibrations, Mapping):
         return None
+    records = (calibrations.values() if names is None else
+               [calibrations[n] for n in names if n in calibrations])
     ratios = []
-    for made in calibrations.values():
+    for made in records:
         if not isinstance(made, Mapping):
             continue
         epsilons, noise = made.get("epsilons"), made.get("noise_level")
         last = epsilons[-1] if isinstance(epsilons, list) and epsilons else None
-        if finite(last) and finite(noise) and last >= 0 and noise > 0:
+        if finite(last) and finite(noise) and last >= 0 and noise > 0 and \
+                math.isfinite(last / noise):
             ratios.append(last / noise)
     if not ratios:
         return None
@@ -131,8 +137,11 @@ def _recovery(study, manifest: dict) -> dict:
                              f"{r.coverage:.0%}",
                              f"{r.correlation:.2f}" if np.isfinite(r.correlation) else "—")
                             for r in eff.itertuples()]}
+    # The record's calibrations are the study's truths, by the folders they were made in.
+    truths = [f"truth_{k:02d}" for k in range(study.manifest["truths"])]
     return {"truths": rows.truth_id.nunique(), "how": how_calibrated(manifest),
-            "noise_sentence": noise_sentence(noise_reached(manifest.get("calibrations"))),
+            "noise_sentence": noise_sentence(noise_reached(manifest.get("calibrations"),
+                                                           truths)),
             "coverage": f"{coverage:.0%}", "cases": len(rows),
             "verdict": "within" if 0.8 <= coverage <= 0.97 else "outside",
             "weak": ", ".join(weak), "threshold": NOT_IDENTIFIED,

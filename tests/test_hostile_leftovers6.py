@@ -9,6 +9,7 @@ not have, counts and settings of another kind). Each test failed before its fix.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -117,6 +118,62 @@ def test_a_study_calibration_record_unreadable_is_one_line(study_calibration):
     with pytest.raises(InputError) as err:
         load_posterior(study_calibration)
     library_refusal(err, "calibration.json", "malformed")
+
+
+# ---- C. the report's recovery record ----------------------------------------------------
+
+@pytest.fixture
+def shipped_studies(tmp_path):
+    """A copy of the shipped studies (``calibration/data/validation``) to tamper with."""
+    from calibration.posterior import shipped_study_file
+
+    return Path(shutil.copytree(str(shipped_study_file("")), tmp_path / "validation"))
+
+
+def _report(folder: Path) -> str:
+    from coprod.report_studies import studies_section
+
+    return "".join(studies_section(folder))
+
+
+def _edit_recovery(folder: Path, change) -> None:
+    edit_json(folder / "recovery_manifest.json", change)
+
+
+@pytest.mark.parametrize("noise", [1e-300, 5e-324])
+def test_a_tolerance_over_noise_past_any_float_is_not_shown(noise):
+    from coprod.report_studies import noise_reached, noise_sentence
+
+    ok = {"epsilons": [1.3], "noise_level": 1.4}
+    huge = {"epsilons": [1e308], "noise_level": noise}
+    assert noise_reached({"truth_00": huge}) is None
+    said = noise_reached({"truth_00": ok, "truth_01": huge})
+    assert said == {"calibrations": 1, "reached": 1, "worst": None}
+    assert "inf" not in noise_sentence(said)
+
+
+def test_the_report_skips_a_recovery_calibration_past_any_float(shipped_studies):
+    truths = json.loads((shipped_studies / "recovery_manifest.json").read_text())["truths"]
+    _edit_recovery(shipped_studies, lambda r: r["calibrations"]["truth_00"].update(
+        {"epsilons": [1e308], "noise_level": 1e-300}))
+    text = _report(shipped_studies)
+    assert f"of the {truths - 1} calibrations reached" in text
+    assert "inf ×" not in text
+
+
+def test_the_report_counts_only_the_recoverys_own_calibrations(shipped_studies):
+    from coprod.report_studies import noise_reached
+
+    record = json.loads((shipped_studies / "recovery_manifest.json").read_text())
+    truths = record["truths"]
+    extra = {f"x{i}": {"epsilons": [1.0], "noise_level": 1.4} for i in range(100_000)}
+    _edit_recovery(shipped_studies, lambda r: r["calibrations"].update(extra))
+    text = _report(shipped_studies)
+    assert f"of the {truths} calibrations reached" in text
+    assert "100020" not in text and f"of the {truths + 100_000}" not in text
+    own = noise_reached({**record["calibrations"], **extra},
+                        [f"truth_{k:02d}" for k in range(truths)])
+    assert own["calibrations"] == truths
 
 
 def test_a_cli_refusal_of_a_truncated_study_calibration_is_one_line(study_calibration,
