@@ -20,9 +20,9 @@ import numpy as np
 
 from calibration.posterior import NOT_IDENTIFIED, load_posterior, shipped_study_file
 from coprod.report_text import seconds, without_machine_folder
-from runtime.fields import finite
+from runtime.fields import Fields, finite, optional, whole
 from runtime.files import read_own_json
-from runtime.manifests import model_version_of
+from runtime.manifests import Manifest, model_version_of
 from sim.outcomes import outcome
 from sim.parameters import MODEL_VERSION, PARAMETERS
 from studies.design import PRIOR_RANGE, WRONG_LEVELS
@@ -52,10 +52,31 @@ def manifest_facts(record: dict, remake: str) -> dict:
             {"made": made, "current": MODEL_VERSION, "remake": remake}}
 
 
-def how_calibrated(manifest: dict) -> str:
-    """Whether a study's calibrations used the shipped posterior's settings."""
-    shipped = load_posterior().manifest.get("settings")
-    used = manifest.get("settings")
+def _settings(record, source: str, remake: str):
+    """A record's calibration ``settings`` when it holds any: known names to numbers.
+
+    The report shows them: a value of another kind (a list, text with an escape) is one
+    line naming the file and the field, not a Python repr in the report.
+    """
+    from dataclasses import fields
+
+    from calibration.abc import Settings
+
+    names = tuple(f.name for f in fields(Settings))
+    record = record if isinstance(record, Manifest) else Manifest(record, source, remake)
+    return record.field("settings", optional(lambda v: isinstance(v, Mapping) and all(
+        k in names and optional(finite)(x) for k, x in v.items())), "a mapping of "
+        f"calibration settings ({', '.join(names)}) to numbers or null", None)
+
+
+def how_calibrated(manifest) -> str:
+    """Whether a study's calibrations used the shipped posterior's settings.
+
+    ``manifest``: the study's record (:class:`runtime.manifests.Manifest`, or its fields).
+    """
+    shipped = _settings(load_posterior().manifest, "shipped posterior "
+                        "(calibration/data/posterior): manifest.json", "reinstall coprod")
+    used = _settings(manifest, "manifest.json", "the study's command")
     if manifest.get("quick"):
         return "with small --quick calibrations (a check of the pipeline, not a result)"
     if used and shipped and used == shipped:
@@ -126,10 +147,12 @@ def _recovery(study, manifest: dict) -> dict:
     effects = None
     if study.policy_summary is not None:
         eff = study.policy_summary
-        design = manifest.get("policy_effects", {})
-        design = design if isinstance(design, dict) else {}
-        effects = {"replicates": design.get("replicates_at_truth", "—"),
-                   "draws": design.get("posterior_draws", "—"),
+        design = study.manifest.get("policy_effects", {})
+        design = Fields(design if isinstance(design, Mapping) else {},
+                        f"{study.manifest.source}: policy_effects", study.manifest.remake)
+        counted = "a whole number >= 1"
+        effects = {"replicates": design("replicates_at_truth", whole(1), counted, "—"),
+                   "draws": design("posterior_draws", whole(1), counted, "—"),
                    "rows": [(r.scenario, outcome(r.outcome).label,
                              effect_text(r.mean_true_effect, r.outcome),
                              effect_text(r.mean_estimated_effect, r.outcome),
@@ -139,7 +162,7 @@ def _recovery(study, manifest: dict) -> dict:
                             for r in eff.itertuples()]}
     # The record's calibrations are the study's truths, by the folders they were made in.
     truths = [f"truth_{k:02d}" for k in range(study.manifest["truths"])]
-    return {"truths": rows.truth_id.nunique(), "how": how_calibrated(manifest),
+    return {"truths": rows.truth_id.nunique(), "how": how_calibrated(study.manifest),
             "noise_sentence": noise_sentence(noise_reached(manifest.get("calibrations"),
                                                            truths)),
             "coverage": f"{coverage:.0%}", "cases": len(rows),
@@ -158,7 +181,8 @@ def _leave_one_out(study, manifest: dict) -> dict:
     # set the model against the naive predictor alone).
     per = (frame.groupby("activity", sort=False)[["error", "logit_error"]].mean()
            if "logit" in frame and "logit_error" in frame else None)
-    return {"how": how_calibrated(manifest), "inside": int(inside.sum()), "n": len(frame),
+    return {"how": how_calibrated(study.manifest), "inside": int(inside.sum()),
+            "n": len(frame),
             "error": f"{err:.3f}", "naive": f"{naive:.3f}",
             "better": "closer to" if err < naive else "no closer to",
             "closer": int((frame.error < frame.naive_error).sum()),
@@ -195,7 +219,7 @@ def _ablation_sentence(r) -> str:
 def _ablation(study, manifest: dict) -> dict:
     frame = study.frame
     full, rest = frame.iloc[0], frame.iloc[1:]
-    return {"how": how_calibrated(manifest), "rows": [
+    return {"how": how_calibrated(study.manifest), "rows": [
         {"mechanism": r.mechanism,
          "meaning": PARAMETERS[r.mechanism].meaning if r.mechanism in PARAMETERS
          else "unknown",

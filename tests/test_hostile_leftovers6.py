@@ -176,6 +176,47 @@ def test_the_report_counts_only_the_recoverys_own_calibrations(shipped_studies):
     assert own["calibrations"] == truths
 
 
+@pytest.mark.parametrize("field", ["replicates_at_truth", "posterior_draws"])
+@pytest.mark.parametrize("value", [[1, 2], "10<b>\x1b[2J", 0, 2.5, True])
+def test_the_report_refuses_policy_effect_counts_of_another_kind(shipped_studies, field,
+                                                                  value):
+    from coprod.report_studies import studies_context
+
+    _edit_recovery(shipped_studies, lambda r: r["policy_effects"].update({field: value}))
+    with pytest.raises(InputError) as err:
+        studies_context(shipped_studies)
+    text = library_refusal(err, "recovery_manifest.json", "policy_effects", field,
+                           "whole number >= 1")
+    assert "\x1b" not in text
+    # Not recorded at all, it is a dash.
+    _edit_recovery(shipped_studies, lambda r: r["policy_effects"].pop(field))
+    words = {"replicates_at_truth": "(— paired", "posterior_draws": "on — draws"}[field]
+    assert words in " ".join(_report(shipped_studies).split())
+
+
+@pytest.mark.parametrize("settings", [
+    ["population_size", 400], "fast\x1b[2J", {"population_size": "400"},
+    {"population_size": [400]}, {"evil\x1b[2J": 1}, {"population_size": float("nan")}])
+@pytest.mark.parametrize("record", ["recovery_manifest.json", "leave_one_out_manifest.json",
+                                    "ablation_manifest.json"])
+def test_the_report_refuses_calibration_settings_of_another_kind(shipped_studies, record,
+                                                                  settings):
+    from coprod.report_studies import studies_context
+
+    path = shipped_studies / record
+    text = json.dumps({**json.loads(path.read_text()), "settings": settings, "quick": False})
+    path.write_text(text.replace("NaN", "1e400"))
+    with pytest.raises(InputError) as err:
+        studies_context(shipped_studies)
+    text = library_refusal(err, record, "settings", "numbers or null")
+    assert "\x1b" not in text
+    # Settings of the right kind that differ from the shipped posterior's are shown.
+    shown = {"population_size": 123, "max_populations": 4, "max_simulations": 5000,
+             "max_walltime_s": 60.0, "min_epsilon": None}
+    edit_json(path, lambda r: r.update({"settings": shown}))
+    assert "&#39;population_size&#39;: 123" in _report(shipped_studies)
+
+
 def test_a_cli_refusal_of_a_truncated_study_calibration_is_one_line(study_calibration,
                                                                     tmp_path, capsys):
     from coprod.main import main
