@@ -24,6 +24,9 @@ NOT_IDENTIFIED = 0.8
 SHIPPED = "shipped"
 # The key of median.json that records the model version the particles were made with.
 MEDIAN_VERSION_KEY = "model_version"
+# How a study's calibration was made (studies.calibrations.RECORD_FILE): beside its
+# posterior.csv where a calibration of 'coprod calibrate' has manifest.json.
+STUDY_RECORD = "calibration.json"
 
 
 @dataclass(frozen=True)
@@ -122,13 +125,40 @@ def load_posterior(path: str | Path | None = None, *, inside=None) -> Posterior:
     # truncated file, not a smaller posterior.
     particles = manifest.get("settings", {}).get("population_size") \
         if isinstance(manifest.get("settings"), dict) else None
+    record, remake = "manifest.json", "remake it with 'coprod calibrate --out DIR'"
+    if not manifest_file.is_file():  # a study's calibration: its record says how many
+        record, remake = STUDY_RECORD, ("delete it and run the study again with "
+                                        "--resume: it is made again from abc.db")
+        particles = _study_particles(base.joinpath(STUDY_RECORD), inside)
     if isinstance(particles, int) and len(frame) != particles:
-        raise InputError(str(csv_file), f"{len(frame)} rows", f"its manifest.json records "
-                         f"{particles} particles; remake it with 'coprod calibrate --out DIR'",
+        raise InputError(str(csv_file), f"{len(frame)} rows", f"its {record} records "
+                         f"{particles} particles; {remake}",
                          problem="truncated file:" if len(frame) < particles else
                          "more rows than recorded:")
     _refuse_stale(manifest, source, base, inside)
-    return Posterior(frame[columns], w / w.sum(), source, manifest)
+    return Posterior(frame[columns], w, source, manifest)
+
+
+def _study_particles(path, inside=None) -> int | None:
+    """The particles a study's calibration made, as its ``calibration.json`` records.
+
+    None without the record (a folder of ``posterior.csv`` alone says nothing of how many
+    rows it should hold). Every calibration a study keeps has one
+    (:mod:`studies.calibrations`): its ``settings.population_size``, the particles of
+    each generation (pyabc's population size is constant), is the rows of its posterior.
+    """
+    from runtime.fields import Fields, whole
+
+    if not (path.is_file() or (isinstance(path, Path) and (path.exists()
+                                                           or path.is_symlink()))):
+        return None  # anything else named so is read, and refused as what it is
+    again = "the study's command with --resume (delete posterior.csv first: it is made " \
+        "again from abc.db)"
+    fields = Fields(read_own_json(path, again, inside=inside), path, again)
+    settings = fields("settings", lambda v: isinstance(v, dict) and whole(1)(
+        v.get("population_size")), "a mapping with population_size, the particles of "
+        "each generation (a whole number >= 1)", None)
+    return None if settings is None else settings["population_size"]
 
 
 def _checked_columns(frame: pd.DataFrame, csv_file) -> tuple[list[str], np.ndarray]:
@@ -157,10 +187,25 @@ def _checked_columns(frame: pd.DataFrame, csv_file) -> tuple[list[str], np.ndarr
                                whole=bool(p.levels))
     w = _numbers(frame, "weight", csv_file, 0.0, np.inf,
                  "allowed: a finite number >= 0").to_numpy()
-    if not w.sum() > 0:
-        raise InputError(f"{csv_file}: column 'weight'", f"sum {w.sum():g}",
+    if not w.max(initial=0.0) > 0:
+        raise InputError(f"{csv_file}: column 'weight'", "sum 0",
                          "weights must be >= 0 with a positive sum")
-    return columns, w
+    return columns, normalised(w)
+
+
+def normalised(weights: np.ndarray) -> np.ndarray:
+    """``weights`` (finite, >= 0, one positive) scaled to sum to 1.
+
+    Finite weights whose sum overflows (1e308 each) are scaled by the largest first:
+    divided by an infinite sum they would be zeros, not a distribution. Others are
+    divided by their sum as they always were (a posterior's digest, and every draw made
+    from it, depends on the very bits of its weights).
+    """
+    total = weights.sum()
+    if not np.isfinite(total):
+        weights = weights / weights.max()
+        total = weights.sum()
+    return weights / total
 
 
 def _refuse_stale(manifest: dict, source: str, base=None, inside=None) -> None:
@@ -276,7 +321,7 @@ def write_posterior(directory: Path, particles: pd.DataFrame, weights: np.ndarra
     directory = Path(directory)
     columns = [c for c in PARAMETERS if c in particles.columns]
     frame = particles[columns].copy()
-    frame["weight"] = weights / weights.sum()
+    frame["weight"] = normalised(np.asarray(weights, dtype=float))
     post = Posterior(frame[columns], frame["weight"].to_numpy(), str(directory))
     # The model version travels with the particles: a study's calibration folder has no
     # manifest.json, and its posterior must still say which model it belongs to.
@@ -297,7 +342,7 @@ def write_posterior(directory: Path, particles: pd.DataFrame, weights: np.ndarra
             path.unlink(missing_ok=True)
     written = as_written(frame, POSTERIOR_FLOATS)
     columns, w = _checked_columns(written, directory / "posterior.csv")
-    return Posterior(written[columns], w / w.sum(), str(directory))
+    return Posterior(written[columns], w, str(directory))
 
 
 def _same_file(label: str) -> str:

@@ -12,6 +12,7 @@ with another model version goes to the appendix with the command that makes it a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,9 +20,9 @@ import numpy as np
 
 from calibration.posterior import NOT_IDENTIFIED, load_posterior, shipped_study_file
 from coprod.report_text import seconds, without_machine_folder
-from runtime.fields import finite
+from runtime.fields import Fields, finite, optional, whole
 from runtime.files import read_own_json
-from runtime.manifests import model_version_of
+from runtime.manifests import Manifest, model_version_of
 from sim.outcomes import outcome
 from sim.parameters import MODEL_VERSION, PARAMETERS
 from studies.design import PRIOR_RANGE, WRONG_LEVELS
@@ -51,10 +52,31 @@ def manifest_facts(record: dict, remake: str) -> dict:
             {"made": made, "current": MODEL_VERSION, "remake": remake}}
 
 
-def how_calibrated(manifest: dict) -> str:
-    """Whether a study's calibrations used the shipped posterior's settings."""
-    shipped = load_posterior().manifest.get("settings")
-    used = manifest.get("settings")
+def _settings(record, source: str, remake: str):
+    """A record's calibration ``settings`` when it holds any: known names to numbers.
+
+    The report shows them: a value of another kind (a list, text with an escape) is one
+    line naming the file and the field, not a Python repr in the report.
+    """
+    from dataclasses import fields
+
+    from calibration.abc import Settings
+
+    names = tuple(f.name for f in fields(Settings))
+    record = record if isinstance(record, Manifest) else Manifest(record, source, remake)
+    return record.field("settings", optional(lambda v: isinstance(v, Mapping) and all(
+        k in names and optional(finite)(x) for k, x in v.items())), "a mapping of "
+        f"calibration settings ({', '.join(names)}) to numbers or null", None)
+
+
+def how_calibrated(manifest) -> str:
+    """Whether a study's calibrations used the shipped posterior's settings.
+
+    ``manifest``: the study's record (:class:`runtime.manifests.Manifest`, or its fields).
+    """
+    shipped = _settings(load_posterior().manifest, "shipped posterior "
+                        "(calibration/data/posterior): manifest.json", "reinstall coprod")
+    used = _settings(manifest, "manifest.json", "the study's command")
     if manifest.get("quick"):
         return "with small --quick calibrations (a check of the pipeline, not a result)"
     if used and shipped and used == shipped:
@@ -73,23 +95,28 @@ def effect_text(value: float, name: str, signed: bool = True) -> str:
     return f"{value * o.scale:{sign},.{places}f}{unit}"
 
 
-def noise_reached(calibrations) -> dict | None:
+def noise_reached(calibrations, names=None) -> dict | None:
     """How many of a study's calibrations reached their survey's noise level.
 
-    ``calibrations``: the study manifest's record per calibration. Returns the number
-    with both a final tolerance and a noise level, how many ended at or below it, and
-    of the others the largest final tolerance / noise level (None when all reached it);
-    None when no record holds both.
+    ``calibrations``: the study manifest's record per calibration; ``names``: the
+    calibrations the study has (a recovery's ``truth_00`` to its last truth), when given:
+    a record of any other is not counted. Returns the number with both a final tolerance
+    and a noise level (a ratio of the two past any float is no reading), how many ended
+    at or below it, and of the others the largest final tolerance / noise level (None
+    when all reached it); None when no record holds both.
     """
     if not isinstance(calibrations, Mapping):
         return None
+    records = (calibrations.values() if names is None else
+               [calibrations[n] for n in names if n in calibrations])
     ratios = []
-    for made in calibrations.values():
+    for made in records:
         if not isinstance(made, Mapping):
             continue
         epsilons, noise = made.get("epsilons"), made.get("noise_level")
         last = epsilons[-1] if isinstance(epsilons, list) and epsilons else None
-        if finite(last) and finite(noise) and last >= 0 and noise > 0:
+        if finite(last) and finite(noise) and last >= 0 and noise > 0 and \
+                math.isfinite(last / noise):
             ratios.append(last / noise)
     if not ratios:
         return None
@@ -120,10 +147,12 @@ def _recovery(study, manifest: dict) -> dict:
     effects = None
     if study.policy_summary is not None:
         eff = study.policy_summary
-        design = manifest.get("policy_effects", {})
-        design = design if isinstance(design, dict) else {}
-        effects = {"replicates": design.get("replicates_at_truth", "—"),
-                   "draws": design.get("posterior_draws", "—"),
+        design = study.manifest.get("policy_effects", {})
+        design = Fields(design if isinstance(design, Mapping) else {},
+                        f"{study.manifest.source}: policy_effects", study.manifest.remake)
+        counted = "a whole number >= 1"
+        effects = {"replicates": design("replicates_at_truth", whole(1), counted, "—"),
+                   "draws": design("posterior_draws", whole(1), counted, "—"),
                    "rows": [(r.scenario, outcome(r.outcome).label,
                              effect_text(r.mean_true_effect, r.outcome),
                              effect_text(r.mean_estimated_effect, r.outcome),
@@ -131,8 +160,11 @@ def _recovery(study, manifest: dict) -> dict:
                              f"{r.coverage:.0%}",
                              f"{r.correlation:.2f}" if np.isfinite(r.correlation) else "—")
                             for r in eff.itertuples()]}
-    return {"truths": rows.truth_id.nunique(), "how": how_calibrated(manifest),
-            "noise_sentence": noise_sentence(noise_reached(manifest.get("calibrations"))),
+    # The record's calibrations are the study's truths, by the folders they were made in.
+    truths = [f"truth_{k:02d}" for k in range(study.manifest["truths"])]
+    return {"truths": rows.truth_id.nunique(), "how": how_calibrated(study.manifest),
+            "noise_sentence": noise_sentence(noise_reached(manifest.get("calibrations"),
+                                                           truths)),
             "coverage": f"{coverage:.0%}", "cases": len(rows),
             "verdict": "within" if 0.8 <= coverage <= 0.97 else "outside",
             "weak": ", ".join(weak), "threshold": NOT_IDENTIFIED,
@@ -149,7 +181,8 @@ def _leave_one_out(study, manifest: dict) -> dict:
     # set the model against the naive predictor alone).
     per = (frame.groupby("activity", sort=False)[["error", "logit_error"]].mean()
            if "logit" in frame and "logit_error" in frame else None)
-    return {"how": how_calibrated(manifest), "inside": int(inside.sum()), "n": len(frame),
+    return {"how": how_calibrated(study.manifest), "inside": int(inside.sum()),
+            "n": len(frame),
             "error": f"{err:.3f}", "naive": f"{naive:.3f}",
             "better": "closer to" if err < naive else "no closer to",
             "closer": int((frame.error < frame.naive_error).sum()),
@@ -186,7 +219,7 @@ def _ablation_sentence(r) -> str:
 def _ablation(study, manifest: dict) -> dict:
     frame = study.frame
     full, rest = frame.iloc[0], frame.iloc[1:]
-    return {"how": how_calibrated(manifest), "rows": [
+    return {"how": how_calibrated(study.manifest), "rows": [
         {"mechanism": r.mechanism,
          "meaning": PARAMETERS[r.mechanism].meaning if r.mechanism in PARAMETERS
          else "unknown",
