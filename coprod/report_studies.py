@@ -26,6 +26,7 @@ from runtime.manifests import Manifest, model_version_of
 from sim.outcomes import outcome
 from sim.parameters import MODEL_VERSION, PARAMETERS
 from studies.design import PRIOR_RANGE, WRONG_LEVELS
+from studies.parameter_recovery import truth_folder
 
 RECOVERY_REMAKE = "coprod recovery --workers 2 --seed 2015"
 LOO_REMAKE = "coprod validate --leave-one-out --workers 2 --seed 2015"
@@ -77,7 +78,7 @@ def how_calibrated(manifest) -> str:
     shipped = _settings(load_posterior().manifest, "shipped posterior "
                         "(calibration/data/posterior): manifest.json", "reinstall coprod")
     used = _settings(manifest, "manifest.json", "the study's command")
-    if manifest.get("quick"):
+    if manifest.get("quick") is True:
         return "with small --quick calibrations (a check of the pipeline, not a result)"
     if used and shipped and used == shipped:
         return ("exactly as the shipped posterior was (the same settings and stopping "
@@ -161,7 +162,7 @@ def _recovery(study, manifest: dict) -> dict:
                              f"{r.correlation:.2f}" if np.isfinite(r.correlation) else "—")
                             for r in eff.itertuples()]}
     # The record's calibrations are the study's truths, by the folders they were made in.
-    truths = [f"truth_{k:02d}" for k in range(study.manifest["truths"])]
+    truths = [truth_folder(k) for k in range(study.manifest["truths"])]
     return {"truths": rows.truth_id.nunique(), "how": how_calibrated(study.manifest),
             "noise_sentence": noise_sentence(noise_reached(manifest.get("calibrations"),
                                                            truths)),

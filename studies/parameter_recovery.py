@@ -63,6 +63,11 @@ def draw_truth(seed: int, k: int) -> dict[str, float]:
     return {n: float(from_unit(n, gen.random())) for n in (*FREE, *ASSUMPTIONS)}
 
 
+def truth_folder(k: int) -> str:
+    """The name of truth ``k``'s folder in the study's ``--out`` (and of its record)."""
+    return f"truth_{k:02d}"
+
+
 def truth_rows(k: int, truth: dict, posterior: Posterior) -> list[dict]:
     """Rows of :data:`COLUMNS` for truth ``k`` and the posterior calibrated on its survey."""
     median, interval = posterior.median(), posterior.interval(0.9)
@@ -110,7 +115,7 @@ def recover(out: Path, *, truths: int = 20, quick: bool = False, seed: int = 0,
     rows, record = [], {}
     for k in range(truths):
         t0 = time.perf_counter()
-        directory = Path(out) / f"truth_{k:02d}"
+        directory = Path(out) / truth_folder(k)
         truth = draw_truth(seed, k)
         table_seed = study_seed(seed, TABLE_SEEDS + k)
         _truth_record(directory, k, truth, table_seed, inside)
@@ -122,7 +127,7 @@ def recover(out: Path, *, truths: int = 20, quick: bool = False, seed: int = 0,
                                   settings=settings, inside=inside)
         posterior = load_posterior(directory, inside=inside)
         rows += truth_rows(k, truth, posterior)
-        record[f"truth_{k:02d}"] = made
+        record[truth_folder(k)] = made
         if each is not None:
             each(k, truth, posterior)
         if progress:

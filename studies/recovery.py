@@ -26,7 +26,7 @@ from scenarios.spec import load_scenario, shipped_names
 from sim.errors import InputError, printable
 from studies import effect_recovery as effects
 from studies.calibrations import study_seed
-from studies.parameter_recovery import recover, summarise
+from studies.parameter_recovery import recover, summarise, truth_folder
 from studies.shipped import ShippedStudy
 
 EFFECTS_FILE = "effects.csv"
@@ -162,7 +162,7 @@ def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int
     frames = []
 
     def policy_effects(k: int, truth: dict, posterior: Posterior) -> None:
-        path = out / f"truth_{k:02d}" / EFFECTS_FILE
+        path = out / truth_folder(k) / EFFECTS_FILE
         if not (resume and path.is_file()):
             atomic_write_frame(path, effects.effect_rows(
                 k, truth, posterior, baseline, scenarios,

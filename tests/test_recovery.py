@@ -178,3 +178,12 @@ def test_a_shipped_study_type_without_its_reader_fails_where_it_is_defined():
         type("Forgetful", (ShippedStudy,), {"shipped_record": "x_manifest.json"})
     with pytest.raises(TypeError, match="must define shipped_record"):
         type("Unnamed", (ShippedStudy,), {"_read": classmethod(lambda cls, f, r: None)})
+
+
+def test_only_a_study_recorded_as_quick_is_called_a_quick_check():
+    # "quick": "no" (or 1) in a tampered manifest said the study was a --quick check.
+    from coprod.report_studies import how_calibrated
+
+    assert "--quick" in how_calibrated({"quick": True})
+    for value in ("no", 1, [True]):
+        assert "--quick" not in how_calibrated({"quick": value})

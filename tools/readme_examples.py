@@ -421,7 +421,7 @@ def collect_design(root: Path) -> dict:
 def collect_recovery(root: Path) -> dict:
     """The shipped recovery study: per input and pooled coverage, the policy effects'."""
     from coprod.report_studies import noise_reached
-    from studies.parameter_recovery import COLUMNS
+    from studies.parameter_recovery import COLUMNS, truth_folder
 
     folder = root / "calibration" / "data" / "validation"
     record = _json(folder / "recovery_manifest.json")
@@ -439,7 +439,8 @@ def collect_recovery(root: Path) -> dict:
     how = record.get("policy_effects", {})
     how = how if isinstance(how, dict) else {}
     return {"model": _model_of(record, folder / "recovery_manifest.json"),
-            "stopping": noise_reached(record.get("calibrations")),
+            "stopping": noise_reached(record.get("calibrations"), [
+                truth_folder(k) for k in range(int(cases.truth_id.nunique()))]),
             "truths": int(cases.truth_id.nunique()), "cases": len(cases),
             "covered": float((cases.covered.astype(str) == "True").mean()),
             "elapsed_s": _finite(record.get("wall_time_total_s")),
