@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from runtime.fields import Fields, whole
 from runtime.files import atomic_write_frame, atomic_write_text, read_own_csv, read_own_json
 from runtime.interrupts import interrupts_deferred
 from runtime.manifests import model_version_of
@@ -127,16 +128,29 @@ def load_posterior(path: str | Path | None = None, *, inside=None) -> Posterior:
         if isinstance(manifest.get("settings"), dict) else None
     record, remake = "manifest.json", "remake it with 'coprod calibrate --out DIR'"
     if not manifest_file.is_file():  # a study's calibration: its record says how many
-        record, remake = STUDY_RECORD, ("delete it and run the study again with "
-                                        "--resume: it is made again from abc.db")
+        record, remake = STUDY_RECORD, _study_remedy(base)
         particles = _study_particles(base.joinpath(STUDY_RECORD), inside)
-    if isinstance(particles, int) and len(frame) != particles:
+    if whole(1)(particles) and len(frame) != particles:
         raise InputError(str(csv_file), f"{len(frame)} rows", f"its {record} records "
                          f"{particles} particles; {remake}",
                          problem="truncated file:" if len(frame) < particles else
                          "more rows than recorded:")
     _refuse_stale(manifest, source, base, inside)
     return Posterior(frame[columns], w, source, manifest)
+
+
+def _study_remedy(folder) -> str:
+    """How a study's damaged calibration folder is mended, for messages.
+
+    With its ``abc.db``, deleting ``posterior.csv`` lets ``--resume`` make it again; a
+    calibration kept without one (``study_parts/``) is restored from where it was kept,
+    since deleting its posterior would throw away an hour's calibration.
+    """
+    if isinstance(folder, Path) and (folder / "abc.db").is_file():
+        return ("delete posterior.csv and run the study again with --resume: it is made "
+                "again from abc.db")
+    return ("restore the folder from where it was kept (e.g. study_parts/), or delete it "
+            "and run the study again with --resume (it is calibrated again)")
 
 
 def _study_particles(path, inside=None) -> int | None:
@@ -147,13 +161,10 @@ def _study_particles(path, inside=None) -> int | None:
     (:mod:`studies.calibrations`): its ``settings.population_size``, the particles of
     each generation (pyabc's population size is constant), is the rows of its posterior.
     """
-    from runtime.fields import Fields, whole
-
     if not (path.is_file() or (isinstance(path, Path) and (path.exists()
                                                            or path.is_symlink()))):
         return None  # anything else named so is read, and refused as what it is
-    again = "the study's command with --resume (delete posterior.csv first: it is made " \
-        "again from abc.db)"
+    again = "the study's command with --resume (" + _study_remedy(path.parent) + ")"
     fields = Fields(read_own_json(path, again, inside=inside), path, again)
     settings = fields("settings", lambda v: isinstance(v, dict) and whole(1)(
         v.get("population_size")), "a mapping with population_size, the particles of "

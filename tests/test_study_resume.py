@@ -156,3 +156,19 @@ def test_a_calibration_whose_folder_went_away_mid_run_says_so_in_one_line(tmp_pa
     shutil.rmtree(out)
     said = _history_gone(lost, db, None)
     assert "history is gone" in str(said) and "\n" not in str(said)
+
+
+def test_a_kept_posterior_cut_short_is_mended_by_restoring_it_not_by_deleting_it(folder):
+    # Without abc.db, "delete posterior.csv and resume" would calibrate it again (an hour).
+    from calibration.posterior import load_posterior
+
+    path = folder / "posterior.csv"
+    path.write_text("".join(path.read_text().splitlines(keepends=True)[:3]))
+    with pytest.raises(InputError) as err:
+        load_posterior(folder)
+    text = library_refusal(err, "truncated file", "calibration.json", "restore the folder")
+    assert "abc.db" not in text
+    (folder / "abc.db").write_bytes(b"")  # with its history, the posterior is made again
+    with pytest.raises(InputError) as err:
+        load_posterior(folder)
+    library_refusal(err, "delete posterior.csv", "from abc.db")
