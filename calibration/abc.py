@@ -382,6 +382,7 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
     """
     db = Path(db)
     abc = _abc_smc(models, priors, distance, settings, workers, scheduler)
+    _checked_generations(abc, inside)
     try:
         done_before = _open_history(abc, db, observed, settings.population_size, resume,
                                     inside)
@@ -407,6 +408,35 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
         if gone is None:
             raise
         raise gone from None
+
+
+def _checked_generations(abc, inside) -> None:
+    """Make ``abc`` refuse to go on once --out is not the folder locked.
+
+    pyabc writes each generation into ``abc.db`` by its path: were --out moved and
+    another folder (or a link to one: another study) put in its place, the generation
+    would go into the stranger's database. The folder is checked before each
+    generation's sampling and again before pyabc writes what was sampled; when it is
+    not the same, pyabc's closing write (its run's end time) is not made either.
+    """
+    if inside is None:
+        return
+    sample = abc.sampler.sample_until_n_accepted
+
+    def same_folder():
+        try:
+            inside.check_same()
+        except InputError:
+            abc.history.done = lambda *args, **kwargs: None
+            raise
+
+    def checked(*args, **kwargs):
+        same_folder()
+        made = sample(*args, **kwargs)
+        same_folder()
+        return made
+
+    abc.sampler.sample_until_n_accepted = checked
 
 
 def _history_gone(err: Exception, db: Path, inside) -> InputError | None:

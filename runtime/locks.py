@@ -82,6 +82,14 @@ def _take_over(path: Path, old_fd: int, where: str) -> int:
     return fd
 
 
+def _said_moved(folder: OutputFolder) -> None:
+    """Raise the one line of :meth:`OutputFolder.check_same` when the folder was swapped."""
+    try:
+        folder.check_same()
+    except InputError as moved:
+        raise moved from None
+
+
 @contextmanager
 def locked(directory: str | Path, *, where: str = "out") -> Iterator[OutputFolder]:
     """Hold an exclusive lock on ``directory`` while writing into it.
@@ -129,7 +137,14 @@ def locked(directory: str | Path, *, where: str = "out") -> Iterator[OutputFolde
             fd = new
         os.ftruncate(fd, 0)  # our own regular file with no other name (checked above)
         os.pwrite(fd, f"coprod process {os.getpid()}\n".encode(), 0)
-        yield OutputFolder.at(directory, where)
+        folder = OutputFolder.at(directory, where)
+        try:
+            yield folder
+        except Exception:
+            # Whatever failed after --out was moved or replaced (a database gone from
+            # under pyabc, a file read from the stranger), that is the cause to say.
+            _said_moved(folder)
+            raise
         ok = True
     finally:
         if not ok and made:  # a refused or interrupted command leaves no folder it made

@@ -172,3 +172,59 @@ def test_a_kept_posterior_cut_short_is_mended_by_restoring_it_not_by_deleting_it
     with pytest.raises(InputError) as err:
         load_posterior(folder)
     library_refusal(err, "delete posterior.csv", "from abc.db")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("swap", ["link to another study", "copy of itself"])
+def test_a_study_whose_out_is_swapped_mid_calibration_writes_into_no_other_folder(
+        tmp_path, swap):
+    # pyabc writes each generation into abc.db by its path: with --out moved and a link
+    # to another study put in its place, it appended generations to that study's
+    # calibration; replaced by a copy of itself, the copy was written and the message
+    # said nothing was.
+    import hashlib
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    def digests(folder):
+        return {p.relative_to(folder): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    out, moved, other = tmp_path / "out", tmp_path / "moved", tmp_path / "other"
+    args = [sys.executable, "-m", "coprod", "recovery", "--quick", "--truths", "2",
+            "--workers", "1", "--seed", "7"]
+    assert subprocess.run([*args, "--out", str(other)], cwd=ROOT,
+                          capture_output=True).returncode == 0
+    before = digests(other)
+    run = subprocess.Popen([*args, "--out", str(out)], cwd=ROOT, stderr=subprocess.PIPE,
+                           stdout=subprocess.DEVNULL, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / "truth_00" / "abc.db").is_file() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)  # within the first generations
+        if swap == "copy of itself":
+            # (Without a hot journal caught mid-write: SQLite would roll it back on any
+            # read, a repair of the copy, not a write of this run's.)
+            shutil.copytree(out, tmp_path / "copy", symlinks=True,
+                            ignore=shutil.ignore_patterns("*-journal"))
+            out.rename(moved)
+            (tmp_path / "copy").rename(out)
+            kept = digests(out)
+        else:
+            out.rename(moved)
+            out.symlink_to(other)
+        err = run.communicate(timeout=300)[1]
+    finally:
+        run.kill()
+        run.wait()
+    assert run.returncode == 2 and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1 and "moved or replaced" in err, err
+    assert digests(other) == before  # the other study is as it was
+    if swap == "copy of itself":
+        assert digests(out) == kept  # "nothing was written into it" is true
+    # The calibration went on where it began: the moved folder resumes.
+    assert (moved / "truth_00" / "abc.db").is_file()
