@@ -212,7 +212,8 @@ def normalised(weights: np.ndarray) -> np.ndarray:
     divided by their sum as they always were (a posterior's digest, and every draw made
     from it, depends on the very bits of its weights).
     """
-    total = weights.sum()
+    with np.errstate(over="ignore"):  # an overflowing sum is the case handled here
+        total = weights.sum()
     if not np.isfinite(total):
         weights = weights / weights.max()
         total = weights.sum()

@@ -151,9 +151,10 @@ def _recovery(study, manifest: dict) -> dict:
         design = study.manifest.get("policy_effects", {})
         design = Fields(design if isinstance(design, Mapping) else {},
                         f"{study.manifest.source}: policy_effects", study.manifest.remake)
-        counted = "a whole number >= 1"
-        effects = {"replicates": design("replicates_at_truth", whole(1), counted, "—"),
-                   "draws": design("posterior_draws", whole(1), counted, "—"),
+        counted = "a whole number from 1 to 1,000,000"
+        effects = {"replicates": design("replicates_at_truth", whole(1, 10**6), counted,
+                                        "—"),
+                   "draws": design("posterior_draws", whole(1, 10**6), counted, "—"),
                    "rows": [(r.scenario, outcome(r.outcome).label,
                              effect_text(r.mean_true_effect, r.outcome),
                              effect_text(r.mean_estimated_effect, r.outcome),

@@ -105,7 +105,7 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
             continue
         if json.loads(json.dumps(value)) != kept.get(key):
             raise InputError("resume", str(directory), f"the {words} of the study being "
-                             f"resumed ({printable(str(value))[:60]}); choose another "
+                             f"resumed ({printable(str(value))[:200]}); choose another "
                              "--out to start a study of these", problem="a calibration "
                              f"not made with this study's {words.split(' (')[0]} in")
     return kept
@@ -132,7 +132,10 @@ def calibration_record(directory: Path, remake: str, *, inside=None) -> dict:
     kept = {"epsilons": list(fields("epsilons", listed(finite, least=1),
                                     "a non-empty list of numbers"))}
     for name in ("simulations", "populations"):
-        kept[name] = fields(name, whole(0), "a whole number >= 0")
+        kept[name] = fields(name, whole(0, 2**53), "a whole number >= 0")
+    if kept["populations"] != len(kept["epsilons"]):  # one tolerance per generation
+        raise fields.refuse("populations", kept["populations"], f"the number of "
+                            f"generations its epsilons record ({len(kept['epsilons'])})")
     for name, fits, allowed in _RECORDED:
         if name in record:
             value = fields(name, fits, allowed)

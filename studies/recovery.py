@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 
 from calibration.posterior import Posterior
@@ -119,7 +120,9 @@ def read_kept_effects(path: Path, truth_id: int, scenarios: list[str], *,
     kept = read_own_csv(path, again, columns=tuple(effects.COLUMNS),
                         numeric=effects.NUMERIC_COLUMNS, inside=inside)
     if kept["covered"].dtype != bool:
-        bad = next(v for v in kept["covered"] if v not in (True, False))
+        # 0/1 compare equal to False/True: the first cell that is not a bool is named.
+        bad = next((v for v in kept["covered"] if not isinstance(v, bool | np.bool_)),
+                   kept["covered"].iloc[0])
         raise InputError(f"{path}: covered", printable(str(bad))[:40], "True or "
                          f"False; make it again with '{again}'",
                          problem="malformed kept effects:")

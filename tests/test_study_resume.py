@@ -70,6 +70,7 @@ def test_a_study_resumed_otherwise_than_its_calibrations_were_made_is_refused(
 
 
 @pytest.mark.parametrize(("field", "value"), [
+    ("populations", 99), ("simulations", 10**40),
     ("wall_time_s", -5), ("effective_sample_size", [1, [2]]), ("noise_level", "1e400"),
     ("settings", {"population_size": "12"}), ("abc_inputs", ["x\x1b]0;pwned\x07"]),
     ("seed", True),
@@ -119,6 +120,7 @@ def _effects(path, truth_id=3):
     (lambda f: f.assign(scenario=["evil\x1b]0;pwned\x07", *f.scenario[1:]]),
      ["row 2", "local_volunteer_policy: "]),
     (lambda f: f.head(0), ["incomplete file"]),
+    (lambda f: f.assign(covered=f.covered.astype(int)), ["covered", "True or False"]),
 ])
 def test_kept_effects_of_another_truth_or_design_are_refused(tmp_path, tamper, words):
     from studies.recovery import read_kept_effects
@@ -228,3 +230,14 @@ def test_a_study_whose_out_is_swapped_mid_calibration_writes_into_no_other_folde
         assert digests(out) == kept  # "nothing was written into it" is true
     # The calibration went on where it began: the moved folder resumes.
     assert (moved / "truth_00" / "abc.db").is_file()
+
+
+def test_weights_whose_sum_overflows_are_normalised_without_a_warning(recwarn):
+    # The overflow is the case normalised() handles: numpy's RuntimeWarning reached stderr.
+    import numpy as np
+
+    from calibration.posterior import normalised
+
+    w = normalised(np.array([1e308, 1e308, 5e-324]))
+    assert w.sum() == pytest.approx(1.0) and w[0] == w[1]
+    assert not [r for r in recwarn if issubclass(r.category, RuntimeWarning)]
