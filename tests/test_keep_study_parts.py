@@ -18,7 +18,7 @@ def test_finished_truths_are_kept_without_their_history_and_only_once(tmp_path):
                          "truth_01": ("posterior.csv", "calibration.json"),  # effects due
                          "truth_02": ("truth.json",)}.items():  # still calibrating
         (out / truth).mkdir(parents=True)
-        for name in (*files, "abc.db", "abc.db-journal", ".coprod.lock"):
+        for name in (*files, "abc.db", "abc.db-journal", ".coprod.lock", "big.bin"):
             (out / truth / name).write_text(name)
     done = _keep(out, "recovery", kept)
     assert done.returncode == 0 and done.stdout == "kept recovery/truth_00\n"

@@ -7,10 +7,10 @@
 #
 # Copies each folder of OUT that holds a finished calibration (posterior.csv and
 # calibration.json; a recovery truth also its effects.csv, an ablation's mechanism its
-# selection/model_probabilities.json), with its subfolders, leaving
-# out the SQLite histories (abc.db and its journal), locks and temporary files. Prints
-# the folders it copied; copies nothing already kept. KEPT: where the parts go (the
-# repository's study_parts/ unless given). Commit study_parts/ yourself.
+# selection/model_probabilities.json), with its subfolders, leaving out the SQLite
+# histories (abc.db and its journal), locks, temporary files and any file coprod does not
+# write there. Prints the folders it copied; copies nothing already kept. KEPT: where the
+# parts go (the repository's study_parts/ unless given). Commit study_parts/ yourself.
 #
 # Only what coprod writes is kept: folders with its names (truth_NN for a recovery, an
 # activity's or a mechanism's name otherwise), holding regular files. A link, or a
@@ -76,8 +76,15 @@ done
 copying=
 trap '[ -z "$copying" ] || rm -rf -- "$copying"' EXIT  # an interrupted copy leaves none
 trap 'exit 130' INT TERM HUP  # (through the EXIT trap)
+# The files a study's calibration folder holds that coprod wrote (abc.db aside).
+known='^\./(calibration\.json|effects\.csv|median\.json|posterior\.csv|posterior_adjusted\.csv'
+known+='|screening\.csv|surveys\.json|truth\.json|selection/model_probabilities\.json)$'
 for name in "${keep[@]}"; do
   folder=$out/$name kept=$parts/$study/$name
+  whole=("${required[@]}")
+  if [ "$study" = ablation ] && [ "$name" != full ]; then
+    whole+=(selection/model_probabilities.json)
+  fi
   copying=$kept.new
   rm -rf -- "$copying"  # what a killed copy left
   mkdir -p -- "$parts/$study"
@@ -85,10 +92,11 @@ for name in "${keep[@]}"; do
   (cd -- "$folder" && find . -type f ! -name 'abc.db*' ! -name '*.lock' ! -name '.*' \
       ! -name '*.tmp*' ! -name '*.new*' -print0) |
     while IFS= read -r -d '' file; do
+      [[ "$file" =~ $known ]] || continue  # a file coprod does not write is left out
       mkdir -p -- "$copying/$(dirname -- "$file")"
       cp -P -p -- "$folder/$file" "$copying/$file"  # -P: a file swapped for a link stays one
     done
-  for file in "${required[@]}"; do  # kept only whole: a resume must find every one
+  for file in "${whole[@]}"; do  # kept only whole: a resume must find every one
     [ -f "$copying/$file" ] && [ ! -L "$copying/$file" ] ||
       refuse "$folder/$file" "changed while it was copied; nothing kept of $name"
   done
