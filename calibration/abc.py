@@ -715,6 +715,15 @@ def settings_dict(run_: CalibrationRun) -> dict:
             "effective_sample_size": round(run_.effective_sample_size, 1),
             "noise_level": round(run_.noise_level, 3),
             "abc_inputs": list(run_.abc_inputs), "prior_inputs": list(run_.prior_inputs),
-            "surveys": list(run_.surveys),
-            "kernel_scaling": KERNEL_SCALING, "min_acceptance_rate": MIN_ACCEPTANCE,
-            "weeks_per_simulation": int(PARAMETERS["spinup_weeks"].default) + CALIBRATION_STEPS}
+            "surveys": list(run_.surveys), **procedure()}
+
+
+def procedure() -> dict:
+    """How every calibration samples, as its record says: kernel, acceptance floor, weeks.
+
+    A study reuses a kept calibration only when these are today's (a calibration made
+    with another kernel is not one of this study's).
+    """
+    return {"kernel_scaling": KERNEL_SCALING, "min_acceptance_rate": MIN_ACCEPTANCE,
+            "weeks_per_simulation": int(PARAMETERS["spinup_weeks"].default)
+            + CALIBRATION_STEPS}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from calibration.abc import DEFAULT, QUICK, Settings, calibrate, settings_dict
+from calibration.abc import DEFAULT, QUICK, Settings, calibrate, procedure, settings_dict
 from runtime.fields import Fields, finite, listed, optional, printable_text, whole
 from runtime.fields import seed as root_seed
 from runtime.files import read_own_json
@@ -100,8 +100,10 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
                               asdict(asked["settings"]))
     for key, value in (record or {}).items():
         wanted.setdefault(key, (key.replace("_", " "), value))
+    for key, value in procedure().items():  # recorded since these were kept
+        wanted[key] = (key.replace("_", " "), value)
     for key, (words, value) in wanted.items():
-        if key == "seed" and key not in kept:
+        if key not in kept and key in ("seed", *procedure()):
             continue
         if json.loads(json.dumps(value)) != kept.get(key):
             raise InputError("resume", str(directory), f"the {words} of the study being "

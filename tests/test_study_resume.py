@@ -241,3 +241,15 @@ def test_weights_whose_sum_overflows_are_normalised_without_a_warning(recwarn):
     w = normalised(np.array([1e308, 1e308, 5e-324]))
     assert w.sum() == pytest.approx(1.0) and w[0] == w[1]
     assert not [r for r in recwarn if issubclass(r.category, RuntimeWarning)]
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("kernel_scaling", 99.0), ("min_acceptance_rate", 0.5), ("weeks_per_simulation", 1)])
+def test_a_kept_calibration_sampled_otherwise_is_not_reused(folder, field, value):
+    # Each is a number of the right kind; but a calibration made with another kernel,
+    # acceptance floor or run length is not one of this study's.
+    path = folder / "calibration.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), field: value}))
+    with pytest.raises(InputError) as err:
+        _reuse(folder)
+    library_refusal(err, f"not made with this study's {field.replace('_', ' ')}")
