@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from calibration.abc import DEFAULT, QUICK, Settings, calibrate, procedure, settings_dict
+from calibration.inputs import calibrated_inputs
 from runtime.fields import Fields, finite, listed, optional, printable_text, whole
 from runtime.fields import seed as root_seed
 from runtime.files import read_own_json
@@ -102,6 +103,7 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
         wanted.setdefault(key, (key.replace("_", " "), value))
     for key, value in procedure().items():  # recorded since these were kept
         wanted[key] = (key.replace("_", " "), value)
+    _same_inputs(kept, asked.get("fixed") or {}, directory)
     for key, (words, value) in wanted.items():
         if key not in kept and key in ("seed", *procedure()):
             continue
@@ -111,6 +113,25 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
                              "--out to start a study of these", problem="a calibration "
                              f"not made with this study's {words.split(' (')[0]} in")
     return kept
+
+
+def _same_inputs(kept: dict, fixed: dict, directory: Path) -> None:
+    """Refuse a kept calibration whose inputs are not this model's (less those ``fixed``).
+
+    The inputs ABC-SMC sampled and those drawn from their priors are together every
+    calibrated input, each once (which of the two an input is, the screening decided).
+    """
+    if "abc_inputs" not in kept and "prior_inputs" not in kept:
+        return  # a record made before they were kept
+    world = {n for n in calibrated_inputs() if n not in fixed}
+    sampled, drawn = set(kept.get("abc_inputs", ())), set(kept.get("prior_inputs", ()))
+    if sampled | drawn != world or sampled & drawn:
+        odd = sorted((sampled | drawn) ^ world) or sorted(sampled & drawn)
+        raise InputError("resume", str(directory), "every calibrated input of this model, "
+                         f"sampled or drawn from its prior, once (here: "
+                         f"{printable(', '.join(odd))[:200]}); choose another --out to "
+                         "start a study of this model", problem="a calibration of other "
+                         "inputs in")
 
 
 def calibration_record(directory: Path, remake: str, *, inside=None) -> dict:

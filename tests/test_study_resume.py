@@ -253,3 +253,16 @@ def test_a_kept_calibration_sampled_otherwise_is_not_reused(folder, field, value
     with pytest.raises(InputError) as err:
         _reuse(folder)
     library_refusal(err, f"not made with this study's {field.replace('_', ' ')}")
+
+
+@pytest.mark.parametrize("change", [
+    lambda r: r.update(abc_inputs=["foo"]), lambda r: r.update(prior_inputs=[]),
+    lambda r: r.update(prior_inputs=[*r["prior_inputs"], r["abc_inputs"][0]])])
+def test_a_kept_calibration_of_other_inputs_is_not_reused(folder, change):
+    path = folder / "calibration.json"
+    record = json.loads(path.read_text())
+    change(record)
+    path.write_text(json.dumps(record))
+    with pytest.raises(InputError) as err:
+        _reuse(folder)
+    library_refusal(err, "a calibration of other inputs")
