@@ -144,7 +144,31 @@ def read_kept_effects(path: Path, truth_id: int, scenarios: list[str], *,
                          f"scenario with each outcome once, in order: {len(expected)} "
                          f"rows); make it again with '{again}'",
                          problem="kept effects not as the study writes them:")
+    _consistent_effects(kept, path, again)
     return kept
+
+
+def _consistent_effects(kept: pd.DataFrame, path: Path, again: str) -> None:
+    """Refuse kept effects that no run writes, in one line naming the row.
+
+    That is an interval upside down, or an error that is not the estimate less the truth
+    (to the six digits the file keeps). Whether ``covered`` agrees with the interval is
+    not checked: the file's rounding may move a bound past the truth.
+    """
+    low, high = kept["low_90"].to_numpy(float), kept["high_90"].to_numpy(float)
+    true, est = kept["true_effect"].to_numpy(float), kept["estimated_effect"].to_numpy(float)
+    error = kept["error"].to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        upside = np.isfinite(low) & np.isfinite(high) & (low > high)
+        off = np.isfinite(est) & np.isfinite(true) & np.isfinite(error) & (
+            np.abs(error - (est - true)) > 1e-5 * (np.abs(est) + np.abs(true)) + 1e-12)
+    for bad, column, allowed in ((upside, "low_90", "at most high_90"),
+                                 (off, "error", "estimated_effect − true_effect")):
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise InputError(f"{path}: row {row + 2}, column '{column}'",
+                             f"{kept[column].iloc[row]:g}", f"allowed: {allowed}; make it "
+                             f"again with '{again}'", problem="kept effects no run writes:")
 
 
 def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int = 1,

@@ -121,6 +121,8 @@ def _effects(path, truth_id=3):
      ["row 2", "local_volunteer_policy: "]),
     (lambda f: f.head(0), ["incomplete file"]),
     (lambda f: f.assign(covered=f.covered.astype(int)), ["covered", "True or False"]),
+    (lambda f: f.assign(low_90=0.5), ["row 2", "low_90", "at most high_90"]),
+    (lambda f: f.assign(error=0.5), ["row 2", "error", "estimated_effect"]),
 ])
 def test_kept_effects_of_another_truth_or_design_are_refused(tmp_path, tamper, words):
     from studies.recovery import read_kept_effects
