@@ -67,6 +67,7 @@ def test_weights_whose_sum_is_past_any_float_are_a_posterior(study_calibration):
     library_refusal(err, "posterior.csv", "'weight'", "positive sum")
 
 
+@pytest.mark.slow  # a whole run; the weights' reading is tested fast above
 def test_a_run_on_a_posterior_of_huge_weights_runs(study_calibration, tmp_path, capsys):
     from coprod.main import main
 
@@ -176,8 +177,16 @@ def test_the_report_counts_only_the_recoverys_own_calibrations(shipped_studies):
     assert own["calibrations"] == truths
 
 
-@pytest.mark.parametrize("field", ["replicates_at_truth", "posterior_draws"])
-@pytest.mark.parametrize("value", [[1, 2], "10<b>\x1b[2J", 0, 2.5, True, 10**30])
+# Each case renders the report (a third of a second): one kind per field in the fast
+# tests, every kind on both fields in `make test-slow`.
+_SLOW = pytest.mark.slow
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("replicates_at_truth", "10<b>\x1b[2J"), ("posterior_draws", 10**30),
+    *(pytest.param(f, v, marks=_SLOW) for f in ("replicates_at_truth", "posterior_draws")
+      for v in ([1, 2], "10<b>\x1b[2J", 0, 2.5, True, 10**30)
+      if (f, v) not in (("replicates_at_truth", "10<b>\x1b[2J"), ("posterior_draws", 10**30)))])
 def test_the_report_refuses_policy_effect_counts_of_another_kind(shipped_studies, field,
                                                                   value):
     from coprod.report_studies import studies_context
@@ -195,12 +204,13 @@ def test_the_report_refuses_policy_effect_counts_of_another_kind(shipped_studies
 
 
 @pytest.mark.parametrize(("record", "settings"), [
-    # Every kind on one study; each study's reader once (a report costs a third of a second).
-    *(("recovery_manifest.json", s) for s in (
+    # Every kind on one study, each study's reader once; in the fast tests two of them.
+    ("recovery_manifest.json", {"evil\x1b[2J": 1}),
+    *(pytest.param("recovery_manifest.json", s, marks=_SLOW) for s in (
         ["population_size", 400], "fast\x1b[2J", {"population_size": "400"},
-        {"population_size": [400]}, {"evil\x1b[2J": 1}, {"population_size": float("nan")})),
+        {"population_size": [400]}, {"population_size": float("nan")})),
     ("leave_one_out_manifest.json", {"population_size": "400"}),
-    ("ablation_manifest.json", "fast\x1b[2J")])
+    pytest.param("ablation_manifest.json", "fast\x1b[2J", marks=_SLOW)])
 def test_the_report_refuses_calibration_settings_of_another_kind(shipped_studies, record,
                                                                   settings):
     from coprod.report_studies import studies_context
