@@ -40,8 +40,8 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, fields
 from datetime import timedelta
 from pathlib import Path
 
@@ -62,6 +62,7 @@ from calibration.posterior import Posterior, as_written, write_posterior
 from calibration.sampler import SeededSampler
 from calibration.summary import SurveyDistance
 from calibration.waves import FIRST_YEAR, Wave, Waves
+from runtime.fields import finite
 from runtime.files import atomic_write_frame
 from runtime.interrupts import interrupts_deferred
 from runtime.pool import collector_spares_existing, connect
@@ -83,6 +84,19 @@ class Settings:
     # Stop when the tolerance reaches this; None: the measured noise level of the survey
     # (:func:`survey_noise_level`), below which a tolerance only chases sampling noise.
     min_epsilon: float | None = 0.0
+
+
+SETTING_NAMES = tuple(f.name for f in fields(Settings))
+
+
+def recorded_settings(value) -> bool:
+    """Whether ``value`` is settings as a record holds them: known names to numbers or null.
+
+    The one reading of a ``settings`` field, for a study's kept calibrations and the
+    report alike (a list, text, or a name coprod never wrote is not settings).
+    """
+    return isinstance(value, Mapping) and all(
+        name in SETTING_NAMES and (v is None or finite(v)) for name, v in value.items())
 
 
 QUICK = Settings(population_size=40, max_populations=2, max_simulations=400,

@@ -59,15 +59,11 @@ def _settings(record, source: str, remake: str):
     The report shows them: a value of another kind (a list, text with an escape) is one
     line naming the file and the field, not a Python repr in the report.
     """
-    from dataclasses import fields
+    from calibration.abc import SETTING_NAMES, recorded_settings
 
-    from calibration.abc import Settings
-
-    names = tuple(f.name for f in fields(Settings))
     record = record if isinstance(record, Manifest) else Manifest(record, source, remake)
-    return record.field("settings", optional(lambda v: isinstance(v, Mapping) and all(
-        k in names and optional(finite)(x) for k, x in v.items())), "a mapping of "
-        f"calibration settings ({', '.join(names)}) to numbers or null", None)
+    return record.field("settings", optional(recorded_settings), "a mapping of "
+        f"calibration settings ({', '.join(SETTING_NAMES)}) to numbers or null", None)
 
 
 def how_calibrated(manifest) -> str:

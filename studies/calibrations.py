@@ -13,12 +13,19 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict
-from dataclasses import fields as dataclass_fields
 from pathlib import Path
 
 import numpy as np
 
-from calibration.abc import DEFAULT, QUICK, Settings, calibrate, procedure, settings_dict
+from calibration.abc import (
+    DEFAULT,
+    QUICK,
+    Settings,
+    calibrate,
+    procedure,
+    recorded_settings,
+    settings_dict,
+)
 from calibration.inputs import calibrated_inputs
 from runtime.fields import Fields, finite, listed, optional, printable_text, whole
 from runtime.fields import seed as root_seed
@@ -171,12 +178,6 @@ def _unrecorded_or(fits):
     return lambda v: optional(fits)(v) or (isinstance(v, float) and math.isnan(v))
 
 
-def _settings(value) -> bool:
-    """A calibration's settings as :func:`calibration.abc.settings_dict` records them."""
-    return (isinstance(value, dict) and set(value) == {f.name for f in dataclass_fields(Settings)}
-            and all(v is None or finite(v) for v in value.values()))
-
-
 def _plain(value, depth: int = 0) -> bool:
     """JSON of a study's own record: printable strings, finite numbers, lists, dicts."""
     if depth > 4:
@@ -198,7 +199,7 @@ def _plain(value, depth: int = 0) -> bool:
 # values), each checked when present; anything else in the file is not carried on.
 _RECORDED = (
     ("wall_time_s", lambda v: finite(v) and v >= 0, "a number of seconds >= 0"),
-    ("settings", _settings, "the calibration's settings (population_size, "
+    ("settings", recorded_settings, "the calibration's settings (population_size, "
      "max_populations, max_simulations, max_walltime_s, min_epsilon)"),
     ("run_id", whole(0), "a whole number >= 0"),
     ("effective_sample_size", _unrecorded_or(lambda v: finite(v) and v >= 0),
