@@ -65,6 +65,7 @@ from calibration.waves import FIRST_YEAR, Wave, Waves
 from runtime.fields import finite
 from runtime.files import atomic_write_frame
 from runtime.interrupts import interrupts_deferred
+from runtime.paths import folder_replaced
 from runtime.pool import collector_spares_existing, connect
 from sim.errors import InputError
 from sim.parameters import DISCRETE, FREE, PARAMETERS, from_unit
@@ -470,9 +471,8 @@ def _history_gone(err: Exception, db: Path, inside) -> InputError | None:
         except InputError as moved:
             return moved
     if not db.is_file():
-        return InputError("out", str(db.parent), "the same folder from start to end (it "
-                          "was moved or deleted while the calibration ran); nothing more "
-                          "was written", problem="the calibration's history is gone from")
+        return folder_replaced(db.parent, how="it was moved or deleted", after="nothing more was "
+                               "written", problem="the calibration's history is gone from")
     return None
 
 

@@ -27,6 +27,8 @@ from runtime.paths import (
     check_source,
     check_target,
     confine,
+    folder_replaced,
+    is_folder,
     not_a_regular_file,
     refuse_package_dir,
 )
@@ -468,16 +470,9 @@ def replaced_together(directory: str | Path, names: tuple[str, ...], *,
 
 def _same_stage(held: int, name: str, staged: Stage, inside: OutputFolder) -> None:
     """Refuse (one line) to take files from a stage that is no longer the folder made."""
-    try:
-        now = os.stat(name, dir_fd=held, follow_symlinks=False)
-        same = (now.st_dev, now.st_ino) == staged.identity
-    except OSError:
-        same = False
-    if not same:
-        raise InputError(inside.where, str(inside.path), "its staging folder as coprod made "
-                         "it (it was replaced, by a link or another folder, while coprod "
-                         "ran); nothing was written into it", problem="refusing to write "
-                         "into")
+    if not is_folder(name, staged.identity, dir_fd=held, follow_symlinks=False):
+        raise folder_replaced(inside.path, inside.where, how="coprod's staging folder in it "
+                              "was replaced")
 
 
 def _staged_files(held: int, name: str) -> list[str]:
@@ -537,15 +532,8 @@ def _still_there(held: int, directory: Path, inside: OutputFolder) -> None:
     the command ran: what it computed is not put anywhere, and its stage is removed.
     """
     mine = os.fstat(held)
-    try:
-        now = os.stat(directory)
-        same = (now.st_dev, now.st_ino) == (mine.st_dev, mine.st_ino)
-    except OSError:
-        same = False
-    if not same or not inside.holds(directory):
-        raise InputError(inside.where, str(directory), "the same folder from start to end "
-                         "(it was moved or replaced by a link while coprod ran); nothing "
-                         "was written into it", problem="refusing to write into")
+    if not is_folder(directory, (mine.st_dev, mine.st_ino)) or not inside.holds(directory):
+        raise folder_replaced(directory, inside.where, how="it was moved or replaced by a link")
 
 
 def _unlink_at(held: int, name: str) -> None:

@@ -43,6 +43,28 @@ PACKAGES = ("sim", "runtime", "calibration", "scenarios", "studies", "coprod")
 PACKAGE_DIRS = tuple(_ROOT / name for name in PACKAGES)
 
 
+def folder_replaced(path: str | Path, where: str = "out", *, how: str = "it was moved or replaced",
+                    after: str = "nothing was written into it",
+                    problem: str = "refusing to write into") -> InputError:
+    """The one line for an output folder that is no longer the one a command began with.
+
+    Said wherever a write notices it (the locked folder, a stage moving files in, a
+    scenario's store, pyabc's history): ``how`` it went, and what was (not) written.
+    """
+    return InputError(where, str(path), f"the same folder from start to end ({how} while "
+                      f"coprod ran); {after}", problem=problem)
+
+
+def is_folder(path: str | Path, identity: tuple[int, int], *, dir_fd: int | None = None,
+              follow_symlinks: bool = True) -> bool:
+    """Whether ``path`` is still the folder of ``identity`` (device, inode); False if gone."""
+    try:
+        now = os.stat(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks)
+    except OSError:
+        return False
+    return (now.st_dev, now.st_ino) == identity
+
+
 def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
@@ -76,15 +98,8 @@ class OutputFolder:
         """
         if self.identity is None:
             return
-        try:
-            now = os.stat(self.path)
-            same = (now.st_dev, now.st_ino) == self.identity
-        except OSError:
-            same = False
-        if not same or not self.holds(self.path):
-            raise InputError(self.where, str(self.path), "the same folder from start to "
-                             "end (it was moved or replaced while coprod ran); nothing "
-                             "was written into it", problem="refusing to write into")
+        if not is_folder(self.path, self.identity) or not self.holds(self.path):
+            raise folder_replaced(self.path, self.where)
 
     def holds(self, path: str | Path) -> bool:
         """Whether ``path`` resolves inside this folder (links followed)."""
@@ -144,16 +159,10 @@ class Stage:
         """
         if not _inside(Path(os.path.abspath(path)), Path(os.path.abspath(self.path))):
             return
-        try:
-            now = os.stat(self.path, follow_symlinks=False)
-            same = (now.st_dev, now.st_ino) == self.identity
-        except OSError:
-            same = False
-        if not same or not self.inside.holds(path):
-            raise InputError(self.inside.where, str(self.inside.path), "the same folder "
-                             "from start to end (it, or coprod's staging folder in it, was "
-                             "moved or replaced by a link while coprod ran); nothing was "
-                             "written into it", problem="refusing to write into")
+        if not is_folder(self.path, self.identity, follow_symlinks=False) or \
+                not self.inside.holds(path):
+            raise folder_replaced(self.inside.path, self.inside.where, how="it, or "
+                                  "coprod's staging folder in it, was moved or replaced")
 
 
 STAGES: list[Stage] = []  # the stages being filled in this process (replaced_together)

@@ -34,6 +34,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from runtime.interrupts import interrupts_deferred
+from runtime.paths import folder_replaced
 from scenarios.spec import Scenario
 from sim.errors import InputError
 
@@ -412,9 +413,7 @@ class RunStore:
             return
         self._close_database()
         if not self._still_here():  # its runs are not this folder's to vouch for
-            raise InputError("out", str(self.directory), "the same folder from start to end "
-                             "(it was moved or replaced while coprod ran); nothing was "
-                             "written into it", problem="refusing to write into")
+            raise folder_replaced(self.directory)
         os.link(SIDE_STORE, stage / STORE, src_dir_fd=self.held)
 
     def settle(self) -> None:
