@@ -113,8 +113,7 @@ def load_posterior(path: str | Path | None = None, *, inside=None) -> Posterior:
     else:
         base, source = Path(path), str(path)
     csv_file = base.joinpath("posterior.csv")
-    if not csv_file.is_file() and not (isinstance(csv_file, Path) and (
-            csv_file.exists() or csv_file.is_symlink())):  # else refused as what it is
+    if not _named(csv_file):
         raise InputError(str(csv_file), str(csv_file), "expected a directory written by "
                          "'coprod calibrate' (with posterior.csv)", problem="missing file")
     frame = read_own_csv(csv_file, "coprod calibrate --out DIR", inside=inside)
@@ -139,6 +138,15 @@ def load_posterior(path: str | Path | None = None, *, inside=None) -> Posterior:
     return Posterior(frame[columns], w, source, manifest)
 
 
+def _named(path) -> bool:
+    """Whether anything is named ``path`` (a file, folder, link or broken link).
+
+    Anything but a file is then read and refused as what it is, not said to be missing.
+    A shipped resource (not a Path) is a file or nothing.
+    """
+    return path.is_file() or (isinstance(path, Path) and (path.exists() or path.is_symlink()))
+
+
 def _study_remedy(folder) -> str:
     """How a study's damaged calibration folder is mended, for messages.
 
@@ -161,9 +169,8 @@ def _study_particles(path, inside=None) -> int | None:
     (:mod:`studies.calibrations`): its ``settings.population_size``, the particles of
     each generation (pyabc's population size is constant), is the rows of its posterior.
     """
-    if not (path.is_file() or (isinstance(path, Path) and (path.exists()
-                                                           or path.is_symlink()))):
-        return None  # anything else named so is read, and refused as what it is
+    if not _named(path):
+        return None
     again = "the study's command with --resume (" + _study_remedy(path.parent) + ")"
     fields = Fields(read_own_json(path, again, inside=inside), path, again)
     settings = fields("settings", lambda v: isinstance(v, dict) and whole(1)(
