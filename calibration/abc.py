@@ -419,7 +419,7 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
                          "--resume with the same --out continues from there")
         raise
     except Exception as err:
-        gone = _history_gone(err, db, inside)
+        gone = _history_gone(err, db)
         if gone is None:
             raise
         raise gone from None
@@ -454,22 +454,19 @@ def _checked_generations(abc, inside) -> None:
     abc.sampler.sample_until_n_accepted = checked
 
 
-def _history_gone(err: Exception, db: Path, inside) -> InputError | None:
-    """The one line for a database error because ``db``'s folder went away mid-run.
+def _history_gone(err: Exception, db: Path) -> InputError | None:
+    """The one line for a database error because ``db`` went away mid-run.
 
     pyabc opens ``abc.db`` again by its path for each generation: when the output folder
-    was moved, deleted or replaced while the calibration ran, SQLite cannot open it. That
-    is said as the cause, not as a traceback; any other error is None (raised as it is).
+    was moved or deleted while the calibration ran, SQLite cannot open it. That is said
+    as the cause, not as a traceback; any other error is None (raised as it is). Under
+    :func:`runtime.locks.locked` (every command), a folder replaced by another is said
+    by the lock as that, whatever failed.
     """
     from sqlalchemy.exc import OperationalError
 
     if not isinstance(err, OperationalError):
         return None
-    if inside is not None:
-        try:
-            inside.check_same()
-        except InputError as moved:
-            return moved
     if not db.is_file():
         return folder_replaced(db.parent, how="it was moved or deleted", after="nothing more was "
                                "written", problem="the calibration's history is gone from")

@@ -143,22 +143,23 @@ def test_a_calibration_whose_folder_went_away_mid_run_says_so_in_one_line(tmp_pa
     from sqlalchemy.exc import OperationalError
 
     from calibration.abc import _history_gone
-    from runtime.paths import OutputFolder
+    from runtime.locks import locked
 
     out = tmp_path / "out"
     (out / "truth_00").mkdir(parents=True)
     db = out / "truth_00" / "abc.db"
     db.write_bytes(b"")
-    inside = OutputFolder.at(out, "out")
     lost = OperationalError("INSERT", {}, Exception("unable to open database file"))
-    assert _history_gone(lost, db, inside) is None  # the folder is there: raised as it is
-    assert _history_gone(ValueError("x"), db, inside) is None
-    out.rename(tmp_path / "moved")
-    out.mkdir()  # another folder put in its place
-    said = _history_gone(lost, db, inside)
-    assert "refusing to write into" in str(said) and "\n" not in str(said)
+    assert _history_gone(lost, db) is None  # the database is there: raised as it is
+    assert _history_gone(ValueError("x"), db) is None
+    with pytest.raises(InputError) as said:  # another folder put in its place: the lock
+        with locked(out):                    # says so, whatever failed
+            out.rename(tmp_path / "moved")
+            out.mkdir()
+            raise _history_gone(lost, db) or lost
+    assert "refusing to write into" in str(said.value) and "\n" not in str(said.value)
     shutil.rmtree(out)
-    said = _history_gone(lost, db, None)
+    said = _history_gone(lost, db)
     assert "history is gone" in str(said) and "\n" not in str(said)
 
 
