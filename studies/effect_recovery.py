@@ -99,12 +99,21 @@ def effect_rows(truth_id: int, truth: dict, posterior: Posterior, baseline: Scen
 
 
 def summarise_effects(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per scenario and outcome: how well the estimated effects track the true ones."""
+    """Per scenario and outcome: how well the estimated effects track the true ones.
+
+    Over the truths whose true and estimated effects are both numbers (a share with no
+    unit to count is none): ``truths`` is how many, so every column of a row speaks of
+    the same truths. A scenario and outcome with none keeps its row, with 0 truths.
+    """
     def corr(g: pd.DataFrame) -> float:
         if len(g) < 3 or g.true_effect.std() == 0 or g.estimated_effect.std() == 0:
             return np.nan
         return float(np.corrcoef(g.true_effect, g.estimated_effect)[0, 1])
 
+    known = np.isfinite(frame.true_effect.to_numpy(float)) & np.isfinite(
+        frame.estimated_effect.to_numpy(float))
+    order = frame[["scenario", "outcome"]].drop_duplicates()
+    frame = frame[known]
     groups = frame.groupby(["scenario", "outcome"], sort=False)
     summary = groups.agg(truths=("truth_id", "size"),
                          mean_true_effect=("true_effect", "mean"),
@@ -112,4 +121,6 @@ def summarise_effects(frame: pd.DataFrame) -> pd.DataFrame:
                          mean_absolute_error=("error", lambda e: float(np.mean(np.abs(e)))),
                          coverage=("covered", "mean")).reset_index()
     summary["correlation"] = [corr(g) for _, g in groups]
+    summary = order.merge(summary, on=["scenario", "outcome"], how="left")
+    summary["truths"] = summary["truths"].fillna(0).astype(int)
     return summary

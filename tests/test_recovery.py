@@ -61,6 +61,16 @@ def test_policy_effects_are_paired_and_follow_the_lever():
     summary = summarise_effects(frame)
     assert set(summary.scenario) == {"baseline", "strict_task_division"}
     assert np.isnan(summary.correlation).all()  # one truth: no correlation to speak of
+    # A truth without a number for its effect is not counted, in any column.
+    blank = frame.copy()
+    blank.loc[(blank.scenario == "strict_task_division")
+              & (blank.outcome == "share_together"), "true_effect"] = np.nan
+    shown = summarise_effects(pd.concat([frame.assign(truth_id=1), blank]))
+    row = shown[(shown.scenario == "strict_task_division")
+                & (shown.outcome == "share_together")].iloc[0]
+    assert row.truths == 1 and row.mean_true_effect == together.true_effect
+    assert row.mean_absolute_error == abs(together.error)
+    assert list(shown.scenario) == list(summary.scenario)  # every row kept, in order
 
 
 @pytest.mark.parametrize("p_full, words", [(0.95, "supports"), (0.05, "prefers the model "
