@@ -96,8 +96,9 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
     A study resumed with another --seed, other settings (``--quick`` against the
     shipped ones) or for another design (``record``: the left-out activity's inputs, an
     ablation's fixed values) must not take calibrations of the old one as its own: the
-    study's manifest would misstate how they were made. A record made before the seed
-    was kept cannot be checked for it.
+    study's manifest would misstate how they were made. A record that does not say one
+    of them (its seed, how it was sampled, which inputs) cannot be checked, and is
+    refused as well.
     """
     kept = calibration_record(directory, remake, inside=inside)
     wanted = {}
@@ -112,8 +113,8 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
         wanted[key] = (key.replace("_", " "), value)
     _same_inputs(kept, asked.get("fixed") or {}, directory)
     for key, (words, value) in wanted.items():
-        if key not in kept and key in ("seed", *procedure()):
-            continue
+        if key not in kept:
+            raise _unchecked(directory, key, words)
         if json.loads(json.dumps(value)) != kept.get(key):
             raise InputError("resume", str(directory), f"the {words} of the study being "
                              f"resumed ({printable(str(value))[:200]}); choose another "
@@ -122,14 +123,23 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
     return kept
 
 
+def _unchecked(directory: Path, key: str, words: str) -> InputError:
+    """The one line for a kept record that does not say what a resume must check."""
+    return InputError(f"{directory / RECORD_FILE}: field '{key}'", "missing", f"the {words} "
+                      "it was made with, as coprod records them; without, whether it was "
+                      "made as this study asks cannot be checked: choose another --out to "
+                      "start a study", problem="a calibration record without")
+
+
 def _same_inputs(kept: dict, fixed: dict, directory: Path) -> None:
     """Refuse a kept calibration whose inputs are not this model's (less those ``fixed``).
 
     The inputs ABC-SMC sampled and those drawn from their priors are together every
     calibrated input, each once (which of the two an input is, the screening decided).
     """
-    if "abc_inputs" not in kept and "prior_inputs" not in kept:
-        return  # a record made before they were kept
+    for key in ("abc_inputs", "prior_inputs"):
+        if key not in kept:
+            raise _unchecked(directory, key, "inputs sampled and drawn from their priors")
     world = {n for n in calibrated_inputs() if n not in fixed}
     sampled, drawn = set(kept.get("abc_inputs", ())), set(kept.get("prior_inputs", ()))
     if sampled | drawn != world or sampled & drawn:

@@ -269,3 +269,17 @@ def test_a_kept_calibration_of_other_inputs_is_not_reused(folder, change):
     with pytest.raises(InputError) as err:
         _reuse(folder)
     library_refusal(err, "a calibration of other inputs")
+
+
+@pytest.mark.parametrize("field", ["seed", "kernel_scaling", "abc_inputs", "prior_inputs",
+                                   "activities_used", "settings"])
+def test_a_kept_record_that_does_not_say_how_it_was_made_is_not_reused(folder, field):
+    # With its seed deleted, leave one out and the ablation (whose truths hold no seed of
+    # their own) would have taken it as made under any --seed.
+    path = folder / "calibration.json"
+    record = json.loads(path.read_text())
+    del record[field]
+    path.write_text(json.dumps(record))
+    with pytest.raises(InputError) as err:
+        _reuse(folder)
+    library_refusal(err, "a calibration record without", f"field '{field}'")
