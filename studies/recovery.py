@@ -148,12 +148,17 @@ def read_kept_effects(path: Path, truth_id: int, scenarios: list[str], *,
     return kept
 
 
+def _close(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Where ``a`` and ``b`` may be one number, each rounded to six significant digits."""
+    return np.abs(a - b) <= 1e-5 * (np.abs(a) + np.abs(b)) + 1e-12
+
+
 def _consistent_effects(kept: pd.DataFrame, path: Path, again: str) -> None:
     """Refuse kept effects that no run writes, in one line naming the row.
 
-    That is an interval upside down, or an error that is not the estimate less the truth
-    (to the six digits the file keeps). Whether ``covered`` agrees with the interval is
-    not checked: the file's rounding may move a bound past the truth.
+    That is an interval upside down, an error that is not the estimate less the truth,
+    or ``covered`` that says otherwise than the interval does: each to the six digits
+    the file keeps (its rounding may move a bound past a truth that close to it).
     """
     low, high = kept["low_90"].to_numpy(float), kept["high_90"].to_numpy(float)
     true, est = kept["true_effect"].to_numpy(float), kept["estimated_effect"].to_numpy(float)
@@ -162,13 +167,21 @@ def _consistent_effects(kept: pd.DataFrame, path: Path, again: str) -> None:
         upside = np.isfinite(low) & np.isfinite(high) & (low > high)
         off = np.isfinite(est) & np.isfinite(true) & np.isfinite(error) & (
             np.abs(error - (est - true)) > 1e-5 * (np.abs(est) + np.abs(true)) + 1e-12)
+        inside = (low <= true) & (true <= high)  # False for a missing bound, as written
+        near = (_close(true, low) | _close(true, high)) & np.isfinite(true)
+    claimed = kept["covered"].to_numpy(bool)
+    wrong = (claimed != inside) & ~near
     for bad, column, allowed in ((upside, "low_90", "at most high_90"),
-                                 (off, "error", "estimated_effect − true_effect")):
+                                 (off, "error", "estimated_effect − true_effect"),
+                                 (wrong, "covered", "whether low_90 ≤ true_effect ≤ "
+                                                    "high_90")):
         if bad.any():
             row = int(np.argmax(bad))
+            value = kept[column].iloc[row]
             raise InputError(f"{path}: row {row + 2}, column '{column}'",
-                             f"{kept[column].iloc[row]:g}", f"allowed: {allowed}; make it "
-                             f"again with '{again}'", problem="kept effects no run writes:")
+                             str(value) if column == "covered" else f"{value:g}",
+                             f"allowed: {allowed}; make it again with '{again}'",
+                             problem="kept effects no run writes:")
 
 
 def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int = 1,

@@ -123,6 +123,10 @@ def _effects(path, truth_id=3):
     (lambda f: f.assign(covered=f.covered.astype(int)), ["covered", "True or False"]),
     (lambda f: f.assign(low_90=0.5), ["row 2", "low_90", "at most high_90"]),
     (lambda f: f.assign(error=0.5), ["row 2", "error", "estimated_effect"]),
+    (lambda f: f.assign(covered=[True, False, *f.covered[2:]]), ["row 3", "covered",
+                                                                 "False", "low_90 ≤"]),
+    (lambda f: f.assign(low_90=0.05, estimated_effect=0.07, error=0.06),
+     ["row 2", "covered", "True"]),
 ])
 def test_kept_effects_of_another_truth_or_design_are_refused(tmp_path, tamper, words):
     from studies.recovery import read_kept_effects
@@ -135,6 +139,20 @@ def test_kept_effects_of_another_truth_or_design_are_refused(tmp_path, tamper, w
         read_kept_effects(path, 3, SCENARIOS)
     text = library_refusal(err, "effects.csv", *words)
     assert "\x1b" not in text
+
+
+def test_kept_effects_rounded_to_six_digits_keep_their_covered_flag(tmp_path):
+    # A truth this close to a bound may fall outside it once both are rounded for the
+    # file: the run's own flag stands.
+    from studies.recovery import read_kept_effects
+
+    path = tmp_path / "effects.csv"
+    frame = _effects(path)
+    frame.assign(low_90=0.0100001, covered=True).to_csv(path, index=False)
+    assert read_kept_effects(path, 3, SCENARIOS).covered.all()
+    frame.assign(true_effect=float("nan"), error=float("nan"), covered=False).to_csv(
+        path, index=False)
+    assert not read_kept_effects(path, 3, SCENARIOS).covered.any()
 
 
 def test_a_calibration_whose_folder_went_away_mid_run_says_so_in_one_line(tmp_path):
