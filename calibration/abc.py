@@ -362,6 +362,9 @@ class CalibrationRun:
     posterior: Posterior | None = None  # posterior.csv
     screening: pd.DataFrame | None = None  # screening.csv
     adjusted: pd.DataFrame | None = None  # posterior_adjusted.csv
+    # Seconds pyabc spent on the generations kept, over every run of a resumed
+    # calibration (wall_time_s is this run's alone); None when a generation lacks its time.
+    sampling_s: float | None = None
 
 
 def stopping_tolerance(settings: Settings, *, seed: int, activities=None,
@@ -618,7 +621,7 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
                           int(history.total_nr_simulations), generation_epsilons(history), wall,
                           settings, _effective_sample_size(weights), noise[0],
                           abc_inputs, prior_inputs, tuple(waves.record()), posterior,
-                          screening, adjusted)
+                          screening, adjusted, sampling_seconds(history))
 
 
 def _split_inputs(out: Path, settings: Settings, seed: int, workers: int,
@@ -714,6 +717,17 @@ def generation_epsilons(history) -> list:
     return pops[pops.t >= 0].epsilon.round(4).tolist()
 
 
+def sampling_seconds(history) -> float | None:
+    """The seconds pyabc spent on every generation kept, over all runs of a resumed one.
+
+    pyabc times each generation (the first sample that sets the tolerance included) and
+    keeps it with the generation; idle time between runs is not counted. None when a
+    generation has no time recorded.
+    """
+    walls = history.get_all_populations().wall_time.to_numpy(float)
+    return float(walls.sum()) if len(walls) and np.isfinite(walls).all() else None
+
+
 def _effective_sample_size(weights: np.ndarray) -> float:
     return float(1 / np.sum(np.square(weights / np.sum(weights))))
 
@@ -722,6 +736,7 @@ def settings_dict(run_: CalibrationRun) -> dict:
     """The run's settings and figures for a manifest."""
     return {"populations": run_.populations, "simulations": run_.simulations,
             "epsilons": run_.epsilons, "wall_time_s": round(run_.wall_time_s, 1),
+            **({} if run_.sampling_s is None else {"sampling_s": round(run_.sampling_s, 1)}),
             "settings": asdict(run_.settings), "run_id": run_.run_id,
             "effective_sample_size": round(run_.effective_sample_size, 1),
             "noise_level": round(run_.noise_level, 3),

@@ -135,6 +135,19 @@ def seconds(value) -> str:
     return f"; {value:,.0f} s in all"
 
 
+def sampled_seconds(sampling: tuple[float, bool] | None) -> str:
+    """A resumed study's time: '; its calibrations sampled for 812 s'; '' if unrecorded.
+
+    "At least" when some calibration's record holds its last run's time alone. The
+    study's own run time would be its last leg alone: seconds, for a study resumed from
+    kept calibrations.
+    """
+    if sampling is None:
+        return ""
+    total, whole = sampling
+    return f"; its calibrations sampled for {'' if whole else 'at least '}{total:,.0f} s"
+
+
 def without_machine_folder(command: str) -> str:
     """A shipped command without the folder of the machine it was made on (``--out DIR``)."""
     return re.sub(r"--out\s+\S+", "--out DIR", command)

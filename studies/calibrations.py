@@ -209,6 +209,7 @@ def _plain(value, depth: int = 0) -> bool:
 # values), each checked when present; anything else in the file is not carried on.
 _RECORDED = (
     ("wall_time_s", lambda v: finite(v) and v >= 0, "a number of seconds >= 0"),
+    ("sampling_s", lambda v: finite(v) and v >= 0, "a number of seconds >= 0"),
     ("settings", recorded_settings, "the calibration's settings (population_size, "
      "max_populations, max_simulations, max_walltime_s, min_epsilon)"),
     ("run_id", whole(0), "a whole number >= 0"),

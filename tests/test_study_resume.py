@@ -301,3 +301,35 @@ def test_a_kept_record_that_does_not_say_how_it_was_made_is_not_reused(folder, f
     with pytest.raises(InputError) as err:
         _reuse(folder)
     library_refusal(err, "a calibration record without", f"field '{field}'")
+
+
+# ---- how long a resumed study took ---------------------------------------------------------
+
+def test_a_calibration_records_its_sampling_over_all_its_runs(kept):
+    # wall_time_s is one run's; a calibration resumed across sessions took longer.
+    record = json.loads((kept / "calibration.json").read_text())
+    assert 0 < record["sampling_s"] <= record["wall_time_s"]
+
+
+@pytest.mark.parametrize(("resumed", "records", "said"), [
+    (False, [{"wall_time_s": 100.0}, {"wall_time_s": 50.0}], "; 7 s in all"),
+    (True, [{"wall_time_s": 100.0, "sampling_s": 900.0}, {"wall_time_s": 5.0,
+                                                          "sampling_s": 60.0}],
+     "; its calibrations sampled for 960 s"),
+    (True, [{"wall_time_s": 100.0, "sampling_s": 900.0}, {"wall_time_s": 5.0}],
+     "; its calibrations sampled for at least 905 s"),
+    (True, [{"calibration": {"wall_time_s": 5.0, "sampling_s": 60.0}}], "for 60 s"),
+    (True, [{"epsilons": [1.0]}], ""),
+])
+def test_a_resumed_study_is_timed_by_its_calibrations_not_its_last_run(resumed, records,
+                                                                      said):
+    # A study resumed from kept calibrations runs for seconds: "7 s in all" was its time.
+    from coprod.report_studies import manifest_facts
+
+    record = {"command": "coprod recovery --out x", "seed": 1, "resumed": resumed,
+              "wall_time_total_s": 7.0,
+              "calibrations": {f"truth_{k:02d}": r for k, r in enumerate(records)}}
+    shown = manifest_facts(record, "coprod recovery")["seconds"]
+    assert said in shown and (said or shown == "")
+    if resumed:
+        assert "7 s" not in shown

@@ -370,7 +370,7 @@ def collect_loo(root: Path) -> dict:
              if isinstance(c, dict)] if isinstance(calibrations, dict) else []
     return {"model": _model_of(record, folder / "leave_one_out_manifest.json"),
             "calibration_wall_s": [w for w in walls if w is not None],
-            "elapsed_s": _finite(record.get("wall_time_total_s")),
+            **_made_in(record),
             "workers": _finite(record.get("workers")),
             "draws": _finite(record.get("draws")),
             "calibrations": len(calibrations) if isinstance(calibrations, dict) else 0,
@@ -418,6 +418,35 @@ def collect_design(root: Path) -> dict:
             "rows": rows, "best": best, "reading": reading}
 
 
+def _made_in(record: dict) -> dict:
+    """How long a study took, as its manifest says: its run, or its calibrations' sampling.
+
+    A resumed study's own run time is its last leg (seconds, when its calibrations were
+    kept); its calibrations' sampling over all their runs says what it cost.
+    """
+    from coprod.report_studies import study_sampling
+
+    return {"elapsed_s": _finite(record.get("wall_time_total_s")),
+            "workers": _finite(record.get("workers")),
+            "resumed": record.get("resumed") is not False,
+            "sampling": study_sampling(record)}
+
+
+def _study_time(study: dict) -> str:
+    """'4,214 s on 2 workers' for a study made in one run, else its calibrations' sampling.
+
+    That is 'at least 13,785 s of sampling on 2 workers' when a record holds a last run's
+    time alone.
+    """
+    workers = f" on {study['workers']:.0f} workers" if study["workers"] else ""
+    if not study["resumed"] and study["elapsed_s"]:
+        return f"{_thousands(study['elapsed_s'])} s{workers}"
+    if study["sampling"]:
+        total, whole = study["sampling"]
+        return f"{'' if whole else 'at least '}{_thousands(total)} s of sampling{workers}"
+    return ""
+
+
 def collect_recovery(root: Path) -> dict:
     """The shipped recovery study: per input and pooled coverage, the policy effects'."""
     from coprod.report_studies import noise_reached
@@ -443,7 +472,7 @@ def collect_recovery(root: Path) -> dict:
                 truth_folder(k) for k in range(int(cases.truth_id.nunique()))]),
             "truths": int(cases.truth_id.nunique()), "cases": len(cases),
             "covered": float((cases.covered.astype(str) == "True").mean()),
-            "elapsed_s": _finite(record.get("wall_time_total_s")),
+            **_made_in(record),
             "workers": _finite(record.get("workers")),
             "draws": _finite(how.get("posterior_draws")),
             "replicates": _finite(how.get("replicates_at_truth")),
@@ -478,9 +507,7 @@ def collect_ablation(root: Path) -> dict:
     full = table[table.mechanism.astype(str).str.startswith("none")]
     rows = table[~table.mechanism.astype(str).str.startswith("none")]
     return {"model": _model_of(record, folder / "ablation_manifest.json"),
-            "elapsed_s": _finite(record.get("wall_time_total_s")),
-            "workers": _finite(record.get("workers")),
-            "off": _finite(record.get("off_value")), "resumed": bool(record.get("resumed")),
+            **_made_in(record), "off": _finite(record.get("off_value")),
             "calibrations": len(calibrations),
             "full": {"epsilon": float(full.final_epsilon.iloc[0]),
                      "inside": int(full.shares_inside_predictive_90.iloc[0]),
@@ -865,13 +892,8 @@ def render_loo(loo: dict, v: dict, *, current: bool) -> str:
     """The leave-one-out study, where its model version belongs (``current``) or nothing."""
     if (loo["model"] == v["current"]) != current:
         return ""
-    walls = loo.get("calibration_wall_s") or []
-    # A resumed study times its last run: the calibrations' own times add up the whole.
-    made = (f"{loo['calibrations']} calibrations, {_thousands(sum(walls))} s of sampling on "
-            f"{loo['workers']:.0f} workers" if walls else
-            f"{loo['calibrations']} calibrations, {_thousands(loo['elapsed_s'])} s on "
-            f"{loo['workers']:.0f} workers" if loo["elapsed_s"] else
-            f"{loo['calibrations']} calibrations")
+    took = _study_time(loo)
+    made = f"{loo['calibrations']} calibrations" + (f", {took}" if took else "")
     logit = loo["logit_error"] is not None
     rivals = ("error", "naive_error", "logit_error") if logit else ("error", "naive_error")
     lines = [
@@ -923,8 +945,8 @@ def render_recovery(r: dict, v: dict, *, current: bool) -> str:
     """The recovery study, where its model version belongs (``current``) or nothing."""
     if (r["model"] == v["current"]) != current:
         return ""
-    made = (f", {_thousands(r['elapsed_s'])} s on {r['workers']:.0f} workers"
-            if r["elapsed_s"] else "")
+    took = _study_time(r)
+    made = f", {took}" if took else ""
     coverages = [i["coverage"] for i in r["inputs"]]
     outside = [i["parameter"] for i in r["inputs"] if not 0.8 <= i["coverage"] <= 0.97]
     verdict = "inside" if 0.8 <= r["covered"] <= 0.97 else "outside"
@@ -991,9 +1013,8 @@ def render_ablation(a: dict, v: dict, *, current: bool) -> str:
 
     if (a["model"] == v["current"]) != current:
         return ""
-    last = "its last run " if a["resumed"] else ""  # a resumed study times its last run
-    made = (f", {a['calibrations']} calibrations, {last}{_thousands(a['elapsed_s'])} s on "
-            f"{a['workers']:.0f} workers" if a["elapsed_s"] else "")
+    took = _study_time(a)
+    made = f", {a['calibrations']} calibrations" + (f", {took}" if took else "")
     full = a["full"]
     lines = [
         f"**Which mechanisms the survey supports, model version {a['model']}** (`coprod "
