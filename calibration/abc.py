@@ -42,7 +42,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -362,8 +362,8 @@ class CalibrationRun:
     posterior: Posterior | None = None  # posterior.csv
     screening: pd.DataFrame | None = None  # screening.csv
     adjusted: pd.DataFrame | None = None  # posterior_adjusted.csv
-    # Seconds pyabc spent on the generations kept, over every run of a resumed
-    # calibration (wall_time_s is this run's alone); None when a generation lacks its time.
+    # Seconds of sampling over every run of a resumed calibration: the generations
+    # earlier runs kept, and this run (wall_time_s is this run's alone).
     sampling_s: float | None = None
 
 
@@ -600,6 +600,7 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
         noise.append(level)
         return min_epsilon
 
+    started = datetime.now()  # as pyabc stamps each generation's end
     t0 = time.perf_counter()
     distance = _distance(waves, obs, activities)
     history = run_abc(out / "abc.db", [FixedModel(fixed, abc_inputs, prior_inputs, waves)],
@@ -621,7 +622,7 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
                           int(history.total_nr_simulations), generation_epsilons(history), wall,
                           settings, _effective_sample_size(weights), noise[0],
                           abc_inputs, prior_inputs, tuple(waves.record()), posterior,
-                          screening, adjusted, sampling_seconds(history))
+                          screening, adjusted, earlier_seconds(history, started) + wall)
 
 
 def _split_inputs(out: Path, settings: Settings, seed: int, workers: int,
@@ -717,15 +718,17 @@ def generation_epsilons(history) -> list:
     return pops[pops.t >= 0].epsilon.round(4).tolist()
 
 
-def sampling_seconds(history) -> float | None:
-    """The seconds pyabc spent on every generation kept, over all runs of a resumed one.
+def earlier_seconds(history, started: datetime) -> float:
+    """Seconds pyabc spent on the generations earlier runs of a resumed calibration kept.
 
     pyabc times each generation (the first sample that sets the tolerance included) and
-    keeps it with the generation; idle time between runs is not counted. None when a
-    generation has no time recorded.
+    stamps its end: those that ended before this run ``started`` (and are still there:
+    a half-saved one was removed) are what the earlier runs sampled.
     """
-    walls = history.get_all_populations().wall_time.to_numpy(float)
-    return float(walls.sum()) if len(walls) and np.isfinite(walls).all() else None
+    pops = history.get_all_populations()
+    ended = pd.to_datetime(pops.population_end_time)
+    walls = pops.wall_time.to_numpy(float)[(ended < started).to_numpy()]
+    return float(np.nansum(walls))
 
 
 def _effective_sample_size(weights: np.ndarray) -> float:

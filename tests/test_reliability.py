@@ -373,9 +373,12 @@ def test_ctrl_c_while_a_generation_is_saved_keeps_it_whole_and_resumes(tmp_path,
     capsys.readouterr()
     assert check_history(tmp_path / "abc.db", 8) == 2  # whole: nothing to remove
     assert capsys.readouterr().err == ""
-    assert calibrate(tmp_path, seed=1, settings=two, resume=True,
-                     progress=False).populations == 2
+    resumed = calibrate(tmp_path, seed=1, settings=two, resume=True, progress=False)
+    assert resumed.populations == 2
     assert len(pd.read_csv(tmp_path / "posterior.csv")) == 8
+    # Its sampling counts both runs' generations, not the resumed run's alone.
+    first = _generation_seconds(tmp_path / "abc.db")
+    assert first > 0 and resumed.sampling_s == pytest.approx(resumed.wall_time_s + first)
 
 
 @pytest.mark.parametrize("damage, message", [
@@ -417,6 +420,16 @@ def test_a_half_saved_last_generation_is_removed_and_the_whole_ones_kept(small_d
     assert len(err) == 1 and "generation 1 was saved only in part (5 of 8" in err[0]
     assert "kept generations 0 to 0" in err[0]
     assert run.populations == 2 and len(pd.read_csv(tmp_path / "posterior.csv")) == 8
+    # The half-saved generation's time is not counted: it was sampled again.
+    kept = _generation_seconds(tmp_path / "abc.db", before=1)
+    assert run.sampling_s == pytest.approx(run.wall_time_s + kept)
+
+
+def _generation_seconds(db, before=None) -> float:
+    """pyabc's recorded seconds of the generations in ``db`` (those with t < ``before``)."""
+    with sqlite3.connect(db) as con:
+        rows = con.execute("SELECT t, wall_time FROM populations").fetchall()
+    return sum(w for t, w in rows if before is None or t < before)
 
 
 @pytest.mark.parametrize("argv", [
