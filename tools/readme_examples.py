@@ -366,7 +366,8 @@ def collect_loo(root: Path) -> dict:
                    "inside": int(inside[part.index].sum()), **errors(part)}
                   for activity, part in table.groupby("activity", sort=False)]
     calibrations = record.get("calibrations", {})
-    walls = [_finite(c.get("wall_time_s")) for c in calibrations.values()
+    # Each calibration's sampling over all its runs where recorded, else its last run's.
+    walls = [_finite(c.get("sampling_s", c.get("wall_time_s"))) for c in calibrations.values()
              if isinstance(c, dict)] if isinstance(calibrations, dict) else []
     return {"model": _model_of(record, folder / "leave_one_out_manifest.json"),
             "calibration_wall_s": [w for w in walls if w is not None],
