@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from calibration.posterior import NOT_IDENTIFIED, load_posterior, shipped_study_file
-from coprod.report_text import sampled_seconds, seconds, without_machine_folder
+from coprod.report_text import took, without_machine_folder
 from runtime.fields import Fields, finite, optional, whole
 from runtime.files import read_own_json
 from runtime.manifests import Manifest, model_version_of
@@ -48,9 +48,7 @@ def manifest_facts(record: dict, remake: str) -> dict:
     date = record.get("date")
     return {"command": without_machine_folder(str(record.get("command", ""))),
             "seed": record.get("seed"), "date": date if isinstance(date, str) else None,
-            "seconds": seconds(record.get("wall_time_total_s")) if record.get(
-                "resumed") is False or "calibrations" not in record else
-            sampled_seconds(study_sampling(record)),
+            "seconds": took(study_duration(record)),
             "stale": None if made == MODEL_VERSION else
             {"made": made, "current": MODEL_VERSION, "remake": remake}}
 
@@ -124,18 +122,24 @@ def noise_reached(calibrations, names=None) -> dict | None:
             "worst": max(above) if above else None}
 
 
-def study_sampling(record) -> tuple[float, bool] | None:
-    """Seconds a study's calibrations sampled, and whether that is all of it.
+def study_duration(record) -> tuple[float, str] | None:
+    """How long a study took, as its manifest says: ``(seconds, how)``; None if unrecorded.
 
-    ``record``: the study's manifest. Each calibration's ``sampling_s`` counts every
-    generation over all its runs; a record without one counts its ``wall_time_s``, its
-    last run alone, which is all of it only when the study was not resumed. Returns
-    (total, whole), or None when no calibration recorded a time.
+    ``how``: ``"run"``, the study's own run, for one made in a single run (or without
+    calibrations); otherwise its calibrations' sampling, since a resumed study's own run
+    is its last leg (seconds, when its calibrations were kept): ``"sampling"`` when each
+    calibration's ``sampling_s`` counts every generation over all its runs, ``"at least"``
+    when some record holds only ``wall_time_s``, its last run's. README and report say it
+    alike (:func:`coprod.report_text.took`).
     """
-    calibrations = record.get("calibrations") if isinstance(record, Mapping) else None
+    if not isinstance(record, Mapping):
+        return None
+    calibrations = record.get("calibrations")
+    if record.get("resumed") is False or calibrations is None:
+        total = record.get("wall_time_total_s")
+        return (float(total), "run") if finite(total) and total >= 0 else None
     if not isinstance(calibrations, Mapping):
         return None
-    one_run = record.get("resumed") is False
     total, whole, counted = 0.0, True, 0
     for made in calibrations.values():
         # An ablation's record holds its calibration's under "calibration".
@@ -144,14 +148,13 @@ def study_sampling(record) -> tuple[float, bool] | None:
         last = made.get("wall_time_s") if isinstance(made, Mapping) else None
         if finite(sampled) and sampled >= 0:
             total, counted = total + sampled, counted + 1
-        elif finite(last) and last >= 0:
-            total, counted = total + last, counted + 1
-            whole = whole and one_run  # its last run: all of it only in one run
         else:
-            whole = False
+            whole = False  # its last run's time, or none: a part of it at most
+            if finite(last) and last >= 0:
+                total, counted = total + last, counted + 1
     if not counted or not math.isfinite(total):
         return None
-    return total, whole
+    return total, "sampling" if whole else "at least"
 
 
 def noise_sentence(stopping: dict | None) -> str:

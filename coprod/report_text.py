@@ -8,7 +8,6 @@ computed from the outputs it describes.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 
@@ -127,25 +126,24 @@ def horizon_words(horizons: tuple[int, ...]) -> str:
             "levers switch, so the horizon counts from the switch.")
 
 
-def seconds(value) -> str:
-    """'; 812 s in all' for a recorded duration; '' when none is recorded."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or \
-            not math.isfinite(value) or value < 0:
-        return ""
-    return f"; {value:,.0f} s in all"
+def duration_words(duration: tuple[float, str] | None, workers: str = "") -> str:
+    """A study's :func:`~coprod.report_studies.study_duration` in words ('' if none).
 
-
-def sampled_seconds(sampling: tuple[float, bool] | None) -> str:
-    """A resumed study's time: '; its calibrations sampled for 812 s'; '' if unrecorded.
-
-    "At least" when some calibration's record holds its last run's time alone. The
-    study's own run time would be its last leg alone: seconds, for a study resumed from
-    kept calibrations.
+    '4,214 s' for its own run, '(at least) 13,785 s of sampling' for a resumed study's
+    calibrations; ``workers`` (' on 2 workers') follows. README and report say it alike.
     """
-    if sampling is None:
+    if duration is None:
         return ""
-    total, whole = sampling
-    return f"; its calibrations sampled for {'' if whole else 'at least '}{total:,.0f} s"
+    total, how = duration
+    if how == "run":
+        return f"{total:,.0f} s{workers}"
+    return f"{'at least ' if how == 'at least' else ''}{total:,.0f} s of sampling{workers}"
+
+
+def took(duration: tuple[float, str] | None) -> str:
+    """'; 4,214 s in all' or '; at least 13,785 s of sampling', for the report ('' if none)."""
+    words = duration_words(duration)
+    return f"; {words}{' in all' if duration[1] == 'run' else ''}" if words else ""
 
 
 def without_machine_folder(command: str) -> str:

@@ -11,7 +11,7 @@ from coprod.report_text import (
     horizon_words,
     level,
     paired_change,
-    seconds,
+    took,
 )
 from sim.errors import InputError
 
@@ -34,9 +34,11 @@ def test_one_policy_is_not_ranked_among_itself():
 
 
 def test_a_duration_is_said_only_when_recorded():
-    assert seconds(4213.5) == "; 4,214 s in all"
+    from coprod.report_studies import study_duration
+
+    assert took(study_duration({"wall_time_total_s": 4213.5})) == "; 4,214 s in all"
     for missing in (None, "?", float("nan"), -1, True):
-        assert seconds(missing) == ""
+        assert took(study_duration({"wall_time_total_s": missing})) == ""
 
 
 def test_trust_carries_its_scale_and_shares_their_points():

@@ -315,10 +315,10 @@ def test_a_calibration_records_its_sampling_over_all_its_runs(kept):
     (False, [{"wall_time_s": 100.0}, {"wall_time_s": 50.0}], "; 7 s in all"),
     (True, [{"wall_time_s": 100.0, "sampling_s": 900.0}, {"wall_time_s": 5.0,
                                                           "sampling_s": 60.0}],
-     "; its calibrations sampled for 960 s"),
+     "; 960 s of sampling"),
     (True, [{"wall_time_s": 100.0, "sampling_s": 900.0}, {"wall_time_s": 5.0}],
-     "; its calibrations sampled for at least 905 s"),
-    (True, [{"calibration": {"wall_time_s": 5.0, "sampling_s": 60.0}}], "for 60 s"),
+     "; at least 905 s of sampling"),
+    (True, [{"calibration": {"wall_time_s": 5.0, "sampling_s": 60.0}}], "; 60 s of"),
     (True, [{"epsilons": [1.0]}], ""),
 ])
 def test_a_resumed_study_is_timed_by_its_calibrations_not_its_last_run(resumed, records,

@@ -372,7 +372,6 @@ def collect_loo(root: Path) -> dict:
     return {"model": _model_of(record, folder / "leave_one_out_manifest.json"),
             "calibration_wall_s": [w for w in walls if w is not None],
             **_made_in(record),
-            "workers": _finite(record.get("workers")),
             "draws": _finite(record.get("draws")),
             "calibrations": len(calibrations) if isinstance(calibrations, dict) else 0,
             "shares": len(table), "inside": int(inside.sum()), **errors(table),
@@ -420,32 +419,19 @@ def collect_design(root: Path) -> dict:
 
 
 def _made_in(record: dict) -> dict:
-    """How long a study took, as its manifest says: its run, or its calibrations' sampling.
-
-    A resumed study's own run time is its last leg (seconds, when its calibrations were
-    kept); its calibrations' sampling over all their runs says what it cost.
-    """
-    from coprod.report_studies import study_sampling
+    """How long a study took (:func:`coprod.report_studies.study_duration`) and on what."""
+    from coprod.report_studies import study_duration
 
     return {"elapsed_s": _finite(record.get("wall_time_total_s")),
-            "workers": _finite(record.get("workers")),
-            "resumed": record.get("resumed") is not False,
-            "sampling": study_sampling(record)}
+            "workers": _finite(record.get("workers")), "duration": study_duration(record)}
 
 
 def _study_time(study: dict) -> str:
-    """'4,214 s on 2 workers' for a study made in one run, else its calibrations' sampling.
+    """'4,214 s on 2 workers', or 'at least 13,785 s of sampling on 2 workers', or ''."""
+    from coprod.report_text import duration_words
 
-    That is 'at least 13,785 s of sampling on 2 workers' when a record holds a last run's
-    time alone.
-    """
     workers = f" on {study['workers']:.0f} workers" if study["workers"] else ""
-    if not study["resumed"] and study["elapsed_s"]:
-        return f"{_thousands(study['elapsed_s'])} s{workers}"
-    if study["sampling"]:
-        total, whole = study["sampling"]
-        return f"{'' if whole else 'at least '}{_thousands(total)} s of sampling{workers}"
-    return ""
+    return duration_words(study.get("duration"), workers)
 
 
 def collect_recovery(root: Path) -> dict:
@@ -474,7 +460,6 @@ def collect_recovery(root: Path) -> dict:
             "truths": int(cases.truth_id.nunique()), "cases": len(cases),
             "covered": float((cases.covered.astype(str) == "True").mean()),
             **_made_in(record),
-            "workers": _finite(record.get("workers")),
             "draws": _finite(how.get("posterior_draws")),
             "replicates": _finite(how.get("replicates_at_truth")),
             "inputs": [{"parameter": str(r.parameter), "coverage": float(r.coverage),
