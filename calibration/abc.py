@@ -65,7 +65,7 @@ from calibration.waves import FIRST_YEAR, Wave, Waves
 from runtime.fields import finite
 from runtime.files import atomic_write_frame
 from runtime.interrupts import interrupts_deferred
-from runtime.paths import folder_replaced
+from runtime.paths import OutputFolder, folder_replaced
 from runtime.pool import collector_spares_existing, connect
 from sim.errors import InputError
 from sim.parameters import DISCRETE, FREE, PARAMETERS, from_unit
@@ -400,7 +400,10 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
     """
     db = Path(db)
     abc = _abc_smc(models, priors, distance, settings, workers, scheduler)
-    _checked_generations(abc, inside)
+    # The calibration's own folder too (a study's truth_NN in --out): replaced by a link
+    # to another study's, pyabc would append this run's generations to that one's history.
+    folders = () if inside is None else (inside, OutputFolder.at(db.parent, inside.where))
+    _checked_generations(abc, folders)
     try:
         done_before = _open_history(abc, db, observed, settings.population_size, resume,
                                     inside)
@@ -422,28 +425,33 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
                          "--resume with the same --out continues from there")
         raise
     except Exception as err:
+        for folder in folders:  # whatever failed once a folder was replaced, say that
+            folder.check_same()
         gone = _history_gone(err, db)
         if gone is None:
             raise
         raise gone from None
 
 
-def _checked_generations(abc, inside) -> None:
-    """Make ``abc`` refuse to go on once --out is not the folder locked.
+def _checked_generations(abc, folders: tuple) -> None:
+    """Make ``abc`` refuse to go on once a folder is not the one it began in.
 
-    pyabc writes each generation into ``abc.db`` by its path: were --out moved and
-    another folder (or a link to one: another study) put in its place, the generation
-    would go into the stranger's database. The folder is checked before each
-    generation's sampling and again before pyabc writes what was sampled; when it is
-    not the same, pyabc's closing write (its run's end time) is not made either.
+    ``folders``: --out as locked and the calibration's folder in it
+    (:class:`runtime.paths.OutputFolder`). pyabc writes each generation into ``abc.db``
+    by its path: were either moved and another folder (or a link to one: another study)
+    put in its place, the generation would go into the stranger's database. They are
+    checked before each generation's sampling and again before pyabc writes what was
+    sampled; when one is not the same, pyabc's closing write (its run's end time) is not
+    made either.
     """
-    if inside is None:
+    if not folders:
         return
     sample = abc.sampler.sample_until_n_accepted
 
     def same_folder():
         try:
-            inside.check_same()
+            for folder in folders:
+                folder.check_same()
         except InputError:
             abc.history.done = lambda *args, **kwargs: None
             raise

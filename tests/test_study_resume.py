@@ -198,7 +198,8 @@ def test_a_kept_posterior_cut_short_is_mended_by_restoring_it_not_by_deleting_it
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("swap", ["link to another study", "copy of itself"])
+@pytest.mark.parametrize("swap", ["link to another study", "copy of itself",
+                                  "its truth linked to another study's"])
 def test_a_study_whose_out_is_swapped_mid_calibration_writes_into_no_other_folder(
         tmp_path, swap):
     # pyabc writes each generation into abc.db by its path: with --out moved and a link
@@ -237,15 +238,20 @@ def test_a_study_whose_out_is_swapped_mid_calibration_writes_into_no_other_folde
             out.rename(moved)
             (tmp_path / "copy").rename(out)
             kept = digests(out)
-        else:
+        elif swap == "link to another study":
             out.rename(moved)
             out.symlink_to(other)
+        else:  # --out stays; the calibration's own folder in it is replaced
+            moved.mkdir()
+            (out / "truth_00").rename(moved / "truth_00")
+            (out / "truth_00").symlink_to(other / "truth_00")
         err = run.communicate(timeout=300)[1]
     finally:
         run.kill()
         run.wait()
     assert run.returncode == 2 and "Traceback" not in err, err
     assert len(err.strip().splitlines()) == 1 and "moved or replaced" in err, err
+    assert "truth_00" in err or swap != "its truth linked to another study's", err
     assert digests(other) == before  # the other study is as it was
     if swap == "copy of itself":
         assert digests(out) == kept  # "nothing was written into it" is true
