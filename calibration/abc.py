@@ -42,7 +42,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -341,6 +341,9 @@ def _progress_logging(show: bool) -> None:
             logger.propagate = False
 
 
+LONGEST_S = 1e8  # seconds (three years): a recorded duration past it is no measurement
+
+
 @dataclass(frozen=True)
 class CalibrationRun:
     """What a calibration produced and how."""
@@ -363,7 +366,7 @@ class CalibrationRun:
     screening: pd.DataFrame | None = None  # screening.csv
     adjusted: pd.DataFrame | None = None  # posterior_adjusted.csv
     # Seconds of sampling over every run of a resumed calibration: the generations
-    # earlier runs kept, and this run (wall_time_s is this run's alone).
+    # earlier runs kept, and this run (wall_time_s is this run's alone); None if unknown.
     sampling_s: float | None = None
 
 
@@ -386,7 +389,7 @@ def stopping_tolerance(settings: Settings, *, seed: int, activities=None,
 def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
             settings: Settings, seed: int, tolerance: Callable[[], float],
             workers: int = 1, scheduler: str | None = None, resume: bool = False,
-            inside=None):
+            inside=None, opened: Callable | None = None):
     """Set up pyabc's ABC-SMC and run it (or continue the run in ``db``); its History.
 
     One or several ``models`` (with one prior each: model selection). ``tolerance()``
@@ -396,7 +399,8 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
     on ``resume`` a damaged ``db`` is refused in one line and a half-saved last
     generation removed (:func:`calibration.history.check_history`). Ctrl-C says how
     many generations are kept. ``inside``: the folder being written
-    (:func:`runtime.locks.locked`), which ``db`` must not lead out of.
+    (:func:`runtime.locks.locked`), which ``db`` must not lead out of. ``opened(history)``
+    is called once the history is open and checked, before anything is sampled.
     """
     db = Path(db)
     abc = _abc_smc(models, priors, distance, settings, workers, scheduler)
@@ -407,6 +411,8 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
     try:
         done_before = _open_history(abc, db, observed, settings.population_size, resume,
                                     inside)
+        if opened is not None:
+            opened(abc.history)
         min_epsilon = tolerance()
         remaining = settings.max_populations - done_before
         if remaining <= 0:
@@ -608,13 +614,14 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
         noise.append(level)
         return min_epsilon
 
-    started = datetime.now()  # as pyabc stamps each generation's end
+    earlier = []  # what earlier runs sampled, read once the history is open and checked
     t0 = time.perf_counter()
     distance = _distance(waves, obs, activities)
     history = run_abc(out / "abc.db", [FixedModel(fixed, abc_inputs, prior_inputs, waves)],
                       [prior(fixed, abc_inputs)], obs, distance,
                       settings=settings, seed=seed, tolerance=tolerance, workers=workers,
-                      scheduler=scheduler, resume=resume, inside=inside)
+                      scheduler=scheduler, resume=resume, inside=inside,
+                      opened=lambda history: earlier.append(kept_seconds(history)))
     wall = time.perf_counter() - t0
     try:
         weights, posterior = _write_last_generation(out, history, fixed, prior_inputs,
@@ -630,7 +637,8 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
                           int(history.total_nr_simulations), generation_epsilons(history), wall,
                           settings, _effective_sample_size(weights), noise[0],
                           abc_inputs, prior_inputs, tuple(waves.record()), posterior,
-                          screening, adjusted, earlier_seconds(history, started) + wall)
+                          screening, adjusted,
+                          None if earlier[0] is None else earlier[0] + wall)
 
 
 def _split_inputs(out: Path, settings: Settings, seed: int, workers: int,
@@ -726,17 +734,25 @@ def generation_epsilons(history) -> list:
     return pops[pops.t >= 0].epsilon.round(4).tolist()
 
 
-def earlier_seconds(history, started: datetime) -> float:
-    """Seconds pyabc spent on the generations earlier runs of a resumed calibration kept.
+def kept_seconds(history) -> float | None:
+    """Seconds pyabc spent on the generations ``history`` holds (0.0 for none).
 
     pyabc times each generation (the first sample that sets the tolerance included) and
-    stamps its end: those that ended before this run ``started`` (and are still there:
-    a half-saved one was removed) are what the earlier runs sampled.
+    keeps the time with it: read as a resumed calibration is opened, what its earlier
+    runs sampled. A generation without a time counts none (pyabc times its first sample
+    once it is taken: a new history holds it untimed). None when a time is not a number
+    of seconds from 0 to :data:`LONGEST_S`, or they sum past it: the sampling is unknown.
     """
-    pops = history.get_all_populations()
-    ended = pd.to_datetime(pops.population_end_time)
-    walls = pops.wall_time.to_numpy(float)[(ended < started).to_numpy()]
-    return float(np.nansum(walls))
+    walls = history.get_all_populations().wall_time
+    timed = pd.to_numeric(walls, errors="coerce").to_numpy(float)
+    if (np.isnan(timed) & walls.notna().to_numpy()).any():
+        return None  # a time that is not a number
+    timed = timed[~np.isnan(timed)]
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(timed.sum())
+    if not (np.isfinite(timed).all() and (timed >= 0).all() and 0 <= total <= LONGEST_S):
+        return None
+    return total
 
 
 def _effective_sample_size(weights: np.ndarray) -> float:

@@ -19,6 +19,7 @@ import numpy as np
 
 from calibration.abc import (
     DEFAULT,
+    LONGEST_S,
     QUICK,
     Settings,
     calibrate,
@@ -108,7 +109,8 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
         wanted["settings"] = ("settings (--quick or the shipped ones)",
                               asdict(asked["settings"]))
     for key, value in (record or {}).items():
-        wanted.setdefault(key, (key.replace("_", " "), value))
+        wanted.setdefault(key, ({"fixed": "fixed inputs' values"}.get(
+            key, key.replace("_", " ")), value))
     for key, value in procedure().items():  # recorded since these were kept
         wanted[key] = (key.replace("_", " "), value)
     _same_inputs(kept, asked.get("fixed") or {}, directory)
@@ -125,10 +127,10 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
 
 def _unchecked(directory: Path, key: str, words: str) -> InputError:
     """The one line for a kept record that does not say what a resume must check."""
-    return InputError(f"{directory / RECORD_FILE}: field '{key}'", "missing", f"the {words} "
-                      "it was made with, as coprod records them; without, whether it was "
-                      "made as this study asks cannot be checked: choose another --out to "
-                      "start a study", problem="a calibration record without")
+    return InputError(str(directory / RECORD_FILE), key, f"the {words} it was made with, "
+                      "as coprod records them; without, whether it was made as this study "
+                      "asks cannot be checked: choose another --out to start a study",
+                      problem="a calibration record without the field")
 
 
 def _same_inputs(kept: dict, fixed: dict, directory: Path) -> None:
@@ -208,8 +210,10 @@ def _plain(value, depth: int = 0) -> bool:
 # studies add: the inputs a left-out activity's calibration used, an ablation's fixed
 # values), each checked when present; anything else in the file is not carried on.
 _RECORDED = (
-    ("wall_time_s", lambda v: finite(v) and v >= 0, "a number of seconds >= 0"),
-    ("sampling_s", lambda v: finite(v) and v >= 0, "a number of seconds >= 0"),
+    ("wall_time_s", lambda v: finite(v) and 0 <= v <= LONGEST_S,
+     f"a number of seconds from 0 to {LONGEST_S:.0e}"),
+    ("sampling_s", lambda v: finite(v) and 0 <= v <= LONGEST_S,
+     f"a number of seconds from 0 to {LONGEST_S:.0e}"),
     ("settings", recorded_settings, "the calibration's settings (population_size, "
      "max_populations, max_simulations, max_walltime_s, min_epsilon)"),
     ("run_id", whole(0), "a whole number >= 0"),

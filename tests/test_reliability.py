@@ -425,11 +425,35 @@ def test_a_half_saved_last_generation_is_removed_and_the_whole_ones_kept(small_d
     assert run.sampling_s == pytest.approx(run.wall_time_s + kept)
 
 
+@pytest.mark.parametrize(("wall_time", "counted"), [
+    ("'abc'", None), ("-1e9", None), ("1e308", None), ("NULL", "others"), ("2.5", "all")])
+def test_a_resumed_calibration_with_odd_generation_times_records_what_it_can(
+        small_db, tmp_path, wall_time, counted):
+    # A time pyabc never writes was a traceback, or a record (-999999998 s, or inf written
+    # as null) that the next --resume refused, with a remedy that made it again.
+    from calibration.abc import Settings, calibrate
+
+    db = tmp_path / "abc.db"
+    db.write_bytes(small_db)
+    with sqlite3.connect(db) as con:
+        con.execute(f"UPDATE populations SET wall_time = {wall_time} WHERE t = 0")
+        con.execute("UPDATE populations SET population_end_time = "
+                    "'2020-01-01T00:00:00+05:00' WHERE t = 1")  # pyabc writes no zone
+    run = calibrate(tmp_path, seed=1, settings=Settings(max_populations=2, **EIGHT),
+                    resume=True, progress=False)
+    assert run.populations == 2
+    if counted is None:  # unknown: the record leaves it out, the study says "at least"
+        assert run.sampling_s is None
+    else:
+        earlier = _generation_seconds(db)
+        assert run.sampling_s == pytest.approx(run.wall_time_s + earlier)
+
+
 def _generation_seconds(db, before=None) -> float:
     """pyabc's recorded seconds of the generations in ``db`` (those with t < ``before``)."""
     with sqlite3.connect(db) as con:
         rows = con.execute("SELECT t, wall_time FROM populations").fetchall()
-    return sum(w for t, w in rows if before is None or t < before)
+    return sum(w for t, w in rows if (before is None or t < before) and w is not None)
 
 
 @pytest.mark.parametrize("argv", [
