@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from calibration.abc import LONGEST_S
 from calibration.posterior import NOT_IDENTIFIED, load_posterior, shipped_study_file
 from coprod.report_text import took, without_machine_folder
 from runtime.fields import Fields, finite, optional, whole
@@ -85,6 +86,8 @@ def how_calibrated(manifest) -> str:
 def effect_text(value: float, name: str, signed: bool = True) -> str:
     """An effect in the outcome's unit: percentage points for shares, else whole units."""
     o, sign = outcome(name), "+" if signed else ""
+    if not finite(value):  # a scenario and outcome no truth gave a number for
+        return "—"
     if o.unit == "%":
         return f"{value * o.scale:{sign}.1f} pts"
     unit = {"0–1": " on the 0–1 scale"}.get(o.unit, f" {o.unit}")
@@ -122,39 +125,51 @@ def noise_reached(calibrations, names=None) -> dict | None:
             "worst": max(above) if above else None}
 
 
+def calibration_seconds(made) -> tuple[float, bool] | None:
+    """How long one calibration sampled, as its record says: (seconds, all of it).
+
+    Its ``sampling_s`` counts every generation over all its runs (all of it); without a
+    usable one (a number of seconds up to :data:`calibration.abc.LONGEST_S`, and not
+    below its last run's), its ``wall_time_s``: its last run alone. None without either.
+    """
+    def seconds(value) -> float | None:
+        return float(value) if finite(value) and 0 <= value <= LONGEST_S else None
+
+    if not isinstance(made, Mapping):
+        return None
+    made = made.get("calibration", made)  # an ablation's holds its calibration's record
+    if not isinstance(made, Mapping):
+        return None
+    sampled, last = seconds(made.get("sampling_s")), seconds(made.get("wall_time_s"))
+    if sampled is not None and (last is None or sampled >= last - 0.1):  # 0.1: rounding
+        return sampled, True
+    return None if last is None else (last, False)
+
+
 def study_duration(record) -> tuple[float, str] | None:
     """How long a study took, as its manifest says: ``(seconds, how)``; None if unrecorded.
 
     ``how``: ``"run"``, the study's own run, for one made in a single run (or without
     calibrations); otherwise its calibrations' sampling, since a resumed study's own run
-    is its last leg (seconds, when its calibrations were kept): ``"sampling"`` when each
-    calibration's ``sampling_s`` counts every generation over all its runs, ``"at least"``
-    when some record holds only ``wall_time_s``, its last run's. README and report say it
-    alike (:func:`coprod.report_text.took`).
+    is its last leg (seconds, when its calibrations were kept): ``"sampling"`` when every
+    calibration's record says all of its sampling (:func:`calibration_seconds`), ``"at
+    least"`` when some says only its last run's or nothing. README and report say it
+    alike (:func:`coprod.report_text.duration_words`).
     """
     if not isinstance(record, Mapping):
         return None
     calibrations = record.get("calibrations")
     if record.get("resumed") is False or calibrations is None:
         total = record.get("wall_time_total_s")
-        return (float(total), "run") if finite(total) and total >= 0 else None
+        return (float(total), "run") if finite(total) and 0 <= total <= LONGEST_S else None
     if not isinstance(calibrations, Mapping):
         return None
-    total, whole, counted = 0.0, True, 0
-    for made in calibrations.values():
-        # An ablation's record holds its calibration's under "calibration".
-        made = made.get("calibration", made) if isinstance(made, Mapping) else None
-        sampled = made.get("sampling_s") if isinstance(made, Mapping) else None
-        last = made.get("wall_time_s") if isinstance(made, Mapping) else None
-        if finite(sampled) and sampled >= 0:
-            total, counted = total + sampled, counted + 1
-        else:
-            whole = False  # its last run's time, or none: a part of it at most
-            if finite(last) and last >= 0:
-                total, counted = total + last, counted + 1
-    if not counted or not math.isfinite(total):
+    made = [calibration_seconds(c) for c in calibrations.values()]
+    known = [m for m in made if m is not None]
+    if not known:
         return None
-    return total, "sampling" if whole else "at least"
+    whole = len(known) == len(made) and all(w for _, w in known)
+    return sum(s for s, _ in known), "sampling" if whole else "at least"
 
 
 def noise_sentence(stopping: dict | None) -> str:
@@ -190,7 +205,7 @@ def _recovery(study, manifest: dict) -> dict:
                              effect_text(r.mean_true_effect, r.outcome),
                              effect_text(r.mean_estimated_effect, r.outcome),
                              effect_text(r.mean_absolute_error, r.outcome, signed=False),
-                             f"{r.coverage:.0%}",
+                             f"{r.coverage:.0%}" if np.isfinite(r.coverage) else "—",
                              f"{r.correlation:.2f}" if np.isfinite(r.correlation) else "—")
                             for r in eff.itertuples()]}
     # The record's calibrations are the study's truths, by the folders they were made in.
