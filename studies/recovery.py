@@ -148,9 +148,22 @@ def read_kept_effects(path: Path, truth_id: int, scenarios: list[str], *,
     return kept
 
 
-def _close(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Where ``a`` and ``b`` may be one number, each rounded to six significant digits."""
-    return np.abs(a - b) <= 1e-5 * (np.abs(a) + np.abs(b)) + 1e-12
+# How far apart numbers written with six significant digits (%.6g) may be: each moves by
+# at most half a unit of its sixth digit, 5e-6 of itself (a little more for floats).
+ROUNDING = 5.01e-6
+
+
+def _close(a: np.ndarray, b: np.ndarray, *others: np.ndarray) -> np.ndarray:
+    """Where ``a - b`` may be zero, every value rounded to six significant digits.
+
+    ``others``: further rounded values in the difference (``error`` against ``est -
+    true``). Numbers past any float are never close (their difference is no number).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        gap = np.abs(a - b - sum(others, np.zeros_like(a)))
+        scale = np.abs(a) + np.abs(b) + sum((np.abs(o) for o in others),
+                                            np.zeros_like(a))
+        return np.isfinite(gap) & (gap <= ROUNDING * scale + 1e-12)
 
 
 def _consistent_effects(kept: pd.DataFrame, path: Path, again: str) -> None:
@@ -165,10 +178,10 @@ def _consistent_effects(kept: pd.DataFrame, path: Path, again: str) -> None:
     error = kept["error"].to_numpy(float)
     with np.errstate(invalid="ignore"):
         upside = np.isfinite(low) & np.isfinite(high) & (low > high)
-        off = np.isfinite(est) & np.isfinite(true) & np.isfinite(error) & (
-            np.abs(error - (est - true)) > 1e-5 * (np.abs(est) + np.abs(true)) + 1e-12)
+        off = np.isfinite(est) & np.isfinite(true) & np.isfinite(error) & ~_close(
+            est, true, error)
         inside = (low <= true) & (true <= high)  # False for a missing bound, as written
-        near = (_close(true, low) | _close(true, high)) & np.isfinite(true)
+        near = _close(true, low) | _close(true, high)
     claimed = kept["covered"].to_numpy(bool)
     wrong = (claimed != inside) & ~near
     for bad, column, allowed in ((upside, "low_90", "at most high_90"),

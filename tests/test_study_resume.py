@@ -127,6 +127,11 @@ def _effects(path, truth_id=3):
                                                                  "False", "low_90 ≤"]),
     (lambda f: f.assign(low_90=0.05, estimated_effect=0.07, error=0.06),
      ["row 2", "covered", "True"]),
+    # Apart at six digits: not the file's rounding.
+    (lambda f: f.assign(true_effect=0.5, estimated_effect=0.6, error=0.1, low_90=0.500009,
+                        high_90=0.7), ["row 2", "covered", "True"]),
+    (lambda f: f.assign(true_effect=1e308, estimated_effect=1e308, error=0.0,
+                        low_90=-1e308, high_90=-1e308), ["row 2", "covered"]),
 ])
 def test_kept_effects_of_another_truth_or_design_are_refused(tmp_path, tamper, words):
     from studies.recovery import read_kept_effects
@@ -326,6 +331,10 @@ def test_a_calibration_records_its_sampling_over_all_its_runs(kept):
      "; at least 905 s of sampling"),
     (True, [{"calibration": {"wall_time_s": 5.0, "sampling_s": 60.0}}], "; 60 s of"),
     (True, [{"epsilons": [1.0]}], ""),
+    # Below its own run's time, or past any duration: not all of it, or nothing.
+    (True, [{"wall_time_s": 1456.0, "sampling_s": 0.0}], "; at least 1,456 s of sampling"),
+    (True, [{"wall_time_s": 5.0, "sampling_s": 1e308}], "; at least 5 s of sampling"),
+    (False, [{"wall_time_s": 5.0}], "; 7 s in all"),
 ])
 def test_a_resumed_study_is_timed_by_its_calibrations_not_its_last_run(resumed, records,
                                                                       said):
