@@ -13,6 +13,7 @@ calibration and effects stay in DIR/truth_NN/; --resume reuses the finished ones
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from coprod.common import add_study_options, bounded, examples, seed_value, study_out
@@ -60,7 +61,10 @@ def run_command(args) -> int:
     print(f"  {'policy effect (scenario: outcome)':{width}s} {'coverage':>8s}  "
           "mean |error|  correlation")
     for name, r in zip(effects, study.policy_summary.itertuples(index=False), strict=True):
-        print(f"  {name:{width}s} {r.coverage:8.0%}  {r.mean_absolute_error:12.4g}  "
-              f"{r.correlation:11.2f}")
+        if not r.truths:  # no truth gave this effect a number: nothing to say of it
+            print(f"  {name:{width}s} {'—':>8s}  {'—':>12s}  {'—':>11s}")
+            continue
+        corr = f"{r.correlation:11.2f}" if math.isfinite(r.correlation) else f"{'—':>11s}"
+        print(f"  {name:{width}s} {r.coverage:8.0%}  {r.mean_absolute_error:12.4g}  {corr}")
     print(f"Wrote {out}/{', '.join(TABLES)}, manifest.json")
     return 0

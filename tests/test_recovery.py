@@ -71,6 +71,12 @@ def test_policy_effects_are_paired_and_follow_the_lever():
     assert row.truths == 1 and row.mean_true_effect == together.true_effect
     assert row.mean_absolute_error == abs(together.error)
     assert list(shown.scenario) == list(summary.scenario)  # every row kept, in order
+    # With no truth counted, the report says nothing of it (it said "+nan pts", "nan%").
+    from coprod.report_studies import effect_text
+
+    assert effect_text(float("nan"), "share_together") == "—"
+    none = summarise_effects(frame.assign(true_effect=np.nan))
+    assert (none.truths == 0).all() and none.coverage.isna().all()
 
 
 @pytest.mark.parametrize("p_full, words", [(0.95, "supports"), (0.05, "prefers the model "
