@@ -148,22 +148,26 @@ def read_kept_effects(path: Path, truth_id: int, scenarios: list[str], *,
     return kept
 
 
-# How far apart numbers written with six significant digits (%.6g) may be: each moves by
-# at most half a unit of its sixth digit, 5e-6 of itself (a little more for floats).
-ROUNDING = 5.01e-6
+def _half_unit(x: np.ndarray) -> np.ndarray:
+    """Half a unit of the sixth significant digit of ``x``: how far %.6g may move it."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        half = 0.5 * 10.0 ** (np.floor(np.log10(np.abs(x))) - 5)
+    return np.where(np.isfinite(half), half, 0.0)
 
 
 def _close(a: np.ndarray, b: np.ndarray, *others: np.ndarray) -> np.ndarray:
-    """Where ``a - b`` may be zero, every value rounded to six significant digits.
+    """Where ``a - b`` (less ``others``) may be zero, every value rounded by %.6g.
 
     ``others``: further rounded values in the difference (``error`` against ``est -
-    true``). Numbers past any float are never close (their difference is no number).
+    true``). Each value moves by at most half a unit of its sixth digit; a little more
+    is allowed for the floats' own rounding. A difference past any float is never close.
     """
+    values = (a, b, *others)
     with np.errstate(over="ignore", invalid="ignore"):
         gap = np.abs(a - b - sum(others, np.zeros_like(a)))
-        scale = np.abs(a) + np.abs(b) + sum((np.abs(o) for o in others),
-                                            np.zeros_like(a))
-        return np.isfinite(gap) & (gap <= ROUNDING * scale + 1e-12)
+        largest = np.max(np.abs(np.stack(values)), axis=0)
+        slack = sum(_half_unit(v) for v in values) * (1 + 1e-6) + 1e-15 * largest
+        return np.isfinite(gap) & (gap <= slack)
 
 
 def _consistent_effects(kept: pd.DataFrame, path: Path, again: str) -> None:

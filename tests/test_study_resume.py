@@ -128,8 +128,10 @@ def _effects(path, truth_id=3):
     (lambda f: f.assign(low_90=0.05, estimated_effect=0.07, error=0.06),
      ["row 2", "covered", "True"]),
     # Apart at six digits: not the file's rounding.
-    (lambda f: f.assign(true_effect=0.5, estimated_effect=0.6, error=0.1, low_90=0.500009,
+    (lambda f: f.assign(true_effect=0.5, estimated_effect=0.6, error=0.1, low_90=0.500003,
                         high_90=0.7), ["row 2", "covered", "True"]),
+    (lambda f: f.assign(true_effect=1e308, estimated_effect=1.7e308, error=0.0),
+     ["row 2", "error"]),
     (lambda f: f.assign(true_effect=1e308, estimated_effect=1e308, error=0.0,
                         low_90=-1e308, high_90=-1e308), ["row 2", "covered"]),
 ])
