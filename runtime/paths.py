@@ -101,6 +101,17 @@ class OutputFolder:
         if not is_folder(self.path, self.identity) or not self.holds(self.path):
             raise folder_replaced(self.path, self.where)
 
+    def inner(self, path: str | Path) -> OutputFolder:
+        """The folder ``path`` in this one, held from now on as this one is.
+
+        A study's calibration (``truth_NN``) is written through it: replaced by a link to
+        a sibling or by a copy while the study runs, it takes no file (:func:`confine`
+        checks its identity before every write).
+        """
+        self.check_same()
+        confine(path, self)
+        return OutputFolder.at(path, self.where)
+
     def holds(self, path: str | Path) -> bool:
         """Whether ``path`` resolves inside this folder (links followed)."""
         return _inside(Path(os.path.realpath(path)), self.real)
@@ -189,8 +200,10 @@ def confine(path: str | Path, inside: OutputFolder) -> Path:
     """Refuse ``path`` (one line) when it resolves outside the folder ``inside``.
 
     Unlike :func:`check_target`, ``path`` itself may be a link (the folder the user named
-    may be reached through one): only where it leads counts.
+    may be reached through one): only where it leads counts. ``inside`` moved or replaced
+    since it was locked is refused too (:meth:`OutputFolder.check_same`).
     """
+    inside.check_same()
     if not inside.holds(path):
         raise InputError(str(path), os.path.realpath(path), "a folder's files must stay "
                          "in it (a link somewhere in the path leads elsewhere); remove the "

@@ -70,8 +70,9 @@ def calibrate_or_reuse(directory: Path, *, resume: bool, remake: str,
     messages; ``inside``: the folder being written (:func:`runtime.locks.locked`).
     """
     directory = Path(directory)
-    if inside is not None:
-        inside.check_same()  # --out replaced while earlier calibrations ran: one line
+    if inside is not None:  # --out replaced while earlier calibrations ran: one line
+        directory.mkdir(parents=True, exist_ok=True)
+        inside = inside.inner(directory)  # and this folder, from now on
     if finished(directory):
         if not resume:
             raise InputError("out", str(directory), "--resume to reuse it (and the "

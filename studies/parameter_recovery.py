@@ -103,13 +103,14 @@ def _truth_record(directory: Path, k: int, truth: dict, table_seed: int,
 def recover(out: Path, *, truths: int = 20, quick: bool = False, seed: int = 0,
             workers: int = 1, scheduler: str | None = None, resume: bool = False,
             settings: Settings | None = None, progress: bool = True,
-            each: Callable[[int, dict, Posterior], None] | None = None,
+            each: Callable[[int, dict, Posterior, object], None] | None = None,
             inside=None) -> tuple[pd.DataFrame, dict]:
     """Run the study: one row per (truth, free parameter), and how it was made.
 
-    ``each(k, truth, posterior)`` is called after each truth's calibration (the policy
-    effects of :mod:`studies.effect_recovery` hang there). ``inside``: the folder being
-    written (:func:`runtime.locks.locked`).
+    ``each(k, truth, posterior, folder)`` is called after each truth's calibration (the
+    policy effects of :mod:`studies.effect_recovery` hang there; ``folder``: the truth's
+    folder as held, or None). ``inside``: the folder being written
+    (:func:`runtime.locks.locked`).
     """
     settings, _ = study_sizes(quick, settings, None)
     rows, record = [], {}
@@ -119,17 +120,20 @@ def recover(out: Path, *, truths: int = 20, quick: bool = False, seed: int = 0,
         truth = draw_truth(seed, k)
         table_seed = study_seed(seed, TABLE_SEEDS + k)
         _truth_record(directory, k, truth, table_seed, inside)
+        # The truth's folder, held from here on: every file of it (calibration, effects)
+        # is written only while it is the folder made.
+        here = inside.inner(directory) if inside is not None else None
         made = calibrate_or_reuse(directory, resume=resume,
                                   remake=f"coprod recovery --resume --out {out}",
                                   seed=study_seed(seed, CALIBRATION_SEEDS + k),
                                   workers=workers, scheduler=scheduler,
                                   observed=synthetic_table(truth, table_seed),
-                                  settings=settings, inside=inside)
-        posterior = load_posterior(directory, inside=inside)
+                                  settings=settings, inside=here)
+        posterior = load_posterior(directory, inside=here)
         rows += truth_rows(k, truth, posterior)
         record[truth_folder(k)] = made
         if each is not None:
-            each(k, truth, posterior)
+            each(k, truth, posterior, here)
         if progress:
             print(f"recovery: truth {k + 1} of {truths} done, "
                   f"{time.perf_counter() - t0:.0f} s"

@@ -218,16 +218,16 @@ def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int
                          else (effects.REPLICATES, effects.DRAWS))
     frames = []
 
-    def policy_effects(k: int, truth: dict, posterior: Posterior) -> None:
+    def policy_effects(k: int, truth: dict, posterior: Posterior, here) -> None:
         path = out / truth_folder(k) / EFFECTS_FILE
         if not (resume and path.is_file()):
             atomic_write_frame(path, effects.effect_rows(
                 k, truth, posterior, baseline, scenarios,
                 rng=study_seed(seed, EFFECT_SEEDS + k), replicates=replicates, draws=draws,
-                workers=workers, scheduler=scheduler), inside=inside)
+                workers=workers, scheduler=scheduler), inside=here)
         # The study summarises what it keeps, as written: a study resumed from its kept
         # files (or their copy on another machine) gives the same tables to the last digit.
-        frames.append(read_kept_effects(path, k, [a.name for a in scenarios], inside=inside))
+        frames.append(read_kept_effects(path, k, [a.name for a in scenarios], inside=here))
 
     frame, record = recover(out, truths=truths, quick=quick, seed=seed, workers=workers,
                             scheduler=scheduler, resume=resume, each=policy_effects,

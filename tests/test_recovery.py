@@ -22,7 +22,7 @@ SMALLEST = Settings(population_size=8, max_populations=1, max_simulations=100,
 def test_recovery_calibrates_each_truth_and_resumes_to_the_same_rows(tmp_path):
     seen = []
     frame, record = recover(tmp_path, truths=2, seed=5, settings=SMALLEST, progress=False,
-                            each=lambda k, truth, post: seen.append((k, truth)))
+                            each=lambda k, truth, post, here: seen.append((k, truth)))
     # One row per calibrated input: the whole world a posterior covers.
     assert list(frame.columns) == COLUMNS and len(frame) == 2 * len(calibrated_inputs())
     assert [k for k, _ in seen] == [0, 1] and seen[0][1] == draw_truth(5, 0)

@@ -206,7 +206,8 @@ def test_a_kept_posterior_cut_short_is_mended_by_restoring_it_not_by_deleting_it
 
 @pytest.mark.slow
 @pytest.mark.parametrize("swap", ["link to another study", "copy of itself",
-                                  "its truth linked to another study's"])
+                                  "its truth linked to another study's",
+                                  "its truth linked to its sibling"])
 def test_a_study_whose_out_is_swapped_mid_calibration_writes_into_no_other_folder(
         tmp_path, swap):
     # pyabc writes each generation into abc.db by its path: with --out moved and a link
@@ -234,10 +235,21 @@ def test_a_study_whose_out_is_swapped_mid_calibration_writes_into_no_other_folde
                            stdout=subprocess.DEVNULL, text=True)
     try:
         deadline = time.monotonic() + 120
-        while not (out / "truth_00" / "abc.db").is_file() and time.monotonic() < deadline:
+        # The sibling case swaps once the second truth's sampling is over: its posterior,
+        # record and effects are still to be written.
+        waited = (out / "truth_01" / "posterior.csv" if swap.endswith("sibling")
+                  else out / "truth_00" / "abc.db")
+        while not waited.is_file() and time.monotonic() < deadline:
             time.sleep(0.02)
-        time.sleep(0.3)  # within the first generations
-        if swap == "copy of itself":
+        if not swap.endswith("sibling"):
+            time.sleep(0.3)  # within the first generations
+        if swap.endswith("sibling"):
+            other = out / "truth_00"  # the stranger is the study's own finished truth
+            before = digests(other)
+            moved.mkdir()
+            (out / "truth_01").rename(moved / "truth_01")
+            (out / "truth_01").symlink_to(other)
+        elif swap == "copy of itself":
             # (Without a hot journal caught mid-write: SQLite would roll it back on any
             # read, a repair of the copy, not a write of this run's.)
             shutil.copytree(out, tmp_path / "copy", symlinks=True,
@@ -257,13 +269,16 @@ def test_a_study_whose_out_is_swapped_mid_calibration_writes_into_no_other_folde
         run.kill()
         run.wait()
     assert run.returncode == 2 and "Traceback" not in err, err
-    assert len(err.strip().splitlines()) == 1 and "moved or replaced" in err, err
+    said = [line for line in err.strip().splitlines()  # less a finished truth's line
+            if not line.startswith("recovery: truth")]
+    assert len(said) == 1 and "moved or replaced" in err, err
     assert "truth_00" in err or swap != "its truth linked to another study's", err
     assert digests(other) == before  # the other study is as it was
     if swap == "copy of itself":
         assert digests(out) == kept  # "nothing was written into it" is true
     # The calibration went on where it began: the moved folder resumes.
-    assert (moved / "truth_00" / "abc.db").is_file()
+    assert (moved / ("truth_01" if swap.endswith("sibling") else "truth_00")
+            / "abc.db").is_file()
 
 
 def test_weights_whose_sum_overflows_are_normalised_without_a_warning(recwarn):
