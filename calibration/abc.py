@@ -638,7 +638,7 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
                           settings, _effective_sample_size(weights), noise[0],
                           abc_inputs, prior_inputs, tuple(waves.record()), posterior,
                           screening, adjusted,
-                          None if earlier[0] is None else earlier[0] + wall)
+                          _sampling(earlier[0], wall))
 
 
 def _split_inputs(out: Path, settings: Settings, seed: int, workers: int,
@@ -732,6 +732,13 @@ def generation_epsilons(history) -> list:
     """The tolerance of every generation, rounded for records."""
     pops = history.get_all_populations()
     return pops[pops.t >= 0].epsilon.round(4).tolist()
+
+
+def _sampling(earlier: float | None, wall: float) -> float | None:
+    """Earlier runs' sampling and this run's, or None when unknown or past any duration."""
+    if earlier is None or not 0 <= earlier + wall <= LONGEST_S:
+        return None
+    return earlier + wall
 
 
 def kept_seconds(history) -> float | None:

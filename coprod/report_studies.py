@@ -133,7 +133,7 @@ def calibration_seconds(made) -> tuple[float, bool] | None:
     below its last run's), its ``wall_time_s``: its last run alone. None without either.
     """
     def seconds(value) -> float | None:
-        return float(value) if finite(value) and 0 <= value <= LONGEST_S else None
+        return float(value) + 0.0 if finite(value) and 0 <= value <= LONGEST_S else None
 
     if not isinstance(made, Mapping):
         return None
@@ -159,9 +159,10 @@ def study_duration(record) -> tuple[float, str] | None:
     if not isinstance(record, Mapping):
         return None
     calibrations = record.get("calibrations")
-    if record.get("resumed") is False or calibrations is None:
-        total = record.get("wall_time_total_s")
-        return (float(total), "run") if finite(total) and 0 <= total <= LONGEST_S else None
+    if record.get("resumed") is False or (calibrations is None and "resumed" not in record):
+        total = record.get("wall_time_total_s")  # (+ 0.0: no "-0 s")
+        return ((float(total) + 0.0, "run") if finite(total) and 0 <= total <= LONGEST_S
+                else None)
     if not isinstance(calibrations, Mapping):
         return None
     made = [calibration_seconds(c) for c in calibrations.values()]
@@ -169,7 +170,8 @@ def study_duration(record) -> tuple[float, str] | None:
     if not known:
         return None
     whole = len(known) == len(made) and all(w for _, w in known)
-    return sum(s for s, _ in known), "sampling" if whole else "at least"
+    total = sum(s for s, _ in known)
+    return (total, "sampling" if whole else "at least") if total <= LONGEST_S else None
 
 
 def noise_sentence(stopping: dict | None) -> str:

@@ -365,3 +365,22 @@ def test_a_resumed_study_is_timed_by_its_calibrations_not_its_last_run(resumed, 
     assert said in shown and (said or shown == "")
     if resumed:
         assert "7 s" not in shown
+
+
+def test_a_resumed_study_without_its_calibrations_gives_no_time():
+    # Its own run is its last leg: "812 s in all" was said of it. And no "-0 s".
+    from coprod.report_studies import study_duration
+    from coprod.report_text import took
+
+    assert took(study_duration({"resumed": True, "wall_time_total_s": 812})) == ""
+    assert took(study_duration({"resumed": False, "wall_time_total_s": -0.0})) == "; 0 s in all"
+    assert took(study_duration({"wall_time_total_s": 3.0})) == "; 3 s in all"  # no record
+    many = {f"c{i}": {"sampling_s": 1e8} for i in range(3)}  # past any duration in all
+    assert study_duration({"resumed": True, "calibrations": many}) is None
+
+
+def test_a_sampling_past_any_duration_is_left_unrecorded():
+    from calibration.abc import LONGEST_S, _sampling
+
+    assert _sampling(LONGEST_S, 2.0) is None and _sampling(None, 2.0) is None
+    assert _sampling(3.0, 2.0) == 5.0

@@ -261,7 +261,7 @@ def collect_fit(demo: Path) -> dict:
 def collect_posterior(root: Path) -> dict:
     """How the shipped posterior was made, its readings' weights, what it narrowed."""
     from calibration.posterior import load_posterior
-    from coprod.report_studies import calibration_seconds
+    from coprod.report_studies import calibration_seconds, study_duration
 
     folder = root / "calibration" / "data" / "posterior"
     record = _json(folder / "manifest.json")
@@ -278,9 +278,14 @@ def collect_posterior(root: Path) -> dict:
             "effective_sample_size", "noise_level", "min_acceptance_rate")
     # A resumed calibration's wall_time_s is its last run's: its sampling_s is all of it.
     sampled = calibration_seconds(record)
+    if sampled is None:
+        raise ReadmeError(f"{folder / 'manifest.json'}: its sampling time (sampling_s or "
+                          "wall_time_s) is not a number of seconds; remake the posterior")
+    one_run = record.get("resumed") is False
     return {**{k: _finite(record.get(k)) for k in keys},
-            **({"wall_time_s": sampled[0]} if sampled else {}),
-            "sampling_whole": record.get("resumed") is False or bool(sampled and sampled[1]),
+            "wall_time_s": sampled[0], "sampling_whole": one_run or sampled[1],
+            # Its own time is its last run's: said only of a calibration made in one.
+            "wall_time_total_s": (study_duration(record) or (None,))[0] if one_run else None,
             "final_epsilon": _finite((record.get("epsilons") or [None])[-1]),
             "particles": _finite(settings.get("population_size")),
             "max_populations": _finite(settings.get("max_populations")),
@@ -705,7 +710,7 @@ def render_posterior(p: dict, f: dict, s: dict) -> str:
     fit = f["fit"]
     # The command's own time is its last run's: said only of a calibration made in one.
     in_all = (f" ({_thousands(p['wall_time_total_s'])} s in all)"
-              if p.get("sampling_whole", True) and p.get("wall_time_total_s") else "")
+              if p.get("wall_time_total_s") else "")
     ratio = p["final_epsilon"] / p["noise_level"]
     minutes = p["wall_time_s"] / 60
     goals = []
@@ -1162,7 +1167,8 @@ def render_study_time(p: dict, loo: dict, v: dict) -> str:
                 if loo["model"] == v["current"] and walls else "")
     return (
         "Remaking them takes about as long per calibration as the shipped posterior did "
-        f"({_thousands(p['wall_time_total_s'])} s with {p['workers']:.0f} workers{measured}): "
+        f"({_thousands(p['wall_time_total_s'] or p['wall_time_s'])} s with "
+        f"{p['workers']:.0f} workers{measured}): "
         "leave one out 6 calibrations, recovery 20, the ablation 5 model selections.\n")
 
 
