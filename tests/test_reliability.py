@@ -426,7 +426,9 @@ def test_a_half_saved_last_generation_is_removed_and_the_whole_ones_kept(small_d
 
 
 @pytest.mark.parametrize(("wall_time", "counted"), [
-    ("'abc'", None), ("-1e9", None), ("1e308", None), ("NULL", "others"), ("2.5", "all")])
+    ("'abc'", None), ("NULL", "others"),  # the rest in make test-slow
+    *(pytest.param(w, c, marks=pytest.mark.slow)
+      for w, c in (("-1e9", None), ("1e308", None), ("2.5", "all")))])
 def test_a_resumed_calibration_with_odd_generation_times_records_what_it_can(
         small_db, tmp_path, wall_time, counted):
     # A time pyabc never writes was a traceback, or a record (-999999998 s, or inf written
