@@ -112,7 +112,7 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
     for key, value in (record or {}).items():
         wanted.setdefault(key, ({"fixed": "fixed inputs' values"}.get(
             key, key.replace("_", " ")), value))
-    for key, value in procedure().items():  # recorded since these were kept
+    for key, value in procedure().items():  # how it sampled: kernel, floor, weeks
         wanted[key] = (key.replace("_", " "), value)
     _same_inputs(kept, asked.get("fixed") or {}, directory)
     for key, (words, value) in wanted.items():
