@@ -62,7 +62,7 @@ from calibration.posterior import Posterior, as_written, write_posterior
 from calibration.sampler import SeededSampler
 from calibration.summary import SurveyDistance
 from calibration.waves import FIRST_YEAR, Wave, Waves
-from runtime.fields import finite
+from runtime.fields import duration, finite
 from runtime.files import atomic_write_frame
 from runtime.interrupts import interrupts_deferred
 from runtime.paths import OutputFolder, folder_replaced
@@ -339,9 +339,6 @@ def _progress_logging(show: bool) -> None:
             handler.setFormatter(logging.Formatter("calibrate: %(message)s"))
             logger.addHandler(handler)
             logger.propagate = False
-
-
-LONGEST_S = 1e8  # seconds (three years): a recorded duration past it is no measurement
 
 
 @dataclass(frozen=True)
@@ -736,7 +733,7 @@ def generation_epsilons(history) -> list:
 
 def _sampling(earlier: float | None, wall: float) -> float | None:
     """Earlier runs' sampling and this run's, or None when unknown or past any duration."""
-    if earlier is None or not 0 <= earlier + wall <= LONGEST_S:
+    if earlier is None or not duration(earlier + wall):
         return None
     return earlier + wall
 
@@ -747,8 +744,8 @@ def kept_seconds(history) -> float | None:
     pyabc times each generation (the first sample that sets the tolerance included) and
     keeps the time with it: read as a resumed calibration is opened, what its earlier
     runs sampled. A generation without a time counts none (pyabc times its first sample
-    once it is taken: a new history holds it untimed). None when a time is not a number
-    of seconds from 0 to :data:`LONGEST_S`, or they sum past it: the sampling is unknown.
+    once it is taken: a new history holds it untimed). None when a time is not a
+    :func:`runtime.fields.duration`, or they sum past one: the sampling is unknown.
     """
     walls = history.get_all_populations().wall_time
     timed = pd.to_numeric(walls, errors="coerce").to_numpy(float)
@@ -757,7 +754,7 @@ def kept_seconds(history) -> float | None:
     timed = timed[~np.isnan(timed)]
     with np.errstate(over="ignore", invalid="ignore"):
         total = float(timed.sum())
-    if not (np.isfinite(timed).all() and (timed >= 0).all() and 0 <= total <= LONGEST_S):
+    if not (np.isfinite(timed).all() and (timed >= 0).all() and duration(total)):
         return None
     return total
 

@@ -18,10 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from calibration.abc import LONGEST_S
 from calibration.posterior import NOT_IDENTIFIED, load_posterior, shipped_study_file
 from coprod.report_text import took, without_machine_folder
-from runtime.fields import Fields, finite, optional, whole
+from runtime.fields import Fields, duration, finite, optional, whole
 from runtime.files import read_own_json
 from runtime.manifests import Manifest, model_version_of
 from sim.outcomes import outcome
@@ -129,11 +128,11 @@ def calibration_seconds(made) -> tuple[float, bool] | None:
     """How long one calibration sampled, as its record says: (seconds, all of it).
 
     Its ``sampling_s`` counts every generation over all its runs (all of it); without a
-    usable one (a number of seconds up to :data:`calibration.abc.LONGEST_S`, and not
-    below its last run's), its ``wall_time_s``: its last run alone. None without either.
+    usable one (a :func:`runtime.fields.duration`, and not below its last run's), its
+    ``wall_time_s``: its last run alone. None without either.
     """
     def seconds(value) -> float | None:
-        return float(value) + 0.0 if finite(value) and 0 <= value <= LONGEST_S else None
+        return float(value) + 0.0 if duration(value) else None
 
     if not isinstance(made, Mapping):
         return None
@@ -161,8 +160,7 @@ def study_duration(record) -> tuple[float, str] | None:
     calibrations = record.get("calibrations")
     if record.get("resumed") is False or (calibrations is None and "resumed" not in record):
         total = record.get("wall_time_total_s")  # (+ 0.0: no "-0 s")
-        return ((float(total) + 0.0, "run") if finite(total) and 0 <= total <= LONGEST_S
-                else None)
+        return (float(total) + 0.0, "run") if duration(total) else None
     if not isinstance(calibrations, Mapping):
         return None
     made = [calibration_seconds(c) for c in calibrations.values()]
@@ -171,7 +169,7 @@ def study_duration(record) -> tuple[float, str] | None:
         return None
     whole = len(known) == len(made) and all(w for _, w in known)
     total = sum(s for s, _ in known)
-    return (total, "sampling" if whole else "at least") if total <= LONGEST_S else None
+    return (total, "sampling" if whole else "at least") if duration(total) else None
 
 
 def noise_sentence(stopping: dict | None) -> str:

@@ -5,8 +5,8 @@ uses, through :class:`Fields` (``fields(key, fits, allowed, default)``), which r
 value not allowed in one line naming the file, the field, the value and what is allowed.
 The predicates (``fits``) live here once: :func:`number`, :func:`finite`, :func:`whole`,
 :func:`between`, :func:`text`, :func:`texts`, :func:`one_of`, :func:`listed`,
-:func:`printable_text`, :func:`timestamp`, :func:`seed`, :func:`flag`,
-:func:`optional`. The checks of a table's cells
+:func:`printable_text`, :func:`timestamp`, :func:`seed`, :func:`duration`,
+:func:`flag`, :func:`optional`. The checks of a table's cells
 that no single column's bounds express (each key once and known, whole numbers, no
 blank) are here too (:func:`check_keys`, :func:`check_whole`, :func:`check_filled`).
 """
@@ -78,6 +78,15 @@ MAX_SEED = 2**63 - 1  # a root seed, as the command line and the library take it
 def seed(value) -> bool:
     """A root seed: a whole number from 0 to :data:`MAX_SEED` (not True, not "1")."""
     return whole(0, MAX_SEED)(value)
+
+
+LONGEST_S = 1e8  # seconds (three years): a recorded duration past it is no measurement
+DURATION = f"a number of seconds from 0 to {LONGEST_S:.0e}"  # what :func:`duration` allows
+
+
+def duration(value) -> bool:
+    """A number of seconds a run or a calibration took: from 0 to :data:`LONGEST_S`."""
+    return finite(value) and 0 <= value <= LONGEST_S
 
 
 def timestamp(value) -> bool:

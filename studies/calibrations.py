@@ -19,7 +19,6 @@ import numpy as np
 
 from calibration.abc import (
     DEFAULT,
-    LONGEST_S,
     QUICK,
     Settings,
     calibrate,
@@ -28,7 +27,16 @@ from calibration.abc import (
     settings_dict,
 )
 from calibration.inputs import calibrated_inputs
-from runtime.fields import Fields, finite, listed, optional, printable_text, whole
+from runtime.fields import (
+    DURATION,
+    Fields,
+    duration,
+    finite,
+    listed,
+    optional,
+    printable_text,
+    whole,
+)
 from runtime.fields import seed as root_seed
 from runtime.files import read_own_json
 from runtime.manifests import write_manifest
@@ -211,10 +219,8 @@ def _plain(value, depth: int = 0) -> bool:
 # studies add: the inputs a left-out activity's calibration used, an ablation's fixed
 # values), each checked when present; anything else in the file is not carried on.
 _RECORDED = (
-    ("wall_time_s", lambda v: finite(v) and 0 <= v <= LONGEST_S,
-     f"a number of seconds from 0 to {LONGEST_S:.0e}"),
-    ("sampling_s", lambda v: finite(v) and 0 <= v <= LONGEST_S,
-     f"a number of seconds from 0 to {LONGEST_S:.0e}"),
+    ("wall_time_s", duration, DURATION),
+    ("sampling_s", duration, DURATION),
     ("settings", recorded_settings, "the calibration's settings (population_size, "
      "max_populations, max_simulations, max_walltime_s, min_epsilon)"),
     ("run_id", whole(0), "a whole number >= 0"),

@@ -380,7 +380,22 @@ def test_a_resumed_study_without_its_calibrations_gives_no_time():
 
 
 def test_a_sampling_past_any_duration_is_left_unrecorded():
-    from calibration.abc import LONGEST_S, _sampling
+    from calibration.abc import _sampling
+    from runtime.fields import LONGEST_S
 
     assert _sampling(LONGEST_S, 2.0) is None and _sampling(None, 2.0) is None
     assert _sampling(3.0, 2.0) == 5.0
+
+
+@pytest.mark.parametrize("value, allowed", [
+    (0, True), (0.0, True), (1e8, True), (3.5, True),
+    (-0.1, False), (1e8 + 1, False), (float("nan"), False), (float("inf"), False),
+    (10**400, False), (True, False), ("5", False), (None, False),
+])
+def test_one_duration_check_serves_records_report_and_sampling(value, allowed):
+    # The record's check, the report's reading and the sampling's sum share one range.
+    from coprod.report_studies import calibration_seconds
+    from runtime.fields import duration
+
+    assert duration(value) is allowed
+    assert (calibration_seconds({"wall_time_s": value}) is not None) is allowed
