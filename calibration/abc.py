@@ -65,7 +65,7 @@ from calibration.waves import FIRST_YEAR, Wave, Waves
 from runtime.fields import duration, finite
 from runtime.files import atomic_write_frame
 from runtime.interrupts import interrupts_deferred
-from runtime.paths import OutputFolder, folder_replaced
+from runtime.paths import folder_replaced
 from runtime.pool import collector_spares_existing, connect
 from sim.errors import InputError
 from sim.parameters import DISCRETE, FREE, PARAMETERS, from_unit
@@ -395,16 +395,16 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
     is saved whole or not at all (:func:`calibration.history.saves_whole_generations`);
     on ``resume`` a damaged ``db`` is refused in one line and a half-saved last
     generation removed (:func:`calibration.history.check_history`). Ctrl-C says how
-    many generations are kept. ``inside``: the folder being written
-    (:func:`runtime.locks.locked`), which ``db`` must not lead out of. ``opened(history)``
-    is called once the history is open and checked, before anything is sampled.
+    many generations are kept. ``inside``: the folder ``db`` is in, as held (--out by
+    :func:`runtime.locks.locked`, or a study's calibration folder in it by
+    :meth:`runtime.paths.OutputFolder.inner`). ``opened(history)`` is called once the
+    history is open and checked, before anything is sampled.
     """
     db = Path(db)
+    if inside is not None and not inside.is_parent_of(db):
+        raise ValueError(f"{db} is not in the held folder {inside.path}")
     abc = _abc_smc(models, priors, distance, settings, workers, scheduler)
-    # The calibration's own folder too (a study's truth_NN in --out): replaced by a link
-    # to another study's, pyabc would append this run's generations to that one's history.
-    folders = () if inside is None else (inside, OutputFolder.at(db.parent, inside.where))
-    _checked_generations(abc, folders)
+    _checked_generations(abc, inside)
     try:
         done_before = _open_history(abc, db, observed, settings.population_size, resume,
                                     inside)
@@ -428,33 +428,32 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
                          "--resume with the same --out continues from there")
         raise
     except Exception as err:
-        for folder in folders:  # whatever failed once a folder was replaced, say that
-            folder.check_same()
+        if inside is not None:  # whatever failed once the folder was replaced, say that
+            inside.check_same()
         gone = _history_gone(err, db)
         if gone is None:
             raise
         raise gone from None
 
 
-def _checked_generations(abc, folders: tuple) -> None:
-    """Make ``abc`` refuse to go on once a folder is not the one it began in.
+def _checked_generations(abc, folder) -> None:
+    """Make ``abc`` refuse to go on once ``folder`` is not the one it began in.
 
-    ``folders``: --out as locked and the calibration's folder in it
-    (:class:`runtime.paths.OutputFolder`). pyabc writes each generation into ``abc.db``
-    by its path: were either moved and another folder (or a link to one: another study)
-    put in its place, the generation would go into the stranger's database. They are
-    checked before each generation's sampling and again before pyabc writes what was
-    sampled; when one is not the same, pyabc's closing write (its run's end time) is not
-    made either.
+    ``folder``: the held folder ``abc.db`` is in (:class:`runtime.paths.OutputFolder`).
+    pyabc writes each generation into ``abc.db`` by its path: were the folder, or --out
+    around it, moved and another (or a link to one: another study's) put in its place,
+    the generation would go into the stranger's database. A held folder's identity is
+    that of its path as given, so --out replaced changes it too. It is checked before
+    each generation's sampling and again before pyabc writes what was sampled; when it
+    is not the same, pyabc's closing write (its run's end time) is not made either.
     """
-    if not folders:
+    if folder is None:
         return
     sample = abc.sampler.sample_until_n_accepted
 
     def same_folder():
         try:
-            for folder in folders:
-                folder.check_same()
+            folder.check_same()
         except InputError:
             abc.history.done = lambda *args, **kwargs: None
             raise
@@ -588,8 +587,9 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     ``screening.csv``) and moves those with the kernel; a small one (``--quick``) moves
     the free parameters. Every other input is drawn from its prior in every simulation
     and kept with the particle it made (:class:`FixedModel`). The defaults are the
-    shipped calibration. ``inside``: the folder being written
-    (:func:`runtime.locks.locked`; ``out`` or one in it), which no file may lead out of.
+    shipped calibration. ``inside``: ``out`` as held (--out by
+    :func:`runtime.locks.locked`, or a study's calibration folder in it by
+    :meth:`runtime.paths.OutputFolder.inner`), which no file may lead out of.
     """
     settings = settings or (QUICK if quick else DEFAULT)
     fixed = fixed or {}

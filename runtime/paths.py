@@ -102,15 +102,20 @@ class OutputFolder:
             raise folder_replaced(self.path, self.where)
 
     def inner(self, path: str | Path) -> OutputFolder:
-        """The folder ``path`` in this one, held from now on as this one is.
+        """The folder ``path`` in this one, made if missing and held from now on.
 
         A study's calibration (``truth_NN``) is written through it: replaced by a link to
         a sibling or by a copy while the study runs, it takes no file (:func:`confine`
-        checks its identity before every write).
+        checks its identity before every write). A link in its place that leads out of
+        this folder (even a dangling one) is refused before anything is made.
         """
-        self.check_same()
         confine(path, self)
-        return OutputFolder.at(path, self.where)
+        Path(path).mkdir(parents=True, exist_ok=True)
+        return OutputFolder.at(confine(path, self), self.where)
+
+    def is_parent_of(self, path: str | Path) -> bool:
+        """Whether ``path``, as written, is a file directly in this folder."""
+        return os.path.abspath(Path(path).parent) == os.path.abspath(self.path)
 
     def holds(self, path: str | Path) -> bool:
         """Whether ``path`` resolves inside this folder (links followed)."""

@@ -119,10 +119,12 @@ def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
 
     Writes ``abc.db`` and :data:`SELECTION_FILE` under ``out``; with ``resume`` a
     finished selection is read back and an interrupted one continued. ``inside``: the
-    folder being written (:func:`runtime.locks.locked`).
+    folder being written (:func:`runtime.locks.locked`), ``out`` or one around it.
     """
     out = Path(out)
     done = out / SELECTION_FILE
+    if inside is not None:  # the selection's folder, held as a calibration's is
+        inside = inside.inner(out)
     if resume and done.is_file():
         return _selection_record(done, inside)
     out.mkdir(parents=True, exist_ok=True)

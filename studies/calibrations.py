@@ -79,7 +79,6 @@ def calibrate_or_reuse(directory: Path, *, resume: bool, remake: str,
     """
     directory = Path(directory)
     if inside is not None:  # --out replaced while earlier calibrations ran: one line
-        directory.mkdir(parents=True, exist_ok=True)
         inside = inside.inner(directory)  # and this folder, from now on
     if finished(directory):
         if not resume:

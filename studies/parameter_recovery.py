@@ -119,10 +119,10 @@ def recover(out: Path, *, truths: int = 20, quick: bool = False, seed: int = 0,
         directory = Path(out) / truth_folder(k)
         truth = draw_truth(seed, k)
         table_seed = study_seed(seed, TABLE_SEEDS + k)
-        _truth_record(directory, k, truth, table_seed, inside)
-        # The truth's folder, held from here on: every file of it (calibration, effects)
-        # is written only while it is the folder made.
+        # The truth's folder, held from here on: every file of it (truth, calibration,
+        # effects) is written only while it is the folder made.
         here = inside.inner(directory) if inside is not None else None
+        _truth_record(directory, k, truth, table_seed, here)
         made = calibrate_or_reuse(directory, resume=resume,
                                   remake=f"coprod recovery --resume --out {out}",
                                   seed=study_seed(seed, CALIBRATION_SEEDS + k),

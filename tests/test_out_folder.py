@@ -57,3 +57,24 @@ def test_a_refused_command_leaves_no_folder_behind(tmp_path, capsys):
     out = tmp_path / "results" / "ours"
     assert main(["run", "no_such_scenario", *TINY_RUN, "--out", str(out)]) == 2
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("target", ["gone/truth_13", "elsewhere"])
+def test_a_study_folder_replaced_by_a_link_out_is_refused_before_anything_is_made(
+        tmp_path, target):
+    # A truth folder that is a link leading out of --out, even a dangling one (it was
+    # "File exists" in a path the system accepts), is refused before a folder is made.
+    from runtime.locks import locked
+    from sim.errors import InputError
+
+    out, outside = tmp_path / "study", tmp_path / "outside"
+    out.mkdir()
+    (outside / "elsewhere").mkdir(parents=True)
+    (out / "truth_13").symlink_to(outside / target)
+    with locked(out) as folder, pytest.raises(InputError) as err:
+        folder.inner(out / "truth_13")
+    assert "refusing to write outside the output folder" in str(err.value)
+    assert sorted(p.name for p in outside.rglob("*")) == ["elsewhere"]
+    with locked(out) as folder:  # a folder of its own is made and held
+        held = folder.inner(out / "truth_14")
+        assert held.path.is_dir() and held.identity is not None
