@@ -68,7 +68,7 @@ from runtime.interrupts import interrupts_deferred
 from runtime.paths import folder_replaced
 from runtime.pool import collector_spares_existing, connect
 from sim.errors import InputError
-from sim.parameters import DISCRETE, FREE, PARAMETERS, from_unit
+from sim.parameters import DISCRETE, FREE, MODEL_VERSION, PARAMETERS, from_unit
 
 CALIBRATION_STEPS = 0  # the survey at the 2015 snapshot, after the spin-up
 INPUT_KEY = "input:"  # an input drawn from its prior, carried among the summaries
@@ -776,11 +776,13 @@ def settings_dict(run_: CalibrationRun) -> dict:
 
 
 def procedure() -> dict:
-    """How every calibration samples, as its record says: kernel, acceptance floor, weeks.
+    """How every calibration samples, as its record says: kernel, floor, weeks, model.
 
-    A study reuses a kept calibration only when these are today's (a calibration made
-    with another kernel is not one of this study's).
+    The kernel's scaling, the acceptance floor, the weeks a simulation runs and the
+    version of the model it samples. A study reuses a kept calibration only when these
+    are today's (a calibration made with another kernel, or of another model version, is
+    not one of this study's).
     """
     return {"kernel_scaling": KERNEL_SCALING, "min_acceptance_rate": MIN_ACCEPTANCE,
             "weeks_per_simulation": int(PARAMETERS["spinup_weeks"].default)
-            + CALIBRATION_STEPS}
+            + CALIBRATION_STEPS, "model_version": MODEL_VERSION}

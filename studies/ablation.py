@@ -50,7 +50,7 @@ from runtime.fields import Fields, between, listed, one_of, whole
 from runtime.files import atomic_write_text, read_own_json, writes
 from runtime.manifests import Manifest
 from sim.catalogue import TABLE2_IDS
-from sim.parameters import FREE
+from sim.parameters import FREE, MODEL_VERSION
 from studies.calibrations import calibrate_or_reuse, study_seed, study_sizes
 from studies.shipped import ShippedStudy
 
@@ -126,7 +126,7 @@ def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
     if inside is not None:  # the selection's folder, held as a calibration's is
         inside = inside.inner(out)
     if resume and done.is_file():
-        return _selection_record(done, inside)
+        return _selection_record(done, seed, inside)
     out.mkdir(parents=True, exist_ok=True)
     obs = observed_summary(table or load_table2())
     fixed = {mechanism: OFF}
@@ -140,6 +140,7 @@ def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
     record = {**_model_probabilities(history), "epsilons": generation_epsilons(history),
               "simulations": int(history.total_nr_simulations),
               "populations": int(history.n_populations), "seed": seed,
+              "model_version": MODEL_VERSION,
               "min_epsilon": tolerance[0], "wall_time_s": round(time.perf_counter() - t0, 1)}
     atomic_write_text(done, json.dumps(record, indent=2) + "\n", inside=inside)
     return record
@@ -160,14 +161,22 @@ def _model_probabilities(history) -> dict[str, float]:
             "model_probability_ablated": float(last.get(1, 0.0))}
 
 
-def _selection_record(path: Path, inside=None) -> dict:
-    """A finished model selection's record, checked (one line naming a bad field)."""
+def _selection_record(path: Path, seed: int, inside=None) -> dict:
+    """A finished model selection's record, checked (one line naming a bad field).
+
+    Reused only when made with ``seed`` and today's model version, as a calibration is
+    (:func:`studies.calibrations.calibrate_or_reuse`).
+    """
     again = "coprod ablate --resume (after deleting the file)"
     record = read_own_json(path, again, inside=inside)
     fields = Fields(record, path, again)
     for name in ("model_probability_full", "model_probability_ablated"):
         fields(name, between(0, 1), "a probability from 0 to 1")
     fields("simulations", whole(0), "a whole number of simulations")
+    fields("seed", one_of((seed,)), f"{seed}, the seed this study gives the selection "
+           "(another --seed: choose another --out)")
+    fields("model_version", one_of((MODEL_VERSION,)), f"{MODEL_VERSION}, this model's "
+           "version (a selection of an earlier model: choose another --out)")
     return {**record, "reused": True}
 
 

@@ -104,10 +104,11 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
 
     A study resumed with another --seed, other settings (``--quick`` against the
     shipped ones) or for another design (``record``: the left-out activity's inputs, an
-    ablation's fixed values) must not take calibrations of the old one as its own: the
-    study's manifest would misstate how they were made. A record that does not say one
-    of them (its seed, how it was sampled, which inputs) cannot be checked, and is
-    refused as well.
+    ablation's fixed values), or after the model changed (``MODEL_VERSION``), must not
+    take calibrations of the old one as its own: the study's manifest would misstate how
+    they were made. A record that does not say one of them (its seed, how it was
+    sampled and of which model version, which inputs) cannot be checked, and is refused
+    as well.
     """
     kept = calibration_record(directory, remake, inside=inside)
     wanted = {}
@@ -119,7 +120,7 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
     for key, value in (record or {}).items():
         wanted.setdefault(key, ({"fixed": "fixed inputs' values"}.get(
             key, key.replace("_", " ")), value))
-    for key, value in procedure().items():  # how it sampled: kernel, floor, weeks
+    for key, value in procedure().items():  # how it sampled: kernel, floor, weeks, model
         wanted[key] = (key.replace("_", " "), value)
     _same_inputs(kept, asked.get("fixed") or {}, directory)
     for key, (words, value) in wanted.items():
@@ -232,6 +233,7 @@ _RECORDED = (
     ("kernel_scaling", finite, "a number"),
     ("min_acceptance_rate", finite, "a number"),
     ("weeks_per_simulation", whole(0), "a whole number >= 0"),
+    ("model_version", whole(1), "a whole number >= 1"),
     ("seed", root_seed, "a whole number from 0 to 2**63-1"),
     ("activities_used", listed(printable_text), "a list of activity ids"),
     ("fixed", _plain, "the fixed inputs' names and values"),

@@ -13,7 +13,7 @@ from calibration.summary import FREE_SHARES, KEYS, SurveyDistance, observed_summ
 from coprod.main import main
 from sim.catalogue import TABLE2_IDS
 from sim.errors import InputError
-from sim.parameters import FREE, PARAMETERS
+from sim.parameters import FREE, MODEL_VERSION, PARAMETERS
 from tests.conftest import tiny_settings
 
 TINY = tiny_settings()
@@ -254,6 +254,15 @@ def test_ablation_compares_the_model_without_a_mechanism(tmp_path):
     path = tmp_path / "full" / "calibration.json"
     path.write_text(path.read_text().replace('"epsilons": [', '"epsilons": ["many", '))
     with pytest.raises(InputError, match=r"full/calibration.json: field 'epsilons'"):
+        ablate(tmp_path, mechanisms=["joint_propensity"], seed=4, settings=smallest,
+               draws=8, progress=False, resume=True)
+    # A model selection of an earlier model version is not reused as this model's.
+    (tmp_path / "full" / "calibration.json").unlink()
+    path = tmp_path / "joint_propensity" / "selection" / "model_probabilities.json"
+    kept = json.loads(path.read_text())
+    assert kept["model_version"] == MODEL_VERSION
+    path.write_text(json.dumps({**kept, "model_version": MODEL_VERSION - 1}))
+    with pytest.raises(InputError, match=r"model_probabilities.json: field 'model_version'"):
         ablate(tmp_path, mechanisms=["joint_propensity"], seed=4, settings=smallest,
                draws=8, progress=False, resume=True)
 

@@ -13,6 +13,7 @@ import pytest
 
 from calibration.abc import Settings
 from sim.errors import InputError
+from sim.parameters import MODEL_VERSION
 from tests.conftest import library_refusal, tiny_settings
 
 
@@ -293,10 +294,13 @@ def test_weights_whose_sum_overflows_are_normalised_without_a_warning(recwarn):
 
 
 @pytest.mark.parametrize(("field", "value"), [
-    ("kernel_scaling", 99.0), ("min_acceptance_rate", 0.5), ("weeks_per_simulation", 1)])
+    ("kernel_scaling", 99.0), ("min_acceptance_rate", 0.5), ("weeks_per_simulation", 1),
+    ("model_version", MODEL_VERSION - 1)])
 def test_a_kept_calibration_sampled_otherwise_is_not_reused(folder, field, value):
     # Each is a number of the right kind; but a calibration made with another kernel,
-    # acceptance floor or run length is not one of this study's.
+    # acceptance floor or run length, or of an earlier model (a study resumed after the
+    # model changed would have shipped its parts as the new model's), is not one of
+    # this study's.
     path = folder / "calibration.json"
     path.write_text(json.dumps({**json.loads(path.read_text()), field: value}))
     with pytest.raises(InputError) as err:
@@ -318,7 +322,7 @@ def test_a_kept_calibration_of_other_inputs_is_not_reused(folder, change):
 
 
 @pytest.mark.parametrize("field", ["seed", "kernel_scaling", "abc_inputs", "prior_inputs",
-                                   "activities_used", "settings"])
+                                   "activities_used", "settings", "model_version"])
 def test_a_kept_record_that_does_not_say_how_it_was_made_is_not_reused(folder, field):
     # With its seed deleted, leave one out and the ablation (whose truths hold no seed of
     # their own) would have taken it as made under any --seed.
