@@ -1169,7 +1169,8 @@ def render_study_time(p: dict, loo: dict, v: dict) -> str:
         "Remaking them takes about as long per calibration as the shipped posterior did "
         f"({_thousands(p['wall_time_total_s'] or p['wall_time_s'])} s with "
         f"{p['workers']:.0f} workers{measured}): "
-        "leave one out 6 calibrations, recovery 20, the ablation 5 model selections.\n")
+        "leave one out 6 calibrations, recovery 20, the ablation 6 and 5 model "
+        "selections.\n")
 
 
 def render_scenario_table(sc: dict) -> str:
