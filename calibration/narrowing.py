@@ -37,6 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from calibration.multiple_testing import holm
+
 NULL_REPLICATES = 10_000
 FAMILY = 0.05
 LEVEL = 0.9  # the credible interval whose width is tested
@@ -93,18 +95,6 @@ def _null_distances(weights: np.ndarray, k: int, replicates: int, gen) -> np.nda
     labels = gen.integers(k, size=(replicates, len(weights)))
     shares = np.stack([(weights * (labels == j)).sum(axis=1) for j in range(k)], axis=1)
     return 0.5 * np.abs(shares / weights.sum() - 1 / k).sum(axis=1)
-
-
-def holm(p_values: np.ndarray, family: float = FAMILY) -> np.ndarray:
-    """Holm's step-down rejections at family-wise level ``family``."""
-    p = np.asarray(p_values, float)
-    order = np.argsort(p, kind="stable")
-    reject = np.zeros(len(p), dtype=bool)
-    for rank, i in enumerate(order):
-        if p[i] > family / (len(p) - rank):
-            break
-        reject[i] = True
-    return reject
 
 
 @dataclass(frozen=True)
@@ -185,7 +175,7 @@ def narrowing_test(particles: pd.DataFrame, weights: np.ndarray, *,
             rows.append((name, "tv_distance", value, float(np.median(dist)),
                          float(np.quantile(dist, 1 - FAMILY)), p))
     frame = pd.DataFrame(rows, columns=list(COLUMNS[:6]))
-    frame["narrowed"] = holm(frame.p_value.to_numpy())
+    frame["narrowed"] = holm(frame.p_value.to_numpy()) <= FAMILY
     frame["words"] = np.where(frame.narrowed, NARROWED, NOT_IDENTIFIED)
     return Narrowing(frame, replicates, float(1 / np.sum(weights**2)))
 

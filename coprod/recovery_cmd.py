@@ -39,6 +39,7 @@ def run_command(args) -> int:
     """Run the study (the library writes the tables and manifest), print the summaries."""
     from calibration.posterior import NOT_IDENTIFIED
     from coprod.pipeline import recovery
+    from coprod.report_studies import coverage_sentence
     from studies.recovery import TABLES
 
     seed = seed_value(args.seed)
@@ -56,6 +57,9 @@ def run_command(args) -> int:
         flag = "  <- not identified" if r.relative_width > NOT_IDENTIFIED else ""
         print(f"  {r.parameter:{width}s} {r.coverage:8.0%}  {r.bias:+7.3f}  "
               f"{r.relative_width:6.2f}{flag}")
+    summary = study.summary
+    print("  " + coverage_sentence(dict(zip(summary.parameter.astype(str), summary.coverage,
+                                            strict=True)), int(summary.truths.max())))
     effects = [f"{r.scenario}: {r.outcome}" for r in study.policy_summary.itertuples()]
     width = max([len("policy effect (scenario: outcome)"), *map(len, effects)])
     print(f"  {'policy effect (scenario: outcome)':{width}s} {'coverage':>8s}  "

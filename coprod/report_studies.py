@@ -13,7 +13,7 @@ with another model version goes to the appendix with the command that makes it a
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,11 @@ from runtime.manifests import Manifest, model_version_of
 from sim.outcomes import outcome
 from sim.parameters import MODEL_VERSION, PARAMETERS
 from studies.design import PRIOR_RANGE, WRONG_LEVELS
-from studies.parameter_recovery import truth_folder
+from studies.parameter_recovery import (
+    coverage_departures,
+    most_covered_flagged,
+    truth_folder,
+)
 
 RECOVERY_REMAKE = "coprod recovery --workers 2 --seed 2015"
 LOO_REMAKE = "coprod validate --leave-one-out --workers 2 --seed 2015"
@@ -172,6 +176,33 @@ def study_duration(record) -> tuple[float, str] | None:
     return (total, "sampling" if whole else "at least") if duration(total) else None
 
 
+def coverage_sentence(coverage: Mapping[str, float], truths: int, *,
+                      name: Callable[[str], str] = str) -> str:
+    """Whether any input's coverage departs from 90% beyond chance, in a sentence.
+
+    ``coverage``: each input's share of ``truths`` covered; the test is
+    :func:`studies.parameter_recovery.coverage_departures`, and the sentence says what it
+    could have found. README and report say it alike; ``name`` formats an input's name
+    (README: as code). "" without inputs or truths.
+    """
+    n = len(coverage)
+    if not n or truths <= 0:
+        return ""
+    departs = coverage_departures(coverage, truths)
+    flagged = most_covered_flagged(truths, n)
+    how = (f"exact binomial tests, Holm-adjusted over the {n} inputs at 5%, "
+           + (f"which flag an input holding {flagged} or fewer of {truths}"
+              if flagged is not None else f"which no count of {truths} can fail"))
+    if not departs:
+        return (f"No input's coverage is further from 90% than chance allows over "
+                f"{truths} truths ({how}).")
+    said = [f"{name(k)} ({coverage[k]:.0%})" for k in departs]
+    listed = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+    verb = "departs" if len(said) == 1 else "depart"
+    return (f"{listed} {verb} from 90% by more than chance allows over {truths} truths "
+            f"({how}).")
+
+
 def noise_sentence(stopping: dict | None) -> str:
     """``noise_reached``'s count in a sentence (README and report say it alike); "" if None."""
     if not stopping:
@@ -215,6 +246,9 @@ def _recovery(study, manifest: dict) -> dict:
                                                            truths)),
             "coverage": f"{coverage:.0%}", "cases": len(rows),
             "verdict": "within" if 0.8 <= coverage <= 0.97 else "outside",
+            "per_input": coverage_sentence(dict(zip(summary.parameter.astype(str),
+                                                    summary.coverage, strict=True)),
+                                           int(rows.truth_id.nunique())),
             "weak": ", ".join(weak), "threshold": NOT_IDENTIFIED,
             "rows": [(r.parameter, f"{r.coverage:.0%}", f"{r.bias:+.3g}",
                       f"{r.mean_absolute_error:.3g}", f"{r.relative_width:.2f}")

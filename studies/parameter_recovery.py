@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from pathlib import Path
 
@@ -151,3 +151,45 @@ def summarise(frame: pd.DataFrame) -> pd.DataFrame:
                  mean_absolute_error=("error", lambda e: float(np.mean(np.abs(e)))),
                  relative_width=("relative_width", "mean"))
             .reset_index())
+
+
+LEVEL, ALPHA = 0.9, 0.05  # the credible intervals' level; the tests' family-wise error
+
+
+def coverage_departures(coverage: Mapping[str, float], truths: int) -> dict[str, float]:
+    """The inputs whose coverage departs from :data:`LEVEL` by more than chance allows.
+
+    ``coverage``: each input's share of ``truths`` whose 90% interval held the truth.
+    Each share is tested against :data:`LEVEL` with an exact two-sided binomial test,
+    Holm-adjusted over all the inputs at :data:`ALPHA` (over forty inputs, one or two
+    would fail a 5% test each by chance). Returns the departing inputs with their
+    adjusted p-values, in the order given; none when ``truths`` is 0. The band of 80–97%
+    the pooled coverage is held to is no test for one input: with 20 truths, 20 of 20
+    (100%) happens to a calibrated input 12% of the time.
+    """
+    from scipy import stats
+
+    from calibration.multiple_testing import holm
+
+    if not coverage or truths <= 0:
+        return {}
+    names = list(coverage)
+    p = np.array([stats.binomtest(round(coverage[n] * truths), truths, LEVEL).pvalue
+                  for n in names])
+    adjusted = holm(p)
+    return {n: float(a) for n, a in zip(names, adjusted, strict=True) if a <= ALPHA}
+
+
+def most_covered_flagged(truths: int, inputs: int) -> int | None:
+    """The most truths an input's interval may hold and still be flagged as too few.
+
+    What :func:`coverage_departures` can detect: with ``truths`` truths and ``inputs``
+    inputs, the largest count whose two-sided binomial p-value passes even the first
+    Holm step (:data:`ALPHA` / ``inputs``); None when no count does.
+    """
+    from scipy import stats
+
+    flagged = [k for k in range(truths + 1)
+               if stats.binomtest(k, truths, LEVEL).pvalue <= ALPHA / max(inputs, 1)
+               and k < LEVEL * truths]
+    return max(flagged) if flagged else None

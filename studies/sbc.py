@@ -47,6 +47,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from calibration.multiple_testing import holm
 from calibration.posterior import Posterior
 from calibration.regression_adjust import adjust
 from calibration.summary import summarise_counts
@@ -233,16 +234,6 @@ def rank_table(truths: pd.DataFrame, reference: pd.DataFrame, quantities: Sequen
                   "value": float(truth[q]), "rank": r, "draws": draws}
                  for q, r in ranks.items()]
     return pd.DataFrame(rows, columns=list(RANK_COLUMNS))
-
-
-def holm(p: np.ndarray) -> np.ndarray:
-    """Holm's step-down adjusted p-values (family-wise error over all of ``p``)."""
-    p = np.asarray(p, float)
-    order = np.argsort(p, kind="stable")
-    scaled = (len(p) - np.arange(len(p))) * p[order]
-    adjusted = np.empty_like(p)
-    adjusted[order] = np.minimum(np.maximum.accumulate(scaled), 1.0)
-    return adjusted
 
 
 def _pattern(u: np.ndarray) -> str:

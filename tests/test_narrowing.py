@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration.narrowing import holm, narrowing_test, null_widths, width_share
+from calibration.multiple_testing import holm
+from calibration.narrowing import narrowing_test, null_widths, width_share
 from calibration.posterior import load_posterior, weighted_quantile
 
 
@@ -49,8 +50,10 @@ def test_a_narrowed_input_is_found_and_idle_ones_are_not_even_among_many():
 
 
 def test_holm_controls_the_family_not_each_input():
-    assert list(holm(np.array([0.01, 0.03, 0.5]))) == [True, False, False]
-    assert list(holm(np.array([0.001, 0.02, 0.04]), family=0.1)) == [True, True, True]
+    assert list(holm(np.array([0.01, 0.03, 0.5])) <= 0.05) == [True, False, False]
+    assert list(holm(np.array([0.001, 0.02, 0.04])) <= 0.1) == [True, True, True]
+    # The step-down rule stops at the first test not rejected, whatever follows.
+    assert list(holm(np.array([0.04, 0.001, 0.03])) <= 0.05) == [False, True, False]
 
 
 def test_the_shipped_posterior_leaves_the_local_policys_routes_not_identified():

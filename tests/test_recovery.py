@@ -164,6 +164,36 @@ def test_report_and_readme_say_the_noise_level_count_in_the_same_words():
     assert readme._reached({"calibrations": 3, "reached": 2, "worst": 1.1}) == " " + said
 
 
+def test_an_inputs_coverage_is_tested_against_chance_not_held_to_the_pooled_band():
+    # 20 of 20 (100%) and 16 of 20 (80%) are what 90% intervals give by chance; the
+    # README called 100% "outside 80-97%" for 16 of 43 inputs. 9 of 20 is not chance.
+    import tools.readme_examples as readme
+    from coprod.report_studies import coverage_sentence, studies_section
+    from studies.parameter_recovery import coverage_departures, most_covered_flagged
+    from studies.recovery import RecoveryStudy
+
+    calibrated = {"a": 1.0, "b": 0.8, "c": 0.95, "d": 0.9}
+    assert coverage_departures(calibrated, 20) == {}
+    assert list(coverage_departures({**calibrated, "e": 0.45}, 20)) == ["e"]
+    assert most_covered_flagged(20, 43) == 12 and most_covered_flagged(20, 1) == 15
+    said = coverage_sentence(calibrated, 20)
+    assert said.startswith("No input's coverage is further from 90% than chance")
+    assert "Holm-adjusted over the 4 inputs" in said and "14 or fewer of 20" in said
+    said = coverage_sentence({**calibrated, "e": 0.45}, 20, name=lambda n: f"`{n}`")
+    assert said.startswith("`e` (45%) departs from 90%")
+    assert coverage_departures({}, 20) == {} and coverage_sentence(calibrated, 0) == ""
+    # The report and README say it of the shipped study alike.
+    shipped = RecoveryStudy.read_shipped(ROOT / "calibration" / "data" / "validation")
+    summary = shipped.summary
+    said = coverage_sentence(dict(zip(summary.parameter, summary.coverage, strict=True)),
+                             int(summary.truths.max()))
+    assert said.replace("'", "&#39;") in "".join(studies_section())
+    readme_text = " ".join((ROOT / "README.md").read_text().split())
+    assert " ".join(said.split()[4:]) in readme_text  # (its names as code there)
+    assert "outside 80–97%)" not in readme_text
+    assert readme._workers(1) == "1 worker" and readme._workers(2) == "2 workers"
+
+
 @pytest.mark.slow
 def test_a_recovery_resumed_from_its_kept_files_alone_is_the_same_to_the_last_byte(
         tmp_path, capsys):

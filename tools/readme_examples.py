@@ -442,7 +442,7 @@ def _study_time(study: dict) -> str:
     """'4,214 s on 2 workers', or 'at least 13,785 s of sampling on 2 workers', or ''."""
     from coprod.report_text import duration_words
 
-    workers = f" on {study['workers']:.0f} workers" if study["workers"] else ""
+    workers = f" on {_workers(study['workers'])}" if study["workers"] else ""
     return duration_words(study.get("duration"), workers)
 
 
@@ -612,6 +612,11 @@ def _list(items: list[str], sep: str = ", ") -> str:
     return sep.join(items[:-1]) + ("; and " if sep == "; " else " and ") + items[-1]
 
 
+def _workers(n: float) -> str:
+    """``2 workers``, ``1 worker``."""
+    return f"{n:.0f} worker" + ("" if n == 1 else "s")
+
+
 def _count(n: int) -> str:
     """A small count in words (``six``), a larger one in figures."""
     words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -765,7 +770,7 @@ def render_posterior(p: dict, f: dict, s: dict) -> str:
         "simulation; "
         f"{_thousands(p['simulations'])} simulations in {p['populations']:.0f} generations, "
         f"{'' if p.get('sampling_whole', True) else 'at least '}"
-        f"{_thousands(p['wall_time_s'])} s of sampling with {p['workers']:.0f} workers"
+        f"{_thousands(p['wall_time_s'])} s of sampling with {_workers(p['workers'])}"
         f"{in_all}, final tolerance "
         f"{p['final_epsilon']:.3f} against the noise level {p['noise_level']:.3f}, effective "
         f"sample size {ess:.0f} of {_thousands(p['particles'])}.{missed} Its posterior predictive "
@@ -854,7 +859,7 @@ def render_sbc(b: dict, p: dict) -> str:
               f"interval {100 * eff[1]:.0f}–{100 * eff[2]:.0f}%)") if eff else ""
     return (
         f"The shipped check, of model version {b['model']}'s posterior "
-        f"({b['elapsed_s']:.0f} s on {b['workers']:.0f} workers; "
+        f"({b['elapsed_s']:.0f} s on {_workers(b['workers'])}; "
         "`calibration/data/validation/sbc_*`): ranks uniform for "
         f"{b['uniform']} of {b['quantities']} quantities after Holm (the calibrated inputs "
         f"and the policy's effect); the 90% intervals cover the truth in "
@@ -949,17 +954,19 @@ def render_recovery(r: dict, v: dict, *, current: bool) -> str:
         return ""
     took = _study_time(r)
     made = f", {took}" if took else ""
+    from coprod.report_studies import coverage_sentence
+
     coverages = [i["coverage"] for i in r["inputs"]]
-    outside = [i["parameter"] for i in r["inputs"] if not 0.8 <= i["coverage"] <= 0.97]
+    per_input = coverage_sentence({i["parameter"]: i["coverage"] for i in r["inputs"]},
+                                  r["truths"], name=lambda n: f"`{n}`")
     verdict = "inside" if 0.8 <= r["covered"] <= 0.97 else "outside"
     lines = [
         f"**Recovery, model version {r['model']}** (`coprod recovery`, {r['truths']} "
         f"truths{made}): each truth's synthetic Table 2 is calibrated exactly as the real "
         f"one. The 90% credible intervals hold the truth in {pct(r['covered'])} of the "
         f"{r['cases']} (truth, input) cases, {verdict} the 80–97% a calibrated posterior "
-        f"should give; per input {100 * min(coverages):.0f}–{pct(max(coverages))}"
-        + (f" ({_list([f'`{p}`' for p in outside])} outside 80–97%)." if outside
-           else ", every one inside 80–97%.") + _reached(r.get("stopping")),
+        f"should give; per input {100 * min(coverages):.0f}–{pct(max(coverages))}. "
+        + per_input + _reached(r.get("stopping")),
         "", "| input | coverage | bias of the median | interval / prior width |",
         "|---|---|---|---|"]
     shown = sorted(r["inputs"], key=lambda i: i["width"])[:INPUT_ROWS]
@@ -1106,7 +1113,7 @@ def render_design(d: dict) -> str:
         f"The shipped study, model version {d['model']} (`coprod design --workers "
         f"{d['workers']:.0f} --seed 2015`; {_thousands(d['worlds'])} worlds drawn from the "
         f"shipped posterior, {d['truths']:.0f} synthetic truths, {d['policies']} policies, "
-        f"{_thousands(d['elapsed_s'])} s on {d['workers']:.0f} workers{kept}; "
+        f"{_thousands(d['elapsed_s'])} s on {_workers(d['workers'])}{kept}; "
         "`calibration/data/validation/design.csv`): each later design's expected 90% width "
         "as a share of the 2015 survey's alone, truth by truth (median ratio, 10th–90th "
         "percentile over truths).", "",
@@ -1168,7 +1175,7 @@ def render_study_time(p: dict, loo: dict, v: dict) -> str:
     return (
         "Remaking them takes about as long per calibration as the shipped posterior did "
         f"({_thousands(p['wall_time_total_s'] or p['wall_time_s'])} s with "
-        f"{p['workers']:.0f} workers{measured}): "
+        f"{_workers(p['workers'])}{measured}): "
         "leave one out 6 calibrations, recovery 20, the ablation 6 and 5 model "
         "selections.\n")
 
