@@ -62,7 +62,7 @@ from calibration.posterior import Posterior, as_written, write_posterior
 from calibration.sampler import SeededSampler
 from calibration.summary import SurveyDistance
 from calibration.waves import FIRST_YEAR, Wave, Waves
-from runtime.fields import duration, finite
+from runtime.fields import Fields, duration, finite, whole
 from runtime.files import atomic_write_frame
 from runtime.interrupts import interrupts_deferred
 from runtime.paths import folder_replaced
@@ -528,28 +528,40 @@ SAME_SURVEY = ("year", "levers_in_force", "frame", "policy_recorded", "answers")
 
 
 def _same_surveys(out: Path, waves: Waves, resume: bool, inside=None) -> None:
-    """Record the surveys of a new calibration; refuse to resume one with others.
+    """Record the surveys and model version of a new calibration; resume only the same.
 
     The observed summaries alone (checked against ``abc.db``) miss a wave's year, its
-    levers and its frame: those are compared here (one line when they differ).
+    levers and its frame: those are compared here (one line when they differ). So is the
+    model version: the generations in ``abc.db`` were sampled from the model that began
+    them, and a calibration continued (or its posterior rebuilt) after the model changed
+    would be recorded as the new model's. A history without this record to say what
+    began it is refused too.
     """
     from runtime.files import atomic_write_text, read_own_json
 
     mine = [{k: w.get(k) for k in SAME_SURVEY} for w in waves.record()]
     path = out / SURVEYS_FILE
-    if resume and path.is_file():
-        stored = read_own_json(path, "coprod calibrate (a new calibration in another --out)",
-                               inside=inside)
+    remake = "coprod calibrate (a new calibration in another --out)"
+    if resume and (out / "abc.db").is_file():
+        if not path.is_file():
+            raise InputError(str(path), "missing", f"the record of the surveys and model "
+                             f"version this calibration began with; {remake}",
+                             problem="cannot resume without")
+        stored = read_own_json(path, remake, inside=inside)
+        Fields(stored, path, remake)(
+            "model_version", lambda v: whole(1)(v) and v == MODEL_VERSION,
+            f"{MODEL_VERSION}, this model's version (an unfinished calibration of another "
+            "model is not continued as this one's)")
         theirs = [{k: w.get(k) for k in SAME_SURVEY} if isinstance(w, dict) else w
-                  for w in (stored.get("surveys") if isinstance(stored, dict) else None)
-                  or []]
+                  for w in stored.get("surveys") or []]
         if json.loads(json.dumps(mine)) != theirs:
             raise InputError("resume", str(out), "the same --data (years, levers, frames) "
                              "as the calibration being resumed; start a new calibration in "
                              "another --out", problem="other survey data for")
     elif not resume and not (out / "abc.db").exists():  # (an existing one is refused)
-        atomic_write_text(path, json.dumps({"surveys": waves.record(),
-                                            "abc_scale": ABC_SCALE}, indent=1), inside=inside)
+        atomic_write_text(path, json.dumps({"surveys": waves.record(), "abc_scale": ABC_SCALE,
+                                            "model_version": MODEL_VERSION}, indent=1),
+                          inside=inside)
 
 
 def _check_same_data(history, observed: dict, db: Path) -> None:

@@ -19,6 +19,7 @@ from coprod.main import main
 from runtime.locks import locked
 from runtime.pool import Failure, Task, _call
 from scenarios.ensemble import run_ensembles
+from sim.parameters import MODEL_VERSION
 from tests.conftest import ROOT, SMALL_RUN, signals_as_a_terminal_gives_them, small_scenario
 
 
@@ -335,12 +336,26 @@ EIGHT = dict(population_size=8, max_simulations=100, max_walltime_s=60)
 
 @pytest.fixture(scope="module")
 def small_db(tmp_path_factory):
-    """abc.db of a finished two-generation calibration of 8 particles (about 1 s)."""
-    from calibration.abc import Settings, calibrate
+    """abc.db of a finished two-generation calibration of 8 particles (about 1 s).
+
+    Placed in a test's folder with the record of the surveys and model version the
+    calibration began with (``surveys.json``), as a calibration's folder holds it.
+    """
+    from calibration.abc import SURVEYS_FILE, Settings, calibrate
 
     out = tmp_path_factory.mktemp("cal")
     calibrate(out, seed=1, settings=Settings(max_populations=2, **EIGHT), progress=False)
-    return (out / "abc.db").read_bytes()
+    return (out / "abc.db").read_bytes(), (out / SURVEYS_FILE).read_bytes()
+
+
+def _placed(small_db, folder, damage=lambda data: data):
+    """``small_db``'s calibration folder (its database as ``damage`` leaves it) in ``folder``."""
+    from calibration.abc import SURVEYS_FILE
+
+    db, surveys = small_db
+    (folder / SURVEYS_FILE).write_bytes(surveys)
+    (folder / "abc.db").write_bytes(damage(db))
+    return folder / "abc.db"
 
 
 def test_ctrl_c_while_a_generation_is_saved_keeps_it_whole_and_resumes(tmp_path, monkeypatch,
@@ -389,8 +404,7 @@ def test_ctrl_c_while_a_generation_is_saved_keeps_it_whole_and_resumes(tmp_path,
 ])
 def test_resume_on_a_damaged_database_is_one_line(small_db, tmp_path, capsys, damage,
                                                   message):
-    db = tmp_path / "abc.db"
-    db.write_bytes(damage(small_db))
+    db = _placed(small_db, tmp_path, damage)
     before = db.read_bytes()
     assert main(["calibrate", "--quick", "--resume", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
@@ -398,12 +412,42 @@ def test_resume_on_a_damaged_database_is_one_line(small_db, tmp_path, capsys, da
     assert db.read_bytes() == before and not (tmp_path / "posterior.csv").exists()
 
 
+@pytest.mark.parametrize("change, said", [
+    (lambda r: r.update(model_version=MODEL_VERSION - 1), "field 'model_version'"),
+    (lambda r: r.update(model_version=float(MODEL_VERSION)), "field 'model_version'"),
+    (lambda r: r.pop("model_version"), "field 'model_version'"),
+    (None, "cannot resume without"),
+])
+def test_an_unfinished_calibration_of_another_model_is_not_continued_as_this_ones(
+        small_db, tmp_path, capsys, change, said):
+    # Its generations were sampled from the model that began them: continued (or its
+    # posterior rebuilt from abc.db) after the model changed, it was recorded as the
+    # new model's calibration.
+    import json
+
+    from calibration.abc import SURVEYS_FILE
+
+    db = _placed(small_db, tmp_path)
+    path = tmp_path / SURVEYS_FILE
+    if change is None:
+        path.unlink()
+    else:
+        record = json.loads(path.read_text())
+        assert record["model_version"] == MODEL_VERSION
+        change(record)
+        path.write_text(json.dumps(record))
+    before = db.read_bytes()
+    assert main(["calibrate", "--quick", "--resume", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "surveys.json" in err and err.count("\n") == 1, err
+    assert db.read_bytes() == before and not (tmp_path / "posterior.csv").exists()
+
+
 def test_a_half_saved_last_generation_is_removed_and_the_whole_ones_kept(small_db, tmp_path,
                                                                          capsys):
     from calibration.abc import Settings, calibrate
 
-    db = tmp_path / "abc.db"
-    db.write_bytes(small_db)
+    db = _placed(small_db, tmp_path)
     with sqlite3.connect(db) as con:  # as a commit cut after five particles would leave it
         last = ("SELECT pa.id FROM particles pa JOIN models m ON pa.model_id = m.id JOIN "
                 "populations p ON m.population_id = p.id WHERE p.t = 1 ORDER BY pa.id")
@@ -435,8 +479,7 @@ def test_a_resumed_calibration_with_odd_generation_times_records_what_it_can(
     # as null) that the next --resume refused, with a remedy that made it again.
     from calibration.abc import Settings, calibrate
 
-    db = tmp_path / "abc.db"
-    db.write_bytes(small_db)
+    db = _placed(small_db, tmp_path)
     with sqlite3.connect(db) as con:
         con.execute(f"UPDATE populations SET wall_time = {wall_time} WHERE t = 0")
         con.execute("UPDATE populations SET population_end_time = "
