@@ -512,6 +512,7 @@ def _open_history(abc, db: Path, observed: dict, population_size: int, resume: b
             raise InputError(str(db), f"{type(err).__name__}: {err}".split("\n")[0],
                              UNREADABLE, problem="unreadable calibration database:") from None
         _check_same_data(abc.history, observed, db)
+        _check_same_models(abc, db)
     else:
         if db.exists():
             raise InputError("out", str(db), "a calibration exists there; resume it or "
@@ -523,12 +524,36 @@ def _open_history(abc, db: Path, observed: dict, population_size: int, resume: b
     return done
 
 
+def _check_same_models(abc, db: Path) -> None:
+    """Refuse to resume a history of other models (one line).
+
+    A calibration's from a model selection's, or one model's from another's (an
+    ablation's mechanisms): pyabc would go on sampling this run's models into it, and a
+    calibration resumed from a selection's history failed with a traceback.
+    """
+    held = abc.history.model_names()
+    wanted = [model.name for model in abc.models]
+    if held != wanted:
+        raise InputError(str(db), ", ".join(map(str, held))[:200], f"a history of "
+                         f"{', '.join(wanted)}, the model(s) this run samples; start it in "
+                         "another --out", problem="a history of other models in")
+
+
 SURVEYS_FILE = "surveys.json"  # what a calibration is calibrated to, written at its start
 SAME_SURVEY = ("year", "levers_in_force", "frame", "policy_recorded", "answers")
 
 
-def _same_surveys(out: Path, waves: Waves, resume: bool, inside=None) -> None:
-    """Record the surveys and model version of a new calibration; resume only the same.
+def observed_waves(observed: SurveyTable | None) -> Waves:
+    """One observed wave of ``observed`` in 2015, or the shipped survey's when None."""
+    return Waves((Wave("observed", observed.source, FIRST_YEAR, {}, observed),)
+                 if observed is not None else Waves.load(None).waves)
+
+
+def check_start(out: Path, waves: Waves, resume: bool, inside=None) -> None:
+    """Record the surveys and model version a calibration begins with; resume only those.
+
+    A calibration's, or a model selection's (:func:`studies.ablation.select_models`),
+    ``out`` holds them in :data:`SURVEYS_FILE` beside its ``abc.db``.
 
     The observed summaries alone (checked against ``abc.db``) miss a wave's year, its
     levers and its frame: those are compared here (one line when they differ). So is the
@@ -558,7 +583,7 @@ def _same_surveys(out: Path, waves: Waves, resume: bool, inside=None) -> None:
             raise InputError("resume", str(out), "the same --data (years, levers, frames) "
                              "as the calibration being resumed; start a new calibration in "
                              "another --out", problem="other survey data for")
-    elif not resume and not (out / "abc.db").exists():  # (an existing one is refused)
+    elif not (out / "abc.db").exists():  # (one not resumed is refused elsewhere)
         atomic_write_text(path, json.dumps({"surveys": waves.record(), "abc_scale": ABC_SCALE,
                                             "model_version": MODEL_VERSION}, indent=1),
                           inside=inside)
@@ -608,10 +633,9 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if waves is None:
-        waves = Waves((Wave("observed", observed.source, FIRST_YEAR, {},
-                            observed),) if observed is not None else Waves.load(None).waves)
+        waves = observed_waves(observed)
     obs = waves.observed()
-    _same_surveys(out, waves, resume, inside)
+    check_start(out, waves, resume, inside)
     _progress_logging(progress)
     abc_inputs, prior_inputs, screening = _split_inputs(out, settings, seed, workers,
                                                         scheduler, fixed, waves, inside)

@@ -106,10 +106,25 @@ class OutputFolder:
 
         A study's calibration (``truth_NN``) is written through it: replaced by a link to
         a sibling or by a copy while the study runs, it takes no file (:func:`confine`
-        checks its identity before every write). A link in its place that leads out of
-        this folder (even a dangling one) is refused before anything is made.
+        checks its identity before every write). A link in its place (even a dangling
+        one, or one to this folder or another in it) or a file is refused before anything
+        is made. ``path`` naming this folder itself gives this one.
         """
         confine(path, self)
+        # Only a folder of its own: a link to this folder, a parent or a sibling in it
+        # (another calibration's) would mix two calibrations' files and histories.
+        real = os.path.realpath(path)
+        relative = os.path.relpath(os.path.abspath(path), os.path.abspath(self.path))
+        parts = Path(relative).parts
+        if not parts:  # this folder itself, as written: already held
+            return self
+        if parts[0] == ".." or Path(real) != self.real / relative:
+            raise InputError(str(path), real, f"a folder of its own in {self.path}; remove "
+                             "the link", problem="refusing to write through a link in the "
+                             "output folder:")
+        if os.path.lexists(path) and not os.path.isdir(path):
+            raise InputError(str(path), "a file", "a folder (coprod writes one there); "
+                             "move the file away", problem="not a folder:")
         Path(path).mkdir(parents=True, exist_ok=True)
         return OutputFolder.at(confine(path, self), self.where)
 

@@ -36,7 +36,9 @@ import pandas as pd
 from calibration.abc import (
     FixedModel,
     Settings,
+    check_start,
     generation_epsilons,
+    observed_waves,
     prior,
     run_abc,
     stopping_tolerance,
@@ -46,7 +48,7 @@ from calibration.observed_survey import SurveyTable, load_table2
 from calibration.posterior import load_posterior
 from calibration.predictive_check import predictive_counts
 from calibration.summary import SurveyDistance, observed_summary
-from runtime.fields import Fields, between, listed, one_of, whole
+from runtime.fields import DURATION, Fields, between, duration, finite, listed, one_of, whole
 from runtime.files import atomic_write_text, read_own_json, writes
 from runtime.manifests import Manifest
 from sim.catalogue import TABLE2_IDS
@@ -128,15 +130,17 @@ def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
     if resume and done.is_file():
         return _selection_record(done, seed, inside)
     out.mkdir(parents=True, exist_ok=True)
-    obs = observed_summary(table or load_table2())
+    table = table or load_table2()
+    obs = observed_summary(table)
     fixed = {mechanism: OFF}
     tolerance = []
     t0 = time.perf_counter()
-    history = run_abc(out / "abc.db", [FixedModel({}), FixedModel(fixed)],
+    again = resume and (out / "abc.db").is_file()
+    check_start(out, observed_waves(table), again, inside)  # its model version, as a
+    history = run_abc(out / "abc.db", [FixedModel({}), FixedModel(fixed)],  # calibration's
                       [prior(), prior(fixed)], obs, SurveyDistance(obs), settings=settings,
                       seed=seed, tolerance=lambda: _stop_at(settings, seed, tolerance),
-                      workers=workers, scheduler=scheduler,
-                      resume=resume and (out / "abc.db").is_file(), inside=inside)
+                      workers=workers, scheduler=scheduler, resume=again, inside=inside)
     record = {**_model_probabilities(history), "epsilons": generation_epsilons(history),
               "simulations": int(history.total_nr_simulations),
               "populations": int(history.n_populations), "seed": seed,
@@ -165,19 +169,28 @@ def _selection_record(path: Path, seed: int, inside=None) -> dict:
     """A finished model selection's record, checked (one line naming a bad field).
 
     Reused only when made with ``seed`` and today's model version, as a calibration is
-    (:func:`studies.calibrations.calibrate_or_reuse`).
+    (:func:`studies.calibrations.calibrate_or_reuse`). Only the fields a selection
+    writes are returned (``"reused": True`` added), for the study's manifest.
     """
     again = "coprod ablate --resume (after deleting the file)"
     record = read_own_json(path, again, inside=inside)
     fields = Fields(record, path, again)
-    for name in ("model_probability_full", "model_probability_ablated"):
-        fields(name, between(0, 1), "a probability from 0 to 1")
-    fields("simulations", whole(0), "a whole number of simulations")
-    fields("seed", one_of((seed,)), f"{seed}, the seed this study gives the selection "
-           "(another --seed: choose another --out)")
-    fields("model_version", one_of((MODEL_VERSION,)), f"{MODEL_VERSION}, this model's "
-           "version (a selection of an earlier model: choose another --out)")
-    return {**record, "reused": True}
+    kept = {name: fields(name, between(0, 1), "a probability from 0 to 1")
+            for name in ("model_probability_full", "model_probability_ablated")}
+    kept["epsilons"] = list(fields("epsilons", listed(finite, least=1),
+                                   "a non-empty list of numbers"))
+    for name in ("simulations", "populations"):
+        kept[name] = fields(name, whole(0, 2**53), "a whole number >= 0")
+    kept["min_epsilon"] = fields("min_epsilon", finite, "a number")
+    kept["wall_time_s"] = fields("wall_time_s", duration, DURATION)
+    # Of another seed or model, deleting the file would not help: another --out would.
+    other = Fields(record, path, "coprod ablate in another --out")
+    kept["seed"] = other("seed", lambda v: whole(0)(v) and v == seed,
+                         f"{seed}, the seed this study gives the selection")
+    kept["model_version"] = other("model_version",
+                                  lambda v: whole(1)(v) and v == MODEL_VERSION,
+                                  f"{MODEL_VERSION}, this model's version")
+    return {**kept, "reused": True}
 
 
 def _calibrate_and_fit(directory: Path, *, fixed: dict, settings: Settings, seed: int,

@@ -127,10 +127,12 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
         if key not in kept:
             raise _unchecked(directory, key, words)
         if json.loads(json.dumps(value)) != kept.get(key):
-            raise InputError("resume", str(directory), f"the {words} of the study being "
-                             f"resumed ({printable(str(value))[:200]}); choose another "
-                             "--out to start a study of these", problem="a calibration "
-                             f"not made with this study's {words.split(' (')[0]} in")
+            raise InputError(f"{directory / RECORD_FILE}: field '{key}'",
+                             json.loads(json.dumps(kept.get(key))),
+                             f"allowed: {printable(str(value))[:200]}, the {words} this "
+                             "study is resumed with; choose another --out to start a study "
+                             "of these", problem="a calibration not made with this study's "
+                             f"{words.split(' (')[0]}:")
     return kept
 
 

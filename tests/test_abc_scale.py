@@ -92,6 +92,7 @@ def test_a_study_resumed_with_another_seed_does_not_take_the_old_calibrations(
     assert first["seed"] == 5
     assert calibrate_or_reuse(out, resume=True, remake="x", seed=5,
                               settings=tiny_settings())["reused"] is True
-    with pytest.raises(InputError, match="a calibration not made with this study's --seed in"):
+    with pytest.raises(InputError, match="field 'seed': a calibration not made with this "
+                       "study's --seed: 5; allowed: 6"):
         calibrate_or_reuse(out, resume=True, remake="x", seed=6,
                            settings=tiny_settings())

@@ -78,3 +78,37 @@ def test_a_study_folder_replaced_by_a_link_out_is_refused_before_anything_is_mad
     with locked(out) as folder:  # a folder of its own is made and held
         held = folder.inner(out / "truth_14")
         assert held.path.is_dir() and held.identity is not None
+        assert held.inner(out / "truth_14") is held and folder.inner(out) is folder
+
+
+@pytest.mark.parametrize("link", [".", "..", "truth_00", "truth_00/inner", "missing"])
+def test_a_study_folder_linked_to_its_out_a_parent_or_a_sibling_is_refused(tmp_path, link):
+    # A truth folder linked to --out itself began a calibration at --out's top level; a
+    # selection folder linked to a calibration's resumed that calibration's history as
+    # the model selection and wrote a wrong answer, exit 0.
+    from runtime.locks import locked
+    from sim.errors import InputError
+
+    out = tmp_path / "study"
+    (out / "truth_00" / "inner").mkdir(parents=True)
+    (out / "truth_01").symlink_to(link)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    with locked(out) as folder, pytest.raises(InputError) as err:
+        folder.inner(out / "truth_01")
+    text = str(err.value)
+    assert ("refusing to write through a link in the output folder" in text
+            or "refusing to write outside the output folder" in text), text
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")
+                  if p.name != ".coprod.lock") == before
+
+
+def test_a_file_where_a_study_folder_goes_is_named_as_a_file(tmp_path):
+    from runtime.locks import locked
+    from sim.errors import InputError
+
+    out = tmp_path / "study"
+    out.mkdir()
+    (out / "truth_00").write_text("x")
+    with locked(out) as folder, pytest.raises(InputError, match="not a folder"):
+        folder.inner(out / "truth_00")
+    assert (out / "truth_00").read_text() == "x"

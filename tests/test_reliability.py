@@ -19,8 +19,15 @@ from coprod.main import main
 from runtime.locks import locked
 from runtime.pool import Failure, Task, _call
 from scenarios.ensemble import run_ensembles
+from sim.errors import InputError
 from sim.parameters import MODEL_VERSION
-from tests.conftest import ROOT, SMALL_RUN, signals_as_a_terminal_gives_them, small_scenario
+from tests.conftest import (
+    ROOT,
+    SMALL_RUN,
+    library_refusal,
+    signals_as_a_terminal_gives_them,
+    small_scenario,
+)
 
 
 def _ensemble(out, **kw):
@@ -512,3 +519,21 @@ def test_every_command_that_writes_a_folder_takes_its_lock(tmp_path, capsys, arg
     err = capsys.readouterr().err
     assert f"coprod process {os.getpid()} is writing into" in err and err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == [".coprod.lock"]
+
+
+def test_a_calibration_resumed_from_another_models_history_is_one_line(small_db, tmp_path):
+    # A model selection's abc.db copied into a calibration's folder was a KeyError
+    # traceback; one model's (an ablation's mechanism) went on as another's.
+    import sqlite3 as sql
+
+    db = _placed(small_db, tmp_path)
+    with sql.connect(db) as con:
+        con.execute("UPDATE models SET name = 'without_trust_weight' WHERE name = 'full'")
+    before = db.read_bytes()
+    from calibration.abc import Settings, calibrate
+
+    with pytest.raises(InputError) as err:
+        calibrate(tmp_path, seed=1, settings=Settings(max_populations=3, **EIGHT),
+                  resume=True, progress=False)
+    library_refusal(err, "a history of other models", "without_trust_weight")
+    assert db.read_bytes() == before and not (tmp_path / "posterior.csv").exists()

@@ -403,3 +403,36 @@ def test_one_duration_check_serves_records_report_and_sampling(value, allowed):
 
     assert duration(value) is allowed
     assert (calibration_seconds({"wall_time_s": value}) is not None) is allowed
+
+
+def _selection(tmp_path, **change):
+    """A finished model selection's record as select_models writes it, with ``change``."""
+    record = {"model_probability_full": 0.25, "model_probability_ablated": 0.75,
+              "epsilons": [3.0, 2.0], "simulations": 120, "populations": 2, "seed": 9,
+              "model_version": MODEL_VERSION, "min_epsilon": 1.4, "wall_time_s": 12.5}
+    path = tmp_path / "model_probabilities.json"
+    path.write_text(json.dumps({**record, **change}))
+    return path
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("wall_time_s", -5), ("epsilons", "lots"), ("populations", -1), ("min_epsilon", None),
+    ("model_version", float(MODEL_VERSION)), ("seed", 9.0), ("seed", 10),
+    ("model_version", MODEL_VERSION - 1)])
+def test_a_kept_model_selection_is_checked_field_by_field(tmp_path, field, value):
+    # Only the probabilities, simulations, seed and version were checked; the rest (a
+    # negative time, "lots" of tolerances) went into the ablation's manifest as kept.
+    from studies.ablation import _selection_record
+
+    with pytest.raises(InputError) as err:
+        _selection_record(_selection(tmp_path, **{field: value}), 9)
+    text = library_refusal(err, "model_probabilities.json", f"field '{field}'")
+    if field in ("seed", "model_version"):  # deleting the file would not make it current
+        assert "another --out" in text and "deleting" not in text
+
+
+def test_a_kept_model_selection_carries_only_what_a_selection_writes(tmp_path):
+    from studies.ablation import _selection_record
+
+    kept = _selection_record(_selection(tmp_path, note="\x1b[31mred"), 9)
+    assert "note" not in kept and kept["reused"] and kept["model_probability_ablated"] == 0.75
