@@ -337,6 +337,19 @@ def _check_ordered(frame, path, ordered: tuple, again: str) -> None:
                              f"allowed: {low} at most {high} (an interval's ends); {again}")
 
 
+def _once_each(pairs: list) -> dict:
+    """A JSON object whose every key is there once.
+
+    json keeps the last of a repeated key: a record could say two things and be read
+    as the second (``"model_version": 3, ..., "model_version": 4``).
+    """
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen = [k for k, _ in pairs]
+        raise ValueError(f"the key {next(k for k in seen if seen.count(k) > 1)!r} twice")
+    return record
+
+
 def read_own_json(path: str | Path, remake: str, *,
                   inside: OutputFolder | None = None) -> dict:
     """Read a JSON record coprod wrote (a manifest); a bad one (or a link) is one line.
@@ -346,14 +359,17 @@ def read_own_json(path: str | Path, remake: str, *,
     path = check_source(path, inside)
     again = f"make it again with '{remake}'"
     try:
-        record = json.loads(read_text_limited(path, inside=inside))
+        record = json.loads(read_text_limited(path, inside=inside),
+                            object_pairs_hook=_once_each)
     except InputError as err:  # already one line (not a file, too large, a name to rename)
         if err.problem == "missing file":  # said with the command that makes it again
             raise InputError(str(path), str(path), again, problem="missing file") from None
         raise
     except (OSError, ValueError) as err:  # JSONDecodeError and UnicodeDecodeError included
-        raise InputError(str(path), str(err).split("\n")[0], again,
-                         problem="malformed file:") from None
+        said = str(err).split("\n")[0]
+        if "int_max_str_digits" in said or "Exceeds the limit" in said:  # Python's remedy
+            said = "a number of more than 4,300 digits"  # is not the user's to apply
+        raise InputError(str(path), said, again, problem="malformed file:") from None
     except RecursionError:  # arrays nested thousands deep: no record coprod writes
         raise InputError(str(path), "nested too deep to read", again,
                          problem="malformed file:") from None

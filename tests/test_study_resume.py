@@ -436,3 +436,20 @@ def test_a_kept_model_selection_carries_only_what_a_selection_writes(tmp_path):
 
     kept = _selection_record(_selection(tmp_path, note="\x1b[31mred"), 9)
     assert "note" not in kept and kept["reused"] and kept["model_probability_ablated"] == 0.75
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ('{"model_version": 3, "seed": 1, "model_version": 4}', "the key 'model_version' twice"),
+    ('{"seed": ' + "9" * 5001 + "}", "a number of more than 4,300 digits"),
+])
+def test_a_record_that_says_two_things_or_an_endless_number_is_one_line(tmp_path, text, said):
+    # The last of a repeated key was taken; Python's own remedy for a long number
+    # (sys.set_int_max_str_digits) was the message.
+    from runtime.files import read_own_json
+
+    path = tmp_path / "calibration.json"
+    path.write_text(text)
+    with pytest.raises(InputError) as err:
+        read_own_json(path, "coprod recovery --resume")
+    text = library_refusal(err, "calibration.json", said)
+    assert "set_int_max_str_digits" not in text
