@@ -62,7 +62,7 @@ from calibration.posterior import Posterior, as_written, write_posterior
 from calibration.sampler import SeededSampler
 from calibration.summary import SurveyDistance
 from calibration.waves import FIRST_YEAR, Wave, Waves
-from runtime.fields import Fields, duration, finite, whole
+from runtime.fields import Fields, duration, finite, whole_equal
 from runtime.files import atomic_write_frame
 from runtime.interrupts import interrupts_deferred
 from runtime.paths import folder_replaced
@@ -574,7 +574,7 @@ def check_start(out: Path, waves: Waves, resume: bool, inside=None) -> None:
                              problem="cannot resume without")
         stored = read_own_json(path, remake, inside=inside)
         Fields(stored, path, remake)(
-            "model_version", lambda v: whole(1)(v) and v == MODEL_VERSION,
+            "model_version", whole_equal(MODEL_VERSION),
             f"{MODEL_VERSION}, this model's version (an unfinished calibration of another "
             "model is not continued as this one's)")
         theirs = [{k: w.get(k) for k in SAME_SURVEY} if isinstance(w, dict) else w

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from runtime.fields import whole
+from runtime.fields import whole, whole_equal
 from runtime.files import read_back, writes
 
 if TYPE_CHECKING:
@@ -309,7 +309,7 @@ def _check_manifest(folder: Path, draws: int) -> None:
 
     manifest = Manifest.read(folder / "manifest.json", MADE_BY, stages=("fit", "calibrate"))
     said = f"the {draws} draws {FIT_RECORD} holds"
-    manifest.field("draws", lambda v: whole(1)(v) and v == draws, said, draws)
+    manifest.field("draws", whole_equal(draws), said, draws)
     manifest.field("fit", lambda v: isinstance(v, Mapping) and whole(1)(v.get("draws"))
                    and v.get("draws") == draws, f"the check's targets, of {said}", {})
 

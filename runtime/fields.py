@@ -4,9 +4,9 @@ A manifest read back is a user's file like any other: each reader checks the fie
 uses, through :class:`Fields` (``fields(key, fits, allowed, default)``), which refuses a
 value not allowed in one line naming the file, the field, the value and what is allowed.
 The predicates (``fits``) live here once: :func:`number`, :func:`finite`, :func:`whole`,
-:func:`between`, :func:`text`, :func:`texts`, :func:`one_of`, :func:`listed`,
-:func:`printable_text`, :func:`timestamp`, :func:`seed`, :func:`duration`,
-:func:`flag`, :func:`optional`. The checks of a table's cells
+:func:`whole_equal`, :func:`between`, :func:`text`, :func:`texts`, :func:`one_of`,
+:func:`listed`, :func:`printable_text`, :func:`timestamp`, :func:`seed`,
+:func:`duration`, :func:`flag`, :func:`optional`. The checks of a table's cells
 that no single column's bounds express (each key once and known, whole numbers, no
 blank) are here too (:func:`check_keys`, :func:`check_whole`, :func:`check_filled`).
 """
@@ -45,6 +45,11 @@ def whole(low: int = 0, high: float = math.inf) -> Predicate:
     """Whole numbers (int, not bool, not 2.0) from ``low`` to ``high``."""
     return lambda value: (isinstance(value, int) and not isinstance(value, bool)
                           and low <= value <= high)
+
+
+def whole_equal(n: int) -> Predicate:
+    """The whole number ``n`` itself (not ``4.0``, not ``True``, not ``"4"``)."""
+    return whole(n, n)
 
 
 def between(low: float, high: float) -> Predicate:

@@ -48,7 +48,17 @@ from calibration.observed_survey import SurveyTable, load_table2
 from calibration.posterior import load_posterior
 from calibration.predictive_check import predictive_counts
 from calibration.summary import SurveyDistance, observed_summary
-from runtime.fields import DURATION, Fields, between, duration, finite, listed, one_of, whole
+from runtime.fields import (
+    DURATION,
+    Fields,
+    between,
+    duration,
+    finite,
+    listed,
+    one_of,
+    whole,
+    whole_equal,
+)
 from runtime.files import atomic_write_text, read_own_json, writes
 from runtime.manifests import Manifest
 from sim.catalogue import TABLE2_IDS
@@ -185,10 +195,10 @@ def _selection_record(path: Path, seed: int, inside=None) -> dict:
     kept["wall_time_s"] = fields("wall_time_s", duration, DURATION)
     # Of another seed or model, deleting the file would not help: another --out would.
     other = Fields(record, path, "coprod ablate in another --out")
-    kept["seed"] = other("seed", lambda v: whole(0)(v) and v == seed,
+    kept["seed"] = other("seed", whole_equal(seed),
                          f"{seed}, the seed this study gives the selection")
     kept["model_version"] = other("model_version",
-                                  lambda v: whole(1)(v) and v == MODEL_VERSION,
+                                  whole_equal(MODEL_VERSION),
                                   f"{MODEL_VERSION}, this model's version")
     return {**kept, "reused": True}
 
