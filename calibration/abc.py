@@ -62,7 +62,7 @@ from calibration.posterior import Posterior, as_written, write_posterior
 from calibration.sampler import SeededSampler
 from calibration.summary import SurveyDistance
 from calibration.waves import FIRST_YEAR, Wave, Waves
-from runtime.fields import Fields, duration, finite, whole_equal
+from runtime.fields import Fields, duration, finite
 from runtime.files import atomic_write_frame
 from runtime.interrupts import interrupts_deferred
 from runtime.paths import folder_replaced
@@ -549,34 +549,39 @@ def observed_waves(observed: SurveyTable | None) -> Waves:
                  if observed is not None else Waves.load(None).waves)
 
 
-def check_start(out: Path, waves: Waves, resume: bool, inside=None) -> None:
-    """Record the surveys and model version a calibration begins with; resume only those.
+def check_start(out: Path, waves: Waves, resume: bool, inside=None, *,
+                made: Mapping | None = None) -> None:
+    """Record what a calibration begins as; resume (or rebuild) only the same.
 
     A calibration's, or a model selection's (:func:`studies.ablation.select_models`),
-    ``out`` holds them in :data:`SURVEYS_FILE` beside its ``abc.db``.
-
-    The observed summaries alone (checked against ``abc.db``) miss a wave's year, its
-    levers and its frame: those are compared here (one line when they differ). So is the
-    model version: the generations in ``abc.db`` were sampled from the model that began
-    them, and a calibration continued (or its posterior rebuilt) after the model changed
-    would be recorded as the new model's. A history without this record to say what
-    began it is refused too.
+    ``out`` holds in :data:`SURVEYS_FILE`, beside its ``abc.db``: the surveys, the
+    model version and ``made`` (its seed, the activities its distance uses, the inputs
+    held fixed; a selection's mechanism). The observed summaries alone (checked against
+    ``abc.db``) miss a wave's year, its levers and its frame, and nothing in ``abc.db``
+    says the rest: a history begun under another model, seed or design was continued,
+    or its posterior rebuilt, as this run's, exit 0 (leave one out took another
+    activity's). Each is compared here, one line naming the field when it differs; a
+    history without this record to say what began it is refused too.
     """
     from runtime.files import atomic_write_text, read_own_json
 
+    made = {"model_version": MODEL_VERSION, **json.loads(json.dumps(dict(made or {})))}
     mine = [{k: w.get(k) for k in SAME_SURVEY} for w in waves.record()]
     path = out / SURVEYS_FILE
-    remake = "coprod calibrate (a new calibration in another --out)"
+    remake = "the same command in another --out"
     if resume and (out / "abc.db").is_file():
         if not path.is_file():
-            raise InputError(str(path), "missing", f"the record of the surveys and model "
-                             f"version this calibration began with; {remake}",
-                             problem="cannot resume without")
+            raise InputError(str(path), "no such file", f"the record of what this "
+                             f"calibration began as (surveys, model version, seed); "
+                             f"start again with {remake}", problem="cannot resume:")
         stored = read_own_json(path, remake, inside=inside)
-        Fields(stored, path, remake)(
-            "model_version", whole_equal(MODEL_VERSION),
-            f"{MODEL_VERSION}, this model's version (an unfinished calibration of another "
-            "model is not continued as this one's)")
+        fields = Fields(stored, path, remake)
+        for key, value in made.items():  # (a history begun as another is not this run's)
+            if key not in stored or stored[key] != value or \
+                    type(stored[key]) is not type(value):
+                raise fields.refuse(key, stored.get(key, "missing"),
+                                    f"{json.dumps(value)[:200]}, as this run asks",
+                                    problem="a calibration begun otherwise:")
         theirs = [{k: w.get(k) for k in SAME_SURVEY} if isinstance(w, dict) else w
                   for w in stored.get("surveys") or []]
         if json.loads(json.dumps(mine)) != theirs:
@@ -585,8 +590,7 @@ def check_start(out: Path, waves: Waves, resume: bool, inside=None) -> None:
                              "another --out", problem="other survey data for")
     elif not (out / "abc.db").exists():  # (one not resumed is refused elsewhere)
         atomic_write_text(path, json.dumps({"surveys": waves.record(), "abc_scale": ABC_SCALE,
-                                            "model_version": MODEL_VERSION}, indent=1),
-                          inside=inside)
+                                            **made}, indent=1), inside=inside)
 
 
 def _check_same_data(history, observed: dict, db: Path) -> None:
@@ -635,7 +639,9 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     if waves is None:
         waves = observed_waves(observed)
     obs = waves.observed()
-    check_start(out, waves, resume, inside)
+    check_start(out, waves, resume, inside, made={
+        "seed": seed, "activities": None if activities is None else list(activities),
+        "fixed": fixed})
     _progress_logging(progress)
     abc_inputs, prior_inputs, screening = _split_inputs(out, settings, seed, workers,
                                                         scheduler, fixed, waves, inside)

@@ -272,10 +272,21 @@ def checked_database(path: str | Path, inside: OutputFolder | None = None) -> Pa
 
     A link in place of the database or of a file SQLite writes beside it (its journal),
     or a path leading out of ``inside`` (the folder being written, when given), is
-    refused in one line; the real path to open is returned. The one check for every
+    refused in one line, as is a database with another name (a hard link: SQLite writes
+    it in place, so the file under its other name, perhaps outside, would change too);
+    the real path to open is returned. The one check for every
     database coprod writes (``abc.db``, ``runs.sqlite``, ``worlds.sqlite``).
     """
     path = Path(path)
     for file in (path, *(path.with_name(path.name + side) for side in SQLITE_SIDE_FILES)):
         check_target(file, inside)
+        try:
+            names = os.stat(file, follow_symlinks=False).st_nlink
+        except OSError:
+            continue  # not there (yet): SQLite makes it with one name
+        if names > 1:  # written in place, its other name's file would change with it
+            raise InputError(str(file), f"{names} names", "a database with one name (a "
+                             "hard link's other file would be written too); copy it (cp) "
+                             "instead of linking it", problem="refusing to write a "
+                             "database with another name:")
     return Path(os.path.realpath(path))

@@ -24,6 +24,7 @@ resumed study (``resume=True`` reuses what is finished) equals an uninterrupted 
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -53,7 +54,6 @@ from runtime.fields import (
     Fields,
     between,
     duration,
-    finite,
     listed,
     one_of,
     whole,
@@ -146,8 +146,9 @@ def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
     tolerance = []
     t0 = time.perf_counter()
     again = resume and (out / "abc.db").is_file()
-    check_start(out, observed_waves(table), again, inside)  # its model version, as a
-    history = run_abc(out / "abc.db", [FixedModel({}), FixedModel(fixed)],  # calibration's
+    check_start(out, observed_waves(table), again, inside,  # as a calibration's
+                made={"seed": seed, "mechanism": mechanism})
+    history = run_abc(out / "abc.db", [FixedModel({}), FixedModel(fixed)],
                       [prior(), prior(fixed)], obs, SurveyDistance(obs), settings=settings,
                       seed=seed, tolerance=lambda: _stop_at(settings, seed, tolerance),
                       workers=workers, scheduler=scheduler, resume=again, inside=inside)
@@ -187,11 +188,18 @@ def _selection_record(path: Path, seed: int, inside=None) -> dict:
     fields = Fields(record, path, again)
     kept = {name: fields(name, between(0, 1), "a probability from 0 to 1")
             for name in ("model_probability_full", "model_probability_ablated")}
-    kept["epsilons"] = list(fields("epsilons", listed(finite, least=1),
-                                   "a non-empty list of numbers"))
+    if abs(sum(kept.values()) - 1) > 1e-6:  # the last generation's two models' shares
+        raise fields.refuse("model_probability_ablated", kept["model_probability_ablated"],
+                            f"1 - model_probability_full "
+                            f"({1 - kept['model_probability_full']:.6g})")
+    kept["epsilons"] = list(fields("epsilons", listed(between(0, math.inf), least=1),
+                                   "a non-empty list of numbers >= 0"))
     for name in ("simulations", "populations"):
-        kept[name] = fields(name, whole(0, 2**53), "a whole number >= 0")
-    kept["min_epsilon"] = fields("min_epsilon", finite, "a number")
+        kept[name] = fields(name, whole(0, 2**53), "a whole number from 0 to 2**53")
+    if kept["populations"] != len(kept["epsilons"]):  # one tolerance per generation
+        raise fields.refuse("populations", kept["populations"], f"the number of "
+                            f"generations its epsilons record ({len(kept['epsilons'])})")
+    kept["min_epsilon"] = fields("min_epsilon", between(0, math.inf), "a number >= 0")
     kept["wall_time_s"] = fields("wall_time_s", duration, DURATION)
     # Of another seed or model, deleting the file would not help: another --out would.
     other = Fields(record, path, "coprod ablate in another --out")

@@ -112,3 +112,22 @@ def test_a_file_where_a_study_folder_goes_is_named_as_a_file(tmp_path):
     with locked(out) as folder, pytest.raises(InputError, match="not a folder"):
         folder.inner(out / "truth_00")
     assert (out / "truth_00").read_text() == "x"
+
+
+def test_a_database_with_another_name_is_not_written(tmp_path):
+    # A hard-linked abc.db was resumed and grew a generation in the file outside --out.
+    import os
+
+    from runtime.locks import locked
+    from runtime.paths import checked_database
+    from sim.errors import InputError
+
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere.db"
+    out.mkdir()
+    elsewhere.write_bytes(b"SQLite format 3\x00")
+    os.link(elsewhere, out / "abc.db")
+    with locked(out) as folder, pytest.raises(InputError, match="another name"):
+        checked_database(out / "abc.db", folder)
+    (out / "abc.db").unlink()
+    with locked(out) as folder:  # one name, or none yet: written
+        assert checked_database(out / "abc.db", folder) == (out / "abc.db").resolve()

@@ -418,7 +418,10 @@ def _selection(tmp_path, **change):
 @pytest.mark.parametrize(("field", "value"), [
     ("wall_time_s", -5), ("epsilons", "lots"), ("populations", -1), ("min_epsilon", None),
     ("model_version", float(MODEL_VERSION)), ("seed", 9.0), ("seed", 10),
-    ("model_version", MODEL_VERSION - 1)])
+    ("model_version", MODEL_VERSION - 1),
+    # Each a number of its kind, yet no selection writes them together.
+    ("model_probability_ablated", 0.9), ("populations", 5), ("epsilons", [3.0, -2.0]),
+    ("min_epsilon", -5)])
 def test_a_kept_model_selection_is_checked_field_by_field(tmp_path, field, value):
     # Only the probabilities, simulations, seed and version were checked; the rest (a
     # negative time, "lots" of tolerances) went into the ablation's manifest as kept.
