@@ -346,7 +346,7 @@ def _once_each(pairs: list) -> dict:
     record = dict(pairs)
     if len(record) != len(pairs):
         seen = [k for k, _ in pairs]
-        raise ValueError(f"the key {next(k for k in seen if seen.count(k) > 1)!r} twice")
+        raise ValueError(f"the key '{next(k for k in seen if seen.count(k) > 1)}' twice")
     return record
 
 

@@ -16,7 +16,10 @@ term is gone. For each mechanism:
   matters.
 
 Seeds are derived from the root seed and each calibration's place in the study, so a
-resumed study (``resume=True`` reuses what is finished) equals an uninterrupted one.
+study resumed from what is finished (``resume=True`` reuses it) equals an uninterrupted
+one; a calibration or selection interrupted mid-way goes on from its finished
+generations, reproducibly but not as an uninterrupted run would have sampled
+(:func:`calibration.abc.run_abc`).
 :func:`study_ablation` returns the study as an :class:`Ablation`, which writes
 (:data:`ABLATION_OUTPUTS`) and reads back.
 """

@@ -15,8 +15,10 @@ flags alone predict, not only a pooled share.
 Each calibration lives in ``DIR/<activity>/`` (``abc.db``, ``posterior.csv``,
 ``calibration.json``); ``resume=True`` reuses a finished one and continues an
 unfinished one (:mod:`studies.calibrations`). Every calibration's seed is derived from the
-root seed and the activity's position, so a resumed study is the same as an
-uninterrupted one. :func:`study_leave_one_out` returns the study as a
+root seed and the activity's position, so a study resumed from finished calibrations is
+the same as an uninterrupted one; a calibration interrupted mid-way goes on from its
+finished generations, reproducibly but not as an uninterrupted run would have sampled
+(:func:`calibration.abc.run_abc`). :func:`study_leave_one_out` returns the study as a
 :class:`LeaveOneOut`, which writes (:data:`LOO_OUTPUTS`) and reads back.
 """
 

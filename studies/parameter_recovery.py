@@ -10,8 +10,10 @@ the survey cannot identify the parameter).
 
 Each truth lives in ``DIR/truth_NN/``: ``truth.json`` (the parameters and the synthetic
 table's seed), ``abc.db`` and ``posterior.csv``. Seeds are derived from the root seed and
-the truth's number, so ``resume=True`` (which reuses finished truths and continues an
-interrupted one) gives the same study as an uninterrupted run. A parameter whose
+the truth's number, so ``resume=True`` reuses finished truths as an uninterrupted run
+would have made them; an interrupted truth goes on from its finished generations,
+reproducibly but not as an uninterrupted run would have sampled
+(:func:`calibration.abc.run_abc`). A parameter whose
 intervals span more than :data:`calibration.posterior.NOT_IDENTIFIED` of the prior is
 not identified.
 """
