@@ -174,6 +174,11 @@ def check_out_dir(path: str | Path, *, where: str = "out") -> Path:
         raise InputError(where, text, "allowed: a folder name of printable characters (no "
                          "line break, tab or terminal escape)", problem="control character in")
     path = Path(path)
+    if ".." in path.parts and os.path.realpath(os.path.abspath(path)) != \
+            os.path.realpath(path):  # (abspath drops "a/..", the kernel follows a first)
+        raise InputError(where, text, "a path whose '..' does not follow a link (here it "
+                         "names two folders: the one written and the one read); give the "
+                         "folder's own path", problem="ambiguous folder")
     refuse_package_dir(path, where)
     if path.exists() and not path.is_dir():
         raise InputError(where, text, "allowed: a directory (this is a file)",

@@ -131,3 +131,19 @@ def test_a_database_with_another_name_is_not_written(tmp_path):
     (out / "abc.db").unlink()
     with locked(out) as folder:  # one name, or none yet: written
         assert checked_database(out / "abc.db", folder) == (out / "abc.db").resolve()
+
+
+def test_an_out_whose_dotdot_follows_a_link_is_refused_at_the_start(tmp_path, capsys):
+    # lnk/../r read every kept truth from the link's parent and failed at the very end
+    # writing the lexical path's staging folder.
+    (tmp_path / "deep" / "d2").mkdir(parents=True)
+    (tmp_path / "lnk").symlink_to(tmp_path / "deep" / "d2")
+    out = f"{tmp_path}/lnk/../r"
+    assert main(["run", "baseline", *TINY_RUN, "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert "ambiguous folder" in err and err.count("\n") == 1, err
+    assert not (tmp_path / "r").exists() and not (tmp_path / "deep" / "r").exists()
+    plain = f"{tmp_path}/a/../r"  # no link: one folder, fine
+    from runtime.files import check_out_dir
+
+    assert check_out_dir(plain) == Path(plain)
