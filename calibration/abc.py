@@ -639,9 +639,9 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     if waves is None:
         waves = observed_waves(observed)
     obs = waves.observed()
-    check_start(out, waves, resume, inside, made={
-        "seed": seed, "activities": None if activities is None else list(activities),
-        "fixed": fixed})
+    check_start(out, waves, resume, inside, made={  # (numpy numbers as JSON's)
+        "seed": int(seed), "fixed": {str(k): float(v) for k, v in fixed.items()},
+        "activities": None if activities is None else [str(a) for a in activities]})
     _progress_logging(progress)
     abc_inputs, prior_inputs, screening = _split_inputs(out, settings, seed, workers,
                                                         scheduler, fixed, waves, inside)
