@@ -549,6 +549,13 @@ def observed_waves(observed: SurveyTable | None) -> Waves:
                  if observed is not None else Waves.load(None).waves)
 
 
+def _json_number(value):
+    """A numpy number as the Python number JSON writes (anything else: not JSON)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 def check_start(out: Path, waves: Waves, resume: bool, inside=None, *,
                 made: Mapping | None = None) -> None:
     """Record what a calibration begins as; resume (or rebuild) only the same.
@@ -565,7 +572,8 @@ def check_start(out: Path, waves: Waves, resume: bool, inside=None, *,
     """
     from runtime.files import atomic_write_text, read_own_json
 
-    made = {"model_version": MODEL_VERSION, **json.loads(json.dumps(dict(made or {})))}
+    made = {"model_version": MODEL_VERSION,  # as JSON holds them (numpy's numbers too)
+            **json.loads(json.dumps(dict(made or {}), default=_json_number))}
     mine = [{k: w.get(k) for k in SAME_SURVEY} for w in waves.record()]
     path = out / SURVEYS_FILE
     remake = "the same command in another --out"
@@ -639,9 +647,9 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     if waves is None:
         waves = observed_waves(observed)
     obs = waves.observed()
-    check_start(out, waves, resume, inside, made={  # (numpy numbers as JSON's)
-        "seed": int(seed), "fixed": {str(k): float(v) for k, v in fixed.items()},
-        "activities": None if activities is None else [str(a) for a in activities]})
+    check_start(out, waves, resume, inside, made={
+        "seed": seed, "fixed": fixed,
+        "activities": None if activities is None else list(activities)})
     _progress_logging(progress)
     abc_inputs, prior_inputs, screening = _split_inputs(out, settings, seed, workers,
                                                         scheduler, fixed, waves, inside)

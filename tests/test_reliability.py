@@ -545,3 +545,24 @@ def test_a_calibration_resumed_from_another_models_history_is_one_line(small_db,
                   resume=True, progress=False)
     library_refusal(err, "a history of other models", "without_trust_weight")
     assert db.read_bytes() == before and not (tmp_path / "posterior.csv").exists()
+
+
+def test_a_calibration_records_numpy_numbers_as_json_numbers(tmp_path):
+    # What it began as is written as JSON: a numpy seed or fixed value (a library
+    # caller's) was a TypeError; a resume compares them as JSON's own numbers.
+    import json
+
+    import numpy as np
+
+    from calibration.abc import SURVEYS_FILE, check_start, observed_waves
+
+    made = {"seed": np.int64(3), "fixed": {"trust_weight": np.float64(0.0)},
+            "activities": None}
+    check_start(tmp_path, observed_waves(None), False, made=made)
+    began = json.loads((tmp_path / SURVEYS_FILE).read_text())
+    assert began["seed"] == 3 and began["fixed"] == {"trust_weight": 0.0}
+    assert began["model_version"] == MODEL_VERSION and began["activities"] is None
+    (tmp_path / "abc.db").write_bytes(b"")  # resumed as what it began as: no refusal
+    check_start(tmp_path, observed_waves(None), True, made=made)
+    with pytest.raises(InputError, match="field 'seed'"):
+        check_start(tmp_path, observed_waves(None), True, made={**made, "seed": 4})
