@@ -59,14 +59,18 @@ from runtime.fields import (
     duration,
     listed,
     one_of,
-    whole,
     whole_equal,
 )
 from runtime.files import atomic_write_text, read_own_json, writes
 from runtime.manifests import Manifest
 from sim.catalogue import TABLE2_IDS
 from sim.parameters import FREE, MODEL_VERSION
-from studies.calibrations import calibrate_or_reuse, study_seed, study_sizes
+from studies.calibrations import (
+    calibrate_or_reuse,
+    generation_fields,
+    study_seed,
+    study_sizes,
+)
 from studies.shipped import ShippedStudy
 
 COLUMNS = ["mechanism", "fixed_at", "final_epsilon", "shares_inside_predictive_90",
@@ -195,13 +199,7 @@ def _selection_record(path: Path, seed: int, inside=None) -> dict:
         raise fields.refuse("model_probability_ablated", kept["model_probability_ablated"],
                             f"1 - model_probability_full "
                             f"({1 - kept['model_probability_full']:.6g})")
-    kept["epsilons"] = list(fields("epsilons", listed(between(0, math.inf), least=1),
-                                   "a non-empty list of numbers >= 0"))
-    for name in ("simulations", "populations"):
-        kept[name] = fields(name, whole(0, 2**53), "a whole number from 0 to 2**53")
-    if kept["populations"] != len(kept["epsilons"]):  # one tolerance per generation
-        raise fields.refuse("populations", kept["populations"], f"the number of "
-                            f"generations its epsilons record ({len(kept['epsilons'])})")
+    kept.update(generation_fields(fields))
     kept["min_epsilon"] = fields("min_epsilon", between(0, math.inf), "a number >= 0")
     kept["wall_time_s"] = fields("wall_time_s", duration, DURATION)
     # Of another seed or model, deleting the file would not help: another --out would.

@@ -30,6 +30,7 @@ from calibration.inputs import calibrated_inputs
 from runtime.fields import (
     DURATION,
     Fields,
+    between,
     duration,
     finite,
     listed,
@@ -182,18 +183,28 @@ def calibration_record(directory: Path, remake: str, *, inside=None) -> dict:
                  "study_parts/; or delete it: --resume then calibrates it again)")
     record = read_own_json(path, again, inside=inside)
     fields = Fields(record, path, again)
-    kept = {"epsilons": list(fields("epsilons", listed(finite, least=1),
-                                    "a non-empty list of numbers"))}
-    for name in ("simulations", "populations"):
-        kept[name] = fields(name, whole(0, 2**53), "a whole number >= 0")
-    if kept["populations"] != len(kept["epsilons"]):  # one tolerance per generation
-        raise fields.refuse("populations", kept["populations"], f"the number of "
-                            f"generations its epsilons record ({len(kept['epsilons'])})")
+    kept = generation_fields(fields)
     for name, fits, allowed in _RECORDED:
         if name in record:
             value = fields(name, fits, allowed)
             kept[name] = list(value) if isinstance(value, tuple) else value
     return {**{key: kept[key] for key in record if key in kept}, "reused": True}
+
+
+def generation_fields(fields: Fields) -> dict:
+    """A finished ABC run's generations, as a calibration or a model selection records them.
+
+    ``epsilons`` (one tolerance >= 0 per generation), ``simulations`` and
+    ``populations`` (whole numbers), checked through ``fields`` (one line on a bad one).
+    """
+    kept = {"epsilons": list(fields("epsilons", listed(between(0, math.inf), least=1),
+                                    "a non-empty list of numbers >= 0"))}
+    for name in ("simulations", "populations"):
+        kept[name] = fields(name, whole(0, 2**53), "a whole number from 0 to 2**53")
+    if kept["populations"] != len(kept["epsilons"]):  # one tolerance per generation
+        raise fields.refuse("populations", kept["populations"], f"the number of "
+                            f"generations its epsilons record ({len(kept['epsilons'])})")
+    return kept
 
 
 def _unrecorded_or(fits):

@@ -434,6 +434,28 @@ def test_a_kept_model_selection_is_checked_field_by_field(tmp_path, field, value
         assert "another --out" in text and "deleting" not in text
 
 
+@pytest.mark.parametrize(("field", "value"), [
+    ("epsilons", [3.0, -2.0]), ("epsilons", []), ("populations", 3),
+    ("simulations", 2**53 + 1), ("simulations", 12.0)])
+def test_a_calibration_and_a_selection_refuse_the_same_generations_alike(
+        tmp_path, field, value):
+    # One check of epsilons, simulations and populations serves both records; a
+    # calibration's record took a negative tolerance the selection's refused.
+    from studies.ablation import _selection_record
+    from studies.calibrations import RECORD_FILE, calibration_record
+
+    path = _selection(tmp_path, **{field: value})
+    with pytest.raises(InputError) as selection:
+        _selection_record(path, 9)
+    path.rename(tmp_path / RECORD_FILE)
+    with pytest.raises(InputError) as calibration:
+        calibration_record(tmp_path, "coprod validate")
+    said = [str(e.value).split(": make it again")[0].split("; make it again")[0]
+            for e in (selection, calibration)]
+    assert said[0].replace("model_probabilities.json", RECORD_FILE) == said[1]
+    assert f"field '{field}'" in said[1]
+
+
 def test_a_kept_model_selection_carries_only_what_a_selection_writes(tmp_path):
     from studies.ablation import _selection_record
 
