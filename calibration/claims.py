@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from calibration.bootstrap import LEVELS, BootstrapResult, survey_bootstrap
+from runtime.words import listing
 from sim.catalogue import COORDINATORS, activity
 from sim.virtual_survey import shares_from_counts
 
@@ -202,7 +203,7 @@ def _by_body(verdicts: dict[str, str]) -> dict[str, list[str]]:
 
 def _bodies(coords: list[str]) -> str:
     words = [_BODY[c] if c != "voluntary" else "voluntary organisations" for c in coords]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return listing(words)
 
 
 def _significance_claim(res: BootstrapResult, level: float) -> ClaimCheck:

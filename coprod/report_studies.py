@@ -23,6 +23,7 @@ from coprod.report_text import took, without_machine_folder
 from runtime.fields import Fields, duration, finite, optional, whole
 from runtime.files import read_own_json
 from runtime.manifests import Manifest, model_version_of
+from runtime.words import listing
 from sim.outcomes import outcome
 from sim.parameters import MODEL_VERSION, PARAMETERS
 from studies.design import PRIOR_RANGE, WRONG_LEVELS
@@ -197,7 +198,7 @@ def coverage_sentence(coverage: Mapping[str, float], truths: int, *,
         return (f"No input's coverage is further from 90% than chance allows over "
                 f"{truths} truths ({how}).")
     said = [f"{name(k)} ({coverage[k]:.0%})" for k in departs]
-    listed = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+    listed = listing(said)
     verb = "departs" if len(said) == 1 else "depart"
     return (f"{listed} {verb} from 90% by more than chance allows over {truths} truths "
             f"({how}).")

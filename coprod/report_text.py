@@ -14,6 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from runtime.words import listing
 from scenarios.attribution import (
     ASSUMED,
     CHANCE,
@@ -152,11 +153,6 @@ def without_machine_folder(command: str) -> str:
 
 
 # ---- surveys --------------------------------------------------------------------------
-def and_(names: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def survey_words(records) -> str:
     """The surveys in words: "SYNTHETIC x (2025; 308 answers)"."""
     if records is None:
@@ -204,9 +200,9 @@ def surveys_summary(parts, given, fit_mismatch: bool) -> dict:
         else:
             mine[1].append(part)
     if len(groups) == 1:
-        out["made"] = f"{survey_words(groups[0][0])}: {and_(groups[0][1])}"
+        out["made"] = f"{survey_words(groups[0][0])}: {listing(groups[0][1])}"
     else:
-        out["each"] = [(and_(names), survey_words(r)) for r, names in groups]
+        out["each"] = [(listing(names), survey_words(r)) for r, names in groups]
     if given is not None:
         other: dict[str, list[str]] = {}  # surveys in words -> the parts made from them
         for p, r in parts:
@@ -216,7 +212,7 @@ def surveys_summary(parts, given, fit_mismatch: bool) -> dict:
         if fit_mismatch and not any("the fit" in names for names in other.values()):
             other.setdefault("other observed shares than that survey's", []).append("the fit")
         if other:
-            made = "; ".join(f"{and_(names)} {'was' if len(names) == 1 else 'were'} made "
+            made = "; ".join(f"{listing(names)} {'was' if len(names) == 1 else 'were'} made "
                              f"from {words}" for words, names in other.items())
             out["mismatch"] = (f"Not made from the --data survey ({survey_words(given)}): "
                                f"{made}; their numbers are of those surveys.")

@@ -63,6 +63,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.posterior import Posterior
+from runtime.words import listing
 from scenarios.effects import KEY
 from sim.errors import InputError
 from sim.parameters import ASSUMPTIONS, PARAMETERS, from_unit
@@ -783,9 +784,7 @@ def uncertainty_sentence(rows: pd.DataFrame) -> str:
     text = ""
     if parts:
         parts[0] = parts[0].replace(" from ", " comes from ", 1)
-        listed = parts[0] if len(parts) == 1 else \
-            ", ".join(parts[:-1]) + " and " + parts[-1]
-        text = f"Of that uncertainty, {listed}."
+        text = f"Of that uncertainty, {listing(parts)}."
     if missing:
         text += " Not separable in this design: " + "; ".join(missing) + "."
     links = rows[(rows.kind == "association") & ((rows.low_90 > 0) | (rows.high_90 < 0))]

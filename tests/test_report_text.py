@@ -166,3 +166,14 @@ def test_values_read_from_files_reach_the_page_without_control_characters():
         years="10 years\x1b]0;pwn\x07 <b>", made=Markup("<i>ok</i>"))
     assert "\x1b" not in page and "\x07" not in page
     assert page == "<p>10 years?]0;pwn? &lt;b&gt;</p><i>ok</i>"
+
+
+@pytest.mark.parametrize(("items", "sep", "said"), [
+    (["a"], ", ", "a"), (["a", "b"], ", ", "a and b"), (["a", "b", "c"], ", ", "a, b and c"),
+    (["a, x", "b", "c"], "; ", "a, x; b; and c"), ([], ", ", "")])
+def test_one_way_lists_names_for_report_readme_and_messages(items, sep, said):
+    # Five copies of this join lived in the report, README's renderer, the attribution
+    # and the paper's claims; one serves them all.
+    from runtime.words import listing
+
+    assert listing(items, sep) == said

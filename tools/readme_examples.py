@@ -41,6 +41,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
+from runtime.words import listing  # noqa: E402  (after the path above)
+
 README = ROOT / "README.md"
 SOURCES = ROOT / "docs" / "readme_sources.json"
 SEED = 20150
@@ -605,13 +607,6 @@ def _p(x: float) -> str:
     return (text[:-2] if text.endswith(".0") else text) + "%"
 
 
-def _list(items: list[str], sep: str = ", ") -> str:
-    """``a, b and c`` (with ``sep`` ``"; "``: ``a; b; and c``)."""
-    if len(items) == 1:
-        return items[0]
-    return sep.join(items[:-1]) + ("; and " if sep == "; " else " and ") + items[-1]
-
-
 def _workers(n: float) -> str:
     """``2 workers``, ``1 worker``."""
     return f"{n:.0f} worker" + ("" if n == 1 else "s")
@@ -732,7 +727,7 @@ def render_posterior(p: dict, f: dict, s: dict) -> str:
         goals.append("its predictive intervals are wider than the goal (below)")
     missed = (f" **It misses {_count(len(goals))} goal"
               f"{'s' if len(goals) > 1 else ''} of the validation issue (#30):** "
-              f"{_list(goals, sep='; ')}." if goals else
+              f"{listing(goals, sep='; ')}." if goals else
               " It meets the goals of the validation issue (#30): tolerance at or below the "
               "noise level, effective sample size at least 200, sampling within 10 minutes and "
               "predictive intervals at most √2 the observed.")
@@ -809,7 +804,7 @@ def render_posterior(p: dict, f: dict, s: dict) -> str:
         f"({routes}) among them or above. A test against what the posterior's weights give "
         f"an input that does not matter (`calibration.narrowing`, Holm 5% over all "
         f"{p['tested']}) finds {len(narrowed)} narrowed — "
-        f"{_list([f'`{n}`' for n in narrowed]) if narrowed else 'none'} — and the other "
+        f"{listing([f'`{n}`' for n in narrowed]) if narrowed else 'none'} — and the other "
         f"{p['tested'] - len(narrowed)}, the reading and every route of the local policy "
         f"{'among them' if not set(narrowed) & {'policy_reading', *ROUTES} else 'but those named'}"
         ", not identified: assumed. The report lists all of them. "
@@ -880,10 +875,10 @@ def render_study_versions(v: dict) -> str:
     if not earlier:
         return (f"Every shipped study describes model version {v['current']}, the one the "
                 "commands run.\n")
-    said = (f"{_list(current).capitalize()} {'describes' if len(current) == 1 else 'describe'}"
+    said = (f"{listing(current).capitalize()} {'describes' if len(current) == 1 else 'describe'}"
             f" model version {v['current']}, the one the commands run (below). ") if current \
         else f"**None of the shipped studies describes model version {v['current']}**: "
-    return (said + ("The others, " if current else "") + _list(earlier)
+    return (said + ("The others, " if current else "") + listing(earlier)
             + (", do not: they are" if current else " are")
             + " listed with the version each describes in [Studies of earlier model "
             "versions](#studies-of-earlier-model-versions-to-be-remade).\n")
@@ -929,7 +924,7 @@ def render_loo(loo: dict, v: dict, *, current: bool) -> str:
     if logit:
         loses = [ACTIVITY_WORDS.get(a["activity"], a["activity"]) for a in loo["activities"]
                  if a["error"] > a["logit_error"]]
-        lines[-1] += (f" The model loses to the logit on {_list(loses)}." if loses else
+        lines[-1] += (f" The model loses to the logit on {listing(loses)}." if loses else
                       " The model's error is below the logit's on every activity.")
     return "\n".join(lines) + "\n"
 
@@ -1050,7 +1045,7 @@ def render_ablation(a: dict, v: dict, *, current: bool) -> str:
                         ("it prefers the model without", lambda p: p <= PREFERS_WITHOUT)):
         names = [f"`{m['mechanism']}`" for m in a["mechanisms"] if keep(m["p_full"])]
         if names:
-            said.append(f"{words} {_list(names)}")
+            said.append(f"{words} {listing(names)}")
     text = "; ".join(said)
     lines += ["", f"In plain words (P(full model) ≥ {SUPPORTS:g}: supported; ≤ "
               f"{PREFERS_WITHOUT:g}: the model without it preferred): "
@@ -1064,7 +1059,7 @@ def render_studies_earlier(v: dict) -> str:
     if not earlier:
         return (f"Every shipped study describes model version {v['current']}; none is "
                 "kept here.\n")
-    return (f"The shipped studies below ({_list(earlier)}) were made with earlier model "
+    return (f"The shipped studies below ({listing(earlier)}) were made with earlier model "
             "versions (each manifest's `versions.model` in `calibration/data/validation/`); "
             f"they describe those models, not the current version {v['current']}, and are "
             "not evidence for it. Each is remade by the command beside it."
@@ -1153,7 +1148,7 @@ def render_design(d: dict) -> str:
     untouched = sorted(others - set(narrowed))
 
     def names(ps: list[str]) -> str:
-        return _list([p.replace("_", " ") for p in ps])
+        return listing([p.replace("_", " ") for p in ps])
 
     if narrowed:
         text += (f" Of the other policies, some design narrows an effect of the "
@@ -1271,7 +1266,7 @@ def render_local_policy(sc: dict, p: dict) -> str:
             together.append((name, effect(r)))
     raising = [n for n, _ in together
                if _interval(reading(n, "share_together"))[1].startswith("+")]
-    only = f" — only {_list(raising)} raises it throughout its 90% interval" if raising else ""
+    only = f" — only {listing(raising)} raises it throughout its 90% interval" if raising else ""
     links = [r for r in attr.get(LOCAL, {}).get("active_volunteers", [])
              if r["kind"] == "association" and r["input"] == "policy_participation"]
     link = links[0] if links else None

@@ -1,0 +1,14 @@
+"""Words coprod's messages, report and README share: one way to list names in a sentence."""
+
+from __future__ import annotations
+
+
+def listing(items: list[str], sep: str = ", ") -> str:
+    """``a``, ``a and b``, ``a, b and c``; with ``sep="; "``: ``a; b; and c``.
+
+    The semicolon form is for items that hold commas themselves.
+    """
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return sep.join(items[:-1]) + ("; and " if sep == "; " else " and ") + items[-1]
