@@ -62,7 +62,7 @@ from calibration.posterior import Posterior, as_written, write_posterior
 from calibration.sampler import SeededSampler
 from calibration.summary import SurveyDistance
 from calibration.waves import FIRST_YEAR, Wave, Waves
-from runtime.fields import Fields, duration, finite
+from runtime.fields import Fields, duration, exactly, finite
 from runtime.files import atomic_write_frame
 from runtime.interrupts import interrupts_deferred
 from runtime.paths import folder_replaced
@@ -585,11 +585,11 @@ def check_start(out: Path, waves: Waves, resume: bool, inside=None, *,
         stored = read_own_json(path, remake, inside=inside)
         fields = Fields(stored, path, remake)
         for key, value in made.items():  # (a history begun as another is not this run's)
-            if key not in stored or stored[key] != value or \
-                    type(stored[key]) is not type(value):
-                raise fields.refuse(key, stored.get(key, "missing"),
-                                    f"{json.dumps(value)[:200]}, as this run asks",
-                                    problem="a calibration begun otherwise:")
+            asked = f"{json.dumps(value)[:200]}, as this run asks"
+            fields(key, lambda _: True, asked)  # absent: refused as a missing field
+            if not exactly(value)(stored[key]):
+                raise fields.refuse(key, stored[key], asked,
+                                    problem="a calibration begun as")
         theirs = [{k: w.get(k) for k in SAME_SURVEY} if isinstance(w, dict) else w
                   for w in stored.get("surveys") or []]
         if json.loads(json.dumps(mine)) != theirs:

@@ -6,13 +6,14 @@ value not allowed in one line naming the file, the field, the value and what is 
 The predicates (``fits``) live here once: :func:`number`, :func:`finite`, :func:`whole`,
 :func:`whole_equal`, :func:`between`, :func:`text`, :func:`texts`, :func:`one_of`,
 :func:`listed`, :func:`printable_text`, :func:`timestamp`, :func:`seed`,
-:func:`duration`, :func:`flag`, :func:`optional`. The checks of a table's cells
+:func:`duration`, :func:`flag`, :func:`optional`, :func:`exactly`. The checks of a table's cells
 that no single column's bounds express (each key once and known, whole numbers, no
 blank) are here too (:func:`check_keys`, :func:`check_whole`, :func:`check_filled`).
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -124,6 +125,30 @@ def listed(each: Predicate, *, least: int = 0) -> Predicate:
         all(each(v) for v in value)
 
 
+def exactly(expected) -> Predicate:
+    """The JSON value ``expected`` itself, kinds included (1 is not 1.0, not true).
+
+    Lists and objects compare item by item; a tuple stands for a list.
+    """
+    def same(a, b) -> bool:
+        if isinstance(b, tuple):
+            b = list(b)
+        if isinstance(a, list) and isinstance(b, list):
+            return len(a) == len(b) and all(map(same, a, b))
+        if isinstance(a, dict) and isinstance(b, dict):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        return type(a) is type(b) and a == b
+    return lambda value: same(value, expected)
+
+
+def as_json(value) -> str | None:
+    """``value`` as a JSON file writes it (``null``, ``true``, ``"a"``), or None if not JSON."""
+    try:
+        return json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
 _MISSING = object()
 
 
@@ -144,7 +169,7 @@ class Fields:
         """The one line refusing ``value`` of the field ``key``."""
         return InputError(f"{self.path}: field '{key}'", value,
                           f"allowed: {allowed}; make it again with '{self.remake}'",
-                          problem=problem)
+                          problem=problem, shown=as_json(value))
 
     def __call__(self, key: str, fits: Predicate, allowed: str, default=_MISSING):
         """The field ``key`` when ``fits`` allows it (see the class)."""

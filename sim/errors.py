@@ -52,12 +52,14 @@ class InputError(CoprodError, ValueError):
     to its flags (``--steps``) with :meth:`at`.
     """
 
-    def __init__(self, where: str, value: object, allowed: str, *, problem: str = "invalid value"):
+    def __init__(self, where: str, value: object, allowed: str, *, problem: str = "invalid value",
+                 shown: str | None = None):
         self.where = where
         self.value = value
         self.allowed = allowed
         self.problem = problem
-        shown = repr(value)
+        self.shown = shown  # the value as its file writes it (JSON's null), if not repr
+        shown = repr(value) if shown is None else shown
         if len(shown) > MAX_SHOWN:  # a 200,000-character cell is named, not echoed
             shown = f"{shown[:MAX_SHOWN]}… ({len(shown):,} characters)"
         # The one place a message is formatted: a path or name with a line break or a
@@ -66,7 +68,8 @@ class InputError(CoprodError, ValueError):
 
     def at(self, where: str) -> InputError:
         """The same error, placed elsewhere (e.g. at a command-line flag)."""
-        return type(self)(where, self.value, self.allowed, problem=self.problem)
+        return type(self)(where, self.value, self.allowed, problem=self.problem,
+                          shown=self.shown)
 
 
 class UnknownNameError(InputError):

@@ -183,8 +183,8 @@ def _reader(kind: str):
 
 @pytest.mark.parametrize("kind", ["survey", "simulation"])
 @pytest.mark.parametrize(("field", "value", "words"), [
-    ("seed", "1e400", ("seed", "2**63")), ("seed", "1", ("seed", "'1'")),
-    ("seed", -1, ("seed", "-1")), ("seed", True, ("seed", "True")),
+    ("seed", "1e400", ("seed", "2**63")), ("seed", "1", ("seed", '"1"')),
+    ("seed", -1, ("seed", "-1")), ("seed", True, ("seed", "true")),
     ("seed", 2**70, ("seed", str(2**70))),
     ("command", "coprod fit --draws 10 --out x", ("command", "coprod fit")),
     ("date", "last tuesday", ("date", "ISO-8601")),

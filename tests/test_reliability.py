@@ -458,6 +458,31 @@ def test_an_unfinished_calibration_of_another_model_is_not_continued_as_this_one
     assert db.read_bytes() == before and not (tmp_path / "posterior.csv").exists()
 
 
+@pytest.mark.parametrize("change, shown", [
+    (lambda r: r.update(activities=True), "begun as true; allowed: null, as this"),
+    (lambda r: r.update(seed=None), "begun as null; allowed: 1, as this"),
+    (lambda r: r.update(fixed={"trust_weight": None}),
+     'begun as {"trust_weight": null}; allowed: {}, as this'),
+    (lambda r: r.pop("activities"), "missing field 'activities'; allowed: null, as this"),
+])
+def test_a_calibration_begun_otherwise_is_shown_as_its_file_writes_it(
+        small_db, tmp_path, capsys, change, shown):
+    # The record is JSON, and its message showed Python's None and True.
+    import json
+
+    from calibration.abc import SURVEYS_FILE
+
+    _placed(small_db, tmp_path)
+    path = tmp_path / SURVEYS_FILE
+    record = json.loads(path.read_text())
+    change(record)
+    path.write_text(json.dumps(record))
+    assert main(["calibrate", "--quick", "--resume", "--seed", "1", "--out",
+                 str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert shown in err and "None" not in err and "True" not in err, err
+
+
 def test_a_half_saved_last_generation_is_removed_and_the_whole_ones_kept(small_db, tmp_path,
                                                                          capsys):
     from calibration.abc import Settings, calibrate

@@ -133,7 +133,7 @@ def test_tampered_or_foreign_folders_are_one_line(tmp_path):
     scen.mkdir(parents=True)
     record = {"command": "coprod run baseline", "scenario": "baseline", "runs": "abc"}
     (scen / "manifest.json").write_text(json.dumps(record) + "\n")
-    with pytest.raises(InputError, match=r"field 'runs': invalid value 'abc'"):
+    with pytest.raises(InputError, match=r'field .runs.: invalid value "abc"'):
         Ensemble.read(tmp_path / "runs")
     (scen / "manifest.json").write_text(json.dumps({**record, "runs": 1e400}) + "\n")
     with pytest.raises(InputError):

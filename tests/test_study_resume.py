@@ -405,6 +405,20 @@ def test_one_duration_check_serves_records_report_and_sampling(value, allowed):
     assert (calibration_seconds({"wall_time_s": value}) is not None) is allowed
 
 
+@pytest.mark.parametrize("value, allowed", [
+    ({"trust_weight": 1.0, "on": [1, None]}, True),
+    ({"trust_weight": 1, "on": [1, None]}, False),  # 1 is not 1.0, inside too
+    ({"trust_weight": 1.0, "on": [True, None]}, False),
+    ({"trust_weight": 1.0, "on": [1]}, False), ({"trust_weight": 1.0}, False),
+    ({"trust_weight": 1.0, "on": [1, None], "x": 0}, False), (None, False),
+])
+def test_a_recorded_design_is_the_same_only_with_the_same_json(value, allowed):
+    # A resumed calibration's fixed inputs compared with ==: 1 == 1.0 == True passed.
+    from runtime.fields import exactly
+
+    assert exactly({"trust_weight": 1.0, "on": (1, None)})(value) is allowed
+
+
 def _selection(tmp_path, **change):
     """A finished model selection's record as select_models writes it, with ``change``."""
     record = {"model_probability_full": 0.25, "model_probability_ablated": 0.75,
