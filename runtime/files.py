@@ -378,8 +378,12 @@ def read_own_json(path: str | Path, remake: str, *,
     except RecursionError:  # arrays nested thousands deep: no record coprod writes
         raise InputError(str(path), "nested too deep to read", again,
                          problem="malformed file:") from None
-    if not isinstance(record, dict):
-        raise InputError(str(path), type(record).__name__, again, problem="malformed file:")
+    if not isinstance(record, dict):  # named as JSON names it, not as Python's type
+        kind = {list: "an array", str: "a string", bool: "true or false",
+                type(None): "null"}.get(type(record), "a number")
+        raise InputError(str(path), record, f"allowed: a JSON object ({{...}}), as "
+                         f"coprod writes its records; {again}", problem="malformed file:",
+                         shown=f"{kind} at its top")
     return record
 
 

@@ -480,6 +480,9 @@ def test_a_kept_model_selection_carries_only_what_a_selection_writes(tmp_path):
 @pytest.mark.parametrize(("text", "said"), [
     ('{"model_version": 3, "seed": 1, "model_version": 4}', "the key 'model_version' twice"),
     ('{"seed": ' + "9" * 5001 + "}", "a number of more than 4,300 digits"),
+    # Python's type was the message: "malformed file: 'list'".
+    ('[{"seed": 1}]', "malformed file: an array at its top; allowed: a JSON object"),
+    ("null", "malformed file: null at its top"), ('"x"', "a string at its top"),
 ])
 def test_a_record_that_says_two_things_or_an_endless_number_is_one_line(tmp_path, text, said):
     # The last of a repeated key was taken; Python's own remedy for a long number
