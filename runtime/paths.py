@@ -30,6 +30,7 @@ never process state::
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -281,9 +282,15 @@ def checked_database(path: str | Path, inside: OutputFolder | None = None) -> Pa
     for file in (path, *(path.with_name(path.name + side) for side in SQLITE_SIDE_FILES)):
         check_target(file, inside)
         try:
-            names = os.stat(file, follow_symlinks=False).st_nlink
+            status = os.stat(file, follow_symlinks=False)
         except OSError:
             continue  # not there (yet): SQLite makes it with one name
+        if not stat.S_ISREG(status.st_mode):  # a folder's names are its own and its '.'
+            kind = "a folder" if stat.S_ISDIR(status.st_mode) else "not a regular file"
+            raise InputError(str(file), kind, "a database file (SQLite), or nothing there "
+                             "yet; move it away", problem="refusing to write a database "
+                             "that is", shown=kind)
+        names = status.st_nlink
         if names > 1:  # written in place, its other name's file would change with it
             raise InputError(str(file), f"{names} names", "a database with one name (a "
                              "hard link's other file would be written too); copy it (cp) "

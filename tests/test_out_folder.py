@@ -133,6 +133,17 @@ def test_a_database_with_another_name_is_not_written(tmp_path):
         assert checked_database(out / "abc.db", folder) == (out / "abc.db").resolve()
 
 
+@pytest.mark.parametrize("name", ["abc.db", "abc.db-journal"])
+def test_a_database_that_is_a_folder_is_named_so(tmp_path, capsys, name):
+    # A folder has two names (its own and its '.'): it was refused as a hard link.
+    (tmp_path / name).mkdir()
+    assert main(["calibrate", "--quick", "--resume", "--seed", "1", "--out",
+                 str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{name}: refusing to write a database that is a folder" in err, err
+    assert "names" not in err and err.count("\n") == 1
+
+
 def test_an_out_whose_dotdot_follows_a_link_is_refused_at_the_start(tmp_path, capsys):
     # lnk/../r read every kept truth from the link's parent and failed at the very end
     # writing the lexical path's staging folder.
