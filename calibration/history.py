@@ -205,12 +205,15 @@ def _generations(db: Path, con: sqlite3.Connection, population_size: int
         "JOIN particles pa ON pa.model_id = m.id JOIN samples s ON s.particle_id = pa.id "
         "JOIN summary_statistics ss ON ss.sample_id = s.id "
         "WHERE p.abc_smc_id = ? AND p.t = -1", (run,)).fetchone()[0]
+    gens = [r[0] for r in con.execute("SELECT t FROM populations WHERE abc_smc_id = ? "
+                                      "AND t >= 0 ORDER BY t", (run,))]
+    if not observed and gens:  # pyabc stores it before the first generation: removed since
+        raise _refuse(db, "damaged calibration database:", f"no observed data, though "
+                      f"{len(gens)} generation(s) are recorded")
     if not observed:
         raise _refuse(db, "incomplete calibration database:", "no observed data",
                       "it was interrupted as it started; move it away and start again "
                       "without --resume")
-    gens = [r[0] for r in con.execute("SELECT t FROM populations WHERE abc_smc_id = ? "
-                                      "AND t >= 0 ORDER BY t", (run,))]
     if gens != list(range(len(gens))):
         raise _refuse(db, "damaged calibration database, generations", gens)
     particles = con.execute(
