@@ -113,14 +113,18 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
     """
     kept = calibration_record(directory, remake, inside=inside)
     wanted = {}
-    if "seed" in asked:
-        wanted["seed"] = ("--seed", asked["seed"])
+    # The design first: folders swapped between designs (leave one out's folds) differ
+    # in their seeds too, since each design's seed derives from --seed; the design is
+    # what to name.
+    for key, value in (record or {}).items():
+        if key != "seed":
+            wanted[key] = ({"fixed": "fixed inputs' values"}.get(
+                key, key.replace("_", " ")), value)
+    if "seed" in asked or "seed" in (record or {}):
+        wanted["seed"] = ("--seed", asked.get("seed", (record or {}).get("seed")))
     if asked.get("settings") is not None:
         wanted["settings"] = ("settings (--quick or the shipped ones)",
                               asdict(asked["settings"]))
-    for key, value in (record or {}).items():
-        wanted.setdefault(key, ({"fixed": "fixed inputs' values"}.get(
-            key, key.replace("_", " ")), value))
     for key, value in procedure().items():  # how it sampled: kernel, floor, weeks, model
         wanted[key] = (key.replace("_", " "), value)
     _same_inputs(kept, asked.get("fixed") or {}, directory)

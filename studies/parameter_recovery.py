@@ -33,10 +33,10 @@ import pandas as pd
 from calibration.abc import CALIBRATION_STEPS, Settings
 from calibration.observed_survey import SurveyTable
 from calibration.posterior import Posterior, load_posterior
+from runtime.fields import Fields, exactly
 from runtime.files import atomic_write_text, read_own_json
 from sim import run
 from sim.catalogue import TABLE2_IDS, activity
-from sim.errors import InputError
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS, from_unit
 from studies.calibrations import calibrate_or_reuse, study_seed, study_sizes
 
@@ -93,10 +93,23 @@ def _truth_record(directory: Path, k: int, truth: dict, table_seed: int,
     if path.exists():
         stored = read_own_json(path, f"coprod recovery --out {directory.parent} (in a new "
                                "folder)", inside=inside)
-        if stored != json.loads(json.dumps(record)):
-            raise InputError("out", str(directory), "this folder was calibrated for "
-                             "another truth (another --seed); choose another --out",
-                             problem="mixed studies")
+        fields = Fields(stored, path, "coprod recovery in another --out")
+        why = {"truth_id": "the truth this folder holds in this study (folders renamed "
+                           "or swapped?)",
+               "table_seed": "the synthetic survey's seed this study's --seed gives it",
+               "parameters": "the truth this study's --seed draws for it"}
+        for key, value in json.loads(json.dumps(record)).items():  # one line per field
+            asked = f"{json.dumps(value)[:120]}, {why[key]}"
+            fields(key, lambda _: True, asked)  # absent: refused as a missing field
+            theirs = stored[key]
+            if key == "parameters" and isinstance(theirs, dict):  # name the input
+                key, value, theirs = next(
+                    ((f"parameters.{k}", value.get(k), theirs.get(k))
+                     for k in sorted(set(value) | set(theirs))
+                     if not exactly(value.get(k))(theirs.get(k))), (key, value, theirs))
+                asked = f"{json.dumps(value)}, {why['parameters']}"
+            if not exactly(value)(theirs):
+                raise fields.refuse(key, theirs, asked, problem="a truth of another study:")
         return
     directory.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(record, indent=2) + "\n", inside=inside)

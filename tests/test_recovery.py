@@ -40,7 +40,7 @@ def test_recovery_calibrates_each_truth_and_resumes_to_the_same_rows(tmp_path):
     assert rec["calibrations"]["truth_01"]["reused"]
     pd.testing.assert_frame_equal(frame, again)
     # Another seed's truths never mix with these.
-    with pytest.raises(InputError, match="another truth"):
+    with pytest.raises(InputError, match="a truth of another study"):
         recover(tmp_path, truths=1, seed=6, settings=SMALLEST, progress=False, resume=True)
 
 
@@ -233,3 +233,29 @@ def test_only_a_study_recorded_as_quick_is_called_a_quick_check():
     assert "--quick" in how_calibrated({"quick": True})
     for value in ("no", 1, [True]):
         assert "--quick" not in how_calibrated({"quick": value})
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    (lambda r: r.update(truth_id=1), "field 'truth_id': a truth of another study: 1; "
+     "allowed: 0, the truth this folder holds"),
+    (lambda r: r.update(table_seed=r["table_seed"] + 1), "field 'table_seed'"),
+    (lambda r: r["parameters"].update(trust_weight=0.5),
+     "field 'parameters.trust_weight': a truth of another study: 0.5"),
+    (lambda r: r.pop("table_seed"), "missing field 'table_seed'"),
+])
+def test_a_truth_folder_of_another_study_names_the_field(tmp_path, change, said):
+    # Swapped truth folders were "mixed studies" naming no field (and blaming --seed).
+    import json
+
+    from studies.parameter_recovery import _truth_record
+
+    folder = tmp_path / "truth_00"
+    truth = draw_truth(5, 0)
+    _truth_record(folder, 0, truth, 77)
+    _truth_record(folder, 0, truth, 77)  # the same: resumed
+    record = json.loads((folder / TRUTH_FILE).read_text())
+    change(record)
+    (folder / TRUTH_FILE).write_text(json.dumps(record))
+    with pytest.raises(InputError) as err:
+        _truth_record(folder, 0, truth, 77)
+    assert said in str(err.value) and "truth.json" in str(err.value), err.value

@@ -60,6 +60,10 @@ def test_a_kept_calibration_is_reused_and_never_replaced_without_resume(folder):
                            max_walltime_s=45)}, "not made with this study's settings"),
     ({"seed": 6}, "not made with this study's --seed"),
     ({"record": {"activities_used": ["physical"]}}, "not made with this study's activities used"),
+    # Leave one out's folds swapped: each fold's seed derives from --seed, so the seed
+    # differed too, and the refusal blamed --seed where the fold was the matter.
+    ({"record": {"activities_used": ["physical"], "seed": 6}, "seed": 6},
+     "field 'activities_used': a calibration not made with this study's activities used"),
 ])
 def test_a_study_resumed_otherwise_than_its_calibrations_were_made_is_refused(
         folder, asked, words):
