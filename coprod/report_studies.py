@@ -20,7 +20,7 @@ import numpy as np
 
 from calibration.posterior import NOT_IDENTIFIED, load_posterior, shipped_study_file
 from coprod.report_text import took, without_machine_folder
-from runtime.fields import Fields, duration, finite, optional, whole
+from runtime.fields import DURATION, Fields, duration, finite, optional, whole
 from runtime.files import read_own_json
 from runtime.manifests import Manifest, model_version_of
 from runtime.words import listing
@@ -47,8 +47,15 @@ def _shipped(name: str):
     return shipped_study_file(name)
 
 
-def manifest_facts(record: dict, remake: str) -> dict:
-    """What a study's manifest says of how it was made (a duration only when recorded)."""
+def manifest_facts(record: dict, remake: str, source: str = "manifest.json") -> dict:
+    """What a study's manifest says of how it was made (a duration only when recorded).
+
+    A recorded duration of a kind coprod never writes (negative, text, past
+    :data:`runtime.fields.LONGEST_S`) is one line naming ``source``'s field, as another
+    bad field is; it was left out of the report without a word.
+    """
+    Fields(record, source, remake)("wall_time_total_s", optional(duration),
+                                   f"{DURATION}, or null", None)
     made = model_version_of(record)
     date = record.get("date")
     return {"command": without_machine_folder(str(record.get("command", ""))),
@@ -399,7 +406,7 @@ def studies_context(folder=None) -> dict:
         result = _read_study(kind, Path(str(file(first))).parent)
         record = result.manifest.record()
         study |= {"missing": False, "values": values(result, record),
-                  "made": manifest_facts(record, remake)}
+                  "made": manifest_facts(record, remake, str(path))}
         made = model_version_of(record, str(path))
         if made == MODEL_VERSION:
             current.append(study)
@@ -426,4 +433,4 @@ def _manifest_line(name: str, remake: str, file=None) -> str:
     if not path.is_file():
         return ""
     return render("study_made.html.j2", made=manifest_facts(read_own_json(path, remake),
-                                                              remake))
+                                                              remake, str(path)))

@@ -370,6 +370,10 @@ def test_the_report_refuses_a_shipped_study_cut_at_a_line_break(shipped_studies,
     ("recovery_manifest.json", "truths", "20"),
     ("design_manifest.json", "worlds", 0),
     ("design_manifest.json", "command", "coprod fit --out x"),
+    # A bad duration was left out of the report without a word.
+    ("leave_one_out_manifest.json", "wall_time_total_s", -5),
+    ("ablation_manifest.json", "wall_time_total_s", "an hour"),
+    ("recovery_manifest.json", "wall_time_total_s", 1e9),
 ])
 def test_the_report_refuses_a_shipped_studys_manifest_field(shipped_studies, record, field,
                                                            value):
