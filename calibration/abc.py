@@ -685,7 +685,7 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
                           settings, _effective_sample_size(weights), noise[0],
                           abc_inputs, prior_inputs, tuple(waves.record()), posterior,
                           screening, adjusted,
-                          _sampling(earlier[0], wall))
+                          sampling_over_runs(earlier[0], wall))
 
 
 def _split_inputs(out: Path, settings: Settings, seed: int, workers: int,
@@ -781,7 +781,7 @@ def generation_epsilons(history) -> list:
     return pops[pops.t >= 0].epsilon.round(4).tolist()
 
 
-def _sampling(earlier: float | None, wall: float) -> float | None:
+def sampling_over_runs(earlier: float | None, wall: float) -> float | None:
     """Earlier runs' sampling and this run's, or None when unknown or past any duration."""
     if earlier is None or not duration(earlier + wall):
         return None

@@ -141,16 +141,22 @@ def calibration_seconds(made) -> tuple[float, bool] | None:
 
     Its ``sampling_s`` counts every generation over all its runs (all of it); without a
     usable one (a :func:`runtime.fields.duration`, and not below its last run's), its
-    ``wall_time_s``: its last run alone. None without either.
+    ``wall_time_s``: its last run alone. None without either. An ablation's record of
+    one mechanism holds a calibration and a model selection: their sum (all of it when
+    both say all of theirs).
     """
     def seconds(value) -> float | None:
         return float(value) + 0.0 if duration(value) else None
 
     if not isinstance(made, Mapping):
         return None
-    made = made.get("calibration", made)  # an ablation's holds its calibration's record
-    if not isinstance(made, Mapping):
-        return None
+    if "calibration" in made:  # an ablation's: its calibration's record, and a selection's
+        parts = [calibration_seconds(made[k]) for k in ("calibration", "selection")
+                 if k in made]
+        if None in parts:
+            return None
+        total = sum(s for s, _ in parts)
+        return (total, all(w for _, w in parts)) if duration(total) else None
     sampled, last = seconds(made.get("sampling_s")), seconds(made.get("wall_time_s"))
     if sampled is not None and (last is None or sampled >= last - 0.1):  # 0.1: rounding
         return sampled, True

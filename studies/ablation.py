@@ -42,9 +42,11 @@ from calibration.abc import (
     Settings,
     check_start,
     generation_epsilons,
+    kept_seconds,
     observed_waves,
     prior,
     run_abc,
+    sampling_over_runs,
     stopping_tolerance,
 )
 from calibration.mechanisms import MECHANISMS, OFF
@@ -155,15 +157,20 @@ def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
     again = resume and (out / "abc.db").is_file()
     check_start(out, observed_waves(table), again, inside,  # as a calibration's
                 made={"seed": seed, "mechanism": mechanism})
+    earlier = []  # what earlier runs sampled (a resumed selection), as a calibration's
     history = run_abc(out / "abc.db", [FixedModel({}), FixedModel(fixed)],
                       [prior(), prior(fixed)], obs, SurveyDistance(obs), settings=settings,
                       seed=seed, tolerance=lambda: _stop_at(settings, seed, tolerance),
-                      workers=workers, scheduler=scheduler, resume=again, inside=inside)
+                      workers=workers, scheduler=scheduler, resume=again, inside=inside,
+                      opened=lambda history: earlier.append(kept_seconds(history)))
+    wall = time.perf_counter() - t0
+    sampled = sampling_over_runs(earlier[0], wall)
     record = {**_model_probabilities(history), "epsilons": generation_epsilons(history),
               "simulations": int(history.total_nr_simulations),
               "populations": int(history.n_populations), "seed": seed,
               "model_version": MODEL_VERSION,
-              "min_epsilon": tolerance[0], "wall_time_s": round(time.perf_counter() - t0, 1)}
+              "min_epsilon": tolerance[0], "wall_time_s": round(wall, 1),
+              **({} if sampled is None else {"sampling_s": round(sampled, 1)})}
     atomic_write_text(done, json.dumps(record, indent=2) + "\n", inside=inside)
     return record
 
@@ -202,6 +209,8 @@ def _selection_record(path: Path, seed: int, inside=None) -> dict:
     kept.update(generation_fields(fields))
     kept["min_epsilon"] = fields("min_epsilon", between(0, math.inf), "a number >= 0")
     kept["wall_time_s"] = fields("wall_time_s", duration, DURATION)
+    if "sampling_s" in record:  # every run's generations (recorded since model 4's studies)
+        kept["sampling_s"] = fields("sampling_s", duration, DURATION)
     # Of another seed or model, deleting the file would not help: another --out would.
     other = Fields(record, path, "coprod ablate in another --out")
     kept["seed"] = other("seed", whole_equal(seed),

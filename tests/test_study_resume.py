@@ -388,11 +388,11 @@ def test_a_resumed_study_without_its_calibrations_gives_no_time():
 
 
 def test_a_sampling_past_any_duration_is_left_unrecorded():
-    from calibration.abc import _sampling
+    from calibration.abc import sampling_over_runs
     from runtime.fields import LONGEST_S
 
-    assert _sampling(LONGEST_S, 2.0) is None and _sampling(None, 2.0) is None
-    assert _sampling(3.0, 2.0) == 5.0
+    assert sampling_over_runs(LONGEST_S, 2.0) is None and sampling_over_runs(None, 2.0) is None
+    assert sampling_over_runs(3.0, 2.0) == 5.0
 
 
 @pytest.mark.parametrize("value, allowed", [
@@ -423,6 +423,40 @@ def test_a_recorded_design_is_the_same_only_with_the_same_json(value, allowed):
     assert exactly({"trust_weight": 1.0, "on": (1, None)})(value) is allowed
 
 
+def test_an_ablation_counts_its_model_selections_time():
+    # Its study time was its calibrations' alone: five selections' sampling unsaid.
+    from coprod.report_studies import calibration_seconds, study_duration
+
+    calibration = {"sampling_s": 100.0, "wall_time_s": 60.0}
+    entry = {"calibration": calibration, "selection": {"sampling_s": 40.0,
+                                                       "wall_time_s": 40.0}}
+    assert calibration_seconds(entry) == (140.0, True)
+    older = {"calibration": calibration, "selection": {"wall_time_s": 30.0}}
+    assert calibration_seconds(older) == (130.0, False)  # its last run's: "at least"
+    assert calibration_seconds({"calibration": calibration}) == (100.0, True)  # full model
+    assert calibration_seconds({**entry, "selection": {"wall_time_s": -1}}) is None
+    study = {"resumed": True, "calibrations": {"full": {"calibration": calibration},
+                                               "trust_weight": entry}}
+    assert study_duration(study) == (240.0, "sampling")
+
+
+def test_a_model_selection_rebuilt_from_its_history_keeps_its_sampling(tmp_path):
+    # Rebuilt after its record was deleted, it recorded the rebuild's 0.1 s.
+    from studies.ablation import SELECTION_FILE, select_models
+
+    tiny = Settings(population_size=8, max_populations=2, max_simulations=200,
+                    max_walltime_s=60)
+    made = select_models(tmp_path / "selection", "joint_propensity", settings=tiny, seed=3)
+    assert made["sampling_s"] >= made["wall_time_s"] > 0
+    (tmp_path / "selection" / SELECTION_FILE).unlink()
+    again = select_models(tmp_path / "selection", "joint_propensity", settings=tiny, seed=3,
+                          resume=True)
+    assert again["model_probability_full"] == made["model_probability_full"]
+    # pyabc's own times of the kept generations, and the rebuild's
+    assert again["sampling_s"] > again["wall_time_s"]
+    assert again["sampling_s"] <= made["sampling_s"] + again["wall_time_s"]
+
+
 def _selection(tmp_path, **change):
     """A finished model selection's record as select_models writes it, with ``change``."""
     record = {"model_probability_full": 0.25, "model_probability_ablated": 0.75,
@@ -439,7 +473,7 @@ def _selection(tmp_path, **change):
     ("model_version", MODEL_VERSION - 1),
     # Each a number of its kind, yet no selection writes them together.
     ("model_probability_ablated", 0.9), ("populations", 5), ("epsilons", [3.0, -2.0]),
-    ("min_epsilon", -5)])
+    ("min_epsilon", -5), ("sampling_s", "long"), ("sampling_s", -1)])
 def test_a_kept_model_selection_is_checked_field_by_field(tmp_path, field, value):
     # Only the probabilities, simulations, seed and version were checked; the rest (a
     # negative time, "lots" of tolerances) went into the ablation's manifest as kept.
