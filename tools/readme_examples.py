@@ -509,6 +509,8 @@ def collect_ablation(root: Path) -> dict:
     return {"model": _model_of(record, folder / "ablation_manifest.json"),
             **_made_in(record), "off": _finite(record.get("off_value")),
             "calibrations": len(calibrations),
+            "selections": sum(isinstance(c, dict) and "selection" in c
+                              for c in calibrations.values()),
             "full": {"epsilon": float(full.final_epsilon.iloc[0]),
                      "inside": int(full.shares_inside_predictive_90.iloc[0]),
                      "noise": noise("full")},
@@ -1018,7 +1020,10 @@ def render_ablation(a: dict, v: dict, *, current: bool) -> str:
     if (a["model"] == v["current"]) != current:
         return ""
     took = _study_time(a)
-    made = f", {a['calibrations']} calibrations" + (f", {took}" if took else "")
+    selections = a.get("selections")  # (its time counts theirs too)
+    made = (f", {a['calibrations']} calibrations"
+            + (f" and {selections} model selections" if selections else "")
+            + (f", {took}" if took else ""))
     full = a["full"]
     lines = [
         f"**Which mechanisms the survey supports, model version {a['model']}** (`coprod "
