@@ -148,19 +148,23 @@ def calibration_seconds(made) -> tuple[float, bool] | None:
     def seconds(value) -> float | None:
         return float(value) + 0.0 if duration(value) else None
 
-    if not isinstance(made, Mapping):
-        return None
-    if "calibration" in made:  # an ablation's: its calibration's record, and a selection's
-        parts = [calibration_seconds(made[k]) for k in ("calibration", "selection")
-                 if k in made]
-        if None in parts:
+    def one(made) -> tuple[float, bool] | None:
+        """One calibration's or selection's record (read as flat: no nesting)."""
+        if not isinstance(made, Mapping):
             return None
-        total = sum(s for s, _ in parts)
-        return (total, all(w for _, w in parts)) if duration(total) else None
-    sampled, last = seconds(made.get("sampling_s")), seconds(made.get("wall_time_s"))
-    if sampled is not None and (last is None or sampled >= last - 0.1):  # 0.1: rounding
-        return sampled, True
-    return None if last is None else (last, False)
+        sampled, last = seconds(made.get("sampling_s")), seconds(made.get("wall_time_s"))
+        if sampled is not None and (last is None or sampled >= last - 0.1):  # rounding
+            return sampled, True
+        return None if last is None else (last, False)
+
+    if not isinstance(made, Mapping) or "calibration" not in made:
+        return one(made)
+    # An ablation's: its calibration's record and its selection's, one level down only.
+    parts = [one(made[k]) for k in ("calibration", "selection") if k in made]
+    if None in parts:
+        return None
+    total = sum(s for s, _ in parts)
+    return (total, all(w for _, w in parts)) if duration(total) else None
 
 
 def study_duration(record) -> tuple[float, str] | None:

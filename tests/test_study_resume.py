@@ -435,6 +435,10 @@ def test_an_ablation_counts_its_model_selections_time():
     assert calibration_seconds(older) == (130.0, False)  # its last run's: "at least"
     assert calibration_seconds({"calibration": calibration}) == (100.0, True)  # full model
     assert calibration_seconds({**entry, "selection": {"wall_time_s": -1}}) is None
+    deep = {"wall_time_s": 1.0}
+    for _ in range(1200):  # read one level down only: it recursed to a RecursionError
+        deep = {"calibration": deep}
+    assert calibration_seconds(deep) is None
     study = {"resumed": True, "calibrations": {"full": {"calibration": calibration},
                                                "trust_weight": entry}}
     assert study_duration(study) == (240.0, "sampling")
