@@ -38,7 +38,7 @@ from runtime.files import atomic_write_text, read_own_json
 from sim import run
 from sim.catalogue import TABLE2_IDS, activity
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS, from_unit
-from studies.calibrations import calibrate_or_reuse, study_seed, study_sizes
+from studies.calibrations import calibrate_or_reuse, finished, study_seed, study_sizes
 
 COLUMNS = ["truth_id", "parameter", "truth", "posterior_median", "low_90", "high_90",
            "covered", "error", "relative_width"]
@@ -137,13 +137,23 @@ def recover(out: Path, *, truths: int = 20, quick: bool = False, seed: int = 0,
         # The truth's folder, held from here on: every file of it (truth, calibration,
         # effects) is written only while it is the folder made.
         here = inside.inner(directory) if inside is not None else None
-        _truth_record(directory, k, truth, table_seed, here)
+        # A new truth's record is written before its calibration begins (an interrupted
+        # one is known by it); one lost beside a calibration is written again only once
+        # that calibration is accepted as this truth's (its seed, derived from --seed and
+        # the truth's number as the truth is, and its survey): written first, a run
+        # refused for another --seed left a record that then refused the right one.
+        lost = not (directory / TRUTH_FILE).exists() and (
+            finished(directory) or (directory / "abc.db").exists())
+        if not lost:
+            _truth_record(directory, k, truth, table_seed, here)
         made = calibrate_or_reuse(directory, resume=resume,
                                   remake=f"coprod recovery --resume --out {out}",
                                   seed=study_seed(seed, CALIBRATION_SEEDS + k),
                                   workers=workers, scheduler=scheduler,
                                   observed=synthetic_table(truth, table_seed),
                                   settings=settings, inside=here)
+        if lost:
+            _truth_record(directory, k, truth, table_seed, here)
         posterior = load_posterior(directory, inside=here)
         rows += truth_rows(k, truth, posterior)
         record[truth_folder(k)] = made

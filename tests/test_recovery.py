@@ -259,3 +259,19 @@ def test_a_truth_folder_of_another_study_names_the_field(tmp_path, change, said)
     with pytest.raises(InputError) as err:
         _truth_record(folder, 0, truth, 77)
     assert said in str(err.value) and "truth.json" in str(err.value), err.value
+
+
+def test_a_lost_truth_record_is_written_only_for_the_calibration_beside_it(tmp_path):
+    # With truth.json deleted, a run with another --seed was refused by the calibration,
+    # but had already written its own truth.json: the right command was then refused
+    # too, with advice to start in another --out (losing the calibration).
+    recover(tmp_path, truths=1, seed=5, settings=SMALLEST, progress=False)
+    record = (tmp_path / "truth_00" / TRUTH_FILE).read_text()
+    (tmp_path / "truth_00" / TRUTH_FILE).unlink()
+    with pytest.raises(InputError, match="--seed"):
+        recover(tmp_path, truths=1, seed=6, settings=SMALLEST, progress=False, resume=True)
+    assert not (tmp_path / "truth_00" / TRUTH_FILE).exists()
+    _, made = recover(tmp_path, truths=1, seed=5, settings=SMALLEST, progress=False,
+                      resume=True)
+    assert made["calibrations"]["truth_00"]["reused"]
+    assert (tmp_path / "truth_00" / TRUTH_FILE).read_text() == record
