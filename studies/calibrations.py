@@ -30,8 +30,10 @@ from calibration.inputs import calibrated_inputs
 from runtime.fields import (
     DURATION,
     Fields,
+    as_json,
     between,
     duration,
+    exactly,
     finite,
     listed,
     optional,
@@ -131,13 +133,13 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
     for key, (words, value) in wanted.items():
         if key not in kept:
             raise _unchecked(directory, key, words)
-        if json.loads(json.dumps(value)) != kept.get(key):
-            raise InputError(f"{directory / RECORD_FILE}: field '{key}'",
-                             json.loads(json.dumps(kept.get(key))),
-                             f"allowed: {printable(str(value))[:200]}, the {words} this "
+        value = json.loads(json.dumps(value))  # as the record holds it
+        if not exactly(value)(kept[key]):  # kinds too: false is not 0, 0 is not 0.0
+            raise InputError(f"{directory / RECORD_FILE}: field '{key}'", kept[key],
+                             f"allowed: {as_json(value)[:200]}, the {words} this "
                              "study is resumed with; choose another --out to start a study "
                              "of these", problem="a calibration not made with this study's "
-                             f"{words.split(' (')[0]}:")
+                             f"{words.split(' (')[0]}:", shown=as_json(kept[key]))
     return kept
 
 

@@ -74,6 +74,21 @@ def test_a_study_resumed_otherwise_than_its_calibrations_were_made_is_refused(
     library_refusal(err, words, "choose another --out")
 
 
+@pytest.mark.parametrize("theirs", [{"trust_weight": False}, {"trust_weight": 0}])
+def test_a_kept_design_of_another_kind_is_not_this_studys(folder, theirs):
+    # Compared with ==, false and 0 passed for 0.0 (exit 0, the manifest said false);
+    # the refusal showed Python's values.
+    path = folder / "calibration.json"
+    record = json.loads(path.read_text())
+    path.write_text(json.dumps({**record, "fixed": theirs}))
+    with pytest.raises(InputError) as err:
+        _reuse(folder, record={"activities_used": ["social"],
+                               "fixed": {"trust_weight": 0.0}})
+    text = library_refusal(err, "field 'fixed'", json.dumps(theirs),
+                           'allowed: {"trust_weight": 0.0}')
+    assert "False" not in text and "'trust_weight'" not in text
+
+
 @pytest.mark.parametrize(("field", "value"), [
     ("populations", 99), ("simulations", 10**40),
     ("wall_time_s", -5), ("effective_sample_size", [1, [2]]), ("noise_level", "1e400"),
