@@ -142,9 +142,14 @@ def exactly(expected) -> Predicate:
 
 
 def as_json(value) -> str | None:
-    """``value`` as a JSON file writes it (``null``, ``true``, ``"a"``), or None if not JSON."""
+    """``value`` as a JSON file writes it (``null``, ``true``, ``"Tromsø"``, ``NaN``).
+
+    None if it is not JSON. Python's reader writes NaN and Infinity as they were read
+    (``1e400`` reads as Infinity); control characters are left to the message's
+    sanitiser (:func:`sim.errors.printable`).
+    """
     try:
-        return json.dumps(value, allow_nan=False)
+        return json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):
         return None
 

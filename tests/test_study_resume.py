@@ -476,6 +476,20 @@ def test_a_model_selection_rebuilt_from_its_history_keeps_its_sampling(tmp_path)
     assert again["sampling_s"] <= made["sampling_s"] + again["wall_time_s"]
 
 
+@pytest.mark.parametrize(("value", "shown"), [
+    ("Tromsø", '"Tromsø"'), (float("nan"), "NaN"), ([float("inf"), 3.5], "[Infinity, 3.5]"),
+    ({"a": None, "b": True}, '{"a": null, "b": true}'), ("a\x1b[31m", '"a\\u001b[31m"'),
+])
+def test_a_refused_record_value_is_shown_as_its_file_says_it(value, shown):
+    # Shown as Python's (None, True, nan, inf), or with non-ASCII letters escaped.
+    from runtime.fields import Fields
+
+    with pytest.raises(InputError) as err:
+        Fields({"k": value}, "x.json", "coprod x")("k", lambda _: False, "something")
+    assert f"field 'k': invalid value {shown}; allowed: something" in str(err.value)
+    assert "\x1b" not in str(err.value)
+
+
 def _selection(tmp_path, **change):
     """A finished model selection's record as select_models writes it, with ``change``."""
     record = {"model_probability_full": 0.25, "model_probability_ablated": 0.75,
