@@ -574,6 +574,7 @@ def check_start(out: Path, waves: Waves, resume: bool, inside=None, *,
 
     made = {"model_version": MODEL_VERSION,  # as JSON holds them (numpy's numbers too)
             **json.loads(json.dumps(dict(made or {}), default=_json_number))}
+    what = "model selection" if "mechanism" in made else "calibration"
     mine = [{k: w.get(k) for k in SAME_SURVEY} for w in waves.record()]
     path = out / SURVEYS_FILE
     remake = "the same command in another --out"
@@ -588,8 +589,7 @@ def check_start(out: Path, waves: Waves, resume: bool, inside=None, *,
             asked = f"{json.dumps(value)[:200]}, as this run asks"
             fields(key, lambda _: True, asked)  # absent: refused as a missing field
             if not exactly(value)(stored[key]):
-                raise fields.refuse(key, stored[key], asked,
-                                    problem="a calibration begun as")
+                raise fields.refuse(key, stored[key], asked, problem=f"a {what} begun as")
         theirs = [{k: w.get(k) for k in SAME_SURVEY} if isinstance(w, dict) else w
                   for w in stored.get("surveys") or []]
         if json.loads(json.dumps(mine)) != theirs:
@@ -647,9 +647,9 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     if waves is None:
         waves = observed_waves(observed)
     obs = waves.observed()
-    check_start(out, waves, resume, inside, made={
-        "seed": seed, "fixed": fixed,
-        "activities": None if activities is None else list(activities)})
+    check_start(out, waves, resume, inside, made={  # the design before the seed: a
+        "fixed": fixed,                               # design's seed may derive from it
+        "activities": None if activities is None else list(activities), "seed": seed})
     _progress_logging(progress)
     abc_inputs, prior_inputs, screening = _split_inputs(out, settings, seed, workers,
                                                         scheduler, fixed, waves, inside)

@@ -59,6 +59,7 @@ from runtime.fields import (
     Fields,
     between,
     duration,
+    exactly,
     listed,
     one_of,
     whole_equal,
@@ -147,7 +148,7 @@ def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
     if inside is not None:  # the selection's folder, held as a calibration's is
         inside = inside.inner(out)
     if resume and done.is_file():
-        return _selection_record(done, seed, inside)
+        return _selection_record(done, mechanism, seed, inside)
     out.mkdir(parents=True, exist_ok=True)
     table = table or load_table2()
     obs = observed_summary(table)
@@ -156,7 +157,7 @@ def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
     t0 = time.perf_counter()
     again = resume and (out / "abc.db").is_file()
     check_start(out, observed_waves(table), again, inside,  # as a calibration's
-                made={"seed": seed, "mechanism": mechanism})
+                made={"mechanism": mechanism, "seed": seed})  # (the seed derives from it)
     earlier = []  # what earlier runs sampled (a resumed selection), as a calibration's
     history = run_abc(out / "abc.db", [FixedModel({}), FixedModel(fixed)],
                       [prior(), prior(fixed)], obs, SurveyDistance(obs), settings=settings,
@@ -167,8 +168,8 @@ def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
     sampled = sampling_over_runs(earlier[0], wall)
     record = {**_model_probabilities(history), "epsilons": generation_epsilons(history),
               "simulations": int(history.total_nr_simulations),
-              "populations": int(history.n_populations), "seed": seed,
-              "model_version": MODEL_VERSION,
+              "populations": int(history.n_populations), "mechanism": mechanism,
+              "seed": seed, "model_version": MODEL_VERSION,
               "min_epsilon": tolerance[0], "wall_time_s": round(wall, 1),
               **({} if sampled is None else {"sampling_s": round(sampled, 1)})}
     atomic_write_text(done, json.dumps(record, indent=2) + "\n", inside=inside)
@@ -190,12 +191,12 @@ def _model_probabilities(history) -> dict[str, float]:
             "model_probability_ablated": float(last.get(1, 0.0))}
 
 
-def _selection_record(path: Path, seed: int, inside=None) -> dict:
+def _selection_record(path: Path, mechanism: str, seed: int, inside=None) -> dict:
     """A finished model selection's record, checked (one line naming a bad field).
 
-    Reused only when made with ``seed`` and today's model version, as a calibration is
-    (:func:`studies.calibrations.calibrate_or_reuse`). Only the fields a selection
-    writes are returned (``"reused": True`` added), for the study's manifest.
+    Reused only when made for ``mechanism`` with ``seed`` and today's model version, as
+    a calibration is (:func:`studies.calibrations.calibrate_or_reuse`). Only the fields
+    a selection writes are returned (``"reused": True`` added), for the study's manifest.
     """
     again = "coprod ablate --resume (after deleting the file)"
     record = read_own_json(path, again, inside=inside)
@@ -213,6 +214,10 @@ def _selection_record(path: Path, seed: int, inside=None) -> dict:
         kept["sampling_s"] = fields("sampling_s", duration, DURATION)
     # Of another seed or model, deleting the file would not help: another --out would.
     other = Fields(record, path, "coprod ablate in another --out")
+    # The mechanism before the seed: selections swapped between mechanisms differ in
+    # their seeds too (each derives from --seed and the mechanism).
+    kept["mechanism"] = other("mechanism", exactly(mechanism),
+                              f'"{mechanism}", the mechanism of its folder')
     kept["seed"] = other("seed", whole_equal(seed),
                          f"{seed}, the seed this study gives the selection")
     kept["model_version"] = other("model_version",

@@ -431,6 +431,8 @@ def test_resume_on_a_damaged_database_is_one_line(small_db, tmp_path, capsys, da
     (lambda r: r.update(activities=["physical"]), "field 'activities'"),
     (lambda r: r.update(fixed={"trust_weight": 0.0}), "field 'fixed'"),
     (lambda r: r.pop("seed"), "field 'seed'"),
+    # A design's seed may derive from it (leave one out's folds): the design is named.
+    (lambda r: r.update(activities=["physical"], seed=r["seed"] + 1), "field 'activities'"),
 ])
 def test_an_unfinished_calibration_of_another_model_is_not_continued_as_this_ones(
         small_db, tmp_path, capsys, change, said):

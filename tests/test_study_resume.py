@@ -494,6 +494,7 @@ def _selection(tmp_path, **change):
     """A finished model selection's record as select_models writes it, with ``change``."""
     record = {"model_probability_full": 0.25, "model_probability_ablated": 0.75,
               "epsilons": [3.0, 2.0], "simulations": 120, "populations": 2, "seed": 9,
+              "mechanism": "trust_weight",
               "model_version": MODEL_VERSION, "min_epsilon": 1.4, "wall_time_s": 12.5}
     path = tmp_path / "model_probabilities.json"
     path.write_text(json.dumps({**record, **change}))
@@ -506,16 +507,18 @@ def _selection(tmp_path, **change):
     ("model_version", MODEL_VERSION - 1),
     # Each a number of its kind, yet no selection writes them together.
     ("model_probability_ablated", 0.9), ("populations", 5), ("epsilons", [3.0, -2.0]),
-    ("min_epsilon", -5), ("sampling_s", "long"), ("sampling_s", -1)])
+    ("min_epsilon", -5), ("sampling_s", "long"), ("sampling_s", -1),
+    # Swapped between mechanisms, the seed was blamed (it derives from the mechanism).
+    ("mechanism", "joint_propensity")])
 def test_a_kept_model_selection_is_checked_field_by_field(tmp_path, field, value):
     # Only the probabilities, simulations, seed and version were checked; the rest (a
     # negative time, "lots" of tolerances) went into the ablation's manifest as kept.
     from studies.ablation import _selection_record
 
     with pytest.raises(InputError) as err:
-        _selection_record(_selection(tmp_path, **{field: value}), 9)
+        _selection_record(_selection(tmp_path, **{field: value}), "trust_weight", 9)
     text = library_refusal(err, "model_probabilities.json", f"field '{field}'")
-    if field in ("seed", "model_version"):  # deleting the file would not make it current
+    if field in ("seed", "model_version", "mechanism"):  # deleting would not help
         assert "another --out" in text and "deleting" not in text
 
 
@@ -531,7 +534,7 @@ def test_a_calibration_and_a_selection_refuse_the_same_generations_alike(
 
     path = _selection(tmp_path, **{field: value})
     with pytest.raises(InputError) as selection:
-        _selection_record(path, 9)
+        _selection_record(path, "trust_weight", 9)
     path.rename(tmp_path / RECORD_FILE)
     with pytest.raises(InputError) as calibration:
         calibration_record(tmp_path, "coprod validate")
@@ -541,10 +544,22 @@ def test_a_calibration_and_a_selection_refuse_the_same_generations_alike(
     assert f"field '{field}'" in said[1]
 
 
+def test_selections_swapped_between_mechanisms_name_the_mechanism(tmp_path):
+    # Each selection's seed derives from --seed and its mechanism: the seed differed too,
+    # and was the field named.
+    from studies.ablation import _selection_record
+
+    path = _selection(tmp_path, mechanism="joint_propensity", seed=10)
+    with pytest.raises(InputError) as err:
+        _selection_record(path, "trust_weight", 9)
+    library_refusal(err, "field 'mechanism'", '"joint_propensity"',
+                    '"trust_weight", the mechanism of its folder')
+
+
 def test_a_kept_model_selection_carries_only_what_a_selection_writes(tmp_path):
     from studies.ablation import _selection_record
 
-    kept = _selection_record(_selection(tmp_path, note="\x1b[31mred"), 9)
+    kept = _selection_record(_selection(tmp_path, note="\x1b[31mred"), "trust_weight", 9)
     assert "note" not in kept and kept["reused"] and kept["model_probability_ablated"] == 0.75
 
 
