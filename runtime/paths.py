@@ -256,8 +256,6 @@ def not_a_regular_file(path: str | Path, mode: int) -> InputError:
     Every reader says it alike, for a FIFO (which would block a reader for ever), a
     socket, a folder or a device: what it is, and that a regular file is needed.
     """
-    import stat
-
     kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO, a named pipe"
             if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else
             "not a regular file")
@@ -286,10 +284,7 @@ def checked_database(path: str | Path, inside: OutputFolder | None = None) -> Pa
         except OSError:
             continue  # not there (yet): SQLite makes it with one name
         if not stat.S_ISREG(status.st_mode):  # a folder's names are its own and its '.'
-            kind = "a folder" if stat.S_ISDIR(status.st_mode) else "not a regular file"
-            raise InputError(str(file), kind, "a database file (SQLite), or nothing there "
-                             "yet; move it away", problem="refusing to write a database "
-                             "that is", shown=kind)
+            raise not_a_regular_file(file, status.st_mode)
         names = status.st_nlink
         if names > 1:  # written in place, its other name's file would change with it
             raise InputError(str(file), f"{names} names", "a database with one name (a "
