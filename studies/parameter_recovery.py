@@ -98,18 +98,26 @@ def _truth_record(directory: Path, k: int, truth: dict, table_seed: int,
                            "or swapped?)",
                "table_seed": "the synthetic survey's seed this study's --seed gives it",
                "parameters": "the truth this study's --seed draws for it"}
+        other = "a truth of another study:"
         for key, value in json.loads(json.dumps(record)).items():  # one line per field
-            asked = f"{json.dumps(value)[:120]}, {why[key]}"
+            said = json.dumps(value)
+            asked = f"{said if len(said) <= 120 else 'the truth drawn'}, {why[key]}"
             fields(key, lambda _: True, asked)  # absent: refused as a missing field
             theirs = stored[key]
             if key == "parameters" and isinstance(theirs, dict):  # name the input
-                key, value, theirs = next(
-                    ((f"parameters.{k}", value.get(k), theirs.get(k))
-                     for k in sorted(set(value) | set(theirs))
-                     if not exactly(value.get(k))(theirs.get(k))), (key, value, theirs))
-                asked = f"{json.dumps(value)}, {why['parameters']}"
-            if not exactly(value)(theirs):
-                raise fields.refuse(key, theirs, asked, problem="a truth of another study:")
+                inputs = Fields({f"{key}.{n}": v for n, v in theirs.items()}, path,
+                                fields.remake)
+                for name in [*value, *(n for n in theirs if n not in value)]:
+                    where = f"{key}.{name}"
+                    if name not in value:
+                        raise inputs.refuse(where, theirs[name], "no such input in this "
+                                            "study's truths", problem=other)
+                    asked = f"{json.dumps(value[name])}, {why[key]}"
+                    inputs(where, lambda _: True, asked)  # absent: a missing field
+                    if not exactly(value[name])(theirs[name]):
+                        raise inputs.refuse(where, theirs[name], asked, problem=other)
+            elif not exactly(value)(theirs):
+                raise fields.refuse(key, theirs, asked, problem=other)
         return
     directory.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(record, indent=2) + "\n", inside=inside)

@@ -242,6 +242,13 @@ def test_only_a_study_recorded_as_quick_is_called_a_quick_check():
     (lambda r: r["parameters"].update(trust_weight=0.5),
      "field 'parameters.trust_weight': a truth of another study: 0.5"),
     (lambda r: r.pop("table_seed"), "missing field 'table_seed'"),
+    # An input the truth does not have said "allowed: null"; a missing one read as null.
+    (lambda r: r["parameters"].update(no_such=1.0),
+     "field 'parameters.no_such': a truth of another study: 1.0; allowed: no such input"),
+    (lambda r: r["parameters"].pop("trust_weight"),
+     "missing field 'parameters.trust_weight'; allowed: "),
+    (lambda r: r.update(parameters=[1]), "field 'parameters': a truth of another study: "
+     "[1]; allowed: the truth drawn, the truth this study's --seed draws for it"),
 ])
 def test_a_truth_folder_of_another_study_names_the_field(tmp_path, change, said):
     # Swapped truth folders were "mixed studies" naming no field (and blaming --seed).
