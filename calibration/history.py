@@ -210,6 +210,9 @@ def _generations(db: Path, con: sqlite3.Connection, population_size: int
     if not observed and gens:  # pyabc stores it before the first generation: removed since
         raise _refuse(db, "damaged calibration database:", f"no observed data, though "
                       f"{len(gens)} generation(s) are recorded")
+    if not observed and con.execute("SELECT COUNT(*) FROM particles").fetchone()[0]:
+        raise _refuse(db, "damaged calibration database:", "no observed data nor "
+                      "generations, though particles are recorded")
     if not observed:
         raise _refuse(db, "incomplete calibration database:", "no observed data",
                       "it was interrupted as it started; move it away and start again "

@@ -485,19 +485,24 @@ def test_a_calibration_begun_otherwise_is_shown_as_its_file_writes_it(
     assert shown in err and "None" not in err and "True" not in err, err
 
 
-def test_a_history_whose_observed_data_was_removed_is_called_damaged(small_db, tmp_path):
-    # It was said "interrupted as it started", though two generations were recorded.
-    db = _placed(small_db, tmp_path)
-    with sqlite3.connect(db) as con:
-        con.execute("DELETE FROM models WHERE population_id IN "
-                    "(SELECT id FROM populations WHERE t = -1)")
+@pytest.mark.parametrize(("removed", "said"), [
+    ("DELETE FROM models WHERE population_id IN (SELECT id FROM populations WHERE t = -1)",
+     "'no observed data, though 2 generation(s) are recorded'"),
+    ("DELETE FROM populations", "'no observed data nor generations, though particles"),
+])
+def test_a_history_whose_observed_data_was_removed_is_called_damaged(small_db, tmp_path,
+                                                                     removed, said):
+    # It was said "interrupted as it started", though generations were recorded.
     from calibration.history import check_history
 
+    db = _placed(small_db, tmp_path)
+    with sqlite3.connect(db) as con:
+        con.execute(removed)
     with pytest.raises(InputError) as err:
         check_history(db, 8)
-    said = str(err.value)
-    assert "damaged calibration database: 'no observed data, though 2 generation(s)" in said
-    assert "as it started" not in said and "\n" not in said
+    text = str(err.value)
+    assert f"damaged calibration database: {said}" in text
+    assert "as it started" not in text and "\n" not in text
 
 
 def test_a_half_saved_last_generation_is_removed_and_the_whole_ones_kept(small_db, tmp_path,
