@@ -62,7 +62,7 @@ from calibration.posterior import Posterior, as_written, write_posterior
 from calibration.sampler import SeededSampler
 from calibration.summary import SurveyDistance
 from calibration.waves import FIRST_YEAR, Wave, Waves
-from runtime.fields import Fields, duration, exactly, finite
+from runtime.fields import Fields, duration, exactly, finite, listed
 from runtime.files import atomic_write_frame
 from runtime.interrupts import interrupts_deferred
 from runtime.paths import folder_replaced
@@ -590,8 +590,9 @@ def check_start(out: Path, waves: Waves, resume: bool, inside=None, *,
             fields(key, lambda _: True, asked)  # absent: refused as a missing field
             if not exactly(value)(stored[key]):
                 raise fields.refuse(key, stored[key], asked, problem=f"a {what} begun as")
-        theirs = [{k: w.get(k) for k in SAME_SURVEY} if isinstance(w, dict) else w
-                  for w in stored.get("surveys") or []]
+        surveys = fields("surveys", listed(lambda w: isinstance(w, dict)),
+                         "a list of the surveys' records", ())  # 5 or true: a TypeError
+        theirs = [{k: w.get(k) for k in SAME_SURVEY} for w in surveys]
         if json.loads(json.dumps(mine)) != theirs:
             raise InputError("resume", str(out), "the same --data (years, levers, frames) "
                              "as the calibration being resumed; start a new calibration in "

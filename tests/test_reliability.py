@@ -433,6 +433,9 @@ def test_resume_on_a_damaged_database_is_one_line(small_db, tmp_path, capsys, da
     (lambda r: r.pop("seed"), "field 'seed'"),
     # A design's seed may derive from it (leave one out's folds): the design is named.
     (lambda r: r.update(activities=["physical"], seed=r["seed"] + 1), "field 'activities'"),
+    # Not a list of records: a TypeError traceback.
+    (lambda r: r.update(surveys=5), "field 'surveys'"),
+    (lambda r: r.update(surveys=[True]), "field 'surveys'"),
 ])
 def test_an_unfinished_calibration_of_another_model_is_not_continued_as_this_ones(
         small_db, tmp_path, capsys, change, said):
