@@ -123,7 +123,8 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
             wanted[key] = ({"fixed": "fixed inputs' values"}.get(
                 key, key.replace("_", " ")), value)
     if "seed" in asked or "seed" in (record or {}):
-        wanted["seed"] = ("--seed", asked.get("seed", (record or {}).get("seed")))
+        wanted["seed"] = ("seed (derived from --seed)",  # a study gives each its own
+                          asked.get("seed", (record or {}).get("seed")))
     if asked.get("settings") is not None:
         wanted["settings"] = ("settings (--quick or the shipped ones)",
                               asdict(asked["settings"]))

@@ -93,6 +93,6 @@ def test_a_study_resumed_with_another_seed_does_not_take_the_old_calibrations(
     assert calibrate_or_reuse(out, resume=True, remake="x", seed=5,
                               settings=tiny_settings())["reused"] is True
     with pytest.raises(InputError, match="field 'seed': a calibration not made with this "
-                       "study's --seed: 5; allowed: 6"):
+                       "study's seed: 5; allowed: 6"):
         calibrate_or_reuse(out, resume=True, remake="x", seed=6,
                            settings=tiny_settings())
