@@ -221,6 +221,51 @@ def coverage_sentence(coverage: Mapping[str, float], truths: int, *,
             f"({how}).")
 
 
+def resumed_midway(calibrations, names) -> dict | None:
+    """Which of a study's calibrations ran over more than one run, as their records say.
+
+    A calibration's ``sampling_s`` counts its generations over all its runs and its
+    ``wall_time_s`` its last run alone: the first past the second (by more than a
+    second's rounding) says it was interrupted and resumed, or rebuilt from its history.
+    Returns ``{"resumed": [names], "unrecorded": n}`` (``n``: records without both
+    times, which cannot say), None without ``calibrations``.
+    """
+    if not isinstance(calibrations, Mapping):
+        return None
+    resumed, unrecorded = [], 0
+    for name in names:
+        made = calibrations.get(name)
+        made = made if isinstance(made, Mapping) else {}
+        sampled, last = made.get("sampling_s"), made.get("wall_time_s")
+        if not (duration(sampled) and duration(last)):
+            unrecorded += 1
+        elif sampled > last + 1.0:
+            resumed.append(name)
+    return {"resumed": resumed, "unrecorded": unrecorded}
+
+
+def resumed_sentence(resumed: dict | None) -> str:
+    """``resumed_midway`` in a sentence (README and report say it alike); "" if None."""
+    if not resumed or not (resumed["resumed"] or resumed["unrecorded"]):
+        return ""
+    names, unknown = resumed["resumed"], resumed["unrecorded"]
+    said = ""
+    if names:
+        one = len(names) == 1
+        said = (f"{listing(names)} {'was' if one else 'were'} interrupted and resumed "
+                f"(sampling over all {'its' if one else 'their'} runs past "
+                f"{'its' if one else 'their'} last run's): {'it' if one else 'each'} went "
+                "on from its finished generations, reproducibly, but not as an "
+                "uninterrupted run would have sampled.")
+    if unknown:
+        said += (" " if said else "") + (
+            "1 calibration's record holds only its last run's time, so does not say "
+            "whether it ran in one go." if unknown == 1 else
+            f"{unknown} calibrations' records hold only their last run's time, so do not "
+            "say whether they ran in one go.")
+    return said
+
+
 def noise_sentence(stopping: dict | None) -> str:
     """``noise_reached``'s count in a sentence (README and report say it alike); "" if None."""
     if not stopping:
@@ -262,6 +307,8 @@ def _recovery(study, manifest: dict) -> dict:
     return {"truths": rows.truth_id.nunique(), "how": how_calibrated(study.manifest),
             "noise_sentence": noise_sentence(noise_reached(manifest.get("calibrations"),
                                                            truths)),
+            "resumed_sentence": resumed_sentence(resumed_midway(
+                manifest.get("calibrations"), truths)),
             "coverage": f"{coverage:.0%}", "cases": len(rows),
             "verdict": "within" if 0.8 <= coverage <= 0.97 else "outside",
             "per_input": coverage_sentence(dict(zip(summary.parameter.astype(str),

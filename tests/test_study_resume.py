@@ -583,3 +583,23 @@ def test_a_record_that_says_two_things_or_an_endless_number_is_one_line(tmp_path
         read_own_json(path, "coprod recovery --resume")
     text = library_refusal(err, "calibration.json", said)
     assert "set_int_max_str_digits" not in text
+
+
+def test_a_study_says_which_calibrations_were_interrupted_and_resumed():
+    # An interrupted calibration goes on reproducibly, but not as an uninterrupted run
+    # would have sampled: README and report name those whose records show it.
+    from coprod.report_studies import resumed_midway, resumed_sentence
+
+    calibrations = {"truth_00": {"wall_time_s": 300.0},  # made before sampling_s
+                    "truth_01": {"wall_time_s": 1810.7, "sampling_s": 2007.5},
+                    "truth_02": {"wall_time_s": 730.4, "sampling_s": 730.4},
+                    "truth_03": {"wall_time_s": 10.0, "sampling_s": 900.0},
+                    "truth_09": {"wall_time_s": 1.0, "sampling_s": 50.0}}  # not the study's
+    names = ["truth_00", "truth_01", "truth_02", "truth_03"]
+    resumed = resumed_midway(calibrations, names)
+    assert resumed == {"resumed": ["truth_01", "truth_03"], "unrecorded": 1}
+    said = resumed_sentence(resumed)
+    assert said.startswith("truth_01 and truth_03 were interrupted and resumed")
+    assert "1 calibration's record holds only its last run's time" in said
+    assert resumed_sentence(resumed_midway(calibrations, ["truth_02"])) == ""
+    assert resumed_sentence(resumed_midway("junk", names)) == ""

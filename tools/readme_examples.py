@@ -450,7 +450,7 @@ def _study_time(study: dict) -> str:
 
 def collect_recovery(root: Path) -> dict:
     """The shipped recovery study: per input and pooled coverage, the policy effects'."""
-    from coprod.report_studies import noise_reached
+    from coprod.report_studies import noise_reached, resumed_midway
     from studies.parameter_recovery import COLUMNS, truth_folder
 
     folder = root / "calibration" / "data" / "validation"
@@ -470,6 +470,8 @@ def collect_recovery(root: Path) -> dict:
     how = how if isinstance(how, dict) else {}
     return {"model": _model_of(record, folder / "recovery_manifest.json"),
             "stopping": noise_reached(record.get("calibrations"), [
+                truth_folder(k) for k in range(int(cases.truth_id.nunique()))]),
+            "resumed": resumed_midway(record.get("calibrations"), [
                 truth_folder(k) for k in range(int(cases.truth_id.nunique()))]),
             "truths": int(cases.truth_id.nunique()), "cases": len(cases),
             "covered": float((cases.covered.astype(str) == "True").mean()),
@@ -963,7 +965,7 @@ def render_recovery(r: dict, v: dict, *, current: bool) -> str:
         f"one. The 90% credible intervals hold the truth in {pct(r['covered'])} of the "
         f"{r['cases']} (truth, input) cases, {verdict} the 80–97% a calibrated posterior "
         f"should give; per input {100 * min(coverages):.0f}–{pct(max(coverages))}. "
-        + per_input + _reached(r.get("stopping")),
+        + per_input + _reached(r.get("stopping")) + _resumed(r.get("resumed")),
         "", "| input | coverage | bias of the median | interval / prior width |",
         "|---|---|---|---|"]
     shown = sorted(r["inputs"], key=lambda i: i["width"])[:INPUT_ROWS]
@@ -1004,6 +1006,13 @@ def _reached(stopping: dict | None) -> str:
     """A sentence on how many of a study's calibrations reached their noise level."""
     from coprod.report_studies import noise_sentence
     said = noise_sentence(stopping)
+    return " " + said if said else ""
+
+
+def _resumed(resumed: dict | None) -> str:
+    """A sentence on which of a study's calibrations were interrupted and resumed."""
+    from coprod.report_studies import resumed_sentence
+    said = resumed_sentence(resumed)
     return " " + said if said else ""
 
 
