@@ -252,11 +252,11 @@ def resumed_sentence(resumed: dict | None) -> str:
     said = ""
     if names:
         one = len(names) == 1
-        said = (f"{listing(names)} {'was' if one else 'were'} interrupted and resumed "
-                f"(sampling over all {'its' if one else 'their'} runs past "
-                f"{'its' if one else 'their'} last run's): {'it' if one else 'each'} went "
-                "on from its finished generations, reproducibly, but not as an "
-                "uninterrupted run would have sampled.")
+        said = (f"{listing(names)} ran over more than one run (sampling over all "
+                f"{'its' if one else 'their'} runs past {'its' if one else 'their'} last "
+                "run's): a calibration interrupted and resumed goes on from its finished "
+                "generations, reproducibly, but not as an uninterrupted run would have "
+                "sampled.")
     if unknown:
         said += (" " if said else "") + (
             "1 calibration's record holds only its last run's time, so does not say "

@@ -6,9 +6,10 @@ value not allowed in one line naming the file, the field, the value and what is 
 The predicates (``fits``) live here once: :func:`number`, :func:`finite`, :func:`whole`,
 :func:`whole_equal`, :func:`between`, :func:`text`, :func:`texts`, :func:`one_of`,
 :func:`listed`, :func:`printable_text`, :func:`timestamp`, :func:`seed`,
-:func:`duration`, :func:`flag`, :func:`optional`, :func:`exactly`. The checks of a table's cells
-that no single column's bounds express (each key once and known, whole numbers, no
-blank) are here too (:func:`check_keys`, :func:`check_whole`, :func:`check_filled`).
+:func:`duration`, :func:`flag`, :func:`optional`, :func:`exactly`; a refused value is
+shown as its file writes it (:func:`as_json`). The checks of a table's cells that no
+single column's bounds express (each key once and known, whole numbers, no blank) are
+here too (:func:`check_keys`, :func:`check_whole`, :func:`check_filled`).
 """
 
 from __future__ import annotations

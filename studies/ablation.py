@@ -210,7 +210,7 @@ def _selection_record(path: Path, mechanism: str, seed: int, inside=None) -> dic
     kept.update(generation_fields(fields))
     kept["min_epsilon"] = fields("min_epsilon", between(0, math.inf), "a number >= 0")
     kept["wall_time_s"] = fields("wall_time_s", duration, DURATION)
-    if "sampling_s" in record:  # every run's generations (recorded since model 4's studies)
+    if "sampling_s" in record:  # every run's generations (older records: wall_time_s alone)
         kept["sampling_s"] = fields("sampling_s", duration, DURATION)
     # Of another seed or model, deleting the file would not help: another --out would.
     other = Fields(record, path, "coprod ablate in another --out")

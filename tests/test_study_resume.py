@@ -599,7 +599,7 @@ def test_a_study_says_which_calibrations_were_interrupted_and_resumed():
     resumed = resumed_midway(calibrations, names)
     assert resumed == {"resumed": ["truth_01", "truth_03"], "unrecorded": 1}
     said = resumed_sentence(resumed)
-    assert said.startswith("truth_01 and truth_03 were interrupted and resumed")
+    assert said.startswith("truth_01 and truth_03 ran over more than one run")
     assert "1 calibration's record holds only its last run's time" in said
     assert resumed_sentence(resumed_midway(calibrations, ["truth_02"])) == ""
     assert resumed_sentence(resumed_midway("junk", names)) == ""
