@@ -591,11 +591,11 @@ def check_start(out: Path, waves: Waves, resume: bool, inside=None, *,
             if not exactly(value)(stored[key]):
                 raise fields.refuse(key, stored[key], asked, problem=f"a {what} begun as")
         surveys = fields("surveys", listed(lambda w: isinstance(w, dict)),
-                         "a list of the surveys' records", ())  # 5 or true: a TypeError
+                         "a list of the surveys' records")  # 5 or true: a TypeError
         theirs = [{k: w.get(k) for k in SAME_SURVEY} for w in surveys]
         if json.loads(json.dumps(mine)) != theirs:
-            raise InputError("resume", str(out), "the same --data (years, levers, frames) "
-                             "as the calibration being resumed; start a new calibration in "
+            raise InputError("resume", str(out), f"the same survey data (years, levers, "
+                             f"frames) as the {what} being resumed; start a new {what} in "
                              "another --out", problem="other survey data for")
     elif not (out / "abc.db").exists():  # (one not resumed is refused elsewhere)
         atomic_write_text(path, json.dumps({"surveys": waves.record(), "abc_scale": ABC_SCALE,

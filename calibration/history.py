@@ -207,13 +207,15 @@ def _generations(db: Path, con: sqlite3.Connection, population_size: int
         "WHERE p.abc_smc_id = ? AND p.t = -1", (run,)).fetchone()[0]
     gens = [r[0] for r in con.execute("SELECT t FROM populations WHERE abc_smc_id = ? "
                                       "AND t >= 0 ORDER BY t", (run,))]
-    if not observed and gens:  # pyabc stores it before the first generation: removed since
-        raise _refuse(db, "damaged calibration database:", f"no observed data, though "
-                      f"{len(gens)} generation(s) are recorded")
-    if not observed and con.execute("SELECT COUNT(*) FROM particles").fetchone()[0]:
-        raise _refuse(db, "damaged calibration database:", "no observed data nor "
-                      "generations, though particles are recorded")
     if not observed:
+        if gens:  # pyabc stores it before the first generation: removed since
+            raise _refuse(db, "damaged calibration database:", f"no observed data, though "
+                          f"{len(gens)} generation(s) are recorded")
+        left = next((t for t in ("particles", "samples", "parameters", "summary_statistics")
+                     if con.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone()), None)
+        if left:  # one interrupted as it started has stored none of them
+            raise _refuse(db, "damaged calibration database:", f"no observed data nor "
+                          f"generations, though {left.replace('_', ' ')} are recorded")
         raise _refuse(db, "incomplete calibration database:", "no observed data",
                       "it was interrupted as it started; move it away and start again "
                       "without --resume")

@@ -250,15 +250,21 @@ def check_source(path: str | Path, inside: OutputFolder | None = None) -> Path:
     return path
 
 
-def not_a_regular_file(path: str | Path, mode: int) -> InputError:
+def not_a_regular_file(path: str | Path, mode: int, written: str | None = None
+                       ) -> InputError:
     """The one line refusing ``path`` whose ``st_mode`` is ``mode``: not a regular file.
 
     Every reader says it alike, for a FIFO (which would block a reader for ever), a
     socket, a folder or a device: what it is, and that a regular file is needed.
+    ``written``: what a writer would make there (a database), for a path coprod writes
+    rather than one given to it.
     """
     kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO, a named pipe"
             if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else
             "not a regular file")
+    if written is not None:
+        return InputError(str(path), kind, f"{written}, or nothing there yet: move it "
+                          "away", problem="not a file:", shown=f"it is {kind}")
     return InputError(str(path), str(path), f"give a regular file (this is {kind})",
                       problem="not a file:")
 
@@ -284,7 +290,8 @@ def checked_database(path: str | Path, inside: OutputFolder | None = None) -> Pa
         except OSError:
             continue  # not there (yet): SQLite makes it with one name
         if not stat.S_ISREG(status.st_mode):  # a folder's names are its own and its '.'
-            raise not_a_regular_file(file, status.st_mode)
+            raise not_a_regular_file(file, status.st_mode, "a database file (SQLite) "
+                                     "or its journal, as SQLite writes them")
         names = status.st_nlink
         if names > 1:  # written in place, its other name's file would change with it
             raise InputError(str(file), f"{names} names", "a database with one name (a "

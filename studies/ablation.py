@@ -216,8 +216,11 @@ def _selection_record(path: Path, mechanism: str, seed: int, inside=None) -> dic
     other = Fields(record, path, "coprod ablate in another --out")
     # The mechanism before the seed: selections swapped between mechanisms differ in
     # their seeds too (each derives from --seed and the mechanism).
-    kept["mechanism"] = other("mechanism", exactly(mechanism),
-                              f'"{mechanism}", the mechanism of its folder')
+    # A record made before selections recorded their mechanism is told by its seed alone.
+    if "mechanism" in record:
+        kept["mechanism"] = other("mechanism", exactly(mechanism),
+                                  f'"{mechanism}", the mechanism of its folder (or put '
+                                  'back folders renamed or swapped)')
     kept["seed"] = other("seed", whole_equal(seed),
                          f"{seed}, the seed this study gives the selection")
     kept["model_version"] = other("model_version",

@@ -130,7 +130,6 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
                               asdict(asked["settings"]))
     for key, value in procedure().items():  # how it sampled: kernel, floor, weeks, model
         wanted[key] = (key.replace("_", " "), value)
-    _same_inputs(kept, asked.get("fixed") or {}, directory)
     for key, (words, value) in wanted.items():
         if key not in kept:
             raise _unchecked(directory, key, words)
@@ -138,9 +137,12 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
         if not exactly(value)(kept[key]):  # kinds too: false is not 0, 0 is not 0.0
             raise InputError(f"{directory / RECORD_FILE}: field '{key}'", kept[key],
                              f"allowed: {as_json(value)[:200]}, the {words} this "
-                             "study is resumed with; choose another --out to start a study "
-                             "of these", problem="a calibration not made with this study's "
+                             "study is resumed with; put back folders renamed or swapped, "
+                             "or choose another --out to start a study of these",
+                             problem="a calibration not made with this study's "
                              f"{words.split(' (')[0]}:", shown=as_json(kept[key]))
+    # After the design: a folder of another design (fixed inputs) is named by it first.
+    _same_inputs(kept, asked.get("fixed") or {}, directory)
     return kept
 
 

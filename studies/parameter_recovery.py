@@ -91,14 +91,17 @@ def _truth_record(directory: Path, k: int, truth: dict, table_seed: int,
     path = directory / TRUTH_FILE
     record = {"truth_id": k, "parameters": truth, "table_seed": table_seed}
     if path.exists():
-        stored = read_own_json(path, f"coprod recovery --out {directory.parent} (in a new "
-                               "folder)", inside=inside)
-        fields = Fields(stored, path, "coprod recovery in another --out")
+        # Deleted, the record is written again once the calibration beside it is
+        # accepted as this truth's (:func:`recover`): nothing calibrated is lost.
+        again = (f"coprod recovery --resume --out {directory.parent} after deleting "
+                 f"{path}, or put back folders renamed or swapped")
+        stored = read_own_json(path, again, inside=inside)
+        fields = Fields(stored, path, again)
         why = {"truth_id": "the truth this folder holds in this study (folders renamed "
                            "or swapped?)",
                "table_seed": "the synthetic survey's seed this study's --seed gives it",
                "parameters": "the truth this study's --seed draws for it"}
-        other = "a truth of another study:"
+        other = "a truth not this folder's:"
         for key, value in json.loads(json.dumps(record)).items():  # one line per field
             said = json.dumps(value)
             asked = f"{said if len(said) <= 120 else 'the truth drawn'}, {why[key]}"

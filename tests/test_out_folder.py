@@ -140,7 +140,8 @@ def test_a_database_that_is_a_folder_is_named_so(tmp_path, capsys, name):
     assert main(["calibrate", "--quick", "--resume", "--seed", "1", "--out",
                  str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert f"{name}: not a file:" in err and "(this is a folder)" in err, err
+    assert f"{name}: not a file: it is a folder; a database file (SQLite)" in err, err
+    assert "move it away" in err and "give a" not in err
     assert "names" not in err and err.count("\n") == 1
 
 

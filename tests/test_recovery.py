@@ -40,7 +40,7 @@ def test_recovery_calibrates_each_truth_and_resumes_to_the_same_rows(tmp_path):
     assert rec["calibrations"]["truth_01"]["reused"]
     pd.testing.assert_frame_equal(frame, again)
     # Another seed's truths never mix with these.
-    with pytest.raises(InputError, match="a truth of another study"):
+    with pytest.raises(InputError, match="a truth not this folder's"):
         recover(tmp_path, truths=1, seed=6, settings=SMALLEST, progress=False, resume=True)
 
 
@@ -236,18 +236,18 @@ def test_only_a_study_recorded_as_quick_is_called_a_quick_check():
 
 
 @pytest.mark.parametrize(("change", "said"), [
-    (lambda r: r.update(truth_id=1), "field 'truth_id': a truth of another study: 1; "
+    (lambda r: r.update(truth_id=1), "field 'truth_id': a truth not this folder's: 1; "
      "allowed: 0, the truth this folder holds"),
     (lambda r: r.update(table_seed=r["table_seed"] + 1), "field 'table_seed'"),
     (lambda r: r["parameters"].update(trust_weight=0.5),
-     "field 'parameters.trust_weight': a truth of another study: 0.5"),
+     "field 'parameters.trust_weight': a truth not this folder's: 0.5"),
     (lambda r: r.pop("table_seed"), "missing field 'table_seed'"),
     # An input the truth does not have said "allowed: null"; a missing one read as null.
     (lambda r: r["parameters"].update(no_such=1.0),
-     "field 'parameters.no_such': a truth of another study: 1.0; allowed: no such input"),
+     "field 'parameters.no_such': a truth not this folder's: 1.0; allowed: no such input"),
     (lambda r: r["parameters"].pop("trust_weight"),
      "missing field 'parameters.trust_weight'; allowed: "),
-    (lambda r: r.update(parameters=[1]), "field 'parameters': a truth of another study: "
+    (lambda r: r.update(parameters=[1]), "field 'parameters': a truth not this folder's: "
      "[1]; allowed: the truth drawn, the truth this study's --seed draws for it"),
 ])
 def test_a_truth_folder_of_another_study_names_the_field(tmp_path, change, said):
@@ -266,6 +266,10 @@ def test_a_truth_folder_of_another_study_names_the_field(tmp_path, change, said)
     with pytest.raises(InputError) as err:
         _truth_record(folder, 0, truth, 77)
     assert said in str(err.value) and "truth.json" in str(err.value), err.value
+    # Deleted, the record is written again beside the calibration it belongs to: the
+    # remedy loses nothing (it said to start again in another --out).
+    assert f"after deleting {folder / TRUTH_FILE}" in str(err.value)
+    assert "another --out" not in str(err.value)
 
 
 def test_a_lost_truth_record_is_written_only_for_the_calibration_beside_it(tmp_path):

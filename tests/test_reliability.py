@@ -436,6 +436,7 @@ def test_resume_on_a_damaged_database_is_one_line(small_db, tmp_path, capsys, da
     # Not a list of records: a TypeError traceback.
     (lambda r: r.update(surveys=5), "field 'surveys'"),
     (lambda r: r.update(surveys=[True]), "field 'surveys'"),
+    (lambda r: r.pop("surveys"), "missing field 'surveys'"),  # it was "other survey data"
 ])
 def test_an_unfinished_calibration_of_another_model_is_not_continued_as_this_ones(
         small_db, tmp_path, capsys, change, said):
@@ -492,6 +493,8 @@ def test_a_calibration_begun_otherwise_is_shown_as_its_file_writes_it(
     ("DELETE FROM models WHERE population_id IN (SELECT id FROM populations WHERE t = -1)",
      "'no observed data, though 2 generation(s) are recorded'"),
     ("DELETE FROM populations", "'no observed data nor generations, though particles"),
+    ("DELETE FROM populations; DELETE FROM particles",
+     "'no observed data nor generations, though samples"),
 ])
 def test_a_history_whose_observed_data_was_removed_is_called_damaged(small_db, tmp_path,
                                                                      removed, said):
@@ -500,7 +503,7 @@ def test_a_history_whose_observed_data_was_removed_is_called_damaged(small_db, t
 
     db = _placed(small_db, tmp_path)
     with sqlite3.connect(db) as con:
-        con.execute(removed)
+        con.executescript(removed)
     with pytest.raises(InputError) as err:
         check_history(db, 8)
     text = str(err.value)

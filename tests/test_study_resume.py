@@ -558,6 +558,20 @@ def test_selections_swapped_between_mechanisms_name_the_mechanism(tmp_path):
                     '"trust_weight", the mechanism of its folder')
 
 
+def test_a_selection_kept_before_it_recorded_its_mechanism_is_told_by_its_seed(tmp_path):
+    # Refused as "missing field 'mechanism'" with advice to start another --out: the
+    # study's finished calibrations would have been thrown away.
+    from studies.ablation import _selection_record
+
+    path = _selection(tmp_path)
+    record = json.loads(path.read_text())
+    del record["mechanism"]
+    path.write_text(json.dumps(record))
+    assert _selection_record(path, "trust_weight", 9)["reused"]
+    with pytest.raises(InputError, match="field 'seed'"):
+        _selection_record(path, "joint_propensity", 10)
+
+
 def test_a_kept_model_selection_carries_only_what_a_selection_writes(tmp_path):
     from studies.ablation import _selection_record
 
