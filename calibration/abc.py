@@ -681,6 +681,10 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
                      "its posterior files may be incomplete and its fit and manifest were "
                      "not written: --resume with the same --out writes them")
         raise
+    except Exception:  # the history read by its path after the folder was replaced
+        if inside is not None:  # (a study's truth swapped for a link): say that
+            inside.check_same()
+        raise
     return CalibrationRun(out / "abc.db", history.id, int(history.n_populations),
                           int(history.total_nr_simulations), generation_epsilons(history), wall,
                           settings, _effective_sample_size(weights), noise[0],
