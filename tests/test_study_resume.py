@@ -617,3 +617,26 @@ def test_a_study_says_which_calibrations_were_interrupted_and_resumed():
     assert "1 calibration's record holds only its last run's time" in said
     assert resumed_sentence(resumed_midway(calibrations, ["truth_02"])) == ""
     assert resumed_sentence(resumed_midway("junk", names)) == ""
+
+
+def test_a_calibration_swapped_while_its_posterior_is_written_says_so(tmp_path, monkeypatch):
+    # Its sampling over, its posterior is read from abc.db by path: the truth's folder
+    # swapped for a link at that moment was a sqlite "unable to open database file"
+    # traceback (seen once in CI), not the one line a swap gets elsewhere.
+    import sqlite3
+
+    import calibration.abc as abc
+    from runtime.locks import locked
+
+    out, moved = tmp_path / "out", tmp_path / "moved"
+
+    def swapped(directory, *args, **kwargs):
+        directory.rename(moved)
+        directory.symlink_to(moved)
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(abc, "write_adjusted", swapped)
+    with locked(out) as folder, pytest.raises(InputError) as err:
+        abc.calibrate(out / "truth_00", seed=1, settings=tiny_settings(), progress=False,
+                      inside=folder.inner(out / "truth_00"))
+    library_refusal(err, "moved or replaced")
