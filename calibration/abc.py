@@ -62,7 +62,7 @@ from calibration.posterior import Posterior, as_written, write_posterior
 from calibration.sampler import SeededSampler
 from calibration.summary import SurveyDistance
 from calibration.waves import FIRST_YEAR, Wave, Waves
-from runtime.fields import Fields, duration, exactly, finite, listed
+from runtime.fields import Fields, as_record, duration, exactly, finite, listed
 from runtime.files import atomic_write_frame
 from runtime.interrupts import interrupts_deferred
 from runtime.paths import folder_replaced
@@ -549,13 +549,6 @@ def observed_waves(observed: SurveyTable | None) -> Waves:
                  if observed is not None else Waves.load(None).waves)
 
 
-def _json_number(value):
-    """A numpy number as the Python number JSON writes (anything else: not JSON)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON")
-
-
 def check_start(out: Path, waves: Waves, resume: bool, inside=None, *,
                 made: Mapping | None = None) -> None:
     """Record what a calibration begins as; resume (or rebuild) only the same.
@@ -572,8 +565,7 @@ def check_start(out: Path, waves: Waves, resume: bool, inside=None, *,
     """
     from runtime.files import atomic_write_text, read_own_json
 
-    made = {"model_version": MODEL_VERSION,  # as JSON holds them (numpy's numbers too)
-            **json.loads(json.dumps(dict(made or {}), default=_json_number))}
+    made = {"model_version": MODEL_VERSION, **as_record(dict(made or {}))}
     what = "model selection" if "mechanism" in made else "calibration"
     mine = [{k: w.get(k) for k in SAME_SURVEY} for w in waves.record()]
     path = out / SURVEYS_FILE
@@ -586,14 +578,12 @@ def check_start(out: Path, waves: Waves, resume: bool, inside=None, *,
         stored = read_own_json(path, remake, inside=inside)
         fields = Fields(stored, path, remake)
         for key, value in made.items():  # (a history begun as another is not this run's)
-            asked = f"{json.dumps(value)[:200]}, as this run asks"
-            fields(key, lambda _: True, asked)  # absent: refused as a missing field
-            if not exactly(value)(stored[key]):
-                raise fields.refuse(key, stored[key], asked, problem=f"a {what} begun as")
+            fields.same(key, value, f"{json.dumps(value)[:200]}, as this run asks",
+                        problem=f"a {what} begun as")
         surveys = fields("surveys", listed(lambda w: isinstance(w, dict)),
                          "a list of the surveys' records")  # 5 or true: a TypeError
         theirs = [{k: w.get(k) for k in SAME_SURVEY} for w in surveys]
-        if json.loads(json.dumps(mine)) != theirs:
+        if not exactly(as_record(mine))(theirs):  # kinds too: a year 2015.0 is not 2015
             raise InputError("resume", str(out), f"the same survey data (years, levers, "
                              f"frames) as the {what} being resumed; start a new {what} in "
                              "another --out", problem="other survey data for")

@@ -7,7 +7,8 @@ The predicates (``fits``) live here once: :func:`number`, :func:`finite`, :func:
 :func:`whole_equal`, :func:`between`, :func:`text`, :func:`texts`, :func:`one_of`,
 :func:`listed`, :func:`printable_text`, :func:`timestamp`, :func:`seed`,
 :func:`duration`, :func:`flag`, :func:`optional`, :func:`exactly`; a refused value is
-shown as its file writes it (:func:`as_json`). The checks of a table's cells that no
+shown as its file writes it (:func:`as_json`), and a value compared with a record is
+first made what the record holds (:func:`as_record`). The checks of a table's cells that no
 single column's bounds express (each key once and known, whole numbers, no blank) are
 here too (:func:`check_keys`, :func:`check_whole`, :func:`check_filled`).
 """
@@ -142,6 +143,21 @@ def exactly(expected) -> Predicate:
     return lambda value: same(value, expected)
 
 
+def as_record(value):
+    """``value`` as a JSON record holds it once written and read back.
+
+    numpy's numbers become Python's, tuples lists, keys text: what :func:`exactly`
+    compares a record's field with. Anything JSON cannot hold is a ``TypeError``.
+    """
+    def plain(v):
+        import numpy as np
+
+        if isinstance(v, np.generic):
+            return v.item()
+        raise TypeError(f"{type(v).__name__} is not JSON")
+    return json.loads(json.dumps(value, default=plain))
+
+
 def as_json(value) -> str | None:
     """``value`` as a JSON file writes it (``null``, ``true``, ``"Tromsø"``, ``NaN``).
 
@@ -188,6 +204,20 @@ class Fields:
         elif not fits(value):
             raise self.refuse(key, value, allowed)
         return tuple(value) if isinstance(value, list) else value
+
+    def same(self, key: str, expected, allowed: str, *, problem: str = "invalid value"):
+        """The field ``key`` when it holds ``expected`` itself (:func:`exactly`).
+
+        ``expected`` is compared as its record would hold it (:func:`as_record`), kinds
+        included (``false`` is not ``0``, ``0`` is not ``0.0``). Absent, the field is
+        refused as missing; another value is refused with ``problem`` (what a record
+        holding it is, e.g. "a calibration begun as") and ``allowed``.
+        """
+        self(key, lambda _: True, allowed)  # absent: refused as a missing field
+        value = self.record[key]
+        if not exactly(as_record(expected))(value):
+            raise self.refuse(key, value, allowed, problem=problem)
+        return value
 
 
 # ---- cells of a table coprod wrote ----------------------------------------------------

@@ -59,7 +59,6 @@ from runtime.fields import (
     Fields,
     between,
     duration,
-    exactly,
     listed,
     one_of,
     whole_equal,
@@ -218,9 +217,9 @@ def _selection_record(path: Path, mechanism: str, seed: int, inside=None) -> dic
     # their seeds too (each derives from --seed and the mechanism).
     # A record made before selections recorded their mechanism is told by its seed alone.
     if "mechanism" in record:
-        kept["mechanism"] = other("mechanism", exactly(mechanism),
-                                  f'"{mechanism}", the mechanism of its folder (or put '
-                                  'back folders renamed or swapped)')
+        kept["mechanism"] = other.same("mechanism", mechanism,
+                                       f'"{mechanism}", the mechanism of its folder (or '
+                                       'put back folders renamed or swapped)')
     kept["seed"] = other("seed", whole_equal(seed),
                          f"{seed}, the seed this study gives the selection")
     kept["model_version"] = other("model_version",

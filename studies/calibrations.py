@@ -10,7 +10,6 @@ line naming the file and the field.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict
 from pathlib import Path
@@ -31,6 +30,7 @@ from runtime.fields import (
     DURATION,
     Fields,
     as_json,
+    as_record,
     between,
     duration,
     exactly,
@@ -133,7 +133,7 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
     for key, (words, value) in wanted.items():
         if key not in kept:
             raise _unchecked(directory, key, words)
-        value = json.loads(json.dumps(value))  # as the record holds it
+        value = as_record(value)
         if not exactly(value)(kept[key]):  # kinds too: false is not 0, 0 is not 0.0
             raise InputError(f"{directory / RECORD_FILE}: field '{key}'", kept[key],
                              f"allowed: {as_json(value)[:200]}, the {words} this "

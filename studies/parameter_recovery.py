@@ -33,7 +33,7 @@ import pandas as pd
 from calibration.abc import CALIBRATION_STEPS, Settings
 from calibration.observed_survey import SurveyTable
 from calibration.posterior import Posterior, load_posterior
-from runtime.fields import Fields, exactly
+from runtime.fields import Fields, as_record
 from runtime.files import atomic_write_text, read_own_json
 from sim import run
 from sim.catalogue import TABLE2_IDS, activity
@@ -102,25 +102,22 @@ def _truth_record(directory: Path, k: int, truth: dict, table_seed: int,
                "table_seed": "the synthetic survey's seed this study's --seed gives it",
                "parameters": "the truth this study's --seed draws for it"}
         other = "a truth not this folder's:"
-        for key, value in json.loads(json.dumps(record)).items():  # one line per field
+        for key, value in as_record(record).items():  # one line per field
             said = json.dumps(value)
             asked = f"{said if len(said) <= 120 else 'the truth drawn'}, {why[key]}"
-            fields(key, lambda _: True, asked)  # absent: refused as a missing field
-            theirs = stored[key]
+            theirs = stored.get(key)
             if key == "parameters" and isinstance(theirs, dict):  # name the input
                 inputs = Fields({f"{key}.{n}": v for n, v in theirs.items()}, path,
                                 fields.remake)
-                for name in [*value, *(n for n in theirs if n not in value)]:
-                    where = f"{key}.{name}"
-                    if name not in value:
-                        raise inputs.refuse(where, theirs[name], "no such input in this "
-                                            "study's truths", problem=other)
-                    asked = f"{json.dumps(value[name])}, {why[key]}"
-                    inputs(where, lambda _: True, asked)  # absent: a missing field
-                    if not exactly(value[name])(theirs[name]):
-                        raise inputs.refuse(where, theirs[name], asked, problem=other)
-            elif not exactly(value)(theirs):
-                raise fields.refuse(key, theirs, asked, problem=other)
+                for name in value:
+                    inputs.same(f"{key}.{name}", value[name],
+                                f"{json.dumps(value[name])}, {why[key]}", problem=other)
+                extra = next((n for n in theirs if n not in value), None)
+                if extra is not None:
+                    raise inputs.refuse(f"{key}.{extra}", theirs[extra], "no such input in "
+                                        "this study's truths", problem=other)
+            else:
+                fields.same(key, value, asked, problem=other)
         return
     directory.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(record, indent=2) + "\n", inside=inside)

@@ -619,3 +619,45 @@ def test_a_calibration_records_numpy_numbers_as_json_numbers(tmp_path):
     check_start(tmp_path, observed_waves(None), True, made=made)
     with pytest.raises(InputError, match="field 'seed'"):
         check_start(tmp_path, observed_waves(None), True, made={**made, "seed": 4})
+
+
+@pytest.mark.parametrize("change", [
+    lambda w: w.update(year=float(w["year"])),  # 2015.0 passed for 2015 (== after JSON)
+    lambda w: w.update(year=w["year"] + 1),
+    lambda w: w.update(levers_in_force={"policy_share": 1}),
+])
+def test_a_calibration_of_surveys_recorded_otherwise_is_not_resumed(tmp_path, change):
+    import json
+
+    from calibration.abc import SURVEYS_FILE, check_start, observed_waves
+
+    check_start(tmp_path, observed_waves(None), False, made={"seed": 1})
+    (tmp_path / "abc.db").write_bytes(b"")
+    path = tmp_path / SURVEYS_FILE
+    record = json.loads(path.read_text())
+    change(record["surveys"][0])
+    path.write_text(json.dumps(record))
+    with pytest.raises(InputError, match="other survey data"):
+        check_start(tmp_path, observed_waves(None), True, made={"seed": 1})
+
+
+def test_a_field_is_the_same_only_as_its_record_holds_it():
+    # One check for what a calibration began as, a truth's record and a selection's
+    # mechanism: absent is missing, another kind is another value.
+    import numpy as np
+
+    from runtime.fields import Fields, as_record
+
+    assert as_record({"s": np.int64(3), "f": (np.float64(0.5), None)}) == \
+        {"s": 3, "f": [0.5, None]}
+    with pytest.raises(TypeError):
+        as_record({"s": object()})
+    fields = Fields({"seed": 3, "fixed": {"w": 0.0}, "flag": 0}, "r.json", "coprod x")
+    assert fields.same("seed", np.int64(3), "3") == 3
+    assert fields.same("fixed", {"w": np.float64(0.0)}, "{}") == {"w": 0.0}
+    with pytest.raises(InputError, match="r.json: field 'flag': begun as 0; allowed: false"):
+        fields.same("flag", False, "false", problem="begun as")
+    with pytest.raises(InputError, match="missing field"):
+        fields.same("gone", 1, "1")
+    with pytest.raises(InputError, match="field 'seed'"):
+        fields.same("seed", 3.0, "3.0")
