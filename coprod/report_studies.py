@@ -143,7 +143,7 @@ def calibration_seconds(made) -> tuple[float, bool] | None:
     usable one (a :func:`runtime.fields.duration`, and not below its last run's), its
     ``wall_time_s``: its last run alone. None without either. An ablation's record of
     one mechanism holds a calibration and a model selection: their sum (all of it when
-    both say all of theirs).
+    both say all of theirs); without a usable selection, the calibration's as a part.
     """
     def seconds(value) -> float | None:
         return float(value) + 0.0 if duration(value) else None
@@ -158,13 +158,16 @@ def calibration_seconds(made) -> tuple[float, bool] | None:
         return None if last is None else (last, False)
 
     if not isinstance(made, Mapping) or "calibration" not in made:
-        return one(made)
-    # An ablation's: its calibration's record and its selection's, one level down only.
-    parts = [one(made[k]) for k in ("calibration", "selection") if k in made]
-    if None in parts:
+        return one(made)  # a calibration's (the ablation's full model's too)
+    # An ablation's mechanism: its calibration's record and its selection's, one level
+    # down only. A selection removed or unreadable leaves the calibration's, as a part.
+    calibration, selection = one(made["calibration"]), one(made.get("selection"))
+    if calibration is None:
         return None
-    total = sum(s for s, _ in parts)
-    return (total, all(w for _, w in parts)) if duration(total) else None
+    if selection is None:
+        return calibration[0], False
+    total = calibration[0] + selection[0]
+    return (total, calibration[1] and selection[1]) if duration(total) else None
 
 
 def study_duration(record) -> tuple[float, str] | None:

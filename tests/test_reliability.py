@@ -655,7 +655,7 @@ def test_a_field_is_the_same_only_as_its_record_holds_it():
     fields = Fields({"seed": 3, "fixed": {"w": 0.0}, "flag": 0}, "r.json", "coprod x")
     assert fields.same("seed", np.int64(3), "3") == 3
     assert fields.same("fixed", {"w": np.float64(0.0)}, "{}") == {"w": 0.0}
-    with pytest.raises(InputError, match="r.json: field 'flag': begun as 0; allowed: false"):
+    with pytest.raises(InputError, match=r"r\.json: field 'flag': begun as 0; allowed: false"):
         fields.same("flag", False, "false", problem="begun as")
     with pytest.raises(InputError, match="missing field"):
         fields.same("gone", 1, "1")

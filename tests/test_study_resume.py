@@ -371,7 +371,10 @@ def test_a_calibration_records_its_sampling_over_all_its_runs(kept):
      "; 960 s of sampling"),
     (True, [{"wall_time_s": 100.0, "sampling_s": 900.0}, {"wall_time_s": 5.0}],
      "; at least 905 s of sampling"),
-    (True, [{"calibration": {"wall_time_s": 5.0, "sampling_s": 60.0}}], "; 60 s of"),
+    (True, [{"calibration": {"wall_time_s": 5.0, "sampling_s": 60.0},
+             "selection": {"wall_time_s": 2.0, "sampling_s": 10.0}}], "; 70 s of sampling"),
+    # An ablation's mechanism without its selection's record: a part of its time.
+    (True, [{"calibration": {"wall_time_s": 5.0, "sampling_s": 60.0}}], "; at least 60 s of"),
     (True, [{"epsilons": [1.0]}], ""),
     # Below its own run's time, or past any duration: not all of it, or nothing.
     (True, [{"wall_time_s": 1456.0, "sampling_s": 0.0}], "; at least 1,456 s of sampling"),
@@ -450,13 +453,17 @@ def test_an_ablation_counts_its_model_selections_time():
     assert calibration_seconds(entry) == (140.0, True)
     older = {"calibration": calibration, "selection": {"wall_time_s": 30.0}}
     assert calibration_seconds(older) == (130.0, False)  # its last run's: "at least"
-    assert calibration_seconds({"calibration": calibration}) == (100.0, True)  # full model
-    assert calibration_seconds({**entry, "selection": {"wall_time_s": -1}}) is None
+    assert calibration_seconds(calibration) == (100.0, True)  # the full model's: flat
+    # A mechanism's selection removed or unreadable: its time is unknown, not none (a
+    # removed one counted the calibration as all of it).
+    assert calibration_seconds({"calibration": calibration}) == (100.0, False)
+    assert calibration_seconds({**entry, "selection": {"wall_time_s": -1}}) == (100.0, False)
+    assert calibration_seconds({**entry, "calibration": {"wall_time_s": -1}}) is None
     deep = {"wall_time_s": 1.0}
     for _ in range(1200):  # read one level down only: it recursed to a RecursionError
         deep = {"calibration": deep}
     assert calibration_seconds(deep) is None
-    study = {"resumed": True, "calibrations": {"full": {"calibration": calibration},
+    study = {"resumed": True, "calibrations": {"full": calibration,
                                                "trust_weight": entry}}
     assert study_duration(study) == (240.0, "sampling")
 
