@@ -135,6 +135,9 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
             raise _unchecked(directory, key, words)
         value = as_record(value)
         if not exactly(value)(kept[key]):  # kinds too: false is not 0, 0 is not 0.0
+            if isinstance(value, dict) and isinstance(kept[key], dict):
+                # Shown in the record's order, so that the two read side by side.
+                value = {**{k: value[k] for k in kept[key] if k in value}, **value}
             raise InputError(f"{directory / RECORD_FILE}: field '{key}'", kept[key],
                              f"allowed: {as_json(value)[:200]}, the {words} this "
                              "study is resumed with; put back folders renamed or swapped, "

@@ -76,6 +76,25 @@ def test_a_study_resumed_otherwise_than_its_calibrations_were_made_is_refused(
     library_refusal(err, words, "choose another --out")
 
 
+def test_refused_settings_are_shown_in_the_records_order(folder):
+    # Stored and allowed were shown with their keys in different orders: a reader had to
+    # match them up to see which one differs.
+    path = folder / "calibration.json"
+    record = json.loads(path.read_text())
+    record["settings"] = dict(reversed(record["settings"].items()))
+    path.write_text(json.dumps(record))
+    asked = Settings(population_size=40, max_populations=2, max_simulations=400,
+                     max_walltime_s=45)
+    with pytest.raises(InputError) as err:
+        _reuse(folder, settings=asked)
+    text = library_refusal(err, "field 'settings'")
+    stored, allowed = (text[text.index("{", text.index(w)):] for w in ("settings'", "allowed"))
+    keys = list(record["settings"])
+    assert [stored.index(f'"{k}"') for k in keys] == sorted(stored.index(f'"{k}"') for k in keys)
+    assert [allowed.index(f'"{k}"') for k in keys] == sorted(allowed.index(f'"{k}"')
+                                                            for k in keys)
+
+
 @pytest.mark.parametrize("theirs", [{"trust_weight": False}, {"trust_weight": 0}])
 def test_a_kept_design_of_another_kind_is_not_this_studys(folder, theirs):
     # Compared with ==, false and 0 passed for 0.0 (exit 0, the manifest said false);
