@@ -4,13 +4,15 @@ For each truth of :mod:`studies.parameter_recovery` (a parameter set drawn from 
 the posterior calibrated on its synthetic survey), every shipped scenario's effect is
 estimated from that posterior and set against the true one (:mod:`studies.effect_recovery`).
 Each truth's effects are kept in ``DIR/truth_NN/effects.csv``, so that ``resume=True``
-reuses them with the truth's calibration. :func:`run_recovery` returns a
+reuses them with the truth's calibration (when ``effects.json`` beside them says they were
+made with the study's replicates, draws and seed). :func:`run_recovery` returns a
 :class:`RecoveryStudy`; :meth:`RecoveryStudy.write` puts its tables and manifest
 (:data:`RECOVERY_OUTPUTS`) in a folder and :meth:`RecoveryStudy.read` takes them back.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +22,14 @@ import numpy as np
 import pandas as pd
 
 from calibration.posterior import Posterior
-from runtime.fields import listed, text, whole
-from runtime.files import atomic_write_frame, read_own_csv, writes
+from runtime.fields import Fields, listed, text, whole
+from runtime.files import (
+    atomic_write_frame,
+    atomic_write_text,
+    read_own_csv,
+    read_own_json,
+    writes,
+)
 from runtime.manifests import Manifest
 from scenarios.spec import load_scenario, shipped_names
 from sim.errors import InputError, printable
@@ -31,6 +39,8 @@ from studies.parameter_recovery import recover, summarise, truth_folder
 from studies.shipped import ShippedStudy
 
 EFFECTS_FILE = "effects.csv"
+# Beside it, how they were made: a resume reuses kept effects only when made as it asks.
+EFFECTS_RECORD = "effects.json"
 EFFECT_SEEDS = 30_000  # seed offset of the policy effects, per truth number
 # What the summaries hold (parameter_recovery.summarise, effect_recovery.summarise_effects).
 SUMMARY_COLUMNS = ("parameter", "truths", "coverage", "bias", "mean_absolute_error",
@@ -104,6 +114,27 @@ class RecoveryStudy(ShippedStudy):
                                       numeric=POLICY_SUMMARY_COLUMNS[2:],
                                       bounds={"coverage": share, "correlation": (-1.0, 1.0)})
         return cls(parameters, summary, policy, policy_summary, manifest)
+
+
+def check_effects_made(path: Path, made: dict, *, inside=None) -> None:
+    """Refuse a truth's kept effects made otherwise than ``made`` says, in one line.
+
+    ``made``: the replicates at the truth, the posterior draws and the seed a run gives
+    them, as :data:`EFFECTS_RECORD` beside ``path`` holds them. Effects kept without that
+    record cannot be checked: a change of the study's replicates or draws would have
+    been reused silently, and the manifest would say the new ones.
+    """
+    record = path.with_name(EFFECTS_RECORD)
+    again = (f"coprod recovery --resume after deleting {path} and {record} (--resume "
+             "then runs the truth's effects again)")
+    if not record.is_file() and not record.is_symlink():
+        raise InputError(str(record), "no such file", f"the record of how {path.name} was "
+                         f"made (replicates, draws, seed); make it again with '{again}'",
+                         problem="cannot reuse kept effects:")
+    fields = Fields(read_own_json(record, again, inside=inside), record, again)
+    for key, value in made.items():
+        fields.same(key, value, f"{value}, as this study makes them",
+                    problem="kept effects made otherwise:")
 
 
 def read_kept_effects(path: Path, truth_id: int, scenarios: list[str], *,
@@ -220,11 +251,19 @@ def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int
 
     def policy_effects(k: int, truth: dict, posterior: Posterior, here) -> None:
         path = out / truth_folder(k) / EFFECTS_FILE
-        if not (resume and path.is_file()):
+        made = {"replicates_at_truth": replicates, "posterior_draws": draws,
+                "seed": study_seed(seed, EFFECT_SEEDS + k)}
+        if resume and path.is_file():
+            check_effects_made(path, made, inside=here)
+        else:
+            # The record first: effects written without it (the run stopped between the
+            # two files) would be refused on resume; a record without effects is remade.
+            atomic_write_text(path.with_name(EFFECTS_RECORD), json.dumps(made, indent=1)
+                              + "\n", inside=here)
             atomic_write_frame(path, effects.effect_rows(
-                k, truth, posterior, baseline, scenarios,
-                rng=study_seed(seed, EFFECT_SEEDS + k), replicates=replicates, draws=draws,
-                workers=workers, scheduler=scheduler), inside=here)
+                k, truth, posterior, baseline, scenarios, rng=made["seed"],
+                replicates=replicates, draws=draws, workers=workers, scheduler=scheduler),
+                inside=here)
         # The study summarises what it keeps, as written: a study resumed from its kept
         # files (or their copy on another machine) gives the same tables to the last digit.
         frames.append(read_kept_effects(path, k, [a.name for a in scenarios], inside=here))

@@ -14,8 +14,12 @@ def _keep(*args):
 
 def test_finished_truths_are_kept_without_their_history_and_only_once(tmp_path):
     out, kept = tmp_path / "recovery", tmp_path / "parts"
-    for truth, files in {"truth_00": ("posterior.csv", "calibration.json", "effects.csv"),
+    for truth, files in {"truth_00": ("posterior.csv", "calibration.json", "effects.csv",
+                                      "effects.json"),
                          "truth_01": ("posterior.csv", "calibration.json"),  # effects due
+                         # Effects without the record of how they were made: refused on
+                         # resume, so not kept.
+                         "truth_03": ("posterior.csv", "calibration.json", "effects.csv"),
                          "truth_02": ("truth.json",)}.items():  # still calibrating
         (out / truth).mkdir(parents=True)
         for name in (*files, "abc.db", "abc.db-journal", ".coprod.lock", "big.bin"):
@@ -23,8 +27,9 @@ def test_finished_truths_are_kept_without_their_history_and_only_once(tmp_path):
     done = _keep(out, "recovery", kept)
     assert done.returncode == 0 and done.stdout == "kept recovery/truth_00\n"
     assert sorted(p.name for p in (kept / "recovery" / "truth_00").iterdir()) == [
-        "calibration.json", "effects.csv", "posterior.csv"]
+        "calibration.json", "effects.csv", "effects.json", "posterior.csv"]
     assert not (kept / "recovery" / "truth_01").exists()
+    assert not (kept / "recovery" / "truth_03").exists()
     (out / "truth_00" / "posterior.csv").write_text("changed")  # kept once, never replaced
     assert _keep(out, "recovery", kept).stdout == ""
     assert (kept / "recovery" / "truth_00" / "posterior.csv").read_text() == "posterior.csv"
@@ -57,7 +62,8 @@ def test_a_wrong_call_is_one_usage_line(tmp_path):
 
 def _finished(folder, *names):
     folder.mkdir(parents=True)
-    for name in ("posterior.csv", "calibration.json", "effects.csv", "abc.db", *names):
+    for name in ("posterior.csv", "calibration.json", "effects.csv", "effects.json", "abc.db",
+                 *names):
         (folder / name).write_text(name)
     return folder
 

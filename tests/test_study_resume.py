@@ -666,3 +666,33 @@ def test_a_calibration_swapped_while_its_posterior_is_written_says_so(tmp_path, 
         abc.calibrate(out / "truth_00", seed=1, settings=tiny_settings(), progress=False,
                       inside=folder.inner(out / "truth_00"))
     library_refusal(err, "moved or replaced")
+
+
+@pytest.mark.parametrize(("record", "words"), [
+    (None, ["effects.json", "cannot reuse kept effects", "no such file"]),
+    ({"replicates_at_truth": 2, "posterior_draws": 20, "seed": 11},
+     ["field 'replicates_at_truth'", "made otherwise", "2; allowed: 10"]),
+    ({"replicates_at_truth": 10.0, "posterior_draws": 20, "seed": 11},
+     ["field 'replicates_at_truth'", "10.0"]),
+    ({"replicates_at_truth": 10, "posterior_draws": 20, "seed": 12}, ["field 'seed'"]),
+    ({"replicates_at_truth": 10, "posterior_draws": 20}, ["missing field", "seed"]),
+    ([10, 20, 11], ["effects.json"]),
+])
+def test_kept_effects_made_otherwise_are_not_reused(tmp_path, record, words):
+    # A truth's effects were reused whatever replicates and draws made them, and the
+    # study's manifest said today's.
+    from studies.recovery import EFFECTS_RECORD, check_effects_made
+
+    path = tmp_path / "effects.csv"
+    _effects(path)
+    made = {"replicates_at_truth": 10, "posterior_draws": 20, "seed": 11}
+    (tmp_path / EFFECTS_RECORD).write_text(json.dumps(made))
+    check_effects_made(path, made)  # as made: reused
+    if record is None:
+        (tmp_path / EFFECTS_RECORD).unlink()
+    else:
+        (tmp_path / EFFECTS_RECORD).write_text(json.dumps(record))
+    with pytest.raises(InputError) as err:
+        check_effects_made(path, made)
+    text = library_refusal(err, *words)
+    assert "--resume" in text and "effects.csv" in text

@@ -6,10 +6,10 @@
 #       e.g. tools/keep_study_parts.sh out/recovery recovery
 #
 # Copies each folder of OUT that holds a finished calibration (posterior.csv and
-# calibration.json; a recovery truth also its effects.csv, an ablation's mechanism its
-# selection/model_probabilities.json), with its subfolders, leaving out the SQLite
-# histories (abc.db and its journal), locks, temporary files and any file coprod does not
-# write there. Prints the folders it copied; copies nothing already kept. KEPT: where the
+# calibration.json; a recovery truth also its effects.csv and effects.json, an
+# ablation's mechanism its selection/model_probabilities.json), with its subfolders,
+# leaving out the SQLite histories (abc.db and its journal), locks, temporary files and
+# any file coprod does not write there. Prints the folders it copied; copies nothing already kept. KEPT: where the
 # parts go (the repository's study_parts/ unless given). Commit study_parts/ yourself.
 #
 # Only what coprod writes is kept: folders with its names (truth_NN for a recovery, an
@@ -32,7 +32,7 @@ out=$(relative "$1") study=$2
 parts=$(relative "${3:-$(cd -- "$(dirname -- "$0")/.." && pwd)/study_parts}")
 required=(posterior.csv calibration.json)
 if [ "$study" = recovery ]; then
-  required+=(effects.csv) named='^truth_[0-9]+$' allowed="truth_ and a number"
+  required+=(effects.csv effects.json) named='^truth_[0-9]+$' allowed="truth_ and a number"
 else  # coprod's own: the activities', the mechanisms' and "full"
   named='^[a-z][a-z0-9_]*$' allowed="lower-case letters, digits and _"
 fi
@@ -77,7 +77,7 @@ copying=
 trap '[ -z "$copying" ] || rm -rf -- "$copying"' EXIT  # an interrupted copy leaves none
 trap 'exit 130' INT TERM HUP  # (through the EXIT trap)
 # The files a study's calibration folder holds that coprod wrote (abc.db aside).
-known='^\./(calibration\.json|effects\.csv|median\.json|posterior\.csv|posterior_adjusted\.csv'
+known='^\./(calibration\.json|effects\.csv|effects\.json|median\.json|posterior\.csv|posterior_adjusted\.csv'
 known+='|screening\.csv|surveys\.json|truth\.json|selection/model_probabilities\.json)$'
 for name in "${keep[@]}"; do
   folder=$out/$name kept=$parts/$study/$name
