@@ -61,9 +61,14 @@ class VoluntaryOrganisation(mesa.Agent):
 
     @property
     def active_teams(self) -> int:
-        """Active volunteer teams in this organisation."""
+        """Active volunteer teams in this organisation (not those a municipal service took).
+
+        A team an opened service took over supplies the service from then on
+        (``team_service``); handed back when the service closes, it counts here again.
+        """
         m = self.model
-        return int((m.team_active & (m.population.team_org == self.index)).sum())
+        own = (m.population.team_org == self.index) & ~m.team_service
+        return int((m.team_active & own).sum())
 
 
 class VolunteerTeam(mesa.Agent):

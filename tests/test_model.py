@@ -308,6 +308,11 @@ def test_levers_take_effect_after_the_spinup_and_runs_are_paired_until_then():
     pool = ~model.population.team_reach
     assert 0.2 < model.team_service[pool].mean() < 0.4  # 30% of teams join new services
     assert model.team_service[~pool].all()  # people only a service reaches are its own
+    # The organisations' agents count the teams they still hold, not those taken over.
+    orgs = model.agents_by_type[VoluntaryOrganisation]
+    held = model.team_active & ~model.team_service & (model.population.team_org >= 0)
+    assert sum(o.active_teams for o in orgs) == held.sum() < (
+        model.team_active & (model.population.team_org >= 0)).sum()
 
 
 def test_recorded_week_matches_the_window_and_the_agents():
