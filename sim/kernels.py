@@ -246,7 +246,8 @@ def supply_grid(teams, cell_map, rules, capacity):
     a unit sees is the key's count shared among the municipality's units and the domain's
     activities (``cell_map.key_per_unit``). ``capacity`` scales the activity rate (1 at
     2015 staff pressure). The more teams supply a cell, the likelier an occurrence is
-    organised by another provider than the standing one (ad hoc): 1 − exp(−a·supply).
+    coordinated ad hoc, by a fresh choice rather than the standing arrangement (which the
+    choice may return): 1 − exp(−a·supply).
     Returns the fields of :class:`Cells` (``p_occurs, d_vol_base, p_adhoc``) and the
     active volunteers per municipality, in reference teams.
     """

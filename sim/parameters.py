@@ -347,12 +347,13 @@ _TABLE: tuple[Parameter, ...] = (
        "right after it; 260: 2020)", "modelling choice (a scenario's date)"),
     _P("adhoc_per_team", 1.6, 0.0, 3.2, "input",
        "ad hoc coordination per reference team (20 volunteers) supplying a unit's "
-       "activity: an occurrence is organised by another provider than the standing "
-       "arrangement with probability 1 − exp(−a·supply), so activities many teams "
-       "supply are more often coordinated by 'several services' (cut by written "
-       "agreements, see policy_clarity)", "set from the survey: the most-dropped activity "
-       "towards the paper's 35% unsure/several (it saturates near 30% since model "
-       "version 3; counted, docs/ODD.md 1.1)"),
+       "activity: an occurrence is coordinated ad hoc, by a fresh choice of coordinator "
+       "rather than the standing arrangement (the choice may return it), with "
+       "probability 1 − exp(−a·supply), so activities many teams supply are more often "
+       "coordinated by 'several services' (cut by written agreements, see "
+       "policy_clarity)", "set from the survey: the most-dropped activity towards the "
+       "paper's 35% unsure/several (25% in the shipped posterior's predictive median, "
+       "fit_validation.csv; counted, docs/ODD.md 1.1)"),
 )
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _TABLE}

@@ -35,15 +35,16 @@ NATIONAL_MUNICIPALITIES = 357  # from 2024
 INHABITANTS_PER_UNIT = NATIONAL_POPULATION / 1870
 RESPONDENT_MIX = np.array([SURVEY_2015.respondent_types[t] for t in UNIT_TYPES], dtype=float)
 # Share of LTC-active voluntary organisations by domain. No register records this, so the
-# six domains the survey observed are set from the survey itself: from the share of
+# five domains the survey observed are set from the survey itself: from the share of
 # responding units offering each activity (n over the respondents able to offer it, with
 # about 15% of answers dropped), the implied four-week rate -ln(1 - share) per activity of
 # the domain gives the relative weights (culture 3.9, social 1.3, meals 0.7, day care 0.3,
 # physical 0.3); visiting, practical help and support, which the survey did not report,
 # get 0.3 each. These five weights are values set from the survey being fitted, counted
 # as such (docs/ODD.md, 1.1): the activity counts n are not evidence for the mechanisms.
-# The 15% predates ad hoc coordination from supply, which drops 10-34% by activity; the
-# weights were not re-derived (docs/ODD.md, 3.2, gives what re-deriving would change).
+# The 15% predates ad hoc coordination from supply, which drops about 6-25% by activity
+# (the shipped posterior's predictive medians, fit_validation.csv); the weights were not
+# re-derived (docs/ODD.md, 3.2, gives what re-deriving would change).
 DOMAIN_WEIGHTS = {
     "social": 0.18, "culture": 0.53, "physical": 0.04, "visiting": 0.04, "practical": 0.04,
     "meals": 0.09, "day_care": 0.04, "support": 0.04,
