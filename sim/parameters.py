@@ -75,9 +75,11 @@ _TABLE: tuple[Parameter, ...] = (
     _P("professional_claim", 1.5, 0.0, 5.0, "free",
        "extra municipal claim on activities that are also professional care work "
        "(exercise as rehabilitation by physiotherapists, day care by nurses): the "
-       "professional logic claims tasks near its core",
-       "Thornton et al. 2012; Ministry of Health and Care Services 2003 (rehabilitation "
-       "among the basic needs the municipality must meet)"),
+       "professions claim tasks near their core (which activities is an assumption)",
+       "Ministry of Health and Care Services 2003 (rehabilitation among the basic needs "
+       "the municipality must meet); Engel 2003, as cited in Andfossen 2020 "
+       "(professionals 'afraid of being deprived of pleasant and less arduous care "
+       "tasks'); the tagging of activities is an assumption (docs/ODD.md 2.1)"),
     _P("joint_propensity", -0.4, -3.0, 3.0, "free",
        "utility of coordinating together at the 2015 mean trust (TRUST_REFERENCE, "
        "computed from the model) and logic gap 0.5, beyond half the voluntary-minus-"
@@ -276,13 +278,15 @@ _TABLE: tuple[Parameter, ...] = (
        "types of volunteers both within and outside of voluntary organisations\"",
        "Andfossen 2016, 2019, as cited in Andfossen 2020; the share is an assumption"),
     _P("forum_trust_gain", 0.02, 0.0, 0.04, "assumption",
-       "weekly trust gain toward 1 at full forum intensity", "Sørensen & Torfing 2011a"),
+       "weekly trust gain toward 1 at full forum intensity",
+       "assumption: that forums build trust (Sørensen & Torfing 2011a, as cited in "
+       "Andfossen 2020, on what collaboration exchanges, not on forums)"),
     _P("forum_rate", 0.01, 0.0, 0.02, "assumption",
        "weekly rate at which full-intensity forums close the logic gap toward its floor",
-       "assumption (Thornton et al. 2012: logics change slowly)"),
+       "assumption: how fast forums narrow the gap (no source)"),
     _P("forum_gap_reduction", 0.5, 0.0, 1.0, "assumption",
        "how far forums can narrow the logic gap (0.5 = to half its starting value)",
-       "Thornton et al. 2012 (logics can be bridged, not erased)"),
+       "assumption: how far forums narrow the gap (no source)"),
     _P("recruitment_response", 0.5, 0.0, 1.0, "assumption",
        "relative rise in volunteer recruitment per unit of recruitment effort",
        "Ministry of Health and Care Services 2015 (measure 3); assumption"),
