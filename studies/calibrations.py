@@ -101,6 +101,10 @@ def calibrate_or_reuse(directory: Path, *, resume: bool, remake: str,
     return made
 
 
+# What a study's design adds to its calibrations' records, in a refusal's words.
+_DESIGN = {"activities_used": "activities used", "fixed": "fixed inputs' values"}
+
+
 def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
               inside) -> dict:
     """The finished calibration's record, refused unless it was made as ``asked``.
@@ -120,8 +124,7 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
     # what to name.
     for key, value in (record or {}).items():
         if key != "seed":
-            wanted[key] = ({"fixed": "fixed inputs' values"}.get(
-                key, key.replace("_", " ")), value)
+            wanted[key] = (_DESIGN.get(key, key.replace("_", " ")), value)
     if "seed" in asked or "seed" in (record or {}):
         wanted["seed"] = ("seed (derived from --seed)",  # a study gives each its own
                           asked.get("seed", (record or {}).get("seed")))
@@ -130,6 +133,19 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
                               asdict(asked["settings"]))
     for key, value in procedure().items():  # how it sampled: kernel, floor, weeks, model
         wanted[key] = (key.replace("_", " "), value)
+    def not_this_studys(key: str, words: str, allowed: str) -> InputError:
+        return InputError(f"{directory / RECORD_FILE}: field '{key}'", kept[key],
+                          f"allowed: {allowed}; put back folders renamed or swapped, or "
+                          "choose another --out to start a study of these",
+                          problem="a calibration not made with this study's "
+                          f"{words.split(' (')[0]}:", shown=as_json(kept[key]))
+
+    # A design this study does not have is not its own either: a leave-one-out fold's
+    # or an ablation's calibration in a recovery's folder was reused as its truth's.
+    for key, words in _DESIGN.items():
+        if key in kept and key not in (record or {}):
+            raise not_this_studys(key, words, f"no such field: this study's calibrations "
+                                  f"record no {words.split(' (')[0]}")
     for key, (words, value) in wanted.items():
         if key not in kept:
             raise _unchecked(directory, key, words)
@@ -138,12 +154,8 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
             if isinstance(value, dict) and isinstance(kept[key], dict):
                 # Shown in the record's order, so that the two read side by side.
                 value = {**{k: value[k] for k in kept[key] if k in value}, **value}
-            raise InputError(f"{directory / RECORD_FILE}: field '{key}'", kept[key],
-                             f"allowed: {as_json(value)[:200]}, the {words} this "
-                             "study is resumed with; put back folders renamed or swapped, "
-                             "or choose another --out to start a study of these",
-                             problem="a calibration not made with this study's "
-                             f"{words.split(' (')[0]}:", shown=as_json(kept[key]))
+            raise not_this_studys(key, words, f"{as_json(value)[:200]}, the {words} this "
+                                  "study is resumed with")
     # After the design: a folder of another design (fixed inputs) is named by it first.
     _same_inputs(kept, asked.get("fixed") or {}, directory)
     return kept

@@ -66,6 +66,10 @@ def test_a_kept_calibration_is_reused_and_never_replaced_without_resume(folder):
     # differed too, and the refusal blamed --seed where the fold was the matter.
     ({"record": {"activities_used": ["physical"], "seed": 6}, "seed": 6},
      "field 'activities_used': a calibration not made with this study's activities used"),
+    # A study without that design (a recovery's truths): a fold's calibration, or one
+    # claiming fixed inputs, was reused as the truth's, exit 0.
+    ({"record": {}}, "field 'activities_used': a calibration not made with this study's "
+     "activities used: [\"social\"]; allowed: no such field"),
 ])
 def test_a_study_resumed_otherwise_than_its_calibrations_were_made_is_refused(
         folder, asked, words):
@@ -74,6 +78,15 @@ def test_a_study_resumed_otherwise_than_its_calibrations_were_made_is_refused(
     with pytest.raises(InputError) as err:
         _reuse(folder, **asked)
     library_refusal(err, words, "choose another --out")
+
+
+def test_a_kept_calibration_claiming_fixed_inputs_is_not_a_recovery_truths(folder):
+    path = folder / "calibration.json"
+    record = json.loads(path.read_text())
+    path.write_text(json.dumps({**record, "fixed": {"trust_weight": 0.0}}))
+    with pytest.raises(InputError) as err:
+        _reuse(folder)
+    library_refusal(err, "field 'fixed'", "fixed inputs' values", "allowed: no such field")
 
 
 def test_refused_settings_are_shown_in_the_records_order(folder):
