@@ -130,7 +130,8 @@ def listed(each: Predicate, *, least: int = 0) -> Predicate:
 def exactly(expected) -> Predicate:
     """The JSON value ``expected`` itself, kinds included (1 is not 1.0, not true).
 
-    Lists and objects compare item by item; a tuple stands for a list.
+    Lists and objects compare item by item; a tuple stands for a list. Numbers as JSON
+    writes them: -0.0 is not 0.0, NaN is NaN.
     """
     def same(a, b) -> bool:
         if isinstance(b, tuple):
@@ -139,6 +140,9 @@ def exactly(expected) -> Predicate:
             return len(a) == len(b) and all(map(same, a, b))
         if isinstance(a, dict) and isinstance(b, dict):
             return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        if type(a) is float and type(b) is float:
+            return (a == b and math.copysign(1.0, a) == math.copysign(1.0, b)) or (
+                math.isnan(a) and math.isnan(b))
         return type(a) is type(b) and a == b
     return lambda value: same(value, expected)
 
@@ -147,7 +151,8 @@ def as_record(value):
     """``value`` as a JSON record holds it once written and read back.
 
     numpy's numbers become Python's, tuples lists, keys text: what :func:`exactly`
-    compares a record's field with. Anything JSON cannot hold is a ``TypeError``.
+    compares a record's field with. Anything JSON cannot hold is a ``TypeError`` (an
+    integer too long to write too).
     """
     def plain(v):
         import numpy as np
@@ -155,7 +160,10 @@ def as_record(value):
         if isinstance(v, np.generic):
             return v.item()
         raise TypeError(f"{type(v).__name__} is not JSON")
-    return json.loads(json.dumps(value, default=plain))
+    try:
+        return json.loads(json.dumps(value, default=plain))
+    except ValueError as err:  # an int past Python's limit for writing it
+        raise TypeError(f"not JSON: {err}") from None
 
 
 def as_json(value) -> str | None:
@@ -217,7 +225,7 @@ class Fields:
         value = self.record[key]
         if not exactly(as_record(expected))(value):
             raise self.refuse(key, value, allowed, problem=problem)
-        return value
+        return tuple(value) if isinstance(value, list) else value  # as __call__ gives it
 
 
 # ---- cells of a table coprod wrote ----------------------------------------------------

@@ -1,6 +1,7 @@
 """Finished work is kept, results are never mixed, sizes are bounded (issues 11 and 15)."""
 
 import http.server
+import math
 import os
 import random
 import signal
@@ -661,3 +662,12 @@ def test_a_field_is_the_same_only_as_its_record_holds_it():
         fields.same("gone", 1, "1")
     with pytest.raises(InputError, match="field 'seed'"):
         fields.same("seed", 3.0, "3.0")
+    # As JSON writes them: -0.0 passed for 0.0 (and went into a manifest), NaN never
+    # matched itself; an integer too long to write is not JSON either.
+    with pytest.raises(InputError, match=r"field 'fixed': begun as \{\"w\": -0\.0\}"):
+        Fields({"fixed": {"w": -0.0}}, "r.json", "x").same("fixed", {"w": 0.0}, "{}",
+                                                             problem="begun as")
+    assert math.isnan(Fields({"v": math.nan}, "r.json", "x").same("v", math.nan, "NaN"))
+    assert Fields({"on": [1, 2]}, "r.json", "x").same("on", (1, 2), "[1, 2]") == (1, 2)
+    with pytest.raises(TypeError):
+        as_record(10**5000)
