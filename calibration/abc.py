@@ -62,7 +62,7 @@ from calibration.posterior import Posterior, as_written, write_posterior
 from calibration.sampler import SeededSampler
 from calibration.summary import SurveyDistance
 from calibration.waves import FIRST_YEAR, Wave, Waves
-from runtime.fields import Fields, as_record, duration, exactly, finite, listed
+from runtime.fields import Fields, as_record, duration, finite, listed
 from runtime.files import atomic_write_frame
 from runtime.interrupts import interrupts_deferred
 from runtime.paths import folder_replaced
@@ -582,11 +582,19 @@ def check_start(out: Path, waves: Waves, resume: bool, inside=None, *,
                         problem=f"a {what} begun as")
         surveys = fields("surveys", listed(lambda w: isinstance(w, dict)),
                          "a list of the surveys' records")  # 5 or true: a TypeError
-        theirs = [{k: w.get(k) for k in SAME_SURVEY} for w in surveys]
-        if not exactly(as_record(mine))(theirs):  # kinds too: a year 2015.0 is not 2015
-            raise InputError("resume", str(out), f"the same survey data (years, levers, "
-                             f"frames) as the {what} being resumed; start a new {what} in "
-                             "another --out", problem="other survey data for")
+        begun = f"a {what} begun with other survey data:"
+        if len(surveys) != len(mine):
+            raise InputError(f"{path}: field 'surveys'", f"{len(surveys)} surveys",
+                             f"allowed: {len(mine)}, as this run asks; start a new {what} "
+                             f"with {remake}", problem=begun,
+                             shown=f"{len(surveys)} surveys")
+        # Field by field, kinds too (a year 2015.0 is not 2015): the refusal names it.
+        for i, (asked, kept) in enumerate(zip(as_record(mine), surveys, strict=True)):
+            wave = Fields({f"surveys[{i}].{k}": kept.get(k) for k in SAME_SURVEY}, path,
+                          remake)
+            for k in SAME_SURVEY:
+                wave.same(f"surveys[{i}].{k}", asked[k],
+                          f"{json.dumps(asked[k])[:200]}, as this run asks", problem=begun)
     elif not (out / "abc.db").exists():  # (one not resumed is refused elsewhere)
         atomic_write_text(path, json.dumps({"surveys": waves.record(), "abc_scale": ABC_SCALE,
                                             **made}, indent=1), inside=inside)

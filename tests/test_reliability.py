@@ -622,12 +622,19 @@ def test_a_calibration_records_numpy_numbers_as_json_numbers(tmp_path):
         check_start(tmp_path, observed_waves(None), True, made={**made, "seed": 4})
 
 
-@pytest.mark.parametrize("change", [
-    lambda w: w.update(year=float(w["year"])),  # 2015.0 passed for 2015 (== after JSON)
-    lambda w: w.update(year=w["year"] + 1),
-    lambda w: w.update(levers_in_force={"policy_share": 1}),
+@pytest.mark.parametrize(("change", "said"), [
+    # 2015.0 passed for 2015 (== after JSON); the refusal named neither file nor field.
+    (lambda r: r["surveys"][0].update(year=float(r["surveys"][0]["year"])),
+     "surveys.json: field 'surveys[0].year': a calibration begun with other survey data: "
+     "2015.0; allowed: 2015"),
+    (lambda r: r["surveys"][0].update(levers_in_force={"policy_share": 1}),
+     "field 'surveys[0].levers_in_force'"),
+    (lambda r: r["surveys"][0].pop("answers"), "field 'surveys[0].answers'"),
+    (lambda r: r["surveys"].append(r["surveys"][0]), "field 'surveys': a calibration begun "
+     "with other survey data: 2 surveys; allowed: 1"),
+    (lambda r: r.update(surveys=[]), "0 surveys; allowed: 1"),
 ])
-def test_a_calibration_of_surveys_recorded_otherwise_is_not_resumed(tmp_path, change):
+def test_a_calibration_of_surveys_recorded_otherwise_is_not_resumed(tmp_path, change, said):
     import json
 
     from calibration.abc import SURVEYS_FILE, check_start, observed_waves
@@ -636,10 +643,11 @@ def test_a_calibration_of_surveys_recorded_otherwise_is_not_resumed(tmp_path, ch
     (tmp_path / "abc.db").write_bytes(b"")
     path = tmp_path / SURVEYS_FILE
     record = json.loads(path.read_text())
-    change(record["surveys"][0])
+    change(record)
     path.write_text(json.dumps(record))
-    with pytest.raises(InputError, match="other survey data"):
+    with pytest.raises(InputError) as err:
         check_start(tmp_path, observed_waves(None), True, made={"seed": 1})
+    library_refusal(err, said, "another --out")
 
 
 def test_a_field_is_the_same_only_as_its_record_holds_it():
