@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 MAX_SHOWN = 200  # characters of an offending value shown in a message
+# Of the place: a path may be long, a field named by a file (an input's name in a
+# record) may be anything.
+MAX_WHERE = 1000
 
 
 def printable(text: object, *, keep: str = "") -> str:
@@ -62,6 +65,9 @@ class InputError(CoprodError, ValueError):
         shown = repr(value) if shown is None else shown
         if len(shown) > MAX_SHOWN:  # a 200,000-character cell is named, not echoed
             shown = f"{shown[:MAX_SHOWN]}… ({len(shown):,} characters)"
+        where = str(where)
+        if len(where) > MAX_WHERE:  # a field named by a 500,000-character key
+            where = f"{where[:MAX_WHERE]}… ({len(where):,} characters)"
         # The one place a message is formatted: a path or name with a line break or a
         # terminal escape in it (a file named so, a TOML's data = "a\nb") stays one line.
         super().__init__(printable(f"{where}: {problem} {shown}; {allowed}"))

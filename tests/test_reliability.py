@@ -679,3 +679,22 @@ def test_a_field_is_the_same_only_as_its_record_holds_it():
     assert Fields({"on": [1, 2]}, "r.json", "x").same("on", (1, 2), "[1, 2]") == (1, 2)
     with pytest.raises(TypeError):
         as_record(10**5000)
+
+
+def test_a_truth_record_naming_an_input_at_length_is_one_short_line(tmp_path):
+    # An input's name from the file is the refusal's place: a 500,000-character key made
+    # a 500 KB line.
+    import json
+
+    from studies.parameter_recovery import TRUTH_FILE, _truth_record
+
+    truth = {"trust_weight": 1.0}
+    _truth_record(tmp_path, 0, truth, 7)
+    path = tmp_path / TRUTH_FILE
+    record = json.loads(path.read_text())
+    record["parameters"]["x" * 500_000] = 1
+    path.write_text(json.dumps(record))
+    with pytest.raises(InputError) as err:
+        _truth_record(tmp_path, 0, truth, 7)
+    text = library_refusal(err, "no such input", ",0", "characters): a truth not")
+    assert len(text) < 2_000
