@@ -62,7 +62,7 @@ from calibration.posterior import Posterior, as_written, write_posterior
 from calibration.sampler import SeededSampler
 from calibration.summary import SurveyDistance
 from calibration.waves import FIRST_YEAR, Wave, Waves
-from runtime.fields import Fields, as_record, duration, finite, listed
+from runtime.fields import Fields, as_json, as_record, duration, finite, listed
 from runtime.files import atomic_write_frame
 from runtime.interrupts import interrupts_deferred
 from runtime.paths import folder_replaced
@@ -225,9 +225,10 @@ def check_scale(out: Path, db: Path, inside=None) -> None:
                            inside=inside) if path.is_file() else None
     scale = stored.get("abc_scale") if isinstance(stored, dict) else None
     if scale is not None and scale not in SCALES:
-        raise InputError(f"{path}: field 'abc_scale'", str(scale)[:60], "allowed: "
-                         + " or ".join(SCALES) + ", as coprod calibrate writes it; start a "
-                         "new calibration in another --out", problem="malformed value")
+        raise InputError(f"{path}: field 'abc_scale'", scale, "allowed: "
+                         + " or ".join(f'"{s}"' for s in SCALES) + ", as coprod calibrate "
+                         "writes it; start a new calibration in another --out",
+                         problem="malformed value", shown=as_json(scale))
     if scale is not None and scale != ABC_SCALE:
         raise InputError(f"{path}: field 'abc_scale'", scale, f"a calibration sampled on the "
                          f"{ABC_SCALE} scale; start a new calibration in another --out",
