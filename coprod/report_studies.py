@@ -166,8 +166,8 @@ def calibration_seconds(made) -> tuple[float, bool] | None:
         return None
     if selection is None:
         return calibration[0], False
-    total = calibration[0] + selection[0]
-    return (total, calibration[1] and selection[1]) if duration(total) else None
+    # (each part a duration, the sum is finite: past LONGEST_S it is still their sum)
+    return calibration[0] + selection[0], calibration[1] and selection[1]
 
 
 def study_duration(record) -> tuple[float, str] | None:

@@ -491,6 +491,8 @@ def test_an_ablation_counts_its_model_selections_time():
     assert calibration_seconds({"calibration": calibration}) == (100.0, False)
     assert calibration_seconds({**entry, "selection": {"wall_time_s": -1}}) == (100.0, False)
     assert calibration_seconds({**entry, "calibration": {"wall_time_s": -1}}) is None
+    long = {"calibration": {"wall_time_s": 6e7}, "selection": {"wall_time_s": 6e7}}
+    assert calibration_seconds(long) == (1.2e8, False)  # was dropped: past one duration
     deep = {"wall_time_s": 1.0}
     for _ in range(1200):  # read one level down only: it recursed to a RecursionError
         deep = {"calibration": deep}
