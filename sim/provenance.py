@@ -101,6 +101,7 @@ CONSTANTS: dict[str, tuple[str, str]] = {
                              "table (20 × 316 units)"),
     "NOT_OFFERED": (DEFINITION, "answer code of an activity not offered"),
     "MAX_SHOWN": (TECHNICAL, "characters of an offending value shown in a message"),
+    "MAX_WHERE": (TECHNICAL, "characters of a message's place (file, field) shown"),
     "OUTCOMES": (DEFINITION, "the outcomes' display scales (100 for shares shown in %)"),
     "TAIL_WEEKS": (DEFINITION, "an outcome at the horizon: its mean over the last four "
                                "weeks"),

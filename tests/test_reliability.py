@@ -4,6 +4,7 @@ import http.server
 import math
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -696,5 +697,5 @@ def test_a_truth_record_naming_an_input_at_length_is_one_short_line(tmp_path):
     path.write_text(json.dumps(record))
     with pytest.raises(InputError) as err:
         _truth_record(tmp_path, 0, truth, 7)
-    text = library_refusal(err, "no such input", ",0", "characters): a truth not")
-    assert len(text) < 2_000
+    text = library_refusal(err, "no such input", "characters): a truth not")
+    assert len(text) < 2_000 and re.search(r"… \(500,\d{3} characters\)", text)
