@@ -133,6 +133,7 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
                               asdict(asked["settings"]))
     for key, value in procedure().items():  # how it sampled: kernel, floor, weeks, model
         wanted[key] = (key.replace("_", " "), value)
+
     def not_this_studys(key: str, words: str, allowed: str) -> InputError:
         return InputError(f"{directory / RECORD_FILE}: field '{key}'", kept[key],
                           f"allowed: {allowed}; put back folders renamed or swapped, or "
