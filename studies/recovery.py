@@ -13,6 +13,7 @@ made with the study's replicates, draws and seed). :func:`run_recovery` returns 
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,12 +126,15 @@ def check_effects_made(path: Path, made: dict, *, inside=None) -> None:
     been reused silently, and the manifest would say the new ones.
     """
     record = path.with_name(EFFECTS_RECORD)
-    again = (f"coprod recovery --resume after deleting {path} and {record} (--resume "
-             "then runs the truth's effects again)")
-    if not record.is_file() and not record.is_symlink():
+    study = path.parent.parent
+    if not os.path.lexists(record):  # (a folder or a FIFO there is refused as read)
+        again = (f"coprod recovery --resume --out {study} after deleting {path} (--resume "
+                 "then runs the truth's effects again)")
         raise InputError(str(record), "no such file", f"the record of how {path.name} was "
                          f"made (replicates, draws, seed); make it again with '{again}'",
                          problem="cannot reuse kept effects:")
+    again = (f"coprod recovery --resume --out {study} after deleting {path} and {record} "
+             "(--resume then runs the truth's effects again)")
     fields = Fields(read_own_json(record, again, inside=inside), record, again)
     for key, value in made.items():
         fields.same(key, value, f"{value}, as this study makes them",

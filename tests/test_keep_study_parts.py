@@ -26,6 +26,9 @@ def test_finished_truths_are_kept_without_their_history_and_only_once(tmp_path):
             (out / truth / name).write_text(name)
     done = _keep(out, "recovery", kept)
     assert done.returncode == 0 and done.stdout == "kept recovery/truth_00\n"
+    # Skipped without a word: a recovery kept before effects had their record.
+    assert done.stderr.count("\n") == 1 and "truth_03" in done.stderr
+    assert "skipped: effects.csv without a regular effects.json" in done.stderr
     assert sorted(p.name for p in (kept / "recovery" / "truth_00").iterdir()) == [
         "calibration.json", "effects.csv", "effects.json", "posterior.csv"]
     assert not (kept / "recovery" / "truth_01").exists()

@@ -711,3 +711,21 @@ def test_kept_effects_made_otherwise_are_not_reused(tmp_path, record, words):
         check_effects_made(path, made)
     text = library_refusal(err, *words)
     assert "--resume" in text and "effects.csv" in text
+
+
+def test_kept_effects_whose_record_is_a_folder_say_so(tmp_path):
+    # It was "no such file", with advice to delete a file that was there.
+    from studies.recovery import EFFECTS_RECORD, check_effects_made
+
+    path = tmp_path / "truth_00" / "effects.csv"
+    path.parent.mkdir()
+    _effects(path)
+    (path.parent / EFFECTS_RECORD).mkdir()
+    with pytest.raises(InputError) as err:
+        check_effects_made(path, {"seed": 1})
+    text = library_refusal(err, "effects.json: not a file", "folder")
+    assert "no such file" not in text
+    (path.parent / EFFECTS_RECORD).rmdir()
+    with pytest.raises(InputError) as err:  # absent: delete the effects, name --out
+        check_effects_made(path, {"seed": 1})
+    library_refusal(err, "no such file", f"--out {tmp_path} after deleting {path} (")

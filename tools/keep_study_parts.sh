@@ -60,6 +60,13 @@ for folder in "$out"/*/; do
   # elsewhere would select again without its abc.db.
   if [ "$study" = ablation ] && [ "$name" != full ] &&
      [ ! -f "$folder/selection/model_probabilities.json" ]; then finished=no; fi
+  # Effects without the record of how they were made (a recovery kept before the record
+  # was written): never finished here, since --resume refuses them; say so once.
+  if [ "$study" = recovery ] && [ -f "$folder/effects.csv" ] &&
+     [ ! -f "$folder/effects.json" ]; then
+    printf '%s: %q %s\n' "${0##*/}" "$folder" "skipped: effects.csv without a regular \
+effects.json (delete its effects.csv; coprod recovery --resume remakes both)" >&2
+  fi
   [ $finished = yes ] || continue
   [ ! -L "$folder" ] || refuse "$folder" "is a link: only folders inside OUT are kept"
   [[ "$name" =~ $named ]] || refuse "$folder" "is not a folder coprod writes for a $study" \
