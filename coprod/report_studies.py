@@ -20,7 +20,7 @@ import numpy as np
 
 from calibration.posterior import NOT_IDENTIFIED, load_posterior, shipped_study_file
 from coprod.report_text import took, without_machine_folder
-from runtime.fields import DURATION, Fields, duration, finite, optional, whole
+from runtime.fields import DURATION, Fields, duration, finite, flag, optional, whole
 from runtime.files import read_own_json
 from runtime.manifests import Manifest, model_version_of
 from runtime.words import listing
@@ -52,10 +52,16 @@ def manifest_facts(record: dict, remake: str, source: str = "manifest.json") -> 
 
     A recorded duration of a kind coprod never writes (negative, text, past
     :data:`runtime.fields.LONGEST_S`) is one line naming ``source``'s field, as another
-    bad field is; it was left out of the report without a word.
+    bad field is; it was left out of the report without a word. So are ``resumed`` and
+    ``calibrations`` of another kind, which decide how the duration is counted.
     """
-    Fields(record, source, remake)("wall_time_total_s", optional(duration),
-                                   f"{DURATION}, or null", None)
+    fields = Fields(record, source, remake)
+    fields("wall_time_total_s", optional(duration), f"{DURATION}, or null", None)
+    # What decides how its time is counted (study_duration): "yes" was read as resumed, a
+    # list of calibrations as none.
+    fields("resumed", optional(flag), "true or false, or null", None)
+    fields("calibrations", optional(lambda v: isinstance(v, dict)), "the calibrations' "
+           "records by name (an object), or null", None)
     made = model_version_of(record)
     date = record.get("date")
     return {"command": without_machine_folder(str(record.get("command", ""))),

@@ -374,6 +374,10 @@ def test_the_report_refuses_a_shipped_study_cut_at_a_line_break(shipped_studies,
     ("leave_one_out_manifest.json", "wall_time_total_s", -5),
     ("ablation_manifest.json", "wall_time_total_s", "an hour"),
     ("recovery_manifest.json", "wall_time_total_s", 1e9),
+    # How the time is counted: "yes" was read as resumed, a list as no calibrations.
+    ("recovery_manifest.json", "resumed", "yes"),
+    ("ablation_manifest.json", "resumed", 1),
+    ("leave_one_out_manifest.json", "calibrations", [[1]]),
 ])
 def test_the_report_refuses_a_shipped_studys_manifest_field(shipped_studies, record, field,
                                                            value):
