@@ -32,6 +32,7 @@ from runtime.files import (
     writes,
 )
 from runtime.manifests import Manifest
+from runtime.words import listing
 from scenarios.spec import load_scenario, shipped_names
 from sim.errors import InputError, printable
 from studies import effect_recovery as effects
@@ -139,6 +140,25 @@ def check_effects_made(path: Path, made: dict, *, inside=None) -> None:
     for key, value in made.items():
         fields.same(key, value, f"{value}, as this study makes them",
                     problem="kept effects made otherwise:")
+
+
+def refuse_unrecorded_effects(out: Path, truths: int) -> None:
+    """Name, before anything runs, every truth whose kept effects lack their record.
+
+    A recovery kept before effects had their record (:data:`EFFECTS_RECORD`) was
+    refused one truth per run (each resume remade one truth's effects, then stopped at
+    the next): all are named at once, with how to remake them.
+    """
+    old = [truth_folder(k) for k in range(truths)
+           if (out / truth_folder(k) / EFFECTS_FILE).is_file()
+           and not os.path.lexists(out / truth_folder(k) / EFFECTS_RECORD)]
+    if old:
+        named = listing(old if len(old) <= 6 else [*old[:5], f"{len(old) - 5} more"])
+        raise InputError(str(out), named, f"allowed: {EFFECTS_FILE} kept with its "
+                         f"{EFFECTS_RECORD} (replicates, draws, seed); delete their "
+                         f"{EFFECTS_FILE} and coprod recovery --resume --out {out} remakes "
+                         "them", problem=f"{EFFECTS_FILE} without {EFFECTS_RECORD} in",
+                         shown=named)
 
 
 def read_kept_effects(path: Path, truth_id: int, scenarios: list[str], *,
@@ -272,6 +292,8 @@ def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int
         # files (or their copy on another machine) gives the same tables to the last digit.
         frames.append(read_kept_effects(path, k, [a.name for a in scenarios], inside=here))
 
+    if resume:
+        refuse_unrecorded_effects(out, truths)
     frame, record = recover(out, truths=truths, quick=quick, seed=seed, workers=workers,
                             scheduler=scheduler, resume=resume, each=policy_effects,
                             inside=inside)

@@ -729,3 +729,21 @@ def test_kept_effects_whose_record_is_a_folder_say_so(tmp_path):
     with pytest.raises(InputError) as err:  # absent: delete the effects, name --out
         check_effects_made(path, {"seed": 1})
     library_refusal(err, "no such file", f"--out {tmp_path} after deleting {path} (")
+
+
+def test_every_truth_kept_without_its_effects_record_is_named_at_once(tmp_path):
+    # One truth per run: a recovery kept before effects had their record took 20 runs.
+    from studies.recovery import EFFECTS_RECORD, refuse_unrecorded_effects
+
+    for k in range(10):
+        folder = tmp_path / f"truth_{k:02d}"
+        folder.mkdir()
+        _effects(folder / "effects.csv")
+        if k in (0, 1, 4):
+            (folder / EFFECTS_RECORD).write_text("{}")
+    refuse_unrecorded_effects(tmp_path, 2)  # the truths asked for have their records
+    with pytest.raises(InputError) as err:
+        refuse_unrecorded_effects(tmp_path, 10)
+    library_refusal(err, "effects.csv without effects.json in truth_02, truth_03, truth_05, "
+                    "truth_06, truth_07 and 2 more", f"coprod recovery --resume --out {tmp_path}")
+    refuse_unrecorded_effects(tmp_path / "nowhere", 10)  # nothing kept: nothing refused
