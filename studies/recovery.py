@@ -118,6 +118,16 @@ class RecoveryStudy(ShippedStudy):
         return cls(parameters, summary, policy, policy_summary, manifest)
 
 
+def _remake_effects(out: Path, deleted: Path | str) -> str:
+    """How a recovery in ``out`` makes kept policy effects again: delete them, resume.
+
+    Deleting the effects is enough: their record (:data:`EFFECTS_RECORD`) is written
+    again before them.
+    """
+    return (f"coprod recovery --resume --out {out} after deleting {deleted} (--resume then "
+            "runs those effects again)")
+
+
 def check_effects_made(path: Path, made: dict, *, inside=None) -> None:
     """Refuse a truth's kept effects made otherwise than ``made`` says, in one line.
 
@@ -127,15 +137,11 @@ def check_effects_made(path: Path, made: dict, *, inside=None) -> None:
     been reused silently, and the manifest would say the new ones.
     """
     record = path.with_name(EFFECTS_RECORD)
-    study = path.parent.parent
+    again = _remake_effects(path.parent.parent, path)
     if not os.path.lexists(record):  # (a folder or a FIFO there is refused as read)
-        again = (f"coprod recovery --resume --out {study} after deleting {path} (--resume "
-                 "then runs the truth's effects again)")
         raise InputError(str(record), "no such file", f"the record of how {path.name} was "
                          f"made (replicates, draws, seed); make it again with '{again}'",
                          problem="cannot reuse kept effects:")
-    again = (f"coprod recovery --resume --out {study} after deleting {path} and {record} "
-             "(--resume then runs the truth's effects again)")
     fields = Fields(read_own_json(record, again, inside=inside), record, again)
     for key, value in made.items():
         fields.same(key, value, f"{value}, as this study makes them",
@@ -155,9 +161,9 @@ def refuse_unrecorded_effects(out: Path, truths: int) -> None:
     if old:
         named = listing(old if len(old) <= 6 else [*old[:5], f"{len(old) - 5} more"])
         raise InputError(str(out), named, f"allowed: {EFFECTS_FILE} kept with its "
-                         f"{EFFECTS_RECORD} (replicates, draws, seed); delete their "
-                         f"{EFFECTS_FILE} and coprod recovery --resume --out {out} remakes "
-                         "them", problem=f"{EFFECTS_FILE} without {EFFECTS_RECORD} in",
+                         f"{EFFECTS_RECORD} (replicates, draws, seed); make them again with "
+                         f"'{_remake_effects(out, f'their {EFFECTS_FILE}')}'",
+                         problem=f"{EFFECTS_FILE} without {EFFECTS_RECORD} in",
                          shown=named)
 
 
@@ -170,8 +176,7 @@ def read_kept_effects(path: Path, truth_id: int, scenarios: list[str], *,
     of another truth, with a row dropped, doubled or of an unknown scenario is one line:
     the study would otherwise write tables its own reader calls damaged.
     """
-    again = (f"coprod recovery --resume (delete {path}: --resume then runs the "
-             "truth's effects again)")
+    again = _remake_effects(path.parent.parent, path)
     kept = read_own_csv(path, again, columns=tuple(effects.COLUMNS),
                         numeric=effects.NUMERIC_COLUMNS, inside=inside)
     if kept["covered"].dtype != bool:

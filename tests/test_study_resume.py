@@ -200,6 +200,8 @@ def test_kept_effects_of_another_truth_or_design_are_refused(tmp_path, tamper, w
         read_kept_effects(path, 3, SCENARIOS)
     text = library_refusal(err, "effects.csv", *words)
     assert "\x1b" not in text
+    # The remedy names the study's folder (it named none, where two other refusals did).
+    assert f"--resume --out {tmp_path.parent} after deleting {path}" in text
 
 
 def test_kept_effects_rounded_to_six_digits_keep_their_covered_flag(tmp_path):
