@@ -226,7 +226,7 @@ def check_scale(out: Path, db: Path, inside=None) -> None:
     scale = stored.get("abc_scale") if isinstance(stored, dict) else None
     if scale is not None and scale not in SCALES:
         raise InputError(f"{path}: field 'abc_scale'", scale, "allowed: "
-                         + " or ".join(f'"{s}"' for s in SCALES) + ", as coprod calibrate "
+                         + " or ".join(as_json(s) for s in SCALES) + ", as coprod calibrate "
                          "writes it; start a new calibration in another --out",
                          problem="malformed value", shown=as_json(scale))
     if scale is not None and scale != ABC_SCALE:
@@ -591,8 +591,9 @@ def check_start(out: Path, waves: Waves, resume: bool, inside=None, *,
                              shown=f"{len(surveys)} surveys")
         # Field by field, kinds too (a year 2015.0 is not 2015): the refusal names it.
         for i, (asked, kept) in enumerate(zip(as_record(mine), surveys, strict=True)):
-            wave = Fields({f"surveys[{i}].{k}": kept.get(k) for k in SAME_SURVEY}, path,
-                          remake)
+            # (a field absent is named missing, not compared as null)
+            wave = Fields({f"surveys[{i}].{k}": kept[k] for k in SAME_SURVEY if k in kept},
+                          path, remake)
             for k in SAME_SURVEY:
                 wave.same(f"surveys[{i}].{k}", asked[k],
                           f"{json.dumps(asked[k])[:200]}, as this run asks", problem=begun)
