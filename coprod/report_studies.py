@@ -142,7 +142,8 @@ def noise_reached(calibrations, names=None) -> dict | None:
             "worst": max(above) if above else None}
 
 
-def calibration_seconds(made) -> tuple[float, bool] | None:
+def calibration_seconds(made, *, mechanism: bool | None = None
+                        ) -> tuple[float, bool] | None:
     """How long one calibration sampled, as its record says: (seconds, all of it).
 
     Its ``sampling_s`` counts every generation over all its runs (all of it); without a
@@ -150,6 +151,8 @@ def calibration_seconds(made) -> tuple[float, bool] | None:
     ``wall_time_s``: its last run alone. None without either. An ablation's record of
     one mechanism holds a calibration and a model selection: their sum (all of it when
     both say all of theirs); without a usable selection, the calibration's as a part.
+    ``mechanism``: whether ``made`` is such a record (None: when it has a ``calibration``
+    entry).
     """
     def seconds(value) -> float | None:
         return float(value) + 0.0 if duration(value) else None
@@ -163,11 +166,13 @@ def calibration_seconds(made) -> tuple[float, bool] | None:
             return sampled, True
         return None if last is None else (last, False)
 
-    if not isinstance(made, Mapping) or "calibration" not in made:
+    if mechanism is None:
+        mechanism = isinstance(made, Mapping) and "calibration" in made
+    if not mechanism or not isinstance(made, Mapping):
         return one(made)  # a calibration's (the ablation's full model's too)
     # An ablation's mechanism: its calibration's record and its selection's, one level
     # down only. A selection removed or unreadable leaves the calibration's, as a part.
-    calibration, selection = one(made["calibration"]), one(made.get("selection"))
+    calibration, selection = one(made.get("calibration")), one(made.get("selection"))
     if calibration is None:
         return None
     if selection is None:
@@ -194,7 +199,11 @@ def study_duration(record) -> tuple[float, str] | None:
         return (float(total) + 0.0, "run") if duration(total) else None
     if not isinstance(calibrations, Mapping):
         return None
-    made = [calibration_seconds(c) for c in calibrations.values()]
+    # An ablation's entries but its full model's are mechanisms' (calibration, selection):
+    # a stray 'calibration' in the full model's record read it as a mechanism's.
+    ablation = isinstance(record.get("mechanisms"), list)
+    made = [calibration_seconds(c, mechanism=name != "full" if ablation else None)
+            for name, c in calibrations.items()]
     known = [m for m in made if m is not None]
     if not known:
         return None

@@ -188,6 +188,26 @@ class Manifest:
         return fields(key, fits, allowed) if default is _ABSENT else \
             fields(key, fits, allowed, default)
 
+    def entries(self, key: str, names, what: str) -> Mapping | None:
+        """The object ``key`` (None when absent or null), every entry named in ``names``.
+
+        ``what``: what the entries are, for the message. An entry of another name (a
+        calibration the study does not have) is one line naming it: it was summed into
+        the study's time as if it were one of its own.
+        """
+        from runtime.words import listing
+
+        value = self.field(key, lambda v: v is None or isinstance(v, dict),
+                           f"{what} by name (an object), or null", None)
+        other = next((n for n in value or {} if n not in names), None)
+        if other is not None:
+            shown = list(names) if len(names) <= 6 else [*names[:5], f"{len(names) - 5} more"]
+            raise InputError(f"{self.source or 'manifest.json'}: field '{key}'", other,
+                             f"allowed: {listing(shown)}, the study's own; make it again "
+                             f"with '{self.remake or 'the command that made it'}'",
+                             problem=f"{what} the study does not have:")
+        return value
+
     def __getitem__(self, key: str):
         return self.fields[key]
 

@@ -92,6 +92,10 @@ class LeaveOneOut(ShippedStudy):
                              rows=summary["shares"],
                              numeric=tuple(c for c in COLUMNS[2:] if c != "inside"),
                              bounds=dict.fromkeys(shares, (0.0, 1.0)), flags=("inside",))
+        # One calibration per activity left out (each named by it).
+        manifest.entries("calibrations", [a for a in TABLE2_IDS
+                                          if a in set(frame.activity.astype(str))],
+                         "calibrations")
         return cls(frame, manifest)
 
 

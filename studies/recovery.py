@@ -115,6 +115,8 @@ class RecoveryStudy(ShippedStudy):
                                       columns=POLICY_SUMMARY_COLUMNS, rows=cells,
                                       numeric=POLICY_SUMMARY_COLUMNS[2:],
                                       bounds={"coverage": share, "correlation": (-1.0, 1.0)})
+        manifest.entries("calibrations", [truth_folder(k) for k in range(truths)],
+                         "calibrations")
         return cls(parameters, summary, policy, policy_summary, manifest)
 
 

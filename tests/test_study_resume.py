@@ -502,6 +502,40 @@ def test_an_ablation_counts_its_model_selections_time():
     study = {"resumed": True, "calibrations": {"full": calibration,
                                                "trust_weight": entry}}
     assert study_duration(study) == (240.0, "sampling")
+    # The full model's record with a stray 'calibration' was read as a mechanism's (141
+    # s, "at least"): in an ablation the full model's entry is one calibration's.
+    stray = {**calibration, "calibration": {"wall_time_s": 1.0}}
+    ablation = {"resumed": True, "mechanisms": ["trust_weight"],
+                "calibrations": {"full": stray, "trust_weight": entry}}
+    assert study_duration(ablation) == (240.0, "sampling")
+
+
+@pytest.mark.parametrize(("reader", "manifest", "named"), [
+    ("studies.recovery:RecoveryStudy", "recovery_manifest.json", "truth_00"),
+    ("studies.leave_one_out:LeaveOneOut", "leave_one_out_manifest.json", "day_centre"),
+    ("studies.ablation:Ablation", "ablation_manifest.json", "full"),
+])
+def test_a_shipped_study_recording_a_calibration_it_lacks_is_refused(tmp_path, reader,
+                                                                     manifest, named):
+    # An entry of another name was summed into the study's time as one of its own.
+    import importlib
+    import shutil
+
+    from tests.conftest import ROOT
+
+    module, name = reader.split(":")
+    study = getattr(importlib.import_module(module), name)
+    shutil.copytree(ROOT / "calibration" / "data" / "validation", tmp_path / "v")
+    study.read_shipped(tmp_path / "v")  # as shipped: read
+    path = tmp_path / "v" / manifest
+    record = json.loads(path.read_text())
+    record["calibrations"]["truth_\x1b[31m"] = {"sampling_s": 1e6}
+    path.write_text(json.dumps(record))
+    with pytest.raises(InputError) as err:
+        study.read_shipped(tmp_path / "v")
+    text = library_refusal(err, f"{manifest}: field 'calibrations'", "does not have",
+                           named)
+    assert "\x1b" not in text
 
 
 def test_a_model_selection_rebuilt_from_its_history_keeps_its_sampling(tmp_path):
