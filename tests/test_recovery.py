@@ -249,6 +249,9 @@ def test_only_a_study_recorded_as_quick_is_called_a_quick_check():
      "missing field 'parameters.trust_weight'; allowed: "),
     (lambda r: r.update(parameters=[1]), "field 'parameters': a truth not this folder's: "
      "[1]; allowed: the truth drawn, the truth this study's --seed draws for it"),
+    # A field no truth's record has was accepted (where an extra input was refused).
+    (lambda r: r.update(truth=3), "field 'truth': a truth not this folder's: 3; allowed: "
+     "no such field"),
 ])
 def test_a_truth_folder_of_another_study_names_the_field(tmp_path, change, said):
     # Swapped truth folders were "mixed studies" naming no field (and blaming --seed).
