@@ -232,6 +232,18 @@ def check_rows(frame, path: str | Path, rows: int, again: str, *,
                      else "more rows than its record says in")
 
 
+def _remade(err: InputError, again: str) -> InputError:
+    """``err`` about one of coprod's own files, with how to make it again when too large.
+
+    (A record past the size limit was refused with no way on; a link or a folder in its
+    place is named as such, and removing it is the remedy.)
+    """
+    if err.problem != "too large:":
+        return err
+    return InputError(err.where, err.value, f"{err.allowed}; {again}", problem=err.problem,
+                      shown=err.shown)
+
+
 def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
                  rows: int | None = None, numeric: tuple = (), bounds: dict | None = None,
                  flags: tuple = (), ordered: tuple = (), inside: OutputFolder | None = None,
@@ -269,8 +281,8 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
         raise InputError(str(path), str(path), again, problem="missing file") from None
     except pd.errors.EmptyDataError:
         raise InputError(str(path), "", again, problem="empty file") from None
-    except InputError:  # already one line (not a file, too large, a name to rename)
-        raise
+    except InputError as err:  # already one line (not a file, too large, a name to rename)
+        raise _remade(err, again) from None
     except (OSError, ValueError, TypeError, OverflowError, csv.Error,
             pd.errors.ParserError) as err:
         raise InputError(str(path), str(err).split("\n")[0], again,
@@ -369,7 +381,7 @@ def read_own_json(path: str | Path, remake: str, *,
     except InputError as err:  # already one line (not a file, too large, a name to rename)
         if err.problem == "missing file":  # said with the command that makes it again
             raise InputError(str(path), str(path), again, problem="missing file") from None
-        raise
+        raise _remade(err, again) from None
     except (OSError, ValueError) as err:  # JSONDecodeError and UnicodeDecodeError included
         said = str(err).split("\n")[0]
         if "int_max_str_digits" in said or "Exceeds the limit" in said:  # Python's remedy

@@ -700,3 +700,17 @@ def test_a_truth_record_naming_an_input_at_length_is_one_short_line(tmp_path):
         _truth_record(tmp_path, 0, truth, 7)
     text = library_refusal(err, "no such input", "characters): a truth not")
     assert len(text) < 2_000 and re.search(r"… \(500,\d{3} characters\)", text)
+
+
+def test_one_of_coprods_own_files_too_large_says_how_to_make_it_again(tmp_path):
+    # A record past the size limit was refused with no way on ("allowed: files up to").
+    from runtime.files import MAX_INPUT_BYTES, read_own_csv, read_own_json
+
+    for name, read in (("manifest.json", read_own_json), ("table.csv", read_own_csv)):
+        path = tmp_path / name
+        with path.open("wb") as fh:
+            fh.truncate(MAX_INPUT_BYTES + 1)  # (sparse: no 20 MB written)
+        with pytest.raises(InputError) as err:
+            read(path, "coprod fit --out here")
+        library_refusal(err, "too large", f"files up to {MAX_INPUT_BYTES:,} bytes",
+                        "make it again with 'coprod fit --out here'")
