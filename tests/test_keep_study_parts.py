@@ -1,10 +1,18 @@
 """tools/keep_study_parts.sh: a long study's finished calibrations kept without abc.db."""
 
+import json
 import subprocess
 
 from tests.conftest import ROOT
 
 TOOL = ROOT / "tools" / "keep_study_parts.sh"
+# What a recovery truth's effects.json holds (studies.recovery.EFFECTS_RECORD).
+EFFECTS_RECORD = json.dumps({"replicates_at_truth": 10, "posterior_draws": 20, "seed": 7})
+
+
+def _write(path, name):
+    """A file coprod writes there (its name as its text; effects.json its record)."""
+    path.write_text(EFFECTS_RECORD if name.endswith("effects.json") else name)
 
 
 def _keep(*args):
@@ -20,15 +28,22 @@ def test_finished_truths_are_kept_without_their_history_and_only_once(tmp_path):
                          # Effects without the record of how they were made: refused on
                          # resume, so not kept.
                          "truth_03": ("posterior.csv", "calibration.json", "effects.csv"),
+                         "truth_04": ("posterior.csv", "calibration.json", "effects.csv",
+                                      "effects.json"),
                          "truth_02": ("truth.json",)}.items():  # still calibrating
         (out / truth).mkdir(parents=True)
         for name in (*files, "abc.db", "abc.db-journal", ".coprod.lock", "big.bin"):
-            (out / truth / name).write_text(name)
+            _write(out / truth / name, name)
+    # A record coprod does not write was kept, and the copy had to be deleted by hand.
+    (out / "truth_04" / "effects.json").write_text('{"seed": 7}')
     done = _keep(out, "recovery", kept)
     assert done.returncode == 0 and done.stdout == "kept recovery/truth_00\n"
     # Skipped without a word: a recovery kept before effects had their record.
-    assert done.stderr.count("\n") == 1 and "truth_03" in done.stderr
-    assert "skipped: effects.csv without a regular effects.json" in done.stderr
+    assert done.stderr.count("\n") == 2 and "truth_03" in done.stderr
+    assert "truth_03 skipped: effects.csv without a regular effects.json" in done.stderr
+    assert "truth_04 skipped: effects.csv with an effects.json that is not the record" \
+        in done.stderr
+    assert not (kept / "recovery" / "truth_04").exists()
     assert sorted(p.name for p in (kept / "recovery" / "truth_00").iterdir()) == [
         "calibration.json", "effects.csv", "effects.json", "posterior.csv"]
     assert not (kept / "recovery" / "truth_01").exists()
@@ -67,7 +82,7 @@ def _finished(folder, *names):
     folder.mkdir(parents=True)
     for name in ("posterior.csv", "calibration.json", "effects.csv", "effects.json", "abc.db",
                  *names):
-        (folder / name).write_text(name)
+        _write(folder / name, name)
     return folder
 
 

@@ -45,6 +45,22 @@ if [ -d "$parts/$study" ]; then
   [ -z "$link" ] || refuse "$link" "is a link: kept parts are real files (remove it)"
 fi
 
+# Whether a file is a recovery truth's effects record as coprod writes it: a JSON object
+# of the replicates at the truth, the posterior draws and the seed, whole numbers >= 0.
+effects_record() {
+  python3 - "$1" <<'PY'
+import json, sys
+try:
+    with open(sys.argv[1], encoding="utf-8") as fh:
+        record = json.loads(fh.read(10_000))
+except (OSError, ValueError):
+    sys.exit(1)
+fields = {"replicates_at_truth", "posterior_draws", "seed"}
+sys.exit(0 if isinstance(record, dict) and set(record) == fields and all(
+    type(v) is int and v >= 0 for v in record.values()) else 1)
+PY
+}
+
 # Check every folder before copying any, so that a refusal leaves KEPT as it was.
 keep=()
 for folder in "$out"/*/; do
@@ -61,11 +77,19 @@ for folder in "$out"/*/; do
   if [ "$study" = ablation ] && [ "$name" != full ] &&
      [ ! -f "$folder/selection/model_probabilities.json" ]; then finished=no; fi
   # Effects without the record of how they were made (a recovery kept before the record
-  # was written): never finished here, since --resume refuses them; say so once.
-  if [ "$study" = recovery ] && [ -f "$folder/effects.csv" ] &&
-     [ ! -f "$folder/effects.json" ]; then
-    printf '%s: %q %s\n' "${0##*/}" "$folder" "skipped: effects.csv without a regular \
-effects.json (delete its effects.csv; coprod recovery --resume remakes both)" >&2
+  # was written), or with a record coprod does not write: never finished here, since
+  # --resume refuses them (and the kept copy would have to be deleted by hand); say so.
+  if [ "$study" = recovery ] && [ -f "$folder/effects.csv" ]; then
+    why=
+    if [ ! -f "$folder/effects.json" ]; then why="without a regular effects.json"
+    elif ! effects_record "$folder/effects.json"; then
+      why="with an effects.json that is not the record coprod writes"
+    fi
+    if [ -n "$why" ]; then
+      finished=no
+      printf '%s: %q %s\n' "${0##*/}" "$folder" "skipped: effects.csv $why (delete its \
+effects.csv; coprod recovery --resume remakes both)" >&2
+    fi
   fi
   [ $finished = yes ] || continue
   [ ! -L "$folder" ] || refuse "$folder" "is a link: only folders inside OUT are kept"
