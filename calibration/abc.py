@@ -366,6 +366,9 @@ class CalibrationRun:
     # Seconds of sampling over every run of a resumed calibration: the generations
     # earlier runs kept, and this run (wall_time_s is this run's alone); None if unknown.
     sampling_s: float | None = None
+    # Simulations of a generation this run gave up (the evaluation cap reached): in its
+    # sampling time, in no generation (so not in ``simulations``, which pyabc counts).
+    simulations_given_up: int = 0
 
 
 def stopping_tolerance(settings: Settings, *, seed: int, activities=None,
@@ -387,7 +390,8 @@ def stopping_tolerance(settings: Settings, *, seed: int, activities=None,
 def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
             settings: Settings, seed: int, tolerance: Callable[[], float],
             workers: int = 1, scheduler: str | None = None, resume: bool = False,
-            inside=None, opened: Callable | None = None):
+            inside=None, opened: Callable | None = None,
+            given_up: Callable[[int], None] | None = None):
     """Set up pyabc's ABC-SMC and run it (or continue the run in ``db``); its History.
 
     One or several ``models`` (with one prior each: model selection). ``tolerance()``
@@ -399,13 +403,18 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
     many generations are kept. ``inside``: the folder ``db`` is in, as held (--out by
     :func:`runtime.locks.locked`, or a study's calibration folder in it by
     :meth:`runtime.paths.OutputFolder.inner`). ``opened(history)`` is called once the
-    history is open and checked, before anything is sampled.
+    history is open and checked, before anything is sampled. ``given_up(n)`` is called
+    with the simulations of a generation pyabc gave up (its evaluation cap reached, the
+    population not full): they are in no generation of ``db``, so in no
+    ``total_nr_simulations``, but were sampled all the same.
     """
     db = Path(db)
     if inside is not None and not inside.is_parent_of(db):
         raise ValueError(f"{db} is not in the held folder {inside.path}")
     abc = _abc_smc(models, priors, distance, settings, workers, scheduler)
     _checked_generations(abc, inside)
+    if given_up is not None:
+        _counting_given_up(abc, given_up)
     try:
         done_before = _open_history(abc, db, observed, settings.population_size, resume,
                                     inside)
@@ -435,6 +444,26 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
         if gone is None:
             raise
         raise gone from None
+
+
+def _counting_given_up(abc, given_up: Callable[[int], None]) -> None:
+    """Make ``abc`` report the simulations of each generation it gives up to ``given_up``.
+
+    pyabc stops when a generation's sample is not ok (``max_eval`` candidates without a
+    full population) and keeps nothing of it: its simulations (up to population /
+    minimum acceptance rate, 50,000 for 1,000 particles) are counted here, from the
+    sampler's own count (pyabc's samplers and :class:`calibration.sampler.SeededSampler`
+    alike).
+    """
+    sample = abc.sampler.sample_until_n_accepted
+
+    def counted(*args, **kwargs):
+        made = sample(*args, **kwargs)
+        if not made.ok:
+            given_up(int(abc.sampler.nr_evaluations_))
+        return made
+
+    abc.sampler.sample_until_n_accepted = counted
 
 
 def _checked_generations(abc, folder) -> None:
@@ -663,13 +692,15 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
         return min_epsilon
 
     earlier = []  # what earlier runs sampled, read once the history is open and checked
+    lost = []  # simulations of a generation given up (none kept)
     t0 = time.perf_counter()
     distance = _distance(waves, obs, activities)
     history = run_abc(out / "abc.db", [FixedModel(fixed, abc_inputs, prior_inputs, waves)],
                       [prior(fixed, abc_inputs)], obs, distance,
                       settings=settings, seed=seed, tolerance=tolerance, workers=workers,
                       scheduler=scheduler, resume=resume, inside=inside,
-                      opened=lambda history: earlier.append(kept_seconds(history)))
+                      opened=lambda history: earlier.append(kept_seconds(history)),
+                      given_up=lost.append)
     wall = time.perf_counter() - t0
     try:
         weights, posterior = _write_last_generation(out, history, fixed, prior_inputs,
@@ -690,7 +721,7 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
                           settings, _effective_sample_size(weights), noise[0],
                           abc_inputs, prior_inputs, tuple(waves.record()), posterior,
                           screening, adjusted,
-                          sampling_over_runs(earlier[0], wall))
+                          sampling_over_runs(earlier[0], wall), sum(lost))
 
 
 def _split_inputs(out: Path, settings: Settings, seed: int, workers: int,
@@ -821,7 +852,8 @@ def _effective_sample_size(weights: np.ndarray) -> float:
 def settings_dict(run_: CalibrationRun) -> dict:
     """The run's settings and figures for a manifest."""
     return {"populations": run_.populations, "simulations": run_.simulations,
-            "epsilons": run_.epsilons, "wall_time_s": round(run_.wall_time_s, 1),
+            "simulations_given_up": run_.simulations_given_up, "epsilons": run_.epsilons,
+            "wall_time_s": round(run_.wall_time_s, 1),
             **({} if run_.sampling_s is None else {"sampling_s": round(run_.sampling_s, 1)}),
             "settings": asdict(run_.settings), "run_id": run_.run_id,
             "effective_sample_size": round(run_.effective_sample_size, 1),

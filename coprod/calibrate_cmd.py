@@ -72,8 +72,12 @@ def run_command(args) -> int:
                        command=getattr(args, "invocation", "coprod calibrate"))
     run, check = result.run, result.fit
     print(f"Calibrated to: {waves.describe()}")
+    # A last generation pyabc gave up (its evaluation cap reached) is in the sampling
+    # time but in no generation: said, so that the time per simulation is not misread.
+    lost = (f" (and {run.simulations_given_up:,} of a generation given up at the "
+            "evaluation cap)" if run.simulations_given_up else "")
     print(f"Calibration: {run.populations} generations, {run.simulations} "
-          f"simulations, final epsilon {run.epsilons[-1]}, {run.wall_time_s:.0f} s "
+          f"simulations{lost}, final epsilon {run.epsilons[-1]}, {run.wall_time_s:.0f} s "
           f"sampling, {result.manifest['wall_time_total_s']:.0f} s in all")
     _print_policy_widths(result.adjusted)
     for sentence in result.sentences:

@@ -61,6 +61,7 @@ from runtime.fields import (
     duration,
     listed,
     one_of,
+    whole,
     whole_equal,
 )
 from runtime.files import atomic_write_text, read_own_json, writes
@@ -159,15 +160,18 @@ def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
     check_start(out, observed_waves(table), again, inside,  # as a calibration's
                 made={"mechanism": mechanism, "seed": seed})  # (the seed derives from it)
     earlier = []  # what earlier runs sampled (a resumed selection), as a calibration's
+    lost = []  # simulations of a generation given up, as a calibration's
     history = run_abc(out / "abc.db", [FixedModel({}), FixedModel(fixed)],
                       [prior(), prior(fixed)], obs, SurveyDistance(obs), settings=settings,
                       seed=seed, tolerance=lambda: _stop_at(settings, seed, tolerance),
                       workers=workers, scheduler=scheduler, resume=again, inside=inside,
-                      opened=lambda history: earlier.append(kept_seconds(history)))
+                      opened=lambda history: earlier.append(kept_seconds(history)),
+                      given_up=lost.append)
     wall = time.perf_counter() - t0
     sampled = sampling_over_runs(earlier[0], wall)
     record = {**_model_probabilities(history), "epsilons": generation_epsilons(history),
               "simulations": int(history.total_nr_simulations),
+              "simulations_given_up": sum(lost),
               "populations": int(history.n_populations), "mechanism": mechanism,
               "seed": seed, "model_version": MODEL_VERSION,
               "min_epsilon": tolerance[0], "wall_time_s": round(wall, 1),
@@ -212,6 +216,9 @@ def _selection_record(path: Path, mechanism: str, seed: int, inside=None) -> dic
     kept["wall_time_s"] = fields("wall_time_s", duration, DURATION)
     if "sampling_s" in record:  # every run's generations (older records: wall_time_s alone)
         kept["sampling_s"] = fields("sampling_s", duration, DURATION)
+    if "simulations_given_up" in record:  # (older records do not say)
+        kept["simulations_given_up"] = fields("simulations_given_up", whole(0, 2**53),
+                                              "a whole number from 0 to 2**53")
     # Of another seed or model, deleting the file would not help: another --out would.
     other = Fields(record, path, "coprod ablate in another --out")
     # The mechanism before the seed: selections swapped between mechanisms differ in

@@ -259,6 +259,7 @@ def _plain(value, depth: int = 0) -> bool:
 _RECORDED = (
     ("wall_time_s", duration, DURATION),
     ("sampling_s", duration, DURATION),
+    ("simulations_given_up", whole(0, 2**53), "a whole number from 0 to 2**53"),
     ("settings", recorded_settings, "the calibration's settings (population_size, "
      "max_populations, max_simulations, max_walltime_s, min_epsilon)"),
     ("run_id", whole(0), "a whole number >= 0"),

@@ -83,6 +83,22 @@ def test_calibration_is_reproducible_whatever_the_workers_and_resumes(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_generation_given_up_is_counted_in_the_record(tmp_path, monkeypatch):
+    # pyabc keeps nothing of a generation that reaches its evaluation cap: its
+    # simulations were in the sampling time and in no record (50,000 in a real study).
+    import calibration.abc as abc
+    from studies.calibrations import calibrate_or_reuse, calibration_record
+
+    monkeypatch.setattr(abc, "MIN_ACCEPTANCE", 0.3)  # cap: 12 / 0.3 = 40 candidates
+    settings = Settings(population_size=12, max_populations=4, max_simulations=2000,
+                        max_walltime_s=120)
+    made = calibrate_or_reuse(tmp_path / "c", resume=False, remake="coprod x",
+                              settings=settings, seed=1)
+    # The first generation kept; the second stopped at 40 candidates, 40 simulations.
+    assert made["populations"] == 1 and made["simulations_given_up"] == 40
+    assert calibration_record(tmp_path / "c", "coprod x")["simulations_given_up"] == 40
+
+
 def test_quick_calibration_command_writes_everything(tmp_path, capsys):
     out = tmp_path / "cal"
     assert main(["calibrate", "--quick", "--seed", "3", "--out", str(out)]) == 0
