@@ -162,7 +162,7 @@ def test_the_report_skips_a_recovery_calibration_past_any_float(shipped_studies)
     assert "inf ×" not in text
 
 
-def test_the_report_counts_only_the_recoverys_own_calibrations(shipped_studies):
+def test_the_report_refuses_calibrations_the_recovery_does_not_have(shipped_studies):
     from coprod.report_studies import noise_reached
 
     record = json.loads((shipped_studies / "recovery_manifest.json").read_text())
