@@ -116,9 +116,14 @@ def load_posterior(path: str | Path | None = None, *, inside=None) -> Posterior:
     if not _named(csv_file):
         raise InputError(str(csv_file), str(csv_file), "expected a directory written by "
                          "'coprod calibrate' (with posterior.csv)", problem="missing file")
-    frame = read_own_csv(csv_file, "coprod calibrate --out DIR", inside=inside)
     manifest_file = base.joinpath("manifest.json")
-    manifest = (read_own_json(manifest_file, "coprod calibrate --out DIR", inside=inside)
+    # A study's calibration (its calibration.json, no manifest.json) is made again by the
+    # study, never by 'coprod calibrate' into its folder (refused there: abc.db is kept).
+    study = not manifest_file.is_file() and _named(base.joinpath(STUDY_RECORD))
+    again = (f"the study's command with --resume ({_study_remedy(base)})" if study else
+             "coprod calibrate --out DIR")
+    frame = read_own_csv(csv_file, again, inside=inside)
+    manifest = (read_own_json(manifest_file, again, inside=inside)
                 if manifest_file.is_file() else {})
     columns, w = _checked_columns(frame, csv_file)
     # A posterior has one row per particle: fewer than its calibration made is a

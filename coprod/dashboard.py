@@ -32,6 +32,7 @@ from calibration.bootstrap import survey_bootstrap
 from calibration.observed_survey import load_table2
 from calibration.posterior import calibrated_parameters
 from runtime.files import read_own_csv
+from runtime.words import shell_word
 from scenarios.spec import load_scenario, shipped_names
 from sim import CoProductionModel, outcomes
 from sim.catalogue import COORDINATORS, TABLE2_IDS, activity_index
@@ -160,8 +161,8 @@ def ensemble_band(name: str) -> tuple[pd.DataFrame | None, str]:
         stat = path.stat()
     except OSError:
         return None, (f"No ensemble for '{name}' in {path.parent.parent}/: run "
-                      f"'coprod run {name} --out {path.parent.parent}' (or 'coprod demo') "
-                      "to draw its band.")
+                      f"'coprod run {name} --out {shell_word(path.parent.parent)}' (or "
+                      "'coprod demo') to draw its band.")
     key = (str(path), stat.st_size, stat.st_mtime_ns)
     if key not in _BANDS:
         try:
@@ -181,7 +182,7 @@ def ensemble_band(name: str) -> tuple[pd.DataFrame | None, str]:
     band, runs = _BANDS[key]
     if band is None:
         return None, (f"No usable ensemble for '{name}': {path} is empty or malformed; "
-                      f"run 'coprod run {name} --out {path.parent.parent}' again.")
+                      f"run 'coprod run {name} --out {shell_word(path.parent.parent)}' again.")
     # Not like for like: say so where the two are drawn together.
     return band, (f"Ensemble band: {runs} runs of '{name}' from {path}, over posterior "
                   "draws, assumption draws and seeds; this run uses the posterior median "

@@ -45,6 +45,7 @@ from coprod.report_text import (
     without_machine_folder,
 )
 from runtime.files import atomic_write_bytes, read_bytes_limited
+from runtime.words import shell_word
 from scenarios.attribution import ASSUMED, CHANCE, NARROWED, RESIDUAL, STRENGTHS, WORLD
 from scenarios.compare import adopts_alone, reading_lines
 from scenarios.labels import change, describe, fte
@@ -598,21 +599,21 @@ def _survey_missing(inp: ReportInputs) -> tuple[str, str]:
     # coprod survey reads one CSV: the first wave's file
     first = "" if not flags else f" --data {shlex.quote(inp.waves.waves[0].source)}"
     return (f"the {'2015 ' if not flags else ''}survey with its intervals",
-            f"coprod survey{first} --out {inp.directory / 'survey'}")
+            f"coprod survey{first} --out {shell_word(inp.directory / 'survey')}")
 
 
 def _fit_missing(inp: ReportInputs) -> tuple[str, str]:
     flags = data_flags(inp.waves)
     posterior = " --posterior DIR" if flags else ""
     return ("the calibrated model against the survey",
-            f"coprod fit{flags}{posterior} --out {inp.directory / 'fit'}")
+            f"coprod fit{flags}{posterior} --out {shell_word(inp.directory / 'fit')}")
 
 
 def _scenarios_missing(inp: ReportInputs) -> tuple[str, str]:
     flags = data_flags(inp.waves)
     if inp.scenarios is not None:
         return ("the scenarios: their runs are there but not compared",
-                f"coprod compare{flags} --out {inp.scenarios.folder}")
+                f"coprod compare{flags} --out {shell_word(inp.scenarios.folder)}")
     return ("policy scenarios", f"coprod run baseline local_volunteer_policy{flags} --out "
             f"{inp.directory / 'scenarios'}, then coprod compare{flags}")
 
@@ -633,7 +634,7 @@ def _over_time_missing(inp: ReportInputs) -> tuple[str, str]:
 
     return (f"the effects year by year (\"Over time\"): {FILE}, which "
             "comparison_manifest.json lists, is missing",
-            f"coprod compare{data_flags(inp.waves)} --out {inp.scenarios.folder}")
+            f"coprod compare{data_flags(inp.waves)} --out {shell_word(inp.scenarios.folder)}")
 
 
 SECTIONS: tuple[Section, ...] = (

@@ -47,7 +47,8 @@ def _shipped(name: str):
     return shipped_study_file(name)
 
 
-def manifest_facts(record: dict, remake: str, source: str = "manifest.json") -> dict:
+def manifest_facts(record: dict, remake: str, source: str = "manifest.json", *,
+                   ablation: bool = False) -> dict:
     """What a study's manifest says of how it was made (a duration only when recorded).
 
     A recorded duration of a kind coprod never writes (negative, text, past
@@ -66,7 +67,7 @@ def manifest_facts(record: dict, remake: str, source: str = "manifest.json") -> 
     date = record.get("date")
     return {"command": without_machine_folder(str(record.get("command", ""))),
             "seed": record.get("seed"), "date": date if isinstance(date, str) else None,
-            "seconds": took(study_duration(record)),
+            "seconds": took(study_duration(record, ablation=ablation)),
             "stale": None if made == MODEL_VERSION else
             {"made": made, "current": MODEL_VERSION, "remake": remake}}
 
@@ -142,8 +143,7 @@ def noise_reached(calibrations, names=None) -> dict | None:
             "worst": max(above) if above else None}
 
 
-def calibration_seconds(made, *, mechanism: bool | None = None
-                        ) -> tuple[float, bool] | None:
+def calibration_seconds(made, *, mechanism: bool = False) -> tuple[float, bool] | None:
     """How long one calibration sampled, as its record says: (seconds, all of it).
 
     Its ``sampling_s`` counts every generation over all its runs (all of it); without a
@@ -151,8 +151,9 @@ def calibration_seconds(made, *, mechanism: bool | None = None
     ``wall_time_s``: its last run alone. None without either. An ablation's record of
     one mechanism holds a calibration and a model selection: their sum (all of it when
     both say all of theirs); without a usable selection, the calibration's as a part.
-    ``mechanism``: whether ``made`` is such a record (None: when it has a ``calibration``
-    entry).
+    ``mechanism``: whether ``made`` is such a record, as its study says (an ablation's
+    entries but ``full``), never guessed from its fields: a stray ``calibration`` field
+    in one calibration's record took its place.
     """
     def seconds(value) -> float | None:
         return float(value) + 0.0 if duration(value) else None
@@ -166,8 +167,6 @@ def calibration_seconds(made, *, mechanism: bool | None = None
             return sampled, True
         return None if last is None else (last, False)
 
-    if mechanism is None:
-        mechanism = isinstance(made, Mapping) and "calibration" in made
     if not mechanism or not isinstance(made, Mapping):
         return one(made)  # a calibration's (the ablation's full model's too)
     # An ablation's mechanism: its calibration's record and its selection's, one level
@@ -181,7 +180,7 @@ def calibration_seconds(made, *, mechanism: bool | None = None
     return calibration[0] + selection[0], calibration[1] and selection[1]
 
 
-def study_duration(record) -> tuple[float, str] | None:
+def study_duration(record, *, ablation: bool = False) -> tuple[float, str] | None:
     """How long a study took, as its manifest says: ``(seconds, how)``; None if unrecorded.
 
     ``how``: ``"run"``, the study's own run, for one made in a single run (or without
@@ -189,7 +188,9 @@ def study_duration(record) -> tuple[float, str] | None:
     is its last leg (seconds, when its calibrations were kept): ``"sampling"`` when every
     calibration's record says all of its sampling (:func:`calibration_seconds`), ``"at
     least"`` when some says only its last run's or nothing. README and report say it
-    alike (:func:`coprod.report_text.duration_words`).
+    alike (:func:`coprod.report_text.duration_words`). ``ablation``: the record is an
+    ablation's, whose entries but ``full`` are mechanisms' (a calibration and its model
+    selection); said by the caller, who knows the study, not read from the record.
     """
     if not isinstance(record, Mapping):
         return None
@@ -199,10 +200,7 @@ def study_duration(record) -> tuple[float, str] | None:
         return (float(total) + 0.0, "run") if duration(total) else None
     if not isinstance(calibrations, Mapping):
         return None
-    # An ablation's entries but its full model's are mechanisms' (calibration, selection):
-    # a stray 'calibration' in the full model's record read it as a mechanism's.
-    ablation = isinstance(record.get("mechanisms"), list)
-    made = [calibration_seconds(c, mechanism=name != "full" if ablation else None)
+    made = [calibration_seconds(c, mechanism=ablation and name != "full")
             for name, c in calibrations.items()]
     known = [m for m in made if m is not None]
     if not known:
@@ -481,7 +479,8 @@ def studies_context(folder=None) -> dict:
         result = _read_study(kind, Path(str(file(first))).parent)
         record = result.manifest.record()
         study |= {"missing": False, "values": values(result, record),
-                  "made": manifest_facts(record, remake, str(path))}
+                  "made": manifest_facts(record, remake, str(path),
+                                         ablation=name == "ablation")}
         made = model_version_of(record, str(path))
         if made == MODEL_VERSION:
             current.append(study)
@@ -507,5 +506,5 @@ def _manifest_line(name: str, remake: str, file=None) -> str:
     path = (file or _shipped)(f"{name}_manifest.json")
     if not path.is_file():
         return ""
-    return render("study_made.html.j2", made=manifest_facts(read_own_json(path, remake),
-                                                              remake, str(path)))
+    return render("study_made.html.j2", made=manifest_facts(
+        read_own_json(path, remake), remake, str(path), ablation=name == "ablation"))

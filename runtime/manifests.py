@@ -189,23 +189,30 @@ class Manifest:
             fields(key, fits, allowed, default)
 
     def entries(self, key: str, names, what: str) -> Mapping | None:
-        """The object ``key`` (None when absent or null), every entry named in ``names``.
+        """The object ``key`` (None when absent or null), with an entry for each of ``names``.
 
         ``what``: what the entries are, for the message. An entry of another name (a
-        calibration the study does not have) is one line naming it: it was summed into
-        the study's time as if it were one of its own.
+        calibration the study does not have) or one of ``names`` missing is one line
+        naming it: the study's time was summed over its entries, an extra one counted
+        as its own and a missing one dropped while the total was still called all of it.
         """
         from runtime.words import listing
 
         value = self.field(key, lambda v: v is None or isinstance(v, dict),
                            f"{what} by name (an object), or null", None)
-        other = next((n for n in value or {} if n not in names), None)
+        if value is None:
+            return None
+        where = f"{self.source or 'manifest.json'}: field '{key}'"
+        again = f"make it again with '{self.remake or 'the command that made it'}'"
+        other = next((n for n in value if n not in names), None)
         if other is not None:
             shown = list(names) if len(names) <= 6 else [*names[:5], f"{len(names) - 5} more"]
-            raise InputError(f"{self.source or 'manifest.json'}: field '{key}'", other,
-                             f"allowed: {listing(shown)}, the study's own; make it again "
-                             f"with '{self.remake or 'the command that made it'}'",
-                             problem=f"{what} the study does not have:")
+            raise InputError(where, other, f"allowed: {listing(shown)}, the study's own; "
+                             f"{again}", problem=f"{what} the study does not have:")
+        missing = next((n for n in names if n not in value), None)
+        if missing is not None:
+            raise InputError(where, missing, f"one entry for each of the study's {what} "
+                             f"({len(names)}); {again}", problem="missing entry:")
         return value
 
     def __getitem__(self, key: str):

@@ -12,3 +12,14 @@ def listing(items: list[str], sep: str = ", ") -> str:
     if len(items) <= 1:
         return "".join(items)
     return sep.join(items[:-1]) + ("; and " if sep == "; " else " and ") + items[-1]
+
+
+def shell_word(value) -> str:
+    """``value`` (a path, a name) as one word of a command to copy: quoted when it must be.
+
+    A remedy's command is copied into a shell: a folder with a space split into two
+    arguments. Plain paths are left as they are.
+    """
+    import shlex
+
+    return shlex.quote(str(value))

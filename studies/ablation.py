@@ -66,6 +66,7 @@ from runtime.fields import (
 )
 from runtime.files import atomic_write_text, read_own_json, writes
 from runtime.manifests import Manifest
+from runtime.words import shell_word
 from sim.catalogue import TABLE2_IDS
 from sim.parameters import FREE, MODEL_VERSION
 from studies.calibrations import (
@@ -112,8 +113,9 @@ class Ablation(ShippedStudy):
         from runtime.files import read_own_csv
 
         manifest = Manifest.read(folder / record, MADE_BY, stages=("ablate",))
-        mechanisms = manifest.field("mechanisms", listed(one_of(MECHANISMS)),
-                                    "a list of " + ", ".join(MECHANISMS))
+        mechanisms = manifest.field(
+            "mechanisms", lambda v: listed(one_of(MECHANISMS))(v) and len(set(v)) == len(v),
+            "a list of " + ", ".join(MECHANISMS) + ", each at most once")
         # One row for the full model, then one per mechanism switched off.
         frame = read_own_csv(folder / ABLATION_OUTPUTS[0], MADE_BY, columns=tuple(COLUMNS),
                              rows=1 + len(mechanisms), numeric=tuple(COLUMNS[1:]),
@@ -202,7 +204,8 @@ def _selection_record(path: Path, mechanism: str, seed: int, inside=None) -> dic
     a calibration is (:func:`studies.calibrations.calibrate_or_reuse`). Only the fields
     a selection writes are returned (``"reused": True`` added), for the study's manifest.
     """
-    again = "coprod ablate --resume (after deleting the file)"
+    again = (f"coprod ablate --resume --out {shell_word(path.parent.parent.parent)} after "
+             f"deleting {path} (--resume then selects again, from its abc.db if kept)")
     record = read_own_json(path, again, inside=inside)
     fields = Fields(record, path, again)
     kept = {name: fields(name, between(0, 1), "a probability from 0 to 1")
@@ -282,7 +285,7 @@ def ablate(out: Path, *, mechanisms=MECHANISMS, quick: bool = False, seed: int =
     t0 = time.perf_counter()
     common = {"settings": settings, "draws": draws, "workers": workers,
               "scheduler": scheduler, "resume": resume, "table": table,
-              "remake": f"coprod ablate --resume --out {out}", "inside": inside}
+              "remake": f"coprod ablate --resume --out {shell_word(out)}", "inside": inside}
     eps, shares_in, sims, record["full"] = _calibrate_and_fit(
         out / "full", fixed={}, seed=study_seed(seed, 0), **common)
     rows.append({"mechanism": "none (full model)", "fixed_at": np.nan, "final_epsilon": eps,

@@ -40,7 +40,9 @@ from calibration.predictive_check import predictive_counts
 from runtime.fields import whole
 from runtime.files import writes
 from runtime.manifests import Manifest
+from runtime.words import shell_word
 from sim.catalogue import COORDINATORS, TABLE2_IDS
+from sim.errors import InputError
 from studies.calibrations import calibrate_or_reuse, study_seed, study_sizes
 from studies.shipped import ShippedStudy
 
@@ -92,9 +94,16 @@ class LeaveOneOut(ShippedStudy):
                              rows=summary["shares"],
                              numeric=tuple(c for c in COLUMNS[2:] if c != "inside"),
                              bounds=dict.fromkeys(shares, (0.0, 1.0)), flags=("inside",))
+        activities = frame.activity.astype(str)
+        unknown = ~activities.isin(TABLE2_IDS)
+        if unknown.any():  # (the manifest's genuine entry was blamed for it)
+            row = int(unknown.to_numpy().argmax())
+            raise InputError(f"{folder / LOO_OUTPUTS[0]}: row {row + 2}, column 'activity'",
+                             activities.iloc[row], f"allowed: one of Table 2's activities "
+                             f"({', '.join(TABLE2_IDS)}); make it again with '{MADE_BY}'",
+                             problem="an activity no study leaves out:")
         # One calibration per activity left out (each named by it).
-        manifest.entries("calibrations", [a for a in TABLE2_IDS
-                                          if a in set(frame.activity.astype(str))],
+        manifest.entries("calibrations", [a for a in TABLE2_IDS if a in set(activities)],
                          "calibrations")
         return cls(frame, manifest)
 
@@ -184,7 +193,7 @@ def leave_one_out(out: Path, *, activities=TABLE2_IDS, quick: bool = False, seed
         used = tuple(a for a in TABLE2_IDS if a != left_out)
         record[left_out] = calibrate_or_reuse(
             directory, resume=resume, remake=f"coprod validate --leave-one-out --resume "
-            f"--out {out}", record={"seed": study_seed(seed, index),
+            f"--out {shell_word(out)}", record={"seed": study_seed(seed, index),
                                     "activities_used": list(used)},
             seed=study_seed(seed, index), workers=workers, scheduler=scheduler,
             observed=table, settings=settings, activities=used, inside=inside)

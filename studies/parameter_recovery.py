@@ -35,6 +35,7 @@ from calibration.observed_survey import SurveyTable
 from calibration.posterior import Posterior, load_posterior
 from runtime.fields import Fields, as_record
 from runtime.files import atomic_write_text, read_own_json
+from runtime.words import shell_word
 from sim import run
 from sim.catalogue import TABLE2_IDS, activity
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS, from_unit
@@ -93,7 +94,7 @@ def _truth_record(directory: Path, k: int, truth: dict, table_seed: int,
     if path.exists():
         # Deleted, the record is written again once the calibration beside it is
         # accepted as this truth's (:func:`recover`): nothing calibrated is lost.
-        again = (f"coprod recovery --resume --out {directory.parent} after deleting "
+        again = (f"coprod recovery --resume --out {shell_word(directory.parent)} after deleting "
                  f"{path}, or put back folders renamed or swapped")
         stored = read_own_json(path, again, inside=inside)
         fields = Fields(stored, path, again)
@@ -159,7 +160,7 @@ def recover(out: Path, *, truths: int = 20, quick: bool = False, seed: int = 0,
         if not lost:
             _truth_record(directory, k, truth, table_seed, here)
         made = calibrate_or_reuse(directory, resume=resume,
-                                  remake=f"coprod recovery --resume --out {out}",
+                                  remake=f"coprod recovery --resume --out {shell_word(out)}",
                                   seed=study_seed(seed, CALIBRATION_SEEDS + k),
                                   workers=workers, scheduler=scheduler,
                                   observed=synthetic_table(truth, table_seed),

@@ -32,7 +32,7 @@ from runtime.files import (
     writes,
 )
 from runtime.manifests import Manifest
-from runtime.words import listing
+from runtime.words import listing, shell_word
 from scenarios.spec import load_scenario, shipped_names
 from sim.errors import InputError, printable
 from studies import effect_recovery as effects
@@ -126,8 +126,8 @@ def _remake_effects(out: Path, deleted: Path | str) -> str:
     Deleting the effects is enough: their record (:data:`EFFECTS_RECORD`) is written
     again before them.
     """
-    return (f"coprod recovery --resume --out {out} after deleting {deleted} (--resume then "
-            "runs those effects again)")
+    return (f"coprod recovery --resume --out {shell_word(out)} after deleting {deleted} "
+            "(--resume then runs those effects again)")
 
 
 def check_effects_made(path: Path, made: dict, *, inside=None) -> None:
@@ -144,10 +144,15 @@ def check_effects_made(path: Path, made: dict, *, inside=None) -> None:
         raise InputError(str(record), "no such file", f"the record of how {path.name} was "
                          f"made (replicates, draws, seed); make it again with '{again}'",
                          problem="cannot reuse kept effects:")
-    fields = Fields(read_own_json(record, again, inside=inside), record, again)
+    stored = read_own_json(record, again, inside=inside)
+    fields = Fields(stored, record, again)
     for key, value in made.items():
         fields.same(key, value, f"{value}, as this study makes them",
                     problem="kept effects made otherwise:")
+    extra = next((k for k in stored if k not in made), None)
+    if extra is not None:  # (as a truth's record with a field it does not have)
+        raise fields.refuse(extra, stored[extra], f"no such field: the record holds "
+                            f"{', '.join(made)}", problem="kept effects made otherwise:")
 
 
 def refuse_unrecorded_effects(out: Path, truths: int) -> None:

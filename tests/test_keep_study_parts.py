@@ -53,6 +53,23 @@ def test_finished_truths_are_kept_without_their_history_and_only_once(tmp_path):
     assert (kept / "recovery" / "truth_00" / "posterior.csv").read_text() == "posterior.csv"
 
 
+def test_an_effects_record_coprod_would_refuse_is_not_kept(tmp_path):
+    # Kept, then refused by 'coprod recovery --resume' (a key twice, junk after the
+    # record past the first 10,000 characters); nesting printed a Python traceback.
+    out, kept = tmp_path / "recovery", tmp_path / "parts"
+    genuine = EFFECTS_RECORD
+    records = {"truth_00": genuine, "truth_01": '{"seed": 1, ' + genuine[1:],
+               "truth_02": genuine + " " * 20_000 + "x", "truth_03": "[" * 5000 + "]" * 5000,
+               "truth_04": genuine + " " * 20_000}  # whitespace after it: JSON as read
+    for truth, record in records.items():
+        _finished(out / truth)
+        (out / truth / "effects.json").write_text(record)
+    done = _keep(out, "recovery", kept)
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+    assert done.stdout == "kept recovery/truth_00\nkept recovery/truth_04\n"
+    assert done.stderr.count("\n") == 3 and done.stderr.count("not the record") == 3
+
+
 def test_an_ablation_keeps_its_model_selection_beside_the_calibration(tmp_path):
     out, kept = tmp_path / "ablation", tmp_path / "parts"
     # Calibrated, its model selection still running: not kept yet (kept once, it would

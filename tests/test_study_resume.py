@@ -423,7 +423,9 @@ def test_a_resumed_study_is_timed_by_its_calibrations_not_its_last_run(resumed, 
     record = {"command": "coprod recovery --out x", "seed": 1, "resumed": resumed,
               "wall_time_total_s": 7.0,
               "calibrations": {f"truth_{k:02d}": r for k, r in enumerate(records)}}
-    shown = manifest_facts(record, "coprod recovery")["seconds"]
+    # (an ablation's mechanisms: a calibration and its selection each; the caller says so)
+    shown = manifest_facts(record, "coprod recovery",
+                           ablation="calibration" in records[0])["seconds"]
     assert said in shown and (said or shown == "")
     if resumed:
         assert "7 s" not in shown
@@ -484,30 +486,41 @@ def test_an_ablation_counts_its_model_selections_time():
     calibration = {"sampling_s": 100.0, "wall_time_s": 60.0}
     entry = {"calibration": calibration, "selection": {"sampling_s": 40.0,
                                                        "wall_time_s": 40.0}}
-    assert calibration_seconds(entry) == (140.0, True)
+
+    def mechanism(made):
+        return calibration_seconds(made, mechanism=True)
+
+    assert mechanism(entry) == (140.0, True)
     older = {"calibration": calibration, "selection": {"wall_time_s": 30.0}}
-    assert calibration_seconds(older) == (130.0, False)  # its last run's: "at least"
+    assert mechanism(older) == (130.0, False)  # its last run's: "at least"
     assert calibration_seconds(calibration) == (100.0, True)  # the full model's: flat
     # A mechanism's selection removed or unreadable: its time is unknown, not none (a
     # removed one counted the calibration as all of it).
-    assert calibration_seconds({"calibration": calibration}) == (100.0, False)
-    assert calibration_seconds({**entry, "selection": {"wall_time_s": -1}}) == (100.0, False)
-    assert calibration_seconds({**entry, "calibration": {"wall_time_s": -1}}) is None
+    assert mechanism({"calibration": calibration}) == (100.0, False)
+    assert mechanism({**entry, "selection": {"wall_time_s": -1}}) == (100.0, False)
+    assert mechanism({**entry, "calibration": {"wall_time_s": -1}}) is None
     long = {"calibration": {"wall_time_s": 6e7}, "selection": {"wall_time_s": 6e7}}
-    assert calibration_seconds(long) == (1.2e8, False)  # was dropped: past one duration
+    assert mechanism(long) == (1.2e8, False)  # was dropped: past one duration
     deep = {"wall_time_s": 1.0}
     for _ in range(1200):  # read one level down only: it recursed to a RecursionError
         deep = {"calibration": deep}
-    assert calibration_seconds(deep) is None
+    assert mechanism(deep) is None
     study = {"resumed": True, "calibrations": {"full": calibration,
                                                "trust_weight": entry}}
-    assert study_duration(study) == (240.0, "sampling")
+    assert study_duration(study, ablation=True) == (240.0, "sampling")
     # The full model's record with a stray 'calibration' was read as a mechanism's (141
     # s, "at least"): in an ablation the full model's entry is one calibration's.
     stray = {**calibration, "calibration": {"wall_time_s": 1.0}}
     ablation = {"resumed": True, "mechanisms": ["trust_weight"],
                 "calibrations": {"full": stray, "trust_weight": entry}}
-    assert study_duration(ablation) == (240.0, "sampling")
+    assert study_duration(ablation, ablation=True) == (240.0, "sampling")
+    # Nor is another study's calibration read as a mechanism's, whatever its fields (a
+    # stray 'calibration' replaced a truth's time), or a stray 'mechanisms' (it dropped
+    # the time of a recovery).
+    truths = {"resumed": True, "mechanisms": [],
+              "calibrations": {"truth_00": {**calibration, "calibration": {
+                  "sampling_s": 9e6}}, "truth_01": calibration}}
+    assert study_duration(truths) == (200.0, "sampling")
 
 
 @pytest.mark.parametrize(("reader", "manifest", "named"), [
@@ -529,13 +542,77 @@ def test_a_shipped_study_recording_a_calibration_it_lacks_is_refused(tmp_path, r
     study.read_shipped(tmp_path / "v")  # as shipped: read
     path = tmp_path / "v" / manifest
     record = json.loads(path.read_text())
-    record["calibrations"]["truth_\x1b[31m"] = {"sampling_s": 1e6}
-    path.write_text(json.dumps(record))
+    path.write_text(json.dumps({**record, "calibrations": {
+        **record["calibrations"], "truth_\x1b[31m": {"sampling_s": 1e6}}}))
     with pytest.raises(InputError) as err:
         study.read_shipped(tmp_path / "v")
     text = library_refusal(err, f"{manifest}: field 'calibrations'", "does not have",
                            named)
     assert "\x1b" not in text
+    # One of its own missing: its time was dropped and the rest still called all of it.
+    kept = dict(record["calibrations"])
+    del kept[named]
+    path.write_text(json.dumps({**record, "calibrations": kept}))
+    with pytest.raises(InputError) as err:
+        study.read_shipped(tmp_path / "v")
+    library_refusal(err, f"{manifest}: field 'calibrations'", f"missing entry: '{named}'")
+
+
+def test_a_leave_one_out_table_of_another_activity_names_the_table(tmp_path):
+    # The table's unknown activity was accepted and the manifest's genuine entry blamed.
+    from studies.leave_one_out import LeaveOneOut
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "v"
+    shutil.copytree(ROOT / "calibration" / "data" / "validation", folder)
+    table = pd.read_csv(folder / "leave_one_out.csv")
+    table["activity"] = table["activity"].replace("social", "socia\x1b[31ml")
+    table.to_csv(folder / "leave_one_out.csv", index=False)
+    with pytest.raises(InputError) as err:
+        LeaveOneOut.read_shipped(folder)
+    text = library_refusal(err, "leave_one_out.csv: row", "column 'activity'",
+                           "an activity no study leaves out", "food_delivery")
+    assert "\x1b" not in text and "calibrations" not in text
+
+
+def test_an_ablation_naming_a_mechanism_twice_is_refused_there(tmp_path):
+    # The refusal fell on a genuine calibration, 'joint_propensity'.
+    from studies.ablation import Ablation
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "v"
+    shutil.copytree(ROOT / "calibration" / "data" / "validation", folder)
+    path = folder / "ablation_manifest.json"
+    record = json.loads(path.read_text())
+    twice = [m for m in record["mechanisms"] if m != "joint_propensity"]
+    path.write_text(json.dumps({**record, "mechanisms": [*twice, twice[0]]}))
+    with pytest.raises(InputError) as err:
+        Ablation.read_shipped(folder)
+    library_refusal(err, "field 'mechanisms'", "each at most once")
+
+
+def test_a_damaged_kept_file_of_a_study_says_how_the_study_mends_it(tmp_path):
+    # A study's posterior.csv too large said 'coprod calibrate --out DIR' (refused
+    # there); a selection's record said no --out.
+    from calibration.posterior import load_posterior
+    from runtime.files import MAX_INPUT_BYTES
+    from studies.ablation import SELECTION_FILE, _selection_record
+
+    folder = tmp_path / "out" / "trust_weight"
+    (folder / "selection").mkdir(parents=True)
+    (folder / "calibration.json").write_text("{}")  # a study's calibration folder
+    with (folder / "posterior.csv").open("wb") as fh:
+        fh.truncate(MAX_INPUT_BYTES + 1)
+    with pytest.raises(InputError) as err:
+        load_posterior(folder)
+    text = library_refusal(err, "too large", "the study's command with --resume",
+                           "restore the folder")
+    assert "coprod calibrate --out" not in text
+    (folder / "selection" / SELECTION_FILE).write_text("{")
+    with pytest.raises(InputError) as err:
+        _selection_record(folder / "selection" / SELECTION_FILE, "trust_weight", 1)
+    library_refusal(err, "malformed file", f"coprod ablate --resume --out {tmp_path / 'out'}"
+                    f" after deleting {folder / 'selection' / SELECTION_FILE}")
 
 
 def test_a_model_selection_rebuilt_from_its_history_keeps_its_sampling(tmp_path):
@@ -728,6 +805,9 @@ def test_a_calibration_swapped_while_its_posterior_is_written_says_so(tmp_path, 
     ({"replicates_at_truth": 10, "posterior_draws": 20, "seed": 12}, ["field 'seed'"]),
     ({"replicates_at_truth": 10, "posterior_draws": 20}, ["missing field", "seed"]),
     ([10, 20, 11], ["effects.json"]),
+    # A field no record has was accepted (where tools/keep_study_parts.sh skipped it).
+    ({"replicates_at_truth": 10, "posterior_draws": 20, "seed": 11, "by": "x"},
+     ["field 'by'", "no such field"]),
 ])
 def test_kept_effects_made_otherwise_are_not_reused(tmp_path, record, words):
     # A truth's effects were reused whatever replicates and draws made them, and the
@@ -765,6 +845,21 @@ def test_kept_effects_whose_record_is_a_folder_say_so(tmp_path):
     with pytest.raises(InputError) as err:  # absent: delete the effects, name --out
         check_effects_made(path, {"seed": 1})
     library_refusal(err, "no such file", f"--out {tmp_path} after deleting {path} (")
+
+
+def test_a_remedys_folder_with_a_space_is_one_word_of_its_command(tmp_path):
+    # '--out /tmp/r s' split into two arguments when the remedy was copied.
+    import shlex
+
+    from studies.recovery import check_effects_made
+
+    path = tmp_path / "r s" / "truth_00" / "effects.csv"
+    path.parent.mkdir(parents=True)
+    _effects(path)
+    with pytest.raises(InputError) as err:
+        check_effects_made(path, {"seed": 1})
+    library_refusal(err, "no such file",
+                    f"--out {shlex.quote(str(tmp_path / 'r s'))} after deleting")
 
 
 def test_every_truth_kept_without_its_effects_record_is_named_at_once(tmp_path):

@@ -50,10 +50,17 @@ fi
 effects_record() {
   python3 - "$1" <<'PY'
 import json, sys
+def once_each(pairs):  # a key twice: refused on resume, so not the record
+    if len({k for k, _ in pairs}) < len(pairs):
+        raise ValueError("a key twice")
+    return dict(pairs)
 try:
     with open(sys.argv[1], encoding="utf-8") as fh:
-        record = json.loads(fh.read(10_000))
-except (OSError, ValueError):
+        text = fh.read(1_000_001)  # the record is a few dozen bytes
+    if len(text) > 1_000_000:
+        sys.exit(1)
+    record = json.loads(text, object_pairs_hook=once_each)
+except Exception:  # unreadable, not JSON, nested past recursion: not the record
     sys.exit(1)
 fields = {"replicates_at_truth", "posterior_draws", "seed"}
 sys.exit(0 if isinstance(record, dict) and set(record) == fields and all(

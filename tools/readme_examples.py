@@ -432,12 +432,13 @@ def collect_design(root: Path) -> dict:
             "rows": rows, "best": best, "reading": reading}
 
 
-def _made_in(record: dict) -> dict:
+def _made_in(record: dict, *, ablation: bool = False) -> dict:
     """How long a study took (:func:`coprod.report_studies.study_duration`) and on what."""
     from coprod.report_studies import study_duration
 
     return {"elapsed_s": _finite(record.get("wall_time_total_s")),
-            "workers": _finite(record.get("workers")), "duration": study_duration(record)}
+            "workers": _finite(record.get("workers")),
+            "duration": study_duration(record, ablation=ablation)}
 
 
 def _study_time(study: dict) -> str:
@@ -509,7 +510,7 @@ def collect_ablation(root: Path) -> dict:
     full = table[table.mechanism.astype(str).str.startswith("none")]
     rows = table[~table.mechanism.astype(str).str.startswith("none")]
     return {"model": _model_of(record, folder / "ablation_manifest.json"),
-            **_made_in(record), "off": _finite(record.get("off_value")),
+            **_made_in(record, ablation=True), "off": _finite(record.get("off_value")),
             "calibrations": len(calibrations),
             "selections": sum(isinstance(c, dict) and "selection" in c
                               for c in calibrations.values()),
