@@ -450,8 +450,8 @@ def _counting_given_up(abc, given_up: Callable[[int], None]) -> None:
     """Make ``abc`` report the simulations of each generation it gives up to ``given_up``.
 
     pyabc stops when a generation's sample is not ok (``max_eval`` candidates without a
-    full population) and keeps nothing of it: its simulations (up to population /
-    minimum acceptance rate, 50,000 for 1,000 particles) are counted here, from the
+    full population) and keeps nothing of it: its simulations (population /
+    :data:`MIN_ACCEPTANCE`, 200,000 for 1,000 particles) are counted here, from the
     sampler's own count (pyabc's samplers and :class:`calibration.sampler.SeededSampler`
     alike).
     """
