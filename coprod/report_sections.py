@@ -614,8 +614,9 @@ def _scenarios_missing(inp: ReportInputs) -> tuple[str, str]:
     if inp.scenarios is not None:
         return ("the scenarios: their runs are there but not compared",
                 f"coprod compare{flags} --out {shell_word(inp.scenarios.folder)}")
+    scenarios = shell_word(inp.directory / "scenarios")
     return ("policy scenarios", f"coprod run baseline local_volunteer_policy{flags} --out "
-            f"{inp.directory / 'scenarios'}, then coprod compare{flags}")
+            f"{scenarios}, then coprod compare{flags} --out {scenarios}")
 
 
 def _by_year_lost(inp: ReportInputs) -> bool:

@@ -18,8 +18,12 @@ def shell_word(value) -> str:
     """``value`` (a path, a name) as one word of a command to copy: quoted when it must be.
 
     A remedy's command is copied into a shell: a folder with a space split into two
-    arguments. Plain paths are left as they are.
+    arguments, and a relative one starting with '-' was read as an option (it is given
+    as ``./-name``). Plain paths are left as they are.
     """
     import shlex
 
-    return shlex.quote(str(value))
+    text = str(value)
+    if text.startswith("-"):  # (only a relative path starts so)
+        text = f"./{text}"
+    return shlex.quote(text)

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from runtime.files import check_whole_text, read_own_json, read_text_limited
+from runtime.words import shell_word
 from sim.errors import MAX_SHOWN, CoprodError, InputError
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
 
@@ -457,7 +458,8 @@ def read_ensembles(directory: Path, baseline: str = "baseline", only=None, *,
         if name in skipped:
             raise InputError(f"{directory / name}/outcomes.csv", name, "no run finished; "
                              "make it with " + (remake or f"'coprod run {name} --out "
-                                                f"{directory}'"), problem="missing file for")
+                                                f"{shell_word(directory)}'"),
+                             problem="missing file for")
         raise InputError(where, name, "scenarios found: " + ", ".join(found),
                          problem="unknown scenario")
     read = {name: read_outcomes_file(directory / name / "outcomes.csv", inside=inside)

@@ -72,6 +72,7 @@ from sim.parameters import FREE, MODEL_VERSION
 from studies.calibrations import (
     calibrate_or_reuse,
     generation_fields,
+    resume_command,
     study_seed,
     study_sizes,
 )
@@ -139,19 +140,21 @@ def shares_inside(counts: np.ndarray, table: SurveyTable) -> int:
 
 def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
                   workers: int = 1, scheduler: str | None = None, resume: bool = False,
-                  table: SurveyTable | None = None, inside=None) -> dict:
+                  table: SurveyTable | None = None, inside=None,
+                  remake: str | None = None) -> dict:
     """Multi-model ABC-SMC: the full model (0) against the model without ``mechanism`` (1).
 
     Writes ``abc.db`` and :data:`SELECTION_FILE` under ``out``; with ``resume`` a
     finished selection is read back and an interrupted one continued. ``inside``: the
     folder being written (:func:`runtime.locks.locked`), ``out`` or one around it.
+    ``remake``: the command that resumes the study it is part of, for messages.
     """
     out = Path(out)
     done = out / SELECTION_FILE
     if inside is not None:  # the selection's folder, held as a calibration's is
         inside = inside.inner(out)
     if resume and done.is_file():
-        return _selection_record(done, mechanism, seed, inside)
+        return _selection_record(done, mechanism, seed, inside, remake)
     out.mkdir(parents=True, exist_ok=True)
     table = table or load_table2()
     obs = observed_summary(table)
@@ -197,15 +200,17 @@ def _model_probabilities(history) -> dict[str, float]:
             "model_probability_ablated": float(last.get(1, 0.0))}
 
 
-def _selection_record(path: Path, mechanism: str, seed: int, inside=None) -> dict:
+def _selection_record(path: Path, mechanism: str, seed: int, inside=None,
+                      remake: str | None = None) -> dict:
     """A finished model selection's record, checked (one line naming a bad field).
 
     Reused only when made for ``mechanism`` with ``seed`` and today's model version, as
     a calibration is (:func:`studies.calibrations.calibrate_or_reuse`). Only the fields
     a selection writes are returned (``"reused": True`` added), for the study's manifest.
     """
-    again = (f"coprod ablate --resume --out {shell_word(path.parent.parent.parent)} after "
-             f"deleting {path} (--resume then selects again, from its abc.db if kept)")
+    remake = remake or f"coprod ablate --resume --out {shell_word(path.parent.parent.parent)}"
+    again = (f"{remake} after deleting {shell_word(path)} (--resume then selects again, "
+             "from its abc.db if kept)")
     record = read_own_json(path, again, inside=inside)
     fields = Fields(record, path, again)
     kept = {name: fields(name, between(0, 1), "a probability from 0 to 1")
@@ -285,7 +290,9 @@ def ablate(out: Path, *, mechanisms=MECHANISMS, quick: bool = False, seed: int =
     t0 = time.perf_counter()
     common = {"settings": settings, "draws": draws, "workers": workers,
               "scheduler": scheduler, "resume": resume, "table": table,
-              "remake": f"coprod ablate --resume --out {shell_word(out)}", "inside": inside}
+              "remake": resume_command("ablate", out, quick=quick, seed=seed, options=(
+                  () if set(mechanisms) == set(MECHANISMS) else
+                  ("--mechanism", *mechanisms))), "inside": inside}
     eps, shares_in, sims, record["full"] = _calibrate_and_fit(
         out / "full", fixed={}, seed=study_seed(seed, 0), **common)
     rows.append({"mechanism": "none (full model)", "fixed_at": np.nan, "final_epsilon": eps,
@@ -302,7 +309,7 @@ def ablate(out: Path, *, mechanisms=MECHANISMS, quick: bool = False, seed: int =
         sel = select_models(out / name / "selection", name, settings=settings,
                             seed=study_seed(seed, 100 + index), workers=workers,
                             scheduler=scheduler, resume=resume, table=table,
-                            inside=inside)
+                            inside=inside, remake=common["remake"])
         report(f"{name} model selection", t0)
         record[name] = {"calibration": rec, "selection": sel}
         rows.append({"mechanism": name, "fixed_at": OFF, "final_epsilon": eps,

@@ -11,6 +11,7 @@ line naming the file and the field.
 from __future__ import annotations
 
 import math
+import shlex
 from dataclasses import asdict
 from pathlib import Path
 
@@ -43,6 +44,7 @@ from runtime.fields import (
 from runtime.fields import seed as root_seed
 from runtime.files import read_own_json
 from runtime.manifests import write_manifest
+from runtime.words import shell_word
 from sim.errors import InputError, printable
 
 RECORD_FILE = "calibration.json"
@@ -59,6 +61,21 @@ def study_sizes(quick: bool, settings: Settings | None, draws: int | None
     """A study's calibration settings and predictive draws: given, or quick, or shipped."""
     return (settings or (QUICK if quick else DEFAULT),
             draws or (QUICK_DRAWS if quick else DRAWS))
+
+
+def resume_command(study: str, out: Path, *, quick: bool, seed: int,
+                   options: tuple[str, ...] = ()) -> str:
+    """The command that goes on with a study as it was begun, for remedies to copy.
+
+    ``study``: the subcommand and its flag (``"validate --leave-one-out"``); ``options``:
+    what else decides what the study makes (an ablation's mechanisms, a recovery's
+    truths). Without them a remedy resumed another study: refused for its settings or
+    seed, or, without ``--mechanism``, an ablation of one mechanism grown to all seven.
+    Each word is quoted as the shell needs it (:func:`runtime.words.shell_word`).
+    """
+    words = ["coprod", *study.split(), *(["--quick"] if quick else []), "--seed",
+             str(seed), *options, "--resume", "--out"]
+    return f"{shlex.join(words)} {shell_word(out)}"
 
 
 def finished(directory: Path) -> bool:

@@ -40,10 +40,9 @@ from calibration.predictive_check import predictive_counts
 from runtime.fields import whole
 from runtime.files import writes
 from runtime.manifests import Manifest
-from runtime.words import shell_word
 from sim.catalogue import COORDINATORS, TABLE2_IDS
 from sim.errors import InputError
-from studies.calibrations import calibrate_or_reuse, study_seed, study_sizes
+from studies.calibrations import calibrate_or_reuse, resume_command, study_seed, study_sizes
 from studies.shipped import ShippedStudy
 
 COLUMNS = ["activity", "coordinator", "observed", "predicted_median", "low_90", "high_90",
@@ -94,18 +93,48 @@ class LeaveOneOut(ShippedStudy):
                              rows=summary["shares"],
                              numeric=tuple(c for c in COLUMNS[2:] if c != "inside"),
                              bounds=dict.fromkeys(shares, (0.0, 1.0)), flags=("inside",))
+        _check_shares(frame, folder / LOO_OUTPUTS[0])
         activities = frame.activity.astype(str)
-        unknown = ~activities.isin(TABLE2_IDS)
-        if unknown.any():  # (the manifest's genuine entry was blamed for it)
-            row = int(unknown.to_numpy().argmax())
-            raise InputError(f"{folder / LOO_OUTPUTS[0]}: row {row + 2}, column 'activity'",
-                             activities.iloc[row], f"allowed: one of Table 2's activities "
-                             f"({', '.join(TABLE2_IDS)}); make it again with '{MADE_BY}'",
-                             problem="an activity no study leaves out:")
         # One calibration per activity left out (each named by it).
         manifest.entries("calibrations", [a for a in TABLE2_IDS if a in set(activities)],
                          "calibrations")
         return cls(frame, manifest)
+
+
+def _check_shares(frame: pd.DataFrame, path: Path) -> None:
+    """Refuse a table whose rows are not each left-out activity's three shares, once each.
+
+    Its activities name the study's calibrations: a row of an unknown activity, of an
+    unknown coordinator, or a share twice (a row moved to another activity) is named
+    here, in the table, not blamed on the manifest's genuine calibrations.
+    """
+    def text(value) -> str:
+        return "" if pd.isna(value) else str(value)
+
+    seen, again = set(), f"make it again with '{MADE_BY}'"
+    for row, (activity, coordinator) in enumerate(zip(frame.activity, frame.coordinator,
+                                                      strict=True)):
+        activity, coordinator = text(activity), text(coordinator)
+        where = f"{path}: row {row + 2}"
+        if activity not in TABLE2_IDS:
+            raise InputError(f"{where}, column 'activity'", activity, f"allowed: one of "
+                             f"Table 2's activities ({', '.join(TABLE2_IDS)}); {again}",
+                             problem="an activity no study leaves out:")
+        if coordinator not in COORDINATORS:
+            raise InputError(f"{where}, column 'coordinator'", coordinator, "allowed: "
+                             f"{', '.join(COORDINATORS)}; {again}",
+                             problem="not a coordinator:")
+        if (activity, coordinator) in seen:
+            raise InputError(where, f"{activity}: {coordinator}", f"each activity's share "
+                             f"of each coordinator once; {again}", problem="a share twice:")
+        seen.add((activity, coordinator))
+    left_out = {a for a, _ in seen}
+    short = next((a for a in TABLE2_IDS if a in left_out and any(
+        (a, c) not in seen for c in COORDINATORS)), None)
+    if short is not None:
+        raise InputError(str(path), short, f"its {len(COORDINATORS)} shares "
+                         f"({', '.join(COORDINATORS)}); {again}",
+                         problem="an activity without all its shares:")
 
 
 def naive_shares(table: SurveyTable, left_out: str) -> np.ndarray:
@@ -192,9 +221,9 @@ def leave_one_out(out: Path, *, activities=TABLE2_IDS, quick: bool = False, seed
         directory = Path(out) / left_out
         used = tuple(a for a in TABLE2_IDS if a != left_out)
         record[left_out] = calibrate_or_reuse(
-            directory, resume=resume, remake=f"coprod validate --leave-one-out --resume "
-            f"--out {shell_word(out)}", record={"seed": study_seed(seed, index),
-                                    "activities_used": list(used)},
+            directory, resume=resume, remake=resume_command(
+                "validate --leave-one-out", out, quick=quick, seed=seed),
+            record={"seed": study_seed(seed, index), "activities_used": list(used)},
             seed=study_seed(seed, index), workers=workers, scheduler=scheduler,
             observed=table, settings=settings, activities=used, inside=inside)
         posterior = load_posterior(directory, inside=inside)

@@ -39,7 +39,13 @@ from runtime.words import shell_word
 from sim import run
 from sim.catalogue import TABLE2_IDS, activity
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS, from_unit
-from studies.calibrations import calibrate_or_reuse, finished, study_seed, study_sizes
+from studies.calibrations import (
+    calibrate_or_reuse,
+    finished,
+    resume_command,
+    study_seed,
+    study_sizes,
+)
 
 COLUMNS = ["truth_id", "parameter", "truth", "posterior_median", "low_90", "high_90",
            "covered", "error", "relative_width"]
@@ -86,16 +92,26 @@ def truth_rows(k: int, truth: dict, posterior: Posterior) -> list[dict]:
     return rows
 
 
+def resume_recovery(out: Path, *, quick: bool, seed: int, truths: int) -> str:
+    """The command that goes on with a recovery as it was begun (for remedies)."""
+    return resume_command("recovery", out, quick=quick, seed=seed,
+                          options=("--truths", str(truths)))
+
+
 def _truth_record(directory: Path, k: int, truth: dict, table_seed: int,
-                  inside=None) -> None:
-    """Write (or, on resume, check) the truth a folder was calibrated for."""
+                  inside=None, remake: str | None = None) -> None:
+    """Write (or, on resume, check) the truth a folder was calibrated for.
+
+    ``remake``: the command that resumes the study (:func:`resume_command`), for messages.
+    """
     path = directory / TRUTH_FILE
     record = {"truth_id": k, "parameters": truth, "table_seed": table_seed}
     if path.exists():
         # Deleted, the record is written again once the calibration beside it is
         # accepted as this truth's (:func:`recover`): nothing calibrated is lost.
-        again = (f"coprod recovery --resume --out {shell_word(directory.parent)} after deleting "
-                 f"{path}, or put back folders renamed or swapped")
+        remake = remake or f"coprod recovery --resume --out {shell_word(directory.parent)}"
+        again = (f"{remake} after deleting {shell_word(path)}, or put back folders renamed "
+                 "or swapped")
         stored = read_own_json(path, again, inside=inside)
         fields = Fields(stored, path, again)
         why = {"truth_id": "the truth this folder holds in this study (folders renamed "
@@ -142,6 +158,7 @@ def recover(out: Path, *, truths: int = 20, quick: bool = False, seed: int = 0,
     """
     settings, _ = study_sizes(quick, settings, None)
     rows, record = [], {}
+    remake = resume_recovery(out, quick=quick, seed=seed, truths=truths)
     for k in range(truths):
         t0 = time.perf_counter()
         directory = Path(out) / truth_folder(k)
@@ -158,15 +175,15 @@ def recover(out: Path, *, truths: int = 20, quick: bool = False, seed: int = 0,
         lost = not (directory / TRUTH_FILE).exists() and (
             finished(directory) or (directory / "abc.db").exists())
         if not lost:
-            _truth_record(directory, k, truth, table_seed, here)
+            _truth_record(directory, k, truth, table_seed, here, remake)
         made = calibrate_or_reuse(directory, resume=resume,
-                                  remake=f"coprod recovery --resume --out {shell_word(out)}",
+                                  remake=remake,
                                   seed=study_seed(seed, CALIBRATION_SEEDS + k),
                                   workers=workers, scheduler=scheduler,
                                   observed=synthetic_table(truth, table_seed),
                                   settings=settings, inside=here)
         if lost:
-            _truth_record(directory, k, truth, table_seed, here)
+            _truth_record(directory, k, truth, table_seed, here, remake)
         posterior = load_posterior(directory, inside=here)
         rows += truth_rows(k, truth, posterior)
         record[truth_folder(k)] = made

@@ -37,7 +37,7 @@ from scenarios.spec import load_scenario, shipped_names
 from sim.errors import InputError, printable
 from studies import effect_recovery as effects
 from studies.calibrations import study_seed
-from studies.parameter_recovery import recover, summarise, truth_folder
+from studies.parameter_recovery import recover, resume_recovery, summarise, truth_folder
 from studies.shipped import ShippedStudy
 
 EFFECTS_FILE = "effects.csv"
@@ -120,17 +120,19 @@ class RecoveryStudy(ShippedStudy):
         return cls(parameters, summary, policy, policy_summary, manifest)
 
 
-def _remake_effects(out: Path, deleted: Path | str) -> str:
+def _remake_effects(out: Path, deleted: Path | str, remake: str | None = None) -> str:
     """How a recovery in ``out`` makes kept policy effects again: delete them, resume.
 
     Deleting the effects is enough: their record (:data:`EFFECTS_RECORD`) is written
-    again before them.
+    again before them. ``remake``: the command that resumes the study as it was begun
+    (:func:`studies.calibrations.resume_command`); without, its folder alone.
     """
-    return (f"coprod recovery --resume --out {shell_word(out)} after deleting {deleted} "
-            "(--resume then runs those effects again)")
+    remake = remake or f"coprod recovery --resume --out {shell_word(out)}"
+    return f"{remake} after deleting {deleted} (--resume then runs those effects again)"
 
 
-def check_effects_made(path: Path, made: dict, *, inside=None) -> None:
+def check_effects_made(path: Path, made: dict, *, inside=None,
+                       remake: str | None = None) -> None:
     """Refuse a truth's kept effects made otherwise than ``made`` says, in one line.
 
     ``made``: the replicates at the truth, the posterior draws and the seed a run gives
@@ -139,7 +141,7 @@ def check_effects_made(path: Path, made: dict, *, inside=None) -> None:
     been reused silently, and the manifest would say the new ones.
     """
     record = path.with_name(EFFECTS_RECORD)
-    again = _remake_effects(path.parent.parent, path)
+    again = _remake_effects(path.parent.parent, shell_word(path), remake)
     if not os.path.lexists(record):  # (a folder or a FIFO there is refused as read)
         raise InputError(str(record), "no such file", f"the record of how {path.name} was "
                          f"made (replicates, draws, seed); make it again with '{again}'",
@@ -155,7 +157,7 @@ def check_effects_made(path: Path, made: dict, *, inside=None) -> None:
                             f"{', '.join(made)}", problem="kept effects made otherwise:")
 
 
-def refuse_unrecorded_effects(out: Path, truths: int) -> None:
+def refuse_unrecorded_effects(out: Path, truths: int, remake: str | None = None) -> None:
     """Name, before anything runs, every truth whose kept effects lack their record.
 
     A recovery kept before effects had their record (:data:`EFFECTS_RECORD`) was
@@ -169,13 +171,13 @@ def refuse_unrecorded_effects(out: Path, truths: int) -> None:
         named = listing(old if len(old) <= 6 else [*old[:5], f"{len(old) - 5} more"])
         raise InputError(str(out), named, f"allowed: {EFFECTS_FILE} kept with its "
                          f"{EFFECTS_RECORD} (replicates, draws, seed); make them again with "
-                         f"'{_remake_effects(out, f'their {EFFECTS_FILE}')}'",
+                         f"'{_remake_effects(out, f'their {EFFECTS_FILE}', remake)}'",
                          problem=f"{EFFECTS_FILE} without {EFFECTS_RECORD} in",
                          shown=named)
 
 
 def read_kept_effects(path: Path, truth_id: int, scenarios: list[str], *,
-                      inside=None) -> pd.DataFrame:
+                      inside=None, remake: str | None = None) -> pd.DataFrame:
     """A truth's kept policy effects (``truth_NN/effects.csv``), checked as written.
 
     Exactly the rows :func:`studies.effect_recovery.effect_rows` writes for truth
@@ -183,7 +185,7 @@ def read_kept_effects(path: Path, truth_id: int, scenarios: list[str], *,
     of another truth, with a row dropped, doubled or of an unknown scenario is one line:
     the study would otherwise write tables its own reader calls damaged.
     """
-    again = _remake_effects(path.parent.parent, path)
+    again = _remake_effects(path.parent.parent, shell_word(path), remake)
     kept = read_own_csv(path, again, columns=tuple(effects.COLUMNS),
                         numeric=effects.NUMERIC_COLUMNS, inside=inside)
     if kept["covered"].dtype != bool:
@@ -284,13 +286,14 @@ def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int
     replicates, draws = ((effects.QUICK_REPLICATES, effects.QUICK_DRAWS) if quick
                          else (effects.REPLICATES, effects.DRAWS))
     frames = []
+    remake = resume_recovery(out, quick=quick, seed=seed, truths=truths)
 
     def policy_effects(k: int, truth: dict, posterior: Posterior, here) -> None:
         path = out / truth_folder(k) / EFFECTS_FILE
         made = {"replicates_at_truth": replicates, "posterior_draws": draws,
                 "seed": study_seed(seed, EFFECT_SEEDS + k)}
         if resume and path.is_file():
-            check_effects_made(path, made, inside=here)
+            check_effects_made(path, made, inside=here, remake=remake)
         else:
             # The record first: effects written without it (the run stopped between the
             # two files) would be refused on resume; a record without effects is remade.
@@ -302,10 +305,11 @@ def run_recovery(out: Path, *, truths: int, quick: bool, seed: int, workers: int
                 inside=here)
         # The study summarises what it keeps, as written: a study resumed from its kept
         # files (or their copy on another machine) gives the same tables to the last digit.
-        frames.append(read_kept_effects(path, k, [a.name for a in scenarios], inside=here))
+        frames.append(read_kept_effects(path, k, [a.name for a in scenarios], inside=here,
+                                        remake=remake))
 
     if resume:
-        refuse_unrecorded_effects(out, truths)
+        refuse_unrecorded_effects(out, truths, remake)
     frame, record = recover(out, truths=truths, quick=quick, seed=seed, workers=workers,
                             scheduler=scheduler, resume=resume, each=policy_effects,
                             inside=inside)

@@ -177,3 +177,18 @@ def test_one_way_lists_names_for_report_readme_and_messages(items, sep, said):
     from runtime.words import listing
 
     assert listing(items, sep) == said
+
+
+def test_the_reports_next_step_for_scenarios_is_a_command_to_copy(tmp_path):
+    # '--out /tmp/s p/scenarios' split in two, and 'coprod compare' named no --out.
+    import shlex
+    from types import SimpleNamespace
+
+    from coprod.report_sections import _scenarios_missing
+
+    folder = tmp_path / "s p"
+    _, hint = _scenarios_missing(SimpleNamespace(waves=None, scenarios=None,
+                                                 directory=folder))
+    run, compare = hint.split(", then ")
+    assert shlex.split(run)[-2:] == ["--out", str(folder / "scenarios")]
+    assert shlex.split(compare) == ["coprod", "compare", "--out", str(folder / "scenarios")]

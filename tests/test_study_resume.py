@@ -615,6 +615,57 @@ def test_a_damaged_kept_file_of_a_study_says_how_the_study_mends_it(tmp_path):
                     f" after deleting {folder / 'selection' / SELECTION_FILE}")
 
 
+@pytest.mark.parametrize(("tamper", "words"), [
+    (lambda t: t.assign(activity=t.activity.replace("social", "physical")),
+     ["a share twice", "physical: municipality"]),
+    (lambda t: t.assign(coordinator=t.coordinator.replace("voluntary", "<b>x</b>")),
+     ["row 3, column 'coordinator'", "not a coordinator"]),
+    (lambda t: t.assign(activity=[None, *t.activity[1:]]),
+     ["row 2, column 'activity'", "''"]),
+])
+def test_a_leave_one_out_table_not_as_written_is_named_in_the_table(tmp_path, tamper,
+                                                                     words):
+    # A row moved to another activity showed a share twice in the report, or blamed the
+    # manifest's genuine 'social' calibration; a coordinator of any name was shown.
+    from studies.leave_one_out import LeaveOneOut
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "v"
+    shutil.copytree(ROOT / "calibration" / "data" / "validation", folder)
+    table = pd.read_csv(folder / "leave_one_out.csv")
+    tamper(table).to_csv(folder / "leave_one_out.csv", index=False)
+    with pytest.raises(InputError) as err:
+        LeaveOneOut.read_shipped(folder)
+    text = library_refusal(err, "leave_one_out.csv: row", *words)
+    assert "field 'calibrations'" not in text
+
+
+def test_a_study_remedy_resumes_the_study_as_it_was_begun(tmp_path):
+    # 'coprod ablate --resume --out A' for a --quick --seed 7 --mechanism trust_weight
+    # study was refused for its settings, or grew it to all seven mechanisms.
+    import shlex
+
+    from studies.ablation import SELECTION_FILE, _selection_record
+    from studies.calibrations import resume_command
+    from studies.parameter_recovery import resume_recovery
+
+    out = tmp_path / "-a b"
+    said = resume_command("ablate", out, quick=True, seed=7,
+                          options=("--mechanism", "trust_weight"))
+    assert shlex.split(said) == ["coprod", "ablate", "--quick", "--seed", "7", "--mechanism",
+                                 "trust_weight", "--resume", "--out", str(out)]
+    relative = resume_command("ablate", "-a", quick=False, seed=1)
+    assert shlex.split(relative)[-1] == "./-a"  # not read as an option
+    assert shlex.split(resume_recovery(out, quick=False, seed=3, truths=20))[2:] == [
+        "--seed", "3", "--truths", "20", "--resume", "--out", str(out)]
+    path = out / "trust_weight" / "selection" / SELECTION_FILE
+    path.parent.mkdir(parents=True)
+    path.write_text("{")
+    with pytest.raises(InputError) as err:
+        _selection_record(path, "trust_weight", 1, remake=said)
+    library_refusal(err, f"'{said} after deleting {shlex.quote(str(path))}")
+
+
 def test_a_model_selection_rebuilt_from_its_history_keeps_its_sampling(tmp_path):
     # Rebuilt after its record was deleted, it recorded the rebuild's 0.1 s.
     from studies.ablation import SELECTION_FILE, select_models
