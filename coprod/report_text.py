@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 
 import numpy as np
 import pandas as pd
@@ -148,8 +149,29 @@ def took(duration: tuple[float, str] | None) -> str:
 
 
 def without_machine_folder(command: str) -> str:
-    """A shipped command without the folder of the machine it was made on (``--out DIR``)."""
-    return re.sub(r"--out\s+\S+", "--out DIR", command)
+    """A shipped command without the folder of the machine it was made on (``--out DIR``).
+
+    A command line is read as the shell reads it, so that a quoted folder with a space
+    goes whole (``--out '/tmp/a b'`` was shown as ``--out DIR b'``); anything else (a
+    Python call, unbalanced quotes) loses what follows ``--out`` up to a space.
+    """
+    try:
+        words = shlex.split(command) if command.startswith("coprod ") else None
+    except ValueError:
+        words = None
+    if words is None:
+        return re.sub(r"--out(=|\s+)\S+", "--out DIR", command)
+    shown, folder = [], False
+    for word in words:
+        if folder:
+            word, folder = "DIR", False
+        elif word == "--out":
+            folder = True
+        elif word.startswith("--out="):
+            shown.append("--out")
+            word = "DIR"
+        shown.append(word)
+    return shlex.join(shown)
 
 
 # ---- surveys --------------------------------------------------------------------------

@@ -192,3 +192,14 @@ def test_the_reports_next_step_for_scenarios_is_a_command_to_copy(tmp_path):
     run, compare = hint.split(", then ")
     assert shlex.split(run)[-2:] == ["--out", str(folder / "scenarios")]
     assert shlex.split(compare) == ["coprod", "compare", "--out", str(folder / "scenarios")]
+
+
+def test_a_shipped_command_loses_its_whole_quoted_folder():
+    # "--out '/tmp/a b'" was shown as "--out DIR b'".
+    from coprod.report_text import without_machine_folder
+
+    assert without_machine_folder("coprod ablate --seed 2015 --out '/tmp/a b' --workers 2") \
+        == "coprod ablate --seed 2015 --out DIR --workers 2"
+    assert without_machine_folder("coprod recovery --out=/x/y --seed 1") == \
+        "coprod recovery --out DIR --seed 1"
+    assert without_machine_folder("coprod.recovery()") == "coprod.recovery()"
