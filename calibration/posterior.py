@@ -125,7 +125,7 @@ def load_posterior(path: str | Path | None = None, *, inside=None) -> Posterior:
     frame = read_own_csv(csv_file, again, inside=inside)
     manifest = (read_own_json(manifest_file, again, inside=inside)
                 if manifest_file.is_file() else {})
-    columns, w = _checked_columns(frame, csv_file)
+    columns, w = _checked_columns(frame, csv_file, again)
     # A posterior has one row per particle: fewer than its calibration made is a
     # truncated file, not a smaller posterior.
     particles = manifest.get("settings", {}).get("population_size") \
@@ -184,35 +184,38 @@ def _study_particles(path, inside=None) -> int | None:
     return None if settings is None else settings["population_size"]
 
 
-def _checked_columns(frame: pd.DataFrame, csv_file) -> tuple[list[str], np.ndarray]:
+def _checked_columns(frame: pd.DataFrame, csv_file, remake: str = "coprod calibrate --out DIR"
+                     ) -> tuple[list[str], np.ndarray]:
     """The inputs' columns of ``posterior.csv`` checked (in place) and its weights.
 
     Unknown or missing columns and values outside their ranges are one line naming the
-    cell.
+    cell, with ``remake``, the command that makes the file again.
     """
+    again = f"; make it again with '{remake}'"
     missing = [c for c in (*FREE, "weight") if c not in frame.columns]
     if missing:
         raise InputError(f"{csv_file}: header", ",".join(frame.columns),
                          "required columns: the free parameters and weight; missing: "
-                         + ", ".join(missing))
+                         + ", ".join(missing) + again)
     unknown = [c for c in frame.columns if c != "weight" and (
         c not in PARAMETERS or PARAMETERS[c].kind not in ("free", "assumption"))]
     if unknown:
         raise InputError(f"{csv_file}: header", ",".join(unknown), "allowed columns: free "
-                         "parameters, assumptions and weight", problem="unknown columns")
+                         "parameters, assumptions and weight" + again,
+                         problem="unknown columns")
     columns = [c for c in PARAMETERS if c in frame.columns]
     for name in columns:
         p = PARAMETERS[name]
         allowed = ("allowed: one of " + ", ".join(
             f"{int(p.low) + i} ({level})" for i, level in enumerate(p.levels))
             if p.levels else f"allowed: a number from {p.low} to {p.high}")
-        frame[name] = _numbers(frame, name, csv_file, p.low, p.high, allowed,
+        frame[name] = _numbers(frame, name, csv_file, p.low, p.high, allowed + again,
                                whole=bool(p.levels))
     w = _numbers(frame, "weight", csv_file, 0.0, np.inf,
-                 "allowed: a finite number >= 0").to_numpy()
+                 "allowed: a finite number >= 0" + again).to_numpy()
     if not w.max(initial=0.0) > 0:
         raise InputError(f"{csv_file}: column 'weight'", "sum 0",
-                         "weights must be >= 0 with a positive sum")
+                         "weights must be >= 0 with a positive sum" + again)
     return columns, normalised(w)
 
 

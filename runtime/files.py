@@ -287,6 +287,12 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
             pd.errors.ParserError) as err:
         raise InputError(str(path), str(err).split("\n")[0], again,
                          problem="malformed file:") from None
+    # pandas renames a column named twice ('a', 'a.1'): named here as the file holds it.
+    header = next(csv.reader(io.StringIO(text.lstrip("\n").split("\n", 1)[0])), [])
+    twice = next((c for i, c in enumerate(header) if c in header[:i]), None)
+    if twice is not None:
+        raise InputError(f"{path}: header", twice, f"each column once; {again}",
+                         problem="a column twice:")
     missing = [c for c in columns if c not in frame.columns]
     if missing or frame.empty:
         raise InputError(str(path), ",".join(map(str, frame.columns)) or "no rows",

@@ -714,3 +714,15 @@ def test_one_of_coprods_own_files_too_large_says_how_to_make_it_again(tmp_path):
             read(path, "coprod fit --out here")
         library_refusal(err, "too large", f"files up to {MAX_INPUT_BYTES:,} bytes",
                         "make it again with 'coprod fit --out here'")
+
+
+def test_a_column_named_twice_in_one_of_coprods_tables_is_named_as_written(tmp_path):
+    # pandas renamed the second 'weight' to 'weight.1', and that name was shown.
+    from runtime.files import read_own_csv
+
+    path = tmp_path / "posterior.csv"
+    path.write_text("weight,trust_weight,weight\n1,0.5,1\n")
+    with pytest.raises(InputError) as err:
+        read_own_csv(path, "coprod calibrate --out DIR")
+    text = library_refusal(err, "posterior.csv: header", "a column twice", "'weight'")
+    assert "weight.1" not in text

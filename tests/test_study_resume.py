@@ -608,6 +608,10 @@ def test_a_damaged_kept_file_of_a_study_says_how_the_study_mends_it(tmp_path):
     text = library_refusal(err, "too large", "the study's command with --resume",
                            "restore the folder")
     assert "coprod calibrate --out" not in text
+    (folder / "posterior.csv").write_text("weight\n1\n")  # a header error gave no remedy
+    with pytest.raises(InputError) as err:
+        load_posterior(folder)
+    library_refusal(err, "header", "the study's command with --resume")
     (folder / "selection" / SELECTION_FILE).write_text("{")
     with pytest.raises(InputError) as err:
         _selection_record(folder / "selection" / SELECTION_FILE, "trust_weight", 1)
