@@ -491,7 +491,7 @@ def data_flags(waves) -> str:
     """``--data ...`` as the commands in the report's hints take it ('' for 2015's)."""
     if waves is None or waves.shipped_2015:
         return ""
-    return "".join(f" --data {shlex.quote(w.label)}" for w in waves.waves)
+    return "".join(f" --data {shell_word(w.label)}" for w in waves.waves)
 
 
 def reproduce_context(inp: ReportInputs, figures: Path) -> dict:
@@ -597,7 +597,7 @@ class Section:
 def _survey_missing(inp: ReportInputs) -> tuple[str, str]:
     flags = data_flags(inp.waves)
     # coprod survey reads one CSV: the first wave's file
-    first = "" if not flags else f" --data {shlex.quote(inp.waves.waves[0].source)}"
+    first = "" if not flags else f" --data {shell_word(inp.waves.waves[0].source)}"
     return (f"the {'2015 ' if not flags else ''}survey with its intervals",
             f"coprod survey{first} --out {shell_word(inp.directory / 'survey')}")
 

@@ -287,8 +287,13 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
             pd.errors.ParserError) as err:
         raise InputError(str(path), str(err).split("\n")[0], again,
                          problem="malformed file:") from None
-    # pandas renames a column named twice ('a', 'a.1'): named here as the file holds it.
-    header = next(csv.reader(io.StringIO(text.lstrip("\n").split("\n", 1)[0])), [])
+    # pandas renames a column named twice ('a', 'a.1'): named here as the file holds it
+    # (its header: the first line with anything on it, a byte-order mark aside).
+    first = next((line for line in text.lstrip("\ufeff").splitlines() if line.strip()), "")
+    try:
+        header = next(csv.reader([first]), [])
+    except csv.Error:  # (a quoted name spanning lines: pandas has read it as it can)
+        header = []
     twice = next((c for i, c in enumerate(header) if c in header[:i]), None)
     if twice is not None:
         raise InputError(f"{path}: header", twice, f"each column once; {again}",

@@ -227,8 +227,15 @@ def _selection_record(path: Path, mechanism: str, seed: int, inside=None,
     if "simulations_given_up" in record:  # (older records do not say)
         kept["simulations_given_up"] = fields("simulations_given_up", whole(0, 2**53),
                                               "a whole number from 0 to 2**53")
-    # Of another seed or model, deleting the file would not help: another --out would.
-    other = Fields(record, path, "coprod ablate in another --out")
+    # Damaged (not a seed, a version or a name at all), the record is made again by
+    # deleting it; of another seed or model, deleting the file would not help: resuming
+    # with the study's own options, or another --out, would.
+    fields("seed", whole(0, 2**63 - 1), "a whole number from 0 to 2**63-1")
+    fields("model_version", whole(1), "a whole number >= 1")
+    if "mechanism" in record:
+        fields("mechanism", lambda v: isinstance(v, str), "a mechanism's name")
+    other = Fields(record, path, "the --seed and --quick the study was begun with, or "
+                   "coprod ablate in another --out")
     # The mechanism before the seed: selections swapped between mechanisms differ in
     # their seeds too (each derives from --seed and the mechanism).
     # A record made before selections recorded their mechanism is told by its seed alone.
@@ -291,7 +298,7 @@ def ablate(out: Path, *, mechanisms=MECHANISMS, quick: bool = False, seed: int =
     common = {"settings": settings, "draws": draws, "workers": workers,
               "scheduler": scheduler, "resume": resume, "table": table,
               "remake": resume_command("ablate", out, quick=quick, seed=seed, options=(
-                  () if set(mechanisms) == set(MECHANISMS) else
+                  () if tuple(mechanisms) == MECHANISMS else  # (their order is the rows')
                   ("--mechanism", *mechanisms))), "inside": inside}
     eps, shares_in, sims, record["full"] = _calibrate_and_fit(
         out / "full", fixed={}, seed=study_seed(seed, 0), **common)

@@ -153,7 +153,8 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
 
     def not_this_studys(key: str, words: str, allowed: str) -> InputError:
         return InputError(f"{directory / RECORD_FILE}: field '{key}'", kept[key],
-                          f"allowed: {allowed}; put back folders renamed or swapped, or "
+                          f"allowed: {allowed}; resume with the --seed and --quick the "
+                          "study was begun with, put back folders renamed or swapped, or "
                           "choose another --out to start a study of these",
                           problem="a calibration not made with this study's "
                           f"{words.split(' (')[0]}:", shown=as_json(kept[key]))
@@ -218,10 +219,10 @@ def calibration_record(directory: Path, remake: str, *, inside=None) -> dict:
     directory = Path(directory)
     path = directory / RECORD_FILE
     if (directory / "abc.db").is_file():
-        again = (f"{remake} (delete {directory / 'posterior.csv'} first: --resume then "
-                 "rebuilds it from abc.db)")
+        again = (f"{remake} (delete {shell_word(directory / 'posterior.csv')} first: "
+                 "--resume then rebuilds it from abc.db)")
     else:
-        again = (f"{remake} (restore {directory} from where it was kept, e.g. "
+        again = (f"{remake} (restore {shell_word(directory)} from where it was kept, e.g. "
                  "study_parts/; or delete it: --resume then calibrates it again)")
     record = read_own_json(path, again, inside=inside)
     fields = Fields(record, path, again)

@@ -110,7 +110,8 @@ def _truth_record(directory: Path, k: int, truth: dict, table_seed: int,
         # Deleted, the record is written again once the calibration beside it is
         # accepted as this truth's (:func:`recover`): nothing calibrated is lost.
         remake = remake or f"coprod recovery --resume --out {shell_word(directory.parent)}"
-        again = (f"{remake} after deleting {shell_word(path)}, or put back folders renamed "
+        again = ("the --seed, --quick and --truths the study was begun with; or "
+                 f"{remake} after deleting {shell_word(path)}; or put back folders renamed "
                  "or swapped")
         stored = read_own_json(path, again, inside=inside)
         fields = Fields(stored, path, again)

@@ -726,3 +726,21 @@ def test_a_column_named_twice_in_one_of_coprods_tables_is_named_as_written(tmp_p
         read_own_csv(path, "coprod calibrate --out DIR")
     text = library_refusal(err, "posterior.csv: header", "a column twice", "'weight'")
     assert "weight.1" not in text
+
+
+@pytest.mark.parametrize("text", [
+    "weight,trust_weight\r1,0.5\r",  # bare CR line ends: a traceback from the header check
+    "\ufeffweight,trust_weight,weight\n1,0.5,1\n",  # a byte-order mark: pandas' name shown
+    "\n\nweight,trust_weight,weight\n1,0.5,1\n",  # blank lines first
+])
+def test_a_tables_header_is_read_as_pandas_reads_it(tmp_path, text):
+    from runtime.files import read_own_csv
+
+    path = tmp_path / "posterior.csv"
+    path.write_text(text, newline="")
+    if text.count("weight") == 2:
+        assert list(read_own_csv(path, "coprod x").columns) == ["weight", "trust_weight"]
+        return
+    with pytest.raises(InputError) as err:
+        read_own_csv(path, "coprod x")
+    library_refusal(err, "a column twice", "'weight'")

@@ -203,3 +203,14 @@ def test_a_shipped_command_loses_its_whole_quoted_folder():
     assert without_machine_folder("coprod recovery --out=/x/y --seed 1") == \
         "coprod recovery --out DIR --seed 1"
     assert without_machine_folder("coprod.recovery()") == "coprod.recovery()"
+
+
+def test_a_hints_data_file_starting_with_a_dash_is_not_read_as_an_option():
+    # 'coprod fit --data -u.csv' failed with "expected one argument".
+    import shlex
+    from types import SimpleNamespace
+
+    from coprod.report_sections import data_flags
+
+    waves = SimpleNamespace(shipped_2015=False, waves=[SimpleNamespace(label="-u.csv")])
+    assert shlex.split(data_flags(waves)) == ["--data", "./-u.csv"]
