@@ -227,6 +227,13 @@ class Fields:
             raise self.refuse(key, value, allowed, problem=problem)
         return tuple(value) if isinstance(value, list) else value  # as __call__ gives it
 
+    def only(self, keys, *, problem: str = "invalid value") -> None:
+        """Refuse the first field not among ``keys``: no record of its kind holds it."""
+        extra = next((k for k in self.record if k not in keys), None)
+        if extra is not None:
+            raise self.refuse(extra, self.record[extra], "no such field: the record holds "
+                              + ", ".join(keys), problem=problem)
+
 
 # ---- cells of a table coprod wrote ----------------------------------------------------
 def _cell(path, frame, row: int, column: str, allowed: str, remake: str, *,

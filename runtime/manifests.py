@@ -188,30 +188,29 @@ class Manifest:
         return fields(key, fits, allowed) if default is _ABSENT else \
             fields(key, fits, allowed, default)
 
-    def entries(self, key: str, names, what: str) -> Mapping | None:
+    def entries(self, key: str, names) -> Mapping | None:
         """The object ``key`` (None when absent or null), with an entry for each of ``names``.
 
-        ``what``: what the entries are, for the message. An entry of another name (a
-        calibration the study does not have) or one of ``names`` missing is one line
-        naming it: the study's time was summed over its entries, an extra one counted
-        as its own and a missing one dropped while the total was still called all of it.
+        An entry of another name (a calibration the study does not have) or one of
+        ``names`` missing is one line naming it: the study's time was summed over its
+        entries, an extra one counted as its own and a missing one dropped while the
+        total was still called all of it.
         """
         from runtime.words import listing
 
         value = self.field(key, lambda v: v is None or isinstance(v, dict),
-                           f"{what} by name (an object), or null", None)
+                           f"the {key} by name (an object), or null", None)
         if value is None:
             return None
         where = f"{self.source or 'manifest.json'}: field '{key}'"
         again = f"make it again with '{self.remake or 'the command that made it'}'"
         other = next((n for n in value if n not in names), None)
         if other is not None:
-            shown = list(names) if len(names) <= 6 else [*names[:5], f"{len(names) - 5} more"]
-            raise InputError(where, other, f"allowed: {listing(shown)}, the study's own; "
-                             f"{again}", problem=f"{what} the study does not have:")
+            raise InputError(where, other, f"allowed: {listing(names, most=6)}, the "
+                             f"study's own; {again}", problem=f"{key} the study does not have:")
         missing = next((n for n in names if n not in value), None)
         if missing is not None:
-            raise InputError(where, missing, f"one entry for each of the study's {what} "
+            raise InputError(where, missing, f"one entry for each of the study's {key} "
                              f"({len(names)}); {again}", problem="missing entry:")
         return value
 

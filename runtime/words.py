@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import shlex
 
-def listing(items: list[str], sep: str = ", ") -> str:
+
+def listing(items: list[str], sep: str = ", ", *, most: int | None = None) -> str:
     """``a``, ``a and b``, ``a, b and c``; with ``sep="; "``: ``a; b; and c``.
 
-    The semicolon form is for items that hold commas themselves.
+    The semicolon form is for items that hold commas themselves. ``most``: past that
+    many items, the first ``most - 1`` and how many more (``a, b and 5 more``).
     """
     items = list(items)
+    if most is not None and len(items) > most:
+        items = [*items[:most - 1], f"{len(items) - most + 1} more"]
     if len(items) <= 1:
         return "".join(items)
     return sep.join(items[:-1]) + ("; and " if sep == "; " else " and ") + items[-1]
@@ -21,8 +26,6 @@ def shell_word(value) -> str:
     arguments, and a relative one starting with '-' was read as an option (it is given
     as ``./-name``). Plain paths are left as they are.
     """
-    import shlex
-
     text = str(value)
     if text.startswith("-"):  # (only a relative path starts so)
         text = f"./{text}"

@@ -123,7 +123,7 @@ class Ablation(ShippedStudy):
                              bounds=dict.fromkeys(
                                  ("model_probability_full", "model_probability_ablated"),
                                  (0.0, 1.0)))
-        manifest.entries("calibrations", ["full", *mechanisms], "calibrations")
+        manifest.entries("calibrations", ["full", *mechanisms])
         return cls(frame, manifest)
 
 

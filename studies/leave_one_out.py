@@ -93,16 +93,13 @@ class LeaveOneOut(ShippedStudy):
                              rows=summary["shares"],
                              numeric=tuple(c for c in COLUMNS[2:] if c != "inside"),
                              bounds=dict.fromkeys(shares, (0.0, 1.0)), flags=("inside",))
-        _check_shares(frame, folder / LOO_OUTPUTS[0])
-        activities = frame.activity.astype(str)
         # One calibration per activity left out (each named by it).
-        manifest.entries("calibrations", [a for a in TABLE2_IDS if a in set(activities)],
-                         "calibrations")
+        manifest.entries("calibrations", _check_shares(frame, folder / LOO_OUTPUTS[0]))
         return cls(frame, manifest)
 
 
-def _check_shares(frame: pd.DataFrame, path: Path) -> None:
-    """Refuse a table whose rows are not each left-out activity's three shares, once each.
+def _check_shares(frame: pd.DataFrame, path: Path) -> list[str]:
+    """The activities the table leaves out, in Table 2's order; each with its three shares.
 
     Its activities name the study's calibrations: a row of an unknown activity, of an
     unknown coordinator, or a share twice (a row moved to another activity) is named
@@ -135,6 +132,7 @@ def _check_shares(frame: pd.DataFrame, path: Path) -> None:
         raise InputError(str(path), short, f"its {len(COORDINATORS)} shares "
                          f"({', '.join(COORDINATORS)}); {again}",
                          problem="an activity without all its shares:")
+    return [a for a in TABLE2_IDS if a in left_out]
 
 
 def naive_shares(table: SurveyTable, left_out: str) -> np.ndarray:

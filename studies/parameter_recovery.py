@@ -136,10 +136,7 @@ def _truth_record(directory: Path, k: int, truth: dict, table_seed: int,
                                         "this study's truths", problem=other)
             else:
                 fields.same(key, value, asked, problem=other)
-        extra = next((n for n in stored if n not in record), None)
-        if extra is not None:  # (as an input the truth lacks is: not this study's record)
-            raise fields.refuse(extra, stored[extra], "no such field: a truth's record holds "
-                                f"{', '.join(record)}", problem=other)
+        fields.only(record, problem=other)  # (as an input the truth lacks is)
         return
     directory.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(record, indent=2) + "\n", inside=inside)

@@ -115,8 +115,7 @@ class RecoveryStudy(ShippedStudy):
                                       columns=POLICY_SUMMARY_COLUMNS, rows=cells,
                                       numeric=POLICY_SUMMARY_COLUMNS[2:],
                                       bounds={"coverage": share, "correlation": (-1.0, 1.0)})
-        manifest.entries("calibrations", [truth_folder(k) for k in range(truths)],
-                         "calibrations")
+        manifest.entries("calibrations", [truth_folder(k) for k in range(truths)])
         return cls(parameters, summary, policy, policy_summary, manifest)
 
 
@@ -146,15 +145,11 @@ def check_effects_made(path: Path, made: dict, *, inside=None,
         raise InputError(str(record), "no such file", f"the record of how {path.name} was "
                          f"made (replicates, draws, seed); make it again with '{again}'",
                          problem="cannot reuse kept effects:")
-    stored = read_own_json(record, again, inside=inside)
-    fields = Fields(stored, record, again)
+    fields = Fields(read_own_json(record, again, inside=inside), record, again)
     for key, value in made.items():
         fields.same(key, value, f"{value}, as this study makes them",
                     problem="kept effects made otherwise:")
-    extra = next((k for k in stored if k not in made), None)
-    if extra is not None:  # (as a truth's record with a field it does not have)
-        raise fields.refuse(extra, stored[extra], f"no such field: the record holds "
-                            f"{', '.join(made)}", problem="kept effects made otherwise:")
+    fields.only(made, problem="kept effects made otherwise:")
 
 
 def refuse_unrecorded_effects(out: Path, truths: int, remake: str | None = None) -> None:
@@ -168,7 +163,7 @@ def refuse_unrecorded_effects(out: Path, truths: int, remake: str | None = None)
            if (out / truth_folder(k) / EFFECTS_FILE).is_file()
            and not os.path.lexists(out / truth_folder(k) / EFFECTS_RECORD)]
     if old:
-        named = listing(old if len(old) <= 6 else [*old[:5], f"{len(old) - 5} more"])
+        named = listing(old, most=6)
         raise InputError(str(out), named, f"allowed: {EFFECTS_FILE} kept with its "
                          f"{EFFECTS_RECORD} (replicates, draws, seed); make them again with "
                          f"'{_remake_effects(out, f'their {EFFECTS_FILE}', remake)}'",
