@@ -381,7 +381,8 @@ def claim_sentences(frame, level: float = 0.99) -> list[str]:
     then one sentence per check that is not plainly supported, with its reading when the
     sentence has several, for which bodies or groups it holds, and its note.
     """
-    rows = frame[np.isclose(frame.level.astype(float), level)].fillna("")
+    # As text, a blank cell empty (an all-blank column reads as float NaN).
+    rows = frame[np.isclose(frame.level.astype(float), level)].astype(object).fillna("")
     if rows.empty:
         return []
     sentences = rows.claim.unique()

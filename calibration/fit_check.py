@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from runtime.fields import whole, whole_equal
-from runtime.files import read_back, writes
+from runtime.files import at_row, read_back, writes
 
 if TYPE_CHECKING:
     from calibration.posterior import Posterior
@@ -291,7 +291,7 @@ def _check_inside(path: Path, table: pd.DataFrame, low: str, at: str, high: str)
     wrong = (flag & clearly_out) | (~flag & clearly_in)
     if wrong.any():
         row = int(wrong.argmax())
-        raise InputError(f"{path}: row {row + 2}, column 'inside'", str(flag[row]),
+        raise InputError(f"{at_row(path, row)}, column 'inside'", str(flag[row]),
                          f"allowed: {not flag[row]}, as {at} {value[row]:g} lies "
                          f"{'inside' if clearly_in[row] else 'outside'} {low} to {high} "
                          f"({lo[row]:g} to {hi[row]:g}); make it again with '{MADE_BY}'",

@@ -13,7 +13,13 @@ import numpy as np
 import pandas as pd
 
 from runtime.fields import Fields, whole
-from runtime.files import atomic_write_frame, atomic_write_text, read_own_csv, read_own_json
+from runtime.files import (
+    atomic_write_frame,
+    atomic_write_text,
+    file_line,
+    read_own_csv,
+    read_own_json,
+)
 from runtime.interrupts import interrupts_deferred
 from runtime.manifests import model_version_of
 from sim.errors import InputError
@@ -288,7 +294,7 @@ def _numbers(frame: pd.DataFrame, name: str, csv_file, low: float, high: float,
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         value = raw.iloc[row]
-        raise InputError(f"{csv_file}: line {row + 2}, column '{name}'",
+        raise InputError(f"{csv_file}: line {file_line(csv_file, row)}, column '{name}'",
                          "blank or NaN" if pd.isna(value) else str(value), allowed)
     return values.astype(float)
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.posterior import load_posterior
-from runtime.files import read_own_csv, read_own_json
+from runtime.files import at_row, read_own_csv, read_own_json
 from scenarios import over_time
 from scenarios.results import (
     ATTRIBUTION_BOUNDS,
@@ -396,7 +396,7 @@ def load_fit(directory: Path, cells: int, inside=None) -> FitPart | None:
             too_big = shares & (validation[column].to_numpy(float) > 1.0)
             if too_big.any():
                 row = int(too_big.argmax())
-                raise InputError(f"{folder / 'fit_validation.csv'}: row {row + 2}, column "
+                raise InputError(f"{at_row(folder / 'fit_validation.csv', row)}, column "
                                  f"'{column}'", f"{validation[column].iloc[row]:g}",
                                  "allowed: a number from 0 to 1 for a share dropped; make "
                                  f"it again with '{FIT_REMAKE}'")
@@ -434,7 +434,7 @@ def flags(frame: pd.DataFrame, column: str, path: Path, remake: str) -> None:
     bad = values.isna().to_numpy()
     if bad.any():
         row = int(bad.argmax())
-        raise InputError(f"{path}: row {row + 2}, column '{column}'",
+        raise InputError(f"{at_row(path, row)}, column '{column}'",
                          str(frame[column].iloc[row]), f"allowed: True or False; make it "
                          f"again with '{remake}'")
     frame[column] = values.astype(bool)
@@ -453,7 +453,7 @@ def read_comparison(path: Path, inside=None) -> pd.DataFrame:
     repeated = comp.duplicated(["scenario", "outcome"])
     if repeated.any():  # compare writes each (scenario, outcome) once, own: rows included
         row = comp[repeated].iloc[0]
-        raise InputError(f"{path}: row {int(repeated.to_numpy().argmax()) + 2}",
+        raise InputError(at_row(path, int(repeated.to_numpy().argmax())),
                          f"{row.scenario}, {row.outcome}", "each scenario and outcome "
                          f"once; make it again with '{COMPARE_REMAKE}'",
                          problem="repeated row")
@@ -464,7 +464,7 @@ def _refuse_row(path: Path, comp: pd.DataFrame, bad, column: str, allowed: str) 
     """One line naming the first row of ``bad`` (a mask over ``comp``), if any."""
     if bad.any():
         row = int(np.asarray(bad).argmax())
-        raise InputError(f"{path}: row {row + 2}, column '{column}'",
+        raise InputError(f"{at_row(path, row)}, column '{column}'",
                          f"{comp[column].iloc[row]:g}", f"allowed: {allowed}; make it "
                          f"again with '{COMPARE_REMAKE}'")
 

@@ -21,7 +21,6 @@ import numpy as np
 from calibration.posterior import NOT_IDENTIFIED, load_posterior, shipped_study_file
 from coprod.report_text import took, without_machine_folder
 from runtime.fields import DURATION, Fields, duration, finite, flag, optional, whole
-from runtime.files import read_own_json
 from runtime.manifests import Manifest, model_version_of
 from runtime.words import listing
 from sim.outcomes import outcome
@@ -497,14 +496,3 @@ def studies_section(folder=None) -> tuple[str, str]:
     context = studies_context(folder)
     appendix = render("appendix.html.j2", studies=context) if context["stale"] else ""
     return render("studies.html.j2", studies=context), appendix
-
-
-def _manifest_line(name: str, remake: str, file=None) -> str:
-    """The line saying how a study was made, as HTML ('' without its manifest)."""
-    from coprod.report_templates import render
-
-    path = (file or _shipped)(f"{name}_manifest.json")
-    if not path.is_file():
-        return ""
-    return render("study_made.html.j2", made=manifest_facts(
-        read_own_json(path, remake), remake, str(path), ablation=name == "ablation"))

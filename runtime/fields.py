@@ -20,6 +20,7 @@ import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from runtime.files import at_row
 from sim.errors import InputError
 
 Predicate = Callable[[object], bool]
@@ -238,7 +239,7 @@ class Fields:
 # ---- cells of a table coprod wrote ----------------------------------------------------
 def _cell(path, frame, row: int, column: str, allowed: str, remake: str, *,
           problem: str = "invalid value") -> InputError:
-    return InputError(f"{path}: row {row + 2}, column '{column}'",
+    return InputError(f"{at_row(path, row)}, column '{column}'",
                       str(frame[column].iloc[row]),
                       f"allowed: {allowed}; make it again with '{remake}'", problem=problem)
 
@@ -266,7 +267,7 @@ def check_keys(frame, path: str | Path, remake: str, keys: Mapping[str, tuple | 
     repeated = frame.duplicated(columns).to_numpy()
     if repeated.any():
         row = int(repeated.argmax())
-        raise InputError(f"{path}: row {row + 2}, columns {', '.join(columns)}",
+        raise InputError(f"{at_row(path, row)}, columns {', '.join(columns)}",
                          ", ".join(str(frame[c].iloc[row]) for c in columns),
                          f"allowed: each {', '.join(columns)} once; make it again with "
                          f"'{remake}'", problem=problem or "repeated")
@@ -297,6 +298,6 @@ def check_filled(frame, path: str | Path, remake: str, columns) -> None:
     for column in (c for c in columns if c in frame.columns):
         bad = frame[column].isna().to_numpy()
         if bad.any():
-            raise InputError(f"{path}: row {int(bad.argmax()) + 2}, column '{column}'", "",
+            raise InputError(f"{at_row(path, int(bad.argmax()))}, column '{column}'", "",
                              f"allowed: a value (coprod writes one in every row); make it "
                              f"again with '{remake}'", problem="blank value")

@@ -311,9 +311,40 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
     return frame
 
 
+def file_line(path: str | Path, row: int) -> int:
+    """The line of ``path`` where data row ``row`` (0 first, as pandas reads it) begins.
+
+    As an editor numbers lines: the table is read again (only to say where a refused
+    value is) and its records counted as pandas counts them, blank lines skipped and a
+    quoted value spanning lines one record. When the file cannot be read again, or has
+    fewer records, ``row + 2`` (a header, then rows).
+    """
+    import csv
+    import io
+
+    try:
+        text = "" if Path(path).is_symlink() else read_text_limited(path)
+        reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+        start, records = 1, -1  # the header is record −1
+        for fields in reader:
+            if len(fields) > 1 or (fields and fields[0].strip()):  # pandas: not blank
+                if records == row:
+                    return start
+                records += 1
+            start = reader.line_num + 1
+    except (InputError, OSError, UnicodeDecodeError, csv.Error):
+        pass
+    return row + 2
+
+
+def at_row(path: str | Path, row: int) -> str:
+    """``"PATH: row N"``, N the line where data row ``row`` begins (:func:`file_line`)."""
+    return f"{path}: row {file_line(path, row)}"
+
+
 def _cell_error(path, frame, row: int, column: str, allowed: str, again: str) -> InputError:
     """One line naming a cell: file, row (as a line number), column, value, what is allowed."""
-    return InputError(f"{path}: row {row + 2}, column '{column}'",
+    return InputError(f"{at_row(path, row)}, column '{column}'",
                       str(frame[column].iloc[row]), f"allowed: {allowed}; {again}")
 
 
@@ -360,7 +391,7 @@ def _check_ordered(frame, path, ordered: tuple, again: str) -> None:
             bad = (frame[low] > frame[high]).to_numpy()
         if bad.any():
             row = int(bad.argmax())
-            raise InputError(f"{path}: row {row + 2}, columns '{low}' and '{high}'",
+            raise InputError(f"{at_row(path, row)}, columns '{low}' and '{high}'",
                              f"{frame[low].iloc[row]:g} > {frame[high].iloc[row]:g}",
                              f"allowed: {low} at most {high} (an interval's ends); {again}")
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from runtime.files import check_whole_text, read_own_json, read_text_limited
+from runtime.files import check_whole_text, file_line, read_own_json, read_text_limited
 from runtime.words import shell_word
 from sim.errors import MAX_SHOWN, CoprodError, InputError
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
@@ -153,7 +153,7 @@ def _miscounted(path: Path, rows: int, expected: str) -> InputError:
 def _bad(path: Path, frame: pd.DataFrame, column: str, mask, allowed: str):
     """One line naming the first row of ``mask``: file, line, column and value."""
     i = int(np.flatnonzero(np.asarray(mask))[0])
-    return InputError(f"{path}: line {i + 2}, column {column}", frame[column].iloc[i],
+    return InputError(f"{path}: line {file_line(path, i)}, column {column}", frame[column].iloc[i],
                       f"allowed: {allowed}; " + _again(path))
 
 
@@ -265,7 +265,7 @@ def _refuse_repeats(path: Path, frame: pd.DataFrame, columns: list[str], what: s
     if repeated.any():
         i = int(np.flatnonzero(repeated)[0])
         key = ", ".join(f"{c} {frame[c].iloc[i]}" for c in columns)
-        raise InputError(f"{path}: line {i + 2}", key, f"allowed: each {what} once; "
+        raise InputError(f"{path}: line {file_line(path, i)}", key, f"allowed: each {what} once; "
                          + _again(path), problem="repeated")
 
 

@@ -208,7 +208,7 @@ def _selection_record(path: Path, mechanism: str, seed: int, inside=None,
     a calibration is (:func:`studies.calibrations.calibrate_or_reuse`). Only the fields
     a selection writes are returned (``"reused": True`` added), for the study's manifest.
     """
-    remake = remake or f"coprod ablate --resume --out {shell_word(path.parent.parent.parent)}"
+    remake = remake or resume_command("ablate", path.parent.parent.parent)
     again = (f"{remake} after deleting {shell_word(path)} (--resume then selects again, "
              "from its abc.db if kept)")
     record = read_own_json(path, again, inside=inside)

@@ -63,7 +63,7 @@ def study_sizes(quick: bool, settings: Settings | None, draws: int | None
             draws or (QUICK_DRAWS if quick else DRAWS))
 
 
-def resume_command(study: str, out: Path, *, quick: bool, seed: int,
+def resume_command(study: str, out: Path, *, quick: bool = False, seed: int | None = None,
                    options: tuple[str, ...] = ()) -> str:
     """The command that goes on with a study as it was begun, for remedies to copy.
 
@@ -71,10 +71,13 @@ def resume_command(study: str, out: Path, *, quick: bool, seed: int,
     what else decides what the study makes (an ablation's mechanisms, a recovery's
     truths). Without them a remedy resumed another study: refused for its settings or
     seed, or, without ``--mechanism``, an ablation of one mechanism grown to all seven.
-    Each word is quoted as the shell needs it (:func:`runtime.words.shell_word`).
+    Without ``seed`` (a library caller that did not say how the study was begun), the
+    command names the folder alone. Each word is quoted as the shell needs it
+    (:func:`runtime.words.shell_word`).
     """
-    words = ["coprod", *study.split(), *(["--quick"] if quick else []), "--seed",
-             str(seed), *options, "--resume", "--out"]
+    begun = [] if seed is None else ["--seed", str(seed)]
+    words = ["coprod", *study.split(), *(["--quick"] if quick else []), *begun, *options,
+             "--resume", "--out"]
     return f"{shlex.join(words)} {shell_word(out)}"
 
 

@@ -38,7 +38,7 @@ from calibration.observed_survey import SurveyTable, load_table2
 from calibration.posterior import load_posterior
 from calibration.predictive_check import predictive_counts
 from runtime.fields import whole
-from runtime.files import writes
+from runtime.files import at_row, writes
 from runtime.manifests import Manifest
 from sim.catalogue import COORDINATORS, TABLE2_IDS
 from sim.errors import InputError
@@ -112,7 +112,7 @@ def _check_shares(frame: pd.DataFrame, path: Path) -> list[str]:
     for row, (activity, coordinator) in enumerate(zip(frame.activity, frame.coordinator,
                                                       strict=True)):
         activity, coordinator = text(activity), text(coordinator)
-        where = f"{path}: row {row + 2}"
+        where = at_row(path, row)
         if activity not in TABLE2_IDS:
             raise InputError(f"{where}, column 'activity'", activity, f"allowed: one of "
                              f"Table 2's activities ({', '.join(TABLE2_IDS)}); {again}",

@@ -109,7 +109,7 @@ def _truth_record(directory: Path, k: int, truth: dict, table_seed: int,
     if path.exists():
         # Deleted, the record is written again once the calibration beside it is
         # accepted as this truth's (:func:`recover`): nothing calibrated is lost.
-        remake = remake or f"coprod recovery --resume --out {shell_word(directory.parent)}"
+        remake = remake or resume_command("recovery", directory.parent)
         again = ("the --seed, --quick and --truths the study was begun with; or "
                  f"{remake} after deleting {shell_word(path)}; or put back folders renamed "
                  "or swapped")

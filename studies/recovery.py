@@ -25,6 +25,7 @@ import pandas as pd
 from calibration.posterior import Posterior
 from runtime.fields import Fields, listed, text, whole
 from runtime.files import (
+    at_row,
     atomic_write_frame,
     atomic_write_text,
     read_own_csv,
@@ -36,7 +37,7 @@ from runtime.words import listing, shell_word
 from scenarios.spec import load_scenario, shipped_names
 from sim.errors import InputError, printable
 from studies import effect_recovery as effects
-from studies.calibrations import study_seed
+from studies.calibrations import resume_command, study_seed
 from studies.parameter_recovery import recover, resume_recovery, summarise, truth_folder
 from studies.shipped import ShippedStudy
 
@@ -126,7 +127,7 @@ def _remake_effects(out: Path, deleted: Path | str, remake: str | None = None) -
     again before them. ``remake``: the command that resumes the study as it was begun
     (:func:`studies.calibrations.resume_command`); without, its folder alone.
     """
-    remake = remake or f"coprod recovery --resume --out {shell_word(out)}"
+    remake = remake or resume_command("recovery", out)
     return f"{remake} after deleting {deleted} (--resume then runs those effects again)"
 
 
@@ -204,7 +205,7 @@ def read_kept_effects(path: Path, truth_id: int, scenarios: list[str], *,
                       if i >= len(expected) or row != expected[i]), len(found))
         seen = printable(": ".join(found[where]))[:60] if where < len(found) else "no row"
         wanted = ": ".join(expected[where]) if where < len(expected) else "no more rows"
-        raise InputError(f"{path}: row {where + 2}", seen, f"allowed: {wanted} (each "
+        raise InputError(at_row(path, where), seen, f"allowed: {wanted} (each "
                          f"scenario with each outcome once, in order: {len(expected)} "
                          f"rows); make it again with '{again}'",
                          problem="kept effects not as the study writes them:")
@@ -259,7 +260,7 @@ def _consistent_effects(kept: pd.DataFrame, path: Path, again: str) -> None:
         if bad.any():
             row = int(np.argmax(bad))
             value = kept[column].iloc[row]
-            raise InputError(f"{path}: row {row + 2}, column '{column}'",
+            raise InputError(f"{at_row(path, row)}, column '{column}'",
                              str(value) if column == "covered" else f"{value:g}",
                              f"allowed: {allowed}; make it again with '{again}'",
                              problem="kept effects no run writes:")

@@ -111,23 +111,31 @@ def test_the_report_renders_shipped_studies_from_their_files(tmp_path, monkeypat
     assert "leave-one-out study is not shipped" in text  # named, not silently dropped
 
 
-def test_a_study_made_with_an_earlier_model_is_flagged_in_the_report(tmp_path, monkeypatch):
+def test_a_study_made_with_an_earlier_model_is_flagged_in_the_report(tmp_path):
     import json
 
     import coprod.report_studies as studies
     from runtime.manifests import manifest
     from sim.parameters import MODEL_VERSION
 
-    monkeypatch.setattr(studies, "shipped_study_file", lambda name: tmp_path / name)
-    current = manifest(command="coprod ablate", seed=1)
+    pd.DataFrame({"mechanism": ["none (full model)", "statutory_pull"], "fixed_at": [np.nan, 0],
+                  "final_epsilon": [1.4, 2.9], "shares_inside_predictive_90": [18, 11],
+                  "model_probability_full": [np.nan, 1.0],
+                  "model_probability_ablated": [np.nan, 0.0], "simulations": [100, 100]}
+                 ).to_csv(tmp_path / "ablation.csv", index=False)
+    current = manifest(command="coprod ablate", seed=1, mechanisms=["statutory_pull"])
     assert current["versions"]["model"] == str(MODEL_VERSION)
     (tmp_path / "ablation_manifest.json").write_text(json.dumps(current))
-    assert "earlier model" not in studies._manifest_line("ablation", "remake")
-    # Manifests from before versions were recorded are version 1.
+    section, appendix = studies.studies_section(tmp_path)
+    assert "supports <code>statutory_pull</code>" in section and appendix == ""
+    assert "earlier model" not in section
+    # Manifests from before versions were recorded are version 1: the appendix only.
     del current["versions"]["model"]
     (tmp_path / "ablation_manifest.json").write_text(json.dumps(current))
-    line = studies._manifest_line("ablation", "remake")
-    assert f"earlier model (version 1; this one is version {MODEL_VERSION})" in line
+    section, appendix = studies.studies_section(tmp_path)
+    assert "supports <code>statutory_pull</code>" not in section
+    assert "supports <code>statutory_pull</code>" in appendix
+    assert f"earlier model (version 1; this one is version {MODEL_VERSION})" in appendix
 
 
 def test_the_recovery_says_how_many_calibrations_reached_their_noise_level(tmp_path):

@@ -744,3 +744,21 @@ def test_a_tables_header_is_read_as_pandas_reads_it(tmp_path, text):
     with pytest.raises(InputError) as err:
         read_own_csv(path, "coprod x")
     library_refusal(err, "a column twice", "'weight'")
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("a,b\n1,2\n3,x\n", 3),  # a header, then rows
+    ("a,b\n1,2\n\n3,x\n", 4),  # a blank line skipped before the bad row (was "row 3")
+    ("\n\na,b\n  \n1,2\n3,x\n", 6),  # blank lines before the header, one of spaces
+    ("a,b\n\"1\n\",2\n3,x\n", 4),  # a quoted value spanning two lines: one record
+    ("\ufeffa,b\r\n1,2\r\n\r\n3,x\r\n", 4),  # a byte-order mark and CRLF line ends
+])
+def test_a_refused_cell_is_named_by_the_line_an_editor_shows(tmp_path, text, line):
+    # "row N" counted data rows after blank lines pandas skipped: off by one after one.
+    from runtime.files import read_own_csv
+
+    path = tmp_path / "table.csv"
+    path.write_text(text, newline="")
+    with pytest.raises(InputError) as err:
+        read_own_csv(path, "coprod x", numeric=("b",))
+    library_refusal(err, f"table.csv: row {line}, column 'b'", "'x'", "a finite number")
