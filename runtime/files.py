@@ -323,7 +323,9 @@ def file_line(path: str | Path, row: int) -> int:
     import io
 
     try:
-        text = "" if Path(path).is_symlink() else read_text_limited(path)
+        # (Read again only as the regular file it was: never through a link or a pipe.)
+        regular = Path(path).is_file() and not Path(path).is_symlink()
+        text = read_text_limited(path) if regular else ""
         reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
         start, records = 1, -1  # the header is record −1
         for fields in reader:
