@@ -21,6 +21,7 @@ import pandas as pd
 
 from runtime.fields import whole, whole_equal
 from runtime.files import at_row, read_back, writes
+from runtime.words import again_with
 
 if TYPE_CHECKING:
     from calibration.posterior import Posterior
@@ -294,7 +295,7 @@ def _check_inside(path: Path, table: pd.DataFrame, low: str, at: str, high: str)
         raise InputError(f"{at_row(path, row)}, column 'inside'", str(flag[row]),
                          f"allowed: {not flag[row]}, as {at} {value[row]:g} lies "
                          f"{'inside' if clearly_in[row] else 'outside'} {low} to {high} "
-                         f"({lo[row]:g} to {hi[row]:g}); make it again with '{MADE_BY}'",
+                         f"({lo[row]:g} to {hi[row]:g}); {again_with(MADE_BY)}",
                          problem="a flag its row contradicts:")
 
 

@@ -22,6 +22,7 @@ from runtime.files import (
 )
 from runtime.interrupts import interrupts_deferred
 from runtime.manifests import model_version_of
+from runtime.words import again_with
 from sim.errors import InputError
 from sim.parameters import FREE, MODEL_VERSION, PARAMETERS
 
@@ -197,7 +198,7 @@ def _checked_columns(frame: pd.DataFrame, csv_file, remake: str = "coprod calibr
     Unknown or missing columns and values outside their ranges are one line naming the
     cell, with ``remake``, the command that makes the file again.
     """
-    again = f"; make it again with '{remake}'"
+    again = f"; {again_with(remake)}"
     missing = [c for c in (*FREE, "weight") if c not in frame.columns]
     if missing:
         raise InputError(f"{csv_file}: header", ",".join(frame.columns),

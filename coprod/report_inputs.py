@@ -20,6 +20,7 @@ import pandas as pd
 
 from calibration.posterior import load_posterior
 from runtime.files import at_row, read_own_csv, read_own_json
+from runtime.words import again_with
 from scenarios import over_time
 from scenarios.results import (
     ATTRIBUTION_BOUNDS,
@@ -84,7 +85,7 @@ def whole(record: dict, key: str, path: Path, remake: str, default=None):
         return value
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InputError(f"{path}: field '{key}'", value, "allowed: a whole number >= 0; "
-                         f"make it again with '{remake}'")
+                         f"{again_with(remake)}")
     return value
 
 
@@ -435,8 +436,8 @@ def flags(frame: pd.DataFrame, column: str, path: Path, remake: str) -> None:
     if bad.any():
         row = int(bad.argmax())
         raise InputError(f"{at_row(path, row)}, column '{column}'",
-                         str(frame[column].iloc[row]), f"allowed: True or False; make it "
-                         f"again with '{remake}'")
+                         str(frame[column].iloc[row]),
+                         f"allowed: True or False; {again_with(remake)}")
     frame[column] = values.astype(bool)
 
 
@@ -455,7 +456,7 @@ def read_comparison(path: Path, inside=None) -> pd.DataFrame:
         row = comp[repeated].iloc[0]
         raise InputError(at_row(path, int(repeated.to_numpy().argmax())),
                          f"{row.scenario}, {row.outcome}", "each scenario and outcome "
-                         f"once; make it again with '{COMPARE_REMAKE}'",
+                         f"once; {again_with(COMPARE_REMAKE)}",
                          problem="repeated row")
     return comp
 
@@ -530,7 +531,7 @@ def _run(path: Path, name: str, inside=None) -> Run:
     posterior_text(record, path, RUN_REMAKE)
     if text(record, "scenario", path, RUN_REMAKE, name) != name:  # as compare refuses it
         raise InputError(f"{path}: field 'scenario'", record["scenario"], f"allowed: the "
-                         f"folder's name '{name}'; make it again with '{RUN_REMAKE}'",
+                         f"folder's name '{name}'; {again_with(RUN_REMAKE)}",
                          problem="another scenario than its folder:")
     return Run(name=name, path=path,
                description=text(record, "description", path, RUN_REMAKE),
@@ -571,7 +572,7 @@ def _check_compared(sdir: Path, comp: pd.DataFrame, compared: tuple, record: dic
         raise InputError(f"{sdir / 'comparison.csv'}: row 2, column 'scenario'", compared[0],
                          f"allowed: the baseline comparison_manifest.json names "
                          f"({str(record.get('baseline'))[:80]}), whose rows come first; "
-                         f"make it again with '{COMPARE_REMAKE}'",
+                         f"{again_with(COMPARE_REMAKE)}",
                          problem="another scenario than the baseline first:")
     # Read as compare reads them (each field it uses checked), in comparison.csv's order.
     manifests = {r.name: (r.path, read_manifest(r.path, inside=inside)) for r in runs

@@ -45,7 +45,7 @@ from coprod.report_text import (
     without_machine_folder,
 )
 from runtime.files import atomic_write_bytes, read_bytes_limited
-from runtime.words import shell_word
+from runtime.words import again_with, shell_word
 from scenarios.attribution import ASSUMED, CHANCE, NARROWED, RESIDUAL, STRENGTHS, WORLD
 from scenarios.compare import adopts_alone, reading_lines
 from scenarios.labels import change, describe, fte
@@ -383,7 +383,7 @@ def scenarios_context(inp: ReportInputs, figures: Path) -> dict:
     if any(r is None for r in runs):  # a compared scenario without its manifest
         missing = sc.compared[runs.index(None)]
         raise InputError(str(sc.folder / missing / "manifest.json"), missing,
-                         f"make it again with '{RUN_REMAKE}'", problem="missing file")
+                         again_with(RUN_REMAKE), problem="missing file")
     population = baseline.population
     own = PopulationSpec.of(population).municipality
     sizes = sorted({(r.draws, r.assumption_draws, r.replicates, r.horizon_weeks)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from runtime.files import at_row
+from runtime.words import again_with
 from sim.errors import InputError
 
 Predicate = Callable[[object], bool]
@@ -199,7 +200,7 @@ class Fields:
                ) -> InputError:
         """The one line refusing ``value`` of the field ``key``."""
         return InputError(f"{self.path}: field '{key}'", value,
-                          f"allowed: {allowed}; make it again with '{self.remake}'",
+                          f"allowed: {allowed}; {again_with(self.remake)}",
                           problem=problem, shown=as_json(value))
 
     def __call__(self, key: str, fits: Predicate, allowed: str, default=_MISSING):
@@ -241,7 +242,7 @@ def _cell(path, frame, row: int, column: str, allowed: str, remake: str, *,
           problem: str = "invalid value") -> InputError:
     return InputError(f"{at_row(path, row)}, column '{column}'",
                       str(frame[column].iloc[row]),
-                      f"allowed: {allowed}; make it again with '{remake}'", problem=problem)
+                      f"allowed: {allowed}; {again_with(remake)}", problem=problem)
 
 
 def check_keys(frame, path: str | Path, remake: str, keys: Mapping[str, tuple | None], *,
@@ -299,5 +300,5 @@ def check_filled(frame, path: str | Path, remake: str, columns) -> None:
         bad = frame[column].isna().to_numpy()
         if bad.any():
             raise InputError(f"{at_row(path, int(bad.argmax()))}, column '{column}'", "",
-                             f"allowed: a value (coprod writes one in every row); make it "
-                             f"again with '{remake}'", problem="blank value")
+                             "allowed: a value (coprod writes one in every row); "
+                             f"{again_with(remake)}", problem="blank value")

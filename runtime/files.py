@@ -32,6 +32,7 @@ from runtime.paths import (
     not_a_regular_file,
     refuse_package_dir,
 )
+from runtime.words import again_with
 from sim.errors import InputError
 
 
@@ -268,7 +269,7 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
     import pandas as pd
 
     path = check_source(path, inside)
-    again = f"make it again with '{remake}'"
+    again = again_with(remake)
     if (numeric or flags) and "na_values" not in kwargs and "keep_default_na" not in kwargs:
         # Only a blank cell is no value: a 'nan' or 'NA' spelt out is a value to check.
         kwargs.update(keep_default_na=False, na_values=[""])
@@ -418,7 +419,7 @@ def read_own_json(path: str | Path, remake: str, *,
     ``inside``: the folder being written, when given (as for :func:`read_own_csv`).
     """
     path = check_source(path, inside)
-    again = f"make it again with '{remake}'"
+    again = again_with(remake)
     try:
         record = json.loads(read_text_limited(path, inside=inside),
                             object_pairs_hook=_once_each)

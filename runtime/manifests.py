@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 from runtime.files import atomic_write_text
 from runtime.paths import PACKAGES, OutputFolder
+from runtime.words import again_with
 from sim.errors import InputError
 from sim.parameters import MODEL_VERSION
 
@@ -203,7 +204,7 @@ class Manifest:
         if value is None:
             return None
         where = f"{self.source or 'manifest.json'}: field '{key}'"
-        again = f"make it again with '{self.remake or 'the command that made it'}'"
+        again = again_with(self.remake or 'the command that made it')
         other = next((n for n in value if n not in names), None)
         if other is not None:
             raise InputError(where, other, f"allowed: {listing(names, most=6)}, the "

@@ -30,3 +30,13 @@ def shell_word(value) -> str:
     if text.startswith("-"):  # (only a relative path starts so)
         text = f"./{text}"
     return shlex.quote(text)
+
+
+def again_with(command: str) -> str:
+    """``make it again with 'COMMAND'``: a refusal's remedy, the command in quotes to copy.
+
+    A command that quotes a word itself (a folder with a space, :func:`shell_word`) is
+    set in “…”, so that the quotes around it cannot be read as its own.
+    """
+    quoted = f"“{command}”" if "'" in command else f"'{command}'"
+    return f"make it again with {quoted}"

@@ -18,6 +18,7 @@ import pandas as pd
 from runtime.fields import text, whole
 from runtime.files import writes
 from runtime.manifests import Manifest
+from runtime.words import again_with
 from studies.shipped import ShippedStudy
 
 DESIGN_OUTPUTS = ("design.csv", "reference.csv", "design.png", "manifest.json")  # one set
@@ -77,7 +78,7 @@ class DesignStudy(ShippedStudy):
         # Every design, every target: a row cut at a line break leaves one target short.
         targets = design["target"].nunique()
         check_rows(design, folder / "design.csv", len(designs) * targets,
-                   f"make it again with '{MADE_BY}'",
+                   again_with(MADE_BY),
                    whose=f"{len(designs)} designs x {targets} targets")
         # The shipped study leaves its reference worlds out (their file is large).
         reference = None if record == SHIPPED_MANIFEST else read_own_csv(

@@ -40,6 +40,7 @@ from calibration.predictive_check import predictive_counts
 from runtime.fields import whole
 from runtime.files import at_row, writes
 from runtime.manifests import Manifest
+from runtime.words import again_with
 from sim.catalogue import COORDINATORS, TABLE2_IDS
 from sim.errors import InputError
 from studies.calibrations import calibrate_or_reuse, resume_command, study_seed, study_sizes
@@ -108,7 +109,7 @@ def _check_shares(frame: pd.DataFrame, path: Path) -> list[str]:
     def text(value) -> str:
         return "" if pd.isna(value) else str(value)
 
-    seen, again = set(), f"make it again with '{MADE_BY}'"
+    seen, again = set(), again_with(MADE_BY)
     for row, (activity, coordinator) in enumerate(zip(frame.activity, frame.coordinator,
                                                       strict=True)):
         activity, coordinator = text(activity), text(coordinator)

@@ -33,7 +33,7 @@ from runtime.files import (
     writes,
 )
 from runtime.manifests import Manifest
-from runtime.words import listing, shell_word
+from runtime.words import again_with, listing, shell_word
 from scenarios.spec import load_scenario, shipped_names
 from sim.errors import InputError, printable
 from studies import effect_recovery as effects
@@ -96,7 +96,7 @@ class RecoveryStudy(ShippedStudy):
         made = manifest.field("policy_effects", lambda v: isinstance(v, dict) and all(
             listed(text, least=1)(v.get(k)) for k in ("scenarios", "outcomes")),
             "a mapping with the lists of 'scenarios' and 'outcomes' estimated")
-        again, share = f"make it again with '{MADE_BY}'", (0.0, 1.0)
+        again, share = again_with(MADE_BY), (0.0, 1.0)
         parameters = read_own_csv(folder / TABLES[0], MADE_BY, columns=tuple(COLUMNS),
                                   numeric=("truth", "posterior_median", "low_90", "high_90",
                                            "error", "relative_width"))
@@ -144,7 +144,7 @@ def check_effects_made(path: Path, made: dict, *, inside=None,
     again = _remake_effects(path.parent.parent, shell_word(path), remake)
     if not os.path.lexists(record):  # (a folder or a FIFO there is refused as read)
         raise InputError(str(record), "no such file", f"the record of how {path.name} was "
-                         f"made (replicates, draws, seed); make it again with '{again}'",
+                         f"made (replicates, draws, seed); {again_with(again)}",
                          problem="cannot reuse kept effects:")
     fields = Fields(read_own_json(record, again, inside=inside), record, again)
     for key, value in made.items():
@@ -189,7 +189,7 @@ def read_kept_effects(path: Path, truth_id: int, scenarios: list[str], *,
         bad = next((v for v in kept["covered"] if not isinstance(v, bool | np.bool_)),
                    kept["covered"].iloc[0])
         raise InputError(f"{path}: covered", printable(str(bad))[:40], "True or "
-                         f"False; make it again with '{again}'",
+                         f"False; {again_with(again)}",
                          problem="malformed kept effects:")
     other = kept["truth_id"][kept["truth_id"] != truth_id]
     if len(other):
@@ -207,7 +207,7 @@ def read_kept_effects(path: Path, truth_id: int, scenarios: list[str], *,
         wanted = ": ".join(expected[where]) if where < len(expected) else "no more rows"
         raise InputError(at_row(path, where), seen, f"allowed: {wanted} (each "
                          f"scenario with each outcome once, in order: {len(expected)} "
-                         f"rows); make it again with '{again}'",
+                         f"rows); {again_with(again)}",
                          problem="kept effects not as the study writes them:")
     _consistent_effects(kept, path, again)
     return kept
@@ -262,7 +262,7 @@ def _consistent_effects(kept: pd.DataFrame, path: Path, again: str) -> None:
             value = kept[column].iloc[row]
             raise InputError(f"{at_row(path, row)}, column '{column}'",
                              str(value) if column == "covered" else f"{value:g}",
-                             f"allowed: {allowed}; make it again with '{again}'",
+                             f"allowed: {allowed}; {again_with(again)}",
                              problem="kept effects no run writes:")
 
 

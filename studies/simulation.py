@@ -19,6 +19,7 @@ import pandas as pd
 from runtime.fields import one_of, whole
 from runtime.files import read_back, writes
 from runtime.manifests import Manifest
+from runtime.words import again_with
 
 SIMULATION_OUTPUTS = ("survey.csv", "responses.csv", "timeseries.csv", "manifest.json")
 MADE_BY = "coprod simulate --out DIR"
@@ -90,7 +91,7 @@ class Simulation:
         # One row a week, from the spin-up's first to the run's last (``steps``).
         first = int(series["week"].iloc[0])
         check_rows(series, folder / "timeseries.csv", steps - first + 1,
-                   f"make it again with '{MADE_BY}'", whose=f"weeks {first} to {steps}")
+                   again_with(MADE_BY), whose=f"weeks {first} to {steps}")
         return cls(survey, responses, series, manifest)
 
 

@@ -762,3 +762,24 @@ def test_a_refused_cell_is_named_by_the_line_an_editor_shows(tmp_path, text, lin
     with pytest.raises(InputError) as err:
         read_own_csv(path, "coprod x", numeric=("b",))
     library_refusal(err, f"table.csv: row {line}, column 'b'", "'x'", "a finite number")
+
+
+def test_a_remedy_that_quotes_a_folder_is_not_set_in_the_same_quotes(tmp_path):
+    # "make it again with 'coprod ablate --resume --out 'a b''": the outer quotes read as
+    # the command's own, and the copied command split the folder.
+    from runtime.files import read_own_json
+    from runtime.words import shell_word
+    from studies.calibrations import resume_command
+
+    command = resume_command("ablate", tmp_path / "a b", seed=7)
+    assert "'" in command
+    path = tmp_path / "record.json"
+    path.write_text("{not json\n")
+    with pytest.raises(InputError) as err:
+        read_own_json(path, command)
+    text = library_refusal(err, f"make it again with “{command}”")
+    assert f"--out {shell_word(tmp_path / 'a b')}”" in text
+    plain = resume_command("ablate", tmp_path / "ab", seed=7)
+    with pytest.raises(InputError) as err:
+        read_own_json(path, plain)
+    library_refusal(err, f"make it again with '{plain}'")

@@ -667,7 +667,8 @@ def test_a_study_remedy_resumes_the_study_as_it_was_begun(tmp_path):
     path.write_text("{")
     with pytest.raises(InputError) as err:
         _selection_record(path, "trust_weight", 1, remake=said)
-    library_refusal(err, f"'{said} after deleting {shlex.quote(str(path))}")
+    # (in “…”: the command quotes its folder itself)
+    library_refusal(err, f"“{said} after deleting {shlex.quote(str(path))}")
 
 
 def test_a_model_selection_rebuilt_from_its_history_keeps_its_sampling(tmp_path):
