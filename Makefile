@@ -70,6 +70,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_model.py
 	$(PY) benchmarks/bench_calibration.py
 	$(PY) benchmarks/bench_scenarios.py
+	$(PY) benchmarks/bench_spinup.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -23,6 +23,10 @@ BENCH = Path(__file__).parents[1] / "benchmarks"
                               r"the rest: pyabc around each model run -?[\d.]+ ms"]),
     ("bench_scenarios.py", [r"worlds branched at 2015 +[\d.]+ s, each run built and spun "
                             r"up alone +[\d.]+ s: -?\d+% less time"]),
+    ("bench_spinup.py", [r" 52 weeks: a calibration simulation [\d.]+ ms \([\d.]+x .*\); "
+                         r"distance to Table 2 median [\d.]+ \([\d.]+ to [\d.]+\), "
+                         r"\d+% \(\d+ to \d+%\)",
+                         r"104 weeks: .*change against 104 weeks: median \+0\.000"]),
     ("bench_kernel.py", [r"normal 2 +accepted +\d+ \([\d.]+%\), effective [\d.]+ of them",
                          r"normal 0.5 +accepted +\d+ .*per 250 effective"]),
 ])
