@@ -157,7 +157,7 @@ class FitCheck:
         from calibration.predictive_check import PredictiveCheck
         from calibration.waves import MAX_YEAR, MIN_YEAR
         from runtime.fields import Fields
-        from runtime.files import read_own_csv, read_own_json
+        from runtime.files import read_own_json
         from sim.sample_frame import MAX_FRAME_UNITS
 
         path = folder / FIT_RECORD
@@ -165,10 +165,8 @@ class FitCheck:
         fields = Fields(record, path, MADE_BY)
         counts = _counts(fields)
         _check_manifest(folder, counts.shape[0])
-        tables = {name: read_own_csv(folder / name, MADE_BY, **_table_checks(name, counts))
+        tables = {name: read_table(folder, name, rows=_rows(name, counts))
                   for name in (*FIT_TABLES, *_later(record, path))}
-        for name, table in tables.items():
-            _check_cells(folder / name, name, table)
         _check_against_counts(tables, counts, path)
         check = PredictiveCheck(counts, tables.pop("fit.csv"),
                                 tables.pop("fit_differences.csv"), tables.pop("fit_n.csv"))
@@ -254,7 +252,26 @@ def _cell_rules() -> dict:
     }
 
 
-def _check_cells(path: Path, name: str, table: pd.DataFrame) -> None:
+def read_table(folder: Path, name: str, *, rows: int | None = None, remake: str = MADE_BY,
+               inside=None) -> pd.DataFrame:
+    """One table of a check in ``folder`` (``fit.csv``, ``fit_n.csv``…), read back checked.
+
+    Its columns, numbers and intervals (:data:`_TABLES`), ``rows`` rows when given, and
+    every row as the check writes it (:func:`_check_cells`): what :meth:`FitCheck.read`
+    and the report read. ``remake``: the command that makes it again, for messages;
+    ``inside``: as for :func:`runtime.files.read_own_csv`.
+    """
+    import fnmatch
+
+    from runtime.files import read_own_csv
+
+    spec = next(v for k, v in _TABLES.items() if fnmatch.fnmatchcase(name, k))
+    table = read_own_csv(folder / name, remake, **spec, rows=rows, inside=inside)
+    _check_cells(folder / name, name, table, remake)
+    return table
+
+
+def _check_cells(path: Path, name: str, table: pd.DataFrame, remake: str = MADE_BY) -> None:
     """Refuse (one line) a row the check never writes (:func:`_cell_rules`).
 
     As the report reads ``fit.csv``: each cell of the table once, named as the survey
@@ -267,15 +284,16 @@ def _check_cells(path: Path, name: str, table: pd.DataFrame) -> None:
     from runtime.fields import check_filled, check_keys, check_printable, check_whole
 
     rules = next(v for k, v in _cell_rules().items() if fnmatch.fnmatchcase(name, k))
-    check_keys(table, path, MADE_BY, rules["keys"])
-    check_printable(table, path, MADE_BY, rules.get("text", ()))
-    check_filled(table, path, MADE_BY, rules.get("filled", ()))
-    check_whole(table, path, MADE_BY, rules.get("whole", ()))
+    check_keys(table, path, remake, rules["keys"])
+    check_printable(table, path, remake, rules.get("text", ()))
+    check_filled(table, path, remake, rules.get("filled", ()))
+    check_whole(table, path, remake, rules.get("whole", ()))
     if "inside" in rules:
-        _check_inside(path, table, *rules["inside"])
+        _check_inside(path, table, *rules["inside"], remake=remake)
 
 
-def _check_inside(path: Path, table: pd.DataFrame, low: str, at: str, high: str) -> None:
+def _check_inside(path: Path, table: pd.DataFrame, low: str, at: str, high: str, *,
+                  remake: str = MADE_BY) -> None:
     """Each row's ``inside`` as its numbers say: ``at`` from ``low`` to ``high``.
 
     Rows without an interval (a blank end) and values within the six significant digits
@@ -295,7 +313,7 @@ def _check_inside(path: Path, table: pd.DataFrame, low: str, at: str, high: str)
         raise InputError(f"{at_row(path, row)}, column 'inside'", str(flag[row]),
                          f"allowed: {not flag[row]}, as {at} {value[row]:g} lies "
                          f"{'inside' if clearly_in[row] else 'outside'} {low} to {high} "
-                         f"({lo[row]:g} to {hi[row]:g}); {again_with(MADE_BY)}",
+                         f"({lo[row]:g} to {hi[row]:g}); {again_with(remake)}",
                          problem="a flag its row contradicts:")
 
 
@@ -315,19 +333,14 @@ def _check_manifest(folder: Path, draws: int) -> None:
                    and v.get("draws") == draws, f"the check's targets, of {said}", {})
 
 
-def _table_checks(name: str, counts: np.ndarray) -> dict:
-    """What :func:`runtime.files.read_own_csv` checks of the table ``name``.
+def _rows(name: str, counts: np.ndarray) -> int | None:
+    """The rows of the table ``name`` the counts imply (None: not implied).
 
-    Its columns, numbers and intervals (:data:`_TABLES`) and, for the first wave's
-    shares and answers, one row per activity (and coordinator) of the counts: a row cut
-    at a line break is a table too short.
+    The first wave's shares and answers: one row per activity (and coordinator) of the
+    counts; a row cut at a line break is a table too short.
     """
-    import fnmatch
-
-    spec = next(v for k, v in _TABLES.items() if fnmatch.fnmatchcase(name, k))
     _, activities, coordinators = counts.shape
-    return {**spec, "rows": {"fit.csv": activities * coordinators,
-                             "fit_n.csv": activities}.get(name)}
+    return {"fit.csv": activities * coordinators, "fit_n.csv": activities}.get(name)
 
 
 def _check_against_counts(tables: dict, counts: np.ndarray, path: Path) -> None:

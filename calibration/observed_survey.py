@@ -321,7 +321,7 @@ def _read_table(path: Path, required: tuple[str, ...], allowed: tuple[str, ...])
         more = f" ({len(unknown) - 1} more unknown)" if len(unknown) > 1 else ""
         raise InputError(f"{path}: header", unknown[0], f"allowed columns: "
                          f"{', '.join(allowed)}{more}", problem="unknown column")
-    for line, row in enumerate(rows, start=2):
+    for line, row in rows:
         if None in row:  # DictReader's key for the cells beyond the header
             raise InputError(f"{path}: row {line}", f"{len(header) + len(row[None])} cells",
                              f"allowed: at most {len(header)}, one per column of the "
@@ -329,8 +329,13 @@ def _read_table(path: Path, required: tuple[str, ...], allowed: tuple[str, ...])
     return header, rows, comments
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]], tuple[str, ...]]:
-    """Header, rows and leading comment lines of a CSV file (checked, one-line errors)."""
+def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]],
+                                   tuple[str, ...]]:
+    """Header, rows and leading comment lines of a CSV file (checked, one-line errors).
+
+    Each row comes with its line in the file, as an editor numbers it (comments and blank
+    lines counted), for messages that name it.
+    """
     if not path.exists():
         raise InputError(str(path), str(path), "the file must exist", problem="missing file")
     try:
@@ -370,7 +375,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]], tuple[str, .
             cells = [v for k, v in row.items() if k is not None and isinstance(v, str)]
             names = [k for k, v in row.items() if k is not None and isinstance(v, str)]
             _one_line(path, first + reader.line_num, cells, names)
-            rows.append(row)
+            rows.append((first + reader.line_num, row))
             start = reader.line_num + 1
     except csv.Error as err:  # an open quote at the end, a field over csv's 128 KiB limit
         if "unexpected end of data" in str(err):
@@ -384,7 +389,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]], tuple[str, .
         raise InputError(f"{path}: line {first + start}", str(err), "a CSV of short "
                          f"fields (at most {MAX_FIELD:,} characters each)",
                          problem="unreadable CSV:") from None
-    for line, row in enumerate(rows, start=2):
+    for line, row in rows:
         for column, value in row.items():
             if column is None or value is None:  # more or fewer cells than the header
                 continue
@@ -447,7 +452,7 @@ def load_aggregate(path: str | Path) -> SurveyTable:
     path = Path(path)
     header, rows, _ = _read_table(path, AGGREGATE_COLUMNS, AGGREGATE_ALLOWED)
     parsed, seen = [], set()
-    for line, raw in enumerate(rows, start=2):
+    for line, raw in rows:
         act = (raw["activity"] or "").strip()
         if not act:
             raise InputError(_cell(path, line, "activity"), act, "an activity id is required")
@@ -507,7 +512,7 @@ def load_units(path: str | Path) -> UnitResponses:
     flags: dict[str, dict[str, int]] = {c: {} for c in flag_columns}
     answers: dict[tuple[str, str], int] = {}
     dropped: dict[str, int] = {}
-    for line, raw in enumerate(rows, start=2):
+    for line, raw in rows:
         vals = {c: (raw.get(c) or "").strip() for c in UNIT_COLUMNS}
         for column in flag_columns:
             value = (raw.get(column) or "").strip()

@@ -20,7 +20,7 @@ import pandas as pd
 
 from calibration.posterior import load_posterior
 from runtime.files import at_row, read_own_csv, read_own_json
-from runtime.words import again_with
+from runtime.words import OR, again_with
 from scenarios import over_time
 from scenarios.results import (
     ATTRIBUTION_BOUNDS,
@@ -33,8 +33,8 @@ from scenarios.results import COMPARISON_COLUMNS as COMP_COLUMNS
 from scenarios.results import COMPARISON_NUMERIC as COMP_NUMERIC
 from sim.errors import InputError
 
-# How each output is made again; 'coprod demo' makes them all (the quotes nest in messages).
-DEMO = "' or 'coprod demo --out DIR"
+# How each output is made again; 'coprod demo' makes them all (runtime.words.OR).
+DEMO = f"{OR}coprod demo --out DIR"
 SURVEY_REMAKE = "coprod survey --out DIR/survey" + DEMO
 FIT_REMAKE = "coprod fit --out DIR/fit" + DEMO
 COMPARE_REMAKE = "coprod compare --out DIR/scenarios" + DEMO
@@ -48,7 +48,6 @@ BOOT_BOUNDS = dict.fromkeys(BOOT_COLUMNS[1:], (-1.0, 1.0))
 SHARE_BOUNDS = dict.fromkeys(("observed", "low_95", "high_95", "sim_median", "sim_low_90",
                               "sim_high_90", "probability", "level"), (0.0, 1.0))
 CLAIM_COLUMNS = ("claim", "level", "verdict", "evidence")
-FIT_COLUMNS = ("activity", "coordinator", "observed", "sim_low_90", "sim_high_90", "inside")
 VALIDATION_COLUMNS = ("pattern", "known", "sim_median", "sim_low_90", "sim_high_90",
                       "consistent")
 LEVELS = ("median", "mean", "low_90", "high_90")  # an outcome's level (its range: below)
@@ -98,12 +97,12 @@ def text(record: dict, key: str, path: Path, remake: str, default: str = "", *,
     """
     value = record.get(key, default)
     if not isinstance(value, str):
-        raise InputError(f"{path}: field '{key}'", value, "allowed: a string; make it again "
-                         f"with '{remake}'")
+        raise InputError(f"{path}: field '{key}'", value, "allowed: a string; "
+                         f"{again_with(remake)}")
     if limit is not None and len(value) > limit:
         raise InputError(f"{path}: field '{key}'", f"{len(value):,} characters",
-                         f"allowed: a string of at most {limit:,} characters; make it again "
-                         f"with '{remake}'", problem="too long:")
+                         f"allowed: a string of at most {limit:,} characters; "
+                         f"{again_with(remake)}", problem="too long:")
     return value
 
 
@@ -167,8 +166,8 @@ def posterior_text(record: dict, path: Path, remake: str) -> str | None:
     value = text(record, "posterior", path, remake, limit=MAX_PATH_TEXT)
     if not value.strip() or not value.isprintable():
         raise InputError(f"{path}: field 'posterior'", value, "allowed: a folder's path "
-                         f"or 'shipped: ...' without control characters; make it again "
-                         f"with '{remake}'", problem="control character in")
+                         f"or 'shipped: ...' without control characters; "
+                         f"{again_with(remake)}", problem="control character in")
     return value
 
 
@@ -330,8 +329,8 @@ def load_survey(directory: Path, inside=None) -> SurveyPart | None:
     parts = shares.statistic.str.split(":", expand=True)
     if len(shares) and (parts.shape[1] != 3 or parts.isna().any().any()):
         raise InputError(str(folder / "bootstrap.csv"), "statistic",
-                         f"share rows named share:<activity>:<coordinator>; make it again "
-                         f"with '{SURVEY_REMAKE}'", problem="malformed column")
+                         f"share rows named share:<activity>:<coordinator>; "
+                         f"{again_with(SURVEY_REMAKE)}", problem="malformed column")
     path = folder / "manifest.json"
     man = manifest_at(path, SURVEY_REMAKE, inside)
     data = man.get("data") if isinstance(man.get("data"), str) else None
@@ -371,27 +370,21 @@ def load_second_wave(directory: Path, inside=None) -> SecondWave | None:
 
 def load_fit(directory: Path, cells: int, inside=None) -> FitPart | None:
     """``DIR/fit`` (None without its fit.csv); ``cells``: Table 2's shares (rows)."""
+    from calibration.fit_check import read_table
     from sim.catalogue import TABLE2_IDS
 
     folder = directory / "fit"
     if not (folder / "fit.csv").exists():
         return None
-    fit = read_own_csv(folder / "fit.csv", FIT_REMAKE, rows=cells, columns=FIT_COLUMNS,
-                       numeric=FIT_COLUMNS[2:-1], bounds=SHARE_BOUNDS, inside=inside)
-    flags(fit, "inside", folder / "fit.csv", FIT_REMAKE)
-    _table2_cells(fit, folder / "fit.csv")
-    counts = ("observed", "sim_median", "sim_low_90", "sim_high_90")  # answers per activity
-    fit_n = read_own_csv(folder / "fit_n.csv", FIT_REMAKE, columns=("inside",),
-                         rows=len(TABLE2_IDS), numeric=counts,
-                         bounds=dict.fromkeys(counts, (0.0, 1e9)), inside=inside)
-    flags(fit_n, "inside", folder / "fit_n.csv", FIT_REMAKE)
+    # Each table read and checked as the fit check reads it back: its intervals in
+    # order, each row's flag as its numbers say, Table 2's cells once each.
+    fit = read_table(folder, "fit.csv", rows=cells, remake=FIT_REMAKE, inside=inside)
+    fit_n = read_table(folder, "fit_n.csv", rows=len(TABLE2_IDS), remake=FIT_REMAKE,
+                       inside=inside)
     validation = None
     if (folder / "fit_validation.csv").exists():
-        validation = read_own_csv(folder / "fit_validation.csv", FIT_REMAKE,
-                                  columns=VALIDATION_COLUMNS, numeric=VALIDATION_COLUMNS[2:5],
-                                  bounds=dict.fromkeys(VALIDATION_COLUMNS[2:5], (0.0, 1e12)),
-                                  inside=inside)
-        flags(validation, "consistent", folder / "fit_validation.csv", FIT_REMAKE)
+        validation = read_table(folder, "fit_validation.csv", remake=FIT_REMAKE,
+                                inside=inside)
         shares = validation.pattern.astype(str).str.startswith("dropped_share").to_numpy()
         for column in VALIDATION_COLUMNS[2:5]:  # a share of answers dropped: 0 to 1
             too_big = shares & (validation[column].to_numpy(float) > 1.0)
@@ -399,8 +392,8 @@ def load_fit(directory: Path, cells: int, inside=None) -> FitPart | None:
                 row = int(too_big.argmax())
                 raise InputError(f"{at_row(folder / 'fit_validation.csv', row)}, column "
                                  f"'{column}'", f"{validation[column].iloc[row]:g}",
-                                 "allowed: a number from 0 to 1 for a share dropped; make "
-                                 f"it again with '{FIT_REMAKE}'")
+                                 "allowed: a number from 0 to 1 for a share dropped; "
+                                 f"{again_with(FIT_REMAKE)}")
     path = folder / "manifest.json"
     record = manifest_at(path, FIT_REMAKE, inside)
     source = posterior_text(record, path, FIT_REMAKE)
@@ -409,36 +402,6 @@ def load_fit(directory: Path, cells: int, inside=None) -> FitPart | None:
                    posterior=posterior_at(source, directory, inside),
                    has_manifest=path.is_file(),
                    manifest=record)
-
-
-def _table2_cells(fit: pd.DataFrame, path: Path) -> None:
-    """Refuse a fit.csv whose rows are not Table 2's cells, each once (one line).
-
-    The check the fit check's own reader makes (:func:`runtime.fields.check_keys`).
-    """
-    from runtime.fields import check_keys
-    from sim.catalogue import COORDINATORS, TABLE2_IDS
-
-    check_keys(fit, path, FIT_REMAKE, {"activity": TABLE2_IDS, "coordinator": COORDINATORS},
-               problem="unknown or repeated cell")
-
-
-def flags(frame: pd.DataFrame, column: str, path: Path, remake: str) -> None:
-    """Make ``column`` of a CSV coprod wrote booleans, or refuse a cell in one line.
-
-    coprod writes True and False (pandas' booleans); anything else is refused naming the
-    file, row and column (not as "a finite number": it is no number).
-    """
-    words = {"true": True, "false": False}
-    values = frame[column].map(lambda v: v if isinstance(v, bool | np.bool_)
-                               else words.get(str(v).strip().lower()))
-    bad = values.isna().to_numpy()
-    if bad.any():
-        row = int(bad.argmax())
-        raise InputError(f"{at_row(path, row)}, column '{column}'",
-                         str(frame[column].iloc[row]),
-                         f"allowed: True or False; {again_with(remake)}")
-    frame[column] = values.astype(bool)
 
 
 def read_comparison(path: Path, inside=None) -> pd.DataFrame:
@@ -466,8 +429,8 @@ def _refuse_row(path: Path, comp: pd.DataFrame, bad, column: str, allowed: str) 
     if bad.any():
         row = int(np.asarray(bad).argmax())
         raise InputError(f"{at_row(path, row)}, column '{column}'",
-                         f"{comp[column].iloc[row]:g}", f"allowed: {allowed}; make it "
-                         f"again with '{COMPARE_REMAKE}'")
+                         f"{comp[column].iloc[row]:g}", f"allowed: {allowed}; "
+                         f"{again_with(COMPARE_REMAKE)}")
 
 
 def _check_ranges(frame: pd.DataFrame, path: Path, levels: tuple, changes: tuple, *,
@@ -546,8 +509,8 @@ def _checked_name(sdir: Path, name: str) -> str:
 
     if not NAME_RE.fullmatch(name):
         raise InputError(f"{sdir / 'comparison.csv'}: column 'scenario'", name, "allowed: "
-                         "scenario names (lower-case letters, digits and _); make it again "
-                         f"with '{COMPARE_REMAKE}'")
+                         "scenario names (lower-case letters, digits and _); "
+                         f"{again_with(COMPARE_REMAKE)}")
     return name
 
 
@@ -566,10 +529,11 @@ def _check_compared(sdir: Path, comp: pd.DataFrame, compared: tuple, record: dic
     path = sdir / "comparison_manifest.json"
     if not record:
         raise InputError(str(path), str(path), "comparison.csv comes with the manifest that "
-                         f"names the runs it compared; make both again with "
-                         f"'{COMPARE_REMAKE}'", problem="missing file")
+                         f"names the runs it compared; {again_with(COMPARE_REMAKE, 'both')}",
+                         problem="missing file")
     if record.get("baseline") != compared[0]:  # compare writes the baseline's rows first
-        raise InputError(f"{sdir / 'comparison.csv'}: row 2, column 'scenario'", compared[0],
+        raise InputError(f"{at_row(sdir / 'comparison.csv', 0)}, column 'scenario'",
+                         compared[0],
                          f"allowed: the baseline comparison_manifest.json names "
                          f"({str(record.get('baseline'))[:80]}), whose rows come first; "
                          f"{again_with(COMPARE_REMAKE)}",

@@ -270,8 +270,8 @@ def check_keys(frame, path: str | Path, remake: str, keys: Mapping[str, tuple | 
         row = int(repeated.argmax())
         raise InputError(f"{at_row(path, row)}, columns {', '.join(columns)}",
                          ", ".join(str(frame[c].iloc[row]) for c in columns),
-                         f"allowed: each {', '.join(columns)} once; make it again with "
-                         f"'{remake}'", problem=problem or "repeated")
+                         f"allowed: each {', '.join(columns)} once; "
+                         f"{again_with(remake)}", problem=problem or "repeated")
 
 
 def check_printable(frame, path: str | Path, remake: str, columns) -> None:
@@ -302,3 +302,32 @@ def check_filled(frame, path: str | Path, remake: str, columns) -> None:
             raise InputError(f"{at_row(path, int(bad.argmax()))}, column '{column}'", "",
                              "allowed: a value (coprod writes one in every row); "
                              f"{again_with(remake)}", problem="blank value")
+
+
+# ---- numbers as coprod writes them (%.6g) -------------------------------------------------
+def _half_unit(x):
+    """Half a unit of the sixth significant digit of ``x``: how far %.6g may move it."""
+    import numpy as np
+
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        half = 0.5 * 10.0 ** (np.floor(np.log10(np.abs(x))) - 5)
+    return np.where(np.isfinite(half), half, 0.0)
+
+
+def equal_as_written(a, b, *others):
+    """Where ``a - b`` (less ``others``) may be zero, every value rounded by %.6g.
+
+    ``others``: further rounded values in the difference (``error`` against ``est -
+    true``). Each value moves by at most half a unit of its sixth digit; a little more
+    is allowed for the floats' own rounding. A difference past any float is never close.
+    Arrays (or numbers) of one shape; the answer is one per element.
+    """
+    import numpy as np
+
+    a, b, *others = (np.asarray(v, dtype=float) for v in (a, b, *others))
+    values = (a, b, *others)
+    with np.errstate(over="ignore", invalid="ignore"):
+        gap = np.abs(a - b - sum(others, np.zeros_like(a)))
+        largest = np.max(np.abs(np.stack(values)), axis=0)
+        slack = sum(_half_unit(v) for v in values) * (1 + 1e-6) + 1e-15 * largest
+        return np.isfinite(gap) & (gap <= slack)

@@ -93,6 +93,9 @@ def atomic_write_frame(path: str | Path, frame, *, float_format: str = "%.6g",
 
 
 MAX_INPUT_BYTES = 20_000_000  # an input file larger than this is refused, not read
+# The largest table coprod reads back: an ensemble's outcomes (scenarios.effects), about
+# 40,000 runs'; larger is refused, not read.
+MAX_TABLE_BYTES = 200_000_000
 
 
 def read_text_limited(path: str | Path, *, limit: int = MAX_INPUT_BYTES,
@@ -316,25 +319,34 @@ def file_line(path: str | Path, row: int) -> int:
     """The line of ``path`` where data row ``row`` (0 first, as pandas reads it) begins.
 
     As an editor numbers lines: the table is read again (only to say where a refused
-    value is) and its records counted as pandas counts them, blank lines skipped and a
-    quoted value spanning lines one record. When the file cannot be read again, or has
-    fewer records, ``row + 2`` (a header, then rows).
+    value is) and its records counted as pandas counts them: a line of nothing but
+    spaces skipped (a quoted empty value is a row), a quoted value spanning lines one
+    record, lines ended by LF, CRLF or CR alike. When the file cannot be read again, or
+    has fewer records, ``row + 2`` (a header, then rows).
     """
     import csv
     import io
 
     try:
-        # (Read again only as the regular file it was: never through a link or a pipe.)
+        # (Read again only as the regular file it was: never through a link or a pipe,
+        # and up to the largest table coprod reads.)
         regular = Path(path).is_file() and not Path(path).is_symlink()
-        text = read_text_limited(path) if regular else ""
-        reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+        text = read_text_limited(path, limit=MAX_TABLE_BYTES) if regular else ""
+        taken: list[str] = []  # the lines the reader took for its last record
+
+        def lines():
+            for line in io.StringIO(text.lstrip("\ufeff"), newline=""):
+                taken.append(line)
+                yield line
+
         start, records = 1, -1  # the header is record −1
-        for fields in reader:
-            if len(fields) > 1 or (fields and fields[0].strip()):  # pandas: not blank
+        for _ in csv.reader(lines()):
+            if len(taken) > 1 or taken[0].strip():  # pandas skips a blank line
                 if records == row:
                     return start
                 records += 1
-            start = reader.line_num + 1
+            start += len(taken)
+            taken.clear()
     except (InputError, OSError, UnicodeDecodeError, csv.Error):
         pass
     return row + 2

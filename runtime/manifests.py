@@ -64,8 +64,8 @@ def supported_model_version(record: dict, where: str, remake: str) -> int:
     version = model_version_of(record, where)
     if version > MODEL_VERSION:
         raise InputError(f"{where}: field 'versions.model'", version, "allowed: a model "
-                         f"version from 1 to {MODEL_VERSION} (this coprod's); make it again "
-                         f"with '{remake}'", problem="a model version this coprod does not "
+                         f"version from 1 to {MODEL_VERSION} (this coprod's); "
+                         f"{again_with(remake)}", problem="a model version this coprod does not "
                          "know:")
     return version
 

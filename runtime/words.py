@@ -32,11 +32,18 @@ def shell_word(value) -> str:
     return shlex.quote(text)
 
 
-def again_with(command: str) -> str:
+# Between two commands of one remedy, either of which makes the file again
+# (``f"coprod fit --out DIR/fit{OR}coprod demo --out DIR"``).
+OR = "' or '"
+
+
+def again_with(command: str, what: str = "it") -> str:
     """``make it again with 'COMMAND'``: a refusal's remedy, the command in quotes to copy.
 
     A command that quotes a word itself (a folder with a space, :func:`shell_word`) is
-    set in “…”, so that the quotes around it cannot be read as its own.
+    set in “…”, so that the quotes around it cannot be read as its own. Commands joined
+    by :data:`OR` are quoted each on its own: ``'A' or 'B'``. ``what``: what is made
+    (``"both"``: two files).
     """
-    quoted = f"“{command}”" if "'" in command else f"'{command}'"
-    return f"make it again with {quoted}"
+    quoted = (f"“{c}”" if "'" in c else f"'{c}'" for c in command.split(OR))
+    return f"make {what} again with {' or '.join(quoted)}"

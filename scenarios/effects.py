@@ -30,7 +30,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from runtime.files import check_whole_text, file_line, read_own_json, read_text_limited
+from runtime.files import (
+    MAX_TABLE_BYTES,
+    check_whole_text,
+    file_line,
+    read_own_json,
+    read_text_limited,
+)
 from runtime.words import shell_word
 from sim.errors import MAX_SHOWN, CoprodError, InputError
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
@@ -39,8 +45,6 @@ KEY = ["draw", "replicate", "seed"]
 OUTCOME_COLUMNS = ("scenario", "draw", "replicate", "seed", "outcome", "value")
 DESIGN_COLUMNS = ("draw", "replicate", "posterior_draw", "assumption_draw", "seed")
 REMAKE = "coprod run ... --out DIR"
-# A results file larger than this is refused, not read (about 40,000 runs' outcomes).
-MAX_RESULTS_BYTES = 200_000_000
 # What must match for two ensembles' runs to pair: manifest field and its name in messages.
 COMPARABLE = (("horizon_weeks", "horizon"), ("population", "population"),
               ("seed", "root seed"), ("posterior", "posterior"))
@@ -125,7 +129,7 @@ def check_population(path: Path, name: str) -> None:
 def _read_table(path: Path, columns: tuple, inside=None) -> pd.DataFrame:
     """A CSV read as text (every value checked by the caller), or one line naming it."""
     try:
-        text = check_whole_text(read_text_limited(path, limit=MAX_RESULTS_BYTES,
+        text = check_whole_text(read_text_limited(path, limit=MAX_TABLE_BYTES,
                                                   inside=inside), path, _again(path))
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:

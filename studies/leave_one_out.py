@@ -96,6 +96,7 @@ class LeaveOneOut(ShippedStudy):
                              bounds=dict.fromkeys(shares, (0.0, 1.0)), flags=("inside",))
         # One calibration per activity left out (each named by it).
         manifest.entries("calibrations", _check_shares(frame, folder / LOO_OUTPUTS[0]))
+        _check_survey_side(frame, folder / LOO_OUTPUTS[0])
         return cls(frame, manifest)
 
 
@@ -134,6 +135,61 @@ def _check_shares(frame: pd.DataFrame, path: Path) -> list[str]:
                          f"({', '.join(COORDINATORS)}); {again}",
                          problem="an activity without all its shares:")
     return [a for a in TABLE2_IDS if a in left_out]
+
+
+def _check_survey_side(frame: pd.DataFrame, path: Path) -> None:
+    """Refuse a row whose columns from the survey are not what Table 2 gives them.
+
+    The study is of Table 2 (:func:`study_leave_one_out`): each row's observed share and
+    naive prediction follow from its counts, and the errors and the flag from the row's
+    own numbers, each as written (%.6g; :func:`runtime.fields.equal_as_written`). A row
+    moved to another activity or coordinator (a whole activity's rows swapped with
+    another's keep every other check) or a number changed by hand is named here.
+    The logit's prediction is an optimiser's, not checked to its last digits; its error
+    is.
+    """
+    from runtime.fields import equal_as_written
+
+    table = load_table2()
+    counts = table.counts[table.rows(TABLE2_IDS)].astype(float)
+    where = [TABLE2_IDS.index(a) for a in frame.activity.astype(str)]
+    column = [COORDINATORS.index(c) for c in frame.coordinator.astype(str)]
+    observed = (counts / counts.sum(axis=1, keepdims=True))[where, column]
+    naive = np.array([naive_shares(table, a)[c] for a, c in
+                      zip(frame.activity.astype(str), column, strict=True)])
+    values = {c: frame[c].to_numpy(float) for c in COLUMNS[2:] if c != "inside"}
+    obs = values["observed"]
+
+    def error_of(estimate: np.ndarray, error: np.ndarray) -> np.ndarray:
+        """Where ``error`` is |estimate − observed| as written (a blank where either is)."""
+        sign = np.sign(estimate - obs)
+        return ~np.isfinite(estimate) | equal_as_written(estimate, obs, sign * error)
+
+    with np.errstate(invalid="ignore"):
+        low, high = values["low_90"], values["high_90"]
+        inside = (low <= obs) & (obs <= high)
+        near = equal_as_written(obs, low) | equal_as_written(obs, high)
+    checks = (
+        ("observed", ~equal_as_written(obs, observed),
+         lambda i: f"{observed[i]:.6g}, Table 2's share of {frame.activity.iloc[i]} "
+                   f"coordinated by {frame.coordinator.iloc[i]}"),
+        ("naive", ~equal_as_written(values["naive"], naive),
+         lambda i: f"{naive[i]:.6g}, the share of {frame.coordinator.iloc[i]} pooled over "
+                   f"Table 2's activities other than {frame.activity.iloc[i]}"),
+        ("error", ~error_of(values["predicted_median"], values["error"]),
+         lambda i: "|predicted_median − observed|"),
+        ("naive_error", ~error_of(values["naive"], values["naive_error"]),
+         lambda i: "|naive − observed|"),
+        ("logit_error", ~error_of(values["logit"], values["logit_error"]),
+         lambda i: "|logit − observed|"),
+        ("inside", (frame.inside.to_numpy(bool) != inside) & ~near,
+         lambda i: "whether low_90 ≤ observed ≤ high_90"))
+    for name, bad, allowed in checks:
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise InputError(f"{at_row(path, i)}, column '{name}'", str(frame[name].iloc[i]),
+                             f"allowed: {allowed(i)}; {again_with(MADE_BY)}",
+                             problem="a value the study does not write:")
 
 
 def naive_shares(table: SurveyTable, left_out: str) -> np.ndarray:

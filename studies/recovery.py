@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.posterior import Posterior
-from runtime.fields import Fields, listed, text, whole
+from runtime.fields import Fields, equal_as_written, listed, text, whole
 from runtime.files import (
     at_row,
     atomic_write_frame,
@@ -194,8 +194,8 @@ def read_kept_effects(path: Path, truth_id: int, scenarios: list[str], *,
     other = kept["truth_id"][kept["truth_id"] != truth_id]
     if len(other):
         raise InputError(f"{path}: truth_id", printable(str(other.iloc[0]))[:40],
-                         f"allowed: {truth_id}, the truth of its folder; make it again "
-                         f"with '{again}'", problem="kept effects of another truth:")
+                         f"allowed: {truth_id}, the truth of its folder; "
+                         f"{again_with(again)}", problem="kept effects of another truth:")
     expected = [(s, o) for s in scenarios for o in effects.OUTCOMES]
     found = list(zip(kept["scenario"].astype(str), kept["outcome"].astype(str),
                      strict=True))
@@ -213,28 +213,6 @@ def read_kept_effects(path: Path, truth_id: int, scenarios: list[str], *,
     return kept
 
 
-def _half_unit(x: np.ndarray) -> np.ndarray:
-    """Half a unit of the sixth significant digit of ``x``: how far %.6g may move it."""
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        half = 0.5 * 10.0 ** (np.floor(np.log10(np.abs(x))) - 5)
-    return np.where(np.isfinite(half), half, 0.0)
-
-
-def _close(a: np.ndarray, b: np.ndarray, *others: np.ndarray) -> np.ndarray:
-    """Where ``a - b`` (less ``others``) may be zero, every value rounded by %.6g.
-
-    ``others``: further rounded values in the difference (``error`` against ``est -
-    true``). Each value moves by at most half a unit of its sixth digit; a little more
-    is allowed for the floats' own rounding. A difference past any float is never close.
-    """
-    values = (a, b, *others)
-    with np.errstate(over="ignore", invalid="ignore"):
-        gap = np.abs(a - b - sum(others, np.zeros_like(a)))
-        largest = np.max(np.abs(np.stack(values)), axis=0)
-        slack = sum(_half_unit(v) for v in values) * (1 + 1e-6) + 1e-15 * largest
-        return np.isfinite(gap) & (gap <= slack)
-
-
 def _consistent_effects(kept: pd.DataFrame, path: Path, again: str) -> None:
     """Refuse kept effects that no run writes, in one line naming the row.
 
@@ -247,10 +225,10 @@ def _consistent_effects(kept: pd.DataFrame, path: Path, again: str) -> None:
     error = kept["error"].to_numpy(float)
     with np.errstate(invalid="ignore"):
         upside = np.isfinite(low) & np.isfinite(high) & (low > high)
-        off = np.isfinite(est) & np.isfinite(true) & np.isfinite(error) & ~_close(
+        off = np.isfinite(est) & np.isfinite(true) & np.isfinite(error) & ~equal_as_written(
             est, true, error)
         inside = (low <= true) & (true <= high)  # False for a missing bound, as written
-        near = _close(true, low) | _close(true, high)
+        near = equal_as_written(true, low) | equal_as_written(true, high)
     claimed = kept["covered"].to_numpy(bool)
     wrong = (claimed != inside) & ~near
     for bad, column, allowed in ((upside, "low_90", "at most high_90"),

@@ -102,6 +102,31 @@ def edit_json(path: Path, change) -> None:
     path.write_text(json.dumps(record))
 
 
+def loo_row(activity: str, coordinator: str, *, error: float = 0.02,
+            logit_error: float = 0.02, low: float = 0.0, high: float = 1.0) -> dict:
+    """A leave-one-out row as the study writes it for Table 2 (its reader checks that):
+    the observed and naive shares Table 2 gives, a predicted median and a logit
+    ``error`` and ``logit_error`` from the observed (above it, or below near 1), and the
+    errors and flag they imply."""
+    from calibration.observed_survey import load_table2
+    from sim.catalogue import COORDINATORS, TABLE2_IDS
+    from studies.leave_one_out import naive_shares
+
+    table = load_table2()
+    counts = table.counts[table.rows(TABLE2_IDS)][TABLE2_IDS.index(activity)].astype(float)
+    j = COORDINATORS.index(coordinator)
+    observed, naive = counts[j] / counts.sum(), naive_shares(table, activity)[j]
+
+    def off(by: float) -> float:
+        return observed + by if observed + by <= 1 else observed - by
+
+    return {"activity": activity, "coordinator": coordinator, "observed": observed,
+            "predicted_median": off(error), "low_90": low, "high_90": high,
+            "inside": bool(low <= observed <= high), "error": error, "naive": naive,
+            "naive_error": abs(naive - observed), "logit": off(logit_error),
+            "logit_error": logit_error}
+
+
 def signals_as_a_terminal_gives_them() -> None:
     """``preexec_fn`` for a command a test interrupts: Ctrl-C and SIGTERM at their defaults.
 

@@ -390,9 +390,14 @@ def test_a_bad_timeseries_value_leaves_a_gap_and_says_where(tiny_runs, capsys, v
 
 
 @pytest.mark.parametrize(("file", "change", "said"), [
-    ("fit.csv", lambda rows: [*rows[:-1], rows[1]], "repeated cell 'social, municipality'"),
+    ("fit.csv", lambda rows: [*rows[:-1], rows[1]], "repeated 'social, municipality'"),
     ("fit.csv", lambda rows: [rows[0], ["<b>x</b>", *rows[1][1:]], *rows[2:]],
-     "unknown or repeated cell"),
+     "column 'activity': invalid value '<b>x</b>'; allowed: one of social"),
+    # As the fit check reads them back: the report showed "18 of 18" for both.
+    ("fit.csv", lambda rows: [rows[0], [*rows[1][:6], "0.99", *rows[1][7:]], *rows[2:]],
+     "row 2, columns 'sim_low_90' and 'sim_high_90'"),
+    ("fit.csv", lambda rows: [rows[0], [*rows[1][:-1], {"True": "False", "False": "True"}[
+        rows[1][-1]]], *rows[2:]], "row 2, column 'inside': a flag its row contradicts"),
     ("fit_n.csv", lambda rows: [rows[0], [rows[1][0], "1e308", *rows[1][2:]], *rows[2:]],
      "column 'observed'"),
 ])

@@ -150,12 +150,10 @@ def _ablation(folder: Path) -> tuple[str, int]:
 
 def _leave_one_out(folder: Path) -> tuple[str, int]:
     from studies.leave_one_out import COLUMNS
+    from tests.conftest import loo_row
 
-    rows = [{"activity": a, "coordinator": c, "observed": 0.3, "predicted_median": 0.3,
-             "low_90": 0.1, "high_90": 0.5, "inside": True, "error": 0.01, "naive": 0.3,
-             "naive_error": 0.02, "logit": 0.3, "logit_error": 0.02}
-            for a in ("social", "physical") for c in ("municipality", "voluntary",
-                                                      "together")]
+    rows = [loo_row(a, c) for a in ("social", "physical")
+            for c in ("municipality", "voluntary", "together")]
     (folder / "leave_one_out.csv").write_text(_table(COLUMNS, rows))
     _record(folder, "manifest.json", command="coprod validate --leave-one-out",
             summary={"shares": 6, "inside_predictive_90": 6})

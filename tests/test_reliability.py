@@ -752,6 +752,9 @@ def test_a_tables_header_is_read_as_pandas_reads_it(tmp_path, text):
     ("\n\na,b\n  \n1,2\n3,x\n", 6),  # blank lines before the header, one of spaces
     ("a,b\n\"1\n\",2\n3,x\n", 4),  # a quoted value spanning two lines: one record
     ("\ufeffa,b\r\n1,2\r\n\r\n3,x\r\n", 4),  # a byte-order mark and CRLF line ends
+    ("a,b\r1,2\r\r\r3,x\r", 5),  # CR line ends, blank lines among them
+    ("a,b\n\"\"\n1,2\n3,x\n", 4),  # a quoted empty value is a row (pandas reads one)
+    ("a,b\n\"  \"\n\t\n3,x\n", 4),  # quoted spaces are a row, a tab alone is blank
 ])
 def test_a_refused_cell_is_named_by_the_line_an_editor_shows(tmp_path, text, line):
     # "row N" counted data rows after blank lines pandas skipped: off by one after one.
@@ -783,3 +786,15 @@ def test_a_remedy_that_quotes_a_folder_is_not_set_in_the_same_quotes(tmp_path):
     with pytest.raises(InputError) as err:
         read_own_json(path, plain)
     library_refusal(err, f"make it again with '{plain}'")
+
+
+def test_a_remedy_of_two_commands_quotes_each():
+    # The report's remedies name their stage's command or the demo's: 'A' or 'B', each
+    # quoted as it needs (a quoted folder in one set the pair in “…” as one command).
+    from coprod.report_inputs import FIT_REMAKE
+    from runtime.words import OR, again_with
+
+    assert again_with(FIT_REMAKE) == ("make it again with 'coprod fit --out DIR/fit' or "
+                                      "'coprod demo --out DIR'")
+    assert again_with(f"coprod x --out 'a b'{OR}coprod y", "both") == (
+        "make both again with “coprod x --out 'a b'” or 'coprod y'")

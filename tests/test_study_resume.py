@@ -575,6 +575,36 @@ def test_a_leave_one_out_table_of_another_activity_names_the_table(tmp_path):
     assert "\x1b" not in text and "calibrations" not in text
 
 
+@pytest.mark.parametrize(("tamper", "words"), [
+    # Two activities' whole blocks swapped: every row's activity and shares once, the
+    # manifest's calibrations all named; only Table 2 tells the rows are not theirs.
+    (lambda t: t.assign(activity=t.activity.replace(
+        {"social": "physical", "physical": "social"})),
+     ("row 2, column 'observed'", "'0.346535'", "allowed: 0.596154, Table 2's share of "
+      "physical coordinated by municipality")),
+    (lambda t: t.assign(naive=t.naive.where(t.index != 4, 0.3)),
+     ("row 6, column 'naive'", "pooled over Table 2's activities other than")),
+    (lambda t: t.assign(error=t.error.where(t.index != 7, 0.01)),
+     ("row 9, column 'error'", "|predicted_median − observed|")),
+    (lambda t: t.assign(logit_error=t.logit_error.where(t.index != 0, 0.5)),
+     ("row 2, column 'logit_error'", "|logit − observed|")),
+    (lambda t: t.assign(inside=t.inside.where(t.index != 3, ~t.inside)),
+     ("row 5, column 'inside'", "whether low_90 ≤ observed ≤ high_90")),
+])
+def test_a_leave_one_out_row_not_as_table_2_gives_it_is_refused(tmp_path, tamper, words):
+    from studies.leave_one_out import LeaveOneOut
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "v"
+    shutil.copytree(ROOT / "calibration" / "data" / "validation", folder)
+    LeaveOneOut.read_shipped(folder)  # as shipped: reads back
+    table = pd.read_csv(folder / "leave_one_out.csv")
+    tamper(table).to_csv(folder / "leave_one_out.csv", index=False, float_format="%.6g")
+    with pytest.raises(InputError) as err:
+        LeaveOneOut.read_shipped(folder)
+    library_refusal(err, "leave_one_out.csv: ", "a value the study does not write", *words)
+
+
 def test_an_ablation_naming_a_mechanism_twice_is_refused_there(tmp_path):
     # The refusal fell on a genuine calibration, 'joint_propensity'.
     from studies.ablation import Ablation

@@ -90,6 +90,9 @@ BAD_AGGREGATES = [
     ("", r"empty file"),
     ("activity,n,municipality,voluntary,together\nsocial,3,a%,1%,1%\n",
      r"column 'municipality': invalid value 'a%'"),
+    # The line an editor shows: comments and blank lines counted (was "row 3").
+    ("# a survey of 2015\n# counts\nactivity,n,municipality,voluntary,together\n"
+     "social,3,1,1,1\n\nphysical,x,1,1,1\n", r"row 6, column 'n': invalid value 'x'"),
 ]
 
 
