@@ -236,7 +236,7 @@ def check_rows(frame, path: str | Path, rows: int, again: str, *,
                      else "more rows than its record says in")
 
 
-def _remade(err: InputError, again: str) -> InputError:
+def with_remedy(err: InputError, again: str) -> InputError:
     """``err`` about one of coprod's own files, with how to make it again when too large.
 
     (A record past the size limit was refused with no way on; a link or a folder in its
@@ -286,7 +286,7 @@ def read_own_csv(path: str | Path, remake: str, *, columns: tuple = (),
     except pd.errors.EmptyDataError:
         raise InputError(str(path), "", again, problem="empty file") from None
     except InputError as err:  # already one line (not a file, too large, a name to rename)
-        raise _remade(err, again) from None
+        raise with_remedy(err, again) from None
     except (OSError, ValueError, TypeError, OverflowError, csv.Error,
             pd.errors.ParserError) as err:
         raise InputError(str(path), str(err).split("\n")[0], again,
@@ -438,7 +438,7 @@ def read_own_json(path: str | Path, remake: str, *,
     except InputError as err:  # already one line (not a file, too large, a name to rename)
         if err.problem == "missing file":  # said with the command that makes it again
             raise InputError(str(path), str(path), again, problem="missing file") from None
-        raise _remade(err, again) from None
+        raise with_remedy(err, again) from None
     except (OSError, ValueError) as err:  # JSONDecodeError and UnicodeDecodeError included
         said = str(err).split("\n")[0]
         if "int_max_str_digits" in said or "Exceeds the limit" in said:  # Python's remedy

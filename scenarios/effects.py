@@ -36,6 +36,7 @@ from runtime.files import (
     file_line,
     read_own_json,
     read_text_limited,
+    with_remedy,
 )
 from runtime.words import shell_word
 from sim.errors import MAX_SHOWN, CoprodError, InputError
@@ -134,8 +135,8 @@ def _read_table(path: Path, columns: tuple, inside=None) -> pd.DataFrame:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
         raise InputError(str(path), "", _again(path), problem="empty file") from None
-    except InputError:  # already one line (a link, a FIFO, a file too large): as it is
-        raise
+    except InputError as err:  # already one line (a link, a FIFO, a file too large)
+        raise with_remedy(err, _again(path)) from None
     except (UnicodeDecodeError, ValueError, pd.errors.ParserError) as err:
         raise InputError(str(path), str(err).split("\n")[0], _again(path),
                          problem="malformed file:") from None

@@ -408,3 +408,15 @@ def test_report_refuses_a_fit_table_of_other_cells_or_counts(fitted, capsys, fil
     _write_rows(path, change(_rows(path)))
     assert main(["report", "--out", str(fitted.parent)]) == 2
     _one_line(capsys, file, said)
+
+
+def test_an_outcomes_table_too_large_says_how_to_make_it_again(tiny_runs, capsys):
+    # Refused in one line, but with no way on (every other table of a run names one).
+    from runtime.files import MAX_TABLE_BYTES
+
+    capsys.readouterr()
+    path = tiny_runs / "local_volunteer_policy" / "outcomes.csv"
+    with path.open("r+b") as fh:
+        fh.truncate(MAX_TABLE_BYTES + 1)  # (sparse: nothing written)
+    assert main(["compare", "--out", str(tiny_runs)]) == 2
+    _one_line(capsys, "outcomes.csv", "too large", "make it again with 'coprod run")
