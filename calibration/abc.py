@@ -391,7 +391,7 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
             settings: Settings, seed: int, tolerance: Callable[[], float],
             workers: int = 1, scheduler: str | None = None, resume: bool = False,
             inside=None, opened: Callable | None = None,
-            given_up: Callable[[int], None] | None = None):
+            given_up: Callable[[int], None] | None = None, sample: bool = True):
     """Set up pyabc's ABC-SMC and run it (or continue the run in ``db``); its History.
 
     One or several ``models`` (with one prior each: model selection). ``tolerance()``
@@ -406,7 +406,9 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
     history is open and checked, before anything is sampled. ``given_up(n)`` is called
     with the simulations of a generation pyabc gave up (its evaluation cap reached, the
     population not full): they are in no generation of ``db``, so in no
-    ``total_nr_simulations``, but were sampled all the same.
+    ``total_nr_simulations``, but were sampled all the same. ``sample=False`` (with
+    ``resume``): the history as it is, nothing sampled (a finished run's posterior
+    written again; pyabc would sample at least one more generation).
     """
     db = Path(db)
     if inside is not None and not inside.is_parent_of(db):
@@ -422,7 +424,7 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
             opened(abc.history)
         min_epsilon = tolerance()
         remaining = settings.max_populations - done_before
-        if remaining <= 0:
+        if remaining <= 0 or not sample:
             return abc.history
         # Each (re)start is seeded from the root seed and the generations already done,
         # so a resumed run is itself reproducible.
@@ -651,7 +653,7 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
               observed: SurveyTable | None = None, progress: bool = True,
               settings: Settings | None = None, activities=None,
               fixed: dict | None = None, waves: Waves | None = None,
-              inside=None) -> CalibrationRun:
+              inside=None, sample: bool = True) -> CalibrationRun:
     """Run (or resume) ABC-SMC and write ``abc.db`` and ``posterior.csv`` under ``out``.
 
     ``waves``: the surveys to calibrate to (:class:`calibration.waves.Waves`: one's own
@@ -669,7 +671,11 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     shipped calibration. ``inside``: ``out`` as held (--out by
     :func:`runtime.locks.locked`, or a study's calibration folder in it by
     :meth:`runtime.paths.OutputFolder.inner`), which no file may lead out of.
+    ``sample=False`` (with ``resume``): the posterior files of the run ``abc.db`` holds
+    are written again and nothing is sampled (for a finished run whose files were lost).
     """
+    if not sample and not resume:
+        raise ValueError("sample=False writes a kept run's posterior again: resume=True")
     settings = settings or (QUICK if quick else DEFAULT)
     fixed = fixed or {}
     out = Path(out)
@@ -700,7 +706,7 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
                       settings=settings, seed=seed, tolerance=tolerance, workers=workers,
                       scheduler=scheduler, resume=resume, inside=inside,
                       opened=lambda history: earlier.append(kept_seconds(history)),
-                      given_up=lost.append)
+                      given_up=lost.append, sample=sample)
     wall = time.perf_counter() - t0
     try:
         weights, posterior = _write_last_generation(out, history, fixed, prior_inputs,

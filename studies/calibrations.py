@@ -11,6 +11,7 @@ line naming the file and the field.
 from __future__ import annotations
 
 import math
+import os
 import shlex
 from dataclasses import asdict
 from pathlib import Path
@@ -44,7 +45,7 @@ from runtime.fields import (
 from runtime.fields import seed as root_seed
 from runtime.files import read_own_json
 from runtime.manifests import write_manifest
-from runtime.words import shell_word
+from runtime.words import again_with, shell_word
 from sim.errors import InputError, printable
 
 RECORD_FILE = "calibration.json"
@@ -110,6 +111,15 @@ def calibrate_or_reuse(directory: Path, *, resume: bool, remake: str,
                              "start again", problem="refusing to replace the finished "
                              "calibration in")
         return _reusable(directory, remake, record, kwargs, inside)
+    if resume and (directory / "abc.db").is_file() and os.path.lexists(directory / RECORD_FILE):
+        # Finished (its record written last), its posterior lost: written again from the
+        # history, nothing sampled (resumed, pyabc would sample another generation), and
+        # the record kept as the run made it.
+        kept = _reusable(directory, remake, record, kwargs, inside)
+        _same_generations(directory, kept, remake)
+        calibrate(directory, resume=True, sample=False, progress=False, inside=inside,
+                  **kwargs)
+        return kept
     again = resume and (directory / "abc.db").is_file()
     result = calibrate(directory, resume=again, progress=False, inside=inside, **kwargs)
     made = {**settings_dict(result), **(record or {})}
@@ -183,6 +193,24 @@ def _reusable(directory: Path, remake: str, record: dict | None, asked: dict,
     return kept
 
 
+def _same_generations(directory: Path, kept: dict, remake: str) -> None:
+    """Refuse to write a posterior again from a history of other generations than its record.
+
+    The record counts the generations of the run it finished; a history that holds
+    more was continued since (its posterior would not be the record's).
+    """
+    from calibration.history import whole_generations
+
+    held = whole_generations(directory / "abc.db")  # (0: unreadable, refused as resumed)
+    if held and held != kept["populations"]:
+        again = (f"{remake} after deleting {shell_word(directory / RECORD_FILE)} (--resume "
+                 "then goes on from abc.db)")
+        raise InputError(str(directory / "abc.db"), f"{held} generations", f"the "
+                         f"{kept['populations']} its {RECORD_FILE} records; "
+                         f"{again_with(again)}", problem="a history its record does not "
+                         "describe:")
+
+
 def _unchecked(directory: Path, key: str, words: str) -> InputError:
     """The one line for a kept record that does not say what a resume must check."""
     return InputError(str(directory / RECORD_FILE), key, f"the {words} it was made with, "
@@ -215,15 +243,18 @@ def calibration_record(directory: Path, remake: str, *, inside=None) -> dict:
     """Read ``calibration.json`` back, checked; a damaged one is one line naming the field.
 
     ``remake``: the command that makes it again. With the folder's ``abc.db``, deleting
-    ``posterior.csv`` lets ``--resume`` rebuild the record from it; without (a
-    calibration kept in ``study_parts/``), the folder is restored from where it was kept.
+    the record and ``posterior.csv`` lets ``--resume`` go on from the history (what
+    ended the run is not known without its record: pyabc samples another generation);
+    without (a calibration kept in ``study_parts/``), the folder is restored from where
+    it was kept.
     Only the fields a calibration writes are returned (``"reused": True`` added).
     """
     directory = Path(directory)
     path = directory / RECORD_FILE
     if (directory / "abc.db").is_file():
-        again = (f"{remake} (delete {shell_word(directory / 'posterior.csv')} first: "
-                 "--resume then rebuilds it from abc.db)")
+        again = (f"{remake} after deleting {shell_word(path)} and "
+                 f"{shell_word(directory / 'posterior.csv')} (--resume then goes on from "
+                 "abc.db: it samples at least one more generation)")
     else:
         again = (f"{remake} (restore {shell_word(directory)} from where it was kept, e.g. "
                  "study_parts/; or delete it: --resume then calibrates it again)")

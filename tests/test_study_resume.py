@@ -970,3 +970,34 @@ def test_every_truth_kept_without_its_effects_record_is_named_at_once(tmp_path):
     library_refusal(err, "effects.csv without effects.json in truth_02, truth_03, truth_05, "
                     "truth_06, truth_07 and 2 more", f"coprod recovery --resume --out {tmp_path}")
     refuse_unrecorded_effects(tmp_path / "nowhere", 10)  # nothing kept: nothing refused
+
+
+def test_a_lost_posterior_is_written_again_from_its_history_not_sampled_on(tmp_path):
+    # "delete posterior.csv: --resume makes it again from abc.db" sampled another
+    # generation (pyabc goes on from a history), so the posterior and record changed.
+    from calibration.history import whole_generations
+    from studies.calibrations import RECORD_FILE, calibrate_or_reuse
+
+    out = tmp_path / "truth_00"
+    stops = Settings(population_size=12, max_populations=6, max_simulations=2000,
+                     max_walltime_s=120, min_epsilon=3.0)  # at its tolerance, not the last
+    made = calibrate_or_reuse(out, resume=False, remake="x", seed=5, settings=stops)
+    assert made["populations"] < stops.max_populations
+    posterior = (out / "posterior.csv").read_bytes()
+    adjusted = (out / "posterior_adjusted.csv").read_bytes()
+    record = (out / RECORD_FILE).read_bytes()
+    (out / "posterior.csv").unlink()
+    (out / "posterior_adjusted.csv").unlink()
+    again = calibrate_or_reuse(out, resume=True, remake="x", seed=5, settings=stops)
+    assert whole_generations(out / "abc.db") == made["populations"]
+    assert (out / "posterior.csv").read_bytes() == posterior
+    assert (out / "posterior_adjusted.csv").read_bytes() == adjusted
+    assert (out / RECORD_FILE).read_bytes() == record  # as the run made it
+    assert again["simulations"] == made["simulations"] and again["reused"]
+    # A record damaged as well: say what deleting it does (pyabc goes on).
+    (out / "posterior.csv").unlink()
+    (out / RECORD_FILE).write_text("{")
+    with pytest.raises(InputError) as err:
+        calibrate_or_reuse(out, resume=True, remake="x", seed=5, settings=stops)
+    library_refusal(err, "after deleting", RECORD_FILE, "posterior.csv",
+                    "it samples at least one more generation")
