@@ -1,7 +1,8 @@
 """The co-production agent-based model (Mesa): agents, mechanisms, virtual survey.
 
-Knows nothing of calibration or scenarios. Public entry points: :class:`CoProductionModel`,
-:func:`run` and :class:`Configuration`. The model's exports load on first use, so that
+Knows nothing of calibration or scenarios. Public entry points: :class:`World` (the
+headless world), :class:`CoProductionModel` (it in Mesa), :func:`run` and
+:class:`Configuration`. The model's exports load on first use, so that
 the light modules of the package (``sim.errors``, ``sim.parameters``) load
 without Mesa and the compiled kernels: the command line answers ``--help`` and bad input
 at once.
@@ -11,8 +12,9 @@ from __future__ import annotations
 
 import importlib
 
-_EXPORTS = {"CoProductionModel": "sim.model", "SimulationResult": "sim.runner",
-            "run": "sim.runner", "Configuration": "sim.config"}
+_EXPORTS = {"World": "sim.world", "CoProductionModel": "sim.model",
+            "SimulationResult": "sim.runner", "run": "sim.runner",
+            "Configuration": "sim.config"}
 
 __all__ = list(_EXPORTS)
 

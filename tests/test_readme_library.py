@@ -46,3 +46,30 @@ def test_the_library_example_runs_as_printed(tmp_path, monkeypatch):
     assert len(result.timeseries) > 0 and result.survey.to_frame().shape[0] == 6
     assert names["model"].steps == 1
     assert 0 <= fit.targets()["shares_median_inside_95"] <= 18 and len(fit.shares) == 18
+
+
+def test_every_python_name_readme_and_the_odd_give_exists():
+    # README and docs/ODD.md named `sim.World`, which the package did not export.
+    import importlib
+    import re
+
+    text = "".join((ROOT / f).read_text(encoding="utf-8") for f in ("README.md", "docs/ODD.md"))
+    named = set(re.findall(r"`((?:sim|coprod|calibration|scenarios|studies|runtime)"
+                           r"(?:\.[A-Za-z_]\w*)+)[(`]", text))
+    files = (".json", ".csv", ".py", ".toml", ".png", ".db", ".md")
+    names = sorted(n for n in named if not n.endswith(files))
+    assert "sim.World" in names and len(names) > 20
+    missing = []
+    for name in names:
+        parts, value = name.split("."), None
+        for i in range(len(parts), 0, -1):  # the longest module the name begins with
+            try:
+                value, rest = importlib.import_module(".".join(parts[:i])), parts[i:]
+                break
+            except ImportError:
+                continue
+        for part in rest:
+            value = getattr(value, part, None)
+        if value is None:
+            missing.append(name)
+    assert missing == []
