@@ -83,6 +83,15 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="folder (default: the package's calibration/data/waves)")
     args = parser.parse_args()
+    if args.out is not None:  # a folder of one's own, checked (and made) before the runs
+        from runtime.files import check_out_dir
+        from sim.errors import InputError
+
+        try:
+            check_out_dir(args.out)
+        except InputError as err:
+            parser.exit(2, f"{parser.prog}: error: {err}\n")
+        args.out.mkdir(parents=True, exist_ok=True)
     folder = args.out or Path(str(resources.files("calibration.data").joinpath("waves")))
     for path in make(folder):
         print(f"Wrote {path}")

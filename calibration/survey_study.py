@@ -214,6 +214,8 @@ def study_survey(data: str | Path | None = None, *, reps: int = 10_000,
     classes = observed_classes(survey, reps=reps, rng=rng, resample=resample)
     elapsed = time.perf_counter() - t0
     table = survey.to_table() if isinstance(survey, UnitResponses) else survey
+    # A unit-level file's leading '#' lines say what it is: quoted with the table's notes.
+    notes = [*table.notes, *getattr(survey, "comments", ())]
     # With the survey itself, the Discussion's "control most of the coordination work"
     # is judged too (on the same resampled tables).
     checks = check_claims(res, survey)
@@ -226,9 +228,9 @@ def study_survey(data: str | Path | None = None, *, reps: int = 10_000,
         observed_class_probability=classes.probabilities[classes.observed],
         elapsed_seconds=round(elapsed, 3), source=table.source,
         answers={str(a): int(n) for a, n in zip(table.activities, table.n, strict=True)},
-        notes=list(table.notes), dropped_sentence=sentence)
+        notes=notes, dropped_sentence=sentence)
     return SurveyStudy(
         res.to_frame(), pd.DataFrame([vars(c) for c in checks], columns=list(CLAIM_COLUMNS)),
         classes.to_frame(), classes.sensitivity_frame(), bounds, source=table.source,
-        answers=dict(record["answers"]), notes=tuple(table.notes),
+        answers=dict(record["answers"]), notes=tuple(notes),
         dropped_sentence=sentence, manifest=record)

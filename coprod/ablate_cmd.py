@@ -6,8 +6,10 @@ and logic_distance), calibrate the model with its strength fixed at 0 (0 switche
 off) and compare with the full model: the final tolerance and fit each reaches, and the
 posterior model probabilities of pyabc's multi-model ABC-SMC (full model against the
 ablated one). Writes ablation.csv and manifest.json; every calibration is kept under
-DIR. The full study runs 15 calibrations at the shipped settings (about 2 minutes each
-on 2 cores); --quick runs small ones.
+DIR. The full study runs 8 calibrations (the full model and each mechanism off) and 7
+model selections at the shipped settings: 19 to 73 minutes each on 2 cores as measured
+for model version 4, about 8 hours in all (made in parts: --resume goes on); --quick
+runs small ones.
 """
 
 from __future__ import annotations

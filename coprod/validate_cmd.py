@@ -5,7 +5,8 @@ left-out activity's three shares from posterior draws (90% predictive intervals)
 compare with the observed shares and with a naive predictor (each coordinator's share
 pooled over the other five activities). Writes leave_one_out.csv and manifest.json;
 each calibration is kept in DIR/<activity>/. The full study runs six calibrations at
-the shipped settings (about 10 minutes each on 2 cores); --quick runs small ones.
+the shipped settings (24 to 54 minutes each on 2 cores as measured for model version
+4; --resume goes on from those finished); --quick runs small ones.
 """
 
 from __future__ import annotations

@@ -54,7 +54,8 @@ def years_words(horizon_weeks: int, lever_week: float, weeks_per_year: int = 52)
     shown = f"{years:g}" if years == int(years) else f"{years:.1f}"
     switch = ("the scenarios' levers switch right after it" if not lever_week else
               f"the scenarios' levers switch {int(lever_week)} weeks after it")
-    return (f"the horizon is {horizon_weeks} weeks = {shown} years after the 2015 "
+    return (f"the horizon is {horizon_weeks} weeks = {shown} "
+            f"{'year' if years == 1 else 'years'} after the 2015 "
             f"snapshot, where every scenario's runs branch from one world and {switch}; "
             f"year k is counted from there, so year {shown} is "
             f"{SNAPSHOT_YEAR + horizon_weeks // weeks_per_year}"

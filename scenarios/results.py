@@ -140,6 +140,14 @@ def adopters_own(scenarios: list, adopters: str, has_own: bool) -> list:
     return out
 
 
+def _alone(scenarios: list):
+    """The first scenario whose file sets ``adopters = "own"``, or None."""
+    from sim.parameters import PARAMETERS
+
+    own = PARAMETERS["adopters"].levels.index("own")
+    return next((s for s in scenarios if s.overrides.get("adopters") == own), None)
+
+
 def run_ensemble(items: Sequence, *, posterior, out, seed: int, draws=None, replicates=None,
                  assumption_draws=None, horizon_weeks=None, waves, data_given: bool = False,
                  municipality=None, adopters: str = "all", workers: int = 1,
@@ -174,6 +182,12 @@ def run_ensemble(items: Sequence, *, posterior, out, seed: int, draws=None, repl
                      for s in scenarios]
         say(f"Your municipality: {own.describe()}")
     scenarios = adopters_own(scenarios, adopters, municipality is not None)
+    alone = _alone(scenarios) if municipality is None else None
+    if alone is not None:  # (refused in every run otherwise: exit 1 after the runs began)
+        raise InputError(f"{alone.source or alone.name}: set.adopters", "own", "your "
+                         "municipality alone "
+                         "needs it described: give --municipality FILE",
+                         problem="nobody to adopt:")
     if adopters == "own":
         say("--adopters own: your municipality alone takes the scenarios' flags; the "
             "others keep 2015's")

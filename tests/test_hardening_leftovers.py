@@ -420,3 +420,15 @@ def test_an_outcomes_table_too_large_says_how_to_make_it_again(tiny_runs, capsys
         fh.truncate(MAX_TABLE_BYTES + 1)  # (sparse: nothing written)
     assert main(["compare", "--out", str(tiny_runs)]) == 2
     _one_line(capsys, "outcomes.csv", "too large", "make it again with 'coprod run")
+
+
+def test_a_scenario_file_of_one_municipality_alone_needs_it_before_any_run(tmp_path, capsys):
+    # `[set] adopters = "own"` without --municipality began the runs, failed each, exit 1.
+    scenario = tmp_path / "only_us.toml"
+    scenario.write_text('name = "only_us"\ndescription = "Only us."\n[set]\npolicy_share = 1.0\n'
+                        'adopters = "own"\n')
+    out = tmp_path / "runs"
+    assert main(["run", str(scenario), "--draws", "1", "--assumption-draws", "1",
+                 "--replicates", "1", "--out", str(out)]) == 2
+    _one_line(capsys, "only_us.toml: set.adopters", "nobody to adopt", "--municipality")
+    assert not out.exists()

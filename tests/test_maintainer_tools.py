@@ -86,3 +86,18 @@ def test_bench_kernel_refuses_missing_or_foreign_calibrations(tmp_path, capsys):
     Manifest.of(command="coprod calibrate", abc_inputs=["no_such_input"],
                 prior_inputs=[]).write(tmp_path / "manifest.json")
     _refusal(capsys, lambda: tool.main(["--calibration", str(tmp_path)]), "abc_inputs")
+
+
+def test_the_synthetic_wave_goes_to_a_new_folder_or_is_refused_in_one_line(
+        tmp_path, capsys, monkeypatch):
+    # --out a/b (not yet made) gave a FileNotFoundError traceback after the runs.
+    import sys
+
+    from calibration import make_synthetic_wave
+
+    monkeypatch.setattr(sys, "argv", ["make_synthetic_wave", "--out", str(tmp_path / "a" / "b")])
+    make_synthetic_wave.main()
+    assert (tmp_path / "a" / "b" / "wave2025-synthetic.toml").is_file()
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setattr(sys, "argv", ["make_synthetic_wave", "--out", str(tmp_path / "file")])
+    _refusal(capsys, make_synthetic_wave.main, "not a directory", "file")

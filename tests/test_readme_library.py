@@ -73,3 +73,22 @@ def test_every_python_name_readme_and_the_odd_give_exists():
         if value is None:
             missing.append(name)
     assert missing == []
+
+
+def test_the_readme_command_table_lists_every_option_of_each_command():
+    # It left out options the README itself uses (run --posterior, compare --seed, …).
+    import argparse
+    import re
+
+    from coprod.main import build_parser
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `coprod (\w+)([^`]*)` \|", text, flags=re.M)
+    subparsers = next(a for a in build_parser()._actions
+                      if isinstance(a, argparse._SubParsersAction))
+    assert {name for name, _ in rows} == set(subparsers.choices)
+    for name, usage in rows:
+        options = {s for a in subparsers.choices[name]._actions for s in a.option_strings
+                   if s.startswith("--") and s != "--help"}
+        listed = set(re.findall(r"--[\w-]+", usage))
+        assert listed == options, name

@@ -137,3 +137,14 @@ def test_missing_undecodable_and_unrecognised_files(tmp_path, write):
         load_survey(write("latin.csv", "activity,n\nsosial å,3\n", encoding="latin-1"))
     with pytest.raises(InputError, match="not a survey file: its first line names"):
         load_survey(write("other.csv", "a,b\n1,2\n"))
+
+
+def test_a_unit_level_files_comments_are_quoted_in_the_survey_study(units_csv):
+    # README: '#' lines "kept and quoted in the outputs"; coprod survey dropped them.
+    from calibration.survey_study import study_survey
+
+    commented = units_csv.with_name("commented.csv")
+    commented.write_text("# units of 2015, \x1b[31mas answered\n" + units_csv.read_text())
+    study = study_survey(commented, reps=100, resample="unit", rng=1)
+    assert "units of 2015, ?[31mas answered" in study.notes  # shown escaped
+    assert study.manifest["notes"][-1] == "units of 2015, ?[31mas answered"
