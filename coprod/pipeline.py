@@ -564,6 +564,11 @@ def sensitivity(*, trajectories: int = 20, inputs: str = "free",
         raise InputError("scenario", type(scenario).__name__, "allowed: a shipped "
                          "scenario's name or a scenario file")
     loaded = load_scenario(scenario) if scenario is not None else None
+    if loaded is not None:  # (the screening runs the 2015 sample: nobody's own)
+        from scenarios.results import adopters_own
+
+        adopters_own([loaded], "all", False, remedy="the screening runs the 2015 sample, "
+                     "where none is; screen a scenario of every municipality")
     out = None if out is None else check_out_dir(out)
     if out is None:
         return screen(trajectories, inputs=inputs, scenario=loaded, rng=seed,

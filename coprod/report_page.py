@@ -50,7 +50,7 @@ from coprod.report_text import (
     surveys_summary as _summary,
 )
 from runtime.files import atomic_write_text, check_out_dir
-from runtime.words import shell_word
+from runtime.words import OR, shell_word
 from scenarios.compare import adopts_alone
 from sim.errors import InputError, printable
 
@@ -270,7 +270,7 @@ def open_report(directory: Path, waves=None, *, studies_folder: Path | None = No
                              f"{shell_word(sdir)}'",
                              problem="missing file")
         raise InputError("folder", str(directory / "survey" / "bootstrap.csv"),
-                         f"missing; create it with '{SURVEY_REMAKE.split(chr(39))[0]}' or "
+                         f"missing; create it with '{SURVEY_REMAKE.split(OR)[0]}' or "
                          "run 'coprod demo'", problem="missing file")
     # A read-only folder is refused before anything is read.
     check_out_dir(directory, where="folder")

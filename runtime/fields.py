@@ -207,8 +207,8 @@ class Fields:
         """The field ``key`` when ``fits`` allows it (see the class)."""
         value = self.record.get(key, _MISSING)
         if value is _MISSING and default is _MISSING:
-            raise InputError(self.path, key, f"allowed: {allowed}; make it again with "
-                             f"'{self.remake}'", problem="missing field")
+            raise InputError(self.path, key, f"allowed: {allowed}; {again_with(self.remake)}",
+                             problem="missing field")
         if value is _MISSING:
             value = default
         elif not fits(value):

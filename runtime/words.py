@@ -32,18 +32,25 @@ def shell_word(value) -> str:
     return shlex.quote(text)
 
 
-# Between two commands of one remedy, either of which makes the file again
-# (``f"coprod fit --out DIR/fit{OR}coprod demo --out DIR"``).
-OR = "' or '"
+# Marks inside a remedy (:func:`again_with`), made of a control character that no
+# printable folder's name holds (--out must be printable): between two commands either
+# of which makes the file again (``f"coprod fit --out DIR/fit{OR}coprod demo --out
+# DIR"``), and between the command and what to do before it
+# (``f"{command}{AFTER}deleting FILE (…)"``).
+OR = "\x1f or \x1f"
+AFTER = "\x1f after \x1f"
 
 
-def again_with(command: str, what: str = "it") -> str:
+def again_with(remedy: str, what: str = "it") -> str:
     """``make it again with 'COMMAND'``: a refusal's remedy, the command in quotes to copy.
 
     A command that quotes a word itself (a folder with a space, :func:`shell_word`) is
     set in “…”, so that the quotes around it cannot be read as its own. Commands joined
-    by :data:`OR` are quoted each on its own: ``'A' or 'B'``. ``what``: what is made
-    (``"both"``: two files).
+    by :data:`OR` are quoted each on its own: ``'A' or 'B'``; what follows :data:`AFTER`
+    is said after the quotes, not copied with the command (``'A' after deleting F``).
+    ``what``: what is made (``"both"``: two files).
     """
-    quoted = (f"“{c}”" if "'" in c else f"'{c}'" for c in command.split(OR))
-    return f"make {what} again with {' or '.join(quoted)}"
+    commands, _, before = remedy.partition(AFTER)
+    quoted = (f"“{c}”" if "'" in c else f"'{c}'" for c in commands.split(OR))
+    return (f"make {what} again with {' or '.join(quoted)}"
+            + (f" after {before}" if before else ""))

@@ -110,42 +110,41 @@ class Ensemble:
         return cls(folder, tuple(names), runs)
 
 
-def adopters_own(scenarios: list, adopters: str, has_own: bool) -> list:
+def adopters_own(scenarios: list, adopters: str, has_own: bool, *,
+                 remedy: str = "give --municipality FILE") -> list:
     """The scenarios with ``adopters = own`` where they switch flags (``--adopters own``).
 
-    Refused in one line without one's own municipality, or for a scenario whose levers
-    act on every municipality (only shares of municipalities can reach one alone). A
+    Refused in one line, before any run, without one's own municipality (``remedy``
+    says how to give one), or for a scenario whose levers act on every municipality
+    (only shares of municipalities can reach one alone): asked for with ``adopters``
+    (--adopters own) or by a scenario file's ``[set] adopters = "own"`` (named then). A
     scenario that switches nothing (the baseline) is left as it is.
     """
     from sim.parameters import PARAMETERS
 
-    if adopters != "own":
-        return scenarios
-    if not has_own:
-        raise InputError("adopters", "own", "your municipality alone needs it described: "
-                         "give --municipality FILE", problem="nobody to adopt:")
+    own = PARAMETERS["adopters"].levels.index("own")
     out = []
     for s in scenarios:
+        if adopters != "own" and s.overrides.get("adopters") != own:
+            out.append(s)
+            continue
+        where = "adopters" if adopters == "own" else f"{s.source or s.name}: set.adopters"
+        if not has_own:
+            raise InputError(where, "own", f"your municipality alone needs it described: "
+                             f"{remedy}", problem="nobody to adopt:")
         levers = [k for k in s.overrides if k in PARAMETERS and PARAMETERS[k].kind == "lever"
                   and k != "adopters"]
         wide = [k for k in levers if not PARAMETERS[k].flag]
         if wide:
             flags = ", ".join(n for n, p in PARAMETERS.items() if p.flag)
-            raise InputError("adopters", "own", f"scenarios whose levers are shares of "
+            alone = "--adopters all" if adopters == "own" else 'adopters = "all"'
+            raise InputError(where, "own", f"scenarios whose levers are shares of "
                              f"municipalities ({flags}); {s.name} sets {wide[0]}, which acts "
-                             "on every municipality: run it with --adopters all",
+                             f"on every municipality: run it with {alone}",
                              problem="cannot reach one municipality alone:")
-        out.append(dataclasses.replace(s, overrides={**s.overrides, "adopters": 1})
+        out.append(dataclasses.replace(s, overrides={**s.overrides, "adopters": own})
                    if levers else s)
     return out
-
-
-def _alone(scenarios: list):
-    """The first scenario whose file sets ``adopters = "own"``, or None."""
-    from sim.parameters import PARAMETERS
-
-    own = PARAMETERS["adopters"].levels.index("own")
-    return next((s for s in scenarios if s.overrides.get("adopters") == own), None)
 
 
 def run_ensemble(items: Sequence, *, posterior, out, seed: int, draws=None, replicates=None,
@@ -182,12 +181,6 @@ def run_ensemble(items: Sequence, *, posterior, out, seed: int, draws=None, repl
                      for s in scenarios]
         say(f"Your municipality: {own.describe()}")
     scenarios = adopters_own(scenarios, adopters, municipality is not None)
-    alone = _alone(scenarios) if municipality is None else None
-    if alone is not None:  # (refused in every run otherwise: exit 1 after the runs began)
-        raise InputError(f"{alone.source or alone.name}: set.adopters", "own", "your "
-                         "municipality alone "
-                         "needs it described: give --municipality FILE",
-                         problem="nobody to adopt:")
     if adopters == "own":
         say("--adopters own: your municipality alone takes the scenarios' flags; the "
             "others keep 2015's")

@@ -66,7 +66,7 @@ from runtime.fields import (
 )
 from runtime.files import atomic_write_text, read_own_json, writes
 from runtime.manifests import Manifest
-from runtime.words import shell_word
+from runtime.words import AFTER, shell_word
 from sim.catalogue import TABLE2_IDS
 from sim.parameters import FREE, MODEL_VERSION
 from studies.calibrations import (
@@ -209,7 +209,7 @@ def _selection_record(path: Path, mechanism: str, seed: int, inside=None,
     a selection writes are returned (``"reused": True`` added), for the study's manifest.
     """
     remake = remake or resume_command("ablate", path.parent.parent.parent)
-    again = (f"{remake} after deleting {shell_word(path)} (--resume then selects again, "
+    again = (f"{remake}{AFTER}deleting {shell_word(path)} (--resume then selects again, "
              "from its abc.db if kept)")
     record = read_own_json(path, again, inside=inside)
     fields = Fields(record, path, again)

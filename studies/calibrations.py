@@ -45,7 +45,7 @@ from runtime.fields import (
 from runtime.fields import seed as root_seed
 from runtime.files import read_own_json
 from runtime.manifests import write_manifest
-from runtime.words import again_with, shell_word
+from runtime.words import AFTER, again_with, shell_word
 from sim.errors import InputError, printable
 
 RECORD_FILE = "calibration.json"
@@ -203,8 +203,8 @@ def _same_generations(directory: Path, kept: dict, remake: str) -> None:
 
     held = whole_generations(directory / "abc.db")  # (0: unreadable, refused as resumed)
     if held and held != kept["populations"]:
-        again = (f"{remake} after deleting {shell_word(directory / RECORD_FILE)} (--resume "
-                 "then goes on from abc.db)")
+        again = (f"{remake}{AFTER}deleting {shell_word(directory / RECORD_FILE)} "
+                 "(--resume then goes on from abc.db)")
         raise InputError(str(directory / "abc.db"), f"{held} generations", f"the "
                          f"{kept['populations']} its {RECORD_FILE} records; "
                          f"{again_with(again)}", problem="a history its record does not "
@@ -252,12 +252,13 @@ def calibration_record(directory: Path, remake: str, *, inside=None) -> dict:
     directory = Path(directory)
     path = directory / RECORD_FILE
     if (directory / "abc.db").is_file():
-        again = (f"{remake} after deleting {shell_word(path)} and "
-                 f"{shell_word(directory / 'posterior.csv')} (--resume then goes on from "
-                 "abc.db: it samples at least one more generation)")
+        again = (f"{remake}{AFTER}deleting {shell_word(path)} and "
+                 f"{shell_word(directory / 'posterior.csv')} (--resume then goes on "
+                 "sampling from abc.db where the run's limits allow)")
     else:
-        again = (f"{remake} (restore {shell_word(directory)} from where it was kept, e.g. "
-                 "study_parts/; or delete it: --resume then calibrates it again)")
+        again = (f"{remake}{AFTER}restoring {shell_word(directory)} from where it was "
+                 "kept (e.g. study_parts/), or deleting it (--resume then calibrates it "
+                 "again)")
     record = read_own_json(path, again, inside=inside)
     fields = Fields(record, path, again)
     kept = generation_fields(fields)

@@ -161,9 +161,10 @@ def _check_survey_side(frame: pd.DataFrame, path: Path) -> None:
     obs = values["observed"]
 
     def error_of(estimate: np.ndarray, error: np.ndarray) -> np.ndarray:
-        """Where ``error`` is |estimate − observed| as written (a blank where either is)."""
+        """Where ``error`` is |estimate − observed| as written (blank where the estimate is)."""
         sign = np.sign(estimate - obs)
-        return ~np.isfinite(estimate) | equal_as_written(estimate, obs, sign * error)
+        return np.where(np.isfinite(estimate), equal_as_written(estimate, obs, sign * error),
+                        np.isnan(error))
 
     with np.errstate(invalid="ignore"):
         low, high = values["low_90"], values["high_90"]

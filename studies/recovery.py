@@ -33,7 +33,7 @@ from runtime.files import (
     writes,
 )
 from runtime.manifests import Manifest
-from runtime.words import again_with, listing, shell_word
+from runtime.words import AFTER, again_with, listing, shell_word
 from scenarios.spec import load_scenario, shipped_names
 from sim.errors import InputError, printable
 from studies import effect_recovery as effects
@@ -128,7 +128,7 @@ def _remake_effects(out: Path, deleted: Path | str, remake: str | None = None) -
     (:func:`studies.calibrations.resume_command`); without, its folder alone.
     """
     remake = remake or resume_command("recovery", out)
-    return f"{remake} after deleting {deleted} (--resume then runs those effects again)"
+    return f"{remake}{AFTER}deleting {deleted} (--resume then runs those effects again)"
 
 
 def check_effects_made(path: Path, made: dict, *, inside=None,
@@ -165,9 +165,9 @@ def refuse_unrecorded_effects(out: Path, truths: int, remake: str | None = None)
            and not os.path.lexists(out / truth_folder(k) / EFFECTS_RECORD)]
     if old:
         named = listing(old, most=6)
+        again = again_with(_remake_effects(out, f"their {EFFECTS_FILE}", remake), "them")
         raise InputError(str(out), named, f"allowed: {EFFECTS_FILE} kept with its "
-                         f"{EFFECTS_RECORD} (replicates, draws, seed); make them again with "
-                         f"'{_remake_effects(out, f'their {EFFECTS_FILE}', remake)}'",
+                         f"{EFFECTS_RECORD} (replicates, draws, seed); {again}",
                          problem=f"{EFFECTS_FILE} without {EFFECTS_RECORD} in",
                          shown=named)
 

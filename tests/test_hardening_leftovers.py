@@ -432,3 +432,18 @@ def test_a_scenario_file_of_one_municipality_alone_needs_it_before_any_run(tmp_p
                  "--replicates", "1", "--out", str(out)]) == 2
     _one_line(capsys, "only_us.toml: set.adopters", "nobody to adopt", "--municipality")
     assert not out.exists()
+    # With a municipality, but a lever that acts on every municipality: refused before
+    # any run too, naming the file (it named --adopters, not given, after "Running").
+    wide = tmp_path / "wide.toml"
+    wide.write_text('name = "wide"\ndescription = "Forums, us alone."\n[set]\n'
+                    'forum_intensity = 1.0\nadopters = "own"\n')
+    assert main(["run", str(wide), "--municipality", OWN, "--draws", "1",
+                 "--assumption-draws", "1", "--replicates", "1", "--out", str(out)]) == 2
+    text = _one_line(capsys, "wide.toml: set.adopters", "forum_intensity",
+                     'run it with adopters = "all"')
+    assert "Running" not in text and not out.exists()
+    # The screening runs the 2015 sample: nobody's own, said before its runs.
+    assert main(["sensitivity", "--scenario", str(scenario), "--trajectories", "2",
+                 "--out", str(tmp_path / "screen")]) == 2
+    _one_line(capsys, "only_us.toml: set.adopters", "nobody to adopt",
+              "the screening runs the 2015 sample")

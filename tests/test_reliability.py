@@ -791,10 +791,19 @@ def test_a_remedy_that_quotes_a_folder_is_not_set_in_the_same_quotes(tmp_path):
 def test_a_remedy_of_two_commands_quotes_each():
     # The report's remedies name their stage's command or the demo's: 'A' or 'B', each
     # quoted as it needs (a quoted folder in one set the pair in “…” as one command).
+    from pathlib import Path
+
     from coprod.report_inputs import FIT_REMAKE
-    from runtime.words import OR, again_with
+    from runtime.words import AFTER, OR, again_with
+    from studies.calibrations import resume_command
 
     assert again_with(FIT_REMAKE) == ("make it again with 'coprod fit --out DIR/fit' or "
                                       "'coprod demo --out DIR'")
     assert again_with(f"coprod x --out 'a b'{OR}coprod y", "both") == (
         "make both again with “coprod x --out 'a b'” or 'coprod y'")
+    # What to do first is said after the quotes: copied, the command runs as it is.
+    assert again_with(f"coprod x --out 'a b'{AFTER}deleting f (then y)") == (
+        "make it again with “coprod x --out 'a b'” after deleting f (then y)")
+    # A folder named like the marks' words is one command still.
+    odd = resume_command("ablate", Path("x' or 'y after z"), seed=1)
+    assert again_with(odd) == f"make it again with “{odd}”"

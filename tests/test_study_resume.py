@@ -201,7 +201,7 @@ def test_kept_effects_of_another_truth_or_design_are_refused(tmp_path, tamper, w
     text = library_refusal(err, "effects.csv", *words)
     assert "\x1b" not in text
     # The remedy names the study's folder (it named none, where two other refusals did).
-    assert f"--resume --out {tmp_path.parent} after deleting {path}" in text
+    assert f"--resume --out {tmp_path.parent}' after deleting {path}" in text
 
 
 def test_kept_effects_rounded_to_six_digits_keep_their_covered_flag(tmp_path):
@@ -590,6 +590,9 @@ def test_a_leave_one_out_table_of_another_activity_names_the_table(tmp_path):
      ("row 2, column 'logit_error'", "|logit − observed|")),
     (lambda t: t.assign(inside=t.inside.where(t.index != 3, ~t.inside)),
      ("row 5, column 'inside'", "whether low_90 ≤ observed ≤ high_90")),
+    # An error without the estimate it measures (the study writes both blank).
+    (lambda t: t.assign(predicted_median=t.predicted_median.where(t.index != 2)),
+     ("row 4, column 'error'", "|predicted_median − observed|")),
 ])
 def test_a_leave_one_out_row_not_as_table_2_gives_it_is_refused(tmp_path, tamper, words):
     from studies.leave_one_out import LeaveOneOut
@@ -645,7 +648,7 @@ def test_a_damaged_kept_file_of_a_study_says_how_the_study_mends_it(tmp_path):
     (folder / "selection" / SELECTION_FILE).write_text("{")
     with pytest.raises(InputError) as err:
         _selection_record(folder / "selection" / SELECTION_FILE, "trust_weight", 1)
-    library_refusal(err, "malformed file", f"coprod ablate --resume --out {tmp_path / 'out'}"
+    library_refusal(err, "malformed file", f"coprod ablate --resume --out {tmp_path / 'out'}'"
                     f" after deleting {folder / 'selection' / SELECTION_FILE}")
 
 
@@ -697,8 +700,8 @@ def test_a_study_remedy_resumes_the_study_as_it_was_begun(tmp_path):
     path.write_text("{")
     with pytest.raises(InputError) as err:
         _selection_record(path, "trust_weight", 1, remake=said)
-    # (in “…”: the command quotes its folder itself)
-    library_refusal(err, f"“{said} after deleting {shlex.quote(str(path))}")
+    # (the command in “…”, which quotes its folder itself; the step after the quotes)
+    library_refusal(err, f"“{said}” after deleting {shlex.quote(str(path))}")
 
 
 def test_a_model_selection_rebuilt_from_its_history_keeps_its_sampling(tmp_path):
@@ -936,7 +939,7 @@ def test_kept_effects_whose_record_is_a_folder_say_so(tmp_path):
     (path.parent / EFFECTS_RECORD).rmdir()
     with pytest.raises(InputError) as err:  # absent: delete the effects, name --out
         check_effects_made(path, {"seed": 1})
-    library_refusal(err, "no such file", f"--out {tmp_path} after deleting {path} (")
+    library_refusal(err, "no such file", f"--out {tmp_path}' after deleting {path} (")
 
 
 def test_a_remedys_folder_with_a_space_is_one_word_of_its_command(tmp_path):
@@ -951,7 +954,7 @@ def test_a_remedys_folder_with_a_space_is_one_word_of_its_command(tmp_path):
     with pytest.raises(InputError) as err:
         check_effects_made(path, {"seed": 1})
     library_refusal(err, "no such file",
-                    f"--out {shlex.quote(str(tmp_path / 'r s'))} after deleting")
+                    f"--out {shlex.quote(str(tmp_path / 'r s'))}” after deleting")
 
 
 def test_every_truth_kept_without_its_effects_record_is_named_at_once(tmp_path):
@@ -999,5 +1002,5 @@ def test_a_lost_posterior_is_written_again_from_its_history_not_sampled_on(tmp_p
     (out / RECORD_FILE).write_text("{")
     with pytest.raises(InputError) as err:
         calibrate_or_reuse(out, resume=True, remake="x", seed=5, settings=stops)
-    library_refusal(err, "after deleting", RECORD_FILE, "posterior.csv",
-                    "it samples at least one more generation")
+    library_refusal(err, "x' after deleting", RECORD_FILE, "posterior.csv",
+                    "goes on sampling from abc.db where the run's limits allow")
