@@ -164,10 +164,11 @@ class FitCheck:
         record = read_own_json(path, MADE_BY)
         fields = Fields(record, path, MADE_BY)
         counts = _counts(fields)
-        _check_manifest(folder, counts.shape[0])
+        manifest = _check_manifest(folder, counts.shape[0])
         tables = {name: read_table(folder, name, rows=_rows(name, counts))
                   for name in (*FIT_TABLES, *_later(record, path))}
         _check_against_counts(tables, counts, path)
+        check_observed(tables, manifest.record().get("surveys"), folder)
         check = PredictiveCheck(counts, tables.pop("fit.csv"),
                                 tables.pop("fit_differences.csv"), tables.pop("fit_n.csv"))
         validation, classes = tables.pop("fit_validation.csv"), tables.pop("fit_classes.csv")
@@ -317,7 +318,7 @@ def _check_inside(path: Path, table: pd.DataFrame, low: str, at: str, high: str,
                          problem="a flag its row contradicts:")
 
 
-def _check_manifest(folder: Path, draws: int) -> None:
+def _check_manifest(folder: Path, draws: int):
     """The folder's ``manifest.json``, checked as every stage's is, and of these draws.
 
     A fit's folder holds the record of ``coprod fit`` (or of ``coprod calibrate``, whose
@@ -331,6 +332,46 @@ def _check_manifest(folder: Path, draws: int) -> None:
     manifest.field("draws", whole_equal(draws), said, draws)
     manifest.field("fit", lambda v: isinstance(v, Mapping) and whole(1)(v.get("draws"))
                    and v.get("draws") == draws, f"the check's targets, of {said}", {})
+    return manifest
+
+
+def check_observed(tables: Mapping[str, pd.DataFrame], surveys, folder: Path,
+                   remake: str = MADE_BY) -> None:
+    """Refuse a fit of the shipped 2015 survey whose observed side is not Table 2's.
+
+    ``tables``: ``fit.csv`` and ``fit_n.csv`` as read (:func:`read_table`); ``surveys``:
+    the survey records of the fit's manifest, the first being the one the tables hold.
+    When it is the shipped table, each observed share and each activity's answers are
+    what Table 2 gives (a row moved to another cell, or a number edited, reads back
+    otherwise); one's own survey file is not at hand to compare, and is not checked.
+    """
+    from calibration.observed_survey import load_table2
+    from runtime.fields import equal_as_written
+    from sim.catalogue import COORDINATORS
+    from sim.errors import InputError
+
+    table = load_table2()
+    first = surveys[0] if isinstance(surveys, list | tuple) and surveys else None
+    if not (isinstance(first, Mapping) and first.get("source") == f"shipped: {table.source}"):
+        return
+    n = dict(zip(table.activities, table.n.astype(float), strict=True))
+    counts = dict(zip(table.activities, table.counts.astype(float), strict=True))
+    fit, fit_n = tables["fit.csv"], tables["fit_n.csv"]
+    cells = list(zip(fit.activity.astype(str), fit.coordinator.astype(str), strict=True))
+    share = np.array([counts[a][COORDINATORS.index(c)] / n[a] for a, c in cells])
+    answers = np.array([n[a] for a in fit_n.activity.astype(str)])
+    for name, frame, expected, what in (
+            ("fit.csv", fit, share, lambda i: "Table 2's share of {} coordinated by {}"
+             .format(*cells[i])),
+            ("fit_n.csv", fit_n, answers, lambda i: f"Table 2's answers for "
+             f"{fit_n.activity.iloc[i]}")):
+        bad = ~equal_as_written(frame["observed"].to_numpy(float), expected)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise InputError(f"{at_row(folder / name, i)}, column 'observed'",
+                             f"{frame['observed'].iloc[i]:g}", f"allowed: {expected[i]:g}, "
+                             f"{what(i)}, the survey its manifest.json records; "
+                             f"{again_with(remake)}", problem="not the survey's:")
 
 
 def _rows(name: str, counts: np.ndarray) -> int | None:

@@ -370,7 +370,7 @@ def load_second_wave(directory: Path, inside=None) -> SecondWave | None:
 
 def load_fit(directory: Path, cells: int, inside=None) -> FitPart | None:
     """``DIR/fit`` (None without its fit.csv); ``cells``: Table 2's shares (rows)."""
-    from calibration.fit_check import read_table
+    from calibration.fit_check import check_observed, read_table
     from sim.catalogue import TABLE2_IDS
 
     folder = directory / "fit"
@@ -396,6 +396,8 @@ def load_fit(directory: Path, cells: int, inside=None) -> FitPart | None:
                                  f"{again_with(FIT_REMAKE)}")
     path = folder / "manifest.json"
     record = manifest_at(path, FIT_REMAKE, inside)
+    check_observed({"fit.csv": fit, "fit_n.csv": fit_n}, record.get("surveys"), folder,
+                   FIT_REMAKE)
     source = posterior_text(record, path, FIT_REMAKE)
     return FitPart(fit=fit, fit_n=fit_n, validation=validation,
                    surveys=manifest_surveys(record), posterior_source=source,

@@ -398,6 +398,15 @@ def test_a_bad_timeseries_value_leaves_a_gap_and_says_where(tiny_runs, capsys, v
      "row 2, columns 'sim_low_90' and 'sim_high_90'"),
     ("fit.csv", lambda rows: [rows[0], [*rows[1][:-1], {"True": "False", "False": "True"}[
         rows[1][-1]]], *rows[2:]], "row 2, column 'inside': a flag its row contradicts"),
+    # The observed side as the survey the manifest records gives it (Table 2 here).
+    ("fit.csv", lambda rows: [rows[0], [*rows[1][:2], "0.35", *rows[1][3:]], *rows[2:]],
+     "row 2, column 'observed': not the survey's: '0.35'; allowed: 0.346535, Table 2's "
+     "share of social coordinated by municipality"),
+    ("fit.csv", lambda rows: [rows[0], [rows[4][0], *rows[1][1:]], *rows[2:4],
+                              [rows[1][0], *rows[4][1:]], *rows[5:]],
+     "row 2, column 'observed': not the survey's"),
+    ("fit_n.csv", lambda rows: [rows[0], [rows[1][0], "102", *rows[1][2:]], *rows[2:]],
+     "row 2, column 'observed': not the survey's: '102'; allowed: 101"),
     ("fit_n.csv", lambda rows: [rows[0], [rows[1][0], "1e308", *rows[1][2:]], *rows[2:]],
      "column 'observed'"),
 ])
@@ -447,3 +456,17 @@ def test_a_scenario_file_of_one_municipality_alone_needs_it_before_any_run(tmp_p
                  "--out", str(tmp_path / "screen")]) == 2
     _one_line(capsys, "only_us.toml: set.adopters", "nobody to adopt",
               "the screening runs the 2015 sample")
+
+
+def test_a_fit_check_read_back_holds_the_observed_survey(fitted):
+    # FitCheck.read accepted an observed share edited or moved to another cell.
+    from calibration.fit_check import FitCheck
+    from sim.errors import InputError
+
+    FitCheck.read(fitted)  # as written: read back
+    rows = _rows(fitted / "fit.csv")
+    rows[2][2] = "0.5"
+    _write_rows(fitted / "fit.csv", rows)
+    with pytest.raises(InputError, match=r"fit.csv: row 3, column 'observed': not the "
+                                         r"survey's: '0.5'; allowed: 0.415842"):
+        FitCheck.read(fitted)
