@@ -50,7 +50,7 @@ from coprod.report_text import (
     surveys_summary as _summary,
 )
 from runtime.files import atomic_write_text, check_out_dir
-from runtime.words import OR, shell_word
+from runtime.words import OR, quoted, shell_word
 from scenarios.compare import adopts_alone
 from sim.errors import InputError, printable
 
@@ -266,8 +266,8 @@ def open_report(directory: Path, waves=None, *, studies_folder: Path | None = No
             or (sdir is not None and (sdir / "comparison.csv").exists())):
         if sdir is not None:  # runs there, not compared: the next step is compare
             raise InputError("folder", str(sdir / "comparison.csv"), "the runs there are not "
-                             "compared yet; make it with 'coprod compare --out "
-                             f"{shell_word(sdir)}'",
+                             "compared yet; make it with "
+                             + quoted(f"coprod compare --out {shell_word(sdir)}"),
                              problem="missing file")
         raise InputError("folder", str(directory / "survey" / "bootstrap.csv"),
                          f"missing; create it with '{SURVEY_REMAKE.split(OR)[0]}' or "

@@ -51,6 +51,10 @@ def again_with(remedy: str, what: str = "it") -> str:
     ``what``: what is made (``"both"``: two files).
     """
     commands, _, before = remedy.partition(AFTER)
-    quoted = (f"“{c}”" if "'" in c else f"'{c}'" for c in commands.split(OR))
-    return (f"make {what} again with {' or '.join(quoted)}"
+    return (f"make {what} again with {' or '.join(map(quoted, commands.split(OR)))}"
             + (f" after {before}" if before else ""))
+
+
+def quoted(command: str) -> str:
+    """``command`` in quotes for a sentence: '…', or “…” when it quotes a word itself."""
+    return f"“{command}”" if "'" in command else f"'{command}'"

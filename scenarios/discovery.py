@@ -40,7 +40,7 @@ import pandas as pd
 
 from runtime.fields import between, finite, texts, whole
 from runtime.files import read_back, writes
-from runtime.words import shell_word
+from runtime.words import quoted, shell_word
 from scenarios.effects import KEY, read_ensembles
 from scenarios.thresholds import DENSITY_THRESHOLD
 from sim.errors import CoprodError, InputError, UnknownNameError
@@ -58,7 +58,8 @@ COLUMNS = ("box", "coverage", "density", "mass", "runs", "failing_runs", "restri
 
 
 def _run_command(scenario: str, baseline: str, directory: Path) -> str:
-    return f"'coprod run {baseline} {scenario} --out {shell_word(directory)}'"
+    """The command that makes both ensembles, in quotes for a message."""
+    return quoted(f"coprod run {baseline} {scenario} --out {shell_word(directory)}")
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from runtime.files import (
     read_text_limited,
     with_remedy,
 )
-from runtime.words import shell_word
+from runtime.words import quoted, shell_word
 from sim.errors import MAX_SHOWN, CoprodError, InputError
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
 
@@ -462,8 +462,8 @@ def read_ensembles(directory: Path, baseline: str = "baseline", only=None, *,
         where = "baseline" if name == baseline else "scenario"
         if name in skipped:
             raise InputError(f"{directory / name}/outcomes.csv", name, "no run finished; "
-                             "make it with " + (remake or f"'coprod run {name} --out "
-                                                f"{shell_word(directory)}'"),
+                             "make it with " + (remake or quoted(
+                                 f"coprod run {name} --out {shell_word(directory)}")),
                              problem="missing file for")
         raise InputError(where, name, "scenarios found: " + ", ".join(found),
                          problem="unknown scenario")

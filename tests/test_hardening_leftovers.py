@@ -470,3 +470,17 @@ def test_a_fit_check_read_back_holds_the_observed_survey(fitted):
     with pytest.raises(InputError, match=r"fit.csv: row 3, column 'observed': not the "
                                          r"survey's: '0.5'; allowed: 0.415842"):
         FitCheck.read(fitted)
+
+
+def test_the_reports_next_step_is_a_command_to_paste_whatever_the_folder(tiny_runs, capsys):
+    # "make it with 'coprod compare --out 'z'"'"'q/scenarios''": quotes in quotes.
+    import shlex
+
+    folder = tiny_runs.parent / "z'q"
+    folder.mkdir()
+    shutil.move(tiny_runs, folder / "scenarios")
+    (folder / "scenarios" / "comparison.csv").unlink(missing_ok=True)
+    assert main(["report", "--out", str(folder)]) == 2
+    text = _one_line(capsys, "not compared yet; make it with “coprod compare --out")
+    command = text.split("“", 1)[1].split("”", 1)[0]
+    assert shlex.split(command) == ["coprod", "compare", "--out", str(folder / "scenarios")]
