@@ -346,20 +346,19 @@ def check_observed(tables: Mapping[str, pd.DataFrame], surveys, folder: Path,
     otherwise); one's own survey file is not at hand to compare, and is not checked.
     """
     from calibration.observed_survey import load_table2
+    from calibration.summary import observed_summary
     from runtime.fields import equal_as_written
-    from sim.catalogue import COORDINATORS
     from sim.errors import InputError
 
     table = load_table2()
     first = surveys[0] if isinstance(surveys, list | tuple) and surveys else None
     if not (isinstance(first, Mapping) and first.get("source") == f"shipped: {table.source}"):
         return
-    n = dict(zip(table.activities, table.n.astype(float), strict=True))
-    counts = dict(zip(table.activities, table.counts.astype(float), strict=True))
+    observed = observed_summary(table)  # Table 2's shares and answers, as calibrated to
     fit, fit_n = tables["fit.csv"], tables["fit_n.csv"]
     cells = list(zip(fit.activity.astype(str), fit.coordinator.astype(str), strict=True))
-    share = np.array([counts[a][COORDINATORS.index(c)] / n[a] for a, c in cells])
-    answers = np.array([n[a] for a in fit_n.activity.astype(str)])
+    share = np.array([observed[f"share:{a}:{c}"] for a, c in cells])
+    answers = np.array([observed[f"n:{a}"] for a in fit_n.activity.astype(str)])
     for name, frame, expected, what in (
             ("fit.csv", fit, share, lambda i: "Table 2's share of {} coordinated by {}"
              .format(*cells[i])),

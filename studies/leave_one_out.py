@@ -148,15 +148,14 @@ def _check_survey_side(frame: pd.DataFrame, path: Path) -> None:
     The logit's prediction is an optimiser's, not checked to its last digits; its error
     is.
     """
+    from calibration.summary import observed_summary
     from runtime.fields import equal_as_written
 
     table = load_table2()
-    counts = table.counts[table.rows(TABLE2_IDS)].astype(float)
-    where = [TABLE2_IDS.index(a) for a in frame.activity.astype(str)]
-    column = [COORDINATORS.index(c) for c in frame.coordinator.astype(str)]
-    observed = (counts / counts.sum(axis=1, keepdims=True))[where, column]
-    naive = np.array([naive_shares(table, a)[c] for a, c in
-                      zip(frame.activity.astype(str), column, strict=True)])
+    cells = list(zip(frame.activity.astype(str), frame.coordinator.astype(str), strict=True))
+    summary = observed_summary(table)
+    observed = np.array([summary[f"share:{a}:{c}"] for a, c in cells])
+    naive = np.array([naive_shares(table, a)[COORDINATORS.index(c)] for a, c in cells])
     values = {c: frame[c].to_numpy(float) for c in COLUMNS[2:] if c != "inside"}
     obs = values["observed"]
 
