@@ -582,7 +582,7 @@ def observed_waves(observed: SurveyTable | None) -> Waves:
 
 
 def check_start(out: Path, waves: Waves, resume: bool, inside=None, *,
-                made: Mapping | None = None) -> None:
+                made: Mapping | None = None, remake: str | None = None) -> None:
     """Record what a calibration begins as; resume (or rebuild) only the same.
 
     A calibration's, or a model selection's (:func:`studies.ablation.select_models`),
@@ -593,20 +593,24 @@ def check_start(out: Path, waves: Waves, resume: bool, inside=None, *,
     says the rest: a history begun under another model, seed or design was continued,
     or its posterior rebuilt, as this run's, exit 0 (leave one out took another
     activity's). Each is compared here, one line naming the field when it differs; a
-    history without this record to say what began it is refused too.
+    history without this record to say what began it is refused too. ``remake``: how
+    to begin it again (a study's: delete its folder and resume the study); by default
+    the same command into another --out.
     """
     from runtime.files import atomic_write_text, read_own_json
+    from runtime.words import IN_WORDS, again_with
 
     made = {"model_version": MODEL_VERSION, **as_record(dict(made or {}))}
     what = "model selection" if "mechanism" in made else "calibration"
     mine = [{k: w.get(k) for k in SAME_SURVEY} for w in waves.record()]
     path = out / SURVEYS_FILE
-    remake = "the same command in another --out"
+    remake = remake or f"{IN_WORDS}run the same command without --resume into another --out"
     if resume and (out / "abc.db").is_file():
         if not path.is_file():
             raise InputError(str(path), "no such file", f"the record of what this "
-                             f"calibration began as (surveys, model version, seed); "
-                             f"start again with {remake}", problem="cannot resume:")
+                             f"{what} began as (surveys, model version, seed); "
+                             f"{again_with(remake, 'the ' + what)}",
+                             problem="cannot resume:")
         stored = read_own_json(path, remake, inside=inside)
         fields = Fields(stored, path, remake)
         for key, value in made.items():  # (a history begun as another is not this run's)
@@ -617,8 +621,8 @@ def check_start(out: Path, waves: Waves, resume: bool, inside=None, *,
         begun = f"a {what} begun with other survey data:"
         if len(surveys) != len(mine):
             raise InputError(f"{path}: field 'surveys'", f"{len(surveys)} surveys",
-                             f"allowed: {len(mine)}, as this run asks; start a new {what} "
-                             f"with {remake}", problem=begun,
+                             f"allowed: {len(mine)}, as this run asks; "
+                             f"{again_with(remake, 'the ' + what)}", problem=begun,
                              shown=f"{len(surveys)} surveys")
         # Field by field, kinds too (a year 2015.0 is not 2015): the refusal names it.
         for i, (asked, kept) in enumerate(zip(as_record(mine), surveys, strict=True)):
@@ -653,7 +657,8 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
               observed: SurveyTable | None = None, progress: bool = True,
               settings: Settings | None = None, activities=None,
               fixed: dict | None = None, waves: Waves | None = None,
-              inside=None, sample: bool = True) -> CalibrationRun:
+              inside=None, sample: bool = True, remake: str | None = None
+              ) -> CalibrationRun:
     """Run (or resume) ABC-SMC and write ``abc.db`` and ``posterior.csv`` under ``out``.
 
     ``waves``: the surveys to calibrate to (:class:`calibration.waves.Waves`: one's own
@@ -673,6 +678,8 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     :meth:`runtime.paths.OutputFolder.inner`), which no file may lead out of.
     ``sample=False`` (with ``resume``): the posterior files of the run ``abc.db`` holds
     are written again and nothing is sampled (for a finished run whose files were lost).
+    ``remake``: how a history that cannot be resumed is begun again, for messages
+    (:func:`check_start`).
     """
     if not sample and not resume:
         raise ValueError("sample=False writes a kept run's posterior again: resume=True")
@@ -685,7 +692,8 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
     obs = waves.observed()
     check_start(out, waves, resume, inside, made={  # the design before the seed: a
         "fixed": fixed,                               # design's seed may derive from it
-        "activities": None if activities is None else list(activities), "seed": seed})
+        "activities": None if activities is None else list(activities), "seed": seed},
+        remake=remake)
     _progress_logging(progress)
     abc_inputs, prior_inputs, screening = _split_inputs(out, settings, seed, workers,
                                                         scheduler, fixed, waves, inside)

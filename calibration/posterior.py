@@ -22,7 +22,7 @@ from runtime.files import (
 )
 from runtime.interrupts import interrupts_deferred
 from runtime.manifests import model_version_of
-from runtime.words import again_with
+from runtime.words import IN_WORDS, again_with
 from sim.errors import InputError
 from sim.parameters import FREE, MODEL_VERSION, PARAMETERS
 
@@ -127,8 +127,7 @@ def load_posterior(path: str | Path | None = None, *, inside=None) -> Posterior:
     # A study's calibration (its calibration.json, no manifest.json) is made again by the
     # study, never by 'coprod calibrate' into its folder (refused there: abc.db is kept).
     study = not manifest_file.is_file() and _named(base.joinpath(STUDY_RECORD))
-    again = (f"the study's command with --resume ({_study_remedy(base)})" if study else
-             "coprod calibrate --out DIR")
+    again = IN_WORDS + _study_remedy(base) if study else "coprod calibrate --out DIR"
     frame = read_own_csv(csv_file, again, inside=inside)
     manifest = (read_own_json(manifest_file, again, inside=inside)
                 if manifest_file.is_file() else {})
@@ -183,7 +182,7 @@ def _study_particles(path, inside=None) -> int | None:
     """
     if not _named(path):
         return None
-    again = "the study's command with --resume (" + _study_remedy(path.parent) + ")"
+    again = IN_WORDS + _study_remedy(path.parent)
     fields = Fields(read_own_json(path, again, inside=inside), path, again)
     settings = fields("settings", lambda v: isinstance(v, dict) and whole(1)(
         v.get("population_size")), "a mapping with population_size, the particles of "

@@ -372,7 +372,7 @@ def run(scenarios: Sequence, *, posterior: Posterior | str | Path | None = None,
         out: str | Path = "out/scenarios", rng: int = DEFAULT_SEED, draws: int | None = None,
         replicates: int | None = None, assumption_draws: int | None = None,
         horizon_weeks: int | None = None, data=None, municipality: str | Path | None = None,
-        adopters: str = "all", workers: int = 1, scheduler: str | None = None,
+        adopters: str | None = None, workers: int = 1, scheduler: str | None = None,
         resume: bool = False, force: bool = False, command: str = "coprod.run()",
         say: Callable[[str], None] = _silent) -> Ensemble:
     """Run ``scenarios`` (names, files or 'all') as ensembles into ``out``.
@@ -391,8 +391,9 @@ def run(scenarios: Sequence, *, posterior: Posterior | str | Path | None = None,
     if not scenarios or not all(isinstance(s, str | Path) for s in scenarios):
         raise InputError("scenarios", scenarios, "allowed: a list of shipped scenario "
                          "names, scenario files, or 'all'")
-    if adopters not in ("all", "own"):
-        raise InputError("adopters", adopters, "allowed: all, own")
+    if adopters not in (None, "all", "own"):
+        raise InputError("adopters", adopters, "allowed: all, own, or None (as each "
+                         "scenario says)")
     workers = _workers(workers)
     return run_ensemble(scenarios, posterior=_posterior(posterior), out=out,
                         seed=_seed(rng), draws=draws, replicates=replicates,
@@ -567,8 +568,8 @@ def sensitivity(*, trajectories: int = 20, inputs: str = "free",
     if loaded is not None:  # (the screening runs the 2015 sample: nobody's own)
         from scenarios.results import adopters_own
 
-        adopters_own([loaded], "all", False, remedy="the screening runs the 2015 sample, "
-                     "where none is; screen a scenario of every municipality")
+        adopters_own([loaded], None, False, remedy="the screening runs the 2015 sample, "
+                     'where none is; set adopters = "all" in its file to screen it')
     out = None if out is None else check_out_dir(out)
     if out is None:
         return screen(trajectories, inputs=inputs, scenario=loaded, rng=seed,

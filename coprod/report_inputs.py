@@ -20,7 +20,7 @@ import pandas as pd
 
 from calibration.posterior import load_posterior
 from runtime.files import at_row, read_own_csv, read_own_json
-from runtime.words import OR, again_with
+from runtime.words import OR, again_with, shell_word
 from scenarios import over_time
 from scenarios.results import (
     ATTRIBUTION_BOUNDS,
@@ -33,14 +33,44 @@ from scenarios.results import COMPARISON_COLUMNS as COMP_COLUMNS
 from scenarios.results import COMPARISON_NUMERIC as COMP_NUMERIC
 from sim.errors import InputError
 
-# How each output is made again; 'coprod demo' makes them all (runtime.words.OR).
-DEMO = f"{OR}coprod demo --out DIR"
-SURVEY_REMAKE = "coprod survey --out DIR/survey" + DEMO
-FIT_REMAKE = "coprod fit --out DIR/fit" + DEMO
-COMPARE_REMAKE = "coprod compare --out DIR/scenarios" + DEMO
-RUN_REMAKE = "coprod run ... --out DIR/scenarios" + DEMO
 SECOND_WAVE = "second_wave"  # the demo's folder for the (synthetic) second wave
-WAVE_REMAKE = "coprod survey --data wave2025-synthetic --resample unit --out DIR/second_wave"
+
+
+def remake(command: str, folder: Path, demo: Path | None = None) -> str:
+    """How an output in ``folder`` is made again, for messages: ``command --out FOLDER``.
+
+    Or ``coprod demo --out DEMO`` (which makes them all) when ``folder`` is a demo's
+    (:data:`runtime.words.OR`). The folders are the report's own, quoted as the shell
+    needs (a placeholder DIR, pasted, wrote into ./DIR).
+    """
+    made = f"{command} --out {shell_word(folder)}"
+    return made if demo is None else f"{made}{OR}coprod demo --out {shell_word(demo)}"
+
+
+def survey_remake(directory: Path) -> str:
+    """The report's ``DIR/survey``: coprod survey, or the demo."""
+    return remake("coprod survey", directory / "survey", directory)
+
+
+def fit_remake(directory: Path) -> str:
+    """The report's ``DIR/fit``: coprod fit, or the demo."""
+    return remake("coprod fit", directory / "fit", directory)
+
+
+def wave_remake(directory: Path) -> str:
+    """The demo's second wave, ``DIR/second_wave``."""
+    return remake("coprod survey --data wave2025-synthetic --resample unit",
+                  directory / SECOND_WAVE, directory)
+
+
+def compare_remake(sdir: Path, command: str = "coprod compare") -> str:
+    """The scenarios' folder ``sdir`` (``DIR/scenarios`` in a demo's layout)."""
+    return remake(command, sdir, sdir.parent if sdir.name == "scenarios" else None)
+
+
+def run_remake(sdir: Path) -> str:
+    """A scenario's runs in ``sdir`` (the scenario's name and options are the user's)."""
+    return compare_remake(sdir, "coprod run ...")
 
 BOOT_COLUMNS = ("statistic", "estimate", "low_95", "high_95", "low_99", "high_99")
 # Shares lie in 0 to 1 and their differences in -1 to 1: a tampered file is refused.
@@ -324,31 +354,32 @@ def load_survey(directory: Path, inside=None) -> SurveyPart | None:
     folder = directory / "survey"
     if not (folder / "bootstrap.csv").exists():
         return None
-    boot = _boot(folder / "bootstrap.csv", SURVEY_REMAKE, inside)
+    again = survey_remake(directory)
+    boot = _boot(folder / "bootstrap.csv", again, inside)
     shares = boot[boot.statistic.str.startswith("share:")]
     parts = shares.statistic.str.split(":", expand=True)
     if len(shares) and (parts.shape[1] != 3 or parts.isna().any().any()):
         raise InputError(str(folder / "bootstrap.csv"), "statistic",
                          f"share rows named share:<activity>:<coordinator>; "
-                         f"{again_with(SURVEY_REMAKE)}", problem="malformed column")
+                         f"{again_with(again)}", problem="malformed column")
     path = folder / "manifest.json"
-    man = manifest_at(path, SURVEY_REMAKE, inside)
+    man = manifest_at(path, again, inside)
     data = man.get("data") if isinstance(man.get("data"), str) else None
     claims = None
     if (folder / "claims.csv").exists():
-        claims = read_own_csv(folder / "claims.csv", SURVEY_REMAKE, columns=CLAIM_COLUMNS,
+        claims = read_own_csv(folder / "claims.csv", again, columns=CLAIM_COLUMNS,
                               numeric=("level",), bounds=SHARE_BOUNDS, inside=inside)
         for column in ("reading", "scope", "note"):  # claims.csv of an earlier coprod
             if column not in claims:
                 claims[column] = ""
     classes = None
     if (folder / "classes.csv").exists():
-        classes = read_own_csv(folder / "classes.csv", SURVEY_REMAKE,
+        classes = read_own_csv(folder / "classes.csv", again,
                                columns=("class", "probability"), numeric=("probability",),
                                bounds=SHARE_BOUNDS, inside=inside)
     resample = man.get("resample")
     return SurveyPart(boot=boot, data=data, synthetic=man.get("synthetic") is True,
-                      reps=whole(man, "reps", path, SURVEY_REMAKE),
+                      reps=whole(man, "reps", path, again),
                       resample=resample if isinstance(resample, str) else None,
                       claims=claims, classes=classes, manifest=man)
 
@@ -358,9 +389,10 @@ def load_second_wave(directory: Path, inside=None) -> SecondWave | None:
     folder = directory / SECOND_WAVE
     if not (folder / "bootstrap.csv").exists():
         return None
-    boot = _boot(folder / "bootstrap.csv", WAVE_REMAKE, inside)
+    again = wave_remake(directory)
+    boot = _boot(folder / "bootstrap.csv", again, inside)
     path = folder / "manifest.json"
-    man = manifest_at(path, WAVE_REMAKE, inside)
+    man = manifest_at(path, again, inside)
     data = man.get("data")
     resample = man.get("resample")
     return SecondWave(boot=boot, data=data if isinstance(data, str) else "the second wave",
@@ -373,17 +405,17 @@ def load_fit(directory: Path, cells: int, inside=None) -> FitPart | None:
     from calibration.fit_check import check_observed, read_table
     from sim.catalogue import TABLE2_IDS
 
-    folder = directory / "fit"
+    folder, again = directory / "fit", fit_remake(directory)
     if not (folder / "fit.csv").exists():
         return None
     # Each table read and checked as the fit check reads it back: its intervals in
     # order, each row's flag as its numbers say, Table 2's cells once each.
-    fit = read_table(folder, "fit.csv", rows=cells, remake=FIT_REMAKE, inside=inside)
-    fit_n = read_table(folder, "fit_n.csv", rows=len(TABLE2_IDS), remake=FIT_REMAKE,
+    fit = read_table(folder, "fit.csv", rows=cells, remake=again, inside=inside)
+    fit_n = read_table(folder, "fit_n.csv", rows=len(TABLE2_IDS), remake=again,
                        inside=inside)
     validation = None
     if (folder / "fit_validation.csv").exists():
-        validation = read_table(folder, "fit_validation.csv", remake=FIT_REMAKE,
+        validation = read_table(folder, "fit_validation.csv", remake=again,
                                 inside=inside)
         shares = validation.pattern.astype(str).str.startswith("dropped_share").to_numpy()
         for column in VALIDATION_COLUMNS[2:5]:  # a share of answers dropped: 0 to 1
@@ -393,12 +425,12 @@ def load_fit(directory: Path, cells: int, inside=None) -> FitPart | None:
                 raise InputError(f"{at_row(folder / 'fit_validation.csv', row)}, column "
                                  f"'{column}'", f"{validation[column].iloc[row]:g}",
                                  "allowed: a number from 0 to 1 for a share dropped; "
-                                 f"{again_with(FIT_REMAKE)}")
+                                 f"{again_with(again)}")
     path = folder / "manifest.json"
-    record = manifest_at(path, FIT_REMAKE, inside)
+    record = manifest_at(path, again, inside)
     check_observed({"fit.csv": fit, "fit_n.csv": fit_n}, record.get("surveys"), folder,
-                   FIT_REMAKE)
-    source = posterior_text(record, path, FIT_REMAKE)
+                   again)
+    source = posterior_text(record, path, again)
     return FitPart(fit=fit, fit_n=fit_n, validation=validation,
                    surveys=manifest_surveys(record), posterior_source=source,
                    posterior=posterior_at(source, directory, inside),
@@ -408,7 +440,8 @@ def load_fit(directory: Path, cells: int, inside=None) -> FitPart | None:
 
 def read_comparison(path: Path, inside=None) -> pd.DataFrame:
     """comparison.csv with numbers where numbers are used (a baseline alone has no diffs)."""
-    comp = read_own_csv(path, COMPARE_REMAKE, columns=COMP_COLUMNS, numeric=COMP_NUMERIC,
+    again = compare_remake(path.parent)
+    comp = read_own_csv(path, again, columns=COMP_COLUMNS, numeric=COMP_NUMERIC,
                         bounds=COMP_BOUNDS, inside=inside)
     for column in COMP_NUMERIC:  # a baseline alone has no diffs, a level no class interval
         if column not in comp:
@@ -421,7 +454,7 @@ def read_comparison(path: Path, inside=None) -> pd.DataFrame:
         row = comp[repeated].iloc[0]
         raise InputError(at_row(path, int(repeated.to_numpy().argmax())),
                          f"{row.scenario}, {row.outcome}", "each scenario and outcome "
-                         f"once; {again_with(COMPARE_REMAKE)}",
+                         f"once; {again_with(again)}",
                          problem="repeated row")
     return comp
 
@@ -432,7 +465,7 @@ def _refuse_row(path: Path, comp: pd.DataFrame, bad, column: str, allowed: str) 
         row = int(np.asarray(bad).argmax())
         raise InputError(f"{at_row(path, row)}, column '{column}'",
                          f"{comp[column].iloc[row]:g}", f"allowed: {allowed}; "
-                         f"{again_with(COMPARE_REMAKE)}")
+                         f"{again_with(compare_remake(path.parent))}")
 
 
 def _check_ranges(frame: pd.DataFrame, path: Path, levels: tuple, changes: tuple, *,
@@ -490,17 +523,18 @@ def _check_comparison_rows(comp: pd.DataFrame, path: Path) -> None:
 
 
 def _run(path: Path, name: str, inside=None) -> Run:
-    record = read_own_json(path, RUN_REMAKE, inside=inside)
-    sizes = {key: whole(record, key, path, RUN_REMAKE) for key in (
+    again = run_remake(path.parent.parent)
+    record = read_own_json(path, again, inside=inside)
+    sizes = {key: whole(record, key, path, again) for key in (
         "runs", "draws", "assumption_draws", "replicates", "horizon_weeks")}
-    posterior_text(record, path, RUN_REMAKE)
-    if text(record, "scenario", path, RUN_REMAKE, name) != name:  # as compare refuses it
+    posterior_text(record, path, again)
+    if text(record, "scenario", path, again, name) != name:  # as compare refuses it
         raise InputError(f"{path}: field 'scenario'", record["scenario"], f"allowed: the "
-                         f"folder's name '{name}'; {again_with(RUN_REMAKE)}",
+                         f"folder's name '{name}'; {again_with(again)}",
                          problem="another scenario than its folder:")
     return Run(name=name, path=path,
-               description=text(record, "description", path, RUN_REMAKE),
-               population=text(record, "population", path, RUN_REMAKE, "survey2015"),
+               description=text(record, "description", path, again),
+               population=text(record, "population", path, again, "survey2015"),
                surveys=manifest_surveys(record),
                has_outcomes=(path.parent / "outcomes.csv").exists(), manifest=record, **sizes)
 
@@ -512,7 +546,7 @@ def _checked_name(sdir: Path, name: str) -> str:
     if not NAME_RE.fullmatch(name):
         raise InputError(f"{sdir / 'comparison.csv'}: column 'scenario'", name, "allowed: "
                          "scenario names (lower-case letters, digits and _); "
-                         f"{again_with(COMPARE_REMAKE)}")
+                         f"{again_with(compare_remake(sdir))}")
     return name
 
 
@@ -528,17 +562,17 @@ def _check_compared(sdir: Path, comp: pd.DataFrame, compared: tuple, record: dic
     from scenarios.compare import check_compared, check_groups
     from scenarios.effects import read_manifest
 
-    path = sdir / "comparison_manifest.json"
+    path, again = sdir / "comparison_manifest.json", compare_remake(sdir)
     if not record:
         raise InputError(str(path), str(path), "comparison.csv comes with the manifest that "
-                         f"names the runs it compared; {again_with(COMPARE_REMAKE, 'both')}",
+                         f"names the runs it compared; {again_with(again, 'both')}",
                          problem="missing file")
     if record.get("baseline") != compared[0]:  # compare writes the baseline's rows first
         raise InputError(f"{at_row(sdir / 'comparison.csv', 0)}, column 'scenario'",
                          compared[0],
                          f"allowed: the baseline comparison_manifest.json names "
                          f"({str(record.get('baseline'))[:80]}), whose rows come first; "
-                         f"{again_with(COMPARE_REMAKE)}",
+                         f"{again_with(again)}",
                          problem="another scenario than the baseline first:")
     # Read as compare reads them (each field it uses checked), in comparison.csv's order.
     manifests = {r.name: (r.path, read_manifest(r.path, inside=inside)) for r in runs
@@ -554,13 +588,14 @@ def load_scenarios(sdir: Path | None, inside=None) -> ScenarioPart | None:
     if sdir is None:
         return None
     comp, compared, record = None, (), {}
+    again = compare_remake(sdir)
     if (sdir / "comparison.csv").exists():
         comp = read_comparison(sdir / "comparison.csv", inside)
         compared = tuple(_checked_name(sdir, n) for n in dict.fromkeys(comp.scenario))
         path = sdir / "comparison_manifest.json"
-        record = manifest_at(path, COMPARE_REMAKE, inside)
+        record = manifest_at(path, again, inside)
         if "years" in record:  # shown in "Over time" as written
-            text(record, "years", path, COMPARE_REMAKE, limit=MAX_YEARS_WORDS)
+            text(record, "years", path, again, limit=MAX_YEARS_WORDS)
     # Every scenario compared needs its manifest; others count when they have outcomes.
     names = list(compared) + [p.parent.name for p in sorted(sdir.glob("*/manifest.json"))
                               if (p.parent / "outcomes.csv").exists()
@@ -570,7 +605,7 @@ def load_scenarios(sdir: Path | None, inside=None) -> ScenarioPart | None:
              if comp is not None else ())
     attribution = None
     if (sdir / "attribution.csv").exists():
-        attribution = read_own_csv(sdir / "attribution.csv", COMPARE_REMAKE,
+        attribution = read_own_csv(sdir / "attribution.csv", again,
                                    columns=ATTRIBUTION_COLUMNS, numeric=ATTRIBUTION_NUMERIC,
                                    bounds=ATTRIBUTION_BOUNDS, inside=inside)
         attribution["note"] = attribution.note.astype(object).fillna("").astype(str)
@@ -580,7 +615,7 @@ def load_scenarios(sdir: Path | None, inside=None) -> ScenarioPart | None:
                     if (sdir / f).exists())
     by_year = None
     if (sdir / over_time.FILE).exists():
-        by_year = read_own_csv(sdir / over_time.FILE, COMPARE_REMAKE,
+        by_year = read_own_csv(sdir / over_time.FILE, again,
                                columns=over_time.COLUMNS, numeric=BY_YEAR_NUMERIC,
                                bounds=BY_YEAR_BOUNDS, inside=inside)
         for column in ("scenario", "group", "outcome"):

@@ -23,12 +23,12 @@ import numpy as np
 
 from coprod.report_inputs import (
     SHIPPED_2015,
-    SURVEY_REMAKE,
     ReportInputs,
     load_inputs,
     manifest_surveys,
     scenarios_dir,
     survey_records,
+    survey_remake,
 )
 from coprod.report_sections import SECTIONS, command_line
 from coprod.report_templates import render
@@ -270,8 +270,9 @@ def open_report(directory: Path, waves=None, *, studies_folder: Path | None = No
                              + quoted(f"coprod compare --out {shell_word(sdir)}"),
                              problem="missing file")
         raise InputError("folder", str(directory / "survey" / "bootstrap.csv"),
-                         f"missing; create it with '{SURVEY_REMAKE.split(OR)[0]}' or "
-                         "run 'coprod demo'", problem="missing file")
+                         "missing; create it with " + " or ".join(
+                             map(quoted, survey_remake(directory).split(OR))),
+                         problem="missing file")
     # A read-only folder is refused before anything is read.
     check_out_dir(directory, where="folder")
     return load_inputs(directory, waves, studies=True, studies_folder=studies_folder,

@@ -21,9 +21,9 @@ import pandas as pd
 
 from calibration.narrowing import posterior_narrowing
 from coprod.report_inputs import (
-    RUN_REMAKE,
     ReportInputs,
     manifest_surveys,
+    run_remake,
     survey_records,
 )
 from coprod.report_text import (
@@ -45,7 +45,7 @@ from coprod.report_text import (
     without_machine_folder,
 )
 from runtime.files import atomic_write_bytes, read_bytes_limited
-from runtime.words import again_with, shell_word
+from runtime.words import again_with, quoted, shell_word
 from scenarios.attribution import ASSUMED, CHANCE, NARROWED, RESIDUAL, STRENGTHS, WORLD
 from scenarios.compare import adopts_alone, reading_lines
 from scenarios.labels import change, describe, fte
@@ -73,8 +73,10 @@ def figure(path: Path, caption: str, figures: Path, inside=None) -> Figure:
     """
     image = read_bytes_limited(path, inside=inside)  # never a FIFO, never endless
     if not image.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise InputError(str(path), image[:16], "a PNG figure; make it again (e.g. 'coprod "
-                         "demo --out DIR')", problem="not a PNG image:")
+        raise InputError(str(path), image[:16], "a PNG figure; make it again with the "
+                         "command that wrote its folder (the demo's: "
+                         + quoted(f"coprod demo --out {shell_word(figures.parent)}") + ")",
+                         problem="not a PNG image:")
     if path.parent.resolve() != figures.resolve():
         atomic_write_bytes(figures / f"{path.parent.name}_{path.name}", image)
     return Figure(caption, base64.b64encode(image).decode("ascii"))
@@ -383,7 +385,7 @@ def scenarios_context(inp: ReportInputs, figures: Path) -> dict:
     if any(r is None for r in runs):  # a compared scenario without its manifest
         missing = sc.compared[runs.index(None)]
         raise InputError(str(sc.folder / missing / "manifest.json"), missing,
-                         again_with(RUN_REMAKE), problem="missing file")
+                         again_with(run_remake(sc.folder)), problem="missing file")
     population = baseline.population
     own = PopulationSpec.of(population).municipality
     sizes = sorted({(r.draws, r.assumption_draws, r.replicates, r.horizon_weeks)

@@ -68,11 +68,12 @@ def register_run(sub, name: str) -> None:
                    "districts, ...; see docs/examples/municipality.toml): it "
                    "takes the place of the municipality nearest its size in every run, "
                    "and its outcomes are reported as own:<outcome>")
-    p.add_argument("--adopters", choices=("all", "own"), default="all",
-                   help="who takes the scenario's flags: all (as the scenario says: every "
-                   "municipality its levers reach) or own (your municipality alone, the "
-                   "others keeping 2015's; needs --municipality and levers that are "
-                   "shares of municipalities)")
+    p.add_argument("--adopters", choices=("all", "own"), default=None,
+                   help="who takes the scenarios' flags: all (every municipality their "
+                   "levers reach) or own (your municipality alone, the others keeping "
+                   "2015's; needs --municipality and levers that are shares of "
+                   "municipalities); either overrides a scenario file's [set] adopters "
+                   "(default: as each scenario says; all for the shipped ones)")
     add_data(p, "the survey whose frame every run simulates (its units and "
              "municipalities in place of the 2015 sample's; not with --municipality)")
     add_seed(p)

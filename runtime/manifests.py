@@ -17,9 +17,12 @@ from types import MappingProxyType
 
 from runtime.files import atomic_write_text
 from runtime.paths import PACKAGES, OutputFolder
-from runtime.words import again_with
+from runtime.words import IN_WORDS, again_with
 from sim.errors import InputError
 from sim.parameters import MODEL_VERSION
+
+# A manifest read without the command that makes it again (a library caller's): said.
+_MADE_IT = f"{IN_WORDS}run again the command its field 'command' records"
 
 _PACKAGES = ("coprod", "mesa", "numpy", "numba", "pandas", "scipy", "pyabc", "SALib",
              "distributed")
@@ -185,7 +188,7 @@ class Manifest:
         from runtime.fields import Fields
 
         fields = Fields(self.fields, self.source or "manifest.json",
-                        self.remake or "the command that made it")
+                        self.remake or _MADE_IT)
         return fields(key, fits, allowed) if default is _ABSENT else \
             fields(key, fits, allowed, default)
 
@@ -204,7 +207,7 @@ class Manifest:
         if value is None:
             return None
         where = f"{self.source or 'manifest.json'}: field '{key}'"
-        again = again_with(self.remake or 'the command that made it')
+        again = again_with(self.remake or _MADE_IT)
         other = next((n for n in value if n not in names), None)
         if other is not None:
             raise InputError(where, other, f"allowed: {listing(names, most=6)}, the "

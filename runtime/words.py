@@ -39,6 +39,10 @@ def shell_word(value) -> str:
 # (``f"{command}{AFTER}deleting FILE (…)"``).
 OR = "\x1f or \x1f"
 AFTER = "\x1f after \x1f"
+# A remedy said in words, where no one command makes the file again (``f"{IN_WORDS}delete
+# posterior.csv and run the study again with --resume"``): said as it is, not quoted as a
+# command to copy.
+IN_WORDS = "\x1e"
 
 
 def again_with(remedy: str, what: str = "it") -> str:
@@ -48,8 +52,11 @@ def again_with(remedy: str, what: str = "it") -> str:
     set in “…”, so that the quotes around it cannot be read as its own. Commands joined
     by :data:`OR` are quoted each on its own: ``'A' or 'B'``; what follows :data:`AFTER`
     is said after the quotes, not copied with the command (``'A' after deleting F``).
-    ``what``: what is made (``"both"``: two files).
+    ``what``: what is made (``"both"``: two files). A remedy beginning with
+    :data:`IN_WORDS` is said, not quoted: ``to make it again, delete …``.
     """
+    if remedy.startswith(IN_WORDS):
+        return f"to make {what} again, {remedy.removeprefix(IN_WORDS)}"
     commands, _, before = remedy.partition(AFTER)
     return (f"make {what} again with {' or '.join(map(quoted, commands.split(OR)))}"
             + (f" after {before}" if before else ""))

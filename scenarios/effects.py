@@ -38,14 +38,13 @@ from runtime.files import (
     read_text_limited,
     with_remedy,
 )
-from runtime.words import quoted, shell_word
+from runtime.words import again_with, quoted, shell_word
 from sim.errors import MAX_SHOWN, CoprodError, InputError
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
 
 KEY = ["draw", "replicate", "seed"]
 OUTCOME_COLUMNS = ("scenario", "draw", "replicate", "seed", "outcome", "value")
 DESIGN_COLUMNS = ("draw", "replicate", "posterior_draw", "assumption_draw", "seed")
-REMAKE = "coprod run ... --out DIR"
 # What must match for two ensembles' runs to pair: manifest field and its name in messages.
 COMPARABLE = (("horizon_weeks", "horizon"), ("population", "population"),
               ("seed", "root seed"), ("posterior", "posterior"))
@@ -54,14 +53,19 @@ SAME = ("allowed: runs of the same horizon, population, root seed and posterior 
 
 
 def _again(path: Path) -> str:
-    return f"make it again with '{REMAKE}' (DIR = {path.parent.parent})"
+    """How a scenario's file ``path`` is made again: its runs, into the folder it is in."""
+    return again_with(_remake(path))
+
+
+def _remake(path: Path) -> str:
+    return f"coprod run ... --out {shell_word(path.parent.parent)}"
 
 
 def read_manifest(path: Path, *, inside=None) -> dict:
     """A scenario's ``manifest.json``, its fields used here checked for their types."""
     from runtime.manifests import model_version_of, supported_model_version
 
-    record = read_own_json(path, REMAKE, inside=inside)
+    record = read_own_json(path, _remake(path), inside=inside)
     whole = (int, "a whole number >= 0")
     kinds = {"horizon_weeks": whole, "population": (str, "a name"), "draws": whole,
              "assumption_draws": whole, "replicates": whole,
@@ -85,7 +89,7 @@ def read_manifest(path: Path, *, inside=None) -> dict:
         except InputError:
             pass  # malformed: named by compare's check of the versions (scenarios.compare)
         else:  # well-formed: a version this coprod knows
-            supported_model_version(record, str(path), REMAKE)
+            supported_model_version(record, str(path), _remake(path))
     return record
 
 

@@ -110,21 +110,26 @@ class Ensemble:
         return cls(folder, tuple(names), runs)
 
 
-def adopters_own(scenarios: list, adopters: str, has_own: bool, *,
+def adopters_own(scenarios: list, adopters: str | None, has_own: bool, *,
                  remedy: str = "give --municipality FILE") -> list:
     """The scenarios with ``adopters = own`` where they switch flags (``--adopters own``).
 
+    ``adopters``: "own" or "all" for every scenario (--adopters; "all" overrides a
+    scenario file's ``[set] adopters = "own"``), None for each as its file says.
     Refused in one line, before any run, without one's own municipality (``remedy``
     says how to give one), or for a scenario whose levers act on every municipality
     (only shares of municipalities can reach one alone): asked for with ``adopters``
-    (--adopters own) or by a scenario file's ``[set] adopters = "own"`` (named then). A
-    scenario that switches nothing (the baseline) is left as it is.
+    (--adopters own) or by a scenario file (named then). A scenario that switches
+    nothing (the baseline) is left as it is.
     """
     from sim.parameters import PARAMETERS
 
     own = PARAMETERS["adopters"].levels.index("own")
     out = []
     for s in scenarios:
+        if adopters == "all" and "adopters" in s.overrides:  # asked for: every adopter
+            s = dataclasses.replace(s, overrides={k: v for k, v in s.overrides.items()
+                                                  if k != "adopters"})
         if adopters != "own" and s.overrides.get("adopters") != own:
             out.append(s)
             continue
@@ -137,10 +142,11 @@ def adopters_own(scenarios: list, adopters: str, has_own: bool, *,
         wide = [k for k in levers if not PARAMETERS[k].flag]
         if wide:
             flags = ", ".join(n for n, p in PARAMETERS.items() if p.flag)
-            alone = "--adopters all" if adopters == "own" else 'adopters = "all"'
             raise InputError(where, "own", f"scenarios whose levers are shares of "
                              f"municipalities ({flags}); {s.name} sets {wide[0]}, which acts "
-                             f"on every municipality: run it with {alone}",
+                             f"on every municipality: run it with --adopters all"
+                             + ("" if adopters == "own" else ' (or set adopters = "all" '
+                                "in its file)"),
                              problem="cannot reach one municipality alone:")
         out.append(dataclasses.replace(s, overrides={**s.overrides, "adopters": own})
                    if levers else s)
@@ -149,7 +155,7 @@ def adopters_own(scenarios: list, adopters: str, has_own: bool, *,
 
 def run_ensemble(items: Sequence, *, posterior, out, seed: int, draws=None, replicates=None,
                  assumption_draws=None, horizon_weeks=None, waves, data_given: bool = False,
-                 municipality=None, adopters: str = "all", workers: int = 1,
+                 municipality=None, adopters: str | None = None, workers: int = 1,
                  scheduler: str | None = None, resume: bool = False, force: bool = False,
                  command: str = "", say: Callable[[str], None]) -> Ensemble:
     """Resolve and run the scenarios ``items`` (names, files or ['all']) into ``out``.

@@ -94,7 +94,9 @@ class Scenario:
                 raise InputError(key, value, f"allowed: a whole number from {lo} to {hi}")
         out = replace(self, **changes)
         check_runs([out])
-        check_lever_week(out, "horizon_weeks" if horizon_weeks is not None else out.source)
+        named = out.source or out.name  # (the flag first, then which scenario it cut short)
+        check_lever_week(out, f"horizon_weeks: {named}" if horizon_weeks is not None
+                         else named)
         return out
 
     def on_population(self, population: PopulationSpec, flag: str) -> Scenario:

@@ -163,7 +163,9 @@ def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
     t0 = time.perf_counter()
     again = resume and (out / "abc.db").is_file()
     check_start(out, observed_waves(table), again, inside,  # as a calibration's
-                made={"mechanism": mechanism, "seed": seed})  # (the seed derives from it)
+                made={"mechanism": mechanism, "seed": seed},  # (the seed derives from it)
+                remake=f"{remake}{AFTER}deleting {shell_word(out)} (the selection begins "
+                "again)")
     earlier = []  # what earlier runs sampled (a resumed selection), as a calibration's
     lost = []  # simulations of a generation given up, as a calibration's
     history = run_abc(out / "abc.db", [FixedModel({}), FixedModel(fixed)],

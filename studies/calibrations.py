@@ -104,6 +104,10 @@ def calibrate_or_reuse(directory: Path, *, resume: bool, remake: str,
     directory = Path(directory)
     if inside is not None:  # --out replaced while earlier calibrations ran: one line
         inside = inside.inner(directory)  # and this folder, from now on
+    # A history that cannot be resumed (its record of what began it damaged): this
+    # calibration alone begins again, the study's others kept.
+    begin_again = (f"{remake}{AFTER}deleting {shell_word(directory)} (its calibration "
+                   "begins again)")
     if finished(directory):
         if not resume:
             raise InputError("out", str(directory), "--resume to reuse it (and the "
@@ -118,10 +122,11 @@ def calibrate_or_reuse(directory: Path, *, resume: bool, remake: str,
         kept = _reusable(directory, remake, record, kwargs, inside)
         _same_generations(directory, kept, remake)
         calibrate(directory, resume=True, sample=False, progress=False, inside=inside,
-                  **kwargs)
+                  remake=begin_again, **kwargs)
         return kept
     again = resume and (directory / "abc.db").is_file()
-    result = calibrate(directory, resume=again, progress=False, inside=inside, **kwargs)
+    result = calibrate(directory, resume=again, progress=False, inside=inside,
+                       remake=begin_again, **kwargs)
     made = {**settings_dict(result), **(record or {})}
     if "seed" in kwargs:
         made["seed"] = kwargs["seed"]

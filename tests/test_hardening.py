@@ -333,7 +333,7 @@ def test_levers_past_the_horizon_are_refused(tmp_path, capsys):
                        '[set]\nlever_week = 60\n', "late.toml")
     scenario = tmp_path / "early.toml"
     scenario.write_text('name = "early"\ndescription = "x"\n[set]\nlever_week = 30\n')
-    with pytest.raises(InputError, match=r"horizon_weeks: key 'set\.lever_week'"):
+    with pytest.raises(InputError, match=r"horizon_weeks: .*early.toml: key 'set\.lever_week'"):
         load_scenario(str(scenario)).with_sizes(horizon_weeks=20)
 
 

@@ -82,6 +82,22 @@ def test_a_manifest_saying_adopters_own_contradicts_like_yours_adopters(own, cap
               "--adopters own")
 
 
+def test_the_reports_remedies_name_its_own_folder(own, capsys):
+    # They said 'coprod compare --out DIR/scenarios' or 'coprod demo --out DIR': pasted,
+    # a placeholder wrote into ./DIR.
+    capsys.readouterr()
+    rows = _rows(own / "comparison.csv")
+    _write_rows(own / "comparison.csv", [*rows, rows[1]])
+    assert main(["report", "--out", str(own)]) == 2
+    text = _one_line(capsys, "repeated row", f"make it again with 'coprod compare --out "
+                     f"{own}' or 'coprod demo --out {own.parent}'")
+    assert "DIR" not in text
+    _write_rows(own / "comparison.csv", rows)
+    edit_json(own / "baseline" / "manifest.json", lambda r: r.update(scenario="other"))
+    assert main(["report", "--out", str(own)]) == 2
+    _one_line(capsys, "another scenario than its folder", f"'coprod run ... --out {own}'")
+
+
 # --- N4. A comparison of other runs than the folder holds now ---------------------------
 
 @pytest.mark.slow  # a run, two reports and a comparison again: run by `make test-slow`
@@ -449,13 +465,20 @@ def test_a_scenario_file_of_one_municipality_alone_needs_it_before_any_run(tmp_p
     assert main(["run", str(wide), "--municipality", OWN, "--draws", "1",
                  "--assumption-draws", "1", "--replicates", "1", "--out", str(out)]) == 2
     text = _one_line(capsys, "wide.toml: set.adopters", "forum_intensity",
-                     'run it with adopters = "all"')
+                     'run it with --adopters all (or set adopters = "all" in its file)')
     assert "Running" not in text and not out.exists()
+    # ... and --adopters all, as said, overrides the file: every municipality's forums
+    # (before, the file's "own" won whatever the command line asked, and was refused).
+    assert main(["run", str(wide), "--municipality", OWN, "--adopters", "all", "--draws",
+                 "1", "--assumption-draws", "1", "--replicates", "1", "--horizon", "4",
+                 "--out", str(out)]) == 0
+    made = json.loads((out / "wide" / "manifest.json").read_text())
+    assert made["overrides"] == {"forum_intensity": 1.0}
     # The screening runs the 2015 sample: nobody's own, said before its runs.
     assert main(["sensitivity", "--scenario", str(scenario), "--trajectories", "2",
                  "--out", str(tmp_path / "screen")]) == 2
     _one_line(capsys, "only_us.toml: set.adopters", "nobody to adopt",
-              "the screening runs the 2015 sample")
+              "the screening runs the 2015 sample", 'set adopters = "all" in its file')
 
 
 def test_a_fit_check_read_back_holds_the_observed_survey(fitted):

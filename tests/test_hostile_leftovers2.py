@@ -258,7 +258,7 @@ def test_the_command_line_still_names_its_flags(tmp_path, capsys, write):
     refusal(capsys, "--out: ")
     late = write("late.toml", 'name = "late"\ndescription = "x"\n[set]\nlever_week = 30\n')
     assert main(["run", str(late), "--horizon", "20", "--out", str(tmp_path / "r")]) == 2
-    refusal(capsys, "--horizon: key 'set.lever_week': past the horizon")
+    refusal(capsys, f"--horizon: {late}: key 'set.lever_week': past the horizon")
     # A scenario is SCENARIO_OR_FILE to run, --scenario to sensitivity: named as itself.
     assert main(["run", "nope", "--out", str(tmp_path / "r")]) == 2
     refusal(capsys, "coprod run: error: scenario: unknown scenario 'nope'")

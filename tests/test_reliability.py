@@ -652,6 +652,37 @@ def test_a_calibration_of_surveys_recorded_otherwise_is_not_resumed(tmp_path, ch
     library_refusal(err, said, "another --out")
 
 
+def test_a_history_that_cannot_be_resumed_says_how_to_begin_again(tmp_path):
+    # It said "start again with the same command in another --out" (quoted as a
+    # command in one place); in a study, deleting that one calibration and resuming
+    # the study begins it again, the study's other calibrations kept.
+    from calibration.abc import SURVEYS_FILE, check_start, observed_waves
+    from studies.calibrations import calibrate_or_reuse
+
+    (tmp_path / "abc.db").write_bytes(b"")
+    (tmp_path / SURVEYS_FILE).write_text("{")
+    with pytest.raises(InputError) as err:
+        check_start(tmp_path, observed_waves(None), True, made={"seed": 1})
+    text = library_refusal(err, "to make it again, run the same command without --resume "
+                           "into another --out")
+    assert "'the same" not in text
+    study = tmp_path / "study" / "trust_weight"
+    study.mkdir(parents=True)
+    (study / "abc.db").write_bytes(b"")
+    (study / SURVEYS_FILE).write_text("{")
+    with pytest.raises(InputError) as err:
+        calibrate_or_reuse(study, resume=True, remake="coprod ablate --resume --out s",
+                           seed=1, quick=True)
+    library_refusal(err, "make it again with 'coprod ablate --resume --out s' after "
+                    f"deleting {study} (its calibration begins again)")
+    (study / SURVEYS_FILE).unlink()  # no record at all: the same way on
+    with pytest.raises(InputError) as err:
+        calibrate_or_reuse(study, resume=True, remake="coprod ablate --resume --out s",
+                           seed=1, quick=True)
+    library_refusal(err, "cannot resume", "make the calibration again with 'coprod ablate "
+                    "--resume --out s' after deleting")
+
+
 def test_a_field_is_the_same_only_as_its_record_holds_it():
     # One check for what a calibration began as, a truth's record and a selection's
     # mechanism: absent is missing, another kind is another value.
@@ -793,12 +824,15 @@ def test_a_remedy_of_two_commands_quotes_each():
     # quoted as it needs (a quoted folder in one set the pair in “…” as one command).
     from pathlib import Path
 
-    from coprod.report_inputs import FIT_REMAKE
+    from coprod.report_inputs import compare_remake, fit_remake
     from runtime.words import AFTER, OR, again_with
     from studies.calibrations import resume_command
 
-    assert again_with(FIT_REMAKE) == ("make it again with 'coprod fit --out DIR/fit' or "
-                                      "'coprod demo --out DIR'")
+    # The report's own folder, not a placeholder (pasted, 'DIR' wrote into ./DIR).
+    assert again_with(fit_remake(Path("out/demo"))) == (
+        "make it again with 'coprod fit --out out/demo/fit' or 'coprod demo --out out/demo'")
+    assert again_with(compare_remake(Path("my runs"))) == (
+        "make it again with “coprod compare --out 'my runs'”")
     assert again_with(f"coprod x --out 'a b'{OR}coprod y", "both") == (
         "make both again with “coprod x --out 'a b'” or 'coprod y'")
     # What to do first is said after the quotes: copied, the command runs as it is.

@@ -638,13 +638,15 @@ def test_a_damaged_kept_file_of_a_study_says_how_the_study_mends_it(tmp_path):
         fh.truncate(MAX_INPUT_BYTES + 1)
     with pytest.raises(InputError) as err:
         load_posterior(folder)
-    text = library_refusal(err, "too large", "the study's command with --resume",
-                           "restore the folder")
+    text = library_refusal(err, "too large", "to make it again, restore the folder",
+                           "run the study again with --resume")
     assert "coprod calibrate --out" not in text
     (folder / "posterior.csv").write_text("weight\n1\n")  # a header error gave no remedy
     with pytest.raises(InputError) as err:
         load_posterior(folder)
-    library_refusal(err, "header", "the study's command with --resume")
+    # (said, not quoted as a command to copy: it was "'the study's command with …'")
+    text = library_refusal(err, "header", "to make it again, restore the folder")
+    assert "“" not in text and "'the study" not in text
     (folder / "selection" / SELECTION_FILE).write_text("{")
     with pytest.raises(InputError) as err:
         _selection_record(folder / "selection" / SELECTION_FILE, "trust_weight", 1)
