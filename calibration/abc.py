@@ -50,6 +50,7 @@ import pandas as pd
 
 from calibration.history import (
     UNREADABLE,
+    begun_again,
     check_history,
     history_url,
     latest_run,
@@ -67,6 +68,7 @@ from runtime.files import atomic_write_frame
 from runtime.interrupts import interrupts_deferred
 from runtime.paths import folder_replaced
 from runtime.pool import collector_spares_existing, connect
+from runtime.words import IN_WORDS, again_with
 from sim.errors import InputError
 from sim.parameters import DISCRETE, FREE, MODEL_VERSION, PARAMETERS, from_unit
 
@@ -391,7 +393,8 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
             settings: Settings, seed: int, tolerance: Callable[[], float],
             workers: int = 1, scheduler: str | None = None, resume: bool = False,
             inside=None, opened: Callable | None = None,
-            given_up: Callable[[int], None] | None = None, sample: bool = True):
+            given_up: Callable[[int], None] | None = None, sample: bool = True,
+            remake: str | None = None):
     """Set up pyabc's ABC-SMC and run it (or continue the run in ``db``); its History.
 
     One or several ``models`` (with one prior each: model selection). ``tolerance()``
@@ -408,7 +411,8 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
     population not full): they are in no generation of ``db``, so in no
     ``total_nr_simulations``, but were sampled all the same. ``sample=False`` (with
     ``resume``): the history as it is, nothing sampled (a finished run's posterior
-    written again; pyabc would sample at least one more generation).
+    written again; pyabc would sample at least one more generation). ``remake``: how a
+    history that cannot go on is begun again (:func:`check_start`), said in its refusal.
     """
     db = Path(db)
     if inside is not None and not inside.is_parent_of(db):
@@ -418,8 +422,11 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
     if given_up is not None:
         _counting_given_up(abc, given_up)
     try:
-        done_before = _open_history(abc, db, observed, settings.population_size, resume,
-                                    inside)
+        try:
+            done_before = _open_history(abc, db, observed, settings.population_size, resume,
+                                        inside)
+        except InputError as err:
+            raise begun_again(err, remake and again_with(remake, "the calibration")) from None
         if opened is not None:
             opened(abc.history)
         min_epsilon = tolerance()
@@ -598,7 +605,6 @@ def check_start(out: Path, waves: Waves, resume: bool, inside=None, *,
     the same command into another --out.
     """
     from runtime.files import atomic_write_text, read_own_json
-    from runtime.words import IN_WORDS, again_with
 
     made = {"model_version": MODEL_VERSION, **as_record(dict(made or {}))}
     what = "model selection" if "mechanism" in made else "calibration"
@@ -714,7 +720,7 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
                       settings=settings, seed=seed, tolerance=tolerance, workers=workers,
                       scheduler=scheduler, resume=resume, inside=inside,
                       opened=lambda history: earlier.append(kept_seconds(history)),
-                      given_up=lost.append, sample=sample)
+                      given_up=lost.append, sample=sample, remake=remake)
     wall = time.perf_counter() - t0
     try:
         weights, posterior = _write_last_generation(out, history, fixed, prior_inputs,

@@ -35,8 +35,10 @@ from sim.errors import InputError
 TABLES = ("abc_smc", "populations", "models", "particles", "parameters", "samples",
           "summary_statistics", "version")
 SQLITE_HEADER = b"SQLite format 3\x00"
-UNREADABLE = ("expected a calibration database written by coprod (pyabc); move it away "
-              "and start again without --resume")
+# How a history that cannot go on is begun again, when it is a calibration of its own (a
+# study's calibration says its own way: :func:`begun_again`).
+START_AGAIN = "move it away and start again without --resume"
+UNREADABLE = f"expected a calibration database written by coprod (pyabc); {START_AGAIN}"
 
 
 def saves_whole_generations(history) -> None:
@@ -144,6 +146,19 @@ def _latest(db: Path, con: sqlite3.Connection) -> int:
     return int(row[0])
 
 
+def begun_again(err: InputError, remedy: str | None) -> InputError:
+    """``err`` about a history, with ``remedy`` (when given) in place of starting again.
+
+    A study's calibration is not begun again without --resume (the study then refuses to
+    replace its finished calibrations): its remedy deletes that one calibration and
+    resumes the study.
+    """
+    if remedy is None or not err.allowed.endswith(START_AGAIN):
+        return err
+    return InputError(err.where, err.value, err.allowed.removesuffix(START_AGAIN) + remedy,
+                      problem=err.problem, shown=err.shown)
+
+
 def _refuse(db: Path, problem: str, value: object, allowed: str = UNREADABLE):
     return InputError(str(db), value, allowed, problem=problem)
 
@@ -217,8 +232,7 @@ def _generations(db: Path, con: sqlite3.Connection, population_size: int
             raise _refuse(db, "damaged calibration database:", f"no observed data nor "
                           f"generations, though {left.replace('_', ' ')} are recorded")
         raise _refuse(db, "incomplete calibration database:", "no observed data",
-                      "it was interrupted as it started; move it away and start again "
-                      "without --resume")
+                      f"it was interrupted as it started; {START_AGAIN}")
     if gens != list(range(len(gens))):
         raise _refuse(db, "damaged calibration database, generations", gens)
     particles = con.execute(

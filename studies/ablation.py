@@ -162,10 +162,10 @@ def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
     tolerance = []
     t0 = time.perf_counter()
     again = resume and (out / "abc.db").is_file()
+    begin_again = f"{remake}{AFTER}deleting {shell_word(out)} (the selection begins again)"
     check_start(out, observed_waves(table), again, inside,  # as a calibration's
                 made={"mechanism": mechanism, "seed": seed},  # (the seed derives from it)
-                remake=f"{remake}{AFTER}deleting {shell_word(out)} (the selection begins "
-                "again)")
+                remake=begin_again)
     earlier = []  # what earlier runs sampled (a resumed selection), as a calibration's
     lost = []  # simulations of a generation given up, as a calibration's
     history = run_abc(out / "abc.db", [FixedModel({}), FixedModel(fixed)],
@@ -173,7 +173,7 @@ def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
                       seed=seed, tolerance=lambda: _stop_at(settings, seed, tolerance),
                       workers=workers, scheduler=scheduler, resume=again, inside=inside,
                       opened=lambda history: earlier.append(kept_seconds(history)),
-                      given_up=lost.append)
+                      given_up=lost.append, remake=begin_again)
     wall = time.perf_counter() - t0
     sampled = sampling_over_runs(earlier[0], wall)
     record = {**_model_probabilities(history), "epsilons": generation_epsilons(history),

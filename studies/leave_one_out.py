@@ -97,7 +97,26 @@ class LeaveOneOut(ShippedStudy):
         # One calibration per activity left out (each named by it).
         manifest.entries("calibrations", _check_shares(frame, folder / LOO_OUTPUTS[0]))
         _check_survey_side(frame, folder / LOO_OUTPUTS[0])
+        _check_summary(summary, frame, folder / record)
         return cls(frame, manifest)
+
+
+def _check_summary(summary: dict, frame: pd.DataFrame, path: Path) -> None:
+    """Refuse a manifest whose ``summary`` is not what its table says (:func:`summarise`).
+
+    Library callers read the study in numbers from it (:attr:`LeaveOneOut.summary`): a
+    count or an error edited there, or a table edited after it, was read as the study's.
+    Means are recorded to 4 decimals, of a table written to 6 digits: they agree to 1e-4.
+    """
+    for key, value in summarise(frame).items():
+        kept = summary.get(key)
+        same = (kept == value if isinstance(value, int | list) else
+                isinstance(kept, int | float) and not isinstance(kept, bool)
+                and abs(kept - value) <= 1e-4)
+        if not same or type(kept) is bool:
+            raise InputError(f"{path}: field 'summary.{key}'", kept, f"allowed: {value}, "
+                             f"as {LOO_OUTPUTS[0]} beside it gives it; "
+                             f"{again_with(MADE_BY)}", problem="not as its table says:")
 
 
 def _check_shares(frame: pd.DataFrame, path: Path) -> list[str]:
@@ -169,11 +188,18 @@ def _check_survey_side(frame: pd.DataFrame, path: Path) -> None:
         low, high = values["low_90"], values["high_90"]
         inside = (low <= obs) & (obs <= high)
         near = equal_as_written(obs, low) | equal_as_written(obs, high)
+    # Table 2's numbers as the study writes them (%.6g), or exactly: a unit of the sixth
+    # digit off is another number (equal_as_written allows half a unit for each side).
+    def same_as_written(value: np.ndarray, exact: np.ndarray) -> np.ndarray:
+        written = np.array([float(f"{v:.6g}") for v in exact])
+        return (np.isclose(value, written, rtol=1e-12, atol=0.0)
+                | np.isclose(value, exact, rtol=1e-12, atol=0.0))
+
     checks = (
-        ("observed", ~equal_as_written(obs, observed),
+        ("observed", ~same_as_written(obs, observed),
          lambda i: f"{observed[i]:.6g}, Table 2's share of {frame.activity.iloc[i]} "
                    f"coordinated by {frame.coordinator.iloc[i]}"),
-        ("naive", ~equal_as_written(values["naive"], naive),
+        ("naive", ~same_as_written(values["naive"], naive),
          lambda i: f"{naive[i]:.6g}, the share of {frame.coordinator.iloc[i]} pooled over "
                    f"Table 2's activities other than {frame.activity.iloc[i]}"),
         ("error", ~error_of(values["predicted_median"], values["error"]),

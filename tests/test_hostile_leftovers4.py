@@ -149,14 +149,16 @@ def _ablation(folder: Path) -> tuple[str, int]:
 
 
 def _leave_one_out(folder: Path) -> tuple[str, int]:
-    from studies.leave_one_out import COLUMNS
+    import pandas as pd
+
+    from studies.leave_one_out import COLUMNS, summarise
     from tests.conftest import loo_row
 
     rows = [loo_row(a, c) for a in ("social", "physical")
             for c in ("municipality", "voluntary", "together")]
     (folder / "leave_one_out.csv").write_text(_table(COLUMNS, rows))
     _record(folder, "manifest.json", command="coprod validate --leave-one-out",
-            summary={"shares": 6, "inside_predictive_90": 6})
+            summary=summarise(pd.DataFrame(rows, columns=COLUMNS)))
     return "leave_one_out.csv", 6
 
 

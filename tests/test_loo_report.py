@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from studies.leave_one_out import COLUMNS
+from studies.leave_one_out import COLUMNS, summarise
 
 
 def _study(folder, *, model: str, logit_better_on: str = "physical"):
@@ -21,11 +21,11 @@ def _study(folder, *, model: str, logit_better_on: str = "physical"):
         for coordinator in ("municipality", "voluntary", "together"):
             error, logit_error = (0.10, 0.02) if activity == logit_better_on else (0.02, 0.10)
             rows.append(loo_row(activity, coordinator, error=error, logit_error=logit_error))
-    pd.DataFrame(rows, columns=COLUMNS).to_csv(folder / "leave_one_out.csv", index=False,
-                                               float_format="%.6g")
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame.to_csv(folder / "leave_one_out.csv", index=False, float_format="%.6g")
     record = manifest(command="coprod validate --leave-one-out --workers 2 --seed 2015",
                       seed=2015, draws=200, workers=2, wall_time_total_s=6000.0,
-                      summary={"shares": len(rows)},
+                      summary=summarise(frame),
                       calibrations={a: {} for a in ("social", "physical", "day_centre")})
     record["versions"]["model"] = model
     (folder / "leave_one_out_manifest.json").write_text(json.dumps(record))

@@ -656,7 +656,7 @@ def test_a_history_that_cannot_be_resumed_says_how_to_begin_again(tmp_path):
     # It said "start again with the same command in another --out" (quoted as a
     # command in one place); in a study, deleting that one calibration and resuming
     # the study begins it again, the study's other calibrations kept.
-    from calibration.abc import SURVEYS_FILE, check_start, observed_waves
+    from calibration.abc import SURVEYS_FILE, calibrate, check_start, observed_waves
     from studies.calibrations import calibrate_or_reuse
 
     (tmp_path / "abc.db").write_bytes(b"")
@@ -681,6 +681,21 @@ def test_a_history_that_cannot_be_resumed_says_how_to_begin_again(tmp_path):
                            seed=1, quick=True)
     library_refusal(err, "cannot resume", "make the calibration again with 'coprod ablate "
                     "--resume --out s' after deleting")
+    # A damaged history: "move it away and start again without --resume", which the
+    # study refuses (its finished calibrations would be replaced).
+    (study / "abc.db").unlink()
+    check_start(study, observed_waves(None), False,
+                made={"fixed": {}, "activities": None, "seed": 1})
+    (study / "abc.db").write_bytes(b"not a history")
+    with pytest.raises(InputError) as err:
+        calibrate_or_reuse(study, resume=True, remake="coprod ablate --resume --out s",
+                           seed=1, quick=True)
+    text = library_refusal(err, "abc.db", "make the calibration again with 'coprod ablate "
+                           "--resume --out s' after deleting")
+    assert "without --resume" not in text
+    (study / "abc.db").write_bytes(b"not a history")  # a calibration of its own: as before
+    with pytest.raises(InputError, match="start again without --resume"):
+        calibrate(study, resume=True, seed=1, quick=True, progress=False)
 
 
 def test_a_field_is_the_same_only_as_its_record_holds_it():

@@ -14,7 +14,7 @@ import pytest
 from calibration.abc import Settings
 from sim.errors import InputError
 from sim.parameters import MODEL_VERSION
-from tests.conftest import library_refusal, tiny_settings
+from tests.conftest import edit_json, library_refusal, tiny_settings
 
 
 @pytest.fixture(scope="module")
@@ -584,6 +584,10 @@ def test_a_leave_one_out_table_of_another_activity_names_the_table(tmp_path):
       "physical coordinated by municipality")),
     (lambda t: t.assign(naive=t.naive.where(t.index != 4, 0.3)),
      ("row 6, column 'naive'", "pooled over Table 2's activities other than")),
+    # One unit of the sixth digit written off Table 2's share (0.346534 for 0.346535)
+    # passed: half a unit was allowed for each side, of a number computed exactly.
+    (lambda t: t.assign(observed=t.observed.where(t.index != 0, t.observed[0] - 1e-6)),
+     ("row 2, column 'observed'", "allowed: 0.346535")),
     (lambda t: t.assign(error=t.error.where(t.index != 7, 0.01)),
      ("row 9, column 'error'", "|predicted_median − observed|")),
     (lambda t: t.assign(logit_error=t.logit_error.where(t.index != 0, 0.5)),
@@ -677,6 +681,30 @@ def test_a_leave_one_out_table_not_as_written_is_named_in_the_table(tmp_path, ta
         LeaveOneOut.read_shipped(folder)
     text = library_refusal(err, "leave_one_out.csv: row", *words)
     assert "field 'calibrations'" not in text
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    # The study in numbers that library callers read (LeaveOneOut.summary) was the
+    # manifest's, whatever the table beside it said.
+    (lambda r: r["summary"].update(inside_predictive_90=17),
+     "field 'summary.inside_predictive_90': not as its table says: 17; allowed: 18"),
+    (lambda r: r["summary"].update(mean_error=0.01), "field 'summary.mean_error'"),
+    (lambda r: r["summary"].update(mean_error=True), "field 'summary.mean_error'"),
+    (lambda r: r["summary"].update(model_loses_to_logit=["social"]),
+     "field 'summary.model_loses_to_logit'"),
+    (lambda r: r["summary"].pop("model_beats_naive"), "field 'summary.model_beats_naive'"),
+])
+def test_a_leave_one_out_summary_not_as_its_table_says_is_refused(tmp_path, change, words):
+    from studies.leave_one_out import LeaveOneOut
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "v"
+    shutil.copytree(ROOT / "calibration" / "data" / "validation", folder)
+    assert LeaveOneOut.read_shipped(folder).summary["inside_predictive_90"] == 18
+    edit_json(folder / "leave_one_out_manifest.json", change)
+    with pytest.raises(InputError) as err:
+        LeaveOneOut.read_shipped(folder)
+    library_refusal(err, "leave_one_out_manifest.json", words)
 
 
 def test_a_study_remedy_resumes_the_study_as_it_was_begun(tmp_path):
