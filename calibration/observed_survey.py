@@ -343,14 +343,15 @@ def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]],
     except UnicodeDecodeError as err:
         raise InputError(str(path), f"byte {err.start}", "the file must be UTF-8 text",
                          problem="undecodable content at") from None
-    lines = text.splitlines()
-    # Leading lines starting with '#' are comments (a file says what it is, e.g. that
-    # it is synthetic); the first few are kept, printable and short, for the outputs.
-    first = next((i for i, line in enumerate(lines) if not line.lstrip().startswith("#")),
-                 len(lines))
-    comments = [printable(line.lstrip()[1:].strip())[:MAX_COMMENT]
-                for line in lines[:first]]
-    comments = [c for c in comments if c][:MAX_COMMENTS]
+    # Lines as an editor and the csv module end them: a form feed or U+2028 inside a
+    # comment is part of it (str.splitlines ended the comment there, and read the rest
+    # of its line as the header).
+    lines = re.split(r"\r\n|\r|\n", text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    first = next((i for i, line in enumerate(lines)
+                  if line.strip() and not line.lstrip().startswith("#")), len(lines))
+    comments = _comments(lines[:first])
     lines = lines[first:]
     # Strict: a quote left open is an error, not a field that swallows the rest of the
     # file; every record is one line (a quoted line break would join two).
@@ -405,6 +406,21 @@ def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]],
         raise InputError(str(path), "", "at least one data row is required",
                          problem="no data rows after the header")
     return header, rows, tuple(comments)
+
+
+def _comments(lines: list[str]) -> list[str]:
+    """A file's leading '#' lines (blank lines among them skipped), for the outputs.
+
+    A file says what it is (that it is synthetic, whose answers); each line is kept
+    printable, at most :data:`MAX_COMMENT` characters, at most :data:`MAX_COMMENTS`
+    lines: what is cut is said where it was cut ("…", "(3 more comment lines)").
+    """
+    said = [printable(line.lstrip()[1:].strip()) for line in lines if line.strip()]
+    said = [c if len(c) <= MAX_COMMENT else c[:MAX_COMMENT - 1] + "…" for c in said if c]
+    if len(said) > MAX_COMMENTS:
+        said = [*said[:MAX_COMMENTS - 1], f"({len(said) - MAX_COMMENTS + 1} more comment "
+                "lines, not kept)"]
+    return said
 
 
 def _one_line(path: Path, end: int, cells: list[str], columns: list[str]) -> None:

@@ -139,6 +139,28 @@ def test_missing_undecodable_and_unrecognised_files(tmp_path, write):
         load_survey(write("other.csv", "a,b\n1,2\n"))
 
 
+def test_comments_are_the_leading_hash_lines_whatever_they_hold(units_csv):
+    # A form feed or U+2028 in a comment ended it (str.splitlines) and the rest was read
+    # as the header; a blank line between two '#' lines made the second the header;
+    # long comments were cut without saying so.
+    text = units_csv.read_text()
+    lines = ["# units of 2015\x0cpage two", "", "# answered \u2028 by leaders",
+             "# " + "x" * 300, *[f"# line {i}" for i in range(25)]]
+    commented = units_csv.with_name("commented.csv")
+    commented.write_text("\n".join(lines) + "\n\n" + text)
+    survey = load_survey(commented)
+    assert survey.comments[:2] == ("units of 2015?page two", "answered ? by leaders")
+    assert survey.comments[2] == "x" * 199 + "…"
+    assert len(survey.comments) == 20 and survey.comments[-1] == (
+        "(9 more comment lines, not kept)")
+    # A value is named by the line an editor shows, the comments' lines counted.
+    rows = text.splitlines()
+    rows[3] = rows[3].replace("nursing_home", "hospital").replace("home_care", "hospital")
+    commented.write_text("\n".join(lines) + "\n\n" + "\n".join(rows) + "\n")
+    with pytest.raises(InputError, match=rf"row {len(lines) + 1 + 4}, column 'unit_type'"):
+        load_survey(commented)
+
+
 def test_a_unit_level_files_comments_are_quoted_in_the_survey_study(units_csv):
     # README: '#' lines "kept and quoted in the outputs"; coprod survey dropped them.
     from calibration.survey_study import study_survey
