@@ -431,7 +431,8 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
             opened(abc.history)
         min_epsilon = tolerance()
         remaining = settings.max_populations - done_before
-        if remaining <= 0 or not sample:
+        if remaining <= 0 or not sample or (done_before and _stopped(abc.history,
+                                                                   min_epsilon, settings)):
             return abc.history
         # Each (re)start is seeded from the root seed and the generations already done,
         # so a resumed run is itself reproducible.
@@ -453,6 +454,23 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
         if gone is None:
             raise
         raise gone from None
+
+
+def _stopped(history, min_epsilon: float, settings: Settings) -> bool:
+    """Whether the run in ``history`` had stopped as pyabc stops one, so none is sampled.
+
+    pyabc, resumed, samples a generation before it checks its stopping rules: a run that
+    had reached its tolerance, fallen below the acceptance floor or spent its simulations
+    (its record lost, or written after an interrupt) would be taken on by one more
+    generation and its posterior changed. Its wall-time limit is a run's own: one
+    stopped by it goes on. (A generation given up at the evaluation cap is in no
+    history: a resume samples it again.)
+    """
+    populations = history.get_all_populations()
+    last = populations[populations.t >= 0].iloc[-1]
+    return bool(last.epsilon <= min_epsilon
+                or last.particles / last.samples < MIN_ACCEPTANCE
+                or history.total_nr_simulations >= settings.max_simulations)
 
 
 def _counting_given_up(abc, given_up: Callable[[int], None]) -> None:

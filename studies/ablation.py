@@ -66,7 +66,7 @@ from runtime.fields import (
 )
 from runtime.files import atomic_write_text, read_own_json, writes
 from runtime.manifests import Manifest
-from runtime.words import AFTER, shell_word
+from runtime.words import AFTER, IN_WORDS, shell_word
 from sim.catalogue import TABLE2_IDS
 from sim.parameters import FREE, MODEL_VERSION
 from studies.calibrations import (
@@ -168,21 +168,27 @@ def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
                 remake=begin_again)
     earlier = []  # what earlier runs sampled (a resumed selection), as a calibration's
     lost = []  # simulations of a generation given up, as a calibration's
+    kept = []  # the generations the history held when opened
+
+    def opened(history) -> None:
+        earlier.append(kept_seconds(history))
+        kept.append(history.n_populations)
+
     history = run_abc(out / "abc.db", [FixedModel({}), FixedModel(fixed)],
                       [prior(), prior(fixed)], obs, SurveyDistance(obs), settings=settings,
                       seed=seed, tolerance=lambda: _stop_at(settings, seed, tolerance),
                       workers=workers, scheduler=scheduler, resume=again, inside=inside,
-                      opened=lambda history: earlier.append(kept_seconds(history)),
-                      given_up=lost.append, remake=begin_again)
+                      opened=opened, given_up=lost.append, remake=begin_again)
     wall = time.perf_counter() - t0
     sampled = sampling_over_runs(earlier[0], wall)
     record = {**_model_probabilities(history), "epsilons": generation_epsilons(history),
               "simulations": int(history.total_nr_simulations),
-              "simulations_given_up": sum(lost),
               "populations": int(history.n_populations), "mechanism": mechanism,
               "seed": seed, "model_version": MODEL_VERSION,
               "min_epsilon": tolerance[0], "wall_time_s": round(wall, 1),
               **({} if sampled is None else {"sampling_s": round(sampled, 1)})}
+    if history.n_populations > kept[0] or lost:  # (a rebuild from a finished history
+        record["simulations_given_up"] = sum(lost)  # cannot know what its run gave up)
     atomic_write_text(done, json.dumps(record, indent=2) + "\n", inside=inside)
     return record
 
@@ -236,8 +242,8 @@ def _selection_record(path: Path, mechanism: str, seed: int, inside=None,
     fields("model_version", whole(1), "a whole number >= 1")
     if "mechanism" in record:
         fields("mechanism", lambda v: isinstance(v, str), "a mechanism's name")
-    other = Fields(record, path, "the --seed and --quick the study was begun with, or "
-                   "coprod ablate in another --out")
+    other = Fields(record, path, f"{IN_WORDS}resume with the --seed and --quick the study "
+                   "was begun with, or run coprod ablate into another --out")
     # The mechanism before the seed: selections swapped between mechanisms differ in
     # their seeds too (each derives from --seed and the mechanism).
     # A record made before selections recorded their mechanism is told by its seed alone.

@@ -751,6 +751,27 @@ def test_a_model_selection_rebuilt_from_its_history_keeps_its_sampling(tmp_path)
     assert again["sampling_s"] <= made["sampling_s"] + again["wall_time_s"]
 
 
+def test_a_finished_model_selection_resumed_samples_nothing_more(tmp_path):
+    # Its record lost, --resume went on from its history: pyabc samples a generation
+    # before it checks its stopping rules, so a selection that had reached its tolerance
+    # gained a generation and another answer.
+    from calibration.history import whole_generations
+    from studies.ablation import SELECTION_FILE, select_models
+
+    reached = Settings(population_size=8, max_populations=4, max_simulations=2_000,
+                       max_walltime_s=60, min_epsilon=100.0)  # reached by the first
+    folder = tmp_path / "selection"
+    made = select_models(folder, "joint_propensity", settings=reached, seed=3)
+    assert made["populations"] == 1 == whole_generations(folder / "abc.db")
+    (folder / SELECTION_FILE).unlink()
+    again = select_models(folder, "joint_propensity", settings=reached, seed=3, resume=True)
+    assert whole_generations(folder / "abc.db") == 1
+    for key in ("model_probability_full", "epsilons", "simulations", "populations"):
+        assert again[key] == made[key], key
+    # What the run that made it gave up is in no history: not said to be none.
+    assert made["simulations_given_up"] == 0 and "simulations_given_up" not in again
+
+
 @pytest.mark.parametrize(("value", "shown"), [
     ("Tromsø", '"Tromsø"'), (float("nan"), "NaN"), ([float("inf"), 3.5], "[Infinity, 3.5]"),
     ({"a": None, "b": True}, '{"a": null, "b": true}'), ("a\x1b[31m", '"a\\u001b[31m"'),
