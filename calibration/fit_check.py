@@ -242,7 +242,8 @@ def _cell_rules() -> dict:
                       "filled": ("observed", *_SIM), "whole": ("observed",),
                       "inside": ("sim_low_90", "observed", "sim_high_90")},
         "fit_validation.csv": {"keys": {"pattern": None, "kind": None},
-                               "text": ("known", "why")},
+                               "text": ("known", "why"),
+                               "shares": ("pattern", "dropped_share")},
         "fit_classes.csv": {"keys": {"class": CLASSES},
                             "filled": ("model_probability", "table_probability",
                                        "observed", "draws", "reps"),
@@ -291,6 +292,27 @@ def _check_cells(path: Path, name: str, table: pd.DataFrame, remake: str = MADE_
     check_whole(table, path, remake, rules.get("whole", ()))
     if "inside" in rules:
         _check_inside(path, table, *rules["inside"], remake=remake)
+    if "shares" in rules:
+        _check_shares(path, table, *rules["shares"], remake=remake)
+
+
+def _check_shares(path: Path, table: pd.DataFrame, key: str, prefix: str, *,
+                  remake: str = MADE_BY) -> None:
+    """Refuse a share above 1 in the rows whose ``key`` starts with ``prefix``.
+
+    Their columns of the simulation are shares (0 to 1); the table's own bounds are
+    those of its other patterns too, counts and ratios.
+    """
+    from sim.errors import InputError
+
+    rows = table[key].astype(str).str.startswith(prefix).to_numpy()
+    for column in _SIM:
+        too_big = rows & (table[column].to_numpy(float) > 1.0)
+        if too_big.any():
+            row = int(too_big.argmax())
+            raise InputError(f"{at_row(path, row)}, column '{column}'",
+                             f"{table[column].iloc[row]:g}", f"allowed: a number from 0 to "
+                             f"1 for a share ({prefix}); {again_with(remake)}")
 
 
 def _check_inside(path: Path, table: pd.DataFrame, low: str, at: str, high: str, *,

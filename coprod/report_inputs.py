@@ -78,8 +78,6 @@ BOOT_BOUNDS = dict.fromkeys(BOOT_COLUMNS[1:], (-1.0, 1.0))
 SHARE_BOUNDS = dict.fromkeys(("observed", "low_95", "high_95", "sim_median", "sim_low_90",
                               "sim_high_90", "probability", "level"), (0.0, 1.0))
 CLAIM_COLUMNS = ("claim", "level", "verdict", "evidence")
-VALIDATION_COLUMNS = ("pattern", "known", "sim_median", "sim_low_90", "sim_high_90",
-                      "consistent")
 LEVELS = ("median", "mean", "low_90", "high_90")  # an outcome's level (its range: below)
 CHANGES = ("diff_median", "diff_low_90", "diff_high_90")  # a change of it
 # Each interval holds its estimate: (low, estimate, high), in the rows that have them.
@@ -417,15 +415,6 @@ def load_fit(directory: Path, cells: int, inside=None) -> FitPart | None:
     if (folder / "fit_validation.csv").exists():
         validation = read_table(folder, "fit_validation.csv", remake=again,
                                 inside=inside)
-        shares = validation.pattern.astype(str).str.startswith("dropped_share").to_numpy()
-        for column in VALIDATION_COLUMNS[2:5]:  # a share of answers dropped: 0 to 1
-            too_big = shares & (validation[column].to_numpy(float) > 1.0)
-            if too_big.any():
-                row = int(too_big.argmax())
-                raise InputError(f"{at_row(folder / 'fit_validation.csv', row)}, column "
-                                 f"'{column}'", f"{validation[column].iloc[row]:g}",
-                                 "allowed: a number from 0 to 1 for a share dropped; "
-                                 f"{again_with(again)}")
     path = folder / "manifest.json"
     record = manifest_at(path, again, inside)
     check_observed({"fit.csv": fit, "fit_n.csv": fit_n}, record.get("surveys"), folder,
