@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, edit_json
 
 
 def _tool(path: str):
@@ -101,3 +101,55 @@ def test_the_synthetic_wave_goes_to_a_new_folder_or_is_refused_in_one_line(
     (tmp_path / "file").write_text("x")
     monkeypatch.setattr(sys, "argv", ["make_synthetic_wave", "--out", str(tmp_path / "file")])
     _refusal(capsys, make_synthetic_wave.main, "not a directory", "file")
+
+
+def _study_out(tmp_path, study: str):
+    """A study's --out as its command leaves it, made from what is shipped of it."""
+    import shutil
+
+    from tests.conftest import ROOT
+
+    tool = _tool("tools/ship_study.py")
+    module, name, outputs = tool.STUDIES[study]
+    reader = getattr(importlib.import_module(module), name)
+    shipped = ROOT / "calibration" / "data" / "validation"
+    out = tmp_path / study
+    out.mkdir()
+    for file in getattr(importlib.import_module(module), outputs):
+        shutil.copy(shipped / (reader.shipped_record if file == "manifest.json" else file),
+                    out / file)
+    return tool, out
+
+
+def test_ship_study_ships_a_study_as_it_reads_back(tmp_path, capsys):
+    # A finished study's tables and record, byte for byte, its record under its shipped
+    # name; read back as README and the report read it.
+    tool, out = _study_out(tmp_path, "leave_one_out")
+    validation = tmp_path / "validation"
+    validation.mkdir()
+    assert tool.ship("leave_one_out", out, validation) == [
+        "leave_one_out.csv", "leave_one_out_manifest.json"]
+    assert (validation / "leave_one_out.csv").read_bytes() == (
+        out / "leave_one_out.csv").read_bytes()
+    assert (validation / "leave_one_out_manifest.json").read_bytes() == (
+        out / "manifest.json").read_bytes()
+    assert sorted(p.name for p in validation.iterdir()) == [
+        "leave_one_out.csv", "leave_one_out_manifest.json"]  # no temporary file left
+
+
+def test_ship_study_refuses_a_stale_or_damaged_study(tmp_path, capsys):
+    from sim.errors import CoprodError
+    from sim.parameters import MODEL_VERSION
+
+    tool, out = _study_out(tmp_path, "leave_one_out")
+    validation = tmp_path / "validation"
+    validation.mkdir()
+    edit_json(out / "manifest.json",
+              lambda r: r["versions"].update(model=str(MODEL_VERSION - 1)))
+    with pytest.raises(CoprodError, match="not of this model"):
+        tool.ship("leave_one_out", out, validation)
+    (out / "leave_one_out.csv").write_text("activity\n")
+    with pytest.raises(CoprodError, match=r"leave_one_out\.csv"):
+        tool.ship("leave_one_out", out, validation)
+    assert not any(validation.iterdir())  # nothing shipped of either
+    _refusal(capsys, lambda: tool.main(["leave_one_out", str(out)]), "leave_one_out.csv")
