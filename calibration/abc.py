@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.history import (
+    ELSEWHERE,
     UNREADABLE,
     begun_again,
     check_history,
@@ -72,6 +73,9 @@ from runtime.words import IN_WORDS, again_with
 from sim.errors import InputError
 from sim.parameters import DISCRETE, FREE, MODEL_VERSION, PARAMETERS, from_unit
 
+# How a calibration whose record of what began it is damaged is begun again (a study's
+# says its own way): said, not a command to copy (runtime.words.IN_WORDS).
+BEGIN_ELSEWHERE = f"{IN_WORDS}run the same command without --resume into another --out"
 CALIBRATION_STEPS = 0  # the survey at the 2015 snapshot, after the spin-up
 INPUT_KEY = "input:"  # an input drawn from its prior, carried among the summaries
 
@@ -223,17 +227,16 @@ def check_scale(out: Path, db: Path, inside=None) -> None:
     from runtime.files import read_own_json
 
     path = out / SURVEYS_FILE
-    stored = read_own_json(path, "coprod calibrate (a new calibration in another --out)",
-                           inside=inside) if path.is_file() else None
+    stored = read_own_json(path, BEGIN_ELSEWHERE, inside=inside) if path.is_file() else None
     scale = stored.get("abc_scale") if isinstance(stored, dict) else None
     if scale is not None and scale not in SCALES:
         raise InputError(f"{path}: field 'abc_scale'", scale, "allowed: "
                          + " or ".join(as_json(s) for s in SCALES) + ", as coprod calibrate "
-                         "writes it; start a new calibration in another --out",
+                         f"writes it; {ELSEWHERE}",
                          problem="malformed value", shown=as_json(scale))
     if scale is not None and scale != ABC_SCALE:
         raise InputError(f"{path}: field 'abc_scale'", scale, f"a calibration sampled on the "
-                         f"{ABC_SCALE} scale; start a new calibration in another --out",
+                         f"{ABC_SCALE} scale; {ELSEWHERE}",
                          problem=f"a calibration on the {scale} scale:")
     if scale is None:
         continuous = tuple(n for n in PARAMETERS if n not in DISCRETE)
@@ -241,7 +244,7 @@ def check_scale(out: Path, db: Path, inside=None) -> None:
             scale = "logit (made by an earlier coprod)"
     if scale is not None and scale != ABC_SCALE:
         raise InputError("resume", str(db), f"a calibration sampled on the {ABC_SCALE} "
-                         "scale; start a new calibration in another --out",
+                         f"scale; {ELSEWHERE}",
                          problem=f"a calibration on the {str(scale)[:60]} scale in")
 
 
@@ -592,8 +595,8 @@ def _check_same_models(abc, db: Path) -> None:
     wanted = [model.name for model in abc.models]
     if held != wanted:
         raise InputError(str(db), ", ".join(map(str, held))[:200], f"a history of "
-                         f"{', '.join(wanted)}, the model(s) this run samples; start it in "
-                         "another --out", problem="a history of other models in")
+                         f"{', '.join(wanted)}, the model(s) this run samples; {ELSEWHERE}",
+                         problem="a history of other models in")
 
 
 SURVEYS_FILE = "surveys.json"  # what a calibration is calibrated to, written at its start
@@ -628,7 +631,7 @@ def check_start(out: Path, waves: Waves, resume: bool, inside=None, *,
     what = "model selection" if "mechanism" in made else "calibration"
     mine = [{k: w.get(k) for k in SAME_SURVEY} for w in waves.record()]
     path = out / SURVEYS_FILE
-    remake = remake or f"{IN_WORDS}run the same command without --resume into another --out"
+    remake = remake or BEGIN_ELSEWHERE
     if resume and (out / "abc.db").is_file():
         if not path.is_file():
             raise InputError(str(path), "no such file", f"the record of what this "
@@ -672,8 +675,8 @@ def _check_same_data(history, observed: dict, db: Path) -> None:
         for k in observed)
     if not same:
         raise InputError("resume", str(db), "the same --data as the calibration being "
-                         "resumed (its observed survey differs); start a new calibration "
-                         "in another --out", problem="other survey data for")
+                         f"resumed (its observed survey differs); {ELSEWHERE}",
+                         problem="other survey data for")
 
 
 def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1,

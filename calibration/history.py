@@ -38,6 +38,7 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 # How a history that cannot go on is begun again, when it is a calibration of its own (a
 # study's calibration says its own way: :func:`begun_again`).
 START_AGAIN = "move it away and start again without --resume"
+ELSEWHERE = "start a new calibration in another --out"  # (one of other data or models)
 UNREADABLE = f"expected a calibration database written by coprod (pyabc); {START_AGAIN}"
 
 
@@ -153,9 +154,10 @@ def begun_again(err: InputError, remedy: str | None) -> InputError:
     replace its finished calibrations): its remedy deletes that one calibration and
     resumes the study.
     """
-    if remedy is None or not err.allowed.endswith(START_AGAIN):
+    ending = next((e for e in (START_AGAIN, ELSEWHERE) if err.allowed.endswith(e)), None)
+    if remedy is None or ending is None:
         return err
-    return InputError(err.where, err.value, err.allowed.removesuffix(START_AGAIN) + remedy,
+    return InputError(err.where, err.value, err.allowed.removesuffix(ending) + remedy,
                       problem=err.problem, shown=err.shown)
 
 

@@ -327,15 +327,14 @@ def _calibrate(out: Path, *, seed: int, quick: bool, workers: int, scheduler, re
     ``surveys.json`` is written as a calibration starts; a stop before ``abc.db`` holds
     anything removes it again, so that "nothing was written" is true.
     """
-    from calibration.abc import SURVEYS_FILE, calibrate
+    from calibration.abc import BEGIN_ELSEWHERE, SURVEYS_FILE, calibrate
     from runtime.files import read_own_json
     from runtime.interrupts import interrupts_deferred
 
     surveys = out / SURVEYS_FILE
     had_surveys = surveys.exists() or surveys.is_symlink()
     if resume and had_surveys:  # a link (dangling too) or a folder: named, not skipped
-        read_own_json(surveys, "coprod calibrate (a new calibration in another --out)",
-                      inside=inside)
+        read_own_json(surveys, BEGIN_ELSEWHERE, inside=inside)
     try:
         return calibrate(out, quick=quick, seed=seed, workers=workers, scheduler=scheduler,
                          resume=resume, settings=settings, waves=waves, inside=inside)

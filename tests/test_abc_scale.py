@@ -100,3 +100,22 @@ def test_a_study_resumed_with_another_seed_does_not_take_the_old_calibrations(
                        "study's seed: 5; allowed: 6"):
         calibrate_or_reuse(out, resume=True, remake="x", seed=6,
                            settings=tiny_settings())
+
+
+def test_a_study_calibration_on_another_scale_says_how_the_study_begins_it_again(
+        started, tmp_path):
+    # "start a new calibration in another --out": a study has one --out for all its
+    # calibrations; deleting this one and resuming the study begins it again.
+    from studies.calibrations import calibrate_or_reuse
+
+    out = _copy(started, tmp_path)
+    (out / "calibration.json").unlink()  # unfinished: resumed from its history
+    record = json.loads((out / "surveys.json").read_text())
+    (out / "surveys.json").write_text(json.dumps({**record, "abc_scale": "logit"}))
+    with pytest.raises(InputError) as err:
+        calibrate_or_reuse(out, resume=True, remake="coprod ablate --resume --out s",
+                           seed=5, settings=_more())
+    text = str(err.value)
+    assert "on the logit scale" in text and "another --out" not in text
+    assert text.endswith(f"make the calibration again with 'coprod ablate --resume --out s' "
+                         f"after deleting {out} (its calibration begins again)")
