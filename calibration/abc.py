@@ -397,7 +397,7 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
             workers: int = 1, scheduler: str | None = None, resume: bool = False,
             inside=None, opened: Callable | None = None,
             given_up: Callable[[int], None] | None = None, sample: bool = True,
-            remake: str | None = None):
+            remake: str | None = None, progress: bool = False):
     """Set up pyabc's ABC-SMC and run it (or continue the run in ``db``); its History.
 
     One or several ``models`` (with one prior each: model selection). ``tolerance()``
@@ -416,7 +416,10 @@ def run_abc(db: Path, models: list, priors: list, observed: dict, distance, *,
     ``resume``): the history as it is, nothing sampled (a finished run's posterior
     written again; pyabc would sample at least one more generation). ``remake``: how a
     history that cannot go on is begun again (:func:`check_start`), said in its refusal.
+    ``progress``: pyabc's per-generation lines on stderr (else only its warnings: a
+    model selection run alone printed its INFO lines).
     """
+    _progress_logging(progress)
     db = Path(db)
     if inside is not None and not inside.is_parent_of(db):
         raise ValueError(f"{db} is not in the held folder {inside.path}")
@@ -721,7 +724,6 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
         "fixed": fixed,                               # design's seed may derive from it
         "activities": None if activities is None else list(activities), "seed": seed},
         remake=remake)
-    _progress_logging(progress)
     abc_inputs, prior_inputs, screening = _split_inputs(out, settings, seed, workers,
                                                         scheduler, fixed, waves, inside)
     noise = []
@@ -741,7 +743,8 @@ def calibrate(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 1
                       settings=settings, seed=seed, tolerance=tolerance, workers=workers,
                       scheduler=scheduler, resume=resume, inside=inside,
                       opened=lambda history: earlier.append(kept_seconds(history)),
-                      given_up=lost.append, sample=sample, remake=remake)
+                      given_up=lost.append, sample=sample, remake=remake,
+                      progress=progress)
     wall = time.perf_counter() - t0
     try:
         weights, posterior = _write_last_generation(out, history, fixed, prior_inputs,

@@ -19,7 +19,6 @@ from runtime.files import read_back, writes
 from runtime.manifests import Manifest
 
 NARROWING_OUTPUTS = ("narrowing.csv", "screening.csv")
-MADE_BY = "coprod calibrate --out DIR"
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,20 +66,21 @@ class Calibration:
         """The calibration ``coprod calibrate --out folder`` finished in ``folder``."""
         from calibration.abc import ADJUSTED_COLUMNS
         from calibration.fit_check import FIT_RECORD, FitCheck
-        from calibration.posterior import load_posterior
+        from calibration.posterior import calibrate_again, load_posterior
         from runtime.files import read_own_csv
 
-        manifest = Manifest.read(folder / "manifest.json", MADE_BY, stages=("calibrate",))
+        again = calibrate_again(folder)
+        manifest = Manifest.read(folder / "manifest.json", again, stages=("calibrate",))
         _check_record(manifest)
         screening_file = folder / "screening.csv"
         # Absent: the calibration did not screen. Anything else named so (a folder, a
         # link) is read, and refused in one line, rather than taken for "no screening".
-        screening = (read_own_csv(screening_file, MADE_BY, columns=("input", "informative"))
+        screening = (read_own_csv(screening_file, again, columns=("input", "informative"))
                      if screening_file.exists() or screening_file.is_symlink() else None)
-        adjusted = read_own_csv(folder / "posterior_adjusted.csv", MADE_BY,
+        adjusted = read_own_csv(folder / "posterior_adjusted.csv", again,
                                 columns=ADJUSTED_COLUMNS, numeric=ADJUSTED_COLUMNS[1:])
         return cls(folder, load_posterior(folder),
-                   read_own_csv(folder / "narrowing.csv", MADE_BY, columns=("input",)),
+                   read_own_csv(folder / "narrowing.csv", again, columns=("input",)),
                    screening, adjusted, (), manifest,
                    fit=FitCheck.read(folder) if (folder / FIT_RECORD).is_file() else None)
 

@@ -22,7 +22,7 @@ from runtime.files import (
 )
 from runtime.interrupts import interrupts_deferred
 from runtime.manifests import model_version_of
-from runtime.words import IN_WORDS, again_with
+from runtime.words import IN_WORDS, again_with, shell_word
 from sim.errors import InputError
 from sim.parameters import FREE, MODEL_VERSION, PARAMETERS
 
@@ -127,7 +127,7 @@ def load_posterior(path: str | Path | None = None, *, inside=None) -> Posterior:
     # A study's calibration (its calibration.json, no manifest.json) is made again by the
     # study, never by 'coprod calibrate' into its folder (refused there: abc.db is kept).
     study = not manifest_file.is_file() and _named(base.joinpath(STUDY_RECORD))
-    again = IN_WORDS + _study_remedy(base) if study else "coprod calibrate --out DIR"
+    again = IN_WORDS + _study_remedy(base) if study else calibrate_again(base)
     frame = read_own_csv(csv_file, again, inside=inside)
     manifest = (read_own_json(manifest_file, again, inside=inside)
                 if manifest_file.is_file() else {})
@@ -136,7 +136,7 @@ def load_posterior(path: str | Path | None = None, *, inside=None) -> Posterior:
     # truncated file, not a smaller posterior.
     particles = manifest.get("settings", {}).get("population_size") \
         if isinstance(manifest.get("settings"), dict) else None
-    record, remake = "manifest.json", "remake it with 'coprod calibrate --out DIR'"
+    record, remake = "manifest.json", again_with(calibrate_again(base))
     if not manifest_file.is_file():  # a study's calibration: its record says how many
         record, remake = STUDY_RECORD, _study_remedy(base)
         particles = _study_particles(base.joinpath(STUDY_RECORD), inside)
@@ -156,6 +156,21 @@ def _named(path) -> bool:
     A shipped resource (not a Path) is a file or nothing.
     """
     return path.is_file() or (isinstance(path, Path) and (path.exists() or path.is_symlink()))
+
+
+def calibrate_again(folder) -> str:
+    """How a damaged file of the calibration in ``folder`` is made again, for messages.
+
+    In words (:data:`runtime.words.IN_WORDS`): its options are the user's, recorded in
+    its manifest. With its ``abc.db``, resuming writes the files of the finished run
+    again from it; without, the calibration is made again (or its folder restored).
+    """
+    if isinstance(folder, Path) and (folder / "abc.db").is_file():
+        return (f"{IN_WORDS}run the command that made it (its manifest.json's field "
+                f"'command') again with --resume: the files of the run in "
+                f"{shell_word(folder / 'abc.db')} are written again")
+    return (f"{IN_WORDS}restore the folder from where it was copied, or calibrate again with "
+            "coprod calibrate into another --out")
 
 
 def _study_remedy(folder) -> str:
@@ -190,14 +205,14 @@ def _study_particles(path, inside=None) -> int | None:
     return None if settings is None else settings["population_size"]
 
 
-def _checked_columns(frame: pd.DataFrame, csv_file, remake: str = "coprod calibrate --out DIR"
+def _checked_columns(frame: pd.DataFrame, csv_file, remake: str | None = None
                      ) -> tuple[list[str], np.ndarray]:
     """The inputs' columns of ``posterior.csv`` checked (in place) and its weights.
 
     Unknown or missing columns and values outside their ranges are one line naming the
-    cell, with ``remake``, the command that makes the file again.
+    cell, with ``remake``, how the file is made again (default: :func:`calibrate_again`).
     """
-    again = f"; {again_with(remake)}"
+    again = f"; {again_with(remake or calibrate_again(Path(csv_file).parent))}"
     missing = [c for c in (*FREE, "weight") if c not in frame.columns]
     if missing:
         raise InputError(f"{csv_file}: header", ",".join(frame.columns),
@@ -251,7 +266,8 @@ def _refuse_stale(manifest: dict, source: str, base=None, inside=None) -> None:
     a ``posterior.csv`` alone cannot say which model its particles belong to. A
     :class:`Posterior` built in memory by its caller is not read from disk and not checked.
     """
-    remake = "remake it with 'coprod calibrate --workers 2 --seed 2015 --out DIR'"
+    remake = ("calibrate again for this model with coprod calibrate into another --out (the "
+              "shipped posterior was made with --workers 2 --seed 2015)")
     made = []
     if isinstance(manifest, dict) and "versions" in manifest:
         versions = manifest["versions"]
@@ -262,7 +278,7 @@ def _refuse_stale(manifest: dict, source: str, base=None, inside=None) -> None:
         made.append(model_version_of(manifest, f"{source}: manifest.json"))
     median_file = base.joinpath("median.json") if base is not None else None
     if median_file is not None and median_file.is_file():
-        recorded = read_own_json(median_file, "coprod calibrate --out DIR", inside=inside)
+        recorded = read_own_json(median_file, calibrate_again(base), inside=inside)
         if MEDIAN_VERSION_KEY in recorded:
             try:
                 made.append(model_version_of(

@@ -22,6 +22,7 @@ from calibration.posterior import load_posterior
 from runtime.files import at_row, read_own_csv, read_own_json
 from runtime.words import OR, again_with, shell_word
 from scenarios import over_time
+from scenarios.effects import rerun
 from scenarios.results import (
     ATTRIBUTION_BOUNDS,
     ATTRIBUTION_NUMERIC,
@@ -63,14 +64,12 @@ def wave_remake(directory: Path) -> str:
                   directory / SECOND_WAVE, directory)
 
 
-def compare_remake(sdir: Path, command: str = "coprod compare") -> str:
-    """The scenarios' folder ``sdir`` (``DIR/scenarios`` in a demo's layout)."""
-    return remake(command, sdir, sdir.parent if sdir.name == "scenarios" else None)
+def compare_remake(sdir: Path) -> str:
+    """The scenarios' folder ``sdir`` (``DIR/scenarios`` in a demo's layout): compare.
 
-
-def run_remake(sdir: Path) -> str:
-    """A scenario's runs in ``sdir`` (the scenario's name and options are the user's)."""
-    return compare_remake(sdir, "coprod run ...")
+    (A scenario's own runs are made again as :func:`scenarios.effects.rerun` says.)
+    """
+    return remake("coprod compare", sdir, sdir.parent if sdir.name == "scenarios" else None)
 
 BOOT_COLUMNS = ("statistic", "estimate", "low_95", "high_95", "low_99", "high_99")
 # Shares lie in 0 to 1 and their differences in -1 to 1: a tampered file is refused.
@@ -512,7 +511,7 @@ def _check_comparison_rows(comp: pd.DataFrame, path: Path) -> None:
 
 
 def _run(path: Path, name: str, inside=None) -> Run:
-    again = run_remake(path.parent.parent)
+    again = rerun(path)
     record = read_own_json(path, again, inside=inside)
     sizes = {key: whole(record, key, path, again) for key in (
         "runs", "draws", "assumption_draws", "replicates", "horizon_weeks")}

@@ -270,7 +270,7 @@ def open_report(directory: Path, waves=None, *, studies_folder: Path | None = No
                              + quoted(f"coprod compare --out {shell_word(sdir)}"),
                              problem="missing file")
         raise InputError("folder", str(directory / "survey" / "bootstrap.csv"),
-                         "missing; create it with " + " or ".join(
+                         "create it with " + " or ".join(
                              map(quoted, survey_remake(directory).split(OR))),
                          problem="missing file")
     # A read-only folder is refused before anything is read.

@@ -22,8 +22,9 @@ import pandas as pd
 from calibration.narrowing import posterior_narrowing
 from coprod.report_inputs import (
     ReportInputs,
+    compare_remake,
+    fit_remake,
     manifest_surveys,
-    run_remake,
     survey_records,
 )
 from coprod.report_text import (
@@ -45,9 +46,10 @@ from coprod.report_text import (
     without_machine_folder,
 )
 from runtime.files import atomic_write_bytes, read_bytes_limited
-from runtime.words import again_with, quoted, shell_word
+from runtime.words import again_with, shell_word
 from scenarios.attribution import ASSUMED, CHANCE, NARROWED, RESIDUAL, STRENGTHS, WORLD
 from scenarios.compare import adopts_alone, reading_lines
+from scenarios.effects import rerun
 from scenarios.labels import change, describe, fte
 from sim.errors import InputError, UnknownNameError
 from sim.outcomes import HEADLINE, outcome
@@ -66,16 +68,16 @@ class Figure:
     data: str  # base64 PNG
 
 
-def figure(path: Path, caption: str, figures: Path, inside=None) -> Figure:
+def figure(path: Path, caption: str, figures: Path, inside=None, *, remake: str) -> Figure:
     """A PNG figure, checked, copied to ``figures/`` (once) and encoded for embedding.
 
-    ``inside``: the folder being written (the report's), which ``path`` is read from.
+    ``inside``: the folder being written (the report's), which ``path`` is read from;
+    ``remake``: the command that makes the figure's folder again (``figures`` is the
+    report's staging folder, no place to name).
     """
     image = read_bytes_limited(path, inside=inside)  # never a FIFO, never endless
     if not image.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise InputError(str(path), image[:16], "a PNG figure; make it again with the "
-                         "command that wrote its folder (the demo's: "
-                         + quoted(f"coprod demo --out {shell_word(figures.parent)}") + ")",
+        raise InputError(str(path), image[:16], f"a PNG figure; {again_with(remake)}",
                          problem="not a PNG image:")
     if path.parent.resolve() != figures.resolve():
         atomic_write_bytes(figures / f"{path.parent.name}_{path.name}", image)
@@ -191,7 +193,7 @@ def fit_context(inp: ReportInputs, figures: Path) -> dict:
                        f"{r.sim_median:.2f} ({interval(r.sim_low_90, r.sim_high_90, 1, '')})",
                        "yes" if r.consistent is True or str(r.consistent) == "True" else "no")
                       for r in f.validation.itertuples()]
-    folder = inp.directory / "fit"
+    folder, remade = inp.directory / "fit", fit_remake(inp.directory)
     return {
         "inside": int(fit.inside.sum()), "cells": len(fit),
         "inside_predictive": inside_predictive,
@@ -201,9 +203,10 @@ def fit_context(inp: ReportInputs, figures: Path) -> dict:
         "source": " ".join(str(f.posterior_source).split()),
         "fit_figure": figure(folder / "fit.png", "Observed shares (filled, 95% BCa) and "
                              "simulated (open, 90% predictive interval over posterior draws "
-                             "and seeds)", figures, inp.inside),
+                             "and seeds)", figures, inp.inside, remake=remade),
         "posterior_figure": figure(folder / "posterior.png", "Posterior of each parameter "
-                                   "against its uniform prior", figures, inp.inside),
+                                   "against its uniform prior", figures, inp.inside,
+                                   remake=remade),
         "world": world, "validation": validation}
 
 
@@ -384,8 +387,8 @@ def scenarios_context(inp: ReportInputs, figures: Path) -> dict:
     runs = [sc.run(n) for n in sc.compared]
     if any(r is None for r in runs):  # a compared scenario without its manifest
         missing = sc.compared[runs.index(None)]
-        raise InputError(str(sc.folder / missing / "manifest.json"), missing,
-                         again_with(run_remake(sc.folder)), problem="missing file")
+        path = sc.folder / missing / "manifest.json"
+        raise InputError(str(path), missing, again_with(rerun(path)), problem="missing file")
     population = baseline.population
     own = PopulationSpec.of(population).municipality
     sizes = sorted({(r.draws, r.assumption_draws, r.replicates, r.horizon_weeks)
@@ -404,7 +407,8 @@ def scenarios_context(inp: ReportInputs, figures: Path) -> dict:
                                             and adopts_alone(r.manifest) else ""),
                   "—" if r.runs is None else r.runs) for r in runs],
         "attribution": _attribution_table(inp), "question": _question_table(inp),
-        "figures": [figure(path, caption.format(observed=observed), figures, inp.inside)
+        "figures": [figure(path, caption.format(observed=observed), figures, inp.inside,
+                           remake=compare_remake(sc.folder))
                     for path, caption in sc.figures],
         "whose": "in " + describe_name(population), "baseline": baseline.name,
         "headline": [outcome(n).label for n in HEADLINE],
@@ -442,7 +446,8 @@ def _over_time(inp: ReportInputs, figures: Path) -> dict | None:
                 blocks.append((name, where[group], lines))  # the template lists lines
     years = sc.comparison_manifest.get("years") if sc.comparison_manifest else None
     picture = (figure(sc.by_year_figure, "The paired effect year by year from the switch "
-                      "(median and 90% band over paired runs)", figures, inp.inside)
+                      "(median and 90% band over paired runs)", figures, inp.inside,
+                      remake=compare_remake(sc.folder))
                if sc.by_year_figure is not None else None)
     if not blocks and picture is None:
         return None

@@ -24,11 +24,11 @@ import pandas as pd
 from calibration.inputs import policy_strengths
 from calibration.observed_survey import SurveyTable
 from calibration.predictive_check import PredictiveCheck, compare
-from runtime.words import shell_word
+from runtime.words import again_with, shell_word
 from scenarios.attribution import COLUMNS as ATTRIBUTION_COLUMNS
 from scenarios.attribution import attribution_table, narrowed_of, strengths_of, world_of
 from scenarios.derived import HOURS_PER_FTE_YEAR, STAFF_FTE, with_fte
-from scenarios.effects import read_ensembles
+from scenarios.effects import read_ensembles, rerun
 from scenarios.ensemble import years_words
 from scenarios.labels import describe
 from scenarios.over_time import OverTime, effect_by_year
@@ -434,7 +434,7 @@ def check_compared(path: Path, record: dict, manifests: dict[str, tuple[Path, di
         if manifest_digest(run) != recorded[name]:
             raise InputError(str(folder / "comparison.csv"), name, f"{where} is not the "
                              "manifest it was compared with (its runs were made again "
-                             f"since, by a 'coprod run' into {folder}, or one of the two "
+                             f"since, by coprod run into {folder}, or one of the two "
                              "manifests was edited); " + again,
                              problem="made from other runs of")
     if uncompared:
@@ -535,7 +535,7 @@ def _model_version(path: Path, record: dict) -> int | None:
     versions = record.get("versions")
     if versions is None:
         raise InputError(f"{path}: versions", "missing", "the versions the runs were made "
-                         "with, as coprod writes them; make it again with 'coprod run'",
+                         f"with, as coprod writes them; {again_with(rerun(path))}",
                          problem="unvouched runs:")
     value = versions.get("model") if isinstance(versions, dict) else versions
     if not (isinstance(value, str) and value.isascii() and value.isdigit()
@@ -544,8 +544,8 @@ def _model_version(path: Path, record: dict) -> int | None:
         kind = (f"the version as text of digits ('{value}'), as coprod writes it"
                 if isinstance(value, int) and not isinstance(value, bool) and 0 <= value
                 < 10**5 else "a whole number as coprod writes it (text of digits)")
-        raise InputError(f"{path}: versions.model", value, f"{kind}; make it again with "
-                         "'coprod run'", problem="malformed value")
+        raise InputError(f"{path}: versions.model", value,
+                         f"{kind}; {again_with(rerun(path))}", problem="malformed value")
     return int(value)
 
 
@@ -562,14 +562,14 @@ def _check_names(path: Path, record: dict) -> None:
     if name is not None and name != path.parent.name:
         raise InputError(f"{path}: field 'scenario'", name, f"allowed: the folder's name "
                          f"'{path.parent.name}' (coprod writes each scenario into a folder "
-                         "of its name); make it again with 'coprod run'",
+                         f"of its name); {again_with(rerun(path))}",
                          problem="another scenario than its folder:")
     posterior = record.get("posterior")
     if isinstance(posterior, str) and (not posterior.strip() or not posterior.isprintable()
                                        or len(posterior) > MAX_POSTERIOR_TEXT):
         raise InputError(f"{path}: field 'posterior'", posterior, "allowed: a folder's path "
                          f"or 'shipped: ...', printable, at most {MAX_POSTERIOR_TEXT:,} "
-                         "characters; make it again with 'coprod run'",
+                         f"characters; {again_with(rerun(path))}",
                          problem="malformed value")
 
 
@@ -602,8 +602,8 @@ def check_versions(manifests: dict[str, tuple[Path, dict]], baseline: str) -> li
         identity = record.get("identity")
         if not isinstance(identity, dict):
             raise InputError(f"{path}: identity", "missing", "the runs' identity (seed, "
-                             "posterior, code) as coprod writes it; make it again with "
-                             "'coprod run'", problem="unvouched runs:")
+                             f"posterior, code) as coprod writes it; {again_with(rerun(path))}",
+                             problem="unvouched runs:")
         code = identity.get("code_version")
         if code is not None and base_code is not None and code != base_code:
             raise InputError(f"{path}: identity.code_version", code, f"runs of one code "
@@ -637,7 +637,8 @@ def _refuse_unfinished(directory: Path) -> None:
     if stores:
         raise InputError("folder", str(directory), "the runs of " + ", ".join(stores[:5])
                          + " were interrupted before their outcomes were written; finish "
-                         "them with 'coprod run ... --resume' and the same options",
+                         "them with coprod run, adding --resume to the options they were "
+                         "begun with",
                          problem="unfinished runs in")
 
 

@@ -38,7 +38,7 @@ from runtime.files import (
     read_text_limited,
     with_remedy,
 )
-from runtime.words import again_with, quoted, shell_word
+from runtime.words import IN_WORDS, again_with, quoted, shell_word
 from sim.errors import MAX_SHOWN, CoprodError, InputError
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
 
@@ -52,20 +52,31 @@ SAME = ("allowed: runs of the same horizon, population, root seed and posterior 
         "one of them with the other's --horizon, scenario population, --seed and --posterior")
 
 
+def rerun(path: Path, also: str = "") -> str:
+    """How a scenario's file ``path`` (``FOLDER/SCENARIO/…``) is made again, in words.
+
+    For :func:`runtime.words.again_with`. Its runs' options (draws, seeds, one's own
+    municipality…) are the user's, which its manifest.json records: no command to copy
+    can be written without them ('coprod run ... --out DIR', pasted, ran a scenario
+    named '...'), and the record's own command is not echoed as one to paste (a record
+    edited by anyone would be). ``also``: an option to add (``--resume``).
+    """
+    folder, name = path.parent.parent, path.parent.name
+    return (f"{IN_WORDS}run {name} again with coprod run into {shell_word(folder)}, with "
+            f"the options its manifest.json records (its field 'command')"
+            + (f", adding {also}" if also else ""))
+
+
 def _again(path: Path) -> str:
     """How a scenario's file ``path`` is made again: its runs, into the folder it is in."""
-    return again_with(_remake(path))
-
-
-def _remake(path: Path) -> str:
-    return f"coprod run ... --out {shell_word(path.parent.parent)}"
+    return again_with(rerun(path))
 
 
 def read_manifest(path: Path, *, inside=None) -> dict:
     """A scenario's ``manifest.json``, its fields used here checked for their types."""
     from runtime.manifests import model_version_of, supported_model_version
 
-    record = read_own_json(path, _remake(path), inside=inside)
+    record = read_own_json(path, rerun(path), inside=inside)
     whole = (int, "a whole number >= 0")
     kinds = {"horizon_weeks": whole, "population": (str, "a name"), "draws": whole,
              "assumption_draws": whole, "replicates": whole,
@@ -89,7 +100,7 @@ def read_manifest(path: Path, *, inside=None) -> dict:
         except InputError:
             pass  # malformed: named by compare's check of the versions (scenarios.compare)
         else:  # well-formed: a version this coprod knows
-            supported_model_version(record, str(path), _remake(path))
+            supported_model_version(record, str(path), rerun(path))
     return record
 
 

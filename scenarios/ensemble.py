@@ -363,7 +363,7 @@ def _interrupted(stores: list[RunStore], out: Path, total: int,
                f"in {SIDE_STORE} until their set is whole); " if side else "")
     err.kept = (f"{kept} of {total} runs are kept in {out}/<scenario>/"
                 f"{SIDE_STORE if side else STORE}; {whole}{earlier}"
-                "'coprod run ... --resume' with the same options computes only the rest"
+                "coprod run with the same options and --resume computes only the rest"
                 + (" and writes the files" if kept == total else ""))
     return err
 

@@ -34,12 +34,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from runtime.words import again_with
 from scenarios.derived import FTE_WORDS, HOURS_PER_FTE_WEEK, STAFF_FTE
 from scenarios.effects import (
     KEY,
     MUNI_FILE,
     Ensembles,
     read_municipalities_file,
+    rerun,
     similar_size,
 )
 from scenarios.ensemble import SNAPSHOT_YEAR, YEARS_FILE
@@ -231,7 +233,7 @@ def _recorded_rows(manifest: dict, path: Path) -> int | None:
     if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
         raise InputError(f"{path.parent / 'manifest.json'}: field 'municipality_year_rows'",
                          rows, "allowed: a whole number >= 0 (the rows of "
-                         f"{YEARS_FILE}); make it again with 'coprod run ... --resume'")
+                         f"{YEARS_FILE}); {again_with(rerun(path, '--resume'))}")
     return rows
 
 
@@ -240,10 +242,11 @@ def _missing(path: Path, manifest: dict, lost: str) -> str:
     rows = _recorded_rows(manifest, path)
     if rows:
         return (f"{path} is missing, though its manifest.json records {rows:,} rows of it "
-                f"(deleted or moved): {lost}; 'coprod run ... "
-                "--resume' with the same options writes it again from the stored runs")
-    return (f"{path} is missing (runs made before it was written): {lost}; rerun the "
-            "scenarios with 'coprod run ... --force' to have it")
+                f"(deleted or moved): {lost}; coprod run with the options it was made "
+                "with and --resume writes it again from the stored runs")
+    return (f"{path} is missing (runs made before it was written): {lost}; run the "
+            "scenarios again with coprod run, the options they were made with and --force, "
+            "to have it")
 
 
 def read_years(path: Path, manifest: dict, static: pd.DataFrame,
@@ -259,7 +262,7 @@ def read_years(path: Path, manifest: dict, static: pd.DataFrame,
 
     _recorded_rows(manifest, path)
     table = read_municipalities_file(path, manifest, by_year=True, inside=inside)
-    again = f"make it again with 'coprod run ... --resume' (DIR = {path.parent.parent})"
+    again = again_with(rerun(path, "--resume"))
     horizon = manifest.get("horizon_weeks")
     if isinstance(horizon, int) and not isinstance(horizon, bool):
         last = -(-horizon // WEEKS_PER_YEAR)

@@ -86,19 +86,24 @@ class Ensemble:
 
     def manifest(self, scenario: str) -> Manifest:
         """The record one scenario's runs were made with."""
-        return Manifest.read(self.folder / scenario / "manifest.json", "coprod run")
+        from scenarios.effects import rerun
+
+        path = self.folder / scenario / "manifest.json"
+        return Manifest.read(path, rerun(path))
 
     @classmethod
     @read_back
     def read(cls, folder: Path) -> Ensemble:
         """The scenarios ``coprod run`` (or :func:`run_ensemble`) left in ``folder``."""
+        from scenarios.effects import rerun
+
         names, runs = [], 0
         for path in sorted(folder.glob("*/manifest.json")):
             if path.parent.is_symlink():  # as compare: a scenario's files stay in folder
                 raise InputError(str(path.parent), "a symbolic link", "a scenario folder "
                                  "in the results folder, not a link elsewhere",
                                  problem="refusing to read through")
-            record = Manifest.read(path, "coprod run")
+            record = Manifest.read(path, rerun(path))
             if record.get("scenario") != path.parent.name:
                 continue  # another command's folder (survey/, fit/ beside the scenarios)
             names.append(path.parent.name)
@@ -124,12 +129,14 @@ def adopters_own(scenarios: list, adopters: str | None, has_own: bool, *,
     """
     from sim.parameters import PARAMETERS
 
-    own = PARAMETERS["adopters"].levels.index("own")
+    levels = PARAMETERS["adopters"].levels
+    own = levels.index("own")
     out = []
     for s in scenarios:
-        if adopters == "all" and "adopters" in s.overrides:  # asked for: every adopter
-            s = dataclasses.replace(s, overrides={k: v for k, v in s.overrides.items()
-                                                  if k != "adopters"})
+        if adopters == "all" and s.overrides.get("adopters") == own:  # asked: everyone's
+            # (as a file saying "all" sets it: the same scenario, resumable as one)
+            s = dataclasses.replace(s, overrides={**s.overrides,
+                                                  "adopters": float(levels.index("all"))})
         if adopters != "own" and s.overrides.get("adopters") != own:
             out.append(s)
             continue
@@ -186,7 +193,10 @@ def run_ensemble(items: Sequence, *, posterior, out, seed: int, draws=None, repl
         scenarios = [s.on_population(PopulationSpec.of(own), "--municipality")
                      for s in scenarios]
         say(f"Your municipality: {own.describe()}")
-    scenarios = adopters_own(scenarios, adopters, municipality is not None)
+    scenarios = adopters_own(scenarios, adopters, municipality is not None, **(
+        {"remedy": "--municipality FILE gives it, which is not with --data (the survey's "
+                   "frame): run without --data, or with --adopters all"} if data_given
+        else {}))
     if adopters == "own":
         say("--adopters own: your municipality alone takes the scenarios' flags; the "
             "others keep 2015's")

@@ -118,9 +118,9 @@ def check_lever_week(scenario: Scenario, where: str) -> None:
     week = scenario.overrides.get("lever_week")
     if week is not None and week >= scenario.horizon_weeks:
         raise InputError(f"{where}: key 'set.lever_week'", int(week), "allowed: fewer weeks "
-                         f"than the horizon ({scenario.horizon_weeks} weeks), or the levers "
-                         "never act and every effect is exactly 0",
-                         problem="past the horizon:")
+                         f"than the horizon ({scenario.horizon_weeks} weeks; or a horizon "
+                         f"above {int(week)}), or the levers never act and every effect is "
+                         "exactly 0", problem="past the horizon:")
 
 
 def check_runs(scenarios: list[Scenario]) -> None:

@@ -155,7 +155,7 @@ def identity(scenario: Scenario, *, seed: int, posterior: str, code: str) -> dic
 _IN_WORDS = {
     "scenario_sha256": "another scenario content or size (the file's keys and [set], "
                        "--draws, --assumption-draws, --replicates, --horizon, --data, "
-                       "--municipality)",
+                       "--municipality, --adopters)",
     "posterior_sha256": "another posterior (--posterior)",
     "code_version": "another code version (another coprod)",
 }

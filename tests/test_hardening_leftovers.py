@@ -95,7 +95,24 @@ def test_the_reports_remedies_name_its_own_folder(own, capsys):
     _write_rows(own / "comparison.csv", rows)
     edit_json(own / "baseline" / "manifest.json", lambda r: r.update(scenario="other"))
     assert main(["report", "--out", str(own)]) == 2
-    _one_line(capsys, "another scenario than its folder", f"'coprod run ... --out {own}'")
+    # The runs' options are the user's: said in words, not a placeholder command
+    # ('coprod run ... --out DIR', pasted, ran a scenario named '...').
+    text = _one_line(capsys, "another scenario than its folder", "to make it again, run "
+                     f"baseline again with coprod run into {own}, with the options its "
+                     "manifest.json records (its field 'command')")
+    assert "'coprod run" not in text
+
+
+def test_a_broken_figure_names_the_command_that_made_it(own, capsys):
+    # It named the report's staging folder ('coprod demo --out X/.new-outputs.…'):
+    # pasted, a whole demo went there, and the next report deleted it.
+    capsys.readouterr()
+    png = sorted(own.glob("*.png"))[0]
+    png.write_bytes(png.read_bytes()[:5])
+    assert main(["report", "--out", str(own)]) == 2
+    text = _one_line(capsys, f"{png.name}: not a PNG image", "make it again with 'coprod "
+                     f"compare --out {own}' or 'coprod demo --out {own.parent}'")
+    assert ".new-outputs" not in text
 
 
 # --- N4. A comparison of other runs than the folder holds now ---------------------------
@@ -444,7 +461,8 @@ def test_an_outcomes_table_too_large_says_how_to_make_it_again(tiny_runs, capsys
     with path.open("r+b") as fh:
         fh.truncate(MAX_TABLE_BYTES + 1)  # (sparse: nothing written)
     assert main(["compare", "--out", str(tiny_runs)]) == 2
-    _one_line(capsys, "outcomes.csv", "too large", "make it again with 'coprod run")
+    _one_line(capsys, "outcomes.csv", "too large", "to make it again, run "
+              "local_volunteer_policy again with coprod run into")
 
 
 def test_a_scenario_file_of_one_municipality_alone_needs_it_before_any_run(tmp_path, capsys):
@@ -473,7 +491,12 @@ def test_a_scenario_file_of_one_municipality_alone_needs_it_before_any_run(tmp_p
                  "1", "--assumption-draws", "1", "--replicates", "1", "--horizon", "4",
                  "--out", str(out)]) == 0
     made = json.loads((out / "wide" / "manifest.json").read_text())
-    assert made["overrides"] == {"forum_intensity": 1.0}
+    assert made["overrides"] == {"forum_intensity": 1.0, "adopters": 0.0}  # as "all" says
+    # Said in the file, or on the command line too: the same runs, resumed as such.
+    wide.write_text(wide.read_text().replace('"own"', '"all"'))
+    assert main(["run", str(wide), "--adopters", "all", "--draws", "1", "--assumption-draws",
+                 "1", "--replicates", "1", "--horizon", "4", "--resume", "--municipality",
+                 OWN, "--out", str(out)]) == 0
     # The screening runs the 2015 sample: nobody's own, said before its runs.
     assert main(["sensitivity", "--scenario", str(scenario), "--trajectories", "2",
                  "--out", str(tmp_path / "screen")]) == 2

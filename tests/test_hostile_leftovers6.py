@@ -242,3 +242,28 @@ def test_a_cli_refusal_of_a_truncated_study_calibration_is_one_line(study_calibr
                  "--assumption-draws", "1", "--horizon", "4", "--posterior",
                  str(study_calibration), "--out", str(tmp_path / "out")])
     one_line_error(capsys, code, "truncated file", "calibration.json")
+
+
+def test_a_damaged_posterior_of_a_calibration_says_how_in_words(tmp_path):
+    # It said "remake it with 'coprod calibrate --out DIR'": pasted, a full calibration
+    # into ./DIR. The options are the calibration's own, in its manifest.
+    import shutil
+
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "my cal"
+    shutil.copytree(ROOT / "calibration" / "data" / "posterior", folder)
+    path = folder / "posterior.csv"
+    path.write_text("".join(path.read_text().splitlines(keepends=True)[:-1]))
+    with pytest.raises(InputError) as err:
+        load_posterior(folder)
+    text = library_refusal(err, "truncated file", "to make it again, restore the folder "
+                           "from where it was copied, or calibrate again with coprod "
+                           "calibrate into another --out")
+    assert "DIR" not in text
+    (folder / "abc.db").write_bytes(b"")  # its history beside it: resumed, written again
+    with pytest.raises(InputError) as err:
+        load_posterior(folder)
+    library_refusal(err, "to make it again, run the command that made it (its "
+                    "manifest.json's field 'command') again with --resume: the files of "
+                    f"the run in '{folder}/abc.db' are written again")

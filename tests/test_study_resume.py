@@ -755,13 +755,19 @@ def test_a_finished_model_selection_resumed_samples_nothing_more(tmp_path):
     # Its record lost, --resume went on from its history: pyabc samples a generation
     # before it checks its stopping rules, so a selection that had reached its tolerance
     # gained a generation and another answer.
+    import logging
+
     from calibration.history import whole_generations
     from studies.ablation import SELECTION_FILE, select_models
 
     reached = Settings(population_size=8, max_populations=4, max_simulations=2_000,
                        max_walltime_s=60, min_epsilon=100.0)  # reached by the first
     folder = tmp_path / "selection"
+    logging.getLogger("ABC").setLevel(logging.INFO)  # as a calibration's progress leaves it
     made = select_models(folder, "joint_propensity", settings=reached, seed=3)
+    # pyabc's per-generation lines are a calibration's progress, not a selection's: a
+    # selection run without a calibration before it in the process printed them.
+    assert logging.getLogger("ABC").level == logging.WARNING
     assert made["populations"] == 1 == whole_generations(folder / "abc.db")
     (folder / SELECTION_FILE).unlink()
     again = select_models(folder, "joint_propensity", settings=reached, seed=3, resume=True)
