@@ -121,8 +121,12 @@ def load_posterior(path: str | Path | None = None, *, inside=None) -> Posterior:
         base, source = Path(path), str(path)
     csv_file = base.joinpath("posterior.csv")
     if not _named(csv_file):
+        kept = isinstance(base, Path) and (base / "abc.db").is_file() and (
+            base / "manifest.json").is_file()  # coprod calibrate's (a study's: its own way)
         raise InputError(str(csv_file), str(csv_file), "expected a directory written by "
-                         "'coprod calibrate' (with posterior.csv)", problem="missing file")
+                         "coprod calibrate (with posterior.csv)"
+                         + (f"; {again_with(calibrate_again(base))}" if kept else ""),
+                         problem="missing file")
     manifest_file = base.joinpath("manifest.json")
     # A study's calibration (its calibration.json, no manifest.json) is made again by the
     # study, never by 'coprod calibrate' into its folder (refused there: abc.db is kept).
@@ -166,9 +170,10 @@ def calibrate_again(folder) -> str:
     again from it; without, the calibration is made again (or its folder restored).
     """
     if isinstance(folder, Path) and (folder / "abc.db").is_file():
-        return (f"{IN_WORDS}run the command that made it (its manifest.json's field "
-                f"'command') again with --resume: the files of the run in "
-                f"{shell_word(folder / 'abc.db')} are written again")
+        return (f"{IN_WORDS}run the command that made it (coprod calibrate with the options "
+                f"it was begun with: its manifest.json's 'command', while readable) again "
+                f"with --resume: the files of the run in {shell_word(folder / 'abc.db')} are "
+                "written again")
     return (f"{IN_WORDS}restore the folder from where it was copied, or calibrate again with "
             "coprod calibrate into another --out")
 
@@ -266,8 +271,10 @@ def _refuse_stale(manifest: dict, source: str, base=None, inside=None) -> None:
     a ``posterior.csv`` alone cannot say which model its particles belong to. A
     :class:`Posterior` built in memory by its caller is not read from disk and not checked.
     """
-    remake = ("calibrate again for this model with coprod calibrate into another --out (the "
-              "shipped posterior was made with --workers 2 --seed 2015)")
+    remake = ("calibrate again for this model with coprod calibrate into another --out"
+              + (" (the shipped posterior was made with --workers 2 --seed 2015)"
+                 if str(source).startswith("shipped") else ", with the options it was made "
+                 "with"))
     made = []
     if isinstance(manifest, dict) and "versions" in manifest:
         versions = manifest["versions"]

@@ -63,7 +63,7 @@ def rerun(path: Path, also: str = "") -> str:
     """
     folder, name = path.parent.parent, path.parent.name
     return (f"{IN_WORDS}run {name} again with coprod run into {shell_word(folder)}, with "
-            f"the options its manifest.json records (its field 'command')"
+            f"the options it was made with (its manifest.json's 'command', while readable)"
             + (f", adding {also}" if also else ""))
 
 
@@ -476,9 +476,13 @@ def read_ensembles(directory: Path, baseline: str = "baseline", only=None, *,
             continue
         where = "baseline" if name == baseline else "scenario"
         if name in skipped:
+            # Runs made before (its manifest kept): their options are the user's, and a
+            # bare 'coprod run NAME' is refused there as other runs.
+            made = directory / name / "manifest.json"
+            how = (again_with(rerun(made, "--resume"), "it") if made.exists() else
+                   "make it with " + quoted(f"coprod run {name} --out {shell_word(directory)}"))
             raise InputError(f"{directory / name}/outcomes.csv", name, "no run finished; "
-                             "make it with " + (remake or quoted(
-                                 f"coprod run {name} --out {shell_word(directory)}")),
+                             + ("make it with " + remake if remake else how),
                              problem="missing file for")
         raise InputError(where, name, "scenarios found: " + ", ".join(found),
                          problem="unknown scenario")

@@ -98,9 +98,24 @@ def test_the_reports_remedies_name_its_own_folder(own, capsys):
     # The runs' options are the user's: said in words, not a placeholder command
     # ('coprod run ... --out DIR', pasted, ran a scenario named '...').
     text = _one_line(capsys, "another scenario than its folder", "to make it again, run "
-                     f"baseline again with coprod run into {own}, with the options its "
-                     "manifest.json records (its field 'command')")
+                     f"baseline again with coprod run into {own}, with the options it "
+                     "was made with (its manifest.json's 'command', while readable)")
     assert "'coprod run" not in text
+
+
+def test_a_lost_outcomes_table_is_made_again_with_its_runs_options(own, capsys):
+    # It said "make it with 'coprod run baseline --out X'", which is refused there (the
+    # runs' options differ): the options are the user's, said in words; followed, it works.
+    capsys.readouterr()
+    (own / "baseline" / "outcomes.csv").unlink()
+    assert main(["compare", "--out", str(own)]) == 2
+    text = _one_line(capsys, "no run finished", f"to make it again, run baseline again "
+                     f"with coprod run into {own}, with the options it was made with",
+                     "adding --resume")
+    assert "'coprod run" not in text
+    assert main(["run", "baseline", *TINY_RUN, "--seed", "3", "--municipality", OWN,
+                 "--workers", "1", "--resume", "--out", str(own)]) == 0
+    assert main(["compare", "--out", str(own)]) == 0
 
 
 def test_a_broken_figure_names_the_command_that_made_it(own, capsys):

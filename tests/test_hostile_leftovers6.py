@@ -254,7 +254,8 @@ def test_a_damaged_posterior_of_a_calibration_says_how_in_words(tmp_path):
     folder = tmp_path / "my cal"
     shutil.copytree(ROOT / "calibration" / "data" / "posterior", folder)
     path = folder / "posterior.csv"
-    path.write_text("".join(path.read_text().splitlines(keepends=True)[:-1]))
+    whole = path.read_text()
+    path.write_text("".join(whole.splitlines(keepends=True)[:-1]))
     with pytest.raises(InputError) as err:
         load_posterior(folder)
     text = library_refusal(err, "truncated file", "to make it again, restore the folder "
@@ -264,6 +265,19 @@ def test_a_damaged_posterior_of_a_calibration_says_how_in_words(tmp_path):
     (folder / "abc.db").write_bytes(b"")  # its history beside it: resumed, written again
     with pytest.raises(InputError) as err:
         load_posterior(folder)
-    library_refusal(err, "to make it again, run the command that made it (its "
-                    "manifest.json's field 'command') again with --resume: the files of "
-                    f"the run in '{folder}/abc.db' are written again")
+    library_refusal(err, "to make it again, run the command that made it (coprod "
+                    "calibrate with the options it was begun with: its manifest.json's "
+                    "'command', while readable) again with --resume: the files of the run "
+                    f"in '{folder}/abc.db' are written again")
+    # A user's calibration made stale is not told the shipped posterior's options.
+    path.write_text(whole)
+    edit_json(folder / "manifest.json", lambda r: r["versions"].update(model="3"))
+    with pytest.raises(InputError) as err:
+        load_posterior(folder)
+    assert "shipped" not in library_refusal(err, "stale posterior", "with the options it "
+                                            "was made with")
+    # posterior.csv deleted: its history rewrites it (it named only 'coprod calibrate').
+    path.unlink()
+    with pytest.raises(InputError) as err:
+        load_posterior(folder)
+    library_refusal(err, "missing file", "again with --resume")
