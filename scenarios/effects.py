@@ -83,6 +83,8 @@ def read_manifest(path: Path, *, inside=None) -> dict:
              "seed": whole, "posterior": (str, "a text"),
              "identity": (dict, "a record"), "outcome_rows": whole, "runs": whole,
              "failed": (list, "a list"), "series_rows": whole, "municipality_rows": whole,
+             "surveys": (list, "a list of the surveys' records"),
+             "overrides": (dict, "a record of the levers and inputs set"),
              "municipality_year_rows": whole}
     for name, (kind, allowed) in kinds.items():
         value = record.get(name)
@@ -91,6 +93,12 @@ def read_manifest(path: Path, *, inside=None) -> dict:
             field = f"field '{name}'" if name.endswith("_rows") else name
             raise InputError(f"{path}: {field}", value, f"allowed: {allowed}; "
                              + _again(path))
+    identity = record.get("identity")
+    seed = identity.get("seed") if isinstance(identity, dict) else None
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
+        # (compared with the baseline's, it blamed the other scenario's sound record)
+        raise InputError(f"{path}: identity.seed", seed, f"allowed: {whole[1]}; "
+                         + _again(path))
     if record.get("population") is not None:
         check_population(path, record["population"])
     _check_runs(path, record)
@@ -442,6 +450,13 @@ class Ensembles:
         those of them it switched; each ``municipalities.csv`` read once.
         """
         paths = [self.directory / n / MUNI_FILE for n in (name, self.baseline)]
+        for path, n in zip(paths, (name, self.baseline), strict=True):
+            rows = (self.scenarios[n].manifest or {}).get("municipality_rows")
+            if not os.path.lexists(path) and isinstance(rows, int) and rows > 0:
+                # Recorded, then lost: without it every adopters: row went silently.
+                raise InputError(str(path), "no such file", f"its manifest.json records "
+                                 f"{rows:,} rows of it; {again_with(rerun(path, '--resume'))}",
+                                 problem="missing file:")
         if not all(p.is_file() for p in paths):
             return None
         mine, base = (read_municipalities_file(p, self.scenarios[n].manifest,

@@ -118,6 +118,38 @@ def test_a_lost_outcomes_table_is_made_again_with_its_runs_options(own, capsys):
     assert main(["compare", "--out", str(own)]) == 0
 
 
+def test_a_lost_municipalities_table_is_refused_not_read_as_no_adopters(own, capsys):
+    # Deleted, compare went on without every adopters: row (and the report showed that
+    # comparison), exit 0; refused, the earlier comparison stays.
+    capsys.readouterr()
+    before = (own / "comparison.csv").read_bytes()
+    (own / "local_volunteer_policy" / "municipalities.csv").unlink()
+    assert main(["compare", "--out", str(own)]) == 2
+    _one_line(capsys, "municipalities.csv: missing file", "its manifest.json records",
+              "adding --resume")
+    assert (own / "comparison.csv").read_bytes() == before
+
+
+def test_a_damaged_identity_seed_is_named_in_its_own_manifest(own, capsys):
+    # It was compared first: "local_volunteer_policy/manifest.json: seed 3 differs from
+    # baseline's 'zzz'" blamed the sound record, with a --seed no run can take.
+    capsys.readouterr()
+    edit_json(own / "baseline" / "manifest.json", lambda r: r["identity"].update(seed="zzz"))
+    assert main(["compare", "--out", str(own)]) == 2
+    _one_line(capsys, "baseline/manifest.json: identity.seed", "'zzz'",
+              "allowed: a whole number >= 0")
+
+
+@pytest.mark.parametrize("field", ["surveys", "overrides"])
+def test_a_manifest_field_of_another_kind_is_refused(own, capsys, field):
+    # Each read as nothing recorded: compare and report exit 0.
+    capsys.readouterr()
+    edit_json(own / "local_volunteer_policy" / "manifest.json",
+              lambda r: r.update({field: "zzz"}))
+    assert main(["compare", "--out", str(own)]) == 2
+    _one_line(capsys, f"local_volunteer_policy/manifest.json: {field}", "'zzz'", "allowed")
+
+
 def test_a_broken_figure_names_the_command_that_made_it(own, capsys):
     # It named the report's staging folder ('coprod demo --out X/.new-outputs.…'):
     # pasted, a whole demo went there, and the next report deleted it.
