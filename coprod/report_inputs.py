@@ -71,6 +71,7 @@ def compare_remake(sdir: Path) -> str:
     """
     return remake("coprod compare", sdir, sdir.parent if sdir.name == "scenarios" else None)
 
+
 BOOT_COLUMNS = ("statistic", "estimate", "low_95", "high_95", "low_99", "high_99")
 # Shares lie in 0 to 1 and their differences in -1 to 1: a tampered file is refused.
 BOOT_BOUNDS = dict.fromkeys(BOOT_COLUMNS[1:], (-1.0, 1.0))
