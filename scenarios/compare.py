@@ -24,7 +24,7 @@ import pandas as pd
 from calibration.inputs import policy_strengths
 from calibration.observed_survey import SurveyTable
 from calibration.predictive_check import PredictiveCheck, compare
-from runtime.words import again_with, shell_word
+from runtime.words import again_with, quoted, shell_word
 from scenarios.attribution import COLUMNS as ATTRIBUTION_COLUMNS
 from scenarios.attribution import attribution_table, narrowed_of, strengths_of, world_of
 from scenarios.derived import HOURS_PER_FTE_YEAR, STAFF_FTE, with_fte
@@ -414,7 +414,8 @@ def check_compared(path: Path, record: dict, manifests: dict[str, tuple[Path, di
     compares every scenario of its folder.
     """
     folder = path.parent
-    again = f"rerun 'coprod compare --out {shell_word(folder)}' to compare the runs there now"
+    command = quoted(f"coprod compare --out {shell_word(folder)}")  # (“…” round 'quotes')
+    again = f"rerun {command} to compare the runs there now"
     recorded = record.get("run_manifests")
     if not (isinstance(recorded, dict) and set(recorded) == set(manifests)
             and all(isinstance(v, str) for v in recorded.values())):
@@ -429,7 +430,7 @@ def check_compared(path: Path, record: dict, manifests: dict[str, tuple[Path, di
     except CoprodError as err:
         raise CoprodError(f"{folder / 'comparison.csv'} no longer matches the runs in "
                           f"{folder}, which cannot be compared as they are: {err}; then "
-                          f"rerun 'coprod compare --out {shell_word(folder)}'") from None
+                          f"rerun {command}") from None
     for name, (where, run) in manifests.items():
         if manifest_digest(run) != recorded[name]:
             raise InputError(str(folder / "comparison.csv"), name, f"{where} is not the "
@@ -489,7 +490,7 @@ def check_groups(path: Path, record: dict, table: pd.DataFrame,
 
     alone = {name for name, (_, run) in manifests.items() if adopts_alone(run)}
     areas = record.get("areas")
-    again = f"rerun 'coprod compare --out {shell_word(path.parent)}'"
+    again = f"rerun {quoted(f'coprod compare --out {shell_word(path.parent)}')}"
     if not isinstance(areas, dict):
         raise InputError(f"{path}: field 'areas'", areas, "the runs in each group of "
                          "municipalities per scenario, as 'coprod compare' writes them "

@@ -420,8 +420,9 @@ def validate(values: dict, *, where: str = "parameter") -> dict[str, float]:
             value = p.low + p.levels.index(value)
         if p.levels and (isinstance(value, bool) or not isinstance(value, int | float)
                          or value not in range(int(p.low), int(p.high) + 1)):
+            # By name first, as files and README write them ("own"); the number too.
             raise InputError(place, value, "allowed: " + ", ".join(
-                f"{int(p.low) + i} ({level})" for i, level in enumerate(p.levels)))
+                f'"{level}" ({int(p.low) + i})' for i, level in enumerate(p.levels)))
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InputError(place, value, f"allowed: a number from {p.low} "
                              f"to {p.high}")

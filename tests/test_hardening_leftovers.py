@@ -512,6 +512,15 @@ def test_an_outcomes_table_too_large_says_how_to_make_it_again(tiny_runs, capsys
               "local_volunteer_policy again with coprod run into")
 
 
+def test_a_level_is_offered_by_the_name_a_file_writes(tmp_path, capsys):
+    # "allowed: 0 (all), 1 (own)": the file and README write "own".
+    scenario = tmp_path / "mine.toml"
+    scenario.write_text('name = "mine"\ndescription = "x"\n[set]\npolicy_share = 1.0\n'
+                        'adopters = "mine"\n')
+    assert main(["run", str(scenario), "--out", str(tmp_path / "runs")]) == 2
+    _one_line(capsys, "key 'set.adopters'", "'mine'", 'allowed: "all" (0), "own" (1)')
+
+
 def test_a_scenario_file_of_one_municipality_alone_needs_it_before_any_run(tmp_path, capsys):
     # `[set] adopters = "own"` without --municipality began the runs, failed each, exit 1.
     scenario = tmp_path / "only_us.toml"

@@ -66,7 +66,8 @@ def test_the_reading_is_a_model_choice_by_number_or_name_and_nothing_between():
     assert validate({"policy_reading": "control"})["policy_reading"] == 2.0
     assert validate({"policy_reading": 1})["policy_reading"] == 1.0
     for bad in (1.5, "both", 3):
-        with pytest.raises(InputError, match="0 \\(division\\), 1 \\(sharing\\), 2 \\(control\\)"):
+        with pytest.raises(InputError, match='"division" \\(0\\), "sharing" \\(1\\), '
+                                             '"control" \\(2\\)'):
             validate({"policy_reading": bad})
     # A draw over its range is one of its levels, each a third of the time.
     u = np.random.default_rng(0).random(30_000)
