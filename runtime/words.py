@@ -45,6 +45,14 @@ AFTER = "\x1f after \x1f"
 IN_WORDS = "\x1e"
 
 
+def after_deleting(command: str, path, then: str) -> str:
+    """A remedy for :func:`again_with`: ``command`` once ``path`` is deleted.
+
+    ``then``: what the command then does, said in brackets after the quotes.
+    """
+    return f"{command}{AFTER}deleting {shell_word(path)} ({then})"
+
+
 def again_with(remedy: str, what: str = "it") -> str:
     """``make it again with 'COMMAND'``: a refusal's remedy, the command in quotes to copy.
 

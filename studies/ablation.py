@@ -66,7 +66,7 @@ from runtime.fields import (
 )
 from runtime.files import atomic_write_text, read_own_json, writes
 from runtime.manifests import Manifest
-from runtime.words import AFTER, IN_WORDS, shell_word
+from runtime.words import IN_WORDS, after_deleting
 from sim.catalogue import TABLE2_IDS
 from sim.parameters import FREE, MODEL_VERSION
 from studies.calibrations import (
@@ -162,7 +162,7 @@ def select_models(out: Path, mechanism: str, *, settings: Settings, seed: int,
     tolerance = []
     t0 = time.perf_counter()
     again = resume and (out / "abc.db").is_file()
-    begin_again = f"{remake}{AFTER}deleting {shell_word(out)} (the selection begins again)"
+    begin_again = after_deleting(remake, out, "the selection begins again")
     check_start(out, observed_waves(table), again, inside,  # as a calibration's
                 made={"mechanism": mechanism, "seed": seed},  # (the seed derives from it)
                 remake=begin_again)
@@ -217,8 +217,8 @@ def _selection_record(path: Path, mechanism: str, seed: int, inside=None,
     a selection writes are returned (``"reused": True`` added), for the study's manifest.
     """
     remake = remake or resume_command("ablate", path.parent.parent.parent)
-    again = (f"{remake}{AFTER}deleting {shell_word(path)} (--resume then selects again, "
-             "from its abc.db if kept)")
+    again = after_deleting(remake, path, "--resume then selects again, from its abc.db if "
+                           "kept")
     record = read_own_json(path, again, inside=inside)
     fields = Fields(record, path, again)
     kept = {name: fields(name, between(0, 1), "a probability from 0 to 1")

@@ -45,7 +45,7 @@ from runtime.fields import (
 from runtime.fields import seed as root_seed
 from runtime.files import read_own_json
 from runtime.manifests import write_manifest
-from runtime.words import AFTER, again_with, shell_word
+from runtime.words import AFTER, after_deleting, again_with, shell_word
 from sim.errors import InputError, printable
 
 RECORD_FILE = "calibration.json"
@@ -106,8 +106,7 @@ def calibrate_or_reuse(directory: Path, *, resume: bool, remake: str,
         inside = inside.inner(directory)  # and this folder, from now on
     # A history that cannot be resumed (its record of what began it damaged): this
     # calibration alone begins again, the study's others kept.
-    begin_again = (f"{remake}{AFTER}deleting {shell_word(directory)} (its calibration "
-                   "begins again)")
+    begin_again = after_deleting(remake, directory, "its calibration begins again")
     if finished(directory):
         if not resume:
             raise InputError("out", str(directory), "--resume to reuse it (and the "
@@ -208,8 +207,8 @@ def _same_generations(directory: Path, kept: dict, remake: str) -> None:
 
     held = whole_generations(directory / "abc.db")  # (0: unreadable, refused as resumed)
     if held and held != kept["populations"]:
-        again = (f"{remake}{AFTER}deleting {shell_word(directory / RECORD_FILE)} "
-                 "(--resume then goes on from abc.db)")
+        again = after_deleting(remake, directory / RECORD_FILE,
+                               "--resume then goes on from abc.db")
         raise InputError(str(directory / "abc.db"), f"{held} generations", f"the "
                          f"{kept['populations']} its {RECORD_FILE} records; "
                          f"{again_with(again)}", problem="a history its record does not "

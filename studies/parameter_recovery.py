@@ -35,7 +35,7 @@ from calibration.observed_survey import SurveyTable
 from calibration.posterior import Posterior, load_posterior
 from runtime.fields import Fields, as_record
 from runtime.files import atomic_write_text, read_own_json
-from runtime.words import AFTER, shell_word
+from runtime.words import after_deleting
 from sim import run
 from sim.catalogue import TABLE2_IDS, activity
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS, from_unit
@@ -110,9 +110,9 @@ def _truth_record(directory: Path, k: int, truth: dict, table_seed: int,
         # Deleted, the record is written again once the calibration beside it is
         # accepted as this truth's (:func:`recover`): nothing calibrated is lost.
         remake = remake or resume_command("recovery", directory.parent)
-        again = (f"{remake}{AFTER}deleting {shell_word(path)} (or put back folders "
-                 "renamed or swapped, or resume with the --seed, --quick and --truths the "
-                 "study was begun with)")
+        again = after_deleting(remake, path, "or put back folders renamed or swapped, or "
+                               "resume with the --seed, --quick and --truths the study was "
+                               "begun with")
         stored = read_own_json(path, again, inside=inside)
         fields = Fields(stored, path, again)
         why = {"truth_id": "the truth this folder holds in this study (folders renamed "
