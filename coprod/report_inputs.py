@@ -12,6 +12,7 @@ what they are given and touch no file.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import pandas as pd
 
 from calibration.posterior import load_posterior
 from runtime.files import at_row, read_own_csv, read_own_json
-from runtime.words import OR, again_with, shell_word
+from runtime.words import OR, again_with, listing, shell_word
 from scenarios import over_time
 from scenarios.effects import rerun
 from scenarios.results import (
@@ -172,15 +173,34 @@ def manifest_surveys(record: dict) -> tuple[dict, ...] | None:
     return survey_records(record["surveys"])
 
 
-def manifest_at(path: Path, remake: str, inside=None) -> dict:
-    """A folder's manifest ({} when there is none); a link or folder in its place is named.
+def manifest_at(path: Path, remake: str, inside=None, *, records: str) -> dict:
+    """A folder's manifest, which the output it ``records`` (a file's name) comes with.
 
-    Only a name with nothing behind it is "no manifest": a folder, a link (dangling
-    too) or a malformed file there is one line (:func:`runtime.files.read_own_json`).
+    Every command writes its folder's manifest with its tables: a table shown without
+    the record of how it was made (its seed, data, options) is refused, as is a folder,
+    a link (dangling too) or a malformed file in its place
+    (:func:`runtime.files.read_own_json`).
     """
     if not path.exists() and not path.is_symlink():
-        return {}
+        raise InputError(str(path), str(path), f"{records} comes with the manifest that "
+                         f"records how it was made; {again_with(remake, 'both')}",
+                         problem="missing file")
     return read_own_json(path, remake, inside=inside)
+
+
+def _first_file(folder: Path, name: str, remake: str) -> bool:
+    """Whether ``folder`` holds its output ``name``; refused when only the rest is there.
+
+    A folder without its first table is left out of the report (never made); one whose
+    manifest is there without it lost that table, which is one line, not a silent gap.
+    """
+    if (folder / name).exists() or (folder / name).is_symlink():
+        return True
+    if (folder / "manifest.json").exists():
+        raise InputError(str(folder / name), str(folder / name), f"{folder} holds the "
+                         f"manifest.json of a run that wrote it; {again_with(remake)}",
+                         problem="missing file")
+    return False
 
 
 def posterior_text(record: dict, path: Path, remake: str) -> str | None:
@@ -259,7 +279,6 @@ class FitPart:
     surveys: tuple[dict, ...] | None
     posterior_source: object  # the manifest's ``posterior``, as written
     posterior: object  # calibration.posterior.Posterior, or None when out of reach
-    has_manifest: bool
     manifest: dict = field(repr=False)
 
 
@@ -349,10 +368,9 @@ def _boot(path: Path, remake: str, inside=None) -> pd.DataFrame:
 
 def load_survey(directory: Path, inside=None) -> SurveyPart | None:
     """``DIR/survey`` (None without its bootstrap.csv)."""
-    folder = directory / "survey"
-    if not (folder / "bootstrap.csv").exists():
+    folder, again = directory / "survey", survey_remake(directory)
+    if not _first_file(folder, "bootstrap.csv", again):
         return None
-    again = survey_remake(directory)
     boot = _boot(folder / "bootstrap.csv", again, inside)
     shares = boot[boot.statistic.str.startswith("share:")]
     parts = shares.statistic.str.split(":", expand=True)
@@ -361,7 +379,7 @@ def load_survey(directory: Path, inside=None) -> SurveyPart | None:
                          f"share rows named share:<activity>:<coordinator>; "
                          f"{again_with(again)}", problem="malformed column")
     path = folder / "manifest.json"
-    man = manifest_at(path, again, inside)
+    man = manifest_at(path, again, inside, records="bootstrap.csv")
     data = man.get("data") if isinstance(man.get("data"), str) else None
     claims = None
     if (folder / "claims.csv").exists():
@@ -384,13 +402,12 @@ def load_survey(directory: Path, inside=None) -> SurveyPart | None:
 
 def load_second_wave(directory: Path, inside=None) -> SecondWave | None:
     """``DIR/second_wave`` (None without its bootstrap.csv)."""
-    folder = directory / SECOND_WAVE
-    if not (folder / "bootstrap.csv").exists():
+    folder, again = directory / SECOND_WAVE, wave_remake(directory)
+    if not _first_file(folder, "bootstrap.csv", again):
         return None
-    again = wave_remake(directory)
     boot = _boot(folder / "bootstrap.csv", again, inside)
     path = folder / "manifest.json"
-    man = manifest_at(path, again, inside)
+    man = manifest_at(path, again, inside, records="bootstrap.csv")
     data = man.get("data")
     resample = man.get("resample")
     return SecondWave(boot=boot, data=data if isinstance(data, str) else "the second wave",
@@ -404,7 +421,7 @@ def load_fit(directory: Path, cells: int, inside=None) -> FitPart | None:
     from sim.catalogue import TABLE2_IDS
 
     folder, again = directory / "fit", fit_remake(directory)
-    if not (folder / "fit.csv").exists():
+    if not _first_file(folder, "fit.csv", again):
         return None
     # Each table read and checked as the fit check reads it back: its intervals in
     # order, each row's flag as its numbers say, Table 2's cells once each.
@@ -416,14 +433,13 @@ def load_fit(directory: Path, cells: int, inside=None) -> FitPart | None:
         validation = read_table(folder, "fit_validation.csv", remake=again,
                                 inside=inside)
     path = folder / "manifest.json"
-    record = manifest_at(path, again, inside)
+    record = manifest_at(path, again, inside, records="fit.csv")
     check_observed({"fit.csv": fit, "fit_n.csv": fit_n}, record.get("surveys"), folder,
                    again)
     source = posterior_text(record, path, again)
     return FitPart(fit=fit, fit_n=fit_n, validation=validation,
                    surveys=manifest_surveys(record), posterior_source=source,
                    posterior=posterior_at(source, directory, inside),
-                   has_manifest=path.is_file(),
                    manifest=record)
 
 
@@ -550,19 +566,27 @@ def _check_compared(sdir: Path, comp: pd.DataFrame, compared: tuple, record: dic
     """
     from scenarios.compare import check_compared, check_groups
     from scenarios.effects import read_manifest
+    from scenarios.spec import NAME_RE
 
     path, again = sdir / "comparison_manifest.json", compare_remake(sdir)
-    if not record:
-        raise InputError(str(path), str(path), "comparison.csv comes with the manifest that "
-                         f"names the runs it compared; {again_with(again, 'both')}",
-                         problem="missing file")
-    if record.get("baseline") != compared[0]:  # compare writes the baseline's rows first
+    baseline, names = record.get("baseline"), record.get("scenarios")
+    if not (isinstance(baseline, str) and NAME_RE.fullmatch(baseline)):
+        raise InputError(f"{path}: field 'baseline'", baseline, "allowed: a scenario's "
+                         f"name, as 'coprod compare' writes it; {again_with(again)}",
+                         shown=json.dumps(baseline))
+    if baseline != compared[0]:
         raise InputError(f"{at_row(sdir / 'comparison.csv', 0)}, column 'scenario'",
                          compared[0],
                          f"allowed: the baseline comparison_manifest.json names "
-                         f"({str(record.get('baseline'))[:80]}), whose rows come first; "
+                         f"({baseline}), whose rows come first; "
                          f"{again_with(again)}",
                          problem="another scenario than the baseline first:")
+    # compare writes each scenario's rows together, the baseline's first, and names them
+    # in that order: a list of other names is not the record of this table.
+    if names != list(compared):
+        raise InputError(f"{path}: field 'scenarios'", names, "allowed: the scenarios "
+                         f"comparison.csv holds, in its order ({listing(compared, most=6)}); "
+                         f"{again_with(again, 'both')}", shown=json.dumps(names))
     # Read as compare reads them (each field it uses checked), in comparison.csv's order.
     manifests = {r.name: (r.path, read_manifest(r.path, inside=inside)) for r in runs
                  if r.name in compared}
@@ -582,7 +606,7 @@ def load_scenarios(sdir: Path | None, inside=None) -> ScenarioPart | None:
         comp = read_comparison(sdir / "comparison.csv", inside)
         compared = tuple(_checked_name(sdir, n) for n in dict.fromkeys(comp.scenario))
         path = sdir / "comparison_manifest.json"
-        record = manifest_at(path, again, inside)
+        record = manifest_at(path, again, inside, records="comparison.csv")
         if "years" in record:  # shown in "Over time" as written
             text(record, "years", path, again, limit=MAX_YEARS_WORDS)
     # Every scenario compared needs its manifest; others count when they have outcomes.
@@ -638,7 +662,7 @@ def load_inputs(directory: Path, waves=None, *, studies: bool = False,
     survey = load_survey(directory, inside)
     fit = load_fit(directory, len(TABLE2_IDS) * len(COORDINATORS), inside)
     scen = load_scenarios(scenarios_dir(directory), inside)
-    named = [fit.posterior_source] if fit is not None and fit.has_manifest else []
+    named = [fit.posterior_source] if fit is not None else []
     named += [r.manifest.get("posterior") for r in scen.runs
               if r.has_outcomes] if scen is not None else []
     posteriors, seen = [], set()

@@ -71,7 +71,7 @@ def _parts(inp: ReportInputs) -> list[tuple[str, tuple | None]]:
                           if s.data.startswith("shipped") or s.data == "wave2015" else
                           survey_records([{"label": s.data, "source": s.data,
                                            "synthetic": s.manifest.get("synthetic")}])))
-    if inp.fit is not None and inp.fit.has_manifest:
+    if inp.fit is not None:
         parts.append(("the fit", inp.fit.surveys))
     sc = inp.scenarios
     runs = [r.surveys for r in sc.runs if r.has_outcomes] if sc is not None else []

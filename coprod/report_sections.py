@@ -611,9 +611,15 @@ def _survey_missing(inp: ReportInputs) -> tuple[str, str]:
 
 def _fit_missing(inp: ReportInputs) -> tuple[str, str]:
     flags = data_flags(inp.waves)
-    posterior = " --posterior DIR" if flags else ""
+    fit = f"coprod fit{flags}{{}} --out {shell_word(inp.directory / 'fit')}"
+    if not flags:
+        return "the calibrated model against the survey", fit.format("")
+    # One's own survey is fitted by a posterior calibrated on it, made first (a folder
+    # named here, not a placeholder: 'DIR', pasted, wrote into ./DIR).
+    calibration = shell_word(inp.directory / "calibration")
     return ("the calibrated model against the survey",
-            f"coprod fit{flags}{posterior} --out {shell_word(inp.directory / 'fit')}")
+            f"coprod calibrate{flags} --out {calibration}, then "
+            + fit.format(f" --posterior {calibration}"))
 
 
 def _scenarios_missing(inp: ReportInputs) -> tuple[str, str]:

@@ -397,7 +397,7 @@ def test_manifests_are_escaped_and_checked_in_the_report(tmp_path, capsys):
     (sdir / "manifest.json").write_text(json.dumps(record))
     # The comparison vouches for the runs it was made from (the report checks it).
     (sdir.parent / "comparison_manifest.json").write_text(json.dumps({
-        "baseline": "baseline", "population": "survey2015",
+        "baseline": "baseline", "scenarios": ["baseline"], "population": "survey2015",
         "run_manifests": {"baseline": manifest_digest(record)}, "areas": {}}))
     html = (section_html(tmp_path, "scenarios", tmp_path / "figures")
             + section_html(tmp_path, "reproduce", tmp_path))

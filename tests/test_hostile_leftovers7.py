@@ -1,0 +1,101 @@
+"""A seventh hostile pass: a report folder's tables without their records.
+
+A survey, second wave or fit folder whose manifest.json is gone was shown without the
+record of how it was made (and the report's "Reproduce" said every folder holds one); a
+folder that lost its first table beside its manifest was left out as "not found". The
+comparison's manifest named other scenarios than its table, or a baseline that is no
+scenario's name, and was accepted or blamed on comparison.csv. Each test failed before
+its fix.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from coprod.main import main
+from tests.conftest import edit_json
+from tests.conftest import refusal as one_line
+
+
+@pytest.fixture(scope="module")
+def survey_folder(tmp_path_factory):
+    """``coprod.survey`` of Table 2 at 200 replicates, written once for this module."""
+    import coprod
+
+    folder = tmp_path_factory.mktemp("survey") / "survey"
+    coprod.survey(reps=200, rng=1, out=folder)
+    return folder
+
+
+@pytest.fixture
+def reported(survey_folder, small_fit, tmp_path):
+    """A report folder of a survey and a fit, reported once as made."""
+    shutil.copytree(survey_folder, tmp_path / "survey")
+    shutil.copytree(small_fit.folder, tmp_path / "fit")
+    assert main(["report", "--out", str(tmp_path)]) == 0
+    return tmp_path
+
+
+@pytest.mark.parametrize(("part", "first"), [("survey", "bootstrap.csv"), ("fit", "fit.csv")])
+def test_a_table_without_its_manifest_is_refused_not_shown(reported, capsys, part, first):
+    report = (reported / "report.html").read_bytes()
+    capsys.readouterr()
+    (reported / part / "manifest.json").unlink()
+    assert main(["report", "--out", str(reported)]) == 2
+    one_line(capsys, f"{part}/manifest.json: missing file",
+             f"{first} comes with the manifest that records how it was made",
+             f"'coprod {part} --out {reported / part}'")
+    assert (reported / "report.html").read_bytes() == report  # the earlier report stays
+
+
+@pytest.mark.parametrize(("part", "first"), [("survey", "bootstrap.csv"), ("fit", "fit.csv")])
+def test_a_manifest_without_its_table_is_refused_not_left_out(reported, capsys, part, first):
+    capsys.readouterr()
+    (reported / part / first).unlink()
+    assert main(["report", "--out", str(reported)]) == 2
+    one_line(capsys, f"{part}/{first}: missing file", "holds the manifest.json of a run")
+
+
+def test_a_part_never_made_is_still_left_out(reported, capsys):
+    shutil.rmtree(reported / "survey")
+    assert main(["report", "--out", str(reported)]) == 0
+    assert "coprod survey --out" in (reported / "report.html").read_text()  # "Left out"
+
+
+def test_comparison_manifest_naming_other_scenarios_is_refused(small_compared, capsys):
+    path = Path(small_compared) / "comparison_manifest.json"
+    edit_json(path, lambda r: r.update(scenarios="zzz"))
+    assert main(["report", "--out", str(small_compared)]) == 2
+    one_line(capsys, "comparison_manifest.json: field 'scenarios'", '"zzz"',
+             "the scenarios comparison.csv holds, in its order (baseline")
+
+
+@pytest.mark.parametrize(("baseline", "shown"), [
+    ("b" * 100_000, "100,002 characters"), (None, "null"), (7, "7")])
+def test_a_baseline_that_is_no_name_is_blamed_on_the_manifest(small_compared, capsys,
+                                                               baseline, shown):
+    path = Path(small_compared) / "comparison_manifest.json"
+    edit_json(path, lambda r: r.update(baseline=baseline))
+    assert main(["report", "--out", str(small_compared)]) == 2
+    err = one_line(capsys, "comparison_manifest.json: field 'baseline'", shown,
+                   "a scenario's name")
+    assert "comparison.csv" not in err.split(";")[0]
+
+
+def test_left_out_fit_of_ones_own_survey_names_a_folder_not_a_placeholder(tmp_path):
+    import html
+    import re
+    import shlex
+
+    assert main(["survey", "--data", "wave2025-synthetic", "--reps", "200",
+                 "--out", str(tmp_path / "survey")]) == 0
+    assert main(["report", "--out", str(tmp_path), "--data", "wave2025-synthetic"]) == 0
+    page = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", (
+        tmp_path / "report.html").read_text())))
+    calibration = shlex.quote(str(tmp_path / "calibration"))
+    assert (f"coprod calibrate --data wave2025-synthetic --out {calibration}, then coprod fit "
+            f"--data wave2025-synthetic --posterior {calibration} --out") in page
+    assert "--posterior DIR" not in page
