@@ -286,6 +286,7 @@ def _refuse_stale(manifest: dict, source: str, base=None, inside=None) -> None:
     median_file = base.joinpath("median.json") if base is not None else None
     if median_file is not None and median_file.is_file():
         recorded = read_own_json(median_file, calibrate_again(base), inside=inside)
+        _check_medians(recorded, median_file, calibrate_again(base))
         if MEDIAN_VERSION_KEY in recorded:
             try:
                 made.append(model_version_of(
@@ -301,6 +302,28 @@ def _refuse_stale(manifest: dict, source: str, base=None, inside=None) -> None:
         if version != MODEL_VERSION:
             raise InputError(source, f"model version {version}", f"this coprod runs model "
                              f"version {MODEL_VERSION}; {remake}", problem="stale posterior:")
+
+
+def _check_medians(recorded: dict, path: Path, remake: str) -> None:
+    """Refuse a ``median.json`` that is not what :func:`write_posterior` writes.
+
+    Each field but the model version is an input's median: a number within its range.
+    The medians are for people to read beside ``posterior.csv``; one read as another
+    kind of value (text, a list, an unknown input) would say something of no posterior.
+    """
+    for key, value in recorded.items():
+        if key == MEDIAN_VERSION_KEY:
+            continue
+        spec = PARAMETERS.get(key)
+        if spec is None:
+            raise InputError(f"{path}: field {key!r}", key, "allowed: the model's "
+                             f"inputs and '{MEDIAN_VERSION_KEY}', as coprod calibrate writes "
+                             f"them; {again_with(remake)}", problem="unknown field")
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not (number and spec.low <= value <= spec.high):
+            raise InputError(f"{path}: field '{key}'", value, f"allowed: a number from "
+                             f"{spec.low:g} to {spec.high:g} (the input's median); "
+                             f"{again_with(remake)}", shown=json.dumps(value))
 
 
 def _numbers(frame: pd.DataFrame, name: str, csv_file, low: float, high: float,

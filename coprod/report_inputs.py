@@ -21,7 +21,7 @@ import pandas as pd
 
 from calibration.posterior import load_posterior
 from runtime.files import at_row, read_own_csv, read_own_json
-from runtime.words import OR, again_with, listing, shell_word
+from runtime.words import IN_WORDS, again_with, listing, quoted, shell_word
 from scenarios import over_time
 from scenarios.effects import rerun
 from scenarios.results import (
@@ -38,15 +38,21 @@ from sim.errors import InputError
 SECOND_WAVE = "second_wave"  # the demo's folder for the (synthetic) second wave
 
 
-def remake(command: str, folder: Path, demo: Path | None = None) -> str:
-    """How an output in ``folder`` is made again, for messages: ``command --out FOLDER``.
+def remake(command: str, folder: Path, demo: Path | None = None, *,
+           record: str = "manifest.json") -> str:
+    """How an output in ``folder`` is made again, in words, for :func:`again_with`.
 
-    Or ``coprod demo --out DEMO`` (which makes them all) when ``folder`` is a demo's
-    (:data:`runtime.words.OR`). The folders are the report's own, quoted as the shell
-    needs (a placeholder DIR, pasted, wrote into ./DIR).
+    ``command`` into ``folder`` with the options it was made with, which its
+    manifest.json (``record``) records (a bare ``coprod fit --out FOLDER`` made 200 draws of a fit
+    made with 10, at another seed), or ``coprod demo --out DEMO`` (which makes them all)
+    when ``folder`` is a demo's. The folders are the report's own, quoted as the shell
+    needs (a placeholder DIR, pasted, wrote into ./DIR); the record's own command is
+    pointed at, not echoed (a record edited by anyone would be pasted too).
     """
-    made = f"{command} --out {shell_word(folder)}"
-    return made if demo is None else f"{made}{OR}coprod demo --out {shell_word(demo)}"
+    made = (f"{IN_WORDS}run {command} again into {shell_word(folder)} with the options it "
+            f"was made with (its {record}'s 'command', while readable)")
+    return made if demo is None else (
+        f"{made}, or {quoted(f'coprod demo --out {shell_word(demo)}')}")
 
 
 def survey_remake(directory: Path) -> str:
@@ -70,7 +76,8 @@ def compare_remake(sdir: Path) -> str:
 
     (A scenario's own runs are made again as :func:`scenarios.effects.rerun` says.)
     """
-    return remake("coprod compare", sdir, sdir.parent if sdir.name == "scenarios" else None)
+    return remake("coprod compare", sdir, sdir.parent if sdir.name == "scenarios" else None,
+                  record="comparison_manifest.json")
 
 
 BOOT_COLUMNS = ("statistic", "estimate", "low_95", "high_95", "low_99", "high_99")

@@ -28,7 +28,6 @@ from coprod.report_inputs import (
     manifest_surveys,
     scenarios_dir,
     survey_records,
-    survey_remake,
 )
 from coprod.report_sections import SECTIONS, command_line
 from coprod.report_templates import render
@@ -50,7 +49,7 @@ from coprod.report_text import (
     surveys_summary as _summary,
 )
 from runtime.files import atomic_write_text, check_out_dir
-from runtime.words import OR, quoted, shell_word
+from runtime.words import quoted, shell_word
 from scenarios.compare import adopts_alone
 from sim.errors import InputError, printable
 
@@ -271,7 +270,9 @@ def open_report(directory: Path, waves=None, *, studies_folder: Path | None = No
                              problem="missing file")
         raise InputError("folder", str(directory / "survey" / "bootstrap.csv"),
                          "create it with " + " or ".join(
-                             map(quoted, survey_remake(directory).split(OR))),
+                             quoted(f"coprod {c} --out {shell_word(d)}")
+                             for c, d in (("survey", directory / "survey"),
+                                          ("demo", directory))),
                          problem="missing file")
     # A read-only folder is refused before anything is read.
     check_out_dir(directory, where="folder")

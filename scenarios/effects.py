@@ -562,6 +562,7 @@ def read_inputs_file(path: Path, manifest: dict | None = None, *,
     runs, failed = manifest.get("runs"), manifest.get("failed")
     if isinstance(runs, int) and isinstance(failed, list) and len(frame) != runs - len(failed):
         raise _miscounted(path, len(frame), f"{runs - len(failed)} finished runs")
+    _check_input_columns(path, frame, manifest)
     out = _run_key(path, frame)
     for column in ("posterior_draw", "assumption_draw"):
         out[column] = _whole(path, frame, column, limit=2**31)
@@ -576,6 +577,31 @@ def read_inputs_file(path: Path, manifest: dict | None = None, *,
                     f"{low + k:g} ({name})" for k, name in enumerate(levels)))
     _refuse_repeats(path, out, KEY[:2], "run (draw, replicate)")
     return out
+
+
+def _check_input_columns(path: Path, frame: pd.DataFrame, manifest: dict) -> None:
+    """Refuse a header that is not what 'coprod run' writes: every column named.
+
+    A column of another name (an input renamed) is refused, not dropped: the attribution
+    would leave that input out unseen. Runs of this model version hold every free
+    parameter and assumption; an earlier version's runs may hold fewer (its own inputs).
+    """
+    from runtime.manifests import model_version_of
+    from sim.parameters import MODEL_VERSION
+
+    allowed = ("allowed: the run's key (draw, replicate, posterior_draw, assumption_draw, "
+               "seed) and the model's inputs, as 'coprod run' writes them; " + _again(path))
+    for column in frame.columns:
+        if column not in DESIGN_COLUMNS and column not in PARAMETERS:
+            raise InputError(f"{path}: header", column, allowed, problem="unknown column")
+    try:
+        current = model_version_of(manifest) == MODEL_VERSION
+    except InputError:  # the manifest's own reader names a malformed version
+        current = False
+    missing = [c for c in (*FREE, *ASSUMPTIONS) if c not in frame.columns]
+    if current and missing:
+        raise InputError(f"{path}: header", ",".join(missing), allowed,
+                         problem=f"{len(missing)} of the model's inputs missing:")
 
 
 # ---- where the policy changes: the municipalities that adopt ----------------------------

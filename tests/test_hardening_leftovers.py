@@ -89,8 +89,10 @@ def test_the_reports_remedies_name_its_own_folder(own, capsys):
     rows = _rows(own / "comparison.csv")
     _write_rows(own / "comparison.csv", [*rows, rows[1]])
     assert main(["report", "--out", str(own)]) == 2
-    text = _one_line(capsys, "repeated row", f"make it again with 'coprod compare --out "
-                     f"{own}' or 'coprod demo --out {own.parent}'")
+    text = _one_line(capsys, "repeated row", f"to make it again, run coprod compare again "
+                     f"into {own} with the options it was made with (its "
+                     "comparison_manifest.json's 'command', while readable), or 'coprod "
+                     f"demo --out {own.parent}'")
     assert "DIR" not in text
     _write_rows(own / "comparison.csv", rows)
     edit_json(own / "baseline" / "manifest.json", lambda r: r.update(scenario="other"))
@@ -157,8 +159,9 @@ def test_a_broken_figure_names_the_command_that_made_it(own, capsys):
     png = sorted(own.glob("*.png"))[0]
     png.write_bytes(png.read_bytes()[:5])
     assert main(["report", "--out", str(own)]) == 2
-    text = _one_line(capsys, f"{png.name}: not a PNG image", "make it again with 'coprod "
-                     f"compare --out {own}' or 'coprod demo --out {own.parent}'")
+    text = _one_line(capsys, f"{png.name}: not a PNG image", "to make it again, run coprod "
+                     f"compare again into {own} with the options", f"'coprod demo --out "
+                     f"{own.parent}'")
     assert ".new-outputs" not in text
 
 

@@ -47,7 +47,8 @@ def test_a_table_without_its_manifest_is_refused_not_shown(reported, capsys, par
     assert main(["report", "--out", str(reported)]) == 2
     one_line(capsys, f"{part}/manifest.json: missing file",
              f"{first} comes with the manifest that records how it was made",
-             f"'coprod {part} --out {reported / part}'")
+             f"run coprod {part} again into {reported / part} with the options it was "
+             "made with")
     assert (reported / "report.html").read_bytes() == report  # the earlier report stays
 
 
@@ -99,3 +100,43 @@ def test_left_out_fit_of_ones_own_survey_names_a_folder_not_a_placeholder(tmp_pa
     assert (f"coprod calibrate --data wave2025-synthetic --out {calibration}, then coprod fit "
             f"--data wave2025-synthetic --posterior {calibration} --out") in page
     assert "--posterior DIR" not in page
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    (lambda h: [c + "X" if c == "statutory_pull" else c for c in h],
+     ("unknown column 'statutory_pullX'",)),
+    (lambda h: [c for c in h if c != "trust_weight"], ("inputs missing", "trust_weight"))])
+def test_an_inputs_header_renamed_or_cut_is_refused_not_dropped(small_compared, capsys,
+                                                                change, words):
+    import pandas as pd
+
+    path = Path(small_compared) / "local_volunteer_policy" / "inputs.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    kept = change(list(frame.columns))
+    frame = frame[[c.removesuffix("X") for c in kept]]
+    frame.columns = kept
+    frame.to_csv(path, index=False)
+    capsys.readouterr()
+    assert main(["compare", "--out", str(small_compared)]) == 2
+    one_line(capsys, "local_volunteer_policy/inputs.csv: header", *words)
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    (lambda r: r.update(trust_weight="0.4"), ("field 'trust_weight'", '"0.4"', "a number")),
+    (lambda r: r.update(trust_weight=[0.4]), ("field 'trust_weight'", "[0.4]")),
+    (lambda r: r.update(trust_weight=1e9), ("field 'trust_weight'", "a number from")),
+    (lambda r: r.update(nonsense=1.0), ("field 'nonsense'", "unknown field"))])
+def test_a_median_json_value_of_another_kind_is_refused(tmp_path, change, words):
+    from calibration.posterior import load_posterior
+    from sim.errors import InputError
+
+    shipped = Path(__file__).resolve().parents[1] / "calibration" / "data" / "posterior"
+    folder = Path(shutil.copytree(shipped, tmp_path / "posterior"))
+    load_posterior(folder)  # as shipped, it reads
+    edit_json(folder / "median.json", change)
+    with pytest.raises(InputError) as err:
+        load_posterior(folder)
+    text = str(err.value)
+    assert "median.json" in text and "\n" not in text
+    for word in words:
+        assert word in text, text
