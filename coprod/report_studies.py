@@ -142,6 +142,41 @@ def noise_reached(calibrations, names=None) -> dict | None:
             "worst": max(above) if above else None}
 
 
+def selection_short(calibrations, mechanism: str) -> dict | None:
+    """An ablation's model selection that stopped above the tolerance it was to reach.
+
+    Read from the study manifest's record of ``mechanism`` (its ``selection``): its last
+    generation's tolerance above its ``min_epsilon`` (the acceptance floor or the
+    simulation cap stopped it first). Its model probability then compares the two models
+    at a looser fit than their calibrations reached, which README and report say beside
+    it. Returns ``{"epsilon", "tolerance", "given_up"}`` (simulations of a generation
+    given up, None when not recorded); None when it reached its tolerance or its record
+    cannot say.
+    """
+    made = calibrations.get(mechanism) if isinstance(calibrations, Mapping) else None
+    selection = made.get("selection") if isinstance(made, Mapping) else None
+    if not isinstance(selection, Mapping):
+        return None
+    epsilons, tolerance = selection.get("epsilons"), selection.get("min_epsilon")
+    last = epsilons[-1] if isinstance(epsilons, list) and epsilons else None
+    if not (finite(last) and finite(tolerance)) or last <= tolerance:
+        return None
+    given_up = selection.get("simulations_given_up")
+    return {"epsilon": float(last), "tolerance": float(tolerance),
+            "given_up": given_up if whole(1)(given_up) else None}
+
+
+def selection_short_words(short: dict | None) -> str:
+    """:func:`selection_short` in words ("" when the selection reached its tolerance)."""
+    if short is None:
+        return ""
+    lost = (f" after giving up a generation of {short['given_up']:,} simulations"
+            if short["given_up"] else "")
+    return (f"its model selection stopped at tolerance {short['epsilon']:.2f}{lost}, above "
+            f"the {short['tolerance']:.2f} it was to reach, so this probability compares "
+            "the two models at a looser fit than their calibrations")
+
+
 def calibration_seconds(made, *, mechanism: bool = False) -> tuple[float, bool] | None:
     """How long one calibration sampled, as its record says: (seconds, all of it).
 
@@ -381,8 +416,10 @@ def _ablation_sentence(r) -> str:
 def _ablation(study, manifest: dict) -> dict:
     frame = study.frame
     full, rest = frame.iloc[0], frame.iloc[1:]
+    calibrations = manifest.get("calibrations")
     return {"how": how_calibrated(study.manifest), "rows": [
         {"mechanism": r.mechanism,
+         "short": selection_short_words(selection_short(calibrations, str(r.mechanism))),
          "meaning": PARAMETERS[r.mechanism].meaning if r.mechanism in PARAMETERS
          else "unknown",
          "verdict": ablation_verdict(float(r.model_probability_full)),

@@ -95,7 +95,8 @@ def test_readme_moves_a_remade_recovery_and_ablation_out_of_the_appendix(tmp_pat
             assert (render(study, versions, current=False) != "") is not current
         said = readme.render_study_versions(versions)
         assert said.startswith("Every shipped study describes") is current
-        assert ("none is kept here" in readme.render_studies_earlier(versions)) is current
+        assert ("describes model version" in readme.render_studies_earlier(versions)) \
+            is current
     text = readme.render_ablation(ablation, versions, current=False)
     # Each verdict is the report's, from the model selection's probabilities.
     for row in ablation["mechanisms"]:
@@ -103,3 +104,56 @@ def test_readme_moves_a_remade_recovery_and_ablation_out_of_the_appendix(tmp_pat
             assert f"supports `{row['mechanism']}`" in text
     shown = readme.render_recovery(recovery, versions, current=False)
     assert f"{100 * recovery['covered']:.0f}% of the {recovery['cases']}" in shown
+
+
+def test_a_model_selection_stopped_above_its_tolerance_is_said_beside_its_probability(
+        tmp_path):
+    """README and report say which selections stopped short, read from the record."""
+    import shutil
+
+    import tools.readme_examples as readme
+    from coprod.report_studies import selection_short, studies_context, studies_section
+
+    shipped = readme.ROOT / "calibration" / "data" / "validation"
+    folder = tmp_path / "calibration" / "data" / "validation"
+    shutil.copytree(shipped, folder)
+    path = folder / "ablation_manifest.json"
+    record = json.loads(path.read_text())
+    mechanisms = record["mechanisms"]
+    first, second = mechanisms[0], mechanisms[1]
+    for name in mechanisms:  # every selection reached its tolerance...
+        selection = record["calibrations"][name]["selection"]
+        selection["epsilons"][-1] = selection["min_epsilon"]
+    # ...but two: one gave up a generation, one stopped at its last generation's limit.
+    short = record["calibrations"][first]["selection"]
+    short["epsilons"][-1], short["simulations_given_up"] = short["min_epsilon"] + 0.8, 200_000
+    other = record["calibrations"][second]["selection"]
+    other["epsilons"][-1] = other["min_epsilon"] + 0.2
+    other.pop("simulations_given_up", None)
+    path.write_text(json.dumps(record))
+
+    assert selection_short(record["calibrations"], mechanisms[2]) is None
+    assert selection_short(record["calibrations"], first)["given_up"] == 200_000
+    ablation = readme.collect_ablation(tmp_path)
+    current = ablation["model"] == readme.collect_studies(tmp_path)["current"]
+    text = readme.render_ablation(ablation, readme.collect_studies(tmp_path),
+                                  current=current)
+    assert f"(selection stopped at {short['epsilons'][-1]:.2f}, above its " \
+           f"{short['min_epsilon']:.2f})" in text
+    assert (f"The model selections for `{first}` and `{second}` stopped above the tolerance "
+            f"they were to reach (`{first}`'s after giving up a generation of 200,000 "
+            "simulations)") in text
+    assert text.count("selection stopped at") == 2
+    # The report says it in the mechanism's verdict.
+    studies = studies_context(folder)
+    rows = next(s for s in studies["current"] + studies["stale"]
+                if s["key"] == "ablation")["values"]["rows"]
+    said = {r["mechanism"]: r["short"] for r in rows}
+    assert said[first].startswith(f"its model selection stopped at tolerance "
+                                  f"{short['epsilons'][-1]:.2f} after giving up a generation "
+                                  "of 200,000 simulations")
+    assert "giving up" not in said[second] and said[second]
+    assert not any(said[m] for m in mechanisms[2:])
+
+    page = "".join(studies_section(folder))
+    assert page.count("But its model selection stopped at tolerance") == 2

@@ -153,3 +153,37 @@ def test_ship_study_refuses_a_stale_or_damaged_study(tmp_path, capsys):
         tool.ship("leave_one_out", out, validation)
     assert not any(validation.iterdir())  # nothing shipped of either
     _refusal(capsys, lambda: tool.main(["leave_one_out", str(out)]), "leave_one_out.csv")
+
+
+@pytest.mark.slow  # a demo started and stopped: about 20 s, run by `make test-slow`
+def test_readme_runs_stop_with_the_script_that_started_them(tmp_path):
+    # A SIGTERM to tools/readme_examples.py left its 'coprod demo' running alone,
+    # writing into out/demo; it is passed on, and the command waited for.
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = ("import sys; sys.path.insert(0, '.'); import tools.readme_examples as r; "
+              f"r._coprod('demo', '--out', {str(tmp_path / 'demo')!r})")
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    try:
+        marker = tmp_path / "demo"
+        deadline = time.monotonic() + 120
+        while not marker.exists() and time.monotonic() < deadline:  # the demo has begun
+            time.sleep(0.2)
+        assert marker.exists()
+        child = subprocess.run(["pgrep", "-P", str(parent.pid)], capture_output=True,
+                               text=True).stdout.split()
+        assert child, "no coprod command under the script"
+        parent.send_signal(signal.SIGTERM)
+        err = parent.communicate(timeout=120)[1].decode()
+        assert "was stopped (exit 143)" in err
+        assert not os.path.exists(f"/proc/{child[0]}") or \
+            open(f"/proc/{child[0]}/stat").read().split()[2] == "Z"
+    finally:
+        if parent.poll() is None:
+            os.killpg(parent.pid, signal.SIGKILL)
+            parent.wait()

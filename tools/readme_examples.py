@@ -491,6 +491,7 @@ def collect_recovery(root: Path) -> dict:
 
 def collect_ablation(root: Path) -> dict:
     """The shipped ablation: per mechanism switched off, its fit and the model selection."""
+    from coprod.report_studies import selection_short
     from studies.ablation import COLUMNS
 
     folder = root / "calibration" / "data" / "validation"
@@ -520,7 +521,8 @@ def collect_ablation(root: Path) -> dict:
             "mechanisms": [{"mechanism": str(r.mechanism), "epsilon": float(r.final_epsilon),
                             "inside": int(r.shares_inside_predictive_90),
                             "p_full": float(r.model_probability_full),
-                            "simulations": int(r.simulations), "noise": noise(str(r.mechanism))}
+                            "simulations": int(r.simulations), "noise": noise(str(r.mechanism)),
+                            "short": selection_short(calibrations, str(r.mechanism))}
                            for r in rows.itertuples()]}
 
 
@@ -1050,9 +1052,12 @@ def render_ablation(a: dict, v: dict, *, current: bool) -> str:
             tolerance += (f": its noise level ({m['noise']:.2f}) not reached (stopped "
                           f"after {_thousands(m['simulations'])} simulations)")
         meaning = PARAMETERS[m["mechanism"]].meaning if m["mechanism"] in PARAMETERS else ""
+        short = m.get("short")
+        stopped = (f" (selection stopped at {short['epsilon']:.2f}, above its "
+                   f"{short['tolerance']:.2f})" if short else "")
         lines.append(f"| `{m['mechanism']}`{f' ({meaning})' if meaning else ''} | "
                      f"{tolerance} | {m['inside']} of 18 | "
-                     f"{m['p_full']:.2f} |")
+                     f"{m['p_full']:.2f}{stopped} |")
     said = []
     for words, keep in (("The survey supports", lambda p: p >= SUPPORTS),
                         ("it cannot tell whether these matter:",
@@ -1065,6 +1070,16 @@ def render_ablation(a: dict, v: dict, *, current: bool) -> str:
     lines += ["", f"In plain words (P(full model) ≥ {SUPPORTS:g}: supported; ≤ "
               f"{PREFERS_WITHOUT:g}: the model without it preferred): "
               f"{text[0].lower() + text[1:]}."]
+    short = [m for m in a["mechanisms"] if m.get("short")]
+    if short:
+        names = listing([f"`{m['mechanism']}`" for m in short])
+        lost = listing([f"`{m['mechanism']}`'s after giving up a generation of "
+                        f"{_thousands(m['short']['given_up'])} simulations"
+                        for m in short if m["short"]["given_up"]])
+        lines[-1] += (f" The model selections for {names} stopped above the tolerance they "
+                      f"were to reach{f' ({lost})' if lost else ''}: their probabilities "
+                      "compare the two models at a looser fit than their calibrations, and "
+                      "are weaker evidence than the others.")
     return "\n".join(lines) + "\n"
 
 
@@ -1072,8 +1087,8 @@ def render_studies_earlier(v: dict) -> str:
     """The appendix's opening: which studies are there, or that none is."""
     earlier = [STUDIES[n] for n, m in _in_order(v["made_with"]) if m != v["current"]]
     if not earlier:
-        return (f"Every shipped study describes model version {v['current']}; none is "
-                "kept here.\n")
+        return (f"Every shipped study in `calibration/data/validation/` describes model "
+                f"version {v['current']}.\n")
     return (f"The shipped studies below ({listing(earlier)}) were made with earlier model "
             "versions (each manifest's `versions.model` in `calibration/data/validation/`); "
             f"they describe those models, not the current version {v['current']}, and are "
@@ -1175,8 +1190,12 @@ def render_design(d: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_study_time(p: dict, loo: dict, v: dict) -> str:
-    """How long a study's calibrations take: as long as the shipped posterior's."""
+def render_study_time(p: dict, loo: dict, v: dict, recovery: dict, ablation: dict) -> str:
+    """How long a study's calibrations take: as long as the shipped posterior's.
+
+    How many each shipped study holds is read from it (a count typed here went stale
+    when the ablation was remade with seven mechanisms).
+    """
     walls = [w for w, _ in loo.get("calibration_wall_s") or []]
     least = "" if loo.get("calibration_wall_whole") else "at least "
     measured = (f"; leave one out's {len(walls)} took {least}{_thousands(min(walls))}–"
@@ -1186,7 +1205,8 @@ def render_study_time(p: dict, loo: dict, v: dict) -> str:
         "Remaking them takes about as long per calibration as the shipped posterior did "
         f"({_thousands(p['wall_time_total_s'] or p['wall_time_s'])} s with "
         f"{_workers(p['workers'])}{measured}): "
-        "leave one out 6 calibrations, recovery 20, the ablation 6 and 5 model "
+        f"leave one out {loo['calibrations']} calibrations, recovery {recovery['truths']}, "
+        f"the ablation {ablation['calibrations']} and {ablation['selections']} model "
         "selections.\n")
 
 
@@ -1418,7 +1438,8 @@ def render(sources: dict) -> dict[str, str]:
                   "posterior": render_posterior(p, f, s),
                   "sbc": render_sbc(sources["sbc"], p),
                   "design": render_design(sources["design"]),
-                  "study-time": render_study_time(p, sources["loo"], sources["studies"]),
+                  "study-time": render_study_time(p, sources["loo"], sources["studies"],
+                                                  sources["recovery"], sources["ablation"]),
                   "study-versions": render_study_versions(sources["studies"]),
                   "loo": render_loo(sources["loo"], sources["studies"], current=True),
                   "loo-earlier": render_loo(sources["loo"], sources["studies"],
@@ -1489,7 +1510,8 @@ def _demo_current(folder: Path) -> bool:
 
     Every shipped scenario's recorded identity (content, sizes, seed, posterior, code of
     ``sim``, ``calibration`` and ``scenarios``) must be what ``coprod demo`` would record
-    now; then the demo's runs are what a fresh demo would make.
+    now, and its runs finished (``outcomes.csv`` written: a demo stopped part-way leaves
+    the identity without them); then the demo's runs are what a fresh demo would make.
     """
     from calibration.posterior import load_posterior
     from runtime.manifests import code_version
@@ -1499,17 +1521,38 @@ def _demo_current(folder: Path) -> bool:
 
     try:
         posterior, code = posterior_hash(load_posterior()), code_version()
-        return all(recorded_identity(folder / s.name) == identity(
-            s, seed=SEED, posterior=posterior, code=code)
-            for s in load_many(shipped_names()))
+        return all((folder / s.name / "outcomes.csv").is_file()
+                   and recorded_identity(folder / s.name) == identity(
+                       s, seed=SEED, posterior=posterior, code=code)
+                   for s in load_many(shipped_names()))
     except Exception:  # anything unreadable is simply made again
         return False
 
 
 def _coprod(*argv: str, check: bool = True) -> int:
+    """Run ``coprod ARGV`` from the repository; its exit code (refused when ``check``).
+
+    A SIGTERM to this script is passed on to the command, and the command is waited for
+    (a Ctrl-C at the terminal reaches both): it stops as coprod stops, keeping what it
+    finished, and is never left running alone (it was, writing into out/demo).
+    """
+    import signal
+
     command = [sys.executable, "-m", "coprod", *argv]
     print("$ coprod " + shlex.join(argv), flush=True)
-    code = subprocess.run(command, cwd=ROOT, check=False).returncode
+    child = subprocess.Popen(command, cwd=ROOT)
+    previous = signal.signal(signal.SIGTERM, lambda signum, _frame: child.send_signal(signum))
+    try:
+        while True:
+            try:
+                code = child.wait()
+                break
+            except KeyboardInterrupt:  # the command got it too: wait for it to stop
+                continue
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if code < 0 or code in (128 + signal.SIGINT, 128 + signal.SIGTERM):
+        raise ReadmeError(f"'coprod {shlex.join(argv)}' was stopped (exit {code})")
     if code and check:
         raise ReadmeError(f"'coprod {shlex.join(argv)}' failed (exit {code})")
     return code
