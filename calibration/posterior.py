@@ -284,7 +284,8 @@ def _refuse_stale(manifest: dict, source: str, base=None, inside=None) -> None:
                              problem="no model version in")
         made.append(model_version_of(manifest, f"{source}: manifest.json"))
     median_file = base.joinpath("median.json") if base is not None else None
-    if median_file is not None and median_file.is_file():
+    # A folder, FIFO or link in its place is read, and refused there, not passed over.
+    if median_file is not None and _named(median_file):
         recorded = read_own_json(median_file, calibrate_again(base), inside=inside)
         _check_medians(recorded, median_file, calibrate_again(base))
         if MEDIAN_VERSION_KEY in recorded:

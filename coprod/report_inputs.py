@@ -108,6 +108,8 @@ SCENARIO_FIGURES = (
 MAX_SURVEYS = 100  # survey records read from one manifest (a wave per year at most)
 MAX_YEARS_WORDS = 1000  # "years" (scenarios.ensemble.years_words): a sentence of ~250
 MAX_PATH_TEXT = 4096  # a manifest's posterior: a folder's path, or "shipped: ..."
+MAX_COMMAND = 20_000  # a manifest's command line, as typed
+MAX_DESCRIPTION = 1_000_000  # a scenario's description: at most its file (scenarios.spec)
 SHIPPED_2015 = {"label": "wave2015", "source": "shipped: Andfossen (2020), Table 2",
                 "year": 2015, "answers": None, "synthetic": False}
 
@@ -192,7 +194,24 @@ def manifest_at(path: Path, remake: str, inside=None, *, records: str) -> dict:
         raise InputError(str(path), str(path), f"{records} comes with the manifest that "
                          f"records how it was made; {again_with(remake, 'both')}",
                          problem="missing file")
-    return read_own_json(path, remake, inside=inside)
+    record = read_own_json(path, remake, inside=inside)
+    _check_common(record, path, remake)
+    return record
+
+
+def _check_common(record: dict, path: Path, remake: str) -> None:
+    """The fields every manifest the report shows may hold, each of its kind and size.
+
+    ``command`` is shown as a command line (a 15-million-character one kept the report
+    parsing it for minutes); ``synthetic`` marks a survey made by the model, and only
+    ``true`` or ``false`` may say so ("yes" read as observed data).
+    """
+    if "command" in record:
+        text(record, "command", path, remake, limit=MAX_COMMAND)
+    if "synthetic" in record and not isinstance(record["synthetic"], bool):
+        raise InputError(f"{path}: field 'synthetic'", record["synthetic"], "allowed: true "
+                         f"or false; {again_with(remake)}", shown=json.dumps(
+                             record["synthetic"]))
 
 
 def _first_file(folder: Path, name: str, remake: str) -> bool:
@@ -368,6 +387,12 @@ def _boot(path: Path, remake: str, inside=None) -> pd.DataFrame:
     boot = read_own_csv(path, remake, columns=BOOT_COLUMNS, numeric=BOOT_COLUMNS[1:],
                         bounds=BOOT_BOUNDS, inside=inside)
     boot["statistic"] = boot.statistic.astype(str)
+    repeated = boot.statistic.duplicated()
+    if repeated.any():  # the survey writes each statistic once; two would be two answers
+        row = int(repeated.to_numpy().argmax())
+        raise InputError(f"{at_row(path, row)}, column 'statistic'", boot.statistic.iloc[row],
+                         f"each statistic once; {again_with(remake)}",
+                         problem="repeated row")
     if "note" not in boot:
         boot["note"] = ""
     return boot
@@ -387,7 +412,7 @@ def load_survey(directory: Path, inside=None) -> SurveyPart | None:
                          f"{again_with(again)}", problem="malformed column")
     path = folder / "manifest.json"
     man = manifest_at(path, again, inside, records="bootstrap.csv")
-    data = man.get("data") if isinstance(man.get("data"), str) else None
+    data = text(man, "data", path, again, limit=MAX_PATH_TEXT) if "data" in man else None
     claims = None
     if (folder / "claims.csv").exists():
         claims = read_own_csv(folder / "claims.csv", again, columns=CLAIM_COLUMNS,
@@ -415,9 +440,9 @@ def load_second_wave(directory: Path, inside=None) -> SecondWave | None:
     boot = _boot(folder / "bootstrap.csv", again, inside)
     path = folder / "manifest.json"
     man = manifest_at(path, again, inside, records="bootstrap.csv")
-    data = man.get("data")
+    data = text(man, "data", path, again, limit=MAX_PATH_TEXT) if "data" in man else None
     resample = man.get("resample")
-    return SecondWave(boot=boot, data=data if isinstance(data, str) else "the second wave",
+    return SecondWave(boot=boot, data=data if data is not None else "the second wave",
                       synthetic=man.get("synthetic") is True,
                       resample=resample if isinstance(resample, str) else None)
 
@@ -537,6 +562,7 @@ def _check_comparison_rows(comp: pd.DataFrame, path: Path) -> None:
 def _run(path: Path, name: str, inside=None) -> Run:
     again = rerun(path)
     record = read_own_json(path, again, inside=inside)
+    _check_common(record, path, again)
     sizes = {key: whole(record, key, path, again) for key in (
         "runs", "draws", "assumption_draws", "replicates", "horizon_weeks")}
     posterior_text(record, path, again)
@@ -545,7 +571,8 @@ def _run(path: Path, name: str, inside=None) -> Run:
                          f"folder's name '{name}'; {again_with(again)}",
                          problem="another scenario than its folder:")
     return Run(name=name, path=path,
-               description=text(record, "description", path, again),
+               description=text(record, "description", path, again,
+                                limit=MAX_DESCRIPTION),
                population=text(record, "population", path, again, "survey2015"),
                surveys=manifest_surveys(record),
                has_outcomes=(path.parent / "outcomes.csv").exists(), manifest=record, **sizes)
@@ -562,24 +589,21 @@ def _checked_name(sdir: Path, name: str) -> str:
     return name
 
 
-def _check_compared(sdir: Path, comp: pd.DataFrame, compared: tuple, record: dict,
-                    runs: tuple, inside=None) -> tuple[str, ...]:
-    """Refuse a comparison that is not of the runs in ``sdir`` now (one line); its notes.
+def _check_named(sdir: Path, record: dict, compared: tuple) -> None:
+    """Refuse a comparison whose manifest names other scenarios than its table holds.
 
-    The runs' manifests get compare's own check, and must be those the comparison
-    recorded (:func:`scenarios.compare.check_compared`); the rows of groups of
-    municipalities must be those its runs hold (:func:`scenarios.compare.check_groups`).
-    Returns the lines on versions compare notes (other package versions, another model).
+    Checked before any scenario's folder is read: a row of a scenario never run
+    (comparison.csv edited) is the table's fault, not a run to make again.
     """
-    from scenarios.compare import check_compared, check_groups
-    from scenarios.effects import read_manifest
     from scenarios.spec import NAME_RE
 
     path, again = sdir / "comparison_manifest.json", compare_remake(sdir)
     baseline, names = record.get("baseline"), record.get("scenarios")
-    if not (isinstance(baseline, str) and NAME_RE.fullmatch(baseline)):
-        raise InputError(f"{path}: field 'baseline'", baseline, "allowed: a scenario's "
-                         f"name, as 'coprod compare' writes it; {again_with(again)}",
+    if not (isinstance(baseline, str) and NAME_RE.fullmatch(baseline)
+            and baseline in compared):
+        raise InputError(f"{path}: field 'baseline'", baseline, "allowed: a scenario "
+                         f"comparison.csv holds ({listing(compared, most=6)}), as 'coprod "
+                         f"compare' writes it; {again_with(again)}",
                          shown=json.dumps(baseline))
     if baseline != compared[0]:
         raise InputError(f"{at_row(sdir / 'comparison.csv', 0)}, column 'scenario'",
@@ -594,6 +618,21 @@ def _check_compared(sdir: Path, comp: pd.DataFrame, compared: tuple, record: dic
         raise InputError(f"{path}: field 'scenarios'", names, "allowed: the scenarios "
                          f"comparison.csv holds, in its order ({listing(compared, most=6)}); "
                          f"{again_with(again, 'both')}", shown=json.dumps(names))
+
+
+def _check_compared(sdir: Path, comp: pd.DataFrame, compared: tuple, record: dict,
+                    runs: tuple, inside=None) -> tuple[str, ...]:
+    """Refuse a comparison that is not of the runs in ``sdir`` now (one line); its notes.
+
+    The runs' manifests get compare's own check, and must be those the comparison
+    recorded (:func:`scenarios.compare.check_compared`); the rows of groups of
+    municipalities must be those its runs hold (:func:`scenarios.compare.check_groups`).
+    Returns the lines on versions compare notes (other package versions, another model).
+    """
+    from scenarios.compare import check_compared, check_groups
+    from scenarios.effects import read_manifest
+
+    path = sdir / "comparison_manifest.json"
     # Read as compare reads them (each field it uses checked), in comparison.csv's order.
     manifests = {r.name: (r.path, read_manifest(r.path, inside=inside)) for r in runs
                  if r.name in compared}
@@ -601,6 +640,49 @@ def _check_compared(sdir: Path, comp: pd.DataFrame, compared: tuple, record: dic
                            [r.name for r in runs if r.name not in compared])
     check_groups(path, record, comp, manifests)
     return tuple(notes)
+
+
+def _check_years(by_year: pd.DataFrame, horizons: dict, path: Path,
+                 compared: tuple) -> None:
+    """Refuse year rows that compare does not write for the runs compared.
+
+    Each compared scenario's group and outcome has one row per year from the snapshot
+    (year 0) to the year its horizon ends in, each at the week that year ends (the last
+    one at the horizon) and in its calendar year: a row past the horizon, a year lost or
+    repeated would be read as the effect's path ("leaves zero in year 11").
+    """
+    from scenarios.ensemble import SNAPSHOT_YEAR
+    from sim.world import WEEKS_PER_YEAR
+
+    again = again_with(compare_remake(path.parent))
+    other = ~by_year.scenario.isin(compared[1:]).to_numpy()
+    if other.any():
+        row = int(other.argmax())
+        raise InputError(f"{at_row(path, row)}, column 'scenario'", by_year.scenario.iloc[row],
+                         f"allowed: a scenario compared with the baseline "
+                         f"({listing(compared[1:], most=6)}); {again}")
+    years, weeks = by_year.year.to_numpy(int), by_year.week.to_numpy(int)
+    for (scenario, group, name), part in by_year.groupby(
+            ["scenario", "group", "outcome"], sort=False):
+        horizon = horizons.get(scenario)
+        if not isinstance(horizon, int) or horizon <= 0:
+            continue  # (a run's manifest without its horizon: nothing to hold it to)
+        last = -(-horizon // WEEKS_PER_YEAR)
+        held = sorted(years[part.index])
+        if held != list(range(last + 1)):
+            raise InputError(f"{path}: rows of {scenario}, {group}, {name}",
+                             listing([str(y) for y in held], most=14),
+                             f"allowed: years 0 to {last}, each once (the runs' horizon is "
+                             f"{horizon} weeks); {again}",
+                             problem="years other than compare writes:")
+        rows = np.zeros(len(by_year), dtype=bool)
+        rows[part.index] = True
+        _refuse_row(path, by_year, rows & (weeks != np.minimum(WEEKS_PER_YEAR * years,
+                                                                 horizon)),
+                    "week", "the week its year ends (52 × year; the last, the horizon's)")
+    calendar = SNAPSHOT_YEAR + weeks // WEEKS_PER_YEAR
+    _refuse_row(path, by_year, by_year.calendar_year.to_numpy(int) != calendar,
+                "calendar_year", f"{SNAPSHOT_YEAR} + the row's week ÷ 52, whole")
 
 
 def load_scenarios(sdir: Path | None, inside=None) -> ScenarioPart | None:
@@ -614,6 +696,7 @@ def load_scenarios(sdir: Path | None, inside=None) -> ScenarioPart | None:
         compared = tuple(_checked_name(sdir, n) for n in dict.fromkeys(comp.scenario))
         path = sdir / "comparison_manifest.json"
         record = manifest_at(path, again, inside, records="comparison.csv")
+        _check_named(sdir, record, compared)
         if "years" in record:  # shown in "Over time" as written
             text(record, "years", path, again, limit=MAX_YEARS_WORDS)
     # Every scenario compared needs its manifest; others count when they have outcomes.
@@ -643,9 +726,13 @@ def load_scenarios(sdir: Path | None, inside=None) -> ScenarioPart | None:
         _check_ranges(by_year, sdir / over_time.FILE, (), CHANGES, shown=True)
         for column in ("year", "calendar_year", "week", "runs"):  # counts: whole numbers
             values = by_year[column].to_numpy(float)
+            # (every row has its year; the runs a row counts may be blank)
+            blank = ~np.isfinite(values) if column != "runs" else np.zeros(len(values), bool)
             _refuse_row(sdir / over_time.FILE, by_year,
-                        np.isfinite(values) & (values != np.round(values)), column,
+                        blank | (np.isfinite(values) & (values != np.round(values))), column,
                         "a whole number")
+        _check_years(by_year, {r.name: r.horizon_weeks for r in runs},
+                     sdir / over_time.FILE, compared)
     return ScenarioPart(folder=sdir, runs=runs, comparison=comp, compared=compared,
                         comparison_manifest=record, notes=notes, attribution=attribution,
                         figures=figures, by_year=by_year,

@@ -460,7 +460,9 @@ def command_line(record: dict, folder: Path) -> str:
     """A manifest's command as one valid command line: its seed and folder named.
 
     Manifests record the command as it was typed (``coprod survey`` when run by the
-    demo); the seed and output folder that made the numbers are added when missing.
+    demo); the seed is added when missing, and the output folder is ``folder``, the one
+    the report reads: a folder copied elsewhere recorded the one it was made in, and
+    that command, pasted, would have written over the original (``--force`` too).
     """
     command = str(record.get("command") or "").strip()
     if not command.startswith("coprod "):
@@ -472,9 +474,10 @@ def command_line(record: dict, folder: Path) -> str:
     seed = record.get("seed")
     if "--seed" not in words and isinstance(seed, int) and not isinstance(seed, bool):
         words += ["--seed", str(seed)]
-    if "--out" not in words:
-        words += ["--out", str(folder)]
-    return shlex.join(words)
+    out = [i for i, w in enumerate(words) if w == "--out" or w.startswith("--out=")]
+    for i in reversed(out):  # (argparse reads the last; every one is replaced)
+        del words[i:i + (2 if words[i] == "--out" else 1)]
+    return shlex.join([*words, "--out", str(folder)])
 
 
 def run_command(record: dict) -> dict:

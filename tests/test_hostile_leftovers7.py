@@ -75,14 +75,15 @@ def test_comparison_manifest_naming_other_scenarios_is_refused(small_compared, c
 
 
 @pytest.mark.parametrize(("baseline", "shown"), [
-    ("b" * 100_000, "100,002 characters"), (None, "null"), (7, "7")])
+    ("b" * 100_000, "100,002 characters"), (None, "null"), (7, "7"),
+    ("ghost", '"ghost"')])  # a name, but of no scenario compared (helper-55)
 def test_a_baseline_that_is_no_name_is_blamed_on_the_manifest(small_compared, capsys,
                                                                baseline, shown):
     path = Path(small_compared) / "comparison_manifest.json"
     edit_json(path, lambda r: r.update(baseline=baseline))
     assert main(["report", "--out", str(small_compared)]) == 2
     err = one_line(capsys, "comparison_manifest.json: field 'baseline'", shown,
-                   "a scenario's name")
+                   "a scenario comparison.csv holds")
     assert "comparison.csv" not in err.split(";")[0]
 
 
@@ -140,3 +141,94 @@ def test_a_median_json_value_of_another_kind_is_refused(tmp_path, change, words)
     assert "median.json" in text and "\n" not in text
     for word in words:
         assert word in text, text
+
+
+# ---- helper-55: a hostile pass on the above ---------------------------------------------
+
+def test_a_repeated_bootstrap_statistic_is_one_line_not_a_traceback(reported, capsys):
+    path = reported / "survey" / "bootstrap.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([*lines, lines[1]]) + "\n")
+    capsys.readouterr()
+    assert main(["report", "--out", str(reported)]) == 2
+    one_line(capsys, "survey/bootstrap.csv: row", "column 'statistic'", "repeated row",
+             "each statistic once")
+
+
+@pytest.mark.parametrize(("part", "field", "value", "words"), [
+    ("survey", "synthetic", "yes", ("field 'synthetic'", '"yes"', "true or false")),
+    ("fit", "command", "coprod fit " + "x" * 100_000, ("field 'command'", "too long")),
+    ("survey", "data", "d" * 10_000, ("field 'data'", "too long"))])
+def test_a_manifest_field_of_another_kind_or_size_is_refused(reported, capsys, part, field,
+                                                             value, words):
+    edit_json(reported / part / "manifest.json", lambda r: r.update({field: value}))
+    capsys.readouterr()
+    assert main(["report", "--out", str(reported)]) == 2
+    one_line(capsys, f"{part}/manifest.json", *words)
+
+
+def test_a_manifest_alone_is_named_not_taken_for_an_empty_folder(reported, capsys):
+    shutil.rmtree(reported / "survey")
+    (reported / "fit" / "fit.csv").unlink()
+    capsys.readouterr()
+    assert main(["report", "--out", str(reported)]) == 2
+    one_line(capsys, "fit/fit.csv: missing file", "holds the manifest.json of a run")
+
+
+def test_reproduce_names_the_folder_read_not_the_one_it_was_made_in(reported, tmp_path):
+    import html
+    import re
+
+    copy = Path(shutil.copytree(reported, tmp_path / "copy"))
+    assert main(["report", "--out", str(copy)]) == 0
+    page = html.unescape(re.sub(r"<[^>]+>", " ", (copy / "report.html").read_text()))
+    said = page[page.index("How to reproduce"):]
+    assert f"--out {copy / 'fit'}" in said and f"--out {reported / 'fit'}" not in said
+
+
+def _year_rows(folder: Path):
+    import pandas as pd
+
+    return pd.read_csv(folder / "effect_by_year.csv", dtype=str, keep_default_na=False)
+
+
+@pytest.mark.parametrize("change", ["past the horizon", "a year lost", "a week moved"])
+def test_year_rows_compare_never_writes_are_refused(small_compared, capsys, change):
+    import pandas as pd
+
+    folder = Path(small_compared)
+    frame = _year_rows(folder)
+    last = frame.year.astype(int).max()
+    if change == "past the horizon":
+        extra = frame[frame.year.astype(int) == last].iloc[[0]].copy()
+        extra["year"], extra["week"] = str(last + 1), str(52 * (last + 1))
+        frame = pd.concat([frame, extra])
+        words = ("years other than compare writes", f"years 0 to {last}")
+    elif change == "a year lost":
+        first = frame.iloc[0]
+        frame = frame[~((frame.scenario == first.scenario) & (frame.group == first.group)
+                        & (frame.year.astype(int) == last))]
+        words = ("years other than compare writes",)
+    else:
+        frame.loc[frame.index[frame.year.astype(int) == 0][0], "week"] = "3"
+        words = ("column 'week'", "the week its year ends")
+    frame.to_csv(folder / "effect_by_year.csv", index=False)
+    capsys.readouterr()
+    assert main(["report", "--out", str(folder)]) == 2
+    one_line(capsys, "effect_by_year.csv", *words)
+
+
+@pytest.mark.parametrize("kind", ["folder", "dangling link"])
+def test_a_median_json_that_is_no_file_is_refused_not_passed_over(tmp_path, kind):
+    from calibration.posterior import load_posterior
+    from sim.errors import InputError
+
+    shipped = Path(__file__).resolve().parents[1] / "calibration" / "data" / "posterior"
+    folder = Path(shutil.copytree(shipped, tmp_path / "posterior"))
+    (folder / "median.json").unlink()
+    if kind == "folder":
+        (folder / "median.json").mkdir()
+    else:
+        (folder / "median.json").symlink_to(tmp_path / "nowhere.json")
+    with pytest.raises(InputError, match=r"median\.json"):
+        load_posterior(folder)
