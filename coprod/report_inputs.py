@@ -222,7 +222,7 @@ def _first_file(folder: Path, name: str, remake: str) -> bool:
     """
     if (folder / name).exists() or (folder / name).is_symlink():
         return True
-    if (folder / "manifest.json").exists():
+    if (folder / "manifest.json").exists() or (folder / "manifest.json").is_symlink():
         raise InputError(str(folder / name), str(folder / name), f"{folder} holds the "
                          f"manifest.json of a run that wrote it; {again_with(remake)}",
                          problem="missing file")
@@ -293,6 +293,7 @@ class SecondWave:
     data: str  # as --data named it (never the file's place on this machine)
     synthetic: bool
     resample: str | None
+    manifest: dict = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -444,7 +445,8 @@ def load_second_wave(directory: Path, inside=None) -> SecondWave | None:
     resample = man.get("resample")
     return SecondWave(boot=boot, data=data if data is not None else "the second wave",
                       synthetic=man.get("synthetic") is True,
-                      resample=resample if isinstance(resample, str) else None)
+                      resample=resample if isinstance(resample, str) else None,
+                      manifest=man)
 
 
 def load_fit(directory: Path, cells: int, inside=None) -> FitPart | None:

@@ -264,7 +264,9 @@ def open_report(directory: Path, waves=None, *, studies_folder: Path | None = No
     # lost), not taken for a folder where nothing was made.
     if not ((directory / "survey" / "bootstrap.csv").exists()
             or (directory / "fit" / "fit.csv").exists()
-            or any((directory / part / "manifest.json").exists() for part in ("survey", "fit"))
+            or any((directory / part / "manifest.json").exists()
+                   or (directory / part / "manifest.json").is_symlink()
+                   for part in ("survey", "fit"))
             or (sdir is not None and (sdir / "comparison.csv").exists())):
         if sdir is not None:  # runs there, not compared: the next step is compare
             raise InputError("folder", str(sdir / "comparison.csv"), "the runs there are not "

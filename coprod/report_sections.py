@@ -21,6 +21,7 @@ import pandas as pd
 
 from calibration.narrowing import posterior_narrowing
 from coprod.report_inputs import (
+    SECOND_WAVE,
     ReportInputs,
     compare_remake,
     fit_remake,
@@ -509,7 +510,8 @@ def reproduce_context(inp: ReportInputs, figures: Path) -> dict:
     from calibration.posterior import load_posterior
 
     items, directory = [], inp.directory
-    for sub, part in (("survey", inp.survey), ("fit", inp.fit)):
+    for sub, part in (("survey", inp.survey), (SECOND_WAVE, inp.second_wave),
+                      ("fit", inp.fit)):
         line = command_line(part.manifest, directory / sub) if part is not None else ""
         if line:
             items.append(line)

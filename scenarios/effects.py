@@ -22,6 +22,7 @@ a file of that folder only from inside it.
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 from dataclasses import dataclass
@@ -163,6 +164,12 @@ def _read_table(path: Path, columns: tuple, inside=None) -> pd.DataFrame:
     except (UnicodeDecodeError, ValueError, pd.errors.ParserError) as err:
         raise InputError(str(path), str(err).split("\n")[0], _again(path),
                          problem="malformed file:") from None
+    # pandas renames a repeated column ('a', 'a.1'): named as the file writes it.
+    header = next(csv.reader([text.split("\n", 1)[0]]), [])
+    repeated = [c for i, c in enumerate(header) if c in header[:i]]
+    if repeated:
+        raise InputError(f"{path}: header", repeated[0], "each column once; " + _again(path),
+                         problem="repeated column")
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InputError(f"{path}: header", ",".join(map(str, frame.columns)),

@@ -232,3 +232,25 @@ def test_a_median_json_that_is_no_file_is_refused_not_passed_over(tmp_path, kind
         (folder / "median.json").symlink_to(tmp_path / "nowhere.json")
     with pytest.raises(InputError, match=r"median\.json"):
         load_posterior(folder)
+
+
+def test_a_repeated_inputs_column_is_named_as_the_file_writes_it(small_compared, capsys):
+    path = Path(small_compared) / "local_volunteer_policy" / "inputs.csv"
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    at = header.index("trust_drift")
+    header[at + 1] = "trust_drift"  # a neighbour renamed to it: pandas read 'trust_drift.1'
+    path.write_text("\n".join([",".join(header), *lines[1:]]) + "\n")
+    capsys.readouterr()
+    assert main(["compare", "--out", str(small_compared)]) == 2
+    err = one_line(capsys, "inputs.csv: header", "repeated column 'trust_drift'")
+    assert "trust_drift.1" not in err
+
+
+def test_a_dangling_manifest_link_is_not_taken_for_a_part_never_made(reported, capsys):
+    (reported / "fit" / "fit.csv").unlink()
+    (reported / "fit" / "manifest.json").unlink()
+    (reported / "fit" / "manifest.json").symlink_to(reported / "nowhere.json")
+    capsys.readouterr()
+    assert main(["report", "--out", str(reported)]) == 2
+    one_line(capsys, "fit/fit.csv: missing file")
