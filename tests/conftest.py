@@ -380,6 +380,17 @@ def _coprod(argv: list[str], folder: Path) -> str:
 
 
 @pytest.fixture(scope="session")
+def small_survey(tmp_path_factory) -> Path:
+    """``coprod.survey`` of Table 2 at 200 replicates (seed 1), made once per test run:
+    tests must not change it (they copy it)."""
+    import coprod
+
+    folder, _ = shared(tmp_path_factory, "survey200",
+                       lambda d: coprod.survey(reps=200, rng=1, out=d / "survey") and None)
+    return folder / "survey"
+
+
+@pytest.fixture(scope="session")
 def small_fit(tmp_path_factory) -> Made:
     """``coprod fit --draws 10`` of the shipped posterior against the 2015 survey, made
     once per test run: tests must not change it (``fitted`` gives a copy)."""

@@ -153,15 +153,6 @@ def test_a_fit_manifest_field_coprod_never_writes_is_refused(fitted, change, wor
 
 # ---- D6. manifests: seeds, commands, dates; runs that disagree with their record ------
 
-@pytest.fixture(scope="module")
-def survey_study(tmp_path_factory):
-    """``coprod.survey`` of Table 2 at 200 replicates, written once for this module."""
-    import coprod
-
-    folder = tmp_path_factory.mktemp("survey") / "survey"
-    coprod.survey(reps=200, rng=1, out=folder)
-    return folder
-
 
 @pytest.fixture(scope="module")
 def simulation(tmp_path_factory):
@@ -193,7 +184,7 @@ def _reader(kind: str):
 def test_a_manifest_seed_command_or_date_coprod_never_writes_is_refused(
         request, tmp_path, kind, field, value, words):
     folder = Path(shutil.copytree(request.getfixturevalue(
-        "survey_study" if kind == "survey" else kind), tmp_path / kind))
+        "small_survey" if kind == "survey" else kind), tmp_path / kind))
     path = folder / "manifest.json"
     _reader(kind).read(folder)  # as written, it reads back
     record = json.loads(path.read_text())

@@ -20,20 +20,10 @@ from tests.conftest import edit_json
 from tests.conftest import refusal as one_line
 
 
-@pytest.fixture(scope="module")
-def survey_folder(tmp_path_factory):
-    """``coprod.survey`` of Table 2 at 200 replicates, written once for this module."""
-    import coprod
-
-    folder = tmp_path_factory.mktemp("survey") / "survey"
-    coprod.survey(reps=200, rng=1, out=folder)
-    return folder
-
-
 @pytest.fixture
-def reported(survey_folder, small_fit, tmp_path):
+def reported(small_survey, small_fit, tmp_path):
     """A report folder of a survey and a fit, reported once as made."""
-    shutil.copytree(survey_folder, tmp_path / "survey")
+    shutil.copytree(small_survey, tmp_path / "survey")
     shutil.copytree(small_fit.folder, tmp_path / "fit")
     assert main(["report", "--out", str(tmp_path)]) == 0
     return tmp_path

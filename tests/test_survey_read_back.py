@@ -14,21 +14,12 @@ import pytest
 from sim.errors import InputError
 
 
-@pytest.fixture(scope="module")
-def survey_folder(tmp_path_factory):
-    import coprod
-
-    folder = tmp_path_factory.mktemp("survey") / "survey"
-    coprod.survey(reps=200, rng=1, out=folder)
-    return folder
-
-
 @pytest.fixture
-def copy(survey_folder, tmp_path):
+def copy(small_survey, tmp_path):
     import shutil
 
     target = tmp_path / "survey"
-    shutil.copytree(survey_folder, target)
+    shutil.copytree(small_survey, target)
     return target
 
 
@@ -48,10 +39,10 @@ def _edit_cell(path, row: int, column: str, value: str):
     frame.to_csv(path, index=False)
 
 
-def test_a_survey_study_reads_back_as_written(survey_folder):
+def test_a_survey_study_reads_back_as_written(small_survey):
     from calibration.survey_study import SurveyStudy
 
-    study = SurveyStudy.read(survey_folder)
+    study = SurveyStudy.read(small_survey)
     assert study.answers["social"] == 101 and study.source.startswith("Andfossen")
 
 
