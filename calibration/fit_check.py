@@ -294,6 +294,38 @@ def _check_cells(path: Path, name: str, table: pd.DataFrame, remake: str = MADE_
         _check_inside(path, table, *rules["inside"], remake=remake)
     if "shares" in rules:
         _check_shares(path, table, *rules["shares"], remake=remake)
+    if "consistent" in table.columns:
+        _check_consistent(path, table, remake=remake)
+
+
+def _check_consistent(path: Path, table: pd.DataFrame, *, remake: str = MADE_BY) -> None:
+    """Each validation row's ``consistent`` as its rule says of its numbers.
+
+    :func:`calibration.predictive_check.validation_rule`; rows it cannot judge from
+    their text alone, and values within the six significant digits written of a bound,
+    are not judged (as :func:`_check_inside`).
+    """
+    from calibration.predictive_check import validation_rule
+    from sim.errors import InputError
+
+    flags = table["consistent"].to_numpy(bool)
+    known = table["known"].astype(str) if "known" in table.columns else [""] * len(table)
+    for row, (pattern, said) in enumerate(zip(table.pattern.astype(str), known,
+                                              strict=True)):
+        rule = validation_rule(pattern, said)
+        if rule is None:
+            continue
+        column, low, high = rule
+        value = float(table[column].iloc[row])
+        slack = 1e-5 * max(1.0, abs(value))
+        inside = low + slack < value < high - slack
+        outside = value < low - slack or value > high + slack
+        if (flags[row] and outside) or (not flags[row] and inside):
+            raise InputError(f"{at_row(path, row)}, column 'consistent'", str(flags[row]),
+                             f"allowed: {not flags[row]}, as {column} {value:g} lies "
+                             f"{'inside' if inside else 'outside'} {low:g} to {high:g} "
+                             f"({pattern}); {again_with(remake)}",
+                             problem="a flag its row contradicts:")
 
 
 def _check_shares(path: Path, table: pd.DataFrame, key: str, prefix: str, *,

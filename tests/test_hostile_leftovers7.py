@@ -244,3 +244,22 @@ def test_a_dangling_manifest_link_is_not_taken_for_a_part_never_made(reported, c
     capsys.readouterr()
     assert main(["report", "--out", str(reported)]) == 2
     one_line(capsys, "fit/fit.csv: missing file")
+
+
+@pytest.mark.parametrize("pattern", ["dropped_share:social", "volunteers_past_year_per_inhabitant",
+                                     "activities_nursing_home_over_home_care"])
+def test_a_consistent_flag_its_row_contradicts_is_refused(fitted, capsys, pattern):
+    import pandas as pd
+
+    from calibration.fit_check import FitCheck
+
+    path = fitted / "fit_validation.csv"
+    FitCheck.read(fitted)  # as written, it reads back
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    row = frame.index[frame.pattern == pattern][0]
+    frame.loc[row, "consistent"] = "False" if frame.consistent[row] == "True" else "True"
+    frame.to_csv(path, index=False)
+    with pytest.raises(Exception, match="column 'consistent'"):
+        FitCheck.read(fitted)
+    assert main(["report", "--out", str(fitted.parent)]) == 2
+    one_line(capsys, "fit_validation.csv: row", "column 'consistent'", pattern)
