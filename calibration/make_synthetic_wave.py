@@ -6,7 +6,7 @@ municipality's levers recorded) and its description ``wave2025-synthetic.toml``.
 world it observes is the shipped posterior's heaviest particle (a whole world the 2015
 survey accepts, every input it was accepted with), run from the 2015 snapshot to 2025
 while the share of municipalities with a local policy rises from 20% to 30% (about 30% by
-2024, Frivillighet Norge), observed in 2025 on the same 316 units as in 2015. It is
+2024, Frivillighet Norge), observed in 2025 on the 2015 survey's 244 responding units. It is
 **synthetic**: made for the tests, the README and the demo, labelled so in its name, its
 header and every output made from it; it is not evidence about Norway.
 """

@@ -682,9 +682,10 @@ def _check_years(by_year: pd.DataFrame, horizons: dict, path: Path,
         _refuse_row(path, by_year, rows & (weeks != np.minimum(WEEKS_PER_YEAR * years,
                                                                  horizon)),
                     "week", "the week its year ends (52 × year; the last, the horizon's)")
-    calendar = SNAPSHOT_YEAR + weeks // WEEKS_PER_YEAR
-    _refuse_row(path, by_year, by_year.calendar_year.to_numpy(int) != calendar,
-                "calendar_year", f"{SNAPSHOT_YEAR} + the row's week ÷ 52, whole")
+    _refuse_row(path, by_year, by_year.calendar_year.to_numpy(int)
+                != SNAPSHOT_YEAR + weeks // WEEKS_PER_YEAR,
+                "calendar_year", f"{SNAPSHOT_YEAR} + the row's week ÷ 52, whole (the year "
+                "its last week falls in)")
 
 
 def load_scenarios(sdir: Path | None, inside=None) -> ScenarioPart | None:
