@@ -302,6 +302,11 @@ def write(over: OverTime, stage: Path) -> list[str]:
     return [FILE] + ([FIGURE] if figure is not None else [])
 
 
+# Fewer paired runs than this give no 90% band to read: its ends are then the extreme
+# runs themselves (one run's "band" is a point, and cleared zero in every year).
+MIN_BAND_RUNS = 10
+
+
 def _clear(row) -> bool:
     """The 90% band excludes zero."""
     return bool(row.diff_low_90 > 0 or row.diff_high_90 < 0)
@@ -327,8 +332,12 @@ def trajectory(table: pd.DataFrame, scenario: str, group: str, outcome: str,
     end = change(last.diff_median, last.diff_low_90, last.diff_high_90, shown, 1)
     head = (f"{where}, {scenario} changes the share {label}" if shown == "%" else
             f"{where}, {scenario} changes {label}")
+    runs = int(last.runs)
     text = (f"{head} by {end} in year {int(last.year)} ({int(last.calendar_year)}; "
-            f"{int(last.runs)} paired runs)")
+            f"{runs} paired {'run' if runs == 1 else 'runs'})")
+    if runs < MIN_BAND_RUNS:
+        return text + (f"; too few runs to say in which year its 90% band leaves zero (at "
+                       f"least {MIN_BAND_RUNS})")
     clear = [bool(_clear(r)) for r in rows.itertuples()]
     if not any(clear):
         return text + "; its 90% band includes zero in every year: no year shows it clearly"

@@ -263,3 +263,21 @@ def test_a_consistent_flag_its_row_contradicts_is_refused(fitted, capsys, patter
         FitCheck.read(fitted)
     assert main(["report", "--out", str(fitted.parent)]) == 2
     one_line(capsys, "fit_validation.csv: row", "column 'consistent'", pattern)
+
+
+@pytest.mark.parametrize("runs", [1, 9, 10])
+def test_a_band_of_too_few_runs_is_not_read_as_leaving_zero(runs):
+    # helper-56: one paired run's "band" (a point) was said to leave zero and stay clear.
+    import pandas as pd
+
+    from scenarios.over_time import COLUMNS, MIN_BAND_RUNS, trajectory
+
+    rows = [{"scenario": "p", "group": "adopters", "year": year, "calendar_year": 2015 + year,
+             "week": 52 * year, "outcome": "share_together", "label": "", "difference_unit":
+             "percentage points", "diff_median": -12.2, "diff_low_90": -12.3,
+             "diff_high_90": -12.1, "runs": runs} for year in (0, 1, 2)]
+    said = trajectory(pd.DataFrame(rows, columns=list(COLUMNS)), "p", "adopters",
+                      "share_together", "among the adopters")
+    assert ("leaves zero in year 1" in said) is (runs >= MIN_BAND_RUNS)
+    assert ("too few runs" in said) is (runs < MIN_BAND_RUNS)
+    assert f"{runs} paired run{'s' if runs > 1 else ''})" in said
