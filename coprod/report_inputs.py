@@ -42,11 +42,11 @@ def remake(command: str, folder: Path, demo: Path | None = None, *,
            record: str = "manifest.json") -> str:
     """How an output in ``folder`` is made again, in words, for :func:`again_with`.
 
-    ``command`` into ``folder`` with the options it was made with, which its
-    manifest.json (``record``) records (a bare ``coprod fit --out FOLDER`` made 200 draws of a fit
-    made with 10, at another seed), or ``coprod demo --out DEMO`` (which makes them all)
-    when ``folder`` is a demo's. The folders are the report's own, quoted as the shell
-    needs (a placeholder DIR, pasted, wrote into ./DIR); the record's own command is
+    ``command`` again into ``folder`` with the options it was made with, which the
+    folder's ``record`` holds (a bare ``coprod fit --out FOLDER`` made 200 draws where
+    the fit had 10, at another seed); or ``coprod demo --out DEMO``, which makes them
+    all, when ``folder`` is a demo's. The folders are the report's own, quoted as the
+    shell needs (a placeholder DIR, pasted, wrote into ./DIR); the record's command is
     pointed at, not echoed (a record edited by anyone would be pasted too).
     """
     made = (f"{IN_WORDS}run {command} again into {shell_word(folder)} with the options it "
