@@ -301,31 +301,20 @@ def _check_cells(path: Path, name: str, table: pd.DataFrame, remake: str = MADE_
 def _check_consistent(path: Path, table: pd.DataFrame, *, remake: str = MADE_BY) -> None:
     """Each validation row's ``consistent`` as its rule says of its numbers.
 
-    :func:`calibration.predictive_check.validation_rule`; rows it cannot judge from
-    their text alone, and values within the six significant digits written of a bound,
-    are not judged (as :func:`_check_inside`).
+    :func:`calibration.predictive_check.validation_rule` gives each row its column and
+    bounds; rows it cannot judge from their text alone are not judged (no bounds).
     """
     from calibration.predictive_check import validation_rule
-    from sim.errors import InputError
 
-    flags = table["consistent"].to_numpy(bool)
     known = table["known"].astype(str) if "known" in table.columns else [""] * len(table)
-    for row, (pattern, said) in enumerate(zip(table.pattern.astype(str), known,
-                                              strict=True)):
-        rule = validation_rule(pattern, said)
-        if rule is None:
-            continue
-        column, low, high = rule
-        value = float(table[column].iloc[row])
-        slack = 1e-5 * max(1.0, abs(value))
-        inside = low + slack < value < high - slack
-        outside = value < low - slack or value > high + slack
-        if (flags[row] and outside) or (not flags[row] and inside):
-            raise InputError(f"{at_row(path, row)}, column 'consistent'", str(flags[row]),
-                             f"allowed: {not flags[row]}, as {column} {value:g} lies "
-                             f"{'inside' if inside else 'outside'} {low:g} to {high:g} "
-                             f"({pattern}); {again_with(remake)}",
-                             problem="a flag its row contradicts:")
+    rules = [validation_rule(p, k) for p, k in zip(table.pattern.astype(str), known,
+                                                    strict=True)]
+    value = np.array([table[r[0]].iloc[i] if r else np.nan for i, r in enumerate(rules)],
+                     dtype=float)
+    low, high = (np.array([r[k] if r else np.nan for r in rules], dtype=float)
+                 for k in (1, 2))
+    _refuse_flag(path, table, "consistent", low, value, high, remake,
+                 lambda i: f"{rules[i][0]} {value[i]:g}", lambda i: table.pattern.iloc[i])
 
 
 def _check_shares(path: Path, table: pd.DataFrame, key: str, prefix: str, *,
@@ -349,25 +338,34 @@ def _check_shares(path: Path, table: pd.DataFrame, key: str, prefix: str, *,
 
 def _check_inside(path: Path, table: pd.DataFrame, low: str, at: str, high: str, *,
                   remake: str = MADE_BY) -> None:
-    """Each row's ``inside`` as its numbers say: ``at`` from ``low`` to ``high``.
+    """Each row's ``inside`` as its numbers say: ``at`` from ``low`` to ``high``."""
+    value = table[at].to_numpy(float)
+    _refuse_flag(path, table, "inside", table[low].to_numpy(float), value,
+                 table[high].to_numpy(float), remake, lambda i: f"{at} {value[i]:g}",
+                 lambda i: f"{low} to {high}")
 
-    Rows without an interval (a blank end) and values within the six significant digits
-    written of either end are not judged.
+
+def _refuse_flag(path: Path, table: pd.DataFrame, flag_column: str, lo: np.ndarray,
+                 value: np.ndarray, hi: np.ndarray, remake: str, what, bounds) -> None:
+    """Refuse the first row whose ``flag_column`` its numbers contradict (one line).
+
+    The flag says ``value`` lies from ``lo`` to ``hi``. Rows without bounds (a blank end)
+    and values within the six significant digits written of either end are not judged.
+    ``what(i)``, ``bounds(i)``: the row's value and bounds in words.
     """
     from sim.errors import InputError
 
-    lo, value, hi = (table[c].to_numpy(float) for c in (low, at, high))
     slack = 1e-5 * np.maximum(1.0, np.abs(value))
     with np.errstate(invalid="ignore"):
         clearly_in = (lo + slack < value) & (value < hi - slack)
         clearly_out = (value < lo - slack) | (value > hi + slack)
-    flag = table["inside"].to_numpy(bool)
+    flag = table[flag_column].to_numpy(bool)
     wrong = (flag & clearly_out) | (~flag & clearly_in)
     if wrong.any():
         row = int(wrong.argmax())
-        raise InputError(f"{at_row(path, row)}, column 'inside'", str(flag[row]),
-                         f"allowed: {not flag[row]}, as {at} {value[row]:g} lies "
-                         f"{'inside' if clearly_in[row] else 'outside'} {low} to {high} "
+        raise InputError(f"{at_row(path, row)}, column '{flag_column}'", str(flag[row]),
+                         f"allowed: {not flag[row]}, as {what(row)} lies "
+                         f"{'inside' if clearly_in[row] else 'outside'} {bounds(row)} "
                          f"({lo[row]:g} to {hi[row]:g}); {again_with(remake)}",
                          problem="a flag its row contradicts:")
 

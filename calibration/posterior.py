@@ -286,8 +286,9 @@ def _refuse_stale(manifest: dict, source: str, base=None, inside=None) -> None:
     median_file = base.joinpath("median.json") if base is not None else None
     # A folder, FIFO or link in its place is read, and refused there, not passed over.
     if median_file is not None and _named(median_file):
-        recorded = read_own_json(median_file, calibrate_again(base), inside=inside)
-        _check_medians(recorded, median_file, calibrate_again(base))
+        again = calibrate_again(base)
+        recorded = read_own_json(median_file, again, inside=inside)
+        _check_medians(recorded, median_file, again)
         if MEDIAN_VERSION_KEY in recorded:
             try:
                 made.append(model_version_of(

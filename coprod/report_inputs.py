@@ -21,7 +21,7 @@ import pandas as pd
 
 from calibration.posterior import load_posterior
 from runtime.files import at_row, read_own_csv, read_own_json
-from runtime.words import IN_WORDS, again_with, listing, quoted, shell_word
+from runtime.words import again_with, as_made, listing, quoted, shell_word
 from scenarios import over_time
 from scenarios.effects import rerun
 from scenarios.results import (
@@ -49,8 +49,7 @@ def remake(command: str, folder: Path, demo: Path | None = None, *,
     shell needs (a placeholder DIR, pasted, wrote into ./DIR); the record's command is
     pointed at, not echoed (a record edited by anyone would be pasted too).
     """
-    made = (f"{IN_WORDS}run {command} again into {shell_word(folder)} with the options it "
-            f"was made with (its {record}'s 'command', while readable)")
+    made = as_made(f"{command} again", folder, record)
     return made if demo is None else (
         f"{made}, or {quoted(f'coprod demo --out {shell_word(demo)}')}")
 
@@ -214,15 +213,29 @@ def _check_common(record: dict, path: Path, remake: str) -> None:
                              record["synthetic"]))
 
 
+def _named(path: Path) -> bool:
+    """Whether anything is named ``path`` (a file, folder, link or broken link)."""
+    return path.exists() or path.is_symlink()
+
+
+def part_made(folder: Path, first: str) -> bool:
+    """Whether a command wrote into ``folder``: its first table or its manifest is there.
+
+    The report reads such a part (and refuses it when one of the two is lost,
+    :func:`_first_file`); a part with neither was never made.
+    """
+    return _named(folder / first) or _named(folder / "manifest.json")
+
+
 def _first_file(folder: Path, name: str, remake: str) -> bool:
     """Whether ``folder`` holds its output ``name``; refused when only the rest is there.
 
     A folder without its first table is left out of the report (never made); one whose
     manifest is there without it lost that table, which is one line, not a silent gap.
     """
-    if (folder / name).exists() or (folder / name).is_symlink():
+    if _named(folder / name):
         return True
-    if (folder / "manifest.json").exists() or (folder / "manifest.json").is_symlink():
+    if part_made(folder, name):
         raise InputError(str(folder / name), str(folder / name), f"{folder} holds the "
                          f"manifest.json of a run that wrote it; {again_with(remake)}",
                          problem="missing file")

@@ -26,6 +26,7 @@ from coprod.report_inputs import (
     ReportInputs,
     load_inputs,
     manifest_surveys,
+    part_made,
     scenarios_dir,
     survey_records,
 )
@@ -262,11 +263,8 @@ def open_report(directory: Path, waves=None, *, studies_folder: Path | None = No
     sdir = scenarios_dir(directory)
     # A part's manifest without its table is read (and refused there, naming what it
     # lost), not taken for a folder where nothing was made.
-    if not ((directory / "survey" / "bootstrap.csv").exists()
-            or (directory / "fit" / "fit.csv").exists()
-            or any((directory / part / "manifest.json").exists()
-                   or (directory / part / "manifest.json").is_symlink()
-                   for part in ("survey", "fit"))
+    if not (part_made(directory / "survey", "bootstrap.csv")
+            or part_made(directory / "fit", "fit.csv")
             or (sdir is not None and (sdir / "comparison.csv").exists())):
         if sdir is not None:  # runs there, not compared: the next step is compare
             raise InputError("folder", str(sdir / "comparison.csv"), "the runs there are not "

@@ -615,16 +615,15 @@ def _survey_missing(inp: ReportInputs) -> tuple[str, str]:
 
 
 def _fit_missing(inp: ReportInputs) -> tuple[str, str]:
-    flags = data_flags(inp.waves)
-    fit = f"coprod fit{flags}{{}} --out {shell_word(inp.directory / 'fit')}"
+    flags, what = data_flags(inp.waves), "the calibrated model against the survey"
+    out = shell_word(inp.directory / "fit")
     if not flags:
-        return "the calibrated model against the survey", fit.format("")
+        return what, f"coprod fit --out {out}"
     # One's own survey is fitted by a posterior calibrated on it, made first (a folder
     # named here, not a placeholder: 'DIR', pasted, wrote into ./DIR).
     calibration = shell_word(inp.directory / "calibration")
-    return ("the calibrated model against the survey",
-            f"coprod calibrate{flags} --out {calibration}, then "
-            + fit.format(f" --posterior {calibration}"))
+    return what, (f"coprod calibrate{flags} --out {calibration}, then coprod fit{flags} "
+                  f"--posterior {calibration} --out {out}")
 
 
 def _scenarios_missing(inp: ReportInputs) -> tuple[str, str]:

@@ -45,6 +45,18 @@ AFTER = "\x1f after \x1f"
 IN_WORDS = "\x1e"
 
 
+def as_made(run: str, folder, record: str = "manifest.json") -> str:
+    """A remedy in words: ``run`` into ``folder`` with the options its ``record`` holds.
+
+    A user's outputs are made again with the user's own options (draws, seed, data…),
+    which only the record says: no command to copy can be written without them, and the
+    record's own command is pointed at, not echoed (a record edited by anyone would be
+    pasted too). ``run``: what to run, as said (``"coprod fit again"``).
+    """
+    return (f"{IN_WORDS}run {run} into {shell_word(folder)}, with the options it was made "
+            f"with (its {record}'s 'command', while readable)")
+
+
 def after_deleting(command: str, path, then: str) -> str:
     """A remedy for :func:`again_with`: ``command`` once ``path`` is deleted.
 

@@ -39,7 +39,7 @@ from runtime.files import (
     read_text_limited,
     with_remedy,
 )
-from runtime.words import IN_WORDS, again_with, quoted, shell_word
+from runtime.words import again_with, as_made, quoted, shell_word
 from sim.errors import MAX_SHOWN, CoprodError, InputError
 from sim.parameters import ASSUMPTIONS, FREE, PARAMETERS
 
@@ -62,10 +62,8 @@ def rerun(path: Path, also: str = "") -> str:
     named '...'), and the record's own command is not echoed as one to paste (a record
     edited by anyone would be). ``also``: an option to add (``--resume``).
     """
-    folder, name = path.parent.parent, path.parent.name
-    return (f"{IN_WORDS}run {name} again with coprod run into {shell_word(folder)}, with "
-            f"the options it was made with (its manifest.json's 'command', while readable)"
-            + (f", adding {also}" if also else ""))
+    made = as_made(f"{path.parent.name} again with coprod run", path.parent.parent)
+    return made + (f", adding {also}" if also else "")
 
 
 def _again(path: Path) -> str:

@@ -90,7 +90,7 @@ def test_the_reports_remedies_name_its_own_folder(own, capsys):
     _write_rows(own / "comparison.csv", [*rows, rows[1]])
     assert main(["report", "--out", str(own)]) == 2
     text = _one_line(capsys, "repeated row", f"to make it again, run coprod compare again "
-                     f"into {own} with the options it was made with (its "
+                     f"into {own}, with the options it was made with (its "
                      "comparison_manifest.json's 'command', while readable), or 'coprod "
                      f"demo --out {own.parent}'")
     assert "DIR" not in text
@@ -160,7 +160,7 @@ def test_a_broken_figure_names_the_command_that_made_it(own, capsys):
     png.write_bytes(png.read_bytes()[:5])
     assert main(["report", "--out", str(own)]) == 2
     text = _one_line(capsys, f"{png.name}: not a PNG image", "to make it again, run coprod "
-                     f"compare again into {own} with the options", f"'coprod demo --out "
+                     f"compare again into {own}, with the options", f"'coprod demo --out "
                      f"{own.parent}'")
     assert ".new-outputs" not in text
 

@@ -37,7 +37,7 @@ def test_a_table_without_its_manifest_is_refused_not_shown(reported, capsys, par
     assert main(["report", "--out", str(reported)]) == 2
     one_line(capsys, f"{part}/manifest.json: missing file",
              f"{first} comes with the manifest that records how it was made",
-             f"run coprod {part} again into {reported / part} with the options it was "
+             f"run coprod {part} again into {reported / part}, with the options it was "
              "made with")
     assert (reported / "report.html").read_bytes() == report  # the earlier report stays
 

@@ -847,11 +847,11 @@ def test_a_remedy_of_two_commands_quotes_each():
     # A stage's options are its own (a bare 'coprod fit' made 200 draws of a fit of 10):
     # said in words, the demo's command quoted.
     assert again_with(fit_remake(Path("out/demo"))) == (
-        "to make it again, run coprod fit again into out/demo/fit with the options it was "
+        "to make it again, run coprod fit again into out/demo/fit, with the options it was "
         "made with (its manifest.json's 'command', while readable), or 'coprod demo --out "
         "out/demo'")
     assert again_with(compare_remake(Path("my runs"))) == (
-        "to make it again, run coprod compare again into 'my runs' with the options it was "
+        "to make it again, run coprod compare again into 'my runs', with the options it was "
         "made with (its comparison_manifest.json's 'command', while readable)")
     assert again_with(f"coprod x --out 'a b'{OR}coprod y", "both") == (
         "make both again with “coprod x --out 'a b'” or 'coprod y'")
